@@ -1,0 +1,127 @@
+/*
+ * CRISCV: the RV32IM / RV64IM interpreter core of EEKit.
+ *
+ * Pure C11: no globals, no allocation, no I/O. The host (Swift) owns every buffer
+ * (guest memory, page permissions, decoded-instruction cache) and passes them in.
+ *
+ * Model
+ *  - Guest address a (0 <= a < mem->size) lives at mem->data[a]. Every access is
+ *    bounds-checked and permission-checked against mem->perms (one byte per 4 KiB page,
+ *    CRV_PERM_* bits). A load needs R, a store W, an instruction fetch X.
+ *  - Instructions are pre-decoded once (crv_decode) into mem->code, which covers the
+ *    page-aligned range [code_lo, code_hi). Basic blocks never cross a page boundary.
+ *  - Metering: every instruction has a cost in the caller's unit (ergs) by class
+ *    (crv_costs). The budget is charged once per basic block on entry (suffix sums
+ *    stored in the decoded entries), and falls back to per-instruction charging when
+ *    the budget cannot pay for the rest of the block, so a run stops at exactly the
+ *    same instruction for the same budget, and a run stopped for budget then resumed
+ *    behaves exactly like an uninterrupted one. An instruction is executed only if it
+ *    was paid for in full.
+ *  - Stores into X pages re-decode the affected page and end the current block, so
+ *    self-modifying code runs the new instructions (at the latest after fence.i).
+ */
+#ifndef CRISCV_H
+#define CRISCV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CRV_PAGE_SHIFT 12
+#define CRV_PAGE_SIZE 4096u
+
+enum {
+  CRV_PERM_R = 1,
+  CRV_PERM_W = 2,
+  CRV_PERM_X = 4,
+};
+
+/* Why crv_run returned. */
+typedef enum crv_status {
+  /* ecall retired: cpu->pc is the ecall's address + 4. The host serves it (a7, a0..a5)
+     and calls crv_run again to resume. */
+  CRV_STATUS_ECALL = 1,
+  /* ebreak retired: cpu->pc is the ebreak's address + 4. */
+  CRV_STATUS_EBREAK = 2,
+  /* The budget cannot pay for the next instruction: cpu->pc is that instruction, not
+     executed. Raise cpu->budget and call crv_run to resume. */
+  CRV_STATUS_BUDGET = 3,
+  /* A trap: cpu->trap_cause / trap_value / trap_insn describe it, cpu->pc is the
+     address of the instruction that trapped (not executed, not counted, not charged). */
+  CRV_STATUS_TRAP = 0x10,
+} crv_status;
+
+/* Trap causes use the RISC-V mcause numbers. */
+typedef enum crv_trap_cause {
+  CRV_TRAP_FETCH_MISALIGNED = 0, /* trap_value = target address */
+  CRV_TRAP_FETCH_FAULT = 1,      /* trap_value = pc; fetch outside X pages / code range */
+  CRV_TRAP_ILLEGAL_INSN = 2,     /* trap_insn = the instruction word */
+  CRV_TRAP_LOAD_FAULT = 5,       /* trap_value = address */
+  CRV_TRAP_STORE_FAULT = 7,      /* trap_value = address */
+} crv_trap_cause;
+
+/* Cost per retired instruction, by class, in the caller's unit. */
+typedef struct crv_costs {
+  uint32_t alu;    /* OP, OP-IMM, LUI, AUIPC, *W forms, fence, fence.i */
+  uint32_t load;
+  uint32_t store;
+  uint32_t branch; /* taken or not */
+  uint32_t jump;   /* jal, jalr */
+  uint32_t mul;    /* mul, mulh, mulhsu, mulhu, mulw */
+  uint32_t div;    /* div, divu, rem, remu and their W forms */
+  uint32_t system; /* ecall, ebreak, csr counter reads */
+} crv_costs;
+
+/* Architectural state of one hart plus run bookkeeping. Resumable: crv_run continues
+   from pc with whatever the host left in here. */
+typedef struct crv_cpu {
+  uint64_t x[32];       /* x[0] reads as 0. For xlen 32, values are zero-extended */
+  uint64_t pc;
+  uint64_t budget;      /* left, in the unit of crv_costs */
+  uint64_t instret;     /* instructions retired (also what cycle/time/instret read) */
+  uint32_t xlen;        /* 32 or 64 */
+  uint32_t trap_cause;  /* crv_trap_cause, valid after CRV_STATUS_TRAP */
+  uint64_t trap_value;
+  uint32_t trap_insn;
+  uint32_t reserved;
+} crv_cpu;
+
+/* One pre-decoded instruction; layout private to the core. */
+typedef struct crv_insn {
+  uint64_t w0;
+  uint64_t w1;
+} crv_insn;
+
+typedef struct crv_memory {
+  uint8_t *data;    /* guest memory, `size` bytes */
+  uint64_t size;    /* multiple of CRV_PAGE_SIZE */
+  uint8_t *perms;   /* size >> CRV_PAGE_SHIFT entries of CRV_PERM_* */
+  crv_insn *code;   /* crv_code_entries(code_lo, code_hi) entries */
+  uint64_t code_lo; /* page aligned, code_lo <= code_hi <= size */
+  uint64_t code_hi;
+} crv_memory;
+
+/* Number of crv_insn entries the host must allocate for mem->code. */
+size_t crv_code_entries(uint64_t code_lo, uint64_t code_hi);
+
+/* (Re)decode the pages overlapping [lo, hi) (clamped to the code range) for the given
+   xlen and costs. Call once for the whole code range before the first crv_run, and
+   again with the same xlen and costs after the host writes into code pages itself. */
+void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
+
+/* Run until ecall, ebreak, budget exhaustion or a trap. `costs` and cpu->xlen must be
+   the ones the code was decoded with. */
+crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs);
+
+/* Disassemble one instruction word into `out` (NUL-terminated, at most cap bytes).
+   Returns the length written, excluding the NUL. */
+size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CRISCV_H */

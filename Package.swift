@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+//
+// EEKit: EVM, WebAssembly and native RISC-V contracts in one state under one bootloader.
+//
+// Build flags:
+//  - The C cores (CRISCV, CEVM) are compiled with -O3 in every configuration: they are the hot
+//    path, and a debug build of them would make the test suite (which runs real programs) slow.
+//  - CElf / CFFI are system libraries (apt: libelf-dev, libffi-dev).
+//  - Benchmarks live in the nested package Benchmarks/ so that this package never links
+//    package-benchmark.
+import PackageDescription
+
+let cCoreSettings: [CSetting] = [
+    .unsafeFlags(["-O3", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter"]),
+]
+
+let package = Package(
+    name: "EEKit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EEKit", targets: ["EEKit"]),
+        .executable(name: "eekit", targets: ["eekit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CRISCV", path: "CSources/CRISCV", cSettings: cCoreSettings),
+        .systemLibrary(
+            name: "CElf", path: "CSources/CElf", pkgConfig: "libelf",
+            providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(
+            name: "CFFI", path: "CSources/CFFI", pkgConfig: "libffi",
+            providers: [.apt(["libffi-dev"])]),
+        .target(
+            name: "EEKit",
+            dependencies: ["CRISCV", "CElf"],
+            path: "Sources/EEKit"),
+        .executableTarget(
+            name: "eekit",
+            dependencies: [
+                "EEKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/eekit"),
+        .target(name: "EEKitTestSupport", dependencies: ["EEKit"], path: "Tests/EEKitTestSupport"),
+        .testTarget(
+            name: "RISCVTests", dependencies: ["EEKit", "CRISCV", "EEKitTestSupport"],
+            path: "Tests/RISCVTests"),
+    ]
+)
