@@ -26,6 +26,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CRISCV", path: "CSources/CRISCV", cSettings: cCoreSettings),
+        .target(name: "CEVM", path: "CSources/CEVM", cSettings: cCoreSettings),
         .systemLibrary(
             name: "CElf", path: "CSources/CElf", pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]),
@@ -34,7 +35,7 @@ let package = Package(
             providers: [.apt(["libffi-dev"])]),
         .target(
             name: "EEKit",
-            dependencies: ["CRISCV", "CElf"],
+            dependencies: ["CRISCV", "CEVM", "CElf"],
             path: "Sources/EEKit"),
         .executableTarget(
             name: "eekit",
