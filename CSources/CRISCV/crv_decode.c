@@ -1,0 +1,473 @@
+/* CRISCV decoder: instruction words -> pre-decoded entries (mem->code), and the tables that
+   expand from rv_insns.def. */
+#include "crv_internal.h"
+
+const uint8_t crv__op_class[OP_COUNT] = {
+#define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = CLS_##cls,
+#include "rv_insns.def"
+#undef RV_INSN
+};
+const uint8_t crv__op_flags[OP_COUNT] = {
+#define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = (flags),
+#include "rv_insns.def"
+#undef RV_INSN
+};
+const uint8_t crv__op_format[OP_COUNT] = {
+#define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = FMT_##fmt,
+#include "rv_insns.def"
+#undef RV_INSN
+};
+const char *const crv__op_name[OP_COUNT] = {
+#define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = name,
+#include "rv_insns.def"
+#undef RV_INSN
+};
+
+static inline int64_t sext_bits(uint32_t v, unsigned bits) {
+  return (int64_t)((int32_t)(v << (32 - bits)) >> (32 - bits));
+}
+
+void crv__decode_word(uint32_t w, uint32_t xlen, rv_dec *d) {
+  const int rv64 = xlen != 32;
+  const uint32_t opc = w & 0x7f, f3 = (w >> 12) & 7, f7 = w >> 25;
+  d->rd = (w >> 7) & 31;
+  d->rs1 = (w >> 15) & 31;
+  d->rs2 = (w >> 20) & 31;
+  d->imm = 0;
+  uint32_t op = OP_ILLEGAL;
+  const int64_t imm_i = sext_bits(w >> 20, 12);
+  switch (opc) {
+  case 0x37: op = OP_LUI; d->imm = sext_bits(w & 0xfffff000u, 32); break;
+  case 0x17: op = OP_AUIPC; d->imm = sext_bits(w & 0xfffff000u, 32); break;
+  case 0x6f:
+    op = OP_JAL;
+    d->imm = sext_bits(((w >> 31) << 20) | (((w >> 12) & 0xff) << 12) | (((w >> 20) & 1) << 11) |
+                           (((w >> 21) & 0x3ff) << 1),
+                       21);
+    break;
+  case 0x67:
+    if (f3 == 0) { op = OP_JALR; d->imm = imm_i; }
+    break;
+  case 0x63: {
+    static const uint8_t br[8] = {OP_BEQ, OP_BNE, OP_ILLEGAL, OP_ILLEGAL,
+                                  OP_BLT, OP_BGE, OP_BLTU,    OP_BGEU};
+    op = br[f3];
+    d->imm = sext_bits(((w >> 31) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 0x3f) << 5) |
+                           (((w >> 8) & 0xf) << 1),
+                       13);
+    break;
+  }
+  case 0x03: {
+    static const uint8_t ld[8] = {OP_LB, OP_LH, OP_LW, OP_LD, OP_LBU, OP_LHU, OP_LWU, OP_ILLEGAL};
+    op = ld[f3];
+    if (!rv64 && (op == OP_LD || op == OP_LWU)) op = OP_ILLEGAL;
+    d->imm = imm_i;
+    break;
+  }
+  case 0x23: {
+    static const uint8_t st[8] = {OP_SB, OP_SH, OP_SW, OP_SD,
+                                  OP_ILLEGAL, OP_ILLEGAL, OP_ILLEGAL, OP_ILLEGAL};
+    op = st[f3];
+    if (!rv64 && op == OP_SD) op = OP_ILLEGAL;
+    d->imm = sext_bits(((w >> 25) << 5) | ((w >> 7) & 31), 12);
+    break;
+  }
+  case 0x13:
+    d->imm = imm_i;
+    switch (f3) {
+    case 0: op = OP_ADDI; break;
+    case 2: op = OP_SLTI; break;
+    case 3: op = OP_SLTIU; break;
+    case 4: op = OP_XORI; break;
+    case 6: op = OP_ORI; break;
+    case 7: op = OP_ANDI; break;
+    case 1:
+    case 5: {
+      /* RV64: imm[11:6] is funct6 and shamt is 6 bits; RV32: funct7 and 5-bit shamt */
+      const uint32_t hi = rv64 ? (w >> 26) : f7;
+      const uint32_t sra = rv64 ? 0x10 : 0x20;
+      d->imm = (w >> 20) & (rv64 ? 63 : 31);
+      if (f3 == 1) op = hi == 0 ? OP_SLLI : OP_ILLEGAL;
+      else op = hi == 0 ? OP_SRLI : hi == sra ? OP_SRAI : OP_ILLEGAL;
+      break;
+    }
+    }
+    break;
+  case 0x33:
+    if (f7 == 0) {
+      static const uint8_t o[8] = {OP_ADD, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_OR, OP_AND};
+      op = o[f3];
+    } else if (f7 == 0x20) {
+      op = f3 == 0 ? OP_SUB : f3 == 5 ? OP_SRA : OP_ILLEGAL;
+    } else if (f7 == 1) {
+      static const uint8_t m[8] = {OP_MUL, OP_MULH, OP_MULHSU, OP_MULHU,
+                                   OP_DIV, OP_DIVU, OP_REM,    OP_REMU};
+      op = m[f3];
+    }
+    break;
+  case 0x1b:
+    if (!rv64) break;
+    if (f3 == 0) { op = OP_ADDIW; d->imm = imm_i; }
+    else if (f3 == 1 && f7 == 0) { op = OP_SLLIW; d->imm = (w >> 20) & 31; }
+    else if (f3 == 5 && f7 == 0) { op = OP_SRLIW; d->imm = (w >> 20) & 31; }
+    else if (f3 == 5 && f7 == 0x20) { op = OP_SRAIW; d->imm = (w >> 20) & 31; }
+    break;
+  case 0x3b:
+    if (!rv64) break;
+    if (f7 == 0) op = f3 == 0 ? OP_ADDW : f3 == 1 ? OP_SLLW : f3 == 5 ? OP_SRLW : OP_ILLEGAL;
+    else if (f7 == 0x20) op = f3 == 0 ? OP_SUBW : f3 == 5 ? OP_SRAW : OP_ILLEGAL;
+    else if (f7 == 1) {
+      static const uint8_t m[8] = {OP_MULW,  OP_ILLEGAL, OP_ILLEGAL, OP_ILLEGAL,
+                                   OP_DIVW,  OP_DIVUW,   OP_REMW,    OP_REMUW};
+      op = m[f3];
+    }
+    break;
+  case 0x0f:
+    /* Reserved fields of fence / fence.i are ignored, as the spec requires. */
+    if (f3 == 0) { op = OP_FENCE; d->imm = (w >> 20) & 0xff; }
+    else if (f3 == 1) op = OP_FENCE_I;
+    break;
+  case 0x73:
+    if (w == 0x00000073u) op = OP_ECALL;
+    else if (w == 0x00100073u) op = OP_EBREAK;
+    else if (f3 != 0 && f3 != 4) {
+      static const uint8_t c[8] = {OP_ILLEGAL, OP_CSRRW,  OP_CSRRS,  OP_CSRRC,
+                                   OP_ILLEGAL, OP_CSRRWI, OP_CSRRSI, OP_CSRRCI};
+      op = c[f3];
+      d->imm = w >> 20;
+    }
+    break;
+  default: break;
+  }
+  if (op == OP_ILLEGAL) d->imm = (int64_t)w;
+  d->op = op;
+}
+
+/* ---- decoding into entries ---- */
+
+typedef struct dctx {
+  crv_memory *mem;
+  const crv_costs *costs;
+  uint32_t xlen;
+} dctx;
+
+static inline uint8_t reg_dst(uint32_t r) { return (uint8_t)(r == 0 ? 32 : r); }
+
+/* Turn a jump/branch target into an entry offset if it is aligned and inside the code. */
+static int resolve_target(const dctx *c, uint64_t pc, int64_t imm, int32_t *off) {
+  uint64_t t = pc + (uint64_t)imm;
+  if (c->xlen == 32) t &= 0xffffffffu;
+  if (t & 3) return 0;
+  if (t < c->mem->code_lo || t >= c->mem->code_hi) return 0;
+  *off = (int32_t)(((int64_t)t - (int64_t)pc) / 4);
+  return 1;
+}
+
+static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
+  rv_dec d;
+  crv__decode_word(w, c->xlen, &d);
+  const int rv32 = c->xlen == 32;
+  rv_ent e;
+  e.op = (uint8_t)d.op;
+  e.rd = reg_dst(d.rd);
+  e.rs1 = (uint8_t)d.rs1;
+  e.rs2 = (uint8_t)d.rs2;
+  e.imm = (int32_t)d.imm;
+  e.meta = 0;
+  uint32_t op = d.op;
+
+  switch (op) {
+  case OP_ILLEGAL: e.imm = (int32_t)w; return e;
+  case OP_CSRRW:
+  case OP_CSRRWI: op = OP_ILLEGAL; break; /* always a write */
+  case OP_CSRRS:
+  case OP_CSRRC:
+  case OP_CSRRSI:
+  case OP_CSRRCI: {
+    /* rs1 / uimm field must be zero (no write); only the counters exist */
+    const uint32_t csr = (uint32_t)d.imm;
+    if (d.rs1 != 0) op = OP_ILLEGAL;
+    else if (csr >= 0xC00 && csr <= 0xC02) op = rv32 ? OP_RDCNT32 : OP_RDCNT;
+    else if (rv32 && csr >= 0xC80 && csr <= 0xC82) op = OP_RDCNTH32;
+    else op = OP_ILLEGAL;
+    break;
+  }
+  case OP_JAL: {
+    int32_t off;
+    if (!resolve_target(c, pc, d.imm, &off)) op = OP_JAL_GEN;
+    else {
+      e.imm = off;
+      op = d.rd == 0 ? OP_J : rv32 ? OP_JAL32 : OP_JAL;
+    }
+    break;
+  }
+  case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU: {
+    int32_t off;
+    if (!resolve_target(c, pc, d.imm, &off)) {
+      e.rd = (uint8_t)((w >> 12) & 7);
+      op = OP_BR_GEN;
+    } else {
+      e.imm = off;
+      if (d.rs2 == 0 && op == OP_BNE) op = OP_BNEZ;
+      else if (d.rs2 == 0 && op == OP_BEQ) op = OP_BEQZ;
+    }
+    break;
+  }
+  case OP_ADDI:
+    if (d.rd == 0) op = OP_NOP;
+    else if (d.rs1 == 0) op = OP_LI;
+    else if (d.imm == 0) op = OP_MV;
+    else if (!rv32 && d.rd == d.rs1) op = OP_ADDI_SELF;
+    else if (rv32) op = OP_ADDIW;
+    break;
+  case OP_FENCE: op = OP_NOP; break;
+  default: break;
+  }
+  if (rv32) {
+    switch (op) {
+    case OP_AUIPC: op = OP_AUIPC32; break;
+    case OP_JALR: op = OP_JALR32; break;
+    case OP_LB: op = OP_LB32; break;
+    case OP_LH: op = OP_LH32; break;
+    case OP_LW: op = OP_LW32; break;
+    case OP_LBU: op = OP_LBU32; break;
+    case OP_LHU: op = OP_LHU32; break;
+    case OP_SB: op = OP_SB32; break;
+    case OP_SH: op = OP_SH32; break;
+    case OP_SW: op = OP_SW32; break;
+    case OP_SLLI: op = OP_SLLIW; break;
+    case OP_SRLI: op = OP_SRLIW; break;
+    case OP_SRAI: op = OP_SRAIW; break;
+    case OP_ADD: op = OP_ADDW; break;
+    case OP_SUB: op = OP_SUBW; break;
+    case OP_SLL: op = OP_SLLW; break;
+    case OP_SRL: op = OP_SRLW; break;
+    case OP_SRA: op = OP_SRAW; break;
+    case OP_MUL: op = OP_MULW; break;
+    case OP_MULH: op = OP_MULH32; break;
+    case OP_MULHSU: op = OP_MULHSU32; break;
+    case OP_MULHU: op = OP_MULHU32; break;
+    case OP_DIV: op = OP_DIVW; break;
+    case OP_DIVU: op = OP_DIVUW; break;
+    case OP_REM: op = OP_REMW; break;
+    case OP_REMU: op = OP_REMUW; break;
+    default: break;
+    }
+  }
+  /* Pure ALU-class ops writing x0 have no effect: run them as nop (same cost class). */
+  if (d.rd == 0 && crv__op_class[op] == CLS_ALU && !(crv__op_flags[op] & F_TERM)) op = OP_NOP;
+  if (op == OP_ILLEGAL) e.imm = (int32_t)w;
+  e.op = (uint8_t)op;
+  return e;
+}
+
+static inline uint64_t own_meta(const crv_costs *costs, uint32_t op) {
+  const unsigned cls = crv__op_class[op & OP_MASK];
+  if (cls == CLS_NONE) return 0;
+  return (crv__class_cost(costs, cls) << 16) | 1u;
+}
+
+/* Recompute the suffix sums of slots [first, last] of one page (first..last inclusive, slots
+   after `last` in the page are already right), walking back past `first` to the start of the
+   enclosing block. `page` points at the page's first slot. */
+static void fix_suffix(const crv_costs *costs, rv_ent *page, int first, int last) {
+  const int n = (int)(CRV_PAGE_SIZE / 4);
+  for (int i = last; i >= 0; i--) {
+    const uint32_t op = page[i].op & OP_MASK;
+    const int term = (crv__op_flags[op] & F_TERM) != 0;
+    if (i < first && term) break; /* an earlier block: unaffected */
+    uint64_t m = own_meta(costs, op);
+    if (!term && i + 1 < n) m += page[i + 1].meta;
+    page[i].meta = m;
+  }
+}
+
+static rv_ent fetch_fault_ent(void) {
+  rv_ent e = {OP_FETCH_FAULT, 32, 0, 0, 0, 0};
+  return e;
+}
+
+static void decode_slot(const dctx *c, uint64_t pc, int page_x, rv_ent *out) {
+  rv_ent e;
+  if (page_x) {
+    uint32_t w;
+    memcpy(&w, c->mem->data + pc, 4);
+    e = decode_exec(c, w, pc);
+  } else {
+    e = fetch_fault_ent();
+  }
+  if ((pc & (CRV_PAGE_SIZE - 1)) == 0) e.op |= OP_PAGE_FIRST;
+  *out = e;
+}
+
+static int page_executable(const crv_memory *mem, uint64_t page) {
+  return page < mem->size && page + CRV_PAGE_SIZE <= mem->size &&
+         (mem->perms[page >> CRV_PAGE_SHIFT] & CRV_PERM_X);
+}
+
+static void decode_page(const dctx *c, uint64_t page) {
+  crv_memory *mem = c->mem;
+  rv_ent *base = (rv_ent *)mem->code + ((page - mem->code_lo) >> 2);
+  const int x = page_executable(mem, page);
+  const int n = (int)(CRV_PAGE_SIZE / 4);
+  for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
+  fix_suffix(c->costs, base, 0, n - 1);
+}
+
+static int code_range_ok(const crv_memory *mem) {
+  return mem->code_lo <= mem->code_hi && ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)) == 0;
+}
+
+size_t crv_code_entries(uint64_t code_lo, uint64_t code_hi) {
+  if (code_hi < code_lo) return 1;
+  return (size_t)((code_hi - code_lo) >> 2) + 1; /* + the end sentinel */
+}
+
+void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi) {
+  if (!mem || !mem->code || !costs) return;
+  if (!code_range_ok(mem)) {
+    /* A malformed range runs as "no code": only the sentinel exists. */
+    *(rv_ent *)mem->code = fetch_fault_ent();
+    ((rv_ent *)mem->code)->op |= OP_PAGE_FIRST;
+    return;
+  }
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
+  rv_ent *sentinel = (rv_ent *)mem->code + ((mem->code_hi - mem->code_lo) >> 2);
+  *sentinel = fetch_fault_ent();
+  sentinel->op |= OP_PAGE_FIRST;
+  if (lo < mem->code_lo) lo = mem->code_lo;
+  if (hi > mem->code_hi) hi = mem->code_hi;
+  if (lo >= hi) return;
+  for (uint64_t p = lo & ~(uint64_t)(CRV_PAGE_SIZE - 1); p < hi; p += CRV_PAGE_SIZE) decode_page(&c, p);
+}
+
+void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr,
+                         uint64_t n) {
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
+  uint64_t lo = addr & ~(uint64_t)3, hi = addr + n;
+  if (lo < mem->code_lo) lo = mem->code_lo;
+  if (hi > mem->code_hi) hi = mem->code_hi;
+  while (lo < hi) {
+    const uint64_t page = lo & ~(uint64_t)(CRV_PAGE_SIZE - 1);
+    uint64_t end = page + CRV_PAGE_SIZE;
+    if (end > hi) end = hi;
+    rv_ent *base = (rv_ent *)mem->code + ((page - mem->code_lo) >> 2);
+    const int x = page_executable(mem, page);
+    const int first = (int)((lo - page) >> 2), last = (int)((end - 1 - page) >> 2);
+    for (int i = first; i <= last; i++) decode_slot(&c, page + 4u * (uint64_t)i, x, &base[i]);
+    fix_suffix(costs, base, first, last);
+    lo = page + CRV_PAGE_SIZE;
+  }
+}
+
+/* ---- disassembler ---- */
+
+static const char *const abi_names[32] = {
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"};
+
+typedef struct sbuf {
+  char *p;
+  size_t cap, len; /* len counts every character produced, even past cap */
+} sbuf;
+
+static void put_c(sbuf *b, char ch) {
+  if (b->cap && b->len + 1 < b->cap) b->p[b->len] = ch;
+  b->len++;
+}
+static void put_s(sbuf *b, const char *s) {
+  while (*s) put_c(b, *s++);
+}
+static void put_hex(sbuf *b, uint64_t v) {
+  char tmp[17];
+  int n = 0;
+  do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+  put_s(b, "0x");
+  while (n) put_c(b, tmp[--n]);
+}
+static void put_dec(sbuf *b, int64_t v) {
+  char tmp[21];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+  if (v < 0) put_c(b, '-');
+  while (n) put_c(b, tmp[--n]);
+}
+static void put_reg(sbuf *b, uint32_t r) { put_s(b, abi_names[r & 31]); }
+static void put_sep(sbuf *b) { put_s(b, ", "); }
+static void put_csr(sbuf *b, uint32_t csr) {
+  switch (csr) {
+  case 0xC00: put_s(b, "cycle"); break;
+  case 0xC01: put_s(b, "time"); break;
+  case 0xC02: put_s(b, "instret"); break;
+  case 0xC80: put_s(b, "cycleh"); break;
+  case 0xC81: put_s(b, "timeh"); break;
+  case 0xC82: put_s(b, "instreth"); break;
+  default: put_hex(b, csr); break;
+  }
+}
+static void put_fence_set(sbuf *b, uint32_t s) {
+  if (!s) { put_c(b, '0'); return; }
+  if (s & 8) put_c(b, 'i');
+  if (s & 4) put_c(b, 'o');
+  if (s & 2) put_c(b, 'r');
+  if (s & 1) put_c(b, 'w');
+}
+
+size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t cap) {
+  sbuf b = {out, out ? cap : 0, 0};
+  rv_dec d;
+  xlen = xlen == 32 ? 32 : 64;
+  crv__decode_word(insn, xlen, &d);
+  const uint64_t mask = xlen == 32 ? 0xffffffffu : ~(uint64_t)0;
+  if (d.op == OP_ILLEGAL) {
+    put_s(&b, "unknown ");
+    put_hex(&b, insn);
+  } else {
+    put_s(&b, crv__op_name[d.op]);
+    switch (crv__op_format[d.op]) {
+    case FMT_R:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_reg(&b, d.rs1); put_sep(&b); put_reg(&b, d.rs2);
+      break;
+    case FMT_I:
+    case FMT_SH:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_reg(&b, d.rs1); put_sep(&b); put_dec(&b, d.imm);
+      break;
+    case FMT_LD:
+    case FMT_JR:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_dec(&b, d.imm);
+      put_c(&b, '('); put_reg(&b, d.rs1); put_c(&b, ')');
+      break;
+    case FMT_ST:
+      put_c(&b, ' '); put_reg(&b, d.rs2); put_sep(&b); put_dec(&b, d.imm);
+      put_c(&b, '('); put_reg(&b, d.rs1); put_c(&b, ')');
+      break;
+    case FMT_B:
+      put_c(&b, ' '); put_reg(&b, d.rs1); put_sep(&b); put_reg(&b, d.rs2); put_sep(&b);
+      put_hex(&b, (pc + (uint64_t)d.imm) & mask);
+      break;
+    case FMT_J:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_hex(&b, (pc + (uint64_t)d.imm) & mask);
+      break;
+    case FMT_U:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_hex(&b, ((uint64_t)d.imm >> 12) & 0xfffff);
+      break;
+    case FMT_CSR:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm); put_sep(&b);
+      put_reg(&b, d.rs1);
+      break;
+    case FMT_CSRI:
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm); put_sep(&b);
+      put_dec(&b, d.rs1);
+      break;
+    case FMT_FENCE:
+      put_c(&b, ' '); put_fence_set(&b, ((uint32_t)d.imm >> 4) & 15); put_sep(&b);
+      put_fence_set(&b, (uint32_t)d.imm & 15);
+      break;
+    default: break;
+    }
+  }
+  if (b.cap) b.p[b.len < b.cap ? b.len : b.cap - 1] = 0;
+  return b.len < b.cap ? b.len : (b.cap ? b.cap - 1 : 0);
+}

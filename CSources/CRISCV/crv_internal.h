@@ -1,0 +1,91 @@
+/* Private to the CRISCV core: op enum, decoded-entry layout, tables. */
+#ifndef CRV_INTERNAL_H
+#define CRV_INTERNAL_H
+
+#include "include/CRISCV.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "CRISCV assumes a little-endian host (guest memory is accessed with memcpy)"
+#endif
+
+#define CRV_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CRV_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CRV_NOINLINE __attribute__((noinline))
+
+enum {
+#define RV_INSN(id, name, fmt, cls, flags) OP_##id,
+#include "rv_insns.def"
+#undef RV_INSN
+  OP_COUNT
+};
+_Static_assert(OP_COUNT <= 128, "ops must fit in 7 bits (bit 7 marks a page's first slot)");
+
+#define OP_PAGE_FIRST 0x80u
+#define OP_MASK 0x7fu
+
+/* Operand formats (disassembler) */
+enum { FMT_R, FMT_I, FMT_SH, FMT_LD, FMT_ST, FMT_B, FMT_J, FMT_JR, FMT_U, FMT_CSR, FMT_CSRI,
+       FMT_FENCE, FMT_NONE };
+/* Cost classes, in the order of the crv_costs fields; NONE costs and counts nothing. */
+enum { CLS_ALU, CLS_LOAD, CLS_STORE, CLS_BRANCH, CLS_JUMP, CLS_MUL, CLS_DIV, CLS_SYSTEM, CLS_NONE };
+enum { F_CANON = 1, F_TERM = 2 };
+
+extern const uint8_t crv__op_class[OP_COUNT];
+extern const uint8_t crv__op_flags[OP_COUNT];
+extern const uint8_t crv__op_format[OP_COUNT];
+extern const char *const crv__op_name[OP_COUNT];
+
+/* A decoded instruction: exactly one crv_insn (16 bytes).
+   op:   OP_* | OP_PAGE_FIRST for the first slot of a page.
+   rd:   destination register; 0 is rewritten to 32 (a scratch slot of crv_run's register file),
+         so handlers never test for x0. For BR_GEN: funct3.
+   imm:  immediate; for resolved branches/jumps the target's offset in entries; for shifts the
+         shift amount; for RDCNT* unused; for ILLEGAL the instruction word.
+   meta: (suffix cost << 16) | suffix count: cost and number of retiring instructions from this
+         slot to the end of its basic block, this slot included. */
+typedef struct rv_ent {
+  uint8_t op;
+  uint8_t rd;
+  uint8_t rs1;
+  uint8_t rs2;
+  int32_t imm;
+  uint64_t meta;
+} rv_ent;
+_Static_assert(sizeof(rv_ent) == sizeof(crv_insn), "decoded entry must be one crv_insn");
+
+#define META_COST(m) ((m) >> 16)
+#define META_CNT(m) ((m)&0xffffu)
+
+/* Canonical decode of one instruction word (shared by crv_decode and crv_disasm). */
+typedef struct rv_dec {
+  uint32_t op; /* OP_* with F_CANON, or OP_ILLEGAL */
+  uint32_t rd, rs1, rs2;
+  int64_t imm; /* sign-extended immediate; shamt for shifts; csr number for CSR ops;
+                  pred<<4|succ for fence */
+} rv_dec;
+
+void crv__decode_word(uint32_t w, uint32_t xlen, rv_dec *d);
+
+static inline uint64_t crv__class_cost(const crv_costs *c, unsigned cls) {
+  switch (cls) {
+  case CLS_ALU: return c->alu;
+  case CLS_LOAD: return c->load;
+  case CLS_STORE: return c->store;
+  case CLS_BRANCH: return c->branch;
+  case CLS_JUMP: return c->jump;
+  case CLS_MUL: return c->mul;
+  case CLS_DIV: return c->div;
+  case CLS_SYSTEM: return c->system;
+  default: return 0;
+  }
+}
+
+/* Re-decode the slots covering guest bytes [addr, addr + n) after a guest store into code, and
+   fix the suffix sums of the blocks that contain them. */
+CRV_NOINLINE void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
+                                      uint64_t addr, uint64_t n);
+
+#endif /* CRV_INTERNAL_H */
