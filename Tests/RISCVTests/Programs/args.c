@@ -1,0 +1,32 @@
+/* The initial process stack: argc, argv strings, argv[argc] == NULL, the environment,
+   AT_PAGESZ, AT_ENTRY == _start, and the stack pointer's alignment. Nothing printed
+   depends on addresses. */
+#include "common.h"
+
+extern void _start(void);
+
+int main(int argc, char **argv, char **envp) {
+  printf("argc %d\n", argc);
+  for (int i = 0; i < argc; i++) printf("argv[%d] = \"%s\" (%u bytes)\n", i, argv[i], (unsigned)strlen(argv[i]));
+  printf("argv[argc] is NULL: %s\n", argv[argc] == 0 ? "yes" : "no");
+  printf("crt0 saw argc %ld, argv same %s, envp same %s\n", rt_argc, rt_argv == argv ? "yes" : "no",
+         rt_envp == envp ? "yes" : "no");
+  int nenv = 0;
+  while (envp[nenv]) nenv++;
+  printf("envc %d\n", nenv);
+  for (int i = 0; i < nenv; i++) printf("envp[%d] = \"%s\"\n", i, envp[i]);
+  printf("AT_PAGESZ %lu\n", getauxval(AT_PAGESZ));
+  printf("AT_ENTRY is _start: %s\n", getauxval(AT_ENTRY) == (unsigned long)(uintptr_t)&_start ? "yes" : "no");
+  printf("initial sp %% 16 = %lu\n", (unsigned long)(rt_initial_sp % 16));
+  printf("argv inside stack: %s\n",
+         (uintptr_t)argv == rt_initial_sp + sizeof(long) ? "yes" : "no");
+  /* Strings live above the pointer arrays and are writable. */
+  if (argc > 1) {
+    argv[1][0] = 'X';
+    printf("modified argv[1] = %s\n", argv[1]);
+  }
+  long sum = 0;
+  for (int i = 1; i < argc; i++) sum += strtol(argv[i], 0, 0);
+  printf("sum of numeric args %ld\n", sum);
+  return 0;
+}
