@@ -159,7 +159,7 @@ static int resolve_target(const dctx *c, uint64_t pc, int64_t imm, int32_t *off)
   if (c->xlen == 32) t &= 0xffffffffu;
   if (t & 3) return 0;
   if (t < c->mem->code_lo || t >= c->mem->code_hi) return 0;
-  *off = (int32_t)(((int64_t)t - (int64_t)pc) / 4);
+  *off = (int32_t)(((int64_t)t - (int64_t)pc) / 4 * (int64_t)sizeof(rv_ent));
   return 1;
 }
 
@@ -173,7 +173,8 @@ static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
   e.rs1 = (uint8_t)d.rs1;
   e.rs2 = (uint8_t)d.rs2;
   e.imm = (int32_t)d.imm;
-  e.meta = 0;
+  e.cost = 0;
+  e.cnt = 0;
   uint32_t op = d.op;
 
   switch (op) {
@@ -261,11 +262,6 @@ static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
   return e;
 }
 
-static inline uint64_t own_meta(const crv_costs *costs, uint32_t op) {
-  const unsigned cls = crv__op_class[op & OP_MASK];
-  if (cls == CLS_NONE) return 0;
-  return (crv__class_cost(costs, cls) << 16) | 1u;
-}
 
 /* Recompute the suffix sums of slots [first, last] of one page (first..last inclusive, slots
    after `last` in the page are already right), walking back past `first` to the start of the
@@ -276,14 +272,20 @@ static void fix_suffix(const crv_costs *costs, rv_ent *page, int first, int last
     const uint32_t op = page[i].op & OP_MASK;
     const int term = (crv__op_flags[op] & F_TERM) != 0;
     if (i < first && term) break; /* an earlier block: unaffected */
-    uint64_t m = own_meta(costs, op);
-    if (!term && i + 1 < n) m += page[i + 1].meta;
-    page[i].meta = m;
+    const unsigned cls = crv__op_class[op];
+    uint64_t cost = crv__class_cost(costs, cls);
+    uint32_t cnt = cls != CLS_NONE;
+    if (!term && i + 1 < n) {
+      cost += page[i + 1].cost; /* a saturated successor keeps this one saturated */
+      cnt += page[i + 1].cnt;
+    }
+    page[i].cost = cost >= COST_SAT ? COST_SAT : (uint32_t)cost;
+    page[i].cnt = cnt;
   }
 }
 
 static rv_ent fetch_fault_ent(void) {
-  rv_ent e = {OP_FETCH_FAULT, 32, 0, 0, 0, 0};
+  rv_ent e = {OP_FETCH_FAULT, 32, 0, 0, 0, 0, 0};
   return e;
 }
 

@@ -42,22 +42,24 @@ extern const char *const crv__op_name[OP_COUNT];
    op:   OP_* | OP_PAGE_FIRST for the first slot of a page.
    rd:   destination register; 0 is rewritten to 32 (a scratch slot of crv_run's register file),
          so handlers never test for x0. For BR_GEN: funct3.
-   imm:  immediate; for resolved branches/jumps the target's offset in entries; for shifts the
+   imm:  immediate; for resolved branches/jumps the target's offset in bytes of entries; for shifts the
          shift amount; for RDCNT* unused; for ILLEGAL the instruction word.
-   meta: (suffix cost << 16) | suffix count: cost and number of retiring instructions from this
-         slot to the end of its basic block, this slot included. */
+   cost, cnt: cost and number of retiring instructions from this slot to the end of its basic
+         block, this slot included (the suffix sums). A suffix cost that does not fit in 32 bits
+         is stored as COST_SAT, which never passes the block check, so such blocks are always
+         charged instruction by instruction (still exact, only slower). */
 typedef struct rv_ent {
   uint8_t op;
   uint8_t rd;
   uint8_t rs1;
   uint8_t rs2;
   int32_t imm;
-  uint64_t meta;
+  uint32_t cost;
+  uint32_t cnt;
 } rv_ent;
 _Static_assert(sizeof(rv_ent) == sizeof(crv_insn), "decoded entry must be one crv_insn");
 
-#define META_COST(m) ((m) >> 16)
-#define META_CNT(m) ((m)&0xffffu)
+#define COST_SAT 0xffffffffu
 
 /* Canonical decode of one instruction word (shared by crv_decode and crv_disasm). */
 typedef struct rv_dec {

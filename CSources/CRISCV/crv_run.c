@@ -100,6 +100,7 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
   R[32] = 0;
 
 #define PC_OF(p) (code_lo + (uint64_t)((const char *)(p) - (const char *)code) / 4u)
+#define JUMP_REL(p, off) ((const rv_ent *)(const void *)((const char *)(p) + (off)))
 #define RD R[ip->rd]
 #define RS1 R[ip->rs1]
 #define RS2 R[ip->rs2]
@@ -108,10 +109,11 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
 #define NEXT do { ip++; goto *ff[ip->op]; } while (0)
 #define ENTER_BLOCK                                                                                \
   do {                                                                                             \
-    const uint64_t m_ = ip->meta;                                                                  \
-    if (CRV_UNLIKELY(budget < META_COST(m_))) goto slow_enter;                                     \
-    budget -= META_COST(m_);                                                                       \
-    instret += META_CNT(m_);                                                                       \
+    if (CRV_UNLIKELY(__builtin_sub_overflow(budget, (uint64_t)ip->cost, &budget))) {               \
+      budget += ip->cost; /* restore: the block is charged per instruction instead */              \
+      goto slow_enter;                                                                             \
+    }                                                                                              \
+    instret += ip->cnt;                                                                            \
     ff = ff_fast;                                                                                  \
     goto *exec_tbl[ip->op];                                                                        \
   } while (0)
@@ -176,15 +178,15 @@ L_ADDI_SELF:
 
   /* jumps and branches (targets of J/JAL/JAL32/B* are entry offsets, known to be inside) */
 L_J:
-  ip += ip->imm;
+  ip = JUMP_REL(ip, ip->imm);
   ENTER_BLOCK;
 L_JAL:
   RD = PC_OF(ip) + 4;
-  ip += ip->imm;
+  ip = JUMP_REL(ip, ip->imm);
   ENTER_BLOCK;
 L_JAL32:
   RD = sext32(PC_OF(ip) + 4);
-  ip += ip->imm;
+  ip = JUMP_REL(ip, ip->imm);
   ENTER_BLOCK;
 L_JAL_GEN: {
   uint64_t here = PC_OF(ip), t = here + UIMM;
@@ -205,7 +207,7 @@ L_JALR32: {
   RD = sext32(here + 4);
   JUMP_TO(t);
 }
-#define BRANCH(cond) do { ip += (cond) ? ip->imm : 1; ENTER_BLOCK; } while (0)
+#define BRANCH(cond) do { ip = JUMP_REL(ip, (cond) ? (int64_t)ip->imm : (int64_t)sizeof(rv_ent)); ENTER_BLOCK; } while (0)
 L_BEQ: BRANCH(RS1 == RS2);
 L_BNE: BRANCH(RS1 != RS2);
 L_BLT: BRANCH((int64_t)RS1 < (int64_t)RS2);
@@ -278,7 +280,7 @@ L_LHU32: LOAD(uint16_t, 2, A32, Z);
       memcpy(data + a_, &v_, (N));                                                                 \
       NEXT;                                                                                        \
     }                                                                                              \
-    const uint64_t m_ = ip->meta; /* before a re-decode can rewrite this entry */                  \
+    const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
     const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_);                \
     if (CRV_LIKELY(r_ == MEM_OK)) NEXT;                                                            \
     if (r_ == MEM_FAULT) {                                                                         \
@@ -288,8 +290,8 @@ L_LHU32: LOAD(uint16_t, 2, A32, Z);
     /* Code changed: end the block here. In fast mode, give back what the rest of it was          \
        charged for; then re-enter at the next slot with a fresh charge. */                         \
     if (ff == ff_fast) {                                                                           \
-      budget += META_COST(m_) - costs->store;                                                      \
-      instret -= META_CNT(m_) - 1;                                                                 \
+      budget += mc_ - costs->store;                                                                \
+      instret -= mn_ - 1;                                                                          \
     }                                                                                              \
     ip++;                                                                                          \
     goto block_enter;                                                                              \
@@ -444,9 +446,8 @@ trap_refund:
   /* The trapping instruction is not retired: give back its charge (slow mode), or the charge
      for it and the rest of its block (fast mode). */
   if (ff == ff_fast) {
-    const uint64_t m = ip->meta;
-    budget += META_COST(m);
-    instret -= META_CNT(m);
+    budget += ip->cost;
+    instret -= ip->cnt;
   } else {
     const unsigned cls = crv__op_class[ip->op & OP_MASK];
     budget += crv__class_cost(costs, cls);
