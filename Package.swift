@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "EEKitTestSupport", dependencies: ["EEKit"], path: "Tests/EEKitTestSupport"),
         .testTarget(
             name: "RISCVTests", dependencies: ["EEKit", "CRISCV", "EEKitTestSupport"],
-            path: "Tests/RISCVTests"),
+            path: "Tests/RISCVTests",
+            exclude: ["Programs"]),
     ]
 )

@@ -1,0 +1,71 @@
+/// Errors EEKit throws to its host program (bad input before anything runs, host-level
+/// problems). A guest that misbehaves while running does not throw: its frame ends with
+/// `FrameStatus.failure(reason)`.
+public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The ELF image was refused; see `ELFError` for the reason.
+    case elf(ELFError)
+    /// Code that cannot be deployed or run (format, size, prefix rules).
+    case invalidCode(String)
+    /// A configuration value out of its range (memory size, limits).
+    case invalidConfiguration(String)
+    /// A feature that is not implemented; the message names it.
+    case unsupported(String)
+    /// Input data (JSON, hex, RLP, transactions) that cannot be parsed.
+    case malformedInput(String)
+    /// A state store problem (I/O, corruption, foreign file).
+    case storage(String)
+    /// A failure of EEKit itself; always a bug.
+    case internalError(String)
+
+    public var description: String {
+        switch self {
+        case .elf(let e): "ELF: \(e)"
+        case .invalidCode(let s): "invalid code: \(s)"
+        case .invalidConfiguration(let s): "invalid configuration: \(s)"
+        case .unsupported(let s): "unsupported: \(s)"
+        case .malformedInput(let s): "malformed input: \(s)"
+        case .storage(let s): "state store: \(s)"
+        case .internalError(let s): "internal error: \(s)"
+        }
+    }
+}
+
+/// Why an ELF image was refused.
+public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notELF
+    case truncated(String)
+    case wrongClass(UInt8)
+    case wrongEndianness
+    case wrongMachine(UInt16)
+    case notExecutable(UInt16)
+    case compressedInstructions
+    case unsupportedFloatABI(UInt32)
+    case noLoadableSegments
+    case segmentOutOfRange(index: Int, vaddr: UInt64, size: UInt64)
+    case overlappingSegments(Int, Int)
+    case segmentFileRange(index: Int)
+    case entryNotExecutable(UInt64)
+    case imageTooLarge(needed: UInt64, available: UInt64)
+    case libelf(String)
+
+    public var description: String {
+        switch self {
+        case .notELF: "not an ELF file"
+        case .truncated(let w): "truncated file (\(w))"
+        case .wrongClass(let c): "unsupported ELF class \(c) (want ELFCLASS32 or ELFCLASS64)"
+        case .wrongEndianness: "not little-endian"
+        case .wrongMachine(let m): "wrong machine \(m) (want EM_RISCV = 243)"
+        case .notExecutable(let t): "ELF type \(t) is not a static executable (ET_EXEC)"
+        case .compressedInstructions: "compressed instructions (RVC flag set); EEKit runs RV32IM/RV64IM without C"
+        case .unsupportedFloatABI(let f): "floating-point ABI in e_flags 0x\(String(f, radix: 16)); EEKit runs integer-only code"
+        case .noLoadableSegments: "no PT_LOAD segments"
+        case .segmentOutOfRange(let i, let v, let s):
+            "segment \(i) at 0x\(String(v, radix: 16)) size 0x\(String(s, radix: 16)) is outside guest memory"
+        case .overlappingSegments(let a, let b): "segments \(a) and \(b) overlap"
+        case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
+        case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
+        case .imageTooLarge(let n, let a): "image needs \(n) bytes of guest memory, only \(a) configured"
+        case .libelf(let s): "libelf: \(s)"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// Hex encoding helpers shared by the CLI, the tests and the state-test runner.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
+        var out = [UInt8]()
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes hex with an optional `0x` prefix and surrounding whitespace (including
+    /// newlines inside the string). Returns nil for an odd length or a non-hex digit.
+    public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        var nibbles = [UInt8]()
+        nibbles.reserveCapacity(text.utf8.count)
+        var utf8 = Substring(text).utf8[...]
+        while let f = utf8.first, f == 0x20 || f == 0x0a || f == 0x0d || f == 0x09 { utf8 = utf8.dropFirst() }
+        if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
+            utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")
+        {
+            utf8 = utf8.dropFirst(2)
+        }
+        for c in utf8 {
+            switch c {
+            case 0x30...0x39: nibbles.append(c - 0x30)
+            case 0x61...0x66: nibbles.append(c - 0x61 + 10)
+            case 0x41...0x46: nibbles.append(c - 0x41 + 10)
+            case 0x20, 0x0a, 0x0d, 0x09: continue
+            default: return nil
+            }
+        }
+        guard nibbles.count % 2 == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: nibbles.count / 2)
+        for i in 0..<out.count { out[i] = nibbles[2 * i] << 4 | nibbles[2 * i + 1] }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+/// Block and transaction context, fixed for a transaction.
+public struct BlockContext: Sendable {
+    public var coinbase: Address = .zero
+    public var number: UInt64 = 0
+    public var timestamp: UInt64 = 0
+    public var gasLimit: UInt64 = 30_000_000
+    public var prevrandao: Bytes32 = .zero
+    public var chainId: U256 = U256(1)
+    public var baseFee: U256 = .zero
+    public var blobBaseFee: U256 = U256(1)
+    public init() {}
+}
+
+public struct TransactionContext: Sendable {
+    public var origin: Address = .zero
+    public var gasPrice: U256 = .zero
+    public var blobHashes: [Bytes32] = []
+    public init() {}
+}
+
+/// A log record.
+public struct Log: Sendable, Hashable {
+    public var address: Address
+    public var topics: [Bytes32]
+    public var data: Bytes
+    public init(address: Address, topics: [Bytes32], data: Bytes) {
+        self.address = address
+        self.topics = topics
+        self.data = data
+    }
+}
+
+/// The state access an EE has while it runs a frame, served by the bootloader over the
+/// journaled state. Every change goes through the journal, so a failed frame is reverted
+/// by the bootloader without the EE doing anything.
+///
+/// Warm/cold tracking (EIP-2929) is explicit: `accessAccount` / `accessStorage` mark the
+/// item warm and say whether it already was.
+public protocol EEHost: AnyObject {
+    var block: BlockContext { get }
+    var transaction: TransactionContext { get }
+    var schedule: GasSchedule { get }
+
+    // Accounts
+    func balance(_ address: Address) -> U256
+    func nonce(_ address: Address) -> UInt64
+    func code(_ address: Address) -> Bytecode
+    /// keccak256 of the code; zero for accounts that do not exist (EXTCODEHASH semantics).
+    func codeHash(_ address: Address) -> Bytes32
+    func codeSize(_ address: Address) -> Int
+    func accountExists(_ address: Address) -> Bool
+    /// EIP-161 empty: no code, nonce 0, balance 0.
+    func isEmpty(_ address: Address) -> Bool
+    /// Marks the account warm; returns whether it was warm before.
+    func accessAccount(_ address: Address) -> Bool
+
+    // Storage
+    func storage(_ address: Address, _ key: U256) -> U256
+    /// The value at the start of the transaction (EIP-2200).
+    func originalStorage(_ address: Address, _ key: U256) -> U256
+    func setStorage(_ address: Address, _ key: U256, _ value: U256)
+    /// Marks the slot warm; returns whether it was warm before.
+    func accessStorage(_ address: Address, _ key: U256) -> Bool
+    func transientStorage(_ address: Address, _ key: U256) -> U256
+    func setTransientStorage(_ address: Address, _ key: U256, _ value: U256)
+
+    // Effects
+    func emitLog(_ log: Log)
+    /// Adds (or, negative, removes) gas refund (EIP-3529 counter).
+    func addRefund(_ gas: Int64)
+    /// EIP-6780 SELFDESTRUCT of `address` sending its balance to `beneficiary`.
+    func selfDestruct(_ address: Address, beneficiary: Address)
+
+    /// Hash of one of the 256 most recent blocks; zero otherwise.
+    func blockHash(_ number: UInt64) -> Bytes32
+}

@@ -1,0 +1,131 @@
+import CElf
+
+/// A static RISC-V executable, parsed and validated with libelf. No guest memory is
+/// touched here: `RISCVMemoryLayout` places the image, `RISCVMachine` copies it in.
+public struct ELFImage: Sendable {
+    public struct Segment: Sendable, Equatable {
+        public var vaddr: UInt64
+        public var memSize: UInt64
+        public var fileOffset: UInt64
+        public var fileSize: UInt64
+        public var readable: Bool
+        public var writable: Bool
+        public var executable: Bool
+    }
+
+    /// 32 or 64.
+    public let xlen: UInt32
+    public let entry: UInt64
+    public let segments: [Segment]
+    /// Program header table location in guest memory, if a segment maps it (for AT_PHDR).
+    public let phdrAddress: UInt64?
+    public let phdrEntrySize: UInt64
+    public let phdrCount: UInt64
+    /// The file bytes (segments are copied from here).
+    public let bytes: [UInt8]
+
+    /// The end of the highest segment (where the brk heap starts, page aligned by the layout).
+    public var imageEnd: UInt64 { segments.map { $0.vaddr + $0.memSize }.max() ?? 0 }
+
+    /// Parses and validates `bytes` as a static RV32/RV64 ELF executable.
+    /// - Throws: `EEError.elf` naming what is wrong: not an ELF, truncated, wrong class,
+    ///   machine or type, the RVC flag, a float ABI, bad or overlapping segments, an entry
+    ///   point outside every executable segment.
+    public init(bytes: [UInt8]) throws(EEError) {
+        self.bytes = bytes
+        guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
+            throw .elf(.notELF)
+        }
+        guard bytes.count >= 16 else { throw .elf(.truncated("identification")) }
+        let cls = bytes[4]
+        guard cls == 1 || cls == 2 else { throw .elf(.wrongClass(cls)) }
+        guard bytes[5] == 1 else { throw .elf(.wrongEndianness) }
+        let headerSize = cls == 1 ? 52 : 64
+        guard bytes.count >= headerSize else { throw .elf(.truncated("ELF header")) }
+
+        if elf_version(UInt32(EV_CURRENT)) == UInt32(EV_NONE) { throw .elf(.libelf("library initialisation failed")) }
+        let parsed: Result<Parsed, ELFError> = bytes.withUnsafeBufferPointer { buf in
+            // libelf takes a mutable pointer but, opened for reading, never writes through it.
+            let base = UnsafeMutableRawPointer(mutating: buf.baseAddress!).assumingMemoryBound(to: CChar.self)
+            guard let elf = elf_memory(base, buf.count) else {
+                return .failure(.libelf(String(cString: elf_errmsg(-1))))
+            }
+            defer { elf_end(elf) }
+            return ELFImage.parse(elf, fileSize: UInt64(buf.count))
+        }
+        let p: Parsed
+        switch parsed {
+        case .success(let v): p = v
+        case .failure(let e): throw .elf(e)
+        }
+        xlen = p.xlen
+        entry = p.entry
+        segments = p.segments
+        phdrAddress = p.phdrAddress
+        phdrEntrySize = p.phdrEntrySize
+        phdrCount = p.phdrCount
+    }
+
+    private struct Parsed {
+        var xlen: UInt32
+        var entry: UInt64
+        var segments: [Segment]
+        var phdrAddress: UInt64?
+        var phdrEntrySize: UInt64
+        var phdrCount: UInt64
+    }
+
+    private static func parse(_ elf: OpaquePointer, fileSize: UInt64) -> Result<Parsed, ELFError> {
+        guard elf_kind(elf) == ELF_K_ELF else { return .failure(.notELF) }
+        var ehdr = GElf_Ehdr()
+        guard gelf_getehdr(elf, &ehdr) != nil else { return .failure(.truncated("ELF header")) }
+        let xlen: UInt32 = gelf_getclass(elf) == ELFCLASS32 ? 32 : 64
+        guard ehdr.e_machine == UInt16(EM_RISCV) else { return .failure(.wrongMachine(ehdr.e_machine)) }
+        guard ehdr.e_type == UInt16(ET_EXEC) else { return .failure(.notExecutable(ehdr.e_type)) }
+        if ehdr.e_flags & UInt32(EF_RISCV_RVC) != 0 { return .failure(.compressedInstructions) }
+        if ehdr.e_flags & UInt32(EF_RISCV_FLOAT_ABI) != 0 { return .failure(.unsupportedFloatABI(ehdr.e_flags)) }
+
+        var phnum = 0
+        guard elf_getphdrnum(elf, &phnum) == 0 else { return .failure(.truncated("program header count")) }
+        let phentsize = UInt64(ehdr.e_phentsize)
+        let (phEnd, o1) = ehdr.e_phoff.addingReportingOverflow(UInt64(phnum) &* phentsize)
+        guard !o1, phnum < 65536, phEnd <= fileSize else { return .failure(.truncated("program headers")) }
+
+        var segs: [Segment] = []
+        var phdrAddress: UInt64? = nil
+        let limit: UInt64 = xlen == 32 ? 1 << 32 : .max
+        for i in 0..<phnum {
+            var ph = GElf_Phdr()
+            guard gelf_getphdr(elf, Int32(i), &ph) != nil else { return .failure(.truncated("program header \(i)")) }
+            guard ph.p_type == UInt32(PT_LOAD) else { continue }
+            if ph.p_memsz == 0 { continue }
+            let (fend, fo) = ph.p_offset.addingReportingOverflow(ph.p_filesz)
+            guard !fo, fend <= fileSize, ph.p_filesz <= ph.p_memsz else { return .failure(.segmentFileRange(index: i)) }
+            let (mend, mo) = ph.p_vaddr.addingReportingOverflow(ph.p_memsz)
+            guard !mo, mend <= limit else {
+                return .failure(.segmentOutOfRange(index: i, vaddr: ph.p_vaddr, size: ph.p_memsz))
+            }
+            let seg = Segment(
+                vaddr: ph.p_vaddr, memSize: ph.p_memsz, fileOffset: ph.p_offset, fileSize: ph.p_filesz,
+                readable: ph.p_flags & UInt32(PF_R) != 0, writable: ph.p_flags & UInt32(PF_W) != 0,
+                executable: ph.p_flags & UInt32(PF_X) != 0)
+            if ehdr.e_phoff >= ph.p_offset && phEnd <= fend {
+                phdrAddress = ph.p_vaddr + (ehdr.e_phoff - ph.p_offset)
+            }
+            segs.append(seg)
+        }
+        guard !segs.isEmpty else { return .failure(.noLoadableSegments) }
+        let order = segs.indices.sorted { segs[$0].vaddr < segs[$1].vaddr }
+        for k in 1..<max(order.count, 1) {
+            let a = segs[order[k - 1]], b = segs[order[k]]
+            if a.vaddr + a.memSize > b.vaddr { return .failure(.overlappingSegments(order[k - 1], order[k])) }
+        }
+        guard ehdr.e_entry % 4 == 0,
+            segs.contains(where: { $0.executable && ehdr.e_entry >= $0.vaddr && ehdr.e_entry < $0.vaddr + $0.memSize })
+        else { return .failure(.entryNotExecutable(ehdr.e_entry)) }
+        return .success(
+            Parsed(
+                xlen: xlen, entry: ehdr.e_entry, segments: segs, phdrAddress: phdrAddress,
+                phdrEntrySize: phentsize, phdrCount: UInt64(phnum)))
+    }
+}

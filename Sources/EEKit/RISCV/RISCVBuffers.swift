@@ -1,0 +1,252 @@
+import CRISCV
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The one type that holds unsafe pointers for the RISC-V EE: guest memory, page
+/// permissions, the decoded-instruction cache and the hart state, passed to CRISCV.
+///
+/// Every host-side access to guest memory goes through the bounds-checked helpers here;
+/// the C core checks guest accesses itself.
+public final class RISCVMachine {
+    public static let pageSize: UInt64 = UInt64(CRV_PAGE_SIZE)
+    /// The largest guest memory accepted (4 GiB: the whole RV32 address space).
+    public static let maxMemory: UInt64 = 4 << 30
+
+    public let memorySize: UInt64
+    public let xlen: UInt32
+    private let data: UnsafeMutablePointer<UInt8>
+    private let perms: UnsafeMutablePointer<UInt8>
+    private var code: UnsafeMutablePointer<crv_insn>?
+    private var mem: crv_memory
+    private var cpu = crv_cpu()
+    private var costs: crv_costs
+
+    /// - Parameters:
+    ///   - memorySize: guest memory in bytes, a multiple of 4 KiB, at most `maxMemory`.
+    ///   - xlen: 32 or 64.
+    ///   - schedule: instruction costs (the budget is in the same unit).
+    /// - Throws: `EEError.invalidConfiguration` for a bad size or xlen, or when the host
+    ///   cannot allocate the memory.
+    public init(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
+        guard xlen == 32 || xlen == 64 else { throw .invalidConfiguration("xlen \(xlen)") }
+        guard memorySize >= RISCVMachine.pageSize * 16, memorySize % RISCVMachine.pageSize == 0,
+            memorySize <= RISCVMachine.maxMemory
+        else {
+            throw .invalidConfiguration(
+                "guest memory of \(memorySize) bytes (want a multiple of 4 KiB between 64 KiB and 4 GiB)")
+        }
+        // calloc: untouched pages stay unbacked, so a large configured memory is cheap.
+        guard let d = calloc(Int(memorySize), 1) else {
+            throw .invalidConfiguration("cannot allocate \(memorySize) bytes of guest memory")
+        }
+        let pages = Int(memorySize / RISCVMachine.pageSize)
+        guard let p = calloc(pages, 1) else {
+            free(d)
+            throw .invalidConfiguration("cannot allocate the page table")
+        }
+        self.memorySize = memorySize
+        self.xlen = xlen
+        data = d.assumingMemoryBound(to: UInt8.self)
+        perms = p.assumingMemoryBound(to: UInt8.self)
+        mem = crv_memory(data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0)
+        costs = crv_costs(
+            alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
+            branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
+            div: schedule.riscvDiv, system: schedule.riscvSystem)
+        cpu.xlen = xlen
+    }
+
+    deinit {
+        free(data)
+        free(perms)
+        code?.deallocate()
+    }
+
+    // MARK: Permissions and code
+
+    public struct Permissions: OptionSet, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        public static let read = Permissions(rawValue: UInt8(CRV_PERM_R))
+        public static let write = Permissions(rawValue: UInt8(CRV_PERM_W))
+        public static let execute = Permissions(rawValue: UInt8(CRV_PERM_X))
+    }
+
+    /// Sets the permissions of every page overlapping [start, end), or adds to them.
+    public func protect(_ start: UInt64, _ end: UInt64, _ p: Permissions, adding: Bool = false) {
+        guard start < end else { return }
+        let first = Int(start / RISCVMachine.pageSize)
+        let last = Int(min((end + RISCVMachine.pageSize - 1) / RISCVMachine.pageSize, memorySize / RISCVMachine.pageSize))
+        for i in first..<max(first, last) { perms[i] = adding ? perms[i] | p.rawValue : p.rawValue }
+    }
+
+    public func permissions(at address: UInt64) -> Permissions {
+        guard address < memorySize else { return [] }
+        return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)])
+    }
+
+    /// Allocates the decoded-instruction cache for [lo, hi) (page aligned) and decodes it.
+    /// Call after the code is in memory.
+    public func setCodeRange(_ lo: UInt64, _ hi: UInt64) {
+        code?.deallocate()
+        let n = crv_code_entries(lo, hi)
+        let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: max(n, 1))
+        c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
+        code = c
+        mem.code = c
+        mem.code_lo = lo
+        mem.code_hi = hi
+        crv_decode(&mem, &costs, xlen, lo, hi)
+    }
+
+    public var codeRange: Range<UInt64> { mem.code_lo..<mem.code_hi }
+
+    // MARK: Host access to guest memory
+
+    private func inRange(_ address: UInt64, _ count: Int) -> Bool {
+        let (end, o) = address.addingReportingOverflow(UInt64(count))
+        return !o && end <= memorySize
+    }
+
+    /// True if every page of [address, address + count) has `needed`.
+    public func isAccessible(_ address: UInt64, _ count: Int, _ needed: Permissions) -> Bool {
+        guard inRange(address, count) else { return false }
+        if count == 0 { return true }
+        var page = address / RISCVMachine.pageSize
+        let last = (address + UInt64(count) - 1) / RISCVMachine.pageSize
+        while page <= last {
+            if perms[Int(page)] & needed.rawValue != needed.rawValue { return false }
+            page += 1
+        }
+        return true
+    }
+
+    /// Copies bytes into guest memory, ignoring page permissions (loader, stack set-up) but
+    /// never its bounds; re-decodes code pages it touches. Returns false if out of range.
+    @discardableResult
+    public func load(_ bytes: some Collection<UInt8>, at address: UInt64) -> Bool {
+        guard inRange(address, bytes.count) else { return false }
+        var i = Int(address)
+        for b in bytes {
+            data[i] = b
+            i += 1
+        }
+        invalidateCode(address, UInt64(bytes.count))
+        return true
+    }
+
+    /// Zero-fills [address, address + count) (bounds-checked).
+    public func zero(_ address: UInt64, _ count: UInt64) {
+        guard count > 0, inRange(address, Int(clamping: count)) else { return }
+        memset(data + Int(address), 0, Int(count))
+        invalidateCode(address, count)
+    }
+
+    private func invalidateCode(_ address: UInt64, _ count: UInt64) {
+        guard code != nil, count > 0, address < mem.code_hi, address + count > mem.code_lo else { return }
+        crv_decode(&mem, &costs, xlen, address, address + count)
+    }
+
+    /// Reads guest bytes for a system call: needs read permission on every page.
+    public func read(_ address: UInt64, count: Int) -> [UInt8]? {
+        guard count >= 0, isAccessible(address, count, .read) else { return nil }
+        return Array(UnsafeBufferPointer(start: data + Int(address), count: count))
+    }
+
+    /// Writes guest bytes for a system call: needs write permission on every page.
+    public func write(_ bytes: [UInt8], at address: UInt64) -> Bool {
+        guard isAccessible(address, bytes.count, .write) else { return false }
+        return load(bytes, at: address)
+    }
+
+    /// Reads guest bytes regardless of permissions (disassembler, debugging).
+    public func peek(_ address: UInt64, count: Int) -> [UInt8]? {
+        guard count >= 0, inRange(address, count) else { return nil }
+        return Array(UnsafeBufferPointer(start: data + Int(address), count: count))
+    }
+
+    // MARK: Hart state
+
+    /// Register `i` (0...31); writes to x0 are ignored. RV32 values are zero-extended.
+    public subscript(register i: Int) -> UInt64 {
+        get { i == 0 ? 0 : withUnsafeBytes(of: cpu.x) { $0.load(fromByteOffset: i * 8, as: UInt64.self) } }
+        set {
+            guard i > 0 && i < 32 else { return }
+            let v = xlen == 32 ? newValue & 0xffff_ffff : newValue
+            withUnsafeMutableBytes(of: &cpu.x) { $0.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self) }
+        }
+    }
+
+    public var pc: UInt64 {
+        get { cpu.pc }
+        set { cpu.pc = newValue }
+    }
+    public var budget: UInt64 {
+        get { cpu.budget }
+        set { cpu.budget = newValue }
+    }
+    public var instructionsRetired: UInt64 { cpu.instret }
+
+    /// Why the last `run` stopped with a trap.
+    public var trap: RISCVTrap {
+        var word = cpu.trap_insn
+        if word == 0, let b = peek(cpu.pc, count: 4) {
+            word = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+        }
+        return RISCVTrap(cause: cpu.trap_cause, pc: cpu.pc, value: cpu.trap_value, instruction: word)
+    }
+
+    public enum Stop: Sendable, Equatable {
+        case ecall
+        case ebreak
+        case budgetExhausted
+        case trap
+    }
+
+    /// Runs the hart until ecall, ebreak, budget exhaustion or a trap.
+    public func run() -> Stop {
+        let status = crv_run(&cpu, &mem, &costs)
+        switch status {
+        case CRV_STATUS_ECALL: return .ecall
+        case CRV_STATUS_EBREAK: return .ebreak
+        case CRV_STATUS_BUDGET: return .budgetExhausted
+        default: return .trap
+        }
+    }
+
+    /// Disassembles one instruction word.
+    public static func disassemble(_ word: UInt32, pc: UInt64, xlen: UInt32) -> String {
+        var buf = [CChar](repeating: 0, count: 96)
+        let n = crv_disasm(word, pc, xlen, &buf, buf.count)
+        return String(decoding: buf[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A RISC-V trap: cause (mcause numbering), pc, trap value and instruction word.
+public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
+    public var cause: UInt32
+    public var pc: UInt64
+    public var value: UInt64
+    public var instruction: UInt32
+
+    public var causeName: String {
+        switch cause {
+        case UInt32(CRV_TRAP_FETCH_MISALIGNED.rawValue): "instruction address misaligned"
+        case UInt32(CRV_TRAP_FETCH_FAULT.rawValue): "instruction access fault"
+        case UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue): "illegal instruction"
+        case UInt32(CRV_TRAP_LOAD_FAULT.rawValue): "load access fault"
+        case UInt32(CRV_TRAP_STORE_FAULT.rawValue): "store access fault"
+        default: "trap cause \(cause)"
+        }
+    }
+
+    public var description: String {
+        let hexInsn = String(instruction, radix: 16)
+        return "\(causeName) at pc 0x\(String(pc, radix: 16)) (value 0x\(String(value, radix: 16)), "
+            + "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn))"
+    }
+}

@@ -1,0 +1,143 @@
+/// Options for running a plain (Linux-like) RISC-V program.
+public struct RISCVRunOptions: Sendable {
+    /// Instruction budget; nil runs until the program exits or traps.
+    public var maxInstructions: UInt64?
+    /// Guest memory in MiB (1...4096).
+    public var memoryMiB: Int
+    /// Environment strings (`NAME=value`) the program sees; empty by default so that runs
+    /// are reproducible.
+    public var environment: [String]
+    /// argv[0].
+    public var programName: String
+
+    public init(maxInstructions: UInt64? = nil, memoryMiB: Int = 64, environment: [String] = [], programName: String = "program") {
+        self.maxInstructions = maxInstructions
+        self.memoryMiB = memoryMiB
+        self.environment = environment
+        self.programName = programName
+    }
+}
+
+/// How a plain program's run ended.
+public enum RISCVStop: Sendable, Equatable, CustomStringConvertible {
+    /// exit / exit_group; the status as a process sees it (low 8 bits).
+    case exited(Int32)
+    case trapped(RISCVTrap)
+    /// `ebreak` at `pc`.
+    case breakpoint(pc: UInt64)
+    /// The instruction budget ran out before the instruction at `pc`.
+    case budgetExhausted(pc: UInt64)
+    /// A system call the plain ABI does not provide.
+    case unsupportedSyscall(number: UInt64, pc: UInt64)
+
+    public var description: String {
+        switch self {
+        case .exited(let c): "exited with status \(c)"
+        case .trapped(let t): t.description
+        case .breakpoint(let pc): "breakpoint (ebreak) at pc 0x\(String(pc, radix: 16))"
+        case .budgetExhausted(let pc): "instruction budget exhausted at pc 0x\(String(pc, radix: 16))"
+        case .unsupportedSyscall(let n, let pc):
+            "unsupported system call \(n) at pc 0x\(String(pc, radix: 16)) (plain ABI: 63 read, 64 write, 93/94 exit, 214 brk)"
+        }
+    }
+}
+
+public struct RISCVPlainResult: Sendable {
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var instructionsRetired: UInt64
+    public var stop: RISCVStop
+    /// The exit status for `.exited`, nil otherwise.
+    public var exitCode: Int32? {
+        if case .exited(let c) = stop { return c }
+        return nil
+    }
+}
+
+/// Runs plain RISC-V programs with the Linux-like system-call ABI:
+/// a7 = 63 read(fd 0), 64 write(fd 1, 2), 93 exit, 94 exit_group, 214 brk. Any other
+/// number ends the run with `.unsupportedSyscall`. Errors a syscall reports to the guest
+/// follow Linux (negative errno in a0: EBADF, EFAULT).
+public enum RISCVPlainRunner {
+    /// Loads and runs `elf`, collecting its output.
+    /// - Parameters:
+    ///   - elf: a static RV32IM or RV64IM executable.
+    ///   - arguments: argv[1...]; argv[0] is `options.programName`.
+    ///   - stdin: what read(0, ...) returns.
+    /// - Throws: `EEError.elf` for a malformed or unsupported image, `.invalidConfiguration`
+    ///   for bad options.
+    public static func run(
+        elf: [UInt8], arguments: [String], stdin: [UInt8] = [], options: RISCVRunOptions = .init()
+    ) throws(EEError) -> RISCVPlainResult {
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        let r = try run(elf: elf, arguments: arguments, stdin: stdin, options: options) { fd, bytes in
+            if fd == 1 { out += bytes } else { err += bytes }
+        }
+        return RISCVPlainResult(stdout: out, stderr: err, instructionsRetired: r.instructions, stop: r.stop)
+    }
+
+    /// Loads and runs `elf`, handing every write to fd 1 or 2 to `output` as it happens.
+    public static func run(
+        elf: [UInt8], arguments: [String], stdin: [UInt8] = [], options: RISCVRunOptions,
+        output: (Int32, [UInt8]) -> Void
+    ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
+        guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
+            throw .invalidConfiguration("--memory must be between 1 and 4096 MiB, got \(options.memoryMiB)")
+        }
+        let image = try ELFImage(bytes: elf)
+        let process = try RISCVProcess(
+            image: image, memorySize: UInt64(options.memoryMiB) << 20, schedule: .instructionCounting)
+        try process.setUpStack(arguments: [options.programName] + arguments, environment: options.environment)
+        let m = process.machine
+        m.budget = options.maxInstructions ?? .max
+        var stdinOffset = 0
+        let EBADF: UInt64 = 9, EFAULT: UInt64 = 14
+        func fail(_ errno: UInt64) -> UInt64 { 0 &- errno }
+
+        while true {
+            switch m.run() {
+            case .budgetExhausted:
+                return (.budgetExhausted(pc: m.pc), m.instructionsRetired)
+            case .trap:
+                return (.trapped(m.trap), m.instructionsRetired)
+            case .ebreak:
+                return (.breakpoint(pc: m.pc &- 4), m.instructionsRetired)
+            case .ecall:
+                let number = m[register: 17]
+                let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
+                switch number {
+                case 64:  // write(fd, buf, count)
+                    if a0 != 1 && a0 != 2 {
+                        m[register: 10] = fail(EBADF)
+                    } else if a2 > Int.max / 2 {
+                        m[register: 10] = fail(EFAULT)
+                    } else if let bytes = m.read(a1, count: Int(a2)) {
+                        if !bytes.isEmpty { output(Int32(a0), bytes) }
+                        m[register: 10] = a2
+                    } else {
+                        m[register: 10] = fail(EFAULT)
+                    }
+                case 63:  // read(fd, buf, count)
+                    if a0 != 0 {
+                        m[register: 10] = fail(EBADF)
+                    } else {
+                        let n = Int(min(a2, UInt64(stdin.count - stdinOffset)))
+                        if m.write(Array(stdin[stdinOffset..<stdinOffset + n]), at: a1) {
+                            stdinOffset += n
+                            m[register: 10] = UInt64(n)
+                        } else {
+                            m[register: 10] = fail(EFAULT)
+                        }
+                    }
+                case 93, 94:  // exit, exit_group
+                    return (.exited(Int32(a0 & 0xff)), m.instructionsRetired)
+                case 214:  // brk
+                    m[register: 10] = process.setBreak(a0)
+                default:
+                    return (.unsupportedSyscall(number: number, pc: m.pc &- 4), m.instructionsRetired)
+                }
+            }
+        }
+    }
+}

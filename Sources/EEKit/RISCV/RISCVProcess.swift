@@ -1,0 +1,134 @@
+/// An ELF image placed in a fresh `RISCVMachine`: segments copied with their page
+/// permissions, .bss zeroed, the decoded cache built, a stack at the top of memory and a
+/// brk heap after the image.
+///
+/// Memory map (guest addresses, `size` = configured memory):
+/// ```
+/// 0 .. first segment        unmapped (null dereferences fault)
+/// segments                  as the ELF says (R / RW / RX)
+/// brkStart .. brk           heap, grows with brk(2), RW
+/// brkLimit .. stackBottom   guard page, unmapped
+/// stackBottom .. size       stack, RW (min(8 MiB, size / 4))
+/// ```
+public final class RISCVProcess {
+    public let image: ELFImage
+    public let machine: RISCVMachine
+    public let brkStart: UInt64
+    public private(set) var brk: UInt64
+    public let brkLimit: UInt64
+    public let stackBottom: UInt64
+
+    /// - Throws: `EEError.elf(.imageTooLarge)` / `.segmentOutOfRange` when the image does not
+    ///   fit the configured memory, `EEError.invalidConfiguration` for a bad memory size.
+    public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
+        let page = RISCVMachine.pageSize
+        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        let stackSize = min(8 << 20, memorySize / 4) & ~(page - 1)
+        let stackBottom = memorySize - stackSize
+        let end = image.imageEnd
+        let brkStart = (end + page - 1) & ~(page - 1)
+        guard brkStart + page <= stackBottom else {
+            throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
+        }
+        var codeLo = UInt64.max
+        var codeHi: UInt64 = 0
+        for (i, s) in image.segments.enumerated() {
+            guard s.vaddr + s.memSize <= stackBottom else {
+                throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
+            }
+            let fileStart = Int(s.fileOffset)
+            m.load(image.bytes[fileStart..<fileStart + Int(s.fileSize)], at: s.vaddr)
+            var p: RISCVMachine.Permissions = []
+            if s.readable { p.insert(.read) }
+            if s.writable { p.insert(.write) }
+            if s.executable {
+                p.insert(.execute)
+                codeLo = min(codeLo, s.vaddr & ~(page - 1))
+                codeHi = max(codeHi, (s.vaddr + s.memSize + page - 1) & ~(page - 1))
+            }
+            // Segments may share a page: the page gets the union of their permissions.
+            m.protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
+        }
+        m.protect(stackBottom, memorySize, [.read, .write])
+        if codeLo < codeHi { m.setCodeRange(codeLo, codeHi) }
+        self.image = image
+        machine = m
+        self.brkStart = brkStart
+        brk = brkStart
+        brkLimit = stackBottom - page
+        self.stackBottom = stackBottom
+        m.pc = image.entry
+    }
+
+    /// Linux brk(2): moves the break within [brkStart, brkLimit] and returns the new break,
+    /// or the old one when the request is out of range. Pages that leave the heap are zeroed
+    /// so that growing again yields zero memory, as on Linux.
+    @discardableResult
+    public func setBreak(_ request: UInt64) -> UInt64 {
+        guard request >= brkStart, request <= brkLimit else { return brk }
+        let page = RISCVMachine.pageSize
+        let oldTop = (brk + page - 1) & ~(page - 1)
+        let newTop = (request + page - 1) & ~(page - 1)
+        if newTop > oldTop {
+            machine.protect(oldTop, newTop, [.read, .write])
+        } else if newTop < oldTop {
+            machine.zero(newTop, oldTop - newTop)
+            machine.protect(newTop, oldTop, [])
+        }
+        // Bytes between the new break and its page end stay mapped; zero them when shrinking.
+        if request < brk { machine.zero(request, min(brk, newTop) - request) }
+        brk = request
+        return brk
+    }
+
+    /// Builds the Linux initial stack (argc, argv, envp, auxv, strings) and sets sp.
+    /// - Throws: `EEError.invalidConfiguration` if the arguments do not fit the stack.
+    public func setUpStack(arguments: [String], environment: [String]) throws(EEError) {
+        let m = machine
+        let w = UInt64(image.xlen / 8)
+        var sp = m.memorySize
+        func push(_ bytes: [UInt8]) throws(EEError) -> UInt64 {
+            guard sp >= stackBottom + UInt64(bytes.count) + 4096 else {
+                throw .invalidConfiguration("arguments and environment do not fit the stack")
+            }
+            sp -= UInt64(bytes.count)
+            m.load(bytes, at: sp)
+            return sp
+        }
+        var argPtrs: [UInt64] = []
+        for a in arguments { argPtrs.append(try push(Array(a.utf8) + [0])) }
+        var envPtrs: [UInt64] = []
+        for e in environment { envPtrs.append(try push(Array(e.utf8) + [0])) }
+        // AT_RANDOM: 16 bytes; deterministic so that runs are reproducible.
+        let random = try push((0..<16).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+        let platform = try push(Array((image.xlen == 64 ? "riscv64" : "riscv32").utf8) + [0])
+        sp &= ~15
+        var aux: [(UInt64, UInt64)] = [
+            (6, RISCVMachine.pageSize),  // AT_PAGESZ
+            (9, image.entry),  // AT_ENTRY
+            (4, image.phdrEntrySize),  // AT_PHENT
+            (5, image.phdrCount),  // AT_PHNUM
+            (7, 0),  // AT_BASE
+            (11, 0), (12, 0), (13, 0), (14, 0),  // AT_UID, AT_EUID, AT_GID, AT_EGID
+            (23, 0),  // AT_SECURE
+            (25, random),  // AT_RANDOM
+            (15, platform),  // AT_PLATFORM
+        ]
+        if let ph = image.phdrAddress { aux.insert((3, ph), at: 0) }  // AT_PHDR
+        aux.append((0, 0))  // AT_NULL
+        var words: [UInt64] = [UInt64(arguments.count)] + argPtrs + [0] + envPtrs + [0]
+        for (k, v) in aux { words += [k, v] }
+        let total = UInt64(words.count) * w
+        guard sp >= stackBottom + total + 4096 else {
+            throw .invalidConfiguration("arguments and environment do not fit the stack")
+        }
+        sp = (sp - total) & ~15
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(total))
+        for v in words {
+            for i in 0..<Int(w) { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+        }
+        m.load(bytes, at: sp)
+        m[register: 2] = sp
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import ArgumentParser
+import EEKit
+
+@main
+struct EEKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eekit",
+        abstract: "Run EVM bytecode and native RISC-V programs and contracts under one bootloader.",
+        subcommands: [RVCommand.self])
+}
+
+/// Reads a file into bytes, with a clear error.
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(path)")
+    }
+    return [UInt8](data)
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import EEKit
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct RVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rv",
+        abstract: "Run and inspect plain RISC-V (RV32IM / RV64IM) ELF programs.",
+        subcommands: [Run.self, Disasm.self])
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a static RISC-V ELF program with the Linux-like plain ABI.",
+            discussion: """
+                Guest stdout and stderr pass through; eekit exits with the guest's exit status.
+                A trap, ebreak or unsupported system call prints its reason on stderr and exits 134;
+                an exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
+                Options go before FILE: everything after FILE is passed to the guest.
+                """)
+
+        @Option(name: .customLong("max-instructions"), help: "Stop after N instructions (metering is exact).")
+        var maxInstructions: UInt64?
+
+        @Option(name: .customLong("memory"), help: "Guest memory in MiB (1-4096).")
+        var memoryMiB: Int = 64
+
+        @Flag(help: "Print instructions retired, seconds and MIPS on stderr.")
+        var stats = false
+
+        @Argument(help: "The ELF file.")
+        var file: String
+
+        @Argument(parsing: .captureForPassthrough, help: "Arguments for the guest program.")
+        var arguments: [String] = []
+
+        func run() throws {
+            let elf = try readFile(file)
+            let options = RISCVRunOptions(
+                maxInstructions: maxInstructions, memoryMiB: memoryMiB,
+                programName: URL(fileURLWithPath: file).lastPathComponent)
+            let stdinBytes: [UInt8] = []
+            let start = DispatchTime.now().uptimeNanoseconds
+            let result: (stop: RISCVStop, instructions: UInt64)
+            do {
+                result = try RISCVPlainRunner.run(elf: elf, arguments: arguments, stdin: stdinBytes, options: options) {
+                    fd, bytes in
+                    bytes.withUnsafeBytes { b in _ = fwrite(b.baseAddress, 1, b.count, fd == 1 ? stdout : stderr) }
+                }
+            } catch {
+                FileHandle.standardError.write("eekit: \(file): \(error)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+            fflush(stdout)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            if stats {
+                let mips = Double(result.instructions) / seconds / 1e6
+                let line = String(
+                    format: "instructions: %llu  seconds: %.6f  MIPS: %.1f\n", result.instructions, seconds, mips)
+                FileHandle.standardError.write(line.data(using: .utf8)!)
+            }
+            switch result.stop {
+            case .exited(let code):
+                throw ExitCode(code)
+            case .budgetExhausted:
+                FileHandle.standardError.write("eekit: \(result.stop)\n".data(using: .utf8)!)
+                throw ExitCode(124)
+            case .trapped, .breakpoint, .unsupportedSyscall:
+                FileHandle.standardError.write("eekit: \(result.stop)\n".data(using: .utf8)!)
+                throw ExitCode(134)
+            }
+        }
+    }
+
+    struct Disasm: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disassemble the executable segments of a RISC-V ELF.")
+
+        @Argument(help: "The ELF file.")
+        var file: String
+
+        func run() throws {
+            let image: ELFImage
+            do {
+                image = try ELFImage(bytes: try readFile(file))
+            } catch let e as EEError {
+                FileHandle.standardError.write("eekit: \(file): \(e)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+            var out = ""
+            for (i, s) in image.segments.enumerated() where s.executable {
+                out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) r-x\n"
+                var off = 0
+                while off + 4 <= Int(s.fileSize) {
+                    let p = Int(s.fileOffset) + off
+                    let word = UInt32(image.bytes[p]) | UInt32(image.bytes[p + 1]) << 8
+                        | UInt32(image.bytes[p + 2]) << 16 | UInt32(image.bytes[p + 3]) << 24
+                    let pc = s.vaddr + UInt64(off)
+                    let hexWord = String(word, radix: 16)
+                    out += "  \(String(pc, radix: 16)):  \(String(repeating: "0", count: 8 - hexWord.count))\(hexWord)  "
+                    out += RISCVMachine.disassemble(word, pc: pc, xlen: image.xlen) + "\n"
+                    off += 4
+                }
+                print(out, terminator: "")
+                out = ""
+            }
+        }
+    }
+}

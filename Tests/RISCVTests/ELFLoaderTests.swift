@@ -1,0 +1,139 @@
+import EEKit
+import EEKitTestSupport
+import Testing
+
+/// Every malformed ELF gets its specific, typed error.
+struct ELFLoaderTests {
+    static let valid = TestELF.program(xlen: 64, code: [RVAsm.li(10, 0), RVAsm.li(17, 93), RVAsm.ecall])
+
+    func error(_ bytes: [UInt8], memoryMiB: Int = 1) -> EEError? {
+        do {
+            _ = try RISCVPlainRunner.run(elf: bytes, arguments: [], options: .init(memoryMiB: memoryMiB))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func validProgramRuns() throws {
+        for xlen in [32, 64] {
+            var e = Self.valid
+            e.xlen = xlen
+            let r = try RISCVPlainRunner.run(elf: e.bytes, arguments: [])
+            #expect(r.stop == .exited(0))
+        }
+    }
+
+    @Test func notAnELF() {
+        #expect(error([]) == .elf(.notELF))
+        #expect(error(Array("#!/bin/sh\necho hi\n".utf8)) == .elf(.notELF))
+    }
+
+    @Test func truncated() {
+        let b = Self.valid.bytes
+        for n in [5, 20, 40, 63] {
+            guard case .elf(.truncated) = error(Array(b[0..<n])) else {
+                Issue.record("prefix of \(n) bytes: \(String(describing: error(Array(b[0..<n]))))")
+                continue
+            }
+        }
+        // Program headers cut off.
+        guard case .elf(.truncated) = error(Array(b[0..<80])) else {
+            Issue.record("cut program headers: \(String(describing: error(Array(b[0..<80]))))")
+            return
+        }
+    }
+
+    @Test func wrongClassEndiannessMachineType() {
+        var b = Self.valid.bytes
+        b[4] = 3
+        #expect(error(b) == .elf(.wrongClass(3)))
+        b = Self.valid.bytes
+        b[5] = 2
+        #expect(error(b) == .elf(.wrongEndianness))
+        var e = Self.valid
+        e.machine = 62
+        #expect(error(e.bytes) == .elf(.wrongMachine(62)))
+        e = Self.valid
+        e.type = 3
+        #expect(error(e.bytes) == .elf(.notExecutable(3)))
+    }
+
+    @Test func compressedFlagAndFloatABIAreRefused() {
+        var e = Self.valid
+        e.eFlags = 0x1
+        #expect(error(e.bytes) == .elf(.compressedInstructions))
+        e.eFlags = 0x4
+        #expect(error(e.bytes) == .elf(.unsupportedFloatABI(0x4)))
+    }
+
+    @Test func badSegments() {
+        let code = Self.valid.segments[0]
+        var e = Self.valid
+        e.segments.append(.init(vaddr: 0x10004, bytes: [1, 2, 3, 4], flags: 6))
+        #expect(error(e.bytes) == .elf(.overlappingSegments(0, 1)))
+
+        e = Self.valid
+        e.segments = [code, .init(vaddr: 0x40000, bytes: [], memSize: 64 << 20, flags: 6)]
+        guard case .elf(.segmentOutOfRange) = error(e.bytes, memoryMiB: 1) else {
+            Issue.record("segment beyond memory: \(String(describing: error(e.bytes)))")
+            return
+        }
+        e = Self.valid
+        e.segments = [.init(vaddr: 0x10000, bytes: code.bytes, memSize: 2, flags: 5)]
+        #expect(error(e.bytes) == .elf(.segmentFileRange(index: 0)))
+
+        e = Self.valid
+        e.segments = []
+        #expect(error(e.bytes) == .elf(.noLoadableSegments))
+
+        // A 64-bit segment whose end overflows.
+        e = Self.valid
+        e.segments = [code, .init(vaddr: .max - 8, bytes: [], memSize: 16, flags: 6)]
+        guard case .elf(.segmentOutOfRange) = error(e.bytes) else {
+            Issue.record("wrapping segment: \(String(describing: error(e.bytes)))")
+            return
+        }
+    }
+
+    @Test func entryOutsideExecutableSegment() {
+        var e = Self.valid
+        e.entry = 0x20000
+        #expect(error(e.bytes) == .elf(.entryNotExecutable(0x20000)))
+        e.entry = 0x10002
+        #expect(error(e.bytes) == .elf(.entryNotExecutable(0x10002)))
+        e = Self.valid
+        e.segments[0].flags = 4  // R only
+        #expect(error(e.bytes) == .elf(.entryNotExecutable(0x10000)))
+    }
+
+    @Test func imageLargerThanMemory() {
+        var e = Self.valid
+        e.segments.append(.init(vaddr: 0x20000, bytes: [], memSize: 3 << 20, flags: 6))
+        let err = error(e.bytes, memoryMiB: 2)
+        switch err {
+        case .elf(.imageTooLarge), .elf(.segmentOutOfRange): break
+        default: Issue.record("got \(String(describing: err))")
+        }
+        // Fits with enough memory.
+        #expect(error(e.bytes, memoryMiB: 16) == nil)
+    }
+
+    @Test func badMemoryOption() {
+        #expect(error(Self.valid.bytes, memoryMiB: 0) == .invalidConfiguration("--memory must be between 1 and 4096 MiB, got 0"))
+    }
+
+    @Test func randomGarbageNeverCrashes() {
+        var rng = SplitMix64(seed: 7)
+        let base = Self.valid.bytes
+        for _ in 0..<2000 {
+            var b = base
+            for _ in 0..<(1 + Int(rng.next() % 8)) {
+                b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if rng.next() % 4 == 0 { b = Array(b[0..<Int(rng.next() % UInt64(b.count))]) }
+            // Must return or throw; a trap or budget stop is fine too.
+            _ = try? RISCVPlainRunner.run(elf: b, arguments: [], options: .init(maxInstructions: 10_000, memoryMiB: 1))
+        }
+    }
+}
