@@ -317,10 +317,16 @@ static void h_code_hash(void *c, const cevm_address *addr, cevm_bytes32 *out) {
 }
 
 static void h_block_hash(void *c, uint64_t number, cevm_bytes32 *out) {
-  /* deterministic fake: keccak of the 8-byte big-endian number */
-  uint8_t b[8];
-  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(number >> (56 - 8 * i));
-  cevm_keccak256(b, 8, out->bytes);
+  /* deterministic fake, the same as revm's in-memory database: keccak of the decimal number */
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + number % 10);
+    number /= 10;
+  } while (number);
+  uint8_t text[24];
+  for (int i = 0; i < n; i++) text[i] = (uint8_t)digits[n - 1 - i];
+  cevm_keccak256(text, (size_t)n, out->bytes);
 }
 
 static int h_account_is_empty(void *c, const cevm_address *addr) {
