@@ -1,0 +1,58 @@
+/* sha256 (0x02) and ripemd160 (0x03) through nettle; ecrecover (0x01) through libsecp256k1. */
+#include "include/CPrecompiles.h"
+
+#include <nettle/ripemd160.h>
+#include <nettle/sha2.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include <string.h>
+
+const char *cprec_error_name(int code) {
+  switch (code) {
+  case CPREC_OK: return "ok";
+  case CPREC_ERR_LENGTH: return "invalid input length";
+  case CPREC_ERR_COORDINATE_RANGE: return "coordinate not below the field modulus";
+  case CPREC_ERR_NOT_ON_CURVE: return "point not on curve";
+  case CPREC_ERR_NOT_IN_SUBGROUP: return "G2 point not in the prime-order subgroup";
+  case CPREC_ERR_FINAL_FLAG: return "final block flag must be 0 or 1";
+  case CPREC_ERR_INVALID_SIGNATURE: return "invalid signature";
+  case CPREC_ERR_TOO_LARGE: return "operand too large";
+  default: return "unknown error";
+  }
+}
+
+void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]) {
+  struct sha256_ctx c;
+  sha256_init(&c);
+  sha256_update(&c, len, data);
+  sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+}
+
+void cprec_ripemd160(const uint8_t *data, size_t len, uint8_t out[20]) {
+  struct ripemd160_ctx c;
+  ripemd160_init(&c);
+  ripemd160_update(&c, len, data);
+  ripemd160_digest(&c, RIPEMD160_DIGEST_SIZE, out);
+}
+
+int cprec_ecrecover(const uint8_t in[128], uint8_t pubkey[64]) {
+  /* v is a full 32-byte word that must equal 27 or 28. */
+  for (int i = 32; i < 63; i++)
+    if (in[i] != 0) return CPREC_ERR_INVALID_SIGNATURE;
+  if (in[63] != 27 && in[63] != 28) return CPREC_ERR_INVALID_SIGNATURE;
+  /* The static context is the library's constant object; recovery needs no secret-key
+   * precomputation or randomisation. */
+  const secp256k1_context *ctx = secp256k1_context_static;
+  secp256k1_ecdsa_recoverable_signature sig;
+  /* Fails when r or s is >= the group order; r = 0 or s = 0 makes recovery fail below. */
+  if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, in + 64, in[63] - 27))
+    return CPREC_ERR_INVALID_SIGNATURE;
+  secp256k1_pubkey pk;
+  if (!secp256k1_ecdsa_recover(ctx, &pk, &sig, in)) return CPREC_ERR_INVALID_SIGNATURE;
+  uint8_t ser[65];
+  size_t n = sizeof ser;
+  if (!secp256k1_ec_pubkey_serialize(ctx, ser, &n, &pk, SECP256K1_EC_UNCOMPRESSED) || n != 65)
+    return CPREC_ERR_INVALID_SIGNATURE;
+  memcpy(pubkey, ser + 1, 64);
+  return CPREC_OK;
+}

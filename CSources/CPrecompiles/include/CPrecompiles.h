@@ -1,0 +1,77 @@
+/*
+ * CPrecompiles: the arithmetic behind EEKit's Ethereum precompiles (Cancun, addresses 0x01..0x0a).
+ *
+ * Pure C11: no globals (only constant tables), no I/O, no allocation of our own (the modexp
+ * bignums live in GMP, which allocates inside the library). The caller (Swift) owns every
+ * buffer, pads inputs to the fixed sizes below, and charges gas before calling.
+ *
+ * Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp). bn254 and the
+ * BLAKE2 F function are implemented here.
+ *
+ * Every function returning int returns CPREC_OK (0) or one of the CPREC_ERR_* codes;
+ * cprec_error_name() names them.
+ */
+#ifndef CPRECOMPILES_H
+#define CPRECOMPILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  CPREC_OK = 0,
+  CPREC_ERR_LENGTH = 1,             /* input length not allowed (blake2f, pairing) */
+  CPREC_ERR_COORDINATE_RANGE = 2,   /* a field element >= p */
+  CPREC_ERR_NOT_ON_CURVE = 3,       /* point not on the curve / twist */
+  CPREC_ERR_NOT_IN_SUBGROUP = 4,    /* G2 point outside the order-r subgroup */
+  CPREC_ERR_FINAL_FLAG = 5,         /* blake2f final-block flag is not 0 or 1 */
+  CPREC_ERR_INVALID_SIGNATURE = 6,  /* ecrecover: bad v/r/s or no key recovers */
+  CPREC_ERR_TOO_LARGE = 7,          /* modexp operand beyond CPREC_MODEXP_MAX_LEN */
+};
+
+/* A short static description of an error code. */
+const char *cprec_error_name(int code);
+
+/* ---- 0x01 ecrecover: input is hash(32) v(32) r(32) s(32), already padded to 128 bytes. On
+ * success writes the 64-byte uncompressed public key (x || y, without the 0x04 prefix); the
+ * caller hashes it with keccak-256 to form the address. */
+int cprec_ecrecover(const uint8_t in[128], uint8_t pubkey[64]);
+
+/* ---- 0x02 / 0x03 hashes (nettle). */
+void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
+void cprec_ripemd160(const uint8_t *data, size_t len, uint8_t out[20]);
+
+/* ---- 0x05 modexp (EIP-198 layout, EIP-2565 pricing). */
+#define CPREC_MODEXP_MAX_LEN ((uint64_t)1 << 32)
+typedef struct cprec_modexp_header {
+  uint64_t base_len, exp_len, mod_len; /* saturated at UINT64_MAX when the word is larger */
+  uint64_t gas;                        /* saturated at UINT64_MAX */
+} cprec_modexp_header;
+/* Reads the three length words (input shorter than 96 bytes is zero-padded) and the exponent
+ * head, and prices the call. Reads only what the input holds; never allocates. */
+void cprec_modexp_header_parse(const uint8_t *in, size_t len, cprec_modexp_header *h);
+/* Computes base^exp mod mod into out[0 .. mod_len), left-padded with zeros (all zero when the
+ * modulus is 0). Operands missing from the input are zero bytes. Call only after charging
+ * h->gas; fails with CPREC_ERR_TOO_LARGE if a length exceeds CPREC_MODEXP_MAX_LEN. */
+int cprec_modexp(const uint8_t *in, size_t len, const cprec_modexp_header *h, uint8_t *out);
+
+/* ---- 0x06 / 0x07 / 0x08 alt_bn128 (EIP-196/197). Inputs padded to the fixed sizes. */
+int cprec_bn254_add(const uint8_t in[128], uint8_t out[64]);
+int cprec_bn254_mul(const uint8_t in[96], uint8_t out[64]);
+/* len must be a multiple of 192 (G1 64 bytes, G2 128 bytes per pair); *result = 1 when the
+ * product of pairings is one. Empty input gives 1. */
+int cprec_bn254_pairing(const uint8_t *in, size_t len, int *result);
+
+/* ---- 0x09 blake2f (EIP-152): exactly 213 bytes, rounds(4, big-endian) h(64) m(128) t(16) f(1). */
+int cprec_blake2f(const uint8_t *in, size_t len, uint8_t out[64]);
+/* The BLAKE2b compression function itself (h updated in place). */
+void cprec_blake2b_compress(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], int final, uint32_t rounds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
