@@ -1,0 +1,80 @@
+/// Runs transactions over a journaled state: owns the frame stack, value transfers,
+/// deployments, precompiles / system hooks, and serves the EEs' state access (`EEHost`).
+///
+/// One bootloader runs one transaction at a time on the calling thread. It never recurses on
+/// the native stack for EE frames (see `Runner.swift`), so depth 1024 needs no large stack;
+/// EEs that nest natively (WASM) should be run through `LargeStack.run`.
+public final class Bootloader: EEHost {
+    public let world: WorldState
+    public var registry: EERegistry
+    /// Precompiles and host functions by address; warm from the start of every transaction.
+    public var hooks: [Address: any SystemHook]
+    public var block: BlockContext
+    public var transaction: TransactionContext
+    public var schedule: GasSchedule
+    /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
+    /// reference test fillers do.
+    public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) }
+    /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
+    /// whether or not a hook serves them.
+    public var precompileAddresses: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
+    /// Precompile addresses that were called without a hook to serve them (this transaction).
+    public private(set) var missingPrecompilesCalled: Set<Address> = []
+    /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
+    public var maxDepth = 1024
+
+    public init(
+        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = [:],
+        block: BlockContext = BlockContext(), schedule: GasSchedule = .default
+    ) {
+        self.world = world
+        self.registry = registry
+        self.hooks = hooks
+        self.block = block
+        self.transaction = TransactionContext()
+        self.schedule = schedule
+    }
+
+    func noteMissingPrecompile(_ a: Address) { missingPrecompilesCalled.insert(a) }
+    func resetTransactionNotes() { missingPrecompilesCalled.removeAll() }
+
+    // MARK: EEHost
+
+    public func balance(_ address: Address) -> U256 { world.balance(address) }
+    public func nonce(_ address: Address) -> UInt64 { world.nonce(address) }
+
+    public func code(_ address: Address) -> Bytecode {
+        guard let a = world.account(address) else { return Bytecode(kind: .none, bytes: [], hash: Keccak.empty) }
+        return Bytecode(kind: a.kind, bytes: a.code, hash: a.codeHash)
+    }
+
+    public func codeHash(_ address: Address) -> Bytes32 {
+        guard let a = world.account(address), !a.isEmpty else { return .zero }
+        return a.codeHash
+    }
+
+    public func codeSize(_ address: Address) -> Int { world.account(address)?.code.count ?? 0 }
+    public func accountExists(_ address: Address) -> Bool { world.exists(address) }
+    public func isEmpty(_ address: Address) -> Bool { world.account(address)?.isEmpty ?? true }
+    public func accessAccount(_ address: Address) -> Bool { world.accessAccount(address) }
+
+    public func storage(_ address: Address, _ key: U256) -> U256 { world.storage(address, key) }
+    public func originalStorage(_ address: Address, _ key: U256) -> U256 { world.originalStorage(address, key) }
+    public func setStorage(_ address: Address, _ key: U256, _ value: U256) { world.setStorage(address, key, value) }
+    public func accessStorage(_ address: Address, _ key: U256) -> Bool { world.accessStorage(address, key) }
+    public func transientStorage(_ address: Address, _ key: U256) -> U256 { world.transientStorage(address, key) }
+    public func setTransientStorage(_ address: Address, _ key: U256, _ value: U256) {
+        world.setTransientStorage(address, key, value)
+    }
+
+    public func emitLog(_ log: Log) { world.emitLog(log) }
+    public func addRefund(_ gas: Int64) { world.addRefund(gas) }
+    public func selfDestruct(_ address: Address, beneficiary: Address) {
+        world.selfDestruct(address, beneficiary: beneficiary)
+    }
+
+    public func blockHash(_ number: UInt64) -> Bytes32 {
+        guard number < block.number, block.number - number <= 256 else { return .zero }
+        return blockHashProvider(number)
+    }
+}

@@ -1,0 +1,111 @@
+/// Deployments: checks, nonce bump, collision rule, the constructor frame and code deposit.
+extension Bootloader {
+    /// A deployment requested by a running frame.
+    func enterDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        if ctx.depth + 1 > maxDepth {
+            return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
+        }
+        if ctx.isStatic {
+            return .immediate(status: .failure(.staticViolation), output: [], left: .zero, created: nil)
+        }
+        if world.balance(req.deployer) < req.value {
+            return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
+        }
+        if world.nonce(req.deployer) == UInt64.max {
+            return .immediate(status: .failure(.nonceOverflow), output: [], left: req.resources, created: nil)
+        }
+        guard let eeType = ctx.eeType ?? registry[req.kind]?.type else {
+            return .immediate(
+                status: .failure(.invalidCode("no execution environment for \(req.kind) code")),
+                output: [], left: .zero, created: nil)
+        }
+        let prepared: PreparedDeployment
+        do {
+            prepared = try eeType.prepareDeployment(req, host: self)
+        } catch {
+            return .immediate(status: .failure(.invalidCode("\(error)")), output: [], left: .zero, created: nil)
+        }
+        return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: true)
+    }
+
+    /// Runs a prepared deployment: bumps the deployer's nonce (unless the transaction did),
+    /// checks for a collision, creates the account with nonce 1 and transfers the value, then
+    /// launches the constructor frame.
+    func enterPreparedDeployment(
+        _ req: DeploymentRequest, prepared: PreparedDeployment, from ctx: CallerContext, bumpNonce: Bool
+    ) throws(EEError) -> Entry {
+        let depth = ctx.depth + 1
+        if bumpNonce {
+            world.setNonce(req.deployer, world.nonce(req.deployer) + 1)
+        }
+        let address = prepared.address
+        _ = world.accessAccount(address)
+        if let existing = world.account(address), existing.nonce != 0 || !existing.code.isEmpty {
+            return .immediate(status: .failure(.createCollision), output: [], left: .zero, created: nil)
+        }
+        if world.hasStorage(address) {
+            return .immediate(status: .failure(.createCollision), output: [], left: .zero, created: nil)
+        }
+        let snapshot = world.snapshot
+        world.modify(address) { $0.nonce = 1 }
+        world.markCreated(address)
+        guard world.transfer(from: req.deployer, to: address, req.value) else {
+            world.revert(to: snapshot)
+            return .immediate(status: .failure(.insufficientBalance), output: [], left: prepared.resources, created: nil)
+        }
+        guard let entry = registry[prepared.constructor.kind == .none ? req.kind : prepared.constructor.kind] else {
+            world.revert(to: snapshot)
+            return .immediate(
+                status: .failure(.invalidCode("no execution environment for \(req.kind) code")),
+                output: [], left: .zero, created: nil)
+        }
+        if prepared.constructor.bytes.isEmpty {
+            // Nothing to run: the account exists with empty code.
+            return .immediate(status: .success, output: [], left: prepared.resources, created: address)
+        }
+        let launch = LaunchParams(
+            resources: prepared.resources, code: prepared.constructor, caller: req.deployer, callee: address,
+            codeAddress: address, modifier: .constructor, calldata: prepared.constructorInput, value: req.value,
+            depth: depth, isStatic: false)
+        let ee = entry.make()
+        let first = try ee.start(launch, host: self)
+        return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: (address, req.kind)), first)
+    }
+
+    /// Applies the code-deposit rules to a finished constructor frame.
+    func finishDeployment(
+        _ f: Frame, code: Bytes, status: FrameStatus, returndata: Bytes, left: Resources
+    ) -> (FrameStatus, Bytes, Resources, Address?) {
+        guard let (address, kind) = f.deployment else {
+            return (.failure(.other("not a constructor frame")), [], .zero, nil)
+        }
+        switch status {
+        case .revert:
+            world.revert(to: f.snapshot)
+            return (.revert, returndata, left, nil)
+        case .failure:
+            world.revert(to: f.snapshot)
+            return (status, [], .zero, nil)
+        case .success:
+            break
+        }
+        let rules = registry[kind]?.deposit ?? .evm
+        if code.count > rules.maxCodeSize {
+            world.revert(to: f.snapshot)
+            return (.failure(.codeSizeExceeded), [], .zero, nil)
+        }
+        if rules.rejectEFPrefix && code.first == 0xEF {
+            world.revert(to: f.snapshot)
+            return (.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
+        }
+        let (cost, overflow) = (UInt64(code.count) * rules.gasPerByte).multipliedReportingOverflow(by: schedule.ergsPerGas)
+        if overflow || cost > left.ergs {
+            world.revert(to: f.snapshot)
+            return (.failure(.outOfResources), [], .zero, nil)
+        }
+        var rest = left
+        rest.ergs -= cost
+        world.setCode(address, code, kind: kind)
+        return (.success, [], rest, address)
+    }
+}

@@ -1,0 +1,253 @@
+/// The frame stack: an array of suspended EE frames, driven by the `Preemption` values the
+/// EEs return. No recursion on the native stack: a call request pushes a frame, a completed
+/// frame pops and continues its caller.
+
+/// One suspended frame.
+struct Frame {
+    let ee: any ExecutionEnvironment
+    let launch: LaunchParams
+    /// Journal position to revert to if the frame fails or reverts.
+    let snapshot: Int
+    /// Set for constructor frames: the new account and the EE kind its code gets.
+    let deployment: (address: Address, kind: EEKind)?
+}
+
+/// The context a call is made from (a frame, or the transaction for the top frame).
+struct CallerContext {
+    /// `msg.sender` of the calling frame (for delegate calls).
+    var caller: Address
+    /// `address(this)` of the calling frame.
+    var address: Address
+    /// `msg.value` of the calling frame (for delegate calls).
+    var value: U256
+    var depth: Int
+    var isStatic: Bool
+    /// The EE type of the calling frame (its `prepareDeployment` is used for deployments).
+    var eeType: (any ExecutionEnvironment.Type)?
+
+    init(frame: Frame) {
+        caller = frame.launch.caller
+        address = frame.launch.callee
+        value = frame.launch.value
+        depth = frame.launch.depth
+        isStatic = frame.launch.isStatic
+        eeType = type(of: frame.ee)
+    }
+
+    init(origin: Address, eeType: (any ExecutionEnvironment.Type)?) {
+        caller = origin
+        address = origin
+        value = .zero
+        depth = -1
+        isStatic = false
+        self.eeType = eeType
+    }
+}
+
+/// How the outermost frame of a run ended.
+public struct ExecutionOutcome: Sendable {
+    public var status: FrameStatus
+    public var output: Bytes
+    public var resourcesLeft: Resources
+    /// The deployed address of a successful top-level deployment.
+    public var createdAddress: Address?
+}
+
+/// The result of entering a call or deployment: answered at once, or a new frame.
+enum Entry {
+    case immediate(status: FrameStatus, output: Bytes, left: Resources, created: Address?)
+    case launched(Frame, Preemption)
+}
+
+extension Bootloader {
+    /// Runs a message from `origin` to `request.target` through the frame stack.
+    /// The value transfer and state changes are reverted if the outermost frame fails.
+    func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
+        let ctx = CallerContext(origin: origin, eeType: nil)
+        return try drive(enterCall(request, from: ctx))
+    }
+
+    /// Runs a deployment by `request.deployer` through the frame stack. The deployer's nonce
+    /// must already have been bumped when `bumpNonce` is false (transactions do that).
+    func runDeployment(
+        _ request: DeploymentRequest, prepared: PreparedDeployment, bumpNonce: Bool
+    ) throws(EEError) -> ExecutionOutcome {
+        let ctx = CallerContext(origin: request.deployer, eeType: nil)
+        return try drive(enterPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+    }
+
+    /// The runner loop.
+    private func drive(_ first: Entry) throws(EEError) -> ExecutionOutcome {
+        var frames: [Frame] = []
+        frames.reserveCapacity(64)
+        var next: Preemption
+        switch first {
+        case .immediate(let status, let output, let left, let created):
+            return ExecutionOutcome(status: status, output: output, resourcesLeft: left, createdAddress: created)
+        case .launched(let f, let p):
+            frames.append(f)
+            next = p
+        }
+        while let current = frames.last {
+            switch next {
+            case .externalCallRequest(let req):
+                switch try enterCall(req, from: CallerContext(frame: current)) {
+                case .immediate(let status, let output, let left, _):
+                    next = try current.ee.continueAfterCall(
+                        CallResult(status: status, returndata: output), returned: left, host: self)
+                case .launched(let f, let p):
+                    frames.append(f)
+                    next = p
+                }
+            case .deploymentRequest(let req):
+                switch try enterDeployment(req, from: CallerContext(frame: current)) {
+                case .immediate(let status, let output, let left, let created):
+                    next = try current.ee.continueAfterDeployment(
+                        DeploymentResult(address: created, status: status, returndata: output),
+                        returned: left, host: self)
+                case .launched(let f, let p):
+                    frames.append(f)
+                    next = p
+                }
+            case .completedExecution(let result, let left):
+                let f = frames.removeLast()
+                let end: (FrameStatus, Bytes, Resources, Address?)
+                if f.deployment != nil {
+                    end = finishDeployment(f, code: result.returndata, status: result.status,
+                                           returndata: result.returndata, left: left)
+                } else {
+                    if !result.status.isSuccess { world.revert(to: f.snapshot) }
+                    end = (result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
+                }
+                guard let parent = frames.last else {
+                    return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
+                }
+                next = try resume(parent, wasDeployment: f.deployment != nil, end)
+            case .completedDeployment(let code, let status, let returndata, let left):
+                let f = frames.removeLast()
+                let end: (FrameStatus, Bytes, Resources, Address?)
+                if f.deployment != nil {
+                    end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
+                } else {
+                    // A call frame that ended as if it were a constructor: treat it as a call.
+                    if !status.isSuccess { world.revert(to: f.snapshot) }
+                    end = (status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
+                }
+                guard let parent = frames.last else {
+                    return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
+                }
+                next = try resume(parent, wasDeployment: f.deployment != nil, end)
+            }
+        }
+        throw .internalError("frame stack emptied without a result")
+    }
+
+    private func resume(
+        _ parent: Frame, wasDeployment: Bool, _ end: (FrameStatus, Bytes, Resources, Address?)
+    ) throws(EEError) -> Preemption {
+        if wasDeployment {
+            return try parent.ee.continueAfterDeployment(
+                DeploymentResult(address: end.3, status: end.0, returndata: end.1), returned: end.2, host: self)
+        }
+        return try parent.ee.continueAfterCall(CallResult(status: end.0, returndata: end.1), returned: end.2, host: self)
+    }
+
+    // MARK: Calls
+
+    func enterCall(_ req: CallRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        let depth = ctx.depth + 1
+        if depth > maxDepth {
+            return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
+        }
+        let caller: Address, callee: Address, value: U256, transfers: Bool
+        switch req.modifier {
+        case .none, .constructor:
+            (caller, callee, value, transfers) = (ctx.address, req.target, req.value, true)
+        case .static:
+            (caller, callee, value, transfers) = (ctx.address, req.target, .zero, false)
+        case .callcode:
+            (caller, callee, value, transfers) = (ctx.address, ctx.address, req.value, true)
+        case .delegate, .delegateStatic:
+            (caller, callee, value, transfers) = (ctx.caller, ctx.address, req.value, false)
+        }
+        let isStatic = ctx.isStatic || req.modifier.isStatic
+        if ctx.isStatic && transfers && !value.isZero && req.modifier != .callcode {
+            return .immediate(status: .failure(.staticViolation), output: [], left: .zero, created: nil)
+        }
+        if transfers && world.balance(ctx.address) < value {
+            return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
+        }
+
+        let snapshot = world.snapshot
+        switch req.modifier {
+        case .none, .constructor:
+            guard world.transfer(from: ctx.address, to: callee, value) else {
+                world.revert(to: snapshot)
+                return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
+            }
+        case .static:
+            world.touch(callee)
+        case .callcode:
+            world.touch(callee)
+        case .delegate, .delegateStatic:
+            break
+        }
+
+        let codeAddress = req.target
+        if let hook = hooks[codeAddress] {
+            return runHook(hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot)
+        }
+        if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }
+
+        let code = self.code(codeAddress)
+        if code.bytes.isEmpty {
+            return .immediate(status: .success, output: [], left: req.resources, created: nil)
+        }
+        guard let entry = registry[code.kind] else {
+            world.revert(to: snapshot)
+            return .immediate(
+                status: .failure(.invalidCode("no execution environment for \(code.kind) code")),
+                output: [], left: .zero, created: nil)
+        }
+        guard entry.type.isModifierSupported(req.modifier) else {
+            world.revert(to: snapshot)
+            return .immediate(
+                status: .failure(.other("\(code.kind) code does not support this call kind")),
+                output: [], left: .zero, created: nil)
+        }
+        let launch = LaunchParams(
+            resources: req.resources, code: code, caller: caller, callee: callee, codeAddress: codeAddress,
+            modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
+        let ee = entry.make()
+        let first = try ee.start(launch, host: self)
+        return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: nil), first)
+    }
+
+    private func runHook(
+        _ hook: any SystemHook, _ req: CallRequest, caller: Address, callee: Address, value: U256,
+        isStatic: Bool, snapshot: Int
+    ) -> Entry {
+        let perGas = schedule.ergsPerGas
+        let gasLimit = req.resources.ergs / perGas
+        let ctx = SystemHookContext(caller: caller, address: callee, value: value, isStatic: isStatic)
+        let r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)
+        var left = req.resources
+        switch r.status {
+        case .success, .revert:
+            let used = min(r.gasUsed, gasLimit) * perGas
+            left.ergs -= used
+            if r.status != .success { world.revert(to: snapshot) }
+        case .failure:
+            left = .zero
+            world.revert(to: snapshot)
+        }
+        return .immediate(status: r.status, output: r.output, left: left, created: nil)
+    }
+}
+
+extension FrameStatus {
+    var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,143 @@
+/// Transaction execution with Ethereum (Cancun) semantics.
+extension Bootloader {
+    /// Largest EIP-3860 init code.
+    public static let maxInitcodeSize = 49_152
+
+    /// Checks a transaction against the current state without changing anything.
+    /// - Returns: the intrinsic gas on success.
+    public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> {
+        if tx.isCreate && tx.data.count > Bootloader.maxInitcodeSize {
+            return .failure(.initcodeSizeExceeded(tx.data.count))
+        }
+        let intrinsic = tx.intrinsicGas
+        if tx.gasLimit < U256(intrinsic) { return .failure(.intrinsicGasTooLow(needed: intrinsic, limit: tx.gasLimit)) }
+        guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
+            return .failure(.gasAllowanceExceeded)
+        }
+        if tx.maxFeePerGas < block.baseFee { return .failure(.insufficientMaxFeePerGas) }
+        if tx.maxPriorityFeePerGas > tx.maxFeePerGas { return .failure(.priorityGreaterThanMaxFee) }
+        if tx.type == .blob {
+            if tx.isCreate { return .failure(.blobContractCreation) }
+            if tx.blobVersionedHashes.isEmpty { return .failure(.blobEmpty) }
+            if tx.blobVersionedHashes.contains(where: { $0.bytes[0] != 0x01 }) { return .failure(.blobVersionInvalid) }
+            if tx.blobGas > BlobFees.maxBlobGasPerBlock { return .failure(.blobGasExceeded) }
+            if tx.maxFeePerBlobGas < block.blobBaseFee { return .failure(.insufficientMaxFeePerBlobGas) }
+        }
+        let account = world.account(tx.sender)
+        let nonce = account?.nonce ?? 0
+        if nonce == UInt64.max { return .failure(.nonceIsMax) }
+        if tx.nonce != U256(nonce) { return .failure(.nonceMismatch(expected: nonce, got: tx.nonce)) }
+        if let account, !account.code.isEmpty { return .failure(.senderNotEOA) }
+        // Balance: gasLimit * maxFee + value + blobGas * maxFeePerBlobGas.
+        var (cost, o1) = U256(gasLimit).multipliedReportingOverflow(by: tx.maxFeePerGas)
+        var o2 = false, o3 = false, o4 = false
+        (cost, o2) = cost.addingReportingOverflow(tx.value)
+        if tx.type == .blob {
+            let blobCost: U256
+            (blobCost, o3) = U256(tx.blobGas).multipliedReportingOverflow(by: tx.maxFeePerBlobGas)
+            (cost, o4) = cost.addingReportingOverflow(blobCost)
+        }
+        if o1 || o2 || o3 || o4 || (account?.balance ?? .zero) < cost { return .failure(.insufficientAccountFunds) }
+        return .success(intrinsic)
+    }
+
+    /// The gas price the sender pays: min(maxFee, baseFee + priority fee).
+    public func effectiveGasPrice(_ tx: Transaction) -> U256 {
+        let (sum, o) = block.baseFee.addingReportingOverflow(tx.maxPriorityFeePerGas)
+        return o || sum > tx.maxFeePerGas ? tx.maxFeePerGas : sum
+    }
+
+    /// Validates and executes a transaction atomically. An invalid transaction changes
+    /// nothing. A valid one always bumps the nonce and charges gas, even if its execution fails.
+    /// The transaction's effects stay in `world` (uncommitted) until `world.commit()`.
+    /// - Throws: `EEError` for host-level problems (the transaction's changes are discarded).
+    public func execute(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
+        resetTransactionNotes()
+        let intrinsic: UInt64
+        switch validate(tx) {
+        case .failure(let e): return .failure(e)
+        case .success(let g): intrinsic = g
+        }
+        guard let gasLimit = tx.gasLimit.uint64 else { return .failure(.gasAllowanceExceeded) }
+        let txStart = world.snapshot
+        let price = effectiveGasPrice(tx)
+        transaction = TransactionContext()
+        transaction.origin = tx.sender
+        transaction.gasPrice = price
+        transaction.blobHashes = tx.blobVersionedHashes
+
+        // Buy gas (and burn the blob fee).
+        let blobFee = U256(tx.blobGas) &* block.blobBaseFee
+        world.subBalance(tx.sender, U256(gasLimit) &* price &+ blobFee)
+        world.touch(tx.sender)
+
+        // Contract address before the nonce bump.
+        var prepared: PreparedDeployment?
+        var deployRequest: DeploymentRequest?
+        let execResources = Resources.gas(gasLimit - intrinsic, schedule: schedule)
+        if tx.isCreate {
+            guard let entry = registry[tx.deployKind] else {
+                world.revert(to: txStart)
+                throw .unsupported("no execution environment registered for \(tx.deployKind) deployments")
+            }
+            let req = DeploymentRequest(
+                deployer: tx.sender, initcode: tx.data, value: tx.value, scheme: .create, kind: tx.deployKind,
+                resources: execResources)
+            do throws(EEError) {
+                prepared = try entry.type.prepareDeployment(req, host: self)
+            } catch {
+                world.revert(to: txStart)
+                throw error
+            }
+            deployRequest = req
+        }
+        world.setNonce(tx.sender, world.nonce(tx.sender) + 1)
+
+        // EIP-2929 / EIP-2930 / EIP-3651 warm set.
+        _ = world.accessAccount(tx.sender)
+        if let to = tx.to { _ = world.accessAccount(to) }
+        for a in precompileAddresses { _ = world.accessAccount(a) }
+        for a in hooks.keys { _ = world.accessAccount(a) }
+        _ = world.accessAccount(block.coinbase)
+        for e in tx.accessList {
+            _ = world.accessAccount(e.address)
+            for k in e.storageKeys { _ = world.accessStorage(e.address, k) }
+        }
+
+        let outcome: ExecutionOutcome
+        do throws(EEError) {
+            if let prepared, let deployRequest {
+                outcome = try runDeployment(deployRequest, prepared: prepared, bumpNonce: false)
+            } else if let to = tx.to {
+                outcome = try runCall(
+                    origin: tx.sender,
+                    CallRequest(target: to, modifier: .none, calldata: tx.data, value: tx.value, resources: execResources))
+            } else {
+                throw EEError.internalError("creation without a prepared deployment")
+            }
+        } catch {
+            world.revert(to: txStart)
+            world.finishTransaction()
+            throw error
+        }
+
+        // Refund (EIP-3529: at most a fifth of the gas used) and fees.
+        let gasLeft = min(outcome.resourcesLeft.gas(schedule: schedule), gasLimit - intrinsic)
+        let used = gasLimit - gasLeft
+        let refund = UInt64(max(0, min(world.refund, Int64(used / 5))))
+        let charged = used - refund
+        world.addBalance(tx.sender, U256(gasLeft + refund) &* price)
+        let tip = price &- block.baseFee
+        world.addBalance(block.coinbase, U256(charged) &* tip)
+
+        if let e = world.storeError {
+            world.revert(to: txStart)
+            world.finishTransaction()
+            throw e
+        }
+        let logs = world.finishTransaction()
+        return .success(Receipt(
+            status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,
+            createdAddress: outcome.createdAddress, blobGasUsed: tx.blobGas))
+    }
+}
