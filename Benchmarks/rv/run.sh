@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Times the EEKit RISC-V benchmarks under `eekit rv run`, qemu-user and natively, checks
+# that all three print the same checksum, and prints a Markdown table on stdout (progress
+# goes to stderr).
+#
+#   Benchmarks/rv/run.sh [PROGRAM...]        (default: every program in Benchmarks/rv)
+#
+# Environment:
+#   EEKIT  the eekit binary (default: <repo>/.build/release/eekit)
+#   OUT    build directory (default: ${TMPDIR:-/tmp}/eekit-rv-bench); built with build.sh
+#   REPS   runs per measurement, the best (lowest wall time) is reported (default: 3)
+#   XLENS  which guest widths to run (default: "64 32")
+#
+# Columns: instructions retired (from `eekit rv run --stats`), best wall-clock seconds of
+# EEKit, qemu-riscv64/32 and the native x86-64 build, EEKit/qemu time ratio, and EEKit's
+# MIPS as its --stats line reports for the best run (interpreter time, without start-up).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+EEKIT=${EEKIT:-$ROOT/.build/release/eekit}
+OUT=${OUT:-${TMPDIR:-/tmp}/eekit-rv-bench}
+REPS=${REPS:-3}
+XLENS=${XLENS:-64 32}
+
+die() {
+  echo "run.sh: error: $*" >&2
+  exit 1
+}
+
+[ -x "$EEKIT" ] || die "eekit not found at $EEKIT (build it with 'swift build -c release', or set EEKIT)"
+for tool in qemu-riscv64 qemu-riscv32; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: install qemu-user"
+done
+
+"$HERE/build.sh" "$OUT" >&2
+
+if [ $# -gt 0 ]; then
+  programs=("$@")
+else
+  programs=()
+  for src in "$HERE"/*.c; do programs+=("$(basename "$src" .c)"); done
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+now_ns() { date +%s%N; }
+
+# measure LABEL CMD...: runs CMD REPS times; sets BEST_S (seconds, best wall time),
+# leaves the best run's stdout in $tmp/LABEL.out and stderr in $tmp/LABEL.err, and sets
+# STATUS to the exit status of the last run.
+measure() {
+  local label=$1
+  shift
+  local best=-1 i start end ns
+  STATUS=0
+  for ((i = 0; i < REPS; i++)); do
+    start=$(now_ns)
+    set +e
+    "$@" >"$tmp/run.out" 2>"$tmp/run.err" </dev/null
+    STATUS=$?
+    set -e
+    end=$(now_ns)
+    ns=$((end - start))
+    if [ "$best" -lt 0 ] || [ "$ns" -lt "$best" ]; then
+      best=$ns
+      mv "$tmp/run.out" "$tmp/$label.out"
+      mv "$tmp/run.err" "$tmp/$label.err"
+    fi
+    [ "$STATUS" -eq 0 ] || break
+  done
+  BEST_S=$(awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }')
+}
+
+failures=0
+rows=()
+for prog in "${programs[@]}"; do
+  [ -x "$OUT/native/$prog" ] || die "no such benchmark: $prog"
+  echo "== $prog native" >&2
+  measure native "$OUT/native/$prog"
+  native_s=$BEST_S
+  native_status=$STATUS
+  for xlen in $XLENS; do
+    echo "== $prog rv$xlen qemu" >&2
+    measure qemu "qemu-riscv$xlen" "$OUT/rv$xlen/$prog"
+    qemu_s=$BEST_S
+    qemu_status=$STATUS
+    echo "== $prog rv$xlen eekit" >&2
+    measure eekit "$EEKIT" rv run --stats "$OUT/rv$xlen/$prog"
+    eekit_s=$BEST_S
+    eekit_status=$STATUS
+    stats=$(grep -E '^instructions: ' "$tmp/eekit.err" | tail -n 1 || true)
+    instructions=$(awk '{ print $2 }' <<<"$stats")
+    mips=$(awk '{ print $6 }' <<<"$stats")
+    note=""
+    if [ "$native_status" -ne 0 ] || [ "$qemu_status" -ne 0 ] || [ "$eekit_status" -ne 0 ]; then
+      note="FAILED (exit native $native_status, qemu $qemu_status, eekit $eekit_status)"
+      sed 's/^/  eekit stderr: /' "$tmp/eekit.err" | head -n 5 >&2
+    elif ! cmp -s "$tmp/native.out" "$tmp/qemu.out" || ! cmp -s "$tmp/native.out" "$tmp/eekit.out"; then
+      note="CHECKSUM MISMATCH"
+      {
+        echo "  native: $(head -c 200 "$tmp/native.out")"
+        echo "  qemu:   $(head -c 200 "$tmp/qemu.out")"
+        echo "  eekit:  $(head -c 200 "$tmp/eekit.out")"
+      } >&2
+    fi
+    [ -z "$note" ] || failures=$((failures + 1))
+    ratio=$(awk -v a="$eekit_s" -v b="$qemu_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    row="| $prog | $xlen | ${instructions:--} | $eekit_s | $qemu_s | $native_s | $ratio | ${mips:--} |"
+    [ -z "$note" ] || row="$row $note"
+    rows+=("$row")
+    echo "$row" >&2
+  done
+done
+
+echo "| program | xlen | instructions | EEKit s | qemu s | native s | EEKit/qemu | MIPS |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for row in "${rows[@]}"; do echo "$row"; done
+echo
+echo "Best of $REPS wall-clock runs each; native is the same C source built for the host with clang -O2."
+[ "$failures" -eq 0 ] || die "$failures benchmark runs failed or disagreed on the checksum"

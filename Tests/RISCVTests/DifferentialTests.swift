@@ -1,0 +1,270 @@
+// Differential tests: every guest program in Tests/RISCVTests/Programs, built for rv64 and
+// rv32 at test time, must behave identically under qemu-user and under EEKit's
+// RISCVPlainRunner: same stdout bytes, same stderr bytes, same exit status.
+//
+// Requirements (CI installs them; a missing tool is a test failure, not a skip):
+//  - clang with the riscv32/riscv64 targets and ld.lld (Programs/build.sh checks),
+//  - qemu-riscv64 and qemu-riscv32 (Debian: qemu-user).
+
+import EEKit
+import Foundation
+import Testing
+
+/// Paths, external tools and process helpers shared by the differential and random-program
+/// tests.
+enum GuestHarness {
+    /// The repository root: this file is <root>/Tests/RISCVTests/DifferentialTests.swift.
+    static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // RISCVTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()  // root
+
+    static let programsDirectory = repoRoot.appendingPathComponent("Tests/RISCVTests/Programs")
+
+    /// argv[1...] given to every program (argv[0] is "program" on both sides).
+    static let arguments = ["alpha", "beta gamma", "", "42", "-7", "0x10"]
+
+    /// Standard input given to every program.
+    static let stdin: [UInt8] = Array("hello from stdin\nsecond line, with Punctuation!\n\nlast".utf8)
+
+    /// Instruction budget for one EEKit run: far above what any program needs, so a run
+    /// that loops forever fails instead of hanging the suite.
+    static let instructionLimit: UInt64 = 2_000_000_000
+
+    /// Seconds a qemu run or a compile may take before it is killed.
+    static let processTimeout: Double = 300
+
+    /// The absolute path of `name` on PATH, or nil.
+    static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The qemu-user binary for `xlen`, or a message saying how to get it.
+    static func qemu(xlen: Int) -> Result<String, HarnessError> {
+        let name = "qemu-riscv\(xlen)"
+        if let path = findExecutable(name) { return .success(path) }
+        return .failure(HarnessError("\(name) not found on PATH: install qemu-user (apt-get install qemu-user)"))
+    }
+
+    /// The names (file name without extension) of every guest program.
+    static let programNames: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: programsDirectory.path)) ?? []
+        return files.filter { $0.hasSuffix(".c") || $0.hasSuffix(".S") }
+            .map { String($0.dropLast(2)) }
+            .sorted()
+    }()
+
+    /// Builds every guest program once per test process (Programs/build.sh into a fresh
+    /// temporary directory) and returns that directory. Concurrent callers share one build;
+    /// waiting for it never blocks a thread of the cooperative pool.
+    static func builtPrograms() async throws(HarnessError) -> URL {
+        try await ProgramBuild.shared.directory().get()
+    }
+
+    private actor ProgramBuild {
+        static let shared = ProgramBuild()
+        private var build: Task<Result<URL, HarnessError>, Never>?
+
+        func directory() async -> Result<URL, HarnessError> {
+            if let build { return await build.value }
+            let task = Task { await GuestHarness.buildPrograms() }
+            build = task
+            return await task.value
+        }
+    }
+
+    private static func buildPrograms() async -> Result<URL, HarnessError> {
+        let out = FileManager.default.temporaryDirectory
+            .appendingPathComponent("eekit-rv-programs-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.removeItem(at: out)
+        do {
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        } catch {
+            return .failure(HarnessError("cannot create \(out.path): \(error)"))
+        }
+        let script = programsDirectory.appendingPathComponent("build.sh").path
+        let result: ProcessOutput
+        do throws(HarnessError) {
+            result = try await runProcess(executable: "/bin/bash", arguments: [script, out.path])
+        } catch {
+            return .failure(error)
+        }
+        guard result.status == 0, !result.timedOut else {
+            return .failure(HarnessError(
+                "Programs/build.sh failed (status \(result.status)):\n\(String(decoding: result.stderr, as: UTF8.self))"))
+        }
+        return .success(out)
+    }
+
+    struct HarnessError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    struct ProcessOutput: Sendable {
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+        var status: Int32
+        var timedOut: Bool
+    }
+
+    /// Runs a process to completion with `stdin` as its standard input, output captured
+    /// through files (no pipe can fill up), and a watchdog that kills it after
+    /// `processTimeout` seconds. Blocks the calling thread.
+    static func runProcessBlocking(
+        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil
+    ) throws(HarnessError) -> ProcessOutput {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("eekit-proc-\(UUID().uuidString)")
+        do {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw HarnessError("cannot create \(dir.path): \(error)")
+        }
+        defer { try? fm.removeItem(at: dir) }
+        let inURL = dir.appendingPathComponent("stdin")
+        let outURL = dir.appendingPathComponent("stdout")
+        let errURL = dir.appendingPathComponent("stderr")
+        guard fm.createFile(atPath: inURL.path, contents: Data(stdin)),
+              fm.createFile(atPath: outURL.path, contents: nil),
+              fm.createFile(atPath: errURL.path, contents: nil)
+        else { throw HarnessError("cannot create the I/O files in \(dir.path)") }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let inHandle: FileHandle, outHandle: FileHandle, errHandle: FileHandle
+        do {
+            inHandle = try FileHandle(forReadingFrom: inURL)
+            outHandle = try FileHandle(forWritingTo: outURL)
+            errHandle = try FileHandle(forWritingTo: errURL)
+        } catch {
+            throw HarnessError("cannot open the I/O files in \(dir.path): \(error)")
+        }
+        defer {
+            try? inHandle.close()
+            try? outHandle.close()
+            try? errHandle.close()
+        }
+        process.standardInput = inHandle
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        let done = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in done.signal() }
+        do {
+            try process.run()
+        } catch {
+            throw HarnessError("cannot start \(executable): \(error)")
+        }
+        var timedOut = false
+        if done.wait(timeout: .now() + processTimeout) == .timedOut {
+            timedOut = true
+            process.terminate()
+            done.wait()
+        }
+        let out = (try? Data(contentsOf: outURL)).map { [UInt8]($0) } ?? []
+        let err = (try? Data(contentsOf: errURL)).map { [UInt8]($0) } ?? []
+        return ProcessOutput(stdout: out, stderr: err, status: process.terminationStatus, timedOut: timedOut)
+    }
+
+    /// `runProcessBlocking` moved off the cooperative thread pool, so that waiting for a child
+    /// process never starves other tests' tasks.
+    static func runProcess(
+        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil
+    ) async throws(HarnessError) -> ProcessOutput {
+        let result: Result<ProcessOutput, HarnessError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(HarnessError) {
+                    continuation.resume(returning: .success(try runProcessBlocking(
+                        executable: executable, arguments: arguments, stdin: stdin, environment: environment)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Runs `file` under qemu-user with argv[0] = "program" and an empty environment (the
+    /// same as RISCVPlainRunner's defaults).
+    static func runQemu(xlen: Int, file: String, arguments: [String], stdin: [UInt8]) async throws(HarnessError)
+        -> ProcessOutput
+    {
+        let qemu = try qemu(xlen: xlen).get()
+        let result = try await runProcess(
+            executable: qemu, arguments: ["-0", "program", file] + arguments, stdin: stdin, environment: [:])
+        if result.timedOut {
+            throw HarnessError("qemu-riscv\(xlen) \(file) did not finish within \(Int(processTimeout)) s")
+        }
+        return result
+    }
+
+    /// A short description of where two outputs first differ: line number and both lines,
+    /// plus the sizes. Empty when they are equal.
+    static func firstDifference(_ label: String, expected: [UInt8], actual: [UInt8]) -> String {
+        if expected == actual { return "" }
+        let e = expected.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let a = actual.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var line = 0
+        while line < min(e.count, a.count) && e[line] == a[line] { line += 1 }
+        func show(_ lines: [ArraySlice<UInt8>], _ i: Int) -> String {
+            guard i < lines.count else { return "<end of output>" }
+            let text = String(decoding: lines[i].prefix(300), as: UTF8.self)
+            return lines[i].count > 300 ? text + "..." : text
+        }
+        var text = "\(label) differs (qemu \(expected.count) bytes, EEKit \(actual.count) bytes), first at line \(line + 1):\n"
+        if line > 0 { text += "  both: \(show(e, line - 1))\n" }
+        text += "  qemu:  \(show(e, line))\n  EEKit: \(show(a, line))"
+        return text
+    }
+}
+
+@Suite("RISC-V differential tests against qemu-user")
+struct DifferentialTests {
+    @Test("guest programs exist and build")
+    func programsBuild() async throws {
+        #expect(GuestHarness.programNames.count >= 10, "expected the guest programs in \(GuestHarness.programsDirectory.path)")
+        let dir = try await GuestHarness.builtPrograms()
+        for name in GuestHarness.programNames {
+            for xlen in [64, 32] {
+                let path = dir.appendingPathComponent("rv\(xlen)/\(name)").path
+                #expect(FileManager.default.fileExists(atPath: path), "missing \(path)")
+            }
+        }
+    }
+
+    @Test("program behaves like under qemu", arguments: GuestHarness.programNames, [64, 32])
+    func matchesQemu(program: String, xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/\(program)").path
+        let elf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+
+        let reference = try await GuestHarness.runQemu(
+            xlen: xlen, file: file, arguments: GuestHarness.arguments, stdin: GuestHarness.stdin)
+
+        let result = try RISCVPlainRunner.run(
+            elf: elf, arguments: GuestHarness.arguments, stdin: GuestHarness.stdin,
+            options: RISCVRunOptions(maxInstructions: GuestHarness.instructionLimit))
+
+        let what = "\(program) rv\(xlen)"
+        #expect(!reference.stdout.isEmpty, "\(what): qemu printed nothing (status \(reference.status)): \(String(decoding: reference.stderr.prefix(500), as: UTF8.self))")
+        #expect(result.exitCode == reference.status,
+                "\(what): qemu exited with \(reference.status), EEKit stopped with: \(result.stop)")
+        let out = GuestHarness.firstDifference("\(what) stdout", expected: reference.stdout, actual: result.stdout)
+        #expect(out.isEmpty, "\(out)")
+        let err = GuestHarness.firstDifference("\(what) stderr", expected: reference.stderr, actual: result.stderr)
+        #expect(err.isEmpty, "\(err)")
+        #expect(result.instructionsRetired > 0)
+    }
+
+    @Test("qemu-user is installed", arguments: [64, 32])
+    func qemuPresent(xlen: Int) throws {
+        _ = try GuestHarness.qemu(xlen: xlen).get()
+    }
+}
