@@ -43,18 +43,19 @@ struct RVCommand: ParsableCommand {
                 maxInstructions: maxInstructions, memoryMiB: memoryMiB,
                 programName: URL(fileURLWithPath: file).lastPathComponent)
             let stdinBytes: [UInt8] = []
+            let output = GuestOutput()
             let start = DispatchTime.now().uptimeNanoseconds
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
                 result = try RISCVPlainRunner.run(elf: elf, arguments: arguments, stdin: stdinBytes, options: options) {
                     fd, bytes in
-                    bytes.withUnsafeBytes { b in _ = fwrite(b.baseAddress, 1, b.count, fd == 1 ? stdout : stderr) }
+                    output.write(fd: fd, bytes)
                 }
             } catch {
                 FileHandle.standardError.write("eekit: \(file): \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
-            fflush(stdout)
+            output.flush()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if stats {
                 let mips = Double(result.instructions) / seconds / 1e6
@@ -105,6 +106,38 @@ struct RVCommand: ParsableCommand {
                 }
                 print(out, terminator: "")
                 out = ""
+            }
+        }
+    }
+}
+
+/// Buffers guest stdout (flushed at 64 KiB, before any stderr write, and at the end) so a
+/// program that prints a lot is not slowed down by one system call per write.
+final class GuestOutput {
+    private var buffer: [UInt8] = []
+
+    func write(fd: Int32, _ bytes: [UInt8]) {
+        if fd == 1 {
+            buffer += bytes
+            if buffer.count >= 1 << 16 { flush() }
+        } else {
+            flush()
+            Self.writeAll(2, bytes)
+        }
+    }
+
+    func flush() {
+        Self.writeAll(1, buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+                if n <= 0 { return }
+                off += n
             }
         }
     }

@@ -193,12 +193,12 @@ struct InstructionTests {
 
     @Test(arguments: [32, 64])
     func jalrClearsBitZeroAndLinks(xlen: Int) throws {
-        // x10 = 0x10000 + 13 (odd); jalr x1, 3(x10) -> target 0x10010 (bit 0 cleared)
-        var code = RVAsm.loadConstant(10, 0x10000 + 13, xlen: xlen)
+        // x10 = 0x1003e; jalr x1, 3(x10) -> 0x10041 -> target 0x10040 (bit 0 cleared)
+        var code = RVAsm.loadConstant(10, 0x1003e, xlen: xlen)
         let jalrIndex = code.count
         code += [RVAsm.jalr(1, 10, 3)]
-        // pad to 0x10010 then addi x12, x0, 9
-        while 0x10000 + 4 * code.count < 0x10010 { code.append(RVAsm.li(13, 1)) }
+        // pad to 0x10040 then addi x12, x0, 9
+        while 0x10000 + 4 * code.count < 0x10040 { code.append(RVAsm.li(13, 1)) }
         code.append(RVAsm.li(12, 9))
         let (m, stop) = try Snippet.run(xlen: xlen, code: code)
         #expect(stop == .ebreak)

@@ -85,11 +85,19 @@ public struct ELFImage: Sendable {
         if ehdr.e_flags & UInt32(EF_RISCV_RVC) != 0 { return .failure(.compressedInstructions) }
         if ehdr.e_flags & UInt32(EF_RISCV_FLOAT_ABI) != 0 { return .failure(.unsupportedFloatABI(ehdr.e_flags)) }
 
-        var phnum = 0
-        guard elf_getphdrnum(elf, &phnum) == 0 else { return .failure(.truncated("program header count")) }
+        // The header's own count first: libelf quietly reports 0 program headers when the
+        // table lies beyond the end of the file.
+        var phnum = Int(ehdr.e_phnum)
+        if phnum == 0xffff {  // PN_XNUM: the real count is in section 0
+            guard elf_getphdrnum(elf, &phnum) == 0 else { return .failure(.truncated("program header count")) }
+        }
         let phentsize = UInt64(ehdr.e_phentsize)
         let (phEnd, o1) = ehdr.e_phoff.addingReportingOverflow(UInt64(phnum) &* phentsize)
         guard !o1, phnum < 65536, phEnd <= fileSize else { return .failure(.truncated("program headers")) }
+        var available = 0
+        guard phnum == 0 || (elf_getphdrnum(elf, &available) == 0 && available >= phnum) else {
+            return .failure(.truncated("program headers"))
+        }
 
         var segs: [Segment] = []
         var phdrAddress: UInt64? = nil
