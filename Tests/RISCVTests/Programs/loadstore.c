@@ -77,6 +77,8 @@ int main(void) {
                      "r"(buf + 12 + 2047)
                    : "memory");
   dump();
+  /* Fences order memory on one hart: no visible effect, but they must execute. */
+  __asm__ volatile("fence\n\tfence rw, rw\n\tfence r, r\n\tfence w, w\n\tfence iorw, iorw" ::: "memory");
   /* A load into x0 executes (it would fault on a bad address) but leaves x0 zero. */
   reg_t z;
   __asm__ volatile("lw x0, 0(%1)\n\tlbu x0, 3(%1)\n\tmv %0, x0" : "=r"(z) : "r"(buf) : "memory");
