@@ -31,8 +31,12 @@ enum GuestHarness {
     /// that loops forever fails instead of hanging the suite.
     static let instructionLimit: UInt64 = 2_000_000_000
 
-    /// Seconds a qemu run or a compile may take before it is killed.
-    static let processTimeout: Double = 300
+    /// Seconds a qemu run or a compile may take before it is killed (generous: the test
+    /// machine may be shared and heavily loaded).
+    static let processTimeout: Double = 900
+
+    /// Seconds Programs/build.sh may take.
+    static let buildTimeout: Double = 1800
 
     /// The absolute path of `name` on PATH, or nil.
     static func findExecutable(_ name: String) -> String? {
@@ -90,11 +94,14 @@ enum GuestHarness {
         let script = programsDirectory.appendingPathComponent("build.sh").path
         let result: ProcessOutput
         do throws(HarnessError) {
-            result = try await runProcess(executable: "/bin/bash", arguments: [script, out.path])
+            result = try await runProcess(executable: "/bin/bash", arguments: [script, out.path], timeout: buildTimeout)
         } catch {
             return .failure(error)
         }
-        guard result.status == 0, !result.timedOut else {
+        if result.timedOut {
+            return .failure(HarnessError("Programs/build.sh did not finish within \(Int(buildTimeout)) s"))
+        }
+        guard result.status == 0 else {
             return .failure(HarnessError(
                 "Programs/build.sh failed (status \(result.status)):\n\(String(decoding: result.stderr, as: UTF8.self))"))
         }
@@ -115,9 +122,10 @@ enum GuestHarness {
 
     /// Runs a process to completion with `stdin` as its standard input, output captured
     /// through files (no pipe can fill up), and a watchdog that kills it after
-    /// `processTimeout` seconds. Blocks the calling thread.
+    /// `timeout` seconds. Blocks the calling thread.
     static func runProcessBlocking(
-        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil
+        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil,
+        timeout: Double = processTimeout
     ) throws(HarnessError) -> ProcessOutput {
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("eekit-proc-\(UUID().uuidString)")
@@ -163,7 +171,7 @@ enum GuestHarness {
             throw HarnessError("cannot start \(executable): \(error)")
         }
         var timedOut = false
-        if done.wait(timeout: .now() + processTimeout) == .timedOut {
+        if done.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
             process.terminate()
             done.wait()
@@ -176,13 +184,15 @@ enum GuestHarness {
     /// `runProcessBlocking` moved off the cooperative thread pool, so that waiting for a child
     /// process never starves other tests' tasks.
     static func runProcess(
-        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil
+        executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil,
+        timeout: Double = processTimeout
     ) async throws(HarnessError) -> ProcessOutput {
         let result: Result<ProcessOutput, HarnessError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 do throws(HarnessError) {
                     continuation.resume(returning: .success(try runProcessBlocking(
-                        executable: executable, arguments: arguments, stdin: stdin, environment: environment)))
+                        executable: executable, arguments: arguments, stdin: stdin, environment: environment,
+                        timeout: timeout)))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }

@@ -261,6 +261,9 @@ struct RandomProgramTests {
                 let cc = try await GuestHarness.runProcess(
                     executable: clang,
                     arguments: target + ["-nostdlib", "-static", "-fuse-ld=lld", asmURL.path, "-o", exe])
+                if cc.timedOut {
+                    return CaseOutcome(seed: seed, problem: "clang did not finish within \(Int(GuestHarness.processTimeout)) s")
+                }
                 guard cc.status == 0 else {
                     return CaseOutcome(
                         seed: seed, problem: "clang failed:\n\(String(decoding: cc.stderr, as: UTF8.self))")
