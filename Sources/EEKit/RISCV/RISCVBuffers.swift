@@ -130,10 +130,15 @@ public final class RISCVMachine {
     @discardableResult
     public func load(_ bytes: some Collection<UInt8>, at address: UInt64) -> Bool {
         guard inRange(address, bytes.count) else { return false }
-        var i = Int(address)
-        for b in bytes {
-            data[i] = b
-            i += 1
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { buf in
+            if let base = buf.baseAddress { memcpy(data + Int(address), base, buf.count) }
+        }
+        if copied == nil {
+            var i = Int(address)
+            for b in bytes {
+                data[i] = b
+                i += 1
+            }
         }
         invalidateCode(address, UInt64(bytes.count))
         return true
