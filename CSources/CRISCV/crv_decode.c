@@ -381,13 +381,14 @@ static void put_c(sbuf *b, char ch) {
 static void put_s(sbuf *b, const char *s) {
   while (*s) put_c(b, *s++);
 }
-static void put_hex(sbuf *b, uint64_t v) {
+static void put_hex_w(sbuf *b, uint64_t v, int min_digits) {
   char tmp[17];
   int n = 0;
-  do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+  do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v || n < min_digits);
   put_s(b, "0x");
   while (n) put_c(b, tmp[--n]);
 }
+static void put_hex(sbuf *b, uint64_t v) { put_hex_w(b, v, 1); }
 static void put_dec(sbuf *b, int64_t v) {
   char tmp[21];
   int n = 0;
@@ -425,7 +426,7 @@ size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t c
   const uint64_t mask = xlen == 32 ? 0xffffffffu : ~(uint64_t)0;
   if (d.op == OP_ILLEGAL) {
     put_s(&b, "unknown ");
-    put_hex(&b, insn);
+    put_hex_w(&b, insn, 8);
   } else {
     put_s(&b, crv__op_name[d.op]);
     switch (crv__op_format[d.op]) {

@@ -46,8 +46,9 @@ extern const char *const crv__op_name[OP_COUNT];
          shift amount; for RDCNT* unused; for ILLEGAL the instruction word.
    cost, cnt: cost and number of retiring instructions from this slot to the end of its basic
          block, this slot included (the suffix sums). A suffix cost that does not fit in 32 bits
-         is stored as COST_SAT, which never passes the block check, so such blocks are always
-         charged instruction by instruction (still exact, only slower). */
+         is stored as COST_SAT; crv_run keeps its working budget below COST_SAT, so such a
+         block never passes the block check and is charged instruction by instruction (still
+         exact, only slower). */
 typedef struct rv_ent {
   uint8_t op;
   uint8_t rd;

@@ -88,7 +88,12 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
       (mem->code_hi >= code_lo && !((code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)))
           ? mem->code_hi - code_lo
           : 0;
-  uint64_t budget = cpu->budget;
+  /* The budget is split into `budget`, which the hot path charges and which stays below
+     COST_SAT (so a block whose suffix cost saturated can never be paid in one go), and
+     `reserve`, which tops it up when it runs low. Their sum is the real budget. */
+  const uint64_t BUDGET_LIM = COST_SAT - 1;
+  uint64_t budget = cpu->budget < BUDGET_LIM ? cpu->budget : BUDGET_LIM;
+  uint64_t reserve = cpu->budget - budget;
   uint64_t instret = cpu->instret;
   uint64_t R[33];
   const rv_ent *ip;
@@ -139,14 +144,31 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
 block_enter:
   ENTER_BLOCK;
 
+#define REFILL()                                                                                   \
+  do {                                                                                             \
+    uint64_t t_ = BUDGET_LIM - budget;                                                             \
+    if (t_ > reserve) t_ = reserve;                                                                \
+    budget += t_;                                                                                  \
+    reserve -= t_;                                                                                 \
+  } while (0)
+
 slow_enter:
+  if (reserve) {
+    REFILL();
+    if (budget >= ip->cost) goto block_enter;
+  }
   ff = ff_step;
 step: {
   const uint64_t c = crv__class_cost(costs, crv__op_class[ip->op & OP_MASK]);
-  if (budget < c) {
-    pc = PC_OF(ip);
-    status = CRV_STATUS_BUDGET;
-    goto out;
+  if (CRV_UNLIKELY(budget < c)) {
+    /* one instruction may cost up to 2^32 - 1, more than `budget` can hold */
+    if (reserve < c - budget) {
+      pc = PC_OF(ip);
+      status = CRV_STATUS_BUDGET;
+      goto out;
+    }
+    reserve -= c - budget;
+    budget = c;
   }
   budget -= c;
   instret += 1;
@@ -464,7 +486,7 @@ fetch_fault_pc:
 
 out:
   cpu->pc = pc;
-  cpu->budget = budget;
+  cpu->budget = budget + reserve;
   cpu->instret = instret;
   for (int i = 1; i < 32; i++) cpu->x[i] = rv32 ? (uint32_t)R[i] : R[i];
   cpu->x[0] = 0;

@@ -228,7 +228,12 @@ static void run_all(machine *m, uint64_t budget, uint64_t chunk_seed, outcome *o
     if (st == CRV_STATUS_BUDGET) {
       if (!chunk_seed) { o->kind = 2; break; }
       rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
-      const uint64_t add = (rng % 8 == 0) ? rng % 1000 : rng % 40;
+      /* refills of a few instructions' worth, whatever the scale of the costs */
+      const crv_costs *c = &m->costs;
+      uint64_t top = c->alu;
+      const uint32_t all[8] = {c->alu, c->load, c->store, c->branch, c->jump, c->mul, c->div, c->system};
+      for (int k = 0; k < 8; k++) if (all[k] > top) top = all[k];
+      const uint64_t add = (rng % 8 == 0) ? rng % (50 * top + 1000) : rng % (2 * top + 40);
       m->cpu.budget += add;
       given += add;
       continue;
@@ -242,9 +247,25 @@ static void run_all(machine *m, uint64_t budget, uint64_t chunk_seed, outcome *o
   snapshot(m, o, spent);
 }
 
-/* Independent cost classification of an instruction word (for --check). */
-static uint64_t insn_cost(const crv_costs *c, uint32_t w) {
+/* Cost classification of the instruction at pc (for --check), written apart from the core.
+   Words that cannot execute (fetch outside X code, illegal encodings) trap without being
+   charged, so they cost 0 here. */
+static uint64_t insn_cost(const machine *m, uint64_t pc) {
+  const crv_costs *c = &m->costs;
+  if (pc < m->mem.code_lo || pc >= m->mem.code_hi || pc + 4 > m->mem.size ||
+      !(m->mem.perms[pc >> 12] & CRV_PERM_X))
+    return 0;
+  uint32_t w;
+  memcpy(&w, m->mem.data + pc, 4);
+  char dis[64];
+  crv_disasm(w, pc, m->cpu.xlen, dis, sizeof dis);
+  if (!strncmp(dis, "unknown", 7)) return 0;
   const uint32_t opc = w & 0x7f, f3 = (w >> 12) & 7, f7 = w >> 25;
+  if (opc == 0x73 && f3 != 0) { /* only read-only counter reads execute */
+    const uint32_t csr = w >> 20, rs1 = (w >> 15) & 31;
+    const int counter = (csr >= 0xC00 && csr <= 0xC02) || (m->cpu.xlen == 32 && csr >= 0xC80 && csr <= 0xC82);
+    if (f3 == 1 || f3 == 5 || rs1 != 0 || !counter) return 0;
+  }
   switch (opc) {
   case 0x03: return c->load;
   case 0x23: return c->store;
@@ -301,12 +322,22 @@ static int check(const crv_costs *costs) {
     const uint64_t pc = c.cpu.pc;
     uint32_t w = 0;
     if (pc + 4 <= c.mem.size) memcpy(&w, c.mem.data + pc, 4);
-    const uint64_t cost = insn_cost(costs, w);
+    const uint64_t cost = insn_cost(&c, pc);
     for (int i = 0; i < NPOINTS; i++)
       if (!have[i] && spent + cost > points[i]) { have[i] = 1; ppc[i] = pc; pinst[i] = c.cpu.instret; }
     const uint64_t before = c.cpu.instret;
     c.cpu.budget = cost;
     crv_status st = crv_run(&c.cpu, &c.mem, &c.costs);
+    if (st == CRV_STATUS_TRAP && c.cpu.pc != pc) {
+      /* this instruction retired and the next one (free: fetch fault / illegal) trapped */
+      if (c.cpu.budget != 0 || c.cpu.instret != before + 1 || insn_cost(&c, c.cpu.pc) != 0) {
+        fprintf(stderr, "check FAILED: trap after %llx inconsistent\n", (unsigned long long)pc);
+        ok = 0;
+      }
+      spent += cost;
+      oc.kind = 1; oc.cause = c.cpu.trap_cause; oc.tval = c.cpu.trap_value;
+      break;
+    }
     if (st == CRV_STATUS_TRAP) {
       if (c.cpu.budget != cost || c.cpu.instret != before) {
         fprintf(stderr, "check FAILED: trap at %llx charged or counted\n", (unsigned long long)pc);

@@ -1,0 +1,377 @@
+/* Unit tests for the CRISCV core API: disassembler, entry/exit edge cases, metering corners.
+   Programs are assembled here by hand with the small encoders below. */
+#include "../../CSources/CRISCV/include/CRISCV.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int g_pass, g_fail;
+#define CHECK(cond, ...)                                                                           \
+  do {                                                                                             \
+    if (cond) g_pass++;                                                                            \
+    else {                                                                                         \
+      g_fail++;                                                                                    \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                  \
+      printf(__VA_ARGS__);                                                                         \
+      printf("\n");                                                                                \
+    }                                                                                              \
+  } while (0)
+
+/* ---- encoders ---- */
+static uint32_t I(uint32_t opc, uint32_t f3, uint32_t rd, uint32_t rs1, int32_t imm) {
+  return ((uint32_t)imm << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opc;
+}
+static uint32_t R(uint32_t opc, uint32_t f3, uint32_t f7, uint32_t rd, uint32_t rs1, uint32_t rs2) {
+  return (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opc;
+}
+static uint32_t S(uint32_t f3, uint32_t rs1, uint32_t rs2, int32_t imm) {
+  uint32_t u = (uint32_t)imm;
+  return ((u >> 5 & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((u & 31) << 7) | 0x23;
+}
+static uint32_t B(uint32_t f3, uint32_t rs1, uint32_t rs2, int32_t imm) {
+  uint32_t u = (uint32_t)imm;
+  return ((u >> 12 & 1) << 31) | ((u >> 5 & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
+         ((u >> 1 & 0xf) << 8) | ((u >> 11 & 1) << 7) | 0x63;
+}
+static uint32_t J(uint32_t rd, int32_t imm) {
+  uint32_t u = (uint32_t)imm;
+  return ((u >> 20 & 1) << 31) | ((u >> 1 & 0x3ff) << 21) | ((u >> 11 & 1) << 20) | ((u >> 12 & 0xff) << 12) |
+         (rd << 7) | 0x6f;
+}
+#define ADDI(rd, rs, imm) I(0x13, 0, rd, rs, imm)
+#define ADD(rd, a, b) R(0x33, 0, 0, rd, a, b)
+#define LW(rd, rs, imm) I(0x03, 2, rd, rs, imm)
+#define SW(rs1, rs2, imm) S(2, rs1, rs2, imm)
+#define ECALL 0x00000073u
+#define EBREAK 0x00100073u
+#define NOP ADDI(0, 0, 0)
+
+/* ---- a tiny machine ---- */
+#define MEM (64u * 4096u)
+typedef struct vm {
+  uint8_t data[MEM];
+  uint8_t perms[MEM / 4096];
+  crv_insn code[MEM / 4 + 1];
+  crv_memory mem;
+  crv_cpu cpu;
+  crv_costs costs;
+} vm;
+
+static vm *vm_new(uint32_t xlen, uint64_t code_lo, uint64_t code_hi) {
+  vm *v = calloc(1, sizeof *v);
+  v->mem = (crv_memory){v->data, MEM, v->perms, v->code, code_lo, code_hi};
+  for (unsigned p = 0; p < MEM / 4096; p++) v->perms[p] = CRV_PERM_R | CRV_PERM_W;
+  for (uint64_t a = code_lo; a < code_hi && a < MEM; a += 4096) v->perms[a >> 12] = CRV_PERM_R | CRV_PERM_X;
+  v->cpu.xlen = xlen;
+  v->cpu.pc = code_lo;
+  v->cpu.budget = 1000000;
+  v->costs = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17};
+  return v;
+}
+static void vm_put(vm *v, uint64_t at, const uint32_t *w, size_t n) {
+  memcpy(v->data + at, w, n * 4);
+}
+static void vm_decode(vm *v) {
+  crv_decode(&v->mem, &v->costs, v->cpu.xlen, v->mem.code_lo, v->mem.code_hi);
+}
+
+static void test_disasm(void) {
+  char b[64];
+  struct { uint32_t w; uint64_t pc; uint32_t xlen; const char *s; } t[] = {
+    {0x00150513, 0, 64, "addi a0, a0, 1"},
+    {0x00812783, 0, 64, "lw a5, 8(sp)"},
+    {0x00b50463, 0x1006c, 64, "beq a0, a1, 0x10074"},
+    {0xfeb51ee3, 0x10000, 64, "bne a0, a1, 0xfffc"},
+    {0x008000ef, 0x10000, 64, "jal ra, 0x10008"},
+    {0x000780e7, 0, 64, "jalr ra, 0(a5)"},
+    {0x123455b7, 0, 64, "lui a1, 0x12345"},
+    {0x00001517, 0, 32, "auipc a0, 0x1"},
+    {0x00f12423, 0, 64, "sw a5, 8(sp)"},
+    {0x02b50533, 0, 64, "mul a0, a0, a1"},
+    {0x02b5453b, 0, 64, "divw a0, a0, a1"},
+    {0x03f51513, 0, 64, "slli a0, a0, 63"},
+    {0x03f51513, 0, 32, "unknown 0x03f51513"},
+    {0x00053503, 0, 32, "unknown 0x00053503"},
+    {0x00053503, 0, 64, "ld a0, 0(a0)"},
+    {0x40a5d51b, 0, 64, "sraiw a0, a1, 10"},
+    {0xc0002573, 0, 64, "csrrs a0, cycle, zero"},
+    {0xc8206573, 0, 32, "csrrsi a0, instreth, 0"},
+    {0x0ff0000f, 0, 64, "fence iorw, iorw"},
+    {0x0000100f, 0, 64, "fence.i"},
+    {0x00000073, 0, 64, "ecall"},
+    {0x00100073, 0, 64, "ebreak"},
+    {0x00000000, 0, 64, "unknown 0x00000000"},
+    {0x00000001, 0, 64, "unknown 0x00000001"},
+    {0xfff00513, 0, 64, "addi a0, zero, -1"},
+    {0xffe00ee3, 0x100, 32, "beq zero, t5, 0xfc"},
+    {0xffdff06f, 0x0, 32, "jal zero, 0xfffffffc"},
+    {0xffdff06f, 0x0, 64, "jal zero, 0xfffffffffffffffc"},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    size_t n = crv_disasm(t[i].w, t[i].pc, t[i].xlen, b, sizeof b);
+    CHECK(!strcmp(b, t[i].s) && n == strlen(t[i].s), "disasm %08x: got '%s' want '%s'", t[i].w, b, t[i].s);
+  }
+  /* truncation */
+  size_t n = crv_disasm(0x00150513, 0, 64, b, 5);
+  CHECK(n == 4 && !strcmp(b, "addi"), "truncated: '%s' %zu", b, n);
+  n = crv_disasm(0x00150513, 0, 64, b, 0);
+  CHECK(n == 0, "cap 0");
+  n = crv_disasm(0x00150513, 0, 64, NULL, 0);
+  CHECK(n == 0, "NULL out");
+}
+
+static void test_entry_exit(void) {
+  /* empty code range */
+  vm *v = vm_new(64, 0x1000, 0x1000);
+  vm_decode(v);
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_FAULT && v->cpu.trap_value == 0x1000, "empty code");
+  free(v);
+
+  v = vm_new(64, 0x1000, 0x3000);
+  uint32_t p[] = {ADDI(10, 10, 1), EBREAK, ADDI(10, 10, 2), ECALL};
+  vm_put(v, 0x1000, p, 4);
+  vm_decode(v);
+  v->cpu.pc = 0x1002;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_MISALIGNED && v->cpu.pc == 0x1002, "misaligned pc");
+  v->cpu.pc = 0x5000;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_FAULT && v->cpu.trap_value == 0x5000, "pc outside");
+  v->cpu.pc = 0x1000;
+  v->cpu.budget = 0;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_BUDGET && v->cpu.pc == 0x1000 && v->cpu.instret == 0, "budget 0");
+  v->cpu.budget = 100;
+  v->cpu.x[0] = 77; /* must read as zero */
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_EBREAK && v->cpu.pc == 0x1008 && v->cpu.x[10] == 1 && v->cpu.instret == 2 && v->cpu.budget == 100 - 1 - 17,
+        "ebreak: st %d pc %llx a0 %llu instret %llu budget %llu", st, (unsigned long long)v->cpu.pc,
+        (unsigned long long)v->cpu.x[10], (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget);
+  CHECK(v->cpu.x[0] == 0, "x0 written back as 0");
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.pc == 0x1010 && v->cpu.x[10] == 3, "ecall");
+  /* running on into zeros: illegal instruction at 0x1010 */
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_ILLEGAL_INSN && v->cpu.pc == 0x1010 && v->cpu.trap_insn == 0, "illegal zero");
+  free(v);
+
+  /* running off the end of the code: fetch fault at code_hi; nothing charged for it */
+  v = vm_new(64, 0x1000, 0x2000);
+  for (uint64_t a = 0x1000; a < 0x2000; a += 4) { uint32_t w = ADDI(5, 5, 1); vm_put(v, a, &w, 1); }
+  vm_decode(v);
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_FAULT && v->cpu.pc == 0x2000 &&
+        v->cpu.instret == 1024 && v->cpu.budget == 1000000 - 1024 && v->cpu.x[5] == 1024, "off the end");
+  free(v);
+
+  /* a code page without X: fetch fault; code range beyond memory: fetch fault, no crash */
+  v = vm_new(64, 0x1000, 0x3000);
+  uint32_t q[] = {J(0, 0x1000)}; /* jump into the next page, which we make non-X */
+  vm_put(v, 0x1000, q, 1);
+  v->perms[2] = CRV_PERM_R;
+  vm_decode(v);
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_FAULT && v->cpu.pc == 0x2000 && v->cpu.instret == 1,
+        "non-X page");
+  free(v);
+  v = vm_new(64, MEM - 0x1000, MEM + 0x2000);
+  v->mem.code_hi = MEM + 0x2000; /* larger than memory: the part outside must not be read */
+  crv_insn *big = calloc(crv_code_entries(v->mem.code_lo, v->mem.code_hi), sizeof(crv_insn));
+  v->mem.code = big;
+  uint32_t r[] = {J(0, 0x1000)};
+  vm_put(v, MEM - 0x1000, r, 1);
+  vm_decode(v);
+  v->cpu.pc = MEM - 0x1000;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_FETCH_FAULT && v->cpu.pc == MEM, "code beyond memory");
+  free(big);
+  free(v);
+}
+
+static void test_rv32_regs(void) {
+  vm *v = vm_new(32, 0x1000, 0x2000);
+  uint32_t p[] = {ADD(10, 11, 12), ADDI(13, 11, 0), ECALL};
+  vm_put(v, 0x1000, p, 3);
+  vm_decode(v);
+  v->cpu.x[11] = 0xffffffff00000005ull; /* upper bits ignored on RV32 */
+  v->cpu.x[12] = 0xfffffffe;
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[10] == 3 && v->cpu.x[13] == 5 && v->cpu.x[12] == 0xfffffffe &&
+        v->cpu.x[11] == 5, "rv32 registers: a0 %llx", (unsigned long long)v->cpu.x[10]);
+  free(v);
+}
+
+/* Metering: every budget from 0 to the total gives a stop at the same place as stepping. */
+static void test_metering_exhaustive(void) {
+  uint32_t p[] = {
+    ADDI(5, 0, 3),          /* 0x1000 */
+    ADDI(6, 6, 1),          /* 0x1004 loop: */
+    LW(7, 0, 0x700),        /* 0x1008 */
+    SW(0, 6, 0x700),        /* 0x100c */
+    R(0x33, 0, 1, 8, 6, 6), /* 0x1010 mul */
+    ADDI(5, 5, -1),         /* 0x1014 */
+    B(1, 5, 0, -0x14),      /* 0x1018 bne t0, zero, loop */
+    ECALL,
+  };
+  uint64_t total = 0, total_n = 0;
+  {
+    vm *v = vm_new(64, 0x1000, 0x2000);
+    vm_put(v, 0x1000, p, 8);
+    vm_decode(v);
+    crv_run(&v->cpu, &v->mem, &v->costs);
+    total = 1000000 - v->cpu.budget;
+    total_n = v->cpu.instret;
+    free(v);
+  }
+  CHECK(total_n == 1 + 3 * 6 + 1 && total == 1 + 3 * (1 + 2 + 3 + 11 + 1 + 5) + 17, "total %llu n %llu",
+        (unsigned long long)total, (unsigned long long)total_n);
+  uint64_t costs_of[8];
+  costs_of[0] = 1; costs_of[1] = 1; costs_of[2] = 2; costs_of[3] = 3; costs_of[4] = 11; costs_of[5] = 1; costs_of[6] = 5; costs_of[7] = 17;
+  for (uint64_t b = 0; b <= total; b++) {
+    vm *v = vm_new(64, 0x1000, 0x2000);
+    vm_put(v, 0x1000, p, 8);
+    vm_decode(v);
+    v->cpu.budget = b;
+    crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+    /* reference: walk the program */
+    uint64_t pc = 0x1000, left = b, n = 0, t0 = 0;
+    for (;;) {
+      unsigned k = (unsigned)((pc - 0x1000) / 4);
+      if (left < costs_of[k]) break;
+      left -= costs_of[k];
+      n++;
+      if (k == 0) t0 = 3;
+      if (k == 5) t0--;
+      if (k == 7) { pc += 4; break; }
+      pc = (k == 6 && t0 != 0) ? 0x1004 : pc + 4;
+    }
+    const int done = pc == 0x1020;
+    CHECK((done ? st == CRV_STATUS_ECALL : st == CRV_STATUS_BUDGET) && v->cpu.pc == pc && v->cpu.instret == n &&
+              v->cpu.budget == left,
+          "budget %llu: st %d pc %llx/%llx n %llu/%llu left %llu/%llu", (unsigned long long)b, st,
+          (unsigned long long)v->cpu.pc, (unsigned long long)pc, (unsigned long long)v->cpu.instret,
+          (unsigned long long)n, (unsigned long long)v->cpu.budget, (unsigned long long)left);
+    /* resume to the end with a top-up: same final state as one run */
+    if (!done) {
+      v->cpu.budget += total;
+      st = crv_run(&v->cpu, &v->mem, &v->costs);
+      CHECK(st == CRV_STATUS_ECALL && v->cpu.instret == total_n && v->cpu.budget == b + total - total, "resume %llu",
+            (unsigned long long)b);
+    }
+    free(v);
+  }
+}
+
+/* A store into the current block rewrites the following instruction; the charge stays exact. */
+static void test_smc(void) {
+  for (uint64_t b = 0; b < 40; b++) {
+    vm *v = vm_new(64, 0x1000, 0x2000);
+    v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+    uint32_t newinsn = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1 (cost 11 instead of 1) */
+    uint32_t p[] = {
+      SW(12, 13, 8),     /* 0x1000: store new insn at 0x1008 (a2 = 0x1000, a3 = word) */
+      ADDI(14, 0, 1),    /* 0x1004 */
+      ADDI(10, 0, 9),    /* 0x1008: replaced by mul */
+      ADDI(15, 0, 2),    /* 0x100c */
+      ECALL,             /* 0x1010 */
+    };
+    vm_put(v, 0x1000, p, 5);
+    vm_decode(v);
+    v->cpu.x[11] = 6;
+    v->cpu.x[12] = 0x1000;
+    v->cpu.x[13] = newinsn;
+    v->cpu.budget = b;
+    crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+    /* costs: sw 3, addi 1, mul 11, addi 1, ecall 17 = 33 */
+    static const uint64_t cum[] = {3, 4, 15, 16, 33};
+    unsigned n = 0;
+    while (n < 5 && cum[n] <= b) n++;
+    const uint64_t left = b - (n ? cum[n - 1] : 0);
+    CHECK(v->cpu.instret == n && v->cpu.budget == left && (n == 5 ? st == CRV_STATUS_ECALL : st == CRV_STATUS_BUDGET),
+          "smc budget %llu: n %llu left %llu st %d", (unsigned long long)b, (unsigned long long)v->cpu.instret,
+          (unsigned long long)v->cpu.budget, st);
+    if (n == 5) CHECK(v->cpu.x[10] == 36, "smc result %llu", (unsigned long long)v->cpu.x[10]);
+    free(v);
+  }
+}
+
+/* Host writes into code, re-decodes a sub-range; stores to W+X pages outside the code range;
+   loads and stores straddling the end of memory and pages without permission. */
+static void test_misc(void) {
+  vm *v = vm_new(64, 0x1000, 0x3000);
+  uint32_t p[] = {ADDI(10, 0, 1), ECALL};
+  vm_put(v, 0x2000, p, 2);
+  vm_decode(v);
+  v->cpu.pc = 0x2000;
+  crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(v->cpu.x[10] == 1, "before host patch");
+  uint32_t w = ADDI(10, 0, 5);
+  vm_put(v, 0x2000, &w, 1);
+  crv_decode(&v->mem, &v->costs, 64, 0x2000, 0x2004);
+  v->cpu.pc = 0x2000;
+  crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(v->cpu.x[10] == 5, "after host patch");
+
+  /* store into a W+X page outside the code range: plain store */
+  v->perms[10] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  uint32_t q[] = {SW(11, 12, 0), LW(13, 11, 0), ECALL};
+  vm_put(v, 0x2000, q, 3);
+  crv_decode(&v->mem, &v->costs, 64, 0x2000, 0x3000);
+  v->cpu.pc = 0x2000;
+  v->cpu.x[11] = 0xa000;
+  v->cpu.x[12] = 0x12345678;
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 0x12345678, "W+X outside code");
+
+  /* straddling the end of memory */
+  v->cpu.pc = 0x2000;
+  v->cpu.x[11] = MEM - 2;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_STORE_FAULT && v->cpu.trap_value == MEM - 2 && v->cpu.pc == 0x2000,
+        "store past end");
+  /* huge address wrap-around */
+  v->cpu.pc = 0x2004;
+  v->cpu.x[11] = ~0ull - 1;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_LOAD_FAULT && v->cpu.trap_value == ~0ull - 1, "load wrap");
+  /* straddling into a page without W: nothing is written */
+  v->perms[20] = CRV_PERM_R;
+  memset(v->data + 20 * 4096 - 4, 0, 8);
+  v->cpu.pc = 0x2000;
+  v->cpu.x[11] = 20 * 4096 - 2;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_cause == CRV_TRAP_STORE_FAULT && v->data[20 * 4096 - 2] == 0, "no partial store");
+  /* straddling two readable pages works */
+  v->cpu.pc = 0x2004;
+  v->data[20 * 4096 - 2] = 0x11; v->data[20 * 4096 - 1] = 0x22; v->data[20 * 4096] = 0x33; v->data[20 * 4096 + 1] = 0x44;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 0x44332211, "straddling load %llx", (unsigned long long)v->cpu.x[13]);
+  free(v);
+
+  /* saturated suffix cost (> 2^32): still exact */
+  v = vm_new(64, 0x1000, 0x2000);
+  uint32_t s[] = {ADDI(5, 5, 1), ADDI(5, 5, 1), ADDI(5, 5, 1), ECALL};
+  vm_put(v, 0x1000, s, 4);
+  v->costs.alu = 0xffffffffu;
+  vm_decode(v);
+  v->cpu.budget = 2ull * 0xffffffffu + 5;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_BUDGET && v->cpu.pc == 0x1008 && v->cpu.instret == 2 && v->cpu.budget == 5, "saturated: st %d pc %llx n %llu b %llu", st, (unsigned long long)v->cpu.pc, (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget);
+  v->cpu.budget += 0xffffffffull + 17;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.instret == 4 && v->cpu.budget == 5 && v->cpu.x[5] == 3, "saturated resume: st %d pc %llx n %llu b %llu", st, (unsigned long long)v->cpu.pc, (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget);
+  free(v);
+}
+
+int main(void) {
+  test_disasm();
+  test_entry_exit();
+  test_rv32_regs();
+  test_metering_exhaustive();
+  test_smc();
+  test_misc();
+  printf("unit: %d passed, %d failed\n", g_pass, g_fail);
+  return g_fail ? 1 : 0;
+}
