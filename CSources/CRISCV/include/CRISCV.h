@@ -16,9 +16,18 @@
  *    the budget cannot pay for the rest of the block, so a run stops at exactly the
  *    same instruction for the same budget, and a run stopped for budget then resumed
  *    behaves exactly like an uninterrupted one. An instruction is executed only if it
- *    was paid for in full.
+ *    was paid for in full. A word that cannot execute at all (fetch outside X code, an
+ *    illegal encoding) traps whatever the budget; any other instruction that faults (load
+ *    or store fault, misaligned jump target) is reached only if its cost can be paid, and
+ *    then traps uncharged. A block whose suffix cost does not fit in 32 bits is always
+ *    charged instruction by instruction (exact, just slower).
+ *  - The counter CSRs cycle, time and instret (and cycleh/timeh/instreth on RV32) all read
+ *    cpu->instret as it was before the reading instruction retired. Any CSR write, and any
+ *    other CSR, is an illegal instruction.
  *  - Stores into X pages re-decode the affected page and end the current block, so
- *    self-modifying code runs the new instructions (at the latest after fence.i).
+ *    self-modifying code runs the new instructions (in this core from the very next
+ *    instruction on; fence.i is then only a block end). A store that leaves the bytes
+ *    unchanged does not re-decode.
  */
 #ifndef CRISCV_H
 #define CRISCV_H
@@ -56,9 +65,12 @@ typedef enum crv_status {
 
 /* Trap causes use the RISC-V mcause numbers. */
 typedef enum crv_trap_cause {
-  CRV_TRAP_FETCH_MISALIGNED = 0, /* trap_value = target address */
-  CRV_TRAP_FETCH_FAULT = 1,      /* trap_value = pc; fetch outside X pages / code range */
-  CRV_TRAP_ILLEGAL_INSN = 2,     /* trap_insn = the instruction word */
+  CRV_TRAP_FETCH_MISALIGNED = 0, /* trap_value = target address; pc = the jump/branch, not
+                                    executed. Also raised with trap_value = pc when crv_run is
+                                    entered with a pc that is not 4-byte aligned. */
+  CRV_TRAP_FETCH_FAULT = 1,      /* trap_value = pc; fetch outside X pages / code range. A
+                                    jump to such a target retires; pc is then the target. */
+  CRV_TRAP_ILLEGAL_INSN = 2,     /* trap_insn = trap_value = the instruction word */
   CRV_TRAP_LOAD_FAULT = 5,       /* trap_value = address */
   CRV_TRAP_STORE_FAULT = 7,      /* trap_value = address */
 } crv_trap_cause;
@@ -78,7 +90,8 @@ typedef struct crv_costs {
 /* Architectural state of one hart plus run bookkeeping. Resumable: crv_run continues
    from pc with whatever the host left in here. */
 typedef struct crv_cpu {
-  uint64_t x[32];       /* x[0] reads as 0. For xlen 32, values are zero-extended */
+  uint64_t x[32];       /* x[0] reads as 0. For xlen 32, values are zero-extended (the
+                           upper halves are ignored on entry and cleared on exit) */
   uint64_t pc;
   uint64_t budget;      /* left, in the unit of crv_costs */
   uint64_t instret;     /* instructions retired (also what cycle/time/instret read) */
@@ -104,7 +117,8 @@ typedef struct crv_memory {
   uint64_t code_hi;
 } crv_memory;
 
-/* Number of crv_insn entries the host must allocate for mem->code. */
+/* Number of crv_insn entries the host must allocate for mem->code: one per 4-byte slot of
+   [code_lo, code_hi) plus one end sentinel (running off the end of the code faults there). */
 size_t crv_code_entries(uint64_t code_lo, uint64_t code_hi);
 
 /* (Re)decode the pages overlapping [lo, hi) (clamped to the code range) for the given
