@@ -55,8 +55,13 @@ struct RandomRVProgram {
         func src(_ g: inout RandomProgramRNG) -> String {
             g.next() % 16 == 0 ? "x0" : reg(&g)
         }
+        // The counter register of the loop being generated, which the body must not write.
+        var loopCounter: String? = nil
         func dst(_ g: inout RandomProgramRNG) -> String {
-            g.next() % 40 == 0 ? "x0" : reg(&g)
+            if g.next() % 40 == 0 { return "x0" }
+            var r = reg(&g)
+            while r == loopCounter { r = reg(&g) }
+            return r
         }
         func value(_ g: inout RandomProgramRNG) -> UInt64 {
             switch g.next() % 4 {
@@ -107,9 +112,24 @@ struct RandomRVProgram {
             let half = Self.scratchSize / 2
             return Int(g.next() % UInt64(Self.scratchSize - size + 1)) - half
         }
+        // A loop: "li counter, n; .LloopK: body; addi counter, counter, -1; bnez counter, .LloopK"
+        // with a short straight-line body (no branches in or out of it).
+        var loopLabel = ""
+        var loopBodyLeft = 0
+        func closeLoop() {
+            guard let counter = loopCounter else { return }
+            emit("addi \(counter), \(counter), -1")
+            emit("bnez \(counter), \(loopLabel)")
+            loopCounter = nil
+        }
         for i in 0..<instructionCount {
+            if loopCounter != nil && loopBodyLeft == 0 { closeLoop() }
             for label in pendingLabels.removeValue(forKey: i) ?? [] { lines.append("\(label):") }
-            let kind = g.next() % 100
+            // Inside a loop body only straight-line instructions; a loop starts only when no
+            // forward branch is pending, so nothing can jump into its body.
+            var kind = loopCounter == nil ? g.next() % 104 : g.next() % 92
+            if kind >= 102 && !pendingLabels.isEmpty { kind = 0 }
+            if loopCounter != nil { loopBodyLeft -= 1 }
             switch kind {
             case 0..<38:
                 emit("\(rOps[Int(g.next() % UInt64(rOps.count))]) \(dst(&g)), \(src(&g)), \(src(&g))")
@@ -135,14 +155,33 @@ struct RandomRVProgram {
                 let target = min(i + 1 + Int(g.next() % 6), instructionCount)
                 pendingLabels[target, default: []].append(label)
                 emit("\(branches[Int(g.next() % UInt64(branches.count))]) \(src(&g)), \(src(&g)), \(label)")
-            default:
+            case 98..<100:
                 let label = ".Lfwd\(labelCounter)"
                 labelCounter += 1
                 let target = min(i + 1 + Int(g.next() % 4), instructionCount)
                 pendingLabels[target, default: []].append(label)
                 emit("jal \(dst(&g)), \(label)")
+            case 100..<102:
+                // Indirect jump; an odd offset checks that jalr clears bit 0 of the target,
+                // and rd may equal the base register.
+                let label = ".Lfwd\(labelCounter)"
+                labelCounter += 1
+                let target = min(i + 1 + Int(g.next() % 4), instructionCount)
+                pendingLabels[target, default: []].append(label)
+                let base = reg(&g)
+                emit("lla \(base), \(label)")
+                emit("jalr \(dst(&g)), \(g.next() % 2)(\(base))")
+            default:
+                let counter = reg(&g)
+                loopLabel = ".Lloop\(labelCounter)"
+                labelCounter += 1
+                emit("li \(counter), \(1 + g.next() % 5)")
+                lines.append("\(loopLabel):")
+                loopCounter = counter
+                loopBodyLeft = 2 + Int(g.next() % 5)
             }
         }
+        closeLoop()
         for label in pendingLabels.removeValue(forKey: instructionCount) ?? [] { lines.append("\(label):") }
 
         // Save every used register (in order) right before the scratch buffer, then print
@@ -342,9 +381,10 @@ struct RandomProgramTests {
         #expect(a != c)
         // Across a few seeds, every instruction class appears.
         let many = (1...10).map { RandomRVProgram(xlen: 64, seed: UInt64($0)).source }.joined()
-        for mnemonic in ["mulhsu ", "divuw ", "sraiw ", "lwu ", "sd ", "bgeu ", "auipc ", "jal "] {
+        for mnemonic in ["mulhsu ", "divuw ", "sraiw ", "lwu ", "sd ", "bgeu ", "auipc ", "jal ", "jalr "] {
             #expect(many.contains("    " + mnemonic), "no \(mnemonic) in 10 generated programs")
         }
+        #expect(many.contains(".Lloop"), "no loop in 10 generated programs")
         let rv32 = (1...10).map { RandomRVProgram(xlen: 32, seed: UInt64($0)).source }.joined()
         #expect(!rv32.contains("    ld ") && !rv32.contains("addw ") && !rv32.contains("lwu "))
     }
