@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TH_MAX_ACCOUNTS 4096
-#define TH_SLOT_BITS 16
+#define TH_MAX_ACCOUNTS 1024
+#ifndef TH_SLOT_BITS
+#define TH_SLOT_BITS 14
+#endif
 #define TH_SLOTS (1u << TH_SLOT_BITS)
 #define TH_MAX_DEPTH 1024
 
