@@ -6,6 +6,8 @@
 //  - The C cores (CRISCV, CEVM) are compiled with -O3 in every configuration: they are the hot
 //    path, and a debug build of them would make the test suite (which runs real programs) slow.
 //  - CElf / CFFI are system libraries (apt: libelf-dev, libffi-dev).
+//  - CPrecompiles links libsecp256k1, nettle and GMP (apt: libsecp256k1-dev, nettle-dev,
+//    libgmp-dev); CHostCall links libffi (host functions: user plugins called through libffi).
 //  - Benchmarks live in the nested package Benchmarks/ so that this package never links
 //    package-benchmark.
 import PackageDescription
@@ -34,8 +36,14 @@ let package = Package(
             name: "CFFI", path: "CSources/CFFI", pkgConfig: "libffi",
             providers: [.apt(["libffi-dev"])]),
         .target(
+            name: "CPrecompiles", path: "CSources/CPrecompiles", cSettings: cCoreSettings,
+            linkerSettings: [.linkedLibrary("secp256k1"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
+        .target(
+            name: "CHostCall", path: "CSources/CHostCall", cSettings: cCoreSettings,
+            linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
+        .target(
             name: "EEKit",
-            dependencies: ["CRISCV", "CEVM", "CElf"],
+            dependencies: ["CRISCV", "CEVM", "CElf", "CPrecompiles", "CHostCall"],
             path: "Sources/EEKit"),
         .executableTarget(
             name: "eekit",
@@ -49,5 +57,9 @@ let package = Package(
             name: "RISCVTests", dependencies: ["EEKit", "CRISCV", "EEKitTestSupport"],
             path: "Tests/RISCVTests",
             exclude: ["Programs"]),
+        .testTarget(
+            name: "PrecompileTests", dependencies: ["EEKit", "CPrecompiles"],
+            path: "Tests/PrecompileTests",
+            exclude: ["Vectors"]),
     ]
 )

@@ -1,0 +1,132 @@
+// The Cancun precompiles as system hooks. Each one prices its input first (EVM gas), fails with
+// `.outOfResources` when the price exceeds the gas passed, and otherwise runs the pure function
+// from `Precompiles`. A refused input fails and consumes all gas passed; ecrecover instead
+// returns empty output and charges its 3000 gas.
+
+extension SystemHookResult {
+    /// Success when `gas` fits in `gasLimit`, out-of-gas failure otherwise.
+    static func charged(_ gas: UInt64, limit: UInt64, _ body: () throws(PrecompileError) -> Bytes) -> SystemHookResult {
+        guard gas <= limit else { return .failure(.outOfResources, gasLimit: limit) }
+        do {
+            return .success(try body(), gasUsed: gas)
+        } catch {
+            return .failure(.other(error.description), gasLimit: limit)
+        }
+    }
+}
+
+/// 0x01 ecrecover: 3000 gas; an invalid signature gives empty output (success).
+public final class ECRecoverPrecompile: SystemHook {
+    public let name = "ecrecover"
+    public static let gas: UInt64 = 3000
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Self.gas, limit: gasLimit) { Precompiles.ecrecover(input) }
+    }
+}
+
+/// 0x02 sha256: 60 + 12 per word.
+public final class SHA256Precompile: SystemHook {
+    public let name = "sha256"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Precompiles.wordGas(input.count, base: 60, perWord: 12), limit: gasLimit) { Precompiles.sha256(input) }
+    }
+}
+
+/// 0x03 ripemd160: 600 + 120 per word; the 20-byte hash left-padded to 32 bytes.
+public final class RIPEMD160Precompile: SystemHook {
+    public let name = "ripemd160"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Precompiles.wordGas(input.count, base: 600, perWord: 120), limit: gasLimit) {
+            Precompiles.ripemd160(input)
+        }
+    }
+}
+
+/// 0x04 identity: 15 + 3 per word.
+public final class IdentityPrecompile: SystemHook {
+    public let name = "identity"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Precompiles.wordGas(input.count, base: 15, perWord: 3), limit: gasLimit) { input }
+    }
+}
+
+/// 0x05 modexp: EIP-198 layout, EIP-2565 price. Nothing is allocated before the price (which
+/// bounds every operand length) has been checked against the gas passed.
+public final class ModExpPrecompile: SystemHook {
+    public let name = "modexp"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        let header = Precompiles.modexpHeader(input)
+        return .charged(header.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in
+            try Precompiles.modexp(input, header: header)
+        }
+    }
+}
+
+/// 0x06 bn254 point addition: 150 gas (EIP-1108).
+public final class BN254AddPrecompile: SystemHook {
+    public let name = "bn254_add"
+    public static let gas: UInt64 = 150
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Self.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Add(input) }
+    }
+}
+
+/// 0x07 bn254 scalar multiplication: 6000 gas (EIP-1108).
+public final class BN254MulPrecompile: SystemHook {
+    public let name = "bn254_mul"
+    public static let gas: UInt64 = 6000
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Self.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Mul(input) }
+    }
+}
+
+/// 0x08 bn254 pairing check: 45000 + 34000 per 192-byte pair (EIP-1108); the result is a
+/// 32-byte 0 or 1.
+public final class BN254PairingPrecompile: SystemHook {
+    public let name = "bn254_pairing"
+    public init() {}
+    public static func gas(pairs: Int) -> UInt64 { 45000 + 34000 * UInt64(pairs) }
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .charged(Self.gas(pairs: input.count / 192), limit: gasLimit) { () throws(PrecompileError) -> Bytes in
+            let ok = try Precompiles.bn254Pairing(input)
+            var out = [UInt8](repeating: 0, count: 32)
+            out[31] = ok ? 1 : 0
+            return out
+        }
+    }
+}
+
+/// 0x09 blake2f: gas = rounds (EIP-152). An input that is not 213 bytes fails before pricing.
+public final class Blake2FPrecompile: SystemHook {
+    public let name = "blake2f"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        guard input.count == 213 else {
+            return .failure(.other(PrecompileError.invalidLength(input.count).description), gasLimit: gasLimit)
+        }
+        let rounds = input[0..<4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return .charged(rounds, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.blake2f(input) }
+    }
+}
+
+/// 0x0a point evaluation (EIP-4844). Verifying a KZG proof needs BLS12-381 pairings and the
+/// Ethereum trusted setup (c-kzg-4844 or blst), and no such library is available to this build,
+/// so every call fails (consuming the gas passed) with a reason that names the missing library.
+public final class PointEvaluationPrecompile: SystemHook {
+    public let name = "point_evaluation"
+    public static let gas: UInt64 = 50000
+    public static let unavailableReason =
+        "point evaluation (0x0a, EIP-4844) is unavailable: EEKit was built without a KZG library "
+        + "(c-kzg-4844 / blst with the trusted setup are not packaged for this system)"
+    public init() {}
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .failure(.other(Self.unavailableReason), gasLimit: gasLimit)
+    }
+}

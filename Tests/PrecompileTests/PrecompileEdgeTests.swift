@@ -1,0 +1,264 @@
+import Testing
+
+@testable import EEKit
+
+private func word(_ v: UInt64) -> Bytes {
+    var w = [UInt8](repeating: 0, count: 32)
+    for k in 0..<8 { w[31 - k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
+    return w
+}
+
+private func isFailure(_ r: SystemHookResult) -> Bool {
+    if case .failure = r.status { return true }
+    return false
+}
+
+private let g1 = word(1) + word(2)
+private let g2 = bytes(
+    "198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c21800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed"
+        + "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa")
+private let fieldModulus = bytes("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47")
+
+@Suite("Precompile table")
+struct PrecompileTableTests {
+    @Test func cancunHasTenPrecompiles() {
+        let t = Precompiles.cancun()
+        #expect(t.count == 10)
+        let names = (1...10).map { t[Address(low: UInt64($0))]?.name ?? "-" }
+        #expect(names == [
+            "ecrecover", "sha256", "ripemd160", "identity", "modexp", "bn254_add", "bn254_mul", "bn254_pairing",
+            "blake2f", "point_evaluation",
+        ])
+        #expect(Precompiles.cancunAddresses.count == 10)
+    }
+
+    @Test func outOfGasConsumesEverything() {
+        let t = Precompiles.cancun()
+        for (addr, gasNeeded, input) in [
+            (1, UInt64(3000), Bytes()), (2, 60, []), (3, 600, []), (4, 15, []), (6, 150, []), (7, 6000, []),
+            (8, 45000, []),
+        ] {
+            let hook = t[Address(low: UInt64(addr))]!
+            let r = hook.call(input: input, gasLimit: gasNeeded - 1, context: testContext)
+            #expect(r.status == .failure(.outOfResources), "\(hook.name)")
+            #expect(r.gasUsed == gasNeeded - 1)
+            let ok = hook.call(input: input, gasLimit: gasNeeded, context: testContext)
+            #expect(ok.status == .success, "\(hook.name)")
+            #expect(ok.gasUsed == gasNeeded)
+        }
+    }
+}
+
+@Suite("ecrecover")
+struct ECRecoverTests {
+    // go-ethereum's ecrecover vector.
+    let valid = bytes(
+        "38d18acb67d25c8bb9942764b62f18e17054f66a817bd4295423adf9ed98873e000000000000000000000000000000000000000000000000000000000000001b"
+            + "38d18acb67d25c8bb9942764b62f18e17054f66a817bd4295423adf9ed98873e789d1dd423d25f0772d2748d60f7e4b81bb14d086eba8e8e8efb6dcff8a4ae02")
+
+    @Test func recoversKnownAddress() {
+        #expect(Hex.encode(Precompiles.ecrecover(valid)) == "000000000000000000000000ceaccac640adf55b2028469bd36ba501f28b699d")
+    }
+
+    @Test func invalidSignaturesGiveEmptyOutputAndCharge3000() {
+        var badV = valid
+        badV[63] = 29
+        var vHighByte = valid
+        vHighByte[32] = 1
+        var rZero = valid
+        for i in 64..<96 { rZero[i] = 0 }
+        var sOverflow = valid
+        for i in 96..<128 { sOverflow[i] = 0xFF }
+        for input in [badV, vHighByte, rZero, sOverflow, [], Bytes(repeating: 0, count: 128)] {
+            let r = ECRecoverPrecompile().call(input: input, gasLimit: 5000, context: testContext)
+            #expect(r.status == .success)
+            #expect(r.output.isEmpty)
+            #expect(r.gasUsed == 3000)
+        }
+    }
+
+    @Test func inputIsPaddedAndTruncated() {
+        #expect(Precompiles.ecrecover(valid + [1, 2, 3]) == Precompiles.ecrecover(valid))
+        // Dropping the last byte of s changes s (it is zero-padded on the right).
+        #expect(Precompiles.ecrecover(Array(valid[..<127])) != Precompiles.ecrecover(valid))
+    }
+}
+
+@Suite("hashes and identity")
+struct HashTests {
+    @Test func sha256OfABC() {
+        #expect(Hex.encode(Precompiles.sha256(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+    @Test func ripemd160IsLeftPadded() {
+        #expect(Hex.encode(Precompiles.ripemd160([])) == "0000000000000000000000009c1185a5c5e9fc54612808977ee8f548b2258d31")
+    }
+    @Test func gasPerWord() {
+        let r = SHA256Precompile().call(input: Bytes(repeating: 1, count: 33), gasLimit: 1000, context: testContext)
+        #expect(r.gasUsed == 60 + 2 * 12)
+        let i = IdentityPrecompile().call(input: Bytes(repeating: 7, count: 65), gasLimit: 1000, context: testContext)
+        #expect(i.gasUsed == 15 + 3 * 3)
+        #expect(i.output == Bytes(repeating: 7, count: 65))
+        let rp = RIPEMD160Precompile().call(input: Bytes(repeating: 1, count: 32), gasLimit: 1000, context: testContext)
+        #expect(rp.gasUsed == 720)
+    }
+}
+
+@Suite("modexp")
+struct ModExpTests {
+    @Test func fermatLittleTheorem() throws {
+        // 3^(p-1) mod p = 1 for the secp256k1 field prime (EIP-198 example).
+        let p = bytes("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2f")
+        let pm1 = bytes("fffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2e")
+        let input = word(32) + word(32) + word(32) + word(3) + pm1 + p
+        #expect(try Precompiles.modexp(input) == word(1))
+        #expect(Precompiles.modexpGas(input) == 1360)
+    }
+
+    @Test func minimumGasIs200() {
+        #expect(Precompiles.modexpGas([]) == 200)
+        #expect(Precompiles.modexpGas(word(1) + word(1) + word(1) + [2, 3, 5]) == 200)
+    }
+
+    @Test func hugeDeclaredLengthsFailOutOfGasWithoutAllocating() {
+        let cases: [Bytes] = [
+            Bytes(repeating: 0xFF, count: 32) + word(1) + word(1),  // base_len 2^256 - 1
+            word(1) + word(1) + [0x01] + Bytes(repeating: 0, count: 31),  // mod_len 2^248
+            word(1) + bytes("0000000000000000000000000000000000000000000000000000010000000000") + word(1),  // exp_len 2^40
+        ]
+        for input in cases {
+            #expect(Precompiles.modexpGas(input) > 30_000_000)
+            let r = ModExpPrecompile().call(input: input, gasLimit: 30_000_000, context: testContext)
+            #expect(r.status == .failure(.outOfResources))
+            #expect(r.gasUsed == 30_000_000)
+        }
+        #expect(Precompiles.modexpGas(Bytes(repeating: 0xFF, count: 96)) == UInt64.max)
+    }
+
+    @Test func operandsBeyondFourGiBAreRefusedByThePureFunction() {
+        let input = word(1) + word(1) + word(UInt64(1) << 33)
+        #expect(throws: PrecompileError.operandTooLarge) { try Precompiles.modexp(input) }
+    }
+
+    @Test func zeroModulusAndEmptyModulus() throws {
+        #expect(try Precompiles.modexp(word(1) + word(1) + word(3) + [2, 5, 0, 0, 0]) == [0, 0, 0])
+        #expect(try Precompiles.modexp(word(0) + word(0) + word(0)).isEmpty)
+        // mod_len 0 with an absurd exponent length: empty output, nothing computed.
+        #expect(try Precompiles.modexp(word(0) + Bytes(repeating: 0xFF, count: 32) + word(0)).isEmpty)
+    }
+
+    @Test func missingBytesReadAsZero() throws {
+        // base = 0x02, exp = 0x03, mod = 0x0b00 (second mod byte missing from the input) -> 8.
+        #expect(try Precompiles.modexp(word(1) + word(1) + word(2) + [2, 3, 0x0b]) == [0, 8])
+    }
+}
+
+@Suite("bn254")
+struct BN254Tests {
+    @Test func addGeneratorTwiceEqualsDoubling() throws {
+        let sum = try Precompiles.bn254Add(g1 + g1)
+        let dbl = try Precompiles.bn254Mul(g1 + word(2))
+        #expect(sum == dbl)
+        #expect(Hex.encode(sum) == "030644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd315ed738c0e0a7c92e7845f96b2ae9c0a68a6a449e3538fc7ff3ebf7a5a18a2c4")
+    }
+
+    @Test func infinityIsNeutral() throws {
+        #expect(try Precompiles.bn254Add(g1 + Bytes(repeating: 0, count: 64)) == g1)
+        #expect(try Precompiles.bn254Add([]) == Bytes(repeating: 0, count: 64))
+        #expect(try Precompiles.bn254Mul(g1 + word(0)) == Bytes(repeating: 0, count: 64))
+    }
+
+    @Test func scalarMultipleOfOrderIsInfinity() throws {
+        let r = bytes("30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001")
+        #expect(try Precompiles.bn254Mul(g1 + r) == Bytes(repeating: 0, count: 64))
+    }
+
+    @Test func invalidPointsFail() {
+        #expect(throws: PrecompileError.notOnCurve) { try Precompiles.bn254Add(word(1) + word(3) + g1) }
+        #expect(throws: PrecompileError.notOnCurve) { try Precompiles.bn254Mul(word(1) + word(3) + word(0)) }
+        #expect(throws: PrecompileError.coordinateOutOfRange) { try Precompiles.bn254Add(fieldModulus + word(2)) }
+        let r = BN254AddPrecompile().call(input: word(1) + word(3), gasLimit: 1000, context: testContext)
+        #expect(isFailure(r))
+        #expect(r.gasUsed == 1000)
+    }
+
+    @Test func pairingChecks() throws {
+        #expect(try Precompiles.bn254Pairing([]))
+        #expect(try Precompiles.bn254Pairing(g1 + g2) == false)
+        // e(P, Q) * e(-P, Q) = 1
+        let negP = word(1) + bytes("30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd45")
+        #expect(try Precompiles.bn254Pairing(g1 + g2 + negP + g2))
+        // e(2P, Q) * e(-P, Q) * e(-P, Q) = 1
+        let twoP = try Precompiles.bn254Mul(g1 + word(2))
+        #expect(try Precompiles.bn254Pairing(twoP + g2 + negP + g2 + negP + g2))
+        #expect(try Precompiles.bn254Pairing(twoP + g2 + negP + g2) == false)
+    }
+
+    @Test func pairingMalformedInputs() {
+        #expect(throws: PrecompileError.invalidLength(191)) { try Precompiles.bn254Pairing(Array((g1 + g2)[..<191])) }
+        #expect(throws: PrecompileError.invalidLength(193)) { try Precompiles.bn254Pairing(g1 + g2 + [0]) }
+        var badG2 = g2
+        badG2[127] ^= 1
+        #expect(throws: PrecompileError.notOnCurve) { try Precompiles.bn254Pairing(g1 + badG2) }
+        let swapped = Array(g2[32..<64] + g2[0..<32] + g2[96..<128] + g2[64..<96])
+        #expect(throws: (any Error).self) { try Precompiles.bn254Pairing(g1 + swapped) }
+        #expect(throws: PrecompileError.coordinateOutOfRange) {
+            try Precompiles.bn254Pairing(g1 + fieldModulus + Array(g2[32...]))
+        }
+    }
+
+    @Test func pairingGas() {
+        let r = BN254PairingPrecompile().call(input: g1 + g2 + g1 + g2, gasLimit: 200_000, context: testContext)
+        #expect(r.gasUsed == 45_000 + 2 * 34_000)
+        let oog = BN254PairingPrecompile().call(input: g1 + g2, gasLimit: 78_999, context: testContext)
+        #expect(oog.status == .failure(.outOfResources))
+    }
+}
+
+@Suite("blake2f")
+struct Blake2FTests {
+    // EIP-152 test vector 5 (12 rounds, final block of "abc").
+    let vector5 = bytes(
+        "0000000c48c9bdf267e6096a3ba7ca8485ae67bb2bf894fe72f36e3cf1361d5f3af54fa5d182e6ad7f520e511f6c3e2b8c68059b6bbd41fbabd9831f79217e1319cde05b"
+            + "61626300000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+            + "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+            + "0300000000000000000000000000000001")
+
+    @Test func eip152Vector5() throws {
+        #expect(vector5.count == 213)
+        #expect(Hex.encode(try Precompiles.blake2f(vector5)) == "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923")
+        let r = Blake2FPrecompile().call(input: vector5, gasLimit: 12, context: testContext)
+        #expect(r.gasUsed == 12)
+        #expect(Blake2FPrecompile().call(input: vector5, gasLimit: 11, context: testContext).status == .failure(.outOfResources))
+    }
+
+    @Test func malformedInputs() {
+        #expect(throws: PrecompileError.invalidLength(212)) { try Precompiles.blake2f(Array(vector5[..<212])) }
+        #expect(throws: PrecompileError.invalidLength(214)) { try Precompiles.blake2f(vector5 + [0]) }
+        var flag = vector5
+        flag[212] = 2
+        #expect(throws: PrecompileError.invalidFinalFlag) { try Precompiles.blake2f(flag) }
+        let r = Blake2FPrecompile().call(input: flag, gasLimit: 100, context: testContext)
+        #expect(isFailure(r))
+        #expect(r.gasUsed == 100)
+    }
+
+    @Test func hugeRoundCountIsOutOfGas() {
+        var input = vector5
+        input[0] = 0xFF; input[1] = 0xFF; input[2] = 0xFF; input[3] = 0xFF
+        let r = Blake2FPrecompile().call(input: input, gasLimit: 30_000_000, context: testContext)
+        #expect(r.status == .failure(.outOfResources))
+    }
+}
+
+@Suite("point evaluation")
+struct PointEvaluationTests {
+    @Test func failsNamingTheMissingLibrary() {
+        let r = PointEvaluationPrecompile().call(input: Bytes(repeating: 0, count: 192), gasLimit: 60_000, context: testContext)
+        guard case .failure(.other(let why)) = r.status else {
+            Issue.record("expected a failure, got \(r.status)")
+            return
+        }
+        #expect(why.contains("KZG"))
+        #expect(r.gasUsed == 60_000)
+    }
+}
