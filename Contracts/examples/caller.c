@@ -1,0 +1,57 @@
+/*
+ * Calls another contract (of any EE) with the calldata it is given:
+ *   calldata = mode (1 byte) ++ target (20 bytes) ++ gas (8 bytes, big-endian; 0 = all) ++ payload
+ * mode 0: call; return the callee's output, revert with its revert data (empty on failure).
+ * mode 1: static call, same propagation.
+ * mode 2: call and record: slot 1 = status + 1 (1 success, 2 revert, 3 failure), then return
+ *         a word with the status followed by the returndata (the caller continues after a
+ *         failed callee).
+ * mode 3: ping-pong for depth tests: slot 2 += 1, call target with the same calldata, and if
+ *         that call did not succeed set slot 3 = 1. (An EVM peer that calls CALLER back with
+ *         its own calldata closes the loop.)
+ * mode 4: static call and record, as mode 2.
+ */
+#include "eekit_abi.h"
+
+static uint8_t buf[8192];
+
+void eekit_main(int is_constructor) {
+  if (is_constructor) return;
+  size_t n = eek_calldata_size();
+  if (n < 29 || n > sizeof buf) eek_revert(0, 0);
+  eek_calldata_copy(buf, 0, n);
+  int mode = buf[0];
+  eek_address target;
+  for (int i = 0; i < 20; i++) target.b[i] = buf[1 + i];
+  uint64_t gas = 0;
+  for (int i = 0; i < 8; i++) gas = gas << 8 | buf[21 + i];
+  uintptr_t g = gas == 0 ? EEK_GAS_ALL : (uintptr_t)gas;
+  size_t rl = 0;
+  if (mode == 3) {
+    eek_word slot = eek_word_from_u64(2), v;
+    eek_sload(&slot, &v);
+    u256 c = u256_from_word(&v);
+    u256_add(&c, c, u256_from_u64(1));
+    v = u256_to_word(c);
+    eek_sstore(&slot, &v);
+    int s = eek_call(EEK_CALL, &target, 0, buf, n, EEK_GAS_ALL, &rl);
+    if (s != EEK_SUCCESS) {
+      eek_word f = eek_word_from_u64(3), one = eek_word_from_u64(1);
+      eek_sstore(&f, &one);
+    }
+    eek_return(0, 0);
+  }
+  int s = eek_call(mode == 1 || mode == 4 ? EEK_CALL_STATIC : EEK_CALL, &target, 0, buf + 29, n - 29, g, &rl);
+  if (rl > sizeof buf - 32) rl = sizeof buf - 32;
+  if (mode == 2 || mode == 4) {
+    eek_word slot = eek_word_from_u64(1), v = eek_word_from_u64((uint64_t)s + 1);
+    eek_sstore(&slot, &v);
+    eek_word w = eek_word_from_u64((uint64_t)s);
+    for (int i = 0; i < 32; i++) buf[i] = w.b[i];
+    eek_returndata_copy(buf + 32, 0, rl);
+    eek_return(buf, 32 + rl);
+  }
+  eek_returndata_copy(buf, 0, rl);
+  if (s == EEK_SUCCESS) eek_return(buf, rl);
+  eek_revert(buf, s == EEK_REVERTED ? rl : 0);
+}

@@ -1,0 +1,185 @@
+/*
+ * eekit.h: the system-call ABI of EEKit native RISC-V contracts.
+ *
+ * A native contract is a static RV32IM or RV64IM ELF executable (no compressed instructions,
+ * integer ABI ilp32 / lp64). It talks to EEKit only through `ecall`:
+ *
+ *   a7      = system call number (EEK_SYS_*, all >= 0x10000, distinct from Linux numbers)
+ *   a0..a5  = arguments (pointers are guest addresses)
+ *   a0, a1  = results
+ *
+ * Entry: the program starts at the ELF entry point with
+ *   a0 = 1 when it runs as the constructor (deployment), 0 for an ordinary call,
+ *   a1 = calldata size (constructor: the size of the constructor arguments that followed the ELF),
+ *   sp = top of the stack (16-byte aligned), every other register 0.
+ * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
+ * eekit_main returns, the frame returns empty output.
+ *
+ * Frame end: EEK_SYS_RETURN / EEK_SYS_REVERT. A constructor that returns stores the ELF
+ * itself as the contract's code (its output is ignored).
+ *
+ * Failures (the frame ends with a failure, all its state changes are reverted, and its
+ * caller sees EEK_FAILED): a trap (bad jump, access outside mapped memory, illegal
+ * instruction, ebreak), running out of gas, an unknown system call number, a pointer argument
+ * that is not readable (inputs) or writable (outputs) guest memory, a state change in a
+ * static context, EEK_SYS_BRK beyond the heap limit, EEK_SYS_RETURNDATA_COPY past the end.
+ *
+ * Costs (in EVM gas; EEKit meters in ergs, 1 gas = 256 ergs): every ecall costs the
+ * instruction itself plus 10 gas (GasSchedule.riscvSyscallErgs) plus the EVM-equivalent gas of
+ * what it does:
+ *   copies (calldata/returndata/return/revert/context)  3 gas per 32-byte word
+ *   SLOAD 2100 cold / 100 warm; SSTORE as EIP-2929 + EIP-2200 + EIP-3529 (refunds included,
+ *   fails if 2300 gas or less are left); TLOAD / TSTORE 100
+ *   LOG 375 + 375 per topic + 8 per data byte; KECCAK256 30 + 6 per word
+ *   BALANCE 2600 cold / 100 warm
+ *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), the
+ *   callee gets min(requested, all but 1/64 of what is left) (+2300 stipend with value)
+ *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
+ *   but 1/64 of what is left
+ *   BRK 16 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
+ *
+ * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
+ * the page after the image (EEK_SYS_BRK), a guard page, and a 64 KiB stack at the top of the
+ * frame's guest memory (1 MiB by default; RISCVEnvironment.Configuration).
+ *
+ * Numbers are big-endian 32-byte words everywhere (as the EVM stores them), addresses are
+ * 20 bytes.
+ */
+#ifndef EEKIT_H
+#define EEKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EEK_SYS_RETURN          0x10000 /* (ptr, len)                          noreturn        */
+#define EEK_SYS_REVERT          0x10001 /* (ptr, len)                          noreturn        */
+#define EEK_SYS_CALLDATA_SIZE   0x10002 /* ()                                  -> a0 size      */
+#define EEK_SYS_CALLDATA_COPY   0x10003 /* (dst, offset, len): bytes past the end read as 0    */
+#define EEK_SYS_CALLER          0x10004 /* (dst20): msg.sender                                 */
+#define EEK_SYS_ADDRESS         0x10005 /* (dst20): address(this)                              */
+#define EEK_SYS_CALLVALUE       0x10006 /* (dst32): msg.value                                  */
+#define EEK_SYS_CONTEXT         0x10007 /* (EEK_CTX_*, dst32): one context word                */
+#define EEK_SYS_GAS_LEFT        0x10008 /* ()  -> a0 = gas left (RV32: a0 low, a1 high half)   */
+#define EEK_SYS_SLOAD           0x10009 /* (key32, dst32)                                      */
+#define EEK_SYS_SSTORE          0x1000A /* (key32, value32)                                    */
+#define EEK_SYS_TLOAD           0x1000B /* (key32, dst32)   EIP-1153 transient storage         */
+#define EEK_SYS_TSTORE          0x1000C /* (key32, value32)                                    */
+#define EEK_SYS_LOG             0x1000D /* (topics, ntopics 0..4, data, len); topics: n*32 B   */
+#define EEK_SYS_KECCAK256       0x1000E /* (ptr, len, dst32)                                   */
+#define EEK_SYS_RETURNDATA_SIZE 0x1000F /* ()                                  -> a0 size      */
+#define EEK_SYS_RETURNDATA_COPY 0x10010 /* (dst, offset, len): past the end fails the frame    */
+#define EEK_SYS_CALL            0x10011 /* (kind, target20, value32|0, data, len, gas)
+                                           -> a0 = EEK_SUCCESS/EEK_REVERTED/EEK_FAILED,
+                                              a1 = returndata size                             */
+#define EEK_SYS_CREATE          0x10012 /* (initcode, len, value32|0, salt32|0, dst20, ee)
+                                           salt 0 = CREATE, else CREATE2; ee = EEK_EE_*;
+                                           -> a0 status, a1 returndata size; dst20 receives the
+                                              new address on success                           */
+#define EEK_SYS_BALANCE         0x10013 /* (addr20, dst32)                                     */
+#define EEK_SYS_BRK             0x10014 /* (new break; 0 queries) -> a0 = the break            */
+
+/* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
+#define EEK_CALL          0
+#define EEK_CALL_STATIC   1
+#define EEK_CALL_DELEGATE 2
+#define EEK_CALL_CODE     3
+
+/* Call / create results (a0). */
+#define EEK_SUCCESS  0
+#define EEK_REVERTED 1 /* the callee reverted; its revert data is the returndata   */
+#define EEK_FAILED   2 /* the callee failed (trap, out of gas, depth, balance, ...) */
+
+/* EE kinds for EEK_SYS_CREATE (the code format of the deployment data). */
+#define EEK_EE_EVM   1
+#define EEK_EE_RISCV 3
+
+/* EEK_SYS_CONTEXT ids. */
+#define EEK_CTX_CHAIN_ID       0
+#define EEK_CTX_BLOCK_NUMBER   1
+#define EEK_CTX_TIMESTAMP      2
+#define EEK_CTX_COINBASE       3
+#define EEK_CTX_GAS_LIMIT      4 /* block gas limit */
+#define EEK_CTX_BASE_FEE       5
+#define EEK_CTX_PREVRANDAO     6
+#define EEK_CTX_ORIGIN         7
+#define EEK_CTX_GAS_PRICE      8
+#define EEK_CTX_CODE_ADDRESS   9 /* where the running code lives (differs for delegate calls) */
+#define EEK_CTX_IS_CONSTRUCTOR 10
+#define EEK_CTX_IS_STATIC      11
+#define EEK_CTX_DEPTH          12
+#define EEK_CTX_SELF_BALANCE   13
+
+/* Gas argument of EEK_SYS_CALL meaning "as much as allowed". */
+#define EEK_GAS_ALL ((uintptr_t)-1)
+
+typedef struct { uint8_t b[20]; } eek_address;
+typedef struct { uint8_t b[32]; } eek_word;
+
+/* Raw system calls. */
+static inline uintptr_t eek_syscall6(uintptr_t n, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3,
+                                     uintptr_t a4, uintptr_t a5, uintptr_t *r1) {
+  register uintptr_t x10 __asm__("a0") = a0;
+  register uintptr_t x11 __asm__("a1") = a1;
+  register uintptr_t x12 __asm__("a2") = a2;
+  register uintptr_t x13 __asm__("a3") = a3;
+  register uintptr_t x14 __asm__("a4") = a4;
+  register uintptr_t x15 __asm__("a5") = a5;
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall"
+                   : "+r"(x10), "+r"(x11)
+                   : "r"(x12), "r"(x13), "r"(x14), "r"(x15), "r"(x17)
+                   : "memory");
+  if (r1) *r1 = x11;
+  return x10;
+}
+#define EEK_SYS(n, a0, a1, a2) eek_syscall6((n), (uintptr_t)(a0), (uintptr_t)(a1), (uintptr_t)(a2), 0, 0, 0, 0)
+
+__attribute__((noreturn)) static inline void eek_return(const void *p, size_t n) {
+  EEK_SYS(EEK_SYS_RETURN, p, n, 0);
+  __builtin_unreachable();
+}
+__attribute__((noreturn)) static inline void eek_revert(const void *p, size_t n) {
+  EEK_SYS(EEK_SYS_REVERT, p, n, 0);
+  __builtin_unreachable();
+}
+static inline size_t eek_calldata_size(void) { return EEK_SYS(EEK_SYS_CALLDATA_SIZE, 0, 0, 0); }
+static inline void eek_calldata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_CALLDATA_COPY, dst, off, n); }
+static inline void eek_caller(eek_address *a) { EEK_SYS(EEK_SYS_CALLER, a, 0, 0); }
+static inline void eek_self(eek_address *a) { EEK_SYS(EEK_SYS_ADDRESS, a, 0, 0); }
+static inline void eek_callvalue(eek_word *v) { EEK_SYS(EEK_SYS_CALLVALUE, v, 0, 0); }
+static inline void eek_context(int id, eek_word *v) { EEK_SYS(EEK_SYS_CONTEXT, id, v, 0); }
+static inline uint64_t eek_gas_left(void) {
+  uintptr_t hi = 0;
+  uintptr_t lo = eek_syscall6(EEK_SYS_GAS_LEFT, 0, 0, 0, 0, 0, 0, &hi);
+  return sizeof(uintptr_t) == 4 ? ((uint64_t)hi << 32 | (uint32_t)lo) : (uint64_t)lo;
+}
+static inline void eek_sload(const eek_word *k, eek_word *v) { EEK_SYS(EEK_SYS_SLOAD, k, v, 0); }
+static inline void eek_sstore(const eek_word *k, const eek_word *v) { EEK_SYS(EEK_SYS_SSTORE, k, v, 0); }
+static inline void eek_tload(const eek_word *k, eek_word *v) { EEK_SYS(EEK_SYS_TLOAD, k, v, 0); }
+static inline void eek_tstore(const eek_word *k, const eek_word *v) { EEK_SYS(EEK_SYS_TSTORE, k, v, 0); }
+static inline void eek_log(const eek_word *topics, size_t ntopics, const void *data, size_t n) {
+  eek_syscall6(EEK_SYS_LOG, (uintptr_t)topics, ntopics, (uintptr_t)data, n, 0, 0, 0);
+}
+static inline void eek_keccak256(const void *p, size_t n, eek_word *out) { EEK_SYS(EEK_SYS_KECCAK256, p, n, out); }
+static inline size_t eek_returndata_size(void) { return EEK_SYS(EEK_SYS_RETURNDATA_SIZE, 0, 0, 0); }
+static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_RETURNDATA_COPY, dst, off, n); }
+/* Returns EEK_SUCCESS / EEK_REVERTED / EEK_FAILED; *retlen (if not NULL) = returndata size. */
+static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
+                           uintptr_t gas, size_t *retlen) {
+  uintptr_t r1 = 0;
+  int s = (int)eek_syscall6(EEK_SYS_CALL, kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, gas, &r1);
+  if (retlen) *retlen = r1;
+  return s;
+}
+static inline int eek_create(const void *code, size_t n, const eek_word *value, const eek_word *salt, int ee,
+                             eek_address *out) {
+  return (int)eek_syscall6(EEK_SYS_CREATE, (uintptr_t)code, n, (uintptr_t)value, (uintptr_t)salt,
+                           (uintptr_t)out, ee, 0);
+}
+static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS(EEK_SYS_BALANCE, a, v, 0); }
+static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS(EEK_SYS_BRK, nb, 0, 0); }
+
+/* The contract's entry point, called by crt0. */
+void eekit_main(int is_constructor);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * eekit_abi.h: Solidity ABI helpers for EEKit native contracts (header-only).
+ *
+ * u256: a 256-bit unsigned number as four 64-bit limbs, least significant first, with the
+ * arithmetic a token needs (checked add/sub, compare). Calldata is read through
+ * EEK_SYS_CALLDATA_COPY; words are big-endian as in the Solidity ABI.
+ */
+#ifndef EEKIT_ABI_H
+#define EEKIT_ABI_H
+
+#include "eekit.h"
+
+typedef struct { uint64_t l[4]; } u256;
+
+static inline u256 u256_from_u64(uint64_t v) { u256 r = {{v, 0, 0, 0}}; return r; }
+static inline int u256_is_zero(u256 a) { return (a.l[0] | a.l[1] | a.l[2] | a.l[3]) == 0; }
+static inline int u256_eq(u256 a, u256 b) {
+  return a.l[0] == b.l[0] && a.l[1] == b.l[1] && a.l[2] == b.l[2] && a.l[3] == b.l[3];
+}
+static inline int u256_lt(u256 a, u256 b) {
+  for (int i = 3; i >= 0; i--)
+    if (a.l[i] != b.l[i]) return a.l[i] < b.l[i];
+  return 0;
+}
+/* *r = a + b; returns 1 on overflow. */
+static inline int u256_add(u256 *r, u256 a, u256 b) {
+  uint64_t c = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t s = a.l[i] + c;
+    uint64_t c1 = s < c;
+    uint64_t t = s + b.l[i];
+    c = c1 | (t < s);
+    r->l[i] = t;
+  }
+  return (int)c;
+}
+/* *r = a - b; returns 1 on underflow. */
+static inline int u256_sub(u256 *r, u256 a, u256 b) {
+  uint64_t br = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t d = a.l[i] - b.l[i];
+    uint64_t b1 = a.l[i] < b.l[i];
+    uint64_t e = d - br;
+    uint64_t b2 = d < br;
+    r->l[i] = e;
+    br = b1 | b2;
+  }
+  return (int)br;
+}
+static inline eek_word u256_to_word(u256 a) {
+  eek_word w;
+  for (int i = 0; i < 32; i++) w.b[31 - i] = (uint8_t)(a.l[i / 8] >> (8 * (i % 8)));
+  return w;
+}
+static inline u256 u256_from_word(const eek_word *w) {
+  u256 a = {{0, 0, 0, 0}};
+  for (int i = 0; i < 32; i++) a.l[i / 8] |= (uint64_t)w->b[31 - i] << (8 * (i % 8));
+  return a;
+}
+static inline eek_word eek_word_from_address(const eek_address *a) {
+  eek_word w = {{0}};
+  for (int i = 0; i < 20; i++) w.b[12 + i] = a->b[i];
+  return w;
+}
+static inline eek_word eek_word_from_u64(uint64_t v) { return u256_to_word(u256_from_u64(v)); }
+
+/* The 4-byte selector of the calldata (0 if shorter than 4 bytes). */
+static inline uint32_t abi_selector(void) {
+  uint8_t s[4] = {0, 0, 0, 0};
+  if (eek_calldata_size() >= 4) eek_calldata_copy(s, 0, 4);
+  return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
+}
+/* Argument i (0-based) of a call with a selector, as a word (missing bytes read as 0). */
+static inline eek_word abi_arg_word(size_t i) {
+  eek_word w;
+  eek_calldata_copy(&w, 4 + 32 * i, 32);
+  return w;
+}
+static inline u256 abi_arg_u256(size_t i) {
+  eek_word w = abi_arg_word(i);
+  return u256_from_word(&w);
+}
+/* Argument i as an address; returns 0 if the upper 12 bytes are not zero (invalid ABI). */
+static inline int abi_arg_address(size_t i, eek_address *out) {
+  eek_word w = abi_arg_word(i);
+  for (int k = 0; k < 12; k++)
+    if (w.b[k]) return 0;
+  for (int k = 0; k < 20; k++) out->b[k] = w.b[12 + k];
+  return 1;
+}
+/* Constructor argument i (no selector). */
+static inline u256 abi_ctor_arg_u256(size_t i) {
+  eek_word w;
+  eek_calldata_copy(&w, 32 * i, 32);
+  return u256_from_word(&w);
+}
+/* Calldata of exactly `words` arguments after the selector? */
+static inline int abi_has_args(size_t words) { return eek_calldata_size() >= 4 + 32 * words; }
+
+__attribute__((noreturn)) static inline void abi_return_word(eek_word w) { eek_return(&w, 32); }
+__attribute__((noreturn)) static inline void abi_return_u256(u256 v) { abi_return_word(u256_to_word(v)); }
+__attribute__((noreturn)) static inline void abi_return_bool(int b) { abi_return_u256(u256_from_u64(b ? 1 : 0)); }
+/* Returns an ABI-encoded `string` (offset, length, padded bytes); n <= 64. */
+__attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) {
+  uint8_t buf[32 + 32 + 64];
+  for (size_t i = 0; i < sizeof buf; i++) buf[i] = 0;
+  if (n > 64) n = 64;
+  buf[31] = 0x20;
+  buf[63] = (uint8_t)n;
+  for (size_t i = 0; i < n; i++) buf[64 + i] = (uint8_t)s[i];
+  eek_return(buf, 64 + ((n + 31) / 32) * 32);
+}
+
+/* Solidity storage layout: slot of mapping(key => ...) at `slot` = keccak256(key ++ slot). */
+static inline eek_word abi_mapping_slot(eek_word key, eek_word slot) {
+  uint8_t buf[64];
+  for (int i = 0; i < 32; i++) {
+    buf[i] = key.b[i];
+    buf[32 + i] = slot.b[i];
+  }
+  eek_word out;
+  eek_keccak256(buf, 64, &out);
+  return out;
+}
+
+/* ABI-encodes a call: selector then `n` words, into `out` (4 + 32n bytes). */
+static inline size_t abi_encode_call(uint8_t *out, uint32_t selector, const eek_word *args, size_t n) {
+  out[0] = (uint8_t)(selector >> 24);
+  out[1] = (uint8_t)(selector >> 16);
+  out[2] = (uint8_t)(selector >> 8);
+  out[3] = (uint8_t)selector;
+  for (size_t i = 0; i < n; i++)
+    for (int k = 0; k < 32; k++) out[4 + 32 * i + k] = args[i].b[k];
+  return 4 + 32 * n;
+}
+
+#endif
