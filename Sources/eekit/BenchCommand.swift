@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+/// `eekit bench rv`: runs the RISC-V benchmark suite (Benchmarks/rv/run.sh) with this very
+/// eekit binary, against qemu-user and the native build of the same C.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run EEKit's benchmark suites against their peers.",
+        subcommands: [RV.self])
+
+    struct RV: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "RISC-V mix (rv64im/rv32im): EEKit vs qemu-riscv64/32 vs native; prints a Markdown table.",
+            discussion: "Needs the source checkout eekit was built from (for Benchmarks/rv), clang and qemu-user. Use a release build.")
+
+        @Option(help: "Runs per measurement; the best is reported.")
+        var reps: Int = 3
+
+        @Option(help: "Guest widths to run: 64, 32 or both.")
+        var xlen: [Int] = [64, 32]
+
+        @Argument(help: "Benchmark names (default: all).")
+        var programs: [String] = []
+
+        func run() throws {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
+            let script = root.appendingPathComponent("Benchmarks/rv/run.sh").path
+            guard FileManager.default.fileExists(atPath: script) else {
+                throw ValidationError("Benchmarks/rv/run.sh not found under \(root.path): run from the source checkout")
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [script] + programs
+            var env = ProcessInfo.processInfo.environment
+            env["EEKIT"] = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            env["REPS"] = String(reps)
+            env["XLENS"] = xlen.map(String.init).joined(separator: " ")
+            p.environment = env
+            try p.run()
+            p.waitUntilExit()
+            if p.terminationStatus != 0 { throw ExitCode(p.terminationStatus) }
+        }
+    }
+}
