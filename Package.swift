@@ -25,6 +25,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .target(name: "CRISCV", path: "CSources/CRISCV", cSettings: cCoreSettings),
@@ -43,7 +44,10 @@ let package = Package(
             linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
         .target(
             name: "EEKit",
-            dependencies: ["CRISCV", "CEVM", "CElf", "CPrecompiles", "CHostCall"],
+            dependencies: [
+                "CRISCV", "CEVM", "CElf", "CPrecompiles", "CHostCall",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Sources/EEKit"),
         .executableTarget(
             name: "eekit",
@@ -61,5 +65,16 @@ let package = Package(
             name: "PrecompileTests", dependencies: ["EEKit", "CPrecompiles"],
             path: "Tests/PrecompileTests",
             exclude: ["Vectors"]),
+        .testTarget(
+            name: "BootloaderTests", dependencies: ["EEKit", "StateCrashChild"],
+            path: "Tests/BootloaderTests",
+            exclude: ["CrashChild"]),
+        // Writes batches to a SQLite store until killed (BootloaderTests' SIGKILL test).
+        .executableTarget(
+            name: "StateCrashChild", dependencies: ["EEKit"],
+            path: "Tests/BootloaderTests/CrashChild"),
+        .testTarget(
+            name: "StateTests", dependencies: ["EEKit"],
+            path: "Tests/StateTests"),
     ]
 )

@@ -1,0 +1,233 @@
+import Foundation
+
+/// One Ethereum GeneralStateTests test (filled JSON), parsed.
+public struct StateTestCase: Sendable {
+    public struct PostEntry: Sendable {
+        public var index: Int
+        public var dataIndex: Int
+        public var gasIndex: Int
+        public var valueIndex: Int
+        public var hash: Bytes32
+        public var logs: Bytes32
+        public var expectException: String?
+    }
+
+    public struct TransactionTemplate: Sendable {
+        public var type: Transaction.TxType
+        public var sender: Address
+        public var nonce: U256
+        public var to: Address?
+        public var data: [Bytes]
+        public var gasLimit: [U256]
+        public var value: [U256]
+        public var gasPrice: U256
+        public var maxFeePerGas: U256
+        public var maxPriorityFeePerGas: U256
+        public var accessLists: [[Transaction.AccessListEntry]?]
+        public var blobVersionedHashes: [Bytes32]
+        public var maxFeePerBlobGas: U256
+    }
+
+    public var name: String
+    public var file: String
+    public var block: BlockContext
+    public var pre: [Address: Account]
+    public var preStorage: [Address: [U256: U256]]
+    public var transaction: TransactionTemplate
+    public var post: [String: [PostEntry]]
+
+    /// The transaction of one post entry.
+    public func transaction(for e: PostEntry) throws(EEError) -> Transaction {
+        let t = transaction
+        guard e.dataIndex < t.data.count, e.gasIndex < t.gasLimit.count, e.valueIndex < t.value.count else {
+            throw .malformedInput("\(name): post index out of range")
+        }
+        let al: [Transaction.AccessListEntry] = e.dataIndex < t.accessLists.count ? (t.accessLists[e.dataIndex] ?? []) : []
+        return Transaction(
+            type: t.type, sender: t.sender, nonce: t.nonce, gasLimit: t.gasLimit[e.gasIndex], to: t.to,
+            value: t.value[e.valueIndex], data: t.data[e.dataIndex], gasPrice: t.gasPrice,
+            maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas, accessList: al,
+            blobVersionedHashes: t.blobVersionedHashes, maxFeePerBlobGas: t.maxFeePerBlobGas)
+    }
+
+    /// Parses every test in one fixture file.
+    /// - Throws: `EEError.malformedInput` naming the file and field.
+    public static func load(path: String) throws(EEError) -> [StateTestCase] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .malformedInput("cannot read \(path)")
+        }
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: data) } catch {
+            throw .malformedInput("\(path): not JSON (\(error.localizedDescription))")
+        }
+        guard let top = json as? [String: Any] else { throw .malformedInput("\(path): top level is not an object") }
+        var out = [StateTestCase]()
+        for name in top.keys.sorted() {
+            guard let t = top[name] as? [String: Any] else { throw .malformedInput("\(path): \(name) is not an object") }
+            do throws(EEError) {
+                out.append(try parse(name: name, file: path, t))
+            } catch {
+                throw .malformedInput("\(path): \(name): \(error)")
+            }
+        }
+        return out
+    }
+
+    static func parse(name: String, file: String, _ t: [String: Any]) throws(EEError) -> StateTestCase {
+        let f = JSONFields(t)
+        let env = JSONFields(try f.object("env"))
+        var block = BlockContext()
+        block.coinbase = try env.address("currentCoinbase")
+        block.number = try env.u64("currentNumber")
+        block.timestamp = try env.u64("currentTimestamp")
+        block.gasLimit = try env.u64("currentGasLimit")
+        if env.has("currentRandom") {
+            block.prevrandao = Bytes32(try env.u256("currentRandom").bigEndianBytes)
+        } else if env.has("currentDifficulty") {
+            block.prevrandao = Bytes32(try env.u256("currentDifficulty").bigEndianBytes)
+        }
+        block.baseFee = env.has("currentBaseFee") ? try env.u256("currentBaseFee") : .zero
+        let excess = env.has("currentExcessBlobGas") ? try env.u64("currentExcessBlobGas") : 0
+        block.blobBaseFee = BlobFees.baseFee(excessBlobGas: excess)
+        block.chainId = U256(1)
+
+        var pre = [Address: Account]()
+        var preStorage = [Address: [U256: U256]]()
+        for (k, v) in try f.object("pre") {
+            guard let a = Address(hex: k), let o = v as? [String: Any] else { throw .malformedInput("pre: bad account \(k)") }
+            let af = JSONFields(o)
+            let code = try af.bytes("code")
+            pre[a] = Account(nonce: try af.u64("nonce"), balance: try af.u256("balance"), kind: .evm, code: code)
+            var st = [U256: U256]()
+            for (sk, sv) in (o["storage"] as? [String: Any]) ?? [:] {
+                guard let key = U256(hex: sk), let s = sv as? String, let val = U256(hex: s) else {
+                    throw .malformedInput("pre: bad storage entry \(sk) of \(k)")
+                }
+                if !val.isZero { st[key] = val }
+            }
+            if !st.isEmpty { preStorage[a] = st }
+        }
+
+        let tx = JSONFields(try f.object("transaction"))
+        let toText = try tx.string("to")
+        let to: Address?
+        if toText.isEmpty { to = nil } else {
+            guard let a = Address(hex: toText) else { throw .malformedInput("transaction.to: \(toText)") }
+            to = a
+        }
+        var accessLists = [[Transaction.AccessListEntry]?]()
+        if let lists = tx.raw("accessLists") as? [Any] {
+            for l in lists {
+                guard let entries = l as? [[String: Any]] else { accessLists.append(nil); continue }
+                var list = [Transaction.AccessListEntry]()
+                for e in entries {
+                    let ef = JSONFields(e)
+                    let keys = try ef.array("storageKeys").map { (k: Any) throws(EEError) -> U256 in
+                        guard let s = k as? String, let v = U256(hex: s) else { throw .malformedInput("accessLists: key") }
+                        return v
+                    }
+                    list.append(Transaction.AccessListEntry(address: try ef.address("address"), storageKeys: keys))
+                }
+                accessLists.append(list)
+            }
+        }
+        var blobs = [Bytes32]()
+        if let hs = tx.raw("blobVersionedHashes") as? [String] {
+            for h in hs {
+                guard let b = Bytes32(hex: h) else { throw .malformedInput("blobVersionedHashes: \(h)") }
+                blobs.append(b)
+            }
+        }
+        let type: Transaction.TxType =
+            tx.has("blobVersionedHashes") ? .blob
+            : tx.has("maxFeePerGas") ? .dynamicFee
+            : tx.has("accessLists") ? .accessList : .legacy
+        let template = TransactionTemplate(
+            type: type, sender: try tx.address("sender"), nonce: try tx.u256("nonce"), to: to,
+            data: try tx.array("data").map { (d: Any) throws(EEError) -> Bytes in
+                guard let s = d as? String, let b = Hex.decode(s) else { throw .malformedInput("transaction.data") }
+                return b
+            },
+            gasLimit: try tx.u256Array("gasLimit"), value: try tx.u256Array("value"),
+            gasPrice: tx.has("gasPrice") ? try tx.u256("gasPrice") : .zero,
+            maxFeePerGas: tx.has("maxFeePerGas") ? try tx.u256("maxFeePerGas") : .zero,
+            maxPriorityFeePerGas: tx.has("maxPriorityFeePerGas") ? try tx.u256("maxPriorityFeePerGas") : .zero,
+            accessLists: accessLists, blobVersionedHashes: blobs,
+            maxFeePerBlobGas: tx.has("maxFeePerBlobGas") ? try tx.u256("maxFeePerBlobGas") : .zero)
+
+        var post = [String: [PostEntry]]()
+        for (fork, v) in try f.object("post") {
+            guard let entries = v as? [[String: Any]] else { throw .malformedInput("post.\(fork)") }
+            var list = [PostEntry]()
+            for (i, e) in entries.enumerated() {
+                let ef = JSONFields(e)
+                let idx = JSONFields(try ef.object("indexes"))
+                list.append(PostEntry(
+                    index: i, dataIndex: try idx.int("data"), gasIndex: try idx.int("gas"), valueIndex: try idx.int("value"),
+                    hash: try ef.hash("hash"), logs: try ef.hash("logs"),
+                    expectException: e["expectException"] as? String))
+            }
+            post[fork] = list
+        }
+        return StateTestCase(
+            name: name, file: file, block: block, pre: pre, preStorage: preStorage, transaction: template, post: post)
+    }
+}
+
+/// Typed access to a JSON object with clear errors.
+struct JSONFields {
+    let o: [String: Any]
+    init(_ o: [String: Any]) { self.o = o }
+
+    func has(_ k: String) -> Bool { o[k] != nil && !(o[k] is NSNull) }
+    func raw(_ k: String) -> Any? { o[k] }
+
+    func object(_ k: String) throws(EEError) -> [String: Any] {
+        guard let v = o[k] as? [String: Any] else { throw .malformedInput("missing object '\(k)'") }
+        return v
+    }
+    func array(_ k: String) throws(EEError) -> [Any] {
+        guard let v = o[k] as? [Any] else { throw .malformedInput("missing array '\(k)'") }
+        return v
+    }
+    func string(_ k: String) throws(EEError) -> String {
+        guard let v = o[k] as? String else { throw .malformedInput("missing string '\(k)'") }
+        return v
+    }
+    func u256(_ k: String) throws(EEError) -> U256 {
+        let s = try string(k)
+        guard let v = U256(hex: s) else { throw .malformedInput("'\(k)' is not a 256-bit hex number: \(s)") }
+        return v
+    }
+    func u256Array(_ k: String) throws(EEError) -> [U256] {
+        try array(k).map { (x: Any) throws(EEError) -> U256 in
+            guard let s = x as? String, let v = U256(hex: s) else { throw .malformedInput("'\(k)' has a bad element") }
+            return v
+        }
+    }
+    func u64(_ k: String) throws(EEError) -> UInt64 {
+        guard let v = try u256(k).uint64 else { throw .malformedInput("'\(k)' does not fit in 64 bits") }
+        return v
+    }
+    func int(_ k: String) throws(EEError) -> Int {
+        if let n = o[k] as? Int { return n }
+        let v = try u64(k)
+        guard v <= UInt64(Int.max) else { throw .malformedInput("'\(k)' too large") }
+        return Int(v)
+    }
+    func address(_ k: String) throws(EEError) -> Address {
+        let s = try string(k)
+        guard let a = Address(hex: s) else { throw .malformedInput("'\(k)' is not an address: \(s)") }
+        return a
+    }
+    func hash(_ k: String) throws(EEError) -> Bytes32 {
+        let s = try string(k)
+        guard let h = Bytes32(hex: s) else { throw .malformedInput("'\(k)' is not a 32-byte hash: \(s)") }
+        return h
+    }
+    func bytes(_ k: String) throws(EEError) -> Bytes {
+        let s = try string(k)
+        guard let b = Hex.decode(s) else { throw .malformedInput("'\(k)' is not hex") }
+        return b
+    }
+}

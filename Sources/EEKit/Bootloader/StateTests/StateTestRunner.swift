@@ -1,0 +1,92 @@
+import Foundation
+
+/// The outcome of one post entry of a state test.
+public struct StateTestResult: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case passed
+        case failed(String)
+        /// Needs precompiles that no hook serves (named).
+        case skipped(missing: [Address])
+    }
+    public var name: String
+    public var file: String
+    public var fork: String
+    public var index: Int
+    public var verdict: Verdict
+}
+
+/// Runs Ethereum state tests: for each post entry, the pre state in a fresh in-memory store,
+/// the selected transaction through the bootloader, then the post-state root and logs hash
+/// compared with the expected ones.
+public struct StateTestRunner {
+    public var registry: EERegistry
+    public var hooks: [Address: any SystemHook]
+    /// The forks this runner implements.
+    public static let supportedForks: Set<String> = ["Cancun"]
+
+    public init(registry: EERegistry, hooks: [Address: any SystemHook]) {
+        self.registry = registry
+        self.hooks = hooks
+    }
+
+    /// Runs every post entry of `test` for `fork` (none if the test has no such fork).
+    public func run(_ test: StateTestCase, fork: String) -> [StateTestResult] {
+        guard let entries = test.post[fork] else { return [] }
+        return entries.map { e in
+            StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e))
+        }
+    }
+
+    func run(_ test: StateTestCase, entry e: StateTestCase.PostEntry) -> StateTestResult.Verdict {
+        let store = MemoryStore(accounts: test.pre, storage: test.preStorage)
+        let world = WorldState(store: store)
+        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: test.block)
+        let tx: Transaction
+        do { tx = try test.transaction(for: e) } catch { return .failed("\(error)") }
+        var note = ""
+        do {
+            switch try boot.execute(tx) {
+            case .failure(let err):
+                if e.expectException == nil { return .failed("transaction rejected: \(err)") }
+            case .success(let receipt):
+                if let x = e.expectException { return .failed("expected \(x), but the transaction was valid") }
+                note = " (status \(receipt.status), gas used \(receipt.gasUsed))"
+                let logs = WorldState.logsHash(receipt.logs)
+                if logs != e.logs {
+                    return verdictForMismatch(boot, "logs hash \(logs) != expected \(e.logs)\(note)")
+                }
+            }
+            try world.commit()
+            let root = try world.stateRoot()
+            if root != e.hash {
+                return verdictForMismatch(boot, "state root \(root) != expected \(e.hash)\(note)")
+            }
+            return .passed
+        } catch {
+            return .failed("error: \(error)")
+        }
+    }
+
+    private func verdictForMismatch(_ boot: Bootloader, _ reason: String) -> StateTestResult.Verdict {
+        let missing = boot.missingPrecompilesCalled.sorted()
+        return missing.isEmpty ? .failed(reason) : .skipped(missing: missing)
+    }
+
+    /// Fixture files under `paths` (files, or folders searched recursively for `*.json`).
+    public static func fixtureFiles(_ paths: [String]) throws(EEError) -> [String] {
+        var out = [String]()
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw .malformedInput("no such file or folder: \(p)") }
+            if !isDir.boolValue { out.append(p); continue }
+            guard let en = fm.enumerator(atPath: p) else { throw .malformedInput("cannot list \(p)") }
+            var found = [String]()
+            while let rel = en.nextObject() as? String {
+                if rel.hasSuffix(".json") { found.append((p as NSString).appendingPathComponent(rel)) }
+            }
+            out.append(contentsOf: found.sorted())
+        }
+        return out
+    }
+}

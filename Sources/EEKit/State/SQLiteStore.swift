@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+
+/// A state store in one SQLite file, through GRDB.
+///
+/// Every `commit` is one SQLite transaction (WAL journal): a process killed at any moment
+/// leaves the last committed state readable and intact. Tables: `account`, `code` (by hash),
+/// `storage` (non-zero slots) and `meta` (format marker, commit counter, caller metadata).
+public final class SQLiteStore: StateStore {
+    public static let formatMarker = "eekit-state-1"
+
+    let db: DatabaseQueue
+    private var codeCache: [Bytes32: Bytes] = [:]
+
+    /// Opens (creating if needed) the store at `path`.
+    /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else.
+    public init(path: String) throws(EEError) {
+        do {
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try db.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS account(
+                        address BLOB PRIMARY KEY NOT NULL, nonce INTEGER NOT NULL, balance BLOB NOT NULL,
+                        kind INTEGER NOT NULL, code_hash BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS code(hash BLOB PRIMARY KEY NOT NULL, code BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS storage(
+                        address BLOB NOT NULL, slot BLOB NOT NULL, value BLOB NOT NULL,
+                        PRIMARY KEY(address, slot)) WITHOUT ROWID;
+                    """)
+                let marker = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
+                if let marker {
+                    guard String(decoding: marker, as: UTF8.self) == SQLiteStore.formatMarker else {
+                        throw EEError.storage("\(path) is not an EEKit state database (format \(String(decoding: marker, as: UTF8.self)))")
+                    }
+                } else {
+                    try db.execute(
+                        sql: "INSERT INTO meta(key, value) VALUES ('format', ?)",
+                        arguments: [Data(SQLiteStore.formatMarker.utf8)])
+                }
+            }
+        } catch let e as EEError {
+            throw e
+        } catch {
+            throw .storage("cannot open \(path): \(error)")
+        }
+    }
+
+    private func wrap<T>(_ what: String, _ body: () throws -> T) throws(EEError) -> T {
+        do { return try body() } catch let e as EEError { throw e } catch { throw .storage("\(what): \(error)") }
+    }
+
+    public func account(_ address: Address) throws(EEError) -> Account? {
+        let row = try wrap("read account") {
+            try db.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT nonce, balance, kind, code_hash FROM account WHERE address = ?",
+                    arguments: [Data(address.bytes)])
+            }
+        }
+        guard let row else { return nil }
+        let nonce = UInt64(bitPattern: row[0] as Int64)
+        let balance = U256(bigEndian: [UInt8](row[1] as Data))
+        let kind = EEKind(rawValue: UInt8(truncatingIfNeeded: row[2] as Int64)) ?? .none
+        let hashBytes = [UInt8](row[3] as Data)
+        guard hashBytes.count == 32 else { throw .storage("corrupt code hash for \(address)") }
+        let hash = Bytes32(hashBytes)
+        let code = try self.code(hash)
+        return Account(nonce: nonce, balance: balance, kind: kind, code: code, codeHash: hash)
+    }
+
+    private func code(_ hash: Bytes32) throws(EEError) -> Bytes {
+        if hash == Keccak.empty { return [] }
+        if let c = codeCache[hash] { return c }
+        let data = try wrap("read code") {
+            try db.read { db in try Data.fetchOne(db, sql: "SELECT code FROM code WHERE hash = ?", arguments: [Data(hash.bytes)]) }
+        }
+        guard let data else { throw .storage("missing code for hash \(hash)") }
+        let c = [UInt8](data)
+        codeCache[hash] = c
+        return c
+    }
+
+    public func storage(_ address: Address, _ key: U256) throws(EEError) -> U256 {
+        let data = try wrap("read storage") {
+            try db.read { db in
+                try Data.fetchOne(
+                    db, sql: "SELECT value FROM storage WHERE address = ? AND slot = ?",
+                    arguments: [Data(address.bytes), Data(key.bigEndianBytes)])
+            }
+        }
+        return data.map { U256(bigEndian: [UInt8]($0)) } ?? .zero
+    }
+
+    public func commit(_ changes: StateChangeSet) throws(EEError) {
+        try commit(changes, metadata: [:])
+    }
+
+    /// Commits `changes` and `metadata` (key/value pairs kept in the `meta` table) in one
+    /// SQLite transaction, and bumps the commit counter.
+    public func commit(_ changes: StateChangeSet, metadata: [String: Bytes]) throws(EEError) {
+        try wrap("commit") {
+            try db.write { db in
+                for a in changes.wipedStorage {
+                    try db.execute(sql: "DELETE FROM storage WHERE address = ?", arguments: [Data(a.bytes)])
+                }
+                for (a, acc) in changes.accounts {
+                    let key = Data(a.bytes)
+                    guard let acc else {
+                        try db.execute(sql: "DELETE FROM account WHERE address = ?", arguments: [key])
+                        try db.execute(sql: "DELETE FROM storage WHERE address = ?", arguments: [key])
+                        continue
+                    }
+                    if !acc.code.isEmpty {
+                        try db.execute(
+                            sql: "INSERT OR IGNORE INTO code(hash, code) VALUES (?, ?)",
+                            arguments: [Data(acc.codeHash.bytes), Data(acc.code)])
+                    }
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO account(address, nonce, balance, kind, code_hash) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [key, Int64(bitPattern: acc.nonce), Data(acc.balance.bigEndianBytes),
+                                    Int64(acc.kind.rawValue), Data(acc.codeHash.bytes)])
+                }
+                for (a, kv) in changes.storage {
+                    let key = Data(a.bytes)
+                    for (k, v) in kv {
+                        if v.isZero {
+                            try db.execute(
+                                sql: "DELETE FROM storage WHERE address = ? AND slot = ?",
+                                arguments: [key, Data(k.bigEndianBytes)])
+                        } else {
+                            try db.execute(
+                                sql: "INSERT OR REPLACE INTO storage(address, slot, value) VALUES (?, ?, ?)",
+                                arguments: [key, Data(k.bigEndianBytes), Data(v.bigEndianBytes)])
+                        }
+                    }
+                }
+                for (k, v) in metadata {
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [k, Data(v)])
+                }
+                let n = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'commits'") ?? 0
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('commits', CAST(? AS TEXT))", arguments: [n + 1])
+            }
+        }
+    }
+
+    /// A metadata value written by `commit(_:metadata:)`.
+    public func metadata(_ key: String) throws(EEError) -> Bytes? {
+        try wrap("read metadata") {
+            try db.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        }.map { [UInt8]($0) }
+    }
+
+    /// How many commits the file has seen.
+    public func commitCount() throws(EEError) -> Int {
+        let n = try wrap("read commit count") {
+            try db.read { db in try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'commits'") }
+        }
+        return Int(n ?? 0)
+    }
+
+    /// SQLite's own consistency check ("ok" when intact).
+    public func integrityCheck() throws(EEError) -> String {
+        try wrap("integrity check") {
+            try db.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+        }
+    }
+
+    public func allAccounts() throws(EEError) -> [Address: Account] {
+        let rows = try wrap("read accounts") {
+            try db.read { db in try Row.fetchAll(db, sql: "SELECT address FROM account") }
+        }
+        var out = [Address: Account]()
+        for r in rows {
+            let b = [UInt8](r[0] as Data)
+            guard b.count == 20 else { throw .storage("corrupt address in account table") }
+            let a = Address(b)
+            if let acc = try account(a) { out[a] = acc }
+        }
+        return out
+    }
+
+    public func allStorage(_ address: Address) throws(EEError) -> [U256: U256] {
+        let rows = try wrap("read storage") {
+            try db.read { db in
+                try Row.fetchAll(db, sql: "SELECT slot, value FROM storage WHERE address = ?", arguments: [Data(address.bytes)])
+            }
+        }
+        var out = [U256: U256]()
+        for r in rows { out[U256(bigEndian: [UInt8](r[0] as Data))] = U256(bigEndian: [UInt8](r[1] as Data)) }
+        return out
+    }
+
+    public func hasStorage(_ address: Address) throws(EEError) -> Bool {
+        try wrap("read storage") {
+            try db.read { db in
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM storage WHERE address = ?)", arguments: [Data(address.bytes)])
+            } ?? false
+        }
+    }
+}

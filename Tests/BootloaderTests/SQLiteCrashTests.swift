@@ -1,0 +1,64 @@
+import EEKit
+import Foundation
+import Testing
+
+/// The SQLite store survives SIGKILL at random moments: after reopening, the state is
+/// intact and equals the state of the last committed batch.
+@Suite struct SQLiteCrashTests {
+    /// The child binary, built next to the test bundle (BootloaderTests depends on it).
+    static func childPath() -> String? {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let c = dir.appendingPathComponent("StateCrashChild").path
+            if FileManager.default.isExecutableFile(atPath: c) { return c }
+            dir = dir.deletingLastPathComponent()
+        }
+        for a in Bundle.allBundles {
+            let c = a.bundleURL.deletingLastPathComponent().appendingPathComponent("StateCrashChild").path
+            if FileManager.default.isExecutableFile(atPath: c) { return c }
+        }
+        return nil
+    }
+
+    @Test func survivesSIGKILLDuringBatches() throws {
+        let child = try #require(Self.childPath(), "StateCrashChild binary not found next to the tests")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-crash-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("state.sqlite").path
+        var roots = [Int: String]()
+        var seed: UInt64 = 12345
+        for round in 0..<6 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: child)
+            p.arguments = [db]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            // Kill after a pseudo-random delay (different moments of different batches).
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let delay = 0.15 + Double(seed >> 40 % 1000) / 1000.0 * 0.6
+            Thread.sleep(forTimeInterval: delay + Double(round) * 0.05)
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal)
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let k = Int(parts[0]) { roots[k] = String(parts[1]) }
+            }
+            let store = try SQLiteStore(path: db)
+            #expect(try store.integrityCheck() == "ok")
+            let committed = try store.commitCount()
+            let root = try WorldState(store: store).stateRoot()
+            if committed == 0 {
+                #expect(root == Keccak.emptyTrieRoot)
+            } else {
+                let expected = try #require(roots[committed], "no root printed for commit \(committed)")
+                #expect(root.hex == expected, "round \(round): commit \(committed)")
+            }
+        }
+        #expect(roots.count > 3, "the child committed too few batches to test anything")
+    }
+}

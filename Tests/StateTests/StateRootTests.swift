@@ -1,0 +1,60 @@
+import EEKit
+import Foundation
+import Testing
+
+/// Where the shared fixtures live: <repo>/../shared/fixtures.
+enum Fixtures {
+    static let repoRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // StateTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()  // repo
+    static let generalStateTests = repoRoot
+        .appendingPathComponent("../shared/fixtures/ethereum-tests/GeneralStateTests").standardized
+
+    static func folder(_ name: String) -> String { generalStateTests.appendingPathComponent(name).path }
+}
+
+/// RLP, Merkle-Patricia trie and state-root checks that need no EE.
+@Suite struct StateRootTests {
+    @Test func rlpVectors() {
+        #expect(RLP.bytes([]).encoded == [0x80])
+        #expect(RLP.bytes([0x7f]).encoded == [0x7f])
+        #expect(RLP.bytes([0x80]).encoded == [0x81, 0x80])
+        #expect(RLP.list([]).encoded == [0xc0])
+        #expect(RLP.uint(UInt64(1024)).encoded == [0x82, 0x04, 0x00])
+        #expect(RLP.list([.bytes(Array("cat".utf8)), .bytes(Array("dog".utf8))]).encoded
+            == [0xc8, 0x83, 0x63, 0x61, 0x74, 0x83, 0x64, 0x6f, 0x67])
+        let long = Bytes(repeating: 0x61, count: 56)
+        #expect(RLP.bytes(long).encoded.prefix(2) == [0xb8, 56])
+    }
+
+    @Test func trieVectors() {
+        #expect(MerkleTrie.root([]) == Keccak.emptyTrieRoot)
+        // From the Ethereum trie tests (trietest.json "branchingTests"/"emptyValues" style):
+        // {"do": "verb", "dog": "puppy", "doge": "coin", "horse": "stallion"}.
+        let entries: [(key: Bytes, value: Bytes)] = [
+            (Array("do".utf8), Array("verb".utf8)), (Array("dog".utf8), Array("puppy".utf8)),
+            (Array("doge".utf8), Array("coin".utf8)), (Array("horse".utf8), Array("stallion".utf8)),
+        ]
+        #expect(MerkleTrie.root(entries).hex == "0x5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84")
+        #expect(WorldState.logsHash([]) == Keccak.emptyListHash)
+    }
+
+    /// Every invalid-transaction entry's `hash` is the root of the unchanged pre state: that
+    /// checks the state trie, account encoding and storage tries over many real states.
+    @Test(arguments: ["stExample", "stTransactionTest", "stEIP1559", "Cancun", "stEIP3607"])
+    func preStateRootsOfInvalidTransactions(_ folder: String) throws {
+        let files = try StateTestRunner.fixtureFiles([Fixtures.folder(folder)])
+        var checked = 0
+        for f in files {
+            for t in try StateTestCase.load(path: f) {
+                for e in t.post["Cancun"] ?? [] where e.expectException != nil {
+                    let world = WorldState(store: MemoryStore(accounts: t.pre, storage: t.preStorage))
+                    #expect(try world.stateRoot() == e.hash, "\(t.name) [\(e.index)]")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 0)
+    }
+}
