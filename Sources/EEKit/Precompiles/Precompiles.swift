@@ -122,10 +122,13 @@ public enum Precompiles {
         try modexp(input, header: modexpHeader(input))
     }
 
+    /// Longest modexp operand accepted (`CPREC_MODEXP_MAX_LEN`, 4 GiB); any real gas limit
+    /// refuses far shorter ones.
+    public static let modexpMaxLength: UInt64 = 1 << 32
+
     static func modexp(_ input: Bytes, header h: cprec_modexp_header) throws(PrecompileError) -> Bytes {
         if h.mod_len == 0 { return [] }
-        guard h.mod_len <= CPREC_MODEXP_MAX_LEN, h.base_len <= CPREC_MODEXP_MAX_LEN,
-            h.exp_len <= CPREC_MODEXP_MAX_LEN
+        guard h.mod_len <= modexpMaxLength, h.base_len <= modexpMaxLength, h.exp_len <= modexpMaxLength
         else { throw .operandTooLarge }
         var out = [UInt8](repeating: 0, count: Int(h.mod_len))
         var header = h
