@@ -7,7 +7,7 @@ struct EEKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eekit",
         abstract: "Run EVM bytecode and native RISC-V programs and contracts under one bootloader.",
-        subcommands: [RVCommand.self])
+        subcommands: [RVCommand.self, StateTestCommand.self, BootBenchCommand.self])
 }
 
 /// Reads a file into bytes, with a clear error.

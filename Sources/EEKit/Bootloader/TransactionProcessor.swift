@@ -74,7 +74,12 @@ extension Bootloader {
         // Contract address before the nonce bump.
         var prepared: PreparedDeployment?
         var deployRequest: DeploymentRequest?
-        let execResources = Resources.gas(gasLimit - intrinsic, schedule: schedule)
+        // Ergs are 64-bit: gas beyond UInt64.max / ergsPerGas (7.2e16 by default, far above
+        // any real block) is held back and returned unused.
+        let execGas = gasLimit - intrinsic
+        let maxGas = UInt64.max / schedule.ergsPerGas
+        let heldBack = execGas > maxGas ? execGas - maxGas : 0
+        let execResources = Resources.gas(execGas - heldBack, schedule: schedule)
         if tx.isCreate {
             guard let entry = registry[tx.deployKind] else {
                 world.revert(to: txStart)
@@ -122,7 +127,7 @@ extension Bootloader {
         }
 
         // Refund (EIP-3529: at most a fifth of the gas used) and fees.
-        let gasLeft = min(outcome.resourcesLeft.gas(schedule: schedule), gasLimit - intrinsic)
+        let gasLeft = min(outcome.resourcesLeft.gas(schedule: schedule) + heldBack, execGas)
         let used = gasLimit - gasLeft
         let refund = UInt64(max(0, min(world.refund, Int64(used / 5))))
         let charged = used - refund

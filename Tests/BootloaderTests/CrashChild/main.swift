@@ -8,7 +8,6 @@
 import EEKit
 import Foundation
 
-setvbuf(stdout, nil, _IOLBF, 0)
 guard CommandLine.arguments.count == 2 else {
     FileHandle.standardError.write(Data("usage: StateCrashChild DBPATH\n".utf8))
     exit(2)
@@ -39,7 +38,7 @@ do {
         }
         world.finishTransaction()
         let root = try world.stateRoot()
-        print("\(k) \(root.hex)")
+        FileHandle.standardOutput.write(Data("\(k) \(root.hex)\n".utf8))
         try world.commit()
     }
 } catch {

@@ -1,0 +1,147 @@
+import Foundation
+import ArgumentParser
+import EEKit
+
+/// `eekit statetest`: runs Ethereum GeneralStateTests fixtures.
+struct StateTestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "statetest",
+        abstract: "Run Ethereum state tests (filled GeneralStateTests JSON) through the bootloader.",
+        discussion: """
+            Each post entry runs the selected transaction on the test's pre state, then compares the \
+            post-state root and the logs hash. The last line is "N passed, N failed", followed by \
+            ", N skipped" when some entries need a precompile that is not available.
+            """)
+
+    @Argument(help: "Fixture files or folders (searched recursively for *.json).")
+    var paths: [String]
+
+    @Option(help: "Fork whose post entries to run (default: Cancun, the newest in the fixtures).")
+    var fork: String = "Cancun"
+
+    @Option(name: .customLong("run"), help: "Only run tests whose name matches this regular expression.")
+    var runFilter: String?
+
+    @Flag(help: "Print the results as JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard StateTestRunner.supportedForks.contains(fork) else {
+            throw ValidationError(
+                "fork \(fork) is not supported (supported: \(StateTestRunner.supportedForks.sorted().joined(separator: ", ")))")
+        }
+        if let runFilter, (try? NSRegularExpression(pattern: runFilter)) == nil {
+            throw ValidationError("--run: invalid regular expression \(runFilter)")
+        }
+    }
+
+    func run() throws {
+        let files: [String]
+        do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw ValidationError("\(error)") }
+        let pattern = runFilter
+        let fork = self.fork
+        let json = self.json
+        let summary = LargeStack.run { () -> Summary in
+            let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
+            return StateTestCommand.runAll(files: files, fork: fork, filter: filter, json: json)
+        }
+        if summary.failed > 0 || summary.loadErrors > 0 { throw ExitCode(1) }
+    }
+
+    struct Summary: Sendable {
+        var passed = 0, failed = 0, skipped = 0, loadErrors = 0
+    }
+
+    static func runAll(files: [String], fork: String, filter: NSRegularExpression?, json: Bool) -> Summary {
+        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        let progress = ProgressBar(total: files.count, enabled: isatty(2) == 1)
+        var summary = Summary()
+        var failures = [StateTestResult]()
+        var skips = [StateTestResult]()
+        var loadErrors = [String]()
+        for (i, file) in files.enumerated() {
+            progress.update(i, label: (file as NSString).lastPathComponent)
+            let tests: [StateTestCase]
+            do { tests = try StateTestCase.load(path: file) } catch {
+                loadErrors.append("\(error)")
+                continue
+            }
+            for t in tests {
+                if let filter, filter.firstMatch(in: t.name, range: NSRange(t.name.startIndex..., in: t.name)) == nil {
+                    continue
+                }
+                for r in runner.run(t, fork: fork) {
+                    switch r.verdict {
+                    case .passed: summary.passed += 1
+                    case .failed: summary.failed += 1; failures.append(r)
+                    case .skipped: summary.skipped += 1; skips.append(r)
+                    }
+                }
+            }
+        }
+        progress.finish()
+        summary.loadErrors = loadErrors.count
+        if json {
+            printJSON(summary: summary, failures: failures, skips: skips, loadErrors: loadErrors)
+        } else {
+            for e in loadErrors { print("ERROR \(e)") }
+            for f in failures {
+                if case .failed(let why) = f.verdict { print("FAIL \(f.name) [\(f.index)] (\(f.file)): \(why)") }
+            }
+            for s in skips {
+                if case .skipped(let missing) = s.verdict {
+                    print("SKIP \(s.name) [\(s.index)]: needs precompile \(missing.map(\.hex).joined(separator: ", "))")
+                }
+            }
+        }
+        var line = "\(summary.passed) passed, \(summary.failed) failed"
+        if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
+        if json {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
+        return summary
+    }
+
+    static func printJSON(summary: Summary, failures: [StateTestResult], skips: [StateTestResult], loadErrors: [String]) {
+        func entry(_ r: StateTestResult) -> [String: Any] {
+            var d: [String: Any] = ["name": r.name, "index": r.index, "file": r.file, "fork": r.fork]
+            switch r.verdict {
+            case .passed: break
+            case .failed(let why): d["reason"] = why
+            case .skipped(let m): d["missingPrecompiles"] = m.map(\.hex)
+            }
+            return d
+        }
+        let doc: [String: Any] = [
+            "passed": summary.passed, "failed": summary.failed, "skipped": summary.skipped,
+            "failures": failures.map(entry), "skips": skips.map(entry), "loadErrors": loadErrors,
+        ]
+        if let data = try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// A one-line progress bar on standard error (only when it is a terminal).
+final class ProgressBar {
+    let total: Int
+    let enabled: Bool
+    init(total: Int, enabled: Bool) {
+        self.total = max(total, 1)
+        self.enabled = enabled
+    }
+    func update(_ done: Int, label: String) {
+        guard enabled else { return }
+        let width = 30
+        let filled = done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let text = "\r[\(bar)] \(done)/\(total) \(label.prefix(40))\u{1B}[K"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
