@@ -1,0 +1,406 @@
+import CEVM
+import Synchronization
+
+// The ONLY file of the EVM EE that touches unsafe pointers: it owns every buffer the C core
+// (CSources/CEVM) works on, fills the host vtable with @convention(c) thunks, and converts
+// between the C types and the Core types.
+
+// MARK: - Conversions between C and Core types
+
+extension U256 {
+    init(c v: cevm_u256) { self.init(limbs: (v.w.0, v.w.1, v.w.2, v.w.3)) }
+    var c: cevm_u256 { cevm_u256(w: limbs) }
+}
+
+extension Address {
+    init(c a: cevm_address) {
+        self.init(withUnsafeBytes(of: a.bytes) { Array($0) })
+    }
+    var c: cevm_address {
+        var a = cevm_address()
+        withUnsafeMutableBytes(of: &a.bytes) { dst in
+            for i in 0..<20 { dst[i] = bytes[i] }
+        }
+        return a
+    }
+}
+
+extension Bytes32 {
+    init(c b: cevm_bytes32) { self.init(withUnsafeBytes(of: b.bytes) { Array($0) }) }
+    var c: cevm_bytes32 {
+        var out = cevm_bytes32()
+        withUnsafeMutableBytes(of: &out.bytes) { dst in
+            for i in 0..<32 { dst[i] = bytes[i] }
+        }
+        return out
+    }
+}
+
+// MARK: - Analysed code, cached by code hash
+
+/// `cevm_analyze` output for one code: the padded code plus its jumpdest bitmap.
+final class EVMAnalysis: @unchecked Sendable {
+    // Immutable after init; the buffer is only read by the C core.
+    let buffer: UnsafeMutableRawBufferPointer
+    let codeSize: Int
+
+    init(code: Bytes) {
+        codeSize = code.count
+        buffer = .allocate(byteCount: cevm_analysis_size(code.count), alignment: 16)
+        code.withUnsafeBufferPointer { c in
+            cevm_analyze(c.baseAddress, c.count, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    deinit { buffer.deallocate() }
+
+    var pointer: UnsafePointer<UInt8> { UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+}
+
+/// Analyses shared by all EVM frames, keyed by code hash (bounded; cleared when full).
+enum EVMAnalysisCache {
+    static let maxEntries = 4096
+    private static let entries = Mutex<[Bytes32: EVMAnalysis]>([:])
+
+    static func analysis(for code: Bytecode) -> EVMAnalysis {
+        if let hit = entries.withLock({ $0[code.hash] }), hit.codeSize == code.bytes.count { return hit }
+        let fresh = EVMAnalysis(code: code.bytes)
+        entries.withLock { table in
+            if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
+            table[code.hash] = fresh
+        }
+        return fresh
+    }
+}
+
+// MARK: - One frame's buffers
+
+/// What a trace callback sees before each instruction (EIP-3155 fields).
+public struct EVMTraceStep: Sendable {
+    public var pc: Int
+    public var opcode: UInt8
+    public var opName: String
+    public var gas: Int64
+    /// The opcode's base cost from the opcode table (dynamic parts are not included).
+    public var gasCost: Int64
+    public var memorySize: Int
+    /// Top of the stack last.
+    public var stack: [U256]
+    /// 1 for the transaction's top frame.
+    public var depth: Int
+    public var refund: Int64
+
+    /// The EIP-3155 JSON line (without a trailing newline).
+    public var jsonLine: String {
+        let stackText = stack.map { "\"\($0.description)\"" }.joined(separator: ",")
+        return "{\"pc\":\(pc),\"op\":\(opcode),\"gas\":\"0x\(String(gas, radix: 16))\","
+            + "\"gasCost\":\"0x\(String(gasCost, radix: 16))\",\"memSize\":\(memorySize),"
+            + "\"stack\":[\(stackText)],\"depth\":\(depth),\"refund\":\(refund),\"opName\":\"\(opName)\"}"
+    }
+}
+
+public typealias EVMTracer = (EVMTraceStep) -> Void
+
+/// Names of the opcodes, from the C opcode table.
+enum EVMOpcodeTable {
+    static let names: [String?] = (0..<256).map { op in
+        var info = cevm_opcode_info()
+        guard cevm_opcode_get_info(UInt8(op), &info) != 0, let name = info.name else { return nil }
+        return String(cString: name)
+    }
+}
+
+/// All memory of one EVM frame: the `cevm_frame`, its stack, memory, calldata, return data,
+/// context and host table. The C core calls back through `host_ctx`, an unretained pointer to
+/// this object; `host` is set for the duration of each run.
+final class EVMBuffers {
+    static let memoryLimit = 256 << 20
+
+    let frame: UnsafeMutablePointer<cevm_frame>
+    private let stack: UnsafeMutablePointer<cevm_u256>
+    private let hostTable: UnsafeMutablePointer<cevm_host>
+    private let context: UnsafeMutablePointer<cevm_context>
+    private var blobHashes: UnsafeMutablePointer<cevm_bytes32>?
+    private var memory: UnsafeMutableRawPointer?
+    private var memoryCapacity = 0
+    private var calldata: UnsafeMutablePointer<UInt8>?
+    private var returnData: UnsafeMutablePointer<UInt8>?
+    private let analysis: EVMAnalysis
+    /// Valid while the core runs.
+    var host: (any EEHost)?
+    var tracer: EVMTracer?
+
+    init(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
+        self.analysis = analysis
+        self.tracer = tracer
+        frame = .allocate(capacity: 1)
+        frame.initialize(to: cevm_frame())
+        stack = .allocate(capacity: Int(CEVM_STACK_LIMIT))
+        hostTable = .allocate(capacity: 1)
+        hostTable.initialize(to: EVMBuffers.makeHostTable(tracing: tracer != nil))
+        context = .allocate(capacity: 1)
+        context.initialize(to: cevm_context())
+
+        // Block / transaction context, filled once.
+        let b = host.block, t = host.transaction
+        context.pointee.origin = t.origin.c
+        context.pointee.coinbase = b.coinbase.c
+        context.pointee.gas_price = t.gasPrice.c
+        context.pointee.chain_id = b.chainId.c
+        context.pointee.base_fee = b.baseFee.c
+        context.pointee.blob_base_fee = b.blobBaseFee.c
+        context.pointee.prevrandao = b.prevrandao.c
+        context.pointee.number = b.number
+        context.pointee.timestamp = b.timestamp
+        context.pointee.gas_limit = b.gasLimit
+        if !t.blobHashes.isEmpty {
+            let p = UnsafeMutablePointer<cevm_bytes32>.allocate(capacity: t.blobHashes.count)
+            for (i, h) in t.blobHashes.enumerated() { (p + i).initialize(to: h.c) }
+            blobHashes = p
+            context.pointee.blob_hashes = UnsafePointer(p)
+            context.pointee.blob_hash_count = t.blobHashes.count
+        }
+
+        if !launch.calldata.isEmpty {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: launch.calldata.count)
+            p.initialize(from: launch.calldata, count: launch.calldata.count)
+            calldata = p
+        }
+
+        cevm_frame_init(frame)
+        frame.pointee.analysis = analysis.pointer
+        frame.pointee.code_size = analysis.codeSize
+        frame.pointee.calldata = UnsafePointer(calldata)
+        frame.pointee.calldata_size = launch.calldata.count
+        frame.pointee.msg.caller = launch.caller.c
+        frame.pointee.msg.address = launch.callee.c
+        frame.pointee.msg.value = launch.value.c
+        frame.pointee.msg.is_static = launch.isStatic ? 1 : 0
+        frame.pointee.msg.depth = Int32(clamping: launch.depth)
+        frame.pointee.context = UnsafePointer(context)
+        frame.pointee.host = UnsafePointer(hostTable)
+        frame.pointee.stack = stack
+        frame.pointee.memory = nil
+        frame.pointee.memory_capacity = 0
+        frame.pointee.gas = gas
+        frame.pointee.host_ctx = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        frame.deallocate()
+        stack.deallocate()
+        hostTable.deallocate()
+        context.deallocate()
+        blobHashes?.deallocate()
+        memory?.deallocate()
+        calldata?.deallocate()
+        returnData?.deallocate()
+    }
+
+    // MARK: Running
+
+    func run(host: any EEHost) -> Int32 {
+        self.host = host
+        defer { self.host = nil }
+        return cevm_run(frame)
+    }
+
+    func resumeCall(success: Bool, gasLeft: Int64, returndata: Bytes, host: any EEHost) -> Int32 {
+        self.host = host
+        defer { self.host = nil }
+        let p = setReturnData(returndata)
+        return cevm_resume_call(frame, success ? 1 : 0, gasLeft, p, returndata.count)
+    }
+
+    func resumeCreate(address: Address?, gasLeft: Int64, returndata: Bytes, host: any EEHost) -> Int32 {
+        self.host = host
+        defer { self.host = nil }
+        let p = setReturnData(returndata)
+        if let address {
+            var a = address.c
+            return cevm_resume_create(frame, &a, gasLeft, p, returndata.count)
+        }
+        return cevm_resume_create(frame, nil, gasLeft, p, returndata.count)
+    }
+
+    private func setReturnData(_ bytes: Bytes) -> UnsafePointer<UInt8>? {
+        returnData?.deallocate()
+        returnData = nil
+        guard !bytes.isEmpty else { return nil }
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
+        p.initialize(from: bytes, count: bytes.count)
+        returnData = p
+        return UnsafePointer(p)
+    }
+
+    // MARK: Reading the frame
+
+    var gas: Int64 { frame.pointee.gas }
+    var refund: Int64 { frame.pointee.refund }
+    var request: cevm_request { frame.pointee.request }
+    var pc: Int { frame.pointee.pc }
+    var pending: UInt32 { frame.pointee.pending }
+
+    /// The opcode at the frame's pc (0 past the end).
+    var opcodeAtPC: UInt8 {
+        let pc = frame.pointee.pc
+        guard pc < frame.pointee.code_size, let code = frame.pointee.analysis else { return 0 }
+        return code[pc]
+    }
+
+    /// Bytes `[offset, offset + size)` of frame memory (the core has expanded memory to cover them).
+    func memoryBytes(offset: Int, size: Int) -> Bytes {
+        guard size > 0, let memory, offset >= 0, offset + size <= frame.pointee.memory_size else { return [] }
+        return Array(UnsafeRawBufferPointer(start: memory + offset, count: size))
+    }
+
+    var output: Bytes { memoryBytes(offset: frame.pointee.output_offset, size: frame.pointee.output_size) }
+
+    fileprivate func grow(to needed: Int) -> Bool {
+        guard needed <= EVMBuffers.memoryLimit else { return false }
+        var cap = max(memoryCapacity, 4096)
+        while cap < needed { cap *= 2 }
+        cap = min(cap, EVMBuffers.memoryLimit)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 32)
+        let used = frame.pointee.memory_size
+        if let memory {
+            if used > 0 { fresh.copyMemory(from: memory, byteCount: used) }
+            memory.deallocate()
+        }
+        memory = fresh
+        memoryCapacity = cap
+        frame.pointee.memory = fresh.assumingMemoryBound(to: UInt8.self)
+        frame.pointee.memory_capacity = cap
+        return true
+    }
+
+    fileprivate func traceStep(_ f: UnsafePointer<cevm_frame>, opcode: UInt8, cost: Int64) {
+        guard let tracer else { return }
+        let n = Int(f.pointee.stack_size)
+        var items: [U256] = []
+        items.reserveCapacity(n)
+        if let stack = f.pointee.stack {
+            for i in 0..<n { items.append(U256(c: stack[i])) }
+        }
+        tracer(
+            EVMTraceStep(
+                pc: f.pointee.pc, opcode: opcode,
+                opName: EVMOpcodeTable.names[Int(opcode)] ?? "0x" + Hex.encode([opcode]),
+                gas: f.pointee.gas, gasCost: cost, memorySize: f.pointee.memory_size, stack: items,
+                depth: Int(f.pointee.msg.depth) + 1, refund: f.pointee.refund))
+    }
+
+    // MARK: Host thunks
+
+    private static func me(_ ctx: UnsafeMutableRawPointer?) -> EVMBuffers {
+        Unmanaged<EVMBuffers>.fromOpaque(ctx!).takeUnretainedValue()
+    }
+
+    private static func makeHostTable(tracing: Bool) -> cevm_host {
+        var h = cevm_host()
+        h.access_account = { ctx, addr in
+            EVMBuffers.me(ctx).host!.accessAccount(Address(c: addr!.pointee)) ? 1 : 0
+        }
+        h.access_storage = { ctx, addr, key in
+            EVMBuffers.me(ctx).host!.accessStorage(Address(c: addr!.pointee), U256(c: key!.pointee)) ? 1 : 0
+        }
+        h.sload = { ctx, addr, key, value, original in
+            let host = EVMBuffers.me(ctx).host!
+            let a = Address(c: addr!.pointee), k = U256(c: key!.pointee)
+            value!.pointee = host.storage(a, k).c
+            if let original { original.pointee = host.originalStorage(a, k).c }
+        }
+        h.sstore = { ctx, addr, key, value in
+            EVMBuffers.me(ctx).host!.setStorage(Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee))
+        }
+        h.tload = { ctx, addr, key, value in
+            value!.pointee = EVMBuffers.me(ctx).host!.transientStorage(Address(c: addr!.pointee), U256(c: key!.pointee)).c
+        }
+        h.tstore = { ctx, addr, key, value in
+            EVMBuffers.me(ctx).host!.setTransientStorage(
+                Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee))
+        }
+        h.balance = { ctx, addr, out in
+            out!.pointee = EVMBuffers.me(ctx).host!.balance(Address(c: addr!.pointee)).c
+        }
+        h.code_size = { ctx, addr in
+            EVMBuffers.me(ctx).host!.codeSize(Address(c: addr!.pointee))
+        }
+        h.code_copy = { ctx, addr, offset, dst, len in
+            let code = EVMBuffers.me(ctx).host!.code(Address(c: addr!.pointee)).bytes
+            guard offset < code.count, let dst else { return 0 }
+            let n = min(len, code.count - offset)
+            code.withUnsafeBufferPointer { src in
+                dst.update(from: src.baseAddress! + offset, count: n)
+            }
+            return n
+        }
+        h.code_hash = { ctx, addr, out in
+            out!.pointee = EVMBuffers.me(ctx).host!.codeHash(Address(c: addr!.pointee)).c
+        }
+        h.block_hash = { ctx, number, out in
+            out!.pointee = EVMBuffers.me(ctx).host!.blockHash(number).c
+        }
+        h.account_is_empty = { ctx, addr in
+            EVMBuffers.me(ctx).host!.isEmpty(Address(c: addr!.pointee)) ? 1 : 0
+        }
+        h.emit_log = { ctx, addr, topics, count, data, size in
+            var t: [Bytes32] = []
+            for i in 0..<count { t.append(Bytes32(c: topics![i])) }
+            let d: Bytes = size > 0 && data != nil ? Array(UnsafeBufferPointer(start: data, count: size)) : []
+            EVMBuffers.me(ctx).host!.emitLog(Log(address: Address(c: addr!.pointee), topics: t, data: d))
+        }
+        h.selfdestruct = { ctx, addr, beneficiary in
+            EVMBuffers.me(ctx).host!.selfDestruct(Address(c: addr!.pointee), beneficiary: Address(c: beneficiary!.pointee))
+        }
+        h.memory_grow = { ctx, _, needed in
+            EVMBuffers.me(ctx).grow(to: needed) ? 1 : 0
+        }
+        if tracing {
+            h.trace = { ctx, frame, opcode, cost in
+                EVMBuffers.me(ctx).traceStep(frame!, opcode: opcode, cost: cost)
+            }
+        }
+        return h
+    }
+}
+
+// MARK: - Table and disassembler access for the command-line tool and tests
+
+/// The opcode table, as the C core defines it.
+public struct EVMOpcodeInfo: Sendable, Hashable {
+    public var opcode: UInt8
+    public var name: String
+    public var baseGas: Int
+    public var stackIn: Int
+    public var stackOut: Int
+    public var immediateSize: Int
+    public var terminates: Bool
+    public var writesState: Bool
+
+    /// Info for a defined opcode, nil for an undefined one.
+    public static func lookup(_ opcode: UInt8) -> EVMOpcodeInfo? {
+        var info = cevm_opcode_info()
+        guard cevm_opcode_get_info(opcode, &info) != 0, let name = info.name else { return nil }
+        return EVMOpcodeInfo(
+            opcode: opcode, name: String(cString: name), baseGas: Int(info.base_gas), stackIn: Int(info.stack_in),
+            stackOut: Int(info.stack_out), immediateSize: Int(info.immediate_size),
+            terminates: Int(info.flags) & Int(CEVM_OPF_TERMINATES) != 0,
+            writesState: Int(info.flags) & Int(CEVM_OPF_WRITES_STATE) != 0)
+    }
+}
+
+public enum EVMDisassembler {
+    /// One line per instruction: "pc: NAME[ 0xIMM]".
+    public static func disassemble(_ code: Bytes) -> String {
+        code.withUnsafeBufferPointer { c in
+            let needed = cevm_disasm(c.baseAddress, c.count, nil, 0)
+            var out = [CChar](repeating: 0, count: needed + 1)
+            _ = out.withUnsafeMutableBufferPointer { o in cevm_disasm(c.baseAddress, c.count, o.baseAddress, o.count) }
+            return String(decoding: out.prefix(needed).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+}
+
+/// Short name of a core status code ("OUT_OF_GAS", ...).
+func evmStatusName(_ status: Int32) -> String { String(cString: cevm_status_name(status)) }

@@ -1,0 +1,180 @@
+import CEVM
+
+/// The EVM execution environment (fork: Cancun): runs one EVM frame on the C core
+/// (`CSources/CEVM`), preempting to the bootloader at every CALL*/CREATE*.
+///
+/// Resources: EVM gas = ergs / `schedule.ergsPerGas`; the ergs below one gas are kept aside and
+/// returned with the frame's leftover. The frame's EIP-3529 refund counter is flushed to
+/// `EEHost.addRefund` at every preemption point, so the bootloader's journal discards it with a
+/// failed or reverted frame.
+public final class EVMEnvironment: ExecutionEnvironment {
+    public static var kind: EEKind { .evm }
+
+    private var buffers: EVMBuffers?
+    private var launch: LaunchParams?
+    private var ergsRemainder: UInt64 = 0
+    private var ergsPerGas: UInt64 = 256
+    private var flushedRefund: Int64 = 0
+    private let tracer: EVMTracer?
+
+    /// - Parameter tracer: called before every instruction (EIP-3155 data); slows execution.
+    public init(tracer: EVMTracer? = nil) {
+        self.tracer = tracer
+    }
+
+    public var isStaticContext: Bool { launch?.isStatic ?? false }
+
+    public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
+
+    /// Gas left in the frame (for tests and tools).
+    public var gasLeft: Int64 { buffers?.gas ?? 0 }
+
+    public func start(_ launch: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
+        guard launch.code.kind == .evm || launch.code.kind == .none else {
+            throw .invalidCode("EVM environment cannot run \(launch.code.kind) code")
+        }
+        ergsPerGas = max(1, host.schedule.ergsPerGas)
+        let gas = launch.resources.ergs / ergsPerGas
+        ergsRemainder = launch.resources.ergs % ergsPerGas
+        guard gas <= UInt64(Int64.max) else {
+            throw .invalidConfiguration("gas \(gas) exceeds the EVM core's limit of Int64.max")
+        }
+        self.launch = launch
+        let analysis = EVMAnalysisCache.analysis(for: launch.code)
+        let b = EVMBuffers(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
+        buffers = b
+        return try preemption(b.run(host: host), host: host)
+    }
+
+    public func continueAfterCall(_ result: CallResult, returned: Resources, host: any EEHost) throws(EEError)
+        -> Preemption
+    {
+        guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CALL_REQUEST.rawValue) else {
+            throw .internalError("EVM frame was not waiting for a call")
+        }
+        let gasBack = returned.ergs / ergsPerGas
+        ergsRemainder &+= returned.ergs % ergsPerGas
+        let data = result.status.isFailure ? [] : result.returndata
+        let status = b.resumeCall(
+            success: result.status.isSuccess, gasLeft: Int64(clamping: gasBack), returndata: data, host: host)
+        return try preemption(status, host: host)
+    }
+
+    public func continueAfterDeployment(_ result: DeploymentResult, returned: Resources, host: any EEHost)
+        throws(EEError) -> Preemption
+    {
+        guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CREATE_REQUEST.rawValue) else {
+            throw .internalError("EVM frame was not waiting for a deployment")
+        }
+        let gasBack = returned.ergs / ergsPerGas
+        ergsRemainder &+= returned.ergs % ergsPerGas
+        let created = result.status.isSuccess ? result.address : nil
+        let data = result.status == .revert ? result.returndata : []
+        let status = b.resumeCreate(address: created, gasLeft: Int64(clamping: gasBack), returndata: data, host: host)
+        return try preemption(status, host: host)
+    }
+
+    /// EVM init code: EIP-3860 size limit and the CREATE / CREATE2 address. The init-code word
+    /// cost is charged by the CREATE opcode itself (or by the transaction's intrinsic gas).
+    public static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError)
+        -> PreparedDeployment
+    {
+        guard request.initcode.count <= Int(CEVM_MAX_INITCODE_SIZE) else {
+            throw .invalidCode("init code of \(request.initcode.count) bytes exceeds the EIP-3860 limit of 49152")
+        }
+        return PreparedDeployment(
+            address: DeploymentAddress.derive(request, host: host),
+            constructor: Bytecode(kind: .evm, bytes: request.initcode, hash: Keccak.hash(request.initcode)),
+            constructorInput: [], resources: request.resources)
+    }
+
+    // MARK: Mapping core statuses to preemptions
+
+    private func leftover(_ b: EVMBuffers) -> Resources {
+        let g = UInt64(max(0, b.gas))
+        let (e, o) = g.multipliedReportingOverflow(by: ergsPerGas)
+        return Resources(
+            ergs: o ? .max : e &+ ergsRemainder, native: launch?.resources.native ?? .max)
+    }
+
+    private func flushRefund(_ b: EVMBuffers, host: any EEHost) {
+        let delta = b.refund &- flushedRefund
+        if delta != 0 { host.addRefund(delta) }
+        flushedRefund = b.refund
+    }
+
+    private func preemption(_ status: Int32, host: any EEHost) throws(EEError) -> Preemption {
+        guard let b = buffers, let launch else { throw .internalError("EVM frame not started") }
+        let isConstructor = launch.modifier == .constructor
+        let native = launch.resources.native
+        switch status {
+        case Int32(CEVM_STATUS_CALL_REQUEST.rawValue):
+            flushRefund(b, host: host)
+            let rq = b.request
+            let modifier: CallModifier
+            switch rq.kind {
+            case UInt32(CEVM_REQ_CALLCODE.rawValue): modifier = .callcode
+            case UInt32(CEVM_REQ_DELEGATECALL.rawValue): modifier = launch.isStatic ? .delegateStatic : .delegate
+            case UInt32(CEVM_REQ_STATICCALL.rawValue): modifier = .static
+            default: modifier = .none
+            }
+            let input = b.memoryBytes(offset: rq.input_offset, size: rq.input_size)
+            let (e, o) = UInt64(max(0, rq.gas)).multipliedReportingOverflow(by: ergsPerGas)
+            return .externalCallRequest(
+                CallRequest(
+                    target: Address(c: rq.target), modifier: modifier, calldata: input, value: U256(c: rq.value),
+                    resources: Resources(ergs: o ? .max : e, native: native)))
+        case Int32(CEVM_STATUS_CREATE_REQUEST.rawValue):
+            flushRefund(b, host: host)
+            let rq = b.request
+            let initcode = b.memoryBytes(offset: rq.input_offset, size: rq.input_size)
+            let scheme: DeploymentScheme =
+                rq.kind == UInt32(CEVM_REQ_CREATE2.rawValue)
+                ? .create2(salt: Bytes32(U256(c: rq.salt).bigEndianBytes)) : .create
+            let (e, o) = UInt64(max(0, rq.gas)).multipliedReportingOverflow(by: ergsPerGas)
+            return .deploymentRequest(
+                DeploymentRequest(
+                    deployer: launch.callee, initcode: initcode, value: U256(c: rq.value), scheme: scheme,
+                    kind: .evm, resources: Resources(ergs: o ? .max : e, native: native)))
+        case Int32(CEVM_STATUS_STOP.rawValue), Int32(CEVM_STATUS_RETURN.rawValue),
+            Int32(CEVM_STATUS_SELFDESTRUCT.rawValue):
+            flushRefund(b, host: host)
+            let out = status == Int32(CEVM_STATUS_RETURN.rawValue) ? b.output : []
+            if isConstructor {
+                return .completedDeployment(code: out, status: .success, returndata: [], resourcesLeft: leftover(b))
+            }
+            return .completedExecution(CallResult(status: .success, returndata: out), resourcesLeft: leftover(b))
+        case Int32(CEVM_STATUS_REVERT.rawValue):
+            flushRefund(b, host: host)
+            let out = b.output
+            if isConstructor {
+                return .completedDeployment(code: [], status: .revert, returndata: out, resourcesLeft: leftover(b))
+            }
+            return .completedExecution(CallResult(status: .revert, returndata: out), resourcesLeft: leftover(b))
+        case Int32(CEVM_STATUS_INVALID_ARGUMENT.rawValue):
+            throw .internalError("EVM core rejected the frame (pc \(b.pc))")
+        default:
+            let reason = EVMEnvironment.failureReason(status, opcode: b.opcodeAtPC)
+            if isConstructor {
+                return .completedDeployment(code: [], status: .failure(reason), returndata: [], resourcesLeft: .zero)
+            }
+            return .completedExecution(CallResult(status: .failure(reason), returndata: []), resourcesLeft: .zero)
+        }
+    }
+
+    static func failureReason(_ status: Int32, opcode: UInt8) -> FailureReason {
+        switch status {
+        case Int32(CEVM_STATUS_OUT_OF_GAS.rawValue): .outOfResources
+        case Int32(CEVM_STATUS_STACK_UNDERFLOW.rawValue): .stackUnderflow
+        case Int32(CEVM_STATUS_STACK_OVERFLOW.rawValue): .stackOverflow
+        case Int32(CEVM_STATUS_BAD_JUMP_DESTINATION.rawValue): .invalidJump
+        case Int32(CEVM_STATUS_INVALID_INSTRUCTION.rawValue), Int32(CEVM_STATUS_UNDEFINED_INSTRUCTION.rawValue):
+            .invalidOpcode(opcode)
+        case Int32(CEVM_STATUS_STATIC_MODE_VIOLATION.rawValue): .staticViolation
+        case Int32(CEVM_STATUS_RETURNDATA_OUT_OF_BOUNDS.rawValue): .invalidMemoryAccess
+        case Int32(CEVM_STATUS_INITCODE_SIZE_EXCEEDED.rawValue): .initcodeSizeExceeded
+        case Int32(CEVM_STATUS_MEMORY_LIMIT.rawValue): .limitExceeded("EVM memory above \(EVMBuffers.memoryLimit) bytes")
+        default: .other(evmStatusName(status))
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// Runs EVM bytecode as a single message call through the bootloader (so CALL/CREATE work),
+/// on a fresh in-memory state: what `eekit evm run` and the EVM tests use.
+public enum EVMRunner {
+    /// The default addresses: the code runs at `target`, called by `caller`.
+    public static let defaultTarget = Address(hex: "0xbe7c43a580000000000000000000000000000001") ?? .zero
+    public static let defaultCaller = Address(hex: "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b") ?? .zero
+
+    public struct Result: Sendable {
+        /// "success", "revert" or the failure reason.
+        public var status: FrameStatus
+        public var output: Bytes
+        /// Execution gas used before the refund (no intrinsic transaction cost).
+        public var gasUsed: UInt64
+        /// The transaction's refund counter after the call (0 unless it succeeded).
+        public var refund: Int64
+        public var logs: [Log]
+    }
+
+    /// Runs `code` at `target` with `input` and `gas`. The caller and target are warm (as for a
+    /// transaction), the caller has a large balance, `value` is transferred.
+    /// - Parameters:
+    ///   - tracer: receives every executed instruction of every EVM frame.
+    /// - Throws: `EEError` for host-level problems only (guest failures are in `Result.status`).
+    public static func run(
+        code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
+        target: Address = defaultTarget, caller: Address = defaultCaller,
+        block: BlockContext = BlockContext(), tracer: EVMTracer? = nil
+    ) throws(EEError) -> Result {
+        let world = WorldState(store: MemoryStore())
+        world.setAccount(target, Account(nonce: 1, balance: .zero, kind: .evm, code: code))
+        world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
+        var registry = EERegistry.standard
+        registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) }
+        let boot = Bootloader(world: world, registry: registry, block: block)
+        boot.transaction.origin = caller
+        _ = world.accessAccount(caller)
+        _ = world.accessAccount(target)
+        _ = world.accessAccount(block.coinbase)
+        for p in boot.precompileAddresses { _ = world.accessAccount(p) }
+        let resources = Resources.gas(gas, schedule: boot.schedule)
+        let outcome = try boot.runCall(
+            origin: caller,
+            CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
+        let left = outcome.resourcesLeft.gas(schedule: boot.schedule)
+        let refund = outcome.status.isSuccess ? world.refund : 0
+        return Result(
+            status: outcome.status, output: outcome.output, gasUsed: gas - min(gas, left), refund: refund,
+            logs: outcome.status.isSuccess ? world.logs : [])
+    }
+}
