@@ -76,5 +76,12 @@ let package = Package(
         .testTarget(
             name: "StateTests", dependencies: ["EEKit"],
             path: "Tests/StateTests"),
+        // Builds Contracts/ with clang at test time (native contracts, Vyper token bytecode).
+        .testTarget(
+            name: "ContractTests", dependencies: ["EEKit"],
+            path: "Tests/ContractTests"),
+        .testTarget(
+            name: "EVMTests", dependencies: ["EEKit"],
+            path: "Tests/EVMTests"),
     ]
 )

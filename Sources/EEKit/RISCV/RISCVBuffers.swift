@@ -174,6 +174,43 @@ public final class RISCVMachine {
         return Array(UnsafeBufferPointer(start: data + Int(address), count: count))
     }
 
+    // MARK: Reuse (native contracts)
+
+    /// Makes this machine a fresh copy of `template` for running a cached contract image
+    /// again without re-decoding: copies guest bytes in `copy`, zeroes `zero`, copies every
+    /// page permission and the decoded-instruction cache, and resets the hart (registers,
+    /// pc, budget, counters). Both machines must have the same memory size, xlen and costs.
+    /// Returns false (and changes nothing) if they do not match or a range is out of bounds.
+    @discardableResult
+    public func reset(from template: RISCVMachine, copy: Range<UInt64>, zero: [Range<UInt64>]) -> Bool {
+        guard template.memorySize == memorySize, template.xlen == xlen, copy.upperBound <= memorySize,
+            zero.allSatisfy({ $0.upperBound <= memorySize })
+        else { return false }
+        if !copy.isEmpty { memcpy(data + Int(copy.lowerBound), template.data + Int(copy.lowerBound), copy.count) }
+        for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
+        memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
+        let lo = template.mem.code_lo, hi = template.mem.code_hi
+        if let tc = template.code {
+            let n = max(crv_code_entries(lo, hi), 1)
+            if code == nil || mem.code_lo != lo || mem.code_hi != hi {
+                code?.deallocate()
+                let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: n)
+                code = c
+            }
+            code!.update(from: tc, count: n)
+        } else {
+            code?.deallocate()
+            code = nil
+        }
+        mem.code = code
+        mem.code_lo = lo
+        mem.code_hi = hi
+        costs = template.costs
+        cpu = crv_cpu()
+        cpu.xlen = xlen
+        return true
+    }
+
     // MARK: Hart state
 
     /// Register `i` (0...31); writes to x0 are ignored. RV32 values are zero-extended.

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+"""ERC-20 transfers per second of the Vyper token (Contracts/vyper/Token.bin) in pyrevm 0.3.7.
+
+    pyrevm_token.py [COUNT]
+"""
+import os
+import sys
+import time
+
+from pyrevm import EVM, AccountInfo
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main():
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    code = bytes.fromhex(open(os.path.join(ROOT, "Contracts/vyper/Token.bin")).read().strip())
+    sender = "0x" + format(0xE0A, "040x")
+    evm = EVM(gas_limit=1 << 40)
+    evm.insert_account_info(sender, AccountInfo(balance=1 << 62))
+    token = evm.deploy(sender, code + (1 << 60).to_bytes(32, "big"), gas=10_000_000)
+    sel = bytes.fromhex("a9059cbb")
+    calls = [sel + (0x1000 + i).to_bytes(32, "big") + (1).to_bytes(32, "big") for i in range(64)]
+    for c in calls:
+        evm.message_call(sender, token, calldata=c, gas=100_000)
+    t0 = time.perf_counter()
+    for i in range(count):
+        out = evm.message_call(sender, token, calldata=calls[i & 63], gas=100_000)
+    dt = time.perf_counter() - t0
+    assert out[-1] == 1, out
+    print(f"EVM token (pyrevm):  {count / dt:.0f} transfers/s")
+
+
+if __name__ == "__main__":
+    main()

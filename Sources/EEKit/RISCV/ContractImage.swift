@@ -1,0 +1,180 @@
+import Foundation
+
+/// A native contract's ELF loaded once into a template machine: segments copied, permissions
+/// set, code decoded. Frames run on machines reset from the template (`RISCVMachine.reset`),
+/// so a contract is parsed and decoded once per code hash, not once per call.
+final class ContractImage: @unchecked Sendable {
+    let image: ELFImage
+    let template: RISCVMachine
+    /// Guest bytes a frame machine must copy from the template (the segments' pages).
+    let copyRange: Range<UInt64>
+    let brkStart: UInt64
+    let brkLimit: UInt64
+    let stackBottom: UInt64
+    let memorySize: UInt64
+
+    private let lock = NSLock()
+    private var pool: [RISCVMachine] = []
+    private static let poolLimit = 32
+
+    /// - Throws: `EEError.elf` if the image is malformed or does not fit `memorySize`.
+    init(elf: Bytes, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) throws(EEError) {
+        let image = try ELFImage(bytes: elf)
+        let page = RISCVMachine.pageSize
+        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        let stackBottom = memorySize - stackSize
+        let brkStart = (image.imageEnd + page - 1) & ~(page - 1)
+        guard brkStart + page <= stackBottom else {
+            throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
+        }
+        var lo = UInt64.max, codeLo = UInt64.max, codeHi: UInt64 = 0
+        for (i, s) in image.segments.enumerated() {
+            guard s.vaddr + s.memSize <= stackBottom else {
+                throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
+            }
+            let start = Int(s.fileOffset)
+            m.load(image.bytes[start..<start + Int(s.fileSize)], at: s.vaddr)
+            var p: RISCVMachine.Permissions = []
+            if s.readable { p.insert(.read) }
+            if s.writable { p.insert(.write) }
+            if s.executable {
+                p.insert(.execute)
+                codeLo = min(codeLo, s.vaddr & ~(page - 1))
+                codeHi = max(codeHi, (s.vaddr + s.memSize + page - 1) & ~(page - 1))
+            }
+            lo = min(lo, s.vaddr & ~(page - 1))
+            m.protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
+        }
+        m.protect(stackBottom, memorySize, [.read, .write])
+        guard codeLo < codeHi else { throw .elf(.entryNotExecutable(image.entry)) }
+        m.setCodeRange(codeLo, codeHi)
+        self.image = image
+        template = m
+        copyRange = lo..<brkStart
+        self.brkStart = brkStart
+        brkLimit = stackBottom - page
+        self.stackBottom = stackBottom
+        self.memorySize = memorySize
+    }
+
+    /// A machine in the freshly loaded state (from the pool, or new).
+    func acquire() throws(EEError) -> RISCVMachine {
+        lock.lock()
+        let reused = pool.popLast()
+        lock.unlock()
+        if let reused { return reused }  // already reset by `release`
+        let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
+        m.reset(from: template, copy: copyRange, zero: [])
+        return m
+    }
+
+    /// Returns a machine after its frame ended: wipes what the frame could have written
+    /// (heap up to `brk`, the stack, writable segments are re-copied on the next acquire).
+    func release(_ m: RISCVMachine, brk: UInt64) {
+        m.reset(from: template, copy: copyRange, zero: [brkStart..<max(brkStart, brk), stackBottom..<memorySize])
+        lock.lock()
+        if pool.count < ContractImage.poolLimit { pool.append(m) }
+        lock.unlock()
+    }
+}
+
+/// Parsed-and-decoded contract images by code hash and memory configuration (process-wide).
+enum ContractImageCache {
+    private struct Key: Hashable {
+        var hash: Bytes32
+        var memorySize: UInt64
+        var stackSize: UInt64
+        var schedule: GasSchedule
+    }
+    nonisolated(unsafe) private static var images: [Key: ContractImage] = [:]
+    private static let lock = NSLock()
+    private static let limit = 256
+    /// Images built (cache misses) since start, for tests and benchmarks.
+    nonisolated(unsafe) private(set) static var loads = 0
+
+    static func image(
+        for code: Bytecode, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule
+    ) throws(EEError) -> ContractImage {
+        let key = Key(hash: code.hash, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
+        lock.lock()
+        if let hit = images[key] {
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let img = try ContractImage(elf: code.bytes, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
+        lock.lock()
+        if images.count >= limit { images.removeAll(keepingCapacity: true) }
+        images[key] = img
+        loads += 1
+        lock.unlock()
+        return img
+    }
+
+    static var loadCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return loads
+    }
+}
+
+/// Where an ELF file ends inside deployment data (the constructor arguments follow it).
+public enum ContractELF {
+    /// max(end of the ELF header, of the program and section header tables, of every
+    /// segment's file range, of every section's file range) for a 32- or 64-bit little-endian
+    /// ELF at the start of `data`.
+    /// - Throws: `EEError.elf` if the headers are truncated or point past the data.
+    public static func length(of data: Bytes) throws(EEError) -> Int {
+        guard data.count >= 16, data[0] == 0x7f, data[1] == 0x45, data[2] == 0x4c, data[3] == 0x46 else {
+            throw .elf(.notELF)
+        }
+        let is64: Bool
+        switch data[4] {
+        case 1: is64 = false
+        case 2: is64 = true
+        default: throw .elf(.wrongClass(data[4]))
+        }
+        guard data[5] == 1 else { throw .elf(.wrongEndianness) }
+        let ehsize = is64 ? 64 : 52
+        guard data.count >= ehsize else { throw .elf(.truncated("ELF header")) }
+        func u(_ off: Int, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<n { v |= UInt64(data[off + i]) << (8 * UInt64(i)) }
+            return v
+        }
+        let w = is64 ? 8 : 4
+        let phoff = u(is64 ? 32 : 28, w), shoff = u(is64 ? 40 : 32, w)
+        let phentsize = u(is64 ? 54 : 42, 2), phnum = u(is64 ? 56 : 44, 2)
+        let shentsize = u(is64 ? 58 : 46, 2), shnum = u(is64 ? 60 : 48, 2)
+        let size = UInt64(data.count)
+        var end = UInt64(ehsize)
+        func extend(_ off: UInt64, _ len: UInt64, _ what: String) throws(EEError) {
+            let (e, o) = off.addingReportingOverflow(len)
+            guard !o, e <= size else { throw .elf(.truncated(what)) }
+            end = max(end, e)
+        }
+        if phnum > 0 {
+            try extend(phoff, phentsize &* phnum, "program headers")
+            guard phentsize >= (is64 ? 56 : 32) else { throw .elf(.truncated("program header size")) }
+            for i in 0..<phnum {
+                let b = Int(phoff + i * phentsize)
+                let off = is64 ? u(b + 8, 8) : u(b + 4, 4)
+                let filesz = is64 ? u(b + 32, 8) : u(b + 16, 4)
+                if filesz > 0 { try extend(off, filesz, "segment \(i)") }
+            }
+        }
+        if shnum > 0 {
+            try extend(shoff, shentsize &* shnum, "section headers")
+            guard shentsize >= (is64 ? 64 : 40) else { throw .elf(.truncated("section header size")) }
+            for i in 0..<shnum {
+                let b = Int(shoff + i * shentsize)
+                let type = u(b + 4, 4)
+                if type == 8 || type == 0 { continue }  // SHT_NOBITS, SHT_NULL
+                let off = is64 ? u(b + 24, 8) : u(b + 16, 4)
+                let sz = is64 ? u(b + 32, 8) : u(b + 20, 4)
+                if sz > 0 { try extend(off, sz, "section \(i)") }
+            }
+        }
+        return Int(end)
+    }
+}

@@ -1,0 +1,72 @@
+/// A convenience front end over a `Bootloader` for deploying and calling contracts of any EE
+/// (used by `eekit deploy / call / run`, the contract tests and benchmarks): it builds the
+/// transactions (nonce, gas, zero gas price) and commits each one.
+public final class ContractSession {
+    public let world: WorldState
+    public let boot: Bootloader
+    /// The default sender; funded on creation of the session when it has no balance.
+    public static let defaultSender = Address(low: 0xe0a)
+    /// Gas per transaction unless a call says otherwise.
+    public var gasLimit: UInt64 = 30_000_000
+    /// Commit after each transaction (to the store; SQLite stores persist it).
+    public var commitEachTransaction = true
+
+    /// - Parameters:
+    ///   - store: the state store (in memory by default).
+    ///   - registry: EEs to use; default: the standard registry plus the RISC-V EE.
+    public init(
+        store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
+        riscv: RISCVEnvironment.Configuration = .init()
+    ) {
+        world = WorldState(store: store)
+        var r = registry ?? EERegistry.standard
+        if r[.riscv] == nil { r.registerRISCV(riscv) }
+        var block = BlockContext()
+        block.gasLimit = 1 << 42
+        block.number = 1
+        block.timestamp = 1_700_000_000
+        boot = Bootloader(world: world, registry: r, block: block)
+    }
+
+    /// Gives `address` a large balance if it has none (test and tool accounts).
+    public func fund(_ address: Address, _ amount: U256 = U256(limbs: (0, 1, 0, 0))) {
+        if world.balance(address).isZero { _ = world.addBalance(address, amount) }
+    }
+
+    /// Sends a transaction and commits its effects.
+    /// - Throws: `EEError` for a transaction the chain rejects or host-level errors.
+    @discardableResult
+    public func send(
+        from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
+        gas: UInt64? = nil, kind: EEKind = .evm
+    ) throws(EEError) -> Receipt {
+        fund(from)
+        let tx = Transaction(
+            sender: from, nonce: U256(world.nonce(from)), gasLimit: U256(gas ?? gasLimit), to: to, value: value,
+            data: data, deployKind: kind)
+        switch try boot.execute(tx) {
+        case .success(let r):
+            if commitEachTransaction { try world.commit() }
+            return r
+        case .failure(let e):
+            world.discardUncommitted()
+            throw .malformedInput("transaction rejected: \(e)")
+        }
+    }
+
+    /// Deploys `code` (EVM init code, or an ELF) followed by `arguments`.
+    public func deploy(
+        _ code: Bytes, kind: EEKind, arguments: Bytes = [], from: Address = ContractSession.defaultSender,
+        value: U256 = .zero, gas: UInt64? = nil
+    ) throws(EEError) -> Receipt {
+        if kind == .wasm { throw .unsupported("WASM contracts are not implemented yet") }
+        return try send(from: from, to: nil, data: code + arguments, value: value, gas: gas, kind: kind)
+    }
+
+    public func call(
+        _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
+        gas: UInt64? = nil
+    ) throws(EEError) -> Receipt {
+        try send(from: from, to: address, data: data, value: value, gas: gas)
+    }
+}

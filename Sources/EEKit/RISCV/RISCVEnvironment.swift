@@ -1,0 +1,560 @@
+/// The native-contract execution environment: RV32IM / RV64IM ELF programs that talk to the
+/// bootloader through the system-call ABI of `Contracts/include/eekit.h` (numbers in
+/// `ContractSyscall`).
+///
+/// One instance runs one frame. The interpreter state (a `RISCVMachine`) lives in the instance:
+/// a call or create system call returns `.externalCallRequest` / `.deploymentRequest`, and
+/// `continueAfterCall` / `continueAfterDeployment` put the result in a0/a1 and resume the hart
+/// right after its `ecall`.
+///
+/// Resources: the machine's budget is the frame's ergs. Instructions are charged by the core
+/// (GasSchedule.riscv*); every system call charges `riscvSyscallErgs` plus the EVM-equivalent
+/// gas of its work (see eekit.h), converted with `ergsPerGas`.
+///
+/// Deployment data is an ELF followed by constructor arguments (`ContractELF.length` finds the
+/// split). The ELF runs once as the constructor (a0 = 1 at entry) and is stored as the code.
+public final class RISCVEnvironment: ExecutionEnvironment {
+    public struct Configuration: Sendable, Hashable {
+        /// Guest memory per frame (multiple of 4 KiB, 64 KiB...64 MiB). Pages a frame never
+        /// touches cost nothing, so 1024 nested frames stay small.
+        public var memorySize: UInt64 = 1 << 20
+        /// Stack at the top of guest memory (multiple of 4 KiB, at most a quarter of memory).
+        public var stackSize: UInt64 = 64 << 10
+        public init() {}
+    }
+
+    /// Code deposit for RISC-V contracts: at most 256 KiB of ELF, 200 gas per byte, no 0xEF rule.
+    public static let depositRules = CodeDepositRules(maxCodeSize: 256 << 10, gasPerByte: 200, rejectEFPrefix: false)
+
+    public static var kind: EEKind { .riscv }
+    public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
+
+    public let configuration: Configuration
+    private var machine: RISCVMachine?
+    private var image: ContractImage?
+    private var launch: LaunchParams?
+    private var schedule = GasSchedule.default
+    private var brk: UInt64 = 0
+    private var brkHigh: UInt64 = 0
+    private var returndata: Bytes = []
+    private var createOutput: UInt64 = 0
+    private enum Pending { case none, call, create }
+    private var pending = Pending.none
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    public var isStaticContext: Bool { launch?.isStatic ?? false }
+
+    /// Contract images built (parsed, loaded, decoded) so far in this process: a second call
+    /// to the same code does not add one.
+    public static var imageLoads: Int { ContractImageCache.loadCount }
+
+    // MARK: Frame life cycle
+
+    public func start(_ launch: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
+        guard launch.code.kind == .riscv else {
+            throw .invalidCode("RISC-V environment cannot run \(launch.code.kind) code")
+        }
+        let c = configuration
+        let page = RISCVMachine.pageSize
+        guard c.memorySize >= 64 << 10, c.memorySize <= 64 << 20, c.memorySize % page == 0,
+            c.stackSize >= page, c.stackSize % page == 0, c.stackSize <= c.memorySize / 4
+        else {
+            throw .invalidConfiguration(
+                "RISC-V contract memory \(c.memorySize) / stack \(c.stackSize) (want 64 KiB...64 MiB, stack 4 KiB...memory/4, page multiples)")
+        }
+        self.launch = launch
+        schedule = host.schedule
+        let img: ContractImage
+        do {
+            img = try ContractImageCache.image(
+                for: launch.code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: schedule)
+        } catch {
+            return end(.failure(.invalidCode("\(error)")), output: [], host: host)
+        }
+        let m = try img.acquire()
+        image = img
+        machine = m
+        brk = img.brkStart
+        brkHigh = brk
+        m.pc = img.image.entry
+        m[register: 2] = c.memorySize - 16
+        m[register: 10] = launch.modifier == .constructor ? 1 : 0
+        m[register: 11] = UInt64(launch.calldata.count)
+        m.budget = launch.resources.ergs
+        return run(host: host)
+    }
+
+    public func continueAfterCall(_ result: CallResult, returned: Resources, host: any EEHost) throws(EEError)
+        -> Preemption
+    {
+        guard let m = machine, pending == .call else { throw .internalError("RISC-V frame was not waiting for a call") }
+        pending = .none
+        m.budget = m.budget.addingReportingOverflow(returned.ergs).overflow ? .max : m.budget + returned.ergs
+        returndata = result.status.isFailure ? [] : result.returndata
+        m[register: 10] = RISCVEnvironment.statusCode(result.status)
+        m[register: 11] = UInt64(returndata.count)
+        return run(host: host)
+    }
+
+    public func continueAfterDeployment(_ result: DeploymentResult, returned: Resources, host: any EEHost)
+        throws(EEError) -> Preemption
+    {
+        guard let m = machine, pending == .create else {
+            throw .internalError("RISC-V frame was not waiting for a deployment")
+        }
+        pending = .none
+        m.budget = m.budget.addingReportingOverflow(returned.ergs).overflow ? .max : m.budget + returned.ergs
+        returndata = result.status == .revert ? result.returndata : []
+        var status = result.status
+        if status.isSuccess {
+            if let a = result.address {
+                guard m.write(a.bytes, at: createOutput) else {
+                    return end(.failure(.trap("create: output address pointer is not writable")), output: [], host: host)
+                }
+            } else {
+                status = .failure(.other("deployment without an address"))
+            }
+        }
+        m[register: 10] = RISCVEnvironment.statusCode(status)
+        m[register: 11] = UInt64(returndata.count)
+        return run(host: host)
+    }
+
+    /// RISC-V deployment data: an ELF (validated: class, machine, no RVC, integer ABI, segments
+    /// within the default guest memory, entry in code) followed by constructor arguments.
+    /// Deployments of other kinds requested by a RISC-V frame (EVM init code) use that EE's rules.
+    public static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError)
+        -> PreparedDeployment
+    {
+        switch request.kind {
+        case .riscv: break
+        case .evm: return try EVMEnvironment.prepareDeployment(request, host: host)
+        default: throw .unsupported("RISC-V contracts cannot deploy \(request.kind) code")
+        }
+        let n = try ContractELF.length(of: request.initcode)
+        let elf = Array(request.initcode[0..<n])
+        guard elf.count <= depositRules.maxCodeSize else {
+            throw .invalidCode("ELF of \(elf.count) bytes exceeds the RISC-V code limit of \(depositRules.maxCodeSize)")
+        }
+        let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
+        let c = Configuration()
+        // Parses, checks and loads the image (and caches it for the constructor run).
+        _ = try ContractImageCache.image(
+            for: code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: host.schedule)
+        return PreparedDeployment(
+            address: DeploymentAddress.derive(request, host: host), constructor: code,
+            constructorInput: Array(request.initcode[n...]), resources: request.resources)
+    }
+
+    static func statusCode(_ s: FrameStatus) -> UInt64 {
+        switch s {
+        case .success: 0
+        case .revert: 1
+        case .failure: 2
+        }
+    }
+
+    // MARK: Running
+
+    private func run(host: any EEHost) -> Preemption {
+        guard let m = machine else { return end(.failure(.other("frame not started")), output: [], host: host) }
+        while true {
+            switch m.run() {
+            case .budgetExhausted:
+                return end(.failure(.outOfResources), output: [], host: host)
+            case .trap:
+                return end(.failure(.trap(m.trap.description)), output: [], host: host)
+            case .ebreak:
+                return end(.failure(.trap("ebreak at pc 0x\(String(m.pc &- 4, radix: 16))")), output: [], host: host)
+            case .ecall:
+                do {
+                    switch try syscall(m, host: host) {
+                    case .next: continue
+                    case .preempt(let p): return p
+                    case .end(let status, let output): return end(status, output: output, host: host)
+                    }
+                } catch {
+                    return end(.failure(error.reason), output: [], host: host)
+                }
+            }
+        }
+    }
+
+    private func end(_ status: FrameStatus, output: Bytes, host: any EEHost) -> Preemption {
+        let left: Resources
+        if status.isFailure {
+            left = .zero
+        } else {
+            left = Resources(ergs: machine?.budget ?? 0, native: launch?.resources.native ?? .max)
+        }
+        if let m = machine, let image { image.release(m, brk: brkHigh) }
+        machine = nil
+        guard let launch else {
+            return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
+        }
+        if launch.modifier == .constructor {
+            return .completedDeployment(
+                code: status.isSuccess ? launch.code.bytes : [], status: status,
+                returndata: status == .revert ? output : [], resourcesLeft: left)
+        }
+        return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
+    }
+
+    // MARK: System calls
+
+    struct Fault: Error { var reason: FailureReason }
+    private enum Step {
+        case next
+        case preempt(Preemption)
+        case end(FrameStatus, Bytes)
+    }
+
+    private func charge(_ m: RISCVMachine, gas: UInt64) throws(Fault) {
+        let (g, o1) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
+        let (total, o2) = g.addingReportingOverflow(schedule.riscvSyscallErgs)
+        guard !o1, !o2, m.budget >= total else {
+            m.budget = 0
+            throw Fault(reason: .outOfResources)
+        }
+        m.budget -= total
+    }
+
+    private static func words(_ n: UInt64) -> UInt64 { (n &+ 31) / 32 }
+
+    private func length(_ m: RISCVMachine, _ n: UInt64, _ what: String) throws(Fault) -> Int {
+        guard n <= m.memorySize else {
+            throw Fault(reason: .trap("\(what): length \(n) exceeds guest memory"))
+        }
+        return Int(n)
+    }
+
+    private func read(_ m: RISCVMachine, _ p: UInt64, _ n: Int, _ what: String) throws(Fault) -> Bytes {
+        guard let b = m.read(p, count: n) else {
+            throw Fault(reason: .trap("\(what): \(n) bytes at 0x\(String(p, radix: 16)) are not readable guest memory"))
+        }
+        return b
+    }
+
+    private func write(_ m: RISCVMachine, _ b: Bytes, _ p: UInt64, _ what: String) throws(Fault) {
+        guard m.write(b, at: p) else {
+            throw Fault(reason: .trap("\(what): \(b.count) bytes at 0x\(String(p, radix: 16)) are not writable guest memory"))
+        }
+    }
+
+    private func word(_ m: RISCVMachine, _ p: UInt64, _ what: String) throws(Fault) -> U256 {
+        U256(bigEndian: try read(m, p, 32, what))
+    }
+
+    private func requireWritable(_ what: String) throws(Fault) {
+        if launch?.isStatic ?? false { throw Fault(reason: .staticViolation) }
+    }
+
+    private func syscall(_ m: RISCVMachine, host: any EEHost) throws(Fault) -> Step {
+        guard let launch else { throw Fault(reason: .other("frame not started")) }
+        let n = m[register: 17]
+        let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
+        let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
+        let me = launch.callee
+        switch n {
+        case ContractSyscall.ret, ContractSyscall.revert:
+            let len = try length(m, a1, "return")
+            try charge(m, gas: 3 * RISCVEnvironment.words(a1))
+            let out = try read(m, a0, len, "return")
+            return .end(n == ContractSyscall.ret ? .success : .revert, out)
+
+        case ContractSyscall.calldataSize:
+            try charge(m, gas: 0)
+            m[register: 10] = UInt64(launch.calldata.count)
+
+        case ContractSyscall.calldataCopy:
+            let len = try length(m, a2, "calldata_copy")
+            try charge(m, gas: 3 * RISCVEnvironment.words(a2))
+            var out = Bytes(repeating: 0, count: len)
+            let cd = launch.calldata
+            if a1 < UInt64(cd.count) {
+                let start = Int(a1), stop = min(cd.count, start + len)
+                out.replaceSubrange(0..<(stop - start), with: cd[start..<stop])
+            }
+            try write(m, out, a0, "calldata_copy")
+
+        case ContractSyscall.caller:
+            try charge(m, gas: 0)
+            try write(m, launch.caller.bytes, a0, "caller")
+        case ContractSyscall.address:
+            try charge(m, gas: 0)
+            try write(m, me.bytes, a0, "address")
+        case ContractSyscall.callvalue:
+            try charge(m, gas: 0)
+            try write(m, launch.value.bigEndianBytes, a0, "callvalue")
+
+        case ContractSyscall.context:
+            try charge(m, gas: a0 == ContractSyscall.ctxSelfBalance ? 5 : 0)
+            let b = host.block, t = host.transaction
+            let v: U256
+            switch a0 {
+            case 0: v = b.chainId
+            case 1: v = U256(b.number)
+            case 2: v = U256(b.timestamp)
+            case 3: v = b.coinbase.word
+            case 4: v = U256(b.gasLimit)
+            case 5: v = b.baseFee
+            case 6: v = b.prevrandao.word
+            case 7: v = t.origin.word
+            case 8: v = t.gasPrice
+            case 9: v = launch.codeAddress.word
+            case 10: v = U256(launch.modifier == .constructor ? 1 : 0)
+            case 11: v = U256(launch.isStatic ? 1 : 0)
+            case 12: v = U256(UInt64(max(0, launch.depth)))
+            case 13: v = host.balance(me)
+            default: throw Fault(reason: .trap("context: unknown id \(a0)"))
+            }
+            try write(m, v.bigEndianBytes, a1, "context")
+
+        case ContractSyscall.gasLeft:
+            try charge(m, gas: 0)
+            let g = m.budget / schedule.ergsPerGas
+            if m.xlen == 32 {
+                m[register: 10] = g & 0xffff_ffff
+                m[register: 11] = g >> 32
+            } else {
+                m[register: 10] = g
+            }
+
+        case ContractSyscall.sload:
+            let key = try word(m, a0, "sload")
+            let warm = host.accessStorage(me, key)
+            try charge(m, gas: warm ? 100 : 2100)
+            try write(m, host.storage(me, key).bigEndianBytes, a1, "sload")
+
+        case ContractSyscall.sstore:
+            try requireWritable("sstore")
+            let key = try word(m, a0, "sstore"), value = try word(m, a1, "sstore")
+            try sstore(m, key, value, host: host)
+
+        case ContractSyscall.tload:
+            try charge(m, gas: 100)
+            let key = try word(m, a0, "tload")
+            try write(m, host.transientStorage(me, key).bigEndianBytes, a1, "tload")
+
+        case ContractSyscall.tstore:
+            try requireWritable("tstore")
+            try charge(m, gas: 100)
+            host.setTransientStorage(me, try word(m, a0, "tstore"), try word(m, a1, "tstore"))
+
+        case ContractSyscall.log:
+            try requireWritable("log")
+            guard a1 <= 4 else { throw Fault(reason: .trap("log: \(a1) topics (at most 4)")) }
+            let len = try length(m, a3, "log")
+            try charge(m, gas: 375 + 375 * a1 + 8 * a3)
+            let t = try read(m, a0, Int(a1) * 32, "log topics")
+            let topics = (0..<Int(a1)).map { Bytes32(Array(t[$0 * 32..<$0 * 32 + 32])) }
+            host.emitLog(Log(address: me, topics: topics, data: try read(m, a2, len, "log data")))
+
+        case ContractSyscall.keccak256:
+            let len = try length(m, a1, "keccak256")
+            try charge(m, gas: 30 + 6 * RISCVEnvironment.words(a1))
+            let h = Keccak.hash(try read(m, a0, len, "keccak256"))
+            try write(m, h.bytes, a2, "keccak256")
+
+        case ContractSyscall.returndataSize:
+            try charge(m, gas: 0)
+            m[register: 10] = UInt64(returndata.count)
+
+        case ContractSyscall.returndataCopy:
+            let len = try length(m, a2, "returndata_copy")
+            try charge(m, gas: 3 * RISCVEnvironment.words(a2))
+            let (stop, o) = a1.addingReportingOverflow(a2)
+            guard !o, stop <= UInt64(returndata.count) else {
+                throw Fault(reason: .trap("returndata_copy: [\(a1), \(a1 &+ a2)) is past the end of \(returndata.count) bytes"))
+            }
+            try write(m, Array(returndata[Int(a1)..<Int(a1) + len]), a0, "returndata_copy")
+
+        case ContractSyscall.balance:
+            let a = Address(try read(m, a0, 20, "balance"))
+            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            try write(m, host.balance(a).bigEndianBytes, a1, "balance")
+
+        case ContractSyscall.call:
+            return .preempt(try call(m, kind: a0, target: a1, value: a2, data: a3, len: a4, gas: a5, host: host))
+
+        case ContractSyscall.create:
+            return .preempt(try create(m, code: a0, len: a1, value: a2, salt: a3, out: a4, ee: a5, host: host))
+
+        case ContractSyscall.brk:
+            try charge(m, gas: 0)
+            m[register: 10] = try setBreak(m, a0)
+
+        default:
+            throw Fault(reason: .trap("unknown system call 0x\(String(n, radix: 16)) at pc 0x\(String(m.pc &- 4, radix: 16))"))
+        }
+        return .next
+    }
+
+    /// SSTORE with EIP-2929 access costs, EIP-2200 net metering and EIP-3529 refunds.
+    private func sstore(_ m: RISCVMachine, _ key: U256, _ value: U256, host: any EEHost) throws(Fault) {
+        let me = launch!.callee
+        guard m.budget > 2300 * schedule.ergsPerGas else { throw Fault(reason: .outOfResources) }
+        let cold = !host.accessStorage(me, key)
+        let current = host.storage(me, key), original = host.originalStorage(me, key)
+        var gas: UInt64 = cold ? 2100 : 0
+        var refund: Int64 = 0
+        if current == value {
+            gas += 100
+        } else if original == current {
+            if original.isZero {
+                gas += 20000
+            } else {
+                gas += 2900
+                if value.isZero { refund += 4800 }
+            }
+        } else {
+            gas += 100
+            if !original.isZero {
+                if current.isZero { refund -= 4800 }
+                if value.isZero { refund += 4800 }
+            }
+            if original == value { refund += original.isZero ? 19900 : 2800 }
+        }
+        try charge(m, gas: gas)
+        if refund != 0 { host.addRefund(refund) }
+        host.setStorage(me, key, value)
+    }
+
+    private func setBreak(_ m: RISCVMachine, _ request: UInt64) throws(Fault) -> UInt64 {
+        guard let image else { return 0 }
+        if request == 0 { return brk }
+        guard request >= image.brkStart, request <= image.brkLimit else {
+            throw Fault(reason: .limitExceeded(
+                "heap break 0x\(String(request, radix: 16)) requested; the heap spans 0x\(String(image.brkStart, radix: 16))...0x\(String(image.brkLimit, radix: 16))"))
+        }
+        let page = RISCVMachine.pageSize
+        let oldTop = (brk + page - 1) & ~(page - 1)
+        let newTop = (request + page - 1) & ~(page - 1)
+        if newTop > oldTop {
+            let (e, o) = ((newTop - oldTop) / page).multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            guard !o, m.budget >= e else { throw Fault(reason: .outOfResources) }
+            m.budget -= e
+            m.protect(oldTop, newTop, [.read, .write])
+        } else if newTop < oldTop {
+            m.zero(newTop, oldTop - newTop)
+            m.protect(newTop, oldTop, [])
+        }
+        if request < brk { m.zero(request, min(brk, newTop) - request) }
+        brk = request
+        brkHigh = max(brkHigh, newTop)
+        return brk
+    }
+
+    private func call(
+        _ m: RISCVMachine, kind: UInt64, target: UInt64, value vp: UInt64, data: UInt64, len: UInt64, gas: UInt64,
+        host: any EEHost
+    ) throws(Fault) -> Preemption {
+        guard let launch else { throw Fault(reason: .other("frame not started")) }
+        let to = Address(try read(m, target, 20, "call target"))
+        var value = try vp == 0 ? U256.zero : word(m, vp, "call value")
+        let modifier: CallModifier
+        switch kind {
+        case 0: modifier = .none
+        case 1: modifier = .static
+        case 2: modifier = launch.isStatic ? .delegateStatic : .delegate
+        case 3: modifier = .callcode
+        default: throw Fault(reason: .trap("call: unknown call kind \(kind)"))
+        }
+        if modifier == .static || modifier.isStatic { value = .zero }
+        let transfers = (modifier == .none || modifier == .callcode) && !value.isZero
+        if modifier == .none && transfers && launch.isStatic { throw Fault(reason: .staticViolation) }
+        if modifier == .delegate || modifier == .delegateStatic { value = launch.value }
+        let n = try length(m, len, "call data")
+        var cost: UInt64 = host.accessAccount(to) ? 100 : 2600
+        cost += 3 * RISCVEnvironment.words(len)
+        if transfers {
+            cost += 9000
+            if modifier == .none && host.isEmpty(to) { cost += 25000 }
+        }
+        try charge(m, gas: cost)
+        let input = try read(m, data, n, "call data")
+        let cap = m.budget - m.budget / 64
+        let all = m.xlen == 32 ? gas >= 0xffff_ffff : gas == .max
+        var pass = cap
+        if !all {
+            let (e, o) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
+            if !o { pass = min(e, cap) }
+        }
+        m.budget -= pass
+        if transfers { pass = pass &+ 2300 * schedule.ergsPerGas }
+        returndata = []
+        pending = .call
+        return .externalCallRequest(CallRequest(
+            target: to, modifier: modifier, calldata: input, value: value,
+            resources: Resources(ergs: pass, native: launch.resources.native)))
+    }
+
+    private func create(
+        _ m: RISCVMachine, code: UInt64, len: UInt64, value vp: UInt64, salt sp: UInt64, out: UInt64, ee: UInt64,
+        host: any EEHost
+    ) throws(Fault) -> Preemption {
+        guard let launch else { throw Fault(reason: .other("frame not started")) }
+        try requireWritable("create")
+        let kind: EEKind
+        switch ee {
+        case 1: kind = .evm
+        case 3: kind = .riscv
+        default: throw Fault(reason: .trap("create: unknown EE kind \(ee) (1 EVM, 3 RISC-V)"))
+        }
+        let n = try length(m, len, "create code")
+        let w = RISCVEnvironment.words(len)
+        try charge(m, gas: 32000 + 2 * w + 3 * w + (sp == 0 ? 0 : 6 * w))
+        let initcode = try read(m, code, n, "create code")
+        let value = try vp == 0 ? U256.zero : word(m, vp, "create value")
+        let scheme: DeploymentScheme = try sp == 0 ? .create : .create2(salt: Bytes32(read(m, sp, 32, "create salt")))
+        guard m.isAccessible(out, 20, .write) else {
+            throw Fault(reason: .trap("create: 20 bytes at 0x\(String(out, radix: 16)) are not writable guest memory"))
+        }
+        createOutput = out
+        let pass = m.budget - m.budget / 64
+        m.budget -= pass
+        returndata = []
+        pending = .create
+        return .deploymentRequest(DeploymentRequest(
+            deployer: launch.callee, initcode: initcode, value: value, scheme: scheme, kind: kind,
+            resources: Resources(ergs: pass, native: launch.resources.native)))
+    }
+}
+
+/// System-call numbers of native contracts (a7); the same as `EEK_SYS_*` in eekit.h.
+public enum ContractSyscall {
+    public static let ret: UInt64 = 0x10000
+    public static let revert: UInt64 = 0x10001
+    public static let calldataSize: UInt64 = 0x10002
+    public static let calldataCopy: UInt64 = 0x10003
+    public static let caller: UInt64 = 0x10004
+    public static let address: UInt64 = 0x10005
+    public static let callvalue: UInt64 = 0x10006
+    public static let context: UInt64 = 0x10007
+    public static let gasLeft: UInt64 = 0x10008
+    public static let sload: UInt64 = 0x10009
+    public static let sstore: UInt64 = 0x1000A
+    public static let tload: UInt64 = 0x1000B
+    public static let tstore: UInt64 = 0x1000C
+    public static let log: UInt64 = 0x1000D
+    public static let keccak256: UInt64 = 0x1000E
+    public static let returndataSize: UInt64 = 0x1000F
+    public static let returndataCopy: UInt64 = 0x10010
+    public static let call: UInt64 = 0x10011
+    public static let create: UInt64 = 0x10012
+    public static let balance: UInt64 = 0x10013
+    public static let brk: UInt64 = 0x10014
+    static let ctxSelfBalance: UInt64 = 13
+}
+
+extension EERegistry {
+    /// Registers the native RISC-V EE (kind 3) with its code-deposit rules.
+    public mutating func registerRISCV(_ configuration: RISCVEnvironment.Configuration = .init()) {
+        register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+            RISCVEnvironment(configuration: configuration)
+        }
+    }
+}

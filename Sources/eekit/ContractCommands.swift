@@ -1,0 +1,357 @@
+import ArgumentParser
+import EEKit
+import Foundation
+
+/// Options shared by deploy / call / run: the state and the sender.
+struct ContractStateOptions: ParsableArguments {
+    @Option(help: "SQLite state database (created if missing); in-memory state without it.")
+    var state: String?
+
+    @Option(help: "Sender address (hex); funded automatically when it has no balance.")
+    var from: String?
+
+    @Option(help: "Gas limit of each transaction.")
+    var gas: UInt64 = 30_000_000
+
+    func session() throws -> ContractSession {
+        let s: ContractSession
+        if let state {
+            do {
+                s = ContractSession(store: try SQLiteStore(path: state))
+            } catch {
+                throw ValidationError("cannot open state database \(state): \(error)")
+            }
+        } else {
+            s = ContractSession()
+        }
+        s.gasLimit = gas
+        return s
+    }
+
+    func sender() throws -> Address {
+        guard let from else { return ContractSession.defaultSender }
+        guard let a = Address(hex: from) else { throw ValidationError("--from: not a 20-byte hex address: \(from)") }
+        return a
+    }
+}
+
+/// Call data given as hex or as a signature with arguments.
+struct CallDataOptions: ParsableArguments {
+    @Option(help: "Call data as hex.")
+    var data: String?
+
+    @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow.")
+    var sig: String?
+
+    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings).")
+    var arguments: [String] = []
+
+    func calldata() throws -> Bytes {
+        if let data {
+            guard sig == nil else { throw ValidationError("give either --data or --sig, not both") }
+            guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex") }
+            return b
+        }
+        guard let sig else {
+            if !arguments.isEmpty { throw ValidationError("arguments given without --sig") }
+            return []
+        }
+        do {
+            return try ABIEncoder.encodeCall(signature: sig, arguments: arguments)
+        } catch let e as ABIEncoder.Failure {
+            throw ValidationError(e.message)
+        }
+    }
+}
+
+enum EEChoice: String, ExpressibleByArgument, CaseIterable {
+    case riscv, evm, wasm
+    var kind: EEKind {
+        switch self {
+        case .riscv: .riscv
+        case .evm: .evm
+        case .wasm: .wasm
+        }
+    }
+}
+
+/// Reads code: raw bytes (ELF, WASM) or, for EVM, hex text when the file is hex.
+func readCode(_ path: String, ee: EEChoice) throws -> Bytes {
+    let raw = try readFile(path)
+    if ee == .evm, let text = String(bytes: raw, encoding: .utf8),
+        let hex = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), !hex.isEmpty
+    {
+        return hex
+    }
+    return raw
+}
+
+func printReceipt(_ r: Receipt, created: Bool) {
+    switch r.status {
+    case .success: print("status: success")
+    case .revert: print("status: revert")
+    case .failure(let reason): print("status: failure (\(reason))")
+    }
+    if created, let a = r.createdAddress { print("address: \(a.hex)") }
+    print("gas used: \(r.gasUsed)" + (r.refund > 0 ? " (after a refund of \(r.refund))" : ""))
+    if !created || r.status != .success { print("output: 0x\(Hex.encode(r.output))") }
+    for (i, log) in r.logs.enumerated() {
+        print("log \(i): \(log.address.hex)")
+        for t in log.topics { print("  topic: \(t.hex)") }
+        print("  data: 0x\(Hex.encode(log.data))")
+    }
+}
+
+func contractFailure(_ e: Error) -> Error {
+    if let ee = e as? EEError { return ValidationError("\(ee)") }
+    return e
+}
+
+struct DeployCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Deploy a contract (RISC-V ELF, EVM init code as hex or binary) and print its address.")
+
+    @Argument(help: "The contract file.")
+    var file: String
+
+    @Option(help: "Execution environment of the code: riscv, evm or wasm.")
+    var ee: EEChoice
+
+    @Option(help: "Constructor arguments (hex), appended to the code.")
+    var args: String?
+
+    @OptionGroup var options: ContractStateOptions
+
+    func run() throws {
+        if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
+        let code = try readCode(file, ee: ee)
+        guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let s = try options.session()
+        do {
+            let r = try s.deploy(code, kind: ee.kind, arguments: argBytes, from: try options.sender())
+            printReceipt(r, created: true)
+            if !r.status.isSuccess { throw ExitCode(1) }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw contractFailure(error)
+        }
+    }
+}
+
+struct CallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a contract and print output, status, gas and logs.")
+
+    @Argument(help: "The contract address (hex).")
+    var address: String
+
+    @Option(help: "Value to send (wei, decimal).")
+    var value: String = "0"
+
+    @OptionGroup var call: CallDataOptions
+    @OptionGroup var options: ContractStateOptions
+
+    func run() throws {
+        guard let to = Address(hex: address) else { throw ValidationError("not a 20-byte hex address: \(address)") }
+        guard let v = U256(decimal: value) else { throw ValidationError("--value is not a decimal number") }
+        let data = try call.calldata()
+        let s = try options.session()
+        do {
+            let r = try s.call(to, data: data, from: try options.sender(), value: v)
+            printReceipt(r, created: false)
+            if !r.status.isSuccess { throw ExitCode(1) }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw contractFailure(error)
+        }
+    }
+}
+
+struct RunContractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Deploy a contract and call it once, on an in-memory state.")
+
+    @Argument(help: "The contract file.")
+    var file: String
+
+    @Option(help: "Execution environment of the code: riscv, evm or wasm.")
+    var ee: EEChoice
+
+    @Option(help: "Constructor arguments (hex).")
+    var args: String?
+
+    @OptionGroup var call: CallDataOptions
+
+    @Option(help: "Gas limit of each transaction.")
+    var gas: UInt64 = 30_000_000
+
+    func run() throws {
+        if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
+        let code = try readCode(file, ee: ee)
+        guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let data = try call.calldata()
+        let s = ContractSession()
+        s.gasLimit = gas
+        do {
+            print("== deploy")
+            let d = try s.deploy(code, kind: ee.kind, arguments: argBytes)
+            printReceipt(d, created: true)
+            guard d.status.isSuccess, let a = d.createdAddress else { throw ExitCode(1) }
+            print("== call")
+            let r = try s.call(a, data: data)
+            printReceipt(r, created: false)
+            if !r.status.isSuccess { throw ExitCode(1) }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            throw contractFailure(error)
+        }
+    }
+}
+
+/// Solidity ABI encoding of a call from a signature and textual arguments: static types
+/// (uintN, intN, address, bool, bytesN) and the dynamic `bytes` and `string`.
+enum ABIEncoder {
+    struct Failure: Error { var message: String }
+
+    static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
+        let sig = signature.replacingOccurrences(of: " ", with: "")
+        guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
+            throw Failure(message: "signature must look like name(type,...): \(signature)")
+        }
+        let inner = sig[sig.index(after: open)..<sig.index(before: sig.endIndex)]
+        let types = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard types.count == arguments.count else {
+            throw Failure(message: "\(signature) takes \(types.count) arguments, \(arguments.count) given")
+        }
+        var head: Bytes = [], tail: Bytes = []
+        let headSize = 32 * types.count
+        for (t, a) in zip(types, arguments) {
+            if t == "bytes" || t == "string" {
+                let body: Bytes
+                if t == "string" {
+                    body = Array(a.utf8)
+                } else {
+                    guard let b = Hex.decode(a) else { throw Failure(message: "bytes argument is not hex: \(a)") }
+                    body = b
+                }
+                head += U256(UInt64(headSize + tail.count)).bigEndianBytes
+                tail += U256(UInt64(body.count)).bigEndianBytes + body
+                tail += Bytes(repeating: 0, count: (32 - body.count % 32) % 32)
+            } else {
+                head += try encodeStatic(t, a)
+            }
+        }
+        return Array(Keccak.hash(Array(sig.utf8)).bytes[0..<4]) + head + tail
+    }
+
+    static func encodeStatic(_ t: String, _ a: String) throws -> Bytes {
+        switch t {
+        case "address":
+            guard let addr = Address(hex: a) else { throw Failure(message: "not an address: \(a)") }
+            return Bytes(repeating: 0, count: 12) + addr.bytes
+        case "bool":
+            switch a.lowercased() {
+            case "true", "1": return U256.one.bigEndianBytes
+            case "false", "0": return U256.zero.bigEndianBytes
+            default: throw Failure(message: "not a bool: \(a)")
+            }
+        default:
+            if t.hasPrefix("uint") || t.hasPrefix("int") {
+                let negative = a.hasPrefix("-")
+                guard !negative || t.hasPrefix("int") else { throw Failure(message: "\(t) cannot be negative: \(a)") }
+                let digits = negative ? String(a.dropFirst()) : a
+                guard let v = digits.hasPrefix("0x") ? U256(hex: digits) : U256(decimal: digits) else {
+                    throw Failure(message: "not a number: \(a)")
+                }
+                return (negative ? U256.zero &- v : v).bigEndianBytes
+            }
+            if t.hasPrefix("bytes"), let n = Int(t.dropFirst(5)), (1...32).contains(n) {
+                guard let b = Hex.decode(a), b.count == n else { throw Failure(message: "not \(n) hex bytes: \(a)") }
+                return b + Bytes(repeating: 0, count: 32 - n)
+            }
+            throw Failure(message: "unsupported ABI type \(t)")
+        }
+    }
+}
+
+/// Token-transfer throughput and per-call overhead of native RISC-V vs EVM contracts.
+struct ContractBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contract-bench",
+        abstract: "Measure ERC-20 transfers per second (native RISC-V token vs EVM token) and call overhead.")
+
+    @Option(help: "The native token ELF (Contracts/build.sh output).")
+    var token: String
+
+    @Option(help: "The EVM token's deployment bytecode (hex file, e.g. Contracts/vyper/Token.bin).")
+    var evmToken: String
+
+    @Option(help: "A native contract for the call-overhead measurement (counter.elf).")
+    var counter: String
+
+    @Option(help: "Transactions per measurement.")
+    var count: Int = 20_000
+
+    func run() throws {
+        let elf = try readFile(token)
+        let evm = try readCode(evmToken, ee: .evm)
+        let counterElf = try readFile(counter)
+        let receivers = (0..<64).map { Address(low: 0x1000 + UInt64($0)) }
+        func transfers(_ code: Bytes, _ kind: EEKind) throws -> Double {
+            let s = ContractSession()
+            s.commitEachTransaction = false
+            let d = try s.deploy(code, kind: kind, arguments: U256(1 << 60).bigEndianBytes)
+            guard d.status.isSuccess, let a = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
+            let calls = receivers.map {
+                ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12) + $0.bytes
+                    + U256(1).bigEndianBytes
+            }
+            for c in calls { _ = try s.call(a, data: c) }  // warm up: receivers get balances
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for i in 0..<count {
+                let r = try s.call(a, data: calls[i & 63])
+                if !r.status.isSuccess { throw ValidationError("transfer failed: \(r.status)") }
+            }
+            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            return Double(count) / dt
+        }
+        func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes, deploy: Bool) throws -> Double {
+            let s = ContractSession()
+            s.commitEachTransaction = false
+            let a: Address
+            if deploy {
+                let d = try s.deploy(code, kind: kind)
+                guard let c = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
+                a = c
+            } else {
+                a = Address(low: 0xee)
+                s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: code))
+            }
+            _ = try s.call(a, data: data)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<count { _ = try s.call(a, data: data) }
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(count) / 1e3
+        }
+        let native = try transfers(elf, .riscv)
+        let evmRate = try transfers(evm, .evm)
+        print(String(format: "native RISC-V token: %.0f transfers/s", native))
+        print(String(format: "EVM token (EEKit):   %.0f transfers/s", evmRate))
+        print(String(format: "ratio native/EVM:    %.2fx", native / evmRate))
+        let empty = try overhead([0x5f, 0x5f, 0xf3], .evm, data: [], deploy: false)
+        let nat = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"), deploy: false)
+        let none = try overhead([], .none, data: [], deploy: false)
+        print(String(format: "call overhead, transaction to an account without code: %.2f us", none))
+        print(String(format: "call overhead, EVM (RETURN(0,0)):                      %.2f us", empty))
+        print(String(format: "call overhead, RISC-V (counter get(): 1 sload):        %.2f us", nat))
+    }
+}
+
+extension ABIEncoder {
+    static func selector(_ signature: String) -> Bytes { Array(Keccak.hash(Array(signature.utf8)).bytes[0..<4]) }
+}

@@ -1,0 +1,241 @@
+import EEKit
+import Testing
+
+let alice = ContractSession.defaultSender
+let bob = Address(low: 0xb0b)
+let carol = Address(low: 0xca201)
+let transferTopic = Bytes32(hex: "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")!
+let approvalTopic = Bytes32(hex: "8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925")!
+
+/// A comparable record of one transaction (logs without the emitting address).
+struct Outcome: Equatable, CustomStringConvertible {
+    var status: FrameStatus
+    var output: Bytes
+    var logs: [[Bytes]]
+    init(_ r: Receipt) {
+        status = r.status
+        output = r.output
+        logs = r.logs.map { $0.topics.map(\.bytes) + [$0.data] }
+    }
+    var description: String { "\(status) output \(Hex.encode(output)) logs \(logs.count)" }
+}
+
+@Suite(.serialized) struct TokenTests {
+    func deployTokens(_ s: ContractSession, supply: UInt64) throws -> (native: Address, evm: Address) {
+        let n = try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(supply))
+        #expect(n.status == .success, "native token deployment: \(n.status)")
+        let e = try s.deploy(try Fixtures.vyperToken(), kind: .evm, arguments: ABI.word(supply))
+        #expect(e.status == .success, "Vyper token deployment: \(e.status)")
+        #expect(Outcome(n).logs == Outcome(e).logs)
+        return (try #require(n.createdAddress), try #require(e.createdAddress))
+    }
+
+    @Test func nativeAndVyperTokensBehaveIdentically() throws {
+        let s = ContractSession()
+        let (native, evm) = try deployTokens(s, supply: 1_000_000)
+        let steps: [(Address, Bytes)] = [
+            (alice, ABI.call(ABI.name, [])),
+            (alice, ABI.call(ABI.symbol, [])),
+            (alice, ABI.call(ABI.decimals, [])),
+            (alice, ABI.call(ABI.totalSupply, [])),
+            (alice, ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(1000)])),
+            (alice, ABI.call(ABI.balanceOf, [ABI.word(alice)])),
+            (alice, ABI.call(ABI.balanceOf, [ABI.word(bob)])),
+            (bob, ABI.call(ABI.transfer, [ABI.word(carol), ABI.word(1001)])),  // insufficient: reverts
+            (bob, ABI.call(ABI.transfer, [ABI.word(carol), ABI.word(1000)])),
+            (bob, ABI.call(ABI.balanceOf, [ABI.word(bob)])),
+            (alice, ABI.call(ABI.approve, [ABI.word(carol), ABI.word(500)])),
+            (alice, ABI.call(ABI.allowance, [ABI.word(alice), ABI.word(carol)])),
+            (carol, ABI.call(ABI.transferFrom, [ABI.word(alice), ABI.word(bob), ABI.word(300)])),
+            (carol, ABI.call(ABI.transferFrom, [ABI.word(alice), ABI.word(bob), ABI.word(201)])),  // over allowance
+            (carol, ABI.call(ABI.allowance, [ABI.word(alice), ABI.word(carol)])),
+            (bob, ABI.call(ABI.transferFrom, [ABI.word(alice), ABI.word(bob), ABI.word(1)])),  // no allowance
+            (alice, ABI.call(ABI.balanceOf, [ABI.word(alice)])),
+            (alice, ABI.call(ABI.balanceOf, [ABI.word(bob)])),
+            (alice, ABI.call(ABI.balanceOf, [ABI.word(carol)])),
+            (alice, ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(2_000_000)])),  // more than supply
+            (alice, [0xde, 0xad, 0xbe, 0xef]),  // unknown selector
+        ]
+        for (i, (from, data)) in steps.enumerated() {
+            let a = Outcome(try s.call(native, data: data, from: from))
+            let b = Outcome(try s.call(evm, data: data, from: from))
+            #expect(a == b, "step \(i): native \(a) vs EVM \(b)")
+        }
+        // Spot checks of the final state.
+        let bal = Outcome(try s.call(native, data: ABI.call(ABI.balanceOf, [ABI.word(bob)])))
+        #expect(bal.output == ABI.word(300))
+        let t = Outcome(try s.call(native, data: ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(5)])))
+        #expect(t.status == .success && t.output == ABI.word(1))
+        #expect(t.logs == [[transferTopic.bytes, ABI.word(alice), ABI.word(bob), ABI.word(5)]])
+        let r = Outcome(try s.call(native, data: ABI.call(ABI.transfer, [ABI.word(carol), ABI.word(1 << 40)]), from: bob))
+        #expect(r.status == .revert && r.output.isEmpty && r.logs.isEmpty)
+        let ap = Outcome(try s.call(native, data: ABI.call(ABI.approve, [ABI.word(carol), ABI.word(7)])))
+        #expect(ap.logs == [[approvalTopic.bytes, ABI.word(alice), ABI.word(carol), ABI.word(7)]])
+    }
+
+    @Test func rv32TokenWorks() throws {
+        let s = ContractSession()
+        let d = try s.deploy(try Fixtures.elf("token32.elf"), kind: .riscv, arguments: ABI.word(77))
+        #expect(d.status == .success)
+        let a = try #require(d.createdAddress)
+        let t = try s.call(a, data: ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(7)]))
+        #expect(t.status == .success && t.output == ABI.word(1))
+        #expect(try s.call(a, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(70))
+    }
+
+    @Test func storedCodeIsTheELFAndImagesAreCached() throws {
+        let s = ContractSession()
+        let elf = try Fixtures.elf("counter.elf")
+        let d = try s.deploy(elf, kind: .riscv, arguments: ABI.word(41))
+        let a = try #require(d.createdAddress)
+        #expect(s.world.account(a)?.code == elf)
+        #expect(s.world.account(a)?.kind == .riscv)
+        #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(42))
+        let loads = RISCVEnvironment.imageLoads
+        #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(43))
+        #expect(try s.call(a, data: ABI.call(0x1003_e2d2, [ABI.word(100)])).output == ABI.word(143))
+        #expect(RISCVEnvironment.imageLoads == loads)
+    }
+
+    @Test func invalidELFsAreRefusedBeforeRunning() throws {
+        let s = ContractSession()
+        var elf = try Fixtures.elf("counter.elf")
+        elf[48] |= 1  // e_flags: EF_RISCV_RVC
+        #expect(throws: EEError.elf(.compressedInstructions)) { try s.deploy(elf, kind: .riscv) }
+        #expect(throws: EEError.elf(.notELF)) { try s.deploy([1, 2, 3, 4, 5], kind: .riscv) }
+        var trunc = try Fixtures.elf("counter.elf")
+        trunc.removeLast(trunc.count / 2)
+        #expect(throws: EEError.self) { try s.deploy(trunc, kind: .riscv) }
+        #expect(throws: EEError.unsupported("WASM contracts are not implemented yet")) {
+            try s.deploy([0, 0x61, 0x73, 0x6d], kind: .wasm)
+        }
+    }
+}
+
+@Suite(.serialized) struct CrossEETests {
+    let evmForwarder = Address(low: 0xe1)
+    let evmCounter = Address(low: 0xe2)
+    let evmReverter = Address(low: 0xe3)
+    let evmLoop = Address(low: 0xe4)
+    let evmPing = Address(low: 0xe5)
+    let rvCaller = Address(low: 0x51)
+    let rvBad = Address(low: 0x52)
+
+    func session() throws -> ContractSession {
+        let s = ContractSession()
+        try s.install(EVMCode.forwarder, kind: .evm, at: evmForwarder)
+        try s.install(EVMCode.counter, kind: .evm, at: evmCounter)
+        try s.install(EVMCode.reverter, kind: .evm, at: evmReverter)
+        try s.install(EVMCode.loop, kind: .evm, at: evmLoop)
+        try s.install(EVMCode.pingBack, kind: .evm, at: evmPing)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: rvCaller)
+        try s.install(try Fixtures.elf("malicious.elf"), kind: .riscv, at: rvBad)
+        return s
+    }
+
+    /// Calldata for caller.c.
+    func via(_ mode: UInt8, _ target: Address, gas: UInt64 = 0, _ payload: Bytes = []) -> Bytes {
+        [mode] + target.bytes + (0..<8).map { UInt8(truncatingIfNeeded: gas >> (56 - 8 * UInt64($0))) } + payload
+    }
+
+    @Test func evmToRiscvToEvm() throws {
+        let s = try session()
+        let r = try s.call(evmForwarder, data: rvCaller.bytes + via(0, evmCounter))
+        #expect(r.status == .success)
+        #expect(r.output == ABI.word(1))
+        #expect(s.world.storage(evmCounter, .zero) == U256(1))
+    }
+
+    @Test func evmCallsTheNativeToken() throws {
+        let s = try session()
+        let token = try #require(
+            try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(1000)).createdAddress)
+        // The forwarder holds no tokens: its transfer reverts and the revert comes back through EVM.
+        let r = try s.call(evmForwarder, data: token.bytes + ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(1)]))
+        #expect(r.status == .revert)
+        let q = try s.call(evmForwarder, data: token.bytes + ABI.call(ABI.balanceOf, [ABI.word(alice)]))
+        #expect(q.status == .success && q.output == ABI.word(1000))
+    }
+
+    @Test func revertPropagatesAcrossEEs() throws {
+        let s = try session()
+        let r = try s.call(evmForwarder, data: rvCaller.bytes + via(0, evmReverter))
+        #expect(r.status == .revert)
+        #expect(r.output == ABI.word(0xab))
+        // Recorded mode: the native caller sees the revert and continues.
+        let c = try s.call(rvCaller, data: via(2, evmReverter))
+        #expect(c.status == .success)
+        #expect(c.output == ABI.word(1) + ABI.word(0xab))
+        #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
+    }
+
+    @Test func outOfGasInTheCallee() throws {
+        let s = try session()
+        let evm = try s.call(rvCaller, data: via(2, evmLoop, gas: 50_000))
+        #expect(evm.status == .success && evm.output == ABI.word(2))
+        let native = try s.call(rvCaller, data: via(2, rvBad, gas: 50_000, [3]))
+        #expect(native.status == .success && native.output == ABI.word(2))
+        // All the gas the caller could pass (63/64) is burnt; the caller still finishes.
+        let all = try s.call(rvCaller, data: via(2, rvBad, [3]), gas: 5_000_000)
+        #expect(all.status == .success && all.output == ABI.word(2))
+    }
+
+    @Test func depthLimitAcrossEEs() throws {
+        let s = try session()
+        let r = try s.call(rvCaller, data: via(3, evmPing), gas: 1_000_000_000_000)
+        #expect(r.status == .success)
+        // Native frames ran at depths 0, 2, ..., 1024; the one at 1024 could not call further.
+        #expect(s.world.storage(rvCaller, U256(2)) == U256(513))
+        #expect(s.world.storage(rvCaller, U256(3)) == U256(1))
+    }
+
+    @Test func staticCallIntoANativeContractThatWrites() throws {
+        let s = try session()
+        let r = try s.call(rvCaller, data: via(4, rvBad, [6]))
+        #expect(r.status == .success && r.output == ABI.word(2))
+        #expect(s.world.storage(rvBad, U256(7)) == .zero)
+        let direct = try s.call(rvBad, data: [6])
+        #expect(direct.status == .success)
+        #expect(s.world.storage(rvBad, U256(7)) == U256(9))
+    }
+
+    @Test(arguments: [
+        (UInt8(1), "instruction access fault"), (2, "store access fault"), (3, "out of gas"),
+        (4, "limit exceeded: heap break"), (5, "unknown system call 0x1ffff"), (7, "not readable guest memory"),
+        (8, "store access fault"), (9, "5 topics"), (10, "past the end"),
+    ])
+    func maliciousContractsFailCleanly(op: UInt8, expected: String) throws {
+        let s = try session()
+        let direct = try s.call(rvBad, data: [op], gas: 2_000_000)
+        guard case .failure(let reason) = direct.status else {
+            Issue.record("op \(op): expected a failure, got \(direct.status)")
+            return
+        }
+        #expect(reason.description.contains(expected), "op \(op): \(reason)")
+        #expect(direct.gasUsed == 2_000_000)
+        // Called from another contract: the callee fails, the caller continues.
+        let c = try s.call(rvCaller, data: via(2, rvBad, gas: 1_000_000, [op]), gas: 3_000_000)
+        #expect(c.status == .success && c.output == ABI.word(2), "op \(op): \(c.status)")
+        #expect(s.world.storage(rvCaller, U256(1)) == U256(3))
+    }
+
+    @Test func heapGrowsWithBrk() throws {
+        let s = try session()
+        let r = try s.call(rvBad, data: [11])
+        #expect(r.status == .success)
+        #expect(r.output == (65536 - 32..<65536).map { UInt8(truncatingIfNeeded: $0) })
+        // A second run starts from a clean heap and stack.
+        let again = try s.call(rvBad, data: [11])
+        #expect(again.output == r.output)
+    }
+}
+
+@Suite struct ELFLengthTests {
+    @Test func constructorArgumentsFollowTheELF() throws {
+        let elf = try Fixtures.elf("token.elf")
+        #expect(try ContractELF.length(of: elf) == elf.count)
+        #expect(try ContractELF.length(of: elf + [1, 2, 3]) == elf.count)
+        let elf32 = try Fixtures.elf("token32.elf")
+        #expect(try ContractELF.length(of: elf32 + ABI.word(5)) == elf32.count)
+    }
+}

@@ -1,0 +1,98 @@
+import EEKit
+import Foundation
+
+/// Builds Contracts/ once per test process (clang, Contracts/build.sh) and loads the results.
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    struct Built: Sendable {
+        var dir: URL
+        func elf(_ name: String) -> Bytes { (try? Array(Data(contentsOf: dir.appendingPathComponent(name)))) ?? [] }
+    }
+
+    static let built: Result<Built, BuildError> = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-contracts-\(getpid())")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = [root.appendingPathComponent("Contracts/build.sh").path, dir.path]
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = pipe
+        do {
+            try p.run()
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else {
+                return .failure(BuildError(message: String(decoding: out, as: UTF8.self)))
+            }
+        } catch {
+            return .failure(BuildError(message: "\(error)"))
+        }
+        return .success(Built(dir: dir))
+    }()
+
+    struct BuildError: Error, CustomStringConvertible, Sendable {
+        var message: String
+        var description: String { "Contracts/build.sh failed: \(message)" }
+    }
+
+    static func elf(_ name: String) throws -> Bytes {
+        let b = try built.get().elf(name)
+        guard !b.isEmpty else { throw BuildError(message: "\(name) missing") }
+        return b
+    }
+
+    /// The Vyper token's deployment bytecode (Contracts/vyper/Token.bin, committed).
+    static func vyperToken() throws -> Bytes {
+        let hex = try String(contentsOf: root.appendingPathComponent("Contracts/vyper/Token.bin"), encoding: .utf8)
+        guard let b = Hex.decode(hex.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BuildError(message: "Token.bin is not hex")
+        }
+        return b
+    }
+}
+
+/// ABI helpers for the tests.
+enum ABI {
+    static func word(_ v: UInt64) -> Bytes { U256(v).bigEndianBytes }
+    static func word(_ a: Address) -> Bytes { Bytes(repeating: 0, count: 12) + a.bytes }
+    static func call(_ selector: UInt32, _ args: [Bytes]) -> Bytes {
+        [UInt8(selector >> 24), UInt8(selector >> 16 & 0xff), UInt8(selector >> 8 & 0xff), UInt8(selector & 0xff)]
+            + args.flatMap { $0 }
+    }
+    static let transfer: UInt32 = 0xa905_9cbb
+    static let approve: UInt32 = 0x095e_a7b3
+    static let transferFrom: UInt32 = 0x23b8_72dd
+    static let balanceOf: UInt32 = 0x70a0_8231
+    static let allowance: UInt32 = 0xdd62_ed3e
+    static let totalSupply: UInt32 = 0x1816_0ddd
+    static let name: UInt32 = 0x06fd_de03
+    static let symbol: UInt32 = 0x95d8_9b41
+    static let decimals: UInt32 = 0x313c_e567
+}
+
+/// Hand-written EVM runtime code used by the cross-EE tests.
+enum EVMCode {
+    /// calldata = target (20 bytes) ++ payload: calls target with payload and all gas; returns
+    /// its output or reverts with its revert data.
+    static let forwarder: Bytes = Hex.decode(
+        "6014360380601 45f37 5f5f825f5f 5f35 60601c 5af1 3d5f5f3e 601f57 3d5ffd 5b3d5ff3"
+            .replacingOccurrences(of: " ", with: ""))!
+    /// slot0 += 1; returns the new value.
+    static let counter: Bytes = Hex.decode("60015f540180 5f55 5f52 60205ff3".replacingOccurrences(of: " ", with: ""))!
+    /// Reverts with the word 0xab.
+    static let reverter: Bytes = Hex.decode("60ab5f5260205ffd")!
+    /// Loops until out of gas.
+    static let loop: Bytes = Hex.decode("5b5f56")!
+    /// Calls CALLER with its own calldata and all gas, ignores the result.
+    static let pingBack: Bytes = Hex.decode("365f5f375f5f365f5f335af15000")!
+}
+
+extension ContractSession {
+    /// Installs runtime code at `address` without running a constructor.
+    func install(_ code: Bytes, kind: EEKind, at address: Address) throws {
+        world.setAccount(address, Account(nonce: 1, balance: .zero, kind: kind, code: code))
+        try world.commit()
+    }
+}
