@@ -80,8 +80,5 @@ let package = Package(
         .testTarget(
             name: "ContractTests", dependencies: ["EEKit"],
             path: "Tests/ContractTests"),
-        .testTarget(
-            name: "EVMTests", dependencies: ["EEKit"],
-            path: "Tests/EVMTests"),
     ]
 )
