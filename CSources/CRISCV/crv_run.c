@@ -30,8 +30,8 @@ static int range_ok(const crv_memory *mem, uint64_t a, uint64_t n, uint8_t need)
 /* Loads that the inline path did not take: straddling a page, near the end, or faulting. */
 static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n, uint64_t *out) {
   if (!range_ok(mem, a, n, CRV_PERM_R)) return MEM_FAULT;
-  uint64_t v = 0;
-  memcpy(&v, mem->data + a, (size_t)n);
+  uint64_t v = 0; /* little-endian assembly, byte by byte (no libc call) */
+  for (uint64_t i = 0; i < n; i++) v |= (uint64_t)mem->data[a + i] << (8 * i);
   *out = v;
   return MEM_OK;
 }
@@ -42,8 +42,13 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
                                    uint64_t a, uint64_t n, uint64_t v) {
   if (!range_ok(mem, a, n, CRV_PERM_W)) return MEM_FAULT;
   uint8_t *dst = mem->data + a;
-  if (memcmp(dst, &v, (size_t)n) == 0) return MEM_OK; /* nothing changes */
-  memcpy(dst, &v, (size_t)n);
+  int changed = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t b = (uint8_t)(v >> (8 * i));
+    changed |= dst[i] != b;
+    dst[i] = b;
+  }
+  if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   int code = 0;
   for (uint64_t p = p0; p <= p1; p++) {
