@@ -80,5 +80,8 @@ let package = Package(
         .testTarget(
             name: "ContractTests", dependencies: ["EEKit"],
             path: "Tests/ContractTests"),
+        .testTarget(
+            name: "EVMTests", dependencies: ["EEKit"],
+            path: "Tests/EVMTests"),
     ]
 )

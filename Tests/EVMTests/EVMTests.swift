@@ -1,0 +1,303 @@
+import Foundation
+import Testing
+
+@testable import EEKit
+
+/// Repository root (Tests/EVMTests/EVMTests.swift -> ../..).
+private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+private let fixtures = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+
+private func hex(_ s: String) -> Bytes { Hex.decode(s) ?? [] }
+
+private func run(_ code: String, input: String = "", gas: UInt64 = 1_000_000) throws -> EVMRunner.Result {
+    try EVMRunner.run(code: hex(code), input: hex(input), gas: gas)
+}
+
+@Suite("EVM opcode table")
+struct OpcodeTableTests {
+    @Test("all 256 slots: 149 defined opcodes with consistent stack shapes")
+    func allSlots() {
+        var defined = 0
+        for op in 0...255 {
+            guard let info = EVMOpcodeInfo.lookup(UInt8(op)) else { continue }
+            defined += 1
+            switch op {
+            case 0x60...0x7f: #expect(info.immediateSize == op - 0x5f)
+            default: #expect(info.immediateSize == 0, "\(info.name)")
+            }
+            if (0x80...0x8f).contains(op) { #expect(info.stackOut == info.stackIn + 1) }
+            if (0x90...0x9f).contains(op) { #expect(info.stackOut == info.stackIn) }
+        }
+        #expect(defined == 149)
+        #expect(EVMOpcodeInfo.lookup(0x0c) == nil)
+        #expect(EVMOpcodeInfo.lookup(0xff)?.terminates == true)
+        #expect(EVMOpcodeInfo.lookup(0x55)?.writesState == true)
+    }
+
+    @Test("disassembler")
+    func disasm() {
+        let text = EVMDisassembler.disassemble(hex("6001 61abcd 5b 0c 6301"))
+        #expect(text == "0000: PUSH1 0x01\n0002: PUSH2 0xabcd\n0005: JUMPDEST\n0006: UNDEFINED(0x0c)\n0007: PUSH4 0x01 (truncated)\n")
+        #expect(EVMDisassembler.disassemble([]) == "")
+    }
+}
+
+@Suite("EVM execution through the bootloader")
+struct ExecutionTests {
+    @Test("arithmetic and return")
+    func returnsSum() throws {
+        let r = try run("600160020160005260206000f3")
+        #expect(r.status == .success)
+        #expect(r.output == U256(3).bigEndianBytes)
+        #expect(r.gasUsed == 3 + 3 + 3 + 3 + 3 + 3 + 3 + 3)
+    }
+
+    @Test("storage gas and refund (EIP-2200/2929/3529)")
+    func storage() throws {
+        let r = try run("60016000556000600055")
+        #expect(r.status == .success)
+        #expect(r.gasUsed == 3 + 3 + 22100 + 3 + 3 + 100)
+        #expect(r.refund == 19900)
+    }
+
+    @Test("revert keeps gas and returns data")
+    func revert() throws {
+        let r = try run("60ab60005260206000fd")
+        #expect(r.status == .revert)
+        #expect(r.output.last == 0xab)
+        #expect(r.gasUsed == 3 + 3 + 3 + 3 + 3 + 3)
+    }
+
+    @Test("failures consume all gas", arguments: [
+        ("600056", FailureReason.invalidJump), ("01", .stackUnderflow), ("fe", .invalidOpcode(0xfe)),
+        ("0c", .invalidOpcode(0x0c)), ("5b600056", .outOfResources),
+    ])
+    func failures(code: String, reason: FailureReason) throws {
+        let r = try run(code, gas: 50_000)
+        #expect(r.status == .failure(reason))
+        #expect(r.gasUsed == 50_000)
+    }
+
+    @Test("CREATE then CALL the new contract, through the frame stack")
+    func createAndCall() throws {
+        // init code returns runtime 0x602a60005260206000f3 (returns 42)
+        // memory[0..] = init; CREATE(0, 0, len); CALL(gas, addr, 0, 0, 0, 0, 32); RETURN(0, 32)
+        let runtime = "602a60005260206000f3"
+        let initcode = "69" + runtime + "600052600a6016f3"
+        let initLen = hex(initcode).count
+        let code = "7f" + initcode + String(repeating: "00", count: 32 - initLen) + "600052"
+            + "60" + String(format: "%02x", initLen) + "60006000f0"
+            + "60206000600060006000855af1" + "5060206000f3"
+        let r = try run(code)
+        #expect(r.status == .success)
+        #expect(r.output == U256(42).bigEndianBytes)
+    }
+
+    @Test("deep recursion: 1024 nested calls do not use the native stack")
+    func deepRecursion() throws {
+        // CALL self with all gas, forever; the depth limit makes the innermost CALL push 0
+        let r = try run("5f5f5f5f5f305af15f5500", gas: 900_000_000)
+        #expect(r.status == .success)
+    }
+
+    @Test("static call cannot write")
+    func staticCall() throws {
+        // no calldata: STATICCALL self with 1 byte of calldata and return the result;
+        // with calldata: SSTORE, which fails in the static frame -> the STATICCALL pushes 0
+        let code = "3615600b576001600055005b6000600060016000305afa60005260206000f3"
+        let r = try run(code)
+        #expect(r.status == .success)
+        #expect(r.output == U256(0).bigEndianBytes)
+        let direct = try run(code, input: "01")
+        #expect(direct.status == .success)
+    }
+
+    @Test("tracer sees every instruction with EIP-3155 fields")
+    func tracing() throws {
+        var steps: [EVMTraceStep] = []
+        let r = try EVMRunner.run(code: hex("6001600201"), gas: 100, tracer: { steps.append($0) })
+        #expect(r.status == .success)
+        #expect(steps.map(\.opName) == ["PUSH1", "PUSH1", "ADD", "STOP"])
+        #expect(steps[2].stack == [U256(1), U256(2)])
+        #expect(steps[0].gas == 100 && steps[1].gas == 97)
+        #expect(steps[0].jsonLine.hasPrefix("{\"pc\":0,\"op\":96,\"gas\":\"0x64\""))
+    }
+}
+
+/// The evm-benchmarks fixtures: status, output, gas before refund and refund must match.
+@Suite("evm-benchmarks fixtures")
+struct BenchmarkFixtureTests {
+    struct Case: Decodable, CustomStringConvertible {
+        var bench: String
+        var label: String
+        var calldata: String
+        var output: String
+        var status: String
+        var exec_gas_before_refund: UInt64
+        var gas_refunded: Int64
+        var description: String { "\(bench)/\(label)" }
+    }
+    struct File: Decodable { var cases: [Case] }
+
+    static let cases: [Case] = {
+        let url = fixtures.appendingPathComponent("evm-benchmarks/expected.json")
+        guard let data = try? Data(contentsOf: url), let f = try? JSONDecoder().decode(File.self, from: data) else {
+            return []
+        }
+        return f.cases
+    }()
+
+    @Test("expected.json is present")
+    func present() {
+        if BenchmarkFixtureTests.cases.isEmpty {
+            print("note: \(fixtures.path)/evm-benchmarks not found; fixture cases not run")
+        }
+    }
+
+    @Test("fixture case", arguments: BenchmarkFixtureTests.cases)
+    func fixture(_ c: Case) throws {
+        let codeURL = fixtures.appendingPathComponent("evm-benchmarks/code/\(c.bench).hex")
+        let code = hex(try String(contentsOf: codeURL, encoding: .utf8))
+        let r = try EVMRunner.run(code: code, input: hex(c.calldata), gas: 1_000_000_000 - 21_000)
+        #expect(r.status == .success)
+        #expect("0x" + Hex.encode(r.output) == c.output)
+        #expect(r.gasUsed == c.exec_gas_before_refund)
+        #expect(r.refund == c.gas_refunded)
+    }
+}
+
+/// Differential test against pyrevm (revm): skipped with a printed reason when pyrevm is missing.
+@Suite("pyrevm differential")
+struct PyrevmDifferentialTests {
+    static let script = """
+        import json, sys
+        from pyrevm import EVM, AccountInfo, Env, BlockEnv, CfgEnv
+        cases = json.load(sys.stdin)
+        out = []
+        to = '0xbe7c43a580000000000000000000000000000001'
+        caller = '0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b'
+        for c in cases:
+            env = Env(block=BlockEnv(number=0, timestamp=0, gas_limit=30000000, basefee=0, excess_blob_gas=0),
+                      cfg=CfgEnv(chain_id=1))
+            evm = EVM(spec_id='CANCUN', env=env)
+            evm.insert_account_info(to, AccountInfo(code=bytes.fromhex(c['code']), nonce=1))
+            evm.insert_account_info(caller, AccountInfo())
+            data = bytes.fromhex(c['data'])
+            intrinsic = 21000 + sum(16 if b else 4 for b in data)
+            output = b''
+            try:
+                output = evm.message_call(caller, to, data, gas=c['gas'] + intrinsic)
+            except RuntimeError as e:
+                m = str(e)
+                if 'output: 0x' in m:
+                    output = bytes.fromhex(m.split('output: 0x', 1)[1].split(' ')[0].rstrip('}').strip())
+            r = evm.result
+            kind = 'success' if r.is_success else ('halt' if r.is_halt else 'revert')
+            out.append({'kind': kind, 'gas': r.gas_used + r.gas_refunded - intrinsic,
+                        'output': output.hex() if kind != 'halt' else '',
+                        'slot0': hex(evm.storage(to, 0)) if kind == 'success' else '0x0'})
+        print(json.dumps(out))
+        """
+
+    static func pyrevmAvailable() -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import pyrevm"]
+        p.standardError = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        do { try p.run() } catch { return "python3 cannot be started: \(error)" }
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? nil : "pyrevm cannot be imported"
+    }
+
+    /// Deterministic programs: arithmetic on edge values, memory, storage, keccak, calls, creates.
+    static func programs() -> [(code: String, data: String, gas: UInt64)] {
+        var list: [(String, String, UInt64)] = []
+        let values = ["00", "01", "02", "ff", "7f", "80", "ffff", String(repeating: "ff", count: 32),
+                      "80" + String(repeating: "00", count: 31), "7f" + String(repeating: "ff", count: 31),
+                      "010000000000000000", "0123456789abcdef0123456789abcdef"]
+        let ops = ["01", "02", "03", "04", "05", "06", "07", "0a", "0b", "10", "11", "12", "13", "14", "16", "17",
+                   "18", "1a", "1b", "1c", "1d"]
+        var seed: UInt64 = 0x9e3779b97f4a7c15
+        func next() -> Int {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return Int(truncatingIfNeeded: seed & 0x7fff_ffff)
+        }
+        func push(_ v: String) -> String { String(format: "%02x", 0x5f + v.count / 2) + v }
+        for op in ops {
+            for _ in 0..<6 {
+                let a = values[next() % values.count], b = values[next() % values.count]
+                list.append((push(b) + push(a) + op + "60005260206000f3", "", 100_000))
+            }
+        }
+        for op in ["08", "09"] {
+            for _ in 0..<6 {
+                let a = values[next() % values.count], b = values[next() % values.count]
+                let m = values[next() % values.count]
+                list.append((push(m) + push(b) + push(a) + op + "60005260206000f3", "", 100_000))
+            }
+        }
+        list += [
+            ("60016000556000600055", "", 100_000),
+            ("6001600055600260005560006000556000545060005460015500", "", 100_000),
+            ("60c86000206000526020 6000f3", "", 100_000),
+            ("60003560005260206000f3", "0102030405", 100_000),
+            ("602a60036005376040 6000f3", "aabbccddeeff00112233", 100_000),
+            ("6110005150596000526020 6000f3", "", 100_000),
+            ("6020600060205e60406000f3", "", 100_000),
+            ("602a60015d60015c60005260206000f3", "", 100_000),
+            ("60ff6000526002600160206000a2", "", 100_000),
+            ("600456605b00", "", 100_000),
+            ("5b600056", "", 30_000),
+            ("6001600060003e", "", 100_000),
+            ("6c600a600c600039600a6000f3600052600d60136000f0 60005260206000f3", "", 300_000),
+            ("6c600a600c600039600a6000f36000526010600060 0d60136000f0 5a f1 3d60005260206000f3", "", 300_000),
+            ("6460016000fd6000526005601b6000f03d60005260206000f3", "", 300_000),
+            ("5f5f5f5f5f305af15f5500", "", 5_000_000),
+            ("60006000600060006000735a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5af1", "", 100_000),
+            ("60006000600060006001735a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5af1", "", 100_000),
+            ("73ffffffffffffffffffffffffffffffffffffffff3b 73ffffffffffffffffffffffffffffffffffffffff3f 01 600055", "", 100_000),
+        ]
+        return list.map { (code: $0.0.filter { !$0.isWhitespace }, data: $0.1, gas: $0.2) }
+    }
+
+    @Test("CEVM agrees with revm")
+    func differential() throws {
+        if let reason = PyrevmDifferentialTests.pyrevmAvailable() {
+            print("SKIP pyrevm differential test: \(reason)")
+            return
+        }
+        let progs = PyrevmDifferentialTests.programs()
+        let input = try JSONSerialization.data(
+            withJSONObject: progs.map { ["code": $0.code, "data": $0.data, "gas": $0.gas] as [String: Any] })
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", PyrevmDifferentialTests.script]
+        let stdin = Pipe(), stdout = Pipe()
+        p.standardInput = stdin
+        p.standardOutput = stdout
+        try p.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "pyrevm script failed")
+        let theirs = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        try #require(theirs.count == progs.count)
+        for (prog, t) in zip(progs, theirs) {
+            let r = try EVMRunner.run(code: hex(prog.code), input: hex(prog.data), gas: prog.gas)
+            let kind: String
+            switch r.status {
+            case .success: kind = "success"
+            case .revert: kind = "revert"
+            case .failure: kind = "halt"
+            }
+            #expect(kind == t["kind"] as? String, "status of \(prog.code)")
+            if kind != "halt" {
+                #expect(Int(r.gasUsed) == t["gas"] as? Int, "gas of \(prog.code)")
+                #expect(Hex.encode(r.output) == t["output"] as? String, "output of \(prog.code)")
+            }
+        }
+    }
+}
