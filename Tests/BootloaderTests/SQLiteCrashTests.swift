@@ -36,14 +36,25 @@ import Testing
             let out = Pipe()
             p.standardOutput = out
             try p.run()
-            // Kill after a pseudo-random delay (different moments of different batches).
+            // Let the child print a pseudo-random number of batch roots (1...4), then kill it
+            // after a further pseudo-random pause of 0...40 ms: kills land before, inside and
+            // after commits.
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let delay = 0.15 + Double(seed >> 40 % 1000) / 1000.0 * 0.6
-            Thread.sleep(forTimeInterval: delay + Double(round) * 0.05)
+            let wantLines = Int((seed >> 33) % 4) + 1
+            let pause = Double((seed >> 45) % 41) / 1000.0
+            var text = ""
+            let reader = out.fileHandleForReading
+            let deadline = Date().addingTimeInterval(60)
+            while text.filter({ $0 == "\n" }).count < wantLines && Date() < deadline {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            Thread.sleep(forTimeInterval: pause)
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal)
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationReason == .uncaughtSignal, "round \(round): the child ended by itself")
+            text += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ")
                 if parts.count == 2, let k = Int(parts[0]) { roots[k] = String(parts[1]) }
@@ -59,6 +70,6 @@ import Testing
                 #expect(root.hex == expected, "round \(round): commit \(committed)")
             }
         }
-        #expect(roots.count > 3, "the child committed too few batches to test anything")
+        #expect(roots.count >= 2, "the child committed too few batches to test anything")
     }
 }
