@@ -328,7 +328,8 @@ final class EVMBuffers {
         }
         h.code_copy = { ctx, addr, offset, dst, len in
             let code = EVMBuffers.me(ctx).host!.code(Address(c: addr!.pointee)).bytes
-            guard offset < code.count, let dst else { return 0 }
+            // size_t arrives as Int: an offset or length above Int.max is negative here.
+            guard offset >= 0, len > 0, offset < code.count, let dst else { return 0 }
             let n = min(len, code.count - offset)
             code.withUnsafeBufferPointer { src in
                 dst.update(from: src.baseAddress! + offset, count: n)
