@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds one libFuzzer target and runs it for a given time (one process, one job).
+#
+#   Fuzz/run.sh TARGET SECONDS [libFuzzer options...]
+#   Fuzz/run.sh TARGET --build-only
+#   Fuzz/run.sh TARGET --regress        # replays Fuzz/corpus/TARGET and Fuzz/regressions/TARGET only
+#
+# Targets:
+#   crv_insns       C   CRISCV core: random instruction words, registers, budgets (metering oracle)
+#   cevm_bytecode   C   CEVM core: random bytecode + calldata + gas through the C test host
+#   elf_loader      Swift  ELFImage (libelf validation) + RISCVProcess load + a bounded run
+#   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
+#                          frame stack, journal) with the standard registry
+#   statetest_json  Swift  state-test JSON decoder + transaction building + validation/run
+#
+# Output goes to $FUZZ_OUT (default /tmp/eekit-fuzz): bin/TARGET, corpus-TARGET/ (the working
+# corpus, seeded from Fuzz/corpus/TARGET), artifacts-TARGET/ (crash/timeout/oom inputs) and
+# TARGET.log. The last lines printed are the figures: executions, execs/s, coverage (cov =
+# edges, ft = features), corpus size, and whether anything was found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${FUZZ_OUT:-/tmp/eekit-fuzz}
+T=${1:?usage: Fuzz/run.sh TARGET SECONDS [libFuzzer options]}
+SECS=${2:?usage: Fuzz/run.sh TARGET SECONDS [libFuzzer options]}
+shift 2
+mkdir -p "$OUT/bin" "$OUT/corpus-$T" "$OUT/artifacts-$T/"
+BIN=$OUT/bin/$T
+SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+MAXLEN=4096
+case "$T" in
+crv_insns)
+    [ "$BIN" -nt Fuzz/crv_fuzz_insns.c ] && [ "$BIN" -nt CSources/CRISCV/crv_run.c ] ||
+    clang -fuse-ld=lld -g -O1 $SAN -fno-strict-aliasing Fuzz/crv_fuzz_insns.c \
+        CSources/CRISCV/crv_run.c CSources/CRISCV/crv_decode.c -o "$BIN"
+    ;;
+cevm_bytecode)
+    [ "$BIN" -nt Fuzz/cevm_fuzz_bytecode.c ] && [ "$BIN" -nt CSources/CEVM/interp.c ] ||
+    clang -fuse-ld=lld -std=gnu11 -g -O1 $SAN -ICSources/CEVM/include -ICSources/CEVM \
+        -ITests/CEVMHarness Fuzz/cevm_fuzz_bytecode.c CSources/CEVM/interp.c \
+        CSources/CEVM/keccak.c Tests/CEVMHarness/test_host.c -o "$BIN"
+    ;;
+elf_loader|evm_frames|statetest_json)
+    [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
+    BIN=$OUT/bin/eekit_swift_fuzz
+    export EEKIT_FUZZ_TARGET=$T
+    MAXLEN=16384
+    ;;
+*) echo "unknown target $T" >&2; exit 2 ;;
+esac
+[ "$SECS" = --build-only ] && { echo "built $BIN"; exit 0; }
+if [ "$SECS" = --regress ]; then
+    files=()
+    for d in Fuzz/corpus/$T Fuzz/regressions/$T; do
+        [ -d "$d" ] && for f in "$d"/*; do [ -f "$f" ] && files+=("$f"); done
+    done
+    [ ${#files[@]} -eq 0 ] && { echo "$T: nothing to replay"; exit 0; }
+    "$BIN" -runs=1 "${files[@]}" 2>&1 | tail -3
+    echo "$T: replayed ${#files[@]} inputs without a finding"
+    exit 0
+fi
+SEEDS=()
+[ -d "Fuzz/corpus/$T" ] && SEEDS+=("Fuzz/corpus/$T")
+[ -d "Fuzz/regressions/$T" ] && SEEDS+=("Fuzz/regressions/$T")
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+set +e
+"$BIN" -max_total_time="$SECS" -max_len=$MAXLEN -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$OUT/artifacts-$T/" "$@" "$OUT/corpus-$T" "${SEEDS[@]}" >"$OUT/$T.log" 2>&1
+rc=$?
+set -e
+tail -n 40 "$OUT/$T.log" | grep -E '^#[0-9]+|stat::|ERROR|SUMMARY|Test unit written|DONE' | tail -n 12
+last=$(grep -E '^#[0-9]+' "$OUT/$T.log" | tail -1)
+cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$last")
+ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/$T.log")
+eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$OUT/$T.log")
+crashes=$(ls "$OUT/artifacts-$T" | wc -l)
+echo "RESULT target=$T seconds=$SECS execs=${execs:-?} execs_per_sec=${eps:-?} cov=${cov:-?} ft=${ft:-?} corpus=$(ls "$OUT/corpus-$T" | wc -l) findings=$crashes exit=$rc"
+exit $rc
