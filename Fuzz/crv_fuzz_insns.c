@@ -9,7 +9,7 @@
  *     CSources/CRISCV/crv_decode.c -o crv_fuzz && ./crv_fuzz -max_total_time=120
  *
  * Input layout: byte 0 flags (bit 0: RV32; bit 1: second code page also X; bit 2: data page
- * is RWX), bytes 1..8 cost classes (0..7 each), byte 9 budget, bytes 10..13 chunk seed, then
+ * is RWX; bit 3: crv_perms_sync, so loads and stores take the inline paths), bytes 1..8 cost classes (0..7 each), byte 9 budget, bytes 10..13 chunk seed, then
  * 32 little-endian register seeds (4 bytes each, mapped to useful values), then code words.
  */
 #include "../CSources/CRISCV/include/CRISCV.h"
@@ -26,7 +26,7 @@
 typedef struct box {
   uint8_t data[MEMSZ];
   uint8_t perms[PAGES];
-  crv_insn code[(CODE_HI - CODE_LO) / 4 + 1];
+  crv_insn code[CRV_CODE_ENTRIES_FOR_SLOTS((CODE_HI - CODE_LO) / 4)];
   crv_cpu cpu;
   crv_memory mem;
   crv_status last;
@@ -63,6 +63,9 @@ static void setup(box *b, const uint8_t *in, size_t n, crv_costs *costs) {
   b->perms[5] = CRV_PERM_W;
   b->perms[6] = CRV_PERM_R;
   b->perms[7] = CRV_PERM_R | CRV_PERM_W;
+  b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI};
+  /* bit 3: derive the fast-path bits (inline loads/stores), else every access is slow-path */
+  if (fl & 8) crv_perms_sync(&b->mem, 0, MEMSZ);
   memset(&b->cpu, 0, sizeof b->cpu);
   b->cpu.xlen = rv32 ? 32 : 64;
   for (int i = 0; i < 32; i++) {

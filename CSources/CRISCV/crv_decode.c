@@ -149,6 +149,7 @@ typedef struct dctx {
   crv_memory *mem;
   const crv_costs *costs;
   uint32_t xlen;
+  const void *const *tbl; /* crv_run's handler table, or NULL (h left NULL) */
 } dctx;
 
 static inline uint8_t reg_dst(uint32_t r) { return (uint8_t)(r == 0 ? 32 : r); }
@@ -168,13 +169,12 @@ static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
   crv__decode_word(w, c->xlen, &d);
   const int rv32 = c->xlen == 32;
   rv_ent e;
+  memset(&e, 0, sizeof e);
   e.op = (uint8_t)d.op;
   e.rd = reg_dst(d.rd);
   e.rs1 = (uint8_t)d.rs1;
   e.rs2 = (uint8_t)d.rs2;
   e.imm = (int32_t)d.imm;
-  e.cost = 0;
-  e.cnt = 0;
   uint32_t op = d.op;
 
   switch (op) {
@@ -269,23 +269,26 @@ static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
 static void fix_suffix(const crv_costs *costs, rv_ent *page, int first, int last) {
   const int n = (int)(CRV_PAGE_SIZE / 4);
   for (int i = last; i >= 0; i--) {
-    const uint32_t op = page[i].op & OP_MASK;
+    const uint32_t op = page[i].op;
     const int term = (crv__op_flags[op] & F_TERM) != 0;
     if (i < first && term) break; /* an earlier block: unaffected */
     const unsigned cls = crv__op_class[op];
     uint64_t cost = crv__class_cost(costs, cls);
     uint32_t cnt = cls != CLS_NONE;
     if (!term && i + 1 < n) {
-      cost += page[i + 1].cost; /* a saturated successor keeps this one saturated */
+      cost += page[i + 1].cost; /* at most 1024 * (2^32 - 1): no overflow */
       cnt += page[i + 1].cnt;
     }
-    page[i].cost = cost >= COST_SAT ? COST_SAT : (uint32_t)cost;
+    page[i].cost = cost;
     page[i].cnt = cnt;
   }
 }
 
 static rv_ent fetch_fault_ent(void) {
-  rv_ent e = {OP_FETCH_FAULT, 32, 0, 0, 0, 0, 0};
+  rv_ent e;
+  memset(&e, 0, sizeof e);
+  e.op = OP_FETCH_FAULT;
+  e.rd = 32;
   return e;
 }
 
@@ -298,7 +301,7 @@ static void decode_slot(const dctx *c, uint64_t pc, int page_x, rv_ent *out) {
   } else {
     e = fetch_fault_ent();
   }
-  if ((pc & (CRV_PAGE_SIZE - 1)) == 0) e.op |= OP_PAGE_FIRST;
+  if (c->tbl) e.h = (pc & (CRV_PAGE_SIZE - 1)) == 0 ? c->tbl[OP_PAGE_ENTER] : c->tbl[e.op];
   *out = e;
 }
 
@@ -321,22 +324,23 @@ static int code_range_ok(const crv_memory *mem) {
 }
 
 size_t crv_code_entries(uint64_t code_lo, uint64_t code_hi) {
-  if (code_hi < code_lo) return 1;
-  return (size_t)((code_hi - code_lo) >> 2) + 1; /* + the end sentinel */
+  const uint64_t slots = code_hi < code_lo ? 0 : (code_hi - code_lo) >> 2;
+  return (size_t)CRV_CODE_ENTRIES_FOR_SLOTS(slots);
+}
+
+/* The code buffer's slots: code range slots, then the sentinel, then the header. */
+static uint64_t code_slots(const crv_memory *mem) {
+  return code_range_ok(mem) ? (mem->code_hi - mem->code_lo) >> 2 : 0;
 }
 
 void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi) {
   if (!mem || !mem->code || !costs) return;
-  if (!code_range_ok(mem)) {
-    /* A malformed range runs as "no code": only the sentinel exists. */
-    *(rv_ent *)mem->code = fetch_fault_ent();
-    ((rv_ent *)mem->code)->op |= OP_PAGE_FIRST;
-    return;
-  }
-  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
-  rv_ent *sentinel = (rv_ent *)mem->code + ((mem->code_hi - mem->code_lo) >> 2);
-  *sentinel = fetch_fault_ent();
-  sentinel->op |= OP_PAGE_FIRST;
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t slots = code_slots(mem);
+  code[slots] = fetch_fault_ent(); /* the end sentinel */
+  code[slots + 1].h = 0;           /* the header: crv_run refills every h on its next entry */
+  if (!code_range_ok(mem)) return;  /* a malformed range runs as "no code": only the sentinel */
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u, 0};
   if (lo < mem->code_lo) lo = mem->code_lo;
   if (hi > mem->code_hi) hi = mem->code_hi;
   if (lo >= hi) return;
@@ -344,8 +348,8 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
 }
 
 void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr,
-                         uint64_t n) {
-  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
+                         uint64_t n, const void *const *tbl) {
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u, tbl};
   uint64_t lo = addr & ~(uint64_t)3, hi = addr + n;
   if (lo < mem->code_lo) lo = mem->code_lo;
   if (hi > mem->code_hi) hi = mem->code_hi;

@@ -21,10 +21,10 @@ enum {
 #undef RV_INSN
   OP_COUNT
 };
-_Static_assert(OP_COUNT <= 128, "ops must fit in 7 bits (bit 7 marks a page's first slot)");
+_Static_assert(OP_COUNT < 255, "ops must fit in a byte, with room for OP_PAGE_ENTER");
 
-#define OP_PAGE_FIRST 0x80u
-#define OP_MASK 0x7fu
+/* Index of crv_run's handler table that holds the fall-through handler of a page's first slot. */
+#define OP_PAGE_ENTER OP_COUNT
 
 /* Operand formats (disassembler) */
 enum { FMT_R, FMT_I, FMT_SH, FMT_LD, FMT_ST, FMT_B, FMT_J, FMT_JR, FMT_U, FMT_CSR, FMT_CSRI,
@@ -38,29 +38,33 @@ extern const uint8_t crv__op_flags[OP_COUNT];
 extern const uint8_t crv__op_format[OP_COUNT];
 extern const char *const crv__op_name[OP_COUNT];
 
-/* A decoded instruction: exactly one crv_insn (16 bytes).
-   op:   OP_* | OP_PAGE_FIRST for the first slot of a page.
-   rd:   destination register; 0 is rewritten to 32 (a scratch slot of crv_run's register file),
-         so handlers never test for x0. For BR_GEN: funct3.
+/* A decoded instruction slot: two crv_insn (32 bytes).
+   h:    the handler crv_run falls through to from the previous slot: the handler of `op`, or
+         for the first slot of a page the one that starts a new block. Written by crv_run
+         (fill_handlers, or a re-decode during a run); NULL after crv_decode.
+   cost, cnt: cost and number of retiring instructions from this slot to the end of its basic
+         block, this slot included (the suffix sums; at most 1024 slots of 2^32 - 1 each, so
+         they never overflow).
    imm:  immediate; for resolved branches/jumps the target's offset in bytes of entries; for shifts the
          shift amount; for RDCNT* unused; for ILLEGAL the instruction word.
-   cost, cnt: cost and number of retiring instructions from this slot to the end of its basic
-         block, this slot included (the suffix sums). A suffix cost that does not fit in 32 bits
-         is stored as COST_SAT; crv_run keeps its working budget below COST_SAT, so such a
-         block never passes the block check and is charged instruction by instruction (still
-         exact, only slower). */
+   op:   OP_*.
+   rd:   destination register; 0 is rewritten to 32 (a scratch slot of crv_run's register file),
+         so handlers never test for x0. For BR_GEN: funct3.
+   The code buffer holds one slot per 4 bytes of [code_lo, code_hi), the end sentinel (a
+   fetch-fault slot), and a header slot whose h tags the handler table that filled the h
+   fields (crv_run refills them when it does not match). */
 typedef struct rv_ent {
+  const void *h;
+  uint64_t cost;
+  int32_t imm;
+  uint32_t cnt;
   uint8_t op;
   uint8_t rd;
   uint8_t rs1;
   uint8_t rs2;
-  int32_t imm;
-  uint32_t cost;
-  uint32_t cnt;
+  uint32_t reserved;
 } rv_ent;
-_Static_assert(sizeof(rv_ent) == sizeof(crv_insn), "decoded entry must be one crv_insn");
-
-#define COST_SAT 0xffffffffu
+_Static_assert(sizeof(rv_ent) == 2 * sizeof(crv_insn), "a decoded slot is two crv_insn");
 
 /* Canonical decode of one instruction word (shared by crv_decode and crv_disasm). */
 typedef struct rv_dec {
@@ -89,6 +93,6 @@ static inline uint64_t crv__class_cost(const crv_costs *c, unsigned cls) {
 /* Re-decode the slots covering guest bytes [addr, addr + n) after a guest store into code, and
    fix the suffix sums of the blocks that contain them. */
 CRV_NOINLINE void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
-                                      uint64_t addr, uint64_t n);
+                                      uint64_t addr, uint64_t n, const void *const *tbl);
 
 #endif /* CRV_INTERNAL_H */

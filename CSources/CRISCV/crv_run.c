@@ -1,13 +1,14 @@
-/* CRISCV interpreter loop: threaded dispatch (computed goto) over the pre-decoded entries.
+/* CRISCV interpreter loop: direct-threaded dispatch (computed goto) over the pre-decoded slots.
  *
- * State kept in locals while running: ip (current decoded entry; pc is derived from it),
- * budget, instret, the register file R[33] (R[32] is the sink for rd = x0) and the dispatch
- * table `ff` used for fall-through to the next slot:
- *   - fast mode (ff = ff_fast): the current block was paid in full on entry; fall-through goes
- *     straight to the next handler, and to block_enter at a page boundary;
- *   - slow mode (ff = ff_step): the budget could not pay for the block, so every fall-through
- *     goes through `step`, which charges one instruction at a time.
- * Every control transfer ends in ENTER_BLOCK, which picks the mode for the next block.
+ * State kept in locals while running: ip (current slot; pc is derived from it), budget,
+ * instret and the register file R[33] (R[32] is the sink for rd = x0).
+ *   - Every control transfer ends in ENTER_BLOCK, which charges the whole block from the
+ *     target slot to its end (the target's suffix sums) and jumps to the target's handler.
+ *   - Inside a block, each handler falls through with `goto *(++ip)->h`. The first slot of a
+ *     page has h = block_enter (blocks never cross pages).
+ *   - When the budget cannot pay for a whole block, slow_enter pays for the longest prefix it
+ *     can and points the h of the first unpaid slot at L_BUDGET_STOP for the rest of the run
+ *     (restored on every exit), so the run stops exactly there.
  *
  * RV32 harts: registers are held sign-extended from bit 31 inside this function (copied in and
  * out as zero-extended values), so RV32 arithmetic runs as the RV64 *W ops.
@@ -23,7 +24,7 @@ static int range_ok(const crv_memory *mem, uint64_t a, uint64_t n, uint8_t need)
   if (mem->size < n || a > mem->size - n) return 0;
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   for (uint64_t p = p0; p <= p1; p++)
-    if ((mem->perms[p] & need) != need) return 0;
+    if ((mem->perms[p] & need) != need) return 0; /* need is a CRV_PERM_R/W/X mask */
   return 1;
 }
 
@@ -39,7 +40,7 @@ static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n,
 /* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
    executable page inside the code range (which is then re-decoded). */
 static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
-                                   uint64_t a, uint64_t n, uint64_t v) {
+                                   uint64_t a, uint64_t n, uint64_t v, const void *const *tbl) {
   if (!range_ok(mem, a, n, CRV_PERM_W)) return MEM_FAULT;
   uint8_t *dst = mem->data + a;
   int changed = 0;
@@ -56,36 +57,61 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
     if ((mem->perms[p] & CRV_PERM_X) && pa >= mem->code_lo && pa < mem->code_hi) code = 1;
   }
   if (!code) return MEM_OK;
-  crv__redecode_bytes(mem, costs, xlen, a, n);
+  crv__redecode_bytes(mem, costs, xlen, a, n, tbl);
   return MEM_CODE;
 }
 
-crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
-  /* Unused slots default to a trap handler; the X-macro rows then override them. */
+/* Write the fall-through handler of every slot (the handler of its op, or page_enter for the
+   first slot of a page) and tag the code buffer with the table that wrote them. */
+static CRV_NOINLINE void fill_handlers(rv_ent *code, uint64_t nslots, const void *const *tbl) {
+  for (uint64_t i = 0; i <= nslots; i++)
+    code[i].h = (i & (CRV_PAGE_SIZE / 4 - 1)) == 0 ? tbl[OP_PAGE_ENTER] : tbl[code[i].op];
+  code[nslots + 1].h = (const void *)tbl;
+}
+
+/* Fast-access bits of one page: loads or stores of up to 8 bytes that start in the page may
+   take the inline path when both the page and the next one allow them. */
+static inline uint8_t fast_bits(const crv_memory *mem, uint64_t p, uint64_t npages) {
+  /* The last page has no next one: crv_run's fast_lim keeps inline accesses inside it. */
+  const uint8_t a = mem->perms[p] & CRV_PERM_MASK;
+  const uint8_t b = p + 1 < npages ? mem->perms[p + 1] & CRV_PERM_MASK : a;
+  uint8_t f = 0;
+  if ((a & CRV_PERM_R) && (b & CRV_PERM_R)) f |= CRV_PERM_FAST_R;
+  if ((a & (CRV_PERM_W | CRV_PERM_X)) == CRV_PERM_W && (b & (CRV_PERM_W | CRV_PERM_X)) == CRV_PERM_W)
+    f |= CRV_PERM_FAST_W;
+  return f;
+}
+
+void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
+  if (!mem || !mem->perms || hi <= lo) return;
+  const uint64_t npages = mem->size >> CRV_PAGE_SHIFT;
+  uint64_t p0 = lo >> CRV_PAGE_SHIFT, p1 = ((hi - 1) >> CRV_PAGE_SHIFT) + 1;
+  if (p0) p0--; /* the page before depends on the first one */
+  if (p1 > npages) p1 = npages;
+  for (uint64_t p = p0; p < p1; p++)
+    mem->perms[p] = (uint8_t)((mem->perms[p] & CRV_PERM_MASK) | fast_bits(mem, p, npages));
+}
+
+static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
+  /* Jump entry: the handler of each op (unused slots trap), and at OP_PAGE_ENTER the
+     fall-through handler of a page's first slot, which starts a new block. */
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-  static const void *const exec_tbl[256] = {
+  static const void *const tbl[256] = {
       [0 ... 255] = &&L_FETCH_FAULT,
-#define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = &&L_##id, [OP_##id | 0x80] = &&L_##id,
-#include "rv_insns.def"
-#undef RV_INSN
-  };
-  static const void *const ff_fast[256] = {
-      [0 ... 255] = &&block_enter,
 #define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = &&L_##id,
 #include "rv_insns.def"
 #undef RV_INSN
-  };
-  static const void *const ff_step[256] = {
-      [0 ... 127] = &&step,
-      [128 ... 255] = &&block_enter,
+      [OP_PAGE_ENTER] = &&block_enter,
   };
 #pragma clang diagnostic pop
 
-  const void *const *ff = ff_fast;
   const int rv32 = cpu->xlen == 32;
   uint8_t *const data = mem->data;
   const uint64_t msize = mem->size;
+  /* Inline accesses (up to 8 bytes) must start below this, so that they end inside the arena
+     whatever the permission bytes say. */
+  const uint64_t fast_lim = msize > 7 ? msize - 7 : 0;
   const uint8_t *const perms = mem->perms;
   rv_ent *const code = (rv_ent *)mem->code;
   const uint64_t code_lo = mem->code_lo;
@@ -93,39 +119,39 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
       (mem->code_hi >= code_lo && !((code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)))
           ? mem->code_hi - code_lo
           : 0;
-  /* The budget is split into `budget`, which the hot path charges and which stays below
-     COST_SAT (so a block whose suffix cost saturated can never be paid in one go), and
-     `reserve`, which tops it up when it runs low. Their sum is the real budget. */
-  const uint64_t BUDGET_LIM = COST_SAT - 1;
-  uint64_t budget = cpu->budget < BUDGET_LIM ? cpu->budget : BUDGET_LIM;
-  uint64_t reserve = cpu->budget - budget;
+  uint64_t budget = cpu->budget;
   uint64_t instret = cpu->instret;
   uint64_t R[33];
-  const rv_ent *ip;
+  rv_ent *ip;
   uint64_t pc; /* only valid where set for an exit */
   crv_status status;
+  /* Budget stop: when the budget cannot pay for a whole block, the slot of the first
+     instruction it cannot pay for gets the handler L_BUDGET_STOP until the run returns;
+     stop_cost / stop_cnt are that slot's suffix sums (what was not charged). */
+  rv_ent *stop = 0;
+  const void *stop_h = 0;
+  uint64_t stop_cost = 0, stop_cnt = 0;
+
+  if (code && code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
 
   for (int i = 0; i < 32; i++) R[i] = rv32 ? sext32(cpu->x[i]) : cpu->x[i];
   R[0] = 0;
   R[32] = 0;
 
-#define PC_OF(p) (code_lo + (uint64_t)((const char *)(p) - (const char *)code) / 4u)
-#define JUMP_REL(p, off) ((const rv_ent *)(const void *)((const char *)(p) + (off)))
+#define PC_OF(p) (code_lo + (uint64_t)((p) - code) * 4u)
+#define JUMP_REL(p, off) ((rv_ent *)(void *)((char *)(p) + (off)))
 #define RD R[ip->rd]
 #define RS1 R[ip->rs1]
 #define RS2 R[ip->rs2]
 #define IMM ((int64_t)ip->imm)
 #define UIMM ((uint64_t)(int64_t)ip->imm)
-#define NEXT do { ip++; goto *ff[ip->op]; } while (0)
+#define NEXT do { ip++; goto *ip->h; } while (0)
 #define ENTER_BLOCK                                                                                \
   do {                                                                                             \
-    if (CRV_UNLIKELY(__builtin_sub_overflow(budget, (uint64_t)ip->cost, &budget))) {               \
-      budget += ip->cost; /* restore: the block is charged per instruction instead */              \
-      goto slow_enter;                                                                             \
-    }                                                                                              \
+    if (CRV_UNLIKELY(budget < ip->cost)) goto slow_enter;                                          \
+    budget -= ip->cost;                                                                            \
     instret += ip->cnt;                                                                            \
-    ff = ff_fast;                                                                                  \
-    goto *exec_tbl[ip->op];                                                                        \
+    goto *tbl[ip->op];                                                                             \
   } while (0)
   /* Jump to a computed guest address t (already checked for alignment). */
 #define JUMP_TO(t)                                                                                 \
@@ -149,36 +175,31 @@ crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
 block_enter:
   ENTER_BLOCK;
 
-#define REFILL()                                                                                   \
-  do {                                                                                             \
-    uint64_t t_ = BUDGET_LIM - budget;                                                             \
-    if (t_ > reserve) t_ = reserve;                                                                \
-    budget += t_;                                                                                  \
-    reserve -= t_;                                                                                 \
-  } while (0)
-
-slow_enter:
-  if (reserve) {
-    REFILL();
-    if (budget >= ip->cost) goto block_enter;
+slow_enter: {
+  /* The budget cannot pay for the block from ip to its end. Pay for the longest prefix it
+     can, and stop at the first slot it cannot pay for (inside the block, since the block as a
+     whole is unaffordable). Ops that never retire cost nothing, so a trap slot is reached. */
+  rv_ent *s = ip;
+  while (ip->cost - s->cost + crv__class_cost(costs, crv__op_class[s->op]) <= budget) s++;
+  if (s == ip) {
+    pc = PC_OF(ip);
+    status = CRV_STATUS_BUDGET;
+    goto out;
   }
-  ff = ff_step;
-step: {
-  const uint64_t c = crv__class_cost(costs, crv__op_class[ip->op & OP_MASK]);
-  if (CRV_UNLIKELY(budget < c)) {
-    /* one instruction may cost up to 2^32 - 1, more than `budget` can hold */
-    if (reserve < c - budget) {
-      pc = PC_OF(ip);
-      status = CRV_STATUS_BUDGET;
-      goto out;
-    }
-    reserve -= c - budget;
-    budget = c;
-  }
-  budget -= c;
-  instret += 1;
-  goto *exec_tbl[ip->op];
+  budget -= ip->cost - s->cost;
+  instret += ip->cnt - s->cnt;
+  stop = s;
+  stop_h = s->h;
+  stop_cost = s->cost;
+  stop_cnt = s->cnt;
+  s->h = &&L_BUDGET_STOP;
+  goto *tbl[ip->op];
 }
+L_BUDGET_STOP:
+  /* ip == stop: everything before it in the block retired. */
+  pc = PC_OF(ip);
+  status = CRV_STATUS_BUDGET;
+  goto out;
 
   /* ---------------- handlers ---------------- */
 L_NOP:
@@ -265,8 +286,7 @@ L_BR_GEN: {
 #define LOAD(T, N, ADDR, CONV)                                                                     \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
-    if (CRV_LIKELY(a_ < msize && (a_ & (CRV_PAGE_SIZE - 1)) <= CRV_PAGE_SIZE - (N) &&              \
-                   (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_R))) {                                  \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R))) {             \
       T v_;                                                                                        \
       memcpy(&v_, data + a_, (N));                                                                 \
       RD = CONV(v_);                                                                               \
@@ -297,29 +317,32 @@ L_LW32: LOAD(int32_t, 4, A32, S8);
 L_LBU32: LOAD(uint8_t, 1, A32, Z);
 L_LHU32: LOAD(uint16_t, 2, A32, Z);
 
-  /* stores: inline when inside one page, in range, writable and not executable */
+  /* stores: inline when the page (and the next) is writable and not executable */
 #define STORE(T, N, ADDR)                                                                          \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
     const T v_ = (T)RS2;                                                                           \
-    if (CRV_LIKELY(a_ < msize && (a_ & (CRV_PAGE_SIZE - 1)) <= CRV_PAGE_SIZE - (N) &&              \
-                   (perms[a_ >> CRV_PAGE_SHIFT] & (CRV_PERM_W | CRV_PERM_X)) == CRV_PERM_W)) {     \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W))) {             \
       memcpy(data + a_, &v_, (N));                                                                 \
       NEXT;                                                                                        \
     }                                                                                              \
     const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
-    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_);                \
-    if (CRV_LIKELY(r_ == MEM_OK)) NEXT;                                                            \
+    if (stop) stop->h = stop_h; /* the re-decode may rewrite the stop slot */                     \
+    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl);           \
+    if (CRV_LIKELY(r_ == MEM_OK)) {                                                                \
+      if (stop) stop->h = &&L_BUDGET_STOP;                                                         \
+      NEXT;                                                                                        \
+    }                                                                                              \
+    stop = 0;                                                                                      \
     if (r_ == MEM_FAULT) {                                                                         \
       cpu->trap_value = a_;                                                                        \
       goto trap_store;                                                                             \
     }                                                                                              \
-    /* Code changed: end the block here. In fast mode, give back what the rest of it was          \
-       charged for; then re-enter at the next slot with a fresh charge. */                         \
-    if (ff == ff_fast) {                                                                           \
-      budget += mc_ - costs->store;                                                                \
-      instret -= mn_ - 1;                                                                          \
-    }                                                                                              \
+    /* Code changed: end the block here and give back what the rest of it was charged for;       \
+       then re-enter at the next slot with a fresh charge. */                                      \
+    budget += (mc_ - stop_cost) - costs->store;                                                    \
+    instret -= (mn_ - stop_cnt) - 1;                                                               \
+    stop_cost = stop_cnt = 0;                                                                      \
     ip++;                                                                                          \
     goto block_enter;                                                                              \
   } while (0)
@@ -470,16 +493,10 @@ trap_store:
   cpu->trap_cause = CRV_TRAP_STORE_FAULT;
   goto trap_refund;
 trap_refund:
-  /* The trapping instruction is not retired: give back its charge (slow mode), or the charge
-     for it and the rest of its block (fast mode). */
-  if (ff == ff_fast) {
-    budget += ip->cost;
-    instret -= ip->cnt;
-  } else {
-    const unsigned cls = crv__op_class[ip->op & OP_MASK];
-    budget += crv__class_cost(costs, cls);
-    instret -= 1;
-  }
+  /* The trapping instruction is not retired: give back the charge for it and for the rest of
+     its block (up to the budget stop, if there is one). */
+  budget += ip->cost - stop_cost;
+  instret -= ip->cnt - stop_cnt;
   status = CRV_STATUS_TRAP;
   goto out;
 fetch_fault_pc:
@@ -490,10 +507,15 @@ fetch_fault_pc:
   goto out;
 
 out:
+  if (stop) stop->h = stop_h;
   cpu->pc = pc;
-  cpu->budget = budget + reserve;
+  cpu->budget = budget;
   cpu->instret = instret;
   for (int i = 1; i < 32; i++) cpu->x[i] = rv32 ? (uint32_t)R[i] : R[i];
   cpu->x[0] = 0;
   return status;
+}
+
+crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
+  return run_impl(cpu, mem, costs);
 }

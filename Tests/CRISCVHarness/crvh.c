@@ -38,6 +38,7 @@ typedef struct machine {
 } machine;
 
 static const char *g_path;
+static const char *g_arg; /* --arg: argv[1] of the guest (argv[0] is the path) */
 static uint64_t g_mem_size = 64ull << 20;
 
 static void die(const char *msg) {
@@ -111,7 +112,29 @@ static void load_elf(machine *m, const uint8_t *f, size_t len) {
   /* stack: top 1 MiB, RW */
   const uint64_t stack_lo = g_mem_size - (1 << 20);
   for (uint64_t p = stack_lo; p < g_mem_size; p += 4096) m->mem.perms[p >> 12] = CRV_PERM_R | CRV_PERM_W;
-  m->cpu.x[2] = g_mem_size - 64;
+  crv_perms_sync(&m->mem, 0, g_mem_size);
+  /* Initial stack: argc, argv[], NULL, envp NULL, auxv AT_NULL; strings just below the top. */
+  {
+    uint64_t top = g_mem_size - 64, sp;
+    const char *av[2] = {g_path, g_arg};
+    const int ac = g_arg ? 2 : 1;
+    uint64_t ptr[2];
+    for (int i = 0; i < ac; i++) {
+      const size_t n = strlen(av[i]) + 1;
+      top -= n;
+      memcpy(m->mem.data + top, av[i], n);
+      ptr[i] = top;
+    }
+    sp = (top - 8 * (ac + 5)) & ~15ull;
+    const int w = is64 ? 8 : 4;
+    uint64_t a = sp;
+    for (int i = 0; i < ac + 5; i++) {
+      const uint64_t v = i == 0 ? (uint64_t)ac : i <= ac ? ptr[i - 1] : 0;
+      memcpy(m->mem.data + a, &v, w);
+      a += w;
+    }
+    m->cpu.x[2] = sp;
+  }
   m->cpu.pc = entry;
   m->brk = m->brk_lo = top;
   m->brk_hi = stack_lo - 4096;
@@ -171,6 +194,7 @@ static void syscall(machine *m) {
   case 214: /* brk */
     if (a0 >= m->brk_lo && a0 <= m->brk_hi) {
       for (uint64_t p = m->brk & ~4095ull; p < a0; p += 4096) m->mem.perms[p >> 12] |= CRV_PERM_R | CRV_PERM_W;
+      crv_perms_sync(&m->mem, m->brk & ~4095ull, a0);
       m->brk = a0;
     }
     ret = m->brk;
@@ -403,6 +427,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--mem") && i + 1 < argc) g_mem_size = strtoull(argv[++i], 0, 0) << 20;
     else if (!strcmp(argv[i], "--stats")) stats = 1;
     else if (!strcmp(argv[i], "--check")) do_check = 1;
+    else if (!strcmp(argv[i], "--arg") && i + 1 < argc) g_arg = argv[++i];
     else if (argv[i][0] == '-') die("unknown option");
     else g_path = argv[i];
   }

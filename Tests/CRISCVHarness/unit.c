@@ -52,7 +52,7 @@ static uint32_t J(uint32_t rd, int32_t imm) {
 typedef struct vm {
   uint8_t data[MEM];
   uint8_t perms[MEM / 4096];
-  crv_insn code[MEM / 4 + 1];
+  crv_insn code[CRV_CODE_ENTRIES_FOR_SLOTS(MEM / 4)];
   crv_memory mem;
   crv_cpu cpu;
   crv_costs costs;

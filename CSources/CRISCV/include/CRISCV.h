@@ -8,19 +8,20 @@
  *  - Guest address a (0 <= a < mem->size) lives at mem->data[a]. Every access is
  *    bounds-checked and permission-checked against mem->perms (one byte per 4 KiB page,
  *    CRV_PERM_* bits). A load needs R, a store W, an instruction fetch X.
+ *  - Dispatch is direct-threaded: each decoded slot holds the address of the handler of the
+ *    next instruction's fall-through, written by crv_run itself (the host never sees them).
  *  - Instructions are pre-decoded once (crv_decode) into mem->code, which covers the
  *    page-aligned range [code_lo, code_hi). Basic blocks never cross a page boundary.
  *  - Metering: every instruction has a cost in the caller's unit (ergs) by class
  *    (crv_costs). The budget is charged once per basic block on entry (suffix sums
- *    stored in the decoded entries), and falls back to per-instruction charging when
- *    the budget cannot pay for the rest of the block, so a run stops at exactly the
- *    same instruction for the same budget, and a run stopped for budget then resumed
+ *    stored in the decoded entries); when it cannot pay for the whole block it pays for
+ *    the longest prefix it can and the run stops before the first instruction it cannot
+ *    pay for, so a run stops at exactly the same instruction for the same budget, and a run stopped for budget then resumed
  *    behaves exactly like an uninterrupted one. An instruction is executed only if it
  *    was paid for in full. A word that cannot execute at all (fetch outside X code, an
  *    illegal encoding) traps whatever the budget; any other instruction that faults (load
  *    or store fault, misaligned jump target) is reached only if its cost can be paid, and
- *    then traps uncharged. A block whose suffix cost does not fit in 32 bits is always
- *    charged instruction by instruction (exact, just slower).
+ *    then traps uncharged.
  *  - The counter CSRs cycle, time and instret (and cycleh/timeh/instreth on RV32) all read
  *    cpu->instret as it was before the reading instruction retired. Any CSR write, and any
  *    other CSR, is an illegal instruction.
@@ -42,10 +43,18 @@ extern "C" {
 #define CRV_PAGE_SHIFT 12
 #define CRV_PAGE_SIZE 4096u
 
+/* Page permission bytes (mem->perms). The host sets the low three bits (CRV_PERM_MASK); the
+   bits above them belong to the core: after changing the permissions of some pages, the host
+   calls crv_perms_sync for them, which derives the fast-path bits (loads and stores inside
+   pages whose neighbours allow the same access run inline). Without it accesses are still
+   checked exactly, only through the slow path. */
 enum {
   CRV_PERM_R = 1,
   CRV_PERM_W = 2,
   CRV_PERM_X = 4,
+  CRV_PERM_MASK = 7,
+  CRV_PERM_FAST_R = 0x10, /* core-owned: this page and the next are readable */
+  CRV_PERM_FAST_W = 0x20, /* core-owned: this page and the next are writable, not executable */
 };
 
 /* Why crv_run returned. */
@@ -102,11 +111,16 @@ typedef struct crv_cpu {
   uint32_t reserved;
 } crv_cpu;
 
-/* One pre-decoded instruction; layout private to the core. */
+/* The unit the host allocates the decoded-instruction cache in; the layout is private to the
+   core (one 4-byte instruction slot takes two of them, and two more slots close the buffer). */
 typedef struct crv_insn {
   uint64_t w0;
   uint64_t w1;
 } crv_insn;
+
+/* crv_code_entries for a code range of `slots` 4-byte instructions, as a constant expression
+   (for static buffers). */
+#define CRV_CODE_ENTRIES_FOR_SLOTS(slots) (2u * ((slots) + 2u))
 
 typedef struct crv_memory {
   uint8_t *data;    /* guest memory, `size` bytes */
@@ -117,9 +131,15 @@ typedef struct crv_memory {
   uint64_t code_hi;
 } crv_memory;
 
-/* Number of crv_insn entries the host must allocate for mem->code: one per 4-byte slot of
-   [code_lo, code_hi) plus one end sentinel (running off the end of the code faults there). */
+/* Number of crv_insn entries the host must allocate for mem->code: two per 4-byte slot of
+   [code_lo, code_hi) plus four (an end sentinel, where running off the end of the code faults,
+   and a header). The buffer may be copied (memcpy) to another crv_memory of the same process
+   with the same code range. */
 size_t crv_code_entries(uint64_t code_lo, uint64_t code_hi);
+
+/* Derive the core's fast-path bits of the permission bytes of the pages overlapping [lo, hi)
+   and of the page before them. Call after setting those pages' CRV_PERM_R/W/X bits. */
+void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi);
 
 /* (Re)decode the pages overlapping [lo, hi) (clamped to the code range) for the given
    xlen and costs. Call once for the whole code range before the first crv_run, and
