@@ -12,8 +12,13 @@
 #   XLENS  which guest widths to run (default: "64 32")
 #
 # Columns: instructions retired (from `eekit rv run --stats`), best wall-clock seconds of
-# EEKit, qemu-riscv64/32 and the native x86-64 build, EEKit/qemu time ratio, and EEKit's
-# MIPS as its --stats line reports for the best run (interpreter time, without start-up).
+# EEKit, qemu-riscv64/32 and the native x86-64 build, EEKit/qemu time ratio, EEKit's
+# MIPS as its --stats line reports for the best run (interpreter time, without start-up),
+# and host cycles per guest instruction: the calibrated clock (calibrate.c: the rate of a
+# chain of dependent adds, one per cycle, in CPU time) divided by MIPS in CPU time. That last figure
+# does not depend on how fast the (possibly shared or throttled) machine is, so it compares
+# with interpreters measured elsewhere. A closing line gives the geometric mean of the
+# EEKit/qemu ratios per xlen.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +39,7 @@ for tool in qemu-riscv64 qemu-riscv32; do
 done
 
 "$HERE/build.sh" "$OUT" >&2
+${CC:-clang} -O2 -o "$OUT/calibrate" "$HERE/calibrate.c" || die "cannot build calibrate.c"
 
 if [ $# -gt 0 ]; then
   programs=("$@")
@@ -73,8 +79,11 @@ measure() {
   BEST_S=$(awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }')
 }
 
+calib=$("$OUT/calibrate")
+echo "== host: $calib G dependent adds per CPU second" >&2
 failures=0
 rows=()
+declare -A logsum=() count=()
 for prog in "${programs[@]}"; do
   [ -x "$OUT/native/$prog" ] || die "no such benchmark: $prog"
   echo "== $prog native" >&2
@@ -93,6 +102,7 @@ for prog in "${programs[@]}"; do
     stats=$(grep -E '^instructions: ' "$tmp/eekit.err" | tail -n 1 || true)
     instructions=$(awk '{ print $2 }' <<<"$stats")
     mips=$(awk '{ print $6 }' <<<"$stats")
+    cpu_mips=$(awk '{ print $10 }' <<<"$stats")
     note=""
     if [ "$native_status" -ne 0 ] || [ "$qemu_status" -ne 0 ] || [ "$eekit_status" -ne 0 ]; then
       note="FAILED (exit native $native_status, qemu $qemu_status, eekit $eekit_status)"
@@ -107,16 +117,27 @@ for prog in "${programs[@]}"; do
     fi
     [ -z "$note" ] || failures=$((failures + 1))
     ratio=$(awk -v a="$eekit_s" -v b="$qemu_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    row="| $prog | $xlen | ${instructions:--} | $eekit_s | $qemu_s | $native_s | $ratio | ${mips:--} |"
+    cpi=$(awk -v c="$calib" -v m="${cpu_mips:-0}" 'BEGIN { if (m > 0) printf "%.1f", c * 1000 / m; else print "-" }')
+    if [ -z "$note" ] && [ "$ratio" != "-" ]; then
+      logsum[$xlen]=$(awk -v s="${logsum[$xlen]:-0}" -v r="$ratio" 'BEGIN { printf "%.6f", s + log(r) }')
+      count[$xlen]=$((${count[$xlen]:-0} + 1))
+    fi
+    row="| $prog | $xlen | ${instructions:--} | $eekit_s | $qemu_s | $native_s | $ratio | ${mips:--} | $cpi |"
     [ -z "$note" ] || row="$row $note"
     rows+=("$row")
     echo "$row" >&2
   done
 done
 
-echo "| program | xlen | instructions | EEKit s | qemu s | native s | EEKit/qemu | MIPS |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| program | xlen | instructions | EEKit s | qemu s | native s | EEKit/qemu | MIPS | cycles/insn |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do echo "$row"; done
+echo
+for xlen in $XLENS; do
+  [ -n "${count[$xlen]:-}" ] || continue
+  echo "rv$xlen: geometric mean EEKit/qemu = $(awk -v s="${logsum[$xlen]}" -v n="${count[$xlen]}" 'BEGIN { printf "%.2f", exp(s / n) }') over ${count[$xlen]} programs"
+done
+echo "host: $calib G dependent adds per CPU second (cycles/insn = that clock / MIPS)"
 echo
 echo "Best of $REPS wall-clock runs each; native is the same C source built for the host with clang -O2."
 [ "$failures" -eq 0 ] || die "$failures benchmark runs failed or disagreed on the checksum"
