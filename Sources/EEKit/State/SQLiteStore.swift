@@ -13,8 +13,11 @@ public final class SQLiteStore: StateStore {
     private var codeCache: [Bytes32: Bytes] = [:]
 
     /// Opens (creating if needed) the store at `path`.
-    /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else.
+    /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else:
+    ///   a file that is not SQLite, or a SQLite database with tables but no EEKit format marker,
+    ///   is refused before anything is written to it.
     public init(path: String) throws(EEError) {
+        try SQLiteStore.refuseForeignFile(path)
         do {
             var config = Configuration()
             config.busyMode = .timeout(10)
@@ -22,6 +25,18 @@ public final class SQLiteStore: StateStore {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             db = try DatabaseQueue(path: path, configuration: config)
+            // Read-only check first: switching to WAL or creating tables would modify a
+            // database that belongs to something else.
+            try db.read { db in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                guard !tables.isEmpty else { return }
+                let marker = tables.contains("meta")
+                    ? try? Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") : nil
+                guard let marker, String(decoding: marker, as: UTF8.self) == SQLiteStore.formatMarker else {
+                    throw EEError.storage(
+                        "\(path) is a SQLite database but not an EEKit state database (tables: \(tables.sorted().joined(separator: ", "))); refusing to use it")
+                }
+            }
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
@@ -51,6 +66,18 @@ public final class SQLiteStore: StateStore {
             throw e
         } catch {
             throw .storage("cannot open \(path): \(error)")
+        }
+    }
+
+    /// Refuses an existing, non-empty file that does not start with the SQLite header, without
+    /// opening it (SQLite would report "file is not a database" only at the first statement).
+    private static func refuseForeignFile(_ path: String) throws(EEError) {
+        guard let h = FileHandle(forReadingAtPath: path) else { return }  // absent: created
+        defer { try? h.close() }
+        let head = (try? h.read(upToCount: 16)) ?? Data()
+        guard !head.isEmpty else { return }  // empty file: a new database
+        guard head == Data("SQLite format 3\0".utf8) else {
+            throw .storage("\(path) is not a SQLite database (it does not start with the SQLite header); refusing to use it")
         }
     }
 
