@@ -20,8 +20,14 @@ public final class Bootloader: EEHost {
     public var precompileAddresses: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
     /// Precompile addresses that were called without a hook to serve them (this transaction).
     public private(set) var missingPrecompilesCalled: Set<Address> = []
+    /// Caps on returndata, logs and call depth (see `ResourceLimits`).
+    public var limits = ResourceLimits()
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
-    public var maxDepth = 1024
+    /// The same value as `limits.maxCallDepth`.
+    public var maxDepth: Int {
+        get { limits.maxCallDepth }
+        set { limits.maxCallDepth = newValue }
+    }
 
     public init(
         world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = [:],

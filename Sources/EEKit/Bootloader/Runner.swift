@@ -111,7 +111,7 @@ extension Bootloader {
                 }
             case .completedExecution(let result, let left):
                 let f = frames.removeLast()
-                let end: (FrameStatus, Bytes, Resources, Address?)
+                var end: (FrameStatus, Bytes, Resources, Address?)
                 if f.deployment != nil {
                     end = finishDeployment(f, code: result.returndata, status: result.status,
                                            returndata: result.returndata, left: left)
@@ -119,13 +119,14 @@ extension Bootloader {
                     if !result.status.isSuccess { world.revert(to: f.snapshot) }
                     end = (result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                 }
+                end = enforceLimits(f, end)
                 guard let parent = frames.last else {
                     return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
                 }
                 next = try resume(parent, wasDeployment: f.deployment != nil, end)
             case .completedDeployment(let code, let status, let returndata, let left):
                 let f = frames.removeLast()
-                let end: (FrameStatus, Bytes, Resources, Address?)
+                var end: (FrameStatus, Bytes, Resources, Address?)
                 if f.deployment != nil {
                     end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
                 } else {
@@ -133,6 +134,7 @@ extension Bootloader {
                     if !status.isSuccess { world.revert(to: f.snapshot) }
                     end = (status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                 }
+                end = enforceLimits(f, end)
                 guard let parent = frames.last else {
                     return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
                 }
@@ -140,6 +142,19 @@ extension Bootloader {
             }
         }
         throw .internalError("frame stack emptied without a result")
+    }
+
+    /// Fails a completed frame that broke a `ResourceLimits` cap (returndata size, logs held
+    /// by the transaction): its changes are reverted and its caller sees a failed call.
+    private func enforceLimits(
+        _ f: Frame, _ end: (FrameStatus, Bytes, Resources, Address?)
+    ) -> (FrameStatus, Bytes, Resources, Address?) {
+        if end.0.isFailure { return end }
+        guard let reason = limits.violation(
+            returndata: end.1.count, logCount: world.logs.count, logBytes: world.logBytes)
+        else { return end }
+        world.revert(to: f.snapshot)
+        return (.failure(.limitExceeded(reason)), [], .zero, nil)
     }
 
     private func resume(

@@ -30,6 +30,11 @@ public struct Log: Sendable, Hashable {
     }
 }
 
+extension Log {
+    /// Bytes the log holds: its data plus 32 per topic (what `ResourceLimits.maxLogBytes` counts).
+    public var byteSize: Int { data.count + 32 * topics.count }
+}
+
 /// The state access an EE has while it runs a frame, served by the bootloader over the
 /// journaled state. Every change goes through the journal, so a failed frame is reverted
 /// by the bootloader without the EE doing anything.

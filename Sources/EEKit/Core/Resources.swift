@@ -61,3 +61,47 @@ public struct GasSchedule: Hashable, Sendable {
         return s
     }
 }
+
+/// Caps on what the frames of one transaction may use besides ergs (set on
+/// `Bootloader.limits`). A frame that goes over a cap fails with
+/// `FailureReason.limitExceeded` naming the cap, its state changes are reverted, and its
+/// caller continues as after any failed call.
+///
+/// The defaults are far above what Ethereum gas allows (30M gas buys about 4 MB of EVM memory,
+/// 80,000 LOG0s or 3.75 MB of log data), so they never change the result of a valid Ethereum
+/// transaction; they bound what a contract can make the host hold when gas is cheap or
+/// unlimited (native contracts, `eekit run` with a large gas limit).
+///
+/// Caps that live elsewhere: code size per EE (`CodeDepositRules.maxCodeSize` in the
+/// registry, EIP-170 24,576 bytes for EVM, 256 KiB for RISC-V) and init code (EIP-3860,
+/// 49,152 bytes); guest memory per frame (EVM: 256 MiB, `EVMBuffers.memoryLimit`; RISC-V: the
+/// fixed frame size in `RISCVEnvironment.Configuration`, 1 MiB by default).
+public struct ResourceLimits: Hashable, Sendable {
+    /// Largest call depth: frames at this depth may not call further (Ethereum: 1024).
+    public var maxCallDepth: Int = 1024
+    /// Bytes a frame may return (output or revert data); more fails the frame.
+    public var maxReturnDataBytes: Int = 16 << 20
+    /// Logs a transaction may hold; a frame that completes with more fails.
+    public var maxLogCount: Int = 1 << 18
+    /// Bytes of log data plus 32 per topic a transaction may hold; a frame that completes
+    /// with more fails.
+    public var maxLogBytes: Int = 64 << 20
+
+    public init() {}
+    public static let `default` = ResourceLimits()
+
+    /// Why a frame that completed with `returndata`, with `logCount` logs and `logBytes` log
+    /// bytes in the transaction, breaks a cap; nil when it does not.
+    public func violation(returndata: Int, logCount: Int, logBytes: Int) -> String? {
+        if returndata > maxReturnDataBytes {
+            return "returndata of \(returndata) bytes exceeds the cap of \(maxReturnDataBytes)"
+        }
+        if logCount > maxLogCount {
+            return "\(logCount) logs in the transaction exceed the cap of \(maxLogCount)"
+        }
+        if logBytes > maxLogBytes {
+            return "\(logBytes) bytes of logs in the transaction exceed the cap of \(maxLogBytes)"
+        }
+        return nil
+    }
+}

@@ -40,6 +40,8 @@ public final class WorldState {
     var warmAccounts: Set<Address> = []
     var warmSlots: [Address: Set<U256>] = [:]
     public private(set) var logs: [Log] = []
+    /// The `Log.byteSize` sum of `logs` (for `ResourceLimits.maxLogBytes`).
+    public private(set) var logBytes = 0
     public private(set) var refund: Int64 = 0
     var touched: Set<Address> = []
     public private(set) var created: Set<Address> = []
@@ -68,7 +70,7 @@ public final class WorldState {
             case .transient(let a, let k, let prev): transient[a, default: [:]][k] = prev
             case .warmAccount(let a): warmAccounts.remove(a)
             case .warmSlot(let a, let k): warmSlots[a]?.remove(k)
-            case .log: logs.removeLast()
+            case .log: logBytes -= logs.removeLast().byteSize
             case .refund(let prev): refund = prev
             case .touched(let a): touched.remove(a)
             case .created(let a): created.remove(a)
@@ -226,6 +228,7 @@ public final class WorldState {
 
     public func emitLog(_ log: Log) {
         logs.append(log)
+        logBytes += log.byteSize
         journal.append(.log)
     }
 
@@ -254,6 +257,7 @@ public final class WorldState {
         warmAccounts.removeAll()
         warmSlots.removeAll()
         logs.removeAll()
+        logBytes = 0
         refund = 0
         touched.removeAll()
         created.removeAll()
@@ -278,6 +282,7 @@ public final class WorldState {
         warmAccounts.removeAll()
         warmSlots.removeAll()
         logs.removeAll()
+        logBytes = 0
         refund = 0
         touched.removeAll()
         created.removeAll()
