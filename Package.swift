@@ -83,5 +83,10 @@ let package = Package(
         .testTarget(
             name: "EVMTests", dependencies: ["EEKit"],
             path: "Tests/EVMTests"),
+        // Resource limits, --state file safety, replay of the fuzz corpora (Fuzz/).
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: ["EEKit", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/ReliabilityTests"),
     ]
 )

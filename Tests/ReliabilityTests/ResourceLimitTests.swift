@@ -1,0 +1,144 @@
+import EEKit
+import Testing
+
+/// `Bootloader.limits`: a frame over a cap fails with a reason naming the cap, its effects
+/// are reverted, and its caller continues as after any failed call.
+@Suite struct ResourceLimitTests {
+    static let sender = Address(low: 0x5e5e)
+    static let caller = Address(low: 0xca11)
+    static let bigReturn = Address(low: 0xb0)
+    static let logger = Address(low: 0x10)
+    static let recurse = Address(low: 0x4ec)
+
+    /// CALL(gas, calldata word 0, 0, 0, 0, 0, 0); slot 1 = success, slot 2 = RETURNDATASIZE,
+    /// slot 3 = 1 (the caller went on); LOG0 of one byte; STOP.
+    static let callerCode = hex(
+        "600060006000600060006000" + "35" + "5af1" + "600155" + "3d600255" + "6001600355" + "60016000a0" + "00")
+    /// RETURN(0, 100).
+    static let bigReturnCode = hex("60646000f3")
+    /// Three LOG0s of 10 bytes each.
+    static let loggerCode = hex("600a6000a0600a6000a0600a6000a000")
+    /// Calls itself with all its gas; returns the depth below it plus one (0 when its call fails).
+    static let recurseCode = hex("60206000600060006000305af115601f5760005160010160005260206000f35b600060005260206000f3")
+
+    static func hex(_ s: String) -> Bytes { Hex.decode(s) ?? [] }
+
+    struct Chain {
+        let world: WorldState
+        let boot: Bootloader
+
+        init(_ limits: ResourceLimits = ResourceLimits()) {
+            var accounts: [Address: Account] = [sender: Account(balance: U256(1_000_000_000_000))]
+            for (a, c) in [(caller, callerCode), (bigReturn, bigReturnCode), (logger, loggerCode), (recurse, recurseCode)] {
+                accounts[a] = Account(nonce: 1, kind: .evm, code: c)
+            }
+            world = WorldState(store: MemoryStore(accounts: accounts))
+            var block = BlockContext()
+            block.gasLimit = 1 << 40
+            boot = Bootloader(world: world, registry: .standard, block: block)
+            boot.limits = limits
+        }
+
+        func call(_ to: Address, _ data: Bytes = [], gas: UInt64 = 5_000_000) throws -> Receipt {
+            let tx = Transaction(
+                sender: ResourceLimitTests.sender, nonce: U256(world.nonce(ResourceLimitTests.sender)),
+                gasLimit: U256(gas), to: to, data: data)
+            return try boot.execute(tx).get()
+        }
+
+        /// The caller contract calling `target`.
+        func callThrough(_ target: Address) throws -> Receipt {
+            try call(ResourceLimitTests.caller, Array(repeating: 0, count: 12) + target.bytes)
+        }
+
+        func slot(_ k: UInt64) -> UInt64 { world.storage(ResourceLimitTests.caller, U256(k)).uint64 ?? .max }
+    }
+
+    @Test func callerCodeIsWhatTheTestsAssume() throws {
+        // Without caps the callee's 100 bytes arrive and the caller logs once.
+        let c = Chain()
+        let r = try c.callThrough(Self.bigReturn)
+        #expect(r.status == .success)
+        #expect(c.slot(1) == 1)
+        #expect(c.slot(2) == 100)
+        #expect(c.slot(3) == 1)
+        #expect(r.logs.count == 1)
+        let r2 = try Chain().callThrough(Self.logger)
+        #expect(r2.logs.count == 4)
+    }
+
+    @Test func returndataOverTheCapFailsTheCalleeOnly() throws {
+        var l = ResourceLimits()
+        l.maxReturnDataBytes = 64
+        let c = Chain(l)
+        let r = try c.callThrough(Self.bigReturn)
+        #expect(r.status == .success)
+        #expect(c.slot(1) == 0, "the call should have failed")
+        #expect(c.slot(2) == 0, "a failed frame returns no data")
+        #expect(c.slot(3) == 1, "the caller should have continued")
+        #expect(r.logs.count == 1)
+    }
+
+    @Test func returndataOverTheCapAtTheTopNamesTheCap() throws {
+        var l = ResourceLimits()
+        l.maxReturnDataBytes = 64
+        let r = try Chain(l).call(Self.bigReturn)
+        guard case .failure(.limitExceeded(let why)) = r.status else {
+            Issue.record("expected limitExceeded, got \(r.status)")
+            return
+        }
+        #expect(why == "returndata of 100 bytes exceeds the cap of 64")
+        #expect(r.output.isEmpty)
+    }
+
+    @Test func logCountOverTheCapFailsTheLoggerOnly() throws {
+        var l = ResourceLimits()
+        l.maxLogCount = 2
+        let c = Chain(l)
+        let r = try c.callThrough(Self.logger)
+        #expect(r.status == .success)
+        #expect(c.slot(1) == 0)
+        #expect(c.slot(3) == 1)
+        #expect(r.logs.count == 1, "the logger's logs are reverted, the caller's own log stays")
+        #expect(r.logs.first?.address == Self.caller)
+    }
+
+    @Test func logBytesOverTheCapFailsTheLoggerOnly() throws {
+        var l = ResourceLimits()
+        l.maxLogBytes = 25
+        let c = Chain(l)
+        let r = try c.callThrough(Self.logger)
+        #expect(c.slot(1) == 0)
+        #expect(c.slot(3) == 1)
+        #expect(r.logs.count == 1)
+        let top = try Chain(l).call(Self.logger)
+        guard case .failure(.limitExceeded(let why)) = top.status else {
+            Issue.record("expected limitExceeded, got \(top.status)")
+            return
+        }
+        #expect(why == "30 bytes of logs in the transaction exceed the cap of 25")
+        #expect(top.logs.isEmpty)
+    }
+
+    @Test func callDepthCapIsConfigurable() throws {
+        for depth in [3, 10, 1024] {
+            var l = ResourceLimits()
+            l.maxCallDepth = depth
+            let c = Chain(l)
+            #expect(c.boot.maxDepth == depth)
+            let r = try c.call(Self.recurse, gas: 100_000_000_000)
+            #expect(r.status == .success)
+            #expect(U256(bigEndian: r.output).uint64 == UInt64(depth), "depth \(depth)")
+        }
+    }
+
+    @Test func defaultsLeaveEthereumSizedWorkAlone() {
+        let l = ResourceLimits.default
+        // 30M gas buys about 4 MB of EVM memory, 80,000 LOG0s and 3.75 MB of log data.
+        #expect(l.maxReturnDataBytes >= 4 << 20)
+        #expect(l.maxLogCount >= 80_000)
+        #expect(l.maxLogBytes >= 4 << 20)
+        #expect(l.maxCallDepth == 1024)
+        #expect(l.violation(returndata: 4 << 20, logCount: 80_000, logBytes: 4 << 20) == nil)
+    }
+}

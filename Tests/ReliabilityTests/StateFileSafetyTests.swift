@@ -1,0 +1,137 @@
+import EEKit
+import Foundation
+import GRDB
+import Testing
+
+/// `--state FILE` safety: a file that is not an EEKit state database is refused with a clear
+/// error and left byte-for-byte as it was; a damaged EEKit database gives typed errors, never
+/// a crash. (SIGKILL durability: BootloaderTests/SQLiteCrashTests.)
+@Suite struct StateFileSafetyTests {
+    static func tempDir(_ name: String) throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-rel-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: d)
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// The error `SQLiteStore(path:)` throws, or nil if it opened.
+    static func openError(_ path: String) -> String? {
+        do {
+            _ = try SQLiteStore(path: path)
+            return nil
+        } catch {
+            if case .storage(let s) = error { return s }
+            return "unexpected error kind: \(error)"
+        }
+    }
+
+    static func siblings(_ path: String) -> [String] {
+        ["-wal", "-shm", "-journal"].filter { FileManager.default.fileExists(atPath: path + $0) }
+    }
+
+    @Test func nonSQLiteFileIsRefusedAndUntouched() throws {
+        let d = try Self.tempDir("garbage")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("notes.txt").path
+        var bytes = Array("my shopping list, not a database\n".utf8)
+        var x: UInt32 = 7
+        for _ in 0..<5000 { x = x &* 1_103_515_245 &+ 12345; bytes.append(UInt8(truncatingIfNeeded: x >> 16)) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let err = try #require(Self.openError(path))
+        #expect(err.contains("is not a SQLite database"), "\(err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+        #expect(Self.siblings(path).isEmpty)
+    }
+
+    @Test func foreignSQLiteDatabaseIsRefusedAndUntouched() throws {
+        let d = try Self.tempDir("foreign")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("app.sqlite").path
+        do {
+            let q = try DatabaseQueue(path: path)
+            try q.write { db in
+                try db.execute(sql: "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT)")
+                try db.execute(sql: "INSERT INTO users(name) VALUES ('alice'), ('bob')")
+                // A table named like one of ours, with a different meaning.
+                try db.execute(sql: "CREATE TABLE meta(key TEXT, value BLOB)")
+                try db.execute(sql: "INSERT INTO meta VALUES ('format', 'someone-else-3')")
+            }
+            try q.close()
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let err = try #require(Self.openError(path))
+        #expect(err.contains("not an EEKit state database"), "\(err)")
+        #expect(err.contains("users"), "\(err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(Self.siblings(path).isEmpty, "a WAL or journal file was created: \(Self.siblings(path))")
+        let q = try DatabaseQueue(path: path)
+        let tables = try q.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        #expect(tables == ["meta", "users"])
+    }
+
+    @Test func emptyFileBecomesANewStore() throws {
+        let d = try Self.tempDir("empty")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("new.sqlite").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(Self.openError(path) == nil)
+        #expect(Self.openError(path) == nil)  // and reopens as ours
+    }
+
+    /// Writes a store with some committed state, then returns its path (connections closed).
+    static func makeStore(in d: URL) throws -> (String, Address) {
+        let path = d.appendingPathComponent("state.sqlite").path
+        let a = Address(low: 0xabc)
+        do {
+            let store = try SQLiteStore(path: path)
+            let world = WorldState(store: store)
+            for i in 0..<200 {
+                world.setAccount(Address(low: UInt64(0x1000 + i)), Account(nonce: UInt64(i), balance: U256(UInt64(i) * 1000)))
+            }
+            world.setCode(a, Array(repeating: 0x5b, count: 3000) + [0x00], kind: .evm)
+            for k in 0..<300 { world.setStorage(a, U256(UInt64(k)), U256(UInt64(k) &* 77 + 1)) }
+            try world.commit()
+        }
+        return (path, a)
+    }
+
+    /// Opens the damaged store and reads everything; returns the first error (nil if none).
+    static func readBack(_ path: String, _ a: Address) -> EEError? {
+        do {
+            let s = try SQLiteStore(path: path)
+            _ = try s.account(a)
+            for i in 0..<200 { _ = try s.account(Address(low: UInt64(0x1000 + i))) }
+            for k in 0..<300 { _ = try s.storage(a, U256(UInt64(k))) }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func overwrittenPagesGiveTypedErrors() throws {
+        let d = try Self.tempDir("corrupt")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let (path, a) = try Self.makeStore(in: d)
+        #expect(Self.readBack(path, a) == nil)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.count > 8192)
+        var x: UInt32 = 99
+        for i in 100..<min(bytes.count, 12288) {  // the schema page and the first table pages
+            x = x &* 1_103_515_245 &+ 12345
+            bytes[i] = UInt8(truncatingIfNeeded: x >> 16)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let e = try #require(Self.readBack(path, a), "a corrupted database read back without an error")
+        guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
+    }
+
+    @Test func truncatedFileGivesTypedErrors() throws {
+        let d = try Self.tempDir("trunc")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let (path, a) = try Self.makeStore(in: d)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(4096 + 512).write(to: URL(fileURLWithPath: path))
+        let e = try #require(Self.readBack(path, a), "a truncated database read back without an error")
+        guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
+    }
+}
