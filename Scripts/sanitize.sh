@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the test suite under AddressSanitizer or UndefinedBehaviorSanitizer.
+#
+#   Scripts/sanitize.sh address|undefined [swift test options, e.g. --filter ReliabilityTests]
+#
+# Each sanitizer builds everything (dependencies included) in its own scratch directory,
+# .build-san-address / .build-san-undefined, so the ordinary debug build is not invalidated;
+# the first run is a full build. The C cores are instrumented too (SwiftPM passes
+# -fsanitize to clang). ASAN_OPTIONS: leaks are not checked (the Swift runtime keeps
+# process-lifetime allocations); UBSan stops at the first report so that a report fails the run.
+# Writes the log to .build-san-<sanitizer>/test.log and ends with the swift test summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SAN=${1:?usage: Scripts/sanitize.sh address|undefined [swift test options]}
+shift
+case "$SAN" in address|undefined) ;; *) echo "sanitizer must be address or undefined" >&2; exit 2 ;; esac
+SCRATCH=.build-san-$SAN
+mkdir -p "$SCRATCH"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+set +e
+swift test --scratch-path "$SCRATCH" --sanitize="$SAN" "$@" 2>&1 | tee "$SCRATCH/test.log" | grep -E "error:|ERROR|runtime error|SUMMARY|Test run|✘|passed after|failed after|issues? recorded"
+rc=${PIPESTATUS[0]}
+set -e
+if grep -q "runtime error:\|ERROR: AddressSanitizer" "$SCRATCH/test.log"; then
+    echo "sanitizer report found (see $SCRATCH/test.log)"
+    rc=1
+fi
+echo "RESULT sanitize=$SAN exit=$rc"
+exit $rc
