@@ -60,8 +60,7 @@ for n, c in enumerate(codes):
     put("evm_frames", f"seed{n}", bytes([n & 3, 0x10, 0x00, 8]) + b"\x01\x02\x03\x04\x05\x06\x07\x08" + c)
 
 # ---- ELF (minimal static executables: one PT_LOAD RX segment holding header + code)
-def elf(cls64, code, entry_off=None, flags=0, phnum=1, etype=2, machine=243, extra_seg=None):
-    base = 0x10000
+def elf(cls64, code, entry_off=None, flags=0, phnum=1, etype=2, machine=243, extra_seg=None, base=0x10000):
     ehsz, phsz = (64, 56) if cls64 else (52, 32)
     nph = phnum + (1 if extra_seg else 0)
     off = ehsz + phsz * nph
@@ -95,6 +94,8 @@ put("elf_loader", "rvc_flag", elf(True, exit0, flags=1))
 put("elf_loader", "bad_entry", elf(True, exit0, entry_off=0x5000))
 put("elf_loader", "dyn", elf(False, exit0, etype=3))
 put("elf_loader", "x86", elf(True, exit0, machine=62))
+# a segment in the last page of the 32-bit space (the 64-bit case is Fuzz/regressions/elf_loader/open-rv64-segment-in-last-page)
+put("elf_loader", "rv32_top_of_address_space", elf(False, exit0, base=0xfffff000))
 
 # ---- state tests
 def st(code, data="0x", gas="0x0186a0", value="0x00"):

@@ -14,7 +14,9 @@ import Testing
         for dir in ["Fuzz/corpus/\(target)", "Fuzz/regressions/\(target)"] {
             let d = root.appendingPathComponent(dir)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: d.path)) ?? []
-            out += names.sorted().map { d.appendingPathComponent($0) }
+            // open-*: known findings not fixed yet (they would crash this process); see
+            // README, "Reliability".
+            out += names.sorted().filter { !$0.hasPrefix("open-") }.map { d.appendingPathComponent($0) }
         }
         return out
     }
