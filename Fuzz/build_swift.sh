@@ -41,7 +41,7 @@ for f in $SWIFT_SRCS Fuzz/swift/FuzzEntry.swift; do
     cp "$f" "$d"
     SNAP+=("$d")
 done
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name EEKit -package-name eekit \
+swiftc -O -wmo -g -sanitize=fuzzer,address -parse-as-library -module-name EEKit -package-name eekit \
     -module-cache-path "$B/modcache" -use-ld=lld "${MAPARGS[@]}" "${SNAP[@]}" "${OBJS[@]}" \
     -lelf -lsecp256k1 -lnettle -lgmp -lffi -ldl -o "$BIN"
 echo "built $BIN"
