@@ -28,8 +28,9 @@ import Testing
         let boot: Bootloader
 
         init(_ limits: ResourceLimits = ResourceLimits()) {
-            var accounts: [Address: Account] = [sender: Account(balance: U256(1_000_000_000_000))]
-            for (a, c) in [(caller, callerCode), (bigReturn, bigReturnCode), (logger, loggerCode), (recurse, recurseCode)] {
+            let T = ResourceLimitTests.self
+            var accounts: [Address: Account] = [T.sender: Account(balance: U256(1_000_000_000_000))]
+            for (a, c) in [(T.caller, T.callerCode), (T.bigReturn, T.bigReturnCode), (T.logger, T.loggerCode), (T.recurse, T.recurseCode)] {
                 accounts[a] = Account(nonce: 1, kind: .evm, code: c)
             }
             world = WorldState(store: MemoryStore(accounts: accounts))
