@@ -149,7 +149,6 @@ typedef struct dctx {
   crv_memory *mem;
   const crv_costs *costs;
   uint32_t xlen;
-  const void *const *tbl; /* crv_run's handler table, or NULL (h left NULL) */
 } dctx;
 
 static inline uint8_t reg_dst(uint32_t r) { return (uint8_t)(r == 0 ? 32 : r); }
@@ -301,8 +300,7 @@ static void decode_slot(const dctx *c, uint64_t pc, int page_x, rv_ent *out) {
   } else {
     e = fetch_fault_ent();
   }
-  if (c->tbl) e.h = (pc & (CRV_PAGE_SIZE - 1)) == 0 ? c->tbl[OP_PAGE_ENTER] : c->tbl[e.op];
-  *out = e;
+  *out = e; /* h stays NULL: crv_run writes the handlers */
 }
 
 static int page_executable(const crv_memory *mem, uint64_t page) {
@@ -340,7 +338,7 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
   code[slots] = fetch_fault_ent(); /* the end sentinel */
   code[slots + 1].h = 0;           /* the header: crv_run refills every h on its next entry */
   if (!code_range_ok(mem)) return;  /* a malformed range runs as "no code": only the sentinel */
-  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u, 0};
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
   if (lo < mem->code_lo) lo = mem->code_lo;
   if (hi > mem->code_hi) hi = mem->code_hi;
   if (lo >= hi) return;
@@ -348,8 +346,9 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
 }
 
 void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr,
-                         uint64_t n, const void *const *tbl) {
-  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u, tbl};
+                         uint64_t n) {
+  if (!code_range_ok(mem)) return;
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
   uint64_t lo = addr & ~(uint64_t)3, hi = addr + n;
   if (lo < mem->code_lo) lo = mem->code_lo;
   if (hi > mem->code_hi) hi = mem->code_hi;

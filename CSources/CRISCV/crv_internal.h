@@ -93,6 +93,6 @@ static inline uint64_t crv__class_cost(const crv_costs *c, unsigned cls) {
 /* Re-decode the slots covering guest bytes [addr, addr + n) after a guest store into code, and
    fix the suffix sums of the blocks that contain them. */
 CRV_NOINLINE void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
-                                      uint64_t addr, uint64_t n, const void *const *tbl);
+                                      uint64_t addr, uint64_t n);
 
 #endif /* CRV_INTERNAL_H */

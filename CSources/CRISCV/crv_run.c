@@ -15,6 +15,8 @@
  */
 #include "crv_internal.h"
 
+static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, const void *const *tbl);
+
 /* Result of a slow-path memory access. */
 enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1 };
 
@@ -57,15 +59,60 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
     if ((mem->perms[p] & CRV_PERM_X) && pa >= mem->code_lo && pa < mem->code_hi) code = 1;
   }
   if (!code) return MEM_OK;
-  crv__redecode_bytes(mem, costs, xlen, a, n, tbl);
+  crv__redecode_bytes(mem, costs, xlen, a, n);
+  /* the handlers of the re-decoded slots and of the slot after them (it may forward) */
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  const uint64_t lo = a < mem->code_lo ? 0 : (a - mem->code_lo) >> 2;
+  uint64_t hi = ((a + n - 1 - mem->code_lo) >> 2) + 1;
+  if (hi > nslots) hi = nslots;
+  if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, tbl);
   return MEM_CODE;
 }
 
-/* Write the fall-through handler of every slot (the handler of its op, or page_enter for the
-   first slot of a page) and tag the code buffer with the table that wrote them. */
+/* Ops that have forwarding variants: A(id) for rs1 only, AB(id) for rs1 and rs2. */
+#define CRV_FWD_OPS(A, AB)                                                                         \
+  A(MV) A(ADDI_SELF) A(ADDI) A(SLTI) A(SLTIU) A(XORI) A(ORI) A(ANDI) A(SLLI) A(SRLI) A(SRAI)       \
+  A(ADDIW) A(SLLIW) A(SRLIW) A(SRAIW) A(BNEZ) A(BEQZ)                                              \
+  A(LB) A(LH) A(LW) A(LD) A(LBU) A(LHU) A(LWU) A(LB32) A(LH32) A(LW32) A(LBU32) A(LHU32)           \
+  AB(BEQ) AB(BNE) AB(BLT) AB(BGE) AB(BLTU) AB(BGEU)                                                \
+  AB(SB) AB(SH) AB(SW) AB(SD) AB(SB32) AB(SH32) AB(SW32)                                           \
+  AB(ADD) AB(SUB) AB(SLL) AB(SLT) AB(SLTU) AB(XOR) AB(SRL) AB(SRA) AB(OR) AB(AND)                  \
+  AB(ADDW) AB(SUBW) AB(SLLW) AB(SRLW) AB(SRAW)                                                     \
+  AB(MUL) AB(MULH) AB(MULHSU) AB(MULHU) AB(MULW) AB(MULH32) AB(MULHSU32) AB(MULHU32)               \
+  AB(DIV) AB(DIVU) AB(REM) AB(REMU) AB(DIVW) AB(DIVUW) AB(REMW) AB(REMUW)
+
+/* Ops whose handler leaves the value it wrote to rd in t when it falls through. */
+#define CRV_PRODUCER_OPS(X)                                                                        \
+  X(LUI) X(LI) X(AUIPC) X(AUIPC32) CRV_FWD_OPS(X, X)
+static const uint8_t producer[256] = {
+#define P(id) [OP_##id] = 1,
+    CRV_PRODUCER_OPS(P)
+#undef P
+};
+/* (CRV_FWD_OPS also lists branches and stores, which write no rd and leave t alone:
+   slot_handler skips them by class) */
+
+/* The fall-through handler of slot i. */
+static inline const void *slot_handler(const void *const *tbl, const rv_ent *code, uint64_t i) {
+  const rv_ent *e = &code[i];
+  if ((i & (CRV_PAGE_SIZE / 4 - 1)) == 0) return tbl[OP_PAGE_ENTER];
+  const rv_ent *p = e - 1;
+  const unsigned cls = crv__op_class[p->op];
+  if (producer[p->op] && cls != CLS_BRANCH && cls != CLS_STORE && p->rd != 32) {
+    if (e->rs1 == p->rd && tbl[256 + e->op]) return tbl[256 + e->op];
+    if (e->rs2 == p->rd && tbl[512 + e->op]) return tbl[512 + e->op];
+  }
+  return tbl[e->op];
+}
+
+/* Write the fall-through handlers of slots [lo, hi] (hi <= nslots, the sentinel). */
+static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, const void *const *tbl) {
+  for (uint64_t i = lo; i <= hi; i++) code[i].h = slot_handler(tbl, code, i);
+}
+
+/* Write every fall-through handler and tag the code buffer with the table that wrote them. */
 static CRV_NOINLINE void fill_handlers(rv_ent *code, uint64_t nslots, const void *const *tbl) {
-  for (uint64_t i = 0; i <= nslots; i++)
-    code[i].h = (i & (CRV_PAGE_SIZE / 4 - 1)) == 0 ? tbl[OP_PAGE_ENTER] : tbl[code[i].op];
+  fill_range(code, 0, nslots, tbl);
   code[nslots + 1].h = (const void *)tbl;
 }
 
@@ -94,15 +141,23 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
 
 static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
   /* Jump entry: the handler of each op (unused slots trap), and at OP_PAGE_ENTER the
-     fall-through handler of a page's first slot, which starts a new block. */
+     fall-through handler of a page's first slot, which starts a new block. Then the
+     forwarding variants (NULL where there is none): _A takes rs1 from t, _B takes rs2. */
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-  static const void *const tbl[256] = {
+  static const void *const tbl[3 * 256] = {
       [0 ... 255] = &&L_FETCH_FAULT,
 #define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = &&L_##id,
 #include "rv_insns.def"
 #undef RV_INSN
       [OP_PAGE_ENTER] = &&block_enter,
+#define FWD_A(id) [256 + OP_##id] = &&L_##id##_A,
+#define FWD_B(id) [512 + OP_##id] = &&L_##id##_B,
+#define FWD_AB(id) FWD_A(id) FWD_B(id)
+      CRV_FWD_OPS(FWD_A, FWD_AB)
+#undef FWD_A
+#undef FWD_B
+#undef FWD_AB
   };
 #pragma clang diagnostic pop
 
@@ -122,6 +177,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
   uint64_t budget = cpu->budget;
   uint64_t instret = cpu->instret;
   uint64_t R[33];
+  uint64_t t = 0; /* the value the previous slot wrote to its rd (see the handlers) */
   rv_ent *ip;
   uint64_t pc; /* only valid where set for an exit */
   crv_status status;
@@ -154,10 +210,10 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
     goto *tbl[ip->op];                                                                             \
   } while (0)
   /* Jump to a computed guest address t (already checked for alignment). */
-#define JUMP_TO(t)                                                                                 \
+#define JUMP_TO(target)                                                                            \
   do {                                                                                             \
-    const uint64_t o_ = (t)-code_lo;                                                               \
-    if (CRV_UNLIKELY(o_ >= code_len)) { pc = (t); goto fetch_fault_pc; }                           \
+    const uint64_t o_ = (target)-code_lo;                                                          \
+    if (CRV_UNLIKELY(o_ >= code_len)) { pc = (target); goto fetch_fault_pc; }                      \
     ip = code + o_ / 4;                                                                            \
     ENTER_BLOCK;                                                                                   \
   } while (0)
@@ -201,28 +257,50 @@ L_BUDGET_STOP:
   status = CRV_STATUS_BUDGET;
   goto out;
 
-  /* ---------------- handlers ---------------- */
+  /* ---------------- handlers ----------------
+     Operand forwarding: every handler that writes rd and falls through also leaves the value in
+     `t`. When a slot reads the register its predecessor just wrote, its fall-through handler
+     (h) is the _A variant (rs1 taken from t) or _B variant (rs2 from t), so a dependent chain
+     does not wait for the register file's store to forward to the next load. Jumps always
+     enter the plain handler (tbl[op]). */
+#define WR(v) do { t = (v); RD = t; } while (0)
+#define H_R(NAME, EXPR)                                                                            \
+  L_##NAME: { const uint64_t a = RS1, b = RS2; WR(EXPR); NEXT; }                                  \
+  L_##NAME##_A: { const uint64_t a = t, b = RS2; WR(EXPR); NEXT; }                                \
+  L_##NAME##_B: { const uint64_t a = RS1, b = t; WR(EXPR); NEXT; }
+#define H_I(NAME, EXPR)                                                                            \
+  L_##NAME: { const uint64_t a = RS1; WR(EXPR); NEXT; }                                           \
+  L_##NAME##_A: { const uint64_t a = t; WR(EXPR); NEXT; }
+#define H_B(NAME, COND)                                                                            \
+  L_##NAME: { const uint64_t a = RS1, b = RS2; BRANCH(COND); }                                    \
+  L_##NAME##_A: { const uint64_t a = t, b = RS2; BRANCH(COND); }                                  \
+  L_##NAME##_B: { const uint64_t a = RS1, b = t; BRANCH(COND); }
+#define H_BZ(NAME, COND)                                                                           \
+  L_##NAME: { const uint64_t a = RS1; BRANCH(COND); }                                             \
+  L_##NAME##_A: { const uint64_t a = t; BRANCH(COND); }
+#define H_LD(NAME, T, N, ADDR, CONV)                                                               \
+  L_##NAME: { const uint64_t a = RS1; LOAD(T, N, ADDR, CONV); }                                   \
+  L_##NAME##_A: { const uint64_t a = t; LOAD(T, N, ADDR, CONV); }
+#define H_ST(NAME, T, N, ADDR)                                                                     \
+  L_##NAME: { const uint64_t a = RS1, b = RS2; STORE(T, N, ADDR); }                               \
+  L_##NAME##_A: { const uint64_t a = t, b = RS2; STORE(T, N, ADDR); }                             \
+  L_##NAME##_B: { const uint64_t a = RS1, b = t; STORE(T, N, ADDR); }
+
 L_NOP:
 L_FENCE:
   NEXT;
 L_LUI:
-  RD = UIMM;
+L_LI:
+  WR(UIMM);
   NEXT;
 L_AUIPC:
-  RD = PC_OF(ip) + UIMM;
+  WR(PC_OF(ip) + UIMM);
   NEXT;
 L_AUIPC32:
-  RD = sext32(PC_OF(ip) + UIMM);
+  WR(sext32(PC_OF(ip) + UIMM));
   NEXT;
-L_LI:
-  RD = UIMM;
-  NEXT;
-L_MV:
-  RD = RS1;
-  NEXT;
-L_ADDI_SELF:
-  RD += UIMM;
-  NEXT;
+H_I(MV, a)
+H_I(ADDI_SELF, a + UIMM)
 
   /* jumps and branches (targets of J/JAL/JAL32/B* are entry offsets, known to be inside) */
 L_J:
@@ -237,33 +315,33 @@ L_JAL32:
   ip = JUMP_REL(ip, ip->imm);
   ENTER_BLOCK;
 L_JAL_GEN: {
-  uint64_t here = PC_OF(ip), t = here + UIMM;
-  if (rv32) t &= 0xffffffffu;
-  if (t & 3) { pc = here; cpu->trap_value = t; goto trap_misaligned; }
+  uint64_t here = PC_OF(ip), tg = here + UIMM;
+  if (rv32) tg &= 0xffffffffu;
+  if (tg & 3) { pc = here; cpu->trap_value = tg; goto trap_misaligned; }
   RD = rv32 ? sext32(here + 4) : here + 4;
-  JUMP_TO(t);
+  JUMP_TO(tg);
 }
 L_JALR: {
-  const uint64_t here = PC_OF(ip), t = (RS1 + UIMM) & ~(uint64_t)1;
-  if (CRV_UNLIKELY(t & 3)) { pc = here; cpu->trap_value = t; goto trap_misaligned; }
+  const uint64_t here = PC_OF(ip), tg = (RS1 + UIMM) & ~(uint64_t)1;
+  if (CRV_UNLIKELY(tg & 3)) { pc = here; cpu->trap_value = tg; goto trap_misaligned; }
   RD = here + 4;
-  JUMP_TO(t);
+  JUMP_TO(tg);
 }
 L_JALR32: {
-  const uint64_t here = PC_OF(ip), t = (uint32_t)(RS1 + UIMM) & ~(uint64_t)1;
-  if (CRV_UNLIKELY(t & 3)) { pc = here; cpu->trap_value = t; goto trap_misaligned; }
+  const uint64_t here = PC_OF(ip), tg = (uint32_t)(RS1 + UIMM) & ~(uint64_t)1;
+  if (CRV_UNLIKELY(tg & 3)) { pc = here; cpu->trap_value = tg; goto trap_misaligned; }
   RD = sext32(here + 4);
-  JUMP_TO(t);
+  JUMP_TO(tg);
 }
 #define BRANCH(cond) do { ip = JUMP_REL(ip, (cond) ? (int64_t)ip->imm : (int64_t)sizeof(rv_ent)); ENTER_BLOCK; } while (0)
-L_BEQ: BRANCH(RS1 == RS2);
-L_BNE: BRANCH(RS1 != RS2);
-L_BLT: BRANCH((int64_t)RS1 < (int64_t)RS2);
-L_BGE: BRANCH((int64_t)RS1 >= (int64_t)RS2);
-L_BLTU: BRANCH(RS1 < RS2);
-L_BGEU: BRANCH(RS1 >= RS2);
-L_BNEZ: BRANCH(RS1 != 0);
-L_BEQZ: BRANCH(RS1 == 0);
+H_B(BEQ, a == b)
+H_B(BNE, a != b)
+H_B(BLT, (int64_t)a < (int64_t)b)
+H_B(BGE, (int64_t)a >= (int64_t)b)
+H_B(BLTU, a < b)
+H_B(BGEU, a >= b)
+H_BZ(BNEZ, a != 0)
+H_BZ(BEQZ, a == 0)
 L_BR_GEN: {
   const uint64_t a = RS1, b = RS2;
   int taken;
@@ -276,20 +354,20 @@ L_BR_GEN: {
   default: taken = a >= b; break;
   }
   if (!taken) { ip++; ENTER_BLOCK; }
-  uint64_t here = PC_OF(ip), t = here + UIMM;
-  if (rv32) t &= 0xffffffffu;
-  if (t & 3) { pc = here; cpu->trap_value = t; goto trap_misaligned; }
-  JUMP_TO(t);
+  uint64_t here = PC_OF(ip), tg = here + UIMM;
+  if (rv32) tg &= 0xffffffffu;
+  if (tg & 3) { pc = here; cpu->trap_value = tg; goto trap_misaligned; }
+  JUMP_TO(tg);
 }
 
-  /* loads: inline when inside one page, in range and readable */
+  /* loads: inline when the page (and the next) is readable */
 #define LOAD(T, N, ADDR, CONV)                                                                     \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
     if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R))) {             \
       T v_;                                                                                        \
       memcpy(&v_, data + a_, (N));                                                                 \
-      RD = CONV(v_);                                                                               \
+      WR(CONV(v_));                                                                                \
       NEXT;                                                                                        \
     }                                                                                              \
     uint64_t w_;                                                                                   \
@@ -297,31 +375,31 @@ L_BR_GEN: {
       cpu->trap_value = a_;                                                                        \
       goto trap_load;                                                                              \
     }                                                                                              \
-    RD = CONV((T)w_);                                                                              \
+    WR(CONV((T)w_));                                                                               \
     NEXT;                                                                                          \
   } while (0)
-#define A64 (RS1 + UIMM)
-#define A32 ((uint64_t)(uint32_t)(RS1 + UIMM))
+#define A64 (a + UIMM)
+#define A32 ((uint64_t)(uint32_t)(a + UIMM))
 #define S8(v) ((uint64_t)(int64_t)(v))
 #define Z(v) ((uint64_t)(v))
-L_LB: LOAD(int8_t, 1, A64, S8);
-L_LH: LOAD(int16_t, 2, A64, S8);
-L_LW: LOAD(int32_t, 4, A64, S8);
-L_LD: LOAD(uint64_t, 8, A64, Z);
-L_LBU: LOAD(uint8_t, 1, A64, Z);
-L_LHU: LOAD(uint16_t, 2, A64, Z);
-L_LWU: LOAD(uint32_t, 4, A64, Z);
-L_LB32: LOAD(int8_t, 1, A32, S8);
-L_LH32: LOAD(int16_t, 2, A32, S8);
-L_LW32: LOAD(int32_t, 4, A32, S8);
-L_LBU32: LOAD(uint8_t, 1, A32, Z);
-L_LHU32: LOAD(uint16_t, 2, A32, Z);
+H_LD(LB, int8_t, 1, A64, S8)
+H_LD(LH, int16_t, 2, A64, S8)
+H_LD(LW, int32_t, 4, A64, S8)
+H_LD(LD, uint64_t, 8, A64, Z)
+H_LD(LBU, uint8_t, 1, A64, Z)
+H_LD(LHU, uint16_t, 2, A64, Z)
+H_LD(LWU, uint32_t, 4, A64, Z)
+H_LD(LB32, int8_t, 1, A32, S8)
+H_LD(LH32, int16_t, 2, A32, S8)
+H_LD(LW32, int32_t, 4, A32, S8)
+H_LD(LBU32, uint8_t, 1, A32, Z)
+H_LD(LHU32, uint16_t, 2, A32, Z)
 
   /* stores: inline when the page (and the next) is writable and not executable */
 #define STORE(T, N, ADDR)                                                                          \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
-    const T v_ = (T)RS2;                                                                           \
+    const T v_ = (T)b;                                                                             \
     if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W))) {             \
       memcpy(data + a_, &v_, (N));                                                                 \
       NEXT;                                                                                        \
@@ -346,94 +424,68 @@ L_LHU32: LOAD(uint16_t, 2, A32, Z);
     ip++;                                                                                          \
     goto block_enter;                                                                              \
   } while (0)
-L_SB: STORE(uint8_t, 1, A64);
-L_SH: STORE(uint16_t, 2, A64);
-L_SW: STORE(uint32_t, 4, A64);
-L_SD: STORE(uint64_t, 8, A64);
-L_SB32: STORE(uint8_t, 1, A32);
-L_SH32: STORE(uint16_t, 2, A32);
-L_SW32: STORE(uint32_t, 4, A32);
+H_ST(SB, uint8_t, 1, A64)
+H_ST(SH, uint16_t, 2, A64)
+H_ST(SW, uint32_t, 4, A64)
+H_ST(SD, uint64_t, 8, A64)
+H_ST(SB32, uint8_t, 1, A32)
+H_ST(SH32, uint16_t, 2, A32)
+H_ST(SW32, uint32_t, 4, A32)
 
   /* OP-IMM */
-L_ADDI: RD = RS1 + UIMM; NEXT;
-L_SLTI: RD = (int64_t)RS1 < IMM; NEXT;
-L_SLTIU: RD = RS1 < UIMM; NEXT;
-L_XORI: RD = RS1 ^ UIMM; NEXT;
-L_ORI: RD = RS1 | UIMM; NEXT;
-L_ANDI: RD = RS1 & UIMM; NEXT;
-L_SLLI: RD = RS1 << (ip->imm & 63); NEXT;
-L_SRLI: RD = RS1 >> (ip->imm & 63); NEXT;
-L_SRAI: RD = (uint64_t)((int64_t)RS1 >> (ip->imm & 63)); NEXT;
+H_I(ADDI, a + UIMM)
+H_I(SLTI, (int64_t)a < IMM)
+H_I(SLTIU, a < UIMM)
+H_I(XORI, a ^ UIMM)
+H_I(ORI, a | UIMM)
+H_I(ANDI, a & UIMM)
+H_I(SLLI, a << (ip->imm & 63))
+H_I(SRLI, a >> (ip->imm & 63))
+H_I(SRAI, (uint64_t)((int64_t)a >> (ip->imm & 63)))
   /* OP */
-L_ADD: RD = RS1 + RS2; NEXT;
-L_SUB: RD = RS1 - RS2; NEXT;
-L_SLL: RD = RS1 << (RS2 & 63); NEXT;
-L_SLT: RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
-L_SLTU: RD = RS1 < RS2; NEXT;
-L_XOR: RD = RS1 ^ RS2; NEXT;
-L_SRL: RD = RS1 >> (RS2 & 63); NEXT;
-L_SRA: RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
-L_OR: RD = RS1 | RS2; NEXT;
-L_AND: RD = RS1 & RS2; NEXT;
+H_R(ADD, a + b)
+H_R(SUB, a - b)
+H_R(SLL, a << (b & 63))
+H_R(SLT, (int64_t)a < (int64_t)b)
+H_R(SLTU, a < b)
+H_R(XOR, a ^ b)
+H_R(SRL, a >> (b & 63))
+H_R(SRA, (uint64_t)((int64_t)a >> (b & 63)))
+H_R(OR, a | b)
+H_R(AND, a & b)
   /* *W forms (also RV32 arithmetic) */
-L_ADDIW: RD = sext32(RS1 + UIMM); NEXT;
-L_SLLIW: RD = sext32((uint32_t)RS1 << (ip->imm & 31)); NEXT;
-L_SRLIW: RD = sext32((uint32_t)RS1 >> (ip->imm & 31)); NEXT;
-L_SRAIW: RD = (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (ip->imm & 31)); NEXT;
-L_ADDW: RD = sext32(RS1 + RS2); NEXT;
-L_SUBW: RD = sext32(RS1 - RS2); NEXT;
-L_SLLW: RD = sext32((uint32_t)RS1 << (RS2 & 31)); NEXT;
-L_SRLW: RD = sext32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
-L_SRAW: RD = (uint64_t)(int64_t)((int32_t)(uint32_t)RS1 >> (RS2 & 31)); NEXT;
+H_I(ADDIW, sext32(a + UIMM))
+H_I(SLLIW, sext32((uint32_t)a << (ip->imm & 31)))
+H_I(SRLIW, sext32((uint32_t)a >> (ip->imm & 31)))
+H_I(SRAIW, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (ip->imm & 31)))
+H_R(ADDW, sext32(a + b))
+H_R(SUBW, sext32(a - b))
+H_R(SLLW, sext32((uint32_t)a << (b & 31)))
+H_R(SRLW, sext32((uint32_t)a >> (b & 31)))
+H_R(SRAW, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31)))
   /* M */
-L_MUL: RD = RS1 * RS2; NEXT;
-L_MULH: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64); NEXT;
-L_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
-L_MULHU: RD = (uint64_t)(((unsigned __int128)RS1 * (unsigned __int128)RS2) >> 64); NEXT;
-L_MULW: RD = sext32((uint32_t)RS1 * (uint32_t)RS2); NEXT;
-L_MULH32: RD = sext32((uint64_t)(((int64_t)(int32_t)RS1 * (int64_t)(int32_t)RS2) >> 32)); NEXT;
-L_MULHSU32: RD = sext32((uint64_t)(((int64_t)(int32_t)RS1 * (int64_t)(uint32_t)RS2) >> 32)); NEXT;
-L_MULHU32: RD = sext32(((uint64_t)(uint32_t)RS1 * (uint32_t)RS2) >> 32); NEXT;
-L_DIV: {
-  const int64_t a = (int64_t)RS1, b = (int64_t)RS2;
-  RD = b == 0 ? ~(uint64_t)0 : (a == INT64_MIN && b == -1) ? (uint64_t)a : (uint64_t)(a / b);
-  NEXT;
-}
-L_DIVU: {
-  const uint64_t a = RS1, b = RS2;
-  RD = b == 0 ? ~(uint64_t)0 : a / b;
-  NEXT;
-}
-L_REM: {
-  const int64_t a = (int64_t)RS1, b = (int64_t)RS2;
-  RD = b == 0 ? (uint64_t)a : (a == INT64_MIN && b == -1) ? 0 : (uint64_t)(a % b);
-  NEXT;
-}
-L_REMU: {
-  const uint64_t a = RS1, b = RS2;
-  RD = b == 0 ? a : a % b;
-  NEXT;
-}
-L_DIVW: {
-  const int32_t a = (int32_t)(uint32_t)RS1, b = (int32_t)(uint32_t)RS2;
-  RD = b == 0 ? ~(uint64_t)0 : (a == INT32_MIN && b == -1) ? sext32((uint32_t)a) : (uint64_t)(int64_t)(a / b);
-  NEXT;
-}
-L_DIVUW: {
-  const uint32_t a = (uint32_t)RS1, b = (uint32_t)RS2;
-  RD = b == 0 ? ~(uint64_t)0 : sext32(a / b);
-  NEXT;
-}
-L_REMW: {
-  const int32_t a = (int32_t)(uint32_t)RS1, b = (int32_t)(uint32_t)RS2;
-  RD = b == 0 ? (uint64_t)(int64_t)a : (a == INT32_MIN && b == -1) ? 0 : (uint64_t)(int64_t)(a % b);
-  NEXT;
-}
-L_REMUW: {
-  const uint32_t a = (uint32_t)RS1, b = (uint32_t)RS2;
-  RD = b == 0 ? sext32(a) : sext32(a % b);
-  NEXT;
-}
+H_R(MUL, a * b)
+H_R(MULH, (uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64))
+H_R(MULHSU, (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64))
+H_R(MULHU, (uint64_t)(((unsigned __int128)a * (unsigned __int128)b) >> 64))
+H_R(MULW, sext32((uint32_t)a * (uint32_t)b))
+H_R(MULH32, sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(int32_t)b) >> 32)))
+H_R(MULHSU32, sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(uint32_t)b) >> 32)))
+H_R(MULHU32, sext32(((uint64_t)(uint32_t)a * (uint32_t)b) >> 32))
+H_R(DIV, (int64_t)b == 0 ? ~(uint64_t)0
+         : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a : (uint64_t)((int64_t)a / (int64_t)b))
+H_R(DIVU, b == 0 ? ~(uint64_t)0 : a / b)
+H_R(REM, (int64_t)b == 0 ? a : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? 0
+         : (uint64_t)((int64_t)a % (int64_t)b))
+H_R(REMU, b == 0 ? a : a % b)
+H_R(DIVW, (int32_t)b == 0 ? ~(uint64_t)0
+          : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? sext32((uint32_t)INT32_MIN)
+          : (uint64_t)(int64_t)((int32_t)a / (int32_t)b))
+H_R(DIVUW, (uint32_t)b == 0 ? ~(uint64_t)0 : sext32((uint32_t)a / (uint32_t)b))
+H_R(REMW, (int32_t)b == 0 ? (uint64_t)(int64_t)(int32_t)a
+          : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? 0
+          : (uint64_t)(int64_t)((int32_t)a % (int32_t)b))
+H_R(REMUW, (uint32_t)b == 0 ? sext32((uint32_t)a) : sext32((uint32_t)a % (uint32_t)b))
 
   /* system */
 L_FENCE_I:
