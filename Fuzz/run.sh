@@ -32,6 +32,7 @@ mkdir -p "$OUT/bin" "$OUT/corpus-$T" "$OUT/artifacts-$T/"
 BIN=$OUT/bin/$T
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 MAXLEN=4096
+TIMEOUT=10
 case "$T" in
 crv_insns)
     [ "$BIN" -nt Fuzz/crv_fuzz_insns.c ] && [ "$BIN" -nt CSources/CRISCV/crv_run.c ] ||
@@ -49,6 +50,9 @@ elf_loader|evm_frames|statetest_json)
     BIN=$OUT/bin/eekit_swift_fuzz
     export EEKIT_FUZZ_TARGET=$T
     MAXLEN=16384
+    # ELF inputs build 1 MiB machines; the process-wide image cache (256 images) is emptied at
+    # once when full, and freeing it through ASan's quarantine takes seconds on a busy machine.
+    TIMEOUT=30
     ;;
 *) echo "unknown target $T" >&2; exit 2 ;;
 esac
@@ -77,10 +81,10 @@ for d in Fuzz/corpus/$T Fuzz/regressions/$T; do
     done
 done
 export SWIFT_BACKTRACE=enable=no  # let libFuzzer report a Swift trap at once
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:quarantine_size_mb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 set +e
-"$BIN" -max_total_time="$SECS" -max_len=$MAXLEN -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$BIN" -max_total_time="$SECS" -max_len=$MAXLEN -timeout=$TIMEOUT -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$OUT/artifacts-$T/" "$@" "$OUT/corpus-$T" >"$OUT/$T.log" 2>&1
 rc=$?
 set -e
