@@ -14,7 +14,7 @@
 # Columns: instructions retired (from `eekit rv run --stats`), best wall-clock seconds of
 # EEKit, qemu-riscv64/32 and the native x86-64 build, EEKit/qemu time ratio, EEKit's
 # MIPS as its --stats line reports for the best run (interpreter time, without start-up),
-# and host cycles per guest instruction: the calibrated clock (calibrate.c: the rate of a
+# and host cycles per guest instruction: the calibrated clock (host/calibrate.c: the rate of a
 # chain of dependent adds, one per cycle, in CPU time) divided by MIPS in CPU time. That last figure
 # does not depend on how fast the (possibly shared or throttled) machine is, so it compares
 # with interpreters measured elsewhere. A closing line gives the geometric mean of the
@@ -39,7 +39,7 @@ for tool in qemu-riscv64 qemu-riscv32; do
 done
 
 "$HERE/build.sh" "$OUT" >&2
-${CC:-clang} -O2 -o "$OUT/calibrate" "$HERE/calibrate.c" || die "cannot build calibrate.c"
+${CC:-clang} -O2 -o "$OUT/calibrate" "$HERE/host/calibrate.c" || die "cannot build host/calibrate.c"
 
 if [ $# -gt 0 ]; then
   programs=("$@")
