@@ -112,8 +112,10 @@
 /* Gas argument of EEK_SYS_CALL meaning "as much as allowed". */
 #define EEK_GAS_ALL ((uintptr_t)-1)
 
-typedef struct { uint8_t b[20]; } eek_address;
-typedef struct { uint8_t b[32]; } eek_word;
+/* Aligned so that copies and conversions move whole registers, not bytes; system calls
+   accept any alignment. */
+typedef struct { uint8_t b[20]; } __attribute__((aligned(4))) eek_address;
+typedef struct { uint8_t b[32]; } __attribute__((aligned(8))) eek_word;
 
 /* Raw system calls. */
 static inline uintptr_t eek_syscall6(uintptr_t n, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3,

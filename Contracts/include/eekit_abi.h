@@ -47,19 +47,30 @@ static inline int u256_sub(u256 *r, u256 a, u256 b) {
   }
   return (int)br;
 }
+/* Big-endian 64-bit load / store at any alignment, unrolled (RV32IM/RV64IM have no byte swap). */
+static inline uint64_t eek_load_be64(const uint8_t *p) {
+  return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+         (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+static inline void eek_store_be64(uint8_t *p, uint64_t v) {
+  p[0] = (uint8_t)(v >> 56); p[1] = (uint8_t)(v >> 48); p[2] = (uint8_t)(v >> 40); p[3] = (uint8_t)(v >> 32);
+  p[4] = (uint8_t)(v >> 24); p[5] = (uint8_t)(v >> 16); p[6] = (uint8_t)(v >> 8);  p[7] = (uint8_t)v;
+}
 static inline eek_word u256_to_word(u256 a) {
   eek_word w;
-  for (int i = 0; i < 32; i++) w.b[31 - i] = (uint8_t)(a.l[i / 8] >> (8 * (i % 8)));
+  eek_store_be64(w.b, a.l[3]);
+  eek_store_be64(w.b + 8, a.l[2]);
+  eek_store_be64(w.b + 16, a.l[1]);
+  eek_store_be64(w.b + 24, a.l[0]);
   return w;
 }
 static inline u256 u256_from_word(const eek_word *w) {
-  u256 a = {{0, 0, 0, 0}};
-  for (int i = 0; i < 32; i++) a.l[i / 8] |= (uint64_t)w->b[31 - i] << (8 * (i % 8));
+  u256 a = {{eek_load_be64(w->b + 24), eek_load_be64(w->b + 16), eek_load_be64(w->b + 8), eek_load_be64(w->b)}};
   return a;
 }
 static inline eek_word eek_word_from_address(const eek_address *a) {
   eek_word w = {{0}};
-  for (int i = 0; i < 20; i++) w.b[12 + i] = a->b[i];
+  __builtin_memcpy(w.b + 12, a->b, 20);
   return w;
 }
 static inline eek_word eek_word_from_u64(uint64_t v) { return u256_to_word(u256_from_u64(v)); }
@@ -83,9 +94,10 @@ static inline u256 abi_arg_u256(size_t i) {
 /* Argument i as an address; returns 0 if the upper 12 bytes are not zero (invalid ABI). */
 static inline int abi_arg_address(size_t i, eek_address *out) {
   eek_word w = abi_arg_word(i);
-  for (int k = 0; k < 12; k++)
-    if (w.b[k]) return 0;
-  for (int k = 0; k < 20; k++) out->b[k] = w.b[12 + k];
+  uint32_t high[3];
+  __builtin_memcpy(high, w.b, 12);
+  if (high[0] | high[1] | high[2]) return 0;
+  __builtin_memcpy(out->b, w.b + 12, 20);
   return 1;
 }
 /* Constructor argument i (no selector). */
@@ -113,11 +125,7 @@ __attribute__((noreturn)) static inline void abi_return_string(const char *s, si
 
 /* Solidity storage layout: slot of mapping(key => ...) at `slot` = keccak256(key ++ slot). */
 static inline eek_word abi_mapping_slot(eek_word key, eek_word slot) {
-  uint8_t buf[64];
-  for (int i = 0; i < 32; i++) {
-    buf[i] = key.b[i];
-    buf[32 + i] = slot.b[i];
-  }
+  eek_word buf[2] = {key, slot};
   eek_word out;
   eek_keccak256(buf, 64, &out);
   return out;

@@ -2,9 +2,16 @@
    to. Compile it with every contract (Contracts/build.sh does). */
 #include <stddef.h>
 
+#include <stdint.h>
+
+/* Word at a time when both pointers are word aligned, bytes otherwise. */
 void *memcpy(void *restrict d, const void *restrict s, size_t n) {
   unsigned char *dp = d;
   const unsigned char *sp = s;
+  if ((((uintptr_t)dp | (uintptr_t)sp) & (sizeof(uintptr_t) - 1)) == 0) {
+    for (; n >= sizeof(uintptr_t); n -= sizeof(uintptr_t), dp += sizeof(uintptr_t), sp += sizeof(uintptr_t))
+      *(uintptr_t *)(void *)dp = *(const uintptr_t *)(const void *)sp;
+  }
   while (n--) *dp++ = *sp++;
   return d;
 }
@@ -20,6 +27,10 @@ void *memmove(void *d, const void *s, size_t n) {
 }
 void *memset(void *d, int c, size_t n) {
   unsigned char *dp = d;
+  if (((uintptr_t)dp & (sizeof(uintptr_t) - 1)) == 0) {
+    uintptr_t w = (uintptr_t)(unsigned char)c * (UINTPTR_MAX / 0xff);
+    for (; n >= sizeof(uintptr_t); n -= sizeof(uintptr_t), dp += sizeof(uintptr_t)) *(uintptr_t *)(void *)dp = w;
+  }
   while (n--) *dp++ = (unsigned char)c;
   return d;
 }
