@@ -6,8 +6,14 @@ import Foundation
 final class ContractImage: @unchecked Sendable {
     let image: ELFImage
     let template: RISCVMachine
-    /// Guest bytes a frame machine must copy from the template (the segments' pages).
+    /// Guest bytes a new frame machine copies from the template (the segments' pages).
     let copyRange: Range<UInt64>
+    /// The writable pages of `copyRange`: all a frame can change there (read-only pages are
+    /// written neither by the guest nor by system calls), so all a released machine restores.
+    let writableRanges: [Range<UInt64>]
+    /// True if some code page is writable: stores may then re-decode code, and a released
+    /// machine must copy the template's decoded code back.
+    let codeIsWritable: Bool
     let brkStart: UInt64
     let brkLimit: UInt64
     let stackBottom: UInt64
@@ -27,27 +33,34 @@ final class ContractImage: @unchecked Sendable {
         guard brkStart + page <= stackBottom else {
             throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
         }
-        var lo = UInt64.max, codeLo = UInt64.max, codeHi: UInt64 = 0
-        for (i, s) in image.segments.enumerated() {
-            guard s.vaddr + s.memSize <= stackBottom else {
-                throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
+        let placed = try m.place(image, below: stackBottom)
+        // The stack's top page is mapped; the rest is demand-zero, so that a released machine
+        // wipes only the stack pages its frame touched, not the whole stack.
+        let stackTop = memorySize - page
+        m.protect(stackTop, memorySize, [.read, .write])
+        m.setDemandZero(stackBottom..<stackTop)
+        guard !placed.code.isEmpty else { throw .elf(.entryNotExecutable(image.entry)) }
+        let lo = placed.all.lowerBound
+        var writable: [Range<UInt64>] = []
+        var a = lo
+        while a < brkStart {
+            if m.permissions(at: a).contains(.write) {
+                if let last = writable.last, last.upperBound == a {
+                    writable[writable.count - 1] = last.lowerBound..<a + page
+                } else {
+                    writable.append(a..<a + page)
+                }
             }
-            let start = Int(s.fileOffset)
-            m.load(image.bytes[start..<start + Int(s.fileSize)], at: s.vaddr)
-            var p: RISCVMachine.Permissions = []
-            if s.readable { p.insert(.read) }
-            if s.writable { p.insert(.write) }
-            if s.executable {
-                p.insert(.execute)
-                codeLo = min(codeLo, s.vaddr & ~(page - 1))
-                codeHi = max(codeHi, (s.vaddr + s.memSize + page - 1) & ~(page - 1))
-            }
-            lo = min(lo, s.vaddr & ~(page - 1))
-            m.protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
+            a += page
         }
-        m.protect(stackBottom, memorySize, [.read, .write])
-        guard codeLo < codeHi else { throw .elf(.entryNotExecutable(image.entry)) }
-        m.setCodeRange(codeLo, codeHi)
+        var codeWritable = false
+        a = placed.code.lowerBound
+        while a < placed.code.upperBound {
+            if m.permissions(at: a).contains(.write) { codeWritable = true }
+            a += page
+        }
+        codeIsWritable = codeWritable
+        writableRanges = writable
         self.image = image
         template = m
         copyRange = lo..<brkStart
@@ -68,10 +81,18 @@ final class ContractImage: @unchecked Sendable {
         return m
     }
 
-    /// Returns a machine after its frame ended: wipes what the frame could have written
-    /// (heap up to `brk`, the stack, writable segments are re-copied on the next acquire).
+    /// Returns a machine after its frame ended, restoring what the frame could have changed:
+    /// the writable segment pages, the heap up to `brk`, the stack pages it mapped, page
+    /// permissions, the hart
+    /// (and the decoded code if code pages are writable). A machine that cannot be restored
+    /// is dropped.
     func release(_ m: RISCVMachine, brk: UInt64) {
-        m.reset(from: template, copy: copyRange, zero: [brkStart..<max(brkStart, brk), stackBottom..<memorySize])
+        // Stack pages below the demand-zero range were never mapped, so they are still zero.
+        let stackUsed = max(stackBottom, min(m.demandZero.upperBound, memorySize - RISCVMachine.pageSize))..<memorySize
+        guard m.restore(
+            from: template, copy: writableRanges, zero: [brkStart..<max(brkStart, brk), stackUsed],
+            restoreCode: codeIsWritable)
+        else { return }
         lock.lock()
         if pool.count < ContractImage.poolLimit { pool.append(m) }
         lock.unlock()
@@ -87,6 +108,7 @@ enum ContractImageCache {
         var schedule: GasSchedule
     }
     nonisolated(unsafe) private static var images: [Key: ContractImage] = [:]
+    nonisolated(unsafe) private static var last: (Key, ContractImage)?
     private static let lock = NSLock()
     private static let limit = 256
     /// Images built (cache misses) since start, for tests and benchmarks.
@@ -97,7 +119,13 @@ enum ContractImageCache {
     ) throws(EEError) -> ContractImage {
         let key = Key(hash: code.hash, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
         lock.lock()
+        // The last hit first: comparing a key is cheaper than hashing it.
+        if let (k, img) = last, k == key {
+            lock.unlock()
+            return img
+        }
         if let hit = images[key] {
+            last = (key, hit)
             lock.unlock()
             return hit
         }
@@ -106,6 +134,7 @@ enum ContractImageCache {
         lock.lock()
         if images.count >= limit { images.removeAll(keepingCapacity: true) }
         images[key] = img
+        last = (key, img)
         loads += 1
         lock.unlock()
         return img

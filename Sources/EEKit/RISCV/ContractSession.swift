@@ -14,18 +14,31 @@ public final class ContractSession {
     /// - Parameters:
     ///   - store: the state store (in memory by default).
     ///   - registry: EEs to use; default: the standard registry plus the RISC-V EE.
+    ///   - riscv: the RISC-V EE's configuration (used with the default registry, or when the
+    ///     given registry has no RISC-V EE).
+    ///   - hooks: precompiles and host functions; default: the Cancun precompiles.
     public init(
         store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
-        riscv: RISCVEnvironment.Configuration = .init()
+        riscv: RISCVEnvironment.Configuration = .init(), hooks: [Address: any SystemHook] = Precompiles.cancun()
     ) {
         world = WorldState(store: store)
         var r = registry ?? EERegistry.standard
-        if r[.riscv] == nil { r.registerRISCV(riscv) }
+        if registry == nil || r[.riscv] == nil { r.registerRISCV(riscv) }
         var block = BlockContext()
         block.gasLimit = 1 << 42
         block.number = 1
         block.timestamp = 1_700_000_000
-        boot = Bootloader(world: world, registry: r, block: block)
+        boot = Bootloader(world: world, registry: r, hooks: hooks, block: block)
+    }
+
+    /// Registers a host function from its command-line form
+    /// `LIB.so:SYMBOL@ADDRESS:SIGNATURE[:GAS]` (see `HostFunctionSpecification`); every EE of
+    /// this session can then call it at ADDRESS. `eekit --hook` goes through here.
+    /// - Throws: `HostFunctionError` for a malformed specification or signature, a library or
+    ///   symbol that cannot be loaded, or an address taken by a precompile or another hook.
+    @discardableResult
+    public func registerHostFunction(_ specification: String) throws(HostFunctionError) -> HostFunction {
+        try HostFunctions.register(specification: specification, into: &boot.hooks)
     }
 
     /// Gives `address` a large balance if it has none (test and tool accounts).

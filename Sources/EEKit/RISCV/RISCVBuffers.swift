@@ -1,3 +1,4 @@
+import CEVM
 import CRISCV
 
 #if canImport(Glibc)
@@ -82,11 +83,14 @@ public final class RISCVMachine {
         let first = Int(start / RISCVMachine.pageSize)
         let last = Int(min((end + RISCVMachine.pageSize - 1) / RISCVMachine.pageSize, memorySize / RISCVMachine.pageSize))
         for i in first..<max(first, last) { perms[i] = adding ? perms[i] | p.rawValue : p.rawValue }
+        // Let the core re-derive its fast-path bits for these pages and their neighbour
+        // (lead: required by the direct-threaded CRISCV; without it accesses take the slow path).
+        crv_perms_sync(&mem, start, end)
     }
 
     public func permissions(at address: UInt64) -> Permissions {
         guard address < memorySize else { return [] }
-        return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)])
+        return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)] & UInt8(CRV_PERM_MASK))
     }
 
     /// Allocates the decoded-instruction cache for [lo, hi) (page aligned) and decodes it.
@@ -115,13 +119,51 @@ public final class RISCVMachine {
     /// True if every page of [address, address + count) has `needed`.
     public func isAccessible(_ address: UInt64, _ count: Int, _ needed: Permissions) -> Bool {
         guard inRange(address, count) else { return false }
-        if count == 0 { return true }
+        if count == 0 || hasPermissions(address, count, needed) { return true }
+        // A system call touching demand-zero pages maps them, as a guest access would.
+        let end = address + UInt64(count)
+        guard needed.isSubset(of: [.read, .write]), address < demandZero.upperBound, end > demandZero.lowerBound,
+            mapDemandZero(covering: max(address, demandZero.lowerBound))
+        else { return false }
+        return hasPermissions(address, count, needed)
+    }
+
+    private func hasPermissions(_ address: UInt64, _ count: Int, _ needed: Permissions) -> Bool {
         var page = address / RISCVMachine.pageSize
         let last = (address + UInt64(count) - 1) / RISCVMachine.pageSize
         while page <= last {
             if perms[Int(page)] & needed.rawValue != needed.rawValue { return false }
             page += 1
         }
+        return true
+    }
+
+    // MARK: Demand-zero pages (native-contract stacks)
+
+    /// Unmapped pages that become readable and writable when first touched: by the guest (the
+    /// load or store fault comes back to the host, which calls `mapDemandZero` and resumes the
+    /// hart: the faulting instruction was not charged, so metering is as if the pages had been
+    /// mapped all along) or by a system call (`isAccessible` maps them). The range shrinks
+    /// from the top: pages are mapped from the touched one up to `upperBound`. It must hold
+    /// zeros, so a frame only has to wipe the pages it mapped. Empty by default.
+    public private(set) var demandZero: Range<UInt64> = 0..<0
+
+    /// Sets the demand-zero range (page aligned, within memory); its pages should be unmapped
+    /// and zero.
+    public func setDemandZero(_ r: Range<UInt64>) {
+        let page = RISCVMachine.pageSize
+        guard r.lowerBound % page == 0, r.upperBound % page == 0, r.upperBound <= memorySize else { return }
+        demandZero = r
+    }
+
+    /// Maps the demand-zero pages from the one holding `address` to the top of the range
+    /// read-write. Returns false (and maps nothing) if `address` is not in the range.
+    @discardableResult
+    public func mapDemandZero(covering address: UInt64) -> Bool {
+        guard demandZero.contains(address) else { return false }
+        let first = address & ~(RISCVMachine.pageSize - 1)
+        protect(first, demandZero.upperBound, [.read, .write])
+        demandZero = demandZero.lowerBound..<first
         return true
     }
 
@@ -168,6 +210,58 @@ public final class RISCVMachine {
         return load(bytes, at: address)
     }
 
+    /// Reads a big-endian 32-byte word for a system call (needs read permission), without an
+    /// intermediate array.
+    public func readWord(_ address: UInt64) -> U256? {
+        guard isAccessible(address, 32, .read) else { return nil }
+        let p = UnsafeRawPointer(data + Int(address))
+        func limb(_ k: Int) -> UInt64 { UInt64(bigEndian: p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) }
+        return U256(limbs: (limb(24), limb(16), limb(8), limb(0)))
+    }
+
+    /// Writes a big-endian 32-byte word for a system call (needs write permission).
+    public func writeWord(_ v: U256, at address: UInt64) -> Bool {
+        guard isAccessible(address, 32, .write) else { return false }
+        let p = UnsafeMutableRawPointer(data + Int(address))
+        p.storeBytes(of: v.limbs.3.bigEndian, toByteOffset: 0, as: UInt64.self)
+        p.storeBytes(of: v.limbs.2.bigEndian, toByteOffset: 8, as: UInt64.self)
+        p.storeBytes(of: v.limbs.1.bigEndian, toByteOffset: 16, as: UInt64.self)
+        p.storeBytes(of: v.limbs.0.bigEndian, toByteOffset: 24, as: UInt64.self)
+        invalidateCode(address, 32)
+        return true
+    }
+
+    /// Writes `count` bytes of `source` starting at `offset` (bytes past its end read as zero)
+    /// for a system call such as calldata_copy (needs write permission), without an
+    /// intermediate array.
+    public func write(_ source: [UInt8], from offset: UInt64, count: Int, at address: UInt64) -> Bool {
+        guard count >= 0, isAccessible(address, count, .write) else { return false }
+        let dst = data + Int(address)
+        var n = 0
+        if offset < UInt64(source.count) {
+            n = min(count, source.count - Int(offset))
+            _ = source.withUnsafeBufferPointer { memcpy(dst, $0.baseAddress! + Int(offset), n) }
+        }
+        if n < count { memset(dst + n, 0, count - n) }
+        invalidateCode(address, UInt64(count))
+        return true
+    }
+
+    /// keccak256 of `count` guest bytes at `source`, written to the 32 bytes at `destination`
+    /// (read and write permission needed), computed in place by the C keccak of CEVM.
+    public func keccak256(_ source: UInt64, count: Int, into destination: UInt64) -> Bool {
+        guard count >= 0, isAccessible(source, count, .read), isAccessible(destination, 32, .write) else {
+            return false
+        }
+        var h = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &h) { out in
+            cevm_keccak256(data + Int(source), count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            memcpy(data + Int(destination), out.baseAddress!, 32)
+        }
+        invalidateCode(destination, 32)
+        return true
+    }
+
     /// Reads guest bytes regardless of permissions (disassembler, debugging).
     public func peek(_ address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, inRange(address, count) else { return nil }
@@ -178,8 +272,8 @@ public final class RISCVMachine {
 
     /// Makes this machine a fresh copy of `template` for running a cached contract image
     /// again without re-decoding: copies guest bytes in `copy`, zeroes `zero`, copies every
-    /// page permission and the decoded-instruction cache, and resets the hart (registers,
-    /// pc, budget, counters). Both machines must have the same memory size, xlen and costs.
+    /// page permission, the demand-zero range and the decoded-instruction cache, and resets
+    /// the hart (registers, pc, budget, counters). Both machines must have the same memory size, xlen and costs.
     /// Returns false (and changes nothing) if they do not match or a range is out of bounds.
     @discardableResult
     public func reset(from template: RISCVMachine, copy: Range<UInt64>, zero: [Range<UInt64>]) -> Bool {
@@ -206,6 +300,37 @@ public final class RISCVMachine {
         mem.code_lo = lo
         mem.code_hi = hi
         costs = template.costs
+        demandZero = template.demandZero
+        cpu = crv_cpu()
+        cpu.xlen = xlen
+        return true
+    }
+
+    /// A cheaper `reset` for a machine whose previous reset was from the same `template`:
+    /// copies back only `copy` (the ranges the frame could have written: the template's
+    /// writable pages), zeroes `zero`, restores every page permission, the demand-zero range
+    /// and the hart, and copies
+    /// the decoded-instruction cache only when `restoreCode` (some code page is writable, so
+    /// stores may have re-decoded it). Returns false (and changes nothing) on a mismatch.
+    @discardableResult
+    public func restore(
+        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
+    ) -> Bool {
+        guard template.memorySize == memorySize, template.xlen == xlen,
+            mem.code_lo == template.mem.code_lo, mem.code_hi == template.mem.code_hi,
+            (code == nil) == (template.code == nil),
+            copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
+        else { return false }
+        for c in copy where !c.isEmpty {
+            memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
+        }
+        for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
+        memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
+        if restoreCode, let c = code, let tc = template.code {
+            c.update(from: tc, count: max(crv_code_entries(mem.code_lo, mem.code_hi), 1))
+        }
+        costs = template.costs
+        demandZero = template.demandZero
         cpu = crv_cpu()
         cpu.xlen = xlen
         return true
@@ -215,7 +340,11 @@ public final class RISCVMachine {
 
     /// Register `i` (0...31); writes to x0 are ignored. RV32 values are zero-extended.
     public subscript(register i: Int) -> UInt64 {
-        get { i == 0 ? 0 : withUnsafeBytes(of: cpu.x) { $0.load(fromByteOffset: i * 8, as: UInt64.self) } }
+        get {
+            guard i > 0 && i < 32 else { return 0 }
+            // In place (`of: cpu.x` would copy all 32 registers for each read).
+            return withUnsafeBytes(of: &cpu.x) { $0.load(fromByteOffset: i * 8, as: UInt64.self) }
+        }
         set {
             guard i > 0 && i < 32 else { return }
             let v = xlen == 32 ? newValue & 0xffff_ffff : newValue
@@ -274,6 +403,9 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
     public var pc: UInt64
     public var value: UInt64
     public var instruction: UInt32
+
+    public static let loadFault = UInt32(CRV_TRAP_LOAD_FAULT.rawValue)
+    public static let storeFault = UInt32(CRV_TRAP_STORE_FAULT.rawValue)
 
     public var causeName: String {
         switch cause {

@@ -124,8 +124,9 @@ public final class RISCVEnvironment: ExecutionEnvironment {
     }
 
     /// RISC-V deployment data: an ELF (validated: class, machine, no RVC, integer ABI, segments
-    /// within the default guest memory, entry in code) followed by constructor arguments.
-    /// Deployments of other kinds requested by a RISC-V frame (EVM init code) use that EE's rules.
+    /// within the guest memory of the RISC-V EE registered with the host, entry in code) followed
+    /// by constructor arguments. Deployments of other kinds requested by a RISC-V frame (EVM init
+    /// code) use that EE's rules.
     public static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError)
         -> PreparedDeployment
     {
@@ -140,13 +141,23 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             throw .invalidCode("ELF of \(elf.count) bytes exceeds the RISC-V code limit of \(depositRules.maxCodeSize)")
         }
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
-        let c = Configuration()
+        let c = configuration(for: host)
         // Parses, checks and loads the image (and caches it for the constructor run).
         _ = try ContractImageCache.image(
             for: code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: host.schedule)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)
+    }
+
+    /// The configuration of the RISC-V EE that `host` (a `Bootloader`) runs frames with, so
+    /// that deployment checks use the same memory layout as the constructor; the default for
+    /// other hosts.
+    static func configuration(for host: any EEHost) -> Configuration {
+        if let boot = host as? Bootloader, let ee = boot.registry[.riscv]?.make() as? RISCVEnvironment {
+            return ee.configuration
+        }
+        return Configuration()
     }
 
     static func statusCode(_ s: FrameStatus) -> UInt64 {
@@ -166,7 +177,13 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             case .budgetExhausted:
                 return end(.failure(.outOfResources), output: [], host: host)
             case .trap:
-                return end(.failure(.trap(m.trap.description)), output: [], host: host)
+                // A load or store in the demand-zero stack maps its pages; the faulting
+                // instruction was not charged, so resuming meters it exactly once.
+                let t = m.trap
+                if t.cause == RISCVTrap.loadFault || t.cause == RISCVTrap.storeFault, m.mapDemandZero(covering: t.value) {
+                    continue
+                }
+                return end(.failure(.trap(t.description)), output: [], host: host)
             case .ebreak:
                 return end(.failure(.trap("ebreak at pc 0x\(String(m.pc &- 4, radix: 16))")), output: [], host: host)
             case .ecall:
@@ -245,7 +262,16 @@ public final class RISCVEnvironment: ExecutionEnvironment {
     }
 
     private func word(_ m: RISCVMachine, _ p: UInt64, _ what: String) throws(Fault) -> U256 {
-        U256(bigEndian: try read(m, p, 32, what))
+        guard let w = m.readWord(p) else {
+            throw Fault(reason: .trap("\(what): 32 bytes at 0x\(String(p, radix: 16)) are not readable guest memory"))
+        }
+        return w
+    }
+
+    private func write(_ m: RISCVMachine, word v: U256, _ p: UInt64, _ what: String) throws(Fault) {
+        guard m.writeWord(v, at: p) else {
+            throw Fault(reason: .trap("\(what): 32 bytes at 0x\(String(p, radix: 16)) are not writable guest memory"))
+        }
     }
 
     private func requireWritable(_ what: String) throws(Fault) {
@@ -272,13 +298,9 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         case ContractSyscall.calldataCopy:
             let len = try length(m, a2, "calldata_copy")
             try charge(m, gas: 3 * RISCVEnvironment.words(a2))
-            var out = Bytes(repeating: 0, count: len)
-            let cd = launch.calldata
-            if a1 < UInt64(cd.count) {
-                let start = Int(a1), stop = min(cd.count, start + len)
-                out.replaceSubrange(0..<(stop - start), with: cd[start..<stop])
+            guard m.write(launch.calldata, from: a1, count: len, at: a0) else {
+                throw Fault(reason: .trap("calldata_copy: \(len) bytes at 0x\(String(a0, radix: 16)) are not writable guest memory"))
             }
-            try write(m, out, a0, "calldata_copy")
 
         case ContractSyscall.caller:
             try charge(m, gas: 0)
@@ -288,7 +310,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             try write(m, me.bytes, a0, "address")
         case ContractSyscall.callvalue:
             try charge(m, gas: 0)
-            try write(m, launch.value.bigEndianBytes, a0, "callvalue")
+            try write(m, word: launch.value, a0, "callvalue")
 
         case ContractSyscall.context:
             try charge(m, gas: a0 == ContractSyscall.ctxSelfBalance ? 5 : 0)
@@ -311,7 +333,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             case 13: v = host.balance(me)
             default: throw Fault(reason: .trap("context: unknown id \(a0)"))
             }
-            try write(m, v.bigEndianBytes, a1, "context")
+            try write(m, word: v, a1, "context")
 
         case ContractSyscall.gasLeft:
             try charge(m, gas: 0)
@@ -327,7 +349,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             let key = try word(m, a0, "sload")
             let warm = host.accessStorage(me, key)
             try charge(m, gas: warm ? 100 : 2100)
-            try write(m, host.storage(me, key).bigEndianBytes, a1, "sload")
+            try write(m, word: host.storage(me, key), a1, "sload")
 
         case ContractSyscall.sstore:
             try requireWritable("sstore")
@@ -337,7 +359,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         case ContractSyscall.tload:
             try charge(m, gas: 100)
             let key = try word(m, a0, "tload")
-            try write(m, host.transientStorage(me, key).bigEndianBytes, a1, "tload")
+            try write(m, word: host.transientStorage(me, key), a1, "tload")
 
         case ContractSyscall.tstore:
             try requireWritable("tstore")
@@ -356,8 +378,9 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         case ContractSyscall.keccak256:
             let len = try length(m, a1, "keccak256")
             try charge(m, gas: 30 + 6 * RISCVEnvironment.words(a1))
-            let h = Keccak.hash(try read(m, a0, len, "keccak256"))
-            try write(m, h.bytes, a2, "keccak256")
+            guard m.keccak256(a0, count: len, into: a2) else {
+                throw Fault(reason: .trap("keccak256: \(len) bytes at 0x\(String(a0, radix: 16)) or the result at 0x\(String(a2, radix: 16)) are not accessible guest memory"))
+            }
 
         case ContractSyscall.returndataSize:
             try charge(m, gas: 0)
@@ -370,12 +393,14 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             guard !o, stop <= UInt64(returndata.count) else {
                 throw Fault(reason: .trap("returndata_copy: [\(a1), \(a1 &+ a2)) is past the end of \(returndata.count) bytes"))
             }
-            try write(m, Array(returndata[Int(a1)..<Int(a1) + len]), a0, "returndata_copy")
+            guard m.write(returndata, from: a1, count: len, at: a0) else {
+                throw Fault(reason: .trap("returndata_copy: \(len) bytes at 0x\(String(a0, radix: 16)) are not writable guest memory"))
+            }
 
         case ContractSyscall.balance:
             let a = Address(try read(m, a0, 20, "balance"))
             try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
-            try write(m, host.balance(a).bigEndianBytes, a1, "balance")
+            try write(m, word: host.balance(a), a1, "balance")
 
         case ContractSyscall.call:
             return .preempt(try call(m, kind: a0, target: a1, value: a2, data: a3, len: a4, gas: a5, host: host))

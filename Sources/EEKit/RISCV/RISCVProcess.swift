@@ -30,27 +30,8 @@ public final class RISCVProcess {
         guard brkStart + page <= stackBottom else {
             throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
         }
-        var codeLo = UInt64.max
-        var codeHi: UInt64 = 0
-        for (i, s) in image.segments.enumerated() {
-            guard s.vaddr + s.memSize <= stackBottom else {
-                throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
-            }
-            let fileStart = Int(s.fileOffset)
-            m.load(image.bytes[fileStart..<fileStart + Int(s.fileSize)], at: s.vaddr)
-            var p: RISCVMachine.Permissions = []
-            if s.readable { p.insert(.read) }
-            if s.writable { p.insert(.write) }
-            if s.executable {
-                p.insert(.execute)
-                codeLo = min(codeLo, s.vaddr & ~(page - 1))
-                codeHi = max(codeHi, (s.vaddr + s.memSize + page - 1) & ~(page - 1))
-            }
-            // Segments may share a page: the page gets the union of their permissions.
-            m.protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
-        }
+        try m.place(image, below: stackBottom)
         m.protect(stackBottom, memorySize, [.read, .write])
-        if codeLo < codeHi { m.setCodeRange(codeLo, codeHi) }
         self.image = image
         machine = m
         self.brkStart = brkStart
@@ -130,5 +111,40 @@ public final class RISCVProcess {
         }
         m.load(bytes, at: sp)
         m[register: 2] = sp
+    }
+}
+
+extension RISCVMachine {
+    /// Copies `image`'s segments into guest memory, gives their pages the segments'
+    /// permissions (a page shared by segments gets the union) and decodes the executable pages.
+    /// - Returns: the page-aligned extent of all segments and of the executable ones (empty
+    ///   when no segment is executable; nothing is decoded then).
+    /// - Throws: `EEError.elf(.segmentOutOfRange)` for a segment that reaches past `limit`.
+    @discardableResult
+    func place(_ image: ELFImage, below limit: UInt64) throws(EEError) -> (all: Range<UInt64>, code: Range<UInt64>) {
+        let page = RISCVMachine.pageSize
+        var lo = UInt64.max, hi: UInt64 = 0, codeLo = UInt64.max, codeHi: UInt64 = 0
+        for (i, s) in image.segments.enumerated() {
+            guard s.vaddr + s.memSize <= limit else {
+                throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
+            }
+            let start = Int(s.fileOffset)
+            load(image.bytes[start..<start + Int(s.fileSize)], at: s.vaddr)
+            var p: Permissions = []
+            if s.readable { p.insert(.read) }
+            if s.writable { p.insert(.write) }
+            let first = s.vaddr & ~(page - 1), end = (s.vaddr + s.memSize + page - 1) & ~(page - 1)
+            if s.executable {
+                p.insert(.execute)
+                codeLo = min(codeLo, first)
+                codeHi = max(codeHi, end)
+            }
+            lo = min(lo, first)
+            hi = max(hi, end)
+            protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
+        }
+        let code = codeLo < codeHi ? codeLo..<codeHi : 0..<0
+        if !code.isEmpty { setCodeRange(code.lowerBound, code.upperBound) }
+        return (lo < hi ? lo..<hi : 0..<0, code)
     }
 }
