@@ -2,7 +2,34 @@ import ArgumentParser
 import EEKit
 import Foundation
 
-/// Options shared by deploy / call / run: the state and the sender.
+/// `--hook LIB.so:SYMBOL@ADDRESS:SIGNATURE[:GAS]`, repeatable: host functions for the session.
+struct HookOptions: ParsableArguments {
+    @Option(
+        name: .customLong("hook"),
+        help: ArgumentHelp(
+            "Register a C function of a shared library as a host function (repeatable).",
+            discussion: """
+                Form: LIB.so:SYMBOL@ADDRESS:SIGNATURE[:GAS], e.g. \
+                ./libexample_plugin.so:plugin_add_widths@0x10001:(u8,u16,u32,u64)->u64:100+3. \
+                SIGNATURE: (u8|u16|u32|u64|i8|i16|i32|i64|bytes,...)->type|bytes|void; GAS: BASE[+PERBYTE] \
+                (default 100+3). The address must not be a precompile's.
+                """,
+            valueName: "spec"))
+    var hooks: [String] = []
+
+    /// Registers every hook; a bad one stops eekit before any transaction, naming the reason.
+    func install(into session: ContractSession) throws {
+        for h in hooks {
+            do {
+                try session.registerHostFunction(h)
+            } catch {
+                throw ValidationError("--hook \(h): \(error)")
+            }
+        }
+    }
+}
+
+/// Options shared by deploy / call: the state, the sender, the gas limit and host functions.
 struct ContractStateOptions: ParsableArguments {
     @Option(help: "SQLite state database (created if missing); in-memory state without it.")
     var state: String?
@@ -12,6 +39,8 @@ struct ContractStateOptions: ParsableArguments {
 
     @Option(help: "Gas limit of each transaction.")
     var gas: UInt64 = 30_000_000
+
+    @OptionGroup var hooks: HookOptions
 
     func session() throws -> ContractSession {
         let s: ContractSession
@@ -25,6 +54,7 @@ struct ContractStateOptions: ParsableArguments {
             s = ContractSession()
         }
         s.gasLimit = gas
+        try hooks.install(into: s)
         return s
     }
 
@@ -107,6 +137,21 @@ func contractFailure(_ e: Error) -> Error {
     return e
 }
 
+/// Runs one transaction, prints its receipt and maps a failed one to exit status 1 (EEError,
+/// e.g. a transaction the chain rejects, to a validation error).
+@discardableResult
+func transact(created: Bool, _ body: () throws -> Receipt) throws -> Receipt {
+    let r: Receipt
+    do {
+        r = try body()
+    } catch {
+        throw contractFailure(error)
+    }
+    printReceipt(r, created: created)
+    if !r.status.isSuccess { throw ExitCode(1) }
+    return r
+}
+
 struct DeployCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
@@ -128,15 +173,8 @@ struct DeployCommand: ParsableCommand {
         let code = try readCode(file, ee: ee)
         guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
         let s = try options.session()
-        do {
-            let r = try s.deploy(code, kind: ee.kind, arguments: argBytes, from: try options.sender())
-            printReceipt(r, created: true)
-            if !r.status.isSuccess { throw ExitCode(1) }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw contractFailure(error)
-        }
+        let from = try options.sender()
+        try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from) }
     }
 }
 
@@ -159,15 +197,8 @@ struct CallCommand: ParsableCommand {
         guard let v = U256(decimal: value) else { throw ValidationError("--value is not a decimal number") }
         let data = try call.calldata()
         let s = try options.session()
-        do {
-            let r = try s.call(to, data: data, from: try options.sender(), value: v)
-            printReceipt(r, created: false)
-            if !r.status.isSuccess { throw ExitCode(1) }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw contractFailure(error)
-        }
+        let from = try options.sender()
+        try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
     }
 }
 
@@ -190,6 +221,8 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Gas limit of each transaction.")
     var gas: UInt64 = 30_000_000
 
+    @OptionGroup var hooks: HookOptions
+
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
         let code = try readCode(file, ee: ee)
@@ -197,20 +230,12 @@ struct RunContractCommand: ParsableCommand {
         let data = try call.calldata()
         let s = ContractSession()
         s.gasLimit = gas
-        do {
-            print("== deploy")
-            let d = try s.deploy(code, kind: ee.kind, arguments: argBytes)
-            printReceipt(d, created: true)
-            guard d.status.isSuccess, let a = d.createdAddress else { throw ExitCode(1) }
-            print("== call")
-            let r = try s.call(a, data: data)
-            printReceipt(r, created: false)
-            if !r.status.isSuccess { throw ExitCode(1) }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            throw contractFailure(error)
-        }
+        try hooks.install(into: s)
+        print("== deploy")
+        let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes) }
+        guard let a = d.createdAddress else { throw ExitCode(1) }
+        print("== call")
+        try transact(created: false) { try s.call(a, data: data) }
     }
 }
 
