@@ -10,6 +10,12 @@
  *         that call did not succeed set slot 3 = 1. (An EVM peer that calls CALLER back with
  *         its own calldata closes the loop.)
  * mode 4: static call and record, as mode 2.
+ * mode 5: CREATE: payload = ee (1 byte: 1 EVM, 3 RISC-V) ++ deployment data; the target is
+ *         ignored. Records slot 1 = status + 1 and returns a word with the status, the new
+ *         address (20 bytes, zero if none) and the returndata (the constructor's revert data).
+ * mode 6: CREATE2: payload = ee (1 byte) ++ salt (32 bytes) ++ deployment data; as mode 5.
+ * mode 7: delegate call and record, as mode 2.
+ * mode 8: callcode and record, as mode 2.
  */
 #include "eekit_abi.h"
 
@@ -41,9 +47,30 @@ void eekit_main(int is_constructor) {
     }
     eek_return(0, 0);
   }
-  int s = eek_call(mode == 1 || mode == 4 ? EEK_CALL_STATIC : EEK_CALL, &target, 0, buf + 29, n - 29, g, &rl);
+  if (mode == 5 || mode == 6) {
+    size_t head = mode == 6 ? 29 + 1 + 32 : 29 + 1;
+    if (n < head) eek_revert(0, 0);
+    eek_word salt;
+    for (int i = 0; i < 32; i++) salt.b[i] = mode == 6 ? buf[30 + i] : 0;
+    eek_address created = {{0}};
+    int s = eek_create(buf + head, n - head, 0, mode == 6 ? &salt : 0, buf[29], &created);
+    eek_word slot = eek_word_from_u64(1), v = eek_word_from_u64((uint64_t)s + 1);
+    eek_sstore(&slot, &v);
+    rl = eek_returndata_size();
+    if (rl > sizeof buf - 52) rl = sizeof buf - 52;
+    eek_word w = eek_word_from_u64((uint64_t)s);
+    for (int i = 0; i < 32; i++) buf[i] = w.b[i];
+    for (int i = 0; i < 20; i++) buf[32 + i] = created.b[i];
+    eek_returndata_copy(buf + 52, 0, rl);
+    eek_return(buf, 52 + rl);
+  }
+  int kind = mode == 1 || mode == 4 ? EEK_CALL_STATIC
+             : mode == 7            ? EEK_CALL_DELEGATE
+             : mode == 8            ? EEK_CALL_CODE
+                                    : EEK_CALL;
+  int s = eek_call(kind, &target, 0, buf + 29, n - 29, g, &rl);
   if (rl > sizeof buf - 32) rl = sizeof buf - 32;
-  if (mode == 2 || mode == 4) {
+  if (mode == 2 || mode == 4 || mode == 7 || mode == 8) {
     eek_word slot = eek_word_from_u64(1), v = eek_word_from_u64((uint64_t)s + 1);
     eek_sstore(&slot, &v);
     eek_word w = eek_word_from_u64((uint64_t)s);

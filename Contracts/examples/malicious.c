@@ -4,9 +4,30 @@
  *   4 huge heap request (brk 1 GiB) 5 unknown system call           6 storage write (for static calls)
  *   7 bad pointer to a system call  8 store into its own code       9 log with 5 topics
  *  10 read past the returndata     11 grow the heap by 64 KiB, write it, return its last word
+ *  12 48 KiB of stack: a system call writes its deepest byte, the contract sums all 48 KiB
+ *     (the stack must start zeroed: the sum is 12), scribbles over it and returns the sum
+ *  13 overflow the stack (touch 72 KiB below the top)
  * Anything else returns 32 bytes of 0x11.
  */
 #include "eekit_abi.h"
+
+/* Own functions, so that only these ops have the big frames. */
+__attribute__((noinline, noreturn)) static void deep_stack(void) {
+  uint8_t big[48 * 1024];
+  volatile uint8_t *p = big;
+  eek_calldata_copy(big, 0, 1);
+  uint64_t sum = 0;
+  for (size_t i = 0; i < sizeof big; i++) sum += p[i];
+  for (size_t i = 0; i < sizeof big; i++) p[i] = 0x5a;
+  eek_word w = eek_word_from_u64(sum);
+  eek_return(&w, 32);
+}
+__attribute__((noinline)) static void overflow_stack(void) {
+  uint8_t huge[72 * 1024];
+  __asm__ volatile("" : : "r"(huge) : "memory"); /* the whole array exists */
+  huge[0] = 1;
+  __asm__ volatile("" : : "r"(huge) : "memory");
+}
 
 void eekit_main(int is_constructor) {
   if (is_constructor) return;
@@ -56,6 +77,11 @@ void eekit_main(int is_constructor) {
     for (int i = 0; i < 65536; i++) p[i] = (uint8_t)i;
     eek_return((const void *)(b + 65536 - 32), 32);
   }
+  case 12:
+    deep_stack();
+  case 13:
+    overflow_stack();
+    break;
   default:
     break;
   }

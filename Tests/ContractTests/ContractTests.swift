@@ -202,7 +202,7 @@ struct Outcome: Equatable, CustomStringConvertible {
     @Test(arguments: [
         (UInt8(1), "instruction access fault"), (2, "store access fault"), (3, "out of gas"),
         (4, "limit exceeded: heap break"), (5, "unknown system call 0x1ffff"), (7, "not readable guest memory"),
-        (8, "store access fault"), (9, "5 topics"), (10, "past the end"),
+        (8, "store access fault"), (9, "5 topics"), (10, "past the end"), (13, "store access fault"),
     ])
     func maliciousContractsFailCleanly(op: UInt8, expected: String) throws {
         let s = try session()
@@ -217,6 +217,20 @@ struct Outcome: Equatable, CustomStringConvertible {
         let c = try s.call(rvCaller, data: via(2, rvBad, gas: 1_000_000, [op]), gas: 3_000_000)
         #expect(c.status == .success && c.output == ABI.word(2), "op \(op): \(c.status)")
         #expect(s.world.storage(rvCaller, U256(1)) == U256(3))
+    }
+
+    @Test func stackPagesAreMappedOnDemandAndWipedBetweenCalls() throws {
+        let s = try session()
+        // 48 KiB of locals: the first touch is a system call into the deepest page, then guest
+        // loads and stores; every call must see a zeroed stack.
+        let first = try s.call(rvBad, data: [12])
+        #expect(first.status == .success && first.output == ABI.word(12))
+        let again = try s.call(rvBad, data: [12])
+        #expect(again.status == .success && again.output == ABI.word(12))
+        #expect(again.gasUsed == first.gasUsed)
+        // The same from a nested frame (a second machine of the same image).
+        let nested = try s.call(rvCaller, data: via(0, rvBad, [12]))
+        #expect(nested.output == ABI.word(12))
     }
 
     @Test func heapGrowsWithBrk() throws {

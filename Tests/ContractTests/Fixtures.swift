@@ -85,6 +85,16 @@ enum EVMCode {
     static let reverter: Bytes = Hex.decode("60ab5f5260205ffd")!
     /// Loops until out of gas.
     static let loop: Bytes = Hex.decode("5b5f56")!
+    /// Stores CALLER at slot 5 and returns ADDRESS ++ CALLER (two words).
+    static let whoAmI: Bytes = Hex.decode("33600555305f523360205260405ff3")!
+    /// calldata = target (20 bytes) ++ payload: DELEGATECALLs target with payload and all gas;
+    /// returns its returndata.
+    static let delegator: Bytes = Hex.decode(
+        "601436038060145f37 5f5f825f 5f3560601c 5af4 3d5f5f3e 3d5ff3".replacingOccurrences(of: " ", with: ""))!
+    /// Init code that deploys `runtime` (at most 255 bytes).
+    static func deploying(_ runtime: Bytes) -> Bytes {
+        [0x60, UInt8(runtime.count), 0x80, 0x60, 0x09, 0x5f, 0x39, 0x5f, 0xf3] + runtime
+    }
     /// Calls CALLER with its own calldata and all gas, ignores the result.
     static let pingBack: Bytes = Hex.decode("365f5f375f5f365f5f335af15000")!
 }

@@ -1,0 +1,267 @@
+import EEKit
+import Foundation
+import Testing
+
+/// CREATE / CREATE2, delegate call and callcode from native code, native -> native calls, the
+/// memory configuration at deployment, and host functions (plugins) called from both EEs.
+@Suite(.serialized) struct NativeCallTests {
+    let rvCaller = Address(low: 0x51)
+    let rvBad = Address(low: 0x52)
+    let rvCounter = Address(low: 0x53)
+    let rvCaller2 = Address(low: 0x54)
+    let evmCounter = Address(low: 0xe2)
+    let evmReverter = Address(low: 0xe3)
+    let evmWho = Address(low: 0xe6)
+    let evmForwarder = Address(low: 0xe1)
+
+    func session() throws -> ContractSession {
+        let s = ContractSession()
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: rvCaller)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: rvCaller2)
+        try s.install(try Fixtures.elf("malicious.elf"), kind: .riscv, at: rvBad)
+        try s.install(try Fixtures.elf("counter.elf"), kind: .riscv, at: rvCounter)
+        try s.install(EVMCode.counter, kind: .evm, at: evmCounter)
+        try s.install(EVMCode.reverter, kind: .evm, at: evmReverter)
+        try s.install(EVMCode.whoAmI, kind: .evm, at: evmWho)
+        try s.install(EVMCode.forwarder, kind: .evm, at: evmForwarder)
+        return s
+    }
+
+    /// Calldata for caller.c.
+    func via(_ mode: UInt8, _ target: Address, gas: UInt64 = 0, _ payload: Bytes = []) -> Bytes {
+        [mode] + target.bytes + (0..<8).map { UInt8(truncatingIfNeeded: gas >> (56 - 8 * UInt64($0))) } + payload
+    }
+
+    /// caller.c's answer to a create (modes 5 and 6): status, address, returndata.
+    func created(_ r: Receipt) -> (status: UInt64, address: Address, returndata: Bytes)? {
+        guard r.status == .success, r.output.count >= 52, r.output[0..<24].allSatisfy({ $0 == 0 }) else { return nil }
+        let status = r.output[24..<32].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (status, Address(Array(r.output[32..<52])), Array(r.output[52...]))
+    }
+
+    // MARK: CREATE / CREATE2
+
+    @Test func createFromNativeDeploysEVMAndNativeContracts() throws {
+        let s = try session()
+        let nonce = s.world.nonce(rvCaller)
+        let initcode = EVMCode.deploying(EVMCode.counter)
+        let r = try #require(created(try s.call(rvCaller, data: via(5, .zero, [1] + initcode))))
+        #expect(r.status == 0)
+        #expect(r.address == DeploymentAddress.create(deployer: rvCaller, nonce: nonce))
+        #expect(s.world.nonce(rvCaller) == nonce + 1)
+        #expect(s.world.account(r.address)?.kind == .evm)
+        #expect(s.world.account(r.address)?.code == EVMCode.counter)
+        #expect(try s.call(r.address, data: []).output == ABI.word(1))
+
+        // A native contract with a constructor argument, created by a native contract.
+        let elf = try Fixtures.elf("counter.elf")
+        let n = try #require(created(try s.call(rvCaller, data: via(5, .zero, [3] + elf + ABI.word(41)))))
+        #expect(n.status == 0)
+        #expect(n.address == DeploymentAddress.create(deployer: rvCaller, nonce: nonce + 1))
+        #expect(s.world.account(n.address)?.kind == .riscv)
+        #expect(s.world.account(n.address)?.code == elf)
+        #expect(try s.call(n.address, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(42))
+    }
+
+    @Test func create2FromNativeAndCollisions() throws {
+        let s = try session()
+        let initcode = EVMCode.deploying(EVMCode.counter)
+        let salt = Bytes32(ABI.word(7))
+        let want = DeploymentAddress.create2(deployer: rvCaller, salt: salt, initcode: initcode)
+        let first = try #require(created(try s.call(rvCaller, data: via(6, .zero, [1] + salt.bytes + initcode))))
+        #expect(first.status == 0 && first.address == want)
+        #expect(s.world.account(want)?.code == EVMCode.counter)
+        // The same salt and code again: the address is taken, the create fails, the caller goes on.
+        let again = try #require(created(try s.call(rvCaller, data: via(6, .zero, [1] + salt.bytes + initcode))))
+        #expect(again.status == 2 && again.address == .zero)
+        #expect(s.world.storage(rvCaller, U256(1)) == U256(3))
+        // CREATE2 of native code: the address hashes the whole deployment data (ELF + arguments).
+        let data = try Fixtures.elf("counter.elf") + ABI.word(5)
+        let native = try #require(created(try s.call(rvCaller, data: via(6, .zero, [3] + salt.bytes + data))))
+        #expect(native.status == 0)
+        #expect(native.address == DeploymentAddress.create2(deployer: rvCaller, salt: salt, initcode: data))
+        #expect(try s.call(native.address, data: ABI.call(0x6d4c_e63c, [])).output == ABI.word(5))
+    }
+
+    @Test func failingConstructorsFromNative() throws {
+        let s = try session()
+        // An EVM constructor that reverts: status 1, its revert data is the returndata, no account.
+        let nonce = s.world.nonce(rvCaller)
+        let r = try #require(created(try s.call(rvCaller, data: via(5, .zero, [1] + EVMCode.reverter))))
+        #expect(r.status == 1 && r.address == .zero && r.returndata == ABI.word(0xab))
+        #expect(s.world.account(DeploymentAddress.create(deployer: rvCaller, nonce: nonce))?.code.isEmpty ?? true)
+        // A native constructor that traps (malicious.elf's op 1 in the constructor is not reachable,
+        // so use a broken ELF): refused before it runs.
+        var bad = try Fixtures.elf("counter.elf")
+        bad[48] |= 1  // EF_RISCV_RVC
+        let b = try #require(created(try s.call(rvCaller, data: via(5, .zero, [3] + bad))))
+        #expect(b.status == 2 && b.address == .zero)
+        // Unknown EE kind: the creating frame fails (caller.c's frame), the transaction reports it.
+        let k = try s.call(rvCaller, data: via(5, .zero, [2] + EVMCode.counter))
+        guard case .failure(let reason) = k.status else {
+            Issue.record("unknown EE kind: \(k.status)")
+            return
+        }
+        #expect(reason.description.contains("unknown EE kind 2"))
+    }
+
+    @Test func createIsRefusedInAStaticContext() throws {
+        let s = try session()
+        // rvCaller2 static-calls rvCaller, which tries to CREATE: rvCaller's frame fails.
+        let inner = via(5, .zero, [1] + EVMCode.deploying(EVMCode.counter))
+        let r = try s.call(rvCaller2, data: via(4, rvCaller, inner))
+        #expect(r.status == .success)
+        #expect(Array(r.output[0..<32]) == ABI.word(2))
+        #expect(s.world.nonce(rvCaller) == 1)
+    }
+
+    // MARK: Delegate call and callcode
+
+    @Test func delegateCallRunsTheTargetInTheCallersContext() throws {
+        let s = try session()
+        // whoAmI stores CALLER at slot 5 and returns ADDRESS ++ CALLER.
+        let r = try s.call(rvCaller, data: via(7, evmWho))
+        #expect(r.status == .success)
+        #expect(Array(r.output[0..<32]) == ABI.word(0))
+        #expect(Array(r.output[32...]) == ABI.word(rvCaller) + ABI.word(alice))
+        #expect(s.world.storage(rvCaller, U256(5)) == U256(bigEndian: ABI.word(alice)))
+        #expect(s.world.storage(evmWho, U256(5)) == .zero)
+        // Native delegate target: malicious.elf op 6 writes slot 7 = 9, here into rvCaller.
+        let n = try s.call(rvCaller, data: via(7, rvBad, [6]))
+        #expect(n.status == .success && Array(n.output[0..<32]) == ABI.word(0))
+        #expect(s.world.storage(rvCaller, U256(7)) == U256(9))
+        #expect(s.world.storage(rvBad, U256(7)) == .zero)
+        // The counter's code on rvCaller's storage slot 0.
+        _ = try s.call(rvCaller, data: via(7, rvCounter, ABI.call(0xd09d_e08a, [])))
+        _ = try s.call(rvCaller, data: via(7, rvCounter, ABI.call(0xd09d_e08a, [])))
+        #expect(s.world.storage(rvCaller, .zero) == U256(2))
+        #expect(s.world.storage(rvCounter, .zero) == .zero)
+    }
+
+    @Test func callcodeKeepsStorageButChangesTheSender() throws {
+        let s = try session()
+        let r = try s.call(rvCaller, data: via(8, evmWho))
+        #expect(r.status == .success)
+        #expect(Array(r.output[32...]) == ABI.word(rvCaller) + ABI.word(rvCaller))
+        #expect(s.world.storage(rvCaller, U256(5)) == U256(bigEndian: ABI.word(rvCaller)))
+        #expect(s.world.storage(evmWho, U256(5)) == .zero)
+    }
+
+    @Test func delegateCallFromEVMIntoNativeCode() throws {
+        // An EVM frame delegate-calls the native counter: the native code runs on the EVM
+        // contract's storage.
+        let s = try session()
+        let evmDelegator = Address(low: 0xe7)
+        try s.install(EVMCode.delegator, kind: .evm, at: evmDelegator)
+        let r = try s.call(evmDelegator, data: rvCounter.bytes + ABI.call(0xd09d_e08a, []))
+        #expect(r.status == .success && r.output == ABI.word(1))
+        #expect(s.world.storage(evmDelegator, .zero) == U256(1))
+        #expect(s.world.storage(rvCounter, .zero) == .zero)
+    }
+
+    // MARK: Native -> native
+
+    @Test func nativeCallsNative() throws {
+        let s = try session()
+        let r = try s.call(rvCaller, data: via(0, rvCounter, ABI.call(0x1003_e2d2, [ABI.word(5)])))
+        #expect(r.status == .success && r.output == ABI.word(5))
+        #expect(s.world.storage(rvCounter, .zero) == U256(5))
+        // native -> native -> EVM, and the revert of the innermost frame comes back through both.
+        let chain = try s.call(rvCaller, data: via(0, rvCaller2, via(0, evmCounter)))
+        #expect(chain.status == .success && chain.output == ABI.word(1))
+        let rev = try s.call(rvCaller, data: via(0, rvCaller2, via(0, evmReverter)))
+        #expect(rev.status == .revert && rev.output == ABI.word(0xab))
+        // A reverted inner native frame's writes are undone; the outer one's stay.
+        let add1 = ABI.call(0x1003_e2d2, [ABI.word(1)])
+        let rec = try s.call(rvCaller, data: via(2, rvCaller2, via(2, rvCounter, add1)))
+        #expect(rec.status == .success)
+        #expect(s.world.storage(rvCounter, .zero) == U256(6))
+        let over = try s.call(rvCaller, data: via(2, rvCounter, ABI.call(0x1003_e2d2, [Bytes(repeating: 0xff, count: 32)])))
+        #expect(over.status == .success && Array(over.output[0..<32]) == ABI.word(1))
+        #expect(s.world.storage(rvCounter, .zero) == U256(6))
+        #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
+    }
+
+    // MARK: Configuration
+
+    @Test func deploymentChecksUseTheConfiguredMemory() throws {
+        var small = RISCVEnvironment.Configuration()
+        small.memorySize = 64 << 10
+        small.stackSize = 4 << 10
+        let s = ContractSession(riscv: small)
+        let elf = try Fixtures.elf("counter.elf")  // linked at 0x10000: does not fit 64 KiB
+        let req = DeploymentRequest(
+            deployer: alice, initcode: elf, value: .zero, scheme: .create, kind: .riscv,
+            resources: Resources(ergs: 1 << 40, native: .max))
+        #expect(throws: EEError.self) { try RISCVEnvironment.prepareDeployment(req, host: s.boot) }
+        // A deployment transaction is refused before anything runs (as for a malformed ELF).
+        #expect(throws: EEError.self) { try s.deploy(elf, kind: .riscv) }
+
+        var big = RISCVEnvironment.Configuration()
+        big.memorySize = 4 << 20
+        big.stackSize = 1 << 20
+        let b = ContractSession(riscv: big)
+        _ = try RISCVEnvironment.prepareDeployment(req, host: b.boot)
+        let ok = try b.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(10))
+        let token = try #require(ok.createdAddress)
+        #expect(try b.call(token, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(10))
+    }
+
+    // MARK: Host functions (eekit --hook)
+
+    @Test func pluginCalledFromEVMAndNative() throws {
+        let lib = try #require(Plugin.path, "clang could not build Contracts/plugins/example_plugin.c")
+        let s = try session()
+        let at = Address(low: 0x10001)
+        // The same code path as `eekit run/call/deploy --hook`.
+        try s.registerHostFunction("\(lib):plugin_add_widths@0x10001:(u8,u16,u32,u64)->u64:100+3")
+        try s.registerHostFunction("\(lib):plugin_reverse@0x10002:(bytes)->bytes")
+        let args = ABI.word(1) + ABI.word(2) + ABI.word(3) + ABI.word(4)
+        let fromEVM = try s.call(evmForwarder, data: at.bytes + args)
+        #expect(fromEVM.status == .success && fromEVM.output == ABI.word(10))
+        let fromNative = try s.call(rvCaller, data: via(0, at, args))
+        #expect(fromNative.status == .success && fromNative.output == ABI.word(10))
+        let bytesArg = ABI.word(32) + ABI.word(3) + [1, 2, 3] + Bytes(repeating: 0, count: 29)
+        let rev = try s.call(rvCaller, data: via(0, Address(low: 0x10002), bytesArg))
+        #expect(rev.status == .success && rev.output == [3, 2, 1])
+        // An argument that does not fit u8 fails the plugin's frame only.
+        let bad = try s.call(rvCaller, data: via(2, at, ABI.word(256) + ABI.word(2) + ABI.word(3) + ABI.word(4)))
+        #expect(bad.status == .success && Array(bad.output[0..<32]) == ABI.word(2))
+    }
+
+    @Test func hookRegistrationErrors() throws {
+        let lib = try #require(Plugin.path)
+        let s = ContractSession()
+        #expect(throws: HostFunctionError.self) { try s.registerHostFunction("/nonexistent/libx.so:f@0x10001:()->void") }
+        #expect(throws: HostFunctionError.symbolNotFound(symbol: "nope", library: lib)) {
+            try s.registerHostFunction("\(lib):nope@0x10001:()->void")
+        }
+        #expect(throws: HostFunctionError.self) { try s.registerHostFunction("\(lib):plugin_noop@0x10001:(u7)->void") }
+        #expect(throws: HostFunctionError.self) { try s.registerHostFunction("\(lib):plugin_noop@0x1:()->void") }
+        #expect(throws: HostFunctionError.self) { try s.registerHostFunction("\(lib):plugin_noop") }
+        try s.registerHostFunction("\(lib):plugin_noop@0x10001:()->void")
+        #expect(throws: HostFunctionError.self) { try s.registerHostFunction("\(lib):plugin_u8_add@0x10001:(u8,u8)->u8") }
+    }
+}
+
+/// Builds Contracts/plugins/example_plugin.c as a shared library once per test process.
+enum Plugin {
+    static let path: String? = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-contract-plugin-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("libexample_plugin.so").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [
+            "clang", "-shared", "-fPIC", "-O2", "-o", out,
+            Fixtures.root.appendingPathComponent("Contracts/plugins/example_plugin.c").path,
+        ]
+        do {
+            try p.run()
+            p.waitUntilExit()
+        } catch {
+            return nil
+        }
+        return p.terminationStatus == 0 ? out : nil
+    }()
+}
