@@ -28,6 +28,13 @@ struct EVMCommand: ParsableCommand {
         }
     }
 
+    /// CPU time of this process in seconds (the machine may be shared; wall time is not used).
+    static func processCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run bytecode as a message call and print status, gas used and output.",
@@ -53,6 +60,17 @@ struct EVMCommand: ParsableCommand {
         @Flag(help: "Write an EIP-3155 trace (one JSON object per instruction) to stderr.")
         var trace = false
 
+        @Option(help: "Run the call this many times, each on a fresh state, and report the CPU time per run (benchmarks).")
+        var `repeat`: Int = 1
+
+        @Flag(help: "Print the result as one JSON object (with CPU times when --repeat is given).")
+        var json = false
+
+        func validate() throws {
+            guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
+            if trace && `repeat` > 1 { throw ValidationError("--trace and --repeat do not go together") }
+        }
+
         func run() throws {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
             let calldata = try EVMCommand.parseHex(input, what: "--input")
@@ -61,11 +79,30 @@ struct EVMCommand: ParsableCommand {
             if trace {
                 tracer = { step in err.write(Data((step.jsonLine + "\n").utf8)) }
             }
-            let result: EVMRunner.Result
+            var result: EVMRunner.Result
+            var cpuSeconds: [Double] = []
             do {
+                var t0 = EVMCommand.processCPUTime()
                 result = try EVMRunner.run(code: bytecode, input: calldata, gas: gas, tracer: tracer)
+                cpuSeconds.append(EVMCommand.processCPUTime() - t0)
+                for _ in 1..<`repeat` {
+                    t0 = EVMCommand.processCPUTime()
+                    result = try EVMRunner.run(code: bytecode, input: calldata, gas: gas)
+                    cpuSeconds.append(EVMCommand.processCPUTime() - t0)
+                }
             } catch {
                 throw ValidationError("cannot run: \(error)")
+            }
+            if json {
+                var doc: [String: Any] = [
+                    "status": result.status.isSuccess ? "success" : result.status == .revert ? "revert" : "failure",
+                    "gasUsed": result.gasUsed, "refund": result.refund, "output": "0x" + Hex.encode(result.output),
+                    "cpuSeconds": cpuSeconds,
+                ]
+                if case .failure(let reason) = result.status { doc["reason"] = "\(reason)" }
+                let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+                return
             }
             let statusText: String
             switch result.status {
@@ -80,6 +117,11 @@ struct EVMCommand: ParsableCommand {
             print("gas used: \(result.gasUsed)")
             if result.refund != 0 { print("refund: \(result.refund)") }
             print("output: 0x\(Hex.encode(result.output))")
+            if `repeat` > 1 {
+                let sorted = cpuSeconds.sorted()
+                print(String(format: "cpu time: best %.3f ms, median %.3f ms over %d runs",
+                             sorted[0] * 1e3, sorted[sorted.count / 2] * 1e3, sorted.count))
+            }
             switch result.status {
             case .success: return
             case .revert: throw ExitCode(1)

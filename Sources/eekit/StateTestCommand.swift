@@ -53,7 +53,12 @@ struct StateTestCommand: ParsableCommand {
     }
 
     static func runAll(files: [String], fork: String, filter: NSRegularExpression?, json: Bool) -> Summary {
-        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        let hooks = Precompiles.cancun()
+        let runner = StateTestRunner(registry: .standard, hooks: hooks)
+        /// "0x…0a (point_evaluation)".
+        func precompileName(_ a: Address) -> String {
+            hooks[a].map { "\(a.hex) (\($0.name))" } ?? a.hex
+        }
         let progress = ProgressBar(total: files.count, enabled: isatty(2) == 1)
         var summary = Summary()
         var failures = [StateTestResult]()
@@ -90,8 +95,18 @@ struct StateTestCommand: ParsableCommand {
             }
             for s in skips {
                 if case .skipped(let missing) = s.verdict {
-                    print("SKIP \(s.name) [\(s.index)]: needs precompile \(missing.map(\.hex).joined(separator: ", "))")
+                    print("SKIP \(s.name) [\(s.index)]: needs precompile \(missing.map(precompileName).joined(separator: ", "))")
                 }
+            }
+        }
+        if !skips.isEmpty {
+            // One line per missing precompile with its reason.
+            var seen = Set<Address>()
+            for s in skips { if case .skipped(let m) = s.verdict { seen.formUnion(m) } }
+            for a in seen.sorted() {
+                let why = (hooks[a] as? any UnavailableSystemHook)?.unavailability ?? "no precompile is registered there"
+                let line = "skipped cases need precompile \(precompileName(a)): \(why)"
+                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
             }
         }
         var line = "\(summary.passed) passed, \(summary.failed) failed"

@@ -123,6 +123,28 @@ struct ExecutionTests {
         #expect(steps[0].gas == 100 && steps[1].gas == 97)
         #expect(steps[0].jsonLine.hasPrefix("{\"pc\":0,\"op\":96,\"gas\":\"0x64\""))
     }
+
+    @Test("trace gasCost is the full dynamic cost")
+    func tracingDynamicCost() throws {
+        // PUSH1 1 PUSH1 0 MSTORE (3 + 3 memory) PUSH1 0 SLOAD (cold: 2100) POP STOP
+        var steps: [EVMTraceStep] = []
+        let r = try EVMRunner.run(code: hex("600160005260005450" + "00"), gas: 10_000, tracer: { steps.append($0) })
+        #expect(r.status == .success)
+        #expect(steps.map(\.gasCost) == [3, 3, 6, 3, 2100, 2, 0])
+        #expect(UInt64(steps.map(\.gasCost).reduce(0, +)) == r.gasUsed)
+        // CALL(0x1000 gas, cold empty account 0xee): 2600 access + the 4096 passed on; the
+        // callee has no code, so all 4096 come back before the next instruction.
+        var calls: [EVMTraceStep] = []
+        let c = try EVMRunner.run(code: hex("5f5f5f5f5f60ee611000f100"), gas: 100_000, tracer: { calls.append($0) })
+        #expect(c.status == .success)
+        let call = try #require(calls.first { $0.opName == "CALL" })
+        #expect(call.gasCost == 2600 + 0x1000)
+        #expect(calls.last?.gas == call.gas - 2600)
+        // An exceptional halt takes all the gas left with it.
+        var bad: [EVMTraceStep] = []
+        _ = try EVMRunner.run(code: hex("6001fe"), gas: 50, tracer: { bad.append($0) })
+        #expect(bad.map(\.gasCost) == [3, 47])
+    }
 }
 
 /// The evm-benchmarks fixtures: status, output, gas before refund and refund must match.

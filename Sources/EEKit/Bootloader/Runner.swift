@@ -210,6 +210,7 @@ extension Bootloader {
 
         let codeAddress = req.target
         if let hook = hooks[codeAddress] {
+            noteHookCall(codeAddress)
             return runHook(hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot)
         }
         if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }

@@ -81,7 +81,10 @@ public struct EVMTraceStep: Sendable {
     public var opcode: UInt8
     public var opName: String
     public var gas: Int64
-    /// The opcode's base cost from the opcode table (dynamic parts are not included).
+    /// The gas the instruction consumed (EIP-3155): base cost plus every dynamic part
+    /// (memory expansion, cold access, copy words, SSTORE rules, for CALL*/CREATE* the gas
+    /// passed to the callee). An instruction that halts exceptionally reports the gas it took
+    /// with it (all that was left).
     public var gasCost: Int64
     public var memorySize: Int
     /// Top of the stack last.
@@ -129,6 +132,9 @@ final class EVMBuffers {
     /// Valid while the core runs.
     var host: (any EEHost)?
     var tracer: EVMTracer?
+    /// The last traced instruction, held until the gas it consumed is known (the next
+    /// instruction of this frame, or the core returning to the host).
+    private var pendingStep: EVMTraceStep?
 
     init(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
         self.analysis = analysis
@@ -202,25 +208,33 @@ final class EVMBuffers {
     func run(host: any EEHost) -> Int32 {
         self.host = host
         defer { self.host = nil }
-        return cevm_run(frame)
+        let status = cevm_run(frame)
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        return status
     }
 
     func resumeCall(success: Bool, gasLeft: Int64, returndata: Bytes, host: any EEHost) -> Int32 {
         self.host = host
         defer { self.host = nil }
         let p = setReturnData(returndata)
-        return cevm_resume_call(frame, success ? 1 : 0, gasLeft, p, returndata.count)
+        let status = cevm_resume_call(frame, success ? 1 : 0, gasLeft, p, returndata.count)
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        return status
     }
 
     func resumeCreate(address: Address?, gasLeft: Int64, returndata: Bytes, host: any EEHost) -> Int32 {
         self.host = host
         defer { self.host = nil }
         let p = setReturnData(returndata)
+        let status: Int32
         if let address {
             var a = address.c
-            return cevm_resume_create(frame, &a, gasLeft, p, returndata.count)
+            status = cevm_resume_create(frame, &a, gasLeft, p, returndata.count)
+        } else {
+            status = cevm_resume_create(frame, nil, gasLeft, p, returndata.count)
         }
-        return cevm_resume_create(frame, nil, gasLeft, p, returndata.count)
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        return status
     }
 
     private func setReturnData(_ bytes: Bytes) -> UnsafePointer<UInt8>? {
@@ -274,20 +288,30 @@ final class EVMBuffers {
         return true
     }
 
+    /// Emits the held step with its full cost: the frame's gas before it minus the gas after
+    /// it (at the next instruction, or where the core stopped: a CALL*/CREATE* request has
+    /// already charged the callee's gas, a finished frame has its final gas, a failed one 0).
+    private func flushTrace(gasAfter: Int64) {
+        guard var step = pendingStep, let tracer else { return }
+        pendingStep = nil
+        step.gasCost = step.gas - gasAfter
+        tracer(step)
+    }
+
     fileprivate func traceStep(_ f: UnsafePointer<cevm_frame>, opcode: UInt8, cost: Int64) {
-        guard let tracer else { return }
+        guard tracer != nil else { return }
+        if pendingStep != nil { flushTrace(gasAfter: f.pointee.gas) }
         let n = Int(f.pointee.stack_size)
         var items: [U256] = []
         items.reserveCapacity(n)
         if let stack = f.pointee.stack {
             for i in 0..<n { items.append(U256(c: stack[i])) }
         }
-        tracer(
-            EVMTraceStep(
-                pc: f.pointee.pc, opcode: opcode,
-                opName: EVMOpcodeTable.names[Int(opcode)] ?? "0x" + Hex.encode([opcode]),
-                gas: f.pointee.gas, gasCost: cost, memorySize: f.pointee.memory_size, stack: items,
-                depth: Int(f.pointee.msg.depth) + 1, refund: f.pointee.refund))
+        pendingStep = EVMTraceStep(
+            pc: f.pointee.pc, opcode: opcode,
+            opName: EVMOpcodeTable.names[Int(opcode)] ?? "0x" + Hex.encode([opcode]),
+            gas: f.pointee.gas, gasCost: cost, memorySize: f.pointee.memory_size, stack: items,
+            depth: Int(f.pointee.msg.depth) + 1, refund: f.pointee.refund)
     }
 
     // MARK: Host thunks
