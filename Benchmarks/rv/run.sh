@@ -8,12 +8,13 @@
 # Environment:
 #   EEKIT  the eekit binary (default: <repo>/.build/release/eekit)
 #   OUT    build directory (default: ${TMPDIR:-/tmp}/eekit-rv-bench); built with build.sh
-#   REPS   runs per measurement, the best (lowest wall time) is reported (default: 3)
+#   REPS   runs per measurement, the best (lowest CPU time) is reported (default: 3)
 #   XLENS  which guest widths to run (default: "64 32")
 #
-# Columns: instructions retired (from `eekit rv run --stats`), best wall-clock seconds of
-# EEKit, qemu-riscv64/32 and the native x86-64 build, EEKit/qemu time ratio, EEKit's
-# MIPS as its --stats line reports for the best run (interpreter time, without start-up),
+# Columns: instructions retired (from `eekit rv run --stats`), best CPU seconds (user +
+# system, whole process including start-up) of EEKit, qemu-riscv64/32 and the native x86-64
+# build, EEKit/qemu CPU-time ratio, EEKit's MIPS in CPU time as its --stats line reports
+# for the best run (interpreter only, without start-up),
 # and host cycles per guest instruction: the calibrated clock (host/calibrate.c: the rate of a
 # chain of dependent adds, one per cycle, in CPU time) divided by MIPS in CPU time. That last figure
 # does not depend on how fast the (possibly shared or throttled) machine is, so it compares
@@ -51,32 +52,33 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-now_ns() { date +%s%N; }
 
-# measure LABEL CMD...: runs CMD REPS times; sets BEST_S (seconds, best wall time),
+# measure LABEL CMD...: runs CMD REPS times; sets BEST_S (seconds, the best run's CPU time,
+# user + system: unlike wall time it barely moves when other processes share the machine),
 # leaves the best run's stdout in $tmp/LABEL.out and stderr in $tmp/LABEL.err, and sets
 # STATUS to the exit status of the last run.
 measure() {
   local label=$1
   shift
-  local best=-1 i start end ns
+  local best="" i cpu
   STATUS=0
   for ((i = 0; i < REPS; i++)); do
-    start=$(now_ns)
     set +e
-    "$@" >"$tmp/run.out" 2>"$tmp/run.err" </dev/null
+    (
+      TIMEFORMAT='%3U %3S'
+      time "$@" >"$tmp/run.out" 2>"$tmp/run.err" </dev/null
+    ) 2>"$tmp/run.time"
     STATUS=$?
     set -e
-    end=$(now_ns)
-    ns=$((end - start))
-    if [ "$best" -lt 0 ] || [ "$ns" -lt "$best" ]; then
-      best=$ns
+    cpu=$(awk 'NR == 1 { printf "%.3f", $1 + $2 }' "$tmp/run.time")
+    if [ -z "$best" ] || awk -v a="$cpu" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+      best=$cpu
       mv "$tmp/run.out" "$tmp/$label.out"
       mv "$tmp/run.err" "$tmp/$label.err"
     fi
     [ "$STATUS" -eq 0 ] || break
   done
-  BEST_S=$(awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }')
+  BEST_S=$best
 }
 
 calib=$("$OUT/calibrate")
@@ -101,8 +103,7 @@ for prog in "${programs[@]}"; do
     eekit_status=$STATUS
     stats=$(grep -E '^instructions: ' "$tmp/eekit.err" | tail -n 1 || true)
     instructions=$(awk '{ print $2 }' <<<"$stats")
-    mips=$(awk '{ print $6 }' <<<"$stats")
-    cpu_mips=$(awk '{ print $10 }' <<<"$stats")
+    mips=$(awk '{ print $10 }' <<<"$stats")
     note=""
     if [ "$native_status" -ne 0 ] || [ "$qemu_status" -ne 0 ] || [ "$eekit_status" -ne 0 ]; then
       note="FAILED (exit native $native_status, qemu $qemu_status, eekit $eekit_status)"
@@ -117,7 +118,7 @@ for prog in "${programs[@]}"; do
     fi
     [ -z "$note" ] || failures=$((failures + 1))
     ratio=$(awk -v a="$eekit_s" -v b="$qemu_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-    cpi=$(awk -v c="$calib" -v m="${cpu_mips:-0}" 'BEGIN { if (m > 0) printf "%.1f", c * 1000 / m; else print "-" }')
+    cpi=$(awk -v c="$calib" -v m="${mips:-0}" 'BEGIN { if (m > 0) printf "%.1f", c * 1000 / m; else print "-" }')
     if [ -z "$note" ] && [ "$ratio" != "-" ]; then
       logsum[$xlen]=$(awk -v s="${logsum[$xlen]:-0}" -v r="$ratio" 'BEGIN { printf "%.6f", s + log(r) }')
       count[$xlen]=$((${count[$xlen]:-0} + 1))
@@ -129,7 +130,7 @@ for prog in "${programs[@]}"; do
   done
 done
 
-echo "| program | xlen | instructions | EEKit s | qemu s | native s | EEKit/qemu | MIPS | cycles/insn |"
+echo "| program | xlen | instructions | EEKit cpu s | qemu cpu s | native cpu s | EEKit/qemu | MIPS (cpu) | cycles/insn |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do echo "$row"; done
 echo
@@ -139,5 +140,5 @@ for xlen in $XLENS; do
 done
 echo "host: $calib G dependent adds per CPU second (cycles/insn = that clock / MIPS)"
 echo
-echo "Best of $REPS wall-clock runs each; native is the same C source built for the host with clang -O2."
+echo "Best of $REPS runs each, CPU seconds (user + system); native is the same C source built for the host with clang -O2."
 [ "$failures" -eq 0 ] || die "$failures benchmark runs failed or disagreed on the checksum"
