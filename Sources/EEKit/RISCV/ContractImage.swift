@@ -29,10 +29,12 @@ final class ContractImage: @unchecked Sendable {
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let stackBottom = memorySize - stackSize
-        let brkStart = (image.imageEnd + page - 1) & ~(page - 1)
-        guard brkStart + page <= stackBottom else {
-            throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
+        let end = image.imageEnd
+        // imageEnd may be anywhere below 2^64: compare before rounding it up.
+        guard end <= stackBottom, (end + page - 1) & ~(page - 1) + page <= stackBottom else {
+            throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
         }
+        let brkStart = (end + page - 1) & ~(page - 1)
         let placed = try m.place(image, below: stackBottom)
         // The stack's top page is mapped; the rest is demand-zero, so that a released machine
         // wipes only the stack pages its frame touched, not the whole stack.

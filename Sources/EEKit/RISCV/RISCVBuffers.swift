@@ -109,6 +109,16 @@ public final class RISCVMachine {
 
     public var codeRange: Range<UInt64> { mem.code_lo..<mem.code_hi }
 
+    /// Guest memory an image ending at `imageEnd` needs: the image rounded up to a page, one
+    /// page of heap, and the stack (saturating at 2^64 - 1 for absurd images).
+    static func neededBytes(imageEnd: UInt64, stackSize: UInt64) -> UInt64 {
+        let page = pageSize
+        let (rounded, o1) = imageEnd.addingReportingOverflow(page - 1)
+        let (a, o2) = (rounded & ~(page - 1)).addingReportingOverflow(page)
+        let (b, o3) = a.addingReportingOverflow(stackSize)
+        return o1 || o2 || o3 ? UInt64.max : b
+    }
+
     // MARK: Host access to guest memory
 
     private func inRange(_ address: UInt64, _ count: Int) -> Bool {

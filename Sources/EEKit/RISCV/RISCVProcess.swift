@@ -26,10 +26,11 @@ public final class RISCVProcess {
         let stackSize = min(8 << 20, memorySize / 4) & ~(page - 1)
         let stackBottom = memorySize - stackSize
         let end = image.imageEnd
-        let brkStart = (end + page - 1) & ~(page - 1)
-        guard brkStart + page <= stackBottom else {
-            throw .elf(.imageTooLarge(needed: brkStart + page + stackSize, available: memorySize))
+        // imageEnd may be anywhere below 2^64: compare before rounding it up.
+        guard end <= stackBottom, (end + page - 1) & ~(page - 1) + page <= stackBottom else {
+            throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
         }
+        let brkStart = (end + page - 1) & ~(page - 1)
         try m.place(image, below: stackBottom)
         m.protect(stackBottom, memorySize, [.read, .write])
         self.image = image
