@@ -21,7 +21,9 @@ public final class Bootloader: EEHost {
     public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) }
     /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
     /// whether or not a hook serves them.
-    public var precompileAddresses: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
+    public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles
+    /// 0x01...0x0a, built once (a bootloader is made per call in `EVMRunner`).
+    public static let cancunPrecompiles: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
     /// Precompile addresses that were called without a hook to serve them (this transaction).
     public private(set) var missingPrecompilesCalled: Set<Address> = []
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
