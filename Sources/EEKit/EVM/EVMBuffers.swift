@@ -14,13 +14,11 @@ extension U256 {
 
 extension Address {
     init(c a: cevm_address) {
-        self.init(withUnsafeBytes(of: a.bytes) { Array($0) })
+        self = withUnsafeBytes(of: a.bytes) { Address(bigEndian: $0) }
     }
     var c: cevm_address {
         var a = cevm_address()
-        withUnsafeMutableBytes(of: &a.bytes) { dst in
-            for i in 0..<20 { dst[i] = bytes[i] }
-        }
+        withUnsafeMutableBytes(of: &a.bytes) { store(to: $0) }
         return a
     }
 }
