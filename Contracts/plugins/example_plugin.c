@@ -91,3 +91,14 @@ int64_t plugin_overrun(uint8_t *out, uint64_t cap) {
 
 /* ()->void : does nothing. */
 void plugin_noop(void) {}
+
+/* (u64)->u64 : slow on purpose: n rounds of xorshift64 from a fixed seed, returns the last value. */
+uint64_t plugin_spin(uint64_t n) {
+  uint64_t x = 88172645463325252ull;
+  for (uint64_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  return x;
+}

@@ -229,6 +229,39 @@ import Testing
         #expect(bad.status == .success && Array(bad.output[0..<32]) == ABI.word(2))
     }
 
+    @Test func slowAndMisbehavingPluginsLeaveStateConsistent() throws {
+        let lib = try #require(Plugin.path, "clang could not build Contracts/plugins/example_plugin.c")
+        let s = try session()
+        try s.registerHostFunction("\(lib):plugin_spin@0x10003:(u64)->u64:100+3")
+        try s.registerHostFunction("\(lib):plugin_bad_length@0x10004:()->bytes")
+        try s.registerHostFunction("\(lib):plugin_overrun@0x10005:()->bytes")
+        // A slow plugin (millions of rounds inside one call) runs to completion with the exact
+        // result, from the EVM and from native code.
+        let rounds: UInt64 = 3_000_000
+        var x: UInt64 = 88_172_645_463_325_252
+        for _ in 0..<rounds {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+        }
+        let spin = Address(low: 0x10003)
+        let fromEVM = try s.call(evmForwarder, data: spin.bytes + ABI.word(rounds))
+        #expect(fromEVM.status == .success && fromEVM.output == ABI.word(x))
+        let fromNative = try s.call(rvCaller, data: via(0, spin, ABI.word(rounds)))
+        #expect(fromNative.status == .success && fromNative.output == ABI.word(x))
+        // Plugins that return garbage fail only their own frame: the native caller records the
+        // failure (mode 2: returns status 2, slot 1 = 3) and that write of its own survives.
+        for hook in [Address(low: 0x10004), Address(low: 0x10005)] {
+            let r = try s.call(rvCaller, data: via(2, hook))
+            #expect(r.status == .success && Array(r.output.prefix(32)) == ABI.word(2))
+            #expect(s.world.storage(rvCaller, U256(1)) == U256(3))
+        }
+        // The state keeps working afterwards.
+        let before = s.world.storage(evmCounter, .zero)
+        #expect(try s.call(evmCounter, data: []).status == .success)
+        #expect(s.world.storage(evmCounter, .zero) == before &+ U256(1))
+    }
+
     @Test func hookRegistrationErrors() throws {
         let lib = try #require(Plugin.path)
         let s = ContractSession()
