@@ -58,7 +58,9 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
     const uint64_t pa = p << CRV_PAGE_SHIFT;
     if ((mem->perms[p] & CRV_PERM_X) && pa >= mem->code_lo && pa < mem->code_hi) code = 1;
   }
-  if (!code) return MEM_OK;
+  /* A malformed code range runs as "no code" (see crv_run): nothing to re-decode. */
+  if (!code || mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)))
+    return MEM_OK;
   crv__redecode_bytes(mem, costs, xlen, a, n);
   /* the handlers of the re-decoded slots and of the slot after them (it may forward) */
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
