@@ -107,17 +107,10 @@ private func fuzzEVM(_ d: [UInt8]) {
     world.discardUncommitted()
 }
 
-/// Inputs whose currentExcessBlobGas is above this are skipped while the known slowness of
-/// `BlobFees.baseFee` with huge values is open (Fuzz/regressions/statetest_json/open-*).
-private let maxExcessBlobGas: UInt64 = 1 << 28
-
 private func fuzzStateTest(_ d: [UInt8]) {
     guard let json = try? JSONSerialization.jsonObject(with: Data(d)), let top = json as? [String: Any] else { return }
     for name in top.keys.sorted() {
         guard let t = top[name] as? [String: Any] else { continue }
-        if let env = t["env"] as? [String: Any], let x = env["currentExcessBlobGas"] as? String {
-            guard let v = U256(hex: x), let small = v.uint64, small <= maxExcessBlobGas else { continue }
-        }
         guard let test = try? StateTestCase.parse(name: name, file: "fuzz", t) else { continue }
         var small = true
         for g in test.transaction.gasLimit where (g.uint64 ?? .max) > 3_000_000 { small = false }

@@ -27,9 +27,10 @@ import Testing
         let world: WorldState
         let boot: Bootloader
 
-        init(_ limits: ResourceLimits = ResourceLimits()) {
+        init(_ limits: ResourceLimits = ResourceLimits(), extra: [Address: Account] = [:]) {
             let T = ResourceLimitTests.self
             var accounts: [Address: Account] = [T.sender: Account(balance: U256(1_000_000_000_000))]
+            accounts.merge(extra) { a, _ in a }
             for (a, c) in [(T.caller, T.callerCode), (T.bigReturn, T.bigReturnCode), (T.logger, T.loggerCode), (T.recurse, T.recurseCode)] {
                 accounts[a] = Account(nonce: 1, kind: .evm, code: c)
             }
@@ -131,6 +132,89 @@ import Testing
             #expect(r.status == .success)
             #expect(U256(bigEndian: r.output).uint64 == UInt64(depth), "depth \(depth)")
         }
+    }
+
+    // MARK: Guest memory
+
+    static let memHog = Address(low: 0x4e4)
+    static let twiceCaller = Address(low: 0xca22)
+    static let native = Address(low: 0x4ac)
+    /// MLOAD at calldata word 0: memory grows to that offset + 32.
+    static let memHogCode = hex("600035515000")
+    /// Calls word 0 of its calldata twice with 1M gas each (a failed call uses it all), each
+    /// time passing word 1 as the callee's calldata; slot 1 and slot 2 = success of each call,
+    /// slot 3 = 1.
+    static let twiceCallerCode = hex(
+        "60206020600037"
+            + "60006000602060006000600035620f4240f1600155"
+            + "60006000602060006000600035620f4240f1600255"
+            + "6001600355" + "00")
+
+    func memoryChain(_ limits: ResourceLimits) -> Chain {
+        Chain(limits, extra: [
+            Self.memHog: Account(nonce: 1, kind: .evm, code: Self.memHogCode),
+            Self.twiceCaller: Account(nonce: 1, kind: .evm, code: Self.twiceCallerCode),
+            // Not a valid ELF: the frame's memory is reserved before its code is loaded.
+            Self.native: Account(nonce: 1, kind: .riscv, code: [0x7f, 0x45, 0x4c, 0x46]),
+        ])
+    }
+
+    static func word(_ v: UInt64) -> Bytes { U256(v).bigEndianBytes }
+    static func twice(_ target: Address, _ arg: UInt64) -> Bytes {
+        Array(repeating: 0, count: 12) + target.bytes + word(arg)
+    }
+
+    func limitReason(_ r: Receipt) -> String? {
+        if case .failure(.limitExceeded(let why)) = r.status { return why }
+        return nil
+    }
+
+    @Test func frameMemoryCapFailsTheFrameThatCrossesIt() throws {
+        var l = ResourceLimits()
+        l.maxFrameMemory = 64 << 10
+        let c = memoryChain(l)
+        #expect(try c.call(Self.memHog, Self.word(60_000)).status == .success)
+        let r = try c.call(Self.memHog, Self.word(100_000))
+        #expect(limitReason(r)?.hasPrefix("guest memory of the frame") == true, "\(r.status)")
+        // Below a caller: the callee fails, the caller goes on.
+        let t = try c.call(Self.twiceCaller, Self.twice(Self.memHog, 100_000))
+        #expect(t.status == .success)
+        #expect(c.world.storage(Self.twiceCaller, U256(1)) == .zero)
+        #expect(c.world.storage(Self.twiceCaller, U256(3)) == U256(1))
+        // A native frame reserves its whole configured memory (1 MiB by default) when it starts.
+        let n = try c.call(Self.native)
+        #expect(limitReason(n)?.hasPrefix("guest memory of the frame") == true, "\(n.status)")
+    }
+
+    @Test func totalMemoryCapCountsLiveFramesAndReleasesEndedOnes() throws {
+        var l = ResourceLimits()
+        l.maxTotalGuestMemory = 200_000
+        let c = memoryChain(l)
+        // The caller holds 4 KiB; one callee of 150 KB fits beside it, and so does a second
+        // one after the first has ended.
+        let ok = try c.call(Self.twiceCaller, Self.twice(Self.memHog, 150_000))
+        #expect(ok.status == .success)
+        #expect(c.world.storage(Self.twiceCaller, U256(1)) == U256(1))
+        #expect(c.world.storage(Self.twiceCaller, U256(2)) == U256(1), "the first callee's memory was not released")
+        #expect(c.boot.guestMemoryInUse == 0)
+        // 4 KiB + 199 KB does not fit: both calls fail, the caller continues.
+        let over = try c.call(Self.twiceCaller, Self.twice(Self.memHog, 199_000))
+        #expect(over.status == .success)
+        #expect(c.world.storage(Self.twiceCaller, U256(1)) == .zero)
+        #expect(c.world.storage(Self.twiceCaller, U256(2)) == .zero)
+        #expect(c.world.storage(Self.twiceCaller, U256(3)) == U256(1))
+        // Alone, 199 KB fits.
+        #expect(try c.call(Self.memHog, Self.word(199_000)).status == .success)
+        // A native frame's 1 MiB does not fit under 200,000 bytes in all.
+        let n = try c.call(Self.native)
+        #expect(limitReason(n)?.hasPrefix("guest memory of all frames") == true, "\(n.status)")
+        // With room for it, the same account fails for its code instead.
+        let roomy = memoryChain(ResourceLimits())
+        guard case .failure(let why) = try roomy.call(Self.native).status else {
+            Issue.record("an invalid ELF ran")
+            return
+        }
+        #expect(!"\(why)".contains("guest memory"))
     }
 
     @Test func defaultsLeaveEthereumSizedWorkAlone() {

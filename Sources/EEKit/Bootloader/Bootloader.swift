@@ -28,6 +28,11 @@ public final class Bootloader: EEHost {
     public private(set) var missingPrecompilesCalled: Set<Address> = []
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
     public var limits = ResourceLimits()
+    /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).
+    public private(set) var guestMemoryInUse = 0
+    /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
+    /// what was reserved after its mark, and ending it returns to the mark.
+    var guestMemoryMarks: [Int] = []
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
     public var maxDepth: Int {
@@ -93,6 +98,27 @@ public final class Bootloader: EEHost {
     public func addRefund(_ gas: Int64) { world.addRefund(gas) }
     public func selfDestruct(_ address: Address, beneficiary: Address) {
         world.selfDestruct(address, beneficiary: beneficiary)
+    }
+
+    public func reserveGuestMemory(_ bytes: Int) -> String? {
+        let frameUse = guestMemoryInUse - (guestMemoryMarks.last ?? 0)
+        if bytes < 0 || bytes > limits.maxFrameMemory - frameUse {
+            return "guest memory of the frame, \(frameUse) + \(bytes) bytes, exceeds the cap of \(limits.maxFrameMemory) bytes"
+        }
+        if bytes > limits.maxTotalGuestMemory - guestMemoryInUse {
+            return "guest memory of all frames, \(guestMemoryInUse) + \(bytes) bytes, exceeds the cap of \(limits.maxTotalGuestMemory) bytes"
+        }
+        guestMemoryInUse += bytes
+        return nil
+    }
+
+    /// Called before an EE starts a frame (which may reserve memory at once).
+    func markFrameMemory() { guestMemoryMarks.append(guestMemoryInUse) }
+    /// Called when a frame ends: its memory and that of every frame it started is released.
+    func releaseFrameMemory() { guestMemoryInUse = guestMemoryMarks.popLast() ?? 0 }
+    func resetGuestMemory() {
+        guestMemoryMarks.removeAll(keepingCapacity: true)
+        guestMemoryInUse = 0
     }
 
     public func blockHash(_ number: UInt64) -> Bytes32 {

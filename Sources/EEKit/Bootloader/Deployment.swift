@@ -68,6 +68,7 @@ extension Bootloader {
             codeAddress: address, modifier: .constructor, calldata: prepared.constructorInput, value: req.value,
             depth: depth, isStatic: false)
         let ee = entry.make()
+        markFrameMemory()
         let first = try ee.start(launch, host: self)
         return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: (address, req.kind)), first)
     }

@@ -64,6 +64,7 @@ extension Bootloader {
     /// The value transfer and state changes are reverted if the outermost frame fails.
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: origin, eeType: nil)
+        resetGuestMemory()
         return try drive(enterCall(request, from: ctx))
     }
 
@@ -73,6 +74,7 @@ extension Bootloader {
         _ request: DeploymentRequest, prepared: PreparedDeployment, bumpNonce: Bool
     ) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer, eeType: nil)
+        resetGuestMemory()
         return try drive(enterPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }
 
@@ -81,6 +83,7 @@ extension Bootloader {
         var frames: [Frame] = []
         frames.reserveCapacity(64)
         var next: Preemption
+        defer { resetGuestMemory() }  // also after a host-level error left frames behind
         switch first {
         case .immediate(let status, let output, let left, let created):
             return ExecutionOutcome(status: status, output: output, resourcesLeft: left, createdAddress: created)
@@ -111,6 +114,7 @@ extension Bootloader {
                 }
             case .completedExecution(let result, let left):
                 let f = frames.removeLast()
+                releaseFrameMemory()
                 var end: (FrameStatus, Bytes, Resources, Address?)
                 if f.deployment != nil {
                     end = finishDeployment(f, code: result.returndata, status: result.status,
@@ -126,6 +130,7 @@ extension Bootloader {
                 next = try resume(parent, wasDeployment: f.deployment != nil, end)
             case .completedDeployment(let code, let status, let returndata, let left):
                 let f = frames.removeLast()
+                releaseFrameMemory()
                 var end: (FrameStatus, Bytes, Resources, Address?)
                 if f.deployment != nil {
                     end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
@@ -235,6 +240,7 @@ extension Bootloader {
             resources: req.resources, code: code, caller: caller, callee: callee, codeAddress: codeAddress,
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
         let ee = entry.make()
+        markFrameMemory()
         let first = try ee.start(launch, host: self)
         return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: nil), first)
     }

@@ -118,40 +118,68 @@ public enum BlobFees {
     public static let minBaseFee: UInt64 = 1
     public static let updateFraction: UInt64 = 3_338_477
 
-    /// fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION).
+    /// fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION)
+    /// (EIP-4844), exact for every excess whose fee fits in 256 bits; a fee beyond 2^256 - 1
+    /// (excess above about 178 x the update fraction) saturates at `U256.max`, so no blob
+    /// transaction can pay it (its cost overflows) and BLOBBASEFEE reads 2^256 - 1.
+    /// Runs in a few hundred rounds of multi-word arithmetic, whatever the input.
     public static func baseFee(excessBlobGas: UInt64) -> U256 {
-        let factor = U256(minBaseFee), numerator = U256(excessBlobGas), denominator = U256(updateFraction)
+        // e^178 > 2^256: every excess from here on saturates (the series only undershoots
+        // e^x by its truncations, far less than the factor e between 177 and 178).
+        if excessBlobGas / updateFraction >= 178 { return .max }
+        let numerator = excessBlobGas  // < 178 * 3,338,477 < 2^30
+        // Little-endian 64-bit limbs; the largest accumulator is about 2^280 (den * e^178)
+        // and its product with the numerator below 2^310, so six limbs never overflow.
+        var acc = WideUInt(minBaseFee).multiplied(by: updateFraction)
+        var output = WideUInt(0)
         var i: UInt64 = 1
-        var output = U256.zero
-        var acc = factor &* denominator
-        while !acc.isZero && i < 10_000 {
-            output = output &+ acc
-            acc = divide(acc &* numerator, by: denominator &* U256(i))
+        while !acc.isZero {
+            output.add(acc)
+            acc = acc.multiplied(by: numerator).divided(by: updateFraction * i)
             i += 1
         }
-        return divide(output, by: denominator)
+        return output.divided(by: updateFraction).u256 ?? .max
     }
 
-    /// Long division (quotient only); the divisor must not be zero.
-    static func divide(_ a: U256, by b: U256) -> U256 {
-        if b.isZero { return .zero }
-        var q = [UInt64](repeating: 0, count: 4)
-        var r = U256.zero
-        let aw = a.words
-        for bit in stride(from: 255, through: 0, by: -1) {
-            // r = r << 1 | bit
-            var w = r.words
-            w[3] = w[3] << 1 | w[2] >> 63
-            w[2] = w[2] << 1 | w[1] >> 63
-            w[1] = w[1] << 1 | w[0] >> 63
-            w[0] = w[0] << 1 | (aw[bit / 64] >> UInt64(bit % 64)) & 1
-            r = U256(words: w)
-            if !(r < b) {
-                r = r &- b
-                q[bit / 64] |= 1 << UInt64(bit % 64)
+    /// A 384-bit unsigned integer with the three operations `baseFee` needs.
+    struct WideUInt {
+        var w: [UInt64]
+        init(_ v: UInt64) { w = [v, 0, 0, 0, 0, 0] }
+        var isZero: Bool { w.allSatisfy { $0 == 0 } }
+        /// Wraps past 2^384 (never reached by `baseFee`).
+        mutating func add(_ o: WideUInt) {
+            var carry: UInt64 = 0
+            for k in 0..<6 {
+                let (s1, c1) = w[k].addingReportingOverflow(o.w[k])
+                let (s2, c2) = s1.addingReportingOverflow(carry)
+                w[k] = s2
+                carry = (c1 ? 1 : 0) + (c2 ? 1 : 0)
             }
         }
-        return U256(words: q)
+        func multiplied(by m: UInt64) -> WideUInt {
+            var r = WideUInt(0)
+            var carry: UInt64 = 0
+            for k in 0..<6 {
+                let (hi, lo) = w[k].multipliedFullWidth(by: m)
+                let (s, c) = lo.addingReportingOverflow(carry)
+                r.w[k] = s
+                carry = hi &+ (c ? 1 : 0)
+            }
+            return r
+        }
+        /// Quotient; `d` must not be zero.
+        func divided(by d: UInt64) -> WideUInt {
+            var r = WideUInt(0)
+            var rem: UInt64 = 0
+            for k in stride(from: 5, through: 0, by: -1) {
+                let (q, rr) = d.dividingFullWidth((rem, w[k]))
+                r.w[k] = q
+                rem = rr
+            }
+            return r
+        }
+        /// The value as a U256, nil when it needs more than 256 bits.
+        var u256: U256? { w[4] == 0 && w[5] == 0 ? U256(words: Array(w[0..<4])) : nil }
     }
 }
 

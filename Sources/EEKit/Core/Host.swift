@@ -78,4 +78,15 @@ public protocol EEHost: AnyObject {
 
     /// Hash of one of the 256 most recent blocks; zero otherwise.
     func blockHash(_ number: UInt64) -> Bytes32
+
+    /// The running frame now holds `bytes` more guest memory (EVM memory expansion, a RISC-V
+    /// frame's memory). Returns nil when that is within `ResourceLimits.maxFrameMemory` and
+    /// `maxTotalGuestMemory`, else the reason, and the EE must then fail the frame with
+    /// `.limitExceeded(reason)`. The bootloader releases a frame's memory when it ends.
+    func reserveGuestMemory(_ bytes: Int) -> String?
+}
+
+extension EEHost {
+    /// Hosts without memory caps (test hosts) grant every request.
+    public func reserveGuestMemory(_ bytes: Int) -> String? { nil }
 }

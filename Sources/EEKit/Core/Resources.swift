@@ -74,8 +74,9 @@ public struct GasSchedule: Hashable, Sendable {
 ///
 /// Caps that live elsewhere: code size per EE (`CodeDepositRules.maxCodeSize` in the
 /// registry, EIP-170 24,576 bytes for EVM, 256 KiB for RISC-V) and init code (EIP-3860,
-/// 49,152 bytes); guest memory per frame (EVM: 256 MiB, `EVMBuffers.memoryLimit`; RISC-V: the
-/// fixed frame size in `RISCVEnvironment.Configuration`, 1 MiB by default).
+/// 49,152 bytes); each EE's own ceiling on a frame's memory (EVM: 256 MiB,
+/// `EVMBuffers.memoryLimit`; RISC-V: the frame size in `RISCVEnvironment.Configuration`, 64 MiB
+/// at most), which `maxFrameMemory` can only lower.
 public struct ResourceLimits: Hashable, Sendable {
     /// Largest call depth: frames at this depth may not call further (Ethereum: 1024).
     public var maxCallDepth: Int = 1024
@@ -86,6 +87,13 @@ public struct ResourceLimits: Hashable, Sendable {
     /// Bytes of log data plus 32 per topic a transaction may hold; a frame that completes
     /// with more fails.
     public var maxLogBytes: Int = 64 << 20
+    /// Guest memory one frame may hold (EVM memory as it expands; a RISC-V frame's whole
+    /// configured memory when it starts); a frame that asks for more fails.
+    public var maxFrameMemory: Int = 256 << 20
+    /// Guest memory all live frames of a transaction may hold together (the caller frames of a
+    /// deep call chain keep theirs); the frame whose request crosses it fails, its caller
+    /// continues. The default fits 1,024 RISC-V frames of 1 MiB plus EVM frames.
+    public var maxTotalGuestMemory: Int = 2 << 30
 
     public init() {}
     public static let `default` = ResourceLimits()

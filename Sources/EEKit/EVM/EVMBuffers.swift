@@ -268,11 +268,25 @@ final class EVMBuffers {
 
     var output: Bytes { memoryBytes(offset: frame.pointee.output_offset, size: frame.pointee.output_size) }
 
+    /// Why the host refused the last memory expansion (`ResourceLimits` via
+    /// `EEHost.reserveGuestMemory`); nil when it was this EE's own ceiling.
+    private(set) var memoryRefusal: String?
+
+    /// Grows the memory buffer to hold `needed` bytes. The capacity doubles (clamped to what
+    /// the host grants: the whole capacity is reserved as guest memory of the frame).
     fileprivate func grow(to needed: Int) -> Bool {
         guard needed <= EVMBuffers.memoryLimit else { return false }
         var cap = max(memoryCapacity, 4096)
         while cap < needed { cap *= 2 }
         cap = min(cap, EVMBuffers.memoryLimit)
+        if let host, host.reserveGuestMemory(cap - memoryCapacity) != nil {
+            // Not the doubled capacity: try exactly what the expansion needs.
+            cap = needed
+            if let reason = host.reserveGuestMemory(cap - memoryCapacity) {
+                memoryRefusal = reason
+                return false
+            }
+        }
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 32)
         let used = frame.pointee.memory_size
         if let memory {

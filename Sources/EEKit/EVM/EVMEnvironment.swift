@@ -154,7 +154,10 @@ public final class EVMEnvironment: ExecutionEnvironment {
         case Int32(CEVM_STATUS_INVALID_ARGUMENT.rawValue):
             throw .internalError("EVM core rejected the frame (pc \(b.pc))")
         default:
-            let reason = EVMEnvironment.failureReason(status, opcode: b.opcodeAtPC)
+            var reason = EVMEnvironment.failureReason(status, opcode: b.opcodeAtPC)
+            if status == Int32(CEVM_STATUS_MEMORY_LIMIT.rawValue), let why = b.memoryRefusal {
+                reason = .limitExceeded(why)
+            }
             if isConstructor {
                 return .completedDeployment(code: [], status: .failure(reason), returndata: [], resourcesLeft: .zero)
             }

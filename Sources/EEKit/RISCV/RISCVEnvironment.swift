@@ -67,6 +67,9 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         }
         self.launch = launch
         schedule = host.schedule
+        if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
+            return end(.failure(.limitExceeded(reason)), output: [], host: host)
+        }
         let img: ContractImage
         do {
             img = try ContractImageCache.image(
