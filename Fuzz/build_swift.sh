@@ -25,13 +25,8 @@ for c in $C_SRCS; do
         -I"CSources/$t/include" -I"CSources/$t" "$c" -o "$o"
     OBJS+=("$o")
 done
-MAPARGS=()
-for t in CRISCV CEVM CPrecompiles CHostCall; do
-    mkdir -p "$B/modules/$t"
-    printf 'module %s {\n    header "%s"\n    export *\n}\n' "$t" "$ROOT/CSources/$t/include/$t.h" >"$B/modules/$t/module.modulemap"
-    MAPARGS+=(-Xcc "-fmodule-map-file=$B/modules/$t/module.modulemap")
-done
-MAPARGS+=(-Xcc "-fmodule-map-file=$ROOT/CSources/CElf/module.modulemap")
+source Fuzz/module_maps.sh
+module_maps "$B/modules"
 # Compile a snapshot: other people edit the working tree while this (slow) build runs, and
 # swiftc refuses inputs that change under it.
 rm -rf "$B/src" && mkdir -p "$B/src"

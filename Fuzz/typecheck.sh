@@ -8,13 +8,9 @@ ROOT=$PWD
 S=${SCRATCH:-.build-pre}
 B=${FUZZ_OUT:-/tmp/eekit-fuzz}/typecheck
 mkdir -p "$B"
-M=()
-for t in CRISCV CEVM CPrecompiles CHostCall; do
-    mkdir -p "$B/modules/$t"
-    printf 'module %s {\n    header "%s"\n    export *\n}\n' "$t" "$ROOT/CSources/$t/include/$t.h" >"$B/modules/$t/module.modulemap"
-    M+=(-Xcc "-fmodule-map-file=$B/modules/$t/module.modulemap")
-done
-M+=(-Xcc "-fmodule-map-file=$ROOT/CSources/CElf/module.modulemap")
+source Fuzz/module_maps.sh
+module_maps "$B/modules"
+M=("${MAPARGS[@]}")
 M+=(-Xcc "-fmodule-map-file=$ROOT/$S/checkouts/GRDB.swift/Sources/GRDBSQLite/module.modulemap")
 swiftc -typecheck -module-name EEKit -package-name eekit -module-cache-path "$B/modcache" \
     -I "$S/x86_64-unknown-linux-gnu/debug/Modules" "${M[@]}" $(find Sources/EEKit -name '*.swift' | sort)
