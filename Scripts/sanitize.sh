@@ -5,7 +5,7 @@
 #   Scripts/sanitize.sh address|undefined [swift test options, e.g. --filter ReliabilityTests]
 #
 # Each sanitizer builds everything (dependencies included) in its own scratch directory,
-# .build-san-address / .build-san-undefined, so the ordinary debug build is not invalidated;
+# .build-san-address / .build-san-undefined (or $SAN_SCRATCH), so the ordinary debug build is not invalidated;
 # the first run is a full build. The C cores are instrumented too (SwiftPM passes
 # -fsanitize to clang). ASAN_OPTIONS: leaks are not checked (the Swift runtime keeps
 # process-lifetime allocations); UBSan stops at the first report so that a report fails the run.
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SAN=${1:?usage: Scripts/sanitize.sh address|undefined [swift test options]}
 shift
 case "$SAN" in address|undefined) ;; *) echo "sanitizer must be address or undefined" >&2; exit 2 ;; esac
-SCRATCH=.build-san-$SAN
+SCRATCH=${SAN_SCRATCH:-.build-san-$SAN}
 mkdir -p "$SCRATCH"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
