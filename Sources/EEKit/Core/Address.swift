@@ -30,6 +30,14 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
             lo: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self)))
     }
 
+    public static func == (a: Address, b: Address) -> Bool { a.lo == b.lo && a.mid == b.mid && a.hi == b.hi }
+
+    /// The three words in one `combine(bytes:)` call.
+    public func hash(into h: inout Hasher) {
+        let w = (UInt64(hi), mid, lo)
+        withUnsafeBytes(of: w) { h.combine(bytes: $0) }
+    }
+
     /// Writes the 20 bytes, big-endian, at the start of `raw` (at least 20 bytes).
     public func store(to raw: UnsafeMutableRawBufferPointer) {
         precondition(raw.count >= 20, "an address is 20 bytes")
@@ -69,18 +77,64 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
 }
 
 /// A 32-byte value that is a hash, not a number.
+///
+/// Stored inline as four big-endian words, not an array: code hashes are copied with every
+/// account and code reference and key the analysis and image caches, so a hash should cost
+/// no allocation and no reference counting.
 public struct Bytes32: Hashable, Sendable, CustomStringConvertible {
-    public private(set) var bytes: [UInt8]
+    /// Bytes 0..<8, 8..<16, 16..<24, 24..<32, big-endian.
+    @usableFromInline let w0: UInt64
+    @usableFromInline let w1: UInt64
+    @usableFromInline let w2: UInt64
+    @usableFromInline let w3: UInt64
+
+    @inlinable init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
     public init(_ bytes: [UInt8]) {
         precondition(bytes.count == 32, "Bytes32 needs 32 bytes")
-        self.bytes = bytes
+        self = bytes.withUnsafeBytes { Bytes32(bigEndian: $0) }
     }
+
+    /// The 32 bytes at `raw` (at least 32 bytes).
+    public init(bigEndian raw: UnsafeRawBufferPointer) {
+        precondition(raw.count >= 32, "Bytes32 needs 32 bytes")
+        self.init(
+            w0: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            w1: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            w2: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            w3: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
+    /// Writes the 32 bytes at the start of `raw` (at least 32 bytes).
+    public func store(to raw: UnsafeMutableRawBufferPointer) {
+        precondition(raw.count >= 32, "Bytes32 needs 32 bytes")
+        raw.storeBytes(of: w0.bigEndian, toByteOffset: 0, as: UInt64.self)
+        raw.storeBytes(of: w1.bigEndian, toByteOffset: 8, as: UInt64.self)
+        raw.storeBytes(of: w2.bigEndian, toByteOffset: 16, as: UInt64.self)
+        raw.storeBytes(of: w3.bigEndian, toByteOffset: 24, as: UInt64.self)
+    }
+
     public init?(hex: String) {
         guard let b = Hex.decode(hex), b.count == 32 else { return nil }
-        bytes = b
+        self.init(b)
     }
-    public static let zero = Bytes32([UInt8](repeating: 0, count: 32))
-    public var word: U256 { U256(bigEndian: bytes) }
+
+    public static let zero = Bytes32(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    /// The 32 bytes (a new array each time: hot paths use `store(to:)`).
+    public var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { buf, n in
+            store(to: UnsafeMutableRawBufferPointer(buf))
+            n = 32
+        }
+    }
+
+    public var word: U256 { U256(limbs: (w3, w2, w1, w0)) }
     public var hex: String { "0x" + Hex.encode(bytes) }
     public var description: String { hex }
 }

@@ -16,14 +16,18 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// From up to 32 big-endian bytes (shorter input is left-padded with zeros,
     /// longer input keeps the last 32 bytes).
     public init<C: Collection>(bigEndian bytes: C) where C.Element == UInt8 {
-        var l: [UInt64] = [0, 0, 0, 0]
+        var l: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        let n = bytes.count
         var i = 0
-        for b in bytes.reversed() {
-            if i >= 32 { break }
-            l[i / 8] |= UInt64(b) << (UInt64(i % 8) * 8)
-            i += 1
+        withUnsafeMutableBytes(of: &l) { raw in
+            let w = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            // Only the last 32 bytes count.
+            for b in bytes.dropFirst(Swift.max(0, n - 32)).reversed() {
+                w[i >> 3] |= UInt64(b) << (UInt64(i & 7) << 3)
+                i += 1
+            }
         }
-        limbs = (l[0], l[1], l[2], l[3])
+        limbs = l
     }
 
     /// Parses `0x`-prefixed or bare hex (at most 64 digits), or decimal when `hex` is false.
@@ -58,10 +62,14 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// 32 big-endian bytes.
     public var bigEndianBytes: [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        let w = words
-        for i in 0..<32 { out[31 - i] = UInt8(truncatingIfNeeded: w[i / 8] >> (UInt64(i % 8) * 8)) }
-        return out
+        [UInt8](unsafeUninitializedCapacity: 32) { buf, n in
+            let raw = UnsafeMutableRawBufferPointer(buf)
+            raw.storeBytes(of: limbs.3.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: limbs.2.bigEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: limbs.1.bigEndian, toByteOffset: 16, as: UInt64.self)
+            raw.storeBytes(of: limbs.0.bigEndian, toByteOffset: 24, as: UInt64.self)
+            n = 32
+        }
     }
 
     /// Big-endian bytes without leading zeros (empty for zero), as RLP wants them.
@@ -87,47 +95,65 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
     public func hash(into h: inout Hasher) { h.combine(limbs.0); h.combine(limbs.1); h.combine(limbs.2); h.combine(limbs.3) }
 
+    // The arithmetic works on the limbs directly (no arrays): fee and balance arithmetic runs
+    // several times per transaction, and an array per operand cost about 2k instructions.
+
+    @inlinable
     public func addingReportingOverflow(_ o: U256) -> (partialValue: U256, overflow: Bool) {
-        let a = words, b = o.words
-        var r = [UInt64](repeating: 0, count: 4)
-        var carry: UInt64 = 0
-        for i in 0..<4 {
-            let (s1, c1) = a[i].addingReportingOverflow(b[i])
-            let (s2, c2) = s1.addingReportingOverflow(carry)
-            r[i] = s2
-            carry = (c1 ? 1 : 0) + (c2 ? 1 : 0)
-        }
-        return (U256(words: r), carry != 0)
+        let (r0, c0) = limbs.0.addingReportingOverflow(o.limbs.0)
+        let (s1, c1a) = limbs.1.addingReportingOverflow(o.limbs.1)
+        let (r1, c1b) = s1.addingReportingOverflow(c0 ? 1 : 0)
+        let (s2, c2a) = limbs.2.addingReportingOverflow(o.limbs.2)
+        let (r2, c2b) = s2.addingReportingOverflow(c1a || c1b ? 1 : 0)
+        let (s3, c3a) = limbs.3.addingReportingOverflow(o.limbs.3)
+        let (r3, c3b) = s3.addingReportingOverflow(c2a || c2b ? 1 : 0)
+        return (U256(limbs: (r0, r1, r2, r3)), c3a || c3b)
     }
 
+    @inlinable
     public func subtractingReportingOverflow(_ o: U256) -> (partialValue: U256, overflow: Bool) {
-        let a = words, b = o.words
-        var r = [UInt64](repeating: 0, count: 4)
-        var borrow: UInt64 = 0
-        for i in 0..<4 {
-            let (d1, b1) = a[i].subtractingReportingOverflow(b[i])
-            let (d2, b2) = d1.subtractingReportingOverflow(borrow)
-            r[i] = d2
-            borrow = (b1 ? 1 : 0) + (b2 ? 1 : 0)
-        }
-        return (U256(words: r), borrow != 0)
+        let (r0, b0) = limbs.0.subtractingReportingOverflow(o.limbs.0)
+        let (s1, b1a) = limbs.1.subtractingReportingOverflow(o.limbs.1)
+        let (r1, b1b) = s1.subtractingReportingOverflow(b0 ? 1 : 0)
+        let (s2, b2a) = limbs.2.subtractingReportingOverflow(o.limbs.2)
+        let (r2, b2b) = s2.subtractingReportingOverflow(b1a || b1b ? 1 : 0)
+        let (s3, b3a) = limbs.3.subtractingReportingOverflow(o.limbs.3)
+        let (r3, b3b) = s3.subtractingReportingOverflow(b2a || b2b ? 1 : 0)
+        return (U256(limbs: (r0, r1, r2, r3)), b3a || b3b)
     }
 
     public func multipliedReportingOverflow(by o: U256) -> (partialValue: U256, overflow: Bool) {
-        let a = words, b = o.words
-        var r = [UInt64](repeating: 0, count: 8)
-        for i in 0..<4 {
-            var carry: UInt64 = 0
-            for j in 0..<4 {
-                let (hi, lo) = a[i].multipliedFullWidth(by: b[j])
-                let (s1, c1) = r[i + j].addingReportingOverflow(lo)
-                let (s2, c2) = s1.addingReportingOverflow(carry)
-                r[i + j] = s2
-                carry = hi &+ (c1 ? 1 : 0) &+ (c2 ? 1 : 0)
-            }
-            r[i + 4] = carry
+        // Both values below 2^64 (fees, gas, balances of tests): one full-width multiply.
+        if limbs.1 | limbs.2 | limbs.3 | o.limbs.1 | o.limbs.2 | o.limbs.3 == 0 {
+            let (hi, lo) = limbs.0.multipliedFullWidth(by: o.limbs.0)
+            return (U256(limbs: (lo, hi, 0, 0)), false)
         }
-        return (U256(words: Array(r[0..<4])), r[4] | r[5] | r[6] | r[7] != 0)
+        // Schoolbook on the limbs, 512-bit product kept in eight locals-backed words.
+        var r: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let a = limbs, b = o.limbs
+        withUnsafeMutableBytes(of: &r) { raw in
+            let rp = raw.baseAddress!.assumingMemoryBound(to: UInt64.self)
+            withUnsafeBytes(of: a) { ar in
+                withUnsafeBytes(of: b) { br in
+                    let ap = ar.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                    let bp = br.baseAddress!.assumingMemoryBound(to: UInt64.self)
+                    for i in 0..<4 {
+                        var carry: UInt64 = 0
+                        let ai = ap[i]
+                        if ai == 0 { continue }
+                        for j in 0..<4 {
+                            let (hi, lo) = ai.multipliedFullWidth(by: bp[j])
+                            let (s1, c1) = rp[i + j].addingReportingOverflow(lo)
+                            let (s2, c2) = s1.addingReportingOverflow(carry)
+                            rp[i + j] = s2
+                            carry = hi &+ (c1 ? 1 : 0) &+ (c2 ? 1 : 0)
+                        }
+                        rp[i + 4] = carry
+                    }
+                }
+            }
+        }
+        return (U256(limbs: (r.0, r.1, r.2, r.3)), r.4 | r.5 | r.6 | r.7 != 0)
     }
 
     /// Wrapping arithmetic (mod 2^256), as the EVM does.

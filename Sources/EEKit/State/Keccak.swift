@@ -4,19 +4,19 @@ import CEVM
 public enum Keccak {
     /// keccak256 of `data`.
     public static func hash<C: Collection>(_ data: C) -> Bytes32 where C.Element == UInt8 {
-        var out = [UInt8](repeating: 0, count: 32)
-        let done: Void? = data.withContiguousStorageIfAvailable { buf in
-            out.withUnsafeMutableBufferPointer { o in
-                cevm_keccak256(buf.baseAddress, buf.count, o.baseAddress)
+        // Straight into a stack buffer: no array for the result.
+        var out: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &out) { o in
+            let dst = o.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            let done: Void? = data.withContiguousStorageIfAvailable { buf in
+                cevm_keccak256(buf.baseAddress, buf.count, dst)
+            }
+            if done == nil {
+                let copy = Array(data)
+                copy.withUnsafeBufferPointer { buf in cevm_keccak256(buf.baseAddress, buf.count, dst) }
             }
         }
-        if done == nil {
-            let copy = Array(data)
-            copy.withUnsafeBufferPointer { buf in
-                out.withUnsafeMutableBufferPointer { o in cevm_keccak256(buf.baseAddress, buf.count, o.baseAddress) }
-            }
-        }
-        return Bytes32(out)
+        return withUnsafeBytes(of: out) { Bytes32(bigEndian: $0) }
     }
 
     /// keccak256 of the empty string: the code hash of an account without code.
