@@ -160,6 +160,13 @@ typedef struct cevm_host {
      stack and memory flushed (frame->pc, frame->gas, frame->stack_size, frame->memory_size).
      `static_cost` is the opcode's base gas from the table. */
   void (*trace)(void *ctx, const struct cevm_frame *frame, uint8_t opcode, int64_t static_cost);
+  /* Optional (may be NULL): access_storage and sload in one call, as SLOAD and SSTORE need
+     them: mark (address, key) warm, return 1 if it already was warm, and store the current
+     value (and, if `original` is not NULL, the value at the start of the transaction). When
+     NULL the core calls access_storage and sload. A host whose state lookup is costly (a hash
+     map) answers both with one lookup. */
+  int (*access_sload)(void *ctx, const cevm_address *addr, const cevm_u256 *key, cevm_u256 *value,
+                      cevm_u256 *original);
 } cevm_host;
 
 /* ---- the message that started the frame ---- */

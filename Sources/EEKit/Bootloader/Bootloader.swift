@@ -6,28 +6,43 @@
 /// EEs that nest natively (WASM) should be run through `LargeStack.run`.
 public final class Bootloader: EEHost {
     public let world: WorldState
-    public var registry: EERegistry
+    // `@exclusivity(unchecked)`: these properties are read and written on every state access
+    // of every transaction, never re-entrantly (no closure or callback touches a property
+    // while it is being modified); the dynamic exclusivity checks on them were about a fifth
+    // of a native token transfer's CPU time.
+    @exclusivity(unchecked) public var registry: EERegistry
     /// Precompiles and host functions by address; warm from the start of every transaction.
     public var hooks: [Address: any SystemHook] {
-        didSet { unavailableHooks = Bootloader.unavailableAddresses(hooks) }
+        didSet {
+            unavailableHooks = Bootloader.unavailableAddresses(hooks)
+            updateAlwaysWarm()
+        }
     }
     /// Addresses of `hooks` that are `UnavailableSystemHook`s.
-    private var unavailableHooks: Set<Address>
-    public var block: BlockContext
-    public var transaction: TransactionContext
-    public var schedule: GasSchedule
+    @exclusivity(unchecked) private var unavailableHooks: Set<Address>
+    @exclusivity(unchecked) public var block: BlockContext
+    @exclusivity(unchecked) public var transaction: TransactionContext
+    @exclusivity(unchecked) public var schedule: GasSchedule
     /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
     /// reference test fillers do.
     public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) }
     /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
     /// whether or not a hook serves them.
-    public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles
+    public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
+        didSet { updateAlwaysWarm() }
+    }
+    /// `precompileAddresses` and the hook addresses: warm in every transaction (EIP-2929),
+    /// answered here instead of being inserted into the state's warm set per transaction.
+    @exclusivity(unchecked) private var alwaysWarm: Set<Address> = Bootloader.cancunPrecompiles
+    /// When every `alwaysWarm` address has its first 12 bytes zero (precompiles and the usual
+    /// hook addresses): the range of their last 8 bytes, so other addresses skip the set lookup.
+    @exclusivity(unchecked) private var alwaysWarmLowRange: ClosedRange<UInt64>? = 1...10
     /// 0x01...0x0a, built once (a bootloader is made per call in `EVMRunner`).
     public static let cancunPrecompiles: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
     /// Precompile addresses that were called without a hook to serve them (this transaction).
-    public private(set) var missingPrecompilesCalled: Set<Address> = []
+    @exclusivity(unchecked) public private(set) var missingPrecompilesCalled: Set<Address> = []
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
-    public var limits = ResourceLimits()
+    @exclusivity(unchecked) public var limits = ResourceLimits()
     /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).
     public private(set) var guestMemoryInUse = 0
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
@@ -51,6 +66,27 @@ public final class Bootloader: EEHost {
         self.block = block
         self.transaction = TransactionContext()
         self.schedule = schedule
+        updateAlwaysWarm()
+    }
+
+    private func updateAlwaysWarm() {
+        alwaysWarm = hooks.isEmpty ? precompileAddresses : precompileAddresses.union(hooks.keys)
+        if alwaysWarm.allSatisfy({ $0.hi == 0 && $0.mid == 0 }), let lo = alwaysWarm.map(\.lo).min(),
+            let hi = alwaysWarm.map(\.lo).max()
+        {
+            alwaysWarmLowRange = lo...hi
+        } else {
+            alwaysWarmLowRange = nil
+        }
+    }
+
+    /// Whether `address` is a precompile or hook address (warm from the start of every
+    /// transaction).
+    public func isAlwaysWarm(_ address: Address) -> Bool {
+        if let r = alwaysWarmLowRange, address.hi != 0 || address.mid != 0 || !r.contains(address.lo) {
+            return false
+        }
+        return alwaysWarm.contains(address)
     }
 
     private static func unavailableAddresses(_ hooks: [Address: any SystemHook]) -> Set<Address> {
@@ -83,10 +119,18 @@ public final class Bootloader: EEHost {
     public func codeSize(_ address: Address) -> Int { world.account(address)?.code.count ?? 0 }
     public func accountExists(_ address: Address) -> Bool { world.exists(address) }
     public func isEmpty(_ address: Address) -> Bool { world.account(address)?.isEmpty ?? true }
-    public func accessAccount(_ address: Address) -> Bool { world.accessAccount(address) }
+    public func accessAccount(_ address: Address) -> Bool {
+        isAlwaysWarm(address) || world.accessAccount(address)
+    }
 
     public func storage(_ address: Address, _ key: U256) -> U256 { world.storage(address, key) }
     public func originalStorage(_ address: Address, _ key: U256) -> U256 { world.originalStorage(address, key) }
+    public func storageValues(_ address: Address, _ key: U256) -> (current: U256, original: U256) {
+        world.storageValues(address, key)
+    }
+    public func accessStorageValues(_ address: Address, _ key: U256) -> (wasWarm: Bool, current: U256, original: U256) {
+        world.accessStorageValues(address, key)
+    }
     public func setStorage(_ address: Address, _ key: U256, _ value: U256) { world.setStorage(address, key, value) }
     public func accessStorage(_ address: Address, _ key: U256) -> Bool { world.accessStorage(address, key) }
     public func transientStorage(_ address: Address, _ key: U256) -> U256 { world.transientStorage(address, key) }

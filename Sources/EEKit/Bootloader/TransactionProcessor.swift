@@ -98,14 +98,13 @@ extension Bootloader {
         }
         world.setNonce(tx.sender, world.nonce(tx.sender) + 1)
 
-        // EIP-2929 / EIP-2930 / EIP-3651 warm set.
-        _ = world.accessAccount(tx.sender)
-        if let to = tx.to { _ = world.accessAccount(to) }
-        for a in precompileAddresses { _ = world.accessAccount(a) }
-        for a in hooks.keys { _ = world.accessAccount(a) }
-        _ = world.accessAccount(block.coinbase)
+        // EIP-2929 / EIP-2930 / EIP-3651 warm set. Precompile and hook addresses are warm
+        // without entering it (`isAlwaysWarm`).
+        _ = accessAccount(tx.sender)
+        if let to = tx.to { _ = accessAccount(to) }
+        _ = accessAccount(block.coinbase)
         for e in tx.accessList {
-            _ = world.accessAccount(e.address)
+            _ = accessAccount(e.address)
             for k in e.storageKeys { _ = world.accessStorage(e.address, k) }
         }
 

@@ -63,6 +63,11 @@ public protocol EEHost: AnyObject {
     func storage(_ address: Address, _ key: U256) -> U256
     /// The value at the start of the transaction (EIP-2200).
     func originalStorage(_ address: Address, _ key: U256) -> U256
+    /// `storage` and `originalStorage` in one call (what SSTORE pricing needs).
+    func storageValues(_ address: Address, _ key: U256) -> (current: U256, original: U256)
+    /// `accessStorage` and `storageValues` in one call (SLOAD and SSTORE need both): marks
+    /// the slot warm and returns whether it already was, with its current and original value.
+    func accessStorageValues(_ address: Address, _ key: U256) -> (wasWarm: Bool, current: U256, original: U256)
     func setStorage(_ address: Address, _ key: U256, _ value: U256)
     /// Marks the slot warm; returns whether it was warm before.
     func accessStorage(_ address: Address, _ key: U256) -> Bool
@@ -89,4 +94,18 @@ public protocol EEHost: AnyObject {
 extension EEHost {
     /// Hosts without memory caps (test hosts) grant every request.
     public func reserveGuestMemory(_ bytes: Int) -> String? { nil }
+}
+
+extension EEHost {
+    /// Two calls, for hosts that have no cheaper way.
+    public func storageValues(_ address: Address, _ key: U256) -> (current: U256, original: U256) {
+        (storage(address, key), originalStorage(address, key))
+    }
+
+    /// Two calls, for hosts that have no cheaper way.
+    public func accessStorageValues(_ address: Address, _ key: U256) -> (wasWarm: Bool, current: U256, original: U256) {
+        let warm = accessStorage(address, key)
+        let (current, original) = storageValues(address, key)
+        return (warm, current, original)
+    }
 }

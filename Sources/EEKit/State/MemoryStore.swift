@@ -20,9 +20,11 @@ public final class MemoryStore: StateStore {
             if let acc { accounts[a] = acc } else { accounts[a] = nil; slots[a] = nil }
         }
         for (a, kv) in changes.storage {
-            var s = slots[a] ?? [:]
+            // Moved out and back, so the dictionary is mutated in place (assigning a copy
+            // made every commit O(slots of the account)).
+            var s = slots.removeValue(forKey: a) ?? [:]
             for (k, v) in kv { s[k] = v.isZero ? nil : v }
-            slots[a] = s.isEmpty ? nil : s
+            if !s.isEmpty { slots[a] = s }
         }
     }
 

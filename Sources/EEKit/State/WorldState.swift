@@ -8,18 +8,42 @@
 public final class WorldState {
     public let store: any StateStore
 
+    /// A storage slot's key: one flat map instead of a map per account, so an access hashes
+    /// once (address and key together) rather than twice.
+    struct SlotKey: Hashable {
+        let address: Address
+        let key: U256
+
+        /// All seven words in one `combine(bytes:)` call (the per-word calls dominated).
+        func hash(into h: inout Hasher) {
+            let w = (UInt64(address.hi), address.mid, address.lo, key.limbs.0, key.limbs.1, key.limbs.2, key.limbs.3)
+            withUnsafeBytes(of: w) { h.combine(bytes: $0) }
+        }
+    }
+
+    /// Everything known about one slot: its values (once `loaded`), whether it is warm in the
+    /// current transaction and whether it changed. Warmth and "written in this transaction"
+    /// are transaction numbers, so ending a transaction clears them without touching the map.
     struct Slot {
-        var current: U256
+        var current: U256 = .zero
         /// The value at the start of the transaction (EIP-2200 "original").
-        var original: U256
+        var original: U256 = .zero
+        /// False while the entry only records warmth (an access-list key not read yet).
+        var loaded = false
+        /// Changed since the last commit (listed in `dirtySlotKeys`).
+        var dirty = false
+        /// EIP-2929: warm iff equal to the current `transactionNumber`.
+        var warmIn: UInt64 = 0
+        /// Written in transaction number ... (listed in `txWrittenSlots` once).
+        var writtenIn: UInt64 = 0
     }
 
     enum Entry {
         case account(Address, previous: Account?)
-        case storage(Address, U256, previous: U256)
-        case transient(Address, U256, previous: U256)
+        case storage(SlotKey, previous: U256)
+        case transient(SlotKey, previous: U256)
         case warmAccount(Address)
-        case warmSlot(Address, U256)
+        case warmSlot(SlotKey)
         case log
         case refund(previous: Int64)
         case touched(Address)
@@ -28,29 +52,37 @@ public final class WorldState {
     }
 
     // Block-level overlay.
-    var accounts: [Address: Account?] = [:]
-    var slots: [Address: [U256: Slot]] = [:]
-    var dirtyAccounts: Set<Address> = []
-    var dirtySlots: [Address: Set<U256>] = [:]
-    var wiped: Set<Address> = []
+    // `@exclusivity(unchecked)`: these properties are read and written on every state access
+    // of every transaction, never re-entrantly (no closure or callback touches a property
+    // while it is being modified); the dynamic exclusivity checks on them were about a fifth
+    // of a native token transfer's CPU time.
+    @exclusivity(unchecked) var accounts: [Address: Account?] = [:]
+    @exclusivity(unchecked) var slots: [SlotKey: Slot] = [:]
+    /// The loaded keys of `slots` per account (account deletion, EIP-7610, state root).
+    @exclusivity(unchecked) var slotKeys: [Address: [U256]] = [:]
+    @exclusivity(unchecked) var dirtyAccounts: Set<Address> = []
+    /// Keys whose slot became dirty since the last commit (may repeat; the `dirty` flag decides).
+    @exclusivity(unchecked) var dirtySlotKeys: [SlotKey] = []
+    @exclusivity(unchecked) var wiped: Set<Address> = []
 
     // Transaction-level data.
-    var journal: [Entry] = []
-    var transient: [Address: [U256: U256]] = [:]
-    var warmAccounts: Set<Address> = []
-    var warmSlots: [Address: Set<U256>] = [:]
-    public private(set) var logs: [Log] = []
+    /// Numbers the transactions of this state (see `Slot.warmIn`); starts at 1.
+    @exclusivity(unchecked) var transactionNumber: UInt64 = 1
+    @exclusivity(unchecked) var journal: [Entry] = []
+    @exclusivity(unchecked) var transient: [SlotKey: U256] = [:]
+    @exclusivity(unchecked) var warmAccounts: Set<Address> = []
+    @exclusivity(unchecked) public private(set) var logs: [Log] = []
     /// The `Log.byteSize` sum of `logs` (for `ResourceLimits.maxLogBytes`).
-    public private(set) var logBytes = 0
-    public private(set) var refund: Int64 = 0
-    var touched: Set<Address> = []
-    public private(set) var created: Set<Address> = []
-    var destructed: Set<Address> = []
-    var txWrittenSlots: [(Address, U256)] = []
+    @exclusivity(unchecked) public private(set) var logBytes = 0
+    @exclusivity(unchecked) public private(set) var refund: Int64 = 0
+    @exclusivity(unchecked) var touched: Set<Address> = []
+    @exclusivity(unchecked) public private(set) var created: Set<Address> = []
+    @exclusivity(unchecked) var destructed: Set<Address> = []
+    @exclusivity(unchecked) var txWrittenSlots: [SlotKey] = []
 
     /// The first error the store reported while reading; reads then return empty values and
     /// the runner turns this into a thrown error at the end of the transaction.
-    public private(set) var storeError: EEError?
+    @exclusivity(unchecked) public private(set) var storeError: EEError?
 
     public init(store: any StateStore) {
         self.store = store
@@ -66,10 +98,10 @@ public final class WorldState {
         while journal.count > snapshot {
             switch journal.removeLast() {
             case .account(let a, let prev): accounts[a] = .some(prev)
-            case .storage(let a, let k, let prev): slots[a]?[k]?.current = prev
-            case .transient(let a, let k, let prev): transient[a, default: [:]][k] = prev
+            case .storage(let key, let prev): slots[key]?.current = prev
+            case .transient(let key, let prev): transient[key] = prev
             case .warmAccount(let a): warmAccounts.remove(a)
-            case .warmSlot(let a, let k): warmSlots[a]?.remove(k)
+            case .warmSlot(let key): slots[key]?.warmIn = 0
             case .log: logBytes -= logs.removeLast().byteSize
             case .refund(let prev): refund = prev
             case .touched(let a): touched.remove(a)
@@ -104,9 +136,12 @@ public final class WorldState {
 
     /// Changes the account in place, creating it (empty) if it does not exist.
     public func modify(_ a: Address, _ body: (inout Account) -> Void) {
-        var acc = account(a) ?? .empty
+        let prev = account(a)
+        var acc = prev ?? .empty
         body(&acc)
-        setAccount(a, acc)
+        journal.append(.account(a, previous: prev))
+        accounts[a] = .some(acc)
+        dirtyAccounts.insert(a)
     }
 
     public func setNonce(_ a: Address, _ n: UInt64) { modify(a) { $0.nonce = n } }
@@ -175,33 +210,65 @@ public final class WorldState {
 
     // MARK: Storage
 
-    private func loadSlot(_ a: Address, _ k: U256) -> Slot {
-        if let s = slots[a]?[k] { return s }
+    /// The slot's values, read from the store the first time.
+    private func loadSlot(_ key: SlotKey) -> Slot {
+        if let s = slots[key], s.loaded { return s }
         var v = U256.zero
-        if !wiped.contains(a) {
-            do { v = try store.storage(a, k) } catch { recordStoreError(error) }
+        if !wiped.isEmpty && wiped.contains(key.address) {
+            v = .zero
+        } else {
+            do { v = try store.storage(key.address, key.key) } catch { recordStoreError(error) }
         }
-        let s = Slot(current: v, original: v)
-        slots[a, default: [:]][k] = s
-        return s
+        var loaded = Slot()
+        WorldState.fill(&slots[key, default: Slot()], value: v, into: &loaded)
+        slotKeys[key.address, default: []].append(key.key)
+        return loaded
     }
 
-    public func storage(_ a: Address, _ k: U256) -> U256 { loadSlot(a, k).current }
-    public func originalStorage(_ a: Address, _ k: U256) -> U256 { loadSlot(a, k).original }
+    private static func fill(_ s: inout Slot, value: U256, into out: inout Slot) {
+        s.current = value
+        s.original = value
+        s.loaded = true
+        out = s
+    }
+
+    public func storage(_ a: Address, _ k: U256) -> U256 { loadSlot(SlotKey(address: a, key: k)).current }
+    public func originalStorage(_ a: Address, _ k: U256) -> U256 { loadSlot(SlotKey(address: a, key: k)).original }
+
+    /// The current and the original (transaction start) value in one lookup (SSTORE pricing).
+    public func storageValues(_ a: Address, _ k: U256) -> (current: U256, original: U256) {
+        let s = loadSlot(SlotKey(address: a, key: k))
+        return (s.current, s.original)
+    }
 
     public func setStorage(_ a: Address, _ k: U256, _ v: U256) {
-        let s = loadSlot(a, k)
-        journal.append(.storage(a, k, previous: s.current))
-        slots[a]?[k]?.current = v
-        dirtySlots[a, default: []].insert(k)
-        txWrittenSlots.append((a, k))
+        let key = SlotKey(address: a, key: k)
+        if !(slots[key]?.loaded ?? false) { _ = loadSlot(key) }
+        let n = transactionNumber
+        let (previous, firstWrite, newlyDirty) = WorldState.write(&slots[key, default: Slot()], v, transaction: n)
+        journal.append(.storage(key, previous: previous))
+        if newlyDirty { dirtySlotKeys.append(key) }
+        if firstWrite { txWrittenSlots.append(key) }
     }
 
-    public func transientStorage(_ a: Address, _ k: U256) -> U256 { transient[a]?[k] ?? .zero }
+    private static func write(_ s: inout Slot, _ v: U256, transaction n: UInt64)
+        -> (previous: U256, firstWrite: Bool, newlyDirty: Bool)
+    {
+        let previous = s.current
+        s.current = v
+        let firstWrite = s.writtenIn != n
+        s.writtenIn = n
+        let newlyDirty = !s.dirty
+        s.dirty = true
+        return (previous, firstWrite, newlyDirty)
+    }
+
+    public func transientStorage(_ a: Address, _ k: U256) -> U256 { transient[SlotKey(address: a, key: k)] ?? .zero }
 
     public func setTransientStorage(_ a: Address, _ k: U256, _ v: U256) {
-        journal.append(.transient(a, k, previous: transientStorage(a, k)))
-        transient[a, default: [:]][k] = v
+        let key = SlotKey(address: a, key: k)
+        let previous = transient.updateValue(v, forKey: key) ?? .zero
+        journal.append(.transient(key, previous: previous))
     }
 
     // MARK: Access lists, logs, refunds
@@ -219,11 +286,34 @@ public final class WorldState {
 
     /// Marks the slot warm; returns whether it already was.
     public func accessStorage(_ a: Address, _ k: U256) -> Bool {
-        if warmSlots[a, default: []].insert(k).inserted {
-            journal.append(.warmSlot(a, k))
-            return false
-        }
-        return true
+        let key = SlotKey(address: a, key: k)
+        if WorldState.warm(&slots[key, default: Slot()], transaction: transactionNumber) { return true }
+        journal.append(.warmSlot(key))
+        return false
+    }
+
+    /// `accessStorage` and `storageValues` with one map lookup when the slot is already loaded
+    /// (the usual case for SLOAD / SSTORE after the first access).
+    public func accessStorageValues(_ a: Address, _ k: U256) -> (wasWarm: Bool, current: U256, original: U256) {
+        let key = SlotKey(address: a, key: k)
+        let s = WorldState.warmAndRead(&slots[key, default: Slot()], transaction: transactionNumber)
+        if !s.wasWarm { journal.append(.warmSlot(key)) }
+        if s.slot.loaded { return (s.wasWarm, s.slot.current, s.slot.original) }
+        let loaded = loadSlot(key)
+        return (s.wasWarm, loaded.current, loaded.original)
+    }
+
+    private static func warmAndRead(_ s: inout Slot, transaction n: UInt64) -> (wasWarm: Bool, slot: Slot) {
+        let was = s.warmIn == n
+        s.warmIn = n
+        return (was, s)
+    }
+
+    /// Marks the slot warm in transaction `n`; returns whether it already was.
+    private static func warm(_ s: inout Slot, transaction n: UInt64) -> Bool {
+        if s.warmIn == n { return true }
+        s.warmIn = n
+        return false
     }
 
     public func emitLog(_ log: Log) {
@@ -248,21 +338,10 @@ public final class WorldState {
         for a in touched where !destructed.contains(a) {
             if let acc = account(a), acc.isEmpty { deleteAccount(a) }
         }
-        for (a, k) in txWrittenSlots {
-            if let s = slots[a]?[k] { slots[a]?[k]?.original = s.current }
-        }
+        for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
         let out = logs
         journal.removeAll(keepingCapacity: true)
-        transient.removeAll()
-        warmAccounts.removeAll()
-        warmSlots.removeAll()
-        logs.removeAll()
-        logBytes = 0
-        refund = 0
-        touched.removeAll()
-        created.removeAll()
-        destructed.removeAll()
-        txWrittenSlots.removeAll()
+        endTransactionScope()
         return out
     }
 
@@ -271,34 +350,46 @@ public final class WorldState {
         finishTransactionDiscarding()
         accounts.removeAll()
         slots.removeAll()
+        slotKeys.removeAll()
         dirtyAccounts.removeAll()
-        dirtySlots.removeAll()
+        dirtySlotKeys.removeAll()
         wiped.removeAll()
     }
 
     private func finishTransactionDiscarding() {
         journal.removeAll()
-        transient.removeAll()
-        warmAccounts.removeAll()
-        warmSlots.removeAll()
-        logs.removeAll()
+        endTransactionScope()
+    }
+
+    /// Clears the transaction-scoped data; warm slots go cold by the transaction number.
+    private func endTransactionScope() {
+        transactionNumber &+= 1
+        if !transient.isEmpty { transient.removeAll() }
+        if !warmAccounts.isEmpty { warmAccounts.removeAll(keepingCapacity: warmAccounts.count <= 64) }
+        if !logs.isEmpty { logs.removeAll() }
         logBytes = 0
         refund = 0
-        touched.removeAll()
-        created.removeAll()
-        destructed.removeAll()
-        txWrittenSlots.removeAll()
+        if !touched.isEmpty { touched.removeAll(keepingCapacity: touched.count <= 64) }
+        if !created.isEmpty { created.removeAll() }
+        if !destructed.isEmpty { destructed.removeAll() }
+        txWrittenSlots.removeAll(keepingCapacity: true)
     }
+
+    /// The written value becomes the next transaction's original.
+    private static func settle(_ s: inout Slot) { s.original = s.current }
 
     private func deleteAccount(_ a: Address) {
         accounts[a] = .some(nil)
         dirtyAccounts.insert(a)
         wiped.insert(a)
-        if var s = slots[a] {
-            for k in s.keys { s[k] = Slot(current: .zero, original: .zero) }
-            slots[a] = s
-        }
-        dirtySlots[a] = nil
+        // Known slots read as zero from now on and are not written (the wipe covers them).
+        for k in slotKeys[a] ?? [] { WorldState.wipe(&slots[SlotKey(address: a, key: k), default: Slot()]) }
+    }
+
+    private static func wipe(_ s: inout Slot) {
+        s.current = .zero
+        s.original = .zero
+        s.dirty = false
     }
 
     /// The changes since the last commit.
@@ -306,11 +397,9 @@ public final class WorldState {
         var c = StateChangeSet()
         for a in dirtyAccounts { c.accounts[a] = accounts[a] ?? nil }
         c.wipedStorage = wiped
-        for (a, keys) in dirtySlots {
-            guard let s = slots[a] else { continue }
-            var kv = [U256: U256]()
-            for k in keys { kv[k] = s[k]?.current ?? .zero }
-            c.storage[a] = kv
+        for key in dirtySlotKeys {
+            guard let s = slots[key], s.dirty else { continue }
+            c.storage[key.address, default: [:]][key.key] = s.current
         }
         return c
     }
@@ -322,9 +411,12 @@ public final class WorldState {
         let c = changeSet()
         if !c.isEmpty { try store.commit(c) }
         dirtyAccounts.removeAll()
-        dirtySlots.removeAll()
+        for key in dirtySlotKeys { WorldState.clean(&slots[key, default: Slot()]) }
+        dirtySlotKeys.removeAll(keepingCapacity: true)
         wiped.removeAll()
     }
+
+    private static func clean(_ s: inout Slot) { s.dirty = false }
 
     private func recordStoreError(_ e: any Error) {
         if storeError == nil { storeError = (e as? EEError) ?? .storage("\(e)") }
@@ -343,8 +435,8 @@ public final class WorldState {
         leaves.reserveCapacity(all.count)
         for (a, acc) in all {
             var st: [U256: U256] = wiped.contains(a) ? [:] : try store.allStorage(a)
-            if let keys = dirtySlots[a], let s = slots[a] {
-                for k in keys { st[k] = s[k]?.current ?? .zero }
+            for k in slotKeys[a] ?? [] {
+                if let s = slots[SlotKey(address: a, key: k)], s.dirty { st[k] = s.current }
             }
             let root = WorldState.storageRoot(st)
             leaves.append((a.bytes, acc.trieLeaf(storageRoot: root)))
@@ -373,7 +465,8 @@ public final class WorldState {
 extension WorldState {
     /// Whether the account has any non-zero storage, in the store or the overlay (EIP-7610).
     public func hasStorage(_ a: Address) -> Bool {
-        if let s = slots[a], s.values.contains(where: { !$0.current.isZero }) { return true }
+        let known = slotKeys[a] ?? []
+        if known.contains(where: { !(slots[SlotKey(address: a, key: $0)]?.current.isZero ?? true) }) { return true }
         if wiped.contains(a) { return false }
         do {
             guard try store.hasStorage(a) else { return false }
@@ -382,9 +475,12 @@ extension WorldState {
             return false
         }
         // The store has slots; they count unless the overlay zeroed every one of them.
-        guard let s = slots[a] else { return true }
+        if known.isEmpty { return true }
         let stored: [U256: U256]
         do { stored = try store.allStorage(a) } catch { recordStoreError(error); return false }
-        return stored.keys.contains { k in !(s[k].map { $0.current.isZero } ?? false) }
+        return stored.keys.contains { k in
+            guard let s = slots[SlotKey(address: a, key: k)], s.loaded else { return true }
+            return !s.current.isZero
+        }
     }
 }
