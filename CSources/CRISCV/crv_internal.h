@@ -50,6 +50,8 @@ extern const char *const crv__op_name[OP_COUNT];
    op:   OP_*.
    rd:   destination register; 0 is rewritten to 32 (a scratch slot of crv_run's register file),
          so handlers never test for x0. For BR_GEN: funct3.
+   eh:   index in crv_run's handler table of the handler a block entering at this slot jumps to
+         (the op's own, or a fused pair's with the next slot); written with h.
    The code buffer holds one slot per 4 bytes of [code_lo, code_hi), the end sentinel (a
    fetch-fault slot), and a header slot whose h tags the handler table that filled the h
    fields (crv_run refills them when it does not match). */
@@ -62,7 +64,8 @@ typedef struct rv_ent {
   uint8_t rd;
   uint8_t rs1;
   uint8_t rs2;
-  uint32_t reserved;
+  uint16_t eh;
+  uint16_t reserved;
 } rv_ent;
 _Static_assert(sizeof(rv_ent) == 2 * sizeof(crv_insn), "a decoded slot is two crv_insn");
 

@@ -3,19 +3,24 @@
  * State kept in locals while running: ip (current slot; pc is derived from it), budget,
  * instret and the register file R[33] (R[32] is the sink for rd = x0).
  *   - Every control transfer ends in ENTER_BLOCK, which charges the whole block from the
- *     target slot to its end (the target's suffix sums) and jumps to the target's handler.
+ *     target slot to its end (the target's suffix sums) and jumps to the target's entry
+ *     handler (tbl[eh]).
  *   - Inside a block, each handler falls through with `goto *(++ip)->h`. The first slot of a
  *     page has h = block_enter (blocks never cross pages).
+ *   - Fused pairs (CRV_FUSED_PAIRS): the handlers of a slot whose op and the next slot's op
+ *     form a listed pair run both instructions, one after the other, with one dispatch; the
+ *     second slot keeps its own handlers for jumps into it.
  *   - When the budget cannot pay for a whole block, slow_enter pays for the longest prefix it
  *     can and points the h of the first unpaid slot at L_BUDGET_STOP for the rest of the run
- *     (restored on every exit), so the run stops exactly there.
+ *     (restored on every exit), so the run stops exactly there; the slot before it runs
+ *     unfused meanwhile, so no pair steps over the stop.
  *
  * RV32 harts: registers are held sign-extended from bit 31 inside this function (copied in and
  * out as zero-extended values), so RV32 arithmetic runs as the RV64 *W ops.
  */
 #include "crv_internal.h"
 
-static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, const void *const *tbl);
+static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl);
 
 /* Result of a slow-path memory access. */
 enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1 };
@@ -62,12 +67,14 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   if (!code || mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)))
     return MEM_OK;
   crv__redecode_bytes(mem, costs, xlen, a, n);
-  /* the handlers of the re-decoded slots and of the slot after them (it may forward) */
+  /* the handlers of the re-decoded slots, of the slot after them (it may forward from the
+     last one) and of the slot before them (it may fuse with the first one) */
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
-  const uint64_t lo = a < mem->code_lo ? 0 : (a - mem->code_lo) >> 2;
+  uint64_t lo = a < mem->code_lo ? 0 : (a - mem->code_lo) >> 2;
   uint64_t hi = ((a + n - 1 - mem->code_lo) >> 2) + 1;
+  if (lo) lo--;
   if (hi > nslots) hi = nslots;
-  if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, tbl);
+  if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
   return MEM_CODE;
 }
 
@@ -83,38 +90,129 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   AB(MUL) AB(MULH) AB(MULHSU) AB(MULHU) AB(MULW) AB(MULH32) AB(MULHSU32) AB(MULHU32)               \
   AB(DIV) AB(DIVU) AB(REM) AB(REMU) AB(DIVW) AB(DIVUW) AB(REMW) AB(REMUW)
 
-/* Ops whose handler leaves the value it wrote to rd in t when it falls through. */
+/* Producers: ops whose handler writes rd and leaves that value in t when it falls through
+   (every ALU, M and load op; not branches, stores, jumps or system ops). */
 #define CRV_PRODUCER_OPS(X)                                                                        \
-  X(LUI) X(LI) X(AUIPC) X(AUIPC32) CRV_FWD_OPS(X, X)
+  X(LUI) X(LI) X(AUIPC) X(AUIPC32) X(MV) X(ADDI_SELF)                                              \
+  X(ADDI) X(SLTI) X(SLTIU) X(XORI) X(ORI) X(ANDI) X(SLLI) X(SRLI) X(SRAI)                          \
+  X(ADDIW) X(SLLIW) X(SRLIW) X(SRAIW)                                                              \
+  X(LB) X(LH) X(LW) X(LD) X(LBU) X(LHU) X(LWU) X(LB32) X(LH32) X(LW32) X(LBU32) X(LHU32)           \
+  X(ADD) X(SUB) X(SLL) X(SLT) X(SLTU) X(XOR) X(SRL) X(SRA) X(OR) X(AND)                            \
+  X(ADDW) X(SUBW) X(SLLW) X(SRLW) X(SRAW)                                                          \
+  X(MUL) X(MULH) X(MULHSU) X(MULHU) X(MULW) X(MULH32) X(MULHSU32) X(MULHU32)                       \
+  X(DIV) X(DIVU) X(REM) X(REMU) X(DIVW) X(DIVUW) X(REMW) X(REMUW)
 static const uint8_t producer[256] = {
 #define P(id) [OP_##id] = 1,
     CRV_PRODUCER_OPS(P)
 #undef P
 };
-/* (CRV_FWD_OPS also lists branches and stores, which write no rd and leave t alone:
-   slot_handler skips them by class) */
 
-/* The fall-through handler of slot i. */
-static inline const void *slot_handler(const void *const *tbl, const rv_ent *code, uint64_t i) {
+/* Fused pairs (superinstructions): X(first, forms of first, second, forms of second). When slot
+   i holds `first` and slot i + 1 (same page, so same block: `first` never ends a block) holds
+   `second`, slot i's handlers run both instructions with one dispatch; slot i + 1 keeps its own
+   handlers, so a jump to it runs it alone. A pair is just the two instructions run in order,
+   each from its own slot (ip steps to the second before it runs, so a trap in it reports its
+   own pc and gives back its own charge): no idiom-specific semantics, hence exact under any
+   register aliasing. Forms are the operand-forwarding variants generated (P plain, PA also rs1
+   from t, PAB also rs2 from t): the first's forward from the slot before the pair, the
+   second's from the first (only when the first is a producer). The list is the most frequent
+   adjacent pairs of the RISC-V benchmark mix (Benchmarks/rv, both XLENs): any two ops whose
+   first does not end a block could be listed; this only picks where a dispatch is worth
+   saving. */
+#define CRV_FUSED_PAIRS(X) \
+  X(SRLIW, PA, XOR, PAB) X(ADDW, PA, SLTU, PAB) X(ADD, PA, ADD, PAB) X(OR, PA, ADDW, PAB) \
+  X(ADDIW, PA, ADDW, PAB) X(LW32, PA, LW32, PA) X(ADDI_SELF, PA, BNE, PAB) X(SLTU, PA, ADDW, PAB) \
+  X(ADDW, PA, ADDIW, PA) X(ADDW, PA, ADDW, PAB) X(MUL, PA, ADD, PAB) X(ADDW, PA, SRLIW, PA) \
+  X(XOR, PA, ADDW, PAB) X(XOR, PA, AND, PAB) X(XOR, PA, ADDIW, PA) X(ADDW, PA, BNE, PAB) \
+  X(AND, PA, OR, PAB) X(MULW, PA, ADDW, PAB) X(ADDI_SELF, PA, ADDI_SELF, PA) X(MV, PA, MV, PA) \
+  X(XOR, PA, XOR, PAB) X(SW32, PA, ADDIW, P) X(SLLI, PA, ADD, PAB) X(ADDIW, PA, BNE, PAB) \
+  X(SLLIW, PA, ADDW, PAB) X(ADD, PA, SW, PAB) X(SLLIW, PA, SRLIW, PA) X(LWU, PA, LWU, PA) \
+  X(SW, PA, SRLI, P) X(SRLI, PA, ADDI_SELF, PA) X(LWU, PA, MUL, PAB) X(LW32, PA, ADDIW, PA) \
+  X(SRLI, PA, SLLI, PA) X(ANDI, PA, MUL, PAB) X(SUBW, PA, SUBW, PAB) X(LD, PA, ANDI, PA) \
+  X(LD, PA, ADDI_SELF, PA) X(XOR, PA, SD, PAB) X(SD, PA, ADDI_SELF, P) X(LD, PA, LD, PA) \
+  X(SW32, PA, SW32, P) X(MULHU32, PA, MULW, PAB) X(LW32, PA, MULHU32, PAB) X(ADDW, PA, SW32, PAB) \
+  X(ADDIW, PA, LI, P) X(LI, P, BNE, PAB) X(SLTU, PA, SLTU, PAB) X(SLTU, PA, OR, PAB) \
+  X(ADD, PA, BGEU, PAB) X(SB, PA, ADD, P) X(MV, PA, BEQZ, PA)
+enum {
+#define X(f, ff, s, sf) PAIR_##f##_##s,
+  CRV_FUSED_PAIRS(X)
+#undef X
+  PAIR_COUNT
+};
+_Static_assert(PAIR_COUNT < 255, "pair numbers fit in a byte");
+/* 1 + the pair number of (first, second); 0 where the two do not fuse. */
+static const uint8_t pair_of[OP_COUNT][OP_COUNT] = {
+#define X(f, ff, s, sf) [OP_##f][OP_##s] = PAIR_##f##_##s + 1,
+    CRV_FUSED_PAIRS(X)
+#undef X
+};
+/* Variants of a pair: PV_F_<forms of first>(M, f, s, forms of second) calls M(f, s, fv, rs1
+   source, rs2 source of the first, sv, rs1 source, rs2 source of the second) for each. */
+#define PV_F_P(M, f, s, sf) PV_S_##sf(M, f, s, 0, RS1, RS2)
+#define PV_F_PA(M, f, s, sf) PV_S_##sf(M, f, s, 0, RS1, RS2) PV_S_##sf(M, f, s, 1, t, RS2)
+#define PV_S_P(M, f, s, fv, fa, fb) M(f, s, fv, fa, fb, 0, RS1, RS2)
+#define PV_S_PA(M, f, s, fv, fa, fb) PV_S_P(M, f, s, fv, fa, fb) M(f, s, fv, fa, fb, 1, t, RS2)
+#define PV_S_PAB(M, f, s, fv, fa, fb) PV_S_PA(M, f, s, fv, fa, fb) M(f, s, fv, fa, fb, 2, RS1, t)
+
+/* crv_run's handler table: [0, 256) the ops (and OP_PAGE_ENTER), [256, 512) their _A variants,
+   [512, 768) their _B variants, then 9 entries per pair (first's variant * 3 + second's),
+   NULL where a variant is not generated. Entry handlers (rv_ent.eh) index it too. */
+#define TBL_PAIR(k, fv, sv) (768 + 9 * (k) + 3 * (fv) + (sv))
+#define TBL_SIZE TBL_PAIR(PAIR_COUNT, 0, 0)
+_Static_assert(TBL_SIZE <= 65535, "handler numbers fit in rv_ent.eh");
+
+/* Which operand of e can be taken from t, written by the slot p just before it: 1 rs1, 2 rs2. */
+static inline unsigned fwd_variant(const void *const *tbl, const rv_ent *p, const rv_ent *e) {
+  if (!producer[p->op] || p->rd == 32) return 0;
+  if (e->rs1 == p->rd && tbl[256 + e->op]) return 1;
+  if (e->rs2 == p->rd && tbl[512 + e->op]) return 2;
+  return 0;
+}
+
+static inline int page_first(uint64_t i) { return (i & (CRV_PAGE_SIZE / 4 - 1)) == 0; }
+
+/* Table index of the handler that runs slot i (and slot i + 1 when the two fuse), given which
+   operand of slot i is forwarded (fv). A variant that is not generated falls back to one that
+   forwards less (reading the register file instead of t is always right). */
+static inline unsigned slot_index(const void *const *tbl, const rv_ent *code, uint64_t i,
+                                  uint64_t nslots, unsigned fv) {
   const rv_ent *e = &code[i];
-  if ((i & (CRV_PAGE_SIZE / 4 - 1)) == 0) return tbl[OP_PAGE_ENTER];
-  const rv_ent *p = e - 1;
-  const unsigned cls = crv__op_class[p->op];
-  if (producer[p->op] && cls != CLS_BRANCH && cls != CLS_STORE && p->rd != 32) {
-    if (e->rs1 == p->rd && tbl[256 + e->op]) return tbl[256 + e->op];
-    if (e->rs2 == p->rd && tbl[512 + e->op]) return tbl[512 + e->op];
+  if (i + 1 < nslots && !page_first(i + 1) && e->op < OP_COUNT && code[i + 1].op < OP_COUNT) {
+    const unsigned k = pair_of[e->op][code[i + 1].op];
+    if (k) {
+      const unsigned sv = fwd_variant(tbl, e, e + 1);
+      if (tbl[TBL_PAIR(k - 1, fv, sv)]) return TBL_PAIR(k - 1, fv, sv);
+      if (tbl[TBL_PAIR(k - 1, fv, 0)]) return TBL_PAIR(k - 1, fv, 0);
+      if (tbl[TBL_PAIR(k - 1, 0, sv)]) return TBL_PAIR(k - 1, 0, sv);
+      return TBL_PAIR(k - 1, 0, 0);
+    }
   }
-  return tbl[e->op];
+  return fv == 1 ? 256u + e->op : fv == 2 ? 512u + e->op : e->op;
 }
 
-/* Write the fall-through handlers of slots [lo, hi] (hi <= nslots, the sentinel). */
-static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, const void *const *tbl) {
-  for (uint64_t i = lo; i <= hi; i++) code[i].h = slot_handler(tbl, code, i);
+/* The fall-through handler of slot i without fusing it with slot i + 1 (so that a budget stop
+   in slot i + 1 is reached). */
+static inline const void *single_handler(const void *const *tbl, const rv_ent *code, uint64_t i) {
+  if (page_first(i)) return tbl[OP_PAGE_ENTER];
+  const unsigned fv = fwd_variant(tbl, &code[i - 1], &code[i]);
+  return tbl[fv == 1 ? 256u + code[i].op : fv == 2 ? 512u + code[i].op : code[i].op];
 }
 
-/* Write every fall-through handler and tag the code buffer with the table that wrote them. */
+/* Write the fall-through handler (h) and the block-entry handler (eh) of slots [lo, hi]
+   (hi <= nslots, the sentinel). A page's first slot falls through to block_enter (blocks never
+   cross pages); an entry never forwards (t is stale after a jump). */
+static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl) {
+  for (uint64_t i = lo; i <= hi; i++) {
+    rv_ent *e = &code[i];
+    e->eh = (uint16_t)slot_index(tbl, code, i, nslots, 0);
+    e->h = page_first(i) ? tbl[OP_PAGE_ENTER]
+                         : tbl[slot_index(tbl, code, i, nslots, fwd_variant(tbl, e - 1, e))];
+  }
+}
+
+/* Write every handler and tag the code buffer with the table that wrote them. */
 static CRV_NOINLINE void fill_handlers(rv_ent *code, uint64_t nslots, const void *const *tbl) {
-  fill_range(code, 0, nslots, tbl);
+  fill_range(code, 0, nslots, nslots, tbl);
   code[nslots + 1].h = (const void *)tbl;
 }
 
@@ -142,12 +240,12 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
 }
 
 static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
-  /* Jump entry: the handler of each op (unused slots trap), and at OP_PAGE_ENTER the
-     fall-through handler of a page's first slot, which starts a new block. Then the
-     forwarding variants (NULL where there is none): _A takes rs1 from t, _B takes rs2. */
+  /* The handler table (layout at TBL_PAIR): the handler of each op (unused slots trap), at
+     OP_PAGE_ENTER the fall-through handler of a page's first slot, which starts a new block;
+     the forwarding variants (_A takes rs1 from t, _B takes rs2); the fused pairs. */
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Winitializer-overrides"
-  static const void *const tbl[3 * 256] = {
+  static const void *const tbl[TBL_SIZE] = {
       [0 ... 255] = &&L_FETCH_FAULT,
 #define RV_INSN(id, name, fmt, cls, flags) [OP_##id] = &&L_##id,
 #include "rv_insns.def"
@@ -160,6 +258,11 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
 #undef FWD_A
 #undef FWD_B
 #undef FWD_AB
+#define PT(f, s, fv, fa, fb, sv, sa, sb) [TBL_PAIR(PAIR_##f##_##s, fv, sv)] = &&L_P_##f##_##s##_##fv##sv,
+#define X(f, ff, s, sf) PV_F_##ff(PT, f, s, sf)
+      CRV_FUSED_PAIRS(X)
+#undef X
+#undef PT
   };
 #pragma clang diagnostic pop
 
@@ -189,6 +292,10 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
   rv_ent *stop = 0;
   const void *stop_h = 0;
   uint64_t stop_cost = 0, stop_cnt = 0;
+  /* The slot before the stop, when it is inside the paid prefix, runs unfused until the run
+     returns (a pair would step over the stop): its handler was stop_prev_h. */
+  rv_ent *stop_prev = 0;
+  const void *stop_prev_h = 0;
 
   if (code && code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
 
@@ -209,7 +316,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
     if (CRV_UNLIKELY(budget < ip->cost)) goto slow_enter;                                          \
     budget -= ip->cost;                                                                            \
     instret += ip->cnt;                                                                            \
-    goto *tbl[ip->op];                                                                             \
+    goto *tbl[ip->eh];                                                                             \
   } while (0)
   /* Jump to a computed guest address t (already checked for alignment). */
 #define JUMP_TO(target)                                                                            \
@@ -251,7 +358,12 @@ slow_enter: {
   stop_cost = s->cost;
   stop_cnt = s->cnt;
   s->h = &&L_BUDGET_STOP;
-  goto *tbl[ip->op];
+  if (s - 1 > ip) {
+    stop_prev = s - 1;
+    stop_prev_h = stop_prev->h;
+    stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));
+  }
+  goto *tbl[ip->op]; /* unfused: the stop may be the next slot */
 }
 L_BUDGET_STOP:
   /* ip == stop: everything before it in the block retired. */
@@ -260,51 +372,224 @@ L_BUDGET_STOP:
   goto out;
 
   /* ---------------- handlers ----------------
-     Operand forwarding: every handler that writes rd and falls through also leaves the value in
-     `t`. When a slot reads the register its predecessor just wrote, its fall-through handler
-     (h) is the _A variant (rs1 taken from t) or _B variant (rs2 from t), so a dependent chain
-     does not wait for the register file's store to forward to the next load. Jumps always
-     enter the plain handler (tbl[op]). */
+     Each op's semantics is one macro X_<op>(A, B, DONE): A and B are where its rs1 and rs2 values
+     come from, DONE what follows when it completes without leaving the block (branches always
+     leave it). The handlers are expansions of these:
+     - Operand forwarding: every handler that writes rd and falls through also leaves the value
+       in `t`. When a slot reads the register its predecessor just wrote, its fall-through
+       handler (h) is the _A variant (rs1 taken from t) or _B variant (rs2 from t), so a
+       dependent chain does not wait for the register file's store to forward to the next load.
+       Block entries (eh) never forward.
+     - Fused pairs (CRV_FUSED_PAIRS): the first op's expansion with DONE = step to the second
+       slot and run the second op's expansion, which ends in the usual NEXT. */
 #define WR(v) do { t = (v); RD = t; } while (0)
-#define H_R(NAME, EXPR)                                                                            \
-  L_##NAME: { const uint64_t a = RS1, b = RS2; WR(EXPR); NEXT; }                                  \
-  L_##NAME##_A: { const uint64_t a = t, b = RS2; WR(EXPR); NEXT; }                                \
-  L_##NAME##_B: { const uint64_t a = RS1, b = t; WR(EXPR); NEXT; }
-#define H_I(NAME, EXPR)                                                                            \
-  L_##NAME: { const uint64_t a = RS1; WR(EXPR); NEXT; }                                           \
-  L_##NAME##_A: { const uint64_t a = t; WR(EXPR); NEXT; }
-#define H_B(NAME, COND)                                                                            \
-  L_##NAME: { const uint64_t a = RS1, b = RS2; BRANCH(COND); }                                    \
-  L_##NAME##_A: { const uint64_t a = t, b = RS2; BRANCH(COND); }                                  \
-  L_##NAME##_B: { const uint64_t a = RS1, b = t; BRANCH(COND); }
-#define H_BZ(NAME, COND)                                                                           \
-  L_##NAME: { const uint64_t a = RS1; BRANCH(COND); }                                             \
-  L_##NAME##_A: { const uint64_t a = t; BRANCH(COND); }
-#define H_LD(NAME, T, N, ADDR, CONV)                                                               \
-  L_##NAME: { const uint64_t a = RS1; LOAD(T, N, ADDR, CONV); }                                   \
-  L_##NAME##_A: { const uint64_t a = t; LOAD(T, N, ADDR, CONV); }
-#define H_ST(NAME, T, N, ADDR)                                                                     \
-  L_##NAME: { const uint64_t a = RS1, b = RS2; STORE(T, N, ADDR); }                               \
-  L_##NAME##_A: { const uint64_t a = t, b = RS2; STORE(T, N, ADDR); }                             \
-  L_##NAME##_B: { const uint64_t a = RS1, b = t; STORE(T, N, ADDR); }
+#define XK(V, DONE) { WR(V); DONE; }
+#define XI(EXPR, A, DONE) { const uint64_t a = (A); WR(EXPR); DONE; }
+#define XR(EXPR, A, B, DONE) { const uint64_t a = (A), b = (B); WR(EXPR); DONE; }
+#define XL(T, N, ADDR, CONV, A, DONE, M) { const uint64_t a = (A); LOAD_##M(T, N, ADDR, CONV, DONE); }
+#define XS(T, N, ADDR, A, B, DONE, M) { const uint64_t a = (A), b = (B); STORE_##M(T, N, ADDR, DONE); }
+#define XB(COND, A, B) { const uint64_t a = (A), b = (B); BRANCH(COND); }
+#define XBZ(COND, A) { const uint64_t a = (A); BRANCH(COND); }
 
+  /* jumps and branches (targets of J/JAL/JAL32/B* are entry offsets, known to be inside) */
+#define BRANCH(cond) do { ip = JUMP_REL(ip, (cond) ? (int64_t)ip->imm : (int64_t)sizeof(rv_ent)); ENTER_BLOCK; } while (0)
+#define X_BEQ(A, B, D, M) XB(a == b, A, B)
+#define X_BNE(A, B, D, M) XB(a != b, A, B)
+#define X_BLT(A, B, D, M) XB((int64_t)a < (int64_t)b, A, B)
+#define X_BGE(A, B, D, M) XB((int64_t)a >= (int64_t)b, A, B)
+#define X_BLTU(A, B, D, M) XB(a < b, A, B)
+#define X_BGEU(A, B, D, M) XB(a >= b, A, B)
+#define X_BNEZ(A, B, D, M) XBZ(a != 0, A)
+#define X_BEQZ(A, B, D, M) XBZ(a == 0, A)
+
+  /* loads: inline when the page (and the next) is readable */
+#define LOAD_FULL(T, N, ADDR, CONV, DONE)                                                               \
+  do {                                                                                             \
+    const uint64_t a_ = (ADDR);                                                                    \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R))) {             \
+      T v_;                                                                                        \
+      memcpy(&v_, data + a_, (N));                                                                 \
+      WR(CONV(v_));                                                                                \
+      DONE;                                                                                        \
+    }                                                                                              \
+    uint64_t w_;                                                                                   \
+    if (CRV_UNLIKELY(load_slow(mem, a_, (N), &w_) != MEM_OK)) {                                    \
+      cpu->trap_value = a_;                                                                        \
+      goto trap_load;                                                                              \
+    }                                                                                              \
+    WR(CONV((T)w_));                                                                               \
+    DONE;                                                                                          \
+  } while (0)
+/* In a fused pair, a load or store that cannot take the inline path has done nothing yet: it
+   runs again as its own single plain handler (slow path and all), and execution goes on unfused
+   from there (every operand a variant takes from t is also in the register file). */
+#define LOAD_FAST(T, N, ADDR, CONV, DONE)                                                          \
+  do {                                                                                             \
+    const uint64_t a_ = (ADDR);                                                                    \
+    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R)))          \
+      goto unfused;                                                                                \
+    T v_;                                                                                          \
+    memcpy(&v_, data + a_, (N));                                                                   \
+    WR(CONV(v_));                                                                                  \
+    DONE;                                                                                          \
+  } while (0)
+#define A64 (a + UIMM)
+#define A32 ((uint64_t)(uint32_t)(a + UIMM))
+#define S8(v) ((uint64_t)(int64_t)(v))
+#define Z(v) ((uint64_t)(v))
+#define X_LB(A, B, D, M) XL(int8_t, 1, A64, S8, A, D, M)
+#define X_LH(A, B, D, M) XL(int16_t, 2, A64, S8, A, D, M)
+#define X_LW(A, B, D, M) XL(int32_t, 4, A64, S8, A, D, M)
+#define X_LD(A, B, D, M) XL(uint64_t, 8, A64, Z, A, D, M)
+#define X_LBU(A, B, D, M) XL(uint8_t, 1, A64, Z, A, D, M)
+#define X_LHU(A, B, D, M) XL(uint16_t, 2, A64, Z, A, D, M)
+#define X_LWU(A, B, D, M) XL(uint32_t, 4, A64, Z, A, D, M)
+#define X_LB32(A, B, D, M) XL(int8_t, 1, A32, S8, A, D, M)
+#define X_LH32(A, B, D, M) XL(int16_t, 2, A32, S8, A, D, M)
+#define X_LW32(A, B, D, M) XL(int32_t, 4, A32, S8, A, D, M)
+#define X_LBU32(A, B, D, M) XL(uint8_t, 1, A32, Z, A, D, M)
+#define X_LHU32(A, B, D, M) XL(uint16_t, 2, A32, Z, A, D, M)
+
+  /* stores: inline when the page (and the next) is writable and not executable */
+#define STOP_UNPATCH                                                                               \
+  do {                                                                                             \
+    if (stop) stop->h = stop_h;                                                                    \
+    if (stop_prev) stop_prev->h = stop_prev_h;                                                     \
+  } while (0)
+#define STORE_FULL(T, N, ADDR, DONE)                                                                    \
+  do {                                                                                             \
+    const uint64_t a_ = (ADDR);                                                                    \
+    const T v_ = (T)b;                                                                             \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W))) {             \
+      memcpy(data + a_, &v_, (N));                                                                 \
+      DONE;                                                                                        \
+    }                                                                                              \
+    const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
+    STOP_UNPATCH; /* the re-decode may rewrite the stop slots */                                   \
+    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl);           \
+    if (CRV_LIKELY(r_ == MEM_OK)) {                                                                \
+      if (stop) stop->h = &&L_BUDGET_STOP;                                                         \
+      if (stop_prev) stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));       \
+      DONE;                                                                                        \
+    }                                                                                              \
+    stop = 0;                                                                                      \
+    stop_prev = 0;                                                                                 \
+    if (r_ == MEM_FAULT) {                                                                         \
+      cpu->trap_value = a_;                                                                        \
+      goto trap_store;                                                                             \
+    }                                                                                              \
+    /* Code changed: end the block here and give back what the rest of it was charged for;       \
+       then re-enter at the next slot with a fresh charge. */                                      \
+    budget += (mc_ - stop_cost) - costs->store;                                                    \
+    instret -= (mn_ - stop_cnt) - 1;                                                               \
+    stop_cost = stop_cnt = 0;                                                                      \
+    ip++;                                                                                          \
+    goto block_enter;                                                                              \
+  } while (0)
+#define STORE_FAST(T, N, ADDR, DONE)                                                               \
+  do {                                                                                             \
+    const uint64_t a_ = (ADDR);                                                                    \
+    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W)))          \
+      goto unfused;                                                                                \
+    const T v_ = (T)b;                                                                             \
+    memcpy(data + a_, &v_, (N));                                                                   \
+    DONE;                                                                                          \
+  } while (0)
+#define X_SB(A, B, D, M) XS(uint8_t, 1, A64, A, B, D, M)
+#define X_SH(A, B, D, M) XS(uint16_t, 2, A64, A, B, D, M)
+#define X_SW(A, B, D, M) XS(uint32_t, 4, A64, A, B, D, M)
+#define X_SD(A, B, D, M) XS(uint64_t, 8, A64, A, B, D, M)
+#define X_SB32(A, B, D, M) XS(uint8_t, 1, A32, A, B, D, M)
+#define X_SH32(A, B, D, M) XS(uint16_t, 2, A32, A, B, D, M)
+#define X_SW32(A, B, D, M) XS(uint32_t, 4, A32, A, B, D, M)
+
+  /* constants, moves, OP-IMM */
+#define X_LUI(A, B, D, M) XK(UIMM, D)
+#define X_LI(A, B, D, M) XK(UIMM, D)
+#define X_AUIPC(A, B, D, M) XK(PC_OF(ip) + UIMM, D)
+#define X_AUIPC32(A, B, D, M) XK(sext32(PC_OF(ip) + UIMM), D)
+#define X_MV(A, B, D, M) XI(a, A, D)
+#define X_ADDI_SELF(A, B, D, M) XI(a + UIMM, A, D)
+#define X_ADDI(A, B, D, M) XI(a + UIMM, A, D)
+#define X_SLTI(A, B, D, M) XI((int64_t)a < IMM, A, D)
+#define X_SLTIU(A, B, D, M) XI(a < UIMM, A, D)
+#define X_XORI(A, B, D, M) XI(a ^ UIMM, A, D)
+#define X_ORI(A, B, D, M) XI(a | UIMM, A, D)
+#define X_ANDI(A, B, D, M) XI(a & UIMM, A, D)
+#define X_SLLI(A, B, D, M) XI(a << (ip->imm & 63), A, D)
+#define X_SRLI(A, B, D, M) XI(a >> (ip->imm & 63), A, D)
+#define X_SRAI(A, B, D, M) XI((uint64_t)((int64_t)a >> (ip->imm & 63)), A, D)
+  /* OP */
+#define X_ADD(A, B, D, M) XR(a + b, A, B, D)
+#define X_SUB(A, B, D, M) XR(a - b, A, B, D)
+#define X_SLL(A, B, D, M) XR(a << (b & 63), A, B, D)
+#define X_SLT(A, B, D, M) XR((int64_t)a < (int64_t)b, A, B, D)
+#define X_SLTU(A, B, D, M) XR(a < b, A, B, D)
+#define X_XOR(A, B, D, M) XR(a ^ b, A, B, D)
+#define X_SRL(A, B, D, M) XR(a >> (b & 63), A, B, D)
+#define X_SRA(A, B, D, M) XR((uint64_t)((int64_t)a >> (b & 63)), A, B, D)
+#define X_OR(A, B, D, M) XR(a | b, A, B, D)
+#define X_AND(A, B, D, M) XR(a & b, A, B, D)
+  /* *W forms (also RV32 arithmetic) */
+#define X_ADDIW(A, B, D, M) XI(sext32(a + UIMM), A, D)
+#define X_SLLIW(A, B, D, M) XI(sext32((uint32_t)a << (ip->imm & 31)), A, D)
+#define X_SRLIW(A, B, D, M) XI(sext32((uint32_t)a >> (ip->imm & 31)), A, D)
+#define X_SRAIW(A, B, D, M) XI((uint64_t)(int64_t)((int32_t)(uint32_t)a >> (ip->imm & 31)), A, D)
+#define X_ADDW(A, B, D, M) XR(sext32(a + b), A, B, D)
+#define X_SUBW(A, B, D, M) XR(sext32(a - b), A, B, D)
+#define X_SLLW(A, B, D, M) XR(sext32((uint32_t)a << (b & 31)), A, B, D)
+#define X_SRLW(A, B, D, M) XR(sext32((uint32_t)a >> (b & 31)), A, B, D)
+#define X_SRAW(A, B, D, M) XR((uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31)), A, B, D)
+  /* M */
+#define X_MUL(A, B, D, M) XR(a * b, A, B, D)
+#define X_MULH(A, B, D, M) XR((uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64), A, B, D)
+#define X_MULHSU(A, B, D, M) XR((uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64), A, B, D)
+#define X_MULHU(A, B, D, M) XR((uint64_t)(((unsigned __int128)a * (unsigned __int128)b) >> 64), A, B, D)
+#define X_MULW(A, B, D, M) XR(sext32((uint32_t)a * (uint32_t)b), A, B, D)
+#define X_MULH32(A, B, D, M) XR(sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(int32_t)b) >> 32)), A, B, D)
+#define X_MULHSU32(A, B, D, M) XR(sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(uint32_t)b) >> 32)), A, B, D)
+#define X_MULHU32(A, B, D, M) XR(sext32(((uint64_t)(uint32_t)a * (uint32_t)b) >> 32), A, B, D)
+#define X_DIV(A, B, D, M)                                                                             \
+  XR((int64_t)b == 0 ? ~(uint64_t)0                                                                \
+     : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a : (uint64_t)((int64_t)a / (int64_t)b), A, B, D)
+#define X_DIVU(A, B, D, M) XR(b == 0 ? ~(uint64_t)0 : a / b, A, B, D)
+#define X_REM(A, B, D, M)                                                                             \
+  XR((int64_t)b == 0 ? a : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? 0                       \
+     : (uint64_t)((int64_t)a % (int64_t)b), A, B, D)
+#define X_REMU(A, B, D, M) XR(b == 0 ? a : a % b, A, B, D)
+#define X_DIVW(A, B, D, M)                                                                            \
+  XR((int32_t)b == 0 ? ~(uint64_t)0                                                                \
+     : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? sext32((uint32_t)INT32_MIN)                 \
+     : (uint64_t)(int64_t)((int32_t)a / (int32_t)b), A, B, D)
+#define X_DIVUW(A, B, D, M) XR((uint32_t)b == 0 ? ~(uint64_t)0 : sext32((uint32_t)a / (uint32_t)b), A, B, D)
+#define X_REMW(A, B, D, M)                                                                            \
+  XR((int32_t)b == 0 ? (uint64_t)(int64_t)(int32_t)a                                               \
+     : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? 0                                           \
+     : (uint64_t)(int64_t)((int32_t)a % (int32_t)b), A, B, D)
+#define X_REMUW(A, B, D, M) XR((uint32_t)b == 0 ? sext32((uint32_t)a) : sext32((uint32_t)a % (uint32_t)b), A, B, D)
+
+  /* The single-op handlers: plain, and the forwarding variants of CRV_FWD_OPS. */
+#define HS_P(id) L_##id: X_##id(RS1, RS2, NEXT, FULL)
+#define HS_A(id) HS_P(id) L_##id##_A: X_##id(t, RS2, NEXT, FULL)
+#define HS_AB(id) HS_A(id) L_##id##_B: X_##id(RS1, t, NEXT, FULL)
+  CRV_FWD_OPS(HS_A, HS_AB)
+  HS_P(LUI) HS_P(LI) HS_P(AUIPC) HS_P(AUIPC32)
 L_NOP:
 L_FENCE:
   NEXT;
-L_LUI:
-L_LI:
-  WR(UIMM);
-  NEXT;
-L_AUIPC:
-  WR(PC_OF(ip) + UIMM);
-  NEXT;
-L_AUIPC32:
-  WR(sext32(PC_OF(ip) + UIMM));
-  NEXT;
-H_I(MV, a)
-H_I(ADDI_SELF, a + UIMM)
 
-  /* jumps and branches (targets of J/JAL/JAL32/B* are entry offsets, known to be inside) */
+  /* The fused pairs: each generated variant of CRV_FUSED_PAIRS (see PV_F_*). */
+#define PH(f, s, fv, fa, fb, sv, sa, sb)                                                           \
+  L_P_##f##_##s##_##fv##sv: X_##f(fa, fb, goto L_P_##f##_##s##_##fv##sv##_2, FAST)                 \
+  L_P_##f##_##s##_##fv##sv##_2: ip++; X_##s(sa, sb, NEXT, FAST)
+#define X(f, ff, s, sf) PV_F_##ff(PH, f, s, sf)
+  CRV_FUSED_PAIRS(X)
+#undef X
+#undef PH
+unfused:
+  goto *tbl[ip->op];
+
+  /* jumps (targets of J/JAL/JAL32 are entry offsets, known to be inside the code) */
 L_J:
   ip = JUMP_REL(ip, ip->imm);
   ENTER_BLOCK;
@@ -335,15 +620,6 @@ L_JALR32: {
   RD = sext32(here + 4);
   JUMP_TO(tg);
 }
-#define BRANCH(cond) do { ip = JUMP_REL(ip, (cond) ? (int64_t)ip->imm : (int64_t)sizeof(rv_ent)); ENTER_BLOCK; } while (0)
-H_B(BEQ, a == b)
-H_B(BNE, a != b)
-H_B(BLT, (int64_t)a < (int64_t)b)
-H_B(BGE, (int64_t)a >= (int64_t)b)
-H_B(BLTU, a < b)
-H_B(BGEU, a >= b)
-H_BZ(BNEZ, a != 0)
-H_BZ(BEQZ, a == 0)
 L_BR_GEN: {
   const uint64_t a = RS1, b = RS2;
   int taken;
@@ -361,133 +637,6 @@ L_BR_GEN: {
   if (tg & 3) { pc = here; cpu->trap_value = tg; goto trap_misaligned; }
   JUMP_TO(tg);
 }
-
-  /* loads: inline when the page (and the next) is readable */
-#define LOAD(T, N, ADDR, CONV)                                                                     \
-  do {                                                                                             \
-    const uint64_t a_ = (ADDR);                                                                    \
-    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R))) {             \
-      T v_;                                                                                        \
-      memcpy(&v_, data + a_, (N));                                                                 \
-      WR(CONV(v_));                                                                                \
-      NEXT;                                                                                        \
-    }                                                                                              \
-    uint64_t w_;                                                                                   \
-    if (CRV_UNLIKELY(load_slow(mem, a_, (N), &w_) != MEM_OK)) {                                    \
-      cpu->trap_value = a_;                                                                        \
-      goto trap_load;                                                                              \
-    }                                                                                              \
-    WR(CONV((T)w_));                                                                               \
-    NEXT;                                                                                          \
-  } while (0)
-#define A64 (a + UIMM)
-#define A32 ((uint64_t)(uint32_t)(a + UIMM))
-#define S8(v) ((uint64_t)(int64_t)(v))
-#define Z(v) ((uint64_t)(v))
-H_LD(LB, int8_t, 1, A64, S8)
-H_LD(LH, int16_t, 2, A64, S8)
-H_LD(LW, int32_t, 4, A64, S8)
-H_LD(LD, uint64_t, 8, A64, Z)
-H_LD(LBU, uint8_t, 1, A64, Z)
-H_LD(LHU, uint16_t, 2, A64, Z)
-H_LD(LWU, uint32_t, 4, A64, Z)
-H_LD(LB32, int8_t, 1, A32, S8)
-H_LD(LH32, int16_t, 2, A32, S8)
-H_LD(LW32, int32_t, 4, A32, S8)
-H_LD(LBU32, uint8_t, 1, A32, Z)
-H_LD(LHU32, uint16_t, 2, A32, Z)
-
-  /* stores: inline when the page (and the next) is writable and not executable */
-#define STORE(T, N, ADDR)                                                                          \
-  do {                                                                                             \
-    const uint64_t a_ = (ADDR);                                                                    \
-    const T v_ = (T)b;                                                                             \
-    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W))) {             \
-      memcpy(data + a_, &v_, (N));                                                                 \
-      NEXT;                                                                                        \
-    }                                                                                              \
-    const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
-    if (stop) stop->h = stop_h; /* the re-decode may rewrite the stop slot */                     \
-    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl);           \
-    if (CRV_LIKELY(r_ == MEM_OK)) {                                                                \
-      if (stop) stop->h = &&L_BUDGET_STOP;                                                         \
-      NEXT;                                                                                        \
-    }                                                                                              \
-    stop = 0;                                                                                      \
-    if (r_ == MEM_FAULT) {                                                                         \
-      cpu->trap_value = a_;                                                                        \
-      goto trap_store;                                                                             \
-    }                                                                                              \
-    /* Code changed: end the block here and give back what the rest of it was charged for;       \
-       then re-enter at the next slot with a fresh charge. */                                      \
-    budget += (mc_ - stop_cost) - costs->store;                                                    \
-    instret -= (mn_ - stop_cnt) - 1;                                                               \
-    stop_cost = stop_cnt = 0;                                                                      \
-    ip++;                                                                                          \
-    goto block_enter;                                                                              \
-  } while (0)
-H_ST(SB, uint8_t, 1, A64)
-H_ST(SH, uint16_t, 2, A64)
-H_ST(SW, uint32_t, 4, A64)
-H_ST(SD, uint64_t, 8, A64)
-H_ST(SB32, uint8_t, 1, A32)
-H_ST(SH32, uint16_t, 2, A32)
-H_ST(SW32, uint32_t, 4, A32)
-
-  /* OP-IMM */
-H_I(ADDI, a + UIMM)
-H_I(SLTI, (int64_t)a < IMM)
-H_I(SLTIU, a < UIMM)
-H_I(XORI, a ^ UIMM)
-H_I(ORI, a | UIMM)
-H_I(ANDI, a & UIMM)
-H_I(SLLI, a << (ip->imm & 63))
-H_I(SRLI, a >> (ip->imm & 63))
-H_I(SRAI, (uint64_t)((int64_t)a >> (ip->imm & 63)))
-  /* OP */
-H_R(ADD, a + b)
-H_R(SUB, a - b)
-H_R(SLL, a << (b & 63))
-H_R(SLT, (int64_t)a < (int64_t)b)
-H_R(SLTU, a < b)
-H_R(XOR, a ^ b)
-H_R(SRL, a >> (b & 63))
-H_R(SRA, (uint64_t)((int64_t)a >> (b & 63)))
-H_R(OR, a | b)
-H_R(AND, a & b)
-  /* *W forms (also RV32 arithmetic) */
-H_I(ADDIW, sext32(a + UIMM))
-H_I(SLLIW, sext32((uint32_t)a << (ip->imm & 31)))
-H_I(SRLIW, sext32((uint32_t)a >> (ip->imm & 31)))
-H_I(SRAIW, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (ip->imm & 31)))
-H_R(ADDW, sext32(a + b))
-H_R(SUBW, sext32(a - b))
-H_R(SLLW, sext32((uint32_t)a << (b & 31)))
-H_R(SRLW, sext32((uint32_t)a >> (b & 31)))
-H_R(SRAW, (uint64_t)(int64_t)((int32_t)(uint32_t)a >> (b & 31)))
-  /* M */
-H_R(MUL, a * b)
-H_R(MULH, (uint64_t)(((__int128)(int64_t)a * (__int128)(int64_t)b) >> 64))
-H_R(MULHSU, (uint64_t)(((__int128)(int64_t)a * (__int128)b) >> 64))
-H_R(MULHU, (uint64_t)(((unsigned __int128)a * (unsigned __int128)b) >> 64))
-H_R(MULW, sext32((uint32_t)a * (uint32_t)b))
-H_R(MULH32, sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(int32_t)b) >> 32)))
-H_R(MULHSU32, sext32((uint64_t)(((int64_t)(int32_t)a * (int64_t)(uint32_t)b) >> 32)))
-H_R(MULHU32, sext32(((uint64_t)(uint32_t)a * (uint32_t)b) >> 32))
-H_R(DIV, (int64_t)b == 0 ? ~(uint64_t)0
-         : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a : (uint64_t)((int64_t)a / (int64_t)b))
-H_R(DIVU, b == 0 ? ~(uint64_t)0 : a / b)
-H_R(REM, (int64_t)b == 0 ? a : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? 0
-         : (uint64_t)((int64_t)a % (int64_t)b))
-H_R(REMU, b == 0 ? a : a % b)
-H_R(DIVW, (int32_t)b == 0 ? ~(uint64_t)0
-          : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? sext32((uint32_t)INT32_MIN)
-          : (uint64_t)(int64_t)((int32_t)a / (int32_t)b))
-H_R(DIVUW, (uint32_t)b == 0 ? ~(uint64_t)0 : sext32((uint32_t)a / (uint32_t)b))
-H_R(REMW, (int32_t)b == 0 ? (uint64_t)(int64_t)(int32_t)a
-          : ((int32_t)a == INT32_MIN && (int32_t)b == -1) ? 0
-          : (uint64_t)(int64_t)((int32_t)a % (int32_t)b))
-H_R(REMUW, (uint32_t)b == 0 ? sext32((uint32_t)a) : sext32((uint32_t)a % (uint32_t)b))
 
   /* system */
 L_FENCE_I:
@@ -562,6 +711,7 @@ fetch_fault_pc:
 
 out:
   if (stop) stop->h = stop_h;
+  if (stop_prev) stop_prev->h = stop_prev_h;
   cpu->pc = pc;
   cpu->budget = budget;
   cpu->instret = instret;

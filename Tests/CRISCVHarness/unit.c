@@ -365,6 +365,242 @@ static void test_misc(void) {
   free(v);
 }
 
+/* ---- fused pairs ----
+   The core fuses some adjacent instruction pairs into one dispatch. Every pair of the forms below
+   (so any pair list the core uses) is run, under several register-aliasing patterns, as a
+   whole run (fused), and compared with single steps (a budget of one instruction's cost per
+   crv_run, which never fuses): reached by falling through from a producer, as a jump target,
+   and by a jump into the middle of the pair; and stopped for budget before, between and after
+   the two, then resumed. Status, pc, registers, counters, budget, trap fields and the data page
+   must all agree. */
+typedef struct form {
+  const char *name;
+  int kind; /* 0 I-type (rd, rs1), 1 R-type (rd, rs1, rs2), 2 load (rd, imm(rs1)), 3 store (rs2, imm(rs1)),
+               4 branch (rs1, rs2), 5 U-type (rd) */
+  uint32_t base; /* encoding without registers */
+  int rv64;      /* only on RV64 */
+} form;
+static const form k_forms[] = {
+    {"addi", 0, 0x00500013, 0},   {"addi0", 0, 0x00000013, 0}, {"slli", 0, 0x00301013, 0},
+    {"srli", 0, 0x01f05013, 0},   {"srli63", 0, 0x03f05013, 1}, {"srai", 0, 0x40305013, 0},
+    {"andi", 0, 0x0ff07013, 0},   {"xori-1", 0, 0xfff04013, 0}, {"sltiu", 0, 0x00a03013, 0},
+    {"ori", 0, 0x07006013, 0},    {"addiw", 0, 0xfff0001b, 1}, {"slliw", 0, 0x0030101b, 1},
+    {"srliw", 0, 0x0070501b, 1},  {"sraiw", 0, 0x4070501b, 1},
+    {"add", 1, 0x00000033, 0},    {"sub", 1, 0x40000033, 0},   {"xor", 1, 0x00004033, 0},
+    {"or", 1, 0x00006033, 0},     {"and", 1, 0x00007033, 0},   {"sltu", 1, 0x00003033, 0},
+    {"slt", 1, 0x00002033, 0},    {"sll", 1, 0x00001033, 0},   {"srl", 1, 0x00005033, 0},
+    {"mul", 1, 0x02000033, 0},    {"mulhu", 1, 0x02003033, 0}, {"mulh", 1, 0x02001033, 0},
+    {"divu", 1, 0x02005033, 0},   {"addw", 1, 0x0000003b, 1},  {"subw", 1, 0x4000003b, 1},
+    {"mulw", 1, 0x0200003b, 1},   {"sllw", 1, 0x0000103b, 1},
+    {"lw", 2, 0x00402003, 0},     {"ld", 2, 0x00803003, 1},    {"lwu", 2, 0x00006003, 1},
+    {"lbu", 2, 0x00104003, 0},    {"lh", 2, 0x00201003, 0},
+    {"sw", 3, 0x00002223, 0},     {"sd", 3, 0x00003423, 1},    {"sb", 3, 0x000000a3, 0},
+    {"bne", 4, 0x00001463, 0},    {"beq", 4, 0x00000463, 0},   {"bltu", 4, 0x00006463, 0},
+    {"bgeu", 4, 0x00007463, 0},   {"blt", 4, 0x00004463, 0},
+    {"lui", 5, 0x12345037, 0},
+};
+#define NFORMS (sizeof k_forms / sizeof k_forms[0])
+
+static uint32_t form_enc(const form *f, uint32_t rd, uint32_t rs1, uint32_t rs2) {
+  switch (f->kind) {
+  case 0: case 2: return f->base | rd << 7 | rs1 << 15;
+  case 1: return f->base | rd << 7 | rs1 << 15 | rs2 << 20;
+  case 3: case 4: return f->base | rs1 << 15 | rs2 << 20; /* branches jump +8, stores at 4/1/8(rs1) */
+  default: return f->base | rd << 7;
+  }
+}
+
+/* Register patterns {rd, rs1, rs2} of the first and the second instruction. */
+static const uint8_t k_regs[][6] = {
+    {5, 6, 7, 8, 5, 9},  /* second reads the first's rd as rs1 */
+    {5, 6, 7, 8, 9, 5},  /* ... as rs2 */
+    {5, 6, 7, 6, 5, 5},  /* second writes the first's source, reads its rd twice */
+    {0, 6, 7, 8, 0, 6},  /* first writes x0, second reads x0 */
+    {5, 5, 5, 5, 5, 5},  /* everything one register */
+    {5, 6, 7, 6, 7, 6},  /* independent; second overwrites the first's rs1 */
+    {6, 6, 7, 7, 6, 6},  /* first is rd == rs1 (addi self), second reads it */
+};
+
+typedef struct snap {
+  crv_status st;
+  crv_cpu cpu;
+  uint8_t page[64];
+} snap;
+
+static void fuse_setup(vm *v, uint32_t xlen, const uint32_t *prog, int vals) {
+  /* decode only when the program changes (the runs never write code) */
+  if (v->cpu.xlen != xlen || memcmp(v->data + 0x1000, prog, 7 * 4) || !v->data[0x1000]) {
+    memset(v->data + 0x1000, 0, 4096);
+    vm_put(v, 0x1000, prog, 7);
+    crv_decode(&v->mem, &v->costs, xlen, 0x1000, 0x2000);
+  }
+  /* vals 0 runs loads and stores through the inline paths, vals 1 through the slow ones */
+  for (unsigned p = 0; p < MEM / 4096; p++) v->perms[p] &= CRV_PERM_MASK;
+  if (!vals) crv_perms_sync(&v->mem, 0, MEM);
+  for (int i = 0; i < 64; i++) v->data[0x3000 + i] = (uint8_t)(0x9d * i + 0x31);
+  memset(&v->cpu, 0, sizeof v->cpu);
+  v->cpu.xlen = xlen;
+  static const uint64_t addr_vals[10] = {0, 1, 0x3000, 0x3008, 0x3011, 0x3020, 0x3004, 0x3018, 0x3002, 0x3ffe};
+  static const uint64_t arith_vals[10] = {0, 3, 0x8000000000000001ull, ~0ull, 0x3000, 63, 0xfffffffful,
+                                          0x7fffffffull, 0x80000000ull, 0x123456789abcdefull};
+  for (int r = 1; r < 10; r++) v->cpu.x[r] = vals ? arith_vals[r] : addr_vals[r];
+  if (xlen == 32)
+    for (int r = 1; r < 10; r++) v->cpu.x[r] = (uint32_t)v->cpu.x[r];
+}
+
+static void fuse_take(const vm *v, crv_status st, snap *s) {
+  s->st = st;
+  s->cpu = v->cpu;
+  memcpy(s->page, v->data + 0x3000, sizeof s->page);
+}
+
+static int snap_eq(const snap *a, const snap *b) {
+  if (a->st != b->st || a->cpu.pc != b->cpu.pc || a->cpu.budget != b->cpu.budget ||
+      a->cpu.instret != b->cpu.instret || memcmp(a->cpu.x, b->cpu.x, sizeof a->cpu.x) ||
+      memcmp(a->page, b->page, sizeof a->page))
+    return 0;
+  if (a->st == CRV_STATUS_TRAP &&
+      (a->cpu.trap_cause != b->cpu.trap_cause || a->cpu.trap_value != b->cpu.trap_value ||
+       (a->cpu.trap_cause == CRV_TRAP_ILLEGAL_INSN && a->cpu.trap_insn != b->cpu.trap_insn)))
+    return 0;
+  return 1;
+}
+
+/* Cost of the instruction at pc by the vm's costs (as the core classifies it), 0 for none. */
+static uint64_t insn_cost(const vm *v, uint64_t pc) {
+  uint32_t w;
+  memcpy(&w, v->data + pc, 4);
+  switch (w & 0x7f) {
+  case 0x03: return v->costs.load;
+  case 0x23: return v->costs.store;
+  case 0x63: return v->costs.branch;
+  case 0x6f: case 0x67: return v->costs.jump;
+  case 0x73: return v->costs.system;
+  case 0x33: case 0x3b: return (w >> 25) == 1 ? (((w >> 12) & 7) < 4 ? v->costs.mul : v->costs.div) : v->costs.alu;
+  default: return v->costs.alu;
+  }
+}
+
+/* Single steps from the current state until an exit other than a budget stop, or until `max`
+   instructions retired (then the state is the one after them). */
+static crv_status step_run(vm *v, uint64_t max, uint64_t budget) {
+  crv_status st = CRV_STATUS_BUDGET;
+  uint64_t left = budget;
+  while (v->cpu.instret < max) {
+    const uint64_t c = v->cpu.pc >= 0x1000 && v->cpu.pc < 0x2000 ? insn_cost(v, v->cpu.pc) : 0;
+    if (c > left) { st = CRV_STATUS_BUDGET; break; }
+    v->cpu.budget = c;
+    st = crv_run(&v->cpu, &v->mem, &v->costs);
+    left -= c - v->cpu.budget;
+    v->cpu.budget = 0;
+    if (st != CRV_STATUS_BUDGET) break;
+  }
+  v->cpu.budget = left;
+  return st;
+}
+
+static void test_fusion(void) {
+  vm *v = vm_new(64, 0x1000, 0x2000);
+  int cases = 0;
+  for (uint32_t xlen = 64; xlen >= 32; xlen -= 32) {
+    for (unsigned fi = 0; fi < NFORMS; fi++) {
+      const form *f = &k_forms[fi];
+      if (f->kind == 4 || (f->rv64 && xlen == 32)) continue; /* a branch ends the block */
+      for (unsigned si = 0; si < NFORMS; si++) {
+        const form *s = &k_forms[si];
+        if (s->rv64 && xlen == 32) continue;
+        for (unsigned ri = 0; ri < sizeof k_regs / sizeof k_regs[0]; ri++) {
+          const uint8_t *r = k_regs[ri];
+          const uint32_t prog[7] = {
+              ADDI(r[1], r[1], 0),               /* 0x1000: mv, a producer of the first's rs1 */
+              form_enc(f, r[0], r[1], r[2]),     /* 0x1004: first */
+              form_enc(s, r[3], r[4], r[5]),     /* 0x1008: second */
+              ECALL,                             /* 0x100c */
+              EBREAK,                            /* 0x1010: taken branches land here */
+              J(0, -0x10),                       /* 0x1014: jump to the first */
+              J(0, -0x10),                       /* 0x1018: jump into the middle (the second) */
+          };
+          for (int vals = 0; vals < 2; vals++) {
+            static const uint64_t entries[4] = {0x1000, 0x1004, 0x1014, 0x1018};
+            for (int ei = 0; ei < 4; ei++) {
+              snap whole, ref;
+              fuse_setup(v, xlen, prog, vals);
+              v->cpu.pc = entries[ei];
+              v->cpu.budget = 1000;
+              fuse_take(v, crv_run(&v->cpu, &v->mem, &v->costs), &whole);
+              fuse_setup(v, xlen, prog, vals);
+              v->cpu.pc = entries[ei];
+              fuse_take(v, step_run(v, ~0ull, 1000), &ref);
+              cases++;
+              CHECK(snap_eq(&whole, &ref), "fusion rv%u %s+%s regs %u vals %d entry %llx: st %d/%d pc %llx/%llx", xlen,
+                    f->name, s->name, ri, vals, (unsigned long long)entries[ei], whole.st, ref.st,
+                    (unsigned long long)whole.cpu.pc, (unsigned long long)ref.cpu.pc);
+              if (ei != 0) continue;
+              /* budget stops around the pair (entering at 0x1000): one short of the first, after
+                 it, one short of the second, after it; then resume with the rest */
+              uint64_t cum = insn_cost(v, 0x1000);
+              for (int k = 1; k < 3; k++) {
+                const uint64_t c = insn_cost(v, 0x1000 + 4u * (unsigned)k);
+                for (int d = -1; d <= 0; d++) {
+                  const uint64_t b = cum + c + (uint64_t)(int64_t)d;
+                  fuse_setup(v, xlen, prog, vals);
+                  v->cpu.pc = 0x1000;
+                  v->cpu.budget = b;
+                  snap stop, sref, fin;
+                  fuse_take(v, crv_run(&v->cpu, &v->mem, &v->costs), &stop);
+                  v->cpu.budget += 1000 - b;
+                  fuse_take(v, crv_run(&v->cpu, &v->mem, &v->costs), &fin);
+                  fuse_setup(v, xlen, prog, vals);
+                  v->cpu.pc = 0x1000;
+                  fuse_take(v, step_run(v, ~0ull, b), &sref);
+                  CHECK(snap_eq(&stop, &sref), "fusion stop rv%u %s+%s regs %u vals %d budget %llu: st %d/%d pc %llx/%llx",
+                        xlen, f->name, s->name, ri, vals, (unsigned long long)b, stop.st, sref.st,
+                        (unsigned long long)stop.cpu.pc, (unsigned long long)sref.cpu.pc);
+                  CHECK(snap_eq(&fin, &whole) || stop.st != CRV_STATUS_BUDGET,
+                        "fusion resume rv%u %s+%s regs %u vals %d budget %llu", xlen, f->name, s->name, ri, vals,
+                        (unsigned long long)b);
+                }
+                cum += c;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  CHECK(cases > 20000, "fusion cases %d", cases);
+  free(v);
+}
+
+/* Known results of a few idioms, so that fusing cannot be wrong in the same way as stepping. */
+static void test_fusion_idioms(void) {
+  for (int same = 0; same < 2; same++) {
+    /* rotate left by 1: slli t0,a0,1; srli t1,a0,63; or a0,t0,t1 (or the same-register form
+       slli t0,a0,1; srli a0,a0,63; or a0,t0,a0) */
+    vm *v = vm_new(64, 0x1000, 0x2000);
+    const uint32_t p[] = {0x00151293u, same ? 0x03f55513u : 0x03f55313u,
+                          same ? R(0x33, 6, 0, 10, 5, 10) : R(0x33, 6, 0, 10, 5, 6), ECALL};
+    vm_put(v, 0x1000, p, 4);
+    vm_decode(v);
+    v->cpu.x[10] = 0x8000000000000003ull;
+    crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+    CHECK(st == CRV_STATUS_ECALL && v->cpu.x[10] == 0x0000000000000007ull && v->cpu.instret == 4,
+          "rotate (same %d): %llx", same, (unsigned long long)v->cpu.x[10]);
+    free(v);
+  }
+  /* carry: add t4,a7,t4; sltu a7,t4,a7 (the second reads the first's rd and its own rd) */
+  vm *v = vm_new(32, 0x1000, 0x2000);
+  const uint32_t q[] = {ADD(29, 17, 29), R(0x33, 3, 0, 17, 29, 17), ECALL};
+  vm_put(v, 0x1000, q, 3);
+  vm_decode(v);
+  v->cpu.x[17] = 0xfffffff0u;
+  v->cpu.x[29] = 0x20;
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[29] == 0x10 && v->cpu.x[17] == 1, "carry: %llx %llx",
+        (unsigned long long)v->cpu.x[29], (unsigned long long)v->cpu.x[17]);
+  free(v);
+}
+
 int main(void) {
   test_disasm();
   test_entry_exit();
@@ -372,6 +608,8 @@ int main(void) {
   test_metering_exhaustive();
   test_smc();
   test_misc();
+  test_fusion();
+  test_fusion_idioms();
   printf("unit: %d passed, %d failed\n", g_pass, g_fail);
   return g_fail ? 1 : 0;
 }
