@@ -10,11 +10,13 @@ import CEVM
 public final class EVMEnvironment: ExecutionEnvironment {
     public static var kind: EEKind { .evm }
 
-    private var buffers: EVMBuffers?
-    private var launch: LaunchParams?
-    private var ergsRemainder: UInt64 = 0
-    private var ergsPerGas: UInt64 = 256
-    private var flushedRefund: Int64 = 0
+    // `@exclusivity(unchecked)`: read and written at every preemption of every frame, never
+    // re-entrantly (the bootloader drives one frame at a time), as in `EVMBuffers`.
+    @exclusivity(unchecked) private var buffers: EVMBuffers?
+    @exclusivity(unchecked) private var launch: LaunchParams?
+    @exclusivity(unchecked) private var ergsRemainder: UInt64 = 0
+    @exclusivity(unchecked) private var ergsPerGas: UInt64 = 256
+    @exclusivity(unchecked) private var flushedRefund: Int64 = 0
     private let tracer: EVMTracer?
 
     /// - Parameter tracer: called before every instruction (EIP-3155 data); slows execution.
@@ -34,10 +36,14 @@ public final class EVMEnvironment: ExecutionEnvironment {
             throw .invalidCode("EVM environment cannot run \(launch.code.kind) code")
         }
         ergsPerGas = max(1, host.schedule.ergsPerGas)
-        let gas = launch.resources.ergs / ergsPerGas
+        var gas = launch.resources.ergs / ergsPerGas
         ergsRemainder = launch.resources.ergs % ergsPerGas
-        guard gas <= UInt64(Int64.max) else {
-            throw .invalidConfiguration("gas \(gas) exceeds the EVM core's limit of Int64.max")
+        if gas > UInt64(Int64.max) {
+            // The core counts gas in an Int64; what is above is held back with the remainder:
+            // returned if the frame ends normally, burned with the rest if it fails (no
+            // instruction can cost 2^63 gas, so nothing else observes it but GAS).
+            ergsRemainder += (gas - UInt64(Int64.max)) * ergsPerGas
+            gas = UInt64(Int64.max)
         }
         self.launch = launch
         let analysis = EVMAnalysisCache.analysis(for: launch.code)

@@ -21,6 +21,14 @@ public struct StateTestResult: Sendable {
 public struct StateTestRunner {
     public var registry: EERegistry
     public var hooks: [Address: any SystemHook]
+    /// The metering schedule. State tests hold only EVM code, so one erg per gas: 64-bit ergs
+    /// then carry every 64-bit gas limit (with the default 256 ergs per gas, gas above 7.2e16
+    /// would be held back, and a chain that fails deep down would burn less than Ethereum).
+    public var schedule: GasSchedule = {
+        var s = GasSchedule.default
+        s.ergsPerGas = 1
+        return s
+    }()
     /// The forks this runner implements.
     public static let supportedForks: Set<String> = ["Cancun"]
 
@@ -40,7 +48,7 @@ public struct StateTestRunner {
     func run(_ test: StateTestCase, entry e: StateTestCase.PostEntry) -> StateTestResult.Verdict {
         let store = MemoryStore(accounts: test.pre, storage: test.preStorage)
         let world = WorldState(store: store)
-        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: test.block)
+        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: test.block, schedule: schedule)
         let tx: Transaction
         do { tx = try test.transaction(for: e) } catch { return .failed("\(error)") }
         var note = ""
