@@ -38,6 +38,9 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
         withUnsafeBytes(of: w) { h.combine(bytes: $0) }
     }
 
+    /// What `Dictionary` and `Set` call: the keyed folded-multiply hash (see `FastHash`).
+    public func _rawHashValue(seed: Int) -> Int { FastHash.hash(seed: seed, mid, lo, UInt64(hi)) }
+
     /// Writes the 20 bytes, big-endian, at the start of `raw` (at least 20 bytes).
     public func store(to raw: UnsafeMutableRawBufferPointer) {
         precondition(raw.count >= 20, "an address is 20 bytes")
@@ -125,6 +128,9 @@ public struct Bytes32: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static let zero = Bytes32(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    /// What `Dictionary` and `Set` call: the keyed folded-multiply hash (see `FastHash`).
+    public func _rawHashValue(seed: Int) -> Int { FastHash.hash(seed: seed, w0, w1, w2, w3) }
 
     /// The 32 bytes (a new array each time: hot paths use `store(to:)`).
     public var bytes: [UInt8] {

@@ -94,6 +94,8 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
         a.limbs.0 == b.limbs.0 && a.limbs.1 == b.limbs.1 && a.limbs.2 == b.limbs.2 && a.limbs.3 == b.limbs.3
     }
     public func hash(into h: inout Hasher) { h.combine(limbs.0); h.combine(limbs.1); h.combine(limbs.2); h.combine(limbs.3) }
+    /// What `Dictionary` and `Set` call: the keyed folded-multiply hash (see `FastHash`).
+    public func _rawHashValue(seed: Int) -> Int { FastHash.hash(seed: seed, limbs.0, limbs.1, limbs.2, limbs.3) }
 
     // The arithmetic works on the limbs directly (no arrays): fee and balance arithmetic runs
     // several times per transaction, and an array per operand cost about 2k instructions.

@@ -19,6 +19,13 @@ public final class WorldState {
             let w = (UInt64(address.hi), address.mid, address.lo, key.limbs.0, key.limbs.1, key.limbs.2, key.limbs.3)
             withUnsafeBytes(of: w) { h.combine(bytes: $0) }
         }
+
+        /// What `Dictionary` calls: the keyed folded-multiply hash (see `FastHash`).
+        func _rawHashValue(seed: Int) -> Int {
+            FastHash.hash(
+                seed: seed, key.limbs.0, key.limbs.1, key.limbs.2, key.limbs.3, address.lo, address.mid,
+                UInt64(address.hi))
+        }
     }
 
     /// Everything known about one slot: its values (once `loaded`), whether it is warm in the
