@@ -345,6 +345,27 @@ struct ContractBenchCommand: ParsableCommand {
             }
             return Double(count) / (cpuSeconds() - t0)
         }
+        /// Instructions one native transfer retires (a frame's count, read from its EE).
+        func guestInstructions(_ code: Bytes) throws -> UInt64 {
+            final class Last { var ee: RISCVEnvironment? }
+            let last = Last()
+            var registry = EERegistry.standard
+            registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+                let ee = RISCVEnvironment()
+                last.ee = ee
+                return ee
+            }
+            let s = ContractSession(registry: registry)
+            let d = try s.deploy(code, kind: .riscv, arguments: U256(1 << 60).bigEndianBytes)
+            guard let a = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
+            let call = ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12)
+                + receivers[0].bytes + U256(1).bigEndianBytes
+            _ = try s.call(a, data: call)
+            guard try s.call(a, data: call).status.isSuccess, let n = last.ee?.instructionsRetired else {
+                throw ValidationError("transfer failed")
+            }
+            return n
+        }
         func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes, deploy: Bool) throws -> Double {
             let s = ContractSession()
             s.commitEachTransaction = false
@@ -364,10 +385,12 @@ struct ContractBenchCommand: ParsableCommand {
         }
         let native = try transfers(elf, .riscv)
         let evmRate = try transfers(evm, .evm)
+        let guest = try guestInstructions(elf)
         print("(process CPU time: the machine may be shared)")
         print(String(format: "native RISC-V token: %.0f transfers/s", native))
         print(String(format: "EVM token (EEKit):   %.0f transfers/s", evmRate))
         print(String(format: "ratio native/EVM:    %.2fx", native / evmRate))
+        print("guest instructions per native transfer: \(guest)")
         let empty = try overhead([0x5f, 0x5f, 0xf3], .evm, data: [], deploy: false)
         let nat = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"), deploy: false)
         let none = try overhead([], .none, data: [], deploy: false)

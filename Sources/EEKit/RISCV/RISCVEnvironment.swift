@@ -57,6 +57,11 @@ public final class RISCVEnvironment: ExecutionEnvironment {
 
     public var isStaticContext: Bool { started && launch.isStatic }
 
+    /// Guest instructions this frame retired (final once the frame ended): what a native
+    /// contract's code costs apart from its system calls.
+    public private(set) var instructionsRetired: UInt64 = 0
+    @exclusivity(unchecked) private var instretAtStart: UInt64 = 0
+
     /// Contract images built (parsed, loaded, decoded) so far in this process: a second call
     /// to the same code does not add one.
     public static var imageLoads: Int { ContractImageCache.loadCount }
@@ -98,6 +103,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
         m.budget = launch.resources.ergs
+        instretAtStart = m.instructionsRetired
         return run(host: host)
     }
 
@@ -221,7 +227,10 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         } else {
             left = Resources(ergs: machine?.budget ?? 0, native: started ? launch.resources.native : .max)
         }
-        if let m = machine, let image { image.release(m, brk: brkHigh) }
+        if let m = machine {
+            instructionsRetired = m.instructionsRetired &- instretAtStart
+            if let image { image.release(m, brk: brkHigh) }
+        }
         machine = nil
         guard started else {
             return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
