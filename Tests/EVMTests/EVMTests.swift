@@ -124,6 +124,22 @@ struct ExecutionTests {
         #expect(steps[0].jsonLine.hasPrefix("{\"pc\":0,\"op\":96,\"gas\":\"0x64\""))
     }
 
+    @Test("a prepared call runs once, on its own fresh state; pooled frames start clean")
+    func preparedCalls() throws {
+        // SLOAD 0, ADD 1, SSTORE 0, return the new value: 1 on every fresh state.
+        let code = hex("5f54600101805f555f5260205ff3")
+        let first = EVMRunner.prepare(code: code, gas: 100_000)
+        let second = EVMRunner.prepare(code: code, gas: 100_000)
+        #expect(try first.execute().output == U256(1).bigEndianBytes)
+        #expect(try second.execute().output == U256(1).bigEndianBytes)
+        #expect(throws: EEError.self) { try first.execute() }
+        // Deep frames (more than the frame pool keeps) then a frame that reads stack, memory
+        // and calldata state: nothing of an earlier frame shows through a reused one.
+        _ = try run("5f5f5f5f5f305af1" + "00", gas: 10_000_000)
+        let r = try run("3659526020" + "5ff3", input: "")  // MSTORE(MSIZE, CALLDATASIZE); RETURN(0, 32)
+        #expect(r.status == .success && r.output == U256(0).bigEndianBytes)
+    }
+
     @Test("trace gasCost is the full dynamic cost")
     func tracingDynamicCost() throws {
         // PUSH1 1 PUSH1 0 MSTORE (3 + 3 memory) PUSH1 0 SLOAD (cold: 2100) POP STOP

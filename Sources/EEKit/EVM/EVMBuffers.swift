@@ -109,15 +109,67 @@ enum EVMOpcodeTable {
     }
 }
 
-/// All memory of one EVM frame: the `cevm_frame`, its stack, memory, calldata, return data,
-/// context and host table. The C core calls back through `host_ctx`, an unretained pointer to
-/// this object; `host` is set for the duration of each run.
+/// The fixed-size part of a frame's memory (the `cevm_frame`, its 1024-item stack and its
+/// context), kept in a small pool: a frame takes one when it starts and gives it back when it
+/// ends, so a transaction's frames allocate nothing of fixed size after the first ones (evmone
+/// keeps such state per depth for the same reason). The stack is not cleared between frames:
+/// the core never reads above `stack_size`.
+struct EVMFrameStorage: @unchecked Sendable {
+    // Owned by exactly one `EVMBuffers` at a time, or by the pool.
+    let frame: UnsafeMutablePointer<cevm_frame>
+    let stack: UnsafeMutablePointer<cevm_u256>
+    let context: UnsafeMutablePointer<cevm_context>
+
+    /// Enough for every frame of ordinary call chains; deeper chains allocate the rest.
+    static let poolLimit = 64
+    private static let pool = Mutex<[EVMFrameStorage]>([])
+
+    static func take() -> EVMFrameStorage {
+        if let s = pool.withLock({ $0.popLast() }) { return s }
+        let frame = UnsafeMutablePointer<cevm_frame>.allocate(capacity: 1)
+        frame.initialize(to: cevm_frame())
+        let stack = UnsafeMutablePointer<cevm_u256>.allocate(capacity: Int(CEVM_STACK_LIMIT))
+        let context = UnsafeMutablePointer<cevm_context>.allocate(capacity: 1)
+        context.initialize(to: cevm_context())
+        return EVMFrameStorage(frame: frame, stack: stack, context: context)
+    }
+
+    static func give(_ s: EVMFrameStorage) {
+        let kept = pool.withLock { p in
+            guard p.count < poolLimit else { return false }
+            if p.capacity < poolLimit { p.reserveCapacity(poolLimit) }
+            p.append(s)
+            return true
+        }
+        if !kept {
+            s.frame.deallocate()
+            s.stack.deallocate()
+            s.context.deallocate()
+        }
+    }
+}
+
+/// All memory of one EVM frame: the `cevm_frame`, its stack, memory, calldata, return data and
+/// context (the fixed-size part from `EVMFrameStorage`'s pool), and the host table (one shared
+/// immutable table per tracing mode). The C core calls back through `host_ctx`, an unretained
+/// pointer to this object; `host` is set for the duration of each run.
 final class EVMBuffers {
     static let memoryLimit = 256 << 20
 
+    /// The host vtables, built once: the thunks capture nothing (they find their frame
+    /// through `host_ctx`), so every frame can share them. `nonisolated(unsafe)`: written
+    /// once by the lazy initializer, only read after.
+    nonisolated(unsafe) private static let plainHostTable: UnsafePointer<cevm_host> = makeSharedHostTable(tracing: false)
+    nonisolated(unsafe) private static let tracingHostTable: UnsafePointer<cevm_host> = makeSharedHostTable(tracing: true)
+    private static func makeSharedHostTable(tracing: Bool) -> UnsafePointer<cevm_host> {
+        let p = UnsafeMutablePointer<cevm_host>.allocate(capacity: 1)
+        p.initialize(to: makeHostTable(tracing: tracing))
+        return UnsafePointer(p)
+    }
+
+    private let storage: EVMFrameStorage
     let frame: UnsafeMutablePointer<cevm_frame>
     private let stack: UnsafeMutablePointer<cevm_u256>
-    private let hostTable: UnsafeMutablePointer<cevm_host>
     private let context: UnsafeMutablePointer<cevm_context>
     // `@exclusivity(unchecked)`: these properties are read and written on every state access
     // of every transaction, never re-entrantly (no closure or callback touches a property
@@ -139,12 +191,12 @@ final class EVMBuffers {
     init(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
         self.analysis = analysis
         self.tracer = tracer
-        frame = .allocate(capacity: 1)
+        storage = EVMFrameStorage.take()
+        frame = storage.frame
+        stack = storage.stack
+        context = storage.context
+        // A pooled frame and context hold the previous frame's values: start from zero.
         frame.initialize(to: cevm_frame())
-        stack = .allocate(capacity: Int(CEVM_STACK_LIMIT))
-        hostTable = .allocate(capacity: 1)
-        hostTable.initialize(to: EVMBuffers.makeHostTable(tracing: tracer != nil))
-        context = .allocate(capacity: 1)
         context.initialize(to: cevm_context())
 
         // Block / transaction context, filled once.
@@ -184,7 +236,7 @@ final class EVMBuffers {
         frame.pointee.msg.is_static = launch.isStatic ? 1 : 0
         frame.pointee.msg.depth = Int32(clamping: launch.depth)
         frame.pointee.context = UnsafePointer(context)
-        frame.pointee.host = UnsafePointer(hostTable)
+        frame.pointee.host = tracer != nil ? EVMBuffers.tracingHostTable : EVMBuffers.plainHostTable
         frame.pointee.stack = stack
         frame.pointee.memory = nil
         frame.pointee.memory_capacity = 0
@@ -193,10 +245,7 @@ final class EVMBuffers {
     }
 
     deinit {
-        frame.deallocate()
-        stack.deallocate()
-        hostTable.deallocate()
-        context.deallocate()
+        EVMFrameStorage.give(storage)
         blobHashes?.deallocate()
         memory?.deallocate()
         calldata?.deallocate()

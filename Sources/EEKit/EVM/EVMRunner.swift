@@ -39,27 +39,71 @@ public enum EVMRunner {
         target: Address = defaultTarget, caller: Address = defaultCaller,
         block: BlockContext = BlockContext(), tracer: EVMTracer? = nil
     ) throws(EEError) -> Result {
+        try prepare(
+            code: code, input: input, gas: gas, value: value, target: target, caller: caller, block: block,
+            tracer: tracer
+        ).execute()
+    }
+
+    /// Builds the fresh state (the code at `target`, a funded `caller`, both warm) and the
+    /// bootloader for one run, without running anything: `execute()` then runs the call. The
+    /// benchmarks time `execute()` alone, as pyrevm's side times `message_call` on an `EVM`
+    /// whose accounts were inserted before the clock started.
+    public static func prepare(
+        code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
+        target: Address = defaultTarget, caller: Address = defaultCaller,
+        block: BlockContext = BlockContext(), tracer: EVMTracer? = nil
+    ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
         world.setAccount(
             target,
             Account(nonce: 1, balance: .zero, kind: code.isEmpty ? .none : .evm, code: code, codeHash: codeHash(code)))
         world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
         var registry = EERegistry.standard
-        registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) }
+        if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
         let boot = Bootloader(world: world, registry: registry, block: block)
         boot.transaction.origin = caller
         // Precompile addresses are warm through `Bootloader.isAlwaysWarm`.
         _ = boot.accessAccount(caller)
         _ = boot.accessAccount(target)
         _ = boot.accessAccount(block.coinbase)
-        let resources = Resources.gas(gas, schedule: boot.schedule)
-        let outcome = try boot.runCall(
-            origin: caller,
-            CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
-        let left = outcome.resourcesLeft.gas(schedule: boot.schedule)
-        let refund = outcome.status.isSuccess ? world.refund : 0
-        return Result(
-            status: outcome.status, output: outcome.output, gasUsed: gas - min(gas, left), refund: refund,
-            logs: outcome.status.isSuccess ? world.logs : [])
+        return PreparedCall(boot: boot, caller: caller, target: target, input: input, gas: gas, value: value)
+    }
+
+    /// One message call ready to run on its own fresh state (see `prepare`). Run it once.
+    public final class PreparedCall {
+        let boot: Bootloader
+        let caller: Address, target: Address
+        let input: Bytes
+        let gas: UInt64
+        let value: U256
+        private var used = false
+
+        init(boot: Bootloader, caller: Address, target: Address, input: Bytes, gas: UInt64, value: U256) {
+            self.boot = boot
+            self.caller = caller
+            self.target = target
+            self.input = input
+            self.gas = gas
+            self.value = value
+        }
+
+        /// Runs the call.
+        /// - Throws: `EEError` for host-level problems, or when the call was already run (its
+        ///   state is no longer fresh).
+        public func execute() throws(EEError) -> Result {
+            guard !used else { throw .internalError("a prepared EVM call runs once; prepare another") }
+            used = true
+            let resources = Resources.gas(gas, schedule: boot.schedule)
+            let outcome = try boot.runCall(
+                origin: caller,
+                CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
+            let left = outcome.resourcesLeft.gas(schedule: boot.schedule)
+            let world = boot.world
+            let refund = outcome.status.isSuccess ? world.refund : 0
+            return Result(
+                status: outcome.status, output: outcome.output, gasUsed: gas - min(gas, left), refund: refund,
+                logs: outcome.status.isSuccess ? world.logs : [])
+        }
     }
 }
