@@ -44,13 +44,14 @@ static void store(const eek_word *slot, u256 v) {
   eek_word w = u256_to_word(v);
   eek_sstore(slot, &w);
 }
-static void emit3(const eek_word *topic0, const eek_address *a, const eek_address *b, u256 amount) {
+/* The amount is logged as the word it arrived as (no conversion back). */
+static void emit3(const eek_word *topic0, const eek_address *a, const eek_address *b, const eek_word *amount) {
   eek_word topics[3] = {*topic0, eek_word_from_address(a), eek_word_from_address(b)};
-  eek_word data = u256_to_word(amount);
-  eek_log(topics, 3, &data, 32);
+  eek_log(topics, 3, amount, 32);
 }
 
-static void move(const eek_address *from, const eek_address *to, u256 amount) {
+static void move(const eek_address *from, const eek_address *to, const eek_word *amount_word) {
+  u256 amount = u256_from_word(amount_word);
   eek_word fs = balance_slot(from);
   u256 fb = load(&fs), nb;
   if (u256_sub(&nb, fb, amount)) fail();
@@ -59,25 +60,26 @@ static void move(const eek_address *from, const eek_address *to, u256 amount) {
   u256 tb = load(&ts);
   if (u256_add(&nb, tb, amount)) fail();
   store(&ts, nb);
-  emit3(&TRANSFER_TOPIC, from, to, amount);
+  emit3(&TRANSFER_TOPIC, from, to, amount_word);
 }
 
 void eekit_main(int is_constructor) {
   eek_address sender;
   eek_caller(&sender);
   if (is_constructor) {
-    u256 supply = abi_ctor_arg_u256(0);
+    eek_word supply;
+    eek_calldata_copy(&supply, 0, 32);
     eek_word total = eek_word_from_u64(0);
-    store(&total, supply);
+    eek_sstore(&total, &supply);
     eek_word bs = balance_slot(&sender);
-    store(&bs, supply);
+    eek_sstore(&bs, &supply);
     eek_address zero = {{0}};
-    emit3(&TRANSFER_TOPIC, &zero, &sender, supply);
+    emit3(&TRANSFER_TOPIC, &zero, &sender, &supply);
     return;
   }
   eek_word callvalue;
   eek_callvalue(&callvalue);
-  if (!u256_is_zero(u256_from_word(&callvalue))) fail(); /* not payable */
+  if (!eek_word_is_zero(&callvalue)) fail(); /* not payable */
   eek_address a, b;
   switch (abi_selector()) {
   case SEL_NAME:
@@ -97,15 +99,16 @@ void eekit_main(int is_constructor) {
   }
   case SEL_TRANSFER: {
     if (!abi_has_args(2) || !abi_arg_address(0, &a)) fail();
-    move(&sender, &a, abi_arg_u256(1));
+    eek_word amount = abi_arg_word(1);
+    move(&sender, &a, &amount);
     abi_return_bool(1);
   }
   case SEL_APPROVE: {
     if (!abi_has_args(2) || !abi_arg_address(0, &a)) fail();
-    u256 amount = abi_arg_u256(1);
+    eek_word amount = abi_arg_word(1);
     eek_word s = allowance_slot(&sender, &a);
-    store(&s, amount);
-    emit3(&APPROVAL_TOPIC, &sender, &a, amount);
+    eek_sstore(&s, &amount);
+    emit3(&APPROVAL_TOPIC, &sender, &a, &amount);
     abi_return_bool(1);
   }
   case SEL_ALLOWANCE: {
@@ -115,11 +118,12 @@ void eekit_main(int is_constructor) {
   }
   case SEL_TRANSFER_FROM: {
     if (!abi_has_args(3) || !abi_arg_address(0, &a) || !abi_arg_address(1, &b)) fail();
-    u256 amount = abi_arg_u256(2), left;
+    eek_word amount = abi_arg_word(2);
+    u256 left;
     eek_word s = allowance_slot(&a, &sender);
-    if (u256_sub(&left, load(&s), amount)) fail();
+    if (u256_sub(&left, load(&s), u256_from_word(&amount))) fail();
     store(&s, left);
-    move(&a, &b, amount);
+    move(&a, &b, &amount);
     abi_return_bool(1);
   }
   default:

@@ -56,16 +56,51 @@ static inline void eek_store_be64(uint8_t *p, uint64_t v) {
   p[0] = (uint8_t)(v >> 56); p[1] = (uint8_t)(v >> 48); p[2] = (uint8_t)(v >> 40); p[3] = (uint8_t)(v >> 32);
   p[4] = (uint8_t)(v >> 24); p[5] = (uint8_t)(v >> 16); p[6] = (uint8_t)(v >> 8);  p[7] = (uint8_t)v;
 }
+/* Byte swaps without the Zbb extension (RV32IM/RV64IM have no rev8): mask-and-shift rounds,
+   13 instructions for 64 bits where clang's own bswap expansion takes 23. The empty asm hides
+   the masks from the optimizer, which would otherwise recognise a bswap and expand it its way. */
+#define EEK_OPAQUE(v) __asm__("" : "+r"(v))
+static inline uint32_t eek_bswap32(uint32_t x) {
+  uint32_t m = 0x00FF00FFu;
+  EEK_OPAQUE(m);
+  x = ((x >> 8) & m) | ((x & m) << 8);
+  return (x >> 16) | (x << 16);
+}
+static inline uint64_t eek_bswap64(uint64_t x) {
+#if defined(__riscv_xlen) && __riscv_xlen == 32
+  return (uint64_t)eek_bswap32((uint32_t)x) << 32 | eek_bswap32((uint32_t)(x >> 32));
+#else
+  uint64_t m1 = 0x00FF00FF00FF00FFull, m2 = 0x0000FFFF0000FFFFull;
+  EEK_OPAQUE(m1);
+  EEK_OPAQUE(m2);
+  x = ((x >> 8) & m1) | ((x & m1) << 8);
+  x = ((x >> 16) & m2) | ((x & m2) << 16);
+  return (x >> 32) | (x << 32);
+#endif
+}
+/* Limb i (0 = least significant) of a big-endian word: one aligned load and a byte swap
+   (eek_word is 8-byte aligned). */
+static inline uint64_t eek_word_limb(const eek_word *w, int i) {
+  uint64_t v;
+  __builtin_memcpy(&v, (const uint8_t *)__builtin_assume_aligned(w->b, 8) + 8 * (3 - i), 8);
+  return eek_bswap64(v);
+}
+static inline void eek_word_set_limb(eek_word *w, int i, uint64_t limb) {
+  uint64_t v = eek_bswap64(limb);
+  __builtin_memcpy((uint8_t *)__builtin_assume_aligned(w->b, 8) + 8 * (3 - i), &v, 8);
+}
+static inline int eek_word_is_zero(const eek_word *w) {
+  uint64_t a[4];
+  __builtin_memcpy(a, __builtin_assume_aligned(w->b, 8), 32);
+  return (a[0] | a[1] | a[2] | a[3]) == 0;
+}
 static inline eek_word u256_to_word(u256 a) {
   eek_word w;
-  eek_store_be64(w.b, a.l[3]);
-  eek_store_be64(w.b + 8, a.l[2]);
-  eek_store_be64(w.b + 16, a.l[1]);
-  eek_store_be64(w.b + 24, a.l[0]);
+  for (int i = 0; i < 4; i++) eek_word_set_limb(&w, i, a.l[i]);
   return w;
 }
 static inline u256 u256_from_word(const eek_word *w) {
-  u256 a = {{eek_load_be64(w->b + 24), eek_load_be64(w->b + 16), eek_load_be64(w->b + 8), eek_load_be64(w->b)}};
+  u256 a = {{eek_word_limb(w, 0), eek_word_limb(w, 1), eek_word_limb(w, 2), eek_word_limb(w, 3)}};
   return a;
 }
 static inline eek_word eek_word_from_address(const eek_address *a) {
@@ -111,7 +146,11 @@ static inline int abi_has_args(size_t words) { return eek_calldata_size() >= 4 +
 
 __attribute__((noreturn)) static inline void abi_return_word(eek_word w) { eek_return(&w, 32); }
 __attribute__((noreturn)) static inline void abi_return_u256(u256 v) { abi_return_word(u256_to_word(v)); }
-__attribute__((noreturn)) static inline void abi_return_bool(int b) { abi_return_u256(u256_from_u64(b ? 1 : 0)); }
+__attribute__((noreturn)) static inline void abi_return_bool(int b) {
+  eek_word w = {{0}};
+  w.b[31] = b ? 1 : 0;
+  abi_return_word(w);
+}
 /* Returns an ABI-encoded `string` (offset, length, padded bytes); n <= 64. */
 __attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) {
   uint8_t buf[32 + 32 + 64];

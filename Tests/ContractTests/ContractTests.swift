@@ -83,6 +83,49 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(try s.call(a, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(70))
     }
 
+    /// Full-width amounts (every byte different, borrows and carries across all four limbs)
+    /// through the SDK's byte-swapping word conversions, on RV64 and RV32, against the Vyper
+    /// token and U256 arithmetic.
+    @Test func fullWidthAmountsMatchTheVyperTokenOnBothXLENs() throws {
+        let supply = U256(limbs: (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210, 0x796a_5b4c_3d2e_1f00, 0xf1e2_d3c4_b5a6_9788))
+        let amounts = [
+            U256(limbs: (0x8000_0000_0000_0001, 0xffff_ffff_ffff_ffff, 0x0000_0000_0000_00ff, 0x0102_0304_0506_0708)),
+            U256(limbs: (0xffff_ffff_ffff_ffff, 0, 0x1122_3344_5566_7788, 0)),
+            U256(limbs: (0x99aa_bbcc_ddee_ff00, 0x0f0e_0d0c_0b0a_0908, 0, 0x00ff_00ff_00ff_00ff)),
+        ]
+        let s = ContractSession()
+        var tokens: [Address] = []
+        for (code, kind) in [
+            (try Fixtures.elf("token.elf"), EEKind.riscv), (try Fixtures.elf("token32.elf"), .riscv),
+            (try Fixtures.vyperToken(), .evm),
+        ] {
+            let d = try s.deploy(code, kind: kind, arguments: supply.bigEndianBytes)
+            #expect(d.status == .success)
+            tokens.append(try #require(d.createdAddress))
+        }
+        var aliceBalance = supply, bobBalance = U256.zero
+        for amount in amounts {
+            aliceBalance = aliceBalance &- amount
+            bobBalance = bobBalance &+ amount
+            var outcomes: [Outcome] = []
+            for t in tokens {
+                let r = try s.call(t, data: ABI.call(ABI.transfer, [ABI.word(bob), amount.bigEndianBytes]))
+                #expect(r.status == .success)
+                outcomes.append(Outcome(r))
+                #expect(try s.call(t, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == aliceBalance.bigEndianBytes)
+                #expect(try s.call(t, data: ABI.call(ABI.balanceOf, [ABI.word(bob)])).output == bobBalance.bigEndianBytes)
+            }
+            #expect(outcomes[0] == outcomes[2] && outcomes[1] == outcomes[2])
+            #expect(outcomes[0].logs == [[transferTopic.bytes, ABI.word(alice), ABI.word(bob), amount.bigEndianBytes]])
+        }
+        // Bob holds less than this (the sum of the amounts plus one): every token reverts.
+        let tooMuch = bobBalance &+ U256(1)
+        for t in tokens {
+            let r = try s.call(t, data: ABI.call(ABI.transfer, [ABI.word(carol), tooMuch.bigEndianBytes]), from: bob)
+            #expect(r.status == .revert)
+        }
+    }
+
     @Test func storedCodeIsTheELFAndImagesAreCached() throws {
         let s = ContractSession()
         let elf = try Fixtures.elf("counter.elf")
