@@ -110,8 +110,8 @@ enum EVMOpcodeTable {
 }
 
 /// The fixed-size part of a frame's memory (the `cevm_frame`, its 1024-item stack and its
-/// context), kept in a small pool: a frame takes one when it starts and gives it back when it
-/// ends, so a transaction's frames allocate nothing of fixed size after the first ones (evmone
+/// context), kept in a pool: a frame takes one when it starts and gives it back when it ends,
+/// so a transaction's frames allocate nothing of fixed size after the first ones (evmone
 /// keeps such state per depth for the same reason). The stack is not cleared between frames:
 /// the core never reads above `stack_size`.
 struct EVMFrameStorage: @unchecked Sendable {
@@ -120,8 +120,10 @@ struct EVMFrameStorage: @unchecked Sendable {
     let stack: UnsafeMutablePointer<cevm_u256>
     let context: UnsafeMutablePointer<cevm_context>
 
-    /// Enough for every frame of ordinary call chains; deeper chains allocate the rest.
-    static let poolLimit = 64
+    /// One per call depth (1024 + the top frame), as evmone keeps per-depth state: allocating
+    /// and freeing the 33 KiB of each deep frame made glibc hand pages back and fault them in
+    /// again, and a 1000-deep chain took 2.8x as long. A full pool holds about 34 MiB.
+    static let poolLimit = 1025
     private static let pool = Mutex<[EVMFrameStorage]>([])
 
     static func take() -> EVMFrameStorage {
