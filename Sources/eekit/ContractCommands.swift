@@ -323,6 +323,9 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
+    @Option(help: "Only this workload, looped --count times (for profilers): native or evm.")
+    var only: String?
+
     func run() throws {
         let elf = try readFile(token)
         let evm = try readCode(evmToken, ee: .evm)
@@ -382,6 +385,14 @@ struct ContractBenchCommand: ParsableCommand {
             let t0 = cpuSeconds()
             for _ in 0..<count { _ = try s.call(a, data: data) }
             return (cpuSeconds() - t0) / Double(count) * 1e6
+        }
+        if let only {
+            guard let kind: EEKind = only == "native" ? .riscv : only == "evm" ? .evm : nil else {
+                throw ValidationError("--only takes native or evm")
+            }
+            let rate = try transfers(kind == .riscv ? elf : evm, kind)
+            print(String(format: "%@ token: %.0f transfers/s", only, rate))
+            return
         }
         let native = try transfers(elf, .riscv)
         let evmRate = try transfers(evm, .evm)
