@@ -26,7 +26,16 @@ public struct EERegistry {
         public var deposit: CodeDepositRules
     }
 
-    public private(set) var entries: [EEKind: Entry] = [:]
+    /// By `EEKind.rawValue` (a handful of kinds): every call looks its EE up, and indexing an
+    /// array is cheaper than hashing into a dictionary.
+    private var slots: [Entry?] = Array(repeating: nil, count: EEKind.allCases.count)
+
+    /// The registered EEs by kind.
+    public var entries: [EEKind: Entry] {
+        var d: [EEKind: Entry] = [:]
+        for k in EEKind.allCases { if let e = self[k] { d[k] = e } }
+        return d
+    }
 
     public init() {}
 
@@ -38,8 +47,13 @@ public struct EERegistry {
     public mutating func register<E: ExecutionEnvironment>(
         _ type: E.Type, deposit: CodeDepositRules = .evm, make: @escaping () -> E
     ) {
-        entries[E.kind] = Entry(type: type, make: make, deposit: deposit)
+        let i = Int(E.kind.rawValue)
+        if i >= slots.count { slots += Array(repeating: nil, count: i + 1 - slots.count) }
+        slots[i] = Entry(type: type, make: make, deposit: deposit)
     }
 
-    public subscript(kind: EEKind) -> Entry? { entries[kind] }
+    public subscript(kind: EEKind) -> Entry? {
+        let i = Int(kind.rawValue)
+        return i < slots.count ? slots[i] : nil
+    }
 }

@@ -3,10 +3,10 @@
 /// frame pops and continues its caller.
 
 /// One suspended frame. It keeps what its own calls are made from (`CallerContext`), not
-/// the whole `LaunchParams` (code and calldata arrays): the runner loop reads the innermost
-/// frame at every preemption, and copying launch parameters there cost a retain and release
-/// per array and a few hundred bytes of copying per call.
-struct Frame {
+/// the whole `LaunchParams` (code and calldata arrays). A class: the runner reads the innermost
+/// frame at every preemption and Array's getter copied the ~200-byte struct each time (and
+/// again on every append and growth of the frame stack).
+final class Frame {
     let ee: any ExecutionEnvironment
     /// `msg.sender`, `address(this)`, value, depth and static flag of this frame.
     let context: CallerContext
@@ -102,21 +102,23 @@ extension Bootloader {
             frames.append(f)
             next = p
         }
-        while let current = frames.last {
+        // The innermost frame is read in place (`frames[top]`), never copied out.
+        while !frames.isEmpty {
+            let top = frames.count - 1
             switch next {
             case .externalCallRequest(let req):
-                switch try enterCall(req, from: current.context) {
+                switch try enterCall(req, from: frames[top].context) {
                 case .immediate(let status, let output, let left, _):
-                    next = try current.ee.continueAfterCall(
+                    next = try frames[top].ee.continueAfterCall(
                         CallResult(status: status, returndata: output), returned: left, host: self)
                 case .launched(let f, let p):
                     frames.append(f)
                     next = p
                 }
             case .deploymentRequest(let req):
-                switch try enterDeployment(req, from: current.context) {
+                switch try enterDeployment(req, from: frames[top].context) {
                 case .immediate(let status, let output, let left, let created):
-                    next = try current.ee.continueAfterDeployment(
+                    next = try frames[top].ee.continueAfterDeployment(
                         DeploymentResult(address: created, status: status, returndata: output),
                         returned: left, host: self)
                 case .launched(let f, let p):
@@ -135,10 +137,10 @@ extension Bootloader {
                     end = (result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
-                guard let parent = frames.last else {
+                guard !frames.isEmpty else {
                     return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
                 }
-                next = try resume(parent, wasDeployment: f.deployment != nil, end)
+                next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
             case .completedDeployment(let code, let status, let returndata, let left):
                 let f = frames.removeLast()
                 releaseFrameMemory()
@@ -151,10 +153,10 @@ extension Bootloader {
                     end = (status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
-                guard let parent = frames.last else {
+                guard !frames.isEmpty else {
                     return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
                 }
-                next = try resume(parent, wasDeployment: f.deployment != nil, end)
+                next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
             }
         }
         throw .internalError("frame stack emptied without a result")
@@ -174,13 +176,13 @@ extension Bootloader {
     }
 
     private func resume(
-        _ parent: Frame, wasDeployment: Bool, _ end: (FrameStatus, Bytes, Resources, Address?)
+        _ parent: any ExecutionEnvironment, wasDeployment: Bool, _ end: (FrameStatus, Bytes, Resources, Address?)
     ) throws(EEError) -> Preemption {
         if wasDeployment {
-            return try parent.ee.continueAfterDeployment(
+            return try parent.continueAfterDeployment(
                 DeploymentResult(address: end.3, status: end.0, returndata: end.1), returned: end.2, host: self)
         }
-        return try parent.ee.continueAfterCall(CallResult(status: end.0, returndata: end.1), returned: end.2, host: self)
+        return try parent.continueAfterCall(CallResult(status: end.0, returndata: end.1), returned: end.2, host: self)
     }
 
     // MARK: Calls

@@ -119,6 +119,12 @@ struct EVMFrameStorage: @unchecked Sendable {
     let frame: UnsafeMutablePointer<cevm_frame>
     let stack: UnsafeMutablePointer<cevm_u256>
     let context: UnsafeMutablePointer<cevm_context>
+    /// The frame's first `smallMemory` bytes of EVM memory and up to `smallCalldata` bytes of
+    /// calldata: most frames need no more, so they allocate nothing for either.
+    let memory: UnsafeMutableRawPointer
+    let calldata: UnsafeMutablePointer<UInt8>
+    static let smallMemory = 4096
+    static let smallCalldata = 1024
 
     /// One per call depth (1024 + the top frame), as evmone keeps per-depth state: allocating
     /// and freeing the 33 KiB of each deep frame made glibc hand pages back and fault them in
@@ -133,7 +139,10 @@ struct EVMFrameStorage: @unchecked Sendable {
         let stack = UnsafeMutablePointer<cevm_u256>.allocate(capacity: Int(CEVM_STACK_LIMIT))
         let context = UnsafeMutablePointer<cevm_context>.allocate(capacity: 1)
         context.initialize(to: cevm_context())
-        return EVMFrameStorage(frame: frame, stack: stack, context: context)
+        return EVMFrameStorage(
+            frame: frame, stack: stack, context: context,
+            memory: .allocate(byteCount: smallMemory, alignment: 32),
+            calldata: .allocate(capacity: smallCalldata))
     }
 
     static func give(_ s: EVMFrameStorage) {
@@ -147,6 +156,8 @@ struct EVMFrameStorage: @unchecked Sendable {
             s.frame.deallocate()
             s.stack.deallocate()
             s.context.deallocate()
+            s.memory.deallocate()
+            s.calldata.deallocate()
         }
     }
 }
@@ -178,8 +189,11 @@ final class EVMBuffers {
     // while it is being modified); the dynamic exclusivity checks on them were about a fifth
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var blobHashes: UnsafeMutablePointer<cevm_bytes32>?
+    /// The frame's EVM memory: nil until the first expansion, then the storage's small block,
+    /// then (past `EVMFrameStorage.smallMemory`) an allocation of its own.
     @exclusivity(unchecked) private var memory: UnsafeMutableRawPointer?
     @exclusivity(unchecked) private var memoryCapacity = 0
+    /// The calldata copy: the storage's small block, or an allocation for large calldata.
     @exclusivity(unchecked) private var calldata: UnsafeMutablePointer<UInt8>?
     @exclusivity(unchecked) private var returnData: UnsafeMutablePointer<UInt8>?
     private let analysis: EVMAnalysis
@@ -222,8 +236,9 @@ final class EVMBuffers {
         }
 
         if !launch.calldata.isEmpty {
-            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: launch.calldata.count)
-            p.initialize(from: launch.calldata, count: launch.calldata.count)
+            let n = launch.calldata.count
+            let p = n <= EVMFrameStorage.smallCalldata ? storage.calldata : .allocate(capacity: n)
+            p.update(from: launch.calldata, count: n)
             calldata = p
         }
 
@@ -249,8 +264,8 @@ final class EVMBuffers {
     deinit {
         EVMFrameStorage.give(storage)
         blobHashes?.deallocate()
-        memory?.deallocate()
-        calldata?.deallocate()
+        if let memory, memory != storage.memory { memory.deallocate() }
+        if let calldata, calldata != storage.calldata { calldata.deallocate() }
         returnData?.deallocate()
     }
 
@@ -340,11 +355,13 @@ final class EVMBuffers {
                 return false
             }
         }
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 32)
+        let fresh =
+            memory == nil && cap <= EVMFrameStorage.smallMemory
+            ? storage.memory : UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 32)
         let used = frame.pointee.memory_size
         if let memory {
             if used > 0 { fresh.copyMemory(from: memory, byteCount: used) }
-            memory.deallocate()
+            if memory != storage.memory { memory.deallocate() }
         }
         memory = fresh
         memoryCapacity = cap
