@@ -10,6 +10,7 @@ import time
 from pyrevm import EVM, AccountInfo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROUNDS = 5
 
 
 def main():
@@ -23,14 +24,17 @@ def main():
     calls = [sel + (0x1000 + i).to_bytes(32, "big") + (1).to_bytes(32, "big") for i in range(64)]
     for c in calls:
         evm.message_call(sender, token, calldata=c, gas=100_000)
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    for i in range(count):
-        out = evm.message_call(sender, token, calldata=calls[i & 63], gas=100_000)
-    dt = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    assert out[-1] == 1, out
-    print(f"EVM token (pyrevm):  {count / cpu:.0f} transfers/s CPU time ({count / dt:.0f} wall)")
+    best_cpu, best_wall = float("inf"), float("inf")
+    for _ in range(ROUNDS):  # best round, as eekit contract-bench does
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        for i in range(count):
+            out = evm.message_call(sender, token, calldata=calls[i & 63], gas=100_000)
+        best_wall = min(best_wall, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+        assert out[-1] == 1, out
+    print(f"EVM token (pyrevm):  {count / best_cpu:.0f} transfers/s CPU time ({count / best_wall:.0f} wall),"
+          f" best of {ROUNDS} rounds")
 
 
 if __name__ == "__main__":
