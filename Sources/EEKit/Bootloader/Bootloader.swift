@@ -12,7 +12,7 @@ public final class Bootloader: EEHost {
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) public var registry: EERegistry
     /// Precompiles and host functions by address; warm from the start of every transaction.
-    public var hooks: [Address: any SystemHook] {
+    @exclusivity(unchecked) public var hooks: [Address: any SystemHook] {
         didSet {
             unavailableHooks = Bootloader.unavailableAddresses(hooks)
             updateAlwaysWarm()
@@ -28,7 +28,7 @@ public final class Bootloader: EEHost {
     public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) }
     /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
     /// whether or not a hook serves them.
-    public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
+    @exclusivity(unchecked) public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
         didSet { updateAlwaysWarm() }
     }
     /// `precompileAddresses` and the hook addresses: warm in every transaction (EIP-2929),
@@ -44,10 +44,10 @@ public final class Bootloader: EEHost {
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
     @exclusivity(unchecked) public var limits = ResourceLimits()
     /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).
-    public private(set) var guestMemoryInUse = 0
+    @exclusivity(unchecked) public private(set) var guestMemoryInUse = 0
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
     /// what was reserved after its mark, and ending it returns to the mark.
-    var guestMemoryMarks: [Int] = []
+    @exclusivity(unchecked) var guestMemoryMarks: [Int] = []
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
     public var maxDepth: Int {

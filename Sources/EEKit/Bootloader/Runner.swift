@@ -207,7 +207,7 @@ extension Bootloader {
         if ctx.isStatic && transfers && !value.isZero && req.modifier != .callcode {
             return .immediate(status: .failure(.staticViolation), output: [], left: .zero, created: nil)
         }
-        if transfers && world.balance(ctx.address) < value {
+        if transfers && !value.isZero && world.balance(ctx.address) < value {
             return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
         }
 
@@ -227,11 +227,14 @@ extension Bootloader {
         }
 
         let codeAddress = req.target
-        if let hook = hooks[codeAddress] {
-            noteHookCall(codeAddress)
-            return runHook(hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot)
+        // Hooks and precompiles are all always-warm addresses: most targets skip both lookups.
+        if isAlwaysWarm(codeAddress) {
+            if let hook = hooks[codeAddress] {
+                noteHookCall(codeAddress)
+                return runHook(hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot)
+            }
+            if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }
         }
-        if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }
 
         let code = self.code(codeAddress)
         if code.bytes.isEmpty {
