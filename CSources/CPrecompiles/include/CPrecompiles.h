@@ -5,8 +5,8 @@
  * bignums live in GMP, which allocates inside the library). The caller (Swift) owns every
  * buffer, pads inputs to the fixed sizes below, and charges gas before calling.
  *
- * Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp). bn254 and the
- * BLAKE2 F function are implemented here.
+ * Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp). bn254, the
+ * BLAKE2 F function and BLS12-381 with the KZG point evaluation are implemented here.
  *
  * Every function returning int returns CPREC_OK (0) or one of the CPREC_ERR_* codes;
  * cprec_error_name() names them.
@@ -30,6 +30,9 @@ enum {
   CPREC_ERR_FINAL_FLAG = 5,         /* blake2f final-block flag is not 0 or 1 */
   CPREC_ERR_INVALID_SIGNATURE = 6,  /* ecrecover: bad v/r/s or no key recovers */
   CPREC_ERR_TOO_LARGE = 7,          /* modexp operand beyond CPREC_MODEXP_MAX_LEN */
+  CPREC_ERR_VERSIONED_HASH = 8,     /* point evaluation: hash is not 0x01 ++ sha256(commitment)[1:] */
+  CPREC_ERR_BAD_ENCODING = 9,       /* compressed BLS12-381 point with invalid flag bits */
+  CPREC_ERR_INVALID_PROOF = 10,     /* point evaluation: the KZG proof does not verify */
 };
 
 /* A short static description of an error code. */
@@ -69,6 +72,14 @@ int cprec_bn254_pairing(const uint8_t *in, size_t len, int *result);
 int cprec_blake2f(const uint8_t *in, size_t len, uint8_t out[64]);
 /* The BLAKE2b compression function itself (h updated in place). */
 void cprec_blake2b_compress(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], int final, uint32_t rounds);
+
+/* ---- 0x0a point evaluation (EIP-4844): exactly 192 bytes, versioned_hash(32) z(32) y(32)
+ * commitment(48) proof(48). Checks the versioned hash (0x01 ++ sha256(commitment)[1:]), z and y
+ * below the BLS12-381 group order r (big-endian), both points (ZCash compressed G1 encoding,
+ * on the curve, in the order-r subgroup; 0xc0 followed by zeros is the point at infinity), and
+ * the KZG proof against the Ethereum trusted setup's [tau]G2. On success writes
+ * FIELD_ELEMENTS_PER_BLOB (4096) and BLS_MODULUS (r) as two 32-byte big-endian words. */
+int cprec_point_evaluation(const uint8_t *in, size_t len, uint8_t out[64]);
 
 #ifdef __cplusplus
 }

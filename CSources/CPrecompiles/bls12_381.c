@@ -1,0 +1,794 @@
+/*
+ * BLS12-381 and the EIP-4844 point evaluation precompile (0x0a): field and curve arithmetic,
+ * ZCash-format G1 decompression, the optimal ate pairing and its final exponentiation, and the
+ * KZG proof check against the Ethereum trusted setup.
+ *
+ * Field Fp: Montgomery form over 6 x 64-bit little-endian limbs (R = 2^384).
+ * Tower: Fp2 = Fp[u]/(u^2 + 1), Fp6 = Fp2[v]/(v^3 - xi) with xi = 1 + u, Fp12 = Fp6[w]/(w^2 - v).
+ * G1: y^2 = x^3 + 4 over Fp. G2: the M-type sextic twist y^2 = x^3 + 4 xi over Fp2, untwisted by
+ * (x, y) -> (x w^-2, y w^-3).
+ * BLS parameter x = -0xd201000000010000: the Miller loop runs over |x| and conjugates at the end.
+ *
+ * The constants are derived and checked with exact integer arithmetic by
+ * Tests/PrecompileTests/Vectors/bls12_381_constants.py:
+ *   P, INV = -P^-1 mod 2^64, R2 = 2^768 mod P, ONE = 2^384 mod P (Montgomery one),
+ *   FROB1[i] = xi^(i (p-1)/6), FROB2[i] = xi^(i (p^2-1)/6) (in Fp), BETA (a cube root of unity,
+ *   the G1 endomorphism), all in Montgomery form; the generators of G1 and G2 and TAU_G2, the
+ *   point [tau]G2 of the Ethereum KZG ceremony (consensus-specs trusted_setup_4096.json,
+ *   g2_monomial[1]; the only external constant), compressed:
+ *     b5bfd7dd8cdeb128843bc287230af38926187075cbfbefa81009a2ce615ac53d2914e5870cb452d2afaaab24f3499f72
+ *     185cbfee53492714734429b7b38608e23926c911cceceac9a36851477ba4c60b087041de621000edc98edada20c1def2
+ *   and, in bls12_381_lines.h, the Miller-loop line coefficients of -G2 and [tau]G2.
+ *
+ * The KZG check needs no G2 arithmetic: both G2 points are fixed, so their lines are tables
+ * (g2j and the generic projective Miller loop live in Tests/CPrecompilesHarness, which checks
+ * the tables against them, and the pairing for bilinearity). One call costs about 1.6 ms on the
+ * 2-core development machine (Tests/CPrecompilesHarness/run.sh prints the breakdown).
+ *
+ * Pure: no globals (only constant tables), no allocation, no I/O.
+ */
+#include "include/CPrecompiles.h"
+
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+typedef struct { uint64_t l[6]; } fp;
+typedef struct { fp c0, c1; } fp2;          /* c0 + c1 u */
+typedef struct { fp2 c0, c1, c2; } fp6;     /* c0 + c1 v + c2 v^2 */
+typedef struct { fp6 c0, c1; } fp12;        /* c0 + c1 w */
+
+typedef struct { fp x, y, z; } g1j;         /* Jacobian; z == 0 is infinity */
+typedef struct { fp2 x, y, z; } g2j;         /* used by the harness */
+
+static const fp P = {{0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL, 0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL}};
+static const uint64_t INV = 0x89f3fffcfffcfffdULL;
+static const fp R2 = {{0xf4df1f341c341746ULL, 0x0a76e6a609d104f1ULL, 0x8de5476c4c95b6d5ULL, 0x67eb88a9939d83c0ULL, 0x9a793e85b519952dULL, 0x11988fe592cae3aaULL}};
+static const fp ONE = {{0x760900000002fffdULL, 0xebf4000bc40c0002ULL, 0x5f48985753c758baULL, 0x77ce585370525745ULL, 0x5c071a97a256ec6dULL, 0x15f65ec3fa80e493ULL}};
+static const fp B_G1 = {{0xaa270000000cfff3ULL, 0x53cc0032fc34000aULL, 0x478fe97a6b0a807fULL, 0xb1d37ebee6ba24d7ULL, 0x8ec9733bbf78ab2fULL, 0x09d645513d83de7eULL}};
+static const uint64_t PM2[6] = {0xb9feffffffffaaa9ULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL, 0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL};
+static const uint64_t SQRT_EXP[6] = {0xee7fbfffffffeaabULL, 0x07aaffffac54ffffULL, 0xd9cc34a83dac3d89ULL, 0xd91dd2e13ce144afULL, 0x92c6e9ed90d2eb35ULL, 0x0680447a8e5ff9a6ULL};
+static const uint64_t HALF_P[6] = {0xdcff7fffffffd555ULL, 0x0f55ffff58a9ffffULL, 0xb39869507b587b12ULL, 0xb23ba5c279c2895fULL, 0x258dd3db21a5d66bULL, 0x0d0088f51cbff34dULL};
+static const uint64_t ORDER[4] = {0xffffffff00000001ULL, 0x53bda402fffe5bfeULL, 0x3339d80809a1d805ULL, 0x73eda753299d7d48ULL};
+static const fp2 FROB1[5] = {
+  {{{0x07089552b319d465ULL, 0xc6695f92b50a8313ULL, 0x97e83cccd117228fULL, 0xa35baecab2dc29eeULL, 0x1ce393ea5daace4dULL, 0x08f2220fb0fb66ebULL}}, {{0xb2f66aad4ce5d646ULL, 0x5842a06bfc497cecULL, 0xcf4895d42599d394ULL, 0xc11b9cba40a8e8d0ULL, 0x2e3813cbe5a0de89ULL, 0x110eefda88847fafULL}}},
+  {{{0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL}}, {{0xcd03c9e48671f071ULL, 0x5dab22461fcda5d2ULL, 0x587042afd3851b95ULL, 0x8eb60ebe01bacb9eULL, 0x03f97d6e83d050d2ULL, 0x18f0206554638741ULL}}},
+  {{{0x7bcfa7a25aa30fdaULL, 0xdc17dec12a927e7cULL, 0x2f088dd86b4ebef1ULL, 0xd1ca2087da74d4a7ULL, 0x2da2596696cebc1dULL, 0x0e2b7eedbbfd87d2ULL}}, {{0x7bcfa7a25aa30fdaULL, 0xdc17dec12a927e7cULL, 0x2f088dd86b4ebef1ULL, 0xd1ca2087da74d4a7ULL, 0x2da2596696cebc1dULL, 0x0e2b7eedbbfd87d2ULL}}},
+  {{{0x890dc9e4867545c3ULL, 0x2af322533285a5d5ULL, 0x50880866309b7e2cULL, 0xa20d1b8c7e881024ULL, 0x14e4f04fe2db9068ULL, 0x14e56d3f1564853aULL}}, {{0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL, 0x0000000000000000ULL}}},
+  {{{0x82d83cf50dbce43fULL, 0xa2813e53df9d018fULL, 0xc6f0caa53c65e181ULL, 0x7525cf528d50fe95ULL, 0x4a85ed50f4798a6bULL, 0x171da0fd6cf8eebdULL}}, {{0x3726c30af242c66cULL, 0x7c2ac1aad1b6fe70ULL, 0xa04007fbba4b14a2ULL, 0xef517c3266341429ULL, 0x0095ba654ed2226bULL, 0x02e370eccc86f7ddULL}}}};
+static const fp FROB2[5] = {
+  {{0xecfb361b798dba3aULL, 0xc100ddb891865a2cULL, 0x0ec08ff1232bda8eULL, 0xd5c13cc6f1ca4721ULL, 0x47222a47bf7b5c04ULL, 0x0110f184e51c5f59ULL}},
+  {{0x30f1361b798a64e8ULL, 0xf3b8ddab7ece5a2aULL, 0x16a8ca3ac61577f7ULL, 0xc26a2ff874fd029bULL, 0x3636b76660701c6eULL, 0x051ba4ab241b6160ULL}},
+  {{0x43f5fffffffcaaaeULL, 0x32b7fff2ed47fffdULL, 0x07e83a49a2e99d69ULL, 0xeca8f3318332bb7aULL, 0xef148d1ea0f4c069ULL, 0x040ab3263eff0206ULL}},
+  {{0xcd03c9e48671f071ULL, 0x5dab22461fcda5d2ULL, 0x587042afd3851b95ULL, 0x8eb60ebe01bacb9eULL, 0x03f97d6e83d050d2ULL, 0x18f0206554638741ULL}},
+  {{0x890dc9e4867545c3ULL, 0x2af322533285a5d5ULL, 0x50880866309b7e2cULL, 0xa20d1b8c7e881024ULL, 0x14e4f04fe2db9068ULL, 0x14e56d3f1564853aULL}}};
+static const fp G1_X = {{0x5cb38790fd530c16ULL, 0x7817fc679976fff5ULL, 0x154f95c7143ba1c1ULL, 0xf0ae6acdf3d0e747ULL, 0xedce6ecc21dbf440ULL, 0x120177419e0bfb75ULL}}, G1_Y = {{0xbaac93d50ce72271ULL, 0x8c22631a7918fd8eULL, 0xdd595f13570725ceULL, 0x51ac582950405194ULL, 0x0e1c8c3fad0059c0ULL, 0x0bbc3efc5008a26aULL}};
+/* -G2 and [tau]G2: the Miller loop uses their line tables (bls12_381_lines.h); the points
+ * themselves serve the harness (Tests/CPrecompilesHarness), which checks the tables. */
+__attribute__((unused)) static const fp2 G2_X = {{{0xf5f28fa202940a10ULL, 0xb3f5fb2687b4961aULL, 0xa1a893b53e2ae580ULL, 0x9894999d1a3caee9ULL, 0x6f67b7631863366bULL, 0x058191924350bcd7ULL}}, {{0xa5a9c0759e23f606ULL, 0xaaa0c59dbccd60c3ULL, 0x3bb17e18e2867806ULL, 0x1b1ab6cc8541b367ULL, 0xc2b6ed0ef2158547ULL, 0x11922a097360edf3ULL}}};
+__attribute__((unused)) static const fp2 G2_NEG_Y = {{{0x6d8bf5079fb65e61ULL, 0xc52f05df531d63a5ULL, 0x7f4a4d344ca692c9ULL, 0xa887959b8577c95fULL, 0x4347fe40525c8734ULL, 0x197d145bbaff0bb5ULL}}, {{0x0c3e036d209afa4eULL, 0x0601d8f4863f9e23ULL, 0xe0832636bacc0a84ULL, 0xeb2def362a476f84ULL, 0x64044f659f0ee1e9ULL, 0x0ed54f48d5a1caa7ULL}}};
+__attribute__((unused)) static const fp2 TAU_G2_X = {{{0x6120a2099b0379f9ULL, 0xa2df815cb8210e4eULL, 0xcb57be5577bd3d4fULL, 0x62da0ea89a0c93f8ULL, 0x02e0ee16968e150dULL, 0x171f09aea833acd5ULL}}, {{0x11a3670749dfd455ULL, 0x04991d7b3abffadcULL, 0x85446a8e14437f41ULL, 0x27174e7b4e76e3f2ULL, 0x7bfa6dd397f60a20ULL, 0x02fcc329ac07080fULL}}};
+__attribute__((unused)) static const fp2 TAU_G2_Y = {{{0xaa130838793b2317ULL, 0xe236dd220f891637ULL, 0x6502782925760980ULL, 0xd05c25f60557ec89ULL, 0x6095767a44064474ULL, 0x185693917080d405ULL}}, {{0x549f9e175b03dc0aULL, 0x32c0c95a77106cfeULL, 0x64a74eae5705d080ULL, 0x53deeaf56659ed9eULL, 0x09a1d368508afb93ULL, 0x12cf3a4525b5e9bdULL}}};
+static const fp BETA = {{0x30f1361b798a64e8ULL, 0xf3b8ddab7ece5a2aULL, 0x16a8ca3ac61577f7ULL, 0xc26a2ff874fd029bULL, 0x3636b76660701c6eULL, 0x051ba4ab241b6160ULL}};
+
+/* |x|, the BLS parameter's absolute value (x itself is negative). */
+static const uint64_t X_ABS = 0xd201000000010000ULL;
+
+/* FIELD_ELEMENTS_PER_BLOB (4096) and BLS_MODULUS (r), the precompile's output. */
+static const uint8_t POINT_EVALUATION_OUTPUT[64] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x00,
+  0x73, 0xed, 0xa7, 0x53, 0x29, 0x9d, 0x7d, 0x48, 0x33, 0x39, 0xd8, 0x08, 0x09, 0xa1, 0xd8, 0x05,
+  0x53, 0xbd, 0xa4, 0x02, 0xff, 0xfe, 0x5b, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01};
+
+/* ---------------------------------------------------------------- Fp */
+
+static inline int fp_is_zero(const fp *a) {
+  return (a->l[0] | a->l[1] | a->l[2] | a->l[3] | a->l[4] | a->l[5]) == 0;
+}
+static inline int fp_eq(const fp *a, const fp *b) {
+  uint64_t d = 0;
+  for (int i = 0; i < 6; i++) d |= a->l[i] ^ b->l[i];
+  return d == 0;
+}
+
+/* r = a - P if a >= P (a < 2P). */
+static inline void fp_reduce_once(fp *r, const uint64_t a[6]) {
+  uint64_t t[6], borrow = 0;
+  for (int i = 0; i < 6; i++) {
+    u128 d = (u128)a[i] - P.l[i] - borrow;
+    t[i] = (uint64_t)d;
+    borrow = (uint64_t)(d >> 64) & 1;
+  }
+  if (borrow) memcpy(r->l, a, 48); else memcpy(r->l, t, 48);
+}
+
+static inline void fp_add(fp *r, const fp *a, const fp *b) {
+  uint64_t s[6], c = 0;
+  for (int i = 0; i < 6; i++) {
+    u128 t = (u128)a->l[i] + b->l[i] + c;
+    s[i] = (uint64_t)t;
+    c = (uint64_t)(t >> 64);
+  }
+  fp_reduce_once(r, s); /* P < 2^381, so a + b < 2^382 never carries out */
+}
+
+static inline void fp_sub(fp *r, const fp *a, const fp *b) {
+  uint64_t d[6], borrow = 0;
+  for (int i = 0; i < 6; i++) {
+    u128 t = (u128)a->l[i] - b->l[i] - borrow;
+    d[i] = (uint64_t)t;
+    borrow = (uint64_t)(t >> 64) & 1;
+  }
+  if (borrow) {
+    uint64_t c = 0;
+    for (int i = 0; i < 6; i++) {
+      u128 t = (u128)d[i] + P.l[i] + c;
+      d[i] = (uint64_t)t;
+      c = (uint64_t)(t >> 64);
+    }
+  }
+  memcpy(r->l, d, 48);
+}
+
+static inline void fp_neg(fp *r, const fp *a) {
+  fp z = {{0, 0, 0, 0, 0, 0}};
+  fp_sub(r, &z, a);
+}
+
+static inline void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
+
+/* Montgomery multiplication: CIOS without the two extra carry words, which P allows (its top
+ * limb is below 2^63 - 1, so t stays below 2P and the running top word cannot overflow; Gautam
+ * Botrel and others, the "no-carry" optimisation of gnark-crypto). */
+static inline void fp_mul(fp *r, const fp *a, const fp *b) {
+  uint64_t t[6] = {0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 6; i++) {
+    u128 x = (u128)a->l[0] * b->l[i] + t[0];
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    uint64_t m = lo * INV;
+    u128 y = (u128)m * P.l[0] + lo;
+    uint64_t c = (uint64_t)(y >> 64);
+    for (int j = 1; j < 6; j++) {
+      x = (u128)a->l[j] * b->l[i] + t[j] + hi;
+      hi = (uint64_t)(x >> 64);
+      y = (u128)m * P.l[j] + (uint64_t)x + c;
+      c = (uint64_t)(y >> 64);
+      t[j - 1] = (uint64_t)y;
+    }
+    t[5] = hi + c;
+  }
+  fp_reduce_once(r, t);
+}
+
+static inline void fp_sqr(fp *r, const fp *a) { fp_mul(r, a, a); }
+
+/* a^e for a 384-bit exponent (6 limbs, little-endian). */
+static void fp_pow(fp *r, const fp *a, const uint64_t e[6]) {
+  fp acc = ONE, base = *a;
+  int started = 0;
+  for (int i = 383; i >= 0; i--) {
+    if (started) fp_sqr(&acc, &acc);
+    if ((e[i / 64] >> (i % 64)) & 1) {
+      fp_mul(&acc, &acc, &base);
+      started = 1;
+    }
+  }
+  *r = acc;
+}
+
+static void fp_inv(fp *r, const fp *a) { fp_pow(r, a, PM2); }
+
+/* Square root (p = 3 mod 4): returns 0 when a is not a square. */
+static int fp_sqrt(fp *r, const fp *a) {
+  fp s, c;
+  fp_pow(&s, a, SQRT_EXP);
+  fp_sqr(&c, &s);
+  if (!fp_eq(&c, a)) return 0;
+  *r = s;
+  return 1;
+}
+
+/* Montgomery form -> plain integer limbs. */
+static void fp_to_int(uint64_t out[6], const fp *a) {
+  fp one = {{1, 0, 0, 0, 0, 0}}, t;
+  fp_mul(&t, a, &one);
+  memcpy(out, t.l, 48);
+}
+
+/* Integer limbs a < b (both 6 limbs). */
+static int limbs_lt(const uint64_t a[6], const uint64_t b[6]) {
+  for (int i = 5; i >= 0; i--) {
+    if (a[i] != b[i]) return a[i] < b[i];
+  }
+  return 0;
+}
+
+/* 48 big-endian bytes -> Montgomery form; returns 0 if the value is >= P. */
+static int fp_from_bytes(fp *r, const uint8_t b[48]) {
+  fp t;
+  for (int i = 0; i < 6; i++) {
+    uint64_t v = 0;
+    for (int k = 0; k < 8; k++) v = (v << 8) | b[(5 - i) * 8 + k];
+    t.l[i] = v;
+  }
+  if (!limbs_lt(t.l, P.l)) return 0;
+  fp_mul(r, &t, &R2);
+  return 1;
+}
+
+/* Whether y (Montgomery form) is the larger of y and -y as integers: y > (p - 1) / 2. */
+static int fp_is_lexicographically_largest(const fp *y) {
+  uint64_t v[6];
+  fp_to_int(v, y);
+  return limbs_lt(HALF_P, v);
+}
+
+/* 32 big-endian bytes -> 4 little-endian limbs. */
+static void scalar_from_bytes(uint64_t s[4], const uint8_t b[32]) {
+  for (int i = 0; i < 4; i++) {
+    uint64_t v = 0;
+    for (int k = 0; k < 8; k++) v = (v << 8) | b[(3 - i) * 8 + k];
+    s[i] = v;
+  }
+}
+
+/* Whether a 4-limb scalar is below the group order r. */
+static int scalar_below_order(const uint64_t s[4]) {
+  for (int i = 3; i >= 0; i--) {
+    if (s[i] != ORDER[i]) return s[i] < ORDER[i];
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- Fp2 */
+
+static inline void fp2_add(fp2 *r, const fp2 *a, const fp2 *b) { fp_add(&r->c0, &a->c0, &b->c0); fp_add(&r->c1, &a->c1, &b->c1); }
+static inline void fp2_sub(fp2 *r, const fp2 *a, const fp2 *b) { fp_sub(&r->c0, &a->c0, &b->c0); fp_sub(&r->c1, &a->c1, &b->c1); }
+static inline void fp2_neg(fp2 *r, const fp2 *a) { fp_neg(&r->c0, &a->c0); fp_neg(&r->c1, &a->c1); }
+static inline void fp2_dbl(fp2 *r, const fp2 *a) { fp2_add(r, a, a); }
+static inline void fp2_conj(fp2 *r, const fp2 *a) { r->c0 = a->c0; fp_neg(&r->c1, &a->c1); }
+
+static inline void fp2_mul(fp2 *r, const fp2 *a, const fp2 *b) {
+  fp t0, t1, s0, s1, m;
+  fp_mul(&t0, &a->c0, &b->c0);
+  fp_mul(&t1, &a->c1, &b->c1);
+  fp_add(&s0, &a->c0, &a->c1);
+  fp_add(&s1, &b->c0, &b->c1);
+  fp_mul(&m, &s0, &s1);
+  fp_sub(&m, &m, &t0);
+  fp_sub(&r->c1, &m, &t1);
+  fp_sub(&r->c0, &t0, &t1);
+}
+
+static inline void fp2_sqr(fp2 *r, const fp2 *a) {
+  /* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u */
+  fp s, d, m;
+  fp_add(&s, &a->c0, &a->c1);
+  fp_sub(&d, &a->c0, &a->c1);
+  fp_mul(&m, &a->c0, &a->c1);
+  fp_mul(&r->c0, &s, &d);
+  fp_dbl(&r->c1, &m);
+}
+
+static inline void fp2_mul_fp(fp2 *r, const fp2 *a, const fp *b) { fp_mul(&r->c0, &a->c0, b); fp_mul(&r->c1, &a->c1, b); }
+
+/* a * xi = a * (1 + u) = (a0 - a1) + (a0 + a1) u */
+static inline void fp2_mul_xi(fp2 *r, const fp2 *a) {
+  fp n0, n1;
+  fp_sub(&n0, &a->c0, &a->c1);
+  fp_add(&n1, &a->c0, &a->c1);
+  r->c0 = n0;
+  r->c1 = n1;
+}
+
+static void fp2_inv(fp2 *r, const fp2 *a) {
+  fp t0, t1, d;
+  fp_sqr(&t0, &a->c0);
+  fp_sqr(&t1, &a->c1);
+  fp_add(&d, &t0, &t1);
+  fp_inv(&d, &d);
+  fp_mul(&r->c0, &a->c0, &d);
+  fp_mul(&t1, &a->c1, &d);
+  fp_neg(&r->c1, &t1);
+}
+
+/* ---------------------------------------------------------------- Fp6 */
+
+static inline void fp6_add(fp6 *r, const fp6 *a, const fp6 *b) { fp2_add(&r->c0, &a->c0, &b->c0); fp2_add(&r->c1, &a->c1, &b->c1); fp2_add(&r->c2, &a->c2, &b->c2); }
+static inline void fp6_sub(fp6 *r, const fp6 *a, const fp6 *b) { fp2_sub(&r->c0, &a->c0, &b->c0); fp2_sub(&r->c1, &a->c1, &b->c1); fp2_sub(&r->c2, &a->c2, &b->c2); }
+static inline void fp6_neg(fp6 *r, const fp6 *a) { fp2_neg(&r->c0, &a->c0); fp2_neg(&r->c1, &a->c1); fp2_neg(&r->c2, &a->c2); }
+
+static void fp6_mul(fp6 *r, const fp6 *a, const fp6 *b) {
+  /* Karatsuba over Fp2 with v^3 = xi. */
+  fp2 t0, t1, t2, s, u, c0, c1, c2;
+  fp2_mul(&t0, &a->c0, &b->c0);
+  fp2_mul(&t1, &a->c1, &b->c1);
+  fp2_mul(&t2, &a->c2, &b->c2);
+  /* c0 = t0 + xi ((a1 + a2)(b1 + b2) - t1 - t2) */
+  fp2_add(&s, &a->c1, &a->c2); fp2_add(&u, &b->c1, &b->c2); fp2_mul(&c0, &s, &u);
+  fp2_sub(&c0, &c0, &t1); fp2_sub(&c0, &c0, &t2); fp2_mul_xi(&c0, &c0); fp2_add(&c0, &c0, &t0);
+  /* c1 = (a0 + a1)(b0 + b1) - t0 - t1 + xi t2 */
+  fp2_add(&s, &a->c0, &a->c1); fp2_add(&u, &b->c0, &b->c1); fp2_mul(&c1, &s, &u);
+  fp2_sub(&c1, &c1, &t0); fp2_sub(&c1, &c1, &t1); fp2_mul_xi(&s, &t2); fp2_add(&c1, &c1, &s);
+  /* c2 = (a0 + a2)(b0 + b2) - t0 - t2 + t1 */
+  fp2_add(&s, &a->c0, &a->c2); fp2_add(&u, &b->c0, &b->c2); fp2_mul(&c2, &s, &u);
+  fp2_sub(&c2, &c2, &t0); fp2_sub(&c2, &c2, &t2); fp2_add(&c2, &c2, &t1);
+  r->c0 = c0; r->c1 = c1; r->c2 = c2;
+}
+
+/* a * v = (xi a2, a0, a1) */
+static inline void fp6_mul_v(fp6 *r, const fp6 *a) {
+  fp2 t;
+  fp2_mul_xi(&t, &a->c2);
+  r->c2 = a->c1;
+  r->c1 = a->c0;
+  r->c0 = t;
+}
+
+/* a * (b0 + b1 v), five Fp2 multiplications:
+ * c0 = a0 b0 + xi a2 b1, c1 = (a0 + a1)(b0 + b1) - a0 b0 - a1 b1, c2 = a1 b1 + a2 b0. */
+static inline void fp6_mul_01(fp6 *r, const fp6 *a, const fp2 *b0, const fp2 *b1) {
+  fp2 t0, t1, x, y, c0, c1, c2;
+  fp2_mul(&t0, &a->c0, b0);
+  fp2_mul(&t1, &a->c1, b1);
+  fp2_mul(&x, &a->c2, b1); fp2_mul_xi(&x, &x); fp2_add(&c0, &t0, &x);
+  fp2_add(&x, &a->c0, &a->c1); fp2_add(&y, b0, b1); fp2_mul(&c1, &x, &y);
+  fp2_sub(&c1, &c1, &t0); fp2_sub(&c1, &c1, &t1);
+  fp2_mul(&x, &a->c2, b0); fp2_add(&c2, &x, &t1);
+  r->c0 = c0; r->c1 = c1; r->c2 = c2;
+}
+
+static void fp6_inv(fp6 *r, const fp6 *a) {
+  fp2 t0, t1, t2, x, d;
+  fp2_sqr(&t0, &a->c0); fp2_mul(&x, &a->c1, &a->c2); fp2_mul_xi(&x, &x); fp2_sub(&t0, &t0, &x);
+  fp2_sqr(&t1, &a->c2); fp2_mul_xi(&t1, &t1); fp2_mul(&x, &a->c0, &a->c1); fp2_sub(&t1, &t1, &x);
+  fp2_sqr(&t2, &a->c1); fp2_mul(&x, &a->c0, &a->c2); fp2_sub(&t2, &t2, &x);
+  fp2_mul(&d, &a->c2, &t1); fp2_mul(&x, &a->c1, &t2); fp2_add(&d, &d, &x); fp2_mul_xi(&d, &d);
+  fp2_mul(&x, &a->c0, &t0); fp2_add(&d, &d, &x);
+  fp2_inv(&d, &d);
+  fp2_mul(&r->c0, &t0, &d); fp2_mul(&r->c1, &t1, &d); fp2_mul(&r->c2, &t2, &d);
+}
+
+/* ---------------------------------------------------------------- Fp12 */
+
+static void fp12_one(fp12 *r) {
+  memset(r, 0, sizeof *r);
+  r->c0.c0.c0 = ONE;
+}
+
+static int fp12_is_one(const fp12 *a) {
+  fp12 one;
+  fp12_one(&one);
+  return memcmp(a, &one, sizeof one) == 0; /* canonical representation: values are fully reduced */
+}
+
+static void fp12_mul(fp12 *r, const fp12 *a, const fp12 *b) {
+  fp6 t0, t1, s, u, c1;
+  fp6_mul(&t0, &a->c0, &b->c0);
+  fp6_mul(&t1, &a->c1, &b->c1);
+  fp6_add(&s, &a->c0, &a->c1); fp6_add(&u, &b->c0, &b->c1); fp6_mul(&c1, &s, &u);
+  fp6_sub(&c1, &c1, &t0); fp6_sub(&c1, &c1, &t1);
+  fp6_mul_v(&t1, &t1);
+  fp6_add(&r->c0, &t0, &t1);
+  r->c1 = c1;
+}
+
+static void fp12_sqr(fp12 *r, const fp12 *a) {
+  /* (a0 + a1 w)^2 = (a0 + a1)(a0 + v a1) - t - v t + 2 t w, t = a0 a1 */
+  fp6 t, s, u, vt, c0;
+  fp6_mul(&t, &a->c0, &a->c1);
+  fp6_add(&s, &a->c0, &a->c1);
+  fp6_mul_v(&u, &a->c1); fp6_add(&u, &u, &a->c0);
+  fp6_mul(&c0, &s, &u);
+  fp6_sub(&c0, &c0, &t);
+  fp6_mul_v(&vt, &t);
+  fp6_sub(&r->c0, &c0, &vt);
+  fp6_add(&r->c1, &t, &t);
+}
+
+static inline void fp12_conj(fp12 *r, const fp12 *a) { r->c0 = a->c0; fp6_neg(&r->c1, &a->c1); }
+
+static void fp12_inv(fp12 *r, const fp12 *a) {
+  fp6 t0, t1;
+  fp6_mul(&t0, &a->c0, &a->c0);
+  fp6_mul(&t1, &a->c1, &a->c1);
+  fp6_mul_v(&t1, &t1);
+  fp6_sub(&t0, &t0, &t1);
+  fp6_inv(&t0, &t0);
+  fp6_mul(&r->c0, &a->c0, &t0);
+  fp6_mul(&t1, &a->c1, &t0);
+  fp6_neg(&r->c1, &t1);
+}
+
+static inline void fp6_mul_fp(fp6 *r, const fp6 *a, const fp *b) {
+  fp2_mul_fp(&r->c0, &a->c0, b); fp2_mul_fp(&r->c1, &a->c1, b); fp2_mul_fp(&r->c2, &a->c2, b);
+}
+
+/* f * (l0 + l2 w^2 + py w^3): the line shape of the M-type twist, normalised so that the w^3
+ * coefficient is py (in Fp). With L0 = l0 + l2 v and L1 = py v: (f0 + f1 w)(L0 + L1 w)
+ * = f0 L0 + v f1 L1 + ((f0 + f1)(L0 + L1) - f0 L0 - f1 L1) w. */
+static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp *py) {
+  fp6 a, b, c, s;
+  fp2 m;
+  fp6_mul_01(&a, &f->c0, l0, l2);          /* f0 L0 */
+  fp6_mul_fp(&b, &f->c1, py);
+  fp6_mul_v(&b, &b);                        /* f1 L1 */
+  fp6_add(&s, &f->c0, &f->c1);
+  m = *l2;
+  fp_add(&m.c0, &m.c0, py);
+  fp6_mul_01(&c, &s, l0, &m);               /* (f0 + f1)(L0 + L1) */
+  fp6_sub(&c, &c, &a);
+  fp6_sub(&c, &c, &b);
+  fp6_mul_v(&b, &b);
+  fp6_add(&f->c0, &a, &b);
+  f->c1 = c;
+}
+
+/* Coefficient order in the w-basis: w^0 = c0.c0, w^1 = c1.c0, w^2 = c0.c1, w^3 = c1.c1, w^4 = c0.c2, w^5 = c1.c2. */
+static void fp12_frob1(fp12 *r, const fp12 *a) {
+  fp2_conj(&r->c0.c0, &a->c0.c0);
+  fp2_conj(&r->c1.c0, &a->c1.c0); fp2_mul(&r->c1.c0, &r->c1.c0, &FROB1[0]);
+  fp2_conj(&r->c0.c1, &a->c0.c1); fp2_mul(&r->c0.c1, &r->c0.c1, &FROB1[1]);
+  fp2_conj(&r->c1.c1, &a->c1.c1); fp2_mul(&r->c1.c1, &r->c1.c1, &FROB1[2]);
+  fp2_conj(&r->c0.c2, &a->c0.c2); fp2_mul(&r->c0.c2, &r->c0.c2, &FROB1[3]);
+  fp2_conj(&r->c1.c2, &a->c1.c2); fp2_mul(&r->c1.c2, &r->c1.c2, &FROB1[4]);
+}
+
+static void fp12_frob2(fp12 *r, const fp12 *a) {
+  r->c0.c0 = a->c0.c0;
+  fp2_mul_fp(&r->c1.c0, &a->c1.c0, &FROB2[0]);
+  fp2_mul_fp(&r->c0.c1, &a->c0.c1, &FROB2[1]);
+  fp2_mul_fp(&r->c1.c1, &a->c1.c1, &FROB2[2]);
+  fp2_mul_fp(&r->c0.c2, &a->c0.c2, &FROB2[3]);
+  fp2_mul_fp(&r->c1.c2, &a->c1.c2, &FROB2[4]);
+}
+
+/* Squaring in the cyclotomic subgroup (elements with a^(p^6 + 1) = 1, as after the easy part of
+ * the final exponentiation), Granger and Scott, "Faster squaring in the cyclotomic subgroup of
+ * sixth degree extensions", 2010. View Fp12 as Fp4[w]/(w^3 - s) with Fp4 = Fp2[s]/(s^2 - xi),
+ * s = w^3: a = A0 + A1 w + A2 w^2, A0 = g0 + g3 s, A1 = g1 + g4 s, A2 = g2 + g5 s (g_i the
+ * w^i coefficient). Then a^2 = (3 A0^2 - 2 conj A0) + (3 s A2^2 + 2 conj A1) w
+ * + (3 A1^2 - 2 conj A2) w^2, where conj(x + y s) = x - y s. */
+static void fp4_sqr(fp2 *r0, fp2 *r1, const fp2 *x, const fp2 *y) {
+  /* (x + y s)^2 = (x^2 + xi y^2) + ((x + y)^2 - x^2 - y^2) s */
+  fp2 x2, y2, t;
+  fp2_sqr(&x2, x);
+  fp2_sqr(&y2, y);
+  fp2_add(&t, x, y);
+  fp2_sqr(&t, &t);
+  fp2_sub(&t, &t, &x2);
+  fp2_sub(r1, &t, &y2);
+  fp2_mul_xi(&t, &y2);
+  fp2_add(r0, &x2, &t);
+}
+
+static void fp12_cyclotomic_sqr(fp12 *r, const fp12 *a) {
+  const fp2 *g0 = &a->c0.c0, *g1 = &a->c1.c0, *g2 = &a->c0.c1, *g3 = &a->c1.c1, *g4 = &a->c0.c2, *g5 = &a->c1.c2;
+  fp2 t0, t1, u0, u1, v0, v1, s, h0, h1, h2, h3, h4, h5;
+  fp4_sqr(&t0, &t1, g0, g3); /* A0^2 */
+  fp4_sqr(&v0, &v1, g1, g4); /* A1^2 */
+  fp4_sqr(&u0, &u1, g2, g5); /* A2^2 */
+  /* h0 = 3 t0 - 2 g0, h3 = 3 t1 + 2 g3 */
+  fp2_sub(&s, &t0, g0); fp2_dbl(&s, &s); fp2_add(&h0, &s, &t0);
+  fp2_add(&s, &t1, g3); fp2_dbl(&s, &s); fp2_add(&h3, &s, &t1);
+  /* s A2^2 = xi u1 + u0 s: h1 = 3 xi u1 + 2 g1, h4 = 3 u0 - 2 g4 */
+  fp2_mul_xi(&t0, &u1);
+  fp2_add(&s, &t0, g1); fp2_dbl(&s, &s); fp2_add(&h1, &s, &t0);
+  fp2_sub(&s, &u0, g4); fp2_dbl(&s, &s); fp2_add(&h4, &s, &u0);
+  /* h2 = 3 v0 - 2 g2, h5 = 3 v1 + 2 g5 */
+  fp2_sub(&s, &v0, g2); fp2_dbl(&s, &s); fp2_add(&h2, &s, &v0);
+  fp2_add(&s, &v1, g5); fp2_dbl(&s, &s); fp2_add(&h5, &s, &v1);
+  r->c0.c0 = h0; r->c1.c0 = h1; r->c0.c1 = h2; r->c1.c1 = h3; r->c0.c2 = h4; r->c1.c2 = h5;
+}
+
+/* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate). */
+static void fp12_cyclotomic_pow_x(fp12 *r, const fp12 *a) {
+  fp12 acc = *a;
+  for (int i = 62; i >= 0; i--) {
+    fp12_cyclotomic_sqr(&acc, &acc);
+    if ((X_ABS >> i) & 1) fp12_mul(&acc, &acc, a);
+  }
+  fp12_conj(r, &acc);
+}
+
+/* Final exponentiation: the third power of f^((p^12 - 1) / r), which is 1 exactly when
+ * f^((p^12 - 1) / r) is (3 does not divide r). Easy part (p^6 - 1)(p^2 + 1); hard part
+ * 3 (p^4 - p^2 + 1) / r = (x - 1)^2 (x + p) (x^2 + p^2 - 1) + 3 (Hayashida, Hayasaka, Teruya,
+ * "Efficient final exponentiation via cyclotomic structure for pairings over families of
+ * elliptic curves", 2020); the identity is checked by bls12_381_constants.py. */
+static void final_exponentiation(fp12 *r, const fp12 *in) {
+  fp12 f, t, t0, t1, t2;
+  fp12_conj(&t, in);
+  fp12_inv(&f, in);
+  fp12_mul(&f, &t, &f);           /* f^(p^6 - 1) */
+  fp12_frob2(&t, &f);
+  fp12_mul(&f, &t, &f);           /* ^(p^2 + 1): now in the cyclotomic subgroup */
+
+  fp12_cyclotomic_pow_x(&t0, &f);
+  fp12_conj(&t, &f);
+  fp12_mul(&t0, &t0, &t);         /* t0 = f^(x - 1) */
+  fp12_cyclotomic_pow_x(&t1, &t0);
+  fp12_conj(&t, &t0);
+  fp12_mul(&t1, &t1, &t);         /* t1 = f^((x - 1)^2) */
+  fp12_cyclotomic_pow_x(&t2, &t1);
+  fp12_frob1(&t, &t1);
+  fp12_mul(&t2, &t2, &t);         /* t2 = t1^(x + p) */
+  fp12_cyclotomic_pow_x(&t0, &t2);
+  fp12_cyclotomic_pow_x(&t0, &t0);
+  fp12_frob2(&t, &t2);
+  fp12_mul(&t0, &t0, &t);
+  fp12_conj(&t, &t2);
+  fp12_mul(&t0, &t0, &t);         /* t0 = t2^(x^2 + p^2 - 1) */
+  fp12_cyclotomic_sqr(&t, &f);
+  fp12_mul(&t, &t, &f);           /* f^3 */
+  fp12_mul(r, &t0, &t);
+}
+
+/* ---------------------------------------------------------------- G1 */
+
+static void g1_dbl(g1j *r, const g1j *p) {
+  if (fp_is_zero(&p->z)) { *r = *p; return; }
+  fp a, b, c, d, e, f, t, x3, y3, z3;
+  fp_sqr(&a, &p->x);
+  fp_sqr(&b, &p->y);
+  fp_sqr(&c, &b);
+  fp_add(&t, &p->x, &b); fp_sqr(&t, &t); fp_sub(&t, &t, &a); fp_sub(&t, &t, &c); fp_dbl(&d, &t);
+  fp_dbl(&e, &a); fp_add(&e, &e, &a);
+  fp_sqr(&f, &e);
+  fp_dbl(&t, &d); fp_sub(&x3, &f, &t);
+  fp_sub(&t, &d, &x3); fp_mul(&y3, &e, &t);
+  fp_dbl(&c, &c); fp_dbl(&c, &c); fp_dbl(&c, &c); fp_sub(&y3, &y3, &c);
+  fp_mul(&z3, &p->y, &p->z); fp_dbl(&z3, &z3);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
+static void g1_add(g1j *r, const g1j *p, const g1j *q) {
+  if (fp_is_zero(&p->z)) { *r = *q; return; }
+  if (fp_is_zero(&q->z)) { *r = *p; return; }
+  fp z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
+  fp_sqr(&z1z1, &p->z);
+  fp_sqr(&z2z2, &q->z);
+  fp_mul(&u1, &p->x, &z2z2);
+  fp_mul(&u2, &q->x, &z1z1);
+  fp_mul(&s1, &p->y, &q->z); fp_mul(&s1, &s1, &z2z2);
+  fp_mul(&s2, &q->y, &p->z); fp_mul(&s2, &s2, &z1z1);
+  if (fp_eq(&u1, &u2)) {
+    if (fp_eq(&s1, &s2)) { g1_dbl(r, p); return; }
+    memset(r, 0, sizeof *r);
+    return;
+  }
+  fp_sub(&h, &u2, &u1);
+  fp_sub(&rr, &s2, &s1);
+  fp_sqr(&hh, &h);
+  fp_mul(&hhh, &hh, &h);
+  fp_mul(&v, &u1, &hh);
+  fp_sqr(&x3, &rr); fp_sub(&x3, &x3, &hhh); fp_dbl(&t, &v); fp_sub(&x3, &x3, &t);
+  fp_sub(&t, &v, &x3); fp_mul(&y3, &rr, &t); fp_mul(&t, &s1, &hhh); fp_sub(&y3, &y3, &t);
+  fp_mul(&z3, &p->z, &q->z); fp_mul(&z3, &z3, &h);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
+/* [|x|]p (63 doublings, 5 additions). */
+static void g1_mul_x_abs(g1j *r, const g1j *p) {
+  g1j acc = *p;
+  for (int i = 62; i >= 0; i--) {
+    g1_dbl(&acc, &acc);
+    if ((X_ABS >> i) & 1) g1_add(&acc, &acc, p);
+  }
+  *r = acc;
+}
+
+/* Membership of a finite affine point (z = 1) in the order-r subgroup G1: phi(p) == [-x^2]p
+ * with phi(x, y) = (BETA x, y). phi + [x^2] is an endomorphism of degree x^4 - x^2 + 1 = r
+ * whose kernel contains G1 (BETA is chosen so that phi acts on G1 as [-x^2]), so its kernel is
+ * exactly G1 (Scott, "A note on group membership tests for G1, G2 and GT on BLS
+ * pairing-friendly curves", 2021). [x^2]p is [|x|]([|x|]p). */
+static int g1_in_subgroup(const g1j *p) {
+  g1j q;
+  g1_mul_x_abs(&q, p);
+  g1_mul_x_abs(&q, &q);
+  if (fp_is_zero(&q.z)) return 0;
+  /* q == (BETA x, -y) in Jacobian coordinates: X == BETA x Z^2, Y == -y Z^3 */
+  fp zz, t, u;
+  fp_sqr(&zz, &q.z);
+  fp_mul(&t, &BETA, &p->x);
+  fp_mul(&t, &t, &zz);
+  if (!fp_eq(&t, &q.x)) return 0;
+  fp_mul(&zz, &zz, &q.z);
+  fp_mul(&t, &p->y, &zz);
+  fp_add(&u, &t, &q.y);
+  return fp_is_zero(&u);
+}
+
+/* k = a + b x^2 with a < x^2 and b < 2^128, for k < 2^255 (two divisions by |x|). Then for p
+ * in G1, [k]p = [a]p + [b][x^2]p = [a]p - [b]phi(p). Scalars as 2 little-endian limbs. */
+static void scalar_split(uint64_t a[2], uint64_t b[2], const uint64_t k[4]) {
+  uint64_t q[4], rem = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    const uint64_t *src = pass == 0 ? k : q;
+    uint64_t out[4];
+    rem = 0;
+    for (int i = 3; i >= 0; i--) {
+      u128 cur = ((u128)rem << 64) | src[i];
+      out[i] = (uint64_t)(cur / X_ABS);
+      rem = (uint64_t)(cur % X_ABS);
+    }
+    if (pass == 0) {
+      a[0] = rem; /* k0 */
+    } else {
+      u128 lo = (u128)rem * X_ABS + a[0]; /* k1 |x| + k0 < x^2 < 2^128 */
+      a[0] = (uint64_t)lo;
+      a[1] = (uint64_t)(lo >> 64);
+    }
+    memcpy(q, out, sizeof q);
+  }
+  b[0] = q[0];
+  b[1] = q[1]; /* q[2] = q[3] = 0 since k < 2^255 < x^2 2^128 */
+}
+
+/* sum of [s_i]p_i for four points and 128-bit scalars (Straus: one 16-entry table of subset
+ * sums, 128 doublings). */
+static void g1_msm4(g1j *r, const g1j p[4], const uint64_t s[4][2]) {
+  g1j table[16], acc;
+  memset(&table[0], 0, sizeof table[0]);
+  for (int m = 1; m < 16; m++) {
+    int low = __builtin_ctz((unsigned)m);
+    g1_add(&table[m], &table[m & (m - 1)], &p[low]);
+  }
+  memset(&acc, 0, sizeof acc);
+  for (int i = 127; i >= 0; i--) {
+    g1_dbl(&acc, &acc);
+    unsigned m = 0;
+    for (int k = 0; k < 4; k++) m |= (unsigned)((s[k][i / 64] >> (i % 64)) & 1) << k;
+    if (m) g1_add(&acc, &acc, &table[m]);
+  }
+  *r = acc;
+}
+
+/* Affine coordinates of a finite point. */
+static void g1_to_affine(fp *x, fp *y, const g1j *p) {
+  fp zi, zi2;
+  fp_inv(&zi, &p->z);
+  fp_sqr(&zi2, &zi);
+  fp_mul(x, &p->x, &zi2);
+  fp_mul(&zi2, &zi2, &zi);
+  fp_mul(y, &p->y, &zi2);
+}
+
+/* Decodes a 48-byte compressed G1 point in the ZCash encoding (the top three bits of the first
+ * byte are flags: 0x80 compressed, which must be set; 0x40 infinity, only as 0xc0 followed by 47
+ * zero bytes; 0x20 the sign: y is the larger of y and -y). x must be below P, on the curve, and
+ * the point in the order-r subgroup. */
+static int g1_decompress(g1j *r, const uint8_t in[48]) {
+  uint8_t b[48];
+  uint8_t flags = in[0] & 0xe0;
+  if (!(flags & 0x80)) return CPREC_ERR_BAD_ENCODING;
+  if (flags & 0x40) {
+    if (flags & 0x20) return CPREC_ERR_BAD_ENCODING;
+    uint8_t any = in[0] & 0x1f;
+    for (int i = 1; i < 48; i++) any |= in[i];
+    if (any) return CPREC_ERR_BAD_ENCODING;
+    memset(r, 0, sizeof *r);
+    return CPREC_OK;
+  }
+  memcpy(b, in, 48);
+  b[0] &= 0x1f;
+  fp x, y, rhs;
+  if (!fp_from_bytes(&x, b)) return CPREC_ERR_COORDINATE_RANGE;
+  fp_sqr(&rhs, &x);
+  fp_mul(&rhs, &rhs, &x);
+  fp_add(&rhs, &rhs, &B_G1);
+  if (!fp_sqrt(&y, &rhs)) return CPREC_ERR_NOT_ON_CURVE;
+  if (fp_is_lexicographically_largest(&y) != ((flags & 0x20) != 0)) fp_neg(&y, &y);
+  r->x = x; r->y = y; r->z = ONE;
+  if (!g1_in_subgroup(r)) return CPREC_ERR_NOT_IN_SUBGROUP;
+  return CPREC_OK;
+}
+
+/* ---------------------------------------------------------------- Miller loop */
+
+/* The Miller loop runs over |x| from its second-highest bit: a doubling step per bit and an
+ * addition step per set bit. Both G2 points of the KZG check are constants (-G2 and [tau]G2),
+ * so their line coefficients are precomputed (bls12_381_lines.h): for the tangent at T or the
+ * line through T and Q, in affine coordinates and multiplied by w^3 (a factor the final
+ * exponentiation removes), a line evaluated at P = (px, py) is
+ *   py w^3 - lambda px w^2 + (lambda xT - yT),
+ * stored as (-lambda, lambda xT - yT). */
+#define MILLER_STEPS 68
+typedef struct { fp2 neg_lambda, c; } miller_line;
+#include "bls12_381_lines.h"
+
+/* One (P, Q) pair of a pairing product: P in G1, affine and finite; Q a fixed G2 point given by
+ * its line table. */
+typedef struct { fp px, py; const miller_line *lines; } pairing_pair;
+
+static void miller_step(fp12 *f, const miller_line *l, const fp *px, const fp *py) {
+  fp2 l2;
+  fp2_mul_fp(&l2, &l->neg_lambda, px);
+  fp12_mul_line(f, &l->c, &l2, py);
+}
+
+/* The product of the Miller loops f_{x,Q_i}(P_i), sharing the squarings. */
+static void miller_loop(fp12 *f, const pairing_pair *pairs, int n) {
+  int step = 0;
+  fp12_one(f);
+  for (int i = 62; i >= 0; i--) {
+    if (i != 62) fp12_sqr(f, f);
+    for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].px, &pairs[k].py);
+    step++;
+    if ((X_ABS >> i) & 1) {
+      for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].px, &pairs[k].py);
+      step++;
+    }
+  }
+  fp12_conj(f, f); /* x < 0 */
+}
+
+/* Whether prod e(P_i, Q_i) == 1; pairs with P at infinity are left out by the caller. */
+static int pairing_product_is_one(const pairing_pair *pairs, int n) {
+  fp12 f, e;
+  miller_loop(&f, pairs, n);
+  final_exponentiation(&e, &f);
+  return fp12_is_one(&e);
+}
+
+/* ---------------------------------------------------------------- public API */
+
+int cprec_point_evaluation(const uint8_t *in, size_t len, uint8_t out[64]) {
+  if (len != 192) return CPREC_ERR_LENGTH;
+  const uint8_t *versioned_hash = in, *zb = in + 32, *yb = in + 64, *commitment = in + 96, *proof = in + 144;
+
+  /* versioned_hash == 0x01 ++ sha256(commitment)[1:] (VERSIONED_HASH_VERSION_KZG) */
+  uint8_t h[32];
+  cprec_sha256(commitment, 48, h);
+  h[0] = 0x01;
+  if (memcmp(h, versioned_hash, 32) != 0) return CPREC_ERR_VERSIONED_HASH;
+
+  uint64_t z[4], y[4];
+  scalar_from_bytes(z, zb);
+  scalar_from_bytes(y, yb);
+  if (!scalar_below_order(z) || !scalar_below_order(y)) return CPREC_ERR_COORDINATE_RANGE;
+
+  g1j c, pi;
+  int e = g1_decompress(&c, commitment);
+  if (e) return e;
+  e = g1_decompress(&pi, proof);
+  if (e) return e;
+
+  /* verify_kzg_proof: e(C - [y]G1, G2) == e(pi, [tau]G2 - [z]G2). Since
+   * e(pi, [tau - z]G2) = e(pi, [tau]G2) e([-z]pi, G2), this is
+   * e(C - [y]G1 + [z]pi, -G2) * e(pi, [tau]G2) == 1, which needs no G2 arithmetic.
+   * -[y]G1 + [z]pi = [ay](-G1) + [by]phi(G1) + [az]pi + [bz](-phi(pi)) with y = ay + by x^2 and
+   * z = az + bz x^2 (both points are in G1, where phi = [-x^2]). */
+  g1j pts[4], lhs, t;
+  uint64_t sc[4][2];
+  pts[0].x = G1_X; fp_neg(&pts[0].y, &G1_Y); pts[0].z = ONE;
+  fp_mul(&pts[1].x, &BETA, &G1_X); pts[1].y = G1_Y; pts[1].z = ONE;
+  pts[2] = pi;
+  if (fp_is_zero(&pi.z)) {
+    pts[3] = pi;
+  } else {
+    fp_mul(&pts[3].x, &BETA, &pi.x); fp_neg(&pts[3].y, &pi.y); pts[3].z = ONE;
+  }
+  scalar_split(sc[0], sc[1], y);
+  scalar_split(sc[2], sc[3], z);
+  g1_msm4(&t, pts, (const uint64_t (*)[2])sc);
+  g1_add(&lhs, &c, &t);
+
+  pairing_pair pairs[2];
+  int n = 0;
+  if (!fp_is_zero(&lhs.z)) {
+    g1_to_affine(&pairs[n].px, &pairs[n].py, &lhs);
+    pairs[n].lines = LINES_NEG_G2;
+    n++;
+  }
+  if (!fp_is_zero(&pi.z)) {
+    pairs[n].px = pi.x; /* affine: z = 1 after decompression */
+    pairs[n].py = pi.y;
+    pairs[n].lines = LINES_TAU_G2;
+    n++;
+  }
+  if (!pairing_product_is_one(pairs, n)) return CPREC_ERR_INVALID_PROOF;
+  memcpy(out, POINT_EVALUATION_OUTPUT, 64);
+  return CPREC_OK;
+}

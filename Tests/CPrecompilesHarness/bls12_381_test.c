@@ -1,0 +1,624 @@
+/*
+ * C-level checks of CSources/CPrecompiles/bls12_381.c (included directly, so the static field,
+ * curve and pairing functions are reachable), and the time per point evaluation call.
+ *
+ *   Tests/CPrecompilesHarness/run.sh            (plain -O3 build, then ASan + UBSan)
+ *
+ Checks: Montgomery multiplication against GMP; the tables' points (generators and the
+ * setup's [tau]G2 on their curves and of order r; TAU_G2 re-encodes to the ceremony's compressed
+ * bytes); the cyclotomic squaring and Frobenius maps; the endomorphism subgroup check against
+ * [r]P == O, on points inside and outside G1; the split-scalar multi-multiplication against
+ * plain double-and-add; the precomputed line tables against a generic Miller loop (projective
+ * G2 arithmetic, defined here); bilinearity and non-degeneracy of the pairing
+ * (e(aP, bQ) == e(P, Q)^(ab) == e(abP, Q) == e(P, abQ), e(P, Q) != 1, e(P, Q)^r == 1) for a few
+ * scalars; one valid and one invalid KZG proof through the public entry point. Prints one line
+ * per failed check and exits 1 if any failed; "--bench N" times N calls.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../../CSources/CPrecompiles/bls12_381.c"
+
+#include <gmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static int failures = 0;
+#define CHECK(cond, what)                                    \
+  do {                                                       \
+    if (!(cond)) {                                           \
+      printf("FAIL %s (line %d)\n", what, __LINE__);         \
+      failures++;                                            \
+    }                                                        \
+  } while (0)
+
+/* ---------------------------------------------------------------- test-only G2 arithmetic */
+
+static int fp2_is_zero(const fp2 *a) { return fp_is_zero(&a->c0) && fp_is_zero(&a->c1); }
+static int fp2_eq(const fp2 *a, const fp2 *b) { return fp_eq(&a->c0, &b->c0) && fp_eq(&a->c1, &b->c1); }
+
+static void g2_dbl(g2j *r, const g2j *p) {
+  if (fp2_is_zero(&p->z)) { *r = *p; return; }
+  fp2 a, b, c, d, e, f, t, x3, y3, z3;
+  fp2_sqr(&a, &p->x);
+  fp2_sqr(&b, &p->y);
+  fp2_sqr(&c, &b);
+  fp2_add(&t, &p->x, &b); fp2_sqr(&t, &t); fp2_sub(&t, &t, &a); fp2_sub(&t, &t, &c); fp2_dbl(&d, &t);
+  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
+  fp2_sqr(&f, &e);
+  fp2_dbl(&t, &d); fp2_sub(&x3, &f, &t);
+  fp2_sub(&t, &d, &x3); fp2_mul(&y3, &e, &t);
+  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
+  fp2_mul(&z3, &p->y, &p->z); fp2_dbl(&z3, &z3);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
+static void g2_add(g2j *r, const g2j *p, const g2j *q) {
+  if (fp2_is_zero(&p->z)) { *r = *q; return; }
+  if (fp2_is_zero(&q->z)) { *r = *p; return; }
+  fp2 z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
+  fp2_sqr(&z1z1, &p->z);
+  fp2_sqr(&z2z2, &q->z);
+  fp2_mul(&u1, &p->x, &z2z2);
+  fp2_mul(&u2, &q->x, &z1z1);
+  fp2_mul(&s1, &p->y, &q->z); fp2_mul(&s1, &s1, &z2z2);
+  fp2_mul(&s2, &q->y, &p->z); fp2_mul(&s2, &s2, &z1z1);
+  if (fp2_eq(&u1, &u2)) {
+    if (fp2_eq(&s1, &s2)) { g2_dbl(r, p); return; }
+    memset(r, 0, sizeof *r);
+    return;
+  }
+  fp2_sub(&h, &u2, &u1);
+  fp2_sub(&rr, &s2, &s1);
+  fp2_sqr(&hh, &h);
+  fp2_mul(&hhh, &hh, &h);
+  fp2_mul(&v, &u1, &hh);
+  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&t, &v); fp2_sub(&x3, &x3, &t);
+  fp2_sub(&t, &v, &x3); fp2_mul(&y3, &rr, &t); fp2_mul(&t, &s1, &hhh); fp2_sub(&y3, &y3, &t);
+  fp2_mul(&z3, &p->z, &q->z); fp2_mul(&z3, &z3, &h);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
+static void g2_mul(g2j *r, const g2j *p, const uint64_t s[4]) {
+  g2j acc;
+  memset(&acc, 0, sizeof acc);
+  for (int i = 255; i >= 0; i--) {
+    g2_dbl(&acc, &acc);
+    if ((s[i / 64] >> (i % 64)) & 1) g2_add(&acc, &acc, p);
+  }
+  *r = acc;
+}
+
+static void g2_to_affine(fp2 *x, fp2 *y, const g2j *p) {
+  fp2 zi, zi2;
+  fp2_inv(&zi, &p->z);
+  fp2_sqr(&zi2, &zi);
+  fp2_mul(x, &p->x, &zi2);
+  fp2_mul(&zi2, &zi2, &zi);
+  fp2_mul(y, &p->y, &zi2);
+}
+
+static g2j g2_affine(const fp2 *x, const fp2 *y) {
+  g2j p;
+  p.x = *x;
+  p.y = *y;
+  memset(&p.z, 0, sizeof p.z);
+  p.z.c0 = ONE;
+  return p;
+}
+
+static int g2_on_twist(const fp2 *x, const fp2 *y) {
+  fp2 l, r, b = {B_G1, B_G1}; /* 4 (1 + u) */
+  fp2_sqr(&l, y);
+  fp2_sqr(&r, x);
+  fp2_mul(&r, &r, x);
+  fp2_add(&r, &r, &b);
+  return fp2_eq(&l, &r);
+}
+
+static int g1_on_curve(const fp *x, const fp *y) {
+  fp l, r;
+  fp_sqr(&l, y);
+  fp_sqr(&r, x);
+  fp_mul(&r, &r, x);
+  fp_add(&r, &r, &B_G1);
+  return fp_eq(&l, &r);
+}
+
+/* ---------------------------------------------------------------- test-only generic pairing */
+
+static void g1_neg(g1j *r, const g1j *p) { r->x = p->x; fp_neg(&r->y, &p->y); r->z = p->z; }
+
+/* [s]p by plain double-and-add over 256 bits. */
+static void g1_mul(g1j *r, const g1j *p, const uint64_t s[4]) {
+  g1j acc;
+  memset(&acc, 0, sizeof acc);
+  for (int i = 255; i >= 0; i--) {
+    g1_dbl(&acc, &acc);
+    if ((s[i / 64] >> (i % 64)) & 1) g1_add(&acc, &acc, p);
+  }
+  *r = acc;
+}
+
+static int g1_in_subgroup_slow(const g1j *p) {
+  g1j t;
+  g1_mul(&t, p, ORDER);
+  return fp_is_zero(&t.z);
+}
+
+static int g1_eq(const g1j *p, const g1j *q) {
+  if (fp_is_zero(&p->z) || fp_is_zero(&q->z)) return fp_is_zero(&p->z) && fp_is_zero(&q->z);
+  fp a, b, z1, z2;
+  fp_sqr(&z1, &p->z); fp_sqr(&z2, &q->z);
+  fp_mul(&a, &p->x, &z2); fp_mul(&b, &q->x, &z1);
+  if (!fp_eq(&a, &b)) return 0;
+  fp_mul(&z1, &z1, &p->z); fp_mul(&z2, &z2, &q->z);
+  fp_mul(&a, &p->y, &z2); fp_mul(&b, &q->y, &z1);
+  return fp_eq(&a, &b);
+}
+
+static void fp6_mul_fp2(fp6 *r, const fp6 *a, const fp2 *b) {
+  fp2_mul(&r->c0, &a->c0, b); fp2_mul(&r->c1, &a->c1, b); fp2_mul(&r->c2, &a->c2, b);
+}
+
+/* f * (l0 + l2 w^2 + l3 w^3) with a general l3 (projective lines). */
+static void generic_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp2 *l3) {
+  fp6 a, b, c, s;
+  fp2 m;
+  fp6_mul_01(&a, &f->c0, l0, l2);
+  fp6_mul_fp2(&b, &f->c1, l3);
+  fp6_mul_v(&b, &b);
+  fp6_add(&s, &f->c0, &f->c1);
+  fp2_add(&m, l2, l3);
+  fp6_mul_01(&c, &s, l0, &m);
+  fp6_sub(&c, &c, &a);
+  fp6_sub(&c, &c, &b);
+  fp6_mul_v(&b, &b);
+  fp6_add(&f->c0, &a, &b);
+  f->c1 = c;
+}
+
+/* Jacobian doubling with the tangent line scaled by 2 Y Z^3: l3 = Z3 Z^2 py,
+ * l2 = -3 X^2 Z^2 px, l0 = 3 X^3 - 2 Y^2. */
+static void generic_dbl(fp12 *f, g2j *t, const fp *px, const fp *py) {
+  fp2 a, b, c, d, e, ff, s, x3, y3, z3, zz, l0, l2, l3;
+  fp2_sqr(&a, &t->x);
+  fp2_sqr(&b, &t->y);
+  fp2_sqr(&c, &b);
+  fp2_add(&s, &t->x, &b); fp2_sqr(&s, &s); fp2_sub(&s, &s, &a); fp2_sub(&s, &s, &c); fp2_dbl(&d, &s);
+  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
+  fp2_sqr(&ff, &e);
+  fp2_sqr(&zz, &t->z);
+  fp2_mul(&l0, &e, &t->x); fp2_sub(&l0, &l0, &b); fp2_sub(&l0, &l0, &b);
+  fp2_mul(&l2, &e, &zz); fp2_mul_fp(&l2, &l2, px); fp2_neg(&l2, &l2);
+  fp2_dbl(&s, &d); fp2_sub(&x3, &ff, &s);
+  fp2_sub(&s, &d, &x3); fp2_mul(&y3, &e, &s);
+  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
+  fp2_mul(&z3, &t->y, &t->z); fp2_dbl(&z3, &z3);
+  fp2_mul(&l3, &z3, &zz); fp2_mul_fp(&l3, &l3, py);
+  t->x = x3; t->y = y3; t->z = z3;
+  generic_mul_line(f, &l0, &l2, &l3);
+}
+
+/* T = T + Q (Q affine) with the line scaled by Z3: l3 = Z3 py, l2 = -r px, l0 = r xQ - Z3 yQ. */
+static void generic_add(fp12 *f, g2j *t, const fp2 *qx, const fp2 *qy, const fp *px, const fp *py) {
+  fp2 zz, u2, s2, h, rr, hh, hhh, v, s, x3, y3, z3, l0, l2, l3;
+  fp2_sqr(&zz, &t->z);
+  fp2_mul(&u2, qx, &zz);
+  fp2_mul(&s2, qy, &zz); fp2_mul(&s2, &s2, &t->z);
+  fp2_sub(&h, &u2, &t->x);
+  fp2_sub(&rr, &s2, &t->y);
+  fp2_sqr(&hh, &h);
+  fp2_mul(&hhh, &hh, &h);
+  fp2_mul(&v, &t->x, &hh);
+  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&s, &v); fp2_sub(&x3, &x3, &s);
+  fp2_sub(&s, &v, &x3); fp2_mul(&y3, &rr, &s); fp2_mul(&s, &t->y, &hhh); fp2_sub(&y3, &y3, &s);
+  fp2_mul(&z3, &t->z, &h);
+  fp2_mul_fp(&l3, &z3, py);
+  fp2_mul_fp(&l2, &rr, px); fp2_neg(&l2, &l2);
+  fp2_mul(&l0, &rr, qx); fp2_mul(&s, &z3, qy); fp2_sub(&l0, &l0, &s);
+  t->x = x3; t->y = y3; t->z = z3;
+  generic_mul_line(f, &l0, &l2, &l3);
+}
+
+typedef struct { fp px, py; fp2 qx, qy; } generic_pair;
+
+static void generic_miller_loop(fp12 *f, const generic_pair *pairs, int n) {
+  g2j t[4];
+  for (int k = 0; k < n; k++) {
+    t[k].x = pairs[k].qx;
+    t[k].y = pairs[k].qy;
+    memset(&t[k].z, 0, sizeof t[k].z);
+    t[k].z.c0 = ONE;
+  }
+  fp12_one(f);
+  for (int i = 62; i >= 0; i--) {
+    if (i != 62) fp12_sqr(f, f);
+    for (int k = 0; k < n; k++) generic_dbl(f, &t[k], &pairs[k].px, &pairs[k].py);
+    if ((X_ABS >> i) & 1)
+      for (int k = 0; k < n; k++) generic_add(f, &t[k], &pairs[k].qx, &pairs[k].qy, &pairs[k].px, &pairs[k].py);
+  }
+  fp12_conj(f, f);
+}
+
+static int generic_product_is_one(const generic_pair *pairs, int n) {
+  fp12 f, e;
+  generic_miller_loop(&f, pairs, n);
+  final_exponentiation(&e, &f);
+  return fp12_is_one(&e);
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void pairing(fp12 *r, const g1j *p, const g2j *q) {
+  generic_pair pr;
+  fp12 f;
+  g1_to_affine(&pr.px, &pr.py, p);
+  g2_to_affine(&pr.qx, &pr.qy, q);
+  generic_miller_loop(&f, &pr, 1);
+  final_exponentiation(r, &f);
+}
+
+/* splitmix64 */
+static uint64_t rng_state = 0x4844;
+static uint64_t rnd(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* A random scalar below r (top limb masked to 62 bits, then reduced by one subtraction). */
+static void random_scalar(uint64_t s[4]) {
+  for (int i = 0; i < 4; i++) s[i] = rnd();
+  s[3] &= 0x7fffffffffffffffULL;
+  if (!scalar_below_order(s)) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+      u128 d = (u128)s[i] - ORDER[i] - borrow;
+      s[i] = (uint64_t)d;
+      borrow = (uint64_t)(d >> 64) & 1;
+    }
+  }
+}
+
+static void fp_to_mpz(mpz_t out, const uint64_t l[6]) { mpz_import(out, 6, -1, 8, 0, 0, l); }
+
+static void fp12_pow(fp12 *r, const fp12 *a, const uint64_t e[4]) {
+  fp12 acc;
+  fp12_one(&acc);
+  for (int i = 255; i >= 0; i--) {
+    fp12_sqr(&acc, &acc);
+    if ((e[i / 64] >> (i % 64)) & 1) fp12_mul(&acc, &acc, a);
+  }
+  *r = acc;
+}
+
+static int fp12_eq(const fp12 *a, const fp12 *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+/* a * b mod r for scalars below 2^64 (exact: the product is below 2^128 < r). */
+static void scalar_mul_small(uint64_t out[4], uint64_t a, uint64_t b) {
+  u128 p = (u128)a * b;
+  out[0] = (uint64_t)p;
+  out[1] = (uint64_t)(p >> 64);
+  out[2] = out[3] = 0;
+}
+
+static void fp_to_be(uint8_t out[48], const fp *a) {
+  uint64_t v[6];
+  fp_to_int(v, a);
+  for (int i = 0; i < 6; i++)
+    for (int k = 0; k < 8; k++) out[(5 - i) * 8 + k] = (uint8_t)(v[i] >> (56 - 8 * k));
+}
+
+static int hexval(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+static void from_hex(uint8_t *out, const char *hex, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+}
+
+/* "valid random blob 0" of Tests/PrecompileTests/Vectors/kzg_point_evaluation_vectors.json (ckzg). */
+static const char VALID_INPUT[] =
+  "0124af2b2b4ce3c3590ecc9ad43a94ea4c4858617688829f2412fddca72debf2012a8ee126b7bb9da686dbd9c5ec6030a177699ec409ed56040a07fa3c2d2cc7"
+  "381d16d6897ababe59ca732c3fbabaeb8d7c0740c1d42a5de661ec1a70753db3950eb3a828da1daedd4f0b2205f1cb62db7c811369707a57397b2e0c8409c7df"
+  "8115b8a6562519055111ffe81c215d3fa2c575dc4966f4c4777e633da678ea8b4f6952d15797f7149384ef786e7f29f745bb98c1a82cf8e819444b250c5c019d";
+
+static const char TAU_G2_COMPRESSED[] =
+  "b5bfd7dd8cdeb128843bc287230af38926187075cbfbefa81009a2ce615ac53d2914e5870cb452d2afaaab24f3499f72"
+  "185cbfee53492714734429b7b38608e23926c911cceceac9a36851477ba4c60b087041de621000edc98edada20c1def2";
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  /* ---- field basics */
+  {
+    fp a = G1_X, ai, prod;
+    fp_inv(&ai, &a);
+    fp_mul(&prod, &a, &ai);
+    CHECK(fp_eq(&prod, &ONE), "x * x^-1 == 1");
+    uint64_t v[6];
+    fp_to_int(v, &ONE);
+    CHECK(v[0] == 1 && (v[1] | v[2] | v[3] | v[4] | v[5]) == 0, "ONE is the Montgomery one");
+    fp s, sq;
+    fp_sqr(&sq, &a);
+    CHECK(fp_sqrt(&s, &sq), "a square has a root");
+    fp_sqr(&s, &s);
+    CHECK(fp_eq(&s, &sq), "root squares back");
+  }
+  /* ---- Montgomery multiplication against GMP: a b 2^-384 mod p, random and edge operands */
+  {
+    mpz_t mp, ma, mb, mr, rinv, got;
+    mpz_inits(mp, ma, mb, mr, rinv, got, NULL);
+    fp_to_mpz(mp, P.l);
+    mpz_set_ui(rinv, 1);
+    mpz_mul_2exp(rinv, rinv, 384);
+    mpz_invert(rinv, rinv, mp);
+    int bad = 0;
+    for (int i = 0; i < 20000; i++) {
+      fp a, b, r;
+      for (int k = 0; k < 6; k++) { a.l[k] = rnd(); b.l[k] = rnd(); }
+      a.l[5] &= 0x0fffffffffffffffULL; /* below 2^380 < p */
+      b.l[5] &= 0x0fffffffffffffffULL;
+      if (i < 4) { a = P; a.l[0] -= 1 + (uint64_t)i; } /* p - 1 ... p - 4 */
+      if (i == 4) memset(&b, 0, sizeof b);
+      if (i == 5) { b = P; b.l[0] -= 1; }
+      fp_mul(&r, &a, &b);
+      fp_to_mpz(ma, a.l); fp_to_mpz(mb, b.l);
+      mpz_mul(mr, ma, mb); mpz_mul(mr, mr, rinv); mpz_mod(mr, mr, mp);
+      fp_to_mpz(got, r.l);
+      if (mpz_cmp(got, mr) != 0) bad++;
+    }
+    CHECK(bad == 0, "fp_mul == GMP");
+    mpz_clears(mp, ma, mb, mr, rinv, got, NULL);
+  }
+  /* ---- table points */
+  g1j g1 = {G1_X, G1_Y, ONE};
+  fp2 g2y;
+  fp2_neg(&g2y, &G2_NEG_Y);
+  g2j g2 = g2_affine(&G2_X, &g2y);
+  g2j tau = g2_affine(&TAU_G2_X, &TAU_G2_Y);
+  {
+    CHECK(g1_on_curve(&G1_X, &G1_Y), "G1 generator on the curve");
+    CHECK(g1_in_subgroup(&g1), "G1 generator of order r");
+    CHECK(g2_on_twist(&G2_X, &g2y), "G2 generator on the twist");
+    CHECK(g2_on_twist(&TAU_G2_X, &TAU_G2_Y), "[tau]G2 on the twist");
+    g2j t;
+    g2_mul(&t, &g2, ORDER);
+    CHECK(fp2_is_zero(&t.z), "G2 generator of order r");
+    g2_mul(&t, &tau, ORDER);
+    CHECK(fp2_is_zero(&t.z), "[tau]G2 of order r");
+    /* re-encode [tau]G2: x.c1 || x.c0 with the compression flag and the sign of y (ZCash) */
+    uint8_t enc[96], want[96];
+    fp_to_be(enc, &TAU_G2_X.c1);
+    fp_to_be(enc + 48, &TAU_G2_X.c0);
+    enc[0] |= 0x80;
+    int larger = fp_is_zero(&TAU_G2_Y.c1) ? fp_is_lexicographically_largest(&TAU_G2_Y.c0)
+                                          : fp_is_lexicographically_largest(&TAU_G2_Y.c1);
+    if (larger) enc[0] |= 0x20;
+    from_hex(want, TAU_G2_COMPRESSED, 96);
+    CHECK(memcmp(enc, want, 96) == 0, "[tau]G2 re-encodes to the ceremony's bytes");
+  }
+  /* ---- subgroup check: endomorphism test == [r]P == O, inside and outside G1 */
+  {
+    int inside = 0, outside = 0, bad = 0;
+    fp x = ONE;
+    for (int i = 0; i < 40; i++) {
+      fp rhs, y;
+      fp_add(&x, &x, &ONE);
+      fp_sqr(&rhs, &x); fp_mul(&rhs, &rhs, &x); fp_add(&rhs, &rhs, &B_G1);
+      if (!fp_sqrt(&y, &rhs)) continue;
+      g1j pt = {x, y, ONE};
+      int slow = g1_in_subgroup_slow(&pt);
+      if (g1_in_subgroup(&pt) != slow) bad++;
+      outside += !slow;
+      /* a point of G1: a multiple of the generator, in affine form */
+      uint64_t k[4];
+      random_scalar(k);
+      g1j m;
+      g1_mul(&m, &g1, k);
+      g1j ma = {ONE, ONE, ONE};
+      g1_to_affine(&ma.x, &ma.y, &m);
+      int fast = g1_in_subgroup(&ma);
+      if (!fast) bad++;
+      inside += fast;
+      /* a G1 point plus an outside point is outside */
+      if (!slow) {
+        g1j sum, sa = {ONE, ONE, ONE};
+        g1_add(&sum, &m, &pt);
+        g1_to_affine(&sa.x, &sa.y, &sum);
+        if (g1_in_subgroup(&sa)) bad++;
+      }
+    }
+    CHECK(bad == 0 && inside > 0 && outside > 0, "endomorphism subgroup check == [r]P == O");
+  }
+  /* ---- split scalars and the four-point multiplication against double-and-add */
+  {
+    int bad = 0;
+    g1j p2;
+    g1_dbl(&p2, &g1);
+    g1j p2a = {ONE, ONE, ONE};
+    g1_to_affine(&p2a.x, &p2a.y, &p2);
+    for (int i = 0; i < 20; i++) {
+      uint64_t y[4], z[4], sc[4][2];
+      random_scalar(y);
+      random_scalar(z);
+      if (i == 0) { memcpy(y, ORDER, 32); y[0] -= 1; } /* r - 1 */
+      if (i == 1) memset(z, 0, 32);
+      g1j pts[4], got, want, t;
+      pts[0].x = G1_X; fp_neg(&pts[0].y, &G1_Y); pts[0].z = ONE;
+      fp_mul(&pts[1].x, &BETA, &G1_X); pts[1].y = G1_Y; pts[1].z = ONE;
+      pts[2] = p2a;
+      fp_mul(&pts[3].x, &BETA, &p2a.x); fp_neg(&pts[3].y, &p2a.y); pts[3].z = ONE;
+      scalar_split(sc[0], sc[1], y);
+      scalar_split(sc[2], sc[3], z);
+      g1_msm4(&got, pts, (const uint64_t (*)[2])sc);
+      g1_mul(&want, &g1, y);
+      g1_neg(&want, &want);
+      g1_mul(&t, &p2a, z);
+      g1_add(&want, &want, &t);
+      if (!g1_eq(&got, &want)) bad++;
+    }
+    CHECK(bad == 0, "-[y]G1 + [z]P by split scalars == double-and-add");
+  }
+  /* ---- the precomputed line tables == the generic Miller loop on -G2 and [tau]G2 */
+  {
+    int bad = 0;
+    for (int i = 0; i < 4; i++) {
+      uint64_t k[4];
+      random_scalar(k);
+      g1j m;
+      g1_mul(&m, &g1, k);
+      pairing_pair pp[2];
+      generic_pair gp[2];
+      g1_to_affine(&pp[0].px, &pp[0].py, &m);
+      pp[0].lines = LINES_NEG_G2;
+      pp[1].px = G1_X; pp[1].py = G1_Y;
+      pp[1].lines = LINES_TAU_G2;
+      gp[0].px = pp[0].px; gp[0].py = pp[0].py; gp[0].qx = G2_X; gp[0].qy = G2_NEG_Y;
+      gp[1].px = G1_X; gp[1].py = G1_Y; gp[1].qx = TAU_G2_X; gp[1].qy = TAU_G2_Y;
+      for (int n = 1; n <= 2; n++) {
+        fp12 f1, f2, e1, e2;
+        miller_loop(&f1, n == 1 ? &pp[i & 1] : pp, n);
+        generic_miller_loop(&f2, n == 1 ? &gp[i & 1] : gp, n);
+        final_exponentiation(&e1, &f1);
+        final_exponentiation(&e2, &f2);
+        if (!fp12_eq(&e1, &e2)) bad++;
+      }
+    }
+    CHECK(bad == 0, "line tables == generic Miller loop");
+  }
+  /* ---- cyclotomic squaring equals generic squaring after the easy part */
+  {
+    generic_pair pr = {G1_X, G1_Y, G2_X, G2_NEG_Y};
+    fp12 f, t, c1, c2;
+    generic_miller_loop(&f, &pr, 1);
+    fp12_conj(&t, &f);
+    fp12_inv(&f, &f);
+    fp12_mul(&f, &t, &f);
+    fp12_frob2(&t, &f);
+    fp12_mul(&f, &t, &f);
+    fp12_sqr(&c1, &f);
+    fp12_cyclotomic_sqr(&c2, &f);
+    CHECK(fp12_eq(&c1, &c2), "cyclotomic square == square");
+    fp12_frob1(&t, &f);
+    for (int i = 0; i < 11; i++) fp12_frob1(&t, &t);
+    CHECK(fp12_eq(&t, &f), "frobenius^12 == identity");
+    fp12_frob2(&c1, &f);
+    fp12_frob1(&c2, &f);
+    fp12_frob1(&c2, &c2);
+    CHECK(fp12_eq(&c1, &c2), "frob2 == frob1 o frob1");
+  }
+  /* ---- bilinearity */
+  {
+    fp12 base, er, one;
+    fp12_one(&one);
+    pairing(&base, &g1, &g2);
+    CHECK(!fp12_is_one(&base), "e(G1, G2) != 1");
+    fp12_pow(&er, &base, ORDER);
+    CHECK(fp12_is_one(&er), "e(G1, G2)^r == 1");
+    static const uint64_t scalars[][2] = {{2, 3}, {5, 7}, {0x1234567890abcdefULL, 0xfedcba0987654321ULL}, {1, 0xd201000000010000ULL}};
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+      uint64_t a[4] = {scalars[i][0], 0, 0, 0}, b[4] = {scalars[i][1], 0, 0, 0}, ab[4];
+      scalar_mul_small(ab, scalars[i][0], scalars[i][1]);
+      g1j ap, abp;
+      g2j bq, abq;
+      g1_mul(&ap, &g1, a);
+      g1_mul(&abp, &g1, ab);
+      g2_mul(&bq, &g2, b);
+      g2_mul(&abq, &g2, ab);
+      fp12 e1, e2, e3, e4;
+      pairing(&e1, &ap, &bq);
+      fp12_pow(&e2, &base, ab);
+      pairing(&e3, &abp, &g2);
+      pairing(&e4, &g1, &abq);
+      CHECK(fp12_eq(&e1, &e2), "e(aP, bQ) == e(P, Q)^(ab)");
+      CHECK(fp12_eq(&e1, &e3), "e(aP, bQ) == e(abP, Q)");
+      CHECK(fp12_eq(&e1, &e4), "e(aP, bQ) == e(P, abQ)");
+      /* the product form the precompile uses: e(aP, bQ) e(-abP, Q) == 1 */
+      generic_pair pr[2];
+      g1_to_affine(&pr[0].px, &pr[0].py, &ap);
+      g2_to_affine(&pr[0].qx, &pr[0].qy, &bq);
+      g1j nabp;
+      g1_neg(&nabp, &abp);
+      g1_to_affine(&pr[1].px, &pr[1].py, &nabp);
+      pr[1].qx = G2_X;
+      pr[1].qy = g2y;
+      CHECK(generic_product_is_one(pr, 2), "e(aP, bQ) e(-abP, Q) == 1");
+      pr[1].qy = G2_NEG_Y;
+      CHECK(!generic_product_is_one(pr, 2), "e(aP, bQ) e(-abP, -Q) != 1");
+      /* the same with the library's table for -G2: e(abP, -Q) e(aP, bQ) == 1 */
+      pairing_pair pt;
+      g1_to_affine(&pt.px, &pt.py, &abp);
+      pt.lines = LINES_NEG_G2;
+      fp12 f1, f2, prod, e;
+      miller_loop(&f1, &pt, 1);
+      generic_miller_loop(&f2, &pr[0], 1);
+      fp12_mul(&prod, &f1, &f2);
+      final_exponentiation(&e, &prod);
+      CHECK(fp12_is_one(&e), "e(abP, -Q) (table) e(aP, bQ) == 1");
+    }
+    /* e(P, [tau]G2) relation: e(P, tau Q) == e(P, Q)^tau cannot be checked without tau; instead
+     * e(P + P, tau) == e(P, tau)^2 */
+    fp12 et, et2, e2p;
+    g1j p2;
+    g1_dbl(&p2, &g1);
+    pairing(&et, &g1, &tau);
+    pairing(&e2p, &p2, &tau);
+    fp12_sqr(&et2, &et);
+    CHECK(fp12_eq(&et2, &e2p), "e(2P, tauQ) == e(P, tauQ)^2");
+  }
+  /* ---- the public entry point */
+  uint8_t in[192], out[64];
+  from_hex(in, VALID_INPUT, 192);
+  {
+    CHECK(cprec_point_evaluation(in, 192, out) == CPREC_OK, "valid proof accepted");
+    CHECK(memcmp(out, POINT_EVALUATION_OUTPUT, 64) == 0, "output");
+    in[95] ^= 1; /* y */
+    CHECK(cprec_point_evaluation(in, 192, out) == CPREC_ERR_INVALID_PROOF, "y changed: proof rejected");
+    in[95] ^= 1;
+    CHECK(cprec_point_evaluation(in, 191, out) == CPREC_ERR_LENGTH, "length 191");
+  }
+  if (argc == 3 && strcmp(argv[1], "--bench") == 0) {
+    int n = atoi(argv[2]);
+    double t0 = now();
+    int ok = 0;
+    for (int i = 0; i < n; i++) ok += cprec_point_evaluation(in, 192, out) == CPREC_OK;
+    double t = now() - t0;
+    printf("point evaluation: %d calls, %.3f ms per call (%d ok)\n", n, t / n * 1e3, ok);
+    t0 = now();
+    for (int i = 0; i < n; i++) g1_in_subgroup(&g1);
+    printf("  G1 subgroup check: %.3f ms\n", (now() - t0) / n * 1e3);
+    {
+      g1j pts[4] = {g1, g1, g1, g1}, r;
+      uint64_t sc[4][2];
+      for (int k = 0; k < 4; k++) { sc[k][0] = rnd(); sc[k][1] = rnd(); }
+      t0 = now();
+      for (int i = 0; i < n; i++) g1_msm4(&r, pts, (const uint64_t (*)[2])sc);
+      printf("  four-point multiplication ([y]G1, [z]pi): %.3f ms\n", (now() - t0) / n * 1e3);
+    }
+    pairing_pair pr[2] = {{G1_X, G1_Y, LINES_NEG_G2}, {G1_X, G1_Y, LINES_TAU_G2}};
+    fp12 f, e;
+    t0 = now();
+    for (int i = 0; i < n; i++) miller_loop(&f, pr, 2);
+    printf("  Miller loop (2 pairs): %.3f ms\n", (now() - t0) / n * 1e3);
+    t0 = now();
+    for (int i = 0; i < n; i++) final_exponentiation(&e, &f);
+    printf("  final exponentiation: %.3f ms\n", (now() - t0) / n * 1e3);
+    fp sq;
+    t0 = now();
+    for (int i = 0; i < n; i++) fp_sqrt(&sq, &G1_X);
+    printf("  square root (decompression): %.3f ms\n", (now() - t0) / n * 1e3);
+    fp a = G1_X;
+    t0 = now();
+    for (int i = 0; i < n * 1000; i++) fp_mul(&a, &a, &G1_Y);
+    printf("  Fp multiplication: %.1f ns (%d)\n", (now() - t0) / n / 1000 * 1e9, (int)(a.l[0] & 1));
+  }
+  if (failures) {
+    printf("%d checks failed\n", failures);
+    return 1;
+  }
+  printf("bls12_381: all checks passed\n");
+  return 0;
+}
