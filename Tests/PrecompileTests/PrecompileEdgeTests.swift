@@ -249,16 +249,3 @@ struct Blake2FTests {
         #expect(r.status == .failure(.outOfResources))
     }
 }
-
-@Suite("point evaluation")
-struct PointEvaluationTests {
-    @Test func failsNamingTheMissingLibrary() {
-        let r = PointEvaluationPrecompile().call(input: Bytes(repeating: 0, count: 192), gasLimit: 60_000, context: testContext)
-        guard case .failure(.other(let why)) = r.status else {
-            Issue.record("expected a failure, got \(r.status)")
-            return
-        }
-        #expect(why.contains("KZG"))
-        #expect(r.gasUsed == 60_000)
-    }
-}

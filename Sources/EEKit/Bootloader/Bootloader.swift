@@ -180,7 +180,17 @@ public protocol UnavailableSystemHook: SystemHook {
     var unavailability: String { get }
 }
 
-/// 0x0a point evaluation needs a KZG library that is not available (see its type).
-extension PointEvaluationPrecompile: UnavailableSystemHook {
-    public var unavailability: String { PointEvaluationPrecompile.unavailableReason }
+/// A placeholder for a precompile this build cannot compute: every call fails (consuming the gas
+/// passed) with `reason`, and the bootloader records the call (`missingPrecompilesCalled`). Use
+/// it in a hook table to keep an address occupied and warm while saying why it does not work.
+public final class UnavailablePrecompile: UnavailableSystemHook {
+    public let name: String
+    public let unavailability: String
+    public init(name: String, reason: String) {
+        self.name = name
+        self.unavailability = reason
+    }
+    public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+        .failure(.other(unavailability), gasLimit: gasLimit)
+    }
 }

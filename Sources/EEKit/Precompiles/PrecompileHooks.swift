@@ -116,17 +116,15 @@ public final class Blake2FPrecompile: SystemHook {
     }
 }
 
-/// 0x0a point evaluation (EIP-4844). Verifying a KZG proof needs BLS12-381 pairings and the
-/// Ethereum trusted setup (c-kzg-4844 or blst), and no such library is available to this build,
-/// so every call fails (consuming the gas passed) with a reason that names the missing library.
+/// 0x0a point evaluation (EIP-4844): 50000 gas; checks a KZG proof over BLS12-381 (EEKit's own
+/// C, `bls12_381.c`) and returns FIELD_ELEMENTS_PER_BLOB and BLS_MODULUS. Any refused input
+/// (length, versioned hash, field elements, points, the proof itself) fails and consumes all
+/// gas passed, as EIP-4844 specifies.
 public final class PointEvaluationPrecompile: SystemHook {
     public let name = "point_evaluation"
     public static let gas: UInt64 = 50000
-    public static let unavailableReason =
-        "point evaluation (0x0a, EIP-4844) is unavailable: EEKit was built without a KZG library "
-        + "(c-kzg-4844 / blst with the trusted setup are not packaged for this system)"
     public init() {}
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
-        .failure(.other(Self.unavailableReason), gasLimit: gasLimit)
+        .charged(Self.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.pointEvaluation(input) }
     }
 }

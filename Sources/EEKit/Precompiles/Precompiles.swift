@@ -6,16 +6,24 @@ import CPrecompiles
 public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The input length is not allowed (blake2f needs 213 bytes, pairing a multiple of 192).
     case invalidLength(Int)
-    /// A field element is not below the bn254 base field modulus.
+    /// A field element is not below its modulus (the bn254 base field; for point evaluation the
+    /// BLS12-381 base field for point coordinates, the group order for z and y).
     case coordinateOutOfRange
-    /// A point is not on the bn254 curve (G1) or its twist (G2).
+    /// A point is not on the curve (bn254 G1 or its twist G2, BLS12-381 G1).
     case notOnCurve
-    /// A G2 point is on the twist but outside the order-r subgroup.
+    /// A point is on its curve but outside the order-r subgroup (bn254 G2, BLS12-381 G1).
     case notInSubgroup
     /// blake2f's final-block flag is not 0 or 1.
     case invalidFinalFlag
     /// A modexp operand is longer than `CPREC_MODEXP_MAX_LEN` (4 GiB).
     case operandTooLarge
+    /// Point evaluation: the versioned hash is not `0x01 ++ sha256(commitment)[1:]`.
+    case versionedHashMismatch
+    /// A compressed BLS12-381 point has invalid flag bits (compression flag clear, or an
+    /// infinity flag with a sign flag or non-zero x).
+    case invalidPointEncoding
+    /// Point evaluation: the KZG proof does not verify.
+    case invalidProof
     /// The precompile needs a library EEKit was built without; the message names it.
     case unavailable(String)
 
@@ -26,6 +34,9 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
         case Int32(CPREC_ERR_NOT_ON_CURVE): self = .notOnCurve
         case Int32(CPREC_ERR_NOT_IN_SUBGROUP): self = .notInSubgroup
         case Int32(CPREC_ERR_FINAL_FLAG): self = .invalidFinalFlag
+        case Int32(CPREC_ERR_VERSIONED_HASH): self = .versionedHashMismatch
+        case Int32(CPREC_ERR_BAD_ENCODING): self = .invalidPointEncoding
+        case Int32(CPREC_ERR_INVALID_PROOF): self = .invalidProof
         default: self = .operandTooLarge
         }
     }
@@ -35,9 +46,12 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidLength(let n): "invalid input length \(n)"
         case .coordinateOutOfRange: "coordinate not below the field modulus"
         case .notOnCurve: "point not on curve"
-        case .notInSubgroup: "G2 point not in the prime-order subgroup"
+        case .notInSubgroup: "point not in the prime-order subgroup"
         case .invalidFinalFlag: "final block flag must be 0 or 1"
         case .operandTooLarge: "modexp operand longer than 4 GiB"
+        case .versionedHashMismatch: "versioned hash does not match the commitment"
+        case .invalidPointEncoding: "invalid compressed point encoding"
+        case .invalidProof: "KZG proof does not verify"
         case .unavailable(let s): s
         }
     }
@@ -46,10 +60,9 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
 /// The Ethereum precompiles of the Cancun fork (addresses 0x01 to 0x0a), as system hooks for
 /// the bootloader and as pure functions for direct use and benchmarks.
 ///
-/// Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp); bn254 and
-/// BLAKE2 F are EEKit's own C (`CPrecompiles`). The point evaluation precompile (0x0a, EIP-4844)
-/// needs a KZG library with the trusted setup (c-kzg-4844 / blst), which is not available on
-/// the build system, so it always fails with a reason that says so.
+/// Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp); bn254,
+/// BLAKE2 F and BLS12-381 with the KZG check of point evaluation (0x0a, EIP-4844, against the
+/// Ethereum trusted setup's [tau]G2) are EEKit's own C (`CPrecompiles`).
 public enum Precompiles {
     /// The hooks of the Cancun fork keyed by address (0x01 ... 0x0a).
     public static func cancun() -> [Address: any SystemHook] {
@@ -183,6 +196,22 @@ public enum Precompiles {
         var out = [UInt8](repeating: 0, count: 64)
         let rc = input.withUnsafeBufferPointer { i in
             out.withUnsafeMutableBufferPointer { cprec_blake2f(i.baseAddress, i.count, $0.baseAddress) }
+        }
+        guard rc == CPREC_OK else { throw PrecompileError(code: rc, length: input.count) }
+        return out
+    }
+
+    /// Point evaluation, EIP-4844: exactly 192 bytes, `versioned_hash | z | y | commitment |
+    /// proof` (32, 32, 32, 48, 48). Verifies that the polynomial committed to by `commitment`
+    /// evaluates to `y` at `z` (a KZG proof over BLS12-381 against the Ethereum trusted setup)
+    /// and returns FIELD_ELEMENTS_PER_BLOB (4096) and BLS_MODULUS as two 32-byte words.
+    /// - Throws: `invalidLength`, `versionedHashMismatch`, `coordinateOutOfRange` (z or y not
+    ///   below the BLS12-381 group order, or a point's x not below the base field modulus),
+    ///   `invalidPointEncoding`, `notOnCurve`, `notInSubgroup`, `invalidProof`.
+    public static func pointEvaluation(_ input: Bytes) throws(PrecompileError) -> Bytes {
+        var out = [UInt8](repeating: 0, count: 64)
+        let rc = input.withUnsafeBufferPointer { i in
+            out.withUnsafeMutableBufferPointer { cprec_point_evaluation(i.baseAddress, i.count, $0.baseAddress) }
         }
         guard rc == CPREC_OK else { throw PrecompileError(code: rc, length: input.count) }
         return out
