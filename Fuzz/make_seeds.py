@@ -6,6 +6,7 @@ cevm_bytecode: flags, gas/16 (2 bytes), calldata, code.
 evm_frames: flags, gas/16 (2 bytes), calldata length byte, calldata, code.
 elf_loader: tiny hand-made RV32/RV64 ELFs (valid and broken).
 statetest_json: minimal state tests.
+cprec_point_eval: mode byte + point evaluation inputs from Tests/PrecompileTests/Vectors.
 """
 import json, os, struct, sys
 
@@ -115,3 +116,15 @@ put("statetest_json", "return", st("0x602a60005260206000f3", data="0x1234"))
 put("statetest_json", "revert", st("0x60006000fd", value="0x01"))
 put("statetest_json", "lowgas", st("0x00", gas="0x01"))
 put("statetest_json", "create", st("0x", data="0x600a600c600039600a6000f3602a60005260206000f3").replace('"to": "0x1000000000000000000000000000000000000000"', '"to": ""'))
+
+# ---- point evaluation (0x0a): raw inputs (mode 0) and z|y|commitment|proof (mode 1) from the
+# ckzg-generated vectors: valid proofs (points at infinity among them) and one case per refusal
+vectors = json.load(open(os.path.join(os.path.dirname(ROOT), "..", "Tests", "PrecompileTests", "Vectors",
+                                      "kzg_point_evaluation_vectors.json")))
+picked = [v for v in vectors if v["success"]][::3]
+for reason in ("invalidProof", "notInSubgroup", "notOnCurve", "badEncoding", "coordinateOutOfRange"):
+    picked.append(next(v for v in vectors if v["reason"] == reason))
+for n, v in enumerate(picked):
+    raw = bytes.fromhex(v["input"])
+    put("cprec_point_eval", "raw%d" % n, bytes([0]) + raw)
+    put("cprec_point_eval", "fields%d" % n, bytes([1]) + raw[32:])

@@ -12,6 +12,8 @@
 # Targets:
 #   crv_insns       C   CRISCV core: random instruction words, registers, budgets (metering oracle)
 #   cevm_bytecode   C   CEVM core: random bytecode + calldata + gas through the C test host
+#   cprec_point_eval C  point evaluation (0x0a): BLS12-381 decompression, subgroup check,
+#                       pairing check (the versioned hash is made to match in most modes)
 #   elf_loader      Swift  ELFImage (libelf validation) + RISCVProcess load + a bounded run
 #   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
 #                          frame stack, journal) with the standard registry
@@ -44,6 +46,12 @@ cevm_bytecode)
     clang -fuse-ld=lld -std=gnu11 -g -O1 $SAN -ICSources/CEVM/include -ICSources/CEVM \
         -ITests/CEVMHarness Fuzz/cevm_fuzz_bytecode.c CSources/CEVM/interp.c \
         CSources/CEVM/keccak.c Tests/CEVMHarness/test_host.c -o "$BIN"
+    ;;
+cprec_point_eval)
+    [ "$BIN" -nt Fuzz/cprec_fuzz_point_eval.c ] && [ "$BIN" -nt CSources/CPrecompiles/bls12_381.c ] ||
+    clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_point_eval.c \
+        CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
+    MAXLEN=256
     ;;
 elf_loader|evm_frames|statetest_json)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
