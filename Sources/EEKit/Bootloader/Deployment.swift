@@ -76,37 +76,37 @@ extension Bootloader {
     /// Applies the code-deposit rules to a finished constructor frame.
     func finishDeployment(
         _ f: Frame, code: Bytes, status: FrameStatus, returndata: Bytes, left: Resources
-    ) -> (FrameStatus, Bytes, Resources, Address?) {
+    ) -> FrameEnd {
         guard let (address, kind) = f.deployment else {
-            return (.failure(.other("not a constructor frame")), [], .zero, nil)
+            return FrameEnd(.failure(.other("not a constructor frame")), [], .zero, nil)
         }
         switch status {
         case .revert:
             world.revert(to: f.snapshot)
-            return (.revert, returndata, left, nil)
+            return FrameEnd(.revert, returndata, left, nil)
         case .failure:
             world.revert(to: f.snapshot)
-            return (status, [], .zero, nil)
+            return FrameEnd(status, [], .zero, nil)
         case .success:
             break
         }
         let rules = registry[kind]?.deposit ?? .evm
         if code.count > rules.maxCodeSize {
             world.revert(to: f.snapshot)
-            return (.failure(.codeSizeExceeded), [], .zero, nil)
+            return FrameEnd(.failure(.codeSizeExceeded), [], .zero, nil)
         }
         if rules.rejectEFPrefix && code.first == 0xEF {
             world.revert(to: f.snapshot)
-            return (.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
+            return FrameEnd(.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
         }
         let (cost, overflow) = (UInt64(code.count) * rules.gasPerByte).multipliedReportingOverflow(by: schedule.ergsPerGas)
         if overflow || cost > left.ergs {
             world.revert(to: f.snapshot)
-            return (.failure(.outOfResources), [], .zero, nil)
+            return FrameEnd(.failure(.outOfResources), [], .zero, nil)
         }
         var rest = left
         rest.ergs -= cost
         world.setCode(address, code, kind: kind)
-        return (.success, [], rest, address)
+        return FrameEnd(.success, [], rest, address)
     }
 }

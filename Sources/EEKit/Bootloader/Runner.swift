@@ -55,6 +55,22 @@ struct CallerContext {
     }
 }
 
+/// How a frame ended, as its caller sees it (a struct, not a tuple: the runner copies it on
+/// every frame end, and a tuple with enum and array members was copied through the runtime's
+/// generic tuple witnesses).
+struct FrameEnd {
+    var status: FrameStatus
+    var output: Bytes
+    var left: Resources
+    var created: Address?
+    init(_ status: FrameStatus, _ output: Bytes, _ left: Resources, _ created: Address?) {
+        self.status = status
+        self.output = output
+        self.left = left
+        self.created = created
+    }
+}
+
 /// How the outermost frame of a run ended.
 public struct ExecutionOutcome: Sendable {
     public var status: FrameStatus
@@ -128,33 +144,33 @@ extension Bootloader {
             case .completedExecution(let result, let left):
                 let f = frames.removeLast()
                 releaseFrameMemory()
-                var end: (FrameStatus, Bytes, Resources, Address?)
+                var end: FrameEnd
                 if f.deployment != nil {
                     end = finishDeployment(f, code: result.returndata, status: result.status,
                                            returndata: result.returndata, left: left)
                 } else {
                     if !result.status.isSuccess { world.revert(to: f.snapshot) }
-                    end = (result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
+                    end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
                 guard !frames.isEmpty else {
-                    return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
+                    return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                 }
                 next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
             case .completedDeployment(let code, let status, let returndata, let left):
                 let f = frames.removeLast()
                 releaseFrameMemory()
-                var end: (FrameStatus, Bytes, Resources, Address?)
+                var end: FrameEnd
                 if f.deployment != nil {
                     end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
                 } else {
                     // A call frame that ended as if it were a constructor: treat it as a call.
                     if !status.isSuccess { world.revert(to: f.snapshot) }
-                    end = (status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
+                    end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
                 guard !frames.isEmpty else {
-                    return ExecutionOutcome(status: end.0, output: end.1, resourcesLeft: end.2, createdAddress: end.3)
+                    return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                 }
                 next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
             }
@@ -165,24 +181,24 @@ extension Bootloader {
     /// Fails a completed frame that broke a `ResourceLimits` cap (returndata size, logs held
     /// by the transaction): its changes are reverted and its caller sees a failed call.
     private func enforceLimits(
-        _ f: Frame, _ end: (FrameStatus, Bytes, Resources, Address?)
-    ) -> (FrameStatus, Bytes, Resources, Address?) {
-        if end.0.isFailure { return end }
+        _ f: Frame, _ end: FrameEnd
+    ) -> FrameEnd {
+        if end.status.isFailure { return end }
         guard let reason = limits.violation(
-            returndata: end.1.count, logCount: world.logs.count, logBytes: world.logBytes)
+            returndata: end.output.count, logCount: world.logs.count, logBytes: world.logBytes)
         else { return end }
         world.revert(to: f.snapshot)
-        return (.failure(.limitExceeded(reason)), [], .zero, nil)
+        return FrameEnd(.failure(.limitExceeded(reason)), [], .zero, nil)
     }
 
     private func resume(
-        _ parent: any ExecutionEnvironment, wasDeployment: Bool, _ end: (FrameStatus, Bytes, Resources, Address?)
+        _ parent: any ExecutionEnvironment, wasDeployment: Bool, _ end: FrameEnd
     ) throws(EEError) -> Preemption {
         if wasDeployment {
             return try parent.continueAfterDeployment(
-                DeploymentResult(address: end.3, status: end.0, returndata: end.1), returned: end.2, host: self)
+                DeploymentResult(address: end.created, status: end.status, returndata: end.output), returned: end.left, host: self)
         }
-        return try parent.continueAfterCall(CallResult(status: end.0, returndata: end.1), returned: end.2, host: self)
+        return try parent.continueAfterCall(CallResult(status: end.status, returndata: end.output), returned: end.left, host: self)
     }
 
     // MARK: Calls

@@ -191,7 +191,10 @@ public enum FrameStatus: Sendable, Hashable {
     case success
     case revert
     case failure(FailureReason)
-    public var isSuccess: Bool { self == .success }
+    public var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
 }
 
 /// The result of a finished call frame, handed back to the caller's EE.

@@ -13,7 +13,15 @@ public final class EVMEnvironment: ExecutionEnvironment {
     // `@exclusivity(unchecked)`: read and written at every preemption of every frame, never
     // re-entrantly (the bootloader drives one frame at a time), as in `EVMBuffers`.
     @exclusivity(unchecked) private var buffers: EVMBuffers?
-    @exclusivity(unchecked) private var launch: LaunchParams?
+    /// What the frame needs of its `LaunchParams` after the start (not the whole struct, whose
+    /// code and calldata arrays were retained and released at every preemption).
+    private struct Facts {
+        var isConstructor = false
+        var isStatic = false
+        var callee = Address.zero
+        var native: UInt64 = .max
+    }
+    @exclusivity(unchecked) private var facts: Facts?
     @exclusivity(unchecked) private var ergsRemainder: UInt64 = 0
     @exclusivity(unchecked) private var ergsPerGas: UInt64 = 256
     @exclusivity(unchecked) private var flushedRefund: Int64 = 0
@@ -24,7 +32,7 @@ public final class EVMEnvironment: ExecutionEnvironment {
         self.tracer = tracer
     }
 
-    public var isStaticContext: Bool { launch?.isStatic ?? false }
+    public var isStaticContext: Bool { facts?.isStatic ?? false }
 
     public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
 
@@ -45,7 +53,9 @@ public final class EVMEnvironment: ExecutionEnvironment {
             ergsRemainder += (gas - UInt64(Int64.max)) * ergsPerGas
             gas = UInt64(Int64.max)
         }
-        self.launch = launch
+        facts = Facts(
+            isConstructor: launch.modifier == .constructor, isStatic: launch.isStatic, callee: launch.callee,
+            native: launch.resources.native)
         let analysis = EVMAnalysisCache.analysis(for: launch.code)
         let b = EVMBuffers(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
         buffers = b
@@ -100,7 +110,7 @@ public final class EVMEnvironment: ExecutionEnvironment {
         let g = UInt64(max(0, b.gas))
         let (e, o) = g.multipliedReportingOverflow(by: ergsPerGas)
         return Resources(
-            ergs: o ? .max : e &+ ergsRemainder, native: launch?.resources.native ?? .max)
+            ergs: o ? .max : e &+ ergsRemainder, native: facts?.native ?? .max)
     }
 
     private func flushRefund(_ b: EVMBuffers, host: any EEHost) {
@@ -110,9 +120,9 @@ public final class EVMEnvironment: ExecutionEnvironment {
     }
 
     private func preemption(_ status: Int32, host: any EEHost) throws(EEError) -> Preemption {
-        guard let b = buffers, let launch else { throw .internalError("EVM frame not started") }
-        let isConstructor = launch.modifier == .constructor
-        let native = launch.resources.native
+        guard let b = buffers, let launch = facts else { throw .internalError("EVM frame not started") }
+        let isConstructor = launch.isConstructor
+        let native = launch.native
         switch status {
         case Int32(CEVM_STATUS_CALL_REQUEST.rawValue):
             flushRefund(b, host: host)
