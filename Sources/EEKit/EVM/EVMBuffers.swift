@@ -110,12 +110,11 @@ enum EVMOpcodeTable {
 }
 
 /// The fixed-size part of a frame's memory (the `cevm_frame`, its 1024-item stack and its
-/// context), kept in a pool: a frame takes one when it starts and gives it back when it ends,
-/// so a transaction's frames allocate nothing of fixed size after the first ones (evmone
-/// keeps such state per depth for the same reason). The stack is not cleared between frames:
-/// the core never reads above `stack_size`.
-struct EVMFrameStorage: @unchecked Sendable {
-    // Owned by exactly one `EVMBuffers` at a time, or by the pool.
+/// context) and small first blocks for its memory and calldata, owned by one `EVMBuffers` for
+/// its whole life: the buffers objects are pooled, so a transaction's frames allocate nothing
+/// of fixed size after the first ones (evmone keeps such state per depth for the same reason).
+/// The stack is not cleared between frames: the core never reads above `stack_size`.
+struct EVMFrameStorage {
     let frame: UnsafeMutablePointer<cevm_frame>
     let stack: UnsafeMutablePointer<cevm_u256>
     let context: UnsafeMutablePointer<cevm_context>
@@ -126,14 +125,7 @@ struct EVMFrameStorage: @unchecked Sendable {
     static let smallMemory = 4096
     static let smallCalldata = 1024
 
-    /// One per call depth (1024 + the top frame), as evmone keeps per-depth state: allocating
-    /// and freeing the 33 KiB of each deep frame made glibc hand pages back and fault them in
-    /// again, and a 1000-deep chain took 2.8x as long. A full pool holds about 34 MiB.
-    static let poolLimit = 1025
-    private static let pool = Mutex<[EVMFrameStorage]>([])
-
-    static func take() -> EVMFrameStorage {
-        if let s = pool.withLock({ $0.popLast() }) { return s }
+    static func allocate() -> EVMFrameStorage {
         let frame = UnsafeMutablePointer<cevm_frame>.allocate(capacity: 1)
         frame.initialize(to: cevm_frame())
         let stack = UnsafeMutablePointer<cevm_u256>.allocate(capacity: Int(CEVM_STACK_LIMIT))
@@ -145,28 +137,27 @@ struct EVMFrameStorage: @unchecked Sendable {
             calldata: .allocate(capacity: smallCalldata))
     }
 
-    static func give(_ s: EVMFrameStorage) {
-        let kept = pool.withLock { p in
-            guard p.count < poolLimit else { return false }
-            if p.capacity < poolLimit { p.reserveCapacity(poolLimit) }
-            p.append(s)
-            return true
-        }
-        if !kept {
-            s.frame.deallocate()
-            s.stack.deallocate()
-            s.context.deallocate()
-            s.memory.deallocate()
-            s.calldata.deallocate()
-        }
+    func deallocate() {
+        frame.deallocate()
+        stack.deallocate()
+        context.deallocate()
+        memory.deallocate()
+        calldata.deallocate()
     }
 }
 
 /// All memory of one EVM frame: the `cevm_frame`, its stack, memory, calldata, return data and
-/// context (the fixed-size part from `EVMFrameStorage`'s pool), and the host table (one shared
-/// immutable table per tracing mode). The C core calls back through `host_ctx`, an unretained
-/// pointer to this object; `host` is set for the duration of each run.
-final class EVMBuffers {
+/// context (`EVMFrameStorage`), and the host table (one shared immutable table per tracing
+/// mode). The C core calls back through `host_ctx`, an unretained pointer to this object;
+/// `host` is set for the duration of each run.
+///
+/// Pooled: `take` hands out a recycled object (or a new one), `recycle` returns it when its
+/// frame ends. Allocating and freeing the objects, their 33 KiB of storage and the small
+/// blocks of every frame past the first ones made glibc return pages and fault them in again,
+/// and split and coalesce chunks while a deep call chain kept a thousand frames alive.
+/// `@unchecked Sendable`: an object belongs to one frame (one thread) at a time and moves
+/// between threads only through the pool's lock.
+final class EVMBuffers: @unchecked Sendable {
     static let memoryLimit = 256 << 20
 
     /// The host vtables, built once: the thunks capture nothing (they find their frame
@@ -180,10 +171,15 @@ final class EVMBuffers {
         return UnsafePointer(p)
     }
 
-    private let storage: EVMFrameStorage
-    let frame: UnsafeMutablePointer<cevm_frame>
-    private let stack: UnsafeMutablePointer<cevm_u256>
-    private let context: UnsafeMutablePointer<cevm_context>
+    /// One per call depth (1024 + the top frame), as evmone keeps per-depth state. A full pool
+    /// holds about 39 MiB.
+    static let poolLimit = 1025
+    private static let pool = Mutex<[EVMBuffers]>([])
+
+    private let storage = EVMFrameStorage.allocate()
+    var frame: UnsafeMutablePointer<cevm_frame> { storage.frame }
+    private var stack: UnsafeMutablePointer<cevm_u256> { storage.stack }
+    private var context: UnsafeMutablePointer<cevm_context> { storage.context }
     // `@exclusivity(unchecked)`: these properties are read and written on every state access
     // of every transaction, never re-entrantly (no closure or callback touches a property
     // while it is being modified); the dynamic exclusivity checks on them were about a fifth
@@ -196,7 +192,8 @@ final class EVMBuffers {
     /// The calldata copy: the storage's small block, or an allocation for large calldata.
     @exclusivity(unchecked) private var calldata: UnsafeMutablePointer<UInt8>?
     @exclusivity(unchecked) private var returnData: UnsafeMutablePointer<UInt8>?
-    private let analysis: EVMAnalysis
+    /// The frame's analysed code (kept alive while the frame runs).
+    @exclusivity(unchecked) private var analysis: EVMAnalysis?
     /// Valid while the core runs.
     @exclusivity(unchecked) var host: (any EEHost)?
     @exclusivity(unchecked) var tracer: EVMTracer?
@@ -204,14 +201,49 @@ final class EVMBuffers {
     /// instruction of this frame, or the core returning to the host).
     @exclusivity(unchecked) private var pendingStep: EVMTraceStep?
 
-    init(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
+    private init() {}
+
+    /// Buffers for a new frame, set up to run `analysis` with `launch`'s message.
+    static func take(
+        analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?
+    ) -> EVMBuffers {
+        let b = pool.withLock { $0.popLast() } ?? EVMBuffers()
+        b.start(analysis: analysis, launch: launch, gas: gas, host: host, tracer: tracer)
+        return b
+    }
+
+    /// Gives the buffers back when their frame has ended (the frame's EE is going away):
+    /// what the frame allocated beyond the storage is freed, the rest waits for the next frame.
+    func recycle() {
+        releaseFrameAllocations()
+        analysis = nil
+        host = nil
+        tracer = nil
+        pendingStep = nil
+        memoryRefusal = nil
+        EVMBuffers.pool.withLock { p in
+            guard p.count < EVMBuffers.poolLimit else { return }
+            if p.capacity < EVMBuffers.poolLimit { p.reserveCapacity(EVMBuffers.poolLimit) }
+            p.append(self)
+        }
+    }
+
+    private func releaseFrameAllocations() {
+        blobHashes?.deallocate()
+        blobHashes = nil
+        if let memory, memory != storage.memory { memory.deallocate() }
+        memory = nil
+        memoryCapacity = 0
+        if let calldata, calldata != storage.calldata { calldata.deallocate() }
+        calldata = nil
+        returnData?.deallocate()
+        returnData = nil
+    }
+
+    private func start(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
         self.analysis = analysis
         self.tracer = tracer
-        storage = EVMFrameStorage.take()
-        frame = storage.frame
-        stack = storage.stack
-        context = storage.context
-        // A pooled frame and context hold the previous frame's values: start from zero.
+        // A recycled frame and context hold the previous frame's values: start from zero.
         frame.initialize(to: cevm_frame())
         context.initialize(to: cevm_context())
 
@@ -262,11 +294,8 @@ final class EVMBuffers {
     }
 
     deinit {
-        EVMFrameStorage.give(storage)
-        blobHashes?.deallocate()
-        if let memory, memory != storage.memory { memory.deallocate() }
-        if let calldata, calldata != storage.calldata { calldata.deallocate() }
-        returnData?.deallocate()
+        releaseFrameAllocations()
+        storage.deallocate()
     }
 
     // MARK: Running

@@ -32,6 +32,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
         self.tracer = tracer
     }
 
+    deinit { buffers?.recycle() }
+
     public var isStaticContext: Bool { facts?.isStatic ?? false }
 
     public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
@@ -57,7 +59,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
             isConstructor: launch.modifier == .constructor, isStatic: launch.isStatic, callee: launch.callee,
             native: launch.resources.native)
         let analysis = EVMAnalysisCache.analysis(for: launch.code)
-        let b = EVMBuffers(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
+        buffers?.recycle()
+        let b = EVMBuffers.take(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
         buffers = b
         return try preemption(b.run(host: host), host: host)
     }
