@@ -27,6 +27,7 @@ static int run_once(const char *name, const uint8_t *in, size_t n, uint8_t *out)
     cprec_modexp_header_parse(in, n, &h);
     return cprec_modexp(in, n, &h, out);
   }
+  if (!strcmp(name, "point_evaluation")) return cprec_point_evaluation(in, n, out);
   if (!strncmp(name, "bn254_pairing", 13)) {
     int r;
     if (cprec_bn254_pairing(in, n, &r) || r != 1) return 1;

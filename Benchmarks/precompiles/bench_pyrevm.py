@@ -27,7 +27,7 @@ def timed(evm, addr, data):
 for name, target, data in CASES:
     evm = pyrevm.EVM()
     evm.set_balance(caller, 10**30)
-    n = 20000 if target in (None, 5) and name != "modexp_256B" else (200 if target == 8 else 2000)
+    n = 20000 if target in (None, 5) and name != "modexp_256B" else (200 if target in (8, 0x0a) else 2000)
     for i, t in enumerate((target, 0x77 if target is not None else None)):
         a = "0x%040x" % (0x1000 + i)
         evm.insert_account_info(a, pyrevm.AccountInfo(code=loop_code(n, t)))

@@ -14,5 +14,14 @@ G2 = bytes.fromhex("198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef3
                    "090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa")
 PAIRING_2 = w(1) + w(2) + G2 + w(1) + w(P - 2) + G2   # e(P,Q) e(-P,Q) = 1
 KECCAK_32 = bytes(range(32))
+# A valid KZG proof (the first valid case of the ckzg-generated test vectors).
+def _point_evaluation():
+    import json, os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "PrecompileTests",
+                        "Vectors", "kzg_point_evaluation_vectors.json")
+    case = next(c for c in json.load(open(path)) if c["success"])
+    return bytes.fromhex(case["input"].removeprefix("0x"))
+POINT_EVALUATION = _point_evaluation()
 CASES = [("ecrecover", 1, ECRECOVER), ("modexp_32B", 5, MODEXP_32), ("modexp_256B", 5, MODEXP_256),
-         ("bn254_pairing_2", 8, PAIRING_2), ("keccak256_32B", None, KECCAK_32)]
+         ("bn254_pairing_2", 8, PAIRING_2), ("point_evaluation", 0x0a, POINT_EVALUATION),
+         ("keccak256_32B", None, KECCAK_32)]
