@@ -320,6 +320,12 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "A native contract for the call-overhead measurement (counter.elf).")
     var counter: String
 
+    @Option(help: "The compute contract (compute.elf): xorshift64 natively against the same loop as EVM bytecode.")
+    var compute: String?
+
+    @Option(help: "xorshift64 steps per compute call.")
+    var computeSteps: UInt64 = 10_000
+
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
@@ -371,6 +377,22 @@ struct ContractBenchCommand: ParsableCommand {
                 throw ValidationError("transfer failed")
             }
             return n
+        }
+        /// CPU microseconds per call of `data` to `code` (best of `rounds`), and the output.
+        func perCall(_ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int) throws -> (Double, Bytes) {
+            let s = ContractSession()
+            s.commitEachTransaction = false
+            let a = Address(low: 0xee)
+            s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: code))
+            let first = try s.call(a, data: data)
+            guard first.status.isSuccess else { throw ValidationError("\(kind) compute call failed: \(first.status)") }
+            var best = Double.infinity
+            for _ in 0..<rounds {
+                let t0 = cpuSeconds()
+                for _ in 0..<calls { _ = try s.call(a, data: data) }
+                best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6)
+            }
+            return (best, first.output)
         }
         func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes, deploy: Bool) throws -> Double {
             let s = ContractSession()
@@ -432,6 +454,39 @@ struct ContractBenchCommand: ParsableCommand {
         print(String(format: "per transfer: fixed transaction cost %.2f us, EVM frame %.2f us, native frame %.2f us",
                      none, evmTx - none, natTx - none))
         print(String(format: "ceiling of native/EVM with a free native frame: %.2fx", evmTx / none))
+        if let compute {
+            // The same xorshift64 loop as native code and as EVM bytecode: where native pays off.
+            let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
+                + U256(computeSteps).bigEndianBytes
+            let calls = max(5, count / 1000)
+            let (nativeUs, nativeOut) = try perCall(try readFile(compute), .riscv, data: data, calls: calls)
+            let (evmUs, evmOut) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls)
+            guard nativeOut == evmOut else {
+                throw ValidationError("compute outputs differ: native \(Hex.encode(nativeOut)), EVM \(Hex.encode(evmOut))")
+            }
+            print(String(format: "compute, xorshift64 x %llu per call: native %.1f us, EVM %.1f us (transaction included): native %.2fx as fast",
+                         computeSteps, nativeUs, evmUs, evmUs / nativeUs))
+        }
+    }
+
+    /// xorshift64 as EVM bytecode: x = calldata[4:36] & (2^64 - 1), n = calldata[36:68];
+    /// n times x ^= (x << 13) & M; x ^= x >> 7; x ^= (x << 17) & M; returns x (compute.c's loop).
+    static var xorshiftEVM: Bytes {
+        let mask: Bytes = [0x67] + Bytes(repeating: 0xff, count: 8)  // PUSH8 2^64 - 1
+        var c: Bytes = [0x60, 0x04, 0x35] + mask + [0x16]  // x
+        c += [0x60, 0x24, 0x35]  // n x
+        let loop = c.count
+        c += [0x5b, 0x80, 0x15, 0x60, 0x00, 0x57]  // JUMPDEST DUP1 ISZERO PUSH1 end JUMPI
+        let endFix = c.count - 2
+        c += [0x90]  // x n
+        c += [0x80, 0x60, 13, 0x1b] + mask + [0x16, 0x18]  // x ^= (x << 13) & M
+        c += [0x80, 0x60, 7, 0x1c, 0x18]  // x ^= x >> 7
+        c += [0x80, 0x60, 17, 0x1b] + mask + [0x16, 0x18]  // x ^= (x << 17) & M
+        c += [0x90, 0x60, 0x01, 0x90, 0x03]  // n - 1, x
+        c += [0x60, UInt8(loop), 0x56]
+        c[endFix] = UInt8(c.count)
+        c += [0x5b, 0x50, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]  // POP n; MSTORE(0, x); RETURN(0, 32)
+        return c
     }
 }
 
