@@ -329,7 +329,7 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
-    @Option(help: "Only this workload, looped --count times (for profilers): native, evm or counter.")
+    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter or none (a transaction to an account without code).")
     var only: String?
 
     @Option(help: "Interleaved rounds of every measurement; the best round counts (the machine may be shared).")
@@ -412,13 +412,18 @@ struct ContractBenchCommand: ParsableCommand {
             return (cpuSeconds() - t0) / Double(count) * 1e6
         }
         if let only {
+            if only == "none" {
+                let us = try overhead([], .none, data: [], deploy: false)
+                print(String(format: "call overhead, transaction to an account without code: %.2f us", us))
+                return
+            }
             if only == "counter" {
                 let us = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"), deploy: false)
                 print(String(format: "call overhead, RISC-V (counter get(): 1 sload): %.2f us", us))
                 return
             }
             guard let kind: EEKind = only == "native" ? .riscv : only == "evm" ? .evm : nil else {
-                throw ValidationError("--only takes native, evm or counter")
+                throw ValidationError("--only takes native, evm, counter or none")
             }
             let rate = try transfers(kind == .riscv ? elf : evm, kind)
             print(String(format: "%@ token: %.0f transfers/s", only, rate))
