@@ -378,47 +378,34 @@ struct ContractBenchCommand: ParsableCommand {
             }
             return n
         }
-        /// CPU microseconds per call of `data` to `code` (best of `rounds`), and the output.
-        func perCall(_ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int) throws -> (Double, Bytes) {
+        /// CPU microseconds per call of `data` to `code` installed at an address (the best of
+        /// `rounds` measurements of `calls` calls each), and the first call's receipt.
+        func perCall(_ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int, rounds: Int = 1) throws -> (Double, Receipt) {
             let s = ContractSession()
             s.commitEachTransaction = false
             let a = Address(low: 0xee)
             s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: code))
             let first = try s.call(a, data: data)
-            guard first.status.isSuccess else { throw ValidationError("\(kind) compute call failed: \(first.status)") }
             var best = Double.infinity
             for _ in 0..<rounds {
                 let t0 = cpuSeconds()
                 for _ in 0..<calls { _ = try s.call(a, data: data) }
                 best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6)
             }
-            return (best, first.output)
+            return (best, first)
         }
-        func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes, deploy: Bool) throws -> Double {
-            let s = ContractSession()
-            s.commitEachTransaction = false
-            let a: Address
-            if deploy {
-                let d = try s.deploy(code, kind: kind)
-                guard let c = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
-                a = c
-            } else {
-                a = Address(low: 0xee)
-                s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: code))
-            }
-            _ = try s.call(a, data: data)
-            let t0 = cpuSeconds()
-            for _ in 0..<count { _ = try s.call(a, data: data) }
-            return (cpuSeconds() - t0) / Double(count) * 1e6
+        /// Per-call overhead: `count` calls, one measurement.
+        func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes) throws -> Double {
+            try perCall(code, kind, data: data, calls: count).0
         }
         if let only {
             if only == "none" {
-                let us = try overhead([], .none, data: [], deploy: false)
+                let us = try overhead([], .none, data: [])
                 print(String(format: "call overhead, transaction to an account without code: %.2f us", us))
                 return
             }
             if only == "counter" {
-                let us = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"), deploy: false)
+                let us = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"))
                 print(String(format: "call overhead, RISC-V (counter get(): 1 sload): %.2f us", us))
                 return
             }
@@ -438,9 +425,9 @@ struct ContractBenchCommand: ParsableCommand {
             native = max(native, n)
             evmRate = max(evmRate, e)
             ratios.append(n / e)
-            none = min(none, try overhead([], .none, data: [], deploy: false))
-            empty = min(empty, try overhead([0x5f, 0x5f, 0xf3], .evm, data: [], deploy: false))
-            nat = min(nat, try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"), deploy: false))
+            none = min(none, try overhead([], .none, data: []))
+            empty = min(empty, try overhead([0x5f, 0x5f, 0xf3], .evm, data: []))
+            nat = min(nat, try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()")))
         }
         let guest = try guestInstructions(elf)
         print("(process CPU time, best of \(rounds) interleaved rounds of \(count) transactions)")
@@ -464,10 +451,14 @@ struct ContractBenchCommand: ParsableCommand {
             let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
                 + U256(computeSteps).bigEndianBytes
             let calls = max(5, count / 1000)
-            let (nativeUs, nativeOut) = try perCall(try readFile(compute), .riscv, data: data, calls: calls)
-            let (evmUs, evmOut) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls)
-            guard nativeOut == evmOut else {
-                throw ValidationError("compute outputs differ: native \(Hex.encode(nativeOut)), EVM \(Hex.encode(evmOut))")
+            let (nativeUs, nativeFirst) = try perCall(try readFile(compute), .riscv, data: data, calls: calls, rounds: rounds)
+            let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls, rounds: rounds)
+            for (what, r) in [("native", nativeFirst), ("EVM", evmFirst)] where !r.status.isSuccess {
+                throw ValidationError("\(what) compute call failed: \(r.status)")
+            }
+            guard nativeFirst.output == evmFirst.output else {
+                throw ValidationError(
+                    "compute outputs differ: native \(Hex.encode(nativeFirst.output)), EVM \(Hex.encode(evmFirst.output))")
             }
             print(String(format: "compute, xorshift64 x %llu per call: native %.1f us, EVM %.1f us (transaction included): native %.2fx as fast",
                          computeSteps, nativeUs, evmUs, evmUs / nativeUs))
