@@ -1,15 +1,19 @@
 /*
  * libFuzzer target for the CRISCV core: random instruction words in an RWX code page plus
- * random registers, run with tiny budgets. Never crash (ASan/UBSan), never hang, and the
- * metering oracle must hold: the same input run with its budget given at once and given in
- * random chunks ends in the same state.
+ * random registers, run with tiny budgets. Never crash (ASan/UBSan), never hang, and two
+ * oracles must hold: the same input run with its budget given at once and given in random
+ * chunks ends in the same state (metering), and a run whose ecalls go to an in-loop handler
+ * (mem->ecall) ends in the same state as one whose ecalls return to the host, which does the
+ * same work between runs (the handler writes a0 and, with flag bit 4, guest memory, code
+ * included).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -fno-strict-aliasing Fuzz/crv_fuzz_insns.c CSources/CRISCV/crv_run.c \
  *     CSources/CRISCV/crv_decode.c -o crv_fuzz && ./crv_fuzz -max_total_time=120
  *
  * Input layout: byte 0 flags (bit 0: RV32; bit 1: second code page also X; bit 2: data page
- * is RWX; bit 3: crv_perms_sync, so loads and stores take the inline paths), bytes 1..8 cost classes (0..7 each), byte 9 budget, bytes 10..13 chunk seed, then
+ * is RWX; bit 3: crv_perms_sync, so loads and stores take the inline paths; bit 4: ecalls also
+ * store a1 at a2 when writable), bytes 1..8 cost classes (0..7 each), byte 9 budget, bytes 10..13 chunk seed, then
  * 32 little-endian register seeds (4 bytes each, mapped to useful values), then code words.
  */
 #include "../CSources/CRISCV/include/CRISCV.h"
@@ -32,9 +36,30 @@ typedef struct box {
   crv_status last;
   int calls;
   uint64_t ungiven; /* budget not yet handed out when the run ended */
+  const crv_costs *costs;
+  int store_on_ecall; /* flag bit 4 */
 } box;
 
-static box A, Bx;
+static box A, Bx, C;
+
+/* What the "host" does for an ecall, in the loop (the handler) or between runs: a0 = 3 a0 + 1;
+   with store_on_ecall, the low 4 bytes of a1 go to address a2 when its pages are writable
+   (re-decoding code it changes, as a host must). */
+static void host_ecall(box *b, crv_cpu *cpu) {
+  const uint64_t mask = cpu->xlen == 32 ? 0xffffffffu : ~0ull;
+  cpu->x[10] = (cpu->x[10] * 3 + 1) & mask;
+  if (!b->store_on_ecall) return;
+  const uint64_t a = cpu->x[12];
+  if (a > MEMSZ - 4 || !(b->perms[a >> 12] & CRV_PERM_W) || !(b->perms[(a + 3) >> 12] & CRV_PERM_W)) return;
+  const uint32_t v = (uint32_t)cpu->x[11];
+  memcpy(b->data + a, &v, 4);
+  if (a + 4 > CODE_LO && a < CODE_HI) crv_decode(&b->mem, b->costs, cpu->xlen, a, a + 4);
+}
+
+static int ecall_handler(void *ctx, crv_cpu *cpu) {
+  host_ecall((box *)ctx, cpu);
+  return CRV_ECALL_CONTINUE;
+}
 
 static uint64_t reg_from(uint32_t s, int rv32) {
   uint64_t v;
@@ -79,6 +104,8 @@ static void setup(box *b, const uint8_t *in, size_t n, crv_costs *costs) {
   memcpy(b->data + 0x3000, in + 142, code_bytes > 4096 ? 4096 : code_bytes);
   b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI};
   b->cpu.pc = CODE_LO;
+  b->costs = costs;
+  b->store_on_ecall = (fl & 16) != 0;
   crv_decode(&b->mem, costs, b->cpu.xlen, CODE_LO, CODE_HI);
 }
 
@@ -105,7 +132,8 @@ static void drive(box *b, const crv_costs *costs, uint64_t total, uint32_t seed)
     }
     /* ecall / ebreak: pretend the host did something deterministic */
     (void)before_pc; (void)before_n;
-    b->cpu.x[10] = (b->cpu.x[10] * 3 + 1) & (b->cpu.xlen == 32 ? 0xffffffffu : ~0ull);
+    if (st == CRV_STATUS_ECALL) host_ecall(b, &b->cpu);
+    else b->cpu.x[10] = (b->cpu.x[10] * 3 + 1) & (b->cpu.xlen == 32 ? 0xffffffffu : ~0ull);
   }
 }
 
@@ -124,6 +152,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
   drive(&A, &costs, total, 0);
   setup(&Bx, in, n, &costs);
   drive(&Bx, &costs, total, seed);
+  setup(&C, in, n, &costs);
+  C.mem.ecall = ecall_handler;
+  C.mem.ecall_ctx = &C;
+  drive(&C, &costs, total, 0);
 
   /* Both runs saw the same budget in total (B may have stopped early only when A did too). */
   if (A.calls < 400 && Bx.calls < 400) {
@@ -132,6 +164,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
         memcmp(A.data, Bx.data, MEMSZ) ||
         (A.last == CRV_STATUS_TRAP &&
          (A.cpu.trap_cause != Bx.cpu.trap_cause || A.cpu.trap_value != Bx.cpu.trap_value)))
+      abort();
+  }
+  /* The in-loop handler changes nothing but the number of returns. */
+  if (A.calls < 400 && C.calls < 400) {
+    if (A.last != C.last || A.cpu.pc != C.cpu.pc || A.cpu.instret != C.cpu.instret ||
+        A.cpu.budget != C.cpu.budget || memcmp(A.cpu.x, C.cpu.x, sizeof A.cpu.x) ||
+        memcmp(A.data, C.data, MEMSZ) ||
+        (A.last == CRV_STATUS_TRAP &&
+         (A.cpu.trap_cause != C.cpu.trap_cause || A.cpu.trap_value != C.cpu.trap_value)))
       abort();
   }
   /* invariants */

@@ -20,12 +20,25 @@
  */
 #include "crv_internal.h"
 
+/* The Swift host reads and writes registers at offset 8 * i of crv_cpu. */
+_Static_assert(offsetof(crv_cpu, x) == 0, "crv_cpu.x comes first");
+
 static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl);
 
 /* Result of a slow-path memory access. */
 enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1 };
 
 static inline uint64_t sext32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)(uint32_t)v; }
+
+/* v, loaded as one 8-byte scalar: copies of the register file between R and cpu->x use it so
+   that the compiler does not widen them into 16- to 64-byte vector loads, which stall on the
+   8-byte stores that have just written those registers (the handlers, or the host between
+   runs) instead of taking their values from the store buffer. */
+static inline uint64_t scalar_u64(uint64_t v) {
+  __asm__("" : "+r"(v));
+  return v;
+}
+#define SCALAR(v) scalar_u64(v)
 
 static int range_ok(const crv_memory *mem, uint64_t a, uint64_t n, uint8_t need) {
   if (mem->size < n || a > mem->size - n) return 0;
@@ -299,7 +312,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
 
   if (code && code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
 
-  for (int i = 0; i < 32; i++) R[i] = rv32 ? sext32(cpu->x[i]) : cpu->x[i];
+  for (int i = 0; i < 32; i++) R[i] = rv32 ? sext32(SCALAR(cpu->x[i])) : SCALAR(cpu->x[i]);
   R[0] = 0;
   R[32] = 0;
 
@@ -645,6 +658,24 @@ L_FENCE_I:
   ENTER_BLOCK;
 L_ECALL:
   pc = PC_OF(ip) + 4;
+  /* In-loop system call (see crv_ecall_fn). An ecall ends its block, so no budget stop is
+     planted here (a stop ends the run when it is reached, and it lies inside the block it was
+     planted for); the test keeps the exit path for that case anyway. */
+  if (mem->ecall && !stop) {
+    cpu->pc = pc;
+    cpu->budget = budget;
+    cpu->instret = instret;
+    for (int i = 10; i < 18; i++) cpu->x[i] = rv32 ? (uint32_t)SCALAR(R[i]) : SCALAR(R[i]);
+    if (mem->ecall(mem->ecall_ctx, cpu) == CRV_ECALL_CONTINUE) {
+      budget = cpu->budget;
+      R[10] = rv32 ? sext32(cpu->x[10]) : cpu->x[10];
+      R[11] = rv32 ? sext32(cpu->x[11]) : cpu->x[11];
+      /* The handler re-decoded code it wrote: every handler address is rewritten. */
+      if (code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
+      ip++; /* the slot after the ecall (the end sentinel faults) */
+      ENTER_BLOCK;
+    }
+  }
   status = CRV_STATUS_ECALL;
   goto out;
 L_EBREAK:
@@ -715,7 +746,7 @@ out:
   cpu->pc = pc;
   cpu->budget = budget;
   cpu->instret = instret;
-  for (int i = 1; i < 32; i++) cpu->x[i] = rv32 ? (uint32_t)R[i] : R[i];
+  for (int i = 1; i < 32; i++) cpu->x[i] = rv32 ? (uint32_t)SCALAR(R[i]) : SCALAR(R[i]);
   cpu->x[0] = 0;
   return status;
 }

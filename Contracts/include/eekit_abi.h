@@ -108,7 +108,13 @@ static inline eek_word eek_word_from_address(const eek_address *a) {
   __builtin_memcpy(w.b + 12, a->b, 20);
   return w;
 }
-static inline eek_word eek_word_from_u64(uint64_t v) { return u256_to_word(u256_from_u64(v)); }
+/* Byte by byte, so that a constant folds into constant stores (the byte swaps above cannot be
+   folded through their opaque masks). */
+static inline eek_word eek_word_from_u64(uint64_t v) {
+  eek_word w = {{0}};
+  for (int i = 0; i < 8; i++) w.b[31 - i] = (uint8_t)(v >> (8 * i));
+  return w;
+}
 
 /* The 4-byte selector of the calldata (0 if shorter than 4 bytes). */
 static inline uint32_t abi_selector(void) {

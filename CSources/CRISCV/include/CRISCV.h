@@ -122,6 +122,22 @@ typedef struct crv_insn {
    (for static buffers). */
 #define CRV_CODE_ENTRIES_FOR_SLOTS(slots) (2u * ((slots) + 2u))
 
+/* An in-loop system-call handler (optional, mem->ecall). Without one, every ecall returns from
+   crv_run with CRV_STATUS_ECALL, and the host resumes the hart after handling it. With one, an
+   ecall first stores pc (the instruction after the ecall), budget, instret and a0...a7
+   (x10...x17) in *cpu and calls ecall(ecall_ctx, cpu):
+   - CRV_ECALL_CONTINUE: the handler has done the system call. The core reloads budget, a0 and
+     a1 from *cpu and runs on at pc, without leaving crv_run (no register-file round trip).
+   - CRV_ECALL_EXIT: crv_run returns CRV_STATUS_ECALL exactly as without a handler (pc after the
+     ecall, every register stored), and the host handles that ecall itself.
+   While it runs, the handler may do what the host may do between runs: read and write guest
+   memory, change page permissions (then crv_perms_sync) and re-decode code it wrote (crv_decode);
+   it must not change any other register, pc, instret, xlen or the code range, nor raise the
+   budget. */
+typedef struct crv_cpu crv_cpu;
+typedef int (*crv_ecall_fn)(void *ctx, crv_cpu *cpu);
+enum { CRV_ECALL_EXIT = 0, CRV_ECALL_CONTINUE = 1 };
+
 typedef struct crv_memory {
   uint8_t *data;    /* guest memory, `size` bytes */
   uint64_t size;    /* multiple of CRV_PAGE_SIZE */
@@ -129,6 +145,8 @@ typedef struct crv_memory {
   crv_insn *code;   /* crv_code_entries(code_lo, code_hi) entries */
   uint64_t code_lo; /* page aligned, code_lo <= code_hi <= size */
   uint64_t code_hi;
+  crv_ecall_fn ecall; /* optional in-loop system calls (above); NULL: every ecall returns */
+  void *ecall_ctx;
 } crv_memory;
 
 /* Number of crv_insn entries the host must allocate for mem->code: two per 4-byte slot of

@@ -26,9 +26,12 @@ public final class RISCVMachine {
     // while it is being modified); the dynamic exclusivity checks on them were about a fifth
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var code: UnsafeMutablePointer<crv_insn>?
-    @exclusivity(unchecked) private var mem: crv_memory
-    @exclusivity(unchecked) private var cpu = crv_cpu()
-    @exclusivity(unchecked) private var costs: crv_costs
+    // The core's structs live in memory of their own (not in stored properties), so that
+    // `crv_run` and an in-loop system-call handler (`setEcallHandler`) see the same hart
+    // state, and no inout access is open while the core runs.
+    private let mem: UnsafeMutablePointer<crv_memory>
+    private let cpu: UnsafeMutablePointer<crv_cpu>
+    private let costs: UnsafeMutablePointer<crv_costs>
 
     /// - Parameters:
     ///   - memorySize: guest memory in bytes, a multiple of 4 KiB, at most `maxMemory`.
@@ -57,18 +60,26 @@ public final class RISCVMachine {
         self.xlen = xlen
         data = d.assumingMemoryBound(to: UInt8.self)
         perms = p.assumingMemoryBound(to: UInt8.self)
-        mem = crv_memory(data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0)
-        costs = crv_costs(
+        mem = .allocate(capacity: 1)
+        mem.initialize(to: crv_memory(
+            data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0, ecall: nil, ecall_ctx: nil))
+        costs = .allocate(capacity: 1)
+        costs.initialize(to: crv_costs(
             alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
             branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
-            div: schedule.riscvDiv, system: schedule.riscvSystem)
-        cpu.xlen = xlen
+            div: schedule.riscvDiv, system: schedule.riscvSystem))
+        cpu = .allocate(capacity: 1)
+        cpu.initialize(to: crv_cpu())
+        cpu.pointee.xlen = xlen
     }
 
     deinit {
         free(data)
         free(perms)
         code?.deallocate()
+        mem.deallocate()
+        cpu.deallocate()
+        costs.deallocate()
     }
 
     // MARK: Permissions and code
@@ -89,7 +100,7 @@ public final class RISCVMachine {
         for i in first..<max(first, last) { perms[i] = adding ? perms[i] | p.rawValue : p.rawValue }
         // Let the core re-derive its fast-path bits for these pages and their neighbour
         // (lead: required by the direct-threaded CRISCV; without it accesses take the slow path).
-        crv_perms_sync(&mem, start, end)
+        crv_perms_sync(mem, start, end)
     }
 
     public func permissions(at address: UInt64) -> Permissions {
@@ -105,13 +116,37 @@ public final class RISCVMachine {
         let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: max(n, 1))
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c
-        mem.code = c
-        mem.code_lo = lo
-        mem.code_hi = hi
-        crv_decode(&mem, &costs, xlen, lo, hi)
+        mem.pointee.code = c
+        mem.pointee.code_lo = lo
+        mem.pointee.code_hi = hi
+        crv_decode(mem, costs, xlen, lo, hi)
     }
 
-    public var codeRange: Range<UInt64> { mem.code_lo..<mem.code_hi }
+    public var codeRange: Range<UInt64> { mem.pointee.code_lo..<mem.pointee.code_hi }
+
+    /// The in-loop system-call handler: while set, `run` calls its `handleEcall` at each ecall
+    /// (arguments in a0...a7, pc after the ecall, the budget as usual) and keeps the hart
+    /// running when it returns true, so system calls that neither end nor preempt the program
+    /// cost no return from the core. The handler may use every accessor of this machine
+    /// (registers a0 and a1, the budget, lowered only, guest memory, permissions); when it
+    /// returns false, `run` returns `.ecall` for that ecall as without a handler. Not retained:
+    /// the owner clears it before it goes away.
+    public func setEcallHandler(_ handler: RISCVEcallHandler?) {
+        ecallHandler = handler.map { Unmanaged.passUnretained($0) }
+        mem.pointee.ecall = handler == nil ? nil : RISCVMachine.ecallThunk
+        mem.pointee.ecall_ctx = handler == nil ? nil : Unmanaged.passUnretained(self).toOpaque()
+    }
+    @exclusivity(unchecked) private var ecallHandler: Unmanaged<RISCVEcallHandler>?
+
+    private static let ecallThunk: crv_ecall_fn = { ctx, _ in
+        // Borrowed references only: no reference counting on a system call's path.
+        Unmanaged<RISCVMachine>.fromOpaque(ctx!)._withUnsafeGuaranteedRef { m in
+            guard let h = m.ecallHandler, h._withUnsafeGuaranteedRef({ $0.handleEcall(m) }) else {
+                return Int32(CRV_ECALL_EXIT)
+            }
+            return Int32(CRV_ECALL_CONTINUE)
+        }
+    }
 
     /// Guest memory an image ending at `imageEnd` needs: the image rounded up to a page, one
     /// page of heap, and the stack (saturating at 2^64 - 1 for absurd images).
@@ -208,8 +243,8 @@ public final class RISCVMachine {
     }
 
     private func invalidateCode(_ address: UInt64, _ count: UInt64) {
-        guard code != nil, count > 0, address < mem.code_hi, address + count > mem.code_lo else { return }
-        crv_decode(&mem, &costs, xlen, address, address + count)
+        guard code != nil, count > 0, address < mem.pointee.code_hi, address + count > mem.pointee.code_lo else { return }
+        crv_decode(mem, costs, xlen, address, address + count)
     }
 
     /// Reads guest bytes for a system call: needs read permission on every page.
@@ -297,10 +332,10 @@ public final class RISCVMachine {
         if !copy.isEmpty { memcpy(data + Int(copy.lowerBound), template.data + Int(copy.lowerBound), copy.count) }
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
-        let lo = template.mem.code_lo, hi = template.mem.code_hi
+        let lo = template.mem.pointee.code_lo, hi = template.mem.pointee.code_hi
         if let tc = template.code {
             let n = max(crv_code_entries(lo, hi), 1)
-            if code == nil || mem.code_lo != lo || mem.code_hi != hi {
+            if code == nil || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
                 code?.deallocate()
                 let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: n)
                 code = c
@@ -310,13 +345,13 @@ public final class RISCVMachine {
             code?.deallocate()
             code = nil
         }
-        mem.code = code
-        mem.code_lo = lo
-        mem.code_hi = hi
-        costs = template.costs
+        mem.pointee.code = code
+        mem.pointee.code_lo = lo
+        mem.pointee.code_hi = hi
+        costs.pointee = template.costs.pointee
         demandZero = template.demandZero
-        cpu = crv_cpu()
-        cpu.xlen = xlen
+        cpu.pointee = crv_cpu()
+        cpu.pointee.xlen = xlen
         return true
     }
 
@@ -331,7 +366,7 @@ public final class RISCVMachine {
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
     ) -> Bool {
         guard template.memorySize == memorySize, template.xlen == xlen,
-            mem.code_lo == template.mem.code_lo, mem.code_hi == template.mem.code_hi,
+            mem.pointee.code_lo == template.mem.pointee.code_lo, mem.pointee.code_hi == template.mem.pointee.code_hi,
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
@@ -341,12 +376,12 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         if restoreCode, let c = code, let tc = template.code {
-            c.update(from: tc, count: max(crv_code_entries(mem.code_lo, mem.code_hi), 1))
+            c.update(from: tc, count: max(crv_code_entries(mem.pointee.code_lo, mem.pointee.code_hi), 1))
         }
-        costs = template.costs
+        costs.pointee = template.costs.pointee
         demandZero = template.demandZero
-        cpu = crv_cpu()
-        cpu.xlen = xlen
+        cpu.pointee = crv_cpu()
+        cpu.pointee.xlen = xlen
         return true
     }
 
@@ -356,33 +391,34 @@ public final class RISCVMachine {
     public subscript(register i: Int) -> UInt64 {
         get {
             guard i > 0 && i < 32 else { return 0 }
-            // In place (`of: cpu.x` would copy all 32 registers for each read).
-            return withUnsafeBytes(of: &cpu.x) { $0.load(fromByteOffset: i * 8, as: UInt64.self) }
+            // x is crv_cpu's first member (checked by a static assertion in crv_run.c).
+            return UnsafeRawPointer(cpu).load(fromByteOffset: i * 8, as: UInt64.self)
         }
         set {
             guard i > 0 && i < 32 else { return }
             let v = xlen == 32 ? newValue & 0xffff_ffff : newValue
-            withUnsafeMutableBytes(of: &cpu.x) { $0.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self) }
+            UnsafeMutableRawPointer(cpu).storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self)
         }
     }
 
     public var pc: UInt64 {
-        get { cpu.pc }
-        set { cpu.pc = newValue }
+        get { cpu.pointee.pc }
+        set { cpu.pointee.pc = newValue }
     }
     public var budget: UInt64 {
-        get { cpu.budget }
-        set { cpu.budget = newValue }
+        get { cpu.pointee.budget }
+        set { cpu.pointee.budget = newValue }
     }
-    public var instructionsRetired: UInt64 { cpu.instret }
+    public var instructionsRetired: UInt64 { cpu.pointee.instret }
 
     /// Why the last `run` stopped with a trap.
     public var trap: RISCVTrap {
-        var word = cpu.trap_insn
-        if word == 0, let b = peek(cpu.pc, count: 4) {
+        let c = cpu.pointee
+        var word = c.trap_insn
+        if word == 0, let b = peek(c.pc, count: 4) {
             word = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
         }
-        return RISCVTrap(cause: cpu.trap_cause, pc: cpu.pc, value: cpu.trap_value, instruction: word)
+        return RISCVTrap(cause: c.trap_cause, pc: c.pc, value: c.trap_value, instruction: word)
     }
 
     public enum Stop: Sendable, Equatable {
@@ -394,7 +430,7 @@ public final class RISCVMachine {
 
     /// Runs the hart until ecall, ebreak, budget exhaustion or a trap.
     public func run() -> Stop {
-        let status = crv_run(&cpu, &mem, &costs)
+        let status = crv_run(cpu, mem, costs)
         switch status {
         case CRV_STATUS_ECALL: return .ecall
         case CRV_STATUS_EBREAK: return .ebreak
@@ -409,6 +445,16 @@ public final class RISCVMachine {
         let n = crv_disasm(word, pc, xlen, &buf, buf.count)
         return String(decoding: buf[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+}
+
+/// Handles system calls inside `RISCVMachine.run` (see `RISCVMachine.setEcallHandler`).
+/// A class to subclass rather than a protocol, so that the core's call into it needs no
+/// reference counting.
+open class RISCVEcallHandler {
+    public init() {}
+    /// Does the system call in a7 and returns true to keep the hart running, or returns false
+    /// to make `run` return `.ecall`.
+    open func handleEcall(_ machine: RISCVMachine) -> Bool { false }
 }
 
 /// A RISC-V trap: cause (mcause numbering), pc, trap value and instruction word.

@@ -13,7 +13,7 @@
 ///
 /// Deployment data is an ELF followed by constructor arguments (`ContractELF.length` finds the
 /// split). The ELF runs once as the constructor (a0 = 1 at entry) and is stored as the code.
-public final class RISCVEnvironment: ExecutionEnvironment {
+public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     public struct Configuration: Sendable, Hashable {
         /// Guest memory per frame (multiple of 4 KiB, 64 KiB...64 MiB). Pages a frame never
         /// touches cost nothing, so 1024 nested frames stay small.
@@ -50,6 +50,11 @@ public final class RISCVEnvironment: ExecutionEnvironment {
     @exclusivity(unchecked) private var createOutput: UInt64 = 0
     private enum Pending { case none, call, create }
     @exclusivity(unchecked) private var pending = Pending.none
+    /// The host of the frame while `run` runs the hart (for in-loop system calls).
+    @exclusivity(unchecked) private unowned(unsafe) var activeHost: (any EEHost)?
+    /// What an in-loop system call ended with when it was not `.next` (a fault): `run`
+    /// finishes it when the hart returns.
+    @exclusivity(unchecked) private var inlineStep: Step?
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -96,6 +101,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         let m = try img.acquire()
         image = img
         machine = m
+        m.setEcallHandler(self)
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
@@ -192,6 +198,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
 
     private func run(host: any EEHost) -> Preemption {
         guard let m = machine else { return end(.failure(.other("frame not started")), output: [], host: host) }
+        activeHost = host
         while true {
             switch m.run() {
             case .budgetExhausted:
@@ -207,6 +214,14 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             case .ebreak:
                 return end(.failure(.trap("ebreak at pc 0x\(String(m.pc &- 4, radix: 16))")), output: [], host: host)
             case .ecall:
+                if let step = inlineStep {
+                    inlineStep = nil
+                    switch step {
+                    case .next: continue
+                    case .preempt(let p): return p
+                    case .end(let status, let output): return end(status, output: output, host: host)
+                    }
+                }
                 do {
                     switch try syscall(m, host: host) {
                     case .next: continue
@@ -228,6 +243,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             left = Resources(ergs: machine?.budget ?? 0, native: started ? launch.resources.native : .max)
         }
         if let m = machine {
+            m.setEcallHandler(nil)
             instructionsRetired = m.instructionsRetired &- instretAtStart
             if let image { image.release(m, brk: brkHigh) }
         }
@@ -244,6 +260,22 @@ public final class RISCVEnvironment: ExecutionEnvironment {
     }
 
     // MARK: System calls
+
+    /// In-loop system calls (`RISCVEcallHandler`): every system call that neither ends nor
+    /// preempts the frame runs inside the core, without the hart returning to `run`. A fault
+    /// is kept in `inlineStep` for `run` to end the frame with.
+    public override func handleEcall(_ m: RISCVMachine) -> Bool {
+        guard let host = activeHost else { return false }
+        let n = m[register: 17]
+        if RISCVEnvironment.endsOrPreempts(n) { return false }  // `run` does these
+        do {
+            try simpleSyscall(m, n, host: host)
+            return true
+        } catch {
+            inlineStep = .end(.failure(error.reason), [])
+            return false
+        }
+    }
 
     struct Fault: Error { var reason: FailureReason }
     private enum Step {
@@ -305,8 +337,6 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         guard started else { throw Fault(reason: .other("frame not started")) }
         let n = m[register: 17]
         let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
-        let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
-        let me = launch.callee
         switch n {
         case ContractSyscall.ret, ContractSyscall.revert:
             let len = try length(m, a1, "return")
@@ -314,6 +344,34 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             let out = try read(m, a0, len, "return")
             return .end(n == ContractSyscall.ret ? .success : .revert, out)
 
+        case ContractSyscall.call:
+            let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
+            return .preempt(try call(m, kind: a0, target: a1, value: a2, data: a3, len: a4, gas: a5, host: host))
+
+        case ContractSyscall.create:
+            let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
+            return .preempt(try create(m, code: a0, len: a1, value: a2, salt: a3, out: a4, ee: a5, host: host))
+
+        default:
+            try simpleSyscall(m, n, host: host)
+            return .next
+        }
+    }
+
+    /// True for the system calls that end or preempt the frame (`syscall` handles them; the
+    /// others are `simpleSyscall`s).
+    private static func endsOrPreempts(_ n: UInt64) -> Bool {
+        n == ContractSyscall.ret || n == ContractSyscall.revert || n == ContractSyscall.call
+            || n == ContractSyscall.create
+    }
+
+    /// A system call that neither ends nor preempts the frame: it returns to the contract
+    /// (or faults).
+    private func simpleSyscall(_ m: RISCVMachine, _ n: UInt64, host: any EEHost) throws(Fault) {
+        guard started else { throw Fault(reason: .other("frame not started")) }
+        let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
+        let me = launch.callee
+        switch n {
         case ContractSyscall.calldataSize:
             try charge(m, gas: 0)
             m[register: 10] = UInt64(launch.calldata.count)
@@ -392,6 +450,7 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         case ContractSyscall.log:
             try requireWritable("log")
             guard a1 <= 4 else { throw Fault(reason: .trap("log: \(a1) topics (at most 4)")) }
+            let a3 = m[register: 13]
             let len = try length(m, a3, "log")
             try charge(m, gas: 375 + 375 * a1 + 8 * a3)
             let t = try read(m, a0, Int(a1) * 32, "log topics")
@@ -425,12 +484,6 @@ public final class RISCVEnvironment: ExecutionEnvironment {
             try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
             try write(m, word: host.balance(a), a1, "balance")
 
-        case ContractSyscall.call:
-            return .preempt(try call(m, kind: a0, target: a1, value: a2, data: a3, len: a4, gas: a5, host: host))
-
-        case ContractSyscall.create:
-            return .preempt(try create(m, code: a0, len: a1, value: a2, salt: a3, out: a4, ee: a5, host: host))
-
         case ContractSyscall.brk:
             try charge(m, gas: 0)
             m[register: 10] = try setBreak(m, a0)
@@ -438,7 +491,6 @@ public final class RISCVEnvironment: ExecutionEnvironment {
         default:
             throw Fault(reason: .trap("unknown system call 0x\(String(n, radix: 16)) at pc 0x\(String(m.pc &- 4, radix: 16))"))
         }
-        return .next
     }
 
     /// SSTORE with EIP-2929 access costs, EIP-2200 net metering and EIP-3529 refunds.
