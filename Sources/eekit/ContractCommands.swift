@@ -73,7 +73,7 @@ struct CallDataOptions: ParsableArguments {
     @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow.")
     var sig: String?
 
-    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings).")
+    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings; put negative integers after --).")
     var arguments: [String] = []
 
     func calldata() throws -> Bytes {
@@ -236,72 +236,6 @@ struct RunContractCommand: ParsableCommand {
         guard let a = d.createdAddress else { throw ExitCode(1) }
         print("== call")
         try transact(created: false) { try s.call(a, data: data) }
-    }
-}
-
-/// Solidity ABI encoding of a call from a signature and textual arguments: static types
-/// (uintN, intN, address, bool, bytesN) and the dynamic `bytes` and `string`.
-enum ABIEncoder {
-    struct Failure: Error { var message: String }
-
-    static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let sig = signature.replacingOccurrences(of: " ", with: "")
-        guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
-            throw Failure(message: "signature must look like name(type,...): \(signature)")
-        }
-        let inner = sig[sig.index(after: open)..<sig.index(before: sig.endIndex)]
-        let types = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard types.count == arguments.count else {
-            throw Failure(message: "\(signature) takes \(types.count) arguments, \(arguments.count) given")
-        }
-        var head: Bytes = [], tail: Bytes = []
-        let headSize = 32 * types.count
-        for (t, a) in zip(types, arguments) {
-            if t == "bytes" || t == "string" {
-                let body: Bytes
-                if t == "string" {
-                    body = Array(a.utf8)
-                } else {
-                    guard let b = Hex.decode(a) else { throw Failure(message: "bytes argument is not hex: \(a)") }
-                    body = b
-                }
-                head += U256(UInt64(headSize + tail.count)).bigEndianBytes
-                tail += U256(UInt64(body.count)).bigEndianBytes + body
-                tail += Bytes(repeating: 0, count: (32 - body.count % 32) % 32)
-            } else {
-                head += try encodeStatic(t, a)
-            }
-        }
-        return Array(Keccak.hash(Array(sig.utf8)).bytes[0..<4]) + head + tail
-    }
-
-    static func encodeStatic(_ t: String, _ a: String) throws -> Bytes {
-        switch t {
-        case "address":
-            guard let addr = Address(hex: a) else { throw Failure(message: "not an address: \(a)") }
-            return Bytes(repeating: 0, count: 12) + addr.bytes
-        case "bool":
-            switch a.lowercased() {
-            case "true", "1": return U256.one.bigEndianBytes
-            case "false", "0": return U256.zero.bigEndianBytes
-            default: throw Failure(message: "not a bool: \(a)")
-            }
-        default:
-            if t.hasPrefix("uint") || t.hasPrefix("int") {
-                let negative = a.hasPrefix("-")
-                guard !negative || t.hasPrefix("int") else { throw Failure(message: "\(t) cannot be negative: \(a)") }
-                let digits = negative ? String(a.dropFirst()) : a
-                guard let v = digits.hasPrefix("0x") ? U256(hex: digits) : U256(decimal: digits) else {
-                    throw Failure(message: "not a number: \(a)")
-                }
-                return (negative ? U256.zero &- v : v).bigEndianBytes
-            }
-            if t.hasPrefix("bytes"), let n = Int(t.dropFirst(5)), (1...32).contains(n) {
-                guard let b = Hex.decode(a), b.count == n else { throw Failure(message: "not \(n) hex bytes: \(a)") }
-                return b + Bytes(repeating: 0, count: 32 - n)
-            }
-            throw Failure(message: "unsupported ABI type \(t)")
-        }
     }
 }
 
@@ -491,8 +425,4 @@ func cpuSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
-
-extension ABIEncoder {
-    static func selector(_ signature: String) -> Bytes { Array(Keccak.hash(Array(signature.utf8)).bytes[0..<4]) }
 }

@@ -298,3 +298,34 @@ enum Plugin {
         return p.terminationStatus == 0 ? out : nil
     }()
 }
+
+@Suite struct ABIEncoderTests {
+    @Test func encodesTheTokenCallsAsSolidityDoes() throws {
+        let call = try ABIEncoder.encodeCall(
+            signature: "transfer(address, uint)", arguments: ["0x00000000000000000000000000000000000000aa", "1000"])
+        #expect(call == ABI.call(ABI.transfer, [ABI.word(Address(low: 0xaa)), ABI.word(1000)]))
+        #expect(ABIEncoder.selector("balanceOf(address)") == [0x70, 0xa0, 0x82, 0x31])
+        let dynamic = try ABIEncoder.encodeCall(signature: "f(uint8,string,bool)", arguments: ["255", "hi", "true"])
+        #expect(dynamic.count == 4 + 32 * 3 + 32 + 32)
+        #expect(Array(dynamic[4 + 32 ..< 4 + 64]) == ABI.word(96))  // offset of the string
+        #expect(Array(dynamic[4 + 96 ..< 4 + 128]) == ABI.word(2))
+        #expect(Array(dynamic[4 + 128 ..< 4 + 130]) == Array("hi".utf8))
+        let negative = try ABIEncoder.encodeCall(signature: "f(int8)", arguments: ["-128"])
+        #expect(Array(negative[4...]) == Bytes(repeating: 0xff, count: 31) + [0x80])
+    }
+
+    @Test(arguments: [
+        ("f(uint8)", "256", "does not fit uint8"), ("f(int8)", "128", "does not fit int8"),
+        ("f(int8)", "-129", "does not fit int8"), ("f(uint256)", "-1", "cannot be negative"),
+        ("f(uint7)", "1", "unsupported ABI type uint7"), ("f(uint256[])", "1", "unsupported ABI type uint256[]"),
+        ("f(address)", "0x12", "not an address"), ("f(bytes4)", "0x1122334455", "not 4 hex bytes"),
+        ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a number"), ("f(uint256", "1", "must look like"),
+    ])
+    func refusesMalformedArguments(signature: String, argument: String, expected: String) {
+        #expect {
+            try ABIEncoder.encodeCall(signature: signature, arguments: [argument])
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+    }
+}
