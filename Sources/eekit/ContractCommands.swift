@@ -23,7 +23,7 @@ struct HookOptions: ParsableArguments {
             do {
                 try session.registerHostFunction(h)
             } catch {
-                throw ValidationError("--hook \(h): \(error)")
+                throw RuntimeError("--hook \(h): \(error)")
             }
         }
     }
@@ -48,7 +48,7 @@ struct ContractStateOptions: ParsableArguments {
             do {
                 s = ContractSession(store: try SQLiteStore(path: state))
             } catch {
-                throw ValidationError("cannot open state database \(state): \(error)")
+                throw RuntimeError("cannot open state database \(state): \(error)")
             }
         } else {
             s = ContractSession()
@@ -133,7 +133,7 @@ func printReceipt(_ r: Receipt, created: Bool) {
 }
 
 func contractFailure(_ e: Error) -> Error {
-    if let ee = e as? EEError { return ValidationError("\(ee)") }
+    if let ee = e as? EEError { return RuntimeError("\(ee)") }
     return e
 }
 
@@ -278,7 +278,7 @@ struct ContractBenchCommand: ParsableCommand {
             let s = ContractSession()
             s.commitEachTransaction = false
             let d = try s.deploy(code, kind: kind, arguments: U256(1 << 60).bigEndianBytes)
-            guard d.status.isSuccess, let a = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
+            guard d.status.isSuccess, let a = d.createdAddress else { throw RuntimeError("deployment failed: \(d.status)") }
             let calls = receivers.map {
                 ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12) + $0.bytes
                     + U256(1).bigEndianBytes
@@ -287,7 +287,7 @@ struct ContractBenchCommand: ParsableCommand {
             let t0 = cpuSeconds()
             for i in 0..<count {
                 let r = try s.call(a, data: calls[i & 63])
-                if !r.status.isSuccess { throw ValidationError("transfer failed: \(r.status)") }
+                if !r.status.isSuccess { throw RuntimeError("transfer failed: \(r.status)") }
             }
             return Double(count) / (cpuSeconds() - t0)
         }
@@ -303,12 +303,12 @@ struct ContractBenchCommand: ParsableCommand {
             }
             let s = ContractSession(registry: registry)
             let d = try s.deploy(code, kind: .riscv, arguments: U256(1 << 60).bigEndianBytes)
-            guard let a = d.createdAddress else { throw ValidationError("deployment failed: \(d.status)") }
+            guard let a = d.createdAddress else { throw RuntimeError("deployment failed: \(d.status)") }
             let call = ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12)
                 + receivers[0].bytes + U256(1).bigEndianBytes
             _ = try s.call(a, data: call)
             guard try s.call(a, data: call).status.isSuccess, let n = last.ee?.instructionsRetired else {
-                throw ValidationError("transfer failed")
+                throw RuntimeError("transfer failed")
             }
             return n
         }
@@ -388,10 +388,10 @@ struct ContractBenchCommand: ParsableCommand {
             let (nativeUs, nativeFirst) = try perCall(try readFile(compute), .riscv, data: data, calls: calls, rounds: rounds)
             let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls, rounds: rounds)
             for (what, r) in [("native", nativeFirst), ("EVM", evmFirst)] where !r.status.isSuccess {
-                throw ValidationError("\(what) compute call failed: \(r.status)")
+                throw RuntimeError("\(what) compute call failed: \(r.status)")
             }
             guard nativeFirst.output == evmFirst.output else {
-                throw ValidationError(
+                throw RuntimeError(
                     "compute outputs differ: native \(Hex.encode(nativeFirst.output)), EVM \(Hex.encode(evmFirst.output))")
             }
             print(String(format: "compute, xorshift64 x %llu per call: native %.1f us, EVM %.1f us (transaction included): native %.2fx as fast",

@@ -13,9 +13,17 @@ struct EEKitCommand: ParsableCommand {
 }
 
 /// Reads a file into bytes, with a clear error.
+/// A failure while doing the work (unreadable file, invalid code, rejected transaction):
+/// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed
+/// command line) gets, exit status 1.
+struct RuntimeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 func readFile(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path)")
+        throw RuntimeError("cannot read \(path)")
     }
     return [UInt8](data)
 }

@@ -95,7 +95,7 @@ struct EVMCommand: ParsableCommand {
                     cpuSeconds.append(EVMCommand.processCPUTime() - t0)
                 }
             } catch {
-                throw ValidationError("cannot run: \(error)")
+                throw RuntimeError("cannot run: \(error)")
             }
             if json {
                 var doc: [String: Any] = [

@@ -37,7 +37,7 @@ struct StateTestCommand: ParsableCommand {
 
     func run() throws {
         let files: [String]
-        do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw ValidationError("\(error)") }
+        do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw RuntimeError("\(error)") }
         let pattern = runFilter
         let fork = self.fork
         let json = self.json
