@@ -35,15 +35,9 @@ static eek_word allowance_slot(const eek_address *owner, const eek_address *spen
   eek_word inner = abi_mapping_slot(eek_word_from_address(owner), eek_word_from_u64(2));
   return abi_mapping_slot(eek_word_from_address(spender), inner);
 }
-static u256 load(const eek_word *slot) {
-  eek_word v;
-  eek_sload(slot, &v);
-  return u256_from_word(&v);
-}
-static void store(const eek_word *slot, u256 v) {
-  eek_word w = u256_to_word(v);
-  eek_sstore(slot, &w);
-}
+/* Balances and allowances are computed on, so they move as numbers (no byte swaps). */
+static u256 load(const eek_word *slot) { return eek_sload_u256(slot); }
+static void store(const eek_word *slot, u256 v) { eek_sstore_u256(slot, v); }
 /* The amount is logged as the word it arrived as (no conversion back). */
 static void emit3(const eek_word *topic0, const eek_address *a, const eek_address *b, const eek_word *amount) {
   eek_word topics[3] = {*topic0, eek_word_from_address(a), eek_word_from_address(b)};

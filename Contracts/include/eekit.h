@@ -42,8 +42,9 @@
  * the page after the image (EEK_SYS_BRK), a guard page, and a 64 KiB stack at the top of the
  * frame's guest memory (1 MiB by default; RISCVEnvironment.Configuration).
  *
- * Numbers are big-endian 32-byte words everywhere (as the EVM stores them), addresses are
- * 20 bytes.
+ * Numbers are big-endian 32-byte words everywhere (as the EVM stores them), except the values
+ * of EEK_SYS_SLOAD_LE / EEK_SYS_SSTORE_LE (little-endian, so that a contract computing on
+ * 64-bit limbs needs no byte swaps); addresses are 20 bytes.
  */
 #ifndef EEKIT_H
 #define EEKIT_H
@@ -77,6 +78,10 @@
                                               new address on success                           */
 #define EEK_SYS_BALANCE         0x10013 /* (addr20, dst32)                                     */
 #define EEK_SYS_BRK             0x10014 /* (new break; 0 queries) -> a0 = the break            */
+/* SLOAD / SSTORE with the value in little-endian byte order (a u256's limbs in guest memory, no
+   byte swapping in the contract); the key stays a big-endian word. Same costs and rules. */
+#define EEK_SYS_SLOAD_LE        0x10015 /* (key32, dst32 little-endian)                        */
+#define EEK_SYS_SSTORE_LE       0x10016 /* (key32, value32 little-endian)                      */
 
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
 #define EEK_CALL          0

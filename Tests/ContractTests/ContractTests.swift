@@ -71,6 +71,12 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(r.status == .revert && r.output.isEmpty && r.logs.isEmpty)
         let ap = Outcome(try s.call(native, data: ABI.call(ABI.approve, [ABI.word(carol), ABI.word(7)])))
         #expect(ap.logs == [[approvalTopic.bytes, ABI.word(alice), ABI.word(carol), ABI.word(7)]])
+        // Storage holds numbers as the EVM does, whichever way the contract moved them (the
+        // constructor with SSTORE, transfers with SLOAD_LE / SSTORE_LE): Solidity's layout,
+        // balanceOf[bob] at keccak256(bob . 1).
+        let bobSlot = U256(bigEndian: Keccak.hash(ABI.word(bob) + ABI.word(1)).bytes)
+        #expect(s.world.storage(native, bobSlot) == U256(305))
+        #expect(s.world.storage(native, .zero) == U256(1_000_000))
     }
 
     @Test func rv32TokenWorks() throws {

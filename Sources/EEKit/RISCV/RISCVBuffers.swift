@@ -259,23 +259,37 @@ public final class RISCVMachine {
         return load(bytes, at: address)
     }
 
-    /// Reads a big-endian 32-byte word for a system call (needs read permission), without an
-    /// intermediate array.
-    public func readWord(_ address: UInt64) -> U256? {
+    /// Reads a 32-byte word for a system call (needs read permission), big-endian (as the EVM
+    /// stores numbers) or little-endian, without an intermediate array.
+    public func readWord(_ address: UInt64, littleEndian: Bool = false) -> U256? {
         guard isAccessible(address, 32, .read) else { return nil }
         let p = UnsafeRawPointer(data + Int(address))
-        func limb(_ k: Int) -> UInt64 { UInt64(bigEndian: p.loadUnaligned(fromByteOffset: k, as: UInt64.self)) }
-        return U256(limbs: (limb(24), limb(16), limb(8), limb(0)))
+        func limb(_ k: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: k, as: UInt64.self) }
+        if littleEndian {
+            return U256(limbs: (
+                UInt64(littleEndian: limb(0)), UInt64(littleEndian: limb(8)), UInt64(littleEndian: limb(16)),
+                UInt64(littleEndian: limb(24))))
+        }
+        return U256(limbs: (
+            UInt64(bigEndian: limb(24)), UInt64(bigEndian: limb(16)), UInt64(bigEndian: limb(8)),
+            UInt64(bigEndian: limb(0))))
     }
 
-    /// Writes a big-endian 32-byte word for a system call (needs write permission).
-    public func writeWord(_ v: U256, at address: UInt64) -> Bool {
+    /// Writes a 32-byte word for a system call (needs write permission), big- or little-endian.
+    public func writeWord(_ v: U256, at address: UInt64, littleEndian: Bool = false) -> Bool {
         guard isAccessible(address, 32, .write) else { return false }
         let p = UnsafeMutableRawPointer(data + Int(address))
-        p.storeBytes(of: v.limbs.3.bigEndian, toByteOffset: 0, as: UInt64.self)
-        p.storeBytes(of: v.limbs.2.bigEndian, toByteOffset: 8, as: UInt64.self)
-        p.storeBytes(of: v.limbs.1.bigEndian, toByteOffset: 16, as: UInt64.self)
-        p.storeBytes(of: v.limbs.0.bigEndian, toByteOffset: 24, as: UInt64.self)
+        if littleEndian {
+            p.storeBytes(of: v.limbs.0.littleEndian, toByteOffset: 0, as: UInt64.self)
+            p.storeBytes(of: v.limbs.1.littleEndian, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: v.limbs.2.littleEndian, toByteOffset: 16, as: UInt64.self)
+            p.storeBytes(of: v.limbs.3.littleEndian, toByteOffset: 24, as: UInt64.self)
+        } else {
+            p.storeBytes(of: v.limbs.3.bigEndian, toByteOffset: 0, as: UInt64.self)
+            p.storeBytes(of: v.limbs.2.bigEndian, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: v.limbs.1.bigEndian, toByteOffset: 16, as: UInt64.self)
+            p.storeBytes(of: v.limbs.0.bigEndian, toByteOffset: 24, as: UInt64.self)
+        }
         invalidateCode(address, 32)
         return true
     }

@@ -316,15 +316,17 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
     }
 
-    private func word(_ m: RISCVMachine, _ p: UInt64, _ what: String) throws(Fault) -> U256 {
-        guard let w = m.readWord(p) else {
+    private func word(_ m: RISCVMachine, _ p: UInt64, littleEndian: Bool = false, _ what: String) throws(Fault) -> U256 {
+        guard let w = m.readWord(p, littleEndian: littleEndian) else {
             throw Fault(reason: .trap("\(what): 32 bytes at 0x\(String(p, radix: 16)) are not readable guest memory"))
         }
         return w
     }
 
-    private func write(_ m: RISCVMachine, word v: U256, _ p: UInt64, _ what: String) throws(Fault) {
-        guard m.writeWord(v, at: p) else {
+    private func write(
+        _ m: RISCVMachine, word v: U256, _ p: UInt64, littleEndian: Bool = false, _ what: String
+    ) throws(Fault) {
+        guard m.writeWord(v, at: p, littleEndian: littleEndian) else {
             throw Fault(reason: .trap("\(what): 32 bytes at 0x\(String(p, radix: 16)) are not writable guest memory"))
         }
     }
@@ -426,15 +428,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
                 m[register: 10] = g
             }
 
-        case ContractSyscall.sload:
+        case ContractSyscall.sload, ContractSyscall.sloadLE:
             let key = try word(m, a0, "sload")
             let slot = host.accessStorageValues(me, key)
             try charge(m, gas: slot.wasWarm ? 100 : 2100)
-            try write(m, word: slot.current, a1, "sload")
+            try write(m, word: slot.current, a1, littleEndian: n == ContractSyscall.sloadLE, "sload")
 
-        case ContractSyscall.sstore:
+        case ContractSyscall.sstore, ContractSyscall.sstoreLE:
             try requireWritable("sstore")
-            let key = try word(m, a0, "sstore"), value = try word(m, a1, "sstore")
+            let key = try word(m, a0, "sstore")
+            let value = try word(m, a1, littleEndian: n == ContractSyscall.sstoreLE, "sstore")
             try sstore(m, key, value, host: host)
 
         case ContractSyscall.tload:
@@ -647,6 +650,8 @@ public enum ContractSyscall {
     public static let create: UInt64 = 0x10012
     public static let balance: UInt64 = 0x10013
     public static let brk: UInt64 = 0x10014
+    public static let sloadLE: UInt64 = 0x10015
+    public static let sstoreLE: UInt64 = 0x10016
     static let ctxSelfBalance: UInt64 = 13
 }
 
