@@ -1,6 +1,7 @@
 #!/bin/sh
-# Build and run the BLS12-381 / point evaluation C harness: an -O3 build with timings
-# (--bench N, default 200 calls), then an ASan + UBSan build of the same checks.
+# Build and run the C harnesses: BLS12-381 / point evaluation (an -O3 build with timings, --bench N,
+# default 200 calls) and blake2f (the unrolled compression function against a plain reference
+# loop, and the EIP-152 vectors), then ASan + UBSan builds of the same checks.
 # Usage: Tests/CPrecompilesHarness/run.sh [N]
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -11,6 +12,12 @@ SRCS="$HERE/bls12_381_test.c $ROOT/CSources/CPrecompiles/hashes.c"
 LIBS="-lnettle -lsecp256k1 -lgmp"
 clang -std=c11 -O3 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Werror $SRCS $LIBS -o "$OUT/bls12_381_test"
 "$OUT/bls12_381_test" --bench "${1:-200}"
+B2="$HERE/blake2f_test.c"
+clang -std=c11 -O3 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Werror "$B2" -o "$OUT/blake2f_test"
+"$OUT/blake2f_test"
 clang -fuse-ld=lld -std=c11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   $SRCS $LIBS -o "$OUT/bls12_381_test_san"
 "$OUT/bls12_381_test_san"
+clang -fuse-ld=lld -std=c11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+  "$B2" -o "$OUT/blake2f_test_san"
+"$OUT/blake2f_test_san"

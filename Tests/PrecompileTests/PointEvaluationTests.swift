@@ -116,10 +116,11 @@ struct PointEvaluationTests {
     }
 }
 
-/// The C harness of bls12_381.c (Tests/CPrecompilesHarness): field constants, the setup point,
-/// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing. Built
-/// with clang at test time, like the RISC-V guest programs.
-@Suite("BLS12-381 C harness")
+/// The C harnesses (Tests/CPrecompilesHarness). bls12_381.c: field constants, the setup point,
+/// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing. blake2f.c:
+/// the unrolled compression function against a plain loop over SIGMA, and the EIP-152 vectors.
+/// Built with clang at test time, like the RISC-V guest programs.
+@Suite("BLS12-381 and blake2f C harnesses")
 struct BLS12381HarnessTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -138,6 +139,20 @@ struct BLS12381HarnessTests {
             Self.root.appendingPathComponent("Tests/CPrecompilesHarness/bls12_381_test.c").path,
             Self.root.appendingPathComponent("CSources/CPrecompiles/hashes.c").path,
             "-lnettle", "-lsecp256k1", "-lgmp", "-o", out.path,
+        ])
+        try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
+        let r = try run(out.path, [])
+        #expect(r.status == 0, Comment(rawValue: r.output))
+        #expect(r.output.contains("all checks passed"), Comment(rawValue: r.output))
+    }
+
+    @Test(.enabled(if: clang != nil, "clang not found: the C harness of blake2f.c cannot be built"))
+    func blake2fAgainstReference() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-blake2f-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let build = try run(Self.clang!, [
+            "-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+            Self.root.appendingPathComponent("Tests/CPrecompilesHarness/blake2f_test.c").path, "-o", out.path,
         ])
         try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
         let r = try run(out.path, [])
