@@ -339,3 +339,19 @@ struct PyrevmDifferentialTests {
         }
     }
 }
+
+@Suite("EVMRunner (eekit evm run)")
+struct EVMRunnerTests {
+    @Test("precompiles are installed: STATICCALL sha256 of nothing")
+    func precompilesAreInstalled() throws {
+        // STATICCALL(gas, 0x02, 0, 0, 0, 32); RETURN(0, 32)
+        let r = try run("6020600060006000600261fffffa50" + "60206000f3")
+        #expect(r.status == .success)
+        #expect(Hex.encode(r.output) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        // Eight PUSHes (3 each), STATICCALL to an always-warm address (100) + sha256 of nothing
+        // (60), POP (2), one word of memory (3).
+        #expect(r.gasUsed == 8 * 3 + 100 + 60 + 2 + 3)
+        let none = try EVMRunner.run(code: hex("6020600060006000600261fffffa50" + "60206000f3"), gas: 1_000_000, hooks: [:])
+        #expect(none.output == Bytes(repeating: 0, count: 32))  // without hooks, 0x02 is an empty account
+    }
+}

@@ -32,16 +32,19 @@ public enum EVMRunner {
     /// Runs `code` at `target` with `input` and `gas`. The caller and target are warm (as for a
     /// transaction), the caller has a large balance, `value` is transferred.
     /// - Parameters:
+    ///   - hooks: precompiles and host functions (default: the Cancun precompiles, as revm and
+    ///     evmone run them).
     ///   - tracer: receives every executed instruction of every EVM frame.
     /// - Throws: `EEError` for host-level problems only (guest failures are in `Result.status`).
     public static func run(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), tracer: EVMTracer? = nil
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        tracer: EVMTracer? = nil
     ) throws(EEError) -> Result {
         try prepare(
             code: code, input: input, gas: gas, value: value, target: target, caller: caller, block: block,
-            tracer: tracer
+            hooks: hooks, tracer: tracer
         ).execute()
     }
 
@@ -52,7 +55,8 @@ public enum EVMRunner {
     public static func prepare(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), tracer: EVMTracer? = nil
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
         world.setAccount(
@@ -61,7 +65,7 @@ public enum EVMRunner {
         world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
         var registry = EERegistry.standard
         if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
-        let boot = Bootloader(world: world, registry: registry, block: block)
+        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)
         boot.transaction.origin = caller
         // Precompile addresses are warm through `Bootloader.isAlwaysWarm`.
         _ = boot.accessAccount(caller)
