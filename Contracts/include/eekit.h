@@ -139,36 +139,78 @@ static inline uintptr_t eek_syscall6(uintptr_t n, uintptr_t a0, uintptr_t a1, ui
   if (r1) *r1 = x11;
   return x10;
 }
-#define EEK_SYS(n, a0, a1, a2) eek_syscall6((n), (uintptr_t)(a0), (uintptr_t)(a1), (uintptr_t)(a2), 0, 0, 0, 0)
+/* Fewer arguments, fewer instructions: a system call reads only the registers it takes. */
+static inline uintptr_t eek_syscall4(uintptr_t n, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3) {
+  register uintptr_t x10 __asm__("a0") = a0;
+  register uintptr_t x11 __asm__("a1") = a1;
+  register uintptr_t x12 __asm__("a2") = a2;
+  register uintptr_t x13 __asm__("a3") = a3;
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "+r"(x10), "+r"(x11) : "r"(x12), "r"(x13), "r"(x17) : "memory");
+  return x10;
+}
+static inline uintptr_t eek_syscall3(uintptr_t n, uintptr_t a0, uintptr_t a1, uintptr_t a2) {
+  register uintptr_t x10 __asm__("a0") = a0;
+  register uintptr_t x11 __asm__("a1") = a1;
+  register uintptr_t x12 __asm__("a2") = a2;
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "+r"(x10), "+r"(x11) : "r"(x12), "r"(x17) : "memory");
+  return x10;
+}
+static inline uintptr_t eek_syscall2(uintptr_t n, uintptr_t a0, uintptr_t a1) {
+  register uintptr_t x10 __asm__("a0") = a0;
+  register uintptr_t x11 __asm__("a1") = a1;
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "+r"(x10), "+r"(x11) : "r"(x17) : "memory");
+  return x10;
+}
+static inline uintptr_t eek_syscall1(uintptr_t n, uintptr_t a0) {
+  register uintptr_t x10 __asm__("a0") = a0;
+  register uintptr_t x11 __asm__("a1");
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "+r"(x10), "=r"(x11) : "r"(x17) : "memory");
+  return x10;
+}
+static inline uintptr_t eek_syscall0(uintptr_t n) {
+  register uintptr_t x10 __asm__("a0");
+  register uintptr_t x11 __asm__("a1");
+  register uintptr_t x17 __asm__("a7") = n;
+  __asm__ volatile("ecall" : "=r"(x10), "=r"(x11) : "r"(x17) : "memory");
+  return x10;
+}
+#define EEK_SYS(n, a0, a1, a2) eek_syscall3((n), (uintptr_t)(a0), (uintptr_t)(a1), (uintptr_t)(a2))
+#define EEK_SYS0(n) eek_syscall0((n))
+#define EEK_SYS1(n, a0) eek_syscall1((n), (uintptr_t)(a0))
+#define EEK_SYS2(n, a0, a1) eek_syscall2((n), (uintptr_t)(a0), (uintptr_t)(a1))
 
 __attribute__((noreturn)) static inline void eek_return(const void *p, size_t n) {
-  EEK_SYS(EEK_SYS_RETURN, p, n, 0);
+  EEK_SYS2(EEK_SYS_RETURN, p, n);
   __builtin_unreachable();
 }
 __attribute__((noreturn)) static inline void eek_revert(const void *p, size_t n) {
-  EEK_SYS(EEK_SYS_REVERT, p, n, 0);
+  EEK_SYS2(EEK_SYS_REVERT, p, n);
   __builtin_unreachable();
 }
-static inline size_t eek_calldata_size(void) { return EEK_SYS(EEK_SYS_CALLDATA_SIZE, 0, 0, 0); }
+static inline size_t eek_calldata_size(void) { return EEK_SYS0(EEK_SYS_CALLDATA_SIZE); }
 static inline void eek_calldata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_CALLDATA_COPY, dst, off, n); }
-static inline void eek_caller(eek_address *a) { EEK_SYS(EEK_SYS_CALLER, a, 0, 0); }
-static inline void eek_self(eek_address *a) { EEK_SYS(EEK_SYS_ADDRESS, a, 0, 0); }
-static inline void eek_callvalue(eek_word *v) { EEK_SYS(EEK_SYS_CALLVALUE, v, 0, 0); }
-static inline void eek_context(int id, eek_word *v) { EEK_SYS(EEK_SYS_CONTEXT, id, v, 0); }
+static inline void eek_caller(eek_address *a) { EEK_SYS1(EEK_SYS_CALLER, a); }
+static inline void eek_self(eek_address *a) { EEK_SYS1(EEK_SYS_ADDRESS, a); }
+static inline void eek_callvalue(eek_word *v) { EEK_SYS1(EEK_SYS_CALLVALUE, v); }
+static inline void eek_context(int id, eek_word *v) { EEK_SYS2(EEK_SYS_CONTEXT, id, v); }
 static inline uint64_t eek_gas_left(void) {
   uintptr_t hi = 0;
   uintptr_t lo = eek_syscall6(EEK_SYS_GAS_LEFT, 0, 0, 0, 0, 0, 0, &hi);
   return sizeof(uintptr_t) == 4 ? ((uint64_t)hi << 32 | (uint32_t)lo) : (uint64_t)lo;
 }
-static inline void eek_sload(const eek_word *k, eek_word *v) { EEK_SYS(EEK_SYS_SLOAD, k, v, 0); }
-static inline void eek_sstore(const eek_word *k, const eek_word *v) { EEK_SYS(EEK_SYS_SSTORE, k, v, 0); }
-static inline void eek_tload(const eek_word *k, eek_word *v) { EEK_SYS(EEK_SYS_TLOAD, k, v, 0); }
-static inline void eek_tstore(const eek_word *k, const eek_word *v) { EEK_SYS(EEK_SYS_TSTORE, k, v, 0); }
+static inline void eek_sload(const eek_word *k, eek_word *v) { EEK_SYS2(EEK_SYS_SLOAD, k, v); }
+static inline void eek_sstore(const eek_word *k, const eek_word *v) { EEK_SYS2(EEK_SYS_SSTORE, k, v); }
+static inline void eek_tload(const eek_word *k, eek_word *v) { EEK_SYS2(EEK_SYS_TLOAD, k, v); }
+static inline void eek_tstore(const eek_word *k, const eek_word *v) { EEK_SYS2(EEK_SYS_TSTORE, k, v); }
 static inline void eek_log(const eek_word *topics, size_t ntopics, const void *data, size_t n) {
-  eek_syscall6(EEK_SYS_LOG, (uintptr_t)topics, ntopics, (uintptr_t)data, n, 0, 0, 0);
+  eek_syscall4(EEK_SYS_LOG, (uintptr_t)topics, ntopics, (uintptr_t)data, n);
 }
 static inline void eek_keccak256(const void *p, size_t n, eek_word *out) { EEK_SYS(EEK_SYS_KECCAK256, p, n, out); }
-static inline size_t eek_returndata_size(void) { return EEK_SYS(EEK_SYS_RETURNDATA_SIZE, 0, 0, 0); }
+static inline size_t eek_returndata_size(void) { return EEK_SYS0(EEK_SYS_RETURNDATA_SIZE); }
 static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_RETURNDATA_COPY, dst, off, n); }
 /* Returns EEK_SUCCESS / EEK_REVERTED / EEK_FAILED; *retlen (if not NULL) = returndata size. */
 static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
@@ -183,8 +225,8 @@ static inline int eek_create(const void *code, size_t n, const eek_word *value, 
   return (int)eek_syscall6(EEK_SYS_CREATE, (uintptr_t)code, n, (uintptr_t)value, (uintptr_t)salt,
                            (uintptr_t)out, ee, 0);
 }
-static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS(EEK_SYS_BALANCE, a, v, 0); }
-static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS(EEK_SYS_BRK, nb, 0, 0); }
+static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS2(EEK_SYS_BALANCE, a, v); }
+static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS1(EEK_SYS_BRK, nb); }
 
 /* The contract's entry point, called by crt0. */
 void eekit_main(int is_constructor);

@@ -121,10 +121,10 @@ static inline eek_word eek_word_from_u64(uint64_t v) {
    of u256_from_word / u256_to_word. The key is a big-endian word, as for eek_sload. */
 static inline u256 eek_sload_u256(const eek_word *key) {
   u256 v;
-  EEK_SYS(EEK_SYS_SLOAD_LE, key, &v, 0);
+  EEK_SYS2(EEK_SYS_SLOAD_LE, key, &v);
   return v;
 }
-static inline void eek_sstore_u256(const eek_word *key, u256 v) { EEK_SYS(EEK_SYS_SSTORE_LE, key, &v, 0); }
+static inline void eek_sstore_u256(const eek_word *key, u256 v) { EEK_SYS2(EEK_SYS_SSTORE_LE, key, &v); }
 
 /* The 4-byte selector of the calldata (0 if shorter than 4 bytes). */
 static inline uint32_t abi_selector(void) {
