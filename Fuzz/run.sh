@@ -18,6 +18,9 @@
 #   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
 #                          frame stack, journal) with the standard registry
 #   statetest_json  Swift  state-test JSON decoder + transaction building + validation/run
+#   native_frames   Swift  generated native contracts (system calls with pointers into their data)
+#                          through the Bootloader; in-loop and return-to-Swift system calls and a
+#                          pooled machine must give the same receipt
 #
 # Output goes to $FUZZ_OUT (default /tmp/eekit-fuzz): bin/TARGET, corpus-TARGET/ (the working
 # corpus, seeded from Fuzz/corpus/TARGET), artifacts-TARGET/ (crash/timeout/oom inputs) and
@@ -53,7 +56,7 @@ cprec_point_eval)
         CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
     MAXLEN=256
     ;;
-elf_loader|evm_frames|statetest_json)
+elf_loader|evm_frames|statetest_json|native_frames)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
     BIN=$OUT/bin/eekit_swift_fuzz
     export EEKIT_FUZZ_TARGET=$T

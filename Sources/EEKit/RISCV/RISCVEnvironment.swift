@@ -71,6 +71,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// to the same code does not add one.
     public static var imageLoads: Int { ContractImageCache.loadCount }
 
+    /// Testing knob (the native_frames fuzz target): false makes every system call return
+    /// from the core to `run`, the path before in-loop system calls, so that both paths can be
+    /// compared on the same program. Set it only while no frame runs.
+    nonisolated(unsafe) static var inLoopSystemCalls = true
+
     // MARK: Frame life cycle
 
     public func start(_ launch: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
@@ -101,7 +106,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let m = try img.acquire()
         image = img
         machine = m
-        m.setEcallHandler(self)
+        if RISCVEnvironment.inLoopSystemCalls { m.setEcallHandler(self) }
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
