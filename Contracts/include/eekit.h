@@ -11,7 +11,10 @@
  * Entry: the program starts at the ELF entry point with
  *   a0 = 1 when it runs as the constructor (deployment), 0 for an ordinary call,
  *   a1 = calldata size (constructor: the size of the constructor arguments that followed the ELF),
- *   sp = top of the stack (16-byte aligned), every other register 0.
+ *   tp = the frame block (eek_frame below: calldata, caller, address, value, readable without
+ *        a system call; the SDK's eek_calldata_* / eek_caller / eek_self / eek_callvalue use it
+ *        while tp is not 0, so leave tp alone),
+ *   sp = tp = top of the stack (16-byte aligned, the block above it), every other register 0.
  * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
  * eekit_main returns, the frame returns empty output.
  *
@@ -122,6 +125,30 @@
 typedef struct { uint8_t b[20]; } __attribute__((aligned(4))) eek_address;
 typedef struct { uint8_t b[32]; } __attribute__((aligned(8))) eek_word;
 
+/* The frame block: what a frame's code needs most, written by EEKit at the top of the stack
+   before the first instruction; tp points at it. calldata[] holds the whole calldata when
+   has_calldata is 1 (calldata_size <= EEK_FRAME_CALLDATA_MAX); otherwise read it with
+   EEK_SYS_CALLDATA_COPY. The same values as EEK_SYS_CALLDATA_SIZE / CALLER / ADDRESS /
+   CALLVALUE return. Do not write to it. */
+#define EEK_FRAME_CALLDATA_MAX 16384
+typedef struct {
+  uint64_t calldata_size;
+  uint64_t has_calldata;
+  eek_address caller;
+  uint32_t pad0;
+  eek_address self;
+  uint32_t pad1;
+  eek_word callvalue;
+  uint8_t calldata[];
+} eek_frame;
+_Static_assert(__builtin_offsetof(eek_frame, callvalue) == 64 && __builtin_offsetof(eek_frame, calldata) == 96,
+               "eek_frame layout (RISCVEnvironment.writeFrameBlock)");
+static inline const eek_frame *eek_frame_block(void) {
+  const eek_frame *f;
+  __asm__("mv %0, tp" : "=r"(f));
+  return f;
+}
+
 /* Raw system calls. */
 static inline uintptr_t eek_syscall6(uintptr_t n, uintptr_t a0, uintptr_t a1, uintptr_t a2, uintptr_t a3,
                                      uintptr_t a4, uintptr_t a5, uintptr_t *r1) {
@@ -191,11 +218,35 @@ __attribute__((noreturn)) static inline void eek_revert(const void *p, size_t n)
   EEK_SYS2(EEK_SYS_REVERT, p, n);
   __builtin_unreachable();
 }
-static inline size_t eek_calldata_size(void) { return EEK_SYS0(EEK_SYS_CALLDATA_SIZE); }
-static inline void eek_calldata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_CALLDATA_COPY, dst, off, n); }
-static inline void eek_caller(eek_address *a) { EEK_SYS1(EEK_SYS_CALLER, a); }
-static inline void eek_self(eek_address *a) { EEK_SYS1(EEK_SYS_ADDRESS, a); }
-static inline void eek_callvalue(eek_word *v) { EEK_SYS1(EEK_SYS_CALLVALUE, v); }
+/* From the frame block when there is one (no system call, no gas beyond the instructions). */
+static inline size_t eek_calldata_size(void) {
+  const eek_frame *f = eek_frame_block();
+  return f ? (size_t)f->calldata_size : EEK_SYS0(EEK_SYS_CALLDATA_SIZE);
+}
+/* Bytes past the end of the calldata read as 0. */
+static inline void eek_calldata_copy(void *dst, size_t off, size_t n) {
+  const eek_frame *f = eek_frame_block();
+  if (!f || !f->has_calldata) {
+    EEK_SYS(EEK_SYS_CALLDATA_COPY, dst, off, n);
+    return;
+  }
+  size_t size = (size_t)f->calldata_size, have = off < size ? size - off : 0;
+  if (have > n) have = n;
+  __builtin_memcpy(dst, f->calldata + off, have);
+  __builtin_memset((uint8_t *)dst + have, 0, n - have);
+}
+static inline void eek_caller(eek_address *a) {
+  const eek_frame *f = eek_frame_block();
+  if (f) *a = f->caller; else EEK_SYS1(EEK_SYS_CALLER, a);
+}
+static inline void eek_self(eek_address *a) {
+  const eek_frame *f = eek_frame_block();
+  if (f) *a = f->self; else EEK_SYS1(EEK_SYS_ADDRESS, a);
+}
+static inline void eek_callvalue(eek_word *v) {
+  const eek_frame *f = eek_frame_block();
+  if (f) *v = f->callvalue; else EEK_SYS1(EEK_SYS_CALLVALUE, v);
+}
 static inline void eek_context(int id, eek_word *v) { EEK_SYS2(EEK_SYS_CONTEXT, id, v); }
 static inline uint64_t eek_gas_left(void) {
   uintptr_t hi = 0;

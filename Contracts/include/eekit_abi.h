@@ -128,13 +128,27 @@ static inline void eek_sstore_u256(const eek_word *key, u256 v) { EEK_SYS2(EEK_S
 
 /* The 4-byte selector of the calldata (0 if shorter than 4 bytes). */
 static inline uint32_t abi_selector(void) {
+  const eek_frame *f = eek_frame_block();
+  if (f && f->has_calldata) {
+    if (f->calldata_size < 4) return 0;
+    uint32_t s;
+    __builtin_memcpy(&s, __builtin_assume_aligned(f->calldata, 16), 4);
+    return eek_bswap32(s);
+  }
   uint8_t s[4] = {0, 0, 0, 0};
   if (eek_calldata_size() >= 4) eek_calldata_copy(s, 0, 4);
   return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
 }
-/* Argument i (0-based) of a call with a selector, as a word (missing bytes read as 0). */
+/* Argument i (0-based) of a call with a selector, as a word (missing bytes read as 0). From the
+   frame block, eight 32-bit loads (the block's calldata is 16-byte aligned, so argument i is
+   4-byte aligned). */
 static inline eek_word abi_arg_word(size_t i) {
   eek_word w;
+  const eek_frame *f = eek_frame_block();
+  if (f && f->has_calldata && f->calldata_size >= 4 + 32 * (i + 1)) {
+    __builtin_memcpy(&w, __builtin_assume_aligned(f->calldata + 4 + 32 * i, 4), 32);
+    return w;
+  }
   eek_calldata_copy(&w, 4 + 32 * i, 32);
   return w;
 }

@@ -89,6 +89,29 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(try s.call(a, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(70))
     }
 
+    /// Calldata up to EEK_FRAME_CALLDATA_MAX (16 KiB) is read from the frame block, longer
+    /// calldata through system calls: the results must not depend on which (both XLENs, the
+    /// Vyper token as the reference; trailing bytes after the arguments are ignored by both).
+    @Test(arguments: ["token.elf", "token32.elf"])
+    func longCalldataReadsTheSameAsShort(elf: String) throws {
+        let s = ContractSession()
+        let n = try #require(try s.deploy(try Fixtures.elf(elf), kind: .riscv, arguments: ABI.word(1000)).createdAddress)
+        let e = try #require(try s.deploy(try Fixtures.vyperToken(), kind: .evm, arguments: ABI.word(1000)).createdAddress)
+        let transfer = ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(3)])
+        for total in [68, 100, 16384, 16385, 20000] {
+            let data = transfer + Bytes(repeating: 0xab, count: total - transfer.count)
+            let a = Outcome(try s.call(n, data: data)), b = Outcome(try s.call(e, data: data))
+            #expect(a == b, "\(elf), \(total) bytes: native \(a) vs EVM \(b)")
+            #expect(a.status == .success && a.output == ABI.word(1), "\(elf), \(total) bytes: \(a)")
+        }
+        // A selector alone, and calldata shorter than a selector.
+        for data in [Bytes([0x18, 0x16, 0x0d, 0xdd]), [0x18, 0x16], []] {
+            let a = Outcome(try s.call(n, data: data)), b = Outcome(try s.call(e, data: data))
+            #expect(a == b, "\(elf), \(Hex.encode(data)): native \(a) vs EVM \(b)")
+        }
+        #expect(try s.call(n, data: ABI.call(ABI.balanceOf, [ABI.word(bob)])).output == ABI.word(15))
+    }
+
     /// Full-width amounts (every byte different, borrows and carries across all four limbs)
     /// through the SDK's byte-swapping word conversions, on RV64 and RV32, against the Vyper
     /// token and U256 arithmetic.

@@ -294,6 +294,25 @@ public final class RISCVMachine {
         return true
     }
 
+    /// Writes a 20-byte address (its bytes in order) for the host (needs write permission).
+    public func writeAddress(_ a: Address, at address: UInt64) -> Bool {
+        guard isAccessible(address, 20, .write) else { return false }
+        let p = UnsafeMutableRawPointer(data + Int(address))
+        p.storeBytes(of: a.hi.bigEndian, toByteOffset: 0, as: UInt32.self)
+        p.storeBytes(of: a.mid.bigEndian, toByteOffset: 4, as: UInt64.self)
+        p.storeBytes(of: a.lo.bigEndian, toByteOffset: 12, as: UInt64.self)
+        invalidateCode(address, 20)
+        return true
+    }
+
+    /// Writes a little-endian 64-bit number for the host (needs write permission).
+    public func writeUInt64(_ v: UInt64, at address: UInt64) -> Bool {
+        guard isAccessible(address, 8, .write) else { return false }
+        UnsafeMutableRawPointer(data + Int(address)).storeBytes(of: v.littleEndian, as: UInt64.self)
+        invalidateCode(address, 8)
+        return true
+    }
+
     /// Writes `count` bytes of `source` starting at `offset` (bytes past its end read as zero)
     /// for a system call such as calldata_copy (needs write permission), without an
     /// intermediate array.

@@ -110,7 +110,13 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
-        m[register: 2] = c.memorySize - 16
+        // The frame block (eekit.h, eek_frame) at the top of the stack, tp pointing at it: a
+        // contract reads its calldata, caller, address and value there without system calls.
+        guard let block = writeFrameBlock(m) else {
+            return end(.failure(.other("cannot write the frame block")), output: [], host: host)
+        }
+        m[register: 2] = block
+        m[register: 4] = block
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
         m.budget = launch.resources.ergs
@@ -197,6 +203,25 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         case .revert: 1
         case .failure: 2
         }
+    }
+
+    /// Calldata up to this size is copied into the frame block; larger calldata is read with
+    /// EEK_SYS_CALLDATA_COPY (eekit.h: EEK_FRAME_CALLDATA_MAX).
+    static let frameCalldataMax = 16 << 10
+
+    /// Writes the frame block below the top of guest memory (16-byte aligned) and returns its
+    /// address: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
+    /// padding), this address (20 + 4), the value (32-byte big-endian word), the calldata.
+    private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
+        let cd = launch.calldata
+        let included = cd.count <= RISCVEnvironment.frameCalldataMax
+        let size = UInt64(96 + (included ? cd.count : 0))
+        let p = (m.memorySize - size) & ~15
+        guard m.writeUInt64(UInt64(cd.count), at: p), m.writeUInt64(included ? 1 : 0, at: p + 8),
+            m.writeAddress(launch.caller, at: p + 16), m.writeAddress(launch.callee, at: p + 40),
+            m.writeWord(launch.value, at: p + 64), !included || m.write(cd, from: 0, count: cd.count, at: p + 96)
+        else { return nil }
+        return p
     }
 
     // MARK: Running
