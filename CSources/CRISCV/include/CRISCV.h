@@ -129,7 +129,9 @@ typedef struct crv_insn {
    - CRV_ECALL_CONTINUE: the handler has done the system call. The core reloads budget, a0 and
      a1 from *cpu and runs on at pc, without leaving crv_run (no register-file round trip).
    - CRV_ECALL_EXIT: crv_run returns CRV_STATUS_ECALL exactly as without a handler (pc after the
-     ecall, every register stored), and the host handles that ecall itself.
+     ecall, every register and the core's own budget stored over whatever the handler wrote to
+     *cpu), and the host handles that ecall itself. So a handler returns EXIT before changing
+     anything, or when the host is going to end the run anyway (EEKit: a faulting call).
    While it runs, the handler may do what the host may do between runs: read and write guest
    memory, change page permissions (then crv_perms_sync) and re-decode code it wrote (crv_decode);
    it must not change any other register, pc, instret, xlen or the code range, nor raise the
