@@ -127,7 +127,8 @@ typedef struct { uint8_t b[32]; } __attribute__((aligned(8))) eek_word;
 
 /* The frame block: what a frame's code needs most, written by EEKit at the top of the stack
    before the first instruction; tp points at it. calldata[] holds the whole calldata when
-   has_calldata is 1 (calldata_size <= EEK_FRAME_CALLDATA_MAX); otherwise read it with
+   has_calldata is 1 (calldata_size <= EEK_FRAME_CALLDATA_MAX, and the block takes at most half
+   of the stack, which matters only for stacks under 32 KiB); otherwise read it with
    EEK_SYS_CALLDATA_COPY. The same values as EEK_SYS_CALLDATA_SIZE / CALLER / ADDRESS /
    CALLVALUE return. Do not write to it. */
 #define EEK_FRAME_CALLDATA_MAX 16384

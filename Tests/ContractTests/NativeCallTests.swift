@@ -207,6 +207,22 @@ import Testing
         #expect(try b.call(token, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(10))
     }
 
+    /// The frame block takes at most half of the stack: with a 4 KiB stack, 8 KiB of calldata
+    /// is read through system calls instead (1 KiB still comes from the block).
+    @Test func frameBlockFitsSmallStacks() throws {
+        var small = RISCVEnvironment.Configuration()
+        small.stackSize = 4 << 10
+        let s = ContractSession(riscv: small)
+        let token = try #require(
+            try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(10)).createdAddress)
+        let transfer = ABI.call(ABI.transfer, [ABI.word(bob), ABI.word(4)])
+        for total in [1024, 8192] {
+            let r = try s.call(token, data: transfer + Bytes(repeating: 7, count: total - transfer.count))
+            #expect(r.status == .success && r.output == ABI.word(1), "\(total) bytes: \(r.status)")
+        }
+        #expect(try s.call(token, data: ABI.call(ABI.balanceOf, [ABI.word(bob)])).output == ABI.word(8))
+    }
+
     // MARK: Host functions (eekit --hook)
 
     @Test func pluginCalledFromEVMAndNative() throws {

@@ -206,7 +206,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     }
 
     /// Calldata up to this size is copied into the frame block; larger calldata is read with
-    /// EEK_SYS_CALLDATA_COPY (eekit.h: EEK_FRAME_CALLDATA_MAX).
+    /// EEK_SYS_CALLDATA_COPY (eekit.h: EEK_FRAME_CALLDATA_MAX). With a small stack the limit
+    /// is lower: the block takes at most half of the stack.
     static let frameCalldataMax = 16 << 10
 
     /// Writes the frame block below the top of guest memory (16-byte aligned) and returns its
@@ -214,7 +215,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// padding), this address (20 + 4), the value (32-byte big-endian word), the calldata.
     private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
         let cd = launch.calldata
-        let included = cd.count <= RISCVEnvironment.frameCalldataMax
+        let limit = min(RISCVEnvironment.frameCalldataMax, Int(configuration.stackSize / 2) - 96)
+        let included = cd.count <= limit
         let size = UInt64(96 + (included ? cd.count : 0))
         let p = (m.memorySize - size) & ~15
         guard m.writeUInt64(UInt64(cd.count), at: p), m.writeUInt64(included ? 1 : 0, at: p + 8),
