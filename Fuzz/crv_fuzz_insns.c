@@ -88,7 +88,7 @@ static void setup(box *b, const uint8_t *in, size_t n, crv_costs *costs) {
   b->perms[5] = CRV_PERM_W;
   b->perms[6] = CRV_PERM_R;
   b->perms[7] = CRV_PERM_R | CRV_PERM_W;
-  b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI};
+  b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI, NULL, NULL};
   /* bit 3: derive the fast-path bits (inline loads/stores), else every access is slow-path */
   if (fl & 8) crv_perms_sync(&b->mem, 0, MEMSZ);
   memset(&b->cpu, 0, sizeof b->cpu);
@@ -102,7 +102,7 @@ static void setup(box *b, const uint8_t *in, size_t n, crv_costs *costs) {
   memcpy(b->data + CODE_LO, in + 142, code_bytes);
   /* the same words again in the data page, as material for loads/stores/jumps */
   memcpy(b->data + 0x3000, in + 142, code_bytes > 4096 ? 4096 : code_bytes);
-  b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI};
+  b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI, NULL, NULL};
   b->cpu.pc = CODE_LO;
   b->costs = costs;
   b->store_on_ecall = (fl & 16) != 0;

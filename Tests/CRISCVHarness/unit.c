@@ -60,7 +60,7 @@ typedef struct vm {
 
 static vm *vm_new(uint32_t xlen, uint64_t code_lo, uint64_t code_hi) {
   vm *v = calloc(1, sizeof *v);
-  v->mem = (crv_memory){v->data, MEM, v->perms, v->code, code_lo, code_hi};
+  v->mem = (crv_memory){v->data, MEM, v->perms, v->code, code_lo, code_hi, NULL, NULL};
   for (unsigned p = 0; p < MEM / 4096; p++) v->perms[p] = CRV_PERM_R | CRV_PERM_W;
   for (uint64_t a = code_lo; a < code_hi && a < MEM; a += 4096) v->perms[a >> 12] = CRV_PERM_R | CRV_PERM_X;
   v->cpu.xlen = xlen;
