@@ -1,3 +1,4 @@
+import Foundation
 import EEKit
 import EEKitTestSupport
 import Testing
@@ -80,5 +81,42 @@ import Testing
         }
         #expect(reason.description.contains("calldata_copy"), "\(reason)")
         #expect(r.gasUsed == 100_000)
+    }
+}
+
+/// The CRISCV C unit harness (Tests/CRISCVHarness/unit.c: API edge cases, the disassembler,
+/// metering corner cases) built as its run.sh builds it, with -Wall -Wextra -Werror, so that a
+/// change of the core's C API that the harness does not follow fails here too (run.sh itself,
+/// with the qemu programs and sanitizers, is not part of `swift test`).
+@Suite struct CRISCVUnitHarnessTests {
+    static let clang = GuestHarness.findExecutable("clang")
+
+    @Test(.enabled(if: clang != nil, "clang not found"))
+    func unitHarnessBuildsAndPasses() throws {
+        let root = GuestHarness.repoRoot.path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-crv-unit-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let build = try Self.run(Self.clang!, [
+            "-std=gnu11", "-O1", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Werror", "-o", out.path,
+            "\(root)/Tests/CRISCVHarness/unit.c", "\(root)/CSources/CRISCV/crv_run.c",
+            "\(root)/CSources/CRISCV/crv_decode.c",
+        ])
+        try #require(build.status == 0, Comment(rawValue: "unit harness build failed:\n\(build.output)"))
+        let r = try Self.run(out.path, [])
+        #expect(r.status == 0, Comment(rawValue: r.output))
+        #expect(r.output.contains(" 0 failed"), Comment(rawValue: r.output))
+    }
+
+    static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
