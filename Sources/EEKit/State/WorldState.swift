@@ -47,6 +47,9 @@ public final class WorldState {
 
     enum Entry {
         case account(Address, previous: Account?)
+        /// A field of an existing account changed in place (the rest of it did not).
+        case nonce(Address, previous: UInt64)
+        case balance(Address, previous: U256)
         case storage(SlotKey, previous: U256)
         case transient(SlotKey, previous: U256)
         case warmAccount(Address)
@@ -105,6 +108,9 @@ public final class WorldState {
         while journal.count > snapshot {
             switch journal.removeLast() {
             case .account(let a, let prev): accounts[a] = .some(prev)
+            // The account exists again here: the journal is undone newest first.
+            case .nonce(let a, let prev): accounts[a]??.nonce = prev
+            case .balance(let a, let prev): accounts[a]??.balance = prev
             case .storage(let key, let prev): slots[key]?.current = prev
             case .transient(let key, let prev): transient[key] = prev
             case .warmAccount(let a): warmAccounts.remove(a)
@@ -130,8 +136,35 @@ public final class WorldState {
     }
 
     public func exists(_ a: Address) -> Bool { account(a) != nil }
-    public func balance(_ a: Address) -> U256 { account(a)?.balance ?? .zero }
-    public func nonce(_ a: Address) -> UInt64 { account(a)?.nonce ?? 0 }
+    public func balance(_ a: Address) -> U256 { existingBalance(a) ?? .zero }
+    public func nonce(_ a: Address) -> UInt64 { existingNonce(a) ?? 0 }
+
+    // Field reads and in-place field writes: the nonce and balance changes of every
+    // transaction (nonce, gas purchase, refund, fee) neither copy the whole account (its code
+    // array included) out of the overlay nor journal it; they journal the one field.
+
+    /// The nonce, or nil if the account does not exist.
+    private func existingNonce(_ a: Address) -> UInt64? {
+        if let cached = accounts[a] { return cached?.nonce }
+        return account(a)?.nonce
+    }
+
+    /// The balance, or nil if the account does not exist.
+    private func existingBalance(_ a: Address) -> U256? {
+        if let cached = accounts[a] { return cached?.balance }
+        return account(a)?.balance
+    }
+
+    /// Sets the balance (creating the account if it does not exist), journaled.
+    private func setBalance(_ a: Address, _ v: U256) {
+        guard let old = existingBalance(a) else {
+            modify(a) { $0.balance = v }
+            return
+        }
+        journal.append(.balance(a, previous: old))
+        accounts[a]??.balance = v
+        dirtyAccounts.insert(a)
+    }
 
     /// Replaces the account (nil deletes it), journaled.
     public func setAccount(_ a: Address, _ value: Account?) {
@@ -151,7 +184,15 @@ public final class WorldState {
         dirtyAccounts.insert(a)
     }
 
-    public func setNonce(_ a: Address, _ n: UInt64) { modify(a) { $0.nonce = n } }
+    public func setNonce(_ a: Address, _ n: UInt64) {
+        guard let old = existingNonce(a) else {
+            modify(a) { $0.nonce = n }
+            return
+        }
+        journal.append(.nonce(a, previous: old))
+        accounts[a]??.nonce = n
+        dirtyAccounts.insert(a)
+    }
 
     public func setCode(_ a: Address, _ code: Bytes, kind: EEKind) { modify(a) { $0.setCode(code, kind: kind) } }
 
@@ -163,7 +204,7 @@ public final class WorldState {
         if v.isZero { return true }
         let (s, o) = balance(a).addingReportingOverflow(v)
         if o { return false }
-        modify(a) { $0.balance = s }
+        setBalance(a, s)
         return true
     }
 
@@ -173,7 +214,7 @@ public final class WorldState {
         if v.isZero { return true }
         let (d, o) = balance(a).subtractingReportingOverflow(v)
         if o { return false }
-        modify(a) { $0.balance = d }
+        setBalance(a, d)
         return true
     }
 

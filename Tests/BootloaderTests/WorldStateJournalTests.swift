@@ -1,0 +1,58 @@
+import EEKit
+import Testing
+
+/// Nonce and balance changes journal one field of an existing account (and the whole
+/// account when they create it); reverting must give back exactly the earlier state.
+@Suite struct WorldStateJournalTests {
+    let a = Address(low: 0xa11ce)
+    let b = Address(low: 0xb0b)
+
+    @Test func fieldChangesRevertToTheEarlierAccount() {
+        let w = WorldState(store: MemoryStore())
+        w.setAccount(a, Account(nonce: 3, balance: U256(100), kind: .evm, code: [0x00]))
+        let before = w.account(a)
+        let snap = w.snapshot
+        w.setNonce(a, 4)
+        #expect(w.addBalance(a, U256(50)))
+        #expect(w.subBalance(a, U256(120)))
+        #expect(!w.subBalance(a, U256(31)))  // too little left: nothing changes
+        #expect(w.nonce(a) == 4 && w.balance(a) == U256(30))
+        #expect(w.account(a)?.code == [0x00])
+        // A whole-account change on top of field changes, then field changes again.
+        w.setCode(a, [0x60, 0x00], kind: .evm)
+        w.setNonce(a, 9)
+        w.revert(to: snap)
+        #expect(w.account(a) == before)
+    }
+
+    @Test func changesThatCreateAnAccountRevertToNoAccount() {
+        let w = WorldState(store: MemoryStore())
+        #expect(!w.exists(b))
+        let snap = w.snapshot
+        #expect(w.addBalance(b, U256(7)))  // creates b
+        w.setNonce(b, 1)  // a field change of the created account
+        #expect(w.exists(b) && w.balance(b) == U256(7) && w.nonce(b) == 1)
+        w.revert(to: snap)
+        #expect(!w.exists(b))
+        #expect(w.balance(b) == .zero && w.nonce(b) == 0)
+        // setNonce on a missing account creates it too.
+        let snap2 = w.snapshot
+        w.setNonce(b, 5)
+        #expect(w.account(b) == Account(nonce: 5))
+        w.revert(to: snap2)
+        #expect(w.account(b) == nil)
+    }
+
+    @Test func committedFieldChangesReachTheStore() throws {
+        let store = MemoryStore()
+        let w = WorldState(store: store)
+        w.setAccount(a, Account(nonce: 1, balance: U256(10)))
+        try w.commit()
+        w.setNonce(a, 2)
+        #expect(w.addBalance(a, U256(5)))
+        _ = w.finishTransaction()
+        try w.commit()
+        let fresh = WorldState(store: store)
+        #expect(fresh.nonce(a) == 2 && fresh.balance(a) == U256(15))
+    }
+}
