@@ -116,9 +116,9 @@ public final class Bootloader: EEHost {
         return a.codeHash
     }
 
-    public func codeSize(_ address: Address) -> Int { world.account(address)?.code.count ?? 0 }
+    public func codeSize(_ address: Address) -> Int { world.codeSize(address) }
     public func accountExists(_ address: Address) -> Bool { world.exists(address) }
-    public func isEmpty(_ address: Address) -> Bool { world.account(address)?.isEmpty ?? true }
+    public func isEmpty(_ address: Address) -> Bool { world.isMissingOrEmpty(address) }
     public func accessAccount(_ address: Address) -> Bool {
         isAlwaysWarm(address) || world.accessAccount(address)
     }

@@ -135,7 +135,10 @@ public final class WorldState {
         return loaded
     }
 
-    public func exists(_ a: Address) -> Bool { account(a) != nil }
+    public func exists(_ a: Address) -> Bool {
+        if let cached = accounts[a] { return cached != nil }
+        return account(a) != nil
+    }
     public func balance(_ a: Address) -> U256 { existingBalance(a) ?? .zero }
     public func nonce(_ a: Address) -> UInt64 { existingNonce(a) ?? 0 }
 
@@ -153,6 +156,24 @@ public final class WorldState {
     private func existingBalance(_ a: Address) -> U256? {
         if let cached = accounts[a] { return cached?.balance }
         return account(a)?.balance
+    }
+
+    /// True if the account exists and is empty (EIP-161), read in place.
+    public func existsAndIsEmpty(_ a: Address) -> Bool {
+        if let cached = accounts[a] { return cached?.isEmpty ?? false }
+        return account(a)?.isEmpty ?? false
+    }
+
+    /// True if the account does not exist or is empty (EIP-161), read in place.
+    public func isMissingOrEmpty(_ a: Address) -> Bool {
+        if let cached = accounts[a] { return cached?.isEmpty ?? true }
+        return account(a)?.isEmpty ?? true
+    }
+
+    /// The code size (0 without an account), read in place.
+    public func codeSize(_ a: Address) -> Int {
+        if let cached = accounts[a] { return cached?.code.count ?? 0 }
+        return account(a)?.code.count ?? 0
     }
 
     /// Sets the balance (creating the account if it does not exist), journaled.
@@ -386,7 +407,7 @@ public final class WorldState {
     public func finishTransaction() -> [Log] {
         for a in destructed { deleteAccount(a) }
         for a in touched where !destructed.contains(a) {
-            if let acc = account(a), acc.isEmpty { deleteAccount(a) }
+            if existsAndIsEmpty(a) { deleteAccount(a) }
         }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
         let out = logs
