@@ -1,12 +1,18 @@
 /*
  * Keccak-256 (the original Keccak padding 0x01, as used by Ethereum; not SHA3-256's 0x06).
  *
- * keccak-f[1600] on 25 little-endian 64-bit lanes, rate 136 bytes. Pure C11, no globals
+ * keccak-f[1600] on 25 little-endian 64-bit lanes, rate 136 bytes. Portable C11, plus on
+ * x86-64 an AVX-512VL permutation picked at run time (__builtin_cpu_supports). No globals
  * besides the constant round table (read-only data).
  */
 #include "CEVM.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define CEVM_KECCAK_X86_DISPATCH 1
+#include <immintrin.h>
+#endif
 
 static const uint64_t cevm_keccak_rc[24] = {
     0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
@@ -21,7 +27,7 @@ static const uint64_t cevm_keccak_rc[24] = {
 
 /* One permutation. Lane (x, y) is a[x + 5*y]. Theta, rho+pi, chi, iota per round,
    written out with the rho offsets and pi destinations as constants. */
-void cevm_keccak_f1600(uint64_t a[25]) {
+void cevm_keccak_f1600_scalar(uint64_t a[25]) {
   uint64_t a00 = a[0], a01 = a[1], a02 = a[2], a03 = a[3], a04 = a[4];
   uint64_t a05 = a[5], a06 = a[6], a07 = a[7], a08 = a[8], a09 = a[9];
   uint64_t a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14];
@@ -89,6 +95,151 @@ void cevm_keccak_f1600(uint64_t a[25]) {
   a[10] = a10; a[11] = a11; a[12] = a12; a[13] = a13; a[14] = a14;
   a[15] = a15; a[16] = a16; a[17] = a17; a[18] = a18; a[19] = a19;
   a[20] = a20; a[21] = a21; a[22] = a22; a[23] = a23; a[24] = a24;
+}
+
+#ifdef CEVM_KECCAK_X86_DISPATCH
+/* AVX-512VL version on 256-bit registers (on this AMD EPYC 512-bit shuffles issue once per
+   cycle with 5-cycle latency, 256-bit ones twice per cycle). Layout: P[y] holds lanes
+   x = 0..3 of plane y; E holds lane x = 4 of planes y = 0..3 (in lane y); F holds lane
+   (4, 4) in its lane 0 (its other lanes are don't-care).
+   Theta: C[0..3] is two vpternlogq over P; C[4] (lane 0 of C4) is the xor of the five
+   chi results that gave lane 4 of each plane, so it needs no horizontal reduction.
+   Pi: M[y'] lane j = P[(j - 3y') mod 5] lane j (blends that depend only on the round's
+   input, so they run beside theta; theta's D and rho's rotation are per lane j and
+   commute with them). Plane y' of B is then the five-lane vector V = (M'[y'] lanes 0..3,
+   rotated lane (4, (4 + 2y') mod 5)) rotated by 3y' mod 5 lanes, and chi needs B, B
+   shifted by 1 and 2 lanes (and by 4, for its fifth lane): each is one two-source permute
+   of (M'[y'], E' or F'). */
+#define CEVM_KV __attribute__((target("avx512f,avx512vl"))) static inline
+#define K_X3(a, b, c) _mm256_ternarylogic_epi64((a), (b), (c), 0x96)
+#define K_CHI(a, b, c) _mm256_ternarylogic_epi64((a), (b), (c), 0xD2) /* a ^ (~b & c) */
+#define K_I(a, b, c, d) _mm256_setr_epi64x((a), (b), (c), (d))
+/* blend taking lane j from sj */
+CEVM_KV __m256i cevm_k_blend4(__m256i s0, __m256i s1, __m256i s2, __m256i s3) {
+  __m256i lo = _mm256_blend_epi32(s0, s1, 0x0C);
+  __m256i hi = _mm256_blend_epi32(s2, s3, 0xC0);
+  return _mm256_blend_epi32(lo, hi, 0xF0);
+}
+
+__attribute__((target("avx512f,avx512vl")))
+void cevm_keccak_f1600_avx512vl(uint64_t a[25]) {
+  __m256i P0 = _mm256_loadu_si256((const __m256i *)(a + 0));
+  __m256i P1 = _mm256_loadu_si256((const __m256i *)(a + 5));
+  __m256i P2 = _mm256_loadu_si256((const __m256i *)(a + 10));
+  __m256i P3 = _mm256_loadu_si256((const __m256i *)(a + 15));
+  __m256i P4 = _mm256_loadu_si256((const __m256i *)(a + 20));
+  __m256i E = K_I((long long)a[4], (long long)a[9], (long long)a[14], (long long)a[19]);
+  __m256i F = _mm256_set1_epi64x((long long)a[24]);
+  /* rho offsets per lane of M[y'] (plane (j - 3y') mod 5, lane j), of E and of F */
+  const __m256i rM0 = K_I(0, 44, 43, 21), rM1 = K_I(3, 45, 61, 28), rM2 = K_I(18, 1, 6, 25);
+  const __m256i rM3 = K_I(36, 10, 15, 56), rM4 = K_I(41, 2, 62, 55), rE = K_I(27, 20, 39, 8);
+  /* lane 0: theta's column parity C[4]; later rounds get it from chi's outputs directly */
+  __m256i t = _mm256_xor_si256(E, _mm256_permute4x64_epi64(E, 0x4E));
+  __m256i C4 = K_X3(t, _mm256_shuffle_epi32(t, 0x4E), F);
+  for (int round = 0; round < 24; round++) {
+    /* pi's gather, before theta (it commutes with theta's per-lane xor and rho) */
+    __m256i M0 = cevm_k_blend4(P0, P1, P2, P3);
+    __m256i M1 = cevm_k_blend4(P2, P3, P4, P0);
+    __m256i M2 = cevm_k_blend4(P4, P0, P1, P2);
+    __m256i M3 = cevm_k_blend4(P1, P2, P3, P4);
+    __m256i M4 = cevm_k_blend4(P3, P4, P0, P1);
+    /* theta */
+    __m256i C = K_X3(K_X3(P0, P1, P2), P3, P4);                 /* C[0..3] */
+    __m256i L = _mm256_permutex2var_epi64(C, K_I(4, 0, 1, 2), C4); /* C[x-1] */
+    __m256i R = _mm256_permutex2var_epi64(C, K_I(1, 2, 3, 4), C4); /* C[x+1] */
+    __m256i D = _mm256_xor_si256(L, _mm256_rol_epi64(R, 1));
+    __m256i D4 = _mm256_xor_si256(_mm256_permute4x64_epi64(C, 0xFF),
+                                  _mm256_permute4x64_epi64(_mm256_rol_epi64(C, 1), 0x00));
+    /* theta's xor + rho */
+    M0 = _mm256_rolv_epi64(_mm256_xor_si256(M0, D), rM0);
+    M1 = _mm256_rolv_epi64(_mm256_xor_si256(M1, D), rM1);
+    M2 = _mm256_rolv_epi64(_mm256_xor_si256(M2, D), rM2);
+    M3 = _mm256_rolv_epi64(_mm256_xor_si256(M3, D), rM3);
+    M4 = _mm256_rolv_epi64(_mm256_xor_si256(M4, D), rM4);
+    __m256i Er = _mm256_rolv_epi64(_mm256_xor_si256(E, D4), rE);
+    __m256i Fr = _mm256_rol_epi64(_mm256_xor_si256(F, D4), 14);
+    /* pi's lane rotation + chi. Plane y': five-lane vector V (M lanes, lane 4 = Er lane
+       e(y') or Fr), b[x] = V[(x + 3y') mod 5]; b, b>>1, b>>2 and b>>4 (lanes) are each one
+       two-source permute. Indices: 0..3 from M, 4 + k from Er/Fr lane k. */
+    /* y'=0: r=0, lane 4 from Fr (lane 0) */
+    __m256i Q0 = M0;
+    __m256i A1 = _mm256_permutex2var_epi64(M0, K_I(1, 2, 3, 4), Fr);
+    __m256i A2 = _mm256_permutex2var_epi64(M0, K_I(2, 3, 4, 0), Fr);
+    __m256i A4 = _mm256_permutex2var_epi64(M0, K_I(4, 0, 1, 2), Fr);
+    __m256i N0 = K_CHI(Q0, A1, A2);
+    __m256i Z0 = K_CHI(A4, Q0, A1);
+    /* y'=1: r=3, lane 4 = Er lane 1 (idx 5). V = [m0 m1 m2 m3 e]; b = V[3], V[4], V[0], V[1], V[2] */
+    __m256i Q1 = _mm256_permutex2var_epi64(M1, K_I(3, 5, 0, 1), Er);
+    __m256i B1 = _mm256_permutex2var_epi64(M1, K_I(5, 0, 1, 2), Er);
+    __m256i B2 = M1; /* V[0..3] */
+    __m256i B4 = _mm256_permutex2var_epi64(M1, K_I(2, 3, 5, 0), Er);
+    __m256i N1 = K_CHI(Q1, B1, B2);
+    __m256i Z1 = K_CHI(B4, Q1, B1);
+    /* y'=2: r=1, lane 4 = Er lane 3 (idx 7); b = V[1], V[2], V[3], V[4], V[0] */
+    __m256i Q2 = _mm256_permutex2var_epi64(M2, K_I(1, 2, 3, 7), Er);
+    __m256i C1 = _mm256_permutex2var_epi64(M2, K_I(2, 3, 7, 0), Er);
+    __m256i C2 = _mm256_permutex2var_epi64(M2, K_I(3, 7, 0, 1), Er);
+    __m256i C4b = M2; /* V[0..3] */
+    __m256i N2 = K_CHI(Q2, C1, C2);
+    __m256i Z2 = K_CHI(C4b, Q2, C1);
+    /* y'=3: r=4, lane 4 = Er lane 0 (idx 4); b = V[4], V[0], V[1], V[2], V[3] */
+    __m256i Q3 = _mm256_permutex2var_epi64(M3, K_I(4, 0, 1, 2), Er);
+    __m256i G1 = M3; /* V[0..3] */
+    __m256i G2 = _mm256_permutex2var_epi64(M3, K_I(1, 2, 3, 4), Er);
+    __m256i G4 = _mm256_permutex2var_epi64(M3, K_I(3, 4, 0, 1), Er);
+    __m256i N3 = K_CHI(Q3, G1, G2);
+    __m256i Z3 = K_CHI(G4, Q3, G1);
+    /* y'=4: r=2, lane 4 = Er lane 2 (idx 6); b = V[2], V[3], V[4], V[0], V[1] */
+    __m256i Q4 = _mm256_permutex2var_epi64(M4, K_I(2, 3, 6, 0), Er);
+    __m256i H1 = _mm256_permutex2var_epi64(M4, K_I(3, 6, 0, 1), Er);
+    __m256i H2 = _mm256_permutex2var_epi64(M4, K_I(6, 0, 1, 2), Er);
+    __m256i H4 = _mm256_permutex2var_epi64(M4, K_I(1, 2, 3, 6), Er);
+    __m256i N4 = K_CHI(Q4, H1, H2);
+    __m256i Z4 = K_CHI(H4, Q4, H1);
+    /* lane 4 of each plane is lane 0 of Z[y'] */
+    __m256i u01 = _mm256_unpacklo_epi64(Z0, Z1), u23 = _mm256_unpacklo_epi64(Z2, Z3);
+    E = _mm256_permute2x128_si256(u01, u23, 0x20);
+    F = Z4;
+    C4 = K_X3(K_X3(Z0, Z1, Z2), Z3, Z4); /* lane 0: next round's C[4], without a shuffle */
+    /* iota */
+    P0 = _mm256_xor_si256(N0, _mm256_zextsi128_si256(_mm_cvtsi64_si128((long long)cevm_keccak_rc[round])));
+    P1 = N1; P2 = N2; P3 = N3; P4 = N4;
+  }
+  uint64_t e[4];
+  _mm256_storeu_si256((__m256i *)e, E);
+  _mm256_storeu_si256((__m256i *)(a + 0), P0);
+  _mm256_storeu_si256((__m256i *)(a + 5), P1);
+  _mm256_storeu_si256((__m256i *)(a + 10), P2);
+  _mm256_storeu_si256((__m256i *)(a + 15), P3);
+  a[4] = e[0]; a[9] = e[1]; a[14] = e[2]; a[19] = e[3];
+  uint64_t p4[4];
+  _mm256_storeu_si256((__m256i *)p4, P4);
+  a[20] = p4[0]; a[21] = p4[1]; a[22] = p4[2]; a[23] = p4[3];
+  a[24] = (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(F));
+}
+#undef K_X3
+#undef K_CHI
+#undef K_I
+#undef CEVM_KV
+
+int cevm_keccak_f1600_has_avx512vl(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+}
+#else
+int cevm_keccak_f1600_has_avx512vl(void) { return 0; }
+void cevm_keccak_f1600_avx512vl(uint64_t a[25]) { cevm_keccak_f1600_scalar(a); }
+#endif
+
+/* Picks the AVX-512VL permutation when the CPU has it (the check is a load and a test of
+   the compiler runtime's CPU model, filled once at start-up). */
+void cevm_keccak_f1600(uint64_t a[25]) {
+#ifdef CEVM_KECCAK_X86_DISPATCH
+  if (__builtin_cpu_supports("avx512vl")) {
+    cevm_keccak_f1600_avx512vl(a);
+    return;
+  }
+#endif
+  cevm_keccak_f1600_scalar(a);
 }
 
 static inline uint64_t cevm_load_le64(const uint8_t *p) {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Build and run the CEVM C harness: unit tests (plain and with ASan+UBSan), the fixture
+# Build and run the CEVM C harness: unit tests and keccak tests (plain and with ASan+UBSan), the fixture
 # benchmarks check, and (if pyrevm imports) the differential test against revm.
 # Usage: Tests/CEVMHarness/run_tests.sh [--quick]
 set -eu
@@ -14,6 +14,13 @@ clang -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter $INC "$HERE/cevm_tests.
 "$OUT/cevm_tests"
 clang -fuse-ld=lld -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $INC \
   "$HERE/cevm_tests.c" $SRCS -o "$OUT/cevm_tests_san"
+# keccak-f[1600]: the AVX-512VL permutation and the dispatcher against the portable one on
+# random states, and Keccak-256 known answers (single and multi-block)
+clang -std=gnu11 -O2 -Wall -Wextra $INC "$HERE/keccak_tests.c" "$CORE/keccak.c" -o "$OUT/keccak_tests"
+"$OUT/keccak_tests" 200000
+clang -fuse-ld=lld -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined $INC \
+  "$HERE/keccak_tests.c" "$CORE/keccak.c" -o "$OUT/keccak_tests_san"
+"$OUT/keccak_tests_san" 20000
 "$OUT/cevm_tests_san"
 if [ -d /work/shared/fixtures/evm-benchmarks ]; then
   python3 "$HERE/bench_fixtures.py" --reps 1

@@ -283,6 +283,12 @@ size_t cevm_disasm(const uint8_t *code, size_t code_size, char *out, size_t out_
 /* ---- helpers for the host ---- */
 void cevm_keccak256(const uint8_t *data, size_t len, uint8_t out[32]);
 void cevm_keccak_f1600(uint64_t state[25]);
+/* The two implementations behind cevm_keccak_f1600 (for tests and benchmarks): the portable
+   one, and the AVX-512VL one, which may only be called when cevm_keccak_f1600_has_avx512vl()
+   (it falls back to the portable one on non-x86 builds). */
+void cevm_keccak_f1600_scalar(uint64_t state[25]);
+void cevm_keccak_f1600_avx512vl(uint64_t state[25]);
+int cevm_keccak_f1600_has_avx512vl(void);
 /* EIP-170 / EIP-3541 check for deployed code: 0 if ok, else the failure status
    (CEVM_STATUS_OUT_OF_GAS is what Ethereum reports for both). */
 int cevm_check_deployed_code(const uint8_t *code, size_t size);
