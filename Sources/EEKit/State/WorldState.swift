@@ -135,56 +135,48 @@ public final class WorldState {
         return loaded
     }
 
-    public func exists(_ a: Address) -> Bool {
-        if let cached = accounts[a] { return cached != nil }
-        return account(a) != nil
-    }
-    public func balance(_ a: Address) -> U256 { existingBalance(a) ?? .zero }
-    public func nonce(_ a: Address) -> UInt64 { existingNonce(a) ?? 0 }
+    public func exists(_ a: Address) -> Bool { inPlace(a) { _ in true } ?? false }
+    public func balance(_ a: Address) -> U256 { inPlace(a, \.balance) ?? .zero }
+    public func nonce(_ a: Address) -> UInt64 { inPlace(a, \.nonce) ?? 0 }
 
     // Field reads and in-place field writes: the nonce and balance changes of every
     // transaction (nonce, gas purchase, refund, fee) neither copy the whole account (its code
     // array included) out of the overlay nor journal it; they journal the one field.
 
-    /// The nonce, or nil if the account does not exist.
-    private func existingNonce(_ a: Address) -> UInt64? {
-        if let cached = accounts[a] { return cached?.nonce }
-        return account(a)?.nonce
-    }
-
-    /// The balance, or nil if the account does not exist.
-    private func existingBalance(_ a: Address) -> U256? {
-        if let cached = accounts[a] { return cached?.balance }
-        return account(a)?.balance
+    /// `read` applied to the account in the overlay (loaded first if needed), or nil if the
+    /// account does not exist; the account itself is not copied out.
+    @inline(__always)
+    private func inPlace<T>(_ a: Address, _ read: (Account) -> T) -> T? {
+        if let cached = accounts[a] { return cached.map(read) }
+        return account(a).map(read)
     }
 
     /// True if the account exists and is empty (EIP-161), read in place.
-    public func existsAndIsEmpty(_ a: Address) -> Bool {
-        if let cached = accounts[a] { return cached?.isEmpty ?? false }
-        return account(a)?.isEmpty ?? false
-    }
+    public func existsAndIsEmpty(_ a: Address) -> Bool { inPlace(a, \.isEmpty) ?? false }
 
     /// True if the account does not exist or is empty (EIP-161), read in place.
-    public func isMissingOrEmpty(_ a: Address) -> Bool {
-        if let cached = accounts[a] { return cached?.isEmpty ?? true }
-        return account(a)?.isEmpty ?? true
-    }
+    public func isMissingOrEmpty(_ a: Address) -> Bool { inPlace(a, \.isEmpty) ?? true }
 
     /// The code size (0 without an account), read in place.
-    public func codeSize(_ a: Address) -> Int {
-        if let cached = accounts[a] { return cached?.code.count ?? 0 }
-        return account(a)?.code.count ?? 0
+    public func codeSize(_ a: Address) -> Int { inPlace(a) { $0.code.count } ?? 0 }
+
+    /// Changes one field of the account, journaled: `entry` (the field's old value) and an
+    /// in-place `change` when the account exists, the whole account through `modify` (which
+    /// creates it) when `entry` is nil.
+    @inline(__always)
+    private func changeField(_ a: Address, _ entry: Entry?, _ change: (inout Account) -> Void) {
+        guard let entry else {
+            modify(a, change)
+            return
+        }
+        journal.append(entry)
+        change(&accounts[a]!!)  // exists: `entry` was made from its field
+        dirtyAccounts.insert(a)
     }
 
     /// Sets the balance (creating the account if it does not exist), journaled.
     private func setBalance(_ a: Address, _ v: U256) {
-        guard let old = existingBalance(a) else {
-            modify(a) { $0.balance = v }
-            return
-        }
-        journal.append(.balance(a, previous: old))
-        accounts[a]??.balance = v
-        dirtyAccounts.insert(a)
+        changeField(a, inPlace(a, \.balance).map { .balance(a, previous: $0) }) { $0.balance = v }
     }
 
     /// Replaces the account (nil deletes it), journaled.
@@ -206,13 +198,7 @@ public final class WorldState {
     }
 
     public func setNonce(_ a: Address, _ n: UInt64) {
-        guard let old = existingNonce(a) else {
-            modify(a) { $0.nonce = n }
-            return
-        }
-        journal.append(.nonce(a, previous: old))
-        accounts[a]??.nonce = n
-        dirtyAccounts.insert(a)
+        changeField(a, inPlace(a, \.nonce).map { .nonce(a, previous: $0) }) { $0.nonce = n }
     }
 
     public func setCode(_ a: Address, _ code: Bytes, kind: EEKind) { modify(a) { $0.setCode(code, kind: kind) } }
