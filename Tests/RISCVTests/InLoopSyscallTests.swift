@@ -92,31 +92,20 @@ import Testing
     static let clang = GuestHarness.findExecutable("clang")
 
     @Test(.enabled(if: clang != nil, "clang not found"))
-    func unitHarnessBuildsAndPasses() throws {
+    func unitHarnessBuildsAndPasses() async throws {
         let root = GuestHarness.repoRoot.path
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-crv-unit-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
-        let build = try Self.run(Self.clang!, [
+        let build = try await GuestHarness.runProcess(executable: Self.clang!, arguments: [
             "-std=gnu11", "-O1", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Werror", "-o", out.path,
             "\(root)/Tests/CRISCVHarness/unit.c", "\(root)/CSources/CRISCV/crv_run.c",
             "\(root)/CSources/CRISCV/crv_decode.c",
         ])
-        try #require(build.status == 0, Comment(rawValue: "unit harness build failed:\n\(build.output)"))
-        let r = try Self.run(out.path, [])
-        #expect(r.status == 0, Comment(rawValue: r.output))
-        #expect(r.output.contains(" 0 failed"), Comment(rawValue: r.output))
-    }
-
-    static func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let buildLog = String(decoding: build.stdout + build.stderr, as: UTF8.self)
+        try #require(build.status == 0 && !build.timedOut, Comment(rawValue: "unit harness build failed:\n\(buildLog)"))
+        let r = try await GuestHarness.runProcess(executable: out.path, arguments: [])
+        let log = String(decoding: r.stdout + r.stderr, as: UTF8.self)
+        #expect(r.status == 0 && !r.timedOut, Comment(rawValue: log))
+        #expect(log.contains(" 0 failed"), Comment(rawValue: log))
     }
 }
