@@ -12,8 +12,10 @@ B=$OUT/swiftbuild
 BIN=$OUT/bin/eekit_swift_fuzz
 mkdir -p "$B/obj" "$B/modules" "$OUT/bin"
 SWIFT_SRCS=$(find Sources/EEKit -name '*.swift' ! -name SQLiteStore.swift | sort)
+# The test-support encoder and ELF writer (they import nothing) build the native_frames programs.
+SUPPORT_SRCS="Tests/EEKitTestSupport/RVAsm.swift Tests/EEKitTestSupport/TestELF.swift"
 C_SRCS=$(ls CSources/CRISCV/*.c CSources/CEVM/*.c CSources/CPrecompiles/*.c CSources/CHostCall/*.c)
-if [ -x "$BIN" ] && [ -z "$(find $SWIFT_SRCS $C_SRCS CSources Fuzz/swift -newer "$BIN" -print -quit)" ]; then
+if [ -x "$BIN" ] && [ -z "$(find $SWIFT_SRCS $SUPPORT_SRCS $C_SRCS CSources Fuzz/swift -newer "$BIN" -print -quit)" ]; then
     exit 0
 fi
 OBJS=()
@@ -31,7 +33,7 @@ module_maps "$B/modules"
 # swiftc refuses inputs that change under it.
 rm -rf "$B/src" && mkdir -p "$B/src"
 SNAP=()
-for f in $SWIFT_SRCS Fuzz/swift/FuzzEntry.swift; do
+for f in $SWIFT_SRCS $SUPPORT_SRCS Fuzz/swift/FuzzEntry.swift; do
     d=$B/src/$(echo "$f" | tr / _)
     cp "$f" "$d"
     SNAP+=("$d")

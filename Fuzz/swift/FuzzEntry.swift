@@ -140,24 +140,8 @@ private func fuzzStateTest(_ d: [UInt8]) {
 /// instruction template per 4 bytes. s0 holds the data page (0x20000, RW, 4 KiB: the callee's
 /// address at 0x100, its own at 0x120); the program ends with return(s0, 32).
 private enum NativeProgram {
+    typealias A = RVAsm  // Tests/EEKitTestSupport, compiled into this fuzz build
     static let data: UInt32 = 0x20000
-    static func r(_ f7: UInt32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 {
-        f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
-    }
-    static func i(_ imm: Int32, _ rs1: UInt32, _ f3: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 {
-        UInt32(bitPattern: imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
-    }
-    static func s(_ imm: Int32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32) -> UInt32 {
-        let u = UInt32(bitPattern: imm)
-        return (u >> 5 & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1f) << 7 | 0x23
-    }
-    static func b(_ imm: Int32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32) -> UInt32 {
-        let u = UInt32(bitPattern: imm)
-        return (u >> 12 & 1) << 31 | (u >> 5 & 0x3f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12
-            | (u >> 1 & 0xf) << 8 | (u >> 11 & 1) << 7 | 0x63
-    }
-    static func lui(_ rd: UInt32, _ imm20: UInt32) -> UInt32 { (imm20 & 0xfffff) << 12 | rd << 7 | 0x37 }
-    static func addi(_ rd: UInt32, _ rs1: UInt32, _ imm: Int32) -> UInt32 { i(imm, rs1, 0, rd, 0x13) }
 
     /// (ELF, calldata, gas) from fuzz bytes.
     static func build(_ d: [UInt8], callee: Address, me: Address) -> (Bytes, Bytes, UInt64)? {
@@ -166,7 +150,7 @@ private enum NativeProgram {
         let cdLen = min(Int(d[0] >> 4) * 8, d.count - 3)
         let calldata = Array(d[3..<3 + cdLen])
         let gas = UInt64(d[1]) * 64
-        var code: [UInt32] = [lui(8, data >> 12)]  // s0 = data page
+        var code: [UInt32] = [A.lui(8, data >> 12)]  // s0 = data page
         let body = Array(d[(3 + cdLen)...])
         var k = 0
         while k + 4 <= body.count && code.count < 900 {
@@ -175,51 +159,36 @@ private enum NativeProgram {
             let rd = c1 & 31, rs1 = c2 & 31, rs2 = c3 & 31
             let imm = Int32(Int8(bitPattern: UInt8(c3))) * 8
             switch c0 & 15 {
-            case 0: code.append(addi(rd, rs1, imm))
-            case 1: code.append(lui(rd, c2 << 8 | c3))
+            case 0: code.append(A.addi(rd, rs1, imm))
+            case 1: code.append(A.lui(rd, c2 << 8 | c3))
             case 2:  // OP / OP-32 with funct7 0 (add...), 0x20 (sub, sra) or 1 (M)
                 let f7: UInt32 = [0, 0x20, 1][Int(c0 >> 4) % 3]
-                code.append(r(f7, rs2, rs1, UInt32(c0 >> 4) & 7, rd, c3 >> 7 == 0 ? 0x33 : 0x3b))
-            case 3: code.append(i(Int32(c3) * 4, 8, UInt32([0, 1, 2, 3, 4, 5, 6][Int(c2) % 7]), rd, 0x03))  // load from data
-            case 4: code.append(s(Int32(c3) * 4, rs2, 8, c2 & 3))  // store into data
-            case 5: code.append(b((Int32(Int8(bitPattern: UInt8(c3))) | 1) * 4 & ~3, rs2, rs1, [0, 1, 4, 5, 6, 7][Int(c2) % 6]))
-            case 6: code.append(i(Int32(c3) * 4, 8, 0, 10 + c1 % 6, 0x13))  // aN = data + 4 * c3
-            case 7: code.append(addi(10 + c1 % 6, 0, Int32(c3) % 80))  // aN = small length / id
+                code.append(A.r(f7, rs2, rs1, UInt32(c0 >> 4) & 7, rd, c3 >> 7 == 0 ? 0x33 : 0x3b))
+            case 3: code.append(A.i(Int32(c3) * 4, 8, UInt32([0, 1, 2, 3, 4, 5, 6][Int(c2) % 7]), rd, 0x03))  // load from data
+            case 4: code.append(A.s(Int32(c3) * 4, rs2, 8, c2 & 3, 0x23))  // store into data
+            case 5: code.append(A.b((Int32(Int8(bitPattern: UInt8(c3))) | 1) * 4 & ~3, rs2, rs1, [0, 1, 4, 5, 6, 7][Int(c2) % 6]))
+            case 6: code.append(A.i(Int32(c3) * 4, 8, 0, 10 + c1 % 6, 0x13))  // aN = data + 4 * c3
+            case 7: code.append(A.addi(10 + c1 % 6, 0, Int32(c3) % 80))  // aN = small length / id
             case 8, 9, 10:  // a system call
-                code.append(lui(17, 0x10))
-                code.append(addi(17, 17, Int32(c1 % 0x18)))
-                if c2 & 1 != 0 { code.append(addi(11, 8, 0x100)) }  // a1 = the callee's address
+                code.append(A.lui(17, 0x10))
+                code.append(A.addi(17, 17, Int32(c1 % 0x18)))
+                if c2 & 1 != 0 { code.append(A.addi(11, 8, 0x100)) }  // a1 = the callee's address
                 code.append(0x0000_0073)
             case 11: code.append(UInt32(c1) | c2 << 8 | c3 << 16 | UInt32(c0 & 0xf0) << 24)  // raw word
-            default: code.append(addi(10 + c1 % 6, 10 + c2 % 6, imm))
+            default: code.append(A.addi(10 + c1 % 6, 10 + c2 % 6, imm))
             }
         }
-        code += [addi(10, 8, 0), addi(11, 0, 32), lui(17, 0x10), 0x0000_0073]  // return(s0, 32)
+        code += [A.addi(10, 8, 0), A.addi(11, 0, 32), A.lui(17, 0x10), 0x0000_0073]  // return(s0, 32)
         var page = Bytes(repeating: 0, count: 4096)
         page.replaceSubrange(0x100..<0x114, with: callee.bytes)
         page.replaceSubrange(0x120..<0x134, with: me.bytes)
-        return (elf(rv32: rv32, code: code.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } },
-                    codeFlags: rwx ? 7 : 5, data: page), calldata, gas)
-    }
-
-    /// A static ELF with the code at 0x10000 and the data page at 0x20000.
-    static func elf(rv32: Bool, code: Bytes, codeFlags: UInt32, data: Bytes) -> Bytes {
-        let eh = rv32 ? 52 : 64, ph = rv32 ? 32 : 56
-        var out: Bytes = [0x7f, 0x45, 0x4c, 0x46, rv32 ? 1 : 2, 1, 1] + Bytes(repeating: 0, count: 9)
-        func w(_ v: UInt64, _ n: Int) { for k in 0..<n { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-        let a = rv32 ? 4 : 8
-        w(2, 2); w(243, 2); w(1, 4); w(0x10000, a); w(UInt64(eh), a); w(0, a)
-        w(0, 4); w(UInt64(eh), 2); w(UInt64(ph), 2); w(2, 2); w(rv32 ? 40 : 64, 2); w(0, 2); w(0, 2)
-        let codeOff = UInt64(eh + 2 * ph), dataOff = codeOff + UInt64(code.count)
-        for (off, vaddr, size, flags) in [(codeOff, UInt64(0x10000), UInt64(code.count), UInt64(codeFlags)),
-                                          (dataOff, UInt64(0x20000), UInt64(data.count), 6)] {
-            if rv32 {
-                w(1, 4); w(off, 4); w(vaddr, 4); w(vaddr, 4); w(size, 4); w(size, 4); w(flags, 4); w(4096, 4)
-            } else {
-                w(1, 4); w(flags, 4); w(off, 8); w(vaddr, 8); w(vaddr, 8); w(size, 8); w(size, 8); w(4096, 8)
-            }
-        }
-        return out + code + data
+        let elf = TestELF(
+            xlen: rv32 ? 32 : 64, entry: 0x10000,
+            segments: [
+                .init(vaddr: 0x10000, bytes: code.flatMap(TestELF.le32), flags: rwx ? 7 : 5),
+                .init(vaddr: UInt64(data), bytes: page, flags: 6),
+            ])
+        return (elf.bytes, calldata, gas)
     }
 }
 
