@@ -234,7 +234,7 @@ void cevm_keccak_f1600_avx512vl(uint64_t a[25]) { cevm_keccak_f1600_scalar(a); }
    the compiler runtime's CPU model, filled once at start-up). */
 void cevm_keccak_f1600(uint64_t a[25]) {
 #ifdef CEVM_KECCAK_X86_DISPATCH
-  if (__builtin_cpu_supports("avx512vl")) {
+  if (cevm_keccak_f1600_has_avx512vl()) {
     cevm_keccak_f1600_avx512vl(a);
     return;
   }
