@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OUT=${FUZZ_OUT:-/tmp/eekit-fuzz}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 B=$OUT/swiftbuild
 BIN=$OUT/bin/eekit_swift_fuzz
 mkdir -p "$B/obj" "$B/modules" "$OUT/bin"
@@ -38,6 +39,9 @@ for f in $SWIFT_SRCS $SUPPORT_SRCS Fuzz/swift/FuzzEntry.swift; do
     cp "$f" "$d"
     SNAP+=("$d")
 done
+# From inside $B: with -g, swiftc leaves EEKit-1.swiftmodule/.swiftdoc/.swiftsourceinfo in the
+# current directory, and they must not land in the checkout.
+cd "$B"
 swiftc -O -wmo -g -sanitize=fuzzer,address -parse-as-library -module-name EEKit -package-name eekit \
     -module-cache-path "$B/modcache" -use-ld=lld "${MAPARGS[@]}" "${SNAP[@]}" "${OBJS[@]}" \
     -lelf -lsecp256k1 -lnettle -lgmp -lffi -ldl -o "$BIN"
