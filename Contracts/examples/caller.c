@@ -16,6 +16,10 @@
  * mode 6: CREATE2: payload = ee (1 byte) ++ salt (32 bytes) ++ deployment data; as mode 5.
  * mode 7: delegate call and record, as mode 2.
  * mode 8: callcode and record, as mode 2.
+ * mode 9: account probe, no call: payload = offset (8 bytes) ++ length (8 bytes, at most 4096)
+ *         ++ block number (8 bytes), all big-endian. Returns the target's code size (word),
+ *         code hash, the hash of that block, the blob base fee, then `length` bytes of the
+ *         target's code from `offset` (zero past its end).
  */
 #include "eekit_abi.h"
 
@@ -46,6 +50,23 @@ void eekit_main(int is_constructor) {
       eek_sstore(&f, &one);
     }
     eek_return(0, 0);
+  }
+  if (mode == 9) {
+    if (n < 29 + 24) eek_revert(0, 0);
+    uint64_t f[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++)
+      for (int i = 0; i < 8; i++) f[k] = f[k] << 8 | buf[29 + 8 * k + i];
+    if (f[1] > 4096) eek_revert(0, 0);
+    eek_word w = eek_word_from_u64(eek_code_size(&target));
+    __builtin_memcpy(buf, w.b, 32);
+    eek_code_hash(&target, &w);
+    __builtin_memcpy(buf + 32, w.b, 32);
+    eek_block_hash((uintptr_t)f[2], &w);
+    __builtin_memcpy(buf + 64, w.b, 32);
+    eek_context(EEK_CTX_BLOB_BASE_FEE, &w);
+    __builtin_memcpy(buf + 96, w.b, 32);
+    eek_code_copy(&target, buf + 128, (size_t)f[0], (size_t)f[1]);
+    eek_return(buf, 128 + (size_t)f[1]);
   }
   if (mode == 5 || mode == 6) {
     size_t head = mode == 6 ? 29 + 1 + 32 : 29 + 1;

@@ -34,7 +34,8 @@
  *   SLOAD 2100 cold / 100 warm; SSTORE as EIP-2929 + EIP-2200 + EIP-3529 (refunds included,
  *   fails if 2300 gas or less are left); TLOAD / TSTORE 100
  *   LOG 375 + 375 per topic + 8 per data byte; KECCAK256 30 + 6 per word
- *   BALANCE 2600 cold / 100 warm
+ *   BALANCE, CODE_SIZE, CODE_HASH 2600 cold / 100 warm; CODE_COPY the same + 3 per word;
+ *   BLOCK_HASH 20
  *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), the
  *   callee gets min(requested, all but 1/64 of what is left) (+2300 stipend with value)
  *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
@@ -85,6 +86,14 @@
    byte swapping in the contract); the key stays a big-endian word. Same costs and rules. */
 #define EEK_SYS_SLOAD_LE        0x10015 /* (key32, dst32 little-endian)                        */
 #define EEK_SYS_SSTORE_LE       0x10016 /* (key32, value32 little-endian)                      */
+/* Other accounts' code and the block hashes (EXTCODESIZE / EXTCODEHASH / EXTCODECOPY /
+   BLOCKHASH). An account without code has size 0; the hash of an account that does not exist
+   or is empty (EIP-161) is 0, of one with no code keccak256(""); a native contract's code is
+   its ELF. Block hashes are those of the 256 blocks before this one, 0 for any other number. */
+#define EEK_SYS_CODE_SIZE       0x10017 /* (addr20)                            -> a0 size      */
+#define EEK_SYS_CODE_HASH       0x10018 /* (addr20, dst32)                                     */
+#define EEK_SYS_CODE_COPY       0x10019 /* (addr20, dst, offset, len): past the end reads as 0 */
+#define EEK_SYS_BLOCK_HASH      0x1001A /* (number, dst32)                                     */
 
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
 #define EEK_CALL          0
@@ -116,6 +125,7 @@
 #define EEK_CTX_IS_STATIC      11
 #define EEK_CTX_DEPTH          12
 #define EEK_CTX_SELF_BALANCE   13
+#define EEK_CTX_BLOB_BASE_FEE  14 /* EIP-7516 */
 
 /* Gas argument of EEK_SYS_CALL meaning "as much as allowed". */
 #define EEK_GAS_ALL ((uintptr_t)-1)
@@ -279,6 +289,13 @@ static inline int eek_create(const void *code, size_t n, const eek_word *value, 
 }
 static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS2(EEK_SYS_BALANCE, a, v); }
 static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS1(EEK_SYS_BRK, nb); }
+static inline size_t eek_code_size(const eek_address *a) { return EEK_SYS1(EEK_SYS_CODE_SIZE, a); }
+static inline void eek_code_hash(const eek_address *a, eek_word *h) { EEK_SYS2(EEK_SYS_CODE_HASH, a, h); }
+static inline void eek_code_copy(const eek_address *a, void *dst, size_t off, size_t n) {
+  eek_syscall4(EEK_SYS_CODE_COPY, (uintptr_t)a, (uintptr_t)dst, off, n);
+}
+/* RV32: numbers above 2^32 - 1 cannot be asked for (no such block exists yet). */
+static inline void eek_block_hash(uintptr_t number, eek_word *h) { EEK_SYS2(EEK_SYS_BLOCK_HASH, number, h); }
 
 /* The contract's entry point, called by crt0. */
 void eekit_main(int is_constructor);

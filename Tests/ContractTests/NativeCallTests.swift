@@ -182,6 +182,58 @@ import Testing
         #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
     }
 
+    // MARK: Account and block queries
+
+    /// caller.c mode 9: CODE_SIZE, CODE_HASH, BLOCK_HASH, the blob base fee and CODE_COPY.
+    func probe(_ s: ContractSession, _ target: Address, offset: UInt64 = 0, length: UInt64 = 0, block: UInt64 = 0,
+               from caller: Address? = nil) throws -> (size: U256, hash: Bytes, blockHash: Bytes, blobFee: U256, code: Bytes)? {
+        let be = { (v: UInt64) in (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
+        var data = via(9, target, be(offset) + be(length) + be(block))
+        if let caller { data = via(1, caller, data) }  // through a static call
+        let r = try s.call(rvCaller, data: data)
+        guard r.status == .success, r.output.count == 128 + Int(length) else { return nil }
+        let o = r.output
+        return (U256(bigEndian: Array(o[0..<32])), Array(o[32..<64]), Array(o[64..<96]),
+                U256(bigEndian: Array(o[96..<128])), Array(o[128...]))
+    }
+
+    @Test func codeAndBlockQueriesMatchTheState() throws {
+        let s = try session()
+        let elf = try Fixtures.elf("counter.elf")
+        let native = try #require(try probe(s, rvCounter, length: 64, block: 0))
+        #expect(native.size == U256(UInt64(elf.count)))
+        #expect(native.hash == Keccak.hash(elf).bytes)
+        #expect(native.code == Array(elf[0..<64]))
+        // The session's block is number 1: block 0 is the one before it.
+        #expect(native.blockHash == s.boot.blockHash(0).bytes && native.blockHash != Bytes(repeating: 0, count: 32))
+        #expect(native.blobFee == s.boot.block.blobBaseFee)
+
+        // EVM code, read across its end: the bytes past it are zero.
+        let evm = EVMCode.counter
+        let e = try #require(try probe(s, evmCounter, offset: UInt64(evm.count - 4), length: 16, block: 1))
+        #expect(e.size == U256(UInt64(evm.count)) && e.hash == Keccak.hash(evm).bytes)
+        #expect(e.code == Array(evm.suffix(4)) + Bytes(repeating: 0, count: 12))
+        #expect(e.blockHash == Bytes(repeating: 0, count: 32))  // the current block has no hash yet
+
+        // An account that does not exist: size 0, hash 0 (EIP-1052); an account with a balance
+        // and no code: keccak256("").
+        let none = try #require(try probe(s, Address(low: 0x777), length: 8, block: 1000))
+        #expect(none.size == .zero && none.hash == Bytes(repeating: 0, count: 32) && none.code == Bytes(repeating: 0, count: 8))
+        let eoa = try #require(try probe(s, ContractSession.defaultSender))
+        #expect(eoa.size == .zero && eoa.hash == Keccak.hash([]).bytes)
+
+        // Read-only, so they work in a static context too.
+        let st = try #require(try probe(s, evmCounter, length: 4, from: rvCaller2))
+        #expect(st.hash == e.hash && st.code == Array(evm.prefix(4)))
+
+        // The EVM sees the same values (EXTCODEHASH, EXTCODESIZE of the native contract).
+        let evmProbe = Hex.decode("73" + Hex.encode(rvCounter.bytes) + "803f5f52" + "3b6020526040" + "5ff3")!
+        let a = Address(low: 0xe9)
+        try s.install(evmProbe, kind: .evm, at: a)
+        let r = try s.call(a, data: [])
+        #expect(r.output == native.hash + U256(UInt64(elf.count)).bigEndianBytes)
+    }
+
     // MARK: Configuration
 
     @Test func deploymentChecksUseTheConfiguredMemory() throws {

@@ -446,6 +446,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             case 11: v = U256(launch.isStatic ? 1 : 0)
             case 12: v = U256(UInt64(max(0, launch.depth)))
             case 13: v = host.balance(me)
+            case 14: v = host.block.blobBaseFee
             default: throw Fault(reason: .trap("context: unknown id \(a0)"))
             }
             try write(m, word: v, a1, "context")
@@ -522,6 +523,29 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         case ContractSyscall.brk:
             try charge(m, gas: 0)
             m[register: 10] = try setBreak(m, a0)
+
+        case ContractSyscall.codeSize:
+            let a = Address(try read(m, a0, 20, "code_size"))
+            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            m[register: 10] = UInt64(host.codeSize(a))
+
+        case ContractSyscall.codeHash:
+            let a = Address(try read(m, a0, 20, "code_hash"))
+            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            try write(m, host.codeHash(a).bytes, a1, "code_hash")
+
+        case ContractSyscall.codeCopy:
+            let a = Address(try read(m, a0, 20, "code_copy"))
+            let a3 = m[register: 13]
+            let len = try length(m, a3, "code_copy")
+            try charge(m, gas: (host.accessAccount(a) ? 100 : 2600) + 3 * RISCVEnvironment.words(a3))
+            guard m.write(host.code(a).bytes, from: a2, count: len, at: a1) else {
+                throw Fault(reason: .trap("code_copy: \(len) bytes at 0x\(String(a1, radix: 16)) are not writable guest memory"))
+            }
+
+        case ContractSyscall.blockHash:
+            try charge(m, gas: 20)
+            try write(m, host.blockHash(a0).bytes, a1, "block_hash")
 
         default:
             throw Fault(reason: .trap("unknown system call 0x\(String(n, radix: 16)) at pc 0x\(String(m.pc &- 4, radix: 16))"))
@@ -684,6 +708,10 @@ public enum ContractSyscall {
     public static let brk: UInt64 = 0x10014
     public static let sloadLE: UInt64 = 0x10015
     public static let sstoreLE: UInt64 = 0x10016
+    public static let codeSize: UInt64 = 0x10017
+    public static let codeHash: UInt64 = 0x10018
+    public static let codeCopy: UInt64 = 0x10019
+    public static let blockHash: UInt64 = 0x1001A
     static let ctxSelfBalance: UInt64 = 13
 }
 
