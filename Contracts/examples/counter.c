@@ -18,12 +18,11 @@ void eekit_main(int is_constructor) {
     return;
   }
   uint32_t sel = abi_selector();
-  eek_sload(&slot, &v);
-  u256 n = u256_from_word(&v);
+  /* The count as a little-endian number (SLOAD_LE / SSTORE_LE): no byte swaps in the contract. */
+  u256 n = eek_sload_u256(&slot);
   if (sel == 0x6d4ce63cu) abi_return_u256(n);
   u256 by = sel == 0x1003e2d2u ? abi_arg_u256(0) : u256_from_u64(1);
   if (u256_add(&n, n, by)) eek_revert(0, 0);
-  v = u256_to_word(n);
-  eek_sstore(&slot, &v);
+  eek_sstore_u256(&slot, n);
   abi_return_u256(n);
 }

@@ -263,7 +263,7 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
-    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter or none (a transaction to an account without code).")
+    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter, evm-get (the same SLOAD and return as EVM code) or none (a transaction to an account without code).")
     var only: String?
 
     @Option(help: "Interleaved rounds of every measurement; the best round counts (the machine may be shared).")
@@ -332,10 +332,17 @@ struct ContractBenchCommand: ParsableCommand {
         func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes) throws -> Double {
             try perCall(code, kind, data: data, calls: count).0
         }
+        /// The EVM counterpart of counter get(): SLOAD(0), MSTORE it, RETURN the 32 bytes.
+        let evmGet: Bytes = [0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
         if let only {
             if only == "none" {
                 let us = try overhead([], .none, data: [])
                 print(String(format: "call overhead, transaction to an account without code: %.2f us", us))
+                return
+            }
+            if only == "evm-get" {
+                let us = try overhead(evmGet, .evm, data: [])
+                print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", us))
                 return
             }
             if only == "counter" {
@@ -344,7 +351,7 @@ struct ContractBenchCommand: ParsableCommand {
                 return
             }
             guard let kind: EEKind = only == "native" ? .riscv : only == "evm" ? .evm : nil else {
-                throw ValidationError("--only takes native, evm, counter or none")
+                throw ValidationError("--only takes native, evm, counter, evm-get or none")
             }
             let rate = try transfers(kind == .riscv ? elf : evm, kind)
             print(String(format: "%@ token: %.0f transfers/s", only, rate))
@@ -352,7 +359,7 @@ struct ContractBenchCommand: ParsableCommand {
         }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         var native = 0.0, evmRate = 0.0
-        var none = Double.infinity, empty = Double.infinity, nat = Double.infinity
+        var none = Double.infinity, empty = Double.infinity, get = Double.infinity, nat = Double.infinity
         var ratios: [Double] = []
         for _ in 0..<rounds {  // interleaved, so every workload sees the same machine
             let n = try transfers(elf, .riscv), e = try transfers(evm, .evm)
@@ -361,6 +368,7 @@ struct ContractBenchCommand: ParsableCommand {
             ratios.append(n / e)
             none = min(none, try overhead([], .none, data: []))
             empty = min(empty, try overhead([0x5f, 0x5f, 0xf3], .evm, data: []))
+            get = min(get, try overhead(evmGet, .evm, data: []))
             nat = min(nat, try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()")))
         }
         let guest = try guestInstructions(elf)
@@ -372,6 +380,7 @@ struct ContractBenchCommand: ParsableCommand {
         print("guest instructions per native transfer: \(guest)")
         print(String(format: "call overhead, transaction to an account without code: %.2f us", none))
         print(String(format: "call overhead, EVM (RETURN(0,0)):                      %.2f us", empty))
+        print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", get))
         print(String(format: "call overhead, RISC-V (counter get(): 1 sload):        %.2f us", nat))
         // A transfer transaction = the fixed transaction cost F (a call to an account without
         // code) + the token's frame. Even a native frame that cost nothing would leave F, so
