@@ -18,8 +18,8 @@
  * mode 8: callcode and record, as mode 2.
  * mode 9: account probe, no call: payload = offset (8 bytes) ++ length (8 bytes, at most 4096)
  *         ++ block number (8 bytes), all big-endian. Returns the target's code size (word),
- *         code hash, the hash of that block, the blob base fee, then `length` bytes of the
- *         target's code from `offset` (zero past its end).
+ *         code hash, the hash of that block, the blob base fee, the transaction's blob hashes
+ *         0 and 1, then `length` bytes of the target's code from `offset` (zero past its end).
  */
 #include "eekit_abi.h"
 
@@ -65,8 +65,12 @@ void eekit_main(int is_constructor) {
     __builtin_memcpy(buf + 64, w.b, 32);
     eek_context(EEK_CTX_BLOB_BASE_FEE, &w);
     __builtin_memcpy(buf + 96, w.b, 32);
-    eek_code_copy(&target, buf + 128, (size_t)f[0], (size_t)f[1]);
-    eek_return(buf, 128 + (size_t)f[1]);
+    eek_blob_hash(0, &w);
+    __builtin_memcpy(buf + 128, w.b, 32);
+    eek_blob_hash(1, &w);
+    __builtin_memcpy(buf + 160, w.b, 32);
+    eek_code_copy(&target, buf + 192, (size_t)f[0], (size_t)f[1]);
+    eek_return(buf, 192 + (size_t)f[1]);
   }
   if (mode == 5 || mode == 6) {
     size_t head = mode == 6 ? 29 + 1 + 32 : 29 + 1;

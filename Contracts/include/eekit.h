@@ -35,7 +35,7 @@
  *   fails if 2300 gas or less are left); TLOAD / TSTORE 100
  *   LOG 375 + 375 per topic + 8 per data byte; KECCAK256 30 + 6 per word
  *   BALANCE, CODE_SIZE, CODE_HASH 2600 cold / 100 warm; CODE_COPY the same + 3 per word;
- *   BLOCK_HASH 20
+ *   BLOCK_HASH 20; BLOB_HASH 3
  *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), the
  *   callee gets min(requested, all but 1/64 of what is left) (+2300 stipend with value)
  *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
@@ -94,6 +94,8 @@
 #define EEK_SYS_CODE_HASH       0x10018 /* (addr20, dst32)                                     */
 #define EEK_SYS_CODE_COPY       0x10019 /* (addr20, dst, offset, len): past the end reads as 0 */
 #define EEK_SYS_BLOCK_HASH      0x1001A /* (number, dst32)                                     */
+/* BLOBHASH: the transaction's EIP-4844 versioned hash number `index`, 0 past the last one. */
+#define EEK_SYS_BLOB_HASH       0x1001B /* (index, dst32)                                      */
 
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
 #define EEK_CALL          0
@@ -296,6 +298,7 @@ static inline void eek_code_copy(const eek_address *a, void *dst, size_t off, si
 }
 /* RV32: numbers above 2^32 - 1 cannot be asked for (no such block exists yet). */
 static inline void eek_block_hash(uintptr_t number, eek_word *h) { EEK_SYS2(EEK_SYS_BLOCK_HASH, number, h); }
+static inline void eek_blob_hash(uintptr_t index, eek_word *h) { EEK_SYS2(EEK_SYS_BLOB_HASH, index, h); }
 
 /* The contract's entry point, called by crt0. */
 void eekit_main(int is_constructor);

@@ -184,17 +184,25 @@ import Testing
 
     // MARK: Account and block queries
 
-    /// caller.c mode 9: CODE_SIZE, CODE_HASH, BLOCK_HASH, the blob base fee and CODE_COPY.
-    func probe(_ s: ContractSession, _ target: Address, offset: UInt64 = 0, length: UInt64 = 0, block: UInt64 = 0,
-               from caller: Address? = nil) throws -> (size: U256, hash: Bytes, blockHash: Bytes, blobFee: U256, code: Bytes)? {
+    typealias Probe = (size: U256, hash: Bytes, blockHash: Bytes, blobFee: U256, blobs: [Bytes], code: Bytes)
+
+    /// caller.c mode 9: CODE_SIZE, CODE_HASH, BLOCK_HASH, the blob base fee, BLOB_HASH 0 and 1,
+    /// and CODE_COPY.
+    func probeData(_ target: Address, offset: UInt64 = 0, length: UInt64 = 0, block: UInt64 = 0) -> Bytes {
         let be = { (v: UInt64) in (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
-        var data = via(9, target, be(offset) + be(length) + be(block))
-        if let caller { data = via(1, caller, data) }  // through a static call
-        let r = try s.call(rvCaller, data: data)
-        guard r.status == .success, r.output.count == 128 + Int(length) else { return nil }
+        return via(9, target, be(offset) + be(length) + be(block))
+    }
+    func probeResult(_ r: Receipt, length: UInt64) -> Probe? {
+        guard r.status == .success, r.output.count == 192 + Int(length) else { return nil }
         let o = r.output
         return (U256(bigEndian: Array(o[0..<32])), Array(o[32..<64]), Array(o[64..<96]),
-                U256(bigEndian: Array(o[96..<128])), Array(o[128...]))
+                U256(bigEndian: Array(o[96..<128])), [Array(o[128..<160]), Array(o[160..<192])], Array(o[192...]))
+    }
+    func probe(_ s: ContractSession, _ target: Address, offset: UInt64 = 0, length: UInt64 = 0, block: UInt64 = 0,
+               from caller: Address? = nil) throws -> Probe? {
+        var data = probeData(target, offset: offset, length: length, block: block)
+        if let caller { data = via(1, caller, data) }  // through a static call
+        return probeResult(try s.call(rvCaller, data: data), length: length)
     }
 
     @Test func codeAndBlockQueriesMatchTheState() throws {
@@ -207,6 +215,7 @@ import Testing
         // The session's block is number 1: block 0 is the one before it.
         #expect(native.blockHash == s.boot.blockHash(0).bytes && native.blockHash != Bytes(repeating: 0, count: 32))
         #expect(native.blobFee == s.boot.block.blobBaseFee)
+        #expect(native.blobs == [Bytes(repeating: 0, count: 32), Bytes(repeating: 0, count: 32)])  // not a blob transaction
 
         // EVM code, read across its end: the bytes past it are zero.
         let evm = EVMCode.counter
@@ -232,6 +241,20 @@ import Testing
         try s.install(evmProbe, kind: .evm, at: a)
         let r = try s.call(a, data: [])
         #expect(r.output == native.hash + U256(UInt64(elf.count)).bigEndianBytes)
+
+        // A blob transaction (EIP-4844) with one versioned hash: index 0 is it, index 1 is 0.
+        let blob = Bytes32([0x01] + Bytes(repeating: 0x5a, count: 31))
+        let sender = ContractSession.defaultSender
+        let tx = Transaction(
+            type: .blob, sender: sender, nonce: U256(s.world.nonce(sender)), gasLimit: U256(1_000_000), to: rvCaller,
+            data: probeData(rvCounter), maxFeePerGas: U256(1_000), blobVersionedHashes: [blob],
+            maxFeePerBlobGas: U256(1_000))
+        guard case .success(let receipt) = try s.boot.execute(tx) else {
+            Issue.record("blob transaction rejected")
+            return
+        }
+        let b = try #require(probeResult(receipt, length: 0))
+        #expect(b.blobs == [blob.bytes, Bytes(repeating: 0, count: 32)])
     }
 
     // MARK: Configuration

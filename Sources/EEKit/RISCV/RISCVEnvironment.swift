@@ -547,6 +547,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             try charge(m, gas: 20)
             try write(m, host.blockHash(a0).bytes, a1, "block_hash")
 
+        case ContractSyscall.blobHash:
+            try charge(m, gas: 3)
+            let hashes = host.transaction.blobHashes
+            try write(m, a0 < UInt64(hashes.count) ? hashes[Int(a0)].bytes : Bytes(repeating: 0, count: 32), a1, "blob_hash")
+
         default:
             throw Fault(reason: .trap("unknown system call 0x\(String(n, radix: 16)) at pc 0x\(String(m.pc &- 4, radix: 16))"))
         }
@@ -712,6 +717,7 @@ public enum ContractSyscall {
     public static let codeHash: UInt64 = 0x10018
     public static let codeCopy: UInt64 = 0x10019
     public static let blockHash: UInt64 = 0x1001A
+    public static let blobHash: UInt64 = 0x1001B
     static let ctxSelfBalance: UInt64 = 13
 }
 
