@@ -22,4 +22,39 @@ import Testing
             try s.deploy(Bytes(repeating: 0, count: 49_153), kind: .evm)
         }
     }
+
+    /// A frame's machine holds the decoded code, 32 host bytes per 4-byte slot of the code
+    /// range: an executable .bss of 832 KiB (a 200-byte ELF) pins 6.5 MiB of host memory per
+    /// frame, so a 1024-deep self-call used to take about 7 GB. That memory counts against the
+    /// guest memory caps now: the frame that crosses one fails and its caller continues.
+    @Test func decodedCodeCountsAgainstTheMemoryCaps() throws {
+        let s = ContractSession()
+        let code = Self.returnEmpty.flatMap { TestELF.le32($0) }
+        let wide = TestELF(
+            xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: code, memSize: 0xD0000, flags: 7)]
+        ).bytes
+        let wideAt = try #require(try s.deploy(wide, kind: .riscv).createdAddress)
+        let smallAt = try #require(try s.deploy(TestELF.program(xlen: 64, code: Self.returnEmpty).bytes, kind: .riscv).createdAddress)
+        let caller = Address(low: 0x51)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: caller)
+
+        s.boot.limits.maxFrameMemory = 4 << 20
+        #expect(try s.call(smallAt, data: []).status == .success)
+        let r = try s.call(wideAt, data: [])
+        guard case .failure(.limitExceeded(let why)) = r.status else {
+            Issue.record("a frame with 6.5 MiB of decoded code ran under a 4 MiB cap: \(r.status)")
+            return
+        }
+        #expect(why.hasPrefix("guest memory of the frame"), "\(why)")
+
+        // All live frames: the caller (1 MiB and its code) fits under 6 MiB, the callee does not.
+        s.boot.limits = ResourceLimits()
+        s.boot.limits.maxTotalGuestMemory = 6 << 20
+        let mode2: (Address) -> Bytes = { [2] + $0.bytes + Bytes(repeating: 0, count: 8) }
+        let failed = try s.call(caller, data: mode2(wideAt))
+        #expect(failed.status == .success && failed.output == ABI.word(2), "\(failed.status)")
+        let fine = try s.call(caller, data: mode2(smallAt))
+        #expect(fine.status == .success && fine.output == ABI.word(0), "\(fine.status)")
+        #expect(s.boot.guestMemoryInUse == 0)
+    }
 }

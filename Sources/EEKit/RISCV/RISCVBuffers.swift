@@ -124,6 +124,14 @@ public final class RISCVMachine {
 
     public var codeRange: Range<UInt64> { mem.pointee.code_lo..<mem.pointee.code_hi }
 
+    /// Host bytes of the decoded-instruction cache: one 32-byte slot per 4 bytes of the code
+    /// range (executable or not, so an executable .bss or a gap between executable segments
+    /// counts), all of it written. 0 without a code range.
+    public var decodedCodeBytes: Int {
+        guard code != nil else { return 0 }
+        return max(crv_code_entries(mem.pointee.code_lo, mem.pointee.code_hi), 1) * MemoryLayout<crv_insn>.stride
+    }
+
     /// The in-loop system-call handler: while set, `run` calls its `handleEcall` at each ecall
     /// (arguments in a0...a7, pc after the ecall, the budget as usual) and keeps the hart
     /// running when it returns true, so system calls that neither end nor preempt the program
