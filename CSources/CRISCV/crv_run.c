@@ -751,6 +751,24 @@ out:
   return status;
 }
 
+void crv_redecode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr, uint64_t n) {
+  if (!mem || !mem->code || !costs || n == 0 || addr > UINT64_MAX - n) return;
+  if (mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) return;
+  if (addr >= mem->code_hi || addr + n <= mem->code_lo) return;
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  /* The table that wrote the handlers (NULL: none yet, crv_run writes them all on entry). */
+  const void *const *tbl = (const void *const *)code[nslots + 1].h;
+  crv__redecode_bytes(mem, costs, xlen, addr, n);
+  if (!tbl) return;
+  /* As store_slow: the re-decoded slots, the one before them and the one after them. */
+  uint64_t lo = addr < mem->code_lo ? 0 : (addr - mem->code_lo) >> 2;
+  uint64_t hi = ((addr + n - 1 - mem->code_lo) >> 2) + 1;
+  if (lo) lo--;
+  if (hi > nslots) hi = nslots;
+  fill_range(code, lo, hi, nslots, tbl);
+}
+
 crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
   return run_impl(cpu, mem, costs);
 }

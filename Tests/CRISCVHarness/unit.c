@@ -297,6 +297,69 @@ static void test_smc(void) {
   }
 }
 
+/* crv_redecode (host writes into code, e.g. a system call's output): the patched slots and their
+   neighbours run as patched, fused pairs are split or formed, and no other handler is rewritten
+   (the header's tag stays, so crv_run does not refill the whole code range: that made every such
+   system call cost time in proportion to the code range). */
+static void test_host_redecode(void) {
+  vm *v = vm_new(64, 0x1000, 0x9000);
+  for (unsigned p = 1; p < 9; p++) v->perms[p] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  uint32_t p[] = {
+      ADDI(10, 0, 1),  /* 0x1000 */
+      ADDI(11, 0, 2),  /* 0x1004: patched to addi a1, zero, 7 */
+      ADD(12, 10, 11), /* 0x1008 */
+      ADD(13, 12, 12), /* 0x100c: a fused add/add pair with 0x1008; patched to addi a3, a2, 100 */
+      ECALL,           /* 0x1010 */
+  };
+  vm_put(v, 0x1000, p, 5);
+  vm_decode(v);
+  const uint64_t nslots = (0x9000 - 0x1000) / 4;
+  const uint64_t far = (0x8000 - 0x1000) / 4; /* a slot of another page */
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 6, "before: %llu", (unsigned long long)v->cpu.x[13]);
+  const uint64_t tag = v->code[2 * (nslots + 1)].w0, far_h = v->code[2 * far].w0;
+  CHECK(tag != 0 && far_h != 0, "handlers written by the first run");
+  v->code[2 * far].w0 = far_h ^ 1; /* a rewrite of this handler would undo the mark */
+
+  uint32_t w1 = ADDI(11, 0, 7), w3 = ADDI(13, 12, 100);
+  vm_put(v, 0x1004, &w1, 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x1004, 4);
+  vm_put(v, 0x100c, &w3, 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x100c, 4);
+  CHECK(v->code[2 * (nslots + 1)].w0 == tag, "crv_redecode kept the handler table's tag");
+  CHECK(v->code[2 * far].w0 == (far_h ^ 1), "crv_redecode rewrote a handler far from the write");
+  v->code[2 * far].w0 = far_h;
+
+  v->cpu.pc = 0x1000;
+  v->cpu.budget = 1000;
+  v->cpu.instret = 0;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  /* costs: 4 ALU (1 each) and the ecall (17) */
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[11] == 7 && v->cpu.x[12] == 8 && v->cpu.x[13] == 108,
+        "after: a1 %llu a2 %llu a3 %llu", (unsigned long long)v->cpu.x[11], (unsigned long long)v->cpu.x[12],
+        (unsigned long long)v->cpu.x[13]);
+  CHECK(v->cpu.instret == 5 && v->cpu.budget == 1000 - 21, "after: instret %llu budget %llu",
+        (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget);
+
+  /* Back to add/add: the pair forms again. Entering at the second slot runs it alone. */
+  vm_put(v, 0x100c, &p[3], 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x100c, 4);
+  v->cpu.pc = 0x1000;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 16, "pair again: %llu", (unsigned long long)v->cpu.x[13]);
+  v->cpu.pc = 0x100c;
+  v->cpu.x[12] = 50;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 100, "second of the pair alone: %llu", (unsigned long long)v->cpu.x[13]);
+
+  /* Writes outside the code range, of no bytes, or wrapping do nothing. */
+  crv_redecode(&v->mem, &v->costs, 64, 0x9000, 4);
+  crv_redecode(&v->mem, &v->costs, 64, 0x1000, 0);
+  crv_redecode(&v->mem, &v->costs, 64, UINT64_MAX - 1, 4);
+  CHECK(v->code[2 * (nslots + 1)].w0 == tag, "no-op writes kept the tag");
+  free(v);
+}
+
 /* Host writes into code, re-decodes a sub-range; stores to W+X pages outside the code range;
    loads and stores straddling the end of memory and pages without permission. */
 static void test_misc(void) {
@@ -607,6 +670,7 @@ int main(void) {
   test_rv32_regs();
   test_metering_exhaustive();
   test_smc();
+  test_host_redecode();
   test_misc();
   test_fusion();
   test_fusion_idioms();

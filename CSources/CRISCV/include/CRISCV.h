@@ -166,6 +166,14 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi);
    again with the same xlen and costs after the host writes into code pages itself. */
 void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
 
+/* Re-decode the slots holding guest bytes [addr, addr + n) after the host wrote them (a system
+   call's output in a writable code page), as a guest store does: only those slots, the suffix
+   sums of their blocks, and the handlers of those slots and their neighbours are rewritten.
+   crv_decode instead makes the next crv_run (or the next in-loop system call that returns)
+   rewrite the handler of every slot of the code range, which made a system call writing a
+   few bytes cost time in proportion to the whole code range. Same rules as crv_decode. */
+void crv_redecode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr, uint64_t n);
+
 /* Run until ecall, ebreak, budget exhaustion or a trap. `costs` and cpu->xlen must be
    the ones the code was decoded with. */
 crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs);

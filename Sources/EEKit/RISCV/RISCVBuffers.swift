@@ -252,7 +252,9 @@ public final class RISCVMachine {
 
     private func invalidateCode(_ address: UInt64, _ count: UInt64) {
         guard code != nil, count > 0, address < mem.pointee.code_hi, address + count > mem.pointee.code_lo else { return }
-        crv_decode(mem, costs, xlen, address, address + count)
+        // Only the written slots and their neighbours' handlers (crv_decode would make the
+        // core rewrite every handler of the code range before it runs on).
+        crv_redecode(mem, costs, xlen, address, count)
     }
 
     /// Reads guest bytes for a system call: needs read permission on every page.
