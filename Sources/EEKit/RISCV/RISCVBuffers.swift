@@ -401,9 +401,12 @@ public final class RISCVMachine {
     /// A cheaper `reset` for a machine whose previous reset was from the same `template`:
     /// copies back only `copy` (the ranges the frame could have written: the template's
     /// writable pages), zeroes `zero`, restores every page permission, the demand-zero range
-    /// and the hart, and copies
-    /// the decoded-instruction cache only when `restoreCode` (some code page is writable, so
-    /// stores may have re-decoded it). Returns false (and changes nothing) on a mismatch.
+    /// and the hart. When `restoreCode` (some code page is writable, so stores may have
+    /// re-decoded code), the code pages whose bytes differ from the template's are re-decoded
+    /// once copied back (the decoded code always matches the bytes), rather than copying the
+    /// whole decoded-instruction cache, which also made the next run rewrite every handler:
+    /// a frame of a contract with a large writable code range cost time in proportion to it.
+    /// Returns false (and changes nothing) on a mismatch.
     @discardableResult
     public func restore(
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
@@ -413,15 +416,22 @@ public final class RISCVMachine {
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
+        let page = RISCVMachine.pageSize
+        var changed: [UInt64] = []
+        if restoreCode, code != nil {
+            var p = mem.pointee.code_lo
+            while p < mem.pointee.code_hi {
+                if memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0 { changed.append(p) }
+                p += page
+            }
+        }
         for c in copy where !c.isEmpty {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
-        if restoreCode, let c = code, let tc = template.code {
-            c.update(from: tc, count: max(crv_code_entries(mem.pointee.code_lo, mem.pointee.code_hi), 1))
-        }
         costs.pointee = template.costs.pointee
+        for p in changed { crv_redecode(mem, costs, xlen, p, page) }
         demandZero = template.demandZero
         cpu.pointee = crv_cpu()
         cpu.pointee.xlen = xlen
