@@ -139,7 +139,7 @@ static void drive(box *b, const crv_costs *costs, uint64_t total, uint32_t seed)
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
   if (n < 146) return 0;
-  crv_costs costs = {in[1] & 7, in[2] & 7, in[3] & 7, in[4] & 7, in[5] & 7, in[6] & 7, in[7] & 7, in[8] & 7};
+  crv_costs costs = {in[1] & 7, in[2] & 7, in[3] & 7, in[4] & 7, in[5] & 7, in[6] & 7, in[7] & 7, in[8] & 7, 0};
   /* a zero cost everywhere could loop forever in one call: keep jumps and branches paid */
   if (!costs.jump) costs.jump = 1;
   if (!costs.branch) costs.branch = 1;

@@ -66,7 +66,7 @@ static vm *vm_new(uint32_t xlen, uint64_t code_lo, uint64_t code_hi) {
   v->cpu.xlen = xlen;
   v->cpu.pc = code_lo;
   v->cpu.budget = 1000000;
-  v->costs = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17};
+  v->costs = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17, 0};
   return v;
 }
 static void vm_put(vm *v, uint64_t at, const uint32_t *w, size_t n) {
@@ -294,6 +294,51 @@ static void test_smc(void) {
           (unsigned long long)v->cpu.budget, st);
     if (n == 5) CHECK(v->cpu.x[10] == 36, "smc result %llu", (unsigned long long)v->cpu.x[10]);
     free(v);
+  }
+}
+
+/* A store that changes code costs code_store on top of store; when the budget cannot pay both,
+   the run stops before the store, and resuming with more budget gives the uninterrupted result.
+   A store that leaves the code bytes as they were costs a plain store. */
+static void test_code_store_cost(void) {
+  for (uint64_t b = 0; b < 140; b++) {
+    for (int same = 0; same < 2; same++) {
+      vm *v = vm_new(64, 0x1000, 0x2000);
+      v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+      v->costs.code_store = 100;
+      uint32_t newinsn = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1 */
+      uint32_t p[] = {SW(12, 13, 8), ADDI(14, 0, 1), same ? newinsn : ADDI(10, 0, 9), ADDI(15, 0, 2), ECALL};
+      vm_put(v, 0x1000, p, 5);
+      vm_decode(v);
+      v->cpu.x[11] = 6;
+      v->cpu.x[12] = 0x1000;
+      v->cpu.x[13] = newinsn;
+      v->cpu.budget = b;
+      crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+      /* sw 3 (+100 when it changes the code), addi 1, mul 11, addi 1, ecall 17 */
+      const uint64_t extra = same ? 0 : 100;
+      const uint64_t cum[] = {3 + extra, 4 + extra, 15 + extra, 16 + extra, 33 + extra};
+      unsigned n = 0;
+      while (n < 5 && cum[n] <= b) n++;
+      const uint64_t left = b - (n ? cum[n - 1] : 0);
+      CHECK(v->cpu.instret == n && v->cpu.budget == left && (n == 5 ? st == CRV_STATUS_ECALL : st == CRV_STATUS_BUDGET),
+            "code store (same %d) budget %llu: n %llu left %llu st %d", same, (unsigned long long)b,
+            (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget, st);
+      CHECK(n > 0 || v->data[0x1008] == (same ? (newinsn & 0xff) : (ADDI(10, 0, 9) & 0xff)),
+            "a store the budget could not pay for changed memory");
+      /* resume with the rest of 200 */
+      if (st == CRV_STATUS_BUDGET) {
+        v->cpu.budget += 200 - b;
+        st = crv_run(&v->cpu, &v->mem, &v->costs);
+      } else {
+        v->cpu.budget += 200 - b;
+      }
+      CHECK(st == CRV_STATUS_ECALL && v->cpu.instret == 5 && v->cpu.budget == 200 - cum[4] && v->cpu.x[10] == 36,
+            "code store (same %d) resumed from %llu: st %d instret %llu budget %llu a0 %llu", same,
+            (unsigned long long)b, st, (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget,
+            (unsigned long long)v->cpu.x[10]);
+      free(v);
+    }
   }
 }
 
@@ -671,6 +716,7 @@ int main(void) {
   test_metering_exhaustive();
   test_smc();
   test_host_redecode();
+  test_code_store_cost();
   test_misc();
   test_fusion();
   test_fusion_idioms();

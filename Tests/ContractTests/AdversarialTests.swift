@@ -57,4 +57,36 @@ import Testing
         #expect(fine.status == .success && fine.output == ABI.word(0), "\(fine.status)")
         #expect(s.boot.guestMemoryInUse == 0)
     }
+
+    /// A store that changes code bytes (a writable code page) makes the core re-decode the slot
+    /// and walk back through its block, up to a page of slots: it costs `riscvCodeStore` on top
+    /// of a store. At a plain store's 8 ergs, 30M gas of such stores used to take over half an
+    /// hour; the frame now runs out of gas instead.
+    @Test func storesThatChangeCodePayForTheRedecode() throws {
+        let s = ContractSession()
+        let iterations: Int32 = 100
+        let sw = { (rs2: UInt32) in RVAsm.s(0, rs2, 5, 2, 0x23) }  // sw rs2, 0(t0)
+        let code: [UInt32] = [
+            RVAsm.bne(10, 0, 40),  // the constructor returns at once
+            RVAsm.lui(5, 0x11),  // t0 = 0x11000, a slot of the second (executable, writable) page
+            RVAsm.li(6, 0x13),  // t1 = nop
+            RVAsm.lui(7, 0x100), RVAsm.addi(7, 7, 0x93),  // t2 = addi ra, zero, 1
+            RVAsm.li(28, iterations),
+            sw(7), sw(6),  // two code changes per round
+            RVAsm.addi(28, 28, -1), RVAsm.bne(28, 0, -12),
+        ] + Self.returnEmpty
+        let elf = TestELF(
+            xlen: 64, entry: 0x10000,
+            segments: [.init(vaddr: 0x10000, bytes: code.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7)]
+        ).bytes
+        let a = try #require(try s.deploy(elf, kind: .riscv).createdAddress)
+        let r = try s.call(a, data: [])
+        #expect(r.status == .success)
+        let codeStoreGas = UInt64(GasSchedule.default.riscvCodeStore) / GasSchedule.default.ergsPerGas
+        let changes = 2 * UInt64(iterations)
+        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 100, "\(r.gasUsed)")
+        // Again on the pooled machine, its code restored from the template: the same.
+        let again = try s.call(a, data: [])
+        #expect(again.gasUsed == r.gasUsed)
+    }
 }

@@ -28,7 +28,8 @@
  *  - Stores into X pages re-decode the affected page and end the current block, so
  *    self-modifying code runs the new instructions (in this core from the very next
  *    instruction on; fence.i is then only a block end). A store that leaves the bytes
- *    unchanged does not re-decode.
+ *    unchanged does not re-decode. A store that changes code costs costs->code_store on top
+ *    of costs->store (when the budget cannot pay both, the run stops before the store).
  */
 #ifndef CRISCV_H
 #define CRISCV_H
@@ -94,6 +95,8 @@ typedef struct crv_costs {
   uint32_t mul;    /* mul, mulh, mulhsu, mulhu, mulw */
   uint32_t div;    /* div, divu, rem, remu and their W forms */
   uint32_t system; /* ecall, ebreak, csr counter reads */
+  uint32_t code_store; /* on top of `store`, for a store that changes the bytes of code (it is
+                          re-decoded, up to a page of slots); 0 in the harnesses */
 } crv_costs;
 
 /* Architectural state of one hart plus run bookkeeping. Resumable: crv_run continues

@@ -67,7 +67,7 @@ public final class RISCVMachine {
         costs.initialize(to: crv_costs(
             alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
             branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
-            div: schedule.riscvDiv, system: schedule.riscvSystem))
+            div: schedule.riscvDiv, system: schedule.riscvSystem, code_store: schedule.riscvCodeStore))
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: crv_cpu())
         cpu.pointee.xlen = xlen
