@@ -78,7 +78,7 @@ let package = Package(
             path: "Tests/StateTests"),
         // Builds Contracts/ with clang at test time (native contracts, Vyper token bytecode).
         .testTarget(
-            name: "ContractTests", dependencies: ["EEKit"],
+            name: "ContractTests", dependencies: ["EEKit", "EEKitTestSupport"],
             path: "Tests/ContractTests"),
         .testTarget(
             name: "EVMTests", dependencies: ["EEKit"],

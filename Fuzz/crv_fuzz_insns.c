@@ -13,7 +13,8 @@
  *
  * Input layout: byte 0 flags (bit 0: RV32; bit 1: second code page also X; bit 2: data page
  * is RWX; bit 3: crv_perms_sync, so loads and stores take the inline paths; bit 4: ecalls also
- * store a1 at a2 when writable), bytes 1..8 cost classes (0..7 each), byte 9 budget, bytes 10..13 chunk seed, then
+ * store a1 at a2 when writable), bytes 1..8 cost classes (0..7 each; bits 3..6 of byte 1: the
+ * extra cost of a store that changes code, 0..15), byte 9 budget, bytes 10..13 chunk seed, then
  * 32 little-endian register seeds (4 bytes each, mapped to useful values), then code words.
  */
 #include "../CSources/CRISCV/include/CRISCV.h"
@@ -139,7 +140,8 @@ static void drive(box *b, const crv_costs *costs, uint64_t total, uint32_t seed)
 
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
   if (n < 146) return 0;
-  crv_costs costs = {in[1] & 7, in[2] & 7, in[3] & 7, in[4] & 7, in[5] & 7, in[6] & 7, in[7] & 7, in[8] & 7};
+  crv_costs costs = {in[1] & 7, in[2] & 7, in[3] & 7, in[4] & 7, in[5] & 7, in[6] & 7, in[7] & 7, in[8] & 7,
+                     (uint32_t)(in[1] >> 3) & 15};
   /* a zero cost everywhere could loop forever in one call: keep jumps and branches paid */
   if (!costs.jump) costs.jump = 1;
   if (!costs.branch) costs.branch = 1;

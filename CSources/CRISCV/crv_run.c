@@ -26,7 +26,7 @@ _Static_assert(offsetof(crv_cpu, x) == 0, "crv_cpu.x comes first");
 static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl);
 
 /* Result of a slow-path memory access. */
-enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1 };
+enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1, MEM_BUDGET = 2 };
 
 static inline uint64_t sext32(uint64_t v) { return (uint64_t)(int64_t)(int32_t)(uint32_t)v; }
 
@@ -58,17 +58,17 @@ static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n,
 }
 
 /* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
-   executable page inside the code range (which is then re-decoded). */
+   executable page inside the code range (which is then re-decoded), or MEM_BUDGET, without
+   storing, when it would and `avail` (the budget left once the store itself is paid for) cannot
+   pay costs->code_store on top: re-decoding walks back through the slot's block, up to a page
+   of slots, so such a store costs more than a plain one. */
 static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
-                                   uint64_t a, uint64_t n, uint64_t v, const void *const *tbl) {
+                                   uint64_t a, uint64_t n, uint64_t v, const void *const *tbl,
+                                   uint64_t avail) {
   if (!range_ok(mem, a, n, CRV_PERM_W)) return MEM_FAULT;
   uint8_t *dst = mem->data + a;
   int changed = 0;
-  for (uint64_t i = 0; i < n; i++) {
-    const uint8_t b = (uint8_t)(v >> (8 * i));
-    changed |= dst[i] != b;
-    dst[i] = b;
-  }
+  for (uint64_t i = 0; i < n; i++) changed |= dst[i] != (uint8_t)(v >> (8 * i));
   if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   int code = 0;
@@ -77,8 +77,10 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
     if ((mem->perms[p] & CRV_PERM_X) && pa >= mem->code_lo && pa < mem->code_hi) code = 1;
   }
   /* A malformed code range runs as "no code" (see crv_run): nothing to re-decode. */
-  if (!code || mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1)))
-    return MEM_OK;
+  if (mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) code = 0;
+  if (code && avail < costs->code_store) return MEM_BUDGET;
+  for (uint64_t i = 0; i < n; i++) dst[i] = (uint8_t)(v >> (8 * i));
+  if (!code) return MEM_OK;
   crv__redecode_bytes(mem, costs, xlen, a, n);
   /* the handlers of the re-decoded slots, of the slot after them (it may forward from the
      last one) and of the slot before them (it may fuse with the first one) */
@@ -479,7 +481,9 @@ L_BUDGET_STOP:
     }                                                                                              \
     const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
     STOP_UNPATCH; /* the re-decode may rewrite the stop slots */                                   \
-    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl);           \
+    /* The budget left once this store is paid for (the rest of the block is given back). */    \
+    const uint64_t av_ = budget + (mc_ - stop_cost) - costs->store;                                \
+    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl, av_);      \
     if (CRV_LIKELY(r_ == MEM_OK)) {                                                                \
       if (stop) stop->h = &&L_BUDGET_STOP;                                                         \
       if (stop_prev) stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));       \
@@ -491,9 +495,18 @@ L_BUDGET_STOP:
       cpu->trap_value = a_;                                                                        \
       goto trap_store;                                                                             \
     }                                                                                              \
+    if (r_ == MEM_BUDGET) {                                                                        \
+      /* Cannot pay for the code change: stop before the store, as before any instruction      \
+         the budget cannot pay for (it and the rest of its block are given back). */           \
+      budget += mc_ - stop_cost;                                                                   \
+      instret -= mn_ - stop_cnt;                                                                   \
+      pc = PC_OF(ip);                                                                              \
+      status = CRV_STATUS_BUDGET;                                                                  \
+      goto out;                                                                                    \
+    }                                                                                              \
     /* Code changed: end the block here and give back what the rest of it was charged for;       \
        then re-enter at the next slot with a fresh charge. */                                      \
-    budget += (mc_ - stop_cost) - costs->store;                                                    \
+    budget = av_ - costs->code_store;                                                              \
     instret -= (mn_ - stop_cnt) - 1;                                                               \
     stop_cost = stop_cnt = 0;                                                                      \
     ip++;                                                                                          \
@@ -749,6 +762,24 @@ out:
   for (int i = 1; i < 32; i++) cpu->x[i] = rv32 ? (uint32_t)SCALAR(R[i]) : SCALAR(R[i]);
   cpu->x[0] = 0;
   return status;
+}
+
+void crv_redecode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr, uint64_t n) {
+  if (!mem || !mem->code || !costs || n == 0 || addr > UINT64_MAX - n) return;
+  if (mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) return;
+  if (addr >= mem->code_hi || addr + n <= mem->code_lo) return;
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  /* The table that wrote the handlers (NULL: none yet, crv_run writes them all on entry). */
+  const void *const *tbl = (const void *const *)code[nslots + 1].h;
+  crv__redecode_bytes(mem, costs, xlen, addr, n);
+  if (!tbl) return;
+  /* As store_slow: the re-decoded slots, the one before them and the one after them. */
+  uint64_t lo = addr < mem->code_lo ? 0 : (addr - mem->code_lo) >> 2;
+  uint64_t hi = ((addr + n - 1 - mem->code_lo) >> 2) + 1;
+  if (lo) lo--;
+  if (hi > nslots) hi = nslots;
+  fill_range(code, lo, hi, nslots, tbl);
 }
 
 crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {

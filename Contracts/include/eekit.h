@@ -41,6 +41,8 @@
  *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
  *   but 1/64 of what is left
  *   BRK 16 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
+ * A store that changes code (a writable code segment) costs 64 gas on top of the store
+ * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
  * the page after the image (EEK_SYS_BRK), a guard page, and a 64 KiB stack at the top of the

@@ -141,7 +141,7 @@ static void load_elf(machine *m, const uint8_t *f, size_t len) {
 }
 
 static void costs_default(crv_costs *c) {
-  *c = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17};
+  *c = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17, 0};
 }
 
 static void machine_init(machine *m, const crv_costs *costs, int capture) {
@@ -421,7 +421,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--costs") && i + 1 < argc) {
       unsigned v[8];
       if (sscanf(argv[++i], "%u,%u,%u,%u,%u,%u,%u,%u", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) die("bad --costs");
-      costs = (crv_costs){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+      costs = (crv_costs){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], 0};
     } else if (!strcmp(argv[i], "--budget") && i + 1 < argc) budget = strtoull(argv[++i], 0, 0);
     else if (!strcmp(argv[i], "--chunks") && i + 1 < argc) chunks = strtoull(argv[++i], 0, 0);
     else if (!strcmp(argv[i], "--mem") && i + 1 < argc) g_mem_size = strtoull(argv[++i], 0, 0) << 20;

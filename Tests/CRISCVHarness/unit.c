@@ -66,7 +66,7 @@ static vm *vm_new(uint32_t xlen, uint64_t code_lo, uint64_t code_hi) {
   v->cpu.xlen = xlen;
   v->cpu.pc = code_lo;
   v->cpu.budget = 1000000;
-  v->costs = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17};
+  v->costs = (crv_costs){1, 2, 3, 5, 7, 11, 13, 17, 0};
   return v;
 }
 static void vm_put(vm *v, uint64_t at, const uint32_t *w, size_t n) {
@@ -295,6 +295,114 @@ static void test_smc(void) {
     if (n == 5) CHECK(v->cpu.x[10] == 36, "smc result %llu", (unsigned long long)v->cpu.x[10]);
     free(v);
   }
+}
+
+/* A store that changes code costs code_store on top of store; when the budget cannot pay both,
+   the run stops before the store, and resuming with more budget gives the uninterrupted result.
+   A store that leaves the code bytes as they were costs a plain store. */
+static void test_code_store_cost(void) {
+  for (uint64_t b = 0; b < 140; b++) {
+    for (int same = 0; same < 2; same++) {
+      vm *v = vm_new(64, 0x1000, 0x2000);
+      v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+      v->costs.code_store = 100;
+      uint32_t newinsn = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1 */
+      uint32_t p[] = {SW(12, 13, 8), ADDI(14, 0, 1), same ? newinsn : ADDI(10, 0, 9), ADDI(15, 0, 2), ECALL};
+      vm_put(v, 0x1000, p, 5);
+      vm_decode(v);
+      v->cpu.x[11] = 6;
+      v->cpu.x[12] = 0x1000;
+      v->cpu.x[13] = newinsn;
+      v->cpu.budget = b;
+      crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+      /* sw 3 (+100 when it changes the code), addi 1, mul 11, addi 1, ecall 17 */
+      const uint64_t extra = same ? 0 : 100;
+      const uint64_t cum[] = {3 + extra, 4 + extra, 15 + extra, 16 + extra, 33 + extra};
+      unsigned n = 0;
+      while (n < 5 && cum[n] <= b) n++;
+      const uint64_t left = b - (n ? cum[n - 1] : 0);
+      CHECK(v->cpu.instret == n && v->cpu.budget == left && (n == 5 ? st == CRV_STATUS_ECALL : st == CRV_STATUS_BUDGET),
+            "code store (same %d) budget %llu: n %llu left %llu st %d", same, (unsigned long long)b,
+            (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget, st);
+      CHECK(n > 0 || v->data[0x1008] == (same ? (newinsn & 0xff) : (ADDI(10, 0, 9) & 0xff)),
+            "a store the budget could not pay for changed memory");
+      /* resume with the rest of 200 */
+      if (st == CRV_STATUS_BUDGET) {
+        v->cpu.budget += 200 - b;
+        st = crv_run(&v->cpu, &v->mem, &v->costs);
+      } else {
+        v->cpu.budget += 200 - b;
+      }
+      CHECK(st == CRV_STATUS_ECALL && v->cpu.instret == 5 && v->cpu.budget == 200 - cum[4] && v->cpu.x[10] == 36,
+            "code store (same %d) resumed from %llu: st %d instret %llu budget %llu a0 %llu", same,
+            (unsigned long long)b, st, (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget,
+            (unsigned long long)v->cpu.x[10]);
+      free(v);
+    }
+  }
+}
+
+/* crv_redecode (host writes into code, e.g. a system call's output): the patched slots and their
+   neighbours run as patched, fused pairs are split or formed, and no other handler is rewritten
+   (the header's tag stays, so crv_run does not refill the whole code range: that made every such
+   system call cost time in proportion to the code range). */
+static void test_host_redecode(void) {
+  vm *v = vm_new(64, 0x1000, 0x9000);
+  for (unsigned p = 1; p < 9; p++) v->perms[p] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  uint32_t p[] = {
+      ADDI(10, 0, 1),  /* 0x1000 */
+      ADDI(11, 0, 2),  /* 0x1004: patched to addi a1, zero, 7 */
+      ADD(12, 10, 11), /* 0x1008 */
+      ADD(13, 12, 12), /* 0x100c: a fused add/add pair with 0x1008; patched to addi a3, a2, 100 */
+      ECALL,           /* 0x1010 */
+  };
+  vm_put(v, 0x1000, p, 5);
+  vm_decode(v);
+  const uint64_t nslots = (0x9000 - 0x1000) / 4;
+  const uint64_t far = (0x8000 - 0x1000) / 4; /* a slot of another page */
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 6, "before: %llu", (unsigned long long)v->cpu.x[13]);
+  const uint64_t tag = v->code[2 * (nslots + 1)].w0, far_h = v->code[2 * far].w0;
+  CHECK(tag != 0 && far_h != 0, "handlers written by the first run");
+  v->code[2 * far].w0 = far_h ^ 1; /* a rewrite of this handler would undo the mark */
+
+  uint32_t w1 = ADDI(11, 0, 7), w3 = ADDI(13, 12, 100);
+  vm_put(v, 0x1004, &w1, 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x1004, 4);
+  vm_put(v, 0x100c, &w3, 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x100c, 4);
+  CHECK(v->code[2 * (nslots + 1)].w0 == tag, "crv_redecode kept the handler table's tag");
+  CHECK(v->code[2 * far].w0 == (far_h ^ 1), "crv_redecode rewrote a handler far from the write");
+  v->code[2 * far].w0 = far_h;
+
+  v->cpu.pc = 0x1000;
+  v->cpu.budget = 1000;
+  v->cpu.instret = 0;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  /* costs: 4 ALU (1 each) and the ecall (17) */
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[11] == 7 && v->cpu.x[12] == 8 && v->cpu.x[13] == 108,
+        "after: a1 %llu a2 %llu a3 %llu", (unsigned long long)v->cpu.x[11], (unsigned long long)v->cpu.x[12],
+        (unsigned long long)v->cpu.x[13]);
+  CHECK(v->cpu.instret == 5 && v->cpu.budget == 1000 - 21, "after: instret %llu budget %llu",
+        (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.budget);
+
+  /* Back to add/add: the pair forms again. Entering at the second slot runs it alone. */
+  vm_put(v, 0x100c, &p[3], 1);
+  crv_redecode(&v->mem, &v->costs, 64, 0x100c, 4);
+  v->cpu.pc = 0x1000;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 16, "pair again: %llu", (unsigned long long)v->cpu.x[13]);
+  v->cpu.pc = 0x100c;
+  v->cpu.x[12] = 50;
+  st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[13] == 100, "second of the pair alone: %llu", (unsigned long long)v->cpu.x[13]);
+
+  /* Writes outside the code range, of no bytes, or wrapping do nothing. */
+  crv_redecode(&v->mem, &v->costs, 64, 0x9000, 4);
+  crv_redecode(&v->mem, &v->costs, 64, 0x1000, 0);
+  crv_redecode(&v->mem, &v->costs, 64, UINT64_MAX - 1, 4);
+  CHECK(v->code[2 * (nslots + 1)].w0 == tag, "no-op writes kept the tag");
+  free(v);
 }
 
 /* Host writes into code, re-decodes a sub-range; stores to W+X pages outside the code range;
@@ -607,6 +715,8 @@ int main(void) {
   test_rv32_regs();
   test_metering_exhaustive();
   test_smc();
+  test_host_redecode();
+  test_code_store_cost();
   test_misc();
   test_fusion();
   test_fusion_idioms();

@@ -28,7 +28,8 @@
  *  - Stores into X pages re-decode the affected page and end the current block, so
  *    self-modifying code runs the new instructions (in this core from the very next
  *    instruction on; fence.i is then only a block end). A store that leaves the bytes
- *    unchanged does not re-decode.
+ *    unchanged does not re-decode. A store that changes code costs costs->code_store on top
+ *    of costs->store (when the budget cannot pay both, the run stops before the store).
  */
 #ifndef CRISCV_H
 #define CRISCV_H
@@ -94,6 +95,8 @@ typedef struct crv_costs {
   uint32_t mul;    /* mul, mulh, mulhsu, mulhu, mulw */
   uint32_t div;    /* div, divu, rem, remu and their W forms */
   uint32_t system; /* ecall, ebreak, csr counter reads */
+  uint32_t code_store; /* on top of `store`, for a store that changes the bytes of code (it is
+                          re-decoded, up to a page of slots); 0 in the harnesses */
 } crv_costs;
 
 /* Architectural state of one hart plus run bookkeeping. Resumable: crv_run continues
@@ -165,6 +168,14 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi);
    xlen and costs. Call once for the whole code range before the first crv_run, and
    again with the same xlen and costs after the host writes into code pages itself. */
 void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
+
+/* Re-decode the slots holding guest bytes [addr, addr + n) after the host wrote them (a system
+   call's output in a writable code page), as a guest store does: only those slots, the suffix
+   sums of their blocks, and the handlers of those slots and their neighbours are rewritten.
+   crv_decode instead makes the next crv_run (or the next in-loop system call that returns)
+   rewrite the handler of every slot of the code range, which made a system call writing a
+   few bytes cost time in proportion to the whole code range. Same rules as crv_decode. */
+void crv_redecode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr, uint64_t n);
 
 /* Run until ecall, ebreak, budget exhaustion or a trap. `costs` and cpu->xlen must be
    the ones the code was decoded with. */

@@ -6,7 +6,9 @@ extension Bootloader {
     /// Checks a transaction against the current state without changing anything.
     /// - Returns: the intrinsic gas on success.
     public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> {
-        if tx.isCreate && tx.data.count > Bootloader.maxInitcodeSize {
+        // EIP-3860 is the EVM's rule; other EEs' `prepareDeployment` check their own sizes
+        // (a RISC-V ELF may be up to 256 KiB).
+        if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize {
             return .failure(.initcodeSizeExceeded(tx.data.count))
         }
         let intrinsic = tx.intrinsicGas

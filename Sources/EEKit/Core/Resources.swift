@@ -46,6 +46,10 @@ public struct GasSchedule: Hashable, Sendable {
     public var riscvMul: UInt32 = 12
     public var riscvDiv: UInt32 = 32
     public var riscvSystem: UInt32 = 64
+    /// On top of `riscvStore`, for a store that changes code bytes (a writable code page):
+    /// the core re-decodes the slot and the suffix sums of its block, up to a page of slots,
+    /// which takes several thousand instructions' time.
+    public var riscvCodeStore: UInt32 = 256 * 64
     public var riscvPageErgs: UInt64 = 256 * 16
     public var riscvSyscallErgs: UInt64 = 256 * 10
 
@@ -57,7 +61,7 @@ public struct GasSchedule: Hashable, Sendable {
     public static var instructionCounting: GasSchedule {
         var s = GasSchedule()
         s.riscvALU = 1; s.riscvLoad = 1; s.riscvStore = 1; s.riscvBranch = 1
-        s.riscvJump = 1; s.riscvMul = 1; s.riscvDiv = 1; s.riscvSystem = 1
+        s.riscvJump = 1; s.riscvMul = 1; s.riscvDiv = 1; s.riscvSystem = 1; s.riscvCodeStore = 0
         return s
     }
 }

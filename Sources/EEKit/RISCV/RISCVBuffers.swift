@@ -67,7 +67,7 @@ public final class RISCVMachine {
         costs.initialize(to: crv_costs(
             alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
             branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
-            div: schedule.riscvDiv, system: schedule.riscvSystem))
+            div: schedule.riscvDiv, system: schedule.riscvSystem, code_store: schedule.riscvCodeStore))
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: crv_cpu())
         cpu.pointee.xlen = xlen
@@ -123,6 +123,14 @@ public final class RISCVMachine {
     }
 
     public var codeRange: Range<UInt64> { mem.pointee.code_lo..<mem.pointee.code_hi }
+
+    /// Host bytes of the decoded-instruction cache: one 32-byte slot per 4 bytes of the code
+    /// range (executable or not, so an executable .bss or a gap between executable segments
+    /// counts), all of it written. 0 without a code range.
+    public var decodedCodeBytes: Int {
+        guard code != nil else { return 0 }
+        return max(crv_code_entries(mem.pointee.code_lo, mem.pointee.code_hi), 1) * MemoryLayout<crv_insn>.stride
+    }
 
     /// The in-loop system-call handler: while set, `run` calls its `handleEcall` at each ecall
     /// (arguments in a0...a7, pc after the ecall, the budget as usual) and keeps the hart
@@ -244,7 +252,9 @@ public final class RISCVMachine {
 
     private func invalidateCode(_ address: UInt64, _ count: UInt64) {
         guard code != nil, count > 0, address < mem.pointee.code_hi, address + count > mem.pointee.code_lo else { return }
-        crv_decode(mem, costs, xlen, address, address + count)
+        // Only the written slots and their neighbours' handlers (crv_decode would make the
+        // core rewrite every handler of the code range before it runs on).
+        crv_redecode(mem, costs, xlen, address, count)
     }
 
     /// Reads guest bytes for a system call: needs read permission on every page.
@@ -391,9 +401,12 @@ public final class RISCVMachine {
     /// A cheaper `reset` for a machine whose previous reset was from the same `template`:
     /// copies back only `copy` (the ranges the frame could have written: the template's
     /// writable pages), zeroes `zero`, restores every page permission, the demand-zero range
-    /// and the hart, and copies
-    /// the decoded-instruction cache only when `restoreCode` (some code page is writable, so
-    /// stores may have re-decoded it). Returns false (and changes nothing) on a mismatch.
+    /// and the hart. When `restoreCode` (some code page is writable, so stores may have
+    /// re-decoded code), the code pages whose bytes differ from the template's are re-decoded
+    /// once copied back (the decoded code always matches the bytes), rather than copying the
+    /// whole decoded-instruction cache, which also made the next run rewrite every handler:
+    /// a frame of a contract with a large writable code range cost time in proportion to it.
+    /// Returns false (and changes nothing) on a mismatch.
     @discardableResult
     public func restore(
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
@@ -403,15 +416,22 @@ public final class RISCVMachine {
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
+        let page = RISCVMachine.pageSize
+        var changed: [UInt64] = []
+        if restoreCode, code != nil {
+            var p = mem.pointee.code_lo
+            while p < mem.pointee.code_hi {
+                if memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0 { changed.append(p) }
+                p += page
+            }
+        }
         for c in copy where !c.isEmpty {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
-        if restoreCode, let c = code, let tc = template.code {
-            c.update(from: tc, count: max(crv_code_entries(mem.pointee.code_lo, mem.pointee.code_hi), 1))
-        }
         costs.pointee = template.costs.pointee
+        for p in changed { crv_redecode(mem, costs, xlen, p, page) }
         demandZero = template.demandZero
         cpu.pointee = crv_cpu()
         cpu.pointee.xlen = xlen

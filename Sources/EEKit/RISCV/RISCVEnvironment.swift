@@ -103,6 +103,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         } catch {
             return end(.failure(.invalidCode("\(error)")), output: [], host: host)
         }
+        // The frame's machine also holds the decoded code (8 host bytes per guest byte of the
+        // code range): count it with the guest memory, so that the caps bound what live frames
+        // really pin. An executable .bss can make it several times the guest memory.
+        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes) {
+            return end(.failure(.limitExceeded(reason)), output: [], host: host)
+        }
         let m = try img.acquire()
         image = img
         machine = m

@@ -1,0 +1,92 @@
+import EEKit
+import EEKitTestSupport
+import Testing
+
+/// Hostile native contracts found in an adversarial review: what they must not be able to do.
+@Suite(.serialized) struct AdversarialNativeTests {
+    /// return(0, 0)
+    static let returnEmpty: [UInt32] = [RVAsm.li(10, 0), RVAsm.li(11, 0), RVAsm.lui(17, 0x10), RVAsm.ecall]
+
+    /// A native ELF above EIP-3860's 49,152 bytes (within the RISC-V code limit of 256 KiB)
+    /// deploys from a transaction as it does through CREATE; EVM init code keeps the limit.
+    @Test func nativeDeploymentsAreNotHeldToTheEVMInitcodeLimit() throws {
+        let s = ContractSession()
+        let elf = TestELF.program(xlen: 64, code: Self.returnEmpty, data: Bytes(repeating: 0xab, count: 60 << 10)).bytes
+        #expect(elf.count > Bootloader.maxInitcodeSize)
+        let r = try s.deploy(elf, kind: .riscv)
+        #expect(r.status == .success)
+        let a = try #require(r.createdAddress)
+        #expect(s.world.account(a)?.code == elf)
+        #expect(try s.call(a, data: []).status == .success)
+        #expect(throws: EEError.malformedInput("transaction rejected: INITCODE_SIZE_EXCEEDED (49153 bytes)")) {
+            try s.deploy(Bytes(repeating: 0, count: 49_153), kind: .evm)
+        }
+    }
+
+    /// A frame's machine holds the decoded code, 32 host bytes per 4-byte slot of the code
+    /// range: an executable .bss of 832 KiB (a 200-byte ELF) pins 6.5 MiB of host memory per
+    /// frame, so a 1024-deep self-call used to take about 7 GB. That memory counts against the
+    /// guest memory caps now: the frame that crosses one fails and its caller continues.
+    @Test func decodedCodeCountsAgainstTheMemoryCaps() throws {
+        let s = ContractSession()
+        let code = Self.returnEmpty.flatMap { TestELF.le32($0) }
+        let wide = TestELF(
+            xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: code, memSize: 0xD0000, flags: 7)]
+        ).bytes
+        let wideAt = try #require(try s.deploy(wide, kind: .riscv).createdAddress)
+        let smallAt = try #require(try s.deploy(TestELF.program(xlen: 64, code: Self.returnEmpty).bytes, kind: .riscv).createdAddress)
+        let caller = Address(low: 0x51)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: caller)
+
+        s.boot.limits.maxFrameMemory = 4 << 20
+        #expect(try s.call(smallAt, data: []).status == .success)
+        let r = try s.call(wideAt, data: [])
+        guard case .failure(.limitExceeded(let why)) = r.status else {
+            Issue.record("a frame with 6.5 MiB of decoded code ran under a 4 MiB cap: \(r.status)")
+            return
+        }
+        #expect(why.hasPrefix("guest memory of the frame"), "\(why)")
+
+        // All live frames: the caller (1 MiB and its code) fits under 6 MiB, the callee does not.
+        s.boot.limits = ResourceLimits()
+        s.boot.limits.maxTotalGuestMemory = 6 << 20
+        let mode2: (Address) -> Bytes = { [2] + $0.bytes + Bytes(repeating: 0, count: 8) }
+        let failed = try s.call(caller, data: mode2(wideAt))
+        #expect(failed.status == .success && failed.output == ABI.word(2), "\(failed.status)")
+        let fine = try s.call(caller, data: mode2(smallAt))
+        #expect(fine.status == .success && fine.output == ABI.word(0), "\(fine.status)")
+        #expect(s.boot.guestMemoryInUse == 0)
+    }
+
+    /// A store that changes code bytes (a writable code page) makes the core re-decode the slot
+    /// and walk back through its block, up to a page of slots: it costs `riscvCodeStore` on top
+    /// of a store. At a plain store's 8 ergs, 30M gas of such stores used to take over half an
+    /// hour; the frame now runs out of gas instead.
+    @Test func storesThatChangeCodePayForTheRedecode() throws {
+        let s = ContractSession()
+        let iterations: Int32 = 100
+        let sw = { (rs2: UInt32) in RVAsm.s(0, rs2, 5, 2, 0x23) }  // sw rs2, 0(t0)
+        let code: [UInt32] = [
+            RVAsm.bne(10, 0, 40),  // the constructor returns at once
+            RVAsm.lui(5, 0x11),  // t0 = 0x11000, a slot of the second (executable, writable) page
+            RVAsm.li(6, 0x13),  // t1 = nop
+            RVAsm.lui(7, 0x100), RVAsm.addi(7, 7, 0x93),  // t2 = addi ra, zero, 1
+            RVAsm.li(28, iterations),
+            sw(7), sw(6),  // two code changes per round
+            RVAsm.addi(28, 28, -1), RVAsm.bne(28, 0, -12),
+        ] + Self.returnEmpty
+        let elf = TestELF(
+            xlen: 64, entry: 0x10000,
+            segments: [.init(vaddr: 0x10000, bytes: code.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7)]
+        ).bytes
+        let a = try #require(try s.deploy(elf, kind: .riscv).createdAddress)
+        let r = try s.call(a, data: [])
+        #expect(r.status == .success)
+        let codeStoreGas = UInt64(GasSchedule.default.riscvCodeStore) / GasSchedule.default.ergsPerGas
+        let changes = 2 * UInt64(iterations)
+        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 100, "\(r.gasUsed)")
+        // Again on the pooled machine, its code restored from the template: the same.
+        let again = try s.call(a, data: [])
+        #expect(again.gasUsed == r.gasUsed)
+    }
+}
