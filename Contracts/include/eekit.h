@@ -41,6 +41,8 @@
  *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
  *   but 1/64 of what is left
  *   BRK 16 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
+ * Every frame also pays 16 gas per 4 KiB page of the image's writable segments (.data, .bss):
+ * it starts from fresh copies of them, copied back when it ends.
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
  *

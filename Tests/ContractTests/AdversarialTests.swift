@@ -89,4 +89,25 @@ import Testing
         let again = try s.call(a, data: [])
         #expect(again.gasUsed == r.gasUsed)
     }
+
+    /// Every frame starts from fresh copies of the image's writable pages (they are copied back
+    /// when it ends), so each of them costs a heap page's gas: a contract with 512 KiB of .bss
+    /// pays 128 pages more per call than one without, and fails when the gas cannot pay.
+    @Test func writableImagePagesArePaidForPerFrame() throws {
+        let s = ContractSession()
+        let code = Self.returnEmpty.flatMap { TestELF.le32($0) }
+        let plain = TestELF(xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: code, flags: 5)]).bytes
+        let bss = TestELF(xlen: 64, entry: 0x10000, segments: [
+            .init(vaddr: 0x10000, bytes: code, flags: 5), .init(vaddr: 0x20000, bytes: [1], memSize: 512 << 10, flags: 6),
+        ]).bytes
+        let p = try #require(try s.deploy(plain, kind: .riscv).createdAddress)
+        let b = try #require(try s.deploy(bss, kind: .riscv).createdAddress)
+        let gp = try s.call(p, data: []), gb = try s.call(b, data: [])
+        #expect(gp.status == .success && gb.status == .success)
+        let perPage = GasSchedule.default.riscvPageErgs / GasSchedule.default.ergsPerGas
+        #expect(gb.gasUsed - gp.gasUsed == 128 * perPage)
+        // Too little gas for the pages: the frame fails before its first instruction.
+        let short = try s.call(b, data: [], gas: gp.gasUsed + 64 * perPage)
+        #expect(short.status == .failure(.outOfResources))
+    }
 }

@@ -15,6 +15,12 @@ final class ContractImage: @unchecked Sendable {
     /// True if some code page is writable: stores may then re-decode code, and a released
     /// machine must copy the template's decoded code back.
     let codeIsWritable: Bool
+    /// 4 KiB pages in `writableRanges`: every frame starts from fresh copies of them (restored
+    /// when it ends), and pays for them like heap pages (`GasSchedule.riscvPageErgs` each).
+    let writablePages: UInt64
+    /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
+    /// code and the image's pages (what the pool and the cache keep alive).
+    let hostBytes: Int
     let brkStart: UInt64
     let brkLimit: UInt64
     let stackBottom: UInt64
@@ -26,7 +32,9 @@ final class ContractImage: @unchecked Sendable {
     /// A machine handed from one frame to the next through the pool: only one frame uses it
     /// at a time.
     private struct Pooled: @unchecked Sendable { let machine: RISCVMachine }
-    private static let poolLimit = 32
+    /// At most 32 pooled machines, and at most 64 MiB of `hostBytes` (at least one machine):
+    /// an image with a huge executable range must not keep gigabytes in its pool.
+    private let poolLimit: Int
 
     /// - Throws: `EEError.elf` if the image is malformed or does not fit `memorySize`.
     init(elf: Bytes, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) throws(EEError) {
@@ -68,6 +76,9 @@ final class ContractImage: @unchecked Sendable {
         }
         codeIsWritable = codeWritable
         writableRanges = writable
+        writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
+        hostBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)  // + the stack's top page
+        poolLimit = max(1, min(32, (64 << 20) / max(hostBytes, 1)))
         self.image = image
         template = m
         copyRange = lo..<brkStart
@@ -98,7 +109,8 @@ final class ContractImage: @unchecked Sendable {
             restoreCode: codeIsWritable)
         else { return }
         let p = Pooled(machine: m)
-        pool.withLock { if $0.count < ContractImage.poolLimit { $0.append(p) } }
+        let limit = poolLimit
+        pool.withLock { if $0.count < limit { $0.append(p) } }
     }
 }
 
@@ -115,9 +127,14 @@ enum ContractImageCache {
         var last: (Key, ContractImage)?
         /// Images built (cache misses) since start, for tests and benchmarks.
         var loads = 0
+        /// `hostBytes` of the cached images.
+        var bytes = 0
     }
     private static let state = Mutex(State())
+    /// At most 256 images and 512 MiB of their `hostBytes`; the cache is emptied when a new
+    /// image would pass either (images in use stay alive with their frames).
     private static let limit = 256
+    private static let byteLimit = 512 << 20
 
     static func image(
         for code: Bytecode, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule
@@ -135,8 +152,11 @@ enum ContractImageCache {
         // same image wastes only its work.
         let img = try ContractImage(elf: code.bytes, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
         state.withLock { s in
-            if s.images.count >= limit { s.images.removeAll(keepingCapacity: true) }
-            s.images[key] = img
+            if s.images.count >= limit || s.bytes + img.hostBytes > byteLimit {
+                s.images.removeAll(keepingCapacity: true)
+                s.bytes = 0
+            }
+            if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.hostBytes }
             s.last = (key, img)
             s.loads += 1
         }

@@ -126,6 +126,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
         m.budget = launch.resources.ergs
+        // The image's writable pages start fresh in every frame (copied back when it ends):
+        // paid for like heap pages, so a huge .bss costs gas in proportion to that host work.
+        let (fresh, o) = img.writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+        guard !o, m.budget >= fresh else {
+            m.budget = 0
+            return end(.failure(.outOfResources), output: [], host: host)
+        }
+        m.budget -= fresh
         instretAtStart = m.instructionsRetired
         return run(host: host)
     }
