@@ -101,7 +101,7 @@ struct ELFLoaderTests {
         e.entry = 0x20000
         #expect(error(e.bytes) == .elf(.entryNotExecutable(0x20000)))
         e.entry = 0x10002
-        #expect(error(e.bytes) == .elf(.entryNotExecutable(0x10002)))
+        #expect(error(e.bytes) == .elf(.entryMisaligned(0x10002)))
         e = Self.valid
         e.segments[0].flags = 4  // R only
         #expect(error(e.bytes) == .elf(.entryNotExecutable(0x10000)))

@@ -128,8 +128,8 @@ public struct ELFImage: Sendable {
             let a = segs[order[k - 1]], b = segs[order[k]]
             if a.vaddr + a.memSize > b.vaddr { return .failure(.overlappingSegments(order[k - 1], order[k])) }
         }
-        guard ehdr.e_entry % 4 == 0,
-            segs.contains(where: { $0.executable && ehdr.e_entry >= $0.vaddr && ehdr.e_entry < $0.vaddr + $0.memSize })
+        guard ehdr.e_entry % 4 == 0 else { return .failure(.entryMisaligned(ehdr.e_entry)) }
+        guard segs.contains(where: { $0.executable && ehdr.e_entry >= $0.vaddr && ehdr.e_entry < $0.vaddr + $0.memSize })
         else { return .failure(.entryNotExecutable(ehdr.e_entry)) }
         return .success(
             Parsed(
