@@ -482,8 +482,8 @@ L_BUDGET_STOP:
     const uint64_t mc_ = ip->cost, mn_ = ip->cnt; /* before a re-decode rewrites this entry */     \
     STOP_UNPATCH; /* the re-decode may rewrite the stop slots */                                   \
     /* The budget left once this store is paid for (the rest of the block is given back). */    \
-    const uint64_t av_ = budget + (mc_ - stop_cost) - costs->store;                                \
-    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl, av_);      \
+    const int r_ = store_slow(mem, costs, rv32 ? 32u : 64u, a_, (N), (uint64_t)v_, tbl,            \
+                              budget + (mc_ - stop_cost) - costs->store);                          \
     if (CRV_LIKELY(r_ == MEM_OK)) {                                                                \
       if (stop) stop->h = &&L_BUDGET_STOP;                                                         \
       if (stop_prev) stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));       \
@@ -495,18 +495,10 @@ L_BUDGET_STOP:
       cpu->trap_value = a_;                                                                        \
       goto trap_store;                                                                             \
     }                                                                                              \
-    if (r_ == MEM_BUDGET) {                                                                        \
-      /* Cannot pay for the code change: stop before the store, as before any instruction      \
-         the budget cannot pay for (it and the rest of its block are given back). */           \
-      budget += mc_ - stop_cost;                                                                   \
-      instret -= mn_ - stop_cnt;                                                                   \
-      pc = PC_OF(ip);                                                                              \
-      status = CRV_STATUS_BUDGET;                                                                  \
-      goto out;                                                                                    \
-    }                                                                                              \
+    if (r_ == MEM_BUDGET) goto store_budget; /* nothing stored, ip's entry unchanged */           \
     /* Code changed: end the block here and give back what the rest of it was charged for;       \
        then re-enter at the next slot with a fresh charge. */                                      \
-    budget = av_ - costs->code_store;                                                              \
+    budget += (mc_ - stop_cost) - costs->store - costs->code_store;                                \
     instret -= (mn_ - stop_cnt) - 1;                                                               \
     stop_cost = stop_cnt = 0;                                                                      \
     ip++;                                                                                          \
@@ -739,6 +731,15 @@ trap_store:
   pc = PC_OF(ip);
   cpu->trap_cause = CRV_TRAP_STORE_FAULT;
   goto trap_refund;
+store_budget:
+  /* A store that would change code and whose re-decode the budget cannot pay for: stop before
+     it, as before any instruction the budget cannot pay for (it and the rest of its block are
+     given back; store_slow stored nothing, so ip's entry is unchanged). */
+  pc = PC_OF(ip);
+  budget += ip->cost - stop_cost;
+  instret -= ip->cnt - stop_cnt;
+  status = CRV_STATUS_BUDGET;
+  goto out;
 trap_refund:
   /* The trapping instruction is not retired: give back the charge for it and for the rest of
      its block (up to the budget stop, if there is one). */

@@ -263,7 +263,7 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
-    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter, evm-get (the same SLOAD and return as EVM code) or none (a transaction to an account without code).")
+    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter, evm-get (the same SLOAD and return as EVM code), compute (--compute, native) or none (a transaction to an account without code).")
     var only: String?
 
     @Option(help: "Interleaved rounds of every measurement; the best round counts (the machine may be shared).")
@@ -340,6 +340,14 @@ struct ContractBenchCommand: ParsableCommand {
                 print(String(format: "call overhead, transaction to an account without code: %.2f us", us))
                 return
             }
+            if only == "compute" {
+                guard let compute else { throw ValidationError("--only compute needs --compute") }
+                let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
+                    + U256(computeSteps).bigEndianBytes
+                let us = try perCall(try readFile(compute), .riscv, data: data, calls: count).0
+                print(String(format: "compute, xorshift64 x %llu per call, native: %.1f us", computeSteps, us))
+                return
+            }
             if only == "evm-get" {
                 let us = try overhead(evmGet, .evm, data: [])
                 print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", us))
@@ -351,7 +359,7 @@ struct ContractBenchCommand: ParsableCommand {
                 return
             }
             guard let kind: EEKind = only == "native" ? .riscv : only == "evm" ? .evm : nil else {
-                throw ValidationError("--only takes native, evm, counter, evm-get or none")
+                throw ValidationError("--only takes native, evm, counter, evm-get, compute or none")
             }
             let rate = try transfers(kind == .riscv ? elf : evm, kind)
             print(String(format: "%@ token: %.0f transfers/s", only, rate))

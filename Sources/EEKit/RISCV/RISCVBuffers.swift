@@ -108,12 +108,20 @@ public final class RISCVMachine {
         return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)] & UInt8(CRV_PERM_MASK))
     }
 
+    /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
+    /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
+    /// whenever the block started 16 bytes past a line, as large blocks do).
+    static func allocateCode(_ n: Int) -> UnsafeMutablePointer<crv_insn> {
+        UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<crv_insn>.stride, alignment: 64)
+            .bindMemory(to: crv_insn.self, capacity: n)
+    }
+
     /// Allocates the decoded-instruction cache for [lo, hi) (page aligned) and decodes it.
     /// Call after the code is in memory.
     public func setCodeRange(_ lo: UInt64, _ hi: UInt64) {
         code?.deallocate()
         let n = crv_code_entries(lo, hi)
-        let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: max(n, 1))
+        let c = RISCVMachine.allocateCode(max(n, 1))
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c
         mem.pointee.code = c
@@ -380,8 +388,7 @@ public final class RISCVMachine {
             let n = max(crv_code_entries(lo, hi), 1)
             if code == nil || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
                 code?.deallocate()
-                let c = UnsafeMutablePointer<crv_insn>.allocate(capacity: n)
-                code = c
+                code = RISCVMachine.allocateCode(n)
             }
             code!.update(from: tc, count: n)
         } else {
