@@ -362,6 +362,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
     }
 
+    /// A 20-byte address argument.
+    private func address(_ m: RISCVMachine, _ p: UInt64, _ what: String) throws(Fault) -> Address {
+        Address(try read(m, p, 20, what))
+    }
+
+    /// EIP-2929 account access: warms `a`; 100 gas if it was warm already, else 2600.
+    private static func accessGas(_ a: Address, host: any EEHost) -> UInt64 { host.accessAccount(a) ? 100 : 2600 }
+
     private func word(_ m: RISCVMachine, _ p: UInt64, littleEndian: Bool = false, _ what: String) throws(Fault) -> U256 {
         guard let w = m.readWord(p, littleEndian: littleEndian) else {
             throw Fault(reason: .trap("\(what): 32 bytes at 0x\(String(p, radix: 16)) are not readable guest memory"))
@@ -530,8 +538,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             }
 
         case ContractSyscall.balance:
-            let a = Address(try read(m, a0, 20, "balance"))
-            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            let a = try address(m, a0, "balance")
+            try charge(m, gas: RISCVEnvironment.accessGas(a, host: host))
             try write(m, word: host.balance(a), a1, "balance")
 
         case ContractSyscall.brk:
@@ -539,20 +547,20 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             m[register: 10] = try setBreak(m, a0)
 
         case ContractSyscall.codeSize:
-            let a = Address(try read(m, a0, 20, "code_size"))
-            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            let a = try address(m, a0, "code_size")
+            try charge(m, gas: RISCVEnvironment.accessGas(a, host: host))
             m[register: 10] = UInt64(host.codeSize(a))
 
         case ContractSyscall.codeHash:
-            let a = Address(try read(m, a0, 20, "code_hash"))
-            try charge(m, gas: host.accessAccount(a) ? 100 : 2600)
+            let a = try address(m, a0, "code_hash")
+            try charge(m, gas: RISCVEnvironment.accessGas(a, host: host))
             try write(m, host.codeHash(a).bytes, a1, "code_hash")
 
         case ContractSyscall.codeCopy:
-            let a = Address(try read(m, a0, 20, "code_copy"))
+            let a = try address(m, a0, "code_copy")
             let a3 = m[register: 13]
             let len = try length(m, a3, "code_copy")
-            try charge(m, gas: (host.accessAccount(a) ? 100 : 2600) + 3 * RISCVEnvironment.words(a3))
+            try charge(m, gas: RISCVEnvironment.accessGas(a, host: host) + 3 * RISCVEnvironment.words(a3))
             guard m.write(host.code(a).bytes, from: a2, count: len, at: a1) else {
                 throw Fault(reason: .trap("code_copy: \(len) bytes at 0x\(String(a1, radix: 16)) are not writable guest memory"))
             }
@@ -631,7 +639,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         host: any EEHost
     ) throws(Fault) -> Preemption {
         guard started else { throw Fault(reason: .other("frame not started")) }
-        let to = Address(try read(m, target, 20, "call target"))
+        let to = try address(m, target, "call target")
         var value = try vp == 0 ? U256.zero : word(m, vp, "call value")
         let modifier: CallModifier
         switch kind {
@@ -646,7 +654,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if modifier == .none && transfers && launch.isStatic { throw Fault(reason: .staticViolation) }
         if modifier == .delegate || modifier == .delegateStatic { value = launch.value }
         let n = try length(m, len, "call data")
-        var cost: UInt64 = host.accessAccount(to) ? 100 : 2600
+        var cost = RISCVEnvironment.accessGas(to, host: host)
         cost += 3 * RISCVEnvironment.words(len)
         if transfers {
             cost += 9000
