@@ -264,25 +264,32 @@ static void test_metering_exhaustive(void) {
   }
 }
 
+/* The self-modifying program of test_smc and test_code_store_cost, in a writable code page:
+     0x1000 sw a3, 8(a2)   stores SMC_NEW_INSN over the instruction at 0x1008 (a2 = 0x1000)
+     0x1004 addi a4, x0, 1
+     0x1008 `third`        (addi a0, x0, 9, or the new instruction already)
+     0x100c addi a5, x0, 2
+     0x1010 ecall
+   with a1 = 6, the given code-store cost and budget. */
+#define SMC_NEW_INSN R(0x33, 0, 1, 10, 11, 11) /* mul a0, a1, a1 (cost 11 instead of 1) */
+static vm *smc_vm(uint32_t third, uint32_t code_store, uint64_t budget) {
+  vm *v = vm_new(64, 0x1000, 0x2000);
+  v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  v->costs.code_store = code_store;
+  uint32_t p[] = {SW(12, 13, 8), ADDI(14, 0, 1), third, ADDI(15, 0, 2), ECALL};
+  vm_put(v, 0x1000, p, 5);
+  vm_decode(v);
+  v->cpu.x[11] = 6;
+  v->cpu.x[12] = 0x1000;
+  v->cpu.x[13] = SMC_NEW_INSN;
+  v->cpu.budget = budget;
+  return v;
+}
+
 /* A store into the current block rewrites the following instruction; the charge stays exact. */
 static void test_smc(void) {
   for (uint64_t b = 0; b < 40; b++) {
-    vm *v = vm_new(64, 0x1000, 0x2000);
-    v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
-    uint32_t newinsn = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1 (cost 11 instead of 1) */
-    uint32_t p[] = {
-      SW(12, 13, 8),     /* 0x1000: store new insn at 0x1008 (a2 = 0x1000, a3 = word) */
-      ADDI(14, 0, 1),    /* 0x1004 */
-      ADDI(10, 0, 9),    /* 0x1008: replaced by mul */
-      ADDI(15, 0, 2),    /* 0x100c */
-      ECALL,             /* 0x1010 */
-    };
-    vm_put(v, 0x1000, p, 5);
-    vm_decode(v);
-    v->cpu.x[11] = 6;
-    v->cpu.x[12] = 0x1000;
-    v->cpu.x[13] = newinsn;
-    v->cpu.budget = b;
+    vm *v = smc_vm(ADDI(10, 0, 9), 0, b);
     crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
     /* costs: sw 3, addi 1, mul 11, addi 1, ecall 17 = 33 */
     static const uint64_t cum[] = {3, 4, 15, 16, 33};
@@ -303,17 +310,8 @@ static void test_smc(void) {
 static void test_code_store_cost(void) {
   for (uint64_t b = 0; b < 140; b++) {
     for (int same = 0; same < 2; same++) {
-      vm *v = vm_new(64, 0x1000, 0x2000);
-      v->perms[1] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
-      v->costs.code_store = 100;
-      uint32_t newinsn = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1 */
-      uint32_t p[] = {SW(12, 13, 8), ADDI(14, 0, 1), same ? newinsn : ADDI(10, 0, 9), ADDI(15, 0, 2), ECALL};
-      vm_put(v, 0x1000, p, 5);
-      vm_decode(v);
-      v->cpu.x[11] = 6;
-      v->cpu.x[12] = 0x1000;
-      v->cpu.x[13] = newinsn;
-      v->cpu.budget = b;
+      const uint32_t newinsn = SMC_NEW_INSN;
+      vm *v = smc_vm(same ? newinsn : ADDI(10, 0, 9), 100, b);
       crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
       /* sw 3 (+100 when it changes the code), addi 1, mul 11, addi 1, ecall 17 */
       const uint64_t extra = same ? 0 : 100;
