@@ -110,4 +110,27 @@ import Testing
         let short = try s.call(b, data: [], gas: gp.gasUsed + 64 * perPage)
         #expect(short.status == .failure(.outOfResources))
     }
+    /// Zero-length ranges never touch guest memory, wherever they point (as in the EVM, where a
+    /// zero-length range costs nothing and reads nothing): keccak256 of 0 bytes, a log without
+    /// topics or data and return(p, 0) succeed with pointers far outside memory, on both XLENs.
+    @Test(arguments: [32, 64]) func zeroLengthRangesIgnoreTheirPointers(xlen: Int) throws {
+        let s = ContractSession()
+        let bad: UInt64 = xlen == 64 ? 0xdead_beef_0000 : 0xfff0_0000
+        func sys(_ n: Int32) -> [UInt32] { [RVAsm.lui(17, 0x10), RVAsm.addi(17, 17, n)] }
+        var code = RVAsm.loadConstant(10, bad, xlen: xlen) + [RVAsm.li(11, 0), RVAsm.addi(12, 2, -64)] + sys(0xE)
+        code += [RVAsm.ecall]  // keccak256(bad, 0, sp - 64)
+        code += RVAsm.loadConstant(10, bad, xlen: xlen) + [RVAsm.li(11, 0)] + RVAsm.loadConstant(12, bad, xlen: xlen)
+        code += [RVAsm.li(13, 0)] + sys(0xD) + [RVAsm.ecall]  // log(bad, 0 topics, bad, 0)
+        code += [RVAsm.addi(10, 2, -64), RVAsm.li(11, 32)] + sys(0) + [RVAsm.ecall]  // return(sp - 64, 32)
+        let hasher = try #require(try s.deploy(TestELF.program(xlen: xlen, code: code).bytes, kind: .riscv).createdAddress)
+        let r = try s.call(hasher, data: [])
+        #expect(r.status == .success, "\(r.status)")
+        #expect(r.output == Keccak.hash([]).bytes)
+        #expect(r.logs.count == 1 && r.logs.first?.topics.isEmpty == true && r.logs.first?.data.isEmpty == true)
+
+        let empty = RVAsm.loadConstant(10, bad, xlen: xlen) + [RVAsm.li(11, 0)] + sys(0) + [RVAsm.ecall]
+        let quiet = try #require(try s.deploy(TestELF.program(xlen: xlen, code: empty).bytes, kind: .riscv).createdAddress)
+        let q = try s.call(quiet, data: [])
+        #expect(q.status == .success && q.output.isEmpty, "\(q.status)")
+    }
 }

@@ -181,10 +181,13 @@ public final class RISCVMachine {
         return !o && end <= memorySize
     }
 
-    /// True if every page of [address, address + count) has `needed`.
+    /// True if every page of [address, address + count) has `needed`. An empty range is always
+    /// accessible, wherever it points (as in the EVM, where a zero-length range never touches
+    /// memory, and in Linux, where write(fd, p, 0) does not read p).
     public func isAccessible(_ address: UInt64, _ count: Int, _ needed: Permissions) -> Bool {
+        if count == 0 { return true }
         guard inRange(address, count) else { return false }
-        if count == 0 || hasPermissions(address, count, needed) { return true }
+        if hasPermissions(address, count, needed) { return true }
         // A system call touching demand-zero pages maps them, as a guest access would.
         let end = address + UInt64(count)
         guard needed.isSubset(of: [.read, .write]), address < demandZero.upperBound, end > demandZero.lowerBound,
@@ -268,13 +271,14 @@ public final class RISCVMachine {
     /// Reads guest bytes for a system call: needs read permission on every page.
     public func read(_ address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, isAccessible(address, count, .read) else { return nil }
+        if count == 0 { return [] }
         return Array(UnsafeBufferPointer(start: data + Int(address), count: count))
     }
 
     /// Writes guest bytes for a system call: needs write permission on every page.
     public func write(_ bytes: [UInt8], at address: UInt64) -> Bool {
         guard isAccessible(address, bytes.count, .write) else { return false }
-        return load(bytes, at: address)
+        return bytes.isEmpty || load(bytes, at: address)
     }
 
     /// Reads a 32-byte word for a system call (needs read permission), big-endian (as the EVM
@@ -336,6 +340,7 @@ public final class RISCVMachine {
     /// intermediate array.
     public func write(_ source: [UInt8], from offset: UInt64, count: Int, at address: UInt64) -> Bool {
         guard count >= 0, isAccessible(address, count, .write) else { return false }
+        if count == 0 { return true }
         let dst = data + Int(address)
         var n = 0
         if offset < UInt64(source.count) {
@@ -355,7 +360,7 @@ public final class RISCVMachine {
         }
         var h = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &h) { out in
-            cevm_keccak256(data + Int(source), count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            cevm_keccak256(count == 0 ? data : data + Int(source), count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
             memcpy(data + Int(destination), out.baseAddress!, 32)
         }
         invalidateCode(destination, 32)
