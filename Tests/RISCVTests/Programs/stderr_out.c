@@ -1,4 +1,5 @@
-/* Output on both fds, interleaved, including writes of zero length and a large write,
+/* Output on both fds, interleaved, including writes of zero length (one from unmapped memory), a
+   write from unmapped memory (EFAULT) and a large write,
    then a non-zero return from main. */
 #include "common.h"
 
@@ -16,5 +17,10 @@ int main(void) {
   printf("big write returned %ld\n", n);
   long bad = write(1, big, 0);
   printf("empty write returned %ld\n", bad);
+  /* Linux never reads the buffer of an empty write: any pointer works. A non-empty write
+     from unmapped memory fails with EFAULT. */
+  const void *unmapped = (const void *)(unsigned long)0x7ff00000u;
+  printf("empty write from unmapped memory returned %ld\n", (long)write(1, unmapped, 0));
+  printf("write from unmapped memory returned %ld\n", (long)write(1, unmapped, 5));
   return 3;
 }
