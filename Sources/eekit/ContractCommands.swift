@@ -413,6 +413,13 @@ struct ContractBenchCommand: ParsableCommand {
             }
             print(String(format: "compute, xorshift64 x %llu per call: native %.1f us, EVM %.1f us (transaction included): native %.2fx as fast",
                          computeSteps, nativeUs, evmUs, evmUs / nativeUs))
+            // A system call's round trip (GAS_LEFT, the cheapest): calls making 10,000 of them
+            // against calls making none.
+            let sys = ABIEncoder.selector("syscalls(uint256)")
+            let (none, r0) = try perCall(try readFile(compute), .riscv, data: sys + U256(0).bigEndianBytes, calls: calls, rounds: rounds)
+            let (many, r1) = try perCall(try readFile(compute), .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds)
+            guard r0.status.isSuccess, r1.status.isSuccess else { throw RuntimeError("syscalls() failed: \(r1.status)") }
+            print(String(format: "native system call round trip (GAS_LEFT, in a loop of 10000): %.1f ns", (many - none) / 10_000 * 1000))
         }
     }
 

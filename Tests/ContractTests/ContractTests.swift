@@ -179,6 +179,14 @@ struct Outcome: Equatable, CustomStringConvertible {
                 #expect(r.status == .success, "\(name) seed \(seed) steps \(steps): \(r.status)")
                 #expect(r.output == ABI.word(reference(seed, steps)), "\(name) seed \(seed) steps \(steps)")
             }
+            // syscalls(n): n GAS_LEFT calls; each costs the system-call charge and a few
+            // instructions, so the gas left after them falls with n.
+            let left = try [0, 1, 100].map { n in
+                let r = try s.call(a, data: ABI.call(0x86d6_62c7, [ABI.word(UInt64(n))]), gas: 1_000_000)
+                #expect(r.status == .success, "\(name) syscalls(\(n)): \(r.status)")
+                return U256(bigEndian: r.output)
+            }
+            #expect(left[0] > left[1] && left[1] > left[2] && left[0] < U256(1_000_000), "\(name): \(left)")
             #expect(try s.call(a, data: ABI.call(0xdead_beef, [ABI.word(1), ABI.word(1)])).status == .revert)
             #expect(try s.call(a, data: ABI.call(sel, [ABI.word(1)])).status == .revert)
         }
