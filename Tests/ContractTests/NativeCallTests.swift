@@ -96,6 +96,8 @@ import Testing
         bad[48] |= 1  // EF_RISCV_RVC
         let b = try #require(created(try s.call(rvCaller, data: via(5, .zero, [3] + bad))))
         #expect(b.status == 2 && b.address == .zero)
+        // The reverting constructor used a nonce; the refused ELF did not (Contracts/README.md).
+        #expect(s.world.nonce(rvCaller) == nonce + 1)
         // Unknown EE kind: the creating frame fails (caller.c's frame), the transaction reports it.
         let k = try s.call(rvCaller, data: via(5, .zero, [2] + EVMCode.counter))
         guard case .failure(let reason) = k.status else {
