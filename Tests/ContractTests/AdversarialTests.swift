@@ -110,6 +110,7 @@ import Testing
         let short = try s.call(b, data: [], gas: gp.gasUsed + 64 * perPage)
         #expect(short.status == .failure(.outOfResources))
     }
+
     /// Zero-length ranges never touch guest memory, wherever they point (as in the EVM, where a
     /// zero-length range costs nothing and reads nothing): keccak256 of 0 bytes, a log without
     /// topics or data and return(p, 0) succeed with pointers far outside memory, on both XLENs.
