@@ -18,8 +18,9 @@
  * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
  * eekit_main returns, the frame returns empty output.
  *
- * Frame end: EEK_SYS_RETURN / EEK_SYS_REVERT. A constructor that returns stores the ELF
- * itself as the contract's code (its output is ignored).
+ * Frame end: EEK_SYS_RETURN / EEK_SYS_REVERT / EEK_SYS_SELFDESTRUCT. A constructor that
+ * returns stores the ELF itself as the contract's code (its output is ignored); one that
+ * self-destructs stores none.
  *
  * Failures (the frame ends with a failure, all its state changes are reverted, and its
  * caller sees EEK_FAILED): a trap (bad jump, access outside mapped memory, illegal
@@ -36,6 +37,8 @@
  *   LOG 375 + 375 per topic + 8 per data byte; KECCAK256 30 + 6 per word
  *   BALANCE, CODE_SIZE, CODE_HASH 2600 cold / 100 warm; CODE_COPY the same + 3 per word;
  *   BLOCK_HASH 20; BLOB_HASH 3
+ *   SELFDESTRUCT 5000, +2600 if the beneficiary is cold, +25000 if the balance is not zero
+ *   and the beneficiary is empty
  *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), the
  *   callee gets min(requested, all but 1/64 of what is left) (+2300 stipend with value)
  *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
@@ -100,6 +103,10 @@
 #define EEK_SYS_BLOCK_HASH      0x1001A /* (number, dst32)                                     */
 /* BLOBHASH: the transaction's EIP-4844 versioned hash number `index`, 0 past the last one. */
 #define EEK_SYS_BLOB_HASH       0x1001B /* (index, dst32)                                      */
+/* SELFDESTRUCT with EIP-6780's rules: the balance goes to the beneficiary; the account (code,
+   storage) is deleted at the end of the transaction only if this transaction created it. Ends
+   the frame with success and empty output. */
+#define EEK_SYS_SELFDESTRUCT    0x1001C /* (beneficiary20)                     noreturn        */
 
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
 #define EEK_CALL          0
@@ -303,6 +310,10 @@ static inline void eek_code_copy(const eek_address *a, void *dst, size_t off, si
 /* RV32: numbers above 2^32 - 1 cannot be asked for (no such block exists yet). */
 static inline void eek_block_hash(uintptr_t number, eek_word *h) { EEK_SYS2(EEK_SYS_BLOCK_HASH, number, h); }
 static inline void eek_blob_hash(uintptr_t index, eek_word *h) { EEK_SYS2(EEK_SYS_BLOB_HASH, index, h); }
+__attribute__((noreturn)) static inline void eek_selfdestruct(const eek_address *beneficiary) {
+  EEK_SYS1(EEK_SYS_SELFDESTRUCT, beneficiary);
+  __builtin_unreachable();
+}
 
 /* The contract's entry point, called by crt0. */
 void eekit_main(int is_constructor);

@@ -48,6 +48,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     @exclusivity(unchecked) private var brkHigh: UInt64 = 0
     @exclusivity(unchecked) private var returndata: Bytes = []
     @exclusivity(unchecked) private var createOutput: UInt64 = 0
+    /// The frame ended with SELFDESTRUCT.
+    @exclusivity(unchecked) private var destructed = false
     private enum Pending { case none, call, create }
     @exclusivity(unchecked) private var pending = Pending.none
     /// The host of the frame while `run` runs the hart (for in-loop system calls).
@@ -298,8 +300,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
         }
         if launch.modifier == .constructor {
+            // A constructor that self-destructs deposits no code (as EVM init code that
+            // self-destructs returns none): the account is deleted when the transaction ends.
             return .completedDeployment(
-                code: status.isSuccess ? launch.code.bytes : [], status: status,
+                code: status.isSuccess && !destructed ? launch.code.bytes : [], status: status,
                 returndata: status == .revert ? output : [], resourcesLeft: left)
         }
         return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
@@ -408,6 +412,20 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
             return .preempt(try create(m, code: a0, len: a1, value: a2, salt: a3, out: a4, ee: a5, host: host))
 
+        case ContractSyscall.selfdestruct:
+            // EIP-6780 (the world state deletes the account only if this transaction created
+            // it); gas as the EVM's: 5000, + 2600 for a cold beneficiary (EIP-2929), + 25000
+            // for sending a balance to an empty account (EIP-161).
+            try requireWritable("selfdestruct")
+            let beneficiary = try address(m, a0, "selfdestruct")
+            var gas: UInt64 = 5000
+            if !host.accessAccount(beneficiary) { gas += 2600 }
+            if !host.balance(launch.callee).isZero && host.isEmpty(beneficiary) { gas += 25000 }
+            try charge(m, gas: gas)
+            host.selfDestruct(launch.callee, beneficiary: beneficiary)
+            destructed = true
+            return .end(.success, [])
+
         default:
             try simpleSyscall(m, n, host: host)
             return .next
@@ -418,7 +436,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// others are `simpleSyscall`s).
     private static func endsOrPreempts(_ n: UInt64) -> Bool {
         n == ContractSyscall.ret || n == ContractSyscall.revert || n == ContractSyscall.call
-            || n == ContractSyscall.create
+            || n == ContractSyscall.create || n == ContractSyscall.selfdestruct
     }
 
     /// A system call that neither ends nor preempts the frame: it returns to the contract
@@ -740,6 +758,7 @@ public enum ContractSyscall {
     public static let codeCopy: UInt64 = 0x10019
     public static let blockHash: UInt64 = 0x1001A
     public static let blobHash: UInt64 = 0x1001B
+    public static let selfdestruct: UInt64 = 0x1001C
     static let ctxSelfBalance: UInt64 = 13
 }
 
