@@ -7,6 +7,7 @@
  *  12 48 KiB of stack: a system call writes its deepest byte, the contract sums all 48 KiB
  *     (the stack must start zeroed: the sum is 12), scribbles over it and returns the sum
  *  13 overflow the stack (touch 72 KiB below the top)
+ *  14 self-destruct, sending the balance to the caller (eek_selfdestruct)
  * Anything else returns 32 bytes of 0x11.
  */
 #include "eekit_abi.h"
@@ -82,6 +83,11 @@ void eekit_main(int is_constructor) {
   case 13:
     overflow_stack();
     break;
+  case 14: {
+    eek_address to;
+    eek_caller(&to);
+    eek_selfdestruct(&to);
+  }
   default:
     break;
   }

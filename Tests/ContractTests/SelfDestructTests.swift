@@ -57,6 +57,19 @@ import Testing
         #expect(big.gasUsed - small.gasUsed < 17 * 10_000, "\(big.gasUsed - small.gasUsed)")
     }
 
+    /// The SDK's eek_selfdestruct (malicious.c op 14 sends the balance to its caller).
+    @Test func sdkWrapperSendsTheBalanceToTheCaller() throws {
+        let s = ContractSession()
+        s.world.setAccount(x, Account(nonce: 1, balance: U256(777), kind: .riscv, code: try Fixtures.elf("malicious.elf")))
+        try s.world.commit()
+        let sender = Address(low: 0x5e5e)
+        s.fund(sender, U256(1_000_000))
+        let r = try s.call(x, data: [14], from: sender)
+        #expect(r.status == .success && r.output.isEmpty, "\(r.status)")
+        #expect(s.world.balance(x) == .zero && s.world.balance(sender) == U256(1_000_777))
+        #expect(s.world.account(x)?.code.isEmpty == false)
+    }
+
     /// A static call into a native contract that self-destructs fails; the caller goes on and
     /// nothing moves.
     @Test func isAStateChangeInAStaticContext() throws {
