@@ -166,15 +166,19 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Constructor arguments (hex), appended to the code.")
     var args: String?
 
+    @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
+    var value: String = "0"
+
     @OptionGroup var options: ContractStateOptions
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
         let code = try readCode(file, ee: ee)
         guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
-        try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from) }
+        try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v) }
     }
 }
 
@@ -186,7 +190,7 @@ struct CallCommand: ParsableCommand {
     @Argument(help: "The contract address (hex).")
     var address: String
 
-    @Option(help: "Value to send (wei, decimal).")
+    @Option(help: "Value to send (wei, decimal or 0x hex).")
     var value: String = "0"
 
     @OptionGroup var call: CallDataOptions
@@ -194,12 +198,20 @@ struct CallCommand: ParsableCommand {
 
     func run() throws {
         guard let to = Address(hex: address) else { throw ValidationError("not a 20-byte hex address: \(address)") }
-        guard let v = U256(decimal: value) else { throw ValidationError("--value is not a decimal number") }
+        let v = try weiValue(value)
         let data = try call.calldata()
         let s = try options.session()
         let from = try options.sender()
         try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
     }
+}
+
+/// A wei amount: decimal, or hex with 0x (at most 2^256 - 1).
+func weiValue(_ text: String, option: String = "--value") throws -> U256 {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let v = t.hasPrefix("0x") || t.hasPrefix("0X") ? U256(hex: t) : U256(decimal: t)
+    guard let v else { throw ValidationError("\(option) is not a decimal or 0x-hex number below 2^256: \(text)") }
+    return v
 }
 
 struct RunContractCommand: ParsableCommand {
@@ -221,21 +233,28 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Gas limit of each transaction.")
     var gas: UInt64 = 30_000_000
 
+    @Option(help: "Value to send with the call (wei, decimal or 0x hex).")
+    var value: String = "0"
+
+    @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
+    var deployValue: String = "0"
+
     @OptionGroup var hooks: HookOptions
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
         let code = try readCode(file, ee: ee)
         guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()
         let s = ContractSession()
         s.gasLimit = gas
         try hooks.install(into: s)
         print("== deploy")
-        let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes) }
+        let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         print("== call")
-        try transact(created: false) { try s.call(a, data: data) }
+        try transact(created: false) { try s.call(a, data: data, value: v) }
     }
 }
 

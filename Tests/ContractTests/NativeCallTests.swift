@@ -393,6 +393,17 @@ enum Plugin {
 }
 
 @Suite struct ABIEncoderTests {
+    /// Decimal numbers (--value, uintN / intN arguments) take ASCII digits only: Swift's
+    /// Character.wholeNumberValue also reads "Ⅻ" as 12 and Arabic-Indic digits.
+    @Test func decimalNumbersAreASCIIDigitsOnly() throws {
+        #expect(U256(decimal: "115792089237316195423570985008687907853269984665640564039457584007913129639935") == U256(limbs: (.max, .max, .max, .max)))
+        for bad in ["", "Ⅻ", "١٢", "+1", "1_000", " 1", "0x10",
+                    "115792089237316195423570985008687907853269984665640564039457584007913129639936"] {
+            #expect(U256(decimal: bad) == nil, "\(bad)")
+        }
+        #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["Ⅻ"]) }
+    }
+
     @Test func encodesTheTokenCallsAsSolidityDoes() throws {
         let call = try ABIEncoder.encodeCall(
             signature: "transfer(address, uint)", arguments: ["0x00000000000000000000000000000000000000aa", "1000"])

@@ -42,8 +42,11 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     public init?(decimal: String) {
         var v = U256.zero
         guard !decimal.isEmpty else { return nil }
-        for c in decimal {
-            guard let d = c.wholeNumberValue else { return nil }
+        for c in decimal.utf8 {
+            // ASCII digits only: Character.wholeNumberValue also takes other scripts' digits
+            // and numerals such as "Ⅻ" (12), which would turn into a wrong number.
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            let d = c - 0x30
             let (m, o1) = v.multipliedReportingOverflow(by: U256(10))
             let (a, o2) = m.addingReportingOverflow(U256(UInt64(d)))
             if o1 || o2 { return nil }
