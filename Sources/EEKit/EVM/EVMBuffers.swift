@@ -56,7 +56,7 @@ final class EVMAnalysis: @unchecked Sendable {
 /// Analyses shared by all EVM frames, keyed by code hash (bounded; cleared when full).
 enum EVMAnalysisCache {
     static let maxEntries = 4096
-    private static let entries = Mutex<[Bytes32: EVMAnalysis]>([:])
+    private static let entries = Locked<[Bytes32: EVMAnalysis]>([:])
 
     static func analysis(for code: Bytecode) -> EVMAnalysis {
         if let hit = entries.withLock({ $0[code.hash] }), hit.codeSize == code.bytes.count { return hit }
@@ -174,7 +174,7 @@ final class EVMBuffers: @unchecked Sendable {
     /// One per call depth (1024 + the top frame), as evmone keeps per-depth state. A full pool
     /// holds about 39 MiB.
     static let poolLimit = 1025
-    private static let pool = Mutex<[EVMBuffers]>([])
+    private static let pool = Locked<[EVMBuffers]>([])
 
     private let storage = EVMFrameStorage.allocate()
     var frame: UnsafeMutablePointer<cevm_frame> { storage.frame }

@@ -20,7 +20,7 @@ public enum EVMRunner {
 
     /// The last code run and its keccak256: repeated runs of the same code (`--repeat`, the
     /// benchmarks) hash it once, as a client hashes code once when it stores it.
-    private static let lastCode = Mutex<(code: Bytes, hash: Bytes32)?>(nil)
+    private static let lastCode = Locked<(code: Bytes, hash: Bytes32)?>(nil)
 
     private static func codeHash(_ code: Bytes) -> Bytes32 {
         if let hit = lastCode.withLock({ $0 }), hit.code == code { return hit.hash }

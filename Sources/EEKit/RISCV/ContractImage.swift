@@ -26,9 +26,9 @@ final class ContractImage: @unchecked Sendable {
     let stackBottom: UInt64
     let memorySize: UInt64
 
-    /// Machines of released frames (Mutex: an uncontended lock is one atomic operation, where
+    /// Machines of released frames (`Locked`, a Mutex: an uncontended lock is one atomic operation, where
     /// NSLock's pthread mutex cost about 4 % of a native call, taken twice per frame).
-    private let pool = Mutex<[Pooled]>([])
+    private let pool = Locked<[Pooled]>([])
     /// A machine handed from one frame to the next through the pool: only one frame uses it
     /// at a time.
     private struct Pooled: @unchecked Sendable { let machine: RISCVMachine }
@@ -130,7 +130,7 @@ enum ContractImageCache {
         /// `hostBytes` of the cached images.
         var bytes = 0
     }
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
     /// At most 256 images and 512 MiB of their `hostBytes`; the cache is emptied when a new
     /// image would pass either (images in use stay alive with their frames).
     private static let limit = 256
