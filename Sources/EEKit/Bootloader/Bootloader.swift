@@ -1,7 +1,10 @@
 /// Runs transactions over a journaled state: owns the frame stack, value transfers,
 /// deployments, precompiles / system hooks, and serves the EEs' state access (`EEHost`).
 ///
-/// One bootloader runs one transaction at a time on the calling thread. It never recurses on
+/// One bootloader runs one transaction at a time on the calling thread; it is not thread-safe,
+/// so give each thread its own (with its own `WorldState`). Bootloaders on different threads
+/// share only the process-wide caches, which are locked (ContractTests' ConcurrencyTests, and
+/// `Scripts/sanitize.sh thread`). It never recurses on
 /// the native stack for EE frames (see `Runner.swift`), so depth 1024 needs no large stack;
 /// EEs that nest natively (WASM) should be run through `LargeStack.run`.
 public final class Bootloader: EEHost {
