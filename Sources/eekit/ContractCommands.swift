@@ -349,7 +349,8 @@ struct ContractBenchCommand: ParsableCommand {
         }
         /// Per-call overhead: `count` calls, one measurement.
         func overhead(_ code: Bytes, _ kind: EEKind, data: Bytes) throws -> Double {
-            try perCall(code, kind, data: data, calls: count).0
+            let (us, _) = try perCall(code, kind, data: data, calls: count)
+            return us
         }
         /// The EVM counterpart of counter get(): SLOAD(0), MSTORE it, RETURN the 32 bytes.
         let evmGet: Bytes = [0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]

@@ -73,7 +73,7 @@ import Testing
         let d = try Self.tempDir("empty")
         defer { try? FileManager.default.removeItem(at: d) }
         let path = d.appendingPathComponent("new.sqlite").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         #expect(Self.openError(path) == nil)
         #expect(Self.openError(path) == nil)  // and reopens as ours
     }
