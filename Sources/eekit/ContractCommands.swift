@@ -206,11 +206,11 @@ struct CallCommand: ParsableCommand {
     }
 }
 
-/// A wei amount: decimal, or hex with 0x (at most 2^256 - 1).
+/// A wei amount: decimal, or hex with 0x (at most 2^256 - 1; `U256(literal:)`).
 func weiValue(_ text: String, option: String = "--value") throws -> U256 {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    let v = t.hasPrefix("0x") || t.hasPrefix("0X") ? U256(hex: t) : U256(decimal: t)
-    guard let v else { throw ValidationError("\(option) is not a decimal or 0x-hex number below 2^256: \(text)") }
+    guard let v = U256(literal: text.trimmingCharacters(in: .whitespaces)) else {
+        throw ValidationError("\(option) is not a decimal or 0x-hex number below 2^256: \(text)")
+    }
     return v
 }
 

@@ -134,4 +134,23 @@ import Testing
         let q = try s.call(quiet, data: [])
         #expect(q.status == .success && q.output.isEmpty, "\(q.status)")
     }
+
+    /// RETURNDATA_COPY past the end of the returndata fails even with length 0 (EIP-211); at
+    /// offset 0 it succeeds, wherever the destination points.
+    @Test(arguments: [32, 64]) func returndataCopyPastTheEndFailsEvenWhenEmpty(xlen: Int) throws {
+        let s = ContractSession()
+        let bad: UInt64 = xlen == 64 ? 1 << 63 : 0xffff_fff0
+        func program(offset: Int32) -> Bytes {
+            let code = RVAsm.loadConstant(10, bad, xlen: xlen) + [RVAsm.li(11, offset), RVAsm.li(12, 0)]
+                + SelfDestructTests.sys(0x10) + [RVAsm.ecall, RVAsm.li(10, 0), RVAsm.li(11, 0)]
+                + SelfDestructTests.sys(0) + [RVAsm.ecall]
+            return TestELF.program(xlen: xlen, code: code).bytes
+        }
+        let a = Address(low: 0x1111), b = Address(low: 0x2222)
+        s.world.setAccount(a, Account(nonce: 1, kind: .riscv, code: program(offset: 1)))
+        s.world.setAccount(b, Account(nonce: 1, kind: .riscv, code: program(offset: 0)))
+        try s.world.commit()
+        guard case .failure = try s.call(a, data: []).status else { Issue.record("offset 1 of 0 bytes succeeded"); return }
+        #expect(try s.call(b, data: []).status == .success)
+    }
 }

@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -49,5 +50,32 @@ import Testing
             case .failure(let e): Issue.record("a concurrent session failed: \(e)")
             }
         }
+    }
+
+    /// Sessions on four threads that miss the native image cache: 360 distinct ELFs in all, more
+    /// than its 256 entries, so it is emptied while other threads use its images (which stay
+    /// alive with their frames), each called three times on pooled machines.
+    static func distinctImages(_ thread: Int) throws -> Int {
+        let s = ContractSession()
+        var ok = 0
+        for k in 0..<90 {
+            let xlen = k % 2 == 0 ? 32 : 64
+            let code = [RVAsm.li(10, 0), RVAsm.li(11, 0), RVAsm.lui(17, 0x10), RVAsm.ecall]
+            // Distinct data per (thread, k): a distinct code hash, a distinct image.
+            let data = Bytes(repeating: UInt8(thread + 1), count: 1) + U256(UInt64(k)).bigEndianBytes
+            let d = try s.deploy(TestELF.program(xlen: xlen, code: code, data: data).bytes, kind: .riscv)
+            guard let a = d.createdAddress else { continue }
+            for _ in 0..<3 where try s.call(a, data: []).status == .success { ok += 1 }
+        }
+        return ok
+    }
+
+    @Test func imageCacheMissesAndEvictionsOnFourThreads() throws {
+        let results = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let r = (try? Self.distinctImages(i)) ?? -1
+            results.withLock { $0.append(r) }
+        }
+        #expect(results.withLock { $0 } == [270, 270, 270, 270])
     }
 }

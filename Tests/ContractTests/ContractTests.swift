@@ -200,10 +200,12 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(s.world.account(a)?.code == elf)
         #expect(s.world.account(a)?.kind == .riscv)
         #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(42))
-        let loads = RISCVEnvironment.imageLoads
+        // Per code hash: suites run in parallel, and other tests build images meanwhile. A
+        // concurrent test may even empty the cache (which resets the count), hence <=.
+        let loads = RISCVEnvironment.imageLoads(of: Keccak.hash(elf))
         #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(43))
         #expect(try s.call(a, data: ABI.call(0x1003_e2d2, [ABI.word(100)])).output == ABI.word(143))
-        #expect(RISCVEnvironment.imageLoads == loads)
+        #expect(loads >= 1 && RISCVEnvironment.imageLoads(of: Keccak.hash(elf)) <= loads)
     }
 
     @Test func invalidELFsAreRefusedBeforeRunning() throws {

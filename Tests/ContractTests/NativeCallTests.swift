@@ -402,6 +402,14 @@ enum Plugin {
             #expect(U256(decimal: bad) == nil, "\(bad)")
         }
         #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["Ⅻ"]) }
+        // Hex literals: 0x and 1...64 hex digits, nothing else (review finding: "0x" was 0 and
+        // "0x0x12" was 18, as U256(hex:) and Hex.decode each strip a prefix).
+        #expect(U256(literal: "0x12") == U256(18) && U256(literal: "0X1f") == U256(31) && U256(literal: "42") == U256(42))
+        for bad in ["0x", "0x0x12", "0X0x12", "0x 12", "0x12 ", "0xg", "-0x1", "0x" + String(repeating: "f", count: 65)] {
+            #expect(U256(literal: bad) == nil, "\(bad)")
+        }
+        #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["0x0x12"]) }
+        #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["0x"]) }
     }
 
     @Test func encodesTheTokenCallsAsSolidityDoes() throws {

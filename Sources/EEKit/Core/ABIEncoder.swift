@@ -65,7 +65,7 @@ public enum ABIEncoder {
                 let negative = a.hasPrefix("-")
                 guard !negative || signed else { throw Failure(message: "\(t) cannot be negative: \(a)") }
                 let digits = negative ? String(a.dropFirst()) : a
-                guard let v = digits.hasPrefix("0x") ? U256(hex: digits) : U256(decimal: digits) else {
+                guard let v = U256(literal: digits) else {
                     throw Failure(message: "not a number: \(a)")
                 }
                 // uintN: v < 2^N; intN: -2^(N-1) <= value < 2^(N-1).

@@ -39,6 +39,21 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(bigEndian: bytes)
     }
 
+    /// A number as a user types it (CLI values, ABI arguments): ASCII decimal digits, or `0x` /
+    /// `0X` followed by 1...64 hex digits. Nothing else: no sign, spaces, empty digits or a
+    /// second prefix (`U256(hex:)` is more lenient, for JSON fields where "0x" means zero).
+    public init?(literal: String) {
+        let u = Array(literal.utf8)
+        if u.count > 2, u[0] == 0x30, u[1] == 0x78 || u[1] == 0x58 {
+            let digits = u[2...]
+            guard digits.count <= 64, digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
+            else { return nil }
+            self.init(hex: String(decoding: digits, as: UTF8.self))
+        } else {
+            self.init(decimal: literal)
+        }
+    }
+
     public init?(decimal: String) {
         var v = U256.zero
         guard !decimal.isEmpty else { return nil }

@@ -127,6 +127,9 @@ enum ContractImageCache {
         var last: (Key, ContractImage)?
         /// Images built (cache misses) since start, for tests and benchmarks.
         var loads = 0
+        /// Images built per code hash while they are cached (emptied with the cache): tests
+        /// that run next to others check their own code's loads here.
+        var loadsByHash: [Bytes32: Int] = [:]
         /// `hostBytes` of the cached images.
         var bytes = 0
     }
@@ -154,16 +157,19 @@ enum ContractImageCache {
         state.withLock { s in
             if s.images.count >= limit || s.bytes + img.hostBytes > byteLimit {
                 s.images.removeAll(keepingCapacity: true)
+                s.loadsByHash.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
             if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.hostBytes }
             s.last = (key, img)
             s.loads += 1
+            s.loadsByHash[code.hash, default: 0] += 1
         }
         return img
     }
 
     static var loadCount: Int { state.withLock { $0.loads } }
+    static func loadCount(of hash: Bytes32) -> Int { state.withLock { $0.loadsByHash[hash] ?? 0 } }
 }
 
 /// Where an ELF file ends inside deployment data (the constructor arguments follow it).

@@ -72,6 +72,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Contract images built (parsed, loaded, decoded) so far in this process: a second call
     /// to the same code does not add one.
     public static var imageLoads: Int { ContractImageCache.loadCount }
+    /// Images built for the code with this hash while it is cached (other threads' and tests'
+    /// contracts do not change it).
+    public static func imageLoads(of codeHash: Bytes32) -> Int { ContractImageCache.loadCount(of: codeHash) }
 
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
