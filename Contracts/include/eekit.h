@@ -39,10 +39,12 @@
  *   BLOCK_HASH 20; BLOB_HASH 3
  *   SELFDESTRUCT 5000, +2600 if the beneficiary is cold, +25000 if the balance is not zero
  *   and the beneficiary is empty
- *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), the
- *   callee gets min(requested, all but 1/64 of what is left) (+2300 stipend with value)
- *   CREATE 32000 + 2 per init-code word (+6 per word for CREATE2); the constructor gets all
- *   but 1/64 of what is left
+ *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), +3 per
+ *   calldata word (the copy); the callee gets min(requested, all but 1/64 of what is left)
+ *   (+2300 stipend with value)
+ *   CREATE 32000 + 2 per init-code word (EIP-3860) + 3 per word (the copy) (+6 per word for
+ *   CREATE2); the constructor gets all but 1/64 of what is left. EVM init code above 49,152
+ *   bytes fails the creating frame, as CREATE does in the EVM (EIP-3860)
  *   BRK 16 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
  * Every frame also pays 16 gas per 4 KiB page of the image's writable segments (.data, .bss):
  * it starts from fresh copies of them, copied back when it ends.

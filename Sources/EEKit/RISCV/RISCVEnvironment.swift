@@ -711,8 +711,13 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         case 3: kind = .riscv
         default: throw Fault(reason: .trap("create: unknown EE kind \(ee) (1 EVM, 3 RISC-V)"))
         }
+        // EIP-3860: EVM init code above 49,152 bytes aborts the creating frame, as CREATE in the
+        // EVM does (before any charge; native deployments have the 256 KiB code limit instead).
+        if kind == .evm && len > UInt64(Bootloader.maxInitcodeSize) { throw Fault(reason: .initcodeSizeExceeded) }
         let n = try length(m, len, "create code")
         let w = RISCVEnvironment.words(len)
+        // 32000, EIP-3860's 2 per word, 3 per word for the copy out of guest memory (as CALL's
+        // calldata), and CREATE2's 6 per word of hashing.
         try charge(m, gas: 32000 + 2 * w + 3 * w + (sp == 0 ? 0 : 6 * w))
         let initcode = try read(m, code, n, "create code")
         let value = try vp == 0 ? U256.zero : word(m, vp, "create value")

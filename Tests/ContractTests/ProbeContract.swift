@@ -1,0 +1,115 @@
+import EEKit
+import Foundation
+
+/// A native probe contract for NativeVsEVMTests (compiled at test time like Contracts/build.sh).
+///   calldata = op (1 byte) ++ fields; u64 fields are 8 bytes big-endian.
+///   op 1 CALL:   kind (1) ++ target (20) ++ value (32) ++ gas (8) ++ data
+///                -> status, returndata size, gas_left before, gas_left after (u64 BE each) ++ returndata
+///   op 2 CREATE: ee (1) ++ value (32) ++ use salt (1) ++ salt (32) ++ deployment data
+///                -> status, returndata size, gas before, gas after ++ address (20) ++ returndata
+///   op 3 CONTEXT: -> the 15 context words ++ gas_left (u64 BE)
+///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
+///                and returns (size, copied returndata)
+enum ProbeContract {
+    static let source = #"""
+    #include "eekit.h"
+    static uint8_t in[65536 + 1024];
+    static uint8_t out[8192];
+    static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i)); }
+    static uint64_t get64(const uint8_t *p) { uint64_t v = 0; for (int i = 0; i < 8; i++) v = v << 8 | p[i]; return v; }
+    void eekit_main(int is_constructor) {
+      if (is_constructor) return;
+      size_t n = eek_calldata_size();
+      if (n > sizeof in) eek_revert(0, 0);
+      eek_calldata_copy(in, 0, n);
+      int op = in[0];
+      if (op == 1) {
+        int kind = in[1];
+        eek_address t; __builtin_memcpy(t.b, in + 2, 20);
+        eek_word v; __builtin_memcpy(v.b, in + 22, 32);
+        uint64_t g = get64(in + 54);
+        size_t rl = 0;
+        uint64_t g0 = eek_gas_left();
+        int s = eek_call(kind, &t, &v, in + 62, n - 62, g == 0 ? EEK_GAS_ALL : (uintptr_t)g, &rl);
+        uint64_t g1 = eek_gas_left();
+        put64(out, (uint64_t)s); put64(out + 8, rl); put64(out + 16, g0); put64(out + 24, g1);
+        if (rl > sizeof out - 32) rl = sizeof out - 32;
+        eek_returndata_copy(out + 32, 0, rl);
+        eek_return(out, 32 + rl);
+      }
+      if (op == 2) {
+        int ee = in[1];
+        eek_word v; __builtin_memcpy(v.b, in + 2, 32);
+        int use_salt = in[34];
+        eek_word salt; __builtin_memcpy(salt.b, in + 35, 32);
+        eek_address a = {{0}};
+        uint64_t g0 = eek_gas_left();
+        int s = eek_create(in + 67, n - 67, &v, use_salt ? &salt : 0, ee, &a);
+        uint64_t g1 = eek_gas_left();
+        size_t rl = eek_returndata_size();
+        put64(out, (uint64_t)s); put64(out + 8, rl); put64(out + 16, g0); put64(out + 24, g1);
+        __builtin_memcpy(out + 32, a.b, 20);
+        if (rl > sizeof out - 52) rl = sizeof out - 52;
+        eek_returndata_copy(out + 52, 0, rl);
+        eek_return(out, 52 + rl);
+      }
+      if (op == 3) {
+        for (int i = 0; i < 15; i++) { eek_word w; eek_context(i, &w); __builtin_memcpy(out + 32 * i, w.b, 32); }
+        put64(out + 480, eek_gas_left());
+        eek_return(out, 488);
+      }
+      eek_revert(0, 0);
+    }
+    """#
+
+    static let elf: Result<Bytes, Fixtures.BuildError> = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-probe-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = dir.appendingPathComponent("probe.c"), out = dir.appendingPathComponent("probe.elf")
+        do { try source.write(to: src, atomically: true, encoding: .utf8) } catch {
+            return .failure(Fixtures.BuildError(message: "\(error)"))
+        }
+        let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["clang", "--target=riscv64", "-march=rv64im", "-mabi=lp64", "-nostdlib", "-ffreestanding", "-static",
+                       "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro", "-Wl,--no-relax",
+                       "-o", out.path, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path]
+        let pipe = Pipe()
+        p.standardError = pipe
+        p.standardOutput = pipe
+        do {
+            try p.run()
+            let o = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { return .failure(Fixtures.BuildError(message: String(decoding: o, as: UTF8.self))) }
+            return .success(Array(try Data(contentsOf: out)))
+        } catch {
+            return .failure(Fixtures.BuildError(message: "\(error)"))
+        }
+    }()
+
+    static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
+    static func call(kind: UInt8, _ target: Address, value: U256 = .zero, gas: UInt64 = 0, _ data: Bytes = []) -> Bytes {
+        [1, kind] + target.bytes + value.bigEndianBytes + u64(gas) + data
+    }
+    static func create(ee: UInt8, value: U256 = .zero, salt: Bytes32? = nil, _ data: Bytes) -> Bytes {
+        [2, ee] + value.bigEndianBytes + [salt == nil ? 0 : 1] + (salt?.bytes ?? Bytes(repeating: 0, count: 32)) + data
+    }
+
+    struct Result4 {
+        var status: UInt64, returndataSize: UInt64, before: UInt64, after: UInt64
+        var address: Address?
+        var returndata: Bytes
+    }
+    static func be(_ b: ArraySlice<UInt8>) -> UInt64 { b.reduce(0) { $0 << 8 | UInt64($1) } }
+    static func decode(_ r: Receipt, create: Bool = false) -> Result4? {
+        guard r.status == .success else { return nil }
+        return decode(bytes: r.output, create: create)
+    }
+    static func decode(bytes o: Bytes, create: Bool = false) -> Result4? {
+        guard o.count >= (create ? 52 : 32) else { return nil }
+        return Result4(status: be(o[0..<8]), returndataSize: be(o[8..<16]), before: be(o[16..<24]), after: be(o[24..<32]),
+                       address: create ? Address(Array(o[32..<52])) : nil, returndata: Array(o[(create ? 52 : 32)...]))
+    }
+}
