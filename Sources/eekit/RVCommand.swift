@@ -38,17 +38,32 @@ struct RVCommand: ParsableCommand {
         var arguments: [String] = []
 
         func run() throws {
-            let elf = try readFile(file)
-            let options = RISCVRunOptions(
-                maxInstructions: maxInstructions, memoryMiB: memoryMiB,
-                programName: URL(fileURLWithPath: file).lastPathComponent)
-            let stdinBytes: [UInt8] = []
+            let elf: [UInt8]
+            do {
+                elf = try readFile(file)
+            } catch {
+                FileHandle.standardError.write("eekit: \(error)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+            // argv[0] is the path as given, as Linux and qemu-user pass it.
+            let options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB, programName: file)
             let output = GuestOutput()
+            // stdin is read when the guest reads it (a pipe that never ends or a terminal works);
+            // the guest's buffered stdout is flushed first, so a prompt shows before the read.
+            let input: (Int) -> [UInt8] = { n in
+                output.flush()
+                var buf = [UInt8](repeating: 0, count: n)
+                while true {
+                    let r = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, n) }
+                    if r >= 0 { return Array(buf[..<r]) }
+                    if errno != EINTR { return [] }
+                }
+            }
             let start = DispatchTime.now().uptimeNanoseconds
             let cpuStart = processCPUSeconds()
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
-                result = try RISCVPlainRunner.run(elf: elf, arguments: arguments, stdin: stdinBytes, options: options) {
+                result = try RISCVPlainRunner.run(elf: elf, arguments: arguments, options: options, input: input) {
                     fd, bytes in
                     output.write(fd: fd, bytes)
                 }

@@ -82,6 +82,21 @@ public enum RISCVPlainRunner {
         elf: [UInt8], arguments: [String], stdin: [UInt8] = [], options: RISCVRunOptions,
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
+        var offset = 0
+        return try run(elf: elf, arguments: arguments, options: options, input: { n in
+            let k = min(n, stdin.count - offset)
+            defer { offset += k }
+            return Array(stdin[offset..<offset + k])
+        }, output: output)
+    }
+
+    /// Loads and runs `elf`; every read(0, buf, n) asks `input` for at most n bytes when the
+    /// guest makes it (empty = end of file), so a pipe or a terminal is read as the program
+    /// goes, as under Linux; every write to fd 1 or 2 goes to `output`.
+    public static func run(
+        elf: [UInt8], arguments: [String], options: RISCVRunOptions, input: (Int) -> [UInt8],
+        output: (Int32, [UInt8]) -> Void
+    ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
             throw .invalidConfiguration("--memory must be between 1 and 4096 MiB, got \(options.memoryMiB)")
         }
@@ -91,7 +106,6 @@ public enum RISCVPlainRunner {
         try process.setUpStack(arguments: [options.programName] + arguments, environment: options.environment)
         let m = process.machine
         m.budget = options.maxInstructions ?? .max
-        var stdinOffset = 0
         let EBADF: UInt64 = 9, EFAULT: UInt64 = 14
         func fail(_ errno: UInt64) -> UInt64 { 0 &- errno }
 
@@ -106,26 +120,27 @@ public enum RISCVPlainRunner {
             case .ecall:
                 let number = m[register: 17]
                 let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
+                let fd = UInt32(truncatingIfNeeded: a0)  // Linux: unsigned int fd
                 switch number {
                 case 64:  // write(fd, buf, count)
-                    if a0 != 1 && a0 != 2 {
+                    if fd != 1 && fd != 2 {
                         m[register: 10] = fail(EBADF)
                     } else if a2 > Int.max / 2 {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
-                        if !bytes.isEmpty { output(Int32(a0), bytes) }
+                        if !bytes.isEmpty { output(Int32(fd), bytes) }
                         m[register: 10] = a2
                     } else {
                         m[register: 10] = fail(EFAULT)
                     }
                 case 63:  // read(fd, buf, count)
-                    if a0 != 0 {
+                    if fd != 0 {
                         m[register: 10] = fail(EBADF)
                     } else {
-                        let n = Int(min(a2, UInt64(stdin.count - stdinOffset)))
-                        if m.write(Array(stdin[stdinOffset..<stdinOffset + n]), at: a1) {
-                            stdinOffset += n
-                            m[register: 10] = UInt64(n)
+                        // At most 1 MiB per call (a read may return fewer bytes than asked).
+                        let bytes = a2 == 0 ? [] : input(Int(min(a2, 1 << 20)))
+                        if m.write(bytes, at: a1) {
+                            m[register: 10] = UInt64(bytes.count)
                         } else {
                             m[register: 10] = fail(EFAULT)
                         }

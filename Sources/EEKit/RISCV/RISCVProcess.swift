@@ -44,7 +44,8 @@ public final class RISCVProcess {
 
     /// Linux brk(2): moves the break within [brkStart, brkLimit] and returns the new break,
     /// or the old one when the request is out of range. Pages that leave the heap are zeroed
-    /// so that growing again yields zero memory, as on Linux.
+    /// so that growing again yields zero memory, as on Linux; bytes after the new break in its
+    /// last page keep their values (Linux unmaps whole pages only).
     @discardableResult
     public func setBreak(_ request: UInt64) -> UInt64 {
         guard request >= brkStart, request <= brkLimit else { return brk }
@@ -57,8 +58,6 @@ public final class RISCVProcess {
             machine.zero(newTop, oldTop - newTop)
             machine.protect(newTop, oldTop, [])
         }
-        // Bytes between the new break and its page end stay mapped; zero them when shrinking.
-        if request < brk { machine.zero(request, min(brk, newTop) - request) }
         brk = request
         return brk
     }
@@ -77,26 +76,39 @@ public final class RISCVProcess {
             m.load(bytes, at: sp)
             return sp
         }
-        var argPtrs: [UInt64] = []
-        for a in arguments { argPtrs.append(try push(Array(a.utf8) + [0])) }
-        var envPtrs: [UInt64] = []
-        for e in environment { envPtrs.append(try push(Array(e.utf8) + [0])) }
+        // As Linux lays it out: at the top (below one reserved word) the argument strings, then
+        // the environment strings, then the file name (AT_EXECFN), back to back in ascending
+        // order; below them the AT_RANDOM bytes, then argc, argv, envp and auxv.
+        var strings: [UInt8] = []
+        var argOffsets: [Int] = [], envOffsets: [Int] = []
+        for a in arguments { argOffsets.append(strings.count); strings += Array(a.utf8) + [0] }
+        for e in environment { envOffsets.append(strings.count); strings += Array(e.utf8) + [0] }
+        let execfnOffset = strings.count
+        strings += Array((arguments.first ?? "").utf8) + [0]
+        sp -= w
+        let base = try push(strings)
+        let argPtrs = argOffsets.map { base + UInt64($0) }
+        let envPtrs = envOffsets.map { base + UInt64($0) }
         // AT_RANDOM: 16 bytes; deterministic so that runs are reproducible.
         let random = try push((0..<16).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
-        let platform = try push(Array((image.xlen == 64 ? "riscv64" : "riscv32").utf8) + [0])
         sp &= ~15
+        // Linux's order on RISC-V (without the vDSO's AT_SYSINFO_EHDR). AT_HWCAP has a bit per
+        // single-letter extension ('a' = bit 0): I and M.
         var aux: [(UInt64, UInt64)] = [
+            (16, 1 << 8 | 1 << 12),  // AT_HWCAP
             (6, RISCVMachine.pageSize),  // AT_PAGESZ
-            (9, image.entry),  // AT_ENTRY
+            (17, 100),  // AT_CLKTCK
             (4, image.phdrEntrySize),  // AT_PHENT
             (5, image.phdrCount),  // AT_PHNUM
             (7, 0),  // AT_BASE
+            (8, 0),  // AT_FLAGS
+            (9, image.entry),  // AT_ENTRY
             (11, 0), (12, 0), (13, 0), (14, 0),  // AT_UID, AT_EUID, AT_GID, AT_EGID
             (23, 0),  // AT_SECURE
             (25, random),  // AT_RANDOM
-            (15, platform),  // AT_PLATFORM
+            (31, base + UInt64(execfnOffset)),  // AT_EXECFN
         ]
-        if let ph = image.phdrAddress { aux.insert((3, ph), at: 0) }  // AT_PHDR
+        if let ph = image.phdrAddress { aux.insert((3, ph), at: 3) }  // AT_PHDR, after AT_CLKTCK
         aux.append((0, 0))  // AT_NULL
         var words: [UInt64] = [UInt64(arguments.count)] + argPtrs + [0] + envPtrs + [0]
         for (k, v) in aux { words += [k, v] }
@@ -136,7 +148,10 @@ extension RISCVMachine {
             if s.writable { p.insert(.write) }
             let first = s.vaddr & ~(page - 1), end = (s.vaddr + s.memSize + page - 1) & ~(page - 1)
             if s.executable {
+                // Execute implies read, as Linux maps PROT_EXEC on RISC-V (and qemu-user does):
+                // a program may read constants from an execute-only segment.
                 p.insert(.execute)
+                p.insert(.read)
                 codeLo = min(codeLo, first)
                 codeHi = max(codeHi, end)
             }

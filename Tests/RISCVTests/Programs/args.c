@@ -1,6 +1,6 @@
-/* The initial process stack: argc, argv strings, argv[argc] == NULL, the environment,
-   AT_PAGESZ, AT_ENTRY == _start, and the stack pointer's alignment. Nothing printed
-   depends on addresses. */
+/* The initial process stack: argc, argv strings (and their layout), argv[argc] == NULL, the
+   environment, AT_PAGESZ, AT_ENTRY == _start, AT_HWCAP / AT_CLKTCK / AT_EXECFN, and the stack
+   pointer's alignment. Nothing printed depends on addresses. */
 #include "common.h"
 
 extern void _start(void);
@@ -20,6 +20,13 @@ int main(int argc, char **argv, char **envp) {
   printf("initial sp %% 16 = %lu\n", (unsigned long)(rt_initial_sp % 16));
   printf("argv inside stack: %s\n",
          (uintptr_t)argv == rt_initial_sp + sizeof(long) ? "yes" : "no");
+  /* Linux's layout: the argument strings back to back in ascending order (setproctitle-style
+     code relies on it), the hardware capabilities with the M extension, the clock tick. */
+  int contiguous = 1;
+  for (int i = 1; i < argc; i++) contiguous &= argv[i] == argv[i - 1] + strlen(argv[i - 1]) + 1;
+  printf("argument strings back to back, ascending: %s\n", contiguous ? "yes" : "no");
+  printf("AT_HWCAP has M: %s, AT_CLKTCK %lu, AT_EXECFN set: %s\n", getauxval(AT_HWCAP) & (1ul << 12) ? "yes" : "no",
+         getauxval(AT_CLKTCK), getauxval(AT_EXECFN) ? "yes" : "no");
   /* Strings live above the pointer arrays and are writable. */
   if (argc > 1) {
     argv[1][0] = 'X';

@@ -30,6 +30,9 @@ typedef long ssize_t;
 #define AT_NULL 0
 #define AT_PAGESZ 6
 #define AT_ENTRY 9
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_EXECFN 31
 
 long rt_syscall1(long n, long a0);
 long rt_syscall3(long n, long a0, long a1, long a2);
