@@ -31,7 +31,8 @@
  * Costs (in EVM gas; EEKit meters in ergs, 1 gas = 256 ergs): every ecall costs the
  * instruction itself plus 10 gas (GasSchedule.riscvSyscallErgs) plus the EVM-equivalent gas of
  * what it does:
- *   copies (calldata/returndata/return/revert/context)  3 gas per 32-byte word
+ *   copies (calldata/returndata/return/revert)  3 gas per 32-byte word; CONTEXT 0 (5 for
+ *   EEK_CTX_SELF_BALANCE, as SELFBALANCE)
  *   SLOAD 2100 cold / 100 warm; SSTORE as EIP-2929 + EIP-2200 + EIP-3529 (refunds included,
  *   fails if 2300 gas or less are left); TLOAD / TSTORE 100
  *   LOG 375 + 375 per topic + 8 per data byte; KECCAK256 30 + 6 per word
@@ -64,6 +65,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Usable from C (C99 and later) and C++ (C++11 and later): the declarations have C linkage, so
+   a C++ contract's eekit_main is the symbol crt0 calls. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define EEK_SYS_RETURN          0x10000 /* (ptr, len)                          noreturn        */
 #define EEK_SYS_REVERT          0x10001 /* (ptr, len)                          noreturn        */
@@ -165,10 +172,23 @@ typedef struct {
   eek_address self;
   uint32_t pad1;
   eek_word callvalue;
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wc99-extensions" /* C++ -Wpedantic: the flexible array member */
   uint8_t calldata[];
+#pragma clang diagnostic pop
 } eek_frame;
-_Static_assert(__builtin_offsetof(eek_frame, callvalue) == 64 && __builtin_offsetof(eek_frame, calldata) == 96,
-               "eek_frame layout (RISCVEnvironment.writeFrameBlock)");
+#ifdef __cplusplus
+static_assert(
+#else
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wc11-extensions"
+_Static_assert(
+#endif
+    __builtin_offsetof(eek_frame, callvalue) == 64 && __builtin_offsetof(eek_frame, calldata) == 96,
+    "eek_frame layout (RISCVEnvironment.writeFrameBlock)");
+#ifndef __cplusplus
+#pragma clang diagnostic pop
+#endif
 static inline const eek_frame *eek_frame_block(void) {
   const eek_frame *f;
   __asm__("mv %0, tp" : "=r"(f));
@@ -293,14 +313,14 @@ static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SY
 static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
                            uintptr_t gas, size_t *retlen) {
   uintptr_t r1 = 0;
-  int s = (int)eek_syscall6(EEK_SYS_CALL, kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, gas, &r1);
+  int s = (int)eek_syscall6(EEK_SYS_CALL, (uintptr_t)kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, gas, &r1);
   if (retlen) *retlen = r1;
   return s;
 }
 static inline int eek_create(const void *code, size_t n, const eek_word *value, const eek_word *salt, int ee,
                              eek_address *out) {
   return (int)eek_syscall6(EEK_SYS_CREATE, (uintptr_t)code, n, (uintptr_t)value, (uintptr_t)salt,
-                           (uintptr_t)out, ee, 0);
+                           (uintptr_t)out, (uintptr_t)ee, 0);
 }
 static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS2(EEK_SYS_BALANCE, a, v); }
 static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS1(EEK_SYS_BRK, nb); }
@@ -319,5 +339,9 @@ __attribute__((noreturn)) static inline void eek_selfdestruct(const eek_address 
 
 /* The contract's entry point, called by crt0. */
 void eekit_main(int is_constructor);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -2,8 +2,10 @@
  * eekit_abi.h: Solidity ABI helpers for EEKit native contracts (header-only).
  *
  * u256: a 256-bit unsigned number as four 64-bit limbs, least significant first, with the
- * arithmetic a token needs (checked add/sub, compare). Calldata is read through
- * EEK_SYS_CALLDATA_COPY; words are big-endian as in the Solidity ABI.
+ * arithmetic a token needs (checked add/sub, compare). Calldata is read from the frame block
+ * (eek_frame) when it holds it, else through EEK_SYS_CALLDATA_COPY; words are big-endian as in
+ * the Solidity ABI. Argument indexes may come from calldata: every bound check is written so
+ * that a huge index cannot wrap around.
  */
 #ifndef EEKIT_ABI_H
 #define EEKIT_ABI_H
@@ -145,8 +147,13 @@ static inline uint32_t abi_selector(void) {
 static inline eek_word abi_arg_word(size_t i) {
   eek_word w;
   const eek_frame *f = eek_frame_block();
-  if (f && f->has_calldata && f->calldata_size >= 4 + 32 * (i + 1)) {
+  if (f && f->has_calldata && f->calldata_size >= 4 && i < (f->calldata_size - 4) / 32) {
     __builtin_memcpy(&w, __builtin_assume_aligned(f->calldata + 4 + 32 * i, 4), 32);
+    return w;
+  }
+  /* Past the end (or beyond any possible calldata: 4 + 32 i would wrap) reads as zero. */
+  if (i > (SIZE_MAX - 4) / 32 - 1) {
+    for (int k = 0; k < 32; k++) w.b[k] = 0;
     return w;
   }
   eek_calldata_copy(&w, 4 + 32 * i, 32);
@@ -167,12 +174,16 @@ static inline int abi_arg_address(size_t i, eek_address *out) {
 }
 /* Constructor argument i (no selector). */
 static inline u256 abi_ctor_arg_u256(size_t i) {
+  if (i > SIZE_MAX / 32 - 1) return u256_from_u64(0); /* 32 i would wrap: past any calldata */
   eek_word w;
   eek_calldata_copy(&w, 32 * i, 32);
   return u256_from_word(&w);
 }
-/* Calldata of exactly `words` arguments after the selector? */
-static inline int abi_has_args(size_t words) { return eek_calldata_size() >= 4 + 32 * words; }
+/* Calldata of at least `words` arguments after the selector? */
+static inline int abi_has_args(size_t words) {
+  size_t n = eek_calldata_size();
+  return n >= 4 && words <= (n - 4) / 32;
+}
 
 __attribute__((noreturn)) static inline void abi_return_word(eek_word w) { eek_return(&w, 32); }
 __attribute__((noreturn)) static inline void abi_return_u256(u256 v) { abi_return_word(u256_to_word(v)); }
@@ -181,15 +192,18 @@ __attribute__((noreturn)) static inline void abi_return_bool(int b) {
   w.b[31] = b ? 1 : 0;
   abi_return_word(w);
 }
-/* Returns an ABI-encoded `string` (offset, length, padded bytes); n <= 64. */
+/* Returns an ABI-encoded `string` (offset, length, the bytes padded to whole words). The
+   encoding is built on the stack: up to 16 KiB of string; a longer one reverts (empty data)
+   rather than returning something else. */
 __attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) {
-  uint8_t buf[32 + 32 + 64];
-  for (size_t i = 0; i < sizeof buf; i++) buf[i] = 0;
-  if (n > 64) n = 64;
+  if (n > 16384) eek_revert(0, 0);
+  size_t padded = (n + 31) / 32 * 32;
+  uint8_t *buf = (uint8_t *)__builtin_alloca(64 + padded);
+  for (size_t i = 0; i < 64 + padded; i++) buf[i] = 0;
   buf[31] = 0x20;
-  buf[63] = (uint8_t)n;
+  for (int k = 0; k < 8; k++) buf[63 - k] = (uint8_t)((uint64_t)n >> (8 * k));
   for (size_t i = 0; i < n; i++) buf[64 + i] = (uint8_t)s[i];
-  eek_return(buf, 64 + ((n + 31) / 32) * 32);
+  eek_return(buf, 64 + padded);
 }
 
 /* Solidity storage layout: slot of mapping(key => ...) at `slot` = keccak256(key ++ slot). */
@@ -207,7 +221,7 @@ static inline size_t abi_encode_call(uint8_t *out, uint32_t selector, const eek_
   out[2] = (uint8_t)(selector >> 8);
   out[3] = (uint8_t)selector;
   for (size_t i = 0; i < n; i++)
-    for (int k = 0; k < 32; k++) out[4 + 32 * i + k] = args[i].b[k];
+    for (size_t k = 0; k < 32; k++) out[4 + 32 * i + k] = args[i].b[k];
   return 4 + 32 * n;
 }
 

@@ -142,6 +142,26 @@ import Testing
         #expect(c.status == 0 && c.address == DeploymentAddress.create(deployer: probe, nonce: n0 + 2))
     }
 
+    // MARK: SDK helpers
+
+    /// eekit_abi.h: an argument index from calldata so large that 4 + 32 i wraps reads as zero
+    /// and is not "present" (it used to wrap and read the frame header and the selector), and
+    /// abi_return_string encodes any length up to 16 KiB (it used to cut at 64 bytes) and
+    /// reverts beyond that.
+    @Test func sdkBoundsAndLongStrings() throws {
+        let s = try session()
+        s.world.setAccount(probe, Account(nonce: 1, balance: U256(1 << 40), kind: .riscv, code: try ProbeContract.elf.get()))
+        try s.world.commit()
+        let huge = try s.call(probe, data: [5] + ProbeContract.u64((1 << 59) - 1) + Bytes(repeating: 0xee, count: 64), value: U256(0x1122))
+        #expect(huge.status == .success && huge.output == Bytes(repeating: 0, count: 33), "\(huge.status) \(Hex.encode(huge.output))")
+        let first = try s.call(probe, data: [5] + ProbeContract.u64(0) + Bytes(repeating: 0xee, count: 64))
+        #expect(first.output == Array(([5] + ProbeContract.u64(0) + Bytes(repeating: 0xee, count: 64))[4..<36]) + [1])
+        let text = try s.call(probe, data: [6] + ProbeContract.u64(70))
+        #expect(text.status == .success && text.output.count == 64 + 96)
+        #expect(Array(text.output[32..<64]) == ABI.word(70) && Array(text.output[64..<134]) == Bytes(repeating: 0x61, count: 70))
+        #expect(try s.call(probe, data: [6] + ProbeContract.u64(16385)).status == .revert)
+    }
+
     // MARK: CONTEXT
 
     func context(_ r: Receipt) -> [U256]? {

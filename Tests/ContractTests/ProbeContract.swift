@@ -8,11 +8,13 @@ import Foundation
 ///   op 2 CREATE: ee (1) ++ value (32) ++ use salt (1) ++ salt (32) ++ deployment data
 ///                -> status, returndata size, gas before, gas after ++ address (20) ++ returndata
 ///   op 3 CONTEXT: -> the 15 context words ++ gas_left (u64 BE)
+///   op 5 abi_arg_word(i) ++ abi_has_args(i) for i = u64 (SDK bounds checks)
+///   op 6 abi_return_string of n = u64 letters
 ///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
 ///                and returns (size, copied returndata)
 enum ProbeContract {
     static let source = #"""
-    #include "eekit.h"
+    #include "eekit_abi.h"
     static uint8_t in[65536 + 1024];
     static uint8_t out[8192];
     static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i)); }
@@ -52,6 +54,19 @@ enum ProbeContract {
         if (rl > sizeof out - 52) rl = sizeof out - 52;
         eek_returndata_copy(out + 52, 0, rl);
         eek_return(out, 52 + rl);
+      }
+      if (op == 5) { /* SDK bounds: abi_arg_word(i) and abi_has_args(i), i = bytes 1..8 */
+        size_t i = (size_t)get64(in + 1);
+        eek_word w = abi_arg_word(i);
+        __builtin_memcpy(out, w.b, 32);
+        out[32] = (uint8_t)abi_has_args(i);
+        eek_return(out, 33);
+      }
+      if (op == 6) { /* abi_return_string of bytes 1..8 letters 'a' */
+        size_t k = (size_t)get64(in + 1);
+        static char text[20000];
+        for (size_t j = 0; j < sizeof text; j++) text[j] = 'a';
+        abi_return_string(text, k);
       }
       if (op == 3) {
         for (int i = 0; i < 15; i++) { eek_word w; eek_context(i, &w); __builtin_memcpy(out + 32 * i, w.b, 32); }
