@@ -13,9 +13,15 @@ enum Fixtures {
 
     static let built: Result<Built, BuildError> = {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-contracts-\(getpid())")
+        if let e = run("/bin/sh", [root.appendingPathComponent("Contracts/build.sh").path, dir.path]) { return .failure(e) }
+        return .success(Built(dir: dir))
+    }()
+
+    /// Runs a build tool to completion; its combined output is the error's message if it fails.
+    static func run(_ executable: String, _ arguments: [String], what: String = "Contracts/build.sh") -> BuildError? {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = [root.appendingPathComponent("Contracts/build.sh").path, dir.path]
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
         let pipe = Pipe()
         p.standardError = pipe
         p.standardOutput = pipe
@@ -23,18 +29,16 @@ enum Fixtures {
             try p.run()
             let out = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            guard p.terminationStatus == 0 else {
-                return .failure(BuildError(message: String(decoding: out, as: UTF8.self)))
-            }
+            return p.terminationStatus == 0 ? nil : BuildError(message: String(decoding: out, as: UTF8.self), what: what)
         } catch {
-            return .failure(BuildError(message: "\(error)"))
+            return BuildError(message: "\(error)", what: what)
         }
-        return .success(Built(dir: dir))
-    }()
+    }
 
     struct BuildError: Error, CustomStringConvertible, Sendable {
         var message: String
-        var description: String { "Contracts/build.sh failed: \(message)" }
+        var what = "Contracts/build.sh"
+        var description: String { "\(what) failed: \(message)" }
     }
 
     static func elf(_ name: String) throws -> Bytes {

@@ -82,25 +82,15 @@ enum ProbeContract {
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let src = dir.appendingPathComponent("probe.c"), out = dir.appendingPathComponent("probe.elf")
         do { try source.write(to: src, atomically: true, encoding: .utf8) } catch {
-            return .failure(Fixtures.BuildError(message: "\(error)"))
+            return .failure(Fixtures.BuildError(message: "\(error)", what: "writing the probe contract"))
         }
         let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["clang", "--target=riscv64", "-march=rv64im", "-mabi=lp64", "-nostdlib", "-ffreestanding", "-static",
-                       "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro", "-Wl,--no-relax",
-                       "-o", out.path, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path]
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
-        do {
-            try p.run()
-            let o = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { return .failure(Fixtures.BuildError(message: String(decoding: o, as: UTF8.self))) }
-            return .success(Array(try Data(contentsOf: out)))
-        } catch {
-            return .failure(Fixtures.BuildError(message: "\(error)"))
+        let flags = ["clang", "--target=riscv64", "-march=rv64im", "-mabi=lp64", "-nostdlib", "-ffreestanding", "-static",
+                     "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro", "-Wl,--no-relax",
+                     "-o", out.path, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path]
+        if let e = Fixtures.run("/usr/bin/env", flags, what: "clang (the probe contract)") { return .failure(e) }
+        do { return .success(Array(try Data(contentsOf: out))) } catch {
+            return .failure(Fixtures.BuildError(message: "\(error)", what: "reading the probe contract"))
         }
     }()
 
