@@ -13,9 +13,10 @@ build() { # name march mabi target source...
   $CLANG --target=$target -march=$march -mabi=$mabi $common -o "$out/$name" \
     "$here/include/crt0.S" "$here/include/eekit_rt.c" "$@"
 }
-for ex in token counter caller malicious compute; do
+for ex in token counter caller malicious compute vault; do
   build "$ex.elf" rv64im lp64 riscv64 "$here/examples/$ex.c"
 done
 build token32.elf rv32im ilp32 riscv32 "$here/examples/token.c"
 build counter32.elf rv32im ilp32 riscv32 "$here/examples/counter.c"
+build vault32.elf rv32im ilp32 riscv32 "$here/examples/vault.c"
 build compute32.elf rv32im ilp32 riscv32 "$here/examples/compute.c"

@@ -214,6 +214,17 @@ static inline eek_word abi_mapping_slot(eek_word key, eek_word slot) {
   return out;
 }
 
+/* Ends the frame with a revert that carries the last callee's returndata (as Solidity and Vyper
+   bubble up a failed call's revert data). The data is copied to the heap (EEK_SYS_BRK): returndata
+   larger than the heap can hold fails the frame instead. */
+__attribute__((noreturn)) static inline void abi_revert_with_returndata(void) {
+  size_t n = eek_returndata_size();
+  uintptr_t base = eek_brk(0);
+  if (n) eek_brk(base + n);
+  eek_returndata_copy((void *)base, 0, n);
+  eek_revert((const void *)base, n);
+}
+
 /* ABI-encodes a call: selector then `n` words, into `out` (4 + 32n bytes). */
 static inline size_t abi_encode_call(uint8_t *out, uint32_t selector, const eek_word *args, size_t n) {
   out[0] = (uint8_t)(selector >> 24);
@@ -223,6 +234,29 @@ static inline size_t abi_encode_call(uint8_t *out, uint32_t selector, const eek_
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < 32; k++) out[4 + 32 * i + k] = args[i].b[k];
   return 4 + 32 * n;
+}
+
+/* Calls `to` (kind EEK_CALL or EEK_CALL_STATIC, no value, all the gas allowed) with `selector`
+   and `n` argument words, as a Solidity or Vyper contract calls an interface function that
+   returns one word: a revert or failure of the callee reverts this frame with the callee's
+   revert data; output shorter than one word (for example from an account without code) reverts
+   with empty data. Returns the output's first word. */
+static inline eek_word abi_call_word(int kind, const eek_address *to, uint32_t selector, const eek_word *args,
+                                     size_t n) {
+  uint8_t data[4 + 32 * 8];
+  if (n > 8) eek_revert(0, 0); /* more arguments than this helper encodes */
+  size_t len = abi_encode_call(data, selector, args, n), out = 0;
+  if (eek_call(kind, to, 0, data, len, EEK_GAS_ALL, &out) != EEK_SUCCESS) abi_revert_with_returndata();
+  if (out < 32) eek_revert(0, 0);
+  eek_word w;
+  eek_returndata_copy(&w, 0, 32);
+  return w;
+}
+/* The word is the ABI encoding of `true` (1); anything else, including a malformed bool, is not. */
+static inline int abi_word_is_true(const eek_word *w) {
+  uint64_t a[4];
+  __builtin_memcpy(a, __builtin_assume_aligned(w->b, 8), 32);
+  return (a[0] | a[1] | a[2]) == 0 && eek_word_limb(w, 0) == 1;
 }
 
 #endif

@@ -48,10 +48,13 @@ enum Fixtures {
     }
 
     /// The Vyper token's deployment bytecode (Contracts/vyper/Token.bin, committed).
-    static func vyperToken() throws -> Bytes {
-        let hex = try String(contentsOf: root.appendingPathComponent("Contracts/vyper/Token.bin"), encoding: .utf8)
+    static func vyperToken() throws -> Bytes { try vyper("Token") }
+
+    /// Deployment bytecode of a committed Vyper contract (Contracts/vyper/NAME.bin).
+    static func vyper(_ name: String) throws -> Bytes {
+        let hex = try String(contentsOf: root.appendingPathComponent("Contracts/vyper/\(name).bin"), encoding: .utf8)
         guard let b = Hex.decode(hex.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw BuildError(message: "Token.bin is not hex")
+            throw BuildError(message: "\(name).bin is not hex")
         }
         return b
     }

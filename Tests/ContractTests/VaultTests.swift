@@ -1,0 +1,149 @@
+import EEKit
+import Testing
+
+/// The cross-EE example pair: the token vault as a native contract (Contracts/examples/vault.c)
+/// and as Vyper (Contracts/vyper/Vault.vy), each holding either token. Every combination must
+/// give the same results, events and failures, so EVM -> RISC-V and RISC-V -> EVM calls (and
+/// their revert propagation) behave as a same-EE call does.
+@Suite(.serialized) struct VaultTests {
+    enum Selector {
+        static let deposit: UInt32 = 0xb6b5_5f25
+        static let withdraw: UInt32 = 0x2e1a_7d4d
+        static let depositOf: UInt32 = 0x23e3_fbd5
+        static let token: UInt32 = 0xfc0c_546a
+        static let held: UInt32 = 0xa285_aed7
+    }
+    static let depositTopic = Bytes32(hex: "e1fffcc4923d04b559f4d29a8bfc6cda04eb5b0d3c460751c2402c5c5cc9109c")!
+    static let withdrawalTopic = Bytes32(hex: "7fcf532c15f0a6db0bd6d0e038bea71d30d808c7d98cb3bf7268a95bf5081b65")!
+
+    /// A vault of kind `vault` (native or Vyper) over a token of kind `token`, in a fresh state:
+    /// the token is alice's first deployment and the vault her second, so their addresses are the
+    /// same in every combination.
+    func setUp(vault: EEKind, token: EEKind, elf: String = "vault.elf") throws
+        -> (s: ContractSession, token: Address, vault: Address)
+    {
+        let s = ContractSession()
+        let t = token == .riscv
+            ? try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(1000))
+            : try s.deploy(try Fixtures.vyperToken(), kind: .evm, arguments: ABI.word(1000))
+        let tokenAddress = try #require(t.createdAddress, "token deployment: \(t.status)")
+        let v = vault == .riscv
+            ? try s.deploy(try Fixtures.elf(elf), kind: .riscv, arguments: ABI.word(tokenAddress))
+            : try s.deploy(try Fixtures.vyper("Vault"), kind: .evm, arguments: ABI.word(tokenAddress))
+        return (s, tokenAddress, try #require(v.createdAddress, "vault deployment: \(v.status)"))
+    }
+
+    /// The scenario, as comparable outcomes.
+    func scenario(vault kind: EEKind, token tokenKind: EEKind, elf: String = "vault.elf") throws
+        -> (vault: Address, outcomes: [Outcome])
+    {
+        let (s, token, vault) = try setUp(vault: kind, token: tokenKind, elf: elf)
+        let steps: [(Address, Address, Bytes, U256)] = [
+            (alice, token, ABI.call(ABI.approve, [ABI.word(vault), ABI.word(300)]), .zero),
+            (alice, vault, ABI.call(Selector.deposit, [ABI.word(200)]), .zero),
+            (alice, vault, ABI.call(Selector.held, []), .zero),
+            (alice, vault, ABI.call(Selector.depositOf, [ABI.word(alice)]), .zero),
+            (alice, vault, ABI.call(Selector.deposit, [ABI.word(200)]), .zero),  // over the allowance: the token reverts
+            (alice, vault, ABI.call(Selector.withdraw, [ABI.word(150)]), .zero),
+            (alice, vault, ABI.call(Selector.withdraw, [ABI.word(100)]), .zero),  // only 50 left
+            (bob, vault, ABI.call(Selector.withdraw, [ABI.word(1)]), .zero),  // nothing deposited
+            (bob, vault, ABI.call(Selector.deposit, [ABI.word(1)]), .zero),  // no allowance
+            (alice, vault, ABI.call(Selector.deposit, [ABI.word(1)]), U256(5)),  // not payable
+            (alice, vault, ABI.call(Selector.deposit, []), .zero),  // argument missing
+            (alice, vault, ABI.call(Selector.depositOf, [[1] + ABI.word(bob).dropFirst()]), .zero),  // not an address
+            (alice, vault, [0xde, 0xad, 0xbe, 0xef], .zero),
+            (alice, vault, ABI.call(Selector.token, []), .zero),
+            (alice, vault, ABI.call(Selector.depositOf, [ABI.word(alice)]), .zero),
+            (alice, vault, ABI.call(Selector.held, []), .zero),
+            (alice, token, ABI.call(ABI.balanceOf, [ABI.word(alice)]), .zero),
+            (alice, token, ABI.call(ABI.allowance, [ABI.word(alice), ABI.word(vault)]), .zero),
+        ]
+        return (vault, try steps.map { (from, to, data, value) in Outcome(try s.call(to, data: data, from: from, value: value)) })
+    }
+
+    @Test func vaultBehavesTheSameInEveryCombinationOfEEs() throws {
+        let (vault, evmOverNative) = try scenario(vault: .evm, token: .riscv)
+        // The expected values, on the EVM -> RISC-V combination.
+        let ok = ABI.word(1)
+        #expect(evmOverNative[0].status == .success)
+        #expect(evmOverNative[1].status == .success && evmOverNative[1].output == ok)
+        #expect(
+            evmOverNative[1].logs == [
+                [transferTopic.bytes, ABI.word(alice), ABI.word(vault), ABI.word(200)],
+                [Self.depositTopic.bytes, ABI.word(alice), ABI.word(200)],
+            ])
+        #expect(evmOverNative[2].output == ABI.word(200) && evmOverNative[3].output == ABI.word(200))
+        for i in [4, 6, 7, 8, 9, 10, 11, 12] {
+            #expect(evmOverNative[i].status == .revert && evmOverNative[i].output.isEmpty, "step \(i)")
+            #expect(evmOverNative[i].logs.isEmpty, "step \(i)")
+        }
+        #expect(evmOverNative[5].status == .success)
+        #expect(
+            evmOverNative[5].logs == [
+                [transferTopic.bytes, ABI.word(vault), ABI.word(alice), ABI.word(150)],
+                [Self.withdrawalTopic.bytes, ABI.word(alice), ABI.word(150)],
+            ])
+        #expect(evmOverNative[14].output == ABI.word(50) && evmOverNative[15].output == ABI.word(50))
+        #expect(evmOverNative[16].output == ABI.word(950) && evmOverNative[17].output == ABI.word(100))
+        // Every other combination, the RV32 vault included, gives the same outcomes.
+        for (vaultKind, token, elf) in [
+            (EEKind.riscv, EEKind.evm, "vault.elf"), (.riscv, .riscv, "vault.elf"), (.evm, .evm, "vault.elf"),
+            (.riscv, .evm, "vault32.elf"),
+        ] {
+            let (otherVault, other) = try scenario(vault: vaultKind, token: token, elf: elf)
+            #expect(otherVault == vault)
+            for (i, (a, b)) in zip(evmOverNative, other).enumerated() {
+                #expect(a == b, "step \(i), \(vaultKind) vault (\(elf)) over \(token) token: \(b), expected \(a)")
+            }
+        }
+    }
+
+    /// A token call that fails passes the callee's revert data on (as Vyper does); a token that
+    /// answers with something other than `true`, or an account without code, makes the vault
+    /// revert with empty data. The same in both vaults.
+    @Test func tokenFailuresPropagateTheSameWayFromBothVaults() throws {
+        let fakes: [(String, Bytes, Bytes)] = [
+            ("reverts with 0xab", EVMCode.reverter, ABI.word(0xab)),
+            ("returns 2 for a bool", Hex.decode("60025f5260205ff3")!, []),
+            ("returns false", Hex.decode("5f5f5260205ff3")!, []),
+            ("returns 31 bytes", Hex.decode("60015f52601f5ff3")!, []),
+        ]
+        for (what, code, revertData) in fakes {
+            var outcomes: [Outcome] = []
+            for kind in [EEKind.riscv, .evm] {
+                let s = ContractSession()
+                let fake = Address(low: 0xfa4e)
+                try s.install(code, kind: .evm, at: fake)
+                let v = kind == .riscv
+                    ? try s.deploy(try Fixtures.elf("vault.elf"), kind: .riscv, arguments: ABI.word(fake))
+                    : try s.deploy(try Fixtures.vyper("Vault"), kind: .evm, arguments: ABI.word(fake))
+                let vault = try #require(v.createdAddress)
+                let r = Outcome(try s.call(vault, data: ABI.call(Selector.deposit, [ABI.word(1)])))
+                #expect(r.status == .revert && r.output == revertData, "\(what), \(kind) vault: \(r)")
+                outcomes.append(r)
+            }
+            #expect(outcomes[0] == outcomes[1], "\(what)")
+        }
+        // A token address without code: the call succeeds with no output, which is not a bool.
+        for kind in [EEKind.riscv, .evm] {
+            let s = ContractSession()
+            let v = kind == .riscv
+                ? try s.deploy(try Fixtures.elf("vault.elf"), kind: .riscv, arguments: ABI.word(carol))
+                : try s.deploy(try Fixtures.vyper("Vault"), kind: .evm, arguments: ABI.word(carol))
+            let vault = try #require(v.createdAddress)
+            for data in [ABI.call(Selector.deposit, [ABI.word(1)]), ABI.call(Selector.held, [])] {
+                let r = Outcome(try s.call(vault, data: data))
+                #expect(r.status == .revert && r.output.isEmpty, "\(kind) vault: \(r)")
+            }
+        }
+        // A constructor argument that is not an address fails both deployments.
+        for kind in [EEKind.riscv, .evm] {
+            let s = ContractSession()
+            let bad = [1] + Bytes(repeating: 0, count: 31)
+            let v = kind == .riscv
+                ? try s.deploy(try Fixtures.elf("vault.elf"), kind: .riscv, arguments: bad)
+                : try s.deploy(try Fixtures.vyper("Vault"), kind: .evm, arguments: bad)
+            #expect(v.status == .revert, "\(kind) vault with a non-address token: \(v.status)")
+        }
+    }
+}
