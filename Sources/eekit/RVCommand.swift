@@ -20,6 +20,8 @@ struct RVCommand: ParsableCommand {
                 A trap, ebreak or unsupported system call prints its reason on stderr and exits 134;
                 an exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
                 Options go before FILE: everything after FILE is passed to the guest.
+                The guest's environment is eekit's own, in the order qemu-user passes it (--env,
+                --unset and --clear-env change it as qemu-user's -E and -U and env -i do).
                 """)
 
         @Option(name: .customLong("max-instructions"), help: "Stop after N instructions (metering is exact).")
@@ -31,11 +33,32 @@ struct RVCommand: ParsableCommand {
         @Flag(help: "Print instructions retired, seconds and MIPS on stderr.")
         var stats = false
 
+        @Option(name: .customLong("env"), help: "Set NAME=VALUE in the guest's environment (repeatable; qemu-user's -E).")
+        var setEnvironment: [String] = []
+
+        @Option(name: .customLong("unset"), help: "Remove NAME from the guest's environment (repeatable; qemu-user's -U).")
+        var unsetEnvironment: [String] = []
+
+        @Flag(name: .customLong("clear-env"), help: "Start the guest with an empty environment (as env -i does).")
+        var clearEnvironment = false
+
         @Argument(help: "The ELF file.")
         var file: String
 
         @Argument(parsing: .captureForPassthrough, help: "Arguments for the guest program.")
         var arguments: [String] = []
+
+        func guestEnvironment() -> [String] {
+            var host: [String] = []
+            if !clearEnvironment, var p = Glibc.environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+                while let entry = p.pointee {
+                    host.append(String(cString: entry))
+                    p += 1
+                }
+            }
+            return RISCVRunOptions.qemuEnvironment(
+                host: host, clear: clearEnvironment, unset: unsetEnvironment, set: setEnvironment)
+        }
 
         func run() throws {
             let elf: [UInt8]
@@ -46,7 +69,9 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
-            let options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB, programName: file)
+            let options = RISCVRunOptions(
+                maxInstructions: maxInstructions, memoryMiB: memoryMiB, environment: guestEnvironment(),
+                programName: file)
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works);
             // the guest's buffered stdout is flushed first, so a prompt shows before the read.

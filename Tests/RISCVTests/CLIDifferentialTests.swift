@@ -36,3 +36,39 @@ struct CLIDifferentialTests {
         #expect(!ours.stdout.isEmpty)
     }
 }
+
+/// The guest's environment: eekit's own, in qemu-user's order, and --env / --unset /
+/// --clear-env as qemu-user's -E / -U and env -i (the args program prints envp).
+@Suite("eekit rv run environment against qemu-user")
+struct CLIEnvironmentTests {
+    static let host = ["A": "1", "HOME": "/home/guest", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+
+    @Test(arguments: [
+        ([], []),
+        (["--env", "B=2", "--unset", "PATH", "--env", "HOME=/x"], ["-E", "B=2", "-U", "PATH", "-E", "HOME=/x"]),
+        (["--clear-env", "--env", "Z=26"], ["-U", "A", "-U", "HOME", "-U", "PATH", "-U", "LANG", "-E", "Z=26"]),
+    ])
+    func environmentMatchesQemu(ours options: [String], qemu qemuOptions: [String]) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv64/args").path
+        let qemu = try GuestHarness.qemu(xlen: 64).get()
+        let reference = try await GuestHarness.runProcess(
+            executable: qemu, arguments: qemuOptions + ["-0", file, file, "x"], environment: Self.host)
+        let ours = try await GuestHarness.runProcess(
+            executable: try CLIDifferentialTests.eekit(), arguments: ["rv", "run"] + options + [file, "x"],
+            environment: Self.host)
+        #expect(ours.status == reference.status)
+        let out = GuestHarness.firstDifference("eekit rv run \(options)", expected: reference.stdout, actual: ours.stdout)
+        #expect(out.isEmpty, "\(out)")
+        #expect(String(decoding: ours.stdout, as: UTF8.self).contains("envp["))
+    }
+
+    @Test func optionsComposeAsQemuDoes() {
+        let host = ["A=1", "B=2", "C=3"]
+        #expect(RISCVRunOptions.qemuEnvironment(host: host, clear: false, unset: [], set: []) == ["C=3", "B=2", "A=1"])
+        #expect(
+            RISCVRunOptions.qemuEnvironment(host: host, clear: false, unset: ["B"], set: ["A=9", "D=4"])
+                == ["D=4", "A=9", "C=3"])
+        #expect(RISCVRunOptions.qemuEnvironment(host: host, clear: true, unset: [], set: ["X"]) == ["X"])
+    }
+}

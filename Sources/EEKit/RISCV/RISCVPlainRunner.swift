@@ -5,7 +5,7 @@ public struct RISCVRunOptions: Sendable {
     /// Guest memory in MiB (1...4096).
     public var memoryMiB: Int
     /// Environment strings (`NAME=value`) the program sees; empty by default so that runs
-    /// are reproducible.
+    /// are reproducible (`eekit rv run` passes its own, see `qemuEnvironment`).
     public var environment: [String]
     /// argv[0].
     public var programName: String
@@ -15,6 +15,23 @@ public struct RISCVRunOptions: Sendable {
         self.memoryMiB = memoryMiB
         self.environment = environment
         self.programName = programName
+    }
+
+    /// An environment as qemu-user builds its guest's (what `eekit rv run` passes), so that a
+    /// program that looks at its environment prints the same under both: `host` (a process's
+    /// `environ`, unless `clear`) in reverse order, as qemu inserts each variable at the head of
+    /// a list; then `unset` removes names (-U) and each of `set` (`NAME=value`, -E) moves its
+    /// name to the front with the new value.
+    public static func qemuEnvironment(host: [String], clear: Bool, unset: [String], set: [String]) -> [String] {
+        func name(_ entry: String) -> Substring { entry[..<(entry.firstIndex(of: "=") ?? entry.endIndex)] }
+        var env = clear ? [] : Array(host.reversed())
+        let removed = Set(unset.map { Substring($0) })
+        env.removeAll { removed.contains(name($0)) }
+        for entry in set {
+            env.removeAll { name($0) == name(entry) }
+            env.insert(entry, at: 0)
+        }
+        return env
     }
 }
 
