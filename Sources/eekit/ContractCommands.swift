@@ -125,6 +125,7 @@ func printReceipt(_ r: Receipt, created: Bool) {
     if created, let a = r.createdAddress { print("address: \(a.hex)") }
     print("gas used: \(r.gasUsed)" + (r.refund > 0 ? " (after a refund of \(r.refund))" : ""))
     if !created || r.status != .success { print("output: 0x\(Hex.encode(r.output))") }
+    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output) { print("revert reason: \(reason)") }
     for (i, log) in r.logs.enumerated() {
         print("log \(i): \(log.address.hex)")
         for t in log.topics { print("  topic: \(t.hex)") }

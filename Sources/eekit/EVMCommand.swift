@@ -104,6 +104,9 @@ struct EVMCommand: ParsableCommand {
                     "cpuSeconds": cpuSeconds,
                 ]
                 if case .failure(let reason) = result.status { doc["reason"] = "\(reason)" }
+                if result.status == .revert, let reason = ABIEncoder.revertReason(result.output) {
+                    doc["revertReason"] = reason
+                }
                 let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
                 return
@@ -121,6 +124,9 @@ struct EVMCommand: ParsableCommand {
             print("gas used: \(result.gasUsed)")
             if result.refund != 0 { print("refund: \(result.refund)") }
             print("output: 0x\(Hex.encode(result.output))")
+            if result.status == .revert, let reason = ABIEncoder.revertReason(result.output) {
+                print("revert reason: \(reason)")
+            }
             if `repeat` > 1 {
                 let sorted = cpuSeconds.sorted()
                 print(String(format: "cpu time: best %.3f ms, median %.3f ms over %d runs",

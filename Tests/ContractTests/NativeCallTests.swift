@@ -426,6 +426,32 @@ enum Plugin {
         #expect(Array(negative[4...]) == Bytes(repeating: 0xff, count: 31) + [0x80])
     }
 
+    /// Revert reasons as `eekit call` / `eekit evm run` print them: Error(string) and
+    /// Panic(uint256), and nothing for other or malformed data.
+    @Test func decodesStandardRevertReasons() throws {
+        let sel = ABIEncoder.selector("Error(string)")
+        func error(_ text: Bytes, offset: UInt64 = 32, length: UInt64? = nil) -> Bytes {
+            sel + ABI.word(offset) + ABI.word(length ?? UInt64(text.count)) + text
+                + Bytes(repeating: 0, count: (32 - text.count % 32) % 32)
+        }
+        #expect(sel == [0x08, 0xc3, 0x79, 0xa0])
+        #expect(ABIEncoder.revertReason(error(Array("insufficient balance".utf8))) == "Error(\"insufficient balance\")")
+        #expect(ABIEncoder.revertReason(error(Array("a\"b\\c\né".utf8) + [7])) == "Error(\"a\\\"b\\\\c\\né\\x07\")")
+        #expect(ABIEncoder.revertReason(error([0x61, 0xff])) == "Error(\"a\\xff\")")
+        #expect(ABIEncoder.revertReason(error([])) == "Error(\"\")")
+        #expect(ABIEncoder.revertReason(error(Array("x".utf8), length: 33)) == nil)  // past the end
+        #expect(ABIEncoder.revertReason(error(Array("x".utf8), offset: 1 << 40)) == nil)
+        #expect(ABIEncoder.revertReason(error(Array("x".utf8), offset: UInt64.max)) == nil)
+        #expect(ABIEncoder.revertReason(Array(error(Array("x".utf8)).prefix(40))) == nil)
+        let panic = ABIEncoder.selector("Panic(uint256)")
+        #expect(ABIEncoder.revertReason(panic + ABI.word(0x11)) == "Panic(0x11: arithmetic overflow or underflow)")
+        #expect(ABIEncoder.revertReason(panic + ABI.word(0)) == "Panic(0x0: generic panic)")
+        #expect(ABIEncoder.revertReason(panic + ABI.word(0x99)) == "Panic(0x99)")
+        #expect(ABIEncoder.revertReason(panic + Bytes(repeating: 0xff, count: 32)) == "Panic(0x" + String(repeating: "f", count: 64) + ")")
+        #expect(ABIEncoder.revertReason(panic + ABI.word(1) + [0]) == nil)
+        #expect(ABIEncoder.revertReason(ABI.word(0xab)) == nil && ABIEncoder.revertReason([]) == nil)
+    }
+
     @Test(arguments: [
         ("f(uint8)", "256", "does not fit uint8"), ("f(int8)", "128", "does not fit int8"),
         ("f(int8)", "-129", "does not fit int8"), ("f(uint256)", "-1", "cannot be negative"),

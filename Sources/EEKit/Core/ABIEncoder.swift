@@ -102,3 +102,62 @@ extension ABIEncoder {
     /// The 4-byte function selector: the first bytes of keccak256(signature).
     public static func selector(_ signature: String) -> Bytes { Array(Keccak.hash(Array(signature.utf8)).bytes[0..<4]) }
 }
+
+extension ABIEncoder {
+    /// The reason carried by revert data in Solidity's standard forms, as tools such as cast
+    /// print it: `Error(string)` as the quoted string (non-printable bytes escaped), and
+    /// `Panic(uint256)` as its code and meaning. Nil for anything else, including malformed
+    /// encodings (offsets or lengths outside the data).
+    public static func revertReason(_ data: Bytes) -> String? {
+        guard data.count >= 4 else { return nil }
+        let selector = data[0..<4]
+        func word(_ at: Int) -> U256? {
+            guard at >= 0, at <= data.count - 32 else { return nil }
+            return U256(bigEndian: Array(data[at..<at + 32]))
+        }
+        func small(_ v: U256) -> Int? {
+            let l = v.limbs
+            guard l.1 == 0, l.2 == 0, l.3 == 0, l.0 <= UInt64(Int32.max) else { return nil }
+            return Int(l.0)
+        }
+        if selector.elementsEqual([0x08, 0xc3, 0x79, 0xa0]) {
+            guard let off = word(4).flatMap(small), let len = word(4 + off).flatMap(small),
+                4 + off + 32 + len <= data.count
+            else { return nil }
+            let bytes = data[(4 + off + 32)..<(4 + off + 32 + len)]
+            // UTF-8 text as it is, with quotes, backslashes and control characters escaped;
+            // bytes that are not UTF-8 as \xNN.
+            var s = "\""
+            if let text = String(validating: bytes, as: UTF8.self) {
+                for u in text.unicodeScalars {
+                    switch u {
+                    case "\"": s += "\\\""
+                    case "\\": s += "\\\\"
+                    case "\n": s += "\\n"
+                    default:
+                        if u.value < 0x20 || u.value == 0x7f {
+                            s += String(format: "\\x%02x", u.value)
+                        } else {
+                            s.unicodeScalars.append(u)
+                        }
+                    }
+                }
+            } else {
+                for b in bytes { s += b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b) }
+            }
+            return "Error(" + s + "\")"
+        }
+        if selector.elementsEqual([0x4e, 0x48, 0x7b, 0x71]), data.count == 36, let code = word(4) {
+            let meanings: [UInt64: String] = [
+                0x00: "generic panic", 0x01: "assertion failed", 0x11: "arithmetic overflow or underflow",
+                0x12: "division or modulo by zero", 0x21: "invalid enum value", 0x22: "invalid storage byte array",
+                0x31: "pop on an empty array", 0x32: "array index out of bounds", 0x41: "too much memory allocated",
+                0x51: "call to a zero-initialized function",
+            ]
+            let hex = "0x" + (code.isZero ? "0" : String(Hex.encode(code.bigEndianBytes).drop { $0 == "0" }))
+            if let c = small(code), let m = meanings[UInt64(c)] { return "Panic(\(hex): \(m))" }
+            return "Panic(\(hex))"
+        }
+        return nil
+    }
+}
