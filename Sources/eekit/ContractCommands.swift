@@ -70,11 +70,33 @@ struct CallDataOptions: ParsableArguments {
     @Option(help: "Call data as hex.")
     var data: String?
 
-    @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow.")
+    @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow. Output types after it, as cast takes them ('balanceOf(address)(uint256)'), print the output decoded.")
     var sig: String?
 
     @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings; put negative integers after --).")
     var arguments: [String] = []
+
+    /// Output types given after the signature ("balanceOf(address)(uint256)"), if any.
+    func outputTypes() throws -> [String]? {
+        guard let sig else { return nil }
+        do {
+            return try ABIEncoder.splitSignature(sig).outputs
+        } catch let e as ABIEncoder.Failure {
+            throw ValidationError(e.message)
+        }
+    }
+
+    /// Prints a successful call's output decoded as the output types, one value per line;
+    /// output that does not decode is an error (exit status 1).
+    func printDecoded(_ r: Receipt) throws {
+        guard r.status.isSuccess, let types = try outputTypes() else { return }
+        do {
+            for (t, v) in zip(types, try ABIEncoder.decode(types, r.output)) { print("returns \(t): \(v)") }
+        } catch let e as ABIEncoder.Failure {
+            FileHandle.standardError.write(Data("eekit: \(e.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 
     func calldata() throws -> Bytes {
         if let data {
@@ -203,7 +225,8 @@ struct CallCommand: ParsableCommand {
         let data = try call.calldata()
         let s = try options.session()
         let from = try options.sender()
-        try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
+        let r = try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
+        try call.printDecoded(r)
     }
 }
 
@@ -255,7 +278,8 @@ struct RunContractCommand: ParsableCommand {
         let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         print("== call")
-        try transact(created: false) { try s.call(a, data: data, value: v) }
+        let r = try transact(created: false) { try s.call(a, data: data, value: v) }
+        try call.printDecoded(r)
     }
 }
 

@@ -426,6 +426,44 @@ enum Plugin {
         #expect(Array(negative[4...]) == Bytes(repeating: 0xff, count: 31) + [0x80])
     }
 
+    /// Output types after the signature (cast's form) and strict decoding of call output.
+    @Test func decodesOutputsAsCastDoes() throws {
+        #expect(try ABIEncoder.splitSignature("balanceOf(address)(uint256)") == ("balanceOf(address)", ["uint256"]))
+        #expect(try ABIEncoder.splitSignature("f()") == ("f()", nil))
+        #expect(try ABIEncoder.splitSignature("f() ()") == ("f()", []))
+        #expect(try ABIEncoder.splitSignature("f(uint)(uint,int)").outputs == ["uint256", "int256"])
+        for bad in ["f", "f()(", "f()x", "f()((uint256))", "f()(uint256))"] {
+            #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.splitSignature(bad) }
+        }
+        // The call part encodes as before, whatever follows it.
+        #expect(
+            try ABIEncoder.encodeCall(signature: "balanceOf(address)(uint256)", arguments: ["0x" + String(repeating: "0", count: 38) + "aa"])
+                == ABI.call(ABI.balanceOf, [ABI.word(Address(low: 0xaa))]))
+        let out = ABI.word(950) + ABI.word(Address(low: 0xaa)) + ABI.word(1) + Bytes(repeating: 0xff, count: 31) + [0x80]
+            + [0xca, 0xfe] + Bytes(repeating: 0, count: 30) + ABI.word(192) + ABI.word(2) + Array("hi".utf8)
+            + Bytes(repeating: 0, count: 30)
+        #expect(
+            try ABIEncoder.decode(["uint256", "address", "bool", "int8", "bytes2", "string"], out)
+                == ["950", "0x" + String(repeating: "0", count: 38) + "aa", "true", "-128", "0xcafe", "\"hi\""])
+        #expect(try ABIEncoder.decode(["bytes"], ABI.word(32) + ABI.word(3) + [1, 2, 3]) == ["0x010203"])
+        #expect(try ABIEncoder.decode(["int256"], Bytes(repeating: 0xff, count: 32)) == ["-1"])
+        #expect(try ABIEncoder.decode(["uint256"], Bytes(repeating: 0xff, count: 32))
+            == ["115792089237316195423570985008687907853269984665640564039457584007913129639935"])
+        #expect(U256(decimal: "12345678901234567890123456789")!.decimalString == "12345678901234567890123456789")
+        #expect(U256(UInt64(10_000_000_000_000_000_000)).decimalString == "10000000000000000000" && U256.zero.decimalString == "0")
+        // Values that do not fit their type, and offsets or lengths outside the data.
+        let invalid: [([String], Bytes)] = [
+            (["uint8"], ABI.word(256)), (["bool"], ABI.word(2)), (["address"], [1] + ABI.word(0).dropFirst()),
+            (["int8"], ABI.word(128)), (["int8"], Bytes(repeating: 0xff, count: 31) + [0x7f]), (["bytes2"], [1, 2, 3] + Bytes(repeating: 0, count: 29)),
+            (["uint256"], [1, 2, 3]), (["uint256", "uint256"], ABI.word(1)), (["string"], ABI.word(32) + ABI.word(5) + [0x61]),
+            (["string"], ABI.word(1 << 40)), (["string"], ABI.word(32) + ABI.word(1) + [0xff] + Bytes(repeating: 0, count: 31)),
+            (["uint7"], ABI.word(1)),
+        ]
+        for (types, data) in invalid {
+            #expect(throws: ABIEncoder.Failure.self, "\(types) \(Hex.encode(data))") { try ABIEncoder.decode(types, data) }
+        }
+    }
+
     /// Revert reasons as `eekit call` / `eekit evm run` print them: Error(string) and
     /// Panic(uint256), and nothing for other or malformed data.
     @Test func decodesStandardRevertReasons() throws {

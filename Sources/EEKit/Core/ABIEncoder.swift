@@ -11,7 +11,7 @@ public enum ABIEncoder {
     /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex.
     /// - Throws: `Failure` naming the malformed signature or argument.
     public static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let sig = signature.replacingOccurrences(of: " ", with: "")
+        let sig = try splitSignature(signature).call
         guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
             throw Failure(message: "signature must look like name(type,...): \(signature)")
         }
@@ -43,6 +43,103 @@ public enum ABIEncoder {
             }
         }
         return Array(Keccak.hash(Array(canonical.utf8)).bytes[0..<4]) + head + tail
+    }
+
+    /// A signature with optional output types after it, as Foundry's cast takes them:
+    /// "balanceOf(address)(uint256)" is the call "balanceOf(address)" and the outputs
+    /// ["uint256"]; nil outputs when none are given. Spaces are ignored.
+    public static func splitSignature(_ signature: String) throws -> (call: String, outputs: [String]?) {
+        let sig = signature.replacingOccurrences(of: " ", with: "")
+        guard let open = sig.firstIndex(of: "("), let close = sig[open...].firstIndex(of: ")") else {
+            throw Failure(message: "signature must look like name(type,...): \(signature)")
+        }
+        let call = String(sig[...close])
+        let rest = sig[sig.index(after: close)...]
+        if rest.isEmpty { return (call, nil) }
+        guard rest.hasPrefix("("), rest.hasSuffix(")"), rest.count >= 2 else {
+            throw Failure(message: "signature must look like name(type,...) or name(type,...)(type,...): \(signature)")
+        }
+        let inner = rest.dropFirst().dropLast()
+        guard !inner.contains("("), !inner.contains(")") else {
+            throw Failure(message: "tuple output types are not supported: \(signature)")
+        }
+        let outputs = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
+        }
+        return (call, outputs)
+    }
+
+    /// Decodes ABI-encoded values of `types` (as the output of a call) into text: integers in
+    /// decimal, addresses and bytes in 0x hex, bools as true/false, strings quoted. Strict, as
+    /// Solidity's decoder is: a value that does not fit its type, a dynamic offset or length
+    /// outside the data, or data too short throws.
+    public static func decode(_ types: [String], _ data: Bytes) throws -> [String] {
+        func word(_ at: Int) throws -> Bytes {
+            guard at >= 0, at <= data.count - 32 else {
+                throw Failure(message: "output too short for (\(types.joined(separator: ",")))")
+            }
+            return Array(data[at..<at + 32])
+        }
+        func size(_ w: Bytes) throws -> Int {
+            let v = U256(bigEndian: w)
+            guard v.limbs.1 == 0, v.limbs.2 == 0, v.limbs.3 == 0, v.limbs.0 <= UInt64(Int32.max) else {
+                throw Failure(message: "output has an offset or length out of range")
+            }
+            return Int(v.limbs.0)
+        }
+        var values: [String] = []
+        for (i, t) in types.enumerated() {
+            let w = try word(32 * i)
+            if t == "string" || t == "bytes" {
+                let off = try size(w)
+                let len = try size(try word(off))
+                guard off + 32 + len <= data.count else { throw Failure(message: "output \(t) runs past the end") }
+                let body = Array(data[(off + 32)..<(off + 32 + len)])
+                if t == "bytes" {
+                    values.append("0x" + Hex.encode(body))
+                } else {
+                    guard let text = String(validating: body, as: UTF8.self) else {
+                        throw Failure(message: "output string is not UTF-8")
+                    }
+                    values.append("\"" + text.replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "\"", with: "\\\"") + "\"")
+                }
+                continue
+            }
+            values.append(try decodeStatic(t, w))
+        }
+        return values
+    }
+
+    /// One static value from its word (see `decode`).
+    static func decodeStatic(_ t: String, _ w: Bytes) throws -> String {
+        let v = U256(bigEndian: w)
+        func bad() -> Failure { Failure(message: "output word 0x\(Hex.encode(w)) is not a valid \(t)") }
+        switch t {
+        case "address":
+            guard w[0..<12].allSatisfy({ $0 == 0 }) else { throw bad() }
+            return "0x" + Hex.encode(Array(w[12...]))
+        case "bool":
+            guard v <= U256.one else { throw bad() }
+            return v.isZero ? "false" : "true"
+        default:
+            let signed = t.hasPrefix("int")
+            if signed || t.hasPrefix("uint"), let bits = Int(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
+                (8...256).contains(bits)
+            {
+                let negative = signed && w[0] & 0x80 != 0
+                // The bytes above the type's width must be the sign (or zero) extension.
+                let fill: UInt8 = negative ? 0xff : 0
+                guard w[0..<(32 - bits / 8)].allSatisfy({ $0 == fill }) else { throw bad() }
+                if signed && bits < 256 && (w[32 - bits / 8] & 0x80 != 0) != negative { throw bad() }
+                return negative ? "-" + (U256.zero &- v).decimalString : v.decimalString
+            }
+            if t.hasPrefix("bytes"), let n = Int(t.dropFirst(5)), (1...32).contains(n) {
+                guard w[n...].allSatisfy({ $0 == 0 }) else { throw bad() }
+                return "0x" + Hex.encode(Array(w[..<n]))
+            }
+            throw Failure(message: "unsupported ABI type \(t)")
+        }
     }
 
     /// One static argument's 32-byte word.

@@ -94,6 +94,30 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var minimalBigEndianBytes: [UInt8] { Array(bigEndianBytes.drop(while: { $0 == 0 })) }
 
     public var hex: String { "0x" + Hex.encode(bigEndianBytes) }
+
+    /// The number in decimal (ASCII digits, no sign, "0" for zero).
+    public var decimalString: String {
+        // Repeated division by 10^19 (the largest power of ten in a limb), most significant first.
+        var l = [limbs.3, limbs.2, limbs.1, limbs.0]
+        var chunks: [UInt64] = []
+        let base: UInt64 = 10_000_000_000_000_000_000
+        while l.contains(where: { $0 != 0 }) {
+            var rem: UInt64 = 0
+            for i in 0..<4 {
+                let (q, r) = base.dividingFullWidth((rem, l[i]))
+                l[i] = q
+                rem = r
+            }
+            chunks.append(rem)
+        }
+        guard let top = chunks.popLast() else { return "0" }
+        var s = String(top)
+        for c in chunks.reversed() {
+            let d = String(c)
+            s += String(repeating: "0", count: 19 - d.count) + d
+        }
+        return s
+    }
     public var description: String {
         let m = minimalBigEndianBytes
         if m.isEmpty { return "0x0" }
