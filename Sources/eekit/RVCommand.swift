@@ -73,10 +73,8 @@ struct RVCommand: ParsableCommand {
                 maxInstructions: maxInstructions, memoryMiB: memoryMiB, environment: guestEnvironment(),
                 programName: file)
             let output = GuestOutput()
-            // stdin is read when the guest reads it (a pipe that never ends or a terminal works);
-            // the guest's buffered stdout is flushed first, so a prompt shows before the read.
+            // stdin is read when the guest reads it (a pipe that never ends or a terminal works).
             let input: (Int) -> [UInt8] = { n in
-                output.flush()
                 var buf = [UInt8](repeating: 0, count: n)
                 while true {
                     let r = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, n) }
@@ -88,15 +86,13 @@ struct RVCommand: ParsableCommand {
             let cpuStart = processCPUSeconds()
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
-                result = try RISCVPlainRunner.run(elf: elf, arguments: arguments, options: options, input: input) {
-                    fd, bytes in
-                    output.write(fd: fd, bytes)
-                }
+                result = try RISCVPlainRunner.run(
+                    elf: elf, arguments: arguments, options: options, input: input,
+                    write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
                 FileHandle.standardError.write("eekit: \(file): \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
-            output.flush()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let cpuSeconds = processCPUSeconds() - cpuStart
             if stats {
@@ -157,34 +153,24 @@ struct RVCommand: ParsableCommand {
     }
 }
 
-/// Buffers guest stdout (flushed at 64 KiB, before any stderr write, and at the end) so a
-/// program that prints a lot is not slowed down by one system call per write.
+/// The guest's stdout and stderr: each guest write is one host write, as under Linux and
+/// qemu-user, so its result is the guest's: a closed pipe (SIGPIPE ignored) or a full disk
+/// returns -EPIPE / -ENOSPC to the program that wrote.
 final class GuestOutput {
-    private var buffer: [UInt8] = []
-
-    func write(fd: Int32, _ bytes: [UInt8]) {
-        if fd == 1 {
-            buffer += bytes
-            if buffer.count >= 1 << 16 { flush() }
-        } else {
-            flush()
-            Self.writeAll(2, bytes)
-        }
-    }
-
-    func flush() {
-        Self.writeAll(1, buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    /// 0, or the errno the guest's write(2) returns.
+    func write(fd: Int32, _ bytes: [UInt8]) -> Int32 {
         bytes.withUnsafeBytes { b in
             var off = 0
             while off < b.count {
                 let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
-                if n <= 0 { return }
+                if n < 0 && errno == EINTR { continue }
+                // A partial write that then fails reports the error: the guest cannot tell how
+                // much went out, as with a real short write followed by an error.
+                if n < 0 { return errno }
+                if n == 0 { return EIO }
                 off += n
             }
+            return 0
         }
     }
 }

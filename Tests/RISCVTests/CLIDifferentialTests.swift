@@ -72,3 +72,36 @@ struct CLIEnvironmentTests {
         #expect(RISCVRunOptions.qemuEnvironment(host: host, clear: true, unset: [], set: ["X"]) == ["X"])
     }
 }
+
+/// Each guest write is one host write, so its failure is the guest's write result, as under
+/// qemu-user: stdout on /dev/full fails with ENOSPC and the program exits with it (the CLI
+/// used to buffer stdout and drop host write errors, so such a program never saw them).
+@Suite("eekit rv run write errors against qemu-user")
+struct CLIWriteErrorTests {
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.environment = [:]
+        guard let full = FileHandle(forWritingAtPath: "/dev/full") else {
+            throw GuestHarness.HarnessError("/dev/full is not writable")
+        }
+        p.standardOutput = full
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    @Test(arguments: [64, 32])
+    func writeToAFullDeviceFailsAsUnderQemu(xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/write_until_error").path
+        let reference = try Self.run(try GuestHarness.qemu(xlen: xlen).get(), [file])
+        let ours = try Self.run(try CLIDifferentialTests.eekit(), ["rv", "run", file])
+        #expect(reference.status == 28 && reference.stderr == "write 0 failed: -28\n")
+        #expect(ours.status == reference.status && ours.stderr == reference.stderr, "eekit: \(ours)")
+    }
+}

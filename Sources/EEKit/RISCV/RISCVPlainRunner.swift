@@ -114,6 +114,21 @@ public enum RISCVPlainRunner {
         elf: [UInt8], arguments: [String], options: RISCVRunOptions, input: (Int) -> [UInt8],
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
+        try run(elf: elf, arguments: arguments, options: options, input: input) { fd, bytes in
+            output(fd, bytes)
+            return 0
+        }
+    }
+
+    /// As `run(elf:arguments:options:input:output:)`, but `write` reports what became of
+    /// each write: 0, or an errno (EPIPE for a closed pipe, ENOSPC, EIO...) that the guest's
+    /// write returns as -errno, as Linux and qemu-user return it. A program that writes until
+    /// its write fails (`yes | head -1` with SIGPIPE ignored) then ends instead of writing
+    /// into the void forever.
+    public static func run(
+        elf: [UInt8], arguments: [String], options: RISCVRunOptions, input: (Int) -> [UInt8],
+        write: (Int32, [UInt8]) -> Int32
+    ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
             throw .invalidConfiguration("--memory must be between 1 and 4096 MiB, got \(options.memoryMiB)")
         }
@@ -145,8 +160,8 @@ public enum RISCVPlainRunner {
                     } else if a2 > Int.max / 2 {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
-                        if !bytes.isEmpty { output(Int32(fd), bytes) }
-                        m[register: 10] = a2
+                        let e = bytes.isEmpty ? 0 : write(Int32(fd), bytes)
+                        m[register: 10] = e == 0 ? a2 : fail(UInt64(e))
                     } else {
                         m[register: 10] = fail(EFAULT)
                     }
