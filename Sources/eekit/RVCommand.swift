@@ -74,12 +74,12 @@ struct RVCommand: ParsableCommand {
                 programName: file)
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works).
-            let input: (Int) -> [UInt8] = { n in
+            let input: (Int) -> (bytes: [UInt8], errno: Int32) = { n in
                 var buf = [UInt8](repeating: 0, count: n)
                 while true {
                     let r = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, n) }
-                    if r >= 0 { return Array(buf[..<r]) }
-                    if errno != EINTR { return [] }
+                    if r >= 0 { return (Array(buf[..<r]), 0) }
+                    if errno != EINTR { return ([], errno) }
                 }
             }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -87,7 +87,7 @@ struct RVCommand: ParsableCommand {
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
                 result = try RISCVPlainRunner.run(
-                    elf: elf, arguments: arguments, options: options, input: input,
+                    elf: elf, arguments: arguments, options: options, read: input,
                     write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
                 FileHandle.standardError.write("eekit: \(file): \(error)\n".data(using: .utf8)!)

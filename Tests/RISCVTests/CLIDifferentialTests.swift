@@ -75,22 +75,33 @@ struct CLIEnvironmentTests {
 
 /// Each guest write is one host write, so its failure is the guest's write result, as under
 /// qemu-user: stdout on /dev/full fails with ENOSPC and the program exits with it (the CLI
-/// used to buffer stdout and drop host write errors, so such a program never saw them).
+/// used to buffer stdout and drop host write errors, so such a program never saw them). Read
+/// errors likewise (they used to read as end of file).
 @Suite("eekit rv run write errors against qemu-user")
 struct CLIWriteErrorTests {
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    /// Runs with stdin from the file `stdin` and stdout to the file `stdout`, or captured
+    /// (returned with stderr) when `stdout` is nil.
+    static func run(_ executable: String, _ arguments: [String], stdin: String = "/dev/null", stdout: String? = "/dev/full")
+        throws -> (status: Int32, output: String)
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.environment = [:]
-        guard let full = FileHandle(forWritingAtPath: "/dev/full") else {
-            throw GuestHarness.HarnessError("/dev/full is not writable")
+        guard let input = FileHandle(forReadingAtPath: stdin) else { throw GuestHarness.HarnessError("cannot open \(stdin)") }
+        p.standardInput = input
+        let captured = Pipe()
+        if let stdout {
+            guard let output = FileHandle(forWritingAtPath: stdout) else {
+                throw GuestHarness.HarnessError("cannot open \(stdout)")
+            }
+            p.standardOutput = output
+        } else {
+            p.standardOutput = captured
         }
-        p.standardOutput = full
-        let err = Pipe()
-        p.standardError = err
+        p.standardError = captured
         try p.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: captured.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return (p.terminationStatus, text)
     }
@@ -101,7 +112,17 @@ struct CLIWriteErrorTests {
         let file = dir.appendingPathComponent("rv\(xlen)/write_until_error").path
         let reference = try Self.run(try GuestHarness.qemu(xlen: xlen).get(), [file])
         let ours = try Self.run(try CLIDifferentialTests.eekit(), ["rv", "run", file])
-        #expect(reference.status == 28 && reference.stderr == "write 0 failed: -28\n")
-        #expect(ours.status == reference.status && ours.stderr == reference.stderr, "eekit: \(ours)")
+        #expect(reference.status == 28 && reference.output == "write 0 failed: -28\n")
+        #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
+    }
+
+    /// A read error is the guest's too: stdin that is a directory reads as -EISDIR.
+    @Test func readFromADirectoryFailsAsUnderQemu() async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv64/stdin_echo").path
+        let reference = try Self.run(try GuestHarness.qemu(xlen: 64).get(), [file], stdin: "/", stdout: nil)
+        let ours = try Self.run(try CLIDifferentialTests.eekit(), ["rv", "run", file], stdin: "/", stdout: nil)
+        #expect(reference.output.contains("read error -21"), "qemu: \(reference)")
+        #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
     }
 }

@@ -114,19 +114,22 @@ public enum RISCVPlainRunner {
         elf: [UInt8], arguments: [String], options: RISCVRunOptions, input: (Int) -> [UInt8],
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
-        try run(elf: elf, arguments: arguments, options: options, input: input) { fd, bytes in
-            output(fd, bytes)
-            return 0
-        }
+        try run(
+            elf: elf, arguments: arguments, options: options, read: { n in (input(n), 0) },
+            write: { fd, bytes in
+                output(fd, bytes)
+                return 0
+            })
     }
 
-    /// As `run(elf:arguments:options:input:output:)`, but `write` reports what became of
-    /// each write: 0, or an errno (EPIPE for a closed pipe, ENOSPC, EIO...) that the guest's
-    /// write returns as -errno, as Linux and qemu-user return it. A program that writes until
-    /// its write fails (`yes | head -1` with SIGPIPE ignored) then ends instead of writing
-    /// into the void forever.
+    /// As `run(elf:arguments:options:input:output:)`, but the host side reports errors as
+    /// Linux does: `read` returns the bytes read (empty = end of file) and 0, or an errno
+    /// (EBADF for a closed stdin, EISDIR...); `write` returns 0 or an errno (EPIPE for a
+    /// closed pipe, ENOSPC...). The guest's read / write return it as -errno, as Linux and
+    /// qemu-user do, so a program that writes until its write fails (`yes | head -1` with
+    /// SIGPIPE ignored) ends instead of writing into the void forever.
     public static func run(
-        elf: [UInt8], arguments: [String], options: RISCVRunOptions, input: (Int) -> [UInt8],
+        elf: [UInt8], arguments: [String], options: RISCVRunOptions, read: (Int) -> (bytes: [UInt8], errno: Int32),
         write: (Int32, [UInt8]) -> Int32
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
@@ -170,8 +173,10 @@ public enum RISCVPlainRunner {
                         m[register: 10] = fail(EBADF)
                     } else {
                         // At most 1 MiB per call (a read may return fewer bytes than asked).
-                        let bytes = a2 == 0 ? [] : input(Int(min(a2, 1 << 20)))
-                        if m.write(bytes, at: a1) {
+                        let (bytes, e) = a2 == 0 ? ([], 0) : read(Int(min(a2, 1 << 20)))
+                        if e != 0 {
+                            m[register: 10] = fail(UInt64(e))
+                        } else if m.write(bytes, at: a1) {
                             m[register: 10] = UInt64(bytes.count)
                         } else {
                             m[register: 10] = fail(EFAULT)
