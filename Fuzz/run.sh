@@ -18,6 +18,7 @@
 #   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
 #                          frame stack, journal) with the standard registry
 #   statetest_json  Swift  state-test JSON decoder + transaction building + validation/run
+#   abi_text        Swift  ABIEncoder's text paths: output decoding, revert reasons, signatures
 #   native_frames   Swift  generated native contracts (system calls with pointers into their data)
 #                          through the Bootloader; in-loop and return-to-Swift system calls and a
 #                          pooled machine must give the same receipt
@@ -56,7 +57,7 @@ cprec_point_eval)
         CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
     MAXLEN=256
     ;;
-elf_loader|evm_frames|statetest_json|native_frames)
+elf_loader|evm_frames|statetest_json|native_frames|abi_text)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
     BIN=$OUT/bin/eekit_swift_fuzz
     export EEKIT_FUZZ_TARGET=$T

@@ -20,11 +20,16 @@
 //                   so anything a frame leaves behind shows) and once with every system call
 //                   returning to Swift; the three receipts must be equal.
 //
+//   abi_text        the CLI's ABI text paths: byte 0 picks output types, the rest is call
+//                   output for ABIEncoder.decode and revertReason, and as text a signature with
+//                   arguments for splitSignature / encodeCall (whose result must decode back to
+//                   the same values for integers).
+//
 // Every input must end in a value or a typed error: a Swift trap, a sanitizer report or a
 // broken invariant (abort) is a finding.
 import Foundation
 
-private enum FuzzTarget { case elf, evm, stateTest, native }
+private enum FuzzTarget { case elf, evm, stateTest, native, abi }
 
 private let fuzzTarget: FuzzTarget = {
     switch ProcessInfo.processInfo.environment["EEKIT_FUZZ_TARGET"] ?? "" {
@@ -32,9 +37,10 @@ private let fuzzTarget: FuzzTarget = {
     case "evm_frames": return .evm
     case "statetest_json": return .stateTest
     case "native_frames": return .native
+    case "abi_text": return .abi
     default:
         FileHandle.standardError.write(
-            "EEKIT_FUZZ_TARGET must be elf_loader, evm_frames, statetest_json or native_frames\n".data(using: .utf8)!)
+            "EEKIT_FUZZ_TARGET must be elf_loader, evm_frames, statetest_json, native_frames or abi_text\n".data(using: .utf8)!)
         exit(2)
     }
 }()
@@ -231,6 +237,33 @@ public func eekitFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
     case .evm: fuzzEVM(bytes)
     case .stateTest: fuzzStateTest(bytes)
     case .native: fuzzNative(bytes)
+    case .abi: fuzzABI(bytes)
     }
     return 0
+}
+
+private let abiTypeSets: [[String]] = [
+    ["uint256"], ["int8"], ["address", "bool"], ["string"], ["bytes"], ["bytes3", "int256", "uint64"],
+    ["string", "bytes", "uint8"], ["bool", "bool", "string"], [], ["int16", "bytes32", "bytes"],
+]
+
+private func fuzzABI(_ bytes: [UInt8]) {
+    guard let first = bytes.first else { return }
+    let data = Array(bytes.dropFirst())
+    let types = abiTypeSets[Int(first) % abiTypeSets.count]
+    if let values = try? ABIEncoder.decode(types, data) {
+        check(values.count == types.count, "decode gave \(values.count) values for \(types)")
+        // Static integers re-encode to the word they came from.
+        for (i, (t, v)) in zip(types, values).enumerated() where t.hasPrefix("uint") || t.hasPrefix("int") {
+            let word = (try? ABIEncoder.encodeStatic(t, v)) ?? []
+            check(word == Array(data[32 * i..<32 * i + 32]), "\(t) \(v) does not re-encode")
+        }
+    }
+    _ = ABIEncoder.revertReason(data)
+    let text = String(decoding: data, as: UTF8.self)
+    let parts = text.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+    if let sig = parts.first {
+        _ = try? ABIEncoder.splitSignature(sig)
+        _ = try? ABIEncoder.encodeCall(signature: sig, arguments: Array(parts.dropFirst()))
+    }
 }
