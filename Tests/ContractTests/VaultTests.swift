@@ -1,4 +1,5 @@
 import EEKit
+import Foundation
 import Testing
 
 /// The cross-EE example pair: the token vault as a native contract (Contracts/examples/vault.c)
@@ -145,5 +146,66 @@ import Testing
                 : try s.deploy(try Fixtures.vyper("Vault"), kind: .evm, arguments: bad)
             #expect(v.status == .revert, "\(kind) vault with a non-address token: \(v.status)")
         }
+    }
+}
+
+/// Several `eekit` processes on one --state file: every transaction a process reports as
+/// committed stays committed (review finding: 20 parallel increments left the counter at 7-12,
+/// and parallel deployments got the same address).
+@Suite struct ConcurrentCLITests {
+    static func eekit() throws -> String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("eekit").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Fixtures.BuildError(message: "eekit not found next to \(CommandLine.arguments[0])", what: "eekit")
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try eekit())
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
+
+    @Test func parallelProcessesLoseNoTransaction() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-conc-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
+        let d = try Self.run(["deploy", counter, "--ee", "riscv", "--state", db])
+        #expect(d.status == 0, "\(d.out)")
+        let address = try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9))
+        let n = 8
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var items: [(Int32, String)]
+            init(_ n: Int) { items = Array(repeating: (-1, ""), count: n) }
+        }
+        let results = Results(n)
+        let addressText = String(address)
+        // Threads, not concurrentPerform: it runs about two at once on two cores.
+        let group = DispatchGroup()
+        for i in 0..<n {
+            group.enter()
+            Thread.detachNewThread {
+                let r = (try? Self.run(["call", addressText, "--sig", "increment()", "--state", db])) ?? (-1, "")
+                results.lock.withLock { results.items[i] = r }
+                group.leave()
+            }
+        }
+        group.wait()
+        for (i, r) in results.items.enumerated() { #expect(r.0 == 0, "process \(i): \(r.1)") }
+        let g = try Self.run(["call", String(address), "--sig", "get()(uint256)", "--state", db])
+        #expect(g.out.contains("returns uint256: \(n)\n"), "\(g.out)")
     }
 }

@@ -108,6 +108,34 @@ import Testing
         }
     }
 
+    /// A store owns its file while open: a second store on the same file (another eekit
+    /// process, or here another thread) waits until the first is closed, so reads and the
+    /// commit after them are one unit (review finding: two CLI processes both read nonce N and
+    /// one of the two committed transactions was lost). An empty path is refused.
+    @Test func secondStoreOnAFileWaitsForTheFirst() throws {
+        let d = try Self.tempDir("lock")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("state.sqlite").path
+        var first: SQLiteStore? = try SQLiteStore(path: path)
+        final class Flag: @unchecked Sendable {
+            let lock = NSLock()
+            var value = false
+        }
+        let opened = Flag()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let second = try? SQLiteStore(path: path)
+            opened.lock.withLock { opened.value = second != nil }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 0.5) == .timedOut, "the second store opened while the first was open")
+        first = nil
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(opened.lock.withLock { opened.value }, "the second store did not open after the first closed")
+        _ = first
+        #expect(Self.openError("")?.contains("empty") == true)
+    }
+
     @Test func overwrittenPagesGiveTypedErrors() throws {
         let d = try Self.tempDir("corrupt")
         defer { try? FileManager.default.removeItem(at: d) }

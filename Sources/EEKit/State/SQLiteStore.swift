@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A state store in one SQLite file, through GRDB.
 ///
@@ -11,13 +14,25 @@ public final class SQLiteStore: StateStore {
 
     let db: DatabaseQueue
     private var codeCache: [Bytes32: Bytes] = [:]
+    /// A descriptor of the database file holding an exclusive `flock` for the store's lifetime.
+    private let lockFD: Int32
+
+    /// How long `init` waits for another process's store on the same file to close.
+    public static let lockTimeout: Double = 60
 
     /// Opens (creating if needed) the store at `path`.
+    ///
+    /// A store owns its file while it is open: reads and the commit that follows them are one
+    /// unit, so a second store on the same file (another `eekit` process) waits until this one
+    /// is closed (at most `lockTimeout` seconds, then fails). Without this, two processes both
+    /// read nonce N, both committed, and one's transaction was silently lost.
     /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else:
     ///   a file that is not SQLite, or a SQLite database with tables but no EEKit format marker,
-    ///   is refused before anything is written to it.
+    ///   is refused before anything is written to it; also when another store keeps it busy.
     public init(path: String) throws(EEError) {
+        guard !path.isEmpty else { throw .storage("the state database path is empty") }
         try SQLiteStore.refuseForeignFile(path)
+        lockFD = try SQLiteStore.lock(path)
         do {
             var config = Configuration()
             config.busyMode = .timeout(10)
@@ -63,10 +78,39 @@ public final class SQLiteStore: StateStore {
                 }
             }
         } catch let e as EEError {
+            Glibc.close(lockFD)
             throw e
         } catch {
+            Glibc.close(lockFD)
             throw .storage("cannot open \(path): \(error)")
         }
+    }
+
+    deinit {
+        // SQLite first: closing another descriptor of the file while SQLite holds POSIX locks on
+        // it would drop them.
+        try? db.close()
+        Glibc.close(lockFD)
+    }
+
+    /// Opens `path` (creating it empty if absent, which SQLite accepts as a new database) and
+    /// takes an exclusive flock on it, waiting up to `lockTimeout` seconds. flock locks are
+    /// separate from the POSIX locks SQLite uses, so the two do not interfere.
+    private static func lock(_ path: String) throws(EEError) -> Int32 {
+        var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
+        let deadline = Date().addingTimeInterval(lockTimeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                let reason = errno == EWOULDBLOCK
+                    ? "in use by another process for more than \(Int(lockTimeout)) s" : String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw .storage("cannot lock the state database \(path): \(reason)")
+            }
+            usleep(2_000)
+        }
+        return fd
     }
 
     /// Refuses an existing, non-empty file that does not start with the SQLite header, without
