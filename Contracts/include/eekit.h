@@ -46,8 +46,10 @@
  *   CREATE 32000 + 2 per init-code word (EIP-3860) + 3 per word (the copy) (+6 per word for
  *   CREATE2); the constructor gets all but 1/64 of what is left. EVM init code above 49,152
  *   bytes fails the creating frame, as CREATE does in the EVM (EIP-3860)
- *   BRK 16 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
- * Every frame also pays 16 gas per 4 KiB page of the image's writable segments (.data, .bss):
+ *   BRK 64 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
+ * Instructions (GasSchedule.riscv*, in ergs): ALU 64 (a quarter gas), load / store / branch /
+ * jump / mul 192, div / ecall / ebreak 512.
+ * Every frame also pays 64 gas per 4 KiB page of the image's writable segments (.data, .bss):
  * it starts from fresh copies of them, copied back when it ends.
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.

@@ -60,8 +60,8 @@ import Testing
 
     /// A store that changes code bytes (a writable code page) makes the core re-decode the slot
     /// and walk back through its block, up to a page of slots: it costs `riscvCodeStore` on top
-    /// of a store. At a plain store's 8 ergs, 30M gas of such stores used to take over half an
-    /// hour; the frame now runs out of gas instead.
+    /// of a store. At a plain store's price (8 ergs then), 30M gas of such stores used to take over
+    /// half an hour; the frame now runs out of gas instead.
     @Test func storesThatChangeCodePayForTheRedecode() throws {
         let s = ContractSession()
         let iterations: Int32 = 100
@@ -84,7 +84,9 @@ import Testing
         #expect(r.status == .success)
         let codeStoreGas = UInt64(GasSchedule.default.riscvCodeStore) / GasSchedule.default.ergsPerGas
         let changes = 2 * UInt64(iterations)
-        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 100, "\(r.gasUsed)")
+        // Besides the code stores: 100 rounds of two stores, an addi and a branch (2.5 gas a
+        // round) and the writable segment's two pages (64 gas each).
+        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 500, "\(r.gasUsed)")
         // Again on the pooled machine, its code restored from the template: the same.
         let again = try s.call(a, data: [])
         #expect(again.gasUsed == r.gasUsed)

@@ -29,28 +29,38 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 /// Every metering constant of EEKit, in one place.
 ///
 /// - `ergsPerGas`: 1 EVM gas = 256 ergs.
-/// - RISC-V: ergs per retired instruction by class. With the defaults an EVM `ADD`
-///   (3 gas = 768 ergs) buys 768 / 4 = 192 RISC-V ALU instructions, which reflects the
-///   roughly 100-200x gap between interpreting EVM and running native RISC-V code.
+/// - RISC-V: ergs per retired instruction by class, calibrated on what the interpreter costs so
+///   that gas bounds CPU time in either EE: no RISC-V loop gets more CPU per gas than the EVM's
+///   dearest common opcodes (about 5 ns per gas on the reference machine: KECCAK256 of one
+///   word, MULMOD), so 30M gas of native code runs in a fraction of a second, as EVM code does.
+///   Block ends (branches, jumps) cost the most because the interpreter's per-block work is
+///   there; an ALU instruction (often run fused with its neighbour) costs a quarter gas. An
+///   EVM `ADD` (3 gas) buys 12 ALU instructions, and a native loop still costs 10-40x less gas
+///   than the same loop in EVM bytecode, about what the interpreters' speeds differ by
+///   (`Benchmarks/RESULTS.md`). The first defaults (4 ergs per ALU instruction, from the
+///   100-200x gap of compiled native code) let a `j .` loop burn 140 ns per gas, 4 s of CPU per
+///   30M gas.
 /// - RISC-V memory: `riscvPageErgs` per 4 KiB page a contract's heap grows by (brk).
 /// - RISC-V system calls: `riscvSyscallErgs` on top of the `ecall` instruction itself, plus
 ///   the EVM-equivalent gas of what the call does (storage, logs, keccak), converted to ergs.
 public struct GasSchedule: Hashable, Sendable {
     public var ergsPerGas: UInt64 = 256
 
-    public var riscvALU: UInt32 = 4
-    public var riscvLoad: UInt32 = 8
-    public var riscvStore: UInt32 = 8
-    public var riscvBranch: UInt32 = 4
-    public var riscvJump: UInt32 = 4
-    public var riscvMul: UInt32 = 12
-    public var riscvDiv: UInt32 = 32
-    public var riscvSystem: UInt32 = 64
+    public var riscvALU: UInt32 = 64
+    public var riscvLoad: UInt32 = 192
+    public var riscvStore: UInt32 = 192
+    public var riscvBranch: UInt32 = 192
+    public var riscvJump: UInt32 = 192
+    public var riscvMul: UInt32 = 192
+    public var riscvDiv: UInt32 = 512
+    public var riscvSystem: UInt32 = 512
     /// On top of `riscvStore`, for a store that changes code bytes (a writable code page):
     /// the core re-decodes the slot and the suffix sums of its block, up to a page of slots,
     /// which takes several thousand instructions' time.
     public var riscvCodeStore: UInt32 = 256 * 64
-    public var riscvPageErgs: UInt64 = 256 * 16
+    /// 64 gas per 4 KiB page: zeroing or copying a page takes 0.1-0.3 us (EVM memory costs
+    /// at least 384 gas for the same 4 KiB).
+    public var riscvPageErgs: UInt64 = 256 * 64
     public var riscvSyscallErgs: UInt64 = 256 * 10
 
     public init() {}
