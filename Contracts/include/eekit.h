@@ -14,7 +14,8 @@
  *   tp = the frame block (eek_frame below: calldata, caller, address, value, readable without
  *        a system call; the SDK's eek_calldata_* / eek_caller / eek_self / eek_callvalue use it
  *        while tp is not 0, so leave tp alone),
- *   sp = tp = top of the stack (16-byte aligned, the block above it), every other register 0.
+ *   sp = top of the stack, below the frame block's pages (16-byte aligned; the stack is the
+ *        configured 64 KiB whatever the calldata), every other register 0.
  * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
  * eekit_main returns, the frame returns empty output.
  *
@@ -55,8 +56,9 @@
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
- * the page after the image (EEK_SYS_BRK), a guard page, and a 64 KiB stack at the top of the
- * frame's guest memory (1 MiB by default; RISCVEnvironment.Configuration).
+ * the page after the image (EEK_SYS_BRK), a guard page, a 64 KiB stack, and at the top of the
+ * frame's guest memory (1 MiB by default; RISCVEnvironment.Configuration) the frame block's
+ * 20 KiB (a header and up to 16 KiB of calldata).
  *
  * Numbers are big-endian 32-byte words everywhere (as the EVM stores them), except the values
  * of EEK_SYS_SLOAD_LE / EEK_SYS_SSTORE_LE (little-endian, so that a contract computing on
@@ -159,10 +161,10 @@ extern "C" {
 typedef struct { uint8_t b[20]; } __attribute__((aligned(4))) eek_address;
 typedef struct { uint8_t b[32]; } __attribute__((aligned(8))) eek_word;
 
-/* The frame block: what a frame's code needs most, written by EEKit at the top of the stack
-   before the first instruction; tp points at it. calldata[] holds the whole calldata when
-   has_calldata is 1 (calldata_size <= EEK_FRAME_CALLDATA_MAX, and the block takes at most half
-   of the stack, which matters only for stacks under 32 KiB); otherwise read it with
+/* The frame block: what a frame's code needs most, written by EEKit at the top of guest
+   memory, above the stack, before the first instruction; tp points at it. calldata[] holds the
+   whole calldata when has_calldata is 1 (calldata_size <= EEK_FRAME_CALLDATA_MAX, and at most
+   half the stack size, which matters only for stacks under 32 KiB); otherwise read it with
    EEK_SYS_CALLDATA_COPY. The same values as EEK_SYS_CALLDATA_SIZE / CALLER / ADDRESS /
    CALLVALUE return. Do not write to it. */
 #define EEK_FRAME_CALLDATA_MAX 16384

@@ -310,6 +310,19 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(s.world.storage(rvBad, U256(7)) == U256(9))
     }
 
+    /// The stack is the configured 64 KiB whatever the calldata: the frame block (which holds
+    /// up to 16 KiB of calldata) has pages of its own above it. Review finding: a contract using
+    /// 60 KiB of stack ran with 1 or 20,001 bytes of calldata and trapped with 8,001 or 16,001.
+    @Test func stackDoesNotDependOnTheCalldata() throws {
+        let s = try session()
+        for padding in [0, 4000, 8000, 12000, 16000, 16383, 20000] {
+            let ok = try s.call(rvBad, data: [12] + Bytes(repeating: 0, count: padding))  // 48 KiB of stack
+            #expect(ok.status == .success && ok.output == ABI.word(12), "48 KiB, \(padding) bytes of padding: \(ok.status)")
+            let over = try s.call(rvBad, data: [13] + Bytes(repeating: 0, count: padding))  // 72 KiB
+            #expect("\(over.status)".contains("store access fault"), "72 KiB, \(padding) bytes of padding: \(over.status)")
+        }
+    }
+
     @Test(arguments: [
         (UInt8(1), "instruction access fault"), (2, "store access fault"), (3, "out of gas"),
         (4, "limit exceeded: heap break"), (5, "unknown system call 0x1ffff"), (7, "not readable guest memory"),

@@ -41,11 +41,13 @@ final class ContractImage: @unchecked Sendable {
         let image = try ELFImage(bytes: elf)
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        let stackBottom = memorySize - stackSize
+        // The stack region: the frame block's pages at the top, the stack below them.
+        let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)
+        let stackBottom = memorySize - region
         let end = image.imageEnd
         // imageEnd may be anywhere below 2^64: compare before rounding it up.
         guard end <= stackBottom, (end + page - 1) & ~(page - 1) + page <= stackBottom else {
-            throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
+            throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: region), available: memorySize))
         }
         let brkStart = (end + page - 1) & ~(page - 1)
         let placed = try m.place(image, below: stackBottom)

@@ -18,7 +18,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         /// Guest memory per frame (multiple of 4 KiB, 64 KiB...64 MiB). Pages a frame never
         /// touches cost nothing, so 1024 nested frames stay small.
         public var memorySize: UInt64 = 1 << 20
-        /// Stack at the top of guest memory (multiple of 4 KiB, at most a quarter of memory).
+        /// Stack below the frame block at the top of guest memory (multiple of 4 KiB, at most a
+        /// quarter of memory); the block's pages (`frameBlockReserve`, 20 KiB for this stack)
+        /// come on top.
         public var stackSize: UInt64 = 64 << 10
         public init() {}
     }
@@ -121,12 +123,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
-        // The frame block (eekit.h, eek_frame) at the top of the stack, tp pointing at it: a
+        // The frame block (eekit.h, eek_frame) at the top of memory, tp pointing at it: a
         // contract reads its calldata, caller, address and value there without system calls.
         guard let block = writeFrameBlock(m) else {
             return end(.failure(.other("cannot write the frame block")), output: [], host: host)
         }
-        m[register: 2] = block
+        // The stack starts below the block's pages, so it is exactly `stackSize` whatever the
+        // calldata.
+        m[register: 2] = m.memorySize - RISCVEnvironment.frameBlockReserve(stackSize: configuration.stackSize)
         m[register: 4] = block
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
@@ -229,8 +233,18 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// is lower: the block takes at most half of the stack.
     static let frameCalldataMax = 16 << 10
 
-    /// Writes the frame block below the top of guest memory (16-byte aligned) and returns its
-    /// address: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
+    /// Bytes kept at the top of a frame's memory for the frame block, above the stack: the
+    /// block's header and the most calldata it can hold, rounded up to pages. The stack below
+    /// the block is then `stackSize` whatever the calldata (a review found a contract that
+    /// trapped with 8 KiB of calldata and ran with 20 KiB, the block having taken its stack).
+    static func frameBlockReserve(stackSize: UInt64) -> UInt64 {
+        let page = RISCVMachine.pageSize
+        let block = UInt64(96 + min(frameCalldataMax, Int(stackSize / 2) - 96))
+        return (block + page - 1) & ~(page - 1)
+    }
+
+    /// Writes the frame block below the top of guest memory (16-byte aligned, inside
+    /// `frameBlockReserve`) and returns its address, where the stack starts: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
     /// padding), this address (20 + 4), the value (32-byte big-endian word), the calldata.
     private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
         let cd = launch.calldata
