@@ -127,9 +127,27 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// Reads code: raw bytes (ELF, WASM) or, for EVM, hex text when the file is hex.
-func readCode(_ path: String, ee: EEChoice) throws -> Bytes {
+/// Reads code: raw bytes (ELF, WASM) or, for EVM, hex text when the file is hex. An ELF file
+/// with bytes after its image (padding, appended data) is refused when `--args` is given: the
+/// bootloader splits deployment data where the ELF ends, so those bytes would silently come
+/// before the arguments; without `--args` they are the arguments, with a note on stderr. An ELF
+/// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
+func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
     let raw = try readFile(path)
+    let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
+    if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count {
+        let extra = raw.count - length
+        if !arguments.isEmpty {
+            throw ValidationError(
+                "\(path) has \(extra) bytes after the end of its ELF image (offset \(length)); the constructor would read them before --args. Strip them, or leave out --args to pass them as the arguments")
+        }
+        FileHandle.standardError.write(
+            Data("eekit: note: the \(extra) bytes after the ELF image in \(path) are the constructor arguments\n".utf8))
+    }
+    if ee == .evm, isELF {
+        FileHandle.standardError.write(
+            Data("eekit: note: \(path) is an ELF file, deployed as EVM init code as asked (--ee riscv deploys it as a native contract)\n".utf8))
+    }
     if ee == .evm, let text = String(bytes: raw, encoding: .utf8),
         let hex = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), !hex.isEmpty
     {
@@ -196,8 +214,8 @@ struct DeployCommand: ParsableCommand {
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
-        let code = try readCode(file, ee: ee)
         guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let code = try readCode(file, ee: ee, arguments: argBytes)
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
@@ -267,8 +285,8 @@ struct RunContractCommand: ParsableCommand {
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
-        let code = try readCode(file, ee: ee)
         guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let code = try readCode(file, ee: ee, arguments: argBytes)
         let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()
         let s = ContractSession()

@@ -149,10 +149,9 @@ import Testing
     }
 }
 
-/// Several `eekit` processes on one --state file: every transaction a process reports as
-/// committed stays committed (review finding: 20 parallel increments left the counter at 7-12,
-/// and parallel deployments got the same address).
-@Suite struct ConcurrentCLITests {
+/// The contract CLI as a user runs it (review findings): several `eekit` processes on one
+/// --state file, ELF files with bytes after the image.
+@Suite struct ContractCLITests {
     static func eekit() throws -> String {
         let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [dir, dir.deletingLastPathComponent()] {
@@ -175,6 +174,8 @@ import Testing
         return (p.terminationStatus, out)
     }
 
+    /// Every transaction a process reports as committed stays committed (20 parallel
+    /// increments used to leave the counter at 7-12, and parallel deployments got one address).
     @Test func parallelProcessesLoseNoTransaction() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-conc-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
@@ -207,5 +208,23 @@ import Testing
         for (i, r) in results.items.enumerated() { #expect(r.0 == 0, "process \(i): \(r.1)") }
         let g = try Self.run(["call", String(address), "--sig", "get()(uint256)", "--state", db])
         #expect(g.out.contains("returns uint256: \(n)\n"), "\(g.out)")
+    }
+
+    /// The bootloader splits deployment data where the ELF ends, so bytes after the image
+    /// (padding) would come before --args: refused, where it used to deploy a token whose
+    /// supply read as 0.
+    @Test func bytesAfterTheELFWithArgsAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-pad-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let padded = dir.appendingPathComponent("token.elf")
+        try Data(try Fixtures.elf("token.elf") + Bytes(repeating: 0, count: 8)).write(to: padded)
+        let supply = String(repeating: "0", count: 58) + "0f4240"
+        let r = try Self.run(["run", padded.path, "--ee", "riscv", "--args", supply, "--sig", "totalSupply()(uint256)"])
+        #expect(r.status != 0 && r.out.contains("8 bytes after the end of its ELF image"), "\(r.out)")
+        let plain = try Self.run(["run", try Fixtures.built.get().dir.appendingPathComponent("token.elf").path,
+                                  "--ee", "riscv", "--args", supply, "--sig", "totalSupply()(uint256)"])
+        #expect(plain.status == 0 && plain.out.contains("returns uint256: 1000000"), "\(plain.out)")
     }
 }
