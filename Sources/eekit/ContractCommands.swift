@@ -178,19 +178,24 @@ func contractFailure(_ e: Error) -> Error {
     return e
 }
 
-/// Runs one transaction, prints its receipt and maps a failed one to exit status 1 (EEError,
-/// e.g. a transaction the chain rejects, to a validation error).
+/// Runs one transaction and prints its receipt. Exit status as `eekit evm run`'s: 1 when the
+/// frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds, intrinsic
+/// gas: an EEError) prints the error and exits 3.
 @discardableResult
 func transact(created: Bool, _ body: () throws -> Receipt) throws -> Receipt {
     let r: Receipt
     do {
         r = try body()
     } catch {
-        throw contractFailure(error)
+        FileHandle.standardError.write(Data("Error: \(contractFailure(error))\n".utf8))
+        throw ExitCode(3)
     }
     printReceipt(r, created: created)
-    if !r.status.isSuccess { throw ExitCode(1) }
-    return r
+    switch r.status {
+    case .success: return r
+    case .revert: throw ExitCode(1)
+    case .failure: throw ExitCode(2)
+    }
 }
 
 struct DeployCommand: ParsableCommand {
@@ -234,6 +239,9 @@ struct CallCommand: ParsableCommand {
     @Option(help: "Value to send (wei, decimal or 0x hex).")
     var value: String = "0"
 
+    @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call does; a view call needs no transaction).")
+    var noCommit = false
+
     @OptionGroup var call: CallDataOptions
     @OptionGroup var options: ContractStateOptions
 
@@ -243,6 +251,8 @@ struct CallCommand: ParsableCommand {
         let data = try call.calldata()
         let s = try options.session()
         let from = try options.sender()
+        if noCommit { s.commitEachTransaction = false }
+        defer { if noCommit { s.world.discardUncommitted() } }
         let r = try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
         try call.printDecoded(r)
     }

@@ -227,4 +227,34 @@ import Testing
                                   "--ee", "riscv", "--args", supply, "--sig", "totalSupply()(uint256)"])
         #expect(plain.status == 0 && plain.out.contains("returns uint256: 1000000"), "\(plain.out)")
     }
+
+    /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,
+    /// 2 failure, 3 a rejected transaction.
+    @Test func noCommitAndExitStatuses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-nc-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let built = try Fixtures.built.get().dir
+        let d = try Self.run(["deploy", built.appendingPathComponent("counter.elf").path, "--ee", "riscv", "--state", db])
+        let counter = String(try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9)))
+        let dry = try Self.run(["call", counter, "--sig", "increment()", "--no-commit", "--state", db])
+        #expect(dry.status == 0 && dry.out.contains("status: success"), "\(dry.out)")
+        let get = try Self.run(["call", counter, "--sig", "get()(uint256)", "--no-commit", "--state", db])
+        #expect(get.out.contains("returns uint256: 0\n"), "\(get.out)")
+        // The sender's nonce did not move either: the next deployment gets the address the
+        // second deployment would have had without the dry calls.
+        let m = try Self.run(["deploy", built.appendingPathComponent("malicious.elf").path, "--ee", "riscv", "--state", db])
+        #expect(m.out.contains("address: 0x742f8ad427f4e7bf4f2a133d72f21030c65a0b82"), "\(m.out)")
+        let bad = "0x742f8ad427f4e7bf4f2a133d72f21030c65a0b82"
+        #expect(try Self.run(["call", bad, "--data", "06", "--state", db]).status == 0)
+        #expect(try Self.run(["call", counter, "--data", "", "--value", "1", "--state", db]).status == 0)
+        #expect(try Self.run(["call", bad, "--data", "02", "--state", db]).status == 2)  // store outside memory
+        #expect(try Self.run(["call", bad, "--data", "0a", "--state", db]).status == 2)
+        #expect(try Self.run(["call", counter, "--data", "00", "--gas", "100", "--state", db]).status == 3)
+        let reverting = dir.appendingPathComponent("revert.hex")
+        try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
+        #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
+    }
 }

@@ -92,9 +92,9 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case .intrinsicGasTooLow(let n, let l): "INTRINSIC_GAS_TOO_LOW (needs \(n), limit \(l))"
-        case .gasAllowanceExceeded: "GAS_ALLOWANCE_EXCEEDED"
-        case .nonceMismatch(let e, let g): "NONCE_MISMATCH (account \(e), tx \(g))"
+        case .intrinsicGasTooLow(let n, let l): "INTRINSIC_GAS_TOO_LOW (needs \(n) gas, the limit is \(l.decimalString))"
+        case .gasAllowanceExceeded: "GAS_ALLOWANCE_EXCEEDED (the gas limit is above the block's)"
+        case .nonceMismatch(let e, let g): "NONCE_MISMATCH (account \(e), tx \(g.decimalString))"
         case .nonceIsMax: "NONCE_IS_MAX"
         case .senderNotEOA: "SENDER_NOT_EOA"
         case .insufficientAccountFunds: "INSUFFICIENT_ACCOUNT_FUNDS"
