@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the native-contract examples (RV64IM, and the token also as RV32IM) into DIR.
+# Builds the native-contract examples (RV64IM; token, counter, vault and compute also as RV32IM)
+# into DIR.
 #   Contracts/build.sh DIR
 # Uses the toolchain's clang and ld.lld (CLANG=... to override).
 set -eu

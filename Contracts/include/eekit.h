@@ -27,7 +27,8 @@
  * caller sees EEK_FAILED): a trap (bad jump, access outside mapped memory, illegal
  * instruction, ebreak), running out of gas, an unknown system call number, a pointer argument
  * that is not readable (inputs) or writable (outputs) guest memory, a state change in a
- * static context, EEK_SYS_BRK beyond the heap limit, EEK_SYS_RETURNDATA_COPY past the end.
+ * static context, EEK_SYS_BRK beyond the heap limit, EEK_SYS_RETURNDATA_COPY past the end, an
+ * unknown call kind (EEK_SYS_CALL) or EE kind (EEK_SYS_CREATE).
  *
  * Costs (in EVM gas; EEKit meters in ergs, 1 gas = 256 ergs): every ecall costs the
  * instruction itself plus 10 gas (GasSchedule.riscvSyscallErgs) plus the EVM-equivalent gas of
@@ -121,7 +122,11 @@ extern "C" {
    the frame with success and empty output. */
 #define EEK_SYS_SELFDESTRUCT    0x1001C /* (beneficiary20)                     noreturn        */
 
-/* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. */
+/* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. The value argument
+   (a pointer to a 32-byte word, or 0 for none) counts for EEK_CALL and EEK_CALL_CODE only: a
+   static call sends none and a delegate call keeps this frame's value, as STATICCALL and
+   DELEGATECALL do (neither takes a value), whatever the pointer. Any other kind, and any
+   EE kind other than EEK_EE_EVM / EEK_EE_RISCV for EEK_SYS_CREATE, fails the calling frame. */
 #define EEK_CALL          0
 #define EEK_CALL_STATIC   1
 #define EEK_CALL_DELEGATE 2
@@ -176,22 +181,24 @@ typedef struct {
   eek_address self;
   uint32_t pad1;
   eek_word callvalue;
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wc99-extensions" /* C++ -Wpedantic: the flexible array member */
+/* "GCC diagnostic" pragmas: clang and GCC both take them (clang ignores "clang diagnostic"
+   pragmas of GCC's and vice versa would warn under -Wall). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic" /* C++ -Wpedantic: the flexible array member */
   uint8_t calldata[];
-#pragma clang diagnostic pop
+#pragma GCC diagnostic pop
 } eek_frame;
 #ifdef __cplusplus
 static_assert(
 #else
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wc11-extensions"
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic" /* C99 -Wpedantic: _Static_assert is C11 */
 _Static_assert(
 #endif
     __builtin_offsetof(eek_frame, callvalue) == 64 && __builtin_offsetof(eek_frame, calldata) == 96,
     "eek_frame layout (RISCVEnvironment.writeFrameBlock)");
 #ifndef __cplusplus
-#pragma clang diagnostic pop
+#pragma GCC diagnostic pop
 #endif
 static inline const eek_frame *eek_frame_block(void) {
   const eek_frame *f;
