@@ -49,6 +49,104 @@ static inline int u256_sub(u256 *r, u256 a, u256 b) {
   }
   return (int)br;
 }
+/* hi:lo = a * b (64 x 64 -> 128 bits); RV32 has no 128-bit integer type. */
+static inline uint64_t eek_mul64(uint64_t a, uint64_t b, uint64_t *hi) {
+#ifdef __SIZEOF_INT128__
+  unsigned __int128 p = (unsigned __int128)a * b;
+  *hi = (uint64_t)(p >> 64);
+  return (uint64_t)p;
+#else
+  uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+  uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+  *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+  return (mid << 32) | (uint32_t)p00;
+#endif
+}
+/* *r = a * b mod 2^256; returns 1 if the product does not fit in 256 bits. */
+static inline int u256_mul(u256 *r, u256 a, u256 b) {
+  uint64_t t[4] = {0, 0, 0, 0};
+  int overflow = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t carry = 0;
+    if (a.l[i] == 0) continue;
+    for (int j = 0; j < 4; j++) {
+      uint64_t hi, lo = eek_mul64(a.l[i], b.l[j], &hi);
+      if (i + j >= 4) { /* beyond 256 bits */
+        if (lo | hi | carry) overflow = 1;
+        carry = 0;
+        continue;
+      }
+      uint64_t s = t[i + j] + lo;
+      hi += s < lo;
+      uint64_t s2 = s + carry;
+      hi += s2 < carry;
+      t[i + j] = s2;
+      carry = hi;
+    }
+    if (carry) overflow = 1;
+  }
+  for (int i = 0; i < 4; i++) r->l[i] = t[i];
+  return overflow;
+}
+/* a << n and a >> n (logical); 0 for n >= 256, as the EVM's SHL / SHR. */
+static inline u256 u256_shl(u256 a, unsigned n) {
+  u256 r = {{0, 0, 0, 0}};
+  if (n >= 256) return r;
+  unsigned k = n / 64, s = n % 64;
+  for (int i = 3; i >= (int)k; i--) {
+    r.l[i] = a.l[i - k] << s;
+    if (s && i - (int)k - 1 >= 0) r.l[i] |= a.l[i - k - 1] >> (64 - s);
+  }
+  return r;
+}
+static inline u256 u256_shr(u256 a, unsigned n) {
+  u256 r = {{0, 0, 0, 0}};
+  if (n >= 256) return r;
+  unsigned k = n / 64, s = n % 64;
+  for (unsigned i = 0; i + k < 4; i++) {
+    r.l[i] = a.l[i + k] >> s;
+    if (s && i + k + 1 < 4) r.l[i] |= a.l[i + k + 1] << (64 - s);
+  }
+  return r;
+}
+/* *q = a / b, *rem = a % b; returns 1 (and zeros) if b is 0. Shift-and-subtract from a's
+   highest set bit, with a 64-bit fast path. */
+static inline int u256_divmod(u256 *q, u256 *rem, u256 a, u256 b) {
+  u256 zero = {{0, 0, 0, 0}};
+  *q = zero;
+  *rem = zero;
+  if (u256_is_zero(b)) return 1;
+  /* One machine division when both fit a register (RV32 has no 64-bit divide: it would
+     need libgcc's __udivdi3). */
+  if ((a.l[1] | a.l[2] | a.l[3] | b.l[1] | b.l[2] | b.l[3]) == 0 &&
+      (sizeof(uintptr_t) == 8 || (a.l[0] | b.l[0]) >> 32 == 0)) {
+    uintptr_t x = (uintptr_t)a.l[0], y = (uintptr_t)b.l[0];
+    q->l[0] = x / y;
+    rem->l[0] = x % y;
+    return 0;
+  }
+  if (u256_lt(a, b)) {
+    *rem = a;
+    return 0;
+  }
+  int top = 255;
+  while (!(a.l[top / 64] >> (top % 64) & 1)) top--;
+  u256 r = zero;
+  for (int i = top; i >= 0; i--) {
+    /* r < b, so 2r + 1 < 2^257: the bit shifted out means 2r + bit >= b, and the wrapping
+       subtraction below then gives the right remainder. */
+    uint64_t out = r.l[3] >> 63;
+    r = u256_shl(r, 1);
+    r.l[0] |= a.l[i / 64] >> (i % 64) & 1;
+    if (out || !u256_lt(r, b)) {
+      u256_sub(&r, r, b);
+      q->l[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+  }
+  *rem = r;
+  return 0;
+}
 /* Big-endian 64-bit load / store at any alignment, unrolled (RV32IM/RV64IM have no byte swap). */
 static inline uint64_t eek_load_be64(const uint8_t *p) {
   return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
@@ -192,18 +290,58 @@ __attribute__((noreturn)) static inline void abi_return_bool(int b) {
   w.b[31] = b ? 1 : 0;
   abi_return_word(w);
 }
-/* Returns an ABI-encoded `string` (offset, length, the bytes padded to whole words). The
-   encoding is built on the stack: up to 16 KiB of string; a longer one reverts (empty data)
-   rather than returning something else. */
-__attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) {
-  if (n > 16384) eek_revert(0, 0);
+/* Writes the ABI encoding of one dynamic `bytes` / `string` value (offset 0x20, length, the
+   bytes padded to whole words) at buf + head, after `head` bytes the caller fills (0 or a
+   4-byte selector); returns the total size. buf must hold head + 64 + n rounded up to 32. */
+static inline size_t abi_encode_dynamic(uint8_t *buf, size_t head, const void *p, size_t n) {
   size_t padded = (n + 31) / 32 * 32;
-  uint8_t *buf = (uint8_t *)__builtin_alloca(64 + padded);
-  for (size_t i = 0; i < 64 + padded; i++) buf[i] = 0;
-  buf[31] = 0x20;
-  for (int k = 0; k < 8; k++) buf[63 - k] = (uint8_t)((uint64_t)n >> (8 * k));
-  for (size_t i = 0; i < n; i++) buf[64 + i] = (uint8_t)s[i];
-  eek_return(buf, 64 + padded);
+  for (size_t i = 0; i < 64 + padded; i++) buf[head + i] = 0;
+  buf[head + 31] = 0x20;
+  for (int k = 0; k < 8; k++) buf[head + 63 - k] = (uint8_t)((uint64_t)n >> (8 * k));
+  for (size_t i = 0; i < n; i++) buf[head + 64 + i] = ((const uint8_t *)p)[i];
+  return head + 64 + padded;
+}
+/* Returns an ABI-encoded `string` / `bytes` (offset, length, the bytes padded to whole words).
+   The encoding is built on the stack: up to 16 KiB; longer data reverts (empty data) rather
+   than returning something else. */
+__attribute__((noreturn)) static inline void abi_return_bytes(const void *p, size_t n) {
+  if (n > 16384) eek_revert(0, 0);
+  uint8_t *buf = (uint8_t *)__builtin_alloca(64 + (n + 31) / 32 * 32);
+  eek_return(buf, abi_encode_dynamic(buf, 0, p, n));
+}
+__attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) { abi_return_bytes(s, n); }
+/* Reverts with Solidity's Error(string) (selector 0x08c379a0), as `require(cond, "msg")` and
+   `revert("msg")` do; tools print it as the revert reason. Messages over 16 KiB are cut. */
+__attribute__((noreturn)) static inline void abi_revert_error(const char *msg, size_t n) {
+  if (n > 16384) n = 16384;
+  uint8_t *buf = (uint8_t *)__builtin_alloca(4 + 64 + (n + 31) / 32 * 32);
+  buf[0] = 0x08; buf[1] = 0xc3; buf[2] = 0x79; buf[3] = 0xa0;
+  eek_revert(buf, abi_encode_dynamic(buf, 4, msg, n));
+}
+/* Dynamic argument i (`bytes` or `string`) of a call with a selector: checks its offset and
+   length against the calldata (no overflow, whatever the calldata says), copies up to `cap`
+   bytes to `dst` and sets *len to its full length. Returns 0 if the encoding is malformed (the
+   caller should revert, as Solidity does) or the value is longer than `cap`. */
+static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
+  size_t size = eek_calldata_size();
+  if (size < 4 || i >= (size - 4) / 32) return 0; /* the head word is not there */
+  eek_word w = abi_arg_word(i);
+  uint32_t high[6];
+  __builtin_memcpy(high, w.b, 24);
+  if (high[0] | high[1] | high[2] | high[3] | high[4] | high[5]) return 0; /* offset >= 2^64 */
+  uint64_t off = eek_word_limb(&w, 0);
+  /* The length word at 4 + off must lie inside the calldata. */
+  if (off > size - 4 || size - 4 - off < 32) return 0;
+  eek_word lw;
+  eek_calldata_copy(&lw, 4 + (size_t)off, 32);
+  __builtin_memcpy(high, lw.b, 24);
+  if (high[0] | high[1] | high[2] | high[3] | high[4] | high[5]) return 0;
+  uint64_t n = eek_word_limb(&lw, 0);
+  if (n > size - 4 - off - 32) return 0; /* the bytes run past the calldata */
+  *len = (size_t)n;
+  if (n > cap) return 0;
+  eek_calldata_copy(dst, 4 + (size_t)off + 32, (size_t)n);
+  return 1;
 }
 
 /* Solidity storage layout: slot of mapping(key => ...) at `slot` = keccak256(key ++ slot). */

@@ -162,6 +162,97 @@ import Testing
         #expect(try s.call(probe, data: [6] + ProbeContract.u64(16385)).status == .revert)
     }
 
+    // MARK: SDK arithmetic and dynamic ABI values
+
+    /// EVM runtime code computing, for calldata a ++ b ++ n: a*b (wrapping), whether a*b
+    /// overflows (a != 0 && a*b/a != b), a/b, a%b, a<<n, a>>n: the oracle for the SDK's u256.
+    static let arithmeticOracle = Hex.decode(
+        "5f35" + "602035" + "818102" + "805f52" + "828104" + "8214" + "15" + "831515" + "16" + "602052" + "50"
+            + "81819004" + "604052" + "81819006" + "606052" + "604035" + "82811b" + "608052" + "82811c" + "60a052"
+            + "60c05ff3")!
+
+    /// u256_mul / u256_divmod / u256_shl / u256_shr (eekit_abi.h) against the EVM's MUL, DIV,
+    /// MOD, SHL and SHR, on RV64 (128-bit products) and RV32 (32-bit halves).
+    @Test func sdkArithmeticMatchesTheEVM() throws {
+        let s = try session()
+        let oracle = Address(low: 0x0a11)
+        try s.install(Self.arithmeticOracle, kind: .evm, at: oracle)
+        let probe32 = Address(low: 0x3232)
+        try s.install(try ProbeContract.elf32.get(), kind: .riscv, at: probe32)
+        try s.world.commit()
+        let edges: [U256] = [
+            .zero, .one, U256(2), U256(7), U256(UInt64.max), U256(limbs: (0, 1, 0, 0)), U256(limbs: (1, 1, 0, 0)),
+            U256(limbs: (0, 0, 1, 0)), U256(limbs: (0, 0, 0, 1 << 63)), U256(limbs: (.max, .max, .max, .max >> 1)), .max,
+            U256(limbs: (.max, 0, 0, 0x8000_0000_0000_0001)), U256(limbs: (3, 0, 0, 0xffff_ffff)),
+        ]
+        var rng: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> UInt64 {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17
+            return rng
+        }
+        func random() -> U256 {
+            // Mostly sparse numbers: a random count of limbs, so that quotients are not all 0 or 1.
+            let k = Int(next() % 5)
+            var l: [UInt64] = [0, 0, 0, 0]
+            for i in 0..<k { l[i] = next() >> (next() % 64) }
+            return U256(limbs: (l[0], l[1], l[2], l[3]))
+        }
+        var cases: [(U256, U256, U256)] = []
+        for a in edges { for b in edges { cases.append((a, b, U256(next() % 300))) } }
+        for _ in 0..<150 { cases.append((random(), random(), U256(next() % 260))) }
+        cases.append((.max, .max, U256(1 << 40)))  // a shift amount far beyond 256
+        for (i, (a, b, n)) in cases.enumerated() {
+            let data = a.bigEndianBytes + b.bigEndianBytes + n.bigEndianBytes
+            let want = try s.call(oracle, data: data)
+            #expect(want.status == .success)
+            for target in [probe, probe32] {
+                let got = try s.call(target, data: [7] + data)
+                #expect(got.status == .success && got.output == want.output,
+                        "case \(i) \(target == probe ? "rv64" : "rv32"): a \(a) b \(b) n \(n): \(Hex.encode(got.output)) vs EVM \(Hex.encode(want.output))")
+            }
+        }
+    }
+
+    /// abi_arg_bytes reads `bytes` / `string` arguments as Solidity's decoder does (malformed
+    /// offsets and lengths are refused, without overflow); abi_revert_error reverts with the
+    /// Error(string) that tools decode.
+    @Test func sdkDynamicArgumentsAndErrorReverts() throws {
+        let s = try session()
+        s.world.setAccount(probe, Account(nonce: 1, balance: .zero, kind: .riscv, code: try ProbeContract.elf.get()))
+        try s.world.commit()
+        let text = String(repeating: "EEKit ", count: 7)  // 42 bytes
+        let args = Array(try ABIEncoder.encodeCall(signature: "f(uint256,bytes,string)", arguments: ["5", "0xc0ffee", text]).dropFirst(4))
+        func arg(_ i: UInt8, small: Bool = false, _ body: Bytes) throws -> Receipt {
+            try s.call(probe, data: [8, 0, small ? 1 : 0, i] + body)
+        }
+        let b = try arg(1, args)
+        #expect(b.status == .success)
+        #expect(try ABIEncoder.decode(["bytes"], b.output) == ["0xc0ffee"])
+        let str = try arg(2, args)
+        #expect(str.status == .success)
+        #expect(try ABIEncoder.decode(["string"], str.output) == ["\"\(text)\""])
+        // Longer than the buffer: refused, with the length reported.
+        let small = try arg(2, small: true, args)
+        #expect(small.status == .revert && small.output == ProbeContract.u64(0) + ProbeContract.u64(42))
+        // Malformed: an offset past the end, a huge offset, a length running past the end, a
+        // missing head word; a uint256 read as an offset (5) that points inside the head.
+        var pastEnd = args
+        pastEnd[32 + 31] = 0xff
+        var hugeOffset = args
+        hugeOffset[32] = 0x01
+        var longLength = args
+        longLength[96 + 30] = 0x01  // the bytes' length word: 259 bytes, past the calldata's end
+        for (what, data, i) in [("offset past the end", pastEnd, UInt8(1)), ("offset of 2^255", hugeOffset, 1),
+                                ("length past the end", longLength, 1), ("no head word", args, 3),
+                                ("no calldata", [], 0)] {
+            let r = try arg(i, data)
+            #expect(r.status == .revert && Array(r.output.prefix(8)) == ProbeContract.u64(0), "\(what): \(r.status)")
+        }
+        let e = try s.call(probe, data: [9] + Array("insufficient \"balance\"".utf8))
+        #expect(e.status == .revert && ABIEncoder.revertReason(e.output) == "Error(\"insufficient \\\"balance\\\"\")",
+                "\(ABIEncoder.revertReason(e.output) ?? Hex.encode(e.output))")
+    }
+
     // MARK: CONTEXT
 
     func context(_ r: Receipt) -> [U256]? {

@@ -10,6 +10,11 @@ import Foundation
 ///   op 3 CONTEXT: -> the 15 context words ++ gas_left (u64 BE)
 ///   op 5 abi_arg_word(i) ++ abi_has_args(i) for i = u64 (SDK bounds checks)
 ///   op 6 abi_return_string of n = u64 letters
+///   op 7 u256_mul / u256_divmod / u256_shl / u256_shr of a, b, n (three words)
+///   op 8 abi_arg_bytes(i = byte 3) of calldata laid out as selector (bytes 0-3) + ABI args;
+///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
+///        with (0, len) as two u64
+///   op 9 abi_revert_error with the rest of the calldata as the message
 ///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
 ///                and returns (size, copied returndata)
 enum ProbeContract {
@@ -68,6 +73,26 @@ enum ProbeContract {
         for (size_t j = 0; j < sizeof text; j++) text[j] = 'a';
         abi_return_string(text, k);
       }
+      if (op == 7) { /* u256 arithmetic: a, b, n (words at 1, 33, 65) -> a*b, overflow, a/b, a%b, a<<n, a>>n */
+        eek_word wa, wb, wn; __builtin_memcpy(wa.b, in + 1, 32); __builtin_memcpy(wb.b, in + 33, 32);
+        __builtin_memcpy(wn.b, in + 65, 32);
+        u256 a = u256_from_word(&wa), b = u256_from_word(&wb), nn = u256_from_word(&wn), r, q, m;
+        unsigned sh = (nn.l[1] | nn.l[2] | nn.l[3] || nn.l[0] > 1000) ? 1000u : (unsigned)nn.l[0];
+        int ovf = u256_mul(&r, a, b);
+        u256_divmod(&q, &m, a, b);
+        u256 res[6] = {r, u256_from_u64((uint64_t)ovf), q, m, u256_shl(a, sh), u256_shr(a, sh)};
+        for (int i = 0; i < 6; i++) { eek_word w = u256_to_word(res[i]); __builtin_memcpy(out + 32 * i, w.b, 32); }
+        eek_return(out, 192);
+      }
+      if (op == 8) { /* abi_arg_bytes: calldata = 8, _, small buffer?, i ++ ABI args */
+        /* The probe's op byte and two padding bytes stand in for the selector's first three. */
+        size_t i = in[3], len = 0;
+        static uint8_t buf[4096];
+        int ok = abi_arg_bytes(i, buf, in[2] ? 16 : sizeof buf, &len);
+        if (!ok) { put64(out, 0); put64(out + 8, len); eek_revert(out, 16); }
+        abi_return_bytes(buf, len);
+      }
+      if (op == 9) abi_revert_error((const char *)in + 1, n - 1);
       if (op == 3) {
         for (int i = 0; i < 15; i++) { eek_word w; eek_context(i, &w); __builtin_memcpy(out + 32 * i, w.b, 32); }
         put64(out + 480, eek_gas_left());
@@ -77,22 +102,26 @@ enum ProbeContract {
     }
     """#
 
-    static let elf: Result<Bytes, Fixtures.BuildError> = {
+    static let elf: Result<Bytes, Fixtures.BuildError> = build(xlen: 64)
+    static let elf32: Result<Bytes, Fixtures.BuildError> = build(xlen: 32)
+
+    static func build(xlen: Int) -> Result<Bytes, Fixtures.BuildError> {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-probe-\(getpid())")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let src = dir.appendingPathComponent("probe.c"), out = dir.appendingPathComponent("probe.elf")
+        let src = dir.appendingPathComponent("probe\(xlen).c"), out = dir.appendingPathComponent("probe\(xlen).elf")
         do { try source.write(to: src, atomically: true, encoding: .utf8) } catch {
             return .failure(Fixtures.BuildError(message: "\(error)", what: "writing the probe contract"))
         }
         let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
-        let flags = ["clang", "--target=riscv64", "-march=rv64im", "-mabi=lp64", "-nostdlib", "-ffreestanding", "-static",
+        let target = xlen == 64 ? ["--target=riscv64", "-march=rv64im", "-mabi=lp64"] : ["--target=riscv32", "-march=rv32im", "-mabi=ilp32"]
+        let flags = ["clang"] + target + ["-nostdlib", "-ffreestanding", "-static",
                      "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro", "-Wl,--no-relax",
                      "-o", out.path, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path]
         if let e = Fixtures.run("/usr/bin/env", flags, what: "clang (the probe contract)") { return .failure(e) }
         do { return .success(Array(try Data(contentsOf: out))) } catch {
             return .failure(Fixtures.BuildError(message: "\(error)", what: "reading the probe contract"))
         }
-    }()
+    }
 
     static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
     static func call(kind: UInt8, _ target: Address, value: U256 = .zero, gas: UInt64 = 0, _ data: Bytes = []) -> Bytes {
