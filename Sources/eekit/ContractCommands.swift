@@ -187,6 +187,7 @@ func transact(created: Bool, _ body: () throws -> Receipt) throws -> Receipt {
     do {
         r = try body()
     } catch {
+        fflush(nil)  // what was printed before comes first when both go to one pipe
         FileHandle.standardError.write(Data("Error: \(contractFailure(error))\n".utf8))
         throw ExitCode(3)
     }
@@ -225,6 +226,40 @@ struct DeployCommand: ParsableCommand {
         let s = try options.session()
         let from = try options.sender()
         try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v) }
+    }
+}
+
+/// An account's state, as `cast balance` / `cast nonce` / `cast code` show it.
+struct AccountCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account",
+        abstract: "Print an account: balance (wei), nonce, EE and code size and hash.")
+
+    @Argument(help: "The address (hex).")
+    var address: String
+
+    @Option(help: "SQLite state database; in-memory state (empty) without it.")
+    var state: String?
+
+    func run() throws {
+        guard let a = Address(hex: address) else { throw ValidationError("not a 20-byte hex address: \(address)") }
+        let options = try ContractStateOptions.parse(state.map { ["--state", $0] } ?? [])
+        let s = try options.session()
+        let acct = s.world.account(a)
+        print("address: \(a.hex)" + (acct == nil ? " (no such account)" : ""))
+        print("balance: \(s.world.balance(a).decimalString)")
+        print("nonce: \(s.world.nonce(a))")
+        let code = acct?.code ?? []
+        let kind: String
+        switch acct?.kind {
+        case .some(.riscv): kind = "riscv"
+        case .some(.evm): kind = code.isEmpty ? "none" : "evm"
+        case .some(.wasm): kind = "wasm"
+        default: kind = "none"
+        }
+        print("ee: \(kind)")
+        print("code size: \(code.count)")
+        print("code hash: \(Keccak.hash(code).hex)")
     }
 }
 

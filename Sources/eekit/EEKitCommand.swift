@@ -8,7 +8,7 @@ struct EEKitCommand: ParsableCommand {
         commandName: "eekit",
         abstract: "Run EVM bytecode and native RISC-V programs and contracts under one bootloader.",
         subcommands: [RVCommand.self, EVMCommand.self, StateTestCommand.self, BootBenchCommand.self,
-                      DeployCommand.self, CallCommand.self, RunContractCommand.self, ContractBenchCommand.self,
+                      DeployCommand.self, CallCommand.self, AccountCommand.self, RunContractCommand.self, ContractBenchCommand.self,
                       BenchCommand.self])
 }
 
