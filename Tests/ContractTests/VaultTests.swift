@@ -253,6 +253,11 @@ import Testing
         #expect(try Self.run(["call", bad, "--data", "02", "--state", db]).status == 2)  // store outside memory
         #expect(try Self.run(["call", bad, "--data", "0a", "--state", db]).status == 2)
         #expect(try Self.run(["call", counter, "--data", "00", "--gas", "100", "--state", db]).status == 3)
+        let acct = try Self.run(["account", counter, "--state", db])
+        #expect(acct.status == 0 && acct.out.contains("ee: riscv\n") && acct.out.contains("nonce: 1\n"), "\(acct.out)")
+        let sender = try Self.run(["account", "0x0000000000000000000000000000000000000e0a", "--state", db])
+        // Two deployments and four calls (the dry calls and the rejected one do not count).
+        #expect(sender.out.contains("nonce: 6\n") && sender.out.contains("ee: none\n"), "\(sender.out)")
         let reverting = dir.appendingPathComponent("revert.hex")
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
