@@ -29,6 +29,20 @@ struct HookOptions: ParsableArguments {
     }
 }
 
+/// The block the transactions run in (each eekit process is one block; nothing persists it).
+struct BlockOptions: ParsableArguments {
+    @Option(help: "Block number (NUMBER; BLOCKHASH serves the 256 before it).")
+    var blockNumber: UInt64 = 1
+
+    @Option(help: "Block timestamp in seconds (TIMESTAMP).")
+    var timestamp: UInt64 = 1_700_000_000
+
+    func apply(to s: ContractSession) {
+        s.boot.block.number = blockNumber
+        s.boot.block.timestamp = timestamp
+    }
+}
+
 /// Options shared by deploy / call: the state, the sender, the gas limit and host functions.
 struct ContractStateOptions: ParsableArguments {
     @Option(help: "SQLite state database (created if missing); in-memory state without it.")
@@ -41,6 +55,7 @@ struct ContractStateOptions: ParsableArguments {
     var gas: UInt64 = 30_000_000
 
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var block: BlockOptions
 
     func session() throws -> ContractSession {
         let s: ContractSession
@@ -54,6 +69,7 @@ struct ContractStateOptions: ParsableArguments {
             s = ContractSession()
         }
         s.gasLimit = gas
+        block.apply(to: s)
         try hooks.install(into: s)
         return s
     }
@@ -326,6 +342,7 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
     var deployValue: String = "0"
 
+    @OptionGroup var block: BlockOptions
     @OptionGroup var hooks: HookOptions
 
     func run() throws {
@@ -336,6 +353,7 @@ struct RunContractCommand: ParsableCommand {
         let data = try call.calldata()
         let s = ContractSession()
         s.gasLimit = gas
+        block.apply(to: s)
         try hooks.install(into: s)
         print("== deploy")
         let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }

@@ -258,6 +258,10 @@ import Testing
         let sender = try Self.run(["account", "0x0000000000000000000000000000000000000e0a", "--state", db])
         // Two deployments and four calls (the dry calls and the rejected one do not count).
         #expect(sender.out.contains("nonce: 6\n") && sender.out.contains("ee: none\n"), "\(sender.out)")
+        let blockProbe = dir.appendingPathComponent("block.hex")  // returns NUMBER ++ TIMESTAMP
+        try Data("600b8060095f395ff3435f524260205260405ff3".utf8).write(to: blockProbe)
+        let blk = try Self.run(["run", blockProbe.path, "--ee", "evm", "--data", "", "--block-number", "77", "--timestamp", "5"])
+        #expect(blk.out.contains("output: 0x" + String(repeating: "0", count: 62) + "4d" + String(repeating: "0", count: 63) + "5\n"), "\(blk.out)")
         let reverting = dir.appendingPathComponent("revert.hex")
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
