@@ -14,8 +14,8 @@
  *   tp = the frame block (eek_frame below: calldata, caller, address, value, readable without
  *        a system call; the SDK's eek_calldata_* / eek_caller / eek_self / eek_callvalue use it
  *        while tp is not 0, so leave tp alone),
- *   sp = top of the stack, below the frame block's pages (16-byte aligned; the stack is the
- *        configured 64 KiB whatever the calldata), every other register 0.
+ *   sp = tp = top of the stack (16-byte aligned, the block above it; the stack reaches 64 to
+ *        68 KiB below, the same whatever the calldata's size), every other register 0.
  * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
  * eekit_main returns, the frame returns empty output.
  *
@@ -57,9 +57,10 @@
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
- * the page after the image (EEK_SYS_BRK), a guard page, a 64 KiB stack, and at the top of the
- * frame's guest memory (1 MiB by default; RISCVEnvironment.Configuration) the frame block's
- * 20 KiB (a header and up to 16 KiB of calldata).
+ * the page after the image (EEK_SYS_BRK), a guard page, and at the top of the frame's guest
+ * memory (1 MiB by default; RISCVEnvironment.Configuration) the frame block (a header and up to
+ * 16 KiB of calldata) with the stack below it: 64 KiB below the block's first page, so the
+ * stack does not shrink when the calldata grows (84 KiB are kept for the two).
  *
  * Numbers are big-endian 32-byte words everywhere (as the EVM stores them), except the values
  * of EEK_SYS_SLOAD_LE / EEK_SYS_SSTORE_LE (little-endian, so that a contract computing on

@@ -310,8 +310,8 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(s.world.storage(rvBad, U256(7)) == U256(9))
     }
 
-    /// The stack is the configured 64 KiB whatever the calldata: the frame block (which holds
-    /// up to 16 KiB of calldata) has pages of its own above it. Review finding: a contract using
+    /// The stack does not shrink when the calldata grows: it reaches 64 KiB below the frame
+    /// block's page (which holds up to 16 KiB of calldata). Review finding: a contract using
     /// 60 KiB of stack ran with 1 or 20,001 bytes of calldata and trapped with 8,001 or 16,001.
     @Test func stackDoesNotDependOnTheCalldata() throws {
         let s = try session()

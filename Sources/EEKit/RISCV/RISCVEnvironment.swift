@@ -128,9 +128,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         guard let block = writeFrameBlock(m) else {
             return end(.failure(.other("cannot write the frame block")), output: [], host: host)
         }
-        // The stack starts below the block's pages, so it is exactly `stackSize` whatever the
-        // calldata.
-        m[register: 2] = m.memorySize - RISCVEnvironment.frameBlockReserve(stackSize: configuration.stackSize)
+        // The stack starts below the block (sharing its page, so a frame touches one page
+        // there), and its guard follows the block down: the stack reaches `stackSize` below the
+        // block's page whatever the calldata (`stackSize` to `stackSize` + 4 KiB below sp).
+        let blockPage = block & ~(RISCVMachine.pageSize - 1)
+        m.setDemandZero((blockPage - configuration.stackSize)..<m.demandZero.upperBound)
+        m[register: 2] = block
         m[register: 4] = block
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
@@ -233,9 +236,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// is lower: the block takes at most half of the stack.
     static let frameCalldataMax = 16 << 10
 
-    /// Bytes kept at the top of a frame's memory for the frame block, above the stack: the
-    /// block's header and the most calldata it can hold, rounded up to pages. The stack below
-    /// the block is then `stackSize` whatever the calldata (a review found a contract that
+    /// Bytes of the stack region kept for the frame block on top of the stack: the block's
+    /// header and the most calldata it can hold, rounded up to pages. The stack below the block
+    /// is then at least `stackSize` whatever the calldata (a review found a contract that
     /// trapped with 8 KiB of calldata and ran with 20 KiB, the block having taken its stack).
     static func frameBlockReserve(stackSize: UInt64) -> UInt64 {
         let page = RISCVMachine.pageSize
@@ -244,7 +247,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     }
 
     /// Writes the frame block below the top of guest memory (16-byte aligned, inside
-    /// `frameBlockReserve`) and returns its address, where the stack starts: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
+    /// `frameBlockReserve`) and returns its address, where the stack starts below it: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
     /// padding), this address (20 + 4), the value (32-byte big-endian word), the calldata.
     private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
         let cd = launch.calldata
