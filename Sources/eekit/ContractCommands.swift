@@ -29,6 +29,33 @@ struct HookOptions: ParsableArguments {
     }
 }
 
+/// Constructor arguments: raw hex (--args), or ABI-encoded from a signature and values
+/// (--constructor-sig 'constructor(address,uint256)' --constructor-arg 0x.. --constructor-arg 5).
+struct ConstructorOptions: ParsableArguments {
+    @Option(help: "Constructor arguments (hex), appended to the code.")
+    var args: String?
+
+    @Option(help: "Constructor signature, e.g. 'constructor(address,uint256)': the --constructor-arg values are ABI-encoded as its arguments (no selector).")
+    var constructorSig: String?
+
+    @Option(help: "A constructor argument for --constructor-sig (repeatable, in order; values as for --sig).")
+    var constructorArg: [String] = []
+
+    func bytes() throws -> Bytes {
+        if let sig = constructorSig {
+            guard args == nil else { throw ValidationError("give either --args or --constructor-sig, not both") }
+            do {
+                return Array(try ABIEncoder.encodeCall(signature: sig, arguments: constructorArg).dropFirst(4))
+            } catch let e as ABIEncoder.Failure {
+                throw ValidationError("--constructor-sig: \(e.message)")
+            }
+        }
+        guard constructorArg.isEmpty else { throw ValidationError("--constructor-arg needs --constructor-sig") }
+        guard let b = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        return b
+    }
+}
+
 /// The block the transactions run in (each eekit process is one block; nothing persists it).
 struct BlockOptions: ParsableArguments {
     @Option(help: "Block number (NUMBER; BLOCKHASH serves the 256 before it).")
@@ -226,8 +253,7 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Execution environment of the code: riscv, evm or wasm.")
     var ee: EEChoice
 
-    @Option(help: "Constructor arguments (hex), appended to the code.")
-    var args: String?
+    @OptionGroup var constructor: ConstructorOptions
 
     @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
     var value: String = "0"
@@ -236,7 +262,7 @@ struct DeployCommand: ParsableCommand {
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
-        guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let argBytes = try constructor.bytes()
         let code = try readCode(file, ee: ee, arguments: argBytes)
         let v = try weiValue(value)
         let s = try options.session()
@@ -328,8 +354,7 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Execution environment of the code: riscv, evm or wasm.")
     var ee: EEChoice
 
-    @Option(help: "Constructor arguments (hex).")
-    var args: String?
+    @OptionGroup var constructor: ConstructorOptions
 
     @OptionGroup var call: CallDataOptions
 
@@ -347,7 +372,7 @@ struct RunContractCommand: ParsableCommand {
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
-        guard let argBytes = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        let argBytes = try constructor.bytes()
         let code = try readCode(file, ee: ee, arguments: argBytes)
         let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()

@@ -432,7 +432,7 @@ enum Plugin {
         #expect(try ABIEncoder.splitSignature("f()") == ("f()", nil))
         #expect(try ABIEncoder.splitSignature("f() ()") == ("f()", []))
         #expect(try ABIEncoder.splitSignature("f(uint)(uint,int)").outputs == ["uint256", "int256"])
-        for bad in ["f", "f()(", "f()x", "f()((uint256))", "f()(uint256))"] {
+        for bad in ["f", "f()(", "f()x", "f()((uint256))", "f()(uint256))", "f((uint256,address))", "f(uint8,(bool))"] {
             #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.splitSignature(bad) }
         }
         // The call part encodes as before, whatever follows it.

@@ -226,6 +226,11 @@ import Testing
         let plain = try Self.run(["run", try Fixtures.built.get().dir.appendingPathComponent("token.elf").path,
                                   "--ee", "riscv", "--args", supply, "--sig", "totalSupply()(uint256)"])
         #expect(plain.status == 0 && plain.out.contains("returns uint256: 1000000"), "\(plain.out)")
+        // The same supply ABI-encoded from the constructor's signature.
+        let sig = try Self.run(["run", try Fixtures.built.get().dir.appendingPathComponent("token.elf").path, "--ee", "riscv",
+                                "--constructor-sig", "constructor(uint256)", "--constructor-arg", "1000000",
+                                "--sig", "totalSupply()(uint256)"])
+        #expect(sig.status == 0 && sig.out.contains("returns uint256: 1000000"), "\(sig.out)")
     }
 
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,

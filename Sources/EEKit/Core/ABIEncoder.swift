@@ -54,6 +54,9 @@ public enum ABIEncoder {
             throw Failure(message: "signature must look like name(type,...): \(signature)")
         }
         let call = String(sig[...close])
+        guard !sig[sig.index(after: open)..<close].contains("(") else {
+            throw Failure(message: "tuple types are not supported: \(signature)")
+        }
         let rest = sig[sig.index(after: close)...]
         if rest.isEmpty { return (call, nil) }
         guard rest.hasPrefix("("), rest.hasSuffix(")"), rest.count >= 2 else {
