@@ -84,6 +84,9 @@ struct ContractStateOptions: ParsableArguments {
     @OptionGroup var hooks: HookOptions
     @OptionGroup var block: BlockOptions
 
+    @Flag(help: "Print each receipt as one JSON object per line.")
+    var json = false
+
     func session() throws -> ContractSession {
         let s: ContractSession
         if let state {
@@ -126,18 +129,6 @@ struct CallDataOptions: ParsableArguments {
             return try ABIEncoder.splitSignature(sig).outputs
         } catch let e as ABIEncoder.Failure {
             throw ValidationError(e.message)
-        }
-    }
-
-    /// Prints a successful call's output decoded as the output types, one value per line;
-    /// output that does not decode is an error (exit status 1).
-    func printDecoded(_ r: Receipt) throws {
-        guard r.status.isSuccess, let types = try outputTypes() else { return }
-        do {
-            for (t, v) in zip(types, try ABIEncoder.decode(types, r.output)) { print("returns \(t): \(v)") }
-        } catch let e as ABIEncoder.Failure {
-            FileHandle.standardError.write(Data("eekit: \(e.message)\n".utf8))
-            throw ExitCode(1)
         }
     }
 
@@ -221,20 +212,64 @@ func contractFailure(_ e: Error) -> Error {
     return e
 }
 
-/// Runs one transaction and prints its receipt. Exit status as `eekit evm run`'s: 1 when the
-/// frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds, intrinsic
-/// gas: an EEError) prints the error and exits 3.
+/// A receipt as one JSON object (`--json`): status, reason (failures), address (deployments),
+/// gasUsed, refund, output, revertReason, returns (decoded outputs), logs.
+func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?) -> String {
+    var doc: [String: Any] = [
+        "status": r.status.isSuccess ? "success" : r.status == .revert ? "revert" : "failure",
+        "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
+        "logs": r.logs.map { log in
+            ["address": log.address.hex, "topics": log.topics.map(\.hex), "data": "0x" + Hex.encode(log.data)] as [String: Any]
+        },
+    ]
+    if case .failure(let reason) = r.status { doc["reason"] = "\(reason)" }
+    if created, let a = r.createdAddress { doc["address"] = a.hex }
+    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output) { doc["revertReason"] = reason }
+    if let outputs, let decoded {
+        doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
+    }
+    let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Runs one transaction and prints its receipt (as text, or one JSON object per line with
+/// `json`), and the output decoded as `outputs` when given. Exit status as `eekit evm run`'s:
+/// 1 when the frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds,
+/// intrinsic gas: an EEError) prints the error and exits 3; output that does not decode as
+/// `outputs` exits 1.
 @discardableResult
-func transact(created: Bool, _ body: () throws -> Receipt) throws -> Receipt {
+func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ body: () throws -> Receipt) throws -> Receipt {
     let r: Receipt
     do {
         r = try body()
     } catch {
+        let message = "\(contractFailure(error))"
+        if json {
+            let data = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
+            print(String(decoding: data, as: UTF8.self))
+        }
         fflush(nil)  // what was printed before comes first when both go to one pipe
-        FileHandle.standardError.write(Data("Error: \(contractFailure(error))\n".utf8))
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
         throw ExitCode(3)
     }
-    printReceipt(r, created: created)
+    var decoded: [String]?
+    var decodeError: String?
+    if r.status.isSuccess, let outputs {
+        do { decoded = try ABIEncoder.decode(outputs, r.output) } catch let e as ABIEncoder.Failure {
+            decodeError = e.message
+        } catch { decodeError = "\(error)" }
+    }
+    if json {
+        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded))
+    } else {
+        printReceipt(r, created: created)
+        if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }
+    }
+    if let decodeError {
+        fflush(nil)
+        FileHandle.standardError.write(Data("eekit: \(decodeError)\n".utf8))
+        throw ExitCode(1)
+    }
     switch r.status {
     case .success: return r
     case .revert: throw ExitCode(1)
@@ -267,7 +302,9 @@ struct DeployCommand: ParsableCommand {
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
-        try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v) }
+        try transact(created: true, json: options.json) {
+            try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v)
+        }
     }
 }
 
@@ -330,8 +367,9 @@ struct CallCommand: ParsableCommand {
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
-        let r = try transact(created: false) { try s.call(to, data: data, from: from, value: v) }
-        try call.printDecoded(r)
+        try transact(created: false, json: options.json, outputs: try call.outputTypes()) {
+            try s.call(to, data: data, from: from, value: v)
+        }
     }
 }
 
@@ -367,6 +405,9 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
     var deployValue: String = "0"
 
+    @Flag(help: "Print each receipt (deployment, then call) as one JSON object per line.")
+    var json = false
+
     @OptionGroup var block: BlockOptions
     @OptionGroup var hooks: HookOptions
 
@@ -380,12 +421,11 @@ struct RunContractCommand: ParsableCommand {
         s.gasLimit = gas
         block.apply(to: s)
         try hooks.install(into: s)
-        print("== deploy")
-        let d = try transact(created: true) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }
+        if !json { print("== deploy") }
+        let d = try transact(created: true, json: json) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }
         guard let a = d.createdAddress else { throw ExitCode(1) }
-        print("== call")
-        let r = try transact(created: false) { try s.call(a, data: data, value: v) }
-        try call.printDecoded(r)
+        if !json { print("== call") }
+        try transact(created: false, json: json, outputs: try call.outputTypes()) { try s.call(a, data: data, value: v) }
     }
 }
 

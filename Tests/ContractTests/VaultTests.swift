@@ -231,6 +231,16 @@ import Testing
                                 "--constructor-sig", "constructor(uint256)", "--constructor-arg", "1000000",
                                 "--sig", "totalSupply()(uint256)"])
         #expect(sig.status == 0 && sig.out.contains("returns uint256: 1000000"), "\(sig.out)")
+        // --json: one object per receipt.
+        let js = try Self.run(["run", try Fixtures.built.get().dir.appendingPathComponent("token.elf").path, "--ee", "riscv",
+                               "--constructor-sig", "constructor(uint256)", "--constructor-arg", "7", "--json",
+                               "--sig", "transfer(address,uint256)(bool)", "0x00000000000000000000000000000000000000aa", "8"])
+        let lines = js.out.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(js.status == 1 && lines.count == 2, "\(js.out)")  // 8 > 7: the transfer reverts
+        #expect(lines.first?["status"] as? String == "success" && (lines.first?["address"] as? String)?.count == 42)
+        #expect(lines.last?["status"] as? String == "revert" && lines.last?["returns"] == nil)
     }
 
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,
