@@ -175,11 +175,11 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
             throw ValidationError(
                 "\(path) has \(extra) bytes after the end of its ELF image (offset \(length)); the constructor would read them before --args. Strip them, or leave out --args to pass them as the arguments")
         }
-        FileHandle.standardError.write(
+        writeToStandardError(
             Data("eekit: note: the \(extra) bytes after the ELF image in \(path) are the constructor arguments\n".utf8))
     }
     if ee == .evm, isELF {
-        FileHandle.standardError.write(
+        writeToStandardError(
             Data("eekit: note: \(path) is an ELF file, deployed as EVM init code as asked (--ee riscv deploys it as a native contract)\n".utf8))
     }
     if ee == .evm, let text = String(bytes: raw, encoding: .utf8),
@@ -249,7 +249,7 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
             print(String(decoding: data, as: UTF8.self))
         }
         fflush(nil)  // what was printed before comes first when both go to one pipe
-        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        writeToStandardError(Data("Error: \(message)\n".utf8))
         throw ExitCode(3)
     }
     var decoded: [String]?
@@ -267,7 +267,7 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
     }
     if let decodeError {
         fflush(nil)
-        FileHandle.standardError.write(Data("eekit: \(decodeError)\n".utf8))
+        writeToStandardError(Data("eekit: \(decodeError)\n".utf8))
         throw ExitCode(1)
     }
     switch r.status {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 import ArgumentParser
 import EEKit
 
@@ -10,6 +13,20 @@ struct EEKitCommand: ParsableCommand {
         subcommands: [RVCommand.self, EVMCommand.self, StateTestCommand.self, BootBenchCommand.self,
                       DeployCommand.self, CallCommand.self, AccountCommand.self, RunContractCommand.self, ContractBenchCommand.self,
                       BenchCommand.self])
+}
+
+/// Writes to fd 2, ignoring errors: a closed or broken stderr must not stop eekit (Foundation's
+/// FileHandle.write traps on EBADF / EPIPE).
+func writeToStandardError(_ data: Data) {
+    data.withUnsafeBytes { b in
+        var off = 0
+        while off < b.count {
+            let n = Glibc.write(2, b.baseAddress! + off, b.count - off)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            off += n
+        }
+    }
 }
 
 /// Reads a file into bytes, with a clear error.

@@ -74,10 +74,9 @@ struct EVMCommand: ParsableCommand {
         func run() throws {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
             let calldata = try EVMCommand.parseHex(input, what: "--input")
-            let err = FileHandle.standardError
             var tracer: EVMTracer? = nil
             if trace {
-                tracer = { step in err.write(Data((step.jsonLine + "\n").utf8)) }
+                tracer = { step in writeToStandardError(Data((step.jsonLine + "\n").utf8)) }
             }
             var result: EVMRunner.Result
             var cpuSeconds: [Double] = []
@@ -118,7 +117,7 @@ struct EVMCommand: ParsableCommand {
             case .failure(let reason): statusText = "failure (\(reason))"
             }
             if trace {
-                err.write(Data("{\"output\":\"0x\(Hex.encode(result.output))\",\"gasUsed\":\"0x\(String(result.gasUsed, radix: 16))\"}\n".utf8))
+                writeToStandardError(Data("{\"output\":\"0x\(Hex.encode(result.output))\",\"gasUsed\":\"0x\(String(result.gasUsed, radix: 16))\"}\n".utf8))
             }
             print("status: \(statusText)")
             print("gas used: \(result.gasUsed)")

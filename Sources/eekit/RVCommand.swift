@@ -65,7 +65,7 @@ struct RVCommand: ParsableCommand {
             do {
                 elf = try readFile(file)
             } catch {
-                FileHandle.standardError.write("eekit: \(error)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
@@ -90,7 +90,7 @@ struct RVCommand: ParsableCommand {
                     elf: elf, arguments: arguments, options: options, read: input,
                     write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
-                FileHandle.standardError.write("eekit: \(file): \(error)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(file): \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -103,16 +103,16 @@ struct RVCommand: ParsableCommand {
                 let line = String(
                     format: "instructions: %llu  seconds: %.6f  MIPS: %.1f  cpu-seconds: %.6f  cpu-MIPS: %.1f\n",
                     result.instructions, seconds, mips, cpuSeconds, cpuMIPS)
-                FileHandle.standardError.write(line.data(using: .utf8)!)
+                writeToStandardError(line.data(using: .utf8)!)
             }
             switch result.stop {
             case .exited(let code):
                 throw ExitCode(code)
             case .budgetExhausted:
-                FileHandle.standardError.write("eekit: \(result.stop)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(result.stop)\n".data(using: .utf8)!)
                 throw ExitCode(124)
             case .trapped, .breakpoint, .unsupportedSyscall:
-                FileHandle.standardError.write("eekit: \(result.stop)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(result.stop)\n".data(using: .utf8)!)
                 throw ExitCode(134)
             }
         }
@@ -129,7 +129,7 @@ struct RVCommand: ParsableCommand {
             do {
                 image = try ELFImage(bytes: try readFile(file))
             } catch let e as EEError {
-                FileHandle.standardError.write("eekit: \(file): \(e)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(file): \(e)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             var out = ""

@@ -106,13 +106,13 @@ struct StateTestCommand: ParsableCommand {
             for a in seen.sorted() {
                 let why = (hooks[a] as? any UnavailableSystemHook)?.unavailability ?? "no precompile is registered there"
                 let line = "skipped cases need precompile \(precompileName(a)): \(why)"
-                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+                if json { writeToStandardError(Data((line + "\n").utf8)) } else { print(line) }
             }
         }
         var line = "\(summary.passed) passed, \(summary.failed) failed"
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         if json {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            writeToStandardError(Data((line + "\n").utf8))
         } else {
             print(line)
         }
@@ -153,10 +153,10 @@ final class ProgressBar {
         let filled = done * width / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let text = "\r[\(bar)] \(done)/\(total) \(label.prefix(40))\u{1B}[K"
-        FileHandle.standardError.write(Data(text.utf8))
+        writeToStandardError(Data(text.utf8))
     }
     func finish() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        writeToStandardError(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -281,4 +281,32 @@ import Testing
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
     }
+
+    /// With stdout or stderr closed, the store's lock descriptor used to get number 1 or 2, and
+    /// eekit's own output then overwrote the database's header (review finding); a closed
+    /// stderr also made error reporting trap.
+    @Test func closedStandardStreamsLeaveTheDatabaseIntact() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-cfd-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let token = try Fixtures.built.get().dir.appendingPathComponent("token.elf").path
+        let e = try Self.eekit()
+        let supply = String(repeating: "0", count: 63) + "5"
+        for (redirect, args) in [(">&-", "deploy '\(token)' --ee riscv --args \(supply)"),
+                                 ("2>&-", "call 0x26550f57b8207d5f27980d0b762d6acd344907e0 --data 00 --gas 100"),
+                                 (">&- 2>&-", "call 0x26550f57b8207d5f27980d0b762d6acd344907e0 --sig 'totalSupply()'")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", "exec '\(e)' \(args) --state '\(db)' \(redirect)"]
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit, "\(args) \(redirect): ended by a signal")
+            let head = try FileHandle(forReadingFrom: URL(fileURLWithPath: db)).read(upToCount: 16)
+            #expect(head == Data("SQLite format 3\0".utf8), "\(args) \(redirect): the database header was overwritten")
+        }
+        let r = try Self.run(["call", "0x26550f57b8207d5f27980d0b762d6acd344907e0", "--sig", "totalSupply()(uint256)", "--state", db])
+        #expect(r.out.contains("returns uint256: 5\n"), "\(r.out)")
+    }
 }

@@ -40,6 +40,14 @@ public final class SQLiteStore: StateStore {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             db = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            // Not fully initialized: deinit will not run, so the lock is released here.
+            Glibc.close(lockFD)
+            throw .storage("cannot open \(path): \(error)")
+        }
+        // From here on a throw runs deinit, which closes SQLite and then the lock (closing it
+        // here too would close a descriptor number another thread may have reused).
+        do {
             // Read-only check first: switching to WAL or creating tables would modify a
             // database that belongs to something else.
             try db.read { db in
@@ -78,10 +86,8 @@ public final class SQLiteStore: StateStore {
                 }
             }
         } catch let e as EEError {
-            Glibc.close(lockFD)
             throw e
         } catch {
-            Glibc.close(lockFD)
             throw .storage("cannot open \(path): \(error)")
         }
     }
@@ -100,7 +106,17 @@ public final class SQLiteStore: StateStore {
         var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
+        // Never 0, 1 or 2: with stdout or stderr closed, open returns that number and the
+        // process's own output would then be written into the database (SQLite guards its own
+        // descriptors the same way).
+        if fd <= 2 {
+            let high = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            Glibc.close(fd)
+            guard high >= 3 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
+            fd = high
+        }
         let deadline = Date().addingTimeInterval(lockTimeout)
+        var waiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
                 let reason = errno == EWOULDBLOCK
@@ -108,9 +124,18 @@ public final class SQLiteStore: StateStore {
                 Glibc.close(fd)
                 throw .storage("cannot lock the state database \(path): \(reason)")
             }
+            if !waiting {
+                waiting = true
+                SQLiteStore.writeToStandardError(Data("eekit: waiting for \(path), in use by another process\n".utf8))
+            }
             usleep(2_000)
         }
         return fd
+    }
+
+    /// A note on fd 2, ignoring errors (FileHandle.write traps when stderr is closed).
+    private static func writeToStandardError(_ data: Data) {
+        data.withUnsafeBytes { b in _ = Glibc.write(2, b.baseAddress, b.count) }
     }
 
     /// Refuses an existing, non-empty file that does not start with the SQLite header, without
