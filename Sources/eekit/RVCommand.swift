@@ -154,23 +154,17 @@ struct RVCommand: ParsableCommand {
 }
 
 /// The guest's stdout and stderr: each guest write is one host write, as under Linux and
-/// qemu-user, so its result is the guest's: a closed pipe (SIGPIPE ignored) or a full disk
-/// returns -EPIPE / -ENOSPC to the program that wrote.
+/// qemu-user, and its result is the guest's: the count written (a short count when a pipe's
+/// reader went away mid-write or a non-blocking pipe filled up), or -errno (EPIPE with SIGPIPE
+/// ignored, ENOSPC, EAGAIN, EBADF for a closed fd).
 final class GuestOutput {
-    /// 0, or the errno the guest's write(2) returns.
-    func write(fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    func write(fd: Int32, _ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBytes { b in
-            var off = 0
-            while off < b.count {
-                let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+            while true {
+                let n = Glibc.write(fd, b.baseAddress!, b.count)
                 if n < 0 && errno == EINTR { continue }
-                // A partial write that then fails reports the error: the guest cannot tell how
-                // much went out, as with a real short write followed by an error.
-                if n < 0 { return errno }
-                if n == 0 { return EIO }
-                off += n
+                return n < 0 ? -Int(errno) : n
             }
-            return 0
         }
     }
 }

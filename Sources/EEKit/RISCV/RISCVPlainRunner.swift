@@ -118,19 +118,20 @@ public enum RISCVPlainRunner {
             elf: elf, arguments: arguments, options: options, read: { n in (input(n), 0) },
             write: { fd, bytes in
                 output(fd, bytes)
-                return 0
+                return bytes.count
             })
     }
 
-    /// As `run(elf:arguments:options:input:output:)`, but the host side reports errors as
-    /// Linux does: `read` returns the bytes read (empty = end of file) and 0, or an errno
-    /// (EBADF for a closed stdin, EISDIR...); `write` returns 0 or an errno (EPIPE for a
-    /// closed pipe, ENOSPC...). The guest's read / write return it as -errno, as Linux and
-    /// qemu-user do, so a program that writes until its write fails (`yes | head -1` with
-    /// SIGPIPE ignored) ends instead of writing into the void forever.
+    /// As `run(elf:arguments:options:input:output:)`, but the host side reports what Linux
+    /// would: `read` returns the bytes read (empty = end of file) and 0, or an errno (EBADF for
+    /// a closed stdin, EISDIR...); `write` returns the count written (possibly short) or
+    /// -errno (EPIPE for a closed pipe, ENOSPC...). The guest's read / write return that, as
+    /// Linux and qemu-user do, so a program that writes until its write fails (`yes | head -1`
+    /// with SIGPIPE ignored) ends instead of writing into the void forever, and one that
+    /// retries a short write resends only the rest.
     public static func run(
         elf: [UInt8], arguments: [String], options: RISCVRunOptions, read: (Int) -> (bytes: [UInt8], errno: Int32),
-        write: (Int32, [UInt8]) -> Int32
+        write: (Int32, [UInt8]) -> Int
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
             throw .invalidConfiguration("--memory must be between 1 and 4096 MiB, got \(options.memoryMiB)")
@@ -163,8 +164,9 @@ public enum RISCVPlainRunner {
                     } else if a2 > Int.max / 2 {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
-                        let e = bytes.isEmpty ? 0 : write(Int32(fd), bytes)
-                        m[register: 10] = e == 0 ? a2 : fail(UInt64(e))
+                        // A count (at most a2) or -errno, sign-extended as Linux returns it.
+                        let r = bytes.isEmpty ? 0 : max(-4095, min(write(Int32(fd), bytes), bytes.count))
+                        m[register: 10] = UInt64(bitPattern: Int64(r))
                     } else {
                         m[register: 10] = fail(EFAULT)
                     }
