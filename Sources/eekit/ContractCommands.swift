@@ -93,7 +93,7 @@ struct ContractStateOptions: ParsableArguments {
             do {
                 s = ContractSession(store: try SQLiteStore(path: state))
             } catch {
-                throw RuntimeError("cannot open state database \(state): \(error)")
+                throw environmentFailure("cannot open state database \(state): \(error)")
             }
         } else {
             s = ContractSession()
@@ -122,17 +122,21 @@ struct CallDataOptions: ParsableArguments {
     @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings; put negative integers after --).")
     var arguments: [String] = []
 
-    /// Output types given after the signature ("balanceOf(address)(uint256)"), if any.
+    /// Output types given after the signature ("balanceOf(address)(uint256)"), if any; an
+    /// unsupported one is refused here, before anything is sent.
     func outputTypes() throws -> [String]? {
         guard let sig else { return nil }
         do {
-            return try ABIEncoder.splitSignature(sig).outputs
+            let outputs = try ABIEncoder.splitSignature(sig).outputs
+            if let outputs { try ABIEncoder.checkTypes(outputs) }
+            return outputs
         } catch let e as ABIEncoder.Failure {
             throw ValidationError(e.message)
         }
     }
 
     func calldata() throws -> Bytes {
+        _ = try outputTypes()  // refuse unsupported output types before anything runs
         if let data {
             guard sig == nil else { throw ValidationError("give either --data or --sig, not both") }
             guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex") }
@@ -167,7 +171,7 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
 /// before the arguments; without `--args` they are the arguments, with a note on stderr. An ELF
 /// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
 func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
-    let raw = try readFile(path)
+    guard let raw = try? readFile(path) else { throw environmentFailure("cannot read \(path)") }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
     if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count {
         let extra = raw.count - length
@@ -236,7 +240,7 @@ func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [Stri
 /// `json`), and the output decoded as `outputs` when given. Exit status as `eekit evm run`'s:
 /// 1 when the frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds,
 /// intrinsic gas: an EEError) prints the error and exits 3; output that does not decode as
-/// `outputs` exits 1.
+/// `outputs` exits 4 (the transaction itself succeeded and is committed).
 @discardableResult
 func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ body: () throws -> Receipt) throws -> Receipt {
     let r: Receipt
@@ -267,8 +271,8 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
     }
     if let decodeError {
         fflush(nil)
-        writeToStandardError(Data("eekit: \(decodeError)\n".utf8))
-        throw ExitCode(1)
+        writeToStandardError(Data("eekit: the output does not decode: \(decodeError)\n".utf8))
+        throw ExitCode(4)
     }
     switch r.status {
     case .success: return r

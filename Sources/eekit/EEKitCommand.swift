@@ -38,6 +38,15 @@ struct RuntimeError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// For deploy / call / run, whose exit statuses 1-4 describe the transaction: prints
+/// "Error: message" and returns exit status 5 (a file or the state database could not be
+/// used, nothing was sent).
+func environmentFailure(_ message: String) -> ExitCode {
+    fflush(nil)
+    writeToStandardError(Data("Error: \(message)\n".utf8))
+    return ExitCode(5)
+}
+
 func readFile(_ path: String) throws -> [UInt8] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw RuntimeError("cannot read \(path)")

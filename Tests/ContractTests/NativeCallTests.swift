@@ -457,8 +457,14 @@ enum Plugin {
             (["int8"], ABI.word(128)), (["int8"], Bytes(repeating: 0xff, count: 31) + [0x7f]), (["bytes2"], [1, 2, 3] + Bytes(repeating: 0, count: 29)),
             (["uint256"], [1, 2, 3]), (["uint256", "uint256"], ABI.word(1)), (["string"], ABI.word(32) + ABI.word(5) + [0x61]),
             (["string"], ABI.word(1 << 40)), (["string"], ABI.word(32) + ABI.word(1) + [0xff] + Bytes(repeating: 0, count: 31)),
-            (["uint7"], ABI.word(1)),
+            (["uint7"], ABI.word(1)), (["int+8"], ABI.word(1)), (["uint08"], ABI.word(1)), (["bytes01"], ABI.word(0)),
         ]
+        // Types are checked on their own before a call is sent (eekit call refuses them first).
+        for bad in [["uint256[]"], ["int+8"], ["uint08"], ["bool", "tuple"]] {
+            #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.checkTypes(bad) }
+        }
+        try ABIEncoder.checkTypes(["uint8", "int256", "address", "bool", "bytes32", "bytes", "string"])
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.encodeCall(signature: "f(uint08)", arguments: ["1"]) }
         for (types, data) in invalid {
             #expect(throws: ABIEncoder.Failure.self, "\(types) \(Hex.encode(data))") { try ABIEncoder.decode(types, data) }
         }

@@ -114,6 +114,20 @@ public enum ABIEncoder {
         return values
     }
 
+    /// Throws `Failure` naming the first type `decode` does not support.
+    public static func checkTypes(_ types: [String]) throws {
+        // Zero words decode as every supported type (a dynamic value at offset 0 has length 0).
+        _ = try decode(types, Bytes(repeating: 0, count: 32 * types.count + 32))
+    }
+
+    /// The N of "uintN" / "intN" / "bytesN": ASCII digits without a sign or a leading zero.
+    static func width(_ digits: Substring) -> Int? {
+        guard let f = digits.first, f != "0", digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return nil
+        }
+        return Int(digits)
+    }
+
     /// One static value from its word (see `decode`).
     static func decodeStatic(_ t: String, _ w: Bytes) throws -> String {
         let v = U256(bigEndian: w)
@@ -127,7 +141,7 @@ public enum ABIEncoder {
             return v.isZero ? "false" : "true"
         default:
             let signed = t.hasPrefix("int")
-            if signed || t.hasPrefix("uint"), let bits = Int(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
+            if signed || t.hasPrefix("uint"), let bits = width(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
                 (8...256).contains(bits)
             {
                 let negative = signed && w[0] & 0x80 != 0
@@ -137,7 +151,7 @@ public enum ABIEncoder {
                 if signed && bits < 256 && (w[32 - bits / 8] & 0x80 != 0) != negative { throw bad() }
                 return negative ? "-" + (U256.zero &- v).decimalString : v.decimalString
             }
-            if t.hasPrefix("bytes"), let n = Int(t.dropFirst(5)), (1...32).contains(n) {
+            if t.hasPrefix("bytes"), let n = width(t.dropFirst(5)), (1...32).contains(n) {
                 guard w[n...].allSatisfy({ $0 == 0 }) else { throw bad() }
                 return "0x" + Hex.encode(Array(w[..<n]))
             }
@@ -159,7 +173,7 @@ public enum ABIEncoder {
             }
         default:
             let signed = t.hasPrefix("int")
-            if signed || t.hasPrefix("uint"), let bits = Int(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
+            if signed || t.hasPrefix("uint"), let bits = width(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
                 (8...256).contains(bits)
             {
                 let negative = a.hasPrefix("-")
@@ -176,7 +190,7 @@ public enum ABIEncoder {
                 }
                 return (negative ? U256.zero &- v : v).bigEndianBytes
             }
-            if t.hasPrefix("bytes"), let n = Int(t.dropFirst(5)), (1...32).contains(n) {
+            if t.hasPrefix("bytes"), let n = width(t.dropFirst(5)), (1...32).contains(n) {
                 guard let b = Hex.decode(a), b.count == n else { throw Failure(message: "not \(n) hex bytes: \(a)") }
                 return b + Bytes(repeating: 0, count: 32 - n)
             }
