@@ -446,6 +446,11 @@ enum Plugin {
             try ABIEncoder.decode(["uint256", "address", "bool", "int8", "bytes2", "string"], out)
                 == ["950", "0x" + String(repeating: "0", count: 38) + "aa", "true", "-128", "0xcafe", "\"hi\""])
         #expect(try ABIEncoder.decode(["bytes"], ABI.word(32) + ABI.word(3) + [1, 2, 3]) == ["0x010203"])
+        // Strings are escaped: a contract cannot print lines or terminal escapes of its own.
+        let forged = Array("1\"\nreturns uint256: 999\u{1b}[31m\u{85}é".utf8)
+        #expect(try ABIEncoder.decode(["string"], ABI.word(32) + ABI.word(UInt64(forged.count)) + forged
+                                      + Bytes(repeating: 0, count: 64 - forged.count))
+                == ["\"1\\\"\\nreturns uint256: 999\\x1b[31m\\x85é\""])
         #expect(try ABIEncoder.decode(["int256"], Bytes(repeating: 0xff, count: 32)) == ["-1"])
         #expect(try ABIEncoder.decode(["uint256"], Bytes(repeating: 0xff, count: 32))
             == ["115792089237316195423570985008687907853269984665640564039457584007913129639935"])

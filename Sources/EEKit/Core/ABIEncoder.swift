@@ -101,17 +101,44 @@ public enum ABIEncoder {
                 if t == "bytes" {
                     values.append("0x" + Hex.encode(body))
                 } else {
-                    guard let text = String(validating: body, as: UTF8.self) else {
+                    guard String(validating: body, as: UTF8.self) != nil else {
                         throw Failure(message: "output string is not UTF-8")
                     }
-                    values.append("\"" + text.replacingOccurrences(of: "\\", with: "\\\\")
-                        .replacingOccurrences(of: "\"", with: "\\\"") + "\"")
+                    // Escaped: a contract must not be able to print lines of its own, or
+                    // terminal escapes, through eekit's output.
+                    values.append(quoted(body[...]))
                 }
                 continue
             }
             values.append(try decodeStatic(t, w))
         }
         return values
+    }
+
+    /// Text as a quoted string for a terminal: UTF-8 as it is, with quotes, backslashes and
+    /// control characters (C0, DEL, C1) escaped; bytes that are not UTF-8 as \xNN.
+    static func quoted(_ bytes: ArraySlice<UInt8>) -> String {
+        var s = "\""
+        if let text = String(validating: bytes, as: UTF8.self) {
+            for u in text.unicodeScalars {
+                switch u {
+                case "\"": s += "\\\""
+                case "\\": s += "\\\\"
+                case "\n": s += "\\n"
+                default:
+                    if u.value < 0x20 || (0x7f...0x9f).contains(u.value) {
+                        s += u.value < 0x100 ? String(format: "\\x%02x", u.value) : String(format: "\\u{%x}", u.value)
+                    } else {
+                        s.unicodeScalars.append(u)
+                    }
+                }
+            }
+        } else {
+            for b in bytes {
+                s += b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b)
+            }
+        }
+        return s + "\""
     }
 
     /// Throws `Failure` naming the first type `decode` does not support.
@@ -239,27 +266,7 @@ extension ABIEncoder {
                 4 + off + 32 + len <= data.count
             else { return nil }
             let bytes = data[(4 + off + 32)..<(4 + off + 32 + len)]
-            // UTF-8 text as it is, with quotes, backslashes and control characters escaped;
-            // bytes that are not UTF-8 as \xNN.
-            var s = "\""
-            if let text = String(validating: bytes, as: UTF8.self) {
-                for u in text.unicodeScalars {
-                    switch u {
-                    case "\"": s += "\\\""
-                    case "\\": s += "\\\\"
-                    case "\n": s += "\\n"
-                    default:
-                        if u.value < 0x20 || u.value == 0x7f {
-                            s += String(format: "\\x%02x", u.value)
-                        } else {
-                            s.unicodeScalars.append(u)
-                        }
-                    }
-                }
-            } else {
-                for b in bytes { s += b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b) }
-            }
-            return "Error(" + s + "\")"
+            return "Error(" + quoted(bytes) + ")"
         }
         if selector.elementsEqual([0x4e, 0x48, 0x7b, 0x71]), data.count == 36, let code = word(4) {
             let meanings: [UInt64: String] = [
