@@ -52,7 +52,10 @@
  * Instructions (GasSchedule.riscv*, in ergs): ALU 64 (a quarter gas), load / store / branch /
  * jump / mul 192, div / ecall / ebreak 512.
  * Every frame also pays 64 gas per 4 KiB page of the image's writable segments (.data, .bss):
- * it starts from fresh copies of them, copied back when it ends.
+ * it starts from fresh copies of them, copied back when it ends; and, for images with more than
+ * 8 KiB of code range (executable segments, .bss in them included), 128 gas per further 512
+ * bytes of it (GasSchedule.riscvDecodedPageErgs: a new frame machine copies 32 host bytes of
+ * decoded code per instruction).
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
  *

@@ -86,7 +86,7 @@ import Testing
         let changes = 2 * UInt64(iterations)
         // Besides the code stores: 100 rounds of two stores, an addi and a branch (2.5 gas a
         // round) and the writable segment's two pages (64 gas each).
-        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 500, "\(r.gasUsed)")
+        #expect(r.gasUsed >= 21_000 + changes * codeStoreGas && r.gasUsed < 21_000 + changes * codeStoreGas + 500, "gas used \(r.gasUsed), code stores \(changes * codeStoreGas)")
         // Again on the pooled machine, its code restored from the template: the same.
         let again = try s.call(a, data: [])
         #expect(again.gasUsed == r.gasUsed)

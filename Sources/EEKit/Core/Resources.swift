@@ -61,6 +61,12 @@ public struct GasSchedule: Hashable, Sendable {
     /// 64 gas per 4 KiB page: zeroing or copying a page takes 0.1-0.3 us (EVM memory costs
     /// at least 384 gas for the same 4 KiB).
     public var riscvPageErgs: UInt64 = 256 * 64
+    /// Per frame, per 4 KiB of the image's decoded code beyond `riscvDecodedFreeBytes` (a
+    /// 4-byte instruction decodes to 32 host bytes): a frame that needs a new machine copies
+    /// the decoded code. The first 64 KiB (8 KiB of code, as the example contracts have) are
+    /// free: a machine pool per image covers the call depth, so only a first descent copies.
+    public var riscvDecodedPageErgs: UInt64 = 256 * 128
+    public var riscvDecodedFreeBytes: Int = 64 << 10
     public var riscvSyscallErgs: UInt64 = 256 * 10
 
     public init() {}

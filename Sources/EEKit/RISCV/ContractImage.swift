@@ -80,8 +80,11 @@ final class ContractImage: @unchecked Sendable {
         writableRanges = writable
         writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
         hostBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)  // + the stack's top page
-        poolLimit = max(1, min(32, (64 << 20) / max(hostBytes, 1)))
+        // Up to the call-depth limit, so that deep recursion reuses machines after its first
+        // descent (a new machine copies the decoded code); at most 64 MiB per image.
+        poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
         self.image = image
+        m.prepareHandlers()
         template = m
         copyRange = lo..<brkStart
         self.brkStart = brkStart

@@ -140,8 +140,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m.budget = launch.resources.ergs
         // The image's writable pages start fresh in every frame (copied back when it ends):
         // paid for like heap pages, so a huge .bss costs gas in proportion to that host work.
-        let (fresh, o) = img.writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
-        guard !o, m.budget >= fresh else {
+        // Decoded code beyond `riscvDecodedFreeBytes` is paid for too: a frame may need a new
+        // machine, which copies it (deep recursion into a huge executable segment otherwise
+        // burnt microseconds per gas). Both are fixed per image, so gas stays deterministic.
+        let (pages, o1) = img.writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+        // 32 host bytes per 4-byte slot of the code range (its sentinel slots not counted).
+        let codeRange = Int(img.template.codeRange.count) * 8
+        let decodedPages = UInt64(max(0, codeRange - schedule.riscvDecodedFreeBytes) + 4095) / 4096
+        let (decoded, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
+        let (fresh, o3) = pages.addingReportingOverflow(decoded)
+        guard !o1, !o2, !o3, m.budget >= fresh else {
             m.budget = 0
             return end(.failure(.outOfResources), output: [], host: host)
         }
