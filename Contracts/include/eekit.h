@@ -125,6 +125,9 @@ extern "C" {
    storage) is deleted at the end of the transaction only if this transaction created it. Ends
    the frame with success and empty output. */
 #define EEK_SYS_SELFDESTRUCT    0x1001C /* (beneficiary20)                     noreturn        */
+/* REVERT with the last call's returndata as the revert data (3 gas per word, no copy through
+   guest memory): how Solidity and Vyper pass a failed callee's revert data on. */
+#define EEK_SYS_REVERT_RETURNDATA 0x1001D /* ()                                 noreturn        */
 
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. The value argument
    (a pointer to a 32-byte word, or 0 for none) counts for EEK_CALL and EEK_CALL_CODE only: a

@@ -353,14 +353,10 @@ static inline eek_word abi_mapping_slot(eek_word key, eek_word slot) {
 }
 
 /* Ends the frame with a revert that carries the last callee's returndata (as Solidity and Vyper
-   bubble up a failed call's revert data). The data is copied to the heap (EEK_SYS_BRK): returndata
-   larger than the heap can hold fails the frame instead. */
+   bubble up a failed call's revert data), of any size (EEK_SYS_REVERT_RETURNDATA). */
 __attribute__((noreturn)) static inline void abi_revert_with_returndata(void) {
-  size_t n = eek_returndata_size();
-  uintptr_t base = eek_brk(0);
-  if (n) eek_brk(base + n);
-  eek_returndata_copy((void *)base, 0, n);
-  eek_revert((const void *)base, n);
+  EEK_SYS0(EEK_SYS_REVERT_RETURNDATA);
+  __builtin_unreachable();
 }
 
 /* ABI-encodes a call: selector then `n` words, into `out` (4 + 32n bytes). */

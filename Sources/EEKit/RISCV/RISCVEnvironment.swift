@@ -432,6 +432,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             let out = try read(m, a0, len, "return")
             return .end(n == ContractSyscall.ret ? .success : .revert, out)
 
+        case ContractSyscall.revertReturndata:
+            // A failed callee's revert data passed on without a copy through guest memory
+            // (Solidity's and Vyper's RETURNDATACOPY + REVERT), whatever its size.
+            try charge(m, gas: 3 * RISCVEnvironment.words(UInt64(returndata.count)))
+            return .end(.revert, returndata)
+
         case ContractSyscall.call:
             let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
             return .preempt(try call(m, kind: a0, target: a1, value: a2, data: a3, len: a4, gas: a5, host: host))
@@ -464,7 +470,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// others are `simpleSyscall`s).
     private static func endsOrPreempts(_ n: UInt64) -> Bool {
         n == ContractSyscall.ret || n == ContractSyscall.revert || n == ContractSyscall.call
-            || n == ContractSyscall.create || n == ContractSyscall.selfdestruct
+            || n == ContractSyscall.create || n == ContractSyscall.selfdestruct || n == ContractSyscall.revertReturndata
     }
 
     /// A system call that neither ends nor preempts the frame: it returns to the contract
@@ -792,6 +798,7 @@ public enum ContractSyscall {
     public static let blockHash: UInt64 = 0x1001A
     public static let blobHash: UInt64 = 0x1001B
     public static let selfdestruct: UInt64 = 0x1001C
+    public static let revertReturndata: UInt64 = 0x1001D
     static let ctxSelfBalance: UInt64 = 13
 }
 
