@@ -48,7 +48,49 @@ struct RVCommand: ParsableCommand {
         @Argument(parsing: .captureForPassthrough, help: "Arguments for the guest program.")
         var arguments: [String] = []
 
-        func guestEnvironment() -> [String] {
+        /// --env / --unset in command-line order (qemu-user applies -E and -U as they come;
+        /// ArgumentParser collects each into its own array), each split at commas as qemu does.
+        func environmentChanges() throws -> [RISCVRunOptions.EnvironmentChange] {
+            var changes: [RISCVRunOptions.EnvironmentChange] = []
+            func add(_ option: String, _ value: String) throws {
+                for part in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                    if option == "--env" {
+                        guard part.contains("="), !part.hasPrefix("=") else {
+                            throw ValidationError("--env takes NAME=VALUE, got \(part)")
+                        }
+                        changes.append(.set(part))
+                    } else {
+                        guard !part.isEmpty, !part.contains("=") else { throw ValidationError("--unset takes a NAME, got \(part)") }
+                        changes.append(.unset(part))
+                    }
+                }
+            }
+            // The options before FILE, as ArgumentParser read them (everything after FILE is the
+            // guest's).
+            var args = Array(CommandLine.arguments.dropFirst())
+            if let i = args.firstIndex(of: "run") { args = Array(args[(i + 1)...]) }
+            var i = 0
+            while i < args.count {
+                let a = args[i]
+                if a == "--env" || a == "--unset" {
+                    if i + 1 < args.count { try add(a, args[i + 1]) }
+                    i += 2
+                } else if a.hasPrefix("--env=") || a.hasPrefix("--unset=") {
+                    let eq = a.firstIndex(of: "=")!
+                    try add(String(a[..<eq]), String(a[a.index(after: eq)...]))
+                    i += 1
+                } else if a == "--max-instructions" || a == "--memory" {
+                    i += 2
+                } else if a.hasPrefix("-") {
+                    i += 1
+                } else {
+                    break  // FILE
+                }
+            }
+            return changes
+        }
+
+        func guestEnvironment() throws -> [String] {
             var host: [String] = []
             if !clearEnvironment, var p = Glibc.environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
                 while let entry = p.pointee {
@@ -56,8 +98,7 @@ struct RVCommand: ParsableCommand {
                     p += 1
                 }
             }
-            return RISCVRunOptions.qemuEnvironment(
-                host: host, clear: clearEnvironment, unset: unsetEnvironment, set: setEnvironment)
+            return RISCVRunOptions.qemuEnvironment(host: host, clear: clearEnvironment, changes: try environmentChanges())
         }
 
         func run() throws {
@@ -70,7 +111,7 @@ struct RVCommand: ParsableCommand {
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
             let options = RISCVRunOptions(
-                maxInstructions: maxInstructions, memoryMiB: memoryMiB, environment: guestEnvironment(),
+                maxInstructions: maxInstructions, memoryMiB: memoryMiB, environment: try guestEnvironment(),
                 programName: file)
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works).

@@ -17,21 +17,39 @@ public struct RISCVRunOptions: Sendable {
         self.programName = programName
     }
 
+    /// A change to the environment, in command-line order (qemu-user's -E / -U).
+    public enum EnvironmentChange: Sendable, Equatable {
+        case set(String)  // NAME=value
+        case unset(String)  // NAME
+    }
+
     /// An environment as qemu-user builds its guest's (what `eekit rv run` passes), so that a
-    /// program that looks at its environment prints the same under both: `host` (a process's
-    /// `environ`, unless `clear`) in reverse order, as qemu inserts each variable at the head of
-    /// a list; then `unset` removes names (-U) and each of `set` (`NAME=value`, -E) moves its
-    /// name to the front with the new value.
-    public static func qemuEnvironment(host: [String], clear: Bool, unset: [String], set: [String]) -> [String] {
+    /// program that looks at its environment prints the same under both: each entry of `host`
+    /// (a process's `environ`, unless `clear`) and then each change, in order, goes through
+    /// qemu's envlist: an entry without '=' is dropped, a name already there is removed, and
+    /// the entry goes to the front (so `host` comes out reversed, a duplicate name keeps its
+    /// last value); an unset removes the name.
+    public static func qemuEnvironment(host: [String], clear: Bool, changes: [EnvironmentChange]) -> [String] {
         func name(_ entry: String) -> Substring { entry[..<(entry.firstIndex(of: "=") ?? entry.endIndex)] }
-        var env = clear ? [] : Array(host.reversed())
-        let removed = Set(unset.map { Substring($0) })
-        env.removeAll { removed.contains(name($0)) }
-        for entry in set {
+        var env: [String] = []
+        func set(_ entry: String) {
+            guard entry.contains("=") else { return }
             env.removeAll { name($0) == name(entry) }
             env.insert(entry, at: 0)
         }
+        if !clear { host.forEach(set) }
+        for change in changes {
+            switch change {
+            case .set(let entry): set(entry)
+            case .unset(let n): env.removeAll { name($0) == Substring(n) }
+            }
+        }
         return env
+    }
+
+    /// The same with every unset before every set.
+    public static func qemuEnvironment(host: [String], clear: Bool, unset: [String], set: [String]) -> [String] {
+        qemuEnvironment(host: host, clear: clear, changes: unset.map { .unset($0) } + set.map { .set($0) })
     }
 }
 
