@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -155,14 +156,7 @@ import Testing
 /// The contract CLI as a user runs it (review findings): several `eekit` processes on one
 /// --state file, ELF files with bytes after the image.
 @Suite struct ContractCLITests {
-    static func eekit() throws -> String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("eekit").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw Fixtures.BuildError(message: "eekit not found next to \(CommandLine.arguments[0])", what: "eekit")
-    }
+    static func eekit() throws -> String { try TestFiles.eekit() }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
         let p = Process()
@@ -180,10 +174,8 @@ import Testing
     /// Every transaction a process reports as committed stays committed (20 parallel
     /// increments used to leave the counter at 7-12, and parallel deployments got one address).
     @Test func parallelProcessesLoseNoTransaction() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-conc-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("conc")
+        defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
         let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
         let d = try Self.run(["deploy", counter, "--ee", "riscv", "--state", db])
@@ -217,10 +209,8 @@ import Testing
     /// (padding) would come before --args: refused, where it used to deploy a token whose
     /// supply read as 0.
     @Test func bytesAfterTheELFWithArgsAreRefused() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-pad-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("pad")
+        defer { TestFiles.remove(dir) }
         let padded = dir.appendingPathComponent("token.elf")
         try Data(try Fixtures.elf("token.elf") + Bytes(repeating: 0, count: 8)).write(to: padded)
         let supply = String(repeating: "0", count: 58) + "0f4240"
@@ -249,10 +239,8 @@ import Testing
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,
     /// 2 failure, 3 a rejected transaction.
     @Test func noCommitAndExitStatuses() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-nc-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("nc")
+        defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
         let built = try Fixtures.built.get().dir
         let d = try Self.run(["deploy", built.appendingPathComponent("counter.elf").path, "--ee", "riscv", "--state", db])
@@ -293,10 +281,8 @@ import Testing
     /// eekit's own output then overwrote the database's header (review finding); a closed
     /// stderr also made error reporting trap.
     @Test func closedStandardStreamsLeaveTheDatabaseIntact() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-cfd-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("cfd")
+        defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
         let token = try Fixtures.built.get().dir.appendingPathComponent("token.elf").path
         let e = try Self.eekit()

@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -7,15 +8,7 @@ import Testing
 /// argv[0] as the path given, the argument strings' layout, and the exit status.
 @Suite("eekit rv run against qemu-user")
 struct CLIDifferentialTests {
-    /// The eekit executable built next to the test bundle (`swift test` builds every product).
-    static func eekit() throws -> String {
-        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [dir, dir.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("eekit").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw GuestHarness.HarnessError("eekit not found next to \(CommandLine.arguments[0]) (swift build first)")
-    }
+    static func eekit() throws -> String { try TestFiles.eekit() }
 
     @Test(arguments: ["stdin_echo", "args"], [64, 32])
     func cliMatchesQemu(program: String, xlen: Int) async throws {
