@@ -255,8 +255,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     }
 
     /// Writes the frame block below the top of guest memory (16-byte aligned, inside
-    /// `frameBlockReserve`) and returns its address, where the stack starts below it: calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of
-    /// padding), this address (20 + 4), the value (32-byte big-endian word), the calldata.
+    /// `frameBlockReserve`) and returns its address, where the stack starts below it:
+    /// calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of padding),
+    /// this address (20 + 4), the value (32-byte big-endian word), the calldata.
     private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
         let cd = launch.calldata
         let limit = min(RISCVEnvironment.frameCalldataMax, Int(configuration.stackSize / 2) - 96)
