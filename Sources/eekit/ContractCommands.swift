@@ -23,7 +23,7 @@ struct HookOptions: ParsableArguments {
             do {
                 try session.registerHostFunction(h)
             } catch {
-                throw RuntimeError("--hook \(h): \(error)")
+                throw environmentFailure("--hook \(h): \(error)")
             }
         }
     }
@@ -44,6 +44,9 @@ struct ConstructorOptions: ParsableArguments {
     func bytes() throws -> Bytes {
         if let sig = constructorSig {
             guard args == nil else { throw ValidationError("give either --args or --constructor-sig, not both") }
+            if (try? ABIEncoder.splitSignature(sig).outputs) ?? nil != nil {
+                throw ValidationError("--constructor-sig: a constructor has no output types: \(sig)")
+            }
             do {
                 return Array(try ABIEncoder.encodeCall(signature: sig, arguments: constructorArg).dropFirst(4))
             } catch let e as ABIEncoder.Failure {
@@ -218,7 +221,7 @@ func contractFailure(_ e: Error) -> Error {
 
 /// A receipt as one JSON object (`--json`): status, reason (failures), address (deployments),
 /// gasUsed, refund, output, revertReason, returns (decoded outputs), logs.
-func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?) -> String {
+func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?) -> String {
     var doc: [String: Any] = [
         "status": r.status.isSuccess ? "success" : r.status == .revert ? "revert" : "failure",
         "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
@@ -232,6 +235,7 @@ func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [Stri
     if let outputs, let decoded {
         doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
     }
+    if let decodeError { doc["decodeError"] = decodeError }
     let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
 }
@@ -259,12 +263,12 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
     var decoded: [String]?
     var decodeError: String?
     if r.status.isSuccess, let outputs {
-        do { decoded = try ABIEncoder.decode(outputs, r.output) } catch let e as ABIEncoder.Failure {
+        do { decoded = try ABIEncoder.decode(outputs, r.output, quoteStrings: !json) } catch let e as ABIEncoder.Failure {
             decodeError = e.message
         } catch { decodeError = "\(error)" }
     }
     if json {
-        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded))
+        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError))
     } else {
         printReceipt(r, created: created)
         if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }

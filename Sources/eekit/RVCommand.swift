@@ -81,6 +81,8 @@ struct RVCommand: ParsableCommand {
                     i += 1
                 } else if a == "--max-instructions" || a == "--memory" {
                     i += 2
+                } else if a == "--" {
+                    break  // FILE and the guest's arguments follow
                 } else if a.hasPrefix("-") {
                     i += 1
                 } else {

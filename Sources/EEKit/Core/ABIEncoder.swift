@@ -73,10 +73,11 @@ public enum ABIEncoder {
     }
 
     /// Decodes ABI-encoded values of `types` (as the output of a call) into text: integers in
-    /// decimal, addresses and bytes in 0x hex, bools as true/false, strings quoted. Strict, as
+    /// decimal, addresses and bytes in 0x hex, bools as true/false, strings quoted and escaped
+    /// for a terminal (as they are, with `quoteStrings` false, e.g. for JSON). Strict, as
     /// Solidity's decoder is: a value that does not fit its type, a dynamic offset or length
     /// outside the data, or data too short throws.
-    public static func decode(_ types: [String], _ data: Bytes) throws -> [String] {
+    public static func decode(_ types: [String], _ data: Bytes, quoteStrings: Bool = true) throws -> [String] {
         func word(_ at: Int) throws -> Bytes {
             guard at >= 0, at <= data.count - 32 else {
                 throw Failure(message: "output too short for (\(types.joined(separator: ",")))")
@@ -106,7 +107,7 @@ public enum ABIEncoder {
                     }
                     // Escaped: a contract must not be able to print lines of its own, or
                     // terminal escapes, through eekit's output.
-                    values.append(quoted(body[...]))
+                    values.append(quoteStrings ? quoted(body[...]) : String(decoding: body, as: UTF8.self))
                 }
                 continue
             }

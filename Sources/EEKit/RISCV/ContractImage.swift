@@ -35,6 +35,14 @@ final class ContractImage: @unchecked Sendable {
     /// At most 32 pooled machines, and at most 64 MiB of `hostBytes` (at least one machine):
     /// an image with a huge executable range must not keep gigabytes in its pool.
     private let poolLimit: Int
+    /// Machines in all pools, and their cap.
+    static let pooledMachines = Locked<Int>(0)
+    static let maxPooledMachines = 2048
+
+    deinit {
+        let n = pool.withLock { $0.count }
+        ContractImage.pooledMachines.withLock { $0 -= n }
+    }
 
     /// - Throws: `EEError.elf` if the image is malformed or does not fit `memorySize`.
     init(elf: Bytes, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) throws(EEError) {
@@ -95,7 +103,10 @@ final class ContractImage: @unchecked Sendable {
 
     /// A machine in the freshly loaded state (from the pool, or new).
     func acquire() throws(EEError) -> RISCVMachine {
-        if let reused = pool.withLock({ $0.popLast() }) { return reused.machine }  // already reset by `release`
+        if let reused = pool.withLock({ $0.popLast() }) {  // already reset by `release`
+            ContractImage.pooledMachines.withLock { $0 -= 1 }
+            return reused.machine
+        }
         let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
         m.reset(from: template, copy: copyRange, zero: [])
         return m
@@ -115,7 +126,17 @@ final class ContractImage: @unchecked Sendable {
         else { return }
         let p = Pooled(machine: m)
         let limit = poolLimit
-        pool.withLock { if $0.count < limit { $0.append(p) } }
+        pool.withLock {
+            guard $0.count < limit else { return }
+            // Process-wide cap too: every pooled machine is a mapping (vm.max_map_count) and
+            // keeps its image pages and up to 64 KiB of heap and stack resident.
+            let admitted = ContractImage.pooledMachines.withLock { n in
+                guard n < ContractImage.maxPooledMachines else { return false }
+                n += 1
+                return true
+            }
+            if admitted { $0.append(p) }
+        }
     }
 }
 

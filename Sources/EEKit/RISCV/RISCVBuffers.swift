@@ -444,7 +444,7 @@ public final class RISCVMachine {
         for c in copy where !c.isEmpty {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
-        for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
+        for z in zero where !z.isEmpty { zeroGuestMemory(z) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         costs.pointee = template.costs.pointee
         for p in changed { crv_redecode(mem, costs, xlen, p, page) }
@@ -505,6 +505,23 @@ public final class RISCVMachine {
         case CRV_STATUS_EBREAK: return .ebreak
         case CRV_STATUS_BUDGET: return .budgetExhausted
         default: return .trap
+        }
+    }
+
+    /// Zeroes guest memory. Ranges over 64 KiB give their whole pages back to the kernel
+    /// (MADV_DONTNEED: they read as zero and cost nothing until touched again), so a pooled
+    /// machine does not keep the heap or deep stack its last frame used resident.
+    func zeroGuestMemory(_ r: Range<UInt64>) {
+        let page = RISCVMachine.pageSize
+        guard r.count > 64 << 10 else {
+            memset(data + Int(r.lowerBound), 0, r.count)
+            return
+        }
+        let lo = (r.lowerBound + page - 1) & ~(page - 1), hi = r.upperBound & ~(page - 1)
+        memset(data + Int(r.lowerBound), 0, Int(lo - r.lowerBound))
+        memset(data + Int(hi), 0, Int(r.upperBound - hi))
+        if madvise(data + Int(lo), Int(hi - lo), MADV_DONTNEED) != 0 {
+            memset(data + Int(lo), 0, Int(hi - lo))
         }
     }
 
