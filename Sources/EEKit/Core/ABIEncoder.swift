@@ -78,27 +78,12 @@ public enum ABIEncoder {
     /// Solidity's decoder is: a value that does not fit its type, a dynamic offset or length
     /// outside the data, or data too short throws.
     public static func decode(_ types: [String], _ data: Bytes, quoteStrings: Bool = true) throws -> [String] {
-        func word(_ at: Int) throws -> Bytes {
-            guard at >= 0, at <= data.count - 32 else {
-                throw Failure(message: "output too short for (\(types.joined(separator: ",")))")
-            }
-            return Array(data[at..<at + 32])
-        }
-        func size(_ w: Bytes) throws -> Int {
-            let v = U256(bigEndian: w)
-            guard v.limbs.1 == 0, v.limbs.2 == 0, v.limbs.3 == 0, v.limbs.0 <= UInt64(Int32.max) else {
-                throw Failure(message: "output has an offset or length out of range")
-            }
-            return Int(v.limbs.0)
-        }
+        let tooShort = Failure(message: "output too short for (\(types.joined(separator: ",")))")
         var values: [String] = []
         for (i, t) in types.enumerated() {
-            let w = try word(32 * i)
+            guard let w = word(data, at: 32 * i) else { throw tooShort }
             if t == "string" || t == "bytes" {
-                let off = try size(w)
-                let len = try size(try word(off))
-                guard off + 32 + len <= data.count else { throw Failure(message: "output \(t) runs past the end") }
-                let body = Array(data[(off + 32)..<(off + 32 + len)])
+                let body = Array(try dynamicValue(data, base: 0, head: 32 * i, what: t))
                 if t == "bytes" {
                     values.append("0x" + Hex.encode(body))
                 } else {
@@ -111,9 +96,33 @@ public enum ABIEncoder {
                 }
                 continue
             }
-            values.append(try decodeStatic(t, w))
+            values.append(try decodeStatic(t, Array(w)))
         }
         return values
+    }
+
+    /// The 32-byte word at `at`, or nil past the end.
+    static func word(_ data: Bytes, at: Int) -> ArraySlice<UInt8>? {
+        at >= 0 && at <= data.count - 32 ? data[at..<at + 32] : nil
+    }
+
+    /// A word as an offset or length: below 2^31, else nil.
+    static func smallInt(_ w: ArraySlice<UInt8>) -> Int? {
+        let v = U256(bigEndian: Array(w))
+        guard v.limbs.1 == 0, v.limbs.2 == 0, v.limbs.3 == 0, v.limbs.0 <= UInt64(Int32.max) else { return nil }
+        return Int(v.limbs.0)
+    }
+
+    /// The bytes of a dynamic value (`bytes`, `string`) whose head word is at `head`: its offset
+    /// (from `base`, where the encoded values start) to a length word and the bytes after it,
+    /// all inside `data`. Offsets and lengths are bounded before any arithmetic.
+    static func dynamicValue(_ data: Bytes, base: Int, head: Int, what: String) throws -> ArraySlice<UInt8> {
+        guard let h = word(data, at: head), let off = smallInt(h),
+            let lw = word(data, at: base + off), let len = smallInt(lw)
+        else { throw Failure(message: "output \(what) has an offset or length out of range") }
+        let start = base + off + 32
+        guard start + len <= data.count else { throw Failure(message: "output \(what) runs past the end") }
+        return data[start..<start + len]
     }
 
     /// Text as a quoted string for a terminal: UTF-8 as it is, with quotes, backslashes and
@@ -253,32 +262,21 @@ extension ABIEncoder {
     public static func revertReason(_ data: Bytes) -> String? {
         guard data.count >= 4 else { return nil }
         let selector = data[0..<4]
-        func word(_ at: Int) -> U256? {
-            guard at >= 0, at <= data.count - 32 else { return nil }
-            return U256(bigEndian: Array(data[at..<at + 32]))
-        }
-        func small(_ v: U256) -> Int? {
-            let l = v.limbs
-            guard l.1 == 0, l.2 == 0, l.3 == 0, l.0 <= UInt64(Int32.max) else { return nil }
-            return Int(l.0)
-        }
         if selector.elementsEqual([0x08, 0xc3, 0x79, 0xa0]) {
-            guard let off = word(4).flatMap(small), let len = word(4 + off).flatMap(small),
-                4 + off + 32 + len <= data.count
-            else { return nil }
-            let bytes = data[(4 + off + 32)..<(4 + off + 32 + len)]
+            guard let bytes = try? dynamicValue(data, base: 4, head: 4, what: "string") else { return nil }
             return "Error(" + quoted(bytes) + ")"
         }
-        if selector.elementsEqual([0x4e, 0x48, 0x7b, 0x71]), data.count == 36, let code = word(4) {
+        if selector.elementsEqual([0x4e, 0x48, 0x7b, 0x71]), data.count == 36, let w = word(data, at: 4) {
+            let code = U256(bigEndian: Array(w))
             let meanings: [UInt64: String] = [
                 0x00: "generic panic", 0x01: "assertion failed", 0x11: "arithmetic overflow or underflow",
                 0x12: "division or modulo by zero", 0x21: "invalid enum value", 0x22: "invalid storage byte array",
                 0x31: "pop on an empty array", 0x32: "array index out of bounds", 0x41: "too much memory allocated",
                 0x51: "call to a zero-initialized function",
             ]
-            let hex = "0x" + (code.isZero ? "0" : String(Hex.encode(code.bigEndianBytes).drop { $0 == "0" }))
-            if let c = small(code), let m = meanings[UInt64(c)] { return "Panic(\(hex): \(m))" }
-            return "Panic(\(hex))"
+            // U256's description is the minimal 0x hex ("0x11", "0x0").
+            if let c = smallInt(w), let m = meanings[UInt64(c)] { return "Panic(\(code): \(m))" }
+            return "Panic(\(code))"
         }
         return nil
     }
