@@ -15,9 +15,16 @@ final class ContractImage: @unchecked Sendable {
     /// True if some code page is writable: stores may then re-decode code, and a released
     /// machine must copy the template's decoded code back.
     let codeIsWritable: Bool
-    /// 4 KiB pages in `writableRanges`: every frame starts from fresh copies of them (restored
-    /// when it ends), and pays for them like heap pages (`GasSchedule.riscvPageErgs` each).
-    let writablePages: UInt64
+    /// What every frame of this image pays before its first instruction, fixed per image so that
+    /// gas stays deterministic (nil when it overflows: no budget can pay it):
+    /// - the pages of `writableRanges` (`GasSchedule.riscvPageErgs` each): every frame starts
+    ///   from fresh copies of them, copied back when it ends, so a huge .bss costs gas in
+    ///   proportion to that host work;
+    /// - decoded code beyond `riscvDecodedFreeBytes` (`riscvDecodedPageErgs` per 4 KiB, 32 host
+    ///   bytes per 4-byte slot of the code range, sentinels not counted): a frame may need a new
+    ///   machine, which copies it (deep recursion into a huge executable segment otherwise burnt
+    ///   microseconds per gas).
+    let frameErgs: UInt64?
     /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
     /// code and the image's pages (what the pool and the cache keep alive).
     let hostBytes: Int
@@ -26,14 +33,16 @@ final class ContractImage: @unchecked Sendable {
     let stackBottom: UInt64
     let memorySize: UInt64
 
-    /// Machines of released frames (`Locked`, a Mutex: an uncontended lock is one atomic operation, where
-    /// NSLock's pthread mutex cost about 4 % of a native call, taken twice per frame).
+    /// Machines of released frames (`Locked`, a Mutex: an uncontended lock is one atomic
+    /// operation, where NSLock's pthread mutex cost about 4 % of a native call, taken twice per
+    /// frame).
     private let pool = Locked<[Pooled]>([])
     /// A machine handed from one frame to the next through the pool: only one frame uses it
     /// at a time.
     private struct Pooled: @unchecked Sendable { let machine: RISCVMachine }
-    /// At most 32 pooled machines, and at most 64 MiB of `hostBytes` (at least one machine):
-    /// an image with a huge executable range must not keep gigabytes in its pool.
+    /// At most 1,024 pooled machines (the call depth), and at most 64 MiB of `hostBytes` (at
+    /// least one machine): an image with a huge executable range must not keep gigabytes in
+    /// its pool.
     private let poolLimit: Int
     /// Machines in all pools, and their cap.
     static let pooledMachines = Locked<Int>(0)
@@ -86,7 +95,13 @@ final class ContractImage: @unchecked Sendable {
         }
         codeIsWritable = codeWritable
         writableRanges = writable
-        writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
+        let writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
+        let (pageErgs, o1) = writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+        let decodedBytes = Int(m.codeRange.count) * 8
+        let decodedPages = UInt64(max(0, decodedBytes - schedule.riscvDecodedFreeBytes) + 4095) / 4096
+        let (decodedErgs, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
+        let (ergs, o3) = pageErgs.addingReportingOverflow(decodedErgs)
+        frameErgs = o1 || o2 || o3 ? nil : ergs
         hostBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)  // + the stack's top page
         // Up to the call-depth limit, so that deep recursion reuses machines after its first
         // descent (a new machine copies the decoded code); at most 64 MiB per image.

@@ -138,18 +138,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
         m.budget = launch.resources.ergs
-        // The image's writable pages start fresh in every frame (copied back when it ends):
-        // paid for like heap pages, so a huge .bss costs gas in proportion to that host work.
-        // Decoded code beyond `riscvDecodedFreeBytes` is paid for too: a frame may need a new
-        // machine, which copies it (deep recursion into a huge executable segment otherwise
-        // burnt microseconds per gas). Both are fixed per image, so gas stays deterministic.
-        let (pages, o1) = img.writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
-        // 32 host bytes per 4-byte slot of the code range (its sentinel slots not counted).
-        let codeRange = Int(img.template.codeRange.count) * 8
-        let decodedPages = UInt64(max(0, codeRange - schedule.riscvDecodedFreeBytes) + 4095) / 4096
-        let (decoded, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
-        let (fresh, o3) = pages.addingReportingOverflow(decoded)
-        guard !o1, !o2, !o3, m.budget >= fresh else {
+        // The image's writable pages and large decoded code (ContractImage.frameErgs).
+        guard let fresh = img.frameErgs, m.budget >= fresh else {
             m.budget = 0
             return end(.failure(.outOfResources), output: [], host: host)
         }
@@ -250,8 +240,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// trapped with 8 KiB of calldata and ran with 20 KiB, the block having taken its stack).
     static func frameBlockReserve(stackSize: UInt64) -> UInt64 {
         let page = RISCVMachine.pageSize
-        let block = UInt64(96 + min(frameCalldataMax, Int(stackSize / 2) - 96))
+        let block = UInt64(96 + frameCalldataLimit(stackSize: stackSize))
         return (block + page - 1) & ~(page - 1)
+    }
+
+    /// The most calldata the frame block holds with this stack: `frameCalldataMax`, and the
+    /// block at most half the stack.
+    static func frameCalldataLimit(stackSize: UInt64) -> Int {
+        min(frameCalldataMax, Int(stackSize / 2) - 96)
     }
 
     /// Writes the frame block below the top of guest memory (16-byte aligned, inside
@@ -260,7 +256,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// this address (20 + 4), the value (32-byte big-endian word), the calldata.
     private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
         let cd = launch.calldata
-        let limit = min(RISCVEnvironment.frameCalldataMax, Int(configuration.stackSize / 2) - 96)
+        let limit = RISCVEnvironment.frameCalldataLimit(stackSize: configuration.stackSize)
         let included = cd.count <= limit
         let size = UInt64(96 + (included ? cd.count : 0))
         let p = (m.memorySize - size) & ~15
