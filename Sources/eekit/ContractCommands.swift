@@ -236,8 +236,7 @@ func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [Stri
         doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
     }
     if let decodeError { doc["decodeError"] = decodeError }
-    let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
+    return jsonLine(doc)
 }
 
 /// Runs one transaction and prints its receipt (as text, or one JSON object per line with
@@ -252,10 +251,7 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
         r = try body()
     } catch {
         let message = "\(contractFailure(error))"
-        if json {
-            let data = (try? JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])) ?? Data()
-            print(String(decoding: data, as: UTF8.self))
-        }
+        if json { print(jsonLine(["error": message])) }
         fflush(nil)  // what was printed before comes first when both go to one pipe
         writeToStandardError(Data("Error: \(message)\n".utf8))
         throw ExitCode(3)

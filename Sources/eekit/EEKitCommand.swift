@@ -29,6 +29,12 @@ func writeToStandardError(_ data: Data) {
     }
 }
 
+/// One JSON object as a line of text, keys sorted ("{}" if `object` cannot be serialized).
+func jsonLine(_ object: [String: Any]) -> String {
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+}
+
 /// Reads a file into bytes, with a clear error.
 /// A failure while doing the work (unreadable file, invalid code, rejected transaction):
 /// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed

@@ -106,8 +106,7 @@ struct EVMCommand: ParsableCommand {
                 if result.status == .revert, let reason = ABIEncoder.revertReason(result.output) {
                     doc["revertReason"] = reason
                 }
-                let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                print(jsonLine(doc))
                 return
             }
             let statusText: String

@@ -48,13 +48,37 @@ struct RVCommand: ParsableCommand {
         @Argument(parsing: .captureForPassthrough, help: "Arguments for the guest program.")
         var arguments: [String] = []
 
-        /// --env / --unset in command-line order (qemu-user applies -E and -U as they come;
-        /// ArgumentParser collects each into its own array), each split at commas as qemu does.
+        /// --env / --unset in command-line order (qemu-user applies -E and -U as they come),
+        /// each split at commas as qemu does. ArgumentParser keeps the two options in separate
+        /// arrays, so only their order is read from the command line (the options before FILE
+        /// or `--`); when that does not account for every parsed value (e.g. a command parsed
+        /// in-process), the unsets come first.
         func environmentChanges() throws -> [RISCVRunOptions.EnvironmentChange] {
+            var order: [Bool] = []  // true: --env
+            var args = Array(CommandLine.arguments.dropFirst())
+            if let i = args.firstIndex(of: "run") { args = Array(args[(i + 1)...]) }
+            var i = 0
+            scan: while i < args.count {
+                let a = args[i]
+                switch a {
+                case "--env", "--unset": order.append(a == "--env"); i += 2
+                case "--max-instructions", "--memory": i += 2
+                case "--": break scan  // FILE and the guest's arguments follow
+                default:
+                    if a.hasPrefix("--env=") || a.hasPrefix("--unset=") { order.append(a.hasPrefix("--env=")) }
+                    guard a.hasPrefix("-") else { break scan }  // FILE
+                    i += 1
+                }
+            }
+            var sets = setEnvironment.makeIterator(), unsets = unsetEnvironment.makeIterator()
+            let ordered: [(isSet: Bool, value: String)] =
+                order.filter({ $0 }).count == setEnvironment.count && order.filter({ !$0 }).count == unsetEnvironment.count
+                ? order.map { ($0, $0 ? sets.next()! : unsets.next()!) }
+                : unsetEnvironment.map { (false, $0) } + setEnvironment.map { (true, $0) }
             var changes: [RISCVRunOptions.EnvironmentChange] = []
-            func add(_ option: String, _ value: String) throws {
+            for (isSet, value) in ordered {
                 for part in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-                    if option == "--env" {
+                    if isSet {
                         guard part.contains("="), !part.hasPrefix("=") else {
                             throw ValidationError("--env takes NAME=VALUE, got \(part)")
                         }
@@ -63,30 +87,6 @@ struct RVCommand: ParsableCommand {
                         guard !part.isEmpty, !part.contains("=") else { throw ValidationError("--unset takes a NAME, got \(part)") }
                         changes.append(.unset(part))
                     }
-                }
-            }
-            // The options before FILE, as ArgumentParser read them (everything after FILE is the
-            // guest's).
-            var args = Array(CommandLine.arguments.dropFirst())
-            if let i = args.firstIndex(of: "run") { args = Array(args[(i + 1)...]) }
-            var i = 0
-            while i < args.count {
-                let a = args[i]
-                if a == "--env" || a == "--unset" {
-                    if i + 1 < args.count { try add(a, args[i + 1]) }
-                    i += 2
-                } else if a.hasPrefix("--env=") || a.hasPrefix("--unset=") {
-                    let eq = a.firstIndex(of: "=")!
-                    try add(String(a[..<eq]), String(a[a.index(after: eq)...]))
-                    i += 1
-                } else if a == "--max-instructions" || a == "--memory" {
-                    i += 2
-                } else if a == "--" {
-                    break  // FILE and the guest's arguments follow
-                } else if a.hasPrefix("-") {
-                    i += 1
-                } else {
-                    break  // FILE
                 }
             }
             return changes

@@ -118,9 +118,10 @@ public final class SQLiteStore: StateStore {
         let deadline = Date().addingTimeInterval(lockTimeout)
         var waiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
-                let reason = errno == EWOULDBLOCK
-                    ? "in use by another process for more than \(Int(lockTimeout)) s" : String(cString: strerror(errno))
+            let e = errno  // before anything else can change it
+            guard e == EWOULDBLOCK || e == EINTR, Date() < deadline else {
+                let reason = e == EWOULDBLOCK
+                    ? "in use by another process for more than \(Int(lockTimeout)) s" : String(cString: strerror(e))
                 Glibc.close(fd)
                 throw .storage("cannot lock the state database \(path): \(reason)")
             }
