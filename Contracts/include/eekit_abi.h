@@ -189,6 +189,12 @@ static inline void eek_word_set_limb(eek_word *w, int i, uint64_t limb) {
   uint64_t v = eek_bswap64(limb);
   __builtin_memcpy((uint8_t *)__builtin_assume_aligned(w->b, 8) + 8 * (3 - i), &v, 8);
 }
+/* The word is below 2^64 (its upper 24 bytes are zero): a valid offset, length or bool. */
+static inline int eek_word_fits_u64(const eek_word *w) {
+  uint64_t a[3];
+  __builtin_memcpy(a, __builtin_assume_aligned(w->b, 8), 24);
+  return (a[0] | a[1] | a[2]) == 0;
+}
 static inline int eek_word_is_zero(const eek_word *w) {
   uint64_t a[4];
   __builtin_memcpy(a, __builtin_assume_aligned(w->b, 8), 32);
@@ -326,16 +332,13 @@ static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
   size_t size = eek_calldata_size();
   if (size < 4 || i >= (size - 4) / 32) return 0; /* the head word is not there */
   eek_word w = abi_arg_word(i);
-  uint32_t high[6];
-  __builtin_memcpy(high, w.b, 24);
-  if (high[0] | high[1] | high[2] | high[3] | high[4] | high[5]) return 0; /* offset >= 2^64 */
+  if (!eek_word_fits_u64(&w)) return 0; /* offset >= 2^64 */
   uint64_t off = eek_word_limb(&w, 0);
   /* The length word at 4 + off must lie inside the calldata. */
   if (off > size - 4 || size - 4 - off < 32) return 0;
   eek_word lw;
   eek_calldata_copy(&lw, 4 + (size_t)off, 32);
-  __builtin_memcpy(high, lw.b, 24);
-  if (high[0] | high[1] | high[2] | high[3] | high[4] | high[5]) return 0;
+  if (!eek_word_fits_u64(&lw)) return 0;
   uint64_t n = eek_word_limb(&lw, 0);
   if (n > size - 4 - off - 32) return 0; /* the bytes run past the calldata */
   *len = (size_t)n;
@@ -387,10 +390,6 @@ static inline eek_word abi_call_word(int kind, const eek_address *to, uint32_t s
   return w;
 }
 /* The word is the ABI encoding of `true` (1); anything else, including a malformed bool, is not. */
-static inline int abi_word_is_true(const eek_word *w) {
-  uint64_t a[4];
-  __builtin_memcpy(a, __builtin_assume_aligned(w->b, 8), 32);
-  return (a[0] | a[1] | a[2]) == 0 && eek_word_limb(w, 0) == 1;
-}
+static inline int abi_word_is_true(const eek_word *w) { return eek_word_fits_u64(w) && eek_word_limb(w, 0) == 1; }
 
 #endif
