@@ -52,7 +52,7 @@ cevm_bytecode)
         CSources/CEVM/keccak.c Tests/CEVMHarness/test_host.c -o "$BIN"
     ;;
 cprec_point_eval)
-    [ "$BIN" -nt Fuzz/cprec_fuzz_point_eval.c ] && [ "$BIN" -nt CSources/CPrecompiles/bls12_381.c ] ||
+    [ "$BIN" -nt Fuzz/cprec_fuzz_point_eval.c ] && [ "$BIN" -nt CSources/CPrecompiles/bls12_381.c ] && [ "$BIN" -nt CSources/CPrecompiles/fp_tower.h ] ||
     clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_point_eval.c \
         CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
     MAXLEN=256

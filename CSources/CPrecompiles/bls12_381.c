@@ -3,7 +3,8 @@
  * ZCash-format G1 decompression, the optimal ate pairing and its final exponentiation, and the
  * KZG proof check against the Ethereum trusted setup.
  *
- * Field Fp: Montgomery form over 6 x 64-bit little-endian limbs (R = 2^384).
+ * Field Fp: Montgomery form over 6 x 64-bit little-endian limbs (R = 2^384). The field, its tower
+ * and the Jacobian point formulas are fp_tower.h's, shared with bn254.c.
  * Tower: Fp2 = Fp[u]/(u^2 + 1), Fp6 = Fp2[v]/(v^3 - xi) with xi = 1 + u, Fp12 = Fp6[w]/(w^2 - v).
  * G1: y^2 = x^3 + 4 over Fp. G2: the M-type sextic twist y^2 = x^3 + 4 xi over Fp2, untwisted by
  * (x, y) -> (x w^-2, y w^-3).
@@ -29,17 +30,9 @@
  */
 #include "include/CPrecompiles.h"
 
-#include <string.h>
-
-typedef unsigned __int128 u128;
-
-typedef struct { uint64_t l[6]; } fp;
-typedef struct { fp c0, c1; } fp2;          /* c0 + c1 u */
-typedef struct { fp2 c0, c1, c2; } fp6;     /* c0 + c1 v + c2 v^2 */
-typedef struct { fp6 c0, c1; } fp12;        /* c0 + c1 w */
-
-typedef struct { fp x, y, z; } g1j;         /* Jacobian; z == 0 is infinity */
-typedef struct { fp2 x, y, z; } g2j;         /* used by the harness */
+#define FP_LIMBS 6
+#define FP_XI_C0 1 /* xi = 1 + u */
+#include "fp_tower_types.h"
 
 static const fp P = {{0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL, 0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL}};
 static const uint64_t INV = 0x89f3fffcfffcfffdULL;
@@ -80,103 +73,9 @@ static const uint8_t POINT_EVALUATION_OUTPUT[64] = {
   0x73, 0xed, 0xa7, 0x53, 0x29, 0x9d, 0x7d, 0x48, 0x33, 0x39, 0xd8, 0x08, 0x09, 0xa1, 0xd8, 0x05,
   0x53, 0xbd, 0xa4, 0x02, 0xff, 0xfe, 0x5b, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01};
 
-/* ---------------------------------------------------------------- Fp */
+#include "fp_tower.h"
 
-static inline int fp_is_zero(const fp *a) {
-  return (a->l[0] | a->l[1] | a->l[2] | a->l[3] | a->l[4] | a->l[5]) == 0;
-}
-static inline int fp_eq(const fp *a, const fp *b) {
-  uint64_t d = 0;
-  for (int i = 0; i < 6; i++) d |= a->l[i] ^ b->l[i];
-  return d == 0;
-}
-
-/* r = a - P if a >= P (a < 2P). */
-static inline void fp_reduce_once(fp *r, const uint64_t a[6]) {
-  uint64_t t[6], borrow = 0;
-  for (int i = 0; i < 6; i++) {
-    u128 d = (u128)a[i] - P.l[i] - borrow;
-    t[i] = (uint64_t)d;
-    borrow = (uint64_t)(d >> 64) & 1;
-  }
-  if (borrow) memcpy(r->l, a, 48); else memcpy(r->l, t, 48);
-}
-
-static inline void fp_add(fp *r, const fp *a, const fp *b) {
-  uint64_t s[6], c = 0;
-  for (int i = 0; i < 6; i++) {
-    u128 t = (u128)a->l[i] + b->l[i] + c;
-    s[i] = (uint64_t)t;
-    c = (uint64_t)(t >> 64);
-  }
-  fp_reduce_once(r, s); /* P < 2^381, so a + b < 2^382 never carries out */
-}
-
-static inline void fp_sub(fp *r, const fp *a, const fp *b) {
-  uint64_t d[6], borrow = 0;
-  for (int i = 0; i < 6; i++) {
-    u128 t = (u128)a->l[i] - b->l[i] - borrow;
-    d[i] = (uint64_t)t;
-    borrow = (uint64_t)(t >> 64) & 1;
-  }
-  if (borrow) {
-    uint64_t c = 0;
-    for (int i = 0; i < 6; i++) {
-      u128 t = (u128)d[i] + P.l[i] + c;
-      d[i] = (uint64_t)t;
-      c = (uint64_t)(t >> 64);
-    }
-  }
-  memcpy(r->l, d, 48);
-}
-
-static inline void fp_neg(fp *r, const fp *a) {
-  fp z = {{0, 0, 0, 0, 0, 0}};
-  fp_sub(r, &z, a);
-}
-
-static inline void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
-
-/* Montgomery multiplication: CIOS without the two extra carry words, which P allows (its top
- * limb is below 2^63 - 1, so t stays below 2P and the running top word cannot overflow; Gautam
- * Botrel and others, the "no-carry" optimisation of gnark-crypto). */
-static inline void fp_mul(fp *r, const fp *a, const fp *b) {
-  uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < 6; i++) {
-    u128 x = (u128)a->l[0] * b->l[i] + t[0];
-    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
-    uint64_t m = lo * INV;
-    u128 y = (u128)m * P.l[0] + lo;
-    uint64_t c = (uint64_t)(y >> 64);
-    for (int j = 1; j < 6; j++) {
-      x = (u128)a->l[j] * b->l[i] + t[j] + hi;
-      hi = (uint64_t)(x >> 64);
-      y = (u128)m * P.l[j] + (uint64_t)x + c;
-      c = (uint64_t)(y >> 64);
-      t[j - 1] = (uint64_t)y;
-    }
-    t[5] = hi + c;
-  }
-  fp_reduce_once(r, t);
-}
-
-static inline void fp_sqr(fp *r, const fp *a) { fp_mul(r, a, a); }
-
-/* a^e for a 384-bit exponent (6 limbs, little-endian). */
-static void fp_pow(fp *r, const fp *a, const uint64_t e[6]) {
-  fp acc = ONE, base = *a;
-  int started = 0;
-  for (int i = 383; i >= 0; i--) {
-    if (started) fp_sqr(&acc, &acc);
-    if ((e[i / 64] >> (i % 64)) & 1) {
-      fp_mul(&acc, &acc, &base);
-      started = 1;
-    }
-  }
-  *r = acc;
-}
-
-static void fp_inv(fp *r, const fp *a) { fp_pow(r, a, PM2); }
+/* ---------------------------------------------------------------- Fp (BLS12-381 only) */
 
 /* Square root (p = 3 mod 4): returns 0 when a is not a square. */
 static int fp_sqrt(fp *r, const fp *a) {
@@ -188,48 +87,11 @@ static int fp_sqrt(fp *r, const fp *a) {
   return 1;
 }
 
-/* Montgomery form -> plain integer limbs. */
-static void fp_to_int(uint64_t out[6], const fp *a) {
-  fp one = {{1, 0, 0, 0, 0, 0}}, t;
-  fp_mul(&t, a, &one);
-  memcpy(out, t.l, 48);
-}
-
-/* Integer limbs a < b (both 6 limbs). */
-static int limbs_lt(const uint64_t a[6], const uint64_t b[6]) {
-  for (int i = 5; i >= 0; i--) {
-    if (a[i] != b[i]) return a[i] < b[i];
-  }
-  return 0;
-}
-
-/* 48 big-endian bytes -> Montgomery form; returns 0 if the value is >= P. */
-static int fp_from_bytes(fp *r, const uint8_t b[48]) {
-  fp t;
-  for (int i = 0; i < 6; i++) {
-    uint64_t v = 0;
-    for (int k = 0; k < 8; k++) v = (v << 8) | b[(5 - i) * 8 + k];
-    t.l[i] = v;
-  }
-  if (!limbs_lt(t.l, P.l)) return 0;
-  fp_mul(r, &t, &R2);
-  return 1;
-}
-
 /* Whether y (Montgomery form) is the larger of y and -y as integers: y > (p - 1) / 2. */
 static int fp_is_lexicographically_largest(const fp *y) {
   uint64_t v[6];
   fp_to_int(v, y);
   return limbs_lt(HALF_P, v);
-}
-
-/* 32 big-endian bytes -> 4 little-endian limbs. */
-static void scalar_from_bytes(uint64_t s[4], const uint8_t b[32]) {
-  for (int i = 0; i < 4; i++) {
-    uint64_t v = 0;
-    for (int k = 0; k < 8; k++) v = (v << 8) | b[(3 - i) * 8 + k];
-    s[i] = v;
-  }
 }
 
 /* Whether a 4-limb scalar is below the group order r. */
@@ -240,169 +102,7 @@ static int scalar_below_order(const uint64_t s[4]) {
   return 0;
 }
 
-/* ---------------------------------------------------------------- Fp2 */
-
-static inline void fp2_add(fp2 *r, const fp2 *a, const fp2 *b) { fp_add(&r->c0, &a->c0, &b->c0); fp_add(&r->c1, &a->c1, &b->c1); }
-static inline void fp2_sub(fp2 *r, const fp2 *a, const fp2 *b) { fp_sub(&r->c0, &a->c0, &b->c0); fp_sub(&r->c1, &a->c1, &b->c1); }
-static inline void fp2_neg(fp2 *r, const fp2 *a) { fp_neg(&r->c0, &a->c0); fp_neg(&r->c1, &a->c1); }
-static inline void fp2_dbl(fp2 *r, const fp2 *a) { fp2_add(r, a, a); }
-static inline void fp2_conj(fp2 *r, const fp2 *a) { r->c0 = a->c0; fp_neg(&r->c1, &a->c1); }
-
-static inline void fp2_mul(fp2 *r, const fp2 *a, const fp2 *b) {
-  fp t0, t1, s0, s1, m;
-  fp_mul(&t0, &a->c0, &b->c0);
-  fp_mul(&t1, &a->c1, &b->c1);
-  fp_add(&s0, &a->c0, &a->c1);
-  fp_add(&s1, &b->c0, &b->c1);
-  fp_mul(&m, &s0, &s1);
-  fp_sub(&m, &m, &t0);
-  fp_sub(&r->c1, &m, &t1);
-  fp_sub(&r->c0, &t0, &t1);
-}
-
-static inline void fp2_sqr(fp2 *r, const fp2 *a) {
-  /* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u */
-  fp s, d, m;
-  fp_add(&s, &a->c0, &a->c1);
-  fp_sub(&d, &a->c0, &a->c1);
-  fp_mul(&m, &a->c0, &a->c1);
-  fp_mul(&r->c0, &s, &d);
-  fp_dbl(&r->c1, &m);
-}
-
-static inline void fp2_mul_fp(fp2 *r, const fp2 *a, const fp *b) { fp_mul(&r->c0, &a->c0, b); fp_mul(&r->c1, &a->c1, b); }
-
-/* a * xi = a * (1 + u) = (a0 - a1) + (a0 + a1) u */
-static inline void fp2_mul_xi(fp2 *r, const fp2 *a) {
-  fp n0, n1;
-  fp_sub(&n0, &a->c0, &a->c1);
-  fp_add(&n1, &a->c0, &a->c1);
-  r->c0 = n0;
-  r->c1 = n1;
-}
-
-static void fp2_inv(fp2 *r, const fp2 *a) {
-  fp t0, t1, d;
-  fp_sqr(&t0, &a->c0);
-  fp_sqr(&t1, &a->c1);
-  fp_add(&d, &t0, &t1);
-  fp_inv(&d, &d);
-  fp_mul(&r->c0, &a->c0, &d);
-  fp_mul(&t1, &a->c1, &d);
-  fp_neg(&r->c1, &t1);
-}
-
-/* ---------------------------------------------------------------- Fp6 */
-
-static inline void fp6_add(fp6 *r, const fp6 *a, const fp6 *b) { fp2_add(&r->c0, &a->c0, &b->c0); fp2_add(&r->c1, &a->c1, &b->c1); fp2_add(&r->c2, &a->c2, &b->c2); }
-static inline void fp6_sub(fp6 *r, const fp6 *a, const fp6 *b) { fp2_sub(&r->c0, &a->c0, &b->c0); fp2_sub(&r->c1, &a->c1, &b->c1); fp2_sub(&r->c2, &a->c2, &b->c2); }
-static inline void fp6_neg(fp6 *r, const fp6 *a) { fp2_neg(&r->c0, &a->c0); fp2_neg(&r->c1, &a->c1); fp2_neg(&r->c2, &a->c2); }
-
-static void fp6_mul(fp6 *r, const fp6 *a, const fp6 *b) {
-  /* Karatsuba over Fp2 with v^3 = xi. */
-  fp2 t0, t1, t2, s, u, c0, c1, c2;
-  fp2_mul(&t0, &a->c0, &b->c0);
-  fp2_mul(&t1, &a->c1, &b->c1);
-  fp2_mul(&t2, &a->c2, &b->c2);
-  /* c0 = t0 + xi ((a1 + a2)(b1 + b2) - t1 - t2) */
-  fp2_add(&s, &a->c1, &a->c2); fp2_add(&u, &b->c1, &b->c2); fp2_mul(&c0, &s, &u);
-  fp2_sub(&c0, &c0, &t1); fp2_sub(&c0, &c0, &t2); fp2_mul_xi(&c0, &c0); fp2_add(&c0, &c0, &t0);
-  /* c1 = (a0 + a1)(b0 + b1) - t0 - t1 + xi t2 */
-  fp2_add(&s, &a->c0, &a->c1); fp2_add(&u, &b->c0, &b->c1); fp2_mul(&c1, &s, &u);
-  fp2_sub(&c1, &c1, &t0); fp2_sub(&c1, &c1, &t1); fp2_mul_xi(&s, &t2); fp2_add(&c1, &c1, &s);
-  /* c2 = (a0 + a2)(b0 + b2) - t0 - t2 + t1 */
-  fp2_add(&s, &a->c0, &a->c2); fp2_add(&u, &b->c0, &b->c2); fp2_mul(&c2, &s, &u);
-  fp2_sub(&c2, &c2, &t0); fp2_sub(&c2, &c2, &t2); fp2_add(&c2, &c2, &t1);
-  r->c0 = c0; r->c1 = c1; r->c2 = c2;
-}
-
-/* a * v = (xi a2, a0, a1) */
-static inline void fp6_mul_v(fp6 *r, const fp6 *a) {
-  fp2 t;
-  fp2_mul_xi(&t, &a->c2);
-  r->c2 = a->c1;
-  r->c1 = a->c0;
-  r->c0 = t;
-}
-
-/* a * (b0 + b1 v), five Fp2 multiplications:
- * c0 = a0 b0 + xi a2 b1, c1 = (a0 + a1)(b0 + b1) - a0 b0 - a1 b1, c2 = a1 b1 + a2 b0. */
-static inline void fp6_mul_01(fp6 *r, const fp6 *a, const fp2 *b0, const fp2 *b1) {
-  fp2 t0, t1, x, y, c0, c1, c2;
-  fp2_mul(&t0, &a->c0, b0);
-  fp2_mul(&t1, &a->c1, b1);
-  fp2_mul(&x, &a->c2, b1); fp2_mul_xi(&x, &x); fp2_add(&c0, &t0, &x);
-  fp2_add(&x, &a->c0, &a->c1); fp2_add(&y, b0, b1); fp2_mul(&c1, &x, &y);
-  fp2_sub(&c1, &c1, &t0); fp2_sub(&c1, &c1, &t1);
-  fp2_mul(&x, &a->c2, b0); fp2_add(&c2, &x, &t1);
-  r->c0 = c0; r->c1 = c1; r->c2 = c2;
-}
-
-static void fp6_inv(fp6 *r, const fp6 *a) {
-  fp2 t0, t1, t2, x, d;
-  fp2_sqr(&t0, &a->c0); fp2_mul(&x, &a->c1, &a->c2); fp2_mul_xi(&x, &x); fp2_sub(&t0, &t0, &x);
-  fp2_sqr(&t1, &a->c2); fp2_mul_xi(&t1, &t1); fp2_mul(&x, &a->c0, &a->c1); fp2_sub(&t1, &t1, &x);
-  fp2_sqr(&t2, &a->c1); fp2_mul(&x, &a->c0, &a->c2); fp2_sub(&t2, &t2, &x);
-  fp2_mul(&d, &a->c2, &t1); fp2_mul(&x, &a->c1, &t2); fp2_add(&d, &d, &x); fp2_mul_xi(&d, &d);
-  fp2_mul(&x, &a->c0, &t0); fp2_add(&d, &d, &x);
-  fp2_inv(&d, &d);
-  fp2_mul(&r->c0, &t0, &d); fp2_mul(&r->c1, &t1, &d); fp2_mul(&r->c2, &t2, &d);
-}
-
-/* ---------------------------------------------------------------- Fp12 */
-
-static void fp12_one(fp12 *r) {
-  memset(r, 0, sizeof *r);
-  r->c0.c0.c0 = ONE;
-}
-
-static int fp12_is_one(const fp12 *a) {
-  fp12 one;
-  fp12_one(&one);
-  return memcmp(a, &one, sizeof one) == 0; /* canonical representation: values are fully reduced */
-}
-
-static void fp12_mul(fp12 *r, const fp12 *a, const fp12 *b) {
-  fp6 t0, t1, s, u, c1;
-  fp6_mul(&t0, &a->c0, &b->c0);
-  fp6_mul(&t1, &a->c1, &b->c1);
-  fp6_add(&s, &a->c0, &a->c1); fp6_add(&u, &b->c0, &b->c1); fp6_mul(&c1, &s, &u);
-  fp6_sub(&c1, &c1, &t0); fp6_sub(&c1, &c1, &t1);
-  fp6_mul_v(&t1, &t1);
-  fp6_add(&r->c0, &t0, &t1);
-  r->c1 = c1;
-}
-
-static void fp12_sqr(fp12 *r, const fp12 *a) {
-  /* (a0 + a1 w)^2 = (a0 + a1)(a0 + v a1) - t - v t + 2 t w, t = a0 a1 */
-  fp6 t, s, u, vt, c0;
-  fp6_mul(&t, &a->c0, &a->c1);
-  fp6_add(&s, &a->c0, &a->c1);
-  fp6_mul_v(&u, &a->c1); fp6_add(&u, &u, &a->c0);
-  fp6_mul(&c0, &s, &u);
-  fp6_sub(&c0, &c0, &t);
-  fp6_mul_v(&vt, &t);
-  fp6_sub(&r->c0, &c0, &vt);
-  fp6_add(&r->c1, &t, &t);
-}
-
-static inline void fp12_conj(fp12 *r, const fp12 *a) { r->c0 = a->c0; fp6_neg(&r->c1, &a->c1); }
-
-static void fp12_inv(fp12 *r, const fp12 *a) {
-  fp6 t0, t1;
-  fp6_mul(&t0, &a->c0, &a->c0);
-  fp6_mul(&t1, &a->c1, &a->c1);
-  fp6_mul_v(&t1, &t1);
-  fp6_sub(&t0, &t0, &t1);
-  fp6_inv(&t0, &t0);
-  fp6_mul(&r->c0, &a->c0, &t0);
-  fp6_mul(&t1, &a->c1, &t0);
-  fp6_neg(&r->c1, &t1);
-}
-
-static inline void fp6_mul_fp(fp6 *r, const fp6 *a, const fp *b) {
-  fp2_mul_fp(&r->c0, &a->c0, b); fp2_mul_fp(&r->c1, &a->c1, b); fp2_mul_fp(&r->c2, &a->c2, b);
-}
+/* ---------------------------------------------------------------- Fp12 (BLS12-381 only) */
 
 /* f * (l0 + l2 w^2 + py w^3): the line shape of the M-type twist, normalised so that the w^3
  * coefficient is py (in Fp). With L0 = l0 + l2 v and L1 = py v: (f0 + f1 w)(L0 + L1 w)
@@ -424,70 +124,10 @@ static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp *py) {
   f->c1 = c;
 }
 
-/* Coefficient order in the w-basis: w^0 = c0.c0, w^1 = c1.c0, w^2 = c0.c1, w^3 = c1.c1, w^4 = c0.c2, w^5 = c1.c2. */
-static void fp12_frob1(fp12 *r, const fp12 *a) {
-  fp2_conj(&r->c0.c0, &a->c0.c0);
-  fp2_conj(&r->c1.c0, &a->c1.c0); fp2_mul(&r->c1.c0, &r->c1.c0, &FROB1[0]);
-  fp2_conj(&r->c0.c1, &a->c0.c1); fp2_mul(&r->c0.c1, &r->c0.c1, &FROB1[1]);
-  fp2_conj(&r->c1.c1, &a->c1.c1); fp2_mul(&r->c1.c1, &r->c1.c1, &FROB1[2]);
-  fp2_conj(&r->c0.c2, &a->c0.c2); fp2_mul(&r->c0.c2, &r->c0.c2, &FROB1[3]);
-  fp2_conj(&r->c1.c2, &a->c1.c2); fp2_mul(&r->c1.c2, &r->c1.c2, &FROB1[4]);
-}
-
-static void fp12_frob2(fp12 *r, const fp12 *a) {
-  r->c0.c0 = a->c0.c0;
-  fp2_mul_fp(&r->c1.c0, &a->c1.c0, &FROB2[0]);
-  fp2_mul_fp(&r->c0.c1, &a->c0.c1, &FROB2[1]);
-  fp2_mul_fp(&r->c1.c1, &a->c1.c1, &FROB2[2]);
-  fp2_mul_fp(&r->c0.c2, &a->c0.c2, &FROB2[3]);
-  fp2_mul_fp(&r->c1.c2, &a->c1.c2, &FROB2[4]);
-}
-
-/* Squaring in the cyclotomic subgroup (elements with a^(p^6 + 1) = 1, as after the easy part of
- * the final exponentiation), Granger and Scott, "Faster squaring in the cyclotomic subgroup of
- * sixth degree extensions", 2010. View Fp12 as Fp4[w]/(w^3 - s) with Fp4 = Fp2[s]/(s^2 - xi),
- * s = w^3: a = A0 + A1 w + A2 w^2, A0 = g0 + g3 s, A1 = g1 + g4 s, A2 = g2 + g5 s (g_i the
- * w^i coefficient). Then a^2 = (3 A0^2 - 2 conj A0) + (3 s A2^2 + 2 conj A1) w
- * + (3 A1^2 - 2 conj A2) w^2, where conj(x + y s) = x - y s. */
-static void fp4_sqr(fp2 *r0, fp2 *r1, const fp2 *x, const fp2 *y) {
-  /* (x + y s)^2 = (x^2 + xi y^2) + ((x + y)^2 - x^2 - y^2) s */
-  fp2 x2, y2, t;
-  fp2_sqr(&x2, x);
-  fp2_sqr(&y2, y);
-  fp2_add(&t, x, y);
-  fp2_sqr(&t, &t);
-  fp2_sub(&t, &t, &x2);
-  fp2_sub(r1, &t, &y2);
-  fp2_mul_xi(&t, &y2);
-  fp2_add(r0, &x2, &t);
-}
-
-static void fp12_cyclotomic_sqr(fp12 *r, const fp12 *a) {
-  const fp2 *g0 = &a->c0.c0, *g1 = &a->c1.c0, *g2 = &a->c0.c1, *g3 = &a->c1.c1, *g4 = &a->c0.c2, *g5 = &a->c1.c2;
-  fp2 t0, t1, u0, u1, v0, v1, s, h0, h1, h2, h3, h4, h5;
-  fp4_sqr(&t0, &t1, g0, g3); /* A0^2 */
-  fp4_sqr(&v0, &v1, g1, g4); /* A1^2 */
-  fp4_sqr(&u0, &u1, g2, g5); /* A2^2 */
-  /* h0 = 3 t0 - 2 g0, h3 = 3 t1 + 2 g3 */
-  fp2_sub(&s, &t0, g0); fp2_dbl(&s, &s); fp2_add(&h0, &s, &t0);
-  fp2_add(&s, &t1, g3); fp2_dbl(&s, &s); fp2_add(&h3, &s, &t1);
-  /* s A2^2 = xi u1 + u0 s: h1 = 3 xi u1 + 2 g1, h4 = 3 u0 - 2 g4 */
-  fp2_mul_xi(&t0, &u1);
-  fp2_add(&s, &t0, g1); fp2_dbl(&s, &s); fp2_add(&h1, &s, &t0);
-  fp2_sub(&s, &u0, g4); fp2_dbl(&s, &s); fp2_add(&h4, &s, &u0);
-  /* h2 = 3 v0 - 2 g2, h5 = 3 v1 + 2 g5 */
-  fp2_sub(&s, &v0, g2); fp2_dbl(&s, &s); fp2_add(&h2, &s, &v0);
-  fp2_add(&s, &v1, g5); fp2_dbl(&s, &s); fp2_add(&h5, &s, &v1);
-  r->c0.c0 = h0; r->c1.c0 = h1; r->c0.c1 = h2; r->c1.c1 = h3; r->c0.c2 = h4; r->c1.c2 = h5;
-}
-
 /* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate). */
 static void fp12_cyclotomic_pow_x(fp12 *r, const fp12 *a) {
-  fp12 acc = *a;
-  for (int i = 62; i >= 0; i--) {
-    fp12_cyclotomic_sqr(&acc, &acc);
-    if ((X_ABS >> i) & 1) fp12_mul(&acc, &acc, a);
-  }
+  fp12 acc;
+  fp12_cyclotomic_pow(&acc, a, X_ABS);
   fp12_conj(r, &acc);
 }
 
@@ -525,48 +165,6 @@ static void final_exponentiation(fp12 *r, const fp12 *in) {
 }
 
 /* ---------------------------------------------------------------- G1 */
-
-static void g1_dbl(g1j *r, const g1j *p) {
-  if (fp_is_zero(&p->z)) { *r = *p; return; }
-  fp a, b, c, d, e, f, t, x3, y3, z3;
-  fp_sqr(&a, &p->x);
-  fp_sqr(&b, &p->y);
-  fp_sqr(&c, &b);
-  fp_add(&t, &p->x, &b); fp_sqr(&t, &t); fp_sub(&t, &t, &a); fp_sub(&t, &t, &c); fp_dbl(&d, &t);
-  fp_dbl(&e, &a); fp_add(&e, &e, &a);
-  fp_sqr(&f, &e);
-  fp_dbl(&t, &d); fp_sub(&x3, &f, &t);
-  fp_sub(&t, &d, &x3); fp_mul(&y3, &e, &t);
-  fp_dbl(&c, &c); fp_dbl(&c, &c); fp_dbl(&c, &c); fp_sub(&y3, &y3, &c);
-  fp_mul(&z3, &p->y, &p->z); fp_dbl(&z3, &z3);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g1_add(g1j *r, const g1j *p, const g1j *q) {
-  if (fp_is_zero(&p->z)) { *r = *q; return; }
-  if (fp_is_zero(&q->z)) { *r = *p; return; }
-  fp z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
-  fp_sqr(&z1z1, &p->z);
-  fp_sqr(&z2z2, &q->z);
-  fp_mul(&u1, &p->x, &z2z2);
-  fp_mul(&u2, &q->x, &z1z1);
-  fp_mul(&s1, &p->y, &q->z); fp_mul(&s1, &s1, &z2z2);
-  fp_mul(&s2, &q->y, &p->z); fp_mul(&s2, &s2, &z1z1);
-  if (fp_eq(&u1, &u2)) {
-    if (fp_eq(&s1, &s2)) { g1_dbl(r, p); return; }
-    memset(r, 0, sizeof *r);
-    return;
-  }
-  fp_sub(&h, &u2, &u1);
-  fp_sub(&rr, &s2, &s1);
-  fp_sqr(&hh, &h);
-  fp_mul(&hhh, &hh, &h);
-  fp_mul(&v, &u1, &hh);
-  fp_sqr(&x3, &rr); fp_sub(&x3, &x3, &hhh); fp_dbl(&t, &v); fp_sub(&x3, &x3, &t);
-  fp_sub(&t, &v, &x3); fp_mul(&y3, &rr, &t); fp_mul(&t, &s1, &hhh); fp_sub(&y3, &y3, &t);
-  fp_mul(&z3, &p->z, &q->z); fp_mul(&z3, &z3, &h);
-  r->x = x3; r->y = y3; r->z = z3;
-}
 
 /* [|x|]p (63 doublings, 5 additions). */
 static void g1_mul_x_abs(g1j *r, const g1j *p) {

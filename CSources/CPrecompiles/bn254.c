@@ -2,7 +2,8 @@
  * alt_bn128 (BN254) for the EIP-196/197 precompiles: field and curve arithmetic, the optimal
  * ate pairing and its final exponentiation.
  *
- * Field Fp: Montgomery form over 4 x 64-bit little-endian limbs (R = 2^256).
+ * Field Fp: Montgomery form over 4 x 64-bit little-endian limbs (R = 2^256). The field, its tower
+ * and the Jacobian point formulas are fp_tower.h's, shared with bls12_381.c.
  * Tower: Fp2 = Fp[u]/(u^2 + 1), Fp6 = Fp2[v]/(v^3 - xi) with xi = 9 + u, Fp12 = Fp6[w]/(w^2 - v).
  * G1: y^2 = x^3 + 3 over Fp. G2: the D-type sextic twist y^2 = x^3 + 3/xi over Fp2, untwisted by
  * (x, y) -> (x w^2, y w^3).
@@ -17,17 +18,9 @@
  */
 #include "include/CPrecompiles.h"
 
-#include <string.h>
-
-typedef unsigned __int128 u128;
-
-typedef struct { uint64_t l[4]; } fp;
-typedef struct { fp c0, c1; } fp2;          /* c0 + c1 u */
-typedef struct { fp2 c0, c1, c2; } fp6;     /* c0 + c1 v + c2 v^2 */
-typedef struct { fp6 c0, c1; } fp12;        /* c0 + c1 w */
-
-typedef struct { fp x, y, z; } g1j;         /* Jacobian; z == 0 is infinity */
-typedef struct { fp2 x, y, z; } g2j;
+#define FP_LIMBS 4
+#define FP_XI_C0 9 /* xi = 9 + u */
+#include "fp_tower_types.h"
 
 static const fp P = {{0x3c208c16d87cfd47ULL, 0x97816a916871ca8dULL, 0xb85045b68181585dULL, 0x30644e72e131a029ULL}};
 static const uint64_t INV = 0x87d20782e4866389ULL;
@@ -70,297 +63,9 @@ static const int8_t ATE_NAF[66] = {
   1, 0, -1, 0, 1, 0, 0, 0, -1, 0, -1, 0, 0, 0, -1, 0, 1, 0, -1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 0, -1, 0, 1,
   0, 0, -1, 0, 0, 0, 0, -1, 0, 1, 0, 0, 0, -1, 0, -1, 0, 0, 1, 0, 0, 0, -1, 0, 0, -1, 0, 1, 0, 1, 0, 0, 0};
 
-/* ---------------------------------------------------------------- Fp */
+#include "fp_tower.h"
 
-static inline int fp_is_zero(const fp *a) { return (a->l[0] | a->l[1] | a->l[2] | a->l[3]) == 0; }
-static inline int fp_eq(const fp *a, const fp *b) {
-  return ((a->l[0] ^ b->l[0]) | (a->l[1] ^ b->l[1]) | (a->l[2] ^ b->l[2]) | (a->l[3] ^ b->l[3])) == 0;
-}
-
-/* r = a - P if a >= P (a < 2P). */
-static inline void fp_reduce_once(fp *r, const uint64_t a[4]) {
-  uint64_t t[4], borrow = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 d = (u128)a[i] - P.l[i] - borrow;
-    t[i] = (uint64_t)d;
-    borrow = (uint64_t)(d >> 64) & 1;
-  }
-  if (borrow) memcpy(r->l, a, 32); else memcpy(r->l, t, 32);
-}
-
-static inline void fp_add(fp *r, const fp *a, const fp *b) {
-  uint64_t s[4], c = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 t = (u128)a->l[i] + b->l[i] + c;
-    s[i] = (uint64_t)t;
-    c = (uint64_t)(t >> 64);
-  }
-  fp_reduce_once(r, s); /* P < 2^254, so a + b < 2^255 never carries out */
-}
-
-static inline void fp_sub(fp *r, const fp *a, const fp *b) {
-  uint64_t d[4], borrow = 0;
-  for (int i = 0; i < 4; i++) {
-    u128 t = (u128)a->l[i] - b->l[i] - borrow;
-    d[i] = (uint64_t)t;
-    borrow = (uint64_t)(t >> 64) & 1;
-  }
-  if (borrow) {
-    uint64_t c = 0;
-    for (int i = 0; i < 4; i++) {
-      u128 t = (u128)d[i] + P.l[i] + c;
-      d[i] = (uint64_t)t;
-      c = (uint64_t)(t >> 64);
-    }
-  }
-  memcpy(r->l, d, 32);
-}
-
-static inline void fp_neg(fp *r, const fp *a) {
-  fp z = {{0, 0, 0, 0}};
-  fp_sub(r, &z, a);
-}
-
-static inline void fp_dbl(fp *r, const fp *a) { fp_add(r, a, a); }
-
-/* Montgomery multiplication (CIOS). */
-static inline void fp_mul(fp *r, const fp *a, const fp *b) {
-  uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < 4; i++) {
-    uint64_t c = 0;
-    for (int j = 0; j < 4; j++) {
-      u128 x = (u128)a->l[j] * b->l[i] + t[j] + c;
-      t[j] = (uint64_t)x;
-      c = (uint64_t)(x >> 64);
-    }
-    u128 x4 = (u128)t[4] + c;
-    t[4] = (uint64_t)x4;
-    t[5] = (uint64_t)(x4 >> 64);
-    uint64_t m = t[0] * INV;
-    u128 y = (u128)m * P.l[0] + t[0];
-    c = (uint64_t)(y >> 64);
-    for (int j = 1; j < 4; j++) {
-      y = (u128)m * P.l[j] + t[j] + c;
-      t[j - 1] = (uint64_t)y;
-      c = (uint64_t)(y >> 64);
-    }
-    y = (u128)t[4] + c;
-    t[3] = (uint64_t)y;
-    t[4] = t[5] + (uint64_t)(y >> 64);
-  }
-  fp_reduce_once(r, t); /* t < 2P since P < 2^254 */
-}
-
-static inline void fp_sqr(fp *r, const fp *a) { fp_mul(r, a, a); }
-
-static void fp_pow(fp *r, const fp *a, const uint64_t e[4]) {
-  fp acc = ONE, base = *a;
-  for (int i = 255; i >= 0; i--) {
-    fp_sqr(&acc, &acc);
-    if ((e[i / 64] >> (i % 64)) & 1) fp_mul(&acc, &acc, &base);
-  }
-  *r = acc;
-}
-
-static void fp_inv(fp *r, const fp *a) { fp_pow(r, a, PM2); }
-
-/* 32 big-endian bytes -> integer limbs; returns 0 if the value is >= P. */
-static int fp_from_bytes(fp *r, const uint8_t b[32]) {
-  fp t;
-  for (int i = 0; i < 4; i++) {
-    uint64_t v = 0;
-    for (int k = 0; k < 8; k++) v = (v << 8) | b[(3 - i) * 8 + k];
-    t.l[i] = v;
-  }
-  for (int i = 3; i >= 0; i--) {
-    if (t.l[i] < P.l[i]) break;
-    if (t.l[i] > P.l[i]) return 0;
-    if (i == 0) return 0; /* equal to P */
-  }
-  fp_mul(r, &t, &R2);
-  return 1;
-}
-
-static void fp_to_bytes(uint8_t b[32], const fp *a) {
-  fp one = {{1, 0, 0, 0}}, t;
-  fp_mul(&t, a, &one);
-  for (int i = 0; i < 4; i++)
-    for (int k = 0; k < 8; k++) b[(3 - i) * 8 + k] = (uint8_t)(t.l[i] >> (56 - 8 * k));
-}
-
-static void scalar_from_bytes(uint64_t s[4], const uint8_t b[32]) {
-  for (int i = 0; i < 4; i++) {
-    uint64_t v = 0;
-    for (int k = 0; k < 8; k++) v = (v << 8) | b[(3 - i) * 8 + k];
-    s[i] = v;
-  }
-}
-
-/* ---------------------------------------------------------------- Fp2 */
-
-static inline void fp2_add(fp2 *r, const fp2 *a, const fp2 *b) { fp_add(&r->c0, &a->c0, &b->c0); fp_add(&r->c1, &a->c1, &b->c1); }
-static inline void fp2_sub(fp2 *r, const fp2 *a, const fp2 *b) { fp_sub(&r->c0, &a->c0, &b->c0); fp_sub(&r->c1, &a->c1, &b->c1); }
-static inline void fp2_neg(fp2 *r, const fp2 *a) { fp_neg(&r->c0, &a->c0); fp_neg(&r->c1, &a->c1); }
-static inline void fp2_dbl(fp2 *r, const fp2 *a) { fp2_add(r, a, a); }
-static inline void fp2_conj(fp2 *r, const fp2 *a) { r->c0 = a->c0; fp_neg(&r->c1, &a->c1); }
-static inline int fp2_is_zero(const fp2 *a) { return fp_is_zero(&a->c0) && fp_is_zero(&a->c1); }
-static inline int fp2_eq(const fp2 *a, const fp2 *b) { return fp_eq(&a->c0, &b->c0) && fp_eq(&a->c1, &b->c1); }
-
-static inline void fp2_mul(fp2 *r, const fp2 *a, const fp2 *b) {
-  fp t0, t1, s0, s1, m;
-  fp_mul(&t0, &a->c0, &b->c0);
-  fp_mul(&t1, &a->c1, &b->c1);
-  fp_add(&s0, &a->c0, &a->c1);
-  fp_add(&s1, &b->c0, &b->c1);
-  fp_mul(&m, &s0, &s1);
-  fp_sub(&m, &m, &t0);
-  fp_sub(&r->c1, &m, &t1);
-  fp_sub(&r->c0, &t0, &t1);
-}
-
-static inline void fp2_sqr(fp2 *r, const fp2 *a) {
-  /* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u */
-  fp s, d, m;
-  fp_add(&s, &a->c0, &a->c1);
-  fp_sub(&d, &a->c0, &a->c1);
-  fp_mul(&m, &a->c0, &a->c1);
-  fp_mul(&r->c0, &s, &d);
-  fp_dbl(&r->c1, &m);
-}
-
-static inline void fp2_mul_fp(fp2 *r, const fp2 *a, const fp *b) { fp_mul(&r->c0, &a->c0, b); fp_mul(&r->c1, &a->c1, b); }
-
-/* a * xi = a * (9 + u) = (9 a0 - a1) + (a0 + 9 a1) u */
-static inline void fp2_mul_xi(fp2 *r, const fp2 *a) {
-  fp t0, t1, n0, n1;
-  fp_dbl(&t0, &a->c0); fp_dbl(&t0, &t0); fp_dbl(&t0, &t0); fp_add(&t0, &t0, &a->c0); /* 9 a0 */
-  fp_dbl(&t1, &a->c1); fp_dbl(&t1, &t1); fp_dbl(&t1, &t1); fp_add(&t1, &t1, &a->c1); /* 9 a1 */
-  fp_sub(&n0, &t0, &a->c1);
-  fp_add(&n1, &t1, &a->c0);
-  r->c0 = n0;
-  r->c1 = n1;
-}
-
-static void fp2_inv(fp2 *r, const fp2 *a) {
-  fp t0, t1, d;
-  fp_sqr(&t0, &a->c0);
-  fp_sqr(&t1, &a->c1);
-  fp_add(&d, &t0, &t1);
-  fp_inv(&d, &d);
-  fp_mul(&r->c0, &a->c0, &d);
-  fp_mul(&t1, &a->c1, &d);
-  fp_neg(&r->c1, &t1);
-}
-
-/* ---------------------------------------------------------------- Fp6 */
-
-static inline void fp6_add(fp6 *r, const fp6 *a, const fp6 *b) { fp2_add(&r->c0, &a->c0, &b->c0); fp2_add(&r->c1, &a->c1, &b->c1); fp2_add(&r->c2, &a->c2, &b->c2); }
-static inline void fp6_sub(fp6 *r, const fp6 *a, const fp6 *b) { fp2_sub(&r->c0, &a->c0, &b->c0); fp2_sub(&r->c1, &a->c1, &b->c1); fp2_sub(&r->c2, &a->c2, &b->c2); }
-static inline void fp6_neg(fp6 *r, const fp6 *a) { fp2_neg(&r->c0, &a->c0); fp2_neg(&r->c1, &a->c1); fp2_neg(&r->c2, &a->c2); }
-
-static void fp6_mul(fp6 *r, const fp6 *a, const fp6 *b) {
-  /* Karatsuba over Fp2 with v^3 = xi. */
-  fp2 t0, t1, t2, s, u, c0, c1, c2;
-  fp2_mul(&t0, &a->c0, &b->c0);
-  fp2_mul(&t1, &a->c1, &b->c1);
-  fp2_mul(&t2, &a->c2, &b->c2);
-  /* c0 = t0 + xi ((a1 + a2)(b1 + b2) - t1 - t2) */
-  fp2_add(&s, &a->c1, &a->c2); fp2_add(&u, &b->c1, &b->c2); fp2_mul(&c0, &s, &u);
-  fp2_sub(&c0, &c0, &t1); fp2_sub(&c0, &c0, &t2); fp2_mul_xi(&c0, &c0); fp2_add(&c0, &c0, &t0);
-  /* c1 = (a0 + a1)(b0 + b1) - t0 - t1 + xi t2 */
-  fp2_add(&s, &a->c0, &a->c1); fp2_add(&u, &b->c0, &b->c1); fp2_mul(&c1, &s, &u);
-  fp2_sub(&c1, &c1, &t0); fp2_sub(&c1, &c1, &t1); fp2_mul_xi(&s, &t2); fp2_add(&c1, &c1, &s);
-  /* c2 = (a0 + a2)(b0 + b2) - t0 - t2 + t1 */
-  fp2_add(&s, &a->c0, &a->c2); fp2_add(&u, &b->c0, &b->c2); fp2_mul(&c2, &s, &u);
-  fp2_sub(&c2, &c2, &t0); fp2_sub(&c2, &c2, &t2); fp2_add(&c2, &c2, &t1);
-  r->c0 = c0; r->c1 = c1; r->c2 = c2;
-}
-
-static inline void fp6_sqr(fp6 *r, const fp6 *a) { fp6_mul(r, a, a); }
-
-/* a * v = (xi a2, a0, a1) */
-static inline void fp6_mul_v(fp6 *r, const fp6 *a) {
-  fp2 t;
-  fp2_mul_xi(&t, &a->c2);
-  r->c2 = a->c1;
-  r->c1 = a->c0;
-  r->c0 = t;
-}
-
-static inline void fp6_mul_fp2(fp6 *r, const fp6 *a, const fp2 *b) {
-  fp2_mul(&r->c0, &a->c0, b); fp2_mul(&r->c1, &a->c1, b); fp2_mul(&r->c2, &a->c2, b);
-}
-
-/* a * (b0 + b1 v) */
-static inline void fp6_mul_01(fp6 *r, const fp6 *a, const fp2 *b0, const fp2 *b1) {
-  fp2 x, y, c0, c1, c2;
-  fp2_mul(&x, &a->c2, b1); fp2_mul_xi(&x, &x); fp2_mul(&c0, &a->c0, b0); fp2_add(&c0, &c0, &x);
-  fp2_mul(&x, &a->c0, b1); fp2_mul(&y, &a->c1, b0); fp2_add(&c1, &x, &y);
-  fp2_mul(&x, &a->c1, b1); fp2_mul(&y, &a->c2, b0); fp2_add(&c2, &x, &y);
-  r->c0 = c0; r->c1 = c1; r->c2 = c2;
-}
-
-static void fp6_inv(fp6 *r, const fp6 *a) {
-  fp2 t0, t1, t2, x, d;
-  fp2_sqr(&t0, &a->c0); fp2_mul(&x, &a->c1, &a->c2); fp2_mul_xi(&x, &x); fp2_sub(&t0, &t0, &x);
-  fp2_sqr(&t1, &a->c2); fp2_mul_xi(&t1, &t1); fp2_mul(&x, &a->c0, &a->c1); fp2_sub(&t1, &t1, &x);
-  fp2_sqr(&t2, &a->c1); fp2_mul(&x, &a->c0, &a->c2); fp2_sub(&t2, &t2, &x);
-  fp2_mul(&d, &a->c2, &t1); fp2_mul(&x, &a->c1, &t2); fp2_add(&d, &d, &x); fp2_mul_xi(&d, &d);
-  fp2_mul(&x, &a->c0, &t0); fp2_add(&d, &d, &x);
-  fp2_inv(&d, &d);
-  fp2_mul(&r->c0, &t0, &d); fp2_mul(&r->c1, &t1, &d); fp2_mul(&r->c2, &t2, &d);
-}
-
-/* ---------------------------------------------------------------- Fp12 */
-
-static void fp12_one(fp12 *r) {
-  memset(r, 0, sizeof *r);
-  r->c0.c0.c0 = ONE;
-}
-
-static int fp12_is_one(const fp12 *a) {
-  fp12 one;
-  fp12_one(&one);
-  return memcmp(a, &one, sizeof one) == 0; /* canonical representation: values are fully reduced */
-}
-
-static void fp12_mul(fp12 *r, const fp12 *a, const fp12 *b) {
-  fp6 t0, t1, s, u, c1;
-  fp6_mul(&t0, &a->c0, &b->c0);
-  fp6_mul(&t1, &a->c1, &b->c1);
-  fp6_add(&s, &a->c0, &a->c1); fp6_add(&u, &b->c0, &b->c1); fp6_mul(&c1, &s, &u);
-  fp6_sub(&c1, &c1, &t0); fp6_sub(&c1, &c1, &t1);
-  fp6_mul_v(&t1, &t1);
-  fp6_add(&r->c0, &t0, &t1);
-  r->c1 = c1;
-}
-
-static void fp12_sqr(fp12 *r, const fp12 *a) {
-  /* (a0 + a1 w)^2 = (a0 + a1)(a0 + v a1) - t - v t + 2 t w, t = a0 a1 */
-  fp6 t, s, u, vt, c0;
-  fp6_mul(&t, &a->c0, &a->c1);
-  fp6_add(&s, &a->c0, &a->c1);
-  fp6_mul_v(&u, &a->c1); fp6_add(&u, &u, &a->c0);
-  fp6_mul(&c0, &s, &u);
-  fp6_sub(&c0, &c0, &t);
-  fp6_mul_v(&vt, &t);
-  fp6_sub(&r->c0, &c0, &vt);
-  fp6_add(&r->c1, &t, &t);
-}
-
-static inline void fp12_conj(fp12 *r, const fp12 *a) { r->c0 = a->c0; fp6_neg(&r->c1, &a->c1); }
-
-static void fp12_inv(fp12 *r, const fp12 *a) {
-  fp6 t0, t1;
-  fp6_sqr(&t0, &a->c0);
-  fp6_sqr(&t1, &a->c1);
-  fp6_mul_v(&t1, &t1);
-  fp6_sub(&t0, &t0, &t1);
-  fp6_inv(&t0, &t0);
-  fp6_mul(&r->c0, &a->c0, &t0);
-  fp6_mul(&t1, &a->c1, &t0);
-  fp6_neg(&r->c1, &t1);
-}
+/* ---------------------------------------------------------------- Fp12 (BN254 only) */
 
 /* f * (l0 + l1 w + l3 w^3): the line shape of the D-type twist (l0 at c0.c0, l1 at c1.c0, l3 at c1.c1). */
 static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l3) {
@@ -379,43 +84,7 @@ static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l3) 
   f->c1 = c;
 }
 
-/* Coefficient order in the w-basis: w^0 = c0.c0, w^1 = c1.c0, w^2 = c0.c1, w^3 = c1.c1, w^4 = c0.c2, w^5 = c1.c2. */
-static void fp12_frob1(fp12 *r, const fp12 *a) {
-  fp2_conj(&r->c0.c0, &a->c0.c0);
-  fp2_conj(&r->c1.c0, &a->c1.c0); fp2_mul(&r->c1.c0, &r->c1.c0, &FROB1[0]);
-  fp2_conj(&r->c0.c1, &a->c0.c1); fp2_mul(&r->c0.c1, &r->c0.c1, &FROB1[1]);
-  fp2_conj(&r->c1.c1, &a->c1.c1); fp2_mul(&r->c1.c1, &r->c1.c1, &FROB1[2]);
-  fp2_conj(&r->c0.c2, &a->c0.c2); fp2_mul(&r->c0.c2, &r->c0.c2, &FROB1[3]);
-  fp2_conj(&r->c1.c2, &a->c1.c2); fp2_mul(&r->c1.c2, &r->c1.c2, &FROB1[4]);
-}
-
-static void fp12_frob2(fp12 *r, const fp12 *a) {
-  r->c0.c0 = a->c0.c0;
-  fp2_mul_fp(&r->c1.c0, &a->c1.c0, &FROB2[0]);
-  fp2_mul_fp(&r->c0.c1, &a->c0.c1, &FROB2[1]);
-  fp2_mul_fp(&r->c1.c1, &a->c1.c1, &FROB2[2]);
-  fp2_mul_fp(&r->c0.c2, &a->c0.c2, &FROB2[3]);
-  fp2_mul_fp(&r->c1.c2, &a->c1.c2, &FROB2[4]);
-}
-
-static void fp12_frob3(fp12 *r, const fp12 *a) {
-  fp2_conj(&r->c0.c0, &a->c0.c0);
-  fp2_conj(&r->c1.c0, &a->c1.c0); fp2_mul(&r->c1.c0, &r->c1.c0, &FROB3[0]);
-  fp2_conj(&r->c0.c1, &a->c0.c1); fp2_mul(&r->c0.c1, &r->c0.c1, &FROB3[1]);
-  fp2_conj(&r->c1.c1, &a->c1.c1); fp2_mul(&r->c1.c1, &r->c1.c1, &FROB3[2]);
-  fp2_conj(&r->c0.c2, &a->c0.c2); fp2_mul(&r->c0.c2, &r->c0.c2, &FROB3[3]);
-  fp2_conj(&r->c1.c2, &a->c1.c2); fp2_mul(&r->c1.c2, &r->c1.c2, &FROB3[4]);
-}
-
-static void fp12_pow_u64(fp12 *r, const fp12 *a, uint64_t e) {
-  fp12 acc, base = *a;
-  fp12_one(&acc);
-  for (int i = 63; i >= 0; i--) {
-    fp12_sqr(&acc, &acc);
-    if ((e >> i) & 1) fp12_mul(&acc, &acc, &base);
-  }
-  *r = acc;
-}
+static void fp12_frob3(fp12 *r, const fp12 *a) { fp12_frob_odd(r, a, FROB3); }
 
 /* Final exponentiation f^((p^12 - 1) / r). Easy part (p^6 - 1)(p^2 + 1), then the hard part
  * (p^4 - p^2 + 1)/r = lambda3 p^3 + lambda2 p^2 + lambda1 p + lambda0 evaluated with three
@@ -432,9 +101,9 @@ static void final_exponentiation(fp12 *r, const fp12 *in) {
   fp12_frob1(&fp1, &f);
   fp12_frob2(&fp2_, &f);
   fp12_frob3(&fp3, &f);
-  fp12_pow_u64(&fu, &f, BN_X);
-  fp12_pow_u64(&fu2, &fu, BN_X);
-  fp12_pow_u64(&fu3, &fu2, BN_X);
+  fp12_cyclotomic_pow(&fu, &f, BN_X);
+  fp12_cyclotomic_pow(&fu2, &fu, BN_X);
+  fp12_cyclotomic_pow(&fu3, &fu2, BN_X);
 
   fp12_frob1(&y3, &fu);
   fp12_frob2(&y2, &fu2);
@@ -450,18 +119,18 @@ static void final_exponentiation(fp12 *r, const fp12 *in) {
   fp12_mul(&y6, &fu3, &t);
   fp12_conj(&y6, &y6);
 
-  fp12_sqr(&t0, &y6);
+  fp12_cyclotomic_sqr(&t0, &y6);
   fp12_mul(&t0, &t0, &y4);
   fp12_mul(&t0, &t0, &y5);
   fp12_mul(&t1, &y3, &y5);
   fp12_mul(&t1, &t1, &t0);
   fp12_mul(&t0, &t0, &y2);
-  fp12_sqr(&t1, &t1);
+  fp12_cyclotomic_sqr(&t1, &t1);
   fp12_mul(&t1, &t1, &t0);
-  fp12_sqr(&t1, &t1);
+  fp12_cyclotomic_sqr(&t1, &t1);
   fp12_mul(&t0, &t1, &y1);
   fp12_mul(&t1, &t1, &y0);
-  fp12_sqr(&t0, &t0);
+  fp12_cyclotomic_sqr(&t0, &t0);
   fp12_mul(r, &t1, &t0);
 }
 
@@ -476,58 +145,6 @@ static int g1_on_curve(const fp *x, const fp *y) {
   fp_add(&three, &three, &ONE);
   fp_add(&rr, &rr, &three);
   return fp_eq(&l, &rr);
-}
-
-static void g1_dbl(g1j *r, const g1j *p) {
-  if (fp_is_zero(&p->z)) { *r = *p; return; }
-  fp a, b, c, d, e, f, t, x3, y3, z3;
-  fp_sqr(&a, &p->x);
-  fp_sqr(&b, &p->y);
-  fp_sqr(&c, &b);
-  fp_add(&t, &p->x, &b); fp_sqr(&t, &t); fp_sub(&t, &t, &a); fp_sub(&t, &t, &c); fp_dbl(&d, &t);
-  fp_dbl(&e, &a); fp_add(&e, &e, &a);
-  fp_sqr(&f, &e);
-  fp_dbl(&t, &d); fp_sub(&x3, &f, &t);
-  fp_sub(&t, &d, &x3); fp_mul(&y3, &e, &t);
-  fp_dbl(&c, &c); fp_dbl(&c, &c); fp_dbl(&c, &c); fp_sub(&y3, &y3, &c);
-  fp_mul(&z3, &p->y, &p->z); fp_dbl(&z3, &z3);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g1_add(g1j *r, const g1j *p, const g1j *q) {
-  if (fp_is_zero(&p->z)) { *r = *q; return; }
-  if (fp_is_zero(&q->z)) { *r = *p; return; }
-  fp z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
-  fp_sqr(&z1z1, &p->z);
-  fp_sqr(&z2z2, &q->z);
-  fp_mul(&u1, &p->x, &z2z2);
-  fp_mul(&u2, &q->x, &z1z1);
-  fp_mul(&s1, &p->y, &q->z); fp_mul(&s1, &s1, &z2z2);
-  fp_mul(&s2, &q->y, &p->z); fp_mul(&s2, &s2, &z1z1);
-  if (fp_eq(&u1, &u2)) {
-    if (fp_eq(&s1, &s2)) { g1_dbl(r, p); return; }
-    memset(r, 0, sizeof *r);
-    return;
-  }
-  fp_sub(&h, &u2, &u1);
-  fp_sub(&rr, &s2, &s1);
-  fp_sqr(&hh, &h);
-  fp_mul(&hhh, &hh, &h);
-  fp_mul(&v, &u1, &hh);
-  fp_sqr(&x3, &rr); fp_sub(&x3, &x3, &hhh); fp_dbl(&t, &v); fp_sub(&x3, &x3, &t);
-  fp_sub(&t, &v, &x3); fp_mul(&y3, &rr, &t); fp_mul(&t, &s1, &hhh); fp_sub(&y3, &y3, &t);
-  fp_mul(&z3, &p->z, &q->z); fp_mul(&z3, &z3, &h);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g1_mul(g1j *r, const g1j *p, const uint64_t s[4]) {
-  g1j acc;
-  memset(&acc, 0, sizeof acc);
-  for (int i = 255; i >= 0; i--) {
-    g1_dbl(&acc, &acc);
-    if ((s[i / 64] >> (i % 64)) & 1) g1_add(&acc, &acc, p);
-  }
-  *r = acc;
 }
 
 /* Decodes a 64-byte G1 point (x, y); (0, 0) is the point at infinity. */
@@ -554,55 +171,9 @@ static void g1_encode(uint8_t out[64], const g1j *p) {
 
 /* ---------------------------------------------------------------- G2 */
 
-static void g2_dbl(g2j *r, const g2j *p) {
-  if (fp2_is_zero(&p->z)) { *r = *p; return; }
-  fp2 a, b, c, d, e, f, t, x3, y3, z3;
-  fp2_sqr(&a, &p->x);
-  fp2_sqr(&b, &p->y);
-  fp2_sqr(&c, &b);
-  fp2_add(&t, &p->x, &b); fp2_sqr(&t, &t); fp2_sub(&t, &t, &a); fp2_sub(&t, &t, &c); fp2_dbl(&d, &t);
-  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
-  fp2_sqr(&f, &e);
-  fp2_dbl(&t, &d); fp2_sub(&x3, &f, &t);
-  fp2_sub(&t, &d, &x3); fp2_mul(&y3, &e, &t);
-  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
-  fp2_mul(&z3, &p->y, &p->z); fp2_dbl(&z3, &z3);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g2_add(g2j *r, const g2j *p, const g2j *q) {
-  if (fp2_is_zero(&p->z)) { *r = *q; return; }
-  if (fp2_is_zero(&q->z)) { *r = *p; return; }
-  fp2 z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
-  fp2_sqr(&z1z1, &p->z);
-  fp2_sqr(&z2z2, &q->z);
-  fp2_mul(&u1, &p->x, &z2z2);
-  fp2_mul(&u2, &q->x, &z1z1);
-  fp2_mul(&s1, &p->y, &q->z); fp2_mul(&s1, &s1, &z2z2);
-  fp2_mul(&s2, &q->y, &p->z); fp2_mul(&s2, &s2, &z1z1);
-  if (fp2_eq(&u1, &u2)) {
-    if (fp2_eq(&s1, &s2)) { g2_dbl(r, p); return; }
-    memset(r, 0, sizeof *r);
-    return;
-  }
-  fp2_sub(&h, &u2, &u1);
-  fp2_sub(&rr, &s2, &s1);
-  fp2_sqr(&hh, &h);
-  fp2_mul(&hhh, &hh, &h);
-  fp2_mul(&v, &u1, &hh);
-  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&t, &v); fp2_sub(&x3, &x3, &t);
-  fp2_sub(&t, &v, &x3); fp2_mul(&y3, &rr, &t); fp2_mul(&t, &s1, &hhh); fp2_sub(&y3, &y3, &t);
-  fp2_mul(&z3, &p->z, &q->z); fp2_mul(&z3, &z3, &h);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
 static int g2_in_subgroup(const g2j *p) {
   g2j acc;
-  memset(&acc, 0, sizeof acc);
-  for (int i = 255; i >= 0; i--) {
-    g2_dbl(&acc, &acc);
-    if ((ORDER[i / 64] >> (i % 64)) & 1) g2_add(&acc, &acc, p);
-  }
+  g2_mul(&acc, p, ORDER);
   return fp2_is_zero(&acc.z);
 }
 

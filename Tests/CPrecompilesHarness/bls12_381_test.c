@@ -31,62 +31,8 @@ static int failures = 0;
     }                                                        \
   } while (0)
 
-/* ---------------------------------------------------------------- test-only G2 arithmetic */
-
-static int fp2_is_zero(const fp2 *a) { return fp_is_zero(&a->c0) && fp_is_zero(&a->c1); }
-static int fp2_eq(const fp2 *a, const fp2 *b) { return fp_eq(&a->c0, &b->c0) && fp_eq(&a->c1, &b->c1); }
-
-static void g2_dbl(g2j *r, const g2j *p) {
-  if (fp2_is_zero(&p->z)) { *r = *p; return; }
-  fp2 a, b, c, d, e, f, t, x3, y3, z3;
-  fp2_sqr(&a, &p->x);
-  fp2_sqr(&b, &p->y);
-  fp2_sqr(&c, &b);
-  fp2_add(&t, &p->x, &b); fp2_sqr(&t, &t); fp2_sub(&t, &t, &a); fp2_sub(&t, &t, &c); fp2_dbl(&d, &t);
-  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
-  fp2_sqr(&f, &e);
-  fp2_dbl(&t, &d); fp2_sub(&x3, &f, &t);
-  fp2_sub(&t, &d, &x3); fp2_mul(&y3, &e, &t);
-  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
-  fp2_mul(&z3, &p->y, &p->z); fp2_dbl(&z3, &z3);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g2_add(g2j *r, const g2j *p, const g2j *q) {
-  if (fp2_is_zero(&p->z)) { *r = *q; return; }
-  if (fp2_is_zero(&q->z)) { *r = *p; return; }
-  fp2 z1z1, z2z2, u1, u2, s1, s2, h, rr, hh, hhh, v, t, x3, y3, z3;
-  fp2_sqr(&z1z1, &p->z);
-  fp2_sqr(&z2z2, &q->z);
-  fp2_mul(&u1, &p->x, &z2z2);
-  fp2_mul(&u2, &q->x, &z1z1);
-  fp2_mul(&s1, &p->y, &q->z); fp2_mul(&s1, &s1, &z2z2);
-  fp2_mul(&s2, &q->y, &p->z); fp2_mul(&s2, &s2, &z1z1);
-  if (fp2_eq(&u1, &u2)) {
-    if (fp2_eq(&s1, &s2)) { g2_dbl(r, p); return; }
-    memset(r, 0, sizeof *r);
-    return;
-  }
-  fp2_sub(&h, &u2, &u1);
-  fp2_sub(&rr, &s2, &s1);
-  fp2_sqr(&hh, &h);
-  fp2_mul(&hhh, &hh, &h);
-  fp2_mul(&v, &u1, &hh);
-  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&t, &v); fp2_sub(&x3, &x3, &t);
-  fp2_sub(&t, &v, &x3); fp2_mul(&y3, &rr, &t); fp2_mul(&t, &s1, &hhh); fp2_sub(&y3, &y3, &t);
-  fp2_mul(&z3, &p->z, &q->z); fp2_mul(&z3, &z3, &h);
-  r->x = x3; r->y = y3; r->z = z3;
-}
-
-static void g2_mul(g2j *r, const g2j *p, const uint64_t s[4]) {
-  g2j acc;
-  memset(&acc, 0, sizeof acc);
-  for (int i = 255; i >= 0; i--) {
-    g2_dbl(&acc, &acc);
-    if ((s[i / 64] >> (i % 64)) & 1) g2_add(&acc, &acc, p);
-  }
-  *r = acc;
-}
+/* ---------------------------------------------------------------- test-only G2 helpers
+ * (Jacobian g2_dbl, g2_add and g2_mul come from fp_tower.h, as g1's do) */
 
 static void g2_to_affine(fp2 *x, fp2 *y, const g2j *p) {
   fp2 zi, zi2;
@@ -128,17 +74,6 @@ static int g1_on_curve(const fp *x, const fp *y) {
 
 static void g1_neg(g1j *r, const g1j *p) { r->x = p->x; fp_neg(&r->y, &p->y); r->z = p->z; }
 
-/* [s]p by plain double-and-add over 256 bits. */
-static void g1_mul(g1j *r, const g1j *p, const uint64_t s[4]) {
-  g1j acc;
-  memset(&acc, 0, sizeof acc);
-  for (int i = 255; i >= 0; i--) {
-    g1_dbl(&acc, &acc);
-    if ((s[i / 64] >> (i % 64)) & 1) g1_add(&acc, &acc, p);
-  }
-  *r = acc;
-}
-
 static int g1_in_subgroup_slow(const g1j *p) {
   g1j t;
   g1_mul(&t, p, ORDER);
@@ -154,10 +89,6 @@ static int g1_eq(const g1j *p, const g1j *q) {
   fp_mul(&z1, &z1, &p->z); fp_mul(&z2, &z2, &q->z);
   fp_mul(&a, &p->y, &z2); fp_mul(&b, &q->y, &z1);
   return fp_eq(&a, &b);
-}
-
-static void fp6_mul_fp2(fp6 *r, const fp6 *a, const fp2 *b) {
-  fp2_mul(&r->c0, &a->c0, b); fp2_mul(&r->c1, &a->c1, b); fp2_mul(&r->c2, &a->c2, b);
 }
 
 /* f * (l0 + l2 w^2 + l3 w^3) with a general l3 (projective lines). */
