@@ -7,6 +7,7 @@ evm_frames: flags, gas/16 (2 bytes), calldata length byte, calldata, code.
 elf_loader: tiny hand-made RV32/RV64 ELFs (valid and broken).
 statetest_json: minimal state tests.
 cprec_point_eval: mode byte + point evaluation inputs from Tests/PrecompileTests/Vectors.
+cprec_bn254: mode byte + ecAdd/ecMul/ecPairing inputs from the same folder, and scalar pairs.
 """
 import json, os, struct, sys
 
@@ -128,3 +129,14 @@ for n, v in enumerate(picked):
     raw = bytes.fromhex(v["input"])
     put("cprec_point_eval", "raw%d" % n, bytes([0]) + raw)
     put("cprec_point_eval", "fields%d" % n, bytes([1]) + raw[32:])
+
+# ---- alt_bn128 (0x06-0x08): raw inputs (mode 0) from the precompile vectors (every tenth of
+# each address), and scalar pairs for the group-law mode (mode 1; mode 3 also flips a G2 bit)
+pvec = json.load(open(os.path.join(os.path.dirname(ROOT), "..", "Tests", "PrecompileTests", "Vectors",
+                                   "precompile_vectors.json")))
+for addr in (6, 7, 8):
+    for n, v in enumerate([v for v in pvec if v["address"] == addr][::10]):
+        put("cprec_bn254", "raw%d_%d" % (addr, n), bytes([0]) + bytes.fromhex(v["input"]))
+for n, (a, b) in enumerate([(0, 0), (1, 1), (2, 3), ((1 << 256) - 1, 7), (0x30644e72e131a029b85045b68181585d2833e84879b97091043e1f593f0000001 >> 4, 5)]):
+    put("cprec_bn254", "laws%d" % n, bytes([1]) + a.to_bytes(32, "big") + b.to_bytes(32, "big"))
+    put("cprec_bn254", "flip%d" % n, bytes([3]) + a.to_bytes(32, "big") + b.to_bytes(32, "big") + bytes([n * 37]))

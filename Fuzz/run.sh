@@ -14,6 +14,8 @@
 #   cevm_bytecode   C   CEVM core: random bytecode + calldata + gas through the C test host
 #   cprec_point_eval C  point evaluation (0x0a): BLS12-381 decompression, subgroup check,
 #                       pairing check (the versioned hash is made to match in most modes)
+#   cprec_bn254     C   ecAdd / ecMul / ecPairing (0x06-0x08): raw inputs, and group laws and the
+#                       pairing identity e(P, G2) e(-P, G2) = 1 on valid points
 #   elf_loader      Swift  ELFImage (libelf validation) + RISCVProcess load + a bounded run
 #   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
 #                          frame stack, journal) with the standard registry
@@ -56,6 +58,12 @@ cprec_point_eval)
     clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_point_eval.c \
         CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
     MAXLEN=256
+    ;;
+cprec_bn254)
+    [ "$BIN" -nt Fuzz/cprec_fuzz_bn254.c ] && [ "$BIN" -nt CSources/CPrecompiles/bn254.c ] && [ "$BIN" -nt CSources/CPrecompiles/fp_tower.h ] ||
+    clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_bn254.c \
+        CSources/CPrecompiles/bn254.c -o "$BIN"
+    MAXLEN=800
     ;;
 elf_loader|evm_frames|statetest_json|native_frames|abi_text)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
