@@ -54,7 +54,7 @@ struct ConstructorOptions: ParsableArguments {
             }
         }
         guard constructorArg.isEmpty else { throw ValidationError("--constructor-arg needs --constructor-sig") }
-        guard let b = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex") }
+        guard let b = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex (\(hexProblem(args ?? "")))") }
         return b
     }
 }
@@ -142,7 +142,7 @@ struct CallDataOptions: ParsableArguments {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
         if let data {
             guard sig == nil else { throw ValidationError("give either --data or --sig, not both") }
-            guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex") }
+            guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex (\(hexProblem(data)))") }
             return b
         }
         guard let sig else {
@@ -189,12 +189,30 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
         writeToStandardError(
             Data("eekit: note: \(path) is an ELF file, deployed as EVM init code as asked (--ee riscv deploys it as a native contract)\n".utf8))
     }
-    if ee == .evm, let text = String(bytes: raw, encoding: .utf8),
-        let hex = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), !hex.isEmpty
-    {
+    // EVM code is hex text or binary: a file of printable ASCII and whitespace only is text
+    // (binary bytecode has STOP, RETURN, DUPn or SWAPn bytes outside that range), and text
+    // that is not hex is refused rather than deployed as the opcodes of its characters.
+    if ee == .evm, !isELF, !raw.isEmpty, raw.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) {
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let hex = Hex.decode(text) else {
+            throw environmentFailure("\(path) is text but not hex EVM code (\(hexProblem(text))); give hex digits (0x optional) or the binary bytecode")
+        }
         return hex
     }
     return raw
+}
+
+/// Why `text` does not decode as hex: the first character that is neither a hex digit nor
+/// whitespace (after an optional 0x), or an odd number of digits.
+func hexProblem(_ text: String) -> String {
+    var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
+    var digits = 0
+    for c in body where !c.isWhitespace {
+        guard c.isASCII && c.isHexDigit else { return "'\(c)' after \(digits) hex digits" }
+        digits += 1
+    }
+    return "\(digits) hex digits, an odd number"
 }
 
 func printReceipt(_ r: Receipt, created: Bool) {

@@ -48,6 +48,26 @@ import Testing
     /// CALL with value and too little balance: the call fails, its returndata is empty, and the
     /// gas it was given comes back with the stipend (as in geth / evmone): the caller pays the
     /// access and value costs only, less the 2300 stipend.
+    /// eekit.h: the value word counts for CALL and CALLCODE only, "whatever the pointer": a
+    /// static or delegate call with an unreadable value pointer goes ahead; CALL and CALLCODE
+    /// with it fail the calling frame (the host must read the word).
+    @Test func valuePointerIsReadOnlyForKindsThatSendValue() throws {
+        let s = try session()
+        for kind: UInt8 in [1, 2] {
+            let r = try s.call(probe, data: [10, kind] + gasReporter.bytes)
+            #expect(r.status == .success, "kind \(kind): \(r.status)")
+            #expect(r.output == ProbeContract.u64(0))
+        }
+        for kind: UInt8 in [0, 3] {
+            let r = try s.call(probe, data: [10, kind] + gasReporter.bytes)
+            guard case .failure(let reason) = r.status else {
+                Issue.record("kind \(kind): \(r.status)")
+                continue
+            }
+            #expect("\(reason)".contains("call value"), "kind \(kind): \(reason)")
+        }
+    }
+
     @Test func callWithInsufficientBalance() throws {
         let s = try session()
         let r = try #require(ProbeContract.decode(

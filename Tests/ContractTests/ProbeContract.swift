@@ -15,6 +15,8 @@ import Foundation
 ///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
 ///        with (0, len) as two u64
 ///   op 9 abi_revert_error with the rest of the calldata as the message
+///   op 10 CALL as op 1 with the value pointer at 0x40000000 (outside guest memory): kind (1) ++
+///                target (20) -> status (u64 BE)
 ///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
 ///                and returns (size, copied returndata)
 enum ProbeContract {
@@ -59,6 +61,12 @@ enum ProbeContract {
         if (rl > sizeof out - 52) rl = sizeof out - 52;
         eek_returndata_copy(out + 52, 0, rl);
         eek_return(out, 52 + rl);
+      }
+      if (op == 10) { /* a value pointer the host must not read for static and delegate calls */
+        eek_address t; __builtin_memcpy(t.b, in + 2, 20);
+        int s = eek_call(in[1], &t, (const eek_word *)(uintptr_t)0x40000000u, 0, 0, EEK_GAS_ALL, 0);
+        put64(out, (uint64_t)s);
+        eek_return(out, 8);
       }
       if (op == 5) { /* SDK bounds: abi_arg_word(i) and abi_has_args(i), i = bytes 1..8 */
         size_t i = (size_t)get64(in + 1);

@@ -236,6 +236,31 @@ import Testing
         #expect(lines.last?["status"] as? String == "revert" && lines.last?["returns"] == nil)
     }
 
+    /// EVM code files are hex text or binary: text that is not hex (a missing digit, a stray
+    /// letter) is refused with exit 5 instead of running its characters as opcodes; "0x" is
+    /// empty init code, and binary bytecode is deployed as it is.
+    @Test func evmCodeFilesThatAreTextButNotHexAreRefused() throws {
+        let dir = try TestFiles.scratchFolder("hexfile")
+        defer { TestFiles.remove(dir) }
+        for (name, text, reason) in [("odd.hex", "600160005", "9 hex digits, an odd number"),
+                                     ("stray.hex", "0x6001600g55\n", "'g' after 7 hex digits")] {
+            let f = dir.appendingPathComponent(name)
+            try Data(text.utf8).write(to: f)
+            let r = try Self.run(["deploy", f.path, "--ee", "evm"])
+            #expect(r.status == 5 && r.out.contains("is text but not hex EVM code (\(reason))"), "\(name): \(r.out)")
+        }
+        let empty = dir.appendingPathComponent("empty.hex")
+        try Data("0x".utf8).write(to: empty)
+        let e = try Self.run(["deploy", empty.path, "--ee", "evm"])
+        #expect(e.status == 0 && e.out.contains("gas used: 53000"), "\(e.out)")  // no code ran
+        let binary = dir.appendingPathComponent("code.bin")
+        try Data([0x60, 0x00, 0x60, 0x00, 0xf3]).write(to: binary)  // RETURN(0, 0)
+        let b = try Self.run(["deploy", binary.path, "--ee", "evm"])
+        #expect(b.status == 0 && b.out.contains("status: success"), "\(b.out)")
+        let data = try Self.run(["call", "0x00000000000000000000000000000000000000aa", "--data", "0x12g4"])
+        #expect(data.status == 64 && data.out.contains("--data is not hex ('g' after 2 hex digits)"), "\(data.out)")
+    }
+
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,
     /// 2 failure, 3 a rejected transaction.
     @Test func noCommitAndExitStatuses() throws {

@@ -689,7 +689,6 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     ) throws(Fault) -> Preemption {
         guard started else { throw Fault(reason: .other("frame not started")) }
         let to = try address(m, target, "call target")
-        var value = try vp == 0 ? U256.zero : word(m, vp, "call value")
         let modifier: CallModifier
         switch kind {
         case 0: modifier = .none
@@ -698,7 +697,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         case 3: modifier = .callcode
         default: throw Fault(reason: .trap("call: unknown call kind \(kind)"))
         }
-        if modifier == .static || modifier.isStatic { value = .zero }
+        // The value word is read only for the kinds that send one (eekit.h: a static call sends
+        // none and a delegate call keeps this frame's value, whatever the pointer).
+        var value = U256.zero
+        if vp != 0 && (modifier == .none || modifier == .callcode) { value = try word(m, vp, "call value") }
         let transfers = (modifier == .none || modifier == .callcode) && !value.isZero
         if modifier == .none && transfers && launch.isStatic { throw Fault(reason: .staticViolation) }
         if modifier == .delegate || modifier == .delegateStatic { value = launch.value }
