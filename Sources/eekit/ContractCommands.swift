@@ -109,7 +109,8 @@ struct ContractStateOptions: ParsableArguments {
 
     func sender() throws -> Address {
         guard let from else { return ContractSession.defaultSender }
-        guard let a = Address(hex: from) else { throw ValidationError("--from: not a 20-byte hex address: \(from)") }
+        let (a, problem) = Address.parse(userText: from)
+        guard let a else { throw ValidationError("--from: \(problem ?? from)") }
         return a
     }
 }
@@ -343,7 +344,8 @@ struct AccountCommand: ParsableCommand {
     var state: String?
 
     func run() throws {
-        guard let a = Address(hex: address) else { throw ValidationError("not a 20-byte hex address: \(address)") }
+        let (a, problem) = Address.parse(userText: address)
+        guard let a else { throw ValidationError(problem ?? address) }
         let options = try ContractStateOptions.parse(state.map { ["--state", $0] } ?? [])
         let s = try options.session()
         let acct = s.world.account(a)
@@ -382,7 +384,8 @@ struct CallCommand: ParsableCommand {
     @OptionGroup var options: ContractStateOptions
 
     func run() throws {
-        guard let to = Address(hex: address) else { throw ValidationError("not a 20-byte hex address: \(address)") }
+        let (to, problem) = Address.parse(userText: address)
+        guard let to else { throw ValidationError(problem ?? address) }
         let v = try weiValue(value)
         let data = try call.calldata()
         let s = try options.session()

@@ -412,6 +412,25 @@ enum Plugin {
         #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["0x"]) }
     }
 
+    /// Addresses typed by a person: mixed case must be the EIP-55 checksum (review finding: a
+    /// wrong checksum was taken silently, where cast refuses it); one case skips the check.
+    @Test func mixedCaseAddressesMustCarryTheirChecksum() throws {
+        // EIP-55's own examples.
+        for good in ["0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                     "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"] {
+            let a = try #require(Address.parse(userText: good).address, "\(good)")
+            #expect(a.checksummed == good)
+            #expect(Address.parse(userText: good.lowercased()).address == a)
+            #expect(Address.parse(userText: "0x" + good.dropFirst(2).uppercased()).address == a)
+            #expect(Address.parse(userText: String(good.dropFirst(2))).address == a)  // no 0x
+        }
+        let typo = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"  // last letter's case flipped
+        #expect(Address.parse(userText: typo).address == nil)
+        #expect(Address.parse(userText: typo).problem?.contains("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed") == true)
+        #expect(Address.parse(userText: "0x1234").address == nil)
+        #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(address)", arguments: [typo]) }
+    }
+
     @Test func encodesTheTokenCallsAsSolidityDoes() throws {
         let call = try ABIEncoder.encodeCall(
             signature: "transfer(address, uint)", arguments: ["0x00000000000000000000000000000000000000aa", "1000"])

@@ -200,7 +200,8 @@ public enum ABIEncoder {
     public static func encodeStatic(_ t: String, _ a: String) throws -> Bytes {
         switch t {
         case "address":
-            guard let addr = Address(hex: a) else { throw Failure(message: "not an address: \(a)") }
+            let (parsed, problem) = Address.parse(userText: a)
+            guard let addr = parsed else { throw Failure(message: problem ?? "not an address: \(a)") }
             return Bytes(repeating: 0, count: 12) + addr.bytes
         case "bool":
             switch a.lowercased() {

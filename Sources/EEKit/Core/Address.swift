@@ -68,6 +68,36 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(b)
     }
 
+    /// The EIP-55 mixed-case checksum form ("0x5aAeb605...").
+    public var checksummed: String {
+        let digits = Array(Hex.encode(bytes).utf8)  // lowercase
+        let hash = Keccak.hash(digits).bytes
+        var out = "0x"
+        for (i, c) in digits.enumerated() {
+            let nibble = (hash[i / 2] >> (i % 2 == 0 ? 4 : 0)) & 0xf
+            let upper = c >= UInt8(ascii: "a") && nibble >= 8
+            out.unicodeScalars.append(Unicode.Scalar(upper ? c - 32 : c))
+        }
+        return out
+    }
+
+    /// An address typed by a person: 40 hex digits (0x optional). Mixed case must be the
+    /// EIP-55 checksum (a wrong one is usually a typo); all lower or all upper case is taken
+    /// as it is, as cast and ethers do.
+    /// - Returns: nil with the reason when the text is not an address or its checksum is wrong.
+    public static func parse(userText text: String) -> (address: Address?, problem: String?) {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let a = Address(hex: t) else { return (nil, "not an address (20 hex bytes, 0x optional): \(text)") }
+        let body = t.hasPrefix("0x") || t.hasPrefix("0X") ? String(t.dropFirst(2)) : t
+        let letters = body.filter(\.isLetter)
+        if letters.contains(where: \.isUppercase) && letters.contains(where: \.isLowercase),
+            body != String(a.checksummed.dropFirst(2))
+        {
+            return (nil, "\(text) has a wrong EIP-55 checksum (expected \(a.checksummed)); a typo? (all lower case skips the check)")
+        }
+        return (a, nil)
+    }
+
     /// An address whose last 8 bytes are `low` (precompiles, system hooks, tests).
     public init(low: UInt64) { self.init(hi: 0, mid: 0, lo: low) }
 
