@@ -117,12 +117,12 @@ struct RVCommand: ParsableCommand {
                 programName: file)
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works).
-            let input: (Int) -> (bytes: [UInt8], errno: Int32) = { n in
-                var buf = [UInt8](repeating: 0, count: n)
+            // One host read into the guest's buffer: its count, or -errno.
+            let input: (UnsafeMutableRawBufferPointer) -> Int = { buf in
                 while true {
-                    let r = buf.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, n) }
-                    if r >= 0 { return (Array(buf[..<r]), 0) }
-                    if errno != EINTR { return ([], errno) }
+                    let r = Glibc.read(0, buf.baseAddress, buf.count)
+                    if r >= 0 { return r }
+                    if errno != EINTR { return -Int(errno) }
                 }
             }
             let start = DispatchTime.now().uptimeNanoseconds

@@ -115,6 +115,25 @@ struct CLIWriteErrorTests {
         #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
     }
 
+    /// One guest read of a 4 MiB buffer returns all 3,000,000 bytes of a regular-file stdin,
+    /// as under Linux and qemu (eekit used to cap a read at 1 MiB), and a read into a bad
+    /// buffer consumes nothing (it used to take the bytes, then report EFAULT).
+    @Test(arguments: [64, 32])
+    func largeReadsAndBadBuffersMatchQemu(xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/read_buffers").path
+        let scratch = try TestFiles.scratchFolder("bigread\(xlen)")
+        defer { TestFiles.remove(scratch) }
+        let input = scratch.appendingPathComponent("stdin")
+        var bytes = [UInt8](repeating: 0, count: 3_000_000)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 7 &+ i >> 9) }
+        try Data(bytes).write(to: input)
+        let reference = try Self.run(try GuestHarness.qemu(xlen: xlen).get(), [file], stdin: input.path, stdout: nil)
+        let ours = try Self.run(try CLIDifferentialTests.eekit(), ["rv", "run", file], stdin: input.path, stdout: nil)
+        #expect(reference.output.contains("one big read: 2999996 bytes"), "qemu: \(reference)")
+        #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
+    }
+
     /// A read error is the guest's too: stdin that is a directory reads as -EISDIR.
     @Test func readFromADirectoryFailsAsUnderQemu() async throws {
         let dir = try await GuestHarness.builtPrograms()

@@ -285,6 +285,19 @@ public final class RISCVMachine {
         return bytes.isEmpty || load(bytes, at: address)
     }
 
+    /// Lets `body` write guest bytes in place for a system call such as read(2): the whole
+    /// range [address, address + count) must be writable, and is checked before `body` runs
+    /// (as qemu-user checks a read buffer before reading, so a bad buffer consumes no input).
+    /// `body` gets the range and returns how many bytes it wrote, or a negative value (an
+    /// error: nothing written). Returns nil, without calling `body`, when the range is not
+    /// writable; otherwise what `body` returned.
+    public func fill(_ address: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int? {
+        guard count > 0, isAccessible(address, count, .write) else { return count == 0 ? body(.init(start: nil, count: 0)) : nil }
+        let n = body(UnsafeMutableRawBufferPointer(start: data + Int(address), count: count))
+        if n > 0 { invalidateCode(address, UInt64(min(n, count))) }
+        return n
+    }
+
     /// Reads a 32-byte word for a system call (needs read permission), big-endian (as the EVM
     /// stores numbers) or little-endian, without an intermediate array.
     public func readWord(_ address: UInt64, littleEndian: Bool = false) -> U256? {

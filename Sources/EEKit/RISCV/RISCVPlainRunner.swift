@@ -118,11 +118,18 @@ public enum RISCVPlainRunner {
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         var offset = 0
-        return try run(elf: elf, arguments: arguments, options: options, input: { n in
-            let k = min(n, stdin.count - offset)
-            defer { offset += k }
-            return Array(stdin[offset..<offset + k])
-        }, output: output)
+        return try run(
+            elf: elf, arguments: arguments, options: options,
+            read: { buf in
+                let k = min(buf.count, stdin.count - offset)
+                stdin.withUnsafeBytes { buf.baseAddress?.copyMemory(from: $0.baseAddress! + offset, byteCount: k) }
+                offset += k
+                return k
+            },
+            write: { fd, bytes in
+                output(fd, bytes)
+                return bytes.count
+            })
     }
 
     /// Loads and runs `elf`; every read(0, buf, n) asks `input` for at most n bytes when the
@@ -133,7 +140,13 @@ public enum RISCVPlainRunner {
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         try run(
-            elf: elf, arguments: arguments, options: options, read: { n in (input(n), 0) },
+            elf: elf, arguments: arguments, options: options,
+            read: { buf in
+                let bytes = input(buf.count)
+                let k = min(bytes.count, buf.count)
+                bytes.withUnsafeBytes { buf.baseAddress?.copyMemory(from: $0.baseAddress!, byteCount: k) }
+                return k
+            },
             write: { fd, bytes in
                 output(fd, bytes)
                 return bytes.count
@@ -141,14 +154,15 @@ public enum RISCVPlainRunner {
     }
 
     /// As `run(elf:arguments:options:input:output:)`, but the host side reports what Linux
-    /// would: `read` returns the bytes read (empty = end of file) and 0, or an errno (EBADF for
-    /// a closed stdin, EISDIR...); `write` returns the count written (possibly short) or
+    /// would: `read` fills the guest's buffer in place (the whole buffer is checked writable
+    /// first) and returns the count read (0 = end of file) or -errno (EBADF for a closed stdin,
+    /// EISDIR...), one host read per guest read; `write` returns the count written (possibly short) or
     /// -errno (EPIPE for a closed pipe, ENOSPC...). The guest's read / write return that, as
     /// Linux and qemu-user do, so a program that writes until its write fails (`yes | head -1`
     /// with SIGPIPE ignored) ends instead of writing into the void forever, and one that
     /// retries a short write resends only the rest.
     public static func run(
-        elf: [UInt8], arguments: [String], options: RISCVRunOptions, read: (Int) -> (bytes: [UInt8], errno: Int32),
+        elf: [UInt8], arguments: [String], options: RISCVRunOptions, read: (UnsafeMutableRawBufferPointer) -> Int,
         write: (Int32, [UInt8]) -> Int
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
@@ -191,16 +205,16 @@ public enum RISCVPlainRunner {
                 case 63:  // read(fd, buf, count)
                     if fd != 0 {
                         m[register: 10] = fail(EBADF)
+                    } else if a2 == 0 {
+                        m[register: 10] = 0
+                    } else if a2 > m.memorySize {
+                        m[register: 10] = fail(EFAULT)
                     } else {
-                        // At most 1 MiB per call (a read may return fewer bytes than asked).
-                        let (bytes, e) = a2 == 0 ? ([], 0) : read(Int(min(a2, 1 << 20)))
-                        if e != 0 {
-                            m[register: 10] = fail(UInt64(e))
-                        } else if m.write(bytes, at: a1) {
-                            m[register: 10] = UInt64(bytes.count)
-                        } else {
-                            m[register: 10] = fail(EFAULT)
-                        }
+                        // One host read straight into the buffer, which must be writable as a
+                        // whole first (as qemu-user checks it): a bad buffer consumes no input.
+                        // A count or -errno, sign-extended as Linux returns it.
+                        let r = m.fill(a1, count: Int(a2)) { max(-4095, min(read($0), $0.count)) }
+                        m[register: 10] = r.map { UInt64(bitPattern: Int64($0)) } ?? fail(EFAULT)
                     }
                 case 93, 94:  // exit, exit_group
                     return (.exited(Int32(a0 & 0xff)), m.instructionsRetired)
