@@ -18,6 +18,8 @@ public struct TestELF: Sendable {
     public var machine: UInt16 = 243
     public var type: UInt16 = 2
     public var eFlags: UInt32 = 0
+    /// e_phentsize as written (nil: the class's own, 32 or 56).
+    public var phentsizeField: UInt16? = nil
     public var entry: UInt64
     public var segments: [Segment]
 
@@ -48,7 +50,7 @@ public struct TestELF: Sendable {
         }
         w16(type); w16(machine); w32(1)
         wAddr(entry); wAddr(UInt64(phoff)); wAddr(0)
-        w32(eFlags); w16(UInt16(ehsize)); w16(UInt16(phentsize)); w16(UInt16(segments.count))
+        w32(eFlags); w16(UInt16(ehsize)); w16(phentsizeField ?? UInt16(phentsize)); w16(UInt16(segments.count))
         w16(is64 ? 64 : 40); w16(0); w16(0)
         var offsets: [Int] = []
         for s in segments {

@@ -96,6 +96,41 @@ struct ELFLoaderTests {
         }
     }
 
+    /// Review findings against qemu-user and Linux: e_phentsize must be the class's entry
+    /// size; a segment with file bytes and p_memsz 0 is refused like any filesz > memsz; a
+    /// write-only segment is readable (RISC-V has no write-only pages); AT_PHDR is qemu's
+    /// (lowest p_vaddr - p_offset + e_phoff) even when no segment covers the table.
+    @Test func headerSizesAndSegmentFlagsAsLinuxTakesThem() throws {
+        for xlen in [32, 64] {
+            var e = Self.valid
+            e.xlen = xlen
+            e.phentsizeField = 64
+            #expect(error(e.bytes) == .elf(.programHeaderSize(64)), "rv\(xlen)")
+            e.phentsizeField = 0
+            #expect(error(e.bytes) == .elf(.programHeaderSize(0)), "rv\(xlen)")
+        }
+        var e = Self.valid
+        e.segments.append(.init(vaddr: 0x20000, bytes: [1, 2, 3], memSize: 0, flags: 6))
+        #expect(error(e.bytes) == .elf(.segmentFileRange(index: 1)))
+
+        // lui t0, 0x20; lw t1, 0(t0); ebreak, with the word in a PF_W-only segment.
+        let code = [RVAsm.lui(5, 0x20), RVAsm.i(0, 5, 2, 6, 0x03), RVAsm.ebreak]
+        for xlen in [32, 64] {
+            let w = TestELF(xlen: xlen, entry: 0x10000, segments: [
+                .init(vaddr: 0x10000, bytes: code.flatMap { TestELF.le32($0) }, flags: 5),
+                .init(vaddr: 0x20000, bytes: [0x78, 0x56, 0x34, 0x12], flags: 2),
+            ])
+            let image = try ELFImage(bytes: w.bytes)
+            let process = try RISCVProcess(image: image, memorySize: 1 << 20, schedule: .instructionCounting)
+            process.machine.budget = 100
+            #expect(process.machine.run() == .ebreak, "rv\(xlen): \(process.machine.trap)")
+            #expect(process.machine[register: 6] == 0x1234_5678)
+            // The file's first segment starts at offset 52 + 2 * 32 (ELF32) or 64 + 2 * 56.
+            let firstOffset: UInt64 = xlen == 32 ? 116 : 176
+            #expect(image.phdrAddress == 0x10000 - firstOffset + (xlen == 32 ? 52 : 64))
+        }
+    }
+
     @Test func entryOutsideExecutableSegment() {
         var e = Self.valid
         e.entry = 0x20000

@@ -46,6 +46,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     case segmentFileRange(index: Int)
     case entryNotExecutable(UInt64)
     case entryMisaligned(UInt64)
+    case programHeaderSize(UInt16)
     case imageTooLarge(needed: UInt64, available: UInt64)
     case libelf(String)
 
@@ -66,6 +67,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
         case .entryMisaligned(let e): "entry point 0x\(String(e, radix: 16)) is not 4-byte aligned (RV32IM/RV64IM have no 2-byte instructions)"
+        case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"
         case .imageTooLarge(let n, let a): "image needs \(n) bytes of guest memory, only \(a) configured"
         case .libelf(let s): "libelf: \(s)"
         }

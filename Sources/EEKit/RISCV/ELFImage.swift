@@ -17,7 +17,9 @@ public struct ELFImage: Sendable {
     public let xlen: UInt32
     public let entry: UInt64
     public let segments: [Segment]
-    /// Program header table location in guest memory, if a segment maps it (for AT_PHDR).
+    /// The program header table's address for AT_PHDR, as qemu-user computes it for ET_EXEC:
+    /// the lowest p_vaddr - p_offset of the PT_LOAD segments plus e_phoff (wrapping at xlen
+    /// bits). Nil without PT_LOAD segments (such files are refused).
     public let phdrAddress: UInt64?
     public let phdrEntrySize: UInt64
     public let phdrCount: UInt64
@@ -92,6 +94,10 @@ public struct ELFImage: Sendable {
             guard elf_getphdrnum(elf, &phnum) == 0 else { return .failure(.truncated("program header count")) }
         }
         let phentsize = UInt64(ehdr.e_phentsize)
+        // Linux (load_elf_phdrs) and qemu-user refuse any other entry size.
+        guard phnum == 0 || phentsize == (xlen == 32 ? 32 : 56) else {
+            return .failure(.programHeaderSize(ehdr.e_phentsize))
+        }
         let (phEnd, o1) = ehdr.e_phoff.addingReportingOverflow(UInt64(phnum) &* phentsize)
         guard !o1, phnum < 65536, phEnd <= fileSize else { return .failure(.truncated("program headers")) }
         var available = 0
@@ -100,26 +106,29 @@ public struct ELFImage: Sendable {
         }
 
         var segs: [Segment] = []
-        var phdrAddress: UInt64? = nil
+        // AT_PHDR as qemu-user gives it for ET_EXEC: the lowest p_vaddr - p_offset of the
+        // PT_LOAD segments plus e_phoff (the address the header table has when the file is
+        // mapped as its first segment says), whether or not a segment covers the table.
+        var loadAddress: UInt64? = nil
         let limit: UInt64 = xlen == 32 ? 1 << 32 : .max
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { return .failure(.truncated("program header \(i)")) }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
-            if ph.p_memsz == 0 { continue }
+            loadAddress = min(loadAddress ?? .max, ph.p_vaddr &- ph.p_offset)
             let (fend, fo) = ph.p_offset.addingReportingOverflow(ph.p_filesz)
             guard !fo, fend <= fileSize, ph.p_filesz <= ph.p_memsz else { return .failure(.segmentFileRange(index: i)) }
+            if ph.p_memsz == 0 { continue }  // nothing to map (file bytes with memsz 0 are refused above)
             let (mend, mo) = ph.p_vaddr.addingReportingOverflow(ph.p_memsz)
             guard !mo, mend <= limit else {
                 return .failure(.segmentOutOfRange(index: i, vaddr: ph.p_vaddr, size: ph.p_memsz))
             }
             let seg = Segment(
                 vaddr: ph.p_vaddr, memSize: ph.p_memsz, fileOffset: ph.p_offset, fileSize: ph.p_filesz,
-                readable: ph.p_flags & UInt32(PF_R) != 0, writable: ph.p_flags & UInt32(PF_W) != 0,
+                // Writable implies readable: RISC-V page tables have no write-only pages, and
+                // Linux and qemu map PF_W alone as read-write.
+                readable: ph.p_flags & UInt32(PF_R | PF_W) != 0, writable: ph.p_flags & UInt32(PF_W) != 0,
                 executable: ph.p_flags & UInt32(PF_X) != 0)
-            if ehdr.e_phoff >= ph.p_offset && phEnd <= fend {
-                phdrAddress = ph.p_vaddr + (ehdr.e_phoff - ph.p_offset)
-            }
             segs.append(seg)
         }
         guard !segs.isEmpty else { return .failure(.noLoadableSegments) }
@@ -133,7 +142,8 @@ public struct ELFImage: Sendable {
         else { return .failure(.entryNotExecutable(ehdr.e_entry)) }
         return .success(
             Parsed(
-                xlen: xlen, entry: ehdr.e_entry, segments: segs, phdrAddress: phdrAddress,
+                xlen: xlen, entry: ehdr.e_entry, segments: segs,
+                phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
                 phdrEntrySize: phentsize, phdrCount: UInt64(phnum)))
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 /// An ELF image placed in a fresh `RISCVMachine`: segments copied with their page
 /// permissions, .bss zeroed, the decoded cache built, a stack at the top of memory and a
 /// brk heap after the image.
@@ -92,23 +95,28 @@ public final class RISCVProcess {
         // AT_RANDOM: 16 bytes; deterministic so that runs are reproducible.
         let random = try push((0..<16).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
         sp &= ~15
-        // Linux's order on RISC-V (without the vDSO's AT_SYSINFO_EHDR). AT_HWCAP has a bit per
-        // single-letter extension ('a' = bit 0): I and M.
-        var aux: [(UInt64, UInt64)] = [
-            (16, 1 << 8 | 1 << 12),  // AT_HWCAP
-            (6, RISCVMachine.pageSize),  // AT_PAGESZ
-            (17, 100),  // AT_CLKTCK
+        // qemu-user's order and values (linux-user/elfload.c, create_elf_tables), so that a
+        // program printing its auxiliary vector prints what it prints under qemu, except
+        // AT_HWCAP: a bit per single-letter extension ('a' = bit 0), here I and M only (qemu
+        // reports its default CPU's IMAFDC). AT_UID...AT_EGID are the host process's, as qemu
+        // passes them.
+        var aux: [(UInt64, UInt64)] = []
+        if let ph = image.phdrAddress { aux.append((3, ph)) }  // AT_PHDR
+        aux += [
             (4, image.phdrEntrySize),  // AT_PHENT
             (5, image.phdrCount),  // AT_PHNUM
+            (6, RISCVMachine.pageSize),  // AT_PAGESZ
             (7, 0),  // AT_BASE
             (8, 0),  // AT_FLAGS
             (9, image.entry),  // AT_ENTRY
-            (11, 0), (12, 0), (13, 0), (14, 0),  // AT_UID, AT_EUID, AT_GID, AT_EGID
-            (23, 0),  // AT_SECURE
+            (11, UInt64(getuid())), (12, UInt64(geteuid())),  // AT_UID, AT_EUID
+            (13, UInt64(getgid())), (14, UInt64(getegid())),  // AT_GID, AT_EGID
+            (16, 1 << 8 | 1 << 12),  // AT_HWCAP
+            (17, 100),  // AT_CLKTCK
             (25, random),  // AT_RANDOM
+            (23, 0),  // AT_SECURE
             (31, base + UInt64(execfnOffset)),  // AT_EXECFN
         ]
-        if let ph = image.phdrAddress { aux.insert((3, ph), at: 3) }  // AT_PHDR, after AT_CLKTCK
         aux.append((0, 0))  // AT_NULL
         var words: [UInt64] = [UInt64(arguments.count)] + argPtrs + [0] + envPtrs + [0]
         for (k, v) in aux { words += [k, v] }

@@ -1,6 +1,7 @@
 /* The initial process stack: argc, argv strings (and their layout), argv[argc] == NULL, the
-   environment, AT_PAGESZ, AT_ENTRY == _start, AT_HWCAP / AT_CLKTCK / AT_EXECFN, and the stack
-   pointer's alignment. Nothing printed depends on addresses. */
+   environment, AT_PAGESZ, AT_ENTRY == _start, AT_HWCAP / AT_CLKTCK / AT_EXECFN, the auxiliary
+   vector's order, AT_PHDR, and the stack pointer's alignment. Nothing printed depends on
+   addresses. */
 #include "common.h"
 
 extern void _start(void);
@@ -27,6 +28,16 @@ int main(int argc, char **argv, char **envp) {
   printf("argument strings back to back, ascending: %s\n", contiguous ? "yes" : "no");
   printf("AT_HWCAP has M: %s, AT_CLKTCK %lu, AT_EXECFN set: %s\n", getauxval(AT_HWCAP) & (1ul << 12) ? "yes" : "no",
          getauxval(AT_CLKTCK), getauxval(AT_EXECFN) ? "yes" : "no");
+  /* The auxiliary vector's keys in order (qemu-user's), the ids as the host gives them, and
+     AT_PHDR pointing at the program headers (the first is PT_LOAD or PT_PHDR). */
+  {
+    unsigned long *aux = (unsigned long *)(envp + nenv + 1);
+    printf("auxv keys:");
+    for (; aux[0] != AT_NULL; aux += 2) printf(" %lu", aux[0]);
+    printf("\n");
+    const unsigned *ph = (const unsigned *)(uintptr_t)getauxval(3);
+    printf("AT_UID %lu AT_GID %lu AT_PHDR type %u\n", getauxval(11), getauxval(13), ph ? ph[0] : 0u);
+  }
   /* Strings live above the pointer arrays and are writable. */
   if (argc > 1) {
     argv[1][0] = 'X';
