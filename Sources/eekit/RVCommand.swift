@@ -54,22 +54,9 @@ struct RVCommand: ParsableCommand {
         /// or `--`); when that does not account for every parsed value (e.g. a command parsed
         /// in-process), the unsets come first.
         func environmentChanges() throws -> [RISCVRunOptions.EnvironmentChange] {
-            var order: [Bool] = []  // true: --env
             var args = Array(CommandLine.arguments.dropFirst())
             if let i = args.firstIndex(of: "run") { args = Array(args[(i + 1)...]) }
-            var i = 0
-            scan: while i < args.count {
-                let a = args[i]
-                switch a {
-                case "--env", "--unset": order.append(a == "--env"); i += 2
-                case "--max-instructions", "--memory": i += 2
-                case "--": break scan  // FILE and the guest's arguments follow
-                default:
-                    if a.hasPrefix("--env=") || a.hasPrefix("--unset=") { order.append(a.hasPrefix("--env=")) }
-                    guard a.hasPrefix("-") else { break scan }  // FILE
-                    i += 1
-                }
-            }
+            let order = Self.scan(args).order  // true: --env
             var sets = setEnvironment.makeIterator(), unsets = unsetEnvironment.makeIterator()
             let ordered: [(isSet: Bool, value: String)] =
                 order.filter({ $0 }).count == setEnvironment.count && order.filter({ !$0 }).count == unsetEnvironment.count
@@ -90,6 +77,26 @@ struct RVCommand: ParsableCommand {
                 }
             }
             return changes
+        }
+
+        /// Reads `rv run`'s own arguments (those after "rv run") up to FILE: FILE's index (nil
+        /// if there is none) and the order of the --env (true) and --unset (false) options.
+        static func scan(_ args: [String]) -> (file: Int?, order: [Bool]) {
+            var order: [Bool] = []
+            var i = 0
+            while i < args.count {
+                let a = args[i]
+                switch a {
+                case "--env", "--unset": order.append(a == "--env"); i += 2
+                case "--max-instructions", "--memory": i += 2
+                case "--": return (i + 1 < args.count ? i + 1 : nil, order)  // FILE follows
+                default:
+                    if a.hasPrefix("--env=") || a.hasPrefix("--unset=") { order.append(a.hasPrefix("--env=")) }
+                    guard a.hasPrefix("-") else { return (i, order) }  // FILE
+                    i += 1
+                }
+            }
+            return (nil, order)
         }
 
         func guestEnvironment() throws -> [String] {

@@ -30,21 +30,28 @@ public struct RISCVRunOptions: Sendable {
     /// the entry goes to the front (so `host` comes out reversed, a duplicate name keeps its
     /// last value); an unset removes the name.
     public static func qemuEnvironment(host: [String], clear: Bool, changes: [EnvironmentChange]) -> [String] {
-        func name(_ entry: String) -> Substring { entry[..<(entry.firstIndex(of: "=") ?? entry.endIndex)] }
-        var env: [String] = []
+        func name(_ entry: String) -> String { String(entry[..<(entry.firstIndex(of: "=") ?? entry.endIndex)]) }
+        // Linear in the entries (a remove and an insert at the front per entry was quadratic:
+        // 20,000 entries took over a minute): entries in the order they were set, nil where
+        // one was removed, and where each name's entry is; the front is the end.
+        var entries: [String?] = []
+        var position: [String: Int] = [:]
+        func remove(_ n: String) { if let i = position.removeValue(forKey: n) { entries[i] = nil } }
         func set(_ entry: String) {
             guard entry.contains("=") else { return }
-            env.removeAll { name($0) == name(entry) }
-            env.insert(entry, at: 0)
+            let n = name(entry)
+            remove(n)
+            position[n] = entries.count
+            entries.append(entry)
         }
         if !clear { host.forEach(set) }
         for change in changes {
             switch change {
             case .set(let entry): set(entry)
-            case .unset(let n): env.removeAll { name($0) == Substring(n) }
+            case .unset(let n): remove(n)
             }
         }
-        return env
+        return entries.reversed().compactMap { $0 }
     }
 
     /// The same with every unset before every set.
