@@ -175,7 +175,8 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
 /// before the arguments; without `--args` they are the arguments, with a note on stderr. An ELF
 /// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
 func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
-    guard let raw = try? readFile(path) else { throw environmentFailure("cannot read \(path)") }
+    let raw: Bytes
+    do { raw = try readFile(path) } catch { throw environmentFailure("\(error)") }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
     if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count {
         let extra = raw.count - length

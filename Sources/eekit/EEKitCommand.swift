@@ -76,8 +76,15 @@ func environmentFailure(_ message: String) -> ExitCode {
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
+    var st = stat()
+    guard stat(path, &st) == 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw RuntimeError("cannot read \(path): it is a directory")
+    default: throw RuntimeError("cannot read \(path): not a regular file (a device, pipe or socket)")
+    }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw RuntimeError("cannot read \(path)")
+        throw RuntimeError("cannot read \(path): \(access(path, R_OK) != 0 ? String(cString: strerror(errno)) : "read failed")")
     }
     return [UInt8](data)
 }
