@@ -74,7 +74,7 @@ let package = Package(
             name: "StateCrashChild", dependencies: ["EEKit"],
             path: "Tests/BootloaderTests/CrashChild"),
         .testTarget(
-            name: "StateTests", dependencies: ["EEKit"],
+            name: "StateTests", dependencies: ["EEKit", "EEKitTestSupport"],
             path: "Tests/StateTests",
             exclude: ["KNOWN_FAILURES.md"]),
         // Builds Contracts/ with clang at test time (native contracts, Vyper token bytecode).

@@ -87,6 +87,15 @@ struct EVMCommand: ParsableCommand {
                 var t0 = EVMCommand.processCPUTime()
                 result = try call.execute()
                 cpuSeconds.append(EVMCommand.processCPUTime() - t0)
+                if trace {
+                    // EIP-3155's summary: stateRoot, output, gasUsed, pass (and time in ns, fork).
+                    let summary: [String: Any] = [
+                        "stateRoot": try call.stateRoot().hex, "output": "0x" + Hex.encode(result.output),
+                        "gasUsed": "0x" + String(result.gasUsed, radix: 16), "pass": result.status.isSuccess,
+                        "time": Int(cpuSeconds[0] * 1e9), "fork": "Cancun",
+                    ]
+                    writeToStandardError(Data((jsonLine(summary) + "\n").utf8))
+                }
                 for _ in 1..<`repeat` {
                     call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas)
                     t0 = EVMCommand.processCPUTime()
@@ -107,16 +116,22 @@ struct EVMCommand: ParsableCommand {
                     doc["revertReason"] = reason
                 }
                 print(jsonLine(doc))
-                return
+            } else {
+                printText(result, cpuSeconds: cpuSeconds)
             }
+            switch result.status {
+            case .success: return
+            case .revert: throw ExitCode(1)
+            case .failure: throw ExitCode(2)
+            }
+        }
+
+        private func printText(_ result: EVMRunner.Result, cpuSeconds: [Double]) {
             let statusText: String
             switch result.status {
             case .success: statusText = "success"
             case .revert: statusText = "revert"
             case .failure(let reason): statusText = "failure (\(reason))"
-            }
-            if trace {
-                writeToStandardError(Data("{\"output\":\"0x\(Hex.encode(result.output))\",\"gasUsed\":\"0x\(String(result.gasUsed, radix: 16))\"}\n".utf8))
             }
             print("status: \(statusText)")
             print("gas used: \(result.gasUsed)")
@@ -129,11 +144,6 @@ struct EVMCommand: ParsableCommand {
                 let sorted = cpuSeconds.sorted()
                 print(String(format: "cpu time: best %.3f ms, median %.3f ms over %d runs",
                              sorted[0] * 1e3, sorted[sorted.count / 2] * 1e3, sorted.count))
-            }
-            switch result.status {
-            case .success: return
-            case .revert: throw ExitCode(1)
-            case .failure: throw ExitCode(2)
             }
         }
     }

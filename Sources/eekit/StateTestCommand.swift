@@ -10,7 +10,8 @@ struct StateTestCommand: ParsableCommand {
         discussion: """
             Each post entry runs the selected transaction on the test's pre state, then compares the \
             post-state root and the logs hash. The last line is "N passed, N failed", followed by \
-            ", N skipped" when some entries need a precompile that is not available.
+            ", N skipped" when some entries need a precompile that is not available and \
+            ", N files not loaded" when some files are not state tests (each is named on an ERROR line).
             """)
 
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")
@@ -111,6 +112,7 @@ struct StateTestCommand: ParsableCommand {
         }
         var line = "\(summary.passed) passed, \(summary.failed) failed"
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
+        if summary.loadErrors > 0 { line += ", \(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded" }
         if json {
             writeToStandardError(Data((line + "\n").utf8))
         } else {

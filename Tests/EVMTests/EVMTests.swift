@@ -124,6 +124,46 @@ struct ExecutionTests {
         #expect(steps[0].jsonLine.hasPrefix("{\"pc\":0,\"op\":96,\"gas\":\"0x64\""))
     }
 
+    /// Review findings against EIP-3155: `refund` is the transaction's (global) counter,
+    /// `returnData` is always there, the step that ends a frame badly carries `error`.
+    @Test("trace: global refund, returnData and error fields")
+    func tracingEIP3155Fields() throws {
+        // CREATE a child whose init code sets slot 0 to 1 and back to 0 (refund 19900); the
+        // parent's next step sees the refund the child's frame added.
+        var steps: [EVMTraceStep] = []
+        let create = hex("6a6001600055600060005500" + "600052" + "600b60155ff0" + "50" + "00")
+        let r = try EVMRunner.run(code: create, gas: 200_000, tracer: { steps.append($0) })
+        #expect(r.status == .success && r.refund == 19900)
+        let pop = try #require(steps.first { $0.opName == "POP" })
+        #expect(pop.depth == 1 && pop.refund == 19900, "\(pop.jsonLine)")
+        #expect(steps.contains { $0.depth == 2 && $0.refund == 19900 })
+        #expect(pop.jsonLine.contains("\"refund\":\"0x4dbc\""))
+        // CALL the identity precompile with 32 bytes: RETURNDATASIZE's step shows them.
+        var call: [EVMTraceStep] = []
+        _ = try EVMRunner.run(code: hex("5f5f60205f5f60045af13d00"), gas: 100_000, tracer: { call.append($0) })
+        let rds = try #require(call.first { $0.opName == "RETURNDATASIZE" })
+        #expect(rds.returnData == [UInt8](repeating: 0, count: 32))
+        #expect(call[0].jsonLine.contains("\"returnData\":\"0x\""))
+        // Errors on the step that ended the frame only.
+        var bad: [EVMTraceStep] = []
+        _ = try EVMRunner.run(code: hex("6001fe"), gas: 50, tracer: { bad.append($0) })
+        #expect(bad.map(\.error) == [nil, "invalid opcode 0xfe"])
+        var reverted: [EVMTraceStep] = []
+        _ = try EVMRunner.run(code: hex("5f5ffd"), gas: 50, tracer: { reverted.append($0) })
+        #expect(reverted.last?.error == "execution reverted")
+        #expect(reverted.last?.jsonLine.hasSuffix(",\"error\":\"execution reverted\"}") == true)
+    }
+
+    /// Gas beyond what 2^64 ergs hold is held back and returned, not counted as used (review
+    /// finding: --gas 1e17 reported 27942405962072068 gas used for PUSH1).
+    @Test("gas above 2^56 is held back, not used")
+    func gasAboveTheErgCap() throws {
+        for gas: UInt64 in [(1 << 56) - 1, 1 << 56, 100_000_000_000_000_000, .max] {
+            #expect(try EVMRunner.run(code: hex("6001"), gas: gas).gasUsed == 3, "gas \(gas)")
+        }
+        #expect(try EVMRunner.run(code: hex("5f5ffd"), gas: .max).gasUsed == 4)
+    }
+
     @Test("a prepared call runs once, on its own fresh state; pooled frames start clean")
     func preparedCalls() throws {
         // SLOAD 0, ADD 1, SSTORE 0, return the new value: 1 on every fresh state.

@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -60,6 +61,29 @@ import Testing
         }
         #expect(problems.isEmpty, Comment(rawValue: problems.prefix(20).joined(separator: "\n")))
         #expect(passed == 177)
+    }
+
+    /// Post indexes must be non-negative JSON integers (review finding: a negative one passed
+    /// the range check and trapped the process on the array subscript; a boolean read as 1,
+    /// a fraction gave a misleading "missing string" error).
+    @Test func postIndexesMustBeNonNegativeIntegers() throws {
+        let original = try String(contentsOfFile: Fixtures.folder("stExample") + "/add11.json", encoding: .utf8)
+        let dir = try TestFiles.scratchFolder("idx")
+        defer { TestFiles.remove(dir) }
+        let good = try StateTestCase.load(path: Fixtures.folder("stExample") + "/add11.json")
+        #expect(!good.isEmpty)
+        for (i, bad) in ["-1", "true", "0.5", "-9223372036854775808", "9223372036854775808", "1e3"].enumerated() {
+            let path = dir.appendingPathComponent("bad\(i).json").path
+            // Every "data" : 0 index of the file becomes `bad`.
+            let text = original.replacingOccurrences(of: #""data" : 0"#, with: "\"data\" : \(bad)")
+                .replacingOccurrences(of: #""data": 0"#, with: "\"data\": \(bad)")
+            #expect(text != original, "the fixture's index layout changed")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: EEError.self, "index \(bad)") { try StateTestCase.load(path: path) }
+            do { _ = try StateTestCase.load(path: path) } catch {
+                #expect("\(error)".contains("'data' is not a non-negative integer"), "\(bad): \(error)")
+            }
+        }
     }
 
     /// The skip mechanism stays for configurations that occupy a precompile address with an

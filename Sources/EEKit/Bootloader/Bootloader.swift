@@ -143,6 +143,7 @@ public final class Bootloader: EEHost {
 
     public func emitLog(_ log: Log) { world.emitLog(log) }
     public func addRefund(_ gas: Int64) { world.addRefund(gas) }
+    public var refundCounter: Int64 { world.refund }
     public func selfDestruct(_ address: Address, beneficiary: Address) {
         world.selfDestruct(address, beneficiary: beneficiary)
     }

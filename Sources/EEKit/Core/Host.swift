@@ -78,6 +78,8 @@ public protocol EEHost: AnyObject {
     func emitLog(_ log: Log)
     /// Adds (or, negative, removes) gas refund (EIP-3529 counter).
     func addRefund(_ gas: Int64)
+    /// The transaction's refund counter as added so far (tracers report the global value).
+    var refundCounter: Int64 { get }
     /// EIP-6780 SELFDESTRUCT of `address` sending its balance to `beneficiary`.
     func selfDestruct(_ address: Address, beneficiary: Address)
 

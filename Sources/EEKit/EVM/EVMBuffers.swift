@@ -87,14 +87,24 @@ public struct EVMTraceStep: Sendable {
     public var stack: [U256]
     /// 1 for the transaction's top frame.
     public var depth: Int
+    /// The transaction's refund counter (EIP-3155: global, not the frame's).
     public var refund: Int64
+    /// The return data of the frame's last call or create (RETURNDATASIZE's bytes).
+    public var returnData: [UInt8] = []
+    /// Set on the instruction that ended its frame with an error or a revert ("out of gas",
+    /// "execution reverted", ...).
+    public var error: String? = nil
 
-    /// The EIP-3155 JSON line (without a trailing newline).
+    /// The EIP-3155 JSON line (without a trailing newline), fields in the EIP's order.
     public var jsonLine: String {
         let stackText = stack.map { "\"\($0.description)\"" }.joined(separator: ",")
-        return "{\"pc\":\(pc),\"op\":\(opcode),\"gas\":\"0x\(String(gas, radix: 16))\","
+        let refundText = refund < 0 ? "-0x\(String(-refund, radix: 16))" : "0x\(String(refund, radix: 16))"
+        var line = "{\"pc\":\(pc),\"op\":\(opcode),\"gas\":\"0x\(String(gas, radix: 16))\","
             + "\"gasCost\":\"0x\(String(gasCost, radix: 16))\",\"memSize\":\(memorySize),"
-            + "\"stack\":[\(stackText)],\"depth\":\(depth),\"refund\":\(refund),\"opName\":\"\(opName)\"}"
+            + "\"stack\":[\(stackText)],\"depth\":\(depth),\"returnData\":\"0x\(Hex.encode(returnData))\","
+            + "\"refund\":\"\(refundText)\",\"opName\":\"\(opName)\""
+        if let error { line += ",\"error\":\"\(error)\"" }
+        return line + "}"
     }
 }
 
@@ -200,6 +210,9 @@ final class EVMBuffers: @unchecked Sendable {
     /// The last traced instruction, held until the gas it consumed is known (the next
     /// instruction of this frame, or the core returning to the host).
     @exclusivity(unchecked) private var pendingStep: EVMTraceStep?
+    /// The part of the frame's refund counter already added to the host's (the EE flushes it
+    /// at every preemption): a step's global refund is the host's plus the rest.
+    @exclusivity(unchecked) var flushedRefund: Int64 = 0
 
     private init() {}
 
@@ -243,6 +256,7 @@ final class EVMBuffers: @unchecked Sendable {
     private func start(analysis: EVMAnalysis, launch: LaunchParams, gas: Int64, host: any EEHost, tracer: EVMTracer?) {
         self.analysis = analysis
         self.tracer = tracer
+        flushedRefund = 0
         // A recycled frame and context hold the previous frame's values: start from zero.
         frame.initialize(to: cevm_frame())
         context.initialize(to: cevm_context())
@@ -304,7 +318,7 @@ final class EVMBuffers: @unchecked Sendable {
         self.host = host
         defer { self.host = nil }
         let status = cevm_run(frame)
-        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas, status: status) }
         return status
     }
 
@@ -313,7 +327,7 @@ final class EVMBuffers: @unchecked Sendable {
         defer { self.host = nil }
         let p = setReturnData(returndata)
         let status = cevm_resume_call(frame, success ? 1 : 0, gasLeft, p, returndata.count)
-        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas, status: status) }
         return status
     }
 
@@ -328,7 +342,7 @@ final class EVMBuffers: @unchecked Sendable {
         } else {
             status = cevm_resume_create(frame, nil, gasLeft, p, returndata.count)
         }
-        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas) }
+        if pendingStep != nil { flushTrace(gasAfter: frame.pointee.gas, status: status) }
         return status
     }
 
@@ -402,10 +416,19 @@ final class EVMBuffers: @unchecked Sendable {
     /// Emits the held step with its full cost: the frame's gas before it minus the gas after
     /// it (at the next instruction, or where the core stopped: a CALL*/CREATE* request has
     /// already charged the callee's gas, a finished frame has its final gas, a failed one 0).
-    private func flushTrace(gasAfter: Int64) {
+    /// `status`: where the core stopped, when it did (the step that ended the frame gets the
+    /// error of a failure or a revert, as geth reports them).
+    private func flushTrace(gasAfter: Int64, status: Int32? = nil) {
         guard var step = pendingStep, let tracer else { return }
         pendingStep = nil
         step.gasCost = step.gas - gasAfter
+        if let status {
+            if status == Int32(CEVM_STATUS_REVERT.rawValue) {
+                step.error = "execution reverted"
+            } else if cevm_status_is_failure(status) != 0 {
+                step.error = "\(EVMEnvironment.failureReason(status, opcode: step.opcode))"
+            }
+        }
         tracer(step)
     }
 
@@ -422,7 +445,9 @@ final class EVMBuffers: @unchecked Sendable {
             pc: f.pointee.pc, opcode: opcode,
             opName: EVMOpcodeTable.names[Int(opcode)] ?? "0x" + Hex.encode([opcode]),
             gas: f.pointee.gas, gasCost: cost, memorySize: f.pointee.memory_size, stack: items,
-            depth: Int(f.pointee.msg.depth) + 1, refund: f.pointee.refund)
+            depth: Int(f.pointee.msg.depth) + 1,
+            refund: (host?.refundCounter ?? 0) &+ f.pointee.refund &- flushedRefund,
+            returnData: f.pointee.return_data.map { Array(UnsafeBufferPointer(start: $0, count: f.pointee.return_data_size)) } ?? [])
     }
 
     // MARK: Host thunks

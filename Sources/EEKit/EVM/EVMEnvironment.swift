@@ -24,7 +24,6 @@ public final class EVMEnvironment: ExecutionEnvironment {
     @exclusivity(unchecked) private var facts: Facts?
     @exclusivity(unchecked) private var ergsRemainder: UInt64 = 0
     @exclusivity(unchecked) private var ergsPerGas: UInt64 = 256
-    @exclusivity(unchecked) private var flushedRefund: Int64 = 0
     private let tracer: EVMTracer?
 
     /// - Parameter tracer: called before every instruction (EIP-3155 data); slows execution.
@@ -117,9 +116,9 @@ public final class EVMEnvironment: ExecutionEnvironment {
     }
 
     private func flushRefund(_ b: EVMBuffers, host: any EEHost) {
-        let delta = b.refund &- flushedRefund
+        let delta = b.refund &- b.flushedRefund
         if delta != 0 { host.addRefund(delta) }
-        flushedRefund = b.refund
+        b.flushedRefund = b.refund
     }
 
     private func preemption(_ status: Int32, host: any EEHost) throws(EEError) -> Preemption {

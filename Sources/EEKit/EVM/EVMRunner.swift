@@ -92,17 +92,25 @@ public enum EVMRunner {
             self.value = value
         }
 
+        /// The state root after the call (the EIP-3155 summary's `stateRoot`): the prepared
+        /// accounts with what the call changed, before any transaction-end processing.
+        public func stateRoot() throws(EEError) -> Bytes32 { try boot.world.stateRoot() }
+
         /// Runs the call.
         /// - Throws: `EEError` for host-level problems, or when the call was already run (its
         ///   state is no longer fresh).
         public func execute() throws(EEError) -> Result {
             guard !used else { throw .internalError("a prepared EVM call runs once; prepare another") }
             used = true
-            let resources = Resources.gas(gas, schedule: boot.schedule)
+            // Gas beyond what 2^64 ergs hold is held back and returned unused, as a transaction
+            // does (TransactionProcessor); Resources.gas would cap it and count it as spent.
+            let maxGas = UInt64.max / boot.schedule.ergsPerGas
+            let heldBack = gas > maxGas ? gas - maxGas : 0
+            let resources = Resources.gas(gas - heldBack, schedule: boot.schedule)
             let outcome = try boot.runCall(
                 origin: caller,
                 CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
-            let left = outcome.resourcesLeft.gas(schedule: boot.schedule)
+            let left = outcome.resourcesLeft.gas(schedule: boot.schedule) + heldBack
             let world = boot.world
             let refund = outcome.status.isSuccess ? world.refund : 0
             return Result(

@@ -39,7 +39,9 @@ public struct StateTestCase: Sendable {
     /// The transaction of one post entry.
     public func transaction(for e: PostEntry) throws(EEError) -> Transaction {
         let t = transaction
-        guard e.dataIndex < t.data.count, e.gasIndex < t.gasLimit.count, e.valueIndex < t.value.count else {
+        guard (0..<t.data.count).contains(e.dataIndex), (0..<t.gasLimit.count).contains(e.gasIndex),
+            (0..<t.value.count).contains(e.valueIndex)
+        else {
             throw .malformedInput("\(name): post index out of range")
         }
         let al: [Transaction.AccessListEntry] = e.dataIndex < t.accessLists.count ? (t.accessLists[e.dataIndex] ?? []) : []
@@ -214,8 +216,17 @@ struct JSONFields {
         guard let v = try u256(k).uint64 else { throw .malformedInput("'\(k)' does not fit in 64 bits") }
         return v
     }
+    /// A non-negative integer: a JSON integer (not a boolean or a fraction, which Foundation
+    /// would also hand out as Int) or a hex string.
     func int(_ k: String) throws(EEError) -> Int {
-        if let n = o[k] as? Int { return n }
+        if let n = o[k] as? NSNumber {
+            // objCType: "c" for JSON booleans, "d" for numbers with a fraction or exponent.
+            let type = String(cString: n.objCType)
+            guard type != "c", type != "d", type != "f", n.int64Value >= 0, let v = Int(exactly: n.int64Value),
+                type != "Q" || n.uint64Value <= UInt64(Int.max)
+            else { throw .malformedInput("'\(k)' is not a non-negative integer: \(n)") }
+            return v
+        }
         let v = try u64(k)
         guard v <= UInt64(Int.max) else { throw .malformedInput("'\(k)' too large") }
         return Int(v)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The outcome of one post entry of a state test.
 public struct StateTestResult: Sendable {
@@ -88,13 +91,31 @@ public struct StateTestRunner {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw .malformedInput("no such file or folder: \(p)") }
             if !isDir.boolValue { out.append(p); continue }
-            guard let en = fm.enumerator(atPath: p) else { throw .malformedInput("cannot list \(p)") }
             var found = [String]()
-            while let rel = en.nextObject() as? String {
-                if rel.hasSuffix(".json") { found.append((p as NSString).appendingPathComponent(rel)) }
-            }
+            try collect(p, into: &found)
             out.append(contentsOf: found.sorted())
         }
         return out
+    }
+
+    /// The `*.json` files below `folder`. A folder that cannot be listed is an error, not an
+    /// empty folder (FileManager's enumerator skipped it silently, so an unreadable fixture
+    /// tree ran as "0 passed, 0 failed"); symbolic links to folders are not followed.
+    private static func collect(_ folder: String, into found: inout [String]) throws(EEError) {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
+            let reason = access(folder, R_OK | X_OK) != 0 ? String(cString: strerror(errno)) : "\(error)"
+            throw .malformedInput("cannot list the folder \(folder): \(reason)")
+        }
+        for name in names {
+            let path = (folder as NSString).appendingPathComponent(name)
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            if st.st_mode & S_IFMT == S_IFDIR {
+                try collect(path, into: &found)
+            } else if name.hasSuffix(".json") {
+                found.append(path)
+            }
+        }
     }
 }
