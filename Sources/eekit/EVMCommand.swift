@@ -21,7 +21,9 @@ struct EVMCommand: ParsableCommand {
         switch (code, codeFile) {
         case (let c?, nil): return try parseHex(c, what: "--code")
         case (nil, let f?):
-            let raw = try readFile(f)
+            // Exit 5 (as deploy and call), not 1, which is a revert's.
+            let raw: [UInt8]
+            do { raw = try readFile(f) } catch { throw environmentFailure("\(error)") }
             return try parseHex(String(decoding: raw, as: UTF8.self), what: f)
         case (nil, nil): throw ValidationError("give --code HEX or --code-file FILE")
         default: throw ValidationError("give only one of --code and --code-file")
@@ -42,7 +44,7 @@ struct EVMCommand: ParsableCommand {
                 The code runs at 0xbe7c43a580000000000000000000000000000001, called by
                 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b, on a fresh in-memory state through the
                 bootloader (CALL and CREATE work). "gas used" is the execution gas before the refund,
-                without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure.
+                without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure, 5 when the code file cannot be read.
                 """)
 
         @Option(help: "Runtime bytecode as hex (0x optional, whitespace ignored).")

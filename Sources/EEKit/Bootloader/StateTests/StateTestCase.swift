@@ -101,6 +101,9 @@ public struct StateTestCase: Sendable {
             let code = try af.bytes("code")
             pre[a] = Account(nonce: try af.u64("nonce"), balance: try af.u256("balance"), kind: .evm, code: code)
             var st = [U256: U256]()
+            if let x = o["storage"], !(x is NSNull), !(x is [String: Any]) {
+                throw .malformedInput("pre: storage of \(k) is not an object")
+            }
             for (sk, sv) in (o["storage"] as? [String: Any]) ?? [:] {
                 guard let key = U256(hex: sk), let s = sv as? String, let val = U256(hex: s) else {
                     throw .malformedInput("pre: bad storage entry \(sk) of \(k)")
@@ -118,9 +121,13 @@ public struct StateTestCase: Sendable {
             to = a
         }
         var accessLists = [[Transaction.AccessListEntry]?]()
-        if let lists = tx.raw("accessLists") as? [Any] {
+        if tx.has("accessLists") {
+            guard let lists = tx.raw("accessLists") as? [Any] else { throw .malformedInput("accessLists is not an array") }
             for l in lists {
-                guard let entries = l as? [[String: Any]] else { accessLists.append(nil); continue }
+                if l is NSNull { accessLists.append(nil); continue }
+                guard let entries = l as? [[String: Any]] else {
+                    throw .malformedInput("accessLists: an element is neither null nor a list of entries")
+                }
                 var list = [Transaction.AccessListEntry]()
                 for e in entries {
                     let ef = JSONFields(e)
@@ -134,7 +141,10 @@ public struct StateTestCase: Sendable {
             }
         }
         var blobs = [Bytes32]()
-        if let hs = tx.raw("blobVersionedHashes") as? [String] {
+        if tx.has("blobVersionedHashes") {
+            guard let hs = tx.raw("blobVersionedHashes") as? [String] else {
+                throw .malformedInput("blobVersionedHashes is not an array of strings")
+            }
             for h in hs {
                 guard let b = Bytes32(hex: h) else { throw .malformedInput("blobVersionedHashes: \(h)") }
                 blobs.append(b)
@@ -164,6 +174,9 @@ public struct StateTestCase: Sendable {
             for (i, e) in entries.enumerated() {
                 let ef = JSONFields(e)
                 let idx = JSONFields(try ef.object("indexes"))
+                if let x = e["expectException"], !(x is NSNull), !(x is String) {
+                    throw .malformedInput("post.\(fork)[\(i)].expectException is not a string")
+                }
                 list.append(PostEntry(
                     index: i, dataIndex: try idx.int("data"), gasIndex: try idx.int("gas"), valueIndex: try idx.int("value"),
                     hash: try ef.hash("hash"), logs: try ef.hash("logs"),
