@@ -52,8 +52,12 @@ public struct TestELF: Sendable {
         wAddr(entry); wAddr(UInt64(phoff)); wAddr(0)
         w32(eFlags); w16(UInt16(ehsize)); w16(phentsizeField ?? UInt16(phentsize)); w16(UInt16(segments.count))
         w16(is64 ? 64 : 40); w16(0); w16(0)
+        // Each segment's bytes at a file offset that agrees with its address within a 4 KiB
+        // page, as the ELF specification requires (and ELFImage checks).
         var offsets: [Int] = []
         for s in segments {
+            let want = Int(s.vaddr & 4095)
+            dataOff += (want - dataOff % 4096 + 4096) % 4096
             offsets.append(dataOff)
             dataOff += s.bytes.count
         }
@@ -68,7 +72,10 @@ public struct TestELF: Sendable {
                 wAddr(UInt64(s.bytes.count)); wAddr(s.memSize); w32(s.flags); w32(0x1000)
             }
         }
-        for s in segments { out += s.bytes }
+        for (i, s) in segments.enumerated() {
+            out += [UInt8](repeating: 0, count: offsets[i] - out.count)
+            out += s.bytes
+        }
         return out
     }
 

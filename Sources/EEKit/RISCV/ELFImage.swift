@@ -18,8 +18,8 @@ public struct ELFImage: Sendable {
     public let entry: UInt64
     public let segments: [Segment]
     /// The program header table's address for AT_PHDR, as qemu-user computes it for ET_EXEC:
-    /// the lowest p_vaddr - p_offset of the PT_LOAD segments plus e_phoff (wrapping at xlen
-    /// bits). Nil without PT_LOAD segments (such files are refused).
+    /// the page of the lowest PT_LOAD address plus e_phoff (wrapping at xlen bits). Nil
+    /// without PT_LOAD segments (such files are refused).
     public let phdrAddress: UInt64?
     public let phdrEntrySize: UInt64
     public let phdrCount: UInt64
@@ -86,6 +86,7 @@ public struct ELFImage: Sendable {
         guard ehdr.e_type == UInt16(ET_EXEC) else { return .failure(.notExecutable(ehdr.e_type)) }
         if ehdr.e_flags & UInt32(EF_RISCV_RVC) != 0 { return .failure(.compressedInstructions) }
         if ehdr.e_flags & UInt32(EF_RISCV_FLOAT_ABI) != 0 { return .failure(.unsupportedFloatABI(ehdr.e_flags)) }
+        if ehdr.e_flags & 0x8 != 0 { return .failure(.embeddedABI) }  // EF_RISCV_RVE
 
         // The header's own count first: libelf quietly reports 0 program headers when the
         // table lies beyond the end of the file.
@@ -106,16 +107,20 @@ public struct ELFImage: Sendable {
         }
 
         var segs: [Segment] = []
-        // AT_PHDR as qemu-user gives it for ET_EXEC: the lowest p_vaddr - p_offset of the
-        // PT_LOAD segments plus e_phoff (the address the header table has when the file is
-        // mapped as its first segment says), whether or not a segment covers the table.
+        // AT_PHDR as qemu-user gives it for ET_EXEC: the page of the lowest PT_LOAD address
+        // plus e_phoff, whether or not a segment covers the table.
         var loadAddress: UInt64? = nil
         let limit: UInt64 = xlen == 32 ? 1 << 32 : .max
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { return .failure(.truncated("program header \(i)")) }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
-            loadAddress = min(loadAddress ?? .max, ph.p_vaddr &- ph.p_offset)
+            loadAddress = min(loadAddress ?? .max, ph.p_vaddr & ~UInt64(4095))
+            // Segments are mapped from whole file pages (as Linux and qemu map them), so the
+            // offset and the address must agree within a page.
+            guard (ph.p_vaddr &- ph.p_offset) % 4096 == 0 || ph.p_memsz == 0 else {
+                return .failure(.segmentMisaligned(index: i))
+            }
             let (fend, fo) = ph.p_offset.addingReportingOverflow(ph.p_filesz)
             guard !fo, fend <= fileSize, ph.p_filesz <= ph.p_memsz else { return .failure(.segmentFileRange(index: i)) }
             if ph.p_memsz == 0 { continue }  // nothing to map (file bytes with memsz 0 are refused above)

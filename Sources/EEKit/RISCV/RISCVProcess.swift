@@ -149,8 +149,23 @@ extension RISCVMachine {
             guard s.vaddr + s.memSize <= limit else {
                 throw .elf(.segmentOutOfRange(index: i, vaddr: s.vaddr, size: s.memSize))
             }
-            let start = Int(s.fileOffset)
-            load(image.bytes[start..<start + Int(s.fileSize)], at: s.vaddr)
+            // Whole pages, as Linux and qemu-user map them, in segment order (a later segment
+            // replaces what an earlier one put on a shared page): file bytes from the start of
+            // the segment's first page (the file offset and the address agree within a page,
+            // ELFImage checks it), to the end of its last page when it has no .bss; the .bss
+            // zeroed to the end of its last page. A segment without file bytes is all zero
+            // pages.
+            let pageMask = Int(page - 1)
+            let start = Int(s.fileOffset), lead = Int(s.vaddr & (page - 1))
+            let fileEnd = start + Int(s.fileSize)
+            if s.fileSize > 0 {
+                let mapEnd = s.memSize > s.fileSize ? fileEnd : min(image.bytes.count, (fileEnd + pageMask) & ~pageMask)
+                load(image.bytes[(start - lead)..<mapEnd], at: s.vaddr - UInt64(lead))
+            }
+            if s.memSize > s.fileSize || s.fileSize == 0 {
+                let z0 = s.fileSize == 0 ? s.vaddr & ~(page - 1) : s.vaddr + s.fileSize
+                zero(z0, ((s.vaddr + s.memSize + page - 1) & ~(page - 1)) - z0)
+            }
             var p: Permissions = []
             if s.readable { p.insert(.read) }
             if s.writable { p.insert(.write) }
