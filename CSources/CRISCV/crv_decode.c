@@ -315,6 +315,11 @@ static void decode_page(const dctx *c, uint64_t page) {
   const int n = (int)(CRV_PAGE_SIZE / 4);
   for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
   fix_suffix(c->costs, base, 0, n - 1);
+  /* CRV_PERM_NOCODE: set only here, by a whole-page decode that found no instruction. */
+  int any = 0;
+  for (int i = 0; i < n; i++) any |= base[i].op != OP_ILLEGAL;
+  uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
+  *perm = (uint8_t)(x && !any ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
 }
 
 static int code_range_ok(const crv_memory *mem) {
@@ -343,6 +348,7 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
   if (hi > mem->code_hi) hi = mem->code_hi;
   if (lo >= hi) return;
   for (uint64_t p = lo & ~(uint64_t)(CRV_PAGE_SIZE - 1); p < hi; p += CRV_PAGE_SIZE) decode_page(&c, p);
+  crv_perms_sync(mem, lo, hi); /* the fast-store bits follow CRV_PERM_NOCODE */
 }
 
 void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr,
@@ -361,6 +367,16 @@ void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
     const int first = (int)((lo - page) >> 2), last = (int)((end - 1 - page) >> 2);
     for (int i = first; i <= last; i++) decode_slot(&c, page + 4u * (uint64_t)i, x, &base[i]);
     fix_suffix(costs, base, first, last);
+    /* An instruction on a CRV_PERM_NOCODE page: stores must re-decode again from now on. */
+    uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
+    if (*perm & CRV_PERM_NOCODE) {
+      int any = 0;
+      for (int i = first; i <= last; i++) any |= base[i].op != OP_ILLEGAL;
+      if (any) {
+        *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE);
+        crv_perms_sync(mem, page, page + CRV_PAGE_SIZE);
+      }
+    }
     lo = page + CRV_PAGE_SIZE;
   }
 }

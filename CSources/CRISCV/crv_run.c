@@ -74,7 +74,8 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   int code = 0;
   for (uint64_t p = p0; p <= p1; p++) {
     const uint64_t pa = p << CRV_PAGE_SHIFT;
-    if ((mem->perms[p] & CRV_PERM_X) && pa >= mem->code_lo && pa < mem->code_hi) code = 1;
+    if ((mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) == CRV_PERM_X && pa >= mem->code_lo && pa < mem->code_hi)
+      code = 1;
   }
   /* A malformed code range runs as "no code" (see crv_run): nothing to re-decode. */
   if (mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) code = 0;
@@ -91,6 +92,18 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   if (hi > nslots) hi = nslots;
   if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
   return MEM_CODE;
+}
+
+/* A CRV_PERM_NOCODE page written since its decode (stores there do not re-decode) is about to
+   run: re-decode it whole and rewrite its handlers and its neighbours'. */
+static CRV_NOINLINE void redecode_page(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t page,
+                                       const void *const *tbl) {
+  crv__redecode_bytes(mem, costs, xlen, page, CRV_PAGE_SIZE);
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  uint64_t lo = (page - mem->code_lo) >> 2, hi = lo + CRV_PAGE_SIZE / 4;
+  if (lo) lo--;
+  if (hi > nslots) hi = nslots;
+  fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
 }
 
 /* Ops that have forwarding variants: A(id) for rs1 only, AB(id) for rs1 and rs2. */
@@ -237,10 +250,12 @@ static inline uint8_t fast_bits(const crv_memory *mem, uint64_t p, uint64_t npag
   /* The last page has no next one: crv_run's fast_lim keeps inline accesses inside it. */
   const uint8_t a = mem->perms[p] & CRV_PERM_MASK;
   const uint8_t b = p + 1 < npages ? mem->perms[p + 1] & CRV_PERM_MASK : a;
+  /* Stores need no re-decode in pages that are not executable, or hold no instruction. */
+  const int a_data = !(a & CRV_PERM_X) || (mem->perms[p] & CRV_PERM_NOCODE);
+  const int b_data = p + 1 < npages ? !(b & CRV_PERM_X) || (mem->perms[p + 1] & CRV_PERM_NOCODE) : a_data;
   uint8_t f = 0;
   if ((a & CRV_PERM_R) && (b & CRV_PERM_R)) f |= CRV_PERM_FAST_R;
-  if ((a & (CRV_PERM_W | CRV_PERM_X)) == CRV_PERM_W && (b & (CRV_PERM_W | CRV_PERM_X)) == CRV_PERM_W)
-    f |= CRV_PERM_FAST_W;
+  if ((a & CRV_PERM_W) && (b & CRV_PERM_W) && a_data && b_data) f |= CRV_PERM_FAST_W;
   return f;
 }
 
@@ -251,7 +266,7 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
   if (p0) p0--; /* the page before depends on the first one */
   if (p1 > npages) p1 = npages;
   for (uint64_t p = p0; p < p1; p++)
-    mem->perms[p] = (uint8_t)((mem->perms[p] & CRV_PERM_MASK) | fast_bits(mem, p, npages));
+    mem->perms[p] = (uint8_t)((mem->perms[p] & (CRV_PERM_MASK | CRV_PERM_NOCODE)) | fast_bits(mem, p, npages));
 }
 
 static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {
@@ -709,6 +724,26 @@ L_CSRRSI:
 L_CSRRCI:
 L_ILLEGAL:
   pc = PC_OF(ip);
+  if (perms[pc >> CRV_PAGE_SHIFT] & CRV_PERM_NOCODE) {
+    /* Stores into this page did not re-decode it: if its word changed, decode the page again
+       (paying what a code-changing store pays) and run what is there now. Every slot of such
+       a page is its own block, entered with nothing charged. */
+    uint32_t w;
+    memcpy(&w, data + pc, 4);
+    if (w != (uint32_t)ip->imm) {
+      if (budget < costs->code_store) {
+        status = CRV_STATUS_BUDGET;
+        goto out;
+      }
+      budget -= costs->code_store;
+      STOP_UNPATCH;
+      stop = 0;
+      stop_prev = 0;
+      stop_cost = stop_cnt = 0;
+      redecode_page(mem, costs, rv32 ? 32u : 64u, pc & ~(uint64_t)(CRV_PAGE_SIZE - 1), tbl);
+      goto block_enter;
+    }
+  }
   cpu->trap_cause = CRV_TRAP_ILLEGAL_INSN;
   cpu->trap_insn = (uint32_t)ip->imm;
   cpu->trap_value = (uint32_t)ip->imm;

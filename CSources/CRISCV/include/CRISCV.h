@@ -30,6 +30,9 @@
  *    instruction on; fence.i is then only a block end). A store that leaves the bytes
  *    unchanged does not re-decode. A store that changes code costs costs->code_store on top
  *    of costs->store (when the budget cannot pay both, the run stops before the store).
+ *    Exception: an X page without a single instruction (CRV_PERM_NOCODE, the .bss or .data
+ *    of a read-write-execute segment) takes stores as data; when execution reaches a word
+ *    of it that changed, the page is re-decoded then, for one costs->code_store.
  */
 #ifndef CRISCV_H
 #define CRISCV_H
@@ -56,6 +59,11 @@ enum {
   CRV_PERM_MASK = 7,
   CRV_PERM_FAST_R = 0x10, /* core-owned: this page and the next are readable */
   CRV_PERM_FAST_W = 0x20, /* core-owned: this page and the next are writable, not executable */
+  /* core-owned: an executable page every slot of which decoded as an illegal instruction at its
+     last whole-page decode (a .bss or .data page of a read-write-execute segment). Stores into
+     it take the fast path and do not re-decode: an illegal-instruction slot re-checks its word
+     before it traps, and re-decodes the page (charging costs->code_store) if it changed. */
+  CRV_PERM_NOCODE = 0x40,
 };
 
 /* Why crv_run returned. */
