@@ -153,8 +153,8 @@ extension RISCVMachine {
             // replaces what an earlier one put on a shared page): file bytes from the start of
             // the segment's first page (the file offset and the address agree within a page,
             // ELFImage checks it), to the end of its last page when it has no .bss; the .bss
-            // zeroed to the end of its last page. A segment without file bytes is all zero
-            // pages.
+            // zeroed from its first byte to the end of its last page (as qemu-user's zero_bss;
+            // bytes before it on its first page stay).
             let pageMask = Int(page - 1)
             let start = Int(s.fileOffset), lead = Int(s.vaddr & (page - 1))
             let fileEnd = start + Int(s.fileSize)
@@ -162,8 +162,8 @@ extension RISCVMachine {
                 let mapEnd = s.memSize > s.fileSize ? fileEnd : min(image.bytes.count, (fileEnd + pageMask) & ~pageMask)
                 load(image.bytes[(start - lead)..<mapEnd], at: s.vaddr - UInt64(lead))
             }
-            if s.memSize > s.fileSize || s.fileSize == 0 {
-                let z0 = s.fileSize == 0 ? s.vaddr & ~(page - 1) : s.vaddr + s.fileSize
+            if s.memSize > s.fileSize {
+                let z0 = s.vaddr + s.fileSize
                 zero(z0, ((s.vaddr + s.memSize + page - 1) & ~(page - 1)) - z0)
             }
             var p: Permissions = []
