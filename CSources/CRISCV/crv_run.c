@@ -95,15 +95,27 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
 }
 
 /* A CRV_PERM_NOCODE page written since its decode (stores there do not re-decode) is about to
-   run: re-decode it whole and rewrite its handlers and its neighbours'. */
-static CRV_NOINLINE void redecode_page(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t page,
-                                       const void *const *tbl) {
-  crv__redecode_bytes(mem, costs, xlen, page, CRV_PAGE_SIZE);
+   run: re-decode the words that changed (every slot of the page is still an illegal-instruction
+   slot holding the word it was decoded from), from the last down, and rewrite their handlers
+   and their neighbours'. Only the changed words: a guest that keeps writing illegal words and
+   jumping to them (the page stays NOCODE) pays one code_store for a scan and a word, not for a
+   whole page's decode. */
+static CRV_NOINLINE void redecode_changed(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t page,
+                                          const void *const *tbl) {
+  rv_ent *const code = (rv_ent *)mem->code;
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
-  uint64_t lo = (page - mem->code_lo) >> 2, hi = lo + CRV_PAGE_SIZE / 4;
-  if (lo) lo--;
-  if (hi > nslots) hi = nslots;
-  fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
+  const uint64_t first = (page - mem->code_lo) >> 2;
+  for (int i = (int)(CRV_PAGE_SIZE / 4) - 1; i >= 0; i--) {
+    rv_ent *e = &code[first + (uint64_t)i];
+    uint32_t w;
+    memcpy(&w, mem->data + page + 4u * (uint64_t)i, 4);
+    if (e->op != OP_ILLEGAL || w == (uint32_t)e->imm) continue;
+    crv__redecode_bytes(mem, costs, xlen, page + 4u * (uint64_t)i, 4);
+    uint64_t lo = first + (uint64_t)i, hi = lo + 1;
+    if (lo) lo--;
+    if (hi > nslots) hi = nslots;
+    fill_range(code, lo, hi, nslots, tbl);
+  }
 }
 
 /* Ops that have forwarding variants: A(id) for rs1 only, AB(id) for rs1 and rs2. */
@@ -725,9 +737,9 @@ L_CSRRCI:
 L_ILLEGAL:
   pc = PC_OF(ip);
   if (perms[pc >> CRV_PAGE_SHIFT] & CRV_PERM_NOCODE) {
-    /* Stores into this page did not re-decode it: if its word changed, decode the page again
-       (paying what a code-changing store pays) and run what is there now. Every slot of such
-       a page is its own block, entered with nothing charged. */
+    /* Stores into this page did not re-decode it: if its word changed, decode the changed
+       words (paying what a code-changing store pays) and run what is there now. Every slot of
+       such a page is its own block, entered with nothing charged. */
     uint32_t w;
     memcpy(&w, data + pc, 4);
     if (w != (uint32_t)ip->imm) {
@@ -740,7 +752,7 @@ L_ILLEGAL:
       stop = 0;
       stop_prev = 0;
       stop_cost = stop_cnt = 0;
-      redecode_page(mem, costs, rv32 ? 32u : 64u, pc & ~(uint64_t)(CRV_PAGE_SIZE - 1), tbl);
+      redecode_changed(mem, costs, rv32 ? 32u : 64u, pc & ~(uint64_t)(CRV_PAGE_SIZE - 1), tbl);
       goto block_enter;
     }
   }

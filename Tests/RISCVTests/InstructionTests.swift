@@ -267,6 +267,17 @@ struct InstructionTests {
         #expect(m.trap.cause == 0)
     }
 
+    /// Runs `program` at 0x10000 in a two-page read-write-execute segment (the second page all
+    /// zero), with 1000 instructions of budget.
+    static func runRWX(xlen: Int, _ program: [UInt32]) throws -> (RISCVMachine, RISCVMachine.Stop) {
+        let elf = TestELF(xlen: xlen, entry: 0x10000, segments: [
+            .init(vaddr: 0x10000, bytes: program.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7)])
+        let process = try RISCVProcess(image: try ELFImage(bytes: elf.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
+        process.machine.budget = 1000
+        let stop = process.machine.run()
+        return (process.machine, stop)
+    }
+
     /// A read-write-execute segment's page that holds no instruction (its .bss, as GNU ld links
     /// by default) takes stores on the fast path without re-decoding (review finding: every
     /// store there re-decoded, 125 MIPS instead of 1,200); code stored there still runs, the
@@ -281,13 +292,14 @@ struct InstructionTests {
             code += RVAsm.loadConstant(6, UInt64(w), xlen: xlen) + [RVAsm.s(Int32(4 * i), 6, 5, 2, 0x23)]
         }
         let jump = code + [RVAsm.jalr(0, 5, 0)]
+        // A changed word that is still illegal traps with the new word (the page stays
+        // instruction-free, so later stores stay fast).
+        let illegal = RVAsm.loadConstant(5, 0x11000, xlen: xlen) + RVAsm.loadConstant(6, 0xffff_ffff, xlen: xlen)
+            + [RVAsm.s(0, 6, 5, 2, 0x23), RVAsm.jalr(0, 5, 0)]
+        let (m, stop) = try Self.runRWX(xlen: xlen, illegal)
+        #expect(stop == .trap && m.trap.cause == 2 && m.pc == 0x11000 && m.trap.value == 0xffff_ffff, "rv\(xlen): \(m.trap)")
         for (program, runsStored) in [(jump, true), (RVAsm.loadConstant(5, 0x11008, xlen: xlen) + [RVAsm.jalr(0, 5, 0)], false)] {
-            let elf = TestELF(xlen: xlen, entry: 0x10000, segments: [
-                .init(vaddr: 0x10000, bytes: program.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7)])
-            let process = try RISCVProcess(image: try ELFImage(bytes: elf.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
-            let m = process.machine
-            m.budget = 1000
-            let stop = m.run()
+            let (m, stop) = try Self.runRWX(xlen: xlen, program)
             if runsStored {
                 #expect(stop == .ebreak, "rv\(xlen): \(m.trap)")
                 #expect(m[register: 10] == 42)
