@@ -308,6 +308,13 @@ static int page_executable(const crv_memory *mem, uint64_t page) {
          (mem->perms[page >> CRV_PAGE_SHIFT] & CRV_PERM_X);
 }
 
+/* Whether slots first..last hold an instruction (CRV_PERM_NOCODE's test). */
+static int has_instruction(const rv_ent *base, int first, int last) {
+  for (int i = first; i <= last; i++)
+    if (base[i].op != OP_ILLEGAL) return 1;
+  return 0;
+}
+
 static void decode_page(const dctx *c, uint64_t page) {
   crv_memory *mem = c->mem;
   rv_ent *base = (rv_ent *)mem->code + ((page - mem->code_lo) >> 2);
@@ -316,10 +323,8 @@ static void decode_page(const dctx *c, uint64_t page) {
   for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
   fix_suffix(c->costs, base, 0, n - 1);
   /* CRV_PERM_NOCODE: set only here, by a whole-page decode that found no instruction. */
-  int any = 0;
-  for (int i = 0; i < n; i++) any |= base[i].op != OP_ILLEGAL;
   uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
-  *perm = (uint8_t)(x && !any ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
+  *perm = (uint8_t)(x && !has_instruction(base, 0, n - 1) ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
 }
 
 static int code_range_ok(const crv_memory *mem) {
@@ -369,13 +374,9 @@ void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
     fix_suffix(costs, base, first, last);
     /* An instruction on a CRV_PERM_NOCODE page: stores must re-decode again from now on. */
     uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
-    if (*perm & CRV_PERM_NOCODE) {
-      int any = 0;
-      for (int i = first; i <= last; i++) any |= base[i].op != OP_ILLEGAL;
-      if (any) {
-        *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE);
-        crv_perms_sync(mem, page, page + CRV_PAGE_SIZE);
-      }
+    if ((*perm & CRV_PERM_NOCODE) && has_instruction(base, first, last)) {
+      *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE);
+      crv_perms_sync(mem, page, page + CRV_PAGE_SIZE);
     }
     lo = page + CRV_PAGE_SIZE;
   }

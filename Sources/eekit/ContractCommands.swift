@@ -109,9 +109,7 @@ struct ContractStateOptions: ParsableArguments {
 
     func sender() throws -> Address {
         guard let from else { return ContractSession.defaultSender }
-        let (a, problem) = Address.parse(userText: from)
-        guard let a else { throw ValidationError("--from: \(problem ?? from)") }
-        return a
+        return try commandLineAddress(from, option: "--from")
     }
 }
 
@@ -345,8 +343,7 @@ struct AccountCommand: ParsableCommand {
     var state: String?
 
     func run() throws {
-        let (a, problem) = Address.parse(userText: address)
-        guard let a else { throw ValidationError(problem ?? address) }
+        let a = try commandLineAddress(address)
         let options = try ContractStateOptions.parse(state.map { ["--state", $0] } ?? [])
         let s = try options.session()
         let acct = s.world.account(a)
@@ -385,8 +382,7 @@ struct CallCommand: ParsableCommand {
     @OptionGroup var options: ContractStateOptions
 
     func run() throws {
-        let (to, problem) = Address.parse(userText: address)
-        guard let to else { throw ValidationError(problem ?? address) }
+        let to = try commandLineAddress(address)
         let v = try weiValue(value)
         let data = try call.calldata()
         let s = try options.session()
@@ -397,6 +393,14 @@ struct CallCommand: ParsableCommand {
             try s.call(to, data: data, from: from, value: v)
         }
     }
+}
+
+/// An address typed on the command line (`Address.parse(userText:)`: mixed case must be the
+/// EIP-55 checksum); a malformed one is a command-line error (exit 64).
+func commandLineAddress(_ text: String, option: String? = nil) throws -> Address {
+    let (a, problem) = Address.parse(userText: text)
+    guard let a else { throw ValidationError((option.map { "\($0): " } ?? "") + (problem ?? text)) }
+    return a
 }
 
 /// A wei amount: decimal, or hex with 0x (at most 2^256 - 1; `U256(literal:)`).

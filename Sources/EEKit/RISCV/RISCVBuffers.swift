@@ -292,8 +292,8 @@ public final class RISCVMachine {
     /// error: nothing written). Returns nil, without calling `body`, when the range is not
     /// writable; otherwise what `body` returned.
     public func fill(_ address: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int? {
-        guard count > 0, isAccessible(address, count, .write) else { return count == 0 ? body(.init(start: nil, count: 0)) : nil }
-        let n = body(UnsafeMutableRawBufferPointer(start: data + Int(address), count: count))
+        guard count >= 0, isAccessible(address, count, .write) else { return nil }
+        let n = body(UnsafeMutableRawBufferPointer(start: count == 0 ? nil : data + Int(address), count: count))
         if n > 0 { invalidateCode(address, UInt64(min(n, count))) }
         return n
     }

@@ -125,18 +125,11 @@ public enum RISCVPlainRunner {
         output: (Int32, [UInt8]) -> Void
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         var offset = 0
-        return try run(
-            elf: elf, arguments: arguments, options: options,
-            read: { buf in
-                let k = min(buf.count, stdin.count - offset)
-                stdin.withUnsafeBytes { buf.baseAddress?.copyMemory(from: $0.baseAddress! + offset, byteCount: k) }
-                offset += k
-                return k
-            },
-            write: { fd, bytes in
-                output(fd, bytes)
-                return bytes.count
-            })
+        return try run(elf: elf, arguments: arguments, options: options, input: { n in
+            let k = min(n, stdin.count - offset)
+            defer { offset += k }
+            return Array(stdin[offset..<offset + k])
+        }, output: output)
     }
 
     /// Loads and runs `elf`; every read(0, buf, n) asks `input` for at most n bytes when the
@@ -149,10 +142,9 @@ public enum RISCVPlainRunner {
         try run(
             elf: elf, arguments: arguments, options: options,
             read: { buf in
-                let bytes = input(buf.count)
-                let k = min(bytes.count, buf.count)
-                bytes.withUnsafeBytes { buf.baseAddress?.copyMemory(from: $0.baseAddress!, byteCount: k) }
-                return k
+                let bytes = input(buf.count).prefix(buf.count)
+                buf.copyBytes(from: bytes)  // an empty result (end of file) copies nothing
+                return bytes.count
             },
             write: { fd, bytes in
                 output(fd, bytes)
