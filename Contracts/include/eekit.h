@@ -55,9 +55,12 @@
  * it starts from fresh copies of them, copied back when it ends; and, for images with more than
  * 8 KiB of code range (executable segments, .bss in them included), 128 gas per further 512
  * bytes of it (GasSchedule.riscvDecodedPageErgs: a new frame machine copies 32 host bytes of
- * decoded code per instruction).
+ * decoded code per instruction); and, for images with more than 64 KiB of read-only pages that
+ * are not all zero, 64 gas per further 4 KiB page (GasSchedule.riscvImageFreeBytes: a new frame
+ * machine copies them; zero-fill pages are free).
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
- * (GasSchedule.riscvCodeStore): the core re-decodes what it changed.
+ * (GasSchedule.riscvCodeStore): the core re-decodes what it changed. A system call writing into
+ * a writable code range pays the same 64 gas per 32-byte word written there.
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
  * the page after the image (EEK_SYS_BRK), a guard page, and at the top of the frame's guest

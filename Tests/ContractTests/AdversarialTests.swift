@@ -121,6 +121,55 @@ import Testing
         #expect(short.status == .failure(.outOfResources))
     }
 
+    /// A new frame machine copies the image's pages that are not all zero (its own memory is
+    /// zero); read-only ones beyond 64 KiB cost a heap page's gas per frame, as writable ones
+    /// do. A review found 800 KiB of read-only zero-fill copied into every new machine of a
+    /// deep self-call for free (3.5 us of CPU per gas): zero pages now cost nothing because
+    /// nothing copies them, and 96 KiB of read-only data pays for what passes the free part.
+    @Test func readOnlyImagePagesArePaidForWhenNewMachinesCopyThem() throws {
+        let s = ContractSession()
+        let code = Self.returnEmpty.flatMap { TestELF.le32($0) }
+        func image(_ extra: TestELF.Segment?) -> Bytes {
+            TestELF(xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: code, flags: 5)] + (extra.map { [$0] } ?? [])).bytes
+        }
+        let plain = try #require(try s.deploy(image(nil), kind: .riscv).createdAddress)
+        let zeros = try #require(try s.deploy(image(.init(vaddr: 0x20000, bytes: [0], memSize: 768 << 10, flags: 4)), kind: .riscv).createdAddress)
+        let data = try #require(try s.deploy(image(.init(vaddr: 0x20000, bytes: Bytes(repeating: 7, count: 96 << 10), flags: 4)), kind: .riscv).createdAddress)
+        let gp = try s.call(plain, data: []), gz = try s.call(zeros, data: []), gd = try s.call(data, data: [])
+        #expect(gp.status == .success && gz.status == .success && gd.status == .success)
+        let perPage = GasSchedule.default.riscvPageErgs / GasSchedule.default.ergsPerGas
+        #expect(gz.gasUsed == gp.gasUsed)
+        // Its code page and the 24 pages of data: 25 read-only pages, 9 beyond the free 16.
+        #expect(gd.gasUsed - gp.gasUsed == 9 * perPage)
+    }
+
+    /// A system call that writes into a writable code range makes the host re-decode what it
+    /// wrote, so it pays `riscvCodeStore` per 32-byte word of it, as a guest store that changes
+    /// code does per store. A review found CALLDATA_COPY rewriting 128 KiB of code at 3 gas a
+    /// word (60-80 ns of CPU per gas). The same copy into the stack pays nothing extra.
+    @Test func systemCallWritesIntoCodePayForTheRedecode() throws {
+        let s = ContractSession()
+        // calldata_copy(dest, 0, 64), then return(0, 0); dest 0x11000 (the writable code
+        // segment's second page) or sp - 128.
+        func contract(intoCode: Bool) throws -> Address {
+            var code: [UInt32] = [RVAsm.bne(10, 0, 28)]  // the constructor returns at once
+            code.append(intoCode ? RVAsm.lui(10, 0x11) : RVAsm.addi(10, 2, -128))
+            code += [RVAsm.li(11, 0), RVAsm.li(12, 64), RVAsm.lui(17, 0x10), RVAsm.addi(17, 17, 3), RVAsm.ecall]
+            code += Self.returnEmpty
+            let elf = TestELF(
+                xlen: 64, entry: 0x10000,
+                segments: [.init(vaddr: 0x10000, bytes: code.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7)]
+            ).bytes
+            return try #require(try s.deploy(elf, kind: .riscv).createdAddress)
+        }
+        let data = Bytes(repeating: 0x13, count: 64)
+        let inCode = try s.call(try contract(intoCode: true), data: data)
+        let inStack = try s.call(try contract(intoCode: false), data: data)
+        #expect(inCode.status == .success && inStack.status == .success, "\(inCode.status) \(inStack.status)")
+        let codeStoreGas = UInt64(GasSchedule.default.riscvCodeStore) / GasSchedule.default.ergsPerGas
+        #expect(inCode.gasUsed - inStack.gasUsed == 2 * codeStoreGas, "in code \(inCode.gasUsed), in the stack \(inStack.gasUsed)")
+    }
+
     /// Zero-length ranges never touch guest memory, wherever they point (as in the EVM, where a
     /// zero-length range costs nothing and reads nothing): keccak256 of 0 bytes, a log without
     /// topics or data and return(p, 0) succeed with pointers far outside memory, on both XLENs.

@@ -68,6 +68,10 @@ public struct GasSchedule: Hashable, Sendable {
     /// free: a machine pool per image covers the call depth, so only a first descent copies.
     public var riscvDecodedPageErgs: UInt64 = 256 * 128
     public var riscvDecodedFreeBytes: Int = 64 << 10
+    /// Read-only image pages that are not all zero, per frame, beyond this many bytes cost
+    /// `riscvPageErgs` each: a frame that needs a new machine copies them (zero pages it does
+    /// not copy). 64 KiB are free, as the example contracts have a few pages.
+    public var riscvImageFreeBytes: Int = 64 << 10
     public var riscvSyscallErgs: UInt64 = 256 * 10
 
     public init() {}

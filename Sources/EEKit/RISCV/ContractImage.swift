@@ -7,9 +7,11 @@ import Synchronization
 final class ContractImage: @unchecked Sendable {
     let image: ELFImage
     let template: RISCVMachine
-    /// Guest bytes a new frame machine copies from the template (the segments' pages).
-    let copyRange: Range<UInt64>
-    /// The writable pages of `copyRange`: all a frame can change there (read-only pages are
+    /// Guest bytes a new frame machine copies from the template: the segments' pages that are
+    /// not all zero (a new machine's memory is zero, so zero-filled pages, such as a large
+    /// read-only .bss, cost a frame nothing).
+    let initialRanges: [Range<UInt64>]
+    /// The writable image pages (lo..<brkStart): all a frame can change there (read-only pages are
     /// written neither by the guest nor by system calls), so all a released machine restores.
     let writableRanges: [Range<UInt64>]
     /// True if some code page is writable: stores may then re-decode code, and a released
@@ -20,6 +22,10 @@ final class ContractImage: @unchecked Sendable {
     /// - the pages of `writableRanges` (`GasSchedule.riscvPageErgs` each): every frame starts
     ///   from fresh copies of them, copied back when it ends, so a huge .bss costs gas in
     ///   proportion to that host work;
+    /// - the read-only pages of `initialRanges` beyond `riscvImageFreeBytes` (`riscvPageErgs`
+    ///   each): a frame may need a new machine, which copies them (a review found 800 KiB of
+    ///   read-only image copied into every new machine of a deep recursion for free: 3.5 us of
+    ///   CPU per gas; such zero pages are no longer copied at all);
     /// - decoded code beyond `riscvDecodedFreeBytes` (`riscvDecodedPageErgs` per 4 KiB, 32 host
     ///   bytes per 4-byte slot of the code range, sentinels not counted): a frame may need a new
     ///   machine, which copies it (deep recursion into a huge executable segment otherwise burnt
@@ -100,16 +106,31 @@ final class ContractImage: @unchecked Sendable {
         let decodedBytes = Int(m.codeRange.count) * 8
         let decodedPages = UInt64(max(0, decodedBytes - schedule.riscvDecodedFreeBytes) + 4095) / 4096
         let (decodedErgs, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
-        let (ergs, o3) = pageErgs.addingReportingOverflow(decodedErgs)
-        frameErgs = o1 || o2 || o3 ? nil : ergs
-        hostBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)  // + the stack's top page
+        let initial = m.nonZeroPages(lo, brkStart)
+        var readOnlyBytes = 0
+        for r in initial {
+            var a = r.lowerBound
+            while a < r.upperBound {
+                if !m.permissions(at: a).contains(.write) { readOnlyBytes += Int(page) }
+                a += page
+            }
+        }
+        let readOnlyPages = UInt64(max(0, readOnlyBytes - schedule.riscvImageFreeBytes) + 4095) / 4096
+        let (readOnlyErgs, o4) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+        let (ergs0, o3) = pageErgs.addingReportingOverflow(decodedErgs)
+        let (ergs, o5) = ergs0.addingReportingOverflow(readOnlyErgs)
+        frameErgs = o1 || o2 || o3 || o4 || o5 ? nil : ergs
+        // The image pages a machine holds: those it copies and the writable ones (restored by
+        // copying); untouched zero pages take no host memory.
+        let writableBytes = writable.reduce(0) { $0 + $1.count }
+        hostBytes = m.decodedCodeBytes + readOnlyBytes + Int(writableBytes) + Int(page)  // + the stack's top page
         // Up to the call-depth limit, so that deep recursion reuses machines after its first
         // descent (a new machine copies the decoded code); at most 64 MiB per image.
         poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
         self.image = image
         m.prepareHandlers()
         template = m
-        copyRange = lo..<brkStart
+        initialRanges = initial
         self.brkStart = brkStart
         brkLimit = stackBottom - page
         self.stackBottom = stackBottom
@@ -123,7 +144,7 @@ final class ContractImage: @unchecked Sendable {
             return reused.machine
         }
         let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
-        m.reset(from: template, copy: copyRange, zero: [])
+        m.reset(from: template, copy: initialRanges, zero: [])
         return m
     }
 

@@ -384,6 +384,32 @@ public final class RISCVMachine {
         return true
     }
 
+    /// The pages of [lo, hi) (page aligned) holding a byte other than zero, merged into ranges:
+    /// all a machine with fresh (zero) memory has to copy from this one to match it there.
+    func nonZeroPages(_ lo: UInt64, _ hi: UInt64) -> [Range<UInt64>] {
+        let page = RISCVMachine.pageSize
+        var out: [Range<UInt64>] = []
+        var a = lo
+        while a < min(hi, memorySize) {
+            let p = UnsafeRawPointer(data + Int(a))
+            var zero = true
+            var k = 0
+            while k < Int(page) {
+                if p.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 { zero = false; break }
+                k += 8
+            }
+            if !zero {
+                if let last = out.last, last.upperBound == a {
+                    out[out.count - 1] = last.lowerBound..<a + page
+                } else {
+                    out.append(a..<a + page)
+                }
+            }
+            a += page
+        }
+        return out
+    }
+
     /// Reads guest bytes regardless of permissions (disassembler, debugging).
     public func peek(_ address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, inRange(address, count) else { return nil }
@@ -398,11 +424,13 @@ public final class RISCVMachine {
     /// the hart (registers, pc, budget, counters). Both machines must have the same memory size, xlen and costs.
     /// Returns false (and changes nothing) if they do not match or a range is out of bounds.
     @discardableResult
-    public func reset(from template: RISCVMachine, copy: Range<UInt64>, zero: [Range<UInt64>]) -> Bool {
-        guard template.memorySize == memorySize, template.xlen == xlen, copy.upperBound <= memorySize,
-            zero.allSatisfy({ $0.upperBound <= memorySize })
+    public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
+        guard template.memorySize == memorySize, template.xlen == xlen,
+            copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
-        if !copy.isEmpty { memcpy(data + Int(copy.lowerBound), template.data + Int(copy.lowerBound), copy.count) }
+        for c in copy where !c.isEmpty {
+            memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
+        }
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         let lo = template.mem.pointee.code_lo, hi = template.mem.pointee.code_hi
