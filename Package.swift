@@ -79,7 +79,8 @@ let package = Package(
             exclude: ["KNOWN_FAILURES.md"]),
         // Builds Contracts/ with clang at test time (native contracts, Vyper token bytecode).
         .testTarget(
-            name: "ContractTests", dependencies: ["EEKit", "EEKitTestSupport"],
+            name: "ContractTests",
+            dependencies: ["EEKit", "EEKitTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/ContractTests"),
         .testTarget(
             name: "EVMTests", dependencies: ["EEKit"],

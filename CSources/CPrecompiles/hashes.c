@@ -1,4 +1,5 @@
-/* sha256 (0x02) and ripemd160 (0x03) through nettle; ecrecover (0x01) through libsecp256k1. */
+/* sha256 (0x02) and ripemd160 (0x03) through nettle; ecrecover (0x01) and the public key of a
+   secret key (state tests' secretKey) through libsecp256k1. */
 #include "include/CPrecompiles.h"
 
 #include <nettle/ripemd160.h>
@@ -56,6 +57,22 @@ int cprec_ecrecover(const uint8_t in[128], uint8_t pubkey[64]) {
   size_t n = sizeof ser;
   if (!secp256k1_ec_pubkey_serialize(ctx, ser, &n, &pk, SECP256K1_EC_UNCOMPRESSED) || n != 65)
     return CPREC_ERR_INVALID_SIGNATURE;
+  memcpy(pubkey, ser + 1, 64);
+  return CPREC_OK;
+}
+
+int cprec_secret_key_pubkey(const uint8_t key[32], uint8_t pubkey[64]) {
+  /* Key generation needs a context of its own (the static one cannot do it); this runs once
+   * per state test, never in an interpreter loop. */
+  secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  if (!ctx) return CPREC_ERR_INVALID_SIGNATURE;
+  secp256k1_pubkey pk;
+  uint8_t ser[65];
+  size_t n = sizeof ser;
+  int ok = secp256k1_ec_seckey_verify(ctx, key) && secp256k1_ec_pubkey_create(ctx, &pk, key) &&
+           secp256k1_ec_pubkey_serialize(ctx, ser, &n, &pk, SECP256K1_EC_UNCOMPRESSED) && n == 65;
+  secp256k1_context_destroy(ctx);
+  if (!ok) return CPREC_ERR_INVALID_SIGNATURE;
   memcpy(pubkey, ser + 1, 64);
   return CPREC_OK;
 }

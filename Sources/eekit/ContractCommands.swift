@@ -174,7 +174,9 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
 /// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
 func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
     let raw: Bytes
-    do { raw = try readFile(path) } catch { throw environmentFailure("\(error)") }
+    // A native ELF has at most 256 KiB of code and EVM init code 48 KiB; the constructor
+    // arguments that may follow in the file are calldata a transaction has to pay for.
+    do { raw = try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
     if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count {
         let extra = raw.count - length
@@ -268,6 +270,9 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
     do {
         r = try body()
     } catch {
+        // The state database failed under the transaction (a damaged file): nothing was kept,
+        // and it is not the chain's verdict on the transaction (exit 5, stderr only).
+        if case .storage(let why)? = error as? EEError { throw environmentFailure("state database: \(why)") }
         let message = "\(contractFailure(error))"
         if json { print(jsonLine(["error": message])) }
         fflush(nil)  // what was printed before comes first when both go to one pipe
@@ -347,6 +352,12 @@ struct AccountCommand: ParsableCommand {
         let options = try ContractStateOptions.parse(state.map { ["--state", $0] } ?? [])
         let s = try options.session()
         let acct = s.world.account(a)
+        // A damaged database reads as an absent account in the world state, which keeps the
+        // error for the transaction to fail on: here nothing would fail, so check it.
+        if let e = s.world.storeError {
+            if case .storage(let why) = e { throw environmentFailure("state database: \(why)") }
+            throw environmentFailure("state database: \(e)")
+        }
         print("address: \(a.hex)" + (acct == nil ? " (no such account)" : ""))
         print("balance: \(s.world.balance(a).decimalString)")
         print("nonce: \(s.world.nonce(a))")

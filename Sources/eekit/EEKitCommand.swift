@@ -75,7 +75,9 @@ func environmentFailure(_ message: String) -> ExitCode {
     return ExitCode(5)
 }
 
-func readFile(_ path: String) throws -> [UInt8] {
+/// Reads a file into bytes, with a clear error. Files larger than `limit` are refused before
+/// anything is read (a 2 GB file used to be read whole, twice, before "not an ELF file").
+func readFile(_ path: String, limit: Int = 1 << 30, what: String = "this command") throws -> [UInt8] {
     var st = stat()
     guard stat(path, &st) == 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
     switch st.st_mode & S_IFMT {
@@ -83,8 +85,24 @@ func readFile(_ path: String) throws -> [UInt8] {
     case S_IFDIR: throw RuntimeError("cannot read \(path): it is a directory")
     default: throw RuntimeError("cannot read \(path): not a regular file (a device, pipe or socket)")
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw RuntimeError("cannot read \(path): \(access(path, R_OK) != 0 ? String(cString: strerror(errno)) : "read failed")")
+    guard st.st_size <= limit else {
+        throw RuntimeError("cannot read \(path): \(st.st_size) bytes, more than \(what) takes (\(limit >> 20) MiB)")
     }
-    return [UInt8](data)
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    // One buffer, filled by read(2) (a file that grows meanwhile is read up to its size then).
+    var failure: Int32 = 0
+    let bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buf, n in
+        n = 0
+        while n < buf.count {
+            let r = read(fd, buf.baseAddress! + n, buf.count - n)
+            if r < 0 && errno == EINTR { continue }
+            if r < 0 { failure = errno; break }
+            if r == 0 { break }
+            n += r
+        }
+    }
+    if failure != 0 { throw RuntimeError("cannot read \(path): \(String(cString: strerror(failure)))") }
+    return bytes
 }

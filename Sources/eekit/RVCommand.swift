@@ -113,7 +113,7 @@ struct RVCommand: ParsableCommand {
         func run() throws {
             let elf: [UInt8]
             do {
-                elf = try readFile(file)
+                elf = try readFile(file, what: "rv run")
             } catch {
                 writeToStandardError("eekit: \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
@@ -177,9 +177,9 @@ struct RVCommand: ParsableCommand {
         func run() throws {
             let image: ELFImage
             do {
-                image = try ELFImage(bytes: try readFile(file))
-            } catch let e as EEError {
-                writeToStandardError("eekit: \(file): \(e)\n".data(using: .utf8)!)
+                image = try ELFImage(bytes: try readFile(file, what: "rv disasm"))
+            } catch {
+                writeToStandardError("eekit: \(file): \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             var out = ""

@@ -51,6 +51,8 @@ struct StateTestCommand: ParsableCommand {
 
     struct Summary: Sendable {
         var passed = 0, failed = 0, skipped = 0, loadErrors = 0
+        /// Tests with no post entry for the fork (other forks only): nothing of them ran.
+        var withoutFork = 0
     }
 
     static func runAll(files: [String], fork: String, filter: NSRegularExpression?, json: Bool) -> Summary {
@@ -76,6 +78,7 @@ struct StateTestCommand: ParsableCommand {
                 if let filter, filter.firstMatch(in: t.name, range: NSRange(t.name.startIndex..., in: t.name)) == nil {
                     continue
                 }
+                if t.post[fork]?.isEmpty ?? true { summary.withoutFork += 1 }
                 for r in runner.run(t, fork: fork) {
                     switch r.verdict {
                     case .passed: summary.passed += 1
@@ -113,6 +116,9 @@ struct StateTestCommand: ParsableCommand {
         var line = "\(summary.passed) passed, \(summary.failed) failed"
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         if summary.loadErrors > 0 { line += ", \(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded" }
+        if summary.withoutFork > 0 {
+            line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(fork) entries"
+        }
         if json {
             writeToStandardError(Data((line + "\n").utf8))
         } else {
@@ -132,7 +138,7 @@ struct StateTestCommand: ParsableCommand {
             return d
         }
         let doc: [String: Any] = [
-            "passed": summary.passed, "failed": summary.failed, "skipped": summary.skipped,
+            "passed": summary.passed, "failed": summary.failed, "skipped": summary.skipped, "withoutFork": summary.withoutFork,
             "failures": failures.map(entry), "skips": skips.map(entry), "loadErrors": loadErrors,
         ]
         if let data = try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]) {

@@ -1,6 +1,7 @@
 import EEKit
 import EEKitTestSupport
 import Foundation
+import GRDB
 import Testing
 
 /// The cross-EE example pair: the token vault as a native contract (Contracts/examples/vault.c)
@@ -259,6 +260,35 @@ import Testing
         #expect(b.status == 0 && b.out.contains("status: success"), "\(b.out)")
         let data = try Self.run(["call", "0x00000000000000000000000000000000000000aa", "--data", "0x12g4"])
         #expect(data.status == 64 && data.out.contains("--data is not hex ('g' after 2 hex digits)"), "\(data.out)")
+    }
+
+    /// A damaged --state database is a database that cannot be used (exit 5): `account` used
+    /// to print an empty account for it and `call` to exit 3 as for a rejected transaction.
+    /// Input files above their limit are refused before they are read (a 2 GB file used to be
+    /// read whole, twice).
+    @Test func damagedDatabasesAndHugeFilesExitFive() throws {
+        let dir = try TestFiles.scratchFolder("damaged")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
+        let d = try Self.run(["deploy", counter, "--ee", "riscv", "--state", db])
+        let address = try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9))
+        do {
+            let q = try DatabaseQueue(path: db)
+            try q.write { db in try db.execute(sql: "DELETE FROM code") }
+            try q.close()
+        }
+        let a = try Self.run(["account", String(address), "--state", db])
+        #expect(a.status == 5 && a.out.contains("state database: missing code"), "\(a.out)")
+        let c = try Self.run(["call", String(address), "--sig", "get()", "--state", db])
+        #expect(c.status == 5 && c.out.contains("state database: missing code"), "\(c.out)")
+        let huge = dir.appendingPathComponent("huge.elf")
+        #expect(FileManager.default.createFile(atPath: huge.path, contents: nil))
+        let h = try FileHandle(forWritingTo: huge)
+        try h.truncate(atOffset: 17 << 20)  // sparse
+        try h.close()
+        let r = try Self.run(["deploy", huge.path, "--ee", "riscv"])
+        #expect(r.status == 5 && r.out.contains("more than a contract file takes (16 MiB)"), "\(r.out)")
     }
 
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,

@@ -162,4 +162,37 @@ import Testing
         let e = try #require(Self.readBack(path, a), "a truncated database read back without an error")
         guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
     }
+    /// Rows whose columns hold the wrong type or size (an edited or damaged file; one byte of
+    /// the account table's page is enough) give typed errors: GRDB's `row[i]` subscripts used
+    /// to stop the process (SIGILL) on them. A FIFO given as the database is refused at once
+    /// instead of blocking forever.
+    @Test func badColumnValuesAndFIFOsGiveTypedErrors() throws {
+        let d = try Self.tempDir("columns")
+        defer { try? FileManager.default.removeItem(at: d) }
+        for (column, value) in [("nonce", "'abc'"), ("balance", "5"), ("kind", "'x'"), ("code_hash", "5"),
+                                ("balance", "x'0102'"), ("kind", "99")] {
+            let (path, a) = try Self.makeStore(in: d)
+            do {
+                let q = try DatabaseQueue(path: path)
+                try q.write { db in try db.execute(sql: "UPDATE account SET \(column) = \(value)") }
+                try q.close()
+            }
+            let e = try #require(Self.readBack(path, a), "\(column) = \(value) read back without an error")
+            guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
+            try FileManager.default.removeItem(atPath: path)
+        }
+        let (path, a) = try Self.makeStore(in: d)
+        do {
+            let q = try DatabaseQueue(path: path)
+            try q.write { db in try db.execute(sql: "UPDATE storage SET value = x'07'") }
+            try q.close()
+        }
+        let e = try #require(Self.readBack(path, a), "a 1-byte storage value read back without an error")
+        guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
+
+        let fifo = d.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let err = try #require(Self.openError(fifo))
+        #expect(err.contains("not a regular file"), "\(err)")
+    }
 }

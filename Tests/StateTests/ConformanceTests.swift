@@ -86,6 +86,51 @@ import Testing
         }
     }
 
+    /// Fillings as geth's state-test runner reads them (a malformed-input review): without
+    /// `sender` the sender is `secretKey`'s address; numbers without `0x` are decimal; without
+    /// `currentBaseFee` the base fee is 10 (retesteth's genesis value); the same `pre` address
+    /// twice (in other letter cases) or the same storage slot twice is an error (the entry that
+    /// won used to change between runs).
+    @Test func fillingQuirksAreReadAsGethReadsThem() throws {
+        let path = Fixtures.folder("stExample") + "/add11.json"
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        let reference = try #require(try StateTestCase.load(path: path).first)
+        let dir = try TestFiles.scratchFolder("quirks")
+        defer { TestFiles.remove(dir) }
+        func load(_ edit: (inout [String: Any]) -> Void) throws -> StateTestCase? {
+            var test = try #require(original[name] as? [String: Any])
+            edit(&test)
+            let file = dir.appendingPathComponent("t.json")
+            try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+            return try StateTestCase.load(path: file.path).first
+        }
+        func edit(_ key: String, _ body: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
+            { test in
+                var o = test[key] as! [String: Any]
+                body(&o)
+                test[key] = o
+            }
+        }
+        let noSender = try #require(try load(edit("transaction") { $0["sender"] = nil }))
+        #expect(noSender.transaction.sender == reference.transaction.sender)
+        let badKey = try? load(edit("transaction") { $0["sender"] = nil; $0["secretKey"] = "0x" + String(repeating: "0", count: 64) })
+        #expect(badKey == nil)
+        let decimal = try #require(try load(edit("env") { $0["currentNumber"] = "10"; $0["currentBaseFee"] = nil }))
+        #expect(decimal.block.number == 10 && decimal.block.baseFee == U256(10))
+        let pre = try #require(original[name].flatMap { ($0 as? [String: Any])?["pre"] as? [String: Any] })
+        let (address, account) = try #require(pre.first { $0.key.lowercased() != $0.key.uppercased() })
+        let twice = "0x" + address.dropFirst(2).uppercased()
+        #expect(throws: EEError.self) { try load(edit("pre") { $0[twice] = account }) }
+        #expect(throws: EEError.self) {
+            try load(edit("pre") { p in
+                var a = p[address] as! [String: Any]
+                a["storage"] = ["0x01": "0x02", "0x0001": "0x03"]
+                p[address] = a
+            })
+        }
+    }
+
     /// The skip mechanism stays for configurations that occupy a precompile address with an
     /// `UnavailablePrecompile`: a transaction that calls it is recorded by the bootloader (so
     /// the runner can report a mismatch as skipped), one that does not call it is not.

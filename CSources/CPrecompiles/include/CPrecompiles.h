@@ -42,6 +42,9 @@ const char *cprec_error_name(int code);
  * success writes the 64-byte uncompressed public key (x || y, without the 0x04 prefix); the
  * caller hashes it with keccak-256 to form the address. */
 int cprec_ecrecover(const uint8_t in[128], uint8_t pubkey[64]);
+/* The uncompressed public key (x || y) of a secp256k1 secret key; CPREC_ERR_INVALID_SIGNATURE
+   when the key is zero or not below the group order. */
+int cprec_secret_key_pubkey(const uint8_t key[32], uint8_t pubkey[64]);
 
 /* ---- 0x02 / 0x03 hashes (nettle). */
 void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]);

@@ -14,9 +14,14 @@ public enum Hex {
     /// Decodes hex with an optional `0x` prefix and surrounding whitespace (including
     /// newlines inside the string). Returns nil for an odd length or a non-hex digit.
     public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        decode(hexText: Substring(text).utf8)
+    }
+
+    /// As `decode(_:)`, for text as bytes (a file's contents) without making a String of it.
+    public static func decode<C: Collection<UInt8>>(hexText text: C) -> [UInt8]? {
         var nibbles = [UInt8]()
-        nibbles.reserveCapacity(text.utf8.count)
-        var utf8 = Substring(text).utf8[...]
+        nibbles.reserveCapacity(text.count)
+        var utf8 = text[...]
         while let f = utf8.first, f == 0x20 || f == 0x0a || f == 0x0d || f == 0x09 { utf8 = utf8.dropFirst() }
         if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
             utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")

@@ -565,11 +565,19 @@ public struct EVMOpcodeInfo: Sendable, Hashable {
 public enum EVMDisassembler {
     /// One line per instruction: "pc: NAME[ 0xIMM]".
     public static func disassemble(_ code: Bytes) -> String {
+        String(decoding: disassembledBytes(code), as: UTF8.self)
+    }
+
+    /// The listing as UTF-8 bytes (no copy into a String, for large code).
+    public static func disassembledBytes(_ code: Bytes) -> [UInt8] {
         code.withUnsafeBufferPointer { c in
             let needed = cevm_disasm(c.baseAddress, c.count, nil, 0)
-            var out = [CChar](repeating: 0, count: needed + 1)
-            _ = out.withUnsafeMutableBufferPointer { o in cevm_disasm(c.baseAddress, c.count, o.baseAddress, o.count) }
-            return String(decoding: out.prefix(needed).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var out = [UInt8](repeating: 0, count: needed + 1)
+            _ = out.withUnsafeMutableBufferPointer { o in
+                o.withMemoryRebound(to: CChar.self) { cevm_disasm(c.baseAddress, c.count, $0.baseAddress, $0.count) }
+            }
+            out.removeLast()
+            return out
         }
     }
 }

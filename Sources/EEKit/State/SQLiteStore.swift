@@ -142,6 +142,12 @@ public final class SQLiteStore: StateStore {
     /// Refuses an existing, non-empty file that does not start with the SQLite header, without
     /// opening it (SQLite would report "file is not a database" only at the first statement).
     private static func refuseForeignFile(_ path: String) throws(EEError) {
+        // A FIFO or a device would block the read below (or SQLite) forever: only regular
+        // files (or none yet) are databases.
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            throw .storage("\(path) is not a regular file (\(st.st_mode & S_IFMT == S_IFDIR ? "a directory" : "a device, pipe or socket")); refusing to use it")
+        }
         guard let h = FileHandle(forReadingAtPath: path) else { return }  // absent: created
         defer { try? h.close() }
         let head = (try? h.read(upToCount: 16)) ?? Data()
@@ -164,10 +170,19 @@ public final class SQLiteStore: StateStore {
             }
         }
         guard let row else { return nil }
-        let nonce = UInt64(bitPattern: row[0] as Int64)
-        let balance = U256(bigEndian: [UInt8](row[1] as Data))
-        let kind = EEKind(rawValue: UInt8(truncatingIfNeeded: row[2] as Int64)) ?? .none
-        let hashBytes = [UInt8](row[3] as Data)
+        // `decode` throws on a value of the wrong type (a damaged file), where GRDB's `row[i]`
+        // subscripts stop the process.
+        let fields = try wrap("read account \(address): damaged row") {
+            (try row.decode(Int64.self, atIndex: 0), try row.decode(Data.self, atIndex: 1),
+             try row.decode(Int64.self, atIndex: 2), try row.decode(Data.self, atIndex: 3))
+        }
+        guard fields.1.count == 32 else { throw .storage("corrupt balance for \(address)") }
+        guard let kind = EEKind(rawValue: UInt8(truncatingIfNeeded: fields.2)), UInt64(bitPattern: fields.2) <= 255 else {
+            throw .storage("corrupt execution environment kind \(fields.2) for \(address)")
+        }
+        let nonce = UInt64(bitPattern: fields.0)
+        let balance = U256(bigEndian: [UInt8](fields.1))
+        let hashBytes = [UInt8](fields.3)
         guard hashBytes.count == 32 else { throw .storage("corrupt code hash for \(address)") }
         let hash = Bytes32(hashBytes)
         let code = try self.code(hash)
@@ -194,7 +209,9 @@ public final class SQLiteStore: StateStore {
                     arguments: [Data(address.bytes), Data(key.bigEndianBytes)])
             }
         }
-        return data.map { U256(bigEndian: [UInt8]($0)) } ?? .zero
+        guard let data else { return .zero }
+        guard data.count == 32 else { throw .storage("corrupt storage value of \(address) at slot \(key)") }
+        return U256(bigEndian: [UInt8](data))
     }
 
     public func commit(_ changes: StateChangeSet) throws(EEError) {
@@ -278,7 +295,7 @@ public final class SQLiteStore: StateStore {
         }
         var out = [Address: Account]()
         for r in rows {
-            let b = [UInt8](r[0] as Data)
+            let b = [UInt8](try wrap("read accounts: damaged row") { try r.decode(Data.self, atIndex: 0) })
             guard b.count == 20 else { throw .storage("corrupt address in account table") }
             let a = Address(b)
             if let acc = try account(a) { out[a] = acc }
@@ -293,7 +310,13 @@ public final class SQLiteStore: StateStore {
             }
         }
         var out = [U256: U256]()
-        for r in rows { out[U256(bigEndian: [UInt8](r[0] as Data))] = U256(bigEndian: [UInt8](r[1] as Data)) }
+        for r in rows {
+            let (k, v) = try wrap("read storage of \(address): damaged row") {
+                (try r.decode(Data.self, atIndex: 0), try r.decode(Data.self, atIndex: 1))
+            }
+            guard k.count == 32, v.count == 32 else { throw .storage("corrupt storage entry of \(address)") }
+            out[U256(bigEndian: [UInt8](k))] = U256(bigEndian: [UInt8](v))
+        }
         return out
     }
 

@@ -1,3 +1,4 @@
+import CPrecompiles
 import Foundation
 
 /// One Ethereum GeneralStateTests test (filled JSON), parsed.
@@ -88,7 +89,9 @@ public struct StateTestCase: Sendable {
         } else if env.has("currentDifficulty") {
             block.prevrandao = Bytes32(try env.u256("currentDifficulty").bigEndianBytes)
         }
-        block.baseFee = env.has("currentBaseFee") ? try env.u256("currentBaseFee") : .zero
+        // Without currentBaseFee, 10: the genesis base fee retesteth fills with, which geth's
+        // state-test runner also assumes.
+        block.baseFee = env.has("currentBaseFee") ? try env.u256("currentBaseFee") : U256(10)
         let excess = env.has("currentExcessBlobGas") ? try env.u64("currentExcessBlobGas") : 0
         block.blobBaseFee = BlobFees.baseFee(excessBlobGas: excess)
         block.chainId = U256(1)
@@ -97,16 +100,23 @@ public struct StateTestCase: Sendable {
         var preStorage = [Address: [U256: U256]]()
         for (k, v) in try f.object("pre") {
             guard let a = Address(hex: k), let o = v as? [String: Any] else { throw .malformedInput("pre: bad account \(k)") }
+            // The same address twice (in other letter cases): which entry won depended on the
+            // dictionary's order, so the result changed between runs.
+            guard pre[a] == nil else { throw .malformedInput("pre: account \(a.hex) is listed twice") }
             let af = JSONFields(o)
             let code = try af.bytes("code")
             pre[a] = Account(nonce: try af.u64("nonce"), balance: try af.u256("balance"), kind: .evm, code: code)
             var st = [U256: U256]()
+            var seen = Set<U256>()
             if let x = o["storage"], !(x is NSNull), !(x is [String: Any]) {
                 throw .malformedInput("pre: storage of \(k) is not an object")
             }
             for (sk, sv) in (o["storage"] as? [String: Any]) ?? [:] {
                 guard let key = U256(hex: sk), let s = sv as? String, let val = U256(hex: s) else {
                     throw .malformedInput("pre: bad storage entry \(sk) of \(k)")
+                }
+                guard seen.insert(key).inserted else {
+                    throw .malformedInput("pre: storage slot \(key) of \(k) is listed twice")
                 }
                 if !val.isZero { st[key] = val }
             }
@@ -155,7 +165,7 @@ public struct StateTestCase: Sendable {
             : tx.has("maxFeePerGas") ? .dynamicFee
             : tx.has("accessLists") ? .accessList : .legacy
         let template = TransactionTemplate(
-            type: type, sender: try tx.address("sender"), nonce: try tx.u256("nonce"), to: to,
+            type: type, sender: try Self.sender(tx), nonce: try tx.u256("nonce"), to: to,
             data: try tx.array("data").map { (d: Any) throws(EEError) -> Bytes in
                 guard let s = d as? String, let b = Hex.decode(s) else { throw .malformedInput("transaction.data") }
                 return b
@@ -189,6 +199,21 @@ public struct StateTestCase: Sendable {
     }
 }
 
+extension StateTestCase {
+    /// The transaction's sender: its `sender` field, or, in fillings without one, the address
+    /// of `secretKey` (as geth's state-test runner does: `sender` first).
+    static func sender(_ tx: JSONFields) throws(EEError) -> Address {
+        if tx.has("sender") { return try tx.address("sender") }
+        guard tx.has("secretKey") else { throw .malformedInput("transaction: neither 'sender' nor 'secretKey'") }
+        let key = try tx.hash("secretKey")
+        var pub = [UInt8](repeating: 0, count: 64)
+        guard cprec_secret_key_pubkey(key.bytes, &pub) == CPREC_OK else {
+            throw .malformedInput("transaction.secretKey is not a valid secp256k1 secret key")
+        }
+        return Address(Array(Keccak.hash(pub).bytes[12...]))
+    }
+}
+
 /// Typed access to a JSON object with clear errors.
 struct JSONFields {
     let o: [String: Any]
@@ -209,9 +234,16 @@ struct JSONFields {
         guard let v = o[k] as? String else { throw .malformedInput("missing string '\(k)'") }
         return v
     }
+    /// A number as the fillers write them and geth reads them (HexOrDecimal): `0x` and hex
+    /// digits, or decimal digits ("10" is ten); "0x" and "" are zero.
+    static func number(_ s: String) -> U256? {
+        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        if t.isEmpty || t.hasPrefix("0x") || t.hasPrefix("0X") { return U256(hex: t) }
+        return U256(literal: t)
+    }
     func u256(_ k: String) throws(EEError) -> U256 {
         let s = try string(k)
-        guard let v = U256(hex: s) else { throw .malformedInput("'\(k)' is not a 256-bit hex number: \(s)") }
+        guard let v = JSONFields.number(s) else { throw .malformedInput("'\(k)' is not a 256-bit number: \(s)") }
         return v
     }
     /// - Parameter clampOverflow: values of more than 256 bits (test vectors for unencodable
@@ -219,7 +251,7 @@ struct JSONFields {
     func u256Array(_ k: String, clampOverflow: Bool = false) throws(EEError) -> [U256] {
         try array(k).map { (x: Any) throws(EEError) -> U256 in
             guard let s = x as? String else { throw .malformedInput("'\(k)' has a bad element") }
-            if let v = U256(hex: s) { return v }
+            if let v = JSONFields.number(s) { return v }
             // The fillers write such values as "0x:bigint 0x<more than 64 digits>".
             if clampOverflow, s.hasPrefix("0x:bigint ") { return .max }
             throw .malformedInput("'\(k)' has a bad element: \(s.prefix(80))")
