@@ -603,7 +603,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             try charge(m, gas: 3 * RISCVEnvironment.words(a2))
             let (stop, o) = a1.addingReportingOverflow(a2)
             guard !o, stop <= UInt64(returndata.count) else {
-                throw Fault(reason: .trap("returndata_copy: [\(a1), \(a1 &+ a2)) is past the end of \(returndata.count) bytes"))
+                throw Fault(reason: .trap("returndata_copy: \(a2) bytes at offset \(a1) go past the end of \(returndata.count) bytes"))
             }
             try chargeCodeWrite(m, a0, len)
             guard m.write(returndata, from: a1, count: len, at: a0) else {
