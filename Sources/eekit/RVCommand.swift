@@ -140,7 +140,9 @@ struct RVCommand: ParsableCommand {
                     elf: elf, arguments: arguments, options: options, read: input,
                     write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
-                writeToStandardError("eekit: \(file): \(error)\n".data(using: .utf8)!)
+                var hint = ""
+                if case .elf(.imageTooLarge) = error { hint = " (--memory MiB sets it, at most 4096)" }
+                writeToStandardError("eekit: \(file): \(error)\(hint)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -189,6 +189,19 @@ struct ELFLoaderTests {
         #expect(error(e.bytes, memoryMiB: 16) == nil)
     }
 
+    /// The decoded-instruction cache spans the lowest to the highest executable page: two
+    /// executable segments 1 GiB apart are refused with a typed error before anything is
+    /// allocated (they took 8 GiB and 20 s, and a 3.75 GiB span crashed on the allocation).
+    @Test func executableRangeBeyondTheDecodeLimitIsRefused() {
+        var e = Self.valid
+        e.segments.append(.init(vaddr: 0x4000_0000, bytes: TestELF.le32(RVAsm.ecall), flags: 5))
+        guard case .elf(.codeRangeTooLarge(let lo, let hi, _)) = error(e.bytes, memoryMiB: 1100) else {
+            Issue.record("got \(String(describing: error(e.bytes, memoryMiB: 1100)))")
+            return
+        }
+        #expect(lo == 0x10000 && hi == 0x4000_1000)
+    }
+
     @Test func badMemoryOption() {
         #expect(error(Self.valid.bytes, memoryMiB: 0) == .invalidConfiguration("--memory must be between 1 and 4096 MiB, got 0"))
     }

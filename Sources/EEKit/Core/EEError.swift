@@ -50,6 +50,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     case segmentMisaligned(index: Int)
     case embeddedABI
     case imageTooLarge(needed: UInt64, available: UInt64)
+    case codeRangeTooLarge(low: UInt64, high: UInt64, decodedBytes: UInt64)
     case libelf(String)
 
     public var description: String {
@@ -73,6 +74,8 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
         case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"
         case .imageTooLarge(let n, let a): "image needs \(n) bytes of guest memory, only \(a) configured"
+        case .codeRangeTooLarge(let lo, let hi, let n):
+            "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 20) MiB of decoded instructions (32 bytes per 4-byte slot), more than the \(RISCVMachine.maxDecodedBytes >> 20) MiB EEKit decodes"
         case .libelf(let s): "libelf: \(s)"
         }
     }

@@ -120,12 +120,25 @@ public final class RISCVMachine {
             .bindMemory(to: crv_insn.self, capacity: n)
     }
 
+    /// The most host memory a decoded-instruction cache may take: 3 GiB, a code range of about
+    /// 384 MiB (a 256 MiB executable .bss, as `-Wl,-N` links it, takes 2.4 s and 2.4 GB). The
+    /// cache covers the whole range from the lowest to the highest executable page and is
+    /// decoded up front, so two executable segments 1 GiB apart took 8 GiB and 20 s before
+    /// the first instruction, and a wider range crashed on the allocation.
+    public static let maxDecodedBytes: UInt64 = 3 << 30
+
     /// Allocates the decoded-instruction cache for [lo, hi) (page aligned) and decodes it.
     /// Call after the code is in memory.
-    public func setCodeRange(_ lo: UInt64, _ hi: UInt64) {
-        code?.deallocate()
+    /// - Throws: `EEError.elf(.codeRangeTooLarge)` above `maxDecodedBytes` or when the host
+    ///   cannot allocate it.
+    public func setCodeRange(_ lo: UInt64, _ hi: UInt64) throws(EEError) {
         let n = crv_code_entries(lo, hi)
-        let c = RISCVMachine.allocateCode(max(n, 1))
+        let bytes = UInt64(max(n, 1)) * UInt64(MemoryLayout<crv_insn>.stride)
+        guard bytes <= RISCVMachine.maxDecodedBytes,
+            let raw = aligned_alloc(64, Int(bytes))
+        else { throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes)) }
+        code?.deallocate()
+        let c = raw.bindMemory(to: crv_insn.self, capacity: max(n, 1))
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c
         mem.pointee.code = c

@@ -183,7 +183,7 @@ extension RISCVMachine {
             protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
         }
         let code = codeLo < codeHi ? codeLo..<codeHi : 0..<0
-        if !code.isEmpty { setCodeRange(code.lowerBound, code.upperBound) }
+        if !code.isEmpty { try setCodeRange(code.lowerBound, code.upperBound) }
         return (lo < hi ? lo..<hi : 0..<0, code)
     }
 }
