@@ -634,7 +634,10 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let hexInsn = String(instruction, radix: 16)
-        return "\(causeName) at pc 0x\(String(pc, radix: 16)) (value 0x\(String(value, radix: 16)), "
+        // The trap value is the faulting address for access faults and misaligned jumps (the
+        // target), the instruction word for an illegal instruction.
+        let label = cause == UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue) ? "value" : "address"
+        return "\(causeName) at pc 0x\(String(pc, radix: 16)) (\(label) 0x\(String(value, radix: 16)), "
             + "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn))"
     }
 }
