@@ -60,7 +60,8 @@
  * machine copies them; zero-fill pages are free).
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed. A system call writing into
- * a writable code range pays the same 64 gas per 32-byte word written there.
+ * code pays the same 64 gas per 32-byte word written there (pages without instructions, such as
+ * the globals of an image linked -Wl,-N, pay nothing extra).
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
  * the page after the image (EEK_SYS_BRK), a guard page, and at the top of the frame's guest

@@ -78,31 +78,30 @@ func environmentFailure(_ message: String) -> ExitCode {
 /// Reads a file into bytes, with a clear error. Files larger than `limit` are refused before
 /// anything is read (a 2 GB file used to be read whole, twice, before "not an ELF file").
 func readFile(_ path: String, limit: Int = 1 << 30, what: String = "this command") throws -> [UInt8] {
+    // Opened without blocking (a FIFO would wait for a writer), then checked as opened.
+    let fd = open(path, O_RDONLY | O_NONBLOCK)
+    guard fd >= 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
     var st = stat()
-    guard stat(path, &st) == 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
+    guard fstat(fd, &st) == 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
     switch st.st_mode & S_IFMT {
     case S_IFREG: break
     case S_IFDIR: throw RuntimeError("cannot read \(path): it is a directory")
     default: throw RuntimeError("cannot read \(path): not a regular file (a device, pipe or socket)")
     }
-    guard st.st_size <= limit else {
-        throw RuntimeError("cannot read \(path): \(st.st_size) bytes, more than \(what) takes (\(limit >> 20) MiB)")
+    let tooLarge = RuntimeError("cannot read \(path): more than \(what) takes (\(limit >> 20) MiB)")
+    guard st.st_size <= limit else { throw tooLarge }
+    // Read to the end (a file may be longer than it says, as under /proc), never past `limit`.
+    var bytes = [UInt8]()
+    bytes.reserveCapacity(Int(st.st_size))
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let r = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if r < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+        if r < 0 { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        if r == 0 { break }
+        guard bytes.count + r <= limit else { throw tooLarge }
+        bytes.append(contentsOf: chunk[0..<r])
     }
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    // One buffer, filled by read(2) (a file that grows meanwhile is read up to its size then).
-    var failure: Int32 = 0
-    let bytes = [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buf, n in
-        n = 0
-        while n < buf.count {
-            let r = read(fd, buf.baseAddress! + n, buf.count - n)
-            if r < 0 && errno == EINTR { continue }
-            if r < 0 { failure = errno; break }
-            if r == 0 { break }
-            n += r
-        }
-    }
-    if failure != 0 { throw RuntimeError("cannot read \(path): \(String(cString: strerror(failure)))") }
     return bytes
 }

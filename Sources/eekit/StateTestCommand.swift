@@ -11,7 +11,8 @@ struct StateTestCommand: ParsableCommand {
             Each post entry runs the selected transaction on the test's pre state, then compares the \
             post-state root and the logs hash. The last line is "N passed, N failed", followed by \
             ", N skipped" when some entries need a precompile that is not available and \
-            ", N files not loaded" when some files are not state tests (each is named on an ERROR line).
+            ", N files not loaded" when some files are not state tests (each is named on an ERROR line), \
+            and ", N tests without FORK entries" when some tests have post entries for other forks only.
             """)
 
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")

@@ -22,7 +22,7 @@ public enum Hex {
         var nibbles = [UInt8]()
         nibbles.reserveCapacity(text.count)
         var utf8 = text[...]
-        while let f = utf8.first, f == 0x20 || f == 0x0a || f == 0x0d || f == 0x09 { utf8 = utf8.dropFirst() }
+        while let f = utf8.first, f == 0x20 || (0x09...0x0d).contains(f) { utf8 = utf8.dropFirst() }
         if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
             utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")
         {
@@ -33,7 +33,7 @@ public enum Hex {
             case 0x30...0x39: nibbles.append(c - 0x30)
             case 0x61...0x66: nibbles.append(c - 0x61 + 10)
             case 0x41...0x46: nibbles.append(c - 0x41 + 10)
-            case 0x20, 0x0a, 0x0d, 0x09: continue
+            case 0x20, 0x09...0x0d: continue  // space, tab, newline, vertical tab, form feed, return
             default: return nil
             }
         }

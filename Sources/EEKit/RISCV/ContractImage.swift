@@ -32,8 +32,11 @@ final class ContractImage: @unchecked Sendable {
     ///   microseconds per gas).
     let frameErgs: UInt64?
     /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
-    /// code and the image's pages (what the pool and the cache keep alive).
+    /// code and the image pages it copies or restores (what the pool keeps alive per machine).
     let hostBytes: Int
+    /// Host bytes of the template: the decoded code and every image page (the loader writes
+    /// them all, zero-fill included), what the cache keeps alive per image.
+    let templateBytes: Int
     let brkStart: UInt64
     let brkLimit: UInt64
     let stackBottom: UInt64
@@ -124,6 +127,7 @@ final class ContractImage: @unchecked Sendable {
         // copying); untouched zero pages take no host memory.
         let writableBytes = writable.reduce(0) { $0 + $1.count }
         hostBytes = m.decodedCodeBytes + readOnlyBytes + Int(writableBytes) + Int(page)  // + the stack's top page
+        templateBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)
         // Up to the call-depth limit, so that deep recursion reuses machines after its first
         // descent (a new machine copies the decoded code); at most 64 MiB per image.
         poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
@@ -192,11 +196,11 @@ enum ContractImageCache {
         /// Images built per code hash while they are cached (emptied with the cache): tests
         /// that run next to others check their own code's loads here.
         var loadsByHash: [Bytes32: Int] = [:]
-        /// `hostBytes` of the cached images.
+        /// `templateBytes` of the cached images.
         var bytes = 0
     }
     private static let state = Locked(State())
-    /// At most 256 images and 512 MiB of their `hostBytes`; the cache is emptied when a new
+    /// At most 256 images and 512 MiB of their `templateBytes`; the cache is emptied when a new
     /// image would pass either (images in use stay alive with their frames).
     private static let limit = 256
     private static let byteLimit = 512 << 20
@@ -217,12 +221,12 @@ enum ContractImageCache {
         // same image wastes only its work.
         let img = try ContractImage(elf: code.bytes, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
         state.withLock { s in
-            if s.images.count >= limit || s.bytes + img.hostBytes > byteLimit {
+            if s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
                 s.images.removeAll(keepingCapacity: true)
                 s.loadsByHash.removeAll(keepingCapacity: true)
                 s.bytes = 0
             }
-            if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.hostBytes }
+            if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.templateBytes }
             s.last = (key, img)
             s.loads += 1
             s.loadsByHash[code.hash, default: 0] += 1

@@ -279,10 +279,44 @@ public final class RISCVMachine {
     }
 
     private func invalidateCode(_ address: UInt64, _ count: UInt64) {
-        guard code != nil, count > 0, address < mem.pointee.code_hi, address + count > mem.pointee.code_lo else { return }
         // Only the written slots and their neighbours' handlers (crv_decode would make the
         // core rewrite every handler of the code range before it runs on).
-        crv_redecode(mem, costs, xlen, address, count)
+        forEachDecodedRun(address, count) { lo, n in crv_redecode(mem, costs, xlen, lo, n) }
+    }
+
+    /// Calls `body` for each run of [address, address + count) whose decoded code depends on
+    /// the bytes written there: executable pages of the code range that hold instructions, as
+    /// the core re-decodes after a guest store. The slots of other pages do not change with
+    /// their bytes, and a CRV_PERM_NOCODE page (the .data or .bss of a read-write-execute
+    /// segment) compares each word with its slot when it runs, so a write there needs nothing.
+    private func forEachDecodedRun(_ address: UInt64, _ count: UInt64, _ body: (UInt64, UInt64) -> Void) {
+        let codeLo = mem.pointee.code_lo, codeHi = mem.pointee.code_hi
+        guard code != nil, count > 0, address < codeHi, address &+ count > codeLo, address &+ count > address else { return }
+        let page = RISCVMachine.pageSize
+        let x = UInt8(CRV_PERM_X), nocode = UInt8(CRV_PERM_NOCODE)
+        let lo = max(address, codeLo), hi = min(address + count, codeHi)
+        var runStart: UInt64? = nil
+        var p = lo & ~(page - 1)
+        while p < hi {
+            let decoded = perms[Int(p / page)] & (x | nocode) == x
+            let from = max(p, lo), to = min(p + page, hi)
+            if decoded {
+                if runStart == nil { runStart = from }
+            } else if let s = runStart {
+                body(s, from - s)
+                runStart = nil
+            }
+            if to == hi, let s = runStart { body(s, to - s) }
+            p += page
+        }
+    }
+
+    /// Bytes of [address, address + count) whose write makes the host re-decode code (see
+    /// `forEachDecodedRun`): what a system call writing there pays for.
+    public func decodedBytes(in address: UInt64, count: UInt64) -> UInt64 {
+        var n: UInt64 = 0
+        forEachDecodedRun(address, count) { _, len in n += len }
+        return n
     }
 
     /// Reads guest bytes for a system call: needs read permission on every page.

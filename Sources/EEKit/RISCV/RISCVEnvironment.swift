@@ -371,19 +371,19 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
 
     private static func words(_ n: UInt64) -> UInt64 { (n &+ 31) / 32 }
 
-    /// A system call's write into a writable code range re-decodes what it covers (the host
-    /// keeps the decoded code in step with the bytes): it pays `riscvCodeStore` per 32-byte word
-    /// of it, as a guest store that changes code pays per store (a review found CALLDATA_COPY
-    /// rewriting 128 KiB of code for 3 gas a word: 60-80 ns of CPU per gas). Called before the
-    /// write; images without writable code pay nothing.
+    /// A system call's write into code re-decodes what it covers (the host keeps the decoded
+    /// code in step with the bytes): it pays `riscvCodeStore` per 32-byte word of it, as a guest
+    /// store that changes code pays per store (a review found CALLDATA_COPY rewriting 128 KiB
+    /// of code for 3 gas a word: 60-80 ns of CPU per gas). Writes into pages without
+    /// instructions (the globals of a read-write-execute image) re-decode nothing and pay
+    /// nothing, as guest stores there. Called before the write; images without writable code
+    /// pay nothing.
     private func chargeCodeWrite(_ m: RISCVMachine, _ p: UInt64, _ n: Int) throws(Fault) {
         guard n > 0, let img = image, img.codeIsWritable else { return }
-        let code = m.codeRange
-        let (end, o) = p.addingReportingOverflow(UInt64(n))
-        let lo = max(p, code.lowerBound), hi = o ? code.upperBound : min(end, code.upperBound)
-        guard lo < hi else { return }
-        let (ergs, o2) = ((hi - lo + 31) / 32).multipliedReportingOverflow(by: UInt64(schedule.riscvCodeStore))
-        guard !o2, m.budget >= ergs else {
+        let bytes = m.decodedBytes(in: p, count: UInt64(n))
+        guard bytes > 0 else { return }
+        let (ergs, o) = ((bytes + 31) / 32).multipliedReportingOverflow(by: UInt64(schedule.riscvCodeStore))
+        guard !o, m.budget >= ergs else {
             m.budget = 0
             throw Fault(reason: .outOfResources)
         }

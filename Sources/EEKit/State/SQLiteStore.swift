@@ -197,6 +197,8 @@ public final class SQLiteStore: StateStore {
         }
         guard let data else { throw .storage("missing code for hash \(hash)") }
         let c = [UInt8](data)
+        // A damaged blob (one flipped byte) ran as other code and committed its failure.
+        guard Keccak.hash(c) == hash else { throw .storage("code stored under hash \(hash) does not hash to it (damaged)") }
         codeCache[hash] = c
         return c
     }
