@@ -189,6 +189,16 @@ import Testing
         }
         let e = try #require(Self.readBack(path, a), "a 1-byte storage value read back without an error")
         guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
+        try FileManager.default.removeItem(atPath: path)
+        // Code that does not hash to its key (a flipped byte ran as other code).
+        let (path2, a2) = try Self.makeStore(in: d)
+        do {
+            let q = try DatabaseQueue(path: path2)
+            try q.write { db in try db.execute(sql: "UPDATE code SET code = x'5b00'") }
+            try q.close()
+        }
+        let e2 = try #require(Self.readBack(path2, a2), "damaged code read back without an error")
+        guard case .storage(let why) = e2, why.contains("does not hash to it") else { Issue.record("got \(e2)"); return }
 
         let fifo = d.appendingPathComponent("fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
