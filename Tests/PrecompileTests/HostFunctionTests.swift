@@ -75,7 +75,10 @@ struct HostFunctionSignatureTests {
         #expect(s.gas == HostFunctionGas(base: 200, perByte: 5))
         let d = try HostFunctionSpecification(parsing: "libx.so:f@10001:()->void")
         #expect(d.gas == HostFunctionSpecification.defaultGas)
-        for bad in ["libx.so@0x1:()->void", "libx.so:f:()->void", "libx.so:f@zz:()->void", "libx.so:f@0x1:()->void:x+1", ":f@1:()->void"] {
+        // Also addresses Hex.decode alone would shorten (spaces, a second 0x): they used to
+        // trap on Address's 20-byte precondition.
+        for bad in ["libx.so@0x1:()->void", "libx.so:f:()->void", "libx.so:f@zz:()->void", "libx.so:f@0x1:()->void:x+1", ":f@1:()->void",
+                    "libx.so:f@0x 12:()->void", "libx.so:f@0x0x12:()->void", "libx.so:f@1 2:()->void", "libx.so:f@\u{0663}:()->void"] {
             #expect(throws: HostFunctionError.self) { try HostFunctionSpecification(parsing: bad) }
         }
     }

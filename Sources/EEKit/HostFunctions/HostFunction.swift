@@ -90,7 +90,10 @@ public struct HostFunctionSpecification: Sendable, Equatable {
         guard parts.count == 2 || parts.count == 3 else { throw fail("expected ADDRESS:SIGNATURE[:GAS] after '@'") }
         var hex = String(parts[0])
         if hex.hasPrefix("0x") || hex.hasPrefix("0X") { hex.removeFirst(2) }
-        guard !hex.isEmpty, hex.count <= 40, let raw = Hex.decode(String(repeating: "0", count: 40 - hex.count) + hex)
+        // Digits only: Hex.decode would skip spaces and a second "0x" (a review crashed the
+        // CLI with "@0x 12" on the 20-byte precondition).
+        guard !hex.isEmpty, hex.count <= 40, hex.utf8.allSatisfy({ $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit }),
+            let raw = Hex.decode(String(repeating: "0", count: 40 - hex.count) + hex), raw.count == 20
         else { throw fail("address '\(parts[0])' is not up to 40 hex digits") }
         address = Address(raw)
         signature = String(parts[1])
