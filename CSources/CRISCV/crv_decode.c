@@ -322,7 +322,10 @@ static void decode_page(const dctx *c, uint64_t page) {
   const int n = (int)(CRV_PAGE_SIZE / 4);
   for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
   fix_suffix(c->costs, base, 0, n - 1);
-  /* CRV_PERM_NOCODE: set only here, by a whole-page decode that found no instruction. */
+  /* CRV_PERM_NOCODE: set only here, by a whole-page decode that found no instruction. A code
+     range may reach past memory (its slots there are fetch faults): those pages have no
+     permission byte. */
+  if (page >= mem->size) return;
   uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
   *perm = (uint8_t)(x && !has_instruction(base, 0, n - 1) ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
 }
@@ -373,8 +376,8 @@ void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
     for (int i = first; i <= last; i++) decode_slot(&c, page + 4u * (uint64_t)i, x, &base[i]);
     fix_suffix(costs, base, first, last);
     /* An instruction on a CRV_PERM_NOCODE page: stores must re-decode again from now on. */
-    uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
-    if ((*perm & CRV_PERM_NOCODE) && has_instruction(base, first, last)) {
+    uint8_t *perm = page < mem->size ? &mem->perms[page >> CRV_PAGE_SHIFT] : NULL;
+    if (perm && (*perm & CRV_PERM_NOCODE) && has_instruction(base, first, last)) {
       *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE);
       crv_perms_sync(mem, page, page + CRV_PAGE_SIZE);
     }

@@ -99,8 +99,9 @@ extension Bootloader {
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
         }
-        let (cost, overflow) = (UInt64(code.count) * rules.gasPerByte).multipliedReportingOverflow(by: schedule.ergsPerGas)
-        if overflow || cost > left.ergs {
+        let (gas, o1) = UInt64(code.count).multipliedReportingOverflow(by: rules.gasPerByte)
+        let (cost, overflow) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
+        if o1 || overflow || cost > left.ergs {
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.outOfResources), [], .zero, nil)
         }

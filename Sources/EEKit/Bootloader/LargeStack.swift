@@ -15,7 +15,7 @@ public enum LargeStack {
             box.value = body()
             done.signal()
         }
-        thread.stackSize = size
+        thread.stackSize = min(max(size, 1 << 20), 1 << 32)  // a size Thread refuses would never start it
         thread.start()
         done.wait()
         guard let v = box.value else { preconditionFailure("large-stack thread ended without a result") }

@@ -54,6 +54,11 @@ extension Bootloader {
     /// The transaction's effects stay in `world` (uncommitted) until `world.commit()`.
     /// - Throws: `EEError` for host-level problems (the transaction's changes are discarded).
     public func execute(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
+        // Every gas/erg conversion divides or multiplies by it (0 divided by zero; a value
+        // above 2^32 overflowed the 2300-gas stipend's ergs).
+        guard schedule.ergsPerGas >= 1, schedule.ergsPerGas <= 1 << 32 else {
+            throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^32, got \(schedule.ergsPerGas)")
+        }
         resetTransactionNotes()
         let intrinsic: UInt64
         switch validate(tx) {
@@ -79,7 +84,7 @@ extension Bootloader {
         // Ergs are 64-bit: gas beyond UInt64.max / ergsPerGas (7.2e16 by default, far above
         // any real block) is held back and returned unused.
         let execGas = gasLimit - intrinsic
-        let maxGas = UInt64.max / schedule.ergsPerGas
+        let maxGas = UInt64.max / max(1, schedule.ergsPerGas)
         let heldBack = execGas > maxGas ? execGas - maxGas : 0
         let execResources = Resources.gas(execGas - heldBack, schedule: schedule)
         if tx.isCreate {

@@ -128,6 +128,7 @@ public struct Bytes32: Hashable, Sendable, CustomStringConvertible {
         self.w3 = w3
     }
 
+    /// - Precondition: `bytes.count == 32`; use `init?(hex:)` for input.
     public init(_ bytes: [UInt8]) {
         precondition(bytes.count == 32, "Bytes32 needs 32 bytes")
         self = bytes.withUnsafeBytes { Bytes32(bigEndian: $0) }

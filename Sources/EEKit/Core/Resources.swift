@@ -21,7 +21,7 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whole EVM gas in these ergs (rounded down).
-    public func gas(schedule: GasSchedule = .default) -> UInt64 { ergs / schedule.ergsPerGas }
+    public func gas(schedule: GasSchedule = .default) -> UInt64 { ergs / max(1, schedule.ergsPerGas) }
 
     public var description: String { "\(ergs) ergs" }
 }

@@ -7,7 +7,8 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public init(limbs: (UInt64, UInt64, UInt64, UInt64)) { self.limbs = limbs }
     public init(_ v: UInt64) { limbs = (v, 0, 0, 0) }
-    public init(_ v: Int) { precondition(v >= 0); limbs = (UInt64(v), 0, 0, 0) }
+    /// - Precondition: `v >= 0`.
+    public init(_ v: Int) { precondition(v >= 0, "U256 from a negative Int"); limbs = (UInt64(v), 0, 0, 0) }
 
     public static let zero = U256(0)
     public static let one = U256(1)
@@ -71,7 +72,10 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var words: [UInt64] { [limbs.0, limbs.1, limbs.2, limbs.3] }
-    public init(words w: [UInt64]) { limbs = (w[0], w[1], w[2], w[3]) }
+    /// Four limbs, least significant first; missing ones are zero, extra ones are ignored.
+    public init(words w: [UInt64]) {
+        limbs = (w.count > 0 ? w[0] : 0, w.count > 1 ? w[1] : 0, w.count > 2 ? w[2] : 0, w.count > 3 ? w[3] : 0)
+    }
 
     public var isZero: Bool { limbs.0 | limbs.1 | limbs.2 | limbs.3 == 0 }
 

@@ -92,7 +92,10 @@ public final class BN254MulPrecompile: SystemHook {
 public final class BN254PairingPrecompile: SystemHook {
     public let name = "bn254_pairing"
     public init() {}
-    public static func gas(pairs: Int) -> UInt64 { 45000 + 34000 * UInt64(pairs) }
+    public static func gas(pairs: Int) -> UInt64 {
+        let (g, o) = UInt64(max(0, pairs)).multipliedReportingOverflow(by: 34000)
+        return o ? .max : g.addingReportingOverflow(45000).overflow ? .max : g + 45000
+    }
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
         .charged(Self.gas(pairs: input.count / 192), limit: gasLimit) { () throws(PrecompileError) -> Bytes in
             let ok = try Precompiles.bn254Pairing(input)

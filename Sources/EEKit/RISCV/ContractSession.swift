@@ -62,7 +62,8 @@ public final class ContractSession {
             if commitEachTransaction { try world.commit() }
             return r
         case .failure(let e):
-            world.discardUncommitted()
+            // A rejected transaction changed nothing (Bootloader.execute reverts it); earlier
+            // transactions not committed yet (commitEachTransaction == false) stay.
             throw .malformedInput("transaction rejected: \(e)")
         }
     }

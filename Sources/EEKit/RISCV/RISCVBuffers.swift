@@ -98,9 +98,9 @@ public final class RISCVMachine {
 
     /// Sets the permissions of every page overlapping [start, end), or adds to them.
     public func protect(_ start: UInt64, _ end: UInt64, _ p: Permissions, adding: Bool = false) {
-        guard start < end else { return }
+        guard start < end, start < memorySize else { return }
         let first = Int(start / RISCVMachine.pageSize)
-        let last = Int(min((end + RISCVMachine.pageSize - 1) / RISCVMachine.pageSize, memorySize / RISCVMachine.pageSize))
+        let last = Int(min(end, memorySize).addingReportingOverflow(RISCVMachine.pageSize - 1).partialValue / RISCVMachine.pageSize)
         for i in first..<max(first, last) { perms[i] = adding ? perms[i] | p.rawValue : p.rawValue }
         // Let the core re-derive its fast-path bits for these pages and their neighbour
         // (lead: required by the direct-threaded CRISCV; without it accesses take the slow path).
@@ -132,6 +132,10 @@ public final class RISCVMachine {
     /// - Throws: `EEError.elf(.codeRangeTooLarge)` above `maxDecodedBytes` or when the host
     ///   cannot allocate it.
     public func setCodeRange(_ lo: UInt64, _ hi: UInt64) throws(EEError) {
+        let page = RISCVMachine.pageSize
+        guard lo <= hi, hi <= memorySize, lo % page == 0, hi % page == 0 else {
+            throw .invalidConfiguration("code range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) is not page-aligned within guest memory")
+        }
         let n = crv_code_entries(lo, hi)
         let bytes = UInt64(max(n, 1)) * UInt64(MemoryLayout<crv_insn>.stride)
         guard bytes <= RISCVMachine.maxDecodedBytes,
@@ -203,6 +207,7 @@ public final class RISCVMachine {
     /// memory, and in Linux, where write(fd, p, 0) does not read p).
     public func isAccessible(_ address: UInt64, _ count: Int, _ needed: Permissions) -> Bool {
         if count == 0 { return true }
+        guard count > 0 else { return false }
         guard inRange(address, count) else { return false }
         if hasPermissions(address, count, needed) { return true }
         // A system call touching demand-zero pages maps them, as a guest access would.

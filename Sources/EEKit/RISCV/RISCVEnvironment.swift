@@ -23,6 +23,18 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         /// come on top.
         public var stackSize: UInt64 = 64 << 10
         public init() {}
+
+        /// - Throws: `EEError.invalidConfiguration` unless memory is 64 KiB...64 MiB and the
+        ///   stack 4 KiB...memory/4, both page multiples.
+        public func validate() throws(EEError) {
+            let page = RISCVMachine.pageSize
+            guard memorySize >= 64 << 10, memorySize <= 64 << 20, memorySize % page == 0,
+                stackSize >= page, stackSize % page == 0, stackSize <= memorySize / 4
+            else {
+                throw .invalidConfiguration(
+                    "RISC-V contract memory \(memorySize) / stack \(stackSize) (want 64 KiB...64 MiB, stack 4 KiB...memory/4, page multiples)")
+            }
+        }
     }
 
     /// Code deposit for RISC-V contracts: at most 256 KiB of ELF, 200 gas per byte, no 0xEF rule.
@@ -89,14 +101,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         guard launch.code.kind == .riscv else {
             throw .invalidCode("RISC-V environment cannot run \(launch.code.kind) code")
         }
+        try configuration.validate()
         let c = configuration
-        let page = RISCVMachine.pageSize
-        guard c.memorySize >= 64 << 10, c.memorySize <= 64 << 20, c.memorySize % page == 0,
-            c.stackSize >= page, c.stackSize % page == 0, c.stackSize <= c.memorySize / 4
-        else {
-            throw .invalidConfiguration(
-                "RISC-V contract memory \(c.memorySize) / stack \(c.stackSize) (want 64 KiB...64 MiB, stack 4 KiB...memory/4, page multiples)")
-        }
         self.launch = launch
         started = true
         schedule = host.schedule
@@ -203,6 +209,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
         let c = configuration(for: host)
+        try c.validate()
         // Parses, checks and loads the image (and caches it for the constructor run).
         _ = try ContractImageCache.image(
             for: code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: host.schedule)

@@ -15,6 +15,10 @@ public struct Account: Sendable, Equatable {
         self.kind = code.isEmpty ? .none : (kind == .none ? .evm : kind)
     }
 
+    /// - Precondition: `codeHash == Keccak.hash(code)` (the stores' loaders pass what they
+    ///   checked). Decoded and analysed code is cached process-wide by hash, so an account
+    ///   given another code's hash runs that other code; the initialisers without `codeHash`
+    ///   compute it.
     public init(nonce: UInt64, balance: U256, kind: EEKind, code: Bytes, codeHash: Bytes32) {
         self.nonce = nonce
         self.balance = balance

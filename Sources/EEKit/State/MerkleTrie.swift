@@ -2,7 +2,9 @@
 /// from all its entries. EEKit computes roots on demand, so no node database is kept.
 public enum MerkleTrie {
     /// The root hash over `entries` (keys are byte strings, values non-empty byte strings).
-    /// Duplicate keys keep the last value.
+    /// Duplicate keys keep the last value. Recursive in the key length: thousands of keys that
+    /// are prefixes of one another (unbounded raw keys) can exhaust the stack; `secureRoot`'s
+    /// 32-byte hashed keys, what Ethereum's state and storage tries use, cannot.
     public static func root(_ entries: [(key: Bytes, value: Bytes)]) -> Bytes32 {
         if entries.isEmpty { return Keccak.emptyTrieRoot }
         var byKey = [Bytes: Bytes]()

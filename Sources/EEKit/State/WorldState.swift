@@ -105,7 +105,7 @@ public final class WorldState {
 
     /// Undoes every change made after `snapshot`.
     public func revert(to snapshot: Int) {
-        while journal.count > snapshot {
+        while journal.count > max(0, snapshot) {
             switch journal.removeLast() {
             case .account(let a, let prev): accounts[a] = .some(prev)
             // The account exists again here: the journal is undone newest first.

@@ -1,0 +1,59 @@
+import EEKit
+import EEKitTestSupport
+import Foundation
+import Testing
+
+/// The library as a Swift tool links it (review findings): edge values through the public API
+/// give typed errors or well-defined results, never a trap.
+@Suite struct LibraryAPIEdgeTests {
+    /// A rejected transaction changes nothing, and takes no earlier uncommitted transaction
+    /// with it (ContractSession used to discard all uncommitted work on a rejection).
+    @Test func rejectedTransactionKeepsEarlierUncommittedWork() throws {
+        let s = ContractSession()
+        s.commitEachTransaction = false
+        let from = Address(low: 0xF00D), to = Address(low: 0xBEEF)
+        let ok = try s.send(from: from, to: to, data: [], value: U256(1000))
+        #expect(ok.status == .success)
+        #expect(throws: EEError.self) { try s.send(from: from, to: to, data: [], value: U256(1), gas: 100) }
+        #expect(s.world.balance(to) == U256(1000))
+        #expect(s.world.nonce(from) == 1)
+    }
+
+    /// A schedule with 0 ergs per gas divided by zero; above 2^32 the stipend's ergs overflowed.
+    @Test func ergsPerGasOutOfRangeIsAConfigurationError() throws {
+        let s = ContractSession()
+        for bad: UInt64 in [0, (1 << 32) + 1] {
+            s.boot.schedule.ergsPerGas = bad
+            #expect(throws: EEError.self) { try s.send(from: Address(low: 1), to: Address(low: 2), data: []) }
+        }
+        #expect(Resources(ergs: 1000).gas(schedule: s.boot.schedule) == 0)
+    }
+
+    /// A RISC-V configuration the EE would refuse at a call is refused at deployment too,
+    /// before an image is built (a stack as large as memory underflowed there).
+    @Test func badRISCVConfigurationFailsDeploymentsCleanly() throws {
+        for (memory, stack): (UInt64, UInt64) in [(1 << 20, 1 << 20), (1 << 20, 0), (1 << 20, 2 << 20)] {
+            var c = RISCVEnvironment.Configuration()
+            c.memorySize = memory
+            c.stackSize = stack
+            let s = ContractSession(riscv: c)
+            let elf = TestELF.program(xlen: 64, code: AdversarialNativeTests.returnEmpty).bytes
+            #expect(throws: EEError.self, "stack \(stack)") { try s.deploy(elf, kind: .riscv) }
+        }
+    }
+
+    /// Host-side machine helpers with out-of-range arguments.
+    @Test func machineHelpersRefuseOutOfRangeArguments() throws {
+        let m = try RISCVMachine(memorySize: 64 << 10, xlen: 64, schedule: .default)
+        #expect(throws: EEError.self) { try m.setCodeRange(0, 1 << 17) }  // past memory
+        #expect(throws: EEError.self) { try m.setCodeRange(8192, 4096) }  // reversed
+        #expect(throws: EEError.self) { try m.setCodeRange(1, 4096) }  // unaligned
+        m.protect(0, .max, [.read])  // saturates at memory's end
+        #expect(m.permissions(at: (64 << 10) - 1) == [.read])
+        #expect(!m.isAccessible(0, -1, .read))
+        let w = WorldState(store: MemoryStore())
+        w.revert(to: -1)  // nothing to undo
+        #expect(BN254PairingPrecompile.gas(pairs: -1) == 45000)
+        #expect(BN254PairingPrecompile.gas(pairs: .max) == .max)
+    }
+}
