@@ -39,15 +39,16 @@ struct EEKitCommand: ParsableCommand {
 
 /// Writes to fd 2, ignoring errors: a closed or broken stderr must not stop eekit (Foundation's
 /// FileHandle.write traps on EBADF / EPIPE).
-func writeToStandardError(_ data: Data) {
-    data.withUnsafeBytes { b in
-        var off = 0
-        while off < b.count {
-            let n = Glibc.write(2, b.baseAddress! + off, b.count - off)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            off += n
-        }
+func writeToStandardError(_ data: Data) { data.withUnsafeBytes { writeAll(fd: 2, $0) } }
+
+/// Writes all of `b` to `fd` (retrying short writes and EINTR), stopping quietly at an error.
+func writeAll(fd: Int32, _ b: UnsafeRawBufferPointer) {
+    var off = 0
+    while off < b.count {
+        let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        off += n
     }
 }
 

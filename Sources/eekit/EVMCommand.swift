@@ -166,16 +166,7 @@ struct EVMCommand: ParsableCommand {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
             // Straight from the core's buffer (a String of it took 3x the memory for 64 MiB of code).
             fflush(nil)
-            let text = EVMDisassembler.disassembledBytes(bytecode)
-            text.withUnsafeBytes { b in
-                var off = 0
-                while off < b.count {
-                    let n = Glibc.write(1, b.baseAddress! + off, b.count - off)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return }
-                    off += n
-                }
-            }
+            EVMDisassembler.disassembledBytes(bytecode).withUnsafeBytes { writeAll(fd: 1, $0) }
         }
     }
 }
