@@ -265,6 +265,12 @@ func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [Stri
 /// intrinsic gas: an EEError) prints the error and exits 3; output that does not decode as
 /// `outputs` exits 4 (the transaction itself succeeded and is committed).
 @discardableResult
+/// Exit 5 for a state database that failed under a command ("state database: why").
+func databaseFailure(_ e: EEError) -> ExitCode {
+    if case .storage(let why) = e { return environmentFailure("state database: \(why)") }
+    return environmentFailure("state database: \(e)")
+}
+
 func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ body: () throws -> Receipt) throws -> Receipt {
     let r: Receipt
     do {
@@ -272,7 +278,7 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
     } catch {
         // The state database failed under the transaction (a damaged file): nothing was kept,
         // and it is not the chain's verdict on the transaction (exit 5, stderr only).
-        if case .storage(let why)? = error as? EEError { throw environmentFailure("state database: \(why)") }
+        if let e = error as? EEError, case .storage = e { throw databaseFailure(e) }
         let message = "\(contractFailure(error))"
         if json { print(jsonLine(["error": message])) }
         fflush(nil)  // what was printed before comes first when both go to one pipe
@@ -354,10 +360,7 @@ struct AccountCommand: ParsableCommand {
         let acct = s.world.account(a)
         // A damaged database reads as an absent account in the world state, which keeps the
         // error for the transaction to fail on: here nothing would fail, so check it.
-        if let e = s.world.storeError {
-            if case .storage(let why) = e { throw environmentFailure("state database: \(why)") }
-            throw environmentFailure("state database: \(e)")
-        }
+        if let e = s.world.storeError { throw databaseFailure(e) }
         print("address: \(a.hex)" + (acct == nil ? " (no such account)" : ""))
         print("balance: \(s.world.balance(a).decimalString)")
         print("nonce: \(s.world.nonce(a))")

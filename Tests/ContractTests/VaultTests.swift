@@ -172,16 +172,21 @@ import Testing
         return (p.terminationStatus, out)
     }
 
+    /// Deploys the example counter into `db` with `eekit deploy` and returns its address.
+    static func deployCounter(_ db: String) throws -> String {
+        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
+        let d = try run(["deploy", counter, "--ee", "riscv", "--state", db])
+        #expect(d.status == 0, "\(d.out)")
+        return String(try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9)))
+    }
+
     /// Every transaction a process reports as committed stays committed (20 parallel
     /// increments used to leave the counter at 7-12, and parallel deployments got one address).
     @Test func parallelProcessesLoseNoTransaction() throws {
         let dir = try TestFiles.scratchFolder("conc")
         defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
-        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
-        let d = try Self.run(["deploy", counter, "--ee", "riscv", "--state", db])
-        #expect(d.status == 0, "\(d.out)")
-        let address = try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9))
+        let address = try Self.deployCounter(db)
         let n = 8
         final class Results: @unchecked Sendable {
             let lock = NSLock()
@@ -189,7 +194,7 @@ import Testing
             init(_ n: Int) { items = Array(repeating: (-1, ""), count: n) }
         }
         let results = Results(n)
-        let addressText = String(address)
+        let addressText = address
         // Threads, not concurrentPerform: it runs about two at once on two cores.
         let group = DispatchGroup()
         for i in 0..<n {
@@ -202,7 +207,7 @@ import Testing
         }
         group.wait()
         for (i, r) in results.items.enumerated() { #expect(r.0 == 0, "process \(i): \(r.1)") }
-        let g = try Self.run(["call", String(address), "--sig", "get()(uint256)", "--state", db])
+        let g = try Self.run(["call", address, "--sig", "get()(uint256)", "--state", db])
         #expect(g.out.contains("returns uint256: \(n)\n"), "\(g.out)")
     }
 
@@ -270,17 +275,15 @@ import Testing
         let dir = try TestFiles.scratchFolder("damaged")
         defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
-        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
-        let d = try Self.run(["deploy", counter, "--ee", "riscv", "--state", db])
-        let address = try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(9))
+        let address = try Self.deployCounter(db)
         do {
             let q = try DatabaseQueue(path: db)
             try q.write { db in try db.execute(sql: "DELETE FROM code") }
             try q.close()
         }
-        let a = try Self.run(["account", String(address), "--state", db])
+        let a = try Self.run(["account", address, "--state", db])
         #expect(a.status == 5 && a.out.contains("state database: missing code"), "\(a.out)")
-        let c = try Self.run(["call", String(address), "--sig", "get()", "--state", db])
+        let c = try Self.run(["call", address, "--sig", "get()", "--state", db])
         #expect(c.status == 5 && c.out.contains("state database: missing code"), "\(c.out)")
         let huge = dir.appendingPathComponent("huge.elf")
         #expect(FileManager.default.createFile(atPath: huge.path, contents: nil))

@@ -169,35 +169,24 @@ import Testing
     @Test func badColumnValuesAndFIFOsGiveTypedErrors() throws {
         let d = try Self.tempDir("columns")
         defer { try? FileManager.default.removeItem(at: d) }
+        /// A fresh store changed by `sql`, read back: the first error (nil if none).
+        func readBack(after sql: String) throws -> EEError? {
+            let (path, a) = try Self.makeStore(in: d)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let q = try DatabaseQueue(path: path)
+            try q.write { db in try db.execute(sql: sql) }
+            try q.close()
+            return Self.readBack(path, a)
+        }
         for (column, value) in [("nonce", "'abc'"), ("balance", "5"), ("kind", "'x'"), ("code_hash", "5"),
                                 ("balance", "x'0102'"), ("kind", "99")] {
-            let (path, a) = try Self.makeStore(in: d)
-            do {
-                let q = try DatabaseQueue(path: path)
-                try q.write { db in try db.execute(sql: "UPDATE account SET \(column) = \(value)") }
-                try q.close()
-            }
-            let e = try #require(Self.readBack(path, a), "\(column) = \(value) read back without an error")
+            let e = try #require(try readBack(after: "UPDATE account SET \(column) = \(value)"), "\(column) = \(value) read back without an error")
             guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
-            try FileManager.default.removeItem(atPath: path)
         }
-        let (path, a) = try Self.makeStore(in: d)
-        do {
-            let q = try DatabaseQueue(path: path)
-            try q.write { db in try db.execute(sql: "UPDATE storage SET value = x'07'") }
-            try q.close()
-        }
-        let e = try #require(Self.readBack(path, a), "a 1-byte storage value read back without an error")
+        let e = try #require(try readBack(after: "UPDATE storage SET value = x'07'"), "a 1-byte storage value read back without an error")
         guard case .storage = e else { Issue.record("expected EEError.storage, got \(e)"); return }
-        try FileManager.default.removeItem(atPath: path)
         // Code that does not hash to its key (a flipped byte ran as other code).
-        let (path2, a2) = try Self.makeStore(in: d)
-        do {
-            let q = try DatabaseQueue(path: path2)
-            try q.write { db in try db.execute(sql: "UPDATE code SET code = x'5b00'") }
-            try q.close()
-        }
-        let e2 = try #require(Self.readBack(path2, a2), "damaged code read back without an error")
+        let e2 = try #require(try readBack(after: "UPDATE code SET code = x'5b00'"), "damaged code read back without an error")
         guard case .storage(let why) = e2, why.contains("does not hash to it") else { Issue.record("got \(e2)"); return }
 
         let fifo = d.appendingPathComponent("fifo").path

@@ -84,25 +84,8 @@ final class ContractImage: @unchecked Sendable {
         m.setDemandZero(stackBottom..<stackTop)
         guard !placed.code.isEmpty else { throw .elf(.entryNotExecutable(image.entry)) }
         let lo = placed.all.lowerBound
-        var writable: [Range<UInt64>] = []
-        var a = lo
-        while a < brkStart {
-            if m.permissions(at: a).contains(.write) {
-                if let last = writable.last, last.upperBound == a {
-                    writable[writable.count - 1] = last.lowerBound..<a + page
-                } else {
-                    writable.append(a..<a + page)
-                }
-            }
-            a += page
-        }
-        var codeWritable = false
-        a = placed.code.lowerBound
-        while a < placed.code.upperBound {
-            if m.permissions(at: a).contains(.write) { codeWritable = true }
-            a += page
-        }
-        codeIsWritable = codeWritable
+        let writable = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) }
+        codeIsWritable = !m.pages(placed.code.lowerBound, placed.code.upperBound) { m.permissions(at: $0).contains(.write) }.isEmpty
         writableRanges = writable
         let writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
         let (pageErgs, o1) = writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
@@ -110,13 +93,8 @@ final class ContractImage: @unchecked Sendable {
         let decodedPages = UInt64(max(0, decodedBytes - schedule.riscvDecodedFreeBytes) + 4095) / 4096
         let (decodedErgs, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
         let initial = m.nonZeroPages(lo, brkStart)
-        var readOnlyBytes = 0
-        for r in initial {
-            var a = r.lowerBound
-            while a < r.upperBound {
-                if !m.permissions(at: a).contains(.write) { readOnlyBytes += Int(page) }
-                a += page
-            }
+        let readOnlyBytes = initial.reduce(0) { n, r in
+            n + m.pages(r.lowerBound, r.upperBound) { !m.permissions(at: $0).contains(.write) }.reduce(0) { $0 + $1.count }
         }
         let readOnlyPages = UInt64(max(0, readOnlyBytes - schedule.riscvImageFreeBytes) + 4095) / 4096
         let (readOnlyErgs, o4) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)

@@ -115,9 +115,9 @@ public final class RISCVMachine {
     /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
     /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
     /// whenever the block started 16 bytes past a line, as large blocks do).
-    static func allocateCode(_ n: Int) -> UnsafeMutablePointer<crv_insn> {
-        UnsafeMutableRawPointer.allocate(byteCount: n * MemoryLayout<crv_insn>.stride, alignment: 64)
-            .bindMemory(to: crv_insn.self, capacity: n)
+    /// Nil when the host cannot allocate it (freed with `deallocate`, which is `free`).
+    static func allocateCode(_ n: Int) -> UnsafeMutablePointer<crv_insn>? {
+        aligned_alloc(64, n * MemoryLayout<crv_insn>.stride)?.bindMemory(to: crv_insn.self, capacity: n)
     }
 
     /// The most host memory a decoded-instruction cache may take: 3 GiB, a code range of about
@@ -138,11 +138,10 @@ public final class RISCVMachine {
         }
         let n = crv_code_entries(lo, hi)
         let bytes = UInt64(max(n, 1)) * UInt64(MemoryLayout<crv_insn>.stride)
-        guard bytes <= RISCVMachine.maxDecodedBytes,
-            let raw = aligned_alloc(64, Int(bytes))
-        else { throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes)) }
+        guard bytes <= RISCVMachine.maxDecodedBytes, let c = RISCVMachine.allocateCode(max(n, 1)) else {
+            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
+        }
         code?.deallocate()
-        let c = raw.bindMemory(to: crv_insn.self, capacity: max(n, 1))
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c
         mem.pointee.code = c
@@ -439,18 +438,25 @@ public final class RISCVMachine {
     /// The pages of [lo, hi) (page aligned) holding a byte other than zero, merged into ranges:
     /// all a machine with fresh (zero) memory has to copy from this one to match it there.
     func nonZeroPages(_ lo: UInt64, _ hi: UInt64) -> [Range<UInt64>] {
+        pages(lo, hi) { a in
+            let p = UnsafeRawPointer(data + Int(a))
+            var k = 0
+            while k < Int(RISCVMachine.pageSize) {
+                if p.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 { return true }
+                k += 8
+            }
+            return false
+        }
+    }
+
+    /// The pages of [lo, hi) (page aligned, clipped to memory) for which `selected(address)`
+    /// holds, merged into ranges.
+    func pages(_ lo: UInt64, _ hi: UInt64, where selected: (UInt64) -> Bool) -> [Range<UInt64>] {
         let page = RISCVMachine.pageSize
         var out: [Range<UInt64>] = []
         var a = lo
         while a < min(hi, memorySize) {
-            let p = UnsafeRawPointer(data + Int(a))
-            var zero = true
-            var k = 0
-            while k < Int(page) {
-                if p.loadUnaligned(fromByteOffset: k, as: UInt64.self) != 0 { zero = false; break }
-                k += 8
-            }
-            if !zero {
+            if selected(a) {
                 if let last = out.last, last.upperBound == a {
                     out[out.count - 1] = last.lowerBound..<a + page
                 } else {
@@ -490,7 +496,10 @@ public final class RISCVMachine {
             let n = max(crv_code_entries(lo, hi), 1)
             if code == nil || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
                 code?.deallocate()
-                code = RISCVMachine.allocateCode(n)
+                // The template's cache of the same size was allocated: only a host out of
+                // memory fails here (as Swift's own allocation would).
+                guard let c = RISCVMachine.allocateCode(n) else { fatalError("cannot allocate \(n) decoded-instruction units") }
+                code = c
             }
             code!.update(from: tc, count: n)
         } else {
