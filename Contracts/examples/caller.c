@@ -1,7 +1,8 @@
 /*
  * Calls another contract (of any EE) with the calldata it is given:
  *   calldata = mode (1 byte) ++ target (20 bytes) ++ gas (8 bytes, big-endian; 0 = all) ++ payload
- * mode 0: call; return the callee's output, revert with its revert data (empty on failure).
+ * mode 0: call; return the callee's output, revert with its revert data (empty on failure),
+ *         whatever their size (RETURN_RETURNDATA / REVERT_RETURNDATA: no copy in the guest).
  * mode 1: static call, same propagation.
  * mode 2: call and record: slot 1 = status + 1 (1 success, 2 revert, 3 failure), then return
  *         a word with the status followed by the returndata (the caller continues after a
@@ -94,8 +95,8 @@ void eekit_main(int is_constructor) {
              : mode == 8            ? EEK_CALL_CODE
                                     : EEK_CALL;
   int s = eek_call(kind, &target, 0, buf + 29, n - 29, g, &rl);
-  if (rl > sizeof buf - 32) rl = sizeof buf - 32;
   if (mode == 2 || mode == 4 || mode == 7 || mode == 8) {
+    if (rl > sizeof buf - 32) rl = sizeof buf - 32;
     eek_word slot = eek_word_from_u64(1), v = eek_word_from_u64((uint64_t)s + 1);
     eek_sstore(&slot, &v);
     eek_word w = eek_word_from_u64((uint64_t)s);
@@ -103,7 +104,6 @@ void eekit_main(int is_constructor) {
     eek_returndata_copy(buf + 32, 0, rl);
     eek_return(buf, 32 + rl);
   }
-  eek_returndata_copy(buf, 0, rl);
-  if (s == EEK_SUCCESS) eek_return(buf, rl);
-  eek_revert(buf, s == EEK_REVERTED ? rl : 0);
+  if (s == EEK_SUCCESS) eek_return_returndata();
+  abi_revert_with_returndata(); /* a failed callee leaves no returndata: an empty revert */
 }

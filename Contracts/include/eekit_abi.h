@@ -52,7 +52,8 @@ static inline int u256_sub(u256 *r, u256 a, u256 b) {
 /* hi:lo = a * b (64 x 64 -> 128 bits); RV32 has no 128-bit integer type. */
 static inline uint64_t eek_mul64(uint64_t a, uint64_t b, uint64_t *hi) {
 #ifdef __SIZEOF_INT128__
-  unsigned __int128 p = (unsigned __int128)a * b;
+  __extension__ typedef unsigned __int128 eek_u128; /* __extension__: no -Wpedantic warning */
+  eek_u128 p = (eek_u128)a * b;
   *hi = (uint64_t)(p >> 64);
   return (uint64_t)p;
 #else
@@ -110,15 +111,40 @@ static inline u256 u256_shr(u256 a, unsigned n) {
   }
   return r;
 }
-/* *q = a / b, *rem = a % b; returns 1 (and zeros) if b is 0. Shift-and-subtract from a's
-   highest set bit, with a 64-bit fast path. */
+/* Digits for long division: half a register, so that a two-digit number divided by a digit is
+   one machine division (RV32IM cannot divide 64-bit numbers without libgcc's __udivdi3). */
+#if UINTPTR_MAX == 0xffffffffu
+typedef uint16_t eek_digit;
+typedef uint32_t eek_ddigit;
+typedef int32_t eek_sddigit;
+#define EEK_DIGIT_BITS 16
+#else
+typedef uint32_t eek_digit;
+typedef uint64_t eek_ddigit;
+typedef int64_t eek_sddigit;
+#define EEK_DIGIT_BITS 32
+#endif
+#define EEK_DIGITS (256 / EEK_DIGIT_BITS)
+static inline void eek_u256_to_digits(eek_digit *d, u256 a) {
+  for (int i = 0; i < EEK_DIGITS; i++)
+    d[i] = (eek_digit)(a.l[i * EEK_DIGIT_BITS / 64] >> (i * EEK_DIGIT_BITS % 64));
+}
+static inline u256 eek_u256_from_digits(const eek_digit *d) {
+  u256 r = {{0, 0, 0, 0}};
+  for (int i = 0; i < EEK_DIGITS; i++) r.l[i * EEK_DIGIT_BITS / 64] |= (uint64_t)d[i] << (i * EEK_DIGIT_BITS % 64);
+  return r;
+}
+/* *q = a / b, *rem = a % b; returns 1 (and zeros) if b is 0. Long division on half-register
+   digits (Knuth, TAOCP vol. 2, 4.3.1, algorithm D): one estimated quotient digit per step,
+   corrected at most twice, then a multiply-and-subtract (and, rarely, an add-back). A full
+   256 / 128-bit division takes a few hundred instructions where a bit at a time took
+   thousands. */
 static inline int u256_divmod(u256 *q, u256 *rem, u256 a, u256 b) {
   u256 zero = {{0, 0, 0, 0}};
   *q = zero;
   *rem = zero;
   if (u256_is_zero(b)) return 1;
-  /* One machine division when both fit a register (RV32 has no 64-bit divide: it would
-     need libgcc's __udivdi3). */
+  /* One machine division when both fit a register. */
   if ((a.l[1] | a.l[2] | a.l[3] | b.l[1] | b.l[2] | b.l[3]) == 0 &&
       (sizeof(uintptr_t) == 8 || (a.l[0] | b.l[0]) >> 32 == 0)) {
     uintptr_t x = (uintptr_t)a.l[0], y = (uintptr_t)b.l[0];
@@ -130,21 +156,70 @@ static inline int u256_divmod(u256 *q, u256 *rem, u256 a, u256 b) {
     *rem = a;
     return 0;
   }
-  int top = 255;
-  while (!(a.l[top / 64] >> (top % 64) & 1)) top--;
-  u256 r = zero;
-  for (int i = top; i >= 0; i--) {
-    /* r < b, so 2r + 1 < 2^257: the bit shifted out means 2r + bit >= b, and the wrapping
-       subtraction below then gives the right remainder. */
-    uint64_t out = r.l[3] >> 63;
-    r = u256_shl(r, 1);
-    r.l[0] |= a.l[i / 64] >> (i % 64) & 1;
-    if (out || !u256_lt(r, b)) {
-      u256_sub(&r, r, b);
-      q->l[i / 64] |= (uint64_t)1 << (i % 64);
+  const int DB = EEK_DIGIT_BITS;
+  const eek_ddigit mask = ((eek_ddigit)1 << DB) - 1;
+  eek_digit u[EEK_DIGITS], v[EEK_DIGITS], qd[EEK_DIGITS], r[EEK_DIGITS];
+  eek_u256_to_digits(u, a);
+  eek_u256_to_digits(v, b);
+  int m = EEK_DIGITS, n = EEK_DIGITS;
+  while (u[m - 1] == 0) m--; /* a >= b > 0: both have a non-zero digit, and m >= n */
+  while (v[n - 1] == 0) n--;
+  for (int i = 0; i < EEK_DIGITS; i++) qd[i] = r[i] = 0;
+  if (n == 1) { /* by one digit: schoolbook short division */
+    eek_ddigit k = 0;
+    for (int j = m - 1; j >= 0; j--) {
+      eek_ddigit t = k << DB | u[j];
+      qd[j] = (eek_digit)(t / v[0]);
+      k = t % v[0];
     }
+    r[0] = (eek_digit)k;
+  } else {
+    /* Normalize: shift both so that v's top digit has its top bit set (then each estimate
+       below is at most 2 too large). */
+    int s = __builtin_clz((unsigned)v[n - 1]) - (int)(8 * sizeof(unsigned) - (unsigned)DB);
+    eek_digit vn[EEK_DIGITS], un[EEK_DIGITS + 1];
+    for (int i = n - 1; i > 0; i--) vn[i] = (eek_digit)((eek_ddigit)v[i] << s | (eek_ddigit)v[i - 1] >> (DB - s));
+    vn[0] = (eek_digit)((eek_ddigit)v[0] << s);
+    un[m] = (eek_digit)((eek_ddigit)u[m - 1] >> (DB - s));
+    for (int i = m - 1; i > 0; i--) un[i] = (eek_digit)((eek_ddigit)u[i] << s | (eek_ddigit)u[i - 1] >> (DB - s));
+    un[0] = (eek_digit)((eek_ddigit)u[0] << s);
+    for (int j = m - n; j >= 0; j--) {
+      /* Estimate from the top two digits of the remainder and v's top digit, then correct with
+         v's second digit (qhat < 2^DB afterwards, so its products fit a register). */
+      eek_ddigit num = (eek_ddigit)un[j + n] << DB | un[j + n - 1];
+      eek_ddigit qhat = num / vn[n - 1], rhat = num % vn[n - 1];
+      while (qhat >> DB || qhat * vn[n - 2] > (rhat << DB | un[j + n - 2])) {
+        qhat--;
+        rhat += vn[n - 1];
+        if (rhat >> DB) break;
+      }
+      /* un[j .. j+n] -= qhat * vn, digit by digit with a signed borrow. */
+      eek_sddigit t = 0, k = 0;
+      for (int i = 0; i < n; i++) {
+        eek_ddigit p = qhat * vn[i];
+        t = (eek_sddigit)un[i + j] - k - (eek_sddigit)(p & mask);
+        un[i + j] = (eek_digit)t;
+        k = (eek_sddigit)(p >> DB) - (t >> DB);
+      }
+      t = (eek_sddigit)un[j + n] - k;
+      un[j + n] = (eek_digit)t;
+      qd[j] = (eek_digit)qhat;
+      if (t < 0) { /* qhat was one too large (probability about 2 / 2^DB): add v back */
+        qd[j]--;
+        eek_ddigit c = 0;
+        for (int i = 0; i < n; i++) {
+          eek_ddigit w = (eek_ddigit)un[i + j] + vn[i] + c;
+          un[i + j] = (eek_digit)w;
+          c = w >> DB;
+        }
+        un[j + n] = (eek_digit)(un[j + n] + c);
+      }
+    }
+    for (int i = 0; i < n - 1; i++) r[i] = (eek_digit)((eek_ddigit)un[i] >> s | (eek_ddigit)un[i + 1] << (DB - s));
+    r[n - 1] = (eek_digit)((eek_ddigit)un[n - 1] >> s);
   }
-  *rem = r;
+  *q = eek_u256_from_digits(qd);
+  *rem = eek_u256_from_digits(r);
   return 0;
 }
 /* Big-endian 64-bit load / store at any alignment, unrolled (RV32IM/RV64IM have no byte swap). */

@@ -13,7 +13,7 @@
 //   statetest_json  the input is a state-test JSON file: the decoder, every post entry's
 //                   transaction, and (when every gas limit is small) the run itself.
 //   native_frames   the input is turned into a native RISC-V contract (NativeProgram below:
-//                   ALU, load/store, branch and jump templates, system calls 0x10000-0x1001e (the last one unknown)
+//                   ALU, load/store, branch and jump templates, system calls 0x10000-0x1001f (the last one unknown)
 //                   with pointers into its data page, raw words) installed at two addresses
 //                   that can call each other. Each input runs three times on the same state:
 //                   twice with in-loop system calls (the second frame gets a pooled machine,
@@ -177,7 +177,7 @@ private enum NativeProgram {
             case 7: code.append(A.addi(10 + c1 % 6, 0, Int32(c3) % 80))  // aN = small length / id
             case 8, 9, 10:  // a system call
                 code.append(A.lui(17, 0x10))
-                code.append(A.addi(17, 17, Int32(c1 % 0x1f)))  // 0x1001e: unknown
+                code.append(A.addi(17, 17, Int32(c1 % 0x20)))  // 0x1001f: unknown
                 if c2 & 1 != 0 { code.append(A.addi(11, 8, 0x100)) }  // a1 = the callee's address
                 code.append(0x0000_0073)
             case 11: code.append(UInt32(c1) | c2 << 8 | c3 << 16 | UInt32(c0 & 0xf0) << 24)  // raw word

@@ -280,6 +280,20 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
     }
 
+    /// A native proxy passes on a callee's output or revert data of any size with
+    /// RETURN_RETURNDATA / REVERT_RETURNDATA (caller.c mode 0: no copy through its 8 KiB buffer).
+    @Test func nativeProxyForwardsLargeOutputs() throws {
+        let s = try session()
+        // MSTORE(0x4e00, 0x2a); RETURN(0, 20000), and the same with REVERT.
+        let big = Address(low: 0xe6), bigRevert = Address(low: 0xe7)
+        try s.install(Hex.decode("602a614e0052614e205ff3")!, kind: .evm, at: big)
+        try s.install(Hex.decode("602a614e0052614e205ffd")!, kind: .evm, at: bigRevert)
+        let r = try s.call(rvCaller, data: via(0, big))
+        #expect(r.status == .success && r.output.count == 20_000 && r.output[0x4e1f] == 0x2a)
+        let v = try s.call(rvCaller, data: via(0, bigRevert))
+        #expect(v.status == .revert && v.output == r.output)
+    }
+
     @Test func outOfGasInTheCallee() throws {
         let s = try session()
         let evm = try s.call(rvCaller, data: via(2, evmLoop, gas: 50_000))

@@ -217,9 +217,29 @@ import Testing
             for i in 0..<k { l[i] = next() >> (next() % 64) }
             return U256(limbs: (l[0], l[1], l[2], l[3]))
         }
+        /// Numbers made of 16-bit digits near 0, 2^15 and 2^16: u256_divmod works on 16-bit
+        /// (RV32) or 32-bit (RV64) digits, and such digits make its quotient estimates too large,
+        /// so its correction and add-back steps run.
+        func digits() -> U256 {
+            let pattern: [UInt64] = [0, 1, 0x7fff, 0x8000, 0xfffe, 0xffff]
+            var l: [UInt64] = [0, 0, 0, 0]
+            for i in 0..<Int(1 + next() % 16) {
+                let d = next() % 4 == 0 ? next() & 0xffff : pattern[Int(next() % 6)]
+                l[i / 4] |= d << (16 * UInt64(i % 4))
+            }
+            return U256(limbs: (l[0], l[1], l[2], l[3]))
+        }
         var cases: [(U256, U256, U256)] = []
         for a in edges { for b in edges { cases.append((a, b, U256(next() % 300))) } }
         for _ in 0..<150 { cases.append((random(), random(), U256(next() % 260))) }
+        for _ in 0..<150 { cases.append((digits(), digits(), U256(next() % 260))) }
+        // Knuth's add-back case (a quotient digit estimated one too high after the corrections),
+        // at 16- and 32-bit digits.
+        cases.append((U256(limbs: (3, 0, 0x8000_0000, 0)), U256(limbs: (1, 0x2000_0000, 0, 0)), .one))
+        cases.append((U256(limbs: (0xffff_fffe_0000_0000, 0x8000_0000_ffff_ffff, 0, 0)),
+                       U256(limbs: (0x3_0000_0003, 1, 0, 0)), .one))
+        cases.append((U256(limbs: (0x7fff_ffff_0000_0000, 0x7fff_ffff_0000_0000, 0x7fff_ffff, 0)),
+                       U256(limbs: (0x7fff_ffff_7fff_ffff, 0x7fff_ffff, 0, 0)), .one))
         cases.append((.max, .max, U256(1 << 40)))  // a shift amount far beyond 256
         for (i, (a, b, n)) in cases.enumerated() {
             let data = a.bigEndianBytes + b.bigEndianBytes + n.bigEndianBytes

@@ -53,9 +53,11 @@ enum ProbeContract {
         eek_word salt; __builtin_memcpy(salt.b, in + 35, 32);
         eek_address a = {{0}};
         uint64_t g0 = eek_gas_left();
-        int s = eek_create(in + 67, n - 67, &v, use_salt ? &salt : 0, ee, &a);
+        size_t rl0 = 0;
+        int s = eek_create_rd(in + 67, n - 67, &v, use_salt ? &salt : 0, ee, &a, &rl0);
         uint64_t g1 = eek_gas_left();
         size_t rl = eek_returndata_size();
+        if (rl0 != rl) eek_revert("create_rd", 9); /* a1 must be the returndata size */
         put64(out, (uint64_t)s); put64(out + 8, rl); put64(out + 16, g0); put64(out + 24, g1);
         __builtin_memcpy(out + 32, a.b, 20);
         if (rl > sizeof out - 52) rl = sizeof out - 52;

@@ -457,11 +457,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             let out = try read(m, a0, len, "return")
             return .end(n == ContractSyscall.ret ? .success : .revert, out)
 
-        case ContractSyscall.revertReturndata:
-            // A failed callee's revert data passed on without a copy through guest memory
-            // (Solidity's and Vyper's RETURNDATACOPY + REVERT), whatever its size.
+        case ContractSyscall.revertReturndata, ContractSyscall.returnReturndata:
+            // The last callee's returndata passed on without a copy through guest memory, whatever
+            // its size: a failed callee's revert data (Solidity's and Vyper's RETURNDATACOPY +
+            // REVERT), or a proxy's forwarded output (RETURNDATACOPY + RETURN).
             try charge(m, gas: 3 * RISCVEnvironment.words(UInt64(returndata.count)))
-            return .end(.revert, returndata)
+            return .end(n == ContractSyscall.returnReturndata ? .success : .revert, returndata)
 
         case ContractSyscall.call:
             let a3 = m[register: 13], a4 = m[register: 14], a5 = m[register: 15]
@@ -496,6 +497,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     private static func endsOrPreempts(_ n: UInt64) -> Bool {
         n == ContractSyscall.ret || n == ContractSyscall.revert || n == ContractSyscall.call
             || n == ContractSyscall.create || n == ContractSyscall.selfdestruct || n == ContractSyscall.revertReturndata
+            || n == ContractSyscall.returnReturndata
     }
 
     /// A system call that neither ends nor preempts the frame: it returns to the contract
@@ -831,6 +833,7 @@ public enum ContractSyscall {
     public static let blobHash: UInt64 = 0x1001B
     public static let selfdestruct: UInt64 = 0x1001C
     public static let revertReturndata: UInt64 = 0x1001D
+    public static let returnReturndata: UInt64 = 0x1001E
     static let ctxSelfBalance: UInt64 = 13
 }
 
