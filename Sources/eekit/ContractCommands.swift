@@ -35,6 +35,9 @@ struct ConstructorOptions: ParsableArguments {
     @Option(help: "Constructor arguments (hex), appended to the code.")
     var args: String?
 
+    @Option(help: "File holding the constructor arguments as hex (0x optional, whitespace ignored), for arguments too long for a command line.")
+    var argsFile: String?
+
     @Option(help: "Constructor signature, e.g. 'constructor(address,uint256)': the --constructor-arg values are ABI-encoded as its arguments (no selector).")
     var constructorSig: String?
 
@@ -42,6 +45,12 @@ struct ConstructorOptions: ParsableArguments {
     var constructorArg: [String] = []
 
     func bytes() throws -> Bytes {
+        if let argsFile {
+            guard args == nil, constructorSig == nil, constructorArg.isEmpty else {
+                throw ValidationError("give only one of --args, --args-file and --constructor-sig")
+            }
+            return try hexFile(argsFile, option: "--args-file")
+        }
         if let sig = constructorSig {
             guard args == nil else { throw ValidationError("give either --args or --constructor-sig, not both") }
             if (try? ABIEncoder.splitSignature(sig).outputs) ?? nil != nil {
@@ -67,9 +76,34 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Block timestamp in seconds (TIMESTAMP).")
     var timestamp: UInt64 = 1_700_000_000
 
-    func apply(to s: ContractSession) {
+    @Option(help: "Chain id (CHAINID; decimal or 0x hex).")
+    var chainId: String = "1"
+
+    @Option(help: "Block beneficiary (COINBASE; it receives the priority fees).")
+    var coinbase: String?
+
+    @Option(help: "Base fee per gas in wei (BASEFEE; decimal or 0x hex).")
+    var baseFee: String = "0"
+
+    @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee). The sender pays gas used x price, the coinbase gets the part above the base fee.")
+    var gasPrice: String?
+
+    @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
+    var prevrandao: String?
+
+    func apply(to s: ContractSession) throws {
         s.boot.block.number = blockNumber
         s.boot.block.timestamp = timestamp
+        s.boot.block.chainId = try weiValue(chainId, option: "--chain-id")
+        if let coinbase { s.boot.block.coinbase = try commandLineAddress(coinbase, option: "--coinbase") }
+        s.boot.block.baseFee = try weiValue(baseFee, option: "--base-fee")
+        s.gasPrice = try gasPrice.map { try weiValue($0, option: "--gas-price") }
+        if let prevrandao {
+            guard let b = Hex.decode(prevrandao), b.count <= 32 else {
+                throw ValidationError("--prevrandao is not hex of at most 32 bytes: \(prevrandao)")
+            }
+            s.boot.block.prevrandao = Bytes32(Bytes(repeating: 0, count: 32 - b.count) + b)
+        }
     }
 }
 
@@ -102,7 +136,7 @@ struct ContractStateOptions: ParsableArguments {
             s = ContractSession()
         }
         s.gasLimit = gas
-        block.apply(to: s)
+        try block.apply(to: s)
         try hooks.install(into: s)
         return s
     }
@@ -117,6 +151,9 @@ struct ContractStateOptions: ParsableArguments {
 struct CallDataOptions: ParsableArguments {
     @Option(help: "Call data as hex.")
     var data: String?
+
+    @Option(help: "File holding the call data as hex (0x optional, whitespace ignored), for call data too long for a command line.")
+    var dataFile: String?
 
     @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow. Output types after it, as cast takes them ('balanceOf(address)(uint256)'), print the output decoded.")
     var sig: String?
@@ -139,6 +176,10 @@ struct CallDataOptions: ParsableArguments {
 
     func calldata() throws -> Bytes {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
+        if let dataFile {
+            guard data == nil, sig == nil else { throw ValidationError("give only one of --data, --data-file and --sig") }
+            return try hexFile(dataFile, option: "--data-file")
+        }
         if let data {
             guard sig == nil else { throw ValidationError("give either --data or --sig, not both") }
             guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex (\(hexProblem(data)))") }
@@ -206,6 +247,17 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
 
 /// Why `text` does not decode as hex: the first character that is neither a hex digit nor
 /// whitespace (after an optional 0x), or an odd number of digits.
+/// The bytes of a file of hex text (`--data-file`, `--args-file`): 0x optional, whitespace
+/// ignored; at most 256 MiB of text. A file that cannot be read exits 5, text that is not hex 64.
+func hexFile(_ path: String, option: String) throws -> Bytes {
+    let raw: Bytes
+    do { raw = try readFile(path, limit: 256 << 20, what: option) } catch { throw environmentFailure("\(error)") }
+    guard let b = Hex.decode(hexText: raw) else {
+        throw ValidationError("\(option) \(path) is not hex (\(hexProblem(String(decoding: raw.prefix(1 << 20), as: UTF8.self))))")
+    }
+    return b
+}
+
 func hexProblem(_ text: String) -> String {
     var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
     if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
@@ -235,6 +287,10 @@ func printReceipt(_ r: Receipt, created: Bool) {
 }
 
 func contractFailure(_ e: Error) -> Error {
+    // ContractSession reports the chain's verdict as malformed input; say only the verdict.
+    if let ee = e as? EEError, case .malformedInput(let why) = ee, why.hasPrefix("transaction rejected") {
+        return RuntimeError(why)
+    }
     if let ee = e as? EEError { return RuntimeError("\(ee)") }
     return e
 }
@@ -463,7 +519,7 @@ struct RunContractCommand: ParsableCommand {
         let data = try call.calldata()
         let s = ContractSession()
         s.gasLimit = gas
-        block.apply(to: s)
+        try block.apply(to: s)
         try hooks.install(into: s)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }

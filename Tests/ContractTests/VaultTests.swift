@@ -335,6 +335,47 @@ import Testing
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
     }
 
+    /// The block and transaction context options reach CHAINID, COINBASE, BASEFEE, GASPRICE and
+    /// PREVRANDAO; fees go to the coinbase; call data and constructor arguments too long for a
+    /// command line come from files of hex.
+    @Test func blockContextOptionsAndDataFiles() throws {
+        let dir = try TestFiles.scratchFolder("ctx")
+        defer { TestFiles.remove(dir) }
+        // Runtime: CHAINID, COINBASE, BASEFEE, GASPRICE, PREVRANDAO, CALLDATASIZE as six words.
+        let runtime = "4660005241602052486040523a60605244608052366" + "0a05260c06000f3"
+        let probe = dir.appendingPathComponent("ctx.hex")
+        try Data(("601d600c600039601d6000f3" + runtime).utf8).write(to: probe)
+        let data = dir.appendingPathComponent("data.hex")
+        try Data(("0x" + String(repeating: "ab", count: 150_000) + "\n").utf8).write(to: data)
+        let r = try Self.run(["run", probe.path, "--ee", "evm", "--data-file", data.path, "--chain-id", "0x2a",
+                              "--coinbase", "0x00000000000000000000000000000000000000c0", "--base-fee", "7",
+                              "--gas-price", "9", "--prevrandao", "0xabcd", "--json"])
+        let words = [0x2a, 0xc0, 7, 9, 0xabcd, 150_000].map { Hex.encode(ABI.word(UInt64($0))) }.joined()
+        #expect(r.status == 0 && r.out.contains("\"output\":\"0x\(words)\""), "\(r.out)")
+        // The gas price defaults to the base fee, so any base fee leaves transactions valid.
+        let d = try Self.run(["run", probe.path, "--ee", "evm", "--data", "", "--base-fee", "1000000000"])
+        #expect(d.status == 0 && d.out.contains(Hex.encode(ABI.word(1_000_000_000)) + Hex.encode(ABI.word(1_000_000_000))), "\(d.out)")
+        // Fees: the sender pays gas used x price; the coinbase gets the priority part (2 per gas).
+        let db = dir.appendingPathComponent("state.db").path
+        let c = try Self.run(["deploy", probe.path, "--ee", "evm", "--state", db, "--base-fee", "7", "--gas-price", "9",
+                              "--coinbase", "0x00000000000000000000000000000000000000c0"])
+        let used = try #require(c.out.split(separator: "\n").first { $0.hasPrefix("gas used: ") }.flatMap { UInt64($0.dropFirst(10)) })
+        let cb = try Self.run(["account", "0x00000000000000000000000000000000000000c0", "--state", db])
+        #expect(cb.out.contains("balance: \(2 * used)\n"), "\(cb.out)")
+        // Bad files and values: a missing file exits 5, text that is not hex and bad numbers 64.
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data-file", dir.appendingPathComponent("none").path]).status == 5)
+        try Data("0xzz".utf8).write(to: data)
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data-file", data.path]).status == 64)
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data", "", "--chain-id", "x"]).status == 64)
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data", "", "--prevrandao", "0x" + String(repeating: "1", count: 66)]).status == 64)
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data", "00", "--data-file", data.path]).status == 64)
+        let args = dir.appendingPathComponent("args.hex")
+        try Data(String(repeating: "00", count: 31).appending("05").utf8).write(to: args)
+        let t = try Self.run(["run", try Fixtures.built.get().dir.appendingPathComponent("token.elf").path, "--ee", "riscv",
+                              "--args-file", args.path, "--sig", "totalSupply()(uint256)"])
+        #expect(t.status == 0 && t.out.contains("returns uint256: 5\n"), "\(t.out)")
+    }
+
     /// With stdout or stderr closed, the store's lock descriptor used to get number 1 or 2, and
     /// eekit's own output then overwrote the database's header (review finding); a closed
     /// stderr also made error reporting trap.

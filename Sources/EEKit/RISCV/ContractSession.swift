@@ -1,6 +1,6 @@
 /// A convenience front end over a `Bootloader` for deploying and calling contracts of any EE
 /// (used by `eekit deploy / call / run`, the contract tests and benchmarks): it builds the
-/// transactions (nonce, gas, zero gas price) and commits each one.
+/// transactions (nonce, gas, gas price) and commits each one.
 public final class ContractSession {
     public let world: WorldState
     public let boot: Bootloader
@@ -10,6 +10,9 @@ public final class ContractSession {
     public var gasLimit: UInt64 = 30_000_000
     /// Commit after each transaction (to the store; SQLite stores persist it).
     public var commitEachTransaction = true
+    /// Gas price of the transactions (legacy transactions); nil: the block's base fee, so that
+    /// every transaction is valid under any base fee (0 by default: gas costs the sender nothing).
+    public var gasPrice: U256?
 
     /// - Parameters:
     ///   - store: the state store (in memory by default).
@@ -56,7 +59,7 @@ public final class ContractSession {
         fund(from)
         let tx = Transaction(
             sender: from, nonce: U256(world.nonce(from)), gasLimit: U256(gas ?? gasLimit), to: to, value: value,
-            data: data, deployKind: kind)
+            data: data, gasPrice: gasPrice ?? boot.block.baseFee, deployKind: kind)
         switch try boot.execute(tx) {
         case .success(let r):
             if commitEachTransaction { try world.commit() }
