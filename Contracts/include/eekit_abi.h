@@ -383,11 +383,21 @@ static inline size_t abi_encode_dynamic(uint8_t *buf, size_t head, const void *p
   return head + 64 + padded;
 }
 /* Returns an ABI-encoded `string` / `bytes` (offset, length, the bytes padded to whole words).
-   The encoding is built on the stack: up to 16 KiB; longer data reverts (empty data) rather
-   than returning something else. */
+   The encoding is built on the stack up to 16 KiB and above the heap's break (BRK) beyond, so
+   any size that fits guest memory works; a BRK past the heap's limit fails the frame, as
+   memory the EVM cannot pay for does. */
 __attribute__((noreturn)) static inline void abi_return_bytes(const void *p, size_t n) {
-  if (n > 16384) eek_revert(0, 0);
-  uint8_t *buf = (uint8_t *)__builtin_alloca(64 + (n + 31) / 32 * 32);
+  if (n > SIZE_MAX - 96) eek_revert(0, 0); /* no such buffer: the size would wrap */
+  size_t total = 64 + (n + 31) / 32 * 32;
+  uint8_t *buf;
+  if (n <= 16384) {
+    buf = (uint8_t *)__builtin_alloca(total);
+  } else {
+    uintptr_t b = eek_brk(0);
+    if (b > UINTPTR_MAX - total) eek_revert(0, 0);
+    eek_brk(b + total);
+    buf = (uint8_t *)b;
+  }
   eek_return(buf, abi_encode_dynamic(buf, 0, p, n));
 }
 __attribute__((noreturn)) static inline void abi_return_string(const char *s, size_t n) { abi_return_bytes(s, n); }
