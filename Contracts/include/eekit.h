@@ -367,6 +367,14 @@ static inline int eek_create(const void *code, size_t n, const eek_word *value, 
 }
 static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS2(EEK_SYS_BALANCE, a, v); }
 static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS1(EEK_SYS_BRK, nb); }
+/* n bytes from the heap: 16-byte aligned, zeroed (a frame starts with an empty, zeroed heap),
+   never freed (a frame is short-lived); a heap past its limit fails the frame. */
+static inline void *eek_alloc(size_t n) {
+  uintptr_t b = (eek_brk(0) + 15) & ~(uintptr_t)15;
+  if (n > UINTPTR_MAX - b) EEK_SYS2(EEK_SYS_REVERT, 0, 0);
+  eek_brk(b + n);
+  return (void *)b;
+}
 static inline size_t eek_code_size(const eek_address *a) { return EEK_SYS1(EEK_SYS_CODE_SIZE, a); }
 static inline void eek_code_hash(const eek_address *a, eek_word *h) { EEK_SYS2(EEK_SYS_CODE_HASH, a, h); }
 static inline void eek_code_copy(const eek_address *a, void *dst, size_t off, size_t n) {

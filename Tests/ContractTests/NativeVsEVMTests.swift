@@ -178,6 +178,10 @@ import Testing
         let text = try s.call(probe, data: [6] + ProbeContract.u64(70))
         #expect(text.status == .success && text.output.count == 64 + 96)
         #expect(Array(text.output[32..<64]) == ABI.word(70) && Array(text.output[64..<134]) == Bytes(repeating: 0x61, count: 70))
+        // eek_alloc: zeroed heap memory (the second frame's heap is fresh again), and a request
+        // beyond the heap fails the frame.
+        for _ in 0..<2 { #expect(try s.call(probe, data: [11] + ProbeContract.u64(100_003)).output == [1]) }
+        if case .failure = try s.call(probe, data: [11] + ProbeContract.u64(1 << 40)).status {} else { Issue.record("2^40 bytes allocated") }
         // Beyond 16 KiB the encoding is built above the heap's break instead of on the stack.
         let long = try s.call(probe, data: [6] + ProbeContract.u64(16385))
         #expect(long.status == .success && long.output.count == 64 + 16416 && Array(long.output[32..<64]) == ABI.word(16385))

@@ -15,6 +15,7 @@ import Foundation
 ///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
 ///        with (0, len) as two u64
 ///   op 9 abi_revert_error with the rest of the calldata as the message
+///   op 11 eek_alloc(n = u64), then eek_alloc(1) -> 1 if both are 16-byte aligned, apart and zeroed
 ///   op 10 CALL as op 1 with the value pointer at 0x40000000 (outside guest memory): kind (1) ++
 ///                target (20) -> status (u64 BE)
 ///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
@@ -103,6 +104,15 @@ enum ProbeContract {
         abi_return_bytes(buf, len);
       }
       if (op == 9) abi_revert_error((const char *)in + 1, n - 1);
+      if (op == 11) { /* eek_alloc(n = bytes 1..8) then eek_alloc(1): aligned, zeroed, apart */
+        size_t k = (size_t)get64(in + 1);
+        uint8_t *p = (uint8_t *)eek_alloc(k), *q = (uint8_t *)eek_alloc(1);
+        int ok = ((uintptr_t)p & 15) == 0 && ((uintptr_t)q & 15) == 0 && q >= p + k;
+        for (size_t j = 0; j < k; j++) ok &= p[j] == 0;
+        __builtin_memset(p, 0x5a, k);
+        out[0] = (uint8_t)ok;
+        eek_return(out, 1);
+      }
       if (op == 3) {
         for (int i = 0; i < 15; i++) { eek_word w; eek_context(i, &w); __builtin_memcpy(out + 32 * i, w.b, 32); }
         put64(out + 480, eek_gas_left());
