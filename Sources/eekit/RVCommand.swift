@@ -110,6 +110,11 @@ struct RVCommand: ParsableCommand {
             return RISCVRunOptions.qemuEnvironment(host: host, clear: clearEnvironment, changes: try environmentChanges())
         }
 
+        func validate() throws {
+            // A command-line mistake (exit 64), not a file that cannot be loaded (exit 2).
+            guard (1...4096).contains(memoryMiB) else { throw ValidationError("--memory must be between 1 and 4096 MiB, got \(memoryMiB)") }
+        }
+
         func run() throws {
             let elf: [UInt8]
             do {
@@ -213,7 +218,7 @@ final class GuestOutput {
     func write(fd: Int32, _ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBytes { b in
             while true {
-                let n = Glibc.write(fd, b.baseAddress!, b.count)
+                let n = Glibc.write(fd, b.baseAddress, b.count)  // nil for 0 bytes: the fd is still checked
                 if n < 0 && errno == EINTR { continue }
                 return n < 0 ? -Int(errno) : n
             }

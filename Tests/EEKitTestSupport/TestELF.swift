@@ -6,11 +6,14 @@ public struct TestELF: Sendable {
         public var memSize: UInt64
         /// PF_X = 1, PF_W = 2, PF_R = 4
         public var flags: UInt32
-        public init(vaddr: UInt64, bytes: [UInt8], memSize: UInt64? = nil, flags: UInt32) {
+        /// p_type: PT_LOAD = 1 unless a test needs another program header (PT_INTERP = 3).
+        public var type: UInt32
+        public init(vaddr: UInt64, bytes: [UInt8], memSize: UInt64? = nil, flags: UInt32, type: UInt32 = 1) {
             self.vaddr = vaddr
             self.bytes = bytes
             self.memSize = memSize ?? UInt64(bytes.count)
             self.flags = flags
+            self.type = type
         }
     }
 
@@ -62,7 +65,7 @@ public struct TestELF: Sendable {
             dataOff += s.bytes.count
         }
         for (i, s) in segments.enumerated() {
-            w32(1)  // PT_LOAD
+            w32(s.type)
             if is64 {
                 w32(s.flags)
                 wAddr(UInt64(offsets[i])); wAddr(s.vaddr); wAddr(s.vaddr)

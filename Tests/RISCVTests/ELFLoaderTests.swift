@@ -112,6 +112,11 @@ struct ELFLoaderTests {
         var e = Self.valid
         e.segments.append(.init(vaddr: 0x20000, bytes: [1, 2, 3], memSize: 0, flags: 6))
         #expect(error(e.bytes) == .elf(.segmentFileRange(index: 1)))
+        // A dynamically linked executable names its dynamic linker (PT_INTERP): refused at load
+        // instead of running until its first library call jumps to 0 (review finding).
+        var d = Self.valid
+        d.segments.append(.init(vaddr: 0x30000, bytes: Array("/lib/ld-linux-riscv64-lp64.so.1\0".utf8), flags: 4, type: 3))
+        #expect(error(d.bytes) == .elf(.needsInterpreter))
 
         // lui t0, 0x20; lw t1, 0(t0); ebreak, with the word in a PF_W-only segment.
         let code = [RVAsm.lui(5, 0x20), RVAsm.i(0, 5, 2, 6, 0x03), RVAsm.ebreak]
@@ -200,6 +205,33 @@ struct ELFLoaderTests {
             return
         }
         #expect(lo == 0x10000 && hi == 0x4000_1000)
+    }
+
+    /// The heap stops 1 MiB below the stack (Linux's stack guard gap), so a frame that
+    /// overruns the 8 MiB stack faults instead of writing into the heap (review finding: with
+    /// one guard page a 9 MiB alloca overwrote the heap where qemu faults).
+    @Test func heapStopsAGuardGapBelowTheStack() throws {
+        let process = try RISCVProcess(image: try ELFImage(bytes: Self.valid.bytes), memorySize: 64 << 20, schedule: .instructionCounting)
+        #expect(process.stackBottom == 56 << 20 && process.brkLimit == 55 << 20)
+        #expect(process.setBreak(process.stackBottom - 4096) == process.brkStart)  // refused
+        #expect(process.setBreak(process.brkLimit) == process.brkLimit)
+        let small = try RISCVProcess(image: try ELFImage(bytes: Self.valid.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
+        #expect(small.stackBottom - small.brkLimit == 64 << 10)  // a quarter of a 256 KiB stack
+    }
+
+    /// Zero-length reads and writes on fds 0-2 still reach the host, which checks the
+    /// descriptor as Linux does (review finding: a closed stdout gave 0, not -EBADF).
+    @Test func zeroLengthReadsAndWritesReachTheHost() throws {
+        for (number, fd, errno) in [(UInt32(64), 1, 9), (64, 2, 28), (63, 0, 21)] {
+            let code = [RVAsm.li(10, Int32(fd)), RVAsm.li(11, 0), RVAsm.li(12, 0), RVAsm.li(17, Int32(number)), RVAsm.ecall,
+                        RVAsm.li(17, 93), RVAsm.ecall]
+            var calls = 0
+            let r = try RISCVPlainRunner.run(
+                elf: TestELF.program(xlen: 64, code: code).bytes, arguments: [], options: .init(),
+                read: { buf in calls += 1; return buf.count == 0 ? -errno : 0 },
+                write: { _, bytes in calls += 1; return bytes.isEmpty ? -errno : bytes.count })
+            #expect(calls == 1 && r.stop == .exited(Int32(256 - errno)), "a7 \(number): \(r.stop)")
+        }
     }
 
     @Test func badMemoryOption() {

@@ -49,6 +49,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     case programHeaderSize(UInt16)
     case segmentMisaligned(index: Int)
     case embeddedABI
+    case needsInterpreter
     case imageTooLarge(needed: UInt64, available: UInt64)
     case codeRangeTooLarge(low: UInt64, high: UInt64, decodedBytes: UInt64)
     case libelf(String)
@@ -71,7 +72,8 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
         case .entryMisaligned(let e): "entry point 0x\(String(e, radix: 16)) is not 4-byte aligned (RV32IM/RV64IM have no 2-byte instructions)"
-        case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal; Linux and qemu-user refuse such files)"
+        case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal; Linux refuses such files)"
+        case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
         case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"
         case .imageTooLarge(let n, let a): "image needs \(n) bytes of guest memory, only \(a) configured"

@@ -114,6 +114,9 @@ public struct ELFImage: Sendable {
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { return .failure(.truncated("program header \(i)")) }
+            // Linux hands such a file to its interpreter (qemu-user too, and fails without it);
+            // run alone, its calls into shared libraries would jump to address 0.
+            if ph.p_type == UInt32(PT_INTERP) { return .failure(.needsInterpreter) }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
             loadAddress = min(loadAddress ?? .max, ph.p_vaddr & ~UInt64(4095))
             // Segments are mapped from whole file pages (as Linux and qemu map them), so the

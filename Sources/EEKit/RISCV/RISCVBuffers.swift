@@ -682,10 +682,33 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let hexInsn = String(instruction, radix: 16)
-        // The trap value is the faulting address for access faults and misaligned jumps (the
-        // target), the instruction word for an illegal instruction.
-        let label = cause == UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue) ? "value" : "address"
-        return "\(causeName) at pc 0x\(String(pc, radix: 16)) (\(label) 0x\(String(value, radix: 16)), "
-            + "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn))"
+        let insn = "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn)"
+        // The trap value is the instruction word for an illegal instruction (said once, with
+        // what kind of instruction it is), else the faulting address (a misaligned jump's target).
+        if cause == UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue) {
+            let hint = Self.unsupportedKind(instruction).map { ": \($0); EEKit runs RV32IM / RV64IM" } ?? ""
+            return "\(causeName) at pc 0x\(String(pc, radix: 16)) (\(insn)\(hint))"
+        }
+        return "\(causeName) at pc 0x\(String(pc, radix: 16)) (address 0x\(String(value, radix: 16)), \(insn))"
+    }
+
+    /// What an instruction word that RV32IM / RV64IM does not have belongs to, when its opcode
+    /// says (a compiler's -march with an extension the core lacks is the usual cause).
+    static func unsupportedKind(_ w: UInt32) -> String? {
+        if w & 3 != 3 { return "a compressed (C extension) instruction" }
+        let funct3 = (w >> 12) & 7
+        switch w & 0x7f {
+        case 0x2f: return "an atomic (A extension) instruction"
+        case 0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53: return "a floating-point (F / D) instruction"
+        case 0x57: return "a vector (V extension) instruction"
+        case 0x73:
+            return funct3 == 0 || funct3 == 4
+                ? nil : "a CSR instruction (only reads of the cycle, time and instret counters are supported)"
+        case 0x13, 0x33, 0x1b, 0x3b:
+            // Illegal with these opcodes: an *W form or a 64-bit shift in RV32 code, a reserved
+            // encoding, or an instruction of a bit-manipulation extension (Zba / Zbb / Zbs ...).
+            return "not an RV32IM / RV64IM encoding (RV64-only in RV32 code, or a bit-manipulation extension)"
+        default: return nil
+        }
     }
 }

@@ -195,8 +195,10 @@ public enum RISCVPlainRunner {
                     } else if a2 > Int.max / 2 {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
-                        // A count (at most a2) or -errno, sign-extended as Linux returns it.
-                        let r = bytes.isEmpty ? 0 : max(-4095, min(write(Int32(fd), bytes), bytes.count))
+                        // A count (at most a2) or -errno, sign-extended as Linux returns it. A
+                        // zero-length write goes to the host too: Linux checks the descriptor
+                        // (EBADF for a closed one, ENOSPC on /dev/full) even then.
+                        let r = max(-4095, min(write(Int32(fd), bytes), bytes.count))
                         m[register: 10] = UInt64(bitPattern: Int64(r))
                     } else {
                         m[register: 10] = fail(EFAULT)
@@ -205,7 +207,10 @@ public enum RISCVPlainRunner {
                     if fd != 0 {
                         m[register: 10] = fail(EBADF)
                     } else if a2 == 0 {
-                        m[register: 10] = 0
+                        // Not the guest's buffer (Linux does not touch it), but the host read:
+                        // EBADF for a closed stdin, EISDIR for a directory, else 0.
+                        let r = read(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+                        m[register: 10] = UInt64(bitPattern: Int64(max(-4095, min(r, 0))))
                     } else if a2 > m.memorySize {
                         m[register: 10] = fail(EFAULT)
                     } else {
