@@ -24,10 +24,11 @@ struct RVCommand: ParsableCommand {
                 --unset and --clear-env change it as qemu-user's -E and -U and env -i do).
                 """)
 
-        @Option(name: .customLong("max-instructions"), help: "Stop after N instructions (metering is exact).")
+        // .unconditional: "--memory -5" is a bad value, not a missing one followed by a flag.
+        @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact).")
         var maxInstructions: UInt64?
 
-        @Option(name: .customLong("memory"), help: "Guest memory in MiB (1-4096).")
+        @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096).")
         var memoryMiB: Int = 64
 
         @Flag(help: "Print instructions retired, seconds and MIPS on stderr.")
