@@ -1,11 +1,11 @@
 /*
  * eekit_abi.h: Solidity ABI helpers for EEKit native contracts (header-only).
  *
- * u256: a 256-bit unsigned number as four 64-bit limbs, least significant first, with the
- * arithmetic a token needs (checked add/sub, compare). Calldata is read from the frame block
- * (eek_frame) when it holds it, else through EEK_SYS_CALLDATA_COPY; words are big-endian as in
- * the Solidity ABI. Argument indexes may come from calldata: every bound check is written so
- * that a huge index cannot wrap around.
+ * u256: a 256-bit unsigned number as four 64-bit limbs, least significant first: checked
+ * add / sub / mul, compare, shifts, and division with remainder (u256_divmod). Calldata is
+ * read from the frame block (eek_frame) when it holds it, else through EEK_SYS_CALLDATA_COPY;
+ * words are big-endian as in the Solidity ABI. Argument indexes may come from calldata: every
+ * bound check is written so that a huge index cannot wrap around.
  */
 #ifndef EEKIT_ABI_H
 #define EEKIT_ABI_H
@@ -376,10 +376,13 @@ __attribute__((noreturn)) static inline void abi_return_bool(int b) {
    4-byte selector); returns the total size. buf must hold head + 64 + n rounded up to 32. */
 static inline size_t abi_encode_dynamic(uint8_t *buf, size_t head, const void *p, size_t n) {
   size_t padded = (n + 31) / 32 * 32;
-  for (size_t i = 0; i < 64 + padded; i++) buf[head + i] = 0;
+  /* memcpy / memset (eekit_rt.c) move whole words where the pointers allow: a byte loop made
+     a 40 KB echo cost 25% more gas than the same contract in Vyper. */
+  __builtin_memset(buf + head, 0, 64);
   buf[head + 31] = 0x20;
   for (int k = 0; k < 8; k++) buf[head + 63 - k] = (uint8_t)((uint64_t)n >> (8 * k));
-  for (size_t i = 0; i < n; i++) buf[head + 64 + i] = ((const uint8_t *)p)[i];
+  __builtin_memcpy(buf + head + 64, p, n);
+  __builtin_memset(buf + head + 64 + n, 0, padded - n);
   return head + 64 + padded;
 }
 /* Returns an ABI-encoded `string` / `bytes` (offset, length, the bytes padded to whole words).

@@ -44,3 +44,47 @@ int memcmp(const void *a, const void *b, size_t n) {
     if (*x != *y) return *x - *y;
   return 0;
 }
+
+#if defined(__riscv_xlen) && __riscv_xlen == 32
+/* 64-bit division on RV32, which clang lowers to these libgcc calls: a contract dividing
+   uint64_t values would not link without them. Shift-and-subtract from the highest bit. */
+unsigned long long __udivmoddi4(unsigned long long n, unsigned long long d, unsigned long long *rem) {
+  unsigned long long q = 0, r = 0;
+  if (d == 0) { /* as RISC-V's divu: all ones, remainder n (C leaves it undefined) */
+    if (rem) *rem = n;
+    return ~0ull;
+  }
+  for (int i = 63; i >= 0; i--) {
+    /* r < d, so 2r + 1 < 2^65: the bit shifted out means 2r + bit >= d (the wrapping
+       subtraction then leaves the right remainder). */
+    unsigned long long out = r >> 63;
+    r = r << 1 | (n >> i & 1);
+    if (out || r >= d) {
+      r -= d;
+      q |= 1ull << i;
+    }
+  }
+  if (rem) *rem = r;
+  return q;
+}
+unsigned long long __udivdi3(unsigned long long n, unsigned long long d) { return __udivmoddi4(n, d, 0); }
+unsigned long long __umoddi3(unsigned long long n, unsigned long long d) {
+  unsigned long long r;
+  __udivmoddi4(n, d, &r);
+  return r;
+}
+long long __divdi3(long long n, long long d) {
+  if (d == 0) return -1; /* as RISC-V's div */
+  unsigned long long un = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+  unsigned long long ud = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
+  unsigned long long q = __udivmoddi4(un, ud, 0);
+  return (long long)((n < 0) != (d < 0) ? 0ull - q : q);
+}
+long long __moddi3(long long n, long long d) {
+  unsigned long long un = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+  unsigned long long ud = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
+  unsigned long long r;
+  __udivmoddi4(un, ud, &r);
+  return (long long)(n < 0 ? 0ull - r : r);
+}
+#endif

@@ -499,6 +499,9 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Gas limit of each transaction.")
     var gas: UInt64 = 30_000_000
 
+    @Option(help: "Gas limit of the deployment alone (default: --gas), so that --gas can starve the call without starving the deployment.")
+    var deployGas: UInt64?
+
     @Option(help: "Value to send with the call (wei, decimal or 0x hex).")
     var value: String = "0"
 
@@ -522,7 +525,9 @@ struct RunContractCommand: ParsableCommand {
         try block.apply(to: s)
         try hooks.install(into: s)
         if !json { print("== deploy") }
-        let d = try transact(created: true, json: json) { try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv) }
+        let d = try transact(created: true, json: json) {
+            try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
+        }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         if !json { print("== call") }
         try transact(created: false, json: json, outputs: try call.outputTypes()) { try s.call(a, data: data, value: v) }

@@ -259,6 +259,28 @@ import Testing
         }
     }
 
+    /// 64-bit division in RV32 contracts links (eekit_rt.c's __udivdi3, __umoddi3, __divdi3,
+    /// __moddi3) and gives what RV64's div / rem give, division by zero and overflow included.
+    @Test func sixtyFourBitDivisionOnRV32() throws {
+        let s = try session()
+        let probe32 = Address(low: 0x3232)
+        try s.install(try ProbeContract.elf32.get(), kind: .riscv, at: probe32)
+        try s.world.commit()
+        let values: [UInt64] = [0, 1, 2, 7, 0xffff_ffff, 1 << 32, (1 << 32) + 1, 1 << 63, (1 << 63) - 1, .max, .max - 1,
+                                0x1234_5678_9abc_def0, 0xdead_beef]
+        for a in values {
+            for b in values {
+                let data = [12] + ProbeContract.u64(a) + ProbeContract.u64(b)
+                let r64 = try s.call(probe, data: data), r32 = try s.call(probe32, data: data)
+                let sa = Int64(bitPattern: a), sb = Int64(bitPattern: b)
+                let want: [UInt64] = b == 0 ? [.max, a, .max, a]
+                    : [a / b, a % b, UInt64(bitPattern: sb == -1 ? 0 &- sa : sa / sb), UInt64(bitPattern: sb == -1 ? 0 : sa % sb)]
+                let expected = want.flatMap { ProbeContract.u64($0) }
+                #expect(r64.output == expected && r32.output == expected, "\(a) / \(b): rv64 \(Hex.encode(r64.output)) rv32 \(Hex.encode(r32.output))")
+            }
+        }
+    }
+
     /// abi_arg_bytes reads `bytes` / `string` arguments as Solidity's decoder does (malformed
     /// offsets and lengths are refused, without overflow); abi_revert_error reverts with the
     /// Error(string) that tools decode.

@@ -15,6 +15,7 @@ import Foundation
 ///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
 ///        with (0, len) as two u64
 ///   op 9 abi_revert_error with the rest of the calldata as the message
+///   op 12 u64 a, b -> a / b, a % b, and the same signed (RISC-V results for b = 0 and overflow)
 ///   op 11 eek_alloc(n = u64), then eek_alloc(1) -> 1 if both are 16-byte aligned, apart and zeroed
 ///   op 10 CALL as op 1 with the value pointer at 0x40000000 (outside guest memory): kind (1) ++
 ///                target (20) -> status (u64 BE)
@@ -104,6 +105,12 @@ enum ProbeContract {
         abi_return_bytes(buf, len);
       }
       if (op == 9) abi_revert_error((const char *)in + 1, n - 1);
+      if (op == 12) { /* 64-bit division (RV32: eekit_rt.c's __udivdi3 & co.): a, b at 1, 9 */
+        volatile uint64_t a = get64(in + 1), b = get64(in + 9);
+        volatile int64_t sa = (int64_t)a, sb = (int64_t)b;
+        put64(out, a / b); put64(out + 8, a % b); put64(out + 16, (uint64_t)(sa / sb)); put64(out + 24, (uint64_t)(sa % sb));
+        eek_return(out, 32);
+      }
       if (op == 11) { /* eek_alloc(n = bytes 1..8) then eek_alloc(1): aligned, zeroed, apart */
         size_t k = (size_t)get64(in + 1);
         uint8_t *p = (uint8_t *)eek_alloc(k), *q = (uint8_t *)eek_alloc(1);

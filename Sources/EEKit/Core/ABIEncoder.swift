@@ -32,7 +32,11 @@ public enum ABIEncoder {
                 if t == "string" {
                     body = Array(a.utf8)
                 } else {
-                    guard let b = Hex.decode(a) else { throw Failure(message: "bytes argument is not hex: \(a)") }
+                    guard let b = Hex.decode(a) else {
+                        let digits = a.hasPrefix("0x") || a.hasPrefix("0X") ? a.dropFirst(2) : Substring(a)
+                        let why = digits.allSatisfy(\.isHexDigit) ? "an odd number of hex digits" : "not hex"
+                        throw Failure(message: "bytes argument \(a): \(why)")
+                    }
                     body = b
                 }
                 head += U256(UInt64(headSize + tail.count)).bigEndianBytes
