@@ -176,7 +176,10 @@ static inline int u256_divmod(u256 *q, u256 *rem, u256 a, u256 b) {
   } else {
     /* Normalize: shift both so that v's top digit has its top bit set (then each estimate
        below is at most 2 too large). */
-    int s = __builtin_clz((unsigned)v[n - 1]) - (int)(8 * sizeof(unsigned) - (unsigned)DB);
+    /* A loop, not __builtin_clz: GCC calls libgcc's __clzsi2 / __clzdi2 for it, which a
+       -nostdlib contract does not have. v[n - 1] != 0, so at most DB - 1 steps. */
+    int s = 0;
+    while (((eek_ddigit)v[n - 1] << s & ((eek_ddigit)1 << (DB - 1))) == 0) s++;
     eek_digit vn[EEK_DIGITS], un[EEK_DIGITS + 1];
     for (int i = n - 1; i > 0; i--) vn[i] = (eek_digit)((eek_ddigit)v[i] << s | (eek_ddigit)v[i - 1] >> (DB - s));
     vn[0] = (eek_digit)((eek_ddigit)v[0] << s);

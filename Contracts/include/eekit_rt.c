@@ -88,3 +88,55 @@ long long __moddi3(long long n, long long d) {
   return (long long)(n < 0 ? 0ull - r : r);
 }
 #endif
+
+#if defined(__riscv_xlen) && __riscv_xlen == 32
+/* 64-bit shifts on RV32, which clang at -Oz and GCC at -Os call instead of inlining (the
+   division above needs them then too). Written on 32-bit halves, so they never call
+   themselves. */
+typedef union {
+  unsigned long long u;
+  struct { unsigned lo, hi; } w; /* little-endian */
+} eek_dword;
+unsigned long long __ashldi3(unsigned long long a, int b) {
+  eek_dword x, r;
+  x.u = a;
+  b &= 63;
+  if (b == 0) return a;
+  if (b >= 32) {
+    r.w.lo = 0;
+    r.w.hi = x.w.lo << (b - 32);
+  } else {
+    r.w.lo = x.w.lo << b;
+    r.w.hi = x.w.hi << b | x.w.lo >> (32 - b);
+  }
+  return r.u;
+}
+unsigned long long __lshrdi3(unsigned long long a, int b) {
+  eek_dword x, r;
+  x.u = a;
+  b &= 63;
+  if (b == 0) return a;
+  if (b >= 32) {
+    r.w.hi = 0;
+    r.w.lo = x.w.hi >> (b - 32);
+  } else {
+    r.w.hi = x.w.hi >> b;
+    r.w.lo = x.w.lo >> b | x.w.hi << (32 - b);
+  }
+  return r.u;
+}
+long long __ashrdi3(long long a, int b) {
+  eek_dword x, r;
+  x.u = (unsigned long long)a;
+  b &= 63;
+  if (b == 0) return a;
+  if (b >= 32) {
+    r.w.hi = (unsigned)((int)x.w.hi >> 31);
+    r.w.lo = (unsigned)((int)x.w.hi >> (b - 32));
+  } else {
+    r.w.hi = (unsigned)((int)x.w.hi >> b);
+    r.w.lo = x.w.lo >> b | x.w.hi << (32 - b);
+  }
+  return (long long)r.u;
+}
+#endif

@@ -245,8 +245,6 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
     return raw
 }
 
-/// Why `text` does not decode as hex: the first character that is neither a hex digit nor
-/// whitespace (after an optional 0x), or an odd number of digits.
 /// The bytes of a file of hex text (`--data-file`, `--args-file`): 0x optional, whitespace
 /// ignored; at most 256 MiB of text. A file that cannot be read exits 5, text that is not hex 64.
 func hexFile(_ path: String, option: String) throws -> Bytes {
@@ -258,6 +256,8 @@ func hexFile(_ path: String, option: String) throws -> Bytes {
     return b
 }
 
+/// Why `text` does not decode as hex: the first character that is neither a hex digit nor
+/// whitespace (after an optional 0x), or an odd number of digits.
 func hexProblem(_ text: String) -> String {
     var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
     if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }

@@ -355,6 +355,9 @@ import Testing
         // The gas price defaults to the base fee, so any base fee leaves transactions valid.
         let d = try Self.run(["run", probe.path, "--ee", "evm", "--data", "", "--base-fee", "1000000000"])
         #expect(d.status == 0 && d.out.contains(Hex.encode(ABI.word(1_000_000_000)) + Hex.encode(ABI.word(1_000_000_000))), "\(d.out)")
+        // A base fee far above what 2^64 wei covers at 30M gas: the default sender is funded
+        // for it (review finding: INSUFFICIENT_ACCOUNT_FUNDS from 615 gwei up).
+        #expect(try Self.run(["run", probe.path, "--ee", "evm", "--data", "", "--base-fee", "1000000000000"]).status == 0)
         // Fees: the sender pays gas used x price; the coinbase gets the priority part (2 per gas).
         let db = dir.appendingPathComponent("state.db").path
         let c = try Self.run(["deploy", probe.path, "--ee", "evm", "--state", db, "--base-fee", "7", "--gas-price", "9",

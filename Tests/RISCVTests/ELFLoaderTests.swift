@@ -117,6 +117,17 @@ struct ELFLoaderTests {
         var d = Self.valid
         d.segments.append(.init(vaddr: 0x30000, bytes: Array("/lib/ld-linux-riscv64-lp64.so.1\0".utf8), flags: 4, type: 3))
         #expect(error(d.bytes) == .elf(.needsInterpreter))
+        // Parsing it is fine (rv disasm shows such files); running it is what is refused.
+        #expect(try ELFImage(bytes: d.bytes).needsInterpreter)
+        #expect(try !ELFImage(bytes: Self.valid.bytes).needsInterpreter)
+        // Trap lines say what an unsupported word is; zero is not a compressed instruction.
+        let trap = { (w: UInt32) -> String in
+            let r = try? RISCVPlainRunner.run(elf: TestELF.program(xlen: 64, code: [w]).bytes, arguments: [])
+            guard case .trapped(let t)? = r?.stop else { return "no trap: \(String(describing: r?.stop))" }
+            return t.description
+        }
+        #expect(trap(0).contains("all-zero word") && trap(0x4501).contains("compressed"))
+        #expect(trap(0x00b6252f).contains("atomic") && trap(0x40a5f533).contains("bit-manipulation"))
 
         // lui t0, 0x20; lw t1, 0(t0); ebreak, with the word in a PF_W-only segment.
         let code = [RVAsm.lui(5, 0x20), RVAsm.i(0, 5, 2, 6, 0x03), RVAsm.ebreak]

@@ -56,10 +56,15 @@ public final class ContractSession {
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
         gas: UInt64? = nil, kind: EEKind = .evm
     ) throws(EEError) -> Receipt {
-        fund(from)
+        let limit = U256(gas ?? gasLimit), price = gasPrice ?? boot.block.baseFee
+        // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
+        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
+        let (cost, o1) = limit.multipliedReportingOverflow(by: price)
+        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
+        fund(from, o1 || o2 ? .max : amount)
         let tx = Transaction(
-            sender: from, nonce: U256(world.nonce(from)), gasLimit: U256(gas ?? gasLimit), to: to, value: value,
-            data: data, gasPrice: gasPrice ?? boot.block.baseFee, deployKind: kind)
+            sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
+            data: data, gasPrice: price, deployKind: kind)
         switch try boot.execute(tx) {
         case .success(let r):
             if commitEachTransaction { try world.commit() }

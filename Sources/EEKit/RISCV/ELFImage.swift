@@ -23,6 +23,10 @@ public struct ELFImage: Sendable {
     public let phdrAddress: UInt64?
     public let phdrEntrySize: UInt64
     public let phdrCount: UInt64
+    /// A PT_INTERP program header names a dynamic linker: the file is dynamically linked.
+    /// Running it (`RISCVProcess`, a native contract) is refused (`ELFError.needsInterpreter`);
+    /// disassembling it is fine.
+    public let needsInterpreter: Bool
     /// The file bytes (segments are copied from here).
     public let bytes: [UInt8]
 
@@ -66,6 +70,7 @@ public struct ELFImage: Sendable {
         phdrAddress = p.phdrAddress
         phdrEntrySize = p.phdrEntrySize
         phdrCount = p.phdrCount
+        needsInterpreter = p.needsInterpreter
     }
 
     private struct Parsed {
@@ -75,6 +80,7 @@ public struct ELFImage: Sendable {
         var phdrAddress: UInt64?
         var phdrEntrySize: UInt64
         var phdrCount: UInt64
+        var needsInterpreter: Bool
     }
 
     private static func parse(_ elf: OpaquePointer, fileSize: UInt64) -> Result<Parsed, ELFError> {
@@ -110,13 +116,14 @@ public struct ELFImage: Sendable {
         // AT_PHDR as qemu-user gives it for ET_EXEC: the page of the lowest PT_LOAD address
         // plus e_phoff, whether or not a segment covers the table.
         var loadAddress: UInt64? = nil
+        var interpreter = false
         let limit: UInt64 = xlen == 32 ? 1 << 32 : .max
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { return .failure(.truncated("program header \(i)")) }
             // Linux hands such a file to its interpreter (qemu-user too, and fails without it);
             // run alone, its calls into shared libraries would jump to address 0.
-            if ph.p_type == UInt32(PT_INTERP) { return .failure(.needsInterpreter) }
+            if ph.p_type == UInt32(PT_INTERP) { interpreter = true }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
             loadAddress = min(loadAddress ?? .max, ph.p_vaddr & ~UInt64(4095))
             // Segments are mapped from whole file pages (as Linux and qemu map them), so the
@@ -152,6 +159,6 @@ public struct ELFImage: Sendable {
             Parsed(
                 xlen: xlen, entry: ehdr.e_entry, segments: segs,
                 phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
-                phdrEntrySize: phentsize, phdrCount: UInt64(phnum)))
+                phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter))
     }
 }

@@ -695,6 +695,7 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
     /// What an instruction word that RV32IM / RV64IM does not have belongs to, when its opcode
     /// says (a compiler's -march with an extension the core lacks is the usual cause).
     static func unsupportedKind(_ w: UInt32) -> String? {
+        if w == 0 { return "the all-zero word, illegal by definition: execution reached zeroed memory" }
         if w & 3 != 3 { return "a compressed (C extension) instruction" }
         let funct3 = (w >> 12) & 7
         switch w & 0x7f {

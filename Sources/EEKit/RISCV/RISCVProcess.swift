@@ -22,9 +22,11 @@ public final class RISCVProcess {
     public let brkLimit: UInt64
     public let stackBottom: UInt64
 
-    /// - Throws: `EEError.elf(.imageTooLarge)` / `.segmentOutOfRange` when the image does not
+    /// - Throws: `EEError.elf(.needsInterpreter)` for a dynamically linked image,
+    ///   `EEError.elf(.imageTooLarge)` / `.segmentOutOfRange` when the image does not
     ///   fit the configured memory, `EEError.invalidConfiguration` for a bad memory size.
     public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
+        if image.needsInterpreter { throw .elf(.needsInterpreter) }
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let stackSize = min(8 << 20, memorySize / 4) & ~(page - 1)
