@@ -158,6 +158,9 @@ struct CallDataOptions: ParsableArguments {
     @Option(help: "Function signature, e.g. 'transfer(address,uint256)'; its arguments follow. Output types after it, as cast takes them ('balanceOf(address)(uint256)'), print the output decoded.")
     var sig: String?
 
+    @Option(name: .customLong("error-sig"), help: "A custom error's signature, e.g. 'InsufficientBalance(uint256,uint256)' (repeatable): revert data that starts with its selector prints as its name and decoded arguments (as cast decode-error --sig).")
+    var errors: [String] = []
+
     @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings; put negative integers after --).")
     var arguments: [String] = []
 
@@ -174,8 +177,22 @@ struct CallDataOptions: ParsableArguments {
         }
     }
 
+    /// The --error-sig signatures, checked (a malformed one or an unsupported type is a
+    /// command-line error, before anything is sent).
+    func errorSignatures() throws -> [String] {
+        for e in errors {
+            do {
+                try ABIEncoder.checkTypes(try ABIEncoder.callParts(e).types)
+            } catch let f as ABIEncoder.Failure {
+                throw ValidationError("--error-sig: \(f.message)")
+            }
+        }
+        return errors
+    }
+
     func calldata() throws -> Bytes {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
+        _ = try errorSignatures()
         if let dataFile {
             guard data == nil, sig == nil else { throw ValidationError("give only one of --data, --data-file and --sig") }
             return try hexFile(dataFile, option: "--data-file")
@@ -269,7 +286,7 @@ func hexProblem(_ text: String) -> String {
     return "\(digits) hex digits, an odd number"
 }
 
-func printReceipt(_ r: Receipt, created: Bool) {
+func printReceipt(_ r: Receipt, created: Bool, errors: [String] = []) {
     switch r.status {
     case .success: print("status: success")
     case .revert: print("status: revert")
@@ -278,7 +295,7 @@ func printReceipt(_ r: Receipt, created: Bool) {
     if created, let a = r.createdAddress { print("address: \(a.hex)") }
     print("gas used: \(r.gasUsed)" + (r.refund > 0 ? " (after a refund of \(r.refund))" : ""))
     if !created || r.status != .success { print("output: 0x\(Hex.encode(r.output))") }
-    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output) { print("revert reason: \(reason)") }
+    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output, errors: errors) { print("revert reason: \(reason)") }
     for (i, log) in r.logs.enumerated() {
         print("log \(i): \(log.address.hex)")
         for t in log.topics { print("  topic: \(t.hex)") }
@@ -297,7 +314,9 @@ func contractFailure(_ e: Error) -> Error {
 
 /// A receipt as one JSON object (`--json`): status, reason (failures), address (deployments),
 /// gasUsed, refund, output, revertReason, returns (decoded outputs), logs.
-func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?) -> String {
+func receiptJSON(
+    _ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?, errors: [String] = []
+) -> String {
     var doc: [String: Any] = [
         "status": r.status.isSuccess ? "success" : r.status == .revert ? "revert" : "failure",
         "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
@@ -307,7 +326,7 @@ func receiptJSON(_ r: Receipt, created: Bool, outputs: [String]?, decoded: [Stri
     ]
     if case .failure(let reason) = r.status { doc["reason"] = "\(reason)" }
     if created, let a = r.createdAddress { doc["address"] = a.hex }
-    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output) { doc["revertReason"] = reason }
+    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output, errors: errors) { doc["revertReason"] = reason }
     if let outputs, let decoded {
         doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
     }
@@ -327,7 +346,10 @@ func databaseFailure(_ e: EEError) -> ExitCode {
     return environmentFailure("state database: \(e)")
 }
 
-func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ body: () throws -> Receipt) throws -> Receipt {
+@discardableResult
+func transact(
+    created: Bool, json: Bool = false, outputs: [String]? = nil, errors: [String] = [], _ body: () throws -> Receipt
+) throws -> Receipt {
     let r: Receipt
     do {
         r = try body()
@@ -349,9 +371,9 @@ func transact(created: Bool, json: Bool = false, outputs: [String]? = nil, _ bod
         } catch { decodeError = "\(error)" }
     }
     if json {
-        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError))
+        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError, errors: errors))
     } else {
-        printReceipt(r, created: created)
+        printReceipt(r, created: created, errors: errors)
         if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }
     }
     if let decodeError {
@@ -459,7 +481,7 @@ struct CallCommand: ParsableCommand {
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
-        try transact(created: false, json: options.json, outputs: try call.outputTypes()) {
+        try transact(created: false, json: options.json, outputs: try call.outputTypes(), errors: try call.errorSignatures()) {
             try s.call(to, data: data, from: from, value: v)
         }
     }
@@ -530,7 +552,9 @@ struct RunContractCommand: ParsableCommand {
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         if !json { print("== call") }
-        try transact(created: false, json: json, outputs: try call.outputTypes()) { try s.call(a, data: data, value: v) }
+        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: try call.errorSignatures()) {
+            try s.call(a, data: data, value: v)
+        }
     }
 }
 

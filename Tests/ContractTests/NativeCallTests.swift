@@ -518,6 +518,13 @@ enum Plugin {
         #expect(ABIEncoder.revertReason(panic + Bytes(repeating: 0xff, count: 32)) == "Panic(0x" + String(repeating: "f", count: 64) + ")")
         #expect(ABIEncoder.revertReason(panic + ABI.word(1) + [0]) == nil)
         #expect(ABIEncoder.revertReason(ABI.word(0xab)) == nil && ABIEncoder.revertReason([]) == nil)
+        // Custom errors named by the caller (--error-sig), canonical types (uint = uint256).
+        let custom = ABIEncoder.selector("InsufficientBalance(uint256,address)") + ABI.word(100) + ABI.word(bob)
+        let errors = ["Other(uint256)", "InsufficientBalance(uint,address)"]
+        #expect(ABIEncoder.revertReason(custom, errors: errors) == "InsufficientBalance(100, \(bob.hex))")
+        #expect(ABIEncoder.revertReason(custom) == nil && ABIEncoder.revertReason(custom, errors: ["Other(uint256)"]) == nil)
+        #expect(ABIEncoder.revertReason(Array(custom.prefix(40)), errors: errors) == "InsufficientBalance(arguments that do not decode)")
+        #expect(ABIEncoder.revertReason(error(Array("e".utf8)), errors: errors) == "Error(\"e\")")
     }
 
     @Test(arguments: [

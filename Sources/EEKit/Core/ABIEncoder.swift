@@ -11,19 +11,11 @@ public enum ABIEncoder {
     /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex.
     /// - Throws: `Failure` naming the malformed signature or argument.
     public static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let sig = try splitSignature(signature).call
-        guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
-            throw Failure(message: "signature must look like name(type,...): \(signature)")
-        }
-        let inner = sig[sig.index(after: open)..<sig.index(before: sig.endIndex)]
-        // Canonical names (`uint` is uint256, `int` is int256), as the selector is computed over them.
-        let types = (inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)).map {
-            $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
-        }
+        let (name, types) = try callParts(signature)
         guard types.count == arguments.count else {
             throw Failure(message: "\(signature) takes \(types.count) arguments, \(arguments.count) given")
         }
-        let canonical = String(sig[..<open]) + "(" + types.joined(separator: ",") + ")"
+        let canonical = name + "(" + types.joined(separator: ",") + ")"
         var head: Bytes = [], tail: Bytes = []
         let headSize = 32 * types.count
         for (t, a) in zip(types, arguments) {
@@ -47,6 +39,21 @@ public enum ABIEncoder {
             }
         }
         return Array(Keccak.hash(Array(canonical.utf8)).bytes[0..<4]) + head + tail
+    }
+
+    /// The name and input types of "name(type,...)" (output types after it are ignored), the
+    /// types in canonical form (`uint` is uint256, `int` is int256), as selectors are computed
+    /// over them.
+    public static func callParts(_ signature: String) throws -> (name: String, types: [String]) {
+        let sig = try splitSignature(signature).call
+        guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
+            throw Failure(message: "signature must look like name(type,...): \(signature)")
+        }
+        let inner = sig[sig.index(after: open)..<sig.index(before: sig.endIndex)]
+        let types = (inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)).map {
+            $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
+        }
+        return (String(sig[..<open]), types)
     }
 
     /// A signature with optional output types after it, as Foundry's cast takes them:
@@ -262,10 +269,20 @@ extension ABIEncoder {
 extension ABIEncoder {
     /// The reason carried by revert data in Solidity's standard forms, as tools such as cast
     /// print it: `Error(string)` as the quoted string (non-printable bytes escaped), and
-    /// `Panic(uint256)` as its code and meaning. Nil for anything else, including malformed
+    /// `Panic(uint256)` as its code and meaning, a custom error among `errors` (signatures) as
+    /// its name and decoded arguments. Nil for anything else, including malformed
     /// encodings (offsets or lengths outside the data).
-    public static func revertReason(_ data: Bytes) -> String? {
+    public static func revertReason(_ data: Bytes, errors: [String] = []) -> String? {
         guard data.count >= 4 else { return nil }
+        // Custom errors the caller named ("InsufficientBalance(uint256,uint256)"), as cast
+        // decode-error --sig takes them.
+        for e in errors {
+            guard let (name, types) = try? callParts(e),
+                selector(name + "(" + types.joined(separator: ",") + ")").elementsEqual(data[0..<4])
+            else { continue }
+            guard let values = try? decode(types, Array(data[4...])) else { return name + "(arguments that do not decode)" }
+            return name + "(" + values.joined(separator: ", ") + ")"
+        }
         let selector = data[0..<4]
         if selector.elementsEqual([0x08, 0xc3, 0x79, 0xa0]) {
             guard let bytes = try? dynamicValue(data, base: 4, head: 4, what: "string") else { return nil }
