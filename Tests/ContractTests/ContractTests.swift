@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Testing
 
 let alice = ContractSession.defaultSender
@@ -292,6 +293,26 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(r.status == .success && r.output.count == 20_000 && r.output[0x4e1f] == 0x2a)
         let v = try s.call(rvCaller, data: via(0, bigRevert))
         #expect(v.status == .revert && v.output == r.output)
+    }
+
+    /// A native contract with 20 KiB of code takes a value transfer made with the 2,300-gas
+    /// stipend alone (Solidity's transfer, WETH's withdraw), as an EVM contract does (review
+    /// finding: its per-frame decoded-code charge, free only up to 8 KiB of code, ate the
+    /// stipend; new frame machines now map the decoded code copy-on-write and 32 KiB are free).
+    @Test func largeNativeContractTakesAStipendTransfer() throws {
+        let s = try session()
+        // RETURN(0, 0), then 5,000 nops it never runs.
+        let code = [RVAsm.li(10, 0), RVAsm.li(11, 0), RVAsm.lui(17, 0x10), RVAsm.ecall] + Array(repeating: RVAsm.li(0, 0), count: 5_000)
+        let native = Address(low: 0x5a)
+        try s.install(TestELF.program(xlen: 64, code: code).bytes, kind: .riscv, at: native)
+        // CALL(gas 0, native, value 1, no data) and SSTORE(0, success).
+        let sender = Address(low: 0xe8)
+        try s.install(Hex.decode("5f5f5f5f600173" + Hex.encode(native.bytes) + "5ff15f5500")!, kind: .evm, at: sender)
+        _ = s.world.addBalance(sender, U256(10))
+        try s.world.commit()
+        let r = try s.call(sender, data: [])
+        #expect(r.status == .success && s.world.storage(sender, .zero) == .one, "\(r.status)")
+        #expect(s.world.balance(native) == .one)
     }
 
     @Test func outOfGasInTheCallee() throws {

@@ -1,5 +1,6 @@
 import CEVM
 import CRISCV
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -26,6 +27,12 @@ public final class RISCVMachine {
     // while it is being modified); the dynamic exclusivity checks on them were about a fifth
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var code: UnsafeMutablePointer<crv_insn>?
+    /// Bytes of `code` that are a mapping (munmap'ed), 0 when it came from the heap.
+    private var codeMappedBytes = 0
+    /// A shared-memory file holding this machine's decoded code (the code was decoded into a
+    /// MAP_SHARED mapping of it), so that machines reset from this one map it copy-on-write
+    /// instead of copying it; -1 without one.
+    private var codeFile: Int32 = -1
     // The core's structs live in memory of their own (not in stored properties), so that
     // `crv_run` and an in-loop system-call handler (`setEcallHandler`) see the same hart
     // state, and no inout access is open while the core runs.
@@ -80,7 +87,8 @@ public final class RISCVMachine {
     deinit {
         munmap(data, Int(memorySize))
         free(perms)
-        code?.deallocate()
+        releaseCode()
+        if codeFile >= 0 { close(codeFile) }
         mem.deallocate()
         cpu.deallocate()
         costs.deallocate()
@@ -116,6 +124,34 @@ public final class RISCVMachine {
     /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
     /// whenever the block started 16 bytes past a line, as large blocks do).
     /// Nil when the host cannot allocate it (freed with `deallocate`, which is `free`).
+    /// Frees or unmaps the decoded code.
+    private func releaseCode() {
+        if let c = code {
+            if codeMappedBytes > 0 { munmap(c, codeMappedBytes) } else { c.deallocate() }
+        }
+        code = nil
+        codeMappedBytes = 0
+    }
+
+    /// A zeroed MAP_SHARED mapping of a fresh, unlinked shared-memory file of `bytes` (rounded
+    /// up to whole pages): the decoded code of a machine that others may be reset from. Nil
+    /// where shared memory is unavailable (the code then comes from the heap and is copied).
+    static func sharedCode(bytes: Int) -> (UnsafeMutableRawPointer, Int32, Int)? {
+        let size = (max(bytes, 1) + 4095) & ~4095
+        let name = "/eekit-code-\(getpid())-\(sharedCodeCounter.add(1, ordering: .relaxed).newValue)"
+        let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return nil }
+        shm_unlink(name)
+        guard ftruncate(fd, off_t(size)) == 0,
+            let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED
+        else {
+            close(fd)
+            return nil
+        }
+        return (p, fd, size)
+    }
+    private static let sharedCodeCounter = Atomic<Int>(0)
+
     static func allocateCode(_ n: Int) -> UnsafeMutablePointer<crv_insn>? {
         aligned_alloc(64, n * MemoryLayout<crv_insn>.stride)?.bindMemory(to: crv_insn.self, capacity: n)
     }
@@ -138,10 +174,24 @@ public final class RISCVMachine {
         }
         let n = crv_code_entries(lo, hi)
         let bytes = UInt64(max(n, 1)) * UInt64(MemoryLayout<crv_insn>.stride)
-        guard bytes <= RISCVMachine.maxDecodedBytes, let c = RISCVMachine.allocateCode(max(n, 1)) else {
+        guard bytes <= RISCVMachine.maxDecodedBytes else {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
         }
-        code?.deallocate()
+        releaseCode()
+        if codeFile >= 0 {
+            close(codeFile)
+            codeFile = -1
+        }
+        let c: UnsafeMutablePointer<crv_insn>
+        if let (p, fd, size) = RISCVMachine.sharedCode(bytes: Int(bytes)) {
+            c = p.bindMemory(to: crv_insn.self, capacity: max(n, 1))
+            codeFile = fd
+            codeMappedBytes = size
+        } else if let p = RISCVMachine.allocateCode(max(n, 1)) {
+            c = p
+        } else {
+            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
+        }
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c
         mem.pointee.code = c
@@ -492,10 +542,20 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         let lo = template.mem.pointee.code_lo, hi = template.mem.pointee.code_hi
-        if let tc = template.code {
+        if template.codeFile >= 0, template.code != nil,
+            let p = mmap(nil, template.codeMappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, template.codeFile, 0),
+            p != MAP_FAILED
+        {
+            // Copy-on-write: the template's decoded code, shared until this machine writes a
+            // page of it (a budget-stop patch, re-decoded code). A frame that needs a new
+            // machine maps it instead of copying 32 bytes per instruction of the code range.
+            releaseCode()
+            code = p.bindMemory(to: crv_insn.self, capacity: max(crv_code_entries(lo, hi), 1))
+            codeMappedBytes = template.codeMappedBytes
+        } else if let tc = template.code {
             let n = max(crv_code_entries(lo, hi), 1)
-            if code == nil || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
-                code?.deallocate()
+            if code == nil || codeMappedBytes > 0 || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
+                releaseCode()
                 // The template's cache of the same size was allocated: only a host out of
                 // memory fails here (as Swift's own allocation would).
                 guard let c = RISCVMachine.allocateCode(n) else { fatalError("cannot allocate \(n) decoded-instruction units") }
@@ -503,8 +563,7 @@ public final class RISCVMachine {
             }
             code!.update(from: tc, count: n)
         } else {
-            code?.deallocate()
-            code = nil
+            releaseCode()
         }
         mem.pointee.code = code
         mem.pointee.code_lo = lo
