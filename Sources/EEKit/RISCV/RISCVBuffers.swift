@@ -138,11 +138,16 @@ public final class RISCVMachine {
     /// where shared memory is unavailable (the code then comes from the heap and is copied).
     static func sharedCode(bytes: Int) -> (UnsafeMutableRawPointer, Int32, Int)? {
         let size = (max(bytes, 1) + 4095) & ~4095
+        // Contracts decode to a few MiB at most; a larger range (an executable .bss) stays on
+        // the heap, and /dev/shm may be small (64 MiB in a default Docker container).
+        guard size <= 64 << 20 else { return nil }
         let name = "/eekit-code-\(getpid())-\(sharedCodeCounter.add(1, ordering: .relaxed).newValue)"
         let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         shm_unlink(name)
-        guard ftruncate(fd, off_t(size)) == 0,
+        // Reserved up front: a page the file system cannot back would otherwise be a SIGBUS
+        // when decoding writes it; without room the code comes from the heap.
+        guard ftruncate(fd, off_t(size)) == 0, posix_fallocate(fd, 0, off_t(size)) == 0,
             let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), p != MAP_FAILED
         else {
             close(fd)
