@@ -88,7 +88,6 @@ public final class RISCVMachine {
         munmap(data, Int(memorySize))
         free(perms)
         releaseCode()
-        if codeFile >= 0 { close(codeFile) }
         mem.deallocate()
         cpu.deallocate()
         costs.deallocate()
@@ -120,17 +119,16 @@ public final class RISCVMachine {
         return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)] & UInt8(CRV_PERM_MASK))
     }
 
-    /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
-    /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
-    /// whenever the block started 16 bytes past a line, as large blocks do).
-    /// Nil when the host cannot allocate it (freed with `deallocate`, which is `free`).
-    /// Frees or unmaps the decoded code.
+    /// Frees or unmaps the decoded code, and closes its shared file if this machine decoded into
+    /// one (machines already reset from it keep their mappings).
     private func releaseCode() {
         if let c = code {
             if codeMappedBytes > 0 { munmap(c, codeMappedBytes) } else { c.deallocate() }
         }
+        if codeFile >= 0 { close(codeFile) }
         code = nil
         codeMappedBytes = 0
+        codeFile = -1
     }
 
     /// A zeroed MAP_SHARED mapping of a fresh, unlinked shared-memory file of `bytes` (rounded
@@ -157,6 +155,10 @@ public final class RISCVMachine {
     }
     private static let sharedCodeCounter = Atomic<Int>(0)
 
+    /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
+    /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
+    /// whenever the block started 16 bytes past a line, as large blocks do).
+    /// Nil when the host cannot allocate it (freed by `releaseCode`, with `free`).
     static func allocateCode(_ n: Int) -> UnsafeMutablePointer<crv_insn>? {
         aligned_alloc(64, n * MemoryLayout<crv_insn>.stride)?.bindMemory(to: crv_insn.self, capacity: n)
     }
@@ -183,10 +185,6 @@ public final class RISCVMachine {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
         }
         releaseCode()
-        if codeFile >= 0 {
-            close(codeFile)
-            codeFile = -1
-        }
         let c: UnsafeMutablePointer<crv_insn>
         if let (p, fd, size) = RISCVMachine.sharedCode(bytes: Int(bytes)) {
             c = p.bindMemory(to: crv_insn.self, capacity: max(n, 1))

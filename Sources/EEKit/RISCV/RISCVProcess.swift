@@ -26,7 +26,6 @@ public final class RISCVProcess {
     ///   `EEError.elf(.imageTooLarge)` / `.segmentOutOfRange` when the image does not
     ///   fit the configured memory, `EEError.invalidConfiguration` for a bad memory size.
     public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
-        if image.needsInterpreter { throw .elf(.needsInterpreter) }
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let stackSize = min(8 << 20, memorySize / 4) & ~(page - 1)
@@ -147,9 +146,13 @@ extension RISCVMachine {
     /// permissions (a page shared by segments gets the union) and decodes the executable pages.
     /// - Returns: the page-aligned extent of all segments and of the executable ones (empty
     ///   when no segment is executable; nothing is decoded then).
-    /// - Throws: `EEError.elf(.segmentOutOfRange)` for a segment that reaches past `limit`.
+    /// - Throws: `EEError.elf(.needsInterpreter)` for a dynamically linked image,
+    ///   `.segmentOutOfRange` for a segment that reaches past `limit`.
     @discardableResult
     func place(_ image: ELFImage, below limit: UInt64) throws(EEError) -> (all: Range<UInt64>, code: Range<UInt64>) {
+        // Every image that runs is placed here (plain programs and contracts): a dynamically
+        // linked one is refused here, while rv disasm can still parse it.
+        if image.needsInterpreter { throw .elf(.needsInterpreter) }
         let page = RISCVMachine.pageSize
         var lo = UInt64.max, hi: UInt64 = 0, codeLo = UInt64.max, codeHi: UInt64 = 0
         for (i, s) in image.segments.enumerated() {
