@@ -63,7 +63,7 @@ struct ConstructorOptions: ParsableArguments {
             }
         }
         guard constructorArg.isEmpty else { throw ValidationError("--constructor-arg needs --constructor-sig") }
-        guard let b = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex (\(hexProblem(args ?? "")))") }
+        guard let b = Hex.decode(args ?? "") else { throw ValidationError("--args is not hex (\(Hex.problem(args ?? "")))") }
         return b
     }
 }
@@ -177,9 +177,9 @@ struct CallDataOptions: ParsableArguments {
         }
     }
 
-    /// The --error-sig signatures, checked (a malformed one or an unsupported type is a
-    /// command-line error, before anything is sent).
-    func errorSignatures() throws -> [String] {
+    /// Checks the --error-sig signatures (a malformed one or an unsupported type is a
+    /// command-line error, before anything is sent; `calldata()` does it).
+    func checkErrorSignatures() throws {
         for e in errors {
             do {
                 try ABIEncoder.checkTypes(try ABIEncoder.callParts(e).types)
@@ -187,19 +187,18 @@ struct CallDataOptions: ParsableArguments {
                 throw ValidationError("--error-sig: \(f.message)")
             }
         }
-        return errors
     }
 
     func calldata() throws -> Bytes {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
-        _ = try errorSignatures()
+        try checkErrorSignatures()
         if let dataFile {
             guard data == nil, sig == nil else { throw ValidationError("give only one of --data, --data-file and --sig") }
             return try hexFile(dataFile, option: "--data-file")
         }
         if let data {
             guard sig == nil else { throw ValidationError("give either --data or --sig, not both") }
-            guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex (\(hexProblem(data)))") }
+            guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex (\(Hex.problem(data)))") }
             return b
         }
         guard let sig else {
@@ -255,7 +254,7 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
     if ee == .evm, !isELF, !raw.isEmpty, raw.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) {
         let text = String(decoding: raw, as: UTF8.self)
         guard let hex = Hex.decode(text) else {
-            throw environmentFailure("\(path) is text but not hex EVM code (\(hexProblem(text))); give hex digits (0x optional) or the binary bytecode")
+            throw environmentFailure("\(path) is text but not hex EVM code (\(Hex.problem(text))); give hex digits (0x optional) or the binary bytecode")
         }
         return hex
     }
@@ -268,23 +267,11 @@ func hexFile(_ path: String, option: String) throws -> Bytes {
     let raw: Bytes
     do { raw = try readFile(path, limit: 256 << 20, what: option) } catch { throw environmentFailure("\(error)") }
     guard let b = Hex.decode(hexText: raw) else {
-        throw ValidationError("\(option) \(path) is not hex (\(hexProblem(String(decoding: raw.prefix(1 << 20), as: UTF8.self))))")
+        throw ValidationError("\(option) \(path) is not hex (\(Hex.problem(String(decoding: raw.prefix(1 << 20), as: UTF8.self))))")
     }
     return b
 }
 
-/// Why `text` does not decode as hex: the first character that is neither a hex digit nor
-/// whitespace (after an optional 0x), or an odd number of digits.
-func hexProblem(_ text: String) -> String {
-    var body = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
-    if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
-    var digits = 0
-    for c in body where !c.isWhitespace {
-        guard c.isASCII && c.isHexDigit else { return "'\(c)' after \(digits) hex digits" }
-        digits += 1
-    }
-    return "\(digits) hex digits, an odd number"
-}
 
 func printReceipt(_ r: Receipt, created: Bool, errors: [String] = []) {
     switch r.status {
@@ -481,7 +468,7 @@ struct CallCommand: ParsableCommand {
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
-        try transact(created: false, json: options.json, outputs: try call.outputTypes(), errors: try call.errorSignatures()) {
+        try transact(created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors) {
             try s.call(to, data: data, from: from, value: v)
         }
     }
@@ -552,7 +539,7 @@ struct RunContractCommand: ParsableCommand {
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         if !json { print("== call") }
-        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: try call.errorSignatures()) {
+        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: call.errors) {
             try s.call(a, data: data, value: v)
         }
     }

@@ -11,11 +11,10 @@ public enum ABIEncoder {
     /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex.
     /// - Throws: `Failure` naming the malformed signature or argument.
     public static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let (name, types) = try callParts(signature)
+        let (_, types, canonical) = try callParts(signature)
         guard types.count == arguments.count else {
             throw Failure(message: "\(signature) takes \(types.count) arguments, \(arguments.count) given")
         }
-        let canonical = name + "(" + types.joined(separator: ",") + ")"
         var head: Bytes = [], tail: Bytes = []
         let headSize = 32 * types.count
         for (t, a) in zip(types, arguments) {
@@ -24,11 +23,7 @@ public enum ABIEncoder {
                 if t == "string" {
                     body = Array(a.utf8)
                 } else {
-                    guard let b = Hex.decode(a) else {
-                        let digits = a.hasPrefix("0x") || a.hasPrefix("0X") ? a.dropFirst(2) : Substring(a)
-                        let why = digits.allSatisfy(\.isHexDigit) ? "an odd number of hex digits" : "not hex"
-                        throw Failure(message: "bytes argument \(a): \(why)")
-                    }
+                    guard let b = Hex.decode(a) else { throw Failure(message: "bytes argument \(a) is not hex (\(Hex.problem(a)))") }
                     body = b
                 }
                 head += U256(UInt64(headSize + tail.count)).bigEndianBytes
@@ -38,13 +33,13 @@ public enum ABIEncoder {
                 head += try encodeStatic(t, a)
             }
         }
-        return Array(Keccak.hash(Array(canonical.utf8)).bytes[0..<4]) + head + tail
+        return selector(canonical) + head + tail
     }
 
     /// The name and input types of "name(type,...)" (output types after it are ignored), the
-    /// types in canonical form (`uint` is uint256, `int` is int256), as selectors are computed
-    /// over them.
-    public static func callParts(_ signature: String) throws -> (name: String, types: [String]) {
+    /// types in canonical form (`uint` is uint256, `int` is int256), and the canonical
+    /// signature the selector is computed over.
+    public static func callParts(_ signature: String) throws -> (name: String, types: [String], canonical: String) {
         let sig = try splitSignature(signature).call
         guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
             throw Failure(message: "signature must look like name(type,...): \(signature)")
@@ -53,7 +48,8 @@ public enum ABIEncoder {
         let types = (inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)).map {
             $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
         }
-        return (String(sig[..<open]), types)
+        let name = String(sig[..<open])
+        return (name, types, name + "(" + types.joined(separator: ",") + ")")
     }
 
     /// A signature with optional output types after it, as Foundry's cast takes them:
@@ -277,8 +273,7 @@ extension ABIEncoder {
         // Custom errors the caller named ("InsufficientBalance(uint256,uint256)"), as cast
         // decode-error --sig takes them.
         for e in errors {
-            guard let (name, types) = try? callParts(e),
-                selector(name + "(" + types.joined(separator: ",") + ")").elementsEqual(data[0..<4])
+            guard let (name, types, canonical) = try? callParts(e), selector(canonical).elementsEqual(data[0..<4])
             else { continue }
             guard let values = try? decode(types, Array(data[4...])) else { return name + "(arguments that do not decode)" }
             return name + "(" + values.joined(separator: ", ") + ")"

@@ -11,6 +11,19 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Why `text` does not decode as hex (`decode` returned nil): the first character that is
+    /// neither a hex digit nor whitespace (after an optional 0x), or an odd number of digits.
+    public static func problem<S: StringProtocol>(_ text: S) -> String {
+        var body = Substring(text).drop { $0.isWhitespace }
+        if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
+        var digits = 0
+        for c in body where !c.isWhitespace {
+            guard c.isASCII && c.isHexDigit else { return "'\(c)' after \(digits) hex digits" }
+            digits += 1
+        }
+        return "\(digits) hex digits, an odd number"
+    }
+
     /// Decodes hex with an optional `0x` prefix and surrounding whitespace (including
     /// newlines inside the string). Returns nil for an odd length or a non-hex digit.
     public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
