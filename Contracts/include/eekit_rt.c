@@ -73,23 +73,21 @@ unsigned long long __umoddi3(unsigned long long n, unsigned long long d) {
   __udivmoddi4(n, d, &r);
   return r;
 }
+/* |v| without overflow (INT64_MIN's magnitude fits the unsigned type). */
+static unsigned long long eek_magnitude(long long v) {
+  return v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+}
 long long __divdi3(long long n, long long d) {
   if (d == 0) return -1; /* as RISC-V's div */
-  unsigned long long un = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
-  unsigned long long ud = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
-  unsigned long long q = __udivmoddi4(un, ud, 0);
+  unsigned long long q = __udivmoddi4(eek_magnitude(n), eek_magnitude(d), 0);
   return (long long)((n < 0) != (d < 0) ? 0ull - q : q);
 }
 long long __moddi3(long long n, long long d) {
-  unsigned long long un = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
-  unsigned long long ud = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
   unsigned long long r;
-  __udivmoddi4(un, ud, &r);
+  __udivmoddi4(eek_magnitude(n), eek_magnitude(d), &r);
   return (long long)(n < 0 ? 0ull - r : r);
 }
-#endif
 
-#if defined(__riscv_xlen) && __riscv_xlen == 32
 /* 64-bit shifts on RV32, which clang at -Oz and GCC at -Os call instead of inlining (the
    division above needs them then too). Written on 32-bit halves, so they never call
    themselves. */
