@@ -399,10 +399,7 @@ __attribute__((noreturn)) static inline void abi_return_bytes(const void *p, siz
   if (n <= 16384) {
     buf = (uint8_t *)__builtin_alloca(total);
   } else {
-    uintptr_t b = eek_brk(0);
-    if (b > UINTPTR_MAX - total) eek_revert(0, 0);
-    eek_brk(b + total);
-    buf = (uint8_t *)b;
+    buf = (uint8_t *)eek_alloc(total);
   }
   eek_return(buf, abi_encode_dynamic(buf, 0, p, n));
 }
