@@ -273,6 +273,48 @@ struct DifferentialTests {
         #expect(result.instructionsRetired > 0)
     }
 
+    /// A static PIE (ET_DYN without an interpreter, as `-static-pie` links it) loads at
+    /// `ELFImage.dynamicBase`, relocates itself and must print what it prints under qemu,
+    /// which places it elsewhere: its output names no address.
+    @Test("static PIE behaves like under qemu", arguments: [64, 32])
+    func staticPIEMatchesQemu(xlen: Int) async throws {
+        guard let clang = GuestHarness.findExecutable("clang") else {
+            Issue.record("clang not found on PATH")
+            return
+        }
+        let source = GuestHarness.programsDirectory.appendingPathComponent("pie/static_pie.c").path
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("eekit-static-pie-\(ProcessInfo.processInfo.processIdentifier)-\(xlen)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("static_pie").path
+        let cc = try await GuestHarness.runProcess(executable: clang, arguments: [
+            "--target=riscv\(xlen)-linux-gnu", "-march=rv\(xlen)im", "-mabi=\(xlen == 64 ? "lp64" : "ilp32")",
+            "-O2", "-nostdlib", "-ffreestanding", "-fno-builtin", "-fPIE", "-static-pie", "-fuse-ld=lld",
+            source, "-o", file,
+        ])
+        guard cc.status == 0 else {
+            Issue.record("clang failed: \(String(decoding: cc.stderr, as: UTF8.self))")
+            return
+        }
+        let elf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        #expect(elf.count > 16 && elf[16] == 3, "clang did not link an ET_DYN file")
+        let image = try ELFImage(bytes: elf)
+        #expect(!image.needsInterpreter)
+        #expect(image.segments.map(\.vaddr).min().map { $0 & ~4095 } == ELFImage.dynamicBase)
+
+        let reference = try await GuestHarness.runQemu(
+            xlen: xlen, file: file, arguments: GuestHarness.arguments, stdin: [])
+        let result = try RISCVPlainRunner.run(
+            elf: elf, arguments: GuestHarness.arguments, stdin: [],
+            options: RISCVRunOptions(maxInstructions: GuestHarness.instructionLimit))
+        let text = String(decoding: reference.stdout, as: UTF8.self)
+        #expect(text.hasPrefix("relocated\n") && text.contains("entry ok"), "qemu printed: \(text)")
+        #expect(reference.status == 3 && result.exitCode == 3, "qemu \(reference.status), EEKit \(result.stop)")
+        let out = GuestHarness.firstDifference("static PIE rv\(xlen) stdout", expected: reference.stdout, actual: result.stdout)
+        #expect(out.isEmpty, "\(out)")
+    }
+
     @Test("qemu-user is installed", arguments: [64, 32])
     func qemuPresent(xlen: Int) throws {
         _ = try GuestHarness.qemu(xlen: xlen).get()

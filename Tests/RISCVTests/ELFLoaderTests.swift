@@ -55,8 +55,28 @@ struct ELFLoaderTests {
         e.machine = 62
         #expect(error(e.bytes) == .elf(.wrongMachine(62)))
         e = Self.valid
+        e.type = 1
+        #expect(error(e.bytes) == .elf(.notExecutable(1)))
+        e = Self.valid
         e.type = 3
+        e.entry = 0  // ET_DYN without an entry point: a shared object
         #expect(error(e.bytes) == .elf(.notExecutable(3)))
+    }
+
+    /// ET_DYN with an entry point (a static PIE) is moved as a whole so that its lowest page
+    /// sits at `ELFImage.dynamicBase`, whatever its link addresses, and runs there.
+    @Test func positionIndependentExecutableIsPlacedAtTheBase() throws {
+        for (xlen, link) in [(64, UInt64(0x2000)), (32, 0x1000), (64, 0x4000_0000)] {
+            var e = Self.valid
+            e.xlen = xlen
+            e.type = 3
+            e.segments[0].vaddr = link
+            e.entry = link
+            let image = try ELFImage(bytes: e.bytes)
+            #expect(image.segments.map(\.vaddr) == [ELFImage.dynamicBase])
+            #expect(image.entry == ELFImage.dynamicBase)
+            #expect(try RISCVPlainRunner.run(elf: e.bytes, arguments: []).stop == .exited(0))
+        }
     }
 
     @Test func compressedFlagAndFloatABIAreRefused() {

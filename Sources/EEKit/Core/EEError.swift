@@ -62,7 +62,9 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongEndianness: "not little-endian"
         case .wrongMachine(let m): "wrong machine \(m) (want EM_RISCV = 243)"
         case .notExecutable(let t):
-            "ELF type \(t)\(t == 3 ? " (ET_DYN: a PIE or a shared object; link with -static -no-pie)" : t == 1 ? " (ET_REL: an object file, not linked)" : "") is not a static executable (ET_EXEC)"
+            t == 3
+                ? "ELF type 3 (ET_DYN) without an entry point: a shared object, not an executable"
+                : "ELF type \(t)\(t == 1 ? " (ET_REL: an object file, not linked)" : "") is not an executable (ET_EXEC, or ET_DYN for a static PIE)"
         case .compressedInstructions: "compressed instructions (RVC flag set); EEKit runs RV32IM/RV64IM without C"
         case .unsupportedFloatABI(let f): "floating-point ABI in e_flags 0x\(String(f, radix: 16)); EEKit runs integer-only code"
         case .noLoadableSegments: "no PT_LOAD segments"

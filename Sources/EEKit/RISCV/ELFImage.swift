@@ -18,7 +18,7 @@ public struct ELFImage: Sendable {
     public let entry: UInt64
     public let segments: [Segment]
     /// The program header table's address for AT_PHDR, as qemu-user computes it for ET_EXEC:
-    /// the page of the lowest PT_LOAD address plus e_phoff (wrapping at xlen bits). Nil
+    /// the page of the lowest PT_LOAD address (after the move of a PIE) plus e_phoff (wrapping at xlen bits). Nil
     /// without PT_LOAD segments (such files are refused).
     public let phdrAddress: UInt64?
     public let phdrEntrySize: UInt64
@@ -30,10 +30,15 @@ public struct ELFImage: Sendable {
     /// The file bytes (segments are copied from here).
     public let bytes: [UInt8]
 
+    /// Where a position-independent executable (ET_DYN) is placed: its lowest page goes
+    /// here, the address lld gives a static executable's first segment.
+    public static let dynamicBase: UInt64 = 0x10000
+
     /// The end of the highest segment (where the brk heap starts, page aligned by the layout).
     public var imageEnd: UInt64 { segments.map { $0.vaddr + $0.memSize }.max() ?? 0 }
 
-    /// Parses and validates `bytes` as a static RV32/RV64 ELF executable.
+    /// Parses and validates `bytes` as a static RV32/RV64 ELF executable: ET_EXEC at its link
+    /// addresses, or a static PIE (ET_DYN with an entry point) moved to `dynamicBase`.
     /// - Throws: `EEError.elf` naming what is wrong: not an ELF, truncated, wrong class,
     ///   machine or type, the RVC flag, a float ABI, bad or overlapping segments, an entry
     ///   point outside every executable segment.
@@ -89,7 +94,12 @@ public struct ELFImage: Sendable {
         guard gelf_getehdr(elf, &ehdr) != nil else { return .failure(.truncated("ELF header")) }
         let xlen: UInt32 = gelf_getclass(elf) == ELFCLASS32 ? 32 : 64
         guard ehdr.e_machine == UInt16(EM_RISCV) else { return .failure(.wrongMachine(ehdr.e_machine)) }
-        guard ehdr.e_type == UInt16(ET_EXEC) else { return .failure(.notExecutable(ehdr.e_type)) }
+        // ET_DYN is a position-independent executable (or a shared object, refused below for
+        // its missing entry point); it is placed at `dynamicBase` as a whole.
+        let dynamic = ehdr.e_type == UInt16(ET_DYN)
+        guard ehdr.e_type == UInt16(ET_EXEC) || (dynamic && ehdr.e_entry != 0) else {
+            return .failure(.notExecutable(ehdr.e_type))
+        }
         if ehdr.e_flags & UInt32(EF_RISCV_RVC) != 0 { return .failure(.compressedInstructions) }
         if ehdr.e_flags & UInt32(EF_RISCV_FLOAT_ABI) != 0 { return .failure(.unsupportedFloatABI(ehdr.e_flags)) }
         if ehdr.e_flags & 0x8 != 0 { return .failure(.embeddedABI) }  // EF_RISCV_RVE
@@ -147,17 +157,38 @@ public struct ELFImage: Sendable {
             segs.append(seg)
         }
         guard !segs.isEmpty else { return .failure(.noLoadableSegments) }
+        var entry = ehdr.e_entry
+        if dynamic, let low = loadAddress {
+            // Linux adds one load bias to every address of an ET_DYN image and leaves the
+            // relocations to the program (a static PIE's start-up code applies its own
+            // R_RISCV_RELATIVE entries); a dynamically linked PIE is refused when placed
+            // (needsInterpreter). The bias is fixed, so runs are reproducible.
+            let mask: UInt64 = xlen == 32 ? 0xffff_ffff : .max
+            let bias = (dynamicBase &- low) & mask
+            for i in segs.indices {
+                // Every segment lies at or above the lowest page, so the sum wraps back into
+                // range: only the new end can overflow.
+                let v = (segs[i].vaddr &+ bias) & mask
+                let (end, o) = v.addingReportingOverflow(segs[i].memSize)
+                guard !o, end <= limit else {
+                    return .failure(.segmentOutOfRange(index: i, vaddr: segs[i].vaddr, size: segs[i].memSize))
+                }
+                segs[i].vaddr = v
+            }
+            entry = (entry &+ bias) & mask
+            loadAddress = dynamicBase
+        }
         let order = segs.indices.sorted { segs[$0].vaddr < segs[$1].vaddr }
         for k in 1..<max(order.count, 1) {
             let a = segs[order[k - 1]], b = segs[order[k]]
             if a.vaddr + a.memSize > b.vaddr { return .failure(.overlappingSegments(order[k - 1], order[k])) }
         }
-        guard ehdr.e_entry % 4 == 0 else { return .failure(.entryMisaligned(ehdr.e_entry)) }
-        guard segs.contains(where: { $0.executable && ehdr.e_entry >= $0.vaddr && ehdr.e_entry < $0.vaddr + $0.memSize })
-        else { return .failure(.entryNotExecutable(ehdr.e_entry)) }
+        guard entry % 4 == 0 else { return .failure(.entryMisaligned(entry)) }
+        guard segs.contains(where: { $0.executable && entry >= $0.vaddr && entry < $0.vaddr + $0.memSize })
+        else { return .failure(.entryNotExecutable(entry)) }
         return .success(
             Parsed(
-                xlen: xlen, entry: ehdr.e_entry, segments: segs,
+                xlen: xlen, entry: entry, segments: segs,
                 phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
                 phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter))
     }
