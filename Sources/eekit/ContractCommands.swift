@@ -124,6 +124,8 @@ struct ContractStateOptions: ParsableArguments {
     @Flag(help: "Print each receipt as one JSON object per line.")
     var json = false
 
+    @OptionGroup var tracing: TraceOptions
+
     func session() throws -> ContractSession {
         let s: ContractSession
         if let state {
@@ -302,7 +304,8 @@ func contractFailure(_ e: Error) -> Error {
 /// A receipt as one JSON object (`--json`): status, reason (failures), address (deployments),
 /// gasUsed, refund, output, revertReason, returns (decoded outputs), logs.
 func receiptJSON(
-    _ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?, errors: [String] = []
+    _ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?, errors: [String] = [],
+    trace: CallTraceNode? = nil
 ) -> String {
     var doc: [String: Any] = [
         "status": r.status.isSuccess ? "success" : r.status == .revert ? "revert" : "failure",
@@ -318,6 +321,7 @@ func receiptJSON(
         doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
     }
     if let decodeError { doc["decodeError"] = decodeError }
+    if let trace { doc["trace"] = traceJSON(trace, errors: errors) }
     return jsonLine(doc)
 }
 
@@ -335,9 +339,11 @@ func databaseFailure(_ e: EEError) -> ExitCode {
 
 @discardableResult
 func transact(
-    created: Bool, json: Bool = false, outputs: [String]? = nil, errors: [String] = [], _ body: () throws -> Receipt
+    created: Bool, json: Bool = false, outputs: [String]? = nil, errors: [String] = [],
+    trace: CallTraceRecorder? = nil, _ body: () throws -> Receipt
 ) throws -> Receipt {
     let r: Receipt
+    trace?.reset()
     do {
         r = try body()
     } catch {
@@ -358,10 +364,16 @@ func transact(
         } catch { decodeError = "\(error)" }
     }
     if json {
-        print(receiptJSON(r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError, errors: errors))
+        print(receiptJSON(
+            r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError, errors: errors,
+            trace: trace?.roots.first))
     } else {
         printReceipt(r, created: created, errors: errors)
         if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }
+        if let root = trace?.roots.first {
+            print("trace:")
+            for line in traceLines(root, errors: errors) { print(line) }
+        }
     }
     if let decodeError {
         fflush(nil)
@@ -400,7 +412,8 @@ struct DeployCommand: ParsableCommand {
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
-        try transact(created: true, json: options.json) {
+        let trace = options.tracing.recorder(for: s)
+        try transact(created: true, json: options.json, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v)
         }
     }
@@ -468,7 +481,10 @@ struct CallCommand: ParsableCommand {
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
-        try transact(created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors) {
+        let trace = options.tracing.recorder(for: s)
+        try transact(
+            created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, trace: trace
+        ) {
             try s.call(to, data: data, from: from, value: v)
         }
     }
@@ -522,6 +538,7 @@ struct RunContractCommand: ParsableCommand {
 
     @OptionGroup var block: BlockOptions
     @OptionGroup var hooks: HookOptions
+    @OptionGroup var tracing: TraceOptions
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
@@ -533,13 +550,14 @@ struct RunContractCommand: ParsableCommand {
         s.gasLimit = gas
         try block.apply(to: s)
         try hooks.install(into: s)
+        let trace = tracing.recorder(for: s)
         if !json { print("== deploy") }
-        let d = try transact(created: true, json: json) {
+        let d = try transact(created: true, json: json, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         if !json { print("== call") }
-        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: call.errors) {
+        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: call.errors, trace: trace) {
             try s.call(a, data: data, value: v)
         }
     }

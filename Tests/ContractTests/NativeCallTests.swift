@@ -39,6 +39,70 @@ import Testing
         return (status, Address(Array(r.output[32..<52])), Array(r.output[52...]))
     }
 
+    // MARK: Call traces
+
+    /// `CallTraceRecorder` sees every frame across EEs: an EVM -> native -> EVM chain whose
+    /// innermost frame reverts, a native callee that runs out of gas, a precompile, a CREATE
+    /// of EVM code from native code, and a native call refused for the depth limit.
+    @Test func callTraceRecordsEveryFrameAcrossEEs() throws {
+        let s = try session()
+        let trace = CallTraceRecorder()
+        trace.attach(to: s.boot)
+        func allEnded(_ n: CallTraceNode) -> Bool { n.end != nil && n.children.allSatisfy(allEnded) }
+
+        // EVM forwarder -> native caller (mode 0: pass the output or revert data on) -> EVM reverter.
+        _ = try s.call(evmForwarder, data: rvCaller.bytes + via(0, evmReverter))
+        var root = try #require(trace.roots.first)
+        #expect(trace.roots.count == 1 && allEnded(root))
+        #expect(root.start.kind == .call(.none) && root.start.target == .code(.evm) && root.start.depth == 0)
+        #expect(root.start.from == ContractSession.defaultSender && root.start.to == evmForwarder)
+        #expect(root.end?.status == .revert && root.end?.output == ABI.word(0xab))
+        let native = try #require(root.children.first)
+        #expect(root.children.count == 1 && native.start.target == .code(.riscv) && native.start.depth == 1)
+        #expect(native.start.from == evmForwarder && native.start.to == rvCaller)
+        #expect(native.start.input == via(0, evmReverter))
+        let inner = try #require(native.children.first)
+        #expect(inner.start.target == .code(.evm) && inner.start.to == evmReverter && inner.start.depth == 2)
+        #expect(inner.end?.status == .revert && inner.end?.output == ABI.word(0xab))
+        #expect((inner.gasUsed ?? 0) > 0 && (inner.gasUsed ?? 0) < (native.gasUsed ?? 0))
+
+        // A native callee looping until its 50,000 gas are gone; the caller records it.
+        trace.reset()
+        _ = try s.call(rvCaller, data: via(2, rvBad, gas: 50_000, [3]))
+        root = try #require(trace.roots.first)
+        let looping = try #require(root.children.first)
+        #expect(root.end?.status == .success)
+        #expect(looping.start.gas == 50_000 && looping.end?.status == .failure(.outOfResources))
+        #expect(looping.gasUsed == 50_000)
+
+        // A precompile (identity) answers at once: a frame with no children.
+        trace.reset()
+        _ = try s.call(rvCaller, data: via(0, Address(low: 4), Array("abc".utf8)))
+        let identity = try #require(trace.roots.first?.children.first)
+        #expect(identity.start.target == .systemHook && identity.end?.output == Array("abc".utf8))
+
+        // CREATE of EVM code from native code: the new address is in the frame's end.
+        trace.reset()
+        let c = try #require(created(try s.call(rvCaller, data: via(5, .zero, [1] + EVMCode.deploying(EVMCode.counter)))))
+        let create = try #require(trace.roots.first?.children.first)
+        #expect(create.start.kind == .create(.create) && create.start.target == .code(.evm) && create.start.to == nil)
+        #expect(create.end?.status == .success && create.end?.created == c.address)
+
+        // A call refused at the depth limit is a frame that starts and ends at once.
+        trace.reset()
+        s.boot.maxDepth = 0
+        _ = try s.call(rvCaller, data: via(2, rvCounter))
+        let refused = try #require(trace.roots.first?.children.first)
+        #expect(refused.end?.status == .failure(.callDepthExceeded) && refused.children.isEmpty)
+        s.boot.maxDepth = 1024
+
+        // Without a tracer nothing is recorded.
+        s.boot.tracer = nil
+        trace.reset()
+        _ = try s.call(rvCounter, data: [])
+        #expect(trace.roots.isEmpty)
+    }
+
     // MARK: CREATE / CREATE2
 
     @Test func createFromNativeDeploysEVMAndNativeContracts() throws {

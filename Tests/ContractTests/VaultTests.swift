@@ -242,6 +242,40 @@ import Testing
         #expect(lines.last?["status"] as? String == "revert" && lines.last?["returns"] == nil)
     }
 
+    /// `--trace` prints the call tree after each receipt (text), or as the receipt's `trace`
+    /// member (`--json`): a native caller whose native callee loops until its gas is gone.
+    @Test func traceShowsWhyANestedFrameFailed() throws {
+        let dir = try TestFiles.scratchFolder("trace")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let built = try Fixtures.built.get().dir
+        func deploy(_ name: String) throws -> String {
+            let d = try Self.run(["deploy", built.appendingPathComponent(name).path, "--ee", "riscv", "--state", db])
+            #expect(d.status == 0, "\(d.out)")
+            return String(try #require(d.out.split(separator: "\n").first { $0.hasPrefix("address: ") }?.dropFirst(11)))
+        }
+        let caller = try deploy("caller.elf"), bad = try deploy("malicious.elf")
+        // caller.c mode 2: call with 100,000 gas and record; malicious.c 3: loop forever.
+        let data = "0x02" + bad + "00000000000186a0" + "03"
+        let t = try Self.run(["call", "0x" + caller, "--data", data, "--state", db, "--trace"])
+        let lines = t.out.split(separator: "\n").map(String.init)
+        #expect(t.status == 0, "\(t.out)")
+        let at = try #require(lines.firstIndex(of: "trace:"), "\(t.out)")
+        #expect(lines.count >= at + 5, "\(t.out)")
+        #expect(lines[at + 1].hasPrefix("  CALL 0x0000000000000000000000000000000000000e0a -> 0x\(caller) [riscv] gas "))
+        #expect(lines[at + 2] == "    CALL 0x\(caller) -> 0x\(bad) [riscv] gas 100000 input 0x03", "\(t.out)")
+        #expect(lines[at + 3] == "    └ failure (out of gas), gas used 100000", "\(t.out)")
+        #expect(lines[at + 4].hasPrefix("  └ success, gas used "), "\(t.out)")
+
+        let j = try Self.run(["call", "0x" + caller, "--data", data, "--state", db, "--trace", "--json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [String: Any], "\(j.out)")
+        let trace = try #require(doc["trace"] as? [String: Any])
+        let inner = try #require((trace["calls"] as? [[String: Any]])?.first)
+        #expect(trace["status"] as? String == "success" && trace["type"] as? String == "CALL")
+        #expect(inner["status"] as? String == "failure" && inner["reason"] as? String == "out of gas")
+        #expect(inner["gas"] as? Int == 100_000 && inner["gasUsed"] as? Int == 100_000 && inner["depth"] as? Int == 1)
+    }
+
     /// EVM code files are hex text or binary: text that is not hex (a missing digit, a stray
     /// letter) is refused with exit 5 instead of running its characters as opcodes; "0x" is
     /// empty init code, and binary bytecode is deployed as it is.

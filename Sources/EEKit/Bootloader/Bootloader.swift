@@ -44,6 +44,9 @@ public final class Bootloader: EEHost {
     public static let cancunPrecompiles: Set<Address> = Set((1...10).map { Address(low: UInt64($0)) })
     /// Precompile addresses that were called without a hook to serve them (this transaction).
     @exclusivity(unchecked) public private(set) var missingPrecompilesCalled: Set<Address> = []
+    /// Receives every frame's start and end (`CallTraceEvent`; `CallTraceRecorder` builds the
+    /// tree). Nil (the default) costs one test per frame start and end.
+    @exclusivity(unchecked) public var tracer: ((CallTraceEvent) -> Void)?
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
     @exclusivity(unchecked) public var limits = ResourceLimits()
     /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).

@@ -92,7 +92,7 @@ extension Bootloader {
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: origin, eeType: nil)
         resetGuestMemory()
-        return try drive(enterCall(request, from: ctx))
+        return try drive(tracedCall(request, from: ctx))
     }
 
     /// Runs a deployment by `request.deployer` through the frame stack. The deployer's nonce
@@ -102,7 +102,7 @@ extension Bootloader {
     ) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer, eeType: nil)
         resetGuestMemory()
-        return try drive(enterPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+        return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }
 
     /// The runner loop.
@@ -123,7 +123,7 @@ extension Bootloader {
             let top = frames.count - 1
             switch next {
             case .externalCallRequest(let req):
-                switch try enterCall(req, from: frames[top].context) {
+                switch try tracedCall(req, from: frames[top].context) {
                 case .immediate(let status, let output, let left, _):
                     next = try frames[top].ee.continueAfterCall(
                         CallResult(status: status, returndata: output), returned: left, host: self)
@@ -132,7 +132,7 @@ extension Bootloader {
                     next = p
                 }
             case .deploymentRequest(let req):
-                switch try enterDeployment(req, from: frames[top].context) {
+                switch try tracedDeployment(req, from: frames[top].context) {
                 case .immediate(let status, let output, let left, let created):
                     next = try frames[top].ee.continueAfterDeployment(
                         DeploymentResult(address: created, status: status, returndata: output),
@@ -153,6 +153,7 @@ extension Bootloader {
                     end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
+                if tracer != nil { traceFrameEnd(f, end) }
                 guard !frames.isEmpty else {
                     return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                 }
@@ -169,6 +170,7 @@ extension Bootloader {
                     end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                 }
                 end = enforceLimits(f, end)
+                if tracer != nil { traceFrameEnd(f, end) }
                 guard !frames.isEmpty else {
                     return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                 }

@@ -1,0 +1,180 @@
+/// Call traces: every frame the bootloader enters and how it ends, across EEs (as revm's
+/// inspectors and `cast run --trace` show them). Set `Bootloader.tracer` to receive the
+/// events, or use `CallTraceRecorder` for the tree. With no tracer the runner only tests the
+/// optional at each frame's start and end.
+
+/// What a traced frame runs.
+public enum TraceTarget: Sendable, Hashable, CustomStringConvertible {
+    /// Code of this EE (for a deployment: the EE of the new contract).
+    case code(EEKind)
+    /// A precompile or host function (`Bootloader.hooks`).
+    case systemHook
+    /// An account without code: the call only moves value.
+    case noCode
+
+    public var description: String {
+        switch self {
+        case .code(let kind): "\(kind)"
+        case .systemHook: "precompile"
+        case .noCode: "no code"
+        }
+    }
+}
+
+/// How a traced frame was entered.
+public enum TraceFrameKind: Sendable, Hashable, CustomStringConvertible {
+    case call(CallModifier)
+    case create(DeploymentScheme)
+
+    public var description: String {
+        switch self {
+        case .call(.none): "CALL"
+        case .call(.static): "STATICCALL"
+        case .call(.delegate), .call(.delegateStatic): "DELEGATECALL"
+        case .call(.callcode): "CALLCODE"
+        case .call(.constructor): "CALL (constructor)"
+        case .create(.create): "CREATE"
+        case .create(.create2): "CREATE2"
+        }
+    }
+}
+
+/// A frame being entered (before any of its checks: a call refused for depth or balance is
+/// entered and ends at once).
+public struct TraceFrameStart: Sendable {
+    /// 0 for the transaction's own frame.
+    public var depth: Int
+    public var kind: TraceFrameKind
+    /// The calling frame's address (the deployer for a deployment).
+    public var from: Address
+    /// The address whose code runs (for DELEGATECALL and CALLCODE it runs on `from`'s
+    /// storage); nil for a deployment (see `TraceFrameEnd.created`).
+    public var to: Address?
+    public var target: TraceTarget
+    public var value: U256
+    /// Gas the frame is given (its resources in gas units of the schedule).
+    public var gas: UInt64
+    /// Call data, or the deployment data (init code / ELF and constructor arguments).
+    public var input: Bytes
+}
+
+/// How a traced frame ended, as its caller sees it.
+public struct TraceFrameEnd: Sendable {
+    public var depth: Int
+    public var status: FrameStatus
+    /// Gas handed back to the caller.
+    public var gasLeft: UInt64
+    /// Return or revert data (empty for a successful deployment).
+    public var output: Bytes
+    /// The new account of a successful deployment.
+    public var created: Address?
+}
+
+public enum CallTraceEvent: Sendable {
+    case started(TraceFrameStart)
+    case ended(TraceFrameEnd)
+}
+
+/// One frame of a recorded trace and the frames it entered, in order.
+public struct CallTraceNode: Sendable {
+    public var start: TraceFrameStart
+    /// Nil only while the frame runs (or when a host-level error aborted the transaction).
+    public var end: TraceFrameEnd?
+    public var children: [CallTraceNode]
+
+    /// Gas the frame used (given minus handed back).
+    public var gasUsed: UInt64? { end.map { start.gas &- min($0.gasLeft, start.gas) } }
+}
+
+/// Builds the frame tree from a bootloader's trace events: install it with `attach(to:)`,
+/// run transactions, read `roots` (one per transaction since the last `reset()`).
+public final class CallTraceRecorder {
+    public private(set) var roots: [CallTraceNode] = []
+    private var open: [CallTraceNode] = []
+
+    public init() {}
+
+    /// Makes `boot` send its events here.
+    public func attach(to boot: Bootloader) {
+        boot.tracer = { [unowned self] event in self.record(event) }
+    }
+
+    public func reset() {
+        roots = []
+        open = []
+    }
+
+    public func record(_ event: CallTraceEvent) {
+        switch event {
+        case .started(let s):
+            open.append(CallTraceNode(start: s, end: nil, children: []))
+        case .ended(let e):
+            guard var node = open.popLast() else { return }
+            node.end = e
+            if open.isEmpty { roots.append(node) } else { open[open.count - 1].children.append(node) }
+        }
+    }
+}
+
+extension Bootloader {
+    private func gasUnits(_ r: Resources) -> UInt64 { r.ergs / max(schedule.ergsPerGas, 1) }
+
+    private func traceEnd(_ depth: Int, _ entry: Entry) {
+        if case .immediate(let status, let output, let left, let created) = entry {
+            tracer?(.ended(TraceFrameEnd(depth: depth, status: status, gasLeft: gasUnits(left), output: output, created: created)))
+        }
+    }
+
+    /// `enterCall`, with its start (and, answered at once, its end) traced.
+    func tracedCall(_ req: CallRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        guard let tracer else { return try enterCall(req, from: ctx) }
+        let target: TraceTarget
+        if hooks[req.target] != nil {
+            target = .systemHook
+        } else {
+            let code = self.code(req.target)
+            target = code.bytes.isEmpty ? .noCode : .code(code.kind)
+        }
+        tracer(.started(TraceFrameStart(
+            depth: ctx.depth + 1, kind: .call(req.modifier), from: ctx.address, to: req.target, target: target,
+            value: req.value, gas: gasUnits(req.resources), input: req.calldata)))
+        let entry = try enterCall(req, from: ctx)
+        traceEnd(ctx.depth + 1, entry)
+        return entry
+    }
+
+    /// `enterDeployment` (a frame's CREATE / CREATE2), traced.
+    func tracedDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        guard tracer != nil else { return try enterDeployment(req, from: ctx) }
+        traceDeploymentStart(req, depth: ctx.depth + 1)
+        let entry = try enterDeployment(req, from: ctx)
+        traceEnd(ctx.depth + 1, entry)
+        return entry
+    }
+
+    /// `enterPreparedDeployment` (a deploying transaction), traced.
+    func tracedPreparedDeployment(
+        _ req: DeploymentRequest, prepared: PreparedDeployment, from ctx: CallerContext, bumpNonce: Bool
+    ) throws(EEError) -> Entry {
+        guard tracer != nil else {
+            return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
+        }
+        traceDeploymentStart(req, depth: ctx.depth + 1)
+        let entry = try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
+        traceEnd(ctx.depth + 1, entry)
+        return entry
+    }
+
+    private func traceDeploymentStart(_ req: DeploymentRequest, depth: Int) {
+        tracer?(.started(TraceFrameStart(
+            depth: depth, kind: .create(req.scheme), from: req.deployer, to: nil, target: .code(req.kind),
+            value: req.value, gas: gasUnits(req.resources), input: req.initcode)))
+    }
+
+    /// The end of a launched frame, after the code deposit and the limits.
+    func traceFrameEnd(_ f: Frame, _ end: FrameEnd) {
+        tracer?(.ended(TraceFrameEnd(
+            depth: f.context.depth, status: end.status, gasLeft: gasUnits(end.left), output: end.output,
+            created: end.created)))
+    }
+}
