@@ -6,7 +6,8 @@
 //                   (RISCVProcess + a bounded run), the contract image and a RISC-V deployment
 //                   through the bootloader.
 //   evm_frames      byte 0 flags (bit 0: deploy the code as init code instead of calling it,
-//                   bit 1: call the second account), bytes 1-2 gas / 16, byte 3 calldata length,
+//                   bit 1: call the second account, bit 2: record a call trace and check its
+//                   shape, bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
 //                   then calldata, then code. Two accounts hold the code, so calls recurse into
 //                   fuzzed code; runs through Bootloader.execute with the standard registry and
 //                   the Cancun precompiles.
@@ -17,8 +18,8 @@
 //                   with pointers into its data page, raw words) installed at two addresses
 //                   that can call each other. Each input runs three times on the same state:
 //                   twice with in-loop system calls (the second frame gets a pooled machine,
-//                   so anything a frame leaves behind shows) and once with every system call
-//                   returning to Swift; the three receipts must be equal.
+//                   so anything a frame leaves behind shows; the second run is traced) and once
+//                   with every system call returning to Swift; the three receipts must be equal.
 //
 //   abi_text        the CLI's ABI text paths: byte 0 picks output types, the rest is call
 //                   output for ABIEncoder.decode and revertReason, and as text a signature with
@@ -59,6 +60,23 @@ private let session: ContractSession = {
     s.commitEachTransaction = false
     return s
 }()
+
+/// With a recorder attached: one tree per transaction, every frame ended, depths nested,
+/// the root's status the receipt's.
+private let recorder = CallTraceRecorder()
+
+private func checkTrace(_ r: Receipt) {
+    func walk(_ n: CallTraceNode, depth: Int) {
+        check(n.start.depth == depth, "trace depth \(n.start.depth) at \(depth)")
+        check(n.end != nil && n.end?.depth == depth, "trace frame without its end")
+        check((n.gasUsed ?? 0) <= n.start.gas, "trace gas used above the frame's gas")
+        for c in n.children { walk(c, depth: depth + 1) }
+    }
+    check(recorder.roots.count == 1, "\(recorder.roots.count) trace roots for one transaction")
+    guard let root = recorder.roots.first else { return }
+    walk(root, depth: 0)
+    check(root.end?.status == r.status, "trace root ended \(String(describing: root.end?.status)), receipt \(r.status)")
+}
 
 private let stateTestRunner = StateTestRunner(registry: EERegistry.standard, hooks: Precompiles.cancun())
 
@@ -110,6 +128,12 @@ private func fuzzEVM(_ d: [UInt8]) {
     world.setNonce(evmB, 1)
     _ = world.addBalance(evmA, U256(1000))
     let limit = 21_000 + 16 * UInt64(calldata.count) + gas
+    let traced = flags & 4 != 0
+    if traced {
+        recorder.reset()
+        recorder.attach(to: session.boot)
+    }
+    defer { session.boot.tracer = nil }
     do {
         let r: Receipt
         if flags & 1 != 0 {
@@ -118,6 +142,7 @@ private func fuzzEVM(_ d: [UInt8]) {
             r = try session.send(to: flags & 2 != 0 ? evmB : evmA, data: calldata, value: U256(UInt64(flags >> 4)), gas: limit)
         }
         check(r.gasUsed <= limit, "gas used \(r.gasUsed) above the limit \(limit)")
+        if traced { checkTrace(r) }
     } catch {}
     world.discardUncommitted()
 }
@@ -206,18 +231,23 @@ private func fuzzNative(_ d: [UInt8]) {
     let world = session.world
     let limit = 21_000 + 16 * UInt64(calldata.count) + gas
     var receipts: [Receipt] = []
-    for inLoop in [true, true, false] {
+    // The second run is traced: tracing must not change the receipt.
+    for (inLoop, traced) in [(true, false), (true, true), (false, false)] {
         RISCVEnvironment.inLoopSystemCalls = inLoop
+        recorder.reset()
+        if traced { recorder.attach(to: session.boot) } else { session.boot.tracer = nil }
         world.setAccount(nativeA, Account(nonce: 1, balance: U256(1000), kind: .riscv, code: elf))
         world.setAccount(nativeB, Account(nonce: 1, balance: .zero, kind: .riscv, code: elf))
         do {
             let r = try session.call(nativeA, data: calldata, gas: limit)
             check(r.gasUsed <= limit, "gas used \(r.gasUsed) above the limit \(limit)")
+            if traced { checkTrace(r) }
             receipts.append(r)
         } catch {}
         world.discardUncommitted()
     }
     RISCVEnvironment.inLoopSystemCalls = true
+    session.boot.tracer = nil
     guard receipts.count == 3 else {
         check(receipts.isEmpty, "a run threw where another did not")
         return

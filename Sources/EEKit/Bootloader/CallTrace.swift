@@ -96,7 +96,7 @@ public final class CallTraceRecorder {
 
     /// Makes `boot` send its events here.
     public func attach(to boot: Bootloader) {
-        boot.tracer = { [unowned self] event in self.record(event) }
+        boot.tracer = { [weak self] event in self?.record(event) }
     }
 
     public func reset() {
