@@ -194,6 +194,10 @@ struct CallDataOptions: ParsableArguments {
     func calldata() throws -> Bytes {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
         try checkErrorSignatures()
+        // Arguments belong to --sig; with raw call data they would be silently dropped.
+        if sig == nil && !arguments.isEmpty {
+            throw ValidationError("arguments given without --sig: \(arguments.joined(separator: " "))")
+        }
         if let dataFile {
             guard data == nil, sig == nil else { throw ValidationError("give only one of --data, --data-file and --sig") }
             return try hexFile(dataFile, option: "--data-file")
@@ -203,10 +207,7 @@ struct CallDataOptions: ParsableArguments {
             guard let b = Hex.decode(data) else { throw ValidationError("--data is not hex (\(Hex.problem(data)))") }
             return b
         }
-        guard let sig else {
-            if !arguments.isEmpty { throw ValidationError("arguments given without --sig") }
-            return []
-        }
+        guard let sig else { return [] }
         do {
             return try ABIEncoder.encodeCall(signature: sig, arguments: arguments)
         } catch let e as ABIEncoder.Failure {

@@ -191,6 +191,13 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             var out = ""
+            if image.loadBias != 0 {
+                // A static PIE: say how the addresses below relate to the file's (objdump's).
+                let base = ELFImage.dynamicBase
+                let linked = (base &- image.loadBias) & (image.xlen == 32 ? 0xffff_ffff : .max)
+                let shift = linked < base ? "+ 0x\(String(base - linked, radix: 16))" : "- 0x\(String(linked - base, radix: 16))"
+                out += "static PIE: addresses as placed, the link addresses \(shift) (its lowest page at 0x\(String(base, radix: 16)))\n"
+            }
             for (i, s) in image.segments.enumerated() where s.executable {
                 out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) r-x\n"
                 var off = 0

@@ -37,7 +37,9 @@ func traceStatus(_ end: TraceFrameEnd, errors: [String]) -> String {
 func traceLines(_ node: CallTraceNode, errors: [String], indent: String = "  ") -> [String] {
     let s = node.start
     var head = "\(indent)\(s.kind) \(s.from.hex) -> \(s.to?.hex ?? "new contract") [\(s.target)]"
-    if !s.value.isZero { head += " value \(s.value.decimalString)" }
+    // A delegate call moves no value (its frame only shows its caller's): not printed.
+    let delegate = s.kind == .call(.delegate) || s.kind == .call(.delegateStatic)
+    if !s.value.isZero && !delegate { head += " value \(s.value.decimalString)" }
     head += " gas \(s.gas) input \(traceHex(s.input))"
     var lines = [head]
     for child in node.children { lines += traceLines(child, errors: errors, indent: indent + "  ") }
@@ -48,13 +50,16 @@ func traceLines(_ node: CallTraceNode, errors: [String], indent: String = "  ") 
     return lines + [tail]
 }
 
-/// The call tree as JSON: the frame's fields, full input and output, and `calls`.
-func traceJSON(_ node: CallTraceNode, errors: [String]) -> [String: Any] {
+/// The call tree as JSON: one object per frame in call order (a flat list, as Parity's
+/// `trace_transaction` gives it, so that a 1,024-deep chain does not nest 1,024 levels), each
+/// with its `traceAddress` (child indexes from the root), `subtraces`, its fields and full
+/// input and output.
+func traceJSON(_ node: CallTraceNode, errors: [String], address: [Int] = []) -> [[String: Any]] {
     let s = node.start
     var doc: [String: Any] = [
         "type": "\(s.kind)", "from": s.from.hex, "target": "\(s.target)", "value": s.value.decimalString,
         "gas": s.gas, "input": "0x" + Hex.encode(s.input), "depth": s.depth,
-        "calls": node.children.map { traceJSON($0, errors: errors) },
+        "traceAddress": address, "subtraces": node.children.count,
     ]
     if let to = s.to { doc["to"] = to.hex }
     if let end = node.end {
@@ -67,5 +72,7 @@ func traceJSON(_ node: CallTraceNode, errors: [String]) -> [String: Any] {
         doc["output"] = "0x" + Hex.encode(end.output)
         if let created = end.created { doc["created"] = created.hex }
     }
-    return doc
+    var out = [doc]
+    for (i, child) in node.children.enumerated() { out += traceJSON(child, errors: errors, address: address + [i]) }
+    return out
 }

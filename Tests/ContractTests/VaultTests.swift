@@ -269,11 +269,19 @@ import Testing
 
         let j = try Self.run(["call", "0x" + caller, "--data", data, "--state", db, "--trace", "--json"])
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(j.out.utf8)) as? [String: Any], "\(j.out)")
-        let trace = try #require(doc["trace"] as? [String: Any])
-        let inner = try #require((trace["calls"] as? [[String: Any]])?.first)
-        #expect(trace["status"] as? String == "success" && trace["type"] as? String == "CALL")
+        // A flat list in call order (a deep chain does not nest), each frame with its path.
+        let frames = try #require(doc["trace"] as? [[String: Any]])
+        #expect(frames.count == 2, "\(j.out)")
+        let (root, inner) = (frames[0], frames[1])
+        #expect(root["status"] as? String == "success" && root["type"] as? String == "CALL")
+        #expect(root["traceAddress"] as? [Int] == [] && root["subtraces"] as? Int == 1)
         #expect(inner["status"] as? String == "failure" && inner["reason"] as? String == "out of gas")
         #expect(inner["gas"] as? Int == 100_000 && inner["gasUsed"] as? Int == 100_000 && inner["depth"] as? Int == 1)
+        #expect(inner["traceAddress"] as? [Int] == [0] && inner["subtraces"] as? Int == 0)
+
+        // Arguments without --sig would be dropped silently: refused.
+        let extra = try Self.run(["call", "0x" + caller, "--data", "0x01", "--state", db, "stray"])
+        #expect(extra.status == 64 && extra.out.contains("arguments given without --sig: stray"), "\(extra.out)")
     }
 
     /// EVM code files are hex text or binary: text that is not hex (a missing digit, a stray

@@ -76,6 +76,29 @@ struct ELFLoaderTests {
             #expect(image.segments.map(\.vaddr) == [ELFImage.dynamicBase])
             #expect(image.entry == ELFImage.dynamicBase)
             #expect(try RISCVPlainRunner.run(elf: e.bytes, arguments: []).stop == .exited(0))
+            #expect(image.loadBias == (ELFImage.dynamicBase &- link) & (xlen == 32 ? 0xffff_ffff : .max))
+        }
+        // Code at address 0 with entry 0 is an executable, not a shared object.
+        var zero = Self.valid
+        zero.type = 3
+        zero.segments[0].vaddr = 0
+        zero.entry = 0
+        #expect(try ELFImage(bytes: zero.bytes).entry == ELFImage.dynamicBase)
+        // Errors name the file's own addresses and program header numbers.
+        var bad = Self.valid
+        bad.type = 3
+        bad.entry = 0x10002
+        #expect(error(bad.bytes) == .elf(.entryMisaligned(0x10002)))
+        // A span that does not fit above the base is refused: nothing wraps around to page 0.
+        for xlen in [64, 32] {
+            var wide = Self.valid
+            wide.xlen = xlen
+            wide.type = 3
+            wide.segments[0].vaddr = 0
+            wide.entry = 0
+            let top: UInt64 = xlen == 32 ? 0xffff_0000 : 0xffff_ffff_ffff_0000
+            wide.segments.append(.init(vaddr: top, bytes: [1, 2, 3, 4], flags: 6))
+            #expect(error(wide.bytes) == .elf(.segmentOutOfRange(index: 1, vaddr: top, size: 4)), "rv\(xlen)")
         }
     }
 

@@ -17,6 +17,9 @@ public struct ELFImage: Sendable {
     public let xlen: UInt32
     public let entry: UInt64
     public let segments: [Segment]
+    /// What was added to the file's addresses (modulo 2^xlen): 0 for ET_EXEC, for a static PIE
+    /// `dynamicBase` minus its lowest page. `entry` and `segments` are the placed addresses.
+    public let loadBias: UInt64
     /// The program header table's address for AT_PHDR, as qemu-user computes it for ET_EXEC:
     /// the page of the lowest PT_LOAD address (after the move of a PIE) plus e_phoff (wrapping at xlen bits). Nil
     /// without PT_LOAD segments (such files are refused).
@@ -72,6 +75,7 @@ public struct ELFImage: Sendable {
         xlen = p.xlen
         entry = p.entry
         segments = p.segments
+        loadBias = p.loadBias
         phdrAddress = p.phdrAddress
         phdrEntrySize = p.phdrEntrySize
         phdrCount = p.phdrCount
@@ -82,6 +86,7 @@ public struct ELFImage: Sendable {
         var xlen: UInt32
         var entry: UInt64
         var segments: [Segment]
+        var loadBias: UInt64
         var phdrAddress: UInt64?
         var phdrEntrySize: UInt64
         var phdrCount: UInt64
@@ -97,7 +102,7 @@ public struct ELFImage: Sendable {
         // ET_DYN is a position-independent executable (or a shared object, refused below for
         // its missing entry point); it is placed at `dynamicBase` as a whole.
         let dynamic = ehdr.e_type == UInt16(ET_DYN)
-        guard ehdr.e_type == UInt16(ET_EXEC) || (dynamic && ehdr.e_entry != 0) else {
+        guard ehdr.e_type == UInt16(ET_EXEC) || dynamic else {
             return .failure(.notExecutable(ehdr.e_type))
         }
         if ehdr.e_flags & UInt32(EF_RISCV_RVC) != 0 { return .failure(.compressedInstructions) }
@@ -123,6 +128,7 @@ public struct ELFImage: Sendable {
         }
 
         var segs: [Segment] = []
+        var headerIndex: [Int] = []  // each segment's program header number, for the errors
         // AT_PHDR as qemu-user gives it for ET_EXEC: the page of the lowest PT_LOAD address
         // plus e_phoff, whether or not a segment covers the table.
         var loadAddress: UInt64? = nil
@@ -155,40 +161,50 @@ public struct ELFImage: Sendable {
                 readable: ph.p_flags & UInt32(PF_R | PF_W) != 0, writable: ph.p_flags & UInt32(PF_W) != 0,
                 executable: ph.p_flags & UInt32(PF_X) != 0)
             segs.append(seg)
+            headerIndex.append(i)
         }
         guard !segs.isEmpty else { return .failure(.noLoadableSegments) }
-        var entry = ehdr.e_entry
-        if dynamic, let low = loadAddress {
-            // Linux adds one load bias to every address of an ET_DYN image and leaves the
-            // relocations to the program (a static PIE's start-up code applies its own
-            // R_RISCV_RELATIVE entries); a dynamically linked PIE is refused when placed
-            // (needsInterpreter). The bias is fixed, so runs are reproducible.
-            let mask: UInt64 = xlen == 32 ? 0xffff_ffff : .max
-            let bias = (dynamicBase &- low) & mask
-            for i in segs.indices {
-                // Every segment lies at or above the lowest page, so the sum wraps back into
-                // range: only the new end can overflow.
-                let v = (segs[i].vaddr &+ bias) & mask
-                let (end, o) = v.addingReportingOverflow(segs[i].memSize)
-                guard !o, end <= limit else {
-                    return .failure(.segmentOutOfRange(index: i, vaddr: segs[i].vaddr, size: segs[i].memSize))
-                }
-                segs[i].vaddr = v
-            }
-            entry = (entry &+ bias) & mask
-            loadAddress = dynamicBase
-        }
         let order = segs.indices.sorted { segs[$0].vaddr < segs[$1].vaddr }
         for k in 1..<max(order.count, 1) {
             let a = segs[order[k - 1]], b = segs[order[k]]
-            if a.vaddr + a.memSize > b.vaddr { return .failure(.overlappingSegments(order[k - 1], order[k])) }
+            if a.vaddr + a.memSize > b.vaddr {
+                return .failure(.overlappingSegments(headerIndex[order[k - 1]], headerIndex[order[k]]))
+            }
         }
-        guard entry % 4 == 0 else { return .failure(.entryMisaligned(entry)) }
-        guard segs.contains(where: { $0.executable && entry >= $0.vaddr && entry < $0.vaddr + $0.memSize })
-        else { return .failure(.entryNotExecutable(entry)) }
+        // Checked at the file's own addresses, so that errors name what the file says.
+        let fileEntry = ehdr.e_entry
+        func runsCode(at address: UInt64) -> Bool {
+            segs.contains { $0.executable && address >= $0.vaddr && address < $0.vaddr + $0.memSize }
+        }
+        // ET_DYN whose entry is 0 and not code: a shared object (lld and ld link them so).
+        if dynamic && fileEntry == 0 && !runsCode(at: 0) { return .failure(.notExecutable(ehdr.e_type)) }
+        guard fileEntry % 4 == 0 else { return .failure(.entryMisaligned(fileEntry)) }
+        guard runsCode(at: fileEntry) else { return .failure(.entryNotExecutable(fileEntry)) }
+        var entry = fileEntry, bias: UInt64 = 0
+        if dynamic {
+            // Linux adds one load bias to every address of an ET_DYN image and leaves the
+            // relocations to the program (a static PIE's start-up code applies its own
+            // R_RISCV_RELATIVE entries); a dynamically linked PIE is refused when placed
+            // (needsInterpreter). The bias is fixed, so runs are reproducible. The image keeps
+            // its span from `dynamicBase` up; one that does not fit below the top of the
+            // address space is refused (nothing wraps around to page 0).
+            let mask: UInt64 = xlen == 32 ? 0xffff_ffff : .max
+            let low = segs.map { $0.vaddr & ~UInt64(4095) }.min()!
+            for i in segs.indices {
+                let (v, o1) = dynamicBase.addingReportingOverflow(segs[i].vaddr - low)
+                let (end, o2) = v.addingReportingOverflow(segs[i].memSize)
+                guard !o1, !o2, end <= limit else {
+                    return .failure(.segmentOutOfRange(index: headerIndex[i], vaddr: segs[i].vaddr, size: segs[i].memSize))
+                }
+                segs[i].vaddr = v
+            }
+            bias = (dynamicBase &- low) & mask
+            entry = (entry &+ bias) & mask
+            loadAddress = loadAddress.map { ($0 &+ bias) & mask }
+        }
         return .success(
             Parsed(
-                xlen: xlen, entry: entry, segments: segs,
+                xlen: xlen, entry: entry, segments: segs, loadBias: bias,
                 phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
                 phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter))
     }
