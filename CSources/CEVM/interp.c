@@ -165,6 +165,34 @@ void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *out) {
   }
 }
 
+/* 1 if `op` is defined in the fork `rev` (every opcode of the table is defined in Cancun). */
+static int cevm_defined_in(uint8_t op, uint32_t rev) {
+  switch (op) {
+  case CEVM_OPCODE_TLOAD: case CEVM_OPCODE_TSTORE: case CEVM_OPCODE_MCOPY:
+  case CEVM_OPCODE_BLOBHASH: case CEVM_OPCODE_BLOBBASEFEE:
+    return CEVM_REV_AT_LEAST(rev, CEVM_REV_CANCUN);
+  case CEVM_OPCODE_PUSH0: return CEVM_REV_AT_LEAST(rev, CEVM_REV_SHANGHAI);
+  case CEVM_OPCODE_BASEFEE: return CEVM_REV_AT_LEAST(rev, CEVM_REV_LONDON);
+  default: return 1;
+  }
+}
+
+size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *out) {
+  cevm_analyze(code, code_size, out);
+  if (revision == CEVM_REV_CANCUN) return 0;
+  size_t replaced = 0;
+  for (size_t i = 0; i < code_size; i++) {
+    uint8_t op = code[i];
+    if (!cevm_defined_in(op, revision)) {
+      out[i] = CEVM_OPCODE_NOT_IN_FORK;
+      replaced++;
+    } else if (op >= CEVM_OPCODE_PUSH1 && op <= CEVM_OPCODE_PUSH32) {
+      i += op - CEVM_OPCODE_PUSH1 + 1;
+    }
+  }
+  return replaced;
+}
+
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc) {
   if (pc >= code_size) return 0;
   const uint8_t *bits = analysis + code_size + CEVM_CODE_PADDING;

@@ -91,7 +91,14 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
     var prevrandao: String?
 
+    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Berlin, London, Paris, Shanghai or Cancun.")
+    var fork: Fork = .cancun
+
     func apply(to s: ContractSession) throws {
+        s.boot.useFork(fork)
+        if fork < .london && baseFee != "0" {
+            throw ValidationError("--base-fee: \(fork) has no base fee (EIP-1559 came with London)")
+        }
         s.boot.block.number = blockNumber
         s.boot.block.timestamp = timestamp
         s.boot.block.chainId = try weiValue(chainId, option: "--chain-id")

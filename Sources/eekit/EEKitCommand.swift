@@ -106,3 +106,15 @@ func readFile(_ path: String, limit: Int = 1 << 30, what: String = "this command
     }
     return bytes
 }
+
+/// `--fork NAME`: the names the Ethereum fixtures use, in any letter case.
+extension Fork: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let f = Fork.allCases.first(where: { $0.description.lowercased() == argument.lowercased() })
+            ?? (argument.lowercased() == "merge" ? .paris : nil)
+        else { return nil }
+        self = f
+    }
+
+    public static var allValueStrings: [String] { Fork.allCases.map(\.description) }
+}

@@ -68,6 +68,9 @@ struct EVMCommand: ParsableCommand {
         @Option(help: "Run the call this many times, each on a fresh state, and report the CPU time of each call (the state is built before the clock starts; benchmarks).")
         var `repeat`: Int = 1
 
+        @Option(help: "Ethereum fork whose rules the EVM follows: Berlin, London, Paris, Shanghai or Cancun.")
+        var fork: Fork = .cancun
+
         @Flag(help: "Print the result as one JSON object (with CPU times when --repeat is given).")
         var json = false
 
@@ -88,7 +91,9 @@ struct EVMCommand: ParsableCommand {
             do {
                 // Each run gets a fresh state, built before its clock starts (as pyrevm's side
                 // of the benchmarks inserts its accounts before timing `message_call`).
-                var call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, tracer: tracer)
+                var block = BlockContext()
+                block.fork = fork
+                var call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
                 var t0 = EVMCommand.processCPUTime()
                 result = try call.execute()
                 cpuSeconds.append(EVMCommand.processCPUTime() - t0)
@@ -97,12 +102,12 @@ struct EVMCommand: ParsableCommand {
                     let summary: [String: Any] = [
                         "stateRoot": try call.stateRoot().hex, "output": "0x" + Hex.encode(result.output),
                         "gasUsed": "0x" + String(result.gasUsed, radix: 16), "pass": result.status.isSuccess,
-                        "time": Int(cpuSeconds[0] * 1e9), "fork": "Cancun",
+                        "time": Int(cpuSeconds[0] * 1e9), "fork": fork.description,
                     ]
                     writeToStandardError(Data((jsonLine(summary) + "\n").utf8))
                 }
                 for _ in 1..<`repeat` {
-                    call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas)
+                    call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block)
                     t0 = EVMCommand.processCPUTime()
                     result = try call.execute()
                     cpuSeconds.append(EVMCommand.processCPUTime() - t0)

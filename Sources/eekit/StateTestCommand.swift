@@ -18,7 +18,7 @@ struct StateTestCommand: ParsableCommand {
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")
     var paths: [String]
 
-    @Option(help: "Fork whose post entries to run (default: Cancun, the newest in the fixtures).")
+    @Option(help: "Fork whose post entries to run, under its rules: Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures).")
     var fork: String = "Cancun"
 
     @Option(name: .customLong("run"), help: "Only run tests whose name matches this regular expression.")

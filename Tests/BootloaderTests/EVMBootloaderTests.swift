@@ -10,14 +10,20 @@ struct EVMWorld {
     let world: WorldState
     let boot: Bootloader
 
-    init(contracts: [UInt64: Bytes], balances: [UInt64: UInt64] = [:], blockGasLimit: UInt64 = 30_000_000) {
+    init(
+        contracts: [UInt64: Bytes], balances: [UInt64: UInt64] = [:], blockGasLimit: UInt64 = 30_000_000,
+        fork: Fork = .cancun, storage: [UInt64: [UInt64: UInt64]] = [:]
+    ) {
         var accounts: [Address: Account] = [EVMWorld.sender: Account(balance: U256(1_000_000_000_000))]
         for (a, code) in contracts {
             accounts[Address(low: a)] = Account(nonce: 1, balance: U256(balances[a] ?? 0), kind: .evm, code: code)
         }
         for (a, b) in balances where contracts[a] == nil { accounts[Address(low: a)] = Account(balance: U256(b)) }
-        world = WorldState(store: MemoryStore(accounts: accounts))
+        var slots: [Address: [U256: U256]] = [:]
+        for (a, kv) in storage { slots[Address(low: a)] = Dictionary(uniqueKeysWithValues: kv.map { (U256($0), U256($1)) }) }
+        world = WorldState(store: MemoryStore(accounts: accounts, storage: slots))
         var block = BlockContext()
+        block.fork = fork
         block.coinbase = Address(low: 0xc0)
         block.gasLimit = blockGasLimit
         block.number = 1
@@ -223,5 +229,84 @@ enum Op {
         #expect(n.slot(0xE00, 1) == .zero)
         #expect(n.world.nonce(Address(low: 0xE00)) == 2)
         #expect(n.world.account(target)?.code == [0x01])
+    }
+}
+
+
+/// The rules of the forks before Cancun (`BlockContext.fork`), on hand-made contracts; the
+/// fixtures' Shanghai, Paris, London and Berlin entries run in StateTests.
+struct ForkRuleTests {
+    /// Opcodes arrive with their forks: PUSH0 (Shanghai), BASEFEE (London), TSTORE (Cancun)
+    /// are undefined before, and the failure names the opcode as the code has it.
+    @Test func opcodesAreUndefinedBeforeTheirFork() throws {
+        for (op, first) in [(Op.push0, Fork.shanghai), (0x48, .london), (Op.tstore, .cancun)] {
+            let code: Bytes = op == Op.tstore ? [Op.push1, 1, Op.push1, 1, op, Op.stop] : [op, Op.stop]
+            for fork in Fork.allCases {
+                let w = EVMWorld(contracts: [0x100: code], fork: fork)
+                let r = try w.call(0x100, gas: 100_000)
+                if fork >= first {
+                    #expect(r.status == .success, "opcode \(op) in \(fork)")
+                } else {
+                    #expect(r.status == .failure(.invalidOpcode(op)), "opcode \(op) in \(fork): \(r.status)")
+                }
+            }
+        }
+    }
+
+    /// Clearing a slot refunds 15,000 before London and 4,800 from it (EIP-3529), and the
+    /// refund is capped at half the gas used before London, a fifth from it.
+    @Test func storageClearRefundAndCap() throws {
+        // SSTORE(1, 0) (slot 1 was 5): 3 + 3 + 2,100 (cold) + 2,900 and the refund.
+        let clear: Bytes = [Op.push1, 0, Op.push1, 1, Op.sstore]
+        // SSTORE(2, 1) (slot 2 was 0): 3 + 3 + 2,100 + 20,000, so that the cap is not reached.
+        let fill: Bytes = [Op.push1, 1, Op.push1, 2, Op.sstore]
+        for (code, before) in [(clear + [Op.stop], UInt64(26_006)), (clear + fill + [Op.stop], 48_112)] {
+            for fork in [Fork.berlin, .london] {
+                let w = EVMWorld(contracts: [0x100: code], fork: fork, storage: [0x100: [1: 5]])
+                let r = try w.call(0x100, gas: 100_000)
+                #expect(r.status == .success)
+                let refund = min(fork == .berlin ? 15_000 : 4_800, before / (fork == .berlin ? 2 : 5))
+                #expect(r.refund == refund && r.gasUsed == before - refund, "\(fork): \(r.refund), \(r.gasUsed)")
+            }
+        }
+    }
+
+    /// SELFDESTRUCT of an account that existed before the transaction deletes it before Cancun
+    /// (and refunds 24,000 before London); from Cancun it only moves the balance (EIP-6780).
+    @Test func selfDestructOfAnOldAccount() throws {
+        let code: Bytes = Op.pushAddress(0xbe) + [Op.selfdestruct]
+        for fork in Fork.allCases {
+            let w = EVMWorld(contracts: [0x100: code], balances: [0x100: 7], fork: fork)
+            let r = try w.call(0x100, gas: 100_000)
+            #expect(r.status == .success)
+            #expect(w.world.balance(Address(low: 0xbe)) == U256(7))
+            #expect((w.world.account(Address(low: 0x100)) != nil) == (fork >= .cancun), "\(fork)")
+            #expect(r.refund == (fork < .london ? min(24_000, (r.gasUsed + r.refund) / 2) : 0), "\(fork)")
+        }
+    }
+
+    /// Transaction types and the init code limit arrive with their forks.
+    @Test func transactionRulesFollowTheFork() throws {
+        for fork in Fork.allCases {
+            let w = EVMWorld(contracts: [:], fork: fork)
+            let dynamicFee = Transaction(
+                type: .dynamicFee, sender: EVMWorld.sender, gasLimit: U256(100_000), to: Address(low: 0x100),
+                maxFeePerGas: U256(10), maxPriorityFeePerGas: U256(1))
+            if case .success(let r) = try w.boot.execute(dynamicFee) {
+                #expect(fork >= .london && r.status == .success, "\(fork)")
+            } else {
+                #expect(fork < .london, "\(fork)")
+            }
+            let big = Transaction(
+                sender: EVMWorld.sender, nonce: U256(w.world.nonce(EVMWorld.sender)), gasLimit: U256(10_000_000),
+                to: nil, data: Bytes(repeating: 0, count: 49_153))
+            if case .failure(.initcodeSizeExceeded) = w.boot.validate(big) {
+                #expect(fork >= .shanghai)
+            } else {
+                #expect(fork < .shanghai)
+            }
+            // The init code word cost (EIP-3860) is Shanghai's too.
+            #expect(big.intrinsicGas(fork: fork) == 53_000 + 4 * 49_153 + (fork >= .shanghai ? 2 * 1_537 : 0))
+        }
     }
 }

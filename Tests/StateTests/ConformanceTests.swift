@@ -45,6 +45,25 @@ import Testing
         #expect(passed > 0)
     }
 
+    /// The fixtures' entries for the forks before Cancun that EEKit implements: every one of
+    /// them runs under its fork's rules and passes (the fixtures hold 171 Shanghai, 62 Paris,
+    /// 39 London and 35 Berlin entries, all in Pyspecs).
+    @Test(arguments: [("Shanghai", 171), ("Paris", 62), ("London", 39), ("Berlin", 35)])
+    func olderFork(_ fork: String, entries: Int) throws {
+        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        var passed = 0
+        var problems = [String]()
+        for file in try StateTestRunner.fixtureFiles([Fixtures.folder("Pyspecs")]) {
+            for test in try StateTestCase.load(path: file) {
+                for r in runner.run(test, fork: fork) {
+                    if case .passed = r.verdict { passed += 1 } else { problems.append("\(r.name) [\(r.index)]: \(r.verdict)") }
+                }
+            }
+        }
+        #expect(problems.isEmpty, Comment(rawValue: problems.prefix(20).joined(separator: "\n")))
+        #expect(passed == entries)
+    }
+
     /// The point-evaluation cases of the execution-spec tests (test_point_evaluation_precompile*,
     /// seven fixture files) run through the real 0x0a: all pass, none is skipped, and there are
     /// as many as the fixtures hold (177 Cancun post entries, 64 of them needing a real KZG check).

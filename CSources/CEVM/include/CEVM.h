@@ -106,6 +106,26 @@ static inline int cevm_status_is_failure(int s) { return s >= CEVM_STATUS_FAILUR
 /* Short name ("STOP", "OUT_OF_GAS", ...). Never NULL. */
 const char *cevm_status_name(int status);
 
+/* ---- forks ----
+   The rules the core applies: 0, the value of a zeroed context, is the newest (Cancun);
+   larger values are older forks. Before Cancun TLOAD, TSTORE, MCOPY, BLOBHASH and BLOBBASEFEE
+   are undefined (cevm_analyze_revision), before Shanghai PUSH0 is, and CREATE / CREATE2 have
+   no EIP-3860 limit or word cost; before London BASEFEE is undefined and clearing a storage
+   slot refunds 15,000 instead of 4,800 (EIP-3529). Everything else the forks change
+   (transaction rules, refund cap, SELFDESTRUCT, warm coinbase) is the host's. */
+typedef enum cevm_revision {
+  CEVM_REV_CANCUN = 0,
+  CEVM_REV_SHANGHAI = 1,
+  CEVM_REV_PARIS = 2,
+  CEVM_REV_LONDON = 3,
+  CEVM_REV_BERLIN = 4,
+} cevm_revision;
+/* 1 if `rev` has the rules of `fork` (is that fork or a later one). */
+#define CEVM_REV_AT_LEAST(rev, fork) ((rev) <= (fork))
+/* The byte cevm_analyze_revision puts in place of an opcode the fork does not define: it is
+   undefined in every fork, so the loop fails on it as on any undefined opcode. */
+#define CEVM_OPCODE_NOT_IN_FORK 0x0c
+
 /* ---- block / transaction context: one struct, filled once per transaction ---- */
 typedef struct cevm_context {
   cevm_address origin;
@@ -120,6 +140,7 @@ typedef struct cevm_context {
   uint64_t gas_limit;
   const cevm_bytes32 *blob_hashes;
   size_t blob_hash_count;
+  uint32_t revision; /* cevm_revision: the fork whose rules apply (0, Cancun, when zeroed) */
 } cevm_context;
 
 struct cevm_frame;
@@ -251,6 +272,10 @@ int cevm_resume_create(cevm_frame *frame, const cevm_address *created, int64_t g
    jumpdest bitmap (bit i of byte i/8 set if code[i] is a JUMPDEST outside push data). */
 size_t cevm_analysis_size(size_t code_size);
 void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *analysis);
+/* The same for an older fork (cevm_revision): opcodes the fork does not define are replaced by
+   CEVM_OPCODE_NOT_IN_FORK in the copy (push data is untouched); returns how many were. The
+   frame's context must then carry the same revision. */
+size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *analysis);
 /* 1 if `pc` is a valid jump destination according to an analysis buffer. */
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc);
 

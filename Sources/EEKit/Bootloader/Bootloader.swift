@@ -75,6 +75,21 @@ public final class Bootloader: EEHost {
         updateAlwaysWarm()
     }
 
+    /// Applies `fork`'s rules from the next transaction: sets `block.fork` and, before Cancun,
+    /// takes the point-evaluation precompile (0x0a) away, so that its address is an ordinary
+    /// one (cold, without code) as it was then. The base fee stays the caller's to set (0
+    /// before London).
+    public func useFork(_ fork: Fork) {
+        block.fork = fork
+        let pointEvaluation = Address(low: 0x0a)
+        if fork < .cancun {
+            if hooks[pointEvaluation] != nil { hooks[pointEvaluation] = nil }
+            precompileAddresses.remove(pointEvaluation)
+        } else {
+            precompileAddresses.insert(pointEvaluation)
+        }
+    }
+
     private func updateAlwaysWarm() {
         alwaysWarm = hooks.isEmpty ? precompileAddresses : precompileAddresses.union(hooks.keys)
         if alwaysWarm.allSatisfy({ $0.hi == 0 && $0.mid == 0 }), let lo = alwaysWarm.map(\.lo).min(),
@@ -148,7 +163,11 @@ public final class Bootloader: EEHost {
     public func addRefund(_ gas: Int64) { world.addRefund(gas) }
     public var refundCounter: Int64 { world.refund }
     public func selfDestruct(_ address: Address, beneficiary: Address) {
-        world.selfDestruct(address, beneficiary: beneficiary)
+        // EIP-6780 (Cancun): only an account created in this transaction is deleted; before,
+        // every one was, and before London (EIP-3529) the first SELFDESTRUCT of an account in
+        // a transaction refunded 24,000 gas.
+        let first = world.selfDestruct(address, beneficiary: beneficiary, always: block.fork < .cancun)
+        if first && block.fork < .london { world.addRefund(24_000) }
     }
 
     public func reserveGuestMemory(_ bytes: Int) -> String? {

@@ -95,7 +95,7 @@ extension Bootloader {
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.codeSizeExceeded), [], .zero, nil)
         }
-        if rules.rejectEFPrefix && code.first == 0xEF {
+        if rules.rejectEFPrefix && code.first == 0xEF && block.fork >= .london {
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
         }

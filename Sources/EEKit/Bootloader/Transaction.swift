@@ -60,12 +60,15 @@ public struct Transaction: Sendable {
 
     /// Intrinsic gas (Cancun): 21000 (+32000 create), calldata 4/16 per zero/non-zero byte,
     /// access list 2400 per address and 1900 per key, EIP-3860 2 per init code word.
-    public var intrinsicGas: UInt64 {
+    public var intrinsicGas: UInt64 { intrinsicGas(fork: .cancun) }
+
+    /// Intrinsic gas under `fork`'s rules (the init code word cost is Shanghai's EIP-3860).
+    public func intrinsicGas(fork: Fork) -> UInt64 {
         var g: UInt64 = 21_000
         if isCreate { g += 32_000 }
         for b in data { g += b == 0 ? 4 : 16 }
         for e in accessList { g += 2_400 + 1_900 * UInt64(e.storageKeys.count) }
-        if isCreate { g += 2 * ((UInt64(data.count) + 31) / 32) }
+        if isCreate && fork >= .shanghai { g += 2 * ((UInt64(data.count) + 31) / 32) }
         return g
     }
 

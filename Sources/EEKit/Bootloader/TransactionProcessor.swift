@@ -1,4 +1,5 @@
-/// Transaction execution with Ethereum (Cancun) semantics.
+/// Transaction execution with Ethereum semantics: Cancun's, or an older fork's
+/// (`block.fork`, Berlin to Shanghai).
 extension Bootloader {
     /// Largest EIP-3860 init code.
     public static let maxInitcodeSize = 49_152
@@ -8,10 +9,15 @@ extension Bootloader {
     public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> {
         // EIP-3860 is the EVM's rule; other EEs' `prepareDeployment` check their own sizes
         // (a RISC-V ELF may be up to 256 KiB).
-        if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize {
+        let fork = block.fork
+        // Transaction types arrive with their forks: EIP-1559 in London, EIP-4844 in Cancun.
+        if (tx.type == .dynamicFee && fork < .london) || (tx.type == .blob && fork < .cancun) {
+            return .failure(.typeNotSupported)
+        }
+        if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize && fork >= .shanghai {
             return .failure(.initcodeSizeExceeded(tx.data.count))
         }
-        let intrinsic = tx.intrinsicGas
+        let intrinsic = tx.intrinsicGas(fork: fork)
         if tx.gasLimit < U256(intrinsic) { return .failure(.intrinsicGasTooLow(needed: intrinsic, limit: tx.gasLimit)) }
         guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
             return .failure(.gasAllowanceExceeded)
@@ -105,11 +111,11 @@ extension Bootloader {
         }
         world.setNonce(tx.sender, world.nonce(tx.sender) + 1)
 
-        // EIP-2929 / EIP-2930 / EIP-3651 warm set. Precompile and hook addresses are warm
-        // without entering it (`isAlwaysWarm`).
+        // EIP-2929 / EIP-2930 / EIP-3651 (Shanghai) warm set. Precompile and hook addresses are
+        // warm without entering it (`isAlwaysWarm`).
         _ = accessAccount(tx.sender)
         if let to = tx.to { _ = accessAccount(to) }
-        _ = accessAccount(block.coinbase)
+        if block.fork >= .shanghai { _ = accessAccount(block.coinbase) }
         for e in tx.accessList {
             _ = accessAccount(e.address)
             for k in e.storageKeys { _ = world.accessStorage(e.address, k) }
@@ -132,10 +138,10 @@ extension Bootloader {
             throw error
         }
 
-        // Refund (EIP-3529: at most a fifth of the gas used) and fees.
+        // Refund (EIP-3529, London: at most a fifth of the gas used; half before) and fees.
         let gasLeft = min(outcome.resourcesLeft.gas(schedule: schedule) + heldBack, execGas)
         let used = gasLimit - gasLeft
-        let refund = UInt64(max(0, min(world.refund, Int64(used / 5))))
+        let refund = UInt64(max(0, min(world.refund, Int64(used / (block.fork >= .london ? 5 : 2)))))
         let charged = used - refund
         world.addBalance(tx.sender, U256(gasLeft + refund) &* price)
         let tip = price &- block.baseFee

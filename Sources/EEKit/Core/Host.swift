@@ -1,5 +1,33 @@
 /// Block and transaction context, fixed for a transaction.
+/// The Ethereum fork whose rules a block follows (EVM opcodes and gas, transaction rules).
+/// EEKit implements Berlin to Cancun; Cancun is the default.
+public enum Fork: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    case berlin, london, paris, shanghai, cancun
+
+    public static func < (a: Fork, b: Fork) -> Bool { a.rawValue < b.rawValue }
+
+    /// The name the Ethereum test fixtures use ("Cancun", "Shanghai", ...).
+    public var description: String {
+        switch self {
+        case .berlin: "Berlin"
+        case .london: "London"
+        case .paris: "Paris"
+        case .shanghai: "Shanghai"
+        case .cancun: "Cancun"
+        }
+    }
+
+    /// The fork named as the fixtures name it (also "Merge" for Paris), or nil.
+    public init?(name: String) {
+        guard let f = Fork.allCases.first(where: { $0.description == name }) ?? (name == "Merge" ? .paris : nil)
+        else { return nil }
+        self = f
+    }
+}
+
 public struct BlockContext: Sendable {
+    /// The rules the block follows (default: Cancun).
+    public var fork: Fork = .cancun
     public var coinbase: Address = .zero
     public var number: UInt64 = 0
     public var timestamp: UInt64 = 0

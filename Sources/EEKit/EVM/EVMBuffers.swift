@@ -34,18 +34,30 @@ extension Bytes32 {
 
 // MARK: - Analysed code, cached by code hash
 
-/// `cevm_analyze` output for one code: the padded code plus its jumpdest bitmap.
+/// `cevm_analyze_revision` output for one code and fork: the padded code (opcodes the fork
+/// does not define replaced) plus its jumpdest bitmap.
 final class EVMAnalysis: @unchecked Sendable {
     // Immutable after init; the buffer is only read by the C core.
     let buffer: UnsafeMutableRawBufferPointer
     let codeSize: Int
+    /// The code as it is, when opcodes were replaced (so errors and traces name them).
+    let original: Bytes?
 
-    init(code: Bytes) {
+    init(code: Bytes, fork: Fork = .cancun) {
         codeSize = code.count
-        buffer = .allocate(byteCount: cevm_analysis_size(code.count), alignment: 16)
-        code.withUnsafeBufferPointer { c in
-            cevm_analyze(c.baseAddress, c.count, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: cevm_analysis_size(code.count), alignment: 16)
+        self.buffer = buffer
+        let replaced = code.withUnsafeBufferPointer { c in
+            cevm_analyze_revision(
+                c.baseAddress, c.count, fork.cevmRevision, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
+        original = replaced > 0 ? code : nil
+    }
+
+    /// The opcode at `pc` as the code has it (`byte` is the analysis's).
+    func opcode(_ byte: UInt8, at pc: Int) -> UInt8 {
+        guard let original, byte == UInt8(CEVM_OPCODE_NOT_IN_FORK), pc < original.count else { return byte }
+        return original[pc]
     }
 
     deinit { buffer.deallocate() }
@@ -53,17 +65,27 @@ final class EVMAnalysis: @unchecked Sendable {
     var pointer: UnsafePointer<UInt8> { UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
 }
 
-/// Analyses shared by all EVM frames, keyed by code hash (bounded; cleared when full).
+extension Fork {
+    /// The core's `cevm_revision`: 0 for Cancun, one more per fork back.
+    var cevmRevision: UInt32 { UInt32(Fork.cancun.rawValue - rawValue) }
+}
+
+/// Analyses shared by all EVM frames, keyed by code hash and fork (bounded; cleared when full).
 enum EVMAnalysisCache {
     static let maxEntries = 4096
-    private static let entries = Locked<[Bytes32: EVMAnalysis]>([:])
+    private struct Key: Hashable {
+        var hash: Bytes32
+        var fork: Fork
+    }
+    private static let entries = Locked<[Key: EVMAnalysis]>([:])
 
-    static func analysis(for code: Bytecode) -> EVMAnalysis {
-        if let hit = entries.withLock({ $0[code.hash] }), hit.codeSize == code.bytes.count { return hit }
-        let fresh = EVMAnalysis(code: code.bytes)
+    static func analysis(for code: Bytecode, fork: Fork = .cancun) -> EVMAnalysis {
+        let key = Key(hash: code.hash, fork: fork)
+        if let hit = entries.withLock({ $0[key] }), hit.codeSize == code.bytes.count { return hit }
+        let fresh = EVMAnalysis(code: code.bytes, fork: fork)
         entries.withLock { table in
             if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
-            table[code.hash] = fresh
+            table[key] = fresh
         }
         return fresh
     }
@@ -273,6 +295,7 @@ final class EVMBuffers: @unchecked Sendable {
         context.pointee.number = b.number
         context.pointee.timestamp = b.timestamp
         context.pointee.gas_limit = b.gasLimit
+        context.pointee.revision = b.fork.cevmRevision
         if !t.blobHashes.isEmpty {
             let p = UnsafeMutablePointer<cevm_bytes32>.allocate(capacity: t.blobHashes.count)
             for (i, h) in t.blobHashes.enumerated() { (p + i).initialize(to: h.c) }
@@ -368,7 +391,7 @@ final class EVMBuffers: @unchecked Sendable {
     var opcodeAtPC: UInt8 {
         let pc = frame.pointee.pc
         guard pc < frame.pointee.code_size, let code = frame.pointee.analysis else { return 0 }
-        return code[pc]
+        return analysis?.opcode(code[pc], at: pc) ?? code[pc]
     }
 
     /// Bytes `[offset, offset + size)` of frame memory (the core has expanded memory to cover them).
@@ -441,9 +464,10 @@ final class EVMBuffers: @unchecked Sendable {
         if let stack = f.pointee.stack {
             for i in 0..<n { items.append(U256(c: stack[i])) }
         }
+        let op = analysis?.opcode(opcode, at: f.pointee.pc) ?? opcode  // as the code has it
         pendingStep = EVMTraceStep(
-            pc: f.pointee.pc, opcode: opcode,
-            opName: EVMOpcodeTable.names[Int(opcode)] ?? "0x" + Hex.encode([opcode]),
+            pc: f.pointee.pc, opcode: op,
+            opName: EVMOpcodeTable.names[Int(op)] ?? "0x" + Hex.encode([op]),
             gas: f.pointee.gas, gasCost: cost, memorySize: f.pointee.memory_size, stack: items,
             depth: Int(f.pointee.msg.depth) + 1,
             refund: (host?.refundCounter ?? 0) &+ f.pointee.refund &- flushedRefund,

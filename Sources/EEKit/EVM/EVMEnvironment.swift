@@ -57,7 +57,7 @@ public final class EVMEnvironment: ExecutionEnvironment {
         facts = Facts(
             isConstructor: launch.modifier == .constructor, isStatic: launch.isStatic, callee: launch.callee,
             native: launch.resources.native)
-        let analysis = EVMAnalysisCache.analysis(for: launch.code)
+        let analysis = EVMAnalysisCache.analysis(for: launch.code, fork: host.block.fork)
         buffers?.recycle()
         let b = EVMBuffers.take(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
         buffers = b
@@ -97,7 +97,7 @@ public final class EVMEnvironment: ExecutionEnvironment {
     public static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError)
         -> PreparedDeployment
     {
-        guard request.initcode.count <= Int(CEVM_MAX_INITCODE_SIZE) else {
+        guard request.initcode.count <= Int(CEVM_MAX_INITCODE_SIZE) || host.block.fork < .shanghai else {
             throw .invalidCode("init code of \(request.initcode.count) bytes exceeds the EIP-3860 limit of 49152")
         }
         return PreparedDeployment(

@@ -66,11 +66,12 @@ public enum EVMRunner {
         var registry = EERegistry.standard
         if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)
+        boot.useFork(block.fork)
         boot.transaction.origin = caller
         // Precompile addresses are warm through `Bootloader.isAlwaysWarm`.
         _ = boot.accessAccount(caller)
         _ = boot.accessAccount(target)
-        _ = boot.accessAccount(block.coinbase)
+        if block.fork >= .shanghai { _ = boot.accessAccount(block.coinbase) }  // EIP-3651
         return PreparedCall(boot: boot, caller: caller, target: target, input: input, gas: gas, value: value)
     }
 

@@ -777,7 +777,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         // EIP-3860: EVM init code above 49,152 bytes aborts the creating frame, as CREATE in the
         // EVM does (before any charge; native deployments have the 256 KiB code limit instead).
-        if kind == .evm && len > UInt64(Bootloader.maxInitcodeSize) { throw Fault(reason: .initcodeSizeExceeded) }
+        if kind == .evm && len > UInt64(Bootloader.maxInitcodeSize) && host.block.fork >= .shanghai {
+            throw Fault(reason: .initcodeSizeExceeded)
+        }
         let n = try length(m, len, "create code")
         let w = RISCVEnvironment.words(len)
         // 32000, EIP-3860's 2 per word, 3 per word for the copy out of guest memory (as CALL's

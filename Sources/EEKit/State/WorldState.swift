@@ -251,7 +251,10 @@ public final class WorldState {
 
     /// EIP-6780 SELFDESTRUCT: moves the balance to `beneficiary`; deletes the account at the
     /// end of the transaction only if this transaction created it.
-    public func selfDestruct(_ a: Address, beneficiary: Address) {
+    /// With `always` (the rule before Cancun) every account is deleted, created in this
+    /// transaction or not. Returns true when `a` was not marked for deletion before.
+    @discardableResult
+    public func selfDestruct(_ a: Address, beneficiary: Address, always: Bool = false) -> Bool {
         let bal = balance(a)
         if beneficiary != a {
             subBalance(a, bal)
@@ -259,10 +262,13 @@ public final class WorldState {
         } else {
             touch(a)
         }
-        if created.contains(a) {
-            if exists(a) { modify(a) { $0.balance = .zero } }
-            if destructed.insert(a).inserted { journal.append(.destructed(a)) }
+        guard always || created.contains(a) else { return false }
+        if exists(a) { modify(a) { $0.balance = .zero } }
+        if destructed.insert(a).inserted {
+            journal.append(.destructed(a))
+            return true
         }
+        return false
     }
 
     // MARK: Storage

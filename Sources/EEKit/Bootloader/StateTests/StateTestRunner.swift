@@ -32,8 +32,8 @@ public struct StateTestRunner {
         s.ergsPerGas = 1
         return s
     }()
-    /// The forks this runner implements.
-    public static let supportedForks: Set<String> = ["Cancun"]
+    /// The forks this runner implements, as the fixtures name them.
+    public static let supportedForks: Set<String> = Set(Fork.allCases.map(\.description))
 
     public init(registry: EERegistry, hooks: [Address: any SystemHook]) {
         self.registry = registry
@@ -43,15 +43,25 @@ public struct StateTestRunner {
     /// Runs every post entry of `test` for `fork` (none if the test has no such fork).
     public func run(_ test: StateTestCase, fork: String) -> [StateTestResult] {
         guard let entries = test.post[fork] else { return [] }
+        guard let rules = Fork(name: fork) else {
+            return entries.map { e in
+                StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index,
+                                verdict: .failed("fork \(fork) is not implemented"))
+            }
+        }
         return entries.map { e in
-            StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e))
+            StateTestResult(
+                name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e, fork: rules))
         }
     }
 
-    func run(_ test: StateTestCase, entry e: StateTestCase.PostEntry) -> StateTestResult.Verdict {
+    func run(_ test: StateTestCase, entry e: StateTestCase.PostEntry, fork: Fork = .cancun) -> StateTestResult.Verdict {
         let store = MemoryStore(accounts: test.pre, storage: test.preStorage)
         let world = WorldState(store: store)
-        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: test.block, schedule: schedule)
+        var block = test.block
+        if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
+        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block, schedule: schedule)
+        boot.useFork(fork)
         let tx: Transaction
         do { tx = try test.transaction(for: e) } catch { return .failed("\(error)") }
         var note = ""
