@@ -7,7 +7,7 @@
 //                   through the bootloader.
 //   evm_frames      byte 0 flags (bit 0: deploy the code as init code instead of calling it,
 //                   bit 1: call the second account, bit 2: record a call trace and check its
-//                   shape, bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
+//                   shape, bit 3: an older fork (Berlin...Shanghai, from byte 1), bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
 //                   then calldata, then code. Two accounts hold the code, so calls recurse into
 //                   fuzzed code; runs through Bootloader.execute with the standard registry and
 //                   the Cancun precompiles.
@@ -129,6 +129,9 @@ private func fuzzEVM(_ d: [UInt8]) {
     _ = world.addBalance(evmA, U256(1000))
     let limit = 21_000 + 16 * UInt64(calldata.count) + gas
     let traced = flags & 4 != 0
+    // Bit 3: an older fork's rules (opcodes replaced in the analysis, other refunds).
+    session.boot.useFork(flags & 8 != 0 ? [Fork.berlin, .london, .paris, .shanghai][Int(d[1] & 3)] : .cancun)
+    defer { session.boot.useFork(.cancun) }
     if traced {
         recorder.reset()
         recorder.attach(to: session.boot)

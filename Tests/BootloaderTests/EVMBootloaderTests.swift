@@ -285,6 +285,17 @@ struct ForkRuleTests {
         }
     }
 
+    /// The point-evaluation precompile (0x0a) is Cancun's: before, its address is an ordinary
+    /// one; going back to Cancun brings the hook back.
+    @Test func pointEvaluationComesWithCancun() throws {
+        let w = EVMWorld(contracts: [:])
+        let a = Address(low: 0x0a)
+        w.boot.useFork(.shanghai)
+        #expect(w.boot.hooks[a] == nil && !w.boot.isAlwaysWarm(a))
+        w.boot.useFork(.cancun)
+        #expect(w.boot.hooks[a] != nil && w.boot.isAlwaysWarm(a))
+    }
+
     /// Transaction types and the init code limit arrive with their forks.
     @Test func transactionRulesFollowTheFork() throws {
         for fork in Fork.allCases {

@@ -79,16 +79,24 @@ public final class Bootloader: EEHost {
     /// takes the point-evaluation precompile (0x0a) away, so that its address is an ordinary
     /// one (cold, without code) as it was then. The base fee stays the caller's to set (0
     /// before London).
+    /// Back at Cancun, the precompile taken away comes back.
     public func useFork(_ fork: Fork) {
         block.fork = fork
         let pointEvaluation = Address(low: 0x0a)
         if fork < .cancun {
-            if hooks[pointEvaluation] != nil { hooks[pointEvaluation] = nil }
+            if let hook = hooks[pointEvaluation] {
+                setAsidePointEvaluation = hook
+                hooks[pointEvaluation] = nil
+            }
             precompileAddresses.remove(pointEvaluation)
         } else {
+            if let hook = setAsidePointEvaluation, hooks[pointEvaluation] == nil { hooks[pointEvaluation] = hook }
+            setAsidePointEvaluation = nil
             precompileAddresses.insert(pointEvaluation)
         }
     }
+    /// The point-evaluation hook while a fork before Cancun is in use.
+    private var setAsidePointEvaluation: (any SystemHook)?
 
     private func updateAlwaysWarm() {
         alwaysWarm = hooks.isEmpty ? precompileAddresses : precompileAddresses.union(hooks.keys)

@@ -94,9 +94,10 @@ public final class CallTraceRecorder {
 
     public init() {}
 
-    /// Makes `boot` send its events here.
+    /// Makes `boot` send its events here. The bootloader's tracer keeps the recorder alive
+    /// (the recorder holds nothing of the bootloader's, so there is no cycle).
     public func attach(to boot: Bootloader) {
-        boot.tracer = { [weak self] event in self?.record(event) }
+        boot.tracer = { event in self.record(event) }
     }
 
     public func reset() {
