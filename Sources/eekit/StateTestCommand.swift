@@ -18,8 +18,14 @@ struct StateTestCommand: ParsableCommand {
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")
     var paths: [String]
 
-    @Option(help: "Fork whose post entries to run, under its rules: Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures).")
+    @Option(help: "Fork whose post entries to run, under its rules: Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures), or 'all' for every one of these a test has.")
     var fork: String = "Cancun"
+
+    /// The forks to run, as the fixtures name them (any letter case on the command line).
+    var forks: [String] {
+        if fork.lowercased() == "all" { return Fork.allCases.map(\.description) }
+        return [Fork(argument: fork)?.description ?? fork]
+    }
 
     @Option(name: .customLong("run"), help: "Only run tests whose name matches this regular expression.")
     var runFilter: String?
@@ -28,9 +34,9 @@ struct StateTestCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard StateTestRunner.supportedForks.contains(fork) else {
+        guard fork.lowercased() == "all" || Fork(argument: fork) != nil else {
             throw ValidationError(
-                "fork \(fork) is not supported (supported: \(StateTestRunner.supportedForks.sorted().joined(separator: ", ")))")
+                "fork \(fork) is not supported (supported: \(Fork.allCases.map(\.description).joined(separator: ", ")), or all)")
         }
         if let runFilter, (try? NSRegularExpression(pattern: runFilter)) == nil {
             throw ValidationError("--run: invalid regular expression \(runFilter)")
@@ -41,11 +47,11 @@ struct StateTestCommand: ParsableCommand {
         let files: [String]
         do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw RuntimeError("\(error)") }
         let pattern = runFilter
-        let fork = self.fork
+        let forks = self.forks
         let json = self.json
         let summary = LargeStack.run { () -> Summary in
             let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
-            return StateTestCommand.runAll(files: files, fork: fork, filter: filter, json: json)
+            return StateTestCommand.runAll(files: files, forks: forks, filter: filter, json: json)
         }
         if summary.failed > 0 || summary.loadErrors > 0 { throw ExitCode(1) }
     }
@@ -56,7 +62,7 @@ struct StateTestCommand: ParsableCommand {
         var withoutFork = 0
     }
 
-    static func runAll(files: [String], fork: String, filter: NSRegularExpression?, json: Bool) -> Summary {
+    static func runAll(files: [String], forks: [String], filter: NSRegularExpression?, json: Bool) -> Summary {
         let hooks = Precompiles.cancun()
         let runner = StateTestRunner(registry: .standard, hooks: hooks)
         /// "0x…0a (point_evaluation)".
@@ -79,14 +85,14 @@ struct StateTestCommand: ParsableCommand {
                 if let filter, filter.firstMatch(in: t.name, range: NSRange(t.name.startIndex..., in: t.name)) == nil {
                     continue
                 }
-                if t.post[fork]?.isEmpty ?? true { summary.withoutFork += 1 }
-                for r in runner.run(t, fork: fork) {
+                if forks.allSatisfy({ t.post[$0]?.isEmpty ?? true }) { summary.withoutFork += 1 }
+                for fork in forks { for r in runner.run(t, fork: fork) {
                     switch r.verdict {
                     case .passed: summary.passed += 1
                     case .failed: summary.failed += 1; failures.append(r)
                     case .skipped: summary.skipped += 1; skips.append(r)
                     }
-                }
+                } }
             }
         }
         progress.finish()
@@ -96,7 +102,8 @@ struct StateTestCommand: ParsableCommand {
         } else {
             for e in loadErrors { print("ERROR \(e)") }
             for f in failures {
-                if case .failed(let why) = f.verdict { print("FAIL \(f.name) [\(f.index)] (\(f.file)): \(why)") }
+                let which = forks.count > 1 ? " \(f.fork)" : ""
+                if case .failed(let why) = f.verdict { print("FAIL \(f.name) [\(f.index)]\(which) (\(f.file)): \(why)") }
             }
             for s in skips {
                 if case .skipped(let missing) = s.verdict {
@@ -118,7 +125,8 @@ struct StateTestCommand: ParsableCommand {
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         if summary.loadErrors > 0 { line += ", \(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded" }
         if summary.withoutFork > 0 {
-            line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(fork) entries"
+            let which = forks.count == 1 ? forks[0] : "Berlin...Cancun"
+            line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(which) entries"
         }
         if json {
             writeToStandardError(Data((line + "\n").utf8))
