@@ -64,6 +64,38 @@ import Testing
         #expect(passed == entries)
     }
 
+    /// `eekit statetest --fork all` runs every entry under its own fork (the shanghai folder
+    /// holds Cancun, Shanghai and Paris entries); fork names take any letter case; a fork EEKit
+    /// does not implement is a command-line error.
+    @Test func commandLineForks() throws {
+        func run(_ arguments: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try TestFiles.eekit())
+            p.arguments = arguments
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = pipe
+            try p.run()
+            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, out)
+        }
+        let folder = Fixtures.folder("Pyspecs/shanghai")
+        var counts: [String: Int] = [:]
+        for fork in ["Cancun", "shanghai", "PARIS"] {
+            let (status, out) = try run(["statetest", "--fork", fork, folder])
+            let last = out.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(status == 0 && last.contains(" passed, 0 failed"), "\(fork): \(out)")
+            counts[fork] = Int(last.prefix { $0 != " " }) ?? 0
+        }
+        let (status, out) = try run(["statetest", "--fork", "all", folder])
+        let total = counts.values.reduce(0, +)
+        #expect(status == 0 && out.contains("\(total) passed, 0 failed"), "\(out)")
+        #expect(counts.values.allSatisfy { $0 > 0 })
+        let (refused, why) = try run(["statetest", "--fork", "Istanbul", folder])
+        #expect(refused == 64 && why.contains("supported: Berlin, London, Paris, Shanghai, Cancun, or all"), "\(why)")
+    }
+
     /// The point-evaluation cases of the execution-spec tests (test_point_evaluation_precompile*,
     /// seven fixture files) run through the real 0x0a: all pass, none is skipped, and there are
     /// as many as the fixtures hold (177 Cancun post entries, 64 of them needing a real KZG check).
