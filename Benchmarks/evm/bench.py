@@ -47,7 +47,7 @@ def intrinsic(data):
 def revm_once(code, data):
     """One message_call on a fresh EVM: (cpu seconds, output, exec gas before refund, ok)."""
     from pyrevm import EVM, AccountInfo
-    evm = EVM(spec_id="CANCUN")
+    evm = EVM(spec_id="Cancun")
     evm.insert_account_info(TARGET, AccountInfo(code=code, nonce=1))
     evm.insert_account_info(CALLER, AccountInfo())
     out = b""

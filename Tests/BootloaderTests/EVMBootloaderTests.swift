@@ -253,6 +253,18 @@ struct ForkRuleTests {
         }
     }
 
+    /// CODECOPY copies the code as it is under every fork, bytes the fork has no opcode for
+    /// included (review finding: the core's analysis replaces them, and CODECOPY copied the
+    /// replacement, so a constructor reading its arguments got wrong values).
+    @Test func codeCopyCopiesTheRealCode() throws {
+        // CODESIZE 0 0 CODECOPY CODESIZE 0 RETURN, then bytes never run: PUSH0 BASEFEE BLOBHASH TLOAD.
+        let code: Bytes = [0x38, Op.push1, 0, Op.push1, 0, 0x39, 0x38, Op.push1, 0, Op.ret, 0x5f, 0x48, 0x49, 0x5c]
+        for fork in Fork.allCases {
+            let r = try EVMWorld(contracts: [0x100: code], fork: fork).call(0x100, gas: 100_000)
+            #expect(r.status == .success && r.output == code, "\(fork): \(Hex.encode(r.output))")
+        }
+    }
+
     /// Clearing a slot refunds 15,000 before London and 4,800 from it (EIP-3529), and the
     /// refund is capped at half the gas used before London, a fifth from it.
     @Test func storageClearRefundAndCap() throws {

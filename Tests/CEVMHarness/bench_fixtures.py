@@ -32,7 +32,7 @@ def revm_time(code, calldata, reps):
     caller = "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b"
     best = 1e9
     for _ in range(reps):
-        evm = EVM(spec_id="CANCUN")
+        evm = EVM(spec_id="Cancun")
         evm.insert_account_info(to, AccountInfo(code=code, nonce=1))
         evm.insert_account_info(caller, AccountInfo())
         t = time.perf_counter()

@@ -165,7 +165,7 @@ def run_revm(code, data, gas):
     env = Env(block=BlockEnv(number=NUMBER, coinbase="0x" + COINBASE.hex(), timestamp=TIMESTAMP,
                              prevrandao=PREVRANDAO, basefee=0, gas_limit=GASLIMIT, excess_blob_gas=0),
               cfg=CfgEnv(chain_id=1))
-    evm = EVM(spec_id="CANCUN", env=env)
+    evm = EVM(spec_id="Cancun", env=env)
     to, other, caller = "0x" + TARGET.hex(), "0x" + OTHER.hex(), "0x" + CALLER.hex()
     evm.insert_account_info(to, AccountInfo(code=code, nonce=1))
     evm.set_balance(to, BALANCE)

@@ -227,6 +227,9 @@ typedef struct cevm_frame {
   /* set by the host before the first cevm_run */
   const uint8_t *analysis; /* cevm_analyze output for `code_size` bytes of code */
   size_t code_size;
+  /* The code as it is, for CODECOPY, when cevm_analyze_revision replaced opcodes in the
+     analysis's copy; NULL (zeroed): that copy is the code. */
+  const uint8_t *code;
   const uint8_t *calldata;
   size_t calldata_size;
   cevm_message msg;
@@ -274,7 +277,8 @@ size_t cevm_analysis_size(size_t code_size);
 void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *analysis);
 /* The same for an older fork (cevm_revision): opcodes the fork does not define are replaced by
    CEVM_OPCODE_NOT_IN_FORK in the copy (push data is untouched); returns how many were. The
-   frame's context must then carry the same revision. */
+   frame's context must then carry the same revision, and when any was replaced the frame's
+   `code` must point to the code as it is (CODECOPY copies the real bytes). */
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *analysis);
 /* 1 if `pc` is a valid jump destination according to an analysis buffer. */
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc);

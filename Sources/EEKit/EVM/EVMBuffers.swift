@@ -40,8 +40,11 @@ final class EVMAnalysis: @unchecked Sendable {
     // Immutable after init; the buffer is only read by the C core.
     let buffer: UnsafeMutableRawBufferPointer
     let codeSize: Int
-    /// The code as it is, when opcodes were replaced (so errors and traces name them).
+    /// The code as it is, when opcodes were replaced (so errors and traces name them, and
+    /// CODECOPY copies the real bytes through the frame's `code`).
     let original: Bytes?
+    /// `original`'s bytes at a stable address for the core (nil when nothing was replaced).
+    let originalBuffer: UnsafeMutableBufferPointer<UInt8>?
 
     init(code: Bytes, fork: Fork = .cancun) {
         codeSize = code.count
@@ -52,6 +55,13 @@ final class EVMAnalysis: @unchecked Sendable {
                 c.baseAddress, c.count, fork.cevmRevision, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         original = replaced > 0 ? code : nil
+        if replaced > 0 {
+            let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: code.count)
+            _ = copy.initialize(from: code)
+            originalBuffer = copy
+        } else {
+            originalBuffer = nil
+        }
     }
 
     /// The opcode at `pc` as the code has it (`byte` is the analysis's).
@@ -60,7 +70,10 @@ final class EVMAnalysis: @unchecked Sendable {
         return original[pc]
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        originalBuffer?.deallocate()
+    }
 
     var pointer: UnsafePointer<UInt8> { UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
 }
@@ -314,6 +327,7 @@ final class EVMBuffers: @unchecked Sendable {
         cevm_frame_init(frame)
         frame.pointee.analysis = analysis.pointer
         frame.pointee.code_size = analysis.codeSize
+        frame.pointee.code = analysis.originalBuffer.map { UnsafePointer($0.baseAddress!) }
         frame.pointee.calldata = UnsafePointer(calldata)
         frame.pointee.calldata_size = launch.calldata.count
         frame.pointee.msg.caller = launch.caller.c
