@@ -388,6 +388,71 @@ static inline size_t abi_encode_dynamic(uint8_t *buf, size_t head, const void *p
   __builtin_memset(buf + head + 64 + n, 0, padded - n);
   return head + 64 + padded;
 }
+/* A general ABI encoder for a tuple of static values and dynamic bytes / strings, as Solidity
+   encodes several return values or event data: abi_enc_begin with the number of values, then
+   each value in order (a dynamic one puts its offset in the head and its length and padded
+   bytes in the tail), then abi_enc_end for the size (0 if a value did not fit in the buffer or
+   the count was wrong). Nothing is written past `cap`. For example (uint256, string, address):
+     abi_encoder e; abi_enc_begin(&e, buf, sizeof buf, 3);
+     abi_enc_u256(&e, n); abi_enc_bytes(&e, "hi", 2); abi_enc_address(&e, &a);
+     abi_enc_return(&e);  // eek_return(buf, abi_enc_end(&e)), or an empty revert if it failed */
+typedef struct {
+  uint8_t *buf;
+  size_t cap;   /* bytes available at buf */
+  size_t slots; /* head words: one per value */
+  size_t next;  /* the next value's head word */
+  size_t tail;  /* the encoding's end so far */
+  int ok;       /* 0 once a value did not fit or there were more values than slots */
+} abi_encoder;
+static inline void abi_enc_begin(abi_encoder *e, void *buf, size_t cap, size_t values) {
+  e->buf = (uint8_t *)buf;
+  e->cap = cap;
+  e->slots = values;
+  e->next = 0;
+  e->ok = values <= cap / 32;
+  e->tail = e->ok ? values * 32 : 0;
+  if (e->ok) __builtin_memset(e->buf, 0, e->tail);
+}
+static inline void abi_enc_word(abi_encoder *e, eek_word w) {
+  if (!e->ok || e->next >= e->slots) {
+    e->ok = 0;
+    return;
+  }
+  __builtin_memcpy(e->buf + 32 * e->next++, w.b, 32);
+}
+static inline void abi_enc_u256(abi_encoder *e, u256 v) { abi_enc_word(e, u256_to_word(v)); }
+static inline void abi_enc_u64(abi_encoder *e, uint64_t v) { abi_enc_word(e, eek_word_from_u64(v)); }
+static inline void abi_enc_bool(abi_encoder *e, int b) { abi_enc_word(e, eek_word_from_u64(b ? 1 : 0)); }
+static inline void abi_enc_address(abi_encoder *e, const eek_address *a) { abi_enc_word(e, eek_word_from_address(a)); }
+/* A dynamic `bytes` / `string` value. */
+static inline void abi_enc_bytes(abi_encoder *e, const void *p, size_t n) {
+  if (!e->ok || e->next >= e->slots || n > e->cap) {
+    e->ok = 0;
+    return;
+  }
+  size_t padded = (n + 31) / 32 * 32; /* n <= cap, so no wrap */
+  if (e->cap - e->tail < 32 || e->cap - e->tail - 32 < padded) {
+    e->ok = 0;
+    return;
+  }
+  abi_enc_word(e, eek_word_from_u64((uint64_t)e->tail));
+  uint8_t *t = e->buf + e->tail;
+  __builtin_memset(t, 0, 32);
+  for (int k = 0; k < 8; k++) t[31 - k] = (uint8_t)((uint64_t)n >> (8 * k));
+  if (n) __builtin_memcpy(t + 32, p, n);
+  __builtin_memset(t + 32 + n, 0, padded - n);
+  e->tail += 32 + padded;
+}
+/* The encoding's size, or 0 if it failed (a value did not fit, or fewer or more values than
+   abi_enc_begin said). */
+static inline size_t abi_enc_end(const abi_encoder *e) { return e->ok && e->next == e->slots ? e->tail : 0; }
+/* Returns the encoding; a failed one reverts with empty data. */
+__attribute__((noreturn)) static inline void abi_enc_return(const abi_encoder *e) {
+  size_t n = abi_enc_end(e);
+  if (n == 0 && e->slots != 0) eek_revert(0, 0);
+  eek_return(e->buf, n);
+}
+
 /* Returns an ABI-encoded `string` / `bytes` (offset, length, the bytes padded to whole words).
    The encoding is built on the stack up to 16 KiB and above the heap's break (BRK) beyond, so
    any size that fits guest memory works; a BRK past the heap's limit fails the frame, as

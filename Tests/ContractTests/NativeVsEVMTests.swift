@@ -281,6 +281,35 @@ import Testing
         }
     }
 
+    /// abi_encoder builds what Solidity's encoder gives for (uint256, bytes, address, string,
+    /// bool) on both XLENs (empty, word-sized and odd lengths), and fails (an empty revert)
+    /// instead of writing past a buffer that is too small.
+    @Test func sdkEncoderMatchesSolidityEncoding() throws {
+        let s = try session()
+        let probe32 = Address(low: 0x3232)
+        s.world.setAccount(probe, Account(nonce: 1, balance: .zero, kind: .riscv, code: try ProbeContract.elf.get()))
+        try s.install(try ProbeContract.elf32.get(), kind: .riscv, at: probe32)
+        try s.world.commit()
+        let a = "0x" + String(repeating: "fe", count: 31) + "01"
+        let b = "0x00000000000000000000000000000000000000aa"
+        for (x, y, c) in [("", "", false), ("0x11", "hello", true), ("0x" + String(repeating: "ab", count: 32), String(repeating: "z", count: 65), true)] {
+            let want = Array(try ABIEncoder.encodeCall(
+                signature: "f(uint256,bytes,address,string,bool)", arguments: [a, x, b, y, c ? "true" : "false"]).dropFirst(4))
+            let xb = Hex.decode(x) ?? []
+            let data: Bytes = [13, 0] + (Hex.decode(a) ?? []) + (Hex.decode(b) ?? []) + [c ? 1 : 0]
+                + [UInt8(xb.count >> 8), UInt8(xb.count & 0xff)] + xb + Array(y.utf8)
+            for target in [probe, probe32] {
+                let r = try s.call(target, data: data)
+                #expect(r.status == .success && r.output == want, "\(x) \(y): \(Hex.encode(r.output))")
+                // One word short of the encoding: refused, nothing returned.
+                var short = data
+                short[1] = UInt8(want.count / 32 - 1)
+                let f = try s.call(target, data: short)
+                #expect(f.status == .revert && f.output.isEmpty)
+            }
+        }
+    }
+
     /// abi_arg_bytes reads `bytes` / `string` arguments as Solidity's decoder does (malformed
     /// offsets and lengths are refused, without overflow); abi_revert_error reverts with the
     /// Error(string) that tools decode.

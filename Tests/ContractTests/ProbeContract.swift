@@ -19,6 +19,7 @@ import Foundation
 ///   op 11 eek_alloc(n = u64), then eek_alloc(1) -> 1 if both are 16-byte aligned, apart and zeroed
 ///   op 10 CALL as op 1 with the value pointer at 0x40000000 (outside guest memory): kind (1) ++
 ///                target (20) -> status (u64 BE)
+///   op 13 abi_encoder: (uint256, bytes, address, string, bool), see the source
 ///   op 4 RETURNDATA after a call: kind ++ target ++ value ++ gas ++ data, then calls RETURNDATA_SIZE
 ///                and returns (size, copied returndata)
 enum ProbeContract {
@@ -119,6 +120,22 @@ enum ProbeContract {
         __builtin_memset(p, 0x5a, k);
         out[0] = (uint8_t)ok;
         eek_return(out, 1);
+      }
+      if (op == 13) { /* abi_encoder: (uint256 a, bytes x, address b, string y, bool c) from
+                         a (32) ++ b (20) ++ c (1) ++ len x (2) ++ x ++ y; byte 1: buffer size / 32
+                         (0: the whole buffer) */
+        eek_word wa; __builtin_memcpy(wa.b, in + 2, 32);
+        eek_address b; __builtin_memcpy(b.b, in + 34, 20);
+        size_t lx = (size_t)in[55] << 8 | in[56];
+        if (57 + lx > n) eek_revert(0, 0);
+        abi_encoder e;
+        abi_enc_begin(&e, out, in[1] ? 32u * in[1] : sizeof out, 5);
+        abi_enc_word(&e, wa);
+        abi_enc_bytes(&e, in + 57, lx);
+        abi_enc_address(&e, &b);
+        abi_enc_bytes(&e, in + 57 + lx, n - 57 - lx);
+        abi_enc_bool(&e, in[54]);
+        abi_enc_return(&e);
       }
       if (op == 3) {
         for (int i = 0; i < 15; i++) { eek_word w; eek_context(i, &w); __builtin_memcpy(out + 32 * i, w.b, 32); }
