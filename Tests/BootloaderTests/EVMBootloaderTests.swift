@@ -306,6 +306,9 @@ struct ForkRuleTests {
         #expect(w.boot.hooks[a] == nil && !w.boot.isAlwaysWarm(a))
         w.boot.useFork(.cancun)
         #expect(w.boot.hooks[a] != nil && w.boot.isAlwaysWarm(a))
+        // A bootloader made for a block of an older fork starts without it.
+        let old = EVMWorld(contracts: [:], fork: .paris)
+        #expect(old.boot.hooks[a] == nil && !old.boot.isAlwaysWarm(a))
     }
 
     /// Transaction types and the init code limit arrive with their forks.

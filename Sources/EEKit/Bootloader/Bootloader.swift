@@ -73,6 +73,7 @@ public final class Bootloader: EEHost {
         self.transaction = TransactionContext()
         self.schedule = schedule
         updateAlwaysWarm()
+        if block.fork < .cancun { useFork(block.fork) }  // a block of an older fork: its precompiles
     }
 
     /// Applies `fork`'s rules from the next transaction: sets `block.fork` and, before Cancun,
