@@ -96,7 +96,7 @@ struct BlockOptions: ParsableArguments {
 
     func apply(to s: ContractSession) throws {
         s.boot.useFork(fork)
-        if fork < .london && baseFee != "0" {
+        if fork < .london, !(try weiValue(baseFee, option: "--base-fee")).isZero {
             throw ValidationError("--base-fee: \(fork) has no base fee (EIP-1559 came with London)")
         }
         s.boot.block.number = blockNumber

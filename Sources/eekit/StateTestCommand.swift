@@ -21,10 +21,11 @@ struct StateTestCommand: ParsableCommand {
     @Option(help: "Fork whose post entries to run, under its rules: Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures), or 'all' for every one of these a test has.")
     var fork: String = "Cancun"
 
-    /// The forks to run, as the fixtures name them (any letter case on the command line).
+    /// The forks to run, as the fixtures name them (any letter case on the command line);
+    /// Paris's entries are also read under the name older fixtures give it, "Merge".
     var forks: [String] {
-        if fork.lowercased() == "all" { return Fork.allCases.map(\.description) }
-        return [Fork(argument: fork)?.description ?? fork]
+        let names = fork.lowercased() == "all" ? Fork.allCases : [Fork(argument: fork)].compactMap { $0 }
+        return names.flatMap { $0 == .paris ? ["Paris", "Merge"] : [$0.description] }
     }
 
     @Option(name: .customLong("run"), help: "Only run tests whose name matches this regular expression.")
@@ -48,10 +49,11 @@ struct StateTestCommand: ParsableCommand {
         do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw RuntimeError("\(error)") }
         let pattern = runFilter
         let forks = self.forks
+        let all = fork.lowercased() == "all"
         let json = self.json
         let summary = LargeStack.run { () -> Summary in
             let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
-            return StateTestCommand.runAll(files: files, forks: forks, filter: filter, json: json)
+            return StateTestCommand.runAll(files: files, forks: forks, all: all, filter: filter, json: json)
         }
         if summary.failed > 0 || summary.loadErrors > 0 { throw ExitCode(1) }
     }
@@ -62,7 +64,10 @@ struct StateTestCommand: ParsableCommand {
         var withoutFork = 0
     }
 
-    static func runAll(files: [String], forks: [String], filter: NSRegularExpression?, json: Bool) -> Summary {
+    /// `all`: the forks are every implemented one (failures name their fork).
+    static func runAll(
+        files: [String], forks: [String], all: Bool = false, filter: NSRegularExpression?, json: Bool
+    ) -> Summary {
         let hooks = Precompiles.cancun()
         let runner = StateTestRunner(registry: .standard, hooks: hooks)
         /// "0x…0a (point_evaluation)".
@@ -102,7 +107,7 @@ struct StateTestCommand: ParsableCommand {
         } else {
             for e in loadErrors { print("ERROR \(e)") }
             for f in failures {
-                let which = forks.count > 1 ? " \(f.fork)" : ""
+                let which = all ? " \(f.fork)" : ""
                 if case .failed(let why) = f.verdict { print("FAIL \(f.name) [\(f.index)]\(which) (\(f.file)): \(why)") }
             }
             for s in skips {
@@ -125,7 +130,7 @@ struct StateTestCommand: ParsableCommand {
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         if summary.loadErrors > 0 { line += ", \(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded" }
         if summary.withoutFork > 0 {
-            let which = forks.count == 1 ? forks[0] : "Berlin...Cancun"
+            let which = all ? "Berlin...Cancun" : forks[0]
             line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(which) entries"
         }
         if json {

@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -101,6 +102,51 @@ import Testing
         trace.reset()
         _ = try s.call(rvCounter, data: [])
         #expect(trace.roots.isEmpty)
+    }
+
+    /// A host-level error (here a RISC-V configuration the EE refuses, found when the frame
+    /// starts) abandons the transaction; its frames still end in the trace, so the next
+    /// transaction's tree is a root of its own (review finding: it became a child of the
+    /// abandoned one, and the recorder stopped adding roots).
+    @Test func traceStaysBalancedAfterAHostError() throws {
+        var bad = RISCVEnvironment.Configuration()
+        bad.memorySize = 4096
+        let s = ContractSession(riscv: bad)
+        s.world.setAccount(rvCounter, Account(nonce: 1, balance: .zero, kind: .riscv, code: try Fixtures.elf("counter.elf")))
+        s.world.setAccount(evmCounter, Account(nonce: 1, balance: .zero, kind: .evm, code: EVMCode.counter))
+        try s.world.commit()
+        let trace = CallTraceRecorder()
+        trace.attach(to: s.boot)
+        #expect(throws: EEError.self) { try s.call(rvCounter, data: []) }
+        #expect(trace.roots.count == 1)
+        guard case .failure(.other(let why))? = trace.roots.first?.end?.status else {
+            Issue.record("the abandoned frame did not end: \(String(describing: trace.roots.first?.end))")
+            return
+        }
+        #expect(why.hasPrefix("aborted by a host error"))
+        _ = try s.call(evmCounter, data: [])
+        #expect(trace.roots.count == 2 && trace.roots[1].start.to == evmCounter && trace.roots[1].end?.status == .success)
+    }
+
+    /// A static PIE is refused as a native contract when it would be moved: no contract
+    /// start-up code applies its relocations (`rv run` runs it, its libc relocates it).
+    @Test func movedStaticPIEContractsAreRefused() throws {
+        var e = TestELF.program(xlen: 64, code: [RVAsm.li(10, 0), RVAsm.li(17, 93), RVAsm.ecall])
+        e.type = 3
+        e.segments[0].vaddr = 0x1000
+        e.entry = 0x1000
+        do {
+            _ = try ContractSession().deploy(e.bytes, kind: .riscv)
+            Issue.record("a moved static PIE was deployed")
+        } catch {
+            #expect("\(error)".contains("position-independent"), "\(error)")
+        }
+        // Linked where it is placed (its lowest page at 0x10000), nothing moves: the ELF is
+        // taken (the constructor then fails on its Linux exit call, as any contract would).
+        e.segments[0].vaddr = 0x10000
+        e.entry = 0x10000
+        let r = try ContractSession().deploy(e.bytes, kind: .riscv)
+        #expect(!r.status.isSuccess, "\(r.status)")
     }
 
     // MARK: CREATE / CREATE2

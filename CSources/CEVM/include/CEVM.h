@@ -228,7 +228,8 @@ typedef struct cevm_frame {
   const uint8_t *analysis; /* cevm_analyze output for `code_size` bytes of code */
   size_t code_size;
   /* The code as it is, for CODECOPY, when cevm_analyze_revision replaced opcodes in the
-     analysis's copy; NULL (zeroed): that copy is the code. */
+     analysis's copy; NULL (zeroed): that copy is the code. Set it with `analysis` for every
+     frame (cevm_frame_init does not touch it): a reused frame must not keep another code's. */
   const uint8_t *code;
   const uint8_t *calldata;
   size_t calldata_size;

@@ -78,7 +78,8 @@ public enum CallTraceEvent: Sendable {
 /// One frame of a recorded trace and the frames it entered, in order.
 public struct CallTraceNode: Sendable {
     public var start: TraceFrameStart
-    /// Nil only while the frame runs (or when a host-level error aborted the transaction).
+    /// Nil only while the frame runs. A frame a host-level error stopped (the transaction is
+    /// abandoned) ends as a failure "aborted by a host error".
     public var end: TraceFrameEnd?
     public var children: [CallTraceNode]
 
@@ -139,16 +140,32 @@ extension Bootloader {
         tracer(.started(TraceFrameStart(
             depth: ctx.depth + 1, kind: .call(req.modifier), from: ctx.address, to: req.target, target: target,
             value: req.value, gas: gasUnits(req.resources), input: req.calldata)))
-        let entry = try enterCall(req, from: ctx)
+        let entry: Entry
+        do { entry = try enterCall(req, from: ctx) } catch {
+            traceAbort(depth: ctx.depth + 1, error)
+            throw error
+        }
         traceEnd(ctx.depth + 1, entry)
         return entry
+    }
+
+    /// A frame that a host-level error stopped before it could end (the transaction is
+    /// abandoned): it ends as a failure, so every start has its end.
+    func traceAbort(depth: Int, _ error: EEError) {
+        tracer?(.ended(TraceFrameEnd(
+            depth: depth, status: .failure(.other("aborted by a host error: \(error)")), gasLeft: 0, output: [],
+            created: nil)))
     }
 
     /// `enterDeployment` (a frame's CREATE / CREATE2), traced.
     func tracedDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
         guard tracer != nil else { return try enterDeployment(req, from: ctx) }
         traceDeploymentStart(req, depth: ctx.depth + 1)
-        let entry = try enterDeployment(req, from: ctx)
+        let entry: Entry
+        do { entry = try enterDeployment(req, from: ctx) } catch {
+            traceAbort(depth: ctx.depth + 1, error)
+            throw error
+        }
         traceEnd(ctx.depth + 1, entry)
         return entry
     }
@@ -161,7 +178,11 @@ extension Bootloader {
             return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
         }
         traceDeploymentStart(req, depth: ctx.depth + 1)
-        let entry = try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
+        let entry: Entry
+        do { entry = try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce) } catch {
+            traceAbort(depth: ctx.depth + 1, error)
+            throw error
+        }
         traceEnd(ctx.depth + 1, entry)
         return entry
     }

@@ -119,63 +119,70 @@ extension Bootloader {
             next = p
         }
         // The innermost frame is read in place (`frames[top]`), never copied out.
-        while !frames.isEmpty {
-            let top = frames.count - 1
-            switch next {
-            case .externalCallRequest(let req):
-                switch try tracedCall(req, from: frames[top].context) {
-                case .immediate(let status, let output, let left, _):
-                    next = try frames[top].ee.continueAfterCall(
-                        CallResult(status: status, returndata: output), returned: left, host: self)
-                case .launched(let f, let p):
-                    frames.append(f)
-                    next = p
+        do {
+            while !frames.isEmpty {
+                let top = frames.count - 1
+                switch next {
+                case .externalCallRequest(let req):
+                    switch try tracedCall(req, from: frames[top].context) {
+                    case .immediate(let status, let output, let left, _):
+                        next = try frames[top].ee.continueAfterCall(
+                            CallResult(status: status, returndata: output), returned: left, host: self)
+                    case .launched(let f, let p):
+                        frames.append(f)
+                        next = p
+                    }
+                case .deploymentRequest(let req):
+                    switch try tracedDeployment(req, from: frames[top].context) {
+                    case .immediate(let status, let output, let left, let created):
+                        next = try frames[top].ee.continueAfterDeployment(
+                            DeploymentResult(address: created, status: status, returndata: output),
+                            returned: left, host: self)
+                    case .launched(let f, let p):
+                        frames.append(f)
+                        next = p
+                    }
+                case .completedExecution(let result, let left):
+                    let f = frames.removeLast()
+                    releaseFrameMemory()
+                    var end: FrameEnd
+                    if f.deployment != nil {
+                        end = finishDeployment(f, code: result.returndata, status: result.status,
+                                               returndata: result.returndata, left: left)
+                    } else {
+                        if !result.status.isSuccess { world.revert(to: f.snapshot) }
+                        end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
+                    }
+                    end = enforceLimits(f, end)
+                    if tracer != nil { traceFrameEnd(f, end) }
+                    guard !frames.isEmpty else {
+                        return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
+                    }
+                    next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
+                case .completedDeployment(let code, let status, let returndata, let left):
+                    let f = frames.removeLast()
+                    releaseFrameMemory()
+                    var end: FrameEnd
+                    if f.deployment != nil {
+                        end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
+                    } else {
+                        // A call frame that ended as if it were a constructor: treat it as a call.
+                        if !status.isSuccess { world.revert(to: f.snapshot) }
+                        end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
+                    }
+                    end = enforceLimits(f, end)
+                    if tracer != nil { traceFrameEnd(f, end) }
+                    guard !frames.isEmpty else {
+                        return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
+                    }
+                    next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
                 }
-            case .deploymentRequest(let req):
-                switch try tracedDeployment(req, from: frames[top].context) {
-                case .immediate(let status, let output, let left, let created):
-                    next = try frames[top].ee.continueAfterDeployment(
-                        DeploymentResult(address: created, status: status, returndata: output),
-                        returned: left, host: self)
-                case .launched(let f, let p):
-                    frames.append(f)
-                    next = p
-                }
-            case .completedExecution(let result, let left):
-                let f = frames.removeLast()
-                releaseFrameMemory()
-                var end: FrameEnd
-                if f.deployment != nil {
-                    end = finishDeployment(f, code: result.returndata, status: result.status,
-                                           returndata: result.returndata, left: left)
-                } else {
-                    if !result.status.isSuccess { world.revert(to: f.snapshot) }
-                    end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
-                }
-                end = enforceLimits(f, end)
-                if tracer != nil { traceFrameEnd(f, end) }
-                guard !frames.isEmpty else {
-                    return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
-                }
-                next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
-            case .completedDeployment(let code, let status, let returndata, let left):
-                let f = frames.removeLast()
-                releaseFrameMemory()
-                var end: FrameEnd
-                if f.deployment != nil {
-                    end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
-                } else {
-                    // A call frame that ended as if it were a constructor: treat it as a call.
-                    if !status.isSuccess { world.revert(to: f.snapshot) }
-                    end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
-                }
-                end = enforceLimits(f, end)
-                if tracer != nil { traceFrameEnd(f, end) }
-                guard !frames.isEmpty else {
-                    return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
-                }
-                next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
             }
+        } catch {
+            // A host-level error abandons the transaction: the frames still on the stack end
+            // in the trace, innermost first, so that every start has its end.
+            if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, error) } }
+            throw error
         }
         throw .internalError("frame stack emptied without a result")
     }

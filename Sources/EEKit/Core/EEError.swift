@@ -50,6 +50,9 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     case segmentMisaligned(index: Int)
     case embeddedABI
     case needsInterpreter
+    /// A native contract that is a static PIE linked away from 0x10000: its absolute pointers
+    /// would need relocations that no contract start-up code applies.
+    case positionIndependentContract(bias: UInt64)
     case imageTooLarge(needed: UInt64, available: UInt64)
     case codeRangeTooLarge(low: UInt64, high: UInt64, decodedBytes: UInt64)
     case libelf(String)
@@ -75,6 +78,8 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
         case .entryMisaligned(let e): "entry point 0x\(String(e, radix: 16)) is not 4-byte aligned (RV32IM/RV64IM have no 2-byte instructions)"
         case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal; Linux refuses such files)"
+        case .positionIndependentContract(let b):
+            "a position-independent executable (ET_DYN) placed 0x\(String(b, radix: 16)) away from its link addresses: a contract's start-up code applies no relocations, so link it with -static -no-pie (or at 0x10000)"
         case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
         case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"

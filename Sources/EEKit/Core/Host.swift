@@ -1,26 +1,28 @@
 /// Block and transaction context, fixed for a transaction.
 /// The Ethereum fork whose rules a block follows (EVM opcodes and gas, transaction rules).
 /// EEKit implements Berlin to Cancun; Cancun is the default.
-public enum Fork: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
-    case berlin, london, paris, shanghai, cancun
+/// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...).
+public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    case berlin = "Berlin", london = "London", paris = "Paris", shanghai = "Shanghai", cancun = "Cancun"
 
-    public static func < (a: Fork, b: Fork) -> Bool { a.rawValue < b.rawValue }
-
-    /// The name the Ethereum test fixtures use ("Cancun", "Shanghai", ...).
-    public var description: String {
+    /// 0 for Berlin, one more per later fork.
+    public var order: Int {
         switch self {
-        case .berlin: "Berlin"
-        case .london: "London"
-        case .paris: "Paris"
-        case .shanghai: "Shanghai"
-        case .cancun: "Cancun"
+        case .berlin: 0
+        case .london: 1
+        case .paris: 2
+        case .shanghai: 3
+        case .cancun: 4
         }
     }
 
+    public static func < (a: Fork, b: Fork) -> Bool { a.order < b.order }
+
+    public var description: String { rawValue }
+
     /// The fork named as the fixtures name it (also "Merge" for Paris), or nil.
     public init?(name: String) {
-        guard let f = Fork.allCases.first(where: { $0.description == name }) ?? (name == "Merge" ? .paris : nil)
-        else { return nil }
+        guard let f = Fork(rawValue: name) ?? (name == "Merge" ? .paris : nil) else { return nil }
         self = f
     }
 }

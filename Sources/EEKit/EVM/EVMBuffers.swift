@@ -80,7 +80,7 @@ final class EVMAnalysis: @unchecked Sendable {
 
 extension Fork {
     /// The core's `cevm_revision`: 0 for Cancun, one more per fork back.
-    var cevmRevision: UInt32 { UInt32(Fork.cancun.rawValue - rawValue) }
+    var cevmRevision: UInt32 { UInt32(Fork.cancun.order - order) }
 }
 
 /// Analyses shared by all EVM frames, keyed by code hash and fork (bounded; cleared when full).

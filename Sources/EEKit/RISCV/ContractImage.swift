@@ -65,6 +65,8 @@ final class ContractImage: @unchecked Sendable {
     /// - Throws: `EEError.elf` if the image is malformed or does not fit `memorySize`.
     init(elf: Bytes, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) throws(EEError) {
         let image = try ELFImage(bytes: elf)
+        // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
+        if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         // The stack region: the frame block's pages at the top, the stack below them.

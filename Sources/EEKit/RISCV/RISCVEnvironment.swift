@@ -782,9 +782,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         let n = try length(m, len, "create code")
         let w = RISCVEnvironment.words(len)
-        // 32000, EIP-3860's 2 per word, 3 per word for the copy out of guest memory (as CALL's
-        // calldata), and CREATE2's 6 per word of hashing.
-        try charge(m, gas: 32000 + 2 * w + 3 * w + (sp == 0 ? 0 : 6 * w))
+        // 32000, EIP-3860's 2 per word (from Shanghai, as the EVM's CREATE), 3 per word for the
+        // copy out of guest memory (as CALL's calldata), and CREATE2's 6 per word of hashing.
+        let initcodeWord: UInt64 = host.block.fork >= .shanghai ? 2 : 0
+        try charge(m, gas: 32000 + initcodeWord * w + 3 * w + (sp == 0 ? 0 : 6 * w))
         let initcode = try read(m, code, n, "create code")
         let value = try vp == 0 ? U256.zero : word(m, vp, "create value")
         let scheme: DeploymentScheme = try sp == 0 ? .create : .create2(salt: Bytes32(read(m, sp, 32, "create salt")))
