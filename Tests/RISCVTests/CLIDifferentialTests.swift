@@ -154,6 +154,38 @@ struct CLIWriteErrorTests {
         #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
     }
 
+    /// With stdin or stdout closed, the guest's read(0) / write(1) fail with -EBADF as under
+    /// qemu (review finding: the decoded-code file took descriptor 0 or 1, and the guest read
+    /// host pointers from it, or overwrote the code it was running).
+    @Test(arguments: [64, 32])
+    func closedStandardDescriptorsFailAsUnderQemu(xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let reader = dir.appendingPathComponent("rv\(xlen)/read_buffers").path
+        let writer = dir.appendingPathComponent("rv\(xlen)/write_until_error").path
+        func shell(_ command: String) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", command]
+            let captured = Pipe()
+            p.standardOutput = captured
+            p.standardError = captured
+            try p.run()
+            let text = String(decoding: captured.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            return (p.terminationStatus, text)
+        }
+        let qemu = try GuestHarness.qemu(xlen: xlen).get(), eekit = try CLIDifferentialTests.eekit()
+        let readRef = try shell("exec '\(qemu)' '\(reader)' <&-")
+        let readOurs = try shell("exec '\(eekit)' rv run '\(reader)' <&-")
+        #expect(readRef.1.contains("then 4 bytes: -9"), "qemu: \(readRef)")
+        #expect(readOurs.0 == readRef.0 && readOurs.1 == readRef.1, "eekit: \(readOurs)")
+        // write_until_error reports the failing write on stderr and exits with its errno.
+        let writeRef = try shell("exec '\(qemu)' '\(writer)' >&-")
+        let writeOurs = try shell("exec '\(eekit)' rv run '\(writer)' >&-")
+        #expect(writeRef.0 == 9 && writeRef.1 == "write 0 failed: -9\n", "qemu: \(writeRef)")
+        #expect(writeOurs.0 == writeRef.0 && writeOurs.1 == writeRef.1, "eekit: \(writeOurs)")
+    }
+
     /// A read error is the guest's too: stdin that is a directory reads as -EISDIR.
     @Test func readFromADirectoryFailsAsUnderQemu() async throws {
         let dir = try await GuestHarness.builtPrograms()

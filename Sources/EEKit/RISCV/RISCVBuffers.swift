@@ -140,9 +140,18 @@ public final class RISCVMachine {
         // the heap, and /dev/shm may be small (64 MiB in a default Docker container).
         guard size <= 64 << 20 else { return nil }
         let name = "/eekit-code-\(getpid())-\(sharedCodeCounter.add(1, ordering: .relaxed).newValue)"
-        let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        var fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         shm_unlink(name)
+        // Never 0, 1 or 2 (review finding): with stdin or stdout closed the file took that
+        // number, and a guest's read(0) / write(1) in `rv run` read or overwrote the decoded
+        // code (host pointers included) instead of failing with EBADF as under Linux.
+        if fd <= 2 {
+            let high = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            close(fd)
+            guard high >= 3 else { return nil }
+            fd = high
+        }
         // Reserved up front: a page the file system cannot back would otherwise be a SIGBUS
         // when decoding writes it; without room the code comes from the heap.
         guard ftruncate(fd, off_t(size)) == 0, posix_fallocate(fd, 0, off_t(size)) == 0,
