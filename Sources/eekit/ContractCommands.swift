@@ -316,15 +316,13 @@ func receiptJSON(
     trace: CallTraceNode? = nil
 ) -> String {
     var doc: [String: Any] = [
-        "status": r.status.isSuccess ? "success" : r.status == .revert ? "revert" : "failure",
         "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
         "logs": r.logs.map { log in
             ["address": log.address.hex, "topics": log.topics.map(\.hex), "data": "0x" + Hex.encode(log.data)] as [String: Any]
         },
     ]
-    if case .failure(let reason) = r.status { doc["reason"] = "\(reason)" }
+    doc.merge(statusJSON(r.status, output: r.output, errors: errors)) { $1 }
     if created, let a = r.createdAddress { doc["address"] = a.hex }
-    if r.status == .revert, let reason = ABIEncoder.revertReason(r.output, errors: errors) { doc["revertReason"] = reason }
     if let outputs, let decoded {
         doc["returns"] = zip(outputs, decoded).map { ["type": $0, "value": $1] }
     }

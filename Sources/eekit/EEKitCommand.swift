@@ -53,6 +53,16 @@ func writeAll(fd: Int32, _ b: UnsafeRawBufferPointer) {
 }
 
 /// One JSON object as a line of text, keys sorted ("{}" if `object` cannot be serialized).
+/// How a frame ended, as the JSON outputs give it: `status` ("success", "revert" or
+/// "failure"), `reason` for a failure, `revertReason` for revert data that decodes (Error,
+/// Panic, or one of the `errors` signatures).
+func statusJSON(_ status: FrameStatus, output: Bytes, errors: [String] = []) -> [String: Any] {
+    var doc: [String: Any] = ["status": status.isSuccess ? "success" : status == .revert ? "revert" : "failure"]
+    if case .failure(let reason) = status { doc["reason"] = "\(reason)" }
+    if status == .revert, let reason = ABIEncoder.revertReason(output, errors: errors) { doc["revertReason"] = reason }
+    return doc
+}
+
 func jsonLine(_ object: [String: Any]) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
@@ -109,12 +119,7 @@ func readFile(_ path: String, limit: Int = 1 << 30, what: String = "this command
 
 /// `--fork NAME`: the names the Ethereum fixtures use, in any letter case.
 extension Fork: ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let f = Fork.allCases.first(where: { $0.description.lowercased() == argument.lowercased() })
-            ?? (argument.lowercased() == "merge" ? .paris : nil)
-        else { return nil }
-        self = f
-    }
+    public init?(argument: String) { self.init(name: argument) }
 
     public static var allValueStrings: [String] { Fork.allCases.map(\.description) }
 }

@@ -117,14 +117,10 @@ struct EVMCommand: ParsableCommand {
             }
             if json {
                 var doc: [String: Any] = [
-                    "status": result.status.isSuccess ? "success" : result.status == .revert ? "revert" : "failure",
                     "gasUsed": result.gasUsed, "refund": result.refund, "output": "0x" + Hex.encode(result.output),
                     "cpuSeconds": cpuSeconds,
                 ]
-                if case .failure(let reason) = result.status { doc["reason"] = "\(reason)" }
-                if result.status == .revert, let reason = ABIEncoder.revertReason(result.output) {
-                    doc["revertReason"] = reason
-                }
+                doc.merge(statusJSON(result.status, output: result.output)) { $1 }
                 print(jsonLine(doc))
             } else {
                 printText(result, cpuSeconds: cpuSeconds)

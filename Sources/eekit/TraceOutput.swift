@@ -63,11 +63,7 @@ func traceJSON(_ node: CallTraceNode, errors: [String], address: [Int] = []) -> 
     ]
     if let to = s.to { doc["to"] = to.hex }
     if let end = node.end {
-        doc["status"] = end.status.isSuccess ? "success" : end.status == .revert ? "revert" : "failure"
-        if case .failure(let why) = end.status { doc["reason"] = "\(why)" }
-        if end.status == .revert, let reason = ABIEncoder.revertReason(end.output, errors: errors) {
-            doc["revertReason"] = reason
-        }
+        doc.merge(statusJSON(end.status, output: end.output, errors: errors)) { $1 }
         doc["gasUsed"] = node.gasUsed ?? 0
         doc["output"] = "0x" + Hex.encode(end.output)
         if let created = end.created { doc["created"] = created.hex }

@@ -140,12 +140,18 @@ extension Bootloader {
         tracer(.started(TraceFrameStart(
             depth: ctx.depth + 1, kind: .call(req.modifier), from: ctx.address, to: req.target, target: target,
             value: req.value, gas: gasUnits(req.resources), input: req.calldata)))
+        return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in try enterCall(req, from: ctx) }
+    }
+
+    /// Runs `enter` for a frame whose start was traced, and traces its end when it is answered
+    /// at once or a host-level error stops it.
+    private func traceEntry(depth: Int, _ enter: () throws(EEError) -> Entry) throws(EEError) -> Entry {
         let entry: Entry
-        do { entry = try enterCall(req, from: ctx) } catch {
-            traceAbort(depth: ctx.depth + 1, error)
+        do { entry = try enter() } catch {
+            traceAbort(depth: depth, error)
             throw error
         }
-        traceEnd(ctx.depth + 1, entry)
+        traceEnd(depth, entry)
         return entry
     }
 
@@ -161,13 +167,7 @@ extension Bootloader {
     func tracedDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
         guard tracer != nil else { return try enterDeployment(req, from: ctx) }
         traceDeploymentStart(req, depth: ctx.depth + 1)
-        let entry: Entry
-        do { entry = try enterDeployment(req, from: ctx) } catch {
-            traceAbort(depth: ctx.depth + 1, error)
-            throw error
-        }
-        traceEnd(ctx.depth + 1, entry)
-        return entry
+        return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in try enterDeployment(req, from: ctx) }
     }
 
     /// `enterPreparedDeployment` (a deploying transaction), traced.
@@ -178,13 +178,9 @@ extension Bootloader {
             return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
         }
         traceDeploymentStart(req, depth: ctx.depth + 1)
-        let entry: Entry
-        do { entry = try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce) } catch {
-            traceAbort(depth: ctx.depth + 1, error)
-            throw error
+        return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in
+            try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: bumpNonce)
         }
-        traceEnd(ctx.depth + 1, entry)
-        return entry
     }
 
     private func traceDeploymentStart(_ req: DeploymentRequest, depth: Int) {

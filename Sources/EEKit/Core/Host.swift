@@ -20,9 +20,12 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
 
     public var description: String { rawValue }
 
-    /// The fork named as the fixtures name it (also "Merge" for Paris), or nil.
+    /// The fork named as the fixtures name it, in any letter case (also "Merge" for Paris),
+    /// or nil.
     public init?(name: String) {
-        guard let f = Fork(rawValue: name) ?? (name == "Merge" ? .paris : nil) else { return nil }
+        let lower = name.lowercased()
+        guard let f = Fork.allCases.first(where: { $0.rawValue.lowercased() == lower }) ?? (lower == "merge" ? .paris : nil)
+        else { return nil }
         self = f
     }
 }

@@ -40,10 +40,9 @@ final class EVMAnalysis: @unchecked Sendable {
     // Immutable after init; the buffer is only read by the C core.
     let buffer: UnsafeMutableRawBufferPointer
     let codeSize: Int
-    /// The code as it is, when opcodes were replaced (so errors and traces name them, and
-    /// CODECOPY copies the real bytes through the frame's `code`).
-    let original: Bytes?
-    /// `original`'s bytes at a stable address for the core (nil when nothing was replaced).
+    /// The code as it is, at a stable address for the core, when opcodes were replaced (so
+    /// errors and traces name them, and CODECOPY copies the real bytes through the frame's
+    /// `code`); nil when the analysis's copy is the code.
     let originalBuffer: UnsafeMutableBufferPointer<UInt8>?
 
     init(code: Bytes, fork: Fork = .cancun) {
@@ -54,7 +53,6 @@ final class EVMAnalysis: @unchecked Sendable {
             cevm_analyze_revision(
                 c.baseAddress, c.count, fork.cevmRevision, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
-        original = replaced > 0 ? code : nil
         if replaced > 0 {
             let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: code.count)
             _ = copy.initialize(from: code)
@@ -66,7 +64,9 @@ final class EVMAnalysis: @unchecked Sendable {
 
     /// The opcode at `pc` as the code has it (`byte` is the analysis's).
     func opcode(_ byte: UInt8, at pc: Int) -> UInt8 {
-        guard let original, byte == UInt8(CEVM_OPCODE_NOT_IN_FORK), pc < original.count else { return byte }
+        guard let original = originalBuffer, byte == UInt8(CEVM_OPCODE_NOT_IN_FORK), pc < original.count else {
+            return byte
+        }
         return original[pc]
     }
 
