@@ -160,16 +160,7 @@ import Testing
     static func eekit() throws -> String { try TestFiles.eekit() }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try eekit())
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, out)
+        try TestFiles.run(try eekit(), arguments)
     }
 
     /// Deploys the example counter into `db` with `eekit deploy` and returns its address.

@@ -26,4 +26,18 @@ public enum TestFiles {
     }
 
     public static func remove(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
+
+    /// Runs `executable` to completion; its status and its stdout and stderr together.
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, out)
+    }
 }

@@ -162,18 +162,7 @@ struct CLIWriteErrorTests {
         let dir = try await GuestHarness.builtPrograms()
         let reader = dir.appendingPathComponent("rv\(xlen)/read_buffers").path
         let writer = dir.appendingPathComponent("rv\(xlen)/write_until_error").path
-        func shell(_ command: String) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", command]
-            let captured = Pipe()
-            p.standardOutput = captured
-            p.standardError = captured
-            try p.run()
-            let text = String(decoding: captured.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
-        }
+        func shell(_ command: String) throws -> (Int32, String) { try TestFiles.run("/bin/sh", ["-c", command]) }
         let qemu = try GuestHarness.qemu(xlen: xlen).get(), eekit = try CLIDifferentialTests.eekit()
         let readRef = try shell("exec '\(qemu)' '\(reader)' <&-")
         let readOurs = try shell("exec '\(eekit)' rv run '\(reader)' <&-")

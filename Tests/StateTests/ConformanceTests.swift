@@ -68,18 +68,7 @@ import Testing
     /// holds Cancun, Shanghai and Paris entries); fork names take any letter case; a fork EEKit
     /// does not implement is a command-line error.
     @Test func commandLineForks() throws {
-        func run(_ arguments: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: try TestFiles.eekit())
-            p.arguments = arguments
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = pipe
-            try p.run()
-            let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, out)
-        }
+        func run(_ arguments: [String]) throws -> (Int32, String) { try TestFiles.run(try TestFiles.eekit(), arguments) }
         let folder = Fixtures.folder("Pyspecs/shanghai")
         var counts: [String: Int] = [:]
         for fork in ["Cancun", "shanghai", "PARIS"] {
