@@ -11,9 +11,51 @@
 enum {
 #define CEVM_OP(NAME, CODE, GAS, IN, OUT, IMM, FLAGS)                                  \
   CEVM_OPCODE_##NAME = CODE, CEVM_OPGAS_##NAME = GAS, CEVM_OPIN_##NAME = IN,           \
-  CEVM_OPOUT_##NAME = OUT,
+  CEVM_OPOUT_##NAME = OUT, CEVM_OPFLAGS_##NAME = (FLAGS),
 #include "evm_opcodes.def"
 };
+
+/* ---- prices that depend on the fork (the opcodes flagged F, and EXP's byte price) ---- */
+enum {
+  CEVM_FG_BALANCE,     /* BALANCE */
+  CEVM_FG_EXTCODE,     /* EXTCODESIZE, EXTCODECOPY (before its copy words) */
+  CEVM_FG_EXTCODEHASH, /* EXTCODEHASH (Constantinople on) */
+  CEVM_FG_SLOAD,       /* SLOAD; also the "no-op / dirty" price of net-metered SSTORE */
+  CEVM_FG_CALL,        /* CALL, CALLCODE, DELEGATECALL, STATICCALL (before value and new account) */
+  CEVM_FG_SELFDESTRUCT,
+  CEVM_FG_EXP_BYTE,    /* EXP, per byte of the exponent */
+  CEVM_FG_COUNT
+};
+/* Row = cevm_revision. From Berlin on BALANCE, EXT*, SLOAD and CALL* are the EIP-2929 warm
+   price (a cold access adds its surcharge in the handler). */
+static const uint16_t cevm_fork_gas[CEVM_REV_OLDEST + 1][CEVM_FG_COUNT] = {
+    [CEVM_REV_CANCUN] = {100, 100, 100, 100, 100, 5000, 50},
+    [CEVM_REV_SHANGHAI] = {100, 100, 100, 100, 100, 5000, 50},
+    [CEVM_REV_PARIS] = {100, 100, 100, 100, 100, 5000, 50},
+    [CEVM_REV_LONDON] = {100, 100, 100, 100, 100, 5000, 50},
+    [CEVM_REV_BERLIN] = {100, 100, 100, 100, 100, 5000, 50},
+    [CEVM_REV_ISTANBUL] = {700, 700, 700, 800, 700, 5000, 50},         /* EIP-1884 */
+    [CEVM_REV_PETERSBURG] = {400, 700, 400, 200, 700, 5000, 50},       /* EIP-1052 */
+    [CEVM_REV_CONSTANTINOPLE] = {400, 700, 400, 200, 700, 5000, 50},
+    [CEVM_REV_BYZANTIUM] = {400, 700, 400, 200, 700, 5000, 50},
+    [CEVM_REV_SPURIOUS_DRAGON] = {400, 700, 400, 200, 700, 5000, 50},  /* EIP-160 */
+    [CEVM_REV_TANGERINE_WHISTLE] = {400, 700, 400, 200, 700, 5000, 10}, /* EIP-150 */
+    [CEVM_REV_HOMESTEAD] = {20, 20, 400, 50, 40, 0, 10},
+    [CEVM_REV_FRONTIER] = {20, 20, 400, 50, 40, 0, 10},
+};
+
+/* The fork's base price of an opcode flagged F (for the trace hook's static_cost). */
+static int64_t cevm_fork_base_gas(uint8_t op, uint32_t rev) {
+  const uint16_t *g = cevm_fork_gas[rev];
+  switch (op) {
+  case CEVM_OPCODE_BALANCE: return g[CEVM_FG_BALANCE];
+  case CEVM_OPCODE_EXTCODESIZE: case CEVM_OPCODE_EXTCODECOPY: return g[CEVM_FG_EXTCODE];
+  case CEVM_OPCODE_EXTCODEHASH: return g[CEVM_FG_EXTCODEHASH];
+  case CEVM_OPCODE_SLOAD: return g[CEVM_FG_SLOAD];
+  case CEVM_OPCODE_SELFDESTRUCT: return g[CEVM_FG_SELFDESTRUCT];
+  default: return g[CEVM_FG_CALL]; /* CALL, CALLCODE, DELEGATECALL, STATICCALL */
+  }
+}
 
 /* Sentinel gas value returned by cevm_expand_memory when the host refused to grow. */
 #define CEVM_GAS_MEMORY_REFUSED INT64_MIN
@@ -97,6 +139,7 @@ void cevm_frame_init(cevm_frame *f) {
 
 static int cevm_frame_valid(const cevm_frame *f) {
   if (!f || !f->analysis || !f->host || !f->context || !f->stack) return 0;
+  if (f->context->revision > CEVM_REV_OLDEST) return 0;
   if (f->stack_size > CEVM_STACK_LIMIT) return 0;
   if (f->pc > f->code_size + 1) return 0; /* pc may sit on the padding STOP */
   if (f->memory_size > f->memory_capacity || (f->memory_capacity && !f->memory)) return 0;
@@ -173,10 +216,18 @@ static int cevm_defined_in(uint8_t op, uint32_t rev) {
     return CEVM_REV_AT_LEAST(rev, CEVM_REV_CANCUN);
   case CEVM_OPCODE_PUSH0: return CEVM_REV_AT_LEAST(rev, CEVM_REV_SHANGHAI);
   case CEVM_OPCODE_BASEFEE: return CEVM_REV_AT_LEAST(rev, CEVM_REV_LONDON);
+  case CEVM_OPCODE_CHAINID: case CEVM_OPCODE_SELFBALANCE: /* EIP-1344, EIP-1884 */
+    return CEVM_REV_AT_LEAST(rev, CEVM_REV_ISTANBUL);
+  case CEVM_OPCODE_SHL: case CEVM_OPCODE_SHR: case CEVM_OPCODE_SAR: /* EIP-145 */
+  case CEVM_OPCODE_EXTCODEHASH: case CEVM_OPCODE_CREATE2:           /* EIP-1052, EIP-1014 */
+    return CEVM_REV_AT_LEAST(rev, CEVM_REV_CONSTANTINOPLE);
+  case CEVM_OPCODE_REVERT: case CEVM_OPCODE_RETURNDATASIZE:          /* EIP-140, EIP-211 */
+  case CEVM_OPCODE_RETURNDATACOPY: case CEVM_OPCODE_STATICCALL:      /* EIP-214 */
+    return CEVM_REV_AT_LEAST(rev, CEVM_REV_BYZANTIUM);
+  case CEVM_OPCODE_DELEGATECALL: return CEVM_REV_AT_LEAST(rev, CEVM_REV_HOMESTEAD); /* EIP-7 */
   default: return 1;
   }
 }
-
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *out) {
   cevm_analyze(code, code_size, out);
   if (revision == CEVM_REV_CANCUN) return 0;

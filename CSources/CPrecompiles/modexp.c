@@ -1,4 +1,5 @@
-/* modexp (0x05): EIP-198 input layout, EIP-2565 pricing, arithmetic in GMP (mpz_powm).
+/* modexp (0x05): EIP-198 input layout, EIP-2565 pricing (and EIP-198's, for the forks before
+ * Berlin), arithmetic in GMP (mpz_powm).
  *
  * Input: base_len(32) exp_len(32) mod_len(32) base exp mod, each length a big-endian word;
  * bytes past the end of the input read as zero. Pricing (EIP-2565):
@@ -68,6 +69,21 @@ void cprec_modexp_header_parse(const uint8_t *in, size_t len, cprec_modexp_heade
   else gas = complexity * iterations / 3;
   if (gas < 200) gas = 200;
   h->gas = gas > UINT64_MAX ? UINT64_MAX : (uint64_t)gas;
+
+  /* EIP-198's own price (Byzantium to Istanbul): a piecewise complexity of the byte length,
+     times the same iteration count, over 20, with no minimum. */
+  u128 g198;
+  if (m > ((uint64_t)1 << 40)) {
+    g198 = ~(u128)0;
+  } else {
+    u128 x = m, c;
+    if (x <= 64) c = x * x;
+    else if (x <= 1024) c = x * x / 4 + 96 * x - 3072;
+    else c = x * x / 16 + 480 * x - 199680;
+    if (c != 0 && iterations > (~(u128)0) / c) g198 = ~(u128)0;
+    else g198 = c * iterations / 20;
+  }
+  h->gas_eip198 = g198 > UINT64_MAX ? UINT64_MAX : (uint64_t)g198;
 }
 
 /* Loads the operand at in[off .. off+n) as an integer, treating missing bytes as zeros (the

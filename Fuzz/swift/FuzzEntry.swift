@@ -7,7 +7,7 @@
 //                   through the bootloader.
 //   evm_frames      byte 0 flags (bit 0: deploy the code as init code instead of calling it,
 //                   bit 1: call the second account, bit 2: record a call trace and check its
-//                   shape, bit 3: an older fork (Berlin...Shanghai, from byte 1), bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
+//                   shape, bit 3: an older fork (Frontier...Shanghai, from byte 1), bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
 //                   then calldata, then code. Two accounts hold the code, so calls recurse into
 //                   fuzzed code; runs through Bootloader.execute with the standard registry and
 //                   the Cancun precompiles.
@@ -127,10 +127,12 @@ private func fuzzEVM(_ d: [UInt8]) {
     world.setNonce(evmA, 1)
     world.setNonce(evmB, 1)
     _ = world.addBalance(evmA, U256(1000))
-    let limit = 21_000 + 16 * UInt64(calldata.count) + gas
+    let limit = 21_000 + 68 * UInt64(calldata.count) + gas  // 68: a non-zero byte before Istanbul
     let traced = flags & 4 != 0
-    // Bit 3: an older fork's rules (opcodes replaced in the analysis, other refunds).
-    session.boot.useFork(flags & 8 != 0 ? [Fork.berlin, .london, .paris, .shanghai][Int(d[1] & 3)] : .cancun)
+    // Bit 3: an older fork's rules (Frontier...Shanghai: opcodes replaced in the analysis,
+    // other prices, refunds, account rules and precompiles).
+    let older = Fork.allCases.filter { $0 < .cancun }
+    session.boot.useFork(flags & 8 != 0 ? older[Int(d[1]) % older.count] : .cancun)
     defer { session.boot.useFork(.cancun) }
     if traced {
         recorder.reset()
@@ -232,7 +234,7 @@ private let nativeB = Address(low: 0x2002)
 private func fuzzNative(_ d: [UInt8]) {
     guard let (elf, calldata, gas) = NativeProgram.build(d, callee: nativeB, me: nativeA) else { return }
     let world = session.world
-    let limit = 21_000 + 16 * UInt64(calldata.count) + gas
+    let limit = 21_000 + 68 * UInt64(calldata.count) + gas  // 68: a non-zero byte before Istanbul
     var receipts: [Receipt] = []
     // The second run is traced: tracing must not change the receipt.
     for (inLoop, traced) in [(true, false), (true, true), (false, false)] {

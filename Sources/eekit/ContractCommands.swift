@@ -91,7 +91,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
     var prevrandao: String?
 
-    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Berlin, London, Paris, Shanghai or Cancun.")
+    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
     var fork: Fork = .cancun
 
     func apply(to s: ContractSession) throws {

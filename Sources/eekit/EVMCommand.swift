@@ -5,7 +5,7 @@ import Foundation
 struct EVMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evm",
-        abstract: "Run and inspect EVM bytecode (fork: Cancun).",
+        abstract: "Run and inspect EVM bytecode (Cancun, or --fork back to Frontier).",
         subcommands: [Run.self, Disasm.self])
 
     /// Hex from an argument or a file: optional 0x, whitespace ignored.
@@ -68,7 +68,7 @@ struct EVMCommand: ParsableCommand {
         @Option(help: "Run the call this many times, each on a fresh state, and report the CPU time of each call (the state is built before the clock starts; benchmarks).")
         var `repeat`: Int = 1
 
-        @Option(help: "Ethereum fork whose rules the EVM follows: Berlin, London, Paris, Shanghai or Cancun.")
+        @Option(help: "Ethereum fork whose rules the EVM follows: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
         var fork: Fork = .cancun
 
         @Flag(help: "Print the result as one JSON object (with CPU times when --repeat is given).")

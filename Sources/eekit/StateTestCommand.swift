@@ -18,7 +18,7 @@ struct StateTestCommand: ParsableCommand {
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")
     var paths: [String]
 
-    @Option(help: "Fork whose post entries to run, under its rules: Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures), or 'all' for every one of these a test has.")
+    @Option(help: "Fork whose post entries to run, under its rules: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures; also by the names Petersburg, SpuriousDragon, TangerineWhistle, Merge), or 'all' for every one of these a test has.")
     var fork: String = "Cancun"
 
     /// The forks to run, as the fixtures name them (any letter case on the command line);
@@ -130,7 +130,7 @@ struct StateTestCommand: ParsableCommand {
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         if summary.loadErrors > 0 { line += ", \(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded" }
         if summary.withoutFork > 0 {
-            let which = all ? "Berlin...Cancun" : forks[0]
+            let which = all ? "Frontier...Cancun" : forks[0]
             line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(which) entries"
         }
         if json {

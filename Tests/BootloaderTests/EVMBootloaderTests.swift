@@ -332,7 +332,7 @@ struct ForkRuleTests {
                 #expect(fork < .shanghai)
             }
             // The init code word cost (EIP-3860) is Shanghai's too.
-            #expect(big.intrinsicGas(fork: fork) == 53_000 + 4 * 49_153 + (fork >= .shanghai ? 2 * 1_537 : 0))
+            #expect(big.intrinsicGas(fork: fork) == (fork >= .homestead ? 53_000 : 21_000) + 4 * 49_153 + (fork >= .shanghai ? 2 * 1_537 : 0))
         }
     }
 }

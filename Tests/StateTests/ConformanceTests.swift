@@ -45,10 +45,14 @@ import Testing
         #expect(passed > 0)
     }
 
-    /// The fixtures' entries for the forks before Cancun that EEKit implements: every one of
-    /// them runs under its fork's rules and passes (the fixtures hold 171 Shanghai, 62 Paris,
-    /// 39 London and 35 Berlin entries, all in Pyspecs).
-    @Test(arguments: [("Shanghai", 171), ("Paris", 62), ("London", 39), ("Berlin", 35)])
+    /// The fixtures' entries for the forks before Cancun: every one of them runs under its
+    /// fork's rules and passes (all are in Pyspecs: 171 Shanghai, 62 Paris, 39 London, 35
+    /// Berlin, 34 Istanbul, 33 each ConstantinopleFix, Constantinople and Byzantium, 17
+    /// Homestead and 16 Frontier entries).
+    @Test(arguments: [
+        ("Shanghai", 171), ("Paris", 62), ("London", 39), ("Berlin", 35), ("Istanbul", 34), ("ConstantinopleFix", 33),
+        ("Constantinople", 33), ("Byzantium", 33), ("Homestead", 17), ("Frontier", 16),
+    ])
     func olderFork(_ fork: String, entries: Int) throws {
         let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
         var passed = 0
@@ -81,8 +85,15 @@ import Testing
         let total = counts.values.reduce(0, +)
         #expect(status == 0 && out.contains("\(total) passed, 0 failed"), "\(out)")
         #expect(counts.values.allSatisfy { $0 > 0 })
-        let (refused, why) = try run(["statetest", "--fork", "Istanbul", folder])
-        #expect(refused == 64 && why.contains("supported: Berlin, London, Paris, Shanghai, Cancun, or all"), "\(why)")
+        let (refused, why) = try run(["statetest", "--fork", "Prague", folder])
+        #expect(
+            refused == 64
+                && why.contains(
+                    "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, or all"
+                ), "\(why)")
+        // The upgrades' own names are accepted too.
+        let (aliased, _) = try run(["statetest", "--fork", "Petersburg", folder])
+        #expect(aliased == 0)
     }
 
     /// The point-evaluation cases of the execution-spec tests (test_point_evaluation_precompile*,

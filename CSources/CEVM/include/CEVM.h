@@ -1,5 +1,5 @@
 /*
- * CEVM: the EVM interpreter core of EEKit (fork: Cancun).
+ * CEVM: the EVM interpreter core of EEKit (forks: Frontier to Cancun; see "forks" below).
  *
  * Pure C11 (plus the GNU computed-goto extension): no globals, no allocation, no I/O. The
  * host (Swift, or the C test host) owns every buffer: stack, memory, analysed code, calldata,
@@ -108,17 +108,37 @@ const char *cevm_status_name(int status);
 
 /* ---- forks ----
    The rules the core applies: 0, the value of a zeroed context, is the newest (Cancun);
-   larger values are older forks. Before Cancun TLOAD, TSTORE, MCOPY, BLOBHASH and BLOBBASEFEE
-   are undefined (cevm_analyze_revision), before Shanghai PUSH0 is, and CREATE / CREATE2 have
-   no EIP-3860 limit or word cost; before London BASEFEE is undefined and clearing a storage
-   slot refunds 15,000 instead of 4,800 (EIP-3529). Everything else the forks change
-   (transaction rules, refund cap, SELFDESTRUCT, warm coinbase) is the host's. */
+   larger values are older forks, back to Frontier (12). cevm_run refuses a larger value.
+   Opcodes a fork does not define are replaced by cevm_analyze_revision: before Cancun TLOAD,
+   TSTORE, MCOPY, BLOBHASH and BLOBBASEFEE, before Shanghai PUSH0, before London BASEFEE,
+   before Istanbul CHAINID and SELFBALANCE, before Constantinople SHL, SHR, SAR, EXTCODEHASH
+   and CREATE2, before Byzantium REVERT, RETURNDATASIZE, RETURNDATACOPY and STATICCALL, before
+   Homestead DELEGATECALL. The loop applies the gas rules: EIP-3860 in CREATE / CREATE2 from
+   Shanghai; the EIP-3529 clear refund (4,800, 15,000 before London); EIP-2929 cold and warm
+   access from Berlin and the flat prices before it (EIP-1884 in Istanbul, EIP-150 in Tangerine
+   Whistle, Frontier's below); SSTORE by EIP-2200 (Istanbul on), EIP-1283 (Constantinople
+   only) or the original set / reset rule; EXP's byte price (EIP-160, Spurious Dragon); the
+   63/64 rule for calls and creates (EIP-150; before it a call passes the gas it asks for or
+   fails, a create passes all); the 25,000 new-account charge of CALL and SELFDESTRUCT
+   (host->account_is_empty answers the fork's question: "empty" from Spurious Dragon on,
+   "does not exist" before; before it CALL pays it with or without value, SELFDESTRUCT from
+   Tangerine Whistle). Everything else a fork changes (transaction rules, precompiles, refund
+   cap, SELFDESTRUCT deletion, code deposit, account clearing, warm coinbase) is the host's. */
 typedef enum cevm_revision {
   CEVM_REV_CANCUN = 0,
   CEVM_REV_SHANGHAI = 1,
   CEVM_REV_PARIS = 2,
   CEVM_REV_LONDON = 3,
   CEVM_REV_BERLIN = 4,
+  CEVM_REV_ISTANBUL = 5,
+  CEVM_REV_PETERSBURG = 6, /* "ConstantinopleFix": Constantinople without EIP-1283 */
+  CEVM_REV_CONSTANTINOPLE = 7,
+  CEVM_REV_BYZANTIUM = 8,
+  CEVM_REV_SPURIOUS_DRAGON = 9, /* "EIP158" in the test fixtures */
+  CEVM_REV_TANGERINE_WHISTLE = 10, /* "EIP150" */
+  CEVM_REV_HOMESTEAD = 11,
+  CEVM_REV_FRONTIER = 12,
+  CEVM_REV_OLDEST = CEVM_REV_FRONTIER,
 } cevm_revision;
 /* 1 if `rev` has the rules of `fork` (is that fork or a later one). */
 #define CEVM_REV_AT_LEAST(rev, fork) ((rev) <= (fork))
@@ -147,7 +167,8 @@ struct cevm_frame;
 
 /* ---- host vtable. `ctx` is cevm_frame.host_ctx. Every function must be set. ---- */
 typedef struct cevm_host {
-  /* EIP-2929: mark (address) / (address, key) warm; return 1 if it already was warm. */
+  /* EIP-2929: mark (address) / (address, key) warm; return 1 if it already was warm. Called
+     from Berlin on only. */
   int (*access_account)(void *ctx, const cevm_address *addr);
   int (*access_storage)(void *ctx, const cevm_address *addr, const cevm_u256 *key);
   /* Current value of a storage slot; if `original` is not NULL also the value it had at the
@@ -169,7 +190,9 @@ typedef struct cevm_host {
   void (*code_hash)(void *ctx, const cevm_address *addr, cevm_bytes32 *out);
   /* Hash of block `number`; only called for the 256 blocks before the current one. */
   void (*block_hash)(void *ctx, uint64_t number, cevm_bytes32 *out);
-  /* EIP-161 emptiness (no code, nonce 0, balance 0); used for the 25000 new-account charge. */
+  /* Whether `addr` counts as a new account for the 25,000 charge of CALL and SELFDESTRUCT:
+     EIP-161 emptiness (no code, nonce 0, balance 0, or missing) from Spurious Dragon on; before
+     it, that the account does not exist. */
   int (*account_is_empty)(void *ctx, const cevm_address *addr);
   void (*emit_log)(void *ctx, const cevm_address *addr, const cevm_bytes32 *topics,
                    size_t topic_count, const uint8_t *data, size_t data_size);
@@ -290,6 +313,7 @@ enum {
   CEVM_OPF_WRITES_STATE = 2, /* forbidden in a static context */
   CEVM_OPF_JUMP = 4,         /* JUMP, JUMPI */
   CEVM_OPF_CALLS = 8,        /* CALL*, CREATE* (preempts) */
+  CEVM_OPF_FORK_GAS = 16,    /* base_gas is Berlin's to Cancun's; older forks price it otherwise */
 };
 
 typedef struct cevm_opcode_info {

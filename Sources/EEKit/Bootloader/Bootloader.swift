@@ -76,28 +76,33 @@ public final class Bootloader: EEHost {
         if block.fork < .cancun { useFork(block.fork) }  // a block of an older fork: its precompiles
     }
 
-    /// Applies `fork`'s rules from the next transaction: sets `block.fork` and, before Cancun,
-    /// takes the point-evaluation precompile (0x0a) away, so that its address is an ordinary
-    /// one (cold, without code) as it was then. The base fee stays the caller's to set (0
-    /// before London).
-    /// Back at Cancun, the precompile taken away comes back.
+    /// Applies `fork`'s rules from the next transaction: sets `block.fork` and takes away the
+    /// precompiles the fork did not have yet (0x05-0x08 before Byzantium, blake2f 0x09
+    /// before Istanbul, point evaluation 0x0a before Cancun), so that their addresses are
+    /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
+    /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
         block.fork = fork
-        let pointEvaluation = Address(low: 0x0a)
-        if fork < .cancun {
-            if let hook = hooks[pointEvaluation] {
-                setAsidePointEvaluation = hook
-                hooks[pointEvaluation] = nil
+        for (low, introduced) in Bootloader.precompileForks {
+            let a = Address(low: low)
+            if fork >= introduced {
+                if let hook = setAsidePrecompiles.removeValue(forKey: a), hooks[a] == nil { hooks[a] = hook }
+                if !precompileAddresses.contains(a) { precompileAddresses.insert(a) }
+            } else {
+                if let hook = hooks[a] {
+                    setAsidePrecompiles[a] = hook
+                    hooks[a] = nil
+                }
+                if precompileAddresses.contains(a) { precompileAddresses.remove(a) }
             }
-            precompileAddresses.remove(pointEvaluation)
-        } else {
-            if let hook = setAsidePointEvaluation, hooks[pointEvaluation] == nil { hooks[pointEvaluation] = hook }
-            setAsidePointEvaluation = nil
-            precompileAddresses.insert(pointEvaluation)
         }
     }
-    /// The point-evaluation hook while a fork before Cancun is in use.
-    private var setAsidePointEvaluation: (any SystemHook)?
+    /// The standard precompiles younger than Frontier, by address, and the fork that added them.
+    static let precompileForks: [(UInt64, Fork)] = [
+        (5, .byzantium), (6, .byzantium), (7, .byzantium), (8, .byzantium), (9, .istanbul), (10, .cancun),
+    ]
+    /// The hooks `useFork` took away while an older fork is in use.
+    private var setAsidePrecompiles: [Address: any SystemHook] = [:]
 
     private func updateAlwaysWarm() {
         alwaysWarm = hooks.isEmpty ? precompileAddresses : precompileAddresses.union(hooks.keys)

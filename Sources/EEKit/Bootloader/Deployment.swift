@@ -29,8 +29,8 @@ extension Bootloader {
     }
 
     /// Runs a prepared deployment: bumps the deployer's nonce (unless the transaction did),
-    /// checks for a collision, creates the account with nonce 1 and transfers the value, then
-    /// launches the constructor frame.
+    /// checks for a collision, creates the account with nonce 1 (0 before Spurious Dragon,
+    /// EIP-161) and transfers the value, then launches the constructor frame.
     func enterPreparedDeployment(
         _ req: DeploymentRequest, prepared: PreparedDeployment, from ctx: CallerContext, bumpNonce: Bool
     ) throws(EEError) -> Entry {
@@ -47,7 +47,11 @@ extension Bootloader {
             return .immediate(status: .failure(.createCollision), output: [], left: .zero, created: nil)
         }
         let snapshot = world.snapshot
-        world.modify(address) { $0.nonce = 1 }
+        if block.fork >= .spuriousDragon {
+            world.modify(address) { $0.nonce = 1 }
+        } else {
+            world.modify(address) { _ in }
+        }
         world.markCreated(address)
         guard world.transfer(from: req.deployer, to: address, req.value) else {
             world.revert(to: snapshot)
@@ -91,7 +95,10 @@ extension Bootloader {
             break
         }
         let rules = registry[kind]?.deposit ?? .evm
-        if code.count > rules.maxCodeSize {
+        // EVM code follows the fork: no size limit before Spurious Dragon (EIP-170), and in
+        // Frontier a constructor whose code it cannot pay for leaves the account without code.
+        let evm = kind == .evm
+        if code.count > rules.maxCodeSize && (!evm || block.fork >= .spuriousDragon) {
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.codeSizeExceeded), [], .zero, nil)
         }
@@ -102,6 +109,7 @@ extension Bootloader {
         let (gas, o1) = UInt64(code.count).multipliedReportingOverflow(by: rules.gasPerByte)
         let (cost, overflow) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
         if o1 || overflow || cost > left.ergs {
+            if evm && block.fork < .homestead { return FrameEnd(.success, [], left, address) }
             world.revert(to: f.snapshot)
             return FrameEnd(.failure(.outOfResources), [], .zero, nil)
         }

@@ -292,7 +292,7 @@ extension Bootloader {
     ) -> Entry {
         let perGas = schedule.ergsPerGas
         let gasLimit = req.resources.ergs / perGas
-        let ctx = SystemHookContext(caller: caller, address: callee, value: value, isStatic: isStatic)
+        let ctx = SystemHookContext(caller: caller, address: callee, value: value, isStatic: isStatic, fork: block.fork)
         let r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)
         var left = req.resources
         switch r.status {

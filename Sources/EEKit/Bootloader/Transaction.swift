@@ -62,11 +62,14 @@ public struct Transaction: Sendable {
     /// access list 2400 per address and 1900 per key, EIP-3860 2 per init code word.
     public var intrinsicGas: UInt64 { intrinsicGas(fork: .cancun) }
 
-    /// Intrinsic gas under `fork`'s rules (the init code word cost is Shanghai's EIP-3860).
+    /// Intrinsic gas under `fork`'s rules: the creation surcharge from Homestead (EIP-2), 68
+    /// gas per non-zero data byte before Istanbul (EIP-2028), the init code word cost from
+    /// Shanghai (EIP-3860).
     public func intrinsicGas(fork: Fork) -> UInt64 {
         var g: UInt64 = 21_000
-        if isCreate { g += 32_000 }
-        for b in data { g += b == 0 ? 4 : 16 }
+        if isCreate && fork >= .homestead { g += 32_000 }
+        let nonZero: UInt64 = fork >= .istanbul ? 16 : 68
+        for b in data { g += b == 0 ? 4 : nonZero }
         for e in accessList { g += 2_400 + 1_900 * UInt64(e.storageKeys.count) }
         if isCreate && fork >= .shanghai { g += 2 * ((UInt64(data.count) + 31) / 32) }
         return g

@@ -1,5 +1,5 @@
 /// Transaction execution with Ethereum semantics: Cancun's, or an older fork's
-/// (`block.fork`, Berlin to Shanghai).
+/// (`block.fork`, Frontier to Shanghai).
 extension Bootloader {
     /// Largest EIP-3860 init code.
     public static let maxInitcodeSize = 49_152
@@ -10,8 +10,11 @@ extension Bootloader {
         // EIP-3860 is the EVM's rule; other EEs' `prepareDeployment` check their own sizes
         // (a RISC-V ELF may be up to 256 KiB).
         let fork = block.fork
-        // Transaction types arrive with their forks: EIP-1559 in London, EIP-4844 in Cancun.
-        if (tx.type == .dynamicFee && fork < .london) || (tx.type == .blob && fork < .cancun) {
+        // Transaction types arrive with their forks: EIP-2930 in Berlin, EIP-1559 in London,
+        // EIP-4844 in Cancun.
+        if (tx.type == .accessList && fork < .berlin) || (tx.type == .dynamicFee && fork < .london)
+            || (tx.type == .blob && fork < .cancun)
+        {
             return .failure(.typeNotSupported)
         }
         if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize && fork >= .shanghai {
@@ -152,7 +155,9 @@ extension Bootloader {
             world.finishTransaction()
             throw e
         }
-        let logs = world.finishTransaction()
+        // EIP-161 (Spurious Dragon) deletes touched empty accounts; before it a touch created
+        // the account.
+        let logs = world.finishTransaction(clearingEmptyAccounts: block.fork >= .spuriousDragon)
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,
             createdAddress: outcome.createdAddress, blobGasUsed: tx.blobGas))

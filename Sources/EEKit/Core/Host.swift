@@ -1,18 +1,31 @@
 /// Block and transaction context, fixed for a transaction.
-/// The Ethereum fork whose rules a block follows (EVM opcodes and gas, transaction rules).
-/// EEKit implements Berlin to Cancun; Cancun is the default.
-/// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...).
+/// The Ethereum fork whose rules a block follows (EVM opcodes and gas, precompiles,
+/// transaction and state rules). EEKit implements Frontier to Cancun; Cancun is the default.
+/// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...,
+/// "ConstantinopleFix" for Petersburg, "EIP158" for Spurious Dragon, "EIP150" for Tangerine
+/// Whistle).
 public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConvertible {
-    case berlin = "Berlin", london = "London", paris = "Paris", shanghai = "Shanghai", cancun = "Cancun"
+    case frontier = "Frontier", homestead = "Homestead", tangerineWhistle = "EIP150"
+    case spuriousDragon = "EIP158", byzantium = "Byzantium", constantinople = "Constantinople"
+    case petersburg = "ConstantinopleFix", istanbul = "Istanbul", berlin = "Berlin", london = "London"
+    case paris = "Paris", shanghai = "Shanghai", cancun = "Cancun"
 
-    /// 0 for Berlin, one more per later fork.
+    /// 0 for Frontier, one more per later fork (the order of `allCases`).
     public var order: Int {
         switch self {
-        case .berlin: 0
-        case .london: 1
-        case .paris: 2
-        case .shanghai: 3
-        case .cancun: 4
+        case .frontier: 0
+        case .homestead: 1
+        case .tangerineWhistle: 2
+        case .spuriousDragon: 3
+        case .byzantium: 4
+        case .constantinople: 5
+        case .petersburg: 6
+        case .istanbul: 7
+        case .berlin: 8
+        case .london: 9
+        case .paris: 10
+        case .shanghai: 11
+        case .cancun: 12
         }
     }
 
@@ -20,11 +33,19 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
 
     public var description: String { rawValue }
 
-    /// The fork named as the fixtures name it, in any letter case (also "Merge" for Paris),
-    /// or nil.
+    /// Other names the forks go by: the upgrades' names, and forks that changed no rule the
+    /// state tests see (Muir Glacier, Arrow Glacier, Gray Glacier: difficulty bombs).
+    static let aliases: [String: Fork] = [
+        "merge": .paris, "petersburg": .petersburg, "spuriousdragon": .spuriousDragon,
+        "tangerinewhistle": .tangerineWhistle, "muirglacier": .istanbul, "arrowglacier": .london,
+        "grayglacier": .london,
+    ]
+
+    /// The fork named as the fixtures name it, or by an alias (`aliases`: "Merge" for Paris,
+    /// "Petersburg", "SpuriousDragon", ...), in any letter case; nil for a name it does not know.
     public init?(name: String) {
         let lower = name.lowercased()
-        guard let f = Fork.allCases.first(where: { $0.rawValue.lowercased() == lower }) ?? (lower == "merge" ? .paris : nil)
+        guard let f = Fork.allCases.first(where: { $0.rawValue.lowercased() == lower }) ?? Fork.aliases[lower]
         else { return nil }
         self = f
     }
@@ -124,6 +145,15 @@ public protocol EEHost: AnyObject {
     /// `maxTotalGuestMemory`, else the reason, and the EE must then fail the frame with
     /// `.limitExceeded(reason)`. The bootloader releases a frame's memory when it ends.
     func reserveGuestMemory(_ bytes: Int) -> String?
+}
+
+extension EEHost {
+    /// Whether a CALL or SELFDESTRUCT to `address` pays the 25,000 new-account gas (the EE
+    /// adds its own conditions, such as a value moving): the account is empty or missing
+    /// (EIP-161) from Spurious Dragon on, missing before.
+    public func countsAsNewAccount(_ address: Address) -> Bool {
+        block.fork >= .spuriousDragon ? isEmpty(address) : !accountExists(address)
+    }
 }
 
 extension EEHost {

@@ -19,11 +19,14 @@ public struct SystemHookContext: Sendable {
     public var address: Address
     public var value: U256
     public var isStatic: Bool
-    public init(caller: Address, address: Address, value: U256, isStatic: Bool) {
+    /// The block's fork (precompiles priced differently before Istanbul and Berlin read it).
+    public var fork: Fork
+    public init(caller: Address, address: Address, value: U256, isStatic: Bool, fork: Fork = .cancun) {
         self.caller = caller
         self.address = address
         self.value = value
         self.isStatic = isStatic
+        self.fork = fork
     }
 }
 

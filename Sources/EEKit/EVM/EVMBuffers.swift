@@ -552,7 +552,7 @@ final class EVMBuffers: @unchecked Sendable {
             out!.pointee = EVMBuffers.me(ctx).host!.blockHash(number).c
         }
         h.account_is_empty = { ctx, addr in
-            EVMBuffers.me(ctx).host!.isEmpty(Address(c: addr!.pointee)) ? 1 : 0
+            EVMBuffers.me(ctx).host!.countsAsNewAccount(Address(c: addr!.pointee)) ? 1 : 0
         }
         h.emit_log = { ctx, addr, topics, count, data, size in
             var t: [Bytes32] = []

@@ -54,50 +54,51 @@ public final class IdentityPrecompile: SystemHook {
     }
 }
 
-/// 0x05 modexp: EIP-198 layout, EIP-2565 price. Nothing is allocated before the price (which
-/// bounds every operand length) has been checked against the gas passed.
+/// 0x05 modexp: EIP-198 layout, EIP-2565 price (EIP-198's before Berlin). Nothing is allocated
+/// before the price (which bounds every operand length) has been checked against the gas passed.
 public final class ModExpPrecompile: SystemHook {
     public let name = "modexp"
     public init() {}
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
         let header = Precompiles.modexpHeader(input)
-        return .charged(header.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in
+        return .charged(context.fork >= .berlin ? header.gas : header.gas_eip198, limit: gasLimit) { () throws(PrecompileError) -> Bytes in
             try Precompiles.modexp(input, header: header)
         }
     }
 }
 
-/// 0x06 bn254 point addition: 150 gas (EIP-1108).
+/// 0x06 bn254 point addition: 150 gas (EIP-1108; 500 before Istanbul).
 public final class BN254AddPrecompile: SystemHook {
     public let name = "bn254_add"
     public static let gas: UInt64 = 150
     public init() {}
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
-        .charged(Self.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Add(input) }
+        .charged(context.fork >= .istanbul ? Self.gas : 500, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Add(input) }
     }
 }
 
-/// 0x07 bn254 scalar multiplication: 6000 gas (EIP-1108).
+/// 0x07 bn254 scalar multiplication: 6000 gas (EIP-1108; 40000 before Istanbul).
 public final class BN254MulPrecompile: SystemHook {
     public let name = "bn254_mul"
     public static let gas: UInt64 = 6000
     public init() {}
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
-        .charged(Self.gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Mul(input) }
+        .charged(context.fork >= .istanbul ? Self.gas : 40000, limit: gasLimit) { () throws(PrecompileError) -> Bytes in try Precompiles.bn254Mul(input) }
     }
 }
 
-/// 0x08 bn254 pairing check: 45000 + 34000 per 192-byte pair (EIP-1108); the result is a
-/// 32-byte 0 or 1.
+/// 0x08 bn254 pairing check: 45000 + 34000 per 192-byte pair (EIP-1108; 100000 + 80000 per
+/// pair before Istanbul); the result is a 32-byte 0 or 1.
 public final class BN254PairingPrecompile: SystemHook {
     public let name = "bn254_pairing"
     public init() {}
-    public static func gas(pairs: Int) -> UInt64 {
-        let (g, o) = UInt64(max(0, pairs)).multipliedReportingOverflow(by: 34000)
-        return o ? .max : g.addingReportingOverflow(45000).overflow ? .max : g + 45000
+    public static func gas(pairs: Int, fork: Fork = .cancun) -> UInt64 {
+        let (base, perPair): (UInt64, UInt64) = fork >= .istanbul ? (45000, 34000) : (100_000, 80000)
+        let (g, o) = UInt64(max(0, pairs)).multipliedReportingOverflow(by: perPair)
+        return o ? .max : g.addingReportingOverflow(base).overflow ? .max : g + base
     }
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
-        .charged(Self.gas(pairs: input.count / 192), limit: gasLimit) { () throws(PrecompileError) -> Bytes in
+        .charged(Self.gas(pairs: input.count / 192, fork: context.fork), limit: gasLimit) { () throws(PrecompileError) -> Bytes in
             let ok = try Precompiles.bn254Pairing(input)
             var out = [UInt8](repeating: 0, count: 32)
             out[31] = ok ? 1 : 0

@@ -395,11 +395,19 @@ public final class WorldState {
     /// Ends the transaction: deletes self-destructed accounts and touched empty accounts
     /// (EIP-161), makes the current slot values the new originals, and clears the
     /// transaction-scoped data. Returns the transaction's logs.
+    /// Without `clearingEmptyAccounts` (the rule before Spurious Dragon) touched accounts are
+    /// kept, and a touched account that does not exist is created empty, as every balance
+    /// change (a call, even of no value, a fee, a SELFDESTRUCT's beneficiary) created it then.
     @discardableResult
-    public func finishTransaction() -> [Log] {
+    public func finishTransaction(clearingEmptyAccounts: Bool = true) -> [Log] {
         for a in destructed { deleteAccount(a) }
         for a in touched where !destructed.contains(a) {
-            if existsAndIsEmpty(a) { deleteAccount(a) }
+            if clearingEmptyAccounts {
+                if existsAndIsEmpty(a) { deleteAccount(a) }
+            } else if !exists(a) {
+                accounts[a] = .some(.empty)
+                dirtyAccounts.insert(a)
+            }
         }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
         let out = logs
