@@ -107,6 +107,30 @@ struct OldForkRuleTests {
         }
     }
 
+    /// Before Spurious Dragon the touch creates the account at once: a second CALL to it in the
+    /// same transaction pays no new-account gas (review finding: it was created at the end of
+    /// the transaction, so the second call paid 25,000 again), and a frame that fails takes
+    /// the creation back.
+    @Test func touchCreatesTheAccountAtOnce() throws {
+        let call: Bytes = [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0] + Op.pushAddress(0xdead)
+            + [Op.push1, 0, Op.call, Op.pop]
+        for fork in Fork.allCases {
+            let price: UInt64 = fork >= .berlin ? 2_600 : fork >= .tangerineWhistle ? 700 : 40
+            let warm: UInt64 = fork >= .berlin ? 100 : price
+            let newAccount: UInt64 = fork < .spuriousDragon ? 25_000 : 0
+            let (w, r) = try run(call + call + [Op.stop], fork)
+            // Each call: 7 pushes (21) + its price, then POP (2).
+            #expect(r.status == .success && r.gasUsed == 21_046 + price + warm + newAccount, "\(fork): \(r.gasUsed)")
+            #expect(w.world.exists(Address(low: 0xdead)) == (fork < .spuriousDragon), "\(fork)")
+            // The same call from a frame that then fails: nothing is created.
+            let callee: Bytes = [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0] + Op.pushAddress(0x200)
+                + [0x61, 0xff, 0xff, Op.call, Op.stop]
+            let failing = EVMWorld(contracts: [0x100: callee, 0x200: call + [0xfe]], fork: fork)
+            let f = try failing.call(0x100, gas: 500_000)
+            #expect(f.status == .success && !failing.world.exists(Address(low: 0xdead)), "\(fork)")
+        }
+    }
+
     /// EXP's byte price: 10 before Spurious Dragon, 50 from it (EIP-160).
     @Test func expBytePrice() throws {
         // PUSH1 0xff PUSH1 2 EXP POP STOP: 3 + 3 + 10 + one exponent byte + 2.

@@ -76,13 +76,15 @@ public final class Bootloader: EEHost {
         if block.fork < .cancun { useFork(block.fork) }  // a block of an older fork: its precompiles
     }
 
-    /// Applies `fork`'s rules from the next transaction: sets `block.fork` and takes away the
+    /// Applies `fork`'s rules from the next transaction: sets `block.fork` (and the world
+    /// state's `touchCreatesAccounts`, EIP-161's absence before Spurious Dragon), takes away the
     /// precompiles the fork did not have yet (0x05-0x08 before Byzantium, blake2f 0x09
     /// before Istanbul, point evaluation 0x0a before Cancun), so that their addresses are
     /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
     /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
         block.fork = fork
+        world.touchCreatesAccounts = fork < .spuriousDragon  // EIP-161's absence
         for (low, introduced) in Bootloader.precompileForks {
             let a = Address(low: low)
             if fork >= introduced {

@@ -69,6 +69,7 @@ extension Bootloader {
             throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^32, got \(schedule.ergsPerGas)")
         }
         resetTransactionNotes()
+        world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64
         switch validate(tx) {
         case .failure(let e): return .failure(e)
@@ -155,9 +156,7 @@ extension Bootloader {
             world.finishTransaction()
             throw e
         }
-        // EIP-161 (Spurious Dragon) deletes touched empty accounts; before it a touch created
-        // the account.
-        let logs = world.finishTransaction(clearingEmptyAccounts: block.fork >= .spuriousDragon)
+        let logs = world.finishTransaction()
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,
             createdAddress: outcome.createdAddress, blobGasUsed: tx.blobGas))

@@ -240,9 +240,20 @@ public final class WorldState {
     }
 
     /// Marks the account touched (EIP-161: deleted at the end of the transaction if empty).
+    /// With `touchCreatesAccounts` a touch creates the account instead, as every balance change
+    /// (a call, even of no value, a fee, a SELFDESTRUCT's beneficiary) did before Spurious
+    /// Dragon; the creation is journaled, so a failing frame takes it back.
     public func touch(_ a: Address) {
-        if touched.insert(a).inserted { journal.append(.touched(a)) }
+        if touched.insert(a).inserted {
+            journal.append(.touched(a))
+            if touchCreatesAccounts && !exists(a) { modify(a) { _ in } }
+        }
     }
+
+    /// The rule before Spurious Dragon (no EIP-161): a touch creates the account at once, and
+    /// the end of a transaction keeps touched empty accounts. The bootloader sets it from its
+    /// block's fork.
+    public var touchCreatesAccounts = false
 
     /// Records that `a` was created by this transaction (EIP-6780).
     public func markCreated(_ a: Address) {
@@ -395,18 +406,13 @@ public final class WorldState {
     /// Ends the transaction: deletes self-destructed accounts and touched empty accounts
     /// (EIP-161), makes the current slot values the new originals, and clears the
     /// transaction-scoped data. Returns the transaction's logs.
-    /// Without `clearingEmptyAccounts` (the rule before Spurious Dragon) touched accounts are
-    /// kept, and a touched account that does not exist is created empty, as every balance
-    /// change (a call, even of no value, a fee, a SELFDESTRUCT's beneficiary) created it then.
+    /// With `touchCreatesAccounts` (before Spurious Dragon) touched empty accounts are kept.
     @discardableResult
-    public func finishTransaction(clearingEmptyAccounts: Bool = true) -> [Log] {
+    public func finishTransaction() -> [Log] {
         for a in destructed { deleteAccount(a) }
-        for a in touched where !destructed.contains(a) {
-            if clearingEmptyAccounts {
+        if !touchCreatesAccounts {
+            for a in touched where !destructed.contains(a) {
                 if existsAndIsEmpty(a) { deleteAccount(a) }
-            } else if !exists(a) {
-                accounts[a] = .some(.empty)
-                dirtyAccounts.insert(a)
             }
         }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
