@@ -178,13 +178,9 @@ static void th_set_code_raw(th_account *a, const uint8_t *code, size_t n) {
   a->code_size = n;
 }
 
-static const uint8_t *th_analysis(th_account *a) {
-  if (!a->analysis) {
-    a->analysis = malloc(cevm_analysis_size(a->code_size));
-    cevm_analyze(a->code, a->code_size, a->analysis);
-  }
-  return a->analysis;
-}
+/* The analysis for the context's fork (th_context(s)->revision: set it before the first call,
+   analyses are cached per account). Frames also get `code`, the code as it is, for CODECOPY. */
+static const uint8_t *th_analysis(th_state *s, th_account *a);
 
 static void th_revert_to(th_state *s, size_t mark, size_t log_mark) {
   while (s->njournal > mark) {
@@ -596,6 +592,14 @@ static void th_set_retbuf(th_frame *parent, const uint8_t *data, size_t n) {
   if (n) memcpy(parent->retbuf, data, n);
 }
 
+static const uint8_t *th_analysis(th_state *s, th_account *a) {
+  if (!a->analysis) {
+    a->analysis = malloc(cevm_analysis_size(a->code_size));
+    cevm_analyze_revision(a->code, a->code_size, s->ctx.revision, a->analysis);
+  }
+  return a->analysis;
+}
+
 int th_call(th_state *s, const uint8_t caller[20], const uint8_t to[20], const uint8_t *input,
             size_t input_size, const uint8_t value[32], int64_t gas, th_result *res) {
   /* transaction start */
@@ -641,7 +645,8 @@ int th_call(th_state *s, const uint8_t caller[20], const uint8_t to[20], const u
   th_frame *tf = &s->frames[0];
   th_frame_setup(s, tf, 0);
   th_account *ta = &s->accounts[ti];
-  tf->f.analysis = th_analysis(ta);
+  tf->f.analysis = th_analysis(s, ta);
+  tf->f.code = ta->code;
   tf->f.code_size = ta->code_size;
   tf->f.calldata = input;
   tf->f.calldata_size = input_size;
@@ -718,11 +723,15 @@ int th_call(th_state *s, const uint8_t caller[20], const uint8_t to[20], const u
         th_journal_push(s, jc);
         s->accounts[ni].code = NULL;
         s->accounts[ni].code_size = 0;
-        uint8_t *an = malloc(cevm_analysis_size(rq->input_size));
-        cevm_analyze(initcode, rq->input_size, an);
+        /* the analysis, then the init code as it is (for CODECOPY), alive with the frame */
+        size_t asz = cevm_analysis_size(rq->input_size);
+        uint8_t *an = malloc(asz + rq->input_size + 1);
+        cevm_analyze_revision(initcode, rq->input_size, s->ctx.revision, an);
+        if (rq->input_size) memcpy(an + asz, initcode, rq->input_size);
         free(ct->initcode);
-        ct->initcode = an; /* keep the init code analysis alive with the frame */
+        ct->initcode = an;
         c->analysis = an;
+        c->code = an + asz;
         c->code_size = rq->input_size;
         c->calldata = NULL;
         c->calldata_size = 0;
@@ -732,7 +741,8 @@ int th_call(th_state *s, const uint8_t caller[20], const uint8_t to[20], const u
       } else {
         int ki = th_find(s, target, 1);
         th_account *ka = &s->accounts[ki];
-        c->analysis = th_analysis(ka);
+        c->analysis = th_analysis(s, ka);
+        c->code = ka->code;
         c->code_size = ka->code_size;
         c->calldata = rq->input_size ? f->memory + rq->input_offset : NULL;
         c->calldata_size = rq->input_size;
