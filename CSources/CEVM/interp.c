@@ -244,6 +244,14 @@ size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t rev
   return replaced;
 }
 
+int cevm_opcode_first_revision(uint8_t op) {
+  cevm_opcode_info info;
+  if (!cevm_opcode_get_info(op, &info)) return -1;
+  int r = CEVM_REV_OLDEST;
+  while (r > CEVM_REV_CANCUN && !cevm_defined_in(op, (uint32_t)r)) r--;
+  return r;
+}
+
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc) {
   if (pc >= code_size) return 0;
   const uint8_t *bits = analysis + code_size + CEVM_CODE_PADDING;

@@ -206,6 +206,13 @@ struct OldForkRuleTests {
             (0x46, .istanbul), (0x47, .istanbul),
         ]
         let zeros = Bytes(repeating: 0, count: 7).flatMap { [Op.push1, $0] }
+        // The core's table agrees, and a failure names the fork that brings the opcode.
+        for (op, first) in firsts + [(0x5f, .shanghai), (0x48, .london), (0x5c, .cancun)] {
+            #expect(Fork.introducing(opcode: op) == first, "\(op)")
+        }
+        #expect(Fork.introducing(opcode: 0x01) == .frontier && Fork.introducing(opcode: 0x0c) == nil)
+        #expect("\(FailureReason.invalidOpcode(0x1b))" == "invalid opcode 0x1b (SHL comes with Constantinople)")
+        #expect("\(FailureReason.invalidOpcode(0xfe))" == "invalid opcode 0xfe")
         for (op, first) in firsts {
             for fork in Fork.allCases {
                 let (_, r) = try run(zeros + [op, Op.stop], fork)

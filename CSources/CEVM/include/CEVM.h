@@ -304,6 +304,9 @@ void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *analysis);
    frame's context must then carry the same revision, and when any was replaced the frame's
    `code` must point to the code as it is (CODECOPY copies the real bytes). */
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *analysis);
+/* The oldest fork (cevm_revision) that defines `opcode`: CEVM_REV_FRONTIER for the original
+   set, e.g. CEVM_REV_SHANGHAI for PUSH0; -1 for an opcode no fork up to Cancun defines. */
+int cevm_opcode_first_revision(uint8_t opcode);
 /* 1 if `pc` is a valid jump destination according to an analysis buffer. */
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc);
 

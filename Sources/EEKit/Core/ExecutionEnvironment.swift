@@ -169,7 +169,13 @@ public enum FailureReason: Sendable, Hashable, CustomStringConvertible {
         case .stackUnderflow: "stack underflow"
         case .stackOverflow: "stack overflow"
         case .invalidJump: "invalid jump destination"
-        case .invalidOpcode(let op): "invalid opcode 0x" + Hex.encode([op])
+        case .invalidOpcode(let op):
+            // An opcode of a later fork failing under an older one says which fork brings it.
+            if let fork = Fork.introducing(opcode: op), fork > .frontier, let info = EVMOpcodeInfo.lookup(op) {
+                "invalid opcode 0x" + Hex.encode([op]) + " (\(info.name) comes with \(fork))"
+            } else {
+                "invalid opcode 0x" + Hex.encode([op])
+            }
         case .staticViolation: "state change in a static context"
         case .callDepthExceeded: "call depth exceeded"
         case .insufficientBalance: "insufficient balance"

@@ -81,6 +81,14 @@ final class EVMAnalysis: @unchecked Sendable {
 extension Fork {
     /// The core's `cevm_revision`: 0 for Cancun, one more per fork back.
     var cevmRevision: UInt32 { UInt32(Fork.cancun.order - order) }
+
+    /// The fork that introduced the EVM opcode (`.frontier` for the original set), or nil for
+    /// a byte no fork up to Cancun defines.
+    public static func introducing(opcode: UInt8) -> Fork? {
+        let r = cevm_opcode_first_revision(opcode)
+        guard r >= 0, r <= Fork.cancun.order else { return nil }
+        return Fork.allCases[Fork.cancun.order - Int(r)]
+    }
 }
 
 /// Analyses shared by all EVM frames, keyed by code hash and fork (bounded; cleared when full).
