@@ -131,6 +131,28 @@ struct OldForkRuleTests {
         }
     }
 
+    /// The RIPEMD-160 exemption (mainnet block 2,675,119, kept by every client): from Spurious
+    /// Dragon a failed call to an empty account at 0x03 still leaves it touched, so it is
+    /// cleared at the end of the transaction, even when the caller's frame reverts too.
+    /// Before Spurious Dragon nothing is cleared.
+    @Test func ripemdTouchSurvivesAFailedCall() throws {
+        // CALL(0 gas, 0x03, 0, 0, 0, 0, 0): the precompile runs out of gas.
+        let call: Bytes = [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 3, Op.push1, 0, Op.call, Op.pop]
+        for fork in Fork.allCases {
+            for then in [[Op.stop], [Op.push1, 0, Op.push1, 0, 0xfd]] as [Bytes] {
+                let w = EVMWorld(contracts: [0x100: call + then], balances: [3: 0], fork: fork)
+                _ = try w.call(0x100, gas: 100_000)
+                #expect(w.world.exists(Address(low: 3)) == (fork < .spuriousDragon), "\(fork) \(then)")
+            }
+            // A call to another empty account gets no such exemption.
+            var code = call
+            code[11] = 4  // 0x04, the identity precompile: with 0 gas it fails as well
+            let w = EVMWorld(contracts: [0x100: code + [Op.stop]], balances: [4: 0], fork: fork)
+            _ = try w.call(0x100, gas: 100_000)
+            #expect(w.world.exists(Address(low: 4)), "\(fork)")
+        }
+    }
+
     /// EXP's byte price: 10 before Spurious Dragon, 50 from it (EIP-160).
     @Test func expBytePrice() throws {
         // PUSH1 0xff PUSH1 2 EXP POP STOP: 3 + 3 + 10 + one exponent byte + 2.

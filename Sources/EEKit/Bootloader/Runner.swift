@@ -150,7 +150,7 @@ extension Bootloader {
                         end = finishDeployment(f, code: result.returndata, status: result.status,
                                                returndata: result.returndata, left: left)
                     } else {
-                        if !result.status.isSuccess { world.revert(to: f.snapshot) }
+                        if !result.status.isSuccess { world.revertFrame(to: f.snapshot) }
                         end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                     }
                     end = enforceLimits(f, end)
@@ -167,7 +167,7 @@ extension Bootloader {
                         end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
                     } else {
                         // A call frame that ended as if it were a constructor: treat it as a call.
-                        if !status.isSuccess { world.revert(to: f.snapshot) }
+                        if !status.isSuccess { world.revertFrame(to: f.snapshot) }
                         end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                     }
                     end = enforceLimits(f, end)
@@ -196,7 +196,7 @@ extension Bootloader {
         guard let reason = limits.violation(
             returndata: end.output.count, logCount: world.logs.count, logBytes: world.logBytes)
         else { return end }
-        world.revert(to: f.snapshot)
+        world.revertFrame(to: f.snapshot)
         return FrameEnd(.failure(.limitExceeded(reason)), [], .zero, nil)
     }
 
@@ -240,7 +240,7 @@ extension Bootloader {
         switch req.modifier {
         case .none, .constructor:
             guard world.transfer(from: ctx.address, to: callee, value) else {
-                world.revert(to: snapshot)
+                world.revertFrame(to: snapshot)
                 return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
             }
         case .static:
@@ -266,13 +266,13 @@ extension Bootloader {
             return .immediate(status: .success, output: [], left: req.resources, created: nil)
         }
         guard let entry = registry[code.kind] else {
-            world.revert(to: snapshot)
+            world.revertFrame(to: snapshot)
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(code.kind) code")),
                 output: [], left: .zero, created: nil)
         }
         guard entry.type.isModifierSupported(req.modifier) else {
-            world.revert(to: snapshot)
+            world.revertFrame(to: snapshot)
             return .immediate(
                 status: .failure(.other("\(code.kind) code does not support this call kind")),
                 output: [], left: .zero, created: nil)
@@ -299,10 +299,10 @@ extension Bootloader {
         case .success, .revert:
             let used = min(r.gasUsed, gasLimit) * perGas
             left.ergs -= used
-            if r.status != .success { world.revert(to: snapshot) }
+            if r.status != .success { world.revertFrame(to: snapshot) }
         case .failure:
             left = .zero
-            world.revert(to: snapshot)
+            world.revertFrame(to: snapshot)
         }
         return .immediate(status: r.status, output: r.output, left: left, created: nil)
     }

@@ -124,6 +124,19 @@ public final class WorldState {
         }
     }
 
+    /// A frame's revert: `revert(to:)`, except that from Spurious Dragon a touch of 0x03
+    /// (RIPEMD-160) made in the frame survives into the caller's scope. Clients kept this since
+    /// mainnet block 2,675,119, where a failed call still cleared the empty account at 0x03, and
+    /// the Ethereum tests expect it (stSpecialTest/failed_tx_xcf416c53). A later revert of the
+    /// caller's frame is again a frame revert; the transaction's own revert takes it away.
+    public func revertFrame(to snapshot: Int) {
+        let ripemd = WorldState.ripemd160
+        let keep = !touchCreatesAccounts && touched.contains(ripemd)
+        revert(to: snapshot)
+        if keep { touch(ripemd) }
+    }
+    static let ripemd160 = Address(low: 3)
+
     // MARK: Accounts
 
     /// The account, or nil if it does not exist.
