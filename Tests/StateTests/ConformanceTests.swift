@@ -114,6 +114,45 @@ import Testing
         #expect(passed == 177)
     }
 
+    /// A rejected transaction leaves the state as it was, except that the fillers' runner pays
+    /// the coinbase a zero reward after every transaction: before Spurious Dragon that creates
+    /// it (upstream stTransactionTest/ValueOverflow at Frontier to EIP150), from EIP-161 on the
+    /// empty account is cleared again.
+    @Test func rejectedTransactionTouchesTheCoinbaseBeforeSpuriousDragon() throws {
+        let sender = Address(low: 0x5e5e), coinbase = Address(low: 0xc0)
+        func root(_ accounts: [Address: Account]) throws -> String {
+            "0x" + Hex.encode(try WorldState(store: MemoryStore(accounts: accounts)).stateRoot().bytes)
+        }
+        let pre = [sender: Account(balance: U256(1_000_000))]
+        var withCoinbase = pre
+        withCoinbase[coinbase] = .empty
+        var post: [String: Any] = [:]
+        for (fork, hash) in [("Frontier", try root(withCoinbase)), ("EIP150", try root(withCoinbase)), ("EIP158", try root(pre)), ("Cancun", try root(pre))] {
+            post[fork] = [[
+                "indexes": ["data": 0, "gas": 0, "value": 0], "hash": hash, "expectException": "TR_NoFunds",
+                "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+            ]]
+        }
+        let test: [String: Any] = ["rejected": [
+            "env": ["currentCoinbase": coinbase.hex, "currentGasLimit": "0x989680", "currentNumber": "0x01",
+                    "currentTimestamp": "0x03e8", "currentDifficulty": "0x020000", "currentBaseFee": "0x00"],
+            "pre": [sender.hex: ["balance": "0x0f4240", "nonce": "0x00", "code": "0x", "storage": [:] as [String: String]]],
+            "transaction": ["data": ["0x"], "gasLimit": ["0x5208"], "value": ["0x0f4241"], "gasPrice": "0x00",
+                            "nonce": "0x00", "sender": sender.hex, "to": Address(low: 0x100).hex],
+            "post": post,
+        ]]
+        let dir = try TestFiles.scratchFolder("rejected")
+        defer { TestFiles.remove(dir) }
+        let path = dir.appendingPathComponent("rejected.json").path
+        try JSONSerialization.data(withJSONObject: test).write(to: URL(fileURLWithPath: path))
+        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        let loaded = try #require(try StateTestCase.load(path: path).first)
+        for fork in ["Frontier", "EIP150", "EIP158", "Cancun"] {
+            let results = runner.run(loaded, fork: fork)
+            #expect(results.count == 1 && results.allSatisfy { if case .passed = $0.verdict { true } else { false } }, "\(fork): \(results.map(\.verdict))")
+        }
+    }
+
     /// Post indexes must be non-negative JSON integers (review finding: a negative one passed
     /// the range check and trapped the process on the array subscript; a boolean read as 1,
     /// a fraction gave a misleading "missing string" error).
