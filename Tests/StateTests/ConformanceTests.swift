@@ -133,6 +133,14 @@ import Testing
                 "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
             ]]
         }
+        // Fillings from before `expectException` (upstream stTransactionTest/TransactionNonceCheck)
+        // mark the rejection by the unchanged root alone; any other root is a failure.
+        for (fork, hash) in [("Homestead", try root(withCoinbase)), ("Istanbul", try root(withCoinbase))] {
+            post[fork] = [[
+                "indexes": ["data": 0, "gas": 0, "value": 0], "hash": hash,
+                "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+            ]]
+        }
         let test: [String: Any] = ["rejected": [
             "env": ["currentCoinbase": coinbase.hex, "currentGasLimit": "0x989680", "currentNumber": "0x01",
                     "currentTimestamp": "0x03e8", "currentDifficulty": "0x020000", "currentBaseFee": "0x00"],
@@ -147,10 +155,12 @@ import Testing
         try JSONSerialization.data(withJSONObject: test).write(to: URL(fileURLWithPath: path))
         let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
         let loaded = try #require(try StateTestCase.load(path: path).first)
-        for fork in ["Frontier", "EIP150", "EIP158", "Cancun"] {
+        for fork in ["Frontier", "EIP150", "EIP158", "Cancun", "Homestead"] {
             let results = runner.run(loaded, fork: fork)
             #expect(results.count == 1 && results.allSatisfy { if case .passed = $0.verdict { true } else { false } }, "\(fork): \(results.map(\.verdict))")
         }
+        let wrong = runner.run(loaded, fork: "Istanbul")
+        #expect(wrong.count == 1 && "\(wrong[0].verdict)".contains("transaction rejected: INSUFFICIENT_ACCOUNT_FUNDS"), "\(wrong.map(\.verdict))")
     }
 
     /// Post indexes must be non-negative JSON integers (review finding: a negative one passed
