@@ -12,7 +12,9 @@ struct StateTestCommand: ParsableCommand {
             post-state root and the logs hash. The last line is "N passed, N failed", followed by \
             ", N skipped" when some entries need a precompile that is not available and \
             ", N files not loaded" when some files are not state tests (each is named on an ERROR line), \
-            and ", N tests without FORK entries" when some tests have post entries for other forks only.
+            ", N tests without FORK entries" when some tests have post entries for other forks only, \
+            and with --fork all ", N entries of forks not implemented (FORK N, ...) not run" when some \
+            post entries are for forks after Cancun.
             """)
 
     @Argument(help: "Fixture files or folders (searched recursively for *.json).")
@@ -62,6 +64,8 @@ struct StateTestCommand: ParsableCommand {
         var passed = 0, failed = 0, skipped = 0, loadErrors = 0
         /// Tests with no post entry for the fork (other forks only): nothing of them ran.
         var withoutFork = 0
+        /// With `all`: post entries of forks EEKit does not implement (Prague...), by fork.
+        var unimplemented: [String: Int] = [:]
     }
 
     /// `all`: the forks are every implemented one (failures name their fork).
@@ -91,6 +95,11 @@ struct StateTestCommand: ParsableCommand {
                     continue
                 }
                 if forks.allSatisfy({ t.post[$0]?.isEmpty ?? true }) { summary.withoutFork += 1 }
+                if all {
+                    for (fork, entries) in t.post where !forks.contains(fork) && !entries.isEmpty {
+                        summary.unimplemented[fork, default: 0] += entries.count
+                    }
+                }
                 for fork in forks { for r in runner.run(t, fork: fork) {
                     switch r.verdict {
                     case .passed: summary.passed += 1
@@ -133,6 +142,11 @@ struct StateTestCommand: ParsableCommand {
             let which = all ? "Frontier...Cancun" : forks[0]
             line += ", \(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(which) entries"
         }
+        if !summary.unimplemented.isEmpty {
+            let n = summary.unimplemented.values.reduce(0, +)
+            let forks = summary.unimplemented.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            line += ", \(n) \(n == 1 ? "entry" : "entries") of forks not implemented (\(forks)) not run"
+        }
         if json {
             writeToStandardError(Data((line + "\n").utf8))
         } else {
@@ -153,6 +167,7 @@ struct StateTestCommand: ParsableCommand {
         }
         let doc: [String: Any] = [
             "passed": summary.passed, "failed": summary.failed, "skipped": summary.skipped, "withoutFork": summary.withoutFork,
+            "notImplementedForks": summary.unimplemented,
             "failures": failures.map(entry), "skips": skips.map(entry), "loadErrors": loadErrors,
         ]
         if let data = try? JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys]) {

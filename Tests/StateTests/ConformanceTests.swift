@@ -91,6 +91,24 @@ import Testing
                 && why.contains(
                     "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, or all"
                 ), "\(why)")
+        // Entries of forks after Cancun are counted, not run, and said so.
+        let original = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.folder("stExample") + "/add11.json")))
+                as? [String: Any])
+        var withPrague = original
+        for (name, value) in original {
+            var test = try #require(value as? [String: Any])
+            var post = try #require(test["post"] as? [String: Any])
+            post["Prague"] = post["Cancun"]
+            test["post"] = post
+            withPrague[name] = test
+        }
+        let dir = try TestFiles.scratchFolder("prague")
+        defer { TestFiles.remove(dir) }
+        try JSONSerialization.data(withJSONObject: withPrague).write(to: dir.appendingPathComponent("add11.json"))
+        let entries = try StateTestCase.load(path: Fixtures.folder("stExample") + "/add11.json").reduce(0) { $0 + ($1.post["Cancun"]?.count ?? 0) }
+        let (pragueStatus, pragueOut) = try run(["statetest", "--fork", "all", dir.path])
+        #expect(pragueStatus == 0 && pragueOut.contains("\(entries) passed, 0 failed, \(entries) \(entries == 1 ? "entry" : "entries") of forks not implemented (Prague \(entries)) not run"), "\(pragueOut)")
         // The upgrades' own names are accepted too.
         let (aliased, _) = try run(["statetest", "--fork", "Petersburg", folder])
         #expect(aliased == 0)
