@@ -181,6 +181,47 @@ import Testing
         #expect(wrong.count == 1 && "\(wrong[0].verdict)".contains("transaction rejected: INSUFFICIENT_ACCOUNT_FUNDS"), "\(wrong.map(\.verdict))")
     }
 
+    /// DIFFICULTY reads `currentDifficulty` before Paris and PREVRANDAO `currentRandom` from it,
+    /// when a filling carries both (found by a random differential run against execution-specs:
+    /// `currentRandom` was read for every fork).
+    @Test func difficultyBeforeParisRandomFrom() throws {
+        let sender = Address(low: 0x5e5e), contract = Address(low: 0x100)
+        let code: Bytes = [0x44, 0x60, 0x00, 0x55, 0x00]  // SSTORE(0, DIFFICULTY) STOP
+        let difficulty = U256(0x20000), random = U256(0xabcdef)
+        func root(slot: U256) throws -> String {
+            let accounts = [sender: Account(nonce: 1, balance: U256(1_000_000)), contract: Account(nonce: 1, kind: .evm, code: code)]
+            return "0x" + Hex.encode(try WorldState(store: MemoryStore(accounts: accounts, storage: [contract: [.zero: slot]])).stateRoot().bytes)
+        }
+        var post: [String: Any] = [:]
+        for (fork, value) in [("Istanbul", difficulty), ("London", difficulty), ("Paris", random), ("Cancun", random)] {
+            post[fork] = [[
+                "indexes": ["data": 0, "gas": 0, "value": 0], "hash": try root(slot: value),
+                "logs": "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347",
+            ]]
+        }
+        let test: [String: Any] = ["difficulty": [
+            "env": ["currentCoinbase": Address(low: 0xc0).hex, "currentGasLimit": "0x989680", "currentNumber": "0x01",
+                    "currentTimestamp": "0x03e8", "currentDifficulty": "0x020000", "currentRandom": "0xabcdef", "currentBaseFee": "0x00"],
+            "pre": [
+                sender.hex: ["balance": "0x0f4240", "nonce": "0x00", "code": "0x", "storage": [:] as [String: String]],
+                contract.hex: ["balance": "0x00", "nonce": "0x01", "code": "0x" + Hex.encode(code), "storage": [:] as [String: String]],
+            ],
+            "transaction": ["data": ["0x"], "gasLimit": ["0x0186a0"], "value": ["0x00"], "gasPrice": "0x00",
+                            "nonce": "0x00", "sender": sender.hex, "to": contract.hex],
+            "post": post,
+        ]]
+        let dir = try TestFiles.scratchFolder("difficulty")
+        defer { TestFiles.remove(dir) }
+        let path = dir.appendingPathComponent("difficulty.json").path
+        try JSONSerialization.data(withJSONObject: test).write(to: URL(fileURLWithPath: path))
+        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        let loaded = try #require(try StateTestCase.load(path: path).first)
+        for fork in ["Istanbul", "London", "Paris", "Cancun"] {
+            let results = runner.run(loaded, fork: fork)
+            #expect(results.count == 1 && results.allSatisfy { if case .passed = $0.verdict { true } else { false } }, "\(fork): \(results.map(\.verdict))")
+        }
+    }
+
     /// Post indexes must be non-negative JSON integers (review finding: a negative one passed
     /// the range check and trapped the process on the array subscript; a boolean read as 1,
     /// a fraction gave a misleading "missing string" error).

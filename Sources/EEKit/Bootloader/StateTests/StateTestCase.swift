@@ -31,7 +31,11 @@ public struct StateTestCase: Sendable {
 
     public var name: String
     public var file: String
+    /// The block; its `prevrandao` is `currentRandom` (or `currentDifficulty` without it).
     public var block: BlockContext
+    /// `currentDifficulty`, what DIFFICULTY (0x44) reads before Paris (EIP-4399 turned it into
+    /// PREVRANDAO, `currentRandom`); fillings often carry both, with different values.
+    public var difficulty: Bytes32?
     public var pre: [Address: Account]
     public var preStorage: [Address: [U256: U256]]
     public var transaction: TransactionTemplate
@@ -84,10 +88,11 @@ public struct StateTestCase: Sendable {
         block.number = try env.u64("currentNumber")
         block.timestamp = try env.u64("currentTimestamp")
         block.gasLimit = try env.u64("currentGasLimit")
+        let difficulty = env.has("currentDifficulty") ? Bytes32(try env.u256("currentDifficulty").bigEndianBytes) : nil
         if env.has("currentRandom") {
             block.prevrandao = Bytes32(try env.u256("currentRandom").bigEndianBytes)
-        } else if env.has("currentDifficulty") {
-            block.prevrandao = Bytes32(try env.u256("currentDifficulty").bigEndianBytes)
+        } else if let difficulty {
+            block.prevrandao = difficulty
         }
         // Without currentBaseFee, 10: the genesis base fee retesteth fills with, which geth's
         // state-test runner also assumes.
@@ -195,7 +200,8 @@ public struct StateTestCase: Sendable {
             post[fork] = list
         }
         return StateTestCase(
-            name: name, file: file, block: block, pre: pre, preStorage: preStorage, transaction: template, post: post)
+            name: name, file: file, block: block, difficulty: difficulty, pre: pre, preStorage: preStorage,
+            transaction: template, post: post)
     }
 }
 

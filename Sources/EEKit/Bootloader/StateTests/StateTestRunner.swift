@@ -60,6 +60,7 @@ public struct StateTestRunner {
         let world = WorldState(store: store)
         var block = test.block
         if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
+        if fork < .paris, let d = test.difficulty { block.prevrandao = d }  // DIFFICULTY before EIP-4399
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block, schedule: schedule)
         boot.useFork(fork)
         let tx: Transaction
