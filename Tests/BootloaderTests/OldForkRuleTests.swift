@@ -131,25 +131,40 @@ struct OldForkRuleTests {
         }
     }
 
-    /// The RIPEMD-160 exemption (mainnet block 2,675,119, kept by every client): from Spurious
-    /// Dragon a failed call to an empty account at 0x03 still leaves it touched, so it is
-    /// cleared at the end of the transaction, even when the caller's frame reverts too.
-    /// Before Spurious Dragon nothing is cleared.
+    /// The RIPEMD-160 exemption (mainnet block 2,675,119), as execution-specs states it: from
+    /// Spurious Dragon a failed call to an empty account at 0x03 still leaves it touched, so it
+    /// is cleared at the end of the transaction, also when the frame that made the call fails
+    /// later (and a successful call to it counts as a touch that survives that frame's
+    /// failure); a failed transaction frame keeps nothing. Before Spurious Dragon nothing is
+    /// cleared. (Random differential runs against execution-specs found both the missing rule
+    /// and a first version that kept the touch past a failed transaction frame, as geth does.)
     @Test func ripemdTouchSurvivesAFailedCall() throws {
-        // CALL(0 gas, 0x03, 0, 0, 0, 0, 0): the precompile runs out of gas.
-        let call: Bytes = [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 3, Op.push1, 0, Op.call, Op.pop]
+        // CALL(gas, 0x03, 0, 0, 0, 0, 0) with 0 gas (the precompile runs out of gas) or 2000 (it succeeds).
+        func call(_ target: UInt8, gas: UInt8) -> Bytes {
+            [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, target, 0x61, 0x07, gas, Op.call, Op.pop]
+        }
+        let revert: Bytes = [Op.push1, 0, Op.push1, 0, 0xfd]
+        // The transaction's frame calls 0x200, which runs `inner`; then it stops.
+        let outer: Bytes = [Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0, Op.push1, 0] + Op.pushAddress(0x200)
+            + [0x62, 0x01, 0x00, 0x00, Op.call, Op.pop, Op.stop]
+        let cases: [(String, Bytes, Bytes?, Bool)] = [
+            // name, transaction frame's code, 0x200's code, cleared from Spurious Dragon
+            ("failed call, then stop", call(3, gas: 0) + [Op.stop], nil, true),
+            ("failed call, then the transaction frame reverts", call(3, gas: 0) + revert, nil, false),
+            ("failed call in a callee that reverts", outer, call(3, gas: 0) + revert, true),
+            ("successful call in a callee that reverts", outer, call(3, gas: 0xd0) + revert, true),
+            ("failed call to 0x04 in a callee that reverts", outer, call(4, gas: 0) + revert, false),
+        ]
         for fork in Fork.allCases {
-            for then in [[Op.stop], [Op.push1, 0, Op.push1, 0, 0xfd]] as [Bytes] {
-                let w = EVMWorld(contracts: [0x100: call + then], balances: [3: 0], fork: fork)
-                _ = try w.call(0x100, gas: 100_000)
-                #expect(w.world.exists(Address(low: 3)) == (fork < .spuriousDragon), "\(fork) \(then)")
+            for (name, code, inner, cleared) in cases {
+                var contracts: [UInt64: Bytes] = [0x100: code]
+                if let inner { contracts[0x200] = inner }
+                let w = EVMWorld(contracts: contracts, balances: [3: 0, 4: 0], fork: fork)
+                _ = try w.call(0x100, gas: 500_000)
+                let gone = !w.world.exists(Address(low: 3))
+                #expect(gone == (cleared && fork >= .spuriousDragon), "\(fork): \(name)")
+                #expect(w.world.exists(Address(low: 4)), "\(fork): \(name)")
             }
-            // A call to another empty account gets no such exemption.
-            var code = call
-            code[11] = 4  // 0x04, the identity precompile: with 0 gas it fails as well
-            let w = EVMWorld(contracts: [0x100: code + [Op.stop]], balances: [4: 0], fork: fork)
-            _ = try w.call(0x100, gas: 100_000)
-            #expect(w.world.exists(Address(low: 4)), "\(fork)")
         }
     }
 

@@ -54,11 +54,11 @@ extension Bootloader {
         }
         world.markCreated(address)
         guard world.transfer(from: req.deployer, to: address, req.value) else {
-            world.revertFrame(to: snapshot)
+            world.revert(to: snapshot)
             return .immediate(status: .failure(.insufficientBalance), output: [], left: prepared.resources, created: nil)
         }
         guard let entry = registry[prepared.constructor.kind == .none ? req.kind : prepared.constructor.kind] else {
-            world.revertFrame(to: snapshot)
+            world.revert(to: snapshot)
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(req.kind) code")),
                 output: [], left: .zero, created: nil)
@@ -86,10 +86,10 @@ extension Bootloader {
         }
         switch status {
         case .revert:
-            world.revertFrame(to: f.snapshot)
+            revertFailed(f)
             return FrameEnd(.revert, returndata, left, nil)
         case .failure:
-            world.revertFrame(to: f.snapshot)
+            revertFailed(f)
             return FrameEnd(status, [], .zero, nil)
         case .success:
             break
@@ -99,18 +99,18 @@ extension Bootloader {
         // Frontier a constructor whose code it cannot pay for leaves the account without code.
         let evm = kind == .evm
         if code.count > rules.maxCodeSize && (!evm || block.fork >= .spuriousDragon) {
-            world.revertFrame(to: f.snapshot)
+            revertFailed(f)
             return FrameEnd(.failure(.codeSizeExceeded), [], .zero, nil)
         }
         if rules.rejectEFPrefix && code.first == 0xEF && block.fork >= .london {
-            world.revertFrame(to: f.snapshot)
+            revertFailed(f)
             return FrameEnd(.failure(.invalidCode("code starts with 0xEF (EIP-3541)")), [], .zero, nil)
         }
         let (gas, o1) = UInt64(code.count).multipliedReportingOverflow(by: rules.gasPerByte)
         let (cost, overflow) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
         if o1 || overflow || cost > left.ergs {
             if evm && block.fork < .homestead { return FrameEnd(.success, [], left, address) }
-            world.revertFrame(to: f.snapshot)
+            revertFailed(f)
             return FrameEnd(.failure(.outOfResources), [], .zero, nil)
         }
         var rest = left

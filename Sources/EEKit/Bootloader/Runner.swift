@@ -150,7 +150,7 @@ extension Bootloader {
                         end = finishDeployment(f, code: result.returndata, status: result.status,
                                                returndata: result.returndata, left: left)
                     } else {
-                        if !result.status.isSuccess { world.revertFrame(to: f.snapshot) }
+                        if !result.status.isSuccess { revertFailed(f) }
                         end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                     }
                     end = enforceLimits(f, end)
@@ -167,7 +167,7 @@ extension Bootloader {
                         end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
                     } else {
                         // A call frame that ended as if it were a constructor: treat it as a call.
-                        if !status.isSuccess { world.revertFrame(to: f.snapshot) }
+                        if !status.isSuccess { revertFailed(f) }
                         end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
                     }
                     end = enforceLimits(f, end)
@@ -187,6 +187,12 @@ extension Bootloader {
         throw .internalError("frame stack emptied without a result")
     }
 
+    /// Reverts the state changes of a frame that failed or reverted (`WorldState.revertFrame`:
+    /// the RIPEMD-160 exemption for frames below the transaction's).
+    func revertFailed(_ f: Frame) {
+        world.revertFrame(to: f.snapshot, callee: f.context.address, isTransactionFrame: f.context.depth == 0)
+    }
+
     /// Fails a completed frame that broke a `ResourceLimits` cap (returndata size, logs held
     /// by the transaction): its changes are reverted and its caller sees a failed call.
     private func enforceLimits(
@@ -196,7 +202,7 @@ extension Bootloader {
         guard let reason = limits.violation(
             returndata: end.output.count, logCount: world.logs.count, logBytes: world.logBytes)
         else { return end }
-        world.revertFrame(to: f.snapshot)
+        revertFailed(f)
         return FrameEnd(.failure(.limitExceeded(reason)), [], .zero, nil)
     }
 
@@ -240,7 +246,7 @@ extension Bootloader {
         switch req.modifier {
         case .none, .constructor:
             guard world.transfer(from: ctx.address, to: callee, value) else {
-                world.revertFrame(to: snapshot)
+                world.revert(to: snapshot)
                 return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
             }
         case .static:
@@ -256,7 +262,8 @@ extension Bootloader {
         if isAlwaysWarm(codeAddress) {
             if let hook = hooks[codeAddress] {
                 noteHookCall(codeAddress)
-                return runHook(hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot)
+                return runHook(
+                    hook, req, caller: caller, callee: callee, value: value, isStatic: isStatic, snapshot: snapshot, depth: depth)
             }
             if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }
         }
@@ -266,13 +273,13 @@ extension Bootloader {
             return .immediate(status: .success, output: [], left: req.resources, created: nil)
         }
         guard let entry = registry[code.kind] else {
-            world.revertFrame(to: snapshot)
+            world.revert(to: snapshot)
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(code.kind) code")),
                 output: [], left: .zero, created: nil)
         }
         guard entry.type.isModifierSupported(req.modifier) else {
-            world.revertFrame(to: snapshot)
+            world.revert(to: snapshot)
             return .immediate(
                 status: .failure(.other("\(code.kind) code does not support this call kind")),
                 output: [], left: .zero, created: nil)
@@ -288,7 +295,7 @@ extension Bootloader {
 
     private func runHook(
         _ hook: any SystemHook, _ req: CallRequest, caller: Address, callee: Address, value: U256,
-        isStatic: Bool, snapshot: Int
+        isStatic: Bool, snapshot: Int, depth: Int
     ) -> Entry {
         let perGas = schedule.ergsPerGas
         let gasLimit = req.resources.ergs / perGas
@@ -299,10 +306,14 @@ extension Bootloader {
         case .success, .revert:
             let used = min(r.gasUsed, gasLimit) * perGas
             left.ergs -= used
-            if r.status != .success { world.revertFrame(to: snapshot) }
+            if r.status != .success {
+                world.revertFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
+            } else {
+                world.noteCallEnded(callee: callee)
+            }
         case .failure:
             left = .zero
-            world.revertFrame(to: snapshot)
+            world.revertFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
         }
         return .immediate(status: r.status, output: r.output, left: left, created: nil)
     }

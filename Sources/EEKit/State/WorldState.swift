@@ -57,6 +57,8 @@ public final class WorldState {
         case log
         case refund(previous: Int64)
         case touched(Address)
+        /// A touch kept by the RIPEMD-160 exemption (`revertFrame`).
+        case exemption
         case created(Address)
         case destructed(Address)
     }
@@ -118,23 +120,43 @@ public final class WorldState {
             case .log: logBytes -= logs.removeLast().byteSize
             case .refund(let prev): refund = prev
             case .touched(let a): touched.remove(a)
+            case .exemption: exemptions.removeLast()
             case .created(let a): created.remove(a)
             case .destructed(let a): destructed.remove(a)
             }
         }
     }
 
-    /// A frame's revert: `revert(to:)`, except that from Spurious Dragon a touch of 0x03
-    /// (RIPEMD-160) made in the frame survives into the caller's scope. Clients kept this since
-    /// mainnet block 2,675,119, where a failed call still cleared the empty account at 0x03, and
-    /// the Ethereum tests expect it (stSpecialTest/failed_tx_xcf416c53). A later revert of the
-    /// caller's frame is again a frame revert; the transaction's own revert takes it away.
-    public func revertFrame(to snapshot: Int) {
-        let ripemd = WorldState.ripemd160
-        let keep = !touchCreatesAccounts && touched.contains(ripemd)
+    /// A failed call frame's revert: `revert(to:)` and, from Spurious Dragon, the RIPEMD-160
+    /// exemption clients kept since mainnet block 2,675,119 (a failed call still cleared the
+    /// empty account at 0x03), as execution-specs states it: 0x03 stays touched in the caller's
+    /// scope, and is cleared at the end of the transaction if still empty, when the failed
+    /// frame was a call to 0x03 that leaves it an empty account, or when 0x03 counted as
+    /// touched inside the frame (`noteCallEnded`: a call to it that ended with it empty, or a
+    /// failed frame below). A failed transaction frame keeps nothing. Upstream's
+    /// stSpecialTest/failed_tx_xcf416c53 and stRevertTest/RevertPrecompiledTouch test it.
+    public func revertFrame(to snapshot: Int, callee: Address, isTransactionFrame: Bool) {
+        let inherited = (exemptions.last ?? -1) >= snapshot
         revert(to: snapshot)
-        if keep { touch(ripemd) }
+        guard !touchCreatesAccounts, !isTransactionFrame else { return }
+        let ripemd = WorldState.ripemd160
+        guard inherited || (callee == ripemd && existsAndIsEmpty(ripemd)) else { return }
+        markRipemdTouch()
+        touch(ripemd)
     }
+
+    /// A call to `callee` ended successfully: when it was 0x03 and left it an empty account,
+    /// 0x03 counts as touched for the RIPEMD-160 exemption (`revertFrame`).
+    public func noteCallEnded(callee: Address) {
+        if callee == WorldState.ripemd160 && !touchCreatesAccounts && existsAndIsEmpty(callee) { markRipemdTouch() }
+    }
+
+    private func markRipemdTouch() {
+        exemptions.append(journal.count)
+        journal.append(.exemption)
+    }
+    /// Journal positions of the `.exemption` entries of this transaction.
+    private var exemptions: [Int] = []
     static let ripemd160 = Address(low: 3)
 
     // MARK: Accounts
@@ -460,6 +482,7 @@ public final class WorldState {
         logBytes = 0
         refund = 0
         if !touched.isEmpty { touched.removeAll(keepingCapacity: touched.count <= 64) }
+        exemptions.removeAll()
         if !created.isEmpty { created.removeAll() }
         if !destructed.isEmpty { destructed.removeAll() }
         txWrittenSlots.removeAll(keepingCapacity: true)

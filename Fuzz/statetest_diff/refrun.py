@@ -1,0 +1,57 @@
+"""Reference runner: execution-specs (PyPI ethereum-execution 2.20.0, venv /tmp/eesvenv).
+run_case(test_dict, fork_name, d, g, v) -> (state_root_hex, logs_hash_hex, rejected_msg_or_None)
+Modeled on ethereum_spec_tools.evm_tools.statetest.run_test_case (state-test mode: no rewards,
+invalid tx -> state restored to pre)."""
+import json, sys, logging
+from copy import deepcopy
+from io import StringIO
+from ethereum_spec_tools.evm_tools.t8n import T8N, ForkCache
+from ethereum_spec_tools.forks import Hardfork
+from ethereum_spec_tools.evm_tools import create_parser
+
+logging.getLogger("T8N").setLevel(logging.ERROR)
+logging.disable(logging.WARNING)
+
+_disc = Hardfork.discover()
+Hardfork.discover = classmethod(lambda cls, *a, **k: _disc)
+_parser = create_parser()
+_cache = ForkCache()
+
+# JSON fork key -> name execution-specs' t8n understands
+FORKMAP = {"Frontier": "Frontier", "Homestead": "Homestead", "EIP150": "EIP150", "EIP158": "EIP158",
+           "Byzantium": "Byzantium", "ConstantinopleFix": "ConstantinopleFix", "Istanbul": "Istanbul",
+           "Berlin": "Berlin", "London": "London", "Paris": "Paris", "Shanghai": "Shanghai", "Cancun": "Cancun"}
+
+def run_case(test, fork, d, g, v):
+    env = dict(test["env"])
+    env["blockHashes"] = {"0": env["previousHash"]} if "previousHash" in env else {}
+    env["withdrawals"] = []
+    tx = {}
+    for k, value in test["transaction"].items():
+        if k == "data": tx["input"] = value[d]
+        elif k == "gasLimit": tx["gas"] = value[g]
+        elif k == "value": tx[k] = value[v]
+        elif k == "accessLists":
+            if value[d] is not None: tx["accessList"] = value[d]
+        else: tx[k] = value
+    inp = StringIO(json.dumps({"env": env, "alloc": test["pre"], "txs": [tx]}))
+    out = StringIO()
+    opts = _parser.parse_args(["t8n", "--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin",
+                               "--state.fork", FORKMAP[fork], "--state-test"])
+    t8n = T8N(opts, out, inp, _cache)
+    t8n.run_state_test()
+    r = t8n.result
+    rej = r.rejected.get(0) if r.rejected else None
+    return "0x" + bytes(r.state_root).hex(), "0x" + bytes(r.logs_hash).hex(), rej, r.gas_used
+
+if __name__ == "__main__":
+    # usage: refrun.py FILE [FILE...]  -> checks every post entry against the reference
+    for f in sys.argv[1:]:
+        for name, t in json.load(open(f)).items():
+            for fork, ents in t["post"].items():
+                if fork not in FORKMAP: print("skip", name, fork); continue
+                for i, e in enumerate(ents):
+                    ix = e["indexes"]
+                    root, logs, rej, gas = run_case(t, fork, ix["data"], ix["gas"], ix["value"])
+                    ok = root == e["hash"].lower() and logs == e["logs"].lower()
+                    print(("OK  " if ok else "BAD "), name, fork, i, root, logs, "gas", gas, rej or "")
