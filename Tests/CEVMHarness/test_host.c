@@ -180,7 +180,13 @@ static void th_set_code_raw(th_account *a, const uint8_t *code, size_t n) {
 
 /* The analysis for the context's fork (th_context(s)->revision: set it before the first call,
    analyses are cached per account). Frames also get `code`, the code as it is, for CODECOPY. */
-static const uint8_t *th_analysis(th_state *s, th_account *a);
+static const uint8_t *th_analysis(th_state *s, th_account *a) {
+  if (!a->analysis) {
+    a->analysis = malloc(cevm_analysis_size(a->code_size));
+    cevm_analyze_revision(a->code, a->code_size, s->ctx.revision, a->analysis);
+  }
+  return a->analysis;
+}
 
 static void th_revert_to(th_state *s, size_t mark, size_t log_mark) {
   while (s->njournal > mark) {
@@ -590,14 +596,6 @@ static void th_set_retbuf(th_frame *parent, const uint8_t *data, size_t n) {
   free(parent->retbuf);
   parent->retbuf = n ? malloc(n) : NULL;
   if (n) memcpy(parent->retbuf, data, n);
-}
-
-static const uint8_t *th_analysis(th_state *s, th_account *a) {
-  if (!a->analysis) {
-    a->analysis = malloc(cevm_analysis_size(a->code_size));
-    cevm_analyze_revision(a->code, a->code_size, s->ctx.revision, a->analysis);
-  }
-  return a->analysis;
 }
 
 int th_call(th_state *s, const uint8_t caller[20], const uint8_t to[20], const uint8_t *input,

@@ -47,11 +47,8 @@ extension Bootloader {
             return .immediate(status: .failure(.createCollision), output: [], left: .zero, created: nil)
         }
         let snapshot = world.snapshot
-        if block.fork >= .spuriousDragon {
-            world.modify(address) { $0.nonce = 1 }
-        } else {
-            world.modify(address) { _ in }
-        }
+        let nonce: UInt64 = block.fork >= .spuriousDragon ? 1 : 0  // the collision check left it 0
+        world.modify(address) { $0.nonce = nonce }
         world.markCreated(address)
         guard world.transfer(from: req.deployer, to: address, req.value) else {
             world.revert(to: snapshot)

@@ -1,4 +1,3 @@
-/// Block and transaction context, fixed for a transaction.
 /// The Ethereum fork whose rules a block follows (EVM opcodes and gas, precompiles,
 /// transaction and state rules). EEKit implements Frontier to Cancun; Cancun is the default.
 /// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...,
@@ -51,6 +50,7 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
     }
 }
 
+/// Block and transaction context, fixed for a transaction.
 public struct BlockContext: Sendable {
     /// The rules the block follows (default: Cancun).
     public var fork: Fork = .cancun

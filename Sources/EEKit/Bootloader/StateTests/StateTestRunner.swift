@@ -92,8 +92,8 @@ public struct StateTestRunner {
             }
             try world.commit()
             let root = try world.stateRoot()
-            if let rejection, root != e.hash { return .failed(rejection) }
             if root != e.hash {
+                if let rejection { return .failed(rejection) }
                 return verdictForMismatch(boot, "state root \(root) != expected \(e.hash)\(note)")
             }
             return .passed
