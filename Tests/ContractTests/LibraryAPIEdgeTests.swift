@@ -32,10 +32,16 @@ import Testing
     /// A RISC-V configuration the EE would refuse at a call is refused at deployment too,
     /// before an image is built (a stack as large as memory underflowed there).
     @Test func badRISCVConfigurationFailsDeploymentsCleanly() throws {
-        for (memory, stack): (UInt64, UInt64) in [(1 << 20, 1 << 20), (1 << 20, 0), (1 << 20, 2 << 20)] {
+        let cases: [(UInt64, UInt64, UInt64)] = [
+            (1 << 20, 1 << 20, 64 << 20), (1 << 20, 0, 64 << 20), (1 << 20, 2 << 20, 64 << 20),
+            // the maximum below the memory, above 64 MiB, not a page multiple
+            (2 << 20, 64 << 10, 1 << 20), (1 << 20, 64 << 10, 128 << 20), (1 << 20, 64 << 10, (2 << 20) + 1),
+        ]
+        for (memory, stack, maximum) in cases {
             var c = RISCVEnvironment.Configuration()
             c.memorySize = memory
             c.stackSize = stack
+            c.maxMemorySize = maximum
             let s = ContractSession(riscv: c)
             let elf = TestELF.program(xlen: 64, code: AdversarialNativeTests.returnEmpty).bytes
             #expect(throws: EEError.self, "stack \(stack)") { try s.deploy(elf, kind: .riscv) }

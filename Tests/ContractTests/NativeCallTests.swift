@@ -375,6 +375,7 @@ import Testing
         var small = RISCVEnvironment.Configuration()
         small.memorySize = 64 << 10
         small.stackSize = 4 << 10
+        small.maxMemorySize = small.memorySize  // a fixed size: no growth to fit the image
         let s = ContractSession(riscv: small)
         let elf = try Fixtures.elf("counter.elf")  // linked at 0x10000: does not fit 64 KiB
         let req = DeploymentRequest(
@@ -384,6 +385,14 @@ import Testing
         // A deployment transaction is refused before anything runs (as for a malformed ELF).
         #expect(throws: EEError.self) { try s.deploy(elf, kind: .riscv) }
 
+        // Allowed to grow to 1 MiB, the memory fits the image (1 MiB: the image, the stack
+        // region and heap, rounded up, capped).
+        small.maxMemorySize = 1 << 20
+        let grown = ContractSession(riscv: small)
+        _ = try RISCVEnvironment.prepareDeployment(req, host: grown.boot)
+        let counter = try #require(try grown.deploy(elf, kind: .riscv).createdAddress)
+        #expect(try grown.call(counter, data: [0x6d, 0x4c, 0xe6, 0x3c]).output == ABI.word(0))
+
         var big = RISCVEnvironment.Configuration()
         big.memorySize = 4 << 20
         big.stackSize = 1 << 20
@@ -392,6 +401,79 @@ import Testing
         let ok = try b.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(10))
         let token = try #require(ok.createdAddress)
         #expect(try b.call(token, data: ABI.call(ABI.balanceOf, [ABI.word(alice)])).output == ABI.word(10))
+    }
+
+    /// A contract whose .bss does not fit the configured 1 MiB gets the memory it needs (its
+    /// image, the stack region and 1 MiB of heap, rounded up to 1 MiB, at most
+    /// `maxMemorySize`), the same for every frame; past 64 MiB it is refused at deployment.
+    @Test func memoryGrowsToFitTheImage() throws {
+        let source = """
+            #include "eekit_abi.h"
+            static unsigned char table[BIG];
+            void eekit_main(int is_constructor) {
+              if (is_constructor) { table[BIG - 1] = 1; return; }
+              uint64_t i = abi_arg_u256(0).l[0] % sizeof(table), heap = abi_arg_u256(1).l[0];
+              unsigned char *h = heap ? eek_alloc(heap) : 0;
+              if (heap) h[heap - 1] = 9;
+              uint64_t before = table[i];
+              table[i] += 5;
+              abi_return_u256(u256_from_u64(before * 1000 + table[i] + (heap ? h[heap - 1] : 0) * 100));
+            }
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-bigbss-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try source.write(to: dir.appendingPathComponent("big.c"), atomically: true, encoding: .utf8)
+        let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
+        func build(_ name: String, bss: UInt64, xlen: Int) throws -> Bytes {
+            let target = xlen == 64 ? ["--target=riscv64", "-march=rv64im", "-mabi=lp64"] : ["--target=riscv32", "-march=rv32im", "-mabi=ilp32"]
+            let out = dir.appendingPathComponent(name).path
+            if let e = Fixtures.run(
+                "/usr/bin/env",
+                ["clang"] + target + [
+                    "-nostdlib", "-ffreestanding", "-static", "-fuse-ld=lld", "-O2", "-I\(inc)", "-DBIG=\(bss)u",
+                    "-Wl,--no-relax", "-o", out, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", dir.appendingPathComponent("big.c").path,
+                ], what: "clang")
+            {
+                throw e
+            }
+            return Array(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        func call(_ s: ContractSession, _ a: Address, index: UInt64, heap: UInt64) throws -> Receipt {
+            try s.call(a, data: ABI.call(0x1234_5678, [ABI.word(index), ABI.word(heap)]))
+        }
+        for xlen in [64, 32] {
+            let s = ContractSession()
+            let three = try #require(try s.deploy(try build("big3.elf", bss: 3 << 20, xlen: xlen), kind: .riscv).createdAddress)
+            // Fresh memory in every frame: the constructor's write is gone, and a second call
+            // sees 0 again; the last byte of the .bss and 1 MiB of heap are reachable.
+            for index: UInt64 in [0, (3 << 20) - 1, (3 << 20) - 1] {
+                let r = try call(s, three, index: index, heap: 1 << 20)
+                #expect(r.status == .success && r.output == ABI.word(905), "rv\(xlen) index \(index): \(r.status)")
+            }
+            // 3 MiB + stack region + 1 MiB of heap round up to 5 MiB: a 3 MiB heap does not fit.
+            let tooMuch = try call(s, three, index: 1, heap: 3 << 20)
+            #expect(tooMuch.status != .success, "rv\(xlen): a heap past the grown memory")
+            // The .bss pages are restored after every frame, so every call pays for them.
+            let gas = try call(s, three, index: 2, heap: 0).gasUsed
+            #expect(gas > 21_000 + 768 * 64, "rv\(xlen): \(gas) gas")
+
+            // 70 MiB does not fit 64 MiB: refused before anything runs, with the size it needs.
+            do {
+                _ = try s.deploy(try build("big70.elf", bss: 70 << 20, xlen: xlen), kind: .riscv)
+                Issue.record("rv\(xlen): a 70 MiB image deployed")
+            } catch let e as EEError {
+                guard case .elf(.imageTooLarge(let needed, let available)) = e else {
+                    Issue.record("rv\(xlen): \(e)")
+                    continue
+                }
+                #expect(needed > 70 << 20 && available == 64 << 20)
+            }
+        }
+        // With the growth switched off, the 3 MiB image is refused.
+        var fixed = RISCVEnvironment.Configuration()
+        fixed.maxMemorySize = fixed.memorySize
+        #expect(throws: EEError.self) { try ContractSession(riscv: fixed).deploy(try build("b.elf", bss: 3 << 20, xlen: 64), kind: .riscv) }
     }
 
     /// The frame block takes at most half of the stack: with a 4 KiB stack, 8 KiB of calldata

@@ -62,21 +62,36 @@ final class ContractImage: @unchecked Sendable {
         ContractImage.pooledMachines.withLock { $0 -= n }
     }
 
-    /// - Throws: `EEError.elf` if the image is malformed or does not fit `memorySize`.
-    init(elf: Bytes, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) throws(EEError) {
+    /// The guest memory of an image that needs `needed` bytes (its end, a guard page and the
+    /// stack region): `memorySize` if that holds it, else the image, the stack region and 1 MiB
+    /// of heap rounded up to 1 MiB, at most `maxMemorySize`; nil if not even that holds it.
+    static func memory(needed: UInt64, memorySize: UInt64, maxMemorySize: UInt64) -> UInt64? {
+        if needed <= memorySize { return memorySize }
+        guard needed <= maxMemorySize else { return nil }
+        let mib: UInt64 = 1 << 20
+        let grown = needed > maxMemorySize - mib ? maxMemorySize : (needed + mib + mib - 1) & ~(mib - 1)
+        return min(grown, maxMemorySize)
+    }
+
+    /// - Throws: `EEError.elf` if the image is malformed or does not fit `maxMemorySize`.
+    init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
+        throws(EEError)
+    {
         let image = try ELFImage(bytes: elf)
         // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
         if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
         let page = RISCVMachine.pageSize
-        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         // The stack region: the frame block's pages at the top, the stack below them.
         let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)
-        let stackBottom = memorySize - region
         let end = image.imageEnd
-        // imageEnd may be anywhere below 2^64: compare before rounding it up.
-        guard end <= stackBottom, (end + page - 1) & ~(page - 1) + page <= stackBottom else {
-            throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: region), available: memorySize))
+        // imageEnd may be anywhere below 2^64 (neededBytes saturates).
+        let needed = RISCVMachine.neededBytes(imageEnd: end, stackSize: region)
+        guard let memorySize = ContractImage.memory(needed: needed, memorySize: configured, maxMemorySize: maxMemorySize)
+        else {
+            throw .elf(.imageTooLarge(needed: needed, available: maxMemorySize))
         }
+        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        let stackBottom = memorySize - region
         let brkStart = (end + page - 1) & ~(page - 1)
         let placed = try m.place(image, below: stackBottom)
         // The stack's top page is mapped; the rest is demand-zero, so that a released machine
@@ -165,6 +180,7 @@ enum ContractImageCache {
     private struct Key: Hashable {
         var hash: Bytes32
         var memorySize: UInt64
+        var maxMemorySize: UInt64
         var stackSize: UInt64
         var schedule: GasSchedule
     }
@@ -186,9 +202,11 @@ enum ContractImageCache {
     private static let byteLimit = 512 << 20
 
     static func image(
-        for code: Bytecode, memorySize: UInt64, stackSize: UInt64, schedule: GasSchedule
+        for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule
     ) throws(EEError) -> ContractImage {
-        let key = Key(hash: code.hash, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
+        let key = Key(
+            hash: code.hash, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
+            schedule: schedule)
         let hit: ContractImage? = state.withLock { s in
             // The last hit first: comparing a key is cheaper than hashing it.
             if let (k, img) = s.last, k == key { return img }
@@ -199,7 +217,9 @@ enum ContractImageCache {
         if let hit { return hit }
         // Built outside the lock (parsing and decoding take a while); a racing builder of the
         // same image wastes only its work.
-        let img = try ContractImage(elf: code.bytes, memorySize: memorySize, stackSize: stackSize, schedule: schedule)
+        let img = try ContractImage(
+            elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
+            schedule: schedule)
         state.withLock { s in
             if s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
                 s.images.removeAll(keepingCapacity: true)

@@ -18,6 +18,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         /// Guest memory per frame (multiple of 4 KiB, 64 KiB...64 MiB). Pages a frame never
         /// touches cost nothing, so 1024 nested frames stay small.
         public var memorySize: UInt64 = 1 << 20
+        /// A contract whose image (its segments, .bss included) does not fit `memorySize` with
+        /// the stack region gets more, as a PolkaVM program's memory follows its declared
+        /// sizes: the image, the stack region and 1 MiB of heap, rounded up to 1 MiB, at most
+        /// this (a multiple of 4 KiB, `memorySize`...64 MiB). Deterministic per code: every
+        /// frame of a contract has the same memory. Set it to `memorySize` for one fixed size.
+        public var maxMemorySize: UInt64 = 64 << 20
         /// Stack below the frame block at the top of guest memory (multiple of 4 KiB, at most a
         /// quarter of memory); the block's pages (`frameBlockReserve`, 20 KiB for this stack)
         /// come on top.
@@ -33,6 +39,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             else {
                 throw .invalidConfiguration(
                     "RISC-V contract memory \(memorySize) / stack \(stackSize) (want 64 KiB...64 MiB, stack 4 KiB...memory/4, page multiples)")
+            }
+            guard maxMemorySize >= memorySize, maxMemorySize <= 64 << 20, maxMemorySize % page == 0 else {
+                throw .invalidConfiguration(
+                    "RISC-V contract maximum memory \(maxMemorySize) (want memory \(memorySize)...64 MiB, a page multiple)")
             }
         }
     }
@@ -112,14 +122,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let img: ContractImage
         do {
             img = try ContractImageCache.image(
-                for: launch.code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: schedule)
+                for: launch.code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
+                schedule: schedule)
         } catch {
             return end(.failure(.invalidCode("\(error)")), output: [], host: host)
         }
         // The frame's machine also holds the decoded code (8 host bytes per guest byte of the
         // code range): count it with the guest memory, so that the caps bound what live frames
-        // really pin. An executable .bss can make it several times the guest memory.
-        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes) {
+        // really pin. An executable .bss can make it several times the guest memory. An image
+        // that needed more memory than `memorySize` counts the rest too.
+        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + Int(img.memorySize - c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
         let m = try img.acquire()
@@ -212,7 +224,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         try c.validate()
         // Parses, checks and loads the image (and caches it for the constructor run).
         _ = try ContractImageCache.image(
-            for: code, memorySize: c.memorySize, stackSize: c.stackSize, schedule: host.schedule)
+            for: code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
+            schedule: host.schedule)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)
