@@ -97,7 +97,7 @@ private func fuzzELF(_ bytes: [UInt8]) {
         check(r.instructionsRetired <= 20_000, "budget overrun: \(r.instructionsRetired)")
     } catch {}
     do {
-        _ = try ContractImage(elf: bytes, memorySize: 1 << 20, stackSize: 64 << 10, schedule: .default)
+        _ = try ContractImage(elf: bytes, memorySize: 1 << 20, maxMemorySize: 8 << 20, stackSize: 64 << 10, schedule: .default)
         check(parsed != nil, "contract image accepted an ELF that ELFImage refused")
     } catch {}
     // A deployment through the bootloader (the RISC-V EE's deploy checks and constructor run),

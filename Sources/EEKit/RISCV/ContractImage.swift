@@ -11,15 +11,19 @@ final class ContractImage: @unchecked Sendable {
     /// not all zero (a new machine's memory is zero, so zero-filled pages, such as a large
     /// read-only .bss, cost a frame nothing).
     let initialRanges: [Range<UInt64>]
-    /// The writable image pages (lo..<brkStart): all a frame can change there (read-only pages are
-    /// written neither by the guest nor by system calls), so all a released machine restores.
-    let writableRanges: [Range<UInt64>]
+    /// The writable image pages (lo..<brkStart) are all a frame can change there (read-only
+    /// pages are written neither by the guest nor by system calls), so all a released machine
+    /// restores: it copies back from the template those holding a byte other than zero there,
+    /// and zeroes the others (.bss; a large range gives its pages back instead of copying the
+    /// template's zeros over them).
+    let restoreCopy: [Range<UInt64>]
+    let restoreZero: [Range<UInt64>]
     /// True if some code page is writable: stores may then re-decode code, and a released
     /// machine must copy the template's decoded code back.
     let codeIsWritable: Bool
     /// What every frame of this image pays before its first instruction, fixed per image so that
     /// gas stays deterministic (nil when it overflows: no budget can pay it):
-    /// - the pages of `writableRanges` (`GasSchedule.riscvPageErgs` each): every frame starts
+    /// - the writable image pages (`GasSchedule.riscvPageErgs` each): every frame starts
     ///   from fresh copies of them, copied back when it ends, so a huge .bss costs gas in
     ///   proportion to that host work;
     /// - the read-only pages of `initialRanges` beyond `riscvImageFreeBytes` (`riscvPageErgs`
@@ -103,13 +107,33 @@ final class ContractImage: @unchecked Sendable {
         let lo = placed.all.lowerBound
         let writable = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) }
         codeIsWritable = !m.pages(placed.code.lowerBound, placed.code.upperBound) { m.permissions(at: $0).contains(.write) }.isEmpty
-        writableRanges = writable
         let writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
         let (pageErgs, o1) = writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
         let decodedBytes = Int(m.codeRange.count) * 8
         let decodedPages = UInt64(max(0, decodedBytes - schedule.riscvDecodedFreeBytes) + 4095) / 4096
         let (decodedErgs, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
-        let initial = m.nonZeroPages(lo, brkStart)
+        // Only pages that received file bytes can hold one other than zero: the .bss pages
+        // beyond them are not even read (reading 60 MiB of untouched .bss faulted in a page
+        // each, tens of milliseconds before the frame had paid for anything).
+        var filePages: [Range<UInt64>] = []
+        for seg in image.segments.sorted(by: { $0.vaddr < $1.vaddr }) where seg.fileSize > 0 {
+            let a = seg.vaddr & ~(page - 1), b = (seg.vaddr + seg.fileSize + page - 1) & ~(page - 1)
+            if let last = filePages.last, a <= last.upperBound {
+                filePages[filePages.count - 1] = last.lowerBound..<max(last.upperBound, b)
+            } else {
+                filePages.append(a..<b)
+            }
+        }
+        let initial = filePages.flatMap { m.nonZeroPages(max($0.lowerBound, lo), min($0.upperBound, brkStart)) }
+        // `pages` visits ascending addresses and `initial` is sorted: one sweep each.
+        var next = 0
+        func isInitial(_ a: UInt64) -> Bool {
+            while next < initial.count, initial[next].upperBound <= a { next += 1 }
+            return next < initial.count && initial[next].contains(a)
+        }
+        restoreCopy = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && isInitial($0) }
+        next = 0
+        restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !isInitial($0) }
         let readOnlyBytes = initial.reduce(0) { n, r in
             n + m.pages(r.lowerBound, r.upperBound) { !m.permissions(at: $0).contains(.write) }.reduce(0) { $0 + $1.count }
         }
@@ -155,8 +179,9 @@ final class ContractImage: @unchecked Sendable {
     func release(_ m: RISCVMachine, brk: UInt64) {
         // Stack pages below the demand-zero range were never mapped, so they are still zero.
         let stackUsed = max(stackBottom, min(m.demandZero.upperBound, memorySize - RISCVMachine.pageSize))..<memorySize
+        let frameRanges = [brkStart..<max(brkStart, brk), stackUsed]
         guard m.restore(
-            from: template, copy: writableRanges, zero: [brkStart..<max(brkStart, brk), stackUsed],
+            from: template, copy: restoreCopy, zero: restoreZero.isEmpty ? frameRanges : restoreZero + frameRanges,
             restoreCode: codeIsWritable)
         else { return }
         let p = Pooled(machine: m)

@@ -340,7 +340,9 @@ public final class RISCVMachine {
     /// Zero-fills [address, address + count) (bounds-checked).
     public func zero(_ address: UInt64, _ count: UInt64) {
         guard count > 0, inRange(address, Int(clamping: count)) else { return }
-        memset(data + Int(address), 0, Int(count))
+        // Large ranges give their whole pages back rather than writing them: a loader's 60 MiB
+        // .bss is not faulted in before anything runs.
+        zeroGuestMemory(address..<address + count)
         invalidateCode(address, count)
     }
 

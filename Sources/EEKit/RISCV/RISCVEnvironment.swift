@@ -115,6 +115,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let c = configuration
         self.launch = launch
         started = true
+        instructionsRetired = 0
         schedule = host.schedule
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
@@ -133,6 +134,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // that needed more memory than `memorySize` counts the rest too.
         if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + Int(img.memorySize - c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
+        }
+        // The image's writable pages and large decoded code (ContractImage.frameErgs), checked
+        // before a machine is taken: a frame that cannot pay for them must not make the host
+        // copy or restore them either (a 60 MiB .bss is 60 MiB of copying).
+        guard let fresh = img.frameErgs, launch.resources.ergs >= fresh else {
+            return end(.failure(.outOfResources), output: [], host: host)
         }
         let m = try img.acquire()
         image = img
@@ -155,13 +162,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m[register: 4] = block
         m[register: 10] = launch.modifier == .constructor ? 1 : 0
         m[register: 11] = UInt64(launch.calldata.count)
-        m.budget = launch.resources.ergs
-        // The image's writable pages and large decoded code (ContractImage.frameErgs).
-        guard let fresh = img.frameErgs, m.budget >= fresh else {
-            m.budget = 0
-            return end(.failure(.outOfResources), output: [], host: host)
-        }
-        m.budget -= fresh
+        m.budget = launch.resources.ergs - fresh
         instretAtStart = m.instructionsRetired
         return run(host: host)
     }
