@@ -23,6 +23,62 @@ import Testing
         }
     }
 
+    /// Images larger than 1 MiB of memory (a review of the memory that grows to fit them):
+    /// what a frame pays for an image follows from the program headers, so a frame that cannot
+    /// pay is failed before the image is built (a 136-byte ELF with a 60 MiB executable .bss,
+    /// deployed with 60k gas, cost a second of decoding); a contract's code range is at most
+    /// 4 MiB; a segment without file bytes may point past the file.
+    @Test func largeImagesAreCheckedBeforeTheyAreBuilt() throws {
+        let code = Self.returnEmpty.flatMap { TestELF.le32($0) }
+        func rwx(_ memSize: UInt64) -> Bytes {
+            TestELF(xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: code, memSize: memSize, flags: 7)]).bytes
+        }
+        let s = ContractSession()
+        let three = rwx(3 << 20)
+        let starved = try s.deploy(three, kind: .riscv, gas: 100_000)
+        #expect(starved.status == .failure(.outOfResources), "\(starved.status)")
+        #expect(RISCVEnvironment.imageLoads(of: Keccak.hash(three)) == 0, "built for a frame that could not pay")
+        let ok = try s.deploy(three, kind: .riscv)
+        #expect(ok.status == .success)
+        #expect(RISCVEnvironment.imageLoads(of: Keccak.hash(three)) == 1)
+        // Every frame pays for 768 writable pages and 24 MiB of decoded code.
+        let called = try s.call(try #require(ok.createdAddress), data: [])
+        #expect(called.status == .success && called.gasUsed > 21_000 + 768 * 64 + 6000 * 128, "\(called.gasUsed)")
+
+        do {
+            _ = try s.deploy(rwx(5 << 20), kind: .riscv)
+            Issue.record("a 5 MiB code range deployed")
+        } catch {
+            if case .elf(.codeRangeTooLarge(_, _, let n, let limit)) = error {
+                #expect(n >= 40 << 20 && limit == 32 << 20)
+            } else {
+                Issue.record("\(error)")
+            }
+        }
+
+        // A maximum below 1 MiB: the image gets the maximum (this trapped in the growth's
+        // rounding).
+        var c = RISCVEnvironment.Configuration()
+        c.memorySize = 64 << 10
+        c.stackSize = 4 << 10
+        c.maxMemorySize = 512 << 10
+        let small = ContractSession(riscv: c)
+        let program = TestELF.program(xlen: 64, code: Self.returnEmpty).bytes  // at 0x10000: needs > 64 KiB
+        let deployed = try small.deploy(program, kind: .riscv)
+        #expect(deployed.status == .success)
+        #expect(try small.call(try #require(deployed.createdAddress), data: []).status == .success)
+
+        // A .bss-only segment whose file offset is past the end of the file loads, as on Linux.
+        var elf = TestELF.program(xlen: 64, code: Self.returnEmpty, data: [1])
+        elf.segments[1] = .init(vaddr: 0x20000, bytes: [], memSize: 4096, flags: 6)
+        var bytes = elf.bytes
+        let offset = 64 + 56 + 8  // the second program header's p_offset
+        for i in 0..<8 { bytes[offset + i] = UInt8(truncatingIfNeeded: UInt64(0xFFFF_0000) >> (8 * UInt64(i))) }
+        let image = try ELFImage(bytes: bytes)
+        #expect(image.segments.count == 2 && image.segments[1].fileOffset == 0xFFFF_0000)
+        #expect(try s.deploy(bytes, kind: .riscv).status == .success)
+    }
+
     /// A frame's machine holds the decoded code, 32 host bytes per 4-byte slot of the code
     /// range: an executable .bss of 832 KiB (a 200-byte ELF) pins 6.5 MiB of host memory per
     /// frame, so a 1024-deep self-call used to take about 7 GB. That memory counts against the

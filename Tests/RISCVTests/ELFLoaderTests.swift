@@ -254,7 +254,7 @@ struct ELFLoaderTests {
     @Test func executableRangeBeyondTheDecodeLimitIsRefused() {
         var e = Self.valid
         e.segments.append(.init(vaddr: 0x4000_0000, bytes: TestELF.le32(RVAsm.ecall), flags: 5))
-        guard case .elf(.codeRangeTooLarge(let lo, let hi, _)) = error(e.bytes, memoryMiB: 1100) else {
+        guard case .elf(.codeRangeTooLarge(let lo, let hi, _, _)) = error(e.bytes, memoryMiB: 1100) else {
             Issue.record("got \(String(describing: error(e.bytes, memoryMiB: 1100)))")
             return
         }

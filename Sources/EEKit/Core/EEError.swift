@@ -54,7 +54,9 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     /// would need relocations that no contract start-up code applies.
     case positionIndependentContract(bias: UInt64)
     case imageTooLarge(needed: UInt64, available: UInt64)
-    case codeRangeTooLarge(low: UInt64, high: UInt64, decodedBytes: UInt64)
+    /// `limit`: the decoded bytes allowed (`RISCVMachine.maxDecodedBytes` for a program,
+    /// `ContractImage.maxDecodedBytes` for a native contract).
+    case codeRangeTooLarge(low: UInt64, high: UInt64, decodedBytes: UInt64, limit: UInt64)
     case libelf(String)
 
     public var description: String {
@@ -72,7 +74,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedFloatABI(let f): "floating-point ABI in e_flags 0x\(String(f, radix: 16)); EEKit runs integer-only code"
         case .noLoadableSegments: "no PT_LOAD segments"
         case .segmentOutOfRange(let i, let v, let s):
-            "segment \(i) (program header number) at 0x\(String(v, radix: 16)) size 0x\(String(s, radix: 16)) does not fit in the address space (a static PIE's image counts from 0x10000, where it is placed)"
+            "program header \(i): a segment at 0x\(String(v, radix: 16)) of size 0x\(String(s, radix: 16)) does not fit in the address space (addresses of a static PIE count from 0x10000, where it is placed)"
         case .overlappingSegments(let a, let b): "segments \(a) and \(b) overlap (program header numbers)"
         case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
@@ -83,9 +85,12 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
         case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"
-        case .imageTooLarge(let n, let a): "image needs \(n) bytes of guest memory, only \(a) configured"
-        case .codeRangeTooLarge(let lo, let hi, let n):
-            "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 20) MiB of decoded instructions (32 bytes per 4-byte slot), more than the \(RISCVMachine.maxDecodedBytes >> 20) MiB EEKit decodes"
+        case .imageTooLarge(let n, let a):
+            n == .max
+                ? "image reaches past the end of the address space (at most \(a) bytes of guest memory available)"
+                : "image needs \(n) bytes of guest memory, more than the \(a) available"
+        case .codeRangeTooLarge(let lo, let hi, let n, let limit):
+            "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 20) MiB of decoded instructions (32 bytes per 4-byte slot), more than the \(limit >> 20) MiB EEKit decodes"
         case .libelf(let s): "libelf: \(s)"
         }
     }

@@ -22,14 +22,16 @@ final class ContractImage: @unchecked Sendable {
     /// machine must copy the template's decoded code back.
     let codeIsWritable: Bool
     /// What every frame of this image pays before its first instruction, fixed per image so that
-    /// gas stays deterministic (nil when it overflows: no budget can pay it):
+    /// gas stays deterministic (nil when it overflows: no budget can pay it), computed from the
+    /// program headers (`Layout`) so that a frame that cannot pay it is failed before the image
+    /// is built:
     /// - the writable image pages (`GasSchedule.riscvPageErgs` each): every frame starts
     ///   from fresh copies of them, copied back when it ends, so a huge .bss costs gas in
     ///   proportion to that host work;
-    /// - the read-only pages of `initialRanges` beyond `riscvImageFreeBytes` (`riscvPageErgs`
+    /// - the read-only pages with file bytes beyond `riscvImageFreeBytes` (`riscvPageErgs`
     ///   each): a frame may need a new machine, which copies them (a review found 800 KiB of
     ///   read-only image copied into every new machine of a deep recursion for free: 3.5 us of
-    ///   CPU per gas; such zero pages are no longer copied at all);
+    ///   CPU per gas; zero-fill pages are not copied at all);
     /// - decoded code beyond `riscvDecodedFreeBytes` (`riscvDecodedPageErgs` per 4 KiB, 32 host
     ///   bytes per 4-byte slot of the code range, sentinels not counted): a frame may need a new
     ///   machine, which copies it (deep recursion into a huge executable segment otherwise burnt
@@ -38,8 +40,8 @@ final class ContractImage: @unchecked Sendable {
     /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
     /// code and the image pages it copies or restores (what the pool keeps alive per machine).
     let hostBytes: Int
-    /// Host bytes of the template: the decoded code and every image page (the loader writes
-    /// them all, zero-fill included), what the cache keeps alive per image.
+    /// Host bytes of the template: the decoded code and the pages the loader wrote (those with
+    /// file bytes; zero-fill pages stay untouched), what the cache keeps alive per image.
     let templateBytes: Int
     let brkStart: UInt64
     let brkLimit: UInt64
@@ -66,37 +68,122 @@ final class ContractImage: @unchecked Sendable {
         ContractImage.pooledMachines.withLock { $0 -= n }
     }
 
+    /// Decoded code of a contract (32 host bytes per 4-byte slot of the code range): 32 MiB, a
+    /// 4 MiB code range. Contract ELFs are at most 256 KiB, so only an executable .bss (GNU ld
+    /// -N links .bss into the one read-write-execute segment) or a gap between executable
+    /// segments comes near it. Building an image decodes the whole range (a 60 MiB one took a
+    /// second); this bounds one build to tens of milliseconds, which its frames pay for
+    /// (`riscvDecodedPageErgs`).
+    static let maxDecodedBytes: UInt64 = 32 << 20
+
     /// The guest memory of an image that needs `needed` bytes (its end, a guard page and the
     /// stack region): `memorySize` if that holds it, else the image, the stack region and 1 MiB
     /// of heap rounded up to 1 MiB, at most `maxMemorySize`; nil if not even that holds it.
     static func memory(needed: UInt64, memorySize: UInt64, maxMemorySize: UInt64) -> UInt64? {
         if needed <= memorySize { return memorySize }
         guard needed <= maxMemorySize else { return nil }
+        // needed <= maxMemorySize <= 64 MiB: no overflow.
         let mib: UInt64 = 1 << 20
-        let grown = needed > maxMemorySize - mib ? maxMemorySize : (needed + mib + mib - 1) & ~(mib - 1)
-        return min(grown, maxMemorySize)
+        return min((needed + mib + mib - 1) & ~(mib - 1), maxMemorySize)
     }
 
-    /// - Throws: `EEError.elf` if the image is malformed or does not fit `maxMemorySize`.
-    init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
-        throws(EEError)
-    {
-        let image = try ELFImage(bytes: elf)
-        // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
-        if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
-        let page = RISCVMachine.pageSize
-        // The stack region: the frame block's pages at the top, the stack below them.
-        let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)
-        let end = image.imageEnd
-        // imageEnd may be anywhere below 2^64 (neededBytes saturates).
-        let needed = RISCVMachine.neededBytes(imageEnd: end, stackSize: region)
-        guard let memorySize = ContractImage.memory(needed: needed, memorySize: configured, maxMemorySize: maxMemorySize)
-        else {
-            throw .elf(.imageTooLarge(needed: needed, available: maxMemorySize))
+    /// What the program headers alone say about an image: where it goes, how much memory it
+    /// gets, and what each frame of it pays (`frameErgs`). Computed without touching guest
+    /// memory, so a frame that cannot pay is failed before anything is built: a template of a
+    /// 60 MiB executable range took a second to decode (a review's 136-byte ELF, deployed with
+    /// 60k gas).
+    struct Layout {
+        let image: ELFImage
+        let memorySize: UInt64
+        let stackBottom: UInt64
+        let brkStart: UInt64
+        /// Pages that received file bytes (sorted, merged): the only ones that can hold a byte
+        /// other than zero.
+        let filePages: [Range<UInt64>]
+        let frameErgs: UInt64?
+
+        /// - Throws: `EEError.elf` if the image is malformed, position independent, has no
+        ///   executable segment or does not fit `maxMemorySize`.
+        init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
+            throws(EEError)
+        {
+            let image = try ELFImage(bytes: elf)
+            // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
+            if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
+            if image.needsInterpreter { throw .elf(.needsInterpreter) }
+            let page = RISCVMachine.pageSize
+            // The stack region: the frame block's pages at the top, the stack below them.
+            let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)
+            let end = image.imageEnd
+            // imageEnd may be anywhere below 2^64 (neededBytes saturates).
+            let needed = RISCVMachine.neededBytes(imageEnd: end, stackSize: region)
+            guard let memorySize = ContractImage.memory(needed: needed, memorySize: configured, maxMemorySize: maxMemorySize)
+            else {
+                throw .elf(.imageTooLarge(needed: needed, available: maxMemorySize))
+            }
+            // From here every segment ends below memorySize - region (so no sum overflows).
+            func pagesOf(_ a: UInt64, _ n: UInt64) -> Range<UInt64> { (a & ~(page - 1))..<((a + n + page - 1) & ~(page - 1)) }
+            func merged(_ rs: [Range<UInt64>]) -> [Range<UInt64>] {
+                var out: [Range<UInt64>] = []
+                for r in rs.sorted(by: { $0.lowerBound < $1.lowerBound }) where !r.isEmpty {
+                    if let last = out.last, r.lowerBound <= last.upperBound {
+                        out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+                    } else {
+                        out.append(r)
+                    }
+                }
+                return out
+            }
+            func bytes(_ rs: [Range<UInt64>]) -> UInt64 { rs.reduce(0) { $0 + UInt64($1.count) } }
+            let segs = image.segments.filter { $0.memSize > 0 }
+            let code = segs.filter(\.executable).map { pagesOf($0.vaddr, $0.memSize) }
+            guard let codeLo = code.map(\.lowerBound).min(), let codeHi = code.map(\.upperBound).max() else {
+                throw .elf(.entryNotExecutable(image.entry))
+            }
+            let writable = merged(segs.filter(\.writable).map { pagesOf($0.vaddr, $0.memSize) })
+            filePages = merged(image.segments.filter { $0.fileSize > 0 }.map { pagesOf($0.vaddr, $0.fileSize) })
+            // Read-only pages with file bytes: a new machine copies them (those that are all
+            // zero too, to keep this a function of the headers).
+            var readOnly: UInt64 = 0, w = 0  // both lists are sorted: one sweep
+            for r in filePages {
+                var a = r.lowerBound
+                while a < r.upperBound {
+                    while w < writable.count, writable[w].upperBound <= a { w += 1 }
+                    if !(w < writable.count && writable[w].contains(a)) { readOnly += page }
+                    a += page
+                }
+            }
+            // GasSchedule.riscvPageErgs per writable page (every frame starts from fresh copies
+            // of them) and per read-only file page beyond riscvImageFreeBytes (a new machine
+            // copies them); riscvDecodedPageErgs per 4 KiB of decoded code (32 host bytes per
+            // 4-byte slot of the code range) beyond riscvDecodedFreeBytes (a new machine maps it).
+            let decoded = (codeHi - codeLo) * 8
+            guard decoded <= ContractImage.maxDecodedBytes else {
+                throw .elf(.codeRangeTooLarge(low: codeLo, high: codeHi, decodedBytes: decoded, limit: ContractImage.maxDecodedBytes))
+            }
+            let decodedPages = (decoded - min(decoded, UInt64(max(0, schedule.riscvDecodedFreeBytes))) + 4095) / 4096
+            let freeReadOnly = UInt64(max(0, schedule.riscvImageFreeBytes))
+            let readOnlyPages = (readOnly - min(readOnly, freeReadOnly) + 4095) / 4096
+            let (e1, o1) = (bytes(writable) / page).multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            let (e2, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
+            let (e3, o3) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            let (e12, o4) = e1.addingReportingOverflow(e2)
+            let (e, o5) = e12.addingReportingOverflow(e3)
+            frameErgs = o1 || o2 || o3 || o4 || o5 ? nil : e
+            self.image = image
+            self.memorySize = memorySize
+            stackBottom = memorySize - region
+            brkStart = (end + page - 1) & ~(page - 1)
         }
+    }
+
+    /// Loads the image into a template machine (copies the segments, sets the permissions,
+    /// decodes the code range).
+    init(_ layout: Layout, schedule: GasSchedule) throws(EEError) {
+        let image = layout.image, memorySize = layout.memorySize, stackBottom = layout.stackBottom
+        let brkStart = layout.brkStart
+        let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        let stackBottom = memorySize - region
-        let brkStart = (end + page - 1) & ~(page - 1)
         let placed = try m.place(image, below: stackBottom)
         // The stack's top page is mapped; the rest is demand-zero, so that a released machine
         // wipes only the stack pages its frame touched, not the whole stack.
@@ -105,26 +192,11 @@ final class ContractImage: @unchecked Sendable {
         m.setDemandZero(stackBottom..<stackTop)
         guard !placed.code.isEmpty else { throw .elf(.entryNotExecutable(image.entry)) }
         let lo = placed.all.lowerBound
-        let writable = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) }
         codeIsWritable = !m.pages(placed.code.lowerBound, placed.code.upperBound) { m.permissions(at: $0).contains(.write) }.isEmpty
-        let writablePages = writable.reduce(0) { $0 + UInt64($1.count) } / page
-        let (pageErgs, o1) = writablePages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
-        let decodedBytes = Int(m.codeRange.count) * 8
-        let decodedPages = UInt64(max(0, decodedBytes - schedule.riscvDecodedFreeBytes) + 4095) / 4096
-        let (decodedErgs, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
         // Only pages that received file bytes can hold one other than zero: the .bss pages
         // beyond them are not even read (reading 60 MiB of untouched .bss faulted in a page
-        // each, tens of milliseconds before the frame had paid for anything).
-        var filePages: [Range<UInt64>] = []
-        for seg in image.segments.sorted(by: { $0.vaddr < $1.vaddr }) where seg.fileSize > 0 {
-            let a = seg.vaddr & ~(page - 1), b = (seg.vaddr + seg.fileSize + page - 1) & ~(page - 1)
-            if let last = filePages.last, a <= last.upperBound {
-                filePages[filePages.count - 1] = last.lowerBound..<max(last.upperBound, b)
-            } else {
-                filePages.append(a..<b)
-            }
-        }
-        let initial = filePages.flatMap { m.nonZeroPages(max($0.lowerBound, lo), min($0.upperBound, brkStart)) }
+        // each).
+        let initial = layout.filePages.flatMap { m.nonZeroPages(max($0.lowerBound, lo), min($0.upperBound, brkStart)) }
         // `pages` visits ascending addresses and `initial` is sorted: one sweep each.
         var next = 0
         func isInitial(_ a: UInt64) -> Bool {
@@ -134,19 +206,14 @@ final class ContractImage: @unchecked Sendable {
         restoreCopy = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && isInitial($0) }
         next = 0
         restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !isInitial($0) }
-        let readOnlyBytes = initial.reduce(0) { n, r in
-            n + m.pages(r.lowerBound, r.upperBound) { !m.permissions(at: $0).contains(.write) }.reduce(0) { $0 + $1.count }
-        }
-        let readOnlyPages = UInt64(max(0, readOnlyBytes - schedule.riscvImageFreeBytes) + 4095) / 4096
-        let (readOnlyErgs, o4) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
-        let (ergs0, o3) = pageErgs.addingReportingOverflow(decodedErgs)
-        let (ergs, o5) = ergs0.addingReportingOverflow(readOnlyErgs)
-        frameErgs = o1 || o2 || o3 || o4 || o5 ? nil : ergs
-        // The image pages a machine holds: those it copies and the writable ones (restored by
-        // copying); untouched zero pages take no host memory.
-        let writableBytes = writable.reduce(0) { $0 + $1.count }
-        hostBytes = m.decodedCodeBytes + readOnlyBytes + Int(writableBytes) + Int(page)  // + the stack's top page
-        templateBytes = m.decodedCodeBytes + Int(brkStart - lo) + Int(page)
+        frameErgs = layout.frameErgs
+        // The image pages a machine holds: those it copies and those it restores by copying;
+        // untouched zero pages (a .bss) take no host memory.
+        let copied = initial.reduce(0) { $0 + $1.count }
+        let restored = restoreCopy.reduce(0) { $0 + $1.count }
+        hostBytes = m.decodedCodeBytes + copied + restored + Int(page)  // + the stack's top page
+        // The template holds its decoded code and the pages the loader wrote (file pages).
+        templateBytes = m.decodedCodeBytes + layout.filePages.reduce(0) { $0 + $1.count } + Int(page)
         // Up to the call-depth limit, so that deep recursion reuses machines after its first
         // descent (a new machine copies the decoded code); at most 64 MiB per image.
         poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
@@ -221,14 +288,20 @@ enum ContractImageCache {
         var bytes = 0
     }
     private static let state = Locked(State())
-    /// At most 256 images and 512 MiB of their `templateBytes`; the cache is emptied when a new
-    /// image would pass either (images in use stay alive with their frames).
+    /// At most 256 images and 512 MiB of their `templateBytes`; a new image that would pass
+    /// either evicts cached ones, one at a time in the dictionary's (hash) order, until it fits
+    /// (images in use stay alive with their frames). Emptying the whole cache, as before, let a
+    /// transaction that cycles through one image more than fits rebuild every image at every call.
     private static let limit = 256
     private static let byteLimit = 512 << 20
 
+    /// The image of `code`, built on a cache miss only if a frame with `ergs` can pay its
+    /// `frameErgs` (checked from the program headers): nil if it cannot, and nothing is built.
+    /// - Throws: `EEError.elf` if the ELF is malformed or does not fit `maxMemorySize`.
     static func image(
-        for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule
-    ) throws(EEError) -> ContractImage {
+        for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule,
+        ergs: UInt64
+    ) throws(EEError) -> ContractImage? {
         let key = Key(
             hash: code.hash, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
             schedule: schedule)
@@ -240,16 +313,20 @@ enum ContractImageCache {
             return img
         }
         if let hit { return hit }
-        // Built outside the lock (parsing and decoding take a while); a racing builder of the
-        // same image wastes only its work.
-        let img = try ContractImage(
+        let layout = try ContractImage.Layout(
             elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
             schedule: schedule)
+        guard let fresh = layout.frameErgs, ergs >= fresh else { return nil }
+        // Built outside the lock (parsing and decoding take a while); a racing builder of the
+        // same image wastes only its work.
+        let img = try ContractImage(layout, schedule: schedule)
         state.withLock { s in
-            if s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
-                s.images.removeAll(keepingCapacity: true)
-                s.loadsByHash.removeAll(keepingCapacity: true)
-                s.bytes = 0
+            while !s.images.isEmpty, s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
+                let (k, old) = s.images.first!
+                s.images.removeValue(forKey: k)
+                s.bytes -= old.templateBytes
+                s.loadsByHash[k.hash] = nil
+                if let (lk, _) = s.last, lk == k { s.last = nil }
             }
             if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.templateBytes }
             s.last = (key, img)

@@ -148,7 +148,11 @@ public struct ELFImage: Sendable {
                 return .failure(.segmentMisaligned(index: i))
             }
             let (fend, fo) = ph.p_offset.addingReportingOverflow(ph.p_filesz)
-            guard !fo, fend <= fileSize, ph.p_filesz <= ph.p_memsz else { return .failure(.segmentFileRange(index: i)) }
+            // A segment without file bytes maps nothing from the file (Linux's elf_map, qemu):
+            // its offset is not checked against the file's size.
+            guard ph.p_filesz == 0 || (!fo && fend <= fileSize), ph.p_filesz <= ph.p_memsz else {
+                return .failure(.segmentFileRange(index: i))
+            }
             if ph.p_memsz == 0 { continue }  // nothing to map (file bytes with memsz 0 are refused above)
             let (mend, mo) = ph.p_vaddr.addingReportingOverflow(ph.p_memsz)
             guard !mo, mend <= limit else {

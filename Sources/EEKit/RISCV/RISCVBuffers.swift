@@ -191,7 +191,7 @@ public final class RISCVMachine {
         let n = crv_code_entries(lo, hi)
         let bytes = UInt64(max(n, 1)) * UInt64(MemoryLayout<crv_insn>.stride)
         guard bytes <= RISCVMachine.maxDecodedBytes else {
-            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
+            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         releaseCode()
         let c: UnsafeMutablePointer<crv_insn>
@@ -202,7 +202,7 @@ public final class RISCVMachine {
         } else if let p = RISCVMachine.allocateCode(max(n, 1)) {
             c = p
         } else {
-            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes))
+            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
         code = c

@@ -120,13 +120,20 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
-        let img: ContractImage
+        let found: ContractImage?
         do {
-            img = try ContractImageCache.image(
+            // On a cache miss the image is built only if this frame can pay its frameErgs.
+            found = try ContractImageCache.image(
                 for: launch.code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-                schedule: schedule)
+                schedule: schedule, ergs: launch.resources.ergs)
         } catch {
             return end(.failure(.invalidCode("\(error)")), output: [], host: host)
+        }
+        // The image's writable pages and large decoded code (ContractImage.frameErgs), checked
+        // before a machine is taken: a frame that cannot pay for them must not make the host
+        // copy or restore them either (a 60 MiB .bss is 60 MiB of copying).
+        guard let img = found, let fresh = img.frameErgs, launch.resources.ergs >= fresh else {
+            return end(.failure(.outOfResources), output: [], host: host)
         }
         // The frame's machine also holds the decoded code (8 host bytes per guest byte of the
         // code range): count it with the guest memory, so that the caps bound what live frames
@@ -134,12 +141,6 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // that needed more memory than `memorySize` counts the rest too.
         if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + Int(img.memorySize - c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
-        }
-        // The image's writable pages and large decoded code (ContractImage.frameErgs), checked
-        // before a machine is taken: a frame that cannot pay for them must not make the host
-        // copy or restore them either (a 60 MiB .bss is 60 MiB of copying).
-        guard let fresh = img.frameErgs, launch.resources.ergs >= fresh else {
-            return end(.failure(.outOfResources), output: [], host: host)
         }
         let m = try img.acquire()
         image = img
@@ -223,10 +224,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
         let c = configuration(for: host)
         try c.validate()
-        // Parses, checks and loads the image (and caches it for the constructor run).
+        // Parses and checks the image, and loads it (caching it for the constructor run) if the
+        // constructor's gas pays its frameErgs; otherwise the constructor fails for gas without
+        // anything built.
         _ = try ContractImageCache.image(
             for: code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-            schedule: host.schedule)
+            schedule: host.schedule, ergs: request.resources.ergs)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)

@@ -166,9 +166,11 @@ extension RISCVMachine {
             // zeroed from its first byte to the end of its last page (as qemu-user's zero_bss;
             // bytes before it on its first page stay).
             let pageMask = Int(page - 1)
-            let start = Int(s.fileOffset), lead = Int(s.vaddr & (page - 1))
-            let fileEnd = start + Int(s.fileSize)
             if s.fileSize > 0 {
+                // Within the file (ELFImage checks it); a segment without file bytes may have any
+                // offset, so it is read only here.
+                let start = Int(s.fileOffset), lead = Int(s.vaddr & (page - 1))
+                let fileEnd = start + Int(s.fileSize)
                 let mapEnd = s.memSize > s.fileSize ? fileEnd : min(image.bytes.count, (fileEnd + pageMask) & ~pageMask)
                 load(image.bytes[(start - lead)..<mapEnd], at: s.vaddr - UInt64(lead))
             }
