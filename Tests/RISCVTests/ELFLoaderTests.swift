@@ -225,6 +225,31 @@ struct ELFLoaderTests {
         #expect(error(rve.bytes) == .elf(.embeddedABI))
     }
 
+    /// A segment without file bytes gets fresh zero pages from its first page's start, as
+    /// qemu-user 7.2 and Linux 6.7 map anonymous pages over it (a review found the data an
+    /// earlier segment put on that page kept); its file offset is then not checked at all.
+    @Test func segmentWithoutFileBytesGetsWholeZeroPages() throws {
+        for xlen in [32, 64] {
+            var e = TestELF(xlen: xlen, entry: 0x10000, segments: [
+                .init(vaddr: 0x10000, bytes: [RVAsm.ebreak].flatMap { TestELF.le32($0) }, flags: 5),
+                .init(vaddr: 0x20000, bytes: Bytes(repeating: 0xab, count: 0x100), flags: 6),
+                .init(vaddr: 0x20800, bytes: [], memSize: 0x100, flags: 6),
+            ])
+            let p = try RISCVProcess(image: try ELFImage(bytes: e.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
+            #expect(p.machine.peek(0x20000, count: 0x100) == Bytes(repeating: 0, count: 0x100), "rv\(xlen)")
+            // The same segment with an offset that agrees with nothing, or lies past the file.
+            var bytes = e.bytes
+            let phoff = xlen == 64 ? 64 : 52, size = xlen == 64 ? 56 : 32, field = xlen == 64 ? 8 : 4
+            for offset: UInt64 in [1, 0x7fff_0000] {
+                for i in 0..<(xlen / 8) { bytes[phoff + 2 * size + field + i] = UInt8(truncatingIfNeeded: offset >> (8 * UInt64(i))) }
+                let image = try ELFImage(bytes: bytes)
+                #expect(image.segments.count == 3, "rv\(xlen) offset \(offset)")
+                _ = try RISCVProcess(image: image, memorySize: 1 << 20, schedule: .instructionCounting)
+            }
+            e.segments.removeLast()
+        }
+    }
+
     @Test func entryOutsideExecutableSegment() {
         var e = Self.valid
         e.entry = 0x20000

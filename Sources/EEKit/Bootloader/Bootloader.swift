@@ -54,6 +54,11 @@ public final class Bootloader: EEHost {
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
     /// what was reserved after its mark, and ending it returns to the mark.
     @exclusivity(unchecked) var guestMemoryMarks: [Int] = []
+    /// Objects EEs keep until the running transaction ends (`keep`), and the host bytes they pin.
+    @exclusivity(unchecked) var kept: [AnyHashable: AnyObject] = [:]
+    @exclusivity(unchecked) var keptBytes = 0
+    /// At most this many host bytes kept per transaction (`keep` refuses more).
+    public static let maxKeptBytes = 1 << 30
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
     public var maxDepth: Int {
@@ -205,6 +210,19 @@ public final class Bootloader: EEHost {
     func resetGuestMemory() {
         guestMemoryMarks.removeAll(keepingCapacity: true)
         guestMemoryInUse = 0
+        // A transaction's run begins and ends here: what EEs kept for it goes too.
+        if !kept.isEmpty {
+            kept.removeAll(keepingCapacity: true)
+            keptBytes = 0
+        }
+    }
+
+    public func keptObject(_ key: AnyHashable) -> AnyObject? { kept.isEmpty ? nil : kept[key] }
+
+    @discardableResult public func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool {
+        guard bytes >= 0, bytes <= Bootloader.maxKeptBytes - keptBytes else { return false }
+        if kept.updateValue(object, forKey: key) == nil { keptBytes += bytes }
+        return true
     }
 
     public func blockHash(_ number: UInt64) -> Bytes32 {

@@ -79,7 +79,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
         case .entryMisaligned(let e): "entry point 0x\(String(e, radix: 16)) is not 4-byte aligned (RV32IM/RV64IM have no 2-byte instructions)"
-        case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal; Linux refuses such files)"
+        case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal when the segment has file bytes; Linux refuses such files)"
         case .positionIndependentContract(let b):
             "a position-independent executable (ET_DYN) placed 0x\(String(b, radix: 16)) away from its link addresses: a contract's start-up code applies no relocations, so link it with -static -no-pie (or at 0x10000)"
         case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
@@ -90,7 +90,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
                 ? "image reaches past the end of the address space (at most \(a) bytes of guest memory available)"
                 : "image needs \(n) bytes of guest memory, more than the \(a) available"
         case .codeRangeTooLarge(let lo, let hi, let n, let limit):
-            "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 20) MiB of decoded instructions (32 bytes per 4-byte slot), more than the \(limit >> 20) MiB EEKit decodes"
+            "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 10) KiB of decoded instructions (32 bytes per 4-byte slot), more than the \(limit >> 10) KiB (a \(limit >> 13) KiB range) EEKit decodes\(limit == ContractImage.maxDecodedBytes ? " for a native contract" : "")"
         case .libelf(let s): "libelf: \(s)"
         }
     }

@@ -145,6 +145,15 @@ public protocol EEHost: AnyObject {
     /// `maxTotalGuestMemory`, else the reason, and the EE must then fail the frame with
     /// `.limitExceeded(reason)`. The bootloader releases a frame's memory when it ends.
     func reserveGuestMemory(_ bytes: Int) -> String?
+
+    /// What an EE kept for the rest of the running transaction under `key` (`keep`), or nil.
+    func keptObject(_ key: AnyHashable) -> AnyObject?
+    /// Keeps `object` (a contract's prepared code, say) until the running transaction ends, so
+    /// that a contract the transaction runs again is not prepared again when a process-wide
+    /// cache evicted it meanwhile: preparing is then paid for once per transaction, by the
+    /// first (cold) access. `bytes` is the host memory it pins; returns false, keeping nothing,
+    /// past the host's cap.
+    @discardableResult func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool
 }
 
 extension EEHost {
@@ -159,6 +168,9 @@ extension EEHost {
 extension EEHost {
     /// Hosts without memory caps (test hosts) grant every request.
     public func reserveGuestMemory(_ bytes: Int) -> String? { nil }
+    /// Hosts without transactions (test hosts) keep nothing.
+    public func keptObject(_ key: AnyHashable) -> AnyObject? { nil }
+    @discardableResult public func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool { false }
 }
 
 extension EEHost {

@@ -144,7 +144,8 @@ public struct ELFImage: Sendable {
             loadAddress = min(loadAddress ?? .max, ph.p_vaddr & ~UInt64(4095))
             // Segments are mapped from whole file pages (as Linux and qemu map them), so the
             // offset and the address must agree within a page.
-            guard (ph.p_vaddr &- ph.p_offset) % 4096 == 0 || ph.p_memsz == 0 else {
+            // Not for a segment without file bytes: nothing of the file is mapped for it.
+            guard (ph.p_vaddr &- ph.p_offset) % 4096 == 0 || ph.p_memsz == 0 || ph.p_filesz == 0 else {
                 return .failure(.segmentMisaligned(index: i))
             }
             let (fend, fo) = ph.p_offset.addingReportingOverflow(ph.p_filesz)

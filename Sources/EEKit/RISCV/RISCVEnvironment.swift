@@ -125,7 +125,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             // On a cache miss the image is built only if this frame can pay its frameErgs.
             found = try ContractImageCache.image(
                 for: launch.code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-                schedule: schedule, ergs: launch.resources.ergs)
+                schedule: schedule, ergs: launch.resources.ergs, host: host)
         } catch {
             return end(.failure(.invalidCode("\(error)")), output: [], host: host)
         }
@@ -229,7 +229,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // anything built.
         _ = try ContractImageCache.image(
             for: code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-            schedule: host.schedule, ergs: request.resources.ergs)
+            schedule: host.schedule, ergs: request.resources.ergs, host: host)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)

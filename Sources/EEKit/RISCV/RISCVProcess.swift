@@ -164,7 +164,8 @@ extension RISCVMachine {
             // the segment's first page (the file offset and the address agree within a page,
             // ELFImage checks it), to the end of its last page when it has no .bss; the .bss
             // zeroed from its first byte to the end of its last page (as qemu-user's zero_bss;
-            // bytes before it on its first page stay).
+            // bytes before it on its first page stay), or from its first page's start when the
+            // segment has no file bytes at all.
             let pageMask = Int(page - 1)
             if s.fileSize > 0 {
                 // Within the file (ELFImage checks it); a segment without file bytes may have any
@@ -175,7 +176,11 @@ extension RISCVMachine {
                 load(image.bytes[(start - lead)..<mapEnd], at: s.vaddr - UInt64(lead))
             }
             if s.memSize > s.fileSize {
-                let z0 = s.vaddr + s.fileSize
+                // A segment without file bytes gets fresh zero pages, the whole of its first page
+                // included, as qemu-user 7.2 and Linux 6.7 map anonymous pages over it (bytes an
+                // earlier segment put there are gone); after file bytes the zeroing starts at
+                // their end.
+                let z0 = s.fileSize == 0 ? s.vaddr & ~(page - 1) : s.vaddr + s.fileSize
                 zero(z0, ((s.vaddr + s.memSize + page - 1) & ~(page - 1)) - z0)
             }
             var p: Permissions = []
