@@ -16,20 +16,49 @@ import Testing
         #expect(ContractImage.memory(needed: 64 * mib + 1, memorySize: mib, maxMemorySize: 64 * mib) == nil)
     }
 
-    /// What an EE keeps lasts until the transaction's run ends, within a byte cap.
-    @Test func keptObjectsLastOneTransaction() throws {
+    /// What an EE keeps lasts until the transaction's run ends, within the transaction's cap
+    /// on prepared code.
+    @Test func keptCodeLastsOneTransaction() throws {
         final class Box {}
         let boot = Bootloader(world: WorldState(store: MemoryStore()), registry: .standard)
         let box = Box()
-        #expect(boot.keep(box, key: AnyHashable("a"), bytes: 10))
-        #expect(boot.keptObject(AnyHashable("a")) === box)
-        #expect(!boot.keep(Box(), key: AnyHashable("b"), bytes: Bootloader.maxKeptBytes))
-        #expect(boot.keptObject(AnyHashable("b")) == nil)
-        // Any transaction ends the keep.
+        let a = Bytecode(kind: .riscv, bytes: [1], hash: Keccak.hash([1]))
+        let b = Bytecode(kind: .riscv, bytes: [2], hash: Keccak.hash([2]))
+        #expect(boot.keep(box, for: a, bytes: 10) == nil)
+        #expect(boot.keptObject(for: a) === box)
+        #expect(boot.keep(Box(), for: a, bytes: 1 << 40) == nil)  // already kept: nothing added
+        #expect(boot.keptObject(for: Bytecode(kind: .evm, bytes: [1], hash: a.hash)) == nil)  // per EE kind
+        #expect(boot.keep(Box(), for: b, bytes: boot.limits.maxTransactionCodeBytes) != nil)
+        #expect(boot.keptObject(for: b) == nil && boot.keptBytes == 10)
+        // Any transaction's run ends the keep.
         _ = try boot.execute(Transaction(
             sender: Address(low: 1), nonce: .zero, gasLimit: U256(21_000), to: Address(low: 2), value: .zero, data: [],
             gasPrice: .zero))
-        #expect(boot.keptObject(AnyHashable("a")) == nil)
-        #expect(boot.keep(Box(), key: AnyHashable("b"), bytes: Bootloader.maxKeptBytes))
+        #expect(boot.keptObject(for: a) == nil && boot.keptBytes == 0)
+    }
+
+    /// A frame whose image would take the transaction's prepared code past the cap fails with
+    /// the reason; its caller continues, and the next transaction starts from nothing.
+    @Test func framePastTheCodeCapFails() throws {
+        let s = ContractSession()
+        let caller = Address(low: 0x51), counter = Address(low: 0x53)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: caller)
+        try s.install(try Fixtures.elf("counter.elf"), kind: .riscv, at: counter)
+        let get: Bytes = [0x6d, 0x4c, 0xe6, 0x3c]
+        #expect(try s.call(counter, data: get).output == ABI.word(0))
+        let one = s.boot.keptBytes  // 0 again: the run ended
+        #expect(one == 0)
+        let viaCaller: Bytes = [2] + counter.bytes + Bytes(repeating: 0, count: 8) + get
+        #expect(try s.call(caller, data: viaCaller).output == ABI.word(0) + ABI.word(0))  // status, then the output
+        s.boot.limits.maxTransactionCodeBytes = 100 << 10  // one small image, not two
+        let r = try s.call(caller, data: viaCaller)
+        #expect(r.status == .success && r.output == ABI.word(2), "the callee should fail: \(r.status) \(r.output)")
+        #expect(try s.call(counter, data: get).output == ABI.word(0))
+        s.boot.limits.maxTransactionCodeBytes = 10 << 10
+        guard case .failure(.limitExceeded(let why)) = try s.call(counter, data: get).status else {
+            Issue.record("an image over the cap ran")
+            return
+        }
+        #expect(why.hasPrefix("prepared code of the transaction"), "\(why)")
     }
 }

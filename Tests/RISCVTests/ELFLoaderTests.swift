@@ -237,6 +237,11 @@ struct ELFLoaderTests {
             ])
             let p = try RISCVProcess(image: try ELFImage(bytes: e.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
             #expect(p.machine.peek(0x20000, count: 0x100) == Bytes(repeating: 0, count: 0x100), "rv\(xlen)")
+            // ... with that segment's own permissions: read-only after a read-write one.
+            var ro = e
+            ro.segments[2].flags = 4
+            let q = try RISCVProcess(image: try ELFImage(bytes: ro.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
+            #expect(q.machine.permissions(at: 0x20000) == [.read], "rv\(xlen)")
             // The same segment with an offset that agrees with nothing, or lies past the file.
             var bytes = e.bytes
             let phoff = xlen == 64 ? 64 : 52, size = xlen == 64 ? 56 : 32, field = xlen == 64 ? 8 : 4

@@ -54,11 +54,14 @@ public final class Bootloader: EEHost {
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
     /// what was reserved after its mark, and ending it returns to the mark.
     @exclusivity(unchecked) var guestMemoryMarks: [Int] = []
-    /// Objects EEs keep until the running transaction ends (`keep`), and the host bytes they pin.
-    @exclusivity(unchecked) var kept: [AnyHashable: AnyObject] = [:]
-    @exclusivity(unchecked) var keptBytes = 0
-    /// At most this many host bytes kept per transaction (`keep` refuses more).
-    public static let maxKeptBytes = 1 << 30
+    /// Prepared code EEs keep until the running transaction ends (`keep`), by EE kind and code
+    /// hash, and the host bytes it pins.
+    @exclusivity(unchecked) var kept: [KeptCode: AnyObject] = [:]
+    @exclusivity(unchecked) public private(set) var keptBytes = 0
+    struct KeptCode: Hashable {
+        var kind: EEKind
+        var hash: Bytes32
+    }
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
     public var maxDepth: Int {
@@ -217,12 +220,25 @@ public final class Bootloader: EEHost {
         }
     }
 
-    public func keptObject(_ key: AnyHashable) -> AnyObject? { kept.isEmpty ? nil : kept[key] }
+    public func keptObject(for code: Bytecode) -> AnyObject? {
+        kept.isEmpty ? nil : kept[KeptCode(kind: code.kind, hash: code.hash)]
+    }
 
-    @discardableResult public func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool {
-        guard bytes >= 0, bytes <= Bootloader.maxKeptBytes - keptBytes else { return false }
-        if kept.updateValue(object, forKey: key) == nil { keptBytes += bytes }
-        return true
+    public func keep(_ object: AnyObject, for code: Bytecode, bytes: Int) -> String? {
+        let key = KeptCode(kind: code.kind, hash: code.hash)
+        if kept[key] != nil { return nil }
+        if let refusal = keepRefusal(bytes: bytes) { return refusal }
+        kept[key] = object
+        keptBytes += bytes
+        return nil
+    }
+
+    public func keepRefusal(bytes: Int) -> String? {
+        let cap = limits.maxTransactionCodeBytes
+        guard bytes >= 0, bytes <= cap - keptBytes else {
+            return "prepared code of the transaction, \(keptBytes) + \(bytes) bytes, exceeds the cap of \(cap) bytes"
+        }
+        return nil
     }
 
     public func blockHash(_ number: UInt64) -> Bytes32 {

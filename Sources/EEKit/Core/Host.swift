@@ -146,14 +146,21 @@ public protocol EEHost: AnyObject {
     /// `.limitExceeded(reason)`. The bootloader releases a frame's memory when it ends.
     func reserveGuestMemory(_ bytes: Int) -> String?
 
-    /// What an EE kept for the rest of the running transaction under `key` (`keep`), or nil.
-    func keptObject(_ key: AnyHashable) -> AnyObject?
-    /// Keeps `object` (a contract's prepared code, say) until the running transaction ends, so
-    /// that a contract the transaction runs again is not prepared again when a process-wide
-    /// cache evicted it meanwhile: preparing is then paid for once per transaction, by the
-    /// first (cold) access. `bytes` is the host memory it pins; returns false, keeping nothing,
-    /// past the host's cap.
-    @discardableResult func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool
+    /// What an EE kept for `code` in the running transaction (`keep`), or nil.
+    func keptObject(for code: Bytecode) -> AnyObject?
+    /// Keeps `object`, `code` prepared to run (a native contract's loaded image, a compiled
+    /// module), until the running transaction ends, so that code the transaction runs again is
+    /// not prepared again when a process-wide cache evicted it meanwhile: each code is prepared
+    /// at most once per transaction, paid for by its first (cold) access. An EE keeps the code
+    /// of every frame it starts; `bytes` is the host memory it pins. Returns nil when kept (or
+    /// already kept), else why not: the transaction's prepared code would pass
+    /// `ResourceLimits.maxTransactionCodeBytes`, and the EE must then fail the frame with
+    /// `.limitExceeded(reason)`. The set of codes a transaction runs is deterministic, so the
+    /// failure is too.
+    func keep(_ object: AnyObject, for code: Bytecode, bytes: Int) -> String?
+    /// Why `keep` would refuse `bytes` more now (nil: it would keep them), so that an EE does not
+    /// prepare code it could not keep.
+    func keepRefusal(bytes: Int) -> String?
 }
 
 extension EEHost {
@@ -168,9 +175,10 @@ extension EEHost {
 extension EEHost {
     /// Hosts without memory caps (test hosts) grant every request.
     public func reserveGuestMemory(_ bytes: Int) -> String? { nil }
-    /// Hosts without transactions (test hosts) keep nothing.
-    public func keptObject(_ key: AnyHashable) -> AnyObject? { nil }
-    @discardableResult public func keep(_ object: AnyObject, key: AnyHashable, bytes: Int) -> Bool { false }
+    /// Hosts without transactions (test hosts) keep nothing and refuse nothing.
+    public func keptObject(for code: Bytecode) -> AnyObject? { nil }
+    public func keep(_ object: AnyObject, for code: Bytecode, bytes: Int) -> String? { nil }
+    public func keepRefusal(bytes: Int) -> String? { nil }
 }
 
 extension EEHost {

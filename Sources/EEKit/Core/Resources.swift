@@ -123,6 +123,11 @@ public struct ResourceLimits: Hashable, Sendable {
     /// deep call chain keep theirs); the frame whose request crosses it fails, its caller
     /// continues. The default fits 1,024 RISC-V frames of 1 MiB plus EVM frames.
     public var maxTotalGuestMemory: Int = 2 << 30
+    /// Host bytes of prepared code a transaction may run (`EEHost.keep`: a native contract's
+    /// decoded code and image pages, kept until the transaction ends); the frame whose code would
+    /// cross it fails, its caller continues. 256 MiB: about 3,000 distinct contracts the size of
+    /// the example token (the EVM's analysed code is not counted).
+    public var maxTransactionCodeBytes: Int = 256 << 20
 
     public init() {}
     public static let `default` = ResourceLimits()

@@ -106,6 +106,9 @@ final class ContractImage: @unchecked Sendable {
         /// other than zero.
         let filePages: [Range<UInt64>]
         let frameErgs: UInt64?
+        /// The template's host bytes (`ContractImage.templateBytes`): the decoded code range,
+        /// the pages with file bytes and the stack's top page.
+        let templateBytes: Int
 
         /// - Throws: `EEError.elf` if the image is malformed, position independent, has no
         ///   executable segment or does not fit `maxMemorySize`.
@@ -175,6 +178,7 @@ final class ContractImage: @unchecked Sendable {
             let (e12, o4) = e1.addingReportingOverflow(e2)
             let (e, o5) = e12.addingReportingOverflow(e3)
             frameErgs = o1 || o2 || o3 || o4 || o5 ? nil : e
+            templateBytes = Int(decoded + bytes(filePages) + page)
             self.image = image
             self.memorySize = memorySize
             stackBottom = memorySize - region
@@ -217,8 +221,9 @@ final class ContractImage: @unchecked Sendable {
         let copied = initial.reduce(0) { $0 + $1.count }
         let restored = restoreCopy.reduce(0) { $0 + $1.count }
         hostBytes = m.decodedCodeBytes + copied + restored + Int(page)  // + the stack's top page
-        // The template holds its decoded code and the pages the loader wrote (file pages).
-        templateBytes = m.decodedCodeBytes + layout.filePages.reduce(0) { $0 + $1.count } + Int(page)
+        // The template holds its decoded code and the pages the loader wrote (file pages); from
+        // the headers, as the transaction's cap on prepared code is checked before building.
+        templateBytes = layout.templateBytes
         // Up to the call-depth limit, so that deep recursion reuses machines after its first
         // descent (a new machine copies the decoded code); at most 64 MiB per image.
         poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
@@ -291,10 +296,11 @@ enum ContractImageCache {
         var loadsByHash: [Bytes32: Int] = [:]
         /// `templateBytes` of the cached images.
         var bytes = 0
-        /// frameErgs (nil: unpayable) of images not built because a frame could not pay them,
-        /// so that calls that keep failing to pay do not parse the headers again each time (a
-        /// review's 224 KB ELF with 4,000 program headers: 180 us per one-gas call).
-        var charges: [Key: UInt64?] = [:]
+        /// frameErgs (nil: unpayable) and templateBytes of images not built because a frame
+        /// could not pay them or its transaction could not keep them, so that calls that keep
+        /// failing do not parse the headers again each time (a review's 224 KB ELF with 4,000
+        /// program headers: 180 us per one-gas call).
+        var charges: [Key: (ergs: UInt64?, bytes: Int)] = [:]
     }
     private static let state = Locked(State())
     /// At most 256 images and 512 MiB of their `templateBytes`; a new image that would pass
@@ -305,20 +311,27 @@ enum ContractImageCache {
     private static let byteLimit = 512 << 20
 
     /// The image of `code`, built on a cache miss only if a frame with `ergs` can pay its
-    /// `frameErgs` (checked from the program headers): nil if it cannot, and nothing is built.
-    /// An image built for `host`'s running transaction is kept there until it ends
-    /// (`EEHost.keep`), and found there after this cache evicted it: a transaction that cycles
-    /// through more images than the cache holds builds each once (its first, cold, access pays),
-    /// not at every call (a review's 300 small contracts: 2.8 s for one transaction; 700: 42 s).
+    /// `frameErgs` and `host`'s transaction can keep it (both checked from the program
+    /// headers): `.unpayable` / `.refused(reason)` otherwise, and nothing is built.
+    /// On a miss the image `host`'s running transaction keeps (`EEHost.keep`: every frame keeps
+    /// its image) is taken: a transaction that cycles through more images than this cache holds
+    /// builds each once (its first, cold, access pays), not at every call (a review's 300 small
+    /// contracts: 2.8 s for one transaction; 700: 42 s).
     /// - Throws: `EEError.elf` if the ELF is malformed or does not fit `maxMemorySize`.
+    enum Outcome {
+        case image(ContractImage)
+        case unpayable
+        case refused(String)
+    }
+
     static func image(
         for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule,
         ergs: UInt64, host: any EEHost
-    ) throws(EEError) -> ContractImage? {
+    ) throws(EEError) -> Outcome {
         let key = Key(
             hash: code.hash, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
             schedule: schedule)
-        enum Lookup { case hit(ContractImage), unpayable, miss }
+        enum Lookup { case hit(ContractImage), known(ergs: UInt64?, bytes: Int), miss }
         let found: Lookup = state.withLock { s in
             // The last hit first: comparing a key is cheaper than hashing it.
             if let (k, img) = s.last, k == key { return .hit(img) }
@@ -326,24 +339,32 @@ enum ContractImageCache {
                 s.last = (key, img)
                 return .hit(img)
             }
-            if let charge = s.charges[key], charge.map({ ergs < $0 }) ?? true { return .unpayable }
+            if let c = s.charges[key] { return .known(ergs: c.ergs, bytes: c.bytes) }
             return .miss
         }
+        func check(_ charge: UInt64?, _ bytes: Int) -> Outcome? {
+            guard let charge, ergs >= charge else { return .unpayable }
+            if let reason = host.keepRefusal(bytes: bytes) { return .refused(reason) }
+            return nil
+        }
         switch found {
-        case .hit(let img): return img
-        case .unpayable: return nil
+        case .hit(let img): return .image(img)
+        case .known(let charge, let bytes):
+            if let kept = host.keptObject(for: code) as? ContractImage { return .image(kept) }
+            if let no = check(charge, bytes) { return no }
         case .miss:
-            if let kept = host.keptObject(AnyHashable(key)) as? ContractImage { return kept }
+            // Within a transaction the configuration and schedule are fixed: the code is the key.
+            if let kept = host.keptObject(for: code) as? ContractImage { return .image(kept) }
         }
         let layout = try ContractImage.Layout(
             elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
             schedule: schedule)
-        guard let fresh = layout.frameErgs, ergs >= fresh else {
+        if let no = check(layout.frameErgs, layout.templateBytes) {
             state.withLock { s in
-                if s.charges.count >= 4096 { s.charges.remove(at: s.charges.startIndex) }
-                s.charges[key] = .some(layout.frameErgs)
+                if s.charges.count >= 4096, s.charges[key] == nil { s.charges.remove(at: s.charges.startIndex) }
+                s.charges[key] = (layout.frameErgs, layout.templateBytes)
             }
-            return nil
+            return no
         }
         // Built outside the lock (parsing and decoding take a while); a racing builder of the
         // same image wastes only its work.
@@ -361,8 +382,7 @@ enum ContractImageCache {
             s.loads += 1
             s.loadsByHash[code.hash, default: 0] += 1
         }
-        host.keep(img, key: AnyHashable(key), bytes: img.templateBytes)
-        return img
+        return .image(img)
     }
 
     static var loadCount: Int { state.withLock { $0.loads } }

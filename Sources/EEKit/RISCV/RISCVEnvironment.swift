@@ -120,20 +120,31 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
-        let found: ContractImage?
+        let img: ContractImage
         do {
-            // On a cache miss the image is built only if this frame can pay its frameErgs.
-            found = try ContractImageCache.image(
+            // On a cache miss the image is built only if this frame can pay its frameErgs and
+            // the transaction can keep it.
+            switch try ContractImageCache.image(
                 for: launch.code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
                 schedule: schedule, ergs: launch.resources.ergs, host: host)
+            {
+            case .image(let i): img = i
+            case .unpayable: return end(.failure(.outOfResources), output: [], host: host)
+            case .refused(let reason): return end(.failure(.limitExceeded(reason)), output: [], host: host)
+            }
         } catch {
             return end(.failure(.invalidCode("\(error)")), output: [], host: host)
         }
         // The image's writable pages and large decoded code (ContractImage.frameErgs), checked
         // before a machine is taken: a frame that cannot pay for them must not make the host
         // copy or restore them either (a 60 MiB .bss is 60 MiB of copying).
-        guard let img = found, let fresh = img.frameErgs, launch.resources.ergs >= fresh else {
+        guard let fresh = img.frameErgs, launch.resources.ergs >= fresh else {
             return end(.failure(.outOfResources), output: [], host: host)
+        }
+        // Kept until the transaction ends (found there if the cache evicts it), within the
+        // transaction's cap on prepared code.
+        if let reason = host.keep(img, for: launch.code, bytes: img.templateBytes) {
+            return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
         // The frame's machine also holds the decoded code (8 host bytes per guest byte of the
         // code range): count it with the guest memory, so that the caps bound what live frames

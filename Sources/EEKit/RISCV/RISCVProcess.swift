@@ -174,6 +174,11 @@ extension RISCVMachine {
                 let fileEnd = start + Int(s.fileSize)
                 let mapEnd = s.memSize > s.fileSize ? fileEnd : min(image.bytes.count, (fileEnd + pageMask) & ~pageMask)
                 load(image.bytes[(start - lead)..<mapEnd], at: s.vaddr - UInt64(lead))
+                // A last page that runs past the end of the file reads zeros there, as mmap gives
+                // them (a review: an earlier segment's bytes stayed).
+                let loadedEnd = s.vaddr - UInt64(lead) + UInt64(mapEnd - (start - lead))
+                let pageEnd = (s.vaddr + s.fileSize + page - 1) & ~(page - 1)
+                if s.memSize <= s.fileSize, loadedEnd < pageEnd { zero(loadedEnd, pageEnd - loadedEnd) }
             }
             if s.memSize > s.fileSize {
                 // A segment without file bytes gets fresh zero pages, the whole of its first page
@@ -197,7 +202,10 @@ extension RISCVMachine {
             }
             lo = min(lo, first)
             hi = max(hi, end)
-            protect(s.vaddr, s.vaddr + s.memSize, p, adding: true)
+            // A segment without file bytes gets fresh pages with its own permissions (qemu 7.2 and
+            // Linux 6.7 map anonymous pages over them); other pages shared by segments get the
+            // union.
+            protect(s.vaddr, s.vaddr + s.memSize, p, adding: s.fileSize > 0)
         }
         let code = codeLo < codeHi ? codeLo..<codeHi : 0..<0
         if !code.isEmpty { try setCodeRange(code.lowerBound, code.upperBound) }
