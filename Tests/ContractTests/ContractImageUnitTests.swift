@@ -30,11 +30,18 @@ import Testing
         #expect(boot.keptObject(for: Bytecode(kind: .evm, bytes: [1], hash: a.hash)) == nil)  // per EE kind
         #expect(boot.keep(Box(), for: b, bytes: boot.limits.maxTransactionCodeBytes) != nil)
         #expect(boot.keptObject(for: b) == nil && boot.keptBytes == 10)
+        // Past the first 16 (a list) the rest go to a map: all are found.
+        let many = (0..<40).map { i in Bytecode(kind: .riscv, bytes: [UInt8(i), 9], hash: Keccak.hash([UInt8(i), 9])) }
+        let boxes = many.map { _ in Box() }
+        for (c, o) in zip(many, boxes) { #expect(boot.keep(o, for: c, bytes: 1) == nil) }
+        for (c, o) in zip(many, boxes) { #expect(boot.keptObject(for: c) === o) }
+        #expect(boot.keptBytes == 50)
         // Any transaction's run ends the keep.
         _ = try boot.execute(Transaction(
             sender: Address(low: 1), nonce: .zero, gasLimit: U256(21_000), to: Address(low: 2), value: .zero, data: [],
             gasPrice: .zero))
         #expect(boot.keptObject(for: a) == nil && boot.keptBytes == 0)
+        #expect(many.allSatisfy { boot.keptObject(for: $0) == nil })
     }
 
     /// A frame whose image would take the transaction's prepared code past the cap fails with
