@@ -202,9 +202,9 @@ extension RISCVMachine {
             }
             lo = min(lo, first)
             hi = max(hi, end)
-            // A segment without file bytes gets fresh pages with its own permissions (qemu 7.2 and
-            // Linux 6.7 map anonymous pages over them); other pages shared by segments get the
-            // union.
+            // A segment without file bytes gets fresh pages with its own permissions, as qemu 7.2
+            // maps anonymous pages over them (Linux 6.7 maps them as brk memory, read-write);
+            // other pages shared by segments get the union.
             protect(s.vaddr, s.vaddr + s.memSize, p, adding: s.fileSize > 0)
         }
         let code = codeLo < codeHi ? codeLo..<codeHi : 0..<0
