@@ -125,9 +125,10 @@ public struct ResourceLimits: Hashable, Sendable {
     public var maxTotalGuestMemory: Int = 2 << 30
     /// Host bytes of prepared code a transaction may run (`EEHost.keep`: a native contract's
     /// decoded code and image pages, kept until the transaction ends); the frame whose code would
-    /// cross it fails, its caller continues. 256 MiB: about 3,000 distinct contracts the size of
-    /// the example token (the EVM's analysed code is not counted).
-    public var maxTransactionCodeBytes: Int = 256 << 20
+    /// cross it fails, its caller continues. 128 MiB: about 1,500 distinct contracts the size of
+    /// the example token (the EVM's analysed code is not counted); a transaction touching that
+    /// many peaks at about 250 MB of host memory.
+    public var maxTransactionCodeBytes: Int = 128 << 20
 
     public init() {}
     public static let `default` = ResourceLimits()
