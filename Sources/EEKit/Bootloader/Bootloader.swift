@@ -226,15 +226,18 @@ public final class Bootloader: EEHost {
     }
 
     public func keptObject(for code: Bytecode) -> AnyObject? {
-        let key = KeptCode(kind: code.kind, hash: code.hash)
+        keptObject(KeptCode(kind: code.kind, hash: code.hash))
+    }
+
+    private func keptObject(_ key: KeptCode) -> AnyObject? {
         for (k, o) in keptFew where k == key { return o }
         return kept.isEmpty ? nil : kept[key]
     }
 
     public func keep(_ object: AnyObject, for code: Bytecode, bytes: Int) -> String? {
-        if keptObject(for: code) != nil { return nil }
-        if let refusal = keepRefusal(bytes: bytes) { return refusal }
         let key = KeptCode(kind: code.kind, hash: code.hash)
+        if keptObject(key) != nil { return nil }
+        if let refusal = keepRefusal(bytes: bytes) { return refusal }
         if keptFew.count < Bootloader.keptFewMax {
             keptFew.append((key, object))
         } else {

@@ -303,16 +303,12 @@ extension Bootloader {
         let r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)
         var left = req.resources
         switch r.status {
-        case .success, .revert:
-            let used = min(r.gasUsed, gasLimit) * perGas
-            left.ergs -= used
-            if r.status != .success {
-                world.revertFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
-            } else {
-                world.noteCallEnded(callee: callee)
-            }
-        case .failure:
-            left = .zero
+        case .success, .revert: left.ergs -= min(r.gasUsed, gasLimit) * perGas
+        case .failure: left = .zero
+        }
+        if r.status == .success {
+            world.noteCallEnded(callee: callee)
+        } else {
             world.revertFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
         }
         return .immediate(status: r.status, output: r.output, left: left, created: nil)

@@ -152,13 +152,11 @@ final class ContractImage: @unchecked Sendable {
             filePages = merged(image.segments.filter { $0.fileSize > 0 }.map { pagesOf($0.vaddr, $0.fileSize) })
             // Read-only pages with file bytes: a new machine copies them (those that are all
             // zero too, to keep this a function of the headers).
-            var readOnly: UInt64 = 0, w = 0  // both lists are sorted: one sweep
+            var readOnly: UInt64 = 0
+            var isWritable = AscendingRanges(writable)
             for r in filePages {
-                var a = r.lowerBound
-                while a < r.upperBound {
-                    while w < writable.count, writable[w].upperBound <= a { w += 1 }
-                    if !(w < writable.count && writable[w].contains(a)) { readOnly += page }
-                    a += page
+                for a in stride(from: r.lowerBound, to: r.upperBound, by: Int(page)) where !isWritable.contains(a) {
+                    readOnly += page
                 }
             }
             // GasSchedule.riscvPageErgs per writable page (every frame starts from fresh copies
@@ -207,14 +205,9 @@ final class ContractImage: @unchecked Sendable {
         // each).
         let initial = layout.filePages.flatMap { m.nonZeroPages(max($0.lowerBound, lo), min($0.upperBound, brkStart)) }
         // `pages` visits ascending addresses and `initial` is sorted: one sweep each.
-        var next = 0
-        func isInitial(_ a: UInt64) -> Bool {
-            while next < initial.count, initial[next].upperBound <= a { next += 1 }
-            return next < initial.count && initial[next].contains(a)
-        }
-        restoreCopy = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && isInitial($0) }
-        next = 0
-        restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !isInitial($0) }
+        var inCopy = AscendingRanges(initial), inZero = AscendingRanges(initial)
+        restoreCopy = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && inCopy.contains($0) }
+        restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !inZero.contains($0) }
         frameErgs = layout.frameErgs
         // The image pages a machine holds: those it copies and those it restores by copying;
         // untouched zero pages (a .bss) take no host memory.
@@ -274,6 +267,17 @@ final class ContractImage: @unchecked Sendable {
             }
             if admitted { $0.append(p) }
         }
+    }
+}
+
+/// Membership in sorted, disjoint ranges for ascending queries: one sweep over the ranges.
+struct AscendingRanges {
+    private let ranges: [Range<UInt64>]
+    private var next = 0
+    init(_ ranges: [Range<UInt64>]) { self.ranges = ranges }
+    mutating func contains(_ a: UInt64) -> Bool {
+        while next < ranges.count, ranges[next].upperBound <= a { next += 1 }
+        return next < ranges.count && ranges[next].contains(a)
     }
 }
 
