@@ -21,10 +21,11 @@
 //                   so anything a frame leaves behind shows; the second run is traced) and once
 //                   with every system call returning to Swift; the three receipts must be equal.
 //
-//   abi_text        the CLI's ABI text paths: byte 0 picks output types, the rest is call
-//                   output for ABIEncoder.decode and revertReason, and as text a signature with
-//                   arguments for splitSignature / encodeCall (whose result must decode back to
-//                   the same values for integers).
+//   abi_text        the CLI's ABI text paths: byte 0 picks output types (arrays and tuples
+//                   among them), the rest is call output for ABIEncoder.decode and revertReason,
+//                   and as text a signature with arguments for splitSignature / encodeCall.
+//                   Decoded integers must re-encode to their word, and decoded values must
+//                   encode again and decode to the same text.
 //
 // Every input must end in a value or a typed error: a Swift trap, a sanitizer report or a
 // broken invariant (abort) is a finding.
@@ -286,6 +287,8 @@ public func eekitFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
 private let abiTypeSets: [[String]] = [
     ["uint256"], ["int8"], ["address", "bool"], ["string"], ["bytes"], ["bytes3", "int256", "uint64"],
     ["string", "bytes", "uint8"], ["bool", "bool", "string"], [], ["int16", "bytes32", "bytes"],
+    ["uint256[]"], ["string[]", "bool"], ["(uint8,string)[2]"], ["uint16[][]"], ["(bytes,(int8,address)[])"],
+    ["bytes2[3][]", "string"],
 ]
 
 private func fuzzABI(_ bytes: [UInt8]) {
@@ -295,9 +298,21 @@ private func fuzzABI(_ bytes: [UInt8]) {
     if let values = try? ABIEncoder.decode(types, data) {
         check(values.count == types.count, "decode gave \(values.count) values for \(types)")
         // Static integers re-encode to the word they came from.
-        for (i, (t, v)) in zip(types, values).enumerated() where t.hasPrefix("uint") || t.hasPrefix("int") {
+        for (i, (t, v)) in zip(types, values).enumerated()
+        where (t.hasPrefix("uint") || t.hasPrefix("int")) && !t.hasSuffix("]") {
             let word = (try? ABIEncoder.encodeStatic(t, v)) ?? []
             check(word == Array(data[32 * i..<32 * i + 32]), "\(t) \(v) does not re-encode")
+        }
+    }
+    // Decoded values are valid argument text: they encode again, and that encoding decodes to
+    // the same text (the data itself need not come back: offsets may differ).
+    if let values = try? ABIEncoder.decode(types, data, quoteStrings: false), !types.isEmpty {
+        let sig = "f(" + types.joined(separator: ",") + ")"
+        let again = try? ABIEncoder.encodeCall(signature: sig, arguments: values)
+        check(again != nil, "decoded values \(values) of \(types) do not encode")
+        if let again {
+            let back = try? ABIEncoder.decode(types, Array(again.dropFirst(4)), quoteStrings: false)
+            check(back == values, "\(types): \(values) encodes and decodes to \(back ?? [])")
         }
     }
     _ = ABIEncoder.revertReason(data)

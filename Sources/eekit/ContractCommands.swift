@@ -170,7 +170,7 @@ struct CallDataOptions: ParsableArguments {
     @Option(name: .customLong("error-sig"), help: "A custom error's signature, e.g. 'InsufficientBalance(uint256,uint256)' (repeatable): revert data that starts with its selector prints as its name and decoded arguments (as cast decode-error --sig).")
     var errors: [String] = []
 
-    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings; put negative integers after --).")
+    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings, arrays as '[1,2]', tuples as '(1,true)'; put negative integers after --).")
     var arguments: [String] = []
 
     /// Output types given after the signature ("balanceOf(address)(uint256)"), if any; an

@@ -12,7 +12,7 @@ struct EEKitCommand: ParsableCommand {
         abstract: "Run EVM bytecode and native RISC-V programs and contracts under one bootloader.",
         subcommands: [RVCommand.self, EVMCommand.self, StateTestCommand.self, BootBenchCommand.self,
                       DeployCommand.self, CallCommand.self, AccountCommand.self, RunContractCommand.self, ContractBenchCommand.self,
-                      BenchCommand.self])
+                      BenchCommand.self, ABICommand.self])
 
     /// ArgumentParser's main, except that `rv run` hands the guest's arguments (everything
     /// after FILE) over without parsing them: its pass-through capture is quadratic in their

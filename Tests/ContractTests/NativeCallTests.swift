@@ -643,7 +643,7 @@ enum Plugin {
         #expect(try ABIEncoder.splitSignature("f()") == ("f()", nil))
         #expect(try ABIEncoder.splitSignature("f() ()") == ("f()", []))
         #expect(try ABIEncoder.splitSignature("f(uint)(uint,int)").outputs == ["uint256", "int256"])
-        for bad in ["f", "f()(", "f()x", "f()((uint256))", "f()(uint256))", "f((uint256,address))", "f(uint8,(bool))"] {
+        for bad in ["f", "f()(", "f()x", "f()(uint256))", "f()((uint256)", "f(uint256", "f(uint256,)", "f(()))", "f()()()"] {
             #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.splitSignature(bad) }
         }
         // The call part encodes as before, whatever follows it.
@@ -676,14 +676,62 @@ enum Plugin {
             (["uint7"], ABI.word(1)), (["int+8"], ABI.word(1)), (["uint08"], ABI.word(1)), (["bytes01"], ABI.word(0)),
         ]
         // Types are checked on their own before a call is sent (eekit call refuses them first).
-        for bad in [["uint256[]"], ["int+8"], ["uint08"], ["bool", "tuple"]] {
+        for bad in [["uint256[0]"], ["int+8"], ["uint08"], ["bool", "tuple"], ["()"], ["(uint8"], ["uint8[01]"], ["uint8]"]] {
             #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.checkTypes(bad) }
         }
-        try ABIEncoder.checkTypes(["uint8", "int256", "address", "bool", "bytes32", "bytes", "string"])
+        try ABIEncoder.checkTypes(["uint8", "int256", "address", "bool", "bytes32", "bytes", "string", "uint[]", "(bool,string)[2][]"])
         #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.encodeCall(signature: "f(uint08)", arguments: ["1"]) }
         for (types, data) in invalid {
             #expect(throws: ABIEncoder.Failure.self, "\(types) \(Hex.encode(data))") { try ABIEncoder.decode(types, data) }
         }
+    }
+
+    /// Arrays and tuples, nested, as the Solidity ABI specification encodes them: its own two
+    /// examples (selectors 0x8be65246 and 0x2289b18c; expected bytes from eth-abi 6.0), and
+    /// the text forms cast takes and prints. `Fuzz/abi_diff.py` compares random nested types
+    /// with eth-abi.
+    @Test func encodesAndDecodesArraysAndTuples() throws {
+        let spec1 = try ABIEncoder.encodeCall(
+            signature: "f(uint,uint32[],bytes10,bytes)", arguments: ["0x123", "[0x456, 0x789]", "0x31323334353637383930", "0x48656c6c6f2c20776f726c6421"])
+        #expect(Hex.encode(spec1) == "8be65246" + "123".leftPadded + "80".leftPadded + "31323334353637383930".rightPadded
+                + "e0".leftPadded + "2".leftPadded + "456".leftPadded + "789".leftPadded + "d".leftPadded
+                + "48656c6c6f2c20776f726c6421".rightPadded)
+        let spec2 = try ABIEncoder.encodeCall(signature: "g(uint256[][],string[])", arguments: ["[[1,2],[3]]", "[one, two, \"three\"]"])
+        let words2 = ["40", "140", "2", "40", "a0", "2", "1", "2", "1", "3", "3", "60", "a0", "e0", "3"].map(\.leftPadded)
+        #expect(Hex.encode(spec2) == "2289b18c" + words2.joined() + "6f6e65".rightPadded + "3".leftPadded + "74776f".rightPadded
+                + "5".leftPadded + "7468726565".rightPadded)
+        // Decoding gives the values back in cast's notation.
+        #expect(try ABIEncoder.decode(["uint256[][]", "string[]"], Array(spec2.dropFirst(4)))
+                == ["[[1, 2], [3]]", "[\"one\", \"two\", \"three\"]"])
+        let tuple = try ABIEncoder.encodeCall(signature: "h((uint8,string)[2],bool)", arguments: ["[(1, \"a, b\"), (2,\"\\\"\")]", "true"])
+        #expect(try ABIEncoder.decode(["(uint8,string)[2]", "bool"], Array(tuple.dropFirst(4)))
+                == ["[(1, \"a, b\"), (2, \"\\\"\")]", "true"])
+        #expect(try ABIEncoder.callParts("h((uint8, string)[2], bool)").canonical == "h((uint8,string)[2],bool)")
+        #expect(try ABIEncoder.splitSignature("get()((address,uint)[])").outputs == ["(address,uint256)[]"])
+        // Static arrays and tuples are inline: no offsets.
+        #expect(try ABIEncoder.encodeCall(signature: "s(uint8[2],(bool,int8))", arguments: ["[1,2]", "(true,-1)"]).count == 4 + 4 * 32)
+        for (sig, args) in [("f(uint8[2])", ["[1]"]), ("f((uint8,bool))", ["(1)"]), ("f(bool[])", ["[true,]"]),
+                            ("f(string[])", ["[\"abc]"]), ("f(string[])", ["[\"a\"b]"]), ("f(uint8[])", ["1,2"]),
+                            ("f(uint8[])", ["[1,[2]]"]), ("f(uint8[][])", ["[[1],2]"]), ("f(uint8[])", ["[256]"])] {
+            #expect(throws: ABIEncoder.Failure.self, "\(sig) \(args)") { try ABIEncoder.encodeCall(signature: sig, arguments: args) }
+        }
+        // Malformed encodings: lengths past the data, offsets out of range, a value that does
+        // not fit its element type.
+        let invalid: [([String], Bytes)] = [
+            (["uint256[]"], ABI.word(32) + ABI.word(2) + ABI.word(1)), (["uint256[]"], ABI.word(1 << 40)),
+            (["uint256[]"], ABI.word(32) + ABI.word(0x7fff_ffff)), (["uint8[2]"], ABI.word(1) + ABI.word(256)),
+            (["(uint8,string)"], ABI.word(32) + ABI.word(1) + ABI.word(1 << 35)), (["bool[2]"], ABI.word(1)),
+        ]
+        for (types, data) in invalid {
+            #expect(throws: ABIEncoder.Failure.self, "\(types) \(Hex.encode(data))") { try ABIEncoder.decode(types, data) }
+        }
+        // Offsets may share data (the decoder is not required to see a canonical encoding), so
+        // the text is bounded (`maxDecodedValues`, 262,144): 2,000 arrays that all point at one
+        // array of 2,000 elements are 4 million values from 128 KiB of output.
+        var shared = ABI.word(32) + ABI.word(2000)
+        shared += Array(repeating: ABI.word(32 * 2000), count: 2000).flatMap { $0 }
+        shared += ABI.word(2000) + Bytes(repeating: 0, count: 32 * 2000)
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.decode(["uint256[][]"], shared) }
     }
 
     /// Revert reasons as `eekit call` / `eekit evm run` print them: Error(string) and
@@ -722,7 +770,8 @@ enum Plugin {
     @Test(arguments: [
         ("f(uint8)", "256", "does not fit uint8"), ("f(int8)", "128", "does not fit int8"),
         ("f(int8)", "-129", "does not fit int8"), ("f(uint256)", "-1", "cannot be negative"),
-        ("f(uint7)", "1", "unsupported ABI type uint7"), ("f(uint256[])", "1", "unsupported ABI type uint256[]"),
+        ("f(uint7)", "1", "unsupported ABI type uint7"), ("f(uint256[])", "1", "must be written [v1,v2,...]"),
+        ("f(fixed128x18)", "1", "unsupported ABI type fixed128x18"), ("f(uint8[2])", "[1]", "takes 2 values, 1 given"),
         ("f(address)", "0x12", "not an address"), ("f(bytes4)", "0x1122334455", "not 4 hex bytes"),
         ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a number"), ("f(uint256", "1", "must look like"),
     ])
@@ -733,4 +782,10 @@ enum Plugin {
             "\(error)".contains(expected)
         }
     }
+}
+
+extension String {
+    /// Hex digits as a 32-byte word: zeros before (numbers) or after (bytes).
+    fileprivate var leftPadded: String { String(repeating: "0", count: 64 - count) + self }
+    fileprivate var rightPadded: String { self + String(repeating: "0", count: 64 - count) }
 }

@@ -163,6 +163,25 @@ import Testing
         try TestFiles.run(try eekit(), arguments)
     }
 
+    /// `eekit abi encode` / `decode`, as cast calldata / abi-encode / abi-decode: the ABI
+    /// specification's example, call data decoded back (--input), and exit statuses 64 for a
+    /// malformed type or argument and 1 for data that does not decode.
+    @Test func abiCommandsEncodeAndDecode() throws {
+        let e = try Self.run(["abi", "encode", "g(uint256[][],string[])", "[[1,2],[3]]", "[one,two,three]"])
+        #expect(e.status == 0 && e.out.hasPrefix("0x2289b18c0000"), "\(e.out)")
+        let calldata = e.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let d = try Self.run(["abi", "decode", "--input", "g(uint[][],string[])", calldata])
+        #expect(d.status == 0 && d.out == "[[1, 2], [3]]\n[\"one\", \"two\", \"three\"]\n", "\(d.out)")
+        let args = try Self.run(["abi", "encode", "--no-selector", "f((uint8,bool)[])", "[(1,true),(2,false)]"])
+        #expect(args.status == 0, "\(args.out)")
+        let out = try Self.run(["abi", "decode", "f()((uint8,bool)[])", args.out.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(out.status == 0 && out.out == "[(1, true), (2, false)]\n", "\(out.out)")
+        #expect(try Self.run(["abi", "decode", "--input", "h(uint256)", calldata]).status != 0)  // another selector
+        #expect(try Self.run(["abi", "encode", "f(uint8[0])", "[]"]).status == 64)
+        #expect(try Self.run(["abi", "encode", "f(uint8[2])", "[1]"]).status == 64)
+        #expect(try Self.run(["abi", "decode", "(uint256[])", "0x" + String(repeating: "0", count: 62) + "20"]).status == 1)
+    }
+
     /// Deploys the example counter into `db` with `eekit deploy` and returns its address.
     static func deployCounter(_ db: String) throws -> String {
         let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path

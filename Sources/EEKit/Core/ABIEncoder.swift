@@ -1,5 +1,6 @@
-/// Solidity ABI encoding of a call from a signature and textual arguments: static types
-/// (uintN, intN, address, bool, bytesN) and the dynamic `bytes` and `string`.
+/// Solidity ABI encoding of a call from a signature and textual arguments, and decoding of
+/// call output into text, for every `ABIType`: the elementary types, arrays (`T[]`, `T[k]`)
+/// and tuples, nested, as Foundry's cast takes and prints them.
 public enum ABIEncoder {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -8,105 +9,88 @@ public enum ABIEncoder {
 
     /// The calldata of `signature` (e.g. "transfer(address,uint256)") with its arguments as text:
     /// addresses and bytesN in hex, integers in decimal or 0x hex (range-checked for their
-    /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex.
+    /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex; arrays as
+    /// `[v1,v2,...]` and tuples as `(v1,v2,...)`, where a string may be quoted (`"a,b"`, with
+    /// `\"` and `\\` escapes) and spaces around values are ignored.
     /// - Throws: `Failure` naming the malformed signature or argument.
     public static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let (_, types, canonical) = try callParts(signature)
-        guard types.count == arguments.count else {
-            throw Failure(message: "\(signature) takes \(types.count) arguments, \(arguments.count) given")
+        let (_, typeNames, canonical) = try callParts(signature)
+        guard typeNames.count == arguments.count else {
+            throw Failure(message: "\(signature) takes \(typeNames.count) arguments, \(arguments.count) given")
         }
-        var head: Bytes = [], tail: Bytes = []
-        let headSize = 32 * types.count
-        for (t, a) in zip(types, arguments) {
-            if t == "bytes" || t == "string" {
-                let body: Bytes
-                if t == "string" {
-                    body = Array(a.utf8)
-                } else {
-                    guard let b = Hex.decode(a) else { throw Failure(message: "bytes argument \(a) is not hex (\(Hex.problem(a)))") }
-                    body = b
-                }
-                head += U256(UInt64(headSize + tail.count)).bigEndianBytes
-                tail += U256(UInt64(body.count)).bigEndianBytes + body
-                tail += Bytes(repeating: 0, count: (32 - body.count % 32) % 32)
-            } else {
-                head += try encodeStatic(t, a)
-            }
-        }
-        return selector(canonical) + head + tail
+        let types = try typeNames.map { try ABIType.parse($0) }
+        var values: [ABIValue] = []
+        for (t, a) in zip(types, arguments) { values.append(try ABIValue.parse(t, Substring(a), nested: false)) }
+        return selector(canonical) + (try ABIValue.encodeTuple(types, values))
     }
 
     /// The name and input types of "name(type,...)" (output types after it are ignored), the
-    /// types in canonical form (`uint` is uint256, `int` is int256), and the canonical
-    /// signature the selector is computed over.
+    /// types in canonical form (`uint` is uint256, `int` is int256, tuples as `(T1,T2)`), and
+    /// the canonical signature the selector is computed over.
     public static func callParts(_ signature: String) throws -> (name: String, types: [String], canonical: String) {
         let sig = try splitSignature(signature).call
-        guard let open = sig.firstIndex(of: "("), sig.hasSuffix(")") else {
-            throw Failure(message: "signature must look like name(type,...): \(signature)")
-        }
-        let inner = sig[sig.index(after: open)..<sig.index(before: sig.endIndex)]
-        let types = (inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)).map {
-            $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
-        }
+        let open = sig.firstIndex(of: "(")!  // splitSignature found it
+        let inner = String(sig[sig.index(after: open)..<sig.index(before: sig.endIndex)])
+        let types = try ABIType.parseList(inner).map(\.description)
         let name = String(sig[..<open])
+        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "$") }) else {
+            throw Failure(message: "function name \(name) is not an identifier: \(signature)")
+        }
         return (name, types, name + "(" + types.joined(separator: ",") + ")")
     }
 
     /// A signature with optional output types after it, as Foundry's cast takes them:
     /// "balanceOf(address)(uint256)" is the call "balanceOf(address)" and the outputs
-    /// ["uint256"]; nil outputs when none are given. Spaces are ignored.
+    /// ["uint256"]; nil outputs when none are given. Spaces are ignored; input and output
+    /// types may be arrays and tuples ("f((uint256,bool)[])((address,uint256))").
     public static func splitSignature(_ signature: String) throws -> (call: String, outputs: [String]?) {
         let sig = signature.replacingOccurrences(of: " ", with: "")
-        guard let open = sig.firstIndex(of: "("), let close = sig[open...].firstIndex(of: ")") else {
+        guard let open = sig.firstIndex(of: "("), let close = matchingParenthesis(sig, open) else {
             throw Failure(message: "signature must look like name(type,...): \(signature)")
         }
         let call = String(sig[...close])
-        guard !sig[sig.index(after: open)..<close].contains("(") else {
-            throw Failure(message: "tuple types are not supported: \(signature)")
-        }
+        _ = try ABIType.parseList(String(sig[sig.index(after: open)..<close]))
         let rest = sig[sig.index(after: close)...]
         if rest.isEmpty { return (call, nil) }
-        guard rest.hasPrefix("("), rest.hasSuffix(")"), rest.count >= 2 else {
+        guard rest.hasPrefix("("), let end = matchingParenthesis(sig, rest.startIndex), sig.index(after: end) == sig.endIndex
+        else {
             throw Failure(message: "signature must look like name(type,...) or name(type,...)(type,...): \(signature)")
         }
-        let inner = rest.dropFirst().dropLast()
-        guard !inner.contains("("), !inner.contains(")") else {
-            throw Failure(message: "tuple output types are not supported: \(signature)")
-        }
-        let outputs = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0 == "uint" ? "uint256" : $0 == "int" ? "int256" : String($0)
-        }
+        let outputs = try ABIType.parseList(String(sig[sig.index(after: rest.startIndex)..<end])).map(\.description)
         return (call, outputs)
     }
 
-    /// Decodes ABI-encoded values of `types` (as the output of a call) into text: integers in
-    /// decimal, addresses and bytes in 0x hex, bools as true/false, strings quoted and escaped
-    /// for a terminal (as they are, with `quoteStrings` false, e.g. for JSON). Strict, as
-    /// Solidity's decoder is: a value that does not fit its type, a dynamic offset or length
-    /// outside the data, or data too short throws.
-    public static func decode(_ types: [String], _ data: Bytes, quoteStrings: Bool = true) throws -> [String] {
-        let tooShort = Failure(message: "output too short for (\(types.joined(separator: ",")))")
-        var values: [String] = []
-        for (i, t) in types.enumerated() {
-            guard let w = word(data, at: 32 * i) else { throw tooShort }
-            if t == "string" || t == "bytes" {
-                let body = Array(try dynamicValue(data, base: 0, head: 32 * i, what: t))
-                if t == "bytes" {
-                    values.append("0x" + Hex.encode(body))
-                } else {
-                    guard String(validating: body, as: UTF8.self) != nil else {
-                        throw Failure(message: "output string is not UTF-8")
-                    }
-                    // Escaped: a contract must not be able to print lines of its own, or
-                    // terminal escapes, through eekit's output.
-                    values.append(quoteStrings ? quoted(body[...]) : String(decoding: body, as: UTF8.self))
-                }
-                continue
+    /// The index of the ')' that closes the '(' at `open`, or nil.
+    static func matchingParenthesis(_ s: String, _ open: String.Index) -> String.Index? {
+        var depth = 0
+        var i = open
+        while i < s.endIndex {
+            if s[i] == "(" { depth += 1 }
+            if s[i] == ")" {
+                depth -= 1
+                if depth == 0 { return i }
             }
-            values.append(try decodeStatic(t, Array(w)))
+            i = s.index(after: i)
         }
-        return values
+        return nil
     }
+
+    /// Decodes ABI-encoded values of `types` (as the output of a call) into text: integers in
+    /// decimal, addresses and bytes in 0x hex, bools as true/false, arrays as `[a, b]`, tuples
+    /// as `(a, b)`, strings quoted and escaped for a terminal (top-level strings as they are,
+    /// with `quoteStrings` false, e.g. for JSON). Strict, as Solidity's decoder is: a value
+    /// that does not fit its type, an offset or length outside the data, or data too short
+    /// throws. Offsets may point at shared data, so the text is bounded: more than
+    /// `maxDecodedValues` values or `maxDecodedText` bytes of text throws.
+    public static func decode(_ types: [String], _ data: Bytes, quoteStrings: Bool = true) throws -> [String] {
+        let parsed = try types.map { try ABIType.parse($0) }
+        var d = ABIDecoder(data: data, quoteStrings: quoteStrings)
+        return try d.sequence(count: parsed.count, at: 0, topLevel: true) { parsed[$0] }
+    }
+
+    /// Bounds on what `decode` produces from one output.
+    public static let maxDecodedValues = 1 << 18
+    public static let maxDecodedText = 64 << 20
 
     /// The 32-byte word at `at`, or nil past the end.
     static func word(_ data: Bytes, at: Int) -> ArraySlice<UInt8>? {
@@ -158,88 +142,77 @@ public enum ABIEncoder {
         return s + "\""
     }
 
-    /// Throws `Failure` naming the first type `decode` does not support.
+    /// Throws `Failure` naming the first type that is malformed or not supported.
     public static func checkTypes(_ types: [String]) throws {
-        // Zero words decode as every supported type (a dynamic value at offset 0 has length 0).
-        _ = try decode(types, Bytes(repeating: 0, count: 32 * types.count + 32))
+        for t in types { _ = try ABIType.parse(t) }
     }
 
-    /// The N of "uintN" / "intN" / "bytesN": ASCII digits without a sign or a leading zero.
-    static func width(_ digits: Substring) -> Int? {
-        guard let f = digits.first, f != "0", digits.count <= 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            return nil
-        }
-        return Int(digits)
-    }
-
-    /// One static value from its word (see `decode`).
-    static func decodeStatic(_ t: String, _ w: Bytes) throws -> String {
+    /// One elementary static value from its word (see `decode`).
+    static func decodeStatic(_ t: ABIType, _ w: ArraySlice<UInt8>) throws -> String {
+        let w = Array(w)
         let v = U256(bigEndian: w)
         func bad() -> Failure { Failure(message: "output word 0x\(Hex.encode(w)) is not a valid \(t)") }
         switch t {
-        case "address":
+        case .address:
             guard w[0..<12].allSatisfy({ $0 == 0 }) else { throw bad() }
             return "0x" + Hex.encode(Array(w[12...]))
-        case "bool":
+        case .bool:
             guard v <= U256.one else { throw bad() }
             return v.isZero ? "false" : "true"
+        case .uint(let bits), .int(let bits):
+            let signed = if case .int = t { true } else { false }
+            let negative = signed && w[0] & 0x80 != 0
+            // The bytes above the type's width must be the sign (or zero) extension.
+            let fill: UInt8 = negative ? 0xff : 0
+            guard w[0..<(32 - bits / 8)].allSatisfy({ $0 == fill }) else { throw bad() }
+            if signed && bits < 256 && (w[32 - bits / 8] & 0x80 != 0) != negative { throw bad() }
+            return negative ? "-" + (U256.zero &- v).decimalString : v.decimalString
+        case .fixedBytes(let n):
+            guard w[n...].allSatisfy({ $0 == 0 }) else { throw bad() }
+            return "0x" + Hex.encode(Array(w[..<n]))
         default:
-            let signed = t.hasPrefix("int")
-            if signed || t.hasPrefix("uint"), let bits = width(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
-                (8...256).contains(bits)
-            {
-                let negative = signed && w[0] & 0x80 != 0
-                // The bytes above the type's width must be the sign (or zero) extension.
-                let fill: UInt8 = negative ? 0xff : 0
-                guard w[0..<(32 - bits / 8)].allSatisfy({ $0 == fill }) else { throw bad() }
-                if signed && bits < 256 && (w[32 - bits / 8] & 0x80 != 0) != negative { throw bad() }
-                return negative ? "-" + (U256.zero &- v).decimalString : v.decimalString
-            }
-            if t.hasPrefix("bytes"), let n = width(t.dropFirst(5)), (1...32).contains(n) {
-                guard w[n...].allSatisfy({ $0 == 0 }) else { throw bad() }
-                return "0x" + Hex.encode(Array(w[..<n]))
-            }
-            throw Failure(message: "unsupported ABI type \(t)")
+            throw Failure(message: "\(t) is not an elementary static type")
         }
     }
 
-    /// One static argument's 32-byte word.
+    /// One static argument's 32-byte word (an elementary static type: uintN, intN, address,
+    /// bool, bytesN).
     public static func encodeStatic(_ t: String, _ a: String) throws -> Bytes {
+        try encodeStatic(try ABIType.parse(t), a)
+    }
+
+    static func encodeStatic(_ t: ABIType, _ a: String) throws -> Bytes {
         switch t {
-        case "address":
+        case .address:
             let (parsed, problem) = Address.parse(userText: a)
             guard let addr = parsed else { throw Failure(message: problem ?? "not an address: \(a)") }
             return Bytes(repeating: 0, count: 12) + addr.bytes
-        case "bool":
+        case .bool:
             switch a.lowercased() {
             case "true", "1": return U256.one.bigEndianBytes
             case "false", "0": return U256.zero.bigEndianBytes
             default: throw Failure(message: "not a bool: \(a)")
             }
+        case .uint(let bits), .int(let bits):
+            let signed = if case .int = t { true } else { false }
+            let negative = a.hasPrefix("-")
+            guard !negative || signed else { throw Failure(message: "\(t) cannot be negative: \(a)") }
+            let digits = negative ? String(a.dropFirst()) : a
+            guard let v = U256(literal: digits) else {
+                throw Failure(message: "not a number: \(a)")
+            }
+            // uintN: v < 2^N; intN: -2^(N-1) <= value < 2^(N-1).
+            let magnitudeBits = signed ? bits - 1 : bits
+            let limit = magnitudeBits >= 256 ? nil : ABIEncoder.powerOfTwo(magnitudeBits)
+            if let limit, negative ? v > limit : v >= limit {
+                throw Failure(message: "\(a) does not fit \(t)")
+            }
+            return (negative ? U256.zero &- v : v).bigEndianBytes
+        case .fixedBytes(let n):
+            guard let b = Hex.decode(a), b.count == n else { throw Failure(message: "not \(n) hex bytes: \(a)") }
+            return b + Bytes(repeating: 0, count: 32 - n)
         default:
-            let signed = t.hasPrefix("int")
-            if signed || t.hasPrefix("uint"), let bits = width(t.dropFirst(signed ? 3 : 4)), bits % 8 == 0,
-                (8...256).contains(bits)
-            {
-                let negative = a.hasPrefix("-")
-                guard !negative || signed else { throw Failure(message: "\(t) cannot be negative: \(a)") }
-                let digits = negative ? String(a.dropFirst()) : a
-                guard let v = U256(literal: digits) else {
-                    throw Failure(message: "not a number: \(a)")
-                }
-                // uintN: v < 2^N; intN: -2^(N-1) <= value < 2^(N-1).
-                let magnitudeBits = signed ? bits - 1 : bits
-                let limit = magnitudeBits >= 256 ? nil : ABIEncoder.powerOfTwo(magnitudeBits)
-                if let limit, negative ? v > limit : v >= limit {
-                    throw Failure(message: "\(a) does not fit \(t)")
-                }
-                return (negative ? U256.zero &- v : v).bigEndianBytes
-            }
-            if t.hasPrefix("bytes"), let n = width(t.dropFirst(5)), (1...32).contains(n) {
-                guard let b = Hex.decode(a), b.count == n else { throw Failure(message: "not \(n) hex bytes: \(a)") }
-                return b + Bytes(repeating: 0, count: 32 - n)
-            }
-            throw Failure(message: "unsupported ABI type \(t)")
+            throw Failure(message: "\(t) is not an elementary static type")
         }
     }
 }

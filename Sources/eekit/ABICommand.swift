@@ -1,0 +1,97 @@
+import ArgumentParser
+import EEKit
+import Foundation
+
+/// Solidity ABI encoding and decoding on the command line, as cast calldata / abi-encode /
+/// abi-decode do it: the same encoder `eekit call --sig` uses.
+struct ABICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abi",
+        abstract: "Encode call data from a signature and arguments, or decode ABI-encoded data.",
+        subcommands: [Encode.self, Decode.self])
+
+    struct Encode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the call data of a signature and its arguments (as cast calldata).",
+            discussion: """
+                Types: uintN, intN, address, bool, bytesN, bytes, string, arrays (T[], T[k]) and \
+                tuples ((T1,T2)), nested. Arrays are written [v1,v2], tuples (v1,v2); inside them a \
+                string may be double-quoted ("a, b"). Example:
+                  eekit abi encode 'f(uint256[],(bool,string))' '[1,2]' '(true,"hi")'
+                """)
+
+        @Argument(help: "Function signature, e.g. 'transfer(address,uint256)'.")
+        var signature: String
+
+        @Argument(help: "Its arguments (put negative integers after --).")
+        var arguments: [String] = []
+
+        @Flag(name: .customLong("no-selector"), help: "Leave out the 4-byte selector: the arguments alone (as cast abi-encode; constructor arguments).")
+        var noSelector = false
+
+        func run() throws {
+            do {
+                let data = try ABIEncoder.encodeCall(signature: signature, arguments: arguments)
+                print("0x" + Hex.encode(Array(data.dropFirst(noSelector ? 4 : 0))))
+            } catch let e as ABIEncoder.Failure {
+                throw ValidationError(e.message)
+            }
+        }
+    }
+
+    struct Decode: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decode ABI-encoded data (as cast abi-decode): one value per line.",
+            discussion: """
+                TYPES is a list in parentheses, '(uint256,string[])', or a signature with output \
+                types, 'balanceOf(address)(uint256)', whose outputs are decoded. With --input the \
+                data is call data: its selector is checked against the signature and its \
+                arguments are decoded.
+                """)
+
+        @Argument(help: "The types: '(type,...)' or 'name(type,...)(type,...)'.")
+        var types: String
+
+        @Argument(help: "The data (hex, 0x optional).")
+        var data: String
+
+        @Flag(help: "Decode call data (selector and the signature's arguments) instead of output.")
+        var input = false
+
+        func run() throws {
+            guard let bytes = Hex.decode(data) else { throw ValidationError("data is not hex (\(Hex.problem(data)))") }
+            do {
+                let list: [String]
+                var payload = bytes
+                if input {
+                    let (_, inputs, canonical) = try ABIEncoder.callParts(types)
+                    let selector = ABIEncoder.selector(canonical)
+                    guard bytes.count >= 4, Array(bytes[0..<4]) == selector else {
+                        throw ValidationError("the data does not start with the selector 0x\(Hex.encode(selector)) of \(canonical)")
+                    }
+                    list = inputs
+                    payload = Array(bytes[4...])
+                } else if types.hasPrefix("(") {
+                    list = try ABIEncoder.callParts(types).types
+                } else {
+                    guard let outputs = try ABIEncoder.splitSignature(types).outputs else {
+                        throw ValidationError("give the output types after the signature, e.g. 'balanceOf(address)(uint256)', or a list '(uint256,bool)'")
+                    }
+                    list = outputs
+                }
+                try ABIEncoder.checkTypes(list)
+                do {
+                    for v in try ABIEncoder.decode(list, payload) { print(v) }
+                } catch let e as ABIEncoder.Failure {
+                    // The types were fine: the data does not decode as them (exit 1, as a
+                    // failed call's output).
+                    fflush(nil)
+                    writeToStandardError(Data("Error: \(e.message)\n".utf8))
+                    throw ExitCode(1)
+                }
+            } catch let e as ABIEncoder.Failure {
+                throw ValidationError(e.message)
+            }
+        }
+    }
+}
