@@ -477,11 +477,11 @@ __attribute__((noreturn)) static inline void abi_revert_error(const char *msg, s
   buf[0] = 0x08; buf[1] = 0xc3; buf[2] = 0x79; buf[3] = 0xa0;
   eek_revert(buf, abi_encode_dynamic(buf, 4, msg, n));
 }
-/* Dynamic argument i (`bytes` or `string`) of a call with a selector: checks its offset and
-   length against the calldata (no overflow, whatever the calldata says), copies up to `cap`
-   bytes to `dst` and sets *len to its full length. Returns 0 if the encoding is malformed (the
-   caller should revert, as Solidity does) or the value is longer than `cap`. */
-static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
+/* Where dynamic argument i of a call with a selector starts: its head word holds an offset (from
+   the first argument) to a length word inside the calldata. Sets *pos to the calldata position
+   after the length word and *len to the length. Returns 0 if the encoding is malformed (no
+   overflow, whatever the calldata says). */
+static inline int abi_dynamic_arg(size_t i, size_t *pos, uint64_t *len) {
   size_t size = eek_calldata_size();
   if (size < 4 || i >= (size - 4) / 32) return 0; /* the head word is not there */
   eek_word w = abi_arg_word(i);
@@ -492,12 +492,44 @@ static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
   eek_word lw;
   eek_calldata_copy(&lw, 4 + (size_t)off, 32);
   if (!eek_word_fits_u64(&lw)) return 0;
-  uint64_t n = eek_word_limb(&lw, 0);
-  if (n > size - 4 - off - 32) return 0; /* the bytes run past the calldata */
+  *pos = 4 + (size_t)off + 32;
+  *len = eek_word_limb(&lw, 0);
+  return 1;
+}
+/* Dynamic argument i (`bytes` or `string`) of a call with a selector: checks its offset and
+   length against the calldata (no overflow, whatever the calldata says), copies up to `cap`
+   bytes to `dst` and sets *len to its full length. Returns 0 if the encoding is malformed (the
+   caller should revert, as Solidity does) or the value is longer than `cap`. */
+static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
+  size_t pos;
+  uint64_t n;
+  if (!abi_dynamic_arg(i, &pos, &n)) return 0;
+  if (n > eek_calldata_size() - pos) return 0; /* the bytes run past the calldata */
   *len = (size_t)n;
   if (n > cap) return 0;
-  eek_calldata_copy(dst, 4 + (size_t)off + 32, (size_t)n);
+  eek_calldata_copy(dst, pos, (size_t)n);
   return 1;
+}
+/* Dynamic array argument i (`T[]` of a one-word static T: uintN, intN, address, bool, bytesN) of
+   a call with a selector: checks its offset and length against the calldata (every element
+   inside it, no overflow) and sets *count to its length and *at to the calldata position of its
+   first element: element j is abi_calldata_word(*at + 32 * j). Returns 0 if the encoding is
+   malformed (the caller should revert, as Solidity does). Check each element's range as for
+   abi_arg_address. */
+static inline int abi_arg_array(size_t i, size_t *count, size_t *at) {
+  size_t pos;
+  uint64_t n;
+  if (!abi_dynamic_arg(i, &pos, &n)) return 0;
+  if (n > (eek_calldata_size() - pos) / 32) return 0; /* the elements run past the calldata */
+  *count = (size_t)n;
+  *at = pos;
+  return 1;
+}
+/* The 32-byte word at calldata position `at` (bytes past the end read as 0). */
+static inline eek_word abi_calldata_word(size_t at) {
+  eek_word w;
+  eek_calldata_copy(&w, at, 32);
+  return w;
 }
 
 /* Solidity storage layout: slot of mapping(key => ...) at `slot` = keccak256(key ++ slot). */

@@ -310,6 +310,37 @@ import Testing
         }
     }
 
+    /// abi_arg_array reads `T[]` arguments of one-word elements as Solidity's decoder does:
+    /// offsets and lengths are checked against the calldata without overflow, and elements
+    /// past the count are never read.
+    @Test func sdkArrayArguments() throws {
+        let s = try session()
+        s.world.setAccount(probe, Account(nonce: 1, balance: .zero, kind: .riscv, code: try ProbeContract.elf.get()))
+        try s.world.commit()
+        let args = Array(try ABIEncoder.encodeCall(
+            signature: "f(uint8,address[],bytes,uint256[])",
+            arguments: ["7", "[0x00000000000000000000000000000000000000aa, 0x00000000000000000000000000000000000000bb]", "0xc0ffee", "[]"]
+        ).dropFirst(4))
+        func array(_ i: UInt8, _ body: Bytes) throws -> Receipt { try s.call(probe, data: [14, 0, 0, i] + body) }
+        let a = try array(1, args)
+        #expect(a.status == .success)
+        #expect(a.output == ProbeContract.u64(2) + ABI.word(Address(low: 0xaa)) + ABI.word(Address(low: 0xbb)))
+        let empty = try array(3, args)
+        #expect(empty.status == .success && empty.output == ProbeContract.u64(0))
+        // The `bytes` argument read as an array: length 3 needs 96 bytes after it, and only
+        // 32 (its padded body) and the empty array's length follow.
+        #expect(try array(2, args).status == .revert)
+        // Malformed: a count that runs past the calldata by one word, a count of 2^64 - 1
+        // (32 * count would wrap), an offset past the end, a missing head word.
+        func with(_ head: Int, _ word: Bytes) -> Bytes { var b = args; b.replaceSubrange(32 * head..<32 * head + 32, with: word); return b }
+        let countAt = 4  // the address[] length word: after 4 head words
+        #expect(try array(1, with(countAt, ABI.word(UInt64((args.count - 32 * 5) / 32 + 1)))).status == .revert)
+        #expect(try array(1, with(countAt, ABI.word(UInt64((args.count - 32 * 5) / 32)))).status == .success)
+        #expect(try array(1, with(countAt, Bytes(repeating: 0, count: 24) + Bytes(repeating: 0xff, count: 8))).status == .revert)
+        #expect(try array(1, with(1, ABI.word(UInt64(args.count)))).status == .revert)
+        #expect(try array(10, args).status == .revert)  // 10 head words: there is no 11th
+    }
+
     /// abi_arg_bytes reads `bytes` / `string` arguments as Solidity's decoder does (malformed
     /// offsets and lengths are refused, without overflow); abi_revert_error reverts with the
     /// Error(string) that tools decode.
