@@ -392,7 +392,8 @@ static inline size_t abi_encode_dynamic(uint8_t *buf, size_t head, const void *p
    encodes several return values or event data: abi_enc_begin with the number of values, then
    each value in order (a dynamic one puts its offset in the head and its length and padded
    bytes in the tail), then abi_enc_end for the size (0 if a value did not fit in the buffer or
-   the count was wrong). Nothing is written past `cap`. For example (uint256, string, address):
+   the count was wrong). Nothing is written past `cap`. Dynamic values: abi_enc_bytes (bytes,
+   string) and abi_enc_words (T[] of one-word values). For example (uint256, string, address):
      abi_encoder e; abi_enc_begin(&e, buf, sizeof buf, 3);
      abi_enc_u256(&e, n); abi_enc_bytes(&e, "hi", 2); abi_enc_address(&e, &a);
      abi_enc_return(&e);  // eek_return(buf, abi_enc_end(&e)), or an empty revert if it failed */
@@ -442,6 +443,24 @@ static inline void abi_enc_bytes(abi_encoder *e, const void *p, size_t n) {
   if (n) __builtin_memcpy(t + 32, p, n);
   __builtin_memset(t + 32 + n, 0, padded - n);
   e->tail += 32 + padded;
+}
+/* A dynamic array `T[]` of n one-word values (uintN, intN, address, bool, bytesN as words). */
+static inline void abi_enc_words(abi_encoder *e, const eek_word *items, size_t n) {
+  if (!e->ok || e->next >= e->slots || n > e->cap / 32) {
+    e->ok = 0;
+    return;
+  }
+  size_t size = 32 * n; /* n <= cap / 32, so no wrap */
+  if (e->cap - e->tail < 32 || e->cap - e->tail - 32 < size) {
+    e->ok = 0;
+    return;
+  }
+  abi_enc_word(e, eek_word_from_u64((uint64_t)e->tail));
+  uint8_t *t = e->buf + e->tail;
+  __builtin_memset(t, 0, 32);
+  for (int k = 0; k < 8; k++) t[31 - k] = (uint8_t)((uint64_t)n >> (8 * k));
+  if (n) __builtin_memcpy(t + 32, items, size);
+  e->tail += 32 + size;
 }
 /* The encoding's size, or 0 if it failed (a value did not fit, or fewer or more values than
    abi_enc_begin said). */

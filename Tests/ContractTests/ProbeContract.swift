@@ -15,8 +15,8 @@ import Foundation
 ///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
 ///        with (0, len) as two u64
 ///   op 9 abi_revert_error with the rest of the calldata as the message
-///   op 14 abi_arg_array(i = byte 3) of calldata laid out as for op 8: count (u64 BE) ++ its
-///        first 200 elements (abi_calldata_word), or a revert with no data if malformed
+///   op 14 abi_arg_array(i = byte 3) of calldata laid out as for op 8: (uint256 count, T[] its
+///        first 200 elements) through abi_enc_words, or a revert with no data if malformed
 ///   op 12 u64 a, b -> a / b, a % b, and the same signed (RISC-V results for b = 0 and overflow)
 ///   op 11 eek_alloc(n = u64), then eek_alloc(1) -> 1 if both are 16-byte aligned, apart and zeroed
 ///   op 10 CALL as op 1 with the value pointer at 0x40000000 (outside guest memory): kind (1) ++
@@ -110,10 +110,14 @@ enum ProbeContract {
       if (op == 14) { /* abi_arg_array: calldata = 14, _, _, i ++ ABI args */
         size_t i = in[3], count = 0, at = 0;
         if (!abi_arg_array(i, &count, &at)) eek_revert(0, 0);
-        put64(out, count);
+        static eek_word items[200];
         size_t k = count < 200 ? count : 200;
-        for (size_t j = 0; j < k; j++) { eek_word w = abi_calldata_word(at + 32 * j); __builtin_memcpy(out + 8 + 32 * j, w.b, 32); }
-        eek_return(out, 8 + 32 * k);
+        for (size_t j = 0; j < k; j++) items[j] = abi_calldata_word(at + 32 * j);
+        abi_encoder e;
+        abi_enc_begin(&e, out, sizeof out, 2);
+        abi_enc_u64(&e, count);
+        abi_enc_words(&e, items, k);
+        abi_enc_return(&e);
       }
       if (op == 9) abi_revert_error((const char *)in + 1, n - 1);
       if (op == 12) { /* 64-bit division (RV32: eekit_rt.c's __udivdi3 & co.): a, b at 1, 9 */
