@@ -371,7 +371,8 @@ import Testing
         #expect(try Self.run(["call", counter, "--data", "00", "--gas", "100", "--state", db]).status == 3)
         // An unsupported output type is refused before anything is sent (exit 64), and output
         // that does not decode exits 4 (the call itself succeeded).
-        #expect(try Self.run(["call", counter, "--sig", "get()(uint256[])", "--state", db]).status == 64)
+        #expect(try Self.run(["call", counter, "--sig", "get()(fixed128x18)", "--state", db]).status == 64)
+        #expect(try Self.run(["call", counter, "--sig", "get()(uint256[])", "--no-commit", "--state", db]).status == 4)
         #expect(try Self.run(["call", counter, "--sig", "get()(uint256,uint256)", "--no-commit", "--state", db]).status == 4)
         let acct = try Self.run(["account", counter, "--state", db])
         #expect(acct.status == 0 && acct.out.contains("ee: riscv\n") && acct.out.contains("nonce: 1\n"), "\(acct.out)")
