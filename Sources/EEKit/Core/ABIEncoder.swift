@@ -29,7 +29,9 @@ public enum ABIEncoder {
     /// the canonical signature the selector is computed over.
     public static func callParts(_ signature: String) throws -> (name: String, types: [String], canonical: String) {
         let sig = try splitSignature(signature).call
-        let open = sig.firstIndex(of: "(")!  // splitSignature found it
+        guard let open = sig.firstIndex(of: "(") else {  // splitSignature found one
+            throw Failure(message: "signature must look like name(type,...): \(signature)")
+        }
         let inner = String(sig[sig.index(after: open)..<sig.index(before: sig.endIndex)])
         let types = try ABIType.parseList(inner).map(\.description)
         let name = String(sig[..<open])
