@@ -53,11 +53,13 @@
  * jump / mul 192, div / ecall / ebreak 512.
  * Every frame also pays 64 gas per 4 KiB page of the image's writable segments (.data, .bss):
  * it starts from fresh copies of them, copied back when it ends; and, for images with more than
- * 8 KiB of code range (executable segments, .bss in them included), 128 gas per further 512
- * bytes of it (GasSchedule.riscvDecodedPageErgs: a new frame machine copies 32 host bytes of
- * decoded code per instruction); and, for images with more than 64 KiB of read-only pages that
- * are not all zero, 64 gas per further 4 KiB page (GasSchedule.riscvImageFreeBytes: a new frame
- * machine copies them; zero-fill pages are free).
+ * 32 KiB of code range (executable segments, .bss in them included), 128 gas per further 512
+ * bytes of it (GasSchedule.riscvDecodedFreeBytes / riscvDecodedPageErgs: each instruction slot
+ * decodes to 32 host bytes, which a new frame machine maps and faults in; up to 32 KiB a
+ * contract takes a value transfer made with the 2,300-gas stipend); and, for images with more
+ * than 64 KiB of read-only pages that hold file bytes, 64 gas per further 4 KiB page
+ * (GasSchedule.riscvImageFreeBytes: a new frame machine copies them; pages only zero fill
+ * covers are free).
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed. A system call writing into
  * code pays the same 64 gas per 32-byte word written there (pages without instructions, such as
@@ -128,7 +130,10 @@ extern "C" {
 #define EEK_SYS_BLOB_HASH       0x1001B /* (index, dst32)                                      */
 /* SELFDESTRUCT with EIP-6780's rules: the balance goes to the beneficiary; the account (code,
    storage) is deleted at the end of the transaction only if this transaction created it. Ends
-   the frame with success and empty output. */
+   the frame with success and empty output. Under a fork before Cancun (a host run with --fork)
+   the fork's rules apply, as to the EVM's SELFDESTRUCT: the account is always deleted, and
+   before London the first one refunds 24,000. Every other system call is the same under every
+   fork. */
 #define EEK_SYS_SELFDESTRUCT    0x1001C /* (beneficiary20)                     noreturn        */
 /* REVERT with the last call's returndata as the revert data (3 gas per word, no copy through
    guest memory): how Solidity and Vyper pass a failed callee's revert data on. */

@@ -72,9 +72,9 @@ public struct GasSchedule: Hashable, Sendable {
     /// contracts above about 13 KiB of code could not).
     public var riscvDecodedPageErgs: UInt64 = 256 * 128
     public var riscvDecodedFreeBytes: Int = 256 << 10
-    /// Read-only image pages that are not all zero, per frame, beyond this many bytes cost
-    /// `riscvPageErgs` each: a frame that needs a new machine copies them (zero pages it does
-    /// not copy). 64 KiB are free, as the example contracts have a few pages.
+    /// Read-only image pages that hold file bytes, per frame, beyond this many bytes cost
+    /// `riscvPageErgs` each: a frame that needs a new machine copies them (pages only zero
+    /// fill covers it does not copy). 64 KiB are free, as the example contracts have a few pages.
     public var riscvImageFreeBytes: Int = 64 << 10
     public var riscvSyscallErgs: UInt64 = 256 * 10
 

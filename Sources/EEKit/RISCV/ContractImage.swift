@@ -34,8 +34,8 @@ final class ContractImage: @unchecked Sendable {
     ///   CPU per gas; zero-fill pages are not copied at all);
     /// - decoded code beyond `riscvDecodedFreeBytes` (`riscvDecodedPageErgs` per 4 KiB, 32 host
     ///   bytes per 4-byte slot of the code range, sentinels not counted): a frame may need a new
-    ///   machine, which copies it (deep recursion into a huge executable segment otherwise burnt
-    ///   microseconds per gas).
+    ///   machine, which maps it copy-on-write and faults in what it runs (deep recursion into a
+    ///   huge executable segment otherwise burnt microseconds per gas).
     let frameErgs: UInt64?
     /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
     /// code and the image pages it copies or restores (what the pool keeps alive per machine).
