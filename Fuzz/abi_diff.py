@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from eth_abi import encode
+from eth_utils import to_checksum_address
 
 ELEMENTARY = ["uint", "int", "address", "bool", "bytesN", "bytes", "string"]
 
@@ -44,7 +45,8 @@ def canon(t):
     return t[0]
 
 
-STRINGS = ["", "a", "hi, there", "x" * 40, "quote\"and\\slash", "[brackets](and)", "é ünïcode", " spaced "]
+STRINGS = ["", "a", "hi, there", "x" * 40, "quote\"and\\slash", "[brackets](and)", "é ünïcode", " spaced ",
+           "'single'", "\"double\"", "\u0301combining, mark", "tab\tnew\nline\u0085\u202e", "emoji \U0001F600"]
 
 
 def rand_value(r, t):
@@ -70,7 +72,29 @@ def rand_value(r, t):
 
 
 def quote(s):
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """As eekit prints (and reads) a quoted string."""
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\0":
+            out.append("\\0")
+        elif o < 0x20 or o == 0x7F:
+            out.append("\\x%02x" % o)
+        elif 0x80 <= o <= 0x9F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or o in (0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF):
+            out.append("\\u{%x}" % o)
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def text(t, v, nested):
@@ -87,7 +111,8 @@ def text(t, v, nested):
         return v
     if t[0] in ("bytesN", "bytes"):
         return "0x" + v.hex()
-    return quote(v) if nested else v
+    # Top level: quoted, or as it is when that cannot be read as a quoted string.
+    return quote(v) if nested or v[:1] in ("'", '"') or len(v) % 2 else v
 
 
 def printed(t, v, top):
@@ -97,7 +122,9 @@ def printed(t, v, top):
     if t[0] == "array":
         return "[" + ", ".join(printed(t[1], y, False) for y in v) + "]"
     if t[0] == "string":
-        return quote(v)  # no control characters in STRINGS: only quotes and backslashes escaped
+        return quote(v)
+    if t[0] == "address":
+        return to_checksum_address(v)
     return text(t, v, True)
 
 

@@ -71,13 +71,17 @@ struct ABICommand: ParsableCommand {
                     }
                     list = inputs
                     payload = Array(bytes[4...])
-                } else if types.hasPrefix("(") {
-                    list = try ABIEncoder.callParts(types).types
                 } else {
-                    guard let outputs = try ABIEncoder.splitSignature(types).outputs else {
+                    // Output types when the signature has them ('f()(uint256)', '()(uint256)');
+                    // a bare list '(uint256,bool)' is the types themselves.
+                    let (call, outputs) = try ABIEncoder.splitSignature(types)
+                    if let outputs {
+                        list = outputs
+                    } else if call.hasPrefix("(") {
+                        list = try ABIEncoder.callParts(types).types
+                    } else {
                         throw ValidationError("give the output types after the signature, e.g. 'balanceOf(address)(uint256)', or a list '(uint256,bool)'")
                     }
-                    list = outputs
                 }
                 try ABIEncoder.checkTypes(list)
                 do {

@@ -655,13 +655,19 @@ enum Plugin {
             + Bytes(repeating: 0, count: 30)
         #expect(
             try ABIEncoder.decode(["uint256", "address", "bool", "int8", "bytes2", "string"], out)
-                == ["950", "0x" + String(repeating: "0", count: 38) + "aa", "true", "-128", "0xcafe", "\"hi\""])
+                == ["950", Address(low: 0xaa).checksummed, "true", "-128", "0xcafe", "\"hi\""])
+        // Addresses print with their EIP-55 checksum, as cast prints them.
+        #expect(Address(low: 0xaa).checksummed == "0x00000000000000000000000000000000000000AA")
         #expect(try ABIEncoder.decode(["bytes"], ABI.word(32) + ABI.word(3) + [1, 2, 3]) == ["0x010203"])
-        // Strings are escaped: a contract cannot print lines or terminal escapes of its own.
-        let forged = Array("1\"\nreturns uint256: 999\u{1b}[31m\u{85}é".utf8)
+        // Strings are escaped: a contract cannot print lines, terminal escapes or bidi
+        // reorderings of its own; C1 controls print as \u{..}, so \xNN above 0x7f means a byte
+        // of a string that is not UTF-8.
+        let forged = Array("1\"\nreturns uint256: 999\u{1b}[31m\u{85}é\u{202e}\t\0".utf8)
         #expect(try ABIEncoder.decode(["string"], ABI.word(32) + ABI.word(UInt64(forged.count)) + forged
                                       + Bytes(repeating: 0, count: 64 - forged.count))
-                == ["\"1\\\"\\nreturns uint256: 999\\x1b[31m\\x85é\""])
+                == ["\"1\\\"\\nreturns uint256: 999\\x1b[31m\\u{85}é\\u{202e}\\t\\0\""])
+        #expect(try ABIEncoder.decode(["string"], ABI.word(32) + ABI.word(2) + [0x61, 0x85] + Bytes(repeating: 0, count: 30))
+                == ["\"a\\x85\""])
         #expect(try ABIEncoder.decode(["int256"], Bytes(repeating: 0xff, count: 32)) == ["-1"])
         #expect(try ABIEncoder.decode(["uint256"], Bytes(repeating: 0xff, count: 32))
             == ["115792089237316195423570985008687907853269984665640564039457584007913129639935"])
@@ -672,7 +678,7 @@ enum Plugin {
             (["uint8"], ABI.word(256)), (["bool"], ABI.word(2)), (["address"], [1] + ABI.word(0).dropFirst()),
             (["int8"], ABI.word(128)), (["int8"], Bytes(repeating: 0xff, count: 31) + [0x7f]), (["bytes2"], [1, 2, 3] + Bytes(repeating: 0, count: 29)),
             (["uint256"], [1, 2, 3]), (["uint256", "uint256"], ABI.word(1)), (["string"], ABI.word(32) + ABI.word(5) + [0x61]),
-            (["string"], ABI.word(1 << 40)), (["string"], ABI.word(32) + ABI.word(1) + [0xff] + Bytes(repeating: 0, count: 31)),
+            (["string"], ABI.word(1 << 40)),
             (["uint7"], ABI.word(1)), (["int+8"], ABI.word(1)), (["uint08"], ABI.word(1)), (["bytes01"], ABI.word(0)),
         ]
         // Types are checked on their own before a call is sent (eekit call refuses them first).
@@ -734,6 +740,61 @@ enum Plugin {
         #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.decode(["uint256[][]"], shared) }
     }
 
+    /// Review findings on the text forms: signatures as Solidity writes them, quoted and
+    /// escaped strings read as Unicode scalars (a combining mark after a quote), printed values
+    /// that read back to the same data, and decoding whose work is bounded by its output.
+    @Test func signaturesAndStringsAsCastWritesThem() throws {
+        let plain = try ABIEncoder.encodeCall(signature: "transfer(address,uint256)", arguments: [Address(low: 0xaa).hex, "5"])
+        for sig in ["function transfer(address to, uint256 amount)", "transfer(address  to,uint amount) external",
+                    "function transfer(address to, uint256 amount) public returns (bool)", " transfer ( address , uint256 ) "] {
+            #expect(try ABIEncoder.encodeCall(signature: sig, arguments: [Address(low: 0xaa).hex, "5"]) == plain, "\(sig)")
+        }
+        #expect(try ABIEncoder.splitSignature("function balanceOf(address owner) external view returns (uint256)")
+                == ("balanceOf(address)", ["uint256"]))
+        #expect(try ABIEncoder.callParts("error InsufficientBalance(uint256 have, uint256 want)").canonical
+                == "InsufficientBalance(uint256,uint256)")
+        #expect(try ABIEncoder.callParts("f((uint256 a, bytes memory b)[] calldata xs)").canonical == "f((uint256,bytes)[])")
+        for bad in ["f(bytes 32)", "f(uint256) returns", "f(uint256) whatever", "f(uint256 a b c)", "f(uint256 8x)", "fé(uint256)"] {
+            #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.splitSignature(bad) }
+        }
+        // Strings: quoted at the top level too (as cast takes them), escapes read back, a
+        // combining mark right after a quote stays in the string.
+        func strings(_ arg: String) throws -> [String] {
+            try ABIEncoder.decode(["string[]"], Array(try ABIEncoder.encodeCall(signature: "f(string[])", arguments: [arg]).dropFirst(4)), quoteStrings: false)
+        }
+        #expect(try strings("[\"\u{301}a,b\", '\u{301}c']") == ["[\"\u{301}a,b\", \"\u{301}c\"]"])
+        #expect(try strings("[\"a\u{600}\", \"b\"]") == ["[\"a\u{600}\", \"b\"]"])
+        #expect(try strings("[ 'it\\'s' ,\r\n \"\\0\\t\\x41\\u{1F600}\" ]") == ["[\"it's\", \"\\0\\tA\u{1F600}\"]"])
+        let top = try ABIEncoder.encodeCall(signature: "f(string)", arguments: ["\"hi\\n\""])
+        #expect(try ABIEncoder.decode(["string"], Array(top.dropFirst(4)), quoteStrings: false) == ["hi\n"])
+        #expect(try ABIEncoder.encodeCall(signature: "f(string)", arguments: [" as is "])
+                == (try ABIEncoder.encodeCall(signature: "f(string)", arguments: ["\" as is \""])))
+        for bad in ["[\"C:\\path\"]", "[\"\\x+1\"]", "[\"\\u{+41}\"]", "[\"\\u{110000}\"]", "[\"a\"b]", "[\"\\\"]"] {
+            #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try strings(bad) }
+        }
+        // What decode prints reads back as the same values (canonical encodings).
+        let tricky = ["q\"uote", "back\\slash", "[(,)]", "\u{301}x", "tab\tnul\0", "\u{85}\u{202e}\u{2028}", "'", ""]
+        func encoded(_ t: String) -> Bytes {  // (string[] [t, t], (string, uint8) (t, 1)), by hand
+            let body = Array(t.utf8)
+            let str = ABI.word(UInt64(body.count)) + body + Bytes(repeating: 0, count: (32 - body.count % 32) % 32)
+            let array = ABI.word(2) + ABI.word(64) + ABI.word(UInt64(64 + str.count)) + str + str
+            let tuple = ABI.word(64) + ABI.word(1) + str
+            return ABI.word(64) + ABI.word(UInt64(64 + array.count)) + array + tuple
+        }
+        for t in tricky {
+            let printed = try ABIEncoder.decode(["string[]", "(string,uint8)"], encoded(t))
+            let again = try ABIEncoder.encodeCall(signature: "f(string[],(string,uint8))", arguments: printed)
+            #expect(Array(again.dropFirst(4)) == encoded(t), "\(t.unicodeScalars.map { $0.value }) printed as \(printed)")
+        }
+        // A wide static tuple nested deep as the element of T[][]: every inner array the same
+        // empty one. Its type used to be walked again at every value (28 s for 4,096 values).
+        let wide = "(" + Array(repeating: "uint8", count: 2000).joined(separator: ",") + ")"
+        let deep = String(repeating: "(", count: 20) + wide + String(repeating: ")", count: 20) + "[][]"
+        let n = 3000
+        let data = ABI.word(32) + ABI.word(UInt64(n)) + Array(repeating: ABI.word(UInt64(32 * n)), count: n).flatMap { $0 } + ABI.word(0)
+        #expect(try ABIEncoder.decode([deep], data) == ["[" + Array(repeating: "[]", count: n).joined(separator: ", ") + "]"])
+    }
+
     /// Revert reasons as `eekit call` / `eekit evm run` print them: Error(string) and
     /// Panic(uint256), and nothing for other or malformed data.
     @Test func decodesStandardRevertReasons() throws {
@@ -761,7 +822,7 @@ enum Plugin {
         // Custom errors named by the caller (--error-sig), canonical types (uint = uint256).
         let custom = ABIEncoder.selector("InsufficientBalance(uint256,address)") + ABI.word(100) + ABI.word(bob)
         let errors = ["Other(uint256)", "InsufficientBalance(uint,address)"]
-        #expect(ABIEncoder.revertReason(custom, errors: errors) == "InsufficientBalance(100, \(bob.hex))")
+        #expect(ABIEncoder.revertReason(custom, errors: errors) == "InsufficientBalance(100, \(bob.checksummed))")
         #expect(ABIEncoder.revertReason(custom) == nil && ABIEncoder.revertReason(custom, errors: ["Other(uint256)"]) == nil)
         #expect(ABIEncoder.revertReason(Array(custom.prefix(40)), errors: errors) == "InsufficientBalance(arguments that do not decode)")
         #expect(ABIEncoder.revertReason(error(Array("e".utf8)), errors: errors) == "Error(\"e\")")
@@ -773,7 +834,7 @@ enum Plugin {
         ("f(uint7)", "1", "unsupported ABI type uint7"), ("f(uint256[])", "1", "must be written [v1,v2,...]"),
         ("f(fixed128x18)", "1", "unsupported ABI type fixed128x18"), ("f(uint8[2])", "[1]", "takes 2 values, 1 given"),
         ("f(address)", "0x12", "not an address"), ("f(bytes4)", "0x1122334455", "not 4 hex bytes"),
-        ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a number"), ("f(uint256", "1", "must look like"),
+        ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a number"), ("f(uint256", "1", "expected ',' or ')'"),
     ])
     func refusesMalformedArguments(signature: String, argument: String, expected: String) {
         #expect {

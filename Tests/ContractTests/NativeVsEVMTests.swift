@@ -326,7 +326,7 @@ import Testing
         #expect(a.status == .success)
         // Encoded back with abi_enc_words.
         #expect(try ABIEncoder.decode(["uint256", "address[]"], a.output)
-                == ["2", "[0x" + String(repeating: "0", count: 38) + "aa, 0x" + String(repeating: "0", count: 38) + "bb]"])
+                == ["2", "[\(Address(low: 0xaa).checksummed), \(Address(low: 0xbb).checksummed)]"])
         let empty = try array(3, args)
         #expect(empty.status == .success && (try? ABIEncoder.decode(["uint256", "uint256[]"], empty.output)) == ["0", "[]"])
         // The `bytes` argument read as an array: length 3 needs 96 bytes after it, and only

@@ -177,6 +177,11 @@ import Testing
         let out = try Self.run(["abi", "decode", "f()((uint8,bool)[])", args.out.trimmingCharacters(in: .whitespacesAndNewlines)])
         #expect(out.status == 0 && out.out == "[(1, true), (2, false)]\n", "\(out.out)")
         #expect(try Self.run(["abi", "decode", "--input", "h(uint256)", calldata]).status != 0)  // another selector
+        // Output types after an empty name are the outputs, not ignored (review finding).
+        let one = "0x" + String(repeating: "0", count: 63) + "1"
+        #expect(try Self.run(["abi", "decode", "()(uint256)", one]).out == "1\n")
+        #expect(try Self.run(["abi", "decode", "(uint256)(bool)", one]).out == "true\n")
+        #expect(try Self.run(["abi", "decode", "(uint256)", one]).out == "1\n")
         #expect(try Self.run(["abi", "encode", "f(uint8[0])", "[]"]).status == 64)
         #expect(try Self.run(["abi", "encode", "f(uint8[2])", "[1]"]).status == 64)
         #expect(try Self.run(["abi", "decode", "(uint256[])", "0x" + String(repeating: "0", count: 62) + "20"]).status == 1)

@@ -10,84 +10,58 @@ public enum ABIEncoder {
     /// The calldata of `signature` (e.g. "transfer(address,uint256)") with its arguments as text:
     /// addresses and bytesN in hex, integers in decimal or 0x hex (range-checked for their
     /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex; arrays as
-    /// `[v1,v2,...]` and tuples as `(v1,v2,...)`, where a string may be quoted (`"a,b"`, with
-    /// `\"` and `\\` escapes) and spaces around values are ignored.
+    /// `[v1,v2,...]` and tuples as `(v1,v2,...)`. A string may be quoted, `"..."` or `'...'`
+    /// (inside arrays and tuples it must be to hold a comma, bracket or quote), with the escapes
+    /// decoded strings print with; spaces around values are ignored.
     /// - Throws: `Failure` naming the malformed signature or argument.
     public static func encodeCall(signature: String, arguments: [String]) throws -> Bytes {
-        let (_, typeNames, canonical) = try callParts(signature)
-        guard typeNames.count == arguments.count else {
-            throw Failure(message: "\(signature) takes \(typeNames.count) arguments, \(arguments.count) given")
+        var p = try ABISignatureParser(signature)
+        let sig = try p.signature()
+        guard sig.inputs.count == arguments.count else {
+            throw Failure(message: "\(signature) takes \(sig.inputs.count) arguments, \(arguments.count) given")
         }
-        let types = try typeNames.map { try ABIType.parse($0) }
+        let nodes = sig.inputs.map(ABINode.init)
         var values: [ABIValue] = []
-        for (t, a) in zip(types, arguments) { values.append(try ABIValue.parse(t, Substring(a), nested: false)) }
-        return selector(canonical) + (try ABIValue.encodeTuple(types, values))
+        for (n, a) in zip(nodes, arguments) { values.append(try ABIValue.parse(n, Array(a.unicodeScalars)[...], nested: false)) }
+        return selector(canonical(sig)) + (try ABIValue.encodeTuple(nodes, values))
+    }
+
+    static func canonical(_ sig: ABISignature) -> String {
+        sig.name + "(" + sig.inputs.map(\.description).joined(separator: ",") + ")"
     }
 
     /// The name and input types of "name(type,...)" (output types after it are ignored), the
-    /// types in canonical form (`uint` is uint256, `int` is int256, tuples as `(T1,T2)`), and
-    /// the canonical signature the selector is computed over.
+    /// types in canonical form (`uint` is uint256, `int` is int256, tuples as `(T1,T2)`, no
+    /// parameter names), and the canonical signature the selector is computed over.
     public static func callParts(_ signature: String) throws -> (name: String, types: [String], canonical: String) {
-        let sig = try splitSignature(signature).call
-        guard let open = sig.firstIndex(of: "(") else {  // splitSignature found one
-            throw Failure(message: "signature must look like name(type,...): \(signature)")
-        }
-        let inner = String(sig[sig.index(after: open)..<sig.index(before: sig.endIndex)])
-        let types = try ABIType.parseList(inner).map(\.description)
-        let name = String(sig[..<open])
-        guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "$") }) else {
-            throw Failure(message: "function name \(name) is not an identifier: \(signature)")
-        }
-        return (name, types, name + "(" + types.joined(separator: ",") + ")")
+        var p = try ABISignatureParser(signature)
+        let sig = try p.signature()
+        return (sig.name, sig.inputs.map(\.description), canonical(sig))
     }
 
     /// A signature with optional output types after it, as Foundry's cast takes them:
     /// "balanceOf(address)(uint256)" is the call "balanceOf(address)" and the outputs
-    /// ["uint256"]; nil outputs when none are given. Spaces are ignored; input and output
-    /// types may be arrays and tuples ("f((uint256,bool)[])((address,uint256))").
+    /// ["uint256"]; nil outputs when none are given. Input and output types may be arrays and
+    /// tuples ("f((uint256,bool)[])((address,uint256))"); Solidity's own spelling works too:
+    /// `function balanceOf(address owner) external view returns (uint256)` (the keyword,
+    /// parameter names, data locations and modifiers are left out).
     public static func splitSignature(_ signature: String) throws -> (call: String, outputs: [String]?) {
-        let sig = signature.replacingOccurrences(of: " ", with: "")
-        guard let open = sig.firstIndex(of: "("), let close = matchingParenthesis(sig, open) else {
-            throw Failure(message: "signature must look like name(type,...): \(signature)")
-        }
-        let call = String(sig[...close])
-        _ = try ABIType.parseList(String(sig[sig.index(after: open)..<close]))
-        let rest = sig[sig.index(after: close)...]
-        if rest.isEmpty { return (call, nil) }
-        guard rest.hasPrefix("("), let end = matchingParenthesis(sig, rest.startIndex), sig.index(after: end) == sig.endIndex
-        else {
-            throw Failure(message: "signature must look like name(type,...) or name(type,...)(type,...): \(signature)")
-        }
-        let outputs = try ABIType.parseList(String(sig[sig.index(after: rest.startIndex)..<end])).map(\.description)
-        return (call, outputs)
-    }
-
-    /// The index of the ')' that closes the '(' at `open`, or nil.
-    static func matchingParenthesis(_ s: String, _ open: String.Index) -> String.Index? {
-        var depth = 0
-        var i = open
-        while i < s.endIndex {
-            if s[i] == "(" { depth += 1 }
-            if s[i] == ")" {
-                depth -= 1
-                if depth == 0 { return i }
-            }
-            i = s.index(after: i)
-        }
-        return nil
+        var p = try ABISignatureParser(signature)
+        let sig = try p.signature()
+        return (canonical(sig), sig.outputs?.map(\.description))
     }
 
     /// Decodes ABI-encoded values of `types` (as the output of a call) into text: integers in
-    /// decimal, addresses and bytes in 0x hex, bools as true/false, arrays as `[a, b]`, tuples
-    /// as `(a, b)`, strings quoted and escaped for a terminal (top-level strings as they are,
-    /// with `quoteStrings` false, e.g. for JSON). Strict, as Solidity's decoder is: a value
-    /// that does not fit its type, an offset or length outside the data, or data too short
-    /// throws. Offsets may point at shared data, so the text is bounded: more than
-    /// `maxDecodedValues` values or `maxDecodedText` bytes of text throws.
+    /// decimal, addresses in EIP-55 checksummed hex, bytes in 0x hex, bools as true/false,
+    /// arrays as `[a, b]`, tuples as `(a, b)`, strings quoted and escaped for a terminal
+    /// (top-level strings as they are, with `quoteStrings` false, e.g. for JSON). Strict, as
+    /// Solidity's decoder is: a value that does not fit its type, an offset or length outside
+    /// the data, or data too short throws. Offsets may point at shared data, so the output is
+    /// bounded: more than `maxDecodedValues` values or `maxDecodedText` bytes of text throws.
     public static func decode(_ types: [String], _ data: Bytes, quoteStrings: Bool = true) throws -> [String] {
-        let parsed = try types.map { try ABIType.parse($0) }
+        let nodes = try types.map { ABINode(try ABIType.parse($0)) }
         var d = ABIDecoder(data: data, quoteStrings: quoteStrings)
-        return try d.sequence(count: parsed.count, at: 0, topLevel: true) { parsed[$0] }
+        return try d.sequence(count: nodes.count, at: 0, topLevel: true) { nodes[$0] }
     }
 
     /// Bounds on what `decode` produces from one output.
@@ -118,27 +92,47 @@ public enum ABIEncoder {
         return data[start..<start + len]
     }
 
-    /// Text as a quoted string for a terminal: UTF-8 as it is, with quotes, backslashes and
-    /// control characters (C0, DEL, C1) escaped; bytes that are not UTF-8 as \xNN.
+    /// Text as a quoted string for a terminal: UTF-8 as it is, with quotes, backslashes, control
+    /// characters (C0 and DEL as `\n`, `\t`, `\r`, `\0` or `\xNN`, C1 as `\u{NN}`) and the
+    /// invisible characters that reorder or break lines (bidi controls, U+2028/U+2029, U+FEFF)
+    /// escaped, as `ABIValue` reads them back; a string that is not UTF-8 has its other bytes
+    /// as `\xNN` too (`\xNN` above 0x7f appears only there).
     static func quoted(_ bytes: ArraySlice<UInt8>) -> String {
         var s = "\""
+        func hex(_ v: UInt32) -> String { String(v, radix: 16) }
+        func escapeASCII(_ v: UInt32) -> String? {
+            switch v {
+            case 0x22: return "\\\""
+            case 0x5c: return "\\\\"
+            case 0x0a: return "\\n"
+            case 0x09: return "\\t"
+            case 0x0d: return "\\r"
+            case 0x00: return "\\0"
+            case 0..<0x20, 0x7f: return String(format: "\\x%02x", v)
+            default: return nil
+            }
+        }
         if let text = String(validating: bytes, as: UTF8.self) {
             for u in text.unicodeScalars {
-                switch u {
-                case "\"": s += "\\\""
-                case "\\": s += "\\\\"
-                case "\n": s += "\\n"
-                default:
-                    if u.value < 0x20 || (0x7f...0x9f).contains(u.value) {
-                        s += u.value < 0x100 ? String(format: "\\x%02x", u.value) : String(format: "\\u{%x}", u.value)
-                    } else {
-                        s.unicodeScalars.append(u)
-                    }
+                if let e = escapeASCII(u.value) {
+                    s += e
+                } else if (0x80...0x9f).contains(u.value) || (0x202a...0x202e).contains(u.value)
+                    || (0x2066...0x2069).contains(u.value) || [0x200e, 0x200f, 0x2028, 0x2029, 0xfeff].contains(u.value)
+                {
+                    s += "\\u{" + hex(u.value) + "}"
+                } else {
+                    s.unicodeScalars.append(u)
                 }
             }
         } else {
             for b in bytes {
-                s += b >= 0x20 && b < 0x7f && b != 0x22 && b != 0x5c ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b)
+                if let e = escapeASCII(UInt32(b)) {
+                    s += e
+                } else if b >= 0x80 {
+                    s += String(format: "\\x%02x", b)
+                } else {
+                    s.unicodeScalars.append(Unicode.Scalar(b))
+                }
             }
         }
         return s + "\""
@@ -157,7 +151,7 @@ public enum ABIEncoder {
         switch t {
         case .address:
             guard w[0..<12].allSatisfy({ $0 == 0 }) else { throw bad() }
-            return "0x" + Hex.encode(Array(w[12...]))
+            return Address(Array(w[12...])).checksummed
         case .bool:
             guard v <= U256.one else { throw bad() }
             return v.isZero ? "false" : "true"
