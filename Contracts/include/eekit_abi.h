@@ -425,13 +425,9 @@ static inline void abi_enc_u256(abi_encoder *e, u256 v) { abi_enc_word(e, u256_t
 static inline void abi_enc_u64(abi_encoder *e, uint64_t v) { abi_enc_word(e, eek_word_from_u64(v)); }
 static inline void abi_enc_bool(abi_encoder *e, int b) { abi_enc_word(e, eek_word_from_u64(b ? 1 : 0)); }
 static inline void abi_enc_address(abi_encoder *e, const eek_address *a) { abi_enc_word(e, eek_word_from_address(a)); }
-/* A dynamic `bytes` / `string` value. */
-static inline void abi_enc_bytes(abi_encoder *e, const void *p, size_t n) {
-  if (!e->ok || e->next >= e->slots || n > e->cap) {
-    e->ok = 0;
-    return;
-  }
-  size_t padded = (n + 31) / 32 * 32; /* n <= cap, so no wrap */
+/* A dynamic value's offset in the next head word, and at the tail its length word `count`
+   followed by the n bytes at p zero-padded to `padded` bytes (n <= padded <= cap). */
+static inline void abi_enc_tail(abi_encoder *e, uint64_t count, const void *p, size_t n, size_t padded) {
   if (e->cap - e->tail < 32 || e->cap - e->tail - 32 < padded) {
     e->ok = 0;
     return;
@@ -439,10 +435,18 @@ static inline void abi_enc_bytes(abi_encoder *e, const void *p, size_t n) {
   abi_enc_word(e, eek_word_from_u64((uint64_t)e->tail));
   uint8_t *t = e->buf + e->tail;
   __builtin_memset(t, 0, 32);
-  for (int k = 0; k < 8; k++) t[31 - k] = (uint8_t)((uint64_t)n >> (8 * k));
+  for (int k = 0; k < 8; k++) t[31 - k] = (uint8_t)(count >> (8 * k));
   if (n) __builtin_memcpy(t + 32, p, n);
   __builtin_memset(t + 32 + n, 0, padded - n);
   e->tail += 32 + padded;
+}
+/* A dynamic `bytes` / `string` value. */
+static inline void abi_enc_bytes(abi_encoder *e, const void *p, size_t n) {
+  if (!e->ok || e->next >= e->slots || n > e->cap) {
+    e->ok = 0;
+    return;
+  }
+  abi_enc_tail(e, (uint64_t)n, p, n, (n + 31) / 32 * 32); /* n <= cap, so no wrap */
 }
 /* A dynamic array `T[]` of n one-word values (uintN, intN, address, bool, bytesN as words). */
 static inline void abi_enc_words(abi_encoder *e, const eek_word *items, size_t n) {
@@ -450,17 +454,7 @@ static inline void abi_enc_words(abi_encoder *e, const eek_word *items, size_t n
     e->ok = 0;
     return;
   }
-  size_t size = 32 * n; /* n <= cap / 32, so no wrap */
-  if (e->cap - e->tail < 32 || e->cap - e->tail - 32 < size) {
-    e->ok = 0;
-    return;
-  }
-  abi_enc_word(e, eek_word_from_u64((uint64_t)e->tail));
-  uint8_t *t = e->buf + e->tail;
-  __builtin_memset(t, 0, 32);
-  for (int k = 0; k < 8; k++) t[31 - k] = (uint8_t)((uint64_t)n >> (8 * k));
-  if (n) __builtin_memcpy(t + 32, items, size);
-  e->tail += 32 + size;
+  abi_enc_tail(e, (uint64_t)n, items, 32 * n, 32 * n); /* n <= cap / 32, so no wrap */
 }
 /* The encoding's size, or 0 if it failed (a value did not fit, or fewer or more values than
    abi_enc_begin said). */
