@@ -15,8 +15,10 @@ struct ABICommand: ParsableCommand {
             abstract: "Print the call data of a signature and its arguments (as cast calldata).",
             discussion: """
                 Types: uintN, intN, address, bool, bytesN, bytes, string, arrays (T[], T[k]) and \
-                tuples ((T1,T2)), nested. Arrays are written [v1,v2], tuples (v1,v2); inside them a \
-                string may be double-quoted ("a, b"). Example:
+                tuples ((T1,T2)), nested; Solidity's spelling works too ('function transfer(address \
+                to, uint256 amount)'). Arrays are written [v1,v2], tuples (v1,v2); a string may be \
+                quoted, "..." or '...', and inside them must be to hold a comma, bracket or quote. \
+                Example:
                   eekit abi encode 'f(uint256[],(bool,string))' '[1,2]' '(true,"hi")'
                 """)
 
@@ -67,7 +69,7 @@ struct ABICommand: ParsableCommand {
                     let (_, inputs, canonical) = try ABIEncoder.callParts(types)
                     let selector = ABIEncoder.selector(canonical)
                     guard bytes.count >= 4, Array(bytes[0..<4]) == selector else {
-                        throw ValidationError("the data does not start with the selector 0x\(Hex.encode(selector)) of \(canonical)")
+                        throw dataFailure("the data does not start with the selector 0x\(Hex.encode(selector)) of \(canonical)")
                     }
                     list = inputs
                     payload = Array(bytes[4...])
@@ -87,15 +89,19 @@ struct ABICommand: ParsableCommand {
                 do {
                     for v in try ABIEncoder.decode(list, payload) { print(v) }
                 } catch let e as ABIEncoder.Failure {
-                    // The types were fine: the data does not decode as them (exit 1, as a
-                    // failed call's output).
-                    fflush(nil)
-                    writeToStandardError(Data("Error: \(e.message)\n".utf8))
-                    throw ExitCode(1)
+                    throw dataFailure(e.message)
                 }
             } catch let e as ABIEncoder.Failure {
                 throw ValidationError(e.message)
             }
         }
     }
+}
+
+/// The types were fine, the data is not what they describe: exit 1 with the reason (as a
+/// failed call's output), not a usage error.
+private func dataFailure(_ message: String) -> ExitCode {
+    fflush(nil)
+    writeToStandardError(Data("Error: \(message)\n".utf8))
+    return ExitCode(1)
 }
