@@ -170,7 +170,7 @@ struct CallDataOptions: ParsableArguments {
     @Option(name: .customLong("error-sig"), help: "A custom error's signature, e.g. 'InsufficientBalance(uint256,uint256)' (repeatable): revert data that starts with its selector prints as its name and decoded arguments (as cast decode-error --sig).")
     var errors: [String] = []
 
-    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal or 0x hex, bools, strings, arrays as '[1,2]', tuples as '(1,true)'; put negative integers after --).")
+    @Argument(help: "Arguments for --sig (addresses and bytesN in hex, integers in decimal, 0x hex or with a unit (1ether, 1e18), bools, strings, arrays as '[1,2]', tuples as '(1,true)'; put negative integers after --).")
     var arguments: [String] = []
 
     /// Output types given after the signature ("balanceOf(address)(uint256)"), if any; an
@@ -406,7 +406,7 @@ struct DeployCommand: ParsableCommand {
 
     @OptionGroup var constructor: ConstructorOptions
 
-    @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
+    @Option(help: "Value to send to the constructor (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
 
     @OptionGroup var options: ContractStateOptions
@@ -470,7 +470,7 @@ struct CallCommand: ParsableCommand {
     @Argument(help: "The contract address (hex).")
     var address: String
 
-    @Option(help: "Value to send (wei, decimal or 0x hex).")
+    @Option(help: "Value to send (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
 
     @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call does; a view call needs no transaction).")
@@ -504,10 +504,11 @@ func commandLineAddress(_ text: String, option: String? = nil) throws -> Address
     return a
 }
 
-/// A wei amount: decimal, or hex with 0x (at most 2^256 - 1; `U256(literal:)`).
+/// A wei amount: decimal, hex with 0x, or with a unit as cast takes it (`1.5ether`, `2gwei`,
+/// `1e18`); a whole number of wei below 2^256 (`U256(amount:)`).
 func weiValue(_ text: String, option: String = "--value") throws -> U256 {
-    guard let v = U256(literal: text.trimmingCharacters(in: .whitespaces)) else {
-        throw ValidationError("\(option) is not a decimal or 0x-hex number below 2^256: \(text)")
+    guard let v = U256(amount: text.trimmingCharacters(in: .whitespaces)) else {
+        throw ValidationError("\(option) is not a whole number of wei below 2^256 (decimal, 0x hex, or 1.5ether / 2gwei / 1e18): \(text)")
     }
     return v
 }
@@ -533,10 +534,10 @@ struct RunContractCommand: ParsableCommand {
     @Option(help: "Gas limit of the deployment alone (default: --gas), so that --gas can starve the call without starving the deployment.")
     var deployGas: UInt64?
 
-    @Option(help: "Value to send with the call (wei, decimal or 0x hex).")
+    @Option(help: "Value to send with the call (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
 
-    @Option(help: "Value to send to the constructor (wei, decimal or 0x hex).")
+    @Option(help: "Value to send to the constructor (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var deployValue: String = "0"
 
     @Flag(help: "Print each receipt (deployment, then call) as one JSON object per line.")

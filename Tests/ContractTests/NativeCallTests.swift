@@ -604,6 +604,24 @@ enum Plugin {
         #expect(throws: (any Error).self) { try ABIEncoder.encodeCall(signature: "f(uint256)", arguments: ["0x"]) }
     }
 
+    /// Amounts as cast takes them (ABI integers, --value): units, fractions and exponents that
+    /// make a whole number of wei below 2^256; anything else is refused, never rounded.
+    @Test func amountsWithUnitsAndExponents() throws {
+        let ether = U256(decimal: "1000000000000000000")!
+        let cases: [(String, U256)] = [
+            ("1ether", ether), ("1 ETHER", ether), ("1e18", ether), ("1E18wei", ether), (".5ether", U256(decimal: "500000000000000000")!),
+            ("2gwei", U256(2_000_000_000)), ("3.2e-3ether", U256(decimal: "3200000000000000")!), ("1.50e1", U256(15)),
+            ("0x10", U256(16)), ("42", U256(42)), ("0.0", .zero),
+        ]
+        for (text, want) in cases { #expect(U256(amount: text) == want, "\(text)") }
+        for bad in ["0.5wei", "1e-1", "1e78", "e5", "1.2.3", "1eether", "-1", "1 wei wei", "", ".", "1e", "1e+", "١ether", "0x1ether"] {
+            #expect(U256(amount: bad) == nil, "\(bad)")
+        }
+        #expect(try ABIEncoder.encodeCall(signature: "f(int256)", arguments: ["-1e18"])
+                == ABIEncoder.encodeCall(signature: "f(int256)", arguments: ["-1000000000000000000"]))
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.encodeCall(signature: "f(uint8)", arguments: ["1gwei"]) }
+    }
+
     /// Addresses typed by a person: mixed case must be the EIP-55 checksum (review finding: a
     /// wrong checksum was taken silently, where cast refuses it); one case skips the check.
     @Test func mixedCaseAddressesMustCarryTheirChecksum() throws {
@@ -834,7 +852,7 @@ enum Plugin {
         ("f(uint7)", "1", "unsupported ABI type uint7"), ("f(uint256[])", "1", "must be written [v1,v2,...]"),
         ("f(fixed128x18)", "1", "unsupported ABI type fixed128x18"), ("f(uint8[2])", "[1]", "takes 2 values, 1 given"),
         ("f(address)", "0x12", "not an address"), ("f(bytes4)", "0x1122334455", "not 4 hex bytes"),
-        ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a number"), ("f(uint256", "1", "expected ',' or ')'"),
+        ("f(bool)", "yes", "not a bool"), ("f(uint256)", "12x", "not a whole number"), ("f(uint256", "1", "expected ',' or ')'"),
     ])
     func refusesMalformedArguments(signature: String, argument: String, expected: String) {
         #expect {

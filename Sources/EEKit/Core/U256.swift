@@ -55,6 +55,57 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// An amount as cast takes one: a `literal`, or a decimal with an optional fraction and
+    /// exponent and an optional unit, `1.5ether`, `2 gwei`, `1e18`, `3.2e-3ether` (units wei,
+    /// gwei = 1e9, ether = 1e18; case ignored). The value must be a whole number below 2^256:
+    /// `0.5wei` and `1e-1` are refused, not rounded.
+    public init?(amount: String) {
+        if let v = U256(literal: amount) {
+            self = v
+            return
+        }
+        var t = Substring(amount.lowercased())
+        var scale = 0
+        for (unit, power) in [("ether", 18), ("gwei", 9), ("wei", 0)] where t.hasSuffix(unit) {
+            t = t.dropLast(unit.count)
+            while t.last == " " { t = t.dropLast() }
+            scale = power
+            break
+        }
+        var exponent = 0
+        if let e = t.firstIndex(of: "e") {
+            var ex = t[t.index(after: e)...]
+            let negative = ex.first == "-"
+            if negative || ex.first == "+" { ex = ex.dropFirst() }
+            guard !ex.isEmpty, ex.count <= 3, ex.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let x = Int(ex) else {
+                return nil
+            }
+            exponent = negative ? -x : x
+            t = t[..<e]
+        }
+        let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
+        guard !(whole.isEmpty && fraction.isEmpty), (whole + fraction).utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
+        // digits x 10^(scale + exponent - fraction digits), which must be a whole number.
+        var digits = Array((whole + fraction).utf8)
+        var power = scale + exponent - fraction.count
+        while power < 0 {
+            guard digits.last == 0x30 else { return nil }
+            digits.removeLast()
+            power += 1
+        }
+        guard power <= 78, var v = U256(decimal: digits.isEmpty ? "0" : String(decoding: digits, as: UTF8.self)) else {
+            return nil
+        }
+        for _ in 0..<power {
+            let (m, o) = v.multipliedReportingOverflow(by: U256(10))
+            if o { return nil }
+            v = m
+        }
+        self = v
+    }
+
     public init?(decimal: String) {
         var v = U256.zero
         guard !decimal.isEmpty else { return nil }
