@@ -62,6 +62,9 @@ struct ABICommand: ParsableCommand {
 
         func run() throws {
             guard let bytes = Hex.decode(data) else { throw ValidationError("data is not hex (\(Hex.problem(data)))") }
+            guard types.contains("(") else {
+                throw ValidationError("give the types in parentheses, '(\(types))', or a signature with output types")
+            }
             do {
                 let list: [String]
                 var payload = bytes

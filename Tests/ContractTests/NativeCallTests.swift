@@ -734,7 +734,7 @@ enum Plugin {
         #expect(try ABIEncoder.splitSignature("get()((address,uint)[])").outputs == ["(address,uint256)[]"])
         // Static arrays and tuples are inline: no offsets.
         #expect(try ABIEncoder.encodeCall(signature: "s(uint8[2],(bool,int8))", arguments: ["[1,2]", "(true,-1)"]).count == 4 + 4 * 32)
-        for (sig, args) in [("f(uint8[2])", ["[1]"]), ("f((uint8,bool))", ["(1)"]), ("f(bool[])", ["[true,]"]),
+        for (sig, args) in [("f(uint8[2])", ["[1]"]), ("f((uint8,bool))", ["(1)"]), ("f(bool[])", ["[true,,]"]),
                             ("f(string[])", ["[\"abc]"]), ("f(string[])", ["[\"a\"b]"]), ("f(uint8[])", ["1,2"]),
                             ("f(uint8[])", ["[1,[2]]"]), ("f(uint8[][])", ["[[1],2]"]), ("f(uint8[])", ["[256]"])] {
             #expect(throws: ABIEncoder.Failure.self, "\(sig) \(args)") { try ABIEncoder.encodeCall(signature: sig, arguments: args) }
@@ -772,7 +772,21 @@ enum Plugin {
         #expect(try ABIEncoder.callParts("error InsufficientBalance(uint256 have, uint256 want)").canonical
                 == "InsufficientBalance(uint256,uint256)")
         #expect(try ABIEncoder.callParts("f((uint256 a, bytes memory b)[] calldata xs)").canonical == "f((uint256,bytes)[])")
-        for bad in ["f(bytes 32)", "f(uint256) returns", "f(uint256) whatever", "f(uint256 a b c)", "f(uint256 8x)", "fé(uint256)"] {
+        #expect(try ABIEncoder.callParts("event Transfer(address indexed from, address payable to, uint value)").canonical
+                == "Transfer(address,address,uint256)")
+        // Nesting counts arrays of tuples too.
+        let tooDeep = String(repeating: "(", count: 20) + "uint8" + String(repeating: ")", count: 20) + String(repeating: "[]", count: 13)
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.checkTypes([tooDeep]) }
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.splitSignature("f(\(tooDeep))") }
+        // A trailing comma, as cast takes it; an empty string inside must be written "".
+        #expect(try ABIEncoder.encodeCall(signature: "f(uint8[])", arguments: ["[1, 2,]"])
+                == ABIEncoder.encodeCall(signature: "f(uint8[])", arguments: ["[1,2]"]))
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.encodeCall(signature: "f(string[])", arguments: ["[a,,b]"]) }
+        // A missing comma is an error, not a parameter name (second review: 'transfer(address
+        // uint256)' hashed as transfer(address)); so are keywords without a name.
+        for bad in ["f(bytes 32)", "f(uint256) returns", "f(uint256) whatever", "f(uint256 a b c)", "f(uint256 8x)", "fé(uint256)",
+                    "transfer(address uint256)", "transfer(address uint256 amount)", "f(uint256 a b)", "function (uint256)",
+                    "returns(uint256)", "f(bytes memory memory)", "f()(uint256 bool)"] {
             #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try ABIEncoder.splitSignature(bad) }
         }
         // Strings: quoted at the top level too (as cast takes them), escapes read back, a
@@ -791,7 +805,7 @@ enum Plugin {
             #expect(throws: ABIEncoder.Failure.self, "\(bad)") { try strings(bad) }
         }
         // What decode prints reads back as the same values (canonical encodings).
-        let tricky = ["q\"uote", "back\\slash", "[(,)]", "\u{301}x", "tab\tnul\0", "\u{85}\u{202e}\u{2028}", "'", ""]
+        let tricky = ["q\"uote", "back\\slash", "[(,)]", "\u{301}x", "tab\tnul\0", "\u{85}\u{202e}\u{2028}\u{61c}", "'", ""]
         func encoded(_ t: String) -> Bytes {  // (string[] [t, t], (string, uint8) (t, 1)), by hand
             let body = Array(t.utf8)
             let str = ABI.word(UInt64(body.count)) + body + Bytes(repeating: 0, count: (32 - body.count % 32) % 32)
@@ -799,6 +813,14 @@ enum Plugin {
             let tuple = ABI.word(64) + ABI.word(1) + str
             return ABI.word(64) + ABI.word(UInt64(64 + array.count)) + array + tuple
         }
+        #expect(try ABIEncoder.decode(["string"], ABI.word(32) + ABI.word(5) + Array("\u{61c}\u{200b}".utf8) + Bytes(repeating: 0, count: 27))
+                == ["\"\\u{61c}\\u{200b}\""])
+        // A string that is not UTF-8 prints its bytes as \xNN and reads back as those bytes.
+        let raw: Bytes = [0x61, 0x80, 0xff]
+        let rawData = ABI.word(32) + ABI.word(3) + raw + Bytes(repeating: 0, count: 29)
+        let rawText = try ABIEncoder.decode(["string"], rawData)
+        #expect(rawText == ["\"a\\x80\\xff\""])
+        #expect(Array(try ABIEncoder.encodeCall(signature: "f(string)", arguments: rawText).dropFirst(4)) == rawData)
         for t in tricky {
             let printed = try ABIEncoder.decode(["string[]", "(string,uint8)"], encoded(t))
             let again = try ABIEncoder.encodeCall(signature: "f(string[],(string,uint8))", arguments: printed)

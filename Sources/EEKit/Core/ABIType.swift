@@ -17,8 +17,9 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
     case array(ABIType, Int?)
     case tuple([ABIType])
 
-    /// Deepest nesting of arrays and tuples a type may have (a bound on the recursion of every
-    /// function here; Solidity's own compilers reject far less deep types in practice).
+    /// Deepest nesting of arrays and tuples a type may have, counted through both (a bound on
+    /// the recursion of every function here; Solidity's own compilers reject far less deep
+    /// types in practice).
     public static let maxNesting = 32
     /// Largest encoded head of one static type (and so of a `T[k]`): 16 MiB.
     public static let maxStaticSize = 1 << 24
@@ -53,6 +54,8 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
         let t = try p.type(depth: 0)
         p.skipSpace()
         guard p.atEnd else { throw p.failure("unexpected text after the type") }
+        let n = ABINode(t).nesting
+        guard n <= maxNesting else { throw p.failure("nested \(n) deep (at most \(maxNesting))") }
         return t
     }
 
@@ -103,6 +106,8 @@ final class ABINode: Sendable {
     let headSize: Int
     /// A tuple's members, or an array's element (one).
     let parts: [ABINode]
+    /// Arrays and tuples around the innermost elementary type (0 for an elementary type).
+    let nesting: Int
 
     init(_ t: ABIType) {
         type = t
@@ -127,6 +132,7 @@ final class ABINode: Sendable {
             isDynamic = false
             headSize = 32
         }
+        nesting = parts.isEmpty ? 0 : 1 + parts.reduce(0) { max($0, $1.nesting) }
     }
 }
 
@@ -171,6 +177,14 @@ struct ABISignatureParser {
         return false
     }
 
+    /// Words that may follow a parameter's type before its name.
+    static let locations: Set<String> = ["memory", "calldata", "storage", "indexed", "payable"]
+    /// Words that are not names (a type's name there is checked on its own).
+    static let reserved: Set<String> = [
+        "memory", "calldata", "storage", "indexed", "function", "error", "event", "returns", "tuple", "payable",
+        "view", "pure", "external", "public", "internal", "private",
+    ]
+
     static func isIdentifierStart(_ c: UInt8) -> Bool {
         (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x24
     }
@@ -193,12 +207,27 @@ struct ABISignatureParser {
         if let close, eat(close) { return [] }
         if close == nil && atEnd { return [] }
         while true {
-            types.append(try type(depth: depth))
-            // Up to two words: `memory data`, `indexed from`, or a name.
-            for _ in 0..<2 {
-                let save = i
-                let word = identifier()
-                if word.isEmpty { i = save; break }
+            let t = try type(depth: depth)
+            if depth == 0 {
+                // Arrays of tuples nest beyond the tuple depth counted while parsing.
+                let n = ABINode(t).nesting
+                guard n <= ABIType.maxNesting else { throw failure("nested \(n) deep (at most \(ABIType.maxNesting))") }
+            }
+            types.append(t)
+            // A data location and then a name (`bytes memory data`, `address indexed from`), or
+            // a name alone. A type name there is a missing comma (`address uint256`), as
+            // Solidity says; a third word is refused below (no ',' or close after it).
+            let save = i
+            var name = identifier()
+            if name.isEmpty {
+                i = save
+            } else if ABISignatureParser.locations.contains(name) {
+                let save2 = i
+                name = identifier()
+                if name.isEmpty { i = save2 }
+            }
+            if !name.isEmpty && (ABIType.elementary(name) != nil || ABISignatureParser.reserved.contains(name)) {
+                throw failure("\(name) where a parameter name, ',' or a close was expected (a missing comma?)")
             }
             if eat(",") { continue }
             if let close {
@@ -268,10 +297,10 @@ struct ABISignatureParser {
     mutating func signature() throws -> ABISignature {
         var name = identifier()
         if ["function", "error", "event"].contains(name) {
-            let save = i
-            let next = identifier()
-            if next.isEmpty { i = save } else { name = next }
+            name = identifier()
+            guard !name.isEmpty else { throw failure("expected a name after the keyword") }
         }
+        guard !ABISignatureParser.reserved.contains(name) else { throw failure("\(name) is not a function name") }
         guard eat("(") else { throw failure("expected '(' after the name (signature must look like name(type,...))") }
         let inputs = try list(depth: 0, close: ")")
         let modifiers: Set<String> = [

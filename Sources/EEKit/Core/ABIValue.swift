@@ -31,11 +31,14 @@ enum ABIValue {
             }
             return .list(try zip(t.parts, items).map { try parse($0, $1, nested: true) })
         case .string:
-            if isQuoted(v) { return .dynamic(Array(try unquoted(v).utf8)) }
+            if isQuoted(v) { return .dynamic(try unquoted(v)) }
+            if nested && v.isEmpty {
+                throw Failure(message: "an empty value where a string was expected (write \"\" for an empty string)")
+            }
             return .dynamic(Array(string(nested ? v : text).utf8))
         default:
             if nested && v.isEmpty { throw Failure(message: "an empty value where \(t.type) was expected") }
-            let s = isQuoted(v) ? try unquoted(v) : string(v)
+            let s = isQuoted(v) ? String(decoding: try unquoted(v), as: UTF8.self) : string(v)
             if case .bytes = t.type {
                 guard let b = Hex.decode(s) else { throw Failure(message: "bytes argument \(s) is not hex (\(Hex.problem(s)))") }
                 return .dynamic(b)
@@ -64,44 +67,47 @@ enum ABIValue {
         return f == "\"" || f == "'"
     }
 
-    /// A quoted value (`"..."` or `'...'`) without its quotes and with its escapes read: `\"`,
-    /// `\'`, `\\`, `\n`, `\t`, `\r`, `\0`, `\xNN` (two hex digits, a scalar up to U+00FF) and
-    /// `\u{X}` (1-6 hex digits): the escapes decoded strings print with. Any other escape, or
-    /// text after the closing quote, is an error.
-    private static func unquoted(_ t: Text) throws -> String {
-        guard let q = t.first else { return "" }
-        var out = String.UnicodeScalarView()
+    /// A quoted value (`"..."` or `'...'`) as UTF-8 bytes, without its quotes and with its
+    /// escapes read: `\"`, `\'`, `\\`, `\n`, `\t`, `\r`, `\0`, `\u{X}` (1-6 hex digits: a
+    /// scalar) and `\xNN` (two hex digits: the byte NN, so that a string that is not UTF-8,
+    /// printed with `\x80`-`\xff` for its other bytes, reads back as the same bytes): the
+    /// escapes decoded strings print with. Any other escape, or text after the closing quote,
+    /// is an error.
+    private static func unquoted(_ t: Text) throws -> Bytes {
+        guard let q = t.first else { return [] }
+        var out = Bytes()
         var it = t.dropFirst().makeIterator()
         func bad(_ why: String) -> Failure { Failure(message: "\(why) in the quoted string \(string(t))") }
         func hexDigits(_ digits: [Unicode.Scalar]) -> UInt32? {
             var v: UInt32 = 0
             for d in digits {
-                guard let x = Character(d).hexDigitValue, d.isASCII else { return nil }
+                guard d.isASCII, let x = Character(d).hexDigitValue else { return nil }
                 v = v << 4 | UInt32(x)
             }
             return digits.isEmpty ? nil : v
         }
+        func append(_ u: Unicode.Scalar) { UTF8.encode(u) { out.append($0) } }
         while let c = it.next() {
             if c == q {
                 guard it.next() == nil else { throw bad("text after the closing quote") }
-                return String(out)
+                return out
             }
             guard c == "\\" else {
-                out.append(c)
+                append(c)
                 continue
             }
             guard let e = it.next() else { throw bad("unterminated escape") }
             switch e {
-            case "\"", "'", "\\": out.append(e)
-            case "n": out.append("\n")
-            case "t": out.append("\t")
-            case "r": out.append("\r")
-            case "0": out.append("\0")
+            case "\"", "'", "\\": append(e)
+            case "n": out.append(0x0a)
+            case "t": out.append(0x09)
+            case "r": out.append(0x0d)
+            case "0": out.append(0)
             case "x":
-                guard let h = it.next(), let l = it.next(), let v = hexDigits([h, l]), let u = Unicode.Scalar(v) else {
+                guard let h = it.next(), let l = it.next(), let v = hexDigits([h, l]) else {
                     throw bad("\\x without two hex digits")
                 }
-                out.append(u)
+                out.append(UInt8(v))
             case "u":
                 guard it.next() == "{" else { throw bad("\\u without {") }
                 var digits: [Unicode.Scalar] = []
@@ -112,7 +118,7 @@ enum ABIValue {
                 guard let v = hexDigits(digits), let u = Unicode.Scalar(v) else {
                     throw bad("\\u{\(string(digits[...]))} that is not a Unicode scalar")
                 }
-                out.append(u)
+                append(u)
             default:
                 throw bad("unknown escape \\\(e) (write \\\\ for a backslash)")
             }
@@ -122,9 +128,14 @@ enum ABIValue {
 
     /// The items of `[a, b]` / `(a, b)`: split at the commas outside nested brackets,
     /// parentheses and quoted strings. An empty `[]` has no items.
-    private static func split(_ s: Text, open: Unicode.Scalar, close: Unicode.Scalar, what: String) throws -> [Text] {
+    /// A trailing comma is allowed (`[1, 2,]`), as cast takes it. `what` names the value in
+    /// an error, built only then: a type's text for every empty array of a wide type cost
+    /// (signature size) per value (a review's 195 KB of input took 33 s).
+    private static func split(
+        _ s: Text, open: Unicode.Scalar, close: Unicode.Scalar, what: @autoclosure () -> String
+    ) throws -> [Text] {
         guard s.count >= 2, s.first == open, s.last == close else {
-            throw Failure(message: "\(what) must be written \(open)v1,v2,...\(close): \(string(s))")
+            throw Failure(message: "\(what()) must be written \(open)v1,v2,...\(close): \(string(s))")
         }
         let inner = s.dropFirst().dropLast()
         if trimmed(inner).isEmpty { return [] }
@@ -143,14 +154,15 @@ enum ABIValue {
                 depth += 1
             } else if c == "]" || c == ")" {
                 depth -= 1
-                guard depth >= 0 else { throw Failure(message: "unbalanced \(c) in \(what): \(string(s))") }
+                guard depth >= 0 else { throw Failure(message: "unbalanced \(c) in \(what()): \(string(s))") }
             } else if c == "," && depth == 0 {
                 items.append(inner[start..<i])
                 start = i + 1
             }
         }
-        guard depth == 0, quote == nil else { throw Failure(message: "unbalanced brackets or quotes in \(what): \(string(s))") }
-        items.append(inner[start...])
+        guard depth == 0, quote == nil else { throw Failure(message: "unbalanced brackets or quotes in \(what()): \(string(s))") }
+        let last = inner[start...]
+        if !(trimmed(last).isEmpty && !items.isEmpty) { items.append(last) }  // a trailing comma
         return items
     }
 
