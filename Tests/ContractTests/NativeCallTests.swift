@@ -772,6 +772,7 @@ enum Plugin {
         #expect(try ABIEncoder.callParts("error InsufficientBalance(uint256 have, uint256 want)").canonical
                 == "InsufficientBalance(uint256,uint256)")
         #expect(try ABIEncoder.callParts("f((uint256 a, bytes memory b)[] calldata xs)").canonical == "f((uint256,bytes)[])")
+        #expect(try ABIEncoder.callParts("f(tuple(uint256,bool)[] a, tuple(string) b)").canonical == "f((uint256,bool)[],(string))")
         #expect(try ABIEncoder.callParts("event Transfer(address indexed from, address payable to, uint value)").canonical
                 == "Transfer(address,address,uint256)")
         // Nesting counts arrays of tuples too.

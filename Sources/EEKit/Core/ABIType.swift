@@ -243,6 +243,14 @@ struct ABISignatureParser {
         guard depth < ABIType.maxNesting else { throw failure("nested deeper than \(ABIType.maxNesting)") }
         skipSpace()
         var t: ABIType
+        // `tuple(...)`, as JSON ABIs and ethers spell a tuple, is the same as `(...)`.
+        let keyword = i
+        if identifier() == "tuple" {
+            guard eat("(") else { throw failure("expected '(' after tuple") }
+            i -= 1
+        } else {
+            i = keyword
+        }
         if eat("(") {
             let parts = try list(depth: depth + 1, close: ")")
             guard !parts.isEmpty else { throw failure("empty tuple") }
