@@ -345,14 +345,18 @@ static inline u256 abi_arg_u256(size_t i) {
   eek_word w = abi_arg_word(i);
   return u256_from_word(&w);
 }
+/* A word as an address; returns 0 if its upper 12 bytes are not zero (invalid ABI). */
+static inline int abi_word_address(const eek_word *w, eek_address *out) {
+  uint32_t high[3];
+  __builtin_memcpy(high, w->b, 12);
+  if (high[0] | high[1] | high[2]) return 0;
+  __builtin_memcpy(out->b, w->b + 12, 20);
+  return 1;
+}
 /* Argument i as an address; returns 0 if the upper 12 bytes are not zero (invalid ABI). */
 static inline int abi_arg_address(size_t i, eek_address *out) {
   eek_word w = abi_arg_word(i);
-  uint32_t high[3];
-  __builtin_memcpy(high, w.b, 12);
-  if (high[0] | high[1] | high[2]) return 0;
-  __builtin_memcpy(out->b, w.b + 12, 20);
-  return 1;
+  return abi_word_address(&w, out);
 }
 /* Constructor argument i (no selector). */
 static inline u256 abi_ctor_arg_u256(size_t i) {
@@ -426,9 +430,10 @@ static inline void abi_enc_u64(abi_encoder *e, uint64_t v) { abi_enc_word(e, eek
 static inline void abi_enc_bool(abi_encoder *e, int b) { abi_enc_word(e, eek_word_from_u64(b ? 1 : 0)); }
 static inline void abi_enc_address(abi_encoder *e, const eek_address *a) { abi_enc_word(e, eek_word_from_address(a)); }
 /* A dynamic value's offset in the next head word, and at the tail its length word `count`
-   followed by the n bytes at p zero-padded to `padded` bytes (n <= padded <= cap). */
+   followed by the n bytes at p zero-padded to `padded` bytes (abi_enc_bytes and abi_enc_words
+   call it; nothing is written once the encoder failed, or if n > padded). */
 static inline void abi_enc_tail(abi_encoder *e, uint64_t count, const void *p, size_t n, size_t padded) {
-  if (e->cap - e->tail < 32 || e->cap - e->tail - 32 < padded) {
+  if (!e->ok || e->next >= e->slots || n > padded || e->cap - e->tail < 32 || e->cap - e->tail - 32 < padded) {
     e->ok = 0;
     return;
   }
@@ -461,9 +466,9 @@ static inline void abi_enc_words(abi_encoder *e, const eek_word *items, size_t n
 static inline size_t abi_enc_end(const abi_encoder *e) { return e->ok && e->next == e->slots ? e->tail : 0; }
 /* Returns the encoding; a failed one reverts with empty data. */
 __attribute__((noreturn)) static inline void abi_enc_return(const abi_encoder *e) {
-  size_t n = abi_enc_end(e);
-  if (n == 0 && e->slots != 0) eek_revert(0, 0);
-  eek_return(e->buf, n);
+  /* abi_enc_end's 0 is also the size of a successful empty encoding (0 values). */
+  if (!e->ok || e->next != e->slots) eek_revert(0, 0);
+  eek_return(e->buf, e->tail);
 }
 
 /* Returns an ABI-encoded `string` / `bytes` (offset, length, the bytes padded to whole words).
@@ -510,9 +515,10 @@ static inline int abi_dynamic_arg(size_t i, size_t *pos, uint64_t *len) {
   return 1;
 }
 /* Dynamic argument i (`bytes` or `string`) of a call with a selector: checks its offset and
-   length against the calldata (no overflow, whatever the calldata says), copies up to `cap`
-   bytes to `dst` and sets *len to its full length. Returns 0 if the encoding is malformed (the
-   caller should revert, as Solidity does) or the value is longer than `cap`. */
+   length against the calldata (no overflow, whatever the calldata says), sets *len to its
+   length and copies it to `dst` if it fits in `cap` bytes. Returns 0 if the encoding is
+   malformed (the caller should revert, as Solidity does) or the value is longer than `cap`
+   (then nothing is copied; *len tells how much room it needs). */
 static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
   size_t pos;
   uint64_t n;
@@ -527,8 +533,9 @@ static inline int abi_arg_bytes(size_t i, void *dst, size_t cap, size_t *len) {
    a call with a selector: checks its offset and length against the calldata (every element
    inside it, no overflow) and sets *count to its length and *at to the calldata position of its
    first element: element j is abi_calldata_word(*at + 32 * j). Returns 0 if the encoding is
-   malformed (the caller should revert, as Solidity does). Check each element's range as for
-   abi_arg_address. */
+   malformed (the caller should revert, as Solidity does). Check each element's range as
+   Solidity does: abi_word_address for address[], eek_word_fits_u64 or the like for narrower
+   integers. (*at need not be 4 + 32 k: an offset may be any byte count.) */
 static inline int abi_arg_array(size_t i, size_t *count, size_t *at) {
   size_t pos;
   uint64_t n;
@@ -538,9 +545,17 @@ static inline int abi_arg_array(size_t i, size_t *count, size_t *at) {
   *at = pos;
   return 1;
 }
-/* The 32-byte word at calldata position `at` (bytes past the end read as 0). */
+/* The 32-byte word at calldata position `at` (bytes past the end read as 0). A word inside the
+   frame block at a 4-byte aligned position (every element of a canonically encoded array) is
+   eight 32-bit loads; others are copied as eek_calldata_copy does (a review found the byte
+   copy costing more gas per element than the system call above 16 KiB). */
 static inline eek_word abi_calldata_word(size_t at) {
   eek_word w;
+  const eek_frame *f = eek_frame_block();
+  if (f && f->has_calldata && (at & 3) == 0 && at <= f->calldata_size && f->calldata_size - at >= 32) {
+    __builtin_memcpy(&w, __builtin_assume_aligned(f->calldata + at, 4), 32);
+    return w;
+  }
   eek_calldata_copy(&w, at, 32);
   return w;
 }

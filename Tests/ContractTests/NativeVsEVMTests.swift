@@ -341,6 +341,21 @@ import Testing
         #expect(try array(1, with(countAt, Bytes(repeating: 0, count: 24) + Bytes(repeating: 0xff, count: 8))).status == .revert)
         #expect(try array(1, with(1, ABI.word(UInt64(args.count)))).status == .revert)
         #expect(try array(10, args).status == .revert)  // 10 head words: there is no 11th
+        // Offsets need not be multiples of 32: the elements at an odd position (copied) and at
+        // a 4-byte aligned one that is not a word boundary (loaded from the frame block).
+        for pad in [1, 4, 5] {
+            let body = ABI.word(UInt64(32 + pad)) + Bytes(repeating: 0, count: pad) + ABI.word(2)
+                + ABI.word(Address(low: 0xaa)) + ABI.word(Address(low: 0xbb))
+            let r = try array(0, body)
+            #expect(r.status == .success && (try? ABIEncoder.decode(["uint256", "address[]"], r.output))
+                    == ["2", "[\(Address(low: 0xaa).checksummed), \(Address(low: 0xbb).checksummed)]"], "pad \(pad)")
+        }
+        // abi_enc_return reverts unless exactly the declared values were added (a review found
+        // 0 declared and 1 added returning empty success).
+        for (declared, added, ok) in [(0, 0, true), (0, 1, false), (1, 1, true), (2, 1, false), (1, 2, false)] {
+            let r = try s.call(probe, data: [15, UInt8(declared), UInt8(added)])
+            #expect(r.status == (ok ? .success : .revert) && r.output.count == (ok ? 32 * declared : 0), "\(declared) \(added)")
+        }
     }
 
     /// abi_arg_bytes reads `bytes` / `string` arguments as Solidity's decoder does (malformed

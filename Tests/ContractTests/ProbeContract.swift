@@ -15,6 +15,7 @@ import Foundation
 ///        byte 2 non-zero: a 16-byte buffer. Returns the bytes (abi_return_bytes) or reverts
 ///        with (0, len) as two u64
 ///   op 9 abi_revert_error with the rest of the calldata as the message
+///   op 15 abi_encoder: declares byte 1 values, adds byte 2 (u64 0, 1, ...), abi_enc_return
 ///   op 14 abi_arg_array(i = byte 3) of calldata laid out as for op 8: (uint256 count, T[] its
 ///        first 200 elements) through abi_enc_words, or a revert with no data if malformed
 ///   op 12 u64 a, b -> a / b, a % b, and the same signed (RISC-V results for b = 0 and overflow)
@@ -117,6 +118,12 @@ enum ProbeContract {
         abi_enc_begin(&e, out, sizeof out, 2);
         abi_enc_u64(&e, count);
         abi_enc_words(&e, items, k);
+        abi_enc_return(&e);
+      }
+      if (op == 15) { /* abi_encoder: declare in[1] values, add in[2] u64 values 0, 1, ... */
+        abi_encoder e;
+        abi_enc_begin(&e, out, sizeof out, in[1]);
+        for (int k = 0; k < in[2]; k++) abi_enc_u64(&e, (uint64_t)k);
         abi_enc_return(&e);
       }
       if (op == 9) abi_revert_error((const char *)in + 1, n - 1);
