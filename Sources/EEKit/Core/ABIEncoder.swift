@@ -8,8 +8,9 @@ public enum ABIEncoder {
     }
 
     /// The calldata of `signature` (e.g. "transfer(address,uint256)") with its arguments as text:
-    /// addresses and bytesN in hex, integers in decimal or 0x hex (range-checked for their
-    /// width), bools as true/false/1/0, strings as UTF-8 and bytes as hex; arrays as
+    /// addresses and bytesN in hex, integers in decimal, 0x hex or with a unit or exponent
+    /// (`1.5ether`, `1e18`: `U256(amount:)`; range-checked for their width), bools as
+    /// true/false/1/0, strings as UTF-8 and bytes as hex; arrays as
     /// `[v1,v2,...]` and tuples as `(v1,v2,...)`. A string may be quoted, `"..."` or `'...'`
     /// (inside arrays and tuples it must be to hold a comma, bracket or quote), with the escapes
     /// decoded strings print with; spaces around values are ignored.
