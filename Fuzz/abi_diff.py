@@ -71,26 +71,20 @@ def rand_value(r, t):
     return r.choice(STRINGS)
 
 
+ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
 def quote(s):
     """As eekit prints (and reads) a quoted string."""
     out = []
     for ch in s:
         o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\0":
-            out.append("\\0")
+        if ch in ESCAPES:
+            out.append(ESCAPES[ch])
         elif o < 0x20 or o == 0x7F:
             out.append("\\x%02x" % o)
-        elif 0x80 <= o <= 0x9F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or o in (0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF):
+        elif (0x80 <= o <= 0x9F or o == 0x061C or 0x200B <= o <= 0x200F or 0x202A <= o <= 0x202E
+              or 0x2060 <= o <= 0x2069 or o in (0x2028, 0x2029, 0xFEFF)):
             out.append("\\u{%x}" % o)
         else:
             out.append(ch)

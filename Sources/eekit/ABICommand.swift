@@ -88,7 +88,6 @@ struct ABICommand: ParsableCommand {
                         throw ValidationError("give the output types after the signature, e.g. 'balanceOf(address)(uint256)', or a list '(uint256,bool)'")
                     }
                 }
-                try ABIEncoder.checkTypes(list)
                 do {
                     for v in try ABIEncoder.decode(list, payload) { print(v) }
                 } catch let e as ABIEncoder.Failure {

@@ -178,9 +178,7 @@ struct CallDataOptions: ParsableArguments {
     func outputTypes() throws -> [String]? {
         guard let sig else { return nil }
         do {
-            let outputs = try ABIEncoder.splitSignature(sig).outputs
-            if let outputs { try ABIEncoder.checkTypes(outputs) }
-            return outputs
+            return try ABIEncoder.splitSignature(sig).outputs  // parsing checks every type
         } catch let e as ABIEncoder.Failure {
             throw ValidationError(e.message)
         }
@@ -191,7 +189,7 @@ struct CallDataOptions: ParsableArguments {
     func checkErrorSignatures() throws {
         for e in errors {
             do {
-                try ABIEncoder.checkTypes(try ABIEncoder.callParts(e).types)
+                _ = try ABIEncoder.callParts(e)  // parsing checks every type
             } catch let f as ABIEncoder.Failure {
                 throw ValidationError("--error-sig: \(f.message)")
             }

@@ -81,18 +81,6 @@ public enum ABIEncoder {
         return Int(v.limbs.0)
     }
 
-    /// The bytes of a dynamic value (`bytes`, `string`) whose head word is at `head`: its offset
-    /// (from `base`, where the encoded values start) to a length word and the bytes after it,
-    /// all inside `data`. Offsets and lengths are bounded before any arithmetic.
-    static func dynamicValue(_ data: Bytes, base: Int, head: Int, what: String) throws -> ArraySlice<UInt8> {
-        guard let h = word(data, at: head), let off = smallInt(h),
-            let lw = word(data, at: base + off), let len = smallInt(lw)
-        else { throw Failure(message: "output \(what) has an offset or length out of range") }
-        let start = base + off + 32
-        guard start + len <= data.count else { throw Failure(message: "output \(what) runs past the end") }
-        return data[start..<start + len]
-    }
-
     /// Text as a quoted string for a terminal: UTF-8 as it is, with quotes, backslashes, control
     /// characters (C0 and DEL as `\n`, `\t`, `\r`, `\0` or `\xNN`, C1 as `\u{NN}`) and the
     /// invisible characters that reorder text or break lines (bidi marks and controls, zero
@@ -251,8 +239,9 @@ extension ABIEncoder {
         }
         let selector = data[0..<4]
         if selector.elementsEqual([0x08, 0xc3, 0x79, 0xa0]) {
-            guard let bytes = try? dynamicValue(data, base: 4, head: 4, what: "string") else { return nil }
-            return "Error(" + quoted(bytes) + ")"
+            // The string decoded as call output is (offsets and length checked, quoted).
+            guard let text = try? decode(["string"], Array(data[4...])).first else { return nil }
+            return "Error(" + text + ")"
         }
         if selector.elementsEqual([0x4e, 0x48, 0x7b, 0x71]), data.count == 36, let w = word(data, at: 4) {
             let code = U256(bigEndian: Array(w))

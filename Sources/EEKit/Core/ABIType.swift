@@ -54,8 +54,6 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
         let t = try p.type(depth: 0)
         p.skipSpace()
         guard p.atEnd else { throw p.failure("unexpected text after the type") }
-        let n = ABINode(t).nesting
-        guard n <= maxNesting else { throw p.failure("nested \(n) deep (at most \(maxNesting))") }
         return t
     }
 
@@ -207,13 +205,7 @@ struct ABISignatureParser {
         if let close, eat(close) { return [] }
         if close == nil && atEnd { return [] }
         while true {
-            let t = try type(depth: depth)
-            if depth == 0 {
-                // Arrays of tuples nest beyond the tuple depth counted while parsing.
-                let n = ABINode(t).nesting
-                guard n <= ABIType.maxNesting else { throw failure("nested \(n) deep (at most \(ABIType.maxNesting))") }
-            }
-            types.append(t)
+            types.append(try type(depth: depth))
             // A data location and then a name (`bytes memory data`, `address indexed from`), or
             // a name alone. A type name there is a missing comma (`address uint256`), as
             // Solidity says; a third word is refused below (no ',' or close after it).
@@ -297,6 +289,11 @@ struct ABISignatureParser {
             if !node.isDynamic && node.headSize > ABIType.maxStaticSize {
                 throw failure("tuple is larger than \(ABIType.maxStaticSize >> 20) MiB")
             }
+        }
+        if depth == 0 {
+            // The whole type: arrays of tuples nest beyond the tuple depth counted above.
+            let n = ABINode(t).nesting
+            guard n <= ABIType.maxNesting else { throw failure("nested \(n) deep (at most \(ABIType.maxNesting))") }
         }
         return t
     }

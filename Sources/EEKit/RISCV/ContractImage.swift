@@ -351,15 +351,10 @@ enum ContractImageCache {
             if let reason = host.keepRefusal(bytes: bytes) { return .refused(reason) }
             return nil
         }
-        switch found {
-        case .hit(let img): return .image(img)
-        case .known(let charge, let bytes):
-            if let kept = host.keptObject(for: code) as? ContractImage { return .image(kept) }
-            if let no = check(charge, bytes) { return no }
-        case .miss:
-            // Within a transaction the configuration and schedule are fixed: the code is the key.
-            if let kept = host.keptObject(for: code) as? ContractImage { return .image(kept) }
-        }
+        if case .hit(let img) = found { return .image(img) }
+        // Within a transaction the configuration and schedule are fixed: the code is the key.
+        if let kept = host.keptObject(for: code) as? ContractImage { return .image(kept) }
+        if case .known(let charge, let bytes) = found, let no = check(charge, bytes) { return no }
         let layout = try ContractImage.Layout(
             elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
             schedule: schedule)
