@@ -143,8 +143,8 @@ extern "C" {
 /* EEK_SYS_CALL kinds. A delegate call from a static frame is static too. The value argument
    (a pointer to a 32-byte word, or 0 for none) counts for EEK_CALL and EEK_CALL_CODE only: a
    static call sends none and a delegate call keeps this frame's value, as STATICCALL and
-   DELEGATECALL do (neither takes a value), whatever the pointer. Any other kind, and any
-   EE kind other than EEK_EE_EVM / EEK_EE_RISCV for EEK_SYS_CREATE, fails the calling frame. */
+   DELEGATECALL do (neither takes a value), whatever the pointer. Any other kind, and an EE
+   kind other than EEK_EE_* for EEK_SYS_CREATE, fails the calling frame. */
 #define EEK_CALL          0
 #define EEK_CALL_STATIC   1
 #define EEK_CALL_DELEGATE 2
@@ -155,8 +155,11 @@ extern "C" {
 #define EEK_REVERTED 1 /* the callee reverted; its revert data is the returndata   */
 #define EEK_FAILED   2 /* the callee failed (trap, out of gas, depth, balance, ...) */
 
-/* EE kinds for EEK_SYS_CREATE (the code format of the deployment data). */
+/* EE kinds for EEK_SYS_CREATE (the code format of the deployment data). The EE registered for
+   the kind checks the data; a kind no EE is registered for (WASM until EEKit's WASM EE lands)
+   is a failed deployment: a0 = EEK_FAILED, and the calling frame goes on. */
 #define EEK_EE_EVM   1
+#define EEK_EE_WASM  2
 #define EEK_EE_RISCV 3
 
 /* EEK_SYS_CONTEXT ids. */

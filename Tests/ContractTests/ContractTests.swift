@@ -218,7 +218,9 @@ struct Outcome: Equatable, CustomStringConvertible {
         var trunc = try Fixtures.elf("counter.elf")
         trunc.removeLast(trunc.count / 2)
         #expect(throws: EEError.self) { try s.deploy(trunc, kind: .riscv) }
-        #expect(throws: EEError.unsupported("WASM contracts are not implemented yet")) {
+        #expect(throws: EEError.unsupported(
+            "no execution environment is registered for wasm contracts (EEKit's WASM environment is not implemented yet)"))
+        {
             try s.deploy([0, 0x61, 0x73, 0x6d], kind: .wasm)
         }
     }

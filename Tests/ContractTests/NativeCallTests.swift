@@ -209,12 +209,13 @@ import Testing
         // The reverting constructor used a nonce; the refused ELF did not (Contracts/README.md).
         #expect(s.world.nonce(rvCaller) == nonce + 1)
         // Unknown EE kind: the creating frame fails (caller.c's frame), the transaction reports it.
-        let k = try s.call(rvCaller, data: via(5, .zero, [2] + EVMCode.counter))
+        // (Kind 2, WASM, exists: without its EE it is a failed deployment, ThirdEETests.)
+        let k = try s.call(rvCaller, data: via(5, .zero, [7] + EVMCode.counter))
         guard case .failure(let reason) = k.status else {
             Issue.record("unknown EE kind: \(k.status)")
             return
         }
-        #expect(reason.description.contains("unknown EE kind 2"))
+        #expect(reason.description.contains("unknown EE kind 7"))
     }
 
     @Test func createIsRefusedInAStaticContext() throws {

@@ -14,7 +14,10 @@ extension Bootloader {
         if world.nonce(req.deployer) == UInt64.max {
             return .immediate(status: .failure(.nonceOverflow), output: [], left: req.resources, created: nil)
         }
-        guard let eeType = ctx.eeType ?? registry[req.kind]?.type else {
+        // The EE of the code being deployed checks it and derives the address (not the
+        // deploying frame's EE): a RISC-V frame deploying EVM init code gets the EVM's rules,
+        // and an EE registered later (WASM) is reachable from every EE without changing them.
+        guard let eeType = registry[req.kind]?.type else {
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(req.kind) code")),
                 output: [], left: .zero, created: nil)

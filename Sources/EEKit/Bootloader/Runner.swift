@@ -17,7 +17,7 @@ final class Frame {
 
     init(ee: any ExecutionEnvironment, launch: LaunchParams, snapshot: Int, deployment: (address: Address, kind: EEKind)?) {
         self.ee = ee
-        context = CallerContext(launch: launch, eeType: type(of: ee))
+        context = CallerContext(launch: launch)
         self.snapshot = snapshot
         self.deployment = deployment
     }
@@ -33,25 +33,21 @@ struct CallerContext {
     var value: U256
     var depth: Int
     var isStatic: Bool
-    /// The EE type of the calling frame (its `prepareDeployment` is used for deployments).
-    var eeType: (any ExecutionEnvironment.Type)?
 
-    init(launch: LaunchParams, eeType: any ExecutionEnvironment.Type) {
+    init(launch: LaunchParams) {
         caller = launch.caller
         address = launch.callee
         value = launch.value
         depth = launch.depth
         isStatic = launch.isStatic
-        self.eeType = eeType
     }
 
-    init(origin: Address, eeType: (any ExecutionEnvironment.Type)?) {
+    init(origin: Address) {
         caller = origin
         address = origin
         value = .zero
         depth = -1
         isStatic = false
-        self.eeType = eeType
     }
 }
 
@@ -90,7 +86,7 @@ extension Bootloader {
     /// Runs a message from `origin` to `request.target` through the frame stack.
     /// The value transfer and state changes are reverted if the outermost frame fails.
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
-        let ctx = CallerContext(origin: origin, eeType: nil)
+        let ctx = CallerContext(origin: origin)
         resetGuestMemory()
         return try drive(tracedCall(request, from: ctx))
     }
@@ -100,7 +96,7 @@ extension Bootloader {
     func runDeployment(
         _ request: DeploymentRequest, prepared: PreparedDeployment, bumpNonce: Bool
     ) throws(EEError) -> ExecutionOutcome {
-        let ctx = CallerContext(origin: request.deployer, eeType: nil)
+        let ctx = CallerContext(origin: request.deployer)
         resetGuestMemory()
         return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }
@@ -315,9 +311,3 @@ extension Bootloader {
     }
 }
 
-extension FrameStatus {
-    var isFailure: Bool {
-        if case .failure = self { return true }
-        return false
-    }
-}

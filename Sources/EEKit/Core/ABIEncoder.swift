@@ -21,10 +21,24 @@ public enum ABIEncoder {
         guard sig.inputs.count == arguments.count else {
             throw Failure(message: "\(signature) takes \(sig.inputs.count) arguments, \(arguments.count) given")
         }
-        let nodes = sig.inputs.map(ABINode.init)
+        return selector(canonical(sig)) + (try encode(sig.inputs.map(ABINode.init), arguments))
+    }
+
+    /// The ABI encoding of `arguments` (text, as `encodeCall` takes them) as values of
+    /// `types`, without a selector: constructor arguments, or Solidity's `abi.encode(...)`
+    /// (`encodeArguments(["address", "uint256[]"], ["0xaa...", "[1, 2]"])`).
+    /// - Throws: `Failure` naming the malformed type or argument, or a count mismatch.
+    public static func encodeArguments(_ types: [String], _ arguments: [String]) throws -> Bytes {
+        guard types.count == arguments.count else {
+            throw Failure(message: "\(types.count) types, \(arguments.count) arguments given")
+        }
+        return try encode(try types.map { ABINode(try ABIType.parse($0)) }, arguments)
+    }
+
+    private static func encode(_ nodes: [ABINode], _ arguments: [String]) throws -> Bytes {
         var values: [ABIValue] = []
         for (n, a) in zip(nodes, arguments) { values.append(try ABIValue.parse(n, Array(a.unicodeScalars)[...], nested: false)) }
-        return selector(canonical(sig)) + (try ABIValue.encodeTuple(nodes, values))
+        return try ABIValue.encodeTuple(nodes, values)
     }
 
     static func canonical(_ sig: ABISignature) -> String {

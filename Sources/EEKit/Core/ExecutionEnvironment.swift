@@ -201,6 +201,11 @@ public enum FrameStatus: Sendable, Hashable {
         if case .success = self { return true }
         return false
     }
+    /// An exceptional end (not a revert): the frame's resources and changes are gone.
+    public var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
 }
 
 /// The result of a finished call frame, handed back to the caller's EE.

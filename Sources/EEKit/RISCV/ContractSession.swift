@@ -76,12 +76,17 @@ public final class ContractSession {
         }
     }
 
-    /// Deploys `code` (EVM init code, or an ELF) followed by `arguments`.
+    /// Deploys `code` (EVM init code, an ELF, or code of any EE registered with `boot`)
+    /// followed by `arguments`.
+    /// - Throws: `EEError.unsupported` when no EE is registered for `kind`; as `send` otherwise.
     public func deploy(
         _ code: Bytes, kind: EEKind, arguments: Bytes = [], from: Address = ContractSession.defaultSender,
         value: U256 = .zero, gas: UInt64? = nil
     ) throws(EEError) -> Receipt {
-        if kind == .wasm { throw .unsupported("WASM contracts are not implemented yet") }
+        guard boot.registry[kind] != nil else {
+            let note = kind == .wasm ? " (EEKit's WASM environment is not implemented yet)" : ""
+            throw .unsupported("no execution environment is registered for \(kind) contracts\(note)")
+        }
         return try send(from: from, to: nil, data: code + arguments, value: value, gas: gas, kind: kind)
     }
 

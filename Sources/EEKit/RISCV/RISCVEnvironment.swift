@@ -217,15 +217,13 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
 
     /// RISC-V deployment data: an ELF (validated: class, machine, no RVC, integer ABI, segments
     /// within the guest memory of the RISC-V EE registered with the host, entry in code) followed
-    /// by constructor arguments. Deployments of other kinds requested by a RISC-V frame (EVM init
-    /// code) use that EE's rules.
+    /// by constructor arguments. The bootloader asks the EE of the code being deployed, whoever
+    /// deploys it, so this sees RISC-V deployments only.
     public static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError)
         -> PreparedDeployment
     {
-        switch request.kind {
-        case .riscv: break
-        case .evm: return try EVMEnvironment.prepareDeployment(request, host: host)
-        default: throw .unsupported("RISC-V contracts cannot deploy \(request.kind) code")
+        guard request.kind == .riscv else {
+            throw .unsupported("the RISC-V environment prepares RISC-V deployments, not \(request.kind) code")
         }
         let n = try ContractELF.length(of: request.initcode)
         let elf = Array(request.initcode[0..<n])
@@ -797,11 +795,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     ) throws(Fault) -> Preemption {
         guard started else { throw Fault(reason: .other("frame not started")) }
         try requireWritable("create")
-        let kind: EEKind
-        switch ee {
-        case 1: kind = .evm
-        case 3: kind = .riscv
-        default: throw Fault(reason: .trap("create: unknown EE kind \(ee) (1 EVM, 3 RISC-V)"))
+        // Any EE kind (eekit.h EEK_EE_*): the bootloader deploys it with the EE registered for
+        // it, and a kind without one (WASM until its EE lands) is a failed deployment the
+        // frame sees as EEK_FAILED, as a call to code no EE runs is.
+        guard ee <= UInt64(UInt8.max), let kind = EEKind(rawValue: UInt8(ee)), kind != .none else {
+            throw Fault(reason: .trap("create: unknown EE kind \(ee) (1 EVM, 2 WASM, 3 RISC-V)"))
         }
         // EIP-3860: EVM init code above 49,152 bytes aborts the creating frame, as CREATE in the
         // EVM does (before any charge; native deployments have the 256 KiB code limit instead).

@@ -1,0 +1,129 @@
+import EEKit
+import EEKitTestSupport
+import Foundation
+import Testing
+
+// The code of the README's "Using EEKit from Swift", run here: every code line of that section
+// must appear in this file or in ThirdEETests.swift (`guideCodeIsTested` checks it), so the
+// guide cannot drift from what compiles and passes.
+
+struct DemoError: Error { var message: String }
+
+/// Deploys the native token, sends transfer(0xaa, 1000) and returns 0xaa's balance, the
+/// transfer's logs and its frames.
+func transferDemo(tokenELF: Bytes) throws -> (balance: [String], logs: [Log], frames: [CallTraceNode]) {
+    let session = ContractSession()
+    let recorder = CallTraceRecorder()
+    recorder.attach(to: session.boot)
+    let supply = try ABIEncoder.encodeArguments(["uint256"], ["1000000"])
+    let deployment = try session.deploy(tokenELF, kind: .riscv, arguments: supply)
+    guard deployment.status.isSuccess, let token = deployment.createdAddress else {
+        throw DemoError(message: "deployment: \(deployment.status)")
+    }
+    let bob = "0x00000000000000000000000000000000000000aa"
+    let transfer = try session.call(
+        token, data: try ABIEncoder.encodeCall(signature: "transfer(address,uint256)", arguments: [bob, "1000"]))
+    let balance = try session.call(
+        token, data: try ABIEncoder.encodeCall(signature: "balanceOf(address)", arguments: [bob]))
+    return (try ABIEncoder.decode(["uint256"], balance.output), transfer.logs, recorder.roots)
+}
+
+/// Runs a plain RV32IM / RV64IM Linux program and returns what it printed.
+func runProgram(elf: Bytes) throws -> String {
+    let options = RISCVRunOptions(maxInstructions: 1_000_000_000, memoryMiB: 64)
+    let r = try RISCVPlainRunner.run(elf: elf, arguments: ["Alice"], options: options)
+    guard r.exitCode == 0 else { throw DemoError(message: "stopped: \(r.stop)") }
+    return String(decoding: r.stdout, as: UTF8.self)
+}
+
+/// Runs EVM code as a message call (Cancun, the precompiles installed) and returns its output.
+func evmDemo() throws -> Bytes {
+    // PUSH1 0x2a PUSH0 MSTORE PUSH1 0x20 PUSH0 RETURN: returns the word 42.
+    let code: Bytes = [0x60, 0x2a, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
+    let r = try EVMRunner.run(code: code, input: [], gas: 100_000)
+    guard r.status.isSuccess else { throw DemoError(message: "EVM: \(r.status)") }
+    return r.output
+}
+
+/// Runs the Cancun entries of one GeneralStateTests file; returns (passed, failed).
+func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
+    let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+    var passed = 0, failed = 0
+    for test in try StateTestCase.load(path: path) {
+        for result in runner.run(test, fork: "Cancun") {
+            if result.verdict == .passed { passed += 1 } else { failed += 1 }
+        }
+    }
+    return (passed, failed)
+}
+
+@Suite struct LibraryGuideTests {
+    @Test func transferDemoRuns() throws {
+        let demo = try transferDemo(tokenELF: try Fixtures.elf("token.elf"))
+        #expect(demo.balance == ["1000"])
+        #expect(demo.logs.count == 1)
+        #expect(demo.logs.first?.topics.count == 3)
+        // The deployment and the two calls: one frame each, none nested.
+        #expect(demo.frames.count == 3)
+        #expect(demo.frames.allSatisfy { $0.children.isEmpty && $0.end?.status == .success })
+    }
+
+    @Test func plainProgramRuns() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-guide-\(getpid())")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: out) }
+        let rt = Fixtures.root.appendingPathComponent("Tests/RISCVTests/Programs/runtime").path
+        let elf = out.appendingPathComponent("hello").path
+        if let e = Fixtures.run(
+            "/usr/bin/env",
+            [
+                "clang", "--target=riscv64", "-march=rv64im", "-mabi=lp64", "-O2", "-ffreestanding", "-fno-builtin",
+                "-fno-stack-protector", "-nostdlib", "-static", "-fuse-ld=lld", "-I", rt, rt + "/crt0.S", rt + "/rt.c",
+                Fixtures.root.appendingPathComponent("Examples/hello/hello.c").path, "-o", elf,
+            ], what: "clang (Examples/hello)")
+        {
+            throw e
+        }
+        let printed = try runProgram(elf: Array(try Data(contentsOf: URL(fileURLWithPath: elf))))
+        #expect(printed == "hello, Alice\nprimes below 20000: 2262\n")
+    }
+
+    @Test func evmDemoRuns() throws {
+        #expect(try evmDemo() == U256(42).bigEndianBytes)
+    }
+
+    @Test func stateTestDemoRuns() throws {
+        let file = Fixtures.root.deletingLastPathComponent()
+            .appendingPathComponent("shared/fixtures/ethereum-tests/GeneralStateTests/stExample/add11.json").path
+        try #require(FileManager.default.fileExists(atPath: file), "the fixtures are not beside the checkout")
+        let r = try stateTestDemo(path: file)
+        #expect(r.passed > 0 && r.failed == 0)
+    }
+
+    /// Every code line of the README's guide is in this file or in ThirdEETests.swift.
+    @Test func guideCodeIsTested() throws {
+        let readme = try String(contentsOf: Fixtures.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let tested = try ["LibraryGuideTests.swift", "ThirdEETests.swift"]
+            .map { try String(contentsOf: here.appendingPathComponent($0), encoding: .utf8) }
+            .joined(separator: "\n")
+        let testedLines = Set(tested.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let section = try #require(readme.components(separatedBy: "## Using EEKit from Swift").dropFirst().first)
+            .components(separatedBy: "\n## ").first ?? ""
+        var inSwift = false
+        var checked = 0
+        for raw in section.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("```") {
+                inSwift = line == "```swift"
+                continue
+            }
+            guard inSwift, !line.isEmpty, !line.hasPrefix("//"), line != "import EEKit", line != "import Foundation"
+            else { continue }
+            let tested = testedLines.contains(line)
+            #expect(tested, "README guide line not in the tests: \(line)")
+            checked += 1
+        }
+        #expect(checked > 30)
+    }
+}

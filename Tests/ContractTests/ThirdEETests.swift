@@ -1,0 +1,173 @@
+import EEKit
+import Foundation
+import Testing
+
+/// A third execution environment, registered under `.wasm` where EEKit's WASM EE will go: the
+/// bootloader, the EVM and the RISC-V EE know nothing of it, and the tests below show that it
+/// is deployed, called and calling across EEs through the EE protocol alone.
+///
+/// Its code is the magic "TOY1"; the constructor stores the deployment data as the code. A
+/// call's first calldata byte is the operation:
+///   0x00 rest          return `rest` reversed
+///   0x01 target20 rest CALL target with `rest` and all it can pass; return what the callee
+///                      returned, with the callee's status (a failure fails this frame too)
+///   0x02               slot 0 += 1, return the new value as a word (a static frame fails)
+///   anything else      revert with "toy: unknown operation"
+/// Every operation costs 1,000 ergs.
+final class ToyEE: ExecutionEnvironment {
+    static var kind: EEKind { .wasm }
+    static let magic = Array("TOY1".utf8)
+    static let stepCost: UInt64 = 1000
+
+    private var launch: LaunchParams?
+    private var ergs: UInt64 = 0
+    var isStaticContext: Bool { launch?.isStatic ?? false }
+
+    static func isModifierSupported(_ m: CallModifier) -> Bool { true }
+
+    static func prepareDeployment(_ r: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment {
+        guard r.kind == .wasm, r.initcode.starts(with: magic) else { throw .invalidCode("toy code starts with TOY1") }
+        return PreparedDeployment(
+            address: DeploymentAddress.derive(r, host: host),
+            constructor: Bytecode(kind: .wasm, bytes: r.initcode, hash: Keccak.hash(r.initcode)),
+            constructorInput: [], resources: r.resources)
+    }
+
+    private var left: Resources { Resources(ergs: ergs) }
+
+    private func finish(_ status: FrameStatus, _ output: Bytes) -> Preemption {
+        .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: status.isFailure ? .zero : left)
+    }
+
+    func start(_ l: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
+        launch = l
+        ergs = l.resources.ergs
+        guard ergs >= ToyEE.stepCost else { return finish(.failure(.outOfResources), []) }
+        ergs -= ToyEE.stepCost
+        if l.modifier == .constructor {
+            return .completedDeployment(code: l.code.bytes, status: .success, returndata: [], resourcesLeft: left)
+        }
+        let data = l.calldata
+        switch data.first {
+        case 0x00:
+            return finish(.success, data.dropFirst().reversed())
+        case 0x01 where data.count >= 21:
+            let give = ergs - ergs / 64
+            ergs -= give
+            return .externalCallRequest(CallRequest(
+                target: Address(Array(data[1..<21])), modifier: .none, calldata: Array(data[21...]), value: .zero,
+                resources: Resources(ergs: give)))
+        case 0x02:
+            if l.isStatic { return finish(.failure(.staticViolation), []) }
+            let v = host.storage(l.callee, .zero) &+ .one
+            host.setStorage(l.callee, .zero, v)
+            return finish(.success, v.bigEndianBytes)
+        default:
+            return finish(.revert, Array("toy: unknown operation".utf8))
+        }
+    }
+
+    func continueAfterCall(_ r: CallResult, returned: Resources, host: any EEHost) throws(EEError) -> Preemption {
+        ergs += returned.ergs
+        return finish(r.status, r.returndata)
+    }
+
+    func continueAfterDeployment(_ r: DeploymentResult, returned: Resources, host: any EEHost) throws(EEError)
+        -> Preemption
+    {
+        throw .internalError("the toy EE never deploys")
+    }
+}
+
+@Suite struct ThirdEETests {
+    let rvCaller = Address(low: 0x51)
+    let rvCounter = Address(low: 0x53)
+    let evmForwarder = Address(low: 0xe1)
+    let evmReverter = Address(low: 0xe3)
+
+    func session(withToy: Bool) throws -> ContractSession {
+        var registry = EERegistry.standard
+        if withToy {
+            registry.register(ToyEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
+                ToyEE()
+            }
+        }
+        let s = ContractSession(registry: registry)
+        try s.install(try Fixtures.elf("caller.elf"), kind: .riscv, at: rvCaller)
+        try s.install(try Fixtures.elf("counter.elf"), kind: .riscv, at: rvCounter)
+        try s.install(EVMCode.forwarder, kind: .evm, at: evmForwarder)
+        try s.install(EVMCode.reverter, kind: .evm, at: evmReverter)
+        return s
+    }
+
+    /// Calldata for caller.c.
+    func via(_ mode: UInt8, _ target: Address, _ payload: Bytes = []) -> Bytes {
+        [mode] + target.bytes + Bytes(repeating: 0, count: 8) + payload
+    }
+
+    @Test func aThirdEEIsDeployedAndCalledFromEveryEE() throws {
+        let s = try session(withToy: true)
+        // A transaction deploys it; the account records its EE, the code is what it returned.
+        let d = try s.deploy(ToyEE.magic + [9], kind: .wasm)
+        #expect(d.status == .success)
+        let toy = try #require(d.createdAddress)
+        #expect(s.world.account(toy)?.kind == .wasm)
+        #expect(s.world.account(toy)?.code == ToyEE.magic + [9])
+        // Called by a transaction, by EVM code and by native code.
+        #expect(try s.call(toy, data: [0, 1, 2, 3]).output == [3, 2, 1])
+        #expect(try s.call(evmForwarder, data: toy.bytes + [2]).output == U256(1).bigEndianBytes)
+        #expect(try s.call(rvCaller, data: via(0, toy, [2])).output == U256(2).bigEndianBytes)
+        #expect(s.world.storage(toy, .zero) == U256(2))
+        // It calls native code (the native counter's increment()) and EVM code; a revert
+        // comes back through it to the EVM forwarder with its data.
+        let increment: Bytes = [0xd0, 0x9d, 0xe0, 0x8a]
+        #expect(try s.call(toy, data: [1] + rvCounter.bytes + increment).output == U256(1).bigEndianBytes)
+        let reverted = try s.call(evmForwarder, data: toy.bytes + [1] + evmReverter.bytes)
+        #expect(reverted.status == .revert)
+        #expect(reverted.output == U256(0xab).bigEndianBytes)
+        // EVM -> toy -> RISC-V -> toy: a chain through all three EEs.
+        let chain = try s.call(evmForwarder, data: toy.bytes + [1] + rvCaller.bytes + via(0, toy, [0, 7, 8]))
+        #expect(chain.status == .success)
+        #expect(chain.output == [8, 7])
+        // A static call into it cannot write: caller.c mode 1 reverts with the (empty) data
+        // of the failed frame, and the slot keeps its value.
+        let st = try s.call(rvCaller, data: via(1, toy, [2]))
+        #expect(st.status == .revert)
+        #expect(s.world.storage(toy, .zero) == U256(2))
+    }
+
+    @Test func nativeCodeCreatesThirdEECode() throws {
+        let s = try session(withToy: true)
+        let nonce = s.world.nonce(rvCaller)
+        // caller.c mode 5: ee byte 2 (EEK_EE_WASM) ++ deployment data.
+        let r = try s.call(rvCaller, data: via(5, .zero, [2] + ToyEE.magic))
+        #expect(r.status == .success)
+        let status = r.output[24..<32].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(status == 0)
+        let created = Address(Array(r.output[32..<52]))
+        #expect(created == DeploymentAddress.create(deployer: rvCaller, nonce: nonce))
+        #expect(s.world.account(created)?.kind == .wasm)
+        #expect(try s.call(created, data: [0, 5, 6]).output == [6, 5])
+        // Data the toy EE refuses fails that deployment only, with the nonce unchanged.
+        let bad = try s.call(rvCaller, data: via(5, .zero, [2] + Array("NOPE".utf8)))
+        #expect(bad.status == .success)
+        #expect(bad.output[24..<32].last == 2)
+        #expect(s.world.nonce(rvCaller) == nonce + 1)
+    }
+
+    @Test func withoutAThirdEEItsCodeIsRefusedClearly() throws {
+        let s = try session(withToy: false)
+        #expect {
+            try s.deploy(ToyEE.magic, kind: .wasm)
+        } throws: { e in
+            "\(e)".contains("no execution environment is registered for wasm contracts")
+        }
+        // From native code: a failed deployment (status 2), and the calling frame goes on.
+        let r = try s.call(rvCaller, data: via(5, .zero, [2] + ToyEE.magic))
+        #expect(r.status == .success)
+        #expect(r.output[24..<32].last == 2)
+        #expect(Array(r.output[32..<52]) == Bytes(repeating: 0, count: 20))
+        // An EE kind that does not exist fails the calling frame.
+        #expect(try s.call(rvCaller, data: via(5, .zero, [4] + ToyEE.magic)).status.isFailure)
+    }
+}
