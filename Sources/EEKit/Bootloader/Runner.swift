@@ -310,4 +310,3 @@ extension Bootloader {
         return .immediate(status: r.status, output: r.output, left: left, created: nil)
     }
 }
-
