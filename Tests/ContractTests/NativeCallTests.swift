@@ -421,24 +421,8 @@ import Testing
               abi_return_u256(u256_from_u64(before * 1000 + table[i] + (heap ? h[heap - 1] : 0) * 100));
             }
             """
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-bigbss-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try source.write(to: dir.appendingPathComponent("big.c"), atomically: true, encoding: .utf8)
-        let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
         func build(_ name: String, bss: UInt64, xlen: Int) throws -> Bytes {
-            let target = xlen == 64 ? ["--target=riscv64", "-march=rv64im", "-mabi=lp64"] : ["--target=riscv32", "-march=rv32im", "-mabi=ilp32"]
-            let out = dir.appendingPathComponent(name).path
-            if let e = Fixtures.run(
-                "/usr/bin/env",
-                ["clang"] + target + [
-                    "-nostdlib", "-ffreestanding", "-static", "-fuse-ld=lld", "-O2", "-I\(inc)", "-DBIG=\(bss)u",
-                    "-Wl,--no-relax", "-o", out, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", dir.appendingPathComponent("big.c").path,
-                ], what: "clang")
-            {
-                throw e
-            }
-            return Array(try Data(contentsOf: URL(fileURLWithPath: out)))
+            try Fixtures.contract(source, xlen: xlen, flags: ["-DBIG=\(bss)u"])
         }
         func call(_ s: ContractSession, _ a: Address, index: UInt64, heap: UInt64) throws -> Receipt {
             try s.call(a, data: ABI.call(0x1234_5678, [ABI.word(index), ABI.word(heap)]))

@@ -13,7 +13,7 @@ import Testing
 ///                      returned, with the callee's status (a failure fails this frame too)
 ///   0x02               slot 0 += 1, return the new value as a word (a static frame fails)
 ///   anything else      revert with "toy: unknown operation"
-/// Every operation costs 1,000 ergs.
+/// Every operation costs 1,000 ergs. It takes every call kind but CALLCODE.
 final class ToyEE: ExecutionEnvironment {
     static var kind: EEKind { .wasm }
     static let magic = Array("TOY1".utf8)
@@ -23,7 +23,7 @@ final class ToyEE: ExecutionEnvironment {
     private var ergs: UInt64 = 0
     var isStaticContext: Bool { launch?.isStatic ?? false }
 
-    static func isModifierSupported(_ m: CallModifier) -> Bool { true }
+    static func isModifierSupported(_ m: CallModifier) -> Bool { m != .callcode }
 
     static func prepareDeployment(_ r: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment {
         guard r.kind == .wasm, r.initcode.starts(with: magic) else { throw .invalidCode("toy code starts with TOY1") }
@@ -134,6 +134,13 @@ final class ToyEE: ExecutionEnvironment {
         let st = try s.call(rvCaller, data: via(1, toy, [2]))
         #expect(st.status == .revert)
         #expect(s.world.storage(toy, .zero) == U256(2))
+        // A call kind the EE does not take fails that call (caller.c mode 8, CALLCODE: status 2
+        // recorded), and the caller goes on; a delegate call (mode 7) runs.
+        let cc = try s.call(rvCaller, data: via(8, toy, [0, 1]))
+        #expect(cc.status == .success)
+        #expect(cc.output.prefix(32) == U256(2).bigEndianBytes[...])
+        let dc = try s.call(rvCaller, data: via(7, toy, [0, 1, 2]))
+        #expect(dc.output == U256(0).bigEndianBytes + [2, 1])
     }
 
     @Test func nativeCodeCreatesThirdEECode() throws {
@@ -167,6 +174,15 @@ final class ToyEE: ExecutionEnvironment {
         #expect(r.status == .success)
         #expect(r.output[24..<32].last == 2)
         #expect(Array(r.output[32..<52]) == Bytes(repeating: 0, count: 20))
+        // Code of a kind no EE runs (left by a session that had one) fails the frames that
+        // call it, with the reason, and a native caller goes on.
+        let orphan = Address(low: 0x70)
+        try s.install(ToyEE.magic, kind: .wasm, at: orphan)
+        let direct = try s.call(orphan, data: [0, 1])
+        #expect(direct.status == .failure(.invalidCode("no execution environment for wasm code")))
+        let viaNative = try s.call(rvCaller, data: via(2, orphan, [0, 1]))
+        #expect(viaNative.status == .success)
+        #expect(viaNative.output.prefix(32) == U256(2).bigEndianBytes[...])
         // An EE kind that does not exist fails the calling frame.
         #expect(try s.call(rvCaller, data: via(5, .zero, [4] + ToyEE.magic)).status.isFailure)
     }
