@@ -23,7 +23,8 @@
 //
 //   abi_text        the CLI's ABI text paths: byte 0 picks output types (arrays and tuples
 //                   among them), the rest is call output for ABIEncoder.decode and revertReason,
-//                   and as text a signature with arguments for splitSignature / encodeCall.
+//                   topics and data of a log for decodeEvent, and as text a signature with
+//                   arguments for splitSignature / encodeCall / decodeEvent.
 //                   Decoded integers must re-encode to their word, and decoded values must
 //                   encode again and decode to the same text.
 //
@@ -318,10 +319,26 @@ private func fuzzABI(_ bytes: [UInt8]) {
         }
     }
     _ = ABIEncoder.revertReason(data)
+    // A log of one of a few events: its hash, 0-3 topics from the input, the rest as data.
+    let event = abiEvents[Int(first) % abiEvents.count]
+    if let canonical = try? ABIEncoder.callParts(event.signature).canonical {
+        let n = min(Int(first >> 4) % 4, data.count / 32)
+        let topics = [Keccak.hash(Array(canonical.utf8))] + (0..<n).map { Bytes32(Array(data[32 * $0..<32 * $0 + 32])) }
+        if let text = try? ABIEncoder.decodeEvent(signature: event.signature, topics: topics, data: Array(data[(32 * n)...])) {
+            check(n == event.indexed && text.hasPrefix(event.name + "("), "\(event.signature) decoded \(n) topics as \(text)")
+        }
+    }
     let text = String(decoding: data, as: UTF8.self)
     let parts = text.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
     if let sig = parts.first {
         _ = try? ABIEncoder.splitSignature(sig)
         _ = try? ABIEncoder.encodeCall(signature: sig, arguments: Array(parts.dropFirst()))
+        _ = try? ABIEncoder.decodeEvent(signature: sig, topics: [], data: data)
     }
 }
+
+private let abiEvents: [(signature: String, name: String, indexed: Int)] = [
+    ("event E(uint8 indexed a, string indexed s, (bool,bytes)[] t)", "E", 2),
+    ("T(address indexed, int16 indexed, bytes, uint256[2] indexed)", "T", 3),
+    ("N(bool indexed flag, string note)", "N", 1), ("Z()", "Z", 0),
+]

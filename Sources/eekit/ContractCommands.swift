@@ -114,6 +114,25 @@ struct BlockOptions: ParsableArguments {
     }
 }
 
+/// `--event-sig`: logs that match an event print decoded too.
+struct EventOptions: ParsableArguments {
+    @Option(name: .customLong("event-sig"), help: "An event's signature as Solidity declares it, e.g. 'Transfer(address indexed from, address indexed to, uint256 value)' (repeatable): a log whose first topic is its hash also prints as its name and values (indexed strings, bytes, arrays and tuples as their topic hash).")
+    var events: [String] = []
+
+    /// Checks the signatures (a malformed one or an unsupported type is a command-line
+    /// error, before anything is sent).
+    func validated() throws -> [String] {
+        for e in events {
+            do {
+                _ = try ABIEncoder.decodeEvent(signature: e, topics: [], data: [])
+            } catch let f as ABIEncoder.Failure {
+                throw ValidationError("--event-sig: \(f.message)")
+            }
+        }
+        return events
+    }
+}
+
 /// Options shared by deploy / call: the state, the sender, the gas limit and host functions.
 struct ContractStateOptions: ParsableArguments {
     @Option(help: "SQLite state database (created if missing); in-memory state without it.")
@@ -132,6 +151,7 @@ struct ContractStateOptions: ParsableArguments {
     var json = false
 
     @OptionGroup var tracing: TraceOptions
+    @OptionGroup var eventOptions: EventOptions
 
     func session() throws -> ContractSession {
         let s: ContractSession
@@ -281,7 +301,7 @@ func hexFile(_ path: String, option: String) throws -> Bytes {
 }
 
 
-func printReceipt(_ r: Receipt, created: Bool, errors: [String] = []) {
+func printReceipt(_ r: Receipt, created: Bool, errors: [String] = [], events: [String] = []) {
     switch r.status {
     case .success: print("status: success")
     case .revert: print("status: revert")
@@ -295,6 +315,7 @@ func printReceipt(_ r: Receipt, created: Bool, errors: [String] = []) {
         print("log \(i): \(log.address.hex)")
         for t in log.topics { print("  topic: \(t.hex)") }
         print("  data: 0x\(Hex.encode(log.data))")
+        if let event = ABIEncoder.decodeLog(log, events: events) { print("  event: \(event)") }
     }
 }
 
@@ -308,15 +329,18 @@ func contractFailure(_ e: Error) -> Error {
 }
 
 /// A receipt as one JSON object (`--json`): status, reason (failures), address (deployments),
-/// gasUsed, refund, output, revertReason, returns (decoded outputs), logs.
+/// gasUsed, refund, output, revertReason, returns (decoded outputs), logs (with `event` when
+/// one of `events` decodes it).
 func receiptJSON(
     _ r: Receipt, created: Bool, outputs: [String]?, decoded: [String]?, decodeError: String?, errors: [String] = [],
-    trace: CallTraceNode? = nil
+    events: [String] = [], trace: CallTraceNode? = nil
 ) -> String {
     var doc: [String: Any] = [
         "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
         "logs": r.logs.map { log in
-            ["address": log.address.hex, "topics": log.topics.map(\.hex), "data": "0x" + Hex.encode(log.data)] as [String: Any]
+            var l: [String: Any] = ["address": log.address.hex, "topics": log.topics.map(\.hex), "data": "0x" + Hex.encode(log.data)]
+            if let event = ABIEncoder.decodeLog(log, events: events) { l["event"] = event }
+            return l
         },
     ]
     doc.merge(statusJSON(r.status, output: r.output, errors: errors)) { $1 }
@@ -329,21 +353,21 @@ func receiptJSON(
     return jsonLine(doc)
 }
 
-/// Runs one transaction and prints its receipt (as text, or one JSON object per line with
-/// `json`), and the output decoded as `outputs` when given. Exit status as `eekit evm run`'s:
-/// 1 when the frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds,
-/// intrinsic gas: an EEError) prints the error and exits 3; output that does not decode as
-/// `outputs` exits 4 (the transaction itself succeeded and is committed).
-@discardableResult
 /// Exit 5 for a state database that failed under a command ("state database: why").
 func databaseFailure(_ e: EEError) -> ExitCode {
     if case .storage(let why) = e { return environmentFailure("state database: \(why)") }
     return environmentFailure("state database: \(e)")
 }
 
+/// Runs one transaction and prints its receipt (as text, or one JSON object per line with
+/// `json`), and the output decoded as `outputs` when given, logs decoded as `events` when one
+/// matches. Exit status as `eekit evm run`'s:
+/// 1 when the frame reverted, 2 when it failed; a transaction the chain rejects (nonce, funds,
+/// intrinsic gas: an EEError) prints the error and exits 3; output that does not decode as
+/// `outputs` exits 4 (the transaction itself succeeded and is committed).
 @discardableResult
 func transact(
-    created: Bool, json: Bool = false, outputs: [String]? = nil, errors: [String] = [],
+    created: Bool, json: Bool = false, outputs: [String]? = nil, errors: [String] = [], events: [String] = [],
     trace: CallTraceRecorder? = nil, _ body: () throws -> Receipt
 ) throws -> Receipt {
     let r: Receipt
@@ -370,9 +394,9 @@ func transact(
     if json {
         print(receiptJSON(
             r, created: created, outputs: outputs, decoded: decoded, decodeError: decodeError, errors: errors,
-            trace: trace?.roots.first))
+            events: events, trace: trace?.roots.first))
     } else {
-        printReceipt(r, created: created, errors: errors)
+        printReceipt(r, created: created, errors: errors, events: events)
         if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }
         if let root = trace?.roots.first {
             print("trace:")
@@ -412,12 +436,13 @@ struct DeployCommand: ParsableCommand {
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
         let argBytes = try constructor.bytes()
+        let events = try options.eventOptions.validated()
         let code = try readCode(file, ee: ee, arguments: argBytes)
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
         let trace = options.tracing.recorder(for: s)
-        try transact(created: true, json: options.json, trace: trace) {
+        try transact(created: true, json: options.json, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v)
         }
     }
@@ -481,13 +506,15 @@ struct CallCommand: ParsableCommand {
         let to = try commandLineAddress(address)
         let v = try weiValue(value)
         let data = try call.calldata()
+        let events = try options.eventOptions.validated()
         let s = try options.session()
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
         let trace = options.tracing.recorder(for: s)
         try transact(
-            created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, trace: trace
+            created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, events: events,
+            trace: trace
         ) {
             try s.call(to, data: data, from: from, value: v)
         }
@@ -544,6 +571,7 @@ struct RunContractCommand: ParsableCommand {
     @OptionGroup var block: BlockOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var tracing: TraceOptions
+    @OptionGroup var eventOptions: EventOptions
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
@@ -551,18 +579,21 @@ struct RunContractCommand: ParsableCommand {
         let code = try readCode(file, ee: ee, arguments: argBytes)
         let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()
+        let events = try eventOptions.validated()
         let s = ContractSession()
         s.gasLimit = gas
         try block.apply(to: s)
         try hooks.install(into: s)
         let trace = tracing.recorder(for: s)
         if !json { print("== deploy") }
-        let d = try transact(created: true, json: json, trace: trace) {
+        let d = try transact(created: true, json: json, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         if !json { print("== call") }
-        try transact(created: false, json: json, outputs: try call.outputTypes(), errors: call.errors, trace: trace) {
+        try transact(
+            created: false, json: json, outputs: try call.outputTypes(), errors: call.errors, events: events, trace: trace
+        ) {
             try s.call(a, data: data, value: v)
         }
     }

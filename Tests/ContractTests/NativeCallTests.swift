@@ -854,6 +854,42 @@ enum Plugin {
         #expect(ABIEncoder.revertReason(error(Array("e".utf8)), errors: errors) == "Error(\"e\")")
     }
 
+    /// Logs decoded as events (--event-sig): indexed values from the topics, the others from
+    /// the data, indexed reference types as their topic hash; nil for anything that does not
+    /// match the event exactly.
+    @Test func decodesEventsAsDeclared() throws {
+        let topic = { (b: Bytes) in Bytes32(Bytes(repeating: 0, count: 32 - b.count) + b) }
+        let transfer = "event Transfer(address indexed from, address indexed to, uint256 value)"
+        let t0 = Keccak.hash(Array("Transfer(address,address,uint256)".utf8))
+        #expect(t0.hex == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
+        let topics = [t0, topic(ContractSession.defaultSender.bytes), topic(bob.bytes)]
+        #expect(try ABIEncoder.decodeEvent(signature: transfer, topics: topics, data: ABI.word(1000))
+            == "Transfer(\(ContractSession.defaultSender.checksummed), \(bob.checksummed), 1000)")
+        // The same types unnamed; the wrong count of indexed parameters or another event's
+        // hash matches nothing, and neither does data that does not decode.
+        #expect(try ABIEncoder.decodeEvent(signature: "Transfer(address indexed,address indexed,uint)", topics: topics, data: ABI.word(7))
+            == "Transfer(\(ContractSession.defaultSender.checksummed), \(bob.checksummed), 7)")
+        #expect(try ABIEncoder.decodeEvent(signature: "Transfer(address indexed,address,uint256)", topics: topics, data: ABI.word(1)) == nil)
+        #expect(try ABIEncoder.decodeEvent(signature: "Approval(address indexed,address indexed,uint256)", topics: topics, data: ABI.word(1)) == nil)
+        #expect(try ABIEncoder.decodeEvent(signature: transfer, topics: topics, data: []) == nil)
+        #expect(try ABIEncoder.decodeEvent(signature: transfer, topics: [], data: ABI.word(1)) == nil)
+        // An indexed string prints as its hash; a string and an array in the data decode.
+        let note = "Note(string indexed tag, string text, uint8[] values, bool indexed flag)"
+        let n0 = Keccak.hash(Array("Note(string,string,uint8[],bool)".utf8))
+        let tagHash = Keccak.hash(Array("tag".utf8))
+        let data = try ABIEncoder.encodeArguments(["string", "uint8[]"], ["hi, \"you\"", "[1, 2]"])
+        #expect(try ABIEncoder.decodeEvent(signature: note, topics: [n0, tagHash, topic([1])], data: data)
+            == "Note(\(tagHash.hex), \"hi, \\\"you\\\"\", [1, 2], true)")
+        // A topic that is not a valid value of its type (a bool of 2) matches nothing.
+        #expect(try ABIEncoder.decodeEvent(signature: note, topics: [n0, tagHash, topic([2])], data: data) == nil)
+        // The first signature that matches decodes a log; malformed ones are errors when
+        // given alone, and match nothing in a list.
+        let log = Log(address: bob, topics: topics, data: ABI.word(5))
+        #expect(ABIEncoder.decodeLog(log, events: ["Other(uint256)", "f(", transfer])?.hasSuffix(", 5)") == true)
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.decodeEvent(signature: "T(address indexed,", topics: [], data: []) }
+        #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.decodeEvent(signature: "T(uint256)(bool)", topics: [], data: []) }
+    }
+
     @Test(arguments: [
         ("f(uint8)", "256", "does not fit uint8"), ("f(int8)", "128", "does not fit int8"),
         ("f(int8)", "-129", "does not fit int8"), ("f(uint256)", "-1", "cannot be negative"),

@@ -257,6 +257,28 @@ import Testing
         #expect(lines.last?["status"] as? String == "revert" && lines.last?["returns"] == nil)
     }
 
+    /// `--event-sig` prints matching logs decoded, in text and JSON; a malformed one is a
+    /// command-line error before anything runs.
+    @Test func eventSignaturesDecodeLogs() throws {
+        let token = try Fixtures.built.get().dir.appendingPathComponent("token.elf").path
+        let common = ["run", token, "--ee", "riscv", "--args", String(repeating: "0", count: 58) + "0f4240",
+                      "--sig", "transfer(address,uint256)", "0x00000000000000000000000000000000000000aa", "1000"]
+        let sig = "event Transfer(address indexed from, address indexed to, uint256 value)"
+        let r = try Self.run(common + ["--event-sig", "Approval(address indexed,address indexed,uint256)", "--event-sig", sig])
+        #expect(r.status == 0, "\(r.out)")
+        #expect(r.out.contains("  event: Transfer(0x0000000000000000000000000000000000000000, 0x0000000000000000000000000000000000000e0A, 1000000)"), "\(r.out)")
+        #expect(r.out.contains("  event: Transfer(0x0000000000000000000000000000000000000e0A, 0x00000000000000000000000000000000000000AA, 1000)"), "\(r.out)")
+        let js = try Self.run(common + ["--event-sig", sig, "--json"])
+        let last = try #require(js.out.split(separator: "\n").last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        })
+        let logs = try #require(last["logs"] as? [[String: Any]])
+        #expect((logs.first?["event"] as? String)?.hasSuffix("0x00000000000000000000000000000000000000AA, 1000)") == true)
+        // Without --event-sig, no event lines; a malformed signature exits 64.
+        #expect(try !Self.run(common).out.contains("event:"))
+        #expect(try Self.run(common + ["--event-sig", "Transfer(address indexed,foo)"]).status == 64)
+    }
+
     /// `--trace` prints the call tree after each receipt (text), or as the receipt's `trace`
     /// member (`--json`): a native caller whose native callee loops until its gas is gone.
     @Test func traceShowsWhyANestedFrameFailed() throws {

@@ -236,6 +236,55 @@ extension ABIEncoder {
 }
 
 extension ABIEncoder {
+    /// A log decoded as the event `signature`, as Solidity declares it
+    /// (`Transfer(address indexed from, address indexed to, uint256 value)`, also with the
+    /// `event` keyword): its name and values, `Transfer(0x…0e0a, 0x…00aa, 1000)`. Indexed
+    /// parameters come from the topics after the first, the others decode from the data.
+    /// An indexed string, bytes, array or tuple is stored as the keccak256 of its encoding, so
+    /// it prints as that hash (as cast prints it). Nil when the first topic is not the event's
+    /// hash (anonymous events have none), the topic count does not match the indexed
+    /// parameters, or a value does not decode.
+    /// - Throws: `Failure` for a malformed signature.
+    public static func decodeEvent(signature: String, topics: [Bytes32], data: Bytes) throws -> String? {
+        var p = try ABISignatureParser(signature)
+        let sig = try p.signature()
+        guard sig.outputs == nil else { throw Failure(message: "an event has no output types: \(signature)") }
+        let canonical = canonical(sig)
+        guard let first = topics.first, first == Keccak.hash(Array(canonical.utf8)),
+            topics.count == 1 + sig.indexed.filter({ $0 }).count
+        else { return nil }
+        let unindexed = zip(sig.inputs, sig.indexed).filter { !$0.1 }.map { $0.0.description }
+        guard let decoded = try? decode(unindexed, data) else { return nil }
+        var values: [String] = []
+        var topic = 1, datum = 0
+        for (t, indexed) in zip(sig.inputs, sig.indexed) {
+            if !indexed {
+                values.append(decoded[datum])
+                datum += 1
+                continue
+            }
+            let word = Array(topics[topic].bytes)
+            topic += 1
+            switch t {
+            case .string, .bytes, .array, .tuple:
+                values.append("0x" + Hex.encode(word))
+            default:
+                guard let v = try? decode([t.description], word).first else { return nil }
+                values.append(v)
+            }
+        }
+        return sig.name + "(" + values.joined(separator: ", ") + ")"
+    }
+
+    /// `log` decoded as the first of `events` (event signatures) it matches (`decodeEvent`),
+    /// or nil; malformed signatures match nothing.
+    public static func decodeLog(_ log: Log, events: [String]) -> String? {
+        for e in events {
+            if let text = try? decodeEvent(signature: e, topics: log.topics, data: log.data) { return text }
+        }
+        return nil
+    }
+
     /// The reason carried by revert data in Solidity's standard forms, as tools such as cast
     /// print it: `Error(string)` as the quoted string (non-printable bytes escaped), and
     /// `Panic(uint256)` as its code and meaning, a custom error among `errors` (signatures) as

@@ -138,6 +138,8 @@ final class ABINode: Sendable {
 struct ABISignature {
     var name: String
     var inputs: [ABIType]
+    /// For each input, whether it was marked `indexed` (an event's topic).
+    var indexed: [Bool] = []
     var outputs: [ABIType]?
 }
 
@@ -200,24 +202,32 @@ struct ABISignatureParser {
     /// Types separated by commas, each with optional trailing words (a data location, a
     /// parameter name), up to `close` (consumed) or the end of the text.
     mutating func list(depth: Int, close: Unicode.Scalar?) throws -> [ABIType] {
-        var types: [ABIType] = []
+        try parameters(depth: depth, close: close).map(\.type)
+    }
+
+    /// As `list`, with whether each parameter was marked `indexed` (event parameters).
+    mutating func parameters(depth: Int, close: Unicode.Scalar?) throws -> [(type: ABIType, indexed: Bool)] {
+        var types: [(type: ABIType, indexed: Bool)] = []
         skipSpace()
         if let close, eat(close) { return [] }
         if close == nil && atEnd { return [] }
         while true {
-            types.append(try type(depth: depth))
+            let t = try type(depth: depth)
             // A data location and then a name (`bytes memory data`, `address indexed from`), or
             // a name alone. A type name there is a missing comma (`address uint256`), as
             // Solidity says; a third word is refused below (no ',' or close after it).
             let save = i
             var name = identifier()
+            var indexed = false
             if name.isEmpty {
                 i = save
             } else if ABISignatureParser.locations.contains(name) {
+                indexed = name == "indexed"
                 let save2 = i
                 name = identifier()
                 if name.isEmpty { i = save2 }
             }
+            types.append((t, indexed))
             if !name.isEmpty && (ABIType.elementary(name) != nil || ABISignatureParser.reserved.contains(name)) {
                 throw failure("\(name) where a parameter name, ',' or a close was expected (a missing comma?)")
             }
@@ -307,7 +317,7 @@ struct ABISignatureParser {
         }
         guard !ABISignatureParser.reserved.contains(name) else { throw failure("\(name) is not a function name") }
         guard eat("(") else { throw failure("expected '(' after the name (signature must look like name(type,...))") }
-        let inputs = try list(depth: 0, close: ")")
+        let params = try parameters(depth: 0, close: ")")
         let modifiers: Set<String> = [
             "external", "public", "internal", "private", "view", "pure", "payable", "nonpayable", "virtual",
             "override", "anonymous",
@@ -330,6 +340,6 @@ struct ABISignatureParser {
         guard atEnd else {
             throw failure("unexpected text after the signature (it must look like name(type,...) or name(type,...)(type,...))")
         }
-        return ABISignature(name: name, inputs: inputs, outputs: outputs)
+        return ABISignature(name: name, inputs: params.map(\.type), indexed: params.map(\.indexed), outputs: outputs)
     }
 }
