@@ -127,11 +127,3 @@ enum EVMCode {
     /// Calls CALLER with its own calldata and all gas, ignores the result.
     static let pingBack: Bytes = Hex.decode("365f5f375f5f365f5f335af15000")!
 }
-
-extension ContractSession {
-    /// Installs runtime code at `address` without running a constructor.
-    func install(_ code: Bytes, kind: EEKind, at address: Address) throws {
-        world.setAccount(address, Account(nonce: 1, balance: .zero, kind: kind, code: code))
-        try world.commit()
-    }
-}

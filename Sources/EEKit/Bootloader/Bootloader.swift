@@ -66,6 +66,17 @@ public final class Bootloader: EEHost {
         var kind: EEKind
         var hash: Bytes32
     }
+    /// The frame whose EE the host's calls come from: the storage address it may write and
+    /// whether it is static. Set each time the runner hands control to an EE.
+    @exclusivity(unchecked) var active = ActiveFrame(address: .zero, isStatic: true)
+    struct ActiveFrame {
+        var address: Address
+        var isStatic: Bool
+    }
+    /// The first EE protocol break the host saw (a write outside the active frame or in a
+    /// static one), thrown by the runner when the EE hands control back.
+    @exclusivity(unchecked) var protocolViolation: String?
+
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
     public var maxDepth: Int {
@@ -180,17 +191,39 @@ public final class Bootloader: EEHost {
     public func accessStorageValues(_ address: Address, _ key: U256) -> (wasWarm: Bool, current: U256, original: U256) {
         world.accessStorageValues(address, key)
     }
-    public func setStorage(_ address: Address, _ key: U256, _ value: U256) { world.setStorage(address, key, value) }
+    public func setStorage(_ address: Address, _ key: U256, _ value: U256) {
+        guard mayWrite(address, "storage") else { return }
+        world.setStorage(address, key, value)
+    }
     public func accessStorage(_ address: Address, _ key: U256) -> Bool { world.accessStorage(address, key) }
     public func transientStorage(_ address: Address, _ key: U256) -> U256 { world.transientStorage(address, key) }
     public func setTransientStorage(_ address: Address, _ key: U256, _ value: U256) {
+        guard mayWrite(address, "transient storage") else { return }
         world.setTransientStorage(address, key, value)
     }
 
-    public func emitLog(_ log: Log) { world.emitLog(log) }
+    public func emitLog(_ log: Log) {
+        guard mayWrite(log.address, "a log") else { return }
+        world.emitLog(log)
+    }
+
+    /// Whether the active frame may change `address`'s state: only its own (its storage
+    /// address), and not in a static frame. A write that breaks this is not made, and the
+    /// runner abandons the transaction with a `protocolViolation` (our EEs never do it: EVM
+    /// and RISC-V frames refuse such writes themselves).
+    @inline(__always) private func mayWrite(_ address: Address, _ what: String) -> Bool {
+        if address == active.address && !active.isStatic { return true }
+        if protocolViolation == nil {
+            protocolViolation = active.isStatic
+                ? "\(what) written in a static frame (\(active.address.hex))"
+                : "\(what) of \(address.hex) written by a frame of \(active.address.hex)"
+        }
+        return false
+    }
     public func addRefund(_ gas: Int64) { world.addRefund(gas) }
     public var refundCounter: Int64 { world.refund }
     public func selfDestruct(_ address: Address, beneficiary: Address) {
+        guard mayWrite(address, "SELFDESTRUCT") else { return }
         // EIP-6780 (Cancun): only an account created in this transaction is deleted; before,
         // every one was, and before London (EIP-3529) the first SELFDESTRUCT of an account in
         // a transaction refunded 24,000 gas.

@@ -26,9 +26,23 @@ extension Bootloader {
         do {
             prepared = try eeType.prepareDeployment(req, host: self)
         } catch {
-            return .immediate(status: .failure(.invalidCode("\(error)")), output: [], left: .zero, created: nil)
+            // `invalidCode` says "invalid code: " itself.
+            let reason: String
+            if case .invalidCode(let why) = error { reason = why } else { reason = "\(error)" }
+            return .immediate(status: .failure(.invalidCode(reason)), output: [], left: .zero, created: nil)
         }
+        try Bootloader.checkPrepared(prepared, for: req, by: eeType)
         return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: true)
+    }
+
+    /// A prepared deployment runs its constructor with at most the resources of the request.
+    static func checkPrepared(
+        _ prepared: PreparedDeployment, for req: DeploymentRequest, by ee: any ExecutionEnvironment.Type
+    ) throws(EEError) {
+        if prepared.resources.ergs > req.resources.ergs {
+            throw .protocolViolation(
+                "the \(ee.kind) environment prepared a deployment with \(prepared.resources.ergs) ergs of the request's \(req.resources.ergs)")
+        }
     }
 
     /// Runs a prepared deployment: bumps the deployer's nonce (unless the transaction did),
@@ -73,6 +87,7 @@ extension Bootloader {
             depth: depth, isStatic: false)
         let ee = entry.make()
         markFrameMemory()
+        active = ActiveFrame(address: address, isStatic: false)
         let first = try ee.start(launch, host: self)
         return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: (address, req.kind)), first)
     }

@@ -14,12 +14,32 @@ final class Frame {
     let snapshot: Int
     /// Set for constructor frames: the new account and the EE kind its code gets.
     let deployment: (address: Address, kind: EEKind)?
+    /// The most ergs the frame can hold: what it was given, less what it handed to calls and
+    /// deployments, plus what they gave back. The EE's own budget is at most this (it also
+    /// spends); a request or an end above it is an EE protocol violation.
+    var ceiling: UInt64
 
     init(ee: any ExecutionEnvironment, launch: LaunchParams, snapshot: Int, deployment: (address: Address, kind: EEKind)?) {
         self.ee = ee
         context = CallerContext(launch: launch)
         self.snapshot = snapshot
         self.deployment = deployment
+        ceiling = launch.resources.ergs
+    }
+
+    /// Takes `ergs` out of the ceiling for a request, or says why the frame cannot hand them out.
+    func hand(_ ergs: UInt64, _ what: String) -> String? {
+        guard ergs <= ceiling else {
+            return "a \(ee.kindName) frame of \(context.address.hex) asked to pass \(ergs) ergs to \(what), holding at most \(ceiling)"
+        }
+        ceiling -= ergs
+        return nil
+    }
+
+    /// Puts what a call or deployment gave back into the ceiling.
+    func takeBack(_ ergs: UInt64) {
+        let (c, o) = ceiling.addingReportingOverflow(ergs)
+        ceiling = o ? .max : c
     }
 }
 
@@ -88,6 +108,7 @@ extension Bootloader {
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: origin)
         resetGuestMemory()
+        protocolViolation = nil
         return try drive(tracedCall(request, from: ctx))
     }
 
@@ -98,6 +119,7 @@ extension Bootloader {
     ) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer)
         resetGuestMemory()
+        protocolViolation = nil
         return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }
 
@@ -115,63 +137,69 @@ extension Bootloader {
             next = p
         }
         // The innermost frame is read in place (`frames[top]`), never copied out.
-        do {
+        do throws(EEError) {
             while !frames.isEmpty {
+                // What the EE that just ran did through the host (`Bootloader.mayWrite`).
+                if let v = protocolViolation { throw .protocolViolation(v) }
                 let top = frames.count - 1
                 switch next {
                 case .externalCallRequest(let req):
-                    switch try tracedCall(req, from: frames[top].context) {
+                    let f = frames[top]
+                    // The bootloader derives the call's context from the frame; the request
+                    // only says where, with what and how much.
+                    if req.modifier == .constructor {
+                        throw .protocolViolation("a \(f.ee.kindName) frame requested a call with the constructor modifier")
+                    }
+                    if let v = f.hand(req.resources.ergs, "a call") { throw .protocolViolation(v) }
+                    switch try tracedCall(req, from: f.context) {
                     case .immediate(let status, let output, let left, _):
-                        next = try frames[top].ee.continueAfterCall(
-                            CallResult(status: status, returndata: output), returned: left, host: self)
-                    case .launched(let f, let p):
-                        frames.append(f)
+                        f.takeBack(left.ergs)
+                        activate(f)
+                        next = try f.ee.continueAfterCall(CallResult(status: status, returndata: output), returned: left, host: self)
+                    case .launched(let callee, let p):
+                        frames.append(callee)
                         next = p
                     }
                 case .deploymentRequest(let req):
-                    switch try tracedDeployment(req, from: frames[top].context) {
+                    let f = frames[top]
+                    if req.deployer != f.context.address {
+                        throw .protocolViolation(
+                            "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a deployment by \(req.deployer.hex)")
+                    }
+                    if let v = f.hand(req.resources.ergs, "a deployment") { throw .protocolViolation(v) }
+                    switch try tracedDeployment(req, from: f.context) {
                     case .immediate(let status, let output, let left, let created):
-                        next = try frames[top].ee.continueAfterDeployment(
-                            DeploymentResult(address: created, status: status, returndata: output),
-                            returned: left, host: self)
-                    case .launched(let f, let p):
-                        frames.append(f)
+                        f.takeBack(left.ergs)
+                        activate(f)
+                        next = try f.ee.continueAfterDeployment(
+                            DeploymentResult(address: created, status: status, returndata: output), returned: left, host: self)
+                    case .launched(let constructor, let p):
+                        frames.append(constructor)
                         next = p
                     }
                 case .completedExecution(let result, let left):
                     let f = frames.removeLast()
+                    try checkEnd(f, left: left, deployment: false)
                     releaseFrameMemory()
-                    var end: FrameEnd
-                    if f.deployment != nil {
-                        end = finishDeployment(f, code: result.returndata, status: result.status,
-                                               returndata: result.returndata, left: left)
-                    } else {
-                        if !result.status.isSuccess { revertFailed(f) }
-                        end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
-                    }
+                    if !result.status.isSuccess { revertFailed(f) }
+                    var end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
                     end = enforceLimits(f, end)
                     if tracer != nil { traceFrameEnd(f, end) }
                     guard !frames.isEmpty else {
                         return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                     }
-                    next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
+                    next = try resume(frames[frames.count - 1], wasDeployment: false, end)
                 case .completedDeployment(let code, let status, let returndata, let left):
                     let f = frames.removeLast()
+                    try checkEnd(f, left: left, deployment: true)
                     releaseFrameMemory()
-                    var end: FrameEnd
-                    if f.deployment != nil {
-                        end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
-                    } else {
-                        // A call frame that ended as if it were a constructor: treat it as a call.
-                        if !status.isSuccess { revertFailed(f) }
-                        end = FrameEnd(status, status.isSuccess ? code : returndata, status.isFailure ? .zero : left, nil)
-                    }
+                    var end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
                     end = enforceLimits(f, end)
                     if tracer != nil { traceFrameEnd(f, end) }
                     guard !frames.isEmpty else {
                         return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                     }
-                    next = try resume(frames[frames.count - 1].ee, wasDeployment: f.deployment != nil, end)
+                    next = try resume(frames[frames.count - 1], wasDeployment: true, end)
                 }
             }
         } catch {
@@ -202,14 +230,36 @@ extension Bootloader {
         return FrameEnd(.failure(.limitExceeded(reason)), [], .zero, nil)
     }
 
-    private func resume(
-        _ parent: any ExecutionEnvironment, wasDeployment: Bool, _ end: FrameEnd
-    ) throws(EEError) -> Preemption {
+    private func resume(_ parent: Frame, wasDeployment: Bool, _ end: FrameEnd) throws(EEError) -> Preemption {
+        parent.takeBack(end.left.ergs)
+        activate(parent)
         if wasDeployment {
-            return try parent.continueAfterDeployment(
+            return try parent.ee.continueAfterDeployment(
                 DeploymentResult(address: end.created, status: end.status, returndata: end.output), returned: end.left, host: self)
         }
-        return try parent.continueAfterCall(CallResult(status: end.status, returndata: end.output), returned: end.left, host: self)
+        return try parent.ee.continueAfterCall(CallResult(status: end.status, returndata: end.output), returned: end.left, host: self)
+    }
+
+    /// The frame the host's next calls come from (`Bootloader.mayWrite`).
+    @inline(__always) func activate(_ f: Frame) {
+        active = ActiveFrame(address: f.context.address, isStatic: f.context.isStatic)
+    }
+
+    /// An ending frame keeps the protocol: the completion of its kind (a constructor frame
+    /// `completedDeployment`, a call frame `completedExecution`) and no more resources than
+    /// it holds; and nothing it did through the host broke it.
+    private func checkEnd(_ f: Frame, left: Resources, deployment: Bool) throws(EEError) {
+        if let v = protocolViolation { throw .protocolViolation(v) }
+        if deployment != (f.deployment != nil) {
+            throw .protocolViolation(
+                deployment
+                    ? "a \(f.ee.kindName) call frame of \(f.context.address.hex) ended with completedDeployment"
+                    : "a \(f.ee.kindName) constructor frame of \(f.context.address.hex) ended with completedExecution")
+        }
+        if left.ergs > f.ceiling {
+            throw .protocolViolation(
+                "a \(f.ee.kindName) frame of \(f.context.address.hex) returned \(left.ergs) ergs, holding at most \(f.ceiling)")
+        }
     }
 
     // MARK: Calls
@@ -228,7 +278,8 @@ extension Bootloader {
         case .callcode:
             (caller, callee, value, transfers) = (ctx.address, ctx.address, req.value, true)
         case .delegate, .delegateStatic:
-            (caller, callee, value, transfers) = (ctx.caller, ctx.address, req.value, false)
+            // The calling frame's own value (msg.value carries through), whatever the request says.
+            (caller, callee, value, transfers) = (ctx.caller, ctx.address, ctx.value, false)
         }
         let isStatic = ctx.isStatic || req.modifier.isStatic
         if ctx.isStatic && transfers && !value.isZero && req.modifier != .callcode {
@@ -285,6 +336,7 @@ extension Bootloader {
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
         let ee = entry.make()
         markFrameMemory()
+        active = ActiveFrame(address: callee, isStatic: isStatic)
         let first = try ee.start(launch, host: self)
         return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: nil), first)
     }
@@ -309,4 +361,9 @@ extension Bootloader {
         }
         return .immediate(status: r.status, output: r.output, left: left, created: nil)
     }
+}
+
+extension ExecutionEnvironment {
+    /// The EE's kind as text, for messages about a frame (`any ExecutionEnvironment` included).
+    var kindName: String { Self.kind.description }
 }

@@ -106,7 +106,9 @@ extension Bootloader {
                 deployer: tx.sender, initcode: tx.data, value: tx.value, scheme: .create, kind: tx.deployKind,
                 resources: execResources)
             do throws(EEError) {
-                prepared = try entry.type.prepareDeployment(req, host: self)
+                let p = try entry.type.prepareDeployment(req, host: self)
+                try Bootloader.checkPrepared(p, for: req, by: entry.type)
+                prepared = p
             } catch {
                 world.revert(to: txStart)
                 throw error

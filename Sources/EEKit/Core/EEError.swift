@@ -16,6 +16,12 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
     case storage(String)
     /// A failure of EEKit itself; always a bug.
     case internalError(String)
+    /// An execution environment broke the EE protocol (`ExecutionEnvironment`): handed out or
+    /// returned more resources than its frame was given, wrote state outside its frame or in a
+    /// static one, made a request with a field only the bootloader may set, or ended a frame
+    /// with the wrong kind of completion. Always a bug in that EE; the transaction is abandoned
+    /// and changes nothing.
+    case protocolViolation(String)
 
     public var description: String {
         switch self {
@@ -26,6 +32,7 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
         case .malformedInput(let s): "malformed input: \(s)"
         case .storage(let s): "state store: \(s)"
         case .internalError(let s): "internal error: \(s)"
+        case .protocolViolation(let s): "EE protocol violation: \(s)"
         }
     }
 }

@@ -249,6 +249,14 @@ public enum Preemption: Sendable {
 /// One instance runs one frame. The bootloader creates it with the frame, calls `start`,
 /// and, while the frame is suspended at a call or deployment request, keeps it on its frame
 /// stack (the interpreter state lives in the instance, not on the native stack).
+///
+/// The bootloader holds every EE to the protocol and abandons the transaction with
+/// `EEError.protocolViolation` when one breaks it (README, "Adding an execution environment"):
+/// a constructor frame ends with `completedDeployment` and every other frame with
+/// `completedExecution`; a frame hands out and ends with no more resources than it holds; it
+/// writes (storage, transient storage, logs, SELFDESTRUCT) only at `launch.callee` and never in
+/// a static frame; a call request never carries `.constructor`; a deployment's deployer is
+/// `launch.callee`.
 public protocol ExecutionEnvironment: AnyObject {
     static var kind: EEKind { get }
 
@@ -264,11 +272,14 @@ public protocol ExecutionEnvironment: AnyObject {
     func continueAfterDeployment(_ result: DeploymentResult, returned: Resources, host: any EEHost) throws(EEError)
         -> Preemption
 
+    /// Whether this EE's code can be entered with `modifier`; a call of another kind fails
+    /// (the caller's resources for it are gone, as for any failed call).
     static func isModifierSupported(_ modifier: CallModifier) -> Bool
 
+    /// Whether the running frame is static (informational: the bootloader uses the launch's flag).
     var isStaticContext: Bool { get }
 
-    /// Init-code checks and address derivation for a deployment this EE's code requested
-    /// or a transaction creates with this EE's kind.
+    /// Deployment-data checks and address derivation for a deployment of this EE's kind, by a
+    /// transaction or by a frame of any EE. The prepared resources are at most the request's.
     static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment
 }

@@ -76,6 +76,18 @@ public final class ContractSession {
         }
     }
 
+    /// Puts runtime `code` of `kind` at `address` without running a constructor (as anvil's
+    /// `anvil_setCode` or revm's `insert_account_info`): the account keeps its balance and
+    /// storage, its nonce becomes at least 1 (EIP-161: an account with code), and the change
+    /// is committed. The code is checked when it first runs (a native ELF that does not load
+    /// fails that frame).
+    public func install(_ code: Bytes, kind: EEKind, at address: Address) throws(EEError) {
+        let old = world.account(address)
+        world.setAccount(
+            address, Account(nonce: max(old?.nonce ?? 0, 1), balance: old?.balance ?? .zero, kind: kind, code: code))
+        try world.commit()
+    }
+
     /// Deploys `code` (EVM init code, an ELF, or code of any EE registered with `boot`)
     /// followed by `arguments`.
     /// - Throws: `EEError.unsupported` when no EE is registered for `kind`; as `send` otherwise.
