@@ -400,7 +400,7 @@ func transact(
         if let outputs, let decoded { for (t, v) in zip(outputs, decoded) { print("returns \(t): \(v)") } }
         if let root = trace?.roots.first {
             print("trace:")
-            for line in traceLines(root, errors: errors) { print(line) }
+            for line in root.lines(errors: errors) { print(line) }
         }
     }
     if let decodeError {

@@ -66,6 +66,10 @@ func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
         // The deployment and the two calls: one frame each, none nested.
         #expect(demo.frames.count == 3)
         #expect(demo.frames.allSatisfy { $0.children.isEmpty && $0.end?.status == .success })
+        // A node prints as `eekit --trace` prints the tree.
+        let text = demo.frames[1].description
+        #expect(text.hasPrefix("  CALL 0x0000000000000000000000000000000000000e0a -> ") && text.contains(" [riscv] gas "), "\(text)")
+        #expect(text.contains("\n  └ success, gas used "), "\(text)")
     }
 
     @Test func plainProgramRuns() throws {

@@ -87,6 +87,49 @@ public struct CallTraceNode: Sendable {
     public var gasUsed: UInt64? { end.map { start.gas &- min($0.gasLeft, start.gas) } }
 }
 
+extension CallTraceNode: CustomStringConvertible {
+    /// The frame tree as `eekit --trace` prints it: one line per frame start (call kind,
+    /// caller -> callee, EE, value, gas, input) and one per end (status with the decoded revert
+    /// reason, gas used, created address, output), two spaces of indent per depth; inputs and
+    /// outputs above 64 bytes are cut with their length named.
+    public var description: String { lines().joined(separator: "\n") }
+
+    /// `description` as lines; revert data that starts with the selector of one of `errors`
+    /// (custom error signatures) prints decoded (`ABIEncoder.revertReason`).
+    public func lines(errors: [String] = [], indent: String = "  ") -> [String] {
+        let s = start
+        var head = "\(indent)\(s.kind) \(s.from.hex) -> \(s.to?.hex ?? "new contract") [\(s.target)]"
+        // A delegate call moves no value (its frame only shows its caller's): not printed.
+        let delegate = s.kind == .call(.delegate) || s.kind == .call(.delegateStatic)
+        if !s.value.isZero && !delegate { head += " value \(s.value.decimalString)" }
+        head += " gas \(s.gas) input \(CallTraceNode.hex(s.input))"
+        var out = [head]
+        for child in children { out += child.lines(errors: errors, indent: indent + "  ") }
+        guard let end else { return out + ["\(indent)└ did not end (the transaction stopped)"] }
+        var tail = "\(indent)└ \(CallTraceNode.status(end, errors: errors)), gas used \(gasUsed ?? 0)"
+        if let created = end.created { tail += ", created \(created.hex)" }
+        if !end.output.isEmpty { tail += ", output \(CallTraceNode.hex(end.output))" }
+        return out + [tail]
+    }
+
+    /// Hex of `bytes`, cut after 64 bytes with the full length named.
+    static func hex(_ bytes: Bytes) -> String {
+        if bytes.count <= 64 { return "0x" + Hex.encode(bytes) }
+        return "0x" + Hex.encode(Array(bytes.prefix(32))) + "... (\(bytes.count) bytes)"
+    }
+
+    /// The end of a frame as one phrase: "success", "revert: reason", "failure (out of gas)".
+    static func status(_ end: TraceFrameEnd, errors: [String]) -> String {
+        switch end.status {
+        case .success: return "success"
+        case .revert:
+            if let reason = ABIEncoder.revertReason(end.output, errors: errors) { return "revert: \(reason)" }
+            return "revert"
+        case .failure(let why): return "failure (\(why))"
+        }
+    }
+}
+
 /// Builds the frame tree from a bootloader's trace events: install it with `attach(to:)`,
 /// run transactions, read `roots` (one per transaction since the last `reset()`).
 public final class CallTraceRecorder {
