@@ -156,7 +156,9 @@ private func fuzzEVM(_ d: [UInt8]) {
         }
         check(r.gasUsed <= limit, "gas used \(r.gasUsed) above the limit \(limit)")
         if traced { checkTrace(r) }
-    } catch {}
+    } catch {
+        checkProtocol(error)
+    }
     world.discardUncommitted()
 }
 
@@ -256,7 +258,9 @@ private func fuzzNative(_ d: [UInt8]) {
             check(r.gasUsed <= limit, "gas used \(r.gasUsed) above the limit \(limit)")
             if traced { checkTrace(r) }
             receipts.append(r)
-        } catch {}
+        } catch {
+            checkProtocol(error)
+        }
         world.discardUncommitted()
     }
     RISCVEnvironment.inLoopSystemCalls = true
@@ -270,6 +274,11 @@ private func fuzzNative(_ d: [UInt8]) {
         check(r.status == a.status && r.gasUsed == a.gasUsed && r.output == a.output && r.logs == a.logs,
               "runs differ: \(a.status) \(a.gasUsed) vs \(r.status) \(r.gasUsed)")
     }
+}
+
+/// The EVM and RISC-V EEs never break the EE protocol (the bootloader's checks would throw).
+private func checkProtocol(_ error: any Error) {
+    if let e = error as? EEError, case .protocolViolation = e { check(false, "\(e)") }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
