@@ -11,7 +11,7 @@ import Testing
 ///   7 deploys as calldata[0..<20]                   8 ends a call with completedDeployment
 ///   9 delegate-calls calldata[0..<20] claiming a value of 12345 (returns what it returned)
 ///   10 (constructor) ends with completedExecution   11 (deployment) prepared with 2x the ergs
-///   0 behaves
+///   12 (deployment) writes the deployer's storage while preparing            0 behaves
 final class RogueEE: ExecutionEnvironment {
     static var kind: EEKind { .wasm }
     static let magic = Array("ROGUE".utf8)
@@ -23,6 +23,7 @@ final class RogueEE: ExecutionEnvironment {
     static func prepareDeployment(_ r: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment {
         var resources = r.resources
         if r.initcode.last == 11 { resources.ergs = resources.ergs &* 2 }
+        if r.initcode.last == 12 { host.setStorage(r.deployer, .zero, U256(0xdead)) }
         return PreparedDeployment(
             address: DeploymentAddress.derive(r, host: host),
             constructor: Bytecode(kind: .wasm, bytes: r.initcode, hash: Keccak.hash(r.initcode)),
@@ -134,6 +135,13 @@ final class RogueEE: ExecutionEnvironment {
         // Deployments: a constructor that ends as a call, and preparation that adds ergs.
         expectViolation(s, "constructor frame") { try s.deploy(RogueEE.magic + [10], kind: .wasm) }
         expectViolation(s, "prepared a deployment") { try s.deploy(RogueEE.magic + [11], kind: .wasm) }
+        expectViolation(s, "written while no frame runs") { try s.deploy(RogueEE.magic + [12], kind: .wasm) }
+        // The same from a running frame: native code creates it (caller.c mode 5, EE 2), and
+        // its preparation may not write the creating contract's storage either.
+        expectViolation(s, "storage of \(rvCaller.hex) written while no frame runs") {
+            try s.call(rvCaller, data: [5] + Bytes(repeating: 0, count: 28) + [2] + RogueEE.magic + [12])
+        }
+        #expect(s.world.storage(rvCaller, .zero) == .zero)
         // After all that the session works, and the well-behaved frame still does.
         #expect(try s.call(evmCounter, data: []).output == U256(1).bigEndianBytes)
         #expect(try s.call(try rogue(s, 0), data: []).status == .success)

@@ -68,10 +68,14 @@ public final class Bootloader: EEHost {
     }
     /// The frame whose EE the host's calls come from: the storage address it may write and
     /// whether it is static. Set each time the runner hands control to an EE.
-    @exclusivity(unchecked) var active = ActiveFrame(address: .zero, isStatic: true)
+    @exclusivity(unchecked) var active = ActiveFrame.none
     struct ActiveFrame {
         var address: Address
         var isStatic: Bool
+        var isFrame = true
+        /// No frame runs (before the first, and while an EE prepares a deployment): every
+        /// write is refused.
+        static let none = ActiveFrame(address: .zero, isStatic: true, isFrame: false)
     }
     /// The first EE protocol break the host saw (a write outside the active frame or in a
     /// static one), thrown by the runner when the EE hands control back.
@@ -214,8 +218,9 @@ public final class Bootloader: EEHost {
     @inline(__always) private func mayWrite(_ address: Address, _ what: String) -> Bool {
         if address == active.address && !active.isStatic { return true }
         if protocolViolation == nil {
-            protocolViolation = active.isStatic
-                ? "\(what) written in a static frame (\(active.address.hex))"
+            protocolViolation =
+                !active.isFrame ? "\(what) of \(address.hex) written while no frame runs (preparing a deployment)"
+                : active.isStatic ? "\(what) written in a static frame (\(active.address.hex))"
                 : "\(what) of \(address.hex) written by a frame of \(active.address.hex)"
         }
         return false

@@ -23,22 +23,29 @@ extension Bootloader {
                 output: [], left: .zero, created: nil)
         }
         let prepared: PreparedDeployment
+        // Preparing reads the state but runs no frame: no write may come from it.
+        let deployer = active
+        active = .none
         do {
             prepared = try eeType.prepareDeployment(req, host: self)
+            active = deployer
         } catch {
+            active = deployer
             // `invalidCode` says "invalid code: " itself.
             let reason: String
             if case .invalidCode(let why) = error { reason = why } else { reason = "\(error)" }
             return .immediate(status: .failure(.invalidCode(reason)), output: [], left: .zero, created: nil)
         }
-        try Bootloader.checkPrepared(prepared, for: req, by: eeType)
+        try checkPrepared(prepared, for: req, by: eeType)
         return try enterPreparedDeployment(req, prepared: prepared, from: ctx, bumpNonce: true)
     }
 
-    /// A prepared deployment runs its constructor with at most the resources of the request.
-    static func checkPrepared(
+    /// Preparing a deployment wrote nothing, and the constructor gets at most the request's
+    /// resources.
+    func checkPrepared(
         _ prepared: PreparedDeployment, for req: DeploymentRequest, by ee: any ExecutionEnvironment.Type
     ) throws(EEError) {
+        if let v = protocolViolation { throw .protocolViolation(v) }
         if prepared.resources.ergs > req.resources.ergs {
             throw .protocolViolation(
                 "the \(ee.kind) environment prepared a deployment with \(prepared.resources.ergs) ergs of the request's \(req.resources.ergs)")

@@ -108,6 +108,7 @@ extension Bootloader {
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: origin)
         resetGuestMemory()
+        active = .none
         protocolViolation = nil
         return try drive(tracedCall(request, from: ctx))
     }
@@ -119,6 +120,7 @@ extension Bootloader {
     ) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer)
         resetGuestMemory()
+        active = .none
         protocolViolation = nil
         return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }

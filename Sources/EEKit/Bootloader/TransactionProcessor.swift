@@ -106,8 +106,10 @@ extension Bootloader {
                 deployer: tx.sender, initcode: tx.data, value: tx.value, scheme: .create, kind: tx.deployKind,
                 resources: execResources)
             do throws(EEError) {
+                active = .none
+                protocolViolation = nil
                 let p = try entry.type.prepareDeployment(req, host: self)
-                try Bootloader.checkPrepared(p, for: req, by: entry.type)
+                try checkPrepared(p, for: req, by: entry.type)
                 prepared = p
             } catch {
                 world.revert(to: txStart)
