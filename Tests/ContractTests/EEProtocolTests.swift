@@ -11,7 +11,10 @@ import Testing
 ///   7 deploys as calldata[0..<20]                   8 ends a call with completedDeployment
 ///   9 delegate-calls calldata[0..<20] claiming a value of 12345 (returns what it returned)
 ///   10 (constructor) ends with completedExecution   11 (deployment) prepared with 2x the ergs
-///   12 (deployment) writes the deployer's storage while preparing            0 behaves
+///   12 (deployment) writes the deployer's storage while preparing
+///   13 (deployment) prepared at another address    14 (deployment) prepared with EVM code
+///   15 adds a refund (run it in a static frame)    16 starts a transaction on the bootloader
+///   0 behaves
 final class RogueEE: ExecutionEnvironment {
     static var kind: EEKind { .wasm }
     static let magic = Array("ROGUE".utf8)
@@ -24,9 +27,10 @@ final class RogueEE: ExecutionEnvironment {
         var resources = r.resources
         if r.initcode.last == 11 { resources.ergs = resources.ergs &* 2 }
         if r.initcode.last == 12 { host.setStorage(r.deployer, .zero, U256(0xdead)) }
+        let address = r.initcode.last == 13 ? Address(low: 0x7777) : DeploymentAddress.derive(r, host: host)
         return PreparedDeployment(
-            address: DeploymentAddress.derive(r, host: host),
-            constructor: Bytecode(kind: .wasm, bytes: r.initcode, hash: Keccak.hash(r.initcode)),
+            address: address,
+            constructor: Bytecode(kind: r.initcode.last == 14 ? .evm : .wasm, bytes: r.initcode, hash: Keccak.hash(r.initcode)),
             constructorInput: [], resources: resources)
     }
 
@@ -65,6 +69,13 @@ final class RogueEE: ExecutionEnvironment {
         case 8: return .completedDeployment(code: [1], status: .success, returndata: [], resourcesLeft: r)
         case 9:
             return .externalCallRequest(CallRequest(target: target, modifier: .delegate, calldata: [], value: U256(12345), resources: half))
+        case 15:
+            host.addRefund(1 << 40)
+            return done(r)
+        case 16:
+            guard let boot = host as? Bootloader else { return done(r) }
+            _ = try boot.execute(Transaction(sender: l.callee, nonce: U256(boot.world.nonce(l.callee)), gasLimit: U256(21_000), to: target))
+            return done(r)
         default: return done(r)
         }
     }
@@ -136,6 +147,18 @@ final class RogueEE: ExecutionEnvironment {
         expectViolation(s, "constructor frame") { try s.deploy(RogueEE.magic + [10], kind: .wasm) }
         expectViolation(s, "prepared a deployment") { try s.deploy(RogueEE.magic + [11], kind: .wasm) }
         expectViolation(s, "written while no frame runs") { try s.deploy(RogueEE.magic + [12], kind: .wasm) }
+        expectViolation(s, "not its address") { try s.deploy(RogueEE.magic + [13], kind: .wasm) }
+        expectViolation(s, "with evm code") { try s.deploy(RogueEE.magic + [14], kind: .wasm) }
+        #expect(s.world.account(Address(low: 0x7777)) == nil)
+        // A refund needs a state change, which a static frame cannot make.
+        let refunder = try rogue(s, 15)
+        expectViolation(s, "a refund added in a static frame") {
+            try s.call(rvCaller, data: [1] + refunder.bytes + Bytes(repeating: 0, count: 8))
+        }
+        // One transaction at a time: starting another from inside a frame would finish the
+        // outer one's journal under it.
+        let nested = try rogue(s, 16)
+        expectViolation(s, "execute called while a transaction runs") { try s.call(nested, data: evmCounter.bytes) }
         // The same from a running frame: native code creates it (caller.c mode 5, EE 2), and
         // its preparation may not write the creating contract's storage either.
         expectViolation(s, "storage of \(rvCaller.hex) written while no frame runs") {

@@ -35,8 +35,14 @@ final class ToyEE: ExecutionEnvironment {
 
     private var left: Resources { Resources(ergs: ergs) }
 
-    private func finish(_ status: FrameStatus, _ output: Bytes) -> Preemption {
-        .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: status.isFailure ? .zero : left)
+    /// Ends the frame: a constructor frame with completedDeployment (no code unless it
+    /// succeeded), any other with completedExecution.
+    private func finish(_ status: FrameStatus, _ output: Bytes, code: Bytes = []) -> Preemption {
+        let rest = status.isFailure ? Resources.zero : left
+        if launch?.modifier == .constructor {
+            return .completedDeployment(code: code, status: status, returndata: status == .revert ? output : [], resourcesLeft: rest)
+        }
+        return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: rest)
     }
 
     func start(_ l: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
@@ -44,9 +50,7 @@ final class ToyEE: ExecutionEnvironment {
         ergs = l.resources.ergs
         guard ergs >= ToyEE.stepCost else { return finish(.failure(.outOfResources), []) }
         ergs -= ToyEE.stepCost
-        if l.modifier == .constructor {
-            return .completedDeployment(code: l.code.bytes, status: .success, returndata: [], resourcesLeft: left)
-        }
+        if l.modifier == .constructor { return finish(.success, [], code: l.code.bytes) }
         let data = l.calldata
         switch data.first {
         case 0x00:
@@ -141,6 +145,20 @@ final class ToyEE: ExecutionEnvironment {
         #expect(cc.output.prefix(32) == U256(2).bigEndianBytes[...])
         let dc = try s.call(rvCaller, data: via(7, toy, [0, 1, 2]))
         #expect(dc.output == U256(0).bigEndianBytes + [2, 1])
+    }
+
+    /// A constructor out of ergs fails its deployment (a review found the toy EE ending it with
+    /// completedExecution, which the bootloader refuses as a protocol violation).
+    @Test func aConstructorOutOfErgsFailsTheDeployment() throws {
+        let s = try session(withToy: true)
+        let code = ToyEE.magic + [9]
+        let tx = Transaction(sender: ContractSession.defaultSender, gasLimit: U256(1_000_000), to: nil, data: code, deployKind: .wasm)
+        guard case .success(let intrinsic) = s.boot.validate(tx) else {
+            Issue.record("the deployment is not valid")
+            return
+        }
+        let r = try s.deploy(code, kind: .wasm, gas: intrinsic + 3)
+        #expect(r.status == .failure(.outOfResources) && r.createdAddress == nil)
     }
 
     @Test func nativeCodeCreatesThirdEECode() throws {

@@ -80,6 +80,8 @@ public final class Bootloader: EEHost {
     /// The first EE protocol break the host saw (a write outside the active frame or in a
     /// static one), thrown by the runner when the EE hands control back.
     @exclusivity(unchecked) var protocolViolation: String?
+    /// A transaction is running (`execute` is not re-entrant).
+    @exclusivity(unchecked) var executing = false
 
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
@@ -225,7 +227,17 @@ public final class Bootloader: EEHost {
         }
         return false
     }
-    public func addRefund(_ gas: Int64) { world.addRefund(gas) }
+    public func addRefund(_ gas: Int64) {
+        // Refunds come with state changes, which only a running, non-static frame makes.
+        guard active.isFrame && !active.isStatic else {
+            if protocolViolation == nil {
+                protocolViolation = active.isFrame ? "a refund added in a static frame (\(active.address.hex))"
+                    : "a refund added while no frame runs"
+            }
+            return
+        }
+        world.addRefund(gas)
+    }
     public var refundCounter: Int64 { world.refund }
     public func selfDestruct(_ address: Address, beneficiary: Address) {
         guard mayWrite(address, "SELFDESTRUCT") else { return }

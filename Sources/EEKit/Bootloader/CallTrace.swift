@@ -182,7 +182,8 @@ extension Bootloader {
         }
         tracer(.started(TraceFrameStart(
             depth: ctx.depth + 1, kind: .call(req.modifier), from: ctx.address, to: req.target, target: target,
-            value: req.value, gas: gasUnits(req.resources), input: req.calldata)))
+            value: req.modifier == .delegate || req.modifier == .delegateStatic ? ctx.value : req.value,
+            gas: gasUnits(req.resources), input: req.calldata)))
         return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in try enterCall(req, from: ctx) }
     }
 

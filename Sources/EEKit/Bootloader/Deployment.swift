@@ -23,14 +23,12 @@ extension Bootloader {
                 output: [], left: .zero, created: nil)
         }
         let prepared: PreparedDeployment
-        // Preparing reads the state but runs no frame: no write may come from it.
-        let deployer = active
+        // Preparing reads the state but runs no frame: no write may come from it (the deployer
+        // is made active again when it continues).
         active = .none
         do {
             prepared = try eeType.prepareDeployment(req, host: self)
-            active = deployer
         } catch {
-            active = deployer
             // `invalidCode` says "invalid code: " itself.
             let reason: String
             if case .invalidCode(let why) = error { reason = why } else { reason = "\(error)" }
@@ -49,6 +47,18 @@ extension Bootloader {
         if prepared.resources.ergs > req.resources.ergs {
             throw .protocolViolation(
                 "the \(ee.kind) environment prepared a deployment with \(prepared.resources.ergs) ergs of the request's \(req.resources.ergs)")
+        }
+        // CREATE / CREATE2 addresses only (`DeploymentAddress.derive`): any other would let an
+        // EE put code on an account it picks (a funded one that never sent, a counterfactual
+        // wallet) and run a constructor as it.
+        let expected = DeploymentAddress.derive(req, host: self)
+        if prepared.address != expected {
+            throw .protocolViolation(
+                "the \(ee.kind) environment prepared a deployment at \(prepared.address.hex), not its address \(expected.hex)")
+        }
+        if prepared.constructor.kind != req.kind && !(prepared.constructor.kind == .none && prepared.constructor.bytes.isEmpty) {
+            throw .protocolViolation(
+                "the \(ee.kind) environment prepared a \(req.kind) deployment with \(prepared.constructor.kind) code")
         }
     }
 

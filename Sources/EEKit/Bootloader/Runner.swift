@@ -130,7 +130,12 @@ extension Bootloader {
         var frames: [Frame] = []
         frames.reserveCapacity(64)
         var next: Preemption
-        defer { resetGuestMemory() }  // also after a host-level error left frames behind
+        defer {
+            // Also after a host-level error left frames behind. What they keep is released
+            // here, with no frame active.
+            active = .none
+            resetGuestMemory()
+        }
         switch first {
         case .immediate(let status, let output, let left, let created):
             return ExecutionOutcome(status: status, output: output, resourcesLeft: left, createdAddress: created)
@@ -180,24 +185,20 @@ extension Bootloader {
                         next = p
                     }
                 case .completedExecution(let result, let left):
-                    let f = frames.removeLast()
-                    try checkEnd(f, left: left, deployment: false)
-                    releaseFrameMemory()
-                    if !result.status.isSuccess { revertFailed(f) }
-                    var end = FrameEnd(result.status, result.returndata, result.status.isFailure ? .zero : left, nil)
-                    end = enforceLimits(f, end)
-                    if tracer != nil { traceFrameEnd(f, end) }
+                    // The ended frame (and its EE, unless kept elsewhere) is released inside
+                    // `endFrame`, while no frame is active.
+                    active = .none
+                    let end = try endFrame(
+                        frames.removeLast(), deployment: false, code: [], status: result.status, output: result.returndata,
+                        left: left)
                     guard !frames.isEmpty else {
                         return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                     }
                     next = try resume(frames[frames.count - 1], wasDeployment: false, end)
                 case .completedDeployment(let code, let status, let returndata, let left):
-                    let f = frames.removeLast()
-                    try checkEnd(f, left: left, deployment: true)
-                    releaseFrameMemory()
-                    var end = finishDeployment(f, code: code, status: status, returndata: returndata, left: left)
-                    end = enforceLimits(f, end)
-                    if tracer != nil { traceFrameEnd(f, end) }
+                    active = .none
+                    let end = try endFrame(
+                        frames.removeLast(), deployment: true, code: code, status: status, output: returndata, left: left)
                     guard !frames.isEmpty else {
                         return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
                     }
@@ -247,10 +248,30 @@ extension Bootloader {
         active = ActiveFrame(address: f.context.address, isStatic: f.context.isStatic)
     }
 
+    /// Ends a completed frame: checks it (`checkEnd`), reverts it if it did not succeed,
+    /// deposits a constructor's code, applies the limits and traces the end.
+    private func endFrame(
+        _ f: Frame, deployment: Bool, code: Bytes, status: FrameStatus, output: Bytes, left: Resources
+    ) throws(EEError) -> FrameEnd {
+        try checkEnd(f, left: left, status: status, deployment: deployment)
+        releaseFrameMemory()
+        var end: FrameEnd
+        if deployment {
+            end = finishDeployment(f, code: code, status: status, returndata: output, left: left)
+        } else {
+            if !status.isSuccess { revertFailed(f) }
+            end = FrameEnd(status, output, status.isFailure ? .zero : left, nil)
+        }
+        end = enforceLimits(f, end)
+        if tracer != nil { traceFrameEnd(f, end) }
+        return end
+    }
+
     /// An ending frame keeps the protocol: the completion of its kind (a constructor frame
-    /// `completedDeployment`, a call frame `completedExecution`) and no more resources than
-    /// it holds; and nothing it did through the host broke it.
-    private func checkEnd(_ f: Frame, left: Resources, deployment: Bool) throws(EEError) {
+    /// `completedDeployment`, a call frame `completedExecution`) and, unless it failed (a
+    /// failed frame's resources are dropped), no more resources than it holds; and nothing it
+    /// did through the host broke it.
+    private func checkEnd(_ f: Frame, left: Resources, status: FrameStatus, deployment: Bool) throws(EEError) {
         if let v = protocolViolation { throw .protocolViolation(v) }
         if deployment != (f.deployment != nil) {
             throw .protocolViolation(
@@ -258,7 +279,7 @@ extension Bootloader {
                     ? "a \(f.ee.kindName) call frame of \(f.context.address.hex) ended with completedDeployment"
                     : "a \(f.ee.kindName) constructor frame of \(f.context.address.hex) ended with completedExecution")
         }
-        if left.ergs > f.ceiling {
+        if left.ergs > f.ceiling && !status.isFailure {
             throw .protocolViolation(
                 "a \(f.ee.kindName) frame of \(f.context.address.hex) returned \(left.ergs) ergs, holding at most \(f.ceiling)")
         }
@@ -267,6 +288,10 @@ extension Bootloader {
     // MARK: Calls
 
     func enterCall(_ req: CallRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        // Until the callee starts no frame runs: the callee's EE is asked about the call kind
+        // and made with nobody's writes allowed (the caller is made active again when it
+        // continues).
+        active = .none
         let depth = ctx.depth + 1
         if depth > maxDepth {
             return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)

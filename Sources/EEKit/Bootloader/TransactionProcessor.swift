@@ -63,6 +63,13 @@ extension Bootloader {
     /// The transaction's effects stay in `world` (uncommitted) until `world.commit()`.
     /// - Throws: `EEError` for host-level problems (the transaction's changes are discarded).
     public func execute(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
+        // One transaction at a time: one started from inside another (an EE, a tracer or a
+        // hook calling back) would finish the outer one's journal under it.
+        guard !executing else {
+            throw .protocolViolation("execute called while a transaction runs on this bootloader")
+        }
+        executing = true
+        defer { executing = false }
         // Every gas/erg conversion divides or multiplies by it (0 divided by zero; a value
         // above 2^32 overflowed the 2300-gas stipend's ergs).
         guard schedule.ergsPerGas >= 1, schedule.ergsPerGas <= 1 << 32 else {

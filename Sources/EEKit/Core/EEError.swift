@@ -17,10 +17,11 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A failure of EEKit itself; always a bug.
     case internalError(String)
     /// An execution environment broke the EE protocol (`ExecutionEnvironment`): handed out or
-    /// returned more resources than its frame was given, wrote state outside its frame or in a
-    /// static one, made a request with a field only the bootloader may set, or ended a frame
-    /// with the wrong kind of completion. Always a bug in that EE; the transaction is abandoned
-    /// and changes nothing.
+    /// returned more resources than its frame was given, wrote state outside its frame, in a
+    /// static one or while none ran, made a request with a field only the bootloader may set,
+    /// prepared a deployment at another address, ended a frame with the wrong kind of
+    /// completion, or started a transaction inside one. Always a bug in that EE (or in the host
+    /// program, for a nested `execute`); the transaction is abandoned and changes nothing.
     case protocolViolation(String)
 
     public var description: String {

@@ -255,8 +255,11 @@ public enum Preemption: Sendable {
 /// a constructor frame ends with `completedDeployment` and every other frame with
 /// `completedExecution`; a frame hands out and ends with no more resources than it holds; it
 /// writes (storage, transient storage, logs, SELFDESTRUCT) only at `launch.callee` and never in
-/// a static frame; a call request never carries `.constructor`; a deployment's deployer is
-/// `launch.callee`.
+/// a static frame, and nothing while no frame runs (preparing a deployment, answering
+/// `isModifierSupported`); a call request never carries `.constructor`; a deployment's deployer
+/// is `launch.callee`; a prepared deployment has the CREATE / CREATE2 address and code of this
+/// EE's kind; `Bootloader.execute` is not called from inside a transaction. The checks catch
+/// mistakes, not malice: an EE runs in the host process.
 public protocol ExecutionEnvironment: AnyObject {
     static var kind: EEKind { get }
 
