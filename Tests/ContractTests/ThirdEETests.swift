@@ -143,6 +143,12 @@ final class ToyEE: ExecutionEnvironment {
         let cc = try s.call(rvCaller, data: via(8, toy, [0, 1]))
         #expect(cc.status == .success)
         #expect(cc.output.prefix(32) == U256(2).bigEndianBytes[...])
+        // The refused frame ends with a typed reason (the trace shows it).
+        let recorder = CallTraceRecorder()
+        recorder.attach(to: s.boot)
+        _ = try s.call(rvCaller, data: via(8, toy, [0, 1]))
+        #expect(recorder.roots.first?.children.first?.end?.status == .failure(.unsupportedCallKind(.wasm, .callcode)))
+        #expect(FailureReason.unsupportedCallKind(.wasm, .callcode).description == "wasm code does not take callcode calls")
         let dc = try s.call(rvCaller, data: via(7, toy, [0, 1, 2]))
         #expect(dc.output == U256(0).bigEndianBytes + [2, 1])
     }

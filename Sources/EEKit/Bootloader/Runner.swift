@@ -355,7 +355,7 @@ extension Bootloader {
         guard entry.type.isModifierSupported(req.modifier) else {
             world.revert(to: snapshot)
             return .immediate(
-                status: .failure(.other("\(code.kind) code does not support this call kind")),
+                status: .failure(.unsupportedCallKind(code.kind, req.modifier)),
                 output: [], left: .zero, created: nil)
         }
         let launch = LaunchParams(

@@ -149,6 +149,8 @@ public enum FailureReason: Sendable, Hashable, CustomStringConvertible {
     case stackUnderflow
     case stackOverflow
     case invalidJump
+    /// An EVM opcode (the text names the fork that brings it); other EEs report an illegal
+    /// instruction as a `trap` with their own words.
     case invalidOpcode(UInt8)
     case staticViolation
     case callDepthExceeded
@@ -161,6 +163,8 @@ public enum FailureReason: Sendable, Hashable, CustomStringConvertible {
     case nonceOverflow
     case trap(String)
     case limitExceeded(String)
+    /// The callee's EE does not take calls of this kind (`ExecutionEnvironment.isModifierSupported`).
+    case unsupportedCallKind(EEKind, CallModifier)
     case other(String)
 
     public var description: String {
@@ -187,6 +191,7 @@ public enum FailureReason: Sendable, Hashable, CustomStringConvertible {
         case .nonceOverflow: "nonce overflow"
         case .trap(let s): "trap: \(s)"
         case .limitExceeded(let s): "limit exceeded: \(s)"
+        case .unsupportedCallKind(let kind, let modifier): "\(kind) code does not take \(modifier) calls"
         case .other(let s): s
         }
     }
