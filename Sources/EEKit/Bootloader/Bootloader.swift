@@ -219,21 +219,22 @@ public final class Bootloader: EEHost {
     /// and RISC-V frames refuse such writes themselves).
     @inline(__always) private func mayWrite(_ address: Address, _ what: String) -> Bool {
         if address == active.address && !active.isStatic { return true }
-        if protocolViolation == nil {
-            protocolViolation =
-                !active.isFrame ? "\(what) of \(address.hex) written while no frame runs (preparing a deployment)"
+        noteViolation(
+            !active.isFrame ? "\(what) of \(address.hex) written while no frame runs (preparing a deployment)"
                 : active.isStatic ? "\(what) written in a static frame (\(active.address.hex))"
-                : "\(what) of \(address.hex) written by a frame of \(active.address.hex)"
-        }
+                : "\(what) of \(address.hex) written by a frame of \(active.address.hex)")
         return false
     }
+
+    /// Keeps the first protocol break of the run (the one the runner throws).
+    private func noteViolation(_ what: @autoclosure () -> String) {
+        if protocolViolation == nil { protocolViolation = what() }
+    }
+
     public func addRefund(_ gas: Int64) {
         // Refunds come with state changes, which only a running, non-static frame makes.
         guard active.isFrame && !active.isStatic else {
-            if protocolViolation == nil {
-                protocolViolation = active.isFrame ? "a refund added in a static frame (\(active.address.hex))"
-                    : "a refund added while no frame runs"
-            }
+            noteViolation(active.isFrame ? "a refund added in a static frame (\(active.address.hex))" : "a refund added while no frame runs")
             return
         }
         world.addRefund(gas)

@@ -109,13 +109,12 @@ extension Bootloader {
         return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: (address, req.kind)), first)
     }
 
-    /// Applies the code-deposit rules to a finished constructor frame.
+    /// Applies the code-deposit rules to a finished constructor frame, which deploys `kind`
+    /// code at `address`.
     func finishDeployment(
-        _ f: Frame, code: Bytes, status: FrameStatus, returndata: Bytes, left: Resources
+        _ f: Frame, at address: Address, kind: EEKind, code: Bytes, status: FrameStatus, returndata: Bytes,
+        left: Resources
     ) -> FrameEnd {
-        guard let (address, kind) = f.deployment else {
-            return FrameEnd(.failure(.other("not a constructor frame")), [], .zero, nil)
-        }
         switch status {
         case .revert:
             revertFailed(f)

@@ -160,9 +160,7 @@ extension Bootloader {
                     if let v = f.hand(req.resources.ergs, "a call") { throw .protocolViolation(v) }
                     switch try tracedCall(req, from: f.context) {
                     case .immediate(let status, let output, let left, _):
-                        f.takeBack(left.ergs)
-                        activate(f)
-                        next = try f.ee.continueAfterCall(CallResult(status: status, returndata: output), returned: left, host: self)
+                        next = try resume(f, wasDeployment: false, FrameEnd(status, output, left, nil))
                     case .launched(let callee, let p):
                         frames.append(callee)
                         next = p
@@ -176,10 +174,7 @@ extension Bootloader {
                     if let v = f.hand(req.resources.ergs, "a deployment") { throw .protocolViolation(v) }
                     switch try tracedDeployment(req, from: f.context) {
                     case .immediate(let status, let output, let left, let created):
-                        f.takeBack(left.ergs)
-                        activate(f)
-                        next = try f.ee.continueAfterDeployment(
-                            DeploymentResult(address: created, status: status, returndata: output), returned: left, host: self)
+                        next = try resume(f, wasDeployment: true, FrameEnd(status, output, left, created))
                     case .launched(let constructor, let p):
                         frames.append(constructor)
                         next = p
@@ -256,8 +251,8 @@ extension Bootloader {
         try checkEnd(f, left: left, status: status, deployment: deployment)
         releaseFrameMemory()
         var end: FrameEnd
-        if deployment {
-            end = finishDeployment(f, code: code, status: status, returndata: output, left: left)
+        if let (address, kind) = f.deployment {  // a constructor frame: `checkEnd` matched the completion
+            end = finishDeployment(f, at: address, kind: kind, code: code, status: status, returndata: output, left: left)
         } else {
             if !status.isSuccess { revertFailed(f) }
             end = FrameEnd(status, output, status.isFailure ? .zero : left, nil)
@@ -269,10 +264,9 @@ extension Bootloader {
 
     /// An ending frame keeps the protocol: the completion of its kind (a constructor frame
     /// `completedDeployment`, a call frame `completedExecution`) and, unless it failed (a
-    /// failed frame's resources are dropped), no more resources than it holds; and nothing it
-    /// did through the host broke it.
+    /// failed frame's resources are dropped), no more resources than it holds. (What it did
+    /// through the host was checked at the top of the runner loop.)
     private func checkEnd(_ f: Frame, left: Resources, status: FrameStatus, deployment: Bool) throws(EEError) {
-        if let v = protocolViolation { throw .protocolViolation(v) }
         if deployment != (f.deployment != nil) {
             throw .protocolViolation(
                 deployment
