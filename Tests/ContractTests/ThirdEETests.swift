@@ -12,6 +12,15 @@ import Testing
 ///   0x01 target20 rest CALL target with `rest` and all it can pass; return what the callee
 ///                      returned, with the callee's status (a failure fails this frame too)
 ///   0x02               slot 0 += 1, return the new value as a word (a static frame fails)
+///   0x03 target20 rest as 0x01, but a nested call (`EEHost.nestedCall`: the frame waits on the
+///                      native stack, as a WASM runtime's synchronous import does) passing
+///                      all it holds
+///   0x04 code          nested CREATE of toy `code` with all it holds; return the new address
+///                      (the deployment's status, a failure fails this frame too)
+///   0x05 target20 rest as 0x03, but an error thrown by the nested call is swallowed and the
+///                      frame returns "swallowed" (a careless EE)
+///   0x06 target20      a nested call passing one erg more than the frame was given
+///   0x07 target20      a nested call made in the name of another EE instance
 ///   anything else      revert with "toy: unknown operation"
 /// Every operation costs 1,000 ergs. It takes every call kind but CALLCODE.
 final class ToyEE: ExecutionEnvironment {
@@ -61,6 +70,35 @@ final class ToyEE: ExecutionEnvironment {
             return .externalCallRequest(CallRequest(
                 target: Address(Array(data[1..<21])), modifier: .none, calldata: Array(data[21...]), value: .zero,
                 resources: Resources(ergs: give)))
+        case 0x03 where data.count >= 21, 0x05 where data.count >= 21:
+            let give = ergs
+            ergs = 0
+            let req = CallRequest(
+                target: Address(Array(data[1..<21])), modifier: .none, calldata: Array(data[21...]), value: .zero,
+                resources: Resources(ergs: give))
+            do {
+                let (r, returned) = try host.nestedCall(req, from: self)
+                ergs += returned.ergs
+                return finish(r.status, r.returndata)
+            } catch {
+                if data[0] == 0x05 { return finish(.success, Array("swallowed".utf8)) }
+                throw error
+            }
+        case 0x04:
+            let give = ergs
+            ergs = 0
+            let req = DeploymentRequest(
+                deployer: l.callee, initcode: Array(data.dropFirst()), value: .zero, scheme: .create, kind: .wasm,
+                resources: Resources(ergs: give))
+            let (r, returned) = try host.nestedDeployment(req, from: self)
+            ergs += returned.ergs
+            return finish(r.status, r.address?.bytes ?? r.returndata)
+        case 0x06 where data.count >= 21, 0x07 where data.count >= 21:
+            let req = CallRequest(
+                target: Address(Array(data[1..<21])), modifier: .none, calldata: [], value: .zero,
+                resources: Resources(ergs: data[0] == 0x06 ? l.resources.ergs + 1 : 0))
+            _ = try host.nestedCall(req, from: data[0] == 0x06 ? self : ToyEE())
+            return finish(.success, [])
         case 0x02:
             if l.isStatic { return finish(.failure(.staticViolation), []) }
             let v = host.storage(l.callee, .zero) &+ .one

@@ -5,8 +5,9 @@
 /// so give each thread its own (with its own `WorldState`). Bootloaders on different threads
 /// share only the process-wide caches, which are locked (ContractTests' ConcurrencyTests, and
 /// `Scripts/sanitize.sh thread`). It never recurses on
-/// the native stack for EE frames (see `Runner.swift`), so depth 1024 needs no large stack;
-/// EEs that nest natively (WASM) should be run through `LargeStack.run`.
+/// the native stack for EE frames that preempt (see `Runner.swift`), so depth 1024 needs no
+/// large stack; nested calls (`nestedCall`, for EEs whose runtime calls back synchronously)
+/// recurse, and move to a thread with a large stack when the stack they run on gets low.
 public final class Bootloader: EEHost {
     public let world: WorldState
     // `@exclusivity(unchecked)`: these properties are read and written on every state access
@@ -82,6 +83,18 @@ public final class Bootloader: EEHost {
     @exclusivity(unchecked) var protocolViolation: String?
     /// A transaction is running (`execute` is not re-entrant).
     @exclusivity(unchecked) var executing = false
+    /// The frame whose EE runs now (the one `active` describes), nil while none does: the
+    /// caller of a nested call (`nestedCall`).
+    @exclusivity(unchecked) var runningFrame: Frame?
+    /// A host-level error a nested call threw: the run stops with it when the EE that made
+    /// the call hands control back, whether or not the EE passed it on.
+    @exclusivity(unchecked) var pendingError: EEError?
+    /// The native stack of the thread nested calls run on (`NativeStack`), found once per
+    /// thread; nil until a nested call needs it.
+    @exclusivity(unchecked) var nativeStack: NativeStack?
+    /// Nested calls that continued on a new thread because the stack they were made on ran
+    /// low (`EEHost.nestedCall`), in this bootloader's life.
+    public internal(set) var nestedStackMoves = 0
 
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
@@ -227,7 +240,7 @@ public final class Bootloader: EEHost {
     }
 
     /// Keeps the first protocol break of the run (the one the runner throws).
-    private func noteViolation(_ what: @autoclosure () -> String) {
+    func noteViolation(_ what: @autoclosure () -> String) {
         if protocolViolation == nil { protocolViolation = what() }
     }
 

@@ -25,7 +25,7 @@ extension Bootloader {
         let prepared: PreparedDeployment
         // Preparing reads the state but runs no frame: no write may come from it (the deployer
         // is made active again when it continues).
-        active = .none
+        deactivate()
         do {
             prepared = try eeType.prepareDeployment(req, host: self)
         } catch {
@@ -102,11 +102,10 @@ extension Bootloader {
             resources: prepared.resources, code: prepared.constructor, caller: req.deployer, callee: address,
             codeAddress: address, modifier: .constructor, calldata: prepared.constructorInput, value: req.value,
             depth: depth, isStatic: false)
-        let ee = entry.make()
+        let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: (address, req.kind))
         markFrameMemory()
-        active = ActiveFrame(address: address, isStatic: false)
-        let first = try ee.start(launch, host: self)
-        return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: (address, req.kind)), first)
+        activate(frame)
+        return .launched(frame, try frame.ee.start(launch, host: self))
     }
 
     /// Applies the code-deposit rules to a finished constructor frame, which deploys `kind`

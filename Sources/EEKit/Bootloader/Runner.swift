@@ -107,9 +107,8 @@ extension Bootloader {
     /// The value transfer and state changes are reverted if the outermost frame fails.
     func runCall(origin: Address, _ request: CallRequest) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: origin)
-        resetGuestMemory()
-        active = .none
-        protocolViolation = nil
+        startRun()
+        defer { endRun() }
         return try drive(tracedCall(request, from: ctx))
     }
 
@@ -119,35 +118,36 @@ extension Bootloader {
         _ request: DeploymentRequest, prepared: PreparedDeployment, bumpNonce: Bool
     ) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer)
-        resetGuestMemory()
-        active = .none
-        protocolViolation = nil
+        startRun()
+        defer { endRun() }
         return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
     }
 
-    /// The runner loop.
+    /// The runner loop of a transaction's outermost frame.
     private func drive(_ first: Entry) throws(EEError) -> ExecutionOutcome {
-        var frames: [Frame] = []
-        frames.reserveCapacity(64)
-        var next: Preemption
-        defer {
-            // Also after a host-level error left frames behind. What they keep is released
-            // here, with no frame active.
-            active = .none
-            resetGuestMemory()
-        }
         switch first {
         case .immediate(let status, let output, let left, let created):
             return ExecutionOutcome(status: status, output: output, resourcesLeft: left, createdAddress: created)
         case .launched(let f, let p):
-            frames.append(f)
-            next = p
+            let end = try runFrames(f, p)
+            return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
         }
+    }
+
+    /// Runs `bottom`, which `first` came from, and every frame it calls through the frame
+    /// stack, until `bottom` ends. The outermost frame of a run, or the callee of a nested call
+    /// (`nestedCall`), whose caller waits on the native stack.
+    func runFrames(_ bottom: Frame, _ first: Preemption) throws(EEError) -> FrameEnd {
+        var frames: [Frame] = [bottom]
+        frames.reserveCapacity(64)
+        var next = first
         // The innermost frame is read in place (`frames[top]`), never copied out.
         do throws(EEError) {
-            while !frames.isEmpty {
-                // What the EE that just ran did through the host (`Bootloader.mayWrite`).
+            while true {
+                // What the EE that just ran did through the host (`Bootloader.mayWrite`), and a
+                // host-level error of a nested call that the EE did not pass on.
                 if let v = protocolViolation { throw .protocolViolation(v) }
+                if let e = pendingError { throw e }
                 let top = frames.count - 1
                 switch next {
                 case .externalCallRequest(let req):
@@ -167,10 +167,7 @@ extension Bootloader {
                     }
                 case .deploymentRequest(let req):
                     let f = frames[top]
-                    if req.deployer != f.context.address {
-                        throw .protocolViolation(
-                            "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a deployment by \(req.deployer.hex)")
-                    }
+                    try checkDeployer(req, of: f)
                     if let v = f.hand(req.resources.ergs, "a deployment") { throw .protocolViolation(v) }
                     switch try tracedDeployment(req, from: f.context) {
                     case .immediate(let status, let output, let left, let created):
@@ -182,21 +179,17 @@ extension Bootloader {
                 case .completedExecution(let result, let left):
                     // The ended frame (and its EE, unless kept elsewhere) is released inside
                     // `endFrame`, while no frame is active.
-                    active = .none
+                    deactivate()
                     let end = try endFrame(
                         frames.removeLast(), deployment: false, code: [], status: result.status, output: result.returndata,
                         left: left)
-                    guard !frames.isEmpty else {
-                        return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
-                    }
+                    if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: false, end)
                 case .completedDeployment(let code, let status, let returndata, let left):
-                    active = .none
+                    deactivate()
                     let end = try endFrame(
                         frames.removeLast(), deployment: true, code: code, status: status, output: returndata, left: left)
-                    guard !frames.isEmpty else {
-                        return ExecutionOutcome(status: end.status, output: end.output, resourcesLeft: end.left, createdAddress: end.created)
-                    }
+                    if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: true, end)
                 }
             }
@@ -206,7 +199,14 @@ extension Bootloader {
             if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, error) } }
             throw error
         }
-        throw .internalError("frame stack emptied without a result")
+    }
+
+    /// A frame deploys as itself.
+    func checkDeployer(_ req: DeploymentRequest, of f: Frame) throws(EEError) {
+        if req.deployer != f.context.address {
+            throw .protocolViolation(
+                "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a deployment by \(req.deployer.hex)")
+        }
     }
 
     /// Reverts the state changes of a frame that failed or reverted (`WorldState.revertFrame`:
@@ -238,9 +238,31 @@ extension Bootloader {
         return try parent.ee.continueAfterCall(CallResult(status: end.status, returndata: end.output), returned: end.left, host: self)
     }
 
-    /// The frame the host's next calls come from (`Bootloader.mayWrite`).
+    /// The frame the host's next calls come from (`Bootloader.mayWrite`, `nestedCall`).
     @inline(__always) func activate(_ f: Frame) {
         active = ActiveFrame(address: f.context.address, isStatic: f.context.isStatic)
+        runningFrame = f
+    }
+
+    /// No frame runs: every write is refused, and no nested call is taken.
+    @inline(__always) func deactivate() {
+        active = .none
+        runningFrame = nil
+    }
+
+    /// Before a run (or a transaction's deployment preparation): no frame, no error noted.
+    func startRun() {
+        resetGuestMemory()
+        deactivate()
+        protocolViolation = nil
+        pendingError = nil
+    }
+
+    /// After a run, also one a host-level error stopped with frames left: what they kept is
+    /// released with no frame active.
+    func endRun() {
+        deactivate()
+        resetGuestMemory()
     }
 
     /// Ends a completed frame: checks it (`checkEnd`), reverts it if it did not succeed,
@@ -285,7 +307,7 @@ extension Bootloader {
         // Until the callee starts no frame runs: the callee's EE is asked about the call kind
         // and made with nobody's writes allowed (the caller is made active again when it
         // continues).
-        active = .none
+        deactivate()
         let depth = ctx.depth + 1
         if depth > maxDepth {
             return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
@@ -355,11 +377,10 @@ extension Bootloader {
         let launch = LaunchParams(
             resources: req.resources, code: code, caller: caller, callee: callee, codeAddress: codeAddress,
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
-        let ee = entry.make()
+        let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: nil)
         markFrameMemory()
-        active = ActiveFrame(address: callee, isStatic: isStatic)
-        let first = try ee.start(launch, host: self)
-        return .launched(Frame(ee: ee, launch: launch, snapshot: snapshot, deployment: nil), first)
+        activate(frame)
+        return .launched(frame, try frame.ee.start(launch, host: self))
     }
 
     private func runHook(

@@ -113,8 +113,7 @@ extension Bootloader {
                 deployer: tx.sender, initcode: tx.data, value: tx.value, scheme: .create, kind: tx.deployKind,
                 resources: execResources)
             do throws(EEError) {
-                active = .none
-                protocolViolation = nil
+                startRun()
                 let p = try entry.type.prepareDeployment(req, host: self)
                 try checkPrepared(p, for: req, by: entry.type)
                 prepared = p

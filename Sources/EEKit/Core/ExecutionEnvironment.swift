@@ -253,7 +253,9 @@ public enum Preemption: Sendable {
 ///
 /// One instance runs one frame. The bootloader creates it with the frame, calls `start`,
 /// and, while the frame is suspended at a call or deployment request, keeps it on its frame
-/// stack (the interpreter state lives in the instance, not on the native stack).
+/// stack (the interpreter state lives in the instance, not on the native stack). An EE whose
+/// runtime cannot suspend a frame makes its calls nested instead (`EEHost.nestedCall`,
+/// `nestedDeployment`) and waits for them on the native stack.
 ///
 /// The bootloader holds every EE to the protocol and abandons the transaction with
 /// `EEError.protocolViolation` when one breaks it (README, "Adding an execution environment"):

@@ -161,6 +161,26 @@ public protocol EEHost: AnyObject {
     /// Why `keep` would refuse `bytes` more now (nil: it would keep them), so that an EE does not
     /// prepare code it could not keep.
     func keepRefusal(bytes: Int) -> String?
+
+    // Nested calls: for an EE whose runtime cannot stop in the middle of a frame (a WASM
+    // runtime that calls its imports synchronously). Every other EE returns a request as a
+    // preemption instead; both kinds of call may be mixed in one transaction and one frame.
+    /// Runs a call of the running frame (`ee` is its EE) to its end, with everything it calls,
+    /// while the caller waits on the native stack, and returns what `continueAfterCall` would
+    /// have been given: the callee's result and the resources it did not use. The same rules
+    /// as an `externalCallRequest`: the caller takes `request.resources` out of its own budget
+    /// first, and adds `returned` back. Deep nesting is safe on any thread: when the thread's
+    /// stack runs low the nested frames continue on a new thread with a large stack
+    /// (`LargeStack`) while this one waits.
+    /// - Throws: `EEError` for a host-level problem of the nested frames (a protocol break,
+    ///   an EE's own error). The EE passes it on from `start` / `continueAfter*`; the
+    ///   transaction is abandoned whether or not it does.
+    func nestedCall(_ request: CallRequest, from ee: any ExecutionEnvironment) throws(EEError)
+        -> (result: CallResult, returned: Resources)
+    /// A deployment of the running frame, nested as `nestedCall` is: returns what
+    /// `continueAfterDeployment` would have been given.
+    func nestedDeployment(_ request: DeploymentRequest, from ee: any ExecutionEnvironment) throws(EEError)
+        -> (result: DeploymentResult, returned: Resources)
 }
 
 extension EEHost {
@@ -173,6 +193,18 @@ extension EEHost {
 }
 
 extension EEHost {
+    /// Hosts without frames of their own (test hosts) run no nested call.
+    public func nestedCall(_ request: CallRequest, from ee: any ExecutionEnvironment) throws(EEError)
+        -> (result: CallResult, returned: Resources)
+    {
+        throw .unsupported("nested calls: this host runs none (the bootloader does)")
+    }
+    public func nestedDeployment(_ request: DeploymentRequest, from ee: any ExecutionEnvironment) throws(EEError)
+        -> (result: DeploymentResult, returned: Resources)
+    {
+        throw .unsupported("nested deployments: this host runs none (the bootloader does)")
+    }
+
     /// Hosts without memory caps (test hosts) grant every request.
     public func reserveGuestMemory(_ bytes: Int) -> String? { nil }
     /// Hosts without transactions (test hosts) keep nothing and refuse nothing.
