@@ -24,6 +24,9 @@
 #   native_frames   Swift  generated native contracts (system calls with pointers into their data)
 #                          through the Bootloader; in-loop and return-to-Swift system calls and a
 #                          pooled machine must give the same receipt
+#   nested_frames   Swift  a fuzz EE whose program makes nested and preempting calls and creates
+#                          across EEs (EEHost.nestedCall); plain, traced and small-stack runs
+#                          must give the same receipt, and only deliberate breaks may throw
 #
 # Output goes to $FUZZ_OUT (default /tmp/eekit-fuzz): bin/TARGET, corpus-TARGET/ (the working
 # corpus, seeded from Fuzz/corpus/TARGET), artifacts-TARGET/ (crash/timeout/oom inputs) and
@@ -65,7 +68,7 @@ cprec_bn254)
         CSources/CPrecompiles/bn254.c -o "$BIN"
     MAXLEN=800
     ;;
-elf_loader|evm_frames|statetest_json|native_frames|abi_text)
+elf_loader|evm_frames|statetest_json|native_frames|nested_frames|abi_text)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
     BIN=$OUT/bin/eekit_swift_fuzz
     export EEKIT_FUZZ_TARGET=$T

@@ -16,3 +16,7 @@ int chost_stack_bounds(uintptr_t *low, uintptr_t *high) {
   *high = (uintptr_t)base + size;
   return 0;
 }
+
+__attribute__((noinline)) uintptr_t chost_stack_pointer(void) {
+  return (uintptr_t)__builtin_frame_address(0);
+}

@@ -21,6 +21,17 @@
 //                   so anything a frame leaves behind shows; the second run is traced) and once
 //                   with every system call returning to Swift; the three receipts must be equal.
 //
+//   nested_frames   a fuzz EE (NestEE below, registered as .wasm) runs the input as a program
+//                   of one-byte operations from the offset its calldata names: nested and
+//                   preempting calls (plain, static, delegate) into two copies of itself and an
+//                   EVM forwarder, nested CREATE / CREATE2 of the rest of the program, storage,
+//                   transient storage, logs, returns, reverts and failures; an operation with
+//                   argument 15 may break the protocol on purpose. Each input runs three
+//                   times on the same state: plainly, traced, and on a thread with a 1 MiB
+//                   stack (nested frames move to a large-stack thread); the receipts must be
+//                   equal, a thrown error must be a protocol break the program asked for, and
+//                   it must leave the sender's nonce unchanged.
+//
 //   abi_text        the CLI's ABI text paths: byte 0 picks output types (arrays and tuples
 //                   among them), the rest is call output for ABIEncoder.decode and revertReason,
 //                   topics and data of a log for decodeEvent, and as text a signature with
@@ -32,7 +43,7 @@
 // broken invariant (abort) is a finding.
 import Foundation
 
-private enum FuzzTarget { case elf, evm, stateTest, native, abi }
+private enum FuzzTarget { case elf, evm, stateTest, native, nested, abi }
 
 private let fuzzTarget: FuzzTarget = {
     switch ProcessInfo.processInfo.environment["EEKIT_FUZZ_TARGET"] ?? "" {
@@ -40,10 +51,12 @@ private let fuzzTarget: FuzzTarget = {
     case "evm_frames": return .evm
     case "statetest_json": return .stateTest
     case "native_frames": return .native
+    case "nested_frames": return .nested
     case "abi_text": return .abi
     default:
         FileHandle.standardError.write(
-            "EEKIT_FUZZ_TARGET must be elf_loader, evm_frames, statetest_json, native_frames or abi_text\n".data(using: .utf8)!)
+            "EEKIT_FUZZ_TARGET must be elf_loader, evm_frames, statetest_json, native_frames, nested_frames or abi_text\n"
+                .data(using: .utf8)!)
         exit(2)
     }
 }()
@@ -276,6 +289,206 @@ private func fuzzNative(_ d: [UInt8]) {
     }
 }
 
+/// The nested_frames EE: its code is the fuzz input; a frame runs it from the offset in the
+/// first two calldata bytes, one byte per operation (low nibble the operation, high nibble its
+/// argument), 1,000 ergs each, until it ends or the code does (a success with the last
+/// returndata). Calls pass calldata naming the next offset, so the callee runs the rest of the
+/// program. Argument 15 of operations 9 and 10 breaks the protocol (`NestEE.breaks`).
+final class NestEE: ExecutionEnvironment {
+    static var kind: EEKind { .wasm }
+    static let stepCost: UInt64 = 1000
+    private var launch: LaunchParams?
+    private var code: Bytes = []
+    private var pc = 0
+    private var ergs: UInt64 = 0
+    private var last: Bytes = []
+    private var lastOK = true
+    private var swallow = false
+    var isStaticContext: Bool { launch?.isStatic ?? false }
+    static func isModifierSupported(_ m: CallModifier) -> Bool { m != .callcode }
+
+    /// Whether running `code` may break the protocol on purpose.
+    static func breaks(_ code: Bytes) -> Bool { code.contains { ($0 & 15 == 9 || $0 & 15 == 10) && $0 >> 4 == 15 } }
+
+    static func prepareDeployment(_ r: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment {
+        guard r.initcode.count < 4096 else { throw .invalidCode("nest code above 4 KiB") }
+        return PreparedDeployment(
+            address: DeploymentAddress.derive(r, host: host),
+            constructor: Bytecode(kind: .wasm, bytes: r.initcode, hash: Keccak.hash(r.initcode)),
+            constructorInput: [], resources: r.resources)
+    }
+
+    private func finish(_ status: FrameStatus, _ output: Bytes) -> Preemption {
+        let rest = status.isFailure ? Resources.zero : Resources(ergs: ergs)
+        if launch?.modifier == .constructor {
+            return .completedDeployment(
+                code: status.isSuccess ? code : [], status: status, returndata: status == .revert ? output : [], resourcesLeft: rest)
+        }
+        return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: rest)
+    }
+
+    func start(_ l: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
+        launch = l
+        code = l.code.bytes
+        ergs = l.resources.ergs
+        // A constructor runs its code from 0 and keeps it; a call starts where its calldata says.
+        pc = l.modifier == .constructor || l.calldata.count < 2 ? 0 : Int(l.calldata[0]) << 8 | Int(l.calldata[1])
+        return try run(host)
+    }
+
+    func continueAfterCall(_ r: CallResult, returned: Resources, host: any EEHost) throws(EEError) -> Preemption {
+        ergs += returned.ergs
+        last = r.returndata
+        lastOK = r.status.isSuccess
+        return try run(host)
+    }
+
+    func continueAfterDeployment(_ r: DeploymentResult, returned: Resources, host: any EEHost) throws(EEError) -> Preemption {
+        ergs += returned.ergs
+        last = r.address?.bytes ?? r.returndata
+        lastOK = r.status.isSuccess
+        return try run(host)
+    }
+
+    private static let targets = [Address(low: 0x3001), Address(low: 0x3002), Address(low: 0x3003)]
+
+    private func run(_ host: any EEHost) throws(EEError) -> Preemption {
+        guard let l = launch else { throw .internalError("not started") }
+        while pc < code.count {
+            guard ergs >= NestEE.stepCost else { return finish(.failure(.outOfResources), []) }
+            ergs -= NestEE.stepCost
+            let op = code[pc] & 15, arg = Int(code[pc] >> 4)
+            pc += 1
+            let next: Bytes = [UInt8(pc >> 8 & 0xff), UInt8(pc & 0xff)]
+            let give = ergs / 16 * UInt64(arg + 1)
+            switch op {
+            case 0, 1, 13, 14:  // nested call, preempting call, nested static call, nested delegate call
+                let modifier: CallModifier = op == 13 ? .static : op == 14 ? .delegate : .none
+                let req = CallRequest(
+                    target: NestEE.targets[arg % 3], modifier: modifier, calldata: next, value: .zero,
+                    resources: Resources(ergs: give))
+                ergs -= give
+                if op == 1 { return .externalCallRequest(req) }
+                do {
+                    let (r, returned) = try host.nestedCall(req, from: self)
+                    ergs += returned.ergs
+                    last = r.returndata
+                    lastOK = r.status.isSuccess
+                } catch {
+                    if !swallow { throw error }
+                    lastOK = false
+                }
+                // A frame that made a call skips the rest its callee ran.
+                return finish(lastOK ? .success : .revert, last)
+            case 2:  // nested CREATE (even argument) or CREATE2 of the rest of the program
+                let req = DeploymentRequest(
+                    deployer: l.callee, initcode: Array(code[pc...]), value: .zero,
+                    scheme: arg & 1 == 0 ? .create : .create2(salt: Bytes32(U256(UInt64(arg)).bigEndianBytes)), kind: .wasm,
+                    resources: Resources(ergs: give))
+                ergs -= give
+                if arg & 2 != 0 { return .deploymentRequest(req) }
+                do {
+                    let (r, returned) = try host.nestedDeployment(req, from: self)
+                    ergs += returned.ergs
+                    last = r.address?.bytes ?? r.returndata
+                    lastOK = r.status.isSuccess
+                } catch {
+                    if !swallow { throw error }
+                    lastOK = false
+                }
+            case 3:
+                if l.isStatic { return finish(.failure(.staticViolation), []) }
+                host.setStorage(l.callee, U256(UInt64(arg)), U256(UInt64(pc)))
+            case 4:
+                if l.isStatic { return finish(.failure(.staticViolation), []) }
+                host.emitLog(Log(address: l.callee, topics: [], data: last))
+            case 5: return finish(.success, last)
+            case 6: return finish(.revert, last)
+            case 7: return finish(.failure(.other("nest: failed on purpose")), [])
+            case 8: if !lastOK { return finish(.failure(.other("nest: a call failed")), []) }
+            case 9 where arg == 15:  // breaks: passes more than the frame was given
+                _ = try? host.nestedCall(
+                    CallRequest(target: NestEE.targets[0], modifier: .none, calldata: next, value: .zero,
+                                resources: Resources(ergs: l.resources.ergs + 1)), from: self)
+            case 10 where arg == 15:  // breaks: a call in another EE's name
+                _ = try? host.nestedCall(
+                    CallRequest(target: NestEE.targets[0], modifier: .none, calldata: next, value: .zero, resources: .zero),
+                    from: NestEE())
+            case 11: swallow.toggle()
+            case 12:
+                if l.isStatic { return finish(.failure(.staticViolation), []) }
+                host.setTransientStorage(l.callee, U256(UInt64(arg)), host.transientStorage(l.callee, U256(UInt64(arg))) &+ .one)
+            default: break
+            }
+        }
+        return finish(.success, last)
+    }
+}
+
+private let nestSession: ContractSession = {
+    var registry = EERegistry.standard
+    registry.register(NestEE.self, deposit: CodeDepositRules(maxCodeSize: 4096, gasPerByte: 10, rejectEFPrefix: false)) {
+        NestEE()
+    }
+    let s = ContractSession(registry: registry)
+    s.commitEachTransaction = false
+    return s
+}()
+
+/// CALLDATACOPY the calldata to 0, CALL 0x3002 with it and all gas, RETURNDATACOPY, RETURN:
+/// an EVM frame between two nested ones.
+private let evmForwarder: Bytes = [
+    0x36, 0x5f, 0x5f, 0x37,  // CALLDATACOPY(0, 0, CALLDATASIZE)
+    0x5f, 0x5f, 0x36, 0x5f, 0x5f, 0x61, 0x30, 0x02, 0x5a, 0xf1, 0x50,  // CALL(gas, 0x3002, 0, 0, size, 0, 0); POP
+    0x3d, 0x5f, 0x5f, 0x3e, 0x3d, 0x5f, 0xf3,  // RETURNDATACOPY(0, 0, size); RETURN(0, size)
+]
+
+private func fuzzNested(_ d: [UInt8]) {
+    guard d.count >= 3, d.count < 4096 else { return }
+    let gas = UInt64(d[0]) << 8 + 20_000
+    let code = Array(d[1...])
+    let world = nestSession.world
+    let limit = 21_000 + 16 * 2 + gas
+    let sender = ContractSession.defaultSender
+    var outcomes: [String] = []
+    for mode in 0..<3 {
+        world.setAccount(Address(low: 0x3001), Account(nonce: 1, balance: U256(1000), kind: .wasm, code: code))
+        world.setAccount(Address(low: 0x3002), Account(nonce: 1, balance: .zero, kind: .wasm, code: code))
+        world.setAccount(Address(low: 0x3003), Account(nonce: 1, balance: .zero, kind: .evm, code: evmForwarder))
+        recorder.reset()
+        if mode == 1 { recorder.attach(to: nestSession.boot) } else { nestSession.boot.tracer = nil }
+        let nonce = world.nonce(sender)
+        let run = { () -> String in
+            do {
+                let r = try nestSession.call(Address(low: 0x3001), data: [0, 0], gas: limit)
+                check(r.gasUsed <= limit, "gas used \(r.gasUsed) above the limit \(limit)")
+                if mode == 1 { checkTrace(r) }
+                return "\(r.status) \(r.gasUsed) \(r.output) \(r.logs.count)"
+            } catch {
+                let deliberate: Bool
+                if let e = error as? EEError, case .protocolViolation = e { deliberate = NestEE.breaks(code) } else { deliberate = false }
+                check(deliberate, "\(error)")
+                check(world.nonce(sender) == nonce, "a thrown transaction bumped the nonce")
+                return "threw"
+            }
+        }
+        if mode == 2 {
+            let box = NestBox(run)
+            outcomes.append(LargeStack.run(size: 1 << 20) { box.value() })
+        } else {
+            outcomes.append(run())
+        }
+        world.discardUncommitted()
+    }
+    nestSession.boot.tracer = nil
+    check(outcomes[1] == outcomes[0] && outcomes[2] == outcomes[0], "runs differ: \(outcomes)")
+}
+
+private final class NestBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
 /// The EVM and RISC-V EEs never break the EE protocol (the bootloader's checks would throw).
 private func checkProtocol(_ error: any Error) {
     if let e = error as? EEError, case .protocolViolation = e { check(false, "\(e)") }
@@ -289,6 +502,7 @@ public func eekitFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
     case .evm: fuzzEVM(bytes)
     case .stateTest: fuzzStateTest(bytes)
     case .native: fuzzNative(bytes)
+    case .nested: fuzzNested(bytes)
     case .abi: fuzzABI(bytes)
     }
     return 0

@@ -52,6 +52,10 @@ void chost_call(const chost_sig *sig, void (*fn)(void), const uint64_t *ints, co
  * stack before this one runs out. Returns 0, or -1 if the bounds are unknown. */
 int chost_stack_bounds(uintptr_t *low, uintptr_t *high);
 
+/* The caller's frame address on the thread's real stack (an address of a local variable may
+ * be on ASan's fake stack instead). */
+uintptr_t chost_stack_pointer(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,23 +78,26 @@ public final class Bootloader: EEHost {
         /// write is refused.
         static let none = ActiveFrame(address: .zero, isStatic: true, isFrame: false)
     }
-    /// The first EE protocol break the host saw (a write outside the active frame or in a
-    /// static one), thrown by the runner when the EE hands control back.
-    @exclusivity(unchecked) var protocolViolation: String?
+    /// The first error of the run that an EE could not be relied on to throw: an EE protocol
+    /// break the host saw (a write outside the active frame or in a static one, or while none
+    /// runs), or a host-level error of a nested call. The runner throws it when the EE hands
+    /// control back, and in place of any later error.
+    @exclusivity(unchecked) var firstError: EEError?
     /// A transaction is running (`execute` is not re-entrant).
     @exclusivity(unchecked) var executing = false
     /// The frame whose EE runs now (the one `active` describes), nil while none does: the
     /// caller of a nested call (`nestedCall`).
     @exclusivity(unchecked) var runningFrame: Frame?
-    /// A host-level error a nested call threw: the run stops with it when the EE that made
-    /// the call hands control back, whether or not the EE passed it on.
-    @exclusivity(unchecked) var pendingError: EEError?
     /// The native stack of the thread nested calls run on (`NativeStack`), found once per
     /// thread; nil until a nested call needs it.
     @exclusivity(unchecked) var nativeStack: NativeStack?
     /// Nested calls that continued on a new thread because the stack they were made on ran
     /// low (`EEHost.nestedCall`), in this bootloader's life.
     public internal(set) var nestedStackMoves = 0
+    /// Large-stack threads nested calls moved to (`NestedCalls.swift`), made on first need and
+    /// reused; `stackWorkersBusy` of them are running (or waiting on) a nested call now.
+    var stackWorkers: [LargeStack.Worker] = []
+    var stackWorkersBusy = 0
 
     /// Largest call depth: frames at depth `maxDepth` may not call further (Ethereum: 1024).
     /// The same value as `limits.maxCallDepth`.
@@ -233,7 +236,8 @@ public final class Bootloader: EEHost {
     @inline(__always) private func mayWrite(_ address: Address, _ what: String) -> Bool {
         if address == active.address && !active.isStatic { return true }
         noteViolation(
-            !active.isFrame ? "\(what) of \(address.hex) written while no frame runs (preparing a deployment)"
+            !active.isFrame
+                ? "\(what) of \(address.hex) written while no frame runs (preparing a deployment, or in an EE's deinit)"
                 : active.isStatic ? "\(what) written in a static frame (\(active.address.hex))"
                 : "\(what) of \(address.hex) written by a frame of \(active.address.hex)")
         return false
@@ -241,7 +245,7 @@ public final class Bootloader: EEHost {
 
     /// Keeps the first protocol break of the run (the one the runner throws).
     func noteViolation(_ what: @autoclosure () -> String) {
-        if protocolViolation == nil { protocolViolation = what() }
+        if firstError == nil { firstError = .protocolViolation(what()) }
     }
 
     public func addRefund(_ gas: Int64) {

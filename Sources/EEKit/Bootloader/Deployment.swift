@@ -43,7 +43,7 @@ extension Bootloader {
     func checkPrepared(
         _ prepared: PreparedDeployment, for req: DeploymentRequest, by ee: any ExecutionEnvironment.Type
     ) throws(EEError) {
-        if let v = protocolViolation { throw .protocolViolation(v) }
+        if let e = firstError { throw e }
         if prepared.resources.ergs > req.resources.ergs {
             throw .protocolViolation(
                 "the \(ee.kind) environment prepared a deployment with \(prepared.resources.ergs) ergs of the request's \(req.resources.ergs)")

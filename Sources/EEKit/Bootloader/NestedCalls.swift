@@ -1,4 +1,7 @@
 import CHostCall
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Nested calls and deployments (`EEHost.nestedCall`, `nestedDeployment`): the callee runs
 /// through its own frame stack (`runFrames`) while the caller's EE waits on the native stack.
@@ -21,9 +24,9 @@ extension Bootloader {
         -> (result: DeploymentResult, returned: Resources)
     {
         let f = try nestingFrame(ee, "deployment")
-        do throws(EEError) { try checkDeployer(request, of: f) } catch {
-            if case .protocolViolation(let v) = error { noteViolation(v) }
-            throw error
+        if request.deployer != f.context.address {
+            throw violation(
+                "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a nested deployment by \(request.deployer.hex)")
         }
         if let v = f.hand(request.resources.ergs, "a nested deployment") { throw violation(v) }
         let end = try nested(f) { () throws(EEError) in try self.tracedDeployment(request, from: f.context) }
@@ -36,8 +39,7 @@ extension Bootloader {
         guard f.ee === ee else {
             throw violation("a nested \(what) from a \(ee.kindName) EE that does not run the active frame (\(f.context.address.hex))")
         }
-        if let v = protocolViolation { throw .protocolViolation(v) }
-        if let e = pendingError { throw e }
+        if let e = firstError { throw e }
         return f
     }
 
@@ -62,8 +64,11 @@ extension Bootloader {
                 }
             }
         } catch {
-            if pendingError == nil { pendingError = error }
-            throw error
+            // Kept, so that the run stops with it however the EE goes on; and the caller is
+            // the active frame again, so that its own writes are not taken for a break.
+            if firstError == nil { firstError = error }
+            activate(f)
+            throw firstError ?? error
         }
         f.takeBack(end.left.ergs)
         activate(f)
@@ -71,22 +76,36 @@ extension Bootloader {
     }
 
     /// Runs `body` here, or, when this thread's stack has less than `NativeStack.reserve` left,
-    /// on a new thread with a large stack (`LargeStack`) while this one waits: a chain of
-    /// nested calls as deep as the depth limit allows never overflows the native stack.
+    /// on a thread with a large stack (`LargeStack.Worker`, one per level of such moves, kept
+    /// for the bootloader's life) while this one waits: a chain of nested calls as deep as the
+    /// depth limit allows never overflows the native stack.
     /// (`body` escapes: the new thread's closure is released when that thread exits, which
     /// may be after this one went on, so `withoutActuallyEscaping` cannot be used.)
     private func onEnoughStack(_ body: @escaping () throws(EEError) -> FrameEnd) throws(EEError) -> FrameEnd {
-        let sp = NativeStack.approximatePointer()
-        if nativeStack.map({ !$0.contains(sp) }) ?? true { nativeStack = NativeStack.current() }
-        guard let stack = nativeStack, stack.contains(sp), sp - stack.low < NativeStack.reserve else { return try body() }
+        let sp = chost_stack_pointer()
+        let thread = pthread_self()
+        if nativeStack.map({ $0.thread != thread || !$0.contains(sp) }) ?? true { nativeStack = NativeStack.current() }
+        // Unknown bounds, or a stack pointer outside them (a runtime's own stack): move too,
+        // to a thread whose bounds are known (once: not from such a thread).
+        if let stack = nativeStack, stack.contains(sp) {
+            if sp - stack.low >= NativeStack.reserve { return try body() }
+        } else if stackWorkersBusy > 0 {
+            return try body()
+        }
         let saved = nativeStack
-        defer { nativeStack = saved }
+        if stackWorkers.count <= stackWorkersBusy { stackWorkers.append(LargeStack.Worker()) }
+        let worker = stackWorkers[stackWorkersBusy]
+        stackWorkersBusy += 1
+        defer {
+            stackWorkersBusy -= 1
+            nativeStack = saved
+        }
         nestedStackMoves += 1
-        // The waiting thread touches nothing until the new one is done (`LargeStack.run` waits
-        // on a semaphore), so the bootloader is used by one thread at a time.
+        // The waiting thread touches nothing until the worker is done, so the bootloader is
+        // used by one thread at a time.
         let task = Unchecked(body)
         let owner = Unchecked(self)
-        let result = LargeStack.run { () -> Unchecked<Result<FrameEnd, EEError>> in
+        let result = worker.run { () -> Unchecked<Result<FrameEnd, EEError>> in
             owner.value.nativeStack = NativeStack.current()
             do throws(EEError) {
                 return Unchecked(.success(try task.value()))
@@ -98,8 +117,8 @@ extension Bootloader {
     }
 }
 
-/// A value handed to the thread `LargeStack.run` starts, which the calling thread does not
-/// touch until that thread is done.
+/// A value handed to a `LargeStack.Worker`'s thread, which the calling thread does not touch
+/// until that thread is done with it.
 private struct Unchecked<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
@@ -107,6 +126,9 @@ private struct Unchecked<T>: @unchecked Sendable {
 
 /// The bounds of the calling thread's native stack (`chost_stack_bounds`).
 struct NativeStack {
+    /// The thread the bounds are of (a thread's id may be reused once it ended: the bounds
+    /// are also checked against the stack pointer).
+    var thread: pthread_t
     var low: UInt
     var high: UInt
     /// Stack a nested frame may use before its own nested calls (its EE's start-up and
@@ -120,12 +142,6 @@ struct NativeStack {
         var low: UInt = 0
         var high: UInt = 0
         guard chost_stack_bounds(&low, &high) == 0, low < high else { return nil }
-        return NativeStack(low: low, high: high)
-    }
-
-    /// An address in the caller's stack frame, close to the stack pointer.
-    @inline(never) static func approximatePointer() -> UInt {
-        var marker: UInt8 = 0
-        return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        return NativeStack(thread: pthread_self(), low: low, high: high)
     }
 }

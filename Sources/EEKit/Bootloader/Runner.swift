@@ -109,7 +109,10 @@ extension Bootloader {
         let ctx = CallerContext(origin: origin)
         startRun()
         defer { endRun() }
-        return try drive(tracedCall(request, from: ctx))
+        let outcome = try drive(tracedCall(request, from: ctx))
+        // A break after the last frame ended (a write from an EE's deinit).
+        if let e = firstError { throw e }
+        return outcome
     }
 
     /// Runs a deployment by `request.deployer` through the frame stack. The deployer's nonce
@@ -120,7 +123,9 @@ extension Bootloader {
         let ctx = CallerContext(origin: request.deployer)
         startRun()
         defer { endRun() }
-        return try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+        let outcome = try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+        if let e = firstError { throw e }
+        return outcome
     }
 
     /// The runner loop of a transaction's outermost frame.
@@ -144,10 +149,9 @@ extension Bootloader {
         // The innermost frame is read in place (`frames[top]`), never copied out.
         do throws(EEError) {
             while true {
-                // What the EE that just ran did through the host (`Bootloader.mayWrite`), and a
+                // What the EE that just ran did through the host (`Bootloader.mayWrite`), or a
                 // host-level error of a nested call that the EE did not pass on.
-                if let v = protocolViolation { throw .protocolViolation(v) }
-                if let e = pendingError { throw e }
+                if let e = firstError { throw e }
                 let top = frames.count - 1
                 switch next {
                 case .externalCallRequest(let req):
@@ -177,17 +181,20 @@ extension Bootloader {
                         next = p
                     }
                 case .completedExecution(let result, let left):
-                    // The ended frame (and its EE, unless kept elsewhere) is released inside
-                    // `endFrame`, while no frame is active.
+                    // Checked on the stack (an abort traces its end); the ended frame (and its
+                    // EE, unless kept elsewhere) is released inside `endFrame`, while no frame
+                    // is active.
+                    try checkEnd(frames[top], left: left, status: result.status, deployment: false)
                     deactivate()
-                    let end = try endFrame(
+                    let end = endFrame(
                         frames.removeLast(), deployment: false, code: [], status: result.status, output: result.returndata,
                         left: left)
                     if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: false, end)
                 case .completedDeployment(let code, let status, let returndata, let left):
+                    try checkEnd(frames[top], left: left, status: status, deployment: true)
                     deactivate()
-                    let end = try endFrame(
+                    let end = endFrame(
                         frames.removeLast(), deployment: true, code: code, status: status, output: returndata, left: left)
                     if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: true, end)
@@ -196,8 +203,10 @@ extension Bootloader {
         } catch {
             // A host-level error abandons the transaction: the frames still on the stack end
             // in the trace, innermost first, so that every start has its end.
-            if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, error) } }
-            throw error
+            // The run's first error wins over what an EE threw after swallowing it.
+            let first = firstError ?? error
+            if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, first) } }
+            throw first
         }
     }
 
@@ -254,8 +263,7 @@ extension Bootloader {
     func startRun() {
         resetGuestMemory()
         deactivate()
-        protocolViolation = nil
-        pendingError = nil
+        firstError = nil
     }
 
     /// After a run, also one a host-level error stopped with frames left: what they kept is
@@ -265,12 +273,11 @@ extension Bootloader {
         resetGuestMemory()
     }
 
-    /// Ends a completed frame: checks it (`checkEnd`), reverts it if it did not succeed,
+    /// Ends a completed frame that `checkEnd` passed: reverts it if it did not succeed,
     /// deposits a constructor's code, applies the limits and traces the end.
     private func endFrame(
         _ f: Frame, deployment: Bool, code: Bytes, status: FrameStatus, output: Bytes, left: Resources
-    ) throws(EEError) -> FrameEnd {
-        try checkEnd(f, left: left, status: status, deployment: deployment)
+    ) -> FrameEnd {
         releaseFrameMemory()
         var end: FrameEnd
         if let (address, kind) = f.deployment {  // a constructor frame: `checkEnd` matched the completion

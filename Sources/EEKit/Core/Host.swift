@@ -170,8 +170,8 @@ public protocol EEHost: AnyObject {
     /// have been given: the callee's result and the resources it did not use. The same rules
     /// as an `externalCallRequest`: the caller takes `request.resources` out of its own budget
     /// first, and adds `returned` back. Deep nesting is safe on any thread: when the thread's
-    /// stack runs low the nested frames continue on a new thread with a large stack
-    /// (`LargeStack`) while this one waits.
+    /// stack runs low the nested frames continue on a thread with a large stack
+    /// (`LargeStack.Worker`, made once and reused) while this one waits.
     /// - Throws: `EEError` for a host-level problem of the nested frames (a protocol break,
     ///   an EE's own error). The EE passes it on from `start` / `continueAfter*`; the
     ///   transaction is abandoned whether or not it does.
