@@ -79,8 +79,8 @@ extension Bootloader {
     /// on a thread with a large stack (`LargeStack.Worker`, one per level of such moves, kept
     /// for the bootloader's life) while this one waits: a chain of nested calls as deep as the
     /// depth limit allows never overflows the native stack.
-    /// (`body` escapes: the new thread's closure is released when that thread exits, which
-    /// may be after this one went on, so `withoutActuallyEscaping` cannot be used.)
+    /// (`body` escapes: the worker's thread releases it after signalling the result, which may
+    /// be after this thread went on, so `withoutActuallyEscaping` cannot be used.)
     private func onEnoughStack(_ body: @escaping () throws(EEError) -> FrameEnd) throws(EEError) -> FrameEnd {
         let sp = chost_stack_pointer()
         let thread = pthread_self()
@@ -133,7 +133,7 @@ struct NativeStack {
     var high: UInt
     /// Stack a nested frame may use before its own nested calls (its EE's start-up and
     /// interpreter frames, the bootloader's): below this much, the next nested call moves to
-    /// a new thread.
+    /// a large-stack thread.
     static let reserve: UInt = 256 << 10
 
     func contains(_ sp: UInt) -> Bool { sp >= low && sp < high }
