@@ -140,3 +140,20 @@ for addr in (6, 7, 8):
 for n, (a, b) in enumerate([(0, 0), (1, 1), (2, 3), ((1 << 256) - 1, 7), (0x30644e72e131a029b85045b68181585d2833e84879b97091043e1f593f0000001 >> 4, 5)]):
     put("cprec_bn254", "laws%d" % n, bytes([1]) + a.to_bytes(32, "big") + b.to_bytes(32, "big"))
     put("cprec_bn254", "flip%d" % n, bytes([3]) + a.to_bytes(32, "big") + b.to_bytes(32, "big") + bytes([n * 37]))
+
+# ---- nested_frames: byte 0 gas / 256 (+20,000), then NestEE operations (FuzzEntry.swift):
+# low nibble the operation, high nibble its argument (the target for calls: 0, 1 NestEE copies,
+# 2 the EVM forwarder).
+for name, ops in {
+    "chain": [0x10, 0x23, 0x05],             # nested call -> sstore, return
+    "preempt": [0x11, 0x04, 0x33, 0x05],     # preempting call
+    "evm": [0x20, 0x03, 0x05],               # nested call into the EVM forwarder, which calls a copy
+    "create": [0x02, 0x03, 0x05],            # nested CREATE of the rest
+    "create2": [0x12, 0x04, 0x05],
+    "static": [0x0d, 0x03, 0x05],            # the static callee's sstore fails
+    "delegate": [0x0e, 0x03, 0x0c, 0x05],
+    "recurse": [0x00] * 40 + [0x05],         # nested calls as deep as the gas allows
+    "break": [0x0b, 0xf9, 0x05],             # swallow errors, then pass more than held
+    "revert": [0x10, 0x06, 0x08, 0x05],
+}.items():
+    put("nested_frames", name, bytes([40 if name == "recurse" else 8] + ops))

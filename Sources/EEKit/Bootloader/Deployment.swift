@@ -104,8 +104,7 @@ extension Bootloader {
             depth: depth, isStatic: false)
         let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: (address, req.kind))
         markFrameMemory()
-        activate(frame)
-        return .launched(frame, try frame.ee.start(launch, host: self))
+        return .launched(frame, try start(frame, launch))
     }
 
     /// Applies the code-deposit rules to a finished constructor frame, which deploys `kind`

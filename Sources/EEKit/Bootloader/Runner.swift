@@ -143,8 +143,9 @@ extension Bootloader {
     /// stack, until `bottom` ends. The outermost frame of a run, or the callee of a nested call
     /// (`nestedCall`), whose caller waits on the native stack.
     func runFrames(_ bottom: Frame, _ first: Preemption) throws(EEError) -> FrameEnd {
-        var frames: [Frame] = [bottom]
-        frames.reserveCapacity(64)
+        var frames: [Frame] = []
+        frames.reserveCapacity(64)  // one allocation (`[bottom]` would allocate twice)
+        frames.append(bottom)
         var next = first
         // The innermost frame is read in place (`frames[top]`), never copied out.
         do throws(EEError) {
@@ -181,20 +182,17 @@ extension Bootloader {
                         next = p
                     }
                 case .completedExecution(let result, let left):
-                    // Checked on the stack (an abort traces its end); the ended frame (and its
-                    // EE, unless kept elsewhere) is released inside `endFrame`, while no frame
-                    // is active.
-                    try checkEnd(frames[top], left: left, status: result.status, deployment: false)
+                    // The ended frame (and its EE, unless kept elsewhere) is released inside
+                    // `endFrame`, while no frame is active.
                     deactivate()
-                    let end = endFrame(
+                    let end = try endFrame(
                         frames.removeLast(), deployment: false, code: [], status: result.status, output: result.returndata,
                         left: left)
                     if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: false, end)
                 case .completedDeployment(let code, let status, let returndata, let left):
-                    try checkEnd(frames[top], left: left, status: status, deployment: true)
                     deactivate()
-                    let end = endFrame(
+                    let end = try endFrame(
                         frames.removeLast(), deployment: true, code: code, status: status, output: returndata, left: left)
                     if frames.isEmpty { return end }
                     next = try resume(frames[frames.count - 1], wasDeployment: true, end)
@@ -203,7 +201,9 @@ extension Bootloader {
         } catch {
             // A host-level error abandons the transaction: the frames still on the stack end
             // in the trace, innermost first, so that every start has its end.
-            // The run's first error wins over what an EE threw after swallowing it.
+            // The run's first error wins over what an EE threw after swallowing it. No frame
+            // is active once the stack's frames can go.
+            deactivate()
             let first = firstError ?? error
             if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, first) } }
             throw first
@@ -253,6 +253,16 @@ extension Bootloader {
         runningFrame = f
     }
 
+    /// Runs a new frame's EE to its first preemption; an error leaves no frame active before
+    /// `frame` can go.
+    func start(_ frame: Frame, _ launch: LaunchParams) throws(EEError) -> Preemption {
+        activate(frame)
+        do { return try frame.ee.start(launch, host: self) } catch {
+            deactivate()
+            throw error
+        }
+    }
+
     /// No frame runs: every write is refused, and no nested call is taken.
     @inline(__always) func deactivate() {
         active = .none
@@ -273,11 +283,16 @@ extension Bootloader {
         resetGuestMemory()
     }
 
-    /// Ends a completed frame that `checkEnd` passed: reverts it if it did not succeed,
-    /// deposits a constructor's code, applies the limits and traces the end.
+    /// Ends a completed frame, off the stack already: checks it (`checkEnd`; a break traces its
+    /// end here, the frames still on the stack are traced by the runner), reverts it if it did
+    /// not succeed, deposits a constructor's code, applies the limits and traces the end.
     private func endFrame(
         _ f: Frame, deployment: Bool, code: Bytes, status: FrameStatus, output: Bytes, left: Resources
-    ) -> FrameEnd {
+    ) throws(EEError) -> FrameEnd {
+        do { try checkEnd(f, left: left, status: status, deployment: deployment) } catch {
+            if tracer != nil { traceAbort(depth: f.context.depth, firstError ?? error) }
+            throw error
+        }
         releaseFrameMemory()
         var end: FrameEnd
         if let (address, kind) = f.deployment {  // a constructor frame: `checkEnd` matched the completion
@@ -386,8 +401,7 @@ extension Bootloader {
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
         let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: nil)
         markFrameMemory()
-        activate(frame)
-        return .launched(frame, try frame.ee.start(launch, host: self))
+        return .launched(frame, try start(frame, launch))
     }
 
     private func runHook(
