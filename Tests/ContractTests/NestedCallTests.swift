@@ -117,6 +117,21 @@ import Testing
         #expect(try s.call(toy, data: nested(evmCounter, [])).output == U256(1).bigEndianBytes)
     }
 
+    /// A reserve larger than the thread's stack moves the first nested call of each transaction
+    /// to a large-stack thread, and the frames below it stay there; the results are the same.
+    @Test func aLargeStackReserveMovesOncePerTransaction() throws {
+        let s = try session()
+        var data: Bytes = [0, 5, 6]
+        for _ in 0..<100 { data = nested(toy, data) }
+        let plain = try s.call(toy, data: data)
+        #expect(plain.status == .success && plain.output == [6, 5])
+        s.boot.limits.nestedCallStackReserve = .max  // counts as 64 MiB
+        let moves = s.boot.nestedStackMoves
+        let moved = try s.call(toy, data: data)
+        #expect(moved.status == plain.status && moved.output == plain.output && moved.gasUsed == plain.gasUsed)
+        #expect(s.boot.nestedStackMoves == moves + 1)
+    }
+
     @Test func nestedCallsKeepTheProtocol() throws {
         let s = try session()
         func expectViolation(_ text: String, _ data: Bytes) {

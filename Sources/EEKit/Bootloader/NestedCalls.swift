@@ -75,7 +75,8 @@ extension Bootloader {
         return end
     }
 
-    /// Runs `body` here, or, when this thread's stack has less than `NativeStack.reserve` left,
+    /// Runs `body` here, or, when this thread's stack has less than
+    /// `limits.nestedCallStackReserve` left,
     /// on a thread with a large stack (`LargeStack.Worker`, one per level of such moves, kept
     /// for the bootloader's life) while this one waits: a chain of nested calls as deep as the
     /// depth limit allows never overflows the native stack.
@@ -88,7 +89,9 @@ extension Bootloader {
         // Unknown bounds, or a stack pointer outside them (a runtime's own stack): move too,
         // to a thread whose bounds are known (once: not from such a thread).
         if let stack = nativeStack, stack.contains(sp) {
-            if sp - stack.low >= NativeStack.reserve { return try body() }
+            // At most a quarter of a worker's stack: a fresh worker never moves on at once.
+            let reserve = UInt(min(max(0, limits.nestedCallStackReserve), LargeStack.defaultSize / 4))
+            if sp - stack.low >= reserve { return try body() }
         } else if stackWorkersBusy > 0 {
             return try body()
         }
@@ -131,10 +134,6 @@ struct NativeStack {
     var thread: pthread_t
     var low: UInt
     var high: UInt
-    /// Stack a nested frame may use before its own nested calls (its EE's start-up and
-    /// interpreter frames, the bootloader's): below this much, the next nested call moves to
-    /// a large-stack thread.
-    static let reserve: UInt = 256 << 10
 
     func contains(_ sp: UInt) -> Bool { sp >= low && sp < high }
 

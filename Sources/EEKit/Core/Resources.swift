@@ -129,6 +129,12 @@ public struct ResourceLimits: Hashable, Sendable {
     /// the example token (the EVM's analysed code is not counted); a transaction touching that
     /// many peaks at about 250 MB of host memory.
     public var maxTransactionCodeBytes: Int = 128 << 20
+    /// Native stack a nested call (`EEHost.nestedCall`) must find left on its thread; with
+    /// less, the nested frames continue on a large-stack thread. Raise it for an EE that
+    /// recurses deeply on the native stack between its host calls (WasmKit: about 10 KB per
+    /// nested WASM frame in a release build, 32 KB in a debug one). At most a quarter of
+    /// `LargeStack.defaultSize` counts (64 MiB).
+    public var nestedCallStackReserve: Int = 256 << 10
 
     public init() {}
     public static let `default` = ResourceLimits()
