@@ -822,4 +822,136 @@ final class Holder<T>: @unchecked Sendable {
         // as caller.c's revert. The chain moved to a large-stack thread once per transaction.
         #expect(results == ["511: success [42] moves 1", "512: success [42] moves 1", "600: revert [] moves 1"])
     }
+
+    // MARK: the first error, whatever deinits do (a second review)
+
+    /// A callee whose start throws, or whose continueAfterCall throws, or that ends with more
+    /// than it holds, while its EE's deinit writes: the thrown error is the callee's own, the
+    /// same at the top, below a nested call and below a preempting one.
+    @Test func theFirstErrorWinsOverDeinitWrites() throws {
+        let callee = Address(low: 0xa1)
+        func preempting(_ ee: ScriptEE, _ p: Phase) -> Preemption {
+            if case .start = p {
+                return .externalCallRequest(
+                    CallRequest(target: callee, modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1_000_000)))
+            }
+            return ee.finish(.success)
+        }
+        let calleeScripts: [(String, Script)] = [
+            ("boom", { ee, p, host in
+                ee.onDeinit = { e in host.setStorage(e.launch.callee, .zero, U256(7)) }
+                throw EEError.internalError("boom")
+            }),
+            ("boom", { ee, p, host in
+                ee.onDeinit = { e in host.setStorage(e.launch.callee, .zero, U256(7)) }
+                if case .start = p {
+                    return .externalCallRequest(
+                        CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 100_000)))
+                }
+                throw EEError.internalError("boom")
+            }),
+            ("holding at most", { ee, p, host in
+                ee.onDeinit = { e in host.setStorage(e.launch.callee, .zero, U256(7)) }
+                return ee.finish(.success, extra: 1_000_000)
+            }),
+            // A break noted first (a foreign write), then an error of its own: the break.
+            ("written by a frame of", { ee, p, host in
+                host.setStorage(Address(low: 0x999), .zero, .one)
+                throw EEError.internalError("boom")
+            }),
+        ]
+        for (expected, script) in calleeScripts {
+            let scripts = Scripts()
+            scripts.byID[1] = script
+            scripts.byID[2] = { ee, p, host in
+                let (r, _) = try ee.nest(host, callee, [], give: 1_000_000)
+                return ee.finish(r.status)
+            }
+            scripts.byID[3] = { ee, p, host in preempting(ee, p) }
+            let s = try session(scripts)
+            try s.install(ScriptEE.code(1), kind: .wasm, at: a)
+            try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+            try s.install(ScriptEE.code(3), kind: .wasm, at: c)
+            let recorder = CallTraceRecorder()
+            recorder.attach(to: s.boot)
+            for t in [a, b, c] {
+                recorder.reset()
+                let o = outcome { try s.call(t, data: []) }
+                #expect(o.contains(expected), "\(expected) via \(t.lo): \(o)")
+                checkTrace(recorder, "\(expected) via \(t.lo)")
+            }
+            #expect(s.world.storage(a, .zero) == .zero)
+            checkClean(s, expected)
+        }
+    }
+
+    /// A tracer's start callback runs with no frame active: a write or a nested call from it
+    /// (in the name of the suspended caller) is a protocol break, not the caller's own.
+    @Test func tracerCallbacksRunWithNoFrameActive() throws {
+        let scripts = Scripts()
+        let suspended = Holder<ScriptEE?>(nil)
+        scripts.byID[1] = { ee, p, host in
+            if case .start = p {
+                suspended.value = ee
+                ee.ergs -= 1 << 20
+                return .externalCallRequest(
+                    CallRequest(target: Address(low: 0xe3), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)))
+            }
+            return ee.finish(.success)
+        }
+        let s = try session(scripts)
+        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
+        let boot = s.boot
+        let log = Holder<[String]>([])
+        let caller = a
+        for write in [true, false] {
+            boot.tracer = { ev in
+                guard case .started(let st) = ev, st.depth == 1, let ee = suspended.value else { return }
+                suspended.value = nil
+                if write {
+                    boot.setStorage(caller, U256(5), U256(5))
+                    return
+                }
+                do {
+                    _ = try boot.nestedCall(
+                        CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: .zero), from: ee)
+                    log.value.append("accepted")
+                } catch { log.value.append("refused") }
+            }
+            let o = outcome { try s.call(a, data: []) }
+            #expect(o.contains(write ? "written while no frame runs" : "a nested call while no frame runs"), "\(o)")
+            #expect(s.world.storage(a, U256(5)) == .zero)
+            #expect(s.world.storage(evmCounter, .zero) == .zero)
+        }
+        boot.tracer = nil
+        #expect(log.value == ["refused"])
+        checkClean(s, "tracer")
+    }
+
+    /// A released bootloader's large-stack workers end with it.
+    @Test func workersEndWithTheirBootloader() throws {
+        func threads() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
+        for _ in 0..<3 {  // warm up whatever the runtime starts once
+            let scripts = Scripts()
+            scripts.byID[2] = { ee, p, host in ee.finish(try ee.nest(host, Address(low: 0xe2), [], give: 1 << 26).0.status) }
+            let s = try session(scripts)
+            try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+            s.boot.limits.nestedCallStackReserve = .max
+            _ = try s.call(b, data: [])
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+        let before = threads()
+        for _ in 0..<20 {
+            let scripts = Scripts()
+            scripts.byID[2] = { ee, p, host in ee.finish(try ee.nest(host, Address(low: 0xe2), [], give: 1 << 26).0.status) }
+            let s = try session(scripts)
+            try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+            s.boot.limits.nestedCallStackReserve = .max  // every transaction moves once
+            #expect(try s.call(b, data: []).status == .success)
+            #expect(s.boot.nestedStackMoves == 1)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        // Other suites run in parallel and start threads of their own: a margin, not 20.
+        #expect(threads() <= before + 8)
+    }
 }

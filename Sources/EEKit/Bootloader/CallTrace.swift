@@ -173,6 +173,7 @@ extension Bootloader {
     /// `enterCall`, with its start (and, answered at once, its end) traced.
     func tracedCall(_ req: CallRequest, from ctx: CallerContext) throws(EEError) -> Entry {
         guard let tracer else { return try enterCall(req, from: ctx) }
+        deactivate()  // the tracer runs with no frame active, as the entry does
         let target: TraceTarget
         if hooks[req.target] != nil {
             target = .systemHook
@@ -210,6 +211,7 @@ extension Bootloader {
     /// `enterDeployment` (a frame's CREATE / CREATE2), traced.
     func tracedDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
         guard tracer != nil else { return try enterDeployment(req, from: ctx) }
+        deactivate()  // the tracer runs with no frame active, as the entry does
         traceDeploymentStart(req, depth: ctx.depth + 1)
         return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in try enterDeployment(req, from: ctx) }
     }

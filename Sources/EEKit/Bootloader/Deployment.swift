@@ -2,6 +2,9 @@
 extension Bootloader {
     /// A deployment requested by a running frame.
     func enterDeployment(_ req: DeploymentRequest, from ctx: CallerContext) throws(EEError) -> Entry {
+        // No frame runs until the constructor starts (the deployer is made active again when
+        // it continues): tracers and preparation see none.
+        deactivate()
         if ctx.depth + 1 > maxDepth {
             return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
         }
@@ -23,9 +26,8 @@ extension Bootloader {
                 output: [], left: .zero, created: nil)
         }
         let prepared: PreparedDeployment
-        // Preparing reads the state but runs no frame: no write may come from it (the deployer
-        // is made active again when it continues).
-        deactivate()
+        // Preparing reads the state but runs no frame (none is active, see above): no write
+        // may come from it.
         do {
             prepared = try eeType.prepareDeployment(req, host: self)
         } catch {

@@ -1,26 +1,61 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs work on a thread with a large native stack and waits for it. The bootloader itself
-/// never recurses per frame, but EEs that nest natively (WASM imports) and deep EE-internal
-/// work need room; the default thread stack (8 MiB main, 512 KiB secondary) may be too small.
+/// never recurses per frame that preempts; nested calls (WASM imports that call back
+/// synchronously) and deep EE-internal work need room, and the default thread stack (8 MiB
+/// main, 512 KiB secondary) may be too small.
 public enum LargeStack {
     /// Default: 256 MiB (virtual; only touched pages are committed).
     public static let defaultSize = 256 << 20
 
-    /// Runs `body` on a new thread with `size` bytes of stack and returns its result.
+    /// Runs `body` on a new thread with `size` bytes of stack (1 MiB to 4 GiB) and returns its
+    /// result. If the system refuses the thread (address space or thread limits), `body` runs
+    /// on the calling thread instead.
     public static func run<T: Sendable>(size: Int = defaultSize, _ body: @escaping @Sendable () -> T) -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        let started = startThread(size: size) {
             box.value = body()
             done.signal()
         }
-        thread.stackSize = min(max(size, 1 << 20), 1 << 32)  // a size Thread refuses would never start it
-        thread.start()
+        guard started else { return body() }
         done.wait()
         guard let v = box.value else { preconditionFailure("large-stack thread ended without a result") }
         return v
     }
+
+    /// Starts a detached thread with `size` bytes of stack running `body`; false if the system
+    /// refused it (pthread_create's error: Foundation's Thread would fail silently, and a
+    /// caller waiting for it would hang).
+    static func startThread(size: Int, _ body: @escaping () -> Void) -> Bool {
+        var attr = pthread_attr_t()
+        guard pthread_attr_init(&attr) == 0 else { return false }
+        defer { pthread_attr_destroy(&attr) }
+        guard pthread_attr_setstacksize(&attr, min(max(size, 1 << 20), 1 << 32)) == 0,
+            pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED)) == 0
+        else { return false }
+        let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attr, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<ThreadBody>.fromOpaque(context).release()
+            return false
+        }
+        return true
+    }
+}
+
+private final class ThreadBody {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 private final class ResultBox<T>: @unchecked Sendable {
@@ -43,9 +78,10 @@ extension LargeStack {
         }
         private let shared = Shared()
 
-        init(size: Int = LargeStack.defaultSize) {
+        /// Nil if the system refuses the thread.
+        init?(size: Int = LargeStack.defaultSize) {
             let shared = self.shared
-            let thread = Thread {
+            let started = LargeStack.startThread(size: size) {
                 shared.lock.lock()
                 while true {
                     while shared.job == nil && !shared.stopping { shared.lock.wait() }
@@ -59,8 +95,7 @@ extension LargeStack {
                 }
                 shared.lock.unlock()
             }
-            thread.stackSize = min(max(size, 1 << 20), 1 << 32)
-            thread.start()
+            if !started { return nil }
         }
 
         /// Runs `body` on the worker's thread and returns its result; the calling thread waits

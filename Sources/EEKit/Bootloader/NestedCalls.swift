@@ -96,7 +96,13 @@ extension Bootloader {
             return try body()
         }
         let saved = nativeStack
-        if stackWorkers.count <= stackWorkersBusy { stackWorkers.append(LargeStack.Worker()) }
+        if stackWorkers.count <= stackWorkersBusy {
+            guard let w = LargeStack.Worker() else {
+                throw .hostResources(
+                    "the system refused a thread with a \(LargeStack.defaultSize >> 20) MiB stack for nested frames")
+            }
+            stackWorkers.append(w)
+        }
         let worker = stackWorkers[stackWorkersBusy]
         stackWorkersBusy += 1
         defer {

@@ -109,10 +109,7 @@ extension Bootloader {
         let ctx = CallerContext(origin: origin)
         startRun()
         defer { endRun() }
-        let outcome = try drive(tracedCall(request, from: ctx))
-        // A break after the last frame ended (a write from an EE's deinit).
-        if let e = firstError { throw e }
-        return outcome
+        return try finishRun { () throws(EEError) in try drive(tracedCall(request, from: ctx)) }
     }
 
     /// Runs a deployment by `request.deployer` through the frame stack. The deployer's nonce
@@ -123,7 +120,18 @@ extension Bootloader {
         let ctx = CallerContext(origin: request.deployer)
         startRun()
         defer { endRun() }
-        let outcome = try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+        return try finishRun { () throws(EEError) in
+            try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+        }
+    }
+
+    /// Runs a transaction's frames and throws the run's first error (`firstError`) if there is
+    /// one, also one that came after the last frame ended: from an EE's deinit, or from that of
+    /// what EEs kept for the transaction (released here, before the check).
+    private func finishRun(_ run: () throws(EEError) -> ExecutionOutcome) throws(EEError) -> ExecutionOutcome {
+        let outcome: ExecutionOutcome
+        do { outcome = try run() } catch { throw firstError ?? error }
+        resetGuestMemory()
         if let e = firstError { throw e }
         return outcome
     }
@@ -201,8 +209,10 @@ extension Bootloader {
         } catch {
             // A host-level error abandons the transaction: the frames still on the stack end
             // in the trace, innermost first, so that every start has its end.
-            // The run's first error wins over what an EE threw after swallowing it. No frame
-            // is active once the stack's frames can go.
+            // The run's first error wins over what an EE threw after swallowing it, and is
+            // recorded before the stack's frames go (their EEs' deinits may call the host);
+            // no frame is active then.
+            if firstError == nil { firstError = error }
             deactivate()
             let first = firstError ?? error
             if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, first) } }
@@ -258,8 +268,9 @@ extension Bootloader {
     func start(_ frame: Frame, _ launch: LaunchParams) throws(EEError) -> Preemption {
         activate(frame)
         do { return try frame.ee.start(launch, host: self) } catch {
+            if firstError == nil { firstError = error }  // before `frame` goes
             deactivate()
-            throw error
+            throw firstError ?? error
         }
     }
 
@@ -290,8 +301,9 @@ extension Bootloader {
         _ f: Frame, deployment: Bool, code: Bytes, status: FrameStatus, output: Bytes, left: Resources
     ) throws(EEError) -> FrameEnd {
         do { try checkEnd(f, left: left, status: status, deployment: deployment) } catch {
+            if firstError == nil { firstError = error }  // before `f` goes
             if tracer != nil { traceAbort(depth: f.context.depth, firstError ?? error) }
-            throw error
+            throw firstError ?? error
         }
         releaseFrameMemory()
         var end: FrameEnd

@@ -23,6 +23,9 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
     /// completion, or started a transaction inside one. Always a bug in that EE (or in the host
     /// program, for a nested `execute`); the transaction is abandoned and changes nothing.
     case protocolViolation(String)
+    /// The host refused a resource EEKit needs to go on (a thread with a large stack for nested
+    /// frames); the transaction is abandoned and changes nothing.
+    case hostResources(String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
         case .storage(let s): "state store: \(s)"
         case .internalError(let s): "internal error: \(s)"
         case .protocolViolation(let s): "EE protocol violation: \(s)"
+        case .hostResources(let s): "host resources: \(s)"
         }
     }
 }
