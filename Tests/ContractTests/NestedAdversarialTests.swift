@@ -111,6 +111,17 @@ final class ScriptEE: ExecutionEnvironment {
     }
 }
 
+extension ScriptEE {
+    /// Calldata [n_hi, n_lo]: a nested call to itself with n - 1, until 0 (returns [0]).
+    static var selfChain: Script { { ee, p, host in
+        let d = ee.launch.calldata
+        let n = d.count >= 2 ? Int(d[0]) << 8 | Int(d[1]) : 0
+        if n == 0 { return ee.finish(.success, [0]) }
+        let (r, _) = try ee.nest(host, ee.launch.callee, [UInt8((n - 1) >> 8), UInt8((n - 1) & 0xff)])
+        return ee.finish(r.status, r.returndata)
+    } }
+}
+
 final class Holder<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
@@ -641,13 +652,7 @@ final class Holder<T>: @unchecked Sendable {
             let (r, _) = try ee.nest(host, ee.launch.callee, [n - 1])
             return ee.finish(r.status, r.returndata)
         }
-        scripts.byID[2] = { ee, p, host in
-            let d = ee.launch.calldata
-            let n = d.count >= 2 ? Int(d[0]) << 8 | Int(d[1]) : 0
-            if n == 0 { return ee.finish(.success, [0]) }
-            let (r, _) = try ee.nest(host, ee.launch.callee, [UInt8((n - 1) >> 8), UInt8((n - 1) & 0xff)])
-            return ee.finish(r.status, r.returndata)
-        }
+        scripts.byID[2] = ScriptEE.selfChain
         let s = try session(scripts)
         try s.install(ScriptEE.code(1), kind: .wasm, at: a)
         try s.install(ScriptEE.code(2), kind: .wasm, at: b)
@@ -768,13 +773,7 @@ final class Holder<T>: @unchecked Sendable {
     /// covers this thread's stack (address reuse); a 1000-deep chain on a 1 MiB thread.
     @Test func staleCacheWhiteBox() throws {
         let scripts = Scripts()
-        scripts.byID[2] = { ee, p, host in
-            let d = ee.launch.calldata
-            let n = d.count >= 2 ? Int(d[0]) << 8 | Int(d[1]) : 0
-            if n == 0 { return ee.finish(.success, [0]) }
-            let (r, _) = try ee.nest(host, ee.launch.callee, [UInt8((n - 1) >> 8), UInt8((n - 1) & 0xff)])
-            return ee.finish(r.status, r.returndata)
-        }
+        scripts.byID[2] = ScriptEE.selfChain
         let s = try session(scripts)
         try s.install(ScriptEE.code(2), kind: .wasm, at: b)
         let box = Holder(s)
