@@ -89,6 +89,9 @@ extension LargeStack {
                     shared.job = nil
                     shared.lock.unlock()
                     task()
+                    // `task` (and what it holds, which may be the worker's last owner, whose
+                    // deinit takes the lock) is released here, before the lock is taken again.
+                    _ = consume task
                     shared.lock.lock()
                     shared.finished = true
                     shared.lock.broadcast()

@@ -66,7 +66,11 @@ extension Bootloader {
         // One transaction at a time: one started from inside another (an EE, a tracer or a
         // hook calling back) would finish the outer one's journal under it.
         guard !executing else {
-            throw .protocolViolation("execute called while a transaction runs on this bootloader")
+            // Also the running transaction's first error: it is abandoned even if the caller
+            // (an EE, a hook) swallows this one.
+            let why = "execute called while a transaction runs on this bootloader"
+            noteViolation(why)
+            throw .protocolViolation(why)
         }
         executing = true
         defer { executing = false }
