@@ -93,8 +93,8 @@ public final class Bootloader: EEHost {
     /// The native stack of the thread nested calls run on (`NativeStack`), found once per
     /// thread; nil until a nested call needs it.
     @exclusivity(unchecked) var nativeStack: NativeStack?
-    /// Nested calls that continued on a new thread because the stack they were made on ran
-    /// low (`EEHost.nestedCall`), in this bootloader's life.
+    /// Nested calls that continued on a large-stack thread because the stack they were made on
+    /// ran low (`EEHost.nestedCall`), in this bootloader's life.
     public internal(set) var nestedStackMoves = 0
     /// Large-stack threads nested calls moved to (`NestedCalls.swift`), made on first need and
     /// reused; `stackWorkersBusy` of them are running (or waiting on) a nested call now.

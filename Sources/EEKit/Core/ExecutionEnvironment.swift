@@ -265,7 +265,8 @@ public enum Preemption: Sendable {
 /// a static frame, and nothing while no frame runs (preparing a deployment, answering
 /// `isModifierSupported`); a call request never carries `.constructor`; a deployment's deployer
 /// is `launch.callee`; a prepared deployment has the CREATE / CREATE2 address and code of this
-/// EE's kind; `Bootloader.execute` is not called from inside a transaction. The checks catch
+/// EE's kind; only the EE of the running frame makes nested calls (`EEHost.nestedCall`), in its
+/// own name; `Bootloader.execute` is not called from inside a transaction. The checks catch
 /// mistakes, not malice: an EE runs in the host process.
 public protocol ExecutionEnvironment: AnyObject {
     static var kind: EEKind { get }
