@@ -247,7 +247,7 @@ public final class Bootloader: EEHost {
 
     /// Keeps the first protocol break of the run (the one the runner throws).
     func noteViolation(_ what: @autoclosure () -> String) {
-        if firstError == nil { firstError = .protocolViolation(what()) }
+        if firstError == nil { _ = keepFirst(.protocolViolation(what())) }
     }
 
     public func addRefund(_ gas: Int64) {

@@ -12,10 +12,7 @@ extension Bootloader {
         -> (result: CallResult, returned: Resources)
     {
         let f = try nestingFrame(ee, "call")
-        if request.modifier == .constructor {
-            throw violation("a \(f.ee.kindName) frame made a nested call with the constructor modifier")
-        }
-        if let v = f.hand(request.resources.ergs, "a nested call") { throw violation(v) }
+        if let v = refusal(request, of: f, "a nested call") { throw violation(v) }
         let end = try nested(f) { () throws(EEError) in try self.tracedCall(request, from: f.context) }
         return (CallResult(status: end.status, returndata: end.output), end.left)
     }
@@ -24,11 +21,7 @@ extension Bootloader {
         -> (result: DeploymentResult, returned: Resources)
     {
         let f = try nestingFrame(ee, "deployment")
-        if request.deployer != f.context.address {
-            throw violation(
-                "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a nested deployment by \(request.deployer.hex)")
-        }
-        if let v = f.hand(request.resources.ergs, "a nested deployment") { throw violation(v) }
+        if let v = refusal(request, of: f, "a nested deployment") { throw violation(v) }
         let end = try nested(f) { () throws(EEError) in try self.tracedDeployment(request, from: f.context) }
         return (DeploymentResult(address: end.created, status: end.status, returndata: end.output), end.left)
     }
@@ -47,7 +40,7 @@ extension Bootloader {
     /// with it even if the EE swallows the error.
     private func violation(_ what: String) -> EEError {
         noteViolation(what)
-        return .protocolViolation(what)
+        return .protocolViolation(what)  // the first break or not, this call's own is the reason
     }
 
     /// Enters the call or deployment and runs its frames to the end; the caller `f` is active
@@ -66,9 +59,9 @@ extension Bootloader {
         } catch {
             // Kept, so that the run stops with it however the EE goes on; and the caller is
             // the active frame again, so that its own writes are not taken for a break.
-            if firstError == nil { firstError = error }
+            let first = keepFirst(error)
             activate(f)
-            throw firstError ?? error
+            throw first
         }
         f.takeBack(end.left.ergs)
         activate(f)
@@ -112,25 +105,11 @@ extension Bootloader {
         nestedStackMoves += 1
         // The waiting thread touches nothing until the worker is done, so the bootloader is
         // used by one thread at a time.
-        let task = Unchecked(body)
-        let owner = Unchecked(self)
-        let result = worker.run { () -> Unchecked<Result<FrameEnd, EEError>> in
-            owner.value.nativeStack = NativeStack.current()
-            do throws(EEError) {
-                return Unchecked(.success(try task.value()))
-            } catch {
-                return Unchecked(.failure(error))
-            }
-        }
-        return try result.value.get()
+        return try worker.run { () -> Result<FrameEnd, EEError> in
+            self.nativeStack = NativeStack.current()
+            return Result { () throws(EEError) in try body() }
+        }.get()
     }
-}
-
-/// A value handed to a `LargeStack.Worker`'s thread, which the calling thread does not touch
-/// until that thread is done with it.
-private struct Unchecked<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// The bounds of the calling thread's native stack (`chost_stack_bounds`).

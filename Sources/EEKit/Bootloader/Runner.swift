@@ -165,12 +165,7 @@ extension Bootloader {
                 switch next {
                 case .externalCallRequest(let req):
                     let f = frames[top]
-                    // The bootloader derives the call's context from the frame; the request
-                    // only says where, with what and how much.
-                    if req.modifier == .constructor {
-                        throw .protocolViolation("a \(f.ee.kindName) frame requested a call with the constructor modifier")
-                    }
-                    if let v = f.hand(req.resources.ergs, "a call") { throw .protocolViolation(v) }
+                    if let v = refusal(req, of: f, "a call") { throw .protocolViolation(v) }
                     switch try tracedCall(req, from: f.context) {
                     case .immediate(let status, let output, let left, _):
                         next = try resume(f, wasDeployment: false, FrameEnd(status, output, left, nil))
@@ -180,8 +175,7 @@ extension Bootloader {
                     }
                 case .deploymentRequest(let req):
                     let f = frames[top]
-                    try checkDeployer(req, of: f)
-                    if let v = f.hand(req.resources.ergs, "a deployment") { throw .protocolViolation(v) }
+                    if let v = refusal(req, of: f, "a deployment") { throw .protocolViolation(v) }
                     switch try tracedDeployment(req, from: f.context) {
                     case .immediate(let status, let output, let left, let created):
                         next = try resume(f, wasDeployment: true, FrameEnd(status, output, left, created))
@@ -212,20 +206,36 @@ extension Bootloader {
             // The run's first error wins over what an EE threw after swallowing it, and is
             // recorded before the stack's frames go (their EEs' deinits may call the host);
             // no frame is active then.
-            if firstError == nil { firstError = error }
+            let first = keepFirst(error)
             deactivate()
-            let first = firstError ?? error
             if tracer != nil { for f in frames.reversed() { traceAbort(depth: f.context.depth, first) } }
             throw first
         }
     }
 
-    /// A frame deploys as itself.
-    func checkDeployer(_ req: DeploymentRequest, of f: Frame) throws(EEError) {
+    /// Why frame `f` may not make call `req` (`how`: "a call", "a nested call"), or nil, and
+    /// then the ergs are out of its ceiling. The bootloader derives the call's context from the
+    /// frame; the request only says where, with what and how much, and never `.constructor`.
+    func refusal(_ req: CallRequest, of f: Frame, _ how: String) -> String? {
+        if req.modifier == .constructor { return "a \(f.ee.kindName) frame requested \(how) with the constructor modifier" }
+        return f.hand(req.resources.ergs, how)
+    }
+
+    /// Why frame `f` may not make deployment `req`, or nil, and then the ergs are out of its
+    /// ceiling: a frame deploys as itself.
+    func refusal(_ req: DeploymentRequest, of f: Frame, _ how: String) -> String? {
         if req.deployer != f.context.address {
-            throw .protocolViolation(
-                "a \(f.ee.kindName) frame of \(f.context.address.hex) requested a deployment by \(req.deployer.hex)")
+            return "a \(f.ee.kindName) frame of \(f.context.address.hex) requested \(how) by \(req.deployer.hex)"
         }
+        return f.hand(req.resources.ergs, how)
+    }
+
+    /// Keeps `error` as the run's first error unless one came before, and returns the first.
+    /// Called before the frames a throw releases can go: their EEs' deinits may call the host.
+    func keepFirst(_ error: EEError) -> EEError {
+        if let first = firstError { return first }
+        firstError = error
+        return error
     }
 
     /// Reverts the state changes of a frame that failed or reverted (`WorldState.revertFrame`:
@@ -268,9 +278,9 @@ extension Bootloader {
     func start(_ frame: Frame, _ launch: LaunchParams) throws(EEError) -> Preemption {
         activate(frame)
         do { return try frame.ee.start(launch, host: self) } catch {
-            if firstError == nil { firstError = error }  // before `frame` goes
+            let first = keepFirst(error)  // before `frame` goes
             deactivate()
-            throw firstError ?? error
+            throw first
         }
     }
 
@@ -301,9 +311,9 @@ extension Bootloader {
         _ f: Frame, deployment: Bool, code: Bytes, status: FrameStatus, output: Bytes, left: Resources
     ) throws(EEError) -> FrameEnd {
         do { try checkEnd(f, left: left, status: status, deployment: deployment) } catch {
-            if firstError == nil { firstError = error }  // before `f` goes
-            if tracer != nil { traceAbort(depth: f.context.depth, firstError ?? error) }
-            throw firstError ?? error
+            let first = keepFirst(error)  // before `f` goes
+            if tracer != nil { traceAbort(depth: f.context.depth, first) }
+            throw first
         }
         releaseFrameMemory()
         var end: FrameEnd
