@@ -122,6 +122,11 @@ extension ScriptEE {
     } }
 }
 
+/// A call with no value and no calldata, passing `ergs`.
+func plainCall(_ target: Address, ergs: UInt64) -> CallRequest {
+    CallRequest(target: target, modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: ergs))
+}
+
 final class Holder<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
@@ -215,7 +220,7 @@ final class Holder<T>: @unchecked Sendable {
             // Swallows and returns a preemption.
             do { _ = try ee.nest(host, Address(low: 0xa1), [], give: 10_000) } catch {}
             return .externalCallRequest(
-                CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 100_000)))
+                plainCall(Address(low: 0xe2), ergs: 100_000))
         }
         let s = try session(scripts)
         try s.install(ScriptEE.code(1), kind: .wasm, at: a)
@@ -276,7 +281,7 @@ final class Holder<T>: @unchecked Sendable {
         // The hook nests a call to the EVM counter with some EE instance and swallows the error.
         ScriptEE.prepareHook = { r, host in
             _ = try? host.nestedCall(
-                CallRequest(target: counter, modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)),
+                plainCall(counter, ergs: 1 << 20),
                 from: ScriptEE(scripts))
         }
         for (name, t) in [("nested deploy", a), ("preempting deploy", b)] {
@@ -306,7 +311,7 @@ final class Holder<T>: @unchecked Sendable {
         defer { ScriptEE.modifierHook = nil }
         ScriptEE.modifierHook = {
             _ = try? bootBox.value?.nestedCall(
-                CallRequest(target: counter, modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)),
+                plainCall(counter, ergs: 1 << 20),
                 from: ScriptEE(scripts))
         }
         let o1 = outcome { try s.call(b, data: []) }
@@ -332,7 +337,7 @@ final class Holder<T>: @unchecked Sendable {
                 let give = ee.ergs / 2
                 ee.ergs -= give
                 return .externalCallRequest(
-                    CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: give)))
+                    plainCall(Address(low: 0xe2), ergs: give))
             case .afterCall(let r, _):
                 guard r.status == .success else { return ee.finish(.revert, Array("r2".utf8)) }
                 if ee.counter == 1 {
@@ -342,7 +347,7 @@ final class Holder<T>: @unchecked Sendable {
                     let give = ee.ergs / 2
                     ee.ergs -= give
                     return .externalCallRequest(
-                        CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: give)))
+                        plainCall(Address(low: 0xe2), ergs: give))
                 }
                 // Ends with exactly what it holds.
                 return ee.finish(.success, r.returndata)
@@ -559,7 +564,7 @@ final class Holder<T>: @unchecked Sendable {
                 let give = ee.ergs / 2
                 ee.ergs -= give
                 return .externalCallRequest(
-                    CallRequest(target: Address(low: 0xa2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: give)))
+                    plainCall(Address(low: 0xa2), ergs: give))
             default:
                 return ee.finish(.success)
             }
@@ -569,7 +574,7 @@ final class Holder<T>: @unchecked Sendable {
             guard let a = saved.value else { return ee.finish(.revert) }
             do {
                 _ = try host.nestedCall(
-                    CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)),
+                    plainCall(Address(low: 0xe2), ergs: 1 << 20),
                     from: a)
             } catch {}
             return ee.finish(.success)
@@ -580,7 +585,7 @@ final class Holder<T>: @unchecked Sendable {
             guard let d = saved.value else { return ee.finish(.revert) }
             do {
                 _ = try host.nestedCall(
-                    CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)),
+                    plainCall(Address(low: 0xe2), ergs: 1 << 20),
                     from: d)
             } catch {}
             return ee.finish(.success)
@@ -832,7 +837,7 @@ final class Holder<T>: @unchecked Sendable {
         func preempting(_ ee: ScriptEE, _ p: Phase) -> Preemption {
             if case .start = p {
                 return .externalCallRequest(
-                    CallRequest(target: callee, modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1_000_000)))
+                    plainCall(callee, ergs: 1_000_000))
             }
             return ee.finish(.success)
         }
@@ -845,7 +850,7 @@ final class Holder<T>: @unchecked Sendable {
                 ee.onDeinit = { e in host.setStorage(e.launch.callee, .zero, U256(7)) }
                 if case .start = p {
                     return .externalCallRequest(
-                        CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 100_000)))
+                        plainCall(Address(low: 0xe2), ergs: 100_000))
                 }
                 throw EEError.internalError("boom")
             }),
@@ -894,7 +899,7 @@ final class Holder<T>: @unchecked Sendable {
                 suspended.value = ee
                 ee.ergs -= 1 << 20
                 return .externalCallRequest(
-                    CallRequest(target: Address(low: 0xe3), modifier: .none, calldata: [], value: .zero, resources: Resources(ergs: 1 << 20)))
+                    plainCall(Address(low: 0xe3), ergs: 1 << 20))
             }
             return ee.finish(.success)
         }
@@ -913,7 +918,7 @@ final class Holder<T>: @unchecked Sendable {
                 }
                 do {
                     _ = try boot.nestedCall(
-                        CallRequest(target: Address(low: 0xe2), modifier: .none, calldata: [], value: .zero, resources: .zero), from: ee)
+                        plainCall(Address(low: 0xe2), ergs: 0), from: ee)
                     log.value.append("accepted")
                 } catch { log.value.append("refused") }
             }
