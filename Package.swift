@@ -62,7 +62,7 @@ let package = Package(
             path: "Tests/RISCVTests",
             exclude: ["Programs"]),
         .testTarget(
-            name: "PrecompileTests", dependencies: ["EEKit", "CPrecompiles"],
+            name: "PrecompileTests", dependencies: ["EEKit", "CPrecompiles", "EEKitTestSupport"],
             path: "Tests/PrecompileTests",
             exclude: ["Vectors"]),
         .testTarget(

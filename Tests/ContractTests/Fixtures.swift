@@ -1,10 +1,10 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 
 /// Builds Contracts/ once per test process (clang, Contracts/build.sh) and loads the results.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = TestFiles.root
 
     struct Built: Sendable {
         var dir: URL
@@ -12,7 +12,10 @@ enum Fixtures {
     }
 
     static let built: Result<Built, BuildError> = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-contracts-\(getpid())")
+        let dir: URL
+        do { dir = try TestFiles.processFolder("contracts") } catch {
+            return .failure(BuildError(message: "\(error)", what: "a folder for Contracts/build.sh"))
+        }
         if let e = run("/bin/sh", [root.appendingPathComponent("Contracts/build.sh").path, dir.path]) { return .failure(e) }
         return .success(Built(dir: dir))
     }()

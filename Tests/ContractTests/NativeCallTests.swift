@@ -480,7 +480,7 @@ import Testing
     // MARK: Host functions (eekit --hook)
 
     @Test func pluginCalledFromEVMAndNative() throws {
-        let lib = try #require(Plugin.path, "clang could not build Contracts/plugins/example_plugin.c")
+        let lib = try #require(TestFiles.examplePlugin, "clang could not build Contracts/plugins/example_plugin.c")
         let s = try session()
         let at = Address(low: 0x10001)
         // The same code path as `eekit run/call/deploy --hook`.
@@ -500,7 +500,7 @@ import Testing
     }
 
     @Test func slowAndMisbehavingPluginsLeaveStateConsistent() throws {
-        let lib = try #require(Plugin.path, "clang could not build Contracts/plugins/example_plugin.c")
+        let lib = try #require(TestFiles.examplePlugin, "clang could not build Contracts/plugins/example_plugin.c")
         let s = try session()
         try s.registerHostFunction("\(lib):plugin_spin@0x10003:(u64)->u64:100+3")
         try s.registerHostFunction("\(lib):plugin_bad_length@0x10004:()->bytes")
@@ -533,7 +533,7 @@ import Testing
     }
 
     @Test func hookRegistrationErrors() throws {
-        let lib = try #require(Plugin.path)
+        let lib = try #require(TestFiles.examplePlugin)
         let s = ContractSession()
         #expect(throws: HostFunctionError.self) { try s.registerHostFunction("/nonexistent/libx.so:f@0x10001:()->void") }
         #expect(throws: HostFunctionError.symbolNotFound(symbol: "nope", library: lib)) {
@@ -545,28 +545,6 @@ import Testing
         try s.registerHostFunction("\(lib):plugin_noop@0x10001:()->void")
         #expect(throws: HostFunctionError.self) { try s.registerHostFunction("\(lib):plugin_u8_add@0x10001:(u8,u8)->u8") }
     }
-}
-
-/// Builds Contracts/plugins/example_plugin.c as a shared library once per test process.
-enum Plugin {
-    static let path: String? = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-contract-plugin-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let out = dir.appendingPathComponent("libexample_plugin.so").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "clang", "-shared", "-fPIC", "-O2", "-o", out,
-            Fixtures.root.appendingPathComponent("Contracts/plugins/example_plugin.c").path,
-        ]
-        do {
-            try p.run()
-            p.waitUntilExit()
-        } catch {
-            return nil
-        }
-        return p.terminationStatus == 0 ? out : nil
-    }()
 }
 
 @Suite struct ABIEncoderTests {

@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 
 /// A native probe contract for NativeVsEVMTests (compiled at test time like Contracts/build.sh).
@@ -171,8 +172,10 @@ enum ProbeContract {
     static let elf32: Result<Bytes, Fixtures.BuildError> = build(xlen: 32)
 
     static func build(xlen: Int) -> Result<Bytes, Fixtures.BuildError> {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-probe-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir: URL
+        do { dir = try TestFiles.processFolder("probe\(xlen)") } catch {
+            return .failure(Fixtures.BuildError(message: "\(error)", what: "a folder for the probe contract"))
+        }
         let src = dir.appendingPathComponent("probe\(xlen).c"), out = dir.appendingPathComponent("probe\(xlen).elf")
         do { try source.write(to: src, atomically: true, encoding: .utf8) } catch {
             return .failure(Fixtures.BuildError(message: "\(error)", what: "writing the probe contract"))

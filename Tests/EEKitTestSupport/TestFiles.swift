@@ -1,7 +1,15 @@
 import Foundation
+import Synchronization
 
-/// Files the CLI tests need: the eekit executable and scratch folders.
+/// Folders `processFolder` made, removed when the test process exits (nil until the first).
+private let foldersRemovedAtExit = Mutex<[String]?>(nil)
+
+/// Files the tests need: the eekit executable, scratch folders, the example plugin.
 public enum TestFiles {
+    /// The repository's root folder.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     public struct Missing: Error, CustomStringConvertible {
         public var description: String
     }
@@ -26,6 +34,32 @@ public enum TestFiles {
     }
 
     public static func remove(_ dir: URL) { try? FileManager.default.removeItem(at: dir) }
+
+    /// A fresh empty folder for what this process builds once and its tests share (contracts,
+    /// programs, plugins). It is removed when the process exits, so runs leave nothing in /tmp.
+    public static func processFolder(_ name: String) throws -> URL {
+        let dir = try scratchFolder(name)
+        foldersRemovedAtExit.withLock { folders in
+            if folders == nil {
+                atexit {
+                    let paths = foldersRemovedAtExit.withLock { $0 ?? [] }
+                    for path in paths { try? FileManager.default.removeItem(atPath: path) }
+                }
+            }
+            folders = (folders ?? []) + [dir.path]
+        }
+        return dir
+    }
+
+    /// Contracts/plugins/example_plugin.c built as a shared library once per process (clang
+    /// -shared -fPIC), or nil if clang cannot build it.
+    public static let examplePlugin: String? = {
+        guard let dir = try? processFolder("plugin") else { return nil }
+        let out = dir.appendingPathComponent("libexample_plugin.so").path
+        let source = root.appendingPathComponent("Contracts/plugins/example_plugin.c").path
+        guard let result = try? run("/usr/bin/env", ["clang", "-shared", "-fPIC", "-O2", "-o", out, source]) else { return nil }
+        return result.status == 0 ? out : nil
+    }()
 
     /// Runs `executable` to completion; its status and its stdout and stderr together.
     public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {

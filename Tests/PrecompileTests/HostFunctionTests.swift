@@ -2,29 +2,7 @@ import Foundation
 import Testing
 
 @testable import EEKit
-
-/// Builds Contracts/plugins/example_plugin.c with clang -shared -fPIC once per test run.
-enum ExamplePlugin {
-    static let source = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Contracts/plugins/example_plugin.c")
-
-    static let path: String? = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-plugin-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let out = dir.appendingPathComponent("libexample_plugin.so").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["clang", "-shared", "-fPIC", "-O2", "-o", out, source.path]
-        do {
-            try p.run()
-            p.waitUntilExit()
-        } catch {
-            return nil
-        }
-        return p.terminationStatus == 0 ? out : nil
-    }()
-}
+import EEKitTestSupport
 
 private func word(_ v: Int64) -> Bytes { HostFunction.word(v, signed: true) }
 private func uword(_ v: UInt64) -> Bytes { HostFunction.word(Int64(bitPattern: v), signed: false) }
@@ -38,7 +16,7 @@ private let pluginAddress = Address(low: 0x10001)
 private let gas = HostFunctionGas(base: 100, perByte: 3)
 
 private func load(_ symbol: String, _ sig: String, maxOutput: Int = HostFunction.defaultMaxOutput) throws -> HostFunction {
-    let lib = try #require(ExamplePlugin.path, "clang could not build the example plugin")
+    let lib = try #require(TestFiles.examplePlugin, "clang could not build the example plugin")
     return try HostFunctions.register(
         library: lib, symbol: symbol, address: pluginAddress, signature: sig, gas: gas, maxOutput: maxOutput)
 }
@@ -214,14 +192,14 @@ struct HostFunctionRegistrationTests {
     }
 
     @Test func missingSymbol() throws {
-        let lib = try #require(ExamplePlugin.path)
+        let lib = try #require(TestFiles.examplePlugin)
         #expect(throws: HostFunctionError.symbolNotFound(symbol: "no_such_fn", library: lib)) {
             _ = try HostFunctions.register(library: lib, symbol: "no_such_fn", address: pluginAddress, signature: "()->void", gas: gas)
         }
     }
 
     @Test func malformedSignature() throws {
-        let lib = try #require(ExamplePlugin.path)
+        let lib = try #require(TestFiles.examplePlugin)
         #expect {
             _ = try HostFunctions.register(library: lib, symbol: "plugin_noop", address: pluginAddress, signature: "(x)->void", gas: gas)
         } throws: { e in
@@ -231,7 +209,7 @@ struct HostFunctionRegistrationTests {
     }
 
     @Test func addressCollisions() throws {
-        let lib = try #require(ExamplePlugin.path)
+        let lib = try #require(TestFiles.examplePlugin)
         var table = Precompiles.cancun()
         #expect {
             try HostFunctions.register(
@@ -250,7 +228,7 @@ struct HostFunctionRegistrationTests {
     }
 
     @Test func registersFromSpecification() throws {
-        let lib = try #require(ExamplePlugin.path)
+        let lib = try #require(TestFiles.examplePlugin)
         var table: [Address: any SystemHook] = [:]
         let hook = try HostFunctions.register(specification: "\(lib):plugin_u8_add@0x10002:(u8,u8)->u8:10+1", into: &table)
         #expect(hook.gas == HostFunctionGas(base: 10, perByte: 1))

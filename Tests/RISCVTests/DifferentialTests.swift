@@ -7,6 +7,7 @@
 //  - qemu-riscv64 and qemu-riscv32 (Debian: qemu-user).
 
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -83,13 +84,11 @@ enum GuestHarness {
     }
 
     private static func buildPrograms() async -> Result<URL, HarnessError> {
-        let out = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eekit-rv-programs-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: out)
+        let out: URL
         do {
-            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            out = try TestFiles.processFolder("rv-programs")
         } catch {
-            return .failure(HarnessError("cannot create \(out.path): \(error)"))
+            return .failure(HarnessError("cannot create a folder for the programs: \(error)"))
         }
         let script = programsDirectory.appendingPathComponent("build.sh").path
         let result: ProcessOutput
