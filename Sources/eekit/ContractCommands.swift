@@ -481,7 +481,10 @@ struct AccountCommand: ParsableCommand {
         }
         print("ee: \(kind)")
         print("code size: \(code.count)")
-        print("code hash: \(Keccak.hash(code).hex)")
+        // As EXTCODEHASH and CODE_HASH answer: 0 for an account that does not exist or is
+        // empty (EIP-1052, EIP-161), keccak256 of the code otherwise.
+        let hash = acct.map { $0.isEmpty ? Bytes32.zero : $0.codeHash } ?? .zero
+        print("code hash: \(hash.hex)")
     }
 }
 

@@ -583,6 +583,21 @@ import Testing
         #expect(try ABIEncoder.encodeCall(signature: "f(int256)", arguments: ["-1e18"])
                 == ABIEncoder.encodeCall(signature: "f(int256)", arguments: ["-1000000000000000000"]))
         #expect(throws: ABIEncoder.Failure.self) { try ABIEncoder.encodeCall(signature: "f(uint8)", arguments: ["1gwei"]) }
+        // A number of 2^256 or more is too large, not malformed (review finding: 2^256 was
+        // "not a whole number"); zero digits make 0 whatever the exponent.
+        let twoTo256 = "115792089237316195423570985008687907853269984665640564039457584007913129639936"
+        for big in [twoTo256, "0x1" + String(repeating: "0", count: 64), "1e78", "1e100ether", "12e77", "116e75"] {
+            #expect(U256.parseAmount(big) == .tooLarge, "\(big)")
+            for t in ["uint256", "int256"] {
+                var message = "encoded"
+                do { _ = try ABIEncoder.encodeCall(signature: "f(\(t))", arguments: [big]) } catch { message = "\(error)" }
+                #expect(message.contains("does not fit \(t)"), "\(t) \(big): \(message)")
+            }
+        }
+        #expect(U256.parseAmount("115e75") == .value(U256(decimal: "115" + String(repeating: "0", count: 75))!))
+        #expect(U256.parseAmount("0x" + String(repeating: "0", count: 70) + "ff") == .value(U256(255)))
+        #expect(U256.parseAmount("0e100") == .value(.zero) && U256.parseAmount("00.000ether") == .value(.zero))
+        for bad in ["0.5wei", "abc", "1e1000", "0xg1", "1.5"] { #expect(U256.parseAmount(bad) == .malformed, "\(bad)") }
     }
 
     /// Addresses typed by a person: mixed case must be the EIP-55 checksum (review finding: a

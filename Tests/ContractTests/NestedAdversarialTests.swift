@@ -197,6 +197,8 @@ final class Holder<T>: @unchecked Sendable {
         let nested = outcome { try s.call(b, data: []) }
         #expect(top.hasPrefix("error"), "top-frame deinit write accepted: \(top)")
         #expect(nested.hasPrefix("error"))
+        // A thrown transaction leaves nothing behind, not even the sender's nonce.
+        #expect(s.world.nonce(ContractSession.defaultSender) == nonce)
     }
 
     // MARK: swallowed errors
@@ -678,7 +680,8 @@ final class Holder<T>: @unchecked Sendable {
             let o = (try? s.call(Address(low: 0xa2), data: [0x03, 0xe8], gas: 20_000_000).status).map { "\($0)" } ?? "error"
             return "\(o) low=\(String(bounds.low, radix: 16)) high=\(String(bounds.high, radix: 16)) moves=\(s.boot.nestedStackMoves - moves)"
         }
-        #expect(second.hasPrefix("success"))
+        #expect(first.hasPrefix("success"), "\(first)")
+        #expect(second.hasPrefix("success"), "\(second)")
     }
 
     /// After an aborted run with a missing end, the recorder's next transaction lands inside

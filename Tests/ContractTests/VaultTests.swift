@@ -406,6 +406,13 @@ import Testing
         let sender = try Self.run(["account", "0x0000000000000000000000000000000000000e0a", "--state", db])
         // Two deployments and four calls (the dry calls and the rejected one do not count).
         #expect(sender.out.contains("nonce: 6\n") && sender.out.contains("ee: none\n"), "\(sender.out)")
+        // Code hashes as EXTCODEHASH gives them: keccak256 of the ELF, of no code for an account
+        // with a nonce, and 0 for an account that does not exist.
+        let elfHash = Keccak.hash(Array(try Data(contentsOf: built.appendingPathComponent("counter.elf")))).hex
+        #expect(acct.out.contains("code hash: \(elfHash)\n"), "\(acct.out)")
+        #expect(sender.out.contains("code hash: \(Keccak.empty.hex)\n"), "\(sender.out)")
+        let nobody = try Self.run(["account", "0x00000000000000000000000000000000000000ee", "--state", db])
+        #expect(nobody.out.contains("(no such account)") && nobody.out.contains("code hash: 0x" + String(repeating: "0", count: 64) + "\n"), "\(nobody.out)")
         let blockProbe = dir.appendingPathComponent("block.hex")  // returns NUMBER ++ TIMESTAMP
         try Data("600b8060095f395ff3435f524260205260405ff3".utf8).write(to: blockProbe)
         let blk = try Self.run(["run", blockProbe.path, "--ee", "evm", "--data", "", "--block-number", "77", "--timestamp", "5"])

@@ -61,6 +61,22 @@ struct ELFLoaderTests {
         e.type = 3
         e.entry = 0  // ET_DYN without an entry point: a shared object
         #expect(error(e.bytes) == .elf(.notExecutable(3)))
+        // e_ehsize must be the class's header size, as qemu-user checks (review finding: a
+        // 64-bit file with its class byte set to ELFCLASS32 said "no PT_LOAD segments").
+        for xlen in [32, 64] {
+            e = Self.valid
+            e.xlen = xlen
+            var h = e.bytes
+            h[xlen == 64 ? 52 : 40] += 1
+            #expect(error(h) == .elf(.headerSize(UInt16(xlen == 64 ? 65 : 53), xlen: xlen)), "rv\(xlen)")
+            h = e.bytes
+            h[4] = xlen == 64 ? 1 : 2  // the other class
+            guard case .elf(.headerSize(_, xlen: 96 - xlen))? = error(h) else {
+                Issue.record("rv\(xlen) with the other class byte: \(String(describing: error(h)))")
+                continue
+            }
+        }
+        #expect(ELFError.headerSize(0, xlen: 32).description.contains("wrong class byte"))
     }
 
     /// ET_DYN with an entry point (a static PIE) is moved as a whole so that its lowest page

@@ -198,7 +198,11 @@ public enum ABIEncoder {
             let negative = a.hasPrefix("-")
             guard !negative || signed else { throw Failure(message: "\(t) cannot be negative: \(a)") }
             let digits = negative ? String(a.dropFirst()) : a
-            guard let v = U256(amount: digits) else {
+            let v: U256
+            switch U256.parseAmount(digits) {
+            case .value(let parsed): v = parsed
+            case .tooLarge: throw Failure(message: "\(a) does not fit \(t)")
+            case .malformed:
                 throw Failure(message: "not a whole number (decimal, 0x hex, or 1.5ether / 2gwei / 1e18): \(a)")
             }
             // uintN: v < 2^N; intN: -2^(N-1) <= value < 2^(N-1).

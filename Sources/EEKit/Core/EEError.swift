@@ -59,6 +59,8 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     case entryNotExecutable(UInt64)
     case entryMisaligned(UInt64)
     case programHeaderSize(UInt16)
+    /// e_ehsize is not the header size of the file's class (52 for ELF32, 64 for ELF64).
+    case headerSize(UInt16, xlen: Int)
     case segmentMisaligned(index: Int)
     case embeddedABI
     case needsInterpreter
@@ -96,6 +98,8 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
             "a position-independent executable (ET_DYN) placed 0x\(String(b, radix: 16)) away from its link addresses: a contract's start-up code applies no relocations, so link it with -static -no-pie (or at 0x10000)"
         case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
+        case .headerSize(let n, let xlen):
+            "ELF header size \(n) (e_ehsize) is not the ELF\(xlen) header's \(xlen == 32 ? 52 : 64) bytes: a wrong class byte (EI_CLASS), or a damaged header"
         case .programHeaderSize(let n): "program header entries of \(n) bytes (e_phentsize; want 32 for ELF32, 56 for ELF64)"
         case .imageTooLarge(let n, let a):
             n == .max

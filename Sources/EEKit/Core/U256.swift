@@ -60,9 +60,33 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// gwei = 1e9, ether = 1e18; case ignored). The value must be a whole number below 2^256:
     /// `0.5wei` and `1e-1` are refused, not rounded.
     public init?(amount: String) {
-        if let v = U256(literal: amount) {
-            self = v
-            return
+        guard case .value(let v) = U256.parseAmount(amount) else { return nil }
+        self = v
+    }
+
+    /// What `init?(amount:)` makes of a text.
+    public enum AmountParse: Equatable, Sendable {
+        case value(U256)
+        /// A well-formed whole number of 2^256 or more.
+        case tooLarge
+        /// Not a number, or not a whole one (`0.5wei`).
+        case malformed
+    }
+
+    /// Parses an amount as `init?(amount:)` does, telling a number too large for 256 bits
+    /// from text that is not a number (so messages can say which).
+    public static func parseAmount(_ amount: String) -> AmountParse {
+        let u = Array(amount.utf8)
+        if u.count > 2, u[0] == 0x30, u[1] == 0x78 || u[1] == 0x58 {
+            let digits = u[2...]
+            guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
+            else { return .malformed }
+            let significant = digits.drop(while: { $0 == 0x30 })
+            if significant.count > 64 { return .tooLarge }
+            return U256(hex: String(decoding: significant, as: UTF8.self)).map { .value($0) } ?? .malformed
+        }
+        if !u.isEmpty, u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            return U256(decimal: amount).map { .value($0) } ?? .tooLarge
         }
         var t = Substring(amount.lowercased())
         var scale = 0
@@ -78,7 +102,7 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
             let negative = ex.first == "-"
             if negative || ex.first == "+" { ex = ex.dropFirst() }
             guard !ex.isEmpty, ex.count <= 3, ex.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let x = Int(ex) else {
-                return nil
+                return .malformed
             }
             exponent = negative ? -x : x
             t = t[..<e]
@@ -86,24 +110,26 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
         let parts = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
         guard !(whole.isEmpty && fraction.isEmpty), (whole + fraction).utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
-        else { return nil }
+        else { return .malformed }
         // digits x 10^(scale + exponent - fraction digits), which must be a whole number.
-        var digits = Array((whole + fraction).utf8)
+        var digits = Array((whole + fraction).utf8.drop(while: { $0 == 0x30 }))
+        if digits.isEmpty { return .value(.zero) }
         var power = scale + exponent - fraction.count
         while power < 0 {
-            guard digits.last == 0x30 else { return nil }
+            guard digits.last == 0x30 else { return .malformed }
             digits.removeLast()
             power += 1
         }
-        guard power <= 78, var v = U256(decimal: digits.isEmpty ? "0" : String(decoding: digits, as: UTF8.self)) else {
-            return nil
+        // A nonzero number of more than 78 decimal digits is at least 10^78 > 2^256.
+        guard digits.count + power <= 78, var v = U256(decimal: String(decoding: digits, as: UTF8.self)) else {
+            return .tooLarge
         }
         for _ in 0..<power {
             let (m, o) = v.multipliedReportingOverflow(by: U256(10))
-            if o { return nil }
+            if o { return .tooLarge }
             v = m
         }
-        self = v
+        return .value(v)
     }
 
     public init?(decimal: String) {

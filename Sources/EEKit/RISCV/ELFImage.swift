@@ -99,6 +99,9 @@ public struct ELFImage: Sendable {
         guard gelf_getehdr(elf, &ehdr) != nil else { return .failure(.truncated("ELF header")) }
         let xlen: UInt32 = gelf_getclass(elf) == ELFCLASS32 ? 32 : 64
         guard ehdr.e_machine == UInt16(EM_RISCV) else { return .failure(.wrongMachine(ehdr.e_machine)) }
+        // qemu-user refuses any other header size too (Linux does not check it). A 64-bit file
+        // whose class byte says ELFCLASS32 is read with the 32-bit layout and fails here.
+        guard ehdr.e_ehsize == (xlen == 32 ? 52 : 64) else { return .failure(.headerSize(ehdr.e_ehsize, xlen: Int(xlen))) }
         // ET_DYN is a position-independent executable (or a shared object, refused below for
         // its missing entry point); it is placed at `dynamicBase` as a whole.
         let dynamic = ehdr.e_type == UInt16(ET_DYN)
