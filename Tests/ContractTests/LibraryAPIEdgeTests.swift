@@ -62,4 +62,31 @@ import Testing
         #expect(BN254PairingPrecompile.gas(pairs: -1) == 45000)
         #expect(BN254PairingPrecompile.gas(pairs: .max) == .max)
     }
+
+    /// A machine reset from itself (review finding: it released the code it was about to
+    /// share, and its deinit then freed an mmap'ed buffer) is refused; code made executable
+    /// after `setCodeRange` runs (it trapped with an instruction access fault).
+    @Test func machineResetFromItselfAndLateProtection() throws {
+        // addi a0, x0, 7; ebreak
+        let code: [UInt8] = [0x13, 0x05, 0x70, 0x00, 0x73, 0x00, 0x10, 0x00]
+        let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        #expect(a.load(code, at: 0x1000))
+        try a.setCodeRange(0x1000, 0x2000)
+        a.protect(0x1000, 0x2000, [.read, .execute])
+        a.pc = 0x1000
+        a.budget = 1000
+        #expect(a.run() == .ebreak)
+        #expect(a[register: 10] == 7)
+        #expect(!a.reset(from: a, copy: [], zero: []))
+        #expect(!a.restore(from: a, copy: [], zero: [], restoreCode: true))
+        let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        #expect(b.reset(from: a, copy: [0x1000..<0x2000], zero: []))
+        b.pc = 0x1000
+        b.budget = 1000
+        #expect(b.run() == .ebreak && b[register: 10] == 7)
+        // Taking execution away again after the code range is set makes the page fault.
+        b.protect(0x1000, 0x2000, [.read])
+        b.pc = 0x1000
+        #expect(b.run() == .trap)
+    }
 }

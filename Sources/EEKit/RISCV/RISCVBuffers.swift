@@ -103,7 +103,9 @@ public final class RISCVMachine {
         public static let execute = Permissions(rawValue: UInt8(CRV_PERM_X))
     }
 
-    /// Sets the permissions of every page overlapping [start, end), or adds to them.
+    /// Sets the permissions of every page overlapping [start, end), or adds to them. Pages
+    /// inside the code range (`setCodeRange`) are decoded again, so a page made executable
+    /// after the code range was set runs its instructions.
     public func protect(_ start: UInt64, _ end: UInt64, _ p: Permissions, adding: Bool = false) {
         guard start < end, start < memorySize else { return }
         let first = Int(start / RISCVMachine.pageSize)
@@ -112,6 +114,11 @@ public final class RISCVMachine {
         // Let the core re-derive its fast-path bits for these pages and their neighbour
         // (lead: required by the direct-threaded CRISCV; without it accesses take the slow path).
         crv_perms_sync(mem, start, end)
+        // A decoded slot records whether its page was executable (review finding: code made
+        // executable after setCodeRange trapped with an instruction access fault).
+        if code != nil, start < mem.pointee.code_hi, end > mem.pointee.code_lo {
+            crv_decode(mem, costs, xlen, max(start, mem.pointee.code_lo), min(end, mem.pointee.code_hi))
+        }
     }
 
     public func permissions(at address: UInt64) -> Permissions {
@@ -543,11 +550,14 @@ public final class RISCVMachine {
     /// Makes this machine a fresh copy of `template` for running a cached contract image
     /// again without re-decoding: copies guest bytes in `copy`, zeroes `zero`, copies every
     /// page permission, the demand-zero range and the decoded-instruction cache, and resets
-    /// the hart (registers, pc, budget, counters). Both machines must have the same memory size, xlen and costs.
-    /// Returns false (and changes nothing) if they do not match or a range is out of bounds.
+    /// the hart (registers, pc, budget, counters), and takes the template's costs. Both
+    /// machines must have the same memory size and xlen. Returns false (and changes nothing)
+    /// if they do not match, a range is out of bounds, or `template` is this machine.
     @discardableResult
     public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
-        guard template.memorySize == memorySize, template.xlen == xlen,
+        // Resetting from itself released the code it was about to share (review finding: the
+        // deinit then freed an mmap'ed buffer).
+        guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
         for c in copy where !c.isEmpty {
@@ -597,12 +607,12 @@ public final class RISCVMachine {
     /// once copied back (the decoded code always matches the bytes), rather than copying the
     /// whole decoded-instruction cache, which also made the next run rewrite every handler:
     /// a frame of a contract with a large writable code range cost time in proportion to it.
-    /// Returns false (and changes nothing) on a mismatch.
+    /// Returns false (and changes nothing) on a mismatch, or when `template` is this machine.
     @discardableResult
     public func restore(
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
     ) -> Bool {
-        guard template.memorySize == memorySize, template.xlen == xlen,
+        guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
             mem.pointee.code_lo == template.mem.pointee.code_lo, mem.pointee.code_hi == template.mem.pointee.code_hi,
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
