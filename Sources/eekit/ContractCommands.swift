@@ -157,7 +157,7 @@ struct ContractStateOptions: ParsableArguments {
         let s: ContractSession
         if let state {
             do {
-                s = ContractSession(store: try SQLiteStore(path: state))
+                s = ContractSession(store: try SQLiteStore(path: state, whileWaiting: noteWaitingForDatabase))
             } catch {
                 throw environmentFailure("cannot open state database \(state): \(error)")
             }
@@ -813,4 +813,11 @@ func cpuSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+/// The note `eekit` prints when its state database is busy (the library prints nothing).
+/// Written to fd 2 directly, ignoring errors: FileHandle.write traps when stderr is closed.
+func noteWaitingForDatabase(_ path: String) {
+    let note = Array("eekit: waiting for \(path), in use by another process\n".utf8)
+    note.withUnsafeBytes { b in _ = write(2, b.baseAddress, b.count) }
 }

@@ -1,8 +1,12 @@
 import Foundation
 import GRDB
+import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// The files (device, inode) an `SQLiteStore` of this process holds.
+private let storesOpenInThisProcess = Mutex<Set<SQLiteStore.FileID>>([])
 
 /// A state store in one SQLite file, through GRDB.
 ///
@@ -16,23 +20,50 @@ public final class SQLiteStore: StateStore {
     private var codeCache: [Bytes32: Bytes] = [:]
     /// A descriptor of the database file holding an exclusive `flock` for the store's lifetime.
     private let lockFD: Int32
+    /// The file's device and inode, in `storesOpenInThisProcess` while this store is open.
+    struct FileID: Hashable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ st: stat) {
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+        }
+    }
 
-    /// How long `init` waits for another process's store on the same file to close.
+    private static func alreadyOpen(_ path: String) -> EEError {
+        .storage("the state database \(path) is already open in this process: release that SQLiteStore first")
+    }
+    private let fileID: FileID
+
+    /// How long `init` waits by default for another process's store on the same file to close.
     public static let lockTimeout: Double = 60
 
     /// Opens (creating if needed) the store at `path`.
     ///
-    /// A store owns its file while it is open: reads and the commit that follows them are one
-    /// unit, so a second store on the same file (another `eekit` process) waits until this one
-    /// is closed (at most `lockTimeout` seconds, then fails). Without this, two processes both
-    /// read nonce N, both committed, and one's transaction was silently lost.
+    /// A store owns its file from `init` until it is released: reads and the commit that
+    /// follows them are one unit, so a store of another process on the same file waits until
+    /// this one is closed (at most `lockTimeout` seconds, then fails), and a second store of
+    /// this process on it is refused at once. Without this, two processes both read nonce N,
+    /// both committed, and one's transaction was silently lost.
+    /// - Parameters:
+    ///   - lockTimeout: how long to wait for another process's store on the file.
+    ///   - whileWaiting: called once, with `path`, if the file is busy and the store starts
+    ///     waiting (the `eekit` command line prints a note; the library prints nothing).
     /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else:
     ///   a file that is not SQLite, or a SQLite database with tables but no EEKit format marker,
     ///   is refused before anything is written to it; also when another store keeps it busy.
-    public init(path: String) throws(EEError) {
+    public init(
+        path: String, lockTimeout: Double = SQLiteStore.lockTimeout, whileWaiting: ((String) -> Void)? = nil
+    ) throws(EEError) {
         guard !path.isEmpty else { throw .storage("the state database path is empty") }
+        // Before any descriptor of the file is opened and closed here: closing one would drop
+        // the POSIX locks SQLite holds on it for the store that has it open.
+        var st = stat()
+        if stat(path, &st) == 0, storesOpenInThisProcess.withLock({ $0.contains(FileID(st)) }) {
+            throw SQLiteStore.alreadyOpen(path)
+        }
         try SQLiteStore.refuseForeignFile(path)
-        lockFD = try SQLiteStore.lock(path)
+        (lockFD, fileID) = try SQLiteStore.lock(path, timeout: lockTimeout, whileWaiting: whileWaiting)
         do {
             var config = Configuration()
             config.busyMode = .timeout(10)
@@ -43,6 +74,8 @@ public final class SQLiteStore: StateStore {
         } catch {
             // Not fully initialized: deinit will not run, so the lock is released here.
             Glibc.close(lockFD)
+            let id = fileID
+            _ = storesOpenInThisProcess.withLock { $0.remove(id) }
             throw .storage("cannot open \(path): \(error)")
         }
         // From here on a throw runs deinit, which closes SQLite and then the lock (closing it
@@ -97,12 +130,17 @@ public final class SQLiteStore: StateStore {
         // it would drop them.
         try? db.close()
         Glibc.close(lockFD)
+        _ = storesOpenInThisProcess.withLock { $0.remove(fileID) }
     }
 
     /// Opens `path` (creating it empty if absent, which SQLite accepts as a new database) and
-    /// takes an exclusive flock on it, waiting up to `lockTimeout` seconds. flock locks are
-    /// separate from the POSIX locks SQLite uses, so the two do not interfere.
-    private static func lock(_ path: String) throws(EEError) -> Int32 {
+    /// takes an exclusive flock on it, waiting up to `timeout` seconds. flock locks are
+    /// separate from the POSIX locks SQLite uses, so the two do not interfere. A file another
+    /// store of this process holds is refused at once: waiting for it could only time out
+    /// (the review that found it waited 60 s for "another process").
+    private static func lock(
+        _ path: String, timeout: Double, whileWaiting: ((String) -> Void)?
+    ) throws(EEError) -> (Int32, FileID) {
         var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -115,28 +153,37 @@ public final class SQLiteStore: StateStore {
             guard high >= 3 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
             fd = high
         }
-        let deadline = Date().addingTimeInterval(lockTimeout)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .storage("cannot open \(path): \(reason)")
+        }
+        let id = FileID(st)
+        // Checked before the file was opened; only a path replaced since then gets here.
+        guard storesOpenInThisProcess.withLock({ $0.insert(id).inserted }) else {
+            Glibc.close(fd)
+            throw alreadyOpen(path)
+        }
+        let deadline = Date().addingTimeInterval(timeout)
         var waiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno  // before anything else can change it
             guard e == EWOULDBLOCK || e == EINTR, Date() < deadline else {
+                let seconds = timeout == timeout.rounded() && abs(timeout) < 1e15 ? "\(Int(timeout))" : "\(timeout)"
                 let reason = e == EWOULDBLOCK
-                    ? "in use by another process for more than \(Int(lockTimeout)) s" : String(cString: strerror(e))
+                    ? "in use by another process for more than \(seconds) s" : String(cString: strerror(e))
                 Glibc.close(fd)
+                _ = storesOpenInThisProcess.withLock { $0.remove(id) }
                 throw .storage("cannot lock the state database \(path): \(reason)")
             }
             if !waiting {
                 waiting = true
-                SQLiteStore.writeToStandardError(Data("eekit: waiting for \(path), in use by another process\n".utf8))
+                whileWaiting?(path)
             }
             usleep(2_000)
         }
-        return fd
-    }
-
-    /// A note on fd 2, ignoring errors (FileHandle.write traps when stderr is closed).
-    private static func writeToStandardError(_ data: Data) {
-        data.withUnsafeBytes { b in _ = Glibc.write(2, b.baseAddress, b.count) }
+        return (fd, id)
     }
 
     /// Refuses an existing, non-empty file that does not start with the SQLite header, without
