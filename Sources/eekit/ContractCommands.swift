@@ -319,11 +319,8 @@ func printReceipt(_ r: Receipt, created: Bool, errors: [String] = [], events: [S
     }
 }
 
+/// An error as the command line says it (`EEError.rejected`: "transaction rejected: ...").
 func contractFailure(_ e: Error) -> Error {
-    // ContractSession reports the chain's verdict as malformed input; say only the verdict.
-    if let ee = e as? EEError, case .malformedInput(let why) = ee, why.hasPrefix("transaction rejected") {
-        return RuntimeError(why)
-    }
     if let ee = e as? EEError { return RuntimeError("\(ee)") }
     return e
 }

@@ -19,7 +19,8 @@ struct MockWorld {
         var block = BlockContext()
         block.coinbase = Address(low: 0xc0)
         block.gasLimit = 1 << 40
-        boot = Bootloader(world: world, registry: registry, block: block)
+        // No precompiles: the mock contracts live at the low addresses.
+        boot = Bootloader(world: world, registry: registry, hooks: [:], block: block)
     }
 
     @discardableResult

@@ -18,7 +18,7 @@ import Testing
         let a = try #require(r.createdAddress)
         #expect(s.world.account(a)?.code == elf)
         #expect(try s.call(a, data: []).status == .success)
-        #expect(throws: EEError.malformedInput("transaction rejected: INITCODE_SIZE_EXCEEDED (49153 bytes)")) {
+        #expect(throws: EEError.rejected(.initcodeSizeExceeded(49_153))) {
             try s.deploy(Bytes(repeating: 0, count: 49_153), kind: .evm)
         }
     }

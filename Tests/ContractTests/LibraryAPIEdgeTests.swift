@@ -63,6 +63,78 @@ import Testing
         #expect(BN254PairingPrecompile.gas(pairs: .max) == .max)
     }
 
+    /// A store that fails once (review finding: one failed read made every later transaction
+    /// and `discardUncommitted` throw it): the failing transaction throws and changes nothing;
+    /// a session that commits each transaction reads the store again afterwards, and
+    /// `discardUncommitted` clears the error for one that does not.
+    @Test func storeErrorIsScopedToItsTransaction() throws {
+        final class FlakyStore: StateStore {
+            let inner = MemoryStore()
+            var failReads = 0
+            func account(_ a: Address) throws(EEError) -> Account? {
+                if failReads > 0 {
+                    failReads -= 1
+                    throw .storage("transient read error")
+                }
+                return try inner.account(a)
+            }
+            func storage(_ a: Address, _ k: U256) throws(EEError) -> U256 { try inner.storage(a, k) }
+            func commit(_ c: StateChangeSet) throws(EEError) { try inner.commit(c) }
+            func allAccounts() throws(EEError) -> [Address: Account] { try inner.allAccounts() }
+            func allStorage(_ a: Address) throws(EEError) -> [U256: U256] { try inner.allStorage(a) }
+            func hasStorage(_ a: Address) throws(EEError) -> Bool { try inner.hasStorage(a) }
+        }
+        let store = FlakyStore()
+        let s = ContractSession(store: store)
+        let to = Address(low: 0xBEEF)
+        #expect(try s.send(to: to, data: [], value: U256(5)).status == .success)
+        store.failReads = 1
+        #expect(throws: EEError.storage("transient read error")) { try s.send(to: Address(low: 0xDEAD), data: [], value: U256(1)) }
+        #expect(s.world.storeError == nil)
+        #expect(try s.send(to: to, data: [], value: U256(5)).status == .success)
+        #expect(s.world.balance(to) == U256(10) && s.world.nonce(ContractSession.defaultSender) == 2)
+
+        s.commitEachTransaction = false
+        store.failReads = 1
+        #expect(throws: EEError.self) { try s.send(to: Address(low: 0xD00D), data: []) }
+        #expect(s.world.storeError != nil, "kept for the caller to decide")
+        #expect(throws: EEError.self) { try s.world.commit() }
+        s.world.discardUncommitted()
+        #expect(try s.send(to: to, data: [], value: U256(1)).status == .success)
+        try s.world.commit()
+        #expect(try store.inner.account(to)?.balance == U256(11))
+    }
+
+    /// A rejected transaction is `EEError.rejected` with the chain's reason, and a session that
+    /// does not fund its senders lets them run out.
+    @Test func rejectionsAreTypedAndSendersNeedNotBeFunded() throws {
+        let s = ContractSession()
+        s.fundsSenders = false
+        let poor = Address(low: 0xB0B)
+        s.boot.block.baseFee = U256(7)
+        #expect(throws: EEError.rejected(.insufficientAccountFunds)) { try s.send(from: poor, to: Address(low: 0x5151), data: []) }
+        s.fund(poor, U256(21_000 * 7))  // exactly the up-front charge of 21,000 gas
+        #expect(try s.send(from: poor, to: Address(low: 0x5151), data: [], gas: 21_000).status == .success)
+        #expect(s.world.balance(poor).isZero)
+        #expect(throws: EEError.rejected(.insufficientAccountFunds)) { try s.send(from: poor, to: Address(low: 0x5151), data: []) }
+        #expect("\(EEError.rejected(.nonceIsMax))".hasPrefix("transaction rejected: "))
+    }
+
+    /// A bootloader built by hand has the standard precompiles unless told otherwise (review
+    /// finding: it had none, and a call to sha256 returned nothing, successfully).
+    @Test func handBuiltBootloaderHasThePrecompiles() throws {
+        let sender = Address(low: 0xA11CE)
+        for (hooks, expected) in [(nil, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), ([:], "")] as [([Address: any SystemHook]?, String)] {
+            let world = WorldState(store: MemoryStore(accounts: [sender: Account(balance: U256(1 << 40))]))
+            let boot = hooks.map { Bootloader(world: world, registry: .standard, hooks: $0) }
+                ?? Bootloader(world: world, registry: .standard)
+            let tx = Transaction(sender: sender, nonce: .zero, gasLimit: U256(100_000), to: Address(low: 2), value: .zero, data: [])
+            let r = try boot.execute(tx).get()
+            #expect(r.status == .success && Hex.encode(r.output) == expected)
+            #expect(boot.missingPrecompilesCalled.isEmpty == (hooks == nil))
+        }
+    }
+
     /// A machine reset from itself (review finding: it released the code it was about to
     /// share, and its deinit then freed an mmap'ed buffer) is refused; code made executable
     /// after `setCodeRange` runs (it trapped with an instruction access fault).

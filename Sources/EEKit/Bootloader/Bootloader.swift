@@ -108,8 +108,12 @@ public final class Bootloader: EEHost {
         set { limits.maxCallDepth = newValue }
     }
 
+    /// - Parameter hooks: precompiles and host functions by address; by default the standard
+    ///   precompiles (`Precompiles.cancun()`, those of `block.fork`), as `ContractSession`,
+    ///   `EVMRunner` and revm give them. `[:]` leaves them out: their addresses then run as
+    ///   accounts without code, and calls to them are listed in `missingPrecompilesCalled`.
     public init(
-        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = [:],
+        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = Precompiles.cancun(),
         block: BlockContext = BlockContext(), schedule: GasSchedule = .default
     ) {
         self.world = world

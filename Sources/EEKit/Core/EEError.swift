@@ -26,6 +26,9 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The host refused a resource EEKit needs to go on (a thread with a large stack for nested
     /// frames); the transaction is abandoned and changes nothing.
     case hostResources(String)
+    /// The chain refused the transaction before it ran (`Bootloader.execute`'s `.failure`,
+    /// thrown by `ContractSession`): it changed nothing.
+    case rejected(TransactionError)
 
     public var description: String {
         switch self {
@@ -38,6 +41,7 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
         case .internalError(let s): "internal error: \(s)"
         case .protocolViolation(let s): "EE protocol violation: \(s)"
         case .hostResources(let s): "host resources: \(s)"
+        case .rejected(let e): "transaction rejected: \(e)"
         }
     }
 }

@@ -4,8 +4,12 @@
 public final class ContractSession {
     public let world: WorldState
     public let boot: Bootloader
-    /// The default sender; funded on creation of the session when it has no balance.
+    /// The default sender of `send`, `deploy` and `call`.
     public static let defaultSender = Address(low: 0xe0a)
+    /// `send` gives a sender without balance 2^64 wei plus the transaction's up-front charge
+    /// (tool and test accounts never run dry); false: senders pay from their own balance, so
+    /// a transaction they cannot pay for is rejected (`EEError.rejected`).
+    public var fundsSenders = true
     /// Gas per transaction unless a call says otherwise.
     public var gasLimit: UInt64 = 30_000_000
     /// Commit after each transaction (to the store; SQLite stores persist it).
@@ -44,13 +48,16 @@ public final class ContractSession {
         try HostFunctions.register(specification: specification, into: &boot.hooks)
     }
 
-    /// Gives `address` a large balance if it has none (test and tool accounts).
+    /// Gives `address` `amount` wei if it has no balance (test and tool accounts); an address
+    /// with a balance keeps it. Like any change outside a transaction, it reaches the store
+    /// with the next commit (the next transaction's, or `world.commit()`).
     public func fund(_ address: Address, _ amount: U256 = U256(limbs: (0, 1, 0, 0))) {
         if world.balance(address).isZero { _ = world.addBalance(address, amount) }
     }
 
     /// Sends a transaction and commits its effects.
-    /// - Throws: `EEError` for a transaction the chain rejects or host-level errors.
+    /// - Throws: `EEError.rejected` for a transaction the chain rejects (nonce, funds, intrinsic
+    ///   gas, ...), another `EEError` for host-level errors.
     @discardableResult
     public func send(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
@@ -61,18 +68,29 @@ public final class ContractSession {
         // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
         let (cost, o1) = limit.multipliedReportingOverflow(by: price)
         let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
-        fund(from, o1 || o2 ? .max : amount)
+        if fundsSenders { fund(from, o1 || o2 ? .max : amount) }
         let tx = Transaction(
             sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
             data: data, gasPrice: price, deployKind: kind)
-        switch try boot.execute(tx) {
+        let result: Result<Receipt, TransactionError>
+        do {
+            result = try boot.execute(tx)
+        } catch {
+            // A store that failed under the transaction: with every transaction committed there
+            // is nothing else uncommitted, so the overlay (and the values read while the store
+            // failed) goes and the next transaction reads the store again. Otherwise the caller
+            // decides (`world.discardUncommitted()`).
+            if commitEachTransaction, world.storeError != nil { world.discardUncommitted() }
+            throw error
+        }
+        switch result {
         case .success(let r):
             if commitEachTransaction { try world.commit() }
             return r
         case .failure(let e):
             // A rejected transaction changed nothing (Bootloader.execute reverts it); earlier
             // transactions not committed yet (commitEachTransaction == false) stay.
-            throw .malformedInput("transaction rejected: \(e)")
+            throw .rejected(e)
         }
     }
 

@@ -93,7 +93,9 @@ public final class WorldState {
     @exclusivity(unchecked) var txWrittenSlots: [SlotKey] = []
 
     /// The first error the store reported while reading; reads then return empty values and
-    /// the runner turns this into a thrown error at the end of the transaction.
+    /// the runner turns this into a thrown error at the end of the transaction. It stays (every
+    /// later transaction and `commit` throws it) until `discardUncommitted()`, which also drops
+    /// the values read while the store failed.
     @exclusivity(unchecked) public private(set) var storeError: EEError?
 
     public init(store: any StateStore) {
@@ -466,6 +468,9 @@ public final class WorldState {
         dirtyAccounts.removeAll()
         dirtySlotKeys.removeAll()
         wiped.removeAll()
+        // Nothing read while the store failed is left (review finding: one failed read made
+        // every later transaction throw it, with no way back short of a new world).
+        storeError = nil
     }
 
     private func finishTransactionDiscarding() {
