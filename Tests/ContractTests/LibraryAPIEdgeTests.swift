@@ -135,6 +135,41 @@ import Testing
         }
     }
 
+    /// `view` (review finding: the library had no read-only call; a balanceOf was a committed
+    /// transaction): the receipt and its logs as a call gives them, and nothing kept.
+    @Test func viewCallsKeepNothing() throws {
+        let s = ContractSession()
+        s.boot.block.baseFee = U256(3)  // so that the up-front charge needs funding
+        let counter = try #require(try s.deploy(try Fixtures.elf("counter.elf"), kind: .riscv).createdAddress)
+        let increment = ABIEncoder.selector("increment()"), get = ABIEncoder.selector("get()")
+        #expect(try s.call(counter, data: increment).status == .success)
+        let nonce = s.world.nonce(ContractSession.defaultSender)
+        let balance = s.world.balance(ContractSession.defaultSender)
+        let root = try s.world.stateRoot()
+        let viewed = try s.view(counter, data: increment)
+        #expect(viewed.status == .success && viewed.gasUsed > 21_000)
+        #expect(try s.view(counter, data: get).output == U256(1).bigEndianBytes, "the increment was not kept")
+        // A sender that does not exist stays absent, funding included.
+        let stranger = Address(low: 0x5757)
+        #expect(try s.view(counter, data: get, from: stranger).output == U256(1).bigEndianBytes)
+        #expect(!s.world.exists(stranger))
+        #expect(s.world.nonce(ContractSession.defaultSender) == nonce && s.world.balance(ContractSession.defaultSender) == balance)
+        #expect(try s.world.stateRoot() == root)
+        // Uncommitted work stays as it was.
+        s.commitEachTransaction = false
+        #expect(try s.call(counter, data: increment).status == .success)
+        #expect(try s.view(counter, data: get).output == U256(2).bigEndianBytes)
+        s.world.discardUncommitted()
+        #expect(try s.view(counter, data: get).output == U256(1).bigEndianBytes)
+        let wrongNonce = Transaction(
+            sender: stranger, nonce: U256(5), gasLimit: U256(100_000), to: counter, value: .zero, data: get, gasPrice: U256(3))
+        let verdict = try s.boot.simulate(wrongNonce)
+        guard case .failure(.nonceMismatch(expected: 0, got: U256(5))) = verdict else {
+            Issue.record("simulate did not reject a wrong nonce: \(verdict)")
+            return
+        }
+    }
+
     /// A machine reset from itself (review finding: it released the code it was about to
     /// share, and its deinit then freed an mmap'ed buffer) is refused; code made executable
     /// after `setCodeRange` runs (it trapped with an instruction access fault).

@@ -63,6 +63,17 @@ extension Bootloader {
     /// The transaction's effects stay in `world` (uncommitted) until `world.commit()`.
     /// - Throws: `EEError` for host-level problems (the transaction's changes are discarded).
     public func execute(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
+        try execute(tx, keepingEffects: true)
+    }
+
+    /// Runs a transaction as `execute` does and returns its receipt (output, status, gas,
+    /// logs), then undoes everything it did, the nonce bump and the fees included: a read-only
+    /// call (`eth_call`, revm's `transact` without commit). Earlier uncommitted changes stay.
+    public func simulate(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
+        try execute(tx, keepingEffects: false)
+    }
+
+    private func execute(_ tx: Transaction, keepingEffects: Bool) throws(EEError) -> Result<Receipt, TransactionError> {
         // One transaction at a time: one started from inside another (an EE, a tracer or a
         // hook calling back) would finish the outer one's journal under it.
         guard !executing else {
@@ -170,7 +181,14 @@ extension Bootloader {
             world.finishTransaction()
             throw e
         }
-        let logs = world.finishTransaction()
+        let logs: [Log]
+        if keepingEffects {
+            logs = world.finishTransaction()
+        } else {
+            logs = world.logs
+            world.revert(to: txStart)
+            world.finishTransaction()
+        }
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,
             createdAddress: outcome.createdAddress, blobGasUsed: tx.blobGas))

@@ -63,15 +63,7 @@ public final class ContractSession {
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
         gas: UInt64? = nil, kind: EEKind = .evm
     ) throws(EEError) -> Receipt {
-        let limit = U256(gas ?? gasLimit), price = gasPrice ?? boot.block.baseFee
-        // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
-        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
-        let (cost, o1) = limit.multipliedReportingOverflow(by: price)
-        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
-        if fundsSenders { fund(from, o1 || o2 ? .max : amount) }
-        let tx = Transaction(
-            sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
-            data: data, gasPrice: price, deployKind: kind)
+        let tx = prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind)
         let result: Result<Receipt, TransactionError>
         do {
             result = try boot.execute(tx)
@@ -92,6 +84,21 @@ public final class ContractSession {
             // transactions not committed yet (commitEachTransaction == false) stay.
             throw .rejected(e)
         }
+    }
+
+    /// The transaction `send` and `view` run, after funding its sender (`fundsSenders`).
+    private func prepare(
+        from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind
+    ) -> Transaction {
+        let limit = U256(gas ?? gasLimit), price = gasPrice ?? boot.block.baseFee
+        // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
+        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
+        let (cost, o1) = limit.multipliedReportingOverflow(by: price)
+        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
+        if fundsSenders { fund(from, o1 || o2 ? .max : amount) }
+        return Transaction(
+            sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
+            data: data, gasPrice: price, deployKind: kind)
     }
 
     /// Puts runtime `code` of `kind` at `address` without running a constructor (as anvil's
@@ -125,5 +132,29 @@ public final class ContractSession {
         gas: UInt64? = nil
     ) throws(EEError) -> Receipt {
         try send(from: from, to: address, data: data, value: value, gas: gas)
+    }
+
+    /// A read-only call (`eth_call`): runs the call as `call` does and returns its receipt,
+    /// but keeps nothing, neither its state changes nor the sender's nonce, fees or funding
+    /// (`fundsSenders`), and commits nothing. Earlier uncommitted changes stay as they were.
+    /// - Throws: as `send`.
+    public func view(
+        _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
+        gas: UInt64? = nil
+    ) throws(EEError) -> Receipt {
+        let before = world.account(from)
+        let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
+        defer { if fundsSenders, world.account(from) != before { world.setAccount(from, before) } }
+        let result: Result<Receipt, TransactionError>
+        do {
+            result = try boot.simulate(tx)
+        } catch {
+            if commitEachTransaction, world.storeError != nil { world.discardUncommitted() }
+            throw error
+        }
+        switch result {
+        case .success(let r): return r
+        case .failure(let e): throw .rejected(e)
+        }
     }
 }
