@@ -46,7 +46,9 @@ public final class Bootloader: EEHost {
     /// Precompile addresses that were called without a hook to serve them (this transaction).
     @exclusivity(unchecked) public private(set) var missingPrecompilesCalled: Set<Address> = []
     /// Receives every frame's start and end (`CallTraceEvent`; `CallTraceRecorder` builds the
-    /// tree). Nil (the default) costs one test per frame start and end.
+    /// tree). Nil (the default) costs one test per frame start and end. It observes: it may
+    /// read `world`, but must not change it, commit it or start a transaction (`execute`
+    /// refuses that one); a change made there is not part of the transaction's journal.
     @exclusivity(unchecked) public var tracer: ((CallTraceEvent) -> Void)?
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
     @exclusivity(unchecked) public var limits = ResourceLimits()

@@ -138,8 +138,11 @@ public final class CallTraceRecorder {
 
     public init() {}
 
-    /// Makes `boot` send its events here. The bootloader's tracer keeps the recorder alive
-    /// (the recorder holds nothing of the bootloader's, so there is no cycle).
+    /// Makes `boot` send its events here, in place of its tracer until now (one tracer per
+    /// bootloader; to feed two, set `boot.tracer` to a closure that calls both). The
+    /// bootloader's tracer keeps the recorder alive (the recorder holds nothing of the
+    /// bootloader's, so there is no cycle). A tracer that captures the bootloader or its
+    /// session makes a cycle that keeps both (and a `SQLiteStore`'s file) until it is cleared.
     public func attach(to boot: Bootloader) {
         boot.tracer = { event in self.record(event) }
     }
