@@ -102,6 +102,17 @@ func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
         try #require(FileManager.default.fileExists(atPath: file), "the fixtures are not beside the checkout")
         let r = try stateTestDemo(path: file)
         #expect(r.passed > 0 && r.failed == 0)
+        // Any spelling of the fork runs the same entries (review finding: "cancun" gave none);
+        // a folder says how to list its files.
+        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
+        let test = try #require(try StateTestCase.load(path: file).first)
+        #expect(runner.run(test, fork: "cancun").map(\.fork) == runner.run(test, fork: "Cancun").map(\.fork))
+        #expect(!runner.run(test, fork: "CANCUN").isEmpty && runner.run(test, fork: "Prague").isEmpty)
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        #expect(throws: EEError.malformedInput("\(folder) is a folder: StateTestRunner.fixtureFiles lists the test files under it")) {
+            try StateTestCase.load(path: folder)
+        }
+        #expect(throws: EEError.self) { try StateTestCase.load(path: folder + "/absent.json") }
     }
 
     /// Every code line of the README's guide is in this file or in ThirdEETests.swift.

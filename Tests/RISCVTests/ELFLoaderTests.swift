@@ -335,7 +335,7 @@ struct ELFLoaderTests {
     }
 
     @Test func badMemoryOption() {
-        #expect(error(Self.valid.bytes, memoryMiB: 0) == .invalidConfiguration("--memory must be between 1 and 4096 MiB, got 0"))
+        #expect(error(Self.valid.bytes, memoryMiB: 0) == .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got 0"))
     }
 
     @Test func randomGarbageNeverCrashes() {

@@ -165,7 +165,7 @@ public enum RISCVPlainRunner {
         write: (Int32, [UInt8]) -> Int
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
-            throw .invalidConfiguration("--memory must be between 1 and 4096 MiB, got \(options.memoryMiB)")
+            throw .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got \(options.memoryMiB)")
         }
         let image = try ELFImage(bytes: elf)
         let process = try RISCVProcess(

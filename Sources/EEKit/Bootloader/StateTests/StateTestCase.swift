@@ -60,8 +60,13 @@ public struct StateTestCase: Sendable {
     /// Parses every test in one fixture file.
     /// - Throws: `EEError.malformedInput` naming the file and field.
     public static func load(path: String) throws(EEError) -> [StateTestCase] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .malformedInput("cannot read \(path)")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .malformedInput("\(path) is a folder: StateTestRunner.fixtureFiles lists the test files under it")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .malformedInput("cannot read \(path): \((error as NSError).localizedDescription)")
         }
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: data) } catch {

@@ -40,9 +40,14 @@ public struct StateTestRunner {
         self.hooks = hooks
     }
 
-    /// Runs every post entry of `test` for `fork` (none if the test has no such fork).
-    public func run(_ test: StateTestCase, fork: String) -> [StateTestResult] {
-        guard let entries = test.post[fork] else { return [] }
+    /// Runs every post entry of `test` for `fork` (none if the test has no such fork). The
+    /// name is the fixtures' (`Cancun`), or any spelling `Fork(name:)` takes (`cancun`,
+    /// `Merge` for Paris): a review found "cancun" gave no results, silently.
+    public func run(_ test: StateTestCase, fork name: String) -> [StateTestResult] {
+        let rulesAsked = Fork(name: name)
+        guard let fork = test.post[name] != nil ? name : test.post.keys.sorted().first(where: { rulesAsked != nil && Fork(name: $0) == rulesAsked }),
+            let entries = test.post[fork]
+        else { return [] }
         guard let rules = Fork(name: fork) else {
             return entries.map { e in
                 StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index,
