@@ -170,6 +170,15 @@ import Testing
         }
     }
 
+    /// Code needs an EE kind (review finding: `.none` became EVM code silently).
+    @Test func installNeedsAnEEKind() throws {
+        let s = ContractSession()
+        #expect(throws: EEError.self) { try s.install([0x00], kind: .none, at: Address(low: 0x1234)) }
+        #expect(!s.world.exists(Address(low: 0x1234)))
+        try s.install([], kind: .none, at: Address(low: 0x1234))  // no code: an account with a nonce
+        #expect(s.world.nonce(Address(low: 0x1234)) == 1)
+    }
+
     /// A machine reset from itself (review finding: it released the code it was about to
     /// share, and its deinit then freed an mmap'ed buffer) is refused; code made executable
     /// after `setCodeRange` runs (it trapped with an instruction access fault).

@@ -106,7 +106,12 @@ public final class ContractSession {
     /// storage, its nonce becomes at least 1 (EIP-161: an account with code), and the change
     /// is committed. The code is checked when it first runs (a native ELF that does not load
     /// fails that frame).
+    /// - Throws: `EEError.invalidCode` for code of kind `.none` (an account's code needs an EE;
+    ///   it used to become EVM code silently).
     public func install(_ code: Bytes, kind: EEKind, at address: Address) throws(EEError) {
+        if kind == .none, !code.isEmpty {
+            throw .invalidCode("code of kind .none: name the EE that runs it (.evm, .riscv, .wasm)")
+        }
         let old = world.account(address)
         world.setAccount(
             address, Account(nonce: max(old?.nonce ?? 0, 1), balance: old?.balance ?? .zero, kind: kind, code: code))
