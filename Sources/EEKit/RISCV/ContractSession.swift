@@ -148,8 +148,11 @@ public final class ContractSession {
         gas: UInt64? = nil
     ) throws(EEError) -> Receipt {
         let before = world.account(from)
+        // A value read while the store failed is no value to restore (it would delete the
+        // sender from the overlay).
+        let beforeIsReal = world.storeError == nil
         let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
-        defer { if fundsSenders, world.account(from) != before { world.setAccount(from, before) } }
+        defer { if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) } }
         let result: Result<Receipt, TransactionError>
         do {
             result = try boot.simulate(tx)
