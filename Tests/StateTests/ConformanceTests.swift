@@ -84,6 +84,13 @@ import Testing
         let (status, out) = try run(["statetest", "--fork", "all", folder])
         let total = counts.values.reduce(0, +)
         #expect(status == 0 && out.contains("\(total) passed, 0 failed"), "\(out)")
+        // Each entry once (a run of Paris once counted its entries twice, under "Paris" and
+        // "Merge"): as many as the files hold.
+        var held = 0
+        for file in try StateTestRunner.fixtureFiles([folder]) {
+            for test in try StateTestCase.load(path: file) { held += test.post.values.reduce(0) { $0 + $1.count } }
+        }
+        #expect(total == held, "ran \(total) entries, the files hold \(held)")
         #expect(counts.values.allSatisfy { $0 > 0 })
         let (refused, why) = try run(["statetest", "--fork", "Prague", folder])
         #expect(
