@@ -5,7 +5,7 @@ Random nested ABI types (uintN, intN, address, bool, bytesN, bytes, string, T[],
 tuples) with random values: eekit's encoding of the values written as text must equal
 eth_abi.encode, and eekit's decoding of eth-abi's encoding must print the values back.
 
-    python3 -m venv /tmp/abivenv && /tmp/abivenv/bin/pip install eth-abi
+    python3 -m venv /tmp/abivenv && /tmp/abivenv/bin/pip install eth-abi "eth-hash[pycryptodome]"
     /tmp/abivenv/bin/python Fuzz/abi_diff.py --eekit .build/release/eekit --cases 300 --seed 1
 """
 import argparse

@@ -7,9 +7,10 @@ Usage: python3 Benchmarks/evm/bench.py [--eekit PATH] [--fixtures DIR] [--min-cp
 
 Both sides are timed in process CPU time (the machine may be shared), best of N runs, each run
 on a fresh state:
-  - EEKit: `eekit evm run --code-file F --input HEX --gas G --repeat N --json` times
-    `EVMRunner.run` in-process (world set-up, the transaction's frame, the EVM core); nothing is
-    subtracted from it.
+  - EEKit: `eekit evm run --code-file F --input HEX --gas G --repeat N --json` times each
+    call in-process: the state is built first (`EVMRunner.prepare`, outside the clock), then
+    `execute()` (the transaction's frame through the bootloader and the EVM core) is timed;
+    nothing is subtracted from it.
   - revm: `EVM.message_call` on a fresh pyrevm EVM; the best time of the same call to a
     contract holding only STOP (pyrevm's empty-call overhead: Python, FFI, transaction set-up)
     is subtracted.

@@ -68,6 +68,15 @@ func jsonLine(_ object: [String: Any]) -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// One JSON object with its keys in the given order (strings, numbers and booleans).
+func jsonLine(ordered pairs: [(String, Any)]) -> String {
+    func fragment(_ v: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed])) ?? Data("null".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+    return "{" + pairs.map { fragment($0.0) + ":" + fragment($0.1) }.joined(separator: ",") + "}"
+}
+
 /// Reads a file into bytes, with a clear error.
 /// A failure while doing the work (unreadable file, invalid code, rejected transaction):
 /// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed

@@ -4,6 +4,9 @@
 # loop, and the EIP-152 vectors), then ASan + UBSan builds of the same checks.
 # Usage: Tests/CPrecompilesHarness/run.sh [N]
 set -eu
+case "${1:-200}" in
+  ''|*[!0-9]*|0) echo "usage: $0 [N]  (N > 0 point-evaluation calls to time; got '${1:-}')" >&2; exit 2 ;;
+esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT=$(mktemp -d)

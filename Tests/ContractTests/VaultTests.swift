@@ -163,6 +163,17 @@ import Testing
         try TestFiles.run(try eekit(), arguments)
     }
 
+    /// `evm run --trace` ends with EIP-3155's summary line, its keys in the EIP's order
+    /// (review finding: they were sorted).
+    @Test func evmTraceSummaryKeepsTheEIPsOrder() throws {
+        let r = try Self.run(["evm", "run", "--code", "600160005500", "--trace"])
+        let last = try #require(r.out.split(separator: "\n").last { $0.hasPrefix("{\"stateRoot\"") }.map(String.init), "\(r.out)")
+        let keys = ["stateRoot", "output", "gasUsed", "pass", "time", "fork"].map { "\"\($0)\":" }
+        let positions = keys.compactMap { last.range(of: $0)?.lowerBound }
+        #expect(r.status == 0 && positions.count == keys.count && positions == positions.sorted(), "\(last)")
+        #expect(last.contains("\"gasUsed\":\"0x565a\"") && last.contains("\"pass\":true") && last.contains("\"fork\":\"Cancun\""))
+    }
+
     /// `eekit abi encode` / `decode`, as cast calldata / abi-encode / abi-decode: the ABI
     /// specification's example, call data decoded back (--input), and exit statuses 64 for a
     /// malformed type or argument and 1 for data that does not decode.
