@@ -110,13 +110,20 @@ public final class RISCVMachine {
         guard start < end, start < memorySize else { return }
         let first = Int(start / RISCVMachine.pageSize)
         let last = Int(min(end, memorySize).addingReportingOverflow(RISCVMachine.pageSize - 1).partialValue / RISCVMachine.pageSize)
-        for i in first..<max(first, last) { perms[i] = adding ? perms[i] | p.rawValue : p.rawValue }
+        let x = UInt8(CRV_PERM_X)
+        var executionChanged = false
+        for i in first..<max(first, last) {
+            let old = perms[i]
+            perms[i] = adding ? old | p.rawValue : p.rawValue
+            if (old ^ perms[i]) & x != 0 { executionChanged = true }
+        }
         // Let the core re-derive its fast-path bits for these pages and their neighbour
         // (lead: required by the direct-threaded CRISCV; without it accesses take the slow path).
         crv_perms_sync(mem, start, end)
         // A decoded slot records whether its page was executable (review finding: code made
-        // executable after setCodeRange trapped with an instruction access fault).
-        if code != nil, start < mem.pointee.code_hi, end > mem.pointee.code_lo {
+        // executable after setCodeRange trapped with an instruction access fault). Only a
+        // change of X inside the code range decodes again (a stack or heap page never does).
+        if executionChanged, code != nil, start < mem.pointee.code_hi, end > mem.pointee.code_lo {
             crv_decode(mem, costs, xlen, max(start, mem.pointee.code_lo), min(end, mem.pointee.code_hi))
         }
     }
