@@ -88,7 +88,7 @@ let package = Package(
         // Resource limits, --state file safety, replay of the fuzz corpora (Fuzz/).
         .testTarget(
             name: "ReliabilityTests",
-            dependencies: ["EEKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["EEKit", "EEKitTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/ReliabilityTests"),
     ]
 )

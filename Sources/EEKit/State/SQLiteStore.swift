@@ -5,8 +5,14 @@ import Synchronization
     import Glibc
 #endif
 
-/// The files (device, inode) an `SQLiteStore` of this process holds.
+/// The files (device, inode) an `SQLiteStore` of this process holds. Opening a store checks
+/// and registers its file under this lock, so two threads opening one file cannot both pass
+/// the check (review finding: the loser then closed a descriptor of the winner's file, which
+/// dropped the winner's SQLite POSIX locks).
 private let storesOpenInThisProcess = Mutex<Set<SQLiteStore.FileID>>([])
+/// Descriptors that could not be closed without dropping another store's locks (a path
+/// replaced, between its check and its open, by a file a store of this process holds).
+private let parkedDescriptors = Mutex<[Int32]>([])
 
 /// A state store in one SQLite file, through GRDB.
 ///
@@ -56,14 +62,8 @@ public final class SQLiteStore: StateStore {
         path: String, lockTimeout: Double = SQLiteStore.lockTimeout, whileWaiting: ((String) -> Void)? = nil
     ) throws(EEError) {
         guard !path.isEmpty else { throw .storage("the state database path is empty") }
-        // Before any descriptor of the file is opened and closed here: closing one would drop
-        // the POSIX locks SQLite holds on it for the store that has it open.
-        var st = stat()
-        if stat(path, &st) == 0, storesOpenInThisProcess.withLock({ $0.contains(FileID(st)) }) {
-            throw SQLiteStore.alreadyOpen(path)
-        }
-        try SQLiteStore.refuseForeignFile(path)
-        (lockFD, fileID) = try SQLiteStore.lock(path, timeout: lockTimeout, whileWaiting: whileWaiting)
+        (lockFD, fileID) = try SQLiteStore.register(path)
+        try SQLiteStore.lock(lockFD, fileID, path, timeout: lockTimeout, whileWaiting: whileWaiting)
         do {
             var config = Configuration()
             config.busyMode = .timeout(10)
@@ -133,38 +133,54 @@ public final class SQLiteStore: StateStore {
         _ = storesOpenInThisProcess.withLock { $0.remove(fileID) }
     }
 
-    /// Opens `path` (creating it empty if absent, which SQLite accepts as a new database) and
-    /// takes an exclusive flock on it, waiting up to `timeout` seconds. flock locks are
-    /// separate from the POSIX locks SQLite uses, so the two do not interfere. A file another
-    /// store of this process holds is refused at once: waiting for it could only time out
-    /// (the review that found it waited 60 s for "another process").
+    /// Checks that no store of this process holds `path`, refuses a file that is not an
+    /// EEKit database (`refuseForeignFile`), opens it (creating it empty if absent, which
+    /// SQLite accepts as a new database) and registers it, all under the registry's lock: no
+    /// descriptor of a file another store of this process holds is ever opened and closed
+    /// here (closing one would drop the POSIX locks SQLite holds on it for that store).
+    private static func register(_ path: String) throws(EEError) -> (Int32, FileID) {
+        try storesOpenInThisProcess.withLock { (open: inout Set<FileID>) throws(EEError) -> (Int32, FileID) in
+            var st = stat()
+            if stat(path, &st) == 0, open.contains(FileID(st)) { throw alreadyOpen(path) }
+            try refuseForeignFile(path)
+            var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+            guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
+            guard fstat(fd, &st) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Glibc.close(fd)
+                throw .storage("cannot open \(path): \(reason)")
+            }
+            let id = FileID(st)
+            guard open.insert(id).inserted else {
+                // The path was replaced by a file a store of this process holds, after the
+                // check above: closing this descriptor would drop that store's locks.
+                parkedDescriptors.withLock { $0.append(fd) }
+                throw alreadyOpen(path)
+            }
+            // Never 0, 1 or 2: with stdout or stderr closed, open returns that number and the
+            // process's own output would then be written into the database (SQLite guards its
+            // own descriptors the same way).
+            if fd <= 2 {
+                let high = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+                Glibc.close(fd)
+                guard high >= 3 else {
+                    open.remove(id)
+                    throw .storage("cannot open \(path): \(String(cString: strerror(errno)))")
+                }
+                fd = high
+            }
+            return (fd, id)
+        }
+    }
+
+    /// Takes an exclusive flock on the registered descriptor `fd`, waiting up to `timeout`
+    /// seconds for a store of another process. flock locks are separate from the POSIX locks
+    /// SQLite uses, so the two do not interfere. On failure the descriptor is closed and the
+    /// file unregistered.
     private static func lock(
-        _ path: String, timeout: Double, whileWaiting: ((String) -> Void)?
-    ) throws(EEError) -> (Int32, FileID) {
-        var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
-        // Never 0, 1 or 2: with stdout or stderr closed, open returns that number and the
-        // process's own output would then be written into the database (SQLite guards its own
-        // descriptors the same way).
-        if fd <= 2 {
-            let high = fcntl(fd, F_DUPFD_CLOEXEC, 3)
-            Glibc.close(fd)
-            guard high >= 3 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
-            fd = high
-        }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw .storage("cannot open \(path): \(reason)")
-        }
-        let id = FileID(st)
-        // Checked before the file was opened; only a path replaced since then gets here.
-        guard storesOpenInThisProcess.withLock({ $0.insert(id).inserted }) else {
-            Glibc.close(fd)
-            throw alreadyOpen(path)
-        }
+        _ fd: Int32, _ id: FileID, _ path: String, timeout: Double, whileWaiting: ((String) -> Void)?
+    ) throws(EEError) {
         let deadline = Date().addingTimeInterval(timeout)
         var waiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
@@ -183,11 +199,11 @@ public final class SQLiteStore: StateStore {
             }
             usleep(2_000)
         }
-        return (fd, id)
     }
 
-    /// Refuses an existing, non-empty file that does not start with the SQLite header, without
-    /// opening it (SQLite would report "file is not a database" only at the first statement).
+    /// Refuses an existing, non-empty file that does not start with the SQLite header, before
+    /// SQLite opens it (SQLite would report "file is not a database" only at the first
+    /// statement). Called by `register`, under the registry's lock.
     private static func refuseForeignFile(_ path: String) throws(EEError) {
         // A FIFO or a device would block the read below (or SQLite) forever: only regular
         // files (or none yet) are databases.
