@@ -125,8 +125,13 @@ public final class RISCVMachine {
         // change of X inside the code range decodes again (a stack or heap page never does).
         if executionChanged, code != nil, start < mem.pointee.code_hi, end > mem.pointee.code_lo {
             crv_decode(mem, costs, xlen, max(start, mem.pointee.code_lo), min(end, mem.pointee.code_hi))
+            executePermissionsChanged = true
         }
     }
+
+    /// `protect` changed the execute permission of a page in the code range since the last
+    /// `reset` / `restore` (which then decodes such pages again; contracts never do it).
+    private var executePermissionsChanged = false
 
     public func permissions(at address: UInt64) -> Permissions {
         guard address < memorySize else { return [] }
@@ -603,6 +608,7 @@ public final class RISCVMachine {
         demandZero = template.demandZero
         cpu.pointee = crv_cpu()
         cpu.pointee.xlen = xlen
+        executePermissionsChanged = false
         return true
     }
 
@@ -626,13 +632,23 @@ public final class RISCVMachine {
         else { return false }
         let page = RISCVMachine.pageSize
         var changed: [UInt64] = []
-        if restoreCode, code != nil {
+        if code != nil, restoreCode || executePermissionsChanged {
+            // Pages whose bytes differ (with `restoreCode`), and pages whose execute permission
+            // `protect` changed since (review finding: their slots kept the frame's decoding
+            // once the template's permissions were back, so a page no longer executable ran).
+            let x = UInt8(CRV_PERM_X)
             var p = mem.pointee.code_lo
             while p < mem.pointee.code_hi {
-                if memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0 { changed.append(p) }
+                let i = Int(p / page)
+                if (executePermissionsChanged && (perms[i] ^ template.perms[i]) & x != 0)
+                    || (restoreCode && memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0)
+                {
+                    changed.append(p)
+                }
                 p += page
             }
         }
+        executePermissionsChanged = false
         for c in copy where !c.isEmpty {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
