@@ -48,7 +48,8 @@ public final class Bootloader: EEHost {
     /// Receives every frame's start and end (`CallTraceEvent`; `CallTraceRecorder` builds the
     /// tree). Nil (the default) costs one test per frame start and end. It observes: it may
     /// read `world`, but must not change it, commit it or start a transaction (`execute`
-    /// refuses that one); a change made there is not part of the transaction's journal.
+    /// refuses that one); a change made there would be journaled with the running
+    /// transaction's and pass none of the EE protocol's checks.
     @exclusivity(unchecked) public var tracer: ((CallTraceEvent) -> Void)?
     /// Caps on returndata, logs and call depth (see `ResourceLimits`).
     @exclusivity(unchecked) public var limits = ResourceLimits()

@@ -63,26 +63,41 @@ public final class ContractSession {
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
         gas: UInt64? = nil, kind: EEKind = .evm
     ) throws(EEError) -> Receipt {
+        // Changes made outside a transaction (`fund`, the world's setters) are committed first,
+        // so that what a failure below discards is this transaction alone (review finding: a
+        // store error also dropped the caller's funding).
+        if commitEachTransaction { try commitOrDiscard() }
         let tx = prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind)
         let result: Result<Receipt, TransactionError>
         do {
             result = try boot.execute(tx)
         } catch {
-            // A store that failed under the transaction: with every transaction committed there
-            // is nothing else uncommitted, so the overlay (and the values read while the store
-            // failed) goes and the next transaction reads the store again. Otherwise the caller
-            // decides (`world.discardUncommitted()`).
+            // A store that failed under the transaction: with every earlier change committed,
+            // the overlay (and the values read while the store failed) goes and the next
+            // transaction reads the store again. Otherwise the caller decides
+            // (`world.discardUncommitted()`).
             if commitEachTransaction, world.storeError != nil { world.discardUncommitted() }
             throw error
         }
         switch result {
         case .success(let r):
-            if commitEachTransaction { try world.commit() }
+            // A commit that fails leaves nothing of the transaction (review finding: it stayed
+            // in the overlay and the next transaction committed it, so a retried transfer was
+            // paid twice).
+            if commitEachTransaction { try commitOrDiscard() }
             return r
         case .failure(let e):
             // A rejected transaction changed nothing (Bootloader.execute reverts it); earlier
             // transactions not committed yet (commitEachTransaction == false) stay.
             throw .rejected(e)
+        }
+    }
+
+    /// Commits the world; if the store refuses, discards what was not committed and throws.
+    private func commitOrDiscard() throws(EEError) {
+        do { try world.commit() } catch {
+            world.discardUncommitted()
+            throw error
         }
     }
 
@@ -139,14 +154,18 @@ public final class ContractSession {
         try send(from: from, to: address, data: data, value: value, gas: gas)
     }
 
-    /// A read-only call (`eth_call`): runs the call as `call` does and returns its receipt,
-    /// but keeps nothing, neither its state changes nor the sender's nonce, fees or funding
-    /// (`fundsSenders`), and commits nothing. Earlier uncommitted changes stay as they were.
+    /// A read-only call: runs the call as `call` does and returns its receipt, but keeps
+    /// nothing of it, neither its state changes nor the sender's nonce, fees or funding
+    /// (`fundsSenders`). Unlike `eth_call`, the transaction is validated as one that is sent:
+    /// the sender must be an account without code that can pay for the gas (`fundsSenders`
+    /// sees to the payment). Earlier changes stay as they were; with `commitEachTransaction`
+    /// those made outside a transaction are committed first, as by `send`.
     /// - Throws: as `send`.
     public func view(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
         gas: UInt64? = nil
     ) throws(EEError) -> Receipt {
+        if commitEachTransaction { try commitOrDiscard() }
         let before = world.account(from)
         // A value read while the store failed is no value to restore (it would delete the
         // sender from the overlay).
