@@ -597,7 +597,11 @@ import Testing
         #expect(U256.parseAmount("115e75") == .value(U256(decimal: "115" + String(repeating: "0", count: 75))!))
         #expect(U256.parseAmount("0x" + String(repeating: "0", count: 70) + "ff") == .value(U256(255)))
         #expect(U256.parseAmount("0e100") == .value(.zero) && U256.parseAmount("00.000ether") == .value(.zero))
-        for bad in ["0.5wei", "abc", "1e1000", "0xg1", "1.5"] { #expect(U256.parseAmount(bad) == .malformed, "\(bad)") }
+        for bad in ["0.5wei", "abc", "1e-1000", "0xg1", "1.5", "1e", "1e+-3"] { #expect(U256.parseAmount(bad) == .malformed, "\(bad)") }
+        // Exponents of any length (review finding: "1e1000" was malformed, "0e1000" too).
+        #expect(U256.parseAmount("1e1000") == .tooLarge && U256.parseAmount("1e99999999999") == .tooLarge)
+        #expect(U256.parseAmount("0e1000") == .value(.zero) && U256.parseAmount("1e0000000000000018") == .value(U256(decimal: "1000000000000000000")!))
+        #expect(U256.parseAmount("100e-2") == .value(U256(1)) && U256(literal: "0x" + String(repeating: "0", count: 70) + "1") == U256(1))
     }
 
     /// Addresses typed by a person: mixed case must be the EIP-55 checksum (review finding: a

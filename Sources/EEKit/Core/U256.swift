@@ -41,15 +41,18 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// A number as a user types it (CLI values, ABI arguments): ASCII decimal digits, or `0x` /
-    /// `0X` followed by 1...64 hex digits. Nothing else: no sign, spaces, empty digits or a
-    /// second prefix (`U256(hex:)` is more lenient, for JSON fields where "0x" means zero).
+    /// `0X` followed by hex digits (at most 64 after leading zeros). Nothing else: no sign,
+    /// spaces, empty digits or a second prefix (`U256(hex:)` is more lenient, for JSON fields
+    /// where "0x" means zero).
     public init?(literal: String) {
         let u = Array(literal.utf8)
         if u.count > 2, u[0] == 0x30, u[1] == 0x78 || u[1] == 0x58 {
             let digits = u[2...]
-            guard digits.count <= 64, digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
+            guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
             else { return nil }
-            self.init(hex: String(decoding: digits, as: UTF8.self))
+            let significant = digits.drop(while: { $0 == 0x30 })
+            guard significant.count <= 64 else { return nil }
+            self.init(hex: String(decoding: significant, as: UTF8.self))
         } else {
             self.init(decimal: literal)
         }
@@ -101,9 +104,11 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
             var ex = t[t.index(after: e)...]
             let negative = ex.first == "-"
             if negative || ex.first == "+" { ex = ex.dropFirst() }
-            guard !ex.isEmpty, ex.count <= 3, ex.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let x = Int(ex) else {
-                return .malformed
-            }
+            guard !ex.isEmpty, ex.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return .malformed }
+            // Any number of digits (review finding: "1e1000" was malformed, not too large);
+            // beyond a million the value is out of range either way (or zero, or not whole).
+            let significant = ex.drop(while: { $0 == "0" })
+            let x = significant.count > 7 ? 10_000_000 : Int(significant) ?? 0
             exponent = negative ? -x : x
             t = t[..<e]
         }

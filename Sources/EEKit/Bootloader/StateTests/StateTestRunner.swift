@@ -42,21 +42,23 @@ public struct StateTestRunner {
 
     /// Runs every post entry of `test` for `fork` (none if the test has no such fork). The
     /// name is the fixtures' (`Cancun`), or any spelling `Fork(name:)` takes (`cancun`,
-    /// `Merge` for Paris): a review found "cancun" gave no results, silently.
+    /// `Merge` for Paris): a review found "cancun" gave no results, silently. Entries under
+    /// every key that names the fork run (a file with both "Paris" and "Merge" runs both).
     public func run(_ test: StateTestCase, fork name: String) -> [StateTestResult] {
         let rulesAsked = Fork(name: name)
-        guard let fork = test.post[name] != nil ? name : test.post.keys.sorted().first(where: { rulesAsked != nil && Fork(name: $0) == rulesAsked }),
-            let entries = test.post[fork]
-        else { return [] }
-        guard let rules = Fork(name: fork) else {
-            return entries.map { e in
-                StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index,
-                                verdict: .failed("fork \(fork) is not implemented"))
+        let keys = test.post.keys.filter { $0 == name || (rulesAsked != nil && Fork(name: $0) == rulesAsked) }.sorted()
+        return keys.flatMap { fork -> [StateTestResult] in
+            let entries = test.post[fork] ?? []
+            guard let rules = Fork(name: fork) else {
+                return entries.map { e in
+                    StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index,
+                                    verdict: .failed("fork \(fork) is not implemented"))
+                }
             }
-        }
-        return entries.map { e in
-            StateTestResult(
-                name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e, fork: rules))
+            return entries.map { e in
+                StateTestResult(
+                    name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e, fork: rules))
+            }
         }
     }
 
