@@ -1,8 +1,12 @@
 import Foundation
-import Synchronization
 
 /// Folders `processFolder` made, removed when the test process exits (nil until the first).
-private let foldersRemovedAtExit = Mutex<[String]?>(nil)
+/// An NSLock, which ThreadSanitizer sees (it does not see Synchronization.Mutex on Linux).
+private final class ExitFolders: @unchecked Sendable {
+    let lock = NSLock()
+    var paths: [String]?
+}
+private let foldersRemovedAtExit = ExitFolders()
 
 /// Files the tests need: the eekit executable, scratch folders, the example plugin.
 public enum TestFiles {
@@ -39,14 +43,14 @@ public enum TestFiles {
     /// programs, plugins). It is removed when the process exits, so runs leave nothing in /tmp.
     public static func processFolder(_ name: String) throws -> URL {
         let dir = try scratchFolder(name)
-        foldersRemovedAtExit.withLock { folders in
-            if folders == nil {
+        foldersRemovedAtExit.lock.withLock {
+            if foldersRemovedAtExit.paths == nil {
                 atexit {
-                    let paths = foldersRemovedAtExit.withLock { $0 ?? [] }
+                    let paths = foldersRemovedAtExit.lock.withLock { foldersRemovedAtExit.paths ?? [] }
                     for path in paths { try? FileManager.default.removeItem(atPath: path) }
                 }
             }
-            folders = (folders ?? []) + [dir.path]
+            foldersRemovedAtExit.paths = (foldersRemovedAtExit.paths ?? []) + [dir.path]
         }
         return dir
     }

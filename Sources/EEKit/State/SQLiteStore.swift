@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -9,10 +8,10 @@ import Synchronization
 /// and registers its file under this lock, so two threads opening one file cannot both pass
 /// the check (review finding: the loser then closed a descriptor of the winner's file, which
 /// dropped the winner's SQLite POSIX locks).
-private let storesOpenInThisProcess = Mutex<Set<SQLiteStore.FileID>>([])
+private let storesOpenInThisProcess = Locked<Set<SQLiteStore.FileID>>([])
 /// Descriptors that could not be closed without dropping another store's locks (a path
 /// replaced, between its check and its open, by a file a store of this process holds).
-private let parkedDescriptors = Mutex<[Int32]>([])
+private let parkedDescriptors = Locked<[Int32]>([])
 
 /// A state store in one SQLite file, through GRDB.
 ///
