@@ -813,8 +813,6 @@ func cpuSeconds() -> Double {
 }
 
 /// The note `eekit` prints when its state database is busy (the library prints nothing).
-/// Written to fd 2 directly, ignoring errors: FileHandle.write traps when stderr is closed.
 func noteWaitingForDatabase(_ path: String) {
-    let note = Array("eekit: waiting for \(path), in use by another process\n".utf8)
-    note.withUnsafeBytes { b in _ = write(2, b.baseAddress, b.count) }
+    writeToStandardError(Data("eekit: waiting for \(path), in use by another process\n".utf8))
 }

@@ -48,14 +48,18 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
         let u = Array(literal.utf8)
         if u.count > 2, u[0] == 0x30, u[1] == 0x78 || u[1] == 0x58 {
             let digits = u[2...]
-            guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
-            else { return nil }
+            guard digits.allSatisfy(U256.isHexDigit) else { return nil }
             let significant = digits.drop(while: { $0 == 0x30 })
             guard significant.count <= 64 else { return nil }
             self.init(hex: String(decoding: significant, as: UTF8.self))
         } else {
             self.init(decimal: literal)
         }
+    }
+
+    /// An ASCII hex digit (0-9, a-f, A-F).
+    private static func isHexDigit(_ c: UInt8) -> Bool {
+        (0x30...0x39).contains(c) || (0x61...0x66).contains(c) || (0x41...0x46).contains(c)
     }
 
     /// An amount as cast takes one: a `literal`, or a decimal with an optional fraction and
@@ -81,12 +85,9 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static func parseAmount(_ amount: String) -> AmountParse {
         let u = Array(amount.utf8)
         if u.count > 2, u[0] == 0x30, u[1] == 0x78 || u[1] == 0x58 {
-            let digits = u[2...]
-            guard digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) })
-            else { return .malformed }
-            let significant = digits.drop(while: { $0 == 0x30 })
-            if significant.count > 64 { return .tooLarge }
-            return U256(hex: String(decoding: significant, as: UTF8.self)).map { .value($0) } ?? .malformed
+            // Hex digits that `literal` refuses are too many (after leading zeros).
+            guard u[2...].allSatisfy(U256.isHexDigit) else { return .malformed }
+            return U256(literal: amount).map { .value($0) } ?? .tooLarge
         }
         if !u.isEmpty, u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             return U256(decimal: amount).map { .value($0) } ?? .tooLarge

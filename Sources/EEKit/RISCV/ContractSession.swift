@@ -67,10 +67,20 @@ public final class ContractSession {
         // so that what a failure below discards is this transaction alone (review finding: a
         // store error also dropped the caller's funding).
         if commitEachTransaction { try commitOrDiscard() }
-        let tx = prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind)
+        let r = try run(prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind), simulating: false)
+        // A commit that fails leaves nothing of the transaction (review finding: it stayed in
+        // the overlay and the next transaction committed it, so a retried transfer was paid
+        // twice).
+        if commitEachTransaction { try commitOrDiscard() }
+        return r
+    }
+
+    /// Executes (or simulates) `tx`: its receipt, or `EEError.rejected` for a transaction the
+    /// chain refuses, which changed nothing (earlier transactions not committed yet stay).
+    private func run(_ tx: Transaction, simulating: Bool) throws(EEError) -> Receipt {
         let result: Result<Receipt, TransactionError>
         do {
-            result = try boot.execute(tx)
+            result = simulating ? try boot.simulate(tx) : try boot.execute(tx)
         } catch {
             // A store that failed under the transaction: with every earlier change committed,
             // the overlay (and the values read while the store failed) goes and the next
@@ -80,16 +90,8 @@ public final class ContractSession {
             throw error
         }
         switch result {
-        case .success(let r):
-            // A commit that fails leaves nothing of the transaction (review finding: it stayed
-            // in the overlay and the next transaction committed it, so a retried transfer was
-            // paid twice).
-            if commitEachTransaction { try commitOrDiscard() }
-            return r
-        case .failure(let e):
-            // A rejected transaction changed nothing (Bootloader.execute reverts it); earlier
-            // transactions not committed yet (commitEachTransaction == false) stay.
-            throw .rejected(e)
+        case .success(let r): return r
+        case .failure(let e): throw .rejected(e)
         }
     }
 
@@ -172,16 +174,6 @@ public final class ContractSession {
         let beforeIsReal = world.storeError == nil
         let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
         defer { if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) } }
-        let result: Result<Receipt, TransactionError>
-        do {
-            result = try boot.simulate(tx)
-        } catch {
-            if commitEachTransaction, world.storeError != nil { world.discardUncommitted() }
-            throw error
-        }
-        switch result {
-        case .success(let r): return r
-        case .failure(let e): throw .rejected(e)
-        }
+        return try run(tx, simulating: true)
     }
 }

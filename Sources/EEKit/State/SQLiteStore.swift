@@ -9,9 +9,6 @@ import GRDB
 /// the check (review finding: the loser then closed a descriptor of the winner's file, which
 /// dropped the winner's SQLite POSIX locks).
 private let storesOpenInThisProcess = Locked<Set<SQLiteStore.FileID>>([])
-/// Descriptors that could not be closed without dropping another store's locks (a path
-/// replaced, between its check and its open, by a file a store of this process holds).
-private let parkedDescriptors = Locked<[Int32]>([])
 
 /// A state store in one SQLite file, through GRDB.
 ///
@@ -153,8 +150,8 @@ public final class SQLiteStore: StateStore {
             let id = FileID(st)
             guard open.insert(id).inserted else {
                 // The path was replaced by a file a store of this process holds, after the
-                // check above: closing this descriptor would drop that store's locks.
-                parkedDescriptors.withLock { $0.append(fd) }
+                // check above: closing this descriptor would drop that store's locks, so it is
+                // left open (deliberately leaked; no other path gets here).
                 throw alreadyOpen(path)
             }
             // Never 0, 1 or 2: with stdout or stderr closed, open returns that number and the
