@@ -68,23 +68,7 @@ import Testing
     /// a session that commits each transaction reads the store again afterwards, and
     /// `discardUncommitted` clears the error for one that does not.
     @Test func storeErrorIsScopedToItsTransaction() throws {
-        final class FlakyStore: StateStore {
-            let inner = MemoryStore()
-            var failReads = 0
-            func account(_ a: Address) throws(EEError) -> Account? {
-                if failReads > 0 {
-                    failReads -= 1
-                    throw .storage("transient read error")
-                }
-                return try inner.account(a)
-            }
-            func storage(_ a: Address, _ k: U256) throws(EEError) -> U256 { try inner.storage(a, k) }
-            func commit(_ c: StateChangeSet) throws(EEError) { try inner.commit(c) }
-            func allAccounts() throws(EEError) -> [Address: Account] { try inner.allAccounts() }
-            func allStorage(_ a: Address) throws(EEError) -> [U256: U256] { try inner.allStorage(a) }
-            func hasStorage(_ a: Address) throws(EEError) -> Bool { try inner.hasStorage(a) }
-        }
-        let store = FlakyStore()
+        let store = SessionStoreErrorTests.FlakyStore()  // account reads fail while failReads > 0
         let s = ContractSession(store: store)
         let to = Address(low: 0xBEEF)
         #expect(try s.send(to: to, data: [], value: U256(5)).status == .success)

@@ -157,6 +157,11 @@ final class Holder<T>: @unchecked Sendable {
         return s
     }
 
+    /// Installs ScriptEE program `id` at each address (`[1: a, 2: b]`).
+    func install(_ s: ContractSession, _ programs: [UInt8: Address]) throws {
+        for (id, address) in programs { try s.install(ScriptEE.code(id), kind: .wasm, at: address) }
+    }
+
     func outcome(_ body: () throws -> Receipt) -> String {
         do {
             let r = try body()
@@ -190,8 +195,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(r.status)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let nonce = s.world.nonce(ContractSession.defaultSender)
         let top = outcome { try s.call(a, data: []) }
         let nested = outcome { try s.call(b, data: []) }
@@ -225,10 +229,7 @@ final class Holder<T>: @unchecked Sendable {
                 plainCall(Address(low: 0xe2), ergs: 100_000))
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        try s.install(ScriptEE.code(3), kind: .wasm, at: c)
-        try s.install(ScriptEE.code(4), kind: .wasm, at: Address(low: 0xa4))
+        try install(s, [1: a, 2: b, 3: c, 4: Address(low: 0xa4)])
         let recorder = CallTraceRecorder()
         recorder.attach(to: s.boot)
         for (name, t) in [("write", b), ("renest", c), ("preempt", Address(low: 0xa4))] {
@@ -276,8 +277,7 @@ final class Holder<T>: @unchecked Sendable {
         }
         scripts.byID[9] = { ee, p, host in ee.finish(.success, code: ScriptEE.code(0)) }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let counter = evmCounter
         defer { ScriptEE.prepareHook = nil }
         // The hook nests a call to the EVM counter with some EE instance and swallows the error.
@@ -308,8 +308,7 @@ final class Holder<T>: @unchecked Sendable {
         }
         let s = try session(scripts)
         bootBox.value = s.boot
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         defer { ScriptEE.modifierHook = nil }
         ScriptEE.modifierHook = {
             _ = try? bootBox.value?.nestedCall(
@@ -371,9 +370,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        try s.install(ScriptEE.code(3), kind: .wasm, at: c)
+        try install(s, [1: a, 2: b, 3: c])
         let r = try s.call(a, data: [])
         #expect(r.status == .success)
         #expect(r.output == U256(4).bigEndianBytes)
@@ -471,8 +468,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(ee.launch.calldata.count > 1 && ee.launch.calldata[1] == 1 ? .revert : .success, out)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         for mode: UInt8 in [0, 1, 2] {
             let before = s.world.storage(evmCounter, .zero)
             let r = try s.call(a, data: [mode])
@@ -511,8 +507,7 @@ final class Holder<T>: @unchecked Sendable {
         }
         scripts.byID[2] = { ee, p, host in ee.finish(.success) }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let r = try s.call(a, data: [])
         #expect(r.status == .success && r.output == [1, 1, 1, 1])
         checkClean(s, "oog")
@@ -545,8 +540,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success, [ok == nil ? 1 : 0, no != nil ? 1 : 0])
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let r = try s.call(a, data: [])
         #expect(r.status == .success && r.output == [1, 1])
         #expect(seen.value == [1000, 3000, 3000, 5000, 3000, 1000])
@@ -597,10 +591,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        try s.install(ScriptEE.code(3), kind: .wasm, at: c)
-        try s.install(ScriptEE.code(4), kind: .wasm, at: Address(low: 0xa4))
+        try install(s, [1: a, 2: b, 3: c, 4: Address(low: 0xa4)])
         let o1 = outcome { try s.call(a, data: []) }
         #expect(o1.contains("does not run the active frame"))
         saved.value = nil
@@ -630,9 +621,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        try s.install(ScriptEE.code(3), kind: .wasm, at: c)
+        try install(s, [1: a, 2: b, 3: c])
         let recorder = CallTraceRecorder()
         recorder.attach(to: s.boot)
         for (name, t) in [("top ends with too much", b), ("nested ends with too much", a), ("nested ctor wrong end", c)] {
@@ -661,8 +650,7 @@ final class Holder<T>: @unchecked Sendable {
         }
         scripts.byID[2] = ScriptEE.selfChain
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let box = Holder(s)
         // 1: on a 256 MiB thread, one nested call caches that thread's stack.
         let first = LargeStack.run(size: 256 << 20) { () -> String in
@@ -694,8 +682,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success)
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let recorder = CallTraceRecorder()
         recorder.attach(to: s.boot)
         let events = Holder<[String]>([])
@@ -728,8 +715,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success, Array("swallowed".utf8))
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        try s.install(ScriptEE.code(3), kind: .wasm, at: c)
+        try install(s, [2: b, 3: c])
         let recorder = CallTraceRecorder()
         recorder.attach(to: s.boot)
         let box = Holder(s)
@@ -766,8 +752,7 @@ final class Holder<T>: @unchecked Sendable {
             return ee.finish(.success, Array(ee.launch.callee.bytes.suffix(1)) + Array(ee.launch.caller.bytes.suffix(2)) + Array(ee.launch.value.bigEndianBytes.suffix(1)))
         }
         let s = try session(scripts)
-        try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
+        try install(s, [1: a, 2: b])
         let r = try s.call(a, data: [0], value: U256(7))
         #expect(r.output == [1, 1, 0xa1, 0x0e, 0x0a, 7])
         #expect(s.world.balance(eoa) == U256(5) && s.world.balance(a) == U256(2))
@@ -876,9 +861,7 @@ final class Holder<T>: @unchecked Sendable {
             }
             scripts.byID[3] = { ee, p, host in preempting(ee, p) }
             let s = try session(scripts)
-            try s.install(ScriptEE.code(1), kind: .wasm, at: a)
-            try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-            try s.install(ScriptEE.code(3), kind: .wasm, at: c)
+            try install(s, [1: a, 2: b, 3: c])
             let recorder = CallTraceRecorder()
             recorder.attach(to: s.boot)
             for t in [a, b, c] {

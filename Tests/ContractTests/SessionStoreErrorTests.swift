@@ -7,6 +7,8 @@ import Testing
 /// diff): a failure discards the failed transaction and nothing else, and a failed commit
 /// leaves nothing of its transaction behind.
 @Suite struct SessionStoreErrorTests {
+    /// A MemoryStore whose next `failReads` account reads, `failStorageReads` slot reads or
+    /// `failCommits` commits fail (also used by LibraryAPIEdgeTests).
     final class FlakyStore: StateStore {
         let inner = MemoryStore()
         var failReads = 0
