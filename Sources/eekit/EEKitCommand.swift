@@ -24,16 +24,41 @@ struct EEKitCommand: ParsableCommand {
             guest = Array(args[(f + 3)...])
             args = Array(args[..<(f + 3)])
         }
+        var parsed: ParsableCommand.Type? = nil
         do {
             var command = try parseAsRoot(args)
+            parsed = type(of: command)
             if let guest, var run = command as? RVCommand.Run {
                 run.arguments = guest
                 command = run
             }
             try command.run()
         } catch {
+            // A ValidationError from a subcommand's `run` would come with the top-level usage
+            // ("eekit <subcommand>"), as ArgumentParser no longer knows which command threw it.
+            if let parsed, parsed != EEKitCommand.self, let v = error as? ValidationError {
+                let path = (commandPath(to: parsed) ?? [parsed._commandName]).joined(separator: " ")
+                writeToStandardError(Data("""
+                    Error: \(v.message)
+                    Usage: \(usageString(for: parsed))
+                      See 'eekit \(path) --help' for more information.
+
+                    """.utf8))
+                Glibc.exit(ExitCode.validationFailure.rawValue)
+            }
             exit(withError: error)
         }
+    }
+
+    /// The subcommand names from the root to `target` ("rv", "run"), nil if it is not in the tree.
+    static func commandPath(to target: ParsableCommand.Type, from node: ParsableCommand.Type = EEKitCommand.self)
+        -> [String]?
+    {
+        for sub in node.configuration.subcommands {
+            if sub == target { return [sub._commandName] }
+            if let rest = commandPath(to: target, from: sub) { return [sub._commandName] + rest }
+        }
+        return nil
     }
 }
 

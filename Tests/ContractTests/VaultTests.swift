@@ -174,6 +174,23 @@ import Testing
         #expect(last.contains("\"gasUsed\":\"0x565a\"") && last.contains("\"pass\":true") && last.contains("\"fork\":\"Cancun\""))
     }
 
+    /// A subcommand's own checks of its arguments (thrown from `run`) print that subcommand's
+    /// usage, as ArgumentParser's parse errors do (they used to print "eekit <subcommand>").
+    @Test func validationErrorsShowTheSubcommandsUsage() throws {
+        let cases: [([String], String)] = [
+            (["call", "0x1234"], "eekit call"),
+            (["rv", "run", "--memory", "0", "x.elf"], "eekit rv run"),
+            (["abi", "decode", "(uint256)", "zz"], "eekit abi decode"),
+            (["evm", "run"], "eekit evm run"),
+        ]
+        for (arguments, command) in cases {
+            let r = try Self.run(arguments)
+            #expect(r.status == 64, "\(arguments): \(r.out)")
+            #expect(r.out.hasPrefix("Error: ") && r.out.contains("\nUsage: \(command) ")
+                && r.out.contains("See '\(command) --help'"), "\(arguments): \(r.out)")
+        }
+    }
+
     /// `eekit abi encode` / `decode`, as cast calldata / abi-encode / abi-decode: the ABI
     /// specification's example, call data decoded back (--input), and exit statuses 64 for a
     /// malformed type or argument and 1 for data that does not decode.
