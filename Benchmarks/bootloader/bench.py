@@ -108,13 +108,17 @@ def main():
         ("token transfer, SQLite, commit per tx (tx/s CPU)", "token_sqlite_tx_tps"),
         ("token transfer, SQLite, commit per tx (tx/s wall)", "token_sqlite_tx_tps_wall"),
     ]
-    print(f"| workload | EEKit | pyrevm 0.3.7 |")
-    print(f"|---|---:|---:|")
+    print(f"| workload | EEKit | pyrevm 0.3.7 | EEKit speed-up |")
+    print(f"|---|---:|---:|---:|")
     for label, key in rows:
         e = ee.get(key)
         p = py.get(key)
         fmt = lambda v: "-" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.2f}")
-        print(f"| {label} | {fmt(e)} | {fmt(p)} |")
+        # How many times faster EEKit is: a rate over pyrevm's rate, pyrevm's time over a time.
+        ratio = "-"
+        if e and p:
+            ratio = f"{(e / p if 'tps' in key else p / e):.2f}x"
+        print(f"| {label} | {fmt(e)} | {fmt(p)} | {ratio} |")
 
 
 if __name__ == "__main__":
