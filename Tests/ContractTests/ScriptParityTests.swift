@@ -7,7 +7,7 @@ import Testing
 /// by an interpreter written twice, in C (a native contract, RV64 and RV32) and in EVM
 /// assembly. A script is the calldata; its operations are storage, transient storage, a log,
 /// CALL / STATICCALL / DELEGATECALL / CALLCODE with value and a nested script, BALANCE,
-/// SELFBALANCE, CALLVALUE, RETURN, REVERT, a failure, SELFDESTRUCT and (in the top frame, where
+/// SELFBALANCE, CALLVALUE, RETURNDATACOPY, RETURN, REVERT, a failure, SELFDESTRUCT and (in the top frame, where
 /// the gas for a native deployment is) CREATE of a copy of the running code. Two contracts (A, the
 /// transaction's target, and B) run every pairing of the three implementations, and every
 /// pairing must end like the EVM-only one: status, output, logs, storage, balances and nonces
@@ -93,6 +93,11 @@ import Testing
           }
           push(&a); push64(rl); pc += 2; break;
         }
+        case 15: {  /* RETURNDATACOPY(off, len): past the end fails, as in the EVM */
+          size_t off = s[pc + 1], len = s[pc + 2];
+          eek_returndata_copy(rd, off, len);
+          eek_word h; eek_keccak256(rd, len, &h); push(&h); pc += 3; break;
+        }
         default: eek_return(out, outlen);
         }
       }
@@ -128,7 +133,7 @@ import Testing
         asm.label("loop"); asm.op(0x5b)
         pc(); asm.op(0x36); asm.op(0x81); asm.op(0x10); asm.op(0x15); asm.pushLabel("done"); asm.op(0x57)  // pc >= size: done
         asm.op(0x35); asm.push(0xf8); asm.op(0x1c)  // the op byte
-        for n in 1...14 { asm.op(0x80); asm.push(UInt64(n)); asm.op(0x14); asm.pushLabel("h\(n)"); asm.op(0x57) }
+        for n in 1...15 { asm.op(0x80); asm.push(UInt64(n)); asm.op(0x14); asm.pushLabel("h\(n)"); asm.op(0x57) }
         asm.op(0x50); asm.pushLabel("done"); asm.op(0x56)
         for (n, store) in [(1, UInt8(0x55)), (3, 0x5d)] {  // SSTORE / TSTORE k v
             handler(n); byte(2); byte(1); asm.op(store); advance(3)
@@ -171,6 +176,7 @@ import Testing
         asm.op(0x80); asm.op(0x15); asm.pushLabel("created"); asm.op(0x57); asm.op(0x80); asm.push(100); asm.op(0x55)  // SSTORE(100, child)
         asm.label("created"); asm.op(0x5b)
         pushOut(); asm.op(0x3d); pushOut(); advance(2)
+        handler(15); byte(2); byte(1); asm.push(0x8000); asm.op(0x3e); byte(2); asm.push(0x8000); asm.op(0x20); pushOut(); advance(3)
         asm.label("done"); asm.op(0x5b); asm.push(0x20); asm.op(0x51); asm.push(0x100); asm.op(0xf3)
         return asm.assemble()
     }()
@@ -255,7 +261,7 @@ import Testing
                 s += [UInt8.random(in: 0...2, using: &g), UInt8(gas >> 24), UInt8((gas >> 16) & 0xff), UInt8((gas >> 8) & 0xff), UInt8(gas & 0xff)]
                 s += [UInt8(nested.count >> 8), UInt8(nested.count & 0xff)] + nested
             case 14: s += [10] + [a, b, eoa, beneficiary, child].randomElement(using: &g)!.bytes
-            case 15: s += [11]
+            case 15: s += Bool.random(using: &g) ? [11] : [15, UInt8.random(in: 0...40, using: &g), UInt8.random(in: 0...40, using: &g)]
             case 16: s += depth == 0 && Bool.random(using: &g) ? [14, v] : [12]
             case 17:
                 s += [[7, 8, 9].randomElement(using: &g)!]
@@ -290,7 +296,7 @@ import Testing
         try s.install(ca, kind: ka, at: a)
         try s.install(cb, kind: kb, at: b)
         _ = s.world.addBalance(a, U256(1000))
-        _ = s.world.addBalance(b, U256(1000))
+        _ = s.world.addBalance(b, U256(4))  // little: calls with value from B run short
         var o = Outcome()
         for (script, value) in scripts {
             let r = try s.call(a, data: script, value: U256(UInt64(value)), gas: transactionGas)
