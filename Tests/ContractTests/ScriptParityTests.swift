@@ -7,7 +7,8 @@ import Testing
 /// by an interpreter written twice, in C (a native contract, RV64 and RV32) and in EVM
 /// assembly. A script is the calldata; its operations are storage, transient storage, a log,
 /// CALL / STATICCALL / DELEGATECALL / CALLCODE with value and a nested script, BALANCE,
-/// SELFBALANCE, CALLVALUE, RETURNDATACOPY, RETURN, REVERT, a failure, SELFDESTRUCT and (in the top frame, where
+/// SELFBALANCE, CALLVALUE, CALLER, ADDRESS, ORIGIN, EXTCODEHASH of accounts without code,
+/// RETURNDATACOPY, RETURN, REVERT, a failure, SELFDESTRUCT and (in the top frame, where
 /// the gas for a native deployment is) CREATE of a copy of the running code. Two contracts (A, the
 /// transaction's target, and B) run every pairing of the three implementations, and every
 /// pairing must end like the EVM-only one: status, output, logs, storage, balances and nonces
@@ -98,6 +99,10 @@ import Testing
           eek_returndata_copy(rd, off, len);
           eek_word h; eek_keccak256(rd, len, &h); push(&h); pc += 3; break;
         }
+        case 16: { eek_address x; eek_word w = {{0}}; eek_caller(&x); __builtin_memcpy(w.b + 12, x.b, 20); push(&w); pc += 1; break; }
+        case 17: { eek_address x; eek_word w = {{0}}; eek_self(&x); __builtin_memcpy(w.b + 12, x.b, 20); push(&w); pc += 1; break; }
+        case 18: { eek_word w; eek_context(EEK_CTX_ORIGIN, &w); push(&w); pc += 1; break; }
+        case 19: { eek_address t; addr(pc + 1, &t); eek_word h; eek_code_hash(&t, &h); push(&h); pc += 21; break; }
         default: eek_return(out, outlen);
         }
       }
@@ -133,7 +138,7 @@ import Testing
         asm.label("loop"); asm.op(0x5b)
         pc(); asm.op(0x36); asm.op(0x81); asm.op(0x10); asm.op(0x15); asm.pushLabel("done"); asm.op(0x57)  // pc >= size: done
         asm.op(0x35); asm.push(0xf8); asm.op(0x1c)  // the op byte
-        for n in 1...15 { asm.op(0x80); asm.push(UInt64(n)); asm.op(0x14); asm.pushLabel("h\(n)"); asm.op(0x57) }
+        for n in 1...19 { asm.op(0x80); asm.push(UInt64(n)); asm.op(0x14); asm.pushLabel("h\(n)"); asm.op(0x57) }
         asm.op(0x50); asm.pushLabel("done"); asm.op(0x56)
         for (n, store) in [(1, UInt8(0x55)), (3, 0x5d)] {  // SSTORE / TSTORE k v
             handler(n); byte(2); byte(1); asm.op(store); advance(3)
@@ -177,6 +182,8 @@ import Testing
         asm.label("created"); asm.op(0x5b)
         pushOut(); asm.op(0x3d); pushOut(); advance(2)
         handler(15); byte(2); byte(1); asm.push(0x8000); asm.op(0x3e); byte(2); asm.push(0x8000); asm.op(0x20); pushOut(); advance(3)
+        for (n, op) in [(16, UInt8(0x33)), (17, 0x30), (18, 0x32)] { handler(n); asm.op(op); pushOut(); advance(1) }  // CALLER, ADDRESS, ORIGIN
+        handler(19); address(1); asm.op(0x3f); pushOut(); advance(21)  // EXTCODEHASH
         asm.label("done"); asm.op(0x5b); asm.push(0x20); asm.op(0x51); asm.push(0x100); asm.op(0xf3)
         return asm.assemble()
     }()
@@ -262,7 +269,8 @@ import Testing
                 s += [UInt8(nested.count >> 8), UInt8(nested.count & 0xff)] + nested
             case 14: s += [10] + [a, b, eoa, beneficiary, child].randomElement(using: &g)!.bytes
             case 15: s += Bool.random(using: &g) ? [11] : [15, UInt8.random(in: 0...40, using: &g), UInt8.random(in: 0...40, using: &g)]
-            case 16: s += depth == 0 && Bool.random(using: &g) ? [14, v] : [12]
+            case 16: s += depth == 0 && Bool.random(using: &g) ? [14, v] : [[12], [16], [17], [18]].randomElement(using: &g)!
+            case 19: s += [19] + [eoa, nobody, identity, beneficiary].randomElement(using: &g)!.bytes
             case 17:
                 s += [[7, 8, 9].randomElement(using: &g)!]
                 return s
@@ -363,6 +371,14 @@ import Testing
             let created = "success " + Hex.encode(Bytes(repeating: 0, count: 12) + first.bytes) + word(0)
                 + Hex.encode(Bytes(repeating: 0, count: 12) + second.bytes) + word(0)
             #expect(c.receipts.first?.hasPrefix(created) == true && c.nonces == [3, 1, 1], "\(impl): \(c)")
+            // CALLER and ADDRESS in B's code through DELEGATECALL (the transaction's sender, A)
+            // and CALLCODE (A, A), as the nested script's output.
+            for (kind, caller) in [(UInt8(2), ContractSession.defaultSender), (3, Self.a)] {
+                let d = try Self.run([([6, kind] + Self.b.bytes + [0, 0, 1, 0, 0, 0, 2, 16, 17, 7], 0)], a: impl, b: impl)
+                let inner = Hex.encode(Bytes(repeating: 0, count: 12) + caller.bytes + Bytes(repeating: 0, count: 12) + Self.a.bytes)
+                #expect(d.receipts.first?.hasPrefix("success " + word(1) + word(64) + Hex.encode(Keccak.hash(Hex.decode(inner)!).bytes)) == true,
+                    "\(impl) kind \(kind): \(d.receipts)")
+            }
         }
     }
 }
