@@ -28,7 +28,8 @@
  * instruction, ebreak), running out of gas, an unknown system call number, a pointer argument
  * that is not readable (inputs) or writable (outputs) guest memory, a state change in a
  * static context, EEK_SYS_BRK beyond the heap limit, EEK_SYS_RETURNDATA_COPY past the end, an
- * unknown call kind (EEK_SYS_CALL) or EE kind (EEK_SYS_CREATE).
+ * unknown call kind (EEK_SYS_CALL), EE kind (EEK_SYS_CREATE) or context id (EEK_SYS_CONTEXT,
+ * above 14).
  *
  * Costs (in EVM gas; EEKit meters in ergs, 1 gas = 256 ergs): every ecall costs the
  * instruction itself plus 10 gas (GasSchedule.riscvSyscallErgs) plus the EVM-equivalent gas of
@@ -45,9 +46,10 @@
  *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), +3 per
  *   calldata word (the copy); the callee gets min(requested, all but 1/64 of what is left)
  *   (+2300 stipend with value)
- *   CREATE 32000 + 2 per init-code word (EIP-3860) + 3 per word (the copy) (+6 per word for
- *   CREATE2); the constructor gets all but 1/64 of what is left. EVM init code above 49,152
- *   bytes fails the creating frame, as CREATE does in the EVM (EIP-3860)
+ *   CREATE 32000 + 2 per init-code word (EIP-3860, from Shanghai) + 3 per word (the copy)
+ *   (+6 per word for CREATE2); the constructor gets all but 1/64 of what is left. From
+ *   Shanghai, EVM init code above 49,152 bytes fails the creating frame, as CREATE does in the
+ *   EVM (EIP-3860)
  *   BRK 64 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
  * Instructions (GasSchedule.riscv*, in ergs): ALU 64 (a quarter gas), load / store / branch /
  * jump / mul 192, div / ecall / ebreak 512.
@@ -62,8 +64,9 @@
  * covers are free).
  * A store that changes code (a writable code segment) costs 64 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed. A system call writing into
- * code pays the same 64 gas per 32-byte word written there (pages without instructions, such as
- * the globals of an image linked -Wl,-N, pay nothing extra).
+ * code pays the same 64 gas per 32-byte word written there. The rule goes by 4 KiB page: pages
+ * without instructions (globals of an image linked -Wl,-N that have a page of their own) pay
+ * nothing extra, but a global on the page where .text ends pays as code.
  *
  * Memory map: the ELF segments as linked (lld's default base 0x10000 is fine), the heap from
  * the page after the image (EEK_SYS_BRK), a guard page, and at the top of the frame's guest
@@ -132,8 +135,10 @@ extern "C" {
    storage) is deleted at the end of the transaction only if this transaction created it. Ends
    the frame with success and empty output. Under a fork before Cancun (a host run with --fork)
    the fork's rules apply, as to the EVM's SELFDESTRUCT: the account is always deleted, and
-   before London the first one refunds 24,000. Every other system call is the same under every
-   fork. */
+   before London the first one refunds 24,000. Two more things follow the fork as in the EVM:
+   CREATE's EIP-3860 charge and init-code limit (from Shanghai), and the coinbase being warm
+   (EIP-3651, from Shanghai: BALANCE / CODE_* of it cost 2600 before). Every other system call
+   is the same under every fork. */
 #define EEK_SYS_SELFDESTRUCT    0x1001C /* (beneficiary20)                     noreturn        */
 /* REVERT with the last call's returndata as the revert data (3 gas per word, no copy through
    guest memory): how Solidity and Vyper pass a failed callee's revert data on. */
