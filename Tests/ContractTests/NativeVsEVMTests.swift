@@ -126,6 +126,30 @@ import Testing
         #expect(ok.status == 0 && ok.address != .zero)
     }
 
+    /// Before Shanghai there is no EIP-3860 for the native CREATE either, as for the EVM's
+    /// (eekit.h): no 49,152-byte limit and no 2 gas per init-code word; and the coinbase is
+    /// cold (EIP-3651). A review measured both under London.
+    @Test func createAndCoinbaseFollowShanghaiAsTheEVMDoes() throws {
+        let s = try session()
+        s.boot.block.fork = .london
+        let big = try #require(ProbeContract.decode(
+            try s.call(probe, data: ProbeContract.create(ee: 1, Bytes(repeating: 0x00, count: 49_153))), create: true))
+        #expect(big.status == 0 && big.address != .zero)
+        let words: UInt64 = 1000
+        let charged = try #require(ProbeContract.decode(
+            try s.call(probe, data: ProbeContract.create(ee: 1, value: U256(1), Bytes(repeating: 0x00, count: Int(words * 32)))),
+            create: true))
+        let spent = charged.before - charged.after, documented = 32000 + 3 * words
+        #expect(charged.status == 2 && spent >= documented && spent < documented + 100, "spent \(spent), London \(documented)")
+        // The coinbase through a CALL: cold (2600) under London, warm (100) from Shanghai.
+        for (fork, access) in [(Fork.london, UInt64(2600)), (.shanghai, 100)] {
+            s.boot.block.fork = fork
+            let r = try #require(ProbeContract.decode(try s.call(probe, data: ProbeContract.call(kind: 0, s.boot.block.coinbase, gas: 0))))
+            let used = r.before - r.after
+            #expect(r.status == 0 && used >= access && used < access + 60, "\(fork): \(used)")
+        }
+    }
+
     /// CREATE's charge (eekit.h): 32000 + 2 per init-code word + 3 per word for the copy (+6 per
     /// word for CREATE2).
     /// Measured on a CREATE with value the deployer does not have: the passed gas comes back,
