@@ -496,7 +496,7 @@ struct CallCommand: ParsableCommand {
     @Option(help: "Value to send (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
 
-    @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call does; a view call needs no transaction).")
+    @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call / eth_call do: any --from, a contract too, needs no funds and no nonce).")
     var noCommit = false
 
     @OptionGroup var call: CallDataOptions
@@ -516,7 +516,7 @@ struct CallCommand: ParsableCommand {
             created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, events: events,
             trace: trace
         ) {
-            try s.call(to, data: data, from: from, value: v)
+            noCommit ? try s.view(to, data: data, from: from, value: v) : try s.call(to, data: data, from: from, value: v)
         }
     }
 }

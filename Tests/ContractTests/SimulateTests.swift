@@ -97,4 +97,67 @@ import Testing
         // And the real thing afterwards (the sender pays from the funding send gives).
         #expect(try s.call(target, data: [], from: Self.emptyAcct).status == .success)
     }
+
+    /// `simulate(tx, skipping:)` leaves out what eth_call leaves out, one check at a time: a
+    /// contract as the sender, a wrong nonce, no funds, a max fee below the base fee. Each is
+    /// refused without its skip, and the state is unchanged after every run.
+    @Test func simulationChecksCanBeSkippedOneByOne() throws {
+        let (world, boot) = Self.world(fork: .cancun)
+        world.addBalance(Self.factory, U256(1 << 40))
+        let root = try world.stateRoot()
+        func refusal(_ r: Result<Receipt, TransactionError>) -> TransactionError? {
+            if case .failure(let e) = r { return e }
+            return nil
+        }
+        func status(_ r: Result<Receipt, TransactionError>) -> FrameStatus? {
+            if case .success(let receipt) = r { return receipt.status }
+            return nil
+        }
+        // The factory, a contract with nonce 1 and 2^40 wei, sends to an account without code.
+        func tx(nonce: UInt64, price: UInt64, value: UInt64 = 0) -> Transaction {
+            Transaction(sender: Self.factory, nonce: U256(nonce), gasLimit: U256(100_000), to: Self.emptyAcct,
+                value: U256(value), data: [], gasPrice: U256(price))
+        }
+        let cases: [(Transaction, SimulationChecks, TransactionError)] = [
+            (tx(nonce: 9, price: 10), .nonce, .nonceMismatch(expected: 1, got: U256(9))),
+            (tx(nonce: 1, price: 10, value: 1 << 50), .balance, .insufficientAccountFunds),
+            (tx(nonce: 1, price: 1), .baseFee, .insufficientMaxFeePerGas),
+        ]
+        #expect(refusal(try boot.simulate(tx(nonce: 1, price: 10))) == .senderNotEOA)
+        #expect(status(try boot.simulate(tx(nonce: 1, price: 10), skipping: .senderCode)) == .success)
+        for (t, check, why) in cases {
+            #expect(refusal(try boot.simulate(t, skipping: .senderCode)) == why, "\(check)")
+            #expect(status(try boot.simulate(t, skipping: [.senderCode, check])) == .success, "\(check)")
+            #expect(status(try boot.simulate(t, skipping: .all)) == .success, "\(check)")
+            #expect(try world.stateRoot() == root)
+        }
+        // The real thing still refuses them.
+        #expect(refusal(try boot.execute(tx(nonce: 1, price: 10))) == .senderNotEOA)
+        #expect(try world.stateRoot() == root)
+        // Below the base fee (7) the price is the max fee: GASPRICE reads 1.
+        let priceProbe = Address(low: 0x6A5)
+        world.setAccount(priceProbe, Account(nonce: 1, kind: .evm, code: Self.hex("3a5f5260205ff3")))  // return GASPRICE
+        let cheap = Transaction(
+            sender: Self.sender, nonce: U256(0), gasLimit: U256(100_000), to: priceProbe, value: .zero, data: [], gasPrice: U256(1))
+        guard case .success(let r) = try boot.simulate(cheap, skipping: .baseFee) else {
+            Issue.record("a max fee below the base fee was refused")
+            return
+        }
+        #expect(r.output == U256(1).bigEndianBytes)
+    }
+
+    /// `ContractSession.view` checks as eth_call by default (a contract may be the sender, and
+    /// needs no funds or nonce); `skipping: []` validates it as a sent transaction.
+    @Test func viewFromAContractAsEthCall() throws {
+        let s = ContractSession()
+        s.fundsSenders = false
+        let target = Address(low: 0x7B7B)
+        try s.install(Self.hex("335f5260205ff3"), kind: .evm, at: target)  // returns CALLER
+        let contractSender = Address(low: 0xC0DE)
+        try s.install(Self.hex("00"), kind: .evm, at: contractSender)
+        let r = try s.view(target, data: [], from: contractSender, value: U256(5))
+        #expect(r.status == .success && r.output == Bytes(repeating: 0, count: 12) + contractSender.bytes)
+        #expect(s.world.balance(contractSender).isZero && s.world.nonce(contractSender) == 1)
+        #expect(throws: EEError.self) { try s.view(target, data: [], from: contractSender, skipping: []) }
+    }
 }

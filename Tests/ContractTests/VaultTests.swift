@@ -414,6 +414,10 @@ import Testing
         #expect(dry.status == 0 && dry.out.contains("status: success"), "\(dry.out)")
         let get = try Self.run(["call", counter, "--sig", "get()(uint256)", "--no-commit", "--state", db])
         #expect(get.out.contains("returns uint256: 0\n"), "\(get.out)")
+        // As eth_call: any --from, a contract too (a sent transaction from it is rejected, 3).
+        let fromContract = try Self.run(["call", counter, "--sig", "get()(uint256)", "--no-commit", "--from", counter, "--state", db])
+        #expect(fromContract.status == 0 && fromContract.out.contains("returns uint256: 0\n"), "\(fromContract.out)")
+        #expect(try Self.run(["call", counter, "--sig", "get()(uint256)", "--from", counter, "--state", db]).status == 3)
         // The sender's nonce did not move either: the next deployment gets the address the
         // second deployment would have had without the dry calls.
         let m = try Self.run(["deploy", built.appendingPathComponent("malicious.elf").path, "--ee", "riscv", "--state", db])

@@ -1,3 +1,25 @@
+/// Validation checks `Bootloader.simulate` can leave out, as `eth_call` does and as revm's
+/// `CfgEnv` switches (`disable_nonce_check`, `disable_balance_check`, `disable_base_fee`,
+/// `disable_eip3607`) do. `execute` always makes every check.
+public struct SimulationChecks: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The transaction's nonce need not be the sender's (the sender's nonce still moves by one
+    /// during the run, and a CREATE's address comes from it). A nonce of 2^64 - 1 is refused
+    /// still: it cannot move.
+    public static let nonce = SimulationChecks(rawValue: 1)
+    /// The sender may have code (EIP-3607 refuses it in a real transaction).
+    public static let senderCode = SimulationChecks(rawValue: 2)
+    /// A sender that cannot pay the up-front cost (gas limit x max fee + value + blob fee) is
+    /// given what it lacks for the run.
+    public static let balance = SimulationChecks(rawValue: 4)
+    /// A max fee below the block's base fee: the sender pays its max fee per gas and the
+    /// coinbase no tip.
+    public static let baseFee = SimulationChecks(rawValue: 8)
+    /// All four: `eth_call`'s view of a call.
+    public static let all: SimulationChecks = [.nonce, .senderCode, .balance, .baseFee]
+}
+
 /// Transaction execution with Ethereum semantics: Cancun's, or an older fork's
 /// (`block.fork`, Frontier to Shanghai).
 extension Bootloader {
@@ -6,7 +28,9 @@ extension Bootloader {
 
     /// Checks a transaction against the current state without changing anything.
     /// - Returns: the intrinsic gas on success.
-    public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> {
+    public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> { validate(tx, skipping: []) }
+
+    func validate(_ tx: Transaction, skipping: SimulationChecks) -> Result<UInt64, TransactionError> {
         // EIP-3860 is the EVM's rule; other EEs' `prepareDeployment` check their own sizes
         // (a RISC-V ELF may be up to 256 KiB).
         let fork = block.fork
@@ -25,7 +49,7 @@ extension Bootloader {
         guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
             return .failure(.gasAllowanceExceeded)
         }
-        if tx.maxFeePerGas < block.baseFee { return .failure(.insufficientMaxFeePerGas) }
+        if tx.maxFeePerGas < block.baseFee && !skipping.contains(.baseFee) { return .failure(.insufficientMaxFeePerGas) }
         if tx.maxPriorityFeePerGas > tx.maxFeePerGas { return .failure(.priorityGreaterThanMaxFee) }
         if tx.type == .blob {
             if tx.isCreate { return .failure(.blobContractCreation) }
@@ -37,9 +61,20 @@ extension Bootloader {
         let account = world.account(tx.sender)
         let nonce = account?.nonce ?? 0
         if nonce == UInt64.max { return .failure(.nonceIsMax) }
-        if tx.nonce != U256(nonce) { return .failure(.nonceMismatch(expected: nonce, got: tx.nonce)) }
-        if let account, !account.code.isEmpty { return .failure(.senderNotEOA) }
-        // Balance: gasLimit * maxFee + value + blobGas * maxFeePerBlobGas.
+        if tx.nonce != U256(nonce) && !skipping.contains(.nonce) {
+            return .failure(.nonceMismatch(expected: nonce, got: tx.nonce))
+        }
+        if let account, !account.code.isEmpty, !skipping.contains(.senderCode) { return .failure(.senderNotEOA) }
+        // A cost above 2^256 is refused even when the balance check is skipped: nothing can be
+        // given that much.
+        guard let cost = upfrontCost(tx, gasLimit: gasLimit) else { return .failure(.insufficientAccountFunds) }
+        if (account?.balance ?? .zero) < cost && !skipping.contains(.balance) { return .failure(.insufficientAccountFunds) }
+        return .success(intrinsic)
+    }
+
+    /// What the sender must hold: gasLimit * maxFee + value + blobGas * maxFeePerBlobGas (nil
+    /// above 2^256).
+    private func upfrontCost(_ tx: Transaction, gasLimit: UInt64) -> U256? {
         var (cost, o1) = U256(gasLimit).multipliedReportingOverflow(by: tx.maxFeePerGas)
         var o2 = false, o3 = false, o4 = false
         (cost, o2) = cost.addingReportingOverflow(tx.value)
@@ -48,8 +83,7 @@ extension Bootloader {
             (blobCost, o3) = U256(tx.blobGas).multipliedReportingOverflow(by: tx.maxFeePerBlobGas)
             (cost, o4) = cost.addingReportingOverflow(blobCost)
         }
-        if o1 || o2 || o3 || o4 || (account?.balance ?? .zero) < cost { return .failure(.insufficientAccountFunds) }
-        return .success(intrinsic)
+        return o1 || o2 || o3 || o4 ? nil : cost
     }
 
     /// The gas price the sender pays: min(maxFee, baseFee + priority fee).
@@ -69,11 +103,17 @@ extension Bootloader {
     /// Runs a transaction as `execute` does and returns its receipt (output, status, gas,
     /// logs), then undoes everything it did, the nonce bump and the fees included: a read-only
     /// call (`eth_call`, revm's `transact` without commit). Earlier uncommitted changes stay.
-    public func simulate(_ tx: Transaction) throws(EEError) -> Result<Receipt, TransactionError> {
-        try execute(tx, keepingEffects: false)
+    /// - Parameter skipping: validation checks to leave out (`.all` for `eth_call`'s rules: any
+    ///   nonce, a sender with code, no funds needed, a max fee below the base fee).
+    public func simulate(_ tx: Transaction, skipping: SimulationChecks = []) throws(EEError)
+        -> Result<Receipt, TransactionError>
+    {
+        try execute(tx, keepingEffects: false, skipping: skipping)
     }
 
-    private func execute(_ tx: Transaction, keepingEffects: Bool) throws(EEError) -> Result<Receipt, TransactionError> {
+    private func execute(_ tx: Transaction, keepingEffects: Bool, skipping: SimulationChecks = [])
+        throws(EEError) -> Result<Receipt, TransactionError>
+    {
         // One transaction at a time: one started from inside another (an EE, a tracer or a
         // hook calling back) would finish the outer one's journal under it.
         guard !executing else {
@@ -93,12 +133,18 @@ extension Bootloader {
         resetTransactionNotes()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64
-        switch validate(tx) {
+        switch validate(tx, skipping: skipping) {
         case .failure(let e): return .failure(e)
         case .success(let g): intrinsic = g
         }
         guard let gasLimit = tx.gasLimit.uint64 else { return .failure(.gasAllowanceExceeded) }
         let txStart = world.snapshot
+        // A simulation without the balance check gives the sender what it lacks (undone with
+        // the rest; validate refused a cost above 2^256).
+        if skipping.contains(.balance), let cost = upfrontCost(tx, gasLimit: gasLimit) {
+            let have = world.balance(tx.sender)
+            if have < cost { world.addBalance(tx.sender, cost &- have) }
+        }
         let price = effectiveGasPrice(tx)
         transaction = TransactionContext()
         transaction.origin = tx.sender
@@ -173,7 +219,9 @@ extension Bootloader {
         let refund = UInt64(max(0, min(world.refund, Int64(used / (block.fork >= .london ? 5 : 2)))))
         let charged = used - refund
         world.addBalance(tx.sender, U256(gasLeft + refund) &* price)
-        let tip = price &- block.baseFee
+        // No tip when the price is below the base fee (only a simulation without the base-fee
+        // check gets here with one).
+        let tip = price > block.baseFee ? price &- block.baseFee : .zero
         world.addBalance(block.coinbase, U256(charged) &* tip)
 
         if let e = world.storeError {

@@ -67,7 +67,7 @@ public final class ContractSession {
         // so that what a failure below discards is this transaction alone (review finding: a
         // store error also dropped the caller's funding).
         if commitEachTransaction { try commitOrDiscard() }
-        let r = try run(prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind), simulating: false)
+        let r = try run(prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind), simulating: nil)
         // A commit that fails leaves nothing of the transaction (review finding: it stayed in
         // the overlay and the next transaction committed it, so a retried transfer was paid
         // twice).
@@ -77,10 +77,10 @@ public final class ContractSession {
 
     /// Executes (or simulates) `tx`: its receipt, or `EEError.rejected` for a transaction the
     /// chain refuses, which changed nothing (earlier transactions not committed yet stay).
-    private func run(_ tx: Transaction, simulating: Bool) throws(EEError) -> Receipt {
+    private func run(_ tx: Transaction, simulating: SimulationChecks?) throws(EEError) -> Receipt {
         let result: Result<Receipt, TransactionError>
         do {
-            result = simulating ? try boot.simulate(tx) : try boot.execute(tx)
+            if let skipping = simulating { result = try boot.simulate(tx, skipping: skipping) } else { result = try boot.execute(tx) }
         } catch {
             // A store that failed under the transaction: with every earlier change committed,
             // the overlay (and the values read while the store failed) goes and the next
@@ -158,14 +158,14 @@ public final class ContractSession {
 
     /// A read-only call: runs the call as `call` does and returns its receipt, but keeps
     /// nothing of it, neither its state changes nor the sender's nonce, fees or funding
-    /// (`fundsSenders`). Unlike `eth_call`, the transaction is validated as one that is sent:
-    /// the sender must be an account without code that can pay for the gas (`fundsSenders`
-    /// sees to the payment). Earlier changes stay as they were; with `commitEachTransaction`
-    /// those made outside a transaction are committed first, as by `send`.
+    /// (`fundsSenders`). By default it checks what `eth_call` checks: any sender, a contract
+    /// too, and no funds needed (`skipping: .all`; `[]` validates it as a transaction that is
+    /// sent). Earlier changes stay as they were; with `commitEachTransaction` those made
+    /// outside a transaction are committed first, as by `send`.
     /// - Throws: as `send`.
     public func view(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil
+        gas: UInt64? = nil, skipping: SimulationChecks = .all
     ) throws(EEError) -> Receipt {
         if commitEachTransaction { try commitOrDiscard() }
         let before = world.account(from)
@@ -174,6 +174,6 @@ public final class ContractSession {
         let beforeIsReal = world.storeError == nil
         let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
         defer { if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) } }
-        return try run(tx, simulating: true)
+        return try run(tx, simulating: skipping)
     }
 }
