@@ -190,3 +190,16 @@ import Testing
         #expect(b.run() == .trap)
     }
 }
+
+/// EIP-150's 63/64 rule as a helper for EE authors (carried note: every EE wrote its own).
+@Suite struct CallAllowanceTests {
+    @Test func allButOne64thAndTheRequestedAmount() {
+        #expect(Resources.allButOne64th(of: 6400) == 6300)
+        #expect(Resources.allButOne64th(of: 63) == 63)  // 63 / 64 = 0
+        #expect(Resources.allButOne64th(of: UInt64.max) == UInt64.max - UInt64.max / 64)
+        #expect(Resources.callAllowance(requested: 100, available: 6400) == 100)
+        #expect(Resources.callAllowance(requested: 10_000, available: 6400) == 6300)
+        #expect(Resources.callAllowance(requested: nil, available: 6400) == 6300)
+        #expect(Resources.callAllowance(requested: 0, available: 0) == 0)
+    }
+}

@@ -14,6 +14,18 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 
     public static let zero = Resources(ergs: 0, native: 0)
 
+    /// EIP-150's 63/64 rule, for EEs that make calls and deployments: what a frame holding
+    /// `ergs` can give away, all but one 64th (EVM: `gas - gas / 64`).
+    public static func allButOne64th(of ergs: UInt64) -> UInt64 { ergs - ergs / 64 }
+
+    /// What a call asking for `requested` ergs gets from a frame holding `available`: the
+    /// smaller of the two (`requested` nil: all it may give). The value-transfer stipend, if
+    /// any, comes on top.
+    public static func callAllowance(requested: UInt64?, available: UInt64) -> UInt64 {
+        let cap = allButOne64th(of: available)
+        return requested.map { min($0, cap) } ?? cap
+    }
+
     /// Resources worth `gas` EVM gas (saturating).
     public static func gas(_ gas: UInt64, schedule: GasSchedule = .default) -> Resources {
         let (e, o) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)

@@ -773,13 +773,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         try charge(m, gas: cost)
         let input = try read(m, data, n, "call data")
-        let cap = m.budget - m.budget / 64
+        // EEK_GAS_ALL (and a request above 2^64 ergs) asks for all the frame may give.
         let all = m.xlen == 32 ? gas >= 0xffff_ffff : gas == .max
-        var pass = cap
-        if !all {
-            let (e, o) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
-            if !o { pass = min(e, cap) }
-        }
+        let (e, o) = gas.multipliedReportingOverflow(by: schedule.ergsPerGas)
+        var pass = Resources.callAllowance(requested: all || o ? nil : e, available: m.budget)
         m.budget -= pass
         if transfers { pass = pass &+ 2300 * schedule.ergsPerGas }
         returndata = []
@@ -820,7 +817,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         try chargeCodeWrite(m, out, 20)  // the address written there when the deployment succeeds
         createOutput = out
-        let pass = m.budget - m.budget / 64
+        let pass = Resources.allButOne64th(of: m.budget)
         m.budget -= pass
         returndata = []
         pending = .create
