@@ -14,8 +14,9 @@
  *   tp = the frame block (eek_frame below: calldata, caller, address, value, readable without
  *        a system call; the SDK's eek_calldata_* / eek_caller / eek_self / eek_callvalue use it
  *        while tp is not 0, so leave tp alone),
- *   sp = tp = top of the stack (16-byte aligned, the block above it; the stack reaches 64 to
- *        68 KiB below, the same whatever the calldata's size), every other register 0.
+ *   sp = tp = top of the stack (16-byte aligned, the block above it; the stack reaches 64 KiB
+ *        below the block's first page, whatever the calldata's size: 64 to 68 KiB below sp,
+ *        by where the block puts sp in that page), every other register 0.
  * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
  * eekit_main returns, the frame returns empty output.
  *
@@ -27,7 +28,8 @@
  * caller sees EEK_FAILED): a trap (bad jump, access outside mapped memory, illegal
  * instruction, ebreak), running out of gas, an unknown system call number, a pointer argument
  * that is not readable (inputs) or writable (outputs) guest memory, a state change in a
- * static context, EEK_SYS_BRK beyond the heap limit, EEK_SYS_RETURNDATA_COPY past the end, an
+ * static context, EEK_SYS_BRK outside the heap (below its start or beyond its limit; eek_alloc
+ * past the limit, an overflowing size included), EEK_SYS_RETURNDATA_COPY past the end, an
  * unknown call kind (EEK_SYS_CALL), EE kind (EEK_SYS_CREATE) or context id (EEK_SYS_CONTEXT,
  * above 14).
  *
@@ -381,11 +383,12 @@ static inline int eek_create(const void *code, size_t n, const eek_word *value, 
 static inline void eek_balance(const eek_address *a, eek_word *v) { EEK_SYS2(EEK_SYS_BALANCE, a, v); }
 static inline uintptr_t eek_brk(uintptr_t nb) { return EEK_SYS1(EEK_SYS_BRK, nb); }
 /* n bytes from the heap: 16-byte aligned, zeroed (a frame starts with an empty, zeroed heap),
-   never freed (a frame is short-lived); a heap past its limit fails the frame. */
+   never freed (a frame is short-lived); a heap past its limit fails the frame, and so does a
+   size that passes the end of the address space (it asks for a break no heap has: it used to
+   revert, which handed the caller its gas back). */
 static inline void *eek_alloc(size_t n) {
   uintptr_t b = (eek_brk(0) + 15) & ~(uintptr_t)15;
-  if (n > UINTPTR_MAX - b) EEK_SYS2(EEK_SYS_REVERT, 0, 0);
-  eek_brk(b + n);
+  eek_brk(n > UINTPTR_MAX - b ? UINTPTR_MAX : b + n);
   return (void *)b;
 }
 static inline size_t eek_code_size(const eek_address *a) { return EEK_SYS1(EEK_SYS_CODE_SIZE, a); }

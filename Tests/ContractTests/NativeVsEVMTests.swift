@@ -206,6 +206,10 @@ import Testing
         // beyond the heap fails the frame.
         for _ in 0..<2 { #expect(try s.call(probe, data: [11] + ProbeContract.u64(100_003)).output == [1]) }
         if case .failure = try s.call(probe, data: [11] + ProbeContract.u64(1 << 40)).status {} else { Issue.record("2^40 bytes allocated") }
+        // A size that passes the end of the address space fails too (a review found it
+        // reverted, which gave the caller its gas back).
+        let wrap = try s.call(probe, data: [11] + ProbeContract.u64(.max))
+        if case .failure = wrap.status {} else { Issue.record("eek_alloc(2^64 - 1): \(wrap.status)") }
         // Beyond 16 KiB the encoding is built above the heap's break instead of on the stack.
         let long = try s.call(probe, data: [6] + ProbeContract.u64(16385))
         #expect(long.status == .success && long.output.count == 64 + 16416 && Array(long.output[32..<64]) == ABI.word(16385))

@@ -266,7 +266,8 @@ public final class RISCVMachine {
     }
 
     /// Guest memory an image ending at `imageEnd` needs: the image rounded up to a page, one
-    /// page of heap, and the stack (saturating at 2^64 - 1 for absurd images).
+    /// page more (a contract's is the guard page between heap and stack, so a contract's heap
+    /// may be empty), and the stack (saturating at 2^64 - 1 for absurd images).
     static func neededBytes(imageEnd: UInt64, stackSize: UInt64) -> UInt64 {
         let page = pageSize
         let (rounded, o1) = imageEnd.addingReportingOverflow(page - 1)

@@ -21,8 +21,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         /// A contract whose image (its segments, .bss included) does not fit `memorySize` with
         /// the stack region gets more, as a PolkaVM program's memory follows its declared
         /// sizes: the image, the stack region and 1 MiB of heap, rounded up to 1 MiB, at most
-        /// this (a multiple of 4 KiB, `memorySize`...64 MiB). Deterministic per code: every
-        /// frame of a contract has the same memory. Set it to `memorySize` for one fixed size.
+        /// this (a multiple of 4 KiB, `memorySize`...64 MiB; an image near it keeps what is
+        /// left for its heap, down to none). Deterministic per code: every frame of a contract
+        /// has the same memory. Set it to `memorySize` for one fixed size.
         public var maxMemorySize: UInt64 = 64 << 20
         /// Stack below the frame block at the top of guest memory (multiple of 4 KiB, at most a
         /// quarter of memory); the block's pages (`frameBlockReserve`, 20 KiB for this stack)
