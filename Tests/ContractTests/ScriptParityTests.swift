@@ -14,7 +14,7 @@ import Testing
 /// pairing must end like the EVM-only one: status, output, logs, storage, balances and nonces
 /// (gas differs by design and is not compared; see `callGas`). A call or BALANCE or
 /// SELFDESTRUCT at 0x...0c0c goes to the last contract A's storage created.
-/// `EEKIT_PARITY_CASES=N EEKIT_PARITY_SEED=S` runs more cases than CI's 60.
+/// `EEKIT_PARITY_CASES=N EEKIT_PARITY_SEED=S` runs more cases than CI's 200.
 @Suite(.serialized) struct ScriptParityTests {
     static let a = Address(low: 0xa0a0)
     static let b = Address(low: 0xb0b0)
@@ -324,7 +324,7 @@ import Testing
     }
 
     @Test func nativeAndEVMInterpretersAgreeOnRandomScripts() throws {
-        let cases = ProcessInfo.processInfo.environment["EEKIT_PARITY_CASES"].flatMap(Int.init) ?? 60
+        let cases = ProcessInfo.processInfo.environment["EEKIT_PARITY_CASES"].flatMap(Int.init) ?? 200
         let seed = ProcessInfo.processInfo.environment["EEKIT_PARITY_SEED"].flatMap(UInt64.init) ?? 16
         var g = Generator(state: seed)
         // EEKIT_PARITY_STATS: how the EVM-only runs ended, and the EVM interpreter (for
