@@ -23,7 +23,14 @@ struct HookOptions: ParsableArguments {
             do {
                 try session.registerHostFunction(h)
             } catch {
-                throw environmentFailure("--hook \(h): \(error)")
+                // A spec that does not parse or names a taken address is a command-line error
+                // (64); a library or symbol that cannot be loaded is the environment's (5).
+                switch error {
+                case .malformedSpecification, .malformedSignature, .addressCollision:
+                    throw ValidationError("--hook \(h): \(error)")
+                case .libraryNotFound, .symbolNotFound, .ffiRejected:
+                    throw environmentFailure("--hook \(h): \(error)")
+                }
             }
         }
     }
@@ -263,7 +270,11 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
     // arguments that may follow in the file are calldata a transaction has to pay for.
     do { raw = try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
-    if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count {
+    // Only for an image that loads: a malformed one's "length" says nothing about arguments
+    // (a review saw the note before the ELF error).
+    if ee == .riscv, isELF, let length = try? ContractELF.length(of: raw), length < raw.count,
+        (try? ELFImage(bytes: Array(raw[..<length]))) != nil
+    {
         let extra = raw.count - length
         if !arguments.isEmpty {
             throw ValidationError(

@@ -199,7 +199,10 @@ struct RVCommand: ParsableCommand {
                 out += "static PIE: addresses as placed, the link addresses \(shift) (its lowest page at 0x\(String(base, radix: 16)))\n"
             }
             for (i, s) in image.segments.enumerated() where s.executable {
-                out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) r-x\n"
+                // The flags as the program header gives them (a review: -Wl,-N's RWX segment
+                // was labelled r-x).
+                let flags = (s.readable ? "r" : "-") + (s.writable ? "w" : "-") + "x"
+                out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) \(flags)\n"
                 var off = 0
                 while off + 4 <= Int(s.fileSize) {
                     let p = Int(s.fileOffset) + off

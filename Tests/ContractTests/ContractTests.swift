@@ -413,4 +413,26 @@ struct Outcome: Equatable, CustomStringConvertible {
         let elf32 = try Fixtures.elf("token32.elf")
         #expect(try ContractELF.length(of: elf32 + ABI.word(5)) == elf32.count)
     }
+
+    /// Damaged headers get the loader's typed errors, not "truncated" (review finding: a
+    /// wrong class byte and a bad e_phentsize both said "truncated file (program header size)").
+    @Test func damagedHeadersGetTheLoadersErrors() throws {
+        let elf = try Fixtures.elf("token32.elf")
+        func error(_ b: Bytes) -> ELFError? {
+            do { _ = try ContractELF.length(of: b) } catch { if case .elf(let e) = error { return e } }
+            return nil
+        }
+        var wrongClass = elf
+        wrongClass[4] = 2  // ELFCLASS64 on an ELF32 file
+        // Read as ELF64, offset 52 holds other bytes of the ELF32 header (6 here).
+        if case .headerSize(_, xlen: 64) = error(wrongClass) {} else { Issue.record("class: \(String(describing: error(wrongClass)))") }
+        var entrySize = elf
+        entrySize[42] = 31  // e_phentsize
+        #expect(error(entrySize) == .programHeaderSize(31))
+        if case .truncated(let what) = error(Array(elf.prefix(elf.count - 1))) {
+            #expect(what.contains("end past the \(elf.count - 1) bytes given"), "\(what)")
+        } else {
+            Issue.record("a cut segment: \(String(describing: error(Array(elf.prefix(elf.count - 1)))))")
+        }
+    }
 }

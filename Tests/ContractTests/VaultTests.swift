@@ -191,6 +191,14 @@ import Testing
         }
     }
 
+    /// `--hook`: a specification that does not parse is a command-line error (64), a library
+    /// that cannot be loaded the environment's (5) (review finding: both exited 5).
+    @Test func hookErrorsExitByKind() throws {
+        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
+        #expect(try Self.run(["run", counter, "--ee", "riscv", "--data", "", "--hook", "garbage"]).status == 64)
+        #expect(try Self.run(["run", counter, "--ee", "riscv", "--data", "", "--hook", "/nonexistent.so:f@0x10001:()->u64"]).status == 5)
+    }
+
     /// `eekit abi encode` / `decode`, as cast calldata / abi-encode / abi-decode: the ABI
     /// specification's example, call data decoded back (--input), and exit statuses 64 for a
     /// malformed type or argument and 1 for data that does not decode.

@@ -407,6 +407,10 @@ public enum ContractELF {
         guard data[5] == 1 else { throw .elf(.wrongEndianness) }
         let ehsize = is64 ? 64 : 52
         guard data.count >= ehsize else { throw .elf(.truncated("ELF header")) }
+        // The loader's own checks first where they decide how the rest is read (a review found
+        // a wrong class byte reported as "truncated file (program header size)").
+        let declaredHeader = UInt16(data[is64 ? 52 : 40]) | UInt16(data[is64 ? 53 : 41]) << 8
+        guard Int(declaredHeader) == ehsize else { throw .elf(.headerSize(declaredHeader, xlen: is64 ? 64 : 32)) }
         func u(_ off: Int, _ n: Int) -> UInt64 {
             var v: UInt64 = 0
             for i in 0..<n { v |= UInt64(data[off + i]) << (8 * UInt64(i)) }
@@ -424,13 +428,13 @@ public enum ContractELF {
             end = max(end, e)
         }
         if phnum > 0 {
+            guard phentsize == (is64 ? 56 : 32) else { throw .elf(.programHeaderSize(UInt16(phentsize))) }
             try extend(phoff, phentsize &* phnum, "program headers")
-            guard phentsize >= (is64 ? 56 : 32) else { throw .elf(.truncated("program header size")) }
             for i in 0..<phnum {
                 let b = Int(phoff + i * phentsize)
                 let off = is64 ? u(b + 8, 8) : u(b + 4, 4)
                 let filesz = is64 ? u(b + 32, 8) : u(b + 16, 4)
-                if filesz > 0 { try extend(off, filesz, "segment \(i)") }
+                if filesz > 0 { try extend(off, filesz, "segment \(i): its file bytes end past the \(size) bytes given") }
             }
         }
         if shnum > 0 {

@@ -44,10 +44,10 @@ public struct StateTestCase: Sendable {
     /// The transaction of one post entry.
     public func transaction(for e: PostEntry) throws(EEError) -> Transaction {
         let t = transaction
-        guard (0..<t.data.count).contains(e.dataIndex), (0..<t.gasLimit.count).contains(e.gasIndex),
-            (0..<t.value.count).contains(e.valueIndex)
-        else {
-            throw .malformedInput("\(name): post index out of range")
+        for (field, index, count) in [("data", e.dataIndex, t.data.count), ("gas", e.gasIndex, t.gasLimit.count),
+                                      ("value", e.valueIndex, t.value.count)] where !(0..<count).contains(index) {
+            throw .malformedInput(
+                "\(name): post index \(field) \(index) is out of range (the transaction has \(count) \(field == "gas" ? "gasLimit" : field) entries)")
         }
         let al: [Transaction.AccessListEntry] = e.dataIndex < t.accessLists.count ? (t.accessLists[e.dataIndex] ?? []) : []
         return Transaction(
@@ -63,6 +63,12 @@ public struct StateTestCase: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw .malformedInput("\(path) is a folder: StateTestRunner.fixtureFiles lists the test files under it")
+        }
+        // Foundation reads a FIFO or a device as "You don't have permission" (a review).
+        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
+            type != .typeRegular, type != .typeSymbolicLink
+        {
+            throw .malformedInput("cannot read \(path): not a regular file (a device, pipe or socket)")
         }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
