@@ -82,6 +82,14 @@ struct EVMCommand: ParsableCommand {
         func run() throws {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
             let calldata = try EVMCommand.parseHex(input, what: "--input")
+            // Ergs are 64-bit: gas beyond 2^64 ergs is held back and returned unused (README,
+            // Limits); GAS and the trace show the smaller figure (a review compared them with
+            // revm's and found only this difference).
+            let maxGas = UInt64.max / GasSchedule.default.ergsPerGas
+            if gas > maxGas {
+                writeToStandardError(Data(
+                    "eekit: note: gas above \(maxGas) (2^64 ergs) is held back and returned unused: the code runs with \(maxGas)\n".utf8))
+            }
             var tracer: EVMTracer? = nil
             if trace {
                 tracer = { step in writeToStandardError(Data((step.jsonLine + "\n").utf8)) }

@@ -191,6 +191,14 @@ import Testing
         }
     }
 
+    /// `evm run --gas` above 2^64 ergs says that the rest is held back (a review comparing
+    /// traces with revm's found GAS differing there without a word).
+    @Test func heldBackGasIsNoted() throws {
+        let big = try Self.run(["evm", "run", "--code", "5a00", "--gas", "72057594037927936"])
+        #expect(big.status == 0 && big.out.contains("is held back"), "\(big.out)")
+        #expect(try !Self.run(["evm", "run", "--code", "5a00"]).out.contains("held back"))
+    }
+
     /// `--hook`: a specification that does not parse is a command-line error (64), a library
     /// that cannot be loaded the environment's (5) (review finding: both exited 5).
     @Test func hookErrorsExitByKind() throws {
