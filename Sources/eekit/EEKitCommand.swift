@@ -102,7 +102,6 @@ func jsonLine(ordered pairs: [(String, Any)]) -> String {
     return "{" + pairs.map { fragment($0.0) + ":" + fragment($0.1) }.joined(separator: ",") + "}"
 }
 
-/// Reads a file into bytes, with a clear error.
 /// A failure while doing the work (unreadable file, invalid code, rejected transaction):
 /// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed
 /// command line) gets, exit status 1.
@@ -120,35 +119,10 @@ func environmentFailure(_ message: String) -> ExitCode {
     return ExitCode(5)
 }
 
-/// Reads a file into bytes, with a clear error. Files larger than `limit` are refused before
-/// anything is read (a 2 GB file used to be read whole, twice, before "not an ELF file").
+/// Reads a file into bytes, with a clear error (`readRegularFile`: regular files only, at most
+/// `limit` bytes).
 func readFile(_ path: String, limit: Int = 1 << 30, what: String = "this command") throws -> [UInt8] {
-    // Opened without blocking (a FIFO would wait for a writer), then checked as opened.
-    let fd = open(path, O_RDONLY | O_NONBLOCK)
-    guard fd >= 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
-    switch st.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR: throw RuntimeError("cannot read \(path): it is a directory")
-    default: throw RuntimeError("cannot read \(path): not a regular file (a device, pipe or socket)")
-    }
-    let tooLarge = RuntimeError("cannot read \(path): more than \(what) takes (\(limit >> 20) MiB)")
-    guard st.st_size <= limit else { throw tooLarge }
-    // Read to the end (a file may be longer than it says, as under /proc), never past `limit`.
-    var bytes = [UInt8]()
-    bytes.reserveCapacity(Int(st.st_size))
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let r = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if r < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-        if r < 0 { throw RuntimeError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        if r == 0 { break }
-        guard bytes.count + r <= limit else { throw tooLarge }
-        bytes.append(contentsOf: chunk[0..<r])
-    }
-    return bytes
+    do { return try readRegularFile(path, limit: limit, what: what) } catch { throw RuntimeError(error.message) }
 }
 
 /// `--fork NAME`: the names the Ethereum fixtures use, in any letter case.

@@ -113,6 +113,10 @@ func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
             try StateTestCase.load(path: folder)
         }
         #expect(throws: EEError.self) { try StateTestCase.load(path: folder + "/absent.json") }
+        // A device is refused, as the CLI refuses one (it used to say "permission").
+        #expect(throws: EEError.malformedInput("cannot read /dev/null: not a regular file (a device, pipe or socket)")) {
+            try StateTestCase.load(path: "/dev/null")
+        }
     }
 
     /// Every code line of the README's guide is in this file or in ThirdEETests.swift.

@@ -60,22 +60,17 @@ public struct StateTestCase: Sendable {
     /// Parses every test in one fixture file.
     /// - Throws: `EEError.malformedInput` naming the file and field.
     public static func load(path: String) throws(EEError) -> [StateTestCase] {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw .malformedInput("\(path) is a folder: StateTestRunner.fixtureFiles lists the test files under it")
-        }
-        // Foundation reads a FIFO or a device as "You don't have permission" (a review).
-        if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
-            type != .typeRegular, type != .typeSymbolicLink
-        {
-            throw .malformedInput("cannot read \(path): not a regular file (a device, pipe or socket)")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .malformedInput("cannot read \(path): \((error as NSError).localizedDescription)")
+        // Regular files only, as the CLI reads its inputs (Foundation read a FIFO as "You don't
+        // have permission", a review found).
+        let bytes: [UInt8]
+        do { bytes = try readRegularFile(path, what: "a state-test file") } catch {
+            if error.kind == .directory {
+                throw .malformedInput("\(path) is a folder: StateTestRunner.fixtureFiles lists the test files under it")
+            }
+            throw .malformedInput(error.message)
         }
         let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
+        do { json = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
             throw .malformedInput("\(path): not JSON (\(error.localizedDescription))")
         }
         guard let top = json as? [String: Any] else { throw .malformedInput("\(path): top level is not an object") }
