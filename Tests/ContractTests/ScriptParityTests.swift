@@ -230,17 +230,6 @@ import Testing
 
     enum Impl: CaseIterable { case evm, rv64, rv32 }
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Gas a call made at each script depth forwards: enough for the callee's eight
     /// operations (eight new storage slots: 177k) and its own calls, so no frame runs out and
     /// no call is capped by the 63/64 rule, whichever calls fail before it (a failed frame
@@ -250,7 +239,7 @@ import Testing
     static let callGas: [UInt32] = [25_000_000, 3_000_000, 300_000]
     static let transactionGas: UInt64 = 250_000_000
 
-    static func script(_ g: inout Generator, depth: Int) -> Bytes {
+    static func script(_ g: inout SplitMix64, depth: Int) -> Bytes {
         var s: Bytes = []
         let targets = [a, b, b, eoa, identity, nobody, child]
         for _ in 0..<Int.random(in: 1...8, using: &g) {
@@ -326,7 +315,7 @@ import Testing
     @Test func nativeAndEVMInterpretersAgreeOnRandomScripts() throws {
         let cases = ProcessInfo.processInfo.environment["EEKIT_PARITY_CASES"].flatMap(Int.init) ?? 200
         let seed = ProcessInfo.processInfo.environment["EEKIT_PARITY_SEED"].flatMap(UInt64.init) ?? 16
-        var g = Generator(state: seed)
+        var g = SplitMix64(seed: seed)
         // EEKIT_PARITY_STATS: how the EVM-only runs ended, and the EVM interpreter (for
         // `eekit evm run --code ... --trace` on a failing script).
         let stats = ProcessInfo.processInfo.environment["EEKIT_PARITY_STATS"] != nil

@@ -7,20 +7,8 @@
 
 import EEKit
 import Foundation
+import EEKitTestSupport
 import Testing
-
-/// SplitMix64: deterministic, so every seed always yields the same program.
-struct RandomProgramRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Generates the assembly source of one random test program.
 struct RandomRVProgram {
@@ -43,27 +31,27 @@ struct RandomRVProgram {
     ]
 
     var source: String {
-        var g = RandomProgramRNG(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(xlen))
+        var g = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(xlen))
         let is64 = xlen == 64
         let wordBytes = xlen / 8
         let mask: UInt64 = is64 ? ~0 : 0xFFFF_FFFF
         var lines: [String] = []
         func emit(_ s: String) { lines.append("    " + s) }
-        func reg(_ g: inout RandomProgramRNG) -> String {
+        func reg(_ g: inout SplitMix64) -> String {
             "x\(Self.registers[Int(g.next() % UInt64(Self.registers.count))])"
         }
-        func src(_ g: inout RandomProgramRNG) -> String {
+        func src(_ g: inout SplitMix64) -> String {
             g.next() % 16 == 0 ? "x0" : reg(&g)
         }
         // The counter register of the loop being generated, which the body must not write.
         var loopCounter: String? = nil
-        func dst(_ g: inout RandomProgramRNG) -> String {
+        func dst(_ g: inout SplitMix64) -> String {
             if g.next() % 40 == 0 { return "x0" }
             var r = reg(&g)
             while r == loopCounter { r = reg(&g) }
             return r
         }
-        func value(_ g: inout RandomProgramRNG) -> UInt64 {
+        func value(_ g: inout SplitMix64) -> UInt64 {
             switch g.next() % 4 {
             case 0: return Self.edgeValues[Int(g.next() % UInt64(Self.edgeValues.count))] & mask
             case 1: return (g.next() % 4096) & mask  // small
@@ -71,7 +59,7 @@ struct RandomRVProgram {
             default: return g.next() & mask
             }
         }
-        func imm12(_ g: inout RandomProgramRNG) -> Int {
+        func imm12(_ g: inout SplitMix64) -> Int {
             switch g.next() % 4 {
             case 0: return [0, 1, -1, 2047, -2048][Int(g.next() % 5)]
             default: return Int(g.next() % 4096) - 2048
@@ -108,7 +96,7 @@ struct RandomRVProgram {
         // Forward branch targets: label name -> instruction index where it is placed.
         var pendingLabels: [Int: [String]] = [:]
         var labelCounter = 0
-        func offset(_ g: inout RandomProgramRNG, size: Int) -> Int {
+        func offset(_ g: inout SplitMix64, size: Int) -> Int {
             let half = Self.scratchSize / 2
             return Int(g.next() % UInt64(Self.scratchSize - size + 1)) - half
         }
