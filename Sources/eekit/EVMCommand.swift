@@ -85,7 +85,7 @@ struct EVMCommand: ParsableCommand {
             // Ergs are 64-bit: gas beyond 2^64 ergs is held back and returned unused (README,
             // Limits); GAS and the trace show the smaller figure (a review compared them with
             // revm's and found only this difference).
-            let maxGas = UInt64.max / GasSchedule.default.ergsPerGas
+            let maxGas = GasSchedule.default.maxGas
             if gas > maxGas {
                 writeToStandardError(Data(
                     "eekit: note: gas above \(maxGas) (2^64 ergs) is held back and returned unused: the code runs with \(maxGas)\n".utf8))

@@ -162,7 +162,7 @@ extension Bootloader {
         // Ergs are 64-bit: gas beyond UInt64.max / ergsPerGas (7.2e16 by default, far above
         // any real block) is held back and returned unused.
         let execGas = gasLimit - intrinsic
-        let maxGas = UInt64.max / schedule.ergsPerGas  // at least 1: checked at the top
+        let maxGas = schedule.maxGas  // ergsPerGas at least 1: checked at the top
         let heldBack = execGas > maxGas ? execGas - maxGas : 0
         let execResources = Resources.gas(execGas - heldBack, schedule: schedule)
         if tx.isCreate {

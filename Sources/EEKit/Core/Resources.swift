@@ -57,6 +57,9 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 ///   the EVM-equivalent gas of what the call does (storage, logs, keccak), converted to ergs.
 public struct GasSchedule: Hashable, Sendable {
     public var ergsPerGas: UInt64 = 256
+    /// The most gas 2^64 ergs hold (7.2e16 at 256 ergs per gas): a transaction or call given
+    /// more holds the rest back and returns it unused. Needs `ergsPerGas` >= 1.
+    public var maxGas: UInt64 { UInt64.max / ergsPerGas }
 
     public var riscvALU: UInt32 = 64
     public var riscvLoad: UInt32 = 192

@@ -105,7 +105,7 @@ public enum EVMRunner {
             used = true
             // Gas beyond what 2^64 ergs hold is held back and returned unused, as a transaction
             // does (TransactionProcessor); Resources.gas would cap it and count it as spent.
-            let maxGas = UInt64.max / boot.schedule.ergsPerGas
+            let maxGas = boot.schedule.maxGas
             let heldBack = gas > maxGas ? gas - maxGas : 0
             let resources = Resources.gas(gas - heldBack, schedule: boot.schedule)
             let outcome = try boot.runCall(
