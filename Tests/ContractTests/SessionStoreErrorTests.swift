@@ -16,19 +16,19 @@ import Testing
         var failCommits = 0
         func account(_ a: Address) throws(EEError) -> Account? {
             if failReads > 0 { failReads -= 1; throw .storage("transient read error") }
-            return try inner.account(a)
+            return inner.account(a)
         }
         func storage(_ a: Address, _ k: U256) throws(EEError) -> U256 {
             if failStorageReads > 0 { failStorageReads -= 1; throw .storage("transient slot read error") }
-            return try inner.storage(a, k)
+            return inner.storage(a, k)
         }
         func commit(_ c: StateChangeSet) throws(EEError) {
             if failCommits > 0 { failCommits -= 1; throw .storage("transient commit error (disk full)") }
-            try inner.commit(c)
+            inner.commit(c)
         }
-        func allAccounts() throws(EEError) -> [Address: Account] { try inner.allAccounts() }
-        func allStorage(_ a: Address) throws(EEError) -> [U256: U256] { try inner.allStorage(a) }
-        func hasStorage(_ a: Address) throws(EEError) -> Bool { try inner.hasStorage(a) }
+        func allAccounts() throws(EEError) -> [Address: Account] { inner.allAccounts() }
+        func allStorage(_ a: Address) throws(EEError) -> [U256: U256] { inner.allStorage(a) }
+        func hasStorage(_ a: Address) throws(EEError) -> Bool { inner.hasStorage(a) }
     }
 
     /// `fund` reaches the store with the next transaction's commit: it is committed before
