@@ -25,7 +25,9 @@ struct EVMCommand: ParsableCommand {
             let raw: [UInt8]
             do { raw = try readFile(f, limit: 256 << 20, what: "--code-file") } catch { throw environmentFailure("\(error)") }
             guard let bytes = Hex.decode(hexText: raw) else {
-                throw ValidationError("\(f) is not valid hex (even number of 0-9a-f digits, optional 0x)")
+                // A file that cannot be used is exit 5, as `deploy --ee evm` says of it.
+                let text = String(decoding: raw, as: UTF8.self)
+                throw environmentFailure("\(f) is not valid hex (\(Hex.problem(text))); give an even number of 0-9a-f digits, 0x optional")
             }
             return bytes
         case (nil, nil): throw ValidationError("give --code HEX or --code-file FILE")

@@ -377,6 +377,9 @@ import Testing
             try Data(text.utf8).write(to: f)
             let r = try Self.run(["deploy", f.path, "--ee", "evm"])
             #expect(r.status == 5 && r.out.contains("is text but not hex EVM code (\(reason))"), "\(name): \(r.out)")
+            // `evm run --code-file` reads the same file the same way (it exited 64, a usage error).
+            let e = try Self.run(["evm", "run", "--code-file", f.path])
+            #expect(e.status == 5 && e.out.contains("is not valid hex (\(reason))"), "\(name): \(e.out)")
         }
         let empty = dir.appendingPathComponent("empty.hex")
         try Data("0x".utf8).write(to: empty)

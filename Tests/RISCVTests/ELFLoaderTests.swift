@@ -81,6 +81,15 @@ struct ELFLoaderTests {
 
     /// ET_DYN with an entry point (a static PIE) is moved as a whole so that its lowest page
     /// sits at `ELFImage.dynamicBase`, whatever its link addresses, and runs there.
+    /// A size no guest memory can hold is given as an address, not as 20 decimal digits.
+    @Test func imageTooLargeMessages() {
+        #expect(ELFError.imageTooLarge(needed: 70 << 20, available: 64 << 20).description
+            == "image needs 73400320 bytes of guest memory, more than the 67108864 available")
+        #expect(ELFError.imageTooLarge(needed: 0xffff_ffff_fff2_8000, available: 64 << 20).description
+            .hasPrefix("image and its stack need 0xfffffffffff28000 bytes of address space"))
+        #expect(ELFError.imageTooLarge(needed: .max, available: 1 << 20).description.hasPrefix("image reaches past the end"))
+    }
+
     @Test func positionIndependentExecutableIsPlacedAtTheBase() throws {
         for (xlen, link) in [(64, UInt64(0x2000)), (32, 0x1000), (64, 0x4000_0000)] {
             var e = Self.valid

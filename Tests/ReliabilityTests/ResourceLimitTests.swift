@@ -186,6 +186,13 @@ import Testing
         #expect(limitReason(n)?.hasPrefix("guest memory of the frame") == true, "\(n.status)")
     }
 
+    @Test func evmMemoryCeilingNamesTheSizeAsked() throws {
+        // 300 MiB of memory costs about 190G gas: the EE's own 256 MiB ceiling comes first.
+        let c = memoryChain(ResourceLimits())
+        let r = try c.call(Self.memHog, Self.word(300 << 20), gas: 200_000_000_000)
+        #expect(limitReason(r) == "EVM memory of \((300 << 20) + 32) bytes is above this EE's \(256 << 20)-byte cap")
+    }
+
     @Test func totalMemoryCapCountsLiveFramesAndReleasesEndedOnes() throws {
         var l = ResourceLimits()
         l.maxTotalGuestMemory = 200_000

@@ -245,7 +245,42 @@ import Testing
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             #expect(throws: EEError.self, "index \(bad)") { try StateTestCase.load(path: path) }
             do { _ = try StateTestCase.load(path: path) } catch {
-                #expect("\(error)".contains("'data' is not a non-negative integer"), "\(bad): \(error)")
+                #expect("\(error)".contains("'data' is not a non-negative integer: \(bad == "true" ? "true" : "")"), "\(bad): \(error)")
+            }
+        }
+    }
+
+    /// A field of the wrong JSON type is named with the value the file holds (a boolean as
+    /// `true`, not Foundation's 1), not reported missing.
+    @Test func wrongTypedFieldsAreNamedWithTheirValue() throws {
+        let path = Fixtures.folder("stExample") + "/add11.json"
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let dir = try TestFiles.scratchFolder("types")
+        defer { TestFiles.remove(dir) }
+        let cases: [(String, String, Any, String)] = [
+            ("env", "currentNumber", 1, "'currentNumber' is 1, not a string"),
+            ("transaction", "nonce", true, "'nonce' is true, not a string"),
+            ("transaction", "data", false, "'data' is false, not an array"),
+            ("transaction", "data", [true], "transaction.data has true, not a hex string"),
+            ("transaction", "data", ["0xzz"], "transaction.data is not hex: 0xzz"),
+            ("transaction", "gasLimit", [NSNull()], "'gasLimit' has a bad element: null, not a string"),
+            ("transaction", "value", ["1", ["x"]], "'value' has a bad element: an array, not a string"),
+        ]
+        for (i, (section, key, value, message)) in cases.enumerated() {
+            var json = original
+            let name = try #require(json.keys.first)
+            var test = try #require(json[name] as? [String: Any])
+            var part = try #require(test[section] as? [String: Any])
+            part[key] = value
+            test[section] = part
+            json[name] = test
+            let file = dir.appendingPathComponent("t\(i).json")
+            try JSONSerialization.data(withJSONObject: json).write(to: file)
+            do {
+                _ = try StateTestCase.load(path: file.path)
+                Issue.record("\(message): loaded")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
             }
         }
     }

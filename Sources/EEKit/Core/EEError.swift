@@ -108,7 +108,11 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .imageTooLarge(let n, let a):
             n == .max
                 ? "image reaches past the end of the address space (at most \(a) bytes of guest memory available)"
-                : "image needs \(n) bytes of guest memory, more than the \(a) available"
+                : n >= 1 << 32
+                    // Beyond any memory EEKit gives a guest: a segment placed near the top of
+                    // the address space or a huge p_memsz; the address says which.
+                    ? "image and its stack need 0x\(String(n, radix: 16)) bytes of address space, beyond the \(a) bytes of guest memory available (a segment placed too high or sized too large)"
+                    : "image needs \(n) bytes of guest memory, more than the \(a) available"
         case .codeRangeTooLarge(let lo, let hi, let n, let limit):
             "the executable range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (from the lowest to the highest executable page, gaps and executable .bss included) would take \(n >> 10) KiB of decoded instructions (32 bytes per 4-byte slot), more than the \(limit >> 10) KiB (a \(limit >> 13) KiB range) EEKit decodes\(limit == ContractImage.maxDecodedBytes ? " for a native contract" : "")"
         case .libelf(let s): "libelf: \(s)"

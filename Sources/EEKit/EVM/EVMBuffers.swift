@@ -431,7 +431,10 @@ final class EVMBuffers: @unchecked Sendable {
     /// Grows the memory buffer to hold `needed` bytes. The capacity doubles (clamped to what
     /// the host grants: the whole capacity is reserved as guest memory of the frame).
     fileprivate func grow(to needed: Int) -> Bool {
-        guard needed <= EVMBuffers.memoryLimit else { return false }
+        guard needed <= EVMBuffers.memoryLimit else {
+            memoryRefusal = "EVM memory of \(needed) bytes is above this EE's \(EVMBuffers.memoryLimit)-byte cap"
+            return false
+        }
         var cap = max(memoryCapacity, 4096)
         while cap < needed { cap *= 2 }
         cap = min(cap, EVMBuffers.memoryLimit)

@@ -178,7 +178,10 @@ public struct StateTestCase: Sendable {
         let template = TransactionTemplate(
             type: type, sender: try Self.sender(tx), nonce: try tx.u256("nonce"), to: to,
             data: try tx.array("data").map { (d: Any) throws(EEError) -> Bytes in
-                guard let s = d as? String, let b = Hex.decode(s) else { throw .malformedInput("transaction.data") }
+                guard let s = d as? String else {
+                    throw .malformedInput("transaction.data has \(JSONFields.describe(d)), not a hex string")
+                }
+                guard let b = Hex.decode(s) else { throw .malformedInput("transaction.data is not hex: \(s.prefix(80))") }
                 return b
             },
             gasLimit: try tx.u256Array("gasLimit"), value: try tx.u256Array("value", clampOverflow: true),
@@ -235,16 +238,32 @@ struct JSONFields {
     func raw(_ k: String) -> Any? { o[k] }
 
     func object(_ k: String) throws(EEError) -> [String: Any] {
-        guard let v = o[k] as? [String: Any] else { throw .malformedInput("missing object '\(k)'") }
+        guard let v = o[k] as? [String: Any] else { throw wrongType(k, "an object") }
         return v
     }
     func array(_ k: String) throws(EEError) -> [Any] {
-        guard let v = o[k] as? [Any] else { throw .malformedInput("missing array '\(k)'") }
+        guard let v = o[k] as? [Any] else { throw wrongType(k, "an array") }
         return v
     }
     func string(_ k: String) throws(EEError) -> String {
-        guard let v = o[k] as? String else { throw .malformedInput("missing string '\(k)'") }
+        guard let v = o[k] as? String else { throw wrongType(k, "a string") }
         return v
+    }
+    /// "missing string 'nonce'", or "'nonce' is true, not a string" when the key is there.
+    private func wrongType(_ k: String, _ expected: String) -> EEError {
+        guard let v = o[k] else { return .malformedInput("missing \(expected.split(separator: " ").last ?? "") '\(k)'") }
+        return .malformedInput("'\(k)' is \(JSONFields.describe(v)), not \(expected)")
+    }
+    /// A JSON value as the file writes it (Foundation hands booleans out as NSNumber).
+    static func describe(_ v: Any) -> String {
+        switch v {
+        case is NSNull: return "null"
+        case let s as String: return "\"\(s.prefix(80))\""
+        case let n as NSNumber: return String(cString: n.objCType) == "c" ? (n.boolValue ? "true" : "false") : "\(n)"
+        case is [Any]: return "an array"
+        case is [String: Any]: return "an object"
+        default: return "\(type(of: v))"
+        }
     }
     /// A number as the fillers write them and geth reads them (HexOrDecimal): `0x` and hex
     /// digits, or decimal digits ("10" is ten); "0x" and "" are zero.
@@ -262,7 +281,9 @@ struct JSONFields {
     ///   transactions) become `U256.max`, which no sender can afford, so the transaction is invalid.
     func u256Array(_ k: String, clampOverflow: Bool = false) throws(EEError) -> [U256] {
         try array(k).map { (x: Any) throws(EEError) -> U256 in
-            guard let s = x as? String else { throw .malformedInput("'\(k)' has a bad element") }
+            guard let s = x as? String else {
+                throw .malformedInput("'\(k)' has a bad element: \(JSONFields.describe(x)), not a string")
+            }
             if let v = JSONFields.number(s) { return v }
             // The fillers write such values as "0x:bigint 0x<more than 64 digits>".
             if clampOverflow, s.hasPrefix("0x:bigint ") { return .max }
@@ -281,7 +302,7 @@ struct JSONFields {
             let type = String(cString: n.objCType)
             guard type != "c", type != "d", type != "f", n.int64Value >= 0, let v = Int(exactly: n.int64Value),
                 type != "Q" || n.uint64Value <= UInt64(Int.max)
-            else { throw .malformedInput("'\(k)' is not a non-negative integer: \(n)") }
+            else { throw .malformedInput("'\(k)' is not a non-negative integer: \(JSONFields.describe(n))") }
             return v
         }
         let v = try u64(k)
