@@ -17,8 +17,10 @@
  *   sp = tp = top of the stack (16-byte aligned, the block above it; the stack reaches 64 KiB
  *        below the block's first page, whatever the calldata's size: 64 to 68 KiB below sp,
  *        by where the block puts sp in that page), every other register 0.
- * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`; when
- * eekit_main returns, the frame returns empty output.
+ * crt0.S (next to this header) turns that into `void eekit_main(int is_constructor)`, after
+ * running the static constructors (.preinit_array, .init_array: C `constructor` functions, C++
+ * globals with dynamic initializers) in every frame; destructors never run. When eekit_main
+ * returns, the frame returns empty output. C++ contracts also link eekit_cxx.cpp.
  *
  * Frame end: EEK_SYS_RETURN / EEK_SYS_REVERT / EEK_SYS_SELFDESTRUCT. A constructor that
  * returns stores the ELF itself as the contract's code (its output is ignored); one that

@@ -46,11 +46,13 @@ enum Fixtures {
 
     /// Builds a native contract from C `source` (including eekit_abi.h) as Contracts/build.sh
     /// builds the examples, for RV64IM or RV32IM; `flags` are extra clang flags (-D...).
-    static func contract(_ source: String, xlen: Int = 64, flags: [String] = []) throws -> Bytes {
+    /// With `cplusplus` the source is C++, linked with eekit_cxx.cpp as Contracts/README.md says.
+    static func contract(_ source: String, xlen: Int = 64, flags: [String] = [], cplusplus: Bool = false) throws -> Bytes {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-src-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let src = dir.appendingPathComponent("contract.c"), out = dir.appendingPathComponent("contract.elf").path
+        let src = dir.appendingPathComponent(cplusplus ? "contract.cpp" : "contract.c")
+        let out = dir.appendingPathComponent("contract.elf").path
         try source.write(to: src, atomically: true, encoding: .utf8)
         let inc = root.appendingPathComponent("Contracts/include").path
         let target = xlen == 64 ? ["--target=riscv64", "-march=rv64im", "-mabi=lp64"] : ["--target=riscv32", "-march=rv32im", "-mabi=ilp32"]
@@ -58,8 +60,8 @@ enum Fixtures {
             "/usr/bin/env",
             ["clang"] + target + [
                 "-nostdlib", "-ffreestanding", "-static", "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--no-relax", "-o", out,
-                "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path,
-            ] + flags, what: "clang")
+                "\(inc)/crt0.S", "\(inc)/eekit_rt.c",
+            ] + (cplusplus ? ["-fno-exceptions", "-fno-rtti", "\(inc)/eekit_cxx.cpp"] : []) + [src.path] + flags, what: "clang")
         {
             throw e
         }
