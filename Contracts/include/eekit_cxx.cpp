@@ -1,6 +1,7 @@
 // C++ run-time support for EEKit native contracts: link it with C++ contracts, next to crt0.S
 // and eekit_rt.c, and compile them with -fno-exceptions -fno-rtti (there is no unwinder and no
-// type information at run time; without these flags the link names what is missing).
+// type information at run time: see Contracts/README.md). One command, with clang's default
+// -std (with -std=..., compile the C++ files first, then link: the C files need C):
 //
 //   clang --target=riscv64 -march=rv64im -mabi=lp64 -nostdlib -ffreestanding -static
 //     -fuse-ld=lld -O2 -fno-exceptions -fno-rtti -IContracts/include -Wl,--no-relax
@@ -23,6 +24,8 @@ void __cxa_pure_virtual(void) { __builtin_trap(); }
 int __cxa_guard_acquire(unsigned long long *guard) { return *(unsigned char *)guard == 0; }
 void __cxa_guard_release(unsigned long long *guard) { *(unsigned char *)guard = 1; }
 void __cxa_guard_abort(unsigned long long *) {}
+// With -fno-use-cxa-atexit the compiler registers destructors here instead.
+int atexit(void (*)(void)) { return 0; }
 }
 
 void *operator new(__SIZE_TYPE__ n) { return eek_alloc(n ? n : 1); }
@@ -31,3 +34,23 @@ void operator delete(void *) noexcept {}
 void operator delete[](void *) noexcept {}
 void operator delete(void *, __SIZE_TYPE__) noexcept {}
 void operator delete[](void *, __SIZE_TYPE__) noexcept {}
+
+// Over-aligned types (alignas above 16, C++17): the heap gives 16-byte alignment, so take the
+// alignment more and round up. An alignment that is not a power of two is undefined behaviour
+// in C++ and traps here; so does a size that would wrap.
+namespace std {
+enum class align_val_t : __SIZE_TYPE__;
+}
+static void *eek_aligned_alloc(__SIZE_TYPE__ n, std::align_val_t al) {
+  __SIZE_TYPE__ a = (__SIZE_TYPE__)al;
+  if (a == 0 || (a & (a - 1)) != 0 || n > (__SIZE_TYPE__)-1 - a) __builtin_trap();
+  if (a <= 16) return eek_alloc(n ? n : 1);
+  __UINTPTR_TYPE__ p = (__UINTPTR_TYPE__)eek_alloc(n + a);
+  return (void *)((p + a - 1) & ~(__UINTPTR_TYPE__)(a - 1));
+}
+void *operator new(__SIZE_TYPE__ n, std::align_val_t a) { return eek_aligned_alloc(n, a); }
+void *operator new[](__SIZE_TYPE__ n, std::align_val_t a) { return eek_aligned_alloc(n, a); }
+void operator delete(void *, std::align_val_t) noexcept {}
+void operator delete[](void *, std::align_val_t) noexcept {}
+void operator delete(void *, __SIZE_TYPE__, std::align_val_t) noexcept {}
+void operator delete[](void *, __SIZE_TYPE__, std::align_val_t) noexcept {}

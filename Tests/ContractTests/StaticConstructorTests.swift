@@ -26,7 +26,8 @@ import Testing
         """#
 
     /// C++: a global with a dynamic initializer (and a destructor, which never runs), a guarded
-    /// function-local static, virtual dispatch, and new/delete on the frame's heap.
+    /// function-local static, virtual dispatch, and new/delete on the frame's heap (also of an
+    /// over-aligned type, C++17's aligned new).
     static let cxxSource = #"""
         #include "eekit.h"
         struct Shape { virtual ~Shape() {} virtual uint64_t area() const = 0; };
@@ -38,11 +39,14 @@ import Testing
         struct Size { uint64_t n; Size() : n(eek_calldata_size()) {} ~Size() { n = 0; } };
         static Size size;
         static uint64_t tens() { static uint64_t t = size.n * 10; return t; }
+        struct alignas(64) Line { uint64_t v[3]; };
         extern "C" void eekit_main(int is_constructor) {
           if (is_constructor) return;
           Shape *s = new Rect(6, 7);
-          uint64_t v = s->area() + tens() + size.n;
+          Line *l = new Line;
+          uint64_t v = s->area() + tens() + size.n + ((uintptr_t)l % 64 == 0 ? 1000 : 0);
           delete s;
+          delete l;
           uint8_t w[32] = {0};
           for (int i = 0; i < 8; i++) w[31 - i] = (uint8_t)(v >> (8 * i));
           eek_return(w, 32);
@@ -65,9 +69,9 @@ import Testing
     @Test(arguments: [64, 32]) func cxxGlobalsLocalStaticsAndNewWork(xlen: Int) throws {
         let s = ContractSession()
         let c = try #require(try s.deploy(try Fixtures.contract(Self.cxxSource, xlen: xlen, cplusplus: true), kind: .riscv).createdAddress)
-        // 6 * 7 + 10 * calldata size + calldata size.
-        #expect(try s.call(c, data: [1, 2]).output == Self.word(42 + 20 + 2))
-        #expect(try s.call(c, data: [1, 2, 3]).output == Self.word(42 + 30 + 3))
-        #expect(try s.call(c, data: []).output == Self.word(42))
+        // 6 * 7 + 10 * calldata size + calldata size + 1000 for the aligned Line.
+        #expect(try s.call(c, data: [1, 2]).output == Self.word(1042 + 20 + 2))
+        #expect(try s.call(c, data: [1, 2, 3]).output == Self.word(1042 + 30 + 3))
+        #expect(try s.call(c, data: []).output == Self.word(1042))
     }
 }

@@ -71,6 +71,12 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A native contract that is a static PIE linked away from 0x10000: its absolute pointers
     /// would need relocations that no contract start-up code applies.
     case positionIndependentContract(bias: UInt64)
+    /// A native contract with thread-local variables (PT_TLS): they are addressed from `tp`,
+    /// which points at the frame block.
+    case threadLocalStorage
+    /// A native static PIE whose dynamic relocations cannot be applied (not R_RISCV_RELATIVE,
+    /// or a table outside the file).
+    case dynamicRelocation(String)
     case imageTooLarge(needed: UInt64, available: UInt64)
     /// `limit`: the decoded bytes allowed (`RISCVMachine.maxDecodedBytes` for a program,
     /// `ContractImage.maxDecodedBytes` for a native contract).
@@ -100,6 +106,9 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal when the segment has file bytes; Linux refuses such files)"
         case .positionIndependentContract(let b):
             "a position-independent executable (ET_DYN) placed 0x\(String(b, radix: 16)) away from its link addresses: a contract's start-up code applies no relocations, so link it with -static -no-pie (or at 0x10000)"
+        case .threadLocalStorage:
+            "thread-local variables (a PT_TLS segment): a native contract's tp register points at its frame block, so they would overwrite it; use ordinary globals (a frame has one thread)"
+        case .dynamicRelocation(let why): "dynamic relocations of a static PIE: \(why)"
         case .needsInterpreter: "dynamically linked (a PT_INTERP program header names a dynamic linker); EEKit runs static executables only: link with -static"
         case .embeddedABI: "RV32E / RV64E (the RVE flag: 16 registers, system call number in t0); EEKit runs RV32IM/RV64IM"
         case .headerSize(let n, let xlen):

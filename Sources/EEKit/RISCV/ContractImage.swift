@@ -115,10 +115,13 @@ final class ContractImage: @unchecked Sendable {
         init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
             throws(EEError)
         {
-            let image = try ELFImage(bytes: elf)
+            var image = try ELFImage(bytes: elf)
             // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
             if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
             if image.needsInterpreter { throw .elf(.needsInterpreter) }
+            if image.hasThreadLocalStorage { throw .elf(.threadLocalStorage) }
+            // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here.
+            if let relocated = try image.contractRelocatedBytes() { image = try ELFImage(bytes: relocated) }
             let page = RISCVMachine.pageSize
             // The stack region: the frame block's pages at the top, the stack below them.
             let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)

@@ -30,6 +30,11 @@ public struct ELFImage: Sendable {
     /// Running it (`RISCVProcess`, a native contract) is refused (`ELFError.needsInterpreter`);
     /// disassembling it is fine.
     public let needsInterpreter: Bool
+    /// A PT_TLS program header with a non-empty template: the program has thread-local
+    /// variables, addressed from `tp` (refused for native contracts, whose `tp` is the frame block).
+    public let hasThreadLocalStorage: Bool
+    /// The PT_DYNAMIC segment's file range (a static PIE's relocation tables are found through it).
+    public let dynamicSection: (offset: UInt64, size: UInt64)?
     /// The file bytes (segments are copied from here).
     public let bytes: [UInt8]
 
@@ -80,6 +85,8 @@ public struct ELFImage: Sendable {
         phdrEntrySize = p.phdrEntrySize
         phdrCount = p.phdrCount
         needsInterpreter = p.needsInterpreter
+        hasThreadLocalStorage = p.hasThreadLocalStorage
+        dynamicSection = p.dynamicSection
     }
 
     private struct Parsed {
@@ -91,6 +98,8 @@ public struct ELFImage: Sendable {
         var phdrEntrySize: UInt64
         var phdrCount: UInt64
         var needsInterpreter: Bool
+        var hasThreadLocalStorage = false
+        var dynamicSection: (offset: UInt64, size: UInt64)?
     }
 
     private static func parse(_ elf: OpaquePointer, fileSize: UInt64) -> Result<Parsed, ELFError> {
@@ -136,6 +145,8 @@ public struct ELFImage: Sendable {
         // plus e_phoff, whether or not a segment covers the table.
         var loadAddress: UInt64? = nil
         var interpreter = false
+        var threadLocal = false
+        var dynamicSection: (offset: UInt64, size: UInt64)?
         let limit: UInt64 = xlen == 32 ? 1 << 32 : .max
         for i in 0..<phnum {
             var ph = GElf_Phdr()
@@ -143,6 +154,8 @@ public struct ELFImage: Sendable {
             // Linux hands such a file to its interpreter (qemu-user too, and fails without it);
             // run alone, its calls into shared libraries would jump to address 0.
             if ph.p_type == UInt32(PT_INTERP) { interpreter = true }
+            if ph.p_type == UInt32(PT_TLS), ph.p_memsz > 0 { threadLocal = true }
+            if ph.p_type == UInt32(PT_DYNAMIC), ph.p_filesz > 0 { dynamicSection = (ph.p_offset, ph.p_filesz) }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
             loadAddress = min(loadAddress ?? .max, ph.p_vaddr & ~UInt64(4095))
             // Segments are mapped from whole file pages (as Linux and qemu map them), so the
@@ -214,6 +227,7 @@ public struct ELFImage: Sendable {
             Parsed(
                 xlen: xlen, entry: entry, segments: segs, loadBias: bias,
                 phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
-                phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter))
+                phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter,
+                hasThreadLocalStorage: threadLocal, dynamicSection: dynamicSection))
     }
 }
