@@ -96,6 +96,22 @@ put("elf_loader", "rvc_flag", elf(True, exit0, flags=1))
 put("elf_loader", "bad_entry", elf(True, exit0, entry_off=0x5000))
 put("elf_loader", "dyn", elf(False, exit0, etype=3))
 put("elf_loader", "x86", elf(True, exit0, machine=62))
+# Static PIEs at 0x10000 with a PT_DYNAMIC whose one RELA entry (R_RISCV_RELATIVE) fills a word
+# of the code segment: the contract path applies it (ContractRelocations.swift).
+def dyn_rela(cls64):
+    w = 8 if cls64 else 4
+    off = (64 + 2 * 56) if cls64 else (52 + 2 * 32)
+    code = exit0 + (struct.pack("<I", i(0x13, 0, 0, 0, 0)) if cls64 else b"")
+    dyn_off = off + len(code)
+    rela_off = dyn_off + 8 * w
+    slot_off = rela_off + 3 * w
+    word = "<Q" if cls64 else "<I"
+    dyn = b"".join(struct.pack(word, v) for v in [7, 0x10000 + rela_off, 8, 3 * w, 9, 3 * w, 0, 0])
+    rela = b"".join(struct.pack(word, v) for v in [0x10000 + slot_off, 3, 0x1234])
+    body = code + dyn + rela + bytes(w)
+    return elf(cls64, body, etype=3, extra_seg=(2, 6, dyn_off, 0x10000 + dyn_off, len(dyn), len(dyn)))
+put("elf_loader", "dyn_rela64", dyn_rela(True))
+put("elf_loader", "dyn_rela32", dyn_rela(False))
 # a segment in the last page of the 32-bit space (the 64-bit case is Fuzz/regressions/elf_loader/open-rv64-segment-in-last-page)
 put("elf_loader", "rv32_top_of_address_space", elf(False, exit0, base=0xfffff000))
 

@@ -116,12 +116,13 @@ final class ContractImage: @unchecked Sendable {
             throws(EEError)
         {
             var image = try ELFImage(bytes: elf)
+            // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here
+            // (before the checks, which then see the headers as the image has them).
+            if let relocated = try image.contractRelocatedBytes() { image = try ELFImage(bytes: relocated) }
             // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
             if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
             if image.needsInterpreter { throw .elf(.needsInterpreter) }
             if image.hasThreadLocalStorage { throw .elf(.threadLocalStorage) }
-            // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here.
-            if let relocated = try image.contractRelocatedBytes() { image = try ELFImage(bytes: relocated) }
             let page = RISCVMachine.pageSize
             // The stack region: the frame block's pages at the top, the stack below them.
             let region = stackSize + RISCVEnvironment.frameBlockReserve(stackSize: stackSize)
