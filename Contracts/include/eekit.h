@@ -2,7 +2,8 @@
  * eekit.h: the system-call ABI of EEKit native RISC-V contracts.
  *
  * A native contract is a static RV32IM or RV64IM ELF executable (no compressed instructions,
- * integer ABI ilp32 / lp64). It talks to EEKit only through `ecall`:
+ * integer ABI ilp32 / lp64, no thread-local variables; a static PIE only linked at 0x10000,
+ * whose R_RISCV_RELATIVE relocations are applied). It talks to EEKit only through `ecall`:
  *
  *   a7      = system call number (EEK_SYS_*, all >= 0x10000, distinct from Linux numbers)
  *   a0..a5  = arguments (pointers are guest addresses)
