@@ -358,11 +358,18 @@ public final class RISCVMachine {
     }
 
     /// Zero-fills [address, address + count) (bounds-checked).
-    public func zero(_ address: UInt64, _ count: UInt64) {
+    /// - Parameter resident: write the zeros whatever the size, keeping the pages (a contract's
+    ///   heap shrinking: giving pages back made every regrowth fault them in again, a host
+    ///   cost the heap's page price did not cover).
+    public func zero(_ address: UInt64, _ count: UInt64, resident: Bool = false) {
         guard count > 0, inRange(address, Int(clamping: count)) else { return }
         // Large ranges give their whole pages back rather than writing them: a loader's 60 MiB
         // .bss is not faulted in before anything runs.
-        zeroGuestMemory(address..<address + count)
+        if resident {
+            memset(data + Int(address), 0, Int(count))
+        } else {
+            zeroGuestMemory(address..<address + count)
+        }
         invalidateCode(address, count)
     }
 
@@ -623,13 +630,16 @@ public final class RISCVMachine {
     /// a frame of a contract with a large writable code range cost time in proportion to it.
     /// Returns false (and changes nothing) on a mismatch, or when `template` is this machine.
     @discardableResult
+    /// `zeroResident` ranges are zeroed by writing, whatever their size (their pages stay).
     public func restore(
-        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], restoreCode: Bool
+        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], zeroResident: [Range<UInt64>] = [],
+        restoreCode: Bool
     ) -> Bool {
         guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
             mem.pointee.code_lo == template.mem.pointee.code_lo, mem.pointee.code_hi == template.mem.pointee.code_hi,
             (code == nil) == (template.code == nil),
-            copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
+            copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize }),
+            zeroResident.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
         let page = RISCVMachine.pageSize
         var changed: [UInt64] = []
@@ -654,6 +664,7 @@ public final class RISCVMachine {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
+        for z in zeroResident where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         costs.pointee = template.costs.pointee
         for p in changed { crv_redecode(mem, costs, xlen, p, page) }

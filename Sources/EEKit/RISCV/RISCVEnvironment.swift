@@ -61,6 +61,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var machine: RISCVMachine?
     @exclusivity(unchecked) private var image: ContractImage?
+    /// The running transaction's `KeptImage` of this frame's code (its spare machines).
+    @exclusivity(unchecked) private var kept: KeptImage?
     /// The frame's launch parameters (valid once `started`). Not optional, so a system call
     /// reads the fields it needs instead of copying the whole struct out of an optional.
     @exclusivity(unchecked) private var launch = RISCVEnvironment.idleLaunch
@@ -100,6 +102,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Images built for the code with this hash while it is cached (other threads' and tests'
     /// contracts do not change it).
     public static func imageLoads(of codeHash: Bytes32) -> Int { ContractImageCache.loadCount(of: codeHash) }
+    /// Frame machines built for the cached images of the code with this hash (a frame that
+    /// finds none to reuse builds one): a test's view of machine reuse.
+    public static func machinesBuilt(of codeHash: Bytes32) -> Int { ContractImageCache.machinesBuilt(of: codeHash) }
 
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
@@ -144,8 +149,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         // Kept until the transaction ends (found there if the cache evicts it), within the
         // transaction's cap on prepared code.
-        if let reason = host.keep(img, for: launch.code, bytes: img.templateBytes) {
-            return end(.failure(.limitExceeded(reason)), output: [], host: host)
+        if let k = host.keptObject(for: launch.code) as? KeptImage {
+            kept = k
+        } else {
+            let k = KeptImage(img)
+            if let reason = host.keep(k, for: launch.code, bytes: img.templateBytes) {
+                return end(.failure(.limitExceeded(reason)), output: [], host: host)
+            }
+            kept = k
         }
         // The frame's machine also holds the decoded code (8 host bytes per guest byte of the
         // code range): count it with the guest memory, so that the caps bound what live frames
@@ -154,7 +165,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + Int(img.memorySize - c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
-        let m = try img.acquire()
+        let m = try img.acquire(kept)
         image = img
         machine = m
         if RISCVEnvironment.inLoopSystemCalls { m.setEcallHandler(self) }
@@ -352,9 +363,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if let m = machine {
             m.setEcallHandler(nil)
             instructionsRetired = m.instructionsRetired &- instretAtStart
-            if let image { image.release(m, brk: brkHigh) }
+            if let image { image.release(m, brk: brkHigh, kept: kept) }
         }
         machine = nil
+        kept = nil
         guard started else {
             return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
         }
@@ -735,10 +747,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             m.budget -= e
             m.protect(oldTop, newTop, [.read, .write])
         } else if newTop < oldTop {
-            m.zero(newTop, oldTop - newTop)
+            // Written, not given back: the pages were paid for, and regrowing costs no fault.
+            m.zero(newTop, oldTop - newTop, resident: true)
             m.protect(newTop, oldTop, [])
         }
-        if request < brk { m.zero(request, min(brk, newTop) - request) }
+        if request < brk { m.zero(request, min(brk, newTop) - request, resident: true) }
         brk = request
         brkHigh = max(brkHigh, newTop)
         return brk
