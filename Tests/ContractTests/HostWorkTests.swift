@@ -48,8 +48,13 @@ import Testing
         // 2 MiB of code is above what a deployment stores: installed directly.
         s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: .riscv, code: elf))
         let hash = Keccak.hash(elf)
+        // Parked machines (pools and transactions' spares) are capped at 2,048 per process;
+        // suites running beside this one may hold most of them, and then a spare is unmapped
+        // as before. The counts are checked only with room for this test's 41.
+        let room = RISCVEnvironment.parkedMachines < 2048 - 100
         let r = try s.call(a, data: [UInt8(pages & 0xff), 39, 3], gas: 30_000_000)
         #expect(r.status == .success, "\(r.status)")
+        guard room, RISCVEnvironment.parkedMachines < 2048 - 50 else { return }
         // 0 if the cache dropped the image meanwhile (suites run beside this one).
         let built = RISCVEnvironment.machinesBuilt(of: hash)
         #expect(built <= 41, "\(built) machines for 41 simultaneous frames")

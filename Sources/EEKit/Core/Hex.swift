@@ -14,10 +14,14 @@ public enum Hex {
     /// Why `text` does not decode as hex (`decode` returned nil): the first character that is
     /// neither a hex digit nor whitespace (after an optional 0x), or an odd number of digits.
     public static func problem<S: StringProtocol>(_ text: S) -> String {
-        var body = Substring(text).drop { $0.isWhitespace }
+        // The whitespace `decode` skips: ASCII space, tab, newline, vertical tab, form feed and
+        // return (a no-break space is a stray character to it).
+        // ("\r\n" is one Character.)
+        func skipped(_ c: Character) -> Bool { c.unicodeScalars.allSatisfy { $0 == " " || (0x09...0x0d).contains($0.value) } }
+        var body = Substring(text).drop { skipped($0) }
         if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
         var digits = 0
-        for c in body where !c.isWhitespace {
+        for c in body where !skipped(c) {
             guard c.isASCII && c.isHexDigit else { return "'\(c)' after \(digits) hex digits" }
             digits += 1
         }

@@ -424,8 +424,8 @@ final class EVMBuffers: @unchecked Sendable {
 
     var output: Bytes { memoryBytes(offset: frame.pointee.output_offset, size: frame.pointee.output_size) }
 
-    /// Why the host refused the last memory expansion (`ResourceLimits` via
-    /// `EEHost.reserveGuestMemory`); nil when it was this EE's own ceiling.
+    /// Why the last memory expansion was refused: this EE's own ceiling (`memoryLimit`, with
+    /// the size asked) or the host's `ResourceLimits` (via `EEHost.reserveGuestMemory`).
     private(set) var memoryRefusal: String?
 
     /// Grows the memory buffer to hold `needed` bytes. The capacity doubles (clamped to what

@@ -61,9 +61,19 @@ final class ContractImage: @unchecked Sendable {
     /// least one machine): an image with a huge executable range must not keep gigabytes in
     /// its pool.
     private let poolLimit: Int
-    /// Machines in all pools, and their cap.
+    /// Machines parked in all pools and all transactions' `KeptImage`s, and their cap: each is
+    /// two mappings (vm.max_map_count) and keeps some pages resident.
     static let pooledMachines = Locked<Int>(0)
     static let maxPooledMachines = 2048
+
+    /// Counts one more parked machine if the process-wide cap allows it.
+    static func admitParked() -> Bool {
+        pooledMachines.withLock { n in
+            guard n < maxPooledMachines else { return false }
+            n += 1
+            return true
+        }
+    }
 
     deinit {
         let n = pool.withLock { $0.count }
@@ -239,7 +249,10 @@ final class ContractImage: @unchecked Sendable {
     /// A machine in the freshly loaded state: one the running transaction set aside, one from
     /// the pool, or a new one.
     func acquire(_ kept: KeptImage?) throws(EEError) -> RISCVMachine {
-        if let kept, kept.image === self, let spare = kept.spares.popLast() { return spare }
+        if let kept, kept.image === self, let spare = kept.spares.popLast() {
+            ContractImage.pooledMachines.withLock { $0 -= 1 }
+            return spare
+        }
         if let reused = pool.withLock({ $0.popLast() }) {  // already reset by `release`
             ContractImage.pooledMachines.withLock { $0 -= 1 }
             return reused.machine
@@ -274,17 +287,16 @@ final class ContractImage: @unchecked Sendable {
         let limit = poolLimit
         let pooled = pool.withLock { (pool: inout [Pooled]) -> Bool in
             guard pool.count < limit else { return false }
-            // Process-wide cap too: every pooled machine is a mapping (vm.max_map_count) and
-            // keeps its image pages and up to 64 KiB of heap and stack resident.
-            let admitted = ContractImage.pooledMachines.withLock { n in
-                guard n < ContractImage.maxPooledMachines else { return false }
-                n += 1
-                return true
-            }
-            if admitted { pool.append(p) }
-            return admitted
+            // Process-wide cap too: every pooled machine is two mappings (vm.max_map_count) and
+            // keeps its image pages, up to 64 KiB of heap and its used stack resident.
+            guard ContractImage.admitParked() else { return false }
+            pool.append(p)
+            return true
         }
-        if !pooled, let kept, kept.image === self { kept.spares.append(m) }
+        // The transaction's spares count against the same cap (review finding: uncapped, a
+        // transaction recursing into 200 contracts in turn parked 60,000 machines and ran out
+        // of mappings, a host error); past it the machine is unmapped, as before.
+        if !pooled, let kept, kept.image === self, ContractImage.admitParked() { kept.spares.append(m) }
     }
 }
 
@@ -295,6 +307,9 @@ final class KeptImage {
     let image: ContractImage
     var spares: [RISCVMachine] = []
     init(_ image: ContractImage) { self.image = image }
+    deinit {
+        if !spares.isEmpty { ContractImage.pooledMachines.withLock { [n = spares.count] in $0 -= n } }
+    }
 }
 
 /// Membership in sorted, disjoint ranges for ascending queries: one sweep over the ranges.

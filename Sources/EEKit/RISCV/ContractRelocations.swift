@@ -12,10 +12,12 @@ extension ELFImage {
     static let relocationRelative: UInt64 = 3  // R_RISCV_RELATIVE
 
     /// The file's bytes with its RELA relocations applied, or nil when it has none to apply.
-    /// Only for an image placed at its link addresses (`loadBias == 0`).
+    /// Only for a PIE placed at its link addresses (`loadBias == 0`); an ET_EXEC is taken as it
+    /// is. The patched bytes are the file's: where the loader maps a file page into two
+    /// segments (a text segment's last page holding the start of .got), both see them.
     /// - Throws: `EEError.elf(.dynamicRelocation)` naming what cannot be applied.
     func contractRelocatedBytes() throws(EEError) -> [UInt8]? {
-        guard let dyn = dynamicSection, loadBias == 0 else { return nil }
+        guard isPositionIndependent, let dyn = dynamicSection, loadBias == 0 else { return nil }
         let word = UInt64(xlen / 8)
         func fail(_ why: String) -> EEError { .elf(.dynamicRelocation(why)) }
         func read(_ offset: UInt64, _ size: UInt64) -> UInt64 {

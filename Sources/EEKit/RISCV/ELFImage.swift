@@ -35,6 +35,8 @@ public struct ELFImage: Sendable {
     public let hasThreadLocalStorage: Bool
     /// The PT_DYNAMIC segment's file range (a static PIE's relocation tables are found through it).
     public let dynamicSection: (offset: UInt64, size: UInt64)?
+    /// ET_DYN: a position-independent executable.
+    public let isPositionIndependent: Bool
     /// The file bytes (segments are copied from here).
     public let bytes: [UInt8]
 
@@ -87,6 +89,7 @@ public struct ELFImage: Sendable {
         needsInterpreter = p.needsInterpreter
         hasThreadLocalStorage = p.hasThreadLocalStorage
         dynamicSection = p.dynamicSection
+        isPositionIndependent = p.isPositionIndependent
     }
 
     private struct Parsed {
@@ -100,6 +103,7 @@ public struct ELFImage: Sendable {
         var needsInterpreter: Bool
         var hasThreadLocalStorage = false
         var dynamicSection: (offset: UInt64, size: UInt64)?
+        var isPositionIndependent = false
     }
 
     private static func parse(_ elf: OpaquePointer, fileSize: UInt64) -> Result<Parsed, ELFError> {
@@ -228,6 +232,6 @@ public struct ELFImage: Sendable {
                 xlen: xlen, entry: entry, segments: segs, loadBias: bias,
                 phdrAddress: loadAddress.map { ($0 &+ ehdr.e_phoff) & (xlen == 32 ? 0xffff_ffff : .max) },
                 phdrEntrySize: phentsize, phdrCount: UInt64(phnum), needsInterpreter: interpreter,
-                hasThreadLocalStorage: threadLocal, dynamicSection: dynamicSection))
+                hasThreadLocalStorage: threadLocal, dynamicSection: dynamicSection, isPositionIndependent: dynamic))
     }
 }

@@ -105,6 +105,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Frame machines built for the cached images of the code with this hash (a frame that
     /// finds none to reuse builds one): a test's view of machine reuse.
     public static func machinesBuilt(of codeHash: Bytes32) -> Int { ContractImageCache.machinesBuilt(of: codeHash) }
+    /// Frame machines parked for reuse in the whole process (pools and running transactions),
+    /// at most 2,048.
+    public static var parkedMachines: Int { ContractImage.pooledMachines.withLock { $0 } }
 
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
