@@ -63,6 +63,89 @@ import Testing
         #expect(RISCVEnvironment.machinesBuilt(of: hash) - built <= 12)
     }
 
+    /// Self-recursion `calldata[0]` deep; `TAG` only makes the code (and its hash) differ. Its
+    /// 64 KiB of writable data, a byte other than zero on every page, lie where the checksum
+    /// contract has its .bss and heap.
+    static let recursive = #"""
+        #include "eekit.h"
+        static const volatile char tag[] = TAG;
+        static volatile uint8_t fill[16][4096] = {[0][9] = 1, [1][9] = 1, [2][9] = 1, [3][9] = 1, [4][9] = 1,
+          [5][9] = 1, [6][9] = 1, [7][9] = 1, [8][9] = 1, [9][9] = 1, [10][9] = 1, [11][9] = 1, [12][9] = 1,
+          [13][9] = 1, [14][9] = 1, [15][9] = 1};
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          uint8_t d = 0;
+          if (eek_calldata_size()) eek_calldata_copy(&d, 0, 1);
+          (void)tag[0];
+          (void)fill[d % 16][9];
+          eek_address self;
+          eek_self(&self);
+          if (d > 0) { uint8_t n = (uint8_t)(d - 1); eek_call(EEK_CALL, &self, 0, &n, 1, EEK_GAS_ALL, 0); }
+          eek_return(0, 0);
+        }
+        """#
+
+    /// Sums its initial .data, .bss and fresh heap, then dirties all three, recursing
+    /// `calldata[0]` deep and adding what the frame below returns: the result shows any byte a
+    /// reused machine failed to reset.
+    static let checksum = #"""
+        #include "eekit.h"
+        static const volatile char tag[] = TAG;
+        static uint8_t data[3 * 4096] = {[0] = 1, [5000] = 2, [9000] = 3, [12287] = 4};
+        static uint8_t bss[2 * 4096];
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          uint8_t d = 0;
+          if (eek_calldata_size()) eek_calldata_copy(&d, 0, 1);
+          (void)tag[0];
+          uint64_t sum = 0;
+          for (unsigned i = 0; i < sizeof data; i++) sum = sum * 31 + data[i];
+          for (unsigned i = 0; i < sizeof bss; i++) sum += (uint64_t)bss[i] * 7;
+          uint8_t *h = eek_alloc(3 * 4096);
+          for (unsigned i = 0; i < 3 * 4096; i++) sum += (uint64_t)h[i] * 11;
+          for (unsigned i = 0; i < sizeof data; i++) data[i] ^= 0x5a;
+          for (unsigned i = 0; i < sizeof bss; i++) bss[i] = 0x77;
+          for (unsigned i = 0; i < 3 * 4096; i++) h[i] = 0x99;
+          if (d > 0) {
+            eek_address self;
+            eek_self(&self);
+            uint8_t n = (uint8_t)(d - 1);
+            uint64_t below = 0;
+            if (eek_call(EEK_CALL, &self, 0, &n, 1, EEK_GAS_ALL, 0) == EEK_SUCCESS) eek_returndata_copy(&below, 0, 8);
+            sum += below;
+          }
+          eek_return(&sum, 8);
+        }
+        """#
+
+    /// With half of the 2,048 parking places taken, a frame that finds no machine of its own
+    /// resets another image's parked machine instead of building one. Such a machine must run
+    /// exactly as a fresh one: the same sums of .data, .bss and heap at every depth.
+    @Test func machinesResetFromAnotherImageRunAsNewOnes() throws {
+        let s = ContractSession()
+        func deploy(_ source: String, _ tag: String) throws -> Address {
+            try #require(try s.deploy(try Fixtures.contract(source, flags: ["-DTAG=\"\(tag)\""]), kind: .riscv).createdAddress)
+        }
+        let reference = try deploy(Self.checksum, "ref"), probe = try deploy(Self.checksum, "probe")
+        let first = try s.call(reference, data: [40], gas: 1_000_000_000)
+        #expect(first.status == .success && first.output.count == 8, "\(first.status)")
+        // Five recursions park about 1,250 machines between them.
+        for tag in ["r1", "r2", "r3", "r4", "r5"] {
+            let r = try s.call(try deploy(Self.recursive, tag), data: [250], gas: 1_000_000_000)
+            #expect(r.status == .success, "\(r.status)")
+        }
+        let probeCode = try #require(s.world.account(probe)?.code)
+        let pressured = RISCVEnvironment.parkedMachines >= 1024
+        let again = try s.call(probe, data: [40], gas: 1_000_000_000)
+        #expect(again.status == .success && again.output == first.output, "\(again.status)")
+        // Only if nothing else in the process took the parked machines meanwhile.
+        if pressured {
+            #expect(RISCVEnvironment.machinesRetargeted(of: Keccak.hash(probeCode)) > 0)
+        }
+        // And a second round on the now pooled machines.
+        #expect(try s.call(probe, data: [40], gas: 1_000_000_000).output == first.output)
+    }
+
     /// BRK that shrinks the heap zeroes the pages it gives up and keeps them (they were paid
     /// for): the bytes read back as zero after regrowing, on RV64 and RV32.
     @Test(arguments: [64, 32]) func heapShrinkZeroesWhatItGivesUp(xlen: Int) throws {

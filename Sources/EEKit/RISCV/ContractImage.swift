@@ -52,8 +52,32 @@ final class ContractImage: @unchecked Sendable {
     /// operation, where NSLock's pthread mutex cost about 4 % of a native call, taken twice per
     /// frame).
     private let pool = Locked<[Pooled]>([])
-    /// Machines built for this image (`acquire` found none to reuse), for tests.
+    /// Machines built for this image (`acquire` found none to reuse), and machines of other
+    /// images reset to it, for tests.
     let machinesBuilt = Locked<Int>(0)
+    let machinesRetargeted = Locked<Int>(0)
+
+    /// A machine from this image's pool for another image (`acquire` past the parking cap),
+    /// with the pages where it may hold bytes other than zero.
+    func donateParked() -> (RISCVMachine, [Range<UInt64>])? {
+        guard let p = pool.withLock({ $0.popLast() }) else { return nil }
+        ContractImage.pooledMachines.withLock { $0 -= 1 }
+        return (p.machine, initialRanges)
+    }
+
+    /// The pages of sorted, page-aligned `a` that are not in `b`.
+    static func pages(_ a: [Range<UInt64>], minus b: [Range<UInt64>]) -> [Range<UInt64>] {
+        var out: [Range<UInt64>] = []
+        for r in a {
+            var lo = r.lowerBound
+            for x in b where x.upperBound > lo && x.lowerBound < r.upperBound {
+                if x.lowerBound > lo { out.append(lo..<x.lowerBound) }
+                lo = max(lo, x.upperBound)
+            }
+            if lo < r.upperBound { out.append(lo..<r.upperBound) }
+        }
+        return out
+    }
     /// A machine handed from one frame to the next through the pool: only one frame uses it
     /// at a time.
     private struct Pooled: @unchecked Sendable { let machine: RISCVMachine }
@@ -257,6 +281,21 @@ final class ContractImage: @unchecked Sendable {
             ContractImage.pooledMachines.withLock { $0 -= 1 }
             return reused.machine
         }
+        // With half the parking places taken, the machines this image's frames release may not
+        // be kept (a deep recursion releases up to 1,024): take a parked machine of another
+        // image (its guest memory mapping and resident pages) and reset it to this image,
+        // instead of building one that is unmapped later (review finding: past the cap,
+        // recursing into 200 contracts in turn built and unmapped a machine per frame, 62 ns
+        // of CPU per gas). The parked count then stays where it was.
+        if ContractImage.pooledMachines.withLock({ $0 }) >= ContractImage.maxPooledMachines / 2,
+            let (m, donorPages) = ContractImageCache.parkedMachine(memorySize: memorySize, xlen: template.xlen, notOf: self)
+        {
+            // The donor's machine holds its template's state: zero except its initial pages.
+            if m.reset(from: template, copy: initialRanges, zero: ContractImage.pages(donorPages, minus: initialRanges)) {
+                machinesRetargeted.withLock { $0 += 1 }
+                return m
+            }
+        }
         let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
         machinesBuilt.withLock { $0 += 1 }
         m.reset(from: template, copy: initialRanges, zero: [])
@@ -428,6 +467,22 @@ enum ContractImageCache {
 
     static var loadCount: Int { state.withLock { $0.loads } }
     static func loadCount(of hash: Bytes32) -> Int { state.withLock { $0.loadsByHash[hash] ?? 0 } }
+    /// A parked machine of some other cached image with the same memory size and xlen.
+    static func parkedMachine(memorySize: UInt64, xlen: UInt32, notOf image: ContractImage)
+        -> (RISCVMachine, [Range<UInt64>])?
+    {
+        let candidates = state.withLock { s in
+            s.images.values.filter { $0 !== image && $0.memorySize == memorySize && $0.template.xlen == xlen }
+        }
+        for c in candidates { if let m = c.donateParked() { return m } }
+        return nil
+    }
+
+    static func machinesRetargeted(of hash: Bytes32) -> Int {
+        let images = state.withLock { s in s.images.filter { $0.key.hash == hash }.map(\.value) }
+        return images.reduce(0) { $0 + $1.machinesRetargeted.withLock { $0 } }
+    }
+
     static func machinesBuilt(of hash: Bytes32) -> Int {
         let images = state.withLock { s in s.images.filter { $0.key.hash == hash }.map(\.value) }
         return images.reduce(0) { $0 + $1.machinesBuilt.withLock { $0 } }

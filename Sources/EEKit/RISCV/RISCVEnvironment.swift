@@ -108,6 +108,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Frame machines parked for reuse in the whole process (pools and running transactions),
     /// at most 2,048.
     public static var parkedMachines: Int { ContractImage.pooledMachines.withLock { $0 } }
+    /// Parked machines of other images reset to the cached images of this code (when half the
+    /// parking places are taken), for tests.
+    public static func machinesRetargeted(of codeHash: Bytes32) -> Int { ContractImageCache.machinesRetargeted(of: codeHash) }
 
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
