@@ -287,7 +287,7 @@ final class ContractImage: @unchecked Sendable {
         // instead of building one that is unmapped later (review finding: past the cap,
         // recursing into 200 contracts in turn built and unmapped a machine per frame, 62 ns
         // of CPU per gas). The parked count then stays where it was.
-        if ContractImage.pooledMachines.withLock({ $0 }) >= ContractImage.maxPooledMachines / 2,
+        if ContractImage.pooledMachines.withLock({ $0 }) >= RISCVEnvironment.reuseOtherImagesMachinesFrom,
             let (m, donorPages) = ContractImageCache.parkedMachine(memorySize: memorySize, xlen: template.xlen, notOf: self)
         {
             // The donor's machine holds its template's state: zero except its initial pages.

@@ -116,6 +116,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
     /// compared on the same program. Set it only while no frame runs.
     nonisolated(unsafe) static var inLoopSystemCalls = true
+    /// Testing knob (the native_frames fuzz target): from how many parked machines in the
+    /// process a frame without a machine of its own resets another image's (0: whenever one is
+    /// parked, so that such machines are compared with new and pooled ones). Set it only while
+    /// no frame runs.
+    nonisolated(unsafe) static var reuseOtherImagesMachinesFrom = ContractImage.maxPooledMachines / 2
 
     // MARK: Frame life cycle
 
