@@ -319,8 +319,8 @@ final class ContractImage: @unchecked Sendable {
         let stackUsed = max(stackBottom, min(m.demandZero.upperBound, memorySize - RISCVMachine.pageSize))..<memorySize
         let heap = brkStart..<max(brkStart, brk)
         guard m.restore(
-            from: template, copy: restoreCopy, zero: restoreZero.isEmpty ? [heap] : restoreZero + [heap],
-            zeroResident: [stackUsed], restoreCode: codeIsWritable)
+            from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
+            restoreCode: codeIsWritable)
         else { return }
         let p = Pooled(machine: m)
         let limit = poolLimit

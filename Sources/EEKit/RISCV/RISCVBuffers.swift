@@ -630,16 +630,17 @@ public final class RISCVMachine {
     /// a frame of a contract with a large writable code range cost time in proportion to it.
     /// Returns false (and changes nothing) on a mismatch, or when `template` is this machine.
     @discardableResult
-    /// `zeroResident` ranges are zeroed by writing, whatever their size (their pages stay).
+    /// `alsoZero` is zeroed as `zero` is (one more range without building an array: this runs
+    /// at every native frame's end); `zeroResident` by writing, whatever its size (its pages stay).
     public func restore(
-        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], zeroResident: [Range<UInt64>] = [],
-        restoreCode: Bool
+        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], alsoZero: Range<UInt64> = 0..<0,
+        zeroResident: Range<UInt64> = 0..<0, restoreCode: Bool
     ) -> Bool {
         guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
             mem.pointee.code_lo == template.mem.pointee.code_lo, mem.pointee.code_hi == template.mem.pointee.code_hi,
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize }),
-            zeroResident.allSatisfy({ $0.upperBound <= memorySize })
+            alsoZero.upperBound <= memorySize, zeroResident.upperBound <= memorySize
         else { return false }
         let page = RISCVMachine.pageSize
         var changed: [UInt64] = []
@@ -664,7 +665,8 @@ public final class RISCVMachine {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
-        for z in zeroResident where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
+        if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
+        if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         costs.pointee = template.costs.pointee
         for p in changed { crv_redecode(mem, costs, xlen, p, page) }
