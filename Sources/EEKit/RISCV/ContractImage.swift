@@ -85,6 +85,9 @@ final class ContractImage: @unchecked Sendable {
     /// least one machine): an image with a huge executable range must not keep gigabytes in
     /// its pool.
     private let poolLimit: Int
+    /// The pool cannot hold a machine per possible frame (1,024): a transaction's frames may
+    /// release more machines than it takes, and the transaction keeps them (`KeptImage`).
+    var mayNeedSpares: Bool { poolLimit < 1024 }
     /// Machines parked in all pools and all transactions' `KeptImage`s, and their cap: each is
     /// two mappings (vm.max_map_count) and keeps some pages resident.
     static let pooledMachines = Locked<Int>(0)
@@ -434,7 +437,11 @@ enum ContractImageCache {
         }
         if case .hit(let img) = found { return .image(img) }
         // Within a transaction the configuration and schedule are fixed: the code is the key.
-        if let kept = host.keptObject(for: code) as? KeptImage { return .image(kept.image) }
+        switch host.keptObject(for: code) {
+        case let kept as KeptImage: return .image(kept.image)
+        case let kept as ContractImage: return .image(kept)
+        default: break
+        }
         if case .known(let charge, let bytes) = found, let no = check(charge, bytes) { return no }
         let layout = try ContractImage.Layout(
             elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
