@@ -750,13 +750,15 @@ public final class RISCVMachine {
     /// Writes the core's handler pointers into the decoded code now (crv_run does it on its
     /// first run of a buffer), so that machines copied from this one (a contract image's
     /// template) start with them: filling a large code range took most of a new machine's
-    /// set-up. Runs the core with a zero budget (nothing executes; a budget stop restores the
-    /// code before returning) and leaves the hart as it was.
+    /// set-up. Runs the core from a misaligned pc, which traps before any instruction (crv_run
+    /// fills the handlers first), and leaves the hart as it was. (It used to start at the code
+    /// with a zero budget, which ran the first blocks of a schedule whose instruction classes
+    /// cost 0, changing the template's memory after its initial pages were recorded: a review.)
     public func prepareHandlers() {
         guard code != nil else { return }
         let saved = cpu.pointee
         cpu.pointee.budget = 0
-        cpu.pointee.pc = mem.pointee.code_lo
+        cpu.pointee.pc = mem.pointee.code_lo | 2
         _ = crv_run(cpu, mem, costs)
         cpu.pointee = saved
     }
