@@ -25,10 +25,22 @@ extension ELFImage {
             for i in 0..<size { v |= UInt64(bytes[Int(offset + i)]) << (8 * i) }
             return v
         }
+        // Segments do not overlap (ELFImage checks it): sorted by address, the one that can
+        // hold an address is found by binary search (a file may have thousands of segments and
+        // of relocations).
+        let sorted = segments.sorted { $0.vaddr < $1.vaddr }
         /// The file offset of `size` bytes at `address` in a segment's file bytes.
         func fileOffset(_ address: UInt64, _ size: UInt64, _ what: String) throws(EEError) -> UInt64 {
-            for s in segments where address >= s.vaddr && address - s.vaddr <= s.fileSize && s.fileSize - (address - s.vaddr) >= size {
-                return s.fileOffset + (address - s.vaddr)
+            var lo = 0, hi = sorted.count  // the first segment above `address` is at `lo` after the loop
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if sorted[mid].vaddr <= address { lo = mid + 1 } else { hi = mid }
+            }
+            if lo > 0 {
+                let s = sorted[lo - 1]
+                if address - s.vaddr <= s.fileSize && s.fileSize - (address - s.vaddr) >= size {
+                    return s.fileOffset + (address - s.vaddr)
+                }
             }
             throw fail("\(what) at 0x\(String(address, radix: 16)) is not in the file bytes of a loaded segment")
         }
