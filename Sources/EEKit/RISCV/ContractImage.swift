@@ -456,10 +456,15 @@ enum ContractImageCache {
         // Built outside the lock (parsing and decoding take a while); a racing builder of the
         // same image wastes only its work.
         let img = try ContractImage(layout, schedule: schedule)
+        // Evicted images are released after the lock: an image's deinit unmaps the machines
+        // of its pool (up to 1,024), which must not stall every thread's lookups (a review).
+        var evicted: [ContractImage] = []
+        defer { withExtendedLifetime(evicted) {} }
         state.withLock { s in
             while !s.images.isEmpty, s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
                 let (k, old) = s.images.first!
                 s.images.removeValue(forKey: k)
+                evicted.append(old)
                 s.bytes -= old.templateBytes
                 s.loadsByHash[k.hash] = nil
                 if let (lk, _) = s.last, lk == k { s.last = nil }
