@@ -28,9 +28,13 @@ extension Bootloader {
 
     /// Checks a transaction against the current state without changing anything.
     /// - Returns: the intrinsic gas on success.
-    public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> { validate(tx, skipping: []) }
+    public func validate(_ tx: Transaction) -> Result<UInt64, TransactionError> {
+        validate(tx, skipping: []).map(\.intrinsic)
+    }
 
-    func validate(_ tx: Transaction, skipping: SimulationChecks) -> Result<UInt64, TransactionError> {
+    /// As `validate`, leaving out `skipping`; also gives the up-front cost (what the sender
+    /// must hold), which a simulation without the balance check hands the sender.
+    func validate(_ tx: Transaction, skipping: SimulationChecks) -> Result<(intrinsic: UInt64, cost: U256), TransactionError> {
         // EIP-3860 is the EVM's rule; other EEs' `prepareDeployment` check their own sizes
         // (a RISC-V ELF may be up to 256 KiB).
         let fork = block.fork
@@ -69,7 +73,7 @@ extension Bootloader {
         // given that much.
         guard let cost = upfrontCost(tx, gasLimit: gasLimit) else { return .failure(.insufficientAccountFunds) }
         if (account?.balance ?? .zero) < cost && !skipping.contains(.balance) { return .failure(.insufficientAccountFunds) }
-        return .success(intrinsic)
+        return .success((intrinsic, cost))
     }
 
     /// What the sender must hold: gasLimit * maxFee + value + blobGas * maxFeePerBlobGas (nil
@@ -132,18 +136,18 @@ extension Bootloader {
         }
         resetTransactionNotes()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
-        let intrinsic: UInt64
+        let intrinsic: UInt64, upfront: U256
         switch validate(tx, skipping: skipping) {
         case .failure(let e): return .failure(e)
-        case .success(let g): intrinsic = g
+        case .success(let v): (intrinsic, upfront) = v
         }
         guard let gasLimit = tx.gasLimit.uint64 else { return .failure(.gasAllowanceExceeded) }
         let txStart = world.snapshot
         // A simulation without the balance check gives the sender what it lacks (undone with
         // the rest; validate refused a cost above 2^256).
-        if skipping.contains(.balance), let cost = upfrontCost(tx, gasLimit: gasLimit) {
+        if skipping.contains(.balance) {
             let have = world.balance(tx.sender)
-            if have < cost { world.addBalance(tx.sender, cost &- have) }
+            if have < upfront { world.addBalance(tx.sender, upfront &- have) }
         }
         let price = effectiveGasPrice(tx)
         transaction = TransactionContext()

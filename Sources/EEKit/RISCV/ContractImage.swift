@@ -60,9 +60,14 @@ final class ContractImage: @unchecked Sendable {
     /// A machine from this image's pool for another image (`acquire` past the parking cap),
     /// with the pages where it may hold bytes other than zero.
     func donateParked() -> (RISCVMachine, [Range<UInt64>])? {
+        popPooled().map { ($0, initialRanges) }
+    }
+
+    /// A machine from this image's pool (already reset by `release`), no longer counted as parked.
+    private func popPooled() -> RISCVMachine? {
         guard let p = pool.withLock({ $0.popLast() }) else { return nil }
-        ContractImage.pooledMachines.withLock { $0 -= 1 }
-        return (p.machine, initialRanges)
+        ContractImage.unpark()
+        return p.machine
     }
 
     /// The pages of sorted, page-aligned `a` that are not in `b`.
@@ -101,10 +106,11 @@ final class ContractImage: @unchecked Sendable {
             return true
         }
     }
+    /// `n` parked machines left their pool or transaction (reused or dropped).
+    static func unpark(_ n: Int = 1) { pooledMachines.withLock { $0 -= n } }
 
     deinit {
-        let n = pool.withLock { $0.count }
-        ContractImage.pooledMachines.withLock { $0 -= n }
+        ContractImage.unpark(pool.withLock { $0.count })
     }
 
     /// Decoded code of a contract (32 host bytes per 4-byte slot of the code range): 32 MiB, a
@@ -277,13 +283,10 @@ final class ContractImage: @unchecked Sendable {
     /// the pool, or a new one.
     func acquire(_ kept: KeptImage?) throws(EEError) -> RISCVMachine {
         if let kept, kept.image === self, let spare = kept.spares.popLast() {
-            ContractImage.pooledMachines.withLock { $0 -= 1 }
+            ContractImage.unpark()
             return spare
         }
-        if let reused = pool.withLock({ $0.popLast() }) {  // already reset by `release`
-            ContractImage.pooledMachines.withLock { $0 -= 1 }
-            return reused.machine
-        }
+        if let reused = popPooled() { return reused }
         // With half the parking places taken, the machines this image's frames release may not
         // be kept (a deep recursion releases up to 1,024): take a parked machine of another
         // image (its guest memory mapping and resident pages) and reset it to this image,
@@ -350,7 +353,7 @@ final class KeptImage {
     var spares: [RISCVMachine] = []
     init(_ image: ContractImage) { self.image = image }
     deinit {
-        if !spares.isEmpty { ContractImage.pooledMachines.withLock { [n = spares.count] in $0 -= n } }
+        if !spares.isEmpty { ContractImage.unpark(spares.count) }
     }
 }
 
@@ -490,14 +493,10 @@ enum ContractImageCache {
         return nil
     }
 
-    static func machinesRetargeted(of hash: Bytes32) -> Int {
+    /// The sum of one counter over the cached images of the code with this hash (tests).
+    static func count(of hash: Bytes32, _ counter: (ContractImage) -> Int) -> Int {
         let images = state.withLock { s in s.images.filter { $0.key.hash == hash }.map(\.value) }
-        return images.reduce(0) { $0 + $1.machinesRetargeted.withLock { $0 } }
-    }
-
-    static func machinesBuilt(of hash: Bytes32) -> Int {
-        let images = state.withLock { s in s.images.filter { $0.key.hash == hash }.map(\.value) }
-        return images.reduce(0) { $0 + $1.machinesBuilt.withLock { $0 } }
+        return images.reduce(0) { $0 + counter($1) }
     }
 }
 

@@ -20,6 +20,8 @@ extension ELFImage {
         guard isPositionIndependent, let dyn = dynamicSection, loadBias == 0 else { return nil }
         let word = UInt64(xlen / 8)
         func fail(_ why: String) -> EEError { .elf(.dynamicRelocation(why)) }
+        /// r_info's type: its low byte (ELF32) or low 32 bits (ELF64).
+        func relocationType(_ info: UInt64) -> UInt64 { info & (xlen == 32 ? 0xff : 0xffff_ffff) }
         func read(_ offset: UInt64, _ size: UInt64) -> UInt64 {
             var v: UInt64 = 0
             for i in 0..<size { v |= UInt64(bytes[Int(offset + i)]) << (8 * i) }
@@ -71,7 +73,7 @@ extension ELFImage {
             // slot += bias: only R_RISCV_RELATIVE is possible, and with a bias of 0 it is done.
             let offset = try fileOffset(address, size, "DT_REL")
             for k in stride(from: UInt64(0), to: size / (2 * word), by: 1) {
-                let type = read(offset + k * 2 * word + word, word) & (xlen == 32 ? 0xff : 0xffff_ffff)
+                let type = relocationType(read(offset + k * 2 * word + word, word))
                 if type != Self.relocationRelative && type != Self.relocationNone {
                     throw fail("relocation type \(type) in .rel.dyn (only R_RISCV_RELATIVE is applied)")
                 }
@@ -85,7 +87,7 @@ extension ELFImage {
             for k in 0..<(t.size / entrySize) {
                 let e = table + k * entrySize
                 let target = read(e, word), info = read(e + word, word), addend = read(e + 2 * word, word)
-                let type = info & (xlen == 32 ? 0xff : 0xffff_ffff)
+                let type = relocationType(info)
                 if type == Self.relocationNone { continue }
                 guard type == Self.relocationRelative else {
                     throw fail("relocation type \(type) in \(t.name) (only R_RISCV_RELATIVE is applied; link with -static -no-pie)")

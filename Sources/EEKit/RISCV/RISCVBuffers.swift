@@ -629,9 +629,9 @@ public final class RISCVMachine {
     /// whole decoded-instruction cache, which also made the next run rewrite every handler:
     /// a frame of a contract with a large writable code range cost time in proportion to it.
     /// Returns false (and changes nothing) on a mismatch, or when `template` is this machine.
-    @discardableResult
     /// `alsoZero` is zeroed as `zero` is (one more range without building an array: this runs
     /// at every native frame's end); `zeroResident` by writing, whatever its size (its pages stay).
+    @discardableResult
     public func restore(
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], alsoZero: Range<UInt64> = 0..<0,
         zeroResident: Range<UInt64> = 0..<0, restoreCode: Bool

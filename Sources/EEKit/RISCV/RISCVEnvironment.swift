@@ -104,13 +104,17 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     public static func imageLoads(of codeHash: Bytes32) -> Int { ContractImageCache.loadCount(of: codeHash) }
     /// Frame machines built for the cached images of the code with this hash (a frame that
     /// finds none to reuse builds one): a test's view of machine reuse.
-    public static func machinesBuilt(of codeHash: Bytes32) -> Int { ContractImageCache.machinesBuilt(of: codeHash) }
+    public static func machinesBuilt(of codeHash: Bytes32) -> Int {
+        ContractImageCache.count(of: codeHash) { $0.machinesBuilt.withLock { $0 } }
+    }
     /// Frame machines parked for reuse in the whole process (pools and running transactions),
     /// at most 2,048.
     public static var parkedMachines: Int { ContractImage.pooledMachines.withLock { $0 } }
     /// Parked machines of other images reset to the cached images of this code (when half the
     /// parking places are taken), for tests.
-    public static func machinesRetargeted(of codeHash: Bytes32) -> Int { ContractImageCache.machinesRetargeted(of: codeHash) }
+    public static func machinesRetargeted(of codeHash: Bytes32) -> Int {
+        ContractImageCache.count(of: codeHash) { $0.machinesRetargeted.withLock { $0 } }
+    }
 
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
