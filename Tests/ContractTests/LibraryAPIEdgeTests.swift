@@ -86,7 +86,7 @@ import Testing
         s.world.discardUncommitted()
         #expect(try s.send(to: to, data: [], value: U256(1)).status == .success)
         try s.world.commit()
-        #expect(try store.inner.account(to)?.balance == U256(11))
+        #expect(store.inner.account(to)?.balance == U256(11))
     }
 
     /// A rejected transaction is `EEError.rejected` with the chain's reason, and a session that

@@ -54,7 +54,7 @@ import Testing
         #expect(throws: EEError.self) { try s.send(to: bob, data: [], value: U256(5)) }
         // The caller retries the transfer that "failed".
         try s.send(to: bob, data: [], value: U256(5))
-        #expect(try store.inner.account(bob)?.balance == U256(5), "the thrown transaction was committed too: \(String(describing: try store.inner.account(bob)?.balance))")
+        #expect(store.inner.account(bob)?.balance == U256(5), "the thrown transaction was committed too: \(String(describing: store.inner.account(bob)?.balance))")
     }
 
     /// The same when the commit after the transaction fails (the one before it succeeds).
@@ -67,7 +67,7 @@ import Testing
         #expect(throws: EEError.self) { try s.send(to: bob, data: [], value: U256(5)) }
         #expect(s.world.balance(bob) == U256(1) && s.world.nonce(ContractSession.defaultSender) == 1)
         try s.send(to: bob, data: [], value: U256(5))
-        #expect(try store.inner.account(bob)?.balance == U256(6))
+        #expect(store.inner.account(bob)?.balance == U256(6))
     }
 
     /// A view that hits a store error leaves no store error and no account behind.
