@@ -17,8 +17,10 @@ struct RVCommand: ParsableCommand {
             abstract: "Run a static RISC-V ELF program with the Linux-like plain ABI.",
             discussion: """
                 Guest stdout and stderr pass through; eekit exits with the guest's exit status.
-                A trap, ebreak or unsupported system call prints its reason on stderr and exits 134;
-                an exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
+                A trap, ebreak or unsupported system call prints its reason on stderr and ends eekit
+                by the signal Linux would deliver, as qemu-user ends (SIGILL, SIGTRAP, SIGSEGV,
+                SIGBUS; SIGSYS for a system call the plain ABI lacks): a shell sees 128 + the signal.
+                An exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
                 Options go before FILE: everything after FILE is passed to the guest.
                 The guest's environment is eekit's own, in the order qemu-user passes it (--env,
                 --unset and --clear-env change it as qemu-user's -E and -U and env -i do).
@@ -147,7 +149,14 @@ struct RVCommand: ParsableCommand {
                     write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
                 var hint = ""
-                if case .elf(.imageTooLarge) = error { hint = " (--memory MiB sets it, at most 4096)" }
+                if case .elf(.imageTooLarge) = error {
+                    // The stack is a quarter of memory up to 8 MiB: name the size that works.
+                    if let image = try? ELFImage(bytes: elf), let mib = RISCVProcess.smallestMemoryMiB(fitting: image) {
+                        hint = " (--memory \(mib) is the least that holds it; --memory MiB sets it, at most 4096)"
+                    } else {
+                        hint = " (no --memory up to 4096 MiB holds it)"
+                    }
+                }
                 writeToStandardError("eekit: \(file): \(error)\(hint)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
@@ -171,7 +180,7 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(124)
             case .trapped, .breakpoint, .unsupportedSyscall:
                 writeToStandardError("eekit: \(result.stop)\n".data(using: .utf8)!)
-                throw ExitCode(134)
+                dieBySignal(result.stop.linuxSignal ?? SIGABRT)
             }
         }
     }
@@ -235,6 +244,23 @@ final class GuestOutput {
             }
         }
     }
+}
+
+/// Ends the process by `signal` with its default action and no core file, as qemu-user ends
+/// on a guest's uncaught signal: a shell reports 128 + signal and a parent's wait() sees the
+/// signal, as for the program run natively. The guest's output is already written (each guest
+/// write is one host write).
+private func dieBySignal(_ signal: Int32) -> Never {
+    var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+    _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+    // The default action, not a handler the Swift runtime may have installed for crashes.
+    _ = Glibc.signal(signal, SIG_DFL)
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signal)
+    _ = sigprocmask(SIG_UNBLOCK, &set, nil)
+    _ = kill(getpid(), signal)
+    exit(128 + signal)  // not reached unless the signal could not be delivered
 }
 
 /// CPU time of this process (user + system), in seconds.

@@ -295,6 +295,38 @@ import Testing
         #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
     }
 
+    /// A gas request above 2^32-1 (`eek_gas_left() - reserve` in a transaction of more gas
+    /// than that) reaches the callee capped at all but 1/64, on RV32 as on RV64 (a review found
+    /// RV32's `eek_call` cutting it to its low 32 bits: 2^32 + 100 became 100 gas).
+    @Test func largeGasRequestsAreNotTruncatedOnRV32() throws {
+        let source = """
+            #include "eekit.h"
+            void eekit_main(int is_constructor) {
+              if (is_constructor) return;
+              eek_address to;
+              eek_calldata_copy(&to, 0, 20);
+              eek_call(EEK_CALL, &to, 0, 0, 0, eek_gas_left() - 100000, 0);
+              eek_word w;
+              eek_returndata_copy(&w, 0, 32);
+              eek_return(&w, 32);
+            }
+            """
+        let gasAtEntry: Bytes = [0x5a, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]  // GAS PUSH0 MSTORE; RETURN(0, 32)
+        var given: [Int: UInt64] = [:]
+        for xlen in [64, 32] {
+            let s = try session()
+            let caller = Address(low: 0x70), callee = Address(low: 0x71)
+            try s.install(try Fixtures.contract(source, xlen: xlen), kind: .riscv, at: caller)
+            try s.install(gasAtEntry, kind: .evm, at: callee)
+            let r = try s.call(caller, data: callee.bytes, gas: 4_300_000_000)
+            #expect(r.status == .success && r.output.count == 32, "rv\(xlen): \(r.status)")
+            given[xlen] = r.output.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        #expect(given[64]! > 4_200_000_000 && given[64]! < 4_300_000_000, "\(given)")
+        // The same but for what the two builds' instructions before the call cost.
+        #expect(given[32]! + 64 > given[64]! && given[32]! <= given[64]! + 64, "\(given)")
+    }
+
     // MARK: Account and block queries
 
     typealias Probe = (size: U256, hash: Bytes, blockHash: Bytes, blobFee: U256, blobs: [Bytes], code: Bytes)

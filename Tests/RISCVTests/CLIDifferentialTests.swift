@@ -28,6 +28,43 @@ struct CLIDifferentialTests {
         #expect(out.isEmpty, "\(out)")
         #expect(!ours.stdout.isEmpty)
     }
+
+    /// A trap ends eekit by the signal Linux delivers, as it ends qemu-user (both used to
+    /// differ: eekit exited 134 for every trap, qemu dies by SIGILL, SIGTRAP or SIGSEGV), after
+    /// the guest's output and eekit's one-line reason.
+    @Test(arguments: [("ill", SIGILL, "illegal instruction"), ("ebreak", SIGTRAP, "breakpoint (ebreak)"),
+                      ("load", SIGSEGV, "load access fault"), ("store", SIGSEGV, "store access fault"),
+                      ("fetch", SIGSEGV, "instruction access fault")], [64, 32])
+    func trapEndsBySignalAsUnderQemu(trap: (name: String, signal: Int32, reason: String), xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/traps").path
+        let reference = try await GuestHarness.runProcess(
+            executable: try GuestHarness.qemu(xlen: xlen).get(), arguments: [file, trap.name], environment: [:])
+        let ours = try await GuestHarness.runProcess(
+            executable: try Self.eekit(), arguments: ["rv", "run", file, trap.name], environment: [:])
+        #expect(reference.signaled && reference.status == trap.signal, "qemu: \(reference.status)")
+        #expect(ours.signaled && ours.status == trap.signal, "eekit \(trap.name) rv\(xlen): \(ours.status), signaled \(ours.signaled)")
+        #expect(ours.stdout == reference.stdout && ours.stdout == Array("trap \(trap.name)\n".utf8))
+        let said = String(decoding: ours.stderr, as: UTF8.self)
+        #expect(said.hasPrefix("eekit: \(trap.reason) at pc 0x") && said.hasSuffix("\n"), "\(said)")
+    }
+
+    /// Where qemu's default CPU differs (it has C, and returns -ENOSYS for an unknown system
+    /// call), eekit still ends by Linux's signal: SIGBUS for a jump two bytes into an
+    /// instruction (BUS_ADRALN on a core without C), SIGSYS for a system call the plain ABI
+    /// lacks; no signal for an exhausted budget (124).
+    @Test(arguments: [(["misaligned"], SIGBUS, true), (["syscall"], SIGSYS, true),
+                      (["--max-instructions", "100", "none"], 124, false)], [64, 32])
+    func stopsWithoutAQemuTwin(stop: (arguments: [String], status: Int32, signaled: Bool), xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/traps").path
+        let options = Array(stop.arguments.dropLast())
+        let ours = try await GuestHarness.runProcess(
+            executable: try Self.eekit(), arguments: ["rv", "run"] + options + [file, stop.arguments.last!],
+            environment: [:])
+        #expect(ours.signaled == stop.signaled && ours.status == stop.status, "eekit \(stop.arguments) rv\(xlen): \(ours.status)")
+        #expect(String(decoding: ours.stderr, as: UTF8.self).hasPrefix("eekit: "))
+    }
 }
 
 /// The guest's environment: eekit's own, in qemu-user's order, and --env / --unset /

@@ -115,8 +115,10 @@ enum GuestHarness {
     struct ProcessOutput: Sendable {
         var stdout: [UInt8]
         var stderr: [UInt8]
+        /// The exit status, or the signal that ended the process when `signaled`.
         var status: Int32
         var timedOut: Bool
+        var signaled = false
     }
 
     /// Runs a process to completion with `stdin` as its standard input, output captured
@@ -177,7 +179,9 @@ enum GuestHarness {
         }
         let out = (try? Data(contentsOf: outURL)).map { [UInt8]($0) } ?? []
         let err = (try? Data(contentsOf: errURL)).map { [UInt8]($0) } ?? []
-        return ProcessOutput(stdout: out, stderr: err, status: process.terminationStatus, timedOut: timedOut)
+        return ProcessOutput(
+            stdout: out, stderr: err, status: process.terminationStatus, timedOut: timedOut,
+            signaled: process.terminationReason == .uncaughtSignal)
     }
 
     /// `runProcessBlocking` moved off the cooperative thread pool, so that waiting for a child

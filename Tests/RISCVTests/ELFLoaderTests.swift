@@ -79,8 +79,6 @@ struct ELFLoaderTests {
         #expect(ELFError.headerSize(0, xlen: 32).description.contains("wrong class byte"))
     }
 
-    /// ET_DYN with an entry point (a static PIE) is moved as a whole so that its lowest page
-    /// sits at `ELFImage.dynamicBase`, whatever its link addresses, and runs there.
     /// A size no guest memory can hold is given as an address, not as 20 decimal digits.
     @Test func imageTooLargeMessages() {
         #expect(ELFError.imageTooLarge(needed: 70 << 20, available: 64 << 20).description
@@ -90,6 +88,22 @@ struct ELFLoaderTests {
         #expect(ELFError.imageTooLarge(needed: .max, available: 1 << 20).description.hasPrefix("image reaches past the end"))
     }
 
+    /// The least memory that holds an image, as `eekit rv run` names it when the image does
+    /// not fit (the bytes the error names at one size were not enough at that size: the stack
+    /// is a quarter of memory up to 8 MiB, so it grows with the memory given).
+    @Test func smallestMemoryThatHoldsAnImage() throws {
+        var e = Self.valid
+        e.segments = [e.segments[0], .init(vaddr: 0x40000, bytes: [], memSize: 5 << 20, flags: 6)]
+        let image = try ELFImage(bytes: e.bytes)
+        #expect(RISCVProcess.smallestMemoryMiB(fitting: image) == 8)
+        #expect(throws: EEError.self) { try RISCVProcess(image: image, memorySize: 7 << 20, schedule: .instructionCounting) }
+        _ = try RISCVProcess(image: image, memorySize: 8 << 20, schedule: .instructionCounting)
+        e.segments[1].memSize = 4095 << 20
+        #expect(RISCVProcess.smallestMemoryMiB(fitting: try ELFImage(bytes: e.bytes)) == nil)
+    }
+
+    /// ET_DYN with an entry point (a static PIE) is moved as a whole so that its lowest page
+    /// sits at `ELFImage.dynamicBase`, whatever its link addresses, and runs there.
     @Test func positionIndependentExecutableIsPlacedAtTheBase() throws {
         for (xlen, link) in [(64, UInt64(0x2000)), (32, 0x1000), (64, 0x4000_0000)] {
             var e = Self.valid

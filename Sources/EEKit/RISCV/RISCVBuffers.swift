@@ -802,6 +802,16 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The signal Linux delivers for this trap: SIGILL (4) for an illegal instruction, SIGBUS
+    /// (7) for a misaligned jump target, SIGSEGV (11) for an access fault.
+    public var linuxSignal: Int32 {
+        switch cause {
+        case UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue): 4
+        case UInt32(CRV_TRAP_FETCH_MISALIGNED.rawValue): 7
+        default: 11
+        }
+    }
+
     public var description: String {
         let hexInsn = String(instruction, radix: 16)
         let insn = "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn)"

@@ -72,6 +72,21 @@ public enum RISCVStop: Sendable, Equatable, CustomStringConvertible {
     /// A system call the plain ABI does not provide.
     case unsupportedSyscall(number: UInt64, pc: UInt64)
 
+    /// The signal Linux would deliver to a process stopped this way (its number on Linux), nil
+    /// for an exit or an exhausted budget: SIGILL for an illegal instruction, SIGTRAP for
+    /// `ebreak`, SIGSEGV for an access fault, SIGBUS for a misaligned jump target (Linux's
+    /// BUS_ADRALN on a core without C) and SIGSYS for a system call the plain ABI does not
+    /// provide (as a seccomp filter that kills: Linux itself would return -ENOSYS, and the run
+    /// ends instead). `eekit rv run` dies by it, as qemu-user does on an uncaught signal.
+    public var linuxSignal: Int32? {
+        switch self {
+        case .exited, .budgetExhausted: nil
+        case .breakpoint: 5
+        case .unsupportedSyscall: 31
+        case .trapped(let t): t.linuxSignal
+        }
+    }
+
     public var description: String {
         switch self {
         case .exited(let c): "exited with status \(c)"

@@ -28,11 +28,10 @@ public final class RISCVProcess {
     public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
         let page = RISCVMachine.pageSize
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        let stackSize = min(8 << 20, memorySize / 4) & ~(page - 1)
+        let stackSize = Self.stackSize(memorySize: memorySize)
         let stackBottom = memorySize - stackSize
         let end = image.imageEnd
-        // imageEnd may be anywhere below 2^64: compare before rounding it up.
-        guard end <= stackBottom, (end + page - 1) & ~(page - 1) + page <= stackBottom else {
+        guard Self.fits(image, memorySize: memorySize) else {
             throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
         }
         let brkStart = (end + page - 1) & ~(page - 1)
@@ -49,6 +48,27 @@ public final class RISCVProcess {
         brkLimit = stackBottom - gap
         self.stackBottom = stackBottom
         m.pc = image.entry
+    }
+
+    /// The stack: min(8 MiB, a quarter of memory), whole pages.
+    static func stackSize(memorySize: UInt64) -> UInt64 {
+        min(8 << 20, memorySize / 4) & ~(RISCVMachine.pageSize - 1)
+    }
+
+    /// Whether the image, a page after it and the stack fit `memorySize` bytes.
+    static func fits(_ image: ELFImage, memorySize: UInt64) -> Bool {
+        let page = RISCVMachine.pageSize
+        let stackBottom = memorySize - stackSize(memorySize: memorySize)
+        let end = image.imageEnd
+        // imageEnd may be anywhere below 2^64: compare before rounding it up.
+        return end <= stackBottom && (end + page - 1) & ~(page - 1) + page <= stackBottom
+    }
+
+    /// The least whole number of MiB of memory (1...4096, as `eekit rv run --memory` takes it)
+    /// that holds the image, nil when none does. The stack grows with memory up to 8 MiB, so
+    /// the bytes an `imageTooLarge` error names at one size are not always enough.
+    public static func smallestMemoryMiB(fitting image: ELFImage) -> Int? {
+        (1...4096).first { fits(image, memorySize: UInt64($0) << 20) }
     }
 
     /// Linux brk(2): moves the break within [brkStart, brkLimit] and returns the new break,
