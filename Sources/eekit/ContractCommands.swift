@@ -183,6 +183,15 @@ struct ContractStateOptions: ParsableArguments {
     }
 }
 
+/// A command that only reads the state refuses a database file that does not exist (SQLite
+/// would create an empty one, and a mistyped path read as an empty state).
+func requireExistingState(_ path: String) throws {
+    var st = stat()
+    if lstat(path, &st) != 0, errno == ENOENT {
+        throw environmentFailure("no state database at \(path) (deploy and call create one; this command only reads it)")
+    }
+}
+
 /// Call data given as hex or as a signature with arguments.
 struct CallDataOptions: ParsableArguments {
     @Option(help: "Call data as hex.")
@@ -287,10 +296,12 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
         writeToStandardError(
             Data("eekit: note: \(path) is an ELF file, deployed as EVM init code as asked (--ee riscv deploys it as a native contract)\n".utf8))
     }
-    // EVM code is hex text or binary: a file of printable ASCII and whitespace only is text
-    // (binary bytecode has STOP, RETURN, DUPn or SWAPn bytes outside that range), and text
-    // that is not hex is refused rather than deployed as the opcodes of its characters.
-    if ee == .evm, !isELF, !raw.isEmpty, raw.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) {
+    // EVM code is hex text or binary: a file of UTF-8 text without control characters but
+    // whitespace is text (binary bytecode has STOP, DUPn or SWAPn bytes, controls, or bytes
+    // that are not UTF-8), and text that is not hex is refused rather than deployed as the
+    // opcodes of its characters (a byte-order mark or a no-break space used to make a hex
+    // file binary: it ran as opcodes).
+    if ee == .evm, !isELF, !raw.isEmpty, Hex.isText(raw) {
         let text = String(decoding: raw, as: UTF8.self)
         guard let hex = Hex.decode(text) else {
             throw environmentFailure("\(path) is text but not hex EVM code (\(Hex.problem(text))); give hex digits (0x optional) or the binary bytecode")
@@ -470,7 +481,9 @@ struct AccountCommand: ParsableCommand {
 
     func run() throws {
         let a = try commandLineAddress(address)
-        let options = try ContractStateOptions.parse(state.map { ["--state", $0] } ?? [])
+        // "--state=PATH": a path that starts with "-" is a value, not an option.
+        let options = try ContractStateOptions.parse(state.map { ["--state=" + $0] } ?? [])
+        if let state { try requireExistingState(state) }
         let s = try options.session()
         let acct = s.world.account(a)
         // A damaged database reads as an absent account in the world state, which keeps the
@@ -518,6 +531,7 @@ struct CallCommand: ParsableCommand {
         let v = try weiValue(value)
         let data = try call.calldata()
         let events = try options.eventOptions.validated()
+        if noCommit, let state = options.state { try requireExistingState(state) }
         let s = try options.session()
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }

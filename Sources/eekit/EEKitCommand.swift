@@ -24,6 +24,17 @@ struct EEKitCommand: ParsableCommand {
             guest = Array(args[(f + 3)...])
             args = Array(args[..<(f + 3)])
         }
+        // Swift's CommandLine.arguments turns bytes that are not UTF-8 into U+FFFD: a --state
+        // path silently named another file, an ABI string other bytes. Such an argument is
+        // refused (the guest's arguments of `rv run` go on as the README says).
+        for i in 1..<min(Int(CommandLine.argc), args.count + 1) {
+            guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
+            let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
+            let shown = bytes.map { $0 >= 0x20 && $0 < 0x7f ? String(UnicodeScalar($0)) : "\\x" + String(format: "%02x", $0) }
+            writeToStandardError(Data(
+                "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit takes UTF-8 arguments (a quoted ABI string, \"...\", spells any byte as \\xNN)\n".utf8))
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
         var parsed: ParsableCommand.Type? = nil
         do {
             var command = try parseAsRoot(args)
@@ -33,6 +44,13 @@ struct EEKitCommand: ParsableCommand {
                 command = run
             }
             try command.run()
+            // Output that could not be written (a full disk, /dev/full) is a failure: a
+            // committed transaction's receipt or a deployed address must not vanish with exit 0.
+            if !flushStandardOutput() {
+                let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
+                writeToStandardError(Data("eekit: cannot write the output: \(reason)\n".utf8))
+                Glibc.exit(5)
+            }
         } catch {
             // A ValidationError from a subcommand's `run` would come with the top-level usage
             // ("eekit <subcommand>"), as ArgumentParser no longer knows which command threw it.

@@ -11,4 +11,19 @@ import Testing
         #expect(Hex.problem("60\r\n0") == "3 hex digits, an odd number")
         #expect(Hex.problem(" 0x60 0g") == "'g' after 3 hex digits")
     }
+
+    /// A byte-order mark at the start of hex text is skipped (a review's hex file with one was
+    /// deployed as binary code, invalid opcode 0xef); text is UTF-8 without controls, so a
+    /// stray no-break space makes a hex file text that does not decode, not binary bytecode.
+    @Test func textAndByteOrderMarks() {
+        #expect(Hex.decode(hexText: Hex.byteOrderMark + Array("0x6000\n".utf8)) == [0x60, 0x00])
+        #expect(Hex.decode("\u{FEFF}6000") == [0x60, 0x00])
+        #expect(Hex.decode("60\u{FEFF}00") == nil)
+        #expect(Hex.problem("\u{FEFF}600") == "3 hex digits, an odd number")
+        #expect(Hex.isText(Array("60006000fd \u{00A0}\n".utf8)))
+        #expect(Hex.isText(Hex.byteOrderMark + Array("60006000fd\n".utf8)))
+        #expect(!Hex.isText([0x60, 0x00, 0x60, 0x00, 0xfd]))         // PUSH1 0: a control byte
+        #expect(!Hex.isText([0x60, 0x20, 0x60, 0x40, 0xf3]))         // not UTF-8
+        #expect(!Hex.isText(Array("6000\u{0085}".utf8)))             // a C1 control
+    }
 }

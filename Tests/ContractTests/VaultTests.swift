@@ -420,6 +420,59 @@ import Testing
         #expect(r.status == 5 && r.out.contains("more than a contract file takes (16 MiB)"), "\(r.out)")
     }
 
+    /// From a review of the state file and the command line: `file:` paths are files (SQLite
+    /// read them as URIs while the lock was on the literal file: concurrent processes lost
+    /// transactions), read-only commands refuse a missing database, a damaged commit counter is
+    /// an error (it stopped the process), and `--state=-x.db` works for `account` too.
+    @Test func stateFilePathsAndDamagedCounters() throws {
+        let dir = try TestFiles.scratchFolder("paths")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let address = try Self.deployCounter(db)
+        // SQLite would open state.db itself through the URI; the file is "file:state.db".
+        let shell = "cd \"$1\" && exec \"$0\" call \"$2\" --sig 'increment()' --state file:state.db"
+        let uri = try TestFiles.run("/bin/sh", ["-c", shell, try Self.eekit(), dir.path, address])
+        #expect(uri.status == 0, "\(uri.out)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("file:state.db").path))
+        let get = try Self.run(["call", address, "--sig", "get()(uint256)", "--no-commit", "--state", db])
+        #expect(get.out.contains("returns uint256: 0\n"), "\(get.out)")
+        for arguments in [["account", address, "--state", dir.appendingPathComponent("typo.db").path],
+                          ["call", address, "--sig", "get()", "--no-commit", "--state", dir.appendingPathComponent("typo.db").path]] {
+            let r = try Self.run(arguments)
+            #expect(r.status == 5 && r.out.contains("no state database at"), "\(arguments): \(r.out)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("typo.db").path))
+        let dash = try Self.run(["account", address, "--state=\(db)"])
+        #expect(dash.status == 0 && dash.out.contains("ee: riscv"), "\(dash.out)")
+        do {
+            let q = try DatabaseQueue(path: db)
+            try q.write { db in try db.execute(sql: "UPDATE meta SET value = '9223372036854775807' WHERE key = 'commits'") }
+            try q.close()
+        }
+        let c = try Self.run(["call", address, "--sig", "increment()", "--state", db])
+        #expect(c.status == 5 && c.out.contains("commit counter"), "\(c.out)")
+    }
+
+    /// Arguments that are not UTF-8 are refused (Swift reads them as U+FFFD: a --state path
+    /// named another file); output that cannot be written exits 5 (a deployment's address
+    /// vanished with exit 0); a hex file with a byte-order mark is hex (it ran as opcodes).
+    @Test func nonUTF8ArgumentsUnwritableOutputAndByteOrderMarks() throws {
+        let eekit = try Self.eekit()
+        let bad = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" abi encode 'f(string)' \"$(printf 'a\\377')\"", eekit])
+        #expect(bad.status == 64 && bad.out.contains("argument 4 is not UTF-8 text (\"a\\xff\")"), "\(bad.out)")
+        let full = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" abi encode 'f(uint256)' 1 >/dev/full", eekit])
+        #expect(full.status == 5 && full.out.contains("cannot write the output"), "\(full.out)")
+        let dir = try TestFiles.scratchFolder("bom")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("init.hex")
+        try Data(Hex.byteOrderMark + Array("0x60006000f3\n".utf8)).write(to: file)
+        let d = try Self.run(["deploy", file.path, "--ee", "evm"])
+        #expect(d.status == 0 && d.out.contains("status: success"), "\(d.out)")
+        try Data(Array("60006000f3 \u{00A0}\n".utf8)).write(to: file)
+        let nbsp = try Self.run(["deploy", file.path, "--ee", "evm"])
+        #expect(nbsp.status == 5 && nbsp.out.contains("is text but not hex"), "\(nbsp.out)")
+    }
+
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,
     /// 2 failure, 3 a rejected transaction.
     @Test func noCommitAndExitStatuses() throws {

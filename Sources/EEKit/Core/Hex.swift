@@ -2,6 +2,20 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// U+FEFF in UTF-8: `decode` skips it at the start of the text.
+    public static let byteOrderMark: [UInt8] = [0xef, 0xbb, 0xbf]
+
+    /// Whether `bytes` read as text: UTF-8 (a byte-order mark allowed) with no control
+    /// characters but tab, newline, vertical tab, form feed and return. Binary EVM bytecode has
+    /// STOP, PUSH1 0, DUPn or SWAPn bytes (controls) or bytes that are not UTF-8.
+    public static func isText<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        var body = bytes[...]
+        if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
+        if body.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) { return true }
+        guard let text = String(validating: body, as: UTF8.self) else { return false }
+        return text.unicodeScalars.allSatisfy { $0.properties.generalCategory != .control || (0x09...0x0d).contains($0.value) }
+    }
+
     public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {
         var out = [UInt8]()
         for b in bytes {
@@ -18,7 +32,9 @@ public enum Hex {
         // return (a no-break space is a stray character to it).
         // ("\r\n" is one Character.)
         func skipped(_ c: Character) -> Bool { c.unicodeScalars.allSatisfy { $0 == " " || (0x09...0x0d).contains($0.value) } }
-        var body = Substring(text).drop { skipped($0) }
+        var body = Substring(text)
+        if body.first == "\u{FEFF}" { body = body.dropFirst() }
+        body = body.drop { skipped($0) }
         if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
         var digits = 0
         for c in body where !skipped(c) {
@@ -39,6 +55,8 @@ public enum Hex {
         var nibbles = [UInt8]()
         nibbles.reserveCapacity(text.count)
         var utf8 = text[...]
+        // A UTF-8 byte-order mark, as some editors start a text file.
+        if utf8.starts(with: byteOrderMark) { utf8 = utf8.dropFirst(3) }
         while let f = utf8.first, f == 0x20 || (0x09...0x0d).contains(f) { utf8 = utf8.dropFirst() }
         if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
             utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")

@@ -66,7 +66,10 @@ public final class SQLiteStore: StateStore {
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            db = try DatabaseQueue(path: path, configuration: config)
+            // SQLite reads a name that starts with "file:" as a URI and ":memory:" as no file at
+            // all, while the lock above is on the literal file: "./" keeps SQLite on that file
+            // (a review lost transactions running "file:x.db" beside "x.db").
+            db = try DatabaseQueue(path: path.hasPrefix("/") ? path : "./" + path, configuration: config)
         } catch {
             // Not fully initialized: deinit will not run, so the lock is released here.
             Glibc.close(lockFD)
@@ -140,7 +143,14 @@ public final class SQLiteStore: StateStore {
             if stat(path, &st) == 0, open.contains(FileID(st)) { throw alreadyOpen(path) }
             try refuseForeignFile(path)
             var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            if fd < 0 { fd = Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+            if fd < 0 {
+                // Read-only is enough for reads; when that fails too because the file does not
+                // exist, the reason is the first one (a folder without write permission said
+                // "No such file or directory").
+                let first = errno
+                fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0, errno == ENOENT { errno = first }
+            }
             guard fd >= 0 else { throw .storage("cannot open \(path): \(String(cString: strerror(errno)))") }
             guard fstat(fd, &st) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -322,6 +332,10 @@ public final class SQLiteStore: StateStore {
                     try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", arguments: [k, Data(v)])
                 }
                 let n = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'commits'") ?? 0
+                // A damaged counter used to stop the process (overflow of n + 1).
+                guard n >= 0, n < Int64.max else {
+                    throw EEError.storage("the database's commit counter is \(n) (damaged); nothing was committed")
+                }
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('commits', CAST(? AS TEXT))", arguments: [n + 1])
             }
