@@ -26,7 +26,7 @@ struct EEKitCommand: ParsableCommand {
         }
         // Swift's CommandLine.arguments turns bytes that are not UTF-8 into U+FFFD: a --state
         // path silently named another file, an ABI string other bytes. Such an argument is
-        // refused (the guest's arguments of `rv run` go on as the README says).
+        // refused, except the guest's arguments of `rv run` (passed on as their bytes).
         for i in 1..<min(Int(CommandLine.argc), args.count + 1) {
             guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
             let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
@@ -46,6 +46,7 @@ struct EEKitCommand: ParsableCommand {
             try command.run()
             // Output that could not be written (a full disk, /dev/full) is a failure: a
             // committed transaction's receipt or a deployed address must not vanish with exit 0.
+            errno = 0
             if !flushStandardOutput() {
                 let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
                 writeToStandardError(Data("eekit: cannot write the output: \(reason)\n".utf8))

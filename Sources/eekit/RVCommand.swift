@@ -102,15 +102,32 @@ struct RVCommand: ParsableCommand {
             return (nil, order)
         }
 
-        func guestEnvironment() throws -> [String] {
-            var host: [String] = []
+        /// eekit's environment as bytes (as qemu-user passes them: UTF-8 or not), changed as
+        /// qemu-user's -E / -U change it.
+        func guestEnvironment() throws -> [[UInt8]] {
+            var host: [[UInt8]] = []
             if !clearEnvironment, var p = Glibc.environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
                 while let entry = p.pointee {
-                    host.append(String(cString: entry))
+                    host.append(Array(UnsafeRawBufferPointer(start: entry, count: strlen(entry))))
                     p += 1
                 }
             }
-            return RISCVRunOptions.qemuEnvironment(host: host, clear: clearEnvironment, changes: try environmentChanges())
+            return RISCVRunOptions.qemuEnvironment(hostBytes: host, clear: clearEnvironment, changes: try environmentChanges())
+        }
+
+        /// The guest's arguments as the bytes eekit was given (Swift's `arguments` hold U+FFFD
+        /// for bytes that are not UTF-8): they are the last entries of argv. A command parsed
+        /// in-process (whose argv is another program's) passes `arguments` as UTF-8.
+        func guestArgumentBytes() -> [[UInt8]] {
+            let argc = Int(CommandLine.argc)
+            let text = arguments.map { Array($0.utf8) }
+            guard argc > arguments.count else { return text }
+            let raw: [[UInt8]] = (argc - arguments.count..<argc).map { i in
+                guard let p = CommandLine.unsafeArgv[i] else { return [] }
+                return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
+            }
+            let same = zip(raw, arguments).allSatisfy { String(decoding: $0, as: UTF8.self) == $1 }
+            return same ? raw : text
         }
 
         func validate() throws {
@@ -127,9 +144,8 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
-            let options = RISCVRunOptions(
-                maxInstructions: maxInstructions, memoryMiB: memoryMiB, environment: try guestEnvironment(),
-                programName: file)
+            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB, programName: file)
+            options.environmentBytes = try guestEnvironment()
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works).
             // One host read into the guest's buffer: its count, or -errno.
@@ -145,7 +161,7 @@ struct RVCommand: ParsableCommand {
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
                 result = try RISCVPlainRunner.run(
-                    elf: elf, arguments: arguments, options: options, read: input,
+                    elf: elf, argumentBytes: guestArgumentBytes(), options: options, read: input,
                     write: { fd, bytes in output.write(fd: fd, bytes) })
             } catch {
                 var hint = ""

@@ -113,6 +113,24 @@ struct CLIEnvironmentTests {
         #expect(String(decoding: ours.stdout, as: UTF8.self).contains("argc 6001"))
     }
 
+    /// Arguments and environment entries that are not UTF-8 reach the guest as their bytes,
+    /// as under Linux and qemu-user (eekit used to pass U+FFFD for them).
+    @Test(arguments: [64, 32])
+    func bytesThatAreNotUTF8PassAsTheyAre(xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/args").path
+        // $0: the runner ("eekit rv run" or qemu), $1: the program.
+        let script = #"exec env -i A=1 "B=$(printf 'x\377\376')" $0 "$1" "$(printf '\377')" ok "$(printf 'caf\303\251')""#
+        let qemu = try GuestHarness.qemu(xlen: xlen).get()
+        let reference = try await GuestHarness.runProcess(executable: "/bin/sh", arguments: ["-c", script, "\(qemu) -0 \(file)", file])
+        let ours = try await GuestHarness.runProcess(
+            executable: "/bin/sh", arguments: ["-c", script, "\(try CLIDifferentialTests.eekit()) rv run", file])
+        #expect(ours.status == reference.status && reference.status == 0, "\(String(decoding: ours.stderr, as: UTF8.self))")
+        let out = GuestHarness.firstDifference("eekit rv run, bytes that are not UTF-8", expected: reference.stdout, actual: ours.stdout)
+        #expect(out.isEmpty, "\(out)")
+        #expect(ours.stdout.contains(0xff) && ours.stdout.contains(0xfe), "the bytes themselves, not U+FFFD")
+    }
+
     @Test func optionsComposeAsQemuDoes() {
         let host = ["A=1", "B=2", "C=3"]
         #expect(RISCVRunOptions.qemuEnvironment(host: host, clear: false, unset: [], set: []) == ["C=3", "B=2", "A=1"])

@@ -4,16 +4,22 @@ public struct RISCVRunOptions: Sendable {
     public var maxInstructions: UInt64?
     /// Guest memory in MiB (1...4096).
     public var memoryMiB: Int
-    /// Environment strings (`NAME=value`) the program sees; empty by default so that runs
-    /// are reproducible (`eekit rv run` passes its own, see `qemuEnvironment`).
-    public var environment: [String]
+    /// Environment strings (`NAME=value`) the program sees, as bytes (Linux's strings are
+    /// bytes: any but NUL); empty by default so that runs are reproducible (`eekit rv run`
+    /// passes its own, see `qemuEnvironment`).
+    public var environmentBytes: [[UInt8]]
+    /// `environmentBytes` as text (bytes that are not UTF-8 read as U+FFFD).
+    public var environment: [String] {
+        get { environmentBytes.map { String(decoding: $0, as: UTF8.self) } }
+        set { environmentBytes = newValue.map { Array($0.utf8) } }
+    }
     /// argv[0].
     public var programName: String
 
     public init(maxInstructions: UInt64? = nil, memoryMiB: Int = 64, environment: [String] = [], programName: String = "program") {
         self.maxInstructions = maxInstructions
         self.memoryMiB = memoryMiB
-        self.environment = environment
+        self.environmentBytes = environment.map { Array($0.utf8) }
         self.programName = programName
     }
 
@@ -30,15 +36,23 @@ public struct RISCVRunOptions: Sendable {
     /// the entry goes to the front (so `host` comes out reversed, a duplicate name keeps its
     /// last value); an unset removes the name.
     public static func qemuEnvironment(host: [String], clear: Bool, changes: [EnvironmentChange]) -> [String] {
-        func name(_ entry: String) -> String { String(entry[..<(entry.firstIndex(of: "=") ?? entry.endIndex)]) }
+        qemuEnvironment(hostBytes: host.map { Array($0.utf8) }, clear: clear, changes: changes)
+            .map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The same for a host environment as bytes (a process's `environ` may hold any bytes but
+    /// NUL); the result is `environmentBytes`.
+    public static func qemuEnvironment(hostBytes host: [[UInt8]], clear: Bool, changes: [EnvironmentChange]) -> [[UInt8]] {
+        let equals = UInt8(ascii: "=")
+        func name(_ entry: [UInt8]) -> ArraySlice<UInt8> { entry[..<(entry.firstIndex(of: equals) ?? entry.endIndex)] }
         // Linear in the entries (a remove and an insert at the front per entry was quadratic:
         // 20,000 entries took over a minute): entries in the order they were set, nil where
         // one was removed, and where each name's entry is; the front is the end.
-        var entries: [String?] = []
-        var position: [String: Int] = [:]
-        func remove(_ n: String) { if let i = position.removeValue(forKey: n) { entries[i] = nil } }
-        func set(_ entry: String) {
-            guard entry.contains("=") else { return }
+        var entries: [[UInt8]?] = []
+        var position: [ArraySlice<UInt8>: Int] = [:]
+        func remove(_ n: ArraySlice<UInt8>) { if let i = position.removeValue(forKey: n) { entries[i] = nil } }
+        func set(_ entry: [UInt8]) {
+            guard entry.contains(equals) else { return }
             let n = name(entry)
             remove(n)
             position[n] = entries.count
@@ -47,8 +61,8 @@ public struct RISCVRunOptions: Sendable {
         if !clear { host.forEach(set) }
         for change in changes {
             switch change {
-            case .set(let entry): set(entry)
-            case .unset(let n): remove(n)
+            case .set(let entry): set(Array(entry.utf8))
+            case .unset(let n): remove(ArraySlice(n.utf8))
             }
         }
         return entries.reversed().compactMap { $0 }
@@ -179,13 +193,23 @@ public enum RISCVPlainRunner {
         elf: [UInt8], arguments: [String], options: RISCVRunOptions, read: (UnsafeMutableRawBufferPointer) -> Int,
         write: (Int32, [UInt8]) -> Int
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
+        try run(elf: elf, argumentBytes: arguments.map { Array($0.utf8) }, options: options, read: read, write: write)
+    }
+
+    /// As `run(elf:arguments:options:read:write:)` with argv[1...] as bytes, as Linux passes
+    /// them (`eekit rv run` hands on its own arguments' bytes, UTF-8 or not, as qemu-user does).
+    public static func run(
+        elf: [UInt8], argumentBytes arguments: [[UInt8]], options: RISCVRunOptions,
+        read: (UnsafeMutableRawBufferPointer) -> Int, write: (Int32, [UInt8]) -> Int
+    ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
             throw .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got \(options.memoryMiB)")
         }
         let image = try ELFImage(bytes: elf)
         let process = try RISCVProcess(
             image: image, memorySize: UInt64(options.memoryMiB) << 20, schedule: .instructionCounting)
-        try process.setUpStack(arguments: [options.programName] + arguments, environment: options.environment)
+        try process.setUpStack(
+            argumentBytes: [Array(options.programName.utf8)] + arguments, environmentBytes: options.environmentBytes)
         let m = process.machine
         m.budget = options.maxInstructions ?? .max
         let EBADF: UInt64 = 9, EFAULT: UInt64 = 14

@@ -94,6 +94,12 @@ public final class RISCVProcess {
     /// Builds the Linux initial stack (argc, argv, envp, auxv, strings) and sets sp.
     /// - Throws: `EEError.invalidConfiguration` if the arguments do not fit the stack.
     public func setUpStack(arguments: [String], environment: [String]) throws(EEError) {
+        try setUpStack(argumentBytes: arguments.map { Array($0.utf8) }, environmentBytes: environment.map { Array($0.utf8) })
+    }
+
+    /// As `setUpStack(arguments:environment:)` with the strings as bytes, as Linux passes
+    /// them (any bytes but NUL; a NUL ends a string early, as it would in C).
+    public func setUpStack(argumentBytes arguments: [[UInt8]], environmentBytes environment: [[UInt8]]) throws(EEError) {
         let m = machine
         let w = UInt64(image.xlen / 8)
         var sp = m.memorySize
@@ -110,10 +116,11 @@ public final class RISCVProcess {
         // order; below them the AT_RANDOM bytes, then argc, argv, envp and auxv.
         var strings: [UInt8] = []
         var argOffsets: [Int] = [], envOffsets: [Int] = []
-        for a in arguments { argOffsets.append(strings.count); strings += Array(a.utf8) + [0] }
-        for e in environment { envOffsets.append(strings.count); strings += Array(e.utf8) + [0] }
+        func cString(_ b: [UInt8]) -> [UInt8] { Array(b.prefix { $0 != 0 }) + [0] }
+        for a in arguments { argOffsets.append(strings.count); strings += cString(a) }
+        for e in environment { envOffsets.append(strings.count); strings += cString(e) }
         let execfnOffset = strings.count
-        strings += Array((arguments.first ?? "").utf8) + [0]
+        strings += cString(arguments.first ?? [])
         sp -= w
         let base = try push(strings)
         let argPtrs = argOffsets.map { base + UInt64($0) }
