@@ -46,10 +46,11 @@ struct EVMCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run bytecode as a message call and print status, gas used and output.",
             discussion: """
-                The code runs at 0xbe7c43a580000000000000000000000000000001, called by
-                0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b, on a fresh in-memory state through the
-                bootloader (CALL and CREATE work). "gas used" is the execution gas before the refund,
-                without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure, 5 when the code file cannot be read.
+                The code runs at 0xbe7c43a580000000000000000000000000000001, called by \
+                0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b, on a fresh in-memory state through the \
+                bootloader (CALL and CREATE work). "gas used" is the execution gas before the refund, \
+                without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure, \
+                5 when the code file cannot be read or is not hex.
                 """)
 
         @Option(help: "Runtime bytecode as hex (0x optional, whitespace ignored).")
@@ -73,7 +74,7 @@ struct EVMCommand: ParsableCommand {
         @Option(help: "Ethereum fork whose rules the EVM follows: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
         var fork: Fork = .cancun
 
-        @Flag(help: "Print the result as one JSON object (with CPU times when --repeat is given).")
+        @Flag(help: "Print the result as one JSON object (with each call's CPU time, cpuSeconds).")
         var json = false
 
         func validate() throws {

@@ -16,14 +16,16 @@ struct RVCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a static RISC-V ELF program with the Linux-like plain ABI.",
             discussion: """
-                Guest stdout and stderr pass through; eekit exits with the guest's exit status.
-                A trap, ebreak or unsupported system call prints its reason on stderr and ends eekit
-                by the signal Linux would deliver, as qemu-user ends (SIGILL, SIGTRAP, SIGSEGV,
-                SIGBUS; SIGSYS for a system call the plain ABI lacks): a shell sees 128 + the signal.
+                Guest stdout and stderr pass through; eekit exits with the guest's exit status. \
+                A trap, ebreak or unsupported system call prints its reason on stderr and ends eekit \
+                by the signal Linux would deliver, as qemu-user ends (SIGILL, SIGTRAP, SIGSEGV, \
+                SIGBUS; SIGSYS for a system call the plain ABI lacks): a shell sees 128 + the signal. \
                 An exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
-                Options go before FILE: everything after FILE is passed to the guest.
-                The guest's environment is eekit's own, in the order qemu-user passes it (--env,
-                --unset and --clear-env change it as qemu-user's -E and -U and env -i do).
+
+                Options go before FILE: everything after FILE is passed to the guest, as its bytes. \
+                The guest's environment is eekit's own, in the order qemu-user passes it (--env, \
+                --unset and --clear-env change it as qemu-user's -E and -U and env -i do; \
+                --clear-env first).
                 """)
 
         // .unconditional: "--memory -5" is a bad value, not a missing one followed by a flag.
