@@ -26,7 +26,7 @@ struct HookOptions: ParsableArguments {
                 // A spec that does not parse or names a taken address is a command-line error
                 // (64); a library or symbol that cannot be loaded is the environment's (5).
                 switch error {
-                case .malformedSpecification, .malformedSignature, .addressCollision:
+                case .malformedSpecification, .malformedSignature, .addressCollision, .outputCapacityOutOfRange:
                     throw ValidationError("--hook \(h): \(error)")
                 case .libraryNotFound, .symbolNotFound, .ffiRejected:
                     throw environmentFailure("--hook \(h): \(error)")

@@ -191,6 +191,79 @@ import Testing
     }
 }
 
+/// From a crash audit of the public API (each case trapped, hung or misbehaved before).
+@Suite struct PublicAPICrashAuditTests {
+    /// Sizes of types built in code saturate instead of trapping on overflow.
+    @Test func abiSizesOfHandBuiltTypesSaturate() {
+        let huge = ABIType.array(.uint(256), Int.max)
+        #expect(huge.headSize == Int.max && !huge.isDynamic)
+        #expect(ABIType.tuple([huge, huge, .bool]).headSize == Int.max)
+        #expect(ABIType.tuple([.bool, .address]).headSize == 64)
+    }
+
+    /// A host function's output buffer is allocated per call: a capacity above the limit is
+    /// refused at registration (Int.max overflowed, 1 TiB failed the allocation, on the first
+    /// call from a contract).
+    @Test func hostFunctionOutputCapacityIsBounded() {
+        var table: [Address: any SystemHook] = [:]
+        for bad in [Int.max, 1 << 40, HostFunction.maxOutputLimit + 1] {
+            #expect(throws: HostFunctionError.outputCapacityOutOfRange(bad)) {
+                try HostFunctions.register(
+                    library: "/nonexistent.so", symbol: "f", address: Address(low: 0x1_0000), signature: "()->bytes",
+                    gas: HostFunctionGas(base: 1), maxOutput: bad, into: &table)
+            }
+        }
+    }
+
+    /// A schedule whose RISC-V jumps or branches cost nothing let `j .` run forever on 50,000
+    /// gas; it is a configuration error at the transaction and at a machine's creation.
+    @Test func zeroCostBlockEndsAreAConfigurationError() throws {
+        let s = ContractSession()
+        let elf = TestELF.program(xlen: 64, code: [0x0000_006f]).bytes  // j .
+        try s.install(elf, kind: .riscv, at: Address(low: 0x77))
+        for field in [\GasSchedule.riscvJump, \GasSchedule.riscvBranch] {
+            var schedule = GasSchedule.default
+            schedule[keyPath: field] = 0
+            s.boot.schedule = schedule
+            #expect(throws: EEError.self) { try s.call(Address(low: 0x77), data: [], gas: 50_000) }
+            #expect(throws: EEError.self) { try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: schedule) }
+        }
+        var zero = GasSchedule.default
+        zero.ergsPerGas = 0
+        #expect(zero.maxGas == UInt64.max)
+        #expect(throws: EEError.self) { try zero.validate() }
+        #expect(throws: Never.self) { try GasSchedule.instructionCounting.validate() }
+    }
+
+    /// A caller that is the target runs the target's code (its empty account replaced the
+    /// code: an INVALID ran as a success).
+    @Test func evmRunnerWithTheCallerAsTarget() throws {
+        let a = Address(low: 0xabc)
+        let r = try EVMRunner.run(code: [0xfe], gas: 100_000, target: a, caller: a)
+        #expect(!r.status.isSuccess)
+        // BALANCE(ADDRESS): the caller's funds are the target's.
+        let ok = try EVMRunner.run(code: [0x30, 0x31, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3], gas: 100_000, target: a, caller: a)
+        #expect(ok.status == .success && U256(bigEndian: ok.output) > .zero)
+    }
+
+    /// The store's own metadata keys are refused before anything is written (writing "format"
+    /// made every later open refuse the file).
+    @Test func reservedMetadataKeysAreRefused() throws {
+        let dir = try TestFiles.scratchFolder("meta")
+        defer { TestFiles.remove(dir) }
+        let path = dir.appendingPathComponent("s.db").path
+        do {
+            let store = try SQLiteStore(path: path)
+            for key in ["format", "commits"] {
+                #expect(throws: EEError.self) { try store.commit(StateChangeSet(), metadata: [key: [1, 2, 3]]) }
+            }
+            try store.commit(StateChangeSet(), metadata: ["mine": [1]])
+        }
+        let again = try SQLiteStore(path: path)
+        #expect(try again.metadata("mine") == [1])
+    }
+}
+
 /// EIP-150's 63/64 rule as a helper for EE authors (carried note: every EE wrote its own).
 @Suite struct CallAllowanceTests {
     @Test func allButOne64thAndTheRequestedAmount() {

@@ -430,7 +430,8 @@ extension Bootloader {
         _ hook: any SystemHook, _ req: CallRequest, caller: Address, callee: Address, value: U256,
         isStatic: Bool, snapshot: Int, depth: Int
     ) -> Entry {
-        let perGas = schedule.ergsPerGas
+        // At least 1: `execute` checked the schedule, but a tracer may change it mid-transaction.
+        let perGas = max(1, schedule.ergsPerGas)
         let gasLimit = req.resources.ergs / perGas
         let ctx = SystemHookContext(caller: caller, address: callee, value: value, isStatic: isStatic, fork: block.fork)
         let r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)

@@ -129,11 +129,10 @@ extension Bootloader {
         }
         executing = true
         defer { executing = false }
-        // Every gas/erg conversion divides or multiplies by it (0 divided by zero; a value
-        // above 2^32 overflowed the 2300-gas stipend's ergs).
-        guard schedule.ergsPerGas >= 1, schedule.ergsPerGas <= 1 << 32 else {
-            throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^32, got \(schedule.ergsPerGas)")
-        }
+        // Every gas/erg conversion divides or multiplies by ergsPerGas (0 divided by zero; a
+        // value above 2^32 overflowed the 2300-gas stipend's ergs); zero-cost RISC-V block ends
+        // let a loop run forever.
+        try schedule.validate()
         resetTransactionNotes()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64, upfront: U256

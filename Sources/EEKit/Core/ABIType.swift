@@ -44,7 +44,8 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
     public var isDynamic: Bool { ABINode(self).isDynamic }
 
     /// Bytes the type takes in the head of a tuple: 32 for a dynamic type (its offset), the
-    /// whole encoding for a static one (at most `maxStaticSize`).
+    /// whole encoding for a static one (at most `maxStaticSize` for a parsed type; Int.max for
+    /// a type built in code whose size does not fit an Int).
     public var headSize: Int { ABINode(self).headSize }
 
     /// Parses one type ("uint", "(uint256,bool)[]"); `uint` and `int` are uint256 and int256.
@@ -113,14 +114,15 @@ final class ABINode: Sendable {
         case .tuple(let ts):
             parts = ts.map(ABINode.init)
             isDynamic = parts.contains { $0.isDynamic }
-            // Static members are bounded by the parser (at most maxStaticSize each), so the
-            // sum cannot overflow for any signature that fits in memory.
-            headSize = isDynamic ? 32 : parts.reduce(0) { $0 + $1.headSize }
+            // Parsed types are bounded (at most maxStaticSize each); a type built in code may
+            // not be, so the sizes saturate at Int.max instead of trapping.
+            headSize = isDynamic ? 32 : parts.reduce(0) { $0.addingReportingOverflow($1.headSize).overflow ? .max : $0 + $1.headSize }
         case .array(let e, let k):
             let element = ABINode(e)
             parts = [element]
             isDynamic = k == nil || element.isDynamic
-            headSize = isDynamic ? 32 : element.headSize * (k ?? 0)
+            let (size, overflow) = element.headSize.multipliedReportingOverflow(by: k ?? 0)
+            headSize = isDynamic ? 32 : overflow ? .max : size
         case .bytes, .string:
             parts = []
             isDynamic = true

@@ -28,6 +28,11 @@ public enum CallModifier: Sendable, Hashable {
 }
 
 /// Code in the form an EE runs it, with its hash (cache key for analyses).
+///
+/// `hash` must be keccak256 of `bytes`: the EEs cache analysed / decoded code by hash, so a
+/// `Bytecode` carrying another code's hash may run that other code (safely: each cache entry
+/// holds its own copy). The bootloader builds every `Bytecode` from the world state, whose
+/// accounts keep the two consistent; an EE author or host that builds one by hand must too.
 public struct Bytecode: Sendable {
     public var kind: EEKind
     public var bytes: Bytes

@@ -58,8 +58,8 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 public struct GasSchedule: Hashable, Sendable {
     public var ergsPerGas: UInt64 = 256
     /// The most gas 2^64 ergs hold (7.2e16 at 256 ergs per gas): a transaction or call given
-    /// more holds the rest back and returns it unused. Needs `ergsPerGas` >= 1.
-    public var maxGas: UInt64 { UInt64.max / ergsPerGas }
+    /// more holds the rest back and returns it unused (`validate` requires `ergsPerGas` >= 1).
+    public var maxGas: UInt64 { UInt64.max / max(1, ergsPerGas) }
 
     public var riscvALU: UInt32 = 64
     public var riscvLoad: UInt32 = 192
@@ -95,6 +95,21 @@ public struct GasSchedule: Hashable, Sendable {
 
     public init() {}
     public static let `default` = GasSchedule()
+
+    /// Checks what every conversion and loop relies on: `ergsPerGas` in 1...2^32 (gas/erg
+    /// conversions divide by it and multiply the 2,300-gas stipend by it) and non-zero
+    /// `riscvBranch` and `riscvJump` (every guest loop ends a block with one: at zero a `j .`
+    /// loop ran forever on any budget).
+    /// - Throws: `EEError.invalidConfiguration` naming the bad field.
+    public func validate() throws(EEError) {
+        guard ergsPerGas >= 1, ergsPerGas <= 1 << 32 else {
+            throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^32, got \(ergsPerGas)")
+        }
+        guard riscvBranch >= 1, riscvJump >= 1 else {
+            throw .invalidConfiguration(
+                "GasSchedule.riscvBranch and riscvJump must be at least 1 (a loop of free instructions never ends), got \(riscvBranch) and \(riscvJump)")
+        }
+    }
 
     /// A schedule where every RISC-V instruction costs exactly 1, so a budget counts
     /// instructions (used by `eekit rv run --max-instructions`).

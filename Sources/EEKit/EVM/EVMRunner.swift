@@ -30,7 +30,9 @@ public enum EVMRunner {
     }
 
     /// Runs `code` at `target` with `input` and `gas`. The caller and target are warm (as for a
-    /// transaction), the caller has a large balance, `value` is transferred.
+    /// transaction), the caller has a large balance, `value` is transferred. A `target` that
+    /// is the address of one of `hooks` (a precompile) runs that hook, as on Ethereum; a
+    /// `caller` equal to `target` calls its own code.
     /// - Parameters:
     ///   - hooks: precompiles and host functions (default: the Cancun precompiles, as revm and
     ///     evmone run them).
@@ -59,10 +61,17 @@ public enum EVMRunner {
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
+        let funds = U256(limbs: (0, 0, 1, 0))
+        if caller != target {
+            world.setAccount(caller, Account(nonce: 0, balance: funds, kind: .none, code: []))
+        }
+        // A caller that is the target calls its own code with its funds (the caller's empty
+        // account used to replace the code: the run did nothing and succeeded).
         world.setAccount(
             target,
-            Account(nonce: 1, balance: .zero, kind: code.isEmpty ? .none : .evm, code: code, codeHash: codeHash(code)))
-        world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
+            Account(
+                nonce: 1, balance: caller == target ? funds : .zero, kind: code.isEmpty ? .none : .evm, code: code,
+                codeHash: codeHash(code)))
         var registry = EERegistry.standard
         if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)

@@ -18,7 +18,8 @@ public enum HostFunctions {
     ///     already in `table`.
     ///   - signature: the declared signature, e.g. `"(u64,bytes)->bytes"`.
     ///   - gas: the gas rule.
-    ///   - maxOutput: capacity of the output buffer for a `bytes` result.
+    ///   - maxOutput: capacity of the output buffer for a `bytes` result (at most
+    ///     `maxOutputLimit`; a negative value is 0).
     ///   - table: the bootloader's hook table.
     /// - Returns: the new hook (also stored in `table`).
     /// - Throws: `HostFunctionError` for a missing library or symbol, a malformed signature or
@@ -114,6 +115,9 @@ public struct HostFunctionSpecification: Sendable, Equatable {
 /// interface are only read, so one instance may serve several threads.
 public final class HostFunction: SystemHook, @unchecked Sendable {
     public static let defaultMaxOutput = 64 * 1024
+    /// The largest `maxOutput`: 64 MiB (a call allocates a buffer of that size; a review's
+    /// `Int.max` overflowed and `1 << 40` failed the allocation on the first call).
+    public static let maxOutputLimit = 64 << 20
     /// Guard bytes after the output buffer; a plugin that writes into them fails the call.
     static let canarySize = 64
     static let canaryByte: UInt8 = 0xA5
@@ -134,6 +138,7 @@ public final class HostFunction: SystemHook, @unchecked Sendable {
         library: String, symbol: String, address: Address, signature: HostFunctionSignature, gas: HostFunctionGas,
         maxOutput: Int
     ) throws(HostFunctionError) {
+        guard maxOutput <= Self.maxOutputLimit else { throw .outputCapacityOutOfRange(maxOutput) }
         guard let h = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
             throw .libraryNotFound(path: library, reason: reason)

@@ -121,6 +121,8 @@ public enum HostFunctionError: Error, Sendable, Equatable, CustomStringConvertib
     case malformedSpecification(String, reason: String)
     /// libffi could not prepare a call interface for the signature.
     case ffiRejected(String)
+    /// `maxOutput` outside 0...`HostFunction.maxOutputLimit` (the buffer is allocated per call).
+    case outputCapacityOutOfRange(Int)
 
     public var description: String {
         switch self {
@@ -130,6 +132,8 @@ public enum HostFunctionError: Error, Sendable, Equatable, CustomStringConvertib
         case .addressCollision(let a, let e): "address \(a) is already taken by \(e)"
         case .malformedSpecification(let s, let r): "malformed host function '\(s)': \(r)"
         case .ffiRejected(let s): "libffi rejected signature \(s)"
+        case .outputCapacityOutOfRange(let n):
+            "output capacity \(n) bytes is outside 0...\(HostFunction.maxOutputLimit) (maxOutput)"
         }
     }
 }

@@ -44,10 +44,11 @@ public final class RISCVMachine {
     ///   - memorySize: guest memory in bytes, a multiple of 4 KiB, at most `maxMemory`.
     ///   - xlen: 32 or 64.
     ///   - schedule: instruction costs (the budget is in the same unit).
-    /// - Throws: `EEError.invalidConfiguration` for a bad size or xlen, or when the host
-    ///   cannot allocate the memory.
+    /// - Throws: `EEError.invalidConfiguration` for a bad size, xlen or schedule
+    ///   (`GasSchedule.validate`), or when the host cannot allocate the memory.
     public init(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
         guard xlen == 32 || xlen == 64 else { throw .invalidConfiguration("xlen \(xlen)") }
+        try schedule.validate()
         guard memorySize >= RISCVMachine.pageSize * 16, memorySize % RISCVMachine.pageSize == 0,
             memorySize <= RISCVMachine.maxMemory
         else {

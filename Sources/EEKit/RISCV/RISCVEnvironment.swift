@@ -137,6 +137,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         self.launch = launch
         started = true
         instructionsRetired = 0
+        // A host's schedule is checked where it is used (a custom host's ergsPerGas of 0
+        // divided by zero in GAS_LEFT; the bootloader checks its own per transaction).
+        try host.schedule.validate()
         schedule = host.schedule
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
@@ -266,6 +269,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
         let c = configuration(for: host)
         try c.validate()
+        try host.schedule.validate()
         // Parses and checks the image, and loads it (caching it for the constructor run) if the
         // constructor's gas pays its frameErgs; otherwise the constructor fails for gas without
         // anything built.

@@ -291,7 +291,13 @@ public final class SQLiteStore: StateStore {
 
     /// Commits `changes` and `metadata` (key/value pairs kept in the `meta` table) in one
     /// SQLite transaction, and bumps the commit counter.
+    /// - Throws: `EEError.storage` for a metadata key the store keeps itself (`format`,
+    ///   `commits`: writing the format marker made every later open refuse the file), before
+    ///   anything is written.
     public func commit(_ changes: StateChangeSet, metadata: [String: Bytes]) throws(EEError) {
+        if let k = metadata.keys.first(where: { $0 == "format" || $0 == "commits" }) {
+            throw .storage("metadata key '\(k)' is the store's own; nothing was committed")
+        }
         try wrap("commit") {
             try db.write { db in
                 for a in changes.wipedStorage {
