@@ -139,8 +139,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         instructionsRetired = 0
         // A host's schedule is checked where it is used (a custom host's ergsPerGas of 0
         // divided by zero in GAS_LEFT; the bootloader checks its own per transaction).
-        try host.schedule.validate()
-        schedule = host.schedule
+        let hostSchedule = host.schedule
+        try hostSchedule.validate()
+        schedule = hostSchedule
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
