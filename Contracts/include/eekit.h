@@ -362,12 +362,15 @@ static inline size_t eek_returndata_size(void) { return EEK_SYS0(EEK_SYS_RETURND
 static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_RETURNDATA_COPY, dst, off, n); }
 /* Returns EEK_SUCCESS / EEK_REVERTED / EEK_FAILED; *retlen (if not NULL) = returndata size.
    gas is 64 bits on both XLENs (eek_gas_left() - reserve is the usual argument); the system
-   call takes one register, so on RV32 a request above 2^32-1 is sent as EEK_GAS_ALL (as much as
-   allowed, all but 1/64 of what is left) rather than cut to its low 32 bits. */
+   call takes one register, so on RV32 a request of 2^32-1 or more asks for 2^32-2 gas (never
+   more than requested; the callee gets at most all but 1/64 of what is left, as always) rather
+   than being cut to its low 32 bits. EEK_GAS_ALL itself asks for as much as allowed. */
 static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
                            uint64_t gas, size_t *retlen) {
   uintptr_t r1 = 0;
-  uintptr_t g = gas > (uint64_t)EEK_GAS_ALL ? EEK_GAS_ALL : (uintptr_t)gas;
+  uintptr_t g = gas == (uint64_t)EEK_GAS_ALL       ? EEK_GAS_ALL
+                : gas >= (uint64_t)EEK_GAS_ALL ? EEK_GAS_ALL - 1
+                                                   : (uintptr_t)gas;
   int s = (int)eek_syscall6(EEK_SYS_CALL, (uintptr_t)kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, g, &r1);
   if (retlen) *retlen = r1;
   return s;

@@ -142,7 +142,7 @@ struct EventOptions: ParsableArguments {
 
 /// Options shared by deploy / call: the state, the sender, the gas limit and host functions.
 struct ContractStateOptions: ParsableArguments {
-    @Option(help: "SQLite state database (created if missing); in-memory state without it.")
+    @Option(help: "SQLite state database (created if missing, except by call --no-commit); in-memory state without it.")
     var state: String?
 
     @Option(help: "Sender address (hex); funded automatically when it has no balance.")
@@ -186,8 +186,10 @@ struct ContractStateOptions: ParsableArguments {
 /// A command that only reads the state refuses a database file that does not exist (SQLite
 /// would create an empty one, and a mistyped path read as an empty state).
 func requireExistingState(_ path: String) throws {
+    guard !path.isEmpty else { throw environmentFailure("the state database path is empty") }
     var st = stat()
-    if lstat(path, &st) != 0, errno == ENOENT {
+    // stat, not lstat: a dangling symlink would have SQLite create its target.
+    if stat(path, &st) != 0, errno == ENOENT {
         throw environmentFailure("no state database at \(path) (deploy and call create one; this command only reads it)")
     }
 }
@@ -274,10 +276,11 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
 /// before the arguments; without `--args` they are the arguments, with a note on stderr. An ELF
 /// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
 func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
-    let raw: Bytes
+    var raw: Bytes
     // A native ELF has at most 256 KiB of code and EVM init code 48 KiB; the constructor
     // arguments that may follow in the file are calldata a transaction has to pay for.
     do { raw = try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
+    if ee == .evm, let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
     // Only for an image that loads: a malformed one's "length" says nothing about arguments
     // (a review saw the note before the ELF error).
@@ -314,8 +317,9 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
 /// The bytes of a file of hex text (`--data-file`, `--args-file`): 0x optional, whitespace
 /// ignored; at most 256 MiB of text. A file that cannot be read exits 5, text that is not hex 64.
 func hexFile(_ path: String, option: String) throws -> Bytes {
-    let raw: Bytes
+    var raw: Bytes
     do { raw = try readFile(path, limit: 256 << 20, what: option) } catch { throw environmentFailure("\(error)") }
+    if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
     guard let b = Hex.decode(hexText: raw) else {
         throw ValidationError("\(option) \(path) is not hex (\(Hex.problem(String(decoding: raw.prefix(1 << 20), as: UTF8.self))))")
     }
@@ -481,9 +485,9 @@ struct AccountCommand: ParsableCommand {
 
     func run() throws {
         let a = try commandLineAddress(address)
+        if let state { try requireExistingState(state) }
         // "--state=PATH": a path that starts with "-" is a value, not an option.
         let options = try ContractStateOptions.parse(state.map { ["--state=" + $0] } ?? [])
-        if let state { try requireExistingState(state) }
         let s = try options.session()
         let acct = s.world.account(a)
         // A damaged database reads as an absent account in the world state, which keeps the

@@ -32,7 +32,7 @@ struct EEKitCommand: ParsableCommand {
             let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
             let shown = bytes.map { $0 >= 0x20 && $0 < 0x7f ? String(UnicodeScalar($0)) : "\\x" + String(format: "%02x", $0) }
             writeToStandardError(Data(
-                "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit takes UTF-8 arguments (a quoted ABI string, \"...\", spells any byte as \\xNN)\n".utf8))
+                "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit's own arguments must be UTF-8 (a quoted ABI string, \"...\", spells any byte as \\xNN; a guest's arguments after `rv run FILE` may be any bytes)\n".utf8))
             Glibc.exit(ExitCode.validationFailure.rawValue)
         }
         var parsed: ParsableCommand.Type? = nil
@@ -44,14 +44,9 @@ struct EEKitCommand: ParsableCommand {
                 command = run
             }
             try command.run()
-            // Output that could not be written (a full disk, /dev/full) is a failure: a
-            // committed transaction's receipt or a deployed address must not vanish with exit 0.
-            errno = 0
-            if !flushStandardOutput() {
-                let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
-                writeToStandardError(Data("eekit: cannot write the output: \(reason)\n".utf8))
-                Glibc.exit(5)
-            }
+            exitUnlessOutputLost(0)
+        } catch let code as ExitCode {
+            exitUnlessOutputLost(code.rawValue)
         } catch {
             // A ValidationError from a subcommand's `run` would come with the top-level usage
             // ("eekit <subcommand>"), as ArgumentParser no longer knows which command threw it.
@@ -67,6 +62,19 @@ struct EEKitCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// Exits with `status` once `print`'s output is written; exits 74 (sysexits' EX_IOERR)
+    /// when some of it could not be (a full disk, /dev/full): the command ran, and a committed
+    /// transaction's receipt or a deployed address must not vanish with its exit status.
+    static func exitUnlessOutputLost(_ status: Int32) -> Never {
+        errno = 0
+        if !flushStandardOutput() {
+            let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
+            writeToStandardError(Data("eekit: cannot write the output: \(reason) (the command ran; exit status \(status) before this)\n".utf8))
+            Glibc.exit(74)
+        }
+        Glibc.exit(status)
     }
 
     /// The subcommand names from the root to `target` ("rv", "run"), nil if it is not in the tree.
@@ -131,7 +139,8 @@ struct RuntimeError: Error, CustomStringConvertible {
 
 /// For deploy / call / run, whose exit statuses 1-4 describe the transaction: prints
 /// "Error: message" and returns exit status 5 (a file or the state database could not be
-/// used, nothing was sent).
+/// used: nothing was sent, or nothing of the transaction was kept). Output lost after a
+/// command ran is 74 (`exitUnlessOutputLost`).
 func environmentFailure(_ message: String) -> ExitCode {
     fflush(nil)
     writeToStandardError(Data("Error: \(message)\n".utf8))

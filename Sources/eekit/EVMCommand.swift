@@ -22,8 +22,9 @@ struct EVMCommand: ParsableCommand {
         case (let c?, nil): return try parseHex(c, what: "--code")
         case (nil, let f?):
             // Exit 5 (as deploy and call), not 1, which is a revert's.
-            let raw: [UInt8]
+            var raw: [UInt8]
             do { raw = try readFile(f, limit: 256 << 20, what: "--code-file") } catch { throw environmentFailure("\(error)") }
+            if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
             guard let bytes = Hex.decode(hexText: raw) else {
                 // A file that cannot be used is exit 5, as `deploy --ee evm` says of it.
                 let text = String(decoding: raw, as: UTF8.self)

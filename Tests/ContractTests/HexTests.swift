@@ -25,5 +25,12 @@ import Testing
         #expect(!Hex.isText([0x60, 0x00, 0x60, 0x00, 0xfd]))         // PUSH1 0: a control byte
         #expect(!Hex.isText([0x60, 0x20, 0x60, 0x40, 0xf3]))         // not UTF-8
         #expect(!Hex.isText(Array("6000\u{0085}".utf8)))             // a C1 control
+        #expect(!Hex.isText([0x5f, 0x5f, 0xf3, 0x80, 0x80, 0x80]))   // RETURN DUP1 DUP1 DUP1: UTF-8, not text
+        #expect(!Hex.isText(Array("60é0".utf8)))                    // a letter is not a space
+        #expect(Hex.isText(Array("6000\u{200B}\u{2028}00".utf8)))  // zero-width space, line separator
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe, 0x36, 0, 0x30, 0]) == Array("60".utf8))
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xfe, 0xff, 0, 0x36, 0, 0x30]) == Array("60".utf8))
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe, 0x36, 0x01]) == nil)
+        #expect(Hex.utf8(fromUTF16WithBOM: [0x60, 0x00]) == nil)
     }
 }

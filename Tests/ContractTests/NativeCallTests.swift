@@ -295,36 +295,72 @@ import Testing
         #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
     }
 
-    /// A gas request above 2^32-1 (`eek_gas_left() - reserve` in a transaction of more gas
-    /// than that) reaches the callee capped at all but 1/64, on RV32 as on RV64 (a review found
-    /// RV32's `eek_call` cutting it to its low 32 bits: 2^32 + 100 became 100 gas).
-    @Test func largeGasRequestsAreNotTruncatedOnRV32() throws {
+    /// A tracer that breaks the schedule in the middle of a transaction (the bootloader checks
+    /// it when the transaction starts), when the callee starts: the native frame refuses it
+    /// with a typed error, and a precompile call no longer divides by zero (both stopped the
+    /// process).
+    @Test func scheduleBrokenMidTransactionIsATypedError() throws {
+        for target in [rvCounter, Address(low: 0x02)] {  // a native frame, SHA-256
+            let s = try session()
+            s.boot.tracer = { [unowned boot = s.boot] event in
+                if case .started(let st) = event, st.depth == 1 { boot.schedule.ergsPerGas = 0 }
+            }
+            do {
+                // A hook divides by at least 1: the transaction ends (its gas figures are
+                // whatever the broken schedule makes of them).
+                let r = try s.call(rvCaller, data: via(0, target))
+                #expect(target == Address(low: 0x02), "a native frame started on ergsPerGas 0: \(r.status)")
+            } catch {
+                #expect(target == rvCounter && "\(error)".contains("ergsPerGas must be 1...2^32, got 0"), "\(target): \(error)")
+            }
+        }
+    }
+
+    /// A gas request above 2^32-1 reaches the callee as the 63/64 rule and the request allow
+    /// on RV64, and on RV32 (one register) as at most 2^32-2, never more than requested: a
+    /// review found RV32's `eek_call` cutting it to its low 32 bits (2^32 + 100 became 100
+    /// gas), and a first fix sending it as "all" (a 5e9 cap gave the callee 98e9).
+    @Test func largeGasRequestsOnRV32() throws {
         let source = """
             #include "eekit.h"
             void eekit_main(int is_constructor) {
               if (is_constructor) return;
               eek_address to;
+              uint64_t asked = 0;
               eek_calldata_copy(&to, 0, 20);
-              eek_call(EEK_CALL, &to, 0, 0, 0, eek_gas_left() - 100000, 0);
+              for (int i = 0; i < 8; i++) {
+                uint8_t b;
+                eek_calldata_copy(&b, 20 + i, 1);
+                asked = asked << 8 | b;
+              }
+              eek_call(EEK_CALL, &to, 0, 0, 0, asked ? asked : eek_gas_left() - 100000, 0);
               eek_word w;
               eek_returndata_copy(&w, 0, 32);
               eek_return(&w, 32);
             }
             """
         let gasAtEntry: Bytes = [0x5a, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]  // GAS PUSH0 MSTORE; RETURN(0, 32)
-        var given: [Int: UInt64] = [:]
-        for xlen in [64, 32] {
+        func given(xlen: Int, asked: UInt64, gas: UInt64) throws -> UInt64 {
             let s = try session()
             let caller = Address(low: 0x70), callee = Address(low: 0x71)
             try s.install(try Fixtures.contract(source, xlen: xlen), kind: .riscv, at: caller)
             try s.install(gasAtEntry, kind: .evm, at: callee)
-            let r = try s.call(caller, data: callee.bytes, gas: 4_300_000_000)
+            let data = callee.bytes + (0..<8).map { UInt8(truncatingIfNeeded: asked >> (56 - 8 * UInt64($0))) }
+            let r = try s.call(caller, data: data, gas: gas)
             #expect(r.status == .success && r.output.count == 32, "rv\(xlen): \(r.status)")
-            given[xlen] = r.output.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return r.output.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         }
-        #expect(given[64]! > 4_200_000_000 && given[64]! < 4_300_000_000, "\(given)")
-        // The same but for what the two builds' instructions before the call cost.
-        #expect(given[32]! + 64 > given[64]! && given[32]! <= given[64]! + 64, "\(given)")
+        // All but 100,000 of 4.3e9: capped at 63/64 on both, the same but for what the two
+        // builds' instructions before the call cost.
+        let g64 = try given(xlen: 64, asked: 0, gas: 4_300_000_000)
+        let g32 = try given(xlen: 32, asked: 0, gas: 4_300_000_000)
+        #expect(g64 > 4_200_000_000 && g64 < 4_300_000_000, "\(g64)")
+        #expect(g32 + 64 > g64 && g32 <= g64 + 64, "\(g32) against \(g64)")
+        // 5e9 of 1e11: RV64 gives what was asked (GAS itself costs 2), RV32 2^32-2 (less).
+        let capped64 = try given(xlen: 64, asked: 5_000_000_000, gas: 100_000_000_000)
+        let capped32 = try given(xlen: 32, asked: 5_000_000_000, gas: 100_000_000_000)
+        #expect(capped64 == 5_000_000_000 - 2, "\(capped64)")
+        #expect(capped32 == (1 << 32) - 2 - 2, "\(capped32)")
     }
 
     // MARK: Account and block queries

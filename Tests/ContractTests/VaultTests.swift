@@ -442,6 +442,14 @@ import Testing
             #expect(r.status == 5 && r.out.contains("no state database at"), "\(arguments): \(r.out)")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("typo.db").path))
+        // A dangling symlink is no database either (SQLite would create its target).
+        let link = dir.appendingPathComponent("dangling.db").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "nowhere.db")
+        let dangling = try Self.run(["account", address, "--state", link])
+        #expect(dangling.status == 5 && dangling.out.contains("no state database at"), "\(dangling.out)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nowhere.db").path))
+        let empty = try Self.run(["account", address, "--state", ""])
+        #expect(empty.status == 5 && empty.out.contains("path is empty"), "\(empty.out)")
         let dash = try Self.run(["account", address, "--state=\(db)"])
         #expect(dash.status == 0 && dash.out.contains("ee: riscv"), "\(dash.out)")
         do {
@@ -461,7 +469,10 @@ import Testing
         let bad = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" abi encode 'f(string)' \"$(printf 'a\\377')\"", eekit])
         #expect(bad.status == 64 && bad.out.contains("argument 4 is not UTF-8 text (\"a\\xff\")"), "\(bad.out)")
         let full = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" abi encode 'f(uint256)' 1 >/dev/full", eekit])
-        #expect(full.status == 5 && full.out.contains("cannot write the output"), "\(full.out)")
+        #expect(full.status == 74 && full.out.contains("cannot write the output"), "\(full.out)")
+        // After a status of its own too (a revert, 1): the output lost is what 74 says.
+        let reverted = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" evm run --code 60006000fd >/dev/full", eekit])
+        #expect(reverted.status == 74 && reverted.out.contains("exit status 1 before this"), "\(reverted.out)")
         let dir = try TestFiles.scratchFolder("bom")
         defer { TestFiles.remove(dir) }
         let file = dir.appendingPathComponent("init.hex")
@@ -471,6 +482,10 @@ import Testing
         try Data(Array("60006000f3 \u{00A0}\n".utf8)).write(to: file)
         let nbsp = try Self.run(["deploy", file.path, "--ee", "evm"])
         #expect(nbsp.status == 5 && nbsp.out.contains("is text but not hex"), "\(nbsp.out)")
+        // UTF-16 with its byte-order mark, as Windows PowerShell writes text.
+        try Data([0xff, 0xfe] + Array("0x60006000f3\r\n".utf8).flatMap { [$0, 0] }).write(to: file)
+        let utf16 = try Self.run(["deploy", file.path, "--ee", "evm"])
+        #expect(utf16.status == 0 && utf16.out.contains("status: success"), "\(utf16.out)")
     }
 
     /// `call --no-commit` keeps nothing (as cast call); exit statuses: 0 success, 1 revert,

@@ -5,15 +5,46 @@ public enum Hex {
     /// U+FEFF in UTF-8: `decode` skips it at the start of the text.
     public static let byteOrderMark: [UInt8] = [0xef, 0xbb, 0xbf]
 
-    /// Whether `bytes` read as text: UTF-8 (a byte-order mark allowed) with no control
-    /// characters but tab, newline, vertical tab, form feed and return. Binary EVM bytecode has
-    /// STOP, PUSH1 0, DUPn or SWAPn bytes (controls) or bytes that are not UTF-8.
+    /// Whether `bytes` read as text: printable ASCII and whitespace, in UTF-8 (a byte-order mark
+    /// allowed), where the only other characters are spaces and invisible format characters
+    /// (a no-break space, U+2028, a zero-width space: what an editor or a copy from a web page
+    /// leaves in a hex file). Binary EVM bytecode has STOP, PUSH1 0, DUPn or SWAPn bytes
+    /// (controls) or bytes that are not UTF-8, or that decode to letters and symbols (F0-F4,
+    /// CREATE ... DELEGATECALL, followed by DUP / SWAP / LOG bytes is valid UTF-8).
     public static func isText<C: Collection<UInt8>>(_ bytes: C) -> Bool {
         var body = bytes[...]
         if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
         if body.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) { return true }
         guard let text = String(validating: body, as: UTF8.self) else { return false }
-        return text.unicodeScalars.allSatisfy { $0.properties.generalCategory != .control || (0x09...0x0d).contains($0.value) }
+        return text.unicodeScalars.allSatisfy { u in
+            if u.isASCII { return (0x20...0x7e).contains(u.value) || (0x09...0x0d).contains(u.value) }
+            switch u.properties.generalCategory {
+            case .spaceSeparator, .lineSeparator, .paragraphSeparator, .format: return true
+            default: return false
+            }
+        }
+    }
+
+    /// A UTF-16 file with its byte-order mark (Windows PowerShell writes `echo 0x6000 > f`
+    /// so) as UTF-8, when it holds only printable ASCII and whitespace; nil otherwise.
+    public static func utf8(fromUTF16WithBOM bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count >= 2, bytes.count % 2 == 0 else { return nil }
+        let little: Bool
+        switch (bytes[0], bytes[1]) {
+        case (0xff, 0xfe): little = true
+        case (0xfe, 0xff): little = false
+        default: return nil
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count / 2)
+        var i = 2
+        while i < bytes.count {
+            let (lo, hi) = little ? (bytes[i], bytes[i + 1]) : (bytes[i + 1], bytes[i])
+            guard hi == 0, (0x20...0x7e).contains(lo) || (0x09...0x0d).contains(lo) else { return nil }
+            out.append(lo)
+            i += 2
+        }
+        return out
     }
 
     public static func encode<C: Sequence>(_ bytes: C) -> String where C.Element == UInt8 {

@@ -121,7 +121,7 @@ public enum HostFunctionError: Error, Sendable, Equatable, CustomStringConvertib
     case malformedSpecification(String, reason: String)
     /// libffi could not prepare a call interface for the signature.
     case ffiRejected(String)
-    /// `maxOutput` outside 0...`HostFunction.maxOutputLimit` (the buffer is allocated per call).
+    /// `maxOutput` above `HostFunction.maxOutputLimit` (the buffer is allocated per call).
     case outputCapacityOutOfRange(Int)
 
     public var description: String {
@@ -133,7 +133,7 @@ public enum HostFunctionError: Error, Sendable, Equatable, CustomStringConvertib
         case .malformedSpecification(let s, let r): "malformed host function '\(s)': \(r)"
         case .ffiRejected(let s): "libffi rejected signature \(s)"
         case .outputCapacityOutOfRange(let n):
-            "output capacity \(n) bytes is outside 0...\(HostFunction.maxOutputLimit) (maxOutput)"
+            "output capacity (maxOutput) of \(n) bytes is above the limit, \(HostFunction.maxOutputLimit) bytes"
         }
     }
 }

@@ -133,14 +133,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             throw .invalidCode("RISC-V environment cannot run \(launch.code.kind) code")
         }
         try configuration.validate()
-        let c = configuration
-        self.launch = launch
-        started = true
-        instructionsRetired = 0
         // A host's schedule is checked where it is used (a custom host's ergsPerGas of 0
         // divided by zero in GAS_LEFT; the bootloader checks its own per transaction).
         let hostSchedule = host.schedule
         try hostSchedule.validate()
+        let c = configuration
+        self.launch = launch
+        started = true
+        instructionsRetired = 0
         schedule = hostSchedule
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
