@@ -53,15 +53,42 @@ struct EEKitCommand: ParsableCommand {
             if let parsed, parsed != EEKitCommand.self, let v = error as? ValidationError {
                 let path = (commandPath(to: parsed) ?? [parsed._commandName]).joined(separator: " ")
                 writeToStandardError(Data("""
-                    Error: \(v.message)
+                    Error: \(printable(v.message))
                     Usage: \(usageString(for: parsed))
                       See 'eekit \(path) --help' for more information.
 
                     """.utf8))
                 Glibc.exit(ExitCode.validationFailure.rawValue)
             }
-            exit(withError: error)
+            // Help and other clean exits print as ArgumentParser prints them; an error message
+            // quotes the user's input, whose control characters (a terminal's escape sequences,
+            // NUL from a binary file) are shown escaped and whose length is capped.
+            let status = exitCode(for: error)
+            if status == .success { exit(withError: error) }
+            writeToStandardError(Data((printable(fullMessage(for: error)) + "\n").utf8))
+            Glibc.exit(status.rawValue)
         }
+    }
+
+    /// `text` with control characters but newline and tab written as \xNN (C1 controls as
+    /// \u{NN}), at most 4,096 characters of it.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        var count = 0
+        for u in text.unicodeScalars {
+            if count == 4096 {
+                out += "... (\(text.unicodeScalars.count - count) more characters)"
+                break
+            }
+            count += 1
+            switch u.value {
+            case 0x0a, 0x09: out.unicodeScalars.append(u)
+            case 0..<0x20, 0x7f: out += "\\x" + String(format: "%02x", u.value)
+            case 0x80..<0xa0: out += "\\u{" + String(u.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// Exits with `status` once `print`'s output is written; exits 74 (sysexits' EX_IOERR)
@@ -143,7 +170,7 @@ struct RuntimeError: Error, CustomStringConvertible {
 /// command ran is 74 (`exitUnlessOutputLost`).
 func environmentFailure(_ message: String) -> ExitCode {
     fflush(nil)
-    writeToStandardError(Data("Error: \(message)\n".utf8))
+    writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
     return ExitCode(5)
 }
 

@@ -473,6 +473,12 @@ import Testing
         // After a status of its own too (a revert, 1): the output lost is what 74 says.
         let reverted = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" evm run --code 60006000fd >/dev/full", eekit])
         #expect(reverted.status == 74 && reverted.out.contains("exit status 1 before this"), "\(reverted.out)")
+        // Error messages show the input's control characters escaped (a terminal's escape
+        // sequences reached it) and cap its length.
+        let esc = try Self.run(["abi", "encode", "f(uint256)", "1\u{1b}[2J2"])
+        #expect(esc.status == 64 && esc.out.contains("1\\x1b[2J2") && !esc.out.contains("\u{1b}"), "\(esc.out)")
+        let long = try Self.run(["abi", "encode", "f(uint256)", String(repeating: "9", count: 10_000)])
+        #expect(long.status == 64 && long.out.contains("more characters)") && long.out.count < 6_000, "\(long.out.count)")
         let dir = try TestFiles.scratchFolder("bom")
         defer { TestFiles.remove(dir) }
         let file = dir.appendingPathComponent("init.hex")
