@@ -222,7 +222,11 @@ struct CLIWriteErrorTests {
         let readRef = try shell("exec '\(qemu)' '\(reader)' <&-")
         let readOurs = try shell("exec '\(eekit)' rv run '\(reader)' <&-")
         #expect(readRef.1.contains("then 4 bytes: -9"), "qemu: \(readRef)")
-        #expect(readOurs.0 == readRef.0 && readOurs.1 == readRef.1, "eekit: \(readOurs)")
+        // Reads into bad buffers: -EBADF, as Linux checks the descriptor first (qemu 7.2
+        // checks the buffer first: -EFAULT), as for every other closed descriptor.
+        let linux = readRef.1.replacingOccurrences(of: ": -14\n", with: ": -9\n")
+        #expect(readRef.1.contains("read into NULL: -14\n"), "qemu: \(readRef)")
+        #expect(readOurs.0 == readRef.0 && readOurs.1 == linux, "eekit: \(readOurs)")
         // write_until_error reports the failing write on stderr and exits with its errno.
         let writeRef = try shell("exec '\(qemu)' '\(writer)' >&-")
         let writeOurs = try shell("exec '\(eekit)' rv run '\(writer)' >&-")

@@ -250,14 +250,20 @@ public enum RISCVPlainRunner {
                         // EBADF for a closed stdin, EISDIR for a directory, else 0.
                         let r = read(UnsafeMutableRawBufferPointer(start: nil, count: 0))
                         m[register: 10] = UInt64(bitPattern: Int64(max(-4095, min(r, 0))))
-                    } else if a2 > m.memorySize {
-                        m[register: 10] = fail(EFAULT)
                     } else {
                         // One host read straight into the buffer, which must be writable as a
                         // whole first (as qemu-user checks it): a bad buffer consumes no input.
                         // A count or -errno, sign-extended as Linux returns it.
-                        let r = m.fill(a1, count: Int(a2)) { max(-4095, min(read($0), $0.count)) }
-                        m[register: 10] = r.map { UInt64(bitPattern: Int64($0)) } ?? fail(EFAULT)
+                        let r = a2 > m.memorySize ? nil : m.fill(a1, count: Int(a2)) { max(-4095, min(read($0), $0.count)) }
+                        if let r {
+                            m[register: 10] = UInt64(bitPattern: Int64(r))
+                        } else {
+                            // A bad buffer on a closed stdin is EBADF, as Linux checks the
+                            // descriptor first (as for the other descriptors); a zero-length
+                            // host read says which, consuming nothing.
+                            let probe = read(UnsafeMutableRawBufferPointer(start: nil, count: 0))
+                            m[register: 10] = fail(probe == -Int(EBADF) ? EBADF : EFAULT)
+                        }
                     }
                 case 93, 94:  // exit, exit_group
                     return (.exited(Int32(a0 & 0xff)), m.instructionsRetired)
