@@ -20,19 +20,21 @@ struct EEKitCommand: ParsableCommand {
     static func main() {
         var args = Array(CommandLine.arguments.dropFirst())
         var guest: [String]? = nil
+        var fileIndex: Int? = nil  // rv run's FILE in argv
         if args.count > 2, args[0] == "rv", args[1] == "run", let f = RVCommand.Run.scan(Array(args[2...])).file {
             guest = Array(args[(f + 3)...])
             args = Array(args[..<(f + 3)])
+            fileIndex = f + 3
         }
         // Swift's CommandLine.arguments turns bytes that are not UTF-8 into U+FFFD: a --state
         // path silently named another file, an ABI string other bytes. Such an argument is
-        // refused, except the guest's arguments of `rv run` (passed on as their bytes).
-        for i in 1..<min(Int(CommandLine.argc), args.count + 1) {
+        // refused, except `rv run`'s FILE and the guest's arguments (passed on as their bytes).
+        for i in 1..<min(Int(CommandLine.argc), args.count + 1) where i != fileIndex {
             guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
             let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
             let shown = bytes.map { $0 >= 0x20 && $0 < 0x7f ? String(UnicodeScalar($0)) : "\\x" + String(format: "%02x", $0) }
             writeToStandardError(Data(
-                "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit's own arguments must be UTF-8 (a quoted ABI string, \"...\", spells any byte as \\xNN; a guest's arguments after `rv run FILE` may be any bytes)\n".utf8))
+                "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit's own arguments must be UTF-8 (a quoted ABI string, \"...\", spells any byte as \\xNN; `rv run FILE ARGS...` may be any bytes)\n".utf8))
             Glibc.exit(ExitCode.validationFailure.rawValue)
         }
         var parsed: ParsableCommand.Type? = nil

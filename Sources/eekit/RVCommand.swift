@@ -124,12 +124,23 @@ struct RVCommand: ParsableCommand {
             let argc = Int(CommandLine.argc)
             let text = arguments.map { Array($0.utf8) }
             guard argc > arguments.count else { return text }
-            let raw: [[UInt8]] = (argc - arguments.count..<argc).map { i in
-                guard let p = CommandLine.unsafeArgv[i] else { return [] }
-                return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
-            }
+            let raw: [[UInt8]] = (argc - arguments.count..<argc).map(Self.argumentBytes)
             let same = zip(raw, arguments).allSatisfy { String(decoding: $0, as: UTF8.self) == $1 }
             return same ? raw : text
+        }
+
+        /// FILE as the bytes eekit was given (a file name need not be UTF-8): the argv entry
+        /// before the guest's arguments.
+        func fileBytes() -> [UInt8] {
+            let i = Int(CommandLine.argc) - arguments.count - 1
+            guard i >= 1 else { return Array(file.utf8) }
+            let raw = Self.argumentBytes(i)
+            return String(decoding: raw, as: UTF8.self) == file ? raw : Array(file.utf8)
+        }
+
+        static func argumentBytes(_ i: Int) -> [UInt8] {
+            guard let p = CommandLine.unsafeArgv[i] else { return [] }
+            return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
         }
 
         func validate() throws {
@@ -139,14 +150,16 @@ struct RVCommand: ParsableCommand {
 
         func run() throws {
             let elf: [UInt8]
+            let path = fileBytes()
             do {
-                elf = try readFile(file, what: "rv run")
+                elf = try readRegularFile(pathBytes: path, what: "rv run")
             } catch {
                 writeToStandardError("eekit: \(error)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
-            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB, programName: file)
+            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB)
+            options.programNameBytes = path
             options.environmentBytes = try guestEnvironment()
             let output = GuestOutput()
             // stdin is read when the guest reads it (a pipe that never ends or a terminal works).

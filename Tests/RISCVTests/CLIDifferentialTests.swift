@@ -129,6 +129,16 @@ struct CLIEnvironmentTests {
         let out = GuestHarness.firstDifference("eekit rv run, bytes that are not UTF-8", expected: reference.stdout, actual: ours.stdout)
         #expect(out.isEmpty, "\(out)")
         #expect(ours.stdout.contains(0xff) && ours.stdout.contains(0xfe), "the bytes themselves, not U+FFFD")
+        // FILE too: a file name that is not UTF-8 opens, and is argv[0] as it was given.
+        let scratch = try TestFiles.scratchFolder("name\(xlen)")
+        defer { TestFiles.remove(scratch) }
+        let copy = #"cp "$1" "$2/a$(printf '\377')b" && exec $0 "$2/a$(printf '\377')b" x"#
+        let refName = try await GuestHarness.runProcess(
+            executable: "/bin/sh", arguments: ["-c", copy, "\(qemu)", file, scratch.path], environment: [:])
+        let ourName = try await GuestHarness.runProcess(
+            executable: "/bin/sh", arguments: ["-c", copy, "\(try CLIDifferentialTests.eekit()) rv run", file, scratch.path],
+            environment: [:])
+        #expect(ourName.status == 0 && ourName.stdout == refName.stdout, "\(String(decoding: ourName.stderr, as: UTF8.self))")
     }
 
     @Test func optionsComposeAsQemuDoes() {

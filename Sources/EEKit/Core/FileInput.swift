@@ -27,10 +27,21 @@ public struct FileReadError: Error, Sendable, Equatable, CustomStringConvertible
 public func readRegularFile(_ path: String, limit: Int = 1 << 30, what: String = "this command") throws(FileReadError)
     -> [UInt8]
 {
+    try readRegularFile(pathBytes: Array(path.utf8), limit: limit, what: what)
+}
+
+/// As `readRegularFile(_:limit:what:)` for a path given as bytes, as Linux takes paths (a
+/// file name need not be UTF-8; messages show such bytes as U+FFFD).
+public func readRegularFile(pathBytes: [UInt8], limit: Int = 1 << 30, what: String = "this command")
+    throws(FileReadError) -> [UInt8]
+{
+    let path = String(decoding: pathBytes, as: UTF8.self)
     func fail(_ kind: FileReadError.Kind, _ reason: String) -> FileReadError {
         FileReadError(kind: kind, message: "cannot read \(path): \(reason)")
     }
-    let fd = open(path, O_RDONLY | O_NONBLOCK)
+    let fd = (pathBytes.prefix { $0 != 0 } + [0]).withUnsafeBufferPointer { p in
+        p.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_NONBLOCK) }
+    }
     guard fd >= 0 else { throw fail(.system, String(cString: strerror(errno))) }
     defer { close(fd) }
     var st = stat()

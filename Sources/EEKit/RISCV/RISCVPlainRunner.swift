@@ -13,14 +13,19 @@ public struct RISCVRunOptions: Sendable {
         get { environmentBytes.map { String(decoding: $0, as: UTF8.self) } }
         set { environmentBytes = newValue.map { Array($0.utf8) } }
     }
-    /// argv[0].
-    public var programName: String
+    /// argv[0] (and AT_EXECFN), as bytes.
+    public var programNameBytes: [UInt8]
+    /// `programNameBytes` as text.
+    public var programName: String {
+        get { String(decoding: programNameBytes, as: UTF8.self) }
+        set { programNameBytes = Array(newValue.utf8) }
+    }
 
     public init(maxInstructions: UInt64? = nil, memoryMiB: Int = 64, environment: [String] = [], programName: String = "program") {
         self.maxInstructions = maxInstructions
         self.memoryMiB = memoryMiB
         self.environmentBytes = environment.map { Array($0.utf8) }
-        self.programName = programName
+        self.programNameBytes = Array(programName.utf8)
     }
 
     /// A change to the environment, in command-line order (qemu-user's -E / -U).
@@ -209,7 +214,7 @@ public enum RISCVPlainRunner {
         let process = try RISCVProcess(
             image: image, memorySize: UInt64(options.memoryMiB) << 20, schedule: .instructionCounting)
         try process.setUpStack(
-            argumentBytes: [Array(options.programName.utf8)] + arguments, environmentBytes: options.environmentBytes)
+            argumentBytes: [options.programNameBytes] + arguments, environmentBytes: options.environmentBytes)
         let m = process.machine
         m.budget = options.maxInstructions ?? .max
         let EBADF: UInt64 = 9, EFAULT: UInt64 = 14
