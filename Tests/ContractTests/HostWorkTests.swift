@@ -4,7 +4,9 @@ import Testing
 
 /// Host work that gas must pay for (a CPU-per-gas review): these check the mechanisms that bound
 /// it, not timings (the review's figures are in Benchmarks/RESULTS.md).
-@Suite struct HostWorkTests {
+// Serialized: the tests count machines of process-wide pools and parking places, which the
+// suite's own pressure test (1,250 parked machines, images evicted) changed under the others.
+@Suite(.serialized) struct HostWorkTests {
     /// calldata = [pages, depth] descends `depth` frames deep, each reading one page of a
     /// read-only table with `pages` pages of file bytes; [pages, depth, n] runs n such descents.
     static func source(pages: Int) -> String {
@@ -52,14 +54,22 @@ import Testing
         // suites running beside this one may hold most of them, and then a spare is unmapped
         // as before. The counts are checked only with room for this test's 41.
         let room = RISCVEnvironment.parkedMachines < 2048 - 100
+        let refusedBefore = RISCVEnvironment.parkingRefusals
         let r = try s.call(a, data: [UInt8(pages & 0xff), 39, 3], gas: 30_000_000)
         #expect(r.status == .success, "\(r.status)")
-        guard room, RISCVEnvironment.parkedMachines < 2048 - 50 else { return }
-        // 0 if the cache dropped the image meanwhile (suites run beside this one).
+        guard room, RISCVEnvironment.parkedMachines < 2048 - 50, RISCVEnvironment.parkingRefusals == refusedBefore
+        else { return }
+        // 0 if the cache dropped the image meanwhile (suites run beside this one): the second
+        // transaction's image is then a new one, which builds its 41 (seen under load).
         let built = RISCVEnvironment.machinesBuilt(of: hash)
         #expect(built <= 41, "\(built) machines for 41 simultaneous frames")
-        // A second transaction reuses the pool's and builds the other 10 again, once (30 before).
+        guard built > 0 else { return }
+        // A second transaction reuses the pool's and builds the other 10 again, once (30 before),
+        // unless suites running beside this one fill the parking places meanwhile (then spares
+        // are unmapped and rebuilt, as designed: seen under load, 41).
+        let refusals = RISCVEnvironment.parkingRefusals
         _ = try s.call(a, data: [UInt8(pages & 0xff), 39, 3], gas: 30_000_000)
+        guard RISCVEnvironment.parkingRefusals == refusals else { return }
         #expect(RISCVEnvironment.machinesBuilt(of: hash) - built <= 12)
     }
 
@@ -134,13 +144,15 @@ import Testing
             let r = try s.call(try deploy(Self.recursive, tag), data: [250], gas: 1_000_000_000)
             #expect(r.status == .success, "\(r.status)")
         }
-        let probeCode = try #require(s.world.account(probe)?.code)
         let pressured = RISCVEnvironment.parkedMachines >= 1024
+        let retargeted = RISCVEnvironment.machinesRetargetedInProcess
         let again = try s.call(probe, data: [40], gas: 1_000_000_000)
         #expect(again.status == .success && again.output == first.output, "\(again.status)")
-        // Only if nothing else in the process took the parked machines meanwhile.
-        if pressured {
-            #expect(RISCVEnvironment.machinesRetargeted(of: Keccak.hash(probeCode)) > 0)
+        // Only if nothing else in the process took the parked machines meanwhile; counted in
+        // the whole process, since the cache may drop the probe's image as soon as the call
+        // ends (suites run beside this one deploy many).
+        if pressured, RISCVEnvironment.parkedMachines >= 1024 {
+            #expect(RISCVEnvironment.machinesRetargetedInProcess > retargeted)
         }
         // And a second round on the now pooled machines.
         #expect(try s.call(probe, data: [40], gas: 1_000_000_000).output == first.output)

@@ -98,13 +98,21 @@ final class ContractImage: @unchecked Sendable {
     static let pooledMachines = Locked<Int>(0)
     static let maxPooledMachines = 2048
 
+    /// Machines refused a parking place at the cap (and so unmapped), for tests.
+    static let parkingRefusals = Locked<Int>(0)
+    /// Machines of one image reset to another's, in the whole process (images the cache has
+    /// dropped included), for tests.
+    static let retargetedInProcess = Locked<Int>(0)
+
     /// Counts one more parked machine if the process-wide cap allows it.
     static func admitParked() -> Bool {
-        pooledMachines.withLock { n in
+        let admitted = pooledMachines.withLock { n in
             guard n < maxPooledMachines else { return false }
             n += 1
             return true
         }
+        if !admitted { parkingRefusals.withLock { $0 += 1 } }
+        return admitted
     }
     /// `n` parked machines left their pool or transaction (reused or dropped).
     static func unpark(_ n: Int = 1) { pooledMachines.withLock { $0 -= n } }
@@ -299,6 +307,7 @@ final class ContractImage: @unchecked Sendable {
             // The donor's machine holds its template's state: zero except its initial pages.
             if m.reset(from: template, copy: initialRanges, zero: ContractImage.pages(donorPages, minus: initialRanges)) {
                 machinesRetargeted.withLock { $0 += 1 }
+                ContractImage.retargetedInProcess.withLock { $0 += 1 }
                 return m
             }
         }
