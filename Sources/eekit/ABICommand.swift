@@ -104,6 +104,6 @@ struct ABICommand: ParsableCommand {
 /// failed call's output), not a usage error.
 private func dataFailure(_ message: String) -> ExitCode {
     fflush(nil)
-    writeToStandardError(Data("Error: \(message)\n".utf8))
+    writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
     return ExitCode(1)
 }

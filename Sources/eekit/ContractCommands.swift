@@ -404,7 +404,7 @@ func transact(
         let message = "\(contractFailure(error))"
         if json { print(jsonLine(["error": message])) }
         fflush(nil)  // what was printed before comes first when both go to one pipe
-        writeToStandardError(Data("Error: \(message)\n".utf8))
+        writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
         throw ExitCode(3)
     }
     var decoded: [String]?
@@ -428,7 +428,7 @@ func transact(
     }
     if let decodeError {
         fflush(nil)
-        writeToStandardError(Data("eekit: the output does not decode: \(decodeError)\n".utf8))
+        writeToStandardError(Data("eekit: the output does not decode: \(EEKitCommand.printable(decodeError))\n".utf8))
         throw ExitCode(4)
     }
     switch r.status {

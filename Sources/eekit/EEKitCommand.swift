@@ -73,16 +73,22 @@ struct EEKitCommand: ParsableCommand {
     }
 
     /// `text` with control characters but newline and tab written as \xNN (C1 controls as
-    /// \u{NN}), at most 4,096 characters of it.
+    /// \u{NN}), at most 4,096 characters of each line (the usage lines after a long quoted
+    /// input stay).
     static func printable(_ text: String) -> String {
         var out = ""
-        var count = 0
+        var count = 0, cut = 0
         for u in text.unicodeScalars {
-            if count == 4096 {
-                out += "... (\(text.unicodeScalars.count - count) more characters)"
-                break
+            if u == "\n" {
+                if cut > 0 { out += "... (\(cut) more characters)" }
+                count = 0
+                cut = 0
+            } else if count == 4096 {
+                cut += 1
+                continue
+            } else {
+                count += 1
             }
-            count += 1
             switch u.value {
             case 0x0a, 0x09: out.unicodeScalars.append(u)
             case 0..<0x20, 0x7f: out += "\\x" + String(format: "%02x", u.value)
@@ -90,6 +96,7 @@ struct EEKitCommand: ParsableCommand {
             default: out.unicodeScalars.append(u)
             }
         }
+        if cut > 0 { out += "... (\(cut) more characters)" }
         return out
     }
 
@@ -120,17 +127,20 @@ struct EEKitCommand: ParsableCommand {
 
 /// Writes to fd 2, ignoring errors: a closed or broken stderr must not stop eekit (Foundation's
 /// FileHandle.write traps on EBADF / EPIPE).
-func writeToStandardError(_ data: Data) { data.withUnsafeBytes { writeAll(fd: 2, $0) } }
+func writeToStandardError(_ data: Data) { data.withUnsafeBytes { _ = writeAll(fd: 2, $0) } }
 
-/// Writes all of `b` to `fd` (retrying short writes and EINTR), stopping quietly at an error.
-func writeAll(fd: Int32, _ b: UnsafeRawBufferPointer) {
+/// Writes all of `b` to `fd` (retrying short writes and EINTR), stopping at an error; false
+/// then, with errno set.
+@discardableResult
+func writeAll(fd: Int32, _ b: UnsafeRawBufferPointer) -> Bool {
     var off = 0
     while off < b.count {
         let n = Glibc.write(fd, b.baseAddress! + off, b.count - off)
         if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
+        if n <= 0 { return false }
         off += n
     }
+    return true
 }
 
 /// One JSON object as a line of text, keys sorted ("{}" if `object` cannot be serialized).

@@ -180,7 +180,12 @@ struct EVMCommand: ParsableCommand {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
             // Straight from the core's buffer (a String of it took 3x the memory for 64 MiB of code).
             fflush(nil)
-            EVMDisassembler.disassembledBytes(bytecode).withUnsafeBytes { writeAll(fd: 1, $0) }
+            let written = EVMDisassembler.disassembledBytes(bytecode).withUnsafeBytes { writeAll(fd: 1, $0) }
+            guard written else {
+                // As for print's output (exitUnlessOutputLost): the listing did not arrive.
+                writeToStandardError(Data("eekit: cannot write the output: \(String(cString: strerror(errno)))\n".utf8))
+                throw ExitCode(74)
+            }
         }
     }
 }

@@ -154,7 +154,7 @@ struct RVCommand: ParsableCommand {
             do {
                 elf = try readRegularFile(pathBytes: path, what: "rv run")
             } catch {
-                writeToStandardError("eekit: \(error)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(EEKitCommand.printable("\(error)"))\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             // argv[0] is the path as given, as Linux and qemu-user pass it.
@@ -188,7 +188,7 @@ struct RVCommand: ParsableCommand {
                         hint = " (no --memory up to 4096 MiB holds it)"
                     }
                 }
-                writeToStandardError("eekit: \(file): \(error)\(hint)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(EEKitCommand.printable("\(file): \(error)"))\(hint)\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -227,7 +227,7 @@ struct RVCommand: ParsableCommand {
             do {
                 image = try ELFImage(bytes: try readFile(file, what: "rv disasm"))
             } catch {
-                writeToStandardError("eekit: \(file): \(error)\n".data(using: .utf8)!)
+                writeToStandardError("eekit: \(EEKitCommand.printable("\(file): \(error)"))\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             var out = ""

@@ -479,6 +479,12 @@ import Testing
         #expect(esc.status == 64 && esc.out.contains("1\\x1b[2J2") && !esc.out.contains("\u{1b}"), "\(esc.out)")
         let long = try Self.run(["abi", "encode", "f(uint256)", String(repeating: "9", count: 10_000)])
         #expect(long.status == 64 && long.out.contains("more characters)") && long.out.count < 6_000, "\(long.out.count)")
+        // The cap is per line: an ArgumentParser error keeps its usage lines after the input.
+        let gas = try Self.run(["evm", "run", "--gas", String(repeating: "9", count: 5_000), "--code", "00"])
+        #expect(gas.status == 64 && gas.out.contains("more characters)") && gas.out.contains("Usage: eekit evm run"), "\(gas.out)")
+        // evm disasm writes its listing itself: a failed write is 74 too (it exited 0).
+        let disasm = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" evm disasm --code 600160020100 >/dev/full", eekit])
+        #expect(disasm.status == 74 && disasm.out.contains("cannot write the output"), "\(disasm.out)")
         let dir = try TestFiles.scratchFolder("bom")
         defer { TestFiles.remove(dir) }
         let file = dir.appendingPathComponent("init.hex")

@@ -264,10 +264,11 @@ public enum RISCVPlainRunner {
                             m[register: 10] = UInt64(bitPattern: Int64(r))
                         } else {
                             // A bad buffer on a closed stdin is EBADF, as Linux checks the
-                            // descriptor first (as for the other descriptors); a zero-length
+                            // descriptor first (as for the other descriptors), and on a directory
+                            // EISDIR, as Linux fails such a read before it copies; a zero-length
                             // host read says which, consuming nothing.
                             let probe = read(UnsafeMutableRawBufferPointer(start: nil, count: 0))
-                            m[register: 10] = fail(probe == -Int(EBADF) ? EBADF : EFAULT)
+                            m[register: 10] = probe < 0 ? UInt64(bitPattern: Int64(max(-4095, probe))) : fail(EFAULT)
                         }
                     }
                 case 93, 94:  // exit, exit_group
