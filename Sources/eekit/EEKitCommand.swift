@@ -20,15 +20,18 @@ struct EEKitCommand: ParsableCommand {
     static func main() {
         var args = Array(CommandLine.arguments.dropFirst())
         var guest: [String]? = nil
-        var fileIndex: Int? = nil  // rv run's FILE in argv
+        var fileIndex: Int? = nil  // rv run's or rv disasm's FILE in argv
         if args.count > 2, args[0] == "rv", args[1] == "run", let f = RVCommand.Run.scan(Array(args[2...])).file {
             guest = Array(args[(f + 3)...])
             args = Array(args[..<(f + 3)])
             fileIndex = f + 3
+        } else if args.count == 3, args[0] == "rv", args[1] == "disasm", !args[2].hasPrefix("-") {
+            fileIndex = 3  // rv disasm FILE
         }
         // Swift's CommandLine.arguments turns bytes that are not UTF-8 into U+FFFD: a --state
         // path silently named another file, an ABI string other bytes. Such an argument is
-        // refused, except `rv run`'s FILE and the guest's arguments (passed on as their bytes).
+        // refused, except the FILE of `rv run` / `rv disasm` and the guest's arguments (used as
+        // their bytes).
         for i in 1..<min(Int(CommandLine.argc), args.count + 1) where i != fileIndex {
             guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
             let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))

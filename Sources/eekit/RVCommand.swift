@@ -224,8 +224,12 @@ struct RVCommand: ParsableCommand {
 
         func run() throws {
             let image: ELFImage
+            // FILE as given (a name need not be UTF-8), when it is argv's last entry.
+            let argc = Int(CommandLine.argc)
+            let last = argc > 1 ? Run.argumentBytes(argc - 1) : []
+            let path = String(decoding: last, as: UTF8.self) == file ? last : Array(file.utf8)
             do {
-                image = try ELFImage(bytes: try readFile(file, what: "rv disasm"))
+                image = try ELFImage(bytes: try readRegularFile(pathBytes: path, what: "rv disasm"))
             } catch {
                 writeToStandardError("eekit: \(EEKitCommand.printable("\(file): \(error)"))\n".data(using: .utf8)!)
                 throw ExitCode(2)

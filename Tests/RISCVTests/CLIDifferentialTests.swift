@@ -139,6 +139,10 @@ struct CLIEnvironmentTests {
             executable: "/bin/sh", arguments: ["-c", copy, "\(try CLIDifferentialTests.eekit()) rv run", file, scratch.path],
             environment: [:])
         #expect(ourName.status == 0 && ourName.stdout == refName.stdout, "\(String(decoding: ourName.stderr, as: UTF8.self))")
+        let disasm = try await GuestHarness.runProcess(
+            executable: "/bin/sh", arguments: ["-c", #"exec $0 rv disasm "$1/a$(printf '\377')b""#, try CLIDifferentialTests.eekit(), scratch.path],
+            environment: [:])
+        #expect(disasm.status == 0 && String(decoding: disasm.stdout, as: UTF8.self).hasPrefix("segment "), "\(String(decoding: disasm.stderr, as: UTF8.self))")
     }
 
     @Test func optionsComposeAsQemuDoes() {
