@@ -34,8 +34,7 @@ struct EEKitCommand: ParsableCommand {
         // their bytes).
         for i in 1..<min(Int(CommandLine.argc), args.count + 1) where i != fileIndex {
             guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
-            let bytes = UnsafeRawBufferPointer(start: raw, count: strlen(raw))
-            let shown = bytes.map { $0 >= 0x20 && $0 < 0x7f ? String(UnicodeScalar($0)) : "\\x" + String(format: "%02x", $0) }
+            let shown = cStringBytes(raw).map { $0 >= 0x20 && $0 < 0x7f ? String(UnicodeScalar($0)) : "\\x" + String(format: "%02x", $0) }
             writeToStandardError(Data(
                 "eekit: argument \(i) is not UTF-8 text (\"\(shown.joined())\"); eekit's own arguments must be UTF-8 (a quoted ABI string, \"...\", spells any byte as \\xNN; `rv run FILE ARGS...` may be any bytes)\n".utf8))
             Glibc.exit(ExitCode.validationFailure.rawValue)
@@ -126,6 +125,18 @@ struct EEKitCommand: ParsableCommand {
         }
         return nil
     }
+}
+
+/// A C string's bytes (an argv or environ entry: any bytes but NUL).
+func cStringBytes(_ p: UnsafePointer<CChar>) -> [UInt8] { Array(UnsafeRawBufferPointer(start: p, count: strlen(p))) }
+
+/// argv[i] as the bytes eekit was given, when Swift's text of it (bytes that are not UTF-8
+/// read as U+FFFD) is `text`; otherwise `text` as UTF-8 (a command parsed in-process, whose
+/// argv is another program's).
+func argumentBytes(_ i: Int, as text: String) -> [UInt8] {
+    guard i >= 1, i < Int(CommandLine.argc), let p = CommandLine.unsafeArgv[i] else { return Array(text.utf8) }
+    let raw = cStringBytes(p)
+    return String(decoding: raw, as: UTF8.self) == text ? raw : Array(text.utf8)
 }
 
 /// Writes to fd 2, ignoring errors: a closed or broken stderr must not stop eekit (Foundation's

@@ -110,7 +110,7 @@ struct RVCommand: ParsableCommand {
             var host: [[UInt8]] = []
             if !clearEnvironment, var p = Glibc.environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
                 while let entry = p.pointee {
-                    host.append(Array(UnsafeRawBufferPointer(start: entry, count: strlen(entry))))
+                    host.append(cStringBytes(entry))
                     p += 1
                 }
             }
@@ -121,27 +121,13 @@ struct RVCommand: ParsableCommand {
         /// for bytes that are not UTF-8): they are the last entries of argv. A command parsed
         /// in-process (whose argv is another program's) passes `arguments` as UTF-8.
         func guestArgumentBytes() -> [[UInt8]] {
-            let argc = Int(CommandLine.argc)
-            let text = arguments.map { Array($0.utf8) }
-            guard argc > arguments.count else { return text }
-            let raw: [[UInt8]] = (argc - arguments.count..<argc).map(Self.argumentBytes)
-            let same = zip(raw, arguments).allSatisfy { String(decoding: $0, as: UTF8.self) == $1 }
-            return same ? raw : text
+            let first = Int(CommandLine.argc) - arguments.count
+            return arguments.enumerated().map { argumentBytes(first + $0.offset, as: $0.element) }
         }
 
         /// FILE as the bytes eekit was given (a file name need not be UTF-8): the argv entry
         /// before the guest's arguments.
-        func fileBytes() -> [UInt8] {
-            let i = Int(CommandLine.argc) - arguments.count - 1
-            guard i >= 1 else { return Array(file.utf8) }
-            let raw = Self.argumentBytes(i)
-            return String(decoding: raw, as: UTF8.self) == file ? raw : Array(file.utf8)
-        }
-
-        static func argumentBytes(_ i: Int) -> [UInt8] {
-            guard let p = CommandLine.unsafeArgv[i] else { return [] }
-            return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
-        }
+        func fileBytes() -> [UInt8] { argumentBytes(Int(CommandLine.argc) - arguments.count - 1, as: file) }
 
         func validate() throws {
             // A command-line mistake (exit 64), not a file that cannot be loaded (exit 2).
@@ -224,10 +210,8 @@ struct RVCommand: ParsableCommand {
 
         func run() throws {
             let image: ELFImage
-            // FILE as given (a name need not be UTF-8), when it is argv's last entry.
-            let argc = Int(CommandLine.argc)
-            let last = argc > 1 ? Run.argumentBytes(argc - 1) : []
-            let path = String(decoding: last, as: UTF8.self) == file ? last : Array(file.utf8)
+            // FILE as given (a name need not be UTF-8): argv's last entry.
+            let path = argumentBytes(Int(CommandLine.argc) - 1, as: file)
             do {
                 image = try ELFImage(bytes: try readRegularFile(pathBytes: path, what: "rv disasm"))
             } catch {

@@ -116,7 +116,10 @@ final class ABINode: Sendable {
             isDynamic = parts.contains { $0.isDynamic }
             // Parsed types are bounded (at most maxStaticSize each); a type built in code may
             // not be, so the sizes saturate at Int.max instead of trapping.
-            headSize = isDynamic ? 32 : parts.reduce(0) { $0.addingReportingOverflow($1.headSize).overflow ? .max : $0 + $1.headSize }
+            headSize = isDynamic ? 32 : parts.reduce(0) {
+                let (sum, overflow) = $0.addingReportingOverflow($1.headSize)
+                return overflow ? .max : sum
+            }
         case .array(let e, let k):
             let element = ABINode(e)
             parts = [element]

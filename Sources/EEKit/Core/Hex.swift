@@ -14,16 +14,19 @@ public enum Hex {
     public static func isText<C: Collection<UInt8>>(_ bytes: C) -> Bool {
         var body = bytes[...]
         if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
-        if body.allSatisfy({ (0x20...0x7e).contains($0) || (0x09...0x0d).contains($0) }) { return true }
+        if body.allSatisfy(isPrintableOrSpace) { return true }
         guard let text = String(validating: body, as: UTF8.self) else { return false }
         return text.unicodeScalars.allSatisfy { u in
-            if u.isASCII { return (0x20...0x7e).contains(u.value) || (0x09...0x0d).contains(u.value) }
+            if u.isASCII { return isPrintableOrSpace(UInt8(u.value)) }
             switch u.properties.generalCategory {
             case .spaceSeparator, .lineSeparator, .paragraphSeparator, .format: return true
             default: return false
             }
         }
     }
+
+    /// Printable ASCII, or tab, newline, vertical tab, form feed, return.
+    private static func isPrintableOrSpace(_ b: UInt8) -> Bool { (0x20...0x7e).contains(b) || (0x09...0x0d).contains(b) }
 
     /// A UTF-16 file with its byte-order mark (Windows PowerShell writes `echo 0x6000 > f`
     /// so) as UTF-8, when it holds only printable ASCII and whitespace; nil otherwise.
@@ -40,7 +43,7 @@ public enum Hex {
         var i = 2
         while i < bytes.count {
             let (lo, hi) = little ? (bytes[i], bytes[i + 1]) : (bytes[i + 1], bytes[i])
-            guard hi == 0, (0x20...0x7e).contains(lo) || (0x09...0x0d).contains(lo) else { return nil }
+            guard hi == 0, isPrintableOrSpace(lo) else { return nil }
             out.append(lo)
             i += 2
         }

@@ -276,13 +276,14 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
         let c = configuration(for: host)
         try c.validate()
-        try host.schedule.validate()
+        let schedule = host.schedule
+        try schedule.validate()
         // Parses and checks the image, and loads it (caching it for the constructor run) if the
         // constructor's gas pays its frameErgs; otherwise the constructor fails for gas without
         // anything built.
         _ = try ContractImageCache.image(
             for: code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-            schedule: host.schedule, ergs: request.resources.ergs, host: host)
+            schedule: schedule, ergs: request.resources.ergs, host: host)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)
