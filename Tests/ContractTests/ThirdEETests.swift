@@ -248,4 +248,31 @@ final class ToyEE: ExecutionEnvironment {
         // An EE kind that does not exist fails the calling frame.
         #expect(try s.call(rvCaller, data: via(5, .zero, [4] + ToyEE.magic)).status.isFailure)
     }
+
+    /// A callee that uses a fraction of a gas unit (the toy: 1,000 ergs, 3.9 gas, as native
+    /// code does) returns the rest to an EVM caller as whole gas plus a fraction; the fractions
+    /// add up in the caller, which can spend them. 256 calls to the toy cost the EVM frame
+    /// exactly 256 x 1,000 ergs = 1,000 gas more than 256 calls to an account without code
+    /// (GAS at the end says so), not 256 x 4: each call used to keep its fraction aside until
+    /// the frame ended, out of reach of GAS and of the 63/64 rule.
+    @Test func fractionsOfGasReturnedToTheEVMStayUsable() throws {
+        let s = try session(withToy: true)
+        let toy = Address(low: 0x70)
+        let empty = Address(low: 0x71)
+        try s.install(ToyEE.magic, kind: .wasm, at: toy)
+        func gasAfter256Calls(to target: Address) throws -> U256 {
+            // 256 x CALL(100 gas, target, 0, calldata = memory[0..<1] = 0x00), then GAS.
+            let code: Bytes = [0x61, 0x01, 0x00, 0x5b, 0x5f, 0x5f, 0x60, 0x01, 0x5f, 0x5f, 0x73] + target.bytes
+                + [0x60, 0x64, 0xf1, 0x50, 0x60, 0x01, 0x90, 0x03, 0x80, 0x60, 0x03, 0x57, 0x50,
+                   0x5a, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
+            let caller = Address(low: 0xe9)
+            try s.install(code, kind: .evm, at: caller)
+            let r = try s.call(caller, data: [], gas: 1_000_000)
+            #expect(r.status == .success)
+            return U256(bigEndian: r.output)
+        }
+        let toToy = try gasAfter256Calls(to: toy)
+        let toEmpty = try gasAfter256Calls(to: empty)
+        #expect(toEmpty &- toToy == U256(1000))
+    }
 }

@@ -70,11 +70,10 @@ public final class EVMEnvironment: ExecutionEnvironment {
         guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CALL_REQUEST.rawValue) else {
             throw .internalError("EVM frame was not waiting for a call")
         }
-        let gasBack = returned.ergs / ergsPerGas
-        ergsRemainder &+= returned.ergs % ergsPerGas
+        let gasBack = reclaim(returned.ergs, frameGas: b.gas)
         let data = result.status.isFailure ? [] : result.returndata
         let status = b.resumeCall(
-            success: result.status.isSuccess, gasLeft: Int64(clamping: gasBack), returndata: data, host: host)
+            success: result.status.isSuccess, gasLeft: gasBack, returndata: data, host: host)
         return try preemption(status, host: host)
     }
 
@@ -84,11 +83,10 @@ public final class EVMEnvironment: ExecutionEnvironment {
         guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CREATE_REQUEST.rawValue) else {
             throw .internalError("EVM frame was not waiting for a deployment")
         }
-        let gasBack = returned.ergs / ergsPerGas
-        ergsRemainder &+= returned.ergs % ergsPerGas
+        let gasBack = reclaim(returned.ergs, frameGas: b.gas)
         let created = result.status.isSuccess ? result.address : nil
         let data = result.status == .revert ? result.returndata : []
-        let status = b.resumeCreate(address: created, gasLeft: Int64(clamping: gasBack), returndata: data, host: host)
+        let status = b.resumeCreate(address: created, gasLeft: gasBack, returndata: data, host: host)
         return try preemption(status, host: host)
     }
 
@@ -104,6 +102,25 @@ public final class EVMEnvironment: ExecutionEnvironment {
             address: DeploymentAddress.derive(request, host: host),
             constructor: Bytecode(kind: .evm, bytes: request.initcode, hash: Keccak.hash(request.initcode)),
             constructorInput: [], resources: request.resources)
+    }
+
+    /// The gas to give back to the core for the ergs a callee returned. Their fraction of a
+    /// gas unit joins the frame's remainder, and whole units of the remainder go back into the
+    /// core's gas with them, so that GAS and the 63/64 rule of later calls see all the frame
+    /// holds: a native callee returns fractions (an instruction costs less than a gas), and
+    /// without this each such call left the frame up to a gas it could not use until it ended.
+    /// Only what the core's Int64 cannot hold stays aside (a frame given 2^63 gas or more).
+    private func reclaim(_ ergs: UInt64, frameGas: Int64) -> Int64 {
+        let room = UInt64(Int64.max) - UInt64(max(0, frameGas))
+        var back = ergs / ergsPerGas
+        ergsRemainder &+= ergs % ergsPerGas
+        if back > room {
+            ergsRemainder &+= (back - room) * ergsPerGas
+            back = room
+        }
+        let carried = min(ergsRemainder / ergsPerGas, room - back)
+        ergsRemainder -= carried * ergsPerGas
+        return Int64(back + carried)
     }
 
     // MARK: Mapping core statuses to preemptions
