@@ -362,9 +362,10 @@ static inline size_t eek_returndata_size(void) { return EEK_SYS0(EEK_SYS_RETURND
 static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SYS(EEK_SYS_RETURNDATA_COPY, dst, off, n); }
 /* Returns EEK_SUCCESS / EEK_REVERTED / EEK_FAILED; *retlen (if not NULL) = returndata size.
    gas is 64 bits on both XLENs (eek_gas_left() - reserve is the usual argument); the system
-   call takes one register, so on RV32 a request of 2^32-1 or more asks for 2^32-2 gas (never
+   call takes one register, so on RV32 a request of 2^32 or more asks for 2^32-2 gas (never
    more than requested; the callee gets at most all but 1/64 of what is left, as always) rather
-   than being cut to its low 32 bits. EEK_GAS_ALL itself asks for as much as allowed. */
+   than being cut to its low 32 bits. EEK_GAS_ALL itself asks for as much as allowed; on RV32 it
+   is 2^32-1, so a request of exactly 2^32-1 gas is the same as EEK_GAS_ALL there. */
 static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
                            uint64_t gas, size_t *retlen) {
   uintptr_t r1 = 0;

@@ -159,29 +159,41 @@ import Testing
     }
 
     /// BRK that shrinks the heap zeroes the pages it gives up and keeps them (they were paid
-    /// for): the bytes read back as zero after regrowing, on RV64 and RV32.
+    /// for): the bytes read back as zero after regrowing, on RV64 and RV32, and regrowing
+    /// into them costs no page charge again (64 gas a page, paid once per frame).
     @Test(arguments: [64, 32]) func heapShrinkZeroesWhatItGivesUp(xlen: Int) throws {
         let source = #"""
             #include "eekit.h"
             void eekit_main(int is_constructor) {
               if (is_constructor) return;
               uintptr_t b = eek_brk(0);
+              uint64_t out[3] = {0, 0, 0}; /* bad bytes, gas of the first growth, of the last */
               uint64_t bad = 0;
               for (int round = 0; round < 3; round++) {
+                uint64_t g = eek_gas_left();
                 eek_brk(b + 40 * 4096 + 100);
+                g -= eek_gas_left();
+                if (round == 0) out[1] = g;
+                if (round == 2) out[2] = g;
                 for (uintptr_t i = 512; i < 40 * 4096 + 100; i += 512) bad += ((volatile uint8_t *)b)[i];
                 for (uintptr_t i = 512; i < 40 * 4096 + 100; i += 512) ((volatile uint8_t *)b)[i] = 0x5a;
                 eek_brk(b + 10);
                 for (uintptr_t i = 10; i < 4096; i += 64) bad += ((volatile uint8_t *)b)[i];
               }
-              eek_return(&bad, 8);
+              out[0] = bad;
+              eek_return(out, sizeof out);
             }
             """#
         let s = ContractSession()
         let c = try #require(try s.deploy(try Fixtures.contract(source, xlen: xlen), kind: .riscv).createdAddress)
+        func le(_ b: ArraySlice<UInt8>) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
         for _ in 0..<2 {
             let r = try s.call(c, data: [])
-            #expect(r.status == .success && r.output == Bytes(repeating: 0, count: 8), "rv\(xlen): \(r.status) \(r.output)")
+            #expect(r.status == .success && r.output.count == 24, "rv\(xlen): \(r.status) \(r.output)")
+            guard r.output.count == 24 else { continue }
+            #expect(le(r.output[0..<8]) == 0, "rv\(xlen): nonzero bytes after regrowing")
+            let first = le(r.output[8..<16]), last = le(r.output[16..<24])
+            #expect(first >= 40 * 64 && last < 64, "rv\(xlen): growth cost \(first) gas, regrowth \(last)")
         }
     }
 }
