@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -296,8 +297,21 @@ import Testing
         try s.world.commit()
         let values: [UInt64] = [0, 1, 2, 7, 0xffff_ffff, 1 << 32, (1 << 32) + 1, 1 << 63, (1 << 63) - 1, .max, .max - 1,
                                 0x1234_5678_9abc_def0, 0xdead_beef]
-        for a in values {
-            for b in values {
+        // And random pairs of every pair of bit lengths, near multiples too: the RV32 helper
+        // takes different paths for word-sized operands, a word-sized divisor and a larger one.
+        var rng = SplitMix64(seed: 64)
+        func operand() -> UInt64 {
+            let bits = rng.next() % 65
+            return bits == 0 ? 0 : rng.next() >> (64 - bits) | 1 << (bits - 1)
+        }
+        var pairs = values.flatMap { a in values.map { (a, $0) } }
+        for _ in 0..<150 {
+            let b = operand()
+            pairs.append((operand(), b))
+            pairs.append((b &* (rng.next() >> (rng.next() % 64)) &+ rng.next() % 3, b))
+        }
+        for (a, b) in pairs {
+            do {
                 let data = [12] + ProbeContract.u64(a) + ProbeContract.u64(b)
                 let r64 = try s.call(probe, data: data), r32 = try s.call(probe32, data: data)
                 let sa = Int64(bitPattern: a), sb = Int64(bitPattern: b)
