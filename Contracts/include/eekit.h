@@ -95,6 +95,13 @@
 extern "C" {
 #endif
 
+/* The memory functions eekit_rt.c defines (a freestanding build has no <string.h>; these are
+   its declarations, so including both is fine). */
+void *memcpy(void *__restrict dst, const void *__restrict src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
 #define EEK_SYS_RETURN          0x10000 /* (ptr, len)                          noreturn        */
 #define EEK_SYS_REVERT          0x10001 /* (ptr, len)                          noreturn        */
 #define EEK_SYS_CALLDATA_SIZE   0x10002 /* ()                                  -> a0 size      */

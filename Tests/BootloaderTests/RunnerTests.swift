@@ -1,3 +1,4 @@
+import Foundation
 import EEKit
 import Testing
 
@@ -35,6 +36,28 @@ struct MockWorld {
 }
 
 @Suite struct RunnerTests {
+    /// BLOCKHASH's default source (keccak of the decimal number) is cached per block number
+    /// mod 256: numbers that share a slot, and a new block number, still get their own hash;
+    /// out of range is zero; a provider set by the host is asked every time.
+    @Test func blockHashesOfTheDefaultProviderAndOfAHostsProvider() throws {
+        let w = MockWorld(contracts: [:])
+        func filler(_ n: UInt64) -> Bytes32 { Keccak.hash(Array(String(n).utf8)) }
+        w.boot.block.number = 300
+        #expect(w.boot.blockHash(299) == filler(299))
+        #expect(w.boot.blockHash(299) == filler(299))
+        #expect(w.boot.blockHash(44) == filler(44))
+        #expect(w.boot.blockHash(43) == .zero)
+        #expect(w.boot.blockHash(300) == .zero)
+        w.boot.block.number = 600
+        #expect(w.boot.blockHash(556) == filler(556))  // slot 44 again
+        #expect(w.boot.blockHash(44) == .zero)
+        let asked = Counter()
+        w.boot.blockHashProvider = { n in asked.add(); return Bytes32(Bytes(repeating: UInt8(n & 0xff), count: 32)) }
+        #expect(w.boot.blockHash(556) == Bytes32(Bytes(repeating: 44, count: 32)))
+        #expect(w.boot.blockHash(556) == Bytes32(Bytes(repeating: 44, count: 32)))
+        #expect(asked.value == 2)
+    }
+
     @Test func recursionToDepth1024WithoutNativeRecursion() throws {
         // A ring of 5 contracts (Address(low: 1...5)); each counts its runs in slot 2, calls
         // the next one, and marks slot 1 if that call failed.
@@ -175,4 +198,12 @@ struct MockWorld {
         #expect(throws: TransactionError.self) { try r.get() }
         #expect(try m.world.stateRoot() == before)
     }
+}
+
+/// A thread-safe count for @Sendable closures.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }

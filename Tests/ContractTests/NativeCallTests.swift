@@ -140,6 +140,14 @@ import Testing
             Issue.record("a moved static PIE was deployed")
         } catch {
             #expect("\(error)".contains("position-independent"), "\(error)")
+            #expect("\(error)".contains("placed 0xf000 from"), "\(error)")
+        }
+        // Linked above 0x10000, it would move down: the offset is negative.
+        e.segments[0].vaddr = 0x20000
+        e.entry = 0x20000
+        #expect(throws: (any Error).self) { try ContractSession().deploy(e.bytes, kind: .riscv) }
+        do { _ = try ContractSession().deploy(e.bytes, kind: .riscv) } catch {
+            #expect("\(error)".contains("placed -0x10000 from"), "\(error)")
         }
         // Linked where it is placed (its lowest page at 0x10000), nothing moves: the ELF is
         // taken (the constructor then fails on its Linux exit call, as any contract would).

@@ -106,6 +106,8 @@ import Testing
           case 7: eek_sload((const eek_word *)unmapped, &w); break;
           case 8: eek_log(&w, 1, unmapped, 8); break;
           case 9: eek_balance((const eek_address *)unmapped, &w); break;
+          case 10: eek_revert(unmapped, 1);
+          case 11: eek_return(unmapped, 1);
           }
           eek_return(0, 0);
         }
@@ -117,7 +119,7 @@ import Testing
         #expect(try s.call(c, data: [0]).status == .success)
         let expected: [(UInt8, String)] = [
             (1, "keccak256"), (2, "keccak256"), (3, "returndata_copy"), (4, "code_copy"), (5, "tload"),
-            (6, "calldata_copy: length"), (7, "sload"), (8, "log"), (9, "balance"),
+            (6, "calldata_copy: length"), (7, "sload"), (8, "log"), (9, "balance"), (10, "revert:"), (11, "return:"),
         ]
         for (code, name) in expected {
             let r = try s.call(c, data: [code], gas: 1_000_000)

@@ -29,7 +29,14 @@ public final class Bootloader: EEHost {
     @exclusivity(unchecked) public var schedule: GasSchedule
     /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
     /// reference test fillers do.
-    public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) }
+    public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) } {
+        didSet { cachesBlockHashes = false }
+    }
+    /// The default provider's answers, by block number mod 256 (a BLOCKHASH loop would
+    /// otherwise format and hash a number for every 20 gas, about 10 ns of CPU per gas). Off
+    /// once a provider is set: a provider of the host's may answer differently over time.
+    @exclusivity(unchecked) private var cachesBlockHashes = true
+    @exclusivity(unchecked) private var blockHashCache: [(number: UInt64, hash: Bytes32)] = []
     /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
     /// whether or not a hook serves them.
     @exclusivity(unchecked) public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
@@ -334,7 +341,11 @@ public final class Bootloader: EEHost {
 
     public func blockHash(_ number: UInt64) -> Bytes32 {
         guard number < block.number, block.number - number <= 256 else { return .zero }
-        return blockHashProvider(number)
+        guard cachesBlockHashes else { return blockHashProvider(number) }
+        let slot = Int(number & 255)
+        if blockHashCache.isEmpty { blockHashCache = Array(repeating: (.max, .zero), count: 256) }
+        if blockHashCache[slot].number != number { blockHashCache[slot] = (number, blockHashProvider(number)) }
+        return blockHashCache[slot].hash
     }
 }
 

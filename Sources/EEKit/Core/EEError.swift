@@ -105,7 +105,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .entryMisaligned(let e): "entry point 0x\(String(e, radix: 16)) is not 4-byte aligned (RV32IM/RV64IM have no 2-byte instructions)"
         case .segmentMisaligned(let i): "segment \(i)'s file offset and address differ modulo the 4 KiB page size (the ELF specification requires them equal when the segment has file bytes; Linux refuses such files)"
         case .positionIndependentContract(let b):
-            "a position-independent executable (ET_DYN) placed 0x\(String(b, radix: 16)) away from its link addresses: a contract's start-up code applies no relocations, so link it with -static -no-pie (or at 0x10000)"
+            "a position-independent executable (ET_DYN) placed \(Int64(bitPattern: b) < 0 ? "-0x" + String(0 &- b, radix: 16) : "0x" + String(b, radix: 16)) from its link addresses: a contract's image goes at 0x10000, and only a static PIE linked there is relocated (its R_RISCV_RELATIVE entries), so link it with -Wl,--image-base=0x10000, or with -static -no-pie"
         case .threadLocalStorage:
             "thread-local variables (a PT_TLS segment): a native contract's tp register points at its frame block, so they would overwrite it; use ordinary globals (a frame has one thread)"
         case .dynamicRelocation(let why): "dynamic relocations of a static PIE: \(why)"

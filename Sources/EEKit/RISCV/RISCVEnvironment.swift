@@ -524,9 +524,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let a0 = m[register: 10], a1 = m[register: 11], a2 = m[register: 12]
         switch n {
         case ContractSyscall.ret, ContractSyscall.revert:
-            let len = try length(m, a1, "return")
+            let what = n == ContractSyscall.ret ? "return" : "revert"
+            let len = try length(m, a1, what)
             try charge(m, gas: 3 * RISCVEnvironment.words(a1))
-            let out = try read(m, a0, len, "return")
+            let out = try read(m, a0, len, what)
             return .end(n == ContractSyscall.ret ? .success : .revert, out)
 
         case ContractSyscall.revertReturndata, ContractSyscall.returnReturndata:

@@ -357,7 +357,9 @@ public final class WorldState {
         if !(slots[key]?.loaded ?? false) { _ = loadSlot(key) }
         let n = transactionNumber
         let (previous, firstWrite, newlyDirty) = WorldState.write(&slots[key, default: Slot()], v, transaction: n)
-        journal.append(.storage(key, previous: previous))
+        // A write of the value already there has nothing to undo: no entry, so that a loop of
+        // such writes (100 gas each) does not grow the journal.
+        if previous != v { journal.append(.storage(key, previous: previous)) }
         if newlyDirty { dirtySlotKeys.append(key) }
         if firstWrite { txWrittenSlots.append(key) }
     }
@@ -379,7 +381,7 @@ public final class WorldState {
     public func setTransientStorage(_ a: Address, _ k: U256, _ v: U256) {
         let key = SlotKey(address: a, key: k)
         let previous = transient.updateValue(v, forKey: key) ?? .zero
-        journal.append(.transient(key, previous: previous))
+        if previous != v { journal.append(.transient(key, previous: previous)) }
     }
 
     // MARK: Access lists, logs, refunds
