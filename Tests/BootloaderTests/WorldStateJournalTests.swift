@@ -25,6 +25,30 @@ import Testing
         #expect(w.account(a) == before)
     }
 
+    /// Writing the value a slot (or transient slot) already holds leaves nothing to undo and
+    /// no journal entry, so a loop of such writes does not grow host memory; real changes
+    /// still revert exactly, also around no-op writes of the changed value.
+    @Test func noOpStorageWritesAddNoJournalEntry() {
+        let w = WorldState(store: MemoryStore())
+        w.setStorage(a, U256(1), U256(5))
+        w.setTransientStorage(a, U256(1), U256(6))
+        let snap = w.snapshot
+        for _ in 0..<100 {
+            w.setStorage(a, U256(1), U256(5))
+            w.setTransientStorage(a, U256(1), U256(6))
+            w.setStorage(a, U256(2), .zero)
+            w.setTransientStorage(a, U256(2), .zero)
+        }
+        #expect(w.snapshot == snap)
+        w.setStorage(a, U256(1), U256(7))
+        w.setStorage(a, U256(1), U256(7))
+        w.setTransientStorage(a, U256(1), U256(8))
+        w.setTransientStorage(a, U256(1), U256(8))
+        #expect(w.snapshot == snap + 2)
+        w.revert(to: snap)
+        #expect(w.storage(a, U256(1)) == U256(5) && w.transientStorage(a, U256(1)) == U256(6))
+    }
+
     @Test func changesThatCreateAnAccountRevertToNoAccount() {
         let w = WorldState(store: MemoryStore())
         #expect(!w.exists(b))
