@@ -98,6 +98,9 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
     var prevrandao: String?
 
+    @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more). (default: 2^42)")
+    var blockGasLimit: UInt64 = 1 << 42
+
     @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
     var fork: Fork = .cancun
 
@@ -107,6 +110,7 @@ struct BlockOptions: ParsableArguments {
             throw ValidationError("--base-fee: \(fork) has no base fee (EIP-1559 came with London)")
         }
         s.boot.block.number = blockNumber
+        s.boot.block.gasLimit = blockGasLimit
         s.boot.block.timestamp = timestamp
         s.boot.block.chainId = try weiValue(chainId, option: "--chain-id")
         if let coinbase { s.boot.block.coinbase = try commandLineAddress(coinbase, option: "--coinbase") }

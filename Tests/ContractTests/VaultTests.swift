@@ -548,6 +548,16 @@ import Testing
         try Data("600b8060095f395ff3435f524260205260405ff3".utf8).write(to: blockProbe)
         let blk = try Self.run(["run", blockProbe.path, "--ee", "evm", "--data", "", "--block-number", "77", "--timestamp", "5"])
         #expect(blk.out.contains("output: 0x" + String(repeating: "0", count: 62) + "4d" + String(repeating: "0", count: 63) + "5\n"), "\(blk.out)")
+        // --block-gas-limit: GASLIMIT says it (2^42 by default), and a transaction asking for
+        // more is rejected before anything runs.
+        let gasLimitProbe = dir.appendingPathComponent("gaslimit.hex")  // returns GASLIMIT
+        try Data("600780600b6000396000f3455f5260205ff3".utf8).write(to: gasLimitProbe)
+        let gl = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", "", "--block-gas-limit", "12345678", "--gas", "1000000"])
+        #expect(gl.status == 0 && gl.out.contains("output: 0x" + String(repeating: "0", count: 58) + "bc614e\n"), "\(gl.out)")
+        let glDefault = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", ""])
+        #expect(glDefault.out.contains("output: 0x" + String(repeating: "0", count: 53) + "40000000000\n"), "\(glDefault.out)")
+        let over = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", "", "--block-gas-limit", "1000000"])
+        #expect(over.status != 0 && over.out.contains("GAS_ALLOWANCE_EXCEEDED"), "\(over.out)")
         let reverting = dir.appendingPathComponent("revert.hex")
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
