@@ -67,9 +67,10 @@
  * than 64 KiB of read-only pages that hold file bytes, 64 gas per further 4 KiB page
  * (GasSchedule.riscvImageFreeBytes: a new frame machine copies them; pages only zero fill
  * covers are free).
- * A store that changes code (a writable code segment) costs 64 gas on top of the store
- * (GasSchedule.riscvCodeStore): the core re-decodes what it changed. A system call writing into
- * code pays the same 64 gas per 32-byte word written there. The rule goes by 4 KiB page: pages
+ * A store that changes code (a writable code segment) costs 640 gas on top of the store
+ * (GasSchedule.riscvCodeStore): the core re-decodes what it changed and the block around it (up
+ * to a page of instructions), and again when the frame ends. A system call writing into code
+ * pays the same 640 gas per 32-byte word written there. The rule goes by 4 KiB page: pages
  * without instructions (globals of an image linked -Wl,-N that have a page of their own) pay
  * nothing extra, but a global on the page where .text ends pays as code.
  *

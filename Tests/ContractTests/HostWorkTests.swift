@@ -159,8 +159,9 @@ import Testing
     }
 
     /// BRK that shrinks the heap zeroes the pages it gives up and keeps them (they were paid
-    /// for): the bytes read back as zero after regrowing, on RV64 and RV32, and regrowing
-    /// into them costs no page charge again (64 gas a page, paid once per frame).
+    /// for): the bytes read back as zero after regrowing, on RV64 and RV32. Regrowing pays for
+    /// the pages again (64 gas a page): that pays for the zeroing, which a shrink-regrow loop
+    /// would otherwise get for nothing.
     @Test(arguments: [64, 32]) func heapShrinkZeroesWhatItGivesUp(xlen: Int) throws {
         let source = #"""
             #include "eekit.h"
@@ -193,7 +194,7 @@ import Testing
             guard r.output.count == 24 else { continue }
             #expect(le(r.output[0..<8]) == 0, "rv\(xlen): nonzero bytes after regrowing")
             let first = le(r.output[8..<16]), last = le(r.output[16..<24])
-            #expect(first >= 40 * 64 && last < 64, "rv\(xlen): growth cost \(first) gas, regrowth \(last)")
+            #expect(first >= 40 * 64 && last >= 40 * 64, "rv\(xlen): growth cost \(first) gas, regrowth \(last)")
         }
     }
 }

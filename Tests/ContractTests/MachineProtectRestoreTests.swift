@@ -49,4 +49,50 @@ import Testing
         let stop = b.run()
         #expect(stop == .ebreak, "page 0x1000 is executable after restore, yet: \(stop)")
     }
+
+    /// `restore` re-decodes only the span of each code page whose bytes the frame changed: a
+    /// machine whose code was patched in random places (other immediates, new block ends) and
+    /// then restored runs exactly as a fresh one, to the instruction and the erg, for any
+    /// budget (stops inside the blocks around the patches included).
+    @Test func restoreAfterCodeChangesRunsAsAFreshMachine() throws {
+        var rng = SplitMix64(seed: 0x5eed)
+        let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        // 1,500 instructions over two pages: addi a0, a0, k (a1 too, now and then), then ebreak.
+        var words: [UInt32] = (0..<1500).map { i in
+            RVAsm.addi(i % 7 == 0 ? 11 : 10, i % 7 == 0 ? 11 : 10, Int32(rng.next() % 2000) - 1000)
+        }
+        words.append(0x0010_0073)
+        #expect(a.load(words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }, at: 0x1000))
+        a.protect(0x1000, 0x3000, [.read, .write, .execute])
+        try a.setCodeRange(0x1000, 0x3000)
+        func run(_ m: RISCVMachine, budget: UInt64) -> String {
+            m.pc = 0x1000
+            m[register: 10] = 0
+            m[register: 11] = 0
+            m.budget = budget
+            let stop = m.run()
+            return "\(stop) pc \(m.pc) a0 \(m[register: 10]) a1 \(m[register: 11]) left \(m.budget)"
+        }
+        for round in 0..<40 {
+            let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(b.reset(from: a, copy: [0x1000..<0x3000], zero: []))
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                let slot = UInt64(rng.next() % 1500)
+                let patch: UInt32 = switch rng.next() % 3 {
+                case 0: RVAsm.addi(10, 10, Int32(rng.next() % 100))
+                case 1: RVAsm.jal(0, 4)  // a new block end, same flow
+                default: RVAsm.addi(12, 12, 1)
+                }
+                #expect(b.load((0..<4).map { UInt8(truncatingIfNeeded: patch >> (8 * $0)) }, at: 0x1000 + 4 * slot))
+            }
+            _ = run(b, budget: 1 << 30)
+            #expect(b.restore(from: a, copy: [0x1000..<0x3000], zero: [], restoreCode: true))
+            let fresh = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(fresh.reset(from: a, copy: [0x1000..<0x3000], zero: []))
+            for budget in [UInt64(1) << 30, rng.next() % 400_000, rng.next() % 40_000] {
+                let got = run(b, budget: budget), want = run(fresh, budget: budget)
+                #expect(got == want, "round \(round), budget \(budget)")
+            }
+        }
+    }
 }

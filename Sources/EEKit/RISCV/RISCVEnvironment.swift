@@ -776,10 +776,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let oldTop = (brk + page - 1) & ~(page - 1)
         let newTop = (request + page - 1) & ~(page - 1)
         if newTop > oldTop {
-            // Pages up to the highest break of the frame were paid when it first reached them.
-            let paidTop = max(oldTop, brkHigh)
-            let unpaid = newTop > paidTop ? (newTop - paidTop) / page : 0
-            let (e, o) = unpaid.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            // Every growth pays for its pages, also pages a shrink gave up: the shrink zeroed
+            // them for free, and this charge is what pays for that (review finding: with
+            // regrowth free, a shrink-regrow loop zeroed about 1 MiB for 25 gas).
+            let (e, o) = ((newTop - oldTop) / page).multipliedReportingOverflow(by: schedule.riscvPageErgs)
             guard !o, m.budget >= e else { throw Fault(reason: .outOfResources) }
             m.budget -= e
             m.protect(oldTop, newTop, [.read, .write])
