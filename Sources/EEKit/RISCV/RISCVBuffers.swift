@@ -157,8 +157,11 @@ public final class RISCVMachine {
     static func sharedCode(bytes: Int) -> (UnsafeMutableRawPointer, Int32, Int)? {
         let size = (max(bytes, 1) + 4095) & ~4095
         // Contracts decode to a few MiB at most; a larger range (an executable .bss) stays on
-        // the heap, and /dev/shm may be small (64 MiB in a default Docker container).
-        guard size <= 64 << 20 else { return nil }
+        // the heap, and /dev/shm may be small (64 MiB in a default Docker container). So does
+        // a small one: a file, its mapping and the page faults of each machine's copy-on-write
+        // mapping cost more than copying 64 KiB (review finding: the first call of each of
+        // 2,000 small contracts took 180 us, a quarter of it in the shared file).
+        guard size > sharedCodeMinimum, size <= 64 << 20 else { return nil }
         let name = "/eekit-code-\(getpid())-\(sharedCodeCounter.add(1, ordering: .relaxed).newValue)"
         var fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
@@ -183,6 +186,8 @@ public final class RISCVMachine {
         return (p, fd, size)
     }
     private static let sharedCodeCounter = Atomic<Int>(0)
+    /// Decoded code up to this size (two pages of code) is allocated and copied, not shared.
+    static let sharedCodeMinimum = 64 << 10
 
     /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
     /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
