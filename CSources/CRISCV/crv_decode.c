@@ -328,6 +328,7 @@ static void decode_page(const dctx *c, uint64_t page) {
   if (page >= mem->size) return;
   uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
   *perm = (uint8_t)(x && !has_instruction(base, 0, n - 1) ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
+  *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE_RAN); /* every slot matches its bytes again */
 }
 
 static int code_range_ok(const crv_memory *mem) {

@@ -105,6 +105,7 @@ static CRV_NOINLINE void redecode_changed(crv_memory *mem, const crv_costs *cost
   rv_ent *const code = (rv_ent *)mem->code;
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
   const uint64_t first = (page - mem->code_lo) >> 2;
+  mem->perms[page >> CRV_PAGE_SHIFT] |= CRV_PERM_NOCODE_RAN;
   for (int i = (int)(CRV_PAGE_SIZE / 4) - 1; i >= 0; i--) {
     rv_ent *e = &code[first + (uint64_t)i];
     uint32_t w;
@@ -278,7 +279,8 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
   if (p0) p0--; /* the page before depends on the first one */
   if (p1 > npages) p1 = npages;
   for (uint64_t p = p0; p < p1; p++)
-    mem->perms[p] = (uint8_t)((mem->perms[p] & (CRV_PERM_MASK | CRV_PERM_NOCODE)) | fast_bits(mem, p, npages));
+    mem->perms[p] = (uint8_t)((mem->perms[p] & (CRV_PERM_MASK | CRV_PERM_NOCODE | CRV_PERM_NOCODE_RAN)) |
+                              fast_bits(mem, p, npages));
 }
 
 static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs) {

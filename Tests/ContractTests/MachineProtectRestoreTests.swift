@@ -95,4 +95,34 @@ import Testing
             }
         }
     }
+
+    /// A read-write-execute page without instructions (CRV_PERM_NOCODE: globals linked with
+    /// -Wl,-N) takes stores as data, and `restore` leaves its slots alone; but once a changed
+    /// word of it ran, its slot holds that word, and `restore` must re-decode it: a restored
+    /// machine then traps there as a fresh one does, on the same word with the same budget
+    /// left (a stale slot would first pay a code store to re-decode).
+    @Test func restoreAfterADataWordRanMatchesAFreshMachine() throws {
+        let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        // 0x1000: jal x0, 0x1000 (to 0x2000); 0x2000: a page of zeros (no instruction).
+        #expect(a.load((0..<4).map { UInt8(truncatingIfNeeded: RVAsm.jal(0, 0x1000) >> (8 * $0)) }, at: 0x1000))
+        a.protect(0x1000, 0x3000, [.read, .write, .execute])
+        try a.setCodeRange(0x1000, 0x3000)
+        func run(_ m: RISCVMachine) -> String {
+            m.pc = 0x1000
+            m.budget = 1 << 30
+            let stop = m.run()
+            return "\(stop) \(m.trap) left \(m.budget)"
+        }
+        for runsTheWord in [false, true] {
+            let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(b.reset(from: a, copy: [0x1000..<0x3000], zero: []))
+            #expect(b.load([0xff, 0xff, 0xff, 0xff], at: 0x2000))  // an illegal word, as data
+            #expect(b.load([1, 2, 3, 4], at: 0x2ff0))
+            if runsTheWord { _ = run(b) }
+            #expect(b.restore(from: a, copy: [0x1000..<0x3000], zero: [], restoreCode: true))
+            let fresh = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(fresh.reset(from: a, copy: [0x1000..<0x3000], zero: []))
+            #expect(run(b) == run(fresh), "the changed word ran: \(runsTheWord)")
+        }
+    }
 }

@@ -64,6 +64,11 @@ enum {
      it take the fast path and do not re-decode: an illegal-instruction slot re-checks its word
      before it traps, and re-decodes the page (charging costs->code_store) if it changed. */
   CRV_PERM_NOCODE = 0x40,
+  /* core-owned: a CRV_PERM_NOCODE page one of whose changed words ran (and was re-decoded)
+     since the host last set its permissions: its slots no longer all match the bytes the host
+     may copy back, so a host restoring the page's bytes re-decodes what it changes. Without
+     it, the slots of a NOCODE page depend on none of its bytes. */
+  CRV_PERM_NOCODE_RAN = 0x80,
 };
 
 /* Why crv_run returned. */

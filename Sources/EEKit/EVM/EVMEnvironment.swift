@@ -50,7 +50,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
         if gas > UInt64(Int64.max) {
             // The core counts gas in an Int64; what is above is held back with the remainder:
             // returned if the frame ends normally, burned with the rest if it fails (no
-            // instruction can cost 2^63 gas, so nothing else observes it but GAS).
+            // instruction can cost 2^63 gas, so nothing else observes it but GAS), and moved
+            // into the core (`reclaim`) as far as it has room when a callee returns.
             ergsRemainder += (gas - UInt64(Int64.max)) * ergsPerGas
             gas = UInt64(Int64.max)
         }

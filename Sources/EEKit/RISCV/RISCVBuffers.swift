@@ -159,7 +159,7 @@ public final class RISCVMachine {
         // Contracts decode to a few MiB at most; a larger range (an executable .bss) stays on
         // the heap, and /dev/shm may be small (64 MiB in a default Docker container). So does
         // a small one: a file, its mapping and the page faults of each machine's copy-on-write
-        // mapping cost more than copying 64 KiB (review finding: the first call of each of
+        // mapping cost more than copying 68 KiB (review finding: the first call of each of
         // 2,000 small contracts took 180 us, a quarter of it in the shared file).
         guard size > sharedCodeMinimum, size <= 64 << 20 else { return nil }
         let name = "/eekit-code-\(getpid())-\(sharedCodeCounter.add(1, ordering: .relaxed).newValue)"
@@ -186,8 +186,9 @@ public final class RISCVMachine {
         return (p, fd, size)
     }
     private static let sharedCodeCounter = Atomic<Int>(0)
-    /// Decoded code up to this size (two pages of code) is allocated and copied, not shared.
-    static let sharedCodeMinimum = 64 << 10
+    /// Decoded code up to this size (a code range of two pages: 2,048 slots and the core's two
+    /// more, 32 bytes each, in whole pages) is allocated and copied, not shared.
+    static let sharedCodeMinimum = 68 << 10
 
     /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
     /// never straddle two cache lines (with malloc's 16-byte alignment half of the slots did
@@ -653,18 +654,24 @@ public final class RISCVMachine {
         if code != nil, restoreCode || executePermissionsChanged {
             // Pages whose execute permission `protect` changed since (review finding: their
             // slots kept the frame's decoding once the template's permissions were back, so a
-            // page no longer executable ran), whole; with `restoreCode`, of a page whose bytes
-            // differ, the span from its first to its last differing word (review finding: a
-            // frame that changed one word on each of 8 code pages had all 8 re-decoded, about
-            // 25 ns of CPU per gas it paid).
-            let x = UInt8(CRV_PERM_X)
+            // page no longer executable ran), whole. With `restoreCode`, of a page whose bytes
+            // differ, the runs of words that differ (review finding: a frame that changed one
+            // word on each of 8 code pages had all 8 re-decoded, about 25 ns of CPU per gas it
+            // paid), or the whole page when there are many; nothing on a page without
+            // instructions in the template that still has none (CRV_PERM_NOCODE: stores there
+            // re-decode nothing), which a frame writes as plain data (review finding: 94 ns of
+            // CPU per gas otherwise), unless a changed word of it ran (CRV_PERM_NOCODE_RAN:
+            // its slot then holds that word).
+            let x = UInt8(CRV_PERM_X), noCode = UInt8(CRV_PERM_NOCODE), ran = UInt8(CRV_PERM_NOCODE_RAN)
             var p = mem.pointee.code_lo
             while p < mem.pointee.code_hi {
                 let i = Int(p / page)
                 if executePermissionsChanged && (perms[i] ^ template.perms[i]) & x != 0 {
                     changed.append(p..<p + page)
-                } else if restoreCode, memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0 {
-                    changed.append(differingSpan(from: template, page: p))
+                } else if restoreCode, perms[i] & template.perms[i] & noCode == 0 || perms[i] & ran != 0,
+                    memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0
+                {
+                    differingRuns(from: template, page: p, into: &changed)
                 }
                 p += page
             }
@@ -685,20 +692,36 @@ public final class RISCVMachine {
         return true
     }
 
-    /// The 8-byte-aligned span of the page at `p` holding every byte that differs from the
-    /// template's (some byte does).
-    private func differingSpan(from template: RISCVMachine, page p: UInt64) -> Range<UInt64> {
+    /// Appends the runs of 8-byte words of the page at `p` that differ from the template's, or
+    /// the whole page when there are more than `maxRedecodeRuns` of them: re-decoding a run
+    /// walks back through its block (up to a page of slots), and a frame paid a code store
+    /// (`riscvCodeStore`) for each run it made, so the work stays within what it paid.
+    private func differingRuns(from template: RISCVMachine, page p: UInt64, into runs: inout [Range<UInt64>]) {
         let words = Int(RISCVMachine.pageSize / 8)
         let mine = UnsafeRawPointer(data + Int(p)), theirs = UnsafeRawPointer(template.data + Int(p))
         func differs(_ w: Int) -> Bool {
             mine.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self)
                 != theirs.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self)
         }
-        var lo = 0, hi = words
-        while lo < words - 1, !differs(lo) { lo += 1 }
-        while hi > lo + 1, !differs(hi - 1) { hi -= 1 }
-        return p + UInt64(8 * lo)..<p + UInt64(8 * hi)
+        let start = runs.count
+        var w = 0
+        while w < words {
+            guard differs(w) else {
+                w += 1
+                continue
+            }
+            var end = w + 1
+            while end < words, differs(end) { end += 1 }
+            if runs.count - start == RISCVMachine.maxRedecodeRuns {
+                runs.removeSubrange(start...)
+                runs.append(p..<p + RISCVMachine.pageSize)
+                return
+            }
+            runs.append(p + UInt64(8 * w)..<p + UInt64(8 * end))
+            w = end
+        }
     }
+    static let maxRedecodeRuns = 4
 
     // MARK: Hart state
 
