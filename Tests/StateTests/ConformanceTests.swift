@@ -230,6 +230,26 @@ import Testing
     /// Post indexes must be non-negative JSON integers (review finding: a negative one passed
     /// the range check and trapped the process on the array subscript; a boolean read as 1,
     /// a fraction gave a misleading "missing string" error).
+    /// A null entry of `accessLists` makes that data index's transaction a legacy one (its
+    /// txbytes say so), valid before Berlin: stEIP2930/coinbaseT01's data 0 under Istanbul
+    /// gives execution-specs' root, where it was rejected as a type-1 transaction (a review
+    /// re-running the fixtures under older forks against execution-specs).
+    @Test func aNullAccessListIsALegacyTransaction() throws {
+        var test = try #require(try StateTestCase.load(path: Fixtures.folder("stEIP2930") + "/coinbaseT01.json").first)
+        let cancun = try #require(test.post["Cancun"])
+        for e in cancun {
+            let type = try test.transaction(for: e).type
+            #expect(type == (e.dataIndex == 0 ? .legacy : .accessList), "data \(e.dataIndex): \(type)")
+        }
+        var entry = try #require(cancun.first { $0.dataIndex == 0 })
+        entry.index = 0
+        entry.hash = try #require(Bytes32(hex: "0x319f428166d18dcc9279cb0b33618b2bbbfe98f01f9bb81749a8c937d175956d"))
+        entry.logs = try #require(Bytes32(hex: "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"))
+        test.post = ["Istanbul": [entry]]
+        let results = StateTestRunner(registry: .standard, hooks: Precompiles.cancun()).run(test, fork: "Istanbul")
+        #expect(results.count == 1 && results.allSatisfy { $0.verdict == .passed }, "\(results.map(\.verdict))")
+    }
+
     @Test func postIndexesMustBeNonNegativeIntegers() throws {
         let original = try String(contentsOfFile: Fixtures.folder("stExample") + "/add11.json", encoding: .utf8)
         let dir = try TestFiles.scratchFolder("idx")
