@@ -97,7 +97,8 @@ extern "C" {
 #endif
 
 /* The memory functions eekit_rt.c defines (a freestanding build has no <string.h>; these are
-   its declarations, so including both is fine). */
+   its declarations, so including both is fine in C; in C++ include <string.h> first, as a
+   hosted glibc declares them noexcept). */
 void *memcpy(void *__restrict dst, const void *__restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);

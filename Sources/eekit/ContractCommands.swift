@@ -98,7 +98,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
     var prevrandao: String?
 
-    @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more; 2^42 by default).")
+    @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more).")
     var blockGasLimit: UInt64 = 1 << 42
 
     @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
