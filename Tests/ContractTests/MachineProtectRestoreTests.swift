@@ -113,16 +113,18 @@ import Testing
             let stop = m.run()
             return "\(stop) \(m.trap) left \(m.budget)"
         }
-        for runsTheWord in [false, true] {
+        for (runsTheWord, writesItBack) in [(false, false), (true, false), (true, true)] {
             let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
             #expect(b.reset(from: a, copy: [0x1000..<0x3000], zero: []))
             #expect(b.load([0xff, 0xff, 0xff, 0xff], at: 0x2000))  // an illegal word, as data
             #expect(b.load([1, 2, 3, 4], at: 0x2ff0))
             if runsTheWord { _ = run(b) }
+            // The template's word again: the bytes match, the slot ran the frame's word.
+            if writesItBack { #expect(b.load([0, 0, 0, 0], at: 0x2000)) }
             #expect(b.restore(from: a, copy: [0x1000..<0x3000], zero: [], restoreCode: true))
             let fresh = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
             #expect(fresh.reset(from: a, copy: [0x1000..<0x3000], zero: []))
-            #expect(run(b) == run(fresh), "the changed word ran: \(runsTheWord)")
+            #expect(run(b) == run(fresh), "the changed word ran: \(runsTheWord), written back: \(writesItBack)")
         }
     }
 }

@@ -661,14 +661,16 @@ public final class RISCVMachine {
             // instructions in the template that still has none (CRV_PERM_NOCODE: stores there
             // re-decode nothing), which a frame writes as plain data (review finding: 94 ns of
             // CPU per gas otherwise), unless a changed word of it ran (CRV_PERM_NOCODE_RAN:
-            // its slot then holds that word).
+            // its slot then holds that word; the frame paid a code store for it).
             let x = UInt8(CRV_PERM_X), noCode = UInt8(CRV_PERM_NOCODE), ran = UInt8(CRV_PERM_NOCODE_RAN)
             var p = mem.pointee.code_lo
             while p < mem.pointee.code_hi {
                 let i = Int(p / page)
-                if executePermissionsChanged && (perms[i] ^ template.perms[i]) & x != 0 {
+                if executePermissionsChanged && (perms[i] ^ template.perms[i]) & x != 0 || perms[i] & ran != 0 {
+                    // (A page whose changed word ran may hold a slot decoded from a word the
+                    // frame wrote back since: its bytes no longer tell, so all of it.)
                     changed.append(p..<p + page)
-                } else if restoreCode, perms[i] & template.perms[i] & noCode == 0 || perms[i] & ran != 0,
+                } else if restoreCode, perms[i] & template.perms[i] & noCode == 0,
                     memcmp(data + Int(p), template.data + Int(p), Int(page)) != 0
                 {
                     differingRuns(from: template, page: p, into: &changed)
