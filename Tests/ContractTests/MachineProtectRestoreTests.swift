@@ -50,10 +50,11 @@ import Testing
         #expect(stop == .ebreak, "page 0x1000 is executable after restore, yet: \(stop)")
     }
 
-    /// `restore` re-decodes only the span of each code page whose bytes the frame changed: a
-    /// machine whose code was patched in random places (other immediates, new block ends) and
-    /// then restored runs exactly as a fresh one, to the instruction and the erg, for any
-    /// budget (stops inside the blocks around the patches included).
+    /// `restore` re-decodes only the runs of changed words of each code page (the whole page
+    /// past four runs): a machine whose code was patched in 1-10 random places (other
+    /// immediates, new block ends) and then restored runs exactly as a fresh one, to the
+    /// instruction and the erg, for any budget (stops inside the blocks around the patches
+    /// included).
     @Test func restoreAfterCodeChangesRunsAsAFreshMachine() throws {
         var rng = SplitMix64(seed: 0x5eed)
         let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
@@ -76,7 +77,7 @@ import Testing
         for round in 0..<40 {
             let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
             #expect(b.reset(from: a, copy: [0x1000..<0x3000], zero: []))
-            for _ in 0..<(1 + Int(rng.next() % 4)) {
+            for _ in 0..<(1 + Int(rng.next() % 10)) {
                 let slot = UInt64(rng.next() % 1500)
                 let patch: UInt32 = switch rng.next() % 3 {
                 case 0: RVAsm.addi(10, 10, Int32(rng.next() % 100))
