@@ -82,15 +82,26 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   if (code && avail < costs->code_store) return MEM_BUDGET;
   for (uint64_t i = 0; i < n; i++) dst[i] = (uint8_t)(v >> (8 * i));
   if (!code) return MEM_OK;
-  crv__redecode_bytes(mem, costs, xlen, a, n);
-  /* the handlers of the re-decoded slots, of the slot after them (it may forward from the
-     last one) and of the slot before them (it may fuse with the first one) */
+  /* Re-decode the bytes on decoded code pages only. A store straddling into a CRV_PERM_NOCODE
+     page leaves that page's slots alone, as a store inside it does: an illegal-instruction slot
+     there re-checks its word when it runs. (Decoding the slot here made it match neither the
+     page's other stale slots, which a valid instruction would then leave behind when it
+     cleared the bit, nor what a host restoring the page's bytes expects.) */
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
-  uint64_t lo = a < mem->code_lo ? 0 : (a - mem->code_lo) >> 2;
-  uint64_t hi = ((a + n - 1 - mem->code_lo) >> 2) + 1;
-  if (lo) lo--;
-  if (hi > nslots) hi = nslots;
-  if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
+  for (uint64_t p = p0; p <= p1; p++) {
+    const uint64_t pa = p << CRV_PAGE_SHIFT;
+    if ((mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) != CRV_PERM_X || pa < mem->code_lo || pa >= mem->code_hi)
+      continue;
+    const uint64_t s0 = a > pa ? a : pa, s1 = a + n < pa + CRV_PAGE_SIZE ? a + n : pa + CRV_PAGE_SIZE;
+    crv__redecode_bytes(mem, costs, xlen, s0, s1 - s0);
+    /* the handlers of the re-decoded slots, of the slot after them (it may forward from the
+       last one) and of the slot before them (it may fuse with the first one) */
+    uint64_t lo = (s0 - mem->code_lo) >> 2;
+    uint64_t hi = ((s1 - 1 - mem->code_lo) >> 2) + 1;
+    if (lo) lo--;
+    if (hi > nslots) hi = nslots;
+    if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
+  }
   return MEM_CODE;
 }
 

@@ -128,4 +128,48 @@ import Testing
             #expect(run(b) == run(fresh), "the changed word ran: \(runsTheWord), written back: \(writesItBack)")
         }
     }
+
+    /// A store straddling a code page's last word and the first word of a page without
+    /// instructions (CRV_PERM_NOCODE) re-decodes the code page's part only: the data page's
+    /// slots stay as its last whole-page decode left them (review finding: the straddling store
+    /// decoded the data page's slot, so a restored machine that skips such pages paid a code
+    /// store before trapping where a fresh one traps at once; and a valid instruction stored
+    /// that way cleared the page's bit, leaving a `ret` written there as data undecoded, which
+    /// then trapped).
+    @Test func storesStraddlingIntoADataPageLeaveItsSlotsAlone() throws {
+        let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        func program(storing value: UInt64) -> [UInt8] {
+            let code = RVAsm.loadConstant(5, 0x1ffc, xlen: 64) + RVAsm.loadConstant(6, value, xlen: 64)
+                + [RVAsm.s(0, 6, 5, 3, 0x23), 0x0010_0073]  // sd t1, 0(t0); ebreak
+            return code.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
+        }
+        #expect(a.load(program(storing: 0), at: 0x1000))
+        a.protect(0x1000, 0x3000, [.read, .write, .execute])
+        try a.setCodeRange(0x1000, 0x3000)
+        func machine() throws -> RISCVMachine {
+            let m = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(m.reset(from: a, copy: [0x1000..<0x3000], zero: []))
+            return m
+        }
+        func run(_ m: RISCVMachine, from pc: UInt64) -> String {
+            m.pc = pc
+            m.budget = 1 << 30
+            m[register: 1] = 0x1000 + UInt64(program(storing: 0).count) - 4  // ra: the ebreak
+            let stop = m.run()
+            return "\(stop) \(m.pc) \(stop == .trap ? "\(m.trap)" : "") left \(m.budget)"
+        }
+        // An illegal word into the data page's first slot (a nop into the code page's last),
+        // then restore: the next frame traps at 0x2000 as a fresh machine does.
+        let b = try machine()
+        #expect(b.load(program(storing: 0xffff_ffff_0000_0013), at: 0x1000))
+        _ = run(b, from: 0x1000)
+        #expect(b.restore(from: a, copy: [0x1000..<0x3000], zero: [], restoreCode: true))
+        #expect(run(b, from: 0x2000) == run(try machine(), from: 0x2000))
+        // A `ret` written as data at 0x2008, then a nop stored across into 0x2000: the `ret` runs.
+        let c = try machine()
+        #expect(c.load(program(storing: 0x0000_0013_0000_0013), at: 0x1000))
+        #expect(c.load([0x67, 0x80, 0x00, 0x00], at: 0x2008))
+        _ = run(c, from: 0x1000)
+        #expect(run(c, from: 0x2008).hasPrefix("ebreak"), "\(run(c, from: 0x2008))")
+    }
 }

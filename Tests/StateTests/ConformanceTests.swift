@@ -248,6 +248,22 @@ import Testing
         test.post = ["Istanbul": [entry]]
         let results = StateTestRunner(registry: .standard, hooks: Precompiles.cancun()).run(test, fork: "Istanbul")
         #expect(results.count == 1 && results.allSatisfy { $0.verdict == .passed }, "\(results.map(\.verdict))")
+        // `accessLists` shorter than `data` is malformed (geth's runner and execution-specs
+        // index it), not a legacy transaction for the indexes it lacks.
+        let path = Fixtures.folder("stEIP2930") + "/coinbaseT01.json"
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var body = try #require(json["coinbaseT01"] as? [String: Any])
+        var tx = try #require(body["transaction"] as? [String: Any])
+        tx["accessLists"] = [NSNull()]
+        body["transaction"] = tx
+        json["coinbaseT01"] = body
+        let dir = try TestFiles.scratchFolder("shortal")
+        defer { TestFiles.remove(dir) }
+        let short = dir.appendingPathComponent("short.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: short)
+        let shortTest = try #require(try StateTestCase.load(path: short.path).first)
+        let second = try #require(shortTest.post["Cancun"]?.first { $0.dataIndex == 1 })
+        #expect(throws: EEError.self) { try shortTest.transaction(for: second) }
     }
 
     @Test func postIndexesMustBeNonNegativeIntegers() throws {

@@ -49,7 +49,13 @@ public struct StateTestCase: Sendable {
             throw .malformedInput(
                 "\(name): post index \(field) \(index) is out of range (the transaction has \(count) \(field == "gas" ? "gasLimit" : field) entries)")
         }
-        let selected = e.dataIndex < t.accessLists.count ? t.accessLists[e.dataIndex] : nil
+        // `accessLists` runs parallel to `data` (geth's runner and execution-specs index it so;
+        // a shorter one is malformed), or is absent or empty (no list for any index).
+        if !t.accessLists.isEmpty, e.dataIndex >= t.accessLists.count {
+            throw .malformedInput(
+                "\(name): post index data \(e.dataIndex) has no accessLists entry (the transaction has \(t.accessLists.count))")
+        }
+        let selected = t.accessLists.isEmpty ? [] : t.accessLists[e.dataIndex]
         // A null access list for this data index makes a legacy transaction, not an EIP-2930
         // one with an empty list (its txbytes say so; valid before Berlin, as geth's runner
         // and execution-specs read it: review finding on upstream tests re-run for Istanbul).
