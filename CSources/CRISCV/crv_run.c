@@ -62,6 +62,13 @@ static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n,
    storing, when it would and `avail` (the budget left once the store itself is paid for) cannot
    pay costs->code_store on top: re-decoding walks back through the slot's block, up to a page
    of slots, so such a store costs more than a plain one. */
+/* Page `p` holds decoded instructions that its bytes determine: executable, in the code range,
+   and not CRV_PERM_NOCODE (whose slots re-check their words when they run). */
+static inline int decoded_code_page(const crv_memory *mem, uint64_t p) {
+  const uint64_t pa = p << CRV_PAGE_SHIFT;
+  return (mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) == CRV_PERM_X && pa >= mem->code_lo && pa < mem->code_hi;
+}
+
 static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
                                    uint64_t a, uint64_t n, uint64_t v, const void *const *tbl,
                                    uint64_t avail) {
@@ -72,11 +79,7 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   int code = 0;
-  for (uint64_t p = p0; p <= p1; p++) {
-    const uint64_t pa = p << CRV_PAGE_SHIFT;
-    if ((mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) == CRV_PERM_X && pa >= mem->code_lo && pa < mem->code_hi)
-      code = 1;
-  }
+  for (uint64_t p = p0; p <= p1; p++) code |= decoded_code_page(mem, p);
   /* A malformed code range runs as "no code" (see crv_run): nothing to re-decode. */
   if (mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) code = 0;
   if (code && avail < costs->code_store) return MEM_BUDGET;
@@ -89,9 +92,8 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
      cleared the bit, nor what a host restoring the page's bytes expects.) */
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
   for (uint64_t p = p0; p <= p1; p++) {
+    if (!decoded_code_page(mem, p)) continue;
     const uint64_t pa = p << CRV_PAGE_SHIFT;
-    if ((mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) != CRV_PERM_X || pa < mem->code_lo || pa >= mem->code_hi)
-      continue;
     const uint64_t s0 = a > pa ? a : pa, s1 = a + n < pa + CRV_PAGE_SIZE ? a + n : pa + CRV_PAGE_SIZE;
     crv__redecode_bytes(mem, costs, xlen, s0, s1 - s0);
     /* the handlers of the re-decoded slots, of the slot after them (it may forward from the

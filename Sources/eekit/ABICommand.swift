@@ -103,7 +103,6 @@ struct ABICommand: ParsableCommand {
 /// The types were fine, the data is not what they describe: exit 1 with the reason (as a
 /// failed call's output), not a usage error.
 private func dataFailure(_ message: String) -> ExitCode {
-    fflush(nil)
-    writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
+    reportError(message)
     return ExitCode(1)
 }

@@ -407,8 +407,7 @@ func transact(
         if let e = error as? EEError, case .storage = e { throw databaseFailure(e) }
         let message = "\(contractFailure(error))"
         if json { print(jsonLine(["error": message])) }
-        fflush(nil)  // what was printed before comes first when both go to one pipe
-        writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
+        reportError(message)
         throw ExitCode(3)
     }
     var decoded: [String]?

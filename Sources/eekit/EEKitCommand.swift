@@ -195,9 +195,15 @@ struct RuntimeError: Error, CustomStringConvertible {
 /// used: nothing was sent, or nothing of the transaction was kept). Output lost after a
 /// command ran is 74 (`exitUnlessOutputLost`).
 func environmentFailure(_ message: String) -> ExitCode {
+    reportError(message)
+    return ExitCode(5)
+}
+
+/// "Error: MESSAGE" on stderr after what was printed before (both may go to one pipe), the
+/// message's control characters escaped and its lines capped (`EEKitCommand.printable`).
+func reportError(_ message: String) {
     fflush(nil)
     writeToStandardError(Data("Error: \(EEKitCommand.printable(message))\n".utf8))
-    return ExitCode(5)
 }
 
 /// Reads a file into bytes, with a clear error (`readRegularFile`: regular files only, at most

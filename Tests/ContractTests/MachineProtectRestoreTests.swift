@@ -63,7 +63,7 @@ import Testing
             RVAsm.addi(i % 7 == 0 ? 11 : 10, i % 7 == 0 ? 11 : 10, Int32(rng.next() % 2000) - 1000)
         }
         words.append(0x0010_0073)
-        #expect(a.load(words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }, at: 0x1000))
+        #expect(a.load(words.flatMap(TestELF.le32), at: 0x1000))
         a.protect(0x1000, 0x3000, [.read, .write, .execute])
         try a.setCodeRange(0x1000, 0x3000)
         func run(_ m: RISCVMachine, budget: UInt64) -> String {
@@ -84,7 +84,7 @@ import Testing
                 case 1: RVAsm.jal(0, 4)  // a new block end, same flow
                 default: RVAsm.addi(12, 12, 1)
                 }
-                #expect(b.load((0..<4).map { UInt8(truncatingIfNeeded: patch >> (8 * $0)) }, at: 0x1000 + 4 * slot))
+                #expect(b.load(TestELF.le32(patch), at: 0x1000 + 4 * slot))
             }
             _ = run(b, budget: 1 << 30)
             #expect(b.restore(from: a, copy: [0x1000..<0x3000], zero: [], restoreCode: true))
@@ -105,7 +105,7 @@ import Testing
     @Test func restoreAfterADataWordRanMatchesAFreshMachine() throws {
         let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
         // 0x1000: jal x0, 0x1000 (to 0x2000); 0x2000: a page of zeros (no instruction).
-        #expect(a.load((0..<4).map { UInt8(truncatingIfNeeded: RVAsm.jal(0, 0x1000) >> (8 * $0)) }, at: 0x1000))
+        #expect(a.load(TestELF.le32(RVAsm.jal(0, 0x1000)), at: 0x1000))
         a.protect(0x1000, 0x3000, [.read, .write, .execute])
         try a.setCodeRange(0x1000, 0x3000)
         func run(_ m: RISCVMachine) -> String {
@@ -141,7 +141,7 @@ import Testing
         func program(storing value: UInt64) -> [UInt8] {
             let code = RVAsm.loadConstant(5, 0x1ffc, xlen: 64) + RVAsm.loadConstant(6, value, xlen: 64)
                 + [RVAsm.s(0, 6, 5, 3, 0x23), 0x0010_0073]  // sd t1, 0(t0); ebreak
-            return code.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
+            return code.flatMap(TestELF.le32)
         }
         #expect(a.load(program(storing: 0), at: 0x1000))
         a.protect(0x1000, 0x3000, [.read, .write, .execute])
