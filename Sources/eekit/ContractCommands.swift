@@ -478,7 +478,7 @@ struct DeployCommand: ParsableCommand {
 struct AccountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account",
-        abstract: "Print an account: balance (wei), nonce, EE and code size and hash.")
+        abstract: "Print an account: balance (wei), nonce, EE and code size and hash; its code and storage slots on request.")
 
     @Argument(help: "The address (hex).")
     var address: String
@@ -486,8 +486,20 @@ struct AccountCommand: ParsableCommand {
     @Option(help: "SQLite state database; in-memory state (empty) without it.")
     var state: String?
 
+    @Option(name: .customLong("slot"), help: "A storage slot to print (decimal or 0x hex, below 2^256; repeatable), as cast storage reads it: `slot 0x…: 0x…` with both as 32-byte words.")
+    var slots: [String] = []
+
+    @Flag(help: "Print the code as 0x hex (as cast code; the ELF of a native contract).")
+    var code = false
+
     func run() throws {
         let a = try commandLineAddress(address)
+        let keys = try slots.map { text in
+            guard let k = U256(literal: text) else {
+                throw ValidationError("--slot is not a number below 2^256 (decimal or 0x hex): \(text)")
+            }
+            return k
+        }
         if let state { try requireExistingState(state) }
         // "--state=PATH": a path that starts with "-" is a value, not an option.
         let options = try ContractStateOptions.parse(state.map { ["--state=" + $0] } ?? [])
@@ -513,6 +525,12 @@ struct AccountCommand: ParsableCommand {
         // empty (EIP-1052, EIP-161), keccak256 of the code otherwise.
         let hash = acct.map { $0.isEmpty ? Bytes32.zero : $0.codeHash } ?? .zero
         print("code hash: \(hash.hex)")
+        if self.code { print("code: 0x" + Hex.encode(code)) }
+        for k in keys {
+            let v = s.world.storage(a, k)
+            if let e = s.world.storeError { throw databaseFailure(e) }
+            print("slot \(k.hex): \(v.hex)")
+        }
     }
 }
 

@@ -420,6 +420,32 @@ import Testing
         #expect(r.status == 5 && r.out.contains("more than a contract file takes (16 MiB)"), "\(r.out)")
     }
 
+    /// `account --slot` and `--code` read storage and code as cast storage / cast code do: the
+    /// counter's slot 0 after two increments, an unwritten slot, the stored ELF byte for byte.
+    @Test func accountPrintsSlotsAndCode() throws {
+        let dir = try TestFiles.scratchFolder("slots")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let address = try Self.deployCounter(db)
+        for _ in 0..<2 { #expect(try Self.run(["call", address, "--sig", "increment()", "--state", db]).status == 0) }
+        let zero = "0x" + String(repeating: "0", count: 64)
+        let two = "0x" + String(repeating: "0", count: 63) + "2"
+        let r = try Self.run(["account", address, "--slot", "0", "--slot", "0xff", "--code", "--state", db])
+        #expect(r.status == 0, "\(r.out)")
+        #expect(r.out.contains("\nslot \(zero): \(two)\n"), "\(r.out)")
+        #expect(r.out.contains("\nslot 0x" + String(repeating: "0", count: 62) + "ff: \(zero)\n"), "\(r.out)")
+        let elf = try Data(contentsOf: Fixtures.built.get().dir.appendingPathComponent("counter.elf"))
+        #expect(r.out.contains("\ncode: 0x" + Hex.encode(Bytes(elf)) + "\n"), "code line differs")
+        // Slots and code of an account that does not exist read as zero and empty.
+        let none = try Self.run(["account", "0x00000000000000000000000000000000000000ab", "--slot", "1", "--code"])
+        #expect(none.status == 0 && none.out.contains("\ncode: 0x\n")
+            && none.out.contains("\nslot 0x" + String(repeating: "0", count: 63) + "1: \(zero)\n"), "\(none.out)")
+        for bad in ["-1", "0x", "1" + String(repeating: "0", count: 78), "0x1" + String(repeating: "0", count: 64)] {
+            let b = try Self.run(["account", address, "--slot=\(bad)", "--state", db])
+            #expect(b.status == 64 && b.out.contains("--slot is not a number"), "\(bad): \(b.out)")
+        }
+    }
+
     /// From a review of the state file and the command line: `file:` paths are files (SQLite
     /// read them as URIs while the lock was on the literal file: concurrent processes lost
     /// transactions), read-only commands refuse a missing database, a damaged commit counter is
