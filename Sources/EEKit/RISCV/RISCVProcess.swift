@@ -111,9 +111,10 @@ public final class RISCVProcess {
             m.load(bytes, at: sp)
             return sp
         }
-        // As Linux lays it out: at the top (below one reserved word) the argument strings, then
-        // the environment strings, then the file name (AT_EXECFN), back to back in ascending
-        // order; below them the AT_RANDOM bytes, then argc, argv, envp and auxv.
+        // As Linux lays it out: at the top (below one reserved pointer) the argument strings,
+        // then the environment strings, then the file name (AT_EXECFN), back to back in
+        // ascending order; below them, 16-byte aligned, the AT_RANDOM bytes, then argc, argv,
+        // envp and auxv.
         var strings: [UInt8] = []
         var argOffsets: [Int] = [], envOffsets: [Int] = []
         func cString(_ b: [UInt8]) -> [UInt8] { Array(b.prefix { $0 != 0 }) + [0] }
@@ -121,13 +122,17 @@ public final class RISCVProcess {
         for e in environment { envOffsets.append(strings.count); strings += cString(e) }
         let execfnOffset = strings.count
         strings += cString(arguments.first ?? [])
-        sp -= w
+        // The reserved pointer is 8 bytes for both XLENs, as qemu-user reserves a host pointer
+        // and a 64-bit kernel running an RV32 program reserves its own (a review: 4 on RV32
+        // moved every string and, one time in four, argc by 4 and 16 bytes from qemu's).
+        sp -= 8
         let base = try push(strings)
         let argPtrs = argOffsets.map { base + UInt64($0) }
         let envPtrs = envOffsets.map { base + UInt64($0) }
-        // AT_RANDOM: 16 bytes; deterministic so that runs are reproducible.
-        let random = try push((0..<16).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+        // AT_RANDOM: 16 bytes, 16-byte aligned (Linux aligns the stack first,
+        // arch_align_stack; so does qemu); deterministic so that runs are reproducible.
         sp &= ~15
+        let random = try push((0..<16).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
         // qemu-user's order and values (linux-user/elfload.c, create_elf_tables), so that a
         // program printing its auxiliary vector prints what it prints under qemu, except
         // AT_HWCAP: a bit per single-letter extension ('a' = bit 0), here I and M only (qemu

@@ -38,6 +38,21 @@ int main(int argc, char **argv, char **envp) {
     const unsigned *ph = (const unsigned *)(uintptr_t)getauxval(3);
     printf("AT_UID %lu AT_GID %lu AT_PHDR type %u\n", getauxval(11), getauxval(13), ph ? ph[0] : 0u);
   }
+  /* Linux's and qemu's layout around the strings, whatever their lengths: a pointer-sized gap
+     of 8 bytes (a host pointer under qemu, RV32 too) between the last string (AT_EXECFN's)
+     and the page-aligned top, the 16 AT_RANDOM bytes 16-byte aligned right below the first
+     string, and the auxiliary vector ending less than 16 bytes below them. */
+  {
+    const char *execfn = (const char *)(uintptr_t)getauxval(31);
+    uintptr_t random = (uintptr_t)getauxval(25), top = (uintptr_t)execfn + strlen(execfn) + 1;
+    unsigned long *aux = (unsigned long *)(envp + nenv + 1);
+    while (aux[0] != AT_NULL) aux += 2;
+    uintptr_t auxEnd = (uintptr_t)(aux + 2);
+    printf("top of the strings 8 bytes below a page boundary: %s\n", (top + 8) % 4096 == 0 ? "yes" : "no");
+    printf("AT_RANDOM 16-byte aligned, right below the strings: %s\n",
+           random % 16 == 0 && random + 16 == ((uintptr_t)argv[0] & ~(uintptr_t)15) ? "yes" : "no");
+    printf("auxv ends within 16 bytes below AT_RANDOM: %s\n", auxEnd <= random && random - auxEnd < 16 ? "yes" : "no");
+  }
   /* Strings live above the pointer arrays and are writable. */
   if (argc > 1) {
     argv[1][0] = 'X';
