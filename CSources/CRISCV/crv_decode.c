@@ -423,14 +423,16 @@ static void put_dec(sbuf *b, int64_t v) {
 }
 static void put_reg(sbuf *b, uint32_t r) { put_s(b, abi_names[r & 31]); }
 static void put_sep(sbuf *b) { put_s(b, ", "); }
-static void put_csr(sbuf *b, uint32_t csr) {
+/* The counters by name; their high halves only on RV32, where they exist (llvm-objdump's
+   choice: on RV64 they are plain numbers, and reading them is illegal). */
+static void put_csr(sbuf *b, uint32_t csr, uint32_t xlen) {
   switch (csr) {
   case 0xC00: put_s(b, "cycle"); break;
   case 0xC01: put_s(b, "time"); break;
   case 0xC02: put_s(b, "instret"); break;
-  case 0xC80: put_s(b, "cycleh"); break;
-  case 0xC81: put_s(b, "timeh"); break;
-  case 0xC82: put_s(b, "instreth"); break;
+  case 0xC80: if (xlen == 32) { put_s(b, "cycleh"); break; } put_hex(b, csr); break;
+  case 0xC81: if (xlen == 32) { put_s(b, "timeh"); break; } put_hex(b, csr); break;
+  case 0xC82: if (xlen == 32) { put_s(b, "instreth"); break; } put_hex(b, csr); break;
   default: put_hex(b, csr); break;
   }
 }
@@ -448,9 +450,17 @@ size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t c
   xlen = xlen == 32 ? 32 : 64;
   crv__decode_word(insn, xlen, &d);
   const uint64_t mask = xlen == 32 ? 0xffffffffu : ~(uint64_t)0;
+  /* FENCE with fm = 1000 and rw, rw is FENCE.TSO; other fm values and nonzero rs1 / rd of a
+     FENCE, and nonzero imm / rs1 / rd of a FENCE.I, are reserved: they run as the plain
+     instruction (the spec asks base implementations to ignore them), which the listing says
+     rather than hiding the bits (reassembling it would give another word). */
+  const int reserved = (d.op == OP_FENCE && (insn & 0xf00f8f80u) != 0 && insn != 0x8330000fu)
+                       || (d.op == OP_FENCE_I && insn != 0x0000100fu);
   if (d.op == OP_ILLEGAL) {
     put_s(&b, "unknown ");
     put_hex_w(&b, insn, 8);
+  } else if (insn == 0x8330000fu) {
+    put_s(&b, "fence.tso");
   } else {
     put_s(&b, crv__op_name[d.op]);
     switch (crv__op_format[d.op]) {
@@ -481,11 +491,11 @@ size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t c
       put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_hex(&b, ((uint64_t)d.imm >> 12) & 0xfffff);
       break;
     case FMT_CSR:
-      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm); put_sep(&b);
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm, xlen); put_sep(&b);
       put_reg(&b, d.rs1);
       break;
     case FMT_CSRI:
-      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm); put_sep(&b);
+      put_c(&b, ' '); put_reg(&b, d.rd); put_sep(&b); put_csr(&b, (uint32_t)d.imm, xlen); put_sep(&b);
       put_dec(&b, d.rs1);
       break;
     case FMT_FENCE:
@@ -494,6 +504,7 @@ size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t c
       break;
     default: break;
     }
+    if (reserved) put_s(&b, "  # reserved fields set (ignored when run)");
   }
   if (b.cap) b.p[b.len < b.cap ? b.len : b.cap - 1] = 0;
   return b.len < b.cap ? b.len : (b.cap ? b.cap - 1 : 0);

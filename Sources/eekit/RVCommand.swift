@@ -231,8 +231,20 @@ struct RVCommand: ParsableCommand {
                 // was labelled r-x).
                 let flags = (s.readable ? "r" : "-") + (s.writable ? "w" : "-") + "x"
                 out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) \(flags)\n"
-                var off = 0
-                while off + 4 <= Int(s.fileSize) {
+                let size = Int(s.fileSize)
+                // Instructions start at multiples of 4 (no C extension), as the core fetches
+                // them: bytes before the first such address and after the last whole word are
+                // listed as bytes (a review: a segment starting at 0x11002 was decoded 2 bytes
+                // off, unlike what `rv run` executes, and a trailing half word was dropped).
+                func bytesLine(_ from: Int, _ count: Int, _ what: String) {
+                    let p = Int(s.fileOffset) + from
+                    let listed = image.bytes[p..<p + count].map { ($0 < 16 ? "0x0" : "0x") + String($0, radix: 16) }.joined(separator: ", ")
+                    out += "  \(String(s.vaddr + UInt64(from), radix: 16)):  .byte \(listed)  # \(what)\n"
+                }
+                let lead = min(size, Int((4 - s.vaddr % 4) % 4))
+                if lead > 0 { bytesLine(0, lead, "before the first 4-byte-aligned address: no instruction starts here") }
+                var off = lead
+                while off + 4 <= size {
                     let p = Int(s.fileOffset) + off
                     let word = UInt32(image.bytes[p]) | UInt32(image.bytes[p + 1]) << 8
                         | UInt32(image.bytes[p + 2]) << 16 | UInt32(image.bytes[p + 3]) << 24
@@ -241,7 +253,14 @@ struct RVCommand: ParsableCommand {
                     out += "  \(String(pc, radix: 16)):  \(String(repeating: "0", count: 8 - hexWord.count))\(hexWord)  "
                     out += RISCVMachine.disassemble(word, pc: pc, xlen: image.xlen) + "\n"
                     off += 4
+                    // Written as it goes (a review: a 256 MiB segment's listing was built whole,
+                    // 3 GB of memory).
+                    if out.utf8.count >= 1 << 20 {
+                        print(out, terminator: "")
+                        out = ""
+                    }
                 }
+                if off < size { bytesLine(off, size - off, "not a whole instruction") }
                 print(out, terminator: "")
                 out = ""
             }

@@ -77,7 +77,7 @@ static void vm_decode(vm *v) {
 }
 
 static void test_disasm(void) {
-  char b[64];
+  char b[96];
   struct { uint32_t w; uint64_t pc; uint32_t xlen; const char *s; } t[] = {
     {0x00150513, 0, 64, "addi a0, a0, 1"},
     {0x00812783, 0, 64, "lw a5, 8(sp)"},
@@ -99,6 +99,12 @@ static void test_disasm(void) {
     {0xc8206573, 0, 32, "csrrsi a0, instreth, 0"},
     {0x0ff0000f, 0, 64, "fence iorw, iorw"},
     {0x0000100f, 0, 64, "fence.i"},
+    {0x8330000f, 0, 64, "fence.tso"},
+    {0x8330000f, 0, 32, "fence.tso"},
+    {0x0ff5050f, 0, 64, "fence iorw, iorw  # reserved fields set (ignored when run)"},
+    {0x8ff0000f, 0, 32, "fence iorw, iorw  # reserved fields set (ignored when run)"},
+    {0x0005100f, 0, 64, "fence.i  # reserved fields set (ignored when run)"},
+    {0xc8206573, 0, 64, "csrrsi a0, 0xc82, 0"},
     {0x00000073, 0, 64, "ecall"},
     {0x00100073, 0, 64, "ebreak"},
     {0x00000000, 0, 64, "unknown 0x00000000"},

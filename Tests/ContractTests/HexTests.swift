@@ -6,7 +6,9 @@ import Testing
     /// and "\r\n" (one Character) is.
     @Test func hexProblemsFollowTheDecoder() {
         #expect(Hex.decode("6000\u{00A0}6000") == nil)
-        #expect(Hex.problem("6000\u{00A0}6000") == "'\u{00A0}' after 4 hex digits")
+        #expect(Hex.problem("6000\u{00A0}6000") == "U+00A0 after 4 hex digits")
+        #expect(Hex.problem("60\u{3000}00") == "U+3000 after 2 hex digits")
+        #expect(Hex.problem("60\u{1F600}") == "U+1F600 after 2 hex digits")
         #expect(Hex.decode("60\r\n0") == nil)
         #expect(Hex.problem("60\r\n0") == "3 hex digits, an odd number")
         #expect(Hex.problem(" 0x60 0g") == "'g' after 3 hex digits")

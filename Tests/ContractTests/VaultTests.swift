@@ -174,6 +174,24 @@ import Testing
         #expect(last.contains("\"gasUsed\":\"0x565a\"") && last.contains("\"pass\":true") && last.contains("\"fork\":\"Cancun\""))
     }
 
+    /// `--code` takes hex as a `--code-file` does: ASCII whitespace is skipped, a no-break
+    /// space is refused and named by its code point (a review: `--code` skipped it, the file
+    /// refused it and printed it as what looks like a space).
+    @Test func codeArgumentAndCodeFileAgreeOnWhitespace() throws {
+        let dir = try TestFiles.scratchFolder("nbsp")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("code.hex")
+        for command in ["disasm", "run"] {
+            let ok = try Self.run(["evm", command, "--code", " 0x60 01\n00\t"])
+            #expect(ok.status == 0, "\(command): \(ok.out)")
+            let arg = try Self.run(["evm", command, "--code", "60\u{00A0}0100"])
+            #expect(arg.status == 64 && arg.out.contains("--code is not valid hex (U+00A0 after 2 hex digits)"), "\(command): \(arg.out)")
+            try Data("60\u{00A0}0100".utf8).write(to: file)
+            let f = try Self.run(["evm", command, "--code-file", file.path])
+            #expect(f.status == 5 && f.out.contains("is not valid hex (U+00A0 after 2 hex digits)"), "\(command): \(f.out)")
+        }
+    }
+
     /// A subcommand's own checks of its arguments (thrown from `run`) print that subcommand's
     /// usage, as ArgumentParser's parse errors do (they used to print "eekit <subcommand>").
     @Test func validationErrorsShowTheSubcommandsUsage() throws {

@@ -72,7 +72,16 @@ public enum Hex {
         if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
         var digits = 0
         for c in body where !skipped(c) {
-            guard c.isASCII && c.isHexDigit else { return "'\(c)' after \(digits) hex digits" }
+            guard c.isASCII && c.isHexDigit else {
+                // A character that does not show as itself (a no-break space looks like a
+                // space, which is allowed) by its code points.
+                let plain = c.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
+                let shown = plain ? "'\(c)'" : c.unicodeScalars.map { v -> String in
+                    let h = String(v.value, radix: 16, uppercase: true)
+                    return "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+                }.joined(separator: " ")
+                return "\(shown) after \(digits) hex digits"
+            }
             digits += 1
         }
         return "\(digits) hex digits, an odd number"
