@@ -98,7 +98,7 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedFloatABI(let f): "floating-point ABI in e_flags 0x\(String(f, radix: 16)); EEKit runs integer-only code"
         case .noLoadableSegments: "no PT_LOAD segments"
         case .segmentOutOfRange(let i, let v, let s):
-            "program header \(i): a segment at 0x\(String(v, radix: 16)) of size 0x\(String(s, radix: 16)) does not fit in the address space (addresses of a static PIE count from 0x10000, where it is placed)"
+            "program header \(i): a segment at 0x\(String(v, radix: 16)) of size 0x\(String(s, radix: 16)) does not fit in the address space (if it is a static PIE: its addresses count from 0x10000, where it is placed)"
         case .overlappingSegments(let a, let b): "segments \(a) and \(b) overlap (program header numbers)"
         case .segmentFileRange(let i): "segment \(i) file range lies outside the file or exceeds its memory size"
         case .entryNotExecutable(let e): "entry point 0x\(String(e, radix: 16)) is not in an executable segment"
