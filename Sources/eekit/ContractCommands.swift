@@ -325,7 +325,7 @@ func hexFile(_ path: String, option: String) throws -> Bytes {
     do { raw = try readFile(path, limit: 256 << 20, what: option) } catch { throw environmentFailure("\(error)") }
     if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
     guard let b = Hex.decode(hexText: raw) else {
-        throw ValidationError("\(option) \(path) is not hex (\(Hex.problem(String(decoding: raw.prefix(1 << 20), as: UTF8.self))))")
+        throw ValidationError("\(option) \(path) is not hex (\(Hex.problem(hexText: raw.prefix(1 << 20))))")
     }
     return b
 }

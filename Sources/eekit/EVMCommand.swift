@@ -27,8 +27,7 @@ struct EVMCommand: ParsableCommand {
             if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
             guard let bytes = Hex.decode(hexText: raw) else {
                 // A file that cannot be used is exit 5, as `deploy --ee evm` says of it.
-                let text = String(decoding: raw, as: UTF8.self)
-                throw environmentFailure("\(f) is not valid hex (\(Hex.problem(text))); give an even number of 0-9a-f digits, 0x optional")
+                throw environmentFailure("\(f) is not valid hex (\(Hex.problem(hexText: raw))); give an even number of 0-9a-f digits, 0x optional")
             }
             return bytes
         case (nil, nil): throw ValidationError("give --code HEX or --code-file FILE")

@@ -9,6 +9,14 @@ import Testing
         #expect(Hex.problem("6000\u{00A0}6000") == "U+00A0 after 4 hex digits")
         #expect(Hex.problem("60\u{3000}00") == "U+3000 after 2 hex digits")
         #expect(Hex.problem("60\u{1F600}") == "U+1F600 after 2 hex digits")
+        // Bytes as the decoder walks them: a combining mark is its own character, after the
+        // digit it follows; a quote and a byte that is not UTF-8 are named, and one digit is one.
+        #expect(Hex.problem("60\u{0301}00") == "U+0301 after 2 hex digits")
+        #expect(Hex.problem("0x\u{0301}60") == "U+0301 after 0 hex digits")
+        #expect(Hex.problem("6'") == "U+0027 after 1 hex digit")
+        #expect(Hex.problem(hexText: [0x36, 0x30, 0xff, 0x30]) == "byte 0xff (not UTF-8) after 2 hex digits")
+        #expect(Hex.problem(hexText: [0x36, 0xe2, 0x80]) == "byte 0xe2 (not UTF-8) after 1 hex digit")
+        #expect(Hex.problem("6") == "1 hex digit, an odd number")
         #expect(Hex.decode("60\r\n0") == nil)
         #expect(Hex.problem("60\r\n0") == "3 hex digits, an odd number")
         #expect(Hex.problem(" 0x60 0g") == "'g' after 3 hex digits")
@@ -28,7 +36,11 @@ import Testing
         #expect(!Hex.isText([0x60, 0x20, 0x60, 0x40, 0xf3]))         // not UTF-8
         #expect(!Hex.isText(Array("6000\u{0085}".utf8)))             // a C1 control
         #expect(!Hex.isText([0x5f, 0x5f, 0xf3, 0x80, 0x80, 0x80]))   // RETURN DUP1 DUP1 DUP1: UTF-8, not text
-        #expect(!Hex.isText(Array("60é0".utf8)))                    // a letter is not a space
+        #expect(Hex.isText(Array("60é0".utf8)))                     // hex with a stray letter
+        #expect(Hex.isText(Array(" 6001600055e\u{0301}".utf8)))      // ... a combining mark
+        #expect(!Hex.isText(Array("é60".utf8)))                     // not starting with a digit
+        #expect(!Hex.isText(Array("\u{1F642}".utf8)))               // PUSH... bytes that are an emoji
+        #expect(!Hex.isText(Array("60\u{0085}0".utf8)))             // a C1 control
         #expect(Hex.isText(Array("6000\u{200B}\u{2028}00".utf8)))  // zero-width space, line separator
         #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe, 0x36, 0, 0x30, 0]) == Array("60".utf8))
         #expect(Hex.utf8(fromUTF16WithBOM: [0xfe, 0xff, 0, 0x36, 0, 0x30]) == Array("60".utf8))

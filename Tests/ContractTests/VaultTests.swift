@@ -390,7 +390,10 @@ import Testing
         let dir = try TestFiles.scratchFolder("hexfile")
         defer { TestFiles.remove(dir) }
         for (name, text, reason) in [("odd.hex", "600160005", "9 hex digits, an odd number"),
-                                     ("stray.hex", "0x6001600g55\n", "'g' after 7 hex digits")] {
+                                     ("stray.hex", "0x6001600g55\n", "'g' after 7 hex digits"),
+                                     // UTF-8 letters too (a review: deployed as bytecode, success).
+                                     ("accent.hex", "6001600055e\u{0301}", "U+0301 after 11 hex digits"),
+                                     ("emoji.hex", "60\u{1F642}", "U+1F642 after 2 hex digits")] {
             let f = dir.appendingPathComponent(name)
             try Data(text.utf8).write(to: f)
             let r = try Self.run(["deploy", f.path, "--ee", "evm"])

@@ -11,17 +11,26 @@ public enum Hex {
     /// leaves in a hex file). Binary EVM bytecode has STOP, PUSH1 0, DUPn or SWAPn bytes
     /// (controls) or bytes that are not UTF-8, or that decode to letters and symbols (F0-F4,
     /// CREATE ... DELEGATECALL, followed by DUP / SWAP / LOG bytes is valid UTF-8).
+    /// Other UTF-8 text without controls is text too when it starts (after spaces) with a hex
+    /// digit: "6001600055é" is hex with a stray letter, refused as such, not binary code (a
+    /// review: it was deployed as bytecode, status success).
     public static func isText<C: Collection<UInt8>>(_ bytes: C) -> Bool {
         var body = bytes[...]
         if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
         if body.allSatisfy(isPrintableOrSpace) { return true }
         guard let text = String(validating: body, as: UTF8.self) else { return false }
-        return text.unicodeScalars.allSatisfy { u in
-            if u.isASCII { return isPrintableOrSpace(UInt8(u.value)) }
+        func blank(_ u: Unicode.Scalar) -> Bool {
+            if u.isASCII { return (0x09...0x0d).contains(u.value) || u == " " }
             switch u.properties.generalCategory {
             case .spaceSeparator, .lineSeparator, .paragraphSeparator, .format: return true
             default: return false
             }
+        }
+        let startsWithDigit = text.unicodeScalars.first { !blank($0) }.map { $0.isASCII && Character($0).isHexDigit } ?? false
+        return text.unicodeScalars.allSatisfy { u in
+            if u.isASCII { return isPrintableOrSpace(UInt8(u.value)) }
+            if blank(u) { return true }
+            return startsWithDigit && u.properties.generalCategory != .control
         }
     }
 
@@ -61,30 +70,53 @@ public enum Hex {
 
     /// Why `text` does not decode as hex (`decode` returned nil): the first character that is
     /// neither a hex digit nor whitespace (after an optional 0x), or an odd number of digits.
-    public static func problem<S: StringProtocol>(_ text: S) -> String {
-        // The whitespace `decode` skips: ASCII space, tab, newline, vertical tab, form feed and
-        // return (a no-break space is a stray character to it).
-        // ("\r\n" is one Character.)
-        func skipped(_ c: Character) -> Bool { c.unicodeScalars.allSatisfy { $0 == " " || (0x09...0x0d).contains($0.value) } }
-        var body = Substring(text)
-        if body.first == "\u{FEFF}" { body = body.dropFirst() }
-        body = body.drop { skipped($0) }
-        if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
-        var digits = 0
-        for c in body where !skipped(c) {
-            guard c.isASCII && c.isHexDigit else {
-                // A character that does not show as itself (a no-break space looks like a
-                // space, which is allowed) by its code points.
-                let plain = c.unicodeScalars.allSatisfy { (0x21...0x7e).contains($0.value) }
-                let shown = plain ? "'\(c)'" : c.unicodeScalars.map { v -> String in
-                    let h = String(v.value, radix: 16, uppercase: true)
-                    return "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
-                }.joined(separator: " ")
-                return "\(shown) after \(digits) hex digits"
-            }
-            digits += 1
+    public static func problem<S: StringProtocol>(_ text: S) -> String { problem(hexText: Array(text.utf8)) }
+
+    /// As `problem(_:)`, for text as bytes (a file's contents). It walks the bytes as `decode`
+    /// does (a review: walking Characters named a digit together with a combining mark after
+    /// it, and left that digit uncounted). A character that shows as itself is quoted; any
+    /// other (a no-break space looks like a space, which is allowed) is named by its code
+    /// point, and a byte that is not UTF-8 as a byte.
+    public static func problem<C: Collection<UInt8>>(hexText text: C) -> String {
+        func space(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
+        func count(_ n: Int) -> String { n == 1 ? "1 hex digit" : "\(n) hex digits" }
+        func codePoint(_ v: UInt32) -> String {
+            let h = String(v, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
         }
-        return "\(digits) hex digits, an odd number"
+        var body = Array(text)[...]
+        if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
+        body = body.drop(while: space)
+        if body.count >= 2, body.first == UInt8(ascii: "0"), body.dropFirst().first.map({ $0 | 0x20 }) == UInt8(ascii: "x") {
+            body = body.dropFirst(2)
+        }
+        var digits = 0
+        for i in body.indices {
+            let b = body[i]
+            if space(b) { continue }
+            switch b {
+            case 0x30...0x39, 0x61...0x66, 0x41...0x46:
+                digits += 1
+                continue
+            default: break
+            }
+            let shown: String
+            if (0x21...0x7e).contains(b), b != UInt8(ascii: "'") {
+                shown = "'\(Character(Unicode.Scalar(b)))'"
+            } else if b < 0x80 {
+                shown = codePoint(UInt32(b))
+            } else {
+                let length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 0
+                let bytes = body[i...].prefix(length)
+                if length > 0, bytes.count == length, let c = String(validating: bytes, as: UTF8.self)?.unicodeScalars.first {
+                    shown = codePoint(c.value)
+                } else {
+                    shown = "byte 0x" + String(b, radix: 16) + " (not UTF-8)"
+                }
+            }
+            return "\(shown) after \(count(digits))"
+        }
+        return "\(count(digits)), an odd number"
     }
 
     /// Decodes hex with an optional `0x` prefix and surrounding whitespace (including
