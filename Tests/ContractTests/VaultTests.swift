@@ -461,6 +461,23 @@ import Testing
         let none = try Self.run(["account", "0x00000000000000000000000000000000000000ab", "--slot", "1", "--code"])
         #expect(none.status == 0 && none.out.contains("\ncode: 0x\n")
             && none.out.contains("\nslot 0x" + String(repeating: "0", count: 63) + "1: \(zero)\n"), "\(none.out)")
+        // A state file missing one of its tables is damaged, not empty: refused, and left as it
+        // was (a review: a dropped account table read as "no such account" and was re-created).
+        for table in ["account", "storage", "code"] {
+            let damaged = dir.appendingPathComponent("no-\(table).db").path
+            try FileManager.default.copyItem(atPath: db, toPath: damaged)
+            do {
+                let q = try DatabaseQueue(path: damaged)
+                try q.write { db in try db.execute(sql: "DROP TABLE \(table)") }
+                try q.close()
+            }
+            let d = try Self.run(["account", address, "--slot", "0", "--state", damaged])
+            #expect(d.status == 5 && d.out.contains("damaged EEKit state database: its \(table) table is missing"), "\(table): \(d.out)")
+            let q = try DatabaseQueue(path: damaged)
+            let tables = try q.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            try q.close()
+            #expect(!tables.contains(table), "\(table) was re-created")
+        }
         for bad in ["-1", "0x", "1" + String(repeating: "0", count: 78), "0x1" + String(repeating: "0", count: 64)] {
             let b = try Self.run(["account", address, "--slot=\(bad)", "--state", db])
             #expect(b.status == 64 && b.out.contains("--slot is not a number"), "\(bad): \(b.out)")

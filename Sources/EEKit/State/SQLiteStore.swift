@@ -85,11 +85,19 @@ public final class SQLiteStore: StateStore {
             try db.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
                 guard !tables.isEmpty else { return }
+                // A meta table that cannot be read is damage (SQLite's error), not a foreign file.
                 let marker = tables.contains("meta")
-                    ? try? Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") : nil
+                    ? try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") : nil
                 guard let marker, String(decoding: marker, as: UTF8.self) == SQLiteStore.formatMarker else {
                     throw EEError.storage(
                         "\(path) is a SQLite database but not an EEKit state database (tables: \(tables.sorted().joined(separator: ", "))); refusing to use it")
+                }
+                // A state database missing one of its tables is damaged: creating it empty
+                // below would read every account, code or slot it held as absent or zero (a
+                // review: a dropped account table read as "no such account", silently).
+                let missing = ["account", "code", "storage"].filter { !tables.contains($0) }
+                guard missing.isEmpty else {
+                    throw EEError.storage("\(path) is a damaged EEKit state database: its \(missing.joined(separator: ", ")) table is missing")
                 }
             }
             try db.writeWithoutTransaction { db in
