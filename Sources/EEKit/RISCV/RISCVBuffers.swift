@@ -870,6 +870,11 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
             let hint = Self.unsupportedKind(instruction).map { ": \($0); EEKit runs RV32IM / RV64IM" } ?? ""
             return "\(causeName) at pc 0x\(String(pc, radix: 16)) (\(insn)\(hint))"
         }
+        // A fetch that faults has no instruction: the word at pc is whatever data is there (a
+        // review: a jump onto the stack printed an environment string's bytes as one).
+        if cause == UInt32(CRV_TRAP_FETCH_FAULT.rawValue) {
+            return "\(causeName) at pc 0x\(String(pc, radix: 16)) (address 0x\(String(value, radix: 16)))"
+        }
         return "\(causeName) at pc 0x\(String(pc, radix: 16)) (address 0x\(String(value, radix: 16)), \(insn))"
     }
 
