@@ -21,6 +21,13 @@ struct BootBenchCommand: ParsableCommand {
     @Flag(help: "Print JSON (for bench.py).")
     var json = false
 
+    /// Each measurement divides by its count (a review: --block 0 stopped the process, SIGILL).
+    func validate() throws {
+        for (name, v) in [("--transfers", transfers), ("--calls", calls), ("--block", block)] where v < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(v)")
+        }
+    }
+
     func run() throws {
         let (transfers, calls, block) = (self.transfers, self.calls, self.block)
         let data = try LargeStack.run { () -> Result<Data, EEError> in

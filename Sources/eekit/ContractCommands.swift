@@ -679,6 +679,13 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Interleaved rounds of every measurement; the best round counts (the machine may be shared).")
     var rounds: Int = 5
 
+    /// Rates divide by these (a review: --count 0 printed inf and nan).
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        guard computeSteps >= 1 else { throw ValidationError("--compute-steps must be at least 1") }
+    }
+
     func run() throws {
         let elf = try readFile(token)
         let evm = try readCode(evmToken, ee: .evm)
@@ -776,7 +783,6 @@ struct ContractBenchCommand: ParsableCommand {
             print(String(format: "%@ token: %.0f transfers/s", only, rate))
             return
         }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
         var native = 0.0, evmRate = 0.0
         var none = Double.infinity, empty = Double.infinity, get = Double.infinity, nat = Double.infinity
         var ratios: [Double] = []

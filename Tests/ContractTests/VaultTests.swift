@@ -200,6 +200,10 @@ import Testing
             (["rv", "run", "--memory", "0", "x.elf"], "eekit rv run"),
             (["abi", "decode", "(uint256)", "zz"], "eekit abi decode"),
             (["evm", "run"], "eekit evm run"),
+            // Benchmark counts are divisors (a review: --block 0 stopped the process, --count 0
+            // printed inf and nan).
+            (["bootbench", "--block", "0"], "eekit bootbench"),
+            (["contract-bench", "--token", "t", "--evm-token", "e", "--counter", "c", "--count", "0"], "eekit contract-bench"),
         ]
         for (arguments, command) in cases {
             let r = try Self.run(arguments)
