@@ -229,11 +229,13 @@ struct RVCommand: ParsableCommand {
                 let kind = image.needsInterpreter ? "dynamically linked PIE (PT_INTERP: rv run refuses it)" : "static PIE"
                 out += "\(kind): addresses as placed, the link addresses \(shift) (its lowest page at 0x\(String(base, radix: 16)))\n"
             }
-            for (i, s) in image.segments.enumerated() where s.executable {
+            for s in image.segments where s.executable {
                 // The flags as the program header gives them (a review: -Wl,-N's RWX segment
                 // was labelled r-x).
                 let flags = (s.readable ? "r" : "-") + (s.writable ? "w" : "-") + "x"
-                out += "segment \(i): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) \(flags)\n"
+                // Numbered by program header, as ELF errors number it (a review: the listing
+                // counted PT_LOADs only, so one segment had two numbers).
+                out += "segment \(s.programHeader): 0x\(String(s.vaddr, radix: 16))-0x\(String(s.vaddr + s.memSize, radix: 16)) \(flags)\n"
                 let size = Int(s.fileSize)
                 // Instructions start at multiples of 4 (no C extension), as the core fetches
                 // them: bytes before the first such address and after the last whole word are

@@ -11,6 +11,8 @@ public struct ELFImage: Sendable {
         public var readable: Bool
         public var writable: Bool
         public var executable: Bool
+        /// Its index among the file's program headers (as ELF errors number segments).
+        public var programHeader: Int = 0
     }
 
     /// 32 or 64.
@@ -184,7 +186,7 @@ public struct ELFImage: Sendable {
                 // Writable implies readable: RISC-V page tables have no write-only pages, and
                 // Linux and qemu map PF_W alone as read-write.
                 readable: ph.p_flags & UInt32(PF_R | PF_W) != 0, writable: ph.p_flags & UInt32(PF_W) != 0,
-                executable: ph.p_flags & UInt32(PF_X) != 0)
+                executable: ph.p_flags & UInt32(PF_X) != 0, programHeader: i)
             segs.append(seg)
             headerIndex.append(i)
         }
