@@ -366,6 +366,62 @@ import Testing
         }
     }
 
+    /// From a review of the runner as revme / evmone-statetest users run it: a legacy
+    /// transaction without `gasPrice` is malformed (it read as 0 and failed as a fee too low),
+    /// `expectException: ""` is no exception (as geth reads it), a missing index is named as an
+    /// integer, a JSON syntax error says what and where, and an entry's error is not prefixed
+    /// "malformed input" twice.
+    @Test func runnerMessagesAndFieldsAsGethReadsThem() throws {
+        let path = Fixtures.folder("stExample") + "/add11.json"
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        let dir = try TestFiles.scratchFolder("runner")
+        defer { TestFiles.remove(dir) }
+        func write(_ edit: (inout [String: Any]) -> Void) throws -> String {
+            var test = try #require(original[name] as? [String: Any])
+            edit(&test)
+            let file = dir.appendingPathComponent("t.json")
+            try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+            return file.path
+        }
+        func message(_ file: String) -> String {
+            do {
+                _ = try StateTestCase.load(path: file)
+                return "loaded"
+            } catch { return "\(error)" }
+        }
+        for price: Any? in [nil, NSNull()] {
+            let m = message(try write { t in
+                var tx = t["transaction"] as! [String: Any]
+                tx["gasPrice"] = price
+                t["transaction"] = tx
+            })
+            #expect(m.hasSuffix("\(name): transaction has neither gasPrice nor maxFeePerGas") && m.components(separatedBy: "malformed input").count == 2, "\(m)")
+        }
+        let noGasIndex = message(try write { t in
+            var post = t["post"] as! [String: Any]
+            var entries = post["Cancun"] as! [[String: Any]]
+            var idx = entries[0]["indexes"] as! [String: Any]
+            idx["gas"] = nil
+            entries[0]["indexes"] = idx
+            post["Cancun"] = entries
+            t["post"] = post
+        })
+        #expect(noGasIndex.hasSuffix("missing integer 'gas'"), "\(noGasIndex)")
+        let empty = try StateTestCase.load(path: try write { t in
+            var post = t["post"] as! [String: Any]
+            var entries = post["Cancun"] as! [[String: Any]]
+            entries[0]["expectException"] = ""
+            post["Cancun"] = entries
+            t["post"] = post
+        })
+        #expect(empty.first?.post["Cancun"]?.first?.expectException == nil)
+        let truncated = dir.appendingPathComponent("trunc.json")
+        try Data("{\"a\": {".utf8).write(to: truncated)
+        let syntax = message(truncated.path)
+        #expect(syntax.contains("not JSON (") && !syntax.contains("could not be completed"), "\(syntax)")
+    }
+
     /// The skip mechanism stays for configurations that occupy a precompile address with an
     /// `UnavailablePrecompile`: a transaction that calls it is recorded by the bootloader (so
     /// the runner can report a mismatch as skipped), one that does not call it is not.

@@ -81,7 +81,10 @@ public struct StateTestCase: Sendable {
         }
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
-            throw .malformedInput("\(path): not JSON (\(error.localizedDescription))")
+            // Foundation's detail (what and where) is in the debug description; the localized
+            // one is the same for every syntax error (a review).
+            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
+            throw .malformedInput("\(path): not JSON (\(detail))")
         }
         guard let top = json as? [String: Any] else { throw .malformedInput("\(path): top level is not an object") }
         var out = [StateTestCase]()
@@ -90,7 +93,10 @@ public struct StateTestCase: Sendable {
             do throws(EEError) {
                 out.append(try parse(name: name, file: path, t))
             } catch {
-                throw .malformedInput("\(path): \(name): \(error)")
+                // The inner error's own text, without a second "malformed input: ".
+                let inner: String
+                if case .malformedInput(let m) = error { inner = m } else { inner = "\(error)" }
+                throw .malformedInput("\(path): \(name): \(inner)")
             }
         }
         return out
@@ -185,6 +191,11 @@ public struct StateTestCase: Sendable {
             tx.has("blobVersionedHashes") ? .blob
             : tx.has("maxFeePerGas") ? .dynamicFee
             : tx.has("accessLists") ? .accessList : .legacy
+        // A legacy or access-list transaction has a price (geth: "no gas price provided"); it
+        // used to read as 0 and fail as a fee too low (a review).
+        if type == .legacy || type == .accessList, !tx.has("gasPrice") {
+            throw .malformedInput("transaction has neither gasPrice nor maxFeePerGas")
+        }
         let template = TransactionTemplate(
             type: type, sender: try Self.sender(tx), nonce: try tx.u256("nonce"), to: to,
             data: try tx.array("data").map { (d: Any) throws(EEError) -> Bytes in
@@ -214,7 +225,8 @@ public struct StateTestCase: Sendable {
                 list.append(PostEntry(
                     index: i, dataIndex: try idx.int("data"), gasIndex: try idx.int("gas"), valueIndex: try idx.int("value"),
                     hash: try ef.hash("hash"), logs: try ef.hash("logs"),
-                    expectException: e["expectException"] as? String))
+                    // "" is no exception, as geth reads it.
+                    expectException: (e["expectException"] as? String).flatMap { $0.isEmpty ? nil : $0 }))
             }
             post[fork] = list
         }
@@ -315,6 +327,7 @@ struct JSONFields {
             else { throw .malformedInput("'\(k)' is not a non-negative integer: \(JSONFields.describe(n))") }
             return v
         }
+        guard o[k] != nil else { throw .malformedInput("missing integer '\(k)'") }
         let v = try u64(k)
         guard v <= UInt64(Int.max) else { throw .malformedInput("'\(k)' too large") }
         return Int(v)
