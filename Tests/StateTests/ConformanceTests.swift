@@ -416,6 +416,23 @@ import Testing
             t["post"] = post
         })
         #expect(empty.first?.post["Cancun"]?.first?.expectException == nil)
+        // Equal keys in one object (Foundation keeps the last; revme refuses them): a post
+        // entry's "hash", a test given twice, a storage slot; escapes and nested values alone
+        // are no duplicates.
+        func duplicate(_ json: String) throws -> String {
+            let file = dir.appendingPathComponent("dup.json")
+            try Data(json.utf8).write(to: file)
+            return message(file.path)
+        }
+        #expect(try duplicate(#"{"a": {"hash": "0x1", "hash": "0x2"}}"#).contains(#"key "hash" appears twice"#))
+        #expect(try duplicate(#"{"t": 1, "u": [{"t": 2}], "t": 3}"#).contains(#"key "t" appears twice"#))
+        #expect(try duplicate(#"{"s": {"0x01": "0x02", "0x01": "0x03"}}"#).contains(#"key "0x01" appears twice"#))
+        #expect(try !duplicate(#"{"a\"b": "a\"b", "x": ["a\"b", {"a\"b": 1}], "y": {"x": 1}}"#).contains("appears twice"))
+        let twice = dir.appendingPathComponent("twice.json")
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        let body = text.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst().dropLast()
+        try Data(("{" + body + "," + body + "}").utf8).write(to: twice)
+        #expect(message(twice.path).contains("key \"\(name)\" appears twice in one object"), "\(message(twice.path))")
         let truncated = dir.appendingPathComponent("trunc.json")
         try Data("{\"a\": {".utf8).write(to: truncated)
         let syntax = message(truncated.path)

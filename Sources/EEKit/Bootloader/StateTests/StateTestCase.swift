@@ -86,6 +86,12 @@ public struct StateTestCase: Sendable {
             let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? error.localizedDescription
             throw .malformedInput("\(path): not JSON (\(detail))")
         }
+        // Foundation keeps the last of two equal keys; revme's parser refuses them, and a
+        // first copy that a later one hides is never checked (a review: a post entry with two
+        // "hash" keys, the first wrong, passed).
+        if let (key, offset) = Self.duplicateKey(bytes) {
+            throw .malformedInput("\(path): key \"\(key)\" appears twice in one object (the second at byte \(offset))")
+        }
         guard let top = json as? [String: Any] else { throw .malformedInput("\(path): top level is not an object") }
         var out = [StateTestCase]()
         for name in top.keys.sorted() {
@@ -100,6 +106,46 @@ public struct StateTestCase: Sendable {
             }
         }
         return out
+    }
+
+    /// The first key that appears twice in one object of `json` (valid JSON, as
+    /// JSONSerialization accepted it) and the byte offset of its second copy. Keys compare as
+    /// written (escapes are not decoded).
+    static func duplicateKey(_ json: [UInt8]) -> (String, Int)? {
+        var objects: [Set<ArraySlice<UInt8>>?] = []  // nil: an array
+        var expectingKey = false
+        var i = 0
+        let n = json.count
+        while i < n {
+            switch json[i] {
+            case UInt8(ascii: "{"):
+                objects.append([])
+                expectingKey = true
+            case UInt8(ascii: "["):
+                objects.append(nil)
+                expectingKey = false
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                _ = objects.popLast()
+                expectingKey = false
+            case UInt8(ascii: ","):
+                expectingKey = objects.last.map { $0 != nil } ?? false
+            case UInt8(ascii: "\""):
+                let start = i + 1
+                var j = start
+                while j < n, json[j] != UInt8(ascii: "\"") { j += json[j] == UInt8(ascii: "\\") ? 2 : 1 }
+                if expectingKey, var keys = objects.last ?? nil {
+                    let key = json[start..<min(j, n)]
+                    if keys.contains(key) { return (String(decoding: key.prefix(80), as: UTF8.self), i) }
+                    keys.insert(key)
+                    objects[objects.count - 1] = keys
+                    expectingKey = false
+                }
+                i = j
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 
     static func parse(name: String, file: String, _ t: [String: Any]) throws(EEError) -> StateTestCase {
