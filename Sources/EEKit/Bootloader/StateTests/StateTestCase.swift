@@ -133,11 +133,12 @@ public struct StateTestCase: Sendable {
                 let start = i + 1
                 var j = start
                 while j < n, json[j] != UInt8(ascii: "\"") { j += json[j] == UInt8(ascii: "\\") ? 2 : 1 }
-                if expectingKey, var keys = objects.last ?? nil {
+                if expectingKey, let last = objects.indices.last, objects[last] != nil {
                     let key = json[start..<min(j, n)]
-                    if keys.contains(key) { return (String(decoding: key.prefix(80), as: UTF8.self), i) }
-                    keys.insert(key)
-                    objects[objects.count - 1] = keys
+                    // In place (a copy of the set per key would be quadratic in a large `pre`).
+                    if objects[last]?.insert(key).inserted == false {
+                        return (String(decoding: key.prefix(80), as: UTF8.self), i)
+                    }
                     expectingKey = false
                 }
                 i = j
