@@ -253,6 +253,13 @@ import Testing
         #expect(try Self.run(["abi", "decode", "(uint256[])", "0x" + String(repeating: "0", count: 62) + "20"]).status == 1)
     }
 
+    /// Runs `sql` on the state file at `path` (to damage it as a crash or a hand would).
+    static func execute(_ sql: String, in path: String) throws {
+        let q = try DatabaseQueue(path: path)
+        try q.write { db in try db.execute(sql: sql) }
+        try q.close()
+    }
+
     /// Deploys the example counter into `db` with `eekit deploy` and returns its address.
     static func deployCounter(_ db: String) throws -> String {
         let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
@@ -427,11 +434,7 @@ import Testing
         defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.db").path
         let address = try Self.deployCounter(db)
-        do {
-            let q = try DatabaseQueue(path: db)
-            try q.write { db in try db.execute(sql: "DELETE FROM code") }
-            try q.close()
-        }
+        try Self.execute("DELETE FROM code", in: db)
         let a = try Self.run(["account", address, "--state", db])
         #expect(a.status == 5 && a.out.contains("state database: missing code"), "\(a.out)")
         let c = try Self.run(["call", address, "--sig", "get()", "--state", db])
@@ -470,11 +473,7 @@ import Testing
         for table in ["account", "storage", "code"] {
             let damaged = dir.appendingPathComponent("no-\(table).db").path
             try FileManager.default.copyItem(atPath: db, toPath: damaged)
-            do {
-                let q = try DatabaseQueue(path: damaged)
-                try q.write { db in try db.execute(sql: "DROP TABLE \(table)") }
-                try q.close()
-            }
+            try Self.execute("DROP TABLE \(table)", in: damaged)
             let d = try Self.run(["account", address, "--slot", "0", "--state", damaged])
             #expect(d.status == 5 && d.out.contains("damaged EEKit state database: its \(table) table is missing"), "\(table): \(d.out)")
             let q = try DatabaseQueue(path: damaged)
@@ -520,11 +519,7 @@ import Testing
         #expect(empty.status == 5 && empty.out.contains("path is empty"), "\(empty.out)")
         let dash = try Self.run(["account", address, "--state=\(db)"])
         #expect(dash.status == 0 && dash.out.contains("ee: riscv"), "\(dash.out)")
-        do {
-            let q = try DatabaseQueue(path: db)
-            try q.write { db in try db.execute(sql: "UPDATE meta SET value = '9223372036854775807' WHERE key = 'commits'") }
-            try q.close()
-        }
+        try Self.execute("UPDATE meta SET value = '9223372036854775807' WHERE key = 'commits'", in: db)
         let c = try Self.run(["call", address, "--sig", "increment()", "--state", db])
         #expect(c.status == 5 && c.out.contains("commit counter"), "\(c.out)")
     }

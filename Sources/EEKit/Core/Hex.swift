@@ -20,7 +20,7 @@ public enum Hex {
         if body.allSatisfy(isPrintableOrSpace) { return true }
         guard let text = String(validating: body, as: UTF8.self) else { return false }
         func blank(_ u: Unicode.Scalar) -> Bool {
-            if u.isASCII { return (0x09...0x0d).contains(u.value) || u == " " }
+            if u.isASCII { return isSpace(UInt8(u.value)) }
             switch u.properties.generalCategory {
             case .spaceSeparator, .lineSeparator, .paragraphSeparator, .format: return true
             default: return false
@@ -35,7 +35,7 @@ public enum Hex {
     }
 
     /// Printable ASCII, or tab, newline, vertical tab, form feed, return.
-    private static func isPrintableOrSpace(_ b: UInt8) -> Bool { (0x20...0x7e).contains(b) || (0x09...0x0d).contains(b) }
+    private static func isPrintableOrSpace(_ b: UInt8) -> Bool { (0x20...0x7e).contains(b) || isSpace(b) }
 
     /// A UTF-16 file with its byte-order mark (Windows PowerShell writes `echo 0x6000 > f`
     /// so) as UTF-8, when it holds only printable ASCII and whitespace; nil otherwise.
@@ -78,22 +78,16 @@ public enum Hex {
     /// other (a no-break space looks like a space, which is allowed) is named by its code
     /// point, and a byte that is not UTF-8 as a byte.
     public static func problem<C: Collection<UInt8>>(hexText text: C) -> String {
-        func space(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
         func count(_ n: Int) -> String { n == 1 ? "1 hex digit" : "\(n) hex digits" }
         func codePoint(_ v: UInt32) -> String {
             let h = String(v, radix: 16, uppercase: true)
             return "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
         }
-        var body = Array(text)[...]
-        if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
-        body = body.drop(while: space)
-        if body.count >= 2, body.first == UInt8(ascii: "0"), body.dropFirst().first.map({ $0 | 0x20 }) == UInt8(ascii: "x") {
-            body = body.dropFirst(2)
-        }
+        let body = hexBody(Array(text))
         var digits = 0
         for i in body.indices {
             let b = body[i]
-            if space(b) { continue }
+            if isSpace(b) { continue }
             switch b {
             case 0x30...0x39, 0x61...0x66, 0x41...0x46:
                 digits += 1
@@ -119,6 +113,22 @@ public enum Hex {
         return "\(count(digits)), an odd number"
     }
 
+    /// ASCII space, tab, newline, vertical tab, form feed and return: the whitespace hex text
+    /// may hold (a no-break space is a stray character).
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
+
+    /// What `decode` and `problem` read as digits: the text after a UTF-8 byte-order mark (as
+    /// some editors start a text file), leading whitespace and a `0x` / `0X` prefix.
+    private static func hexBody<C: Collection<UInt8>>(_ text: C) -> C.SubSequence {
+        var body = text[...]
+        if body.starts(with: byteOrderMark) { body = body.dropFirst(3) }
+        body = body.drop(while: isSpace)
+        if body.count >= 2, body.first == UInt8(ascii: "0"), body.dropFirst().first.map({ $0 | 0x20 }) == UInt8(ascii: "x") {
+            body = body.dropFirst(2)
+        }
+        return body
+    }
+
     /// Decodes hex with an optional `0x` prefix and surrounding whitespace (including
     /// newlines inside the string). Returns nil for an odd length or a non-hex digit.
     public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
@@ -129,16 +139,7 @@ public enum Hex {
     public static func decode<C: Collection<UInt8>>(hexText text: C) -> [UInt8]? {
         var nibbles = [UInt8]()
         nibbles.reserveCapacity(text.count)
-        var utf8 = text[...]
-        // A UTF-8 byte-order mark, as some editors start a text file.
-        if utf8.starts(with: byteOrderMark) { utf8 = utf8.dropFirst(3) }
-        while let f = utf8.first, f == 0x20 || (0x09...0x0d).contains(f) { utf8 = utf8.dropFirst() }
-        if utf8.count >= 2, utf8.first == UInt8(ascii: "0"),
-            utf8.dropFirst().first == UInt8(ascii: "x") || utf8.dropFirst().first == UInt8(ascii: "X")
-        {
-            utf8 = utf8.dropFirst(2)
-        }
-        for c in utf8 {
+        for c in hexBody(text) {
             switch c {
             case 0x30...0x39: nibbles.append(c - 0x30)
             case 0x61...0x66: nibbles.append(c - 0x61 + 10)
