@@ -265,7 +265,7 @@ private func fuzzNative(_ d: [UInt8]) {
     for (inLoop, traced) in [(true, false), (true, true), (false, false)] {
         RISCVEnvironment.inLoopSystemCalls = inLoop
         RISCVEnvironment.reuseOtherImagesMachinesFrom =
-            !traced && inLoop && d.count % 2 == 0 ? 0 : ContractImage.maxPooledMachines / 2
+            !traced && inLoop && d.count % 2 == 0 ? 0 : RISCVEnvironment.defaultReuseOtherImagesMachinesFrom
         recorder.reset()
         if traced { recorder.attach(to: session.boot) } else { session.boot.tracer = nil }
         world.setAccount(nativeA, Account(nonce: 1, balance: U256(1000), kind: .riscv, code: elf))
@@ -281,7 +281,7 @@ private func fuzzNative(_ d: [UInt8]) {
         world.discardUncommitted()
     }
     RISCVEnvironment.inLoopSystemCalls = true
-    RISCVEnvironment.reuseOtherImagesMachinesFrom = ContractImage.maxPooledMachines / 2
+    RISCVEnvironment.reuseOtherImagesMachinesFrom = RISCVEnvironment.defaultReuseOtherImagesMachinesFrom
     session.boot.tracer = nil
     guard receipts.count == 3 else {
         check(receipts.isEmpty, "a run threw where another did not")

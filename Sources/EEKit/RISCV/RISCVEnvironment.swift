@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The native-contract execution environment: RV32IM / RV64IM ELF programs that talk to the
 /// bootloader through the system-call ABI of `Contracts/include/eekit.h` (numbers in
 /// `ContractSyscall`).
@@ -131,11 +133,19 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
     /// compared on the same program. Set it only while no frame runs.
     nonisolated(unsafe) static var inLoopSystemCalls = true
-    /// Testing knob (the native_frames fuzz target): from how many parked machines in the
-    /// process a frame without a machine of its own resets another image's (0: whenever one is
-    /// parked, so that such machines are compared with new and pooled ones). Set it only while
-    /// no frame runs.
-    nonisolated(unsafe) static var reuseOtherImagesMachinesFrom = ContractImage.maxPooledMachines / 2
+    /// From how many parked machines in the process (of at most 2,048) a frame that finds no
+    /// machine of its own image resets another image's parked machine instead of building one:
+    /// by default 1,024, half the parking places. 0 reuses whenever one of the same memory size
+    /// and XLEN is parked, so that reset machines are compared with new and pooled ones (the
+    /// native_frames fuzz target, HostWorkTests). Safe to change while frames run: a frame reads
+    /// it when it needs a machine. A reset machine runs exactly as a new one.
+    public static var reuseOtherImagesMachinesFrom: Int {
+        get { reuseThreshold.load(ordering: .relaxed) }
+        set { reuseThreshold.store(newValue, ordering: .relaxed) }
+    }
+    /// `reuseOtherImagesMachinesFrom`'s default.
+    public static let defaultReuseOtherImagesMachinesFrom = ContractImage.maxPooledMachines / 2
+    private static let reuseThreshold = Atomic<Int>(defaultReuseOtherImagesMachinesFrom)
 
     // MARK: Frame life cycle
 
