@@ -17,7 +17,7 @@ struct StateTestCommand: ParsableCommand {
             post entries are for forks after Cancun.
             """)
 
-    @Argument(help: "Fixture files or folders (searched recursively for *.json).")
+    @Argument(help: "Fixture files or folders (searched recursively for *.json; a folder without any is an error).")
     var paths: [String]
 
     @Option(help: "Fork whose post entries to run, under its rules: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (the default, the newest in the fixtures; also by the names Petersburg, SpuriousDragon, TangerineWhistle, Merge), or 'all' for every one of these a test has.")
@@ -48,8 +48,16 @@ struct StateTestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let files: [String]
-        do { files = try StateTestRunner.fixtureFiles(paths) } catch { throw RuntimeError("\(error)") }
+        var found: [String] = []
+        // Per path: a folder without test files is an error, not "0 passed, 0 failed" (a CI step
+        // pointed at a wrong or empty folder passed silently).
+        for path in paths {
+            let under: [String]
+            do { under = try StateTestRunner.fixtureFiles([path]) } catch { throw RuntimeError("\(error)") }
+            if under.isEmpty { throw RuntimeError("no *.json files under the folder \(path)") }
+            found += under
+        }
+        let files = found
         let pattern = runFilter
         let forks = self.forks
         let all = fork.lowercased() == "all"

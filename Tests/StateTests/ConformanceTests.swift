@@ -116,6 +116,12 @@ import Testing
         let entries = try StateTestCase.load(path: Fixtures.folder("stExample") + "/add11.json").reduce(0) { $0 + ($1.post["Cancun"]?.count ?? 0) }
         let (pragueStatus, pragueOut) = try run(["statetest", "--fork", "all", dir.path])
         #expect(pragueStatus == 0 && pragueOut.contains("\(entries) passed, 0 failed, \(entries) \(entries == 1 ? "entry" : "entries") of forks not implemented (Prague \(entries)) not run"), "\(pragueOut)")
+        // A folder without test files is an error (it ran as "0 passed, 0 failed", exit 0).
+        let empty = try TestFiles.scratchFolder("empty")
+        defer { TestFiles.remove(empty) }
+        try FileManager.default.createDirectory(at: empty.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let (emptyStatus, emptyOut) = try run(["statetest", folder, empty.path])
+        #expect(emptyStatus == 1 && emptyOut.contains("no *.json files under the folder \(empty.path)"), "\(emptyOut)")
         // The upgrades' own names are accepted too.
         let (aliased, _) = try run(["statetest", "--fork", "Petersburg", folder])
         #expect(aliased == 0)
