@@ -110,7 +110,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         ContractImageCache.count(of: codeHash) { $0.machinesBuilt.withLock { $0 } }
     }
     /// Machines in the pools of the cached images of the code with this hash: what a frame of
-    /// another image may take past half the parking places, for tests.
+    /// another image may take (`reuseOtherImagesMachinesFrom`), for tests.
     public static func pooledMachines(of codeHash: Bytes32) -> Int {
         ContractImageCache.count(of: codeHash) { $0.pooledCount }
     }
