@@ -124,7 +124,8 @@ import Testing
         #expect(throws: EEError.storage("the state database \(path) is already open in this process: release that SQLiteStore first")) {
             try SQLiteStore(path: path)
         }
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Not the 60 s wait for another process (a wide margin: the suite runs on loaded machines).
+        #expect(Date().timeIntervalSince(started) < 30)
         // The refusal opened no descriptor of the file, so the first store's SQLite locks hold
         // and it keeps working.
         var change = StateChangeSet()
