@@ -35,7 +35,7 @@ struct RVCommand: ParsableCommand {
         @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096).")
         var memoryMiB: Int = 64
 
-        @Flag(help: "Print instructions retired, seconds and MIPS on stderr.")
+        @Flag(help: "Print instructions retired, seconds and MIPS (wall clock, then CPU time) on stderr.")
         var stats = false
 
         @Option(name: .customLong("env"), help: "Set NAME=VALUE in the guest's environment (repeatable; qemu-user's -E).")
