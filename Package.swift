@@ -7,7 +7,8 @@
 //    path, and a debug build of them would make the test suite (which runs real programs) slow.
 //  - CElf / CFFI are system libraries (apt: libelf-dev, libffi-dev).
 //  - CPrecompiles links libsecp256k1, nettle and GMP (apt: libsecp256k1-dev, nettle-dev,
-//    libgmp-dev); CHostCall links libffi (host functions: user plugins called through libffi).
+//    libgmp-dev); CHostCall calls libffi through CFFI (host functions: user plugins called
+//    through libffi).
 //  - Benchmarks live in the nested package Benchmarks/ so that this package never links
 //    package-benchmark.
 import PackageDescription
@@ -40,7 +41,7 @@ let package = Package(
             name: "CPrecompiles", path: "CSources/CPrecompiles", cSettings: cCoreSettings,
             linkerSettings: [.linkedLibrary("secp256k1"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
         .target(
-            name: "CHostCall", path: "CSources/CHostCall", cSettings: cCoreSettings,
+            name: "CHostCall", dependencies: ["CFFI"], path: "CSources/CHostCall", cSettings: cCoreSettings,
             linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),
         .target(
             name: "EEKit",

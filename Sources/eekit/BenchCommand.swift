@@ -34,7 +34,11 @@ struct BenchCommand: ParsableCommand {
             p.executableURL = URL(fileURLWithPath: "/bin/bash")
             p.arguments = [script] + programs
             var env = ProcessInfo.processInfo.environment
-            env["EEKIT"] = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.resolvingSymlinksInPath().path
+            // This executable's own path (/proc/self/exe): argv[0] is a bare name when eekit was
+            // found through PATH, and run.sh resolved it against the current folder (a review).
+            let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
+            env["EEKIT"] = URL(fileURLWithPath: me).standardizedFileURL.resolvingSymlinksInPath().path
             env["REPS"] = String(reps)
             env["XLENS"] = xlen.map(String.init).joined(separator: " ")
             p.environment = env

@@ -40,6 +40,23 @@ enum Fixtures {
         #expect(WorldState.logsHash([]) == Keccak.emptyListHash)
     }
 
+    /// The root commits to the EE kind of each account's code: the same bytes as EVM code and
+    /// as a native contract give different roots (a design review: the Ethereum leaf alone made
+    /// them equal). EVM and code-less accounts keep Ethereum's leaf.
+    @Test func rootCommitsToTheEEKind() throws {
+        let a = Address(low: 0xabc), code: Bytes = [0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01]
+        func root(_ kind: EEKind) throws -> Bytes32 {
+            try WorldState(store: MemoryStore(accounts: [a: Account(nonce: 1, balance: U256(5), kind: kind, code: code)]))
+                .stateRoot()
+        }
+        let evm = try root(.evm), riscv = try root(.riscv), wasm = try root(.wasm)
+        #expect(evm != riscv && evm != wasm && riscv != wasm)
+        let leaf = Account(nonce: 1, balance: U256(5), kind: .evm, code: code).trieLeaf(storageRoot: Keccak.emptyTrieRoot)
+        #expect(leaf == RLP.list([.uint(UInt64(1)), .uint(U256(5)), .hash(Keccak.emptyTrieRoot), .hash(Keccak.hash(code))]).encoded)
+        let native = Account(nonce: 1, balance: U256(5), kind: .riscv, code: code).trieLeaf(storageRoot: Keccak.emptyTrieRoot)
+        #expect(native == RLP.list([.uint(UInt64(1)), .uint(U256(5)), .hash(Keccak.emptyTrieRoot), .hash(Keccak.hash(code)), .uint(UInt64(3))]).encoded)
+    }
+
     /// Every invalid-transaction entry's `hash` is the root of the unchanged pre state: that
     /// checks the state trie, account encoding and storage tries over many real states.
     @Test(arguments: ["stExample", "stTransactionTest", "stEIP1559", "Cancun", "stEIP3607"])

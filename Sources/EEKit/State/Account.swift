@@ -39,9 +39,14 @@ public struct Account: Sendable, Equatable {
         self.kind = code.isEmpty ? .none : kind
     }
 
-    /// RLP([nonce, balance, storageRoot, codeHash]), the leaf of the state trie.
+    /// RLP([nonce, balance, storageRoot, codeHash]), the leaf of the state trie, as Ethereum's;
+    /// an account whose code another EE runs (WASM, RISC-V) adds its kind as a fifth item, so
+    /// that the root commits to which EE runs each code (the same bytes may be deployed as EVM
+    /// code and as an ELF) while roots of EVM-only states stay Ethereum's.
     public func trieLeaf(storageRoot: Bytes32) -> Bytes {
-        RLP.list([.uint(nonce), .uint(balance), .hash(storageRoot), .hash(codeHash)]).encoded
+        var items: [RLP] = [.uint(nonce), .uint(balance), .hash(storageRoot), .hash(codeHash)]
+        if kind != .none && kind != .evm { items.append(.uint(UInt64(kind.rawValue))) }
+        return RLP.list(items).encoded
     }
 }
 
