@@ -25,6 +25,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def find_eekit():
     if len(sys.argv) > 1:
+        if sys.argv[1] in ("-h", "--help"):
+            print(__doc__.strip())
+            sys.exit(0)
+        if not os.path.isfile(sys.argv[1]):
+            sys.exit(f"{sys.argv[1]}: no such file (usage: bench.py [path/to/eekit])")
         return sys.argv[1]
     for p in (".build-boot/release/eekit", ".build/release/eekit"):
         full = os.path.join(ROOT, p)
