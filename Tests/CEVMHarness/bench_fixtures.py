@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run every case of /work/shared/fixtures/evm-benchmarks through the CEVM core (cevm_bench,
+"""Run every case of ../shared/fixtures/evm-benchmarks (beside the checkout) through the CEVM core (cevm_bench,
 built here with clang -O3) and check status, output, execution gas before refund and refund
 against expected.json. Prints best-of-N wall time per case; with --revm also times pyrevm on
 the same case in the same process conditions (the machine is shared, compare ratios).
@@ -46,7 +46,8 @@ def revm_time(code, calldata, reps):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--fixtures", default="/work/shared/fixtures/evm-benchmarks")
+    ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       "../../../shared/fixtures/evm-benchmarks"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only")
     ap.add_argument("--revm", action="store_true")

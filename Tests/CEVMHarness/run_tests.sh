@@ -22,8 +22,11 @@ clang -fuse-ld=lld -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-
   "$HERE/keccak_tests.c" "$CORE/keccak.c" -o "$OUT/keccak_tests_san"
 "$OUT/keccak_tests_san" 20000
 "$OUT/cevm_tests_san"
-if [ -d /work/shared/fixtures/evm-benchmarks ]; then
-  python3 "$HERE/bench_fixtures.py" --reps 1
+FIXTURES="$ROOT/../shared/fixtures/evm-benchmarks"
+if [ -d "$FIXTURES" ]; then
+  python3 "$HERE/bench_fixtures.py" --fixtures "$FIXTURES" --reps 1
+else
+  echo "SKIP bench_fixtures.py: $FIXTURES not found"
 fi
 if [ "${1:-}" != "--quick" ]; then
   if python3 -c "import pyrevm" 2>/dev/null; then

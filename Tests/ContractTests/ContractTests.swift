@@ -193,7 +193,14 @@ struct Outcome: Equatable, CustomStringConvertible {
         }
     }
 
-    @Test func storedCodeIsTheELFAndImagesAreCached() throws {
+    /// In a child process of its own (an exit test; its issues reach the parent): the image
+    /// counts are process-wide, and suites running beside this one could push the image out of
+    /// the 256-image cache, so the count could only be checked loosely.
+    @Test func storedCodeIsTheELFAndImagesAreCached() async {
+        await #expect(processExitsWith: .success) { try TokenTests.storedCodeIsTheELFAndImagesAreCachedScenario() }
+    }
+
+    static func storedCodeIsTheELFAndImagesAreCachedScenario() throws {
         let s = ContractSession()
         let elf = try Fixtures.elf("counter.elf")
         let d = try s.deploy(elf, kind: .riscv, arguments: ABI.word(41))
@@ -201,12 +208,11 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(s.world.account(a)?.code == elf)
         #expect(s.world.account(a)?.kind == .riscv)
         #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(42))
-        // Per code hash: suites run in parallel, and other tests build images meanwhile. A
-        // concurrent test may even empty the cache (which resets the count), hence <=.
-        let loads = RISCVEnvironment.imageLoads(of: Keccak.hash(elf))
+        // The deployment and the first call built the image once; later calls decode nothing.
+        #expect(RISCVEnvironment.imageLoads(of: Keccak.hash(elf)) == 1)
         #expect(try s.call(a, data: ABI.call(0xd09d_e08a, [])).output == ABI.word(43))
         #expect(try s.call(a, data: ABI.call(0x1003_e2d2, [ABI.word(100)])).output == ABI.word(143))
-        #expect(loads >= 1 && RISCVEnvironment.imageLoads(of: Keccak.hash(elf)) <= loads)
+        #expect(RISCVEnvironment.imageLoads(of: Keccak.hash(elf)) == 1)
     }
 
     @Test func invalidELFsAreRefusedBeforeRunning() throws {

@@ -314,6 +314,7 @@ import Testing
 
     @Test func nativeAndEVMInterpretersAgreeOnRandomScripts() throws {
         let cases = ProcessInfo.processInfo.environment["EEKIT_PARITY_CASES"].flatMap(Int.init) ?? 200
+        #expect(cases > 0, "EEKIT_PARITY_CASES=\(cases) runs no case")
         let seed = ProcessInfo.processInfo.environment["EEKIT_PARITY_SEED"].flatMap(UInt64.init) ?? 16
         var g = SplitMix64(seed: seed)
         // EEKIT_PARITY_STATS: how the EVM-only runs ended, and the EVM interpreter (for

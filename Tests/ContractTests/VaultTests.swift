@@ -95,6 +95,7 @@ import Testing
         ] {
             let (otherVault, other) = try scenario(vault: vaultKind, token: token, elf: elf)
             #expect(otherVault == vault)
+            #expect(other.count == evmOverNative.count, "\(vaultKind) vault (\(elf)) over \(token) token: \(other.count) steps")
             for (i, (a, b)) in zip(evmOverNative, other).enumerated() {
                 #expect(a == b, "step \(i), \(vaultKind) vault (\(elf)) over \(token) token: \(b), expected \(a)")
             }

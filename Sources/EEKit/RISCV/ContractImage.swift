@@ -56,8 +56,6 @@ final class ContractImage: @unchecked Sendable {
     /// images reset to it, for tests.
     let machinesBuilt = Locked<Int>(0)
     let machinesRetargeted = Locked<Int>(0)
-    /// Machines in this image's pool, for tests.
-    var pooledCount: Int { pool.withLock { $0.count } }
 
     /// A machine from this image's pool for another image (`acquire` past the parking cap),
     /// with the pages where it may hold bytes other than zero.

@@ -109,11 +109,6 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     public static func machinesBuilt(of codeHash: Bytes32) -> Int {
         ContractImageCache.count(of: codeHash) { $0.machinesBuilt.withLock { $0 } }
     }
-    /// Machines in the pools of the cached images of the code with this hash: what a frame of
-    /// another image may take (`reuseOtherImagesMachinesFrom`), for tests.
-    public static func pooledMachines(of codeHash: Bytes32) -> Int {
-        ContractImageCache.count(of: codeHash) { $0.pooledCount }
-    }
     /// Frame machines parked for reuse in the whole process (pools and running transactions),
     /// at most 2,048.
     public static var parkedMachines: Int { ContractImage.pooledMachines.withLock { $0 } }

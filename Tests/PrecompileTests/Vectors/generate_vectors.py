@@ -207,7 +207,7 @@ while True:
     if f2mul(y, y) == rhs: break
     x = (x[0] + 1, 0)
 add(8, "g2_not_in_subgroup", enc(G1) + w(x[1]) + w(x[0]) + w(y[1]) + w(y[0]))
-fixtures = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures"
+fixtures = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../../shared/fixtures")
 path = os.path.join(fixtures, "ethereum-tests/GeneralStateTests/stZeroKnowledge/ecpairing_inputs.json")
 if os.path.exists(path):
     t = list(json.load(open(path)).values())[0]
