@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 //
-// EEKit: EVM, WebAssembly and native RISC-V contracts in one state under one bootloader.
+// EEKit: EVM and native RISC-V contracts (WebAssembly comes later) in one state under one
+// bootloader.
 //
 // Build flags:
 //  - The C cores (CRISCV, CEVM) are compiled with -O3 in every configuration: they are the hot

@@ -9,7 +9,6 @@ struct chost_sig {
   ffi_type *types[2 * CHOST_MAX_PARAMS + 2];
   uint8_t kinds[CHOST_MAX_PARAMS];
   int nparams;
-  int nffi;
   uint8_t ret_kind;
 };
 
@@ -56,7 +55,6 @@ int chost_sig_prepare(chost_sig *sig, const uint8_t *kinds, int nparams, uint8_t
     if (!rt) return -1;
   }
   sig->nparams = nparams;
-  sig->nffi = n;
   sig->ret_kind = ret_kind;
   if (ffi_prep_cif(&sig->cif, FFI_DEFAULT_ABI, (unsigned)n, rt, sig->types) != FFI_OK) return -2;
   return 0;

@@ -8,23 +8,6 @@
 #include <secp256k1_recovery.h>
 #include <string.h>
 
-const char *cprec_error_name(int code) {
-  switch (code) {
-  case CPREC_OK: return "ok";
-  case CPREC_ERR_LENGTH: return "invalid input length";
-  case CPREC_ERR_COORDINATE_RANGE: return "coordinate not below the field modulus";
-  case CPREC_ERR_NOT_ON_CURVE: return "point not on curve";
-  case CPREC_ERR_NOT_IN_SUBGROUP: return "point not in the prime-order subgroup";
-  case CPREC_ERR_FINAL_FLAG: return "final block flag must be 0 or 1";
-  case CPREC_ERR_INVALID_SIGNATURE: return "invalid signature";
-  case CPREC_ERR_TOO_LARGE: return "operand too large";
-  case CPREC_ERR_VERSIONED_HASH: return "versioned hash does not match the commitment";
-  case CPREC_ERR_BAD_ENCODING: return "invalid compressed point encoding";
-  case CPREC_ERR_INVALID_PROOF: return "KZG proof does not verify";
-  default: return "unknown error";
-  }
-}
-
 void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]) {
   struct sha256_ctx c;
   sha256_init(&c);

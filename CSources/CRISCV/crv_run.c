@@ -57,11 +57,6 @@ static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n,
   return MEM_OK;
 }
 
-/* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
-   executable page inside the code range (which is then re-decoded), or MEM_BUDGET, without
-   storing, when it would and `avail` (the budget left once the store itself is paid for) cannot
-   pay costs->code_store on top: re-decoding walks back through the slot's block, up to a page
-   of slots, so such a store costs more than a plain one. */
 /* Page `p` holds decoded instructions that its bytes determine: executable, in the code range,
    and not CRV_PERM_NOCODE (whose slots re-check their words when they run). */
 static inline int decoded_code_page(const crv_memory *mem, uint64_t p) {
@@ -69,6 +64,11 @@ static inline int decoded_code_page(const crv_memory *mem, uint64_t p) {
   return (mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) == CRV_PERM_X && pa >= mem->code_lo && pa < mem->code_hi;
 }
 
+/* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
+   executable page inside the code range (which is then re-decoded), or MEM_BUDGET, without
+   storing, when it would and `avail` (the budget left once the store itself is paid for) cannot
+   pay costs->code_store on top: re-decoding walks back through the slot's block, up to a page
+   of slots, so such a store costs more than a plain one. */
 static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
                                    uint64_t a, uint64_t n, uint64_t v, const void *const *tbl,
                                    uint64_t avail) {
@@ -375,7 +375,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
     instret += ip->cnt;                                                                            \
     goto *tbl[ip->eh];                                                                             \
   } while (0)
-  /* Jump to a computed guest address t (already checked for alignment). */
+  /* Jump to a computed guest address `target` (already checked for alignment). */
 #define JUMP_TO(target)                                                                            \
   do {                                                                                             \
     const uint64_t o_ = (target)-code_lo;                                                          \
@@ -429,15 +429,16 @@ L_BUDGET_STOP:
   goto out;
 
   /* ---------------- handlers ----------------
-     Each op's semantics is one macro X_<op>(A, B, DONE): A and B are where its rs1 and rs2 values
-     come from, DONE what follows when it completes without leaving the block (branches always
-     leave it). The handlers are expansions of these:
+     Each op's semantics is one macro X_<op>(A, B, D, M): A and B are where its rs1 and rs2 values
+     come from, D ("done") what follows when it completes without leaving the block (branches
+     always leave it), M the memory path of loads and stores (FAST or FULL). The handlers are
+     expansions of these:
      - Operand forwarding: every handler that writes rd and falls through also leaves the value
        in `t`. When a slot reads the register its predecessor just wrote, its fall-through
        handler (h) is the _A variant (rs1 taken from t) or _B variant (rs2 from t), so a
        dependent chain does not wait for the register file's store to forward to the next load.
        Block entries (eh) never forward.
-     - Fused pairs (CRV_FUSED_PAIRS): the first op's expansion with DONE = step to the second
+     - Fused pairs (CRV_FUSED_PAIRS): the first op's expansion with D = step to the second
        slot and run the second op's expansion, which ends in the usual NEXT. */
 #define WR(v) do { t = (v); RD = t; } while (0)
 #define XK(V, DONE) { WR(V); DONE; }

@@ -67,7 +67,6 @@ typedef struct cevm_address {
 
 /* ---- limits and constants (Cancun) ---- */
 #define CEVM_STACK_LIMIT 1024
-#define CEVM_CALL_DEPTH_LIMIT 1024
 #define CEVM_MAX_CODE_SIZE 24576          /* EIP-170 */
 #define CEVM_MAX_INITCODE_SIZE 49152      /* EIP-3860 */
 #define CEVM_CODE_PADDING 33              /* zero bytes after the code in the analysis buffer */

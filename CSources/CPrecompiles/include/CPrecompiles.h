@@ -8,8 +8,8 @@
  * Libraries: libsecp256k1 (ecrecover), nettle (sha256, ripemd160), GMP (modexp). bn254, the
  * BLAKE2 F function and BLS12-381 with the KZG point evaluation are implemented here.
  *
- * Every function returning int returns CPREC_OK (0) or one of the CPREC_ERR_* codes;
- * cprec_error_name() names them.
+ * Every function returning int returns CPREC_OK (0) or one of the CPREC_ERR_* codes (Swift's
+ * PrecompileError names them).
  */
 #ifndef CPRECOMPILES_H
 #define CPRECOMPILES_H
@@ -34,9 +34,6 @@ enum {
   CPREC_ERR_BAD_ENCODING = 9,       /* compressed BLS12-381 point with invalid flag bits */
   CPREC_ERR_INVALID_PROOF = 10,     /* point evaluation: the KZG proof does not verify */
 };
-
-/* A short static description of an error code. */
-const char *cprec_error_name(int code);
 
 /* ---- 0x01 ecrecover: input is hash(32) v(32) r(32) s(32), already padded to 128 bytes. On
  * success writes the 64-byte uncompressed public key (x || y, without the 0x04 prefix); the

@@ -37,9 +37,6 @@ public final class EVMEnvironment: ExecutionEnvironment {
 
     public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
 
-    /// Gas left in the frame (for tests and tools).
-    public var gasLeft: Int64 { buffers?.gas ?? 0 }
-
     public func start(_ launch: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
         guard launch.code.kind == .evm || launch.code.kind == .none else {
             throw .invalidCode("EVM environment cannot run \(launch.code.kind) code")

@@ -24,8 +24,6 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidPointEncoding
     /// Point evaluation: the KZG proof does not verify.
     case invalidProof
-    /// The precompile needs a library EEKit was built without; the message names it.
-    case unavailable(String)
 
     init(code: Int32, length: Int = 0) {
         switch code {
@@ -52,7 +50,6 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
         case .versionedHashMismatch: "versioned hash does not match the commitment"
         case .invalidPointEncoding: "invalid compressed point encoding"
         case .invalidProof: "KZG proof does not verify"
-        case .unavailable(let s): s
         }
     }
 }
@@ -214,16 +211,6 @@ public enum Precompiles {
             out.withUnsafeMutableBufferPointer { cprec_point_evaluation(i.baseAddress, i.count, $0.baseAddress) }
         }
         guard rc == CPREC_OK else { throw PrecompileError(code: rc, length: input.count) }
-        return out
-    }
-
-    /// keccak-256 (not a precompile; the hash EVM code uses, exposed for benchmarks next to the
-    /// others).
-    public static func keccak256(_ input: Bytes) -> Bytes {
-        var out = [UInt8](repeating: 0, count: 32)
-        input.withUnsafeBufferPointer { i in
-            out.withUnsafeMutableBufferPointer { cevm_keccak256(i.baseAddress, i.count, $0.baseAddress) }
-        }
         return out
     }
 

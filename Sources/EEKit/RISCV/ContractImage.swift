@@ -389,10 +389,7 @@ enum ContractImageCache {
     private struct State {
         var images: [Key: ContractImage] = [:]
         var last: (Key, ContractImage)?
-        /// Images built (cache misses) since start, for tests and benchmarks.
-        var loads = 0
-        /// Images built per code hash while they are cached (emptied with the cache): tests
-        /// that run next to others check their own code's loads here.
+        /// Images built per code hash while they are cached (emptied with the cache), for tests.
         var loadsByHash: [Bytes32: Int] = [:]
         /// `templateBytes` of the cached images.
         var bytes = 0
@@ -483,13 +480,11 @@ enum ContractImageCache {
             }
             if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.templateBytes }
             s.last = (key, img)
-            s.loads += 1
             s.loadsByHash[code.hash, default: 0] += 1
         }
         return .image(img)
     }
 
-    static var loadCount: Int { state.withLock { $0.loads } }
     static func loadCount(of hash: Bytes32) -> Int { state.withLock { $0.loadsByHash[hash] ?? 0 } }
     /// A parked machine of some other cached image with the same memory size and xlen.
     static func parkedMachine(memorySize: UInt64, xlen: UInt32, notOf image: ContractImage)

@@ -1,7 +1,8 @@
 import CElf
 
 /// A static RISC-V executable, parsed and validated with libelf. No guest memory is
-/// touched here: `RISCVMemoryLayout` places the image, `RISCVMachine` copies it in.
+/// touched here: `RISCVProcess` (plain programs) and `ContractImage.Layout` (contracts) place
+/// the image, `RISCVMachine` copies it in.
 public struct ELFImage: Sendable {
     public struct Segment: Sendable, Equatable {
         public var vaddr: UInt64

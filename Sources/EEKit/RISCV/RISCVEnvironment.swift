@@ -98,9 +98,6 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     public private(set) var instructionsRetired: UInt64 = 0
     @exclusivity(unchecked) private var instretAtStart: UInt64 = 0
 
-    /// Contract images built (parsed, loaded, decoded) so far in this process: a second call
-    /// to the same code does not add one.
-    public static var imageLoads: Int { ContractImageCache.loadCount }
     /// Images built for the code with this hash while it is cached (other threads' and tests'
     /// contracts do not change it).
     public static func imageLoads(of codeHash: Bytes32) -> Int { ContractImageCache.loadCount(of: codeHash) }
