@@ -169,10 +169,12 @@ import Testing
         must(parked >= RISCVEnvironment.reuseOtherImagesMachinesFrom, "only \(parked) machines parked")
         let again = try s.call(probe, data: [40], gas: 1_000_000_000)
         must(again.status == .success && again.output == first.output, "probe on reset machines: \(again.status)")
-        // Its constructor's machine, then 40 reset ones.
+        // 41 frames: the machine its constructor parked, unless a recursion took that one as a
+        // donor too (the donor is the first cached image with a parked machine, in the
+        // dictionary's per-process hash order: seen in CI), then reset ones; none built.
         let probeHash = Keccak.hash(try Fixtures.contract(Self.checksum, flags: ["-DTAG=\"probe\""]))
         let retargeted = RISCVEnvironment.machinesRetargeted(of: probeHash)
-        must(retargeted == 40, "\(retargeted) machines of other images reset for the probe's 40 frames")
+        must(retargeted == 40 || retargeted == 41, "\(retargeted) machines of other images reset for the probe's 41 frames")
         must(RISCVEnvironment.machinesBuilt(of: probeHash) == 1, "the probe built machines past its constructor's")
         // And a second round on the now pooled machines.
         let pooled = try s.call(probe, data: [40], gas: 1_000_000_000)
