@@ -808,12 +808,15 @@ struct ContractBenchCommand: ParsableCommand {
         print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", get))
         print(String(format: "call overhead, RISC-V (counter get(): 1 sload):        %.2f us", nat))
         // A transfer transaction = the fixed transaction cost F (a call to an account without
-        // code) + the token's frame. Even a native frame that cost nothing would leave F, so
-        // the throughput ratio cannot exceed (F + EVM frame) / F.
+        // code) + the token's frame. Even a native frame that cost nothing, its storage, hashing
+        // and log work through the host included, would leave F, so the throughput ratio cannot
+        // exceed (F + EVM frame) / F. The host work is the same for both EEs, so the reachable
+        // ratio is far lower (RESULTS.md, Native contracts: about 1.07x with the native-only work
+        // free); the label says which ceiling this is (an acceptance review read it as reachable).
         let evmTx = 1e6 / evmRate, natTx = 1e6 / native
         print(String(format: "per transfer: fixed transaction cost %.2f us, EVM frame %.2f us, native frame %.2f us",
                      none, evmTx - none, natTx - none))
-        print(String(format: "ceiling of native/EVM with a free native frame: %.2fx", evmTx / none))
+        print(String(format: "ceiling of native/EVM if the whole native frame, host work included, were free: %.2fx", evmTx / none))
         if let compute {
             // The same xorshift64 loop as native code and as EVM bytecode: where native pays off.
             let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
