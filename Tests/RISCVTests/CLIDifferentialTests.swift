@@ -113,6 +113,33 @@ struct CLIEnvironmentTests {
         #expect(String(decoding: ours.stdout, as: UTF8.self).contains("argc 6001"))
     }
 
+    /// The foundation issue writes eekit's options after the guest's arguments (`FILE [ARGS...]
+    /// [--max-instructions N] [--memory MiB] [--stats]`): a trailing run of them is eekit's (a
+    /// review: that order ran an endless loop with no budget); with a "--" among the arguments,
+    /// or anything else after them, they are the guest's, as under qemu. The budget line names
+    /// the instruction that did not run, as a trap line names its own.
+    @Test func optionsAfterTheGuestArguments() async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv64/args").path
+        func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+            let r = try await GuestHarness.runProcess(
+                executable: try CLIDifferentialTests.eekit(), arguments: ["rv", "run", file] + arguments, environment: [:])
+            return (r.status, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
+        }
+        let budget = try await run(["x", "--max-instructions", "100"])
+        #expect(budget.status == 124 && budget.err.contains("instruction budget exhausted at pc 0x"), "\(budget.err)")
+        #expect(budget.err.contains("(next instruction 0x"), "\(budget.err)")
+        let stats = try await run(["x", "--stats", "--memory=2", "--env", "EEKIT_T=1"])
+        #expect(stats.status == 0 && stats.out.contains("argc 2\n") && stats.err.contains("instructions: "), "\(stats.err)")
+        #expect(stats.out.contains("envp[0] = \"EEKIT_T=1\""), "\(stats.out)")
+        let escaped = try await run(["x", "--", "--stats"])
+        #expect(escaped.status == 0 && escaped.out.contains("argc 4\n") && !escaped.err.contains("instructions: "))
+        let leading = try await run(["--stats", "x"])
+        #expect(leading.status == 0 && leading.out.contains("argc 3\n") && !leading.err.contains("instructions: "))
+        let bad = try await run(["x", "--memory", "0"])
+        #expect(bad.status == 64 && bad.err.contains("--memory must be between 1 and 4096 MiB, got 0"), "\(bad.err)")
+    }
+
     /// Arguments and environment entries that are not UTF-8 reach the guest as their bytes,
     /// as under Linux and qemu-user (eekit used to pass U+FFFD for them).
     @Test(arguments: [64, 32])

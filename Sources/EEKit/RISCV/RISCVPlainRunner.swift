@@ -86,8 +86,9 @@ public enum RISCVStop: Sendable, Equatable, CustomStringConvertible {
     case trapped(RISCVTrap)
     /// `ebreak` at `pc`.
     case breakpoint(pc: UInt64)
-    /// The instruction budget ran out before the instruction at `pc`.
-    case budgetExhausted(pc: UInt64)
+    /// The instruction budget ran out before the instruction at `pc`, whose word is
+    /// `instruction` (nil if pc's page cannot be read).
+    case budgetExhausted(pc: UInt64, instruction: UInt32?)
     /// A system call the plain ABI does not provide.
     case unsupportedSyscall(number: UInt64, pc: UInt64)
 
@@ -111,7 +112,12 @@ public enum RISCVStop: Sendable, Equatable, CustomStringConvertible {
         case .exited(let c): "exited with status \(c)"
         case .trapped(let t): t.description
         case .breakpoint(let pc): "breakpoint (ebreak) at pc 0x\(String(pc, radix: 16))"
-        case .budgetExhausted(let pc): "instruction budget exhausted at pc 0x\(String(pc, radix: 16))"
+        case .budgetExhausted(let pc, let word):
+            "instruction budget exhausted at pc 0x\(String(pc, radix: 16))"
+                + (word.map { w in
+                    let hex = String(w, radix: 16)
+                    return " (next instruction 0x\(String(repeating: "0", count: max(0, 8 - hex.count)))\(hex))"
+                } ?? "")
         case .unsupportedSyscall(let n, let pc):
             "unsupported system call \(n) at pc 0x\(String(pc, radix: 16)) (plain ABI: 63 read, 64 write, 93/94 exit, 214 brk)"
         }
@@ -223,7 +229,13 @@ public enum RISCVPlainRunner {
         while true {
             switch m.run() {
             case .budgetExhausted:
-                return (.budgetExhausted(pc: m.pc), m.instructionsRetired)
+                // The word of the instruction that did not run, as a trap names its own (the
+                // foundation issue: "cause, pc, instruction"); none when pc's page cannot be
+                // read (executable pages can, as Linux maps them on RISC-V).
+                let word = m.read(m.pc, count: 4).map { b in
+                    UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
+                }
+                return (.budgetExhausted(pc: m.pc, instruction: word), m.instructionsRetired)
             case .trap:
                 return (.trapped(m.trap), m.instructionsRetired)
             case .ebreak:
