@@ -196,6 +196,12 @@ func requireExistingState(_ path: String) throws {
     if stat(path, &st) != 0, errno == ENOENT {
         throw environmentFailure("no state database at \(path) (deploy and call create one; this command only reads it)")
     }
+    // SQLite takes an empty file for an empty database and would write its schema into it (a
+    // review: `account` turned a zero-length file, even one of mode 444 for root, into a 24 KiB
+    // database).
+    if st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 {
+        throw environmentFailure("\(path) is an empty file, not a state database (deploy and call create one; this command only reads it)")
+    }
 }
 
 /// Call data given as hex or as a signature with arguments.

@@ -543,8 +543,43 @@ final class Holder<T>: @unchecked Sendable {
         try install(s, [1: a, 2: b])
         let r = try s.call(a, data: [])
         #expect(r.status == .success && r.output == [1, 1])
-        #expect(seen.value == [1000, 3000, 3000, 5000, 3000, 1000])
+        // Each callee's one byte of calldata counts toward the total while it lives, not
+        // toward its own frame's cap; the empty returndata adds nothing.
+        #expect(seen.value == [1001, 3001, 3002, 5002, 3001, 1000])
         checkClean(s, "mem")
+    }
+
+    /// A live frame's calldata and the returndata of its last call count toward
+    /// `maxTotalGuestMemory` (a review: chains of frames holding 16 MiB of returndata or 240 MiB
+    /// of calldata each took 4.3-4.5 GB of host memory with the cap at 2 GiB); calldata that
+    /// does not fit fails the call before its frame starts, and the caller continues.
+    @Test func calldataAndReturndataCountTowardTheTotal() throws {
+        let scripts = Scripts()
+        let seen = Holder<[Int]>([])
+        scripts.byID[2] = { ee, p, host in
+            seen.value.append((host as! Bootloader).guestMemoryInUse)  // its calldata, held
+            return ee.finish(.success, Bytes(repeating: 7, count: ee.launch.calldata.count == 5000 ? 7000 : 10))
+        }
+        scripts.byID[1] = { ee, p, host in
+            let boot = host as! Bootloader
+            let (first, _) = try ee.nest(host, Address(low: 0xa2), Bytes(repeating: 1, count: 5000), give: 1 << 20)
+            seen.value.append(boot.guestMemoryInUse)  // the 7,000 bytes it returned, held
+            let (second, _) = try ee.nest(host, Address(low: 0xa2), [], give: 1 << 20)
+            seen.value.append(boot.guestMemoryInUse)  // replaced by the next call's 10
+            boot.limits.maxTotalGuestMemory = 4000
+            let (refused, left) = try ee.nest(host, Address(low: 0xa2), Bytes(repeating: 1, count: 5000), give: 1 << 20)
+            seen.value.append(boot.guestMemoryInUse)
+            let limited: Bool
+            if case .failure(.limitExceeded(let why)) = refused.status { limited = why.contains("bytes of calldata") } else { limited = false }
+            return ee.finish(.success, [first.status == .success ? 1 : 0, second.status == .success ? 1 : 0,
+                                        limited ? 1 : 0, left.ergs == 0 ? 1 : 0])
+        }
+        let s = try session(scripts)
+        try install(s, [1: a, 2: b])
+        let r = try s.call(a, data: [])
+        #expect(r.status == .success && r.output == [1, 1, 1, 1], "\(r.status) \(r.output)")
+        #expect(seen.value == [5000, 7000, 7000, 10, 0], "\(seen.value)")  // a failed call returns nothing
+        checkClean(s, "held")
     }
 
     // MARK: suspended / ended frames' EEs

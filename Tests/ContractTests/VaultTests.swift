@@ -516,6 +516,15 @@ import Testing
         let dangling = try Self.run(["account", address, "--state", link])
         #expect(dangling.status == 5 && dangling.out.contains("no state database at"), "\(dangling.out)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nowhere.db").path))
+        // A zero-length file is no database for the reading commands either (SQLite would
+        // write its schema into it), and stays as it was.
+        let zero = dir.appendingPathComponent("zero.db").path
+        #expect(FileManager.default.createFile(atPath: zero, contents: Data()))
+        for arguments in [["account", address, "--state", zero], ["call", address, "--sig", "get()", "--no-commit", "--state", zero]] {
+            let r = try Self.run(arguments)
+            #expect(r.status == 5 && r.out.contains("is an empty file, not a state database"), "\(arguments): \(r.out)")
+        }
+        #expect((try FileManager.default.attributesOfItem(atPath: zero)[.size] as? Int) == 0)
         let empty = try Self.run(["account", address, "--state", ""])
         #expect(empty.status == 5 && empty.out.contains("path is empty"), "\(empty.out)")
         let dash = try Self.run(["account", address, "--state=\(db)"])

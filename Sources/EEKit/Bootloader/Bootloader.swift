@@ -283,7 +283,7 @@ public final class Bootloader: EEHost {
     }
 
     public func reserveGuestMemory(_ bytes: Int) -> String? {
-        let frameUse = guestMemoryInUse - (guestMemoryMarks.last ?? 0)
+        let frameUse = guestMemoryInUse - (guestMemoryMarks.last ?? 0) - (runningFrame?.heldBytes ?? 0)
         if bytes < 0 || bytes > limits.maxFrameMemory - frameUse {
             return "guest memory of the frame, \(frameUse) + \(bytes) bytes, exceeds the cap of \(limits.maxFrameMemory) bytes"
         }
@@ -292,6 +292,29 @@ public final class Bootloader: EEHost {
         }
         guestMemoryInUse += bytes
         return nil
+    }
+
+    /// A new frame's calldata counts toward `maxTotalGuestMemory` while the frame lives (not
+    /// toward its own `maxFrameMemory`): a review's chain of frames each passing 240 MiB of
+    /// memory as calldata held 4.45 GB with the cap at 2 GiB. The reason if it does not fit.
+    func holdCalldata(_ f: Frame, _ bytes: Int) -> String? {
+        if bytes > limits.maxTotalGuestMemory - guestMemoryInUse {
+            return "guest memory of all frames, \(guestMemoryInUse) + \(bytes) bytes of calldata, exceeds the cap of \(limits.maxTotalGuestMemory) bytes"
+        }
+        guestMemoryInUse += bytes
+        f.heldBytes += bytes
+        return nil
+    }
+
+    /// The returndata a frame's EE now holds (its last call's output, which replaces the one
+    /// before) counts toward `maxTotalGuestMemory` until the frame ends: a review's chain of
+    /// frames each holding 16 MiB of returndata reached 4.3 GB at depth 260 outside the 2 GiB
+    /// cap. Counted without a check (the bytes exist already, within `maxReturnDataBytes`);
+    /// the next reservation or calldata of any frame sees them.
+    func holdReturndata(_ f: Frame, _ bytes: Int) {
+        guestMemoryInUse += bytes - f.heldReturndata
+        f.heldBytes += bytes - f.heldReturndata
+        f.heldReturndata = bytes
     }
 
     /// Called before an EE starts a frame (which may reserve memory at once).

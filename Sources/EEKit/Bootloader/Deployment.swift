@@ -106,6 +106,11 @@ extension Bootloader {
             depth: depth, isStatic: false)
         let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: (address, req.kind))
         markFrameMemory()
+        if let reason = holdCalldata(frame, launch.calldata.count) {
+            releaseFrameMemory()
+            world.revert(to: snapshot)
+            return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
+        }
         return .launched(frame, try start(frame, launch))
     }
 

@@ -64,6 +64,7 @@ extension Bootloader {
             throw first
         }
         f.takeBack(end.left.ergs)
+        holdReturndata(f, end.output.count)
         activate(f)
         return end
     }

@@ -18,6 +18,11 @@ final class Frame {
     /// deployments, plus what they gave back. The EE's own budget is at most this (it also
     /// spends); a request or an end above it is an EE protocol violation.
     var ceiling: UInt64
+    /// Host bytes the frame holds besides its EE's memory, counted in `guestMemoryInUse` above
+    /// its mark but not against its own `maxFrameMemory`: its calldata and the returndata of
+    /// its last call (`holdCalldata`, `holdReturndata`).
+    var heldBytes = 0
+    var heldReturndata = 0
 
     init(ee: any ExecutionEnvironment, launch: LaunchParams, snapshot: Int, deployment: (address: Address, kind: EEKind)?) {
         self.ee = ee
@@ -259,6 +264,7 @@ extension Bootloader {
 
     private func resume(_ parent: Frame, wasDeployment: Bool, _ end: FrameEnd) throws(EEError) -> Preemption {
         parent.takeBack(end.left.ergs)
+        holdReturndata(parent, end.output.count)
         activate(parent)
         if wasDeployment {
             return try parent.ee.continueAfterDeployment(
@@ -423,6 +429,11 @@ extension Bootloader {
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
         let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: nil)
         markFrameMemory()
+        if let reason = holdCalldata(frame, launch.calldata.count) {
+            releaseFrameMemory()
+            world.revert(to: snapshot)
+            return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
+        }
         return .launched(frame, try start(frame, launch))
     }
 

@@ -473,6 +473,10 @@ final class EVMBuffers: @unchecked Sendable {
         if let status {
             if status == Int32(CEVM_STATUS_REVERT.rawValue) {
                 step.error = "execution reverted"
+            } else if status == Int32(CEVM_STATUS_MEMORY_LIMIT.rawValue), let why = memoryRefusal {
+                // The cap that refused it, as the frame's failure names it (a review: the trace
+                // said the EE's 256 MiB cap where the total of all frames had refused).
+                step.error = "\(FailureReason.limitExceeded(why))"
             } else if cevm_status_is_failure(status) != 0 {
                 step.error = "\(EVMEnvironment.failureReason(status, opcode: step.opcode))"
             }
