@@ -91,9 +91,9 @@ struct RVCommand: ParsableCommand {
         /// eekit's options given after the guest's arguments, as the foundation issue's usage
         /// writes them (`FILE [ARGS...] [--max-instructions N] [--memory MiB] [--stats]`): a
         /// grader typing that order got an endless loop with no budget (a review). They are the
-        /// shortest suffix of the arguments after FILE that consists of these options alone,
-        /// each with its value; none when a "--" is among those arguments (then all are the
-        /// guest's, as before).
+        /// longest suffix of the arguments after FILE that consists of these options alone, each
+        /// with its value; none when a "--" is among those arguments (then all are the guest's,
+        /// as before).
         struct Trailing {
             var maxInstructions: String?
             var memoryMiB: String?
