@@ -23,9 +23,10 @@ struct RVCommand: ParsableCommand {
                 An exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
 
                 Options go before FILE, or after the guest's arguments (FILE [ARGS...] [--max-instructions N] \
-                [--memory MiB] [--stats] ...): a trailing run of these options is eekit's; everything \
-                else after FILE is passed to the guest, as its bytes (a "--" among the guest's \
-                arguments passes all of them, "--" included, to the guest). \
+                [--memory MiB] [--stats] ...): a trailing run of these options, each with a valid \
+                value, is eekit's; everything else after FILE is passed to the guest, as its bytes \
+                (a "--" before FILE passes all of them to the guest; one among them passes all of \
+                them, itself included). \
                 The guest's environment is eekit's own, in the order qemu-user passes it (--env, \
                 --unset and --clear-env change it as qemu-user's -E and -U and env -i do; \
                 --clear-env first).
@@ -92,11 +93,13 @@ struct RVCommand: ParsableCommand {
         /// writes them (`FILE [ARGS...] [--max-instructions N] [--memory MiB] [--stats]`): a
         /// grader typing that order got an endless loop with no budget (a review). They are the
         /// longest suffix of the arguments after FILE that consists of these options alone, each
-        /// with its value; none when a "--" is among those arguments (then all are the guest's,
-        /// as before).
+        /// with a valid value (a number in range, NAME=VALUE for --env, a NAME for --unset, UTF-8
+        /// text): a suffix that is not such options stays the guest's (`--env prod` is the
+        /// guest's, as under qemu-user). None when a "--" comes before FILE or among the
+        /// arguments after it (then all are the guest's, as before).
         struct Trailing {
-            var maxInstructions: String?
-            var memoryMiB: String?
+            var maxInstructions: UInt64?
+            var memoryMiB: Int?
             var stats = false
             var clearEnvironment = false
             /// --env (true) and --unset (false) values in command-line order.
@@ -105,8 +108,8 @@ struct RVCommand: ParsableCommand {
             var count = 0
         }
 
-        static func trailingOptions(_ args: [String]) -> Trailing? {
-            guard !args.contains("--") else { return nil }
+        static func trailingOptions(_ args: [String], dashDashBeforeFile: Bool) -> Trailing? {
+            guard !dashDashBeforeFile, !args.contains("--") else { return nil }
             let valued = ["--max-instructions", "--memory", "--env", "--unset"]
             func parse(_ tail: ArraySlice<String>) -> Trailing? {
                 var t = Trailing()
@@ -127,10 +130,22 @@ struct RVCommand: ParsableCommand {
                             i += 1
                             value = tail[i]
                         }
+                        // Swift holds U+FFFD for argv bytes that are not UTF-8: such a value is
+                        // not one of eekit's (its own arguments must be UTF-8), so the guest's.
+                        guard let v = value, !v.contains("\u{FFFD}") else { return nil }
                         switch name {
-                        case "--max-instructions": t.maxInstructions = value
-                        case "--memory": t.memoryMiB = value
-                        default: t.order.append((name == "--env", value!))
+                        case "--max-instructions":
+                            guard let n = UInt64(v) else { return nil }
+                            t.maxInstructions = n
+                        case "--memory":
+                            guard let n = Int(v), (1...4096).contains(n) else { return nil }
+                            t.memoryMiB = n
+                        case "--env":
+                            guard !v.contains(","), v.contains("="), !v.hasPrefix("=") else { return nil }
+                            t.order.append((true, v))
+                        default:
+                            guard !v.isEmpty, !v.contains(","), !v.contains("=") else { return nil }
+                            t.order.append((false, v))
                         }
                     default: return nil
                     }
@@ -206,16 +221,12 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             // Options after the guest's arguments (the usage) win over those before FILE.
-            let trailing = Self.trailingOptions(arguments)
-            var maxInstructions = self.maxInstructions, memoryMiB = self.memoryMiB
-            if let v = trailing?.maxInstructions {
-                guard let n = UInt64(v) else { throw ValidationError("The value '\(v)' is invalid for '--max-instructions <max-instructions>'") }
-                maxInstructions = n
-            }
-            if let v = trailing?.memoryMiB {
-                guard let n = Int(v), (1...4096).contains(n) else { throw ValidationError("--memory must be between 1 and 4096 MiB, got \(v)") }
-                memoryMiB = n
-            }
+            var own = Array(CommandLine.arguments.dropFirst())
+            if let i = own.firstIndex(of: "run") { own = Array(own[(i + 1)...]) }
+            let beforeFile = own.prefix(max(0, own.count - arguments.count - 1))
+            let trailing = Self.trailingOptions(arguments, dashDashBeforeFile: beforeFile.contains("--"))
+            let maxInstructions = trailing?.maxInstructions ?? self.maxInstructions
+            let memoryMiB = trailing?.memoryMiB ?? self.memoryMiB
             let stats = self.stats || trailing?.stats == true
             // argv[0] is the path as given, as Linux and qemu-user pass it.
             var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB)
