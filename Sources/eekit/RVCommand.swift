@@ -24,7 +24,8 @@ struct RVCommand: ParsableCommand {
 
                 Options go before FILE, or after the guest's arguments (FILE [ARGS...] [--max-instructions N] \
                 [--memory MiB] [--stats] ...): a trailing run of these options, each with a valid \
-                value, is eekit's; everything else after FILE is passed to the guest, as its bytes \
+                value, is eekit's (and wins over the same options before FILE); everything else \
+                after FILE is passed to the guest, as its bytes \
                 (a "--" before FILE passes all of them to the guest; one among them passes all of \
                 them, itself included). \
                 The guest's environment is eekit's own, in the order qemu-user passes it (--env, \
@@ -94,9 +95,10 @@ struct RVCommand: ParsableCommand {
         /// grader typing that order got an endless loop with no budget (a review). They are the
         /// longest suffix of the arguments after FILE that consists of these options alone, each
         /// with a valid value (a number in range, NAME=VALUE for --env, a NAME for --unset, UTF-8
-        /// text): a suffix that is not such options stays the guest's (`--env prod` is the
-        /// guest's, as under qemu-user). None when a "--" comes before FILE or among the
-        /// arguments after it (then all are the guest's, as before).
+        /// text), within the last 64 arguments: a suffix that is not such options stays the
+        /// guest's (`--env prod` is the guest's, as under qemu-user). None when a "--" comes
+        /// before FILE or among the arguments after it (then all are the guest's, as before).
+        /// They win over the same options before FILE.
         struct Trailing {
             var maxInstructions: UInt64?
             var memoryMiB: Int?
@@ -154,7 +156,10 @@ struct RVCommand: ParsableCommand {
                 t.count = tail.count
                 return t
             }
-            for k in args.indices where args[k].hasPrefix("--") {
+            // Within the last 64 words: each start re-parses its suffix, and a review's 16,000
+            // options before a last plain word took 13 s (quadratic); no real trailing run is
+            // that long, and longer ones stay the guest's.
+            for k in max(0, args.count - 64)..<args.count where args[k].hasPrefix("--") {
                 if let t = parse(args[k...]) { return t }
             }
             return nil
