@@ -178,7 +178,8 @@ struct RVCommand: ParsableCommand {
                 case "--": return (i + 1 < args.count ? i + 1 : nil, order)  // FILE follows
                 default:
                     if a.hasPrefix("--env=") || a.hasPrefix("--unset=") { order.append(a.hasPrefix("--env=")) }
-                    guard a.hasPrefix("-") else { return (i, order) }  // FILE
+                    // FILE; "-" alone is a name, not an option (a review: `rv run - x y` lost x).
+                    guard a.hasPrefix("-"), a != "-" else { return (i, order) }
                     i += 1
                 }
             }

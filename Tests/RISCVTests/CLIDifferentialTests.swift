@@ -147,6 +147,14 @@ struct CLIEnvironmentTests {
         #expect(split.status == 0 && split.out.contains("argc 3\n") && split.err.contains("instructions: "), "\(split.err)")
         let verbatim = try await run(["--stats"], before: ["--"])
         #expect(verbatim.status == 0 && verbatim.out.contains("argc 2\n") && !verbatim.err.contains("instructions: "))
+        // A FILE named "-" is a name like any other: the guest gets both arguments.
+        let dash = try TestFiles.scratchFolder("dash")
+        defer { TestFiles.remove(dash) }
+        try FileManager.default.copyItem(atPath: file, toPath: dash.appendingPathComponent("-").path)
+        let named = try await GuestHarness.runProcess(
+            executable: "/bin/sh", arguments: ["-c", #"cd "$1" && exec "$0" rv run - x y"#, try CLIDifferentialTests.eekit(), dash.path])
+        let namedOut = String(decoding: named.stdout, as: UTF8.self)
+        #expect(named.status == 0 && namedOut.contains("argc 3\n") && namedOut.contains("argv[1] = \"x\""), "\(namedOut)")
     }
 
     /// Arguments and environment entries that are not UTF-8 reach the guest as their bytes,
