@@ -302,7 +302,7 @@ public final class Bootloader: EEHost {
             return "guest memory of all frames, \(guestMemoryInUse) + \(bytes) bytes of calldata, exceeds the cap of \(limits.maxTotalGuestMemory) bytes"
         }
         guestMemoryInUse += bytes
-        f.heldBytes += bytes
+        f.heldCalldata += bytes
         return nil
     }
 
@@ -313,7 +313,6 @@ public final class Bootloader: EEHost {
     /// the next reservation or calldata of any frame sees them.
     func holdReturndata(_ f: Frame, _ bytes: Int) {
         guestMemoryInUse += bytes - f.heldReturndata
-        f.heldBytes += bytes - f.heldReturndata
         f.heldReturndata = bytes
     }
 

@@ -104,14 +104,7 @@ extension Bootloader {
             resources: prepared.resources, code: prepared.constructor, caller: req.deployer, callee: address,
             codeAddress: address, modifier: .constructor, calldata: prepared.constructorInput, value: req.value,
             depth: depth, isStatic: false)
-        let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: (address, req.kind))
-        markFrameMemory()
-        if let reason = holdCalldata(frame, launch.calldata.count) {
-            releaseFrameMemory()
-            world.revert(to: snapshot)
-            return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
-        }
-        return .launched(frame, try start(frame, launch))
+        return try launchFrame(Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: (address, req.kind)), launch)
     }
 
     /// Applies the code-deposit rules to a finished constructor frame, which deploys `kind`

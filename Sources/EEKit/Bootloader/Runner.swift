@@ -21,8 +21,9 @@ final class Frame {
     /// Host bytes the frame holds besides its EE's memory, counted in `guestMemoryInUse` above
     /// its mark but not against its own `maxFrameMemory`: its calldata and the returndata of
     /// its last call (`holdCalldata`, `holdReturndata`).
-    var heldBytes = 0
+    var heldCalldata = 0
     var heldReturndata = 0
+    var heldBytes: Int { heldCalldata + heldReturndata }
 
     init(ee: any ExecutionEnvironment, launch: LaunchParams, snapshot: Int, deployment: (address: Address, kind: EEKind)?) {
         self.ee = ee
@@ -279,6 +280,19 @@ extension Bootloader {
         runningFrame = f
     }
 
+    /// Opens a new frame's memory account with its calldata and runs it to its first
+    /// preemption; calldata over `maxTotalGuestMemory` fails the call before the frame starts
+    /// (its state reverted to the frame's snapshot, all its resources used).
+    func launchFrame(_ frame: Frame, _ launch: LaunchParams) throws(EEError) -> Entry {
+        markFrameMemory()
+        if let reason = holdCalldata(frame, launch.calldata.count) {
+            releaseFrameMemory()
+            world.revert(to: frame.snapshot)
+            return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
+        }
+        return .launched(frame, try start(frame, launch))
+    }
+
     /// Runs a new frame's EE to its first preemption; an error leaves no frame active before
     /// `frame` can go.
     func start(_ frame: Frame, _ launch: LaunchParams) throws(EEError) -> Preemption {
@@ -427,14 +441,7 @@ extension Bootloader {
         let launch = LaunchParams(
             resources: req.resources, code: code, caller: caller, callee: callee, codeAddress: codeAddress,
             modifier: req.modifier, calldata: req.calldata, value: value, depth: depth, isStatic: isStatic)
-        let frame = Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: nil)
-        markFrameMemory()
-        if let reason = holdCalldata(frame, launch.calldata.count) {
-            releaseFrameMemory()
-            world.revert(to: snapshot)
-            return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
-        }
-        return .launched(frame, try start(frame, launch))
+        return try launchFrame(Frame(ee: entry.make(), launch: launch, snapshot: snapshot, deployment: nil), launch)
     }
 
     private func runHook(
