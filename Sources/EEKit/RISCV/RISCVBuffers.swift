@@ -566,6 +566,12 @@ public final class RISCVMachine {
         return out
     }
 
+    /// The 4-byte little-endian word at `address`, regardless of permissions (what a message
+    /// names as the instruction there), nil out of range.
+    func instructionWord(at address: UInt64) -> UInt32? {
+        peek(address, count: 4).map { b in UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
+    }
+
     /// Reads guest bytes regardless of permissions (disassembler, debugging).
     public func peek(_ address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, inRange(address, count) else { return nil }
@@ -755,9 +761,7 @@ public final class RISCVMachine {
     public var trap: RISCVTrap {
         let c = cpu.pointee
         var word = c.trap_insn
-        if word == 0, let b = peek(c.pc, count: 4) {
-            word = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
-        }
+        if word == 0, let w = instructionWord(at: c.pc) { word = w }
         return RISCVTrap(cause: c.trap_cause, pc: c.pc, value: c.trap_value, instruction: word)
     }
 

@@ -232,9 +232,7 @@ public enum RISCVPlainRunner {
                 // The word of the instruction that did not run, as a trap names its own (the
                 // foundation issue: "cause, pc, instruction"); none when pc's page cannot be
                 // read (executable pages can, as Linux maps them on RISC-V).
-                let word = m.read(m.pc, count: 4).map { b in
-                    UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
-                }
+                let word = m.isAccessible(m.pc, 4, .read) ? m.instructionWord(at: m.pc) : nil
                 return (.budgetExhausted(pc: m.pc, instruction: word), m.instructionsRetired)
             case .trap:
                 return (.trapped(m.trap), m.instructionsRetired)
