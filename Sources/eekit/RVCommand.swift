@@ -64,9 +64,7 @@ struct RVCommand: ParsableCommand {
         /// or `--`); when that does not account for every parsed value (e.g. a command parsed
         /// in-process), the unsets come first.
         func environmentChanges(trailing: Trailing? = nil) throws -> [RISCVRunOptions.EnvironmentChange] {
-            var args = Array(CommandLine.arguments.dropFirst())
-            if let i = args.firstIndex(of: "run") { args = Array(args[(i + 1)...]) }
-            let order = Self.scan(args).order  // true: --env
+            let order = Self.scan(Self.ownArguments()).order  // true: --env
             var sets = setEnvironment.makeIterator(), unsets = unsetEnvironment.makeIterator()
             let ordered: [(isSet: Bool, value: String)] =
                 order.filter({ $0 }).count == setEnvironment.count && order.filter({ !$0 }).count == unsetEnvironment.count
@@ -77,17 +75,27 @@ struct RVCommand: ParsableCommand {
             for (isSet, value) in all {
                 for part in value.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
                     if isSet {
-                        guard part.contains("="), !part.hasPrefix("=") else {
-                            throw ValidationError("--env takes NAME=VALUE, got \(part)")
-                        }
+                        guard Self.isAssignment(part) else { throw ValidationError("--env takes NAME=VALUE, got \(part)") }
                         changes.append(.set(part))
                     } else {
-                        guard !part.isEmpty, !part.contains("=") else { throw ValidationError("--unset takes a NAME, got \(part)") }
+                        guard Self.isName(part) else { throw ValidationError("--unset takes a NAME, got \(part)") }
                         changes.append(.unset(part))
                     }
                 }
             }
             return changes
+        }
+
+        /// What `--env` takes (one entry; before FILE, a comma separates several).
+        static func isAssignment(_ s: String) -> Bool { s.contains("=") && !s.hasPrefix("=") }
+        /// What `--unset` takes.
+        static func isName(_ s: String) -> Bool { !s.isEmpty && !s.contains("=") }
+
+        /// The command line after `rv run`: eekit's options, FILE and the guest's arguments.
+        static func ownArguments() -> [String] {
+            let args = Array(CommandLine.arguments.dropFirst())
+            guard let i = args.firstIndex(of: "run") else { return args }
+            return Array(args[(i + 1)...])
         }
 
         /// eekit's options given after the guest's arguments, as the foundation issue's usage
@@ -143,10 +151,10 @@ struct RVCommand: ParsableCommand {
                             guard let n = Int(v), (1...4096).contains(n) else { return nil }
                             t.memoryMiB = n
                         case "--env":
-                            guard !v.contains(","), v.contains("="), !v.hasPrefix("=") else { return nil }
+                            guard !v.contains(","), isAssignment(v) else { return nil }
                             t.order.append((true, v))
                         default:
-                            guard !v.isEmpty, !v.contains(","), !v.contains("=") else { return nil }
+                            guard !v.contains(","), isName(v) else { return nil }
                             t.order.append((false, v))
                         }
                     default: return nil
@@ -166,8 +174,9 @@ struct RVCommand: ParsableCommand {
         }
 
         /// Reads `rv run`'s own arguments (those after "rv run") up to FILE: FILE's index (nil
-        /// if there is none) and the order of the --env (true) and --unset (false) options.
-        static func scan(_ args: [String]) -> (file: Int?, order: [Bool]) {
+        /// if there is none), the order of the --env (true) and --unset (false) options, and
+        /// whether a "--" ended them.
+        static func scan(_ args: [String]) -> (file: Int?, order: [Bool], dashDash: Bool) {
             var order: [Bool] = []
             var i = 0
             while i < args.count {
@@ -175,15 +184,15 @@ struct RVCommand: ParsableCommand {
                 switch a {
                 case "--env", "--unset": order.append(a == "--env"); i += 2
                 case "--max-instructions", "--memory": i += 2
-                case "--": return (i + 1 < args.count ? i + 1 : nil, order)  // FILE follows
+                case "--": return (i + 1 < args.count ? i + 1 : nil, order, true)  // FILE follows
                 default:
                     if a.hasPrefix("--env=") || a.hasPrefix("--unset=") { order.append(a.hasPrefix("--env=")) }
                     // FILE; "-" alone is a name, not an option (a review: `rv run - x y` lost x).
-                    guard a.hasPrefix("-"), a != "-" else { return (i, order) }
+                    guard a.hasPrefix("-"), a != "-" else { return (i, order, false) }
                     i += 1
                 }
             }
-            return (nil, order)
+            return (nil, order, false)
         }
 
         /// eekit's environment as bytes (as qemu-user passes them: UTF-8 or not), changed as
@@ -227,10 +236,7 @@ struct RVCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             // Options after the guest's arguments (the usage) win over those before FILE.
-            var own = Array(CommandLine.arguments.dropFirst())
-            if let i = own.firstIndex(of: "run") { own = Array(own[(i + 1)...]) }
-            let beforeFile = own.prefix(max(0, own.count - arguments.count - 1))
-            let trailing = Self.trailingOptions(arguments, dashDashBeforeFile: beforeFile.contains("--"))
+            let trailing = Self.trailingOptions(arguments, dashDashBeforeFile: Self.scan(Self.ownArguments()).dashDash)
             let maxInstructions = trailing?.maxInstructions ?? self.maxInstructions
             let memoryMiB = trailing?.memoryMiB ?? self.memoryMiB
             let stats = self.stats || trailing?.stats == true
