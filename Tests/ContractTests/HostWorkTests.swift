@@ -172,7 +172,7 @@ import Testing
         // 41 frames: the machine its constructor parked, unless a recursion took that one as a
         // donor too (the donor is the first cached image with a parked machine, in the
         // dictionary's per-process hash order: seen in CI), then reset ones; none built.
-        let probeHash = Keccak.hash(try Fixtures.contract(Self.checksum, flags: ["-DTAG=\"probe\""]))
+        let probeHash = s.world.account(probe)?.codeHash ?? Keccak.empty
         let retargeted = RISCVEnvironment.machinesRetargeted(of: probeHash)
         must(retargeted == 40 || retargeted == 41, "\(retargeted) machines of other images reset for the probe's 41 frames")
         must(RISCVEnvironment.machinesBuilt(of: probeHash) == 1, "the probe built machines past its constructor's")
