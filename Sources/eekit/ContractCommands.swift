@@ -164,11 +164,15 @@ struct ContractStateOptions: ParsableArguments {
     @OptionGroup var tracing: TraceOptions
     @OptionGroup var eventOptions: EventOptions
 
-    func session() throws -> ContractSession {
+    /// The session on `--state` (in memory without it). `readOnly` (`account`, `call
+    /// --no-commit`) opens the database for reading only: a file this process may not write
+    /// is read, and nothing is written to it.
+    func session(readOnly: Bool = false) throws -> ContractSession {
         let s: ContractSession
         if let state {
             do {
-                s = ContractSession(store: try SQLiteStore(path: state, whileWaiting: noteWaitingForDatabase))
+                s = ContractSession(
+                    store: try SQLiteStore(path: state, readOnly: readOnly, whileWaiting: noteWaitingForDatabase))
             } catch {
                 throw environmentFailure("cannot open state database \(state): \(error)")
             }
@@ -509,7 +513,7 @@ struct AccountCommand: ParsableCommand {
         if let state { try requireExistingState(state) }
         // "--state=PATH": a path that starts with "-" is a value, not an option.
         let options = try ContractStateOptions.parse(state.map { ["--state=" + $0] } ?? [])
-        let s = try options.session()
+        let s = try options.session(readOnly: true)
         let acct = s.world.account(a)
         // A damaged database reads as an absent account in the world state, which keeps the
         // error for the transaction to fail on: here nothing would fail, so check it.
@@ -563,7 +567,7 @@ struct CallCommand: ParsableCommand {
         let data = try call.calldata()
         let events = try options.eventOptions.validated()
         if noCommit, let state = options.state { try requireExistingState(state) }
-        let s = try options.session()
+        let s = try options.session(readOnly: noCommit)
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }

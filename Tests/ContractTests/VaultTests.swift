@@ -534,6 +534,55 @@ import Testing
         #expect(c.status == 5 && c.out.contains("commit counter"), "\(c.out)")
     }
 
+    /// `account` and `call --no-commit` open the database read-only: they write nothing to the
+    /// folder or the file, and read a database the user may not write (they used to fail with
+    /// "attempt to write a readonly database", SQLite wanting the write-ahead log's index). Run
+    /// as root, the may-not-write part runs as `nobody` through setpriv when it can.
+    @Test func readingCommandsOpenTheDatabaseReadOnly() throws {
+        let dir = try TestFiles.scratchFolder("readonly")
+        defer {
+            chmod(dir.path, 0o755)
+            TestFiles.remove(dir)
+        }
+        let db = dir.appendingPathComponent("state.db").path
+        let address = try Self.deployCounter(db)
+        #expect(try Self.run(["call", address, "--sig", "increment()", "--state", db]).status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let reads = [["account", address, "--slot", "0", "--state", db],
+                     ["call", address, "--sig", "get()(uint256)", "--no-commit", "--state", db]]
+        for arguments in reads {
+            let r = try Self.run(arguments)
+            #expect(r.status == 0, "\(arguments): \(r.out)")
+        }
+        #expect(try Self.run(reads[1]).out.contains("returns uint256: 1\n"))
+        // Nothing written: the file's bytes, and no write-ahead log or index beside it.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["state.db"])
+
+        // A file and folder the user may not write.
+        #expect(chmod(db, 0o444) == 0 && chmod(dir.path, 0o555) == 0)
+        var asUser: [String] = []
+        if getuid() == 0 {
+            // Root may write anyway: the check needs another user who can reach eekit.
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+            asUser = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let probe = try TestFiles.run(asUser[0], Array(asUser.dropFirst()) + [try Self.eekit(), "--help"])
+            guard probe.status == 0 else { return }  // eekit's folder is closed to nobody
+        }
+        func runAsUser(_ arguments: [String]) throws -> (status: Int32, out: String) {
+            asUser.isEmpty ? try Self.run(arguments)
+                : try TestFiles.run(asUser[0], Array(asUser.dropFirst()) + [try Self.eekit()] + arguments)
+        }
+        let account = try runAsUser(reads[0])
+        #expect(account.status == 0 && account.out.contains("nonce: 1") && account.out.contains("slot 0x"), "\(account.out)")
+        let get = try runAsUser(reads[1])
+        #expect(get.status == 0 && get.out.contains("returns uint256: 1\n"), "\(get.out)")
+        // A command that writes is still refused, with SQLite's reason.
+        let write = try runAsUser(["call", address, "--sig", "increment()", "--state", db])
+        #expect(write.status == 5 && write.out.contains("readonly database"), "\(write.out)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
+
     /// Arguments that are not UTF-8 are refused (Swift reads them as U+FFFD: a --state path
     /// named another file); output that cannot be written exits 5 (a deployment's address
     /// vanished with exit 0); a hex file with a byte-order mark is hex (it ran as opcodes).

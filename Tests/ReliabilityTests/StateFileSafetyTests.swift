@@ -30,6 +30,68 @@ import Testing
         ["-wal", "-shm", "-journal"].filter { FileManager.default.fileExists(atPath: path + $0) }
     }
 
+    /// A read-only store reads what was committed, writes nothing (`commit` throws, no
+    /// write-ahead log or index appears), refuses a file that is missing or holds no tables
+    /// instead of creating one, and waits for a process that may write the file, as a
+    /// writable store does.
+    @Test func readOnlyStoresReadAndNeverWrite() throws {
+        let d = try Self.tempDir("readonly")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("state.sqlite").path
+        do {
+            let w = try SQLiteStore(path: path)
+            var change = StateChangeSet()
+            change.accounts[Address(low: 9)] = Account(nonce: 4)
+            change.storage[Address(low: 9)] = [U256(1): U256(77)]
+            try w.commit(change)
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            let r = try SQLiteStore(path: path, readOnly: true)
+            #expect(r.isReadOnly)
+            #expect(try r.account(Address(low: 9))?.nonce == 4)
+            #expect(try r.storage(Address(low: 9), U256(1)) == U256(77))
+            #expect(try r.commitCount() == 1)
+            var change = StateChangeSet()
+            change.accounts[Address(low: 10)] = Account(nonce: 1)
+            #expect(throws: EEError.storage("the state database was opened read-only; nothing was committed")) {
+                try r.commit(change)
+            }
+            #expect(Self.siblings(path).isEmpty)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+
+        let missing = d.appendingPathComponent("missing.sqlite").path
+        #expect(throws: EEError.storage("cannot open \(missing): No such file or directory")) {
+            try SQLiteStore(path: missing, readOnly: true)
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        let empty = d.appendingPathComponent("empty.sqlite").path
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        #expect(throws: EEError.storage("\(empty) is an empty SQLite database, not an EEKit state database")) {
+            try SQLiteStore(path: empty, readOnly: true)
+        }
+        #expect((try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int) == 0)
+
+        // Another process holds the file as a writer would (flock(1): an exclusive lock).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [path, "-c", "sleep 1"]
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(throws: EEError.self) { try SQLiteStore(path: path, readOnly: true, lockTimeout: 0.1) }
+        // Readers share: a shared flock(1) does not keep a read-only store out.
+        holder.waitUntilExit()
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        reader.arguments = ["--shared", path, "-c", "sleep 1"]
+        try reader.run()
+        defer { reader.waitUntilExit() }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try SQLiteStore(path: path, readOnly: true, lockTimeout: 0.1).account(Address(low: 9))?.nonce == 4)
+    }
+
     @Test func nonSQLiteFileIsRefusedAndUntouched() throws {
         let d = try Self.tempDir("garbage")
         defer { try? FileManager.default.removeItem(at: d) }

@@ -19,6 +19,8 @@ public final class SQLiteStore: StateStore {
     public static let formatMarker = "eekit-state-1"
 
     let db: DatabaseQueue
+    /// Opened with `readOnly`: nothing is ever written to the file (`commit` throws).
+    public let isReadOnly: Bool
     private var codeCache: [Bytes32: Bytes] = [:]
     /// A descriptor of the database file holding an exclusive `flock` for the store's lifetime.
     private let lockFD: Int32
@@ -47,7 +49,13 @@ public final class SQLiteStore: StateStore {
     /// this one is closed (at most `lockTimeout` seconds, then fails), and a second store of
     /// this process on it is refused at once. Without this, two processes both read nonce N,
     /// both committed, and one's transaction was silently lost.
+    ///
+    /// With `readOnly`, the file is opened for reading only (a file the process may not write,
+    /// such as another user's, opens), must already be an EEKit state database, and is never
+    /// written: `commit` throws. Read-only stores share the file with each other and wait only
+    /// for a store that may write.
     /// - Parameters:
+    ///   - readOnly: open for reading only.
     ///   - lockTimeout: how long to wait for another process's store on the file.
     ///   - whileWaiting: called once, with `path`, if the file is busy and the store starts
     ///     waiting (the `eekit` command line prints a note; the library prints nothing).
@@ -55,27 +63,40 @@ public final class SQLiteStore: StateStore {
     ///   a file that is not SQLite, or a SQLite database with tables but no EEKit format marker,
     ///   is refused before anything is written to it; also when another store keeps it busy.
     public init(
-        path: String, lockTimeout: Double = SQLiteStore.lockTimeout, whileWaiting: ((String) -> Void)? = nil
+        path: String, readOnly: Bool = false, lockTimeout: Double = SQLiteStore.lockTimeout,
+        whileWaiting: ((String) -> Void)? = nil
     ) throws(EEError) {
         guard !path.isEmpty else { throw .storage("the state database path is empty") }
-        (lockFD, fileID) = try SQLiteStore.register(path)
-        try SQLiteStore.lock(lockFD, fileID, path, timeout: lockTimeout, whileWaiting: whileWaiting)
+        isReadOnly = readOnly
+        (lockFD, fileID) = try SQLiteStore.register(path, readOnly: readOnly)
+        try SQLiteStore.lock(
+            lockFD, fileID, path, shared: readOnly, timeout: lockTimeout, whileWaiting: whileWaiting)
         do {
             var config = Configuration()
+            config.readonly = readOnly
             config.busyMode = .timeout(10)
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readOnly {
+                config.prepareDatabase { db in
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
             }
             // SQLite reads a name that starts with "file:" as a URI and ":memory:" as no file at
             // all, while the lock above is on the literal file: "./" keeps SQLite on that file
             // (a review lost transactions running "file:x.db" beside "x.db").
-            db = try DatabaseQueue(path: path.hasPrefix("/") ? path : "./" + path, configuration: config)
+            let plain = path.hasPrefix("/") ? path : "./" + path
+            if readOnly, let immutable = SQLiteStore.immutableName(path),
+                let q = try? DatabaseQueue(path: immutable, configuration: config)
+            {
+                db = q
+            } else {
+                db = try DatabaseQueue(path: plain, configuration: config)
+            }
         } catch {
             // Not fully initialized: deinit will not run, so the lock is released here.
             Glibc.close(lockFD)
             let id = fileID
             _ = storesOpenInThisProcess.withLock { $0.remove(id) }
-            throw .storage("cannot open \(path): \(error)")
+            throw .storage("cannot open \(path): \(error)\(SQLiteStore.readOnlyHint(path, readOnly))")
         }
         // From here on a throw runs deinit, which closes SQLite and then the lock (closing it
         // here too would close a descriptor number another thread may have reused).
@@ -84,6 +105,10 @@ public final class SQLiteStore: StateStore {
             // database that belongs to something else.
             try db.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                // A read-only store creates nothing: a database without tables is no state.
+                if tables.isEmpty && readOnly {
+                    throw EEError.storage("\(path) is an empty SQLite database, not an EEKit state database")
+                }
                 guard !tables.isEmpty else { return }
                 // A meta table that cannot be read is damage (SQLite's error), not a foreign file.
                 let marker = tables.contains("meta")
@@ -100,6 +125,7 @@ public final class SQLiteStore: StateStore {
                     throw EEError.storage("\(path) is a damaged EEKit state database: its \(missing.joined(separator: ", ")) table is missing")
                 }
             }
+            if readOnly { return }
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
@@ -128,8 +154,49 @@ public final class SQLiteStore: StateStore {
         } catch let e as EEError {
             throw e
         } catch {
-            throw .storage("cannot open \(path): \(error)")
+            throw .storage("cannot open \(path): \(error)\(SQLiteStore.readOnlyHint(path, readOnly))")
         }
+    }
+
+    /// The name under which a read-only store opens `path` as immutable, or nil when it must
+    /// not. A WAL database opened read-only still needs its `-shm` index, which a process that
+    /// may not write the folder cannot create, so SQLite refused every read ("attempt to write
+    /// a readonly database"). Without a write-ahead log holding transactions, the file itself
+    /// holds every committed one, and the shared lock keeps EEKit stores that may write out
+    /// while this one reads: SQLite is told the file is immutable (a URI, its path
+    /// percent-encoded) and reads it without the index. With such a log the file is opened as
+    /// it is, and needs the index; so it is too if this SQLite does not take URIs (the open
+    /// then fails: no file has that name).
+    static func immutableName(_ path: String) -> String? {
+        if logHoldsTransactions(path) { return nil }
+        var absolute = path
+        if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            absolute = String(cString: cwd) + "/" + path
+            free(cwd)
+        }
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
+        var uri = "file:"
+        for b in absolute.utf8 {
+            if unreserved.contains(b) {
+                uri.append(Character(Unicode.Scalar(b)))
+            } else {
+                uri += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
+            }
+        }
+        return uri + "?immutable=1"
+    }
+
+    /// True when the write-ahead log beside `path` is not empty (a process that committed
+    /// was killed before it closed the file).
+    private static func logHoldsTransactions(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path + "-wal", &st) == 0 && st.st_size > 0
+    }
+
+    /// What to add to a read-only store's open error when a write-ahead log is the likely cause.
+    private static func readOnlyHint(_ path: String, _ readOnly: Bool) -> String {
+        guard readOnly, logHoldsTransactions(path) else { return "" }
+        return " (its write-ahead log \(path)-wal holds transactions not yet in the file; reading them needs \(path)-shm, which this process may not create: open the database once as a user who may write it)"
     }
 
     deinit {
@@ -145,16 +212,18 @@ public final class SQLiteStore: StateStore {
     /// SQLite accepts as a new database) and registers it, all under the registry's lock: no
     /// descriptor of a file another store of this process holds is ever opened and closed
     /// here (closing one would drop the POSIX locks SQLite holds on it for that store).
-    private static func register(_ path: String) throws(EEError) -> (Int32, FileID) {
+    private static func register(_ path: String, readOnly: Bool) throws(EEError) -> (Int32, FileID) {
         try storesOpenInThisProcess.withLock { (open: inout Set<FileID>) throws(EEError) -> (Int32, FileID) in
             var st = stat()
             if stat(path, &st) == 0, open.contains(FileID(st)) { throw alreadyOpen(path) }
             try refuseForeignFile(path)
-            var fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            if fd < 0 {
-                // Read-only is enough for reads; when that fails too because the file does not
-                // exist, the reason is the first one (a folder without write permission said
-                // "No such file or directory").
+            // A read-only store neither creates the file nor asks to write it. A writable one's
+            // descriptor only carries the lock, so read-only is enough when writing is not
+            // allowed (SQLite then reports the write it refuses); when that fails too because
+            // the file does not exist, the reason is the first one (a folder without write
+            // permission said "No such file or directory").
+            var fd = Glibc.open(path, readOnly ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            if fd < 0, !readOnly {
                 let first = errno
                 fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0, errno == ENOENT { errno = first }
@@ -188,16 +257,16 @@ public final class SQLiteStore: StateStore {
         }
     }
 
-    /// Takes an exclusive flock on the registered descriptor `fd`, waiting up to `timeout`
-    /// seconds for a store of another process. flock locks are separate from the POSIX locks
-    /// SQLite uses, so the two do not interfere. On failure the descriptor is closed and the
-    /// file unregistered.
+    /// Takes an exclusive flock (a shared one for a read-only store) on the registered
+    /// descriptor `fd`, waiting up to `timeout` seconds for a store of another process. flock
+    /// locks are separate from the POSIX locks SQLite uses, so the two do not interfere. On
+    /// failure the descriptor is closed and the file unregistered.
     private static func lock(
-        _ fd: Int32, _ id: FileID, _ path: String, timeout: Double, whileWaiting: ((String) -> Void)?
+        _ fd: Int32, _ id: FileID, _ path: String, shared: Bool, timeout: Double, whileWaiting: ((String) -> Void)?
     ) throws(EEError) {
         let deadline = Date().addingTimeInterval(timeout)
         var waiting = false
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        while flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             let e = errno  // before anything else can change it
             guard e == EWOULDBLOCK || e == EINTR, Date() < deadline else {
                 let seconds = timeout == timeout.rounded() && abs(timeout) < 1e15 ? "\(Int(timeout))" : "\(timeout)"
@@ -303,6 +372,7 @@ public final class SQLiteStore: StateStore {
     ///   `commits`: writing the format marker made every later open refuse the file), before
     ///   anything is written.
     public func commit(_ changes: StateChangeSet, metadata: [String: Bytes]) throws(EEError) {
+        if isReadOnly { throw .storage("the state database was opened read-only; nothing was committed") }
         if let k = metadata.keys.first(where: { $0 == "format" || $0 == "commits" }) {
             throw .storage("metadata key '\(k)' is the store's own; nothing was committed")
         }
