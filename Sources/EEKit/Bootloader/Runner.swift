@@ -118,16 +118,14 @@ extension Bootloader {
         return try finishRun { () throws(EEError) in try drive(tracedCall(request, from: ctx)) }
     }
 
-    /// Runs a deployment by `request.deployer` through the frame stack. The deployer's nonce
-    /// must already have been bumped when `bumpNonce` is false (transactions do that).
-    func runDeployment(
-        _ request: DeploymentRequest, prepared: PreparedDeployment, bumpNonce: Bool
-    ) throws(EEError) -> ExecutionOutcome {
+    /// Runs a transaction's deployment by `request.deployer` through the frame stack. The
+    /// deployer's nonce has already been bumped (the transaction does that, as for any sender).
+    func runDeployment(_ request: DeploymentRequest, prepared: PreparedDeployment) throws(EEError) -> ExecutionOutcome {
         let ctx = CallerContext(origin: request.deployer)
         startRun()
         defer { endRun() }
         return try finishRun { () throws(EEError) in
-            try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: bumpNonce))
+            try drive(tracedPreparedDeployment(request, prepared: prepared, from: ctx, bumpNonce: false))
         }
     }
 

@@ -202,7 +202,7 @@ extension Bootloader {
         let outcome: ExecutionOutcome
         do throws(EEError) {
             if let prepared, let deployRequest {
-                outcome = try runDeployment(deployRequest, prepared: prepared, bumpNonce: false)
+                outcome = try runDeployment(deployRequest, prepared: prepared)
             } else if let to = tx.to {
                 outcome = try runCall(
                     origin: tx.sender,
