@@ -797,23 +797,74 @@ final class Holder<T>: @unchecked Sendable {
         #expect(s.world.balance(eoa) == U256(5) && s.world.balance(a) == U256(2))
     }
 
-    /// White-box: the bootloader holds bounds of an earlier (ended, larger) thread whose range
-    /// covers this thread's stack (address reuse); a 1000-deep chain on a 1 MiB thread.
-    @Test func staleCacheWhiteBox() throws {
-        let scripts = Scripts()
-        scripts.byID[2] = ScriptEE.selfChain
-        let s = try session(scripts)
-        try s.install(ScriptEE.code(2), kind: .wasm, at: b)
-        let box = Holder(s)
-        let other = Holder(pthread_self())
-        let o = LargeStack.run(size: 1 << 20) { () -> String in
-            let real = NativeStack.current()!
-            let other = other.value
-            // Bounds kept from another thread (this one's id is checked first).
-            box.value.boot.nativeStack = NativeStack(thread: other, low: real.low - (255 << 20), high: real.high)
-            return (try? box.value.call(Address(low: 0xa2), data: [0x03, 0xe8], gas: 20_000_000).status).map { "\($0)" } ?? "error"
+    /// A thread's id is reused: a 1 MiB thread that gets the id of the 256 MiB thread the
+    /// bootloader ran a nested call on before runs a 1000-deep chain. The bootloader used to
+    /// keep the stack bounds by thread id and checked the stack pointer against them: both
+    /// matched, it took the 1 MiB stack for 256 MiB, never moved, and the process died of a
+    /// stack overflow (1 run of the suite in 15: glibc's descriptor, whose address is the id,
+    /// sits at the top of the stack, and a new stack mapping can end where an old one ended).
+    /// Made certain here with stacks of our own: the second thread's stack is the top 1 MiB of
+    /// the first's, so it gets the same id, and the rest is made inaccessible, as a guard. In a
+    /// child process, so that a regression is a failed test, not a dead test run.
+    @Test func reusedThreadIdGetsItsOwnStackBounds() async throws {
+        await #expect(processExitsWith: .success) {
+            do { try NestedAdversarialTests().reusedThreadIdScenario() } catch { HostWorkTests.must(false, "threw \(error)") }
         }
-        #expect(o == "success")
+    }
+
+    func reusedThreadIdScenario() throws {
+        let scripts = Scripts()
+        scripts.byID[1] = ScriptEE.selfChain
+        let s = try session(scripts)
+        try install(s, [1: a])
+        let box = Holder(s)
+        let target = a
+        let large = 256 << 20, small = 1 << 20
+        guard let region = mmap(nil, large, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            region != MAP_FAILED
+        else { return HostWorkTests.must(false, "mmap of 256 MiB failed") }
+        // 1: a nested call on the whole region.
+        let first = Self.onOwnStack(region, large) { () -> String in
+            (try? box.value.call(target, data: [0, 1]).status).map { "\($0)" } ?? "error"
+        }
+        HostWorkTests.must(first.result == "success", "first call: \(first.result)")
+        // 2: the top 1 MiB only, the rest a guard; a 1000-deep chain must move to a worker.
+        HostWorkTests.must(mprotect(region, large - small, PROT_NONE) == 0, "mprotect failed")
+        let second = Self.onOwnStack(region + (large - small), small) { () -> String in
+            let before = box.value.boot.nestedStackMoves
+            let o = (try? box.value.call(target, data: [0x03, 0xe8], gas: 20_000_000).status).map { "\($0)" } ?? "error"
+            return "\(o) \(box.value.boot.nestedStackMoves - before) moves"
+        }
+        HostWorkTests.must(second.thread == first.thread, "the second thread did not get the first one's id")
+        HostWorkTests.must(second.result.hasPrefix("success") && !second.result.hasPrefix("success 0 "), "1000-deep chain: \(second.result)")
+    }
+
+    /// Runs `body` on a joinable thread whose stack is `size` bytes at `stack`; its id and result.
+    static func onOwnStack(_ stack: UnsafeMutableRawPointer, _ size: Int, _ body: @escaping () -> String)
+        -> (thread: pthread_t, result: String)
+    {
+        final class Job {
+            let body: () -> String
+            var result = ""
+            init(_ body: @escaping () -> String) { self.body = body }
+        }
+        let job = Job(body)
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setstack(&attr, stack, size)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(job).toOpaque()
+        guard pthread_create(&thread, &attr, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.result = job.body()
+            return nil
+        }, context) == 0 else {
+            Unmanaged<Job>.fromOpaque(context).release()
+            return (0, "pthread_create failed")
+        }
+        pthread_join(thread, nil)
+        return (thread, job.result)
     }
 
     // MARK: deep mixed chains on a small stack

@@ -47,9 +47,10 @@ int chost_sig_prepare(chost_sig *sig, const uint8_t *kinds, int nparams, uint8_t
 void chost_call(const chost_sig *sig, void (*fn)(void), const uint64_t *ints, const uint8_t *const *ptrs,
                 const uint64_t *lens, uint8_t *out, uint64_t capacity, int64_t *ret);
 
-/* The calling thread's native stack, [*low, *high) (glibc's pthread_getattr_np), for the
- * bootloader's nested calls (EEKit's NestedCalls.swift), which move to a thread with a larger
- * stack before this one runs out. Returns 0, or -1 if the bounds are unknown. */
+/* The calling thread's native stack, [*low, *high) (glibc's pthread_getattr_np, found once per
+ * thread and kept in thread-local storage), for the bootloader's nested calls (EEKit's
+ * NestedCalls.swift), which move to a thread with a larger stack before this one runs out.
+ * Returns 0, or -1 if the bounds are unknown. */
 int chost_stack_bounds(uintptr_t *low, uintptr_t *high);
 
 /* The caller's frame address on the thread's real stack (an address of a local variable may

@@ -100,9 +100,6 @@ public final class Bootloader: EEHost {
     /// where retaining it cost a bare call about a tenth; every path clears it (`deactivate`)
     /// before the frame it names can be released (its EE's deinit may call the host).
     @exclusivity(unchecked) unowned(unsafe) var runningFrame: Frame?
-    /// The native stack of the thread nested calls run on (`NativeStack`), found once per
-    /// thread; nil until a nested call needs it.
-    @exclusivity(unchecked) var nativeStack: NativeStack?
     /// Nested calls that continued on a large-stack thread because the stack they were made on
     /// ran low (`EEHost.nestedCall`), in this bootloader's life.
     public internal(set) var nestedStackMoves = 0

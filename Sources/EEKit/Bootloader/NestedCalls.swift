@@ -78,18 +78,15 @@ extension Bootloader {
     /// be after this thread went on, so `withoutActuallyEscaping` cannot be used.)
     private func onEnoughStack(_ body: @escaping () throws(EEError) -> FrameEnd) throws(EEError) -> FrameEnd {
         let sp = chost_stack_pointer()
-        let thread = pthread_self()
-        if nativeStack.map({ $0.thread != thread || !$0.contains(sp) }) ?? true { nativeStack = NativeStack.current() }
         // Unknown bounds, or a stack pointer outside them (a runtime's own stack): move too,
         // to a thread whose bounds are known (once: not from such a thread).
-        if let stack = nativeStack, stack.contains(sp) {
+        if let stack = NativeStack.current(), stack.contains(sp) {
             // At most a quarter of a worker's stack: a fresh worker never moves on at once.
             let reserve = UInt(min(max(0, limits.nestedCallStackReserve), LargeStack.defaultSize / 4))
             if sp - stack.low >= reserve { return try body() }
         } else if stackWorkersBusy > 0 {
             return try body()
         }
-        let saved = nativeStack
         if stackWorkers.count <= stackWorkersBusy {
             guard let w = LargeStack.Worker() else {
                 throw .hostResources(
@@ -99,25 +96,20 @@ extension Bootloader {
         }
         let worker = stackWorkers[stackWorkersBusy]
         stackWorkersBusy += 1
-        defer {
-            stackWorkersBusy -= 1
-            nativeStack = saved
-        }
+        defer { stackWorkersBusy -= 1 }
         nestedStackMoves += 1
         // The waiting thread touches nothing until the worker is done, so the bootloader is
         // used by one thread at a time.
         return try worker.run { () -> Result<FrameEnd, EEError> in
-            self.nativeStack = NativeStack.current()
-            return Result { () throws(EEError) in try body() }
+            Result { () throws(EEError) in try body() }
         }.get()
     }
 }
 
-/// The bounds of the calling thread's native stack (`chost_stack_bounds`).
+/// The bounds of the calling thread's native stack (`chost_stack_bounds`: found once per
+/// thread, in thread-local storage, so that a later thread with a reused id and a smaller stack
+/// never gets an earlier thread's bounds).
 struct NativeStack {
-    /// The thread the bounds are of (a thread's id may be reused once it ended: the bounds
-    /// are also checked against the stack pointer).
-    var thread: pthread_t
     var low: UInt
     var high: UInt
 
@@ -127,6 +119,6 @@ struct NativeStack {
         var low: UInt = 0
         var high: UInt = 0
         guard chost_stack_bounds(&low, &high) == 0, low < high else { return nil }
-        return NativeStack(thread: pthread_self(), low: low, high: high)
+        return NativeStack(low: low, high: high)
     }
 }
