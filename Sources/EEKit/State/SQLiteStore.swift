@@ -196,7 +196,7 @@ public final class SQLiteStore: StateStore {
     /// What to add to a read-only store's open error when a write-ahead log is the likely cause.
     private static func readOnlyHint(_ path: String, _ readOnly: Bool) -> String {
         guard readOnly, logHoldsTransactions(path) else { return "" }
-        return " (its write-ahead log \(path)-wal holds transactions not yet in the file; reading them needs \(path)-shm, which this process may not create: open the database once as a user who may write it)"
+        return " (its write-ahead log \(path)-wal holds transactions not yet in the file; reading them needs \(path)-shm, which this process may not create: open the database once as a user who may write its folder, which creates the index, or with a store that may write, which folds the log into the file)"
     }
 
     deinit {
