@@ -117,7 +117,7 @@ private func fuzzELF(_ bytes: [UInt8]) {
     do {
         let layout = try ContractImage.Layout(
             elf: bytes, memorySize: 1 << 20, maxMemorySize: 8 << 20, stackSize: 64 << 10, schedule: .default)
-        let image = try ContractImage(layout, schedule: .default)
+        let image = try ContractImage(layout)
         check(image.frameErgs == layout.frameErgs, "frame ergs differ from the layout's")
         check(parsed != nil, "contract image accepted an ELF that ELFImage refused")
     } catch {}

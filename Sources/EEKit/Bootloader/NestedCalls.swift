@@ -81,8 +81,12 @@ extension Bootloader {
         // Unknown bounds, or a stack pointer outside them (a runtime's own stack): move too,
         // to a thread whose bounds are known (once: not from such a thread).
         if let stack = NativeStack.current(), stack.contains(sp) {
-            // At most a quarter of a worker's stack: a fresh worker never moves on at once.
-            let reserve = UInt(min(max(0, limits.nestedCallStackReserve), LargeStack.defaultSize / 4))
+            // At most a quarter of a worker's stack: a fresh worker never moves on at once; at
+            // least the default, which a nested level is known to fit (an audit set 0: a
+            // 1000-deep chain then never moved and overflowed a 1 MiB thread).
+            let reserve = UInt(min(
+                max(ResourceLimits.minimumNestedCallStackReserve, limits.nestedCallStackReserve),
+                LargeStack.defaultSize / 4))
             if sp - stack.low >= reserve { return try body() }
         } else if stackWorkersBusy > 0 {
             return try body()

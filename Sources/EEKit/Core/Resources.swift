@@ -165,8 +165,11 @@ public struct ResourceLimits: Hashable, Sendable {
     /// less, the nested frames continue on a large-stack thread. Raise it for an EE that
     /// recurses deeply on the native stack between its host calls (WasmKit: about 10 KB per
     /// nested WASM frame in a release build, 32 KB in a debug one). At most a quarter of
-    /// `LargeStack.defaultSize` counts (64 MiB).
-    public var nestedCallStackReserve: Int = 256 << 10
+    /// `LargeStack.defaultSize` counts (64 MiB), and at least `minimumNestedCallStackReserve`
+    /// (256 KiB, the default): with less, nested calls overflowed the native stack.
+    public var nestedCallStackReserve: Int = ResourceLimits.minimumNestedCallStackReserve
+    /// The least `nestedCallStackReserve` that counts: 256 KiB.
+    public static let minimumNestedCallStackReserve = 256 << 10
 
     public init() {}
     public static let `default` = ResourceLimits()

@@ -5,6 +5,19 @@ import Synchronization
 /// set, code decoded. Frames run on machines reset from the template (`RISCVMachine.reset`),
 /// so a contract is parsed and decoded once per code hash, not once per call.
 final class ContractImage: @unchecked Sendable {
+    /// What an image is built for besides its code: the RISC-V EE's memory configuration and
+    /// the schedule. The cache's key, and what an image kept by a transaction must match to be
+    /// reused for a frame: a kept image of another configuration (a tracer or a host that
+    /// registers another RISC-V EE mid-transaction, or a custom host keeping by code hash for
+    /// two EEs) trapped on the memory difference, or let a larger stack reach pages a released
+    /// machine never wipes (an audit's findings).
+    struct Settings: Hashable {
+        var memorySize: UInt64
+        var maxMemorySize: UInt64
+        var stackSize: UInt64
+        var schedule: GasSchedule
+    }
+    let settings: Settings
     let image: ELFImage
     let template: RISCVMachine
     /// Guest bytes a new frame machine copies from the template: the segments' pages that are
@@ -151,6 +164,7 @@ final class ContractImage: @unchecked Sendable {
     /// 60 MiB executable range took a second to decode (a review's 136-byte ELF, deployed with
     /// 60k gas).
     struct Layout {
+        let settings: Settings
         let image: ELFImage
         let memorySize: UInt64
         let stackBottom: UInt64
@@ -168,6 +182,8 @@ final class ContractImage: @unchecked Sendable {
         init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
             throws(EEError)
         {
+            settings = Settings(
+                memorySize: configured, maxMemorySize: maxMemorySize, stackSize: stackSize, schedule: schedule)
             var image = try ELFImage(bytes: elf)
             // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here
             // (before the checks, which then see the headers as the image has them).
@@ -243,7 +259,9 @@ final class ContractImage: @unchecked Sendable {
 
     /// Loads the image into a template machine (copies the segments, sets the permissions,
     /// decodes the code range).
-    init(_ layout: Layout, schedule: GasSchedule) throws(EEError) {
+    init(_ layout: Layout) throws(EEError) {
+        settings = layout.settings
+        let schedule = layout.settings.schedule
         let image = layout.image, memorySize = layout.memorySize, stackBottom = layout.stackBottom
         let brkStart = layout.brkStart
         let page = RISCVMachine.pageSize
@@ -381,10 +399,7 @@ struct AscendingRanges {
 enum ContractImageCache {
     private struct Key: Hashable {
         var hash: Bytes32
-        var memorySize: UInt64
-        var maxMemorySize: UInt64
-        var stackSize: UInt64
-        var schedule: GasSchedule
+        var settings: ContractImage.Settings
     }
     private struct State {
         var images: [Key: ContractImage] = [:]
@@ -425,9 +440,9 @@ enum ContractImageCache {
         for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule,
         ergs: UInt64, host: any EEHost
     ) throws(EEError) -> Outcome {
-        let key = Key(
-            hash: code.hash, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
-            schedule: schedule)
+        let settings = ContractImage.Settings(
+            memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize, schedule: schedule)
+        let key = Key(hash: code.hash, settings: settings)
         enum Lookup { case hit(ContractImage), known(ergs: UInt64?, bytes: Int), miss }
         let found: Lookup = state.withLock { s in
             // The last hit first: comparing a key is cheaper than hashing it.
@@ -445,10 +460,12 @@ enum ContractImageCache {
             return nil
         }
         if case .hit(let img) = found { return .image(img) }
-        // Within a transaction the configuration and schedule are fixed: the code is the key.
+        // What the transaction keeps for this code, if it was built for these settings (a host
+        // keeps one object per code; another RISC-V configuration in the same transaction
+        // builds or finds its own image).
         switch host.keptObject(for: code) {
-        case let kept as KeptImage: return .image(kept.image)
-        case let kept as ContractImage: return .image(kept)
+        case let kept as KeptImage where kept.image.settings == settings: return .image(kept.image)
+        case let kept as ContractImage where kept.settings == settings: return .image(kept)
         default: break
         }
         if case .known(let charge, let bytes) = found, let no = check(charge, bytes) { return no }
@@ -464,7 +481,7 @@ enum ContractImageCache {
         }
         // Built outside the lock (parsing and decoding take a while); a racing builder of the
         // same image wastes only its work.
-        let img = try ContractImage(layout, schedule: schedule)
+        let img = try ContractImage(layout)
         // Evicted images are released after the lock: an image's deinit unmaps the machines
         // of its pool (up to 1,024), which must not stall every thread's lookups (a review).
         var evicted: [ContractImage] = []

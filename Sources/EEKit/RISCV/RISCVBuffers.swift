@@ -253,14 +253,30 @@ public final class RISCVMachine {
     /// running when it returns true, so system calls that neither end nor preempt the program
     /// cost no return from the core. The handler may use every accessor of this machine
     /// (registers a0 and a1, the budget, lowered only, guest memory, permissions); when it
-    /// returns false, `run` returns `.ecall` for that ecall as without a handler. Not retained:
-    /// the owner clears it before it goes away.
+    /// returns false, `run` returns `.ecall` for that ecall as without a handler. The machine
+    /// keeps the handler alive until it is replaced or cleared (a handler that holds the
+    /// machine makes a cycle until then). It used to be unretained, so a caller that let its
+    /// handler go crashed at the next `run` (an audit's finding).
     public func setEcallHandler(_ handler: RISCVEcallHandler?) {
+        installEcallHandler(handler)
+        retainedEcallHandler = handler
+    }
+
+    /// `setEcallHandler` without keeping the handler alive, for an owner that clears it before
+    /// it goes away (the RISC-V EE, whose machine it holds: a cycle otherwise, and a leaked
+    /// machine if the frame is abandoned).
+    func setUnretainedEcallHandler(_ handler: RISCVEcallHandler?) {
+        installEcallHandler(handler)
+        retainedEcallHandler = nil
+    }
+
+    private func installEcallHandler(_ handler: RISCVEcallHandler?) {
         ecallHandler = handler.map { Unmanaged.passUnretained($0) }
         mem.pointee.ecall = handler == nil ? nil : RISCVMachine.ecallThunk
         mem.pointee.ecall_ctx = handler == nil ? nil : Unmanaged.passUnretained(self).toOpaque()
     }
     @exclusivity(unchecked) private var ecallHandler: Unmanaged<RISCVEcallHandler>?
+    private var retainedEcallHandler: RISCVEcallHandler?
 
     private static let ecallThunk: crv_ecall_fn = { ctx, _ in
         // Borrowed references only: no reference counting on a system call's path.

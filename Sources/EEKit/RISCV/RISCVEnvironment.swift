@@ -205,13 +205,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // code range): count it with the guest memory, so that the caps bound what live frames
         // really pin. An executable .bss can make it several times the guest memory. An image
         // that needed more memory than `memorySize` counts the rest too.
-        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + Int(img.memorySize - c.memorySize)) {
+        // (An image is built for this configuration, `ContractImage.Settings`, so its memory is
+        // at least `memorySize`; checked anyway, as a difference of unsigned sizes.)
+        let grown = img.memorySize > c.memorySize ? Int(img.memorySize - c.memorySize) : 0
+        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + grown) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
         let m = try img.acquire(kept)
         image = img
         machine = m
-        if RISCVEnvironment.inLoopSystemCalls { m.setEcallHandler(self) }
+        if RISCVEnvironment.inLoopSystemCalls { m.setUnretainedEcallHandler(self) }
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
@@ -363,6 +366,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         guard let m = machine else { return end(.failure(.other("frame not started")), output: [], host: host) }
         activeHost = host
         activeBootloader = (host as? Bootloader).map { Unmanaged.passUnretained($0) }
+        // Only while the hart runs: a `handleEcall` from anywhere else finds no host (an audit
+        // reached a freed host through this public method after the frame).
+        defer {
+            activeHost = nil
+            activeBootloader = nil
+        }
         while true {
             switch m.run() {
             case .budgetExhausted:
@@ -407,7 +416,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             left = Resources(ergs: machine?.budget ?? 0, native: started ? launch.resources.native : .max)
         }
         if let m = machine {
-            m.setEcallHandler(nil)
+            m.setUnretainedEcallHandler(nil)
             instructionsRetired = m.instructionsRetired &- instretAtStart
             if let image { image.release(m, brk: brkHigh, kept: kept) }
         }
@@ -432,6 +441,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// preempts the frame runs inside the core, without the hart returning to `run`. A fault
     /// is kept in `inlineStep` for `run` to end the frame with.
     public override func handleEcall(_ m: RISCVMachine) -> Bool {
+        guard m === machine else { return false }  // another machine's ecall: not this frame's
         let n = m[register: 17]
         if RISCVEnvironment.endsOrPreempts(n) { return false }  // `run` does these
         if let boot = activeBootloader { return boot._withUnsafeGuaranteedRef { inLoopSyscall(m, n, host: $0) } }
