@@ -331,7 +331,9 @@ final class ContractImage: @unchecked Sendable {
         }
         let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
         machinesBuilt.withLock { $0 += 1 }
-        m.reset(from: template, copy: initialRanges, zero: [])
+        guard m.reset(from: template, copy: initialRanges, zero: []) else {
+            throw .hostResources("cannot allocate the decoded code of a new frame machine (\(template.decodedCodeBytes) bytes)")
+        }
         return m
     }
 

@@ -601,7 +601,9 @@ public final class RISCVMachine {
     /// page permission, the demand-zero range and the decoded-instruction cache, and resets
     /// the hart (registers, pc, budget, counters), and takes the template's costs. Both
     /// machines must have the same memory size and xlen. Returns false (and changes nothing)
-    /// if they do not match, a range is out of bounds, or `template` is this machine.
+    /// if they do not match, a range is out of bounds, or `template` is this machine; also
+    /// false, with the machine left without code (drop it), if the host cannot allocate the
+    /// decoded code.
     @discardableResult
     public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
         // Resetting from itself released the code it was about to share (review finding: the
@@ -630,8 +632,15 @@ public final class RISCVMachine {
             if code == nil || codeMappedBytes > 0 || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
                 releaseCode()
                 // The template's cache of the same size was allocated: only a host out of
-                // memory fails here (as Swift's own allocation would).
-                guard let c = RISCVMachine.allocateCode(n) else { fatalError("cannot allocate \(n) decoded-instruction units") }
+                // memory (or of mappings, when the copy-on-write map above failed too) fails
+                // here. The machine is then left without code, so that nothing runs the
+                // released buffer, and the caller drops it (it used to stop the process).
+                guard let c = RISCVMachine.allocateCode(n) else {
+                    mem.pointee.code = nil
+                    mem.pointee.code_lo = 0
+                    mem.pointee.code_hi = 0
+                    return false
+                }
                 code = c
             }
             code!.update(from: tc, count: n)
