@@ -252,7 +252,9 @@ public final class RISCVMachine {
     /// (arguments in a0...a7, pc after the ecall, the budget as usual) and keeps the hart
     /// running when it returns true, so system calls that neither end nor preempt the program
     /// cost no return from the core. The handler may use every accessor of this machine
-    /// (registers a0 and a1, the budget, lowered only, guest memory, permissions); when it
+    /// (registers a0 and a1, the budget, lowered only, guest memory, permissions), but must not
+    /// call `run`, `reset`, `restore` or `setCodeRange` on it: the core is running on its
+    /// decoded code and hart state (CRISCV.h says the same of the C callback); when it
     /// returns false, `run` returns `.ecall` for that ecall as without a handler. The machine
     /// keeps the handler alive until it is replaced or cleared (a handler that holds the
     /// machine makes a cycle until then). It used to be unretained, so a caller that let its
