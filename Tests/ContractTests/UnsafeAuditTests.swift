@@ -72,13 +72,17 @@ import Testing
         #include "eekit.h"
         void eekit_main(int is_constructor) {
           if (is_constructor) return;
+          /* Returns its stack pointer (where the frame's memory ends), or the callee's. */
+          volatile uint64_t sp = (uint64_t)(uintptr_t)&sp;
           size_t n = eek_calldata_size();
           if (n > 0) {
             eek_address self;
             eek_self(&self);
             if (eek_call(EEK_CALL, &self, 0, 0, 0, EEK_GAS_ALL, 0) != EEK_SUCCESS) eek_revert(0, 0);
+            eek_return_returndata();
           }
-          eek_return(0, 0);
+          uint64_t out = sp;
+          eek_return(&out, 8);
         }
         """
 
@@ -106,7 +110,11 @@ import Testing
             }
         }
         let r = try s.call(a, data: [1], gas: 5_000_000)
-        must(r.status == .success, "status \(r.status)")
+        must(r.status == .success && r.output.count == 8, "status \(r.status)")
+        // The self-call ran with the 4 MiB EE registered before it started, on its own image:
+        // its stack is near the top of 4 MiB, not of the first frame's 1 MiB.
+        let sp = r.output.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        must(sp > 1 << 20 && sp < 4 << 20, "the self-call's stack pointer 0x\(String(sp, radix: 16))")
     }
 
     @Test func registrySwapMidTransactionDoesNotCrash() async {
@@ -174,8 +182,14 @@ extension UnsafeAuditTests {
         big.memorySize = 4 << 20
         let p1 = try small.start(launch(elf), host: host)
         let p2 = try RISCVEnvironment(configuration: big).start(launch(elf), host: host)
-        for p in [p1, p2] {
-            guard case .completedExecution(let r, _) = p, r.status == .success else { return must(false, "\(p)") }
+        // Each frame ran on an image of its own configuration: stacks near the top of 1 and
+        // of 4 MiB.
+        for (p, memory) in [(p1, UInt64(1) << 20), (p2, UInt64(4) << 20)] {
+            guard case .completedExecution(let r, _) = p, r.status == .success, r.returndata.count == 8 else {
+                return must(false, "\(p)")
+            }
+            let sp = r.returndata.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            must(sp > memory - (256 << 10) && sp < memory, "stack pointer 0x\(String(sp, radix: 16)) in \(memory >> 20) MiB")
         }
     }
 

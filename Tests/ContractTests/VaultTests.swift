@@ -559,20 +559,25 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["state.db"])
 
-        // A file and folder the user may not write.
-        #expect(chmod(db, 0o444) == 0 && chmod(dir.path, 0o555) == 0)
+        // A file and folder the user may not write. Root may write anyway: as root the check
+        // runs as nobody (setpriv), with a copy of eekit in the scratch folder, which nobody
+        // can reach wherever the checkout is.
         var asUser: [String] = []
+        var eekit = try Self.eekit()
         if getuid() == 0 {
-            // Root may write anyway: the check needs another user who can reach eekit.
-            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return }  // (util-linux)
             asUser = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-            let probe = try TestFiles.run(asUser[0], Array(asUser.dropFirst()) + [try Self.eekit(), "--help"])
-            guard probe.status == 0 else { return }  // eekit's folder is closed to nobody
+            let copy = dir.appendingPathComponent("eekit").path
+            try FileManager.default.copyItem(atPath: eekit, toPath: copy)
+            eekit = copy
         }
+        #expect(chmod(db, 0o444) == 0 && chmod(dir.path, 0o555) == 0)
+        let listing = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         func runAsUser(_ arguments: [String]) throws -> (status: Int32, out: String) {
-            asUser.isEmpty ? try Self.run(arguments)
-                : try TestFiles.run(asUser[0], Array(asUser.dropFirst()) + [try Self.eekit()] + arguments)
+            try TestFiles.run(asUser.first ?? eekit, Array(asUser.dropFirst()) + (asUser.isEmpty ? [] : [eekit]) + arguments)
         }
+        let probe = try runAsUser(["--help"])
+        #expect(probe.status == 0, "eekit cannot run as the other user: \(probe.out)")
         let account = try runAsUser(reads[0])
         #expect(account.status == 0 && account.out.contains("nonce: 1") && account.out.contains("slot 0x"), "\(account.out)")
         let get = try runAsUser(reads[1])
@@ -581,6 +586,7 @@ import Testing
         let write = try runAsUser(["call", address, "--sig", "increment()", "--state", db])
         #expect(write.status == 5 && write.out.contains("readonly database"), "\(write.out)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == listing)
     }
 
     /// Arguments that are not UTF-8 are refused (Swift reads them as U+FFFD: a --state path

@@ -604,8 +604,8 @@ public final class RISCVMachine {
     /// the hart (registers, pc, budget, counters), and takes the template's costs. Both
     /// machines must have the same memory size and xlen. Returns false (and changes nothing)
     /// if they do not match, a range is out of bounds, or `template` is this machine; also
-    /// false, with the machine left without code (drop it), if the host cannot allocate the
-    /// decoded code.
+    /// false if the host cannot allocate the decoded code, after guest memory and permissions
+    /// were copied, with the machine left without code: drop it.
     @discardableResult
     public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
         // Resetting from itself released the code it was about to share (review finding: the

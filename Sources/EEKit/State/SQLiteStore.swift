@@ -52,8 +52,9 @@ public final class SQLiteStore: StateStore {
     ///
     /// With `readOnly`, the file is opened for reading only (a file the process may not write,
     /// such as another user's, opens), must already be an EEKit state database, and is never
-    /// written: `commit` throws. Read-only stores share the file with each other and wait only
-    /// for a store that may write.
+    /// written: `commit` throws. It holds the file as a writable store does, one store at a
+    /// time (a first version let read-only stores share it: overlapping readers then kept a
+    /// writer waiting until it gave up).
     /// - Parameters:
     ///   - readOnly: open for reading only.
     ///   - lockTimeout: how long to wait for another process's store on the file.
@@ -69,8 +70,7 @@ public final class SQLiteStore: StateStore {
         guard !path.isEmpty else { throw .storage("the state database path is empty") }
         isReadOnly = readOnly
         (lockFD, fileID) = try SQLiteStore.register(path, readOnly: readOnly)
-        try SQLiteStore.lock(
-            lockFD, fileID, path, shared: readOnly, timeout: lockTimeout, whileWaiting: whileWaiting)
+        try SQLiteStore.lock(lockFD, fileID, path, timeout: lockTimeout, whileWaiting: whileWaiting)
         do {
             var config = Configuration()
             config.readonly = readOnly
@@ -162,16 +162,17 @@ public final class SQLiteStore: StateStore {
     /// not. A WAL database opened read-only still needs its `-shm` index, which a process that
     /// may not write the folder cannot create, so SQLite refused every read ("attempt to write
     /// a readonly database"). Without a write-ahead log holding transactions, the file itself
-    /// holds every committed one, and the shared lock keeps EEKit stores that may write out
-    /// while this one reads: SQLite is told the file is immutable (a URI, its path
+    /// holds every committed one, and the lock keeps other EEKit stores out while this one
+    /// reads: SQLite is told the file is immutable (a URI of the file's real path,
     /// percent-encoded) and reads it without the index. With such a log the file is opened as
-    /// it is, and needs the index; so it is too if this SQLite does not take URIs (the open
-    /// then fails: no file has that name).
+    /// it is, and needs the index; so it is too if this SQLite does not take URIs (Debian's
+    /// does; the open then fails, as no file has that name, and the plain open follows).
     static func immutableName(_ path: String) -> String? {
-        if logHoldsTransactions(path) { return nil }
-        var absolute = path
-        if !path.hasPrefix("/"), let cwd = getcwd(nil, 0) {
-            absolute = String(cString: cwd) + "/" + path
+        let real = realPath(path)
+        if logHoldsTransactions(real) { return nil }
+        var absolute = real
+        if !real.hasPrefix("/"), let cwd = getcwd(nil, 0) {
+            absolute = String(cString: cwd) + "/" + real
             free(cwd)
         }
         let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
@@ -186,17 +187,29 @@ public final class SQLiteStore: StateStore {
         return uri + "?immutable=1"
     }
 
-    /// True when the write-ahead log beside `path` is not empty (a process that committed
-    /// was killed before it closed the file).
+    /// `path` with its symbolic links resolved, as SQLite names the write-ahead log after the
+    /// real file (a review: through a symlink, the log beside the link was looked for, not
+    /// found, and the immutable open read the file without the transactions in the log); `path`
+    /// itself if it cannot be resolved.
+    private static func realPath(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
+    /// True when the write-ahead log beside the real file `path` holds frames, past its
+    /// 32-byte header (a process that committed was killed before it closed the file; a log
+    /// of the header alone holds nothing).
     private static func logHoldsTransactions(_ path: String) -> Bool {
         var st = stat()
-        return stat(path + "-wal", &st) == 0 && st.st_size > 0
+        return stat(path + "-wal", &st) == 0 && st.st_size > 32
     }
 
     /// What to add to a read-only store's open error when a write-ahead log is the likely cause.
     private static func readOnlyHint(_ path: String, _ readOnly: Bool) -> String {
-        guard readOnly, logHoldsTransactions(path) else { return "" }
-        return " (its write-ahead log \(path)-wal holds transactions not yet in the file; reading them needs \(path)-shm, which this process may not create: open the database once as a user who may write its folder, which creates the index, or with a store that may write, which folds the log into the file)"
+        let real = realPath(path)
+        guard readOnly, logHoldsTransactions(real) else { return "" }
+        return " (its write-ahead log \(real)-wal holds transactions not yet in the file; reading them needs \(real)-shm, which this process may not create: open the database once as a user who may write its folder, which creates the index, or with a store that may write, which folds the log into the file)"
     }
 
     deinit {
@@ -257,16 +270,16 @@ public final class SQLiteStore: StateStore {
         }
     }
 
-    /// Takes an exclusive flock (a shared one for a read-only store) on the registered
-    /// descriptor `fd`, waiting up to `timeout` seconds for a store of another process. flock
-    /// locks are separate from the POSIX locks SQLite uses, so the two do not interfere. On
-    /// failure the descriptor is closed and the file unregistered.
+    /// Takes an exclusive flock on the registered descriptor `fd` (read-only or not), waiting
+    /// up to `timeout` seconds for a store of another process. flock locks are separate from
+    /// the POSIX locks SQLite uses, so the two do not interfere. On failure the descriptor is
+    /// closed and the file unregistered.
     private static func lock(
-        _ fd: Int32, _ id: FileID, _ path: String, shared: Bool, timeout: Double, whileWaiting: ((String) -> Void)?
+        _ fd: Int32, _ id: FileID, _ path: String, timeout: Double, whileWaiting: ((String) -> Void)?
     ) throws(EEError) {
         let deadline = Date().addingTimeInterval(timeout)
         var waiting = false
-        while flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = errno  // before anything else can change it
             guard e == EWOULDBLOCK || e == EINTR, Date() < deadline else {
                 let seconds = timeout == timeout.rounded() && abs(timeout) < 1e15 ? "\(Int(timeout))" : "\(timeout)"
