@@ -116,7 +116,8 @@ private func fuzzELF(_ bytes: [UInt8]) {
     } catch {}
     do {
         let layout = try ContractImage.Layout(
-            elf: bytes, memorySize: 1 << 20, maxMemorySize: 8 << 20, stackSize: 64 << 10, schedule: .default)
+            elf: bytes,
+            settings: ContractImage.Settings(memorySize: 1 << 20, maxMemorySize: 8 << 20, stackSize: 64 << 10, schedule: .default))
         let image = try ContractImage(layout)
         check(image.frameErgs == layout.frameErgs, "frame ergs differ from the layout's")
         check(parsed != nil, "contract image accepted an ELF that ELFImage refused")

@@ -16,6 +16,20 @@ final class ContractImage: @unchecked Sendable {
         var maxMemorySize: UInt64
         var stackSize: UInt64
         var schedule: GasSchedule
+
+        init(memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule) {
+            self.memorySize = memorySize
+            self.maxMemorySize = maxMemorySize
+            self.stackSize = stackSize
+            self.schedule = schedule
+        }
+
+        /// The settings of frames of a RISC-V EE with `configuration` under `schedule`.
+        init(_ configuration: RISCVEnvironment.Configuration, schedule: GasSchedule) {
+            self.init(
+                memorySize: configuration.memorySize, maxMemorySize: configuration.maxMemorySize,
+                stackSize: configuration.stackSize, schedule: schedule)
+        }
     }
     let settings: Settings
     let image: ELFImage
@@ -179,11 +193,10 @@ final class ContractImage: @unchecked Sendable {
 
         /// - Throws: `EEError.elf` if the image is malformed, position independent, has no
         ///   executable segment or does not fit `maxMemorySize`.
-        init(elf: Bytes, memorySize configured: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule)
-            throws(EEError)
-        {
-            settings = Settings(
-                memorySize: configured, maxMemorySize: maxMemorySize, stackSize: stackSize, schedule: schedule)
+        init(elf: Bytes, settings: Settings) throws(EEError) {
+            self.settings = settings
+            let configured = settings.memorySize, maxMemorySize = settings.maxMemorySize
+            let stackSize = settings.stackSize, schedule = settings.schedule
             var image = try ELFImage(bytes: elf)
             // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here
             // (before the checks, which then see the headers as the image has them).
@@ -439,11 +452,8 @@ enum ContractImageCache {
     }
 
     static func image(
-        for code: Bytecode, memorySize: UInt64, maxMemorySize: UInt64, stackSize: UInt64, schedule: GasSchedule,
-        ergs: UInt64, host: any EEHost
+        for code: Bytecode, settings: ContractImage.Settings, ergs: UInt64, host: any EEHost
     ) throws(EEError) -> Outcome {
-        let settings = ContractImage.Settings(
-            memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize, schedule: schedule)
         let key = Key(hash: code.hash, settings: settings)
         enum Lookup { case hit(ContractImage), known(ergs: UInt64?, bytes: Int), miss }
         let found: Lookup = state.withLock { s in
@@ -471,9 +481,7 @@ enum ContractImageCache {
         default: break
         }
         if case .known(let charge, let bytes) = found, let no = check(charge, bytes) { return no }
-        let layout = try ContractImage.Layout(
-            elf: code.bytes, memorySize: memorySize, maxMemorySize: maxMemorySize, stackSize: stackSize,
-            schedule: schedule)
+        let layout = try ContractImage.Layout(elf: code.bytes, settings: settings)
         if let no = check(layout.frameErgs, layout.templateBytes) {
             state.withLock { s in
                 if s.charges.count >= 4096, s.charges[key] == nil { s.charges.remove(at: s.charges.startIndex) }

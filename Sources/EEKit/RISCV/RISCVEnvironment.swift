@@ -168,8 +168,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             // On a cache miss the image is built only if this frame can pay its frameErgs and
             // the transaction can keep it.
             switch try ContractImageCache.image(
-                for: launch.code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-                schedule: schedule, ergs: launch.resources.ergs, host: host)
+                for: launch.code, settings: ContractImage.Settings(c, schedule: schedule), ergs: launch.resources.ergs,
+                host: host)
             {
             case .image(let i): img = i
             case .unpayable: return end(.failure(.outOfResources), output: [], host: host)
@@ -297,8 +297,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // constructor's gas pays its frameErgs; otherwise the constructor fails for gas without
         // anything built.
         _ = try ContractImageCache.image(
-            for: code, memorySize: c.memorySize, maxMemorySize: c.maxMemorySize, stackSize: c.stackSize,
-            schedule: schedule, ergs: request.resources.ergs, host: host)
+            for: code, settings: ContractImage.Settings(c, schedule: schedule), ergs: request.resources.ergs, host: host)
         return PreparedDeployment(
             address: DeploymentAddress.derive(request, host: host), constructor: code,
             constructorInput: Array(request.initcode[n...]), resources: request.resources)
