@@ -863,6 +863,12 @@ open class RISCVEcallHandler {
 
 /// A RISC-V trap: cause (mcause numbering), pc, trap value and instruction word.
 public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
+    /// An instruction word as messages print it: 0x and 8 hex digits.
+    static func hexWord(_ word: UInt32) -> String {
+        let hex = String(word, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
     public var cause: UInt32
     public var pc: UInt64
     public var value: UInt64
@@ -893,8 +899,7 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let hexInsn = String(instruction, radix: 16)
-        let insn = "instruction 0x\(String(repeating: "0", count: max(0, 8 - hexInsn.count)))\(hexInsn)"
+        let insn = "instruction \(RISCVTrap.hexWord(instruction))"
         // The trap value is the instruction word for an illegal instruction (said once, with
         // what kind of instruction it is), else the faulting address (a misaligned jump's target).
         if cause == UInt32(CRV_TRAP_ILLEGAL_INSN.rawValue) {

@@ -114,10 +114,7 @@ public enum RISCVStop: Sendable, Equatable, CustomStringConvertible {
         case .breakpoint(let pc): "breakpoint (ebreak) at pc 0x\(String(pc, radix: 16))"
         case .budgetExhausted(let pc, let word):
             "instruction budget exhausted at pc 0x\(String(pc, radix: 16))"
-                + (word.map { w in
-                    let hex = String(w, radix: 16)
-                    return " (next instruction 0x\(String(repeating: "0", count: max(0, 8 - hex.count)))\(hex))"
-                } ?? "")
+                + (word.map { " (next instruction \(RISCVTrap.hexWord($0)))" } ?? "")
         case .unsupportedSyscall(let n, let pc):
             "unsupported system call \(n) at pc 0x\(String(pc, radix: 16)) (plain ABI: 63 read, 64 write, 93/94 exit, 214 brk)"
         }
