@@ -175,16 +175,11 @@ public final class SQLiteStore: StateStore {
             absolute = String(cString: cwd) + "/" + real
             free(cwd)
         }
-        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/".utf8)
-        var uri = "file:"
-        for b in absolute.utf8 {
-            if unreserved.contains(b) {
-                uri.append(Character(Unicode.Scalar(b)))
-            } else {
-                uri += "%" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true)
-            }
-        }
-        return uri + "?immutable=1"
+        // Every byte but the unreserved ones and "/" percent-encoded ("?", "#" and "%" would end
+        // or change the path).
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+        guard let encoded = absolute.addingPercentEncoding(withAllowedCharacters: unreserved) else { return nil }
+        return "file:" + encoded + "?immutable=1"
     }
 
     /// `path` with its symbolic links resolved, as SQLite names the write-ahead log after the
