@@ -26,6 +26,16 @@ import Testing
         }
     }
 
+    /// Another process holding `path` as a store does (flock(1): an exclusive lock) for
+    /// `seconds`, started; wait for it before the test ends.
+    static func holdLock(_ path: String, seconds: String) throws -> Process {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [path, "-c", "sleep \(seconds)"]
+        try holder.run()
+        return holder
+    }
+
     static func siblings(_ path: String) -> [String] {
         ["-wal", "-shm", "-journal"].filter { FileManager.default.fileExists(atPath: path + $0) }
     }
@@ -73,11 +83,8 @@ import Testing
         }
         #expect((try FileManager.default.attributesOfItem(atPath: empty)[.size] as? Int) == 0)
 
-        // Another process holds the file as a writer would (flock(1): an exclusive lock).
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [path, "-c", "sleep 1"]
-        try holder.run()
+        // Another process holds the file as a writer would.
+        let holder = try Self.holdLock(path, seconds: "1")
         defer { holder.waitUntilExit() }
         Thread.sleep(forTimeInterval: 0.3)
         #expect(throws: EEError.self) { try SQLiteStore(path: path, readOnly: true, lockTimeout: 0.1) }
@@ -204,10 +211,7 @@ import Testing
         _ = try SQLiteStore(path: path)  // released: opens (and is released again)
 
         // Another process holds the file (flock(1) takes the same kind of lock).
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = [path, "-c", "sleep 1.5"]
-        try holder.run()
+        let holder = try Self.holdLock(path, seconds: "1.5")
         defer { holder.waitUntilExit() }
         Thread.sleep(forTimeInterval: 0.4)
         let waits = Counter()
