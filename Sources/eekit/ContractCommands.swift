@@ -17,11 +17,14 @@ struct HookOptions: ParsableArguments {
             valueName: "spec"))
     var hooks: [String] = []
 
-    /// Registers every hook; a bad one stops eekit before any transaction, naming the reason.
-    func install(into session: ContractSession) throws {
+    /// Loads every hook (library, symbol, signature, address): a bad one stops eekit before
+    /// any transaction, and before a state database is opened or created, naming the reason.
+    func load() throws -> [HostFunction] {
+        var table: [Address: any SystemHook] = [:]
+        var loaded: [HostFunction] = []
         for h in hooks {
             do {
-                try session.registerHostFunction(h)
+                loaded.append(try HostFunctions.register(specification: h, into: &table))
             } catch {
                 // A spec that does not parse or names a taken address is a command-line error
                 // (64); a library or symbol that cannot be loaded is the environment's (5).
@@ -32,6 +35,17 @@ struct HookOptions: ParsableArguments {
                     throw environmentFailure("--hook \(h): \(error)")
                 }
             }
+        }
+        return loaded
+    }
+
+    /// Puts hooks from `load()` into the session.
+    static func install(_ loaded: [HostFunction], into session: ContractSession) throws {
+        for f in loaded {
+            if let existing = session.boot.hooks[f.address] {
+                throw ValidationError("--hook \(f.name): address \(f.address) is already taken by \(existing.name)")
+            }
+            session.boot.hooks[f.address] = f
         }
     }
 }
@@ -48,7 +62,7 @@ struct ConstructorOptions: ParsableArguments {
     @Option(help: "Constructor signature, e.g. 'constructor(address,uint256)': the --constructor-arg values are ABI-encoded as its arguments (no selector).")
     var constructorSig: String?
 
-    @Option(help: "A constructor argument for --constructor-sig (repeatable, in order; values as for --sig).")
+    @Option(help: "A constructor argument for --constructor-sig (repeatable, in order; values as for --sig; a negative one as --constructor-arg=-5).")
     var constructorArg: [String] = []
 
     func bytes() throws -> Bytes {
@@ -104,23 +118,35 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
     var fork: Fork = .cancun
 
-    func apply(to s: ContractSession) throws {
-        s.boot.useFork(fork)
-        if fork < .london, !(try weiValue(baseFee, option: "--base-fee")).isZero {
+    /// Checks every option and returns what sets them on a session, so that a bad value is
+    /// refused before a state database is opened (or created).
+    func validated() throws -> (ContractSession) -> Void {
+        let baseFee = try weiValue(baseFee, option: "--base-fee")
+        if fork < .london, !baseFee.isZero {
             throw ValidationError("--base-fee: \(fork) has no base fee (EIP-1559 came with London)")
         }
-        s.boot.block.number = blockNumber
-        s.boot.block.gasLimit = blockGasLimit
-        s.boot.block.timestamp = timestamp
-        s.boot.block.chainId = try weiValue(chainId, option: "--chain-id")
-        if let coinbase { s.boot.block.coinbase = try commandLineAddress(coinbase, option: "--coinbase") }
-        s.boot.block.baseFee = try weiValue(baseFee, option: "--base-fee")
-        s.gasPrice = try gasPrice.map { try weiValue($0, option: "--gas-price") }
-        if let prevrandao {
-            guard let b = Hex.decode(prevrandao), b.count <= 32 else {
-                throw ValidationError("--prevrandao is not hex of at most 32 bytes: \(prevrandao)")
+        guard let chainId = U256(literal: chainId.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("--chain-id is not a whole number below 2^256 (decimal or 0x hex): \(chainId)")
+        }
+        let coinbase = try self.coinbase.map { try commandLineAddress($0, option: "--coinbase") }
+        let gasPrice = try self.gasPrice.map { try weiValue($0, option: "--gas-price") }
+        let prevrandao = try self.prevrandao.map { text in
+            guard let b = Hex.decode(text), b.count <= 32 else {
+                throw ValidationError("--prevrandao is not hex of at most 32 bytes: \(text)")
             }
-            s.boot.block.prevrandao = Bytes32(Bytes(repeating: 0, count: 32 - b.count) + b)
+            return Bytes32(Bytes(repeating: 0, count: 32 - b.count) + b)
+        }
+        let (fork, number, gasLimit, timestamp) = (fork, blockNumber, blockGasLimit, timestamp)
+        return { s in
+            s.boot.useFork(fork)
+            s.boot.block.number = number
+            s.boot.block.gasLimit = gasLimit
+            s.boot.block.timestamp = timestamp
+            s.boot.block.chainId = chainId
+            if let coinbase { s.boot.block.coinbase = coinbase }
+            s.boot.block.baseFee = baseFee
+            s.gasPrice = gasPrice
+            if let prevrandao { s.boot.block.prevrandao = prevrandao }
         }
     }
 }
@@ -168,6 +194,11 @@ struct ContractStateOptions: ParsableArguments {
     /// --no-commit`) opens the database for reading only: a file this process may not write
     /// is read, and nothing is written to it.
     func session(readOnly: Bool = false) throws -> ContractSession {
+        // Everything the command line can get wrong is checked before the database is opened:
+        // a mistyped option must not leave a new, empty database behind.
+        let applyBlock = try block.validated()
+        let loadedHooks = try hooks.load()
+        _ = try sender()
         let s: ContractSession
         if let state {
             do {
@@ -180,8 +211,8 @@ struct ContractStateOptions: ParsableArguments {
             s = ContractSession()
         }
         s.gasLimit = gas
-        try block.apply(to: s)
-        try hooks.install(into: s)
+        applyBlock(s)
+        try HookOptions.install(loadedHooks, into: s)
         return s
     }
 
@@ -304,7 +335,7 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
         let extra = raw.count - length
         if !arguments.isEmpty {
             throw ValidationError(
-                "\(path) has \(extra) bytes after the end of its ELF image (offset \(length)); the constructor would read them before --args. Strip them, or leave out --args to pass them as the arguments")
+                "\(path) has \(extra) bytes after the end of its ELF image (offset \(length)); the constructor would read them before the arguments given (--args, --args-file or --constructor-sig). Strip them, or give no arguments to pass them as the arguments")
         }
         writeToStandardError(
             Data("eekit: note: the \(extra) bytes after the ELF image in \(path) are the constructor arguments\n".utf8))
@@ -640,10 +671,12 @@ struct RunContractCommand: ParsableCommand {
         let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()
         let events = try eventOptions.validated()
+        let applyBlock = try block.validated()
+        let loadedHooks = try hooks.load()
         let s = ContractSession()
         s.gasLimit = gas
-        try block.apply(to: s)
-        try hooks.install(into: s)
+        applyBlock(s)
+        try HookOptions.install(loadedHooks, into: s)
         let trace = tracing.recorder(for: s)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json, events: events, trace: trace) {
@@ -710,7 +743,16 @@ struct ContractBenchCommand: ParsableCommand {
                 ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12) + $0.bytes
                     + U256(1).bigEndianBytes
             }
-            for c in calls { _ = try s.call(a, data: c) }  // warm up: receivers get balances
+            // Warm up (receivers get balances), and check that this is a token: code that
+            // returns nothing (init code that deploys none, a wrong file) would be measured as
+            // successful calls to nothing.
+            for c in calls {
+                let r = try s.call(a, data: c)
+                guard r.status.isSuccess, r.output == U256(1).bigEndianBytes else {
+                    throw RuntimeError(
+                        "\(kind) token at \(a): transfer(address,uint256) did not return true (status \(r.status), output 0x\(Hex.encode(r.output))): not an ERC-20 token deployed with its supply to the sender?")
+                }
+            }
             let t0 = cpuSeconds()
             for i in 0..<count {
                 let r = try s.call(a, data: calls[i & 63])
@@ -747,6 +789,10 @@ struct ContractBenchCommand: ParsableCommand {
             let a = Address(low: 0xee)
             s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: code))
             let first = try s.call(a, data: data)
+            // A failing call (a file that is not a contract of this EE) is not a measurement.
+            guard first.status.isSuccess else {
+                throw RuntimeError("the \(kind) call to measure failed: \(first.status)")
+            }
             var best = Double.infinity
             for _ in 0..<rounds {
                 let t0 = cpuSeconds()
@@ -834,9 +880,6 @@ struct ContractBenchCommand: ParsableCommand {
             let calls = max(5, count / 1000)
             let (nativeUs, nativeFirst) = try perCall(try readFile(compute), .riscv, data: data, calls: calls, rounds: rounds)
             let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls, rounds: rounds)
-            for (what, r) in [("native", nativeFirst), ("EVM", evmFirst)] where !r.status.isSuccess {
-                throw RuntimeError("\(what) compute call failed: \(r.status)")
-            }
             guard nativeFirst.output == evmFirst.output else {
                 throw RuntimeError(
                     "compute outputs differ: native \(Hex.encode(nativeFirst.output)), EVM \(Hex.encode(evmFirst.output))")
@@ -846,9 +889,8 @@ struct ContractBenchCommand: ParsableCommand {
             // A system call's round trip (GAS_LEFT, the cheapest): calls making 10,000 of them
             // against calls making none.
             let sys = ABIEncoder.selector("syscalls(uint256)")
-            let (none, r0) = try perCall(try readFile(compute), .riscv, data: sys + U256(0).bigEndianBytes, calls: calls, rounds: rounds)
-            let (many, r1) = try perCall(try readFile(compute), .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds)
-            guard r0.status.isSuccess, r1.status.isSuccess else { throw RuntimeError("syscalls() failed: \(r1.status)") }
+            let none = try perCall(try readFile(compute), .riscv, data: sys + U256(0).bigEndianBytes, calls: calls, rounds: rounds).0
+            let many = try perCall(try readFile(compute), .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds).0
             print(String(format: "native system call round trip (GAS_LEFT, in a loop of 10000): %.1f ns", (many - none) / 10_000 * 1000))
         }
     }

@@ -27,6 +27,8 @@ struct EEKitCommand: ParsableCommand {
             fileIndex = f + 3
         } else if args.count == 3, args[0] == "rv", args[1] == "disasm", !args[2].hasPrefix("-") {
             fileIndex = 3  // rv disasm FILE
+        } else if args.count == 4, args[0] == "rv", args[1] == "disasm", args[2] == "--" {
+            fileIndex = 4  // rv disasm -- FILE (a name that starts with "-")
         }
         // Swift's CommandLine.arguments turns bytes that are not UTF-8 into U+FFFD: a --state
         // path silently named another file, an ABI string other bytes. Such an argument is

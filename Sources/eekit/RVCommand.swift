@@ -313,7 +313,9 @@ struct RVCommand: ParsableCommand {
             do {
                 image = try ELFImage(bytes: try readRegularFile(pathBytes: path, what: "rv disasm"))
             } catch {
-                writeToStandardError("eekit: \(EEKitCommand.printable("\(file): \(error)"))\n".data(using: .utf8)!)
+                // A read error names the path itself ("cannot read PATH: ...").
+                let message = error is FileReadError ? "\(error)" : "\(file): \(error)"
+                writeToStandardError("eekit: \(EEKitCommand.printable(message))\n".data(using: .utf8)!)
                 throw ExitCode(2)
             }
             var out = ""

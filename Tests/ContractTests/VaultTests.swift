@@ -214,6 +214,51 @@ import Testing
         }
     }
 
+    /// A command-line error leaves no state database behind: `deploy` and `call` opened
+    /// (created) `--state` before checking `--from`, the block options and `--hook`, so a
+    /// mistyped option left an empty database that `account` then read as an empty state
+    /// (a review's finding). An existing database is not touched either.
+    @Test func commandLineErrorsCreateNoStateDatabase() throws {
+        let dir = try TestFiles.scratchFolder("nodb")
+        defer { TestFiles.remove(dir) }
+        let code = dir.appendingPathComponent("c.hex")
+        try Data("6001600055".utf8).write(to: code)
+        let db = dir.appendingPathComponent("s.db").path
+        let to = "0x0000000000000000000000000000000000000001"
+        let bad: [[String]] = [
+            ["--from", "0xzz"], ["--chain-id", "1ether"], ["--gas-price", "x"], ["--coinbase", "0x12"],
+            ["--prevrandao", "0x" + String(repeating: "11", count: 33)], ["--fork", "Frontier", "--base-fee", "1"],
+            ["--hook", "garbage"], ["--hook", "/nonexistent.so:f@0x10001:()->void"],
+        ]
+        for extra in bad {
+            for command in [["deploy", code.path, "--ee", "evm"], ["call", to]] {
+                let r = try Self.run(command + ["--state", db] + extra)
+                #expect(r.status == 64 || r.status == 5, "\(command + extra): \(r.out)")
+                #expect(!FileManager.default.fileExists(atPath: db), "\(command + extra) created \(db)")
+            }
+        }
+        // --chain-id takes a number, not an amount of wei (a unit made it 10^18).
+        #expect(try Self.run(["deploy", code.path, "--ee", "evm", "--chain-id", "0x10"]).status == 0)
+    }
+
+    /// `contract-bench` refuses what it cannot measure: an "EVM token" whose init code deploys
+    /// no code answered every transfer with an empty success, and a non-ELF counter failed
+    /// every call, both printed as rates (a review's finding).
+    @Test func contractBenchRefusesWhatItCannotMeasure() throws {
+        let dir = try TestFiles.scratchFolder("bench")
+        defer { TestFiles.remove(dir) }
+        let built = try Fixtures.built.get().dir
+        let (token, counter) = (built.appendingPathComponent("token.elf").path, built.appendingPathComponent("counter.elf").path)
+        let noCode = dir.appendingPathComponent("none.hex")
+        try Data("6001600055".utf8).write(to: noCode)  // stores, returns no code
+        let notToken = try Self.run(["contract-bench", "--token", token, "--evm-token", noCode.path, "--counter", counter,
+                                     "--count", "1", "--rounds", "1", "--only", "evm"])
+        #expect(notToken.status == 1 && notToken.out.contains("did not return true"), "\(notToken.out)")
+        let notELF = try Self.run(["contract-bench", "--token", token, "--evm-token", noCode.path, "--counter", noCode.path,
+                                   "--count", "1", "--only", "counter"])
+        #expect(notELF.status == 1 && notELF.out.contains("the riscv call to measure failed"), "\(notELF.out)")
+    }
+
     /// `evm run --gas` above 2^64 ergs says that the rest is held back (a review comparing
     /// traces with revm's found GAS differing there without a word).
     @Test func heldBackGasIsNoted() throws {

@@ -191,6 +191,24 @@ struct HostFunctionRegistrationTests {
         }
     }
 
+    /// A FIFO as the library blocked dlopen until a writer came (forever under `eekit call
+    /// --hook`, holding the state database's lock); a directory or a device is refused too.
+    @Test func libraryThatIsNotARegularFileIsRefusedWithoutOpeningIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("lib.so").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        for (path, reason) in [
+            (fifo, "not a regular file (a device, pipe or socket)"), (dir.path, "it is a directory"),
+            ("/dev/zero", "not a regular file (a device, pipe or socket)"),
+        ] {
+            #expect(throws: HostFunctionError.libraryNotFound(path: path, reason: reason)) {
+                _ = try HostFunctions.register(library: path, symbol: "f", address: pluginAddress, signature: "()->void", gas: gas)
+            }
+        }
+    }
+
     @Test func missingSymbol() throws {
         let lib = try #require(TestFiles.examplePlugin)
         #expect(throws: HostFunctionError.symbolNotFound(symbol: "no_such_fn", library: lib)) {

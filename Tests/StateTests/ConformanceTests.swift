@@ -380,6 +380,19 @@ import Testing
     /// `expectException: ""` is no exception (as geth reads it), a missing index is named as an
     /// integer, a JSON syntax error says what and where, and an entry's error is not prefixed
     /// "malformed input" twice.
+    /// A path that cannot be followed says why: a symbolic-link loop was reported as "no such
+    /// file or folder" (a review's finding).
+    @Test func fixturePathsThatCannotBeFollowedSayWhy() throws {
+        let dir = try TestFiles.scratchFolder("loop")
+        defer { TestFiles.remove(dir) }
+        let (a, b) = (dir.appendingPathComponent("a").path, dir.appendingPathComponent("b").path)
+        try FileManager.default.createSymbolicLink(atPath: a, withDestinationPath: b)
+        try FileManager.default.createSymbolicLink(atPath: b, withDestinationPath: a)
+        #expect(throws: EEError.malformedInput("Too many levels of symbolic links: \(a)")) { try StateTestRunner.fixtureFiles([a]) }
+        let missing = dir.appendingPathComponent("missing").path
+        #expect(throws: EEError.malformedInput("no such file or folder: \(missing)")) { try StateTestRunner.fixtureFiles([missing]) }
+    }
+
     @Test func runnerMessagesAndFieldsAsGethReadsThem() throws {
         let path = Fixtures.folder("stExample") + "/add11.json"
         let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])

@@ -139,6 +139,17 @@ public final class HostFunction: SystemHook, @unchecked Sendable {
         maxOutput: Int
     ) throws(HostFunctionError) {
         guard maxOutput <= Self.maxOutputLimit else { throw .outputCapacityOutOfRange(maxOutput) }
+        // dlopen of a FIFO blocks until a writer comes (forever, holding a state database's
+        // lock); a path (one with a slash, which dlopen does not search for) that names
+        // anything but a regular file is refused first. A missing file is left to dlopen's
+        // message.
+        if library.contains("/") {
+            var st = stat()
+            if stat(library, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+                let what = st.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file (a device, pipe or socket)"
+                throw .libraryNotFound(path: library, reason: what)
+            }
+        }
         guard let h = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
             throw .libraryNotFound(path: library, reason: reason)

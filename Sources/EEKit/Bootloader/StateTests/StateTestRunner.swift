@@ -120,7 +120,13 @@ public struct StateTestRunner {
         let fm = FileManager.default
         for p in paths {
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir) else { throw .malformedInput("no such file or folder: \(p)") }
+            guard fm.fileExists(atPath: p, isDirectory: &isDir) else {
+                // stat tells why: a symbolic-link loop or a folder that may not be searched
+                // is not a missing file.
+                var st = stat()
+                let reason = stat(p, &st) != 0 && errno != ENOENT ? String(cString: strerror(errno)) : "no such file or folder"
+                throw .malformedInput("\(reason): \(p)")
+            }
             if !isDir.boolValue { out.append(p); continue }
             var found = [String]()
             try collect(p, into: &found)
