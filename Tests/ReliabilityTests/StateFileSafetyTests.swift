@@ -105,6 +105,41 @@ import Testing
         try raw.close()
     }
 
+    /// A view keeps nothing, so nothing is left to commit: on a read-only store every view
+    /// works, one that writes storage included (a review found every second view throwing
+    /// "opened read-only": the first left the funded sender and the slots it wrote marked
+    /// as changed, and the next view committed them first), and on a writable store a view
+    /// makes no commit. A rejected view leaves nothing either.
+    @Test func viewsLeaveNothingToCommit() throws {
+        let d = try Self.tempDir("views")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("state.sqlite").path
+        // SSTORE(0, CALLDATALOAD(0) + SLOAD(0)); return the new value.
+        let code: Bytes = [0x5f, 0x54, 0x5f, 0x35, 0x01, 0x80, 0x5f, 0x55, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
+        let contract = Address(low: 0xc0de)
+        let word = U256(5).bigEndianBytes
+        do {
+            let store = try SQLiteStore(path: path)
+            let w = ContractSession(store: store)
+            try w.install(code, kind: .evm, at: contract)
+            #expect(try w.call(contract, data: word).output == U256(5).bigEndianBytes)
+            let commits = try store.commitCount()
+            for sender in [ContractSession.defaultSender, Address(low: 0x5151)] {
+                #expect(try w.view(contract, data: word, from: sender).output == U256(10).bigEndianBytes)
+                #expect(w.world.changeSet().isEmpty)
+            }
+            #expect(throws: EEError.self) { try w.view(contract, data: word, gas: 1) }  // intrinsic gas
+            #expect(w.world.changeSet().isEmpty)
+            #expect(try w.view(contract, data: word).output == U256(10).bigEndianBytes)
+            #expect(try store.commitCount() == commits)
+        }
+        let r = ContractSession(store: try SQLiteStore(path: path, readOnly: true))
+        for sender in [ContractSession.defaultSender, Address(low: 0x5151), ContractSession.defaultSender] {
+            #expect(try r.view(contract, data: word, from: sender).output == U256(10).bigEndianBytes)
+        }
+        #expect(r.world.storage(contract, .zero) == U256(5))
+    }
+
     @Test func nonSQLiteFileIsRefusedAndUntouched() throws {
         let d = try Self.tempDir("garbage")
         defer { try? FileManager.default.removeItem(at: d) }

@@ -172,8 +172,23 @@ public final class ContractSession {
         // A value read while the store failed is no value to restore (it would delete the
         // sender from the overlay).
         let beforeIsReal = world.storeError == nil
+        let mark = world.changeMark()
         let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
-        defer { if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) } }
-        return try run(tx, simulating: skipping)
+        let receipt: Receipt
+        do {
+            receipt = try run(tx, simulating: skipping)
+        } catch {
+            if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
+            // A rejected transaction changed nothing (a host-level error may have left changes
+            // behind: they stay marked).
+            if case .rejected = error, beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
+            throw error
+        }
+        // The simulation reverted its changes and the funding is put back: nothing is left to
+        // commit (it used to leave the sender and the slots it wrote marked as changed, so the
+        // next commit wrote them again, and on a read-only store every second view threw).
+        if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
+        if beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
+        return receipt
     }
 }

@@ -461,6 +461,32 @@ public final class WorldState {
         return out
     }
 
+    /// Where the change tracking stood (`changeMark`), for `forgetRestoredChanges(since:)`.
+    struct ChangeMark {
+        let dirtyAccounts: Set<Address>
+        let dirtySlotCount: Int
+        let wiped: Set<Address>
+    }
+
+    /// The change tracking now, outside a transaction.
+    func changeMark() -> ChangeMark {
+        ChangeMark(dirtyAccounts: dirtyAccounts, dirtySlotCount: dirtySlotKeys.count, wiped: wiped)
+    }
+
+    /// After a simulation whose every change was put back (reverted, or set to the value read
+    /// before), marks what it wrote as unchanged again: the values equal the store's, and
+    /// committing them would write to the store for nothing (to a read-only store, an error;
+    /// a review found every second `ContractSession.view` on one throwing).
+    func forgetRestoredChanges(since mark: ChangeMark) {
+        dirtyAccounts = mark.dirtyAccounts
+        if dirtySlotKeys.count > mark.dirtySlotCount {
+            // Each key after the mark became dirty after it (a key is listed when it turns dirty).
+            for key in dirtySlotKeys[mark.dirtySlotCount...] { WorldState.clean(&slots[key, default: Slot()]) }
+            dirtySlotKeys.removeSubrange(mark.dirtySlotCount...)
+        }
+        wiped = mark.wiped
+    }
+
     /// Discards everything since the last commit (transactions included).
     public func discardUncommitted() {
         finishTransactionDiscarding()
