@@ -49,6 +49,35 @@ struct PrecompileTableTests {
     }
 }
 
+/// A user hook that reports more gas than it was given ran out of gas: its call fails and
+/// consumes the gas passed, its output is not returned (a library user's review: it
+/// succeeded, with the gas clamped to the limit).
+@Test func aHookReportingMoreGasThanItGotRunsOutOfGas() throws {
+    final class Greedy: SystemHook {
+        let name = "greedy"
+        let extra: UInt64
+        init(extra: UInt64) { self.extra = extra }
+        func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+            .success([1, 2, 3], gasUsed: gasLimit + extra)
+        }
+    }
+    for (extra, expected) in [(UInt64(1), FrameStatus.failure(.outOfResources)), (0, .success)] {
+        let s = ContractSession()
+        let hookAddress = Address(low: 0x10001)
+        s.boot.hooks[hookAddress] = Greedy(extra: extra)
+        let direct = try s.call(hookAddress, data: [], gas: 100_000)
+        #expect(direct.status == expected)
+        #expect(direct.output == (expected == .success ? [1, 2, 3] : []))
+        // From EVM code: CALL(gas 5000) pushes the hook's verdict; RETURNDATASIZE is its output.
+        let caller = Address(low: 0xca11)
+        let code: Bytes = [0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x62, 0x01, 0x00, 0x01, 0x61, 0x13, 0x88, 0xf1,  // CALL
+                           0x5f, 0x52, 0x3d, 0x60, 0x20, 0x52, 0x60, 0x40, 0x5f, 0xf3]  // [ok, returndatasize]
+        try s.install(code, kind: .evm, at: caller)
+        let r = try s.call(caller, data: [], gas: 100_000)
+        #expect(r.output == U256(expected == .success ? 1 : 0).bigEndianBytes + U256(expected == .success ? 3 : 0).bigEndianBytes)
+    }
+}
+
 @Suite("ecrecover")
 struct ECRecoverTests {
     // go-ethereum's ecrecover vector.

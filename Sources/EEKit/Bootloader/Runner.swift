@@ -450,10 +450,15 @@ extension Bootloader {
         let perGas = max(1, schedule.ergsPerGas)
         let gasLimit = req.resources.ergs / perGas
         let ctx = SystemHookContext(caller: caller, address: callee, value: value, isStatic: isStatic, fork: block.fork)
-        let r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)
+        var r = hook.call(input: req.calldata, gasLimit: gasLimit, context: ctx)
+        // A hook that reports more gas than it was given ran out of gas: its output is not
+        // returned (it used to be, with the gas clamped to the limit).
+        if r.gasUsed > gasLimit, !r.status.isFailure {
+            r = .failure(.outOfResources, gasLimit: gasLimit)
+        }
         var left = req.resources
         switch r.status {
-        case .success, .revert: left.ergs -= min(r.gasUsed, gasLimit) * perGas
+        case .success, .revert: left.ergs -= r.gasUsed * perGas
         case .failure: left = .zero
         }
         if r.status == .success {
