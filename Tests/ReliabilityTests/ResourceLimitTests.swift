@@ -122,6 +122,23 @@ import Testing
         #expect(top.logs.isEmpty)
     }
 
+    /// A negative cap is refused before the transaction runs, as a bad gas schedule is (a
+    /// library user's review: every transaction failed with all gas burned, "exceeds the cap
+    /// of -5 bytes"), and nothing changes.
+    @Test func negativeCapsAreAConfigurationError() throws {
+        var l = ResourceLimits()
+        l.maxReturnDataBytes = -5
+        let c = Chain(l)
+        let nonce = c.world.nonce(Self.sender)
+        #expect(throws: EEError.invalidConfiguration("ResourceLimits.maxReturnDataBytes is -5; a cap cannot be negative")) {
+            try c.call(Self.recurse, gas: 1_000_000)
+        }
+        #expect(c.world.nonce(Self.sender) == nonce)
+        l = ResourceLimits()
+        (l.maxLogCount, l.maxCallDepth) = (0, 3)  // zero is a cap
+        #expect(try Chain(l).call(Self.recurse, gas: 100_000_000).status == .success)
+    }
+
     @Test func callDepthCapIsConfigurable() throws {
         for depth in [3, 10, 1024] {
             var l = ResourceLimits()

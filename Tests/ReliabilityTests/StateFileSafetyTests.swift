@@ -140,6 +140,24 @@ import Testing
         #expect(r.world.storage(contract, .zero) == U256(5))
     }
 
+    /// A negative or NaN lock timeout is a configuration error, before the file is opened
+    /// (it acted as 0 and said "in use for more than nan s").
+    @Test func lockTimeoutMustBeAWait() throws {
+        let d = try Self.tempDir("timeout")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("state.sqlite").path
+        for t in [-5, Double.nan] {
+            #expect {
+                try SQLiteStore(path: path, lockTimeout: t)
+            } throws: { e in
+                guard case EEError.invalidConfiguration(let why) = e else { return false }
+                return why.hasPrefix("lockTimeout of ")
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+        _ = try SQLiteStore(path: path, lockTimeout: .infinity)
+    }
+
     @Test func nonSQLiteFileIsRefusedAndUntouched() throws {
         let d = try Self.tempDir("garbage")
         defer { try? FileManager.default.removeItem(at: d) }

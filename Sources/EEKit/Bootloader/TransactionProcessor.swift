@@ -133,6 +133,7 @@ extension Bootloader {
         // value above 2^32 overflowed the 2300-gas stipend's ergs); zero-cost RISC-V block ends
         // let a loop run forever.
         try schedule.validate()
+        try limits.validate()
         resetTransactionNotes()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64, upfront: U256

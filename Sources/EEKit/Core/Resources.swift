@@ -174,6 +174,21 @@ public struct ResourceLimits: Hashable, Sendable {
     public init() {}
     public static let `default` = ResourceLimits()
 
+    /// Checked by `Bootloader.execute` / `simulate` before a transaction runs, as the gas
+    /// schedule is (negative caps used to fail every transaction with "exceeds the cap of -5").
+    /// - Throws: `EEError.invalidConfiguration` naming a negative cap (0 is allowed: no logs,
+    ///   no returndata, a call depth of 0 lets only the transaction's own frame run).
+    public func validate() throws(EEError) {
+        let caps: [(String, Int)] = [
+            ("maxCallDepth", maxCallDepth), ("maxReturnDataBytes", maxReturnDataBytes), ("maxLogCount", maxLogCount),
+            ("maxLogBytes", maxLogBytes), ("maxFrameMemory", maxFrameMemory), ("maxTotalGuestMemory", maxTotalGuestMemory),
+            ("maxTransactionCodeBytes", maxTransactionCodeBytes), ("nestedCallStackReserve", nestedCallStackReserve),
+        ]
+        for (name, value) in caps where value < 0 {
+            throw .invalidConfiguration("ResourceLimits.\(name) is \(value); a cap cannot be negative")
+        }
+    }
+
     /// Why a frame that completed with `returndata`, with `logCount` logs and `logBytes` log
     /// bytes in the transaction, breaks a cap; nil when it does not.
     public func violation(returndata: Int, logCount: Int, logBytes: Int) -> String? {

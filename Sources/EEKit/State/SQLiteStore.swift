@@ -57,17 +57,23 @@ public final class SQLiteStore: StateStore {
     /// writer waiting until it gave up).
     /// - Parameters:
     ///   - readOnly: open for reading only.
-    ///   - lockTimeout: how long to wait for another process's store on the file.
+    ///   - lockTimeout: how long to wait for another process's store on the file, in seconds
+    ///     (0 or more; `.infinity` waits for good).
     ///   - whileWaiting: called once, with `path`, if the file is busy and the store starts
     ///     waiting (the `eekit` command line prints a note; the library prints nothing).
     /// - Throws: `EEError.storage` if the file cannot be opened or belongs to something else:
     ///   a file that is not SQLite, or a SQLite database with tables but no EEKit format marker,
     ///   is refused before anything is written to it; also when another store keeps it busy.
+    ///   `EEError.invalidConfiguration` for a negative or NaN `lockTimeout`.
     public init(
         path: String, readOnly: Bool = false, lockTimeout: Double = SQLiteStore.lockTimeout,
         whileWaiting: ((String) -> Void)? = nil
     ) throws(EEError) {
         guard !path.isEmpty else { throw .storage("the state database path is empty") }
+        // NaN and negative waits acted as 0, with "in use for more than nan s" (a review).
+        guard lockTimeout >= 0 else {
+            throw .invalidConfiguration("lockTimeout of \(lockTimeout) s: want 0 or more seconds (.infinity waits for good)")
+        }
         isReadOnly = readOnly
         (lockFD, fileID) = try SQLiteStore.register(path, readOnly: readOnly)
         try SQLiteStore.lock(lockFD, fileID, path, timeout: lockTimeout, whileWaiting: whileWaiting)
