@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    /// `riscv:` configures the RISC-V EE whatever registry comes with it (a review found it
+    /// ignored whenever the registry had a RISC-V EE, as `EERegistry.standard` has); without
+    /// it, the registry's own RISC-V EE stays.
+    @Test func riscvConfigurationReplacesTheRegistrysEE() throws {
+        func memory(_ s: ContractSession) -> UInt64? {
+            (s.boot.registry[.riscv]?.make() as? RISCVEnvironment)?.configuration.memorySize
+        }
+        var c = RISCVEnvironment.Configuration()
+        c.memorySize = 2 << 20
+        #expect(memory(ContractSession(registry: .standard, riscv: c)) == 2 << 20)
+        #expect(memory(ContractSession(riscv: c)) == 2 << 20)
+        var own = EERegistry()
+        own.registerRISCV(c)
+        #expect(memory(ContractSession(registry: own)) == 2 << 20)
+        #expect(memory(ContractSession(registry: EERegistry())) == 1 << 20)
+        #expect(memory(ContractSession()) == 1 << 20)
+    }
+
     /// Host-side machine helpers with out-of-range arguments.
     @Test func machineHelpersRefuseOutOfRangeArguments() throws {
         let m = try RISCVMachine(memorySize: 64 << 10, xlen: 64, schedule: .default)

@@ -39,10 +39,14 @@ public struct EERegistry {
 
     public init() {}
 
-    /// Registers (or replaces) the EE for `E.kind`.
+    /// Registers the EE for `E.kind`, replacing the one registered for that kind before (one
+    /// EE per kind: a library's own EE takes a kind no other EE of the registry has, `.wasm`
+    /// until EEKit's WASM EE comes).
     /// - Parameters:
     ///   - type: the EE type; its static `kind`, `prepareDeployment` and `isModifierSupported` are used.
-    ///   - deposit: how returned constructor code is stored.
+    ///   - deposit: how returned constructor code is stored. The default is Ethereum's rules
+    ///     (EIP-170's 24,576-byte cap, 200 gas per byte, EIP-3541's 0xEF refusal): an EE whose
+    ///     code is not EVM bytecode usually gives its own, as the RISC-V EE does.
     ///   - make: creates a fresh instance for one frame.
     public mutating func register<E: ExecutionEnvironment>(
         _ type: E.Type, deposit: CodeDepositRules = .evm, make: @escaping () -> E

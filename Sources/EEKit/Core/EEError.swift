@@ -14,7 +14,11 @@ public enum EEError: Error, Sendable, CustomStringConvertible, Equatable {
     case malformedInput(String)
     /// A state store problem (I/O, corruption, foreign file).
     case storage(String)
-    /// A failure of EEKit itself; always a bug.
+    /// An object used out of its order: an EE resumed (`continueAfterCall` /
+    /// `continueAfterDeployment`) while it is not waiting for that, or before `start`; a
+    /// prepared `EVMRunner` call run a second time. From EEKit's own bootloader it is a bug
+    /// in EEKit; from a host program driving these objects itself, a bug in that program.
+    /// The message says what was out of order.
     case internalError(String)
     /// An execution environment broke the EE protocol (`ExecutionEnvironment`): handed out or
     /// returned more resources than its frame was given, wrote state outside its frame, in a

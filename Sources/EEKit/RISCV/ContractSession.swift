@@ -20,17 +20,19 @@ public final class ContractSession {
 
     /// - Parameters:
     ///   - store: the state store (in memory by default).
-    ///   - registry: EEs to use; default: the standard registry plus the RISC-V EE.
-    ///   - riscv: the RISC-V EE's configuration (used with the default registry, or when the
-    ///     given registry has no RISC-V EE).
+    ///   - registry: EEs to use; default: `EERegistry.standard` (EVM and RISC-V). A registry
+    ///     without a RISC-V EE gets one.
+    ///   - riscv: the RISC-V EE's configuration: given, it replaces the registry's RISC-V EE
+    ///     (the standard one's included; a review found it ignored whenever the registry had
+    ///     one); nil keeps the registry's, or the default configuration.
     ///   - hooks: precompiles and host functions; default: the Cancun precompiles.
     public init(
         store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
-        riscv: RISCVEnvironment.Configuration = .init(), hooks: [Address: any SystemHook] = Precompiles.cancun()
+        riscv: RISCVEnvironment.Configuration? = nil, hooks: [Address: any SystemHook] = Precompiles.cancun()
     ) {
         world = WorldState(store: store)
         var r = registry ?? EERegistry.standard
-        if registry == nil || r[.riscv] == nil { r.registerRISCV(riscv) }
+        if let riscv { r.registerRISCV(riscv) } else if r[.riscv] == nil { r.registerRISCV() }
         var block = BlockContext()
         block.gasLimit = 1 << 42
         block.number = 1
