@@ -222,6 +222,12 @@ public enum RISCVPlainRunner {
         m.budget = options.maxInstructions ?? .max
         let EBADF: UInt64 = 9, EFAULT: UInt64 = 14
         func fail(_ errno: UInt64) -> UInt64 { 0 &- errno }
+        // Linux checks a buffer with access_ok even when nothing is copied: a zero-length read
+        // or write whose address lies above the user address space is -EFAULT (one below it
+        // is not looked at; a review found 0 returned for a pointer of -1). The first address
+        // refused is qemu-user 7.2's: past the start of the last page below 2^47 on RV64,
+        // the last page below 2^32 on RV32.
+        let userLimit: UInt64 = image.xlen == 64 ? (1 << 47) - 4096 + 1 : 0xffff_f000
 
         while true {
             switch m.run() {
@@ -243,7 +249,7 @@ public enum RISCVPlainRunner {
                 case 64:  // write(fd, buf, count)
                     if fd != 1 && fd != 2 {
                         m[register: 10] = fail(EBADF)
-                    } else if a2 > Int.max / 2 {
+                    } else if a2 > Int.max / 2 || (a2 == 0 && a1 >= userLimit) {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
                         // A count (at most a2) or -errno, sign-extended as Linux returns it. A
@@ -259,9 +265,11 @@ public enum RISCVPlainRunner {
                         m[register: 10] = fail(EBADF)
                     } else if a2 == 0 {
                         // Not the guest's buffer (Linux does not touch it), but the host read:
-                        // EBADF for a closed stdin, EISDIR for a directory, else 0.
+                        // EBADF for a closed stdin, EISDIR for a directory, else 0; an address
+                        // above the user address space is EFAULT after the descriptor's EBADF.
                         let r = read(UnsafeMutableRawBufferPointer(start: nil, count: 0))
-                        m[register: 10] = UInt64(bitPattern: Int64(max(-4095, min(r, 0))))
+                        m[register: 10] =
+                            a1 >= userLimit && r != -Int(EBADF) ? fail(EFAULT) : UInt64(bitPattern: Int64(max(-4095, min(r, 0))))
                     } else {
                         // One host read straight into the buffer, which must be writable as a
                         // whole first (as qemu-user checks it): a bad buffer consumes no input.
