@@ -338,10 +338,48 @@ extension UnsafeAuditTests {
     }
 }
 
+extension UnsafeAuditTests {
+    /// The other guard alone: a frame suspended at a call keeps its machine, so the machine
+    /// check passes, and only the host cleared when `run` returned keeps `handleEcall` from
+    /// using the freed host (the scenario above passes with either guard; this one needs the
+    /// cleared host).
+    static func suspendedFrameScenario() throws {
+        let elf = try Fixtures.contract(selfCaller)
+        let env = RISCVEnvironment()
+        do {
+            let host = KeepingHost()
+            var l = launch(elf)
+            l.calldata = [1]  // calls itself: the frame waits for the call
+            guard case .externalCallRequest = try env.start(l, host: host) else { return must(false, "no call request") }
+        }
+        var junk: [UnsafeMutableRawPointer] = []
+        for _ in 0..<20_000 {
+            let p = malloc(96)!
+            memset(p, 0x41, 96)
+            junk.append(p)
+        }
+        // The frame's own machine (private: read by reflection).
+        let held = Mirror(reflecting: env).children.first { $0.label == "machine" }?.value as? RISCVMachine
+        guard let m = held else { return must(false, "the suspended frame holds no machine") }
+        let sp = m[register: 2]
+        m[register: 17] = ContractSyscall.sload
+        m[register: 10] = sp &- 64
+        m[register: 11] = sp &- 32
+        must(!env.handleEcall(m), "handled with the suspended frame's freed host")
+        withExtendedLifetime(junk) {}
+    }
+}
+
 @Suite struct UnsafeAuditStaleHostTests {
     @Test func handleEcallAfterTheFrameDoesNotUseAFreedHost() async {
         await #expect(processExitsWith: .success) {
             do { try UnsafeAuditTests.staleHostScenario() } catch { UnsafeAuditTests.must(false, "\(error)") }
+        }
+    }
+
+    @Test func handleEcallOfASuspendedFrameDoesNotUseAFreedHost() async {
+        await #expect(processExitsWith: .success) {
+            do { try UnsafeAuditTests.suspendedFrameScenario() } catch { UnsafeAuditTests.must(false, "\(error)") }
         }
     }
 }
