@@ -127,9 +127,6 @@ final class ContractImage: @unchecked Sendable {
 
     /// Machines refused a parking place at the cap (and so unmapped), for tests.
     static let parkingRefusals = Locked<Int>(0)
-    /// Machines of one image reset to another's, in the whole process (images the cache has
-    /// dropped included), for tests.
-    static let retargetedInProcess = Locked<Int>(0)
 
     /// Counts one more parked machine if the process-wide cap allows it.
     static func admitParked() -> Bool {
@@ -338,7 +335,6 @@ final class ContractImage: @unchecked Sendable {
             // The donor's machine holds its template's state: zero except its initial pages.
             if m.reset(from: template, copy: initialRanges, zero: ContractImage.pages(donorPages, minus: initialRanges)) {
                 machinesRetargeted.withLock { $0 += 1 }
-                ContractImage.retargetedInProcess.withLock { $0 += 1 }
                 return m
             }
         }

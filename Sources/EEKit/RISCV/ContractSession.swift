@@ -42,7 +42,8 @@ public final class ContractSession {
 
     /// Registers a host function from its command-line form
     /// `LIB.so:SYMBOL@ADDRESS:SIGNATURE[:GAS]` (see `HostFunctionSpecification`); every EE of
-    /// this session can then call it at ADDRESS. `eekit --hook` goes through here.
+    /// this session can then call it at ADDRESS (`eekit --hook` takes the same form, loading
+    /// every hook before it opens a state database).
     /// - Throws: `HostFunctionError` for a malformed specification or signature, a library or
     ///   symbol that cannot be loaded, or an address taken by a precompile or another hook.
     @discardableResult

@@ -117,9 +117,6 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Machines the process refused a parking place at the cap (and so unmapped), for tests:
     /// a count that moves during a test means another one filled the places meanwhile.
     public static var parkingRefusals: Int { ContractImage.parkingRefusals.withLock { $0 } }
-    /// Parked machines reset to another image's code in the whole process, for tests (counts
-    /// of images the cache has since dropped stay in it; `machinesRetargeted(of:)` loses them).
-    public static var machinesRetargetedInProcess: Int { ContractImage.retargetedInProcess.withLock { $0 } }
     /// Parked machines of other images reset to the cached images of this code (when half the
     /// parking places are taken), for tests.
     public static func machinesRetargeted(of codeHash: Bytes32) -> Int {
