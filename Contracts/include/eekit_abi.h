@@ -365,6 +365,17 @@ static inline u256 abi_ctor_arg_u256(size_t i) {
   eek_calldata_copy(&w, 32 * i, 32);
   return u256_from_word(&w);
 }
+/* Constructor argument i as a word, and as an address (0 if its upper 12 bytes are not zero). */
+static inline eek_word abi_ctor_arg_word(size_t i) {
+  eek_word w = {{0}};
+  if (i > SIZE_MAX / 32 - 1) return w; /* 32 i would wrap: past any calldata */
+  eek_calldata_copy(&w, 32 * i, 32);
+  return w;
+}
+static inline int abi_ctor_arg_address(size_t i, eek_address *out) {
+  eek_word w = abi_ctor_arg_word(i);
+  return abi_word_address(&w, out);
+}
 /* Calldata of at least `words` arguments after the selector? */
 static inline int abi_has_args(size_t words) {
   size_t n = eek_calldata_size();
@@ -494,6 +505,23 @@ __attribute__((noreturn)) static inline void abi_revert_error(const char *msg, s
   uint8_t *buf = (uint8_t *)__builtin_alloca(4 + 64 + (n + 31) / 32 * 32);
   buf[0] = 0x08; buf[1] = 0xc3; buf[2] = 0x79; buf[3] = 0xa0;
   eek_revert(buf, abi_encode_dynamic(buf, 4, msg, n));
+}
+/* Error(string) with a NUL-terminated message (the runtime has no strlen; a message stops at
+   16 KiB). ABI_REVERT("literal") takes the length from the literal at compile time, and refuses
+   anything that is not a literal (sizeof of a pointer would cut the message). */
+__attribute__((noreturn)) static inline void abi_revert_str(const char *msg) {
+  size_t n = 0;
+  while (n < 16384 && msg[n]) n++;
+  abi_revert_error(msg, n);
+}
+#define ABI_REVERT(literal) abi_revert_error("" literal "", sizeof("" literal "") - 1)
+/* A non-payable function's check: reverts (empty data, as Solidity's and Vyper's) when the
+   call carries value. Native functions, the constructor included, accept value unless they
+   check, as EVM bytecode does. */
+static inline void abi_require_no_value(void) {
+  eek_word v;
+  eek_callvalue(&v);
+  if (!eek_word_is_zero(&v)) eek_revert(0, 0);
 }
 /* Where dynamic argument i of a call with a selector starts: its head word holds an offset (from
    the first argument) to a length word inside the calldata. Sets *pos to the calldata position

@@ -8,7 +8,59 @@ struct ABICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "abi",
         abstract: "Encode call data from a signature and arguments, or decode ABI-encoded data.",
-        subcommands: [Encode.self, Decode.self])
+        subcommands: [Encode.self, Decode.self, Selector.self, Topic.self])
+
+    /// `--c`: a hash as a C initializer, for contracts written with the SDK.
+    static func cBytes(_ b: [UInt8]) -> String {
+        "{" + b.map { String(format: "0x%02x", $0) }.joined(separator: ", ") + "}"
+    }
+
+    struct Selector: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a function's 4-byte selector (as cast sig), from its signature in any spelling.",
+            discussion: """
+                Example: eekit abi selector 'function transfer(address to, uint256 amount)' prints                 0xa9059cbb; --c prints 0xa9059cbbu, as a native contract compares abi_selector() with it.
+                """)
+
+        @Argument(help: "Function signature, e.g. 'transfer(address,uint256)'.")
+        var signature: String
+
+        @Flag(name: .customLong("c"), help: "Print it as a C constant (0x...u).")
+        var c = false
+
+        func run() throws {
+            do {
+                let canonical = try ABIEncoder.callParts(signature).canonical
+                let hex = Hex.encode(ABIEncoder.selector(canonical))
+                print(c ? "0x\(hex)u" : "0x\(hex)")
+            } catch let e as ABIEncoder.Failure {
+                throw ValidationError(e.message)
+            }
+        }
+    }
+
+    struct Topic: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print an event's first topic (as cast sig-event), from its signature as Solidity declares it.",
+            discussion: """
+                Example: eekit abi topic 'Transfer(address indexed from, address indexed to, uint256 value)'                 prints 0xddf252ad...; --c prints it as an eek_word initializer ({{0xdd, 0xf2, ...}}).
+                """)
+
+        @Argument(help: "Event signature, e.g. 'Transfer(address indexed,address indexed,uint256)'.")
+        var signature: String
+
+        @Flag(name: .customLong("c"), help: "Print it as a C initializer of an eek_word.")
+        var c = false
+
+        func run() throws {
+            do {
+                let topic = try ABIEncoder.eventTopic(signature)
+                print(c ? "{\(ABICommand.cBytes(Array(topic.bytes)))}" : topic.hex)
+            } catch let e as ABIEncoder.Failure {
+                throw ValidationError(e.message)
+            }
+        }
+    }
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(

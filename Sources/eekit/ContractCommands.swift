@@ -386,7 +386,13 @@ func printReceipt(_ r: Receipt, created: Bool, errors: [String] = [], events: [S
         print("log \(i): \(log.address.hex)")
         for t in log.topics { print("  topic: \(t.hex)") }
         print("  data: 0x\(Hex.encode(log.data))")
-        if let event = ABIEncoder.decodeLog(log, events: events) { print("  event: \(event)") }
+        if let event = ABIEncoder.decodeLog(log, events: events) {
+            print("  event: \(event)")
+        } else if let why = events.lazy.compactMap({ ABIEncoder.eventMismatch(log, signature: $0) }).first {
+            // A matching first topic that does not decode said nothing (a review: ERC-721's
+            // Transfer given ERC-20's signature); cast decode-event reports an error there.
+            print("  event: not decoded: \(why)")
+        }
     }
 }
 
@@ -407,7 +413,11 @@ func receiptJSON(
         "gasUsed": r.gasUsed, "refund": r.refund, "output": "0x" + Hex.encode(r.output),
         "logs": r.logs.map { log in
             var l: [String: Any] = ["address": log.address.hex, "topics": log.topics.map(\.hex), "data": "0x" + Hex.encode(log.data)]
-            if let event = ABIEncoder.decodeLog(log, events: events) { l["event"] = event }
+            if let event = ABIEncoder.decodeLog(log, events: events) {
+                l["event"] = event
+            } else if let why = events.lazy.compactMap({ ABIEncoder.eventMismatch(log, signature: $0) }).first {
+                l["eventNotDecoded"] = why
+            }
             return l
         },
     ]

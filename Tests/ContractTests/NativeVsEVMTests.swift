@@ -440,6 +440,60 @@ import Testing
                 "\(ABIEncoder.revertReason(e.output) ?? Hex.encode(e.output))")
     }
 
+    /// The SDK helpers a review writing contracts from the docs alone missed: constructor
+    /// arguments as a word and an address, ABI_REVERT with a literal and abi_revert_str with a
+    /// NUL-terminated message (a `sizeof` on a pointer had cut a reason to 8 bytes), and the
+    /// non-payable check.
+    @Test(arguments: [64, 32]) func sdkConstructorArgumentsRevertsAndValueCheck(xlen: Int) throws {
+        let source = """
+            #include "eekit_abi.h"
+            void eekit_main(int is_constructor) {
+              if (is_constructor) {
+                eek_address owner;
+                if (!abi_ctor_arg_address(0, &owner)) ABI_REVERT("owner is not an address");
+                eek_word w = eek_word_from_address(&owner), k0 = eek_word_from_u64(0), k1 = eek_word_from_u64(1);
+                eek_word tag = abi_ctor_arg_word(1);
+                eek_sstore(&k0, &w);
+                eek_sstore(&k1, &tag);
+                return;
+              }
+              uint8_t op = 0;
+              eek_calldata_copy(&op, 0, 1);
+              const char *dynamic = op == 2 ? "from a pointer, NUL-terminated" : "other";
+              switch (op) {
+              case 1: ABI_REVERT("a literal's length");
+              case 2: abi_revert_str(dynamic);
+              case 3: abi_require_no_value(); eek_return(0, 0);
+              default: {
+                eek_word k0 = eek_word_from_u64(0), k1 = eek_word_from_u64(1), out[2];
+                eek_sload(&k0, &out[0]);
+                eek_sload(&k1, &out[1]);
+                eek_return(out, 64);
+              }
+              }
+            }
+            """
+        let elf = try Fixtures.contract(source, xlen: xlen)
+        let s = ContractSession()
+        let owner = "0x00000000000000000000000000000000000000aa", tag = "0x" + String(repeating: "ab", count: 32)
+        let args = try ABIEncoder.encodeArguments(["address", "bytes32"], [owner, tag])
+        let d = try s.deploy(elf, kind: .riscv, arguments: args)
+        let a = try #require(d.createdAddress, "\(d.status)")
+        #expect(try s.call(a, data: [0]).output == args)
+        let literal = try s.call(a, data: [1])
+        #expect(literal.status == .revert && ABIEncoder.revertReason(literal.output) == "Error(\"a literal's length\")")
+        let dynamic = try s.call(a, data: [2])
+        #expect(ABIEncoder.revertReason(dynamic.output) == "Error(\"from a pointer, NUL-terminated\")")
+        #expect(try s.call(a, data: [3]).status == .success)
+        let paid = try s.call(a, data: [3], value: U256(1))
+        #expect(paid.status == .revert && paid.output.isEmpty)
+        // A constructor argument that is not an address reverts with the literal's reason.
+        var bad = args
+        bad[0] = 1
+        let refused = try s.deploy(elf, kind: .riscv, arguments: bad)
+        #expect(refused.status == .revert && ABIEncoder.revertReason(refused.output) == "Error(\"owner is not an address\")")
+    }
+
     // MARK: CONTEXT
 
     func context(_ r: Receipt) -> [U256]? {

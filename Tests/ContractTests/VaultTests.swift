@@ -241,6 +241,30 @@ import Testing
         #expect(try Self.run(["deploy", code.path, "--ee", "evm", "--chain-id", "0x10"]).status == 0)
     }
 
+    /// `abi selector` / `abi topic` print what a native contract compares and logs (`--c`:
+    /// as C constants), and a log whose first topic matches an `--event-sig` but does not
+    /// decode as it says so instead of printing nothing (a review gave ERC-20's Transfer for
+    /// ERC-721's, which has one more indexed topic).
+    @Test func selectorsTopicsAndUndecodedEvents() throws {
+        let sel = try Self.run(["abi", "selector", "function transfer(address to, uint256 amount)"])
+        #expect(sel.status == 0 && sel.out == "0xa9059cbb\n", "\(sel.out)")
+        #expect(try Self.run(["abi", "selector", "transfer(address,uint256)", "--c"]).out == "0xa9059cbbu\n")
+        let topic = try Self.run(["abi", "topic", "Transfer(address indexed from, address indexed to, uint256 value)"])
+        #expect(topic.out == "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef\n", "\(topic.out)")
+        let c = try Self.run(["abi", "topic", "event Transfer(address indexed,address indexed,uint256)", "--c"])
+        #expect(c.out.hasPrefix("{{0xdd, 0xf2, 0x52, 0xad,") && c.out.hasSuffix("0xb3, 0xef}}\n"), "\(c.out)")
+        #expect(try Self.run(["abi", "topic", "f(uint256)(uint256)"]).status == 64)
+        let token = try Fixtures.built.get().dir.appendingPathComponent("token.elf").path
+        let erc721 = "Transfer(address indexed from, address indexed to, uint256 indexed id)"
+        let base = ["run", token, "--ee", "riscv", "--constructor-sig", "constructor(uint256)", "--constructor-arg", "1000",
+                    "--sig", "transfer(address,uint256)", "0x00000000000000000000000000000000000000aa", "5", "--event-sig", erc721]
+        let text = try Self.run(base)
+        #expect(text.out.contains("  event: not decoded: the first topic is \(erc721)'s, but 3 topics and 32 data bytes do not decode as it\n"),
+                "\(text.out)")
+        let json = try Self.run(base + ["--json"])
+        #expect(json.out.contains("\"eventNotDecoded\""), "\(json.out)")
+    }
+
     /// `contract-bench` refuses what it cannot measure: an "EVM token" whose init code deploys
     /// no code answered every transfer with an empty success, and a non-ELF counter failed
     /// every call, both printed as rates (a review's finding).

@@ -280,6 +280,28 @@ extension ABIEncoder {
         return sig.name + "(" + values.joined(separator: ", ") + ")"
     }
 
+    /// An event's first topic: the keccak256 of its canonical signature (`Transfer(address
+    /// indexed from, address indexed to, uint256 value)` hashes `Transfer(address,address,uint256)`),
+    /// as `cast sig-event` prints it.
+    /// - Throws: `Failure` for a malformed signature or one with output types.
+    public static func eventTopic(_ signature: String) throws -> Bytes32 {
+        var p = try ABISignatureParser(signature)
+        let sig = try p.signature()
+        guard sig.outputs == nil else { throw Failure(message: "an event has no output types: \(signature)") }
+        return Keccak.hash(Array(canonical(sig).utf8))
+    }
+
+    /// Why `log` is not decoded as `signature` although its first topic is that event's hash
+    /// (the same first topic with other indexed parameters, ERC-20's and ERC-721's Transfer,
+    /// or data that does not decode), for a note where nothing would print; nil when it decodes
+    /// or the first topic differs.
+    public static func eventMismatch(_ log: Log, signature: String) -> String? {
+        guard let topic = try? eventTopic(signature), log.topics.first == topic,
+            (try? decodeEvent(signature: signature, topics: log.topics, data: log.data)) ?? nil == nil
+        else { return nil }
+        return "the first topic is \(signature)'s, but \(log.topics.count) topics and \(log.data.count) data bytes do not decode as it"
+    }
+
     /// `log` decoded as the first of `events` (event signatures) it matches (`decodeEvent`),
     /// or nil; malformed signatures match nothing.
     public static func decodeLog(_ log: Log, events: [String]) -> String? {
