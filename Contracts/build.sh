@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build.sh OUTPUT_DIR}
 mkdir -p "$out"
 CLANG=${CLANG:-clang}
-common="-nostdlib -ffreestanding -static -fuse-ld=lld -O2 -I$here/include -Wl,--strip-all -Wl,-z,norelro -Wl,--no-relax"
+common="-nostdlib -ffreestanding -static -fuse-ld=lld -O2 -I$here/include -Wl,--strip-all -Wl,-z,norelro"
 # The stored code is the ELF and deployment costs 200 gas per byte: drop what the loader does not
 # read (the section headers, .comment and most of .riscv.attributes: about 660 bytes, 130k gas
 # per deployment; its 42 bytes stay, zeroed, as a program header refers to them).

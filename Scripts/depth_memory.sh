@@ -21,7 +21,7 @@ echo 602a600c600039602a6000f360206000600060006000305af115601f5760005160010160005
 echo 600a600c600039600a6000f360206000f3 >"$OUT/flat.evm"
 H=Contracts/include
 clang --target=riscv64 -march=rv64im -mabi=lp64 -nostdlib -ffreestanding -static -fuse-ld=lld -O2 -I$H \
-    -Wl,--strip-all -Wl,-z,norelro -Wl,--no-relax -o "$OUT/recurse.elf" $H/crt0.S $H/eekit_rt.c Scripts/recurse.c
+    -Wl,--strip-all -Wl,-z,norelro -o "$OUT/recurse.elf" $H/crt0.S $H/eekit_rt.c Scripts/recurse.c
 measure() { # name file ee
     /usr/bin/time -v "$EEKIT" run "$2" --ee "$3" --gas 1000000000000 --data '' >"$OUT/$1.out" 2>"$OUT/$1.time" || true
     rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$OUT/$1.time")

@@ -4,7 +4,7 @@
 // -std (with -std=..., compile the C++ files first, then link: the C files need C):
 //
 //   clang --target=riscv64 -march=rv64im -mabi=lp64 -nostdlib -ffreestanding -static
-//     -fuse-ld=lld -O2 -fno-exceptions -fno-rtti -IContracts/include -Wl,--no-relax
+//     -fuse-ld=lld -O2 -fno-exceptions -fno-rtti -IContracts/include
 //     Contracts/include/crt0.S Contracts/include/eekit_rt.c Contracts/include/eekit_cxx.cpp
 //     my_contract.cpp -o my_contract.elf
 //

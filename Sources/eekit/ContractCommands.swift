@@ -269,15 +269,7 @@ struct CallDataOptions: ParsableArguments {
 
     /// Checks the --error-sig signatures (a malformed one or an unsupported type is a
     /// command-line error, before anything is sent; `calldata()` does it).
-    func checkErrorSignatures() throws {
-        for e in errors {
-            do {
-                _ = try ABIEncoder.callParts(e)  // parsing checks every type
-            } catch let f as ABIEncoder.Failure {
-                throw ValidationError("--error-sig: \(f.message)")
-            }
-        }
-    }
+    func checkErrorSignatures() throws { try checkErrorSignatureList(errors) }
 
     func calldata() throws -> Bytes {
         _ = try outputTypes()  // refuse unsupported output types before anything runs
@@ -508,19 +500,35 @@ struct DeployCommand: ParsableCommand {
     @Option(help: "Value to send to the constructor (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
 
+    @Option(name: .customLong("error-sig"), help: "A custom error's signature (repeatable): a constructor's revert data that starts with its selector prints as its name and decoded arguments.")
+    var errors: [String] = []
+
     @OptionGroup var options: ContractStateOptions
 
     func run() throws {
         if ee == .wasm { throw ValidationError("--ee wasm: WASM contracts are not implemented yet") }
         let argBytes = try constructor.bytes()
         let events = try options.eventOptions.validated()
+        try checkErrorSignatureList(errors)
         let code = try readCode(file, ee: ee, arguments: argBytes)
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
         let trace = options.tracing.recorder(for: s)
-        try transact(created: true, json: options.json, events: events, trace: trace) {
+        try transact(created: true, json: options.json, errors: errors, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v)
+        }
+    }
+}
+
+/// Checks `--error-sig` signatures (a malformed one or an unsupported type is a command-line
+/// error, before anything is sent).
+func checkErrorSignatureList(_ errors: [String]) throws {
+    for e in errors {
+        do {
+            _ = try ABIEncoder.callParts(e)  // parsing checks every type
+        } catch let f as ABIEncoder.Failure {
+            throw ValidationError("--error-sig: \(f.message)")
         }
     }
 }
@@ -689,7 +697,7 @@ struct RunContractCommand: ParsableCommand {
         try HookOptions.install(loadedHooks, into: s)
         let trace = tracing.recorder(for: s)
         if !json { print("== deploy") }
-        let d = try transact(created: true, json: json, events: events, trace: trace) {
+        let d = try transact(created: true, json: json, errors: call.errors, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }

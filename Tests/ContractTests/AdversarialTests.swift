@@ -270,6 +270,32 @@ import Testing
     /// Zero-length ranges never touch guest memory, wherever they point (as in the EVM, where a
     /// zero-length range costs nothing and reads nothing): keccak256 of 0 bytes, a log without
     /// topics or data and return(p, 0) succeed with pointers far outside memory, on both XLENs.
+    /// A frame that runs out of stack fails with a reason that says so: a fault between the
+    /// stack's floor and the heap's limit (a review saw only "store access fault at pc ...
+    /// (address ...)").
+    /// A fault elsewhere does not get the note.
+    @Test func stackOverflowIsNamedInTheFailure() throws {
+        let source = """
+            #include "eekit.h"
+            static volatile int sink;
+            static int deep(int n) { volatile char pad[512]; pad[0] = (char)n; sink = pad[0]; return n ? deep(n + 1) + 1 : 0; }
+            void eekit_main(int is_constructor) {
+              if (is_constructor) return;
+              if (eek_calldata_size() == 1) *(volatile int *)0x10 = 1;  /* unmapped page 0 */
+              sink = deep(1);
+            }
+            """
+        let s = ContractSession()
+        let a = Address(low: 0x5ac)
+        try s.install(try Fixtures.contract(source), kind: .riscv, at: a)
+        let r = try s.call(a, data: [])
+        guard case .failure(.trap(let why)) = r.status else { Issue.record("\(r.status)"); return }
+        #expect(why.hasPrefix("store access fault") && why.hasSuffix(": below the stack (a stack overflow; 64 KiB of stack)"), "\(why)")
+        let other = try s.call(a, data: [1])
+        guard case .failure(.trap(let plain)) = other.status else { Issue.record("\(other.status)"); return }
+        #expect(plain.hasPrefix("store access fault") && !plain.contains("stack"), "\(plain)")
+    }
+
     @Test(arguments: [32, 64]) func zeroLengthRangesIgnoreTheirPointers(xlen: Int) throws {
         let s = ContractSession()
         let bad: UInt64 = xlen == 64 ? 0xdead_beef_0000 : 0xfff0_0000

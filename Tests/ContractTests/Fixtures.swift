@@ -59,7 +59,7 @@ enum Fixtures {
         if let e = run(
             "/usr/bin/env",
             ["clang"] + target + [
-                "-nostdlib", "-ffreestanding", "-static", "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--no-relax", "-o", out,
+                "-nostdlib", "-ffreestanding", "-static", "-fuse-ld=lld", "-O2", "-I\(inc)", "-o", out,
                 "\(inc)/crt0.S", "\(inc)/eekit_rt.c",
             ] + (cplusplus ? ["-fno-exceptions", "-fno-rtti", "\(inc)/eekit_cxx.cpp"] : []) + [src.path] + flags, what: "clang")
         {

@@ -183,7 +183,7 @@ enum ProbeContract {
         let inc = Fixtures.root.appendingPathComponent("Contracts/include").path
         let target = xlen == 64 ? ["--target=riscv64", "-march=rv64im", "-mabi=lp64"] : ["--target=riscv32", "-march=rv32im", "-mabi=ilp32"]
         let flags = ["clang"] + target + ["-nostdlib", "-ffreestanding", "-static",
-                     "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro", "-Wl,--no-relax",
+                     "-fuse-ld=lld", "-O2", "-I\(inc)", "-Wl,--strip-all", "-Wl,-z,norelro",
                      "-o", out.path, "\(inc)/crt0.S", "\(inc)/eekit_rt.c", src.path]
         if let e = Fixtures.run("/usr/bin/env", flags, what: "clang (the probe contract)") { return .failure(e) }
         do { return .success(Array(try Data(contentsOf: out))) } catch {

@@ -265,6 +265,22 @@ import Testing
         #expect(json.out.contains("\"eventNotDecoded\""), "\(json.out)")
     }
 
+    /// `deploy --error-sig` decodes a constructor's custom error, as `call` does a call's, and
+    /// `run` applies its `--error-sig` to the deployment too (a review: a constructor's custom
+    /// error could not be decoded).
+    @Test func constructorCustomErrorsDecode() throws {
+        let dir = try TestFiles.scratchFolder("ctorerr")
+        defer { TestFiles.remove(dir) }
+        // revert(Nope(7)): PUSH4 0x63a2a81f PUSH1 0xe0 SHL PUSH0 MSTORE PUSH1 7 PUSH1 4 MSTORE PUSH1 36 PUSH0 REVERT
+        let code = dir.appendingPathComponent("nope.hex")
+        try Data("6363a2a81f60e01b5f52600760045260245ffd".utf8).write(to: code)
+        for command in ["deploy", "run"] {
+            let r = try Self.run([command, code.path, "--ee", "evm", "--error-sig", "Nope(uint256)"])
+            #expect(r.out.contains("status: revert\n") && r.out.contains("revert reason: Nope(7)\n"), "\(command): \(r.out)")
+        }
+        #expect(try Self.run(["deploy", code.path, "--ee", "evm", "--error-sig", "Nope("]).status == 64)
+    }
+
     /// `contract-bench` refuses what it cannot measure: an "EVM token" whose init code deploys
     /// no code answered every transfer with an empty success, and a non-ELF counter failed
     /// every call, both printed as rates (a review's finding).

@@ -379,7 +379,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
                 if t.cause == RISCVTrap.loadFault || t.cause == RISCVTrap.storeFault, m.mapDemandZero(covering: t.value) {
                     continue
                 }
-                return end(.failure(.trap(t.description)), output: [], host: host)
+                var reason = t.description
+                // Between the heap's limit and the stack's floor (`stackSize` below the frame
+                // block, which `start` set as the demand-zero range's lower bound): a frame that
+                // ran out of stack faults there, and the address alone did not say so (a review).
+                if t.cause == RISCVTrap.loadFault || t.cause == RISCVTrap.storeFault, let img = image,
+                    (img.brkLimit..<m.demandZero.lowerBound).contains(t.value)
+                {
+                    reason += ": below the stack (a stack overflow; \(configuration.stackSize >> 10) KiB of stack)"
+                }
+                return end(.failure(.trap(reason)), output: [], host: host)
             case .ebreak:
                 return end(.failure(.trap("ebreak at pc 0x\(String(m.pc &- 4, radix: 16))")), output: [], host: host)
             case .ecall:
