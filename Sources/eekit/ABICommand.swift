@@ -19,7 +19,7 @@ struct ABICommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a function's 4-byte selector (as cast sig), from its signature in any spelling.",
             discussion: """
-                Example: eekit abi selector 'function transfer(address to, uint256 amount)' prints                 0xa9059cbb; --c prints 0xa9059cbbu, as a native contract compares abi_selector() with it.
+                Example: eekit abi selector 'function transfer(address to, uint256 amount)' prints 0xa9059cbb; --c prints 0xa9059cbbu, as a native contract compares abi_selector() with it.
                 """)
 
         @Argument(help: "Function signature, e.g. 'transfer(address,uint256)'.")
@@ -43,7 +43,7 @@ struct ABICommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print an event's first topic (as cast sig-event), from its signature as Solidity declares it.",
             discussion: """
-                Example: eekit abi topic 'Transfer(address indexed from, address indexed to, uint256 value)'                 prints 0xddf252ad...; --c prints it as an eek_word initializer ({{0xdd, 0xf2, ...}}).
+                Example: eekit abi topic 'Transfer(address indexed from, address indexed to, uint256 value)' prints 0xddf252ad...; --c prints it as an eek_word initializer ({{0xdd, 0xf2, ...}}).
                 """)
 
         @Argument(help: "Event signature, e.g. 'Transfer(address indexed,address indexed,uint256)'.")
