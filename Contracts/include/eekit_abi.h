@@ -508,13 +508,16 @@ __attribute__((noreturn)) static inline void abi_revert_error(const char *msg, s
 }
 /* Error(string) with a NUL-terminated message (the runtime has no strlen; a message stops at
    16 KiB). ABI_REVERT("literal") takes the length from the literal at compile time, and refuses
-   anything that is not a literal (sizeof of a pointer would cut the message). */
+   anything that is not a narrow string literal (sizeof of a pointer would cut the message; a
+   wide literal's bytes are not the UTF-8 text a reason holds). */
 __attribute__((noreturn)) static inline void abi_revert_str(const char *msg) {
   size_t n = 0;
   while (n < 16384 && msg[n]) n++;
   abi_revert_error(msg, n);
 }
-#define ABI_REVERT(literal) abi_revert_error("" literal "", sizeof("" literal "") - 1)
+#define ABI_REVERT(literal)                                                                        \
+  ((void)sizeof(char[sizeof(("" literal "")[0]) == 1 ? 1 : -1]), /* a narrow literal only */       \
+   abi_revert_error("" literal "", sizeof("" literal "") - 1))
 /* A non-payable function's check: reverts (empty data, as Solidity's and Vyper's) when the
    call carries value. Native functions, the constructor included, accept value unless they
    check, as EVM bytecode does. */

@@ -209,6 +209,29 @@ struct HostFunctionRegistrationTests {
         }
     }
 
+    /// A name without a slash is found through LD_LIBRARY_PATH (the first folder holding it
+    /// decides, as for dlopen); a FIFO found there hung dlopen too (a review). In a child
+    /// process: setenv beside other threads' getenv is a data race.
+    @Test func aFIFOFoundThroughTheLibraryPathIsRefused() async {
+        await #expect(processExitsWith: .success) {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-path-\(getpid())")
+            try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            guard mkfifo(dir.appendingPathComponent("lib.so").path, 0o600) == 0 else { exit(2) }
+            setenv("LD_LIBRARY_PATH", "/nonexistent::\(dir.path)", 1)  // the empty entry: "."
+            do {
+                _ = try HostFunctions.register(
+                    library: "lib.so", symbol: "f", address: Address(low: 0x10001), signature: "()->void",
+                    gas: HostFunctionGas(base: 100, perByte: 3))
+                exit(3)
+            } catch {
+                let expected = HostFunctionError.libraryNotFound(
+                    path: "lib.so", reason: "\(dir.path)/lib.so: not a regular file (a device, pipe or socket)")
+                exit((error as? HostFunctionError) == expected ? 0 : 4)
+            }
+        }
+    }
+
     @Test func missingSymbol() throws {
         let lib = try #require(TestFiles.examplePlugin)
         #expect(throws: HostFunctionError.symbolNotFound(symbol: "no_such_fn", library: lib)) {

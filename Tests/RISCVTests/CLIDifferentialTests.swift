@@ -272,7 +272,7 @@ struct CLIWriteErrorTests {
         let file = dir.appendingPathComponent("rv\(xlen)/write_until_error").path
         let reference = try Self.run(try GuestHarness.qemu(xlen: xlen).get(), [file])
         let ours = try Self.run(try CLIDifferentialTests.eekit(), ["rv", "run", file])
-        #expect(reference.status == 28 && reference.output == "write 0 failed: -28\n")
+        #expect(reference.status == 28 && reference.output == "zero-length write at -1: -14\nwrite 0 failed: -28\n")
         #expect(ours.status == reference.status && ours.output == reference.output, "eekit: \(ours)")
     }
 
@@ -319,8 +319,11 @@ struct CLIWriteErrorTests {
         // write_until_error reports the failing write on stderr and exits with its errno.
         let writeRef = try shell("exec '\(qemu)' '\(writer)' >&-")
         let writeOurs = try shell("exec '\(eekit)' rv run '\(writer)' >&-")
-        #expect(writeRef.0 == 9 && writeRef.1 == "write 0 failed: -9\n", "qemu: \(writeRef)")
-        #expect(writeOurs.0 == writeRef.0 && writeOurs.1 == writeRef.1, "eekit: \(writeOurs)")
+        // A zero-length write at -1 on the closed stdout: -EBADF, as Linux checks the
+        // descriptor first (qemu 7.2 on RV32 checks the buffer first: -EFAULT; a review found
+        // eekit answering -EFAULT on both).
+        #expect(writeRef.0 == 9 && writeRef.1.hasSuffix("\nwrite 0 failed: -9\n"), "qemu: \(writeRef)")
+        #expect(writeOurs.0 == writeRef.0 && writeOurs.1 == "zero-length write at -1: -9\nwrite 0 failed: -9\n", "eekit: \(writeOurs)")
     }
 
     /// A read error is the guest's too: stdin that is a directory reads as -EISDIR, into a bad

@@ -130,6 +130,12 @@ import Testing
             }
             #expect(throws: EEError.self) { try w.view(contract, data: word, gas: 1) }  // intrinsic gas
             #expect(w.world.changeSet().isEmpty)
+            // A view that throws before its transaction runs (a bad configuration) leaves
+            // nothing either (a review: the restored sender stayed marked).
+            w.boot.limits.maxLogCount = -1
+            #expect(throws: EEError.self) { try w.view(contract, data: word, from: Address(low: 0x5152)) }
+            #expect(w.world.changeSet().isEmpty)
+            w.boot.limits.maxLogCount = ResourceLimits().maxLogCount
             #expect(try w.view(contract, data: word).output == U256(10).bigEndianBytes)
             #expect(try store.commitCount() == commits)
         }

@@ -139,16 +139,29 @@ public final class HostFunction: SystemHook, @unchecked Sendable {
         maxOutput: Int
     ) throws(HostFunctionError) {
         guard maxOutput <= Self.maxOutputLimit else { throw .outputCapacityOutOfRange(maxOutput) }
-        // dlopen of a FIFO blocks until a writer comes (forever, holding a state database's
-        // lock); a path (one with a slash, which dlopen does not search for) that names
-        // anything but a regular file is refused first. A missing file is left to dlopen's
-        // message.
+        // dlopen of a FIFO blocks until a writer comes (forever); a path that names anything
+        // but a regular file is refused first. A name without a slash is searched for: the
+        // LD_LIBRARY_PATH folders are checked the same way (a review hung eekit with a FIFO
+        // found there; the run path and ld.so's cache list installed libraries). A missing
+        // file is left to dlopen's message.
+        let candidates: [String]
         if library.contains("/") {
+            candidates = [library]
+        } else {
+            // In order, an empty entry being the current folder, as ld.so reads the variable.
+            let variable = getenv("LD_LIBRARY_PATH").map { String(cString: $0) }
+            let folders = variable.map { $0.split(separator: ":", omittingEmptySubsequences: false) } ?? []
+            candidates = folders.map { "\($0.isEmpty ? "." : $0)/\(library)" }
+        }
+        // The first that exists is what dlopen would open.
+        for path in candidates {
             var st = stat()
-            if stat(library, &st) == 0, st.st_mode & S_IFMT != S_IFREG {
+            guard stat(path, &st) == 0 else { continue }
+            if st.st_mode & S_IFMT != S_IFREG {
                 let what = st.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file (a device, pipe or socket)"
-                throw .libraryNotFound(path: library, reason: what)
+                throw .libraryNotFound(path: library, reason: path == library ? what : "\(path): \(what)")
             }
+            break
         }
         guard let h = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"

@@ -182,9 +182,11 @@ public final class ContractSession {
             receipt = try run(tx, simulating: skipping)
         } catch {
             if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
-            // A rejected transaction changed nothing (a host-level error may have left changes
-            // behind: they stay marked).
-            if case .rejected = error, beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
+            // A rejected transaction changed nothing, and one that threw was reverted by the
+            // bootloader or threw before it changed anything (a bad configuration, a nested
+            // execute): nothing is left to commit either way, unless the store failed (the
+            // values read meanwhile are not the store's; they stay marked).
+            if beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
             throw error
         }
         // The simulation reverted its changes and the funding is put back: nothing is left to

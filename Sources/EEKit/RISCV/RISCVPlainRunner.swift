@@ -249,7 +249,11 @@ public enum RISCVPlainRunner {
                 case 64:  // write(fd, buf, count)
                     if fd != 1 && fd != 2 {
                         m[register: 10] = fail(EBADF)
-                    } else if a2 > Int.max / 2 || (a2 == 0 && a1 >= userLimit) {
+                    } else if a2 == 0 && a1 >= userLimit {
+                        // The descriptor first, as Linux checks it (a closed stdout: EBADF); the
+                        // host write of nothing tells (a pipe returns 0 without a reader).
+                        m[register: 10] = write(Int32(fd), []) == -Int(EBADF) ? fail(EBADF) : fail(EFAULT)
+                    } else if a2 > Int.max / 2 {
                         m[register: 10] = fail(EFAULT)
                     } else if let bytes = m.read(a1, count: Int(a2)) {
                         // A count (at most a2) or -errno, sign-extended as Linux returns it. A
