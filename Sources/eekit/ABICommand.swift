@@ -10,6 +10,16 @@ struct ABICommand: ParsableCommand {
         abstract: "Encode call data from a signature and arguments, or decode ABI-encoded data.",
         subcommands: [Encode.self, Decode.self, Selector.self, Topic.self])
 
+    /// `body`'s result, with an encoder failure as a command-line error (exit 64), its message
+    /// after `option`'s name when one is given.
+    static func validating<T>(_ option: String? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ABIEncoder.Failure {
+            throw ValidationError(option.map { "\($0): \(e.message)" } ?? e.message)
+        }
+    }
+
     /// `--c`: a hash as a C initializer, for contracts written with the SDK.
     static func cBytes(_ b: [UInt8]) -> String {
         "{" + b.map { String(format: "0x%02x", $0) }.joined(separator: ", ") + "}"
@@ -29,13 +39,9 @@ struct ABICommand: ParsableCommand {
         var c = false
 
         func run() throws {
-            do {
-                let canonical = try ABIEncoder.callParts(signature).canonical
-                let hex = Hex.encode(ABIEncoder.selector(canonical))
-                print(c ? "0x\(hex)u" : "0x\(hex)")
-            } catch let e as ABIEncoder.Failure {
-                throw ValidationError(e.message)
-            }
+            let canonical = try ABICommand.validating { try ABIEncoder.callParts(signature).canonical }
+            let hex = Hex.encode(ABIEncoder.selector(canonical))
+            print(c ? "0x\(hex)u" : "0x\(hex)")
         }
     }
 
@@ -53,12 +59,8 @@ struct ABICommand: ParsableCommand {
         var c = false
 
         func run() throws {
-            do {
-                let topic = try ABIEncoder.eventTopic(signature)
-                print(c ? "{\(ABICommand.cBytes(Array(topic.bytes)))}" : topic.hex)
-            } catch let e as ABIEncoder.Failure {
-                throw ValidationError(e.message)
-            }
+            let topic = try ABICommand.validating { try ABIEncoder.eventTopic(signature) }
+            print(c ? "{\(ABICommand.cBytes(Array(topic.bytes)))}" : topic.hex)
         }
     }
 
@@ -84,12 +86,8 @@ struct ABICommand: ParsableCommand {
         var noSelector = false
 
         func run() throws {
-            do {
-                let data = try ABIEncoder.encodeCall(signature: signature, arguments: arguments)
-                print("0x" + Hex.encode(Array(data.dropFirst(noSelector ? 4 : 0))))
-            } catch let e as ABIEncoder.Failure {
-                throw ValidationError(e.message)
-            }
+            let data = try ABICommand.validating { try ABIEncoder.encodeCall(signature: signature, arguments: arguments) }
+            print("0x" + Hex.encode(Array(data.dropFirst(noSelector ? 4 : 0))))
         }
     }
 

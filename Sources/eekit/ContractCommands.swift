@@ -160,11 +160,7 @@ struct EventOptions: ParsableArguments {
     /// error, before anything is sent).
     func validated() throws -> [String] {
         for e in events {
-            do {
-                _ = try ABIEncoder.decodeEvent(signature: e, topics: [], data: [])
-            } catch let f as ABIEncoder.Failure {
-                throw ValidationError("--event-sig: \(f.message)")
-            }
+            _ = try ABICommand.validating("--event-sig") { try ABIEncoder.decodeEvent(signature: e, topics: [], data: []) }
         }
         return events
     }
@@ -260,11 +256,7 @@ struct CallDataOptions: ParsableArguments {
     /// unsupported one is refused here, before anything is sent.
     func outputTypes() throws -> [String]? {
         guard let sig else { return nil }
-        do {
-            return try ABIEncoder.splitSignature(sig).outputs  // parsing checks every type
-        } catch let e as ABIEncoder.Failure {
-            throw ValidationError(e.message)
-        }
+        return try ABICommand.validating { try ABIEncoder.splitSignature(sig).outputs }  // parsing checks every type
     }
 
     /// Checks the --error-sig signatures (a malformed one or an unsupported type is a
@@ -288,11 +280,7 @@ struct CallDataOptions: ParsableArguments {
             return b
         }
         guard let sig else { return [] }
-        do {
-            return try ABIEncoder.encodeCall(signature: sig, arguments: arguments)
-        } catch let e as ABIEncoder.Failure {
-            throw ValidationError(e.message)
-        }
+        return try ABICommand.validating { try ABIEncoder.encodeCall(signature: sig, arguments: arguments) }
     }
 }
 
@@ -525,11 +513,7 @@ struct DeployCommand: ParsableCommand {
 /// error, before anything is sent).
 func checkErrorSignatureList(_ errors: [String]) throws {
     for e in errors {
-        do {
-            _ = try ABIEncoder.callParts(e)  // parsing checks every type
-        } catch let f as ABIEncoder.Failure {
-            throw ValidationError("--error-sig: \(f.message)")
-        }
+        _ = try ABICommand.validating("--error-sig") { try ABIEncoder.callParts(e) }  // parsing checks every type
     }
 }
 

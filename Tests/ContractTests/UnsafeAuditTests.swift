@@ -321,12 +321,7 @@ extension UnsafeAuditTests {
             let host = KeepingHost()
             _ = try env.start(launch(elf), host: host)
         }
-        var junk: [UnsafeMutableRawPointer] = []
-        for _ in 0..<20_000 {
-            let p = malloc(96)!
-            memset(p, 0x41, 96)
-            junk.append(p)
-        }
+        let junk = refillFreedMemory()
         let m = try machineWithEcallLoop()
         m.protect(0x8000, 0x9000, [.read, .write])
         m[register: 17] = ContractSyscall.sload
@@ -343,6 +338,16 @@ extension UnsafeAuditTests {
     /// check passes, and only the host cleared when `run` returned keeps `handleEcall` from
     /// using the freed host (the scenario above passes with either guard; this one needs the
     /// cleared host).
+    /// 20,000 blocks of 0x41 the size of a freed host's, so that a use of the freed host reads
+    /// garbage (and crashes) instead of its old contents; keep them alive to the end.
+    static func refillFreedMemory() -> [UnsafeMutableRawPointer] {
+        (0..<20_000).map { _ in
+            let p = malloc(96)!
+            memset(p, 0x41, 96)
+            return p
+        }
+    }
+
     static func suspendedFrameScenario() throws {
         let elf = try Fixtures.contract(selfCaller)
         let env = RISCVEnvironment()
@@ -352,12 +357,7 @@ extension UnsafeAuditTests {
             l.calldata = [1]  // calls itself: the frame waits for the call
             guard case .externalCallRequest = try env.start(l, host: host) else { return must(false, "no call request") }
         }
-        var junk: [UnsafeMutableRawPointer] = []
-        for _ in 0..<20_000 {
-            let p = malloc(96)!
-            memset(p, 0x41, 96)
-            junk.append(p)
-        }
+        let junk = refillFreedMemory()
         // The frame's own machine (private: read by reflection).
         let held = Mirror(reflecting: env).children.first { $0.label == "machine" }?.value as? RISCVMachine
         guard let m = held else { return must(false, "the suspended frame holds no machine") }

@@ -177,23 +177,16 @@ public final class ContractSession {
         let beforeIsReal = world.storeError == nil
         let mark = world.changeMark()
         let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
-        let receipt: Receipt
-        do {
-            receipt = try run(tx, simulating: skipping)
-        } catch {
+        defer {
             if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
-            // A rejected transaction changed nothing, and one that threw was reverted by the
-            // bootloader or threw before it changed anything (a bad configuration, a nested
-            // execute): nothing is left to commit either way, unless the store failed (the
-            // values read meanwhile are not the store's; they stay marked).
+            // The simulation reverted its changes (so does the bootloader for a transaction that
+            // throws; a rejected one or one that threw before it ran changed nothing) and the
+            // funding is put back: nothing is left to commit, unless the store failed (the
+            // values read meanwhile are not the store's; they stay marked). Without this the
+            // sender and the slots it wrote stayed marked as changed, so the next commit wrote
+            // them again, and on a read-only store every second view threw.
             if beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
-            throw error
         }
-        // The simulation reverted its changes and the funding is put back: nothing is left to
-        // commit (it used to leave the sender and the slots it wrote marked as changed, so the
-        // next commit wrote them again, and on a read-only store every second view threw).
-        if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
-        if beforeIsReal, world.storeError == nil { world.forgetRestoredChanges(since: mark) }
-        return receipt
+        return try run(tx, simulating: skipping)
     }
 }
