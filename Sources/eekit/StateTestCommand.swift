@@ -38,6 +38,17 @@ struct StateTestCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON on standard output.")
     var json = false
 
+    @Option(name: .customLong("index"), help: ArgumentHelp(
+        "Only run the post entries at this position under their fork (the N of a failure line's [N]); repeatable.",
+        valueName: "N"))
+    var indexes: [Int] = []
+
+    @Flag(help: "Write an EIP-3155 trace of every entry run to stderr: one JSON object per EVM instruction, then a summary line (stateRoot, output, gasUsed, pass, fork, test, index; error for a rejected transaction).")
+    var trace = false
+
+    @Flag(help: "Write the post state of every entry run to stderr, one JSON object per entry (test, index, fork, stateRoot, accounts with balance, nonce, code and storage, as fixtures write them).")
+    var dump = false
+
     func validate() throws {
         guard fork.lowercased() == "all" || Fork(argument: fork) != nil else {
             throw ValidationError(
@@ -46,6 +57,7 @@ struct StateTestCommand: ParsableCommand {
         if let runFilter, (try? NSRegularExpression(pattern: runFilter)) == nil {
             throw ValidationError("--run: invalid regular expression \(runFilter)")
         }
+        if let bad = indexes.first(where: { $0 < 0 }) { throw ValidationError("--index: \(bad) is not a position (0 or more)") }
     }
 
     func run() throws {
@@ -63,9 +75,10 @@ struct StateTestCommand: ParsableCommand {
         let forks = self.forks
         let all = fork.lowercased() == "all"
         let json = self.json
+        let output = Output(indexes: indexes.isEmpty ? nil : Set(indexes), trace: trace, dump: dump)
         let summary = LargeStack.run { () -> Summary in
             let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
-            return StateTestCommand.runAll(files: files, forks: forks, all: all, filter: filter, json: json)
+            return StateTestCommand.runAll(files: files, forks: forks, all: all, filter: filter, json: json, output: output)
         }
         if summary.failed > 0 || summary.loadErrors > 0 { throw ExitCode(1) }
     }
@@ -78,12 +91,33 @@ struct StateTestCommand: ParsableCommand {
         var unimplemented: [String: Int] = [:]
     }
 
+    /// What to run and write beside the results: `--index`, `--trace`, `--dump`.
+    struct Output: Sendable {
+        var indexes: Set<Int>?
+        var trace = false
+        var dump = false
+    }
+
     /// `all`: the forks are every implemented one (failures name their fork).
     static func runAll(
-        files: [String], forks: [String], all: Bool = false, filter: NSRegularExpression?, json: Bool
+        files: [String], forks: [String], all: Bool = false, filter: NSRegularExpression?, json: Bool,
+        output: Output = Output()
     ) -> Summary {
         let hooks = Precompiles.cancun()
-        let runner = StateTestRunner(registry: .standard, hooks: hooks)
+        var registry = EERegistry.standard
+        if output.trace {
+            registry.register(EVMEnvironment.self) {
+                EVMEnvironment(tracer: { step in writeToStandardError(Data((step.jsonLine + "\n").utf8)) })
+            }
+        }
+        var runner = StateTestRunner(registry: registry, hooks: hooks)
+        runner.entryIndexes = output.indexes
+        if output.trace || output.dump {
+            runner.observer = { outcome in
+                if output.trace { writeToStandardError(Data((traceSummary(outcome) + "\n").utf8)) }
+                if output.dump { writeToStandardError(Data((stateDump(outcome) + "\n").utf8)) }
+            }
+        }
         /// "0x…0a (point_evaluation)".
         func precompileName(_ a: Address) -> String {
             hooks[a].map { "\(a.hex) (\($0.name))" } ?? a.hex
@@ -164,12 +198,57 @@ struct StateTestCommand: ParsableCommand {
             let forks = summary.unimplemented.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             notes.append("\(n) \(n == 1 ? "entry" : "entries") of forks not implemented (\(forks)) not run")
         }
+        if let indexes = output.indexes, summary.passed + summary.failed + summary.skipped == 0 {
+            let list = indexes.sorted().map(String.init).joined(separator: ", ")
+            notes.append("no post entry at --index \(list) ran (positions count from 0 under each fork)")
+        }
         var line = "\(summary.passed) passed, \(summary.failed) failed"
         if summary.skipped > 0 { line += ", \(summary.skipped) skipped" }
         for text in notes.map({ "note: \($0)" }) + [line] {
             if json { writeToStandardError(Data((text + "\n").utf8)) } else { print(text) }
         }
         return summary
+    }
+
+    /// EIP-3155's summary line for one entry, its fields in the EIP's order, then which entry.
+    static func traceSummary(_ o: StateTestEntryOutcome) -> String {
+        var pairs: [(String, Any)] = []
+        if let root = o.stateRoot { pairs.append(("stateRoot", root.hex)) }
+        pairs += [
+            ("output", "0x" + Hex.encode(o.receipt?.output ?? [])),
+            ("gasUsed", "0x" + String(o.receipt?.gasUsed ?? 0, radix: 16)), ("pass", o.verdict == .passed),
+            ("fork", o.fork), ("test", o.name), ("index", o.index),
+        ]
+        if let r = o.rejection { pairs.append(("error", "\(r)")) }
+        if case .failed(let why) = o.verdict { pairs.append(("failure", why)) }
+        return jsonLine(ordered: pairs)
+    }
+
+    /// The post state of one entry as one JSON object (accounts as fixtures write them, in
+    /// address and slot order).
+    static func stateDump(_ o: StateTestEntryOutcome) -> String {
+        func text(_ s: String) -> String {
+            let data = (try? JSONSerialization.data(withJSONObject: s, options: [.fragmentsAllowed])) ?? Data("null".utf8)
+            return String(decoding: data, as: UTF8.self)
+        }
+        var accounts: [String] = []
+        var problem: String?
+        if let store = o.postState {
+            do {
+                for (a, acc) in try store.allAccounts().sorted(by: { $0.key < $1.key }) {
+                    let slots = try store.allStorage(a).filter { !$0.value.isZero }.sorted { $0.key < $1.key }
+                    let storage = slots.map { "\"\($0.key.quantityHex)\":\"\($0.value.quantityHex)\"" }.joined(separator: ",")
+                    accounts.append(
+                        "\"\(a.hex)\":{\"balance\":\"\(acc.balance.quantityHex)\",\"code\":\"0x\(Hex.encode(acc.code))\","
+                            + "\"nonce\":\"0x\(String(acc.nonce, radix: 16))\",\"storage\":{\(storage)}}")
+                }
+            } catch { problem = "\(error)" }
+        }
+        var fields = ["\"test\":\(text(o.name))", "\"index\":\(o.index)", "\"fork\":\(text(o.fork))"]
+        if let root = o.stateRoot { fields.append("\"stateRoot\":\"\(root.hex)\"") }
+        if let problem { fields.append("\"error\":\(text(problem))") }
+        fields.append("\"accounts\":{\(accounts.joined(separator: ","))}")
+        return "{" + fields.joined(separator: ",") + "}"
     }
 
     static func printJSON(summary: Summary, failures: [StateTestResult], skips: [StateTestResult], loadErrors: [String]) {

@@ -65,6 +65,32 @@ public enum TestFiles {
         return result.status == 0 ? out : nil
     }()
 
+    /// Runs `executable` to completion; its status, stdout and stderr apart (stderr goes through
+    /// a file, so that a child writing much to both never waits on a full pipe).
+    public static func runSeparately(
+        _ executable: String, _ arguments: [String]
+    ) throws -> (status: Int32, out: String, err: String) {
+        let errFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("eekit-stderr-\(getpid())-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: errFile.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        let errHandle = try FileHandle(forWritingTo: errFile)
+        p.standardError = errHandle
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        try? errHandle.close()
+        let err = String(decoding: try Data(contentsOf: errFile), as: UTF8.self)
+        return (p.terminationStatus, out, err)
+    }
+
     /// Runs `executable` to completion; its status and its stdout and stderr together.
     public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
         let p = Process()

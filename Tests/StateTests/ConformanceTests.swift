@@ -461,6 +461,74 @@ import Testing
         #expect(syntax.contains("not JSON (") && !syntax.contains("could not be completed"), "\(syntax)")
     }
 
+    /// What an engineer debugging a failing entry reaches for, as with geth's and revm's state
+    /// runners: `--index` runs one entry, `--trace` writes EIP-3155 lines and a summary per
+    /// entry, `--dump` the post state, and an entry's `state` (execution-spec-tests fixtures)
+    /// names the accounts and slots behind a root mismatch.
+    @Test func debuggingOptionsAndTheExpectedState() throws {
+        let path = Fixtures.folder("stExample") + "/add11.json"
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        let entries = try #require(try StateTestCase.load(path: path).first?.post["Cancun"])
+        let labels = Fixtures.folder("stExample") + "/labelsExample.json"
+        let labelled = try #require(try StateTestCase.load(path: labels).first)
+        let labelledEntries = try #require(labelled.post["Cancun"])
+        #expect(labelledEntries.count > 2)
+        let eekit = try TestFiles.eekit()
+        // One entry, traced: its instructions and one summary line, which says it passed.
+        let (status, out, err) = try TestFiles.runSeparately(eekit, ["statetest", "--index", "1", "--trace", labels])
+        #expect(status == 0 && out.hasSuffix("1 passed, 0 failed\n"), "\(out)")
+        let lines = err.split(separator: "\n").map(String.init)
+        let summaries = lines.filter { $0.hasPrefix("{\"stateRoot\"") }
+        #expect(summaries.count == 1 && lines.last == summaries.first, "\(err)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(summaries[0].utf8)) as? [String: Any])
+        #expect(summary["stateRoot"] as? String == labelledEntries[1].hash.hex && summary["pass"] as? Bool == true)
+        #expect(summary["index"] as? Int == 1 && summary["test"] as? String == labelled.name && summary["fork"] as? String == "Cancun")
+        #expect(lines.count > 1 && lines.dropLast().allSatisfy { $0.hasPrefix("{\"pc\":") && $0.contains("\"depth\":1") }, "\(err)")
+        // The dump is the post state: the root of its accounts is the entry's.
+        let (_, _, dumped) = try TestFiles.runSeparately(eekit, ["statetest", "--index", "0", "--dump", path])
+        let dump = try #require(try JSONSerialization.jsonObject(with: Data(dumped.utf8)) as? [String: Any])
+        let accounts = try #require(dump["accounts"] as? [String: Any])
+        let file = try TestFiles.scratchFolder("dump")
+        defer { TestFiles.remove(file) }
+        var test = try #require(original[name] as? [String: Any])
+        test["pre"] = accounts
+        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file.appendingPathComponent("t.json"))
+        let reloaded = try #require(try StateTestCase.load(path: file.appendingPathComponent("t.json").path).first)
+        let store = MemoryStore(accounts: reloaded.pre, storage: reloaded.preStorage)
+        #expect(try WorldState(store: store).stateRoot() == entries[0].hash && dump["stateRoot"] as? String == entries[0].hash.hex)
+        // No entry at the position: said so, not a silent "0 passed".
+        let (none, noneOut, _) = try TestFiles.runSeparately(eekit, ["statetest", "--index", "99", path])
+        #expect(none == 0 && noneOut.contains("note: no post entry at --index 99 ran"), "\(noneOut)")
+        // An expected state that differs from ours: the accounts and slots are named.
+        var expected = accounts
+        let target = "0x095e7baea6a6c7c4c2dfeb977efac326af552d87"
+        var account = try #require(expected[target] as? [String: Any])
+        account["storage"] = ["0x00": "0x03", "0x05": "0x01"]
+        expected[target] = account
+        expected["0x00000000000000000000000000000000000000ff"] = ["balance": "0x01", "code": "0x", "nonce": "0x00", "storage": [String: Any]()]
+        var post = try #require(test["post"] as? [String: Any])
+        var cancun = try #require(post["Cancun"] as? [[String: Any]])
+        cancun[0]["state"] = expected
+        cancun[0]["hash"] = "0x" + String(repeating: "11", count: 32)
+        post["Cancun"] = cancun
+        test = try #require(original[name] as? [String: Any])
+        test["post"] = post
+        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file.appendingPathComponent("t.json"))
+        let (failed, failure, _) = try TestFiles.runSeparately(eekit, ["statetest", "--index", "0", file.path])
+        #expect(failed == 1, "\(failure)")
+        for part in [
+            "differs from the entry's state: 0x00000000000000000000000000000000000000ff absent, expected",
+            "\(target) storage[0x0] 0x2 != expected 0x3", "\(target) storage[0x5] 0x0 != expected 0x1",
+        ] { #expect(failure.contains(part), "\(failure)") }
+        // A malformed expected state is a load error naming it.
+        cancun[0]["state"] = ["0xzz": [String: Any]()]
+        post["Cancun"] = cancun
+        test["post"] = post
+        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file.appendingPathComponent("t.json"))
+        #expect(throws: EEError.self) { try StateTestCase.load(path: file.appendingPathComponent("t.json").path) }
+    }
+
     /// The skip mechanism stays for configurations that occupy a precompile address with an
     /// `UnavailablePrecompile`: a transaction that calls it is recorded by the bootloader (so
     /// the runner can report a mismatch as skipped), one that does not call it is not.

@@ -181,6 +181,12 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var minimalBigEndianBytes: [UInt8] { Array(bigEndianBytes.drop(while: { $0 == 0 })) }
 
     public var hex: String { "0x" + Hex.encode(bigEndianBytes) }
+    /// The shortest hex form, as JSON-RPC writes quantities and state-test fixtures write
+    /// balances and slots: "0x0", "0x1f".
+    public var quantityHex: String {
+        let digits = Hex.encode(bigEndianBytes).drop(while: { $0 == "0" })
+        return "0x" + (digits.isEmpty ? "0" : digits)
+    }
 
     /// The number in decimal (ASCII digits, no sign, "0" for zero).
     public var decimalString: String {

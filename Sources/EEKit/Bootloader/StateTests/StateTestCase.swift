@@ -11,6 +11,21 @@ public struct StateTestCase: Sendable {
         public var hash: Bytes32
         public var logs: Bytes32
         public var expectException: String?
+        /// The post state the filler wrote (`state`, which execution-spec-tests fixtures carry
+        /// beside `hash`); nil when the entry has none. A root mismatch then names the accounts
+        /// and slots that differ.
+        public var expectedState: PostState?
+    }
+
+    /// A whole state as fixtures write it (`pre`, and `post[fork][i].state`): accounts, and the
+    /// non-zero storage slots of each.
+    public struct PostState: Sendable {
+        public var accounts: [Address: Account]
+        public var storage: [Address: [U256: U256]]
+        public init(accounts: [Address: Account], storage: [Address: [U256: U256]]) {
+            self.accounts = accounts
+            self.storage = storage
+        }
     }
 
     public struct TransactionTemplate: Sendable {
@@ -170,32 +185,7 @@ public struct StateTestCase: Sendable {
         block.blobBaseFee = BlobFees.baseFee(excessBlobGas: excess)
         block.chainId = U256(1)
 
-        var pre = [Address: Account]()
-        var preStorage = [Address: [U256: U256]]()
-        for (k, v) in try f.object("pre") {
-            guard let a = Address(hex: k), let o = v as? [String: Any] else { throw .malformedInput("pre: bad account \(k)") }
-            // The same address twice (in other letter cases): which entry won depended on the
-            // dictionary's order, so the result changed between runs.
-            guard pre[a] == nil else { throw .malformedInput("pre: account \(a.hex) is listed twice") }
-            let af = JSONFields(o)
-            let code = try af.bytes("code")
-            pre[a] = Account(nonce: try af.u64("nonce"), balance: try af.u256("balance"), kind: .evm, code: code)
-            var st = [U256: U256]()
-            var seen = Set<U256>()
-            if let x = o["storage"], !(x is NSNull), !(x is [String: Any]) {
-                throw .malformedInput("pre: storage of \(k) is not an object")
-            }
-            for (sk, sv) in (o["storage"] as? [String: Any]) ?? [:] {
-                guard let key = U256(hex: sk), let s = sv as? String, let val = U256(hex: s) else {
-                    throw .malformedInput("pre: bad storage entry \(sk) of \(k)")
-                }
-                guard seen.insert(key).inserted else {
-                    throw .malformedInput("pre: storage slot \(key) of \(k) is listed twice")
-                }
-                if !val.isZero { st[key] = val }
-            }
-            if !st.isEmpty { preStorage[a] = st }
-        }
+        let (pre, preStorage) = try parseAlloc(try f.object("pre"), what: "pre")
 
         let tx = JSONFields(try f.object("transaction"))
         let toText = try tx.string("to")
@@ -273,13 +263,58 @@ public struct StateTestCase: Sendable {
                     index: i, dataIndex: try idx.int("data"), gasIndex: try idx.int("gas"), valueIndex: try idx.int("value"),
                     hash: try ef.hash("hash"), logs: try ef.hash("logs"),
                     // "" is no exception, as geth reads it.
-                    expectException: (e["expectException"] as? String).flatMap { $0.isEmpty ? nil : $0 }))
+                    expectException: (e["expectException"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                    expectedState: try ef.has("state")
+                        ? PostState(parseAlloc(try ef.object("state"), what: "post.\(fork)[\(i)].state")) : nil))
             }
             post[fork] = list
         }
         return StateTestCase(
             name: name, file: file, block: block, difficulty: difficulty, pre: pre, preStorage: preStorage,
             transaction: template, post: post)
+    }
+}
+
+extension StateTestCase.PostState {
+    init(_ alloc: (accounts: [Address: Account], storage: [Address: [U256: U256]])) {
+        self.init(accounts: alloc.accounts, storage: alloc.storage)
+    }
+}
+
+extension StateTestCase {
+    /// Accounts as fixtures write them (`pre`, and the `state` of a post entry): address ->
+    /// {balance, nonce, code, storage{slot: value}}; zero slots are left out of the result.
+    /// - Throws: `EEError.malformedInput` naming `what` and the account.
+    static func parseAlloc(
+        _ object: [String: Any], what: String
+    ) throws(EEError) -> (accounts: [Address: Account], storage: [Address: [U256: U256]]) {
+        var accounts = [Address: Account]()
+        var storage = [Address: [U256: U256]]()
+        for (k, v) in object {
+            guard let a = Address(hex: k), let o = v as? [String: Any] else { throw .malformedInput("\(what): bad account \(k)") }
+            // The same address twice (in other letter cases): which entry won depended on the
+            // dictionary's order, so the result changed between runs.
+            guard accounts[a] == nil else { throw .malformedInput("\(what): account \(a.hex) is listed twice") }
+            let af = JSONFields(o)
+            let code = try af.bytes("code")
+            accounts[a] = Account(nonce: try af.u64("nonce"), balance: try af.u256("balance"), kind: .evm, code: code)
+            var st = [U256: U256]()
+            var seen = Set<U256>()
+            if let x = o["storage"], !(x is NSNull), !(x is [String: Any]) {
+                throw .malformedInput("\(what): storage of \(k) is not an object")
+            }
+            for (sk, sv) in (o["storage"] as? [String: Any]) ?? [:] {
+                guard let key = U256(hex: sk), let s = sv as? String, let val = U256(hex: s) else {
+                    throw .malformedInput("\(what): bad storage entry \(sk) of \(k)")
+                }
+                guard seen.insert(key).inserted else {
+                    throw .malformedInput("\(what): storage slot \(key) of \(k) is listed twice")
+                }
+                if !val.isZero { st[key] = val }
+            }
+            if !st.isEmpty { storage[a] = st }
+        }
+        return (accounts, storage)
     }
 }
 

@@ -18,6 +18,26 @@ public struct StateTestResult: Sendable {
     public var verdict: Verdict
 }
 
+/// What one post entry of a state test left behind (`StateTestRunner.observer`).
+public struct StateTestEntryOutcome {
+    public var name: String
+    public var file: String
+    public var fork: String
+    /// The entry's position under its fork (`[N]` in a failure line).
+    public var index: Int
+    public var verdict: StateTestResult.Verdict = .failed("not run")
+    /// The transaction's receipt; nil when it was rejected or did not run.
+    public var receipt: Receipt?
+    /// Why the transaction was rejected (a valid one has a receipt).
+    public var rejection: TransactionError?
+    /// The post-state root; nil when the entry stopped before it (a malformed entry, a
+    /// transaction valid where the entry expects an exception, a store error).
+    public var stateRoot: Bytes32?
+    /// The store holding the state after the entry (committed when `stateRoot` is set; the
+    /// pre state otherwise).
+    public var postState: (any StateStore)?
+}
+
 /// Runs Ethereum state tests: for each post entry, the pre state in a fresh in-memory store,
 /// the selected transaction through the bootloader, then the post-state root and logs hash
 /// compared with the expected ones.
@@ -32,6 +52,11 @@ public struct StateTestRunner {
         s.ergsPerGas = 1
         return s
     }()
+    /// Called after each post entry with what it left (`eekit statetest --trace` writes the
+    /// EIP-3155 summary line from it, `--dump` the post state).
+    public var observer: ((StateTestEntryOutcome) -> Void)?
+    /// Only the post entries at these positions (`[N]` in a failure line) run; nil: all.
+    public var entryIndexes: Set<Int>?
     /// The forks this runner implements, as the fixtures name them.
     public static let supportedForks: Set<String> = Set(Fork.allCases.map(\.description))
 
@@ -55,16 +80,26 @@ public struct StateTestRunner {
                                     verdict: .failed("fork \(fork) is not implemented"))
                 }
             }
-            return entries.map { e in
-                StateTestResult(
-                    name: test.name, file: test.file, fork: fork, index: e.index, verdict: run(test, entry: e, fork: rules))
+            return entries.filter { entryIndexes?.contains($0.index) ?? true }.map { e in
+                var outcome = StateTestEntryOutcome(name: test.name, file: test.file, fork: fork, index: e.index)
+                outcome.verdict = run(test, entry: e, fork: rules, outcome: &outcome)
+                observer?(outcome)
+                return StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index, verdict: outcome.verdict)
             }
         }
     }
 
     func run(_ test: StateTestCase, entry e: StateTestCase.PostEntry, fork: Fork = .cancun) -> StateTestResult.Verdict {
+        var outcome = StateTestEntryOutcome(name: test.name, file: test.file, fork: fork.description, index: e.index)
+        return run(test, entry: e, fork: fork, outcome: &outcome)
+    }
+
+    private func run(
+        _ test: StateTestCase, entry e: StateTestCase.PostEntry, fork: Fork, outcome: inout StateTestEntryOutcome
+    ) -> StateTestResult.Verdict {
         let store = MemoryStore(accounts: test.pre, storage: test.preStorage)
         let world = WorldState(store: store)
+        outcome.postState = store
         var block = test.block
         if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
         if fork < .paris, let d = test.difficulty { block.prevrandao = d }  // DIFFICULTY before EIP-4399
@@ -74,9 +109,11 @@ public struct StateTestRunner {
         do { tx = try test.transaction(for: e) } catch { return .failed("\(error)") }
         var note = ""
         var rejection: String?
+        var logsMismatch: String?
         do {
             switch try boot.execute(tx) {
             case .failure(let err):
+                outcome.rejection = err
                 // Fillings from before `expectException` (testeth, 2018) mark a rejected
                 // transaction by the unchanged state alone: one is accepted when the expected
                 // root is the state left as it was. A valid transaction always bumps the
@@ -90,23 +127,57 @@ public struct StateTestRunner {
                     world.setAccount(block.coinbase, .empty)
                 }
             case .success(let receipt):
+                outcome.receipt = receipt
                 if let x = e.expectException { return .failed("expected \(x), but the transaction was valid") }
                 note = " (status \(receipt.status), gas used \(receipt.gasUsed))"
                 let logs = WorldState.logsHash(receipt.logs)
-                if logs != e.logs {
-                    return verdictForMismatch(boot, "logs hash \(logs) != expected \(e.logs)\(note)")
-                }
+                if logs != e.logs { logsMismatch = "logs hash \(logs) != expected \(e.logs)\(note)" }
             }
             try world.commit()
             let root = try world.stateRoot()
+            outcome.stateRoot = root
+            // The logs are checked first; the root is computed anyway, for the observer.
+            if let logsMismatch { return verdictForMismatch(boot, logsMismatch) }
             if root != e.hash {
                 if let rejection { return .failed(rejection) }
-                return verdictForMismatch(boot, "state root \(root) != expected \(e.hash)\(note)")
+                var diff = ""
+                if let expected = e.expectedState {
+                    diff = try StateTestRunner.differences(store, expected).map { "; differs from the entry's state: \($0)" } ?? ""
+                }
+                return verdictForMismatch(boot, "state root \(root) != expected \(e.hash)\(note)\(diff)")
             }
             return .passed
         } catch {
             return .failed("error: \(error)")
         }
+    }
+
+    /// Where `store` (the post state, committed) differs from a fixture's expected state: the
+    /// first few accounts and slots, or nil when they agree (then only the root differs, as a
+    /// fixture whose `state` and `hash` disagree would have it).
+    static func differences(_ store: any StateStore, _ expected: StateTestCase.PostState) throws(EEError) -> String? {
+        let actual = try store.allAccounts()
+        var found: [String] = []
+        var count = 0
+        func note(_ text: String) {
+            count += 1
+            if found.count < 8 { found.append(text) }
+        }
+        func hex(_ v: U256) -> String { v.quantityHex }
+        for a in Set(actual.keys).union(expected.accounts.keys).sorted() {
+            guard let got = actual[a] else { note("\(a.hex) absent, expected"); continue }
+            guard let want = expected.accounts[a] else { note("\(a.hex) present, not expected"); continue }
+            if got.balance != want.balance { note("\(a.hex) balance \(hex(got.balance)) != expected \(hex(want.balance))") }
+            if got.nonce != want.nonce { note("\(a.hex) nonce \(got.nonce) != expected \(want.nonce)") }
+            if got.code != want.code { note("\(a.hex) code of \(got.code.count) bytes != expected \(want.code.count) bytes") }
+            let have = try store.allStorage(a).filter { !$0.value.isZero }
+            let should = expected.storage[a] ?? [:]
+            for k in Set(have.keys).union(should.keys).sorted() where have[k] != should[k] {
+                note("\(a.hex) storage[\(hex(k))] \(hex(have[k] ?? .zero)) != expected \(hex(should[k] ?? .zero))")
+            }
+        }
+        guard count > 0 else { return nil }
+        return found.joined(separator: ", ") + (count > found.count ? " (and \(count - found.count) more)" : "")
     }
 
     private func verdictForMismatch(_ boot: Bootloader, _ reason: String) -> StateTestResult.Verdict {
