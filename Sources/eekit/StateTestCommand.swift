@@ -46,6 +46,11 @@ struct StateTestCommand: ParsableCommand {
     @Flag(help: "Write an EIP-3155 trace of every entry run to stderr: one JSON object per EVM instruction, then a summary line (stateRoot, output, gasUsed, pass, fork, test, index; error for a rejected transaction).")
     var trace = false
 
+    @Option(help: ArgumentHelp(
+        "Fixture files run at a time, each on a thread of its own (results are reported in file order). Default: the number of processors. --trace and --dump run one at a time.",
+        valueName: "N"))
+    var jobs: Int?
+
     @Flag(help: "Write the post state of every entry run to stderr, one JSON object per entry (test, index, fork, stateRoot, accounts with balance, nonce, code and storage, as fixtures write them).")
     var dump = false
 
@@ -57,6 +62,7 @@ struct StateTestCommand: ParsableCommand {
         if let runFilter, (try? NSRegularExpression(pattern: runFilter)) == nil {
             throw ValidationError("--run: invalid regular expression \(runFilter)")
         }
+        if let jobs, !(1...1024).contains(jobs) { throw ValidationError("--jobs: \(jobs) is not 1 to 1024") }
         if let bad = indexes.first(where: { $0 < 0 }) { throw ValidationError("--index: \(bad) is not a position (0 or more)") }
     }
 
@@ -76,9 +82,11 @@ struct StateTestCommand: ParsableCommand {
         let all = fork.lowercased() == "all"
         let json = self.json
         let output = Output(indexes: indexes.isEmpty ? nil : Set(indexes), trace: trace, dump: dump)
+        let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let summary = LargeStack.run { () -> Summary in
             let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
-            return StateTestCommand.runAll(files: files, forks: forks, all: all, filter: filter, json: json, output: output)
+            return StateTestCommand.runAll(
+                files: files, forks: forks, all: all, filter: filter, json: json, output: output, jobs: jobs)
         }
         if summary.failed > 0 || summary.loadErrors > 0 { throw ExitCode(1) }
     }
@@ -98,62 +106,67 @@ struct StateTestCommand: ParsableCommand {
         var dump = false
     }
 
-    /// `all`: the forks are every implemented one (failures name their fork).
+    /// What one fixture file gave.
+    struct FileResult: Sendable {
+        var passed = 0, failed = 0, skipped = 0, withoutFork = 0
+        var unimplemented: [String: Int] = [:]
+        var failures: [StateTestResult] = []
+        var skips: [StateTestResult] = []
+        var loadError: String?
+    }
+
+    /// `all`: the forks are every implemented one (failures name their fork). `jobs` files run
+    /// at a time, each worker with its own runner; results are reported in file order either
+    /// way.
     static func runAll(
         files: [String], forks: [String], all: Bool = false, filter: NSRegularExpression?, json: Bool,
-        output: Output = Output()
+        output: Output = Output(), jobs: Int = 1
     ) -> Summary {
         let hooks = Precompiles.cancun()
-        var registry = EERegistry.standard
-        if output.trace {
-            registry.register(EVMEnvironment.self) {
-                EVMEnvironment(tracer: { step in writeToStandardError(Data((step.jsonLine + "\n").utf8)) })
-            }
-        }
-        var runner = StateTestRunner(registry: registry, hooks: hooks)
-        runner.entryIndexes = output.indexes
-        if output.trace || output.dump {
-            runner.observer = { outcome in
-                if output.trace { writeToStandardError(Data((traceSummary(outcome) + "\n").utf8)) }
-                if output.dump { writeToStandardError(Data((stateDump(outcome) + "\n").utf8)) }
-            }
-        }
         /// "0x…0a (point_evaluation)".
         func precompileName(_ a: Address) -> String {
             hooks[a].map { "\(a.hex) (\($0.name))" } ?? a.hex
         }
         let progress = ProgressBar(total: files.count, enabled: isatty(2) == 1)
+        var results = [FileResult](repeating: FileResult(), count: files.count)
+        // Traces and dumps are written as entries end: one worker keeps them in order.
+        let workers = output.trace || output.dump ? 1 : max(1, min(jobs, files.count))
+        if workers == 1 {
+            let runner = makeRunner(output)
+            for (i, file) in files.enumerated() {
+                progress.update(i, label: (file as NSString).lastPathComponent)
+                results[i] = runFile(file, runner: runner, forks: forks, all: all, filter: filter)
+            }
+        } else {
+            let shared = SharedResults(count: files.count)
+            let pattern = filter?.pattern
+            // Each worker on a large stack of its own, as the single-worker run has (LargeStack).
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                _ = LargeStack.run { () -> Bool in
+                    let runner = makeRunner(output)
+                    let filter = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
+                    while let i = shared.next() {
+                        let done = shared.store(runFile(files[i], runner: runner, forks: forks, all: all, filter: filter), at: i)
+                        progress.update(done, label: (files[i] as NSString).lastPathComponent)
+                    }
+                    return true
+                }
+            }
+            results = shared.results()
+        }
         var summary = Summary()
         var failures = [StateTestResult]()
         var skips = [StateTestResult]()
         var loadErrors = [String]()
-        for (i, file) in files.enumerated() {
-            progress.update(i, label: (file as NSString).lastPathComponent)
-            let tests: [StateTestCase]
-            do { tests = try StateTestCase.load(path: file) } catch {
-                loadErrors.append("\(error)")
-                continue
-            }
-            for t in tests {
-                if let filter, filter.firstMatch(in: t.name, range: NSRange(t.name.startIndex..., in: t.name)) == nil {
-                    continue
-                }
-                // A post key counts as the fork it names by any of its names ("Merge" is Paris).
-                let selected = { (key: String) -> Bool in Fork(name: key).map { forks.contains($0.description) } ?? false }
-                if !t.post.contains(where: { selected($0.key) && !$0.value.isEmpty }) { summary.withoutFork += 1 }
-                if all {
-                    for (fork, entries) in t.post where !selected(fork) && !entries.isEmpty {
-                        summary.unimplemented[fork, default: 0] += entries.count
-                    }
-                }
-                for fork in forks { for r in runner.run(t, fork: fork) {
-                    switch r.verdict {
-                    case .passed: summary.passed += 1
-                    case .failed: summary.failed += 1; failures.append(r)
-                    case .skipped: summary.skipped += 1; skips.append(r)
-                    }
-                } }
-            }
+        for r in results {
+            summary.passed += r.passed
+            summary.failed += r.failed
+            summary.skipped += r.skipped
+            summary.withoutFork += r.withoutFork
+            summary.unimplemented.merge(r.unimplemented, uniquingKeysWith: +)
+            failures += r.failures
+            skips += r.skips
+            if let e = r.loadError { loadErrors.append(e) }
         }
         progress.finish()
         summary.loadErrors = loadErrors.count
@@ -208,6 +221,59 @@ struct StateTestCommand: ParsableCommand {
             if json { writeToStandardError(Data((text + "\n").utf8)) } else { print(text) }
         }
         return summary
+    }
+
+    /// A runner with the `--index`, `--trace` and `--dump` settings (one per worker: their EEs
+    /// and precompiles are not shared between threads).
+    static func makeRunner(_ output: Output) -> StateTestRunner {
+        var registry = EERegistry.standard
+        if output.trace {
+            registry.register(EVMEnvironment.self) {
+                EVMEnvironment(tracer: { step in writeToStandardError(Data((step.jsonLine + "\n").utf8)) })
+            }
+        }
+        var runner = StateTestRunner(registry: registry, hooks: Precompiles.cancun())
+        runner.entryIndexes = output.indexes
+        if output.trace || output.dump {
+            runner.observer = { outcome in
+                if output.trace { writeToStandardError(Data((traceSummary(outcome) + "\n").utf8)) }
+                if output.dump { writeToStandardError(Data((stateDump(outcome) + "\n").utf8)) }
+            }
+        }
+        return runner
+    }
+
+    /// Runs every selected entry of one fixture file.
+    static func runFile(
+        _ file: String, runner: StateTestRunner, forks: [String], all: Bool, filter: NSRegularExpression?
+    ) -> FileResult {
+        var r = FileResult()
+        let tests: [StateTestCase]
+        do { tests = try StateTestCase.load(path: file) } catch {
+            r.loadError = "\(error)"
+            return r
+        }
+        for t in tests {
+            if let filter, filter.firstMatch(in: t.name, range: NSRange(t.name.startIndex..., in: t.name)) == nil {
+                continue
+            }
+            // A post key counts as the fork it names by any of its names ("Merge" is Paris).
+            let selected = { (key: String) -> Bool in Fork(name: key).map { forks.contains($0.description) } ?? false }
+            if !t.post.contains(where: { selected($0.key) && !$0.value.isEmpty }) { r.withoutFork += 1 }
+            if all {
+                for (fork, entries) in t.post where !selected(fork) && !entries.isEmpty {
+                    r.unimplemented[fork, default: 0] += entries.count
+                }
+            }
+            for fork in forks { for result in runner.run(t, fork: fork) {
+                switch result.verdict {
+                case .passed: r.passed += 1
+                case .failed: r.failed += 1; r.failures.append(result)
+                case .skipped: r.skipped += 1; r.skips.append(result)
+                }
+            } }
+        }
+        return r
     }
 
     /// EIP-3155's summary line for one entry, its fields in the EIP's order, then which entry.
@@ -272,16 +338,20 @@ struct StateTestCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error (only when it is a terminal).
-final class ProgressBar {
+/// A one-line progress bar on standard error (only when it is a terminal); `statetest --jobs`
+/// workers update it in turn.
+final class ProgressBar: @unchecked Sendable {
     let total: Int
     let enabled: Bool
+    private let lock = NSLock()
     init(total: Int, enabled: Bool) {
         self.total = max(total, 1)
         self.enabled = enabled
     }
     func update(_ done: Int, label: String) {
         guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
         let width = 30
         let filled = done * width / total
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
@@ -291,5 +361,40 @@ final class ProgressBar {
     func finish() {
         guard enabled else { return }
         writeToStandardError(Data("\r\u{1B}[K".utf8))
+    }
+}
+
+/// The files still to run and the results so far, shared by `statetest --jobs` workers.
+private final class SharedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var done = 0
+    private var stored: [StateTestCommand.FileResult]
+
+    init(count: Int) { stored = Array(repeating: StateTestCommand.FileResult(), count: count) }
+
+    /// The next file's index, or nil when every file has been taken.
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextIndex < stored.count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
+
+    /// Stores a file's result; how many files are done.
+    @discardableResult
+    func store(_ r: StateTestCommand.FileResult, at i: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        stored[i] = r
+        done += 1
+        return done
+    }
+
+    func results() -> [StateTestCommand.FileResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
     }
 }

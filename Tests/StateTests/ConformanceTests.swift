@@ -529,6 +529,48 @@ import Testing
         #expect(throws: EEError.self) { try StateTestCase.load(path: file.appendingPathComponent("t.json").path) }
     }
 
+    /// `--jobs`: files run on several threads and report as one thread does, in file order
+    /// (failures, load errors and counts alike).
+    @Test func parallelRunsReportAsOneRunDoes() throws {
+        let dir = try TestFiles.scratchFolder("jobs")
+        defer { TestFiles.remove(dir) }
+        let source = Fixtures.folder("stExample")
+        let names = try FileManager.default.contentsOfDirectory(atPath: source).filter { $0.hasSuffix(".json") }.sorted()
+        for (i, name) in names.enumerated() {
+            var data = try Data(contentsOf: URL(fileURLWithPath: source + "/" + name))
+            if i % 3 == 1 {
+                // Every third file fails: its expected roots are wrong.
+                var tests = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                for (testName, value) in tests {
+                    var test = try #require(value as? [String: Any])
+                    var post = try #require(test["post"] as? [String: Any])
+                    for (fork, list) in post {
+                        post[fork] = try #require(list as? [[String: Any]]).map { e in
+                            var e = e
+                            e["hash"] = "0x" + String(repeating: "11", count: 32)
+                            return e
+                        }
+                    }
+                    test["post"] = post
+                    tests[testName] = test
+                }
+                data = try JSONSerialization.data(withJSONObject: tests)
+            }
+            try data.write(to: dir.appendingPathComponent(name))
+        }
+        try Data("{ not json".utf8).write(to: dir.appendingPathComponent("broken.json"))
+        let eekit = try TestFiles.eekit()
+        let (one, oneOut) = try TestFiles.run(eekit, ["statetest", "--jobs", "1", dir.path])
+        #expect(one == 1 && oneOut.contains("FAIL ") && oneOut.contains("ERROR ") && oneOut.contains("note: 1 file not loaded"), "\(oneOut)")
+        for jobs in ["2", "5"] {
+            let (status, out) = try TestFiles.run(eekit, ["statetest", "--jobs", jobs, dir.path])
+            #expect(status == one && out == oneOut, "--jobs \(jobs):\n\(out)\n--jobs 1:\n\(oneOut)")
+            let json = try TestFiles.runSeparately(eekit, ["statetest", "--json", "--jobs", jobs, dir.path])
+            let jsonOne = try TestFiles.runSeparately(eekit, ["statetest", "--json", "--jobs", "1", dir.path])
+            #expect(json.out == jsonOne.out && json.out.contains("\"failed\" : "))
+        }
+    }
+
     /// The skip mechanism stays for configurations that occupy a precompile address with an
     /// `UnavailablePrecompile`: a transaction that calls it is recorded by the bootloader (so
     /// the runner can report a mismatch as skipped), one that does not call it is not.
