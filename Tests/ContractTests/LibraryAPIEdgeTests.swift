@@ -19,14 +19,45 @@ import Testing
         #expect(s.world.nonce(from) == 1)
     }
 
-    /// A schedule with 0 ergs per gas divided by zero; above 2^32 the stipend's ergs overflowed.
+    /// A schedule with 0 ergs per gas divided by zero; above 2^32 the stipend's ergs overflowed;
+    /// above 2^20 the scaled code-store price no longer fits its 32 bits.
     @Test func ergsPerGasOutOfRangeIsAConfigurationError() throws {
         let s = ContractSession()
-        for bad: UInt64 in [0, (1 << 32) + 1] {
+        for bad: UInt64 in [0, (1 << 20) + 1, (1 << 32) + 1] {
             s.boot.schedule.ergsPerGas = bad
             #expect(throws: EEError.self) { try s.send(from: Address(low: 1), to: Address(low: 2), data: []) }
         }
         #expect(Resources(ergs: 1000).gas(schedule: s.boot.schedule) == 0)
+    }
+
+    /// RISC-V prices are ergs at 256 ergs per gas and follow the schedule's rate: the same native
+    /// work costs the same gas at any rate that is a multiple of 256, and no less at rates below
+    /// (a review: at 2^32 ergs per gas 100M xorshift steps ran on 1M gas, 1 ms of CPU per gas).
+    @Test func nativePricesFollowTheErgsPerGasRate() throws {
+        let elf = try Fixtures.elf("compute.elf")
+        let sel: UInt32 = 0x6c4f_555a  // xorshift(uint256 seed, uint256 rounds)
+        var used: [UInt64: UInt64] = [:]
+        for rate: UInt64 in [256, 1, 2, 512, 1 << 16, 1 << 20] {
+            let s = ContractSession()
+            s.boot.schedule.ergsPerGas = rate
+            let a = Address(low: 0xc0c0)
+            try s.install(elf, kind: .riscv, at: a)
+            let r = try s.call(a, data: ABI.call(sel, [ABI.word(1), ABI.word(2_000)]), gas: 1_000_000)
+            #expect(r.status == .success, "rate \(rate): \(r.status)")
+            used[rate] = r.gasUsed
+            // The review's call: 100M steps cannot run on 1M gas at any rate.
+            let big = try s.call(a, data: ABI.call(sel, [ABI.word(1), ABI.word(100_000_000)]), gas: 1_000_000)
+            #expect(!big.status.isSuccess && big.gasUsed == 1_000_000, "rate \(rate): \(big.status), \(big.gasUsed) gas")
+        }
+        let reference = try #require(used[256])
+        for rate: UInt64 in [512, 1 << 16, 1 << 20] { #expect(used[rate] == reference, "rate \(rate): \(used)") }
+        for rate: UInt64 in [1, 2] { #expect(try #require(used[rate]) >= reference, "rate \(rate): \(used)") }
+        var s = GasSchedule.default
+        #expect(s.nativeRated == s)
+        s.ergsPerGas = 1
+        #expect(s.nativeRated.riscvALU == 1 && s.nativeRated.riscvDiv == 2 && s.nativeRated.riscvPageErgs == 64)
+        s.ergsPerGas = 1 << 20
+        #expect(s.nativeRated.riscvALU == 64 << 12 && s.nativeRated.riscvCodeStore == (256 * 640) << 12)
     }
 
     /// A RISC-V configuration the EE would refuse at a call is refused at deployment too,

@@ -319,7 +319,7 @@ import Testing
                 let r = try s.call(rvCaller, data: via(0, target))
                 #expect(target == Address(low: 0x02), "a native frame started on ergsPerGas 0: \(r.status)")
             } catch {
-                #expect(target == rvCounter && "\(error)".contains("ergsPerGas must be 1...2^32, got 0"), "\(target): \(error)")
+                #expect(target == rvCounter && "\(error)".contains("ergsPerGas must be 1...2^20, got 0"), "\(target): \(error)")
             }
         }
     }

@@ -55,10 +55,17 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 /// - RISC-V memory: `riscvPageErgs` per 4 KiB page a contract's heap grows by (brk).
 /// - RISC-V system calls: `riscvSyscallErgs` on top of the `ecall` instruction itself, plus
 ///   the EVM-equivalent gas of what the call does (storage, logs, keccak), converted to ergs.
+/// - Every RISC-V price (instructions, pages, decoded code, system calls, code stores) is in
+///   ergs at the reference rate of 256 ergs per gas (`nativeReferenceErgsPerGas`). A schedule
+///   with another `ergsPerGas` charges them scaled to its rate, rounded up (`nativeRated`), so
+///   native code costs the same gas, and gets the same CPU per gas, at any rate. (A review found
+///   that at 2^32 ergs per gas unscaled prices made native code nearly free, about 1 ms of CPU
+///   per gas; at 1 erg per gas an ALU instruction cost 64 gas.)
 public struct GasSchedule: Hashable, Sendable {
     public var ergsPerGas: UInt64 = 256
     /// The most gas 2^64 ergs hold (7.2e16 at 256 ergs per gas): a transaction or call given
     /// more holds the rest back and returns it unused (`validate` requires `ergsPerGas` >= 1).
+    /// 1 EVM gas = `ergsPerGas` ergs; RISC-V prices follow it (`nativeRated`).
     public var maxGas: UInt64 { UInt64.max / max(1, ergsPerGas) }
 
     public var riscvALU: UInt32 = 64
@@ -98,14 +105,42 @@ public struct GasSchedule: Hashable, Sendable {
     public init() {}
     public static let `default` = GasSchedule()
 
-    /// Checks what every conversion and loop relies on: `ergsPerGas` in 1...2^32 (gas/erg
-    /// conversions divide by it and multiply the 2,300-gas stipend by it) and non-zero
-    /// `riscvBranch` and `riscvJump` (every guest loop ends a block with one: at zero a `j .`
-    /// loop ran forever on any budget).
+    /// The rate the RISC-V prices are written for.
+    public static let nativeReferenceErgsPerGas: UInt64 = 256
+    /// The highest `ergsPerGas`: the default code-store price (640 gas a word) still fits its
+    /// 32-bit field when scaled to it.
+    public static let maxErgsPerGas: UInt64 = 1 << 20
+
+    /// This schedule with its RISC-V prices scaled from the reference rate (256 ergs per gas)
+    /// to `ergsPerGas`, each rounded up (a non-zero price stays at least 1 erg; a scaled
+    /// instruction price above 2^32 - 1 ergs is capped there): what the RISC-V EE charges.
+    /// The same schedule at 256 ergs per gas.
+    public var nativeRated: GasSchedule {
+        let rate = ergsPerGas, reference = GasSchedule.nativeReferenceErgsPerGas
+        guard rate != reference, rate >= 1 else { return self }
+        func scaled(_ p: UInt64) -> UInt64 {
+            guard p != 0 else { return 0 }
+            let (product, overflow) = p.multipliedReportingOverflow(by: rate)
+            return overflow ? UInt64.max / reference : (product + reference - 1) / reference
+        }
+        func scaled(_ p: UInt32) -> UInt32 { UInt32(clamping: scaled(UInt64(p))) }
+        var s = self
+        s.riscvALU = scaled(riscvALU); s.riscvLoad = scaled(riscvLoad); s.riscvStore = scaled(riscvStore)
+        s.riscvBranch = scaled(riscvBranch); s.riscvJump = scaled(riscvJump); s.riscvMul = scaled(riscvMul)
+        s.riscvDiv = scaled(riscvDiv); s.riscvSystem = scaled(riscvSystem); s.riscvCodeStore = scaled(riscvCodeStore)
+        s.riscvPageErgs = scaled(riscvPageErgs); s.riscvDecodedPageErgs = scaled(riscvDecodedPageErgs)
+        s.riscvSyscallErgs = scaled(riscvSyscallErgs)
+        return s
+    }
+
+    /// Checks what every conversion and loop relies on: `ergsPerGas` in 1...2^20 (gas/erg
+    /// conversions divide by it and multiply the 2,300-gas stipend by it; RISC-V prices are
+    /// scaled by it, `nativeRated`) and non-zero `riscvBranch` and `riscvJump` (every guest loop
+    /// ends a block with one: at zero a `j .` loop ran forever on any budget).
     /// - Throws: `EEError.invalidConfiguration` naming the bad field.
     public func validate() throws(EEError) {
-        guard ergsPerGas >= 1, ergsPerGas <= 1 << 32 else {
-            throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^32, got \(ergsPerGas)")
+        guard ergsPerGas >= 1, ergsPerGas <= GasSchedule.maxErgsPerGas else {
+            throw .invalidConfiguration("GasSchedule.ergsPerGas must be 1...2^20, got \(ergsPerGas)")
         }
         guard riscvBranch >= 1, riscvJump >= 1 else {
             throw .invalidConfiguration(

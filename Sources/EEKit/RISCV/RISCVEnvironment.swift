@@ -156,7 +156,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         self.launch = launch
         started = true
         instructionsRetired = 0
-        schedule = hostSchedule
+        // RISC-V prices scaled to the host's rate (the same schedule at 256 ergs per gas).
+        schedule = hostSchedule.nativeRated
         if let reason = host.reserveGuestMemory(Int(c.memorySize)) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
@@ -288,8 +289,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let code = Bytecode(kind: .riscv, bytes: elf, hash: Keccak.hash(elf))
         let c = configuration(for: host)
         try c.validate()
-        let schedule = host.schedule
-        try schedule.validate()
+        try host.schedule.validate()
+        let schedule = host.schedule.nativeRated
         // Parses and checks the image, and loads it (caching it for the constructor run) if the
         // constructor's gas pays its frameErgs; otherwise the constructor fails for gas without
         // anything built.
