@@ -23,7 +23,7 @@ struct RVCommand: ParsableCommand {
                 An exhausted --max-instructions budget exits 124; a file that cannot be loaded exits 2.
 
                 Options go before FILE, or after the guest's arguments (FILE [ARGS...] [--max-instructions N] \
-                [--memory MiB] [--stats] ...): a trailing run of these options, each with a valid \
+                [--memory MiB] [--stats] [--trace] ...): a trailing run of these options, each with a valid \
                 value, is eekit's (and wins over the same options before FILE); everything else \
                 after FILE is passed to the guest, as its bytes \
                 (a "--" before FILE passes all of them to the guest; one among them passes all of \
@@ -42,6 +42,9 @@ struct RVCommand: ParsableCommand {
 
         @Flag(help: "Print instructions retired, seconds and MIPS (wall clock, then CPU time) on stderr.")
         var stats = false
+
+        @Flag(help: "Write every retired instruction to stderr: pc, word, disassembly and the register it wrote with its new value (for an ecall, the one its system call changed); about a million instructions a second.")
+        var trace = false
 
         @Option(name: .customLong("env"), help: "Set NAME=VALUE in the guest's environment (repeatable; qemu-user's -E).")
         var setEnvironment: [String] = []
@@ -111,6 +114,7 @@ struct RVCommand: ParsableCommand {
             var maxInstructions: UInt64?
             var memoryMiB: Int?
             var stats = false
+            var trace = false
             var clearEnvironment = false
             /// --env (true) and --unset (false) values in command-line order.
             var order: [(isSet: Bool, value: String)] = []
@@ -133,6 +137,7 @@ struct RVCommand: ParsableCommand {
                     }
                     switch name {
                     case "--stats" where value == nil: t.stats = true
+                    case "--trace" where value == nil: t.trace = true
                     case "--clear-env" where value == nil: t.clearEnvironment = true
                     case _ where valued.contains(name):
                         if value == nil {
@@ -240,6 +245,7 @@ struct RVCommand: ParsableCommand {
             let maxInstructions = trailing?.maxInstructions ?? self.maxInstructions
             let memoryMiB = trailing?.memoryMiB ?? self.memoryMiB
             let stats = self.stats || trailing?.stats == true
+            let trace = self.trace || trailing?.trace == true
             // argv[0] is the path as given, as Linux and qemu-user pass it.
             var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB)
             options.programNameBytes = path
@@ -258,10 +264,18 @@ struct RVCommand: ParsableCommand {
             let cpuStart = processCPUSeconds()
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
+                // Trace lines are buffered and written before each guest write, so that they and
+                // the guest's own output keep their order on the terminal.
+                let traceOut = trace ? TraceBuffer() : nil
+                defer { traceOut?.flush() }
                 result = try RISCVPlainRunner.run(
                     elf: elf, argumentBytes: guestArgumentBytes(count: arguments.count - (trailing?.count ?? 0)),
                     options: options, read: input,
-                    write: { fd, bytes in output.write(fd: fd, bytes) })
+                    write: { fd, bytes in
+                        traceOut?.flush()
+                        return output.write(fd: fd, bytes)
+                    },
+                    trace: traceOut.map { buffer in { step in buffer.append(step.line) } })
             } catch {
                 var hint = ""
                 if case .elf(.imageTooLarge) = error {
@@ -377,6 +391,21 @@ struct RVCommand: ParsableCommand {
 /// qemu-user, and its result is the guest's: the count written (a short count when a pipe's
 /// reader went away mid-write or a non-blocking pipe filled up), or -errno (EPIPE with SIGPIPE
 /// ignored, ENOSPC, EAGAIN, EBADF for a closed fd).
+/// `rv run --trace`'s lines, written to stderr in blocks.
+final class TraceBuffer {
+    private var bytes: [UInt8] = []
+    func append(_ line: String) {
+        bytes += line.utf8
+        bytes.append(10)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        guard !bytes.isEmpty else { return }
+        writeToStandardError(Data(bytes))
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
 final class GuestOutput {
     func write(fd: Int32, _ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBytes { b in

@@ -29,6 +29,39 @@ struct CLIDifferentialTests {
         #expect(!ours.stdout.isEmpty)
     }
 
+    /// `--trace`: one line per retired instruction (as many as `--stats` counts), the guest's
+    /// output and status unchanged, rd's new value on each line that writes one and a read's
+    /// count on its ecall's line; a budget stops at the same instruction as without it.
+    @Test(arguments: [64, 32])
+    func traceListsEveryRetiredInstruction(xlen: Int) async throws {
+        let dir = try await GuestHarness.builtPrograms()
+        let file = dir.appendingPathComponent("rv\(xlen)/stdin_echo").path
+        let eekit = try Self.eekit()
+        let plain = try await GuestHarness.runProcess(
+            executable: eekit, arguments: ["rv", "run", "--stats", file], stdin: Array("echo me\n".utf8), environment: [:])
+        let traced = try await GuestHarness.runProcess(
+            executable: eekit, arguments: ["rv", "run", file, "--trace"], stdin: Array("echo me\n".utf8), environment: [:])
+        #expect(plain.status == traced.status && plain.stdout == traced.stdout && !plain.stdout.isEmpty)
+        let stats = String(decoding: plain.stderr, as: UTF8.self)
+        let retired = try #require(stats.firstMatch(of: /instructions: (\d+)/).flatMap { Int($0.1) })
+        let digits = xlen == 64 ? 16 : 8
+        let lines = String(decoding: traced.stderr, as: UTF8.self).split(separator: "\n").map(String.init)
+        let steps = lines.filter { $0.wholeMatch(of: /[0-9a-f]+ \([0-9a-f]{8}\) .*/) != nil }
+        #expect(steps.count == retired && steps.allSatisfy { $0.prefix { $0 != " " }.count == digits }, "\(steps.count) lines, \(retired) retired")
+        // A read of the 8 input bytes: its ecall's line shows a0 = 8.
+        #expect(steps.contains { $0.contains("ecall") && $0.hasSuffix("a0=" + String(repeating: "0", count: digits - 1) + "8") })
+        // Every addi to a register other than zero names it.
+        let addi = steps.filter { $0.contains(") addi ") && !$0.contains(") addi zero,") }
+        #expect(!addi.isEmpty && addi.allSatisfy { line in
+            let rd = line.split(separator: " ")[3].dropLast()  // "addi a0, ..." -> "a0"
+            return line.contains(" \(rd)=")
+        })
+        let limited = try await GuestHarness.runProcess(
+            executable: eekit, arguments: ["rv", "run", "--trace", "--max-instructions", "100", file], stdin: [], environment: [:])
+        let limitedLines = String(decoding: limited.stderr, as: UTF8.self).split(separator: "\n")
+        #expect(limited.status == 124 && limitedLines.count == 101 && limitedLines.last?.contains("budget exhausted") == true)
+    }
+
     /// A trap ends eekit by the signal Linux delivers, as it ends qemu-user (both used to
     /// differ: eekit exited 134 for every trap, qemu dies by SIGILL, SIGTRAP or SIGSEGV), after
     /// the guest's output and eekit's one-line reason.

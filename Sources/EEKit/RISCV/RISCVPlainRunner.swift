@@ -137,6 +137,43 @@ public struct RISCVPlainResult: Sendable {
 /// a7 = 63 read(fd 0), 64 write(fd 1, 2), 93 exit, 94 exit_group, 214 brk. Any other
 /// number ends the run with `.unsupportedSyscall`. Errors a syscall reports to the guest
 /// follow Linux (negative errno in a0: EBADF, EFAULT).
+/// One retired instruction of a traced run (`eekit rv run --trace`): where it was, its word,
+/// and the register it changed, after the system call it made, if any (a read's count).
+public struct RISCVTraceStep: Sendable {
+    public var pc: UInt64
+    /// The instruction word; nil when its page cannot be read (an execute-only page).
+    public var instruction: UInt32?
+    public var xlen: UInt32
+    /// The register the instruction wrote (its rd, even with the value it held), or for an
+    /// ecall the one its system call changed, with the new value; nil: none (x0 never is).
+    public var written: (register: Int, value: UInt64)?
+
+    static let registerNames = [
+        "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+        "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    ]
+
+    /// One line: pc, word, disassembly, and `reg=value` for the register written, hex padded to
+    /// the XLEN (`0000000000010078 (00a00513) addi a0, zero, 10  a0=000000000000000a`).
+    public var line: String {
+        let digits = xlen == 64 ? 16 : 8
+        func hex(_ v: UInt64, _ n: Int) -> String {
+            let h = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, n - h.count)) + h
+        }
+        var text = hex(pc, digits)
+        if let word = instruction {
+            let asm = RISCVMachine.disassemble(word, pc: pc, xlen: xlen)
+            text += " (" + hex(UInt64(word), 8) + ") " + asm
+            if written != nil { text += String(repeating: " ", count: max(1, 28 - asm.count)) }
+        } else {
+            text += " (unreadable)"
+        }
+        if let w = written { text += "\(Self.registerNames[w.register])=\(hex(w.value, digits))" }
+        return text
+    }
+}
+
 public enum RISCVPlainRunner {
     /// Loads and runs `elf`, collecting its output.
     /// - Parameters:
@@ -206,9 +243,14 @@ public enum RISCVPlainRunner {
 
     /// As `run(elf:arguments:options:read:write:)` with argv[1...] as bytes, as Linux passes
     /// them (`eekit rv run` hands on its own arguments' bytes, UTF-8 or not, as qemu-user does).
+    ///
+    /// `trace`, when given, receives every retired instruction in order (the run then steps one
+    /// instruction at a time, about a million a second, and stops where it would stop
+    /// without it: metering is exact).
     public static func run(
         elf: [UInt8], argumentBytes arguments: [[UInt8]], options: RISCVRunOptions,
-        read: (UnsafeMutableRawBufferPointer) -> Int, write: (Int32, [UInt8]) -> Int
+        read: (UnsafeMutableRawBufferPointer) -> Int, write: (Int32, [UInt8]) -> Int,
+        trace: ((RISCVTraceStep) -> Void)? = nil
     ) throws(EEError) -> (stop: RISCVStop, instructions: UInt64) {
         guard options.memoryMiB >= 1, options.memoryMiB <= 4096 else {
             throw .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got \(options.memoryMiB)")
@@ -229,8 +271,53 @@ public enum RISCVPlainRunner {
         // the last page below 2^32 on RV32.
         let userLimit: UInt64 = image.xlen == 64 ? (1 << 47) - 4096 + 1 : 0xffff_f000
 
+        // Tracing: one instruction per `m.run()`, its step reported once its effects are in
+        // the registers (after the system call an ecall makes), at the next step or the end.
+        var pending: (pc: UInt64, word: UInt32?, registers: [UInt64])?
+        func registers() -> [UInt64] { (0..<32).map { m[register: $0] } }
+        func flush() {
+            guard let trace, let p = pending else { return }
+            pending = nil
+            let now = registers()
+            // The instruction's rd when it writes one (even with the value it had), else the
+            // register a system call changed (a0).
+            var target: Int?
+            if let w = p.word {
+                let rd = Int((w >> 7) & 31), opcode = w & 0x7f
+                let writesRd = [0x03, 0x13, 0x17, 0x1b, 0x33, 0x37, 0x3b, 0x67, 0x6f].contains(opcode)
+                    || (opcode == 0x73 && (w >> 12) & 7 != 0)
+                if writesRd, rd != 0 { target = rd }
+            }
+            if target == nil { target = (1..<32).first { now[$0] != p.registers[$0] } }
+            trace(RISCVTraceStep(
+                pc: p.pc, instruction: p.word, xlen: image.xlen, written: target.map { ($0, now[$0]) }))
+        }
+        defer { flush() }
+
         while true {
-            switch m.run() {
+            let outcome: RISCVMachine.Stop
+            if trace != nil {
+                flush()
+                let left = m.budget, before = m.instructionsRetired
+                if left == 0 {
+                    outcome = m.run()
+                } else {
+                    let pc = m.pc
+                    let word = m.isAccessible(pc, 4, .read) ? m.instructionWord(at: pc) : nil
+                    let snapshot = registers()
+                    m.budget = 1
+                    outcome = m.run()
+                    let ran = m.instructionsRetired &- before
+                    m.budget = left &- ran
+                    if ran > 0 { pending = (pc, word, snapshot) }
+                    // One instruction done, more budget left: not the run's end. (Without progress
+                    // the stop is reported as it is, never retried.)
+                    if case .budgetExhausted = outcome, ran > 0, m.budget > 0 { continue }
+                }
+            } else {
+                outcome = m.run()
+            }
+            switch outcome {
             case .budgetExhausted:
                 // The word of the instruction that did not run, as a trap names its own (the
                 // foundation issue: "cause, pc, instruction"); none when pc's page cannot be
