@@ -529,6 +529,31 @@ import Testing
         #expect(throws: EEError.self) { try StateTestCase.load(path: file.appendingPathComponent("t.json").path) }
     }
 
+    /// execution-spec-tests' `config`: its chain id is what CHAINID reads, and a Cancun blob
+    /// schedule other than EIP-4844's is refused, not run under the wrong constants.
+    @Test func eestConfigChainIdAndBlobSchedule() throws {
+        let path = Fixtures.folder("stExample") + "/add11.json"
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        var test = try #require(original[name] as? [String: Any])
+        let dir = try TestFiles.scratchFolder("config")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("t.json")
+        func load(_ config: [String: Any]) throws -> StateTestCase {
+            test["config"] = config
+            try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+            return try #require(try StateTestCase.load(path: file.path).first)
+        }
+        let cancun: [String: Any] = ["target": "0x03", "max": "0x06", "baseFeeUpdateFraction": "0x32f0ed"]
+        #expect(try load(["chainid": "0x05", "blobSchedule": ["Cancun": cancun]]).block.chainId == U256(5))
+        #expect(try load([:]).block.chainId == U256(1))
+        var other = cancun
+        other["max"] = "0x01"
+        // Another fork's schedule does not matter; Cancun's must be EIP-4844's.
+        #expect(try load(["blobSchedule": ["Cancun": cancun, "Prague": other]]).block.chainId == U256(1))
+        #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": other]]) }
+    }
+
     /// `--jobs`: files run on several threads and report as one thread does, in file order
     /// (failures, load errors and counts alike).
     @Test func parallelRunsReportAsOneRunDoes() throws {
