@@ -43,7 +43,7 @@ struct RVCommand: ParsableCommand {
         @Flag(help: "Print instructions retired, seconds and MIPS (wall clock, then CPU time) on stderr.")
         var stats = false
 
-        @Flag(help: "Write every retired instruction to stderr: pc, word, disassembly and the register it wrote with its new value (for an ecall, the one its system call changed); about a million instructions a second.")
+        @Flag(help: "Write every retired instruction to stderr: pc, word, disassembly, the register it wrote with its new value (for an ecall, the one its system call changed) and a load's or store's address; about a million instructions a second.")
         var trace = false
 
         @Option(name: .customLong("env"), help: "Set NAME=VALUE in the guest's environment (repeatable; qemu-user's -E).")

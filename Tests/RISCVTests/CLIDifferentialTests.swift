@@ -56,6 +56,10 @@ struct CLIDifferentialTests {
             let rd = line.split(separator: " ")[3].dropLast()  // "addi a0, ..." -> "a0"
             return line.contains(" \(rd)=")
         })
+        // Loads name their address, stores their address and the value's low bytes.
+        let word = xlen == 64 ? "sd" : "sw"
+        #expect(steps.contains { $0.contains(") \(word) ") && $0.contains("mem[") && $0.contains("]=") })
+        #expect(steps.filter { $0.contains(") lbu ") }.allSatisfy { $0.wholeMatch(of: /.* mem\[[0-9a-f]+\]/) != nil })
         let limited = try await GuestHarness.runProcess(
             executable: eekit, arguments: ["rv", "run", "--trace", "--max-instructions", "100", file], stdin: [], environment: [:])
         let limitedLines = String(decoding: limited.stderr, as: UTF8.self).split(separator: "\n")

@@ -147,6 +147,9 @@ public struct RISCVTraceStep: Sendable {
     /// The register the instruction wrote (its rd, even with the value it held), or for an
     /// ecall the one its system call changed, with the new value; nil: none (x0 never is).
     public var written: (register: Int, value: UInt64)?
+    /// A load's or store's guest address and width in bytes, and for a store the value stored
+    /// (its low `width` bytes).
+    public var memory: (address: UInt64, width: Int, stored: UInt64?)?
 
     static let registerNames = [
         "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
@@ -170,6 +173,15 @@ public struct RISCVTraceStep: Sendable {
             text += " (unreadable)"
         }
         if let w = written { text += "\(Self.registerNames[w.register])=\(hex(w.value, digits))" }
+        if let m = memory {
+            if written == nil, let word = instruction {
+                text += String(repeating: " ", count: max(1, 28 - RISCVMachine.disassemble(word, pc: pc, xlen: xlen).count))
+            } else {
+                text += "  "
+            }
+            text += "mem[\(hex(m.address, digits))]"
+            if let v = m.stored { text += "=" + hex(v, 2 * m.width) }
+        }
         return text
     }
 }
@@ -289,8 +301,23 @@ public enum RISCVPlainRunner {
                 if writesRd, rd != 0 { target = rd }
             }
             if target == nil { target = (1..<32).first { now[$0] != p.registers[$0] } }
+            // A load's or store's address, from the base register as it was before the
+            // instruction (a load may overwrite its own base).
+            var memory: (address: UInt64, width: Int, stored: UInt64?)?
+            if let w = p.word, w & 0x7f == 0x03 || w & 0x7f == 0x23 {
+                let isStore = w & 0x7f == 0x23
+                let funct3 = (w >> 12) & 7
+                let immediate = isStore
+                    ? Int64(Int32(bitPattern: w & 0xfe00_0000) >> 20) | Int64((w >> 7) & 0x1f)
+                    : Int64(Int32(bitPattern: w) >> 20)
+                var address = p.registers[Int((w >> 15) & 31)] &+ UInt64(bitPattern: immediate)
+                if image.xlen == 32 { address &= 0xffff_ffff }
+                let width = 1 << Int(funct3 & 3)
+                let value = p.registers[Int((w >> 20) & 31)]
+                memory = (address, width, isStore ? (width == 8 ? value : value & ((1 << UInt64(8 * width)) - 1)) : nil)
+            }
             trace(RISCVTraceStep(
-                pc: p.pc, instruction: p.word, xlen: image.xlen, written: target.map { ($0, now[$0]) }))
+                pc: p.pc, instruction: p.word, xlen: image.xlen, written: target.map { ($0, now[$0]) }, memory: memory))
         }
         defer { flush() }
 
