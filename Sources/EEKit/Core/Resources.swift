@@ -121,7 +121,9 @@ public struct GasSchedule: Hashable, Sendable {
         func scaled(_ p: UInt64) -> UInt64 {
             guard p != 0 else { return 0 }
             let (product, overflow) = p.multipliedReportingOverflow(by: rate)
-            return overflow ? UInt64.max / reference : (product + reference - 1) / reference
+            // Rounded up without adding to the product (within reference - 1 of UInt64.max,
+            // as UInt64.max / 3 at 3 ergs per gas, `product + reference - 1` overflowed).
+            return overflow ? UInt64.max / reference : product / reference + (product % reference == 0 ? 0 : 1)
         }
         func scaled(_ p: UInt32) -> UInt32 { UInt32(clamping: scaled(UInt64(p))) }
         var s = self
