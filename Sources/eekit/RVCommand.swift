@@ -387,10 +387,6 @@ struct RVCommand: ParsableCommand {
     }
 }
 
-/// The guest's stdout and stderr: each guest write is one host write, as under Linux and
-/// qemu-user, and its result is the guest's: the count written (a short count when a pipe's
-/// reader went away mid-write or a non-blocking pipe filled up), or -errno (EPIPE with SIGPIPE
-/// ignored, ENOSPC, EAGAIN, EBADF for a closed fd).
 /// `rv run --trace`'s lines, written to stderr in blocks.
 final class TraceBuffer {
     private var bytes: [UInt8] = []
@@ -406,6 +402,10 @@ final class TraceBuffer {
     }
 }
 
+/// The guest's stdout and stderr: each guest write is one host write, as under Linux and
+/// qemu-user, and its result is the guest's: the count written (a short count when a pipe's
+/// reader went away mid-write or a non-blocking pipe filled up), or -errno (EPIPE with SIGPIPE
+/// ignored, ENOSPC, EAGAIN, EBADF for a closed fd).
 final class GuestOutput {
     func write(fd: Int32, _ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBytes { b in

@@ -127,7 +127,8 @@ struct StateTestCommand: ParsableCommand {
         func precompileName(_ a: Address) -> String {
             hooks[a].map { "\(a.hex) (\($0.name))" } ?? a.hex
         }
-        let progress = ProgressBar(total: files.count, enabled: isatty(2) == 1)
+        // No bar beside --trace / --dump lines, which it would run into on a terminal.
+        let progress = ProgressBar(total: files.count, enabled: isatty(2) == 1 && !output.trace && !output.dump)
         var results = [FileResult](repeating: FileResult(), count: files.count)
         // Traces and dumps are written as entries end: one worker keeps them in order.
         let workers = output.trace || output.dump ? 1 : max(1, min(jobs, files.count))

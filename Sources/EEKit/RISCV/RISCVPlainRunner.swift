@@ -133,10 +133,6 @@ public struct RISCVPlainResult: Sendable {
     }
 }
 
-/// Runs plain RISC-V programs with the Linux-like system-call ABI:
-/// a7 = 63 read(fd 0), 64 write(fd 1, 2), 93 exit, 94 exit_group, 214 brk. Any other
-/// number ends the run with `.unsupportedSyscall`. Errors a syscall reports to the guest
-/// follow Linux (negative errno in a0: EBADF, EFAULT).
 /// One retired instruction of a traced run (`eekit rv run --trace`): where it was, its word,
 /// and the register it changed, after the system call it made, if any (a read's count).
 public struct RISCVTraceStep: Sendable {
@@ -186,6 +182,10 @@ public struct RISCVTraceStep: Sendable {
     }
 }
 
+/// Runs plain RISC-V programs with the Linux-like system-call ABI:
+/// a7 = 63 read(fd 0), 64 write(fd 1, 2), 93 exit, 94 exit_group, 214 brk. Any other
+/// number ends the run with `.unsupportedSyscall`. Errors a syscall reports to the guest
+/// follow Linux (negative errno in a0: EBADF, EFAULT).
 public enum RISCVPlainRunner {
     /// Loads and runs `elf`, collecting its output.
     /// - Parameters:

@@ -30,8 +30,8 @@ public struct StateTestEntryOutcome {
     public var receipt: Receipt?
     /// Why the transaction was rejected (a valid one has a receipt).
     public var rejection: TransactionError?
-    /// The post-state root; nil when the entry stopped before it (a malformed entry, a
-    /// transaction valid where the entry expects an exception, a store error).
+    /// The post-state root; nil when the entry stopped before it (a malformed entry, a store
+    /// error).
     public var stateRoot: Bytes32?
     /// The store holding the state after the entry (committed when `stateRoot` is set; the
     /// pre state otherwise).
@@ -128,7 +128,12 @@ public struct StateTestRunner {
                 }
             case .success(let receipt):
                 outcome.receipt = receipt
-                if let x = e.expectException { return .failed("expected \(x), but the transaction was valid") }
+                if let x = e.expectException {
+                    // The state the transaction left, for the observer (`--dump` wrote the pre
+                    // state under the post state's name, `--trace`'s summary had no stateRoot).
+                    if (try? world.commit()) != nil { outcome.stateRoot = try? world.stateRoot() }
+                    return .failed("expected \(x), but the transaction was valid")
+                }
                 note = " (status \(receipt.status), gas used \(receipt.gasUsed))"
                 let logs = WorldState.logsHash(receipt.logs)
                 if logs != e.logs { logsMismatch = "logs hash \(logs) != expected \(e.logs)\(note)" }
