@@ -174,7 +174,11 @@ public struct StateTestRunner {
             guard let want = expected.accounts[a] else { note("\(a.hex) present, not expected"); continue }
             if got.balance != want.balance { note("\(a.hex) balance \(hex(got.balance)) != expected \(hex(want.balance))") }
             if got.nonce != want.nonce { note("\(a.hex) nonce \(got.nonce) != expected \(want.nonce)") }
-            if got.code != want.code { note("\(a.hex) code of \(got.code.count) bytes != expected \(want.code.count) bytes") }
+            if got.code != want.code {
+                // Equal lengths: where they part ("code of 9 bytes != expected 9 bytes" said nothing).
+                let at = zip(got.code, want.code).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.code.count, want.code.count)
+                note("\(a.hex) code of \(got.code.count) bytes != expected \(want.code.count) bytes (first difference at byte \(at))")
+            }
             let have = try store.allStorage(a).filter { !$0.value.isZero }
             let should = expected.storage[a] ?? [:]
             for k in Set(have.keys).union(should.keys).sorted() where have[k] != should[k] {
