@@ -265,12 +265,17 @@ struct RVCommand: ParsableCommand {
             let result: (stop: RISCVStop, instructions: UInt64)
             do {
                 // Trace lines are buffered and written before each guest write, so that they and
-                // the guest's own output keep their order on the terminal.
+                // the guest's own output keep their order on the terminal, and before each read
+                // (the guest may wait there, and an interrupted run keeps what it traced).
                 let traceOut = trace ? TraceBuffer() : nil
                 defer { traceOut?.flush() }
                 result = try RISCVPlainRunner.run(
                     elf: elf, argumentBytes: guestArgumentBytes(count: arguments.count - (trailing?.count ?? 0)),
-                    options: options, read: input,
+                    options: options,
+                    read: { buf in
+                        traceOut?.flush()
+                        return input(buf)
+                    },
                     write: { fd, bytes in
                         traceOut?.flush()
                         return output.write(fd: fd, bytes)
@@ -387,7 +392,7 @@ struct RVCommand: ParsableCommand {
     }
 }
 
-/// `rv run --trace`'s lines, written to stderr in blocks.
+/// Trace lines (`rv run --trace`, `statetest --trace` / `--dump`), written to stderr in blocks.
 final class TraceBuffer {
     private var bytes: [UInt8] = []
     func append(_ line: String) {

@@ -484,10 +484,12 @@ import Testing
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(summaries[0].utf8)) as? [String: Any])
         #expect(summary["stateRoot"] as? String == labelledEntries[1].hash.hex && summary["pass"] as? Bool == true)
         #expect(summary["index"] as? Int == 1 && summary["test"] as? String == labelled.name && summary["fork"] as? String == "Cancun")
+        #expect(summary["file"] as? String == labels)
         #expect(lines.count > 1 && lines.dropLast().allSatisfy { $0.hasPrefix("{\"pc\":") && $0.contains("\"depth\":1") }, "\(err)")
         // The dump is the post state: the root of its accounts is the entry's.
         let (_, _, dumped) = try TestFiles.runSeparately(eekit, ["statetest", "--index", "0", "--dump", path])
         let dump = try #require(try JSONSerialization.jsonObject(with: Data(dumped.utf8)) as? [String: Any])
+        #expect(dump["file"] as? String == path)
         let accounts = try #require(dump["accounts"] as? [String: Any])
         let file = try TestFiles.scratchFolder("dump")
         defer { TestFiles.remove(file) }

@@ -58,7 +58,8 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 /// - Every RISC-V price (instructions, pages, decoded code, system calls, code stores) is in
 ///   ergs at the reference rate of 256 ergs per gas (`nativeReferenceErgsPerGas`). A schedule
 ///   with another `ergsPerGas` charges them scaled to its rate, rounded up (`nativeRated`), so
-///   native code costs the same gas, and gets the same CPU per gas, at any rate. (A review found
+///   native code costs the same gas at any multiple of 256 and more below it (at one erg per
+///   gas an ALU instruction costs a whole gas), never getting more CPU per gas. (A review found
 ///   that at 2^32 ergs per gas unscaled prices made native code nearly free, about 1 ms of CPU
 ///   per gas; at 1 erg per gas an ALU instruction cost 64 gas.)
 public struct GasSchedule: Hashable, Sendable {

@@ -75,7 +75,7 @@ public struct StateTestRunner {
         return keys.flatMap { fork -> [StateTestResult] in
             let entries = test.post[fork] ?? []
             guard let rules = Fork(name: fork) else {
-                return entries.map { e in
+                return entries.filter { entryIndexes?.contains($0.index) ?? true }.map { e in
                     StateTestResult(name: test.name, file: test.file, fork: fork, index: e.index,
                                     verdict: .failed("fork \(fork) is not implemented"))
                 }
