@@ -87,7 +87,9 @@ failures=0
 rows=()
 declare -A logsum=() count=()
 for prog in "${programs[@]}"; do
-  [ -x "$OUT/native/$prog" ] || die "no such benchmark: $prog"
+  if [ ! -x "$OUT/native/$prog" ]; then
+    die "no such benchmark: $prog (available: $(cd "$OUT/native" && ls | grep -v '^calibrate$' | tr '\n' ' '))"
+  fi
   echo "== $prog native" >&2
   measure native "$OUT/native/$prog"
   native_s=$BEST_S
