@@ -262,6 +262,13 @@ static rv_ent decode_exec(const dctx *c, uint32_t w, uint64_t pc) {
 }
 
 
+uint64_t crv_insn_cost(const crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint32_t insn, uint64_t pc) {
+  if (!mem || !costs) return 0;
+  const dctx c = {(crv_memory *)mem, costs, xlen == 32 ? 32u : 64u};
+  const rv_ent e = decode_exec(&c, insn, pc);
+  return crv__class_cost(costs, crv__op_class[e.op]);
+}
+
 /* Recompute the suffix sums of slots [first, last] of one page (first..last inclusive, slots
    after `last` in the page are already right), walking back past `first` to the start of the
    enclosing block. `page` points at the page's first slot. */

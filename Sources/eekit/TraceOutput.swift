@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import EEKit
 
@@ -7,12 +8,31 @@ struct TraceOptions: ParsableArguments {
     @Flag(help: "Print each transaction's call tree: every frame (EE, call kind, gas, input) and how it ended, nested calls included.")
     var trace = false
 
-    /// A recorder attached to the session's bootloader, or nil without `--trace`.
+    @Flag(name: .customLong("trace-steps"), help: "Write every instruction each frame runs to stderr: EVM frames as EIP-3155 JSON lines, native frames as '[riscv depth N ADDRESS] pc (word) disassembly  reg=value  mem[address]=bytes' lines (much slower; the receipts are the same).")
+    var traceSteps = false
+
+    /// A recorder attached to the session's bootloader, or nil without `--trace`; with
+    /// `--trace-steps`, the session's EVM and RISC-V EEs are replaced by tracing ones first.
     func recorder(for session: ContractSession) -> CallTraceRecorder? {
+        if traceSteps { Self.installStepTracers(on: session) }
         guard trace else { return nil }
         let r = CallTraceRecorder()
         r.attach(to: session.boot)
         return r
+    }
+}
+
+extension TraceOptions {
+    /// Registers an EVM and a RISC-V EE that write every step to stderr (the RISC-V one with the
+    /// default configuration, which is what the command line's sessions use).
+    static func installStepTracers(on session: ContractSession) {
+        func write(_ line: String) { writeToStandardError(Data((line + "\n").utf8)) }
+        session.boot.registry.register(EVMEnvironment.self) {
+            EVMEnvironment(tracer: { step in write(step.jsonLine) })
+        }
+        session.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+            RISCVEnvironment(tracer: { s in write("[riscv depth \(s.depth + 1) \(s.address.hex)] " + s.step.line) })
+        }
     }
 }
 

@@ -258,6 +258,55 @@ struct Outcome: Equatable, CustomStringConvertible {
         [mode] + target.bytes + (0..<8).map { UInt8(truncatingIfNeeded: gas >> (56 - 8 * UInt64($0))) } + payload
     }
 
+    /// A RISC-V EE with a step tracer (`--trace-steps`) single-steps its frames and makes its
+    /// system calls outside the interpreter loop: every scenario ends with the same receipt and
+    /// state as untraced, including faults, out of gas, writes into code and cross-EE calls,
+    /// and a token transfer reports exactly the instructions it retired.
+    @Test func steppedNativeFramesEndAsUntraced() throws {
+        final class Steps: @unchecked Sendable {
+            var list: [RISCVFrameTraceStep] = []
+        }
+        let steps = Steps()
+        func traced() throws -> ContractSession {
+            let s = try session()
+            s.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+                RISCVEnvironment(tracer: { steps.list.append($0) })
+            }
+            return s
+        }
+        // Every misdeed but the endless loop (3), which runs on little gas below: a debug build
+        // steps about a million instructions a second.
+        let ops = (1...14).filter { $0 != 3 }.map(UInt8.init)
+        var scenarios: [(Address, Bytes, UInt64)] = ops.map { (rvBad, [$0], 2_000_000) }
+        scenarios += ops.map { (rvCaller, via(2, rvBad, gas: 1_000_000, [$0]), 3_000_000) }
+        scenarios += [
+            (rvCaller, via(0, evmCounter), 1_000_000), (evmForwarder, rvCaller.bytes + via(0, evmCounter), 1_000_000),
+            (rvBad, [3], 40_000), (rvBad, [8], 100_000), (rvBad, [99], 1_000_000),
+        ]
+        for (target, data, gas) in scenarios {
+            let plain = try session(), stepped = try traced()
+            steps.list.removeAll()
+            let a = try plain.call(target, data: data, gas: gas)
+            let b = try stepped.call(target, data: data, gas: gas)
+            let what = "\(target.hex) \(Hex.encode(Array(data.prefix(24))))"
+            #expect(a.status == b.status && a.gasUsed == b.gasUsed && a.output == b.output && a.logs == b.logs, "\(what): \(a.status) / \(b.status)")
+            #expect(try plain.world.stateRoot() == stepped.world.stateRoot(), "\(what)")
+            #expect(!steps.list.isEmpty, "\(what)")
+        }
+        // A native transfer: one step per retired guest instruction (contract-bench counts 456
+        // for the RV64 token), each naming the token at depth 0.
+        let s = ContractSession()
+        let token = try #require(try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(1_000_000)).createdAddress)
+        s.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+            RISCVEnvironment(tracer: { steps.list.append($0) })
+        }
+        steps.list.removeAll()
+        let transfer = try s.call(token, data: ABI.call(0xa905_9cbb, [ABI.word(0xaa), ABI.word(1000)]))
+        #expect(transfer.status == .success)
+        #expect(steps.list.count == 456 && steps.list.allSatisfy { $0.address == token && $0.depth == 0 }, "\(steps.list.count) steps")
+        #expect(steps.list.last?.step.instruction == 0x0000_0073)  // the RETURN ecall
+    }
+
     @Test func evmToRiscvToEvm() throws {
         let s = try session()
         let r = try s.call(evmForwarder, data: rvCaller.bytes + via(0, evmCounter))

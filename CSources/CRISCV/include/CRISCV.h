@@ -190,6 +190,12 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
    few bytes cost time in proportion to the whole code range. Same rules as crv_decode. */
 void crv_redecode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr, uint64_t n);
 
+/* What crv_run charges for retiring the instruction word `insn` at `pc` (its class's cost
+   after decoding, as crv_decode prices the slot; a store that changes code bytes also pays
+   costs->code_store). Pure: reads `mem`'s code range only. A budget of exactly this cost runs
+   this one instruction and stops before the next (the tracer's single step). */
+uint64_t crv_insn_cost(const crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint32_t insn, uint64_t pc);
+
 /* Run until ecall, ebreak, budget exhaustion or a trap. `costs` and cpu->xlen must be
    the ones the code was decoded with. */
 crv_status crv_run(crv_cpu *cpu, crv_memory *mem, const crv_costs *costs);

@@ -92,8 +92,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// finishes it when the hart returns.
     @exclusivity(unchecked) private var inlineStep: Step?
 
-    public init(configuration: Configuration = Configuration()) {
+    /// Receives every instruction a frame of this EE retires (`eekit call --trace-steps`);
+    /// nil: none. A traced frame steps one instruction at a time and makes its system calls
+    /// from `run` rather than inside the interpreter loop (the two paths give equal receipts,
+    /// which the native_frames fuzz target checks), so it is much slower, and it ends as an
+    /// untraced one does: metering is exact.
+    private let tracer: ((RISCVFrameTraceStep) -> Void)?
+
+    public init(configuration: Configuration = Configuration(), tracer: ((RISCVFrameTraceStep) -> Void)? = nil) {
         self.configuration = configuration
+        self.tracer = tracer
     }
 
     public var isStaticContext: Bool { started && launch.isStatic }
@@ -212,7 +220,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         let m = try img.acquire(kept)
         image = img
         machine = m
-        if RISCVEnvironment.inLoopSystemCalls { m.setUnretainedEcallHandler(self) }
+        if RISCVEnvironment.inLoopSystemCalls && tracer == nil { m.setUnretainedEcallHandler(self) }
         brk = img.brkStart
         brkHigh = brk
         m.pc = img.image.entry
@@ -369,8 +377,51 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             activeHost = nil
             activeBootloader = nil
         }
+        // Tracing: the step of the instruction that ran last, reported once its effects are in
+        // the registers (after its system call, for an ecall), at the next step or the end.
+        var pending: (pc: UInt64, word: UInt32?, registers: [UInt64])?
+        func flush() {
+            guard let tracer, let p = pending else { return }
+            pending = nil
+            // A frame that ended has given its machine back: its registers are no longer this
+            // frame's (the step of a RETURN or REVERT shows no register).
+            let live = machine === m
+            tracer(RISCVFrameTraceStep(
+                step: RISCVPlainRunner.traceStep(
+                    pc: p.pc, word: p.word, xlen: m.xlen, before: p.registers,
+                    after: live ? (0..<32).map { m[register: $0] } : p.registers),
+                address: launch.callee, depth: launch.depth, ergsLeft: live ? m.budget : 0))
+        }
+        defer { flush() }
         while true {
-            switch m.run() {
+            let outcome: RISCVMachine.Stop
+            if tracer != nil {
+                flush()
+                let total = m.budget, before = m.instructionsRetired
+                let pc = m.pc
+                let word = m.isAccessible(pc, 4, .read) ? m.instructionWord(at: pc) : nil
+                let registers = (0..<32).map { m[register: $0] }
+                // Exactly the instruction's price runs it and stops before the next; a store
+                // into code also pays the code-store surcharge; without progress (or a price
+                // the budget cannot pay) the run goes on with all of it, as untraced.
+                var stepOutcome = RISCVMachine.Stop.budgetExhausted
+                for price in [m.instructionCost(at: pc), m.instructionCost(at: pc).map { $0 &+ m.codeStoreCost }, total] {
+                    guard let price, price <= total else { continue }
+                    m.budget = price
+                    stepOutcome = m.run()
+                    m.budget = total &- (price &- m.budget)
+                    if m.instructionsRetired != before { break }
+                    if case .budgetExhausted = stepOutcome { continue }
+                    break
+                }
+                outcome = stepOutcome
+                if m.instructionsRetired != before { pending = (pc, word, registers) }
+                // One step done and budget left: not the frame's end.
+                if case .budgetExhausted = outcome, m.instructionsRetired != before, m.budget > 0 { continue }
+            } else {
+                outcome = m.run()
+            }
+            switch outcome {
             case .budgetExhausted:
                 return end(.failure(.outOfResources), output: [], host: host)
             case .trap:
@@ -959,4 +1010,13 @@ extension EERegistry {
             RISCVEnvironment(configuration: configuration)
         }
     }
+}
+
+/// One instruction a native frame retired (`RISCVEnvironment(tracer:)`): the step, the frame's
+/// contract and depth, and the ergs it had left after the instruction.
+public struct RISCVFrameTraceStep: Sendable {
+    public var step: RISCVTraceStep
+    public var address: Address
+    public var depth: Int
+    public var ergsLeft: UInt64
 }

@@ -187,6 +187,35 @@ public struct RISCVTraceStep: Sendable {
 /// number ends the run with `.unsupportedSyscall`. Errors a syscall reports to the guest
 /// follow Linux (negative errno in a0: EBADF, EFAULT).
 public enum RISCVPlainRunner {
+    /// The trace step of the instruction at `pc` (word `word`) whose hart's registers were
+    /// `before` it and are `after` it: rd's new value (even one it held),
+    /// else the register a system call changed (a0); a load's or store's address, from the
+    /// base register as it was before the instruction (a load may overwrite its own base).
+    static func traceStep(pc: UInt64, word: UInt32?, xlen: UInt32, before: [UInt64], after now: [UInt64]) -> RISCVTraceStep {
+        var target: Int?
+        if let w = word {
+            let rd = Int((w >> 7) & 31), opcode = w & 0x7f
+            let writesRd = [0x03, 0x13, 0x17, 0x1b, 0x33, 0x37, 0x3b, 0x67, 0x6f].contains(opcode)
+                || (opcode == 0x73 && (w >> 12) & 7 != 0)
+            if writesRd, rd != 0 { target = rd }
+        }
+        if target == nil { target = (1..<32).first { now[$0] != before[$0] } }
+        var memory: (address: UInt64, width: Int, stored: UInt64?)?
+        if let w = word, w & 0x7f == 0x03 || w & 0x7f == 0x23 {
+            let isStore = w & 0x7f == 0x23
+            let funct3 = (w >> 12) & 7
+            let immediate = isStore
+                ? Int64(Int32(bitPattern: w & 0xfe00_0000) >> 20) | Int64((w >> 7) & 0x1f)
+                : Int64(Int32(bitPattern: w) >> 20)
+            var address = before[Int((w >> 15) & 31)] &+ UInt64(bitPattern: immediate)
+            if xlen == 32 { address &= 0xffff_ffff }
+            let width = 1 << Int(funct3 & 3)
+            let value = before[Int((w >> 20) & 31)]
+            memory = (address, width, isStore ? (width == 8 ? value : value & ((1 << UInt64(8 * width)) - 1)) : nil)
+        }
+        return RISCVTraceStep(pc: pc, instruction: word, xlen: xlen, written: target.map { ($0, now[$0]) }, memory: memory)
+    }
+
     /// Loads and runs `elf`, collecting its output.
     /// - Parameters:
     ///   - elf: a static RV32IM or RV64IM executable.
@@ -290,34 +319,7 @@ public enum RISCVPlainRunner {
         func flush() {
             guard let trace, let p = pending else { return }
             pending = nil
-            let now = registers()
-            // The instruction's rd when it writes one (even with the value it had), else the
-            // register a system call changed (a0).
-            var target: Int?
-            if let w = p.word {
-                let rd = Int((w >> 7) & 31), opcode = w & 0x7f
-                let writesRd = [0x03, 0x13, 0x17, 0x1b, 0x33, 0x37, 0x3b, 0x67, 0x6f].contains(opcode)
-                    || (opcode == 0x73 && (w >> 12) & 7 != 0)
-                if writesRd, rd != 0 { target = rd }
-            }
-            if target == nil { target = (1..<32).first { now[$0] != p.registers[$0] } }
-            // A load's or store's address, from the base register as it was before the
-            // instruction (a load may overwrite its own base).
-            var memory: (address: UInt64, width: Int, stored: UInt64?)?
-            if let w = p.word, w & 0x7f == 0x03 || w & 0x7f == 0x23 {
-                let isStore = w & 0x7f == 0x23
-                let funct3 = (w >> 12) & 7
-                let immediate = isStore
-                    ? Int64(Int32(bitPattern: w & 0xfe00_0000) >> 20) | Int64((w >> 7) & 0x1f)
-                    : Int64(Int32(bitPattern: w) >> 20)
-                var address = p.registers[Int((w >> 15) & 31)] &+ UInt64(bitPattern: immediate)
-                if image.xlen == 32 { address &= 0xffff_ffff }
-                let width = 1 << Int(funct3 & 3)
-                let value = p.registers[Int((w >> 20) & 31)]
-                memory = (address, width, isStore ? (width == 8 ? value : value & ((1 << UInt64(8 * width)) - 1)) : nil)
-            }
-            trace(RISCVTraceStep(
-                pc: p.pc, instruction: p.word, xlen: image.xlen, written: target.map { ($0, now[$0]) }, memory: memory))
+            trace(traceStep(pc: p.pc, word: p.word, xlen: image.xlen, before: p.registers, after: registers()))
         }
         defer { flush() }
 
