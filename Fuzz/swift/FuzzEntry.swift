@@ -16,10 +16,11 @@
 //   native_frames   the input is turned into a native RISC-V contract (NativeProgram below:
 //                   ALU, load/store, branch and jump templates, system calls 0x10000-0x1001f (the last one unknown)
 //                   with pointers into its data page, raw words) installed at two addresses
-//                   that can call each other. Each input runs three times on the same state:
+//                   that can call each other. Each input runs four times on the same state:
 //                   twice with in-loop system calls (the second frame gets a pooled machine,
-//                   so anything a frame leaves behind shows; the second run is traced) and once
-//                   with every system call returning to Swift; the three receipts must be equal.
+//                   so anything a frame leaves behind shows; the second run is traced), once
+//                   with every system call returning to Swift, and once single-stepped by a
+//                   native-frame tracer (`--trace-steps`); the four receipts must be equal.
 //
 //   nested_frames   a fuzz EE (NestEE below, registered as .wasm) runs the input as a program
 //                   of one-byte operations from the offset its calldata names: nested and
@@ -260,10 +261,18 @@ private func fuzzNative(_ d: [UInt8]) {
     let world = session.world
     let limit = 21_000 + 68 * UInt64(calldata.count) + gas  // 68: a non-zero byte before Istanbul
     var receipts: [Receipt] = []
-    // The second run is traced: tracing must not change the receipt. For half the inputs the
-    // first run, whose frames find no machine of their new image, takes machines of earlier
-    // inputs' images and resets them (as under parking pressure); the others use pooled ones.
-    for (inLoop, traced) in [(true, false), (true, true), (false, false)] {
+    // The second run is traced: tracing must not change the receipt. The fourth single-steps
+    // every native frame (`RISCVEnvironment(tracer:)`, `--trace-steps`). For half the inputs
+    // the first run, whose frames find no machine of their new image, takes machines of
+    // earlier inputs' images and resets them (as under parking pressure); the others use
+    // pooled ones.
+    for (inLoop, traced, stepped) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)] {
+        if stepped {
+            session.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
+                RISCVEnvironment(tracer: { _ in })
+            }
+        }
+        defer { if stepped { session.boot.registry.registerRISCV() } }
         RISCVEnvironment.inLoopSystemCalls = inLoop
         RISCVEnvironment.reuseOtherImagesMachinesFrom =
             !traced && inLoop && d.count % 2 == 0 ? 0 : RISCVEnvironment.defaultReuseOtherImagesMachinesFrom
@@ -284,7 +293,7 @@ private func fuzzNative(_ d: [UInt8]) {
     RISCVEnvironment.inLoopSystemCalls = true
     RISCVEnvironment.reuseOtherImagesMachinesFrom = RISCVEnvironment.defaultReuseOtherImagesMachinesFrom
     session.boot.tracer = nil
-    guard receipts.count == 3 else {
+    guard receipts.count == 4 else {
         check(receipts.isEmpty, "a run threw where another did not")
         return
     }
