@@ -22,8 +22,8 @@
 #   statetest_json  Swift  state-test JSON decoder + transaction building + validation/run
 #   abi_text        Swift  ABIEncoder's text paths: output decoding, revert reasons, signatures
 #   native_frames   Swift  generated native contracts (system calls with pointers into their data)
-#                          through the Bootloader; in-loop and return-to-Swift system calls and a
-#                          pooled machine must give the same receipt
+#                          through the Bootloader; in-loop and return-to-Swift system calls, a
+#                          pooled machine and a single-stepped (traced) run must give the same receipt
 #   nested_frames   Swift  a fuzz EE whose program makes nested and preempting calls and creates
 #                          across EEs (EEHost.nestedCall); plain, traced and small-stack runs
 #                          must give the same receipt, and only deliberate breaks may throw
