@@ -8,7 +8,7 @@ struct TraceOptions: ParsableArguments {
     @Flag(help: "Print each transaction's call tree: every frame (EE, call kind, gas, input) and how it ended, nested calls included.")
     var trace = false
 
-    @Flag(name: .customLong("trace-steps"), help: "Write every instruction each frame runs to stderr: EVM frames as EIP-3155 JSON lines, native frames as '[riscv depth N ADDRESS] pc (word) disassembly  reg=value  mem[address]=bytes' lines (much slower; the receipts are the same).")
+    @Flag(name: .customLong("trace-steps"), help: "Write every instruction each frame runs to stderr: EVM frames as EIP-3155 JSON lines, native frames as '[riscv depth N ADDRESS gas BEFORE] pc (word) disassembly  reg=value  mem[address]=bytes' lines (much slower; the receipts are the same).")
     var traceSteps = false
 
     /// A recorder attached to the session's bootloader, or nil without `--trace`; with
@@ -30,8 +30,11 @@ extension TraceOptions {
         session.boot.registry.register(EVMEnvironment.self) {
             EVMEnvironment(tracer: { step in write(step.jsonLine) })
         }
+        let perGas = max(1, session.boot.schedule.ergsPerGas)
         session.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            RISCVEnvironment(tracer: { s in write("[riscv depth \(s.depth + 1) \(s.address.hex)] " + s.step.line) })
+            RISCVEnvironment(tracer: { s in
+                write("[riscv depth \(s.depth + 1) \(s.address.hex) gas \(s.ergsBefore / perGas)] " + s.step.line)
+            })
         }
     }
 }

@@ -305,6 +305,8 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(transfer.status == .success)
         #expect(steps.list.count == 456 && steps.list.allSatisfy { $0.address == token && $0.depth == 0 }, "\(steps.list.count) steps")
         #expect(steps.list.last?.step.instruction == 0x0000_0073)  // the RETURN ecall
+        // The ergs before each step never rise within the frame, and fall across each step.
+        #expect(zip(steps.list, steps.list.dropFirst()).allSatisfy { $0.ergsBefore > $1.ergsBefore })
     }
 
     @Test func evmToRiscvToEvm() throws {

@@ -379,7 +379,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         // Tracing: the step of the instruction that ran last, reported once its effects are in
         // the registers (after its system call, for an ecall), at the next step or the end.
-        var pending: (pc: UInt64, word: UInt32?, registers: [UInt64])?
+        var pending: (pc: UInt64, word: UInt32?, registers: [UInt64], ergs: UInt64)?
         func flush() {
             guard let tracer, let p = pending else { return }
             pending = nil
@@ -390,7 +390,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
                 step: RISCVPlainRunner.traceStep(
                     pc: p.pc, word: p.word, xlen: m.xlen, before: p.registers,
                     after: live ? (0..<32).map { m[register: $0] } : p.registers),
-                address: launch.callee, depth: launch.depth, ergsLeft: live ? m.budget : 0))
+                address: launch.callee, depth: launch.depth, ergsBefore: p.ergs))
         }
         defer { flush() }
         while true {
@@ -415,7 +415,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
                     break
                 }
                 outcome = stepOutcome
-                if m.instructionsRetired != before { pending = (pc, word, registers) }
+                if m.instructionsRetired != before { pending = (pc, word, registers, total) }
                 // One step done and budget left: not the frame's end.
                 if case .budgetExhausted = outcome, m.instructionsRetired != before, m.budget > 0 { continue }
             } else {
@@ -1013,10 +1013,11 @@ extension EERegistry {
 }
 
 /// One instruction a native frame retired (`RISCVEnvironment(tracer:)`): the step, the frame's
-/// contract and depth, and the ergs it had left after the instruction.
+/// contract and depth (0 for a transaction's frame), and the ergs the frame had before the
+/// instruction (as EIP-3155's `gas` is the gas before the operation).
 public struct RISCVFrameTraceStep: Sendable {
     public var step: RISCVTraceStep
     public var address: Address
     public var depth: Int
-    public var ergsLeft: UInt64
+    public var ergsBefore: UInt64
 }
