@@ -268,9 +268,7 @@ private func fuzzNative(_ d: [UInt8]) {
     // pooled ones.
     for (inLoop, traced, stepped) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)] {
         if stepped {
-            session.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-                RISCVEnvironment(tracer: { _ in })
-            }
+            session.boot.registry.registerRISCV(tracer: { _ in })
         }
         defer { if stepped { session.boot.registry.registerRISCV() } }
         RISCVEnvironment.inLoopSystemCalls = inLoop

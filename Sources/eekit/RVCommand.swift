@@ -392,21 +392,6 @@ struct RVCommand: ParsableCommand {
     }
 }
 
-/// Trace lines (`rv run --trace`, `statetest --trace` / `--dump`), written to stderr in blocks.
-final class TraceBuffer {
-    private var bytes: [UInt8] = []
-    func append(_ line: String) {
-        bytes += line.utf8
-        bytes.append(10)
-        if bytes.count >= 1 << 16 { flush() }
-    }
-    func flush() {
-        guard !bytes.isEmpty else { return }
-        writeToStandardError(Data(bytes))
-        bytes.removeAll(keepingCapacity: true)
-    }
-}
-
 /// The guest's stdout and stderr: each guest write is one host write, as under Linux and
 /// qemu-user, and its result is the guest's: the count written (a short count when a pipe's
 /// reader went away mid-write or a non-blocking pipe filled up), or -errno (EPIPE with SIGPIPE

@@ -31,11 +31,24 @@ extension TraceOptions {
             EVMEnvironment(tracer: { step in write(step.jsonLine) })
         }
         let perGas = max(1, session.boot.schedule.ergsPerGas)
-        session.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            RISCVEnvironment(tracer: { s in
-                write("[riscv depth \(s.depth + 1) \(s.address.hex) gas \(s.ergsBefore / perGas)] " + s.step.line)
-            })
-        }
+        session.boot.registry.registerRISCV(tracer: { s in
+            write("[riscv depth \(s.depth + 1) \(s.address.hex) gas \(s.ergsBefore / perGas)] " + s.step.line)
+        })
+    }
+}
+
+/// Trace lines (`rv run --trace`, `statetest --trace` / `--dump`), written to stderr in blocks.
+final class TraceBuffer {
+    private var bytes: [UInt8] = []
+    func append(_ line: String) {
+        bytes += line.utf8
+        bytes.append(10)
+        if bytes.count >= 1 << 16 { flush() }
+    }
+    func flush() {
+        guard !bytes.isEmpty else { return }
+        writeToStandardError(Data(bytes))
+        bytes.removeAll(keepingCapacity: true)
     }
 }
 

@@ -269,9 +269,7 @@ struct Outcome: Equatable, CustomStringConvertible {
         let steps = Steps()
         func traced() throws -> ContractSession {
             let s = try session()
-            s.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-                RISCVEnvironment(tracer: { steps.list.append($0) })
-            }
+            s.boot.registry.registerRISCV(tracer: { steps.list.append($0) })
             return s
         }
         // Every misdeed but the endless loop (3), which runs on little gas below: a debug build
@@ -297,9 +295,7 @@ struct Outcome: Equatable, CustomStringConvertible {
         // for the RV64 token), each naming the token at depth 0.
         let s = ContractSession()
         let token = try #require(try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: ABI.word(1_000_000)).createdAddress)
-        s.boot.registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            RISCVEnvironment(tracer: { steps.list.append($0) })
-        }
+        s.boot.registry.registerRISCV(tracer: { steps.list.append($0) })
         steps.list.removeAll()
         let transfer = try s.call(token, data: ABI.call(0xa905_9cbb, [ABI.word(0xaa), ABI.word(1000)]))
         #expect(transfer.status == .success)

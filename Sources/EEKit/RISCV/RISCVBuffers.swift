@@ -584,18 +584,17 @@ public final class RISCVMachine {
         return out
     }
 
-    /// The 4-byte little-endian word at `address`, regardless of permissions (what a message
-    /// names as the instruction there), nil out of range.
-    /// What retiring the instruction at `address` costs (its class's price as the core charges
-    /// it; a store into code also pays `riscvCodeStore`); nil when its word cannot be read.
-    func instructionCost(at address: UInt64) -> UInt64? {
-        guard let word = instructionWord(at: address) else { return nil }
-        return crv_insn_cost(mem, costs, xlen, word, address)
+    /// What retiring the instruction `word` at `address` costs: its class's price as the core
+    /// charges it (a store that changes code pays `codeStoreCost` on top).
+    func instructionCost(of word: UInt32, at address: UInt64) -> UInt64 {
+        crv_insn_cost(mem, costs, xlen, word, address)
     }
 
     /// The surcharge of a store that changes code bytes (`GasSchedule.riscvCodeStore`).
     var codeStoreCost: UInt64 { UInt64(costs.pointee.code_store) }
 
+    /// The 4-byte little-endian word at `address`, regardless of permissions (what a message
+    /// names as the instruction there), nil out of range.
     func instructionWord(at address: UInt64) -> UInt32? {
         peek(address, count: 4).map { b in UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24 }
     }

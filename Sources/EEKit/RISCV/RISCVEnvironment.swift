@@ -399,13 +399,17 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
                 flush()
                 let total = m.budget, before = m.instructionsRetired
                 let pc = m.pc
-                let word = m.isAccessible(pc, 4, .read) ? m.instructionWord(at: pc) : nil
+                // The price comes from the word whatever its page's permissions; the trace shows
+                // the word only where the guest could read it.
+                let raw = m.instructionWord(at: pc)
+                let word = m.isAccessible(pc, 4, .read) ? raw : nil
+                let cost = raw.map { m.instructionCost(of: $0, at: pc) }
                 let registers = (0..<32).map { m[register: $0] }
                 // Exactly the instruction's price runs it and stops before the next; a store
                 // into code also pays the code-store surcharge; without progress (or a price
                 // the budget cannot pay) the run goes on with all of it, as untraced.
                 var stepOutcome = RISCVMachine.Stop.budgetExhausted
-                for price in [m.instructionCost(at: pc), m.instructionCost(at: pc).map { $0 &+ m.codeStoreCost }, total] {
+                for price in [cost, cost.map { $0 &+ m.codeStoreCost }, total] {
                     guard let price, price <= total else { continue }
                     m.budget = price
                     stepOutcome = m.run()
@@ -1005,9 +1009,12 @@ public enum ContractSyscall {
 
 extension EERegistry {
     /// Registers the native RISC-V EE (kind 3) with its code-deposit rules.
-    public mutating func registerRISCV(_ configuration: RISCVEnvironment.Configuration = .init()) {
+    /// `tracer`: every instruction the EE's frames retire (`RISCVEnvironment(tracer:)`).
+    public mutating func registerRISCV(
+        _ configuration: RISCVEnvironment.Configuration = .init(), tracer: ((RISCVFrameTraceStep) -> Void)? = nil
+    ) {
         register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            RISCVEnvironment(configuration: configuration)
+            RISCVEnvironment(configuration: configuration, tracer: tracer)
         }
     }
 }

@@ -160,25 +160,20 @@ public struct RISCVTraceStep: Sendable {
             let h = String(v, radix: 16)
             return String(repeating: "0", count: max(0, n - h.count)) + h
         }
-        var text = hex(pc, digits)
-        if let word = instruction {
-            let asm = RISCVMachine.disassemble(word, pc: pc, xlen: xlen)
-            text += " (" + hex(UInt64(word), 8) + ") " + asm
-            if written != nil { text += String(repeating: " ", count: max(1, 28 - asm.count)) }
-        } else {
-            text += " (unreadable)"
-        }
-        if let w = written { text += "\(Self.registerNames[w.register])=\(hex(w.value, digits))" }
+        // The register and memory columns: after the disassembly padded to 28 characters.
+        var columns: [String] = []
+        if let w = written { columns.append("\(Self.registerNames[w.register])=\(hex(w.value, digits))") }
         if let m = memory {
-            if written == nil, let word = instruction {
-                text += String(repeating: " ", count: max(1, 28 - RISCVMachine.disassemble(word, pc: pc, xlen: xlen).count))
-            } else {
-                text += "  "
-            }
-            text += "mem[\(hex(m.address, digits))]"
-            if let v = m.stored { text += "=" + hex(v, 2 * m.width) }
+            columns.append("mem[\(hex(m.address, digits))]" + (m.stored.map { "=" + hex($0, 2 * m.width) } ?? ""))
         }
-        return text
+        var text = hex(pc, digits)
+        guard let word = instruction else {
+            return ([text + " (unreadable)"] + columns).joined(separator: columns.isEmpty ? "" : "  ")
+        }
+        let asm = RISCVMachine.disassemble(word, pc: pc, xlen: xlen)
+        text += " (" + hex(UInt64(word), 8) + ") " + asm
+        guard !columns.isEmpty else { return text }
+        return text + String(repeating: " ", count: max(1, 28 - asm.count)) + columns.joined(separator: "  ")
     }
 }
 
