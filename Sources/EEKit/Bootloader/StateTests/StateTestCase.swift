@@ -208,7 +208,8 @@ public struct StateTestCase: Sendable {
             }
         }
 
-        let (pre, preStorage) = try parseAlloc(try f.object("pre"), what: "pre")
+        let preState = try parseAlloc(try f.object("pre"), what: "pre")
+        let (pre, preStorage) = (preState.accounts, preState.storage)
 
         let tx = JSONFields(try f.object("transaction"))
         let toText = try tx.string("to")
@@ -288,7 +289,7 @@ public struct StateTestCase: Sendable {
                     // "" is no exception, as geth reads it.
                     expectException: (e["expectException"] as? String).flatMap { $0.isEmpty ? nil : $0 },
                     expectedState: try ef.has("state")
-                        ? PostState(parseAlloc(try ef.object("state"), what: "post.\(fork)[\(i)].state")) : nil))
+                        ? parseAlloc(try ef.object("state"), what: "post.\(fork)[\(i)].state") : nil))
             }
             post[fork] = list
         }
@@ -298,19 +299,11 @@ public struct StateTestCase: Sendable {
     }
 }
 
-extension StateTestCase.PostState {
-    init(_ alloc: (accounts: [Address: Account], storage: [Address: [U256: U256]])) {
-        self.init(accounts: alloc.accounts, storage: alloc.storage)
-    }
-}
-
 extension StateTestCase {
     /// Accounts as fixtures write them (`pre`, and the `state` of a post entry): address ->
     /// {balance, nonce, code, storage{slot: value}}; zero slots are left out of the result.
     /// - Throws: `EEError.malformedInput` naming `what` and the account.
-    static func parseAlloc(
-        _ object: [String: Any], what: String
-    ) throws(EEError) -> (accounts: [Address: Account], storage: [Address: [U256: U256]]) {
+    static func parseAlloc(_ object: [String: Any], what: String) throws(EEError) -> PostState {
         var accounts = [Address: Account]()
         var storage = [Address: [U256: U256]]()
         for (k, v) in object {
@@ -337,7 +330,7 @@ extension StateTestCase {
             }
             if !st.isEmpty { storage[a] = st }
         }
-        return (accounts, storage)
+        return PostState(accounts: accounts, storage: storage)
     }
 }
 
