@@ -50,7 +50,10 @@ struct EVMCommand: ParsableCommand {
                 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b, on a fresh in-memory state through the \
                 bootloader (CALL and CREATE work). "gas used" is the execution gas before the refund, \
                 without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure, \
-                5 when the code file cannot be read or is not hex.
+                5 when the code file cannot be read or is not hex. With --create the code runs \
+                as init code instead (the input appended to it, as constructor arguments), as a \
+                CREATE by that caller, as geth's `evm run --create`: the output is the code it \
+                deployed, and the new contract's address is printed.
                 """)
 
         @Option(help: "Runtime bytecode as hex (0x optional, whitespace ignored).")
@@ -59,8 +62,11 @@ struct EVMCommand: ParsableCommand {
         @Option(name: .customLong("code-file"), help: "File holding the bytecode as hex.")
         var codeFile: String?
 
-        @Option(help: "Calldata as hex.")
+        @Option(help: "Calldata as hex (with --create: appended to the init code).")
         var input: String = ""
+
+        @Flag(help: "Run the code as init code (a contract creation) rather than as a call; the output is the deployed code.")
+        var create = false
 
         @Option(help: "Gas limit for the call.")
         var gas: UInt64 = 30_000_000
@@ -104,7 +110,12 @@ struct EVMCommand: ParsableCommand {
                 // of the benchmarks inserts its accounts before timing `message_call`).
                 var block = BlockContext()
                 block.fork = fork
-                var call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
+                func prepare(_ tracer: EVMTracer?) -> EVMRunner.PreparedCall {
+                    create
+                        ? EVMRunner.prepareCreate(initcode: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
+                        : EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
+                }
+                var call = prepare(tracer)
                 var t0 = EVMCommand.processCPUTime()
                 result = try call.execute()
                 cpuSeconds.append(EVMCommand.processCPUTime() - t0)
@@ -119,7 +130,7 @@ struct EVMCommand: ParsableCommand {
                     writeToStandardError(Data((jsonLine(ordered: summary) + "\n").utf8))
                 }
                 for _ in 1..<`repeat` {
-                    call = EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block)
+                    call = prepare(nil)
                     t0 = EVMCommand.processCPUTime()
                     result = try call.execute()
                     cpuSeconds.append(EVMCommand.processCPUTime() - t0)
@@ -133,6 +144,7 @@ struct EVMCommand: ParsableCommand {
                     "cpuSeconds": cpuSeconds,
                 ]
                 doc.merge(statusJSON(result.status, output: result.output)) { $1 }
+                if let a = result.createdAddress { doc["address"] = a.checksummed }
                 print(jsonLine(doc))
             } else {
                 printText(result, cpuSeconds: cpuSeconds)
@@ -154,6 +166,7 @@ struct EVMCommand: ParsableCommand {
             print("status: \(statusText)")
             print("gas used: \(result.gasUsed)")
             if result.refund != 0 { print("refund: \(result.refund)") }
+            if let a = result.createdAddress { print("created: \(a.checksummed)") }
             print("output: 0x\(Hex.encode(result.output))")
             if result.status == .revert, let reason = ABIEncoder.revertReason(result.output) {
                 print("revert reason: \(reason)")

@@ -175,6 +175,31 @@ import Testing
         #expect(last.contains("\"gasUsed\":\"0x565a\"") && last.contains("\"pass\":true") && last.contains("\"fork\":\"Cancun\""))
     }
 
+    /// `evm run --create` runs the code as init code, as geth's `evm run --create`: the
+    /// deployed code is the output and the new address is CREATE's from the caller's nonce 0.
+    @Test func evmRunCreateDeploysTheReturnedCode() throws {
+        // PUSH10 <runtime> PUSH1 0 MSTORE; RETURN(22, 10): the 10 bytes MSTORE right-aligned.
+        let runtime = "602a60005260206000f3"
+        let r = try Self.run(["evm", "run", "--create", "--code", "69" + runtime + "600052600a6016f3"])
+        #expect(r.status == 0)
+        // 18 gas of opcodes (3 pushes, MSTORE 3 + 3 for one memory word, two pushes, RETURN 0)
+        // and EIP-170's deposit, 200 per byte.
+        #expect(r.out.contains("gas used: \(18 + 10 * 200)\n"), "\(r.out)")
+        #expect(r.out.contains("created: 0x6295eE1B4F6dD65047762F924Ecd367c17eaBf8f\n"), "\(r.out)")
+        #expect(r.out.contains("output: 0x" + runtime + "\n"), "\(r.out)")
+        // A revert exits 1 and creates nothing; init code above EIP-3860's limit and code
+        // starting with 0xEF (EIP-3541) fail (exit 2) with all the gas.
+        let reverted = try Self.run(["evm", "run", "--create", "--code", "60006000fd"])
+        #expect(reverted.status == 1 && !reverted.out.contains("created:"), "\(reverted.out)")
+        let big = try Self.run(["evm", "run", "--create", "--gas", "100000", "--code", String(repeating: "00", count: 49_153)])
+        #expect(big.status == 2 && big.out.contains("init code size limit exceeded") && big.out.contains("gas used: 100000\n"), "\(big.out)")
+        let ef = try Self.run(["evm", "run", "--create", "--code", "60ef60005360016000f3"])
+        #expect(ef.status == 2 && ef.out.contains("EIP-3541"), "\(ef.out)")
+        // --input follows the init code, as constructor arguments: CODESIZE returns 10 + 2.
+        let args = try Self.run(["evm", "run", "--create", "--json", "--code", "38600052" + "60206000f3", "--input", "abcd"])
+        #expect(args.out.contains("\"output\":\"0x" + String(repeating: "0", count: 62) + "0b\""), "\(args.out)")
+    }
+
     /// `--code` takes hex as a `--code-file` does: ASCII whitespace is skipped, a no-break
     /// space is refused and named by its code point (a review: `--code` skipped it, the file
     /// refused it and printed it as what looks like a space).

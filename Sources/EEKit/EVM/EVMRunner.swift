@@ -16,6 +16,8 @@ public enum EVMRunner {
         /// The transaction's refund counter after the call (0 unless it succeeded).
         public var refund: Int64
         public var logs: [Log]
+        /// The new contract's address after a successful `prepareCreate` run (nil otherwise).
+        public var createdAddress: Address? = nil
     }
 
     /// The last code run and its keccak256: repeated runs of the same code (`--repeat`, the
@@ -84,16 +86,43 @@ public enum EVMRunner {
         return PreparedCall(boot: boot, caller: caller, target: target, input: input, gas: gas, value: value)
     }
 
+    /// Builds a fresh state (a funded, warm `caller` with nonce 0) and the bootloader for one
+    /// contract creation, without running anything: `execute()` then runs `initcode` (with
+    /// `input` appended, as constructor arguments follow init code) as a CREATE by `caller`,
+    /// as geth's `evm run --create` does. The creation's address is CREATE's (`caller`, nonce
+    /// 0), and `Result.output` is the code it deployed. As in `prepare`, no intrinsic
+    /// transaction cost is charged; the deployment's own rules apply (EIP-3860's init code
+    /// limit, EIP-170's code size, EIP-3541's 0xEF refusal, 200 gas per deployed byte).
+    public static func prepareCreate(
+        initcode: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero, caller: Address = defaultCaller,
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        tracer: EVMTracer? = nil
+    ) -> PreparedCall {
+        let world = WorldState(store: MemoryStore())
+        world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
+        var registry = EERegistry.standard
+        if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
+        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)
+        boot.useFork(block.fork)
+        boot.transaction.origin = caller
+        _ = boot.accessAccount(caller)
+        if block.fork >= .shanghai { _ = boot.accessAccount(block.coinbase) }  // EIP-3651
+        return PreparedCall(
+            boot: boot, caller: caller, target: nil, input: initcode + input, gas: gas, value: value)
+    }
+
     /// One message call ready to run on its own fresh state (see `prepare`). Run it once.
     public final class PreparedCall {
         let boot: Bootloader
-        let caller: Address, target: Address
+        let caller: Address
+        /// nil for a creation (`prepareCreate`): `input` is then the init code.
+        let target: Address?
         let input: Bytes
         let gas: UInt64
         let value: U256
         private var used = false
 
-        init(boot: Bootloader, caller: Address, target: Address, input: Bytes, gas: UInt64, value: U256) {
+        init(boot: Bootloader, caller: Address, target: Address?, input: Bytes, gas: UInt64, value: U256) {
             self.boot = boot
             self.caller = caller
             self.target = target
@@ -117,15 +146,58 @@ public enum EVMRunner {
             let maxGas = boot.schedule.maxGas
             let heldBack = gas > maxGas ? gas - maxGas : 0
             let resources = Resources.gas(gas - heldBack, schedule: boot.schedule)
-            let outcome = try boot.runCall(
-                origin: caller,
-                CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
+            let outcome: ExecutionOutcome
+            var output: Bytes
+            if let target {
+                outcome = try boot.runCall(
+                    origin: caller,
+                    CallRequest(target: target, modifier: .none, calldata: input, value: value, resources: resources))
+                output = outcome.output
+            } else {
+                outcome = try create(resources)
+                // A successful creation's output is the code it deployed (geth's `--create`
+                // prints it); a failed one's is its revert data.
+                output = outcome.output
+                if let created = outcome.createdAddress, outcome.status.isSuccess {
+                    output = boot.world.account(created)?.code ?? []
+                }
+            }
             let left = outcome.resourcesLeft.gas(schedule: boot.schedule) + heldBack
             let world = boot.world
             let refund = outcome.status.isSuccess ? world.refund : 0
             return Result(
-                status: outcome.status, output: outcome.output, gasUsed: gas - min(gas, left), refund: refund,
-                logs: outcome.status.isSuccess ? world.logs : [])
+                status: outcome.status, output: output, gasUsed: gas - min(gas, left), refund: refund,
+                logs: outcome.status.isSuccess ? world.logs : [],
+                createdAddress: outcome.status.isSuccess ? outcome.createdAddress : nil)
+        }
+
+        /// The creation of `prepareCreate`: prepared and checked as a creation transaction's
+        /// (the EVM EE refuses init code above EIP-3860's limit here, as a failed frame), the
+        /// caller's nonce bumped, then the constructor run.
+        private func create(_ resources: Resources) throws(EEError) -> ExecutionOutcome {
+            let req = DeploymentRequest(
+                deployer: caller, initcode: input, value: value, scheme: .create, kind: .evm, resources: resources)
+            guard let entry = boot.registry[.evm] else {
+                throw .unsupported("no execution environment registered for evm deployments")
+            }
+            boot.startRun()
+            let prepared: PreparedDeployment
+            do throws(EEError) {
+                prepared = try entry.type.prepareDeployment(req, host: boot)
+                try boot.checkPrepared(prepared, for: req, by: entry.type)
+            } catch {
+                boot.endRun()
+                switch error {
+                case .invalidCode:
+                    // As CREATE with such init code (EIP-3860): the creation fails and uses
+                    // all its gas.
+                    return ExecutionOutcome(
+                        status: .failure(.initcodeSizeExceeded), output: [], resourcesLeft: .zero, createdAddress: nil)
+                default: throw error
+                }
+            }
+            boot.world.setNonce(caller, boot.world.nonce(caller) + 1)
+            return try boot.runDeployment(req, prepared: prepared)
         }
     }
 }
