@@ -96,9 +96,45 @@ struct ExecutionTests {
 
     @Test("deep recursion: 1024 nested calls do not use the native stack")
     func deepRecursion() throws {
-        // CALL self with all gas, forever; the depth limit makes the innermost CALL push 0
-        let r = try run("5f5f5f5f5f305af15f5500", gas: 900_000_000)
-        #expect(r.status == .success)
+        // CALL self with all gas, forever; each frame then stores its CALL's result (1 success,
+        // 0 failure) in slot 0. The depth limit makes the innermost CALL push 0.
+        let code = hex("5f5f5f5f5f305af15f5500")
+        /// The EIP-3155 depths of the frames started (in order), what each frame stored in
+        /// slot 0 (by depth), and slot 0 at the end.
+        func traced(gas: UInt64) throws -> (starts: [Int], stored: [Int: [U256]], slot0: U256, status: FrameStatus) {
+            var starts: [Int] = [], stored: [Int: [U256]] = [:]
+            let call = EVMRunner.prepare(code: code, gas: gas, tracer: { step in
+                if step.pc == 0 { starts.append(step.depth) }
+                if step.opName == "SSTORE" && step.error == nil { stored[step.depth, default: []].append(step.stack[step.stack.count - 2]) }
+            })
+            let r = try call.execute()
+            return (starts, stored, call.boot.world.storage(EVMRunner.defaultTarget, .zero), r.status)
+        }
+        // With gas enough for 1024 levels (the 63/64 rule leaves (63/64)^1024, about 1e-7, of
+        // it at the bottom, which must still pay a 20,000-gas SSTORE out of its 64th): frames
+        // at depths 1 (the call run) to 1025, each once; the 1025th (1024 frames below it)
+        // CALL fails at the limit and it stores 0, every other frame's CALL succeeds and it
+        // stores 1.
+        let deep = try traced(gas: 1 << 50)
+        #expect(deep.status == .success)
+        #expect(deep.starts == Array(1...1025))
+        #expect(deep.stored.keys.max() == 1025 && deep.stored.count == 1025)
+        #expect(deep.stored[1025] == [U256.zero])
+        #expect((1...1024).allSatisfy { deep.stored[$0] == [U256(1)] })
+        #expect(deep.slot0 == U256(1))
+        // 900M gas runs out first: a frame holding g spends 14 gas up to its CALL, which costs
+        // 100 (warm) and gives the callee all but a 64th of the rest; the first frame that
+        // cannot pay its CALL is the deepest. The outer frames still store 1.
+        var g: UInt64 = 900_000_000, depth = 1
+        while g >= 14 + 100 {
+            g = (g - 14 - 100) - (g - 14 - 100) / 64
+            depth += 1
+        }
+        #expect(depth == 746)
+        let shallow = try traced(gas: 900_000_000)
+        #expect(shallow.status == .success)
+        #expect(shallow.starts == Array(1...depth))
+        #expect(shallow.stored[1] == [U256(1)] && shallow.slot0 == U256(1))
     }
 
     @Test("static call cannot write")
