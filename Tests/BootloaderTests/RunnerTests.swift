@@ -76,14 +76,10 @@ struct MockWorld {
 
     @Test func revertInNestedCallRestoresStateExactly() throws {
         // A: sstore(1,1); call B; record status in slot 2.
-        // B: sstore(1,7); call C; sstore(3,3); revert.
+        // B: sstore(1,7); send 5 wei to C (running it); sstore(3,3); revert.
         // C: sstore(1,9).
-        let m = MockWorld(contracts: [
-            0xA: [0x10, 1, 1, 0x20, 0xB, 0x40, 2],
-            0xB: [0x10, 1, 7, 0x20, 0xC, 0x10, 3, 3, 0x30],
-            0xC: [0x10, 1, 9],
-        ])
-        let before = try m.world.stateRoot()
+        let b: Bytes = [0x10, 1, 7, 0x21, 0xC, 5, 0x10, 3, 3, 0x30], c: Bytes = [0x10, 1, 9]
+        let m = MockWorld(contracts: [0xA: [0x10, 1, 1, 0x20, 0xB, 0x40, 2], 0xB: b, 0xC: c], balances: [0xB: 10])
         let r = try m.call(0xA)
         #expect(r.status == .success)
         #expect(m.slot(0xA, 1) == 1)
@@ -91,14 +87,25 @@ struct MockWorld {
         #expect(m.slot(0xB, 1) == 0)
         #expect(m.slot(0xB, 3) == 0)
         #expect(m.slot(0xC, 1) == 0)
-        // Compare with a world where A's call to B never happened: only A's writes and the fees.
-        let ref = MockWorld(contracts: [0xA: [0x10, 1, 1, 0x10, 2, 2], 0xB: [0x10, 1, 7, 0x20, 0xC, 0x10, 3, 3, 0x30], 0xC: [0x10, 1, 9]])
-        _ = try ref.call(0xA)
-        #expect(try m.world.stateRoot() != before)
-        // Storage roots of B and C are unchanged (empty).
+        // Compare with a world where A's call to B never happened, A writing the same two
+        // slots itself: every account's nonce, balance and storage (its storage root) must be
+        // the same; only A's code differs.
+        let ref = MockWorld(contracts: [0xA: [0x10, 1, 1, 0x10, 2, 2], 0xB: b, 0xC: c], balances: [0xB: 10])
+        #expect(try ref.call(0xA).status == .success)
         try m.world.commit()
         try ref.world.commit()
-        #expect(m.world.storage(Address(low: 0xB), U256(1)) == ref.world.storage(Address(low: 0xB), U256(1)))
+        let accounts = try m.world.store.allAccounts(), refAccounts = try ref.world.store.allAccounts()
+        #expect(Set(accounts.keys) == Set(refAccounts.keys))
+        for (address, account) in accounts {
+            let other = refAccounts[address]
+            #expect(account.nonce == other?.nonce && account.balance == other?.balance, "\(address)")
+            #expect(address == Address(low: 0xA) || account.code == other?.code, "\(address)")
+            let root = WorldState.storageRoot(try m.world.store.allStorage(address))
+            #expect(root == WorldState.storageRoot(try ref.world.store.allStorage(address)), "storage of \(address)")
+        }
+        #expect(m.world.balance(Address(low: 0xB)) == U256(10) && m.world.balance(Address(low: 0xC)) == .zero)
+        #expect(WorldState.storageRoot(try m.world.store.allStorage(Address(low: 0xA))) == WorldState.storageRoot([U256(1): U256(1), U256(2): U256(2)]))
+        #expect(WorldState.storageRoot(try m.world.store.allStorage(Address(low: 0xB))) == WorldState.storageRoot([:]))
     }
 
     @Test func failedFrameRevertsEverythingItDid() throws {
@@ -190,13 +197,33 @@ struct MockWorld {
         #expect(n.world.nonce(Address(low: 0xB)) == 2)
     }
 
+    /// Each invalid transaction is refused with its own error and changes nothing (the
+    /// sender holds 10^12 wei and has nonce 0).
     @Test func invalidTransactionChangesNothing() throws {
         let m = MockWorld(contracts: [0xA: [0x10, 1, 1]])
+        m.boot.block.baseFee = U256(10)
         let before = try m.world.stateRoot()
-        let bad = Transaction(sender: MockWorld.sender, nonce: U256(5), gasLimit: U256(100_000), to: Address(low: 0xA))
-        let r = try m.boot.execute(bad)
-        #expect(throws: TransactionError.self) { try r.get() }
-        #expect(try m.world.stateRoot() == before)
+        func tx(nonce: UInt64 = 0, gas: UInt64 = 100_000, value: U256 = .zero, price: UInt64 = 10) -> Transaction {
+            Transaction(
+                sender: MockWorld.sender, nonce: U256(nonce), gasLimit: U256(gas), to: Address(low: 0xA), value: value,
+                gasPrice: U256(price))
+        }
+        let cases: [(String, Transaction, TransactionError)] = [
+            ("nonce", tx(nonce: 5), .nonceMismatch(expected: 0, got: U256(5))),
+            // 100,000 gas at 10 wei + the value: 10^12 + 1 wei, one more than the sender holds.
+            ("funds", tx(value: U256(1_000_000_000_000 - 1_000_000 + 1)), .insufficientAccountFunds),
+            ("intrinsic gas", tx(gas: 20_999), .intrinsicGasTooLow(needed: 21_000, limit: U256(20_999))),
+            ("max fee", tx(price: 9), .insufficientMaxFeePerGas),
+        ]
+        for (what, bad, error) in cases {
+            let r = try m.boot.execute(bad)
+            #expect(throws: error, "\(what)") { try r.get() }
+            #expect(try m.world.stateRoot() == before, "\(what)")
+            #expect(m.world.nonce(MockWorld.sender) == 0 && m.slot(0xA, 1) == 0, "\(what)")
+        }
+        // One wei less for the value, and the same transaction is valid.
+        let ok = try m.boot.execute(tx(value: U256(1_000_000_000_000 - 1_000_000))).get()
+        #expect(ok.status == .success && m.world.nonce(MockWorld.sender) == 1 && m.slot(0xA, 1) == 1)
     }
 }
 
