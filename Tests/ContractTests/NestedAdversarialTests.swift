@@ -732,6 +732,17 @@ final class Holder<T>: @unchecked Sendable {
         _ = try? s.call(a, data: [])
         _ = try s.call(evmCounter, data: [])
         #expect(recorder.roots.count == 2)
+        // Every start has its end, at its depth: the aborted run ends both its frames (inner
+        // first) as failures naming the host error, then the next transaction is a root of
+        // its own.
+        let aborted = "failure(aborted by a host error: EE protocol violation: a wasm frame of \(Address(low: 0xa2).hex) returned"
+        let e = events.value
+        #expect(e.count == 6, "\(e)")
+        #expect(Array(e.prefix(2)) == ["start d0 a1", "start d1 a2"], "\(e)")
+        #expect(e.count > 3 && e[2].hasPrefix("end d1 \(aborted)") && e[3].hasPrefix("end d0 \(aborted)"), "\(e)")
+        #expect(Array(e.suffix(2)) == ["start d0 \(String(evmCounter.lo, radix: 16))", "end d0 success"], "\(e)")
+        #expect(recorder.roots.map { $0.children.count } == [1, 0])
+        #expect(recorder.roots.map { $0.start.to } == [a, evmCounter])
     }
 
     /// An error thrown in a frame that runs on a hop thread, passed up through nested frames on
@@ -762,7 +773,11 @@ final class Holder<T>: @unchecked Sendable {
             do { _ = try box.value.call(Address(low: 0xa3), data: [], gas: 20_000_000) } catch { o.append("\(error)") }
             return o
         }
-        #expect(out.last?.contains("deep boom") == true)
+        // Both runs throw the error (a host-level error abandons the transaction even though
+        // c swallowed it), and the first moved to a large-stack worker exactly once: the 1 MiB
+        // thread keeps a 256 KiB reserve, so it cannot hold the 896-deep chain (more than 1 KiB
+        // of native stack a level), and the 256 MiB worker holds all the rest.
+        #expect(out == ["threw", "moves 1", "internal error: deep boom"], "\(out)")
         checkClean(s, "hoperr")
     }
 
