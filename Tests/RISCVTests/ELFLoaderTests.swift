@@ -269,7 +269,7 @@ struct ELFLoaderTests {
     /// earlier segment put on that page kept); its file offset is then not checked at all.
     @Test func segmentWithoutFileBytesGetsWholeZeroPages() throws {
         for xlen in [32, 64] {
-            var e = TestELF(xlen: xlen, entry: 0x10000, segments: [
+            let e = TestELF(xlen: xlen, entry: 0x10000, segments: [
                 .init(vaddr: 0x10000, bytes: [RVAsm.ebreak].flatMap { TestELF.le32($0) }, flags: 5),
                 .init(vaddr: 0x20000, bytes: Bytes(repeating: 0xab, count: 0x100), flags: 6),
                 .init(vaddr: 0x20800, bytes: [], memSize: 0x100, flags: 6),
@@ -284,13 +284,17 @@ struct ELFLoaderTests {
             // The same segment with an offset that agrees with nothing, or lies past the file.
             var bytes = e.bytes
             let phoff = xlen == 64 ? 64 : 52, size = xlen == 64 ? 56 : 32, field = xlen == 64 ? 8 : 4
+            // (Offset 1 points into the ELF header, whose bytes are not zero.)
             for offset: UInt64 in [1, 0x7fff_0000] {
                 for i in 0..<(xlen / 8) { bytes[phoff + 2 * size + field + i] = UInt8(truncatingIfNeeded: offset >> (8 * UInt64(i))) }
                 let image = try ELFImage(bytes: bytes)
                 #expect(image.segments.count == 3, "rv\(xlen) offset \(offset)")
-                _ = try RISCVProcess(image: image, memorySize: 1 << 20, schedule: .instructionCounting)
+                #expect(image.segments[2].fileOffset == offset && image.segments[2].fileSize == 0, "rv\(xlen) offset \(offset)")
+                let r = try RISCVProcess(image: image, memorySize: 1 << 20, schedule: .instructionCounting)
+                // The whole page reads zeros, the bytes of the segment before it included.
+                #expect(r.machine.peek(0x20000, count: 0x1000) == Bytes(repeating: 0, count: 0x1000), "rv\(xlen) offset \(offset)")
+                #expect(r.machine.permissions(at: 0x20800) == [.read, .write], "rv\(xlen) offset \(offset)")
             }
-            e.segments.removeLast()
         }
     }
 
