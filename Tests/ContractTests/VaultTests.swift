@@ -155,6 +155,15 @@ import Testing
     }
 }
 
+/// CREATE's address, keccak256(rlp([sender, nonce]))[12:], the RLP written out here (for
+/// nonces below 128: the list prefix, 0x94 and the 20 address bytes, then 0x80 for nonce 0 or
+/// the nonce's one byte), not taken from `DeploymentAddress`.
+func createAddress(_ sender: Address, nonce: UInt8) -> Address {
+    precondition(nonce < 0x80)
+    let payload: Bytes = [0x94] + sender.bytes + [nonce == 0 ? 0x80 : nonce]
+    return Address(Array(Keccak.hash([0xc0 + UInt8(payload.count)] + payload).bytes[12...]))
+}
+
 /// The contract CLI as a user runs it (review findings): several `eekit` processes on one
 /// --state file, ELF files with bytes after the image.
 @Suite struct ContractCLITests {
@@ -162,6 +171,22 @@ import Testing
 
     static func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
         try TestFiles.run(try eekit(), arguments)
+    }
+
+    /// `createAddress` and `DeploymentAddress.create` on a published vector (sender
+    /// 0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0, nonces 0 and 1, as quoted in Ethereum's
+    /// CREATE address derivation examples; checked against a separate Keccak-256), and on
+    /// the CLI's default sender.
+    @Test func createAddressesOfAPublishedVector() throws {
+        let sender = try #require(Address(hex: "0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0"))
+        let expected = ["0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d", "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8"]
+        for (nonce, address) in expected.enumerated() {
+            #expect(createAddress(sender, nonce: UInt8(nonce)).hex == address)
+            #expect(DeploymentAddress.create(deployer: sender, nonce: UInt64(nonce)).hex == address)
+        }
+        for nonce: UInt8 in [0, 1, 5, 127] {
+            #expect(DeploymentAddress.create(deployer: alice, nonce: UInt64(nonce)) == createAddress(alice, nonce: nonce))
+        }
     }
 
     /// `evm run --trace` ends with EIP-3155's summary line, its keys in the EIP's order
@@ -757,9 +782,11 @@ import Testing
         #expect(try Self.run(["call", counter, "--sig", "get()(uint256)", "--from", counter, "--state", db]).status == 3)
         // The sender's nonce did not move either: the next deployment gets the address the
         // second deployment would have had without the dry calls.
+        // The default sender's first deployment (nonce 0) was the counter.
+        #expect(counter == createAddress(alice, nonce: 0).hex)
         let m = try Self.run(["deploy", built.appendingPathComponent("malicious.elf").path, "--ee", "riscv", "--state", db])
-        #expect(m.out.contains("address: 0x742f8ad427f4e7bf4f2a133d72f21030c65a0b82"), "\(m.out)")
-        let bad = "0x742f8ad427f4e7bf4f2a133d72f21030c65a0b82"
+        let bad = createAddress(alice, nonce: 1).hex
+        #expect(m.out.contains("address: \(bad)\n"), "\(m.out)")
         #expect(try Self.run(["call", bad, "--data", "06", "--state", db]).status == 0)
         #expect(try Self.run(["call", counter, "--data", "", "--value", "1", "--state", db]).status == 0)
         #expect(try Self.run(["call", bad, "--data", "02", "--state", db]).status == 2)  // store outside memory
@@ -855,9 +882,11 @@ import Testing
         let token = try Fixtures.built.get().dir.appendingPathComponent("token.elf").path
         let e = try Self.eekit()
         let supply = String(repeating: "0", count: 63) + "5"
+        // The token: the default sender's first deployment on the new state.
+        let deployed = createAddress(ContractSession.defaultSender, nonce: 0).hex
         for (redirect, args) in [(">&-", "deploy '\(token)' --ee riscv --args \(supply)"),
-                                 ("2>&-", "call 0x26550f57b8207d5f27980d0b762d6acd344907e0 --data 00 --gas 100"),
-                                 (">&- 2>&-", "call 0x26550f57b8207d5f27980d0b762d6acd344907e0 --sig 'totalSupply()'")] {
+                                 ("2>&-", "call \(deployed) --data 00 --gas 100"),
+                                 (">&- 2>&-", "call \(deployed) --sig 'totalSupply()'")] {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = ["-c", "exec '\(e)' \(args) --state '\(db)' \(redirect)"]
@@ -867,7 +896,7 @@ import Testing
             let head = try FileHandle(forReadingFrom: URL(fileURLWithPath: db)).read(upToCount: 16)
             #expect(head == Data("SQLite format 3\0".utf8), "\(args) \(redirect): the database header was overwritten")
         }
-        let r = try Self.run(["call", "0x26550f57b8207d5f27980d0b762d6acd344907e0", "--sig", "totalSupply()(uint256)", "--state", db])
+        let r = try Self.run(["call", deployed, "--sig", "totalSupply()(uint256)", "--state", db])
         #expect(r.out.contains("returns uint256: 5\n"), "\(r.out)")
     }
 }
