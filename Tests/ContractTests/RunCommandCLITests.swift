@@ -1,0 +1,84 @@
+import EEKitTestSupport
+import Foundation
+import Testing
+
+/// `eekit run FILE --ee evm`: deploy and call on an in-memory state, with `--deploy-gas` (the
+/// deployment's own gas limit, default `--gas`) and `--deploy-value` (the constructor's value)
+/// kept apart from the call's `--gas` and `--value`.
+@Suite struct RunCommandCLITests {
+    static func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
+        try TestFiles.run(try TestFiles.eekit(), arguments)
+    }
+
+    /// Runtime code: SELFBALANCE PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN (the contract's balance
+    /// as one word).
+    static let runtime = "4760005260206000f3"
+
+    /// Init code that returns `runtime`: PUSH9 <runtime> PUSH1 0 MSTORE (right-aligned in the
+    /// first word), RETURN(32 - 9 = 23, 9); with `store`, first PUSH1 1 PUSH1 0 SSTORE, a
+    /// 22,100-gas cold write to a fresh slot (EIP-2929 + EIP-2200).
+    static func initCode(store: Bool) -> String {
+        (store ? "6001600055" : "") + "68" + runtime + "600052" + "6009" + "6017" + "f3"
+    }
+
+    static func write(_ hex: String, _ name: String, in dir: URL) throws -> String {
+        let file = dir.appendingPathComponent(name)
+        try Data(hex.utf8).write(to: file)
+        return file.path
+    }
+
+    /// The deployment of the SSTORE constructor costs about 77,000 gas: 21,000 + 32,000 for a
+    /// creation, 23 bytes of init code, 22,100 for the SSTORE, 200 per deployed byte. 60,000
+    /// covers the intrinsic cost but not the constructor.
+    @Test func deployGasLimitsTheDeploymentAlone() throws {
+        let dir = try TestFiles.scratchFolder("run-deploy-gas")
+        defer { TestFiles.remove(dir) }
+        let file = try Self.write(Self.initCode(store: true), "store.hex", in: dir)
+
+        // --gas alone (30,000,000): deployed and called.
+        let ok = try Self.run(["run", file, "--ee", "evm"])
+        #expect(ok.status == 0 && ok.out.contains("== call\n"), "\(ok.out)")
+        // What the deployment takes: 21,000 + 32,000 (a creation) + the init code as call data
+        // (19 nonzero bytes at 16, 4 zero bytes at 4) + EIP-3860's 2 per word of init code;
+        // then 4 PUSH1 and a PUSH9 at 3, the SSTORE's 22,100, MSTORE 3 + 3 for its memory word,
+        // RETURN 0; and 200 for each of the 9 deployed bytes (EIP-170's deposit).
+        let intrinsic = 21_000 + 32_000 + 19 * 16 + 4 * 4 + 2
+        let execution = 6 * 3 + 22_100 + (3 + 3)
+        #expect(Self.initCode(store: true).count == 2 * 23)
+        #expect(ok.out.hasPrefix("== deploy\nstatus: success\n") && ok.out.contains("gas used: \(intrinsic + execution + 9 * 200)\n"),
+                "\(ok.out)")
+        // --deploy-gas 60000 starves the constructor (an out-of-gas failure, exit 2), whatever --gas.
+        let starved = try Self.run(["run", file, "--ee", "evm", "--gas", "30000000", "--deploy-gas", "60000"])
+        #expect(starved.status == 2, "\(starved.out)")
+        #expect(starved.out.contains("status: failure") && starved.out.contains("gas used: 60000\n"), "\(starved.out)")
+        #expect(!starved.out.contains("== call"), "\(starved.out)")
+        // And the other way round: --gas 60000 is enough for the call (21,000 + a few), not for
+        // the deployment, which --deploy-gas lets through.
+        let call = try Self.run(["run", file, "--ee", "evm", "--gas", "60000", "--deploy-gas", "200000"])
+        #expect(call.status == 0 && call.out.contains("== call\n"), "\(call.out)")
+        let both = try Self.run(["run", file, "--ee", "evm", "--gas", "60000"])
+        #expect(both.status == 2 && !both.out.contains("== call"), "\(both.out)")
+    }
+
+    /// --deploy-value is the constructor's value: the new contract's balance, which its code
+    /// returns (SELFBALANCE) when called; --value adds the call's own.
+    @Test func deployValueFundsTheNewContract() throws {
+        let dir = try TestFiles.scratchFolder("run-deploy-value")
+        defer { TestFiles.remove(dir) }
+        let file = try Self.write(Self.initCode(store: false), "balance.hex", in: dir)
+        func word(_ n: Int) -> String { "0x" + String(repeating: "0", count: 62) + String(format: "%02x", n) }
+
+        let funded = try Self.run(["run", file, "--ee", "evm", "--deploy-value", "5", "--json"])
+        #expect(funded.status == 0, "\(funded.out)")
+        let receipts = funded.out.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(receipts.count == 2, "\(funded.out)")
+        let call = try #require(
+            try receipts.last.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }, "\(funded.out)")
+        #expect((call["output"] as? String) == word(5), "\(funded.out)")
+
+        let text = try Self.run(["run", file, "--ee", "evm", "--deploy-value", "5", "--value", "3"])
+        #expect(text.status == 0 && text.out.hasSuffix("output: \(word(8))\n"), "\(text.out)")
+        let none = try Self.run(["run", file, "--ee", "evm"])
+        #expect(none.status == 0 && none.out.hasSuffix("output: \(word(0))\n"), "\(none.out)")
+    }
+}
