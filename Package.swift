@@ -87,7 +87,14 @@ let package = Package(
         .testTarget(
             name: "EVMTests", dependencies: ["EEKit"],
             path: "Tests/EVMTests"),
-        // Resource limits, --state file safety, replay of the fuzz corpora (Fuzz/).
+        // Replays Fuzz/corpus and Fuzz/regressions through the Swift fuzz harness itself
+        // (FuzzEntry.swift is a link to Fuzz/swift/FuzzEntry.swift, compiled here with
+        // EEKIT_FUZZ_REPLAY: no libFuzzer, its oracles as they are).
+        .testTarget(
+            name: "FuzzReplayTests", dependencies: ["EEKit", "EEKitTestSupport"],
+            path: "Tests/FuzzReplayTests",
+            swiftSettings: [.define("EEKIT_FUZZ_REPLAY")]),
+        // Resource limits, --state file safety.
         .testTarget(
             name: "ReliabilityTests",
             dependencies: ["EEKit", "EEKitTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -42,10 +42,33 @@
 //
 // Every input must end in a value or a typed error: a Swift trap, a sanitizer report or a
 // broken invariant (abort) is a finding.
+//
+// The test target FuzzReplayTests (Package.swift, path Fuzz/swift) compiles this same file
+// with EEKIT_FUZZ_REPLAY defined and replays every seed and saved finding through these
+// functions, so `swift test` runs the harness's own oracles on them (an earlier replay in the
+// tests re-implemented three of the six targets, with weaker checks).
 import Foundation
 
-private enum FuzzTarget { case elf, evm, stateTest, native, nested, abi }
+#if EEKIT_FUZZ_REPLAY
+@testable import EEKit
+import EEKitTestSupport
+#endif
 
+enum FuzzTarget: CaseIterable { case elf, evm, stateTest, native, nested, abi }
+
+/// Runs one input through `target`'s harness.
+func fuzzOne(_ target: FuzzTarget, _ bytes: [UInt8]) {
+    switch target {
+    case .elf: fuzzELF(bytes)
+    case .evm: fuzzEVM(bytes)
+    case .stateTest: fuzzStateTest(bytes)
+    case .native: fuzzNative(bytes)
+    case .nested: fuzzNested(bytes)
+    case .abi: fuzzABI(bytes)
+    }
+}
+
+#if !EEKIT_FUZZ_REPLAY
 private let fuzzTarget: FuzzTarget = {
     switch ProcessInfo.processInfo.environment["EEKIT_FUZZ_TARGET"] ?? "" {
     case "elf_loader": return .elf
@@ -61,6 +84,7 @@ private let fuzzTarget: FuzzTarget = {
         exit(2)
     }
 }()
+#endif
 
 private func check(_ ok: Bool, _ what: @autoclosure () -> String) {
     if !ok {
@@ -71,7 +95,7 @@ private func check(_ ok: Bool, _ what: @autoclosure () -> String) {
 
 /// One session reused across inputs; each input's changes are discarded afterwards, so runs
 /// do not depend on earlier inputs.
-private let session: ContractSession = {
+nonisolated(unsafe) private let session: ContractSession = {
     let s = ContractSession()
     s.commitEachTransaction = false
     return s
@@ -79,7 +103,7 @@ private let session: ContractSession = {
 
 /// With a recorder attached: one tree per transaction, every frame ended, depths nested,
 /// the root's status the receipt's.
-private let recorder = CallTraceRecorder()
+nonisolated(unsafe) private let recorder = CallTraceRecorder()
 
 private func checkTrace(_ r: Receipt) {
     func walk(_ n: CallTraceNode, depth: Int) {
@@ -94,7 +118,7 @@ private func checkTrace(_ r: Receipt) {
     check(root.end?.status == r.status, "trace root ended \(String(describing: root.end?.status)), receipt \(r.status)")
 }
 
-private let stateTestRunner = StateTestRunner(registry: EERegistry.standard, hooks: Precompiles.cancun())
+nonisolated(unsafe) private let stateTestRunner = StateTestRunner(registry: EERegistry.standard, hooks: Precompiles.cancun())
 
 private func fuzzELF(_ bytes: [UInt8]) {
     var parsed: ELFImage? = nil
@@ -438,7 +462,7 @@ final class NestEE: ExecutionEnvironment {
     }
 }
 
-private let nestSession: ContractSession = {
+nonisolated(unsafe) private let nestSession: ContractSession = {
     var registry = EERegistry.standard
     registry.register(NestEE.self, deposit: CodeDepositRules(maxCodeSize: 4096, gasPerByte: 10, rejectEFPrefix: false)) {
         NestEE()
@@ -507,19 +531,14 @@ private func checkProtocol(_ error: any Error) {
     if let e = error as? EEError, case .protocolViolation = e { check(false, "\(e)") }
 }
 
+#if !EEKIT_FUZZ_REPLAY
 @_cdecl("LLVMFuzzerTestOneInput")
 public func eekitFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = size > 0 && data != nil ? Array(UnsafeBufferPointer(start: data, count: size)) : []
-    switch fuzzTarget {
-    case .elf: fuzzELF(bytes)
-    case .evm: fuzzEVM(bytes)
-    case .stateTest: fuzzStateTest(bytes)
-    case .native: fuzzNative(bytes)
-    case .nested: fuzzNested(bytes)
-    case .abi: fuzzABI(bytes)
-    }
+    fuzzOne(fuzzTarget, bytes)
     return 0
 }
+#endif
 
 private let abiTypeSets: [[String]] = [
     ["uint256"], ["int8"], ["address", "bool"], ["string"], ["bytes"], ["bytes3", "int256", "uint64"],

@@ -42,6 +42,8 @@ import Testing
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
             let wantLines = Int((seed >> 33) % 4) + 1
             let pause = Double((seed >> 45) % 41) / 1000.0
+            // When the kill lands depends on the machine: a failure says which round it was.
+            let at = "round \(round) (kill after \(wantLines) roots and \(pause) s)"
             var text = ""
             let reader = out.fileHandleForReading
             let deadline = Date().addingTimeInterval(60)
@@ -53,21 +55,21 @@ import Testing
             Thread.sleep(forTimeInterval: pause)
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal, "round \(round): the child ended by itself")
+            #expect(p.terminationReason == .uncaughtSignal, "\(at): the child ended by itself")
             text += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ")
                 if parts.count == 2, let k = Int(parts[0]) { roots[k] = String(parts[1]) }
             }
             let store = try SQLiteStore(path: db)
-            #expect(try store.integrityCheck() == "ok")
+            #expect(try store.integrityCheck() == "ok", "\(at)")
             let committed = try store.commitCount()
             let root = try WorldState(store: store).stateRoot()
             if committed == 0 {
-                #expect(root == Keccak.emptyTrieRoot)
+                #expect(root == Keccak.emptyTrieRoot, "\(at)")
             } else {
-                let expected = try #require(roots[committed], "no root printed for commit \(committed)")
-                #expect(root.hex == expected, "round \(round): commit \(committed)")
+                let expected = try #require(roots[committed], "\(at): no root printed for commit \(committed)")
+                #expect(root.hex == expected, "\(at): commit \(committed)")
             }
         }
         #expect(roots.count >= 2, "the child committed too few batches to test anything")

@@ -2,9 +2,10 @@ import EEKit
 import Foundation
 import Testing
 
-/// Replays the fuzz seed corpora and every saved finding (Fuzz/corpus/<target>/,
-/// Fuzz/regressions/<target>/) through the same code the Swift fuzz targets drive
-/// (Fuzz/swift/FuzzEntry.swift): each input must end in a value or a typed error.
+/// Corpus-level checks of the elf_loader seeds and saved findings (Fuzz/corpus/elf_loader/,
+/// Fuzz/regressions/elf_loader/): some are valid ELFs, and every deployment of one is a
+/// receipt or a typed ELF refusal. FuzzReplayTests replays all six Swift targets' inputs
+/// through the harness itself (Fuzz/swift/FuzzEntry.swift) with its oracles.
 @Suite struct FuzzRegressionTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -55,38 +56,5 @@ import Testing
         // Each deployment is a transaction with a receipt or an ELF refusal (a test review: had
         // every one thrown, the gas check above would have run on none).
         #expect(receipts > 0 && receipts + refusals == files.count, "\(receipts) receipts, \(refusals) refusals")
-    }
-
-    @Test func evmFrameInputs() throws {
-        let files = Self.inputs("evm_frames")
-        #expect(!files.isEmpty)
-        var receipts = 0
-        for f in files {
-            let d = [UInt8](try Data(contentsOf: f))
-            guard d.count >= 4 else { continue }
-            let gas = (UInt64(d[1]) << 8 | UInt64(d[2])) * 16 + 60_000
-            let cd = min(Int(d[3]), d.count - 4)
-            let code = Array(d[(4 + cd)...])
-            let s = ContractSession()
-            s.world.setCode(Address(low: 0x1001), code, kind: .evm)
-            s.world.setCode(Address(low: 0x1002), code, kind: .evm)
-            if let r = try? s.send(to: Address(low: 0x1001), data: Array(d[4..<4 + cd]), gas: gas) {
-                #expect(r.gasUsed <= gas)
-                receipts += 1
-            }
-        }
-        #expect(receipts > 0, "no input ran")
-    }
-
-    @Test func stateTestInputs() throws {
-        let files = Self.inputs("statetest_json")
-        #expect(!files.isEmpty)
-        let runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
-        var ran = 0
-        for f in files {
-            guard let tests = try? StateTestCase.load(path: f.path) else { continue }
-            for t in tests { ran += runner.run(t, fork: "Cancun").count }
-        }
-        #expect(ran > 0)
     }
 }

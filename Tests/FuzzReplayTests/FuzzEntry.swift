@@ -1,0 +1,1 @@
+../../Fuzz/swift/FuzzEntry.swift
