@@ -296,15 +296,20 @@ struct OldForkRuleTests {
         #expect(gasUsed(5, input, .istanbul) == 52_224 && gasUsed(5, input, .berlin) == 5_440)
     }
 
-    /// Access-list transactions (EIP-2930) arrive with Berlin.
-    @Test func accessListTransactionsArriveWithBerlin() throws {
-        for fork in Fork.allCases {
-            let w = EVMWorld(contracts: [:], fork: fork)
-            let tx = Transaction(type: .accessList, sender: EVMWorld.sender, gasLimit: U256(100_000), to: Address(low: 0x100))
-            if case .failure(.typeNotSupported) = w.boot.validate(tx) {
-                #expect(fork < .berlin, "\(fork)")
-            } else {
-                #expect(fork >= .berlin, "\(fork)")
+    /// Access-list transactions (EIP-2930) arrive with Berlin, dynamic-fee ones (EIP-1559)
+    /// with London, blob ones (EIP-4844) with Cancun; before, each is refused with
+    /// execution-spec-tests' name for it (TYPE_1_TX_PRE_FORK, ...).
+    @Test func transactionTypesArriveWithTheirForks() throws {
+        for (type, from) in [(Transaction.TxType.accessList, Fork.berlin), (.dynamicFee, .london), (.blob, .cancun)] {
+            for fork in Fork.allCases {
+                let w = EVMWorld(contracts: [:], fork: fork)
+                let tx = Transaction(type: type, sender: EVMWorld.sender, gasLimit: U256(100_000), to: Address(low: 0x100))
+                if case .failure(let e) = w.boot.validate(tx), case .typeNotSupported(let t) = e {
+                    #expect(fork < from && t == type, "\(type) \(fork)")
+                    #expect(e.description == "TYPE_\(type.rawValue)_TX_PRE_FORK")
+                } else {
+                    #expect(fork >= from, "\(type) \(fork)")
+                }
             }
         }
     }

@@ -94,7 +94,9 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
     case blobVersionInvalid
     case blobGasExceeded
     case insufficientMaxFeePerBlobGas
-    case typeNotSupported
+    /// A transaction type before the fork that brings it (EIP-2930's 1 in Berlin, EIP-1559's
+    /// 2 in London, EIP-4844's 3 in Cancun).
+    case typeNotSupported(Transaction.TxType)
 
     public var description: String {
         switch self {
@@ -112,7 +114,8 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
         case .blobVersionInvalid: "TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH"
         case .blobGasExceeded: "TYPE_3_TX_BLOB_COUNT_EXCEEDED"
         case .insufficientMaxFeePerBlobGas: "INSUFFICIENT_MAX_FEE_PER_BLOB_GAS"
-        case .typeNotSupported: "TYPE_NOT_SUPPORTED"
+        // As execution-spec-tests names it (TYPE_3_TX_PRE_FORK, ...).
+        case .typeNotSupported(let t): "TYPE_\(t.rawValue)_TX_PRE_FORK"
         }
     }
 }

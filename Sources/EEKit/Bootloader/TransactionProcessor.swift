@@ -43,7 +43,7 @@ extension Bootloader {
         if (tx.type == .accessList && fork < .berlin) || (tx.type == .dynamicFee && fork < .london)
             || (tx.type == .blob && fork < .cancun)
         {
-            return .failure(.typeNotSupported)
+            return .failure(.typeNotSupported(tx.type))
         }
         if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize && fork >= .shanghai {
             return .failure(.initcodeSizeExceeded(tx.data.count))
