@@ -346,6 +346,26 @@ struct ELFLoaderTests {
         #expect(small.stackBottom - small.brkLimit == 64 << 10)  // a quarter of a 256 KiB stack
     }
 
+    /// A stack that runs 8.5 MiB below its top, into the 1 MiB guard gap under the 8 MiB
+    /// stack, faults there (a store access fault, cause 7, at that address), as qemu-user
+    /// faults, instead of landing in the heap (README's bad-input catalogue).
+    @Test(arguments: [64, 32])
+    func storeIntoTheGuardGapFaults(xlen: Int) throws {
+        // lui t0, 0x880 (8.5 MiB); sub t1, sp, t0; sd/sw zero, 0(t1); exit 0.
+        let code = [RVAsm.lui(5, 0x880), RVAsm.r(0x20, 5, 2, 0, 6, 0x33), RVAsm.s(0, 0, 6, xlen == 64 ? 3 : 2, 0x23),
+                    RVAsm.li(10, 0), RVAsm.li(17, 93), RVAsm.ecall]
+        let elf = TestELF.program(xlen: xlen, code: code).bytes
+        let process = try RISCVProcess(image: try ELFImage(bytes: elf), memorySize: 64 << 20, schedule: .instructionCounting)
+        let r = try RISCVPlainRunner.run(elf: elf, arguments: [], options: RISCVRunOptions(memoryMiB: 64))
+        guard case .trapped(let t) = r.stop else {
+            Issue.record("rv\(xlen): no trap: \(r.stop)")
+            return
+        }
+        #expect(t.cause == 7, "rv\(xlen): \(t)")  // store/AMO access fault
+        #expect(t.value >= process.brkLimit && t.value < process.stackBottom, "rv\(xlen): \(t) outside the gap")
+        #expect(r.instructionsRetired == 2, "rv\(xlen)")  // the store did not retire
+    }
+
     /// Zero-length reads and writes on fds 0-2 still reach the host, which checks the
     /// descriptor as Linux does (review finding: a closed stdout gave 0, not -EBADF).
     @Test func zeroLengthReadsAndWritesReachTheHost() throws {
