@@ -20,6 +20,9 @@ public enum EVMRunner {
         public var createdAddress: Address? = nil
     }
 
+    /// The caller's balance on a prepared state: 2^128 wei, more than any value sent.
+    static let callerFunds = U256(limbs: (0, 0, 1, 0))
+
     /// The last code run and its keccak256: repeated runs of the same code (`--repeat`, the
     /// benchmarks) hash it once, as a client hashes code once when it stores it.
     private static let lastCode = Locked<(code: Bytes, hash: Bytes32)?>(nil)
@@ -63,7 +66,7 @@ public enum EVMRunner {
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
-        let funds = U256(limbs: (0, 0, 1, 0))
+        let funds = callerFunds
         if caller != target {
             world.setAccount(caller, Account(nonce: 0, balance: funds, kind: .none, code: []))
         }
@@ -74,16 +77,25 @@ public enum EVMRunner {
             Account(
                 nonce: 1, balance: caller == target ? funds : .zero, kind: code.isEmpty ? .none : .evm, code: code,
                 codeHash: codeHash(code)))
+        let boot = bootloader(world, caller: caller, block: block, hooks: hooks, tracer: tracer)
+        _ = boot.accessAccount(target)
+        return PreparedCall(boot: boot, caller: caller, target: target, input: input, gas: gas, value: value)
+    }
+
+    /// The bootloader of one run on `world`, as a transaction from `caller` sets it up: the
+    /// fork's rules, the origin, the caller (and from Shanghai the coinbase, EIP-3651) warm.
+    /// Precompile addresses are warm through `Bootloader.isAlwaysWarm`.
+    private static func bootloader(
+        _ world: WorldState, caller: Address, block: BlockContext, hooks: [Address: any SystemHook], tracer: EVMTracer?
+    ) -> Bootloader {
         var registry = EERegistry.standard
         if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)
         boot.useFork(block.fork)
         boot.transaction.origin = caller
-        // Precompile addresses are warm through `Bootloader.isAlwaysWarm`.
         _ = boot.accessAccount(caller)
-        _ = boot.accessAccount(target)
-        if block.fork >= .shanghai { _ = boot.accessAccount(block.coinbase) }  // EIP-3651
-        return PreparedCall(boot: boot, caller: caller, target: target, input: input, gas: gas, value: value)
+        if block.fork >= .shanghai { _ = boot.accessAccount(block.coinbase) }
+        return boot
     }
 
     /// Builds a fresh state (a funded, warm `caller` with nonce 0) and the bootloader for one
@@ -99,14 +111,8 @@ public enum EVMRunner {
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
-        world.setAccount(caller, Account(nonce: 0, balance: U256(limbs: (0, 0, 1, 0)), kind: .none, code: []))
-        var registry = EERegistry.standard
-        if let tracer { registry.register(EVMEnvironment.self) { EVMEnvironment(tracer: tracer) } }
-        let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block)
-        boot.useFork(block.fork)
-        boot.transaction.origin = caller
-        _ = boot.accessAccount(caller)
-        if block.fork >= .shanghai { _ = boot.accessAccount(block.coinbase) }  // EIP-3651
+        world.setAccount(caller, Account(nonce: 0, balance: callerFunds, kind: .none, code: []))
+        let boot = bootloader(world, caller: caller, block: block, hooks: hooks, tracer: tracer)
         return PreparedCall(
             boot: boot, caller: caller, target: nil, input: initcode + input, gas: gas, value: value)
     }
