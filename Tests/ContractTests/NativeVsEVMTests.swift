@@ -83,6 +83,30 @@ import Testing
         #expect(c.status == 2 && c.returndataSize == 0)
     }
 
+    /// CALLCODE with value gets the 2300 stipend on top of the requested gas, as CALL does (the
+    /// Yellow Paper adds G_callstipend for any non-zero value of CALL and CALLCODE; eekit.h:
+    /// "+2300 stipend with value"): the EVM callee's GAS sees requested + 2300 - 2.
+    @Test func callcodeWithValuePassesTheStipend() throws {
+        let s = try session()
+        s.world.setAccount(probe, Account(nonce: 1, balance: U256(10), kind: .riscv, code: try ProbeContract.elf.get()))
+        try s.world.commit()
+        let r = try #require(ProbeContract.decode(
+            try s.call(probe, data: ProbeContract.call(kind: 3, gasReporter, value: U256(1), gas: 50_000))))
+        #expect(r.status == 0)
+        #expect(U256(bigEndian: r.returndata) == U256(50_000 + 2300 - 2))
+    }
+
+    /// A callee that reverts gives back the gas it did not use (EIP-140, as the EVM's CALL):
+    /// a reverting EVM callee given 100,000 gas costs the native caller the cold access (2600),
+    /// the system call's 10 gas, the callee's few gas and a few instructions, not the 100,000.
+    @Test func revertingCalleeGivesBackItsUnusedGas() throws {
+        let s = try session()
+        let r = try #require(ProbeContract.decode(try s.call(probe, data: ProbeContract.call(kind: 0, reverter, gas: 100_000))))
+        #expect(r.status == 1 && r.returndata == ABI.word(0xab))
+        let spent = Int64(r.before) - Int64(r.after)
+        #expect(spent >= 2600 && spent < 2600 + 100, "spent \(spent)")
+    }
+
     /// Returndata after revert is the revert data; after a failure it is empty; after a call
     /// to an account without code it is empty.
     @Test func returndataAfterRevertFailureAndEOA() throws {
@@ -166,6 +190,19 @@ import Testing
         let documented = 32000 + 2 * words + 3 * words + (create2 ? 6 * words : 0)
         let spent = r.before - r.after
         #expect(spent >= documented && spent < documented + 100, "spent \(spent), documented \(documented)")
+    }
+
+    /// EIP-150 for CREATE (eekit.h: "the constructor gets all but 1/64 of what is left"): a
+    /// constructor that loops until it runs out of gas leaves the creating frame a 64th of what
+    /// it had after CREATE's charge (32000 + 5 gas for one word of init code, and 10 for the
+    /// system call), and the creating frame goes on.
+    @Test func createLeavesTheCreatorASixtyFourth() throws {
+        let s = try session()
+        let r = try #require(ProbeContract.decode(
+            try s.call(probe, data: ProbeContract.create(ee: 1, EVMCode.loop), gas: 3_000_000), create: true))
+        #expect(r.status == 2 && r.address == .zero)
+        let rest = r.before > 32_015 ? r.before - 32_015 : 0
+        #expect(r.after <= rest / 64 && r.after + 30 >= rest / 64, "left \(r.after) of \(r.before)")
     }
 
     /// CREATE2 collision: the nonce is bumped, the gas passed is consumed, status failure,
