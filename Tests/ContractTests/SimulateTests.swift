@@ -160,4 +160,34 @@ import Testing
         #expect(s.world.balance(contractSender).isZero && s.world.nonce(contractSender) == 1)
         #expect(throws: EEError.self) { try s.view(target, data: [], from: contractSender, skipping: []) }
     }
+
+    /// Without the balance check, a sender that cannot pay is given what it lacks and no more
+    /// (`SimulationChecks.balance`): after buying its gas and sending the value it holds
+    /// exactly nothing, whatever it had before; BALANCE(ORIGIN) reads 0 inside the run.
+    /// (Mutation testing: a top-up of the whole up-front cost, on top of what the sender had,
+    /// passed every test.) Up-front cost by hand: 100,000 gas x 10 wei + value.
+    @Test func balanceSkipGivesTheSenderOnlyWhatItLacks() throws {
+        let (world, boot) = Self.world(fork: .cancun)
+        let probe = Address(low: 0xBA1)
+        world.setAccount(probe, Account(nonce: 1, kind: .evm, code: Self.hex("32315f5260205ff3")))  // return BALANCE(ORIGIN)
+        for (had, value) in [(UInt64(0), UInt64(0)), (999_999, 0), (1_000, 700), (1_000_000, 1)] {
+            let poor = Address(low: 0x9000 + had)
+            world.setAccount(poor, Account(balance: U256(had)))
+            world.finishTransaction()
+            let root = try world.stateRoot()
+            let tx = Transaction(
+                sender: poor, nonce: U256(0), gasLimit: U256(100_000), to: probe, value: U256(value), data: [],
+                gasPrice: U256(10))
+            #expect(had < 1_000_000 + value)
+            if case .failure(let e) = try boot.simulate(tx) { #expect(e == .insufficientAccountFunds) } else {
+                Issue.record("a sender short of funds was not refused")
+            }
+            guard case .success(let r) = try boot.simulate(tx, skipping: .balance) else {
+                Issue.record("refused with the balance check skipped")
+                continue
+            }
+            #expect(r.status == .success && r.output == U256.zero.bigEndianBytes, "had \(had), value \(value)")
+            #expect(try world.stateRoot() == root && world.balance(poor) == U256(had))
+        }
+    }
 }
