@@ -85,7 +85,7 @@ let package = Package(
             dependencies: ["EEKit", "EEKitTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/ContractTests"),
         .testTarget(
-            name: "EVMTests", dependencies: ["EEKit"],
+            name: "EVMTests", dependencies: ["EEKit", "EEKitTestSupport"],
             path: "Tests/EVMTests"),
         // Replays Fuzz/corpus and Fuzz/regressions through the Swift fuzz harness itself
         // (FuzzEntry.swift is a link to Fuzz/swift/FuzzEntry.swift, compiled here with

@@ -91,6 +91,16 @@ public enum TestFiles {
         return (p.terminationStatus, out, err)
     }
 
+    /// The first executable file called `name` on PATH (as a shell finds it), or nil.
+    public static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
     /// Runs `executable` to completion; its status and its stdout and stderr together.
     public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
         let p = Process()

@@ -1,3 +1,4 @@
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -122,13 +123,9 @@ struct PointEvaluationTests {
 /// Built with clang at test time, like the RISC-V guest programs.
 @Suite("BLS12-381 and blake2f C harnesses")
 struct BLS12381HarnessTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = TestFiles.root
     /// clang from PATH (the Swift toolchain ships one).
-    static let clang: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/clang" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
+    static let clang = TestFiles.findExecutable("clang")
 
     @Test(.enabled(if: clang != nil, "clang not found: the C harness of bls12_381.c cannot be built"))
     func pairingSanity() throws {

@@ -40,14 +40,7 @@ enum GuestHarness {
     static let buildTimeout: Double = 1800
 
     /// The absolute path of `name` on PATH, or nil.
-    static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func findExecutable(_ name: String) -> String? { TestFiles.findExecutable(name) }
 
     /// The qemu-user binary for `xlen`, or a message saying how to get it.
     static func qemu(xlen: Int) -> Result<String, HarnessError> {
