@@ -502,7 +502,7 @@ struct DeployCommand: ParsableCommand {
         let v = try weiValue(value)
         let s = try options.session()
         let from = try options.sender()
-        let trace = options.tracing.recorder(for: s)
+        let trace = options.tracing.recorder(for: s, json: options.json)
         try transact(created: true, json: options.json, errors: errors, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, from: from, value: v)
         }
@@ -604,7 +604,7 @@ struct CallCommand: ParsableCommand {
         let from = try options.sender()
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
-        let trace = options.tracing.recorder(for: s)
+        let trace = options.tracing.recorder(for: s, json: options.json)
         try transact(
             created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, events: events,
             trace: trace
@@ -679,7 +679,7 @@ struct RunContractCommand: ParsableCommand {
         s.gasLimit = gas
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
-        let trace = tracing.recorder(for: s)
+        let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json, errors: call.errors, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)

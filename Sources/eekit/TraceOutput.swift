@@ -8,13 +8,14 @@ struct TraceOptions: ParsableArguments {
     @Flag(help: "Print each transaction's call tree: every frame (EE, call kind, gas, input) and how it ended, nested calls included.")
     var trace = false
 
-    @Flag(name: .customLong("trace-steps"), help: "Write every instruction each frame runs to stderr: EVM frames as EIP-3155 JSON lines, native frames as '[riscv depth N ADDRESS gas BEFORE] pc (word) disassembly  reg=value  mem[address]=bytes' lines (much slower; the receipts are the same).")
+    @Flag(name: .customLong("trace-steps"), help: "Write every instruction each frame runs to stderr: EVM frames as EIP-3155 JSON lines, native frames as '[riscv depth N ADDRESS gas BEFORE] pc (word) disassembly  reg=value  mem[address]=bytes' lines, or with --json as JSON lines too (\"ee\":\"riscv\", pc, op, opName, gas, depth, address, and reg/regValue, memAddress/memSize/memStored when the instruction has them); much slower, the receipts are the same.")
     var traceSteps = false
 
     /// A recorder attached to the session's bootloader, or nil without `--trace`; with
-    /// `--trace-steps`, the session's EVM and RISC-V EEs are replaced by tracing ones first.
-    func recorder(for session: ContractSession) -> CallTraceRecorder? {
-        if traceSteps { Self.installStepTracers(on: session) }
+    /// `--trace-steps`, the session's EVM and RISC-V EEs are replaced by tracing ones first
+    /// (native steps as JSON lines when `json`).
+    func recorder(for session: ContractSession, json: Bool) -> CallTraceRecorder? {
+        if traceSteps { Self.installStepTracers(on: session, json: json) }
         guard trace else { return nil }
         let r = CallTraceRecorder()
         r.attach(to: session.boot)
@@ -25,15 +26,41 @@ struct TraceOptions: ParsableArguments {
 extension TraceOptions {
     /// Registers an EVM and a RISC-V EE that write every step to stderr (the RISC-V one with the
     /// default configuration, which is what the command line's sessions use).
-    static func installStepTracers(on session: ContractSession) {
+    static func installStepTracers(on session: ContractSession, json: Bool) {
         func write(_ line: String) { writeToStandardError(Data((line + "\n").utf8)) }
         session.boot.registry.register(EVMEnvironment.self) {
             EVMEnvironment(tracer: { step in write(step.jsonLine) })
         }
         let perGas = max(1, session.boot.schedule.ergsPerGas)
         session.boot.registry.registerRISCV(tracer: { s in
-            write("[riscv depth \(s.depth + 1) \(s.address.hex) gas \(s.ergsBefore / perGas)] " + s.step.line)
+            write(
+                json
+                    ? riscvStepJSON(s, gas: s.ergsBefore / perGas)
+                    : "[riscv depth \(s.depth + 1) \(s.address.hex) gas \(s.ergsBefore / perGas)] " + s.step.line)
         })
+    }
+
+    /// A native step as one JSON line, named as EIP-3155 names an EVM step's fields where they
+    /// mean the same (`pc`, `op`: the instruction word, `opName`: its disassembly, `gas`
+    /// before it, `depth` from 1), with the register it wrote and the memory it accessed.
+    static func riscvStepJSON(_ s: RISCVFrameTraceStep, gas: UInt64) -> String {
+        let st = s.step
+        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        var fields: [(String, Any)] = [("ee", "riscv"), ("pc", NSNumber(value: st.pc))]
+        if let w = st.instruction {
+            fields += [("op", NSNumber(value: w)), ("opName", RISCVMachine.disassemble(w, pc: st.pc, xlen: st.xlen))]
+        } else {
+            fields.append(("opName", "(unreadable)"))
+        }
+        fields += [("gas", hex(gas)), ("depth", s.depth + 1), ("address", s.address.hex)]
+        if let w = st.written {
+            fields += [("reg", RISCVTraceStep.registerNames[w.register]), ("regValue", hex(w.value))]
+        }
+        if let m = st.memory {
+            fields += [("memAddress", hex(m.address)), ("memSize", m.width)]
+            if let v = m.stored { fields.append(("memStored", hex(v))) }
+        }
+        return jsonLine(ordered: fields)
     }
 }
 

@@ -81,4 +81,38 @@ import Testing
         let none = try Self.run(["run", file, "--ee", "evm"])
         #expect(none.status == 0 && none.out.hasSuffix("output: \(word(0))\n"), "\(none.out)")
     }
+
+    /// `--trace-steps` writes one stderr line per instruction: native steps as
+    /// `[riscv depth N ADDRESS gas G] ...` text, or with `--json` as JSON lines with the same
+    /// pc, word and gas (so the whole stream is JSON lines, as EVM steps are EIP-3155 JSON);
+    /// the receipts are the same either way and with no trace.
+    @Test func traceStepsAsTextAndAsJSON() throws {
+        let dir = try TestFiles.scratchFolder("trace-steps")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("counter.elf")
+        try Data(try Fixtures.elf("counter.elf")).write(to: file)
+        let base = ["run", file.path, "--ee", "riscv", "--sig", "increment()"]
+        let text = try TestFiles.runSeparately(try TestFiles.eekit(), base + ["--trace-steps"])
+        let json = try TestFiles.runSeparately(try TestFiles.eekit(), base + ["--trace-steps", "--json"])
+        let plain = try TestFiles.runSeparately(try TestFiles.eekit(), base + ["--json"])
+        #expect(text.status == 0 && json.status == 0 && plain.status == 0, "\(text.err)\(json.err)")
+        #expect(json.out == plain.out, "receipts differ when traced")
+        let textLines = text.err.split(separator: "\n").map(String.init)
+        let jsonLines = json.err.split(separator: "\n").map(String.init)
+        #expect(!textLines.isEmpty && textLines.count == jsonLines.count, "\(textLines.count) text, \(jsonLines.count) JSON lines")
+        for (t, j) in zip(textLines, jsonLines) {
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(j.utf8)) as? [String: Any], "\(j)")
+            #expect(o["ee"] as? String == "riscv" && o["depth"] as? Int == 1, "\(j)")
+            // [riscv depth 1 ADDRESS gas G] PC (WORD) ...: the same pc, word and gas.
+            let words = t.split(separator: " ")
+            let gas = try #require(UInt64(words[5].dropLast()), "\(t)")
+            let pc = try #require(UInt64(words[6], radix: 16), "\(t)")
+            let word = try #require(UInt64(words[7].dropFirst().dropLast(), radix: 16), "\(t)")
+            #expect(words[0] == "[riscv" && o["address"] as? String == String(words[3]), "\(t)")
+            #expect((o["pc"] as? NSNumber)?.uint64Value == pc && (o["op"] as? NSNumber)?.uint64Value == word, "\(t) / \(j)")
+            #expect(o["gas"] as? String == "0x" + String(gas, radix: 16), "\(t) / \(j)")
+        }
+        // The call's last step is its exit ecall (a7 = the RETURN system call).
+        #expect(jsonLines.last?.contains("\"opName\":\"ecall\"") == true, "\(jsonLines.last ?? "")")
+    }
 }

@@ -147,7 +147,8 @@ public struct RISCVTraceStep: Sendable {
     /// (its low `width` bytes).
     public var memory: (address: UInt64, width: Int, stored: UInt64?)?
 
-    static let registerNames = [
+    /// The integer registers' ABI names, x0 to x31.
+    public static let registerNames = [
         "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
         "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
     ]
