@@ -214,6 +214,38 @@ import Testing
         #expect(tables == ["meta", "users"])
     }
 
+    /// A commit that fails part-way (here at its last step, the damaged commit counter) writes
+    /// none of its changes: the accounts, storage and metadata written before the failure are
+    /// rolled back with it (one SQLite transaction per commit).
+    @Test func aCommitThatFailsWritesNothing() throws {
+        let d = try Self.tempDir("atomic")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let path = d.appendingPathComponent("state.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            var first = StateChangeSet()
+            first.accounts[Address(low: 7)] = Account(nonce: 1)
+            try store.commit(first)
+        }
+        do {
+            let q = try DatabaseQueue(path: path)
+            try q.write { db in try db.execute(sql: "UPDATE meta SET value = '-1' WHERE key = 'commits'") }
+            try q.close()
+        }
+        let store = try SQLiteStore(path: path)
+        var second = StateChangeSet()
+        second.accounts[Address(low: 8)] = Account(nonce: 2)
+        second.accounts[Address(low: 7)] = Account(nonce: 9)
+        second.storage[Address(low: 8)] = [U256(1): U256(5)]
+        #expect(throws: EEError.storage("the database's commit counter is -1 (damaged); nothing was committed")) {
+            try store.commit(second, metadata: ["note": [1, 2, 3]])
+        }
+        #expect(try store.account(Address(low: 8)) == nil)
+        #expect(try store.account(Address(low: 7))?.nonce == 1)
+        #expect(try store.storage(Address(low: 8), U256(1)) == .zero)
+        #expect(try store.metadata("note") == nil)
+    }
+
     @Test func emptyFileBecomesANewStore() throws {
         let d = try Self.tempDir("empty")
         defer { try? FileManager.default.removeItem(at: d) }
