@@ -132,3 +132,9 @@ enum EVMCode {
     /// Calls CALLER with its own calldata and all gas, ignores the result.
     static let pingBack: Bytes = Hex.decode("365f5f375f5f365f5f335af15000")!
 }
+
+extension Array where Element == UInt8 {
+    /// The bytes in `range`, or none when the array is shorter: a check on a short output then
+    /// fails instead of trapping and ending the whole test run.
+    func bytes(_ range: Range<Int>) -> [UInt8] { range.upperBound <= count ? Array(self[range]) : [] }
+}

@@ -37,7 +37,7 @@ import Testing
     func created(_ r: Receipt) -> (status: UInt64, address: Address, returndata: Bytes)? {
         guard r.status == .success, r.output.count >= 52, r.output[0..<24].allSatisfy({ $0 == 0 }) else { return nil }
         let status = r.output[24..<32].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return (status, Address(Array(r.output[32..<52])), Array(r.output[52...]))
+        return (status, Address(r.output.bytes(32..<52)), Array(r.output[52...]))
     }
 
     // MARK: Call traces
@@ -232,7 +232,7 @@ import Testing
         let inner = via(5, .zero, [1] + EVMCode.deploying(EVMCode.counter))
         let r = try s.call(rvCaller2, data: via(4, rvCaller, inner))
         #expect(r.status == .success)
-        #expect(Array(r.output[0..<32]) == ABI.word(2))
+        #expect(r.output.bytes(0..<32) == ABI.word(2))
         #expect(s.world.nonce(rvCaller) == 1)
     }
 
@@ -243,13 +243,13 @@ import Testing
         // whoAmI stores CALLER at slot 5 and returns ADDRESS ++ CALLER.
         let r = try s.call(rvCaller, data: via(7, evmWho))
         #expect(r.status == .success)
-        #expect(Array(r.output[0..<32]) == ABI.word(0))
+        #expect(r.output.bytes(0..<32) == ABI.word(0))
         #expect(Array(r.output[32...]) == ABI.word(rvCaller) + ABI.word(alice))
         #expect(s.world.storage(rvCaller, U256(5)) == U256(bigEndian: ABI.word(alice)))
         #expect(s.world.storage(evmWho, U256(5)) == .zero)
         // Native delegate target: malicious.elf op 6 writes slot 7 = 9, here into rvCaller.
         let n = try s.call(rvCaller, data: via(7, rvBad, [6]))
-        #expect(n.status == .success && Array(n.output[0..<32]) == ABI.word(0))
+        #expect(n.status == .success && n.output.bytes(0..<32) == ABI.word(0))
         #expect(s.world.storage(rvCaller, U256(7)) == U256(9))
         #expect(s.world.storage(rvBad, U256(7)) == .zero)
         // The counter's code on rvCaller's storage slot 0.
@@ -298,7 +298,7 @@ import Testing
         #expect(rec.status == .success)
         #expect(s.world.storage(rvCounter, .zero) == U256(6))
         let over = try s.call(rvCaller, data: via(2, rvCounter, ABI.call(0x1003_e2d2, [Bytes(repeating: 0xff, count: 32)])))
-        #expect(over.status == .success && Array(over.output[0..<32]) == ABI.word(1))
+        #expect(over.status == .success && over.output.bytes(0..<32) == ABI.word(1))
         #expect(s.world.storage(rvCounter, .zero) == U256(6))
         #expect(s.world.storage(rvCaller, U256(1)) == U256(2))
     }
@@ -572,7 +572,7 @@ import Testing
         #expect(rev.status == .success && rev.output == [3, 2, 1])
         // An argument that does not fit u8 fails the plugin's frame only.
         let bad = try s.call(rvCaller, data: via(2, at, ABI.word(256) + ABI.word(2) + ABI.word(3) + ABI.word(4)))
-        #expect(bad.status == .success && Array(bad.output[0..<32]) == ABI.word(2))
+        #expect(bad.status == .success && bad.output.bytes(0..<32) == ABI.word(2))
     }
 
     @Test func slowAndMisbehavingPluginsLeaveStateConsistent() throws {

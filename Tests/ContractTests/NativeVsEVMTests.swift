@@ -239,7 +239,7 @@ import Testing
         #expect(first.output == Array(([5] + ProbeContract.u64(0) + Bytes(repeating: 0xee, count: 64))[4..<36]) + [1])
         let text = try s.call(probe, data: [6] + ProbeContract.u64(70))
         #expect(text.status == .success && text.output.count == 64 + 96)
-        #expect(Array(text.output[32..<64]) == ABI.word(70) && Array(text.output[64..<134]) == Bytes(repeating: 0x61, count: 70))
+        #expect(text.output.bytes(32..<64) == ABI.word(70) && text.output.bytes(64..<134) == Bytes(repeating: 0x61, count: 70))
         // eek_alloc: zeroed heap memory (the second frame's heap is fresh again), and a request
         // beyond the heap fails the frame.
         for _ in 0..<2 { #expect(try s.call(probe, data: [11] + ProbeContract.u64(100_003)).output == [1]) }
@@ -250,7 +250,7 @@ import Testing
         if case .failure = wrap.status {} else { Issue.record("eek_alloc(2^64 - 1): \(wrap.status)") }
         // Beyond 16 KiB the encoding is built above the heap's break instead of on the stack.
         let long = try s.call(probe, data: [6] + ProbeContract.u64(16385))
-        #expect(long.status == .success && long.output.count == 64 + 16416 && Array(long.output[32..<64]) == ABI.word(16385))
+        #expect(long.status == .success && long.output.count == 64 + 16416 && long.output.bytes(32..<64) == ABI.word(16385))
         #expect(Array(long.output[64...]) == Bytes(repeating: 0x61, count: 16385) + Bytes(repeating: 0, count: 31))
     }
 
