@@ -194,7 +194,7 @@ struct HostFunctionRegistrationTests {
     /// A FIFO as the library blocked dlopen until a writer came (forever under `eekit call
     /// --hook`, holding the state database's lock); a directory or a device is refused too.
     @Test func libraryThatIsNotARegularFileIsRefusedWithoutOpeningIt() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let fifo = dir.appendingPathComponent("lib.so").path
@@ -214,20 +214,25 @@ struct HostFunctionRegistrationTests {
     /// process: setenv beside other threads' getenv is a data race.
     @Test func aFIFOFoundThroughTheLibraryPathIsRefused() async {
         await #expect(processExitsWith: .success) {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-path-\(getpid())")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-fifo-path-\(UUID().uuidString)")
             try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: dir) }
-            guard mkfifo(dir.appendingPathComponent("lib.so").path, 0o600) == 0 else { exit(2) }
+            // exit() skips `defer`: the folder is removed before each exit (it used to stay
+            // behind, one per run).
+            func end(_ status: Int32) -> Never {
+                try? FileManager.default.removeItem(at: dir)
+                exit(status)
+            }
+            guard mkfifo(dir.appendingPathComponent("lib.so").path, 0o600) == 0 else { end(2) }
             setenv("LD_LIBRARY_PATH", "/nonexistent::\(dir.path)", 1)  // the empty entry: "."
             do {
                 _ = try HostFunctions.register(
                     library: "lib.so", symbol: "f", address: Address(low: 0x10001), signature: "()->void",
                     gas: HostFunctionGas(base: 100, perByte: 3))
-                exit(3)
+                end(3)
             } catch {
                 let expected = HostFunctionError.libraryNotFound(
                     path: "lib.so", reason: "\(dir.path)/lib.so: not a regular file (a device, pipe or socket)")
-                exit((error as? HostFunctionError) == expected ? 0 : 4)
+                end((error as? HostFunctionError) == expected ? 0 : 4)
             }
         }
     }
