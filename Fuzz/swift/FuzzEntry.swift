@@ -43,10 +43,12 @@
 // Every input must end in a value or a typed error: a Swift trap, a sanitizer report or a
 // broken invariant (abort) is a finding.
 //
-// The test target FuzzReplayTests (Package.swift, path Fuzz/swift) compiles this same file
-// with EEKIT_FUZZ_REPLAY defined and replays every seed and saved finding through these
-// functions, so `swift test` runs the harness's own oracles on them (an earlier replay in the
-// tests re-implemented three of the six targets, with weaker checks).
+// The test target FuzzReplayTests (Tests/FuzzReplayTests, where FuzzEntry.swift is a link to
+// this file) compiles it with EEKIT_FUZZ_REPLAY defined and replays every seed and saved
+// finding through these functions, so `swift test` runs the harness's own oracles on them (an
+// earlier replay in the tests re-implemented three of the six targets, with weaker checks).
+// The globals below are `nonisolated(unsafe)`: libFuzzer and the replay run one input at a
+// time on one thread.
 import Foundation
 
 #if EEKIT_FUZZ_REPLAY
@@ -54,7 +56,7 @@ import Foundation
 import EEKitTestSupport
 #endif
 
-enum FuzzTarget: CaseIterable { case elf, evm, stateTest, native, nested, abi }
+enum FuzzTarget { case elf, evm, stateTest, native, nested, abi }
 
 /// Runs one input through `target`'s harness.
 func fuzzOne(_ target: FuzzTarget, _ bytes: [UInt8]) {
