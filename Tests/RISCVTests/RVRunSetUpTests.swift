@@ -146,8 +146,10 @@ struct RVRunSetUpTests {
     @Test func aReadReturnsWhatThePipeHasNow() async throws {
         let dir = try await GuestHarness.builtPrograms()
         let file = dir.appendingPathComponent("rv64/read_buffers").path
-        // $0: the runner; the second part arrives two seconds after the first.
-        let script = #"(printf ab; sleep 2; printf cdefgh) | $0 "$1""#
+        // $0: the runner; the second part arrives five seconds after the first, a margin for
+        // a loaded machine to start the runner and reach the first read (qemu is held to the
+        // same, so a start slower than that shows as a difference in the reference too).
+        let script = #"(printf ab; sleep 5; printf cdefgh) | $0 "$1""#
         let qemu = try GuestHarness.qemu(xlen: 64).get()
         let reference = try await GuestHarness.runProcess(executable: "/bin/sh", arguments: ["-c", script, "\(qemu)", file], environment: [:])
         let ours = try await GuestHarness.runProcess(
