@@ -8,11 +8,7 @@ import Testing
 /// 52275, 665, 1894; its default for EIP-2565's: 21845, 341).
 @Suite("modexp pricing edges")
 struct ModExpPricingEdgeTests {
-    static func word(_ v: UInt64) -> Bytes {
-        var w = [UInt8](repeating: 0, count: 32)
-        for k in 0..<8 { w[31 - k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
-        return w
-    }
+    static func word(_ v: UInt64) -> Bytes { U256(v).bigEndianBytes }
 
     /// Runs 0x05 under `fork` with plenty of gas; nil unless it succeeds.
     static func run(_ input: Bytes, _ fork: Fork) -> (gas: UInt64, output: Bytes)? {

@@ -9,11 +9,7 @@ import Testing
 /// conformance list. A per-pair price of 34,000 before Istanbul passed every test.
 @Suite("bn254 pairing price")
 struct PairingPriceTests {
-    static func word(_ v: UInt64) -> Bytes {
-        var w = [UInt8](repeating: 0, count: 32)
-        for k in 0..<8 { w[31 - k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
-        return w
-    }
+    static func word(_ v: UInt64) -> Bytes { U256(v).bigEndianBytes }
 
     /// The G1 generator (1, 2) and EIP-197's G2 generator: a valid pair (its pairing is not 1).
     static let pair = word(1) + word(2) + Hex.decode(

@@ -2,11 +2,7 @@ import Testing
 
 @testable import EEKit
 
-private func word(_ v: UInt64) -> Bytes {
-    var w = [UInt8](repeating: 0, count: 32)
-    for k in 0..<8 { w[31 - k] = UInt8(truncatingIfNeeded: v >> (8 * k)) }
-    return w
-}
+private func word(_ v: UInt64) -> Bytes { U256(v).bigEndianBytes }
 
 private func isFailure(_ r: SystemHookResult) -> Bool {
     if case .failure = r.status { return true }

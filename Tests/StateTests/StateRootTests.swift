@@ -12,6 +12,25 @@ enum Fixtures {
         .appendingPathComponent("../shared/fixtures/ethereum-tests/GeneralStateTests").standardized
 
     static func folder(_ name: String) -> String { generalStateTests.appendingPathComponent(name).path }
+
+    /// Writes the first test of the fixture file at `path` into `dir/t.json` with its first
+    /// Cancun post entry changed by `edit`, and returns that file.
+    static func withFirstCancunEntry(
+        of path: String, editedBy edit: (inout [String: Any]) -> Void, into dir: URL
+    ) throws -> URL {
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        var test = try #require(original[name] as? [String: Any])
+        var post = try #require(test["post"] as? [String: Any])
+        var cancun = try #require(post["Cancun"] as? [[String: Any]])
+        try #require(!cancun.isEmpty)
+        edit(&cancun[0])
+        post["Cancun"] = cancun
+        test["post"] = post
+        let file = dir.appendingPathComponent("t.json")
+        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+        return file
+    }
 }
 
 /// RLP, Merkle-Patricia trie and state-root checks that need no EE.

@@ -44,19 +44,10 @@ import Testing
     /// A failed entry's summary ends with `failure` (after the fields a passing one has), and
     /// `pass` is false; the closing line counts it.
     @Test func aFailedEntrySummarySaysWhy() throws {
-        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.add11))) as? [String: Any])
-        let name = try #require(original.keys.first)
-        var test = try #require(original[name] as? [String: Any])
-        var post = try #require(test["post"] as? [String: Any])
-        var cancun = try #require(post["Cancun"] as? [[String: Any]])
-        try #require(!cancun.isEmpty)
-        cancun[0]["hash"] = "0x" + String(repeating: "11", count: 32)
-        post["Cancun"] = cancun
-        test["post"] = post
         let dir = try TestFiles.scratchFolder("failsummary")
         defer { TestFiles.remove(dir) }
-        let file = dir.appendingPathComponent("t.json")
-        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+        let file = try Fixtures.withFirstCancunEntry(
+            of: Self.add11, editedBy: { $0["hash"] = "0x" + String(repeating: "11", count: 32) }, into: dir)
         let (status, out, err) = try TestFiles.runSeparately(try TestFiles.eekit(), ["statetest", "--index", "0", "--trace", file.path])
         #expect(status == 1 && out.hasSuffix("0 passed, 1 failed\n"), "\(out)")
         let line = try #require(err.split(separator: "\n").map(String.init).last { $0.hasPrefix("{\"stateRoot\"") }, "\(err)")

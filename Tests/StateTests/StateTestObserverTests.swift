@@ -11,20 +11,12 @@ import Testing
 @Suite struct StateTestObserverTests {
     @Test func aValidTransactionThatShouldHaveFailedStillReportsItsPostState() throws {
         let path = Fixtures.folder("stExample") + "/add11.json"
-        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-        let name = try #require(original.keys.first)
         let entries = try #require(try StateTestCase.load(path: path).first?.post["Cancun"])
         // The fixture's own entry 0, marked as expecting an exception it does not raise.
-        var test = try #require(original[name] as? [String: Any])
-        var post = try #require(test["post"] as? [String: Any])
-        var cancun = try #require(post["Cancun"] as? [[String: Any]])
-        cancun[0]["expectException"] = "TransactionException.INTRINSIC_GAS_TOO_LOW"
-        post["Cancun"] = cancun
-        test["post"] = post
         let dir = try TestFiles.scratchFolder("observer")
         defer { TestFiles.remove(dir) }
-        let file = dir.appendingPathComponent("t.json")
-        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+        let file = try Fixtures.withFirstCancunEntry(
+            of: path, editedBy: { $0["expectException"] = "TransactionException.INTRINSIC_GAS_TOO_LOW" }, into: dir)
         let loaded = try #require(try StateTestCase.load(path: file.path).first)
 
         var runner = StateTestRunner(registry: .standard, hooks: Precompiles.cancun())
