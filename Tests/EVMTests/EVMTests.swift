@@ -449,3 +449,68 @@ struct EVMRunnerTests {
         #expect(none.output == Bytes(repeating: 0, count: 32))  // without hooks, 0x02 is an empty account
     }
 }
+
+/// Opcode edge cases from a mutation-testing round on the C core (CSources/CEVM): each test
+/// fails with a deliberate bug that the rest of `swift test` let through. The expected values
+/// are the Yellow Paper's and the EIPs'; revm (pyrevm 0.3.7) gives the same for the Cancun ones.
+@Suite("CEVM opcode edge cases")
+struct CEVMOpcodeEdgeTests {
+    /// MSTORE(0, top) RETURN(0, 32).
+    static let returnTop = "60005260206000f3"
+    static let z31 = String(repeating: "00", count: 31)
+    static let two64 = "68010000000000000000"  // PUSH9 2^64
+
+    private func word(_ code: String, input: String = "") throws -> U256? {
+        let r = try run(code, input: input)
+        guard r.status == .success, r.output.count == 32 else { return nil }
+        return U256(bigEndian: r.output)
+    }
+
+    /// An index, shift or offset operand is the whole 256-bit word: 2^64 and more is out of
+    /// range even when the low 64 bits are small. SIGNEXTEND leaves x alone for b >= 31, BYTE
+    /// gives 0 for i >= 32 (Yellow Paper), SHL/SHR give 0 and SAR the sign for a shift >= 256
+    /// (EIP-145), CALLDATALOAD past the calldata reads zeros.
+    @Test("operands of 2^64 and more: SIGNEXTEND, BYTE, SHL, SHR, SAR, CALLDATALOAD")
+    func highLimbOperands() throws {
+        let two64 = Self.two64, max = "7f" + String(repeating: "ff", count: 32), intMin = "7f80" + Self.z31
+        // SIGNEXTEND(b, x = 0xff) for b = 2^64 and b = 2^255: x unchanged (b = 0 would give 2^256 - 1)
+        #expect(try word("60ff" + two64 + "0b" + Self.returnTop) == U256(0xff))
+        #expect(try word("60ff" + intMin + "0b" + Self.returnTop) == U256(0xff))
+        // BYTE(2^64 + 31, 0x1234) = 0 (BYTE(31, 0x1234) = 0x34)
+        #expect(try word("611234" + "6801000000000000001f" + "1a" + Self.returnTop) == U256.zero)
+        // SHR(2^64, 2^256 - 1) = 0, SHL(2^64, 1) = 0, SAR(2^64 + 1, -2^255) = -1, SAR(2^64 + 1, 1) = 0
+        #expect(try word(max + two64 + "1c" + Self.returnTop) == U256.zero)
+        #expect(try word("6001" + two64 + "1b" + Self.returnTop) == U256.zero)
+        #expect(try word(intMin + "68010000000000000001" + "1d" + Self.returnTop) == U256.max)
+        #expect(try word("6001" + "68010000000000000001" + "1d" + Self.returnTop) == U256.zero)
+        // CALLDATALOAD(2^64) with 4 bytes of calldata: zeros (offset 0 would give 0xaabbccdd...)
+        #expect(try word(two64 + "35" + Self.returnTop, input: "aabbccdd") == U256.zero)
+    }
+
+    /// SLT/SGT are signed in the word's top bit only: a = 2^191 and b = 2^128 are positive and
+    /// a > b; they differ in the third limb, whose top bit a has.
+    @Test("SLT and SGT when the operands differ below the top limb")
+    func signedCompareBelowTheTopLimb() throws {
+        let a = "7780" + String(repeating: "00", count: 23), b = "7001" + String(repeating: "00", count: 16)
+        #expect(try word(b + a + "12" + Self.returnTop) == U256.zero)  // SLT(a, b)
+        #expect(try word(b + a + "13" + Self.returnTop) == U256(1))  // SGT(a, b)
+    }
+
+    /// The Cancun opcodes are undefined before Cancun: MCOPY (EIP-5656), TLOAD (EIP-1153),
+    /// BLOBHASH (EIP-4844), BLOBBASEFEE (EIP-7516). An undefined opcode is an exceptional halt.
+    @Test("MCOPY, TLOAD, BLOBHASH and BLOBBASEFEE come with Cancun")
+    func cancunOpcodesBeforeCancun() throws {
+        for (op, code) in [(UInt8(0x5e), "6000600060005e00"), (0x5c, "60005c00"), (0x49, "60004900"), (0x4a, "4a00")] {
+            for fork in [Fork.paris, .shanghai, .cancun] {
+                var block = BlockContext()
+                block.fork = fork
+                let r = try EVMRunner.run(code: hex(code), gas: 100_000, block: block)
+                if fork == .cancun {
+                    #expect(r.status == .success, "\(code) in \(fork)")
+                } else {
+                    #expect(r.status == .failure(.invalidOpcode(op)) && r.gasUsed == 100_000, "\(code) in \(fork): \(r.status)")
+                }
+            }
+        }
+    }
+}
