@@ -506,5 +506,9 @@ struct Outcome: Equatable, CustomStringConvertible {
         } else {
             Issue.record("a cut segment: \(String(describing: error(Array(elf.prefix(elf.count - 1)))))")
         }
+        // A file that starts as an ELF but ends inside its identification is truncated, as
+        // `rv run`'s loader says, not "not an ELF file".
+        #expect(error(Array(elf.prefix(7))) == .truncated("identification"))
+        #expect(error([0x7f, 0x45, 0x4c]) == .notELF)
     }
 }

@@ -534,9 +534,10 @@ public enum ContractELF {
     /// ELF at the start of `data`.
     /// - Throws: `EEError.elf` if the headers are truncated or point past the data.
     public static func length(of data: Bytes) throws(EEError) -> Int {
-        guard data.count >= 16, data[0] == 0x7f, data[1] == 0x45, data[2] == 0x4c, data[3] == 0x46 else {
+        guard data.count >= 4, data[0] == 0x7f, data[1] == 0x45, data[2] == 0x4c, data[3] == 0x46 else {
             throw .elf(.notELF)
         }
+        guard data.count >= 16 else { throw .elf(.truncated("identification")) }
         let is64: Bool
         switch data[4] {
         case 1: is64 = false
