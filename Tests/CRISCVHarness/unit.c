@@ -209,6 +209,27 @@ static void test_rv32_regs(void) {
   free(v);
 }
 
+/* RV32 counters across 2^32 (Zicntr: cycleh/timeh/instreth read bits 63:32 of the 64-bit
+   counters, which count the instructions retired before the reading one): from instret =
+   2^32 - 1, rdinstreth, rdinstret, rdcycleh, rdcycle and rdtimeh read 0, 0, 1, 2 and 1
+   (2^32 - 1, 2^32, 2^32 + 1, 2^32 + 2, 2^32 + 3 retired before them). Mutation testing: a high
+   half taken from the count after the reading instruction went unnoticed. */
+static void test_rv32_counter_high_halves(void) {
+  vm *v = vm_new(32, 0x1000, 0x2000);
+  uint32_t p[] = {I(0x73, 2, 10, 0, 0xC82), I(0x73, 2, 11, 0, 0xC02), I(0x73, 2, 12, 0, 0xC80),
+                  I(0x73, 2, 13, 0, 0xC00), I(0x73, 2, 14, 0, 0xC81), ECALL};
+  vm_put(v, 0x1000, p, 6);
+  vm_decode(v);
+  v->cpu.instret = 0xffffffffull;
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[10] == 0 && v->cpu.x[11] == 0 && v->cpu.x[12] == 1 &&
+            v->cpu.x[13] == 2 && v->cpu.x[14] == 1 && v->cpu.instret == 0x100000005ull,
+        "rv32 counter halves: %llx %llx %llx %llx %llx", (unsigned long long)v->cpu.x[10],
+        (unsigned long long)v->cpu.x[11], (unsigned long long)v->cpu.x[12], (unsigned long long)v->cpu.x[13],
+        (unsigned long long)v->cpu.x[14]);
+  free(v);
+}
+
 /* Metering: every budget from 0 to the total gives a stop at the same place as stepping. */
 static void test_metering_exhaustive(void) {
   uint32_t p[] = {
@@ -717,6 +738,7 @@ int main(void) {
   test_disasm();
   test_entry_exit();
   test_rv32_regs();
+  test_rv32_counter_high_halves();
   test_metering_exhaustive();
   test_smc();
   test_host_redecode();

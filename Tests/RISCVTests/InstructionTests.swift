@@ -191,6 +191,37 @@ struct InstructionTests {
         }
     }
 
+    /// The six branches again with targets the decoder cannot resolve to a slot, so they
+    /// compare at run time by funct3: a misaligned target (+6; taken, the branch raises
+    /// instruction-address-misaligned, cause 0) and one below the code (-4096 = 0xf000; taken,
+    /// the fetch there faults, cause 1). Signed and unsigned compares must still differ
+    /// (mutation testing: bltu compared signed on this path and no test saw it).
+    @Test(arguments: [32, 64])
+    func branchesToUnresolvableTargetsCompareByFunct3(xlen: Int) throws {
+        let negOne: UInt64 = xlen == 64 ? .max : 0xffff_ffff
+        let table: [(f3: UInt32, a: UInt64, b: UInt64, taken: Bool)] = [
+            (0, 5, 5, true), (0, 5, 6, false),  // beq
+            (1, 5, 6, true), (1, 5, 5, false),  // bne
+            (4, negOne, 0, true), (4, 0, negOne, false),  // blt signed
+            (5, 0, negOne, true), (5, negOne, 0, false),  // bge signed
+            (6, 0, negOne, true), (6, negOne, 0, false),  // bltu
+            (7, negOne, 0, true), (7, 0, negOne, false),  // bgeu
+            (5, 7, 7, true), (7, 7, 7, true),  // bge/bgeu equal
+        ]
+        for t in table {
+            for (offset, cause, target) in [(Int32(6), UInt32(0), UInt64(0x10006)), (Int32(-4096), UInt32(1), UInt64(0xf000))] {
+                let (m, stop) = try Snippet.run(
+                    xlen: xlen, code: [RVAsm.b(offset, 11, 10, t.f3)], registers: [10: t.a, 11: t.b])
+                let what = "rv\(xlen) f3=\(t.f3) a=\(t.a) b=\(t.b) offset \(offset)"
+                if t.taken {
+                    #expect(stop == .trap && m.trap.cause == cause && m.trap.value == target, "\(what): \(m.trap)")
+                } else {
+                    #expect(stop == .ebreak && m.instructionsRetired == 2, "\(what)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [32, 64])
     func jalrClearsBitZeroAndLinks(xlen: Int) throws {
         // x10 = 0x1003e; jalr x1, 3(x10) -> 0x10041 -> target 0x10040 (bit 0 cleared)
@@ -220,9 +251,66 @@ struct InstructionTests {
         #expect(m[register: 13] == 3)
     }
 
+    /// fence.i ends its block; the instructions after it are charged and counted like any
+    /// others (Zicntr: instret counts every retired instruction; a counter read sees the ones
+    /// retired before it). Mutation testing: fence.i falling through into the next block
+    /// without charging it went unnoticed.
+    @Test(arguments: [32, 64])
+    func instructionsAfterFenceIRetire(xlen: Int) throws {
+        let (m, stop) = try Snippet.run(
+            xlen: xlen, code: [RVAsm.li(5, 1), RVAsm.fenceI, RVAsm.li(6, 2), RVAsm.csrr(7, 0xC02)], budget: 100)
+        #expect(stop == .ebreak)
+        #expect(m[register: 6] == 2)
+        #expect(m[register: 7] == 3)
+        #expect(m.instructionsRetired == 5)
+        #expect(m.budget == 100 - 5, "one unit per instruction under .instructionCounting")
+    }
+
+    /// A store that rewrites the second instruction of a pair the core fuses (add; add), then
+    /// fence.i, then the pair runs: the new instruction (sub) must run, not the old op on the
+    /// new operands (mutation testing: the slot before a rewritten one kept its fused handler).
+    @Test(arguments: [32, 64])
+    func rewritingTheSecondOfAFusedPairRunsTheNewInstruction(xlen: Int) throws {
+        let sub = RVAsm.r(0x20, 11, 12, 0, 13, 0x33)  // sub x13, x12, x11
+        func program(pairAt: UInt64) -> [UInt32] {
+            RVAsm.loadConstant(5, pairAt + 4, xlen: xlen) + RVAsm.loadConstant(6, UInt64(sub), xlen: xlen)
+                + [RVAsm.li(10, 7), RVAsm.li(11, 2), RVAsm.s(0, 6, 5, 2, 0x23), RVAsm.fenceI]
+        }
+        let pairAt = 0x10000 + 4 * UInt64(program(pairAt: 0x10000).count)
+        let code = program(pairAt: pairAt) + [RVAsm.add(12, 10, 11), RVAsm.add(13, 12, 11), RVAsm.ebreak]
+        #expect(0x10000 + 4 * UInt64(code.count - 3) == pairAt)
+        let (m, stop) = try Self.runRWX(xlen: xlen, code)
+        #expect(stop == .ebreak, "rv\(xlen): \(m.trap)")
+        #expect(m[register: 12] == 9)
+        #expect(m[register: 13] == 7, "rv\(xlen): sub ran as add")
+    }
+
+    /// Loads and stores that straddle from an accessible page into one without the access's
+    /// permission fault (load access fault 5, store access fault 7, tval the access address):
+    /// the load from the last bytes of the code page (R-X) into the unmapped 0x11000, the
+    /// store from the last bytes of the data page (RW) into the unmapped 0x21000 (the heap
+    /// is still empty). Mutation testing: checks of the first page only went unnoticed.
+    @Test(arguments: [32, 64])
+    func accessesStraddlingIntoAnInaccessiblePageFault(xlen: Int) throws {
+        let cases: [(code: [UInt32], cause: UInt32, value: UInt64)] = [
+            (RVAsm.loadConstant(10, 0x10ffe, xlen: xlen) + [RVAsm.i(0, 10, 2, 12, 0x03)], 5, 0x10ffe),  // lw
+            (RVAsm.loadConstant(10, 0x10fff, xlen: xlen) + [RVAsm.i(0, 10, 1, 12, 0x03)], 5, 0x10fff),  // lh
+            (RVAsm.loadConstant(10, 0x20ffe, xlen: xlen) + [RVAsm.s(0, 10, 10, 2, 0x23)], 7, 0x20ffe),  // sw
+            (RVAsm.loadConstant(10, 0x20fff, xlen: xlen) + [RVAsm.s(0, 10, 10, 1, 0x23)], 7, 0x20fff),  // sh
+        ]
+        for c in cases {
+            let (m, stop) = try Snippet.run(xlen: xlen, code: c.code)
+            #expect(stop == .trap && m.trap.cause == c.cause && m.trap.value == c.value, "rv\(xlen): \(m.trap)")
+            #expect(m.pc == UInt64(0x10000 + 4 * (c.code.count - 1)))
+        }
+    }
+
     @Test(arguments: [32, 64])
     func illegalInstructionTraps(xlen: Int) throws {
-        for word: UInt32 in [0, 0xffff_ffff, 0x0000_4501 /* c.li: compressed */, RVAsm.r(0x7f, 1, 1, 0, 1, 0x33)] {
+        // The last: jalr's funct3 must be 000 (RISC-V unprivileged ISA, 2.5.1: JALR is I-type
+        // with funct3 = 0; other funct3 values of its opcode are reserved).
+        for word: UInt32 in [0, 0xffff_ffff, 0x0000_4501 /* c.li: compressed */, RVAsm.r(0x7f, 1, 1, 0, 1, 0x33),
+                             RVAsm.i(0, 10, 1, 1, 0x67)] {
             let (m, stop) = try Snippet.run(xlen: xlen, code: [RVAsm.li(5, 1), word])
             #expect(stop == .trap)
             #expect(m.trap.cause == 2)
