@@ -177,6 +177,61 @@ struct HostFunctionCallTests {
         #expect(run(rev, input, gasLimit: 100 + 3 * UInt64(input.count) + 299).status == .failure(.outOfResources))
         #expect(run(rev, input, gasLimit: 100 + 3 * UInt64(input.count) + 300).status == .success)
     }
+
+    // Found by mutation testing (a round on CHostCall and HostFunctions): each of the four
+    // tests below failed with one plausible mutation that every other test let pass.
+
+    /// The price before the call may use all the gas passed: exactly base + perByte * calldata
+    /// succeeds, one less runs out of gas (a `<` for `<=` passed voidAndGas, which gives far
+    /// more gas or far less).
+    @Test func priceEqualToTheGasPassedIsEnough() throws {
+        let f = try load("plugin_noop", "()->void")
+        let exact = run(f, [1, 2, 3], gasLimit: 109)
+        #expect(exact.status == .success)
+        #expect(exact.gasUsed == 109)
+        let short = run(f, [1, 2, 3], gasLimit: 108)
+        #expect(short.status == .failure(.outOfResources))
+        #expect(short.gasUsed == 108)
+    }
+
+    /// A `bytes` argument must end inside the calldata: a length one byte beyond the data fails
+    /// the call before the plugin runs (a bound that forgot the 32-byte length word let the
+    /// plugin read up to 32 bytes past the end of the calldata buffer).
+    @Test func bytesArgumentEndingOneBytePastTheCalldataFails() throws {
+        let sum = try load("plugin_sum_bytes", "(bytes)->u64")
+        let data: Bytes = [1, 2, 3, 4]
+        #expect(run(sum, uword(32) + uword(4) + data).output == uword(10))  // ends exactly at the end
+        let over = run(sum, uword(32) + uword(5) + data, gasLimit: 50_000)
+        guard case .failure(.other(let why)) = over.status else {
+            Issue.record("a bytes argument reaching past the calldata was accepted: \(over.status)")
+            return
+        }
+        #expect(why.contains("outside the calldata"))
+        #expect(over.gasUsed == 50_000)
+        #expect(run(sum, uword(32) + uword(36) + data + Bytes(repeating: 0, count: 28)).status != .success)
+    }
+
+    /// A signed 32-bit result is sign-extended to the ABI word. plugin_u32_mul returns a
+    /// uint32_t; declared `i32` (the same register and bits) its 0xFFFFFFFF is -1. Reading an
+    /// `i32` result as unsigned gave 0x00000000FFFFFFFF, and no other test had an `i32` result.
+    @Test func signedThirtyTwoBitResultIsSignExtended() throws {
+        let f = try load("plugin_u32_mul", "(u16,u32)->i32")
+        #expect(run(f, uword(0xFFFF) + uword(0x10001)).output == word(-1))
+        #expect(run(f, uword(2) + uword(3)).output == word(6))
+    }
+
+    /// The int64_t a `bytes` function returns keeps all 64 bits: a status below -2^31 reverts
+    /// with that status, not with its low 32 bits (a 32-bit libffi return type made -2^32 a
+    /// success with empty output, and -(2^40 + 7) a revert with -7).
+    @Test func statusesBeyondThirtyTwoBitsKeepAllSixtyFourBits() throws {
+        let f = try load("plugin_fail", "(u64)->bytes")
+        for code: Int64 in [1 << 32, (1 << 40) + 7, Int64.max] {
+            let r = run(f, uword(UInt64(code)))
+            #expect(r.status == .revert, "status -\(code)")
+            #expect(r.output == word(-code), "status -\(code)")
+            #expect(r.gasUsed == 100 + 3 * 32)
+        }
+    }
 }
 
 @Suite("Host function registration errors")

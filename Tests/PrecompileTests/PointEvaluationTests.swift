@@ -117,6 +117,36 @@ struct PointEvaluationTests {
     }
 }
 
+extension PointEvaluationTests {
+    /// (0, 2) and (0, -2), compressed as 0x80 and 0xa0 followed by 47 zero bytes, are on the
+    /// curve (y^2 = 0 + 4) with order 3, outside the order-r subgroup: as commitment or proof
+    /// they fail (EIP-4844's KeyValidate; pyrevm 0.3.7 refuses each case below). Mutation
+    /// testing: a subgroup check that compared only the x coordinate of [x^2]P with BETA x
+    /// accepted them, since phi fixes them and [x^2] is the identity on 3-torsion (x^2 = 1 mod
+    /// 3); the vectors' non-subgroup points are not 3-torsion, so every other test passed.
+    @Test func threeTorsionPointsAreOutsideTheSubgroup() throws {
+        let valid = try #require(KZGVector.all.first { $0.name == "valid random blob 0" })
+        let input = bytes(valid.input)
+        // 0x01 ++ sha256(point)[1:] for the two points (Python hashlib).
+        let hashes: [UInt8: String] = [
+            0x80: "014732870ddbc05bc4139e0a6e09e88d9d7a020ca65cd3e11cf9f8df7d87afbc",
+            0xa0: "01c80e4aedf31bddf035193687310710f3a7730090704cb34dcc885c8bef9560",
+        ]
+        for flags: UInt8 in [0x80, 0xa0] {
+            let point = [flags] + Bytes(repeating: 0, count: 47)
+            let asProof = Array(input[..<144]) + point
+            let asCommitment = bytes(hashes[flags]!) + Array(input[32..<96]) + point + Array(input[144...])
+            let both = bytes(hashes[flags]!) + Array(input[32..<96]) + point + point
+            for (what, x) in [("proof", asProof), ("commitment", asCommitment), ("both", both)] {
+                #expect(throws: PrecompileError.notInSubgroup, "\(what) \(flags)") { try Precompiles.pointEvaluation(x) }
+                let r = PointEvaluationPrecompile().call(input: x, gasLimit: 60_000, context: testContext)
+                #expect(!r.status.isSuccess, "\(what) \(flags)")
+                #expect(r.gasUsed == 60_000)
+            }
+        }
+    }
+}
+
 /// The C harnesses (Tests/CPrecompilesHarness). bls12_381.c: field constants, the setup point,
 /// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing. blake2f.c:
 /// the unrolled compression function against a plain loop over SIGMA, and the EIP-152 vectors.

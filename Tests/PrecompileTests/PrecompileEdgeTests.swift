@@ -174,6 +174,10 @@ struct ModExpTests {
     @Test func missingBytesReadAsZero() throws {
         // base = 0x02, exp = 0x03, mod = 0x0b00 (second mod byte missing from the input) -> 8.
         #expect(try Precompiles.modexp(word(1) + word(1) + word(2) + [2, 3, 0x0b]) == [0, 8])
+        // 2^3 = 8 is below both 0x0b00 and 0x0b, so the case above passes even when the missing
+        // byte is dropped instead of read as zero (mutation testing). 2^5 = 32 tells them
+        // apart: 32 mod 0x0b00 = 0x20, 32 mod 0x0b = 10 (pyrevm 0.3.7: 0x0020, 200 gas).
+        #expect(try Precompiles.modexp(word(1) + word(1) + word(2) + [2, 5, 0x0b]) == [0, 0x20])
     }
 }
 
@@ -265,6 +269,21 @@ struct Blake2FTests {
         let r = Blake2FPrecompile().call(input: flag, gasLimit: 100, context: testContext)
         #expect(isFailure(r))
         #expect(r.gasUsed == 100)
+    }
+
+    /// EIP-152: the final block indicator flag must be 0 or 1; 0x80 and 0xFF fail like 2 (pyrevm
+    /// 0.3.7 refuses both, consuming all gas). Mutation testing: the flag read as a signed byte
+    /// (0x80 to 0xFF negative, so "not above 1") passed malformedInputs, which tries only 2.
+    @Test func finalFlagWithTheHighBitSetFails() {
+        for f: UInt8 in [0x80, 0xFF] {
+            var input = vector5
+            input[212] = f
+            #expect(throws: PrecompileError.invalidFinalFlag, "flag \(f)") { try Precompiles.blake2f(input) }
+            let r = Blake2FPrecompile().call(input: input, gasLimit: 100, context: testContext)
+            #expect(isFailure(r), "flag \(f)")
+            #expect(r.gasUsed == 100)
+            #expect(r.output.isEmpty)
+        }
     }
 
     @Test func hugeRoundCountIsOutOfGas() {
