@@ -16,6 +16,26 @@ import Testing
         #expect(ContractImage.memory(needed: 64 * mib + 1, memorySize: mib, maxMemorySize: 64 * mib) == nil)
     }
 
+    /// A contract's heap stops a guard page below its stack region (found by mutation testing:
+    /// a heap reaching the stack's first page went unnoticed).
+    @Test func heapStopsAPageBelowTheStack() throws {
+        let e = Self.elf64(code: [0x73, 0x00, 0x10, 0x00])  // ebreak
+        let image = try ContractImage(ContractImage.Layout(
+            elf: e, settings: ContractImage.Settings(RISCVEnvironment.Configuration(), schedule: .default)))
+        #expect(image.brkStart == 0x11000 && image.brkLimit == image.stackBottom - RISCVMachine.pageSize)
+    }
+
+    /// A minimal RV64 ET_EXEC: one R+X segment at 0x10000 (file offset 0x1000) holding `code`.
+    static func elf64(code: [UInt8]) -> [UInt8] {
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        var b: [UInt8] = [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
+        b += le(2, 2) + le(243, 2) + le(1, 4) + le(0x10000, 8) + le(64, 8) + le(0, 8)
+        b += le(0, 4) + le(64, 2) + le(56, 2) + le(1, 2) + le(64, 2) + le(0, 2) + le(0, 2)
+        b += le(1, 4) + le(5, 4) + le(0x1000, 8) + le(0x10000, 8) + le(0x10000, 8)
+        b += le(UInt64(code.count), 8) + le(UInt64(code.count), 8) + le(0x1000, 8)
+        return b + [UInt8](repeating: 0, count: 0x1000 - b.count) + code
+    }
+
     /// What an EE keeps lasts until the transaction's run ends, within the transaction's cap
     /// on prepared code.
     @Test func keptCodeLastsOneTransaction() throws {

@@ -58,7 +58,7 @@ import Testing
 
     /// A hand-made ET_DYN: code at 0x10000 returns the word at 0x20060, which one RELA entry
     /// of type `type` fills with 0x123456789abc.
-    static func relocated(type: UInt64, table: UInt64 = 0x20040) -> Bytes {
+    static func relocated(type: UInt64, table: UInt64 = 0x20040, entrySize: UInt64 = 24, tableSize: UInt64 = 24) -> Bytes {
         func le64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
         let code: [UInt32] = [
             0x0002_0537,  // lui a0, 0x20
@@ -67,7 +67,7 @@ import Testing
             0x0001_08b7,  // lui a7, 0x10 (RETURN)
             0x0000_0073,  // ecall
         ]
-        let dynamic = le64(7) + le64(table) + le64(8) + le64(24) + le64(9) + le64(24) + le64(0) + le64(0)
+        let dynamic = le64(7) + le64(table) + le64(8) + le64(tableSize) + le64(9) + le64(entrySize) + le64(0) + le64(0)
         let rela = le64(0x20060) + le64(type) + le64(0x1234_5678_9abc)
         let data = dynamic + rela + Bytes(repeating: 0, count: 8) + le64(0)
         var elf = TestELF(xlen: 64, entry: 0x10000, segments: [
@@ -86,6 +86,19 @@ import Testing
         // R_RISCV_64 names a symbol: nothing here can resolve it. A table outside the file.
         #expect(refusal(Self.relocated(type: 2))?.hasPrefix("relocation type 2 in .rela.dyn") == true)
         #expect(refusal(Self.relocated(type: 3, table: 0x30000))?.contains("not in the file bytes of a loaded segment") == true)
+    }
+
+    /// Found by mutation testing the relocations: R_RISCV_NONE entries are skipped (the slot
+    /// keeps the file's zeros); a DT_RELAENT or DT_RELASZ that does not describe whole
+    /// Elf64_Rela entries, and an ELF64 r_info whose type (its low 32 bits, not its low byte)
+    /// is not R_RISCV_RELATIVE, are refused.
+    @Test func noneEntriesAreSkippedAndMalformedTablesRefused() throws {
+        let s = ContractSession()
+        let c = try #require(try s.deploy(Self.relocated(type: 0), kind: .riscv).createdAddress)
+        #expect(try s.call(c, data: []).output == Bytes(repeating: 0, count: 8))
+        #expect(refusal(Self.relocated(type: 3, entrySize: 16)) == "DT_RELAENT 16, not 24")
+        #expect(refusal(Self.relocated(type: 3, tableSize: 32)) == ".rela.dyn size 32 is not a multiple of 24")
+        #expect(refusal(Self.relocated(type: 0x103))?.hasPrefix("relocation type 259 in .rela.dyn") == true)
     }
 
     func refusal(_ elf: Bytes) -> String? {

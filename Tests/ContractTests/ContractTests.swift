@@ -486,6 +486,22 @@ struct Outcome: Equatable, CustomStringConvertible {
         #expect(try ContractELF.length(of: elf32 + ABI.word(5)) == elf32.count)
     }
 
+    /// A SHT_NULL section header is inactive, its other fields undefined (ELF gABI): its offset
+    /// and size are not part of the file's extent (found by mutation testing).
+    @Test func inactiveSectionHeadersAreNotRead() throws {
+        var elf = ContractImageUnitTests.elf64(code: [0x73, 0x00, 0x10, 0x00])
+        let shoff = elf.count
+        // One SHT_NULL header (type 0) whose sh_offset and sh_size point far past the file.
+        var section = Bytes(repeating: 0, count: 64)
+        section[24..<32] = [0xf0, 0xff, 0xff, 0x7f, 0, 0, 0, 0]
+        section[32..<40] = [0, 0, 1, 0, 0, 0, 0, 0]
+        elf += section
+        elf[40] = UInt8(shoff & 0xff)  // e_shoff
+        elf[41] = UInt8(shoff >> 8)
+        elf[60] = 1  // e_shnum
+        #expect(try ContractELF.length(of: elf + [1, 2, 3]) == elf.count)
+    }
+
     /// Damaged headers get the loader's typed errors, not "truncated" (review finding: a
     /// wrong class byte and a bad e_phentsize both said "truncated file (program header size)").
     @Test func damagedHeadersGetTheLoadersErrors() throws {

@@ -381,6 +381,143 @@ struct ELFLoaderTests {
         }
     }
 
+    /// Found by mutation testing the loader: each case below ran unchanged under a small change
+    /// to ELFImage that the other tests let through. Segments may touch (one ending where the
+    /// next page starts) and may be listed in any order (Linux and qemu-user map each where it
+    /// says; both run these two files, and qemu's AT_PHDR is 0x10040 for both).
+    @Test(arguments: [64, 32])
+    func segmentsMayTouchAndComeInAnyOrder(xlen: Int) throws {
+        let exit0 = [RVAsm.li(10, 0), RVAsm.li(17, 93), RVAsm.ecall]
+        // A code page padded to its end, and a data segment on the next page.
+        var touching = TestELF.program(xlen: xlen, code: exit0)
+        touching.segments[0].bytes += Bytes(repeating: 0, count: 0x1000 - 12)
+        touching.segments[0].memSize = 0x1000
+        touching.segments.append(.init(vaddr: 0x11000, bytes: [9, 9, 9, 9], flags: 6))
+        #expect(error(touching.bytes) == nil, "rv\(xlen)")
+        #expect(try RISCVPlainRunner.run(elf: touching.bytes, arguments: []).stop == .exited(0), "rv\(xlen)")
+        // The data segment's header first: AT_PHDR still comes from the lowest segment's page.
+        var reversed = TestELF.program(xlen: xlen, code: exit0, data: [1, 2, 3, 4])
+        reversed.segments.reverse()
+        #expect(error(reversed.bytes) == nil, "rv\(xlen)")
+        #expect((try ELFImage(bytes: reversed.bytes).phdrAddress ?? 0) == 0x10000 + (xlen == 32 ? 52 : 64), "rv\(xlen)")
+        // Out of order and overlapping: the error names the two headers in address order.
+        var overlapping = reversed
+        overlapping.segments.append(.init(vaddr: 0x20002, bytes: [5, 6], flags: 6))
+        #expect(error(overlapping.bytes) == .elf(.overlappingSegments(0, 2)), "rv\(xlen)")
+    }
+
+    /// A segment may end exactly at the top of the RV32 address space (2^32 is not past it),
+    /// as a static PIE's span may end there once it is moved to the base.
+    @Test func segmentMayEndAtTheTopOfTheAddressSpace() throws {
+        var e = Self.valid
+        e.xlen = 32
+        e.segments.append(.init(vaddr: 0xffff_f000, bytes: [1, 2, 3, 4], memSize: 0x1000, flags: 6))
+        let image = try ELFImage(bytes: e.bytes)
+        #expect(image.segments.count == 2 && image.imageEnd == 1 << 32)
+        // No guest memory holds it with a stack above it.
+        guard case .elf(.imageTooLarge)? = error(e.bytes, memoryMiB: 4096) else {
+            Issue.record("with 4096 MiB: \(String(describing: error(e.bytes, memoryMiB: 4096)))")
+            return
+        }
+        var pie = Self.valid
+        pie.xlen = 32
+        pie.type = 3
+        pie.segments[0].vaddr = 0
+        pie.entry = 0
+        pie.segments.append(.init(vaddr: 0xfffe_f000, bytes: [1, 2, 3, 4], memSize: 0x1000, flags: 6))
+        let placed = try ELFImage(bytes: pie.bytes)
+        #expect(placed.segments.map(\.vaddr) == [ELFImage.dynamicBase, 0xffff_f000])
+    }
+
+    /// The entry point must lie inside an executable segment: its end is not inside it.
+    @Test func entryAtTheEndOfTheCodeIsRefused() {
+        var e = Self.valid
+        e.entry = 0x1000c  // the three instructions take 0x10000..<0x1000c
+        #expect(error(e.bytes) == .elf(.entryNotExecutable(0x1000c)))
+    }
+
+    /// A static PIE whose lowest segment does not start a page is moved by whole pages, as
+    /// Linux maps it (ELF_PAGESTART): the segment keeps its offset within the page.
+    @Test(arguments: [64, 32])
+    func staticPIEKeepsItsOffsetWithinThePage(xlen: Int) throws {
+        var e = Self.valid
+        e.xlen = xlen
+        e.type = 3
+        e.segments[0].vaddr = 0x2080
+        e.entry = 0x2080
+        let image = try ELFImage(bytes: e.bytes)
+        #expect(image.segments.map(\.vaddr) == [0x10080] && image.entry == 0x10080 && image.loadBias == 0xe000, "rv\(xlen)")
+        #expect((image.phdrAddress ?? 0) == 0x10000 + (xlen == 32 ? 52 : 64), "rv\(xlen)")
+        #expect(try RISCVPlainRunner.run(elf: e.bytes, arguments: []).stop == .exited(0), "rv\(xlen)")
+    }
+
+    /// PN_XNUM (0xffff) in e_phnum: the count is section 0's sh_info, as the ELF specification
+    /// says (README: Linux and qemu 7.2 refuse such files; eekit reads them).
+    @Test(arguments: [64, 32])
+    func programHeaderCountFromSectionZero(xlen: Int) throws {
+        var e = Self.valid
+        e.xlen = xlen
+        var b = e.bytes
+        b += Bytes(repeating: 0, count: (8 - b.count % 8) % 8)
+        let shoff = b.count
+        let is64 = xlen == 64
+        // One SHT_NULL section header whose sh_info is 1, the real count.
+        var section = Bytes(repeating: 0, count: is64 ? 64 : 40)
+        section[is64 ? 44 : 28] = 1
+        b += section
+        for i in 0..<(is64 ? 8 : 4) { b[(is64 ? 40 : 32) + i] = UInt8(truncatingIfNeeded: shoff >> (8 * i)) }  // e_shoff
+        b[is64 ? 60 : 48] = 1  // e_shnum
+        b[is64 ? 56 : 44] = 0xff  // e_phnum = PN_XNUM
+        b[is64 ? 57 : 45] = 0xff
+        let image = try ELFImage(bytes: b)
+        #expect(image.phdrCount == 1 && image.segments.count == 1, "rv\(xlen)")
+        #expect(try RISCVPlainRunner.run(elf: b, arguments: []).stop == .exited(0), "rv\(xlen)")
+    }
+
+    /// A PT_TLS header with an empty template (p_memsz 0) is no thread-local storage.
+    @Test func emptyThreadLocalTemplateIsNotThreadLocalStorage() throws {
+        var e = Self.valid
+        e.segments.append(.init(vaddr: 0x20000, bytes: [], memSize: 0, flags: 4, type: 7))  // PT_TLS
+        #expect(try !ELFImage(bytes: e.bytes).hasThreadLocalStorage)
+        e.segments[1].memSize = 8
+        #expect(try ELFImage(bytes: e.bytes).hasThreadLocalStorage)
+    }
+
+    /// An execute-only segment is readable, as Linux maps PROT_EXEC on RISC-V (README): lbu a0
+    /// from the code's own first byte (lui's 0xb7) exits 183, as under qemu-user.
+    @Test(arguments: [64, 32])
+    func executeOnlySegmentIsReadable(xlen: Int) throws {
+        var e = TestELF.program(xlen: xlen, code: [RVAsm.lui(5, 0x10), RVAsm.i(0, 5, 4, 10, 0x03), RVAsm.li(17, 93), RVAsm.ecall])
+        e.segments[0].flags = 1  // PF_X
+        #expect(try RISCVPlainRunner.run(elf: e.bytes, arguments: []).stop == .exited(0xb7), "rv\(xlen)")
+    }
+
+    /// brk(0) is the image's end rounded up to a page (Linux: mm->start_brk = ELF_PAGEALIGN(elf_brk);
+    /// qemu-user gives 0x11000 for this image too); a brk back to that start is allowed, and the
+    /// pages it gives up are unmapped (Linux unmaps them: a load there faults).
+    @Test(arguments: [64, 32])
+    func brkStartsAtAPageAndShrinksBackToIt(xlen: Int) throws {
+        // brk(0); srli a0, a0, 12; exit(a0)
+        let query = TestELF.program(xlen: xlen, code: [RVAsm.li(10, 0), RVAsm.li(17, 214), RVAsm.ecall,
+                                                       RVAsm.i(12, 10, 5, 10, 0x13), RVAsm.li(17, 93), RVAsm.ecall])
+        #expect(try RISCVPlainRunner.run(elf: query.bytes, arguments: []).stop == .exited(0x11), "rv\(xlen)")
+        let p = try RISCVProcess(image: try ELFImage(bytes: Self.valid.bytes), memorySize: 1 << 20, schedule: .instructionCounting)
+        #expect(p.brkStart == 0x11000)
+        #expect(p.setBreak(0x14000) == 0x14000 && p.machine.permissions(at: 0x13000) == [.read, .write])
+        #expect(p.setBreak(0x11000) == 0x11000)
+        #expect(p.machine.permissions(at: 0x11000) == [] && p.machine.permissions(at: 0x13000) == [])
+    }
+
+    /// Linux's write takes `unsigned int fd`: on RV64 a0 = 0x1_0000_0001 writes to stdout
+    /// (qemu-user writes the 4 bytes and returns 4 too).
+    @Test func fileDescriptorIsTheLow32BitsOfA0() throws {
+        let code = RVAsm.loadConstant(10, 0x1_0000_0001, xlen: 64)
+            + [RVAsm.lui(11, 0x10), RVAsm.li(12, 4), RVAsm.li(17, 64), RVAsm.ecall, RVAsm.li(17, 93), RVAsm.ecall]
+        let elf = TestELF.program(xlen: 64, code: code)
+        let r = try RISCVPlainRunner.run(elf: elf.bytes, arguments: [])
+        #expect(r.stop == .exited(4) && r.stdout == Array(elf.segments[0].bytes.prefix(4)), "\(r.stop) \(r.stdout)")
+    }
+
     @Test func badMemoryOption() {
         #expect(error(Self.valid.bytes, memoryMiB: 0) == .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got 0"))
     }
