@@ -168,12 +168,10 @@ struct InstructionTests {
         if xlen == 64 { #expect(m[register: 15] == 0x1122_3344_5566_7788) }
     }
 
-    /// All six branches, each taken and not taken, on signed/unsigned boundaries.
-    @Test(arguments: [32, 64])
-    func branches(xlen: Int) throws {
-        // For each branch: x12 += 1 if taken (the fall-through path skips the increment).
+    /// Each of the six branches (funct3) taken and not taken, on signed/unsigned boundaries.
+    static func branchTable(xlen: Int) -> [(f3: UInt32, a: UInt64, b: UInt64, taken: Bool)] {
         let negOne: UInt64 = xlen == 64 ? .max : 0xffff_ffff
-        let table: [(f3: UInt32, a: UInt64, b: UInt64, taken: Bool)] = [
+        return [
             (0, 5, 5, true), (0, 5, 6, false),  // beq
             (1, 5, 6, true), (1, 5, 5, false),  // bne
             (4, negOne, 0, true), (4, 0, negOne, false),  // blt signed
@@ -182,7 +180,13 @@ struct InstructionTests {
             (7, negOne, 0, true), (7, 0, negOne, false),  // bgeu
             (5, 7, 7, true), (7, 7, 7, true),  // bge/bgeu equal
         ]
-        for t in table {
+    }
+
+    /// All six branches, each taken and not taken, on signed/unsigned boundaries.
+    @Test(arguments: [32, 64])
+    func branches(xlen: Int) throws {
+        // For each branch: x12 += 1 if taken (the fall-through path skips the increment).
+        for t in Self.branchTable(xlen: xlen) {
             // branch +8 over "jal x0, +8"; taken path: addi x12, x12, 1
             let code: [UInt32] = [RVAsm.b(8, 11, 10, t.f3), RVAsm.jal(0, 8), RVAsm.addi(12, 12, 1)]
             let (m, stop) = try Snippet.run(xlen: xlen, code: code, registers: [10: t.a, 11: t.b])
@@ -198,17 +202,7 @@ struct InstructionTests {
     /// (mutation testing: bltu compared signed on this path and no test saw it).
     @Test(arguments: [32, 64])
     func branchesToUnresolvableTargetsCompareByFunct3(xlen: Int) throws {
-        let negOne: UInt64 = xlen == 64 ? .max : 0xffff_ffff
-        let table: [(f3: UInt32, a: UInt64, b: UInt64, taken: Bool)] = [
-            (0, 5, 5, true), (0, 5, 6, false),  // beq
-            (1, 5, 6, true), (1, 5, 5, false),  // bne
-            (4, negOne, 0, true), (4, 0, negOne, false),  // blt signed
-            (5, 0, negOne, true), (5, negOne, 0, false),  // bge signed
-            (6, 0, negOne, true), (6, negOne, 0, false),  // bltu
-            (7, negOne, 0, true), (7, 0, negOne, false),  // bgeu
-            (5, 7, 7, true), (7, 7, 7, true),  // bge/bgeu equal
-        ]
-        for t in table {
+        for t in Self.branchTable(xlen: xlen) {
             for (offset, cause, target) in [(Int32(6), UInt32(0), UInt64(0x10006)), (Int32(-4096), UInt32(1), UInt64(0xf000))] {
                 let (m, stop) = try Snippet.run(
                     xlen: xlen, code: [RVAsm.b(offset, 11, 10, t.f3)], registers: [10: t.a, 11: t.b])
