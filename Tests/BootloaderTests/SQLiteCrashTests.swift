@@ -74,4 +74,38 @@ import Testing
         }
         #expect(roots.count >= 2, "the child committed too few batches to test anything")
     }
+
+    /// While another EEKit process holds a store on the file, a store here waits for it and
+    /// gives up after its `lockTimeout` (README: a store owns its file until released; two
+    /// processes that both read nonce N and both committed lost a transaction). The child
+    /// holds its store and commits batches. Mutation testing: a shared flock, which lets two
+    /// EEKit processes in at once, went unnoticed (the tests held the file with flock(1)'s
+    /// exclusive lock, which a shared request still waits for).
+    @Test func aStoreOfAnotherEEKitProcessKeepsTheFile() throws {
+        let child = try #require(Self.childPath(), "StateCrashChild binary not found next to the tests")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-owner-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("state.sqlite").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: child)
+        p.arguments = [db]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        defer {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        // The child prints its first root once its store is open.
+        let first = out.fileHandleForReading.availableData
+        try #require(!first.isEmpty, "the child ended before opening its store")
+        #expect(throws: EEError.storage("cannot lock the state database \(db): in use by another process for more than 0.3 s")) {
+            try SQLiteStore(path: db, lockTimeout: 0.3)
+        }
+        #expect(throws: EEError.storage("cannot lock the state database \(db): in use by another process for more than 0.3 s")) {
+            try SQLiteStore(path: db, readOnly: true, lockTimeout: 0.3)
+        }
+    }
 }

@@ -130,6 +130,29 @@ import Testing
         #expect(memSizes == [0, 0, 0, 32], "\(r.err)")
     }
 
+    /// EIP-3155: stack items are hex strings ("0x2a", zero as "0x0"), the top last; the
+    /// summary of a run that reverts says `pass` false, with the revert's output and the gas
+    /// used. PUSH1 0x2a PUSH0 MSTORE PUSH1 32 PUSH0 REVERT: 3 + 2 + (3 + 3 for a memory
+    /// word) + 3 + 2 + 0 = 16 gas, the output the 32-byte word 0x2a. Mutation testing:
+    /// decimal stack items and a summary that always said `pass: true` went unnoticed.
+    @Test func traceStackIsHexAndARevertedRunSaysSo() throws {
+        let r = try Self.runSeparately(["evm", "run", "--trace", "--code", "602a5f5260205ffd"])
+        #expect(r.status == 1, "\(r.out)\(r.err)")
+        let lines = r.err.split(separator: "\n").map(String.init)
+        let steps = try lines.filter { $0.hasPrefix("{\"pc\"") }.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any], "\($0)")
+        }
+        try #require(steps.count == 6, "\(r.err)")
+        #expect(steps.map { $0["stack"] as? [String] ?? ["?"] } == [[], ["0x2a"], ["0x2a", "0x0"], [], ["0x20"], ["0x20", "0x0"]], "\(r.err)")
+        #expect(steps.map { $0["opName"] as? String ?? "?" } == ["PUSH1", "PUSH0", "MSTORE", "PUSH1", "PUSH0", "REVERT"])
+        #expect(steps.last?["error"] as? String == "execution reverted")
+        let summaryLine = try #require(lines.last { $0.hasPrefix("{\"stateRoot\"") }, "\(r.err)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(summaryLine.utf8)) as? [String: Any])
+        #expect(summary["pass"] as? Bool == false, "\(summaryLine)")
+        #expect(summary["gasUsed"] as? String == "0x10", "\(summaryLine)")
+        #expect(summary["output"] as? String == "0x" + String(repeating: "00", count: 31) + "2a", "\(summaryLine)")
+    }
+
     /// `evm disasm`: one line per instruction, "PC: NAME[ 0xIMMEDIATE]", the pc as at least 4
     /// hex digits; an undefined byte and a PUSH cut short by the end of the code say so.
     @Test func disasmListsEachInstruction() throws {

@@ -56,6 +56,30 @@ import Testing
         #expect(summary["pass"] as? Bool == false && !((summary["failure"] as? String) ?? "").isEmpty, "\(line)")
     }
 
+    /// The summary's `output` is what the transaction returned: add11 with its callee's code
+    /// replaced by PUSH1 0x2a PUSH0 MSTORE PUSH1 32 PUSH0 RETURN returns the 32-byte word 0x2a
+    /// (the entry then fails its state root, which does not matter here). Mutation testing:
+    /// a summary that always said "0x" went unnoticed (the fixtures used return nothing).
+    @Test func theSummaryOutputIsWhatTheTransactionReturned() throws {
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.add11))) as? [String: Any])
+        let name = try #require(original.keys.first)
+        var test = try #require(original[name] as? [String: Any])
+        let to = try #require((test["transaction"] as? [String: Any])?["to"] as? String)
+        var pre = try #require(test["pre"] as? [String: Any])
+        var callee = try #require(pre[to] as? [String: Any])
+        callee["code"] = "0x602a5f5260205ff3"
+        pre[to] = callee
+        test["pre"] = pre
+        let dir = try TestFiles.scratchFolder("summaryoutput")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("t.json")
+        try JSONSerialization.data(withJSONObject: [name: test]).write(to: file)
+        let (_, _, err) = try TestFiles.runSeparately(try TestFiles.eekit(), ["statetest", "--index", "0", "--trace", file.path])
+        let line = try #require(err.split(separator: "\n").map(String.init).last { $0.hasPrefix("{\"stateRoot\"") }, "\(err)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(summary["output"] as? String == "0x" + String(repeating: "00", count: 31) + "2a", "\(line)")
+    }
+
     /// `--dump` writes accounts as fixtures write them: balance and nonce as 0x hex quantities,
     /// code as 0x hex; the sender's nonce is its `pre` nonce plus one (the transaction ran).
     @Test func dumpWritesFixtureStyleHex() throws {
