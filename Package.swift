@@ -68,7 +68,7 @@ let package = Package(
             path: "Tests/PrecompileTests",
             exclude: ["Vectors"]),
         .testTarget(
-            name: "BootloaderTests", dependencies: ["EEKit", "StateCrashChild"],
+            name: "BootloaderTests", dependencies: ["EEKit", "EEKitTestSupport", "StateCrashChild"],
             path: "Tests/BootloaderTests",
             exclude: ["CrashChild"]),
         // Writes batches to a SQLite store until killed (BootloaderTests' SIGKILL test).

@@ -175,6 +175,9 @@ func jsonLine(_ object: [String: Any]) -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// A number as EIP-3155 writes quantities (gas, gasUsed): lower-case hex with 0x, no padding.
+func hexQuantity(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
 /// One JSON object with its keys in the given order (strings, numbers and booleans).
 func jsonLine(ordered pairs: [(String, Any)]) -> String {
     func fragment(_ v: Any) -> String {

@@ -124,7 +124,7 @@ struct EVMCommand: ParsableCommand {
                     // In that order, as the step lines keep theirs (review finding: sorted keys).
                     let summary: [(String, Any)] = [
                         ("stateRoot", try call.stateRoot().hex), ("output", "0x" + Hex.encode(result.output)),
-                        ("gasUsed", "0x" + String(result.gasUsed, radix: 16)), ("pass", result.status.isSuccess),
+                        ("gasUsed", hexQuantity(result.gasUsed)), ("pass", result.status.isSuccess),
                         ("time", Int(cpuSeconds[0] * 1e9)), ("fork", fork.description),
                     ]
                     writeToStandardError(Data((jsonLine(ordered: summary) + "\n").utf8))

@@ -290,7 +290,7 @@ struct StateTestCommand: ParsableCommand {
         if let root = o.stateRoot { pairs.append(("stateRoot", root.hex)) }
         pairs += [
             ("output", "0x" + Hex.encode(o.receipt?.output ?? [])),
-            ("gasUsed", "0x" + String(o.receipt?.gasUsed ?? 0, radix: 16)), ("pass", o.verdict == .passed),
+            ("gasUsed", hexQuantity(o.receipt?.gasUsed ?? 0)), ("pass", o.verdict == .passed),
             ("fork", o.fork), ("test", o.name), ("index", o.index), ("file", o.file),
         ]
         if let r = o.rejection { pairs.append(("error", "\(r)")) }

@@ -45,20 +45,19 @@ extension TraceOptions {
     /// before it, `depth` from 1), with the register it wrote and the memory it accessed.
     static func riscvStepJSON(_ s: RISCVFrameTraceStep, gas: UInt64) -> String {
         let st = s.step
-        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
         var fields: [(String, Any)] = [("ee", "riscv"), ("pc", NSNumber(value: st.pc))]
         if let w = st.instruction {
             fields += [("op", NSNumber(value: w)), ("opName", RISCVMachine.disassemble(w, pc: st.pc, xlen: st.xlen))]
         } else {
             fields.append(("opName", "(unreadable)"))
         }
-        fields += [("gas", hex(gas)), ("depth", s.depth + 1), ("address", s.address.hex)]
+        fields += [("gas", hexQuantity(gas)), ("depth", s.depth + 1), ("address", s.address.hex)]
         if let w = st.written {
-            fields += [("reg", RISCVTraceStep.registerNames[w.register]), ("regValue", hex(w.value))]
+            fields += [("reg", RISCVTraceStep.registerNames[w.register]), ("regValue", hexQuantity(w.value))]
         }
         if let m = st.memory {
-            fields += [("memAddress", hex(m.address)), ("memSize", m.width)]
-            if let v = m.stored { fields.append(("memStored", hex(v))) }
+            fields += [("memAddress", hexQuantity(m.address)), ("memSize", m.width)]
+            if let v = m.stored { fields.append(("memStored", hexQuantity(v))) }
         }
         return jsonLine(ordered: fields)
     }

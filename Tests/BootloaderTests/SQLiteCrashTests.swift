@@ -1,4 +1,5 @@
 import EEKit
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -20,22 +21,26 @@ import Testing
         return nil
     }
 
+    /// Starts the child on `db`; before committing batch k it prints "k ROOT" on the pipe.
+    static func startChild(_ child: String, db: String) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: child)
+        p.arguments = [db]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        return (p, out)
+    }
+
     @Test func survivesSIGKILLDuringBatches() throws {
         let child = try #require(Self.childPath(), "StateCrashChild binary not found next to the tests")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-crash-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("crash")
+        defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.sqlite").path
         var roots = [Int: String]()
         var seed: UInt64 = 12345
         for round in 0..<6 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: child)
-            p.arguments = [db]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
+            let (p, out) = try Self.startChild(child, db: db)
             // Let the child print a pseudo-random number of batch roots (1...4), then kill it
             // after a further pseudo-random pause of 0...40 ms: kills land before, inside and
             // after commits.
@@ -83,17 +88,10 @@ import Testing
     /// exclusive lock, which a shared request still waits for).
     @Test func aStoreOfAnotherEEKitProcessKeepsTheFile() throws {
         let child = try #require(Self.childPath(), "StateCrashChild binary not found next to the tests")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-owner-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("owner")
+        defer { TestFiles.remove(dir) }
         let db = dir.appendingPathComponent("state.sqlite").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: child)
-        p.arguments = [db]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
+        let (p, out) = try Self.startChild(child, db: db)
         defer {
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()

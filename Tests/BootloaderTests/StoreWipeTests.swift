@@ -1,3 +1,4 @@
+import EEKitTestSupport
 import Foundation
 import Testing
 @testable import EEKit
@@ -64,10 +65,8 @@ import Testing
     }
 
     @Test func sqliteStoreForgetsTheSlotsOfADeletedAccountAfterReopening() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-wipe-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder("wipe")
+        defer { TestFiles.remove(dir) }
         let path = dir.appendingPathComponent("state.db").path
         // Each open is released before the next (a store owns its file while it lives).
         let (storage, account) = try Self.scenario { try SQLiteStore(path: path) }
@@ -81,10 +80,8 @@ import Testing
     static func onBothStores(_ name: String, _ body: (() throws -> any StateStore) throws -> Void) throws {
         let store = MemoryStore()
         try body { store }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-\(name)-\(getpid())")
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try TestFiles.scratchFolder(name)
+        defer { TestFiles.remove(dir) }
         let path = dir.appendingPathComponent("state.db").path
         try body { try SQLiteStore(path: path) }
     }
