@@ -74,6 +74,13 @@ struct InstructionTests {
         Case(name: "divw by zero", xlen: 64, word: rr(1, 4, op: 0x3b), a: 5, b: 0x1_0000_0000, expected: m64),
         Case(name: "divuw", xlen: 64, word: rr(1, 5, op: 0x3b), a: 0xffff_fffe, b: 2, expected: 0x7fff_ffff),
         Case(name: "remw overflow", xlen: 64, word: rr(1, 6, op: 0x3b), a: 0x8000_0000, b: m64, expected: 0),
+        // Division by zero in a W form looks at the divisor's low word only, and the result
+        // (the dividend's low word) is sign-extended (mutation testing: remw by zero without
+        // the sign extension was caught by the qemu differentials alone).
+        Case(name: "remw by zero sign-extends", xlen: 64, word: rr(1, 6, op: 0x3b), a: 0xdead_beef_8000_0001, b: 0x1_0000_0000, expected: 0xffff_ffff_8000_0001),
+        Case(name: "remw by zero positive", xlen: 64, word: rr(1, 6, op: 0x3b), a: 0xdead_beef_0000_0007, b: 0, expected: 7),
+        Case(name: "remuw by zero sign-extends", xlen: 64, word: rr(1, 7, op: 0x3b), a: 0x1_8000_0000, b: 0xffff_ffff_0000_0000, expected: 0xffff_ffff_8000_0000),
+        Case(name: "divuw by zero", xlen: 64, word: rr(1, 5, op: 0x3b), a: 5, b: 0x1_0000_0000, expected: m64),
         Case(name: "remuw by zero", xlen: 64, word: rr(1, 7, op: 0x3b), a: 0xffff_ffff, b: 0, expected: m64),
         // RV32
         Case(name: "add wraps", xlen: 32, word: rr(0, 0), a: 0xffff_ffff, b: 2, expected: 1),
@@ -90,6 +97,8 @@ struct InstructionTests {
         Case(name: "div by zero", xlen: 32, word: rr(1, 4), a: 1, b: 0, expected: 0xffff_ffff),
         Case(name: "rem overflow", xlen: 32, word: rr(1, 6), a: 0x8000_0000, b: 0xffff_ffff, expected: 0),
         Case(name: "remu by zero", xlen: 32, word: rr(1, 7), a: 0x1234, b: 0, expected: 0x1234),
+        Case(name: "rem by zero", xlen: 32, word: rr(1, 6), a: 0x8000_0001, b: 0, expected: 0x8000_0001),
+        Case(name: "divu by zero", xlen: 32, word: rr(1, 5), a: 3, b: 0, expected: 0xffff_ffff),
         Case(name: "addi", xlen: 32, word: ri(-2048, 0), a: 0, b: 0, expected: 0xffff_f800),
     ]
 
@@ -192,6 +201,34 @@ struct InstructionTests {
             let (m, stop) = try Snippet.run(xlen: xlen, code: code, registers: [10: t.a, 11: t.b])
             #expect(stop == .ebreak)
             #expect(m[register: 12] == (t.taken ? 1 : 0), "f3=\(t.f3) a=\(t.a) b=\(t.b)")
+        }
+    }
+
+    /// beq / bne against x0, which the decoder turns into its own compare-with-zero handlers:
+    /// taken and not taken, with a value that is non-zero only in its top bit and, on RV64,
+    /// only above bit 31 (mutation testing: the bne-with-zero handler was caught by the qemu
+    /// differentials alone). Both with a target the decoder resolves and one it cannot.
+    @Test(arguments: [32, 64])
+    func branchesAgainstZero(xlen: Int) throws {
+        let top: UInt64 = xlen == 64 ? 1 << 63 : 0x8000_0000
+        var values: [UInt64] = [0, 1, top]
+        if xlen == 64 { values.append(0x1_0000_0000) }
+        for (f3, takenIfZero) in [(UInt32(0), true), (UInt32(1), false)] {
+            for a in values {
+                let taken = (a == 0) == takenIfZero
+                let what = "rv\(xlen) f3=\(f3) a=0x\(String(a, radix: 16))"
+                // rs1 = x10, rs2 = x0
+                let code: [UInt32] = [RVAsm.b(8, 0, 10, f3), RVAsm.jal(0, 8), RVAsm.addi(12, 12, 1)]
+                let (m, stop) = try Snippet.run(xlen: xlen, code: code, registers: [10: a])
+                #expect(stop == .ebreak, "\(what)")
+                #expect(m[register: 12] == (taken ? 1 : 0), "\(what)")
+                let (u, ustop) = try Snippet.run(xlen: xlen, code: [RVAsm.b(6, 0, 10, f3)], registers: [10: a])
+                if taken {
+                    #expect(ustop == .trap && u.trap.cause == 0 && u.trap.value == 0x10006, "\(what) +6: \(u.trap)")
+                } else {
+                    #expect(ustop == .ebreak && u.instructionsRetired == 2, "\(what) +6")
+                }
+            }
         }
     }
 
