@@ -23,6 +23,16 @@ struct BenchCommand: ParsableCommand {
         @Argument(help: "Benchmark names (default: all).")
         var programs: [String] = []
 
+        /// Usage errors (exit 64) as `contract-bench` and `bootbench` give them (a review: `--reps 0`
+        /// built everything and printed a row of empty times, `--xlen 16` a qemu failure).
+        func validate() throws {
+            guard reps >= 1 else { throw ValidationError("--reps must be at least 1, got \(reps)") }
+            guard !xlen.isEmpty else { throw ValidationError("--xlen needs 64 or 32") }
+            for x in xlen where x != 32 && x != 64 {
+                throw ValidationError("--xlen takes 64 or 32 (RV64IM, RV32IM), got \(x)")
+            }
+        }
+
         func run() throws {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent()

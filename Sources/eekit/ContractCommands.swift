@@ -732,14 +732,22 @@ struct ContractBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let elf = try readFile(token)
+        // A file that cannot be read exits 5 for each of the four, as everywhere else in the CLI
+        // (a review: the ELFs exited 1, the EVM token 5).
+        func readELF(_ path: String) throws -> Bytes {
+            do { return try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
+        }
+        let elf = try readELF(token)
         let evm = try readCode(evmToken, ee: .evm)
-        let counterElf = try readFile(counter)
+        let counterElf = try readELF(counter)
+        let computeElf = try compute.map(readELF)
         let receivers = (0..<64).map { Address(low: 0x1000 + UInt64($0)) }
+        let supply = U256(1 << 60)
+        let yes = U256(1).bigEndianBytes
         func transfers(_ code: Bytes, _ kind: EEKind) throws -> Double {
             let s = ContractSession()
             s.commitEachTransaction = false
-            let d = try s.deploy(code, kind: kind, arguments: U256(1 << 60).bigEndianBytes)
+            let d = try s.deploy(code, kind: kind, arguments: supply.bigEndianBytes)
             guard d.status.isSuccess, let a = d.createdAddress else { throw RuntimeError("deployment failed: \(d.status)") }
             let calls = receivers.map {
                 ABIEncoder.selector("transfer(address,uint256)") + Bytes(repeating: 0, count: 12) + $0.bytes
@@ -755,12 +763,35 @@ struct ContractBenchCommand: ParsableCommand {
                         "\(kind) token at \(a): transfer(address,uint256) did not return true (status \(r.status), output 0x\(Hex.encode(r.output))): not an ERC-20 token deployed with its supply to the sender?")
                 }
             }
+            // Every timed transfer must succeed and return true (a review: a token that
+            // returned false, or reverted after the warm-up, was measured as transfers).
             let t0 = cpuSeconds()
             for i in 0..<count {
                 let r = try s.call(a, data: calls[i & 63])
-                if !r.status.isSuccess { throw RuntimeError("transfer failed: \(r.status)") }
+                if !r.status.isSuccess || r.output != yes {
+                    throw RuntimeError("transfer \(i + 1) of \(count) failed: status \(r.status), output 0x\(Hex.encode(r.output))")
+                }
             }
-            return Double(count) / (cpuSeconds() - t0)
+            let rate = Double(count) / (cpuSeconds() - t0)
+            // And the tokens moved: after the warm-up's one each, receiver j holds one more for
+            // every timed transfer i with i % 64 == j, and the sender the rest of the supply (a
+            // review: code that returned true and moved nothing was measured).
+            let balanceOf = ABIEncoder.selector("balanceOf(address)") + Bytes(repeating: 0, count: 12)
+            for (j, r) in receivers.enumerated() {
+                let expected = U256(UInt64(1 + count / 64 + (j < count % 64 ? 1 : 0)))
+                let got = try s.call(a, data: balanceOf + r.bytes)
+                guard got.status.isSuccess, got.output == expected.bigEndianBytes else {
+                    throw RuntimeError(
+                        "\(kind) token at \(a): balanceOf(\(r)) is 0x\(Hex.encode(got.output)) (status \(got.status)) after the transfers, expected \(expected): the transfers did not move the tokens")
+                }
+            }
+            let left = try s.call(a, data: balanceOf + ContractSession.defaultSender.bytes)
+            let spent = U256(UInt64(receivers.count + count))
+            guard left.status.isSuccess, left.output == (supply &- spent).bigEndianBytes else {
+                throw RuntimeError(
+                    "\(kind) token at \(a): the sender's balance is 0x\(Hex.encode(left.output)) after the transfers, expected \(supply &- spent)")
+            }
+            return rate
         }
         /// Instructions one native transfer retires (a frame's count, read from its EE).
         func guestInstructions(_ code: Bytes) throws -> UInt64 {
@@ -795,10 +826,18 @@ struct ContractBenchCommand: ParsableCommand {
             guard first.status.isSuccess else {
                 throw RuntimeError("the \(kind) call to measure failed: \(first.status)")
             }
+            // Every timed call must do what the first did (a review: a contract that failed
+            // after its first call was measured as calls).
             var best = Double.infinity
             for _ in 0..<rounds {
                 let t0 = cpuSeconds()
-                for _ in 0..<calls { _ = try s.call(a, data: data) }
+                for i in 0..<calls {
+                    let r = try s.call(a, data: data)
+                    if !r.status.isSuccess || r.output != first.output {
+                        throw RuntimeError(
+                            "the \(kind) call to measure changed: call \(i + 2) ended \(r.status) with output 0x\(Hex.encode(r.output)), the first \(first.status) with 0x\(Hex.encode(first.output))")
+                    }
+                }
                 best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6)
             }
             return (best, first)
@@ -817,10 +856,10 @@ struct ContractBenchCommand: ParsableCommand {
                 return
             }
             if only == "compute" {
-                guard let compute else { throw ValidationError("--only compute needs --compute") }
+                guard let computeElf else { throw ValidationError("--only compute needs --compute") }
                 let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
                     + U256(computeSteps).bigEndianBytes
-                let us = try perCall(try readFile(compute), .riscv, data: data, calls: count).0
+                let us = try perCall(computeElf, .riscv, data: data, calls: count).0
                 print(String(format: "compute, xorshift64 x %llu per call, native: %.1f us", computeSteps, us))
                 return
             }
@@ -875,12 +914,12 @@ struct ContractBenchCommand: ParsableCommand {
         print(String(format: "per transfer: fixed transaction cost %.2f us, EVM frame %.2f us, native frame %.2f us",
                      none, evmTx - none, natTx - none))
         print(String(format: "ceiling of native/EVM if the whole native frame, host work included, were free: %.2fx", evmTx / none))
-        if let compute {
+        if let computeElf {
             // The same xorshift64 loop as native code and as EVM bytecode: where native pays off.
             let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
                 + U256(computeSteps).bigEndianBytes
             let calls = max(5, count / 1000)
-            let (nativeUs, nativeFirst) = try perCall(try readFile(compute), .riscv, data: data, calls: calls, rounds: rounds)
+            let (nativeUs, nativeFirst) = try perCall(computeElf, .riscv, data: data, calls: calls, rounds: rounds)
             let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls, rounds: rounds)
             guard nativeFirst.output == evmFirst.output else {
                 throw RuntimeError(
@@ -891,8 +930,8 @@ struct ContractBenchCommand: ParsableCommand {
             // A system call's round trip (GAS_LEFT, the cheapest): calls making 10,000 of them
             // against calls making none.
             let sys = ABIEncoder.selector("syscalls(uint256)")
-            let none = try perCall(try readFile(compute), .riscv, data: sys + U256(0).bigEndianBytes, calls: calls, rounds: rounds).0
-            let many = try perCall(try readFile(compute), .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds).0
+            let none = try perCall(computeElf, .riscv, data: sys + U256(0).bigEndianBytes, calls: calls, rounds: rounds).0
+            let many = try perCall(computeElf, .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds).0
             print(String(format: "native system call round trip (GAS_LEFT, in a loop of 10000): %.1f ns", (many - none) / 10_000 * 1000))
         }
     }
