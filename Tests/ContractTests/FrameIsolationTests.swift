@@ -727,10 +727,10 @@ import Testing
         """#
 
     /// A native caller sees no returndata after a failed call, in a1 (eek_call's size) as in
-    /// RETURNDATA_SIZE, even when the failed frame's EE handed output back (the bootloader
-    /// passes a failure's output on as it is). Found by mutation: a1 taken from the result's
-    /// output rather than the returndata the frame keeps went unnoticed (the built-in EEs fail
-    /// without output).
+    /// RETURNDATA_SIZE, even when the failed frame's EE handed output back: the bootloader
+    /// drops a failed frame's output, as a failed deployment's (found by mutation: a1 taken from
+    /// the result's output went unnoticed while the bootloader passed a failure's output on;
+    /// the built-in EEs fail without output). A transaction that fails so has no output either.
     @Test func aFailedCallLeavesNoReturndataSize() throws {
         var registry = EERegistry.standard
         registry.register(FailingWithOutputEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
@@ -742,6 +742,8 @@ import Testing
         try s.install([1], kind: .wasm, at: failing)
         let r = try s.call(probe, data: failing.bytes)
         #expect(r.status == .success && Self.le64s(r.output) == [2, 0, 0], "\(r.status) \(Self.le64s(r.output))")
+        let direct = try s.call(failing, data: [])
+        #expect(direct.status == .failure(.other("fails with output")) && direct.output.isEmpty, "\(direct.status) \(direct.output)")
     }
 
     /// Creates an EVM contract from init code that reverts with one word, and returns the

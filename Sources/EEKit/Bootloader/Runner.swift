@@ -339,7 +339,11 @@ extension Bootloader {
             end = finishDeployment(f, at: address, kind: kind, code: code, status: status, returndata: output, left: left)
         } else {
             if !status.isSuccess { revertFailed(f) }
-            end = FrameEnd(status, output, status.isFailure ? .zero : left, nil)
+            // A failed frame hands back no returndata, as a failed deployment does (the EVM's
+            // exceptional halt): an EE that fails with output would otherwise give its caller
+            // bytes no limit was applied to (`enforceLimits` skips failures) and keep them
+            // counted against `maxTotalGuestMemory` until the caller's next call (a review).
+            end = FrameEnd(status, status.isFailure ? [] : output, status.isFailure ? .zero : left, nil)
         }
         end = enforceLimits(f, end)
         if tracer != nil { traceFrameEnd(f, end) }

@@ -248,7 +248,9 @@ public enum Preemption: Sendable {
     case externalCallRequest(CallRequest)
     /// The frame wants to deploy; continue it with `continueAfterDeployment`.
     case deploymentRequest(DeploymentRequest)
-    /// A call frame ended: returndata, resources left, status.
+    /// A call frame ended: returndata, resources left, status. A failed frame's returndata and
+    /// resources are dropped (its caller sees empty returndata, as after the EVM's exceptional
+    /// halt); a reverted frame's are handed back.
     case completedExecution(CallResult, resourcesLeft: Resources)
     /// A constructor frame ended: the code to store (on success), resources left, status.
     case completedDeployment(code: Bytes, status: FrameStatus, returndata: Bytes, resourcesLeft: Resources)
