@@ -177,15 +177,8 @@ import Testing
     /// The instructions one native transfer retires, read from the RISC-V EE that ran it: the
     /// second transfer of 1 to 0x1000 from the deployer of token.elf, deployed with 2^60.
     static func nativeTransferInstructions() throws -> UInt64 {
-        final class Last: @unchecked Sendable { var ee: RISCVEnvironment? }
-        let last = Last()
-        var registry = EERegistry.standard
-        registry.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            let ee = RISCVEnvironment()
-            last.ee = ee
-            return ee
-        }
-        let s = ContractSession(registry: registry)
+        let last = LastRISCVFrame()
+        let s = ContractSession(registry: last.registry)
         let a = try #require(try s.deploy(try Fixtures.elf("token.elf"), kind: .riscv, arguments: U256(1 << 60).bigEndianBytes).createdAddress)
         let call = ABI.call(ABI.transfer, [ABI.word(Address(low: 0x1000)), ABI.word(1)])
         #expect(try s.call(a, data: call).output == ABI.word(1))

@@ -296,15 +296,8 @@ struct Outcome: Equatable, CustomStringConvertible {
         // interpreter's instret) in an untraced run of the same transfer on the same state.
         let elf = try Fixtures.elf("token.elf")
         let transferData = ABI.call(0xa905_9cbb, [ABI.word(0xaa), ABI.word(1000)])
-        final class LastFrame: @unchecked Sendable { var ee: RISCVEnvironment? }
-        let last = LastFrame()
-        var counting = EERegistry.standard
-        counting.register(RISCVEnvironment.self, deposit: RISCVEnvironment.depositRules) {
-            let ee = RISCVEnvironment()
-            last.ee = ee
-            return ee
-        }
-        let untraced = ContractSession(registry: counting)
+        let last = LastRISCVFrame()
+        let untraced = ContractSession(registry: last.registry)
         let untracedToken = try #require(try untraced.deploy(elf, kind: .riscv, arguments: ABI.word(1_000_000)).createdAddress)
         let untracedTransfer = try untraced.call(untracedToken, data: transferData)
         let retired = try #require(last.ee?.instructionsRetired)
