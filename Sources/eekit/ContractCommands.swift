@@ -829,13 +829,13 @@ struct ContractBenchCommand: ParsableCommand {
             // Every timed call must do what the first did (a review: a contract that failed
             // after its first call was measured as calls).
             var best = Double.infinity
-            for _ in 0..<rounds {
+            for round in 0..<rounds {
                 let t0 = cpuSeconds()
                 for i in 0..<calls {
                     let r = try s.call(a, data: data)
                     if !r.status.isSuccess || r.output != first.output {
                         throw RuntimeError(
-                            "the \(kind) call to measure changed: call \(i + 2) ended \(r.status) with output 0x\(Hex.encode(r.output)), the first \(first.status) with 0x\(Hex.encode(first.output))")
+                            "the \(kind) call to measure changed: call \(2 + round * calls + i) ended \(r.status) with output 0x\(Hex.encode(r.output)), the first \(first.status) with 0x\(Hex.encode(first.output))")
                     }
                 }
                 best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6)
