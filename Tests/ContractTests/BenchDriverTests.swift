@@ -96,6 +96,14 @@ import Testing
     static var built: URL { get throws { try Fixtures.built.get().dir } }
     static var vyperTokenFile: String { TestFiles.root.appendingPathComponent("Contracts/vyper/Token.bin").path }
 
+    /// Contracts/examples/`name`.c with `old` (which must be in it) replaced by `new`, built as a
+    /// native contract and written to `file`.
+    static func buildExample(_ name: String, replacing old: String, with new: String, to file: URL) throws {
+        let source = try String(contentsOf: TestFiles.root.appendingPathComponent("Contracts/examples/\(name).c"), encoding: .utf8)
+        try #require(source.contains(old), "Contracts/examples/\(name).c no longer has \(old)")
+        try Data(try Fixtures.contract(source.replacingOccurrences(of: old, with: new))).write(to: file)
+    }
+
     /// EVM deployment code (hex) whose runtime answers every call as a token's transfer
     /// returning true, `limit` times (a counter in slot 0), then reverts (or, with `thenFalse`,
     /// returns false). It moves no tokens.
@@ -236,9 +244,7 @@ import Testing
         let dir = try Self.built
         let scratch = try TestFiles.scratchFolder("benchpercall")
         defer { TestFiles.remove(scratch) }
-        let source = try String(contentsOf: TestFiles.root.appendingPathComponent("Contracts/examples/counter.c"), encoding: .utf8)
         let getLine = "if (sel == 0x6d4ce63cu) abi_return_u256(n);"
-        try #require(source.contains(getLine))
         let variants: [(body: String, error: String)] = [
             ("if (sel == 0x6d4ce63cu) { if (!u256_is_zero(n)) eek_revert(0, 0); eek_sstore_u256(&slot, u256_from_u64(1)); abi_return_u256(n); }",
              "the riscv call to measure changed: call 2 ended revert with output 0x, the first success with 0x" + String(repeating: "0", count: 64)),
@@ -246,7 +252,7 @@ import Testing
         ]
         for (i, v) in variants.enumerated() {
             let file = scratch.appendingPathComponent("counter\(i).elf")
-            try Data(try Fixtures.contract(source.replacingOccurrences(of: getLine, with: v.body))).write(to: file)
+            try Self.buildExample("counter", replacing: getLine, with: v.body, to: file)
             for extra in [["--only", "counter"], []] {
                 let r = try Self.run(["contract-bench", "--token", dir.appendingPathComponent("token.elf").path,
                                       "--evm-token", Self.vyperTokenFile, "--counter", file.path, "--count", "20", "--rounds", "1"] + extra)
@@ -315,14 +321,12 @@ import Testing
         let dir = try Self.built
         let scratch = try TestFiles.scratchFolder("benchcompute")
         defer { TestFiles.remove(scratch) }
-        let source = try String(contentsOf: TestFiles.root.appendingPathComponent("Contracts/examples/compute.c"), encoding: .utf8)
         let seedLine = "eek_word seed = abi_arg_word(0), rounds = abi_arg_word(1);"
-        try #require(source.contains(seedLine) && source.contains("x ^= x << 13;"))
         let pinned = scratch.appendingPathComponent("pinned.elf")
-        try Data(try Fixtures.contract(source.replacingOccurrences(
-            of: seedLine, with: seedLine + "\n  if (eek_word_limb(&rounds, 0) != 7) eek_revert(0, 0);"))).write(to: pinned)
+        try Self.buildExample("compute", replacing: seedLine,
+                              with: seedLine + "\n  if (eek_word_limb(&rounds, 0) != 7) eek_revert(0, 0);", to: pinned)
         let wrong = scratch.appendingPathComponent("wrong.elf")
-        try Data(try Fixtures.contract(source.replacingOccurrences(of: "x ^= x << 13;", with: "x ^= x << 12;"))).write(to: wrong)
+        try Self.buildExample("compute", replacing: "x ^= x << 13;", with: "x ^= x << 12;", to: wrong)
         let base = ["contract-bench", "--token", dir.appendingPathComponent("token.elf").path, "--evm-token", Self.vyperTokenFile,
                     "--counter", dir.appendingPathComponent("counter.elf").path, "--count", "20", "--rounds", "1"]
         let seven = try Self.run(base + ["--compute", pinned.path, "--compute-steps", "7"])

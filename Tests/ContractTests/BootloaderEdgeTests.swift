@@ -12,13 +12,9 @@ import Testing
     let c = Address(low: 0xb3)
 
     /// A session with ScriptEE registered for `.wasm`: code up to 1,024 bytes, 10 gas a byte,
-    /// no EIP-3541 rule.
+    /// no EIP-3541 rule (`CodeDepositRules.testEE`).
     func session(_ scripts: Scripts) throws -> ContractSession {
-        var registry = EERegistry.standard
-        registry.register(ScriptEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
-            ScriptEE(scripts)
-        }
-        return ContractSession(registry: registry)
+        ContractSession(registry: ScriptEE.registry(scripts))
     }
 
     /// Installs ScriptEE program `id` at each address (`[1: a, 2: b]`).

@@ -733,7 +733,7 @@ import Testing
     /// the built-in EEs fail without output). A transaction that fails so has no output either.
     @Test func aFailedCallLeavesNoReturndataSize() throws {
         var registry = EERegistry.standard
-        registry.register(FailingWithOutputEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
+        registry.register(FailingWithOutputEE.self, deposit: .testEE) {
             FailingWithOutputEE()
         }
         let s = ContractSession(registry: registry)

@@ -25,6 +25,13 @@ final class ScriptEE: ExecutionEnvironment {
     static var kind: EEKind { .wasm }
     static let magic = Array("SCRP".utf8)
     static func code(_ id: UInt8) -> Bytes { magic + [id] }
+    /// The standard registry with ScriptEE, running `scripts`, for `.wasm` code (the test EEs'
+    /// deposit rules, `CodeDepositRules.testEE`).
+    static func registry(_ scripts: Scripts) -> EERegistry {
+        var registry = EERegistry.standard
+        registry.register(ScriptEE.self, deposit: .testEE) { ScriptEE(scripts) }
+        return registry
+    }
     nonisolated(unsafe) static var prepareHook: ((DeploymentRequest, any EEHost) -> Void)?
     nonisolated(unsafe) static var modifierHook: (() -> Void)?
     nonisolated(unsafe) static var log: [String] = []
@@ -144,11 +151,7 @@ final class Holder<T>: @unchecked Sendable {
     let rvCounter = Address(low: 0x53)
 
     func session(_ scripts: Scripts) throws -> ContractSession {
-        var registry = EERegistry.standard
-        registry.register(ScriptEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
-            ScriptEE(scripts)
-        }
-        let s = ContractSession(registry: registry)
+        let s = ContractSession(registry: ScriptEE.registry(scripts))
         try s.install(EVMCode.counter, kind: .evm, at: evmCounter)
         try s.install(EVMCode.reverter, kind: .evm, at: evmReverter)
         try s.install(EVMCode.loop, kind: .evm, at: evmLoop)

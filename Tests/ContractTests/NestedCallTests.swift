@@ -19,7 +19,7 @@ import Testing
 
     func session() throws -> ContractSession {
         var registry = EERegistry.standard
-        registry.register(ToyEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
+        registry.register(ToyEE.self, deposit: .testEE) {
             ToyEE()
         }
         let s = ContractSession(registry: registry)

@@ -23,6 +23,12 @@ import Testing
 ///   0x07 target20      a nested call made in the name of another EE instance
 ///   anything else      revert with "toy: unknown operation"
 /// Every operation costs 1,000 ergs. It takes every call kind but CALLCODE.
+extension CodeDepositRules {
+    /// The test EEs' deposit rules (ToyEE, ScriptEE and the others registered for `.wasm`):
+    /// code up to 1,024 bytes, 10 gas a byte, no EIP-3541 rule.
+    static let testEE = CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)
+}
+
 final class ToyEE: ExecutionEnvironment {
     static var kind: EEKind { .wasm }
     static let magic = Array("TOY1".utf8)
@@ -130,6 +136,7 @@ final class ToyEE: ExecutionEnvironment {
     func session(withToy: Bool) throws -> ContractSession {
         var registry = EERegistry.standard
         if withToy {
+            // The README guide's line, verbatim (LibraryGuideTests checks it is here).
             registry.register(ToyEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
                 ToyEE()
             }

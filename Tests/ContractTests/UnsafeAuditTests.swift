@@ -199,7 +199,7 @@ extension UnsafeAuditTests {
     /// a deep chain of nested calls overflows the thread's stack.
     static func zeroReserveScenario(reserve: Int = 0) throws {
         var registry = EERegistry.standard
-        registry.register(ToyEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
+        registry.register(ToyEE.self, deposit: .testEE) {
             ToyEE()
         }
         let s = ContractSession(registry: registry)
@@ -263,7 +263,7 @@ extension UnsafeAuditTests {
                     if (t + r) % 3 == 0 { cfg.stackSize = 128 << 10 }
                     if (t + r) % 4 == 0 { cfg.memorySize = 2 << 20 }
                     var registry = EERegistry.standard
-                    registry.register(ToyEE.self, deposit: CodeDepositRules(maxCodeSize: 1024, gasPerByte: 10, rejectEFPrefix: false)) {
+                    registry.register(ToyEE.self, deposit: .testEE) {
                         ToyEE()
                     }
                     registry.registerRISCV(cfg)
