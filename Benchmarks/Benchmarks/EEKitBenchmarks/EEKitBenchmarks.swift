@@ -29,10 +29,14 @@ func aluLoopELF(iterations n: Int32) -> [UInt8] {
     let text = code.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }
     var elf: [UInt8] = [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8)
     func le(_ v: UInt64, _ n: Int) { for k in 0..<n { elf.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(k)))) } }
-    le(2, 2); le(243, 2); le(1, 4); le(0x10000, 8); le(64, 8); le(0, 8)
+    // One R+X segment mapping the file from offset 0 (headers included) at 0x10000, so that
+    // its offset and address agree modulo the page size, as the ELF specification and the
+    // loader require; the code follows the 120 bytes of headers.
+    let size = UInt64(120 + text.count)
+    le(2, 2); le(243, 2); le(1, 4); le(0x10000 + 120, 8); le(64, 8); le(0, 8)
     le(0, 4); le(64, 2); le(56, 2); le(1, 2); le(64, 2); le(0, 2); le(0, 2)
-    le(1, 4); le(5, 4); le(120, 8); le(0x10000, 8); le(0x10000, 8)
-    le(UInt64(text.count), 8); le(UInt64(text.count), 8); le(0x1000, 8)
+    le(1, 4); le(5, 4); le(0, 8); le(0x10000, 8); le(0x10000, 8)
+    le(size, 8); le(size, 8); le(0x1000, 8)
     return elf + text
 }
 
