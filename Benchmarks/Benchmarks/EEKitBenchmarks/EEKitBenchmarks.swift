@@ -46,39 +46,73 @@ let fixtures = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("shared/fixtures/evm-benchmarks")
 
-func evmCase(_ name: String) -> (code: [UInt8], input: [UInt8])? {
+/// A case of the fixtures' `expected.json`: the code, the call data, and what the call must give
+/// (output and execution gas before the refund, as evmone and revm report it).
+struct EVMCase {
+    var code: [UInt8], input: [UInt8], output: [UInt8], gas: UInt64
+}
+
+func evmCase(_ name: String) -> EVMCase? {
     guard let hex = try? String(contentsOf: fixtures.appendingPathComponent("code/\(name).hex"), encoding: .utf8),
         let code = Hex.decode(hex),
         let data = try? Data(contentsOf: fixtures.appendingPathComponent("expected.json")),
         let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
         let cases = root["cases"] as? [[String: Any]],
         let c = cases.first(where: { ($0["bench"] as? String) == name }),
-        let input = Hex.decode((c["calldata"] as? String) ?? "")
+        c["status"] as? String == "Return",
+        let input = Hex.decode((c["calldata"] as? String) ?? ""),
+        let output = Hex.decode((c["output"] as? String) ?? ""),
+        let gas = (c["exec_gas_before_refund"] as? NSNumber)?.uint64Value
     else { return nil }
-    return (code, input)
+    return EVMCase(code: code, input: input, output: output, gas: gas)
+}
+
+/// Thrown from a benchmark whose run did not end as it must: the framework reports the
+/// benchmark as failed instead of timing a broken workload.
+struct WrongResult: Error, CustomStringConvertible {
+    var description: String
 }
 
 let benchmarks: @Sendable () -> Void = {
-    let elf = aluLoopELF(iterations: 10_000_000)
+    let iterations: Int32 = 10_000_000
+    let elf = aluLoopELF(iterations: iterations)
+    // lui, addiw; six instructions per iteration; li, li, ecall.
+    let aluInstructions = UInt64(2 + 6 * Int(iterations) + 3)
+    func check(_ r: RISCVPlainResult, instructions: UInt64) throws {
+        guard r.stop == .exited(0), r.instructionsRetired == instructions else {
+            throw WrongResult(description: "the ALU loop ended with \(r.stop) after \(r.instructionsRetired) instructions, not exit 0 after \(instructions)")
+        }
+    }
     Benchmark(
         "riscv/execute/alu-loop-10M", configuration: .init(metrics: [.wallClock, .mallocCountTotal, .instructions], maxIterations: 5)
     ) { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try RISCVPlainRunner.run(elf: elf, arguments: []))
+            let r = try RISCVPlainRunner.run(elf: elf, arguments: [])
+            try check(r, instructions: aluInstructions)
+            blackHole(r)
         }
     }
     Benchmark("riscv/analyse/load-and-decode", configuration: .init(metrics: [.wallClock, .mallocCountTotal])) {
         benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try RISCVPlainRunner.run(elf: aluLoopELF(iterations: 1), arguments: []))
+            let r = try RISCVPlainRunner.run(elf: aluLoopELF(iterations: 1), arguments: [])
+            try check(r, instructions: 2 + 6 + 3)
+            blackHole(r)
         }
     }
     for name in ["snailtracer", "blake2b_shifts", "sha1_divs", "weierstrudel"] {
-        guard let c = evmCase(name) else { continue }
+        guard let c = evmCase(name) else {
+            print("evm/execute/main/\(name): not in \(fixtures.path) (code/\(name).hex and a Return case in expected.json); not run")
+            continue
+        }
         Benchmark("evm/execute/main/\(name)", configuration: .init(metrics: [.wallClock, .mallocCountTotal], maxIterations: 5)) {
             benchmark in
             for _ in benchmark.scaledIterations {
-                blackHole(try EVMRunner.run(code: c.code, input: c.input, gas: 1_000_000_000))
+                let r = try EVMRunner.run(code: c.code, input: c.input, gas: 1_000_000_000)
+                guard r.status == .success, r.output == c.output, r.gasUsed == c.gas else {
+                    throw WrongResult(description: "\(name): \(r.status), \(r.output.count) bytes of output, \(r.gasUsed) gas; expected success, the fixture's \(c.output.count) bytes, \(c.gas) gas")
+                }
+                blackHole(r)
             }
         }
     }
