@@ -235,6 +235,17 @@ struct BN254Tests {
         }
     }
 
+    /// An input that is not whole pairs is priced by the whole pairs in it (as geth's
+    /// `RequiredGas`, len / 192), then refused for its length: with the gas for that price the
+    /// failure names the length, not an out-of-gas a rounded-up price would give.
+    @Test func aPartialPairIsRefusedForItsLengthNotPriced() {
+        let r = BN254PairingPrecompile().call(input: g1 + g2 + [0, 0, 0], gasLimit: 79_000, context: testContext)
+        #expect(r.status == .failure(.other(PrecompileError.invalidLength(195).description)), "\(r.status)")
+        #expect(r.gasUsed == 79_000)
+        let short = BN254PairingPrecompile().call(input: Array(g1.prefix(40)), gasLimit: 45_000, context: testContext)
+        #expect(short.status == .failure(.other(PrecompileError.invalidLength(40).description)), "\(short.status)")
+    }
+
     @Test func pairingGas() {
         let r = BN254PairingPrecompile().call(input: g1 + g2 + g1 + g2, gasLimit: 200_000, context: testContext)
         #expect(r.gasUsed == 45_000 + 2 * 34_000)
@@ -283,6 +294,19 @@ struct Blake2FTests {
             #expect(isFailure(r), "flag \(f)")
             #expect(r.gasUsed == 100)
             #expect(r.output.isEmpty)
+        }
+    }
+
+    /// EIP-152: an input that is not 213 bytes fails for its length before any price (geth's
+    /// `RequiredGas` is 0 for it): a huge round count in its first four bytes does not turn
+    /// the failure into an out-of-gas.
+    @Test func aWrongLengthFailsBeforeTheRoundsArePriced() {
+        var input = vector5
+        input[0] = 0xFF; input[1] = 0xFF; input[2] = 0xFF; input[3] = 0xFF
+        for bad in [Array(input[..<212]), input + [0]] {
+            let r = Blake2FPrecompile().call(input: bad, gasLimit: 1000, context: testContext)
+            #expect(r.status == .failure(.other(PrecompileError.invalidLength(bad.count).description)), "\(r.status)")
+            #expect(r.gasUsed == 1000)
         }
     }
 
