@@ -74,6 +74,45 @@ struct PrecompileTableTests {
     }
 }
 
+/// A hook's answer follows a frame's rules: a failed call hands back no output, and output
+/// over `maxReturnDataBytes` fails the call with `limit exceeded` (a mutation round found
+/// both bypassed: the failure's bytes reached the caller and the receipt, and 100 bytes passed
+/// a 64-byte cap), directly and from EVM code.
+@Test func aHooksOutputFollowsTheFrameRules() throws {
+    final class Fixed: SystemHook {
+        let name = "fixed"
+        let status: FrameStatus, size: Int
+        init(_ status: FrameStatus, _ size: Int) { (self.status, self.size) = (status, size) }
+        func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
+            SystemHookResult(status: status, output: Bytes(repeating: 7, count: size), gasUsed: 10)
+        }
+    }
+    let hookAddress = Address(low: 0x10001)
+    // CALL(gas 5000) the hook; return [its verdict, RETURNDATASIZE].
+    let code: Bytes = [0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x62, 0x01, 0x00, 0x01, 0x61, 0x13, 0x88, 0xf1,
+                       0x5f, 0x52, 0x3d, 0x60, 0x20, 0x52, 0x60, 0x40, 0x5f, 0xf3]
+    let cases: [(FrameStatus, Int, FrameStatus, Int)] = [
+        (.failure(.other("plugin error")), 3, .failure(.other("plugin error")), 0),
+        (.success, 100, .failure(.limitExceeded("returndata of 100 bytes exceeds the cap of 64")), 0),
+        (.success, 64, .success, 64),
+        (.revert, 100, .failure(.limitExceeded("returndata of 100 bytes exceeds the cap of 64")), 0),
+        (.revert, 64, .revert, 64),
+    ]
+    for (status, size, expected, returned) in cases {
+        let s = ContractSession()
+        s.boot.limits.maxReturnDataBytes = 64
+        s.boot.hooks[hookAddress] = Fixed(status, size)
+        let direct = try s.call(hookAddress, data: [], gas: 100_000)
+        #expect(direct.status == expected, "\(status) \(size)")
+        #expect(direct.output == Bytes(repeating: 7, count: returned), "\(status) \(size)")
+        let caller = Address(low: 0xca11)
+        try s.install(code, kind: .evm, at: caller)
+        let r = try s.call(caller, data: [], gas: 100_000)
+        #expect(r.status == .success)
+        #expect(r.output == U256(expected == .success ? 1 : 0).bigEndianBytes + U256(UInt64(returned)).bigEndianBytes, "\(status) \(size)")
+    }
+}
+
 @Suite("ecrecover")
 struct ECRecoverTests {
     // go-ethereum's ecrecover vector.

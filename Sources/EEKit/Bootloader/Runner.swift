@@ -460,6 +460,14 @@ extension Bootloader {
         if r.gasUsed > gasLimit, !r.status.isFailure {
             r = .failure(.outOfResources, gasLimit: gasLimit)
         }
+        // A hook's answer follows a frame's rules (`endFrame`, `enforceLimits`): output over
+        // `maxReturnDataBytes` fails the call, and a failed call hands back no output (a
+        // hook failing with output used to give it to its caller, and output of any size
+        // passed the cap).
+        if !r.status.isFailure, let reason = limits.violation(returndata: r.output.count, logCount: 0, logBytes: 0) {
+            r = .failure(.limitExceeded(reason), gasLimit: gasLimit)
+        }
+        if r.status.isFailure { r.output = [] }
         var left = req.resources
         switch r.status {
         case .success, .revert: left.ergs -= r.gasUsed * perGas
