@@ -47,4 +47,33 @@ import Testing
         #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe, 0x36, 0x01]) == nil)
         #expect(Hex.utf8(fromUTF16WithBOM: [0x60, 0x00]) == nil)
     }
+
+    /// The prefix and whitespace rules of `decode`: a bare "0x" is no bytes, "0X" is a prefix
+    /// too, upper-case digits are the same nibbles, the first digit of a pair is the high
+    /// nibble, and an odd count is refused (not cut). Vertical tab and form feed are
+    /// whitespace before the prefix as well as between digits. (Mutation round: each line
+    /// caught a change the suite let through.)
+    @Test func decodePrefixesCaseAndWhitespace() {
+        #expect(Hex.decode("0x") == [])
+        #expect(Hex.decode(" \n0x \n") == [])
+        #expect(Hex.decode("0X60aB") == [0x60, 0xab])
+        #expect(Hex.decode("ABCDEF") == [0xab, 0xcd, 0xef])
+        #expect(Hex.decode("0x12") == [0x12])
+        #expect(Hex.decode("0x123") == nil)
+        #expect(Hex.decode("\u{0B}\u{0C}0x60\u{0B}00") == [0x60, 0x00])
+        #expect(Hex.problem("60\u{0C}0") == "3 hex digits, an odd number")
+        #expect(Hex.isText(Array("6000\u{0B}\u{0C}".utf8)))
+        #expect(Hex.encode([0x00, 0xab, 0xff]) == "00abff")
+    }
+
+    /// Invisible format characters (a zero-width space, a byte-order mark) count as blank
+    /// wherever they are, even before the first digit; a UTF-16 file must have zero high
+    /// bytes (U+0136 is not "6").
+    @Test func formatCharactersAndUTF16HighBytes() {
+        #expect(Hex.isText(Array("\u{200B}6000".utf8)))
+        #expect(Hex.isText(Array("\u{200B}60\u{00E9}0".utf8)))
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe, 0x36, 0x01, 0x30, 0x00]) == nil)
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xfe, 0xff, 0x01, 0x36, 0x00, 0x30]) == nil)
+        #expect(Hex.utf8(fromUTF16WithBOM: [0xff, 0xfe]) == [])
+    }
 }
