@@ -59,26 +59,29 @@ import Testing
         #expect(s.nativeRated.riscvSyscallErgs == 5_120 && s.nativeRated.riscvDecodedPageErgs == 65_536)
     }
 
-    /// A price whose product with the rate passes 2^64 should still be ceil(price * rate / 256),
-    /// or UInt64.max when that does not fit ("rounded up", "the same gas at any multiple of
-    /// 256"). It is UInt64.max / 256 instead: at 2 ergs per gas half the price, at 512 ergs per
-    /// gas 1/512 of it in gas. Found by the U256/Resources mutation round; reported, not fixed
-    /// here (remove `withKnownIssue` with the fix).
-    @Test func overflowingScaledPricesStayAtLeastTheirValue() {
+    /// A 64-bit price whose product with the rate overflows is still scaled exactly:
+    /// ceil(price x rate / 256) from the full 128-bit product, or UInt64.max when that does not
+    /// fit ("rounded up", "the same gas at any multiple of 256"). It was UInt64.max / 256: at 2
+    /// ergs per gas half the price, at 512 ergs per gas 1/512 of it in gas (found by the
+    /// U256/Resources mutation round).
+    @Test func overflowingScaledPricesStayExact() {
         var s = GasSchedule.default
         s.riscvPageErgs = .max
         s.riscvSyscallErgs = .max
-        s.ergsPerGas = 2
-        withKnownIssue("nativeRated caps an overflowing product at UInt64.max / 256") {
-            #expect(s.nativeRated.riscvPageErgs == 144_115_188_075_855_872)  // ceil((2^64 - 1) * 2 / 256) = 2^57
+        s.riscvDecodedPageErgs = (1 << 62) + 1
+        for (rate, page, decoded, syscall): (UInt64, UInt64, UInt64, UInt64) in [
+            (2, 144_115_188_075_855_872, 36_028_797_018_963_969, 144_115_188_075_855_872),  // 2^57; 2^55 + 1
+            (3, 216_172_782_113_783_808, 54_043_195_528_445_953, 216_172_782_113_783_808),
+            (7, 504_403_158_265_495_552, 126_100_789_566_373_889, 504_403_158_265_495_552),
+            (255, 18_374_686_479_671_623_680, 4_593_671_619_917_905_921, 18_374_686_479_671_623_680),
+            (512, .max, 9_223_372_036_854_775_810, .max),
+        ] {
+            s.ergsPerGas = rate
+            let n = s.nativeRated
+            #expect(n.riscvPageErgs == page, "\(rate)")
+            #expect(n.riscvDecodedPageErgs == decoded, "\(rate)")
+            #expect(n.riscvSyscallErgs == syscall, "\(rate)")
         }
-        s.ergsPerGas = 512
-        withKnownIssue("nativeRated caps an overflowing product at UInt64.max / 256") {
-            #expect(s.nativeRated.riscvSyscallErgs == .max)
-        }
-        // What holds either way: an overflowing product is never priced below the reference rate's
-        // saturation point.
-        #expect(s.nativeRated.riscvSyscallErgs >= UInt64.max / 256)
     }
 
     /// ergsPerGas up to 2^20 inclusive is valid; a zero-priced jump or branch is not (a

@@ -121,10 +121,13 @@ public struct GasSchedule: Hashable, Sendable {
         guard rate != reference, rate >= 1 else { return self }
         func scaled(_ p: UInt64) -> UInt64 {
             guard p != 0 else { return 0 }
-            let (product, overflow) = p.multipliedReportingOverflow(by: rate)
-            // Rounded up without adding to the product (within reference - 1 of UInt64.max,
-            // as UInt64.max / 3 at 3 ergs per gas, `product + reference - 1` overflowed).
-            return overflow ? UInt64.max / reference : product / reference + (product % reference == 0 ? 0 : 1)
+            // ceil(p * rate / reference) from the full 128-bit product, saturating at
+            // UInt64.max (an overflowing product gave UInt64.max / reference: a price set
+            // huge to make something unaffordable cost half of it at 2 ergs per gas).
+            let product = p.multipliedFullWidth(by: rate)
+            guard product.high < reference else { return .max }
+            let (q, r) = reference.dividingFullWidth(product)
+            return r == 0 ? q : (q == .max ? .max : q + 1)
         }
         func scaled(_ p: UInt32) -> UInt32 { UInt32(clamping: scaled(UInt64(p))) }
         var s = self
