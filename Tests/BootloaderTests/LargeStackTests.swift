@@ -14,13 +14,16 @@ import Testing
         return Int(s.high - s.low)
     }
 
+    /// At most 4x what was asked: glibc hands a new thread a cached stack of an ended thread
+    /// when that one is at least the size asked and at most four times it (a UBSan run, whose
+    /// other tests had ended larger threads, got more than the size plus 1 MiB).
     @Test func aThreadGetsTheStackAskedForAndAtLeastOneMiB() {
         for size in [8 << 20, 64 << 20, LargeStack.defaultSize] {
             let got = LargeStack.run(size: size) { LargeStackTests.stackSize() }
-            #expect(got >= size && got < size + (1 << 20), "asked \(size), got \(got)")
+            #expect(got >= size && got <= 4 * size, "asked \(size), got \(got)")
         }
         let tiny = LargeStack.run(size: 4096) { LargeStackTests.stackSize() }
-        #expect(tiny >= 1 << 20 && tiny < 2 << 20, "asked 4096, got \(tiny)")
+        #expect(tiny >= 1 << 20 && tiny <= 4 << 20, "asked 4096, got \(tiny)")
     }
 
     /// Each job's result is its own (a worker that forgot the previous job had finished would
