@@ -57,10 +57,10 @@ import Testing
         let s = ContractSession(store: store)
         let a = Address(low: 0xc0ffee)
         s.fund(a, U256(5))
-        #expect(try store.account(a) == nil)
+        #expect(store.account(a) == nil)
         let r = try s.view(Address(low: 0xdead), data: [])
         #expect(r.status == .success)
-        #expect(try store.account(a)?.balance == U256(5))
-        #expect(try store.account(ContractSession.defaultSender) == nil)
+        #expect(store.account(a)?.balance == U256(5))
+        #expect(store.account(ContractSession.defaultSender) == nil)
     }
 }
