@@ -295,16 +295,20 @@ enum EEChoice: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// A contract file's bytes, as they are; one that cannot be read exits 5. A native ELF has at
+/// most 256 KiB of code and EVM init code 48 KiB; the constructor arguments that may follow in
+/// the file are calldata a transaction has to pay for: 16 MiB at most.
+func readContractFile(_ path: String) throws -> Bytes {
+    do { return try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
+}
+
 /// Reads code: raw bytes (ELF, WASM) or, for EVM, hex text when the file is hex. An ELF file
 /// with bytes after its image (padding, appended data) is refused when `--args` is given: the
 /// bootloader splits deployment data where the ELF ends, so those bytes would silently come
 /// before the arguments; without `--args` they are the arguments, with a note on stderr. An ELF
 /// given as EVM code gets a note too (it is valid init code, but hardly meant as such).
 func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Bytes {
-    var raw: Bytes
-    // A native ELF has at most 256 KiB of code and EVM init code 48 KiB; the constructor
-    // arguments that may follow in the file are calldata a transaction has to pay for.
-    do { raw = try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
+    var raw = try readContractFile(path)
     if ee == .evm, let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
     let isELF = raw.starts(with: [0x7f, 0x45, 0x4c, 0x46])
     // Only for an image that loads: a malformed one's "length" says nothing about arguments
@@ -734,13 +738,13 @@ struct ContractBenchCommand: ParsableCommand {
     func run() throws {
         // A file that cannot be read exits 5 for each of the four, as everywhere else in the CLI
         // (a review: the ELFs exited 1, the EVM token 5).
-        func readELF(_ path: String) throws -> Bytes {
-            do { return try readFile(path, limit: 16 << 20, what: "a contract file") } catch { throw environmentFailure("\(error)") }
-        }
-        let elf = try readELF(token)
+        let elf = try readContractFile(token)
         let evm = try readCode(evmToken, ee: .evm)
-        let counterElf = try readELF(counter)
-        let computeElf = try compute.map(readELF)
+        let counterElf = try readContractFile(counter)
+        let computeElf = try compute.map(readContractFile)
+        // xorshift(0x12345678, --compute-steps): the compute contract's call and the EVM loop's.
+        let xorshiftData = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
+            + U256(computeSteps).bigEndianBytes
         let receivers = (0..<64).map { Address(low: 0x1000 + UInt64($0)) }
         let supply = U256(1 << 60)
         let yes = U256(1).bigEndianBytes
@@ -857,9 +861,7 @@ struct ContractBenchCommand: ParsableCommand {
             }
             if only == "compute" {
                 guard let computeElf else { throw ValidationError("--only compute needs --compute") }
-                let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
-                    + U256(computeSteps).bigEndianBytes
-                let us = try perCall(computeElf, .riscv, data: data, calls: count).0
+                let us = try perCall(computeElf, .riscv, data: xorshiftData, calls: count).0
                 print(String(format: "compute, xorshift64 x %llu per call, native: %.1f us", computeSteps, us))
                 return
             }
@@ -916,11 +918,9 @@ struct ContractBenchCommand: ParsableCommand {
         print(String(format: "ceiling of native/EVM if the whole native frame, host work included, were free: %.2fx", evmTx / none))
         if let computeElf {
             // The same xorshift64 loop as native code and as EVM bytecode: where native pays off.
-            let data = ABIEncoder.selector("xorshift(uint256,uint256)") + U256(0x1234_5678).bigEndianBytes
-                + U256(computeSteps).bigEndianBytes
             let calls = max(5, count / 1000)
-            let (nativeUs, nativeFirst) = try perCall(computeElf, .riscv, data: data, calls: calls, rounds: rounds)
-            let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: data, calls: calls, rounds: rounds)
+            let (nativeUs, nativeFirst) = try perCall(computeElf, .riscv, data: xorshiftData, calls: calls, rounds: rounds)
+            let (evmUs, evmFirst) = try perCall(ContractBenchCommand.xorshiftEVM, .evm, data: xorshiftData, calls: calls, rounds: rounds)
             guard nativeFirst.output == evmFirst.output else {
                 throw RuntimeError(
                     "compute outputs differ: native \(Hex.encode(nativeFirst.output)), EVM \(Hex.encode(evmFirst.output))")
