@@ -155,8 +155,11 @@ import Testing
     }
 
     /// Writes a generated state test to a scratch file, loads it back and runs it for each fork.
+    /// The folder is the caller's own: two tests run this at once, and a folder named after the
+    /// process alone was removed under one by the other ("cannot read .../test.json: No such
+    /// file or directory", seen in a mutation round).
     private func runGenerated(_ test: [String: Any], forks: [String]) throws -> [String: [StateTestResult]] {
-        let dir = try TestFiles.scratchFolder("generated")
+        let dir = try TestFiles.scratchFolder("generated-\(UUID().uuidString)")
         defer { TestFiles.remove(dir) }
         let path = dir.appendingPathComponent("test.json").path
         try JSONSerialization.data(withJSONObject: test).write(to: URL(fileURLWithPath: path))
