@@ -247,7 +247,7 @@ struct ABISignatureParser {
     }
 
     mutating func type(depth: Int) throws -> ABIType {
-        guard depth < ABIType.maxNesting else { throw failure("nested deeper than \(ABIType.maxNesting)") }
+        guard depth <= ABIType.maxNesting else { throw failure("nested deeper than \(ABIType.maxNesting)") }
         skipSpace()
         var t: ABIType
         // `tuple(...)`, as JSON ABIs and ethers spell a tuple, is the same as `(...)`.
@@ -280,7 +280,7 @@ struct ABISignatureParser {
                 break
             }
             arrays += 1
-            guard depth + arrays < ABIType.maxNesting else { throw failure("nested deeper than \(ABIType.maxNesting)") }
+            guard depth + arrays <= ABIType.maxNesting else { throw failure("nested deeper than \(ABIType.maxNesting)") }
             skipSpace()
             let start = i
             while i < s.count, s[i] >= 0x30 && s[i] <= 0x39 { i += 1 }
