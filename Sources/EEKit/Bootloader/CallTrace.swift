@@ -186,7 +186,10 @@ extension Bootloader {
         }
         tracer(.started(TraceFrameStart(
             depth: ctx.depth + 1, kind: .call(req.modifier), from: ctx.address, to: req.target, target: target,
-            value: req.modifier == .delegate || req.modifier == .delegateStatic ? ctx.value : req.value,
+            // What the callee sees: a delegate call shows its caller's value, a static call none
+            // (whatever the request's value field says).
+            value: req.modifier == .delegate || req.modifier == .delegateStatic
+                ? ctx.value : req.modifier == .static ? .zero : req.value,
             gas: gasUnits(req.resources), input: req.calldata)))
         return try traceEntry(depth: ctx.depth + 1) { () throws(EEError) in try enterCall(req, from: ctx) }
     }
