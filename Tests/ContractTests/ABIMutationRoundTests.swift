@@ -11,11 +11,6 @@ import Testing
 /// signature language's limits. Encodings and refusals come from eth-abi 6.0.0 (`eth_abi.encode`,
 /// `eth_abi.decode`, `eth_abi.grammar.parse`) unless a comment says otherwise.
 @Suite struct ABIMutationRoundTests {
-    /// Each word as hex: a short one is a number (left-padded), a 64-digit one is taken as is.
-    static func words(_ ws: [String]) -> Bytes {
-        Hex.decode(ws.map { String(repeating: "0", count: 64 - $0.count) + $0 }.joined())!
-    }
-
     /// Hex digits followed by zeros to a word (bytes, strings).
     static func right(_ hex: String) -> String { hex + String(repeating: "0", count: 64 - hex.count) }
 
@@ -25,7 +20,7 @@ import Testing
     /// `encode(["uint8[2][2]", "(bool,(uint8,int8))", "string"], [[[1,2],[3,4]], (True,(5,-6)), "hi"])`.
     @Test func staticNestedArraysAndTuplesTakeTheirWholeSizeInTheHead() throws {
         let types = ["uint8[2][2]", "(bool,(uint8,int8))", "string"]
-        let want = Self.words(["1", "2", "3", "4", "1", "5", String(repeating: "f", count: 63) + "a", "100", "2", Self.right("6869")])
+        let want = ABIStaticArrayTests.words(["1", "2", "3", "4", "1", "5", String(repeating: "f", count: 63) + "a", "100", "2", Self.right("6869")])
         #expect(try ABIEncoder.encodeArguments(types, ["[[1, 2], [3, 4]]", "(true, (5, -6))", "hi"]) == want)
         #expect(try ABIEncoder.decode(types, want) == ["[[1, 2], [3, 4]]", "(true, (5, -6))", "\"hi\""])
         #expect(try ABIType.parse("uint8[2][2]").headSize == 128)
@@ -50,10 +45,10 @@ import Testing
         func tuples(_ n: Int, _ inner: String) -> String {
             String(repeating: "(", count: n) + inner + String(repeating: ")", count: n)
         }
-        #expect(try ABIEncoder.encodeArguments([tuples(32, "uint8")], [tuples(32, "7")]) == Self.words(["7"]))
+        #expect(try ABIEncoder.encodeArguments([tuples(32, "uint8")], [tuples(32, "7")]) == ABIStaticArrayTests.words(["7"]))
         let arrays = "uint8" + String(repeating: "[]", count: 32)
         let value = String(repeating: "[", count: 32) + "5" + String(repeating: "]", count: 32)
-        let want = Self.words(["20"] + Array([[String]](repeating: ["1", "20"], count: 31).joined()) + ["1", "5"])
+        let want = ABIStaticArrayTests.words(["20"] + Array([[String]](repeating: ["1", "20"], count: 31).joined()) + ["1", "5"])
         #expect(try ABIEncoder.encodeArguments([arrays], [value]) == want)
         #expect(try ABIEncoder.decode([arrays], want) == [value])
         try ABIEncoder.checkTypes([tuples(20, "uint8") + String(repeating: "[]", count: 12)])
@@ -94,27 +89,27 @@ import Testing
     @Test func paddingAndOffsetsAreCheckedOverTheWholeWord() throws {
         let ff = { (n: Int) in String(repeating: "f", count: n) }
         let invalid: [([String], Bytes)] = [
-            (["address"], Self.words(["1" + String(repeating: "0", count: 40)])),  // 2^160: byte 11
-            (["bool"], Self.words(["01" + String(repeating: "0", count: 61) + "1"])),  // 2^248 + 1
-            (["uint16"], Self.words(["10000"])),
-            (["int16"], Self.words(["8000"])),  // 32768, not sign-extended
-            (["int16"], Self.words([ff(60) + "7fff"])),  // -32769
-            (["bytes3"], Self.words(["616263" + String(repeating: "0", count: 57) + "1"])),
-            (["string"], Self.words(["10000000000000020", "1", Self.right("61")])),  // offset 2^64 + 32
-            (["string"], Self.words(["20", "10000000000000001", Self.right("61")])),  // length 2^64 + 1
-            (["uint8[]"], Self.words(["20", "10000000000000001", "1"])),
+            (["address"], ABIStaticArrayTests.words(["1" + String(repeating: "0", count: 40)])),  // 2^160: byte 11
+            (["bool"], ABIStaticArrayTests.words(["01" + String(repeating: "0", count: 61) + "1"])),  // 2^248 + 1
+            (["uint16"], ABIStaticArrayTests.words(["10000"])),
+            (["int16"], ABIStaticArrayTests.words(["8000"])),  // 32768, not sign-extended
+            (["int16"], ABIStaticArrayTests.words([ff(60) + "7fff"])),  // -32769
+            (["bytes3"], ABIStaticArrayTests.words(["616263" + String(repeating: "0", count: 57) + "1"])),
+            (["string"], ABIStaticArrayTests.words(["10000000000000020", "1", Self.right("61")])),  // offset 2^64 + 32
+            (["string"], ABIStaticArrayTests.words(["20", "10000000000000001", Self.right("61")])),  // length 2^64 + 1
+            (["uint8[]"], ABIStaticArrayTests.words(["20", "10000000000000001", "1"])),
         ]
         for (types, data) in invalid {
             #expect(throws: ABIEncoder.Failure.self, "\(types) \(Hex.encode(data))") { try ABIEncoder.decode(types, data) }
         }
         #expect(try ABIEncoder.decode(["int16", "uint16", "bytes3", "bool"],
-                                      Self.words([ff(60) + "8000", "ffff", Self.right("616263"), "1"]))
+                                      ABIStaticArrayTests.words([ff(60) + "8000", "ffff", Self.right("616263"), "1"]))
                 == ["-32768", "65535", "0x616263", "true"])
-        #expect(try ABIEncoder.decode(["string"], Self.words(["20", "1", Self.right("61")])) == ["\"a\""])
+        #expect(try ABIEncoder.decode(["string"], ABIStaticArrayTests.words(["20", "1", Self.right("61")])) == ["\"a\""])
         // A length that cannot fit the data is refused as such before any element is read
         // (eth-abi: InsufficientDataBytes).
         #expect {
-            try ABIEncoder.decode(["uint256[]"], Self.words(["20", "3", "1", "2"]))
+            try ABIEncoder.decode(["uint256[]"], ABIStaticArrayTests.words(["20", "3", "1", "2"]))
         } throws: { "\($0)".contains("uint256[] of 3 elements runs past the end") }
     }
 
@@ -122,7 +117,7 @@ import Testing
     /// 6.0.0: `encode(["uint136","int136","int136"], [2**136-1, -2**135, 2**135-1])`; one more
     /// (or less) is out of range.
     @Test func integerLimitsBetween129And192Bits() throws {
-        let want = Self.words([ff(34), ff(30) + "8" + String(repeating: "0", count: 33), "7" + ff(33)])
+        let want = ABIStaticArrayTests.words([ff(34), ff(30) + "8" + String(repeating: "0", count: 33), "7" + ff(33)])
         #expect(try ABIEncoder.encodeArguments(
             ["uint136", "int136", "int136"],
             ["87112285931760246646623899502532662132735", "-43556142965880123323311949751266331066368",
@@ -132,7 +127,7 @@ import Testing
                        ("uint160", "0x1" + String(repeating: "0", count: 40))] {
             #expect(throws: ABIEncoder.Failure.self, "\(t) \(v)") { try ABIEncoder.encodeArguments([t], [v]) }
         }
-        #expect(try ABIEncoder.encodeArguments(["uint192"], ["0x" + ff(48)]) == Self.words([ff(48)]))
+        #expect(try ABIEncoder.encodeArguments(["uint192"], ["0x" + ff(48)]) == ABIStaticArrayTests.words([ff(48)]))
     }
 
     private func ff(_ n: Int) -> String { String(repeating: "f", count: n) }
@@ -141,7 +136,7 @@ import Testing
     /// documentation lists them (eekit's own display rule, not the ABI's), and read back.
     @Test func deleteAndTheLastBidiIsolateAreEscaped() throws {
         let body = Array("a\u{7f}\u{2066}\u{2069}".utf8)
-        let data = Self.words(["20", String(body.count, radix: 16)]) + body + Bytes(repeating: 0, count: 32 - body.count)
+        let data = ABIStaticArrayTests.words(["20", String(body.count, radix: 16)]) + body + Bytes(repeating: 0, count: 32 - body.count)
         let printed = try ABIEncoder.decode(["string"], data)
         #expect(printed == ["\"a\\x7f\\u{2066}\\u{2069}\""])
         #expect(Array(try ABIEncoder.encodeCall(signature: "f(string)", arguments: printed).dropFirst(4)) == data)
@@ -169,11 +164,11 @@ import Testing
     /// quoted with `"` does. eth-abi 6.0.0: `encode(["string[]"], [["a,b", "c]\"("]])` and
     /// `encode(["(string,uint8)"], [("x)(, y", 7)])`.
     @Test func singleQuotedItemsHoldCommasAndBrackets() throws {
-        let want = Self.words(["20", "2", "40", "80", "3", Self.right("612c62"), "4", Self.right("635d2228")])
+        let want = ABIStaticArrayTests.words(["20", "2", "40", "80", "3", Self.right("612c62"), "4", Self.right("635d2228")])
         #expect(try ABIEncoder.encodeArguments(["string[]"], ["['a,b', 'c]\"(']"]) == want)
         #expect(try ABIEncoder.encodeArguments(["string[]"], ["[\"a,b\", \"c]\\\"(\"]"]) == want)
         #expect(try ABIEncoder.encodeArguments(["(string,uint8)"], ["('x)(, y', 7)"])
-                == Self.words(["20", "40", "7", "6", Self.right(Hex.encode(Array("x)(, y".utf8)))]))
+                == ABIStaticArrayTests.words(["20", "40", "7", "6", Self.right(Hex.encode(Array("x)(, y".utf8)))]))
     }
 
     /// The host-function signature language: at most 16 parameters (16 taken), an empty

@@ -27,9 +27,7 @@ import Testing
         _ ee: ScriptEE, _ target: Address, _ data: Bytes = [], value: U256 = .zero, modifier: CallModifier = .none,
         give: UInt64 = 1 << 20
     ) -> Preemption {
-        ee.ergs -= give
-        return .externalCallRequest(CallRequest(
-            target: target, modifier: modifier, calldata: data, value: value, resources: Resources(ergs: give)))
+        ee.callRequest(target, data, value: value, modifier: modifier, give: give)
     }
 
     // MARK: caps

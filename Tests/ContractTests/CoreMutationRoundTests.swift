@@ -23,10 +23,7 @@ import Testing
         _ ee: ScriptEE, _ target: Address, _ data: Bytes = [], value: U256 = .zero, modifier: CallModifier = .none,
         gas give: UInt64
     ) -> Preemption {
-        let ergs = give * GasSchedule.default.ergsPerGas
-        ee.ergs -= ergs
-        return .externalCallRequest(CallRequest(
-            target: target, modifier: modifier, calldata: data, value: value, resources: Resources(ergs: ergs)))
+        ee.callRequest(target, data, value: value, modifier: modifier, give: give * GasSchedule.default.ergsPerGas)
     }
 
     /// The run's status, or the error it threw.

@@ -32,6 +32,14 @@ final class ScriptEE: ExecutionEnvironment {
         registry.register(ScriptEE.self, deposit: .testEE) { ScriptEE(scripts) }
         return registry
     }
+    /// A preempting call request passing `give` ergs, taken out of this EE's budget.
+    func callRequest(
+        _ target: Address, _ data: Bytes = [], value: U256 = .zero, modifier: CallModifier = .none, give: UInt64
+    ) -> Preemption {
+        ergs -= give
+        return .externalCallRequest(CallRequest(
+            target: target, modifier: modifier, calldata: data, value: value, resources: Resources(ergs: give)))
+    }
     nonisolated(unsafe) static var prepareHook: ((DeploymentRequest, any EEHost) -> Void)?
     nonisolated(unsafe) static var modifierHook: (() -> Void)?
     nonisolated(unsafe) static var log: [String] = []
