@@ -11,7 +11,7 @@
 //    libgmp-dev); CHostCall calls libffi through CFFI (host functions: user plugins called
 //    through libffi).
 //  - Benchmarks live in the nested package Benchmarks/ so that this package never links
-//    package-benchmark.
+//    ordo-one/benchmark (formerly package-benchmark).
 import PackageDescription
 
 let cCoreSettings: [CSetting] = [
