@@ -101,8 +101,13 @@ public enum TestFiles {
         return nil
     }
 
-    /// Runs `executable` to completion; its status and its stdout and stderr together.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
+    /// Runs `executable` to completion; its status and its stdout and stderr together. With a
+    /// `timeout` (seconds) a process still running then is killed (SIGKILL, which the status
+    /// shows, and the output says so): a C harness whose core change makes it loop fails the
+    /// test instead of holding the whole run.
+    public static func run(
+        _ executable: String, _ arguments: [String], timeout: Double? = nil
+    ) throws -> (status: Int32, out: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -110,8 +115,18 @@ public enum TestFiles {
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let killer = timeout.map { seconds in
+            let pid = p.processIdentifier
+            let item = DispatchWorkItem { kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+            return item
+        }
+        var out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        killer?.cancel()
+        if let timeout, p.terminationReason == .uncaughtSignal, p.terminationStatus == SIGKILL {
+            out += "\n[killed: still running after \(timeout) s]\n"
+        }
         return (p.terminationStatus, out)
     }
 }

@@ -28,7 +28,8 @@ import Testing
             "\(h)/cevm_tests.c", "\(core)/interp.c", "\(core)/keccak.c", "\(h)/test_host.c",
         ])
         try #require(build.status == 0, Comment(rawValue: "CEVM unit harness build failed:\n\(build.out)"))
-        let r = try TestFiles.run(out.path, [])
+        // Under a second normally; a core change that makes it loop fails here, not in 900 s.
+        let r = try TestFiles.run(out.path, [], timeout: 120)
         #expect(r.status == 0, Comment(rawValue: r.out))
         // "N checks, 0 failures", with at least the 1,106 checks the README advertises.
         let summary = r.out.split(separator: "\n").last { $0.hasSuffix(" failures") }.map(String.init) ?? ""
@@ -36,5 +37,16 @@ import Testing
         let checks = words.first.flatMap { Int($0) } ?? 0
         #expect(summary.hasSuffix(" checks, 0 failures"), Comment(rawValue: r.out))
         #expect(checks >= 1_106, Comment(rawValue: summary))
+    }
+
+    /// The harness runs (this one, CRISCV's and the precompiles') have a timeout: a process
+    /// still running then is killed and its run fails, saying so, instead of holding the suite.
+    @Test func aHarnessStillRunningAtItsTimeoutIsKilledAndFails() throws {
+        let r = try TestFiles.run("/bin/sh", ["-c", "echo started; exec sleep 60"], timeout: 0.5)
+        #expect(r.status == SIGKILL)
+        #expect(r.out.hasPrefix("started\n") && r.out.contains("[killed: still running after 0.5 s]"), Comment(rawValue: r.out))
+        // A process that ends in time is not reported as killed.
+        let quick = try TestFiles.run("/bin/sh", ["-c", "echo done"], timeout: 60)
+        #expect(quick.status == 0 && quick.out == "done\n")
     }
 }

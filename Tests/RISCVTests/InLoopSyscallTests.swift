@@ -103,7 +103,9 @@ import Testing
         ])
         let buildLog = String(decoding: build.stdout + build.stderr, as: UTF8.self)
         try #require(build.status == 0 && !build.timedOut, Comment(rawValue: "unit harness build failed:\n\(buildLog)"))
-        let r = try await GuestHarness.runProcess(executable: out.path, arguments: [])
+        // The harness runs in under a second (0.4 s on this VM); a core change that makes one of
+        // its loops spin must fail here in minutes, not hold the suite for the 900 s default.
+        let r = try await GuestHarness.runProcess(executable: out.path, arguments: [], timeout: 120)
         let log = String(decoding: r.stdout + r.stderr, as: UTF8.self)
         #expect(r.status == 0 && !r.timedOut, Comment(rawValue: log))
         #expect(log.contains(" 0 failed"), Comment(rawValue: log))
