@@ -230,6 +230,29 @@ static void test_rv32_counter_high_halves(void) {
   free(v);
 }
 
+/* RV32 rdinstret / rdcycle give the low 32 bits of the count as a 32-bit register value
+   (Zicntr): from instret = 2^31, rdinstret reads 0x80000000, which slt sees as negative; from
+   2^32 + 5, rdcycle reads 5, which sltiu sees as below 6. Mutation testing: the low half kept
+   as the 64-bit count inside the core (right when read back, wrong in a compare) went
+   unnoticed. */
+static void test_rv32_counter_low_half_compares(void) {
+  static const struct { uint64_t instret; int32_t csr; uint64_t x10, x11, x12; } k[] = {
+      {0x80000000ull, 0xC02, 0x80000000u, 1, 0}, {0x100000005ull, 0xC00, 5, 0, 1}};
+  for (int i = 0; i < 2; i++) {
+    vm *v = vm_new(32, 0x1000, 0x2000);
+    uint32_t p[] = {I(0x73, 2, 10, 0, k[i].csr), R(0x33, 2, 0, 11, 10, 0) /* slt x11, x10, x0 */,
+                    I(0x13, 3, 12, 10, 6) /* sltiu x12, x10, 6 */, ECALL};
+    vm_put(v, 0x1000, p, 4);
+    vm_decode(v);
+    v->cpu.instret = k[i].instret;
+    crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+    CHECK(st == CRV_STATUS_ECALL && v->cpu.x[10] == k[i].x10 && v->cpu.x[11] == k[i].x11 && v->cpu.x[12] == k[i].x12,
+          "rv32 counter low half %d: %llx %llx %llx", i, (unsigned long long)v->cpu.x[10],
+          (unsigned long long)v->cpu.x[11], (unsigned long long)v->cpu.x[12]);
+    free(v);
+  }
+}
+
 /* Metering: every budget from 0 to the total gives a stop at the same place as stepping. */
 static void test_metering_exhaustive(void) {
   uint32_t p[] = {
@@ -739,6 +762,7 @@ int main(void) {
   test_entry_exit();
   test_rv32_regs();
   test_rv32_counter_high_halves();
+  test_rv32_counter_low_half_compares();
   test_metering_exhaustive();
   test_smc();
   test_host_redecode();
