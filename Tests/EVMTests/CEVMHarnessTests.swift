@@ -39,6 +39,27 @@ import Testing
         #expect(checks >= 1_107, Comment(rawValue: summary))
     }
 
+    /// The keccak-f[1600] harness (Tests/CEVMHarness/keccak_tests.c, which only run_tests.sh ran
+    /// before): Keccak-256 known answers, single and multi-block, and the AVX-512VL permutation
+    /// and the dispatcher against the portable one on random states (where the CPU has
+    /// AVX-512VL; the harness says when it has not). Milliseconds.
+    @Test(.enabled(if: clang != nil, "clang not found"))
+    func keccakHarnessBuildsAndPasses() throws {
+        let h = Self.root.appendingPathComponent("Tests/CEVMHarness").path
+        let core = Self.root.appendingPathComponent("CSources/CEVM").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-keccak-unit-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let build = try TestFiles.run(Self.clang!, [
+            "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I\(core)/include", "-I\(core)", "-o", out.path,
+            "\(h)/keccak_tests.c", "\(core)/keccak.c",
+        ])
+        try #require(build.status == 0, Comment(rawValue: "keccak harness build failed:\n\(build.out)"))
+        let r = try TestFiles.run(out.path, ["20000"], timeout: 120)
+        #expect(r.status == 0, Comment(rawValue: r.out))
+        #expect(r.out.contains("20000 random states compared") && r.out.contains(", 0 mismatches"), Comment(rawValue: r.out))
+        #expect(r.out.hasSuffix("keccak tests passed\n"), Comment(rawValue: r.out))
+    }
+
     /// The harness runs (this one, CRISCV's and the precompiles') have a timeout: a process
     /// still running then is killed and its run fails, saying so, instead of holding the suite.
     @Test func aHarnessStillRunningAtItsTimeoutIsKilledAndFails() throws {
