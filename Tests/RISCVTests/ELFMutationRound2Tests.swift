@@ -58,6 +58,24 @@ struct ELFMutationRound2Tests {
         #expect(error(tso.bytes) == nil)
     }
 
+    /// gABI e_type: only ET_EXEC (2) and ET_DYN (3) are executables; ET_NONE (0), ET_REL (1),
+    /// ET_CORE (4) and the OS/processor-specific ranges are not (only ET_REL was tried).
+    /// psABI: EF_RISCV_RVC means the same in ELF32 and ELF64 files (only RV64 was tried).
+    @Test func otherFileTypesAndRV32CompressedCodeAreRefused() {
+        for xlen in [32, 64] {
+            for type: UInt16 in [0, 1, 4, 0xfe00, 0xff00] {
+                var e = Self.valid
+                e.xlen = xlen
+                e.type = type
+                #expect(error(e.bytes) == .notExecutable(type), "rv\(xlen) e_type \(type)")
+            }
+            var c = Self.valid
+            c.xlen = xlen
+            c.eFlags = 0x1  // EF_RISCV_RVC
+            #expect(error(c.bytes) == .compressedInstructions, "rv\(xlen)")
+        }
+    }
+
     /// gABI: the program header table is e_phnum entries of e_phentsize bytes at e_phoff; a
     /// file may end right after it (a segment without file bytes maps nothing from the file).
     /// A bound of "ends before the file's end" survived.
