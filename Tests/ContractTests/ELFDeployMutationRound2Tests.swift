@@ -179,6 +179,28 @@ import Testing
         }
     }
 
+    /// A PT_DYNAMIC whose file range lies outside the file (ELFImage checks only PT_LOAD
+    /// ranges) is refused with a typed error when the static PIE's relocations are read, not
+    /// read past the file's end (dropping the check survived). A deployment meets
+    /// ContractELF.length's check first; code that reaches an image otherwise (state written
+    /// directly, a genesis) meets this one.
+    @Test func dynamicSegmentOutsideTheFileIsRefused() {
+        let settings = ContractImage.Settings(RISCVEnvironment.Configuration(), schedule: .default)
+        let ph2 = 64 + 2 * 56
+        for (offset, size) in [(UInt64(0x7fff_0000), UInt64(64)), (0x2000, 0x7fff_0000)] {
+            var elf = ContractLinkingTests.relocated(type: 3)
+            put(&elf, ph2 + 8, offset, 8)  // PT_DYNAMIC's p_offset
+            put(&elf, ph2 + 32, size, 8)  // p_filesz
+            #expect(lengthError(elf) != nil)
+            let result = Result { () throws(EEError) -> ContractImage.Layout in try ContractImage.Layout(elf: elf, settings: settings) }
+            guard case .failure(.elf(.dynamicRelocation(let why))) = result else {
+                Issue.record("offset 0x\(String(offset, radix: 16)) size 0x\(String(size, radix: 16)): \(result)")
+                continue
+            }
+            #expect(why == "PT_DYNAMIC lies outside the file")
+        }
+    }
+
     /// A 64-bit p_offset + p_filesz that wraps past 2^64 does not end inside the data: the ELF
     /// is truncated (dropping the overflow test survived).
     @Test func segmentRangeThatWrapsIsTruncated() {
