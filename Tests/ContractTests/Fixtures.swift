@@ -68,6 +68,16 @@ enum Fixtures {
         return Array(try Data(contentsOf: URL(fileURLWithPath: out)))
     }
 
+    /// `contract(source, xlen:)` as a Result, for a suite's `static let` (built once, its
+    /// failure reported by each test that needs it); `suite` names the suite in the error.
+    static func contractResult(_ source: String, xlen: Int, suite: String) -> Result<Bytes, BuildError> {
+        do { return .success(try contract(source, xlen: xlen)) } catch let e as BuildError {
+            return .failure(e)
+        } catch {
+            return .failure(BuildError(message: "\(error)", what: "clang (\(suite))"))
+        }
+    }
+
     static func elf(_ name: String) throws -> Bytes {
         let b = try built.get().elf(name)
         guard !b.isEmpty else { throw BuildError(message: "\(name) missing") }

@@ -254,11 +254,7 @@ import Testing
     static let elf64: Result<Bytes, Fixtures.BuildError> = build(xlen: 64)
     static let elf32: Result<Bytes, Fixtures.BuildError> = build(xlen: 32)
     static func build(xlen: Int) -> Result<Bytes, Fixtures.BuildError> {
-        do { return .success(try Fixtures.contract(source, xlen: xlen)) } catch let e as Fixtures.BuildError {
-            return .failure(e)
-        } catch {
-            return .failure(Fixtures.BuildError(message: "\(error)", what: "clang (NativeSyscallMutationRound2Tests)"))
-        }
+        Fixtures.contractResult(source, xlen: xlen, suite: "NativeSyscallMutationRound2Tests")
     }
 
     static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
