@@ -104,8 +104,6 @@ import Testing
         Fixtures.contractResult(source, xlen: xlen, suite: "NativeSyscallEdgeTests")
     }
 
-    static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
-    static func be(_ b: ArraySlice<UInt8>) -> UInt64 { b.reduce(0) { $0 << 8 | UInt64($1) } }
 
     func deployed(_ s: ContractSession, xlen: Int) throws -> Address {
         let elf = try (xlen == 64 ? Self.elf64 : Self.elf32).get()
@@ -126,14 +124,14 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s, xlen: xlen)
         let len: UInt64 = 320, pages: UInt8 = 10
-        let r = try s.call(c, data: [1] + Self.u64(len) + Self.u64(77) + [0, 13, pages])
+        let r = try s.call(c, data: [1] + ProbeContract.u64(len) + ProbeContract.u64(77) + [0, 13, pages])
         #expect(r.status == .success, "\(r.status)")
         let o = r.output
         guard o.count == 80 else {
             Issue.record("output \(Hex.encode(o))")
             return
         }
-        let v = (0..<10).map { Int64(bitPattern: Self.be(o[8 * $0..<8 * $0 + 8])) }
+        let v = (0..<10).map { Int64(bitPattern: ProbeContract.be(o[8 * $0..<8 * $0 + 8])) }
         near(v[1] - v[0], 8 * Int64(len), "LOG0 data bytes")
         near(v[3] - v[2], 6 * Int64(len / 32), "KECCAK256 words")
         near(v[5] - v[4], 5, "SELFBALANCE against CHAIN_ID")
@@ -153,7 +151,7 @@ import Testing
         let c = try deployed(s, xlen: xlen)
         let log = try s.call(c, data: [2, 3])
         #expect(log.status == .success, "\(log.status)")
-        #expect(log.output == Self.u64(2))
+        #expect(log.output == ProbeContract.u64(2))
         #expect(log.logs.isEmpty)
         // Outside a static frame the same operation logs.
         let plain = try s.call(c, data: [3])
@@ -164,11 +162,11 @@ import Testing
         let payee = Address(low: 0xbeef)
         let value = try s.call(c, data: [2, 4] + payee.bytes)
         #expect(value.status == .success, "\(value.status)")
-        #expect(value.output == Self.u64(2), "the static frame that sent value must fail")
+        #expect(value.output == ProbeContract.u64(2), "the static frame that sent value must fail")
         #expect(s.world.balance(payee) == .zero)
         // Not static: the value goes.
         let sent = try s.call(c, data: [4] + payee.bytes)
-        #expect(sent.output == Self.u64(0))
+        #expect(sent.output == ProbeContract.u64(0))
         #expect(s.world.balance(payee) == .one)
     }
 
@@ -179,11 +177,11 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s, xlen: xlen)
         let tail: Bytes = Array(0xa0...0xbf)  // calldata = 7 ++ offset ++ 32 known bytes
-        let data: Bytes = [7] + Self.u64(9) + tail
+        let data: Bytes = [7] + ProbeContract.u64(9) + tail
         let r = try s.call(c, data: data)
         #expect(r.output == tail + Bytes(repeating: 0, count: 64) + Bytes(repeating: 0xff, count: 32))
         // Entirely past the end: all zeros.
-        let far = try s.call(c, data: [7] + Self.u64(1000))
+        let far = try s.call(c, data: [7] + ProbeContract.u64(1000))
         #expect(far.output == Bytes(repeating: 0, count: 96) + Bytes(repeating: 0xff, count: 32))
 
         let code = try #require(s.world.account(c)?.code)

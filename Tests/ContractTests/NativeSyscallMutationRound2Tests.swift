@@ -257,8 +257,6 @@ import Testing
         Fixtures.contractResult(source, xlen: xlen, suite: "NativeSyscallMutationRound2Tests")
     }
 
-    static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
-    static func be(_ b: ArraySlice<UInt8>) -> UInt64 { b.reduce(0) { $0 << 8 | UInt64($1) } }
 
     func deployed(_ s: ContractSession, xlen: Int = 64) throws -> Address {
         let elf = try (xlen == 64 ? Self.elf64 : Self.elf32).get()
@@ -307,7 +305,7 @@ import Testing
         for (inner, what) in [([3], "SSTORE"), ([4], "TSTORE"), ([6], "CREATE"), ([5] + Address(low: 0xbeef).bytes, "SELFDESTRUCT")] as [(Bytes, String)] {
             let r = try s.call(c, data: [1] + inner)
             #expect(r.status == .success, "\(what): \(r.status)")
-            #expect(Array(r.output.prefix(8)) == Self.u64(2), "\(what) in a static frame: \(Hex.encode(r.output))")
+            #expect(Array(r.output.prefix(8)) == ProbeContract.u64(2), "\(what) in a static frame: \(Hex.encode(r.output))")
         }
         #expect(s.world.storage(c, U256(1)) == .zero)
         #expect(s.world.account(c)?.code.isEmpty == false, "the static SELFDESTRUCT must not have run")
@@ -315,7 +313,7 @@ import Testing
         #expect(try s.call(c, data: [3]).status == .success)
         #expect(s.world.storage(c, U256(1)) == U256(1))
         let cc = try s.call(c, data: [1, 7] + Address(low: 0xc0de).bytes)
-        #expect(cc.output == Self.u64(0) + Self.u64(0), "CALLCODE with value in a static frame: \(Hex.encode(cc.output))")
+        #expect(cc.output == ProbeContract.u64(0) + ProbeContract.u64(0), "CALLCODE with value in a static frame: \(Hex.encode(cc.output))")
     }
 
     /// eekit.h: CONTEXT ids above 14 fail the frame; IS_STATIC is 1 in a static frame, DEPTH
@@ -324,15 +322,15 @@ import Testing
     @Test func contextWords() throws {
         let s = ContractSession()
         let c = try deployed(s), lib = try deployed(s)
-        #expect(try s.call(c, data: [8] + Self.u64(15)).status.isFailure)
-        #expect(try s.call(c, data: [8] + Self.u64(14)).status == .success)
-        let st = try s.call(c, data: [1, 8] + Self.u64(11))
-        #expect(st.output == Self.u64(0) + U256(1).bigEndianBytes, "IS_STATIC: \(Hex.encode(st.output))")
-        #expect(try s.call(c, data: [8] + Self.u64(11)).output == U256.zero.bigEndianBytes)
-        #expect(try s.call(c, data: [8] + Self.u64(12)).output == U256.zero.bigEndianBytes, "DEPTH of the transaction's frame")
-        #expect(try s.call(c, data: [1, 8] + Self.u64(12)).output == Self.u64(0) + U256(1).bigEndianBytes, "DEPTH one call down")
-        let d = try s.call(c, data: [2] + lib.bytes + [8] + Self.u64(9))
-        #expect(d.output == Self.u64(0) + lib.word.bigEndianBytes, "CODE_ADDRESS in a delegate call: \(Hex.encode(d.output))")
+        #expect(try s.call(c, data: [8] + ProbeContract.u64(15)).status.isFailure)
+        #expect(try s.call(c, data: [8] + ProbeContract.u64(14)).status == .success)
+        let st = try s.call(c, data: [1, 8] + ProbeContract.u64(11))
+        #expect(st.output == ProbeContract.u64(0) + U256(1).bigEndianBytes, "IS_STATIC: \(Hex.encode(st.output))")
+        #expect(try s.call(c, data: [8] + ProbeContract.u64(11)).output == U256.zero.bigEndianBytes)
+        #expect(try s.call(c, data: [8] + ProbeContract.u64(12)).output == U256.zero.bigEndianBytes, "DEPTH of the transaction's frame")
+        #expect(try s.call(c, data: [1, 8] + ProbeContract.u64(12)).output == ProbeContract.u64(0) + U256(1).bigEndianBytes, "DEPTH one call down")
+        let d = try s.call(c, data: [2] + lib.bytes + [8] + ProbeContract.u64(9))
+        #expect(d.output == ProbeContract.u64(0) + lib.word.bigEndianBytes, "CODE_ADDRESS in a delegate call: \(Hex.encode(d.output))")
     }
 
     /// eekit.h: GAS_LEFT "(RV32: a0 low, a1 high half)": with more than 2^32 gas left, a1 is
@@ -343,12 +341,12 @@ import Testing
         let gas: UInt64 = 7_000_000_000  // the low half above 2^31
         let r = try s.call(c, data: [9], gas: gas)
         #expect(r.status == .success, "\(r.status)")
-        let lo = Self.be(r.output[0..<8]), hi = Self.be(r.output[8..<16])
+        let lo = ProbeContract.be(r.output[0..<8]), hi = ProbeContract.be(r.output[8..<16])
         let left = hi << 32 | lo
         #expect(hi == 1 && lo <= 0xffff_ffff && lo > 1 << 31, "a0 \(lo), a1 \(hi)")
         #expect(left < gas && left > gas - 100_000, "gas left \(left)")
         let r64 = try s.call(try deployed(s), data: [9], gas: gas)
-        let left64 = Self.be(r64.output[0..<8])
+        let left64 = ProbeContract.be(r64.output[0..<8])
         #expect(left64 < gas && left64 > gas - 100_000, "RV64 gas left \(left64)")
     }
 
@@ -375,7 +373,7 @@ import Testing
         let r = try s.call(c, data: [11] + Address(low: 0xc01d).bytes + Address(low: 0xc01e).bytes)
         #expect(r.status == .success)
         guard r.output.count == 72 else { Issue.record("\(Hex.encode(r.output))"); return }
-        let v = (0..<9).map { Int64(bitPattern: Self.be(r.output[8 * $0..<8 * $0 + 8])) }
+        let v = (0..<9).map { Int64(bitPattern: ProbeContract.be(r.output[8 * $0..<8 * $0 + 8])) }
         near(v[1] - v[0], 100, "TLOAD")
         near(v[2] - v[0], 100, "TSTORE")
         near(v[3] - v[0], 20, "BLOCK_HASH")
@@ -391,12 +389,12 @@ import Testing
     @Test func returndataCopyBounds() throws {
         let s = ContractSession()
         let c = try deployed(s)
-        let r = try s.call(c, data: [12] + Self.u64(32) + Self.u64(32))
+        let r = try s.call(c, data: [12] + ProbeContract.u64(32) + ProbeContract.u64(32))
         #expect(r.status == .success, "\(r.status)")
         #expect(r.output == Array(32..<64))
-        #expect(try s.call(c, data: [12] + Self.u64(33) + Self.u64(32)).status.isFailure)
-        #expect(try s.call(c, data: [12] + Self.u64(.max) + Self.u64(2)).status.isFailure)
-        #expect(try s.call(c, data: [12] + Self.u64(64) + Self.u64(0)).status == .success)
+        #expect(try s.call(c, data: [12] + ProbeContract.u64(33) + ProbeContract.u64(32)).status.isFailure)
+        #expect(try s.call(c, data: [12] + ProbeContract.u64(.max) + ProbeContract.u64(2)).status.isFailure)
+        #expect(try s.call(c, data: [12] + ProbeContract.u64(64) + ProbeContract.u64(0)).status == .success)
     }
 
     /// eekit.h: an output pointer that is not writable fails the frame: CREATE's address
@@ -445,10 +443,10 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s)
         for g: UInt64 in [1 << 56, (1 << 56) + 5, 1 << 60] {
-            let r = try s.call(c, data: [18] + Self.u64(g))
+            let r = try s.call(c, data: [18] + ProbeContract.u64(g))
             #expect(r.status == .success)
-            #expect(Array(r.output.prefix(8)) == Self.u64(0), "request \(g): \(Hex.encode(r.output))")
-            #expect(r.output.count == 16 && Self.be(r.output[8..<16]) > 20_000_000, "request \(g): \(Hex.encode(r.output))")
+            #expect(Array(r.output.prefix(8)) == ProbeContract.u64(0), "request \(g): \(Hex.encode(r.output))")
+            #expect(r.output.count == 16 && ProbeContract.be(r.output[8..<16]) > 20_000_000, "request \(g): \(Hex.encode(r.output))")
         }
     }
 
@@ -457,9 +455,9 @@ import Testing
     @Test func createEEKindMustBeExact() throws {
         let s = ContractSession()
         let c = try deployed(s)
-        #expect(try s.call(c, data: [19] + Self.u64(1)).output == Self.u64(0))
+        #expect(try s.call(c, data: [19] + ProbeContract.u64(1)).output == ProbeContract.u64(0))
         for ee: UInt64 in [0, 4, 0x101, 0x1_0000_0001] {
-            #expect(try s.call(c, data: [19] + Self.u64(ee)).status.isFailure, "EE kind \(ee)")
+            #expect(try s.call(c, data: [19] + ProbeContract.u64(ee)).status.isFailure, "EE kind \(ee)")
         }
     }
 
@@ -471,14 +469,14 @@ import Testing
         let c = try deployed(s)
         s.fund(c, U256(10))
         let v = try s.call(c, data: [22] + U256(5).bigEndianBytes)
-        #expect(Array(v.output.prefix(8)) == Self.u64(0), "\(Hex.encode(v.output))")
+        #expect(Array(v.output.prefix(8)) == ProbeContract.u64(0), "\(Hex.encode(v.output))")
         let a = Address(Array(v.output[8..<28]))
         #expect(s.world.balance(a) == U256(5))
         #expect(s.world.balance(c) == U256(5))
 
         let initcode: Bytes = [0x00]
         let z = try s.call(c, data: [23] + initcode)
-        #expect(Array(z.output.prefix(8)) == Self.u64(0), "\(Hex.encode(z.output))")
+        #expect(Array(z.output.prefix(8)) == ProbeContract.u64(0), "\(Hex.encode(z.output))")
         let expected = Address(Array(Keccak.hash([0xff] + c.bytes + Bytes(repeating: 0, count: 32) + Keccak.hash(initcode).bytes).bytes[12...]))
         #expect(Address(Array(z.output[8..<28])) == expected)
     }
@@ -505,7 +503,7 @@ import Testing
         #expect(s.world.storage(c, U256(8)) == U256(40), "constructor argument size")
         #expect(s.world.storage(c, U256(9)) == word(Array(args.prefix(32))))
         #expect(s.world.account(c)?.code == elf, "the ELF alone is the code")
-        #expect(try s.call(c, data: [8] + Self.u64(10)).output == U256.zero.bigEndianBytes)
+        #expect(try s.call(c, data: [8] + ProbeContract.u64(10)).output == U256.zero.bigEndianBytes)
     }
 
     /// eekit.h: copies cost 3 gas per 32-byte word: REVERT_RETURNDATA / RETURN_RETURNDATA (no
@@ -516,8 +514,8 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s)
         for mode: UInt8 in [0, 1, 2] {
-            let a = try s.call(c, data: [26] + Self.u64(0x100) + [mode])
-            let b = try s.call(c, data: [26] + Self.u64(0x1100) + [mode])
+            let a = try s.call(c, data: [26] + ProbeContract.u64(0x100) + [mode])
+            let b = try s.call(c, data: [26] + ProbeContract.u64(0x1100) + [mode])
             #expect(a.status == (mode == 0 ? .revert : .success) && b.status == a.status, "mode \(mode): \(a.status)")
             near(Int64(b.gasUsed) - Int64(a.gasUsed), 2 * 3 * 128, "mode \(mode)")
             if mode == 1 { #expect(b.output.count == 0x1100) }
@@ -534,7 +532,7 @@ import Testing
         #expect(try s.call(c, data: [28, 5, 1, 7]).status == .success)
         let r = try s.call(c, data: [28, 5, 3, 8, 8, 9])
         #expect(r.status == .success && r.output.count == 24)
-        let v = (0..<3).map { Int64(bitPattern: Self.be(r.output[8 * $0..<8 * $0 + 8])) }
+        let v = (0..<3).map { Int64(bitPattern: ProbeContract.be(r.output[8 * $0..<8 * $0 + 8])) }
         near(v[0] - v[1], 4900, "cold first write of a non-zero slot against a warm no-op")
         near(v[2] - v[1], 0, "dirty writes")
         #expect(r.refund == 0)
@@ -551,12 +549,12 @@ import Testing
     @Test func gasAllOnRV32() throws {
         let s = ContractSession()
         let c = try deployed(s, xlen: 32)
-        let all = try s.call(c, data: [18] + Self.u64(0xffff_ffff), gas: 7_000_000_000)
-        #expect(Array(all.output.prefix(8)) == Self.u64(0), "\(Hex.encode(all.output))")
-        let got = all.output.count == 16 ? Self.be(all.output[8..<16]) : 0
+        let all = try s.call(c, data: [18] + ProbeContract.u64(0xffff_ffff), gas: 7_000_000_000)
+        #expect(Array(all.output.prefix(8)) == ProbeContract.u64(0), "\(Hex.encode(all.output))")
+        let got = all.output.count == 16 ? ProbeContract.be(all.output[8..<16]) : 0
         #expect(got > 6_800_000_000 && got < 7_000_000_000 * 63 / 64, "EEK_GAS_ALL: the callee had \(got)")
-        let some = try s.call(c, data: [18] + Self.u64(0xffff_fffe), gas: 7_000_000_000)
-        let had = some.output.count == 16 ? Self.be(some.output[8..<16]) : 0
+        let some = try s.call(c, data: [18] + ProbeContract.u64(0xffff_fffe), gas: 7_000_000_000)
+        let had = some.output.count == 16 ? ProbeContract.be(some.output[8..<16]) : 0
         #expect(had <= 0xffff_fffe && had > 0xffff_fffe - 10_000, "a request of 2^32-2: the callee had \(had)")
     }
 
@@ -567,7 +565,7 @@ import Testing
         let r = try s.call(c, data: [29])
         #expect(r.status == .success && r.output.count == 40 && r.logs.count == 5)
         guard r.output.count == 40 else { return }
-        let v = (0..<5).map { Int64(bitPattern: Self.be(r.output[8 * $0..<8 * $0 + 8])) }
+        let v = (0..<5).map { Int64(bitPattern: ProbeContract.be(r.output[8 * $0..<8 * $0 + 8])) }
         for i in 1..<5 { near(v[i] - v[0], 375 * Int64(i), "LOG\(i) against LOG0") }
         #expect(r.logs.map(\.topics.count) == [0, 1, 2, 3, 4])
     }
@@ -578,10 +576,10 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s), lib = try deployed(s)
         let r = try s.call(c, data: [1, 2] + lib.bytes + [3])
-        #expect(r.output == Self.u64(0) + Self.u64(2), "\(Hex.encode(r.output))")
+        #expect(r.output == ProbeContract.u64(0) + ProbeContract.u64(2), "\(Hex.encode(r.output))")
         #expect(s.world.storage(c, U256(1)) == .zero)
         // Not static: the library's SSTORE writes the caller's storage.
-        #expect(try s.call(c, data: [2] + lib.bytes + [3]).output == Self.u64(0))
+        #expect(try s.call(c, data: [2] + lib.bytes + [3]).output == ProbeContract.u64(0))
         #expect(s.world.storage(c, U256(1)) == U256(1))
     }
 
@@ -589,9 +587,9 @@ import Testing
     @Test func unknownCallKindFailsTheFrame() throws {
         let s = ContractSession()
         let c = try deployed(s)
-        #expect(try s.call(c, data: [31] + Self.u64(0) + Address(low: 0xdead).bytes).output == Self.u64(0))
+        #expect(try s.call(c, data: [31] + ProbeContract.u64(0) + Address(low: 0xdead).bytes).output == ProbeContract.u64(0))
         for kind: UInt64 in [4, 0x100, 0x1_0000_0000] {
-            #expect(try s.call(c, data: [31] + Self.u64(kind) + Address(low: 0xdead).bytes).status.isFailure, "kind \(kind)")
+            #expect(try s.call(c, data: [31] + ProbeContract.u64(kind) + Address(low: 0xdead).bytes).status.isFailure, "kind \(kind)")
         }
     }
 
@@ -601,7 +599,7 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s), lib = try deployed(s)
         let r = try s.call(c, data: [2] + lib.bytes + [32], value: U256(3))
-        #expect(r.output == Self.u64(0) + U256(3).bigEndianBytes + U256(3).bigEndianBytes, "\(Hex.encode(r.output))")
+        #expect(r.output == ProbeContract.u64(0) + U256(3).bigEndianBytes + U256(3).bigEndianBytes, "\(Hex.encode(r.output))")
     }
 
     /// eekit.h: CALL with value pays "+25000 if the target is empty"; CALLCODE does not (the
@@ -615,7 +613,7 @@ import Testing
         s.fund(funded, U256(1))
         let a = try s.call(c, data: [7] + funded.bytes)
         let b = try s.call(c, data: [7] + empty.bytes)
-        #expect(a.output == Self.u64(0) && b.output == Self.u64(0))
+        #expect(a.output == ProbeContract.u64(0) && b.output == ProbeContract.u64(0))
         #expect(a.gasUsed == b.gasUsed, "\(a.gasUsed) vs \(b.gasUsed)")
     }
 
@@ -623,10 +621,10 @@ import Testing
     @Test func callDataCopyPrice() throws {
         let s = ContractSession()
         let c = try deployed(s)
-        let a = try s.call(c, data: [33] + Self.u64(0x100) + Bytes(repeating: 0, count: 0x1100))
-        let b = try s.call(c, data: [33] + Self.u64(0x1100) + Bytes(repeating: 0, count: 0x1100))
+        let a = try s.call(c, data: [33] + ProbeContract.u64(0x100) + Bytes(repeating: 0, count: 0x1100))
+        let b = try s.call(c, data: [33] + ProbeContract.u64(0x1100) + Bytes(repeating: 0, count: 0x1100))
         #expect(a.status == .success && b.status == .success)
-        near(Int64(Self.be(b.output[0..<8])) - Int64(Self.be(a.output[0..<8])), 384, "128 words of calldata")
+        near(Int64(ProbeContract.be(b.output[0..<8])) - Int64(ProbeContract.be(a.output[0..<8])), 384, "128 words of calldata")
     }
 
     /// A CALL with value adds the 2,300-gas stipend to what it passes (eekit.h, EIP-150's
@@ -636,8 +634,8 @@ import Testing
         let c = try deployed(s)
         s.fund(c, U256(10))
         let r = try s.call(c, data: [34])
-        #expect(Array(r.output.prefix(8)) == Self.u64(0), "\(Hex.encode(r.output))")
-        let had = r.output.count == 16 ? Self.be(r.output[8..<16]) : 0
+        #expect(Array(r.output.prefix(8)) == ProbeContract.u64(0), "\(Hex.encode(r.output))")
+        let had = r.output.count == 16 ? ProbeContract.be(r.output[8..<16]) : 0
         #expect(had > 0 && had < 2300, "the callee had \(had)")
     }
 
@@ -648,10 +646,10 @@ import Testing
         let c = try deployed(s)
         // Init code returning 3 bytes of code: PUSH1 3 PUSH1 0 RETURN.
         let ok = try s.call(c, data: [30, 0x60, 0x03, 0x60, 0x00, 0xf3])
-        #expect(ok.output == Self.u64(0) + Self.u64(0) + Self.u64(0), "\(Hex.encode(ok.output))")
+        #expect(ok.output == ProbeContract.u64(0) + ProbeContract.u64(0) + ProbeContract.u64(0), "\(Hex.encode(ok.output))")
         // PUSH1 5 PUSH1 0 REVERT: 5 bytes of revert data.
         let rv = try s.call(c, data: [30, 0x60, 0x05, 0x60, 0x00, 0xfd])
-        #expect(rv.output == Self.u64(1) + Self.u64(5) + Self.u64(5), "\(Hex.encode(rv.output))")
+        #expect(rv.output == ProbeContract.u64(1) + ProbeContract.u64(5) + ProbeContract.u64(5), "\(Hex.encode(rv.output))")
     }
 
     /// EIP-3860 (eekit.h: "From Shanghai, EVM init code above 49,152 bytes fails the creating
@@ -660,7 +658,7 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s)
         let at = try s.call(c, data: [30] + Bytes(repeating: 0, count: 49_152))
-        #expect(at.status == .success && Array(at.output.prefix(8)) == Self.u64(0), "\(at.status)")
+        #expect(at.status == .success && Array(at.output.prefix(8)) == ProbeContract.u64(0), "\(at.status)")
         #expect(try s.call(c, data: [30] + Bytes(repeating: 0, count: 49_153)).status.isFailure)
     }
 
@@ -671,8 +669,8 @@ import Testing
         let s = ContractSession()
         let c = try deployed(s, xlen: xlen)
         for len: UInt64 in [32, 4096, 4097, 8192] {
-            #expect(try s.call(c, data: [35] + Self.u64(len) + Self.u64(0)).status == .success, "\(len) bytes")
-            #expect(try s.call(c, data: [35] + Self.u64(len + 32) + Self.u64(32)).status.isFailure, "\(len) + 32 bytes")
+            #expect(try s.call(c, data: [35] + ProbeContract.u64(len) + ProbeContract.u64(0)).status == .success, "\(len) bytes")
+            #expect(try s.call(c, data: [35] + ProbeContract.u64(len + 32) + ProbeContract.u64(32)).status.isFailure, "\(len) + 32 bytes")
         }
     }
 }

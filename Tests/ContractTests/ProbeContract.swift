@@ -191,6 +191,8 @@ enum ProbeContract {
         }
     }
 
+    /// A u64 as 8 big-endian bytes (`be` reads them back): the probe contracts' field encoding,
+    /// which the native system-call suites' contracts use too.
     static func u64(_ v: UInt64) -> Bytes { (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * UInt64($0))) } }
     static func call(kind: UInt8, _ target: Address, value: U256 = .zero, gas: UInt64 = 0, _ data: Bytes = []) -> Bytes {
         [1, kind] + target.bytes + value.bigEndianBytes + u64(gas) + data
