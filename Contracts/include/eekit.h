@@ -375,28 +375,28 @@ static inline void eek_returndata_copy(void *dst, size_t off, size_t n) { EEK_SY
    more than requested; the callee gets at most all but 1/64 of what is left, as always) rather
    than being cut to its low 32 bits. EEK_GAS_ALL itself asks for as much as allowed; on RV32 it
    is 2^32-1, so a request of exactly 2^32-1 gas is the same as EEK_GAS_ALL there. */
-static inline int eek_call(int kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
+static inline int eek_call(uintptr_t kind, const eek_address *to, const eek_word *value, const void *data, size_t n,
                            uint64_t gas, size_t *retlen) {
   uintptr_t r1 = 0;
   uintptr_t g = gas == (uint64_t)EEK_GAS_ALL       ? EEK_GAS_ALL
                 : gas >= (uint64_t)EEK_GAS_ALL ? EEK_GAS_ALL - 1
                                                    : (uintptr_t)gas;
-  int s = (int)eek_syscall6(EEK_SYS_CALL, (uintptr_t)kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, g, &r1);
+  int s = (int)eek_syscall6(EEK_SYS_CALL, kind, (uintptr_t)to, (uintptr_t)value, (uintptr_t)data, n, g, &r1);
   if (retlen) *retlen = r1;
   return s;
 }
 /* salt NULL: CREATE; any other pointer: CREATE2 with the word it points to (an all-zero word is
    CREATE2 with salt 0). eek_create_rd also gives the returndata size (the constructor's revert
    data when it reverted, 0 after a success), as eek_call's retlen. */
-static inline int eek_create_rd(const void *code, size_t n, const eek_word *value, const eek_word *salt, int ee,
+static inline int eek_create_rd(const void *code, size_t n, const eek_word *value, const eek_word *salt, uintptr_t ee,
                                 eek_address *out, size_t *retlen) {
   uintptr_t r1 = 0;
   int s = (int)eek_syscall6(EEK_SYS_CREATE, (uintptr_t)code, n, (uintptr_t)value, (uintptr_t)salt,
-                            (uintptr_t)out, (uintptr_t)ee, &r1);
+                            (uintptr_t)out, ee, &r1);
   if (retlen) *retlen = r1;
   return s;
 }
-static inline int eek_create(const void *code, size_t n, const eek_word *value, const eek_word *salt, int ee,
+static inline int eek_create(const void *code, size_t n, const eek_word *value, const eek_word *salt, uintptr_t ee,
                              eek_address *out) {
   return eek_create_rd(code, n, value, salt, ee, out, 0);
 }

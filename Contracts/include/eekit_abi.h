@@ -622,7 +622,7 @@ static inline size_t abi_encode_call(uint8_t *out, uint32_t selector, const eek_
    returns one word: a revert or failure of the callee reverts this frame with the callee's
    revert data; output shorter than one word (for example from an account without code) reverts
    with empty data. Returns the output's first word. */
-static inline eek_word abi_call_word(int kind, const eek_address *to, uint32_t selector, const eek_word *args,
+static inline eek_word abi_call_word(uintptr_t kind, const eek_address *to, uint32_t selector, const eek_word *args,
                                      size_t n) {
   uint8_t data[4 + 32 * 8];
   if (n > 8) eek_revert(0, 0); /* more arguments than this helper encodes */

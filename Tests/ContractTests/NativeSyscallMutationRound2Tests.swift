@@ -31,7 +31,8 @@ import Testing
     ///      2 KECCAK256's result, 3 CALLDATA_COPY, 4 SLOAD's result); returns if it did not fail
     ///   17: KECCAK256 of 32 bytes at the last 16 bytes of the address space
     ///   18 ++ gas: call self (op 21) with that raw gas argument; return the status ++ the output
-    ///   19 ++ ee (u64): the raw CREATE of empty init code with that EE kind; return the status
+    ///   19 ++ ee (u64): eek_create of empty init code with that EE kind (the SDK passes the whole
+    ///      register); return the status
     ///   20: return bytes 0...63        21: return GAS_LEFT (u64)
     ///   22 ++ value (32) ++ init code: CREATE (EVM) with that value; status ++ address
     ///   23 ++ init code: CREATE2 (EVM) with an all-zero salt word; status ++ address
@@ -43,7 +44,8 @@ import Testing
     ///      each (u64)
     ///   29: the gas of LOG0 ... LOG4 of one byte (u64 each)
     ///   30 ++ init code: CREATE (EVM); return the status, a1 and RETURNDATA_SIZE (u64 each)
-    ///   31 ++ kind (u64) ++ addr20: CALL of that kind, no value, no data; return the status
+    ///   31 ++ kind (u64) ++ addr20: eek_call of that kind (the SDK passes the whole register), no
+    ///      value, no data; return the status
     ///   32: CALLVALUE from the frame block and from the system call (two words)
     ///   33 ++ len: the gas of a CALL of 0xdead (no code) with `len` bytes of calldata
     ///   34: call self (op 21) with value 1 and a gas request of 0; status ++ the callee's gas
@@ -177,9 +179,8 @@ import Testing
           }
           case 17: eek_syscall3(EEK_SYS_KECCAK256, (uintptr_t)0 - 16, 32, (uintptr_t)out); eek_return(out, 32);
           case 19: {
-            uintptr_t r1 = 0;
             eek_address a;
-            put64(out, (uint64_t)eek_syscall6(EEK_SYS_CREATE, (uintptr_t)cd, 0, 0, 0, (uintptr_t)&a, (uintptr_t)get64(cd + 1), &r1));
+            put64(out, (uint64_t)eek_create(cd, 0, 0, 0, (uintptr_t)get64(cd + 1), &a));
             eek_return(out, 8);
           }
           case 20: for (int i = 0; i < 64; i++) out[i] = (uint8_t)i; eek_return(out, 64);
@@ -216,8 +217,7 @@ import Testing
           }
           case 31: {
             eek_address t; __builtin_memcpy(t.b, cd + 9, 20);
-            uintptr_t r1 = 0;
-            put64(out, (uint64_t)eek_syscall6(EEK_SYS_CALL, (uintptr_t)get64(cd + 1), (uintptr_t)&t, 0, 0, 0, EEK_GAS_ALL, &r1));
+            put64(out, (uint64_t)eek_call((uintptr_t)get64(cd + 1), &t, 0, 0, 0, EEK_GAS_ALL, 0));
             eek_return(out, 8);
           }
           case 32: {
@@ -583,7 +583,8 @@ import Testing
         #expect(s.world.storage(c, U256(1)) == U256(1))
     }
 
-    /// eekit.h: any call kind but EEK_CALL...EEK_CALL_CODE fails the calling frame.
+    /// eekit.h: any call kind but EEK_CALL...EEK_CALL_CODE fails the calling frame; `eek_call`
+    /// passes the whole register (it took an `int`, which cut 2^32 to 0, a plain CALL, on RV64).
     @Test func unknownCallKindFailsTheFrame() throws {
         let s = ContractSession()
         let c = try deployed(s)
