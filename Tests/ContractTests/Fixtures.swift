@@ -20,19 +20,12 @@ enum Fixtures {
         return .success(Built(dir: dir))
     }()
 
-    /// Runs a build tool to completion; its combined output is the error's message if it fails.
+    /// Runs a build tool to completion (killed after 900 s); its combined output is the error's
+    /// message if it fails.
     static func run(_ executable: String, _ arguments: [String], what: String = "Contracts/build.sh") -> BuildError? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardError = pipe
-        p.standardOutput = pipe
         do {
-            try p.run()
-            let out = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return p.terminationStatus == 0 ? nil : BuildError(message: String(decoding: out, as: UTF8.self), what: what)
+            let r = try TestFiles.run(executable, arguments, timeout: 900)
+            return r.status == 0 ? nil : BuildError(message: r.out, what: what)
         } catch {
             return BuildError(message: "\(error)", what: what)
         }

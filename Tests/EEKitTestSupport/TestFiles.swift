@@ -65,30 +65,12 @@ public enum TestFiles {
         return result.status == 0 ? out : nil
     }()
 
-    /// Runs `executable` to completion; its status, stdout and stderr apart (stderr goes through
-    /// a file, so that a child writing much to both never waits on a full pipe).
+    /// Runs `executable` to completion (`TestProcess.run`); its status, stdout and stderr apart.
     public static func runSeparately(
         _ executable: String, _ arguments: [String]
     ) throws -> (status: Int32, out: String, err: String) {
-        let errFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eekit-stderr-\(getpid())-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: errFile.path, contents: nil) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        defer { try? FileManager.default.removeItem(at: errFile) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        let errHandle = try FileHandle(forWritingTo: errFile)
-        p.standardError = errHandle
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try? errHandle.close()
-        let err = String(decoding: try Data(contentsOf: errFile), as: UTF8.self)
-        return (p.terminationStatus, out, err)
+        let r = try TestProcess.run(executable: executable, arguments: arguments)
+        return (r.status, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
     }
 
     /// The first executable file called `name` on PATH (as a shell finds it), or nil.
@@ -101,32 +83,16 @@ public enum TestFiles {
         return nil
     }
 
-    /// Runs `executable` to completion; its status and its stdout and stderr together. With a
-    /// `timeout` (seconds) a process still running then is killed (SIGKILL, which the status
-    /// shows, and the output says so): a C harness whose core change makes it loop fails the
-    /// test instead of holding the whole run.
+    /// Runs `executable` to completion (`TestProcess.run`); its status and its stdout and stderr
+    /// together. With a `timeout` (seconds) a process still running then is killed (SIGKILL,
+    /// which the status shows, and the output says so): a C harness whose core change makes it
+    /// loop fails the test instead of holding the whole run.
     public static func run(
         _ executable: String, _ arguments: [String], timeout: Double? = nil
     ) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let killer = timeout.map { seconds in
-            let pid = p.processIdentifier
-            let item = DispatchWorkItem { kill(pid, SIGKILL) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
-            return item
-        }
-        var out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        killer?.cancel()
-        if let timeout, p.terminationReason == .uncaughtSignal, p.terminationStatus == SIGKILL {
-            out += "\n[killed: still running after \(timeout) s]\n"
-        }
-        return (p.terminationStatus, out)
+        let r = try TestProcess.run(executable: executable, arguments: arguments, mergeOutput: true, timeout: timeout)
+        var out = String(decoding: r.stdout, as: UTF8.self)
+        if let timeout, r.timedOut { out += "\n[killed: still running after \(timeout) s]\n" }
+        return (r.status, out)
     }
 }

@@ -1,3 +1,4 @@
+import EEKitTestSupport
 import Foundation
 import Testing
 
@@ -317,14 +318,12 @@ struct PyrevmDifferentialTests {
         """
 
     static func pyrevmAvailable() -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pyrevm"]
-        p.standardError = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        do { try p.run() } catch { return "python3 cannot be started: \(error)" }
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? nil : "pyrevm cannot be imported"
+        do {
+            return try TestFiles.run("/usr/bin/env", ["python3", "-c", "import pyrevm"]).status == 0
+                ? nil : "pyrevm cannot be imported"
+        } catch {
+            return "python3 cannot be started: \(error)"
+        }
     }
 
     /// Deterministic programs: arithmetic on edge values, memory, storage, keccak, calls, creates.
@@ -387,18 +386,11 @@ struct PyrevmDifferentialTests {
         let progs = PyrevmDifferentialTests.programs()
         let input = try JSONSerialization.data(
             withJSONObject: progs.map { ["code": $0.code, "data": $0.data, "gas": $0.gas] as [String: Any] })
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", PyrevmDifferentialTests.script]
-        let stdin = Pipe(), stdout = Pipe()
-        p.standardInput = stdin
-        p.standardOutput = stdout
-        try p.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "pyrevm script failed")
+        let p = try TestProcess.run(
+            executable: "/usr/bin/env", arguments: ["python3", "-c", PyrevmDifferentialTests.script],
+            stdin: [UInt8](input), timeout: 900)
+        try #require(p.status == 0 && !p.timedOut, "pyrevm script failed: \(String(decoding: p.stderr, as: UTF8.self))")
+        let data = Data(p.stdout)
         let theirs = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         try #require(theirs.count == progs.count)
         var nonZeroSlots = 0

@@ -105,76 +105,20 @@ enum GuestHarness {
         init(_ description: String) { self.description = description }
     }
 
-    struct ProcessOutput: Sendable {
-        var stdout: [UInt8]
-        var stderr: [UInt8]
-        /// The exit status, or the signal that ended the process when `signaled`.
-        var status: Int32
-        var timedOut: Bool
-        var signaled = false
-    }
+    typealias ProcessOutput = TestProcess.Output
 
-    /// Runs a process to completion with `stdin` as its standard input, output captured
-    /// through files (no pipe can fill up), and a watchdog that kills it after
-    /// `timeout` seconds. Blocks the calling thread.
+    /// `TestProcess.run` with `stdin` as standard input, killed after `timeout` seconds.
+    /// Blocks the calling thread.
     static func runProcessBlocking(
         executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil,
         timeout: Double = processTimeout
     ) throws(HarnessError) -> ProcessOutput {
-        let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("eekit-proc-\(UUID().uuidString)")
-        do {
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        do throws(TestProcess.Failure) {
+            return try TestProcess.run(
+                executable: executable, arguments: arguments, stdin: stdin, environment: environment, timeout: timeout)
         } catch {
-            throw HarnessError("cannot create \(dir.path): \(error)")
+            throw HarnessError(error.description)
         }
-        defer { try? fm.removeItem(at: dir) }
-        let inURL = dir.appendingPathComponent("stdin")
-        let outURL = dir.appendingPathComponent("stdout")
-        let errURL = dir.appendingPathComponent("stderr")
-        guard fm.createFile(atPath: inURL.path, contents: Data(stdin)),
-              fm.createFile(atPath: outURL.path, contents: nil),
-              fm.createFile(atPath: errURL.path, contents: nil)
-        else { throw HarnessError("cannot create the I/O files in \(dir.path)") }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let inHandle: FileHandle, outHandle: FileHandle, errHandle: FileHandle
-        do {
-            inHandle = try FileHandle(forReadingFrom: inURL)
-            outHandle = try FileHandle(forWritingTo: outURL)
-            errHandle = try FileHandle(forWritingTo: errURL)
-        } catch {
-            throw HarnessError("cannot open the I/O files in \(dir.path): \(error)")
-        }
-        defer {
-            try? inHandle.close()
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        process.standardInput = inHandle
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
-        do {
-            try process.run()
-        } catch {
-            throw HarnessError("cannot start \(executable): \(error)")
-        }
-        var timedOut = false
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            process.terminate()
-            done.wait()
-        }
-        let out = (try? Data(contentsOf: outURL)).map { [UInt8]($0) } ?? []
-        let err = (try? Data(contentsOf: errURL)).map { [UInt8]($0) } ?? []
-        return ProcessOutput(
-            stdout: out, stderr: err, status: process.terminationStatus, timedOut: timedOut,
-            signaled: process.terminationReason == .uncaughtSignal)
     }
 
     /// `runProcessBlocking` moved off the cooperative thread pool, so that waiting for a child
@@ -183,18 +127,12 @@ enum GuestHarness {
         executable: String, arguments: [String], stdin: [UInt8] = [], environment: [String: String]? = nil,
         timeout: Double = processTimeout
     ) async throws(HarnessError) -> ProcessOutput {
-        let result: Result<ProcessOutput, HarnessError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(HarnessError) {
-                    continuation.resume(returning: .success(try runProcessBlocking(
-                        executable: executable, arguments: arguments, stdin: stdin, environment: environment,
-                        timeout: timeout)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        do throws(TestProcess.Failure) {
+            return try await TestProcess.runAsync(
+                executable: executable, arguments: arguments, stdin: stdin, environment: environment, timeout: timeout)
+        } catch {
+            throw HarnessError(error.description)
         }
-        return try result.get()
     }
 
     /// Runs `file` under qemu-user with argv[0] = "program" and an empty environment (the
