@@ -10,6 +10,7 @@ struct EEKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eekit",
         abstract: "Run EVM bytecode and native RISC-V programs and contracts under one bootloader.",
+        version: "eekit \(EEKitVersion.string) (\(EEKitVersion.summary))",
         subcommands: [RVCommand.self, EVMCommand.self, StateTestCommand.self, BootBenchCommand.self,
                       DeployCommand.self, CallCommand.self, AccountCommand.self, RunContractCommand.self, ContractBenchCommand.self,
                       BenchCommand.self, ABICommand.self])
