@@ -17,13 +17,17 @@
 #include "test_host.h"
 
 static int failures = 0, checks = 0;
+/* The pass: 0 with the host's access_storage and sload apart, 1 with its access_sload (the
+   Swift host's path); main runs every test in both. */
+static int use_access_sload = 0;
 
 #define CHECK(cond, ...)                                    \
   do {                                                      \
     checks++;                                               \
     if (!(cond)) {                                          \
       failures++;                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
+      fprintf(stderr, "FAIL %s:%d (access_sload %s): ",     \
+              __FILE__, __LINE__, use_access_sload ? "on" : "off"); \
       fprintf(stderr, __VA_ARGS__);                         \
       fprintf(stderr, "\n");                                \
     }                                                       \
@@ -73,6 +77,7 @@ static run_out run_hex(const char *code_hex, const char *input_hex, int64_t gas)
   size_t n = unhex(code_hex, code, sizeof code);
   size_t in = input_hex ? unhex(input_hex, input, sizeof input) : 0;
   th_state *s = th_new();
+  th_set_access_sload(s, use_access_sload);
   uint8_t bal[32] = {0};
   bal[31] = 100;
   th_set_account(s, TARGET, bal, 1, code, n);
@@ -463,13 +468,15 @@ static void test_deep_calls(void) {
 }
 
 int main(void) {
-  test_arithmetic();
-  test_gas();
-  test_control();
-  test_table();
-  test_analysis_and_keccak();
-  test_requests();
-  test_deep_calls();
+  for (use_access_sload = 0; use_access_sload <= 1; use_access_sload++) {
+    test_arithmetic();
+    test_gas();
+    test_control();
+    test_table();
+    test_analysis_and_keccak();
+    test_requests();
+    test_deep_calls();
+  }
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }

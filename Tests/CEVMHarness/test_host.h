@@ -48,6 +48,9 @@ void th_set_trace(th_state *s, void (*trace)(void *, const cevm_frame *, uint8_t
                   void *trace_ctx);
 /* Make the top frame static. */
 void th_set_static(th_state *s, int is_static);
+/* Answer SLOAD / SSTORE's warm mark and read through the optional access_sload callback, as
+   the Swift host does (on), or through access_storage and sload (off, the default). */
+void th_set_access_sload(th_state *s, int on);
 
 /* Run one message call as a transaction (resets warm sets, originals and transient storage;
    warms caller, target, coinbase and precompile addresses 1..10). Returns result->status. */
