@@ -21,16 +21,16 @@ static int failures = 0, checks = 0;
    Swift host's path); main runs every test in both. */
 static int use_access_sload = 0;
 
-#define CHECK(cond, ...)                                    \
-  do {                                                      \
-    checks++;                                               \
-    if (!(cond)) {                                          \
-      failures++;                                           \
-      fprintf(stderr, "FAIL %s:%d (access_sload %s): ",     \
-              __FILE__, __LINE__, use_access_sload ? "on" : "off"); \
-      fprintf(stderr, __VA_ARGS__);                         \
-      fprintf(stderr, "\n");                                \
-    }                                                       \
+#define CHECK(cond, ...)                                                    \
+  do {                                                                      \
+    checks++;                                                               \
+    if (!(cond)) {                                                          \
+      failures++;                                                           \
+      fprintf(stderr, "FAIL %s:%d (access_sload %s): ", __FILE__, __LINE__, \
+              use_access_sload ? "on" : "off");                             \
+      fprintf(stderr, __VA_ARGS__);                                         \
+      fprintf(stderr, "\n");                                                \
+    }                                                                       \
   } while (0)
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap) {
