@@ -108,20 +108,22 @@ static int scalar_below_order(const uint64_t s[4]) {
  * coefficient is py (in Fp). With L0 = l0 + l2 v and L1 = py v: (f0 + f1 w)(L0 + L1 w)
  * = f0 L0 + v f1 L1 + ((f0 + f1)(L0 + L1) - f0 L0 - f1 L1) w. */
 static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp *py) {
-  fp6 a, b, c, s;
+  fp6w a, b, c; /* double-width: one reduction per output coefficient */
+  fp6 s;
   fp2 m;
-  fp6_mul_01(&a, &f->c0, l0, l2);          /* f0 L0 */
-  fp6_mul_fp(&b, &f->c1, py);
-  fp6_mul_v(&b, &b);                        /* f1 L1 */
+  fp6_mul_01_wide(&a, &f->c0, l0, l2);     /* f0 L0 */
+  fp6_mul_fp_wide(&b, &f->c1, py);
+  fp6w_mul_v(&b, &b);                       /* f1 L1 */
   fp6_add(&s, &f->c0, &f->c1);
   m = *l2;
   fp_add(&m.c0, &m.c0, py);
-  fp6_mul_01(&c, &s, l0, &m);               /* (f0 + f1)(L0 + L1) */
-  fp6_sub(&c, &c, &a);
-  fp6_sub(&c, &c, &b);
-  fp6_mul_v(&b, &b);
-  fp6_add(&f->c0, &a, &b);
-  f->c1 = c;
+  fp6_mul_01_wide(&c, &s, l0, &m);          /* (f0 + f1)(L0 + L1) */
+  fp6w_sub(&c, &c, &a);
+  fp6w_sub(&c, &c, &b);
+  fp6w_mul_v(&b, &b);
+  fp6w_add(&a, &a, &b);
+  fp6_reduce_wide(&f->c0, &a);
+  fp6_reduce_wide(&f->c1, &c);
 }
 
 /* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate). */

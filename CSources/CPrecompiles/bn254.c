@@ -70,18 +70,20 @@ static const int8_t ATE_NAF[66] = {
 /* f * (l0 + l1 w + l3 w^3): the line shape of the D-type twist (l0 at c0.c0, l1 at c1.c0, l3 at c1.c1). */
 static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l1, const fp2 *l3) {
   /* (f0 + f1 w)(L0 + L1 w), L0 = l0, L1 = l1 + l3 v */
-  fp6 a, b, c, s;
+  fp6w a, b, c; /* double-width: one reduction per output coefficient */
+  fp6 s;
   fp2 m;
-  fp6_mul_fp2(&a, &f->c0, l0);
-  fp6_mul_01(&b, &f->c1, l1, l3);
+  fp6_mul_fp2_wide(&a, &f->c0, l0);
+  fp6_mul_01_wide(&b, &f->c1, l1, l3);
   fp6_add(&s, &f->c0, &f->c1);
   fp2_add(&m, l0, l1);
-  fp6_mul_01(&c, &s, &m, l3);
-  fp6_sub(&c, &c, &a);
-  fp6_sub(&c, &c, &b);
-  fp6_mul_v(&b, &b);
-  fp6_add(&f->c0, &a, &b);
-  f->c1 = c;
+  fp6_mul_01_wide(&c, &s, &m, l3);
+  fp6w_sub(&c, &c, &a);
+  fp6w_sub(&c, &c, &b);
+  fp6w_mul_v(&b, &b);
+  fp6w_add(&a, &a, &b);
+  fp6_reduce_wide(&f->c0, &a);
+  fp6_reduce_wide(&f->c1, &c);
 }
 
 static void fp12_frob3(fp12 *r, const fp12 *a) { fp12_frob_odd(r, a, FROB3); }

@@ -12,5 +12,11 @@ typedef struct { fp c0, c1; } fp2;            /* c0 + c1 u */
 typedef struct { fp2 c0, c1, c2; } fp6;       /* c0 + c1 v + c2 v^2 */
 typedef struct { fp6 c0, c1; } fp12;          /* c0 + c1 w */
 
+/* Unreduced double-width values (lazy reduction): an integer below P 2^(64 FP_LIMBS) that stands
+ * for itself times 2^(-64 FP_LIMBS) mod P, i.e. what one Montgomery reduction turns into an fp. */
+typedef struct { uint64_t l[2 * FP_LIMBS]; } fpw;
+typedef struct { fpw c0, c1; } fp2w;
+typedef struct { fp2w c0, c1, c2; } fp6w;
+
 typedef struct { fp x, y, z; } g1j;           /* Jacobian; z == 0 is infinity */
 typedef struct { fp2 x, y, z; } g2j;

@@ -4,15 +4,17 @@
  *
  *   Tests/CPrecompilesHarness/run.sh            (plain -O3 build, then ASan + UBSan)
  *
- Checks: Montgomery multiplication against GMP; the tables' points (generators and the
- * setup's [tau]G2 on their curves and of order r; TAU_G2 re-encodes to the ceremony's compressed
- * bytes); the cyclotomic squaring and Frobenius maps; the endomorphism subgroup check against
- * [r]P == O, on points inside and outside G1; the split-scalar multi-multiplication against
- * plain double-and-add; the precomputed line tables against a generic Miller loop (projective
- * G2 arithmetic, defined here); bilinearity and non-degeneracy of the pairing
- * (e(aP, bQ) == e(P, Q)^(ab) == e(abP, Q) == e(P, abQ), e(P, Q) != 1, e(P, Q)^r == 1) for a few
- * scalars; one valid and one invalid KZG proof through the public entry point. Prints one line
- * per failed check and exits 1 if any failed; "--bench N" times N calls.
+ * Checks: Montgomery multiplication against GMP; the lazy-reduction tower arithmetic (double-width
+ * Fp2, Fp6, Fp12 and line products, tower_checks.h) against the reduce-every-product formulas;
+ * the tables' points (generators and the setup's [tau]G2 on their curves and of order r; TAU_G2
+ * re-encodes to the ceremony's compressed bytes); the cyclotomic squaring and Frobenius maps;
+ * the endomorphism subgroup check against [r]P == O, on points inside and outside G1; the
+ * split-scalar multi-multiplication against plain double-and-add; the precomputed line tables
+ * against a generic Miller loop (projective G2 arithmetic, defined here); bilinearity and
+ * non-degeneracy of the pairing (e(aP, bQ) == e(P, Q)^(ab) == e(abP, Q) == e(P, abQ),
+ * e(P, Q) != 1, e(P, Q)^r == 1) for a few scalars; one valid and one invalid KZG proof through
+ * the public entry point. Prints one line per failed check and exits 1 if any failed;
+ * "--bench N" times N calls.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../../CSources/CPrecompiles/bls12_381.c"
@@ -214,6 +216,8 @@ static void random_scalar(uint64_t s[4]) {
 
 static void fp_to_mpz(mpz_t out, const uint64_t l[6]) { mpz_import(out, 6, -1, 8, 0, 0, l); }
 
+#include "tower_checks.h"
+
 static void fp12_pow(fp12 *r, const fp12 *a, const uint64_t e[4]) {
   fp12 acc;
   fp12_one(&acc);
@@ -304,6 +308,8 @@ int main(int argc, char **argv) {
     CHECK(bad == 0, "fp_mul == GMP");
     mpz_clears(mp, ma, mb, mr, rinv, got, NULL);
   }
+  /* ---- lazy reduction (double-width products) == the reduce-every-product formulas */
+  CHECK(tower_differential_checks("bls12_381") == 0, "lazy-reduction tower arithmetic == reference formulas");
   /* ---- table points */
   g1j g1 = {G1_X, G1_Y, ONE};
   fp2 g2y;

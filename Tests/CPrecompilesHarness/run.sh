@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build and run the C harnesses: BLS12-381 / point evaluation (an -O3 build with timings, --bench N,
-# default 200 calls) and blake2f (the unrolled compression function against a plain reference
-# loop, and the EIP-152 vectors), then ASan + UBSan builds of the same checks.
+# default 200 calls), BN254's field and tower (the lazy-reduction products against the reference
+# formulas) and blake2f (the unrolled compression function against a plain reference loop, and the
+# EIP-152 vectors), then ASan + UBSan builds of the same checks.
 # Usage: Tests/CPrecompilesHarness/run.sh [N]
 set -eu
 case "${1:-200}" in
@@ -15,12 +16,18 @@ SRCS="$HERE/bls12_381_test.c $ROOT/CSources/CPrecompiles/hashes.c"
 LIBS="-lnettle -lsecp256k1 -lgmp"
 clang -std=c11 -O3 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Werror $SRCS $LIBS -o "$OUT/bls12_381_test"
 "$OUT/bls12_381_test" --bench "${1:-200}"
+BN="$HERE/bn254_test.c"
+clang -std=c11 -O3 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Werror "$BN" -lgmp -o "$OUT/bn254_test"
+"$OUT/bn254_test"
 B2="$HERE/blake2f_test.c"
 clang -std=c11 -O3 -fno-strict-aliasing -Wall -Wextra -Wno-unused-parameter -Werror "$B2" -o "$OUT/blake2f_test"
 "$OUT/blake2f_test"
 clang -fuse-ld=lld -std=c11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   $SRCS $LIBS -o "$OUT/bls12_381_test_san"
 "$OUT/bls12_381_test_san"
+clang -fuse-ld=lld -std=c11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+  "$BN" -lgmp -o "$OUT/bn254_test_san"
+"$OUT/bn254_test_san"
 clang -fuse-ld=lld -std=c11 -g -O1 -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   "$B2" -o "$OUT/blake2f_test_san"
 "$OUT/blake2f_test_san"

@@ -148,10 +148,11 @@ extension PointEvaluationTests {
 }
 
 /// The C harnesses (Tests/CPrecompilesHarness). bls12_381.c: field constants, the setup point,
-/// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing. blake2f.c:
+/// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing, and (with
+/// bn254.c) the lazy-reduction tower products against the reference formulas. blake2f.c:
 /// the unrolled compression function against a plain loop over SIGMA, and the EIP-152 vectors.
 /// Built with clang at test time, like the RISC-V guest programs.
-@Suite("BLS12-381 and blake2f C harnesses")
+@Suite("BLS12-381, BN254 and blake2f C harnesses")
 struct BLS12381HarnessTests {
     static let root = TestFiles.root
     /// clang from PATH (the Swift toolchain ships one).
@@ -166,6 +167,20 @@ struct BLS12381HarnessTests {
             Self.root.appendingPathComponent("Tests/CPrecompilesHarness/bls12_381_test.c").path,
             Self.root.appendingPathComponent("CSources/CPrecompiles/hashes.c").path,
             "-lnettle", "-lsecp256k1", "-lgmp", "-o", out.path,
+        ])
+        try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
+        let r = try run(out.path, [])
+        #expect(r.status == 0, Comment(rawValue: r.output))
+        #expect(r.output.contains("all checks passed"), Comment(rawValue: r.output))
+    }
+
+    @Test(.enabled(if: clang != nil, "clang not found: the C harness of bn254.c cannot be built"))
+    func bn254TowerAgainstReference() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-bn254-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let build = try run(Self.clang!, [
+            "-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+            Self.root.appendingPathComponent("Tests/CPrecompilesHarness/bn254_test.c").path, "-lgmp", "-o", out.path,
         ])
         try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
         let r = try run(out.path, [])
