@@ -104,26 +104,26 @@ static int scalar_below_order(const uint64_t s[4]) {
 
 /* ---------------------------------------------------------------- Fp12 (BLS12-381 only) */
 
-/* f * (l0 + l2 w^2 + py w^3): the line shape of the M-type twist, normalised so that the w^3
- * coefficient is py (in Fp). With L0 = l0 + l2 v and L1 = py v: (f0 + f1 w)(L0 + L1 w)
- * = f0 L0 + v f1 L1 + ((f0 + f1)(L0 + L1) - f0 L0 - f1 L1) w. */
-static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp *py) {
-  fp6w a, b, c; /* double-width: one reduction per output coefficient */
-  fp6 s;
-  fp2 m;
+/* f * (l0 + l2 w^2 + w^3): the line shape of the M-type twist, normalised so that the w^3
+ * coefficient is 1 (the lines divided by py, an Fp factor the final exponentiation removes).
+ * With L0 = l0 + l2 v and w^3 = v w: (f0 + f1 w)(L0 + v w) = f0 L0 + v^2 f1 + (f1 L0 + v f0) w,
+ * two sparse Fp6 products, the v^2 f1 and v f0 terms added to their upper halves (a reduced x
+ * stands for x R as a double-width value), one reduction per coefficient. */
+static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2) {
+  fp6w a, b;
+  fp2 t;
   fp6_mul_01_wide(&a, &f->c0, l0, l2);     /* f0 L0 */
-  fp6_mul_fp_wide(&b, &f->c1, py);
-  fp6w_mul_v(&b, &b);                       /* f1 L1 */
-  fp6_add(&s, &f->c0, &f->c1);
-  m = *l2;
-  fp_add(&m.c0, &m.c0, py);
-  fp6_mul_01_wide(&c, &s, l0, &m);          /* (f0 + f1)(L0 + L1) */
-  fp6w_sub(&c, &c, &a);
-  fp6w_sub(&c, &c, &b);
-  fp6w_mul_v(&b, &b);
-  fp6w_add(&a, &a, &b);
+  fp6_mul_01_wide(&b, &f->c1, l0, l2);     /* f1 L0 */
+  /* a += v^2 f1 = (xi f1_1, xi f1_2, f1_0) */
+  fp2_mul_xi(&t, &f->c1.c1); fp2w_add_fp2(&a.c0, &a.c0, &t);
+  fp2_mul_xi(&t, &f->c1.c2); fp2w_add_fp2(&a.c1, &a.c1, &t);
+  fp2w_add_fp2(&a.c2, &a.c2, &f->c1.c0);
+  /* b += v f0 = (xi f0_2, f0_0, f0_1) */
+  fp2_mul_xi(&t, &f->c0.c2); fp2w_add_fp2(&b.c0, &b.c0, &t);
+  fp2w_add_fp2(&b.c1, &b.c1, &f->c0.c0);
+  fp2w_add_fp2(&b.c2, &b.c2, &f->c0.c1);
   fp6_reduce_wide(&f->c0, &a);
-  fp6_reduce_wide(&f->c1, &c);
+  fp6_reduce_wide(&f->c1, &b);
 }
 
 /* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate). */
@@ -245,8 +245,8 @@ static void g1_msm4(g1j *r, const g1j p[4], const uint64_t s[4][2]) {
   *r = acc;
 }
 
-/* Affine coordinates of a finite point. */
-static void g1_to_affine(fp *x, fp *y, const g1j *p) {
+/* Affine coordinates of a finite point (the harness's; the precompile needs only 1 / y). */
+__attribute__((unused)) static void g1_to_affine(fp *x, fp *y, const g1j *p) {
   fp zi, zi2;
   fp_inv(&zi, &p->z);
   fp_sqr(&zi2, &zi);
@@ -298,14 +298,28 @@ static int g1_decompress(g1j *r, const uint8_t in[48]) {
 typedef struct { fp2 neg_lambda, c; } miller_line;
 #include "bls12_381_lines.h"
 
-/* One (P, Q) pair of a pairing product: P in G1, affine and finite; Q a fixed G2 point given by
- * its line table. */
-typedef struct { fp px, py; const miller_line *lines; } pairing_pair;
+/* One (P, Q) pair of a pairing product: P in G1, finite, given as k0 = 1 / py and k2 = px / py
+ * of its affine coordinates (the lines are divided by py: (lambda xT - yT) k0 - lambda k2 w^2
+ * + w^3); Q a fixed G2 point given by its line table. */
+typedef struct { fp k0, k2; const miller_line *lines; } pairing_pair;
 
-static void miller_step(fp12 *f, const miller_line *l, const fp *px, const fp *py) {
-  fp2 l2;
-  fp2_mul_fp(&l2, &l->neg_lambda, px);
-  fp12_mul_line(f, &l->c, &l2, py);
+/* k0 = Z^3 / Y and k2 = X Z / Y for P = (X / Z^2, Y / Z^3), given 1 / Y (Y != 0: G1 has odd
+ * order, so no point of it but O has y = 0). */
+static void pairing_pair_set(pairing_pair *r, const g1j *p, const fp *y_inv, const miller_line *lines) {
+  fp z2;
+  fp_sqr(&z2, &p->z);
+  fp_mul(&z2, &z2, &p->z);
+  fp_mul(&r->k0, &z2, y_inv);
+  fp_mul(&r->k2, &p->x, &p->z);
+  fp_mul(&r->k2, &r->k2, y_inv);
+  r->lines = lines;
+}
+
+static void miller_step(fp12 *f, const miller_line *l, const fp *k0, const fp *k2) {
+  fp2 l0, l2;
+  fp2_mul_fp(&l0, &l->c, k0);
+  fp2_mul_fp(&l2, &l->neg_lambda, k2);
+  fp12_mul_line(f, &l0, &l2);
 }
 
 /* The product of the Miller loops f_{x,Q_i}(P_i), sharing the squarings. */
@@ -314,10 +328,10 @@ static void miller_loop(fp12 *f, const pairing_pair *pairs, int n) {
   fp12_one(f);
   for (int i = 62; i >= 0; i--) {
     if (i != 62) fp12_sqr(f, f);
-    for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].px, &pairs[k].py);
+    for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].k0, &pairs[k].k2);
     step++;
     if ((X_ABS >> i) & 1) {
-      for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].px, &pairs[k].py);
+      for (int k = 0; k < n; k++) miller_step(f, &pairs[k].lines[step], &pairs[k].k0, &pairs[k].k2);
       step++;
     }
   }
@@ -375,18 +389,20 @@ int cprec_point_evaluation(const uint8_t *in, size_t len, uint8_t out[64]) {
   g1_msm4(&t, pts, (const uint64_t (*)[2])sc);
   g1_add(&lhs, &c, &t);
 
+  /* the two points' 1 / y from one inversion (Montgomery's trick); pi is affine (z = 1) */
   pairing_pair pairs[2];
-  int n = 0;
-  if (!fp_is_zero(&lhs.z)) {
-    g1_to_affine(&pairs[n].px, &pairs[n].py, &lhs);
-    pairs[n].lines = LINES_NEG_G2;
-    n++;
+  int n = 0, has_lhs = !fp_is_zero(&lhs.z), has_pi = !fp_is_zero(&pi.z);
+  fp inv, y_inv;
+  if (has_lhs && has_pi) fp_mul(&inv, &lhs.y, &pi.y);
+  else inv = has_lhs ? lhs.y : pi.y;
+  if (has_lhs || has_pi) fp_inv(&inv, &inv);
+  if (has_lhs) {
+    if (has_pi) fp_mul(&y_inv, &inv, &pi.y); else y_inv = inv;
+    pairing_pair_set(&pairs[n++], &lhs, &y_inv, LINES_NEG_G2);
   }
-  if (!fp_is_zero(&pi.z)) {
-    pairs[n].px = pi.x; /* affine: z = 1 after decompression */
-    pairs[n].py = pi.y;
-    pairs[n].lines = LINES_TAU_G2;
-    n++;
+  if (has_pi) {
+    if (has_lhs) fp_mul(&y_inv, &inv, &lhs.y); else y_inv = inv;
+    pairing_pair_set(&pairs[n++], &pi, &y_inv, LINES_TAU_G2);
   }
   if (!pairing_product_is_one(pairs, n)) return CPREC_ERR_INVALID_PROOF;
   memcpy(out, POINT_EVALUATION_OUTPUT, 64);

@@ -379,6 +379,14 @@ static inline void fp2_sqr_wide(fp2w *r, const fp2 *a) {
 static inline void fp2_mul_fp_wide(fp2w *r, const fp2 *a, const fp *b) { fp_mul_wide(&r->c0, &a->c0, b); fp_mul_wide(&r->c1, &a->c1, b); }
 static inline void fp2w_add(fp2w *r, const fp2w *a, const fp2w *b) { fpw_add(&r->c0, &a->c0, &b->c0); fpw_add(&r->c1, &a->c1, &b->c1); }
 static inline void fp2w_sub(fp2w *r, const fp2w *a, const fp2w *b) { fpw_sub(&r->c0, &a->c0, &b->c0); fpw_sub(&r->c1, &a->c1, &b->c1); }
+/* a + x R mod P R for a reduced x (x R is x as a double-width value): x added to the upper half. */
+static inline void fpw_add_fp(fpw *r, const fpw *a, const fp *x) {
+  uint64_t s[FP_LIMBS], c = 0;
+  for (int i = 0; i < FP_LIMBS; i++) s[i] = fp_adc(a->l[FP_LIMBS + i], x->l[i], c, &c);
+  memcpy(r->l, a->l, FP_BYTES); /* both halves below P: the sum is below 2P */
+  limbs_reduce_once(r->l + FP_LIMBS, s);
+}
+static inline void fp2w_add_fp2(fp2w *r, const fp2w *a, const fp2 *x) { fpw_add_fp(&r->c0, &a->c0, &x->c0); fpw_add_fp(&r->c1, &a->c1, &x->c1); }
 static inline void fp2_reduce_wide(fp2 *r, const fp2w *a) { fp_mont_reduce(&r->c0, &a->c0); fp_mont_reduce(&r->c1, &a->c1); }
 
 /* a xi = (k a0 - a1) + (a0 + k a1) u, k = FP_XI_C0 */

@@ -182,6 +182,14 @@ static int generic_product_is_one(const generic_pair *pairs, int n) {
 
 /* ---------------------------------------------------------------- helpers */
 
+/* The Miller loop's form of an affine point (k0 = 1 / py, k2 = px / py). */
+static void pair_from_affine(pairing_pair *r, const fp *px, const fp *py, const miller_line *lines) {
+  g1j p = {*px, *py, ONE};
+  fp y_inv;
+  fp_inv(&y_inv, py);
+  pairing_pair_set(r, &p, &y_inv, lines);
+}
+
 static void pairing(fp12 *r, const g1j *p, const g2j *q) {
   generic_pair pr;
   fp12 f;
@@ -409,11 +417,10 @@ int main(int argc, char **argv) {
       g1_mul(&m, &g1, k);
       pairing_pair pp[2];
       generic_pair gp[2];
-      g1_to_affine(&pp[0].px, &pp[0].py, &m);
-      pp[0].lines = LINES_NEG_G2;
-      pp[1].px = G1_X; pp[1].py = G1_Y;
-      pp[1].lines = LINES_TAU_G2;
-      gp[0].px = pp[0].px; gp[0].py = pp[0].py; gp[0].qx = G2_X; gp[0].qy = G2_NEG_Y;
+      g1_to_affine(&gp[0].px, &gp[0].py, &m);
+      pair_from_affine(&pp[0], &gp[0].px, &gp[0].py, LINES_NEG_G2);
+      pair_from_affine(&pp[1], &G1_X, &G1_Y, LINES_TAU_G2);
+      gp[0].qx = G2_X; gp[0].qy = G2_NEG_Y;
       gp[1].px = G1_X; gp[1].py = G1_Y; gp[1].qx = TAU_G2_X; gp[1].qy = TAU_G2_Y;
       for (int n = 1; n <= 2; n++) {
         fp12 f1, f2, e1, e2;
@@ -487,8 +494,9 @@ int main(int argc, char **argv) {
       CHECK(!generic_product_is_one(pr, 2), "e(aP, bQ) e(-abP, -Q) != 1");
       /* the same with the library's table for -G2: e(abP, -Q) e(aP, bQ) == 1 */
       pairing_pair pt;
-      g1_to_affine(&pt.px, &pt.py, &abp);
-      pt.lines = LINES_NEG_G2;
+      fp ax, ay;
+      g1_to_affine(&ax, &ay, &abp);
+      pair_from_affine(&pt, &ax, &ay, LINES_NEG_G2);
       fp12 f1, f2, prod, e;
       miller_loop(&f1, &pt, 1);
       generic_miller_loop(&f2, &pr[0], 1);
@@ -535,7 +543,9 @@ int main(int argc, char **argv) {
       for (int i = 0; i < n; i++) g1_msm4(&r, pts, (const uint64_t (*)[2])sc);
       printf("  four-point multiplication ([y]G1, [z]pi): %.3f ms\n", (now() - t0) / n * 1e3);
     }
-    pairing_pair pr[2] = {{G1_X, G1_Y, LINES_NEG_G2}, {G1_X, G1_Y, LINES_TAU_G2}};
+    pairing_pair pr[2];
+    pair_from_affine(&pr[0], &G1_X, &G1_Y, LINES_NEG_G2);
+    pair_from_affine(&pr[1], &G1_X, &G1_Y, LINES_TAU_G2);
     fp12 f, e;
     t0 = now();
     for (int i = 0; i < n; i++) miller_loop(&f, pr, 2);
