@@ -1,7 +1,7 @@
 /*
  * Differential checks of fp_tower.h's lazy-reduction arithmetic (double-width products, one
  * Montgomery reduction per output coefficient) against the reduce-every-product formulas it
- * replaced, kept here as the reference. Included by a harness after its field (bls12_381.c or
+ * replaced, kept here as the reference; and of the binary-GCD fp_inv against Fermat's a^(P - 2). Included by a harness after its field (bls12_381.c or
  * bn254.c) and after its rnd(); works for either prime. Random reduced operands, plus
  * operands with every coefficient P - 1 (the largest products, where the range bounds of the
  * double-width values are tightest: R / P is only about 5.3 for BN254) and zero.
@@ -81,6 +81,8 @@ static int tower_differential_checks(const char *field) {
     int ka = tc_kind(i, 0), kb = tc_kind(i, 1);
     fp a, b, r1, r2;
     tc_fp(&a, ka); tc_fp(&b, kb);
+    fp_inv(&r1, &a); fp_inv_pow(&r2, &a);
+    TC_CHECK(fp_eq(&r1, &r2), "fp_inv == a^(P - 2)");
     fpw w, x, y;
     fp_mul_wide(&w, &a, &b);
     fp_mont_reduce(&r1, &w);
@@ -146,6 +148,22 @@ static int tower_differential_checks(const char *field) {
 #endif
       ref_fp12_mul(&e2, &a12, &line);
       TC_CHECK(memcmp(&e1, &e2, sizeof e1) == 0, "fp12_mul_line");
+    }
+  }
+  {
+    fp one_int, r1, r2; /* 1 and R (Montgomery one) as inputs, and a^-1 a == 1 */
+    memset(&one_int, 0, sizeof one_int);
+    one_int.l[0] = 1;
+    fp_inv(&r1, &one_int); fp_inv_pow(&r2, &one_int);
+    TC_CHECK(fp_eq(&r1, &r2), "fp_inv(1)");
+    fp_inv(&r1, &ONE);
+    TC_CHECK(fp_eq(&r1, &ONE), "fp_inv(ONE) == ONE");
+    for (int i = 0; i < 100; i++) {
+      fp a;
+      tc_fp(&a, 0);
+      fp_inv(&r1, &a);
+      fp_mul(&r2, &r1, &a);
+      TC_CHECK(fp_is_zero(&a) || fp_eq(&r2, &ONE), "a^-1 a == 1");
     }
   }
 #undef TC_CHECK
