@@ -226,21 +226,71 @@ static void scalar_split(uint64_t a[2], uint64_t b[2], const uint64_t k[4]) {
   b[1] = q[1]; /* q[2] = q[3] = 0 since k < 2^255 < x^2 2^128 */
 }
 
+/* r = p + (qx, qy) for a finite affine q: "madd-2007-bl" of the Explicit-Formulas Database,
+ * 7M + 4S against g1_add's 11M + 5S (falls back to doubling for p == q). */
+static void g1_add_affine(g1j *r, const g1j *p, const fp *qx, const fp *qy) {
+  if (fp_is_zero(&p->z)) { r->x = *qx; r->y = *qy; r->z = ONE; return; }
+  fp z1z1, u2, s2, h, hh, i, j, rr, v, t, x3, y3, z3;
+  fp_sqr(&z1z1, &p->z);
+  fp_mul(&u2, qx, &z1z1);
+  fp_mul(&s2, qy, &p->z); fp_mul(&s2, &s2, &z1z1);
+  if (fp_eq(&u2, &p->x)) {
+    if (fp_eq(&s2, &p->y)) { g1_dbl(r, p); return; }
+    memset(r, 0, sizeof *r);
+    return;
+  }
+  fp_sub(&h, &u2, &p->x);
+  fp_sqr(&hh, &h);
+  fp_dbl(&i, &hh); fp_dbl(&i, &i);                /* I = 4 HH */
+  fp_mul(&j, &h, &i);                             /* J = H I */
+  fp_sub(&rr, &s2, &p->y); fp_dbl(&rr, &rr);      /* r = 2 (S2 - Y1) */
+  fp_mul(&v, &p->x, &i);                          /* V = X1 I */
+  fp_sqr(&x3, &rr); fp_sub(&x3, &x3, &j); fp_dbl(&t, &v); fp_sub(&x3, &x3, &t);
+  fp_sub(&t, &v, &x3); fp_mul(&y3, &rr, &t); fp_mul(&t, &p->y, &j); fp_dbl(&t, &t); fp_sub(&y3, &y3, &t);
+  fp_add(&z3, &p->z, &h); fp_sqr(&z3, &z3); fp_sub(&z3, &z3, &z1z1); fp_sub(&z3, &z3, &hh);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
 /* sum of [s_i]p_i for four points and 128-bit scalars (Straus: one 16-entry table of subset
- * sums, 128 doublings). */
+ * sums, 128 doublings). When the four points are affine (z = 1) and no subset sum is O, the table
+ * is built with mixed additions and brought to affine form with one inversion (Montgomery's
+ * trick), so that the loop's additions are mixed too (about 120 of them, 5 products fewer each,
+ * for about 45 products and an inversion); otherwise Jacobian throughout. */
 static void g1_msm4(g1j *r, const g1j p[4], const uint64_t s[4][2]) {
   g1j table[16], acc;
+  int affine = 1;
+  for (int k = 0; k < 4; k++) affine &= fp_eq(&p[k].z, &ONE);
   memset(&table[0], 0, sizeof table[0]);
   for (int m = 1; m < 16; m++) {
     int low = __builtin_ctz((unsigned)m);
-    g1_add(&table[m], &table[m & (m - 1)], &p[low]);
+    if (affine) g1_add_affine(&table[m], &table[m & (m - 1)], &p[low].x, &p[low].y);
+    else g1_add(&table[m], &table[m & (m - 1)], &p[low]);
+    affine &= !fp_is_zero(&table[m].z);
+  }
+  if (affine) {
+    /* prefix[m] = z_1 ... z_m; then back to front: 1 / z_m = inv prefix[m - 1], inv *= z_m */
+    fp prefix[16], inv, zi, zi2;
+    prefix[1] = table[1].z;
+    for (int m = 2; m < 16; m++) fp_mul(&prefix[m], &prefix[m - 1], &table[m].z);
+    fp_inv(&inv, &prefix[15]);
+    for (int m = 15; m >= 1; m--) {
+      if (m > 1) fp_mul(&zi, &inv, &prefix[m - 1]); else zi = inv;
+      if (m > 1) fp_mul(&inv, &inv, &table[m].z);
+      fp_sqr(&zi2, &zi);
+      fp_mul(&table[m].x, &table[m].x, &zi2);
+      fp_mul(&zi2, &zi2, &zi);
+      fp_mul(&table[m].y, &table[m].y, &zi2);
+      table[m].z = ONE;
+    }
   }
   memset(&acc, 0, sizeof acc);
   for (int i = 127; i >= 0; i--) {
     g1_dbl(&acc, &acc);
     unsigned m = 0;
     for (int k = 0; k < 4; k++) m |= (unsigned)((s[k][i / 64] >> (i % 64)) & 1) << k;
-    if (m) g1_add(&acc, &acc, &table[m]);
+    if (!m) continue;
+    if (affine) g1_add_affine(&acc, &acc, &table[m].x, &table[m].y);
+    else g1_add(&acc, &acc, &table[m]);
   }
   *r = acc;
 }

@@ -391,17 +391,22 @@ int main(int argc, char **argv) {
       random_scalar(z);
       if (i == 0) { memcpy(y, ORDER, 32); y[0] -= 1; } /* r - 1 */
       if (i == 1) memset(z, 0, 32);
-      g1j pts[4], got, want, t;
+      g1j pts[4], got, want, t, pt = p2a;
+      /* P = [2]G1 affine (the mixed-addition path), Jacobian (the Jacobian path), G1 (a subset
+       * sum of the table is O: Jacobian path) or -G1 (a table addition doubles) */
+      if (i % 4 == 1) pt = p2;
+      if (i == 2) pt = g1;
+      if (i == 3) g1_neg(&pt, &g1);
       pts[0].x = G1_X; fp_neg(&pts[0].y, &G1_Y); pts[0].z = ONE;
       fp_mul(&pts[1].x, &BETA, &G1_X); pts[1].y = G1_Y; pts[1].z = ONE;
-      pts[2] = p2a;
-      fp_mul(&pts[3].x, &BETA, &p2a.x); fp_neg(&pts[3].y, &p2a.y); pts[3].z = ONE;
+      pts[2] = pt;
+      fp_mul(&pts[3].x, &BETA, &pt.x); fp_neg(&pts[3].y, &pt.y); pts[3].z = pt.z; /* -phi(P) */
       scalar_split(sc[0], sc[1], y);
       scalar_split(sc[2], sc[3], z);
       g1_msm4(&got, pts, (const uint64_t (*)[2])sc);
       g1_mul(&want, &g1, y);
       g1_neg(&want, &want);
-      g1_mul(&t, &p2a, z);
+      g1_mul(&t, &pt, z);
       g1_add(&want, &want, &t);
       if (!g1_eq(&got, &want)) bad++;
     }
