@@ -126,10 +126,42 @@ static void fp12_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2) {
   fp6_reduce_wide(&f->c1, &b);
 }
 
-/* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate). */
+/* a^x for a in the cyclotomic subgroup (x = -|x|: the inverse of a^|x| is its conjugate).
+ * a^|x| is the product of a^(2^k) over the six set bits k of |x| (16, 48, 57, 60, 62, 63): 63
+ * compressed squarings, the six powers kept compressed and decompressed together (their
+ * denominators inverted at once, Montgomery's trick), five multiplications. Falls back to
+ * plain cyclotomic squarings if a denominator is 0 (a = 1, for one). */
 static void fp12_cyclotomic_pow_x(fp12 *r, const fp12 *a) {
-  fp12 acc;
-  fp12_cyclotomic_pow(&acc, a, X_ABS);
+  fp2 c[4] = {a->c1.c0, a->c0.c1, a->c0.c2, a->c1.c2}; /* g1, g2, g4, g5 */
+  fp2 saved[6][4], n0[6], n3[6], d[6], prefix[6], inv, di;
+  fp12 acc, t;
+  int n = 0, ok = 1;
+  for (int k = 1; k < 64; k++) {
+    fp12_cyclotomic_sqr_compressed(c);
+    if ((X_ABS >> k) & 1) memcpy(saved[n++], c, sizeof c);
+  }
+  for (int i = 0; i < 6; i++) {
+    fp12_cyclotomic_decompress_parts(&n0[i], &n3[i], &d[i], saved[i]);
+    ok &= !fp2_is_zero(&d[i]);
+    if (i == 0) prefix[0] = d[0]; else fp2_mul(&prefix[i], &prefix[i - 1], &d[i]);
+  }
+  if (!ok) {
+    fp12_cyclotomic_pow(&acc, a, X_ABS);
+    fp12_conj(r, &acc);
+    return;
+  }
+  fp2_inv(&inv, &prefix[5]);
+  for (int i = 5; i >= 0; i--) {
+    if (i > 0) { fp2_mul(&di, &inv, &prefix[i - 1]); fp2_mul(&inv, &inv, &d[i]); } else di = inv;
+    fp12 *dst = i == 5 ? &acc : &t;
+    fp2_mul(&dst->c0.c0, &n0[i], &di);
+    dst->c1.c0 = saved[i][0];
+    dst->c0.c1 = saved[i][1];
+    fp2_mul(&dst->c1.c1, &n3[i], &di);
+    dst->c0.c2 = saved[i][2];
+    dst->c1.c2 = saved[i][3];
+    if (i < 5) fp12_mul(&acc, &acc, &t);
+  }
   fp12_conj(r, &acc);
 }
 
