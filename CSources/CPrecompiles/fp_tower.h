@@ -5,14 +5,18 @@
  *   FP_LIMBS            64-bit limbs of Fp (4 for BN254, 6 for BLS12-381);
  *   FP_XI_C0            the tower's non-residue xi = FP_XI_C0 + u (9 for BN254, 1 for BLS12-381);
  *   P, INV, R2, ONE     the modulus, -P^-1 mod 2^64, R^2 mod P and R mod P (R = 2^(64 FP_LIMBS));
- *   PM2                 P - 2 as FP_LIMBS limbs (the inversion exponent);
+ *   PM2                 P - 2 as FP_LIMBS limbs (Fermat's inversion exponent, fp_inv_pow);
  *   FROB1, FROB2        FROB1[i-1] = xi^(i (p - 1) / 6) in Fp2, FROB2[i-1] = xi^(i (p^2 - 1) / 6)
  *                       in Fp, i = 1..5, Montgomery form.
  * Fp multiplication needs P's top limb below 2^63 - 1 (the "no-carry" Montgomery product): both
  * primes have it (0x30644e72..., 0x1a0111ea...).
  *
  * Tower: Fp2 = Fp[u]/(u^2 + 1), Fp6 = Fp2[v]/(v^3 - xi), Fp12 = Fp6[w]/(w^2 - v). Elements are
- * kept fully reduced, so equality is equality of limbs.
+ * kept fully reduced, so equality is equality of limbs. Inside the tower formulas, products are
+ * double-width (fpw, fp2w, fp6w: lazy reduction, one Montgomery reduction per output coefficient;
+ * see "lazy reduction" below). The Fp2 / Fp6 / Fp12 products all need P < R / 4, which both
+ * primes satisfy. Tests/CPrecompilesHarness/tower_checks.h compares them with the
+ * reduce-every-product formulas for both primes.
  *
  * Pure: no globals, no allocation, no I/O. Functions are `static inline` or marked unused, so
  * that an includer that needs only some of them builds without warnings.
