@@ -23,6 +23,11 @@
  */
 #define FP_FN static __attribute__((unused))
 #define FP_BYTES (FP_LIMBS * 8)
+#if defined(__clang__)
+#define FP_UNROLL _Pragma("clang loop unroll(full)") /* full unrolling of the limb loops that follow */
+#else
+#define FP_UNROLL
+#endif
 
 /* ---------------------------------------------------------------- Fp */
 
@@ -119,14 +124,14 @@ static inline void fp_mul_small(fp *r, const fp *a, unsigned k) {
 static inline void fp_mul(fp *r, const fp *a, const fp *b) {
   uint64_t t[FP_LIMBS];
   memset(t, 0, sizeof t);
-#pragma clang loop unroll(full) /* clang -O3 leaves the outer loop rolled, with spills: 7 % slower */
+FP_UNROLL /* clang -O3 leaves the outer loop rolled, with spills: 7 % slower */
   for (int i = 0; i < FP_LIMBS; i++) {
     u128 x = (u128)a->l[0] * b->l[i] + t[0];
     uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
     uint64_t m = lo * INV;
     u128 y = (u128)m * P.l[0] + lo;
     uint64_t c = (uint64_t)(y >> 64);
-#pragma clang loop unroll(full)
+FP_UNROLL
     for (int j = 1; j < FP_LIMBS; j++) {
       x = (u128)a->l[j] * b->l[i] + t[j] + hi;
       hi = (uint64_t)(x >> 64);
@@ -157,10 +162,10 @@ static inline void fp_sqr(fp *r, const fp *a) { fp_mul(r, a, a); }
  * than accumulating each u128 product, which materialises two carries per product). */
 static inline void fp_mul_wide(fpw *r, const fp *a, const fp *b) {
   uint64_t t[2 * FP_LIMBS];
-#pragma clang loop unroll(full)
+FP_UNROLL
   for (int i = 0; i < FP_LIMBS; i++) {
     uint64_t lo[FP_LIMBS], hi[FP_LIMBS], c = 0, d = 0;
-#pragma clang loop unroll(full)
+FP_UNROLL
     for (int j = 0; j < FP_LIMBS; j++) {
       u128 x = (u128)a->l[j] * b->l[i];
       lo[j] = (uint64_t)x;
@@ -168,14 +173,14 @@ static inline void fp_mul_wide(fpw *r, const fp *a, const fp *b) {
     }
     if (i == 0) {
       t[0] = lo[0];
-#pragma clang loop unroll(full)
+FP_UNROLL
       for (int j = 1; j < FP_LIMBS; j++) t[j] = fp_adc(lo[j], hi[j - 1], c, &c);
       t[FP_LIMBS] = hi[FP_LIMBS - 1] + c; /* a 1 x FP_LIMBS product fits FP_LIMBS + 1 limbs */
     } else {
-#pragma clang loop unroll(full)
+FP_UNROLL
       for (int j = 0; j < FP_LIMBS; j++) t[i + j] = fp_adc(t[i + j], lo[j], c, &c);
       t[i + FP_LIMBS] = c;
-#pragma clang loop unroll(full)
+FP_UNROLL
       for (int j = 0; j < FP_LIMBS; j++) t[i + 1 + j] = fp_adc(t[i + 1 + j], hi[j], d, &d);
       /* no carry out: the partial product a (b mod 2^(64 (i + 1))) fits i + 1 + FP_LIMBS limbs */
     }
@@ -190,12 +195,12 @@ static inline void fp_mul_wide(fpw *r, const fp *a, const fp *b) {
 static inline void fp_mont_reduce(fp *r, const fpw *a) {
   uint64_t s[FP_LIMBS], c;
   memcpy(s, a->l, sizeof s);
-#pragma clang loop unroll(full)
+FP_UNROLL
   for (int i = 0; i < FP_LIMBS; i++) {
     uint64_t m = s[0] * INV;
     u128 x = (u128)m * P.l[0] + s[0];
     c = (uint64_t)(x >> 64);
-#pragma clang loop unroll(full)
+FP_UNROLL
     for (int j = 1; j < FP_LIMBS; j++) {
       x = (u128)m * P.l[j] + s[j] + c;
       s[j - 1] = (uint64_t)x;
