@@ -350,6 +350,21 @@ public final class Bootloader: EEHost {
         return nil
     }
 
+    /// Replaces what the running transaction keeps for `code`, if that is `old`, by `new` (the
+    /// same prepared code in another holder: a native image and its spare machines), with the
+    /// bytes counted for `old`. False (and nothing changed) if `old` is not what is kept.
+    func replaceKept(_ old: AnyObject, with new: AnyObject, for code: Bytecode) -> Bool {
+        let key = KeptCode(kind: code.kind, hash: code.hash)
+        if let i = keptFew.firstIndex(where: { $0.0 == key }) {
+            guard keptFew[i].1 === old else { return false }
+            keptFew[i].1 = new
+            return true
+        }
+        guard let o = kept[key], o === old else { return false }
+        kept[key] = new
+        return true
+    }
+
     public func keepRefusal(bytes: Int) -> String? {
         let cap = limits.maxTransactionCodeBytes
         guard bytes >= 0, bytes <= cap - keptBytes else {

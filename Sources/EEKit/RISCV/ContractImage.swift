@@ -354,7 +354,10 @@ final class ContractImage: @unchecked Sendable {
     /// that the transaction builds at most as many machines of an image as it has frames of it
     /// at once (review finding: a 700-deep recursion of a contract with 30 KiB of code, whose
     /// pool holds 256, built and unmapped 440 machines per descent, 130 ns of CPU per gas).
-    func release(_ m: RISCVMachine, brk: UInt64, kept: KeptImage?) {
+    /// Returns the machine when it was restored but neither pool nor `kept` took it (the caller
+    /// may park it as a spare elsewhere, or let it go).
+    @discardableResult
+    func release(_ m: consuming RISCVMachine, brk: UInt64, kept: KeptImage?) -> RISCVMachine? {
         // Stack pages below the demand-zero range were never mapped, so they are still zero.
         // Written rather than given back (review finding: once a frame had touched the whole
         // stack, above the 64 KiB at which zeroing unmaps, every later frame on the machine
@@ -365,21 +368,27 @@ final class ContractImage: @unchecked Sendable {
         guard m.restore(
             from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
             restoreCode: codeIsWritable)
-        else { return }
-        let p = Pooled(machine: m)
+        else { return nil }
+        // Moved (not copied) into the pool: no retain and release of the machine.
+        var slot = Optional(m)
         let limit = poolLimit
         let pooled = pool.withLock { (pool: inout [Pooled]) -> Bool in
             guard pool.count < limit else { return false }
             // Process-wide cap too: every pooled machine is two mappings (vm.max_map_count) and
             // keeps its image pages, up to 64 KiB of heap and its used stack resident.
             guard ContractImage.admitParked() else { return false }
-            pool.append(p)
+            pool.append(Pooled(machine: slot.take()!))
             return true
         }
         // The transaction's spares count against the same cap (review finding: uncapped, a
         // transaction recursing into 200 contracts in turn parked 60,000 machines and ran out
         // of mappings, a host error); past it the machine is unmapped, as before.
-        if !pooled, let kept, kept.image === self, ContractImage.admitParked() { kept.spares.append(m) }
+        guard !pooled, let m = slot.take() else { return nil }
+        if let kept, kept.image === self {
+            if ContractImage.admitParked() { kept.spares.append(m) }
+            return nil
+        }
+        return m
     }
 }
 
@@ -388,7 +397,7 @@ final class ContractImage: @unchecked Sendable {
 /// with the transaction. Used by the transaction's thread only.
 final class KeptImage {
     let image: ContractImage
-    var spares: [RISCVMachine] = []
+    @exclusivity(unchecked) var spares: [RISCVMachine] = []
     init(_ image: ContractImage) { self.image = image }
     deinit {
         if !spares.isEmpty { ContractImage.unpark(spares.count) }
@@ -414,7 +423,10 @@ enum ContractImageCache {
     }
     private struct State {
         var images: [Key: ContractImage] = [:]
-        var last: (Key, ContractImage)?
+        /// The last image found or built (nil: none) and its key, apart: an optional tuple was
+        /// copied out (a memmove of the key) on every frame's lookup.
+        var lastImage: ContractImage?
+        var lastKey = Key(hash: .zero, settings: ContractImage.Settings(RISCVEnvironment.Configuration(), schedule: .default))
         /// Images built per code hash while they are cached (emptied with the cache), for tests.
         var loadsByHash: [Bytes32: Int] = [:]
         /// `templateBytes` of the cached images.
@@ -454,9 +466,10 @@ enum ContractImageCache {
         enum Lookup { case hit(ContractImage), known(ergs: UInt64?, bytes: Int), miss }
         let found: Lookup = state.withLock { s in
             // The last hit first: comparing a key is cheaper than hashing it.
-            if let (k, img) = s.last, k == key { return .hit(img) }
+            if let img = s.lastImage, s.lastKey == key { return .hit(img) }
             if let img = s.images[key] {
-                s.last = (key, img)
+                s.lastKey = key
+                s.lastImage = img
                 return .hit(img)
             }
             if let c = s.charges[key] { return .known(ergs: c.ergs, bytes: c.bytes) }
@@ -499,10 +512,11 @@ enum ContractImageCache {
                 evicted.append(old)
                 s.bytes -= old.templateBytes
                 s.loadsByHash[k.hash] = nil
-                if let (lk, _) = s.last, lk == k { s.last = nil }
+                if s.lastImage != nil, s.lastKey == k { s.lastImage = nil }
             }
             if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.templateBytes }
-            s.last = (key, img)
+            s.lastKey = key
+            s.lastImage = img
             s.loadsByHash[code.hash, default: 0] += 1
         }
         return .image(img)

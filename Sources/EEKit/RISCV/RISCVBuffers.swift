@@ -28,7 +28,7 @@ public final class RISCVMachine {
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var code: UnsafeMutablePointer<crv_insn>?
     /// Bytes of `code` that are a mapping (munmap'ed), 0 when it came from the heap.
-    private var codeMappedBytes = 0
+    @exclusivity(unchecked) private var codeMappedBytes = 0
     /// A shared-memory file holding this machine's decoded code (the code was decoded into a
     /// MAP_SHARED mapping of it), so that machines reset from this one map it copy-on-write
     /// instead of copying it; -1 without one.
@@ -132,7 +132,7 @@ public final class RISCVMachine {
 
     /// `protect` changed the execute permission of a page in the code range since the last
     /// `reset` / `restore` (which then decodes such pages again; contracts never do it).
-    private var executePermissionsChanged = false
+    @exclusivity(unchecked) private var executePermissionsChanged = false
 
     public func permissions(at address: UInt64) -> Permissions {
         guard address < memorySize else { return [] }
@@ -278,7 +278,7 @@ public final class RISCVMachine {
         mem.pointee.ecall_ctx = handler == nil ? nil : Unmanaged.passUnretained(self).toOpaque()
     }
     @exclusivity(unchecked) private var ecallHandler: Unmanaged<RISCVEcallHandler>?
-    private var retainedEcallHandler: RISCVEcallHandler?
+    @exclusivity(unchecked) private var retainedEcallHandler: RISCVEcallHandler?
 
     private static let ecallThunk: crv_ecall_fn = { ctx, _ in
         // Borrowed references only: no reference counting on a system call's path.

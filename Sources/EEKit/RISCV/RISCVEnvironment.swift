@@ -63,6 +63,9 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     // of a native token transfer's CPU time.
     @exclusivity(unchecked) private var machine: RISCVMachine?
     @exclusivity(unchecked) private var image: ContractImage?
+    /// `image?.codeIsWritable`, read by every system call that writes guest memory without
+    /// retaining and releasing the image.
+    @exclusivity(unchecked) private var codeIsWritable = false
     /// The running transaction's `KeptImage` of this frame's code (its spare machines).
     @exclusivity(unchecked) private var kept: KeptImage?
     /// The frame's launch parameters (valid once `started`). Not optional, so a system call
@@ -108,7 +111,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
 
     /// Guest instructions this frame retired (final once the frame ended): what a native
     /// contract's code costs apart from its system calls.
-    public private(set) var instructionsRetired: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var instructionsRetired: UInt64 = 0
     @exclusivity(unchecked) private var instretAtStart: UInt64 = 0
 
     /// Images built for the code with this hash while it is cached (other threads' and tests'
@@ -134,7 +137,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// Testing knob (the native_frames fuzz target): false makes every system call return
     /// from the core to `run`, the path before in-loop system calls, so that both paths can be
     /// compared on the same program. Set it only while no frame runs.
-    nonisolated(unsafe) static var inLoopSystemCalls = true
+    @exclusivity(unchecked) nonisolated(unsafe) static var inLoopSystemCalls = true
     /// From how many parked machines in the process (of at most 2,048) a frame that finds no
     /// machine of its own image resets another image's parked machine instead of building one:
     /// by default 1,024, half the parking places. 0 reuses whenever one of the same memory size
@@ -198,6 +201,19 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             if let reason = host.keep(img, for: launch.code, bytes: img.templateBytes) {
                 return end(.failure(.limitExceeded(reason)), output: [], host: host)
             }
+        } else if host is Bootloader {
+            // A bootloader keeps the image itself too, and swaps in a `KeptImage` only when a
+            // frame's machine finds no place in the full pool (`end`): a transaction of a frame
+            // or a few never fills it, and a KeptImage per transaction was an allocation and a
+            // deallocation on every native transfer (the token's image pool holds 800 machines).
+            switch host.keptObject(for: launch.code) {
+            case let k as KeptImage: kept = k
+            case nil:
+                if let reason = host.keep(img, for: launch.code, bytes: img.templateBytes) {
+                    return end(.failure(.limitExceeded(reason)), output: [], host: host)
+                }
+            default: break  // the image itself (no spares yet), or another configuration's object
+            }
         } else if let k = host.keptObject(for: launch.code) as? KeptImage {
             kept = k
         } else {
@@ -219,6 +235,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         let m = try img.acquire(kept)
         image = img
+        codeIsWritable = img.codeIsWritable
         machine = m
         if RISCVEnvironment.inLoopSystemCalls && tracer == nil { m.setUnretainedEcallHandler(self) }
         brk = img.brkStart
@@ -226,7 +243,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m.pc = img.image.entry
         // The frame block (eekit.h, eek_frame) at the top of memory, tp pointing at it: a
         // contract reads its calldata, caller, address and value there without system calls.
-        guard let block = writeFrameBlock(m) else {
+        guard let block = writeFrameBlock(m, launch) else {
             return end(.failure(.other("cannot write the frame block")), output: [], host: host)
         }
         // The stack starts below the block (sharing its page, so a frame touches one page
@@ -352,7 +369,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// `frameBlockReserve`) and returns its address, where the stack starts below it:
     /// calldata size (u64), 1 if the calldata follows (u64), caller (20 bytes, 4 of padding),
     /// this address (20 + 4), the value (32-byte big-endian word), the calldata.
-    private func writeFrameBlock(_ m: RISCVMachine) -> UInt64? {
+    /// `launch` is `start`'s (borrowed: reading `self.launch` retained and released its calldata).
+    private func writeFrameBlock(_ m: RISCVMachine, _ launch: LaunchParams) -> UInt64? {
         let cd = launch.calldata
         let limit = RISCVEnvironment.frameCalldataLimit(stackSize: configuration.stackSize)
         let included = cd.count <= limit
@@ -470,6 +488,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     }
 
     private func end(_ status: FrameStatus, output: Bytes, host: any EEHost) -> Preemption {
+        // Moved out of the properties (no retain and release around the frame's end).
+        let machine = self.machine.take(), kept = self.kept.take()
         let left: Resources
         if status.isFailure {
             left = .zero
@@ -479,10 +499,23 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         if let m = machine {
             m.setUnretainedEcallHandler(nil)
             instructionsRetired = m.instructionsRetired &- instretAtStart
-            if let image { image.release(m, brk: brkHigh, kept: kept) }
+            if let image, let unplaced = image.release(m, brk: brkHigh, kept: kept), kept == nil, image.mayNeedSpares,
+                let boot = host as? Bootloader
+            {
+                // The pool is full: the transaction keeps the machine as a spare for its next
+                // frames of this image. `start` kept the image itself (a bootloader's host), or
+                // found it kept, and an inner frame may have swapped in a KeptImage since.
+                let spares: KeptImage?
+                switch boot.keptObject(for: launch.code) {
+                case let k as KeptImage where k.image === image: spares = k
+                case let o? where o === image:
+                    let k = KeptImage(image)
+                    spares = boot.replaceKept(image, with: k, for: launch.code) ? k : nil
+                default: spares = nil
+                }
+                if let spares, ContractImage.admitParked() { spares.spares.append(unplaced) }
+            }
         }
-        machine = nil
-        kept = nil
         guard started else {
             return .completedExecution(CallResult(status: status, returndata: output), resourcesLeft: left)
         }
@@ -548,7 +581,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     /// nothing, as guest stores there. Called before the write; images without writable code
     /// pay nothing.
     private func chargeCodeWrite(_ m: RISCVMachine, _ p: UInt64, _ n: Int) throws(Fault) {
-        guard n > 0, let img = image, img.codeIsWritable else { return }
+        guard n > 0, codeIsWritable else { return }
         let bytes = m.decodedBytes(in: p, count: UInt64(n))
         guard bytes > 0 else { return }
         let (ergs, o) = ((bytes + 31) / 32).multipliedReportingOverflow(by: UInt64(schedule.riscvCodeStore))
