@@ -99,7 +99,11 @@ public final class Bootloader: EEHost {
     /// caller of a nested call (`nestedCall`). Unowned: set and cleared on every frame switch,
     /// where retaining it cost a bare call about a tenth; every path clears it (`deactivate`)
     /// before the frame it names can be released (its EE's deinit may call the host).
-    @exclusivity(unchecked) unowned(unsafe) var runningFrame: Frame?
+    var runningFrame: Frame? { runningFrameRef?.takeUnretainedValue() }
+    /// `runningFrame`, borrowed (`_withUnsafeGuaranteedRef`) where only a field is read: an
+    /// unowned(unsafe) reference is retained and released around every read
+    /// (`reserveGuestMemory`, twice per native frame).
+    @exclusivity(unchecked) var runningFrameRef: Unmanaged<Frame>?
     /// Nested calls that continued on a large-stack thread because the stack they were made on
     /// ran low (`EEHost.nestedCall`), in this bootloader's life.
     public internal(set) var nestedStackMoves = 0
@@ -280,7 +284,7 @@ public final class Bootloader: EEHost {
     }
 
     public func reserveGuestMemory(_ bytes: Int) -> String? {
-        let frameUse = guestMemoryInUse - (guestMemoryMarks.last ?? 0) - (runningFrame?.heldBytes ?? 0)
+        let frameUse = guestMemoryInUse - (guestMemoryMarks.last ?? 0) - (runningFrameRef?._withUnsafeGuaranteedRef { $0.heldBytes } ?? 0)
         if bytes < 0 || bytes > limits.maxFrameMemory - frameUse {
             return "guest memory of the frame, \(frameUse) + \(bytes) bytes, exceeds the cap of \(limits.maxFrameMemory) bytes"
         }

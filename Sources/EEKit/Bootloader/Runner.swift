@@ -275,7 +275,7 @@ extension Bootloader {
     /// The frame the host's next calls come from (`Bootloader.mayWrite`, `nestedCall`).
     @inline(__always) func activate(_ f: Frame) {
         active = ActiveFrame(address: f.context.address, isStatic: f.context.isStatic)
-        runningFrame = f
+        runningFrameRef = Unmanaged.passUnretained(f)
     }
 
     /// Opens a new frame's memory account with its calldata and runs it to its first
@@ -305,7 +305,7 @@ extension Bootloader {
     /// No frame runs: every write is refused, and no nested call is taken.
     @inline(__always) func deactivate() {
         active = .none
-        runningFrame = nil
+        runningFrameRef = nil
     }
 
     /// Before a run (or a transaction's deployment preparation): no frame, no error noted.
