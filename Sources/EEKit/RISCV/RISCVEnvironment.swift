@@ -70,11 +70,10 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
     @exclusivity(unchecked) private var kept: KeptImage?
     /// The frame's launch parameters (valid once `started`). Not optional, so a system call
     /// reads the fields it needs instead of copying the whole struct out of an optional.
-    @exclusivity(unchecked) private var launch = RISCVEnvironment.idleLaunch
-    @exclusivity(unchecked) private var started = false
-    private static let idleLaunch = LaunchParams(
+    @exclusivity(unchecked) private var launch = LaunchParams(
         resources: .zero, code: Bytecode(kind: .none, bytes: [], hash: .zero), caller: .zero, callee: .zero,
         codeAddress: .zero, modifier: .none, calldata: [], value: .zero, depth: 0, isStatic: false)
+    @exclusivity(unchecked) private var started = false
     @exclusivity(unchecked) private var schedule = GasSchedule.default
     @exclusivity(unchecked) private var brk: UInt64 = 0
     @exclusivity(unchecked) private var brkHigh: UInt64 = 0
@@ -257,7 +256,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         m[register: 11] = UInt64(launch.calldata.count)
         m.budget = launch.resources.ergs - fresh
         instretAtStart = m.instructionsRetired
-        return run(host: host)
+        return run(m, host: host)
     }
 
     public func continueAfterCall(_ result: CallResult, returned: Resources, host: any EEHost) throws(EEError)
@@ -269,7 +268,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         returndata = result.status.isFailure ? [] : result.returndata
         m[register: 10] = RISCVEnvironment.statusCode(result.status)
         m[register: 11] = UInt64(returndata.count)
-        return run(host: host)
+        return run(m, host: host)
     }
 
     public func continueAfterDeployment(_ result: DeploymentResult, returned: Resources, host: any EEHost)
@@ -293,7 +292,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         }
         m[register: 10] = RISCVEnvironment.statusCode(status)
         m[register: 11] = UInt64(returndata.count)
-        return run(host: host)
+        return run(m, host: host)
     }
 
     /// RISC-V deployment data: an ELF (validated: class, machine, no RVC, integer ABI, segments
@@ -385,8 +384,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
 
     // MARK: Running
 
-    private func run(host: any EEHost) -> Preemption {
-        guard let m = machine else { return end(.failure(.other("frame not started")), output: [], host: host) }
+    /// `m` is the frame's machine (`machine`), borrowed from the caller.
+    private func run(_ m: RISCVMachine, host: any EEHost) -> Preemption {
         activeHost = host
         activeBootloader = (host as? Bootloader).map { Unmanaged.passUnretained($0) }
         // Only while the hart runs: a `handleEcall` from anywhere else finds no host (an audit
