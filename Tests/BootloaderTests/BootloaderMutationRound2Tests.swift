@@ -245,7 +245,8 @@ import Testing
         let r = try boot.execute(Transaction(sender: Self.sender, gasLimit: U256(200_000), to: nil, data: initcode)).get()
         #expect(r.status.isFailure)
         let address = DeploymentAddress.create(deployer: Self.sender, nonce: 0)
-        #expect((world.account(address)?.code ?? []).isEmpty)
+        let code: Bytes = world.account(address)?.code ?? []
+        #expect(code.isEmpty)
     }
 
     /// EIP-170 / yellow paper: the code deposit (200 a byte) may take exactly the gas left.
@@ -258,7 +259,8 @@ import Testing
             let r = try boot.execute(Transaction(sender: Self.sender, gasLimit: U256(gas), to: nil, data: initcode)).get()
             let address = DeploymentAddress.create(deployer: Self.sender, nonce: 0)
             #expect(r.status.isSuccess == ok)
-            #expect((world.account(address)?.code ?? []) == (ok ? [0] : []))
+            let code: Bytes = world.account(address)?.code ?? []
+            #expect(code == (ok ? [0] : []))
             #expect(r.gasUsed == gas)
         }
     }
