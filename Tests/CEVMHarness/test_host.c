@@ -250,21 +250,14 @@ static void h_sload(void *c, const cevm_address *addr, const cevm_u256 *key, cev
   if (original) *original = e ? e->original : z;
 }
 
-/* access_storage and sload in one lookup, as the Swift host answers them (installed by
-   th_set_access_sload; without it the core calls the two apart). */
+/* access_storage and sload in one callback, as the Swift host answers them (installed by
+   th_set_access_sload; without it the core calls the two apart, and in another order around
+   the cold charge). */
 static int h_access_sload(void *c, const cevm_address *addr, const cevm_u256 *key, cevm_u256 *value,
                           cevm_u256 *original) {
-  th_state *s = c;
-  int i = th_find(s, addr->bytes, 1);
-  th_slot *e = i < 0 ? NULL : th_slot_get(s, i, key, 1);
-  cevm_u256 z = {{0, 0, 0, 0}};
-  *value = e ? e->value : z;
-  if (original) *original = e ? e->original : z;
-  if (!e || e->warm) return 1;
-  e->warm = 1;
-  th_journal j = {.kind = J_SLOT_WARM, .index = (int)(e - s->slots)};
-  th_journal_push(s, j);
-  return 0;
+  int warm = h_access_storage(c, addr, key);
+  h_sload(c, addr, key, value, original);
+  return warm;
 }
 
 static void h_sstore(void *c, const cevm_address *addr, const cevm_u256 *key,
