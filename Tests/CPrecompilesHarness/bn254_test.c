@@ -23,26 +23,7 @@ static uint64_t rnd(void) {
 
 int main(void) {
   int failures = 0;
-  /* Montgomery multiplication against GMP: a b 2^-256 mod p */
-  mpz_t mp, ma, mb, mr, rinv, got;
-  mpz_inits(mp, ma, mb, mr, rinv, got, NULL);
-  mpz_import(mp, 4, -1, 8, 0, 0, P.l);
-  mpz_set_ui(rinv, 1);
-  mpz_mul_2exp(rinv, rinv, 256);
-  mpz_invert(rinv, rinv, mp);
-  int bad = 0;
-  for (int i = 0; i < 20000; i++) {
-    fp a, b, r;
-    tc_fp(&a, i < 3 ? i : 0);
-    tc_fp(&b, i < 3 ? (i + 1) % 3 : 0);
-    fp_mul(&r, &a, &b);
-    mpz_import(ma, 4, -1, 8, 0, 0, a.l);
-    mpz_import(mb, 4, -1, 8, 0, 0, b.l);
-    mpz_mul(mr, ma, mb); mpz_mul(mr, mr, rinv); mpz_mod(mr, mr, mp);
-    mpz_import(got, 4, -1, 8, 0, 0, r.l);
-    if (mpz_cmp(got, mr) != 0) bad++;
-  }
-  mpz_clears(mp, ma, mb, mr, rinv, got, NULL);
+  int bad = tc_fp_mul_against_gmp();
   if (bad) { printf("FAIL bn254: fp_mul != GMP (%d of 20000)\n", bad); failures++; }
   failures += tower_differential_checks("bn254");
   if (failures) {

@@ -1,10 +1,12 @@
 /*
- * Differential checks of fp_tower.h's lazy-reduction arithmetic (double-width products, one
- * Montgomery reduction per output coefficient) against the reduce-every-product formulas it
- * replaced, kept here as the reference; and of the binary-GCD fp_inv against Fermat's a^(P - 2). Included by a harness after its field (bls12_381.c or
- * bn254.c) and after its rnd(); works for either prime. Random reduced operands, plus
- * operands with every coefficient P - 1 (the largest products, where the range bounds of the
- * double-width values are tightest: R / P is only about 5.3 for BN254) and zero.
+ * Montgomery multiplication against GMP (tc_fp_mul_against_gmp), and differential checks of
+ * fp_tower.h's lazy-reduction arithmetic (double-width products, one Montgomery reduction per
+ * output coefficient) against the reduce-every-product formulas it replaced, kept here as the
+ * reference, and of the binary-GCD fp_inv against Fermat's a^(P - 2). Included by a harness
+ * after its field (bls12_381.c or bn254.c), <gmp.h> and its rnd(); works for either prime.
+ * Random reduced operands, plus operands with every coefficient P - 1 (the largest products,
+ * where the range bounds of the double-width values are tightest: R / P is only about 5.3 for
+ * BN254) and zero.
  */
 
 /* ---------------------------------------------------------------- reference formulas */
@@ -73,6 +75,37 @@ static void tc_fpw(fpw *a, int kind) {
 }
 /* kind for iteration i: the first few iterations use the extreme operands */
 static int tc_kind(int i, int which) { return i < 3 ? (which ? (i + 1) % 3 : i) : 0; }
+
+/* Montgomery multiplication against GMP (the includer includes <gmp.h>): fp_mul(a, b) must be
+ * a b R^-1 mod P for 20,000 pairs: P - 1 ... P - 4 times a random operand, a random one times 0
+ * and times P - 1, the extreme pairs of tc_kind, then random reduced operands. Returns the number
+ * of wrong products. */
+static int tc_fp_mul_against_gmp(void) {
+  mpz_t mp, ma, mb, mr, rinv, got;
+  mpz_inits(mp, ma, mb, mr, rinv, got, NULL);
+  mpz_import(mp, FP_LIMBS, -1, 8, 0, 0, P.l);
+  mpz_set_ui(rinv, 1);
+  mpz_mul_2exp(rinv, rinv, 64 * FP_LIMBS);
+  mpz_invert(rinv, rinv, mp);
+  int bad = 0;
+  for (int i = 0; i < 20000; i++) {
+    fp a, b, r;
+    int ka = i >= 6 && i < 9 ? tc_kind(i - 6, 0) : 0, kb = i >= 6 && i < 9 ? tc_kind(i - 6, 1) : 0;
+    tc_fp(&a, ka);
+    tc_fp(&b, kb);
+    if (i < 4) { a = P; a.l[0] -= 1 + (uint64_t)i; } /* P - 1 ... P - 4 */
+    if (i == 4) tc_fp(&b, 2);                        /* 0 */
+    if (i == 5) tc_fp(&b, 1);                        /* P - 1 */
+    fp_mul(&r, &a, &b);
+    mpz_import(ma, FP_LIMBS, -1, 8, 0, 0, a.l);
+    mpz_import(mb, FP_LIMBS, -1, 8, 0, 0, b.l);
+    mpz_mul(mr, ma, mb); mpz_mul(mr, mr, rinv); mpz_mod(mr, mr, mp);
+    mpz_import(got, FP_LIMBS, -1, 8, 0, 0, r.l);
+    if (mpz_cmp(got, mr) != 0) bad++;
+  }
+  mpz_clears(mp, ma, mb, mr, rinv, got, NULL);
+  return bad;
+}
 
 static int tower_differential_checks(const char *field) {
   int bad = 0;

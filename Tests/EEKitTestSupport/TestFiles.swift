@@ -83,6 +83,34 @@ public enum TestFiles {
         return nil
     }
 
+    /// A C harness built and run by `buildAndRunC`.
+    public struct CHarnessRun {
+        /// clang's status and output (stdout and stderr together).
+        public var buildStatus: Int32
+        public var buildOutput: String
+        /// The harness's status and output (stdout and stderr together); -1 and empty when the
+        /// build failed.
+        public var status: Int32
+        public var out: String
+    }
+
+    /// Builds a C harness with `clang` (`arguments`: flags, sources and libraries; the output
+    /// file is added) into a temporary executable named after `name`, runs it with
+    /// `runArguments`, and removes it. The build, and the run, are each killed after `timeout`
+    /// seconds (`run`), so a harness that loops fails its test instead of holding the suite.
+    public static func buildAndRunC(
+        _ name: String, clang: String, _ arguments: [String], runArguments: [String] = [], timeout: Double
+    ) throws -> CHarnessRun {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-\(name)-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let build = try run(clang, arguments + ["-o", out.path], timeout: timeout)
+        guard build.status == 0 else {
+            return CHarnessRun(buildStatus: build.status, buildOutput: build.out, status: -1, out: "")
+        }
+        let r = try run(out.path, runArguments, timeout: timeout)
+        return CHarnessRun(buildStatus: build.status, buildOutput: build.out, status: r.status, out: r.out)
+    }
+
     /// Runs `executable` to completion (`TestProcess.run`); its status and its stdout and stderr
     /// together. With a `timeout` (seconds) a process still running then is killed (SIGKILL,
     /// which the status shows, and the output says so): a C harness whose core change makes it

@@ -16,20 +16,17 @@ import Testing
     func unitHarnessBuildsAndPasses() throws {
         let h = Self.root.appendingPathComponent("Tests/CEVMHarness").path
         let core = Self.root.appendingPathComponent("CSources/CEVM").path
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-cevm-unit-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
         // run_tests.sh's flags (-Wall -Wextra -Wno-unused-parameter) at -O1, with -Werror so
         // that a change of the core's C API the harness does not follow fails here; the test
         // host leaves the newer optional callbacks unset (NULL), hence
-        // -Wno-missing-field-initializers.
-        let build = try TestFiles.run(Self.clang!, [
+        // -Wno-missing-field-initializers. The run takes under a second normally; a core
+        // change that makes it loop fails after 120 s, not in 900.
+        let r = try TestFiles.buildAndRunC("cevm-unit", clang: Self.clang!, [
             "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Werror",
-            "-I\(core)/include", "-I\(core)", "-I\(h)", "-o", out.path,
+            "-I\(core)/include", "-I\(core)", "-I\(h)",
             "\(h)/cevm_tests.c", "\(core)/interp.c", "\(core)/keccak.c", "\(h)/test_host.c",
-        ])
-        try #require(build.status == 0, Comment(rawValue: "CEVM unit harness build failed:\n\(build.out)"))
-        // Under a second normally; a core change that makes it loop fails here, not in 900 s.
-        let r = try TestFiles.run(out.path, [], timeout: 120)
+        ], timeout: 120)
+        try #require(r.buildStatus == 0, Comment(rawValue: "CEVM unit harness build failed:\n\(r.buildOutput)"))
         #expect(r.status == 0, Comment(rawValue: r.out))
         // "N checks, 0 failures", with at least the 2,214 checks the README advertises (every
         // test with the test host's access_storage and sload apart, then with access_sload).
@@ -48,14 +45,11 @@ import Testing
     func keccakHarnessBuildsAndPasses() throws {
         let h = Self.root.appendingPathComponent("Tests/CEVMHarness").path
         let core = Self.root.appendingPathComponent("CSources/CEVM").path
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-keccak-unit-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let build = try TestFiles.run(Self.clang!, [
-            "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I\(core)/include", "-I\(core)", "-o", out.path,
+        let r = try TestFiles.buildAndRunC("keccak-unit", clang: Self.clang!, [
+            "-std=gnu11", "-O1", "-Wall", "-Wextra", "-Werror", "-I\(core)/include", "-I\(core)",
             "\(h)/keccak_tests.c", "\(core)/keccak.c",
-        ])
-        try #require(build.status == 0, Comment(rawValue: "keccak harness build failed:\n\(build.out)"))
-        let r = try TestFiles.run(out.path, ["20000"], timeout: 120)
+        ], runArguments: ["20000"], timeout: 120)
+        try #require(r.buildStatus == 0, Comment(rawValue: "keccak harness build failed:\n\(r.buildOutput)"))
         #expect(r.status == 0, Comment(rawValue: r.out))
         #expect(r.out.contains("20000 random states compared") && r.out.contains(", 0 mismatches"), Comment(rawValue: r.out))
         #expect(r.out.hasSuffix("keccak tests passed\n"), Comment(rawValue: r.out))

@@ -160,51 +160,30 @@ struct BLS12381HarnessTests {
 
     @Test(.enabled(if: clang != nil, "clang not found: the C harness of bls12_381.c cannot be built"))
     func pairingSanity() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-bls12-381-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let build = try run(Self.clang!, [
-            "-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
-            Self.root.appendingPathComponent("Tests/CPrecompilesHarness/bls12_381_test.c").path,
-            Self.root.appendingPathComponent("CSources/CPrecompiles/hashes.c").path,
-            "-lnettle", "-lsecp256k1", "-lgmp", "-o", out.path,
-        ])
-        try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
-        let r = try run(out.path, [])
-        #expect(r.status == 0, Comment(rawValue: r.output))
-        #expect(r.output.contains("all checks passed"), Comment(rawValue: r.output))
+        try Self.check("bls12-381", ["Tests/CPrecompilesHarness/bls12_381_test.c", "CSources/CPrecompiles/hashes.c"],
+                       libraries: ["-lnettle", "-lsecp256k1", "-lgmp"])
     }
 
     @Test(.enabled(if: clang != nil, "clang not found: the C harness of bn254.c cannot be built"))
     func bn254TowerAgainstReference() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-bn254-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let build = try run(Self.clang!, [
-            "-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
-            Self.root.appendingPathComponent("Tests/CPrecompilesHarness/bn254_test.c").path, "-lgmp", "-o", out.path,
-        ])
-        try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
-        let r = try run(out.path, [])
-        #expect(r.status == 0, Comment(rawValue: r.output))
-        #expect(r.output.contains("all checks passed"), Comment(rawValue: r.output))
+        try Self.check("bn254", ["Tests/CPrecompilesHarness/bn254_test.c"], libraries: ["-lgmp"])
     }
 
     @Test(.enabled(if: clang != nil, "clang not found: the C harness of blake2f.c cannot be built"))
     func blake2fAgainstReference() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("eekit-blake2f-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let build = try run(Self.clang!, [
-            "-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
-            Self.root.appendingPathComponent("Tests/CPrecompilesHarness/blake2f_test.c").path, "-o", out.path,
-        ])
-        try #require(build.status == 0, Comment(rawValue: "harness build failed:\n\(build.output)"))
-        let r = try run(out.path, [])
-        #expect(r.status == 0, Comment(rawValue: r.output))
-        #expect(r.output.contains("all checks passed"), Comment(rawValue: r.output))
+        try Self.check("blake2f", ["Tests/CPrecompilesHarness/blake2f_test.c"])
     }
 
-    /// The harnesses take seconds; one whose check never ends is killed after 600 s and fails.
-    private func run(_ exe: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let r = try TestFiles.run(exe, args, timeout: 600)
-        return (r.status, r.out)
+    /// Builds a harness (sources relative to the repository) as run.sh does, without its -O3,
+    /// and runs it: it must exit 0 saying "all checks passed". The harnesses take seconds; one
+    /// whose check never ends is killed after 600 s and fails.
+    static func check(_ name: String, _ sources: [String], libraries: [String] = []) throws {
+        let r = try TestFiles.buildAndRunC(name, clang: clang!,
+            ["-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"]
+                + sources.map { root.appendingPathComponent($0).path } + libraries,
+            timeout: 600)
+        try #require(r.buildStatus == 0, Comment(rawValue: "harness build failed:\n\(r.buildOutput)"))
+        #expect(r.status == 0, Comment(rawValue: r.out))
+        #expect(r.out.contains("all checks passed"), Comment(rawValue: r.out))
     }
 }
