@@ -55,20 +55,6 @@ struct CRISCVMutationRound2Tests {
         }
     }
 
-    /// Runs `code` (then ebreak) at 0x10000 like Snippet.run, after `prepare` has set up the
-    /// machine (registers, memory, permissions).
-    static func run(
-        xlen: Int, _ code: [UInt32], schedule: GasSchedule = .instructionCounting, budget: UInt64 = 1_000_000,
-        prepare: (RISCVMachine) -> Void = { _ in }
-    ) throws -> (machine: RISCVMachine, stop: RISCVMachine.Stop) {
-        let elf = TestELF.program(xlen: xlen, code: code + [A.ebreak], data: [UInt8](repeating: 0, count: 64))
-        let process = try RISCVProcess(image: try ELFImage(bytes: elf.bytes), memorySize: 1 << 20, schedule: schedule)
-        process.machine.budget = budget
-        prepare(process.machine)
-        let stop = process.machine.run()
-        return (process.machine, stop)
-    }
-
     /// Results that RV64 sign-extends from bit 31 (the *W forms) or RV32 holds as negative
     /// 32-bit values, checked on their own and through a signed compare (slt x13, x12, x0:
     /// 1 when x12 is negative at XLEN bits), which sees a value kept with the wrong upper bits
@@ -119,21 +105,21 @@ struct CRISCVMutationRound2Tests {
             _ = m.write([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88], at: size - 8)
         }
         // lbu x12, 0(x10); ld/lw x13, -(n - 1)(x10): the last byte and the last n bytes.
-        let (m, stop) = try Self.run(xlen: xlen, top + [A.i(0, 10, 4, 12, 0x03), A.i(1 - n, 10, wide, 13, 0x03)], prepare: prepare)
+        let (m, stop) = try Snippet.run(xlen: xlen, code: top + [A.i(0, 10, 4, 12, 0x03), A.i(1 - n, 10, wide, 13, 0x03)], prepare: prepare)
         #expect(stop == .ebreak, "rv\(xlen): \(m.trap)")
         #expect(m[register: 12] == 0x88)
         #expect(m[register: 13] == (xlen == 64 ? 0x8877_6655_4433_2211 : 0x8877_6655))
         // Stores there, read back: sb x11, 0(x10); sd/sw x11, -(n - 1)(x10) over it.
-        let (s, sstop) = try Self.run(
+        let (s, sstop) = try Snippet.run(
             xlen: xlen,
-            top + [A.li(11, -2), A.s(0, 11, 10, 0, 0x23), A.i(0, 10, 4, 12, 0x03), A.li(11, 0x123),
+            code: top + [A.li(11, -2), A.s(0, 11, 10, 0, 0x23), A.i(0, 10, 4, 12, 0x03), A.li(11, 0x123),
                    A.s(1 - n, 11, 10, wide, 0x23), A.i(0, 10, 4, 13, 0x03)])
         #expect(sstop == .ebreak, "rv\(xlen): \(s.trap)")
         #expect(s[register: 12] == 0xfe && s[register: 13] == 0)
         #expect(s.read(size - UInt64(n), count: Int(n)) == [0x23, 0x01] + [UInt8](repeating: 0, count: Int(n) - 2))
         // One byte further: the n-byte access at size - (n - 1) reaches past the end.
         for (word, cause) in [(A.i(2 - n, 10, wide, 13, 0x03), UInt32(5)), (A.s(2 - n, 0, 10, wide, 0x23), 7)] {
-            let (f, fstop) = try Self.run(xlen: xlen, top + [word], prepare: prepare)
+            let (f, fstop) = try Snippet.run(xlen: xlen, code: top + [word], prepare: prepare)
             #expect(fstop == .trap && f.trap.cause == cause && f.trap.value == size - UInt64(n) + 1, "rv\(xlen): \(f.trap)")
             #expect(f.pc == 0x10000 + 4 * UInt64(top.count))
         }
@@ -146,14 +132,14 @@ struct CRISCVMutationRound2Tests {
     @Test func rv32AddressesWrapAt32Bits() throws {
         let high = RVAsm.loadConstant(10, 0xffff_fff0, xlen: 32)
         let at = 0x10000 + 4 * UInt64(high.count)
-        let (s, sstop) = try Self.run(xlen: 32, high + [A.s(0, 0, 10, 2, 0x23)])
+        let (s, sstop) = try Snippet.run(xlen: 32, code: high + [A.s(0, 0, 10, 2, 0x23)])
         #expect(sstop == .trap && s.trap.cause == 7 && s.trap.value == 0xffff_fff0 && s.pc == at, "\(s.trap)")
-        let (b, bstop) = try Self.run(xlen: 32, high + [A.s(0, 0, 10, 0, 0x23)])
+        let (b, bstop) = try Snippet.run(xlen: 32, code: high + [A.s(0, 0, 10, 0, 0x23)])
         #expect(bstop == .trap && b.trap.cause == 7 && b.trap.value == 0xffff_fff0 && b.pc == at, "\(b.trap)")
-        let (j, jstop) = try Self.run(xlen: 32, high + [A.jalr(1, 10, 0)])
+        let (j, jstop) = try Snippet.run(xlen: 32, code: high + [A.jalr(1, 10, 0)])
         #expect(jstop == .trap && j.trap.cause == 1 && j.pc == 0xffff_fff0 && j.trap.value == 0xffff_fff0, "\(j.trap)")
         #expect(j[register: 1] == at + 4, "the jump retired and linked")
-        let (l, lstop) = try Self.run(xlen: 32, [A.jal(1, -0x20000)])
+        let (l, lstop) = try Snippet.run(xlen: 32, code: [A.jal(1, -0x20000)])
         #expect(lstop == .trap && l.trap.cause == 1 && l.pc == 0xffff_0000 && l.trap.value == 0xffff_0000, "\(l.trap)")
         #expect(l[register: 1] == 0x10004)
     }
@@ -167,13 +153,13 @@ struct CRISCVMutationRound2Tests {
     func revokingAPageFaultsAccessesStraddlingIntoIt(xlen: Int) throws {
         let set = RVAsm.loadConstant(10, 0x20ffe, xlen: xlen)
         for (word, cause) in [(A.i(0, 10, 2, 12, 0x03), UInt32(5)), (A.s(0, 10, 10, 2, 0x23), 7)] {
-            let (m, stop) = try Self.run(xlen: xlen, set + [word]) { m in
+            let (m, stop) = try Snippet.run(xlen: xlen, code: set + [word]) { m in
                 m.protect(0x20000, 0x22000, [.read, .write])
                 m.protect(0x21000, 0x22000, [])
             }
             #expect(stop == .trap && m.trap.cause == cause && m.trap.value == 0x20ffe, "rv\(xlen): \(m.trap)")
             // Given back, the same access runs.
-            let (ok, okStop) = try Self.run(xlen: xlen, set + [word]) { m in
+            let (ok, okStop) = try Snippet.run(xlen: xlen, code: set + [word]) { m in
                 m.protect(0x20000, 0x22000, [.read, .write])
             }
             #expect(okStop == .ebreak, "rv\(xlen): \(ok.trap)")
@@ -197,7 +183,7 @@ struct CRISCVMutationRound2Tests {
     func inLoopSystemCallResultsReachTheHart(xlen: Int) throws {
         // ecall; slt x12, x10, x0; add x13, x11, x0; ebreak
         let code = [A.ecall, A.r(0, 0, 10, 2, 12, 0x33), A.add(13, 11, 0)]
-        let (m, stop) = try Self.run(xlen: xlen, code) { m in
+        let (m, stop) = try Snippet.run(xlen: xlen, code: code) { m in
             m[register: 10] = 1
             m[register: 11] = 2
             m.setEcallHandler(ResultHandler())
@@ -265,7 +251,7 @@ struct CRISCVMutationRound2Tests {
         }
         for (name, word, price) in cases {
             for (budget, ran) in [(price - 1, UInt64(0)), (price, 1)] {
-                let (m, stop) = try Self.run(xlen: xlen, [word], schedule: schedule, budget: budget) { m in
+                let (m, stop) = try Snippet.run(xlen: xlen, code: [word], schedule: schedule, budget: budget) { m in
                     m[register: 10] = 7
                     m[register: 11] = 3
                 }
