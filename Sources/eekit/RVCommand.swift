@@ -37,8 +37,8 @@ struct RVCommand: ParsableCommand {
         @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact).")
         var maxInstructions: UInt64?
 
-        @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096).")
-        var memoryMiB: Int = 64
+        @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096): address space reserved for the guest; only the pages it touches take host memory.")
+        var memoryMiB: Int = 4096
 
         @Flag(help: "Print instructions retired, seconds and MIPS (wall clock, then CPU time) on stderr.")
         var stats = false

@@ -100,6 +100,31 @@ enum GuestHarness {
         return .success(out)
     }
 
+    /// Builds one program of `Programs/` on its own with extra compiler and linker `flags`
+    /// (`-static` or `-static-pie` among them; `linuxTarget`: the riscvNN-linux-gnu triple, which `-static-pie` needs) into a fresh
+    /// folder, and returns the file; nil (with an issue recorded) when clang is missing or fails.
+    static func buildOne(_ source: String, xlen: Int, flags: [String], linuxTarget: Bool = false) async throws -> String? {
+        guard let clang = findExecutable("clang") else {
+            Issue.record("clang not found on PATH")
+            return nil
+        }
+        let name = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("eekit-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(xlen)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(name).path
+        let cc = try await runProcess(executable: clang, arguments: [
+            "--target=riscv\(xlen)\(linuxTarget ? "-linux-gnu" : "")", "-march=rv\(xlen)im", "-mabi=\(xlen == 64 ? "lp64" : "ilp32")",
+            "-O2", "-nostdlib", "-ffreestanding", "-fno-builtin", "-fuse-ld=lld",
+        ] + flags + [programsDirectory.appendingPathComponent(source).path, "-o", file])
+        guard cc.status == 0 else {
+            Issue.record("clang failed: \(String(decoding: cc.stderr, as: UTF8.self))")
+            try? FileManager.default.removeItem(at: dir)
+            return nil
+        }
+        return file
+    }
+
     struct HarnessError: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
@@ -212,25 +237,10 @@ struct DifferentialTests {
     /// which places it elsewhere: its output names no address.
     @Test("static PIE behaves like under qemu", arguments: [64, 32])
     func staticPIEMatchesQemu(xlen: Int) async throws {
-        guard let clang = GuestHarness.findExecutable("clang") else {
-            Issue.record("clang not found on PATH")
-            return
-        }
-        let source = GuestHarness.programsDirectory.appendingPathComponent("pie/static_pie.c").path
-        let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eekit-static-pie-\(ProcessInfo.processInfo.processIdentifier)-\(xlen)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("static_pie").path
-        let cc = try await GuestHarness.runProcess(executable: clang, arguments: [
-            "--target=riscv\(xlen)-linux-gnu", "-march=rv\(xlen)im", "-mabi=\(xlen == 64 ? "lp64" : "ilp32")",
-            "-O2", "-nostdlib", "-ffreestanding", "-fno-builtin", "-fPIE", "-static-pie", "-fuse-ld=lld",
-            source, "-o", file,
-        ])
-        guard cc.status == 0 else {
-            Issue.record("clang failed: \(String(decoding: cc.stderr, as: UTF8.self))")
-            return
-        }
+        guard let file = try await GuestHarness.buildOne(
+            "pie/static_pie.c", xlen: xlen, flags: ["-fPIE", "-static-pie"], linuxTarget: true)
+        else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
         let elf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
         #expect(elf.count > 16 && elf[16] == 3, "clang did not link an ET_DYN file")
         let image = try ELFImage(bytes: elf)
@@ -247,6 +257,35 @@ struct DifferentialTests {
         #expect(reference.status == 3 && result.exitCode == 3, "qemu \(reference.status), EEKit \(result.stop)")
         let out = GuestHarness.firstDifference("static PIE rv\(xlen) stdout", expected: reference.stdout, actual: result.stdout)
         #expect(out.isEmpty, "\(out)")
+    }
+
+    /// A program linked at 0x80000000 (bare-metal RISC-V's RAM base) that grows its heap by
+    /// 96 MiB runs under `eekit rv run` and `RISCVPlainRunner` with their default memory as under
+    /// qemu-user: the default was 64 MiB until 2026-12-07, which refused the image at load
+    /// (exit 2) and would have refused the heap.
+    @Test("a high image and a large heap run with the default memory", arguments: [64, 32])
+    func highImageAndLargeHeapMatchQemu(xlen: Int) async throws {
+        guard let file = try await GuestHarness.buildOne(
+            "high/high_heap.c", xlen: xlen, flags: ["-static", "-Wl,-Ttext=0x80000000"] + (xlen == 64 ? ["-mcmodel=medany"] : []))
+        else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
+        let elf = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        #expect(try ELFImage(bytes: elf).segments.map(\.vaddr).contains(0x8000_0000))  // the code; the headers stay at 0x10000
+        let reference = try await GuestHarness.runQemu(xlen: xlen, file: file, arguments: [], stdin: [])
+        let text = String(decoding: reference.stdout, as: UTF8.self)
+        #expect(reference.status == 5 && text.hasPrefix("linked high\ndata high\npages 24576 zero 24576 sum ")
+                && text.hasSuffix("\nshrunk and zeroed\n"), "qemu \(reference.status): \(text)")
+        let library = try RISCVPlainRunner.run(elf: elf, arguments: [], stdin: [], options: RISCVRunOptions())
+        #expect(library.exitCode == 5, "\(library.stop)")
+        #expect(GuestHarness.firstDifference("RISCVPlainRunner rv\(xlen)", expected: reference.stdout, actual: library.stdout).isEmpty)
+        let cli = try await GuestHarness.runProcess(executable: try TestFiles.eekit(), arguments: ["rv", "run", file], environment: [:])
+        #expect(cli.status == 5, "\(String(decoding: cli.stderr, as: UTF8.self))")
+        let out = GuestHarness.firstDifference("eekit rv run rv\(xlen)", expected: reference.stdout, actual: cli.stdout)
+        #expect(out.isEmpty, "\(out)")
+        // The old default still refuses the image, naming the memory it needs.
+        let small = try await GuestHarness.runProcess(
+            executable: try TestFiles.eekit(), arguments: ["rv", "run", "--memory", "64", file], environment: [:])
+        #expect(small.status == 2 && String(decoding: small.stderr, as: UTF8.self).contains("--memory 2057 is the least that holds it"))
     }
 
     @Test("qemu-user is installed", arguments: [64, 32])

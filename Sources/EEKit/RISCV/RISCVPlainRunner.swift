@@ -2,7 +2,9 @@
 public struct RISCVRunOptions: Sendable {
     /// Instruction budget; nil runs until the program exits or traps.
     public var maxInstructions: UInt64?
-    /// Guest memory in MiB (1...4096).
+    /// Guest memory in MiB (1...4096; default 4096). It is reserved address space (a
+    /// MAP_NORESERVE mapping): only the pages the guest touches take host memory, so the default
+    /// gives a program what qemu-user does (an image linked at 0x80000000, a heap of gigabytes).
     public var memoryMiB: Int
     /// Environment strings (`NAME=value`) the program sees, as bytes (Linux's strings are
     /// bytes: any but NUL); empty by default so that runs are reproducible (`eekit rv run`
@@ -21,7 +23,7 @@ public struct RISCVRunOptions: Sendable {
         set { programNameBytes = Array(newValue.utf8) }
     }
 
-    public init(maxInstructions: UInt64? = nil, memoryMiB: Int = 64, environment: [String] = [], programName: String = "program") {
+    public init(maxInstructions: UInt64? = nil, memoryMiB: Int = 4096, environment: [String] = [], programName: String = "program") {
         self.maxInstructions = maxInstructions
         self.memoryMiB = memoryMiB
         self.environmentBytes = environment.map { Array($0.utf8) }
