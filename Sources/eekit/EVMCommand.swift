@@ -20,19 +20,22 @@ struct EVMCommand: ParsableCommand {
     static func loadCode(code: String?, codeFile: String?) throws -> [UInt8] {
         switch (code, codeFile) {
         case (let c?, nil): return try parseHex(c, what: "--code")
-        case (nil, let f?):
-            // Exit 5 (as deploy and call), not 1, which is a revert's.
-            var raw: [UInt8]
-            do { raw = try readFile(f, limit: 256 << 20, what: "--code-file") } catch { throw environmentFailure("\(error)") }
-            if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
-            guard let bytes = Hex.decode(hexText: raw) else {
-                // A file that cannot be used is exit 5, as `deploy --ee evm` says of it.
-                throw environmentFailure("\(f) is not valid hex (\(Hex.problem(hexText: raw))); give an even number of 0-9a-f digits, 0x optional")
-            }
-            return bytes
+        case (nil, let f?): return try loadHexFile(f, what: "--code-file")
         case (nil, nil): throw ValidationError("give --code HEX or --code-file FILE")
         default: throw ValidationError("give only one of --code and --code-file")
         }
+    }
+
+    /// The bytes of a file of hex text (`--code-file`, `--input-file`). A file that cannot be
+    /// read or is not hex is exit 5 (as deploy and call say of theirs), not 1, a revert's.
+    static func loadHexFile(_ f: String, what: String) throws -> [UInt8] {
+        var raw: [UInt8]
+        do { raw = try readFile(f, limit: 256 << 20, what: what) } catch { throw environmentFailure("\(error)") }
+        if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
+        guard let bytes = Hex.decode(hexText: raw) else {
+            throw environmentFailure("\(f) is not valid hex (\(Hex.problem(hexText: raw))); give an even number of 0-9a-f digits, 0x optional")
+        }
+        return bytes
     }
 
     /// CPU time of this process in seconds (the machine may be shared; wall time is not used).
@@ -46,9 +49,10 @@ struct EVMCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run bytecode as a message call and print status, gas used and output.",
             discussion: """
-                The code runs at 0xbe7c43a580000000000000000000000000000001, called by \
-                0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b, on a fresh in-memory state through the \
-                bootloader (CALL and CREATE work). "gas used" is the execution gas before the refund, \
+                The code runs at 0xbe7c43a580000000000000000000000000000001 (--receiver), called \
+                by 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b (--sender, funded with 2^128 wei or \
+                --value if more), on a fresh in-memory state through the bootloader (CALL and \
+                CREATE work). "gas used" is the execution gas before the refund, \
                 without any intrinsic transaction cost. Exit status: 0 success, 1 revert, 2 failure, \
                 5 when the code file cannot be read or is not hex. With --create the code runs \
                 as init code instead (the input appended to it, as constructor arguments), as a \
@@ -64,6 +68,18 @@ struct EVMCommand: ParsableCommand {
 
         @Option(help: "Calldata as hex (with --create: appended to the init code).")
         var input: String = ""
+
+        @Option(name: .customLong("input-file"), help: "File holding the calldata as hex, for calldata too long for a command line.")
+        var inputFile: String?
+
+        @Option(help: "Value the call (or the creation) carries, CALLVALUE (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
+        var value: String = "0"
+
+        @Option(help: "The caller's address (CALLER and ORIGIN), as geth's evm run --sender.")
+        var sender: String?
+
+        @Option(help: "The address the code runs at (ADDRESS), as geth's evm run --receiver; not with --create, whose address CREATE derives.")
+        var receiver: String?
 
         @Flag(help: "Run the code as init code (a contract creation) rather than as a call; the output is the deployed code.")
         var create = false
@@ -86,11 +102,17 @@ struct EVMCommand: ParsableCommand {
         func validate() throws {
             guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1") }
             if trace && `repeat` > 1 { throw ValidationError("--trace and --repeat do not go together") }
+            if create && receiver != nil { throw ValidationError("--receiver does not go with --create: the new contract's address is CREATE's") }
+            if inputFile != nil && !input.isEmpty { throw ValidationError("give only one of --input and --input-file") }
         }
 
         func run() throws {
             let bytecode = try EVMCommand.loadCode(code: code, codeFile: codeFile)
-            let calldata = try EVMCommand.parseHex(input, what: "--input")
+            let calldata = try inputFile.map { try EVMCommand.loadHexFile($0, what: "--input-file") }
+                ?? EVMCommand.parseHex(input, what: "--input")
+            let callValue = try weiValue(value)
+            let caller = try sender.map { try commandLineAddress($0, option: "--sender") } ?? EVMRunner.defaultCaller
+            let target = try receiver.map { try commandLineAddress($0, option: "--receiver") } ?? EVMRunner.defaultTarget
             // Ergs are 64-bit: gas beyond 2^64 ergs is held back and returned unused (README,
             // Limits); GAS and the trace show the smaller figure (a review compared them with
             // revm's and found only this difference).
@@ -112,8 +134,12 @@ struct EVMCommand: ParsableCommand {
                 block.fork = fork
                 func prepare(_ tracer: EVMTracer?) -> EVMRunner.PreparedCall {
                     create
-                        ? EVMRunner.prepareCreate(initcode: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
-                        : EVMRunner.prepare(code: bytecode, input: calldata, gas: gas, block: block, tracer: tracer)
+                        ? EVMRunner.prepareCreate(
+                            initcode: bytecode, input: calldata, gas: gas, value: callValue, caller: caller, block: block,
+                            tracer: tracer)
+                        : EVMRunner.prepare(
+                            code: bytecode, input: calldata, gas: gas, value: callValue, target: target, caller: caller,
+                            block: block, tracer: tracer)
                 }
                 var call = prepare(tracer)
                 var t0 = EVMCommand.processCPUTime()

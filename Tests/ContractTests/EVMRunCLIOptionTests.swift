@@ -167,4 +167,73 @@ import Testing
         #expect(names.suffix(3) == ["STATICCALL", "POP", "STOP"], "\(r.err)")
         #expect(steps.map { $0["returnData"] as? String ?? "?" } == Array(repeating: "0x", count: steps.count - 2) + ["0x2a", "0x2a"], "\(r.err)")
     }
+
+    /// The word a run returned (`RETURN(0, 32)` of what the code stored), from its text output.
+    static func word(_ out: String) throws -> String {
+        try #require(out.split(separator: "\n").first { $0.hasPrefix("output: 0x") }).dropFirst("output: 0x".count).description
+    }
+
+    static func padded(_ hex: String) -> String { String(repeating: "0", count: 64 - hex.count) + hex }
+
+    /// `--value`, `--sender` and `--receiver` set CALLVALUE, CALLER / ORIGIN and ADDRESS, as
+    /// geth's `evm run` flags of those names do; the value arrives (SELFBALANCE), and a value
+    /// above the caller's 2^128 wei is funded rather than refused.
+    @Test func valueSenderAndReceiverReachTheCode() throws {
+        // CALLVALUE / CALLER / ORIGIN / ADDRESS / SELFBALANCE, then PUSH0 MSTORE PUSH1 32 PUSH0 RETURN.
+        func returned(_ op: String, _ options: [String]) throws -> String {
+            let r = try Self.run(["evm", "run", "--code", op + "5f5260205ff3"] + options)
+            #expect(r.status == 0, "\(op) \(options): \(r.out)")
+            return try Self.word(r.out)
+        }
+        #expect(try returned("34", ["--value", "1.5ether"]) == Self.padded("14d1120d7b160000"))
+        #expect(try returned("34", []) == Self.padded("0"))
+        let sender = "00000000000000000000000000000000000000aa", receiver = "00000000000000000000000000000000000000bb"
+        #expect(try returned("33", ["--sender", "0x" + sender]) == Self.padded(sender))
+        #expect(try returned("32", ["--sender", "0x" + sender]) == Self.padded(sender))
+        #expect(try returned("30", ["--receiver", "0x" + receiver]) == Self.padded(receiver))
+        #expect(try returned("30", []) == Self.padded("be7c43a580000000000000000000000000000001"))
+        let above = "1000000000000000000000000000000001"  // 2^132 + 1 wei, above the caller's 2^128
+        #expect(try returned("47", ["--value", "0x" + above]) == Self.padded(above))
+        // A sender that is the receiver calls its own code with its own funds.
+        #expect(try returned("47", ["--value", "7", "--sender", "0x" + receiver, "--receiver", "0x" + receiver])
+                == Self.padded("100000000000000000000000000000000"))
+    }
+
+    /// With `--create` the value goes to the new contract (CALLVALUE in its init code) and
+    /// `--sender` is the creator: CREATE's address is keccak256(rlp([sender, 0]))[12:], for
+    /// 0x00...aa 0x45eb6484d76cfe3f45708b91f5af8ce495134fac (pycryptodome's keccak of the RLP
+    /// 0xd6 0x94 sender 0x80). `--receiver` does not go with `--create`.
+    @Test func createTakesValueAndSender() throws {
+        let r = try Self.run(["evm", "run", "--create", "--code", "345f5260205ff3", "--value", "5",
+                              "--sender", "0x00000000000000000000000000000000000000aa"])
+        #expect(r.status == 0 && r.out.contains("created: 0x45eb6484D76cfe3f45708B91F5AF8Ce495134FAc\n"), "\(r.out)")
+        #expect(try Self.word(r.out) == Self.padded("5"))
+        let both = try Self.run(["evm", "run", "--create", "--code", "00", "--receiver", "0x00000000000000000000000000000000000000bb"])
+        #expect(both.status == 64 && both.out.contains("--receiver does not go with --create"), "\(both.out)")
+        let bad = try Self.run(["evm", "run", "--code", "00", "--sender", "0x12"])
+        #expect(bad.status == 64 && bad.out.contains("--sender"), "\(bad.out)")
+    }
+
+    /// `--input-file` reads the calldata as hex (as `--code-file` reads code: 0x optional,
+    /// whitespace ignored); it excludes `--input`, and a file that cannot be read or is not hex
+    /// is exit 5, as for `--code-file`.
+    @Test func inputFileIsTheCalldata() throws {
+        let dir = try TestFiles.scratchFolder("evm-input-file")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("in.hex")
+        try Data("0xaabb cc\n".utf8).write(to: file)
+        // CALLDATASIZE, then the first calldata word: both from the file.
+        let size = try Self.run(["evm", "run", "--code", "365f5260205ff3", "--input-file", file.path])
+        let sizeWord = try Self.word(size.out)
+        #expect(size.status == 0 && sizeWord == Self.padded("3"), "\(size.out)")
+        let load = try Self.run(["evm", "run", "--code", "5f355f5260205ff3", "--input-file", file.path])
+        #expect(try Self.word(load.out) == "aabbcc" + String(repeating: "0", count: 58), "\(load.out)")
+        let both = try Self.run(["evm", "run", "--code", "00", "--input", "01", "--input-file", file.path])
+        #expect(both.status == 64, "\(both.out)")
+        let missing = try Self.run(["evm", "run", "--code", "00", "--input-file", dir.appendingPathComponent("none").path])
+        #expect(missing.status == 5, "\(missing.out)")
+        try Data("0xzz".utf8).write(to: file)
+        let notHex = try Self.run(["evm", "run", "--code", "00", "--input-file", file.path])
+        #expect(notHex.status == 5 && notHex.out.contains("not valid hex"), "\(notHex.out)")
+    }
 }

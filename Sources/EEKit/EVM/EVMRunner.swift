@@ -20,8 +20,9 @@ public enum EVMRunner {
         public var createdAddress: Address? = nil
     }
 
-    /// The caller's balance on a prepared state: 2^128 wei, more than any value sent.
+    /// The caller's balance on a prepared state: 2^128 wei, or the value sent when that is more.
     static let callerFunds = U256(limbs: (0, 0, 1, 0))
+    static func funds(sending value: U256) -> U256 { max(callerFunds, value) }
 
     /// The last code run and its keccak256: repeated runs of the same code (`--repeat`, the
     /// benchmarks) hash it once, as a client hashes code once when it stores it.
@@ -35,7 +36,7 @@ public enum EVMRunner {
     }
 
     /// Runs `code` at `target` with `input` and `gas`. The caller and target are warm (as for a
-    /// transaction), the caller has a large balance, `value` is transferred. A `target` that
+    /// transaction), the caller has 2^128 wei (or `value`, if more), `value` is transferred. A `target` that
     /// is the address of one of `hooks` (a precompile) runs that hook, as on Ethereum; a
     /// `caller` equal to `target` calls its own code.
     /// - Parameters:
@@ -66,16 +67,16 @@ public enum EVMRunner {
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
-        let funds = callerFunds
+        let balance = funds(sending: value)
         if caller != target {
-            world.setAccount(caller, Account(nonce: 0, balance: funds, kind: .none, code: []))
+            world.setAccount(caller, Account(nonce: 0, balance: balance, kind: .none, code: []))
         }
         // A caller that is the target calls its own code with its funds (the caller's empty
         // account used to replace the code: the run did nothing and succeeded).
         world.setAccount(
             target,
             Account(
-                nonce: 1, balance: caller == target ? funds : .zero, kind: code.isEmpty ? .none : .evm, code: code,
+                nonce: 1, balance: caller == target ? balance : .zero, kind: code.isEmpty ? .none : .evm, code: code,
                 codeHash: codeHash(code)))
         let boot = bootloader(world, caller: caller, block: block, hooks: hooks, tracer: tracer)
         _ = boot.accessAccount(target)
@@ -111,7 +112,7 @@ public enum EVMRunner {
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
-        world.setAccount(caller, Account(nonce: 0, balance: callerFunds, kind: .none, code: []))
+        world.setAccount(caller, Account(nonce: 0, balance: funds(sending: value), kind: .none, code: []))
         let boot = bootloader(world, caller: caller, block: block, hooks: hooks, tracer: tracer)
         return PreparedCall(
             boot: boot, caller: caller, target: nil, input: initcode + input, gas: gas, value: value)
