@@ -3,7 +3,7 @@
 // R_RISCV_RELATIVE relocations, then uses pointer tables that need them. Built at test time
 // (DifferentialTests.staticPIEMatchesQemu) for rv64 and rv32 with -fPIE -static-pie and run under
 // qemu-user and EEKit: the output must not depend on where the image was placed.
-typedef unsigned long uptr;  // XLEN bits on both ilp32 and lp64
+#include "../standalone.h"
 
 struct rela {
   uptr offset, info;
@@ -12,32 +12,6 @@ struct rela {
 
 extern char __ehdr_start[] __attribute__((visibility("hidden")));
 extern uptr _DYNAMIC[] __attribute__((visibility("hidden")));
-
-static long sys(long n, long a, long b, long c) {
-  register long a0 __asm__("a0") = a;
-  register long a1 __asm__("a1") = b;
-  register long a2 __asm__("a2") = c;
-  register long a7 __asm__("a7") = n;
-  __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a7) : "memory");
-  return a0;
-}
-
-static void put(const char *s) {
-  long n = 0;
-  while (s[n]) n++;
-  sys(64, 1, (long)s, n);
-}
-
-static void put_num(uptr v) {
-  char b[24];
-  int i = 23;
-  b[i] = 0;
-  do {
-    b[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  put(b + i);
-}
 
 // Runs before any relocation: only pc-relative addressing here.
 static uptr relocate(void) {
