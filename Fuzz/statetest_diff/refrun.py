@@ -8,6 +8,7 @@ from io import StringIO
 from ethereum_spec_tools.evm_tools.t8n import T8N, ForkCache
 from ethereum_spec_tools.forks import Hardfork
 from ethereum_spec_tools.evm_tools import create_parser
+from Crypto.Hash import keccak
 
 logging.getLogger("T8N").setLevel(logging.ERROR)
 logging.disable(logging.WARNING)
@@ -24,7 +25,12 @@ FORKMAP = {"Frontier": "Frontier", "Homestead": "Homestead", "EIP150": "EIP150",
 
 def run_case(test, fork, d, g, v):
     env = dict(test["env"])
-    env["blockHashes"] = {"0": env["previousHash"]} if "previousHash" in env else {}
+    # BLOCKHASH of the 256 blocks before this one: keccak256 of the decimal number, as geth's
+    # state-test runner (vmTestBlockHash) and EEKit's Bootloader answer it (without them the
+    # reference crashed on a past block's hash, a reference error instead of a comparison).
+    number = int(env["currentNumber"], 0)
+    env["blockHashes"] = {str(n): "0x" + keccak.new(digest_bits=256, data=str(n).encode()).hexdigest()
+                          for n in range(max(0, number - 256), number)}
     env["withdrawals"] = []
     tx = {}
     for k, value in test["transaction"].items():
