@@ -147,6 +147,34 @@ extension PointEvaluationTests {
     }
 }
 
+extension PointEvaluationTests {
+    /// The point at infinity has one encoding: 0xc0 and 47 zero bytes (the ZCash serialization;
+    /// py_ecc's decompress_G1 and blst refuse an infinity flag with any other bit set). Every
+    /// bit of bytes 1...47 set in turn, in the proof or in the commitment (its versioned hash
+    /// recomputed) of a valid input with both at infinity, must fail the input as a bad
+    /// encoding. Found by mutation: a check of bytes 2...47 only passed every test (the vectors
+    /// set bits of byte 0 and byte 47).
+    @Test func infinityWithAnyBitOfXSetIsABadEncoding() throws {
+        let valid = try #require(KZGVector.all.first { $0.name == "valid zero polynomial, commitment and proof at infinity, z = 5" })
+        let input = bytes(valid.input)
+        #expect(try Precompiles.pointEvaluation(input) == bytes(Self.successOutput))
+        for byte in 1..<48 {
+            for bit in 0..<8 {
+                var point = Array(input[144...])
+                point[byte] |= UInt8(1 << bit)
+                let asProof = Array(input[..<144]) + point
+                let hash = [0x01] + Precompiles.sha256(point)[1...]
+                let asCommitment = hash + Array(input[32..<96]) + point + Array(input[144...])
+                for (what, x) in [("proof", asProof), ("commitment", asCommitment)] {
+                    #expect(throws: PrecompileError.invalidPointEncoding, "\(what) byte \(byte) bit \(bit)") {
+                        try Precompiles.pointEvaluation(x)
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The C harnesses (Tests/CPrecompilesHarness). bls12_381.c: field constants, the setup point,
 /// cyclotomic squaring, Frobenius maps, bilinearity and non-degeneracy of the pairing, and (with
 /// bn254.c) the lazy-reduction tower products against the reference formulas. blake2f.c:
@@ -174,16 +202,36 @@ struct BLS12381HarnessTests {
         try Self.check("blake2f", ["Tests/CPrecompilesHarness/blake2f_test.c"])
     }
 
+    /// fp_tower.h's carry helpers (fp_adc, fp_sbb) have a u128 form for compilers without
+    /// clang's __builtin_addcll / __builtin_subcll, which no other build compiles: undefining
+    /// __has_builtin selects it (run.sh does the same), and the harness then says so. Found by
+    /// mutation: a u128 borrow not masked to one bit, or a carry-in left out, passed every test.
+    /// A wrong borrow makes the binary-GCD inversion loop forever: hence the shorter deadline.
+    @Test(.enabled(if: clang != nil, "clang not found: the C harnesses cannot be built"))
+    func bothFieldsOnU128Carries() throws {
+        let u128 = ["-Wno-builtin-macro-redefined", "-U__has_builtin"]
+        try Self.check("bn254-u128", ["Tests/CPrecompilesHarness/bn254_test.c"], libraries: ["-lgmp"],
+                       flags: u128, timeout: 120, saying: "bn254: carries: u128 fallback")
+        try Self.check("bls12-381-u128", ["Tests/CPrecompilesHarness/bls12_381_test.c", "CSources/CPrecompiles/hashes.c"],
+                       libraries: ["-lnettle", "-lsecp256k1", "-lgmp"], flags: u128, timeout: 120,
+                       saying: "bls12_381: carries: u128 fallback")
+    }
+
     /// Builds a harness (sources relative to the repository) as run.sh does, without its -O3,
-    /// and runs it: it must exit 0 saying "all checks passed". The harnesses take seconds; one
-    /// whose check never ends is killed after 600 s and fails.
-    static func check(_ name: String, _ sources: [String], libraries: [String] = []) throws {
+    /// with `flags` too, and runs it: it must exit 0 saying "all checks passed" (and `saying`).
+    /// The harnesses take seconds; one whose check never ends is killed after `timeout` seconds
+    /// and fails.
+    static func check(
+        _ name: String, _ sources: [String], libraries: [String] = [], flags: [String] = [], timeout: Double = 600,
+        saying: String? = nil
+    ) throws {
         let r = try TestFiles.buildAndRunC(name, clang: clang!,
-            ["-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"]
+            ["-std=c11", "-O2", "-fno-strict-aliasing", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"] + flags
                 + sources.map { root.appendingPathComponent($0).path } + libraries,
-            timeout: 600)
+            timeout: timeout)
         try #require(r.buildStatus == 0, Comment(rawValue: "harness build failed:\n\(r.buildOutput)"))
         #expect(r.status == 0, Comment(rawValue: r.out))
         #expect(r.out.contains("all checks passed"), Comment(rawValue: r.out))
+        if let saying { #expect(r.out.contains(saying), Comment(rawValue: r.out)) }
     }
 }
