@@ -407,6 +407,131 @@ import Testing
         HostWorkTests.must(RISCVEnvironment.parkedMachines == parked - 1, "\(RISCVEnvironment.parkedMachines) parked after the spare went, before \(parked)")
     }
 
+    /// calldata [depth, again]: a self-recursion `depth` deep over a read-only table of `pages`
+    /// pages (`HostWorkTests.table`: each machine holds them, so the image's pool is small); then,
+    /// if `again`, a second one 7 deep. Returns its stack pointer and the second one's top frame's.
+    static func spareOwner(pages: Int) -> String {
+        """
+            #include "eekit.h"
+            \(HostWorkTests.table(pages: pages))
+            void eekit_main(int is_constructor) {
+              if (is_constructor) return;
+              volatile uint64_t sp = (uint64_t)(uintptr_t)&sp;
+              uint8_t d[2] = {0, 0};
+              size_t n = eek_calldata_size();
+              eek_calldata_copy(d, 0, n > 2 ? 2 : n);
+              volatile uint8_t sink = table[d[0] % \(pages)][0];
+              (void)sink;
+              eek_address self;
+              eek_self(&self);
+              uint64_t out[2] = {sp, 0};
+              if (d[0] > 0) {
+                uint8_t next[2] = {(uint8_t)(d[0] - 1), 0};
+                if (eek_call(EEK_CALL, &self, 0, next, 2, EEK_GAS_ALL, 0) != EEK_SUCCESS) eek_revert(0, 0);
+              }
+              if (d[1]) {
+                uint8_t again[2] = {7, 0};
+                if (eek_call(EEK_CALL, &self, 0, again, 2, EEK_GAS_ALL, 0) != EEK_SUCCESS) eek_revert(0, 0);
+                eek_returndata_copy(&out[1], 0, 8);
+              }
+              eek_return(out, 16);
+            }
+            """
+    }
+
+    /// The same with a bootloader, which keeps the image itself and swaps in a `KeptImage` only
+    /// when a frame's machine finds the pool full (`RISCVEnvironment.end`). An 8 MiB table makes
+    /// the pool hold 7 machines. A registry that changes the RISC-V configuration for frames
+    /// 2...9 of a 17-frame recursion (16 MiB of memory there, the default elsewhere): the eight
+    /// innermost default frames end first, the last of them into the transaction's new
+    /// `KeptImage`; the eight 16 MiB frames end next, the last with its image's pool full too,
+    /// and must not leave its machine in the other image's spares. The top frame's second
+    /// descent, 8 frames, then takes that `KeptImage`'s spare and the pool's 7: machines of its
+    /// own image (the stack pointer of its first frame is the top frame's), and builds none.
+    /// Also with 17 other native codes kept first (a caller and 16 others), so that the
+    /// bootloader keeps this code past its first 16 (`Bootloader.keptFewMax`, in a dictionary).
+    /// Found by mutation: a frame parking its machine in a `KeptImage` of another image, or a
+    /// `replaceKept` that did not replace what the dictionary holds (the spares then went with
+    /// the frame), went unnoticed (the test above uses a host that is not a bootloader).
+    @Test func aBootloaderKeepsSparesOfTheirOwnConfigurationOnly() async {
+        await #expect(processExitsWith: .success) {
+            do { try FrameIsolationTests.bootloaderSparesScenario(afterOtherCodes: false) } catch {
+                HostWorkTests.must(false, "threw \(error)")
+            }
+        }
+    }
+
+    @Test func aBootloaderKeepsSparesOfTheirOwnConfigurationOnlyPastItsFirst16Codes() async {
+        await #expect(processExitsWith: .success) {
+            do { try FrameIsolationTests.bootloaderSparesScenario(afterOtherCodes: true) } catch {
+                HostWorkTests.must(false, "threw \(error)")
+            }
+        }
+    }
+
+    /// Calls 0x7000...0x700f, then 0x5ba7 with [16, 1]; returns what that returned.
+    static let sparesCaller = """
+        #include "eekit.h"
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          eek_address to = {{0}};
+          to.b[18] = 0x70;
+          for (int i = 0; i < 16; i++) {
+            to.b[19] = (uint8_t)i;
+            if (eek_call(EEK_CALL, &to, 0, 0, 0, EEK_GAS_ALL, 0) != EEK_SUCCESS) eek_revert(0, 0);
+          }
+          to.b[18] = 0x5b;
+          to.b[19] = 0xa7;
+          uint8_t d[2] = {16, 1};
+          if (eek_call(EEK_CALL, &to, 0, d, 2, EEK_GAS_ALL, 0) != EEK_SUCCESS) eek_revert(0, 0);
+          eek_return_returndata();
+        }
+        """
+
+    static func bootloaderSparesScenario(afterOtherCodes: Bool) throws {
+        let elf = try Fixtures.contract(Self.spareOwner(pages: 2048))
+        let s = ContractSession()
+        let a = Address(low: 0x5ba7)
+        // 8 MiB of code is above what a deployment stores: installed directly.
+        s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: .riscv, code: elf))
+        var target = a, data: Bytes = [16, 1], first = 1  // the recursion's top frame starts as frame `first`
+        if afterOtherCodes {
+            for i in 0..<16 {  // return(0, 0), each with a byte of its own
+                let ret: [UInt32] = [RVAsm.li(10, 0), RVAsm.li(11, 0), RVAsm.lui(17, 0x10), RVAsm.ecall]
+                let other = TestELF(xlen: 64, entry: 0x10000, segments: [
+                    .init(vaddr: 0x10000, bytes: ret.flatMap { TestELF.le32($0) }, flags: 5),
+                    .init(vaddr: 0x20000, bytes: [UInt8(i + 1)], flags: 4),
+                ]).bytes
+                try s.install(other, kind: .riscv, at: Address(low: 0x7000 + UInt64(i)))
+            }
+            target = Address(low: 0x5ba8)
+            try s.install(try Fixtures.contract(Self.sparesCaller), kind: .riscv, at: target)
+            data = []
+            first = 18
+        }
+        let boot = s.boot
+        let standard = boot.registry
+        var wide = standard
+        var c = RISCVEnvironment.Configuration()
+        c.memorySize = 16 << 20
+        wide.registerRISCV(c)
+        var starts = 0
+        boot.tracer = { ev in
+            guard case .started = ev else { return }
+            starts += 1
+            boot.registry = (first + 1...first + 8).contains(starts) ? wide : standard  // for the frame starting now
+        }
+        let r = try s.call(target, data: data, gas: 30_000_000)
+        HostWorkTests.must(r.status == .success && r.output.count == 16, "status \(r.status), \(r.output.count) bytes")
+        func le(_ b: ArraySlice<UInt8>) -> UInt64 { b.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        let top = le(r.output[0..<8]), again = le(r.output[8..<16])
+        HostWorkTests.must(starts == first + 24, "\(starts) frames")
+        // 9 machines of the default configuration and 8 of the other; the second descent built none.
+        let built = RISCVEnvironment.machinesBuilt(of: Keccak.hash(elf))
+        HostWorkTests.must(built == 17, "\(built) machines built, not 17: the second descent did not take the spare")
+        HostWorkTests.must(again == top, "the second descent's stack pointer 0x\(String(again, radix: 16)), the top frame's 0x\(String(top, radix: 16))")
+    }
+
     /// A machine reset from another image's parked one (`reuseOtherImagesMachinesFrom` 0)
     /// holds the new image's read-only pages and zero elsewhere. The donor writes 0xdd over
     /// 0x20000...0x25000; the probe has .bss at 0x20000...0x22000 and 0x23000...0x26000 and a

@@ -21,10 +21,9 @@ import Testing
     /// calldata = [pages, depth] descends `depth` frames deep, each reading one page of a
     /// read-only table with `pages` pages of file bytes; [pages, depth, n] runs n such descents.
     static func source(pages: Int) -> String {
-        let initializers = (0..<pages).map { "[\($0)][0] = \($0 % 200 + 1)" }.joined(separator: ", ")
-        return """
+        """
             #include "eekit.h"
-            static const uint8_t table[\(pages)][4096] = { \(initializers) };
+            \(table(pages: pages))
             void eekit_main(int is_constructor) {
               if (is_constructor) return;
               uint8_t d[3] = {0, 0, 0};
@@ -46,6 +45,13 @@ import Testing
               eek_return(0, 0);
             }
             """
+    }
+
+    /// `table`, `pages` pages of read-only file bytes (none all zero): each machine of the image
+    /// holds them, so its pool keeps about 64 MiB / (4 KiB `pages`) machines.
+    static func table(pages: Int) -> String {
+        let initializers = (0..<pages).map { "[\($0)][0] = \($0 % 200 + 1)" }.joined(separator: ", ")
+        return "static const uint8_t table[\(pages)][4096] = { \(initializers) };"
     }
 
     /// A 2 MiB table makes each machine hold 2 MiB, so the image's pool keeps 31 of them. Three
