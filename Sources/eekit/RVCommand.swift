@@ -37,8 +37,8 @@ struct RVCommand: ParsableCommand {
         @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact).")
         var maxInstructions: UInt64?
 
-        @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096): address space reserved for the guest; only the pages it touches take host memory.")
-        var memoryMiB: Int = 4096
+        @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096): address space reserved for the guest; only the pages it touches take host memory. Default: 4096, or the largest halving down to 64 that the host can reserve (ulimit -v); a size given is used exactly.")
+        var memoryMiB: Int?
 
         @Flag(help: "Print instructions retired, seconds and MIPS (wall clock, then CPU time) on stderr.")
         var stats = false
@@ -228,7 +228,9 @@ struct RVCommand: ParsableCommand {
 
         func validate() throws {
             // A command-line mistake (exit 64), not a file that cannot be loaded (exit 2).
-            guard (1...4096).contains(memoryMiB) else { throw ValidationError("--memory must be between 1 and 4096 MiB, got \(memoryMiB)") }
+            if let memoryMiB, !(1...4096).contains(memoryMiB) {
+                throw ValidationError("--memory must be between 1 and 4096 MiB, got \(memoryMiB)")
+            }
         }
 
         func run() throws {
@@ -243,11 +245,12 @@ struct RVCommand: ParsableCommand {
             // Options after the guest's arguments (the usage) win over those before FILE.
             let trailing = Self.trailingOptions(arguments, dashDashBeforeFile: Self.scan(Self.ownArguments()).dashDash)
             let maxInstructions = trailing?.maxInstructions ?? self.maxInstructions
-            let memoryMiB = trailing?.memoryMiB ?? self.memoryMiB
+            let givenMemoryMiB = trailing?.memoryMiB ?? self.memoryMiB
             let stats = self.stats || trailing?.stats == true
             let trace = self.trace || trailing?.trace == true
             // argv[0] is the path as given, as Linux and qemu-user pass it.
-            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: memoryMiB)
+            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: givenMemoryMiB ?? 4096)
+            options.shrinksMemoryWhenUnavailable = givenMemoryMiB == nil
             options.programNameBytes = path
             options.environmentBytes = try guestEnvironment(trailing: trailing)
             let output = GuestOutput()

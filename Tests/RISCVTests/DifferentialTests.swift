@@ -288,6 +288,39 @@ struct DifferentialTests {
         #expect(small.status == 2 && String(decoding: small.stderr, as: UTF8.self).contains("--memory 2057 is the least that holds it"))
     }
 
+    /// Whether a process under `ulimit -v 1500000` (1.5 GB of address space) can start eekit at
+    /// all: a sanitizer build (Scripts/sanitize.sh) reserves terabytes of shadow memory and cannot.
+    static let startsUnderAddressSpaceLimit: Bool = {
+        guard let eekit = try? TestFiles.eekit(),
+            let r = try? TestFiles.runSeparately("/bin/sh", ["-c", "ulimit -v 1500000 && exec \"$0\" --version", eekit])
+        else { return false }
+        return r.status == 0
+    }()
+
+    /// The default memory (4096 MiB) is a reservation a host may refuse (`ulimit -v`, strict
+    /// overcommit): `eekit rv run` then runs in the largest halving down to 64 MiB that the host
+    /// grants, so a program that ran with the old 64 MiB default still runs; a size given with
+    /// `--memory` is used exactly or refused (exit 2, naming the reservation).
+    @Test(.enabled(if: startsUnderAddressSpaceLimit, "eekit cannot start under ulimit -v (a sanitizer build)"),
+          arguments: [64, 32])
+    func defaultMemoryShrinksUnderAnAddressSpaceLimit(xlen: Int) async throws {
+        guard let file = try await GuestHarness.buildOne("memory/stack_top.c", xlen: xlen, flags: ["-static"]) else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
+        let eekit = try TestFiles.eekit()
+        func run(limit: Int?, _ options: [String]) throws -> (status: Int32, out: String, err: String) {
+            let ulimit = limit.map { "ulimit -v \($0) && " } ?? ""
+            return try TestFiles.runSeparately("/bin/sh", ["-c", ulimit + "exec \"$0\" rv run \"$@\"", eekit] + options + [file])
+        }
+        let free = try run(limit: nil, [])
+        #expect(free.status == 0 && free.out == "memory MiB 4096\n", "\(free)")
+        let limited = try run(limit: 1_500_000, [])
+        #expect(limited.status == 0 && limited.out == "memory MiB 1024\n" && limited.err.isEmpty, "\(limited)")
+        let given = try run(limit: 1_500_000, ["--memory", "4096"])
+        #expect(given.status == 2 && given.err.contains("cannot reserve 4294967296 bytes of guest memory"), "\(given)")
+        let small = try run(limit: 1_500_000, ["--memory", "64"])
+        #expect(small.status == 0 && small.out == "memory MiB 64\n", "\(small)")
+    }
+
     @Test("qemu-user is installed", arguments: [64, 32])
     func qemuPresent(xlen: Int) throws {
         _ = try GuestHarness.qemu(xlen: xlen).get()

@@ -45,7 +45,8 @@ public final class RISCVMachine {
     ///   - xlen: 32 or 64.
     ///   - schedule: instruction costs (the budget is in the same unit).
     /// - Throws: `EEError.invalidConfiguration` for a bad size, xlen or schedule
-    ///   (`GasSchedule.validate`), or when the host cannot allocate the memory.
+    ///   (`GasSchedule.validate`); `EEError.hostResources` when the host cannot reserve the
+    ///   memory (an address-space limit such as `ulimit -v`, or strict overcommit).
     public init(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
         guard xlen == 32 || xlen == 64 else { throw .invalidConfiguration("xlen \(xlen)") }
         try schedule.validate()
@@ -61,12 +62,12 @@ public final class RISCVMachine {
         // native recursion cost ~100x more CPU per gas than the EVM (review finding).
         let raw = mmap(nil, Int(memorySize), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let d = raw, d != MAP_FAILED else {
-            throw .invalidConfiguration("cannot allocate \(memorySize) bytes of guest memory")
+            throw .hostResources("cannot reserve \(memorySize) bytes of guest memory: \(String(cString: strerror(errno)))")
         }
         let pages = Int(memorySize / RISCVMachine.pageSize)
         guard let p = calloc(pages, 1) else {
             munmap(d, Int(memorySize))
-            throw .invalidConfiguration("cannot allocate the page table")
+            throw .hostResources("cannot allocate the page table of \(memorySize) bytes of guest memory")
         }
         self.memorySize = memorySize
         self.xlen = xlen

@@ -6,6 +6,12 @@ public struct RISCVRunOptions: Sendable {
     /// MAP_NORESERVE mapping): only the pages the guest touches take host memory, so the default
     /// gives a program what qemu-user does (an image linked at 0x80000000, a heap of gigabytes).
     public var memoryMiB: Int
+    /// When the host cannot reserve `memoryMiB` (an address-space limit such as `ulimit -v`, or
+    /// strict overcommit), run in the largest of memoryMiB / 2, / 4, ... down to 64 MiB that it
+    /// grants and that holds the image, instead of failing: the default 4096 MiB is a
+    /// reservation a constrained host may refuse where 64 MiB would do. False: exactly
+    /// `memoryMiB` or `EEError.hostResources` (`eekit rv run --memory N`).
+    public var shrinksMemoryWhenUnavailable: Bool = true
     /// Environment strings (`NAME=value`) the program sees, as bytes (Linux's strings are
     /// bytes: any but NUL); empty by default so that runs are reproducible (`eekit rv run`
     /// passes its own, see `qemuEnvironment`).
@@ -280,6 +286,25 @@ public enum RISCVPlainRunner {
         try run(elf: elf, argumentBytes: arguments.map { Array($0.utf8) }, options: options, read: read, write: write)
     }
 
+    /// The process in `options.memoryMiB` of guest memory, or (`shrinksMemoryWhenUnavailable`)
+    /// in the largest halving of it down to 64 MiB that the host can reserve and that holds the
+    /// image. Nothing of the guest has run when a size is refused, so the smaller run is the
+    /// same run with a lower stack and heap limit.
+    static func makeProcess(_ image: ELFImage, options: RISCVRunOptions) throws(EEError) -> RISCVProcess {
+        var size = UInt64(options.memoryMiB) << 20
+        while true {
+            do {
+                return try RISCVProcess(image: image, memorySize: size, schedule: .instructionCounting)
+            } catch {
+                let smaller = size / 2
+                guard case .hostResources = error, options.shrinksMemoryWhenUnavailable, smaller >= 64 << 20,
+                    RISCVProcess.fits(image, memorySize: smaller)
+                else { throw error }
+                size = smaller
+            }
+        }
+    }
+
     /// As `run(elf:arguments:options:read:write:)` with argv[1...] as bytes, as Linux passes
     /// them (`eekit rv run` hands on its own arguments' bytes, UTF-8 or not, as qemu-user does).
     ///
@@ -295,8 +320,7 @@ public enum RISCVPlainRunner {
             throw .invalidConfiguration("the guest memory (memoryMiB, --memory) must be between 1 and 4096 MiB, got \(options.memoryMiB)")
         }
         let image = try ELFImage(bytes: elf)
-        let process = try RISCVProcess(
-            image: image, memorySize: UInt64(options.memoryMiB) << 20, schedule: .instructionCounting)
+        let process = try makeProcess(image, options: options)
         try process.setUpStack(
             argumentBytes: [options.programNameBytes] + arguments, environmentBytes: options.environmentBytes)
         let m = process.machine
