@@ -110,7 +110,9 @@ enum GuestHarness {
         }
         let name = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
         let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("eekit-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(xlen)")
+            // Unique per build: tests running in parallel may build one source with other flags
+            // (the same folder had one test delete or overwrite another's file).
+            .appendingPathComponent("eekit-\(name)-\(ProcessInfo.processInfo.processIdentifier)-\(xlen)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent(name).path
         let cc = try await runProcess(executable: clang, arguments: [
@@ -319,6 +321,20 @@ struct DifferentialTests {
         #expect(given.status == 2 && given.err.contains("cannot reserve 4294967296 bytes of guest memory"), "\(given)")
         let small = try run(limit: 1_500_000, ["--memory", "64"])
         #expect(small.status == 0 && small.out == "memory MiB 64\n", "\(small)")
+    }
+
+    /// An image that no size holds (linked above 4 GiB) says so under an address-space limit
+    /// too, as without one: the reservation refused used to be the error (`cannot reserve
+    /// 4294967296 bytes of guest memory`), which no `ulimit -v` could have helped.
+    @Test(.enabled(if: startsUnderAddressSpaceLimit, "eekit cannot start under ulimit -v (a sanitizer build)"))
+    func imageAbove4GiBIsTooLargeUnderAnAddressSpaceLimit() async throws {
+        guard let file = try await GuestHarness.buildOne(
+            "memory/stack_top.c", xlen: 64, flags: ["-static", "-mcmodel=medany", "-Wl,-Ttext=0x100000000"])
+        else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
+        let r = try TestFiles.runSeparately(
+            "/bin/sh", ["-c", "ulimit -v 1500000 && exec \"$0\" rv run \"$1\"", try TestFiles.eekit(), file])
+        #expect(r.status == 2 && r.err.contains("no --memory up to 4096 MiB holds it") && !r.err.contains("cannot reserve"), "\(r)")
     }
 
     @Test("qemu-user is installed", arguments: [64, 32])

@@ -40,14 +40,9 @@ public final class RISCVMachine {
     private let cpu: UnsafeMutablePointer<crv_cpu>
     private let costs: UnsafeMutablePointer<crv_costs>
 
-    /// - Parameters:
-    ///   - memorySize: guest memory in bytes, a multiple of 4 KiB, at most `maxMemory`.
-    ///   - xlen: 32 or 64.
-    ///   - schedule: instruction costs (the budget is in the same unit).
-    /// - Throws: `EEError.invalidConfiguration` for a bad size, xlen or schedule
-    ///   (`GasSchedule.validate`); `EEError.hostResources` when the host cannot reserve the
-    ///   memory (an address-space limit such as `ulimit -v`, or strict overcommit).
-    public init(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
+    /// The configuration checks of `init`, which reserve nothing: `EEError.invalidConfiguration`
+    /// for a bad size, xlen or schedule.
+    static func validate(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
         guard xlen == 32 || xlen == 64 else { throw .invalidConfiguration("xlen \(xlen)") }
         try schedule.validate()
         guard memorySize >= RISCVMachine.pageSize * 16, memorySize % RISCVMachine.pageSize == 0,
@@ -56,6 +51,17 @@ public final class RISCVMachine {
             throw .invalidConfiguration(
                 "guest memory of \(memorySize) bytes (want a multiple of 4 KiB between 64 KiB and 4 GiB)")
         }
+    }
+
+    /// - Parameters:
+    ///   - memorySize: guest memory in bytes, a multiple of 4 KiB, at most `maxMemory`.
+    ///   - xlen: 32 or 64.
+    ///   - schedule: instruction costs (the budget is in the same unit).
+    /// - Throws: `EEError.invalidConfiguration` for a bad size, xlen or schedule
+    ///   (`GasSchedule.validate`); `EEError.hostResources` when the host cannot reserve the
+    ///   memory (an address-space limit such as `ulimit -v`, or strict overcommit).
+    public init(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) {
+        try Self.validate(memorySize: memorySize, xlen: xlen, schedule: schedule)
         // mmap, not calloc: the kernel's zero pages back only what the guest touches. calloc
         // of 1 MiB comes from the heap once glibc's mmap threshold has grown (after large
         // frees) and is then zeroed by memset: 1 MiB per new frame machine, which made deep

@@ -27,13 +27,17 @@ public final class RISCVProcess {
     ///   fit the configured memory, `EEError.invalidConfiguration` for a bad memory size.
     public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
         let page = RISCVMachine.pageSize
-        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        try RISCVMachine.validate(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let stackSize = Self.stackSize(memorySize: memorySize)
         let stackBottom = memorySize - stackSize
         let end = image.imageEnd
+        // Before the memory is reserved: an image that the size cannot hold says so rather than
+        // that the host refused the reservation (a review: under `ulimit -v` an ELF linked above
+        // 4 GiB reported `cannot reserve 4294967296 bytes`, which no limit could have helped).
         guard Self.fits(image, memorySize: memorySize) else {
             throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
         }
+        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let brkStart = (end + page - 1) & ~(page - 1)
         try m.place(image, below: stackBottom)
         m.protect(stackBottom, memorySize, [.read, .write])
