@@ -24,7 +24,9 @@ public final class RISCVProcess {
 
     /// - Throws: `EEError.elf(.needsInterpreter)` for a dynamically linked image,
     ///   `EEError.elf(.imageTooLarge)` / `.segmentOutOfRange` when the image does not
-    ///   fit the configured memory, `EEError.invalidConfiguration` for a bad memory size.
+    ///   fit the configured memory (checked before the memory is reserved),
+    ///   `EEError.invalidConfiguration` for a bad memory size, `EEError.hostResources` when the
+    ///   host cannot reserve the memory.
     public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
         let page = RISCVMachine.pageSize
         try RISCVMachine.validate(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
