@@ -226,6 +226,17 @@ struct RVCommand: ParsableCommand {
         /// before the guest's arguments.
         func fileBytes() -> [UInt8] { argumentBytes(Int(CommandLine.argc) - arguments.count - 1, as: file) }
 
+        /// The guest's stack limit as qemu-user sets it: eekit's own RLIMIT_STACK (`ulimit -s`)
+        /// when it is finite and above the 8 MiB default, else 8 MiB (Linux gives a program
+        /// its RLIMIT_STACK too; an unlimited one leaves qemu at its default).
+        static func guestStackLimit() -> UInt64 {
+            var limit = rlimit()
+            guard getrlimit(__rlimit_resource_t(RLIMIT_STACK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,  // RLIM_INFINITY
+                UInt64(limit.rlim_cur) > RISCVProcess.defaultStackLimit
+            else { return RISCVProcess.defaultStackLimit }
+            return UInt64(limit.rlim_cur)
+        }
+
         func validate() throws {
             // A command-line mistake (exit 64), not a file that cannot be loaded (exit 2).
             if let memoryMiB, !(1...4096).contains(memoryMiB) {
@@ -251,6 +262,7 @@ struct RVCommand: ParsableCommand {
             // argv[0] is the path as given, as Linux and qemu-user pass it.
             var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: givenMemoryMiB ?? 4096)
             options.shrinksMemoryWhenUnavailable = givenMemoryMiB == nil
+            options.stackLimit = Self.guestStackLimit()
             options.programNameBytes = path
             options.environmentBytes = try guestEnvironment(trailing: trailing)
             let output = GuestOutput()
@@ -288,7 +300,9 @@ struct RVCommand: ParsableCommand {
                 var hint = ""
                 if case .elf(.imageTooLarge) = error {
                     // The stack is a quarter of memory up to 8 MiB: name the size that works.
-                    if let image = try? ELFImage(bytes: elf), let mib = RISCVProcess.smallestMemoryMiB(fitting: image) {
+                    if let image = try? ELFImage(bytes: elf),
+                        let mib = RISCVProcess.smallestMemoryMiB(fitting: image, stackLimit: options.stackLimit)
+                    {
                         hint = " (--memory \(mib) is the least that holds it; --memory MiB sets it, at most 4096)"
                     } else {
                         hint = " (no --memory up to 4096 MiB holds it)"

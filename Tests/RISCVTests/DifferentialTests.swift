@@ -337,6 +337,26 @@ struct DifferentialTests {
         #expect(r.status == 2 && r.err.contains("no --memory up to 4096 MiB holds it") && !r.err.contains("cannot reserve"), "\(r)")
     }
 
+    /// The guest stack is 8 MiB unless eekit's own RLIMIT_STACK is finite and larger, as
+    /// qemu-user (and Linux) take it: a 12 MB recursion overflows under `ulimit -s 8192` and
+    /// `unlimited` (qemu keeps its default then) and runs under `ulimit -s 65536`, under both.
+    @Test(arguments: [64, 32])
+    func stackFollowsALargerStackLimitAsUnderQemu(xlen: Int) async throws {
+        guard let file = try await GuestHarness.buildOne("memory/recurse.c", xlen: xlen, flags: ["-static"]) else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
+        let qemu = try GuestHarness.qemu(xlen: xlen).get(), eekit = try TestFiles.eekit()
+        for (limit, runs) in [("8192", false), ("65536", true), ("unlimited", false)] {
+            func run(_ command: [String]) throws -> TestProcess.Output {
+                try TestProcess.run(executable: "/bin/sh", arguments: ["-c", "ulimit -s \(limit) && exec \"$@\"", "sh"] + command)
+            }
+            let reference = try run([qemu, file]), ours = try run([eekit, "rv", "run", file])
+            let what = "rv\(xlen) ulimit -s \(limit)"
+            #expect(reference.stdout == (runs ? Array("recursed\n".utf8) : []) && reference.signaled == !runs, "\(what): qemu \(reference)")
+            #expect(ours.stdout == reference.stdout && ours.signaled == reference.signaled && ours.status == reference.status,
+                    "\(what): qemu \(reference.status) (signal: \(reference.signaled)), eekit \(ours.status) (signal: \(ours.signaled)): \(String(decoding: ours.stderr, as: UTF8.self))")
+        }
+    }
+
     @Test("qemu-user is installed", arguments: [64, 32])
     func qemuPresent(xlen: Int) throws {
         _ = try GuestHarness.qemu(xlen: xlen).get()

@@ -12,6 +12,10 @@ public struct RISCVRunOptions: Sendable {
     /// reservation a constrained host may refuse where 64 MiB would do. False: exactly
     /// `memoryMiB` or `EEError.hostResources` (`eekit rv run --memory N`).
     public var shrinksMemoryWhenUnavailable: Bool = true
+    /// The stack's size at most (and at most a quarter of memory): 8 MiB by default, Linux's
+    /// default RLIMIT_STACK; `eekit rv run` passes a finite `ulimit -s` above 8 MiB, as
+    /// qemu-user takes it.
+    public var stackLimit: UInt64 = RISCVProcess.defaultStackLimit
     /// Environment strings (`NAME=value`) the program sees, as bytes (Linux's strings are
     /// bytes: any but NUL); empty by default so that runs are reproducible (`eekit rv run`
     /// passes its own, see `qemuEnvironment`).
@@ -294,11 +298,12 @@ public enum RISCVPlainRunner {
         var size = UInt64(options.memoryMiB) << 20
         while true {
             do {
-                return try RISCVProcess(image: image, memorySize: size, schedule: .instructionCounting)
+                return try RISCVProcess(
+                    image: image, memorySize: size, schedule: .instructionCounting, stackLimit: options.stackLimit)
             } catch {
                 let smaller = size / 2
                 guard case .hostResources = error, options.shrinksMemoryWhenUnavailable, smaller >= 64 << 20,
-                    RISCVProcess.fits(image, memorySize: smaller)
+                    RISCVProcess.fits(image, memorySize: smaller, stackLimit: options.stackLimit)
                 else { throw error }
                 size = smaller
             }

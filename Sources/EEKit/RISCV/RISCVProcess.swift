@@ -27,16 +27,21 @@ public final class RISCVProcess {
     ///   fit the configured memory (checked before the memory is reserved),
     ///   `EEError.invalidConfiguration` for a bad memory size, `EEError.hostResources` when the
     ///   host cannot reserve the memory.
-    public init(image: ELFImage, memorySize: UInt64, schedule: GasSchedule) throws(EEError) {
+    /// - Parameter stackLimit: the stack's size at most (and at most a quarter of memory):
+    ///   Linux's and qemu-user's default RLIMIT_STACK, 8 MiB, unless a caller passes a larger
+    ///   `ulimit -s` as they take it.
+    public init(
+        image: ELFImage, memorySize: UInt64, schedule: GasSchedule, stackLimit: UInt64 = RISCVProcess.defaultStackLimit
+    ) throws(EEError) {
         let page = RISCVMachine.pageSize
         try RISCVMachine.validate(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        let stackSize = Self.stackSize(memorySize: memorySize)
+        let stackSize = Self.stackSize(memorySize: memorySize, limit: stackLimit)
         let stackBottom = memorySize - stackSize
         let end = image.imageEnd
         // Before the memory is reserved: an image that the size cannot hold says so rather than
         // that the host refused the reservation (a review: under `ulimit -v` an ELF linked above
         // 4 GiB reported `cannot reserve 4294967296 bytes`, which no limit could have helped).
-        guard Self.fits(image, memorySize: memorySize) else {
+        guard Self.fits(image, memorySize: memorySize, stackLimit: stackLimit) else {
             throw .elf(.imageTooLarge(needed: RISCVMachine.neededBytes(imageEnd: end, stackSize: stackSize), available: memorySize))
         }
         let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
@@ -56,25 +61,30 @@ public final class RISCVProcess {
         m.pc = image.entry
     }
 
-    /// The stack: min(8 MiB, a quarter of memory), whole pages.
-    static func stackSize(memorySize: UInt64) -> UInt64 {
-        min(8 << 20, memorySize / 4) & ~(RISCVMachine.pageSize - 1)
+    /// The stack's size limit unless a caller gives another: 8 MiB, Linux's default
+    /// RLIMIT_STACK and qemu-user's guest stack.
+    public static let defaultStackLimit: UInt64 = 8 << 20
+
+    /// The stack: min(`limit`, a quarter of memory), whole pages.
+    static func stackSize(memorySize: UInt64, limit: UInt64 = defaultStackLimit) -> UInt64 {
+        min(limit, memorySize / 4) & ~(RISCVMachine.pageSize - 1)
     }
 
     /// Whether the image, a page after it and the stack fit `memorySize` bytes.
-    static func fits(_ image: ELFImage, memorySize: UInt64) -> Bool {
+    static func fits(_ image: ELFImage, memorySize: UInt64, stackLimit: UInt64 = defaultStackLimit) -> Bool {
         let page = RISCVMachine.pageSize
-        let stackBottom = memorySize - stackSize(memorySize: memorySize)
+        let stackBottom = memorySize - stackSize(memorySize: memorySize, limit: stackLimit)
         let end = image.imageEnd
         // imageEnd may be anywhere below 2^64: compare before rounding it up.
         return end <= stackBottom && (end + page - 1) & ~(page - 1) + page <= stackBottom
     }
 
     /// The least whole number of MiB of memory (1...4096, as `eekit rv run --memory` takes it)
-    /// that holds the image, nil when none does. The stack grows with memory up to 8 MiB, so
-    /// the bytes an `imageTooLarge` error names at one size are not always enough.
-    public static func smallestMemoryMiB(fitting image: ELFImage) -> Int? {
-        (1...4096).first { fits(image, memorySize: UInt64($0) << 20) }
+    /// that holds the image, nil when none does. The stack grows with memory up to
+    /// `stackLimit`, so the bytes an `imageTooLarge` error names at one size are not always
+    /// enough.
+    public static func smallestMemoryMiB(fitting image: ELFImage, stackLimit: UInt64 = defaultStackLimit) -> Int? {
+        (1...4096).first { fits(image, memorySize: UInt64($0) << 20, stackLimit: stackLimit) }
     }
 
     /// Linux brk(2): moves the break within [brkStart, brkLimit] and returns the new break,
