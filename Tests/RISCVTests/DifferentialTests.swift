@@ -301,8 +301,9 @@ struct DifferentialTests {
 
     /// The default memory (4096 MiB) is a reservation a host may refuse (`ulimit -v`, strict
     /// overcommit): `eekit rv run` then runs in the largest halving down to 64 MiB that the host
-    /// grants, so a program that ran with the old 64 MiB default still runs; a size given with
-    /// `--memory` is used exactly or refused (exit 2, naming the reservation).
+    /// grants and that holds the image, so a program that ran with the old 64 MiB default still
+    /// runs, or last in the least size that holds the image with 64 MiB to spare; a size given
+    /// with `--memory` is used exactly or refused (exit 2, naming the reservation).
     @Test(.enabled(if: startsUnderAddressSpaceLimit, "eekit cannot start under ulimit -v (a sanitizer build)"),
           arguments: [64, 32])
     func defaultMemoryShrinksUnderAnAddressSpaceLimit(xlen: Int) async throws {
@@ -321,6 +322,14 @@ struct DifferentialTests {
         #expect(given.status == 2 && given.err.contains("cannot reserve 4294967296 bytes of guest memory"), "\(given)")
         let small = try run(limit: 1_500_000, ["--memory", "64"])
         #expect(small.status == 0 && small.out == "memory MiB 64\n", "\(small)")
+        // Linked at 0x80000000 it needs 2057 MiB, which the halving to 2048 does not hold: last,
+        // the least size that holds it with 64 MiB to spare, in whole 64 MiB: 2176.
+        guard let high = try await GuestHarness.buildOne(
+            "memory/stack_top.c", xlen: xlen, flags: ["-static", "-Wl,-Ttext=0x80000000"] + (xlen == 64 ? ["-mcmodel=medany"] : []))
+        else { return }
+        defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: high).deletingLastPathComponent()) }
+        let spared = try TestFiles.runSeparately("/bin/sh", ["-c", "ulimit -v 3000000 && exec \"$0\" rv run \"$1\"", eekit, high])
+        #expect(spared.status == 0 && spared.out == "memory MiB 2176\n", "\(spared)")
     }
 
     /// An image that no size holds (linked above 4 GiB) says so under an address-space limit

@@ -8,7 +8,8 @@ public struct RISCVRunOptions: Sendable {
     public var memoryMiB: Int
     /// When the host cannot reserve `memoryMiB` (an address-space limit such as `ulimit -v`, or
     /// strict overcommit), run in the largest of memoryMiB / 2, / 4, ... down to 64 MiB that it
-    /// grants and that holds the image, instead of failing: the default 4096 MiB is a
+    /// grants and that holds the image (last, in the least size that holds the image with 64
+    /// MiB to spare), instead of failing: the default 4096 MiB is a
     /// reservation a constrained host may refuse where 64 MiB would do. False: exactly
     /// `memoryMiB` or `EEError.hostResources` (`eekit rv run --memory N`).
     public var shrinksMemoryWhenUnavailable: Bool = true
@@ -292,20 +293,33 @@ public enum RISCVPlainRunner {
 
     /// The process in `options.memoryMiB` of guest memory, or (`shrinksMemoryWhenUnavailable`)
     /// in the largest halving of it down to 64 MiB that the host can reserve and that holds the
-    /// image. Nothing of the guest has run when a size is refused, so the smaller run is the
-    /// same run with a lower stack and heap limit.
+    /// image; when the halvings stop holding the image, last, in the least size that holds it
+    /// with 64 MiB to spare, in whole 64 MiB (an image linked at 0x80000000 needs 2057 MiB,
+    /// which 2048 does not give). Each size depends on the image and the host's refusals only.
+    /// Nothing of the guest has run when a size is refused, so the smaller run is the same run
+    /// with a lower stack and heap limit.
     static func makeProcess(_ image: ELFImage, options: RISCVRunOptions) throws(EEError) -> RISCVProcess {
-        var size = UInt64(options.memoryMiB) << 20
+        let mib: UInt64 = 1 << 20
+        var size = UInt64(options.memoryMiB) * mib
+        var lastResortTried = false
         while true {
             do {
                 return try RISCVProcess(
                     image: image, memorySize: size, schedule: .instructionCounting, stackLimit: options.stackLimit)
             } catch {
+                guard case .hostResources = error, options.shrinksMemoryWhenUnavailable else { throw error }
                 let smaller = size / 2
-                guard case .hostResources = error, options.shrinksMemoryWhenUnavailable, smaller >= 64 << 20,
-                    RISCVProcess.fits(image, memorySize: smaller, stackLimit: options.stackLimit)
+                if smaller >= 64 * mib, RISCVProcess.fits(image, memorySize: smaller, stackLimit: options.stackLimit) {
+                    size = smaller
+                    continue
+                }
+                guard !lastResortTried,
+                    let least = RISCVProcess.smallestMemoryMiB(fitting: image, stackLimit: options.stackLimit)
                 else { throw error }
-                size = smaller
+                lastResortTried = true
+                let spared = min(4096, (UInt64(least) + 64 + 63) / 64 * 64) * mib
+                guard spared < size else { throw error }
+                size = spared
             }
         }
     }
