@@ -127,6 +127,12 @@ enum GuestHarness {
         return file
     }
 
+    /// /bin/sh's arguments that run `command` under `ulimit LIMIT` ("-v 1500000", "-s 65536"):
+    /// the shell sets the limit and execs the command, whose status is then the shell's.
+    static func underLimit(_ limit: String, _ command: [String]) -> [String] {
+        ["-c", "ulimit \(limit) && exec \"$@\"", "sh"] + command
+    }
+
     struct HarnessError: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
@@ -294,7 +300,7 @@ struct DifferentialTests {
     /// all: a sanitizer build (Scripts/sanitize.sh) reserves terabytes of shadow memory and cannot.
     static let startsUnderAddressSpaceLimit: Bool = {
         guard let eekit = try? TestFiles.eekit(),
-            let r = try? TestFiles.runSeparately("/bin/sh", ["-c", "ulimit -v 1500000 && exec \"$0\" --version", eekit])
+            let r = try? TestFiles.runSeparately("/bin/sh", GuestHarness.underLimit("-v 1500000", [eekit, "--version"]))
         else { return false }
         return r.status == 0
     }()
@@ -311,8 +317,9 @@ struct DifferentialTests {
         defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
         let eekit = try TestFiles.eekit()
         func run(limit: Int?, _ options: [String]) throws -> (status: Int32, out: String, err: String) {
-            let ulimit = limit.map { "ulimit -v \($0) && " } ?? ""
-            return try TestFiles.runSeparately("/bin/sh", ["-c", ulimit + "exec \"$0\" rv run \"$@\"", eekit] + options + [file])
+            let command = [eekit, "rv", "run"] + options + [file]
+            guard let limit else { return try TestFiles.runSeparately(eekit, Array(command.dropFirst())) }
+            return try TestFiles.runSeparately("/bin/sh", GuestHarness.underLimit("-v \(limit)", command))
         }
         let free = try run(limit: nil, [])
         #expect(free.status == 0 && free.out == "memory MiB 4096\n", "\(free)")
@@ -328,7 +335,7 @@ struct DifferentialTests {
             "memory/stack_top.c", xlen: xlen, flags: ["-static", "-Wl,-Ttext=0x80000000"] + (xlen == 64 ? ["-mcmodel=medany"] : []))
         else { return }
         defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: high).deletingLastPathComponent()) }
-        let spared = try TestFiles.runSeparately("/bin/sh", ["-c", "ulimit -v 3000000 && exec \"$0\" rv run \"$1\"", eekit, high])
+        let spared = try TestFiles.runSeparately("/bin/sh", GuestHarness.underLimit("-v 3000000", [eekit, "rv", "run", high]))
         #expect(spared.status == 0 && spared.out == "memory MiB 2176\n", "\(spared)")
     }
 
@@ -342,7 +349,7 @@ struct DifferentialTests {
         else { return }
         defer { try? FileManager.default.removeItem(at: URL(fileURLWithPath: file).deletingLastPathComponent()) }
         let r = try TestFiles.runSeparately(
-            "/bin/sh", ["-c", "ulimit -v 1500000 && exec \"$0\" rv run \"$1\"", try TestFiles.eekit(), file])
+            "/bin/sh", GuestHarness.underLimit("-v 1500000", [try TestFiles.eekit(), "rv", "run", file]))
         #expect(r.status == 2 && r.err.contains("no --memory up to 4096 MiB holds it") && !r.err.contains("cannot reserve"), "\(r)")
     }
 
@@ -356,7 +363,7 @@ struct DifferentialTests {
         let qemu = try GuestHarness.qemu(xlen: xlen).get(), eekit = try TestFiles.eekit()
         for (limit, runs) in [("8192", false), ("65536", true), ("unlimited", false)] {
             func run(_ command: [String]) throws -> TestProcess.Output {
-                try TestProcess.run(executable: "/bin/sh", arguments: ["-c", "ulimit -s \(limit) && exec \"$@\"", "sh"] + command)
+                try TestProcess.run(executable: "/bin/sh", arguments: GuestHarness.underLimit("-s \(limit)", command))
             }
             let reference = try run([qemu, file]), ours = try run([eekit, "rv", "run", file])
             let what = "rv\(xlen) ulimit -s \(limit)"
