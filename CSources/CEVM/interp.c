@@ -29,6 +29,7 @@ enum {
 /* Row = cevm_revision. From Berlin on BALANCE, EXT*, SLOAD and CALL* are the EIP-2929 warm
    price (a cold access adds its surcharge in the handler). */
 static const uint16_t cevm_fork_gas[CEVM_REV_OLDEST + 1][CEVM_FG_COUNT] = {
+    [CEVM_REV_PRAGUE] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_CANCUN] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_SHANGHAI] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_PARIS] = {100, 100, 100, 100, 100, 5000, 50},
@@ -230,7 +231,7 @@ static int cevm_defined_in(uint8_t op, uint32_t rev) {
 }
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *out) {
   cevm_analyze(code, code_size, out);
-  if (revision == CEVM_REV_CANCUN) return 0;
+  if (revision <= CEVM_REV_CANCUN) return 0; /* Prague adds no opcode */
   size_t replaced = 0;
   for (size_t i = 0; i < code_size; i++) {
     uint8_t op = code[i];
@@ -248,7 +249,7 @@ int cevm_opcode_first_revision(uint8_t op) {
   cevm_opcode_info info;
   if (!cevm_opcode_get_info(op, &info)) return -1;
   int r = CEVM_REV_OLDEST;
-  while (r > CEVM_REV_CANCUN && !cevm_defined_in(op, (uint32_t)r)) r--;
+  while (r > CEVM_REV_PRAGUE && !cevm_defined_in(op, (uint32_t)r)) r--;
   return r;
 }
 

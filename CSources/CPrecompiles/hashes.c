@@ -1,5 +1,6 @@
-/* sha256 (0x02) and ripemd160 (0x03) through nettle; ecrecover (0x01) and the public key of a
-   secret key (state tests' secretKey) through libsecp256k1. */
+/* sha256 (0x02) and ripemd160 (0x03) through nettle; ecrecover (0x01), the public key of a
+   secret key (state tests' secretKey) and signing (EIP-7702 authorizations a tool builds)
+   through libsecp256k1. */
 #include "include/CPrecompiles.h"
 
 #include <nettle/ripemd160.h>
@@ -57,5 +58,21 @@ int cprec_secret_key_pubkey(const uint8_t key[32], uint8_t pubkey[64]) {
   secp256k1_context_destroy(ctx);
   if (!ok) return CPREC_ERR_INVALID_SIGNATURE;
   memcpy(pubkey, ser + 1, 64);
+  return CPREC_OK;
+}
+
+int cprec_sign_hash(const uint8_t key[32], const uint8_t hash[32], uint8_t rs[64], int *recid) {
+  /* A context of its own, as for the public key: signing is a tool's or a test's, once per
+   * signature. libsecp256k1 signs with the RFC 6979 nonce and always gives the low s. */
+  secp256k1_context *ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+  if (!ctx) return CPREC_ERR_INVALID_SIGNATURE;
+  secp256k1_ecdsa_recoverable_signature sig;
+  int id = -1;
+  int ok = secp256k1_ec_seckey_verify(ctx, key) &&
+           secp256k1_ecdsa_sign_recoverable(ctx, &sig, hash, key, NULL, NULL) &&
+           secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs, &id, &sig);
+  secp256k1_context_destroy(ctx);
+  if (!ok || id < 0 || id > 1) return CPREC_ERR_INVALID_SIGNATURE;
+  *recid = id;
   return CPREC_OK;
 }

@@ -42,6 +42,10 @@ int cprec_ecrecover(const uint8_t in[128], uint8_t pubkey[64]);
 /* The uncompressed public key (x || y) of a secp256k1 secret key; CPREC_ERR_INVALID_SIGNATURE
    when the key is zero or not below the group order. */
 int cprec_secret_key_pubkey(const uint8_t key[32], uint8_t pubkey[64]);
+/* An ECDSA signature of a 32-byte hash by a secp256k1 secret key (RFC 6979 nonce, low s), as
+   Ethereum signs transactions and EIP-7702 authorizations: r || s and the recovery id (the y
+   parity, 0 or 1). CPREC_ERR_INVALID_SIGNATURE when the key is zero or not below the order. */
+int cprec_sign_hash(const uint8_t key[32], const uint8_t hash[32], uint8_t rs[64], int *recid);
 
 /* ---- 0x02 / 0x03 hashes (nettle). */
 void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]);

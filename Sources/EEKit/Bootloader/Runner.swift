@@ -398,6 +398,21 @@ extension Bootloader {
             return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
         }
 
+        // EIP-7702 (Prague): an account holding a delegation designator runs its delegate's
+        // code, never a hook's or precompile's (execution-specs' `disable_precompiles`). The
+        // caller paid for the delegate's access and warmed it (the EVM's CALL*, a native
+        // contract's call); a transaction's own call warms it here, for free. Before Prague
+        // the designator is code like any other (0xef: an invalid instruction).
+        var codeAddress = req.target
+        var delegatedCode: Bytecode?
+        if block.fork >= .prague, world.codeSize(codeAddress) == Delegation.size,
+            let delegate = Delegation.target(of: self.code(codeAddress).bytes)
+        {
+            _ = accessAccount(delegate)
+            codeAddress = delegate
+            delegatedCode = self.code(delegate)
+        }
+
         let snapshot = world.snapshot
         switch req.modifier {
         case .none, .constructor:
@@ -413,9 +428,8 @@ extension Bootloader {
             break
         }
 
-        let codeAddress = req.target
         // Hooks and precompiles are all always-warm addresses: most targets skip both lookups.
-        if isAlwaysWarm(codeAddress) {
+        if delegatedCode == nil, isAlwaysWarm(codeAddress) {
             if let hook = hooks[codeAddress] {
                 noteHookCall(codeAddress)
                 return runHook(
@@ -424,7 +438,7 @@ extension Bootloader {
             if precompileAddresses.contains(codeAddress) { noteMissingPrecompile(codeAddress) }
         }
 
-        let code = self.code(codeAddress)
+        let code = delegatedCode ?? self.code(codeAddress)
         if code.bytes.isEmpty {
             return .immediate(status: .success, output: [], left: req.resources, created: nil)
         }

@@ -1,8 +1,70 @@
-/// An Ethereum transaction (legacy, EIP-2930, EIP-1559 or EIP-4844), already signed and
-/// with its sender recovered.
+import CPrecompiles
+
+/// An Ethereum transaction (legacy, EIP-2930, EIP-1559, EIP-4844 or EIP-7702), already signed
+/// and with its sender recovered.
 public struct Transaction: Sendable {
     public enum TxType: UInt8, Sendable {
-        case legacy = 0, accessList = 1, dynamicFee = 2, blob = 3
+        case legacy = 0, accessList = 1, dynamicFee = 2, blob = 3, setCode = 4
+    }
+
+    /// One entry of an EIP-7702 authorization list: the account that signed it (the
+    /// authority, recovered from the signature over keccak256(0x05 || rlp([chainId, address,
+    /// nonce]))) delegates its code to `address` (or clears its delegation when `address` is
+    /// zero). Values are kept wide, as the test vectors give them: an entry out of range is
+    /// skipped when the transaction runs, as EIP-7702 skips every invalid authorization.
+    public struct Authorization: Sendable, Hashable {
+        public var chainId: U256
+        public var address: Address
+        public var nonce: U256
+        public var yParity: U256
+        public var r: U256
+        public var s: U256
+        public init(chainId: U256, address: Address, nonce: U256, yParity: U256, r: U256, s: U256) {
+            self.chainId = chainId
+            self.address = address
+            self.nonce = nonce
+            self.yParity = yParity
+            self.r = r
+            self.s = s
+        }
+
+        /// The hash the authority signs: keccak256(0x05 || rlp([chainId, address, nonce])).
+        public var signingHash: Bytes32 {
+            Keccak.hash([0x05] + RLP.list([.uint(chainId), .address(address), .uint(nonce)]).encoded)
+        }
+
+        /// secp256k1's group order n, and n / 2: EIP-7702 takes s only up to it (EIP-2).
+        static let secp256k1n = U256(hex: "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")!
+        static let secp256k1nHalf = U256(hex: "0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0")!
+
+        /// The authorization `secretKey` signs for `address` (the zero address clears a
+        /// delegation), valid on chain `chainId` (0: on every chain) while the signer's nonce
+        /// is `nonce`; nil for a key that is zero or not below the group order.
+        public static func signed(chainId: U256, address: Address, nonce: UInt64, secretKey: Bytes32) -> Authorization? {
+            var auth = Authorization(chainId: chainId, address: address, nonce: U256(nonce), yParity: .zero, r: .zero, s: .zero)
+            var rs = [UInt8](repeating: 0, count: 64)
+            var recid: Int32 = 0
+            guard cprec_sign_hash(secretKey.bytes, auth.signingHash.bytes, &rs, &recid) == CPREC_OK else { return nil }
+            auth.yParity = U256(UInt64(recid))
+            auth.r = U256(bigEndian: Array(rs[0..<32]))
+            auth.s = U256(bigEndian: Array(rs[32..<64]))
+            return auth
+        }
+
+        /// The account that signed this authorization, or nil for an invalid signature (y
+        /// parity not 0 or 1, r not in 1..<n, s not in 1...n/2, or no key recovers).
+        public var authority: Address? {
+            guard yParity <= U256(1), !r.isZero, r < Authorization.secp256k1n, !s.isZero,
+                s <= Authorization.secp256k1nHalf
+            else { return nil }
+            var input = signingHash.bytes
+            input += U256(27 + (yParity.uint64 ?? 0)).bigEndianBytes
+            input += r.bigEndianBytes
+            input += s.bigEndianBytes
+            let out = Precompiles.ecrecover(input)
+            guard out.count == 32 else { return nil }
+            return Address(Array(out[12..<32]))
+        }
     }
 
     public struct AccessListEntry: Sendable {
@@ -31,6 +93,8 @@ public struct Transaction: Sendable {
     public var accessList: [AccessListEntry]
     public var blobVersionedHashes: [Bytes32]
     public var maxFeePerBlobGas: U256
+    /// EIP-7702 (type 4): the authorizations applied before the call.
+    public var authorizationList: [Authorization]
     /// The EE of a contract this transaction creates (EEKit extension; Ethereum: `.evm`).
     public var deployKind: EEKind
 
@@ -38,7 +102,8 @@ public struct Transaction: Sendable {
         type: TxType = .legacy, sender: Address, nonce: U256 = .zero, gasLimit: U256, to: Address?,
         value: U256 = .zero, data: Bytes = [], gasPrice: U256 = .zero, maxFeePerGas: U256 = .zero,
         maxPriorityFeePerGas: U256 = .zero, accessList: [AccessListEntry] = [],
-        blobVersionedHashes: [Bytes32] = [], maxFeePerBlobGas: U256 = .zero, deployKind: EEKind = .evm
+        blobVersionedHashes: [Bytes32] = [], maxFeePerBlobGas: U256 = .zero,
+        authorizationList: [Authorization] = [], deployKind: EEKind = .evm
     ) {
         self.type = type
         self.sender = sender
@@ -53,6 +118,7 @@ public struct Transaction: Sendable {
         self.accessList = accessList
         self.blobVersionedHashes = blobVersionedHashes
         self.maxFeePerBlobGas = maxFeePerBlobGas
+        self.authorizationList = authorizationList
         self.deployKind = deployKind
     }
 
@@ -64,7 +130,7 @@ public struct Transaction: Sendable {
 
     /// Intrinsic gas under `fork`'s rules: the creation surcharge from Homestead (EIP-2), 68
     /// gas per non-zero data byte before Istanbul (EIP-2028), the init code word cost from
-    /// Shanghai (EIP-3860).
+    /// Shanghai (EIP-3860), 25,000 per EIP-7702 authorization (Prague).
     public func intrinsicGas(fork: Fork) -> UInt64 {
         var g: UInt64 = 21_000
         if isCreate && fork >= .homestead { g += 32_000 }
@@ -72,7 +138,22 @@ public struct Transaction: Sendable {
         for b in data { g += b == 0 ? 4 : nonZero }
         for e in accessList { g += 2_400 + 1_900 * UInt64(e.storageKeys.count) }
         if isCreate && fork >= .shanghai { g += 2 * ((UInt64(data.count) + 31) / 32) }
+        g += Transaction.perEmptyAccountCost * UInt64(authorizationList.count)
         return g
+    }
+
+    /// EIP-7702's price of an authorization (paid up front; an authority that already existed
+    /// gets 25,000 - 12,500 back as a refund).
+    public static let perEmptyAccountCost: UInt64 = 25_000
+    public static let perAuthBaseCost: UInt64 = 12_500
+
+    /// EIP-7623 (Prague): the least gas the transaction is charged, 21,000 + 10 per calldata
+    /// token (a zero byte is one token, any other byte four); 0 before Prague.
+    public func floorGas(fork: Fork) -> UInt64 {
+        guard fork >= .prague else { return 0 }
+        var tokens: UInt64 = 0
+        for b in data { tokens += b == 0 ? 1 : 4 }
+        return 21_000 + 10 * tokens
     }
 
     public var blobGas: UInt64 { UInt64(blobVersionedHashes.count) * BlobFees.gasPerBlob }
@@ -94,6 +175,12 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
     case blobVersionInvalid
     case blobGasExceeded
     case insufficientMaxFeePerBlobGas
+    /// EIP-7623: the gas limit is below the calldata floor.
+    case intrinsicGasBelowFloor(needed: UInt64, limit: U256)
+    /// EIP-7702: a set-code transaction with no authorization.
+    case setCodeEmptyAuthorizationList
+    /// EIP-7702: a set-code transaction without a target.
+    case setCodeContractCreation
     /// A transaction type before the fork that brings it (EIP-2930's 1 in Berlin, EIP-1559's
     /// 2 in London, EIP-4844's 3 in Cancun).
     case typeNotSupported(Transaction.TxType)
@@ -114,18 +201,37 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
         case .blobVersionInvalid: "TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH"
         case .blobGasExceeded: "TYPE_3_TX_BLOB_COUNT_EXCEEDED"
         case .insufficientMaxFeePerBlobGas: "INSUFFICIENT_MAX_FEE_PER_BLOB_GAS"
+        case .intrinsicGasBelowFloor(let n, let l):
+            "INTRINSIC_GAS_BELOW_FLOOR_GAS_COST (the calldata floor is \(n) gas, the limit is \(l.decimalString))"
+        case .setCodeEmptyAuthorizationList: "TYPE_4_EMPTY_AUTHORIZATION_LIST"
+        case .setCodeContractCreation: "TYPE_4_TX_CONTRACT_CREATION"
         // As execution-spec-tests names it (TYPE_3_TX_PRE_FORK, ...).
         case .typeNotSupported(let t): "TYPE_\(t.rawValue)_TX_PRE_FORK"
         }
     }
 }
 
-/// EIP-4844 blob gas constants and the blob base fee.
+/// EIP-4844 blob gas constants and the blob base fee (Cancun's; EIP-7691 raised the limit and
+/// the update fraction in Prague: `maxBlobGasPerBlock(fork:)`, `updateFraction(fork:)`).
 public enum BlobFees {
     public static let gasPerBlob: UInt64 = 131_072
     public static let maxBlobGasPerBlock: UInt64 = 786_432
     public static let minBaseFee: UInt64 = 1
     public static let updateFraction: UInt64 = 3_338_477
+
+    /// Blobs a block may hold: 6 until Cancun, 9 from Prague (EIP-7691).
+    public static func maxBlobGasPerBlock(fork: Fork) -> UInt64 {
+        fork >= .prague ? 9 * gasPerBlob : maxBlobGasPerBlock
+    }
+    /// BLOB_BASE_FEE_UPDATE_FRACTION: 3,338,477 in Cancun, 5,007,716 from Prague (EIP-7691).
+    public static func updateFraction(fork: Fork) -> UInt64 { fork >= .prague ? 5_007_716 : updateFraction }
+    /// The target blob count (half of Cancun's limit, 6 of Prague's 9).
+    public static func targetBlobs(fork: Fork) -> UInt64 { fork >= .prague ? 6 : 3 }
+
+    /// The blob base fee under `fork`'s update fraction.
+    public static func baseFee(excessBlobGas: UInt64, fork: Fork) -> U256 {
+        baseFee(excessBlobGas: excessBlobGas, updateFraction: updateFraction(fork: fork))
+    }
 
     /// fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION)
     /// (EIP-4844), exact for every excess whose fee fits in 256 bits; a fee beyond 2^256 - 1
@@ -133,10 +239,14 @@ public enum BlobFees {
     /// transaction can pay it (its cost overflows) and BLOBBASEFEE reads 2^256 - 1.
     /// Runs in a few hundred rounds of multi-word arithmetic, whatever the input.
     public static func baseFee(excessBlobGas: UInt64) -> U256 {
+        baseFee(excessBlobGas: excessBlobGas, updateFraction: updateFraction)
+    }
+
+    static func baseFee(excessBlobGas: UInt64, updateFraction: UInt64) -> U256 {
         // e^178 > 2^256: every excess from here on saturates (the series only undershoots
         // e^x by its truncations, far less than the factor e between 177 and 178).
         if excessBlobGas / updateFraction >= 178 { return .max }
-        let numerator = excessBlobGas  // < 178 * 3,338,477 < 2^30
+        let numerator = excessBlobGas  // < 178 * 5,007,716 < 2^30
         // Little-endian 64-bit limbs; the largest accumulator is about 2^280 (den * e^178)
         // and its product with the numerator below 2^310, so six limbs never overflow.
         var acc = WideUInt(minBaseFee).multiplied(by: updateFraction)

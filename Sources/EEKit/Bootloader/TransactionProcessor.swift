@@ -20,8 +20,8 @@ public struct SimulationChecks: OptionSet, Sendable, Hashable {
     public static let all: SimulationChecks = [.nonce, .senderCode, .balance, .baseFee]
 }
 
-/// Transaction execution with Ethereum semantics: Cancun's, or an older fork's
-/// (`block.fork`, Frontier to Shanghai).
+/// Transaction execution with Ethereum semantics: the block's fork (`block.fork`, Frontier to
+/// Prague).
 extension Bootloader {
     /// Largest EIP-3860 init code.
     public static let maxInitcodeSize = 49_152
@@ -39,17 +39,23 @@ extension Bootloader {
         // (a RISC-V ELF may be up to 256 KiB).
         let fork = block.fork
         // Transaction types arrive with their forks: EIP-2930 in Berlin, EIP-1559 in London,
-        // EIP-4844 in Cancun.
+        // EIP-4844 in Cancun, EIP-7702 in Prague.
         if (tx.type == .accessList && fork < .berlin) || (tx.type == .dynamicFee && fork < .london)
-            || (tx.type == .blob && fork < .cancun)
+            || (tx.type == .blob && fork < .cancun) || (tx.type == .setCode && fork < .prague)
         {
             return .failure(.typeNotSupported(tx.type))
+        }
+        if tx.type == .setCode {
+            if tx.isCreate { return .failure(.setCodeContractCreation) }
+            if tx.authorizationList.isEmpty { return .failure(.setCodeEmptyAuthorizationList) }
         }
         if tx.isCreate && tx.deployKind == .evm && tx.data.count > Bootloader.maxInitcodeSize && fork >= .shanghai {
             return .failure(.initcodeSizeExceeded(tx.data.count))
         }
         let intrinsic = tx.intrinsicGas(fork: fork)
         if tx.gasLimit < U256(intrinsic) { return .failure(.intrinsicGasTooLow(needed: intrinsic, limit: tx.gasLimit)) }
+        let floor = tx.floorGas(fork: fork)
+        if tx.gasLimit < U256(floor) { return .failure(.intrinsicGasBelowFloor(needed: floor, limit: tx.gasLimit)) }
         guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
             return .failure(.gasAllowanceExceeded)
         }
@@ -59,7 +65,7 @@ extension Bootloader {
             if tx.isCreate { return .failure(.blobContractCreation) }
             if tx.blobVersionedHashes.isEmpty { return .failure(.blobEmpty) }
             if tx.blobVersionedHashes.contains(where: { $0.bytes[0] != 0x01 }) { return .failure(.blobVersionInvalid) }
-            if tx.blobGas > BlobFees.maxBlobGasPerBlock { return .failure(.blobGasExceeded) }
+            if tx.blobGas > BlobFees.maxBlobGasPerBlock(fork: fork) { return .failure(.blobGasExceeded) }
             if tx.maxFeePerBlobGas < block.blobBaseFee { return .failure(.insufficientMaxFeePerBlobGas) }
         }
         let account = world.account(tx.sender)
@@ -68,7 +74,13 @@ extension Bootloader {
         if tx.nonce != U256(nonce) && !skipping.contains(.nonce) {
             return .failure(.nonceMismatch(expected: nonce, got: tx.nonce))
         }
-        if let account, !account.code.isEmpty, !skipping.contains(.senderCode) { return .failure(.senderNotEOA) }
+        // EIP-3607; from Prague an account whose code is a delegation designator (EIP-7702)
+        // still sends transactions.
+        if let account, !account.code.isEmpty, !skipping.contains(.senderCode),
+            fork < .prague || Delegation.target(of: account.code) == nil
+        {
+            return .failure(.senderNotEOA)
+        }
         // A cost above 2^256 is refused even when the balance check is skipped: nothing can be
         // given that much.
         guard let cost = upfrontCost(tx, gasLimit: gasLimit) else { return .failure(.insufficientAccountFunds) }
@@ -199,6 +211,9 @@ extension Bootloader {
             _ = accessAccount(e.address)
             for k in e.storageKeys { _ = world.accessStorage(e.address, k) }
         }
+        // EIP-7702: the authorizations take effect after the sender's nonce moved and before
+        // the call, and stay whatever the call does; their refund too.
+        let authorizationRefund = applyAuthorizations(tx.authorizationList)
 
         let outcome: ExecutionOutcome
         do throws(EEError) {
@@ -220,9 +235,11 @@ extension Bootloader {
         // Refund (EIP-3529, London: at most a fifth of the gas used; half before) and fees.
         let gasLeft = min(outcome.resourcesLeft.gas(schedule: schedule) + heldBack, execGas)
         let used = gasLimit - gasLeft
-        let refund = UInt64(max(0, min(world.refund, Int64(used / (block.fork >= .london ? 5 : 2)))))
-        let charged = used - refund
-        world.addBalance(tx.sender, U256(gasLeft + refund) &* price)
+        let refundCounter = max(0, world.refund) + Int64(authorizationRefund)
+        let refund = UInt64(min(refundCounter, Int64(used / (block.fork >= .london ? 5 : 2))))
+        // EIP-7623 (Prague): a transaction is charged at least its calldata floor.
+        let charged = max(used - refund, tx.floorGas(fork: block.fork))
+        world.addBalance(tx.sender, U256(gasLimit - charged) &* price)
         // No tip when the price is below the base fee (only a simulation without the base-fee
         // check gets here with one).
         let tip = price > block.baseFee ? price &- block.baseFee : .zero
@@ -244,5 +261,30 @@ extension Bootloader {
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,
             createdAddress: outcome.createdAddress, blobGasUsed: tx.blobGas))
+    }
+}
+
+extension Bootloader {
+    /// EIP-7702's authorizations, in order: each valid one (chain id 0 or the block's, nonce
+    /// below 2^64 - 1, a signature that recovers, an authority without code or with a
+    /// delegation already, the authority's current nonce) warms the authority, writes the
+    /// designator (or clears the code for the zero address) and moves the authority's nonce;
+    /// an invalid one is skipped. Returns the refund: 12,500 gas for each applied authorization
+    /// whose authority existed before.
+    func applyAuthorizations(_ list: [Transaction.Authorization]) -> UInt64 {
+        var refund: UInt64 = 0
+        for auth in list {
+            guard auth.chainId.isZero || auth.chainId == block.chainId else { continue }
+            guard let nonce = auth.nonce.uint64, nonce < UInt64.max else { continue }
+            guard let authority = auth.authority else { continue }
+            _ = accessAccount(authority)
+            let code = world.account(authority)?.code ?? []
+            guard code.isEmpty || Delegation.target(of: code) != nil else { continue }
+            guard world.nonce(authority) == nonce else { continue }
+            if world.exists(authority) { refund += Transaction.perEmptyAccountCost - Transaction.perAuthBaseCost }
+            world.setCode(authority, auth.address == .zero ? [] : Delegation.designator(for: auth.address), kind: .evm)
+            world.setNonce(authority, nonce + 1)
+        }
+        return refund
     }
 }

@@ -79,15 +79,15 @@ final class EVMAnalysis: @unchecked Sendable {
 }
 
 extension Fork {
-    /// The core's `cevm_revision`: 0 for Cancun, one more per fork back.
-    var cevmRevision: UInt32 { UInt32(Fork.cancun.order - order) }
+    /// The core's `cevm_revision`: 0 for the newest fork (Prague), one more per fork back.
+    var cevmRevision: UInt32 { UInt32(Fork.newest.order - order) }
 
     /// The fork that introduced the EVM opcode (`.frontier` for the original set), or nil for
-    /// a byte no fork up to Cancun defines.
+    /// a byte no fork up to Prague defines.
     public static func introducing(opcode: UInt8) -> Fork? {
         let r = cevm_opcode_first_revision(opcode)
-        guard r >= 0, r <= Fork.cancun.order else { return nil }
-        return Fork.allCases[Fork.cancun.order - Int(r)]
+        guard r >= 0, r <= Fork.newest.order else { return nil }
+        return Fork.allCases[Fork.newest.order - Int(r)]
     }
 }
 

@@ -42,12 +42,17 @@ public struct StateTestCase: Sendable {
         public var accessLists: [[Transaction.AccessListEntry]?]
         public var blobVersionedHashes: [Bytes32]
         public var maxFeePerBlobGas: U256
+        /// EIP-7702 `authorizationList` (a type-4 transaction); nil when the fixture has none.
+        public var authorizationList: [Transaction.Authorization]? = nil
     }
 
     public var name: String
     public var file: String
     /// The block; its `prevrandao` is `currentRandom` (or `currentDifficulty` without it).
     public var block: BlockContext
+    /// `currentExcessBlobGas` (0 without it): the blob base fee follows from it and the fork's
+    /// update fraction (EIP-7691 changed it in Prague); `block.blobBaseFee` is Cancun's.
+    public var excessBlobGas: UInt64 = 0
     /// `currentDifficulty`, what DIFFICULTY (0x44) reads before Paris (EIP-4399 turned it into
     /// PREVRANDAO, `currentRandom`); fillings often carry both, with different values.
     public var difficulty: Bytes32?
@@ -79,7 +84,8 @@ public struct StateTestCase: Sendable {
             type: type, sender: t.sender, nonce: t.nonce, gasLimit: t.gasLimit[e.gasIndex], to: t.to,
             value: t.value[e.valueIndex], data: t.data[e.dataIndex], gasPrice: t.gasPrice,
             maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas, accessList: selected ?? [],
-            blobVersionedHashes: t.blobVersionedHashes, maxFeePerBlobGas: t.maxFeePerBlobGas)
+            blobVersionedHashes: t.blobVersionedHashes, maxFeePerBlobGas: t.maxFeePerBlobGas,
+            authorizationList: t.authorizationList ?? [])
     }
 
     /// Parses every test in one fixture file.
@@ -185,24 +191,26 @@ public struct StateTestCase: Sendable {
         block.blobBaseFee = BlobFees.baseFee(excessBlobGas: excess)
         block.chainId = U256(1)
         // execution-spec-tests fixtures carry `config`: the chain id CHAINID reads, and each
-        // fork's blob parameters. The blob parameters up to Cancun are EIP-4844's constants;
-        // a fixture giving others for Cancun is not one this runner can run (a review found
+        // fork's blob parameters. Cancun's are EIP-4844's constants and Prague's EIP-7691's;
+        // a fixture giving others is not one this runner can run (a review found
         // both ignored: a chain id of 5 still read 1).
         if f.has("config") {
             let config = JSONFields(try f.object("config"))
             if config.has("chainid") { block.chainId = try config.u256("chainid") }
             if config.has("blobSchedule") {
                 let schedule = JSONFields(try config.object("blobSchedule"))
-                if schedule.has("Cancun") {
-                    let cancun = JSONFields(try schedule.object("Cancun"))
-                    let given = (
-                        try cancun.u64("target"), try cancun.u64("max"), try cancun.u64("baseFeeUpdateFraction"))
-                    let eip4844 = (
-                        BlobFees.maxBlobGasPerBlock / BlobFees.gasPerBlob / 2, BlobFees.maxBlobGasPerBlock / BlobFees.gasPerBlob,
-                        BlobFees.updateFraction)
-                    guard given == eip4844 else {
+                // Cancun's is EIP-4844's, Prague's EIP-7691's; the forks after Prague are not
+                // implemented, so their entries are not read.
+                for (fork, eip) in [(Fork.cancun, "EIP-4844"), (.prague, "EIP-7691")] where schedule.has(fork.description) {
+                    let given = JSONFields(try schedule.object(fork.description))
+                    let values = (
+                        try given.u64("target"), try given.u64("max"), try given.u64("baseFeeUpdateFraction"))
+                    let ours = (
+                        BlobFees.targetBlobs(fork: fork), BlobFees.maxBlobGasPerBlock(fork: fork) / BlobFees.gasPerBlob,
+                        BlobFees.updateFraction(fork: fork))
+                    guard values == ours else {
                         throw .malformedInput(
-                            "config.blobSchedule.Cancun (target \(given.0), max \(given.1), baseFeeUpdateFraction \(given.2)) is not EIP-4844's (\(eip4844.0), \(eip4844.1), \(eip4844.2)); other blob schedules are not implemented")
+                            "config.blobSchedule.\(fork) (target \(values.0), max \(values.1), baseFeeUpdateFraction \(values.2)) is not \(eip)'s (\(ours.0), \(ours.1), \(ours.2)); other blob schedules are not implemented")
                     }
                 }
             }
@@ -248,8 +256,23 @@ public struct StateTestCase: Sendable {
                 blobs.append(b)
             }
         }
+        var authorizations: [Transaction.Authorization]?
+        if tx.has("authorizationList") {
+            guard let list = tx.raw("authorizationList") as? [[String: Any]] else {
+                throw .malformedInput("authorizationList is not an array of objects")
+            }
+            authorizations = try list.map { (e: [String: Any]) throws(EEError) -> Transaction.Authorization in
+                let a = JSONFields(e)
+                // execution-spec-tests write both `v` and `yParity` (equal); `signer` is
+                // informative: the authority is recovered from the signature.
+                return Transaction.Authorization(
+                    chainId: try a.u256("chainId"), address: try a.address("address"), nonce: try a.u256("nonce"),
+                    yParity: try a.u256(a.has("yParity") ? "yParity" : "v"), r: try a.u256("r"), s: try a.u256("s"))
+            }
+        }
         let type: Transaction.TxType =
-            tx.has("blobVersionedHashes") ? .blob
+            authorizations != nil ? .setCode
+            : tx.has("blobVersionedHashes") ? .blob
             : tx.has("maxFeePerGas") ? .dynamicFee
             : tx.has("accessLists") ? .accessList : .legacy
         // A legacy or access-list transaction has a price (geth: "no gas price provided"); it
@@ -271,7 +294,8 @@ public struct StateTestCase: Sendable {
             maxFeePerGas: tx.has("maxFeePerGas") ? try tx.u256("maxFeePerGas") : .zero,
             maxPriorityFeePerGas: tx.has("maxPriorityFeePerGas") ? try tx.u256("maxPriorityFeePerGas") : .zero,
             accessLists: accessLists, blobVersionedHashes: blobs,
-            maxFeePerBlobGas: tx.has("maxFeePerBlobGas") ? try tx.u256("maxFeePerBlobGas") : .zero)
+            maxFeePerBlobGas: tx.has("maxFeePerBlobGas") ? try tx.u256("maxFeePerBlobGas") : .zero,
+            authorizationList: authorizations)
 
         var post = [String: [PostEntry]]()
         for (fork, v) in try f.object("post") {
@@ -294,7 +318,7 @@ public struct StateTestCase: Sendable {
             post[fork] = list
         }
         return StateTestCase(
-            name: name, file: file, block: block, difficulty: difficulty, pre: pre, preStorage: preStorage,
+            name: name, file: file, block: block, excessBlobGas: excess, difficulty: difficulty, pre: pre, preStorage: preStorage,
             transaction: template, post: post)
     }
 }

@@ -103,6 +103,7 @@ public struct StateTestRunner {
         var block = test.block
         if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
         if fork < .paris, let d = test.difficulty { block.prevrandao = d }  // DIFFICULTY before EIP-4399
+        block.blobBaseFee = BlobFees.baseFee(excessBlobGas: test.excessBlobGas, fork: fork)  // EIP-7691's fraction
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block, schedule: schedule)
         boot.useFork(fork)
         let tx: Transaction
