@@ -179,8 +179,8 @@ struct PragueTests {
         #expect(oldWorld.storage(Address(low: 0xc1), .zero) == oldWorld.storage(Address(low: 0xc2), .zero))
     }
 
-    /// A delegate is run by its code only: a precompile address as delegate runs no precompile
-    /// (empty code: success, no output), and a delegate that is itself delegated runs its
+    /// A delegate is run by its code only: a precompile address as delegate runs nothing (no
+    /// precompile, no code stored there: success, no output), and a delegate that is itself delegated runs its
     /// designator as code (0xef: the call fails).
     @Test func delegatesArePlainCodeNeverPrecompilesOrFurtherDelegations() throws {
         let a = try Self.address(of: Self.keyA), b = try Self.address(of: Self.keyB)
@@ -191,13 +191,15 @@ struct PragueTests {
                 + [Op.gas, Op.call, Op.push0, Op.sstore, Op.returndatasize, Op.push1, 1, Op.sstore, Op.stop]
         }
         let (world, boot) = Self.world(
-            [0xc1: probe(a), 0xc2: probe(b), 0xd0: [Op.push1, 42, Op.push0, Op.sstore, Op.stop]],
+            // Code stored at the precompile's address does not run either.
+            [0xc1: probe(a), 0xc2: probe(b), 0xd0: [Op.push1, 42, Op.push0, Op.sstore, Op.stop], 4: [Op.push1, 42, Op.push0, Op.sstore, Op.stop]],
             extra: [
                 a: Account(nonce: 1, kind: .evm, code: Delegation.designator(for: Address(low: 4))),
                 b: Account(nonce: 1, kind: .evm, code: Delegation.designator(for: a)),
             ])
         _ = try boot.execute(Self.call(Address(low: 0xc1), nonce: 0)).get()
         #expect(world.storage(Address(low: 0xc1), .zero) == U256(1) && world.storage(Address(low: 0xc1), U256(1)).isZero)
+        #expect(world.storage(a, .zero).isZero)
         _ = try boot.execute(Self.call(Address(low: 0xc2), nonce: 1)).get()
         #expect(world.storage(Address(low: 0xc2), .zero).isZero)
         _ = d

@@ -410,7 +410,9 @@ extension Bootloader {
         {
             _ = accessAccount(delegate)
             codeAddress = delegate
-            delegatedCode = self.code(delegate)
+            // A precompile or hook address as delegate runs nothing, not even code stored
+            // there: execution-specs skips both when precompiles are disabled.
+            delegatedCode = isAlwaysWarm(delegate) ? Bytecode(kind: .none, bytes: [], hash: Keccak.empty) : self.code(delegate)
         }
 
         let snapshot = world.snapshot
