@@ -12,7 +12,7 @@
  *
  * Input layout: byte 0 = flags (bit 0: static top frame, bit 1: trace, bits 2-7: calldata
  * length / 4), bytes 1-2 = gas in units of 16 (the low 4 bits of byte 2 also pick the fork:
- * cevm_revision 0-13, 14-15 Prague), then calldata, then code.
+ * cevm_revision 0-14, 15 Osaka), then calldata, then code.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   th_set_static(s, flags & 1);
   /* the fork: the low 4 bits of the gas's low byte (13-15: Cancun) */
   uint32_t rev = data[-1] & 15;
-  th_context(s)->revision = rev <= CEVM_REV_OLDEST ? rev : CEVM_REV_PRAGUE;
+  th_context(s)->revision = rev <= CEVM_REV_OLDEST ? rev : CEVM_REV_OSAKA;
   if (flags & 2) th_set_trace(s, fuzz_trace, NULL);
   th_result r;
   memset(&r, 0, sizeof r);

@@ -29,6 +29,7 @@ enum {
 /* Row = cevm_revision. From Berlin on BALANCE, EXT*, SLOAD and CALL* are the EIP-2929 warm
    price (a cold access adds its surcharge in the handler). */
 static const uint16_t cevm_fork_gas[CEVM_REV_OLDEST + 1][CEVM_FG_COUNT] = {
+    [CEVM_REV_OSAKA] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_PRAGUE] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_CANCUN] = {100, 100, 100, 100, 100, 5000, 50},
     [CEVM_REV_SHANGHAI] = {100, 100, 100, 100, 100, 5000, 50},
@@ -209,9 +210,10 @@ void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *out) {
   }
 }
 
-/* 1 if `op` is defined in the fork `rev` (every opcode of the table is defined in Cancun). */
+/* 1 if `op` is defined in the fork `rev` (every opcode of the table is defined in Osaka). */
 static int cevm_defined_in(uint8_t op, uint32_t rev) {
   switch (op) {
+  case CEVM_OPCODE_CLZ: return CEVM_REV_AT_LEAST(rev, CEVM_REV_OSAKA); /* EIP-7939 */
   case CEVM_OPCODE_TLOAD: case CEVM_OPCODE_TSTORE: case CEVM_OPCODE_MCOPY:
   case CEVM_OPCODE_BLOBHASH: case CEVM_OPCODE_BLOBBASEFEE:
     return CEVM_REV_AT_LEAST(rev, CEVM_REV_CANCUN);
@@ -231,7 +233,7 @@ static int cevm_defined_in(uint8_t op, uint32_t rev) {
 }
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *out) {
   cevm_analyze(code, code_size, out);
-  if (revision <= CEVM_REV_CANCUN) return 0; /* Prague adds no opcode */
+  if (revision == CEVM_REV_OSAKA) return 0; /* the newest: every opcode of the table */
   size_t replaced = 0;
   for (size_t i = 0; i < code_size; i++) {
     uint8_t op = code[i];
@@ -249,7 +251,7 @@ int cevm_opcode_first_revision(uint8_t op) {
   cevm_opcode_info info;
   if (!cevm_opcode_get_info(op, &info)) return -1;
   int r = CEVM_REV_OLDEST;
-  while (r > CEVM_REV_PRAGUE && !cevm_defined_in(op, (uint32_t)r)) r--;
+  while (r > CEVM_REV_OSAKA && !cevm_defined_in(op, (uint32_t)r)) r--;
   return r;
 }
 

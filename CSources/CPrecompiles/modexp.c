@@ -1,5 +1,5 @@
 /* modexp (0x05): EIP-198 input layout, EIP-2565 pricing (and EIP-198's, for the forks before
- * Berlin), arithmetic in GMP (mpz_powm).
+ * Berlin, and EIP-7883's, from Osaka), arithmetic in GMP (mpz_powm).
  *
  * Input: base_len(32) exp_len(32) mod_len(32) base exp mod, each length a big-endian word;
  * bytes past the end of the input read as zero. Pricing (EIP-2565):
@@ -7,6 +7,9 @@
  *   iterations      = exp_len <= 32 ? max(bitlen(exp) - 1, 0)
  *                                   : 8 (exp_len - 32) + max(bitlen(first 32 bytes of exp) - 1, 0)
  *   gas             = max(200, mult_complexity * max(iterations, 1) / 3)
+ * EIP-7883 (Osaka): mult_complexity = 16 up to 32 bytes, else 2 ceil(max / 8)^2; the exponent's
+ * words beyond 32 bytes count 16 iterations a byte; gas = max(500, mult_complexity * max(iterations,
+ * 1)), with no divisor. (EIP-7823's 1024-byte bound on each length is the caller's check.)
  * Every step saturates, so absurd declared lengths price at UINT64_MAX instead of wrapping, and
  * nothing is allocated before the caller has charged the gas. */
 #include "include/CPrecompiles.h"
@@ -57,7 +60,8 @@ void cprec_modexp_header_parse(const uint8_t *in, size_t len, cprec_modexp_heade
       break;
     }
   }
-  u128 iterations = bitlen > 0 ? (u128)(bitlen - 1) : 0;
+  const u128 head_iterations = bitlen > 0 ? (u128)(bitlen - 1) : 0;
+  u128 iterations = head_iterations;
   if (h->exp_len > 32) iterations += (u128)8 * (h->exp_len - 32);
   if (iterations < 1) iterations = 1;
 
@@ -84,6 +88,17 @@ void cprec_modexp_header_parse(const uint8_t *in, size_t len, cprec_modexp_heade
     else g198 = c * iterations / 20;
   }
   h->gas_eip198 = g198 > UINT64_MAX ? UINT64_MAX : (uint64_t)g198;
+
+  /* EIP-7883 (Osaka). exp_len - 32 < 2^64 and 16 times it < 2^68; words^2 < 2^122: saturate. */
+  u128 it7883 = head_iterations;
+  if (h->exp_len > 32) it7883 += (u128)16 * (h->exp_len - 32);
+  if (it7883 < 1) it7883 = 1;
+  u128 c7883 = m <= 32 ? 16 : 2 * words * words;
+  u128 g7883;
+  if (it7883 > (~(u128)0) / c7883) g7883 = ~(u128)0;
+  else g7883 = c7883 * it7883;
+  if (g7883 < 500) g7883 = 500;
+  h->gas_eip7883 = g7883 > UINT64_MAX ? UINT64_MAX : (uint64_t)g7883;
 }
 
 /* Loads the operand at in[off .. off+n) as an integer, treating missing bytes as zeros (the

@@ -115,8 +115,12 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more).")
     var blockGasLimit: UInt64 = 1 << 42
 
-    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai or Cancun (also Petersburg, SpuriousDragon, TangerineWhistle, Merge).")
+    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague or Osaka (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
     var fork: Fork = .cancun
+
+    /// The gas limit of a transaction without `--gas`: 30,000,000, or EIP-7825's cap from Osaka
+    /// (a transaction above it is invalid there).
+    var defaultGas: UInt64 { fork >= .osaka ? Bootloader.maxTransactionGas : 30_000_000 }
 
     /// Checks every option and returns what sets them on a session, so that a bad value is
     /// refused before a state database is opened (or created).
@@ -174,8 +178,8 @@ struct ContractStateOptions: ParsableArguments {
     @Option(help: "Sender address (hex); funded automatically when it has no balance.")
     var from: String?
 
-    @Option(help: "Gas limit of each transaction.")
-    var gas: UInt64 = 30_000_000
+    @Option(help: "Gas limit of each transaction (default: 30000000; from Osaka 16777216, EIP-7825's cap).")
+    var gas: UInt64?
 
     @OptionGroup var hooks: HookOptions
     @OptionGroup var block: BlockOptions
@@ -206,7 +210,7 @@ struct ContractStateOptions: ParsableArguments {
         } else {
             s = ContractSession()
         }
-        s.gasLimit = gas
+        s.gasLimit = gas ?? block.defaultGas
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         return s
@@ -650,8 +654,8 @@ struct RunContractCommand: ParsableCommand {
 
     @OptionGroup var call: CallDataOptions
 
-    @Option(help: "Gas limit of each transaction.")
-    var gas: UInt64 = 30_000_000
+    @Option(help: "Gas limit of each transaction (default: 30000000; from Osaka 16777216, EIP-7825's cap).")
+    var gas: UInt64?
 
     @Option(help: "Gas limit of the deployment alone (default: --gas), so that --gas can starve the call without starving the deployment.")
     var deployGas: UInt64?
@@ -680,6 +684,7 @@ struct RunContractCommand: ParsableCommand {
         let applyBlock = try block.validated()
         let loadedHooks = try hooks.load()
         let s = ContractSession()
+        let gas = self.gas ?? block.defaultGas
         s.gasLimit = gas
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)

@@ -319,9 +319,9 @@ struct OldForkRuleTests {
         #expect(Fork(name: "EIP150") == .tangerineWhistle && Fork(name: "tangerinewhistle") == .tangerineWhistle)
         #expect(Fork(name: "EIP158") == .spuriousDragon && Fork(name: "SpuriousDragon") == .spuriousDragon)
         #expect(Fork(name: "ConstantinopleFix") == .petersburg && Fork(name: "PETERSBURG") == .petersburg)
-        #expect(Fork(name: "MuirGlacier") == .istanbul && Fork(name: "Merge") == .paris && Fork(name: "Osaka") == nil)
-        #expect(Fork(name: "Prague") == .prague && Fork(name: "pectra") == .prague && Fork.newest == .prague)
+        #expect(Fork(name: "MuirGlacier") == .istanbul && Fork(name: "Merge") == .paris && Fork(name: "Amsterdam") == nil)
+        #expect(Fork(name: "Prague") == .prague && Fork(name: "pectra") == .prague && Fork(name: "Fusaka") == .osaka && Fork.newest == .osaka)
         #expect(Fork.allCases.map(\.order) == Array(0..<Fork.allCases.count))
-        #expect(Fork.allCases.first == .frontier && Fork.allCases.last == .prague)
+        #expect(Fork.allCases.first == .frontier && Fork.allCases.last == .osaka)
     }
 }

@@ -312,7 +312,7 @@ static void test_table(void) {
               "0x%02x %s: %s", op, info.name, cevm_status_name(o.status));
     }
   }
-  CHECK(defined == 149, "Cancun defines 149 opcodes, table has %d", defined);
+  CHECK(defined == 150, "Osaka defines 150 opcodes (Cancun 149 and CLZ), table has %d", defined);
   const uint8_t prog[] = {0x60, 0x01, 0x61, 0xab, 0xcd, 0x5b, 0x0c, 0x63, 0x01};
   char text[256];
   size_t n = cevm_disasm(prog, sizeof prog, text, sizeof text);

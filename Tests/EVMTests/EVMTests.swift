@@ -17,7 +17,7 @@ private func run(_ code: String, input: String = "", gas: UInt64 = 1_000_000) th
 
 @Suite("EVM opcode table")
 struct OpcodeTableTests {
-    @Test("all 256 slots: 149 defined opcodes with consistent stack shapes")
+    @Test("all 256 slots: 150 defined opcodes (Osaka's) with consistent stack shapes")
     func allSlots() {
         var defined = 0
         for op in 0...255 {
@@ -30,7 +30,8 @@ struct OpcodeTableTests {
             if (0x80...0x8f).contains(op) { #expect(info.stackOut == info.stackIn + 1) }
             if (0x90...0x9f).contains(op) { #expect(info.stackOut == info.stackIn) }
         }
-        #expect(defined == 149)
+        #expect(defined == 150)
+        #expect(EVMOpcodeInfo.lookup(0x1e)?.name == "CLZ")
         #expect(EVMOpcodeInfo.lookup(0x0c) == nil)
         #expect(EVMOpcodeInfo.lookup(0xff)?.terminates == true)
         #expect(EVMOpcodeInfo.lookup(0x55)?.writesState == true)

@@ -122,32 +122,32 @@ import Testing
         }
         #expect(total == held, "ran \(total) entries, the files hold \(held)")
         #expect(counts.values.allSatisfy { $0 > 0 })
-        let (refused, why) = try run(["statetest", "--fork", "Osaka", folder])
+        let (refused, why) = try run(["statetest", "--fork", "Amsterdam", folder])
         #expect(
             refused == 64
                 && why.contains(
-                    "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, or all"
+                    "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, or all"
                 ), "\(why)")
-        // Entries of forks after Prague are counted, not run, and said so.
+        // Entries of forks after Osaka are counted, not run, and said so.
         let original = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.folder("stExample") + "/add11.json")))
                 as? [String: Any])
-        var withOsaka = original
+        var withLater = original
         for (name, value) in original {
             var test = try #require(value as? [String: Any])
             var post = try #require(test["post"] as? [String: Any])
-            post["Osaka"] = post["Cancun"]
+            post["Amsterdam"] = post["Cancun"]
             test["post"] = post
-            withOsaka[name] = test
+            withLater[name] = test
         }
         let dir = try TestFiles.scratchFolder("osaka")
         defer { TestFiles.remove(dir) }
-        try JSONSerialization.data(withJSONObject: withOsaka).write(to: dir.appendingPathComponent("add11.json"))
+        try JSONSerialization.data(withJSONObject: withLater).write(to: dir.appendingPathComponent("add11.json"))
         let entries = try StateTestCase.load(path: Fixtures.folder("stExample") + "/add11.json").reduce(0) { $0 + ($1.post["Cancun"]?.count ?? 0) }
         let (osakaStatus, osakaOut) = try run(["statetest", "--fork", "all", dir.path])
         let osakaLines = osakaOut.split(separator: "\n").map(String.init)
         #expect(osakaStatus == 0 && osakaLines.last == "\(entries) passed, 0 failed", "\(osakaOut)")
-        #expect(osakaLines.contains("note: \(entries) \(entries == 1 ? "entry" : "entries") of forks not implemented (Osaka \(entries)) not run"), "\(osakaOut)")
+        #expect(osakaLines.contains("note: \(entries) \(entries == 1 ? "entry" : "entries") of forks not implemented (Amsterdam \(entries)) not run"), "\(osakaOut)")
         // A folder without test files is an error (it ran as "0 passed, 0 failed", exit 0).
         let empty = try TestFiles.scratchFolder("empty")
         defer { TestFiles.remove(empty) }
@@ -586,11 +586,13 @@ import Testing
         other["max"] = "0x01"
         // A later fork's schedule does not matter; Cancun's must be EIP-4844's, Prague's
         // EIP-7691's (target 6, max 9, fraction 5,007,716).
-        #expect(try load(["blobSchedule": ["Cancun": cancun, "Osaka": other]]).block.chainId == U256(1))
+        #expect(try load(["blobSchedule": ["Cancun": cancun, "Amsterdam": other]]).block.chainId == U256(1))
         #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": other]]) }
         let prague: [String: Any] = ["target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"]
         #expect(try load(["blobSchedule": ["Cancun": cancun, "Prague": prague]]).block.chainId == U256(1))
         #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": cancun, "Prague": cancun]]) }
+        #expect(try load(["blobSchedule": ["Prague": prague, "Osaka": prague]]).block.chainId == U256(1))
+        #expect(throws: EEError.self) { try load(["blobSchedule": ["Osaka": cancun]]) }
     }
 
     /// `--jobs`: files run on several threads and report as one thread does, in file order

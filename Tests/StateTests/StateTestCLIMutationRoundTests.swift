@@ -104,12 +104,12 @@ import Testing
         let dir = try TestFiles.scratchFolder("mut-json")
         defer { TestFiles.remove(dir) }
         let a = try Self.write(["mixed": ["Cancun": [Self.good, Self.bad]]], dir, "a.json")
-        try Self.write(["future": ["Osaka": [Self.bad]]], dir, "b.json")
+        try Self.write(["future": ["Amsterdam": [Self.bad]]], dir, "b.json")
         let broken = dir.appendingPathComponent("c.json")
         try Data("{ not json".utf8).write(to: broken)
         let notes = [
-            "note: 1 file not loaded (named on the ERROR lines)", "note: 1 test without Frontier...Prague entries",
-            "note: 1 entry of forks not implemented (Osaka 1) not run",
+            "note: 1 file not loaded (named on the ERROR lines)", "note: 1 test without Frontier...Osaka entries",
+            "note: 1 entry of forks not implemented (Amsterdam 1) not run",
         ]
         let r = try Self.run(["--json", "--fork", "all", dir.path])
         #expect(r.status == 1)
@@ -117,7 +117,7 @@ import Testing
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)")
         #expect(doc["passed"] as? Int == 1 && doc["failed"] as? Int == 1 && doc["skipped"] as? Int == 0, "\(r.out)")
         let later = doc["notImplementedForks"] as? [String: Any]
-        #expect(doc["withoutFork"] as? Int == 1 && later?.count == 1 && later?["Osaka"] as? Int == 1, "\(r.out)")
+        #expect(doc["withoutFork"] as? Int == 1 && later?.count == 1 && later?["Amsterdam"] as? Int == 1, "\(r.out)")
         #expect((doc["skips"] as? [Any])?.isEmpty == true, "\(r.out)")
         let errors = try #require(doc["loadErrors"] as? [String], "\(r.out)")
         #expect(errors.count == 1 && errors[0].contains(broken.path), "\(r.out)")
@@ -204,21 +204,21 @@ import Testing
         #expect(json.err == "note: 1 test without Berlin entries (--fork all runs every fork's)\n0 passed, 0 failed\n", "\(json.err)")
     }
 
-    /// With `--fork all`, the entries of forks after Prague are counted over every file (per
+    /// With `--fork all`, the entries of forks after Osaka are counted over every file (per
     /// fork, sorted by name; the total is of entries, not forks), only at the `--index`
     /// positions asked for, and only with `--fork all`.
     @Test func entriesOfLaterForksAreCountedAcrossFilesAndIndexes() throws {
         let dir = try TestFiles.scratchFolder("mut-later")
         defer { TestFiles.remove(dir) }
-        try Self.write(["p1": ["Cancun": [Self.good], "Osaka": [Self.bad, Self.bad]]], dir, "a.json")
-        try Self.write(["p2": ["Cancun": [Self.good], "Osaka": [Self.bad], "Amsterdam": [Self.bad]]], dir, "b.json")
+        try Self.write(["p1": ["Cancun": [Self.good], "Glamsterdam": [Self.bad, Self.bad]]], dir, "a.json")
+        try Self.write(["p2": ["Cancun": [Self.good], "Glamsterdam": [Self.bad], "Amsterdam": [Self.bad]]], dir, "b.json")
         for jobs in ["1", "2"] {
             let all = try Self.run(["--jobs", jobs, "--fork", "all", dir.path])
-            #expect(all.status == 0 && all.out == "note: 4 entries of forks not implemented (Amsterdam 1, Osaka 3) not run\n2 passed, 0 failed\n",
+            #expect(all.status == 0 && all.out == "note: 4 entries of forks not implemented (Amsterdam 1, Glamsterdam 3) not run\n2 passed, 0 failed\n",
                     "--jobs \(jobs): \(all.out)")
         }
         let first = try Self.run(["--fork", "all", "--index", "0", dir.path])
-        #expect(first.status == 0 && first.out == "note: 3 entries of forks not implemented (Amsterdam 1, Osaka 2) not run\n2 passed, 0 failed\n",
+        #expect(first.status == 0 && first.out == "note: 3 entries of forks not implemented (Amsterdam 1, Glamsterdam 2) not run\n2 passed, 0 failed\n",
                 "\(first.out)")
         let cancun = try Self.run(["--fork", "Cancun", dir.path])
         #expect(cancun.status == 0 && cancun.out == "2 passed, 0 failed\n", "\(cancun.out)")

@@ -218,14 +218,14 @@ import Testing
     /// entry ("fork NAME is not implemented"), not dropped.
     @Test func entriesOfAnUnimplementedForkAreReported() throws {
         var test = try #require(try StateTestCase.load(path: Self.add11).first)
-        #expect(Fork(name: "Osaka") == nil)
+        #expect(Fork(name: "Amsterdam") == nil)
         let entry = try #require(test.post["Cancun"]?.first)
         var second = entry
         second.index = 1
-        test.post = ["Osaka": [entry, second]]
-        let results = StateTestRunner(registry: .standard, hooks: Precompiles.cancun()).run(test, fork: "Osaka")
+        test.post = ["Amsterdam": [entry, second]]
+        let results = StateTestRunner(registry: .standard, hooks: Precompiles.cancun()).run(test, fork: "Amsterdam")
         #expect(results.map(\.index) == [0, 1])
-        #expect(results.allSatisfy { $0.verdict == .failed("fork Osaka is not implemented") && $0.fork == "Osaka" })
+        #expect(results.allSatisfy { $0.verdict == .failed("fork Amsterdam is not implemented") && $0.fork == "Amsterdam" })
     }
 
     /// A mismatch in a transaction that called a precompile no hook serves is a skip naming

@@ -106,9 +106,9 @@ static inline int cevm_status_is_failure(int s) { return s >= CEVM_STATUS_FAILUR
 const char *cevm_status_name(int status);
 
 /* ---- forks ----
-   The rules the core applies: 0, the value of a zeroed context, is the newest (Prague);
-   larger values are older forks, back to Frontier (13). cevm_run refuses a larger value.
-   Opcodes a fork does not define are replaced by cevm_analyze_revision: before Cancun TLOAD,
+   The rules the core applies: 0, the value of a zeroed context, is the newest (Osaka);
+   larger values are older forks, back to Frontier (14). cevm_run refuses a larger value.
+   Opcodes a fork does not define are replaced by cevm_analyze_revision: before Osaka CLZ, before Cancun TLOAD,
    TSTORE, MCOPY, BLOBHASH and BLOBBASEFEE, before Shanghai PUSH0, before London BASEFEE,
    before Istanbul CHAINID and SELFBALANCE, before Constantinople SHL, SHR, SAR, EXTCODEHASH
    and CREATE2, before Byzantium REVERT, RETURNDATASIZE, RETURNDATACOPY and STATICCALL, before
@@ -124,20 +124,21 @@ const char *cevm_status_name(int status);
    Tangerine Whistle). Everything else a fork changes (transaction rules, precompiles, refund
    cap, SELFDESTRUCT deletion, code deposit, account clearing, warm coinbase) is the host's. */
 typedef enum cevm_revision {
-  CEVM_REV_PRAGUE = 0, /* EIP-7702: CALL* pay for the delegated address (the host runs its code) */
-  CEVM_REV_CANCUN = 1,
-  CEVM_REV_SHANGHAI = 2,
-  CEVM_REV_PARIS = 3,
-  CEVM_REV_LONDON = 4,
-  CEVM_REV_BERLIN = 5,
-  CEVM_REV_ISTANBUL = 6,
-  CEVM_REV_PETERSBURG = 7, /* "ConstantinopleFix": Constantinople without EIP-1283 */
-  CEVM_REV_CONSTANTINOPLE = 8,
-  CEVM_REV_BYZANTIUM = 9,
-  CEVM_REV_SPURIOUS_DRAGON = 10, /* "EIP158" in the test fixtures */
-  CEVM_REV_TANGERINE_WHISTLE = 11, /* "EIP150" */
-  CEVM_REV_HOMESTEAD = 12,
-  CEVM_REV_FRONTIER = 13,
+  CEVM_REV_OSAKA = 0, /* EIP-7939: CLZ */
+  CEVM_REV_PRAGUE = 1, /* EIP-7702: CALL* pay for the delegated address (the host runs its code) */
+  CEVM_REV_CANCUN = 2,
+  CEVM_REV_SHANGHAI = 3,
+  CEVM_REV_PARIS = 4,
+  CEVM_REV_LONDON = 5,
+  CEVM_REV_BERLIN = 6,
+  CEVM_REV_ISTANBUL = 7,
+  CEVM_REV_PETERSBURG = 8, /* "ConstantinopleFix": Constantinople without EIP-1283 */
+  CEVM_REV_CONSTANTINOPLE = 9,
+  CEVM_REV_BYZANTIUM = 10,
+  CEVM_REV_SPURIOUS_DRAGON = 11, /* "EIP158" in the test fixtures */
+  CEVM_REV_TANGERINE_WHISTLE = 12, /* "EIP150" */
+  CEVM_REV_HOMESTEAD = 13,
+  CEVM_REV_FRONTIER = 14,
   CEVM_REV_OLDEST = CEVM_REV_FRONTIER,
 } cevm_revision;
 /* EIP-7702 delegation designator: 0xef 0x01 0x00 and the delegate's 20-byte address. */
@@ -162,7 +163,7 @@ typedef struct cevm_context {
   uint64_t gas_limit;
   const cevm_bytes32 *blob_hashes;
   size_t blob_hash_count;
-  uint32_t revision; /* cevm_revision: the fork whose rules apply (0, Prague, when zeroed) */
+  uint32_t revision; /* cevm_revision: the fork whose rules apply (0, Osaka, when zeroed) */
 } cevm_context;
 
 struct cevm_frame;
@@ -307,7 +308,7 @@ void cevm_analyze(const uint8_t *code, size_t code_size, uint8_t *analysis);
    `code` must point to the code as it is (CODECOPY copies the real bytes). */
 size_t cevm_analyze_revision(const uint8_t *code, size_t code_size, uint32_t revision, uint8_t *analysis);
 /* The oldest fork (cevm_revision) that defines `opcode`: CEVM_REV_FRONTIER for the original
-   set, e.g. CEVM_REV_SHANGHAI for PUSH0; -1 for an opcode no fork up to Prague defines. */
+   set, e.g. CEVM_REV_SHANGHAI for PUSH0; -1 for an opcode no fork up to Osaka defines. */
 int cevm_opcode_first_revision(uint8_t opcode);
 /* 1 if `pc` is a valid jump destination according to an analysis buffer. */
 int cevm_is_jumpdest(const uint8_t *analysis, size_t code_size, uint64_t pc);

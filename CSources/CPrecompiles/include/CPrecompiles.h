@@ -51,12 +51,14 @@ int cprec_sign_hash(const uint8_t key[32], const uint8_t hash[32], uint8_t rs[64
 void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 void cprec_ripemd160(const uint8_t *data, size_t len, uint8_t out[20]);
 
-/* ---- 0x05 modexp (EIP-198 layout, EIP-2565 pricing; EIP-198 pricing in gas_eip198). */
+/* ---- 0x05 modexp (EIP-198 layout, EIP-2565 pricing; EIP-198 pricing in gas_eip198, EIP-7883
+   pricing in gas_eip7883). */
 #define CPREC_MODEXP_MAX_LEN ((uint64_t)1 << 32)
 typedef struct cprec_modexp_header {
   uint64_t base_len, exp_len, mod_len; /* saturated at UINT64_MAX when the word is larger */
   uint64_t gas;                        /* EIP-2565 (Berlin on); saturated at UINT64_MAX */
   uint64_t gas_eip198;                 /* EIP-198 (Byzantium to Istanbul); saturated */
+  uint64_t gas_eip7883;                /* EIP-7883 (Osaka on); saturated */
 } cprec_modexp_header;
 /* Reads the three length words (input shorter than 96 bytes is zero-padded) and the exponent
  * head, and prices the call. Reads only what the input holds; never allocates. */

@@ -175,6 +175,8 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
     case blobVersionInvalid
     case blobGasExceeded
     case insufficientMaxFeePerBlobGas
+    /// EIP-7825 (Osaka): a gas limit above 2^24.
+    case gasLimitExceedsMaximum(U256)
     /// EIP-7623: the gas limit is below the calldata floor.
     case intrinsicGasBelowFloor(needed: UInt64, limit: U256)
     /// EIP-7702: a set-code transaction with no authorization.
@@ -203,6 +205,8 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
         case .insufficientMaxFeePerBlobGas: "INSUFFICIENT_MAX_FEE_PER_BLOB_GAS"
         case .intrinsicGasBelowFloor(let n, let l):
             "INTRINSIC_GAS_BELOW_FLOOR_GAS_COST (the calldata floor is \(n) gas, the limit is \(l.decimalString))"
+        case .gasLimitExceedsMaximum(let l):
+            "GAS_LIMIT_EXCEEDS_MAXIMUM (\(l.decimalString) gas, above EIP-7825's 16777216)"
         case .setCodeEmptyAuthorizationList: "TYPE_4_EMPTY_AUTHORIZATION_LIST"
         case .setCodeContractCreation: "TYPE_4_TX_CONTRACT_CREATION"
         // As execution-spec-tests names it (TYPE_3_TX_PRE_FORK, ...).

@@ -25,6 +25,10 @@ public struct SimulationChecks: OptionSet, Sendable, Hashable {
 extension Bootloader {
     /// Largest EIP-3860 init code.
     public static let maxInitcodeSize = 49_152
+    /// EIP-7825 (Osaka): the most gas one transaction may ask for, 2^24.
+    public static let maxTransactionGas: UInt64 = 16_777_216
+    /// EIP-7594 (Osaka): the most blobs one transaction may carry.
+    public static let maxBlobsPerTransaction = 6
 
     /// Checks a transaction against the current state without changing anything.
     /// - Returns: the intrinsic gas on success.
@@ -56,6 +60,9 @@ extension Bootloader {
         if tx.gasLimit < U256(intrinsic) { return .failure(.intrinsicGasTooLow(needed: intrinsic, limit: tx.gasLimit)) }
         let floor = tx.floorGas(fork: fork)
         if tx.gasLimit < U256(floor) { return .failure(.intrinsicGasBelowFloor(needed: floor, limit: tx.gasLimit)) }
+        if fork >= .osaka && tx.gasLimit > U256(Bootloader.maxTransactionGas) {
+            return .failure(.gasLimitExceedsMaximum(tx.gasLimit))
+        }
         guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
             return .failure(.gasAllowanceExceeded)
         }
@@ -65,7 +72,11 @@ extension Bootloader {
             if tx.isCreate { return .failure(.blobContractCreation) }
             if tx.blobVersionedHashes.isEmpty { return .failure(.blobEmpty) }
             if tx.blobVersionedHashes.contains(where: { $0.bytes[0] != 0x01 }) { return .failure(.blobVersionInvalid) }
-            if tx.blobGas > BlobFees.maxBlobGasPerBlock(fork: fork) { return .failure(.blobGasExceeded) }
+            if tx.blobGas > BlobFees.maxBlobGasPerBlock(fork: fork)
+                || (fork >= .osaka && tx.blobVersionedHashes.count > Bootloader.maxBlobsPerTransaction)
+            {
+                return .failure(.blobGasExceeded)
+            }
             if tx.maxFeePerBlobGas < block.blobBaseFee { return .failure(.insufficientMaxFeePerBlobGas) }
         }
         let account = world.account(tx.sender)

@@ -1,5 +1,5 @@
 /// The Ethereum fork whose rules a block follows (EVM opcodes and gas, precompiles,
-/// transaction and state rules). EEKit implements Frontier to Prague; Cancun is the default.
+/// transaction and state rules). EEKit implements Frontier to Osaka; Cancun is the default.
 /// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...,
 /// "ConstantinopleFix" for Petersburg, "EIP158" for Spurious Dragon, "EIP150" for Tangerine
 /// Whistle).
@@ -7,10 +7,10 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
     case frontier = "Frontier", homestead = "Homestead", tangerineWhistle = "EIP150"
     case spuriousDragon = "EIP158", byzantium = "Byzantium", constantinople = "Constantinople"
     case petersburg = "ConstantinopleFix", istanbul = "Istanbul", berlin = "Berlin", london = "London"
-    case paris = "Paris", shanghai = "Shanghai", cancun = "Cancun", prague = "Prague"
+    case paris = "Paris", shanghai = "Shanghai", cancun = "Cancun", prague = "Prague", osaka = "Osaka"
 
     /// The newest fork EEKit implements.
-    public static let newest: Fork = .prague
+    public static let newest: Fork = .osaka
 
     /// 0 for Frontier, one more per later fork (the order of `allCases`).
     public var order: Int {
@@ -29,6 +29,7 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
         case .shanghai: 11
         case .cancun: 12
         case .prague: 13
+        case .osaka: 14
         }
     }
 
@@ -41,7 +42,7 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
     static let aliases: [String: Fork] = [
         "merge": .paris, "petersburg": .petersburg, "spuriousdragon": .spuriousDragon,
         "tangerinewhistle": .tangerineWhistle, "muirglacier": .istanbul, "arrowglacier": .london,
-        "grayglacier": .london, "pectra": .prague,
+        "grayglacier": .london, "pectra": .prague, "fusaka": .osaka,
     ]
 
     /// The fork named as the fixtures name it, or by an alias (`aliases`: "Merge" for Paris,

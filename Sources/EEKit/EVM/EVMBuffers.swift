@@ -79,11 +79,11 @@ final class EVMAnalysis: @unchecked Sendable {
 }
 
 extension Fork {
-    /// The core's `cevm_revision`: 0 for the newest fork (Prague), one more per fork back.
+    /// The core's `cevm_revision`: 0 for the newest fork (Osaka), one more per fork back.
     var cevmRevision: UInt32 { UInt32(Fork.newest.order - order) }
 
     /// The fork that introduced the EVM opcode (`.frontier` for the original set), or nil for
-    /// a byte no fork up to Prague defines.
+    /// a byte no fork up to Osaka defines.
     public static func introducing(opcode: UInt8) -> Fork? {
         let r = cevm_opcode_first_revision(opcode)
         guard r >= 0, r <= Fork.newest.order else { return nil }

@@ -54,14 +54,27 @@ public final class IdentityPrecompile: SystemHook {
     }
 }
 
-/// 0x05 modexp: EIP-198 layout, EIP-2565 price (EIP-198's before Berlin). Nothing is allocated
-/// before the price (which bounds every operand length) has been checked against the gas passed.
+/// 0x05 modexp: EIP-198 layout, EIP-2565 price (EIP-198's before Berlin; from Osaka EIP-7883's,
+/// and EIP-7823 fails any length above 1024 bytes). Nothing is allocated before the price
+/// (which bounds every operand length) has been checked against the gas passed.
 public final class ModExpPrecompile: SystemHook {
     public let name = "modexp"
+    /// EIP-7823 (Osaka): the longest base, exponent or modulus.
+    public static let maxOperandLength: UInt64 = 1024
     public init() {}
     public func call(input: Bytes, gasLimit: UInt64, context: SystemHookContext) -> SystemHookResult {
         let header = Precompiles.modexpHeader(input)
-        return .charged(context.fork >= .berlin ? header.gas : header.gas_eip198, limit: gasLimit) { () throws(PrecompileError) -> Bytes in
+        let gas: UInt64
+        if context.fork >= .osaka {
+            let longest = max(header.base_len, header.exp_len, header.mod_len)
+            if longest > Self.maxOperandLength {
+                return .failure(.other("modexp operand of \(longest) bytes, above EIP-7823's 1024"), gasLimit: gasLimit)
+            }
+            gas = header.gas_eip7883
+        } else {
+            gas = context.fork >= .berlin ? header.gas : header.gas_eip198
+        }
+        return .charged(gas, limit: gasLimit) { () throws(PrecompileError) -> Bytes in
             try Precompiles.modexp(input, header: header)
         }
     }

@@ -199,9 +199,9 @@ public struct StateTestCase: Sendable {
             if config.has("chainid") { block.chainId = try config.u256("chainid") }
             if config.has("blobSchedule") {
                 let schedule = JSONFields(try config.object("blobSchedule"))
-                // Cancun's is EIP-4844's, Prague's EIP-7691's; the forks after Prague are not
+                // Cancun's is EIP-4844's, Prague's and Osaka's EIP-7691's; the forks after Osaka are not
                 // implemented, so their entries are not read.
-                for (fork, eip) in [(Fork.cancun, "EIP-4844"), (.prague, "EIP-7691")] where schedule.has(fork.description) {
+                for (fork, eip) in [(Fork.cancun, "EIP-4844"), (.prague, "EIP-7691"), (.osaka, "EIP-7691")] where schedule.has(fork.description) {
                     let given = JSONFields(try schedule.object(fork.description))
                     let values = (
                         try given.u64("target"), try given.u64("max"), try given.u64("baseFeeUpdateFraction"))

@@ -1,0 +1,56 @@
+import Testing
+
+@testable import EEKit
+
+/// Osaka's rules that the EVM and the transactions see, each pinned to its EIP: CLZ (EIP-7939),
+/// the transaction gas cap (EIP-7825) and six blobs per transaction (EIP-7594). (MODEXP's
+/// bounds and prices and P256VERIFY are PrecompileTests'.)
+struct OsakaTests {
+    /// CLZ (0x1e): the leading zero bits of a word, 256 for zero, for 5 gas; before Osaka 0x1e
+    /// is undefined and fails the frame.
+    @Test func countLeadingZeros() throws {
+        let cases: [(U256, UInt64)] = [
+            (.zero, 256), (U256(1), 255), (U256(2), 254), (U256(UInt64.max), 192), (U256(limbs: (0, 1, 0, 0)), 191),
+            (U256(limbs: (0, 0, 0, 1 << 63)), 0), (.max, 0), (U256(limbs: (5, 0, 1, 0)), 127), (U256(limbs: (0, 0, 0, 0xff)), 56),
+        ]
+        for (x, expected) in cases {
+            // PUSH32 x, CLZ, PUSH0, SSTORE, STOP
+            let code: Bytes = [0x7f] + x.bigEndianBytes + [0x1e, Op.push0, Op.sstore, Op.stop]
+            let (world, boot) = PragueTests.world([0xc1: code], fork: .osaka)
+            let r = try boot.execute(PragueTests.call(Address(low: 0xc1), nonce: 0)).get()
+            #expect(r.status == .success && world.storage(Address(low: 0xc1), .zero) == U256(expected), "clz(\(x))")
+            if expected != 0 {
+                // PUSH32 (3) + CLZ (5) + PUSH0 (2) + a new cold slot (22,100).
+                #expect(r.gasUsed == 21_000 + 3 + 5 + 2 + 22_100, "\(r.gasUsed)")
+            }
+        }
+        let (world, boot) = PragueTests.world([0xc1: [Op.push1, 1, 0x1e, Op.push0, Op.sstore, Op.stop]], fork: .prague)
+        let r = try boot.execute(PragueTests.call(Address(low: 0xc1), nonce: 0)).get()
+        #expect(r.status.isFailure && world.storage(Address(low: 0xc1), .zero).isZero)
+        #expect(Fork.introducing(opcode: 0x1e) == .osaka)
+    }
+
+    /// EIP-7825: no transaction above 2^24 gas from Osaka, whatever the block allows.
+    @Test func transactionGasCap() throws {
+        let (_, osaka) = PragueTests.world([:], fork: .osaka)
+        let to = Address(low: 0xee)
+        #expect(osaka.validate(PragueTests.call(to, nonce: 0, gas: 16_777_216)) == .success(21_000))
+        #expect(osaka.validate(PragueTests.call(to, nonce: 0, gas: 16_777_217)) == .failure(.gasLimitExceedsMaximum(U256(16_777_217))))
+        let (_, prague) = PragueTests.world([:], fork: .prague)
+        #expect(prague.validate(PragueTests.call(to, nonce: 0, gas: 16_777_217)) == .success(21_000))
+    }
+
+    /// EIP-7594: at most six blobs per transaction from Osaka (the block still takes nine).
+    @Test func sixBlobsPerTransaction() throws {
+        func blobs(_ n: Int) -> Transaction {
+            Transaction(
+                type: .blob, sender: PragueTests.sender, nonce: .zero, gasLimit: U256(100_000), to: Address(low: 0xee),
+                maxFeePerGas: U256(1), blobVersionedHashes: Array(repeating: Bytes32([1] + Bytes(repeating: 0, count: 31)), count: n),
+                maxFeePerBlobGas: U256(1))
+        }
+        let (_, osaka) = PragueTests.world([:], fork: .osaka)
+        #expect(osaka.validate(blobs(6)).isSuccess && osaka.validate(blobs(7)) == .failure(.blobGasExceeded))
+        let (_, prague) = PragueTests.world([:], fork: .prague)
+        #expect(prague.validate(blobs(7)).isSuccess)
+    }
+}
