@@ -7,7 +7,7 @@
 //  - The C cores (CRISCV, CEVM) are compiled with -O3 in every configuration: they are the hot
 //    path, and a debug build of them would make the test suite (which runs real programs) slow.
 //  - CElf / CFFI are system libraries (apt: libelf-dev, libffi-dev).
-//  - CPrecompiles links libsecp256k1, nettle and GMP (apt: libsecp256k1-dev, nettle-dev,
+//  - CPrecompiles links libsecp256k1, nettle (and its hogweed, for P-256) and GMP (apt: libsecp256k1-dev, nettle-dev,
 //    libgmp-dev); CHostCall calls libffi through CFFI (host functions: user plugins called
 //    through libffi).
 //  - Benchmarks live in the nested package Benchmarks/ so that this package never links
@@ -40,7 +40,9 @@ let package = Package(
             providers: [.apt(["libffi-dev"])]),
         .target(
             name: "CPrecompiles", path: "CSources/CPrecompiles", cSettings: cCoreSettings,
-            linkerSettings: [.linkedLibrary("secp256k1"), .linkedLibrary("nettle"), .linkedLibrary("gmp")]),
+            linkerSettings: [
+                .linkedLibrary("secp256k1"), .linkedLibrary("hogweed"), .linkedLibrary("nettle"), .linkedLibrary("gmp"),
+            ]),
         .target(
             name: "CHostCall", dependencies: ["CFFI"], path: "CSources/CHostCall", cSettings: cCoreSettings,
             linkerSettings: [.linkedLibrary("ffi"), .linkedLibrary("dl")]),

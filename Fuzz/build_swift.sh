@@ -44,5 +44,5 @@ done
 cd "$B"
 swiftc -O -wmo -g -sanitize=fuzzer,address -parse-as-library -module-name EEKit -package-name eekit \
     -module-cache-path "$B/modcache" -use-ld=lld "${MAPARGS[@]}" "${SNAP[@]}" "${OBJS[@]}" \
-    -lelf -lsecp256k1 -lnettle -lgmp -lffi -ldl -o "$BIN"
+    -lelf -lsecp256k1 -lhogweed -lnettle -lgmp -lffi -ldl -o "$BIN"
 echo "built $BIN"

@@ -47,6 +47,11 @@ int cprec_secret_key_pubkey(const uint8_t key[32], uint8_t pubkey[64]);
    parity, 0 or 1). CPREC_ERR_INVALID_SIGNATURE when the key is zero or not below the order. */
 int cprec_sign_hash(const uint8_t key[32], const uint8_t hash[32], uint8_t rs[64], int *recid);
 
+/* ---- 0x100 P256VERIFY (EIP-7951, Osaka): 1 when the 160-byte input h r s qx qy holds a valid
+   secp256r1 signature of h by the public key (qx, qy) (r and s in 1..n-1, the key's coordinates
+   below p, not (0, 0), on the curve), else 0. nettle's hogweed. */
+int cprec_p256_verify(const uint8_t in[160]);
+
 /* ---- 0x02 / 0x03 hashes (nettle). */
 void cprec_sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 void cprec_ripemd160(const uint8_t *data, size_t len, uint8_t out[20]);
