@@ -572,6 +572,8 @@ struct AccountCommand: ParsableCommand {
         }
         print("ee: \(kind)")
         print("code size: \(code.count)")
+        // EIP-7702: from Prague a call to the account runs the delegate's code.
+        if let delegate = Delegation.target(of: code) { print("delegates to: \(delegate.hex) (EIP-7702, from Prague)") }
         // As EXTCODEHASH and CODE_HASH answer: 0 for an account that does not exist or is
         // empty (EIP-1052, EIP-161), keccak256 of the code otherwise.
         let hash = acct.map { $0.isEmpty ? Bytes32.zero : $0.codeHash } ?? .zero
@@ -599,17 +601,38 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call / eth_call do: any --from, a contract too, needs no funds and no nonce).")
     var noCommit = false
 
+    @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (0x0 clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
+    var authorize: [String] = []
+
     @OptionGroup var call: CallDataOptions
     @OptionGroup var options: ContractStateOptions
+
+    /// `--authorize` values as (secret key, delegate) pairs.
+    func delegations() throws -> [(secretKey: Bytes32, delegate: Address)] {
+        try authorize.map { text in
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let key = Bytes32(hex: String(parts[0])), !parts[0].isEmpty else {
+                throw ValidationError("--authorize takes SECRETKEY:ADDRESS (a 32-byte hex key, then the delegate's address): \(text)")
+            }
+            return (key, try commandLineAddress(String(parts[1]), option: "--authorize"))
+        }
+    }
 
     func run() throws {
         let to = try commandLineAddress(address)
         let v = try weiValue(value)
         let data = try call.calldata()
         let events = try options.eventOptions.validated()
+        let delegations = try delegations()
+        if !delegations.isEmpty, options.block.fork < .prague {
+            throw ValidationError("--authorize: set-code transactions (EIP-7702) came with Prague; --fork is \(options.block.fork)")
+        }
         if noCommit, let state = options.state { try requireExistingState(state) }
         let s = try options.session(readOnly: noCommit)
         let from = try options.sender()
+        guard let auths = s.authorizing(delegations, sender: from) else {
+            throw ValidationError("--authorize: a secret key is zero or not below the secp256k1 group order")
+        }
         if noCommit { s.commitEachTransaction = false }
         defer { if noCommit { s.world.discardUncommitted() } }
         let trace = options.tracing.recorder(for: s, json: options.json)
@@ -617,7 +640,9 @@ struct CallCommand: ParsableCommand {
             created: false, json: options.json, outputs: try call.outputTypes(), errors: call.errors, events: events,
             trace: trace
         ) {
-            noCommit ? try s.view(to, data: data, from: from, value: v) : try s.call(to, data: data, from: from, value: v)
+            noCommit
+                ? try s.view(to, data: data, from: from, value: v, authorizations: auths)
+                : try s.call(to, data: data, from: from, value: v, authorizations: auths)
         }
     }
 }

@@ -62,15 +62,19 @@ public final class ContractSession {
     /// - Throws: `EEError.rejected` for a transaction the chain rejects (nonce, funds, intrinsic
     ///   gas, ...), another `EEError` for host-level errors.
     @discardableResult
+    ///   With `authorizations` (Prague on) it is an EIP-7702 set-code transaction: they apply
+    ///   before the call (`authorizing` signs them).
     public func send(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
-        gas: UInt64? = nil, kind: EEKind = .evm
+        gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = []
     ) throws(EEError) -> Receipt {
         // Changes made outside a transaction (`fund`, the world's setters) are committed first,
         // so that what a failure below discards is this transaction alone (review finding: a
         // store error also dropped the caller's funding).
         if commitEachTransaction { try commitOrDiscard() }
-        let r = try run(prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind), simulating: nil)
+        let r = try run(
+            prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations),
+            simulating: nil)
         // A commit that fails leaves nothing of the transaction (review finding: it stayed in
         // the overlay and the next transaction committed it, so a retried transfer was paid
         // twice).
@@ -108,7 +112,8 @@ public final class ContractSession {
 
     /// The transaction `send` and `view` run, after funding its sender (`fundsSenders`).
     private func prepare(
-        from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind
+        from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind,
+        authorizations: [Transaction.Authorization] = []
     ) -> Transaction {
         let limit = U256(gas ?? gasLimit), price = gasPrice ?? boot.block.baseFee
         // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
@@ -116,9 +121,37 @@ public final class ContractSession {
         let (cost, o1) = limit.multipliedReportingOverflow(by: price)
         let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
         if fundsSenders { fund(from, o1 || o2 ? .max : amount) }
+        if !authorizations.isEmpty {
+            return Transaction(
+                type: .setCode, sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
+                data: data, maxFeePerGas: price, maxPriorityFeePerGas: price, authorizationList: authorizations)
+        }
         return Transaction(
             sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
             data: data, gasPrice: price, deployKind: kind)
+    }
+
+    /// EIP-7702 authorizations signed by `secretKeys`, each delegating its account to the
+    /// address beside it (the zero address clears a delegation), for this session's chain and
+    /// at the nonces they will have when a transaction from `sender` applies them (the
+    /// sender's own nonce moves first; an authority named twice counts its first
+    /// authorization). Nil for a key that is zero or not below the secp256k1 order.
+    public func authorizing(
+        _ delegations: [(secretKey: Bytes32, delegate: Address)], sender: Address = ContractSession.defaultSender
+    ) -> [Transaction.Authorization]? {
+        var next: [Address: UInt64] = [:]
+        var out: [Transaction.Authorization] = []
+        for (key, delegate) in delegations {
+            guard let probe = Transaction.Authorization.signed(chainId: .zero, address: .zero, nonce: 0, secretKey: key),
+                let authority = probe.authority
+            else { return nil }
+            let nonce = next[authority] ?? (world.nonce(authority) + (authority == sender ? 1 : 0))
+            guard let auth = Transaction.Authorization.signed(chainId: boot.block.chainId, address: delegate, nonce: nonce, secretKey: key)
+            else { return nil }
+            next[authority] = nonce + 1
+            out.append(auth)
+        }
+        return out
     }
 
     /// Puts runtime `code` of `kind` at `address` without running a constructor (as anvil's
@@ -154,9 +187,9 @@ public final class ContractSession {
 
     public func call(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil
+        gas: UInt64? = nil, authorizations: [Transaction.Authorization] = []
     ) throws(EEError) -> Receipt {
-        try send(from: from, to: address, data: data, value: value, gas: gas)
+        try send(from: from, to: address, data: data, value: value, gas: gas, authorizations: authorizations)
     }
 
     /// A read-only call: runs the call as `call` does and returns its receipt, but keeps
@@ -168,7 +201,7 @@ public final class ContractSession {
     /// - Throws: as `send`.
     public func view(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil, skipping: SimulationChecks = .all
+        gas: UInt64? = nil, skipping: SimulationChecks = .all, authorizations: [Transaction.Authorization] = []
     ) throws(EEError) -> Receipt {
         if commitEachTransaction { try commitOrDiscard() }
         let before = world.account(from)
@@ -176,7 +209,8 @@ public final class ContractSession {
         // sender from the overlay).
         let beforeIsReal = world.storeError == nil
         let mark = world.changeMark()
-        let tx = prepare(from: from, to: address, data: data, value: value, gas: gas, kind: .evm)
+        let tx = prepare(
+            from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations)
         defer {
             if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
             // The simulation reverted its changes (so does the bootloader for a transaction that

@@ -1,0 +1,62 @@
+import EEKit
+import EEKitTestSupport
+import Foundation
+import Testing
+
+/// EIP-7702 across EEs: an externally owned account delegating its code to a native RISC-V
+/// contract runs that contract in its own account (its storage, its balance), from a
+/// transaction and from an EVM contract's CALL; through the library (`ContractSession.authorizing`)
+/// and the command line (`eekit call --authorize KEY:ADDRESS`).
+@Suite struct DelegationTests {
+    static let key = Bytes32(hex: "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8")!
+    static let authority = Address(hex: "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b")!
+
+    @Test func anAccountDelegatingToANativeContractRunsItInItsOwnAccount() throws {
+        let counter = try Fixtures.built.get().elf("counter.elf")
+        let s = ContractSession()
+        s.boot.useFork(.prague)
+        s.boot.block.fork = .prague
+        let c = try #require(try s.deploy(counter, kind: .riscv).createdAddress)
+        let auths = try #require(s.authorizing([(Self.key, c)]))
+        #expect(auths.first?.authority == Self.authority)
+        let increment = Hex.decode("d09de08a")!
+        let r = try s.call(Self.authority, data: increment, authorizations: auths)
+        #expect(r.status == .success && r.output == U256(1).bigEndianBytes)
+        #expect(s.world.storage(Self.authority, .zero) == U256(1) && s.world.storage(c, .zero).isZero)
+        #expect(s.world.account(Self.authority)?.code == Delegation.designator(for: c) && s.world.nonce(Self.authority) == 1)
+        // A later plain call runs it again; an EVM contract's CALL too (CALL(gas, authority,
+        // 0, 0, 0, 0, 0), then return the authority's count read back through get()).
+        _ = try s.call(Self.authority, data: increment)
+        #expect(s.world.storage(Self.authority, .zero) == U256(2))
+        let caller: Bytes = [0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x73] + Self.authority.bytes + [0x5a, 0xf1, 0x00]
+        try s.install(caller, kind: .evm, at: Address(low: 0xca11))
+        #expect(try s.call(Address(low: 0xca11), data: []).status == .success)
+        #expect(s.world.storage(Self.authority, .zero) == U256(3))
+        // The authority clears its delegation (the zero address): calls then run nothing.
+        let clear = try #require(s.authorizing([(Self.key, .zero)]))
+        _ = try s.call(Self.authority, data: increment, authorizations: clear)
+        #expect(s.world.account(Self.authority)?.code.isEmpty == true && s.world.storage(Self.authority, .zero) == U256(3))
+    }
+
+    @Test func commandLineAuthorize() throws {
+        let dir = try TestFiles.scratchFolder("delegation")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        let eekit = try TestFiles.eekit()
+        let counter = try Fixtures.built.get().dir.appendingPathComponent("counter.elf").path
+        let d = try TestFiles.run(eekit, ["deploy", counter, "--ee", "riscv", "--state", db, "--fork", "Prague"])
+        let c = try ContractCLITextTests.deployedAddress(d.out)
+        let key = Self.key.hex, who = Self.authority.hex
+        let first = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key):\(c)", "--fork", "Prague", "--state", db, "--sig", "add(uint256)(uint256)", "41"])
+        #expect(first.status == 0 && first.out.contains("returns uint256: 41"), "\(first.out)")
+        let account = try TestFiles.run(eekit, ["account", who, "--state", db, "--slot", "0"])
+        #expect(account.out.contains("delegates to: \(c)") && account.out.contains("nonce: 1"), "\(account.out)")
+        // Before Prague the option is refused, and the designator is no code a fork runs.
+        let old = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key):\(c)", "--state", db])
+        #expect(old.status == 64 && old.out.contains("came with Prague"), "\(old.out)")
+        let cancun = try TestFiles.run(eekit, ["call", who, "--state", db, "--sig", "get()"])
+        #expect(cancun.status == 2 && cancun.out.contains("invalid opcode 0xef"), "\(cancun.out)")
+        let bad = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key)", "--fork", "Prague", "--state", db])
+        #expect(bad.status == 64 && bad.out.contains("SECRETKEY:ADDRESS"), "\(bad.out)")
+    }
+}
