@@ -492,3 +492,601 @@ int cprec_point_evaluation(const uint8_t *in, size_t len, uint8_t out[64]) {
   memcpy(out, POINT_EVALUATION_OUTPUT, 64);
   return CPREC_OK;
 }
+
+/* ================================================================ EIP-2537 (Prague, 0x0b..0x11)
+ * The seven BLS12-381 precompiles: G1 / G2 addition, multi-scalar multiplication, the pairing
+ * check with variable G2 points, and the maps of a field element to G1 / G2 (RFC 9380's
+ * simplified SWU, isogeny and cofactor clearing, without hashing). Encodings: a field element
+ * is 64 big-endian bytes whose top 16 are zero, below p; Fp2 is c0 || c1 (128 bytes); a point is
+ * x || y, all zeros the point at infinity; a scalar is 32 big-endian bytes, any 256-bit value. */
+#include "bls12_381_map.h"
+
+/* 64 bytes -> Fp: the top 16 must be zero and the rest below p (else the 512-bit value is not
+ * below p either: CPREC_ERR_COORDINATE_RANGE). */
+static int fp_decode64(fp *r, const uint8_t in[64]) {
+  uint8_t top = 0;
+  for (int i = 0; i < 16; i++) top |= in[i];
+  if (top) return CPREC_ERR_COORDINATE_RANGE;
+  return fp_from_bytes(r, in + 16) ? CPREC_OK : CPREC_ERR_COORDINATE_RANGE;
+}
+
+static void fp_encode64(uint8_t out[64], const fp *a) {
+  memset(out, 0, 16);
+  fp_to_bytes(out + 16, a);
+}
+
+static int fp2_decode128(fp2 *r, const uint8_t in[128]) {
+  int e = fp_decode64(&r->c0, in);
+  return e ? e : fp_decode64(&r->c1, in + 64);
+}
+
+static void fp2_encode128(uint8_t out[128], const fp2 *a) {
+  fp_encode64(out, &a->c0);
+  fp_encode64(out + 64, &a->c1);
+}
+
+static int g1_affine_on_curve(const fp *x, const fp *y) {
+  fp l, r;
+  fp_sqr(&l, y);
+  fp_sqr(&r, x);
+  fp_mul(&r, &r, x);
+  fp_add(&r, &r, &B_G1);
+  return fp_eq(&l, &r);
+}
+
+static int g2_affine_on_curve(const fp2 *x, const fp2 *y) {
+  fp2 l, r;
+  fp2_sqr(&l, y);
+  fp2_sqr(&r, x);
+  fp2_mul(&r, &r, x);
+  fp2_add(&r, &r, &B_G2);
+  return fp2_eq(&l, &r);
+}
+
+/* 128 bytes -> a G1 point with z = 1 (or z = 0 for all zeros), on the curve; no subgroup check. */
+static int g1_decode128(g1j *r, const uint8_t in[128]) {
+  int e = fp_decode64(&r->x, in);
+  if (!e) e = fp_decode64(&r->y, in + 64);
+  if (e) return e;
+  if (fp_is_zero(&r->x) && fp_is_zero(&r->y)) { memset(r, 0, sizeof *r); return CPREC_OK; }
+  if (!g1_affine_on_curve(&r->x, &r->y)) return CPREC_ERR_NOT_ON_CURVE;
+  r->z = ONE;
+  return CPREC_OK;
+}
+
+static int g2_decode256(g2j *r, const uint8_t in[256]) {
+  int e = fp2_decode128(&r->x, in);
+  if (!e) e = fp2_decode128(&r->y, in + 128);
+  if (e) return e;
+  if (fp2_is_zero(&r->x) && fp2_is_zero(&r->y)) { memset(r, 0, sizeof *r); return CPREC_OK; }
+  if (!g2_affine_on_curve(&r->x, &r->y)) return CPREC_ERR_NOT_ON_CURVE;
+  memset(&r->z, 0, sizeof r->z);
+  r->z.c0 = ONE;
+  return CPREC_OK;
+}
+
+static void g1_encode128(uint8_t out[128], const g1j *p) {
+  if (fp_is_zero(&p->z)) { memset(out, 0, 128); return; }
+  fp x, y;
+  g1_to_affine(&x, &y, p);
+  fp_encode64(out, &x);
+  fp_encode64(out + 64, &y);
+}
+
+static void g2_to_affine(fp2 *x, fp2 *y, const g2j *p) {
+  fp2 zi, zi2;
+  fp2_inv(&zi, &p->z);
+  fp2_sqr(&zi2, &zi);
+  fp2_mul(x, &p->x, &zi2);
+  fp2_mul(&zi2, &zi2, &zi);
+  fp2_mul(y, &p->y, &zi2);
+}
+
+static void g2_encode256(uint8_t out[256], const g2j *p) {
+  if (fp2_is_zero(&p->z)) { memset(out, 0, 256); return; }
+  fp2 x, y;
+  g2_to_affine(&x, &y, p);
+  fp2_encode128(out, &x);
+  fp2_encode128(out + 128, &y);
+}
+
+/* ---------------------------------------------------------------- G2 */
+
+/* r = p + (qx, qy) for a finite affine q ("madd-2007-bl", as g1_add_affine). */
+static void g2_add_affine(g2j *r, const g2j *p, const fp2 *qx, const fp2 *qy) {
+  if (fp2_is_zero(&p->z)) { r->x = *qx; r->y = *qy; memset(&r->z, 0, sizeof r->z); r->z.c0 = ONE; return; }
+  fp2 z1z1, u2, s2, h, hh, i, j, rr, v, t, x3, y3, z3;
+  fp2_sqr(&z1z1, &p->z);
+  fp2_mul(&u2, qx, &z1z1);
+  fp2_mul(&s2, qy, &p->z); fp2_mul(&s2, &s2, &z1z1);
+  if (fp2_eq(&u2, &p->x)) {
+    if (fp2_eq(&s2, &p->y)) { g2_dbl(r, p); return; }
+    memset(r, 0, sizeof *r);
+    return;
+  }
+  fp2_sub(&h, &u2, &p->x);
+  fp2_sqr(&hh, &h);
+  fp2_dbl(&i, &hh); fp2_dbl(&i, &i);
+  fp2_mul(&j, &h, &i);
+  fp2_sub(&rr, &s2, &p->y); fp2_dbl(&rr, &rr);
+  fp2_mul(&v, &p->x, &i);
+  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &j); fp2_dbl(&t, &v); fp2_sub(&x3, &x3, &t);
+  fp2_sub(&t, &v, &x3); fp2_mul(&y3, &rr, &t); fp2_mul(&t, &p->y, &j); fp2_dbl(&t, &t); fp2_sub(&y3, &y3, &t);
+  fp2_add(&z3, &p->z, &h); fp2_sqr(&z3, &z3); fp2_sub(&z3, &z3, &z1z1); fp2_sub(&z3, &z3, &hh);
+  r->x = x3; r->y = y3; r->z = z3;
+}
+
+/* [|x|]p (63 doublings, 5 additions). */
+static void g2_mul_x_abs(g2j *r, const g2j *p) {
+  g2j acc = *p;
+  for (int i = 62; i >= 0; i--) {
+    g2_dbl(&acc, &acc);
+    if ((X_ABS >> i) & 1) g2_add(&acc, &acc, p);
+  }
+  *r = acc;
+}
+
+/* psi(x, y) = (conj(x) PSI_X, conj(y) PSI_Y), the untwist-Frobenius-twist endomorphism; on
+ * Jacobian coordinates too (conjugation is a field automorphism, so Z is conjugated). */
+static void g2_psi(g2j *r, const g2j *p) {
+  fp2_conj(&r->x, &p->x); fp2_mul(&r->x, &r->x, &PSI_X);
+  fp2_conj(&r->y, &p->y); fp2_mul(&r->y, &r->y, &PSI_Y);
+  fp2_conj(&r->z, &p->z);
+}
+
+static void g2_neg(g2j *r, const g2j *p) { r->x = p->x; fp2_neg(&r->y, &p->y); r->z = p->z; }
+
+/* Membership of a finite affine point (z = 1) of the twist in G2: psi(p) == [x]p (Scott, "A note
+ * on group membership tests for G1, G2 and GT on BLS pairing-friendly curves", 2021: for
+ * BLS12-381 this holds exactly on G2), i.e. [|x|]p == -psi(p). */
+static int g2_in_subgroup(const g2j *p) {
+  g2j q, s;
+  g2_mul_x_abs(&q, p);
+  if (fp2_is_zero(&q.z)) return 0;
+  g2_psi(&s, p); /* affine: z stays 1 */
+  fp2 zz, t, u;
+  fp2_sqr(&zz, &q.z);
+  fp2_mul(&t, &s.x, &zz);
+  if (!fp2_eq(&t, &q.x)) return 0;
+  fp2_mul(&zz, &zz, &q.z);
+  fp2_mul(&t, &s.y, &zz);
+  fp2_add(&u, &t, &q.y);
+  return fp2_is_zero(&u);
+}
+
+/* ---------------------------------------------------------------- MSM
+ * Signed fixed windows of c bits: a scalar (any 256-bit value) is sum d_j 2^(c j) with
+ * d_j in [-2^(c-1), 2^(c-1)), W = 256 / c + 1 windows (the last takes the top carry). Few
+ * points: Straus (interleaved windows; per point a table of [1..2^(c-1)]p). More: Pippenger
+ * (per window 2^(c-1) buckets, the running-sum trick). All working memory comes from the
+ * caller's scratch (cprec_bls12_msm_scratch_size); nothing is allocated. */
+#define MSM_STRAUS_MAX 4   /* up to this many points: Straus with c = 5 */
+#define MSM_STRAUS_C 5
+
+static unsigned msm_window(size_t k) {
+  if (k <= MSM_STRAUS_MAX) return MSM_STRAUS_C;
+  if (k < 16) return 4;
+  if (k < 48) return 5;
+  if (k < 128) return 6;
+  if (k < 384) return 7;
+  if (k < 1024) return 8;
+  if (k < 3072) return 9;
+  return 10;
+}
+
+static size_t msm_windows(unsigned c) { return 256 / c + 1; }
+
+/* Digits of scalar s (4 little-endian limbs) in windows of c bits, signed. */
+static void msm_digits(int16_t *d, const uint64_t s[4], unsigned c, size_t w) {
+  int carry = 0;
+  for (size_t j = 0; j < w; j++) {
+    unsigned bit = (unsigned)(j * c), limb = bit / 64, off = bit % 64;
+    uint64_t v = 0;
+    if (limb < 4) {
+      v = s[limb] >> off;
+      if (off + c > 64 && limb + 1 < 4) v |= s[limb + 1] << (64 - off);
+    }
+    int b = (int)(v & ((1u << c) - 1)) + carry;
+    if (b >= (1 << (c - 1))) { b -= 1 << c; carry = 1; } else carry = 0;
+    d[j] = (int16_t)b;
+  }
+}
+
+static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+size_t cprec_bls12_msm_scratch_size(size_t k, int g2) {
+  if (k == 0 || k > ((size_t)1 << 24)) return 0;
+  size_t pt = g2 ? sizeof(g2j) : sizeof(g1j);
+  unsigned c = msm_window(k);
+  size_t w = msm_windows(c), half = (size_t)1 << (c - 1);
+  size_t tables = k <= MSM_STRAUS_MAX ? k * half : half;
+  return align8(k * pt) + align8(k * w * sizeof(int16_t)) + tables * pt;
+}
+
+/* The MSM over points p[0..k) (finite or not; affine when finite) with digits d (k x w). */
+#define MSM_IMPL(G, PT, F, FE, ONE_Z)                                                               \
+  static void G##_msm_run(PT *r, const PT *p, const int16_t *d, size_t k, unsigned c, PT *tab) {   \
+    size_t w = msm_windows(c), half = (size_t)1 << (c - 1);                                        \
+    PT acc, t;                                                                                     \
+    memset(&acc, 0, sizeof acc);                                                                   \
+    if (k <= MSM_STRAUS_MAX) {                                                                     \
+      for (size_t i = 0; i < k; i++) {                                                             \
+        PT *ti = tab + i * half;                                                                   \
+        ti[0] = p[i];                                                                              \
+        for (size_t m = 1; m < half; m++) G##_add(&ti[m], &ti[m - 1], &p[i]);                      \
+      }                                                                                            \
+      for (size_t j = w; j-- > 0;) {                                                               \
+        for (unsigned b = 0; b < c; b++) G##_dbl(&acc, &acc);                                      \
+        for (size_t i = 0; i < k; i++) {                                                           \
+          int v = d[i * w + j];                                                                    \
+          if (v > 0) G##_add(&acc, &acc, &tab[i * half + (size_t)(v - 1)]);                       \
+          else if (v < 0) {                                                                        \
+            t = tab[i * half + (size_t)(-v - 1)];                                                  \
+            F##_neg(&t.y, &t.y);                                                                   \
+            G##_add(&acc, &acc, &t);                                                               \
+          }                                                                                        \
+        }                                                                                          \
+      }                                                                                            \
+      *r = acc;                                                                                    \
+      return;                                                                                      \
+    }                                                                                              \
+    for (size_t j = w; j-- > 0;) {                                                                 \
+      for (unsigned b = 0; b < c; b++) G##_dbl(&acc, &acc);                                        \
+      memset(tab, 0, half * sizeof(PT));                                                           \
+      for (size_t i = 0; i < k; i++) {                                                             \
+        int v = d[i * w + j];                                                                      \
+        if (v == 0 || F##_is_zero(&p[i].z)) continue;                                              \
+        if (v > 0) G##_add_affine(&tab[v - 1], &tab[v - 1], &p[i].x, &p[i].y);                     \
+        else {                                                                                     \
+          FE ny;                                                                                   \
+          F##_neg(&ny, &p[i].y);                                                                   \
+          G##_add_affine(&tab[-v - 1], &tab[-v - 1], &p[i].x, &ny);                                \
+        }                                                                                          \
+      }                                                                                            \
+      PT run, sum;                                                                                 \
+      memset(&run, 0, sizeof run);                                                                 \
+      memset(&sum, 0, sizeof sum);                                                                 \
+      for (size_t b = half; b-- > 0;) {                                                            \
+        G##_add(&run, &run, &tab[b]);                                                              \
+        G##_add(&sum, &sum, &run);                                                                 \
+      }                                                                                            \
+      G##_add(&acc, &acc, &sum);                                                                   \
+    }                                                                                              \
+    *r = acc;                                                                                      \
+  }
+
+MSM_IMPL(g1, g1j, fp, fp, ONE)
+MSM_IMPL(g2, g2j, fp2, fp2, ONE)
+
+/* Shared driver: decode k (point, scalar) pairs of `stride` bytes (point `ptlen` bytes), check
+ * each point (curve and subgroup), compute the digits, run, encode. */
+#define MSM_API(NAME, G, PT, F, PTLEN, IS_G2, DECODE, SUBGROUP, ENCODE)                             \
+  int NAME(const uint8_t *in, size_t len, uint8_t *out, void *scratch, size_t scratch_len) {      \
+    const size_t stride = PTLEN + 32;                                                              \
+    if (len == 0 || len % stride != 0) return CPREC_ERR_LENGTH;                                    \
+    size_t k = len / stride;                                                                       \
+    size_t need = cprec_bls12_msm_scratch_size(k, IS_G2);                                          \
+    if (need == 0 || scratch == NULL || scratch_len < need) return CPREC_ERR_SCRATCH;              \
+    unsigned c = msm_window(k);                                                                    \
+    size_t w = msm_windows(c);                                                                     \
+    uint8_t *base = (uint8_t *)scratch;                                                            \
+    PT *pts = (PT *)base;                                                                          \
+    int16_t *digits = (int16_t *)(base + align8(k * sizeof(PT)));                                  \
+    PT *tab = (PT *)(base + align8(k * sizeof(PT)) + align8(k * w * sizeof(int16_t)));             \
+    for (size_t i = 0; i < k; i++) {                                                               \
+      const uint8_t *e = in + i * stride;                                                          \
+      int rc = DECODE(&pts[i], e);                                                                 \
+      if (rc) return rc;                                                                           \
+      if (!F##_is_zero(&pts[i].z) && !SUBGROUP(&pts[i])) return CPREC_ERR_NOT_IN_SUBGROUP;         \
+      uint64_t s[4];                                                                               \
+      scalar_from_bytes(s, e + PTLEN);                                                             \
+      msm_digits(digits + i * w, s, c, w);                                                         \
+    }                                                                                              \
+    PT r;                                                                                          \
+    G##_msm_run(&r, pts, digits, k, c, tab);                                                       \
+    ENCODE(out, &r);                                                                               \
+    return CPREC_OK;                                                                               \
+  }
+
+MSM_API(cprec_bls12_g1_msm, g1, g1j, fp, 128, 0, g1_decode128, g1_in_subgroup, g1_encode128)
+MSM_API(cprec_bls12_g2_msm, g2, g2j, fp2, 256, 1, g2_decode256, g2_in_subgroup, g2_encode256)
+
+int cprec_bls12_g1_add(const uint8_t *in, size_t len, uint8_t out[128]) {
+  if (len != 256) return CPREC_ERR_LENGTH;
+  g1j a, b, r;
+  int e = g1_decode128(&a, in);
+  if (!e) e = g1_decode128(&b, in + 128);
+  if (e) return e;
+  g1_add(&r, &a, &b);
+  g1_encode128(out, &r);
+  return CPREC_OK;
+}
+
+int cprec_bls12_g2_add(const uint8_t *in, size_t len, uint8_t out[256]) {
+  if (len != 512) return CPREC_ERR_LENGTH;
+  g2j a, b, r;
+  int e = g2_decode256(&a, in);
+  if (!e) e = g2_decode256(&b, in + 256);
+  if (e) return e;
+  g2_add(&r, &a, &b);
+  g2_encode256(out, &r);
+  return CPREC_OK;
+}
+
+/* ---------------------------------------------------------------- pairing with variable G2
+ * The Miller loop of bls12_381.c's KZG check, with the lines computed as the loop goes: in
+ * Jacobian coordinates and scaled by an Fp2 factor (which the final exponentiation removes),
+ *   doubling at T = (X, Y, Z): (3 X^3 - 2 Y^2) + (-3 X^2 Z^2 px) w^2 + (2 Y Z^3 py) w^3,
+ *   addition of affine Q:      (r xQ - Z3 yQ) + (-r px) w^2 + (Z3 py) w^3,
+ * with r = yQ Z^3 - Y and Z3 = Z (xQ Z^2 - X); up to 8 pairs share the loop's squarings. */
+
+/* f * (a + b w^2 + c w^3): with L0 = a + b v and L1 = c v, f L = f0 L0 + v f1 L1 +
+ * ((f0 + f1)(L0 + L1) - f0 L0 - f1 L1) w, 13 Fp2 products. */
+static void fp12_mul_line023(fp12 *f, const fp2 *a, const fp2 *b, const fp2 *c) {
+  fp6 t0, t1, s, u;
+  fp2 bc;
+  fp6_mul_01(&t0, &f->c0, a, b);
+  fp6_mul_fp2(&t1, &f->c1, c);
+  fp6_mul_v(&t1, &t1);                /* f1 L1 */
+  fp6_add(&s, &f->c0, &f->c1);
+  fp2_add(&bc, b, c);
+  fp6_mul_01(&u, &s, a, &bc);          /* (f0 + f1)(a + (b + c) v) */
+  fp6_sub(&u, &u, &t0);
+  fp6_sub(&f->c1, &u, &t1);
+  fp6_mul_v(&t1, &t1);
+  fp6_add(&f->c0, &t0, &t1);
+}
+
+static void miller_dbl_var(fp12 *f, g2j *t, const fp *px, const fp *py) {
+  fp2 a, b, c, d, e, ff, s, x3, y3, z3, zz, l0, l2, l3;
+  fp2_sqr(&a, &t->x);
+  fp2_sqr(&b, &t->y);
+  fp2_sqr(&c, &b);
+  fp2_add(&s, &t->x, &b); fp2_sqr(&s, &s); fp2_sub(&s, &s, &a); fp2_sub(&s, &s, &c); fp2_dbl(&d, &s);
+  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
+  fp2_sqr(&ff, &e);
+  fp2_sqr(&zz, &t->z);
+  fp2_mul(&l0, &e, &t->x); fp2_sub(&l0, &l0, &b); fp2_sub(&l0, &l0, &b);
+  fp2_mul(&l2, &e, &zz); fp2_mul_fp(&l2, &l2, px); fp2_neg(&l2, &l2);
+  fp2_dbl(&s, &d); fp2_sub(&x3, &ff, &s);
+  fp2_sub(&s, &d, &x3); fp2_mul(&y3, &e, &s);
+  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
+  fp2_mul(&z3, &t->y, &t->z); fp2_dbl(&z3, &z3);
+  fp2_mul(&l3, &z3, &zz); fp2_mul_fp(&l3, &l3, py);
+  t->x = x3; t->y = y3; t->z = z3;
+  fp12_mul_line023(f, &l0, &l2, &l3);
+}
+
+static void miller_add_var(fp12 *f, g2j *t, const fp2 *qx, const fp2 *qy, const fp *px, const fp *py) {
+  fp2 zz, u2, s2, h, rr, hh, hhh, v, s, x3, y3, z3, l0, l2, l3;
+  fp2_sqr(&zz, &t->z);
+  fp2_mul(&u2, qx, &zz);
+  fp2_mul(&s2, qy, &zz); fp2_mul(&s2, &s2, &t->z);
+  fp2_sub(&h, &u2, &t->x);
+  fp2_sub(&rr, &s2, &t->y);
+  fp2_sqr(&hh, &h);
+  fp2_mul(&hhh, &hh, &h);
+  fp2_mul(&v, &t->x, &hh);
+  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&s, &v); fp2_sub(&x3, &x3, &s);
+  fp2_sub(&s, &v, &x3); fp2_mul(&y3, &rr, &s); fp2_mul(&s, &t->y, &hhh); fp2_sub(&y3, &y3, &s);
+  fp2_mul(&z3, &t->z, &h);
+  fp2_mul_fp(&l3, &z3, py);
+  fp2_mul_fp(&l2, &rr, px); fp2_neg(&l2, &l2);
+  fp2_mul(&l0, &rr, qx); fp2_mul(&s, &z3, qy); fp2_sub(&l0, &l0, &s);
+  t->x = x3; t->y = y3; t->z = z3;
+  fp12_mul_line023(f, &l0, &l2, &l3);
+}
+
+#define PAIRING_CHUNK 8
+
+/* f = prod over the n pairs of f_{|x|, Q}(P) (P = (px, py), Q affine), sharing squarings. */
+static void miller_loop_var(fp12 *f, const g1j *p, const g2j *q, int n) {
+  g2j t[PAIRING_CHUNK];
+  for (int k = 0; k < n; k++) t[k] = q[k];
+  fp12_one(f);
+  for (int i = 62; i >= 0; i--) {
+    if (i != 62) fp12_sqr(f, f);
+    for (int k = 0; k < n; k++) miller_dbl_var(f, &t[k], &p[k].x, &p[k].y);
+    if ((X_ABS >> i) & 1)
+      for (int k = 0; k < n; k++) miller_add_var(f, &t[k], &q[k].x, &q[k].y, &p[k].x, &p[k].y);
+  }
+}
+
+int cprec_bls12_pairing_check(const uint8_t *in, size_t len, int *result) {
+  if (len == 0 || len % 384 != 0) return CPREC_ERR_LENGTH;
+  fp12 acc, f;
+  g1j p[PAIRING_CHUNK];
+  g2j q[PAIRING_CHUNK];
+  int n = 0;
+  fp12_one(&acc);
+  for (size_t off = 0; off < len; off += 384) {
+    int e = g1_decode128(&p[n], in + off);
+    if (e) return e;
+    if (!fp_is_zero(&p[n].z) && !g1_in_subgroup(&p[n])) return CPREC_ERR_NOT_IN_SUBGROUP;
+    e = g2_decode256(&q[n], in + off + 128);
+    if (e) return e;
+    if (!fp2_is_zero(&q[n].z) && !g2_in_subgroup(&q[n])) return CPREC_ERR_NOT_IN_SUBGROUP;
+    if (fp_is_zero(&p[n].z) || fp2_is_zero(&q[n].z)) continue; /* e(O, Q) = e(P, O) = 1 */
+    if (++n == PAIRING_CHUNK || off + 384 == len) {
+      miller_loop_var(&f, p, q, n);
+      fp12_mul(&acc, &acc, &f);
+      n = 0;
+    }
+  }
+  if (n) { miller_loop_var(&f, p, q, n); fp12_mul(&acc, &acc, &f); }
+  fp12_conj(&acc, &acc); /* x < 0 */
+  final_exponentiation(&f, &acc);
+  *result = fp12_is_one(&f);
+  return CPREC_OK;
+}
+
+/* ---------------------------------------------------------------- maps to G1 / G2 (RFC 9380) */
+
+static int fp_sgn0(const fp *a) {
+  uint64_t v[6];
+  fp_to_int(v, a);
+  return (int)(v[0] & 1);
+}
+
+static int fp2_sgn0(const fp2 *a) {
+  int s0 = fp_sgn0(&a->c0), z0 = fp_is_zero(&a->c0), s1 = fp_sgn0(&a->c1);
+  return s0 | (z0 & s1);
+}
+
+/* Square root in Fp2 (0 when a is not a square), via the norm: for a = a0 + a1 u,
+ * gamma = sqrt(a0^2 + a1^2), x0 = sqrt((a0 +- gamma) / 2), x1 = a1 / (2 x0). */
+static int fp2_sqrt(fp2 *r, const fp2 *a) {
+  fp n, t, gamma, delta, x0, x1;
+  fp2 c, chk;
+  if (fp_is_zero(&a->c1)) {
+    if (fp_sqrt(&t, &a->c0)) { c.c0 = t; memset(&c.c1, 0, sizeof c.c1); }
+    else {
+      fp_neg(&n, &a->c0);
+      if (!fp_sqrt(&t, &n)) return 0;
+      memset(&c.c0, 0, sizeof c.c0); c.c1 = t;
+    }
+    *r = c;
+    return 1;
+  }
+  fp_sqr(&n, &a->c0); fp_sqr(&t, &a->c1); fp_add(&n, &n, &t);
+  if (!fp_sqrt(&gamma, &n)) return 0;
+  fp_add(&delta, &a->c0, &gamma);
+  uint64_t *dl = delta.l; limbs_half_mod(dl); /* Montgomery form is linear: halving commutes */
+  if (!fp_sqrt(&x0, &delta)) {
+    fp_sub(&delta, &a->c0, &gamma);
+    limbs_half_mod(delta.l);
+    if (!fp_sqrt(&x0, &delta)) return 0;
+  }
+  fp_dbl(&t, &x0);
+  fp_inv(&t, &t);
+  fp_mul(&x1, &a->c1, &t);
+  c.c0 = x0; c.c1 = x1;
+  fp2_sqr(&chk, &c);
+  if (!fp2_eq(&chk, a)) return 0;
+  *r = c;
+  return 1;
+}
+
+/* Simplified SWU (RFC 9380 section 6.6.2) onto E1': y^2 = x^3 + A x + B. */
+static void sswu_g1(fp *x, fp *y, const fp *u) {
+  fp u2, tv, x1, gx, t;
+  fp_sqr(&u2, u);
+  fp_mul(&u2, &u2, &SSWU1_Z);          /* Z u^2 */
+  fp_sqr(&tv, &u2); fp_add(&tv, &tv, &u2); /* Z^2 u^4 + Z u^2 */
+  if (fp_is_zero(&tv)) x1 = SSWU1_B_OVER_ZA;
+  else { fp_inv(&tv, &tv); fp_add(&tv, &tv, &ONE); fp_mul(&x1, &SSWU1_MINUS_B_OVER_A, &tv); }
+  fp_sqr(&gx, &x1); fp_add(&gx, &gx, &SSWU1_A); fp_mul(&gx, &gx, &x1); fp_add(&gx, &gx, &SSWU1_B);
+  if (fp_sqrt(&t, &gx)) { *x = x1; *y = t; }
+  else {
+    fp_mul(x, &u2, &x1);
+    fp_sqr(&gx, x); fp_add(&gx, &gx, &SSWU1_A); fp_mul(&gx, &gx, x); fp_add(&gx, &gx, &SSWU1_B);
+    fp_sqrt(y, &gx); /* gx1 gx2 = Z^3 u^6 gx1^2 is then a square (Z is not one): cannot fail */
+  }
+  if (fp_sgn0(u) != fp_sgn0(y)) fp_neg(y, y);
+}
+
+static void sswu_g2(fp2 *x, fp2 *y, const fp2 *u) {
+  fp2 u2, tv, x1, gx, t;
+  fp2_sqr(&u2, u);
+  fp2_mul(&u2, &u2, &SSWU2_Z);
+  fp2_sqr(&tv, &u2); fp2_add(&tv, &tv, &u2);
+  if (fp2_is_zero(&tv)) x1 = SSWU2_B_OVER_ZA;
+  else {
+    fp2 one;
+    memset(&one, 0, sizeof one); one.c0 = ONE;
+    fp2_inv(&tv, &tv); fp2_add(&tv, &tv, &one); fp2_mul(&x1, &SSWU2_MINUS_B_OVER_A, &tv);
+  }
+  fp2_sqr(&gx, &x1); fp2_add(&gx, &gx, &SSWU2_A); fp2_mul(&gx, &gx, &x1); fp2_add(&gx, &gx, &SSWU2_B);
+  if (fp2_sqrt(&t, &gx)) { *x = x1; *y = t; }
+  else {
+    fp2_mul(x, &u2, &x1);
+    fp2_sqr(&gx, x); fp2_add(&gx, &gx, &SSWU2_A); fp2_mul(&gx, &gx, x); fp2_add(&gx, &gx, &SSWU2_B);
+    fp2_sqrt(y, &gx);
+  }
+  if (fp2_sgn0(u) != fp2_sgn0(y)) fp2_neg(y, y);
+}
+
+/* Horner evaluation of a polynomial with n coefficients (constant term first). */
+static void poly_fp(fp *r, const fp *k, int n, const fp *x) {
+  fp acc = k[n - 1];
+  for (int i = n - 2; i >= 0; i--) { fp_mul(&acc, &acc, x); fp_add(&acc, &acc, &k[i]); }
+  *r = acc;
+}
+
+static void poly_fp2(fp2 *r, const fp2 *k, int n, const fp2 *x) {
+  fp2 acc = k[n - 1];
+  for (int i = n - 2; i >= 0; i--) { fp2_mul(&acc, &acc, x); fp2_add(&acc, &acc, &k[i]); }
+  *r = acc;
+}
+
+/* The 11-isogeny E1' -> E1 (RFC 9380 appendix E.2); a pole maps to the point at infinity. */
+static void iso_g1(g1j *r, const fp *x, const fp *y) {
+  fp xn, xd, yn, yd, d, t;
+  poly_fp(&xn, ISO1_XNUM, 12, x);
+  poly_fp(&xd, ISO1_XDEN, 11, x);
+  poly_fp(&yn, ISO1_YNUM, 16, x);
+  poly_fp(&yd, ISO1_YDEN, 16, x);
+  fp_mul(&d, &xd, &yd);
+  if (fp_is_zero(&d)) { memset(r, 0, sizeof *r); return; }
+  fp_inv(&d, &d);
+  fp_mul(&t, &xn, &yd); fp_mul(&r->x, &t, &d);            /* xn / xd */
+  fp_mul(&t, &yn, &xd); fp_mul(&t, &t, &d); fp_mul(&r->y, &t, y); /* y yn / yd */
+  r->z = ONE;
+}
+
+static void iso_g2(g2j *r, const fp2 *x, const fp2 *y) {
+  fp2 xn, xd, yn, yd, d, t;
+  poly_fp2(&xn, ISO2_XNUM, 4, x);
+  poly_fp2(&xd, ISO2_XDEN, 3, x);
+  poly_fp2(&yn, ISO2_YNUM, 4, x);
+  poly_fp2(&yd, ISO2_YDEN, 4, x);
+  fp2_mul(&d, &xd, &yd);
+  if (fp2_is_zero(&d)) { memset(r, 0, sizeof *r); return; }
+  fp2_inv(&d, &d);
+  fp2_mul(&t, &xn, &yd); fp2_mul(&r->x, &t, &d);
+  fp2_mul(&t, &yn, &xd); fp2_mul(&t, &t, &d); fp2_mul(&r->y, &t, y);
+  memset(&r->z, 0, sizeof r->z); r->z.c0 = ONE;
+}
+
+/* G2 cofactor clearing, RFC 9380 appendix G.3 (Budroni-Pintore): [h_eff]p as
+ * [x^2 - x - 1]p + [x - 1]psi(p) + psi^2(2p), x the (negative) BLS parameter. */
+static void g2_clear_cofactor(g2j *r, const g2j *p) {
+  g2j t1, t2, t3, n;
+  g2_mul_x_abs(&t1, p); g2_neg(&t1, &t1);   /* t1 = [x]p */
+  g2_psi(&t2, p);                            /* t2 = psi(p) */
+  g2_dbl(&t3, p); g2_psi(&t3, &t3); g2_psi(&t3, &t3); /* t3 = psi^2(2p) */
+  g2_neg(&n, &t2); g2_add(&t3, &t3, &n);     /* t3 -= t2 */
+  g2_add(&t2, &t1, &t2);                     /* t2 = t1 + t2 */
+  g2_mul_x_abs(&t2, &t2); g2_neg(&t2, &t2);  /* t2 = [x]t2 */
+  g2_add(&t3, &t3, &t2);
+  g2_neg(&n, &t1); g2_add(&t3, &t3, &n);
+  g2_neg(&n, p); g2_add(r, &t3, &n);
+}
+
+int cprec_bls12_map_fp_to_g1(const uint8_t *in, size_t len, uint8_t out[128]) {
+  if (len != 64) return CPREC_ERR_LENGTH;
+  fp u, x, y;
+  int e = fp_decode64(&u, in);
+  if (e) return e;
+  sswu_g1(&x, &y, &u);
+  g1j p, q;
+  iso_g1(&p, &x, &y);
+  /* h_eff = 1 - x = |x| + 1 */
+  g1_mul_x_abs(&q, &p);
+  g1_add(&q, &q, &p);
+  g1_encode128(out, &q);
+  return CPREC_OK;
+}
+
+int cprec_bls12_map_fp2_to_g2(const uint8_t *in, size_t len, uint8_t out[256]) {
+  if (len != 128) return CPREC_ERR_LENGTH;
+  fp2 u, x, y;
+  int e = fp2_decode128(&u, in);
+  if (e) return e;
+  sswu_g2(&x, &y, &u);
+  g2j p, q;
+  iso_g2(&p, &x, &y);
+  g2_clear_cofactor(&q, &p);
+  g2_encode256(out, &q);
+  return CPREC_OK;
+}

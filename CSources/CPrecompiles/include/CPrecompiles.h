@@ -1,5 +1,6 @@
 /*
- * CPrecompiles: the arithmetic behind EEKit's Ethereum precompiles (Cancun, addresses 0x01..0x0a).
+ * CPrecompiles: the arithmetic behind EEKit's Ethereum precompiles (Cancun, addresses 0x01..0x0a;
+ * Prague adds the EIP-2537 BLS12-381 precompiles 0x0b..0x11).
  *
  * Pure C11: no globals (only constant tables), no I/O, no allocation of our own (the modexp
  * bignums live in GMP, which allocates inside the library). The caller (Swift) owns every
@@ -33,6 +34,7 @@ enum {
   CPREC_ERR_VERSIONED_HASH = 8,     /* point evaluation: hash is not 0x01 ++ sha256(commitment)[1:] */
   CPREC_ERR_BAD_ENCODING = 9,       /* compressed BLS12-381 point with invalid flag bits */
   CPREC_ERR_INVALID_PROOF = 10,     /* point evaluation: the KZG proof does not verify */
+  CPREC_ERR_SCRATCH = 11,           /* EIP-2537 MSM: scratch missing or smaller than cprec_bls12_msm_scratch_size */
 };
 
 /* ---- 0x01 ecrecover: input is hash(32) v(32) r(32) s(32), already padded to 128 bytes. On
@@ -92,6 +94,28 @@ void cprec_blake2b_compress(uint64_t h[8], const uint64_t m[16], const uint64_t 
  * the KZG proof against the Ethereum trusted setup's [tau]G2. On success writes
  * FIELD_ELEMENTS_PER_BLOB (4096) and BLS_MODULUS (r) as two 32-byte big-endian words. */
 int cprec_point_evaluation(const uint8_t *in, size_t len, uint8_t out[64]);
+
+/* ---- 0x0b..0x11 BLS12-381 (EIP-2537, Prague). Encodings: a field element is 64 big-endian bytes
+ * whose top 16 are zero, below p (else CPREC_ERR_COORDINATE_RANGE); Fp2 is c0 || c1; a G1 point
+ * is x || y (128 bytes), a G2 point x || y (256 bytes), all zeros the point at infinity; a scalar
+ * is 32 big-endian bytes, any 256-bit value (not reduced). Points must be on their curve
+ * (CPREC_ERR_NOT_ON_CURVE); MSM and pairing also check the order-r subgroup
+ * (CPREC_ERR_NOT_IN_SUBGROUP), addition does not. A wrong length (including k = 0) is
+ * CPREC_ERR_LENGTH. Gas is the caller's (the Swift hooks). */
+int cprec_bls12_g1_add(const uint8_t *in, size_t len, uint8_t out[128]);   /* len 256 */
+int cprec_bls12_g2_add(const uint8_t *in, size_t len, uint8_t out[256]);   /* len 512 */
+/* Bytes of scratch an MSM of k pairs needs (0 for k = 0 or absurd k); the caller allocates it
+ * once per call, so the MSM loops allocate nothing. */
+size_t cprec_bls12_msm_scratch_size(size_t k, int g2);
+/* len = 160 k (G1) or 288 k (G2), k >= 1: sum of [s_i]P_i (Straus for k <= 4, else Pippenger with
+ * signed windows). */
+int cprec_bls12_g1_msm(const uint8_t *in, size_t len, uint8_t out[128], void *scratch, size_t scratch_len);
+int cprec_bls12_g2_msm(const uint8_t *in, size_t len, uint8_t out[256], void *scratch, size_t scratch_len);
+/* len = 384 k, k >= 1, pairs G1 (128) || G2 (256): *result = 1 when prod e(P_i, Q_i) == 1. */
+int cprec_bls12_pairing_check(const uint8_t *in, size_t len, int *result);
+/* RFC 9380 map_to_curve (simplified SWU + isogeny) and clear_cofactor, without hashing. */
+int cprec_bls12_map_fp_to_g1(const uint8_t *in, size_t len, uint8_t out[128]);   /* len 64 */
+int cprec_bls12_map_fp2_to_g2(const uint8_t *in, size_t len, uint8_t out[256]);  /* len 128 */
 
 #ifdef __cplusplus
 }
