@@ -7,11 +7,12 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
     /// The input length is not allowed (blake2f needs 213 bytes, pairing a multiple of 192).
     case invalidLength(Int)
     /// A field element is not below its modulus (the bn254 base field; for point evaluation the
-    /// BLS12-381 base field for point coordinates, the group order for z and y).
+    /// BLS12-381 base field for point coordinates, the group order for z and y; for EIP-2537 a
+    /// 64-byte field element whose top 16 bytes are not zero or whose value is not below p).
     case coordinateOutOfRange
-    /// A point is not on the curve (bn254 G1 or its twist G2, BLS12-381 G1).
+    /// A point is not on the curve (bn254 G1 or its twist G2, BLS12-381 G1 or G2).
     case notOnCurve
-    /// A point is on its curve but outside the order-r subgroup (bn254 G2, BLS12-381 G1).
+    /// A point is on its curve but outside the order-r subgroup (bn254 G2, BLS12-381 G1 or G2).
     case notInSubgroup
     /// blake2f's final-block flag is not 0 or 1.
     case invalidFinalFlag
@@ -24,6 +25,9 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidPointEncoding
     /// Point evaluation: the KZG proof does not verify.
     case invalidProof
+    /// An EIP-2537 MSM was given less working memory than it needs (a caller bug; the Swift
+    /// wrappers always size it with `cprec_bls12_msm_scratch_size`).
+    case scratchTooSmall
 
     init(code: Int32, length: Int = 0) {
         switch code {
@@ -35,6 +39,7 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
         case Int32(CPREC_ERR_VERSIONED_HASH): self = .versionedHashMismatch
         case Int32(CPREC_ERR_BAD_ENCODING): self = .invalidPointEncoding
         case Int32(CPREC_ERR_INVALID_PROOF): self = .invalidProof
+        case Int32(CPREC_ERR_SCRATCH): self = .scratchTooSmall
         default: self = .operandTooLarge
         }
     }
@@ -50,6 +55,7 @@ public enum PrecompileError: Error, Sendable, Equatable, CustomStringConvertible
         case .versionedHashMismatch: "versioned hash does not match the commitment"
         case .invalidPointEncoding: "invalid compressed point encoding"
         case .invalidProof: "KZG proof does not verify"
+        case .scratchTooSmall: "MSM scratch smaller than needed"
         }
     }
 }
