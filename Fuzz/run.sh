@@ -16,6 +16,9 @@
 #                       pairing check (the versioned hash is made to match in most modes)
 #   cprec_bn254     C   ecAdd / ecMul / ecPairing (0x06-0x08): raw inputs, and group laws and the
 #                       pairing identity e(P, G2) e(-P, G2) = 1 on valid points
+#   cprec_bls12_381 C   the EIP-2537 precompiles (0x0b-0x11): raw inputs to all seven, group laws
+#                       and e(P, Q) e(-P, Q) = 1 on valid points, bent encodings, map outputs
+#                       re-checked by MSM
 #   elf_loader      Swift  ELFImage (libelf validation) + RISCVProcess load + a bounded run
 #   evm_frames      Swift  random EVM bytecode + calldata through the Bootloader (Swift host,
 #                          frame stack, journal) with the standard registry
@@ -67,6 +70,12 @@ cprec_bn254)
     clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_bn254.c \
         CSources/CPrecompiles/bn254.c -o "$BIN"
     MAXLEN=800
+    ;;
+cprec_bls12_381)
+    [ "$BIN" -nt Fuzz/cprec_fuzz_bls12_381.c ] && [ "$BIN" -nt CSources/CPrecompiles/bls12_381.c ] && [ "$BIN" -nt CSources/CPrecompiles/fp_tower.h ] ||
+    clang -fuse-ld=lld -std=c11 -g -O1 $SAN -fno-strict-aliasing Fuzz/cprec_fuzz_bls12_381.c \
+        CSources/CPrecompiles/bls12_381.c CSources/CPrecompiles/hashes.c -lnettle -lsecp256k1 -o "$BIN"
+    MAXLEN=2048
     ;;
 elf_loader|evm_frames|statetest_json|native_frames|nested_frames|abi_text)
     [ -n "${FUZZ_NO_REBUILD:-}" ] || bash Fuzz/build_swift.sh
