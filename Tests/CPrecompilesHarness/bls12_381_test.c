@@ -13,7 +13,9 @@
  * against a generic Miller loop (projective G2 arithmetic, defined here); bilinearity and
  * non-degeneracy of the pairing (e(aP, bQ) == e(P, Q)^(ab) == e(abP, Q) == e(P, abQ),
  * e(P, Q) != 1, e(P, Q)^r == 1) for a few scalars; one valid and one invalid KZG proof through
- * the public entry point. Prints one line per failed check and exits 1 if any failed;
+ * the public entry point. EIP-2537: the psi G2 subgroup check against [r]Q == O, fp2_sqrt, the
+ * cofactor clearing landing in G2, MSM (Straus and every Pippenger window) against sums of
+ * double-and-add products, the variable-G2 Miller loop against the table one. Prints one line per failed check and exits 1 if any failed;
  * "--bench N" times N calls.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -36,14 +38,7 @@ static int failures = 0;
 /* ---------------------------------------------------------------- test-only G2 helpers
  * (Jacobian g2_dbl, g2_add and g2_mul come from fp_tower.h, as g1's do) */
 
-static void g2_to_affine(fp2 *x, fp2 *y, const g2j *p) {
-  fp2 zi, zi2;
-  fp2_inv(&zi, &p->z);
-  fp2_sqr(&zi2, &zi);
-  fp2_mul(x, &p->x, &zi2);
-  fp2_mul(&zi2, &zi2, &zi);
-  fp2_mul(y, &p->y, &zi2);
-}
+/* g2_to_affine is bls12_381.c's (the EIP-2537 encoder's). */
 
 static g2j g2_affine(const fp2 *x, const fp2 *y) {
   g2j p;
@@ -515,6 +510,129 @@ int main(int argc, char **argv) {
     fp12_sqr(&et2, &et);
     CHECK(fp12_eq(&et2, &e2p), "e(2P, tauQ) == e(P, tauQ)^2");
   }
+  /* ---- EIP-2537: psi subgroup check == [r]Q == O on the twist, inside and outside G2 */
+  {
+    int inside = 0, outside = 0, bad = 0;
+    fp2 x;
+    memset(&x, 0, sizeof x);
+    x.c0 = ONE;
+    for (int i = 0; i < 30; i++) {
+      fp2 rhs, y;
+      fp_add(&x.c0, &x.c0, &ONE);
+      fp2_sqr(&rhs, &x); fp2_mul(&rhs, &rhs, &x); fp2_add(&rhs, &rhs, &B_G2);
+      if (!fp2_sqrt(&y, &rhs)) continue;
+      fp2 chk;
+      fp2_sqr(&chk, &y);
+      if (!fp2_eq(&chk, &rhs)) bad++;
+      g2j pt = g2_affine(&x, &y), t;
+      g2_mul(&t, &pt, ORDER);
+      int slow = fp2_is_zero(&t.z);
+      if (g2_in_subgroup(&pt) != slow) bad++;
+      outside += !slow;
+      uint64_t k[4];
+      random_scalar(k);
+      g2j m, ma;
+      g2_mul(&m, &g2, k);
+      g2_to_affine(&ma.x, &ma.y, &m);
+      ma = g2_affine(&ma.x, &ma.y);
+      int fast = g2_in_subgroup(&ma);
+      if (!fast) bad++;
+      inside += fast;
+      /* cofactor clearing lands in G2 */
+      g2j cc, cca;
+      g2_clear_cofactor(&cc, &pt);
+      g2_to_affine(&cca.x, &cca.y, &cc);
+      cca = g2_affine(&cca.x, &cca.y);
+      if (!g2_in_subgroup(&cca)) bad++;
+    }
+    CHECK(bad == 0 && inside > 0 && outside > 0, "G2: psi subgroup check == [r]Q == O; fp2_sqrt; cofactor clearing into G2");
+  }
+  /* ---- EIP-2537: MSM (Straus k <= 4, Pippenger with every window size) == sum of g1_mul / g2_mul */
+  {
+    static uint8_t msm_in[3100 * 160];
+    static uint8_t scratch[1 << 22];
+    int bad = 0;
+    const size_t ks[] = {1, 2, 4, 5, 15, 16, 47, 48, 127, 128, 383, 384, 1023, 1024, 3072};
+    for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+      size_t k = ks[t];
+      g1j acc, pt, m;
+      memset(&acc, 0, sizeof acc);
+      g1j base;
+      uint64_t s0[4];
+      random_scalar(s0);
+      g1_mul(&base, &g1, s0);
+      for (size_t i = 0; i < k; i++) {
+        uint64_t s[4];
+        random_scalar(s);
+        if (i % 7 == 3) { s[0] = s[1] = s[2] = s[3] = ~0ULL; } /* 2^256 - 1: top carry window */
+        if (i % 11 == 5) memset(s, 0, sizeof s);
+        pt = base;
+        if (i % 5 != 4) g1_add(&base, &base, &g1); /* repeated points now and then */
+        g1_mul(&m, &pt, s);
+        g1_add(&acc, &acc, &m);
+        g1j a;
+        if (fp_is_zero(&pt.z)) memset(msm_in + i * 160, 0, 128);
+        else { g1_to_affine(&a.x, &a.y, &pt); a.z = ONE; g1_encode128(msm_in + i * 160, &a); }
+        for (int j = 0; j < 32; j++) msm_in[i * 160 + 128 + j] = (uint8_t)(s[3 - j / 8] >> (56 - 8 * (j % 8)));
+      }
+      uint8_t got[128], want[128];
+      g1_encode128(want, &acc);
+      if (cprec_bls12_msm_scratch_size(k, 0) > sizeof scratch) { bad++; continue; }
+      if (cprec_bls12_g1_msm(msm_in, k * 160, got, scratch, sizeof scratch) != CPREC_OK || memcmp(got, want, 128) != 0) bad++;
+      if (cprec_bls12_g1_msm(msm_in, k * 160, got, scratch, cprec_bls12_msm_scratch_size(k, 0) - 1) != CPREC_ERR_SCRATCH) bad++;
+    }
+    CHECK(bad == 0, "G1 MSM == sum of [s_i]P_i (k = 1 ... 3072)");
+    bad = 0;
+    static uint8_t in2[130 * 288];
+    const size_t ks2[] = {1, 3, 4, 5, 16, 48, 130};
+    for (size_t t = 0; t < sizeof ks2 / sizeof ks2[0]; t++) {
+      size_t k = ks2[t];
+      g2j acc, pt = g2, m;
+      memset(&acc, 0, sizeof acc);
+      for (size_t i = 0; i < k; i++) {
+        uint64_t s[4];
+        random_scalar(s);
+        g2_mul(&m, &pt, s);
+        g2_add(&acc, &acc, &m);
+        g2j a;
+        g2_to_affine(&a.x, &a.y, &pt);
+        g2_encode256(in2 + i * 288, &pt);
+        (void)a;
+        for (int j = 0; j < 32; j++) in2[i * 288 + 256 + j] = (uint8_t)(s[3 - j / 8] >> (56 - 8 * (j % 8)));
+        g2_add(&pt, &pt, &g2);
+      }
+      uint8_t got[256], want[256];
+      g2_encode256(want, &acc);
+      if (cprec_bls12_g2_msm(in2, k * 288, got, scratch, sizeof scratch) != CPREC_OK || memcmp(got, want, 256) != 0) bad++;
+    }
+    CHECK(bad == 0, "G2 MSM == sum of [s_i]Q_i");
+  }
+  /* ---- EIP-2537: the variable-G2 Miller loop == the table loop for -G2 and [tau]G2 */
+  {
+    uint64_t k[4];
+    random_scalar(k);
+    g1j p, pa;
+    g1_mul(&p, &g1, k);
+    g1_to_affine(&pa.x, &pa.y, &p);
+    pa.z = ONE;
+    fp yi;
+    fp_inv(&yi, &pa.y);
+    pairing_pair pr[2];
+    pairing_pair_set(&pr[0], &pa, &yi, LINES_NEG_G2);
+    pairing_pair_set(&pr[1], &pa, &yi, LINES_TAU_G2);
+    g1j ps[2] = {pa, pa};
+    fp2 ny;
+    fp2_neg(&ny, &G2_NEG_Y);
+    g2j qs[2] = {g2_affine(&G2_X, &G2_NEG_Y), g2_affine(&TAU_G2_X, &TAU_G2_Y)};
+    (void)ny;
+    fp12 f1, f2, e1, e2;
+    miller_loop(&f1, pr, 2);
+    miller_loop_var(&f2, ps, qs, 2);
+    fp12_conj(&f2, &f2);
+    final_exponentiation(&e1, &f1);
+    final_exponentiation(&e2, &f2);
+    CHECK(fp12_eq(&e1, &e2), "variable-G2 Miller loop == table Miller loop (after the final exponentiation)");
+  }
   /* ---- the public entry point */
   uint8_t in[192], out[64];
   from_hex(in, VALID_INPUT, 192);
@@ -554,6 +672,21 @@ int main(int argc, char **argv) {
     t0 = now();
     for (int i = 0; i < n; i++) final_exponentiation(&e, &f);
     printf("  final exponentiation: %.3f ms\n", (now() - t0) / n * 1e3);
+    {
+      /* EIP-2537 parts */
+      g2j q = g2, r2;
+      t0 = now();
+      for (int i = 0; i < n; i++) g2_in_subgroup(&q);
+      printf("  G2 subgroup check (psi): %.3f ms\n", (now() - t0) / n * 1e3);
+      t0 = now();
+      for (int i = 0; i < n; i++) g2_clear_cofactor(&r2, &q);
+      printf("  G2 cofactor clearing: %.3f ms\n", (now() - t0) / n * 1e3);
+      g1j ps[2] = {g1, g1};
+      g2j qs[2] = {g2, g2};
+      t0 = now();
+      for (int i = 0; i < n; i++) miller_loop_var(&f, ps, qs, 2);
+      printf("  Miller loop, variable G2 (2 pairs): %.3f ms\n", (now() - t0) / n * 1e3);
+    }
     fp sq;
     t0 = now();
     for (int i = 0; i < n; i++) fp_sqrt(&sq, &G1_X);

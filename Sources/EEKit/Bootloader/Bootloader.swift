@@ -37,8 +37,8 @@ public final class Bootloader: EEHost {
     /// once a provider is set: a provider of the host's may answer differently over time.
     @exclusivity(unchecked) private var cachesBlockHashes = true
     @exclusivity(unchecked) private var blockHashCache: [(number: UInt64, hash: Bytes32)] = []
-    /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a),
-    /// whether or not a hook serves them.
+    /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a;
+    /// `useFork(.prague)` adds 0x0b...0x11), whether or not a hook serves them.
     @exclusivity(unchecked) public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
         didSet { updateAlwaysWarm() }
     }
@@ -120,11 +120,11 @@ public final class Bootloader: EEHost {
     }
 
     /// - Parameter hooks: precompiles and host functions by address; by default the standard
-    ///   precompiles (`Precompiles.cancun()`, those of `block.fork`), as `ContractSession`,
+    ///   precompiles (`Precompiles.prague()`, those of `block.fork`), as `ContractSession`,
     ///   `EVMRunner` and revm give them. `[:]` leaves them out: their addresses then run as
     ///   accounts without code, and calls to them are listed in `missingPrecompilesCalled`.
     public init(
-        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = Precompiles.prague(),
         block: BlockContext = BlockContext(), schedule: GasSchedule = .default
     ) {
         self.world = world
@@ -135,13 +135,17 @@ public final class Bootloader: EEHost {
         self.transaction = TransactionContext()
         self.schedule = schedule
         updateAlwaysWarm()
-        if block.fork < .cancun { useFork(block.fork) }  // a block of an older fork: its precompiles
+        // A block of another fork than Cancun, or hooks at addresses whose precompiles came later
+        // (the Prague table under Cancun): that fork's precompiles only.
+        let laterHooks = Bootloader.precompileForks.contains { $0.1 > block.fork && hooks[Address(low: $0.0)] != nil }
+        if block.fork != .cancun || laterHooks { useFork(block.fork) }
     }
 
     /// Applies `fork`'s rules from the next transaction: sets `block.fork` (and the world
     /// state's `touchCreatesAccounts`, EIP-161's absence before Spurious Dragon), takes away the
     /// precompiles the fork did not have yet (0x05-0x08 before Byzantium, blake2f 0x09
-    /// before Istanbul, point evaluation 0x0a before Cancun), so that their addresses are
+    /// before Istanbul, point evaluation 0x0a before Cancun, the BLS12-381 precompiles
+    /// 0x0b-0x11 of EIP-2537 before Prague), so that their addresses are
     /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
     /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
@@ -164,6 +168,7 @@ public final class Bootloader: EEHost {
     /// The standard precompiles younger than Frontier, by address, and the fork that added them.
     static let precompileForks: [(UInt64, Fork)] = [
         (5, .byzantium), (6, .byzantium), (7, .byzantium), (8, .byzantium), (9, .istanbul), (10, .cancun),
+        (11, .prague), (12, .prague), (13, .prague), (14, .prague), (15, .prague), (16, .prague), (17, .prague),
     ]
     /// The hooks `useFork` took away while an older fork is in use.
     private var setAsidePrecompiles: [Address: any SystemHook] = [:]

@@ -40,14 +40,14 @@ public enum EVMRunner {
     /// is the address of one of `hooks` (a precompile) runs that hook, as on Ethereum; a
     /// `caller` equal to `target` calls its own code.
     /// - Parameters:
-    ///   - hooks: precompiles and host functions (default: the Cancun precompiles, as revm and
-    ///     evmone run them).
+    ///   - hooks: precompiles and host functions (default: the Prague precompiles, those of
+    ///     `block.fork` only, as revm and evmone run them).
     ///   - tracer: receives every executed instruction of every EVM frame.
     /// - Throws: `EEError` for host-level problems only (guest failures are in `Result.status`).
     public static func run(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
         tracer: EVMTracer? = nil
     ) throws(EEError) -> Result {
         try prepare(
@@ -63,7 +63,7 @@ public enum EVMRunner {
     public static func prepare(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
@@ -108,7 +108,7 @@ public enum EVMRunner {
     /// limit, EIP-170's code size, EIP-3541's 0xEF refusal, 200 gas per deployed byte).
     public static func prepareCreate(
         initcode: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.cancun(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())

@@ -25,10 +25,11 @@ public final class ContractSession {
     ///   - riscv: the RISC-V EE's configuration: given, it replaces the registry's RISC-V EE
     ///     (the standard one's included; a review found it ignored whenever the registry had
     ///     one); nil keeps the registry's, or the default configuration.
-    ///   - hooks: precompiles and host functions; default: the Cancun precompiles.
+    ///   - hooks: precompiles and host functions; default: the Prague precompiles (those of the
+    ///     block's fork only).
     public init(
         store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
-        riscv: RISCVEnvironment.Configuration? = nil, hooks: [Address: any SystemHook] = Precompiles.cancun()
+        riscv: RISCVEnvironment.Configuration? = nil, hooks: [Address: any SystemHook] = Precompiles.prague()
     ) {
         world = WorldState(store: store)
         var r = registry ?? EERegistry.standard
