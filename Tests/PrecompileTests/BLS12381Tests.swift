@@ -370,3 +370,52 @@ private struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The precompiles exist from Prague on: the same STATICCALL to 0x0b is the BLS12-381 addition
+/// (warm, 375 gas) under Prague, and an empty, cold account under Cancun (the default table is
+/// the Prague one; the bootloader sets the younger hooks aside for older forks).
+@Suite("EIP-2537 fork activation")
+struct BLS12381ForkTests {
+    /// STATICCALL(gas 100000, 0x0b, input = calldata) and return success ++ gas taken ++ output.
+    static let program = bytes(
+        "366000600037" + "5a" + "6000600036600060" + "0b" + "620186a0" + "fa" + "5a"
+            + "90600052" + "9003602052" + "3d604052" + "3d60006060" + "3e" + "3d6060016000f3")
+
+    private func run(_ fork: Fork) throws -> (ok: Bool, gas: UInt64, output: Bytes) {
+        var block = BlockContext()
+        block.fork = fork
+        let r = try EVMRunner.run(code: Self.program, input: bytes(g1 + g1), gas: 1_000_000, block: block)
+        #expect(r.status == .success)
+        let o = r.output
+        let gas = o[32..<64].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (o[31] == 1, gas, Array(o[96...]))
+    }
+
+    @Test func pragueRunsTheAdditionAndCancunSeesAnEmptyAccount() throws {
+        let prague = try run(.prague)
+        #expect(prague.ok && Hex.encode(prague.output) == g1x2)
+        #expect(prague.gas == 119 + 375) // pushes, warm STATICCALL, GAS; the precompile's 375
+        let cancun = try run(.cancun)
+        #expect(cancun.ok && cancun.output.isEmpty)
+        #expect(cancun.gas == 119 + 2500) // cold account access (2600 instead of 100), no precompile
+        // an explicit Cancun table under Prague: the addresses are warm, no hook serves them
+        var block = BlockContext()
+        block.fork = .prague
+        let r = try EVMRunner.run(
+            code: Self.program, input: bytes(g1 + g1), gas: 1_000_000, block: block, hooks: Precompiles.cancun())
+        #expect(r.output[31] == 1 && r.output.count == 96)
+    }
+
+    @Test func bootloaderSetsThePragueHooksAsideBeforePrague() {
+        let world = WorldState(store: MemoryStore())
+        var block = BlockContext()
+        block.fork = .cancun
+        let boot = Bootloader(world: world, registry: .standard, block: block)
+        #expect(boot.hooks.count == 10)
+        #expect(!boot.isAlwaysWarm(Address(low: 0x0b)))
+        boot.useFork(.prague)
+        #expect(boot.hooks.count == 17 && boot.isAlwaysWarm(Address(low: 0x11)))
+        boot.useFork(.shanghai)
+        #expect(boot.hooks.count == 9 && !boot.isAlwaysWarm(Address(low: 0x0a)))
+    }
+}
