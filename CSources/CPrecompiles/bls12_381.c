@@ -655,28 +655,36 @@ static int g2_in_subgroup(const g2j *p) {
 }
 
 /* ---------------------------------------------------------------- MSM
- * Signed fixed windows of c bits: a scalar (any 256-bit value) is sum d_j 2^(c j) with
- * d_j in [-2^(c-1), 2^(c-1)), W = 256 / c + 1 windows (the last takes the top carry). Few
- * points: Straus (interleaved windows; per point a table of [1..2^(c-1)]p). More: Pippenger
- * (per window 2^(c-1) buckets, the running-sum trick). All working memory comes from the
- * caller's scratch (cprec_bls12_msm_scratch_size); nothing is allocated. */
-#define MSM_STRAUS_MAX 4   /* up to this many points: Straus with c = 5 */
+ * The points are checked to be in the order-r subgroup, so each scalar (any 256-bit value) is
+ * taken mod r and split along an endomorphism first:
+ *   G1: k = a + b x^2 with a, b < 2^128 (scalar_split), and phi = [-x^2] on G1, so
+ *       [k]P = [a]P + [b](BETA px, -py);
+ *   G2: k = a0 + a1 X + a2 X^2 + a3 X^3 in base X = |x| (digits below 2^64; k < r < X^4), and
+ *       psi = [x] = [-X] on G2, so [k]Q = [a0]Q + [a1](-psi Q) + [a2](psi^2 Q) + [a3](-psi^3 Q).
+ * That makes n = 2k (G1) or 4k (G2) affine points with 128- or 64-bit scalars: a half or a
+ * quarter of the doublings and windows. Then signed fixed windows of c bits: a scalar is
+ * sum d_j 2^(c j), d_j in [-2^(c-1), 2^(c-1)), W = nbits / c + 1 windows (the last takes the top
+ * carry). Few points: Straus (interleaved windows; per point a table of [1..2^(c-1)]p). More:
+ * Pippenger (per window 2^(c-1) buckets filled with mixed additions, the running-sum trick).
+ * All working memory comes from the caller's scratch (cprec_bls12_msm_scratch_size); nothing
+ * is allocated. */
+#define MSM_STRAUS_MAX 8   /* up to this many points (after the split): Straus with c = 5 */
 #define MSM_STRAUS_C 5
 
-static unsigned msm_window(size_t k) {
-  if (k <= MSM_STRAUS_MAX) return MSM_STRAUS_C;
-  if (k < 16) return 4;
-  if (k < 48) return 5;
-  if (k < 128) return 6;
-  if (k < 384) return 7;
-  if (k < 1024) return 8;
-  if (k < 3072) return 9;
+static unsigned msm_window(size_t n) {
+  if (n <= MSM_STRAUS_MAX) return MSM_STRAUS_C;
+  if (n < 32) return 4;
+  if (n < 96) return 5;
+  if (n < 256) return 6;
+  if (n < 768) return 7;
+  if (n < 2048) return 8;
+  if (n < 6144) return 9;
   return 10;
 }
 
-static size_t msm_windows(unsigned c) { return 256 / c + 1; }
+static size_t msm_windows(unsigned c, unsigned nbits) { return nbits / c + 1; }
 
-/* Digits of scalar s (4 little-endian limbs) in windows of c bits, signed. */
+/* Digits of scalar s (4 little-endian limbs) in w windows of c bits, signed. */
 static void msm_digits(int16_t *d, const uint64_t s[4], unsigned c, size_t w) {
   int carry = 0;
   for (size_t j = 0; j < w; j++) {
@@ -692,32 +700,56 @@ static void msm_digits(int16_t *d, const uint64_t s[4], unsigned c, size_t w) {
   }
 }
 
+/* s mod r for any 256-bit s (2^256 < 3r: at most two subtractions). */
+static void scalar_reduce(uint64_t s[4]) {
+  while (!scalar_below_order(s)) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) s[i] = fp_sbb(s[i], ORDER[i], borrow, &borrow);
+  }
+}
+
+/* k = d0 + d1 X + d2 X^2 + d3 X^3, X = |x|, for k < r (so k < X^4 and every d_i < X). */
+static void scalar_split4(uint64_t d[4], const uint64_t k[4]) {
+  uint64_t q[4];
+  memcpy(q, k, sizeof q);
+  for (int j = 0; j < 4; j++) {
+    uint64_t rem = 0;
+    for (int i = 3; i >= 0; i--) {
+      u128 cur = ((u128)rem << 64) | q[i];
+      q[i] = (uint64_t)(cur / X_ABS);
+      rem = (uint64_t)(cur % X_ABS);
+    }
+    d[j] = rem;
+  }
+}
+
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 size_t cprec_bls12_msm_scratch_size(size_t k, int g2) {
   if (k == 0 || k > ((size_t)1 << 24)) return 0;
-  size_t pt = g2 ? sizeof(g2j) : sizeof(g1j);
-  unsigned c = msm_window(k);
-  size_t w = msm_windows(c), half = (size_t)1 << (c - 1);
-  size_t tables = k <= MSM_STRAUS_MAX ? k * half : half;
-  return align8(k * pt) + align8(k * w * sizeof(int16_t)) + tables * pt;
+  size_t pt = g2 ? sizeof(g2j) : sizeof(g1j), n = k * (g2 ? 4 : 2);
+  unsigned c = msm_window(n);
+  size_t w = msm_windows(c, g2 ? 64 : 128), half = (size_t)1 << (c - 1);
+  size_t tables = n <= MSM_STRAUS_MAX ? n * half : half;
+  return align8(n * pt) + align8(n * w * sizeof(int16_t)) + tables * pt;
 }
 
-/* The MSM over points p[0..k) (finite or not; affine when finite) with digits d (k x w). */
-#define MSM_IMPL(G, PT, F, FE, ONE_Z)                                                               \
-  static void G##_msm_run(PT *r, const PT *p, const int16_t *d, size_t k, unsigned c, PT *tab) {   \
-    size_t w = msm_windows(c), half = (size_t)1 << (c - 1);                                        \
+/* The MSM over n points p (each finite and affine, or z = 0) with digits d (n x w). */
+#define MSM_IMPL(G, PT, F, FE)                                                                      \
+  static void G##_msm_run(PT *r, const PT *p, const int16_t *d, size_t n, unsigned c, size_t w,    \
+                          PT *tab) {                                                               \
+    size_t half = (size_t)1 << (c - 1);                                                            \
     PT acc, t;                                                                                     \
     memset(&acc, 0, sizeof acc);                                                                   \
-    if (k <= MSM_STRAUS_MAX) {                                                                     \
-      for (size_t i = 0; i < k; i++) {                                                             \
+    if (n <= MSM_STRAUS_MAX) {                                                                     \
+      for (size_t i = 0; i < n; i++) {                                                             \
         PT *ti = tab + i * half;                                                                   \
         ti[0] = p[i];                                                                              \
         for (size_t m = 1; m < half; m++) G##_add(&ti[m], &ti[m - 1], &p[i]);                      \
       }                                                                                            \
       for (size_t j = w; j-- > 0;) {                                                               \
         for (unsigned b = 0; b < c; b++) G##_dbl(&acc, &acc);                                      \
-        for (size_t i = 0; i < k; i++) {                                                           \
+        for (size_t i = 0; i < n; i++) {                                                           \
           int v = d[i * w + j];                                                                    \
           if (v > 0) G##_add(&acc, &acc, &tab[i * half + (size_t)(v - 1)]);                       \
           else if (v < 0) {                                                                        \
@@ -733,7 +765,7 @@ size_t cprec_bls12_msm_scratch_size(size_t k, int g2) {
     for (size_t j = w; j-- > 0;) {                                                                 \
       for (unsigned b = 0; b < c; b++) G##_dbl(&acc, &acc);                                        \
       memset(tab, 0, half * sizeof(PT));                                                           \
-      for (size_t i = 0; i < k; i++) {                                                             \
+      for (size_t i = 0; i < n; i++) {                                                             \
         int v = d[i * w + j];                                                                      \
         if (v == 0 || F##_is_zero(&p[i].z)) continue;                                              \
         if (v > 0) G##_add_affine(&tab[v - 1], &tab[v - 1], &p[i].x, &p[i].y);                     \
@@ -755,41 +787,69 @@ size_t cprec_bls12_msm_scratch_size(size_t k, int g2) {
     *r = acc;                                                                                      \
   }
 
-MSM_IMPL(g1, g1j, fp, fp, ONE)
-MSM_IMPL(g2, g2j, fp2, fp2, ONE)
+MSM_IMPL(g1, g1j, fp, fp)
+MSM_IMPL(g2, g2j, fp2, fp2)
 
-/* Shared driver: decode k (point, scalar) pairs of `stride` bytes (point `ptlen` bytes), check
- * each point (curve and subgroup), compute the digits, run, encode. */
-#define MSM_API(NAME, G, PT, F, PTLEN, IS_G2, DECODE, SUBGROUP, ENCODE)                             \
+/* Shared driver: length and scratch checks, then per pair decode (curve), subgroup check,
+ * endomorphism split into `split` points with digits, the run, the encoding. */
+#define MSM_API(NAME, G, PT, F, PTLEN, IS_G2, SPLIT, NBITS, DECODE, SUBGROUP, EXPAND, ENCODE)       \
   int NAME(const uint8_t *in, size_t len, uint8_t *out, void *scratch, size_t scratch_len) {      \
     const size_t stride = PTLEN + 32;                                                              \
     if (len == 0 || len % stride != 0) return CPREC_ERR_LENGTH;                                    \
-    size_t k = len / stride;                                                                       \
+    size_t k = len / stride, n = k * SPLIT;                                                        \
     size_t need = cprec_bls12_msm_scratch_size(k, IS_G2);                                          \
     if (need == 0 || scratch == NULL || scratch_len < need) return CPREC_ERR_SCRATCH;              \
-    unsigned c = msm_window(k);                                                                    \
-    size_t w = msm_windows(c);                                                                     \
+    unsigned c = msm_window(n);                                                                    \
+    size_t w = msm_windows(c, NBITS);                                                              \
     uint8_t *base = (uint8_t *)scratch;                                                            \
     PT *pts = (PT *)base;                                                                          \
-    int16_t *digits = (int16_t *)(base + align8(k * sizeof(PT)));                                  \
-    PT *tab = (PT *)(base + align8(k * sizeof(PT)) + align8(k * w * sizeof(int16_t)));             \
+    int16_t *digits = (int16_t *)(base + align8(n * sizeof(PT)));                                  \
+    PT *tab = (PT *)(base + align8(n * sizeof(PT)) + align8(n * w * sizeof(int16_t)));             \
     for (size_t i = 0; i < k; i++) {                                                               \
       const uint8_t *e = in + i * stride;                                                          \
-      int rc = DECODE(&pts[i], e);                                                                 \
+      PT *pi = &pts[i * SPLIT];                                                                    \
+      int rc = DECODE(pi, e);                                                                      \
       if (rc) return rc;                                                                           \
-      if (!F##_is_zero(&pts[i].z) && !SUBGROUP(&pts[i])) return CPREC_ERR_NOT_IN_SUBGROUP;         \
-      uint64_t s[4];                                                                               \
+      if (!F##_is_zero(&pi->z) && !SUBGROUP(pi)) return CPREC_ERR_NOT_IN_SUBGROUP;                 \
+      uint64_t s[4], parts[SPLIT][4];                                                              \
       scalar_from_bytes(s, e + PTLEN);                                                             \
-      msm_digits(digits + i * w, s, c, w);                                                         \
+      scalar_reduce(s);                                                                            \
+      EXPAND(pi, parts, s);                                                                        \
+      for (size_t j = 0; j < SPLIT; j++) msm_digits(digits + (i * SPLIT + j) * w, parts[j], c, w); \
     }                                                                                              \
     PT r;                                                                                          \
-    G##_msm_run(&r, pts, digits, k, c, tab);                                                       \
+    G##_msm_run(&r, pts, digits, n, c, w, tab);                                                    \
     ENCODE(out, &r);                                                                               \
     return CPREC_OK;                                                                               \
   }
 
-MSM_API(cprec_bls12_g1_msm, g1, g1j, fp, 128, 0, g1_decode128, g1_in_subgroup, g1_encode128)
-MSM_API(cprec_bls12_g2_msm, g2, g2j, fp2, 256, 1, g2_decode256, g2_in_subgroup, g2_encode256)
+/* p[0] (decoded) -> p[0], p[1] = -phi(p[0]) = (BETA x, -y); s < r -> the two 128-bit halves. */
+static void g1_msm_expand(g1j p[2], uint64_t parts[2][4], const uint64_t s[4]) {
+  if (fp_is_zero(&p[0].z)) memset(&p[1], 0, sizeof p[1]);
+  else { fp_mul(&p[1].x, &BETA, &p[0].x); fp_neg(&p[1].y, &p[0].y); p[1].z = ONE; }
+  uint64_t a[2], b[2];
+  scalar_split(a, b, s);
+  parts[0][0] = a[0]; parts[0][1] = a[1]; parts[0][2] = parts[0][3] = 0;
+  parts[1][0] = b[0]; parts[1][1] = b[1]; parts[1][2] = parts[1][3] = 0;
+}
+
+/* q[0] -> q[0], -psi q, psi^2 q, -psi^3 q; s < r -> its four base-|x| digits. */
+static void g2_msm_expand(g2j q[4], uint64_t parts[4][4], const uint64_t s[4]) {
+  if (fp2_is_zero(&q[0].z)) memset(&q[1], 0, 3 * sizeof q[1]);
+  else {
+    g2_psi(&q[1], &q[0]);  /* affine stays affine: z = 1 is its own conjugate */
+    g2_psi(&q[2], &q[1]);
+    g2_psi(&q[3], &q[2]);
+    g2_neg(&q[1], &q[1]);
+    g2_neg(&q[3], &q[3]);
+  }
+  uint64_t d[4];
+  scalar_split4(d, s);
+  for (int j = 0; j < 4; j++) { parts[j][0] = d[j]; parts[j][1] = parts[j][2] = parts[j][3] = 0; }
+}
+
+MSM_API(cprec_bls12_g1_msm, g1, g1j, fp, 128, 0, 2, 128, g1_decode128, g1_in_subgroup, g1_msm_expand, g1_encode128)
+MSM_API(cprec_bls12_g2_msm, g2, g2j, fp2, 256, 1, 4, 64, g2_decode256, g2_in_subgroup, g2_msm_expand, g2_encode256)
 
 int cprec_bls12_g1_add(const uint8_t *in, size_t len, uint8_t out[128]) {
   if (len != 256) return CPREC_ERR_LENGTH;
