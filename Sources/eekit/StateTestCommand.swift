@@ -122,7 +122,7 @@ struct StateTestCommand: ParsableCommand {
         files: [String], forks: [String], all: Bool = false, filter: NSRegularExpression?, json: Bool,
         output: Output = Output(), jobs: Int = 1
     ) -> Summary {
-        let hooks = Precompiles.prague()
+        let hooks = Precompiles.osaka()
         /// "0x…0a (point_evaluation)".
         func precompileName(_ a: Address) -> String {
             hooks[a].map { "\(a.hex) (\($0.name))" } ?? a.hex
@@ -238,7 +238,7 @@ struct StateTestCommand: ParsableCommand {
                 EVMEnvironment(tracer: { step in lines.append(step.jsonLine) })
             }
         }
-        var runner = StateTestRunner(registry: registry, hooks: Precompiles.prague())
+        var runner = StateTestRunner(registry: registry, hooks: Precompiles.osaka())
         runner.entryIndexes = output.indexes
         if output.trace || output.dump {
             runner.observer = { outcome in

@@ -53,4 +53,25 @@ struct OsakaTests {
         let (_, prague) = PragueTests.world([:], fork: .prague)
         #expect(prague.validate(blobs(7)).isSuccess)
     }
+
+    /// P256VERIFY answers at 0x100 from Osaka (the default table, `Precompiles.osaka()`); under
+    /// Prague 0x100 is an ordinary address (code stored there runs), and an embedder's own hook
+    /// at 0x100 is not set aside under older forks.
+    @Test func p256VerifyIsAtItsAddressFromOsaka() throws {
+        // PrecompileTests/P256VerifyTests.valid: a signature execution-specs accepts.
+        let input = Hex.decode(
+            "c66c563e8a8562362bfb33e6bfdcd4affe6d34fce8f896574aa9064a389eeee9fcc709d1038d8a9e6d7a2264fa3ed987f8a894a2093136b9094d6b7f6ffc886b47d92ccfdfc3ae71157cc05421416a17b975da5dc9912dffbd8ba0eb12872b641ccbe91c075fc7f4f033bfa248db8fccd3565de94bbfb12f3c59ff46c271bf83ce4014c68811f9a21a1fdb2c0e6113e06db7ca93b7404e78dc7ccd5ca89a4ca9"
+        )!
+        let code: Bytes = [Op.push1, 7, Op.push0, Op.mstore, Op.push1, 32, Op.push0, Op.ret]  // returns 7
+        for fork in [Fork.prague, .osaka] {
+            let world = WorldState(store: MemoryStore(accounts: [
+                PragueTests.sender: Account(balance: U256(1_000_000_000_000_000)), Address(low: 0x100): Account(nonce: 1, kind: .evm, code: code),
+            ], storage: [:]))
+            var block = BlockContext()
+            block.fork = fork
+            let boot = Bootloader(world: world, registry: .standard, block: block)
+            let r = try boot.execute(PragueTests.call(Address(low: 0x100), nonce: 0, data: input)).get()
+            #expect(r.output == U256(fork == .osaka ? 1 : 7).bigEndianBytes, "\(fork)")
+        }
+    }
 }

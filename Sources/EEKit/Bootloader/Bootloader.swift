@@ -38,7 +38,8 @@ public final class Bootloader: EEHost {
     @exclusivity(unchecked) private var cachesBlockHashes = true
     @exclusivity(unchecked) private var blockHashCache: [(number: UInt64, hash: Bytes32)] = []
     /// Addresses that are always warm at transaction start (Cancun precompiles 0x01...0x0a;
-    /// `useFork(.prague)` adds 0x0b...0x11), whether or not a hook serves them.
+    /// `useFork(.prague)` adds 0x0b...0x11, `useFork(.osaka)` 0x100), whether or not a hook
+    /// serves them.
     @exclusivity(unchecked) public var precompileAddresses: Set<Address> = Bootloader.cancunPrecompiles {
         didSet { updateAlwaysWarm() }
     }
@@ -120,11 +121,11 @@ public final class Bootloader: EEHost {
     }
 
     /// - Parameter hooks: precompiles and host functions by address; by default the standard
-    ///   precompiles (`Precompiles.prague()`, those of `block.fork`), as `ContractSession`,
+    ///   precompiles (`Precompiles.osaka()`, those of `block.fork`), as `ContractSession`,
     ///   `EVMRunner` and revm give them. `[:]` leaves them out: their addresses then run as
     ///   accounts without code, and calls to them are listed in `missingPrecompilesCalled`.
     public init(
-        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = Precompiles.prague(),
+        world: WorldState, registry: EERegistry, hooks: [Address: any SystemHook] = Precompiles.osaka(),
         block: BlockContext = BlockContext(), schedule: GasSchedule = .default
     ) {
         self.world = world
@@ -137,7 +138,9 @@ public final class Bootloader: EEHost {
         updateAlwaysWarm()
         // A block of another fork than Cancun, or hooks at addresses whose precompiles came later
         // (the Prague table under Cancun): that fork's precompiles only.
-        let laterHooks = Bootloader.precompileForks.contains { $0.1 > block.fork && hooks[Address(low: $0.0)] != nil }
+        let laterHooks = Bootloader.precompileForks.contains {
+            $0.1 > block.fork && Bootloader.isStandard(hooks[Address(low: $0.0)], at: Address(low: $0.0))
+        }
         if block.fork != .cancun || laterHooks { useFork(block.fork) }
     }
 
@@ -145,7 +148,7 @@ public final class Bootloader: EEHost {
     /// state's `touchCreatesAccounts`, EIP-161's absence before Spurious Dragon), takes away the
     /// precompiles the fork did not have yet (0x05-0x08 before Byzantium, blake2f 0x09
     /// before Istanbul, point evaluation 0x0a before Cancun, the BLS12-381 precompiles
-    /// 0x0b-0x11 of EIP-2537 before Prague), so that their addresses are
+    /// 0x0b-0x11 of EIP-2537 before Prague, P256VERIFY 0x100 before Osaka), so that their addresses are
     /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
     /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
@@ -157,7 +160,9 @@ public final class Bootloader: EEHost {
                 if let hook = setAsidePrecompiles.removeValue(forKey: a), hooks[a] == nil { hooks[a] = hook }
                 if !precompileAddresses.contains(a) { precompileAddresses.insert(a) }
             } else {
-                if let hook = hooks[a] {
+                // Only the standard precompile's hook: one of the embedder's own at that
+                // address (a SystemHook at 0x100 under Cancun) stays.
+                if let hook = hooks[a], Bootloader.isStandard(hook, at: a) {
                     setAsidePrecompiles[a] = hook
                     hooks[a] = nil
                 }
@@ -169,7 +174,17 @@ public final class Bootloader: EEHost {
     static let precompileForks: [(UInt64, Fork)] = [
         (5, .byzantium), (6, .byzantium), (7, .byzantium), (8, .byzantium), (9, .istanbul), (10, .cancun),
         (11, .prague), (12, .prague), (13, .prague), (14, .prague), (15, .prague), (16, .prague), (17, .prague),
+        (0x100, .osaka),
     ]
+    /// The type of the standard precompile hook at each address (`Precompiles.osaka()`).
+    private static let standardHookTypes: [Address: ObjectIdentifier] = Precompiles.osaka().mapValues {
+        ObjectIdentifier(type(of: $0))
+    }
+    /// Whether `hook` is the standard precompile of `address` (a hook of that type).
+    static func isStandard(_ hook: (any SystemHook)?, at address: Address) -> Bool {
+        guard let hook else { return false }
+        return standardHookTypes[address] == ObjectIdentifier(type(of: hook))
+    }
     /// The hooks `useFork` took away while an older fork is in use.
     private var setAsidePrecompiles: [Address: any SystemHook] = [:]
 

@@ -47,7 +47,7 @@ public enum EVMRunner {
     public static func run(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.osaka(),
         tracer: EVMTracer? = nil
     ) throws(EEError) -> Result {
         try prepare(
@@ -63,7 +63,7 @@ public enum EVMRunner {
     public static func prepare(
         code: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero,
         target: Address = defaultTarget, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.osaka(),
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())
@@ -108,7 +108,7 @@ public enum EVMRunner {
     /// limit, EIP-170's code size, EIP-3541's 0xEF refusal, 200 gas per deployed byte).
     public static func prepareCreate(
         initcode: Bytes, input: Bytes = [], gas: UInt64, value: U256 = .zero, caller: Address = defaultCaller,
-        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.prague(),
+        block: BlockContext = BlockContext(), hooks: [Address: any SystemHook] = Precompiles.osaka(),
         tracer: EVMTracer? = nil
     ) -> PreparedCall {
         let world = WorldState(store: MemoryStore())

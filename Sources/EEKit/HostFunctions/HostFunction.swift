@@ -14,9 +14,8 @@ public enum HostFunctions {
     /// - Parameters:
     ///   - library: path of the shared library (passed to dlopen).
     ///   - symbol: the C function's name.
-    ///   - address: where EVM/WASM/RISC-V code calls it; must not be a Prague precompile's (0x01 to
-    ///     0x11) or
-    ///     already in `table`.
+    ///   - address: where EVM/WASM/RISC-V code calls it; must not be an Osaka precompile's (0x01
+    ///     to 0x11, 0x100) or already in `table`.
     ///   - signature: the declared signature, e.g. `"(u64,bytes)->bytes"`.
     ///   - gas: the gas rule.
     ///   - maxOutput: capacity of the output buffer for a `bytes` result (at most
@@ -43,8 +42,8 @@ public enum HostFunctions {
         library: String, symbol: String, address: Address, signature: String, gas: HostFunctionGas,
         maxOutput: Int = HostFunction.defaultMaxOutput
     ) throws(HostFunctionError) -> HostFunction {
-        if Precompiles.pragueAddresses.contains(address) {
-            let name = Precompiles.prague()[address]?.name ?? "a precompile"
+        if Precompiles.osakaAddresses.contains(address) {
+            let name = Precompiles.osaka()[address]?.name ?? "a precompile"
             throw .addressCollision(address, existing: "precompile \(name)")
         }
         let sig = try HostFunctionSignature(parsing: signature)

@@ -15,6 +15,22 @@ public final class P256VerifyPrecompile: SystemHook {
 }
 
 extension Precompiles {
+    /// The hooks of the Osaka fork: `prague()` and P256VERIFY at 0x100 (EIP-7951). The default
+    /// table of `Bootloader`, `EVMRunner` and `ContractSession`; a bootloader under an older
+    /// fork sets the later ones aside (`Bootloader.useFork`).
+    public static func osaka() -> [Address: any SystemHook] {
+        var table = prague()
+        table[p256VerifyAddress] = P256VerifyPrecompile()
+        return table
+    }
+
+    /// P256VERIFY's address, 0x100.
+    public static let p256VerifyAddress = Address(low: 0x100)
+
+    /// The addresses `osaka()` occupies (0x01 ... 0x11 and 0x100); host functions may not be
+    /// registered there.
+    public static let osakaAddresses: Set<Address> = pragueAddresses.union([p256VerifyAddress])
+
     /// Whether `input` (160 bytes: h, r, s, qx, qy) holds a valid secp256r1 signature of h by
     /// the key (qx, qy), with EIP-7951's checks; false for any other length.
     public static func p256Verify(_ input: Bytes) -> Bool {

@@ -29,7 +29,7 @@ public final class ContractSession {
     ///     block's fork only).
     public init(
         store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
-        riscv: RISCVEnvironment.Configuration? = nil, hooks: [Address: any SystemHook] = Precompiles.prague()
+        riscv: RISCVEnvironment.Configuration? = nil, hooks: [Address: any SystemHook] = Precompiles.osaka()
     ) {
         world = WorldState(store: store)
         var r = registry ?? EERegistry.standard
