@@ -79,4 +79,24 @@ import Testing
         let fresh = WorldState(store: store)
         #expect(fresh.nonce(a) == 2 && fresh.balance(a) == U256(15))
     }
+
+    /// A slot set between transactions is the next transaction's starting value, its EIP-2200
+    /// original included: SSTORE(0, 1) after `setStorage(c, 0, 0)` on a slot that held 1 is a
+    /// fresh write (20,000 + 2,100 cold), not a dirty one (100 + 2,100). Found by a test of
+    /// delegation gas (2026-12-07): committed or not, the original stayed the old value.
+    @Test func slotsSetBetweenTransactionsAreTheNextOnesOriginals() throws {
+        let c = Address(low: 0xe1)
+        let w = EVMWorld(contracts: [0xe1: [Op.push1, 1, Op.push0, Op.sstore, Op.stop]], storage: [0xe1: [0: 1]])
+        for commit in [false, true] {
+            w.world.setStorage(c, .zero, .zero)
+            if commit { try w.world.commit() }
+            let r = try w.call(0xe1, gas: 100_000)
+            #expect(r.gasUsed == 21_000 + 3 + 2 + 22_100, "commit \(commit): \(r.gasUsed)")
+            #expect(w.world.storage(c, .zero) == U256(1))
+        }
+        // A transaction that fails after such a write leaves the write in place.
+        w.world.setStorage(c, .zero, U256(5))
+        _ = try w.call(0xe1, gas: 21_010)  // out of gas in the SSTORE
+        #expect(w.world.storage(c, .zero) == U256(5))
+    }
 }

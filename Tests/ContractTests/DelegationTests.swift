@@ -59,4 +59,27 @@ import Testing
         let bad = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key)", "--fork", "Prague", "--state", db])
         #expect(bad.status == 64 && bad.out.contains("SECRETKEY:ADDRESS"), "\(bad.out)")
     }
+
+    /// A native contract's call into a delegated account pays for the delegate as the EVM's
+    /// CALL does: 2,600 more than the same call into an account holding the delegate's code
+    /// itself (both targets cold, no zero byte in either address, the same storage write).
+    @Test func nativeCallsPayForTheDelegate() throws {
+        let built = try Fixtures.built.get()
+        let s = ContractSession()
+        s.boot.useFork(.prague)
+        let counter = try #require(try s.deploy(built.elf("counter.elf"), kind: .riscv).createdAddress)
+        let caller = try #require(try s.deploy(built.elf("caller.elf"), kind: .riscv).createdAddress)
+        _ = try s.call(Self.authority, data: [], authorizations: try #require(s.authorizing([(Self.key, counter)])))
+        let twin = Address(hex: "0x1111111111111111111111111111111111111111")!
+        try s.install(built.elf("counter.elf"), kind: .riscv, at: twin)
+        // caller.c mode 0: call the target with all gas and the payload increment().
+        func via(_ target: Address) throws -> Receipt {
+            try s.call(caller, data: [0] + target.bytes + Bytes(repeating: 0, count: 8) + Hex.decode("d09de08a")!)
+        }
+        _ = try via(twin)  // both counts at 1 first: the measured writes are 1 -> 2 on both
+        let delegated = try via(Self.authority), direct = try via(twin)
+        #expect(delegated.status == .success && direct.status == .success)
+        #expect(s.world.storage(Self.authority, .zero) == U256(2) && s.world.storage(twin, .zero) == U256(2))
+        #expect(delegated.gasUsed == direct.gasUsed + 2_600, "\(delegated.gasUsed) \(direct.gasUsed)")
+    }
 }

@@ -158,6 +158,7 @@ extension Bootloader {
         try schedule.validate()
         try limits.validate()
         resetTransactionNotes()
+        world.beginTransaction()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64, upfront: U256
         switch validate(tx, skipping: skipping) {

@@ -442,6 +442,18 @@ public final class WorldState {
 
     // MARK: Transaction and block boundaries
 
+    /// Starts a transaction on what the setters left since the last one (funding, `setStorage`,
+    /// `setAccount` between transactions): their values become the transaction's starting
+    /// state, the slots' EIP-2200 originals included, and nothing of them stays journaled or
+    /// warm. (A slot set outside a transaction kept its old original, so an SSTORE after
+    /// `setStorage(a, k, 0)` was priced as a dirty write of 100 gas instead of 20,000.)
+    public func beginTransaction() {
+        guard !journal.isEmpty || !txWrittenSlots.isEmpty else { return }
+        for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
+        journal.removeAll(keepingCapacity: true)
+        endTransactionScope()
+    }
+
     /// Ends the transaction: deletes self-destructed accounts and touched empty accounts
     /// (EIP-161), makes the current slot values the new originals, and clears the
     /// transaction-scoped data. Returns the transaction's logs.
