@@ -15,8 +15,11 @@ struct PragueTests {
 
     /// The address a key signs for (the authority its authorizations name).
     static func address(of key: Bytes32) throws -> Address {
+        let a = try #require(Address(secretKey: key))
+        // The signature recovers the same account.
         let probe = try #require(Transaction.Authorization.signed(chainId: .zero, address: .zero, nonce: 0, secretKey: key))
-        return try #require(probe.authority)
+        #expect(probe.authority == a)
+        return a
     }
 
     /// A world of EVM contracts at low addresses, the sender funded, under `fork`.

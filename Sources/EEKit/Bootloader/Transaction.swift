@@ -1,5 +1,15 @@
 import CPrecompiles
 
+extension Address {
+    /// The account of a secp256k1 secret key (keccak256 of its public key, last 20 bytes); nil
+    /// for a key that is zero or not below the group order.
+    public init?(secretKey: Bytes32) {
+        var pub = [UInt8](repeating: 0, count: 64)
+        guard cprec_secret_key_pubkey(secretKey.bytes, &pub) == CPREC_OK else { return nil }
+        self.init(Array(Keccak.hash(pub).bytes[12...]))
+    }
+}
+
 /// An Ethereum transaction (legacy, EIP-2930, EIP-1559, EIP-4844 or EIP-7702), already signed
 /// and with its sender recovered.
 public struct Transaction: Sendable {

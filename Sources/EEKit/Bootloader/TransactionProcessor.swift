@@ -21,7 +21,7 @@ public struct SimulationChecks: OptionSet, Sendable, Hashable {
 }
 
 /// Transaction execution with Ethereum semantics: the block's fork (`block.fork`, Frontier to
-/// Prague).
+/// Osaka).
 extension Bootloader {
     /// Largest EIP-3860 init code.
     public static let maxInitcodeSize = 49_152

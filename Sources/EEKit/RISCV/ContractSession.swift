@@ -25,7 +25,7 @@ public final class ContractSession {
     ///   - riscv: the RISC-V EE's configuration: given, it replaces the registry's RISC-V EE
     ///     (the standard one's included; a review found it ignored whenever the registry had
     ///     one); nil keeps the registry's, or the default configuration.
-    ///   - hooks: precompiles and host functions; default: the Prague precompiles (those of the
+    ///   - hooks: precompiles and host functions; default: the Osaka precompiles (those of the
     ///     block's fork only).
     public init(
         store: any StateStore = MemoryStore(), registry: EERegistry? = nil,
@@ -132,7 +132,7 @@ public final class ContractSession {
             data: data, gasPrice: price, deployKind: kind)
     }
 
-    /// EIP-7702 authorizations signed by `secretKeys`, each delegating its account to the
+    /// EIP-7702 authorizations signed by the secret keys, each delegating its account to the
     /// address beside it (the zero address clears a delegation), for this session's chain and
     /// at the nonces they will have when a transaction from `sender` applies them (the
     /// sender's own nonce moves first; an authority named twice counts its first
@@ -143,9 +143,7 @@ public final class ContractSession {
         var next: [Address: UInt64] = [:]
         var out: [Transaction.Authorization] = []
         for (key, delegate) in delegations {
-            guard let probe = Transaction.Authorization.signed(chainId: .zero, address: .zero, nonce: 0, secretKey: key),
-                let authority = probe.authority
-            else { return nil }
+            guard let authority = Address(secretKey: key) else { return nil }
             let nonce = next[authority] ?? (world.nonce(authority) + (authority == sender ? 1 : 0))
             guard let auth = Transaction.Authorization.signed(chainId: boot.block.chainId, address: delegate, nonce: nonce, secretKey: key)
             else { return nil }

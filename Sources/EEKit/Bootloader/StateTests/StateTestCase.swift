@@ -364,12 +364,10 @@ extension StateTestCase {
     static func sender(_ tx: JSONFields) throws(EEError) -> Address {
         if tx.has("sender") { return try tx.address("sender") }
         guard tx.has("secretKey") else { throw .malformedInput("transaction: neither 'sender' nor 'secretKey'") }
-        let key = try tx.hash("secretKey")
-        var pub = [UInt8](repeating: 0, count: 64)
-        guard cprec_secret_key_pubkey(key.bytes, &pub) == CPREC_OK else {
+        guard let a = Address(secretKey: try tx.hash("secretKey")) else {
             throw .malformedInput("transaction.secretKey is not a valid secp256k1 secret key")
         }
-        return Address(Array(Keccak.hash(pub).bytes[12...]))
+        return a
     }
 }
 
