@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 clang -O3 -march=native -o "$tmp/bench_eekit" "$here/bench_eekit.c" "$root"/CSources/CPrecompiles/*.c \
   "$root/CSources/CEVM/keccak.c" -I"$root/CSources/CPrecompiles/include" -I"$root/CSources/CEVM/include" \
-  -lsecp256k1 -lnettle -lgmp
+  -lsecp256k1 -lhogweed -lnettle -lgmp
 python3 -c "
 import sys; sys.path.insert(0, '$here')
 from inputs import CASES, BLS_CASES
