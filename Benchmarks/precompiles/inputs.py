@@ -72,3 +72,12 @@ BLS_GAS = {"bls_g1add": 375, "bls_g2add": 600, "bls_g1msm_1": 12000, "bls_g1msm_
            "bls_g2msm_1": 22500, "bls_g2msm_8": 8 * 22500 * 796 // 1000, "bls_g2msm_64": 64 * 22500 * 583 // 1000,
            "bls_g2msm_128": 128 * 22500 * 524 // 1000, "bls_pairing_2": 2 * 32600 + 37700,
            "bls_map_fp_to_g1": 5500, "bls_map_fp2_to_g2": 23800}
+
+# P256VERIFY (0x100, Osaka, EIP-7951): a signature made with Python's cryptography (key d =
+# 0x519b...b464, h = sha256("EEKit P256VERIFY"); the same input as Tests/PrecompileTests/P256VerifyTests).
+P256VERIFY = bytes.fromhex(
+    "c66c563e8a8562362bfb33e6bfdcd4affe6d34fce8f896574aa9064a389eeee9fcc709d1038d8a9e6d7a2264fa3ed987f8a8"
+    "94a2093136b9094d6b7f6ffc886b47d92ccfdfc3ae71157cc05421416a17b975da5dc9912dffbd8ba0eb12872b641ccbe91c"
+    "075fc7f4f033bfa248db8fccd3565de94bbfb12f3c59ff46c271bf83ce4014c68811f9a21a1fdb2c0e6113e06db7ca93b740"
+    "4e78dc7ccd5ca89a4ca9")
+OSAKA_CASES = [("p256verify", 0x100, P256VERIFY)]

@@ -15,12 +15,12 @@ clang -O3 -march=native -o "$tmp/bench_eekit" "$here/bench_eekit.c" "$root"/CSou
   -lsecp256k1 -lhogweed -lnettle -lgmp
 python3 -c "
 import sys; sys.path.insert(0, '$here')
-from inputs import CASES, BLS_CASES
-for name, _, data in CASES + BLS_CASES: print(name, data.hex())" > "$tmp/inputs.txt"
+from inputs import CASES, BLS_CASES, OSAKA_CASES
+for name, _, data in CASES + BLS_CASES + OSAKA_CASES: print(name, data.hex())" > "$tmp/inputs.txt"
 "$tmp/bench_eekit" < "$tmp/inputs.txt" > "$tmp/eekit.txt"
 python3 "$here/bench_pyrevm.py" > "$tmp/revm.txt"
 printf '| case | EEKit calls/s | revm (pyrevm) calls/s | ratio |\n|---|---:|---:|---:|\n'
-grep -v '^bls_' "$tmp/eekit.txt" > "$tmp/eekit_cancun.txt"
+grep -v '^bls_\|^p256' "$tmp/eekit.txt" > "$tmp/eekit_cancun.txt"
 paste -d' ' "$tmp/eekit_cancun.txt" "$tmp/revm.txt" | awk '{ printf "| %s | %d | %d | %.2f |\n", $1, $2, $4, $2 / $4 }'
 "${BLST_PYTHON:-python3}" "$here/bench_blst.py" > "$tmp/blst.txt" || true
 python3 -c "
@@ -42,3 +42,31 @@ for line in open('$tmp/eekit.txt'):
     print('| %s | %.1f | %.1f | %s | %s |' % (name, us, BLS_GAS[name] / us, ('%.1f (%s)' % (b[1], b[0])) if b else 'n/a',
           ('%.2f' % (us / b[1])) if b else 'n/a'))
 "
+# P256VERIFY (Osaka): no pyrevm peer either; OpenSSL's verify through Python's cryptography (the
+# key object built per call, as a precompile must; CRYPTO_PYTHON, default python3) when importable.
+"${CRYPTO_PYTHON:-python3}" - "$here" "$tmp/eekit.txt" <<'PY'
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from inputs import P256VERIFY as b
+cps = dict(line.split() for line in open(sys.argv[2]))
+us = 1e6 / float(cps["p256verify"])
+peer = "n/a"
+try:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+    from cryptography.hazmat.primitives import hashes
+    h, r, s, x, y = b[:32], *(int.from_bytes(b[i:i + 32], "big") for i in range(32, 160, 32))
+    n, t = 0, time.process_time()
+    while time.process_time() - t < 1.0:
+        key = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        key.verify(encode_dss_signature(r, s), h, ec.ECDSA(Prehashed(hashes.SHA256())))
+        n += 1
+    peer = "%.1f" % ((time.process_time() - t) / n * 1e6)
+except ImportError:
+    pass
+print()
+print("| Osaka case | EEKit us/call | EEKit Mgas/s | OpenSSL via cryptography us/call | EEKit / OpenSSL time |")
+print("|---|---:|---:|---:|---:|")
+ratio = "%.2f" % (us / float(peer)) if peer != "n/a" else "n/a"
+print("| p256verify | %.1f | %.1f | %s | %s |" % (us, 6900 / us, peer, ratio))
+PY
