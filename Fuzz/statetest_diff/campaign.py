@@ -5,12 +5,18 @@ Run (one process; the reference is single-threaded Python), from the repository 
 release build (swift build -c release --product eekit --scratch-path .build-contracts):
     /tmp/eesvenv/bin/python Fuzz/statetest_diff/campaign.py --seed 1 --minutes 60 [--batch 25]
       [--out /tmp/eekit-statetest-diff] [--eekit PATH] [--forks Frontier,Cancun,...] [--combos 3]
+      [--prague FRACTION]
 
 Each batch of generated tests is filled with the reference (refrun.py: execution-specs t8n in
 state-test mode) for every fork the transaction type allows (Frontier..Cancun, no EIP-1283
 "Constantinople": execution-specs has no such fork), written to OUT/batch_NNNN.json, and run with
 `eekit statetest FILE --fork all --json`. Disagreements go to OUT/failures.jsonl (batch files with
 a failure are kept, the others deleted); per-fork counts to OUT/summary.json.
+--prague FRACTION makes that share of the tests with gen.gen_test_prague (Prague posts only: type-4
+set-code transactions and authorizations, delegated accounts in the generated code, calldata near
+the EIP-7623 floor, 7-10 blobs, EIP-2537 precompile calls); `--forks Prague` alone means
+--prague 1. Without either the random stream is the one before Prague, so a seed makes the same
+Frontier..Cancun tests as it did.
 Re-check a single filled file with the reference:  /tmp/eesvenv/bin/python refrun.py FILE
 """
 import argparse, json, os, random, signal, subprocess, sys, time, traceback
@@ -33,9 +39,11 @@ ap.add_argument("--eekit", default=os.path.join(ROOT, ".build-contracts/release/
 ap.add_argument("--forks", default="")
 ap.add_argument("--combos", type=int, default=3)
 ap.add_argument("--keep", action="store_true", help="keep passing batch files too")
+ap.add_argument("--prague", type=float, default=None, help="share of Prague-only tests (0..1)")
 args = ap.parse_args()
 os.makedirs(args.out, exist_ok=True)
 only = set(args.forks.split(",")) if args.forks else None
+prague = args.prague if args.prague is not None else (1.0 if only == {"Prague"} else 0.0)
 
 
 class Timeout(Exception):
@@ -48,8 +56,8 @@ def _alarm(*_):
 
 signal.signal(signal.SIGALRM, _alarm)
 
-stats = {f: {"entries": 0, "rejected": 0, "fail": 0, "skip": 0} for f in gen.FORKS}
-summary = {"seed": args.seed, "tests": 0, "ref_errors": 0, "ref_timeouts": 0, "batches": 0, "stats": stats}
+stats = {f: {"entries": 0, "rejected": 0, "fail": 0, "skip": 0} for f in gen.ALL_FORKS}
+summary = {"seed": args.seed, "prague": prague, "tests": 0, "ref_errors": 0, "ref_timeouts": 0, "batches": 0, "stats": stats}
 failf = open(os.path.join(args.out, "failures.jsonl"), "a")
 errf = open(os.path.join(args.out, "ref_errors.log"), "a")
 t_end = time.time() + args.minutes * 60
@@ -60,7 +68,11 @@ while time.time() < t_end:
     batch = {}
     for ti in range(args.batch):
         name = "s%d_b%d_t%d" % (args.seed, bn, ti)
-        test, forks, meta = gen.gen_test(rng)
+        # draw for the Prague share only when there is one (the old stream stays as it was)
+        if prague > 0 and (prague >= 1 or rng.random() < prague):
+            test, forks, meta = gen.gen_test_prague(rng)
+        else:
+            test, forks, meta = gen.gen_test(rng)
         if only:
             forks = [f for f in forks if f in only]
         nd, ng, nv = len(test["transaction"]["data"]), len(test["transaction"]["gasLimit"]), len(test["transaction"]["value"])
@@ -115,12 +127,16 @@ while time.time() < t_end:
         summary["batches"] += 1
         continue
     for fl in res["failures"]:
-        stats[fl["fork"]]["fail"] += 1
+        stats.setdefault(fl["fork"], {"entries": 0, "rejected": 0, "fail": 0, "skip": 0})["fail"] += 1
         failf.write(json.dumps(fl) + "\n")
     for sk in res.get("skips", []):
         f = sk.get("fork") if isinstance(sk, dict) else None
         if f in stats:
             stats[f]["skip"] += 1
+    # entries of a fork EEKit does not implement are neither run nor failed: count them, so that
+    # a Prague campaign against a build without Prague cannot look clean
+    for f, n in res.get("notImplementedForks", {}).items():
+        summary.setdefault("not_run", {})[f] = summary.get("not_run", {}).get(f, 0) + n
     failf.flush()
     if not res["failures"] and not res.get("skips") and not args.keep:
         os.remove(path)
@@ -128,5 +144,6 @@ while time.time() < t_end:
     with open(os.path.join(args.out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1)
     print("batch", bn, "tests", summary["tests"], "entries", sum(s["entries"] for s in stats.values()),
-          "fails", sum(s["fail"] for s in stats.values()), "referr", summary["ref_errors"], flush=True)
+          "fails", sum(s["fail"] for s in stats.values()), "referr", summary["ref_errors"],
+          *(["not-run", summary["not_run"]] if summary.get("not_run") else []), flush=True)
 print(json.dumps(summary, indent=1))

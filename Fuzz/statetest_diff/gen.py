@@ -1,12 +1,26 @@
 """Random state-test generator (pre state, code, transaction) for the EEKit vs execution-specs
 differential campaign. Used by campaign.py; gen_test(rng, name) returns (test_dict_without_post,
-fork_list) where fork_list are the fork keys the transaction type allows."""
+fork_list) where fork_list are the fork keys the transaction type allows.
+
+Prague (gen_test_prague, used by campaign.py --prague FRACTION or --forks Prague): tests whose only
+post fork is Prague: type-4 set-code transactions with 1-4 authorizations signed here with known
+keys (valid, wrong chain id, chain id 0, wrong nonce, nonce 2^64-1, bad y_parity, high s, r or s 0,
+the zero address clearing a delegation, authorities that already hold code or a delegation, the
+sender itself as an authority), authorities and delegates in the address pool of the generated
+code (CALL/CALLCODE/DELEGATECALL/STATICCALL, EXTCODE* and BALANCE reach delegated accounts, warm
+or cold, delegates that are delegated themselves or precompiles), calldata-heavy transactions with
+gas limits around the EIP-7623 floor, blob transactions with 7-10 blobs, and calls to the EIP-2537
+precompiles 0x0b-0x11 with valid and invalid inputs. Everything Prague draws from the random
+stream only on that path: gen_test (Frontier..Cancun) makes the same tests from the same seed
+as before."""
 import random
 
 FORKS = ["Frontier", "Homestead", "EIP150", "EIP158", "Byzantium", "ConstantinopleFix", "Istanbul",
          "Berlin", "London", "Paris", "Shanghai", "Cancun"]
 FI = {f: i for i, f in enumerate(FORKS)}
 HOM, TW, SD, BYZ, CON, IST, BER, LON, PAR, SHA, CAN = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+PRA = 12                                      # Prague: only gen_test_prague targets it
+ALL_FORKS = FORKS + ["Prague"]
 
 SK = "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8"
 SENDER = 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b
@@ -165,6 +179,11 @@ class Gen:
         r = self.rng.random()
         pool = C + C + [SENDER, E0, EB, EN, M[0], M[1], self.ctx["coinbase"], 0]
         pool += self.ctx.get("create_targets", [])
+        if self.tf >= PRA:
+            # authorities (delegated or not) and delegation targets, twice: the point of Prague runs
+            pool += self.ctx["prague_addrs"] * 2
+            if r < 0.2:
+                return ("pc", self.rng.choice(PRECOMP + BLS_PC))
         if r < 0.25:
             return ("pc", self.rng.choice(PRECOMP))
         if r < 0.32:
@@ -443,13 +462,15 @@ class Gen:
 
     def sn_precompile(self, a, neutral):
         addr = self.rng.choice(PRECOMP)
-        inp = self.precompile_input(addr)
+        if self.tf >= PRA and self.rng.random() < 0.6:
+            addr = self.rng.choice(BLS_PC)
+        inp = bls_input(self.rng, addr) if addr in BLS_PC else self.precompile_input(addr)
         base = 0x400
         self.store_bytes(a, inp, base)
         o = self.rng.choice([0xf1, 0xf1, 0xfa, 0xf4, 0xf2])
         if not a.has(o):
             o = 0xf1
-        a.push(self.rng.choice([0x20, 0x40, 0x80, 0])); a.push(0x100)   # ret size, ret off
+        a.push(self.rng.choice([0x20, 0x40, 0x80, 0] + ([0x100, 0x80] if addr in BLS_PC else []))); a.push(0x100)   # ret size, ret off
         a.push(len(inp)); a.push(base)
         if o in (0xf1, 0xf2):
             a.push(self.rng.choice([0, 0, 0, 1]))
@@ -461,8 +482,11 @@ class Gen:
             else:
                 a.op(0x5a, push=1)
         else:
-            a.push(self.rng.choice([0, 15, 18, 60, 200, 600, 720, 3000, 3450, 150, 500, 6000, 40000, 45000,
-                                    79000, 100000, 12, 20, 40, 500000]))
+            gs = [0, 15, 18, 60, 200, 600, 720, 3000, 3450, 150, 500, 6000, 40000, 45000,
+                  79000, 100000, 12, 20, 40, 500000]
+            if addr in BLS_PC:
+                gs = BLS_GAS_CHOICES
+            a.push(self.rng.choice(gs))
         a.op(o, pop=7 if o in (0xf1, 0xf2) else 6, push=1)
         a.push(0x14); a.op(0x55, pop=2)  # SSTORE(0x14, success)
         a.push(0x100); a.op(0x51, pop=1, push=1); a.push(0x15); a.op(0x55, pop=2)
@@ -957,3 +981,296 @@ def gen_test(rng):
            "currentExcessBlobGas": hex(rng.choice([0, 0, 0, 0x60000, 10 ** 7]))}
     test = {"env": env, "pre": {addr_hex(k): v for k, v in pre.items()}, "transaction": tx}
     return test, forks, {"ttype": ttype, "tf": FORKS[tf], "empty_accounts": allow_empty}
+
+
+# ---------------------------------------------------------------- Prague ----------------------
+BLS_PC = list(range(0x0b, 0x12))   # G1ADD G1MSM G2ADD G2MSM PAIRING MAP_FP_TO_G1 MAP_FP2_TO_G2
+BLS_GAS_CHOICES = [0, 375, 374, 12000, 11999, 600, 22500, 23800, 37700, 70300, 5500, 5499, 23800,
+                   100000, 500000, 10 ** 6]
+BLS_P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab
+BLS_Q = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001   # subgroup order
+_BLS = {}
+
+
+def _bls_points():
+    """G1 and G2 points (EIP-2537 encodings) made once with py_ecc: multiples of the generators,
+    the point at infinity, a negation, points on the curve outside the subgroup (G1), off-curve
+    points and coordinates >= p."""
+    if _BLS:
+        return _BLS
+    from py_ecc.optimized_bls12_381 import G1, G2, multiply, neg, normalize
+
+    def fp(x):
+        return x.to_bytes(64, "big")
+
+    def g1(pt):
+        x, y = normalize(pt)
+        return fp(int(x)) + fp(int(y))
+
+    def g2(pt):
+        x, y = normalize(pt)
+        return b"".join(fp(int(c)) for c in (x.coeffs[0], x.coeffs[1], y.coeffs[0], y.coeffs[1]))
+    inf1, inf2 = bytes(128), bytes(256)
+    good1 = [g1(G1), g1(multiply(G1, 2)), g1(multiply(G1, 12345)), g1(neg(G1)), g1(multiply(G1, BLS_Q - 1)), inf1]
+    good2 = [g2(G2), g2(multiply(G2, 2)), g2(multiply(G2, 777)), g2(neg(G2)), inf2]
+    # on y^2 = x^3 + 4 but (almost surely) not in the r-torsion subgroup
+    nosub1 = []
+    x = 1
+    while len(nosub1) < 2:
+        rhs = (x ** 3 + 4) % BLS_P
+        y = pow(rhs, (BLS_P + 1) // 4, BLS_P)
+        if y * y % BLS_P == rhs:
+            nosub1.append(fp(x) + fp(y))
+        x += 1
+    bad1 = [fp(1) + fp(2), fp(BLS_P) + fp(0), (b"\x01" + bytes(63)) + good1[0][64:], good1[0][:64] + fp(int(normalize(G1)[1]) + BLS_P)]
+    bad2 = [fp(1) + fp(2) + fp(3) + fp(4), good2[0][:192] + fp(BLS_P), (b"\x01" + bytes(63)) + good2[0][64:]]
+    _BLS.update(good1=good1, good2=good2, nosub1=nosub1, bad1=bad1, bad2=bad2)
+    return _BLS
+
+
+def bls_input(rng, addr):
+    P = _bls_points()
+
+    def p1():
+        r = rng.random()
+        return rng.choice(P["good1"]) if r < 0.8 else rng.choice(P["nosub1"]) if r < 0.9 else rng.choice(P["bad1"])
+
+    def p2():
+        return rng.choice(P["good2"]) if rng.random() < 0.88 else rng.choice(P["bad2"])
+
+    def scalar():
+        return rng.choice([0, 1, 2, 3, BLS_Q - 1, BLS_Q, BLS_Q + 1, 2 ** 256 - 1, rng.getrandbits(256)]).to_bytes(32, "big")
+    if addr == 0x0b:
+        d = p1() + p1()
+    elif addr == 0x0d:
+        d = p2() + p2()
+    elif addr == 0x0c:
+        d = b"".join(p1() + scalar() for _ in range(rng.choice([1, 1, 2, 3, 8])))
+    elif addr == 0x0e:
+        d = b"".join(p2() + scalar() for _ in range(rng.choice([1, 1, 2, 3])))
+    elif addr == 0x0f:
+        d = b""
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            d += p1() + p2()
+        if rng.random() < 0.15:   # e(G1, G2) * e(-G1, G2) == 1
+            d = P["good1"][0] + P["good2"][0] + P["good1"][3] + P["good2"][0]
+    elif addr == 0x10:
+        d = rng.choice([rng.getrandbits(380) % BLS_P, 0, 1, BLS_P - 1, BLS_P, 2 ** 384]).to_bytes(64, "big")
+    else:
+        d = b"".join(rng.choice([rng.getrandbits(380) % BLS_P, 0, BLS_P - 1, BLS_P]).to_bytes(64, "big") for _ in range(2))
+    r = rng.random()
+    if r < 0.06:
+        d = d[:-1]
+    elif r < 0.1:
+        d = d + b"\x00"
+    elif r < 0.12:
+        d = b""
+    return d
+
+
+# keys of the authorities: secp256k1 secret keys fixed here, their addresses derived once
+AUTH_SKS = [int.from_bytes(__import__("hashlib").sha256(b"eekit-7702-authority-%d" % i).digest(), "big") for i in range(4)]
+SENDER_SK = int(SK, 16)
+_ADDR = {}
+
+
+def key_address(sk):
+    if sk not in _ADDR:
+        import coincurve
+        from Crypto.Hash import keccak
+        pub = coincurve.PrivateKey(sk.to_bytes(32, "big")).public_key.format(compressed=False)[1:]
+        _ADDR[sk] = int.from_bytes(keccak.new(digest_bits=256, data=pub).digest()[12:], "big")
+    return _ADDR[sk]
+
+
+def sign_authorization(sk, chain_id, address, nonce):
+    """EIP-7702: sign keccak256(0x05 || rlp([chain_id, address, nonce])); returns (y_parity, r, s)"""
+    import coincurve
+    from Crypto.Hash import keccak
+    from ethereum_rlp import rlp
+    from ethereum_types.numeric import U256 as EU256, U64 as EU64
+    msg = b"\x05" + rlp.encode((EU256(chain_id), address.to_bytes(20, "big"), EU64(nonce)))
+    h = keccak.new(digest_bits=256, data=msg).digest()
+    sig = coincurve.PrivateKey(sk.to_bytes(32, "big")).sign_recoverable(h, hasher=None)
+    return sig[64], int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+
+
+def delegation(addr):
+    return b"\xef\x01\x00" + addr.to_bytes(20, "big")
+
+
+def calldata_floor(data):
+    z = data.count(0)
+    return 21000 + 10 * (z + 4 * (len(data) - z))
+
+
+def gen_test_prague(rng):
+    """One random test for the Prague fork alone (see the module doc)."""
+    ttype = rng.choices(["legacy", "al", "1559", "blob", "setcode"], [0.16, 0.08, 0.12, 0.1, 0.54])[0]
+    tf = PRA
+    auths = [key_address(k) for k in AUTH_SKS]
+    coinbase = rng.choice([CB_FAR, CB_FAR, E0, C[1], SENDER, auths[0], 0x3])
+    pre = {}
+
+    def acct(bal, nonce=0, code=b"", storage=None):
+        return {"balance": hex(bal), "nonce": hex(nonce), "code": "0x" + code.hex(),
+                "storage": {hex(k): hex(v) for k, v in (storage or {}).items()}}
+
+    targets = C + auths + [1, 2, 4, 9, 0x0b, 0x0f, 0x11, M[0], E0, SENDER, 0]
+    sender_nonce = rng.choice([0, 0, 1, 5])
+    sender_bal = rng.choices([10 ** 18, 10 ** 16, 10 ** 7, 2 ** 255], [85, 5, 5, 5])[0]
+    ctx = {"coinbase": coinbase, "prague_addrs": auths + [auths[0], auths[1]]}
+    cnonces = [rng.choice([0, 1, 1, 2]) for _ in C]
+    ctargets = [create_address(c, n) for c, n in zip(C, cnonces)]
+    ctx["create_targets"] = [ctargets[0], create_address(SENDER, sender_nonce)]
+    g = Gen(rng, tf, ctx)
+    for i, c in enumerate(C):
+        n = rng.choice([2, 4, 6, 10, 16]) if i == 0 else rng.choice([0, 1, 2, 4, 6])
+        code = g.program(n) if n else b""
+        st = {k: rng.choice([1, 2, 3]) for k in range(4) if rng.random() < 0.4}
+        pre[c] = acct(rng.choice([0, 0, 1, 10 ** 6, 10 ** 18]), cnonces[i], code, st)
+    pre[SENDER] = acct(sender_bal, sender_nonce)
+    if rng.random() < 0.1:   # a delegated sender may send (EIP-3607 lets a designator through)
+        pre[SENDER]["code"] = "0x" + delegation(rng.choice(targets[:-1])).hex()
+    # the authorities: missing, plain EOAs, delegated already (to a contract, another authority, a
+    # precompile, nothing that exists) or holding ordinary code (their authorizations are skipped)
+    anonce = {}
+    for ad in auths:
+        kind = rng.choices(["missing", "eoa", "delegated", "code"], [25, 35, 30, 10])[0]
+        if kind == "missing":
+            anonce[ad] = 0
+            continue
+        n = rng.choice([0, 0, 1, 2])
+        code = b""
+        if kind == "delegated":
+            code = delegation(rng.choice(targets[:-1]))
+            n = max(n, 1)
+        elif kind == "code":
+            code = g.program(rng.choice([1, 2, 4]))
+        st = {k: rng.choice([1, 2]) for k in range(2) if rng.random() < 0.2}
+        pre[ad] = acct(rng.choice([0, 1, 10 ** 18]) if code or n else rng.choice([1, 10 ** 18]), n, code, st)
+        anonce[ad] = n
+    pre[E0] = acct(1)
+    pre[EB] = acct(rng.choice([1, 10 ** 9]))
+    if coinbase not in pre and rng.random() < 0.3:
+        pre[coinbase] = acct(1)
+    for k in list(pre):   # no empty accounts from Paris on
+        ac = pre[k]
+        if ac["balance"] == "0x0" and ac["nonce"] == "0x0" and ac["code"] == "0x":
+            ac["balance"] = "0x1"
+
+    to_choice = rng.choices([C[0], C[1], SENDER, auths[0], auths[1], E0, 0x0b, 0x0f, 2, M[0]],
+                            [55, 6, 8, 10, 5, 3, 3, 3, 2, 2])[0]
+    # calldata: the usual words, or a heavy mix of zero and non-zero bytes for the EIP-7623 floor
+    heavy = rng.random() < 0.25
+    datas = []
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        r = rng.random()
+        if heavy:
+            n = rng.choice([64, 300, 1000, 2500, 6000])
+            zf = rng.choice([0.0, 0.3, 0.7, 1.0])
+            datas.append(bytes(0 if rng.random() < zf else rng.randrange(1, 256) for _ in range(n)))
+        elif r < 0.3:
+            datas.append(b"")
+        elif r < 0.7:
+            datas.append(rng.choice([0, 0, 1, 5, 1000]).to_bytes(32, "big") + rng.choice([0, 1]).to_bytes(32, "big"))
+        else:
+            datas.append(bytes(rng.getrandbits(8) for _ in range(rng.choice([1, 4, 32, 100]))))
+    nd = len(datas)
+    als = None
+    if ttype != "legacy" and (ttype == "al" or rng.random() < 0.5):
+        als = []
+        for _ in range(nd):
+            if rng.random() < 0.2:
+                als.append([])
+                continue
+            lst = []
+            for _ in range(rng.randint(1, 3)):   # warm authorities and delegates
+                ad = rng.choice(C + auths + auths + [SENDER, coinbase, 1, 0x0b, M[0]])
+                keys = ["0x%064x" % rng.choice([0, 1, 2, 3]) for _ in range(rng.randint(0, 2))]
+                lst.append({"address": addr_hex(ad), "storageKeys": keys})
+            als.append(lst)
+
+    alist = None
+    if ttype == "setcode":
+        alist = []
+        if rng.random() > 0.03:   # an empty list makes the transaction invalid
+            for _ in range(rng.choice([1, 1, 2, 3, 4])):
+                sk = rng.choice(AUTH_SKS + AUTH_SKS + [SENDER_SK])
+                ad = key_address(sk)
+                cur = sender_nonce + 1 if sk == SENDER_SK else anonce.get(ad, 0)
+                nonce = rng.choices([cur, cur + 1, max(cur - 1, 0), 0, 2 ** 64 - 1, 2 ** 64 - 2], [70, 10, 5, 5, 5, 5])[0]
+                chain = rng.choices([1, 0, 2, 2 ** 256 - 1], [60, 25, 10, 5])[0]
+                target = rng.choice(targets)
+                yp, r_, s_ = sign_authorization(sk, chain, target, nonce)
+                m = rng.random()
+                if m < 0.04:
+                    yp = rng.choice([2, 27, 255])            # not a parity
+                elif m < 0.08:
+                    yp ^= 1                                   # another (random) authority, or none
+                elif m < 0.12:
+                    s_, yp = SECP_N - s_, yp ^ 1              # the same signer, but s > n/2
+                elif m < 0.14:
+                    r_ = rng.choice([0, SECP_N])
+                elif m < 0.16:
+                    s_ = 0
+                elif m < 0.2:
+                    chain2 = rng.choice([1, 0, 2])            # signed for other fields than sent
+                    if chain2 != chain:
+                        chain = chain2
+                else:
+                    if yp in (0, 1) and sk != SENDER_SK and ad in anonce and chain in (0, 1) and nonce == cur:
+                        anonce[ad] = cur + 1                  # a later tuple of the same signer needs the next nonce
+                alist.append({"chainId": hex(chain), "address": addr_hex(target), "nonce": hex(nonce),
+                              "v": hex(yp), "r": hex(r_), "s": hex(s_), "signer": addr_hex(ad), "yParity": hex(yp)})
+
+    def intrinsic(d, al):
+        g_ = 21000 + sum(16 if b else 4 for b in d)
+        for e in al or []:
+            g_ += 2400 + 1900 * len(e["storageKeys"])
+        return g_ + 25000 * len(alist or [])
+    base = max(max(intrinsic(d, als[i] if als else None), calldata_floor(d)) for i, d in enumerate(datas))
+    gl = []
+    for _ in range(rng.choice([1, 2, 2, 3])):
+        r = rng.random()
+        if heavy:   # around max(intrinsic, floor): below, at, just above, with room to execute
+            gl.append(base + rng.choice([-1, 0, 0, 1, 100, 5000, 30000, 200000]))
+        elif r < 0.08:
+            gl.append(base - rng.choice([1, 100]))
+        elif r < 0.3:
+            gl.append(base + rng.choice([0, 0, 1, 50, 2000, 30000]))
+        elif r < 0.55:
+            gl.append(rng.choice([100000, 200000]))
+        elif r < 0.95:
+            gl.append(rng.choice([400000, 1000000, 1000000]))
+        else:
+            gl.append(3000000)
+    gl = sorted(set(max(x, 0) for x in gl))
+    vals = sorted(set(rng.choices([0, 1, 10 ** 6, 10 ** 17], [45, 20, 20, 15])[0] for _ in range(rng.choice([1, 1, 2]))))
+    base_fee = rng.choices([10, 1, 7, 1000], [85, 5, 5, 5])[0]
+    tx = {"data": ["0x" + d.hex() for d in datas], "gasLimit": [hex(x) for x in gl],
+          "value": [hex(x) for x in vals], "nonce": hex(sender_nonce if rng.random() > 0.03 else sender_nonce + 1),
+          "to": addr_hex(to_choice), "secretKey": SK, "sender": addr_hex(SENDER)}
+    if ttype in ("1559", "blob", "setcode"):
+        mf = rng.choices([base_fee, base_fee + 1, 2 * base_fee, 1000, base_fee - 1], [30, 20, 20, 15, 5])[0]
+        tx["maxFeePerGas"] = hex(max(mf, 0))
+        tx["maxPriorityFeePerGas"] = hex(max(rng.choices([0, 1, 2, mf, mf + 1], [25, 25, 20, 25, 5])[0], 0))
+    else:
+        tx["gasPrice"] = hex(rng.choices([base_fee, base_fee + 1, 2 * base_fee, base_fee - 1], [60, 15, 20, 5])[0])
+    if als is not None:
+        tx["accessLists"] = als
+    if alist is not None:
+        tx["authorizationList"] = alist
+    if ttype == "blob":
+        nb = rng.choice([1, 6, 7, 8, 9, 9, 10])
+        tx["blobVersionedHashes"] = ["0x%02x%062x" % (1 if rng.random() > 0.03 else 2, rng.getrandbits(248)) for _ in range(nb)]
+        tx["maxFeePerBlobGas"] = hex(rng.choice([1, 1, 10, 0, 10 ** 6]))
+    env = {"currentCoinbase": addr_hex(coinbase), "currentDifficulty": "0x0",
+           "currentGasLimit": hex(rng.choice([10 ** 8, 10 ** 8, 3 * 10 ** 6])),
+           "currentNumber": hex(rng.choice([1, 1, 100])), "currentTimestamp": hex(1000),
+           "currentBaseFee": hex(base_fee), "currentRandom": "0x%064x" % rng.getrandbits(256),
+           "currentExcessBlobGas": hex(rng.choice([0, 0, 0, 0x60000, 0x120000, 10 ** 7]))}
+    test = {"env": env, "pre": {addr_hex(k): v for k, v in pre.items()}, "transaction": tx,
+            "config": {"blobSchedule": {"Prague": {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"}},
+                       "chainid": "0x01"}}
+    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy}

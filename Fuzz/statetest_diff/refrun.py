@@ -1,7 +1,15 @@
 """Reference runner: execution-specs (PyPI ethereum-execution 2.20.0, venv /tmp/eesvenv).
 run_case(test_dict, fork_name, d, g, v) -> (state_root_hex, logs_hash_hex, rejected_msg_or_None)
 Modeled on ethereum_spec_tools.evm_tools.statetest.run_test_case (state-test mode: no rewards,
-invalid tx -> state restored to pre)."""
+invalid tx -> state restored to pre).
+
+Prague (ethereum.forks.prague): type-4 transactions pass their `authorizationList` through; the
+reference recovers each authority from (chainId, address, nonce, yParity/v, r, s) itself (EEST's
+`signer` field is not read: a signer that disagrees with the signature cannot mislead it; a
+tuple with only `yParity` gets it as `v`, the field the t8n loader reads). `config.chainid` is
+the chain id authorizations are checked against; `config.blobSchedule[fork]`, when it differs
+from the fork's own parameters (Cancun 3/6/3338477, Prague 6/9/5007716), is given to the
+reference as blob parameters; the EIP-7623 calldata floor is the reference's own."""
 import json, sys, logging
 from copy import deepcopy
 from io import StringIO
@@ -21,7 +29,15 @@ _cache = ForkCache()
 # JSON fork key -> name execution-specs' t8n understands
 FORKMAP = {"Frontier": "Frontier", "Homestead": "Homestead", "EIP150": "EIP150", "EIP158": "EIP158",
            "Byzantium": "Byzantium", "ConstantinopleFix": "ConstantinopleFix", "Istanbul": "Istanbul",
-           "Berlin": "Berlin", "London": "London", "Paris": "Paris", "Shanghai": "Shanghai", "Cancun": "Cancun"}
+           "Berlin": "Berlin", "London": "London", "Paris": "Paris", "Shanghai": "Shanghai", "Cancun": "Cancun",
+           "Prague": "Prague"}
+# each fork's own blob parameters (target, max, baseFeeUpdateFraction): a config.blobSchedule with
+# these is the default, anything else is passed on
+BLOB_DEFAULT = {"Cancun": (3, 6, 3338477), "Prague": (6, 9, 5007716)}
+
+
+def _int(x):
+    return int(x, 0) if isinstance(x, str) else int(x)
 
 def run_case(test, fork, d, g, v):
     env = dict(test["env"])
@@ -39,11 +55,24 @@ def run_case(test, fork, d, g, v):
         elif k == "value": tx[k] = value[v]
         elif k == "accessLists":
             if value[d] is not None: tx["accessList"] = value[d]
+        elif k == "authorizationList":
+            tx[k] = [dict(a, v=a.get("v", a.get("yParity"))) for a in value]
         else: tx[k] = value
-    inp = StringIO(json.dumps({"env": env, "alloc": test["pre"], "txs": [tx]}))
+    stdin = {"env": env, "alloc": test["pre"], "txs": [tx]}
+    argv = ["t8n", "--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin",
+            "--state.fork", FORKMAP[fork], "--state-test"]
+    config = test.get("config", {})
+    if "chainid" in config:
+        argv += ["--state.chainid", str(_int(config["chainid"]))]
+    sched = config.get("blobSchedule", {}).get(fork)
+    if sched is not None:
+        params = (_int(sched["target"]), _int(sched["max"]), _int(sched["baseFeeUpdateFraction"]))
+        if params != BLOB_DEFAULT.get(fork):
+            stdin["blobParams"] = {"target": params[0], "max": params[1], "baseFeeUpdateFraction": params[2]}
+            argv += ["--input.blobParams", "stdin"]
+    inp = StringIO(json.dumps(stdin))
     out = StringIO()
-    opts = _parser.parse_args(["t8n", "--input.alloc", "stdin", "--input.env", "stdin", "--input.txs", "stdin",
-                               "--state.fork", FORKMAP[fork], "--state-test"])
+    opts = _parser.parse_args(argv)
     t8n = T8N(opts, out, inp, _cache)
     t8n.run_state_test()
     r = t8n.result
@@ -51,7 +80,9 @@ def run_case(test, fork, d, g, v):
     return "0x" + bytes(r.state_root).hex(), "0x" + bytes(r.logs_hash).hex(), rej, r.gas_used
 
 if __name__ == "__main__":
-    # usage: refrun.py FILE [FILE...]  -> checks every post entry against the reference
+    # usage: refrun.py FILE [FILE...]  -> checks every post entry against the reference: the root,
+    # the logs hash, and that a rejection happens exactly where the entry has expectException
+    agree = total = 0
     for f in sys.argv[1:]:
         for name, t in json.load(open(f)).items():
             for fork, ents in t["post"].items():
@@ -60,4 +91,8 @@ if __name__ == "__main__":
                     ix = e["indexes"]
                     root, logs, rej, gas = run_case(t, fork, ix["data"], ix["gas"], ix["value"])
                     ok = root == e["hash"].lower() and logs == e["logs"].lower()
-                    print(("OK  " if ok else "BAD "), name, fork, i, root, logs, "gas", gas, rej or "")
+                    ok_rej = (rej is not None) == ("expectException" in e)
+                    total += 1
+                    agree += ok and ok_rej
+                    print(("OK  " if ok and ok_rej else "BAD " if not ok else "REJ "), name, fork, i, root, logs, "gas", gas, rej or "")
+    print("agree %d of %d" % (agree, total))
