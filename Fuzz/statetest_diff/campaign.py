@@ -16,7 +16,8 @@ a failure are kept, the others deleted); per-fork counts to OUT/summary.json.
 set-code transactions and authorizations, delegated accounts in the generated code, calldata near
 the EIP-7623 floor, 7-10 blobs, EIP-2537 precompile calls); `--forks Prague` alone means
 --prague 1. Without either the random stream is the one before Prague, so a seed makes the same
-Frontier..Cancun tests as it did.
+Frontier..Cancun tests as it did. --no-bls keeps Prague tests away from 0x0b-0x11 (for a build
+without EIP-2537); otherwise each test's `_info.bls` says whether anything reaches them.
 Re-check a single filled file with the reference:  /tmp/eesvenv/bin/python refrun.py FILE
 """
 import argparse, json, os, random, signal, subprocess, sys, time, traceback
@@ -40,10 +41,12 @@ ap.add_argument("--forks", default="")
 ap.add_argument("--combos", type=int, default=3)
 ap.add_argument("--keep", action="store_true", help="keep passing batch files too")
 ap.add_argument("--prague", type=float, default=None, help="share of Prague-only tests (0..1)")
+ap.add_argument("--no-bls", action="store_true", help="Prague tests without EIP-2537 calls (0x0b-0x11)")
 args = ap.parse_args()
 os.makedirs(args.out, exist_ok=True)
 only = set(args.forks.split(",")) if args.forks else None
 prague = args.prague if args.prague is not None else (1.0 if only == {"Prague"} else 0.0)
+gen.PRAGUE_BLS = not args.no_bls
 
 
 class Timeout(Exception):

@@ -183,7 +183,10 @@ class Gen:
             # authorities (delegated or not) and delegation targets, twice: the point of Prague runs
             pool += self.ctx["prague_addrs"] * 2
             if r < 0.2:
-                return ("pc", self.rng.choice(PRECOMP + BLS_PC))
+                pc = self.rng.choice(PRECOMP + (BLS_PC if PRAGUE_BLS else []))
+                if pc in BLS_PC:
+                    self.ctx["bls"] = True
+                return ("pc", pc)
         if r < 0.25:
             return ("pc", self.rng.choice(PRECOMP))
         if r < 0.32:
@@ -462,8 +465,10 @@ class Gen:
 
     def sn_precompile(self, a, neutral):
         addr = self.rng.choice(PRECOMP)
-        if self.tf >= PRA and self.rng.random() < 0.6:
+        if self.tf >= PRA and PRAGUE_BLS and self.rng.random() < 0.6:
             addr = self.rng.choice(BLS_PC)
+        if addr in BLS_PC:
+            self.ctx["bls"] = True
         inp = bls_input(self.rng, addr) if addr in BLS_PC else self.precompile_input(addr)
         base = 0x400
         self.store_bytes(a, inp, base)
@@ -985,6 +990,8 @@ def gen_test(rng):
 
 # ---------------------------------------------------------------- Prague ----------------------
 BLS_PC = list(range(0x0b, 0x12))   # G1ADD G1MSM G2ADD G2MSM PAIRING MAP_FP_TO_G1 MAP_FP2_TO_G2
+# False (campaign.py --no-bls): Prague tests never reach 0x0b-0x11, for an EEKit without EIP-2537
+PRAGUE_BLS = True
 BLS_GAS_CHOICES = [0, 375, 374, 12000, 11999, 600, 22500, 23800, 37700, 70300, 5500, 5499, 23800,
                    100000, 500000, 10 ** 6]
 BLS_P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab
@@ -1116,7 +1123,7 @@ def gen_test_prague(rng):
         return {"balance": hex(bal), "nonce": hex(nonce), "code": "0x" + code.hex(),
                 "storage": {hex(k): hex(v) for k, v in (storage or {}).items()}}
 
-    targets = C + auths + [1, 2, 4, 9, 0x0b, 0x0f, 0x11, M[0], E0, SENDER, 0]
+    targets = C + auths + [1, 2, 4, 9] + ([0x0b, 0x0f, 0x11] if PRAGUE_BLS else [0x0a, 0x100]) + [M[0], E0, SENDER, 0]
     sender_nonce = rng.choice([0, 0, 1, 5])
     sender_bal = rng.choices([10 ** 18, 10 ** 16, 10 ** 7, 2 ** 255], [85, 5, 5, 5])[0]
     ctx = {"coinbase": coinbase, "prague_addrs": auths + [auths[0], auths[1]]}
@@ -1159,7 +1166,7 @@ def gen_test_prague(rng):
         if ac["balance"] == "0x0" and ac["nonce"] == "0x0" and ac["code"] == "0x":
             ac["balance"] = "0x1"
 
-    to_choice = rng.choices([C[0], C[1], SENDER, auths[0], auths[1], E0, 0x0b, 0x0f, 2, M[0]],
+    to_choice = rng.choices([C[0], C[1], SENDER, auths[0], auths[1], E0] + ([0x0b, 0x0f] if PRAGUE_BLS else [3, 6]) + [2, M[0]],
                             [55, 6, 8, 10, 5, 3, 3, 3, 2, 2])[0]
     # calldata: the usual words, or a heavy mix of zero and non-zero bytes for the EIP-7623 floor
     heavy = rng.random() < 0.25
@@ -1186,7 +1193,7 @@ def gen_test_prague(rng):
                 continue
             lst = []
             for _ in range(rng.randint(1, 3)):   # warm authorities and delegates
-                ad = rng.choice(C + auths + auths + [SENDER, coinbase, 1, 0x0b, M[0]])
+                ad = rng.choice(C + auths + auths + [SENDER, coinbase, 1, 0x0b if PRAGUE_BLS else 5, M[0]])
                 keys = ["0x%064x" % rng.choice([0, 1, 2, 3]) for _ in range(rng.randint(0, 2))]
                 lst.append({"address": addr_hex(ad), "storageKeys": keys})
             als.append(lst)
@@ -1273,4 +1280,12 @@ def gen_test_prague(rng):
     test = {"env": env, "pre": {addr_hex(k): v for k, v in pre.items()}, "transaction": tx,
             "config": {"blobSchedule": {"Prague": {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"}},
                        "chainid": "0x01"}}
-    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy}
+    # does anything reach an EIP-2537 address (a call in the code, the transaction's target, a
+    # delegation to one)? campaign failures of such tests are told apart while the BLS
+    # precompiles are not in EEKit
+    codes = [v["code"] for v in test["pre"].values()]
+    bls = ctx.get("bls", False) or to_choice in BLS_PC or any(
+        c.lower().startswith("0xef0100") and int(c[8:], 16) in BLS_PC for c in codes) or any(
+        int(a["address"], 16) in BLS_PC for a in alist or [])
+    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "bls": bls,
+                              "authorizations": len(alist or [])}
