@@ -1168,12 +1168,19 @@ def gen_test_prague(rng):
 
     to_choice = rng.choices([C[0], C[1], SENDER, auths[0], auths[1], E0] + ([0x0b, 0x0f] if PRAGUE_BLS else [3, 6]) + [2, M[0]],
                             [55, 6, 8, 10, 5, 3, 3, 3, 2, 2])[0]
-    # calldata: the usual words, or a heavy mix of zero and non-zero bytes for the EIP-7623 floor
+    # calldata: the usual words, or a heavy mix of zero and non-zero bytes for the EIP-7623 floor;
+    # a creation (not for type 3 and 4, which need a target) takes init code, sometimes padded
+    create = ttype in ("legacy", "al", "1559") and rng.random() < 0.15
     heavy = rng.random() < 0.25
     datas = []
     for _ in range(rng.choice([1, 1, 2, 3])):
         r = rng.random()
-        if heavy:
+        if create:
+            ic = g.initcode(0)
+            if heavy:   # init code followed by bytes it never reads: the floor may exceed its cost
+                ic += bytes(rng.randrange(0, 256) for _ in range(rng.choice([200, 2000])))
+            datas.append(ic)
+        elif heavy:
             n = rng.choice([64, 300, 1000, 2500, 6000])
             zf = rng.choice([0.0, 0.3, 0.7, 1.0])
             datas.append(bytes(0 if rng.random() < zf else rng.randrange(1, 256) for _ in range(n)))
@@ -1232,7 +1239,7 @@ def gen_test_prague(rng):
                               "v": hex(yp), "r": hex(r_), "s": hex(s_), "signer": addr_hex(ad), "yParity": hex(yp)})
 
     def intrinsic(d, al):
-        g_ = 21000 + sum(16 if b else 4 for b in d)
+        g_ = 21000 + sum(16 if b else 4 for b in d) + (32000 + 2 * ((len(d) + 31) // 32) if create else 0)
         for e in al or []:
             g_ += 2400 + 1900 * len(e["storageKeys"])
         return g_ + 25000 * len(alist or [])
@@ -1257,7 +1264,7 @@ def gen_test_prague(rng):
     base_fee = rng.choices([10, 1, 7, 1000], [85, 5, 5, 5])[0]
     tx = {"data": ["0x" + d.hex() for d in datas], "gasLimit": [hex(x) for x in gl],
           "value": [hex(x) for x in vals], "nonce": hex(sender_nonce if rng.random() > 0.03 else sender_nonce + 1),
-          "to": addr_hex(to_choice), "secretKey": SK, "sender": addr_hex(SENDER)}
+          "to": "" if create else addr_hex(to_choice), "secretKey": SK, "sender": addr_hex(SENDER)}
     if ttype in ("1559", "blob", "setcode"):
         mf = rng.choices([base_fee, base_fee + 1, 2 * base_fee, 1000, base_fee - 1], [30, 20, 20, 15, 5])[0]
         tx["maxFeePerGas"] = hex(max(mf, 0))
@@ -1284,8 +1291,8 @@ def gen_test_prague(rng):
     # delegation to one)? campaign failures of such tests are told apart while the BLS
     # precompiles are not in EEKit
     codes = [v["code"] for v in test["pre"].values()]
-    bls = ctx.get("bls", False) or to_choice in BLS_PC or any(
+    bls = ctx.get("bls", False) or (not create and to_choice in BLS_PC) or any(
         c.lower().startswith("0xef0100") and int(c[8:], 16) in BLS_PC for c in codes) or any(
         int(a["address"], 16) in BLS_PC for a in alist or [])
-    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "bls": bls,
+    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "create": create, "bls": bls,
                               "authorizations": len(alist or [])}
