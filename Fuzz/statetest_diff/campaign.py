@@ -19,6 +19,9 @@ the EIP-7623 floor, 7-10 blobs, EIP-2537 precompile calls); `--forks Prague` alo
 Frontier..Cancun tests as it did. --no-bls keeps Prague tests away from 0x0b-0x11 (for a build
 without EIP-2537); otherwise each test's `_info.bls` says whether anything reaches them.
 Re-check a single filled file with the reference:  /tmp/eesvenv/bin/python refrun.py FILE
+--osaka (or --forks naming Osaka) posts those Prague tests under Osaka as well and draws Osaka's
+additions into them (CLZ, P256VERIFY at 0x100, modexp lengths around 1024 bytes, gas limits
+above 2^24, 7 blobs); the same test then checks both forks' rules.
 """
 import argparse, json, os, random, signal, subprocess, sys, time, traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,10 +45,13 @@ ap.add_argument("--combos", type=int, default=3)
 ap.add_argument("--keep", action="store_true", help="keep passing batch files too")
 ap.add_argument("--prague", type=float, default=None, help="share of Prague-only tests (0..1)")
 ap.add_argument("--no-bls", action="store_true", help="Prague tests without EIP-2537 calls (0x0b-0x11)")
+ap.add_argument("--osaka", action="store_true",
+                help="post the Prague tests under Osaka too, with Osaka's additions (CLZ, P256VERIFY, modexp bounds, gas cap)")
 args = ap.parse_args()
 os.makedirs(args.out, exist_ok=True)
 only = set(args.forks.split(",")) if args.forks else None
-prague = args.prague if args.prague is not None else (1.0 if only == {"Prague"} else 0.0)
+prague = args.prague if args.prague is not None else (1.0 if only and only <= {"Prague", "Osaka"} else 0.0)
+gen.OSAKA = args.osaka or bool(only and "Osaka" in only)
 gen.PRAGUE_BLS = not args.no_bls
 
 

@@ -20,7 +20,7 @@ FORKS = ["Frontier", "Homestead", "EIP150", "EIP158", "Byzantium", "Constantinop
 FI = {f: i for i, f in enumerate(FORKS)}
 HOM, TW, SD, BYZ, CON, IST, BER, LON, PAR, SHA, CAN = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 PRA = 12                                      # Prague: only gen_test_prague targets it
-ALL_FORKS = FORKS + ["Prague"]
+ALL_FORKS = FORKS + ["Prague", "Osaka"]
 
 SK = "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8"
 SENDER = 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b
@@ -239,7 +239,7 @@ class Gen:
         ops2 = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0a, 0x0b, 0x10, 0x11, 0x12, 0x13, 0x14,
                 0x16, 0x17, 0x18, 0x1a, 0x1b, 0x1c, 0x1d]
         ops3 = [0x08, 0x09]
-        ops1 = [0x15, 0x19]
+        ops1 = [0x15, 0x19] + ([0x1e, 0x1e] if OSAKA and self.tf >= PRA else [])   # CLZ
         r = self.rng.random()
         if r < 0.7:
             o, n = self.rng.choice(ops2), 2
@@ -467,9 +467,13 @@ class Gen:
         addr = self.rng.choice(PRECOMP)
         if self.tf >= PRA and PRAGUE_BLS and self.rng.random() < 0.6:
             addr = self.rng.choice(BLS_PC)
+        osaka = OSAKA and self.tf >= PRA and self.rng.random() < 0.4
+        if osaka:
+            addr = self.rng.choice([0x100, 0x100, 5])
         if addr in BLS_PC:
             self.ctx["bls"] = True
-        inp = bls_input(self.rng, addr) if addr in BLS_PC else self.precompile_input(addr)
+        inp = (osaka_input(self.rng, addr) if osaka else bls_input(self.rng, addr) if addr in BLS_PC
+               else self.precompile_input(addr))
         base = 0x400
         self.store_bytes(a, inp, base)
         o = self.rng.choice([0xf1, 0xf1, 0xfa, 0xf4, 0xf2])
@@ -491,6 +495,8 @@ class Gen:
                   79000, 100000, 12, 20, 40, 500000]
             if addr in BLS_PC:
                 gs = BLS_GAS_CHOICES
+            if osaka:
+                gs = [0, 6899, 6900, 7000, 499, 500, 3000, 100000, 10 ** 6]
             a.push(self.rng.choice(gs))
         a.op(o, pop=7 if o in (0xf1, 0xf2) else 6, push=1)
         a.push(0x14); a.op(0x55, pop=2)  # SSTORE(0x14, success)
@@ -992,6 +998,36 @@ def gen_test(rng):
 BLS_PC = list(range(0x0b, 0x12))   # G1ADD G1MSM G2ADD G2MSM PAIRING MAP_FP_TO_G1 MAP_FP2_TO_G2
 # False (campaign.py --no-bls): Prague tests never reach 0x0b-0x11, for an EEKit without EIP-2537
 PRAGUE_BLS = True
+# True (campaign.py --osaka): Prague tests are posted under Osaka as well, and draw Osaka's
+# additions: CLZ (0x1e, undefined under Prague), calls to P256VERIFY (0x100, an ordinary address
+# under Prague), modexp lengths around EIP-7823's 1024-byte bound, gas limits above EIP-7825's
+# 2^24 cap and 7 blobs (6 a transaction from Osaka)
+OSAKA = False
+P256_VALID = bytes.fromhex(   # a signature execution-specs accepts (Tests/PrecompileTests/P256VerifyTests)
+    "c66c563e8a8562362bfb33e6bfdcd4affe6d34fce8f896574aa9064a389eeee9fcc709d1038d8a9e6d7a2264fa3ed987f8a8"
+    "94a2093136b9094d6b7f6ffc886b47d92ccfdfc3ae71157cc05421416a17b975da5dc9912dffbd8ba0eb12872b641ccbe91c"
+    "075fc7f4f033bfa248db8fccd3565de94bbfb12f3c59ff46c271bf83ce4014c68811f9a21a1fdb2c0e6113e06db7ca93b740"
+    "4e78dc7ccd5ca89a4ca9")
+
+
+def osaka_input(rng, addr):
+    """Inputs for Osaka's precompile changes: P256VERIFY (valid, bent, wrong length) and modexp
+    lengths around 1024 bytes."""
+    if addr == 0x100:
+        d = bytearray(P256_VALID)
+        r = rng.random()
+        if r < 0.3:
+            i = rng.randrange(160)
+            d[i] ^= 1 << rng.randrange(8)
+        elif r < 0.4:
+            d = d[:rng.choice([0, 159, 128])] if rng.random() < 0.5 else d + b"\x00"
+        elif r < 0.5:
+            d[32:64] = bytes(32)                  # r = 0
+        return bytes(d)
+    b, e, m = (rng.choice([1, 32, 1024, 1025, 0]) for _ in range(3))
+    head = rng.choice([0, 1, 3, 2 ** 255])
+    body = bytes(rng.getrandbits(8) for _ in range(min(b, 64))) + head.to_bytes(32, "big")[-min(e, 32):] if e else b""
+    return b.to_bytes(32, "big") + e.to_bytes(32, "big") + m.to_bytes(32, "big") + body
 BLS_GAS_CHOICES = [0, 375, 374, 12000, 11999, 600, 22500, 23800, 37700, 70300, 5500, 5499, 23800,
                    100000, 500000, 10 ** 6]
 BLS_P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab
@@ -1259,6 +1295,8 @@ def gen_test_prague(rng):
             gl.append(rng.choice([400000, 1000000, 1000000]))
         else:
             gl.append(3000000)
+        if OSAKA and rng.random() < 0.1:
+            gl.append(rng.choice([2 ** 24, 2 ** 24 + 1, 30000000]))   # EIP-7825's cap
     gl = sorted(set(max(x, 0) for x in gl))
     vals = sorted(set(rng.choices([0, 1, 10 ** 6, 10 ** 17], [45, 20, 20, 15])[0] for _ in range(rng.choice([1, 1, 2]))))
     base_fee = rng.choices([10, 1, 7, 1000], [85, 5, 5, 5])[0]
@@ -1276,7 +1314,7 @@ def gen_test_prague(rng):
     if alist is not None:
         tx["authorizationList"] = alist
     if ttype == "blob":
-        nb = rng.choice([1, 6, 7, 8, 9, 9, 10])
+        nb = rng.choice([1, 6, 7, 8, 9, 9, 10] + ([6, 7, 7] if OSAKA else []))
         tx["blobVersionedHashes"] = ["0x%02x%062x" % (1 if rng.random() > 0.03 else 2, rng.getrandbits(248)) for _ in range(nb)]
         tx["maxFeePerBlobGas"] = hex(rng.choice([1, 1, 10, 0, 10 ** 6]))
     env = {"currentCoinbase": addr_hex(coinbase), "currentDifficulty": "0x0",
@@ -1285,7 +1323,8 @@ def gen_test_prague(rng):
            "currentBaseFee": hex(base_fee), "currentRandom": "0x%064x" % rng.getrandbits(256),
            "currentExcessBlobGas": hex(rng.choice([0, 0, 0, 0x60000, 0x120000, 10 ** 7]))}
     test = {"env": env, "pre": {addr_hex(k): v for k, v in pre.items()}, "transaction": tx,
-            "config": {"blobSchedule": {"Prague": {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"}},
+            "config": {"blobSchedule": {f: {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"}
+                                        for f in (["Prague", "Osaka"] if OSAKA else ["Prague"])},
                        "chainid": "0x01"}}
     # does anything reach an EIP-2537 address (a call in the code, the transaction's target, a
     # delegation to one)? campaign failures of such tests are told apart while the BLS
@@ -1294,5 +1333,5 @@ def gen_test_prague(rng):
     bls = ctx.get("bls", False) or (not create and to_choice in BLS_PC) or any(
         c.lower().startswith("0xef0100") and int(c[8:], 16) in BLS_PC for c in codes) or any(
         int(a["address"], 16) in BLS_PC for a in alist or [])
-    return test, ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "create": create, "bls": bls,
+    return test, ["Prague", "Osaka"] if OSAKA else ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "create": create, "bls": bls,
                               "authorizations": len(alist or [])}

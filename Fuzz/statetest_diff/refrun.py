@@ -30,10 +30,10 @@ _cache = ForkCache()
 FORKMAP = {"Frontier": "Frontier", "Homestead": "Homestead", "EIP150": "EIP150", "EIP158": "EIP158",
            "Byzantium": "Byzantium", "ConstantinopleFix": "ConstantinopleFix", "Istanbul": "Istanbul",
            "Berlin": "Berlin", "London": "London", "Paris": "Paris", "Shanghai": "Shanghai", "Cancun": "Cancun",
-           "Prague": "Prague"}
+           "Prague": "Prague", "Osaka": "Osaka"}
 # each fork's own blob parameters (target, max, baseFeeUpdateFraction): a config.blobSchedule with
 # these is the default, anything else is passed on
-BLOB_DEFAULT = {"Cancun": (3, 6, 3338477), "Prague": (6, 9, 5007716)}
+BLOB_DEFAULT = {"Cancun": (3, 6, 3338477), "Prague": (6, 9, 5007716), "Osaka": (6, 9, 5007716)}
 
 
 def _int(x):
