@@ -7,9 +7,10 @@
  *   iterations      = exp_len <= 32 ? max(bitlen(exp) - 1, 0)
  *                                   : 8 (exp_len - 32) + max(bitlen(first 32 bytes of exp) - 1, 0)
  *   gas             = max(200, mult_complexity * max(iterations, 1) / 3)
- * EIP-7883 (Osaka): mult_complexity = 16 up to 32 bytes, else 2 ceil(max / 8)^2; the exponent's
- * words beyond 32 bytes count 16 iterations a byte; gas = max(500, mult_complexity * max(iterations,
- * 1)), with no divisor. (EIP-7823's 1024-byte bound on each length is the caller's check.)
+ * EIP-7883 (Osaka): mult_complexity = 16 up to 32 bytes, else 2 ceil(max / 8)^2; each exponent
+ * byte beyond the first 32 counts 16 iterations (8 before); gas = max(500, mult_complexity *
+ * max(iterations, 1)), with no divisor. (EIP-7823's 1024-byte bound on each length is the
+ * caller's check.)
  * Every step saturates, so absurd declared lengths price at UINT64_MAX instead of wrapping, and
  * nothing is allocated before the caller has charged the gas. */
 #include "include/CPrecompiles.h"
