@@ -57,6 +57,21 @@ func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
     return (passed, failed)
 }
 
+/// Prague (EIP-7702): the account of `secretKey` delegates its code to a deployed native
+/// contract, then runs it in its own account; returns the account's count after increment().
+func delegationDemo(counterELF: Bytes, secretKey: Bytes32) throws -> U256 {
+    let session = ContractSession()
+    session.boot.useFork(.prague)
+    guard let counter = try session.deploy(counterELF, kind: .riscv).createdAddress,
+        let account = Address(secretKey: secretKey),
+        let authorizations = session.authorizing([(secretKey, counter)])
+    else { throw DemoError(message: "deployment or key") }
+    let increment = try ABIEncoder.encodeCall(signature: "increment()", arguments: [])
+    let r = try session.call(account, data: increment, authorizations: authorizations)
+    guard r.status.isSuccess else { throw DemoError(message: "call: \(r.status)") }
+    return session.world.storage(account, .zero)  // the count, in the account's own storage
+}
+
 @Suite struct LibraryGuideTests {
     @Test func transferDemoRuns() throws {
         let demo = try transferDemo(tokenELF: try Fixtures.elf("token.elf"))
@@ -90,6 +105,11 @@ func stateTestDemo(path: String) throws -> (passed: Int, failed: Int) {
         }
         let printed = try runProgram(elf: Array(try Data(contentsOf: URL(fileURLWithPath: elf))))
         #expect(printed == "hello, Alice\nprimes below 20000: 2262\n")
+    }
+
+    @Test func delegationDemoRuns() throws {
+        let key = Bytes32(hex: "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8")!
+        #expect(try delegationDemo(counterELF: try Fixtures.elf("counter.elf"), secretKey: key) == U256(1))
     }
 
     @Test func evmDemoRuns() throws {
