@@ -405,9 +405,7 @@ extension Bootloader {
         // the designator is code like any other (0xef: an invalid instruction).
         var codeAddress = req.target
         var delegatedCode: Bytecode?
-        if block.fork >= .prague, world.codeSize(codeAddress) == Delegation.size,
-            let delegate = Delegation.target(of: self.code(codeAddress).bytes)
-        {
+        if let delegate = delegate(of: codeAddress) {
             _ = accessAccount(delegate)
             codeAddress = delegate
             // A precompile or hook address as delegate runs nothing, not even code stored

@@ -18,3 +18,13 @@ public enum Delegation {
     /// The designator that delegates to `address`.
     public static func designator(for address: Address) -> Bytes { prefix + address.bytes }
 }
+
+extension EEHost {
+    /// The delegate whose code a call to `address` runs under the block's fork: the address its
+    /// delegation designator names from Prague on; nil when it holds none, or before Prague.
+    /// (Only a 23-byte code is read, so other calls pay one size lookup.)
+    public func delegate(of address: Address) -> Address? {
+        guard block.fork >= .prague, codeSize(address) == Delegation.size else { return nil }
+        return Delegation.target(of: code(address).bytes)
+    }
+}

@@ -944,11 +944,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         var cost = RISCVEnvironment.accessGas(to, host: host)
         // EIP-7702 (Prague), as the EVM's CALL*: a target holding a delegation designator runs
         // its delegate's code, and the call pays for accessing the delegate too.
-        if host.block.fork >= .prague, host.codeSize(to) == Delegation.size,
-            let delegate = Delegation.target(of: host.code(to).bytes)
-        {
-            cost += RISCVEnvironment.accessGas(delegate, host: host)
-        }
+        if let delegate = host.delegate(of: to) { cost += RISCVEnvironment.accessGas(delegate, host: host) }
         cost += 3 * RISCVEnvironment.words(len)
         if transfers {
             cost += 9000
