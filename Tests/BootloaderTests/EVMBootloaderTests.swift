@@ -12,13 +12,14 @@ struct EVMWorld {
 
     init(
         contracts: [UInt64: Bytes], balances: [UInt64: UInt64] = [:], blockGasLimit: UInt64 = 30_000_000,
-        fork: Fork = .cancun, storage: [UInt64: [UInt64: UInt64]] = [:]
+        fork: Fork = .cancun, storage: [UInt64: [UInt64: UInt64]] = [:], extra: [Address: Account] = [:]
     ) {
         var accounts: [Address: Account] = [EVMWorld.sender: Account(balance: U256(1_000_000_000_000))]
         for (a, code) in contracts {
             accounts[Address(low: a)] = Account(nonce: 1, balance: U256(balances[a] ?? 0), kind: .evm, code: code)
         }
         for (a, b) in balances where contracts[a] == nil { accounts[Address(low: a)] = Account(balance: U256(b)) }
+        for (a, account) in extra { accounts[a] = account }
         var slots: [Address: [U256: U256]] = [:]
         for (a, kv) in storage { slots[Address(low: a)] = Dictionary(uniqueKeysWithValues: kv.map { (U256($0), U256($1)) }) }
         world = WorldState(store: MemoryStore(accounts: accounts, storage: slots))

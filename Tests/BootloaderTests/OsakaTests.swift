@@ -1,3 +1,4 @@
+import EEKitTestSupport
 import Testing
 
 @testable import EEKit
@@ -58,10 +59,7 @@ struct OsakaTests {
     /// Prague 0x100 is an ordinary address (code stored there runs), and an embedder's own hook
     /// at 0x100 is not set aside under older forks.
     @Test func p256VerifyIsAtItsAddressFromOsaka() throws {
-        // PrecompileTests/P256VerifyTests.valid: a signature execution-specs accepts.
-        let input = Hex.decode(
-            "c66c563e8a8562362bfb33e6bfdcd4affe6d34fce8f896574aa9064a389eeee9fcc709d1038d8a9e6d7a2264fa3ed987f8a894a2093136b9094d6b7f6ffc886b47d92ccfdfc3ae71157cc05421416a17b975da5dc9912dffbd8ba0eb12872b641ccbe91c075fc7f4f033bfa248db8fccd3565de94bbfb12f3c59ff46c271bf83ce4014c68811f9a21a1fdb2c0e6113e06db7ca93b7404e78dc7ccd5ca89a4ca9"
-        )!
+        let input = TestVectors.p256Valid  // a signature execution-specs accepts
         let code: Bytes = [Op.push1, 7, Op.push0, Op.mstore, Op.push1, 32, Op.push0, Op.ret]  // returns 7
         for fork in [Fork.prague, .osaka] {
             let world = WorldState(store: MemoryStore(accounts: [

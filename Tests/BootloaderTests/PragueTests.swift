@@ -22,19 +22,10 @@ struct PragueTests {
         return a
     }
 
-    /// A world of EVM contracts at low addresses, the sender funded, under `fork`.
+    /// A world of EVM contracts at low addresses, the sender funded, under `fork` (`EVMWorld`).
     static func world(_ contracts: [UInt64: Bytes], fork: Fork = .prague, extra: [Address: Account] = [:]) -> (WorldState, Bootloader) {
-        var accounts: [Address: Account] = [sender: Account(balance: U256(1_000_000_000_000_000))]
-        for (a, code) in contracts { accounts[Address(low: a)] = Account(nonce: 1, kind: .evm, code: code) }
-        for (a, acc) in extra { accounts[a] = acc }
-        let world = WorldState(store: MemoryStore(accounts: accounts, storage: [:]))
-        var block = BlockContext()
-        block.fork = fork
-        block.coinbase = Address(low: 0xc0)
-        block.number = 1
-        let boot = Bootloader(world: world, registry: .standard, hooks: Precompiles.cancun(), block: block)
-        boot.useFork(fork)
-        return (world, boot)
+        let w = EVMWorld(contracts: contracts, fork: fork, extra: extra)
+        return (w.world, w.boot)
     }
 
     static func setCode(
