@@ -52,14 +52,7 @@ SPEC = {0x0b: m1.bls12_g1_add, 0x0c: m1.bls12_g1_msm, 0x0d: m2.bls12_g2_add, 0x0
 PRICE = {0x0b: 375, 0x0d: 600, 0x10: 5500, 0x11: 23800}
 
 
-def program(address, gas):
-    """CALLDATACOPY the input to memory 0, STATICCALL `address` with `gas`, and return
-    success ++ (GAS before - GAS after) ++ RETURNDATASIZE ++ returndata."""
-    code = "3660006000" + "37"  # CALLDATACOPY(0, 0, CALLDATASIZE)
-    code += "5a"  # GAS
-    code += "6000600036" + "6000" + "60%02x" % address + "63%08x" % gas + "fa"  # STATICCALL
-    code += "5a" + "90600052" + "9003602052" + "3d604052" + "3d60006060" + "3e" + "3d60600160" + "00f3"
-    return bytes.fromhex(code)
+from precompile_probe import program  # noqa: E402  (the shared STATICCALL probe)
 
 
 def run_ours(eekit, address, gas, data):
@@ -192,32 +185,21 @@ def scalar(rnd):
                        rnd.randrange(2 ** 64), rnd.randrange(R)]).to_bytes(32, "big")
 
 
-def g1_point(pool, rnd, valid_only=False):
+def point(pool, rnd, group, valid_only=False):
+    """A G1 (group 1, 128 bytes) or G2 (group 2, 256 bytes) input: mostly a valid point (or its
+    negation), else infinity, a point outside the subgroup, a bent encoding or random bytes."""
+    valid, outside = (pool.g1, pool.g1_out) if group == 1 else (pool.g2, pool.g2_out)
     c = rnd.randrange(20)
     if c < 12 or valid_only:
-        p = rnd.choice(pool.g1)
-        return negate(p, 1) if rnd.random() < 0.3 else p
+        p = rnd.choice(valid)
+        return negate(p, group) if rnd.random() < 0.3 else p
     if c < 14:
-        return bytes(128)
+        return bytes(128 * group)
     if c < 16:
-        return rnd.choice(pool.g1_out)
+        return rnd.choice(outside)
     if c < 19:
-        return bend(rnd.choice(pool.g1), rnd)
-    return bytes(rnd.randrange(256) for _ in range(128))
-
-
-def g2_point(pool, rnd, valid_only=False):
-    c = rnd.randrange(20)
-    if c < 12 or valid_only:
-        p = rnd.choice(pool.g2)
-        return negate(p, 2) if rnd.random() < 0.3 else p
-    if c < 14:
-        return bytes(256)
-    if c < 16:
-        return rnd.choice(pool.g2_out)
-    if c < 19:
-        return bend(rnd.choice(pool.g2), rnd)
-    return bytes(rnd.randrange(256) for _ in range(256))
+        return bend(rnd.choice(valid), rnd)
+    return bytes(rnd.randrange(256) for _ in range(128 * group))
 
 
 def field_element(rnd):
@@ -256,19 +238,19 @@ def make_case(rnd, pool):
     if rnd.random() < 0.04:
         data = bytes(rnd.randrange(256) for _ in range(rnd.choice([0, 64, 128, 160, 256, 288, 384, 512, rnd.randrange(600)])))
     elif address == 0x0b:
-        data = wrong_length(g1_point(pool, rnd) + g1_point(pool, rnd), rnd)
+        data = wrong_length(point(pool, rnd, 1) + point(pool, rnd, 1), rnd)
     elif address == 0x0d:
-        data = wrong_length(g2_point(pool, rnd) + g2_point(pool, rnd), rnd)
+        data = wrong_length(point(pool, rnd, 2) + point(pool, rnd, 2), rnd)
     elif address == 0x0c:
         k = pairs_count(rnd)
         if k > 40:  # keep the reference's time bounded: bad inputs rarely, in front
-            data = b"".join(g1_point(pool, rnd, valid_only=rnd.random() < 0.97) + scalar(rnd) for _ in range(k))
+            data = b"".join(point(pool, rnd, 1, valid_only=rnd.random() < 0.97) + scalar(rnd) for _ in range(k))
         else:
-            data = b"".join(g1_point(pool, rnd) + scalar(rnd) for _ in range(k))
+            data = b"".join(point(pool, rnd, 1) + scalar(rnd) for _ in range(k))
         data = wrong_length(data, rnd)
     elif address == 0x0e:
         k = min(pairs_count(rnd), rnd.choice([3, 9, 40, 200]))
-        data = wrong_length(b"".join(g2_point(pool, rnd, valid_only=k > 9 and rnd.random() < 0.97) + scalar(rnd)
+        data = wrong_length(b"".join(point(pool, rnd, 2, valid_only=k > 9 and rnd.random() < 0.97) + scalar(rnd)
                                      for _ in range(k)), rnd)
     elif address == 0x0f:
         k = min(pairs_count(rnd), rnd.choice([2, 4, 8]))
@@ -280,7 +262,7 @@ def make_case(rnd, pool):
                 body += p + q + negate(p, 1) + q
             data = body
         else:
-            data = b"".join(g1_point(pool, rnd) + g2_point(pool, rnd) for _ in range(k))
+            data = b"".join(point(pool, rnd, 1) + point(pool, rnd, 2) for _ in range(k))
         data = wrong_length(data, rnd)
     elif address == 0x10:
         data = wrong_length(field_element(rnd), rnd)
