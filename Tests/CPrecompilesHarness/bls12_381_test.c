@@ -88,66 +88,9 @@ static int g1_eq(const g1j *p, const g1j *q) {
   return fp_eq(&a, &b);
 }
 
-/* f * (l0 + l2 w^2 + l3 w^3) with a general l3 (projective lines). */
-static void generic_mul_line(fp12 *f, const fp2 *l0, const fp2 *l2, const fp2 *l3) {
-  fp6 a, b, c, s;
-  fp2 m;
-  fp6_mul_01(&a, &f->c0, l0, l2);
-  fp6_mul_fp2(&b, &f->c1, l3);
-  fp6_mul_v(&b, &b);
-  fp6_add(&s, &f->c0, &f->c1);
-  fp2_add(&m, l2, l3);
-  fp6_mul_01(&c, &s, l0, &m);
-  fp6_sub(&c, &c, &a);
-  fp6_sub(&c, &c, &b);
-  fp6_mul_v(&b, &b);
-  fp6_add(&f->c0, &a, &b);
-  f->c1 = c;
-}
-
-/* Jacobian doubling with the tangent line scaled by 2 Y Z^3: l3 = Z3 Z^2 py,
- * l2 = -3 X^2 Z^2 px, l0 = 3 X^3 - 2 Y^2. */
-static void generic_dbl(fp12 *f, g2j *t, const fp *px, const fp *py) {
-  fp2 a, b, c, d, e, ff, s, x3, y3, z3, zz, l0, l2, l3;
-  fp2_sqr(&a, &t->x);
-  fp2_sqr(&b, &t->y);
-  fp2_sqr(&c, &b);
-  fp2_add(&s, &t->x, &b); fp2_sqr(&s, &s); fp2_sub(&s, &s, &a); fp2_sub(&s, &s, &c); fp2_dbl(&d, &s);
-  fp2_dbl(&e, &a); fp2_add(&e, &e, &a);
-  fp2_sqr(&ff, &e);
-  fp2_sqr(&zz, &t->z);
-  fp2_mul(&l0, &e, &t->x); fp2_sub(&l0, &l0, &b); fp2_sub(&l0, &l0, &b);
-  fp2_mul(&l2, &e, &zz); fp2_mul_fp(&l2, &l2, px); fp2_neg(&l2, &l2);
-  fp2_dbl(&s, &d); fp2_sub(&x3, &ff, &s);
-  fp2_sub(&s, &d, &x3); fp2_mul(&y3, &e, &s);
-  fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_dbl(&c, &c); fp2_sub(&y3, &y3, &c);
-  fp2_mul(&z3, &t->y, &t->z); fp2_dbl(&z3, &z3);
-  fp2_mul(&l3, &z3, &zz); fp2_mul_fp(&l3, &l3, py);
-  t->x = x3; t->y = y3; t->z = z3;
-  generic_mul_line(f, &l0, &l2, &l3);
-}
-
-/* T = T + Q (Q affine) with the line scaled by Z3: l3 = Z3 py, l2 = -r px, l0 = r xQ - Z3 yQ. */
-static void generic_add(fp12 *f, g2j *t, const fp2 *qx, const fp2 *qy, const fp *px, const fp *py) {
-  fp2 zz, u2, s2, h, rr, hh, hhh, v, s, x3, y3, z3, l0, l2, l3;
-  fp2_sqr(&zz, &t->z);
-  fp2_mul(&u2, qx, &zz);
-  fp2_mul(&s2, qy, &zz); fp2_mul(&s2, &s2, &t->z);
-  fp2_sub(&h, &u2, &t->x);
-  fp2_sub(&rr, &s2, &t->y);
-  fp2_sqr(&hh, &h);
-  fp2_mul(&hhh, &hh, &h);
-  fp2_mul(&v, &t->x, &hh);
-  fp2_sqr(&x3, &rr); fp2_sub(&x3, &x3, &hhh); fp2_dbl(&s, &v); fp2_sub(&x3, &x3, &s);
-  fp2_sub(&s, &v, &x3); fp2_mul(&y3, &rr, &s); fp2_mul(&s, &t->y, &hhh); fp2_sub(&y3, &y3, &s);
-  fp2_mul(&z3, &t->z, &h);
-  fp2_mul_fp(&l3, &z3, py);
-  fp2_mul_fp(&l2, &rr, px); fp2_neg(&l2, &l2);
-  fp2_mul(&l0, &rr, qx); fp2_mul(&s, &z3, qy); fp2_sub(&l0, &l0, &s);
-  t->x = x3; t->y = y3; t->z = z3;
-  generic_mul_line(f, &l0, &l2, &l3);
-}
-
+/* The generic Miller steps are bls12_381.c's own variable-G2 ones (miller_dbl_var,
+ * miller_add_var, EIP-2537's pairing): this loop checks the precomputed lines of the KZG
+ * check against them, and both against the pairing identities below. */
 typedef struct { fp px, py; fp2 qx, qy; } generic_pair;
 
 static void generic_miller_loop(fp12 *f, const generic_pair *pairs, int n) {
@@ -161,9 +104,9 @@ static void generic_miller_loop(fp12 *f, const generic_pair *pairs, int n) {
   fp12_one(f);
   for (int i = 62; i >= 0; i--) {
     if (i != 62) fp12_sqr(f, f);
-    for (int k = 0; k < n; k++) generic_dbl(f, &t[k], &pairs[k].px, &pairs[k].py);
+    for (int k = 0; k < n; k++) miller_dbl_var(f, &t[k], &pairs[k].px, &pairs[k].py);
     if ((X_ABS >> i) & 1)
-      for (int k = 0; k < n; k++) generic_add(f, &t[k], &pairs[k].qx, &pairs[k].qy, &pairs[k].px, &pairs[k].py);
+      for (int k = 0; k < n; k++) miller_add_var(f, &t[k], &pairs[k].qx, &pairs[k].qy, &pairs[k].px, &pairs[k].py);
   }
   fp12_conj(f, f);
 }
