@@ -49,24 +49,6 @@ static g2j g2_affine(const fp2 *x, const fp2 *y) {
   return p;
 }
 
-static int g2_on_twist(const fp2 *x, const fp2 *y) {
-  fp2 l, r, b = {B_G1, B_G1}; /* 4 (1 + u) */
-  fp2_sqr(&l, y);
-  fp2_sqr(&r, x);
-  fp2_mul(&r, &r, x);
-  fp2_add(&r, &r, &b);
-  return fp2_eq(&l, &r);
-}
-
-static int g1_on_curve(const fp *x, const fp *y) {
-  fp l, r;
-  fp_sqr(&l, y);
-  fp_sqr(&r, x);
-  fp_mul(&r, &r, x);
-  fp_add(&r, &r, &B_G1);
-  return fp_eq(&l, &r);
-}
-
 /* ---------------------------------------------------------------- test-only generic pairing */
 
 static void g1_neg(g1j *r, const g1j *p) { r->x = p->x; fp_neg(&r->y, &p->y); r->z = p->z; }
@@ -238,10 +220,10 @@ int main(int argc, char **argv) {
   g2j g2 = g2_affine(&G2_X, &g2y);
   g2j tau = g2_affine(&TAU_G2_X, &TAU_G2_Y);
   {
-    CHECK(g1_on_curve(&G1_X, &G1_Y), "G1 generator on the curve");
+    CHECK(g1_affine_on_curve(&G1_X, &G1_Y), "G1 generator on the curve");
     CHECK(g1_in_subgroup(&g1), "G1 generator of order r");
-    CHECK(g2_on_twist(&G2_X, &g2y), "G2 generator on the twist");
-    CHECK(g2_on_twist(&TAU_G2_X, &TAU_G2_Y), "[tau]G2 on the twist");
+    CHECK(g2_affine_on_curve(&G2_X, &g2y), "G2 generator on the twist");
+    CHECK(g2_affine_on_curve(&TAU_G2_X, &TAU_G2_Y), "[tau]G2 on the twist");
     g2j t;
     g2_mul(&t, &g2, ORDER);
     CHECK(fp2_is_zero(&t.z), "G2 generator of order r");
