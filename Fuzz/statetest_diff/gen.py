@@ -828,6 +828,23 @@ def intrinsic_estimate(data, create, al):
     return g
 
 
+def access_lists(rng, nd, pool, max_keys):
+    """One access list per data index (a fifth of them empty): 1-3 entries of addresses from
+    `pool`, each with up to `max_keys` of the slots 0-3."""
+    als = []
+    for _ in range(nd):
+        if rng.random() < 0.2:
+            als.append([])
+            continue
+        lst = []
+        for _ in range(rng.randint(1, 3)):
+            ad = rng.choice(pool)
+            keys = ["0x%064x" % rng.choice([0, 1, 2, 3]) for _ in range(rng.randint(0, max_keys))]
+            lst.append({"address": addr_hex(ad), "storageKeys": keys})
+        als.append(lst)
+    return als
+
+
 def gen_test(rng):
     ttype = rng.choices(["legacy", "al", "1559", "blob"], [0.58, 0.14, 0.22, 0.06])[0]
     if ttype == "legacy":
@@ -933,17 +950,7 @@ def gen_test(rng):
                 datas.append(bytes(rng.getrandbits(8) for _ in range(rng.choice([1, 4, 32, 100]))))
     als = None
     if ttype == "al" or (ttype in ("1559", "blob") and rng.random() < 0.5):
-        als = []
-        for _ in range(nd):
-            if rng.random() < 0.2:
-                als.append([])
-                continue
-            lst = []
-            for _ in range(rng.randint(1, 3)):
-                ad = rng.choice(C + [SENDER, coinbase, 1, 3, M[0], E0])
-                keys = ["0x%064x" % rng.choice([0, 1, 2, 3]) for _ in range(rng.randint(0, 3))]
-                lst.append({"address": addr_hex(ad), "storageKeys": keys})
-            als.append(lst)
+        als = access_lists(rng, nd, C + [SENDER, coinbase, 1, 3, M[0], E0], max_keys=3)
     base = max(intrinsic_estimate(d, create, (als[i] if als else None)) for i, d in enumerate(datas))
     gl = []
     for _ in range(rng.choice([1, 2, 2, 3])):
@@ -1229,17 +1236,8 @@ def gen_test_prague(rng):
     nd = len(datas)
     als = None
     if ttype != "legacy" and (ttype == "al" or rng.random() < 0.5):
-        als = []
-        for _ in range(nd):
-            if rng.random() < 0.2:
-                als.append([])
-                continue
-            lst = []
-            for _ in range(rng.randint(1, 3)):   # warm authorities and delegates
-                ad = rng.choice(C + auths + auths + [SENDER, coinbase, 1, 0x0b if PRAGUE_BLS else 5, M[0]])
-                keys = ["0x%064x" % rng.choice([0, 1, 2, 3]) for _ in range(rng.randint(0, 2))]
-                lst.append({"address": addr_hex(ad), "storageKeys": keys})
-            als.append(lst)
+        # warm authorities and delegates
+        als = access_lists(rng, nd, C + auths + auths + [SENDER, coinbase, 1, 0x0b if PRAGUE_BLS else 5, M[0]], max_keys=2)
 
     alist = None
     if ttype == "setcode":
