@@ -20,7 +20,7 @@ FORKS = ["Frontier", "Homestead", "EIP150", "EIP158", "Byzantium", "Constantinop
 FI = {f: i for i, f in enumerate(FORKS)}
 HOM, TW, SD, BYZ, CON, IST, BER, LON, PAR, SHA, CAN = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 PRA = 12                                      # Prague: only gen_test_prague targets it
-ALL_FORKS = FORKS + ["Prague", "Osaka"]
+ALL_FORKS = FORKS + ["Prague", "Osaka", "BPO1", "BPO2"]
 
 SK = "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8"
 SENDER = 0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b
@@ -1010,6 +1010,16 @@ PRAGUE_BLS = True
 # under Prague), modexp lengths around EIP-7823's 1024-byte bound, gas limits above EIP-7825's
 # 2^24 cap and 7 blobs (6 a transaction from Osaka)
 OSAKA = False
+# True (campaign.py --bpo, or --forks naming BPO1/BPO2): the Osaka tests are posted under BPO1
+# and BPO2 as well (EIP-7892: Osaka's rules, other blob parameters), with larger excess blob gas
+# and blob fee caps (so that the forks' blob base fees differ and are paid), and a fifth of the
+# forks' config.blobSchedule entries one of CUSTOM_SCHEDULES (the reference takes them as blobParams)
+BPO = False
+BLOB_SCHEDULES = {"Prague": (6, 9, 5007716), "Osaka": (6, 9, 5007716), "BPO1": (10, 15, 8346193),
+                  "BPO2": (14, 21, 11684671)}
+# Two chains' own schedules (target, max, fraction): few, as the reference builds a clone of the
+# fork for each (fork, schedule) it meets (about 30 s each, then cached)
+CUSTOM_SCHEDULES = [(1, 2, 20000000), (3, 32, 5000000)]
 P256_VALID = bytes.fromhex(   # a signature execution-specs accepts (Tests/PrecompileTests/P256VerifyTests)
     "c66c563e8a8562362bfb33e6bfdcd4affe6d34fce8f896574aa9064a389eeee9fcc709d1038d8a9e6d7a2264fa3ed987f8a8"
     "94a2093136b9094d6b7f6ffc886b47d92ccfdfc3ae71157cc05421416a17b975da5dc9912dffbd8ba0eb12872b641ccbe91c"
@@ -1311,19 +1321,25 @@ def gen_test_prague(rng):
         tx["accessLists"] = als
     if alist is not None:
         tx["authorizationList"] = alist
+    forks = ["Prague"] + (["Osaka"] if OSAKA else []) + (["BPO1", "BPO2"] if OSAKA and BPO else [])
     if ttype == "blob":
-        nb = rng.choice([1, 6, 7, 8, 9, 9, 10] + ([6, 7, 7] if OSAKA else []))
+        nb = rng.choice([1, 6, 7, 8, 9, 9, 10] + ([6, 7, 7] if OSAKA else []) + ([2, 3] if BPO else []))
         tx["blobVersionedHashes"] = ["0x%02x%062x" % (1 if rng.random() > 0.03 else 2, rng.getrandbits(248)) for _ in range(nb)]
-        tx["maxFeePerBlobGas"] = hex(rng.choice([1, 1, 10, 0, 10 ** 6]))
+        tx["maxFeePerBlobGas"] = hex(rng.choice([1, 1, 10, 0, 10 ** 6] + ([10 ** 9, 10 ** 12, 10 ** 18] if BPO else [])))
+    excess = [0, 0, 0, 0x60000, 0x120000, 10 ** 7] + ([10 ** 8, 2 * 10 ** 8, 5 * 10 ** 8] if BPO else [])
     env = {"currentCoinbase": addr_hex(coinbase), "currentDifficulty": "0x0",
            "currentGasLimit": hex(rng.choice([10 ** 8, 10 ** 8, 3 * 10 ** 6])),
            "currentNumber": hex(rng.choice([1, 1, 100])), "currentTimestamp": hex(1000),
            "currentBaseFee": hex(base_fee), "currentRandom": "0x%064x" % rng.getrandbits(256),
-           "currentExcessBlobGas": hex(rng.choice([0, 0, 0, 0x60000, 0x120000, 10 ** 7]))}
+           "currentExcessBlobGas": hex(rng.choice(excess))}
+    schedule = {}
+    for f in forks:
+        target, most, fraction = BLOB_SCHEDULES[f]
+        if BPO and rng.random() < 0.2:   # a chain's own schedule
+            target, most, fraction = rng.choice(CUSTOM_SCHEDULES)
+        schedule[f] = {"target": hex(target), "max": hex(most), "baseFeeUpdateFraction": hex(fraction)}
     test = {"env": env, "pre": {addr_hex(k): v for k, v in pre.items()}, "transaction": tx,
-            "config": {"blobSchedule": {f: {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"}
-                                        for f in (["Prague", "Osaka"] if OSAKA else ["Prague"])},
-                       "chainid": "0x01"}}
+            "config": {"blobSchedule": schedule, "chainid": "0x01"}}
     # does anything reach an EIP-2537 address (a call in the code, the transaction's target, a
     # delegation to one)? campaign failures of such tests are told apart while the BLS
     # precompiles are not in EEKit
@@ -1331,5 +1347,5 @@ def gen_test_prague(rng):
     bls = ctx.get("bls", False) or (not create and to_choice in BLS_PC) or any(
         c.lower().startswith("0xef0100") and int(c[8:], 16) in BLS_PC for c in codes) or any(
         int(a["address"], 16) in BLS_PC for a in alist or [])
-    return test, ["Prague", "Osaka"] if OSAKA else ["Prague"], {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "create": create, "bls": bls,
+    return test, forks, {"ttype": ttype, "tf": "Prague", "heavy_calldata": heavy, "create": create, "bls": bls,
                               "authorizations": len(alist or [])}

@@ -8,7 +8,8 @@ reference recovers each authority from (chainId, address, nonce, yParity/v, r, s
 `signer` field is not read: a signer that disagrees with the signature cannot mislead it; a
 tuple with only `yParity` gets it as `v`, the field the t8n loader reads). `config.chainid` is
 the chain id authorizations are checked against; `config.blobSchedule[fork]`, when it differs
-from the fork's own parameters (Cancun 3/6/3338477, Prague 6/9/5007716), is given to the
+from the fork's own parameters (Cancun 3/6/3338477, Prague and Osaka 6/9/5007716, BPO1
+10/15/8346193, BPO2 14/21/11684671), is given to the
 reference as blob parameters; the EIP-7623 calldata floor is the reference's own."""
 import json, sys, logging
 from copy import deepcopy
@@ -21,8 +22,11 @@ from Crypto.Hash import keccak
 logging.getLogger("T8N").setLevel(logging.ERROR)
 logging.disable(logging.WARNING)
 
-_disc = Hardfork.discover()
-Hardfork.discover = classmethod(lambda cls, *a, **k: _disc)
+# Fork discovery is slow: the installed forks are found once. A search elsewhere (the clone of a
+# fork with other blob parameters, below) still searches (patching that too broke every such run).
+_discover = Hardfork.discover.__func__
+_disc = _discover(Hardfork)
+Hardfork.discover = classmethod(lambda cls, where=None: _disc if where is None else _discover(cls, where))
 _parser = create_parser()
 _cache = ForkCache()
 
@@ -30,10 +34,11 @@ _cache = ForkCache()
 FORKMAP = {"Frontier": "Frontier", "Homestead": "Homestead", "EIP150": "EIP150", "EIP158": "EIP158",
            "Byzantium": "Byzantium", "ConstantinopleFix": "ConstantinopleFix", "Istanbul": "Istanbul",
            "Berlin": "Berlin", "London": "London", "Paris": "Paris", "Shanghai": "Shanghai", "Cancun": "Cancun",
-           "Prague": "Prague", "Osaka": "Osaka"}
+           "Prague": "Prague", "Osaka": "Osaka", "BPO1": "BPO1", "BPO2": "BPO2"}
 # each fork's own blob parameters (target, max, baseFeeUpdateFraction): a config.blobSchedule with
 # these is the default, anything else is passed on
-BLOB_DEFAULT = {"Cancun": (3, 6, 3338477), "Prague": (6, 9, 5007716), "Osaka": (6, 9, 5007716)}
+BLOB_DEFAULT = {"Cancun": (3, 6, 3338477), "Prague": (6, 9, 5007716), "Osaka": (6, 9, 5007716),
+                "BPO1": (10, 15, 8346193), "BPO2": (14, 21, 11684671)}
 
 
 def _int(x):

@@ -115,7 +115,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more).")
     var blockGasLimit: UInt64 = 1 << 42
 
-    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague or Osaka (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
+    @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, BPO1 or BPO2 (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
     var fork: Fork = .cancun
 
     /// The gas limit of a transaction without `--gas`: 30,000,000, or EIP-7825's cap from Osaka

@@ -93,7 +93,7 @@ struct EVMCommand: ParsableCommand {
         @Option(help: "Run the call this many times, each on a fresh state, and report the CPU time of each call (the state is built before the clock starts; benchmarks).")
         var `repeat`: Int = 1
 
-        @Option(help: "Ethereum fork whose rules the EVM follows: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague or Osaka (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
+        @Option(help: "Ethereum fork whose rules the EVM follows: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, BPO1 or BPO2 (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
         var fork: Fork = .cancun
 
         @Flag(help: "Print the result as one JSON object (with each call's CPU time, cpuSeconds).")

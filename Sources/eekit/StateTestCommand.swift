@@ -15,13 +15,13 @@ struct StateTestCommand: ParsableCommand {
             are not state tests (each is named on an ERROR line), "note: N tests without FORK entries" \
             when some tests have post entries for other forks only, and with --fork all "note: N \
             entries of forks not implemented (FORK N, ...) not run" when some post entries are for \
-            forks after Osaka.
+            forks after BPO2 (Amsterdam, ...).
             """)
 
     @Argument(help: "Fixture files or folders (searched recursively for *.json; a folder without any is an error).")
     var paths: [String]
 
-    @Option(help: "Fork whose post entries to run, under its rules: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun (the default, the newest in the fixtures), Prague or Osaka (forks also go by the names Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka), or 'all' for every one of these a test has.")
+    @Option(help: "Fork whose post entries to run, under its rules: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun (the default, the newest in the fixtures), Prague, Osaka, BPO1 or BPO2 (Osaka's rules with more blobs; a test's config.blobSchedule, when it has one, sets each fork's blob parameters) (forks also go by the names Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka), or 'all' for every one of these a test has.")
     var fork: String = "Cancun"
 
     /// The forks to run, as the fixtures name them (any letter case on the command line).
@@ -203,7 +203,7 @@ struct StateTestCommand: ParsableCommand {
             notes.append("\(summary.loadErrors) \(summary.loadErrors == 1 ? "file" : "files") not loaded (named on the ERROR lines)")
         }
         if summary.withoutFork > 0 {
-            let which = all ? "Frontier...Osaka" : forks[0]
+            let which = all ? "Frontier...BPO2" : forks[0]
             let hint = all ? "" : " (--fork all runs every fork's)"
             notes.append("\(summary.withoutFork) \(summary.withoutFork == 1 ? "test" : "tests") without \(which) entries\(hint)")
         }

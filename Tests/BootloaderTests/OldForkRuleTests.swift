@@ -320,8 +320,8 @@ struct OldForkRuleTests {
         #expect(Fork(name: "EIP158") == .spuriousDragon && Fork(name: "SpuriousDragon") == .spuriousDragon)
         #expect(Fork(name: "ConstantinopleFix") == .petersburg && Fork(name: "PETERSBURG") == .petersburg)
         #expect(Fork(name: "MuirGlacier") == .istanbul && Fork(name: "Merge") == .paris && Fork(name: "Amsterdam") == nil)
-        #expect(Fork(name: "Prague") == .prague && Fork(name: "pectra") == .prague && Fork(name: "Fusaka") == .osaka && Fork.newest == .osaka)
+        #expect(Fork(name: "Prague") == .prague && Fork(name: "pectra") == .prague && Fork(name: "Fusaka") == .osaka && Fork.newest == .bpo2)
         #expect(Fork.allCases.map(\.order) == Array(0..<Fork.allCases.count))
-        #expect(Fork.allCases.first == .frontier && Fork.allCases.last == .osaka)
+        #expect(Fork.allCases.first == .frontier && Fork.allCases.last == .bpo2)
     }
 }

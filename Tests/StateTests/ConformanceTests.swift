@@ -126,7 +126,7 @@ import Testing
         #expect(
             refused == 64
                 && why.contains(
-                    "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, or all"
+                    "supported: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, BPO1, BPO2, or all"
                 ), "\(why)")
         // Entries of forks after Osaka are counted, not run, and said so.
         let original = try #require(
@@ -563,9 +563,9 @@ import Testing
         #expect(throws: EEError.self) { try StateTestCase.load(path: file.appendingPathComponent("t.json").path) }
     }
 
-    /// execution-spec-tests' `config`: its chain id is what CHAINID reads, and a Cancun or Prague
-    /// blob schedule other than EIP-4844's / EIP-7691's is refused, not run under the wrong
-    /// constants.
+    /// execution-spec-tests' `config`: its chain id is what CHAINID reads, and its blob schedule
+    /// is read for the forks EEKit implements (their entries run under it: BlobScheduleTests);
+    /// a zero update fraction is refused.
     @Test func eestConfigChainIdAndBlobSchedule() throws {
         let path = Fixtures.folder("stExample") + "/add11.json"
         let original = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
@@ -582,17 +582,21 @@ import Testing
         let cancun: [String: Any] = ["target": "0x03", "max": "0x06", "baseFeeUpdateFraction": "0x32f0ed"]
         #expect(try load(["chainid": "0x05", "blobSchedule": ["Cancun": cancun]]).block.chainId == U256(5))
         #expect(try load([:]).block.chainId == U256(1))
+        #expect(try load([:]).blobSchedules.isEmpty)
         var other = cancun
         other["max"] = "0x01"
-        // A later fork's schedule does not matter; Cancun's must be EIP-4844's, Prague's
-        // EIP-7691's (target 6, max 9, fraction 5,007,716).
-        #expect(try load(["blobSchedule": ["Cancun": cancun, "Amsterdam": other]]).block.chainId == U256(1))
-        #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": other]]) }
-        let prague: [String: Any] = ["target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"]
-        #expect(try load(["blobSchedule": ["Cancun": cancun, "Prague": prague]]).block.chainId == U256(1))
-        #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": cancun, "Prague": cancun]]) }
-        #expect(try load(["blobSchedule": ["Prague": prague, "Osaka": prague]]).block.chainId == U256(1))
-        #expect(throws: EEError.self) { try load(["blobSchedule": ["Osaka": cancun]]) }
+        // An unimplemented fork's entry is not read; an implemented fork's is, whatever it holds.
+        let read = try load(["blobSchedule": ["Cancun": cancun, "Amsterdam": other, "Prague": other]])
+        #expect(read.blobSchedules == [
+            .cancun: .of(.cancun), .prague: BlobSchedule(target: 3, max: 1, baseFeeUpdateFraction: 3_338_477),
+        ])
+        var zero = cancun
+        zero["baseFeeUpdateFraction"] = "0x00"
+        #expect(throws: EEError.self) { try load(["blobSchedule": ["Osaka": zero]]) }
+        var missing = cancun
+        missing["max"] = nil
+        #expect(throws: EEError.self) { try load(["blobSchedule": ["Cancun": missing]]) }
+        #expect(try load(["blobSchedule": ["Amsterdam": missing]]).blobSchedules.isEmpty)
     }
 
     /// `--jobs`: files run on several threads and report as one thread does, in file order

@@ -108,7 +108,7 @@ import Testing
         let broken = dir.appendingPathComponent("c.json")
         try Data("{ not json".utf8).write(to: broken)
         let notes = [
-            "note: 1 file not loaded (named on the ERROR lines)", "note: 1 test without Frontier...Osaka entries",
+            "note: 1 file not loaded (named on the ERROR lines)", "note: 1 test without Frontier...BPO2 entries",
             "note: 1 entry of forks not implemented (Amsterdam 1) not run",
         ]
         let r = try Self.run(["--json", "--fork", "all", dir.path])

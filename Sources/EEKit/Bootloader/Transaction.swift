@@ -225,26 +225,75 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// EIP-4844 blob gas constants and the blob base fee (Cancun's; EIP-7691 raised the limit and
-/// the update fraction in Prague: `maxBlobGasPerBlock(fork:)`, `updateFraction(fork:)`).
+/// A fork's blob parameters: EIP-7840's `blobSchedule` entry (target and maximum blobs per
+/// block, and the blob base fee's update fraction). Each fork has its own (`of(_:)`); a chain
+/// may set others (`BlockContext.blobSchedule`, a state test's `config.blobSchedule`).
+public struct BlobSchedule: Sendable, Hashable, CustomStringConvertible {
+    /// Blobs per block the excess blob gas steers towards.
+    public var target: UInt64
+    /// Blobs a block may hold; a transaction with more cannot be included.
+    public var max: UInt64
+    /// BLOB_BASE_FEE_UPDATE_FRACTION. Zero prices every blob out (`BlobFees.baseFee` gives
+    /// 2^256 - 1 rather than dividing by it); a state test giving zero is refused.
+    public var baseFeeUpdateFraction: UInt64
+
+    public init(target: UInt64, max: UInt64, baseFeeUpdateFraction: UInt64) {
+        self.target = target
+        self.max = max
+        self.baseFeeUpdateFraction = baseFeeUpdateFraction
+    }
+
+    /// Blob gas a block may use (`max` blobs of 131,072 gas; saturates at 2^64 - 1).
+    public var maxBlobGasPerBlock: UInt64 {
+        let (g, o) = max.multipliedReportingOverflow(by: BlobFees.gasPerBlob)
+        return o ? .max : g
+    }
+
+    /// The fork's own: 3 / 6 / 3,338,477 in Cancun (EIP-4844; earlier forks have no blobs, and
+    /// get Cancun's), 6 / 9 / 5,007,716 in Prague and Osaka (EIP-7691), 10 / 15 / 8,346,193 in
+    /// BPO1 and 14 / 21 / 11,684,671 in BPO2 (EIP-7892's first two mainnet changes).
+    public static func of(_ fork: Fork) -> BlobSchedule {
+        switch fork {
+        case .bpo2: BlobSchedule(target: 14, max: 21, baseFeeUpdateFraction: 11_684_671)
+        case .bpo1: BlobSchedule(target: 10, max: 15, baseFeeUpdateFraction: 8_346_193)
+        case .prague, .osaka: BlobSchedule(target: 6, max: 9, baseFeeUpdateFraction: 5_007_716)
+        default: BlobSchedule(target: 3, max: 6, baseFeeUpdateFraction: BlobFees.updateFraction)
+        }
+    }
+
+    public var description: String { "target \(target), max \(max), baseFeeUpdateFraction \(baseFeeUpdateFraction)" }
+}
+
+extension BlockContext {
+    /// The blob parameters in force: `blobSchedule`, or the fork's own.
+    public var blobParameters: BlobSchedule { blobSchedule ?? .of(fork) }
+}
+
+/// EIP-4844 blob gas constants and the blob base fee (Cancun's; later forks' limits and update
+/// fractions are in `BlobSchedule.of(_:)`).
 public enum BlobFees {
     public static let gasPerBlob: UInt64 = 131_072
     public static let maxBlobGasPerBlock: UInt64 = 786_432
     public static let minBaseFee: UInt64 = 1
     public static let updateFraction: UInt64 = 3_338_477
 
-    /// Blobs a block may hold: 6 until Cancun, 9 from Prague (EIP-7691).
-    public static func maxBlobGasPerBlock(fork: Fork) -> UInt64 {
-        fork >= .prague ? 9 * gasPerBlob : maxBlobGasPerBlock
-    }
-    /// BLOB_BASE_FEE_UPDATE_FRACTION: 3,338,477 in Cancun, 5,007,716 from Prague (EIP-7691).
-    public static func updateFraction(fork: Fork) -> UInt64 { fork >= .prague ? 5_007_716 : updateFraction }
-    /// The target blob count (half of Cancun's limit, 6 of Prague's 9).
-    public static func targetBlobs(fork: Fork) -> UInt64 { fork >= .prague ? 6 : 3 }
+    /// Blob gas a block may use under `fork`'s schedule: 6 blobs until Cancun, 9 from Prague
+    /// (EIP-7691), 15 in BPO1, 21 in BPO2.
+    public static func maxBlobGasPerBlock(fork: Fork) -> UInt64 { BlobSchedule.of(fork).maxBlobGasPerBlock }
+    /// BLOB_BASE_FEE_UPDATE_FRACTION under `fork`'s schedule: 3,338,477 in Cancun, 5,007,716 from
+    /// Prague (EIP-7691), 8,346,193 in BPO1, 11,684,671 in BPO2.
+    public static func updateFraction(fork: Fork) -> UInt64 { BlobSchedule.of(fork).baseFeeUpdateFraction }
+    /// The target blob count under `fork`'s schedule.
+    public static func targetBlobs(fork: Fork) -> UInt64 { BlobSchedule.of(fork).target }
 
     /// The blob base fee under `fork`'s update fraction.
     public static func baseFee(excessBlobGas: UInt64, fork: Fork) -> U256 {
         baseFee(excessBlobGas: excessBlobGas, updateFraction: updateFraction(fork: fork))
+    }
+
+    /// The blob base fee under `schedule`'s update fraction.
+    public static func baseFee(excessBlobGas: UInt64, schedule: BlobSchedule) -> U256 {
+        baseFee(excessBlobGas: excessBlobGas, updateFraction: schedule.baseFeeUpdateFraction)
     }
 
     /// fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION)
@@ -257,32 +306,36 @@ public enum BlobFees {
     }
 
     static func baseFee(excessBlobGas: UInt64, updateFraction: UInt64) -> U256 {
+        guard updateFraction > 0 else { return .max }  // a schedule's zero: no blob can pay
         // e^178 > 2^256: every excess from here on saturates (the series only undershoots
         // e^x by its truncations, far less than the factor e between 177 and 178).
         if excessBlobGas / updateFraction >= 178 { return .max }
-        let numerator = excessBlobGas  // < 178 * 5,007,716 < 2^30
-        // Little-endian 64-bit limbs; the largest accumulator is about 2^280 (den * e^178)
-        // and its product with the numerator below 2^310, so six limbs never overflow.
+        let numerator = excessBlobGas  // < 178 x the fraction
+        // Little-endian 64-bit limbs. With any fraction F below 2^64 the largest accumulator is
+        // about F e^178 < 2^322 and its product with the numerator (< 178 F) below 2^394, so
+        // eight limbs never overflow. Dividing by F and then by i gives floor(a / (F i)) without
+        // forming F i, which a chain's large fraction would overflow.
         var acc = WideUInt(minBaseFee).multiplied(by: updateFraction)
         var output = WideUInt(0)
         var i: UInt64 = 1
         while !acc.isZero {
             output.add(acc)
-            acc = acc.multiplied(by: numerator).divided(by: updateFraction * i)
+            acc = acc.multiplied(by: numerator).divided(by: updateFraction).divided(by: i)
             i += 1
         }
         return output.divided(by: updateFraction).u256 ?? .max
     }
 
-    /// A 384-bit unsigned integer with the three operations `baseFee` needs.
+    /// A 512-bit unsigned integer with the three operations `baseFee` needs.
     struct WideUInt {
+        static let limbs = 8
         var w: [UInt64]
-        init(_ v: UInt64) { w = [v, 0, 0, 0, 0, 0] }
+        init(_ v: UInt64) { w = [v] + Array(repeating: 0, count: WideUInt.limbs - 1) }
         var isZero: Bool { w.allSatisfy { $0 == 0 } }
-        /// Wraps past 2^384 (never reached by `baseFee`).
+        /// Wraps past 2^512 (never reached by `baseFee`).
         mutating func add(_ o: WideUInt) {
             var carry: UInt64 = 0
-            for k in 0..<6 {
+            for k in 0..<WideUInt.limbs {
                 let (s1, c1) = w[k].addingReportingOverflow(o.w[k])
                 let (s2, c2) = s1.addingReportingOverflow(carry)
                 w[k] = s2
@@ -292,7 +345,7 @@ public enum BlobFees {
         func multiplied(by m: UInt64) -> WideUInt {
             var r = WideUInt(0)
             var carry: UInt64 = 0
-            for k in 0..<6 {
+            for k in 0..<WideUInt.limbs {
                 let (hi, lo) = w[k].multipliedFullWidth(by: m)
                 let (s, c) = lo.addingReportingOverflow(carry)
                 r.w[k] = s
@@ -304,7 +357,7 @@ public enum BlobFees {
         func divided(by d: UInt64) -> WideUInt {
             var r = WideUInt(0)
             var rem: UInt64 = 0
-            for k in stride(from: 5, through: 0, by: -1) {
+            for k in stride(from: WideUInt.limbs - 1, through: 0, by: -1) {
                 let (q, rr) = d.dividingFullWidth((rem, w[k]))
                 r.w[k] = q
                 rem = rr
@@ -312,7 +365,7 @@ public enum BlobFees {
             return r
         }
         /// The value as a U256, nil when it needs more than 256 bits.
-        var u256: U256? { w[4] == 0 && w[5] == 0 ? U256(words: Array(w[0..<4])) : nil }
+        var u256: U256? { w[4...].allSatisfy { $0 == 0 } ? U256(words: Array(w[0..<4])) : nil }
     }
 }
 

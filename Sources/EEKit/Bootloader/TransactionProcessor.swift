@@ -72,7 +72,7 @@ extension Bootloader {
             if tx.isCreate { return .failure(.blobContractCreation) }
             if tx.blobVersionedHashes.isEmpty { return .failure(.blobEmpty) }
             if tx.blobVersionedHashes.contains(where: { $0.bytes[0] != 0x01 }) { return .failure(.blobVersionInvalid) }
-            if tx.blobGas > BlobFees.maxBlobGasPerBlock(fork: fork)
+            if tx.blobGas > block.blobParameters.maxBlobGasPerBlock
                 || (fork >= .osaka && tx.blobVersionedHashes.count > Bootloader.maxBlobsPerTransaction)
             {
                 return .failure(.blobGasExceeded)

@@ -1,5 +1,6 @@
 /// The Ethereum fork whose rules a block follows (EVM opcodes and gas, precompiles,
-/// transaction and state rules). EEKit implements Frontier to Osaka; Cancun is the default.
+/// transaction and state rules). EEKit implements Frontier to Osaka, and the two blob-parameter-only
+/// forks after it (EIP-7892: BPO1 and BPO2, Osaka's rules with more blobs); Cancun is the default.
 /// The raw value is the name the Ethereum test fixtures use ("Cancun", "Shanghai", ...,
 /// "ConstantinopleFix" for Petersburg, "EIP158" for Spurious Dragon, "EIP150" for Tangerine
 /// Whistle).
@@ -8,9 +9,16 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
     case spuriousDragon = "EIP158", byzantium = "Byzantium", constantinople = "Constantinople"
     case petersburg = "ConstantinopleFix", istanbul = "Istanbul", berlin = "Berlin", london = "London"
     case paris = "Paris", shanghai = "Shanghai", cancun = "Cancun", prague = "Prague", osaka = "Osaka"
+    /// Blob-parameter-only forks (EIP-7892): Osaka's rules, with the blob schedule of
+    /// `BlobSchedule.of(_:)` (BPO1 target 10 / max 15, BPO2 14 / 21, as mainnet set them).
+    case bpo1 = "BPO1", bpo2 = "BPO2"
 
     /// The newest fork EEKit implements.
-    public static let newest: Fork = .osaka
+    public static let newest: Fork = .bpo2
+
+    /// The fork whose EVM and transaction rules this one follows: itself, or Osaka for the
+    /// blob-parameter-only forks, which change nothing but the blob schedule.
+    public var rules: Fork { self > .osaka ? .osaka : self }
 
     /// 0 for Frontier, one more per later fork (the order of `allCases`).
     public var order: Int {
@@ -30,6 +38,8 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
         case .cancun: 12
         case .prague: 13
         case .osaka: 14
+        case .bpo1: 15
+        case .bpo2: 16
         }
     }
 
@@ -67,6 +77,10 @@ public struct BlockContext: Sendable {
     public var chainId: U256 = U256(1)
     public var baseFee: U256 = .zero
     public var blobBaseFee: U256 = U256(1)
+    /// The blob parameters (blobs per block, update fraction), when the chain sets its own; nil
+    /// for the fork's (`BlobSchedule.of(fork)`; in force: `blobParameters`). They limit a
+    /// transaction's blobs; `blobBaseFee` is set apart (`BlobFees.baseFee(excessBlobGas:schedule:)`).
+    public var blobSchedule: BlobSchedule? = nil
     public init() {}
 }
 

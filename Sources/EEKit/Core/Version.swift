@@ -3,5 +3,5 @@
 public enum EEKitVersion {
     public static let string = "0.1.0"
     /// What this version runs, for bug reports.
-    public static let summary = "EVM Frontier to Osaka, RISC-V RV32IM/RV64IM; WASM not yet"
+    public static let summary = "EVM Frontier to Osaka (and BPO1, BPO2), RISC-V RV32IM/RV64IM; WASM not yet"
 }

@@ -79,15 +79,16 @@ final class EVMAnalysis: @unchecked Sendable {
 }
 
 extension Fork {
-    /// The core's `cevm_revision`: 0 for the newest fork (Osaka), one more per fork back.
-    var cevmRevision: UInt32 { UInt32(Fork.newest.order - order) }
+    /// The core's `cevm_revision`: 0 for Osaka (and the blob-parameter-only forks after it,
+    /// whose EVM is Osaka's), one more per fork back.
+    var cevmRevision: UInt32 { UInt32(Fork.osaka.order - rules.order) }
 
     /// The fork that introduced the EVM opcode (`.frontier` for the original set), or nil for
     /// a byte no fork up to Osaka defines.
     public static func introducing(opcode: UInt8) -> Fork? {
         let r = cevm_opcode_first_revision(opcode)
-        guard r >= 0, r <= Fork.newest.order else { return nil }
-        return Fork.allCases[Fork.newest.order - Int(r)]
+        guard r >= 0, r <= Fork.osaka.order else { return nil }
+        return Fork.allCases[Fork.osaka.order - Int(r)]
     }
 }
 

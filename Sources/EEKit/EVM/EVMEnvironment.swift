@@ -1,6 +1,6 @@
 import CEVM
 
-/// The EVM execution environment (the block's fork, Frontier to Osaka): runs one EVM frame on the C core
+/// The EVM execution environment (the block's fork, Frontier to Osaka; BPO1 and BPO2 run Osaka's EVM): runs one EVM frame on the C core
 /// (`CSources/CEVM`), preempting to the bootloader at every CALL*/CREATE*.
 ///
 /// Resources: EVM gas = ergs / `schedule.ergsPerGas`; the ergs below one gas are kept aside and

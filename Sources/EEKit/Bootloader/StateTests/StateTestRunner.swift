@@ -103,7 +103,10 @@ public struct StateTestRunner {
         var block = test.block
         if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
         if fork < .paris, let d = test.difficulty { block.prevrandao = d }  // DIFFICULTY before EIP-4399
-        block.blobBaseFee = BlobFees.baseFee(excessBlobGas: test.excessBlobGas, fork: fork)  // EIP-7691's fraction
+        // The fixture's blob schedule for the fork, or the fork's own (EIP-7691, EIP-7892).
+        let blobs = test.blobSchedules[fork] ?? .of(fork)
+        block.blobSchedule = blobs
+        block.blobBaseFee = BlobFees.baseFee(excessBlobGas: test.excessBlobGas, schedule: blobs)
         let boot = Bootloader(world: world, registry: registry, hooks: hooks, block: block, schedule: schedule)
         boot.useFork(fork)
         let tx: Transaction
