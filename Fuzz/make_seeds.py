@@ -137,6 +137,23 @@ def st_eest(code):
     t["config"] = {"chainid": "0x05", "blobSchedule": {"Cancun": {"target": "0x03", "max": "0x06", "baseFeeUpdateFraction": "0x32f0ed"}}}
     return json.dumps(d, indent=1)
 put("statetest_json", "eest_state_config", st_eest("0x4660015500"))
+
+# BPO1 (Osaka's rules) with a blob schedule of its own: BLOBBASEFEE under a nonzero excess and a
+# two-blob transaction against a maximum of 2 (the config's fraction and limit are read).
+def st_bpo(code):
+    d = json.loads(st_eest(code))
+    t = d["t"]
+    t["post"] = {"BPO1": t["post"]["Cancun"]}
+    t["env"]["currentExcessBlobGas"] = "0x05f5e100"
+    t["config"] = {"chainid": "0x01", "blobSchedule": {
+        "Osaka": {"target": "0x06", "max": "0x09", "baseFeeUpdateFraction": "0x4c6964"},
+        "BPO1": {"target": "0x01", "max": "0x02", "baseFeeUpdateFraction": "0x01312d00"}}}
+    tx = t["transaction"]
+    del tx["gasPrice"]
+    tx.update({"maxFeePerGas": "0x0a", "maxPriorityFeePerGas": "0x00", "maxFeePerBlobGas": "0x3b9aca00",
+               "blobVersionedHashes": ["0x01" + "00" * 31, "0x01" + "11" * 31]})
+    return json.dumps(d, indent=1)
+put("statetest_json", "bpo1_blob_schedule", st_bpo("0x4a60015500"))
 put("statetest_json", "sstore", st("0x600160015500"))
 put("statetest_json", "return", st("0x602a60005260206000f3", data="0x1234"))
 put("statetest_json", "revert", st("0x60006000fd", value="0x01"))

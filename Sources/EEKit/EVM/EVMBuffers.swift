@@ -92,7 +92,8 @@ extension Fork {
     }
 }
 
-/// Analyses shared by all EVM frames, keyed by code hash and fork (bounded; cleared when full).
+/// Analyses shared by all EVM frames, keyed by code hash and the fork's EVM rules (BPO1 shares
+/// Osaka's; bounded; cleared when full).
 enum EVMAnalysisCache {
     static let maxEntries = 4096
     private struct Key: Hashable {
@@ -102,9 +103,9 @@ enum EVMAnalysisCache {
     private static let entries = Locked<[Key: EVMAnalysis]>([:])
 
     static func analysis(for code: Bytecode, fork: Fork = .cancun) -> EVMAnalysis {
-        let key = Key(hash: code.hash, fork: fork)
+        let key = Key(hash: code.hash, fork: fork.rules)
         if let hit = entries.withLock({ $0[key] }), hit.codeSize == code.bytes.count { return hit }
-        let fresh = EVMAnalysis(code: code.bytes, fork: fork)
+        let fresh = EVMAnalysis(code: code.bytes, fork: fork.rules)
         entries.withLock { table in
             if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
             table[key] = fresh
