@@ -7,7 +7,7 @@
 //                   through the bootloader.
 //   evm_frames      byte 0 flags (bit 0: deploy the code as init code instead of calling it,
 //                   bit 1: call the second account, bit 2: record a call trace and check its
-//                   shape, bit 3: an older fork (Frontier...Shanghai, from byte 1; else Cancun...Osaka from byte 2), bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
+//                   shape, bit 3: an older fork (Frontier...Shanghai, from byte 1; else Cancun...BPO2 from byte 2), bits 4-7: value), bytes 1-2 gas / 16, byte 3 calldata length,
 //                   then calldata, then code. Two accounts hold the code, so calls recurse into
 //                   fuzzed code; runs through Bootloader.execute with the standard registry and
 //                   the Cancun precompiles.
@@ -179,7 +179,7 @@ private func fuzzEVM(_ d: [UInt8]) {
     let limit = 21_000 + 68 * UInt64(calldata.count) + gas  // 68: a non-zero byte before Istanbul
     let traced = flags & 4 != 0
     // Bit 3: an older fork's rules (Frontier...Shanghai: opcodes replaced in the analysis,
-    // other prices, refunds, account rules and precompiles); otherwise Cancun, Prague or Osaka
+    // other prices, refunds, account rules and precompiles); otherwise Cancun, Prague, Osaka, BPO1 or BPO2
     // by byte 2 (CLZ, delegated targets, the later precompiles).
     let older = Fork.allCases.filter { $0 < .cancun }
     let newer = Fork.allCases.filter { $0 >= .cancun }
