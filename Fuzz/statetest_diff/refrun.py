@@ -10,7 +10,9 @@ tuple with only `yParity` gets it as `v`, the field the t8n loader reads). `conf
 the chain id authorizations are checked against; `config.blobSchedule[fork]`, when it differs
 from the fork's own parameters (Cancun 3/6/3338477, Prague and Osaka 6/9/5007716, BPO1
 10/15/8346193, BPO2 14/21/11684671), is given to the
-reference as blob parameters; the EIP-7623 calldata floor is the reference's own."""
+reference as blob parameters (its first run under a new schedule builds a clone of the fork,
+about 30 s; before Osaka the clone keeps the fork's blob maximum, which is a literal there, and
+takes only the update fraction); the EIP-7623 calldata floor is the reference's own."""
 import json, sys, logging
 from copy import deepcopy
 from io import StringIO
