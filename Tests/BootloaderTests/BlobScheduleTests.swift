@@ -134,4 +134,80 @@ struct BlobScheduleTests {
         zero["baseFeeUpdateFraction"] = "0x00"
         #expect(throws: EEError.self) { try test(["Cancun": zero], fork: "Cancun", blobs: 1) }
     }
+
+    /// The next block's excess blob gas (EIP-4844's calc_excess_blob_gas; EIP-7918's reserve
+    /// price from Osaka), against execution-specs' own `calculate_excess_blob_gas` of each fork
+    /// (ethereum-execution 2.20.0, random parents: up to four of each fork's plain, zero and
+    /// reserve-price results).
+    @Test func nextExcessBlobGasMatchesExecutionSpecs() {
+        // (fork, parent excess, parent blob gas used, parent base fee, expected)
+        let vectors: [(Fork, UInt64, UInt64, UInt64, UInt64)] = [
+            (.bpo1, 0, 2500422, 0, 1189702),
+            (.bpo1, 436887918, 0, 1000000000000, 435577198),
+            (.bpo1, 217728570, 2785128, 1000000000, 219202978),
+            (.bpo1, 786432, 1179648, 7, 655360),
+            (.bpo1, 786432, 1703936, 1099511627776, 1354410),
+            (.bpo1, 100000000, 0, 1000000000000, 100000000),
+            (.bpo1, 100000000, 917504, 15612427275761279737, 100305834),
+            (.bpo1, 10000000, 1284355, 1099511627776, 10428118),
+            (.bpo1, 0, 0, 11124164967303553062, 0),
+            (.bpo1, 393216, 0, 1000000000000, 0),
+            (.bpo1, 0, 786432, 1000000000, 0),
+            (.bpo1, 131072, 0, 6728027845903362813, 0),
+            (.bpo2, 10000000, 1179648, 1, 9344640),
+            (.bpo2, 393216, 2322754, 7, 880962),
+            (.bpo2, 507040843, 667675, 1000000000, 505873510),
+            (.bpo2, 187839776, 2621440, 0, 188626208),
+            (.bpo2, 10000000, 1591524, 8660616162424299319, 10530508),
+            (.bpo2, 13704615, 1833808, 1000000000, 14315884),
+            (.bpo2, 10000000, 0, 1000000000000, 10000000),
+            (.bpo2, 100000000, 0, 12251653369699692717, 100000000),
+            (.bpo2, 393216, 0, 1099511627776, 0),
+            (.bpo2, 393216, 0, 1099511627776, 0),
+            (.bpo2, 0, 0, 624618352763604040, 0),
+            (.bpo2, 393216, 1310720, 7, 0),
+            (.cancun, 10000000, 393216, 7, 10000000),
+            (.cancun, 10000000, 0, 1099511627776, 9606784),
+            (.cancun, 918247487, 1952875, 7, 919807146),
+            (.cancun, 533492027, 0, 1000000000000, 533098811),
+            (.cancun, 131072, 0, 1000000000, 0),
+            (.cancun, 0, 380477, 1000000000000, 0),
+            (.cancun, 0, 195381, 1000000000, 0),
+            (.cancun, 393216, 0, 1000000000000, 0),
+            (.osaka, 393216, 917504, 0, 524288),
+            (.osaka, 786432, 1048576, 0, 1048576),
+            (.osaka, 131072, 1676702, 1, 1021342),
+            (.osaka, 100000000, 536731, 7, 99750299),
+            (.osaka, 131072, 1966080, 1099511627776, 786432),
+            (.osaka, 786432, 2621440, 1099511627776, 1660245),
+            (.osaka, 786432, 0, 4985045315179136818, 786432),
+            (.osaka, 786432, 1966080, 1349155747158275577, 1441792),
+            (.osaka, 0, 786432, 7, 0),
+            (.osaka, 786432, 0, 7, 0),
+            (.osaka, 0, 0, 1000000000000, 0),
+            (.osaka, 786432, 0, 1, 0),
+            (.prague, 131072, 1048576, 1, 393216),
+            (.prague, 10000000, 1572864, 0, 10786432),
+            (.prague, 0, 1310720, 1000000000, 524288),
+            (.prague, 10000000, 1239224, 1185955884618306797, 10452792),
+            (.prague, 131072, 0, 1099511627776, 0),
+            (.prague, 0, 262144, 15122221490586160539, 0),
+            (.prague, 786432, 0, 7, 0),
+            (.prague, 0, 0, 1000000000000, 0),
+        ]
+        for (fork, excess, used, baseFee, expected) in vectors {
+            #expect(
+                BlobFees.excessBlobGas(parentExcess: excess, parentBlobGasUsed: used, parentBaseFee: U256(baseFee), fork: fork) == expected,
+                "\(fork) \(excess) \(used) \(baseFee)")
+        }
+        // Where the reference raises: a sum past 2^64 - 1; under the reserve price a max of 0.
+        #expect(BlobFees.excessBlobGas(parentExcess: .max, parentBlobGasUsed: 1, parentBaseFee: .zero, fork: .cancun) == nil)
+        let broken = BlobSchedule(target: 0, max: 0, baseFeeUpdateFraction: 1)
+        #expect(BlobFees.excessBlobGas(parentExcess: 0, parentBlobGasUsed: 131_072, parentBaseFee: U256(1 << 40), fork: .osaka, schedule: broken) == nil)
+        // A chain's own schedule: the same parent under a target of 1 blob.
+        let own = BlobSchedule(target: 1, max: 2, baseFeeUpdateFraction: 20_000_000)
+        #expect(BlobFees.excessBlobGas(parentExcess: 10_000_000, parentBlobGasUsed: 262_144, parentBaseFee: .zero, fork: .osaka, schedule: own) == 10_131_072)
+        // The reserve price: 1 + 262,144 x (2 - 1) / 2 under a base fee the blob fee (1) is below.
+        #expect(BlobFees.excessBlobGas(parentExcess: 1, parentBlobGasUsed: 262_144, parentBaseFee: U256(1 << 40), fork: .osaka, schedule: own) == 131_073)
+    }
 }

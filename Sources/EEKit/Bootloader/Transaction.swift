@@ -326,11 +326,57 @@ public enum BlobFees {
         return output.divided(by: updateFraction).u256 ?? .max
     }
 
-    /// A 512-bit unsigned integer with the three operations `baseFee` needs.
+    /// BLOB_BASE_COST (EIP-7918, from Osaka): the execution gas a blob is worth at least, which
+    /// `excessBlobGas` weighs against the blob base fee.
+    public static let blobBaseCost: UInt64 = 1 << 13
+
+    /// The excess blob gas of the block after `parent` (EIP-4844's calc_excess_blob_gas): the
+    /// parent's excess plus its blob gas, less the target (`schedule`, or `fork`'s own: the
+    /// child's), never below 0. From Osaka (EIP-7918), while the parent's blob base fee is
+    /// worth less than `blobBaseCost` x its base fee per blob, the excess instead grows by the
+    /// parent's blob gas x (max - target) / max, so the blob fee climbs back to that reserve.
+    /// Block builders set the result as `currentExcessBlobGas`, and `baseFee(excessBlobGas:schedule:)`
+    /// of it as `BlockContext.blobBaseFee`. State tests give the excess outright; this is not
+    /// applied by the bootloader.
+    /// - Returns: nil where execution-specs raises: the parent's excess plus its blob gas, the
+    ///   target blob gas or the result above 2^64 - 1, or under EIP-7918 a schedule whose max is
+    ///   0 or below its target.
+    public static func excessBlobGas(
+        parentExcess: UInt64, parentBlobGasUsed: UInt64, parentBaseFee: U256, fork: Fork, schedule: BlobSchedule? = nil
+    ) -> UInt64? {
+        let blobs = schedule ?? .of(fork)
+        let (parentBlobGas, over) = parentExcess.addingReportingOverflow(parentBlobGasUsed)
+        if over { return nil }
+        let (target, big) = blobs.target.multipliedReportingOverflow(by: gasPerBlob)
+        if big { return nil }
+        if parentBlobGas < target { return 0 }
+        if fork >= .osaka {
+            // BLOB_BASE_COST x base fee against GAS_PER_BLOB x blob base fee, in 512 bits (a
+            // saturated fee, 2^256 - 1, stands for a larger one: the reserve branch is not taken
+            // for either).
+            let price = baseFee(excessBlobGas: parentExcess, updateFraction: blobs.baseFeeUpdateFraction)
+            let reserve = WideUInt(parentBaseFee).multiplied(by: blobBaseCost)
+            if reserve.isGreater(than: WideUInt(price).multiplied(by: gasPerBlob)) {
+                guard blobs.max > 0, blobs.max >= blobs.target else { return nil }
+                let (hi, lo) = parentBlobGasUsed.multipliedFullWidth(by: blobs.max - blobs.target)
+                let (grown, _) = blobs.max.dividingFullWidth((hi, lo))  // < parentBlobGasUsed: fits
+                let (excess, o) = parentExcess.addingReportingOverflow(grown)
+                return o ? nil : excess
+            }
+        }
+        return parentBlobGas - target
+    }
+
+    /// A 512-bit unsigned integer with the operations `baseFee` and `excessBlobGas` need.
     struct WideUInt {
         static let limbs = 8
         var w: [UInt64]
         init(_ v: UInt64) { w = [v] + Array(repeating: 0, count: WideUInt.limbs - 1) }
+        init(_ v: U256) { w = v.words + Array(repeating: 0, count: WideUInt.limbs - 4) }
+        func isGreater(than o: WideUInt) -> Bool {
+            for k in stride(from: WideUInt.limbs - 1, through: 0, by: -1) where w[k] != o.w[k] { return w[k] > o.w[k] }
+            return false
+        }
         var isZero: Bool { w.allSatisfy { $0 == 0 } }
         /// Wraps past 2^512 (never reached by `baseFee`).
         mutating func add(_ o: WideUInt) {
