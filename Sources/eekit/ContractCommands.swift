@@ -106,6 +106,12 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Base fee per gas in wei (BASEFEE; decimal or 0x hex).")
     var baseFee: String = "0"
 
+    @Option(help: "Blob base fee in wei (BLOBBASEFEE, from Cancun; default 1).")
+    var blobBaseFee: String?
+
+    @Option(help: "Excess blob gas of the block (from Cancun): sets BLOBBASEFEE as EIP-4844 prices it under the fork's blob schedule (BPO1 and BPO2 have their own). Not with --blob-base-fee.")
+    var excessBlobGas: UInt64?
+
     @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee). The sender pays gas used x price, the coinbase gets the part above the base fee.")
     var gasPrice: String?
 
@@ -132,6 +138,14 @@ struct BlockOptions: ParsableArguments {
         guard let chainId = U256(literal: chainId.trimmingCharacters(in: .whitespaces)) else {
             throw ValidationError("--chain-id is not a whole number below 2^256 (decimal or 0x hex): \(chainId)")
         }
+        if (blobBaseFee != nil || excessBlobGas != nil) && fork < .cancun {
+            throw ValidationError("--\(blobBaseFee != nil ? "blob-base-fee" : "excess-blob-gas"): \(fork) has no blobs (EIP-4844 came with Cancun)")
+        }
+        if blobBaseFee != nil && excessBlobGas != nil {
+            throw ValidationError("--blob-base-fee and --excess-blob-gas both set the blob base fee: give one")
+        }
+        let blobFee = try blobBaseFee.map { try weiValue($0, option: "--blob-base-fee") }
+            ?? excessBlobGas.map { BlobFees.baseFee(excessBlobGas: $0, fork: self.fork) }
         let coinbase = try self.coinbase.map { try commandLineAddress($0, option: "--coinbase") }
         let gasPrice = try self.gasPrice.map { try weiValue($0, option: "--gas-price") }
         let prevrandao = try self.prevrandao.map { text in
@@ -149,6 +163,7 @@ struct BlockOptions: ParsableArguments {
             s.boot.block.chainId = chainId
             if let coinbase { s.boot.block.coinbase = coinbase }
             s.boot.block.baseFee = baseFee
+            if let blobFee { s.boot.block.blobBaseFee = blobFee }
             s.gasPrice = gasPrice
             if let prevrandao { s.boot.block.prevrandao = prevrandao }
         }

@@ -278,6 +278,8 @@ func createAddress(_ sender: Address, nonce: UInt8) -> Address {
         let bad: [[String]] = [
             ["--from", "0xzz"], ["--chain-id", "1ether"], ["--gas-price", "x"], ["--coinbase", "0x12"],
             ["--prevrandao", "0x" + String(repeating: "11", count: 33)], ["--fork", "Frontier", "--base-fee", "1"],
+            ["--fork", "Shanghai", "--excess-blob-gas", "1"], ["--blob-base-fee", "2", "--excess-blob-gas", "1"],
+            ["--blob-base-fee", "x"],
             ["--hook", "garbage"], ["--hook", "/nonexistent.so:f@0x10001:()->void"],
         ]
         for extra in bad {
@@ -828,6 +830,26 @@ func createAddress(_ sender: Address, nonce: UInt8) -> Address {
         let reverting = dir.appendingPathComponent("revert.hex")
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)
+    }
+
+    /// `--blob-base-fee` sets BLOBBASEFEE; `--excess-blob-gas` prices it under the fork's blob
+    /// schedule (fake_exponential of EIP-4844 with Cancun's, Osaka's or BPO1's update fraction).
+    @Test func blobBaseFeeOptions() throws {
+        let dir = try TestFiles.scratchFolder("blobfee")
+        defer { TestFiles.remove(dir) }
+        // Init code returning the runtime BLOBBASEFEE, PUSH0, MSTORE, RETURN(0, 32).
+        let probe = dir.appendingPathComponent("bbf.hex")
+        try Data("6007600a5f3960075ff34a5f5260205ff3".utf8).write(to: probe)
+        func fee(_ options: [String]) throws -> String {
+            let r = try Self.run(["run", probe.path, "--ee", "evm", "--data", ""] + options)
+            #expect(r.status == 0, "\(options): \(r.out)")
+            return r.out.split(separator: "\n").first { $0.hasPrefix("output: ") }.map { String($0.dropFirst(8)) } ?? ""
+        }
+        #expect(try fee([]) == "0x" + Hex.encode(ABI.word(1)))
+        #expect(try fee(["--blob-base-fee", "77"]) == "0x" + Hex.encode(ABI.word(77)))
+        #expect(try fee(["--excess-blob-gas", "100000000", "--fork", "Osaka"]) == "0x" + Hex.encode(ABI.word(470_442_149)))
+        #expect(try fee(["--excess-blob-gas", "100000000", "--fork", "BPO1"]) == "0x" + Hex.encode(ABI.word(159_773)))
+        #expect(try fee(["--excess-blob-gas", "10000000"]) == "0x" + Hex.encode(ABI.word(19)))
     }
 
     /// The block and transaction context options reach CHAINID, COINBASE, BASEFEE, GASPRICE and
