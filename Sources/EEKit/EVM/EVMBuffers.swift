@@ -250,7 +250,19 @@ final class EVMBuffers: @unchecked Sendable {
     /// The frame's analysed code (kept alive while the frame runs).
     @exclusivity(unchecked) private var analysis: EVMAnalysis?
     /// Valid while the core runs.
-    @exclusivity(unchecked) var host: (any EEHost)?
+    @exclusivity(unchecked) var host: (any EEHost)? {
+        didSet {
+            // A Bootloader (every transaction's host) is also kept unretained, for the host
+            // callbacks to borrow (`withHost`): loading the existential from this property
+            // retained and released it, and the buffers too, around every callback.
+            if let h = host, ObjectIdentifier(type(of: h)) == ObjectIdentifier(Bootloader.self) {
+                hostBootloader = Unmanaged.passUnretained(unsafeDowncast(h, to: Bootloader.self))
+            } else {
+                hostBootloader = nil
+            }
+        }
+    }
+    @exclusivity(unchecked) private var hostBootloader: Unmanaged<Bootloader>?
     @exclusivity(unchecked) var tracer: EVMTracer?
     /// The last traced instruction, held until the gas it consumed is known (the next
     /// instruction of this frame, or the core returning to the host).
@@ -507,53 +519,68 @@ final class EVMBuffers: @unchecked Sendable {
 
     // MARK: Host thunks
 
-    private static func me(_ ctx: UnsafeMutableRawPointer?) -> EVMBuffers {
-        Unmanaged<EVMBuffers>.fromOpaque(ctx!).takeUnretainedValue()
+    /// The buffers of a callback's `ctx`, borrowed: the core's frame holds them unretained
+    /// while it runs, and `run` / `resume*` hold them.
+    @inline(__always)
+    private static func withMe<R>(_ ctx: UnsafeMutableRawPointer?, _ body: (EVMBuffers) -> R) -> R {
+        Unmanaged<EVMBuffers>.fromOpaque(ctx!)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The host of a callback's frame, borrowed (no retain and release per callback; `run` /
+    /// `resume*` hold it while the core runs).
+    @inline(__always)
+    private static func withHost<R>(_ ctx: UnsafeMutableRawPointer?, _ body: (any EEHost) -> R) -> R {
+        withMe(ctx) { me in
+            if let boot = me.hostBootloader { return boot._withUnsafeGuaranteedRef { body($0) } }
+            return body(me.host!)
+        }
     }
 
     private static func makeHostTable(tracing: Bool) -> cevm_host {
         var h = cevm_host()
         h.access_account = { ctx, addr in
-            EVMBuffers.me(ctx).host!.accessAccount(Address(c: addr!.pointee)) ? 1 : 0
+            EVMBuffers.withHost(ctx) { $0.accessAccount(Address(c: addr!.pointee)) } ? 1 : 0
         }
         h.access_storage = { ctx, addr, key in
-            EVMBuffers.me(ctx).host!.accessStorage(Address(c: addr!.pointee), U256(c: key!.pointee)) ? 1 : 0
+            EVMBuffers.withHost(ctx) { $0.accessStorage(Address(c: addr!.pointee), U256(c: key!.pointee)) } ? 1 : 0
         }
         h.sload = { ctx, addr, key, value, original in
-            let host = EVMBuffers.me(ctx).host!
             let a = Address(c: addr!.pointee), k = U256(c: key!.pointee)
-            if let original {
-                let (cur, orig) = host.storageValues(a, k)
-                value!.pointee = cur.c
-                original.pointee = orig.c
-            } else {
-                value!.pointee = host.storage(a, k).c
+            EVMBuffers.withHost(ctx) { host in
+                if let original {
+                    let (cur, orig) = host.storageValues(a, k)
+                    value!.pointee = cur.c
+                    original.pointee = orig.c
+                } else {
+                    value!.pointee = host.storage(a, k).c
+                }
             }
         }
         h.access_sload = { ctx, addr, key, value, original in
-            let r = EVMBuffers.me(ctx).host!.accessStorageValues(Address(c: addr!.pointee), U256(c: key!.pointee))
+            let r = EVMBuffers.withHost(ctx) { $0.accessStorageValues(Address(c: addr!.pointee), U256(c: key!.pointee)) }
             value!.pointee = r.current.c
             if let original { original.pointee = r.original.c }
             return r.wasWarm ? 1 : 0
         }
         h.sstore = { ctx, addr, key, value in
-            EVMBuffers.me(ctx).host!.setStorage(Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee))
+            EVMBuffers.withHost(ctx) { $0.setStorage(Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee)) }
         }
         h.tload = { ctx, addr, key, value in
-            value!.pointee = EVMBuffers.me(ctx).host!.transientStorage(Address(c: addr!.pointee), U256(c: key!.pointee)).c
+            value!.pointee = EVMBuffers.withHost(ctx) { $0.transientStorage(Address(c: addr!.pointee), U256(c: key!.pointee)).c }
         }
         h.tstore = { ctx, addr, key, value in
-            EVMBuffers.me(ctx).host!.setTransientStorage(
-                Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee))
+            EVMBuffers.withHost(ctx) {
+                $0.setTransientStorage(Address(c: addr!.pointee), U256(c: key!.pointee), U256(c: value!.pointee))
+            }
         }
         h.balance = { ctx, addr, out in
-            out!.pointee = EVMBuffers.me(ctx).host!.balance(Address(c: addr!.pointee)).c
+            out!.pointee = EVMBuffers.withHost(ctx) { $0.balance(Address(c: addr!.pointee)).c }
         }
         h.code_size = { ctx, addr in
-            EVMBuffers.me(ctx).host!.codeSize(Address(c: addr!.pointee))
+            EVMBuffers.withHost(ctx) { $0.codeSize(Address(c: addr!.pointee)) }
         }
         h.code_copy = { ctx, addr, offset, dst, len in
-            let code = EVMBuffers.me(ctx).host!.code(Address(c: addr!.pointee)).bytes
+            let code = EVMBuffers.withHost(ctx) { $0.code(Address(c: addr!.pointee)).bytes }
             // size_t arrives as Int: an offset or length above Int.max is negative here.
             guard offset >= 0, len > 0, offset < code.count, let dst else { return 0 }
             let n = min(len, code.count - offset)
@@ -563,29 +590,28 @@ final class EVMBuffers: @unchecked Sendable {
             return n
         }
         h.code_hash = { ctx, addr, out in
-            out!.pointee = EVMBuffers.me(ctx).host!.codeHash(Address(c: addr!.pointee)).c
+            out!.pointee = EVMBuffers.withHost(ctx) { $0.codeHash(Address(c: addr!.pointee)).c }
         }
         h.block_hash = { ctx, number, out in
-            out!.pointee = EVMBuffers.me(ctx).host!.blockHash(number).c
+            out!.pointee = EVMBuffers.withHost(ctx) { $0.blockHash(number).c }
         }
         h.account_is_empty = { ctx, addr in
-            EVMBuffers.me(ctx).host!.countsAsNewAccount(Address(c: addr!.pointee)) ? 1 : 0
+            EVMBuffers.withHost(ctx) { $0.countsAsNewAccount(Address(c: addr!.pointee)) } ? 1 : 0
         }
         h.emit_log = { ctx, addr, topics, count, data, size in
-            var t: [Bytes32] = []
-            for i in 0..<count { t.append(Bytes32(c: topics![i])) }
+            let t = (0..<count).map { Bytes32(c: topics![$0]) }  // one allocation (appends grew it 3 times)
             let d: Bytes = size > 0 && data != nil ? Array(UnsafeBufferPointer(start: data, count: size)) : []
-            EVMBuffers.me(ctx).host!.emitLog(Log(address: Address(c: addr!.pointee), topics: t, data: d))
+            EVMBuffers.withHost(ctx) { $0.emitLog(Log(address: Address(c: addr!.pointee), topics: t, data: d)) }
         }
         h.selfdestruct = { ctx, addr, beneficiary in
-            EVMBuffers.me(ctx).host!.selfDestruct(Address(c: addr!.pointee), beneficiary: Address(c: beneficiary!.pointee))
+            EVMBuffers.withHost(ctx) { $0.selfDestruct(Address(c: addr!.pointee), beneficiary: Address(c: beneficiary!.pointee)) }
         }
         h.memory_grow = { ctx, _, needed in
-            EVMBuffers.me(ctx).grow(to: needed) ? 1 : 0
+            EVMBuffers.withMe(ctx) { $0.grow(to: needed) } ? 1 : 0
         }
         if tracing {
             h.trace = { ctx, frame, opcode, cost in
-                EVMBuffers.me(ctx).traceStep(frame!, opcode: opcode, cost: cost)
+                EVMBuffers.withMe(ctx) { $0.traceStep(frame!, opcode: opcode, cost: cost) }
             }
         }
         return h
