@@ -41,6 +41,20 @@ struct OsakaTests {
         #expect(prague.validate(PragueTests.call(to, nonce: 0, gas: 16_777_217)) == .success(21_000))
     }
 
+    /// A `ContractSession`'s transactions default to 30,000,000 gas, and from Osaka to the cap:
+    /// with 30,000,000 every default transaction of an Osaka session was rejected.
+    @Test func sessionDefaultGasFollowsTheCap() throws {
+        let session = ContractSession()
+        #expect(session.defaultGasLimit == 30_000_000)
+        session.boot.useFork(.osaka)
+        #expect(session.defaultGasLimit == 16_777_216)
+        // PUSH1 1, PUSH0, SSTORE as init code (deploys empty code).
+        let r = try session.deploy([Op.push1, 1, Op.push0, Op.sstore], kind: .evm)
+        #expect(r.status.isSuccess)
+        session.gasLimit = 20_000_000
+        #expect(throws: EEError.self) { try session.deploy([Op.stop], kind: .evm) }
+    }
+
     /// EIP-7594: at most six blobs per transaction from Osaka (the block still takes nine).
     @Test func sixBlobsPerTransaction() throws {
         func blobs(_ n: Int) -> Transaction {

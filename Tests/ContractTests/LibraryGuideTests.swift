@@ -72,6 +72,24 @@ func delegationDemo(counterELF: Bytes, secretKey: Bytes32) throws -> U256 {
     return session.world.storage(account, .zero)  // the count, in the account's own storage
 }
 
+/// A block builder under BPO2 (EIP-7892): the next block's excess blob gas from its parent (14
+/// blobs, the target, at a base fee of 1 gwei: EIP-7918's reserve price raises it), its blob
+/// base fee, and a contract reading it (BLOBBASEFEE, PUSH0, MSTORE, RETURN(0, 32)).
+func blobFeeDemo() throws -> U256 {
+    let session = ContractSession()
+    session.boot.useFork(.bpo2)
+    guard let excess = BlobFees.excessBlobGas(
+        parentExcess: 100_000_000, parentBlobGasUsed: 14 * BlobFees.gasPerBlob, parentBaseFee: U256(1_000_000_000),
+        fork: .bpo2)
+    else { throw DemoError(message: "parent header") }
+    session.boot.block.blobBaseFee = BlobFees.baseFee(excessBlobGas: excess, fork: .bpo2)
+    let initCode: Bytes = [0x60, 0x07, 0x60, 0x0a, 0x5f, 0x39, 0x60, 0x07, 0x5f, 0xf3, 0x4a, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
+    guard let probe = try session.deploy(initCode, kind: .evm).createdAddress else { throw DemoError(message: "deployment") }
+    return U256(bigEndian: try session.call(probe, data: []).output)
+}
+// blobFeeDemo() returns 5489 (the excess grows to 100,611,669; without the reserve price it
+// would stay 100,000,000, a fee of 5209).
+
 @Suite struct LibraryGuideTests {
     @Test func transferDemoRuns() throws {
         let demo = try transferDemo(tokenELF: try Fixtures.elf("token.elf"))
@@ -110,6 +128,10 @@ func delegationDemo(counterELF: Bytes, secretKey: Bytes32) throws -> U256 {
     @Test func delegationDemoRuns() throws {
         let key = Bytes32(hex: "0x45a915e4d060149eb4365960e6a7a45f334393093061116b197e3240065ff2d8")!
         #expect(try delegationDemo(counterELF: try Fixtures.elf("counter.elf"), secretKey: key) == U256(1))
+    }
+
+    @Test func blobFeeDemoRuns() throws {
+        #expect(try blobFeeDemo() == U256(5489))
     }
 
     @Test func evmDemoRuns() throws {

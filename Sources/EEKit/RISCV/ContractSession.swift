@@ -10,8 +10,12 @@ public final class ContractSession {
     /// (tool and test accounts never run dry); false: senders pay from their own balance, so
     /// a transaction they cannot pay for is rejected (`EEError.rejected`).
     public var fundsSenders = true
-    /// Gas per transaction unless a call says otherwise.
-    public var gasLimit: UInt64 = 30_000_000
+    /// Gas per transaction unless a call says otherwise; nil: `defaultGasLimit`.
+    public var gasLimit: UInt64? = nil
+    /// The gas of a transaction when neither the call nor `gasLimit` sets it: 30,000,000, or
+    /// from Osaka EIP-7825's cap, 16,777,216 (a transaction above it is invalid there; the
+    /// session's 30,000,000 made every default transaction under Osaka a rejected one).
+    public var defaultGasLimit: UInt64 { boot.block.fork >= .osaka ? Bootloader.maxTransactionGas : 30_000_000 }
     /// Commit after each transaction (to the store; SQLite stores persist it).
     public var commitEachTransaction = true
     /// Gas price of the transactions (legacy transactions); nil: the block's base fee, so that
@@ -116,7 +120,7 @@ public final class ContractSession {
         from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind,
         authorizations: [Transaction.Authorization] = []
     ) -> Transaction {
-        let limit = U256(gas ?? gasLimit), price = gasPrice ?? boot.block.baseFee
+        let limit = U256(gas ?? gasLimit ?? defaultGasLimit), price = gasPrice ?? boot.block.baseFee
         // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
         // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
         let (cost, o1) = limit.multipliedReportingOverflow(by: price)
