@@ -124,10 +124,6 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, BPO1 or BPO2 (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
     var fork: Fork = .cancun
 
-    /// The gas limit of a transaction without `--gas`: 30,000,000, or EIP-7825's cap from Osaka
-    /// (a transaction above it is invalid there).
-    var defaultGas: UInt64 { fork >= .osaka ? Bootloader.maxTransactionGas : 30_000_000 }
-
     /// Checks every option and returns what sets them on a session, so that a bad value is
     /// refused before a state database is opened (or created).
     func validated() throws -> (ContractSession) -> Void {
@@ -225,7 +221,7 @@ struct ContractStateOptions: ParsableArguments {
         } else {
             s = ContractSession()
         }
-        s.gasLimit = gas ?? block.defaultGas
+        s.gasLimit = gas  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         return s
@@ -724,8 +720,7 @@ struct RunContractCommand: ParsableCommand {
         let applyBlock = try block.validated()
         let loadedHooks = try hooks.load()
         let s = ContractSession()
-        let gas = self.gas ?? block.defaultGas
-        s.gasLimit = gas
+        s.gasLimit = gas  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         let trace = tracing.recorder(for: s, json: json)
