@@ -22,7 +22,7 @@ struct BlobScheduleTests {
         ]
         for (fork, target, max, fraction) in expected {
             #expect(BlobSchedule.of(fork) == BlobSchedule(target: target, max: max, baseFeeUpdateFraction: fraction), "\(fork)")
-            #expect(BlobFees.maxBlobGasPerBlock(fork: fork) == max * 131_072)
+            #expect(BlobSchedule.of(fork).maxBlobGasPerBlock == max * 131_072)
         }
         #expect(Fork(name: "BPO1") == .bpo1 && Fork(name: "bpo2") == .bpo2 && Fork.newest == .bpo2)
         #expect(Fork.bpo1.rules == .osaka && Fork.bpo2.rules == .osaka && Fork.cancun.rules == .cancun)

@@ -277,18 +277,9 @@ public enum BlobFees {
     public static let minBaseFee: UInt64 = 1
     public static let updateFraction: UInt64 = 3_338_477
 
-    /// Blob gas a block may use under `fork`'s schedule: 6 blobs until Cancun, 9 from Prague
-    /// (EIP-7691), 15 in BPO1, 21 in BPO2.
-    public static func maxBlobGasPerBlock(fork: Fork) -> UInt64 { BlobSchedule.of(fork).maxBlobGasPerBlock }
-    /// BLOB_BASE_FEE_UPDATE_FRACTION under `fork`'s schedule: 3,338,477 in Cancun, 5,007,716 from
-    /// Prague (EIP-7691), 8,346,193 in BPO1, 11,684,671 in BPO2.
-    public static func updateFraction(fork: Fork) -> UInt64 { BlobSchedule.of(fork).baseFeeUpdateFraction }
-    /// The target blob count under `fork`'s schedule.
-    public static func targetBlobs(fork: Fork) -> UInt64 { BlobSchedule.of(fork).target }
-
-    /// The blob base fee under `fork`'s update fraction.
+    /// The blob base fee under `fork`'s own update fraction (`BlobSchedule.of(fork)`).
     public static func baseFee(excessBlobGas: UInt64, fork: Fork) -> U256 {
-        baseFee(excessBlobGas: excessBlobGas, updateFraction: updateFraction(fork: fork))
+        baseFee(excessBlobGas: excessBlobGas, schedule: .of(fork))
     }
 
     /// The blob base fee under `schedule`'s update fraction.
@@ -354,7 +345,7 @@ public enum BlobFees {
             // BLOB_BASE_COST x base fee against GAS_PER_BLOB x blob base fee, in 512 bits (a
             // saturated fee, 2^256 - 1, stands for a larger one: the reserve branch is not taken
             // for either).
-            let price = baseFee(excessBlobGas: parentExcess, updateFraction: blobs.baseFeeUpdateFraction)
+            let price = baseFee(excessBlobGas: parentExcess, schedule: blobs)
             let reserve = WideUInt(parentBaseFee).multiplied(by: blobBaseCost)
             if reserve.isGreater(than: WideUInt(price).multiplied(by: gasPerBlob)) {
                 guard blobs.max > 0, blobs.max >= blobs.target else { return nil }
