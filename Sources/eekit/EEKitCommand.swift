@@ -71,7 +71,13 @@ struct EEKitCommand: ParsableCommand {
             // quotes the user's input, whose control characters (a terminal's escape sequences,
             // NUL from a binary file) are shown escaped and whose length is capped.
             let status = exitCode(for: error)
-            if status == .success { exit(withError: error) }
+            if status == .success {
+                // --help and --version: printed as ArgumentParser prints them, but a lost
+                // output exits 74 as every other command's does (a review: `eekit --version
+                // > /dev/full` exited 0).
+                print(fullMessage(for: error))
+                exitUnlessOutputLost(0)
+            }
             writeToStandardError(Data((printable(fullMessage(for: error)) + "\n").utf8))
             Glibc.exit(status.rawValue)
         }

@@ -5,7 +5,7 @@ import Foundation
 struct EVMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evm",
-        abstract: "Run and inspect EVM bytecode (Cancun, or --fork back to Frontier).",
+        abstract: "Run and inspect EVM bytecode (Cancun by default; --fork Frontier to BPO2).",
         subcommands: [Run.self, Disasm.self])
 
     /// Hex from an argument: optional 0x, ASCII whitespace ignored, as in a --code-file (a

@@ -133,6 +133,53 @@ struct BlobScheduleTests {
         var zero = own
         zero["baseFeeUpdateFraction"] = "0x00"
         #expect(throws: EEError.self) { try test(["Cancun": zero], fork: "Cancun", blobs: 1) }
+        // Schedule keys are fork names as post keys are (a review: `bpo1` or `Fusaka` ran the
+        // post entries and was skipped here); two keys of one fork, a pre-Cancun fork's
+        // entry and a malformed entry's path.
+        let (c3, lower) = try test(["bpo1": own], fork: "bpo1", blobs: 2)
+        #expect(c3.blobSchedules == [.bpo1: BlobSchedule(target: 1, max: 2, baseFeeUpdateFraction: 20_000_000)])
+        #expect(try lower.postState?.storage(Address(low: 0xc1), .zero) == U256(148))
+        let (c4, _) = try test(["Fusaka": own, "Shanghai": zero], fork: "Osaka", blobs: 1)
+        #expect(c4.blobSchedules == [.osaka: BlobSchedule(target: 1, max: 2, baseFeeUpdateFraction: 20_000_000)])
+        do {
+            _ = try test(["Fusaka": own, "osaka": own], fork: "Osaka", blobs: 1)
+            Issue.record("two schedules of Osaka loaded")
+        } catch {
+            #expect("\(error)".contains("Osaka already has a blob schedule"), "\(error)")
+        }
+        var numeric = own
+        numeric["target"] = 6
+        do {
+            _ = try test(["Prague": numeric], fork: "Prague", blobs: 1)
+            Issue.record("a numeric target loaded")
+        } catch {
+            #expect("\(error)".contains("config.blobSchedule.Prague: 'target' is 6, not a string"), "\(error)")
+        }
+    }
+
+    /// A saturated blob base fee (2^256 - 1 stands for a larger one) is above every max fee:
+    /// the transaction is refused for its max fee, as execution-specs refuses it, not for funds.
+    @Test func saturatedBlobFeeRefusesEveryMaxFee() {
+        let w = EVMWorld(contracts: [:], fork: .cancun)
+        w.boot.block.blobBaseFee = BlobFees.baseFee(excessBlobGas: 592_400_000)
+        #expect(w.boot.block.blobBaseFee == .max)
+        var tx = Self.blobs(1)
+        tx.maxFeePerBlobGas = .max
+        #expect(w.boot.validate(tx) == .failure(.insufficientMaxFeePerBlobGas))
+        // Below saturation the max fee decides as before.
+        w.boot.block.blobBaseFee = U256.max &- U256(1)
+        #expect(w.boot.validate(tx) != .failure(.insufficientMaxFeePerBlobGas))
+    }
+
+    /// Fixture numbers with leading zeros: the value's bits count, not the digits (geth's
+    /// reading; a review found 0x, 62 zeros and 5f5e100 refused as not a 256-bit number).
+    @Test func numbersWithLeadingZeros() {
+        #expect(JSONFields.number("0x" + String(repeating: "0", count: 62) + "5f5e100") == U256(100_000_000))
+        #expect(JSONFields.number("0x" + String(repeating: "0", count: 100)) == .zero)
+        #expect(JSONFields.number("0x") == .zero && JSONFields.number("") == .zero)
+        #expect(JSONFields.number("0x1" + String(repeating: "0", count: 64)) == nil)
+        #expect(JSONFields.number("0x00" + String(repeating: "f", count: 64)) == .max)
+        #expect(JSONFields.number("0x0x5") == nil && JSONFields.number("0xg") == nil)
     }
 
     /// The next block's excess blob gas (EIP-4844's calc_excess_blob_gas; EIP-7918's reserve

@@ -740,6 +740,11 @@ func createAddress(_ sender: Address, nonce: UInt8) -> Address {
         // After a status of its own too (a revert, 1): the output lost is what 74 says.
         let reverted = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" evm run --code 60006000fd >/dev/full", eekit])
         #expect(reverted.status == 74 && reverted.out.contains("exit status 1 before this"), "\(reverted.out)")
+        // --version and --help too (they exited 0 with their output lost).
+        for flags in ["--version", "--help", "deploy --help"] {
+            let lost = try TestFiles.run("/bin/sh", ["-c", "exec \"$0\" \(flags) >/dev/full", eekit])
+            #expect(lost.status == 74 && lost.out.contains("cannot write the output"), "\(flags): \(lost.out)")
+        }
         // Error messages show the input's control characters escaped (a terminal's escape
         // sequences reached it) and cap its length.
         let esc = try Self.run(["abi", "encode", "f(uint256)", "1\u{1b}[2J2"])

@@ -77,7 +77,13 @@ extension Bootloader {
             {
                 return .failure(.blobGasExceeded)
             }
-            if tx.maxFeePerBlobGas < block.blobBaseFee { return .failure(.insufficientMaxFeePerBlobGas) }
+            // A blob base fee of 2^256 - 1 is a saturated one (`BlobFees.baseFee`: the real
+            // price is at least that), which no max fee meets, as execution-specs, computing it
+            // unbounded, finds (a review: a max fee of 2^256 - 1 passed here and the
+            // transaction was refused for funds instead).
+            if tx.maxFeePerBlobGas < block.blobBaseFee || block.blobBaseFee == .max {
+                return .failure(.insufficientMaxFeePerBlobGas)
+            }
         }
         let account = world.account(tx.sender)
         let nonce = account?.nonce ?? 0

@@ -202,14 +202,31 @@ public struct StateTestCase: Sendable {
             let config = JSONFields(try f.object("config"))
             if config.has("chainid") { block.chainId = try config.u256("chainid") }
             if config.has("blobSchedule") {
-                let schedule = JSONFields(try config.object("blobSchedule"))
-                for fork in Fork.allCases where fork >= .cancun && schedule.has(fork.description) {
-                    let given = JSONFields(try schedule.object(fork.description))
-                    let values = BlobSchedule(
-                        target: try given.u64("target"), max: try given.u64("max"),
-                        baseFeeUpdateFraction: try given.u64("baseFeeUpdateFraction"))
+                // Its keys are fork names as the post's keys are (any letter case, aliases such
+                // as Fusaka): a review found `osaka` or `Fusaka` ignored here while the same key
+                // ran the post entries. Forks before Cancun have no blob parameters and forks
+                // EEKit does not implement are not read; two keys of one fork are an error.
+                var keyOf: [Fork: String] = [:]
+                for (key, value) in try config.object("blobSchedule") {
+                    guard let fork = Fork(name: key), fork >= .cancun else { continue }
+                    let path = "config.blobSchedule.\(key)"
+                    if let other = keyOf[fork] {
+                        throw .malformedInput("\(path): \(fork) already has a blob schedule (config.blobSchedule.\(other))")
+                    }
+                    keyOf[fork] = key
+                    let values: BlobSchedule
+                    do throws(EEError) {
+                        guard let object = value as? [String: Any] else { throw .malformedInput("not an object") }
+                        let given = JSONFields(object)
+                        values = BlobSchedule(
+                            target: try given.u64("target"), max: try given.u64("max"),
+                            baseFeeUpdateFraction: try given.u64("baseFeeUpdateFraction"))
+                    } catch {
+                        if case .malformedInput(let why) = error { throw .malformedInput("\(path): \(why)") }
+                        throw error
+                    }
                     guard values.baseFeeUpdateFraction > 0 else {
-                        throw .malformedInput("config.blobSchedule.\(fork): baseFeeUpdateFraction is 0 (the blob base fee divides by it)")
+                        throw .malformedInput("\(path): baseFeeUpdateFraction is 0 (the blob base fee divides by it)")
                     }
                     blobSchedules[fork] = values
                 }
@@ -409,10 +426,15 @@ struct JSONFields {
         }
     }
     /// A number as the fillers write them and geth reads them (HexOrDecimal): `0x` and hex
-    /// digits, or decimal digits ("10" is ten); "0x" and "" are zero.
+    /// digits, or decimal digits ("10" is ten); "0x" and "" are zero. Leading zeros do not
+    /// count against the 256 bits, in hex as in decimal (geth checks the value's bit length;
+    /// a review found 0x followed by 62 zeros and 5f5e100 refused as not a 256-bit number).
     static func number(_ s: String) -> U256? {
         let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
-        if t.isEmpty || t.hasPrefix("0x") || t.hasPrefix("0X") { return U256(hex: t) }
+        if t.isEmpty || t.hasPrefix("0x") || t.hasPrefix("0X") {
+            let digits = t.dropFirst(2).drop { $0 == "0" }
+            return U256(hex: digits.isEmpty ? "0x0" : "0x" + digits)
+        }
         return U256(literal: t)
     }
     func u256(_ k: String) throws(EEError) -> U256 {
