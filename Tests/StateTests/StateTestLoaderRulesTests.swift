@@ -160,6 +160,18 @@ import Testing
         #expect(m.hasSuffix("post.Cancun[0].expectException is not a string"), "\(m)")
     }
 
+    /// A fork's post value that is not a list of entry objects says what it is instead.
+    @Test func postEntriesMustBeAListOfObjects() throws {
+        for (value, why) in [([String: Any](), "it is an object"), ([NSNull()], "an element is null")] as [(Any, String)] {
+            let m = Self.error(try Self.load { test in
+                var post = test["post"] as! [String: Any]
+                post["Cancun"] = value
+                test["post"] = post
+            })
+            #expect(m.hasSuffix("post.Cancun is not a list of entries: \(why)"), "\(m)")
+        }
+    }
+
     /// `pre` storage: zero slots are left out (a zero slot is no slot, as in the trie), and a
     /// `storage` that is not an object is malformed, not an empty storage.
     @Test func preStorageDropsZeroSlotsAndMustBeAnObject() throws {

@@ -316,7 +316,12 @@ public struct StateTestCase: Sendable {
 
         var post = [String: [PostEntry]]()
         for (fork, v) in try f.object("post") {
-            guard let entries = v as? [[String: Any]] else { throw .malformedInput("post.\(fork)") }
+            guard let entries = v as? [[String: Any]] else {
+                let what = (v as? [Any]).map { a in
+                    "an element is \(a.first { !($0 is [String: Any]) }.map(JSONFields.describe) ?? "not an object")"
+                } ?? "it is \(JSONFields.describe(v))"
+                throw .malformedInput("post.\(fork) is not a list of entries: \(what)")
+            }
             var list = [PostEntry]()
             for (i, e) in entries.enumerated() {
                 let ef = JSONFields(e)
