@@ -50,7 +50,8 @@
  *   and the beneficiary is empty
  *   CALL 2600 cold / 100 warm target, +9000 with value (+25000 if the target is empty), +3 per
  *   calldata word (the copy); the callee gets min(requested, all but 1/64 of what is left)
- *   (+2300 stipend with value)
+ *   (+2300 stipend with value). From Prague, a target holding an EIP-7702 delegation adds its
+ *   delegate's access, 2600 cold / 100 warm, as the EVM's CALL does
  *   CREATE 32000 + 2 per init-code word (EIP-3860, from Shanghai) + 3 per word (the copy)
  *   (+6 per word for CREATE2); the constructor gets all but 1/64 of what is left. From
  *   Shanghai, EVM init code above 49,152 bytes fails the creating frame, as CREATE does in the

@@ -612,7 +612,7 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call / eth_call do: any --from, a contract too, needs no funds and no nonce).")
     var noCommit = false
 
-    @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (0x0 clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
+    @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (the zero address, or 0x0 for short, clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
     var authorize: [String] = []
 
     @OptionGroup var call: CallDataOptions
@@ -625,6 +625,8 @@ struct CallCommand: ParsableCommand {
             guard parts.count == 2, let key = Bytes32(hex: String(parts[0])), !parts[0].isEmpty else {
                 throw ValidationError("--authorize takes SECRETKEY:ADDRESS (a 32-byte hex key, then the delegate's address): \(text)")
             }
+            // The zero address clears a delegation (EIP-7702); the help writes it 0x0.
+            if ["0x0", "0X0", "0"].contains(parts[1]) { return (key, Address.zero) }
             return (key, try commandLineAddress(String(parts[1]), option: "--authorize"))
         }
     }

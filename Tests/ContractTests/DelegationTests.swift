@@ -58,6 +58,17 @@ import Testing
         #expect(cancun.status == 2 && cancun.out.contains("invalid opcode 0xef"), "\(cancun.out)")
         let bad = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key)", "--fork", "Prague", "--state", db])
         #expect(bad.status == 64 && bad.out.contains("SECRETKEY:ADDRESS"), "\(bad.out)")
+        // --trace labels the frame by the code that runs, the delegate's (it said [evm], the
+        // designator's kind), with --json too.
+        let traced = try TestFiles.run(eekit, ["call", who, "--fork", "Prague", "--state", db, "--sig", "get()", "--trace"])
+        #expect(traced.status == 0 && traced.out.contains("-> \(who.lowercased()) [riscv]"), "\(traced.out)")
+        let json = try TestFiles.run(eekit, ["call", who, "--fork", "Prague", "--state", db, "--sig", "get()", "--trace", "--json"])
+        #expect(json.out.contains("\"target\":\"riscv\""), "\(json.out)")
+        // The help's short zero address clears the delegation.
+        let clear = try TestFiles.run(eekit, ["call", who, "--authorize", "\(key):0x0", "--fork", "Prague", "--state", db])
+        #expect(clear.status == 0, "\(clear.out)")
+        let cleared = try TestFiles.run(eekit, ["account", who, "--state", db])
+        #expect(!cleared.out.contains("delegates to") && cleared.out.contains("nonce: 2"), "\(cleared.out)")
     }
 
     /// A native contract's call into a delegated account pays for the delegate as the EVM's

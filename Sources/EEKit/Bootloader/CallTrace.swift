@@ -178,7 +178,13 @@ extension Bootloader {
         guard let tracer else { return try enterCall(req, from: ctx) }
         deactivate()  // the tracer runs with no frame active, as the entry does
         let target: TraceTarget
-        if hooks[req.target] != nil {
+        if let delegate = delegate(of: req.target) {
+            // EIP-7702: the delegate's code runs (as `enterCall` resolves it; a precompile or
+            // hook delegate runs nothing). A review found a native delegate's frame labelled
+            // by the designator's kind, evm.
+            let code = isAlwaysWarm(delegate) ? nil : self.code(delegate)
+            target = code.map { $0.bytes.isEmpty ? .noCode : .code($0.kind) } ?? .noCode
+        } else if hooks[req.target] != nil {
             target = .systemHook
         } else {
             let code = self.code(req.target)
