@@ -615,8 +615,27 @@ struct CallCommand: ParsableCommand {
     @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (the zero address, or 0x0 for short, clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
     var authorize: [String] = []
 
+    @Option(name: .customLong("blob-hash"), help: "EIP-4844 (--fork Cancun or later): a versioned blob hash (32-byte hex, first byte 0x01) for BLOBHASH to read; repeatable. The call is sent as a blob transaction carrying them, its max fee per blob gas the block's blob base fee (--blob-base-fee / --excess-blob-gas); not with --authorize.")
+    var blobHash: [String] = []
+
     @OptionGroup var call: CallDataOptions
     @OptionGroup var options: ContractStateOptions
+
+    /// `--blob-hash` values.
+    func blobHashes() throws -> [Bytes32] {
+        if !blobHash.isEmpty, options.block.fork < .cancun {
+            throw ValidationError("--blob-hash: blob transactions (EIP-4844) came with Cancun; --fork is \(options.block.fork)")
+        }
+        if !blobHash.isEmpty, !authorize.isEmpty {
+            throw ValidationError("--blob-hash and --authorize: a transaction is a blob transaction (type 3) or a set-code one (type 4), not both")
+        }
+        return try blobHash.map { text in
+            guard let h = Bytes32(hex: text) else {
+                throw ValidationError("--blob-hash takes a 32-byte hex hash (64 digits, 0x optional): \(text)")
+            }
+            return h
+        }
+    }
 
     /// `--authorize` values as (secret key, delegate) pairs.
     func delegations() throws -> [(secretKey: Bytes32, delegate: Address)] {
@@ -637,6 +656,7 @@ struct CallCommand: ParsableCommand {
         let data = try call.calldata()
         let events = try options.eventOptions.validated()
         let delegations = try delegations()
+        let blobs = try blobHashes()
         if !delegations.isEmpty, options.block.fork < .prague {
             throw ValidationError("--authorize: set-code transactions (EIP-7702) came with Prague; --fork is \(options.block.fork)")
         }
@@ -654,8 +674,8 @@ struct CallCommand: ParsableCommand {
             trace: trace
         ) {
             noCommit
-                ? try s.view(to, data: data, from: from, value: v, authorizations: auths)
-                : try s.call(to, data: data, from: from, value: v, authorizations: auths)
+                ? try s.view(to, data: data, from: from, value: v, authorizations: auths, blobHashes: blobs)
+                : try s.call(to, data: data, from: from, value: v, authorizations: auths, blobHashes: blobs)
         }
     }
 }

@@ -857,6 +857,39 @@ func createAddress(_ sender: Address, nonce: UInt8) -> Address {
         #expect(try fee(["--excess-blob-gas", "10000000"]) == "0x" + Hex.encode(ABI.word(19)))
     }
 
+    /// `call --blob-hash` sends a blob transaction whose hashes BLOBHASH reads (a review could
+    /// not test BLOBHASH from the command line), paying the block's blob fee; refused before
+    /// Cancun and with --authorize; a hash that is not version 1 is the chain's rejection.
+    @Test func blobHashOption() throws {
+        let dir = try TestFiles.scratchFolder("blobhash")
+        defer { TestFiles.remove(dir) }
+        let db = dir.appendingPathComponent("state.db").path
+        // Runtime: BLOBHASH(0), BLOBHASH(1), BLOBHASH(2) as three words.
+        let probe = dir.appendingPathComponent("bh.hex")
+        try Data(("6014600a5f3960145ff3" + "5f495f52" + "600149602052" + "600249604052" + "60605ff3").utf8).write(to: probe)
+        let d = try Self.run(["deploy", probe.path, "--ee", "evm", "--state", db])
+        let c = try ContractCLITextTests.deployedAddress(d.out)
+        let h1 = "0x01" + String(repeating: "ab", count: 31), h2 = "0x01" + String(repeating: "cd", count: 31)
+        let r = try Self.run(["call", c, "--state", db, "--blob-hash", h1, "--blob-hash", h2, "--excess-blob-gas", "100000000"])
+        #expect(r.status == 0 && r.out.contains("output: \(h1)\(h2.dropFirst(2))" + String(repeating: "0", count: 64)), "\(r.out)")
+        let old = try Self.run(["call", c, "--state", db, "--blob-hash", h1, "--fork", "Shanghai"])
+        #expect(old.status == 64 && old.out.contains("came with Cancun"), "\(old.out)")
+        let key = DelegationTests.key.hex
+        let both = try Self.run(["call", c, "--state", db, "--blob-hash", h1, "--fork", "Prague", "--authorize", "\(key):0x0"])
+        #expect(both.status == 64 && both.out.contains("not both"), "\(both.out)")
+        let v2 = try Self.run(["call", c, "--state", db, "--blob-hash", "0x02" + String(repeating: "00", count: 31)])
+        #expect(v2.status == 3 && v2.out.contains("TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH"), "\(v2.out)")
+        let short = try Self.run(["call", c, "--state", db, "--blob-hash", "0x01"])
+        #expect(short.status == 64 && short.out.contains("32-byte hex hash"), "\(short.out)")
+        // The library refuses a transaction that is both kinds.
+        let s = ContractSession()
+        s.boot.useFork(.prague)
+        let auth = try #require(s.authorizing([(DelegationTests.key, .zero)]))
+        #expect(throws: EEError.self) {
+            try s.call(Address(low: 1), data: [], authorizations: auth, blobHashes: [Bytes32(hex: h1)!])
+        }
+    }
+
     /// The block and transaction context options reach CHAINID, COINBASE, BASEFEE, GASPRICE and
     /// PREVRANDAO; fees go to the coinbase; call data and constructor arguments too long for a
     /// command line come from files of hex.

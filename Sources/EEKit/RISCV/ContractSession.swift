@@ -68,17 +68,24 @@ public final class ContractSession {
     ///   gas, ...), another `EEError` for host-level errors.
     @discardableResult
     ///   With `authorizations` (Prague on) it is an EIP-7702 set-code transaction: they apply
-    ///   before the call (`authorizing` signs them).
+    ///   before the call (`authorizing` signs them). With `blobHashes` (Cancun on) it is an
+    ///   EIP-4844 blob transaction carrying those versioned hashes (BLOBHASH reads them), whose
+    ///   max fee per blob gas is the block's blob base fee; a transaction cannot be both
+    ///   (`EEError.malformedInput`).
     public func send(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
-        gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = []
+        gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = [],
+        blobHashes: [Bytes32] = []
     ) throws(EEError) -> Receipt {
+        if !authorizations.isEmpty && !blobHashes.isEmpty { throw ContractSession.setCodeWithBlobs }
         // Changes made outside a transaction (`fund`, the world's setters) are committed first,
         // so that what a failure below discards is this transaction alone (review finding: a
         // store error also dropped the caller's funding).
         if commitEachTransaction { try commitOrDiscard() }
         let r = try run(
-            prepare(from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations),
+            prepare(
+                from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations,
+                blobHashes: blobHashes),
             simulating: nil)
         // A commit that fails leaves nothing of the transaction (review finding: it stayed in
         // the overlay and the next transaction committed it, so a retried transfer was paid
@@ -115,17 +122,30 @@ public final class ContractSession {
         }
     }
 
+    static let setCodeWithBlobs = EEError.malformedInput(
+        "a transaction carries either authorizations (EIP-7702, type 4) or blob hashes (EIP-4844, type 3), not both")
+
     /// The transaction `send` and `view` run, after funding its sender (`fundsSenders`).
     private func prepare(
         from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind,
-        authorizations: [Transaction.Authorization] = []
+        authorizations: [Transaction.Authorization] = [], blobHashes: [Bytes32] = []
     ) -> Transaction {
         let limit = U256(gas ?? gasLimit ?? defaultGasLimit), price = gasPrice ?? boot.block.baseFee
         // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
-        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused).
+        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused),
+        // and a blob transaction's blob gas at the block's blob base fee.
         let (cost, o1) = limit.multipliedReportingOverflow(by: price)
-        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(cost)
-        if fundsSenders { fund(from, o1 || o2 ? .max : amount) }
+        let (blobGas, o3) = U256(UInt64(blobHashes.count) &* BlobFees.gasPerBlob)
+            .multipliedReportingOverflow(by: boot.block.blobBaseFee)
+        let (both, o4) = cost.addingReportingOverflow(blobGas)
+        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(both)
+        if fundsSenders { fund(from, o1 || o2 || o3 || o4 ? .max : amount) }
+        if !blobHashes.isEmpty {
+            return Transaction(
+                type: .blob, sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
+                data: data, maxFeePerGas: price, maxPriorityFeePerGas: price, blobVersionedHashes: blobHashes,
+                maxFeePerBlobGas: boot.block.blobBaseFee)
+        }
         if !authorizations.isEmpty {
             return Transaction(
                 type: .setCode, sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
@@ -190,9 +210,11 @@ public final class ContractSession {
 
     public func call(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil, authorizations: [Transaction.Authorization] = []
+        gas: UInt64? = nil, authorizations: [Transaction.Authorization] = [], blobHashes: [Bytes32] = []
     ) throws(EEError) -> Receipt {
-        try send(from: from, to: address, data: data, value: value, gas: gas, authorizations: authorizations)
+        try send(
+            from: from, to: address, data: data, value: value, gas: gas, authorizations: authorizations,
+            blobHashes: blobHashes)
     }
 
     /// A read-only call: runs the call as `call` does and returns its receipt, but keeps
@@ -204,8 +226,10 @@ public final class ContractSession {
     /// - Throws: as `send`.
     public func view(
         _ address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil, skipping: SimulationChecks = .all, authorizations: [Transaction.Authorization] = []
+        gas: UInt64? = nil, skipping: SimulationChecks = .all, authorizations: [Transaction.Authorization] = [],
+        blobHashes: [Bytes32] = []
     ) throws(EEError) -> Receipt {
+        if !authorizations.isEmpty && !blobHashes.isEmpty { throw ContractSession.setCodeWithBlobs }
         if commitEachTransaction { try commitOrDiscard() }
         let before = world.account(from)
         // A value read while the store failed is no value to restore (it would delete the
@@ -213,7 +237,8 @@ public final class ContractSession {
         let beforeIsReal = world.storeError == nil
         let mark = world.changeMark()
         let tx = prepare(
-            from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations)
+            from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations,
+            blobHashes: blobHashes)
         defer {
             if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
             // The simulation reverted its changes (so does the bootloader for a transaction that
