@@ -209,7 +209,8 @@ struct StateTestCommand: ParsableCommand {
         }
         if !summary.unimplemented.isEmpty {
             let n = summary.unimplemented.values.reduce(0, +)
-            let forks = summary.unimplemented.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let forks = summary.unimplemented.sorted { $0.key < $1.key }.map { "\($0.key.isEmpty ? "\"\"" : $0.key) \($0.value)" }
+                .joined(separator: ", ")
             notes.append("\(n) \(n == 1 ? "entry" : "entries") of forks not implemented (\(forks)) not run")
         }
         if let indexes = output.indexes, summary.passed + summary.failed + summary.skipped == 0,
