@@ -267,12 +267,16 @@ class Gen:
             a.op(0x35, pop=1, push=1)  # CALLDATALOAD
             self.sink(a, neutral)
         if self.rng.random() < 0.1:
-            # BLOCKHASH of current/future/huge (never a past block: the reference has no history)
-            ch = self.rng.choice(["num", "num1", "huge"])
+            # BLOCKHASH of the current, next, a past (NUMBER - k, k in 1..257: refrun gives the
+            # reference the 256 previous hashes) or a huge block number
+            ch = self.rng.choice(["num", "num1", "past", "huge"])
             if ch == "num":
                 a.op(0x43, push=1)
             elif ch == "num1":
                 a.push(1); a.op(0x43, push=1); a.op(0x01, pop=2, push=1)
+            elif ch == "past":
+                a.push(self.rng.choice([1, 2, 10, 99, 100, 255, 256, 257])); a.op(0x43, push=1)
+                a.op(0x03, pop=2, push=1)  # NUMBER - k (wraps below block k)
             else:
                 a.push(U256)
             a.op(0x40, pop=1, push=1)

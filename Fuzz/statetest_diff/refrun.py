@@ -51,8 +51,10 @@ def run_case(test, fork, d, g, v):
     # BLOCKHASH of the 256 blocks before this one: keccak256 of the decimal number, as geth's
     # state-test runner (vmTestBlockHash) and EEKit's Bootloader answer it (without them the
     # reference crashed on a past block's hash, a reference error instead of a comparison).
+    # t8n reads the keys as hex (`int(key, 16)`): decimal keys named other blocks from block 10
+    # on (a review found BLOCKHASH(256) at block 257 answered with keccak("100")).
     number = int(env["currentNumber"], 0)
-    env["blockHashes"] = {str(n): "0x" + keccak.new(digest_bits=256, data=str(n).encode()).hexdigest()
+    env["blockHashes"] = {hex(n): "0x" + keccak.new(digest_bits=256, data=str(n).encode()).hexdigest()
                           for n in range(max(0, number - 256), number)}
     env["withdrawals"] = []
     tx = {}
