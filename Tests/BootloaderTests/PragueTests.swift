@@ -215,6 +215,44 @@ struct PragueTests {
         #expect(TransactionError.typeNotSupported(.setCode).description == "TYPE_4_TX_PRE_FORK")
     }
 
+    /// A `Transaction` built in code with another type's fields is refused (a review: a
+    /// legacy transaction with blob hashes ran unpaid, BLOBHASH reading them, and created
+    /// money; a blob transaction applied an authorization list); `authorizing` returns nil
+    /// where the authorization's nonce would be 2^64 - 1 (it trapped on the overflow).
+    @Test func fieldsOfAnotherTypeAreRefused() throws {
+        let a = try Self.address(of: Self.keyA)
+        let auth = try Self.auth(Self.keyA, to: Address(low: 0xd0), nonce: 0)
+        let (world, boot) = Self.world([:])
+        let hash = Bytes32([1] + Bytes(repeating: 0, count: 31))
+        for type in [Transaction.TxType.legacy, .accessList, .dynamicFee, .setCode] {
+            var tx = Self.setCode(a, type == .setCode ? [auth] : [], nonce: 0)
+            tx.type = type
+            tx.gasPrice = U256(10)
+            tx.blobVersionedHashes = Array(repeating: hash, count: 50)
+            #expect(boot.validate(tx) == .failure(.fieldOfAnotherType(type, "blob versioned hashes (type 3)")), "\(type)")
+        }
+        var blob = BlobScheduleTests.blobs(1)
+        blob.authorizationList = [auth]
+        #expect(boot.validate(blob) == .failure(.fieldOfAnotherType(.blob, "an authorization list (type 4)")))
+        var legacy = Self.setCode(a, [], nonce: 0)
+        legacy.type = .legacy
+        legacy.gasPrice = U256(10)
+        legacy.accessList = [Transaction.AccessListEntry(address: Address(low: 1), storageKeys: [])]
+        #expect(boot.validate(legacy) == .failure(.fieldOfAnotherType(.legacy, "an access list (types 1 to 4)")))
+        #expect(TransactionError.fieldOfAnotherType(.legacy, "x").description == "TYPE_MISMATCH (a type-0 transaction carries x)")
+        _ = world
+
+        let s = ContractSession()
+        s.boot.useFork(.prague)
+        s.world.setNonce(a, .max)
+        #expect(s.authorizing([(Self.keyA, Address(low: 0xd0))]) == nil)
+        #expect(s.authorizing([(Self.keyA, Address(low: 0xd0))], sender: a) == nil)
+        s.world.setNonce(a, .max - 1)
+        #expect(s.authorizing([(Self.keyA, Address(low: 0xd0))])?.first?.nonce == U256(UInt64.max - 1))
+        #expect(s.authorizing([(Self.keyA, Address(low: 0xd0))], sender: a) == nil)
+        #expect(s.authorizing([(Self.keyA, Address(low: 0xd0)), (Self.keyA, .zero)]) == nil)
+    }
+
     /// EIP-7623: a transaction is charged at least 21,000 + 10 per calldata token (4 per
     /// non-zero byte, 1 per zero byte), and a gas limit below that floor is refused.
     @Test func calldataFloor() throws {

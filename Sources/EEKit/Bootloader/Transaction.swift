@@ -196,6 +196,10 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
     /// A transaction type before the fork that brings it (EIP-2930's 1 in Berlin, EIP-1559's
     /// 2 in London, EIP-4844's 3 in Cancun).
     case typeNotSupported(Transaction.TxType)
+    /// A field another transaction type carries (blob hashes outside type 3, authorizations
+    /// outside type 4, an access list on a legacy transaction): a `Transaction` built in code,
+    /// which no encoding of its type could hold. The string names the field.
+    case fieldOfAnotherType(Transaction.TxType, String)
 
     public var description: String {
         switch self {
@@ -221,6 +225,7 @@ public enum TransactionError: Error, Sendable, Equatable, CustomStringConvertibl
         case .setCodeContractCreation: "TYPE_4_TX_CONTRACT_CREATION"
         // As execution-spec-tests names it (TYPE_3_TX_PRE_FORK, ...).
         case .typeNotSupported(let t): "TYPE_\(t.rawValue)_TX_PRE_FORK"
+        case .fieldOfAnotherType(let t, let field): "TYPE_MISMATCH (a type-\(t.rawValue) transaction carries \(field))"
         }
     }
 }

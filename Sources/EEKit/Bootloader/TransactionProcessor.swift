@@ -49,6 +49,19 @@ extension Bootloader {
         {
             return .failure(.typeNotSupported(tx.type))
         }
+        // Fields of another type, which only a `Transaction` built in code can carry, are
+        // refused rather than half used: a review's legacy transaction with blob hashes passed
+        // here (the blob checks and fee are type 3's), BLOBHASH read them, and the gas purchase,
+        // which counted their fee, failed unseen, so the sender paid nothing.
+        if tx.type != .blob && !tx.blobVersionedHashes.isEmpty {
+            return .failure(.fieldOfAnotherType(tx.type, "blob versioned hashes (type 3)"))
+        }
+        if tx.type != .setCode && !tx.authorizationList.isEmpty {
+            return .failure(.fieldOfAnotherType(tx.type, "an authorization list (type 4)"))
+        }
+        if tx.type == .legacy && !tx.accessList.isEmpty {
+            return .failure(.fieldOfAnotherType(tx.type, "an access list (types 1 to 4)"))
+        }
         if tx.type == .setCode {
             if tx.isCreate { return .failure(.setCodeContractCreation) }
             if tx.authorizationList.isEmpty { return .failure(.setCodeEmptyAuthorizationList) }
@@ -187,7 +200,13 @@ extension Bootloader {
 
         // Buy gas (and burn the blob fee).
         let blobFee = U256(tx.blobGas) &* block.blobBaseFee
-        world.subBalance(tx.sender, U256(gasLimit) &* price &+ blobFee)
+        // Validation made the sender hold at least this (gasLimit x max fee and blob gas x max
+        // blob fee); a purchase that fails all the same refuses the transaction instead of
+        // running it unpaid (its result used to be ignored).
+        guard world.subBalance(tx.sender, U256(gasLimit) &* price &+ blobFee) else {
+            world.revert(to: txStart)
+            return .failure(.insufficientAccountFunds)
+        }
         world.touch(tx.sender)
 
         // Contract address before the nonce bump.

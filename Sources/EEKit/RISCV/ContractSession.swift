@@ -160,7 +160,9 @@ public final class ContractSession {
     /// address beside it (the zero address clears a delegation), for this session's chain and
     /// at the nonces they will have when a transaction from `sender` applies them (the
     /// sender's own nonce moves first; an authority named twice counts its first
-    /// authorization). Nil for a key that is zero or not below the secp256k1 order.
+    /// authorization). Nil for a key that is zero or not below the secp256k1 order, and for an
+    /// authorization whose nonce would be 2^64 - 1 or more, which EIP-7702 makes invalid (a
+    /// review found an authority at nonce 2^64 - 1 trapping here on the overflow).
     public func authorizing(
         _ delegations: [(secretKey: Bytes32, delegate: Address)], sender: Address = ContractSession.defaultSender
     ) -> [Transaction.Authorization]? {
@@ -168,8 +170,16 @@ public final class ContractSession {
         var out: [Transaction.Authorization] = []
         for (key, delegate) in delegations {
             guard let authority = Address(secretKey: key) else { return nil }
-            let nonce = next[authority] ?? (world.nonce(authority) + (authority == sender ? 1 : 0))
-            guard let auth = Transaction.Authorization.signed(chainId: boot.block.chainId, address: delegate, nonce: nonce, secretKey: key)
+            let nonce: UInt64
+            if let n = next[authority] {
+                nonce = n
+            } else {
+                let (n, overflow) = world.nonce(authority).addingReportingOverflow(authority == sender ? 1 : 0)
+                if overflow { return nil }
+                nonce = n
+            }
+            guard nonce < UInt64.max,
+                let auth = Transaction.Authorization.signed(chainId: boot.block.chainId, address: delegate, nonce: nonce, secretKey: key)
             else { return nil }
             next[authority] = nonce + 1
             out.append(auth)

@@ -87,8 +87,11 @@ public struct StateTestCase: Sendable {
             type: type, sender: t.sender, nonce: t.nonce, gasLimit: t.gasLimit[e.gasIndex], to: t.to,
             value: t.value[e.valueIndex], data: t.data[e.dataIndex], gasPrice: t.gasPrice,
             maxFeePerGas: t.maxFeePerGas, maxPriorityFeePerGas: t.maxPriorityFeePerGas, accessList: selected ?? [],
-            blobVersionedHashes: t.blobVersionedHashes, maxFeePerBlobGas: t.maxFeePerBlobGas,
-            authorizationList: t.authorizationList ?? [])
+            // Only the type's own fields, as execution-specs' t8n builds the transaction (a
+            // set-code transaction written with blob hashes too carries none).
+            blobVersionedHashes: type == .blob ? t.blobVersionedHashes : [],
+            maxFeePerBlobGas: type == .blob ? t.maxFeePerBlobGas : .zero,
+            authorizationList: type == .setCode ? t.authorizationList ?? [] : [])
     }
 
     /// Parses every test in one fixture file.
