@@ -25,6 +25,7 @@ struct BlobScheduleTests {
             #expect(BlobSchedule.of(fork).maxBlobGasPerBlock == max * 131_072)
         }
         #expect(Fork(name: "BPO1") == .bpo1 && Fork(name: "bpo2") == .bpo2 && Fork.newest == .bpo2)
+        #expect(Fork(name: "OSAKA") == .osaka && Fork(name: "Osa\u{212A}a") == nil)
         #expect(Fork.bpo1.rules == .osaka && Fork.bpo2.rules == .osaka && Fork.cancun.rules == .cancun)
         #expect(Fork.bpo2.cevmRevision == Fork.osaka.cevmRevision)
     }
@@ -249,6 +250,10 @@ struct BlobScheduleTests {
         }
         // Where the reference raises: a sum past 2^64 - 1; under the reserve price a max of 0.
         #expect(BlobFees.excessBlobGas(parentExcess: .max, parentBlobGasUsed: 1, parentBaseFee: .zero, fork: .cancun) == nil)
+        // and, under the reserve price, blob gas used x (max - target) past 2^64 - 1 (U64 there).
+        #expect(BlobFees.excessBlobGas(parentExcess: 0, parentBlobGasUsed: .max, parentBaseFee: U256(1_000_000_000), fork: .osaka) == nil)
+        #expect(BlobFees.excessBlobGas(parentExcess: 0, parentBlobGasUsed: UInt64.max / 3, parentBaseFee: U256(1_000_000_000), fork: .osaka)
+            == UInt64.max / 3 * 3 / 9)
         let broken = BlobSchedule(target: 0, max: 0, baseFeeUpdateFraction: 1)
         #expect(BlobFees.excessBlobGas(parentExcess: 0, parentBlobGasUsed: 131_072, parentBaseFee: U256(1 << 40), fork: .osaka, schedule: broken) == nil)
         // A chain's own schedule: the same parent under a target of 1 blob.

@@ -85,6 +85,18 @@ import Testing
         }
     }
 
+    /// Keys are compared decoded: `"BPO\u0031"` after `"BPO1"` is the same key written twice
+    /// (a review found both loading, Foundation keeping one).
+    @Test func anEscapedSpellingOfAKeyIsADuplicate() throws {
+        let dir = try TestFiles.scratchFolder("dupunicode")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("dup.json")
+        try Data(#"{"BPO1": 1, "BPO\u0031": 2}"#.utf8).write(to: file)
+        #expect(throws: EEError.malformedInput(#"\#(file.path): key "BPO\u0031" appears twice in one object (the second at byte 12)"#)) {
+            try StateTestCase.load(path: file.path)
+        }
+    }
+
     /// Each block field comes from its own `env` key (add11: number 1, timestamp 1000, gas
     /// limit 0xff112233445566, base fee 10, coinbase 0x2adc...).
     @Test func blockFieldsAreReadFromTheirOwnKeys() throws {

@@ -354,8 +354,11 @@ public enum BlobFees {
             let reserve = WideUInt(parentBaseFee).multiplied(by: blobBaseCost)
             if reserve.isGreater(than: WideUInt(price).multiplied(by: gasPerBlob)) {
                 guard blobs.max > 0, blobs.max >= blobs.target else { return nil }
-                let (hi, lo) = parentBlobGasUsed.multipliedFullWidth(by: blobs.max - blobs.target)
-                let (grown, _) = blobs.max.dividingFullWidth((hi, lo))  // < parentBlobGasUsed: fits
+                // execution-specs multiplies in U64 and raises past 2^64 (a review found a value
+                // returned there), so the product must fit too, not only the quotient.
+                let (product, big) = parentBlobGasUsed.multipliedReportingOverflow(by: blobs.max - blobs.target)
+                if big { return nil }
+                let grown = product / blobs.max
                 let (excess, o) = parentExcess.addingReportingOverflow(grown)
                 return o ? nil : excess
             }

@@ -58,6 +58,9 @@ public enum Fork: String, Sendable, Comparable, CaseIterable, CustomStringConver
     /// The fork named as the fixtures name it, or by an alias (`aliases`: "Merge" for Paris,
     /// "Petersburg", "SpuriousDragon", ...), in any letter case; nil for a name it does not know.
     public init?(name: String) {
+        // ASCII letter case only: lowercased() maps the Kelvin sign to k, so "Osa\u{212A}a" was
+        // Osaka (a review).
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         let lower = name.lowercased()
         guard let f = Fork.allCases.first(where: { $0.rawValue.lowercased() == lower }) ?? Fork.aliases[lower]
         else { return nil }
