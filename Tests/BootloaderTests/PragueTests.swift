@@ -253,6 +253,39 @@ struct PragueTests {
         #expect(s.authorizing([(Self.keyA, Address(low: 0xd0)), (Self.keyA, .zero)]) == nil)
     }
 
+    /// A legacy or EIP-2930 transaction pays its `gasPrice`, also one set after `init` (a
+    /// review's paid nothing: `init` had copied the price into the max fees once), and before
+    /// London no base fee is enforced or burned, whatever the block says.
+    @Test func legacyPriceAndPreLondonBaseFee() throws {
+        for fork in [Fork.berlin, .cancun] {
+            let w = EVMWorld(contracts: [:], fork: fork)
+            var tx = Transaction(sender: EVMWorld.sender, gasLimit: U256(21_000), to: Address(low: 0xee))
+            tx.gasPrice = U256(100)
+            let before = w.world.balance(EVMWorld.sender)
+            _ = try w.boot.execute(tx).get()
+            #expect(before &- w.world.balance(EVMWorld.sender) == U256(2_100_000), "\(fork)")
+            #expect(w.world.balance(Address(low: 0xc0)) == U256(2_100_000), "\(fork)")
+            // A type changed after init prices by the new type's fields.
+            var typed = Transaction(
+                type: .dynamicFee, sender: EVMWorld.sender, nonce: U256(1), gasLimit: U256(21_000), to: Address(low: 0xee),
+                gasPrice: U256(100), maxFeePerGas: U256(5), maxPriorityFeePerGas: U256(1))
+            typed.type = .legacy
+            #expect(typed.maxFeePerGas == U256(100) && typed.maxPriorityFeePerGas == U256(100))
+            typed.type = .dynamicFee
+            #expect(typed.maxFeePerGas == U256(5) && typed.maxPriorityFeePerGas == U256(1))
+        }
+        // Berlin with a block base fee of 10: a price of 7 is valid and the coinbase gets it all.
+        let w = EVMWorld(contracts: [:], fork: .berlin)
+        w.boot.block.baseFee = U256(10)
+        let tx = Transaction(sender: EVMWorld.sender, gasLimit: U256(21_000), to: Address(low: 0xee), gasPrice: U256(7))
+        _ = try w.boot.execute(tx).get()
+        #expect(w.world.balance(Address(low: 0xc0)) == U256(147_000))
+        w.boot.useFork(.london)
+        var late = tx
+        late.nonce = U256(1)
+        #expect(w.boot.validate(late) == .failure(.insufficientMaxFeePerGas))
+    }
+
     /// EIP-7623: a transaction is charged at least 21,000 + 10 per calldata token (4 per
     /// non-zero byte, 1 per zero byte), and a gas limit below that floor is refused.
     @Test func calldataFloor() throws {

@@ -97,9 +97,21 @@ public struct Transaction: Sendable {
     public var data: Bytes
     /// Legacy and EIP-2930.
     public var gasPrice: U256
-    /// EIP-1559 and EIP-4844.
-    public var maxFeePerGas: U256
-    public var maxPriorityFeePerGas: U256
+    /// EIP-1559 and later types; a legacy or EIP-2930 transaction reads its `gasPrice` here
+    /// (what it sets here is kept for another type). Derived on every read: a review found a
+    /// legacy transaction whose `gasPrice` was set after `init` paying nothing, the copy
+    /// `init` made still 0.
+    public var maxFeePerGas: U256 {
+        get { type == .legacy || type == .accessList ? gasPrice : storedMaxFeePerGas }
+        set { storedMaxFeePerGas = newValue }
+    }
+    /// As `maxFeePerGas`: the gas price for a legacy or EIP-2930 transaction.
+    public var maxPriorityFeePerGas: U256 {
+        get { type == .legacy || type == .accessList ? gasPrice : storedMaxPriorityFeePerGas }
+        set { storedMaxPriorityFeePerGas = newValue }
+    }
+    private var storedMaxFeePerGas: U256
+    private var storedMaxPriorityFeePerGas: U256
     public var accessList: [AccessListEntry]
     public var blobVersionedHashes: [Bytes32]
     public var maxFeePerBlobGas: U256
@@ -123,8 +135,8 @@ public struct Transaction: Sendable {
         self.value = value
         self.data = data
         self.gasPrice = gasPrice
-        self.maxFeePerGas = type == .legacy || type == .accessList ? gasPrice : maxFeePerGas
-        self.maxPriorityFeePerGas = type == .legacy || type == .accessList ? gasPrice : maxPriorityFeePerGas
+        self.storedMaxFeePerGas = maxFeePerGas
+        self.storedMaxPriorityFeePerGas = maxPriorityFeePerGas
         self.accessList = accessList
         self.blobVersionedHashes = blobVersionedHashes
         self.maxFeePerBlobGas = maxFeePerBlobGas

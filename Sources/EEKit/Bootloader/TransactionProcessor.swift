@@ -79,7 +79,7 @@ extension Bootloader {
         guard let gasLimit = tx.gasLimit.uint64, gasLimit <= block.gasLimit else {
             return .failure(.gasAllowanceExceeded)
         }
-        if tx.maxFeePerGas < block.baseFee && !skipping.contains(.baseFee) { return .failure(.insufficientMaxFeePerGas) }
+        if tx.maxFeePerGas < baseFeeInForce && !skipping.contains(.baseFee) { return .failure(.insufficientMaxFeePerGas) }
         if tx.maxPriorityFeePerGas > tx.maxFeePerGas { return .failure(.priorityGreaterThanMaxFee) }
         if tx.type == .blob {
             if tx.isCreate { return .failure(.blobContractCreation) }
@@ -132,9 +132,14 @@ extension Bootloader {
         return o1 || o2 || o3 || o4 ? nil : cost
     }
 
+    /// The base fee transactions pay and burn: the block's from London (EIP-1559), none
+    /// before (a review found a pre-London block's base fee enforced and burned for direct
+    /// callers; the state-test runner already zeroed it).
+    var baseFeeInForce: U256 { block.fork >= .london ? block.baseFee : .zero }
+
     /// The gas price the sender pays: min(maxFee, baseFee + priority fee).
     public func effectiveGasPrice(_ tx: Transaction) -> U256 {
-        let (sum, o) = block.baseFee.addingReportingOverflow(tx.maxPriorityFeePerGas)
+        let (sum, o) = baseFeeInForce.addingReportingOverflow(tx.maxPriorityFeePerGas)
         return o || sum > tx.maxFeePerGas ? tx.maxFeePerGas : sum
     }
 
@@ -279,7 +284,8 @@ extension Bootloader {
         world.addBalance(tx.sender, U256(gasLimit - charged) &* price)
         // No tip when the price is below the base fee (only a simulation without the base-fee
         // check gets here with one).
-        let tip = price > block.baseFee ? price &- block.baseFee : .zero
+        let baseFee = baseFeeInForce
+        let tip = price > baseFee ? price &- baseFee : .zero
         world.addBalance(block.coinbase, U256(charged) &* tip)
 
         if let e = world.storeError {
