@@ -15,6 +15,10 @@ extension Address {
 public struct Transaction: Sendable {
     public enum TxType: UInt8, Sendable {
         case legacy = 0, accessList = 1, dynamicFee = 2, blob = 3, setCode = 4
+
+        /// Legacy and EIP-2930 transactions carry one `gasPrice`; later types a max fee and a
+        /// priority fee.
+        public var hasGasPrice: Bool { self == .legacy || self == .accessList }
     }
 
     /// One entry of an EIP-7702 authorization list: the account that signed it (the
@@ -102,12 +106,12 @@ public struct Transaction: Sendable {
     /// legacy transaction whose `gasPrice` was set after `init` paying nothing, the copy
     /// `init` made still 0.
     public var maxFeePerGas: U256 {
-        get { type == .legacy || type == .accessList ? gasPrice : storedMaxFeePerGas }
+        get { type.hasGasPrice ? gasPrice : storedMaxFeePerGas }
         set { storedMaxFeePerGas = newValue }
     }
     /// As `maxFeePerGas`: the gas price for a legacy or EIP-2930 transaction.
     public var maxPriorityFeePerGas: U256 {
-        get { type == .legacy || type == .accessList ? gasPrice : storedMaxPriorityFeePerGas }
+        get { type.hasGasPrice ? gasPrice : storedMaxPriorityFeePerGas }
         set { storedMaxPriorityFeePerGas = newValue }
     }
     private var storedMaxFeePerGas: U256

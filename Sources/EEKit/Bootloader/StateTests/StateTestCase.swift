@@ -306,7 +306,7 @@ public struct StateTestCase: Sendable {
             : tx.has("accessLists") ? .accessList : .legacy
         // A legacy or access-list transaction has a price (geth: "no gas price provided"); it
         // used to read as 0 and fail as a fee too low (a review).
-        if type == .legacy || type == .accessList, !tx.has("gasPrice") {
+        if type.hasGasPrice, !tx.has("gasPrice") {
             throw .malformedInput("transaction has neither gasPrice nor maxFeePerGas")
         }
         let template = TransactionTemplate(

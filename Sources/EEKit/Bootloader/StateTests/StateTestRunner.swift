@@ -101,7 +101,6 @@ public struct StateTestRunner {
         let world = WorldState(store: store)
         outcome.postState = store
         var block = test.block
-        if fork < .london { block.baseFee = .zero }  // no base fee before EIP-1559
         if fork < .paris, let d = test.difficulty { block.prevrandao = d }  // DIFFICULTY before EIP-4399
         // The fixture's blob schedule for the fork, or the fork's own (EIP-7691, EIP-7892).
         let blobs = test.blobSchedules[fork] ?? .of(fork)
