@@ -98,8 +98,9 @@ extern "C" {
 #endif
 
 /* The memory functions eekit_rt.c defines (a freestanding build has no <string.h>; these are
-   its declarations, so including both is fine in C; in C++ include <string.h> first, as a
-   hosted glibc declares them noexcept). */
+   its declarations, so including both is fine in C). A contract, C or C++, needs nothing more;
+   a hosted C++ build that includes this header (a host-side test, say) includes <string.h>
+   first, as glibc declares them noexcept. */
 void *memcpy(void *__restrict dst, const void *__restrict src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);

@@ -287,6 +287,10 @@ static inline u256 u256_from_word(const eek_word *w) {
   u256 a = {{eek_word_limb(w, 0), eek_word_limb(w, 1), eek_word_limb(w, 2), eek_word_limb(w, 3)}};
   return a;
 }
+/* The two addresses are the same 20 bytes. */
+static inline int eek_address_eq(const eek_address *a, const eek_address *b) {
+  return __builtin_memcmp(a->b, b->b, 20) == 0;
+}
 static inline eek_word eek_word_from_address(const eek_address *a) {
   eek_word w = {{0}};
   __builtin_memcpy(w.b + 12, a->b, 20);
@@ -518,6 +522,20 @@ __attribute__((noreturn)) static inline void abi_revert_str(const char *msg) {
 #define ABI_REVERT(literal)                                                                        \
   ((void)sizeof(char[sizeof(("" literal "")[0]) == 1 ? 1 : -1]), /* a narrow literal only */       \
    abi_revert_error("" literal "", sizeof("" literal "") - 1))
+/* Reverts with a custom error (Solidity's `error NotOwner(address who); revert NotOwner(x);`):
+   its selector, the first 4 bytes of keccak256 of its signature (`eekit abi selector
+   'NotOwner(address)' --c` prints it), then `n` static argument words (at most 64; more revert
+   with empty data). `deploy/call --error-sig 'NotOwner(address who)'` decode it. */
+__attribute__((noreturn)) static inline void abi_revert_custom(uint32_t selector, const eek_word *args, size_t n) {
+  if (n > 64) eek_revert(0, 0);
+  uint8_t *buf = (uint8_t *)__builtin_alloca(4 + 32 * n);
+  buf[0] = (uint8_t)(selector >> 24);
+  buf[1] = (uint8_t)(selector >> 16);
+  buf[2] = (uint8_t)(selector >> 8);
+  buf[3] = (uint8_t)selector;
+  for (size_t i = 0; i < n; i++) __builtin_memcpy(buf + 4 + 32 * i, args[i].b, 32);
+  eek_revert(buf, 4 + 32 * n);
+}
 /* A non-payable function's check: reverts (empty data, as Solidity's and Vyper's) when the
    call carries value. Native functions, the constructor included, accept value unless they
    check, as EVM bytecode does. */

@@ -103,16 +103,16 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Block beneficiary (COINBASE; it receives the priority fees).")
     var coinbase: String?
 
-    @Option(help: "Base fee per gas in wei (BASEFEE; decimal or 0x hex).")
+    @Option(help: "Base fee per gas in wei (BASEFEE; decimal, 0x hex, or with a unit as --value takes it: 1gwei).")
     var baseFee: String = "0"
 
-    @Option(help: "Blob base fee in wei (BLOBBASEFEE, from Cancun; default 1).")
+    @Option(help: "Blob base fee in wei (BLOBBASEFEE, from Cancun; default 1; decimal, 0x hex, or with a unit as --value takes it).")
     var blobBaseFee: String?
 
     @Option(help: "Excess blob gas of the block (from Cancun): sets BLOBBASEFEE as EIP-4844 prices it under the fork's blob schedule (BPO1 and BPO2 have their own). Not with --blob-base-fee.")
     var excessBlobGas: UInt64?
 
-    @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee). The sender pays gas used x price, the coinbase gets the part above the base fee.")
+    @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee; decimal, 0x hex, or with a unit as --value takes it: 2gwei). The sender pays gas used x price, the coinbase gets the part above the base fee.")
     var gasPrice: String?
 
     @Option(help: "PREVRANDAO of the block (up to 32 bytes of hex).")
@@ -359,13 +359,14 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
 }
 
 /// The bytes of a file of hex text (`--data-file`, `--args-file`): 0x optional, whitespace
-/// ignored; at most 256 MiB of text. A file that cannot be read exits 5, text that is not hex 64.
+/// ignored; at most 256 MiB of text. A file that cannot be read or is not hex exits 5, as
+/// `evm run --input-file` and every other file that cannot be used.
 func hexFile(_ path: String, option: String) throws -> Bytes {
     var raw: Bytes
     do { raw = try readFile(path, limit: 256 << 20, what: option) } catch { throw environmentFailure("\(error)") }
     if let text = Hex.utf8(fromUTF16WithBOM: raw) { raw = text }
     guard let b = Hex.decode(hexText: raw) else {
-        throw ValidationError("\(option) \(path) is not hex (\(Hex.problem(hexText: raw.prefix(1 << 20))))")
+        throw environmentFailure("\(option) \(path) is not hex (\(Hex.problem(hexText: raw.prefix(1 << 20))))")
     }
     return b
 }

@@ -501,6 +501,18 @@ import Testing
               case 1: ABI_REVERT("a literal's length");
               case 2: abi_revert_str(dynamic);
               case 3: abi_require_no_value(); eek_return(0, 0);
+              case 4: { /* NotOwner(address) unless the caller is the owner */
+                eek_address caller, owner;
+                eek_word k0 = eek_word_from_u64(0), w;
+                eek_caller(&caller);
+                eek_sload(&k0, &w);
+                if (!abi_word_address(&w, &owner)) eek_revert(0, 0);
+                if (!eek_address_eq(&caller, &owner)) {
+                  eek_word who = eek_word_from_address(&caller);
+                  abi_revert_custom(0x245aecd3u, &who, 1);
+                }
+                eek_return(0, 0);
+              }
               default: {
                 eek_word k0 = eek_word_from_u64(0), k1 = eek_word_from_u64(1), out[2];
                 eek_sload(&k0, &out[0]);
@@ -524,6 +536,12 @@ import Testing
         #expect(try s.call(a, data: [3]).status == .success)
         let paid = try s.call(a, data: [3], value: U256(1))
         #expect(paid.status == .revert && paid.output.isEmpty)
+        // abi_revert_custom and eek_address_eq: NotOwner(address) for any caller but the owner.
+        let notOwner = try s.call(a, data: [4])
+        #expect(notOwner.status == .revert && notOwner.output == [0x24, 0x5a, 0xec, 0xd3] + ContractSession.defaultSender.word.bigEndianBytes,
+                "\(Hex.encode(notOwner.output))")
+        #expect(ABIEncoder.selector("NotOwner(address)") == [0x24, 0x5a, 0xec, 0xd3])
+        #expect(try s.call(a, data: [4], from: Address(hex: owner)!).status == .success)
         // A constructor argument that is not an address reverts with the literal's reason.
         var bad = args
         bad[0] = 1

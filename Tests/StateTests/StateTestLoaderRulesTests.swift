@@ -204,6 +204,23 @@ import Testing
         #expect(m.contains("pre: storage of \(target) is not an object"), "\(m)")
     }
 
+    /// A file holding an empty object is not a state test: it is refused by name, and the CLI
+    /// reports it on an ERROR line and exits 1 (a review: "0 passed, 0 failed", exit 0).
+    @Test func anEmptyObjectIsNotAStateTest() throws {
+        let dir = try TestFiles.scratchFolder("emptyobject")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("empty.json")
+        try Data("{ }".utf8).write(to: file)
+        do {
+            _ = try StateTestCase.load(path: file.path)
+            Issue.record("an empty object loaded as a state-test file")
+        } catch {
+            #expect("\(error)".contains("an empty object, not a state test"), "\(error)")
+        }
+        let r = try StateTestCLIMutationRoundTests.run([file.path])
+        #expect(r.status == 1 && r.out.hasPrefix("ERROR ") && r.out.contains("not a state test"), "\(r.out)")
+    }
+
     /// `sender` comes first: with both `sender` and `secretKey`, the sender is `sender`, as
     /// geth's state-test runner takes it (the key's address is only for fillings without one).
     @Test func senderTakesPrecedenceOverSecretKey() throws {

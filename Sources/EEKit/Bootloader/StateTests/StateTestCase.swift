@@ -120,6 +120,9 @@ public struct StateTestCase: Sendable {
             throw .malformedInput("\(path): key \"\(key)\" appears twice in one object (the second at byte \(offset))")
         }
         guard let top = json as? [String: Any] else { throw .malformedInput("\(path): top level is not an object") }
+        // A state-test file holds at least one test: an empty object is some other JSON file
+        // (a run over it said "0 passed, 0 failed" and exited 0, a review found).
+        guard !top.isEmpty else { throw .malformedInput("\(path): an empty object, not a state test (no tests in it)") }
         var out = [StateTestCase]()
         for name in top.keys.sorted() {
             guard let t = top[name] as? [String: Any] else { throw .malformedInput("\(path): \(name) is not an object") }
