@@ -189,7 +189,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #define EEK_CTX_TIMESTAMP      2
 #define EEK_CTX_COINBASE       3
 #define EEK_CTX_GAS_LIMIT      4 /* block gas limit */
-#define EEK_CTX_BASE_FEE       5
+#define EEK_CTX_BASE_FEE       5 /* 0 before London, whose blocks have no base fee */
 #define EEK_CTX_PREVRANDAO     6
 #define EEK_CTX_ORIGIN         7
 #define EEK_CTX_GAS_PRICE      8
@@ -198,7 +198,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #define EEK_CTX_IS_STATIC      11
 #define EEK_CTX_DEPTH          12
 #define EEK_CTX_SELF_BALANCE   13
-#define EEK_CTX_BLOB_BASE_FEE  14 /* EIP-7516 */
+#define EEK_CTX_BLOB_BASE_FEE  14 /* EIP-7516; 0 before Cancun, whose blocks have no blobs */
 
 /* Gas argument of EEK_SYS_CALL meaning "as much as allowed". */
 #define EEK_GAS_ALL ((uintptr_t)-1)

@@ -109,7 +109,7 @@ struct BlockOptions: ParsableArguments {
     @Option(help: "Blob base fee in wei (BLOBBASEFEE, from Cancun; default 1; decimal, 0x hex, or with a unit as --value takes it).")
     var blobBaseFee: String?
 
-    @Option(help: "Excess blob gas of the block (from Cancun): sets BLOBBASEFEE as EIP-4844 prices it under the fork's blob schedule (BPO1 and BPO2 have their own). Not with --blob-base-fee.")
+    @Option(help: "Excess blob gas of the block (from Cancun): sets BLOBBASEFEE as EIP-4844 prices it under the fork's blob schedule (BPO1 and BPO2 have their own). Not with --blob-base-fee. From about 177.4 x the schedule's update fraction up the fee is 2^256 - 1, which no blob transaction can pay.")
     var excessBlobGas: UInt64?
 
     @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee; decimal, 0x hex, or with a unit as --value takes it: 2gwei). The sender pays gas used x price, the coinbase gets the part above the base fee.")

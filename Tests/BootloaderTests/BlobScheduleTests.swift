@@ -148,13 +148,22 @@ struct BlobScheduleTests {
         } catch {
             #expect("\(error)".contains("Osaka already has a blob schedule"), "\(error)")
         }
-        var numeric = own
-        numeric["target"] = 6
-        do {
-            _ = try test(["Prague": numeric], fork: "Prague", blobs: 1)
-            Issue.record("a numeric target loaded")
-        } catch {
-            #expect("\(error)".contains("config.blobSchedule.Prague: 'target' is 6, not a string"), "\(error)")
+        // JSON integers, as geth's genesis and t8n take them (a review found them refused);
+        // not booleans, fractions or negative numbers.
+        let numbers: [String: Any] = ["target": 1, "max": 2, "baseFeeUpdateFraction": 20_000_000]
+        let (c5, _) = try test(["Prague": numbers], fork: "Prague", blobs: 1)
+        #expect(c5.blobSchedules == [.prague: BlobSchedule(target: 1, max: 2, baseFeeUpdateFraction: 20_000_000)])
+        let (c6, _) = try test(["Prague": ["target": 1, "max": 2, "baseFeeUpdateFraction": UInt64.max]], fork: "Prague", blobs: 1)
+        #expect(c6.blobSchedules[.prague]?.baseFeeUpdateFraction == UInt64.max)
+        for bad: Any in [true, 6.5, -1] {
+            var numeric = own
+            numeric["target"] = bad
+            do {
+                _ = try test(["Prague": numeric], fork: "Prague", blobs: 1)
+                Issue.record("a target of \(bad) loaded")
+            } catch {
+                #expect("\(error)".contains("config.blobSchedule.Prague: 'target' is not a non-negative 64-bit integer"), "\(error)")
+            }
         }
     }
 
@@ -181,6 +190,9 @@ struct BlobScheduleTests {
         #expect(JSONFields.number("0x1" + String(repeating: "0", count: 64)) == nil)
         #expect(JSONFields.number("0x00" + String(repeating: "f", count: 64)) == .max)
         #expect(JSONFields.number("0x0x5") == nil && JSONFields.number("0xg") == nil)
+        // A second prefix after leading zeros (a review: these loaded as 10).
+        #expect(JSONFields.number("0x00x0a") == nil && JSONFields.number("0x000000000x0a") == nil && JSONFields.number("0x00X0a") == nil)
+        #expect(JSONFields.number("0X0A") == U256(10) && JSONFields.number("0x000a") == U256(10) && JSONFields.number("10") == U256(10))
     }
 
     /// The next block's excess blob gas (EIP-4844's calc_excess_blob_gas; EIP-7918's reserve

@@ -53,6 +53,14 @@ struct OsakaTests {
         #expect(r.status.isSuccess)
         session.gasLimit = 20_000_000
         #expect(throws: EEError.self) { try session.deploy([Op.stop], kind: .evm) }
+        // And never above the block's gas limit (a review: a 10M block rejected every default
+        // transaction).
+        session.gasLimit = nil
+        session.boot.block.gasLimit = 10_000_000
+        #expect(session.defaultGasLimit == 10_000_000)
+        #expect(try session.deploy([Op.stop], kind: .evm).status.isSuccess)
+        session.boot.useFork(.cancun)
+        #expect(session.defaultGasLimit == 10_000_000)
     }
 
     /// EIP-7594: at most six blobs per transaction from Osaka (the block still takes nine).

@@ -589,4 +589,18 @@ import Testing
             #expect(w(11) == U256(1) && w(12) == U256(2) && w(9) == probe2.word && w(13) == U256(77))
         }
     }
+
+    /// The base fee and blob base fee a native contract reads are the ones in force: none
+    /// before London and Cancun, whose transactions pay none (a review: a Berlin block's base
+    /// fee was read while the transaction paid nothing), the block's from then on.
+    @Test func contextFeesAreTheOnesInForce() throws {
+        let s = try session()
+        s.boot.block.baseFee = U256(100)
+        s.boot.block.blobBaseFee = U256(5)
+        for (fork, base, blob) in [(Fork.berlin, 0, 0), (.london, 100, 0), (.shanghai, 100, 0), (.cancun, 100, 5)] {
+            s.boot.useFork(fork)
+            let c = try #require(context(try s.call(probe, data: [3])), "\(fork)")
+            #expect(c[5] == U256(UInt64(base)) && c[14] == U256(UInt64(blob)), "\(fork): \(c[5]) \(c[14])")
+        }
+    }
 }

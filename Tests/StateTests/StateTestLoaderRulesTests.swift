@@ -97,6 +97,21 @@ import Testing
         }
     }
 
+    /// Keys are compared as Swift strings, which Foundation's objects key by: a composed
+    /// "café" and a decomposed one (e + U+0301) are one key (a review found the second test of
+    /// such a pair silently dropped).
+    @Test func canonicallyEquivalentKeysAreDuplicates() throws {
+        let dir = try TestFiles.scratchFolder("dupcanonical")
+        defer { TestFiles.remove(dir) }
+        let file = dir.appendingPathComponent("dup.json")
+        try Data("{\"caf\u{E9}\": 1, \"cafe\u{301}\": 2}".utf8).write(to: file)
+        #expect(throws: EEError.malformedInput("\(file.path): key \"cafe\u{301}\" appears twice in one object (the second at byte 13)")) {
+            try StateTestCase.load(path: file.path)
+        }
+        try Data(#"{"caf\u00e9": 1, "cafe\u0301": 2}"#.utf8).write(to: file)
+        #expect(throws: EEError.self) { try StateTestCase.load(path: file.path) }
+    }
+
     /// Each block field comes from its own `env` key (add11: number 1, timestamp 1000, gas
     /// limit 0xff112233445566, base fee 10, coinbase 0x2adc...).
     @Test func blockFieldsAreReadFromTheirOwnKeys() throws {

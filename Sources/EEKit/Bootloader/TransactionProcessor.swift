@@ -135,7 +135,7 @@ extension Bootloader {
     /// The base fee transactions pay and burn: the block's from London (EIP-1559), none
     /// before (a review found a pre-London block's base fee enforced and burned for direct
     /// callers; the state-test runner already zeroed it).
-    var baseFeeInForce: U256 { block.fork >= .london ? block.baseFee : .zero }
+    var baseFeeInForce: U256 { block.baseFeeInForce }
 
     /// The gas price the sender pays: min(maxFee, baseFee + priority fee).
     public func effectiveGasPrice(_ tx: Transaction) -> U256 {

@@ -85,6 +85,14 @@ public struct BlockContext: Sendable {
     /// transaction's blobs; `blobBaseFee` is set apart (`BlobFees.baseFee(excessBlobGas:schedule:)`).
     public var blobSchedule: BlobSchedule? = nil
     public init() {}
+
+    /// The base fee the fork applies: `baseFee` from London (EIP-1559); zero before, where no
+    /// base fee is enforced, charged or burned and BASEFEE does not exist. What a native
+    /// contract's EEK_CTX_BASE_FEE reads.
+    public var baseFeeInForce: U256 { fork >= .london ? baseFee : .zero }
+    /// `blobBaseFee` from Cancun (EIP-4844); zero before, where no transaction carries blobs
+    /// and BLOBBASEFEE does not exist. What a native contract's EEK_CTX_BLOB_BASE_FEE reads.
+    public var blobBaseFeeInForce: U256 { fork >= .cancun ? blobBaseFee : .zero }
 }
 
 public struct TransactionContext: Sendable {

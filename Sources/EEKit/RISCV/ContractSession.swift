@@ -14,8 +14,12 @@ public final class ContractSession {
     public var gasLimit: UInt64? = nil
     /// The gas of a transaction when neither the call nor `gasLimit` sets it: 30,000,000, or
     /// from Osaka EIP-7825's cap, 16,777,216 (a transaction above it is invalid there; the
-    /// session's 30,000,000 made every default transaction under Osaka a rejected one).
-    public var defaultGasLimit: UInt64 { boot.block.fork >= .osaka ? Bootloader.maxTransactionGas : 30_000_000 }
+    /// session's 30,000,000 made every default transaction under Osaka a rejected one); and at
+    /// most the block's gas limit (a block of 10M gas rejected every default transaction as
+    /// asking for more, a review found).
+    public var defaultGasLimit: UInt64 {
+        min(boot.block.fork >= .osaka ? Bootloader.maxTransactionGas : 30_000_000, boot.block.gasLimit)
+    }
     /// Commit after each transaction (to the store; SQLite stores persist it).
     public var commitEachTransaction = true
     /// Gas price of the transactions (legacy transactions); nil: the block's base fee, so that

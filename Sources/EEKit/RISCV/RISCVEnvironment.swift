@@ -734,7 +734,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             case 2: v = U256(b.timestamp)
             case 3: v = b.coinbase.word
             case 4: v = U256(b.gasLimit)
-            case 5: v = b.baseFee
+            case 5: v = b.baseFeeInForce
             case 6: v = b.prevrandao.word
             case 7: v = t.origin.word
             case 8: v = t.gasPrice
@@ -743,7 +743,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             case 11: v = U256(launch.isStatic ? 1 : 0)
             case 12: v = U256(UInt64(max(0, launch.depth)))
             case 13: v = host.balance(me)
-            case 14: v = host.block.blobBaseFee
+            case 14: v = b.blobBaseFeeInForce
             default: throw Fault(reason: .trap("context: unknown id \(a0)"))
             }
             try write(m, word: v, a1, "context")
