@@ -569,16 +569,16 @@ final class Holder<T>: @unchecked Sendable {
         let seen = Holder<[Int]>([])
         scripts.byID[2] = { ee, p, host in
             seen.value.append((host as! Bootloader).guestMemoryInUse)  // its calldata, held
-            return ee.finish(.success, Bytes(repeating: 7, count: ee.launch.calldata.count == 5000 ? 7000 : 10))
+            return ee.finish(.success, Bytes(repeating: 7, count: ee.launch.calldata.count == 5000 ? 40 : 10))
         }
         scripts.byID[1] = { ee, p, host in
             let boot = host as! Bootloader
             let (first, _) = try ee.nest(host, Address(low: 0xa2), Bytes(repeating: 1, count: 5000), give: 1 << 20)
-            seen.value.append(boot.guestMemoryInUse)  // the 7,000 bytes it returned, held
+            seen.value.append(boot.guestMemoryInUse)  // the 40 bytes it returned, held
             let (second, _) = try ee.nest(host, Address(low: 0xa2), [], give: 1 << 20)
             seen.value.append(boot.guestMemoryInUse)  // replaced by the next call's 10
-            boot.limits.maxTotalGuestMemory = 4000
-            let (refused, left) = try ee.nest(host, Address(low: 0xa2), Bytes(repeating: 1, count: 5000), give: 1 << 20)
+            // 10 held + 5,041 > 5,050 (limits cannot change while the transaction runs).
+            let (refused, left) = try ee.nest(host, Address(low: 0xa2), Bytes(repeating: 1, count: 5041), give: 1 << 20)
             seen.value.append(boot.guestMemoryInUse)
             let limited: Bool
             if case .failure(.limitExceeded(let why)) = refused.status { limited = why.contains("bytes of calldata") } else { limited = false }
@@ -587,9 +587,10 @@ final class Holder<T>: @unchecked Sendable {
         }
         let s = try session(scripts)
         try install(s, [1: a, 2: b])
+        s.boot.limits.maxTotalGuestMemory = 5050
         let r = try s.call(a, data: [])
         #expect(r.status == .success && r.output == [1, 1, 1, 1], "\(r.status) \(r.output)")
-        #expect(seen.value == [5000, 7000, 7000, 10, 0], "\(seen.value)")  // a failed call returns nothing
+        #expect(seen.value == [5000, 40, 40, 10, 0], "\(seen.value)")  // a failed call returns nothing
         checkClean(s, "held")
     }
 

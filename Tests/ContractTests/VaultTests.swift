@@ -830,8 +830,11 @@ func createAddress(_ sender: Address, nonce: UInt8) -> Address {
         #expect(gl.status == 0 && gl.out.contains("output: 0x" + String(repeating: "0", count: 58) + "bc614e\n"), "\(gl.out)")
         let glDefault = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", ""])
         #expect(glDefault.out.contains("output: 0x" + String(repeating: "0", count: 53) + "40000000000\n"), "\(glDefault.out)")
-        let over = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", "", "--block-gas-limit", "1000000"])
+        let over = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", "", "--block-gas-limit", "1000000", "--gas", "1000001"])
         #expect(over.status != 0 && over.out.contains("GAS_ALLOWANCE_EXCEEDED"), "\(over.out)")
+        // Without --gas the default is at most the block's limit.
+        let fits = try Self.run(["run", gasLimitProbe.path, "--ee", "evm", "--data", "", "--block-gas-limit", "1000000"])
+        #expect(fits.status == 0 && fits.out.contains("output: 0x" + String(repeating: "0", count: 59) + "f4240\n"), "\(fits.out)")
         let reverting = dir.appendingPathComponent("revert.hex")
         try Data("5f5ffd".utf8).write(to: reverting)  // init code: REVERT(0, 0)
         #expect(try Self.run(["deploy", reverting.path, "--ee", "evm", "--state", db]).status == 1)

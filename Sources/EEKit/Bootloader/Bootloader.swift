@@ -59,8 +59,21 @@ public final class Bootloader: EEHost {
     /// refuses that one); a change made there would be journaled with the running
     /// transaction's and pass none of the EE protocol's checks.
     @exclusivity(unchecked) public var tracer: ((CallTraceEvent) -> Void)?
-    /// Caps on returndata, logs and call depth (see `ResourceLimits`).
-    @exclusivity(unchecked) public var limits = ResourceLimits()
+    /// Caps on returndata, logs and call depth (see `ResourceLimits`). Fixed while a
+    /// transaction runs: a change made then (from a hook, a tracer or a host function) is
+    /// refused and ends the transaction as a protocol violation (a review: caps lowered below
+    /// what the frames held made the next memory reservation trap on overflow).
+    public var limits: ResourceLimits {
+        get { storedLimits }
+        set {
+            guard !executing else {
+                noteViolation("ResourceLimits changed while a transaction runs")
+                return
+            }
+            storedLimits = newValue
+        }
+    }
+    @exclusivity(unchecked) private var storedLimits = ResourceLimits()
     /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).
     @exclusivity(unchecked) public private(set) var guestMemoryInUse = 0
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is

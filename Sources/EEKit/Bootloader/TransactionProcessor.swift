@@ -174,8 +174,20 @@ extension Bootloader {
             noteViolation(why)
             throw .protocolViolation(why)
         }
+        // One transaction at a time on a world state too: another bootloader's transaction
+        // running on it (this one started from its hook or tracer) would be finished under it.
+        guard !world.transactionIsOpen else {
+            let why = "execute called while another bootloader runs a transaction on this world state"
+            world.refuseDuringTransaction(why)
+            throw .protocolViolation(why)
+        }
         executing = true
-        defer { executing = false }
+        world.transactionIsOpen = true
+        world.refusedDuringTransaction = nil
+        defer {
+            executing = false
+            world.transactionIsOpen = false
+        }
         // Every gas/erg conversion divides or multiplies by ergsPerGas (0 divided by zero; a
         // value above 2^32 overflowed the 2300-gas stipend's ergs); zero-cost RISC-V block ends
         // let a loop run forever.
@@ -272,6 +284,13 @@ extension Bootloader {
             world.revert(to: txStart)
             world.finishTransaction()
             throw error
+        }
+        // A commit, discard or second transaction was refused under this one (from a hook, a
+        // tracer or a host function): the transaction ends with it, as with any protocol break.
+        if let why = world.refusedDuringTransaction {
+            world.revert(to: txStart)
+            world.finishTransaction()
+            throw .protocolViolation(why)
         }
 
         // Refund (EIP-3529, London: at most a fifth of the gas used; half before) and fees.

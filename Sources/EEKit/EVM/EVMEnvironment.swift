@@ -24,6 +24,10 @@ public final class EVMEnvironment: ExecutionEnvironment {
     @exclusivity(unchecked) private var facts: Facts?
     @exclusivity(unchecked) private var ergsRemainder: UInt64 = 0
     @exclusivity(unchecked) private var ergsPerGas: UInt64 = 256
+    /// The core runs this frame now (inside `start` or a `continueAfter*`): entering it again
+    /// from a callback of that run (a tracer, a host function) is refused; it recycled the
+    /// buffers the paused core was using (a review: the frame returned another frame's data).
+    @exclusivity(unchecked) private var running = false
     private let tracer: EVMTracer?
 
     /// - Parameter tracer: called before every instruction (EIP-3155 data); slows execution.
@@ -41,6 +45,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
         guard launch.code.kind == .evm || launch.code.kind == .none else {
             throw .invalidCode("EVM environment cannot run \(launch.code.kind) code")
         }
+        try enter()
+        defer { running = false }
         ergsPerGas = max(1, host.schedule.ergsPerGas)
         var gas = launch.resources.ergs / ergsPerGas
         ergsRemainder = launch.resources.ergs % ergsPerGas
@@ -62,12 +68,19 @@ public final class EVMEnvironment: ExecutionEnvironment {
         return try preemption(b.run(host: host), host: host)
     }
 
+    private func enter() throws(EEError) {
+        guard !running else { throw .internalError("EVM frame entered while its core runs (from a callback of its own run)") }
+        running = true
+    }
+
     public func continueAfterCall(_ result: CallResult, returned: Resources, host: any EEHost) throws(EEError)
         -> Preemption
     {
         guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CALL_REQUEST.rawValue) else {
             throw .internalError("EVM frame was not waiting for a call")
         }
+        try enter()
+        defer { running = false }
         let gasBack = reclaim(returned.ergs, frameGas: b.gas)
         let data = result.status.isFailure ? [] : result.returndata
         let status = b.resumeCall(
@@ -81,6 +94,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
         guard let b = buffers, b.pending == UInt32(CEVM_STATUS_CREATE_REQUEST.rawValue) else {
             throw .internalError("EVM frame was not waiting for a deployment")
         }
+        try enter()
+        defer { running = false }
         let gasBack = reclaim(returned.ergs, frameGas: b.gas)
         let created = result.status.isSuccess ? result.address : nil
         let data = result.status == .revert ? result.returndata : []

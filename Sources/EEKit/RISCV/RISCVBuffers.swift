@@ -217,6 +217,7 @@ public final class RISCVMachine {
     /// - Throws: `EEError.elf(.codeRangeTooLarge)` above `maxDecodedBytes` or when the host
     ///   cannot allocate it.
     public func setCodeRange(_ lo: UInt64, _ hi: UInt64) throws(EEError) {
+        guard !running else { throw .invalidConfiguration("setCodeRange while the machine runs (from its ecall handler)") }
         let page = RISCVMachine.pageSize
         guard lo <= hi, hi <= memorySize, lo % page == 0, hi % page == 0 else {
             throw .invalidConfiguration("code range 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) is not page-aligned within guest memory")
@@ -261,7 +262,9 @@ public final class RISCVMachine {
     /// cost no return from the core. The handler may use every accessor of this machine
     /// (registers a0 and a1, the budget, lowered only, guest memory, permissions), but must not
     /// call `run`, `reset`, `restore` or `setCodeRange` on it: the core is running on its
-    /// decoded code and hart state (CRISCV.h says the same of the C callback); when it
+    /// decoded code and hart state (CRISCV.h says the same of the C callback), so `run` stops
+    /// the process with a precondition failure, `reset` and `restore` return false and
+    /// `setCodeRange` throws; when it
     /// returns false, `run` returns `.ecall` for that ecall as without a handler. The machine
     /// keeps the handler alive until it is replaced or cleared (a handler that holds the
     /// machine makes a cycle until then). It used to be unretained, so a caller that let its
@@ -626,7 +629,7 @@ public final class RISCVMachine {
     public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
         // Resetting from itself released the code it was about to share (review finding: the
         // deinit then freed an mmap'ed buffer).
-        guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
+        guard !running, template !== self, template.memorySize == memorySize, template.xlen == xlen,
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize })
         else { return false }
         for c in copy where !c.isEmpty {
@@ -692,7 +695,7 @@ public final class RISCVMachine {
         from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], alsoZero: Range<UInt64> = 0..<0,
         zeroResident: Range<UInt64> = 0..<0, restoreCode: Bool
     ) -> Bool {
-        guard template !== self, template.memorySize == memorySize, template.xlen == xlen,
+        guard !running, template !== self, template.memorySize == memorySize, template.xlen == xlen,
             mem.pointee.code_lo == template.mem.pointee.code_lo, mem.pointee.code_hi == template.mem.pointee.code_hi,
             (code == nil) == (template.code == nil),
             copy.allSatisfy({ $0.upperBound <= memorySize }), zero.allSatisfy({ $0.upperBound <= memorySize }),
@@ -815,8 +818,18 @@ public final class RISCVMachine {
         case trap
     }
 
+    /// The core runs this machine now (inside `run`): what the ecall handler must not call
+    /// (`run`, `reset`, `restore`, `setCodeRange`) is refused instead of freeing or replacing
+    /// the decoded code and hart the core is using (an audit: a handler's `setCodeRange` was a
+    /// use after free).
+    private var running = false
+
     /// Runs the hart until ecall, ebreak, budget exhaustion or a trap.
+    /// - Precondition: not called from this machine's own ecall handler (see `setEcallHandler`).
     public func run() -> Stop {
+        precondition(!running, "RISCVMachine.run called while the machine runs (from its own ecall handler)")
+        running = true
+        defer { running = false }
         let status = crv_run(cpu, mem, costs)
         switch status {
         case CRV_STATUS_ECALL: return .ecall

@@ -157,6 +157,11 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         guard launch.code.kind == .riscv else {
             throw .invalidCode("RISC-V environment cannot run \(launch.code.kind) code")
         }
+        // One instance runs one frame: a second start (from a callback of the running frame, a
+        // review found) replaced the running machine and launch under the frame.
+        guard !started else {
+            throw .internalError("RISC-V environment started twice (one instance runs one frame)")
+        }
         try configuration.validate()
         // A host's schedule is checked where it is used (a custom host's ergsPerGas of 0
         // divided by zero in GAS_LEFT; the bootloader checks its own per transaction).

@@ -442,6 +442,19 @@ public final class WorldState {
 
     // MARK: Transaction and block boundaries
 
+    /// A bootloader runs a transaction on this state now (`Bootloader.execute` sets it). While
+    /// one does, a second transaction (another bootloader on this world), `commit()` and
+    /// `discardUncommitted()` are refused: the first cleared the running one's journal, so its
+    /// reverts undid nothing, and the other two wrote or dropped the running frames' state
+    /// under them (a review: a hook's commit persisted a reverted frame's storage).
+    public internal(set) var transactionIsOpen = false
+    /// What was refused while the transaction was open, for the bootloader to end it with.
+    var refusedDuringTransaction: String?
+
+    func refuseDuringTransaction(_ why: String) {
+        if refusedDuringTransaction == nil { refusedDuringTransaction = why }
+    }
+
     /// Starts a transaction on what the setters left since the last one (funding, `setStorage`,
     /// `setAccount` between transactions): their values become the transaction's starting
     /// state, the slots' EIP-2200 originals included, and nothing of them stays journaled or
@@ -499,8 +512,14 @@ public final class WorldState {
         wiped = mark.wiped
     }
 
-    /// Discards everything since the last commit (transactions included).
+    /// Discards everything since the last commit (transactions included). While a transaction
+    /// runs (`transactionIsOpen`) it discards nothing and ends that transaction as a protocol
+    /// violation.
     public func discardUncommitted() {
+        guard !transactionIsOpen else {
+            refuseDuringTransaction("discardUncommitted() while a transaction runs on this world state")
+            return
+        }
         finishTransactionDiscarding()
         accounts.removeAll()
         slots.removeAll()
@@ -565,6 +584,11 @@ public final class WorldState {
     /// Writes every change since the last commit to the store in one atomic step.
     /// - Throws: `EEError.storage` if the store fails (the overlay is kept, so a retry is possible).
     public func commit() throws(EEError) {
+        guard !transactionIsOpen else {
+            let why = "commit() while a transaction runs on this world state"
+            refuseDuringTransaction(why)
+            throw .protocolViolation(why)
+        }
         if let e = storeError { throw e }
         let c = changeSet()
         if !c.isEmpty { try store.commit(c) }
