@@ -36,7 +36,7 @@ extension Bootloader {
         // nested one in their name comes from a callback holding the EE (a step tracer, a
         // hook), not from the frame (a review: a tracer moved value out of a STOP contract).
         guard !(ee is EVMEnvironment || ee is RISCVEnvironment) else {
-            throw violation("a nested \(what) in the name of a \(ee.kindName) frame, whose calls preempt (from a callback, not its code)")
+            throw violation("a nested \(what) in the name of the running \(ee.kindName) frame, whose calls preempt (from a callback, not its code)")
         }
         if let e = firstError { throw e }
         return f
