@@ -111,6 +111,21 @@ import Testing
         #expect(s.boot.limits.maxFrameMemory == 1 << 20)
     }
 
+    /// The block cannot change mid-transaction either: a base fee changed between the gas
+    /// purchase and the refund would pay the coinbase a tip nobody paid; a fork changed under
+    /// a running frame would change its rules.
+    @Test func theBlockCannotChangeWhileATransactionRuns() throws {
+        for useFork in [false, true] {
+            let s = try session(end: [Op.stop]) { s in
+                if useFork { s.boot.useFork(.prague) } else { s.boot.block.baseFee = U256(1) }
+            }
+            expectViolation(s, useFork ? "useFork(Prague) while a transaction runs" : "the block context changed while a transaction runs")
+            #expect(s.boot.block.fork == .cancun && s.boot.block.baseFee == .zero)
+            s.boot.block.baseFee = U256(7)  // between transactions it may change
+            #expect(s.boot.block.baseFee == U256(7))
+        }
+    }
+
     /// Starting the running EVM frame's EE again (from a callback holding it) recycled the
     /// buffers its paused core used: the frame returned another frame's data.
     @Test func aRunningEVMFrameCannotBeStartedAgain() throws {

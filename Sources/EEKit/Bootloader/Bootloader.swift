@@ -24,7 +24,21 @@ public final class Bootloader: EEHost {
     }
     /// Addresses of `hooks` that are `UnavailableSystemHook`s.
     @exclusivity(unchecked) private var unavailableHooks: Set<Address>
-    @exclusivity(unchecked) public var block: BlockContext
+    /// The block the transactions run in. Fixed while a transaction runs: a change made then
+    /// (from a hook, a tracer or the block-hash provider; `useFork` too) is refused and ends the
+    /// transaction as a protocol violation (a base fee changed between the gas purchase and the
+    /// refund would pay the coinbase a tip nobody paid).
+    public var block: BlockContext {
+        get { storedBlock }
+        set {
+            guard !executing else {
+                noteViolation("the block context changed while a transaction runs")
+                return
+            }
+            storedBlock = newValue
+        }
+    }
+    @exclusivity(unchecked) private var storedBlock: BlockContext
     @exclusivity(unchecked) public var transaction: TransactionContext
     @exclusivity(unchecked) public var schedule: GasSchedule
     /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
@@ -145,7 +159,7 @@ public final class Bootloader: EEHost {
         self.registry = registry
         self.hooks = hooks
         self.unavailableHooks = Bootloader.unavailableAddresses(hooks)
-        self.block = block
+        self.storedBlock = block
         self.transaction = TransactionContext()
         self.schedule = schedule
         updateAlwaysWarm()
@@ -165,6 +179,10 @@ public final class Bootloader: EEHost {
     /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
     /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
+        guard !executing else {
+            noteViolation("useFork(\(fork)) while a transaction runs")
+            return
+        }
         block.fork = fork
         world.touchCreatesAccounts = fork < .spuriousDragon  // EIP-161's absence
         for (low, introduced) in Bootloader.precompileForks {
