@@ -32,10 +32,10 @@ extension Bootloader {
         guard f.ee === ee else {
             throw violation("a nested \(what) from a \(ee.kindName) EE that does not run the active frame (\(f.context.address.hex))")
         }
-        // The EVM and RISC-V EEs preempt for every call and creation of their code, so a
-        // nested one in their name comes from a callback holding the EE (a step tracer, a
-        // hook), not from the frame (a review: a tracer moved value out of a STOP contract).
-        guard !(ee is EVMEnvironment || ee is RISCVEnvironment) else {
+        // An EE whose calls preempt (the EVM's, RISC-V's) makes none: one in its name comes
+        // from a callback holding the EE (a step tracer, a hook), not from the frame (a review:
+        // a tracer moved value out of a STOP contract).
+        guard type(of: ee).makesNestedCalls else {
             throw violation("a nested \(what) in the name of the running \(ee.kindName) frame, whose calls preempt (from a callback, not its code)")
         }
         if let e = firstError { throw e }

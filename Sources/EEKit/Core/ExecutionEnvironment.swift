@@ -300,4 +300,14 @@ public protocol ExecutionEnvironment: AnyObject {
     /// Deployment-data checks and address derivation for a deployment of this EE's kind, by a
     /// transaction or by a frame of any EE. The prepared resources are at most the request's.
     static func prepareDeployment(_ request: DeploymentRequest, host: any EEHost) throws(EEError) -> PreparedDeployment
+
+    /// Whether this EE's frames make nested calls and deployments (`EEHost.nestedCall`): a
+    /// runtime that calls its imports synchronously (WASM) does; an EE whose calls preempt
+    /// (the EVM and RISC-V EEs) does not, and a nested call in its frame's name (from a
+    /// callback holding the EE, a step tracer say) is refused. Default: true.
+    static var makesNestedCalls: Bool { get }
+}
+
+extension ExecutionEnvironment {
+    public static var makesNestedCalls: Bool { true }
 }

@@ -40,6 +40,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
     public var isStaticContext: Bool { facts?.isStatic ?? false }
 
     public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
+    /// Every CALL* and CREATE* preempts the frame.
+    public static var makesNestedCalls: Bool { false }
 
     public func start(_ launch: LaunchParams, host: any EEHost) throws(EEError) -> Preemption {
         guard launch.code.kind == .evm || launch.code.kind == .none else {

@@ -55,6 +55,8 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
 
     public static var kind: EEKind { .riscv }
     public static func isModifierSupported(_ modifier: CallModifier) -> Bool { true }
+    /// Every call and create system call preempts the frame.
+    public static var makesNestedCalls: Bool { false }
 
     public let configuration: Configuration
     // `@exclusivity(unchecked)`: these properties are read and written on every state access
