@@ -822,7 +822,7 @@ public final class RISCVMachine {
     /// (`run`, `reset`, `restore`, `setCodeRange`) is refused instead of freeing or replacing
     /// the decoded code and hart the core is using (an audit: a handler's `setCodeRange` was a
     /// use after free).
-    private var running = false
+    @exclusivity(unchecked) private var running = false
 
     /// Runs the hart until ecall, ebreak, budget exhaustion or a trap.
     /// - Precondition: not called from this machine's own ecall handler (see `setEcallHandler`).
