@@ -447,9 +447,9 @@ public final class WorldState {
     /// `discardUncommitted()` are refused: the first cleared the running one's journal, so its
     /// reverts undid nothing, and the other two wrote or dropped the running frames' state
     /// under them (a review: a hook's commit persisted a reverted frame's storage).
-    public internal(set) var transactionIsOpen = false
+    @exclusivity(unchecked) public internal(set) var transactionIsOpen = false
     /// What was refused while the transaction was open, for the bootloader to end it with.
-    var refusedDuringTransaction: String?
+    @exclusivity(unchecked) var refusedDuringTransaction: String?
 
     func refuseDuringTransaction(_ why: String) {
         if refusedDuringTransaction == nil { refusedDuringTransaction = why }
