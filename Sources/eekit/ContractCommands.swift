@@ -599,6 +599,48 @@ struct AccountCommand: ParsableCommand {
     }
 }
 
+/// `--authorize` and `--blob-hash` (call and run): the call as a set-code (type 4) or a blob
+/// (type 3) transaction.
+struct TransactionTypeOptions: ParsableArguments {
+    @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (the zero address, or 0x0 for short, clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
+    var authorize: [String] = []
+
+    @Option(name: .customLong("blob-hash"), help: "EIP-4844 (--fork Cancun or later): a versioned blob hash (32-byte hex, first byte 0x01) for BLOBHASH to read; repeatable. The call is sent as a blob transaction carrying them, its max fee per blob gas the block's blob base fee (--blob-base-fee / --excess-blob-gas); not with --authorize.")
+    var blobHash: [String] = []
+
+    /// `--blob-hash` values.
+    func blobHashes(fork: Fork) throws -> [Bytes32] {
+        if !blobHash.isEmpty, fork < .cancun {
+            throw ValidationError("--blob-hash: blob transactions (EIP-4844) came with Cancun; --fork is \(fork)")
+        }
+        if !blobHash.isEmpty, !authorize.isEmpty {
+            throw ValidationError("--blob-hash and --authorize: a transaction is a blob transaction (type 3) or a set-code one (type 4), not both")
+        }
+        return try blobHash.map { text in
+            guard let h = Bytes32(hex: text) else {
+                throw ValidationError("--blob-hash takes a 32-byte hex hash (64 digits, 0x optional): \(text)")
+            }
+            return h
+        }
+    }
+
+    /// `--authorize` values as (secret key, delegate) pairs.
+    func delegations(fork: Fork) throws -> [(secretKey: Bytes32, delegate: Address)] {
+        if !authorize.isEmpty, fork < .prague {
+            throw ValidationError("--authorize: set-code transactions (EIP-7702) came with Prague; --fork is \(fork)")
+        }
+        return try authorize.map { text in
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let key = Bytes32(hex: String(parts[0])), !parts[0].isEmpty else {
+                throw ValidationError("--authorize takes SECRETKEY:ADDRESS (a 32-byte hex key, then the delegate's address): \(text)")
+            }
+            // The zero address clears a delegation (EIP-7702); the help writes it 0x0.
+            if ["0x0", "0X0", "0"].contains(parts[1]) { return (key, Address.zero) }
+            return (key, try commandLineAddress(String(parts[1]), option: "--authorize"))
+        }
+    }
+}
+
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
@@ -613,54 +655,17 @@ struct CallCommand: ParsableCommand {
     @Flag(name: .customLong("no-commit"), help: "Run the call but keep nothing: state, balances and the sender's nonce stay as they were (as cast call / eth_call do: any --from, a contract too, needs no funds and no nonce).")
     var noCommit = false
 
-    @Option(name: .customLong("authorize"), help: "EIP-7702 (--fork Prague or later): SECRETKEY:ADDRESS, the 32-byte hex secret key of an account and the address it delegates its code to (the zero address, or 0x0 for short, clears a delegation); repeatable. The call is sent as a set-code transaction carrying these authorizations, signed for --chain-id at the nonces the accounts will have.")
-    var authorize: [String] = []
-
-    @Option(name: .customLong("blob-hash"), help: "EIP-4844 (--fork Cancun or later): a versioned blob hash (32-byte hex, first byte 0x01) for BLOBHASH to read; repeatable. The call is sent as a blob transaction carrying them, its max fee per blob gas the block's blob base fee (--blob-base-fee / --excess-blob-gas); not with --authorize.")
-    var blobHash: [String] = []
-
+    @OptionGroup var txType: TransactionTypeOptions
     @OptionGroup var call: CallDataOptions
     @OptionGroup var options: ContractStateOptions
-
-    /// `--blob-hash` values.
-    func blobHashes() throws -> [Bytes32] {
-        if !blobHash.isEmpty, options.block.fork < .cancun {
-            throw ValidationError("--blob-hash: blob transactions (EIP-4844) came with Cancun; --fork is \(options.block.fork)")
-        }
-        if !blobHash.isEmpty, !authorize.isEmpty {
-            throw ValidationError("--blob-hash and --authorize: a transaction is a blob transaction (type 3) or a set-code one (type 4), not both")
-        }
-        return try blobHash.map { text in
-            guard let h = Bytes32(hex: text) else {
-                throw ValidationError("--blob-hash takes a 32-byte hex hash (64 digits, 0x optional): \(text)")
-            }
-            return h
-        }
-    }
-
-    /// `--authorize` values as (secret key, delegate) pairs.
-    func delegations() throws -> [(secretKey: Bytes32, delegate: Address)] {
-        try authorize.map { text in
-            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let key = Bytes32(hex: String(parts[0])), !parts[0].isEmpty else {
-                throw ValidationError("--authorize takes SECRETKEY:ADDRESS (a 32-byte hex key, then the delegate's address): \(text)")
-            }
-            // The zero address clears a delegation (EIP-7702); the help writes it 0x0.
-            if ["0x0", "0X0", "0"].contains(parts[1]) { return (key, Address.zero) }
-            return (key, try commandLineAddress(String(parts[1]), option: "--authorize"))
-        }
-    }
 
     func run() throws {
         let to = try commandLineAddress(address)
         let v = try weiValue(value)
         let data = try call.calldata()
         let events = try options.eventOptions.validated()
-        let delegations = try delegations()
-        let blobs = try blobHashes()
-        if !delegations.isEmpty, options.block.fork < .prague {
-            throw ValidationError("--authorize: set-code transactions (EIP-7702) came with Prague; --fork is \(options.block.fork)")
-        }
+        let delegations = try txType.delegations(fork: options.block.fork)
+        let blobs = try txType.blobHashes(fork: options.block.fork)
         if noCommit, let state = options.state { try requireExistingState(state) }
         let s = try options.session(readOnly: noCommit)
         let from = try options.sender()
@@ -729,6 +734,7 @@ struct RunContractCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var block: BlockOptions
+    @OptionGroup var txType: TransactionTypeOptions
     @OptionGroup var hooks: HookOptions
     @OptionGroup var tracing: TraceOptions
     @OptionGroup var eventOptions: EventOptions
@@ -740,23 +746,33 @@ struct RunContractCommand: ParsableCommand {
         let (v, dv) = (try weiValue(value), try weiValue(deployValue, option: "--deploy-value"))
         let data = try call.calldata()
         let events = try eventOptions.validated()
+        // The call (not the deployment) goes as a set-code or blob transaction, as `call` sends it.
+        let delegations = try txType.delegations(fork: block.fork)
+        let blobs = try txType.blobHashes(fork: block.fork)
         let applyBlock = try block.validated()
         let loadedHooks = try hooks.load()
         let s = ContractSession()
         s.gasLimit = gas  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
+        // The keys are checked before anything is sent; the call signs at the nonces after the deployment.
+        guard s.authorizing(delegations, sender: ContractSession.defaultSender) != nil else {
+            throw ValidationError("--authorize: a secret key is zero or not below the secp256k1 group order")
+        }
         let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json, errors: call.errors, events: events, trace: trace) {
             try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
+        guard let auths = s.authorizing(delegations, sender: ContractSession.defaultSender) else {
+            throw RuntimeError("--authorize: an authority's nonce is at its maximum")
+        }
         if !json { print("== call") }
         try transact(
             created: false, json: json, outputs: try call.outputTypes(), errors: call.errors, events: events, trace: trace
         ) {
-            try s.call(a, data: data, value: v)
+            try s.call(a, data: data, value: v, authorizations: auths, blobHashes: blobs)
         }
     }
 }

@@ -27,6 +27,32 @@ import Testing
         return file.path
     }
 
+    /// `run --blob-hash` / `--authorize` send the call (not the deployment) as a blob or a
+    /// set-code transaction, as `call` does (they were `call`'s only).
+    @Test func runSendsBlobAndSetCodeCalls() throws {
+        let dir = try TestFiles.scratchFolder("run-tx-types")
+        defer { TestFiles.remove(dir) }
+        // Runtime PUSH0 BLOBHASH PUSH0 MSTORE RETURN(0, 32), behind CODECOPY init code.
+        let blobhash = try Self.write("6008600a5f3960085ff3" + "5f495f5260205ff3", "bh.hex", in: dir)
+        let hash = "0x01" + String(repeating: "0", count: 61) + "5"
+        let b = try Self.run(["run", blobhash, "--ee", "evm", "--blob-hash", hash])
+        #expect(b.status == 0 && b.out.hasSuffix("output: \(hash)\n"), "\(b.out)")
+        #expect(try Self.run(["run", blobhash, "--ee", "evm", "--blob-hash", hash, "--fork", "Shanghai"]).status == 64)
+        // Runtime EXTCODESIZE(the address of secret key 1) as a word: 23, a delegation
+        // designator, once the call's authorization took effect; 0 without it.
+        let ext = try Self.write(
+            "601c600a5f39601c5ff3" + "737e5f4552091a69125d5dfcb7b8c2659029395bdf3b5f5260205ff3", "ext.hex", in: dir)
+        let key = "0x" + String(repeating: "0", count: 63) + "1"
+        let a = try Self.run(["run", ext, "--ee", "evm", "--fork", "Prague", "--authorize", key + ":0x00000000000000000000000000000000000000aa"])
+        #expect(a.status == 0 && a.out.hasSuffix("output: 0x" + String(repeating: "0", count: 62) + "17\n"), "\(a.out)")
+        let plain = try Self.run(["run", ext, "--ee", "evm", "--fork", "Prague"])
+        #expect(plain.status == 0 && plain.out.hasSuffix("output: 0x" + String(repeating: "0", count: 64) + "\n"), "\(plain.out)")
+        // A bad key or an earlier fork is refused before anything is sent.
+        let zero = try Self.run(["run", ext, "--ee", "evm", "--fork", "Prague", "--authorize", "0x0:0xaa"])
+        #expect(zero.status == 64 && !zero.out.contains("== deploy"), "\(zero.out)")
+        #expect(try Self.run(["run", ext, "--ee", "evm", "--authorize", key + ":0xaa"]).status == 64)
+    }
+
     /// The deployment of the SSTORE constructor costs about 77,000 gas: 21,000 + 32,000 for a
     /// creation, 23 bytes of init code, 22,100 for the SSTORE, 200 per deployed byte. 60,000
     /// covers the intrinsic cost but not the constructor.
