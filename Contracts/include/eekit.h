@@ -56,11 +56,14 @@
  *   (+6 per word for CREATE2); the constructor gets all but 1/64 of what is left. From
  *   Shanghai, EVM init code above 49,152 bytes fails the creating frame, as CREATE does in the
  *   EVM (EIP-3860)
- *   BRK 64 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by.
+ *   BRK 64 gas (GasSchedule.riscvPageErgs) per 4 KiB page the heap grows by, plus the
+ *   growth of the memory square term below.
  * Instructions (GasSchedule.riscv*, in ergs): ALU 64 (a quarter gas), load / store / branch /
  * jump / mul 192, div / ecall / ebreak 512.
  * Every frame also pays 64 gas per 4 KiB page of the image's writable segments (.data, .bss):
- * it starts from fresh copies of them, copied back when it ends; and, for images with more than
+ * it starts from fresh copies of them, copied back when it ends; beyond 256 such pages (1 MiB,
+ * the heap's pages counted too) 2 gas x (pages - 256)^2 (GasSchedule.riscvMemorySquareErgs:
+ * 4 MiB about 1.2M gas, 16 MiB 29M); and, for images with more than
  * 32 KiB of code range (executable segments, .bss in them included), 128 gas per further 512
  * bytes of it (GasSchedule.riscvDecodedFreeBytes / riscvDecodedPageErgs: each instruction slot
  * decodes to 32 host bytes, which a new frame machine maps and faults in; up to 32 KiB a

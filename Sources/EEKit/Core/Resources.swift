@@ -52,7 +52,8 @@ public struct Resources: Hashable, Sendable, CustomStringConvertible {
 ///   (`Benchmarks/RESULTS.md`). The first defaults (4 ergs per ALU instruction, from the
 ///   100-200x gap of compiled native code) let a `j .` loop burn 140 ns per gas, 4 s of CPU per
 ///   30M gas.
-/// - RISC-V memory: `riscvPageErgs` per 4 KiB page a contract's heap grows by (brk).
+/// - RISC-V memory: `riscvPageErgs` per 4 KiB page a contract's heap grows by (brk), and a
+///   square term on a frame's writable pages beyond 1 MiB (`riscvMemorySquareErgs`).
 /// - RISC-V system calls: `riscvSyscallErgs` on top of the `ecall` instruction itself, plus
 ///   the EVM-equivalent gas of what the call does (storage, logs, keccak), converted to ergs.
 /// - Every RISC-V price (instructions, pages, decoded code, system calls, code stores) is in
@@ -87,6 +88,24 @@ public struct GasSchedule: Hashable, Sendable {
     /// 64 gas per 4 KiB page: zeroing or copying a page takes 0.1-0.3 us (EVM memory costs
     /// at least 384 gas for the same 4 KiB).
     public var riscvPageErgs: UInt64 = 256 * 64
+    /// A frame's writable pages (its image's, .bss included, and its heap) beyond
+    /// `riscvMemoryFreePages` also cost (pages - free)^2 x this, as the EVM's memory cost
+    /// grows with the square of its size: a frame's working set is what its loads can miss
+    /// the caches on, and at 64 gas a page a dependent-load loop over 56 MiB of .bss ran at
+    /// 90 ns per gas, 2.7 s per 30M gas (a review); 4 MiB now costs 1.2M gas more, 8 MiB 6.4M,
+    /// 16 MiB 29M (30M gas buys a little over 16 MiB; the EVM's a little under 4).
+    public var riscvMemorySquareErgs: UInt64 = 256 * 2
+    public var riscvMemoryFreePages: UInt64 = 256
+
+    /// The ergs of `pages` writable pages beyond the linear `riscvPageErgs`:
+    /// (pages - riscvMemoryFreePages)^2 x riscvMemorySquareErgs, saturating at UInt64.max.
+    public func riscvMemorySquareErgs(pages: UInt64) -> UInt64 {
+        guard pages > riscvMemoryFreePages else { return 0 }
+        let over = pages - riscvMemoryFreePages
+        let (square, o1) = over.multipliedReportingOverflow(by: over)
+        let (e, o2) = square.multipliedReportingOverflow(by: riscvMemorySquareErgs)
+        return o1 || o2 ? .max : e
+    }
     /// Per frame, per 4 KiB of the image's decoded code beyond `riscvDecodedFreeBytes` (a
     /// 4-byte instruction decodes to 32 host bytes): a frame that needs a new machine maps the
     /// decoded code copy-on-write (it copied it before) and faults in what it runs. The first
@@ -135,6 +154,7 @@ public struct GasSchedule: Hashable, Sendable {
         s.riscvBranch = scaled(riscvBranch); s.riscvJump = scaled(riscvJump); s.riscvMul = scaled(riscvMul)
         s.riscvDiv = scaled(riscvDiv); s.riscvSystem = scaled(riscvSystem); s.riscvCodeStore = scaled(riscvCodeStore)
         s.riscvPageErgs = scaled(riscvPageErgs); s.riscvDecodedPageErgs = scaled(riscvDecodedPageErgs)
+        s.riscvMemorySquareErgs = scaled(riscvMemorySquareErgs)
         s.riscvSyscallErgs = scaled(riscvSyscallErgs)
         return s
     }

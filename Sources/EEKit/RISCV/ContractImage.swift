@@ -64,6 +64,9 @@ final class ContractImage: @unchecked Sendable {
     ///   machine, which maps it copy-on-write and faults in what it runs (deep recursion into a
     ///   huge executable segment otherwise burnt microseconds per gas).
     let frameErgs: UInt64?
+    /// The image's writable pages (`Layout.writablePages`), for the heap's share of the memory
+    /// square term.
+    let writablePages: UInt64
     /// Host bytes a machine of this image pins beyond its untouched guest memory: the decoded
     /// code and the image pages it copies or restores (what the pool keeps alive per machine).
     let hostBytes: Int
@@ -184,6 +187,9 @@ final class ContractImage: @unchecked Sendable {
         /// other than zero.
         let filePages: [Range<UInt64>]
         let frameErgs: UInt64?
+        /// The image's writable pages (.data and .bss): with the heap's, what the memory square
+        /// term (`GasSchedule.riscvMemorySquareErgs`) counts.
+        let writablePages: UInt64
         /// The template's host bytes (`ContractImage.templateBytes`): the decoded code range,
         /// the pages with file bytes and the stack's top page.
         let templateBytes: Int
@@ -257,8 +263,11 @@ final class ContractImage: @unchecked Sendable {
             let (e2, o2) = decodedPages.multipliedReportingOverflow(by: schedule.riscvDecodedPageErgs)
             let (e3, o3) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
             let (e12, o4) = e1.addingReportingOverflow(e2)
-            let (e, o5) = e12.addingReportingOverflow(e3)
-            frameErgs = o1 || o2 || o3 || o4 || o5 ? nil : e
+            let (e123, o5) = e12.addingReportingOverflow(e3)
+            // The square term on the writable pages beyond the free ones (the heap adds to it).
+            writablePages = bytes(writable) / page
+            let (e, o6) = e123.addingReportingOverflow(schedule.riscvMemorySquareErgs(pages: writablePages))
+            frameErgs = o1 || o2 || o3 || o4 || o5 || o6 ? nil : e
             templateBytes = Int(decoded + bytes(filePages) + page)
             self.image = image
             self.memorySize = memorySize
@@ -294,6 +303,7 @@ final class ContractImage: @unchecked Sendable {
         restoreCopy = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && inCopy.contains($0) }
         restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !inZero.contains($0) }
         frameErgs = layout.frameErgs
+        writablePages = layout.writablePages
         // The image pages a machine holds: those it copies and those it restores by copying;
         // untouched zero pages (a .bss) take no host memory.
         let copied = initial.reduce(0) { $0 + $1.count }

@@ -911,8 +911,12 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
             // Every growth pays for its pages, also pages a shrink gave up: the shrink zeroed
             // them for free, and this charge is what pays for that (review finding: with
             // regrowth free, a shrink-regrow loop zeroed about 1 MiB for 25 gas).
-            let (e, o) = ((newTop - oldTop) / page).multipliedReportingOverflow(by: schedule.riscvPageErgs)
-            guard !o, m.budget >= e else { throw Fault(reason: .outOfResources) }
+            let (linear, o) = ((newTop - oldTop) / page).multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            // The square term grows with the frame's writable pages, the heap's included.
+            let before = schedule.riscvMemorySquareErgs(pages: image.writablePages + (oldTop - image.brkStart) / page)
+            let after = schedule.riscvMemorySquareErgs(pages: image.writablePages + (newTop - image.brkStart) / page)
+            let (e, o2) = linear.addingReportingOverflow(after - before)
+            guard !o, !o2, m.budget >= e else { throw Fault(reason: .outOfResources) }
             m.budget -= e
             m.protect(oldTop, newTop, [.read, .write])
         } else if newTop < oldTop {
