@@ -69,8 +69,8 @@
  * decodes to 32 host bytes, which a new frame machine maps and faults in; up to 32 KiB a
  * contract takes a value transfer made with the 2,300-gas stipend); and, for images with more
  * than 64 KiB of read-only pages that hold file bytes, 64 gas per further 4 KiB page
- * (GasSchedule.riscvImageFreeBytes: a new frame machine copies them; pages only zero fill
- * covers are free).
+ * (GasSchedule.riscvImageFreeBytes: a new frame machine copies them). Read-only pages only
+ * zero fill covers are priced as writable pages (64 gas each per frame, and in the square term).
  * A store that changes code (a writable code segment) costs 640 gas on top of the store
  * (GasSchedule.riscvCodeStore): the core re-decodes what it changed and the block around it (up
  * to a page of instructions), and again when the frame ends. A system call writing into code

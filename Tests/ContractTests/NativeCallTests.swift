@@ -304,22 +304,24 @@ import Testing
     }
 
     /// A tracer that breaks the schedule in the middle of a transaction (the bootloader checks
-    /// it when the transaction starts), when the callee starts: the native frame refuses it
-    /// with a typed error, and a precompile call no longer divides by zero (both stopped the
-    /// process).
+    /// it when the transaction starts), when the callee starts: the change is refused and the
+    /// transaction ends with a typed error (once a native frame refused ergsPerGas 0 and a
+    /// precompile call divided by zero, both stopping the process; and a change to 1 gave all
+    /// the execution gas back).
     @Test func scheduleBrokenMidTransactionIsATypedError() throws {
         for target in [rvCounter, Address(low: 0x02)] {  // a native frame, SHA-256
-            let s = try session()
-            s.boot.tracer = { [unowned boot = s.boot] event in
-                if case .started(let st) = event, st.depth == 1 { boot.schedule.ergsPerGas = 0 }
-            }
-            do {
-                // A hook divides by at least 1: the transaction ends (its gas figures are
-                // whatever the broken schedule makes of them).
-                let r = try s.call(rvCaller, data: via(0, target))
-                #expect(target == Address(low: 0x02), "a native frame started on ergsPerGas 0: \(r.status)")
-            } catch {
-                #expect(target == rvCounter && "\(error)".contains("ergsPerGas must be 1...2^20, got 0"), "\(target): \(error)")
+            for rate: UInt64 in [0, 1] {
+                let s = try session()
+                s.boot.tracer = { [unowned boot = s.boot] event in
+                    if case .started(let st) = event, st.depth == 1 { boot.schedule.ergsPerGas = rate }
+                }
+                #expect("\(target) \(rate)") {
+                    try s.call(rvCaller, data: via(0, target))
+                } throws: { e in
+                    guard case .protocolViolation(let why) = e as? EEError else { return false }
+                    return why.contains("the gas schedule changed while a transaction runs")
+                }
+                #expect(s.boot.schedule.ergsPerGas == 256)
             }
         }
     }

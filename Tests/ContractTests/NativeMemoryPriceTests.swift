@@ -42,6 +42,34 @@ import Testing
         return r.gasUsed
     }
 
+    /// Read-only zero fill (a non-executable segment's memory beyond its file bytes) is priced
+    /// as writable pages are: a review read a byte a page of 56 MiB of it at 350 ns per gas,
+    /// for free.
+    @Test func readOnlyZeroFillIsPricedAsMemory() throws {
+        func gasUsed(kib: Int) throws -> UInt64 {
+            let source = """
+                #include "eekit.h"
+                __asm__(".section .robss,\\"a\\",@nobits\\n.p2align 12\\n.globl ro\\nro:\\n.zero \(kib << 10)\\n.text");
+                extern const volatile uint8_t ro[];
+                void eekit_main(int is_constructor) {
+                  if (is_constructor) return;
+                  uint8_t x = ro[0];
+                  eek_return(&x, 1);
+                }
+                """
+            let elf = try Fixtures.contract(source)
+            let s = ContractSession()
+            let d = try s.deploy(elf, kind: .riscv)
+            let a = try #require(d.createdAddress, "\(d.status)")
+            let r = try s.call(a, data: [])
+            #expect(r.status == .success && r.output == [0], "\(r.status)")
+            return r.gasUsed
+        }
+        let small = try gasUsed(kib: 4), large = try gasUsed(kib: 2048)
+        // 511 more pages, 64 gas each, and the square term past 256 pages.
+        #expect(large - small >= 511 * 64 + 2 * 255 * 255, "\(large) \(small)")
+    }
+
     @Test func framesPayTheSquareOfTheirWritablePagesBeyondOneMiB() throws {
         // The contract's only writable image pages are its .bss: 255 and 256 pages differ by
         // the linear 64 gas (no square term up to 256), 256 and 512 by 256 x 64 + 2 x 256^2.

@@ -99,6 +99,21 @@ import Testing
         }
     }
 
+    /// The journal's own operations from a hook: `finishTransaction()` committed a reverted
+    /// frame's storage, `beginTransaction()` cleared the journal, `revert(to:)` undid part of
+    /// it under the running frames. Each is refused and ends the transaction.
+    @Test func journalOperationsAreRefusedWhileATransactionRuns() throws {
+        let cases: [(String, (WorldState) -> Void)] = [
+            ("finishTransaction()", { _ = $0.finishTransaction() }), ("beginTransaction()", { $0.beginTransaction() }),
+            ("revert(to:)", { $0.revert(to: 0) }),
+            ("revertFrame(to:)", { $0.revertFrame(to: 0, callee: Self.contract, isTransactionFrame: false) }),
+        ]
+        for (what, op) in cases {
+            let s = try session(end: [Op.push0, Op.push0, Op.revert]) { s in op(s.world) }
+            expectViolation(s, "\(what) while a transaction runs")
+        }
+    }
+
     /// Caps changed from a hook used to make the next memory reservation trap on overflow.
     @Test func limitsCannotChangeWhileATransactionRuns() throws {
         let s = try session(end: [Op.push1, 0x20, Op.push2, 0x20, 0x00, Op.mstore, Op.stop]) { s in
@@ -158,7 +173,44 @@ import Testing
             Issue.record("the second start was not refused: \(String(describing: held.error))")
             return
         }
-        #expect(why.contains("entered while its core runs"))
+        #expect(why.contains("started twice"))
+    }
+
+    /// A frame waiting for its call (the callee's hook holds the caller's EE) cannot be started
+    /// again either: the frame then returned the other code's output (a review).
+    @Test func aPausedEVMFrameCannotBeStartedAgain() throws {
+        final class Holder: @unchecked Sendable { var ee: EVMEnvironment?; var boot: Bootloader?; var error: EEError? }
+        let held = Holder()
+        var registry = EERegistry.standard
+        registry.register(EVMEnvironment.self, deposit: .evm) {
+            let e = EVMEnvironment()
+            if held.ee == nil { held.ee = e }
+            return e
+        }
+        let s = ContractSession(registry: registry)
+        // MSTORE(0, 0x11); CALL(gas, hook, 0, 0, 0, 0, 0); POP; RETURN(0, 32).
+        try s.install([Op.push1, 0x11, Op.push0, Op.mstore,
+                       Op.push0, Op.push0, Op.push0, Op.push0, Op.push0, Op.push2, 0x12, 0x34, Op.gas, Op.call, Op.pop,
+                       Op.push1, 0x20, Op.push0, Op.ret], kind: .evm, at: Self.contract)
+        held.boot = s.boot
+        s.boot.hooks[Self.hook] = CallbackHook {
+            guard let ee = held.ee, let boot = held.boot else { return }
+            held.ee = nil
+            // MSTORE(0, 0x22); RETURN(0, 32).
+            let code: Bytes = [Op.push1, 0x22, Op.push0, Op.mstore, Op.push1, 0x20, Op.push0, Op.ret]
+            let launch = LaunchParams(
+                resources: Resources(ergs: 1 << 20), code: Bytecode(kind: .evm, bytes: code, hash: Keccak.hash(code)),
+                caller: .zero, callee: Address(low: 9), codeAddress: Address(low: 9), modifier: .none, calldata: [],
+                value: .zero, depth: 1, isStatic: false)
+            do { _ = try ee.start(launch, host: boot) } catch { held.error = error as? EEError }
+        }
+        let r = try s.call(Self.contract, data: [])
+        #expect(r.status == .success && r.output == U256(0x11).bigEndianBytes, "\(r.status) \(Hex.encode(r.output))")
+        guard case .internalError(let why)? = held.error else {
+            Issue.record("the paused frame's second start was not refused: \(String(describing: held.error))")
+            return
+        }
+        #expect(why.contains("started twice"))
     }
 
     /// A step tracer holding the EVM EE could make nested calls in its name: it moved value

@@ -40,7 +40,20 @@ public final class Bootloader: EEHost {
     }
     @exclusivity(unchecked) private var storedBlock: BlockContext
     @exclusivity(unchecked) public var transaction: TransactionContext
-    @exclusivity(unchecked) public var schedule: GasSchedule
+    /// The gas schedule. Fixed while a transaction runs, as `block` and `limits` are: a
+    /// change then is refused and ends the transaction as a protocol violation (a review: a
+    /// hook that set ergsPerGas to 1 mid-transaction got all the execution gas back).
+    public var schedule: GasSchedule {
+        get { storedSchedule }
+        set {
+            guard !executing else {
+                noteViolation("the gas schedule changed while a transaction runs")
+                return
+            }
+            storedSchedule = newValue
+        }
+    }
+    @exclusivity(unchecked) private var storedSchedule: GasSchedule
     /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
     /// reference test fillers do.
     public var blockHashProvider: @Sendable (UInt64) -> Bytes32 = { n in Keccak.hash(Array(String(n).utf8)) } {
@@ -161,7 +174,7 @@ public final class Bootloader: EEHost {
         self.unavailableHooks = Bootloader.unavailableAddresses(hooks)
         self.storedBlock = block
         self.transaction = TransactionContext()
-        self.schedule = schedule
+        self.storedSchedule = schedule
         updateAlwaysWarm()
         // A block of another fork than Cancun, or hooks at addresses whose precompiles came later
         // (the Prague table under Cancun): that fork's precompiles only.

@@ -87,11 +87,11 @@ extension Bootloader {
         world.modify(address) { $0.nonce = nonce }
         world.markCreated(address)
         guard world.transfer(from: req.deployer, to: address, req.value) else {
-            world.revert(to: snapshot)
+            world.rollBack(to: snapshot)
             return .immediate(status: .failure(.insufficientBalance), output: [], left: prepared.resources, created: nil)
         }
         guard let entry = registry[prepared.constructor.kind == .none ? req.kind : prepared.constructor.kind] else {
-            world.revert(to: snapshot)
+            world.rollBack(to: snapshot)
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(req.kind) code")),
                 output: [], left: .zero, created: nil)

@@ -245,7 +245,7 @@ extension Bootloader {
     /// Reverts the state changes of a frame that failed or reverted (`WorldState.revertFrame`:
     /// the RIPEMD-160 exemption for frames below the transaction's).
     func revertFailed(_ f: Frame) {
-        world.revertFrame(to: f.snapshot, callee: f.context.address, isTransactionFrame: f.context.depth == 0)
+        world.rollBackFrame(to: f.snapshot, callee: f.context.address, isTransactionFrame: f.context.depth == 0)
     }
 
     /// Fails a completed frame that broke a `ResourceLimits` cap (returndata size, logs held
@@ -285,7 +285,7 @@ extension Bootloader {
         markFrameMemory()
         if let reason = holdCalldata(frame, launch.calldata.count) {
             releaseFrameMemory()
-            world.revert(to: frame.snapshot)
+            world.rollBack(to: frame.snapshot)
             return .immediate(status: .failure(.limitExceeded(reason)), output: [], left: .zero, created: nil)
         }
         return .launched(frame, try start(frame, launch))
@@ -417,7 +417,7 @@ extension Bootloader {
         switch req.modifier {
         case .none, .constructor:
             guard world.transfer(from: ctx.address, to: callee, value) else {
-                world.revert(to: snapshot)
+                world.rollBack(to: snapshot)
                 return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)
             }
         case .static:
@@ -443,13 +443,13 @@ extension Bootloader {
             return .immediate(status: .success, output: [], left: req.resources, created: nil)
         }
         guard let entry = registry[code.kind] else {
-            world.revert(to: snapshot)
+            world.rollBack(to: snapshot)
             return .immediate(
                 status: .failure(.invalidCode("no execution environment for \(code.kind) code")),
                 output: [], left: .zero, created: nil)
         }
         guard entry.type.isModifierSupported(req.modifier) else {
-            world.revert(to: snapshot)
+            world.rollBack(to: snapshot)
             return .immediate(
                 status: .failure(.unsupportedCallKind(code.kind, req.modifier)),
                 output: [], left: .zero, created: nil)
@@ -490,7 +490,7 @@ extension Bootloader {
         if r.status == .success {
             world.noteCallEnded(callee: callee)
         } else {
-            world.revertFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
+            world.rollBackFrame(to: snapshot, callee: callee, isTransactionFrame: depth == 0)
         }
         return .immediate(status: r.status, output: r.output, left: left, created: nil)
     }

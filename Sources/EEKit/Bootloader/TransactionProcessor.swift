@@ -194,7 +194,7 @@ extension Bootloader {
         try schedule.validate()
         try limits.validate()
         resetTransactionNotes()
-        world.beginTransaction()
+        world.openTransactionScope()
         world.touchCreatesAccounts = block.fork < .spuriousDragon  // EIP-161's absence
         let intrinsic: UInt64, upfront: U256
         switch validate(tx, skipping: skipping) {
@@ -221,7 +221,7 @@ extension Bootloader {
         // blob fee); a purchase that fails all the same refuses the transaction instead of
         // running it unpaid (its result used to be ignored).
         guard world.subBalance(tx.sender, U256(gasLimit) &* price &+ blobFee) else {
-            world.revert(to: txStart)
+            world.rollBack(to: txStart)
             return .failure(.insufficientAccountFunds)
         }
         world.touch(tx.sender)
@@ -237,7 +237,7 @@ extension Bootloader {
         let execResources = Resources.gas(execGas - heldBack, schedule: schedule)
         if tx.isCreate {
             guard let entry = registry[tx.deployKind] else {
-                world.revert(to: txStart)
+                world.rollBack(to: txStart)
                 throw .unsupported("no execution environment registered for \(tx.deployKind) deployments")
             }
             let req = DeploymentRequest(
@@ -249,7 +249,7 @@ extension Bootloader {
                 try checkPrepared(p, for: req, by: entry.type)
                 prepared = p
             } catch {
-                world.revert(to: txStart)
+                world.rollBack(to: txStart)
                 throw error
             }
             deployRequest = req
@@ -281,15 +281,15 @@ extension Bootloader {
                 throw EEError.internalError("creation without a prepared deployment")
             }
         } catch {
-            world.revert(to: txStart)
-            world.finishTransaction()
+            world.rollBack(to: txStart)
+            world.closeTransactionScope()
             throw error
         }
         // A commit, discard or second transaction was refused under this one (from a hook, a
         // tracer or a host function): the transaction ends with it, as with any protocol break.
         if let why = world.refusedDuringTransaction {
-            world.revert(to: txStart)
-            world.finishTransaction()
+            world.rollBack(to: txStart)
+            world.closeTransactionScope()
             throw .protocolViolation(why)
         }
 
@@ -308,17 +308,17 @@ extension Bootloader {
         world.addBalance(block.coinbase, U256(charged) &* tip)
 
         if let e = world.storeError {
-            world.revert(to: txStart)
-            world.finishTransaction()
+            world.rollBack(to: txStart)
+            world.closeTransactionScope()
             throw e
         }
         let logs: [Log]
         if keepingEffects {
-            logs = world.finishTransaction()
+            logs = world.closeTransactionScope()
         } else {
             logs = world.logs
-            world.revert(to: txStart)
-            world.finishTransaction()
+            world.rollBack(to: txStart)
+            world.closeTransactionScope()
         }
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,

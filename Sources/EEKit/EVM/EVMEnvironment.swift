@@ -47,6 +47,9 @@ public final class EVMEnvironment: ExecutionEnvironment {
         guard launch.code.kind == .evm || launch.code.kind == .none else {
             throw .invalidCode("EVM environment cannot run \(launch.code.kind) code")
         }
+        // One instance runs one frame: a second start, while its core runs or while it waits
+        // for a call (from a callee's hook holding it, a review found), replaced the frame.
+        guard facts == nil else { throw .internalError("EVM environment started twice (one instance runs one frame)") }
         try enter()
         defer { running = false }
         ergsPerGas = max(1, host.schedule.ergsPerGas)

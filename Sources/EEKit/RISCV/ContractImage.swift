@@ -264,10 +264,24 @@ final class ContractImage: @unchecked Sendable {
             let (e3, o3) = readOnlyPages.multipliedReportingOverflow(by: schedule.riscvPageErgs)
             let (e12, o4) = e1.addingReportingOverflow(e2)
             let (e123, o5) = e12.addingReportingOverflow(e3)
-            // The square term on the writable pages beyond the free ones (the heap adds to it).
-            writablePages = bytes(writable) / page
-            let (e, o6) = e123.addingReportingOverflow(schedule.riscvMemorySquareErgs(pages: writablePages))
-            frameErgs = o1 || o2 || o3 || o4 || o5 || o6 ? nil : e
+            // Read-only pages without file bytes (a non-executable segment's zero fill): every
+            // frame may fault them in, so they are priced as writable pages are (a review's 56
+            // MiB of read-only zero fill read a byte a page at 350 ns per gas, for free).
+            var zeroReadOnly: UInt64 = 0
+            var inFile = AscendingRanges(filePages), inWritable = AscendingRanges(writable), inCode = AscendingRanges(merged(code))
+            for r in merged(segs.filter { !$0.writable && !$0.executable }.map { pagesOf($0.vaddr, $0.memSize) }) {
+                for a in stride(from: r.lowerBound, to: r.upperBound, by: Int(page))
+                where !inFile.contains(a) && !inWritable.contains(a) && !inCode.contains(a) {
+                    zeroReadOnly += 1
+                }
+            }
+            let (ez, o8) = zeroReadOnly.multipliedReportingOverflow(by: schedule.riscvPageErgs)
+            let (e123z, o7) = e123.addingReportingOverflow(ez)
+            // The square term on the writable and zero-fill pages beyond the free ones (the
+            // heap adds to it).
+            writablePages = bytes(writable) / page + zeroReadOnly
+            let (e, o6) = e123z.addingReportingOverflow(schedule.riscvMemorySquareErgs(pages: writablePages))
+            frameErgs = o1 || o2 || o3 || o4 || o5 || o6 || o7 || o8 ? nil : e
             templateBytes = Int(decoded + bytes(filePages) + page)
             self.image = image
             self.memorySize = memorySize

@@ -107,8 +107,19 @@ public final class WorldState {
     /// A snapshot id for `revert(to:)`.
     public var snapshot: Int { journal.count }
 
-    /// Undoes every change made after `snapshot`.
+    /// Undoes every change made after `snapshot`. While a bootloader runs a transaction on this
+    /// state (`transactionIsOpen`) it undoes nothing and ends that transaction as a protocol
+    /// violation (a hook's revert under running frames undid part of their journal, a review
+    /// found); the bootloader's own reverts go through `rollBack(to:)`.
     public func revert(to snapshot: Int) {
+        guard !transactionIsOpen else {
+            refuseDuringTransaction("revert(to:) while a transaction runs on this world state")
+            return
+        }
+        rollBack(to: snapshot)
+    }
+
+    func rollBack(to snapshot: Int) {
         while journal.count > max(0, snapshot) {
             switch journal.removeLast() {
             case .account(let a, let prev): accounts[a] = .some(prev)
@@ -138,8 +149,16 @@ public final class WorldState {
     /// failed frame below). A failed transaction frame keeps nothing. Upstream's
     /// stSpecialTest/failed_tx_xcf416c53 and stRevertTest/RevertPrecompiledTouch test it.
     public func revertFrame(to snapshot: Int, callee: Address, isTransactionFrame: Bool) {
+        guard !transactionIsOpen else {
+            refuseDuringTransaction("revertFrame(to:) while a transaction runs on this world state")
+            return
+        }
+        rollBackFrame(to: snapshot, callee: callee, isTransactionFrame: isTransactionFrame)
+    }
+
+    func rollBackFrame(to snapshot: Int, callee: Address, isTransactionFrame: Bool) {
         let inherited = (exemptions.last ?? -1) >= snapshot
-        revert(to: snapshot)
+        rollBack(to: snapshot)
         guard !touchCreatesAccounts, !isTransactionFrame else { return }
         let ripemd = WorldState.ripemd160
         guard inherited || (callee == ripemd && existsAndIsEmpty(ripemd)) else { return }
@@ -460,7 +479,17 @@ public final class WorldState {
     /// state, the slots' EIP-2200 originals included, and nothing of them stays journaled or
     /// warm. (A slot set outside a transaction kept its old original, so an SSTORE after
     /// `setStorage(a, k, 0)` was priced as a dirty write of 100 gas instead of 20,000.)
+    /// While a bootloader runs a transaction on this state it does nothing and ends that
+    /// transaction as a protocol violation (it cleared the running journal, a review found).
     public func beginTransaction() {
+        guard !transactionIsOpen else {
+            refuseDuringTransaction("beginTransaction() while a transaction runs on this world state")
+            return
+        }
+        openTransactionScope()
+    }
+
+    func openTransactionScope() {
         guard !journal.isEmpty || !txWrittenSlots.isEmpty else { return }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
         journal.removeAll(keepingCapacity: true)
@@ -471,8 +500,20 @@ public final class WorldState {
     /// (EIP-161), makes the current slot values the new originals, and clears the
     /// transaction-scoped data. Returns the transaction's logs.
     /// With `touchCreatesAccounts` (before Spurious Dragon) touched empty accounts are kept.
+    /// While a bootloader runs a transaction on this state it does nothing (returns no logs)
+    /// and ends that transaction as a protocol violation (a hook's call committed a reverted
+    /// frame's storage, a review found); the bootloader's own go through `closeTransactionScope`.
     @discardableResult
     public func finishTransaction() -> [Log] {
+        guard !transactionIsOpen else {
+            refuseDuringTransaction("finishTransaction() while a transaction runs on this world state")
+            return []
+        }
+        return closeTransactionScope()
+    }
+
+    @discardableResult
+    func closeTransactionScope() -> [Log] {
         for a in destructed { deleteAccount(a) }
         if !touchCreatesAccounts {
             for a in touched where !destructed.contains(a) {
