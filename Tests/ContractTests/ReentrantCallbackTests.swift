@@ -141,18 +141,34 @@ import Testing
         }
     }
 
-    /// Starting the running EVM frame's EE again (from a callback holding it) recycled the
-    /// buffers its paused core used: the frame returned another frame's data.
-    @Test func aRunningEVMFrameCannotBeStartedAgain() throws {
-        final class Holder: @unchecked Sendable { var ee: EVMEnvironment?; var boot: Bootloader?; var error: EEError? }
-        let held = Holder()
+    /// What a callback holding an EVM EE keeps: the transaction's first EVM EE (its top
+    /// frame's), the bootloader, and the error its misuse got.
+    final class Held: @unchecked Sendable { var ee: EVMEnvironment?; var boot: Bootloader?; var error: EEError? }
+
+    /// The standard registry whose EVM EEs (with `tracer`) put the first one made in `held`.
+    static func registry(keepingFirstEVMIn held: Held, tracer: EVMTracer? = nil) -> EERegistry {
         var registry = EERegistry.standard
         registry.register(EVMEnvironment.self, deposit: .evm) {
-            let e = EVMEnvironment()
+            let e = EVMEnvironment(tracer: tracer)
             if held.ee == nil { held.ee = e }
             return e
         }
-        let s = ContractSession(registry: registry)
+        return registry
+    }
+
+    /// A depth-1 frame of `code` at 0x09 with 2^20 ergs: what a callback starts a held EE on.
+    static func launch(_ code: Bytes) -> LaunchParams {
+        LaunchParams(
+            resources: Resources(ergs: 1 << 20), code: Bytecode(kind: .evm, bytes: code, hash: Keccak.hash(code)),
+            caller: .zero, callee: Address(low: 9), codeAddress: Address(low: 9), modifier: .none, calldata: [],
+            value: .zero, depth: 1, isStatic: false)
+    }
+
+    /// Starting the running EVM frame's EE again (from a callback holding it) recycled the
+    /// buffers its paused core used: the frame returned another frame's data.
+    @Test func aRunningEVMFrameCannotBeStartedAgain() throws {
+        let held = Held()
+        let s = ContractSession(registry: Self.registry(keepingFirstEVMIn: held))
         // MSTORE(0, 0x11); BLOCKHASH(0); POP; RETURN(0, 32).
         try s.install([Op.push1, 0x11, Op.push0, Op.mstore, Op.push0, 0x40, Op.pop, Op.push1, 0x20, Op.push0, Op.ret],
                       kind: .evm, at: Self.contract)
@@ -160,11 +176,7 @@ import Testing
         s.boot.blockHashProvider = { _ in
             guard let ee = held.ee, let boot = held.boot else { return .zero }
             held.ee = nil
-            let launch = LaunchParams(
-                resources: Resources(ergs: 1 << 20), code: Bytecode(kind: .evm, bytes: [Op.stop], hash: Keccak.hash([Op.stop])), caller: .zero,
-                callee: Address(low: 9), codeAddress: Address(low: 9), modifier: .none, calldata: [], value: .zero,
-                depth: 1, isStatic: false)
-            do { _ = try ee.start(launch, host: boot) } catch { held.error = error as? EEError }
+            do { _ = try ee.start(Self.launch([Op.stop]), host: boot) } catch { held.error = error as? EEError }
             return .zero
         }
         let r = try s.call(Self.contract, data: [])
@@ -179,15 +191,8 @@ import Testing
     /// A frame waiting for its call (the callee's hook holds the caller's EE) cannot be started
     /// again either: the frame then returned the other code's output (a review).
     @Test func aPausedEVMFrameCannotBeStartedAgain() throws {
-        final class Holder: @unchecked Sendable { var ee: EVMEnvironment?; var boot: Bootloader?; var error: EEError? }
-        let held = Holder()
-        var registry = EERegistry.standard
-        registry.register(EVMEnvironment.self, deposit: .evm) {
-            let e = EVMEnvironment()
-            if held.ee == nil { held.ee = e }
-            return e
-        }
-        let s = ContractSession(registry: registry)
+        let held = Held()
+        let s = ContractSession(registry: Self.registry(keepingFirstEVMIn: held))
         // MSTORE(0, 0x11); CALL(gas, hook, 0, 0, 0, 0, 0); POP; RETURN(0, 32).
         try s.install([Op.push1, 0x11, Op.push0, Op.mstore,
                        Op.push0, Op.push0, Op.push0, Op.push0, Op.push0, Op.push2, 0x12, 0x34, Op.gas, Op.call, Op.pop,
@@ -198,11 +203,7 @@ import Testing
             held.ee = nil
             // MSTORE(0, 0x22); RETURN(0, 32).
             let code: Bytes = [Op.push1, 0x22, Op.push0, Op.mstore, Op.push1, 0x20, Op.push0, Op.ret]
-            let launch = LaunchParams(
-                resources: Resources(ergs: 1 << 20), code: Bytecode(kind: .evm, bytes: code, hash: Keccak.hash(code)),
-                caller: .zero, callee: Address(low: 9), codeAddress: Address(low: 9), modifier: .none, calldata: [],
-                value: .zero, depth: 1, isStatic: false)
-            do { _ = try ee.start(launch, host: boot) } catch { held.error = error as? EEError }
+            do { _ = try ee.start(Self.launch(code), host: boot) } catch { held.error = error as? EEError }
         }
         let r = try s.call(Self.contract, data: [])
         #expect(r.status == .success && r.output == U256(0x11).bigEndianBytes, "\(r.status) \(Hex.encode(r.output))")
@@ -216,21 +217,15 @@ import Testing
     /// A step tracer holding the EVM EE could make nested calls in its name: it moved value
     /// out of a contract whose code is STOP.
     @Test func aTracerCannotCallInTheNameOfItsFrame() throws {
-        final class Holder: @unchecked Sendable { var ee: EVMEnvironment?; var boot: Bootloader?; var error: EEError? }
-        let held = Holder()
-        var registry = EERegistry.standard
-        registry.register(EVMEnvironment.self, deposit: .evm) {
-            let e = EVMEnvironment(tracer: { _ in
-                guard let ee = held.ee, let boot = held.boot else { return }
-                held.ee = nil
-                do {
-                    _ = try boot.nestedCall(
-                        CallRequest(target: Address(low: 0xbeef), modifier: .none, calldata: [], value: U256(1000),
-                                    resources: .zero), from: ee)
-                } catch { held.error = error as? EEError }
-            })
-            if held.ee == nil { held.ee = e }
-            return e
+        let held = Held()
+        let registry = Self.registry(keepingFirstEVMIn: held) { _ in
+            guard let ee = held.ee, let boot = held.boot else { return }
+            held.ee = nil
+            do {
+                _ = try boot.nestedCall(
+                    CallRequest(target: Address(low: 0xbeef), modifier: .none, calldata: [], value: U256(1000),
+                                resources: .zero), from: ee)
+            } catch { held.error = error as? EEError }
         }
         let s = ContractSession(registry: registry)
         try s.install([Op.stop], kind: .evm, at: Self.contract)

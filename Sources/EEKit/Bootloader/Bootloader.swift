@@ -30,13 +30,7 @@ public final class Bootloader: EEHost {
     /// refund would pay the coinbase a tip nobody paid).
     public var block: BlockContext {
         get { storedBlock }
-        set {
-            guard !executing else {
-                noteViolation("the block context changed while a transaction runs")
-                return
-            }
-            storedBlock = newValue
-        }
+        set { if settingMayChange("the block context changed while a transaction runs") { storedBlock = newValue } }
     }
     @exclusivity(unchecked) private var storedBlock: BlockContext
     @exclusivity(unchecked) public var transaction: TransactionContext
@@ -45,13 +39,7 @@ public final class Bootloader: EEHost {
     /// hook that set ergsPerGas to 1 mid-transaction got all the execution gas back).
     public var schedule: GasSchedule {
         get { storedSchedule }
-        set {
-            guard !executing else {
-                noteViolation("the gas schedule changed while a transaction runs")
-                return
-            }
-            storedSchedule = newValue
-        }
+        set { if settingMayChange("the gas schedule changed while a transaction runs") { storedSchedule = newValue } }
     }
     @exclusivity(unchecked) private var storedSchedule: GasSchedule
     /// BLOCKHASH source; the default is keccak256 of the decimal block number, as Ethereum's
@@ -92,15 +80,17 @@ public final class Bootloader: EEHost {
     /// what the frames held made the next memory reservation trap on overflow).
     public var limits: ResourceLimits {
         get { storedLimits }
-        set {
-            guard !executing else {
-                noteViolation("ResourceLimits changed while a transaction runs")
-                return
-            }
-            storedLimits = newValue
-        }
+        set { if settingMayChange("ResourceLimits changed while a transaction runs") { storedLimits = newValue } }
     }
     @exclusivity(unchecked) private var storedLimits = ResourceLimits()
+
+    /// `block`, `schedule`, `limits` and `useFork` change nothing while a transaction runs: the
+    /// change is refused and ends the transaction as a protocol violation. False then.
+    private func settingMayChange(_ violation: @autoclosure () -> String) -> Bool {
+        guard executing else { return true }
+        noteViolation(violation())
+        return false
+    }
     /// Guest memory held by the live frames of the running call (`reserveGuestMemory`).
     @exclusivity(unchecked) public private(set) var guestMemoryInUse = 0
     /// `guestMemoryInUse` when each live frame started, innermost last: a frame's memory is
@@ -192,10 +182,7 @@ public final class Bootloader: EEHost {
     /// ordinary ones (cold, without code) as they were then. The base fee stays the caller's to
     /// set (0 before London). Going to a later fork brings the precompiles taken away back.
     public func useFork(_ fork: Fork) {
-        guard !executing else {
-            noteViolation("useFork(\(fork)) while a transaction runs")
-            return
-        }
+        guard settingMayChange("useFork(\(fork)) while a transaction runs") else { return }
         block.fork = fork
         world.touchCreatesAccounts = fork < .spuriousDragon  // EIP-161's absence
         for (low, introduced) in Bootloader.precompileForks {

@@ -281,15 +281,13 @@ extension Bootloader {
                 throw EEError.internalError("creation without a prepared deployment")
             }
         } catch {
-            world.rollBack(to: txStart)
-            world.closeTransactionScope()
+            world.abandonTransaction(since: txStart)
             throw error
         }
         // A commit, discard or second transaction was refused under this one (from a hook, a
         // tracer or a host function): the transaction ends with it, as with any protocol break.
         if let why = world.refusedDuringTransaction {
-            world.rollBack(to: txStart)
-            world.closeTransactionScope()
+            world.abandonTransaction(since: txStart)
             throw .protocolViolation(why)
         }
 
@@ -308,8 +306,7 @@ extension Bootloader {
         world.addBalance(block.coinbase, U256(charged) &* tip)
 
         if let e = world.storeError {
-            world.rollBack(to: txStart)
-            world.closeTransactionScope()
+            world.abandonTransaction(since: txStart)
             throw e
         }
         let logs: [Log]
@@ -317,8 +314,7 @@ extension Bootloader {
             logs = world.closeTransactionScope()
         } else {
             logs = world.logs
-            world.rollBack(to: txStart)
-            world.closeTransactionScope()
+            world.abandonTransaction(since: txStart)
         }
         return .success(Receipt(
             status: outcome.status, gasUsed: charged, refund: refund, logs: logs, output: outcome.output,

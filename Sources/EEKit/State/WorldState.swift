@@ -512,6 +512,13 @@ public final class WorldState {
         return closeTransactionScope()
     }
 
+    /// Ends the running transaction keeping nothing of it since `snapshot` (the bootloader's
+    /// way out of a failed or refused transaction).
+    func abandonTransaction(since snapshot: Int) {
+        rollBack(to: snapshot)
+        closeTransactionScope()
+    }
+
     @discardableResult
     func closeTransactionScope() -> [Log] {
         for a in destructed { deleteAccount(a) }
