@@ -14,6 +14,7 @@
 #define CRV_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CRV_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CRV_NOINLINE __attribute__((noinline))
+#define CRV_ALWAYS_INLINE inline __attribute__((always_inline))
 
 enum {
 #define RV_INSN(id, name, fmt, cls, flags) OP_##id,

@@ -801,7 +801,7 @@ struct ContractBenchCommand: ParsableCommand {
     @Option(help: "Transactions per measurement.")
     var count: Int = 20_000
 
-    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter, evm-get (the same SLOAD and return as EVM code), compute (--compute, native) or none (a transaction to an account without code).")
+    @Option(help: "Only this workload, looped --count times (for profilers): native, evm, counter, evm-get (the same SLOAD and return as EVM code), first-counter / first-evm-get (each call to a distinct copy: the first call of a contract), first-counter-tx (a driver calling --count distinct copies in one transaction), compute (--compute, native) or none (a transaction to an account without code).")
     var only: String?
 
     @Option(help: "Interleaved rounds of every measurement; the best round counts (the machine may be shared).")
@@ -932,6 +932,81 @@ struct ContractBenchCommand: ParsableCommand {
         }
         /// The EVM counterpart of counter get(): SLOAD(0), MSTORE it, RETURN the 32 bytes.
         let evmGet: Bytes = [0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3]
+        var firstCallSerial: UInt64 = 0
+        /// CPU microseconds per first call of distinct contracts: `calls` copies of `code`
+        /// installed at as many addresses, each differing in the bytes `variant` writes (a code
+        /// hash no frame has run yet in this process: a native frame builds its contract's
+        /// image, an EVM frame analyses its code), each called once; the best of `rounds`, every
+        /// round with new copies.
+        func firstCalls(
+            _ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int, variant: (inout Bytes, UInt64) -> Void
+        ) throws -> Double {
+            var best = Double.infinity
+            for round in 0..<rounds {
+                let s = ContractSession()
+                s.commitEachTransaction = false
+                var addresses: [Address] = []
+                for i in 0..<calls {
+                    var c = code
+                    variant(&c, UInt64(round * calls + i) + firstCallSerial)
+                    let a = Address(low: 0x10_0000 + UInt64(i))
+                    s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: c))
+                    addresses.append(a)
+                }
+                let t0 = cpuSeconds()
+                for a in addresses {
+                    let r = try s.call(a, data: data)
+                    guard r.status.isSuccess else { throw RuntimeError("the first \(kind) call to \(a) failed: \(r.status)") }
+                }
+                best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6)
+            }
+            firstCallSerial += UInt64(rounds * calls)
+            return best
+        }
+        /// CPU microseconds and gas per first call of distinct contracts inside one transaction:
+        /// an EVM driver STATICCALLs `calls` copies of `code` (as `firstCalls` makes them) in
+        /// turn, so images stay with the transaction (a native frame's image is kept until it
+        /// ends); what a transaction to an account without code costs is taken off. The best
+        /// of `rounds`, every round with new copies.
+        func firstCallsInOneTransaction(
+            _ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int, variant: (inout Bytes, UInt64) -> Void
+        ) throws -> (us: Double, gas: Double) {
+            let base: UInt64 = 0x10_0000
+            let driver = Address(low: 0xd1), idle = Address(low: 0xd2)
+            var best = Double.infinity, gas = 0.0
+            for round in 0..<rounds {
+                let s = ContractSession()
+                s.commitEachTransaction = false
+                for i in 0..<calls {
+                    var c = code
+                    variant(&c, UInt64(round * calls + i) + firstCallSerial)
+                    s.world.setAccount(Address(low: base + UInt64(i)), Account(nonce: 1, balance: .zero, kind: kind, code: c))
+                }
+                s.world.setAccount(driver, Account(nonce: 1, balance: .zero, kind: .evm, code: ContractBenchCommand.driver(data: data, calls: calls, base: base)))
+                let gasLimit = UInt64(30_000_000)
+                let t0 = cpuSeconds()
+                let r = try s.call(driver, data: [], gas: gasLimit)
+                let t1 = cpuSeconds()
+                guard r.status.isSuccess else {
+                    throw RuntimeError("the driver of \(calls) first \(kind) calls in one transaction failed: \(r.status)")
+                }
+                let e0 = cpuSeconds()
+                _ = try s.call(idle, data: [])
+                let empty = cpuSeconds() - e0
+                best = min(best, (t1 - t0 - empty) / Double(calls) * 1e6)
+                gas = Double(r.gasUsed - 21_000) / Double(calls)
+            }
+            firstCallSerial += UInt64(rounds * calls)
+            return (best, gas)
+        }
+        /// A native copy differs in the ELF identification's padding (bytes 9-15, which no
+        /// loader reads); an EVM copy in bytes after its RETURN.
+        func nativeVariant(_ c: inout Bytes, _ n: UInt64) {
+            for k in 0..<7 { c[9 + k] = UInt8(truncatingIfNeeded: n >> (8 * UInt64(k))) }
+        }
+        func evmVariant(_ c: inout Bytes, _ n: UInt64) {
+            c += withUnsafeBytes(of: n.bigEndian, Array.init)
+        }
         if let only {
             if only == "none" {
                 let us = try overhead([], .none, data: [])
@@ -949,13 +1024,31 @@ struct ContractBenchCommand: ParsableCommand {
                 print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", us))
                 return
             }
+            if only == "first-counter" {
+                let us = try firstCalls(
+                    counterElf, .riscv, data: ABIEncoder.selector("get()"), calls: count, variant: nativeVariant)
+                print(String(format: "first call of distinct RISC-V contracts (counter get()): %.2f us", us))
+                return
+            }
+            if only == "first-evm-get" {
+                let us = try firstCalls(evmGet, .evm, data: [], calls: count, variant: evmVariant)
+                print(String(format: "first call of distinct EVM contracts (1 sload, RETURN of it): %.2f us", us))
+                return
+            }
+            if only == "first-counter-tx" {
+                let (us, gas) = try firstCallsInOneTransaction(
+                    counterElf, .riscv, data: ABIEncoder.selector("get()"), calls: count, variant: nativeVariant)
+                print(String(format: "first STATICCALL of %d distinct RISC-V contracts in one transaction: %.2f us, %.0f gas each: %.1f ns/gas",
+                             count, us, gas, us * 1000 / gas))
+                return
+            }
             if only == "counter" {
                 let us = try overhead(counterElf, .riscv, data: ABIEncoder.selector("get()"))
                 print(String(format: "call overhead, RISC-V (counter get(): 1 sload): %.2f us", us))
                 return
             }
             guard let kind: EEKind = only == "native" ? .riscv : only == "evm" ? .evm : nil else {
-                throw ValidationError("--only takes native, evm, counter, evm-get, compute or none")
+                throw ValidationError("--only takes native, evm, counter, evm-get, first-counter, first-evm-get, first-counter-tx, compute or none")
             }
             let rate = try transfers(kind == .riscv ? elf : evm, kind)
             print(String(format: "%@ token: %.0f transfers/s", only, rate))
@@ -985,6 +1078,21 @@ struct ContractBenchCommand: ParsableCommand {
         print(String(format: "call overhead, EVM (RETURN(0,0)):                      %.2f us", empty))
         print(String(format: "call overhead, EVM (1 sload, RETURN of it):            %.2f us", get))
         print(String(format: "call overhead, RISC-V (counter get(): 1 sload):        %.2f us", nat))
+        // The first call of a contract the process has not run: a native frame builds its image
+        // (parses the ELF, decodes its code pages), an EVM frame analyses its code.
+        let distinct = min(count, 2000)
+        let firstEVM = try firstCalls(evmGet, .evm, data: [], calls: distinct, variant: evmVariant)
+        let firstNative = try firstCalls(
+            counterElf, .riscv, data: ABIEncoder.selector("get()"), calls: distinct, variant: nativeVariant)
+        print(String(format: "first call of %d distinct contracts, EVM (1 sload, RETURN of it): %.2f us", distinct, firstEVM))
+        print(String(format: "first call of %d distinct contracts, RISC-V (counter get()):     %.2f us", distinct, firstNative))
+        let inTxEVM = try firstCallsInOneTransaction(evmGet, .evm, data: [], calls: distinct, variant: evmVariant)
+        let inTxNative = try firstCallsInOneTransaction(
+            counterElf, .riscv, data: ABIEncoder.selector("get()"), calls: distinct, variant: nativeVariant)
+        print(String(format: "first STATICCALL of %d distinct contracts in one transaction, EVM:    %.2f us, %.0f gas each: %.1f ns/gas",
+                     distinct, inTxEVM.us, inTxEVM.gas, inTxEVM.us * 1000 / inTxEVM.gas))
+        print(String(format: "first STATICCALL of %d distinct contracts in one transaction, RISC-V: %.2f us, %.0f gas each: %.1f ns/gas",
+                     distinct, inTxNative.us, inTxNative.gas, inTxNative.us * 1000 / inTxNative.gas))
         // A transfer transaction = the fixed transaction cost F (a call to an account without
         // code) + the token's frame. Even a native frame that cost nothing, its storage, hashing
         // and log work through the host included, would leave F, so the throughput ratio cannot
@@ -1013,6 +1121,33 @@ struct ContractBenchCommand: ParsableCommand {
             let many = try perCall(computeElf, .riscv, data: sys + U256(10_000).bigEndianBytes, calls: calls, rounds: rounds).0
             print(String(format: "native system call round trip (GAS_LEFT, in a loop of 10000): %.1f ns", (many - none) / 10_000 * 1000))
         }
+    }
+
+    /// EVM code calling `calls` contracts at `base`, `base` + 1, ... in turn, each by STATICCALL
+    /// with `data` (at most 32 bytes) and all gas, reverting if one fails.
+    static func driver(data: Bytes, calls: Int, base: UInt64) -> Bytes {
+        precondition(data.count <= 32 && calls < 1 << 24 && base < 1 << 24)
+        func push3(_ v: Int) -> Bytes { [0x62, UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        var c: Bytes = []
+        if !data.isEmpty {  // mem[0..<32] = data, left-aligned
+            c += [0x7f] + data + Bytes(repeating: 0, count: 32 - data.count) + [0x5f, 0x52]  // PUSH32 d PUSH0 MSTORE
+        }
+        c += push3(calls) + [0x5f]  // [i = 0, N]
+        let loop = c.count
+        c += [0x5b, 0x81, 0x81, 0x10, 0x15, 0x61, 0, 0, 0x57]  // JUMPDEST DUP2 DUP2 LT ISZERO PUSH2 end JUMPI
+        let endFix = c.count - 3
+        c += [0x60, 0x20, 0x60, 0x20, 0x60, UInt8(data.count), 0x5f]  // retSize retOffset argsSize argsOffset
+        c += [0x84] + push3(Int(base)) + [0x01, 0x5a, 0xfa]  // DUP5 (i) PUSH3 base ADD GAS STATICCALL
+        c += [0x15, 0x61, 0, 0, 0x57]  // ISZERO PUSH2 fail JUMPI
+        let failFix = c.count - 3
+        c += [0x60, 0x01, 0x01, 0x61, UInt8(loop >> 8), UInt8(loop & 0xff), 0x56]  // i + 1, JUMP loop
+        let end = c.count
+        c += [0x5b, 0x00]  // JUMPDEST STOP
+        let fail = c.count
+        c += [0x5b, 0x5f, 0x5f, 0xfd]  // JUMPDEST PUSH0 PUSH0 REVERT
+        c[endFix] = UInt8(end >> 8); c[endFix + 1] = UInt8(end & 0xff)
+        c[failFix] = UInt8(fail >> 8); c[failFix + 1] = UInt8(fail & 0xff)
+        return c
     }
 
     /// xorshift64 as EVM bytecode: x = calldata[4:36] & (2^64 - 1), n = calldata[36:68];

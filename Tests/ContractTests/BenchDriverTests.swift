@@ -174,11 +174,18 @@ import Testing
         #expect(Self.close(faster, evmUs / nativeUs, absolute: 0.006, relative: 0.002 + 0.05 / nativeUs + 0.05 / evmUs), "\(compute)")
         let sys = try #require(Self.value(after: "in a loop of 10000): ", in: out), "\(out)")
         #expect(sys > 0 && sys.isFinite, "\(out)")
+        var firsts: [Double] = []
+        for label in ["EVM (1 sload, RETURN of it):", "RISC-V (counter get()):"] {
+            let l = try #require(Self.line(out, "first call of \(count) distinct contracts, " + label), "\(label): \(out)")
+            let us = try #require(Self.value(after: ": ", in: l, backwards: true), "\(l)")
+            #expect(us > 0 && us.isFinite && l.hasSuffix(" us"), "\(l)")
+            firsts.append(us)
+        }
         // Each best is one round's figure, so the round holding them took at least their sum of
         // CPU time: count transfers of each token, count calls of each overhead, 5 compute calls
         // of each side. The process was charged more than any round.
         let measured = Double(count) / native + Double(count) / evm + Double(count) * overheads.reduce(0, +) / 1e6
-            + 5 * (nativeUs + evmUs) / 1e6
+            + 5 * (nativeUs + evmUs) / 1e6 + Double(count) * firsts.reduce(0, +) / 1e6
         #expect(r.cpu > 0 && measured <= r.cpu + 0.005, "measured \(measured) s of CPU, the process was charged \(r.cpu) s: \(out)")
     }
 
@@ -311,7 +318,17 @@ import Testing
         #expect(!badCounter.out.contains("call overhead, RISC-V"), "\(badCounter.out)")
         let bogus = try Self.run(["contract-bench", "--token", token, "--evm-token", Self.vyperTokenFile, "--counter", counter,
                                   "--only", "EVM"] + small)
-        #expect(bogus.status == 64 && bogus.out.contains("--only takes native, evm, counter, evm-get, compute or none"), "\(bogus.out)")
+        #expect(bogus.status == 64 && bogus.out.contains("--only takes native, evm, counter, evm-get, first-counter, first-evm-get, first-counter-tx, compute or none"), "\(bogus.out)")
+        // First calls: 20 distinct copies of the counter (of the EVM get), each called once.
+        let first = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", counter,
+                                  "--only", "first-counter"] + small)
+        #expect(first.status == 0 && first.out.hasPrefix("first call of distinct RISC-V contracts (counter get()): "), "\(first.out)")
+        let firstEVM = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", junk.path,
+                                     "--only", "first-evm-get"] + small)
+        #expect(firstEVM.status == 0 && firstEVM.out.hasPrefix("first call of distinct EVM contracts"), "\(firstEVM.out)")
+        let firstBad = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", token,
+                                     "--only", "first-counter"] + small)
+        #expect(firstBad.status == 1 && firstBad.out.contains("failed: revert"), "\(firstBad.out)")
     }
 
     /// --compute: the native contract runs the --compute-steps asked for (a contract that

@@ -223,7 +223,8 @@ import Testing
     // MARK: Decoded code shared copy-on-write
 
     /// A read-write-execute code range of three pages (its decoded code, 96 KiB, is above the
-    /// 68 KiB from which new machines map the template's copy-on-write instead of copying it).
+    /// 68 KiB from which an image's machines after its first map the template's copy-on-write
+    /// instead of copying it).
     /// With calldata, it returns the word `li a5, 1` at 0x10004 computes; without, it rewrites
     /// that instruction to `li a5, 2`, calls itself (a frame on a new machine) and returns
     /// what the callee returned.
@@ -244,6 +245,8 @@ import Testing
     /// Found by mutation: machines mapping the template's decoded code shared instead of
     /// private went unnoticed; the caller's rewrite of its own code then reached the template
     /// and the callee's new machine, which ran the rewritten instruction over the original bytes.
+    /// (Since the image's first machine copies the code, the rewriting caller's machine here
+    /// is a copy; `MachineReuseTests` rewrites code on a machine that maps it.)
     @Test(arguments: [64, 32]) func codeRewrittenByAFrameStaysItsOwn(xlen: Int) throws {
         #expect(RISCVMachine.sharedCodeMinimum < (0x3000 / 4) * 32)
         let s = ContractSession()

@@ -33,7 +33,8 @@ final class ContractImage: @unchecked Sendable {
     }
     let settings: Settings
     let image: ELFImage
-    let template: RISCVMachine
+    /// (A `var` only so that `deinit` can tell whether anything else still holds it.)
+    @exclusivity(unchecked) private(set) var template: RISCVMachine
     /// Guest bytes a new frame machine copies from the template: the segments' pages that are
     /// not all zero (a new machine's memory is zero, so zero-filled pages, such as a large
     /// read-only .bss, cost a frame nothing).
@@ -145,7 +146,22 @@ final class ContractImage: @unchecked Sendable {
     static func unpark(_ n: Int = 1) { pooledMachines.withLock { $0 -= n } }
 
     deinit {
-        ContractImage.unpark(pool.withLock { $0.count })
+        // The parked machines and the template hold this image's state (zero outside
+        // `initialRanges`): wiped, they are the next images' spares.
+        var parked = pool.withLock { p in
+            defer { p.removeAll() }
+            return p
+        }
+        ContractImage.unpark(parked.count)
+        while let p = parked.popLast() { spare(p.machine) }
+        if isKnownUniquelyReferenced(&template) { spare(template) }
+    }
+
+    /// Gives a machine of this image (in the template's state: its bytes other than zero lie in
+    /// `initialRanges`) to `SpareMachines`, with the stack pages its frames mapped below the top
+    /// 64 KiB given back (a frame that used a large stack left them resident, zeroed).
+    func spare(_ m: RISCVMachine) {
+        SpareMachines.give(m, dirty: initialRanges, giveBackBelow: memorySize - min(memorySize, 64 << 10))
     }
 
     /// Decoded code of a contract (32 host bytes per 4-byte slot of the code range): 32 MiB, a
@@ -298,7 +314,12 @@ final class ContractImage: @unchecked Sendable {
         let image = layout.image, memorySize = layout.memorySize, stackBottom = layout.stackBottom
         let brkStart = layout.brkStart
         let page = RISCVMachine.pageSize
-        let m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        let m: RISCVMachine
+        if let spare = try SpareMachines.take(memorySize: memorySize, xlen: image.xlen, schedule: schedule) {
+            m = spare
+        } else {
+            m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        }
         let placed = try m.place(image, below: stackBottom)
         // The stack's top page is mapped; the rest is demand-zero, so that a released machine
         // wipes only the stack pages its frame touched, not the whole stack.
@@ -339,6 +360,25 @@ final class ContractImage: @unchecked Sendable {
         self.memorySize = memorySize
     }
 
+    /// The template's decoded code in a shared-memory file (`RISCVMachine.shareDecodedCode`),
+    /// made when the image sets up its second machine: machines from then on map it
+    /// copy-on-write, and fault in only the pages they run, instead of copying all of it (a
+    /// 1024-deep first descent of a 30 KiB contract took 67 ms copying, 25 ms mapping). The
+    /// first machine copies: most contracts never need a second, and a file per image made the
+    /// first call of a contract with 5 pages of code cost 190 us.
+    private func sharedCode() -> SharedDecodedCode? {
+        guard template.decodedCodeBytes > RISCVMachine.sharedCodeMinimum else { return nil }
+        let earlier = machinesBuilt.withLock { $0 } + machinesRetargeted.withLock { $0 }
+        guard earlier > 0 else { return nil }
+        return sharing.withLock { s in
+            if case .none = s { s = .some(template.shareDecodedCode()) }
+            return s!
+        }
+    }
+    /// nil until `sharedCode` first needs it; then the file, or .some(nil) when shared memory
+    /// failed (machines copy then).
+    private let sharing = Locked<SharedDecodedCode??>(nil)
+
     /// A machine in the freshly loaded state: one the running transaction set aside, one from
     /// the pool, or a new one.
     func acquire(_ kept: KeptImage?) throws(EEError) -> RISCVMachine {
@@ -357,14 +397,23 @@ final class ContractImage: @unchecked Sendable {
             let (m, donorPages) = ContractImageCache.parkedMachine(memorySize: memorySize, xlen: template.xlen, notOf: self)
         {
             // The donor's machine holds its template's state: zero except its initial pages.
-            if m.reset(from: template, copy: initialRanges, zero: ContractImage.pages(donorPages, minus: initialRanges)) {
+            if m.reset(
+                from: template, copy: initialRanges, zero: ContractImage.pages(donorPages, minus: initialRanges),
+                sharing: sharedCode())
+            {
                 machinesRetargeted.withLock { $0 += 1 }
                 return m
             }
         }
-        let m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
+        let m: RISCVMachine
+        if let spare = try SpareMachines.take(memorySize: memorySize, xlen: template.xlen, schedule: .default) {
+            m = spare
+        } else {
+            m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
+        }
+        let sharing = sharedCode()
         machinesBuilt.withLock { $0 += 1 }
-        guard m.reset(from: template, copy: initialRanges, zero: []) else {
+        guard m.reset(from: template, copy: initialRanges, zero: [], sharing: sharing) else {
             throw .hostResources("cannot allocate the decoded code of a new frame machine (\(template.decodedCodeBytes) bytes)")
         }
         return m
@@ -425,6 +474,52 @@ final class KeptImage {
     init(_ image: ContractImage) { self.image = image }
     deinit {
         if !spares.isEmpty { ContractImage.unpark(spares.count) }
+        while let m = spares.popLast() { image.spare(m) }
+    }
+}
+
+/// Machines wiped to a new machine's state (`RISCVMachine.wipe`) with their guest memory still
+/// mapped: the templates and parked machines of images that left the cache, and transactions'
+/// spare machines. A new image's template and its frames' first machines are built on them
+/// rather than on new mappings: a new machine's mmap, the page faults of every page it touches
+/// and its munmap when its image was evicted were about half of the first call of a small
+/// contract not run before in the process (40 us of a counter's first get(), where a call of a
+/// cached one takes 1.5 us).
+enum SpareMachines {
+    /// Handed from the machine's last owner to its next through the list: one owner at a time.
+    private struct Spare: @unchecked Sendable { let machine: RISCVMachine }
+    private static let spares = Locked<[Spare]>([])
+    /// At most this many: one guest memory mapping each, with the pages their images and
+    /// frames left resident: the image's file pages (at most 256 KiB, a contract's largest
+    /// ELF), up to 64 KiB each of .bss, heap and stack (larger ranges are given back), so about
+    /// 29 MiB for 64 spares at worst.
+    static let limit = 64
+
+    /// Spares kept now (tests).
+    static var count: Int { spares.withLock { $0.count } }
+
+    /// Keeps `machine` (its last owner's only reference) wiped (`RISCVMachine.wipe`), if there
+    /// is room; it may hold a byte other than zero only in `dirty`. Otherwise, or if it cannot be
+    /// wiped, it is dropped (unmapped).
+    static func give(_ machine: RISCVMachine, dirty: [Range<UInt64>], giveBackBelow: UInt64) {
+        guard spares.withLock({ $0.count < limit }), machine.wipe(dirty: dirty, giveBackBelow: giveBackBelow) else { return }
+        spares.withLock { s in
+            if s.count < limit { s.append(Spare(machine: machine)) }
+        }
+    }
+
+    /// A spare of this memory size and xlen with `schedule`'s costs, or nil (build a new one).
+    /// - Throws: what `RISCVMachine.init` throws for a bad configuration.
+    static func take(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) -> RISCVMachine? {
+        try RISCVMachine.validate(memorySize: memorySize, xlen: xlen, schedule: schedule)
+        let m = spares.withLock { s -> RISCVMachine? in
+            guard let i = s.lastIndex(where: { $0.machine.memorySize == memorySize && $0.machine.xlen == xlen }) else {
+                return nil
+            }
+            return s.remove(at: i).machine
+        }
+        m?.adopt(schedule)
+        return m
     }
 }
 
@@ -547,6 +642,21 @@ enum ContractImageCache {
     }
 
     static func loadCount(of hash: Bytes32) -> Int { state.withLock { $0.loadsByHash[hash] ?? 0 } }
+
+    /// Empties the cache, as evicting every image one by one would (tests: the machines of
+    /// images nothing else holds become spares).
+    static func evictAll() {
+        let evicted = state.withLock { s in
+            defer {
+                s.images.removeAll()
+                s.bytes = 0
+                s.loadsByHash.removeAll()
+                s.lastImage = nil
+            }
+            return Array(s.images.values)
+        }
+        withExtendedLifetime(evicted) {}
+    }
     /// A parked machine of some other cached image with the same memory size and xlen.
     static func parkedMachine(memorySize: UInt64, xlen: UInt32, notOf image: ContractImage)
         -> (RISCVMachine, [Range<UInt64>])?

@@ -29,10 +29,6 @@ public final class RISCVMachine {
     @exclusivity(unchecked) private var code: UnsafeMutablePointer<crv_insn>?
     /// Bytes of `code` that are a mapping (munmap'ed), 0 when it came from the heap.
     @exclusivity(unchecked) private var codeMappedBytes = 0
-    /// A shared-memory file holding this machine's decoded code (the code was decoded into a
-    /// MAP_SHARED mapping of it), so that machines reset from this one map it copy-on-write
-    /// instead of copying it; -1 without one.
-    private var codeFile: Int32 = -1
     // The core's structs live in memory of their own (not in stored properties), so that
     // `crv_run` and an in-loop system-call handler (`setEcallHandler`) see the same hart
     // state, and no inout access is open while the core runs.
@@ -83,13 +79,18 @@ public final class RISCVMachine {
         mem.initialize(to: crv_memory(
             data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0, ecall: nil, ecall_ctx: nil))
         costs = .allocate(capacity: 1)
-        costs.initialize(to: crv_costs(
-            alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
-            branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
-            div: schedule.riscvDiv, system: schedule.riscvSystem, code_store: schedule.riscvCodeStore))
+        costs.initialize(to: RISCVMachine.costs(schedule))
         cpu = .allocate(capacity: 1)
         cpu.initialize(to: crv_cpu())
         cpu.pointee.xlen = xlen
+    }
+
+    /// The core's instruction costs under `schedule`.
+    private static func costs(_ schedule: GasSchedule) -> crv_costs {
+        crv_costs(
+            alu: schedule.riscvALU, load: schedule.riscvLoad, store: schedule.riscvStore,
+            branch: schedule.riscvBranch, jump: schedule.riscvJump, mul: schedule.riscvMul,
+            div: schedule.riscvDiv, system: schedule.riscvSystem, code_store: schedule.riscvCodeStore)
     }
 
     deinit {
@@ -146,22 +147,32 @@ public final class RISCVMachine {
         return Permissions(rawValue: perms[Int(address / RISCVMachine.pageSize)] & UInt8(CRV_PERM_MASK))
     }
 
-    /// Frees or unmaps the decoded code, and closes its shared file if this machine decoded into
-    /// one (machines already reset from it keep their mappings).
+    /// Frees or unmaps the decoded code.
     private func releaseCode() {
         if let c = code {
             if codeMappedBytes > 0 { munmap(c, codeMappedBytes) } else { c.deallocate() }
         }
-        if codeFile >= 0 { close(codeFile) }
         code = nil
         codeMappedBytes = 0
-        codeFile = -1
+    }
+
+    /// This machine's decoded code copied into a fresh, unlinked shared-memory file, which
+    /// machines reset from this one (`reset(from:copy:zero:sharing:)`) map copy-on-write instead
+    /// of copying the code; nil without code, at most `sharedCodeMinimum` or above 64 MiB of
+    /// it, or where shared memory is unavailable (they copy it then). Only reads this machine:
+    /// a contract image makes it from its template while other threads reset machines from it.
+    func shareDecodedCode() -> SharedDecodedCode? {
+        guard let c = code else { return nil }
+        let bytes = decodedCodeBytes
+        guard let (p, fd, size) = RISCVMachine.sharedCode(bytes: bytes) else { return nil }
+        memcpy(p, c, bytes)
+        munmap(p, size)
+        return SharedDecodedCode(fd: fd, size: size)
     }
 
     /// A zeroed MAP_SHARED mapping of a fresh, unlinked shared-memory file of `bytes` (rounded
-    /// up to whole pages): the decoded code of a machine that others may be reset from. Nil
-    /// where shared memory is unavailable (the code then comes from the heap and is copied).
-    static func sharedCode(bytes: Int) -> (UnsafeMutableRawPointer, Int32, Int)? {
+    /// up to whole pages). Nil where shared memory is unavailable.
+    private static func sharedCode(bytes: Int) -> (UnsafeMutableRawPointer, Int32, Int)? {
         let size = (max(bytes, 1) + 4095) & ~4095
         // Contracts decode to a few MiB at most; a larger range (an executable .bss) stays on
         // the heap, and /dev/shm may be small (64 MiB in a default Docker container). So does
@@ -194,7 +205,7 @@ public final class RISCVMachine {
     }
     private static let sharedCodeCounter = Atomic<Int>(0)
     /// Decoded code up to this size (a code range of two pages: 2,048 slots and the core's two
-    /// more, 32 bytes each, in whole pages) is allocated and copied, not shared.
+    /// more, 32 bytes each, in whole pages) is copied, not shared.
     static let sharedCodeMinimum = 68 << 10
 
     /// Storage for `n` decoded-instruction units, 64-byte aligned: a 4-byte slot's 32 bytes then
@@ -228,17 +239,15 @@ public final class RISCVMachine {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         releaseCode()
-        let c: UnsafeMutablePointer<crv_insn>
-        if let (p, fd, size) = RISCVMachine.sharedCode(bytes: Int(bytes)) {
-            c = p.bindMemory(to: crv_insn.self, capacity: max(n, 1))
-            codeFile = fd
-            codeMappedBytes = size
-        } else if let p = RISCVMachine.allocateCode(max(n, 1)) {
-            c = p
-        } else {
+        // On the heap: a contract image's template shares it (`shareDecodedCode`) only once the
+        // image needs a second machine. Decoding into a shared-memory file up front (its
+        // fallocate, page faults and, with the image, its removal) was three quarters of the
+        // first call of a contract with 5 pages of code: 190 us.
+        guard let c = RISCVMachine.allocateCode(max(n, 1)) else {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
-        c.initialize(repeating: crv_insn(w0: 0, w1: 0), count: max(n, 1))
+        // Not zeroed first: crv_decode writes every slot, the sentinel and the header (zeroing
+        // 32 bytes per slot beforehand wrote the buffer twice).
         code = c
         mem.pointee.code = c
         mem.pointee.code_lo = lo
@@ -353,6 +362,9 @@ public final class RISCVMachine {
     /// from the top: pages are mapped from the touched one up to `upperBound`. It must hold
     /// zeros, so a frame only has to wipe the pages it mapped. Empty by default.
     @exclusivity(unchecked) public private(set) var demandZero: Range<UInt64> = 0..<0
+    /// The lowest page `mapDemandZero` mapped since this machine was made or wiped (`UInt64.max`:
+    /// none): the pages from there up may be resident (`wipe`).
+    @exclusivity(unchecked) private var deepestDemandZero = UInt64.max
 
     /// Sets the demand-zero range (page aligned, within memory); its pages should be unmapped
     /// and zero.
@@ -368,6 +380,7 @@ public final class RISCVMachine {
     public func mapDemandZero(covering address: UInt64) -> Bool {
         guard demandZero.contains(address) else { return false }
         let first = address & ~(RISCVMachine.pageSize - 1)
+        deepestDemandZero = min(deepestDemandZero, first)
         protect(first, demandZero.upperBound, [.read, .write])
         demandZero = demandZero.lowerBound..<first
         return true
@@ -627,6 +640,15 @@ public final class RISCVMachine {
     /// were copied, with the machine left without code: drop it.
     @discardableResult
     public func reset(from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>]) -> Bool {
+        reset(from: template, copy: copy, zero: zero, sharing: nil)
+    }
+
+    /// `reset`, with the decoded code mapped copy-on-write from `sharing` (the template's
+    /// `shareDecodedCode`) instead of copied; copied when `sharing` is nil or cannot be mapped.
+    @discardableResult
+    func reset(
+        from template: RISCVMachine, copy: [Range<UInt64>], zero: [Range<UInt64>], sharing: SharedDecodedCode?
+    ) -> Bool {
         // Resetting from itself released the code it was about to share (review finding: the
         // deinit then freed an mmap'ed buffer).
         guard !running, template !== self, template.memorySize == memorySize, template.xlen == xlen,
@@ -638,8 +660,8 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { memset(data + Int(z.lowerBound), 0, z.count) }
         memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
         let lo = template.mem.pointee.code_lo, hi = template.mem.pointee.code_hi
-        if template.codeFile >= 0, template.code != nil,
-            let p = mmap(nil, template.codeMappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, template.codeFile, 0),
+        if let sharing, template.code != nil,
+            let p = mmap(nil, sharing.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, sharing.fd, 0),
             p != MAP_FAILED
         {
             // Copy-on-write: the template's decoded code, shared until this machine writes a
@@ -647,7 +669,7 @@ public final class RISCVMachine {
             // machine maps it instead of copying 32 bytes per instruction of the code range.
             releaseCode()
             code = p.bindMemory(to: crv_insn.self, capacity: max(crv_code_entries(lo, hi), 1))
-            codeMappedBytes = template.codeMappedBytes
+            codeMappedBytes = sharing.size
         } else if let tc = template.code {
             let n = max(crv_code_entries(lo, hi), 1)
             if code == nil || codeMappedBytes > 0 || mem.pointee.code_lo != lo || mem.pointee.code_hi != hi {
@@ -678,6 +700,41 @@ public final class RISCVMachine {
         executePermissionsChanged = false
         return true
     }
+
+    /// Makes this machine what `init(memorySize:xlen:schedule:)` of its size and xlen makes,
+    /// except that its guest pages stay mapped: zeroes `dirty` (the caller's account of where it
+    /// may hold a byte other than zero; large ranges give their pages back), gives back the
+    /// demand-zero pages (a stack) it mapped below `giveBackBelow` (zero already, but perhaps
+    /// resident: a frame that used a large stack), clears every page
+    /// permission, the decoded code (unmapped or freed), the demand-zero range, the system-call
+    /// handler and the hart, and takes the default schedule's costs (`adopt` sets others). A new
+    /// machine maps its guest memory and faults in every page it touches; a machine of an image
+    /// that left the cache is wiped and built on instead (`SpareMachines`). Returns false (and
+    /// changes nothing) while it runs or if a range is out of bounds.
+    func wipe(dirty: [Range<UInt64>], giveBackBelow: UInt64 = 0) -> Bool {
+        guard !running, dirty.allSatisfy({ $0.upperBound <= memorySize }) else { return false }
+        for r in dirty where !r.isEmpty { zeroGuestMemory(r) }
+        let hi = min(giveBackBelow, memorySize) & ~(RISCVMachine.pageSize - 1)
+        if deepestDemandZero < hi, madvise(data + Int(deepestDemandZero), Int(hi - deepestDemandZero), MADV_DONTNEED) != 0 {
+            memset(data + Int(deepestDemandZero), 0, Int(hi - deepestDemandZero))
+        }
+        deepestDemandZero = .max
+        memset(perms, 0, Int(memorySize / RISCVMachine.pageSize))
+        releaseCode()
+        installEcallHandler(nil)
+        retainedEcallHandler = nil
+        mem.pointee = crv_memory(
+            data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0, ecall: nil, ecall_ctx: nil)
+        costs.pointee = RISCVMachine.costs(.default)
+        demandZero = 0..<0
+        cpu.pointee = crv_cpu()
+        cpu.pointee.xlen = xlen
+        executePermissionsChanged = false
+        return true
+    }
+
+    /// Takes `schedule`'s instruction costs (a wiped machine becoming a template).
+    func adopt(_ schedule: GasSchedule) { costs.pointee = RISCVMachine.costs(schedule) }
 
     /// A cheaper `reset` for a machine whose previous reset was from the same `template`:
     /// copies back only `copy` (the ranges the frame could have written: the template's
@@ -963,4 +1020,16 @@ public struct RISCVTrap: Sendable, Equatable, CustomStringConvertible {
         default: return nil
         }
     }
+}
+
+/// A machine's decoded code in an unlinked shared-memory file (`RISCVMachine.shareDecodedCode`):
+/// machines map it copy-on-write. The file goes with the last mapping once this is released.
+final class SharedDecodedCode: Sendable {
+    let fd: Int32
+    let size: Int
+    init(fd: Int32, size: Int) {
+        self.fd = fd
+        self.size = size
+    }
+    deinit { close(fd) }
 }

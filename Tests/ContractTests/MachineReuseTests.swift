@@ -1,0 +1,158 @@
+@testable import EEKit
+import EEKitTestSupport
+import Foundation
+import Testing
+
+/// How native frames get machines without mapping or decoding anew: spares of evicted images,
+/// and the template's decoded code shared copy-on-write.
+@Suite struct MachineReuseTests {
+    /// calldata [depth]: the checksum of HostWorkTests (initial .data, .bss and fresh heap,
+    /// dirtied afterwards, recursing `depth` deep); calldata of 9 bytes [1, address (8, little
+    /// endian)]: loads the byte at that address and returns it.
+    static let probe = #"""
+        #include "eekit.h"
+        static const volatile char tag[] = TAG;
+        static uint8_t data[3 * 4096] = {[0] = 1, [5000] = 2, [9000] = 3, [12287] = 4};
+        static uint8_t bss[2 * 4096];
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          uint8_t d[9] = {0};
+          size_t n = eek_calldata_size();
+          eek_calldata_copy(d, 0, n > 9 ? 9 : n);
+          (void)tag[0];
+          if (n == 9) {
+            uint64_t a = 0;
+            for (int i = 8; i >= 1; i--) a = a << 8 | d[i];
+            uint8_t v = *(volatile uint8_t *)(uintptr_t)a;
+            eek_return(&v, 1);
+          }
+          uint64_t sum = 0;
+          for (unsigned i = 0; i < sizeof data; i++) sum = sum * 31 + data[i];
+          for (unsigned i = 0; i < sizeof bss; i++) sum += (uint64_t)bss[i] * 7;
+          uint8_t *h = eek_alloc(3 * 4096);
+          for (unsigned i = 0; i < 3 * 4096; i++) sum += (uint64_t)h[i] * 11;
+          for (unsigned i = 0; i < sizeof data; i++) data[i] ^= 0x5a;
+          for (unsigned i = 0; i < sizeof bss; i++) bss[i] = 0x77;
+          for (unsigned i = 0; i < 3 * 4096; i++) h[i] = 0x99;
+          if (d[0] > 0) {
+            eek_address self;
+            eek_self(&self);
+            uint8_t below_depth = (uint8_t)(d[0] - 1);
+            uint64_t below = 0;
+            if (eek_call(EEK_CALL, &self, 0, &below_depth, 1, EEK_GAS_ALL, 0) == EEK_SUCCESS) eek_returndata_copy(&below, 0, 8);
+            sum += below;
+          }
+          eek_return(&sum, 8);
+        }
+        """#
+
+    /// A donor: 16 pages of .data, each with bytes that are not zero, where the probe has its
+    /// .data, .bss and heap, and 48 pages of .bss above them that it writes (readable and writable pages where
+    /// the probe has none).
+    static let donor = #"""
+        #include "eekit.h"
+        static const volatile char tag[] = TAG;
+        static volatile uint8_t fill[16][4096] = {
+          [0][9] = 1, [0][2048] = 1, [1][9] = 2, [1][2048] = 2, [2][9] = 3, [2][2048] = 3, [3][9] = 4, [3][2048] = 4,
+          [4][9] = 5, [4][2048] = 5, [5][9] = 6, [5][2048] = 6, [6][9] = 7, [6][2048] = 7, [7][9] = 8, [7][2048] = 8,
+          [8][9] = 9, [8][2048] = 9, [9][9] = 10, [9][2048] = 10, [10][9] = 11, [10][2048] = 11, [11][9] = 12,
+          [11][2048] = 12, [12][9] = 13, [12][2048] = 13, [13][9] = 14, [13][2048] = 14, [14][9] = 15,
+          [14][2048] = 15, [15][9] = 16, [15][2048] = 16};
+        static volatile uint8_t big[48][4096];
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          uint8_t d = 0;
+          if (eek_calldata_size()) eek_calldata_copy(&d, 0, 1);
+          (void)tag[0];
+          uint64_t s = 0;
+          for (int p = 0; p < 16; p++) { s += fill[p][d % 16]; fill[p][100] ^= 0xee; }
+          for (int p = 0; p < 48; p++) { s += big[p][d]; big[p][d] = 0xdd; }
+          eek_address self;
+          eek_self(&self);
+          if (d > 0) { uint8_t n = (uint8_t)(d - 1); eek_call(EEK_CALL, &self, 0, &n, 1, EEK_GAS_ALL, 0); }
+          eek_return(&s, 8);
+        }
+        """#
+
+    /// Machines of images that left the cache are wiped and kept as spares (`SpareMachines`),
+    /// and new images' templates and first frames are built on them. A spare must run exactly
+    /// as a new machine: the same memory contents (the donors' data lay where the probe has its
+    /// .data, .bss and heap), and no permission left behind (a page the donor could read is a
+    /// fault for the probe). Runs in a child process of its own: the counts are process-wide.
+    @Test func sparesOfEvictedImagesRunAsNewMachines() async {
+        await #expect(processExitsWith: .success) {
+            do { try MachineReuseTests.scenario() } catch { HostWorkTests.must(false, "threw \(error)") }
+        }
+    }
+
+    static func scenario() throws {
+        func must(_ ok: Bool, _ why: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+            HostWorkTests.must(ok, why(), sourceLocation: sourceLocation)
+        }
+        let s = ContractSession()
+        func deploy(_ source: String, _ tag: String, xlen: Int = 64) throws -> Address {
+            let elf = try Fixtures.contract(source, xlen: xlen, flags: ["-DTAG=\"\(tag)\""])
+            let d = try s.deploy(elf, kind: .riscv)
+            must(d.createdAddress != nil, "deploying \(tag) failed: \(d.status)")
+            return d.createdAddress!
+        }
+        func read(_ a: Address, _ address: UInt64) throws -> Receipt {
+            try s.call(a, data: [1] + withUnsafeBytes(of: address.littleEndian, Array.init))
+        }
+        // The reference results on new machines, from the RV32 build (the sums do not depend
+        // on XLEN), whose machines cannot be the RV64 probe's spares.
+        must(SpareMachines.count == 0, "spares before any eviction")
+        let reference = try deploy(probe, "ref", xlen: 32)
+        let sum = try s.call(reference, data: [6], gas: 1_000_000_000)
+        must(sum.status == .success && sum.output.count == 8, "reference: \(sum.status)")
+        // An address the donors' .bss covers and the probe's memory does not (above its heap).
+        let donorPage: UInt64 = 0x3_0000
+        let unmapped = try read(reference, donorPage)
+        must(!unmapped.status.isSuccess, "the reference read 0x30000: \(unmapped.status)")
+        // RV64 donors, seven frames each: their templates and parked machines hold their .data.
+        for tag in ["d1", "d2", "d3"] {
+            let r = try s.call(try deploy(donor, tag), data: [6], gas: 1_000_000_000)
+            must(r.status == .success, "donor \(tag): \(r.status)")
+        }
+        ContractImageCache.evictAll()
+        let spares = SpareMachines.count
+        must(spares >= 8, "only \(spares) spares after evicting the donors' images")
+        // The RV64 probe's template and frame machines are the donors' (the only RV64 spares).
+        let reader = try deploy(probe, "probe")
+        must(SpareMachines.count < spares, "the probe took no spare")
+        let again = try s.call(reader, data: [6], gas: 1_000_000_000)
+        must(again.status == .success && again.output == sum.output, "probe on spares: \(again.status), \(again.output) against \(sum.output)")
+        let fault = try read(reader, donorPage)
+        must(!fault.status.isSuccess, "a spare kept a donor's page readable: \(fault.status)")
+    }
+
+    /// Machines reset with the template's shared decoded code (`shareDecodedCode`, made when
+    /// an image needs its second machine) map it copy-on-write: code one machine rewrites (and
+    /// so re-decodes) stays its own; the next machine mapping the file, and the template, run
+    /// the original instruction. (A shared mapping instead of a private one passed every other
+    /// test.)
+    @Test func codeRewrittenOnAMachineMappingSharedCodeStaysItsOwn() throws {
+        func li(_ v: Int32) -> [UInt8] { TestELF.le32(RVAsm.li(10, v)) }
+        let ebreak = TestELF.le32(0x0010_0073)
+        let a = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        #expect(a.load(li(7) + ebreak, at: 0x1000))
+        a.protect(0x1000, 0x4000, [.read, .write, .execute])
+        try a.setCodeRange(0x1000, 0x4000)  // 3 pages: 96 KiB decoded, above sharedCodeMinimum
+        let shared = try #require(a.shareDecodedCode())
+        func run(_ m: RISCVMachine) -> UInt64 {
+            m.pc = 0x1000
+            m.budget = 1000
+            #expect(m.run() == .ebreak)
+            return m[register: 10]
+        }
+        let b = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        #expect(b.reset(from: a, copy: [0x1000..<0x4000], zero: [], sharing: shared))
+        #expect(run(b) == 7)
+        #expect(b.load(li(9), at: 0x1000))
+        #expect(run(b) == 9, "the rewrite was not decoded")
+        let c = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        #expect(c.reset(from: a, copy: [0x1000..<0x4000], zero: [], sharing: shared))
+        #expect(run(c) == 7, "another machine's rewrite reached this one's decoded code")
+        #expect(run(a) == 7, "a machine's rewrite reached the template")
+    }
+}
