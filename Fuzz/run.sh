@@ -49,7 +49,8 @@ MAXLEN=4096
 TIMEOUT=10
 case "$T" in
 crv_insns)
-    [ "$BIN" -nt Fuzz/crv_fuzz_insns.c ] && [ "$BIN" -nt CSources/CRISCV/crv_run.c ] ||
+    [ "$BIN" -nt Fuzz/crv_fuzz_insns.c ] && [ "$BIN" -nt CSources/CRISCV/crv_run.c ] &&
+        [ "$BIN" -nt CSources/CRISCV/crv_decode.c ] && [ "$BIN" -nt CSources/CRISCV/crv_internal.h ] ||
     clang -fuse-ld=lld -g -O1 $SAN -fno-strict-aliasing Fuzz/crv_fuzz_insns.c \
         CSources/CRISCV/crv_run.c CSources/CRISCV/crv_decode.c -o "$BIN"
     ;;

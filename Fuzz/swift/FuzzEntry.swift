@@ -21,6 +21,8 @@
 //                   so anything a frame leaves behind shows; the second run is traced), once
 //                   with every system call returning to Swift, and once single-stepped by a
 //                   native-frame tracer (`--trace-steps`); the four receipts must be equal.
+//                   For a third of the inputs the first run's image is built on spare machines
+//                   (other images' wiped ones) and the third run's on new ones.
 //
 //   nested_frames   a fuzz EE (NestEE below, registered as .wasm) runs the input as a program
 //                   of one-byte operations from the offset its calldata names: nested and
@@ -294,7 +296,14 @@ private func fuzzNative(_ d: [UInt8]) {
     // the first run, whose frames find no machine of their new image, takes machines of
     // earlier inputs' images and resets them (as under parking pressure); the others use
     // pooled ones.
-    for (inLoop, traced, stepped) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)] {
+    // For a third of the inputs the first run builds the image on spare machines (the cache is
+    // emptied first, so earlier inputs' wiped machines are the spares) and the third run
+    // rebuilds it on new machines: anything a spare kept of its last image shows as a difference.
+    let spareCheck = d.count % 3 == 1
+    for (run, (inLoop, traced, stepped)) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)].enumerated() {
+        if spareCheck && (run == 0 || run == 2) { ContractImageCache.evictAll() }
+        SpareMachines.bypassed = spareCheck && run == 2
+        defer { SpareMachines.bypassed = false }
         if stepped {
             session.boot.registry.registerRISCV(tracer: { _ in })
         }

@@ -155,4 +155,126 @@ import Testing
         #expect(run(c) == 7, "another machine's rewrite reached this one's decoded code")
         #expect(run(a) == 7, "a machine's rewrite reached the template")
     }
+
+    /// calldata [depth]: recurses `depth` frames deep, then returns.
+    static let recurser = #"""
+        #include "eekit.h"
+        void eekit_main(int is_constructor) {
+          if (is_constructor) return;
+          uint8_t d = 0;
+          if (eek_calldata_size()) eek_calldata_copy(&d, 0, 1);
+          if (d > 0) {
+            eek_address self;
+            eek_self(&self);
+            uint8_t n = (uint8_t)(d - 1);
+            eek_call(EEK_CALL, &self, 0, &n, 1, EEK_GAS_ALL, 0);
+          }
+          uint64_t ok = 1;
+          eek_return(&ok, 8);
+        }
+        """#
+
+    /// `elf` (ELF64) with `segments` more read-only PT_LOADs from `base` up, each mapping the
+    /// same appended blob of `blobPages` pages (all but the last page have bytes other than zero).
+    static func inflate(_ elf: Bytes, blobPages: Int, segments: Int, base: UInt64) -> Bytes {
+        func rd(_ b: Bytes, _ o: Int, _ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<n { v |= UInt64(b[o + i]) << (8 * UInt64(i)) }
+            return v
+        }
+        func wr(_ b: inout Bytes, _ o: Int, _ n: Int, _ v: UInt64) {
+            for i in 0..<n { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
+        }
+        var out = elf
+        while out.count % 4096 != 0 { out.append(0) }
+        let blobOffset = out.count
+        for p in 0..<blobPages {
+            var page = Bytes(repeating: 0, count: 4096)
+            if p < blobPages - 1 { for i in stride(from: 0, to: 4096, by: 64) { page[i] = UInt8(1 + p % 200) } }
+            out += page
+        }
+        let phoff = Int(rd(elf, 32, 8)), phnum = Int(rd(elf, 56, 2))
+        let newPhoff = out.count
+        out += Array(elf[phoff..<phoff + 56 * phnum])
+        for i in 0..<segments {
+            var ph = Bytes(repeating: 0, count: 56)
+            wr(&ph, 0, 4, 1)  // PT_LOAD
+            wr(&ph, 4, 4, 4)  // PF_R
+            wr(&ph, 8, 8, UInt64(blobOffset))
+            let va = base + UInt64(i * blobPages * 4096)
+            wr(&ph, 16, 8, va)
+            wr(&ph, 24, 8, va)
+            wr(&ph, 32, 8, UInt64(blobPages * 4096))
+            wr(&ph, 40, 8, UInt64(blobPages * 4096))
+            wr(&ph, 48, 8, 4096)
+            out += ph
+        }
+        wr(&out, 32, 8, UInt64(newPhoff))
+        wr(&out, 56, 2, UInt64(phnum + segments))
+        return out
+    }
+
+    static func residentBytes() -> Int {
+        let s = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let f = s.split(separator: " ")
+        return (Int(f.count > 1 ? f[1] : "0") ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// A review's finding: one transaction recursing 24 frames deep into a contract whose ELF
+    /// (under 100 KiB, within the 256 KiB deposit limit) maps 24 MiB of read-only file pages
+    /// (362 segments over the same file bytes). Its machines become spares when the
+    /// transaction ends and the image is evicted; they kept 521 MiB resident with the cache
+    /// empty. A large image's spares now keep no page resident.
+    @Test func sparesOfLargeImagesKeepNoPageResident() async {
+        await #expect(processExitsWith: .success) {
+            do { try MachineReuseTests.residentScenario() } catch { HostWorkTests.must(false, "threw \(error)") }
+        }
+    }
+
+    static func residentScenario() throws {
+        let s = ContractSession()
+        let base = try Fixtures.contract(recurser)
+        let elf = inflate(base, blobPages: 17, segments: 362, base: 0x40_0000)
+        HostWorkTests.must(elf.count < 256 << 10, "ELF of \(elf.count) bytes")
+        let d = try s.deploy(elf, kind: .riscv, gas: 100_000_000)
+        HostWorkTests.must(d.createdAddress != nil, "deploy: \(d.status)")
+        let a = d.createdAddress!
+        ContractImageCache.evictAll()
+        let before = residentBytes()
+        let r = try s.call(a, data: [23], gas: 100_000_000)
+        HostWorkTests.must(r.status == .success, "call: \(r.status)")
+        let afterTx = residentBytes()
+        ContractImageCache.evictAll()
+        let afterEvict = residentBytes()
+        let spares = SpareMachines.count
+        HostWorkTests.must(afterEvict - before < 32 << 20, "spares keep \((afterEvict - before) >> 20) MiB resident with the cache empty (\(spares) spares; ELF \(elf.count) B, call gas \(r.gasUsed), resident MiB before \(before >> 20), after tx \(afterTx >> 20), after eviction \(afterEvict >> 20))")
+    }
+
+    /// A review's finding: 64 machines of a memory size no other contract uses (one
+    /// transaction's spares) filled SpareMachines for good, and every later evicted image's
+    /// machines were unmapped. The oldest spare now makes room for a new one.
+    @Test func theOldestSpareMakesRoomForANewOne() async {
+        await #expect(processExitsWith: .success) {
+            do { try MachineReuseTests.fillScenario() } catch { HostWorkTests.must(false, "threw \(error)") }
+        }
+    }
+
+    static func fillScenario() throws {
+        let s = ContractSession()
+        let base = try Fixtures.contract(recurser)
+        // 2 MiB of read-only file pages: the image gets 8 MiB of memory (not the default 1 MiB).
+        let big = inflate(base, blobPages: 17, segments: 30, base: 0x40_0000)
+        let a = try s.deploy(big, kind: .riscv, gas: 100_000_000).createdAddress!
+        let r = try s.call(a, data: [80], gas: 200_000_000)
+        HostWorkTests.must(r.status == .success, "call: \(r.status)")
+        ContractImageCache.evictAll()
+        let full = SpareMachines.count
+        HostWorkTests.must(full == SpareMachines.limit, "\(full) spares after an 81-frame descent")
+        // A normal contract (1 MiB memory): its machines replace the oldest.
+        let small = try s.deploy(base, kind: .riscv).createdAddress!
+        _ = try s.call(small, data: [3])
+        ContractImageCache.evictAll()
+        let oneMiB = try SpareMachines.take(memorySize: 1 << 20, xlen: 64, schedule: .default)
+        HostWorkTests.must(oneMiB != nil, "gas \(r.gasUsed); spares: \(full) after the big contract; no 1 MiB spare kept after evicting a normal contract (count \(SpareMachines.count))")
+    }
 }

@@ -158,11 +158,19 @@ final class ContractImage: @unchecked Sendable {
     }
 
     /// Gives a machine of this image (in the template's state: its bytes other than zero lie in
-    /// `initialRanges`) to `SpareMachines`, with the stack pages its frames mapped below the top
-    /// 64 KiB given back (a frame that used a large stack left them resident, zeroed).
+    /// `initialRanges`) to `SpareMachines`. An image whose pages with file bytes and writable
+    /// pages take at most `SpareMachines.residentImageLimit` keeps them resident, zeroed (with
+    /// at most 64 KiB each of heap and stack: larger ranges were given back, the stack pages its
+    /// frames mapped below the top 64 KiB are given back now); a larger image's machine gives
+    /// every page back (a review loaded 24 MiB of read-only segments mapping the same file
+    /// bytes, and 25 such spares kept 521 MiB resident).
     func spare(_ m: RISCVMachine) {
-        SpareMachines.give(m, dirty: initialRanges, giveBackBelow: memorySize - min(memorySize, 64 << 10))
+        let small = imagePageBytes <= SpareMachines.residentImageLimit
+        SpareMachines.give(m, dirty: small ? initialRanges : nil, giveBackBelow: memorySize - min(memorySize, 64 << 10))
     }
+    /// The image's pages with file bytes and its writable pages: what a machine of it may keep
+    /// resident besides heap and stack.
+    let imagePageBytes: UInt64
 
     /// Decoded code of a contract (32 host bytes per 4-byte slot of the code range): 32 MiB, a
     /// 4 MiB code range. Contract ELFs are at most 256 KiB, so only an executable .bss (GNU ld
@@ -339,6 +347,7 @@ final class ContractImage: @unchecked Sendable {
         restoreZero = m.pages(lo, brkStart) { m.permissions(at: $0).contains(.write) && !inZero.contains($0) }
         frameErgs = layout.frameErgs
         writablePages = layout.writablePages
+        imagePageBytes = layout.filePages.reduce(0) { $0 + UInt64($1.count) } + layout.writablePages * page
         // The image pages a machine holds: those it copies and those it restores by copying;
         // untouched zero pages (a .bss) take no host memory.
         let copied = initial.reduce(0) { $0 + $1.count }
@@ -489,29 +498,44 @@ enum SpareMachines {
     /// Handed from the machine's last owner to its next through the list: one owner at a time.
     private struct Spare: @unchecked Sendable { let machine: RISCVMachine }
     private static let spares = Locked<[Spare]>([])
-    /// At most this many: one guest memory mapping each, with the pages their images and
-    /// frames left resident: the image's file pages (at most 256 KiB, a contract's largest
-    /// ELF), up to 64 KiB each of .bss, heap and stack (larger ranges are given back), so about
-    /// 29 MiB for 64 spares at worst.
+    /// At most this many, the oldest dropped (unmapped) for a new one, so that spares of a
+    /// memory size nothing takes do not stay for good (a review filled the list with 8 MiB
+    /// machines, and every later eviction unmapped its machines). One guest memory mapping
+    /// each, with at most `residentImageLimit` of image pages and 64 KiB each of heap and stack
+    /// resident: about 24 MiB for 64 spares at worst.
     static let limit = 64
+    /// Images whose pages with file bytes and writable pages take more than this leave spares
+    /// with no page resident.
+    static let residentImageLimit: UInt64 = 256 << 10
 
     /// Spares kept now (tests).
     static var count: Int { spares.withLock { $0.count } }
+    /// While true, `take` finds none (the native_frames fuzz target compares images and frames
+    /// built on spares with ones built on new machines).
+    static var bypassed: Bool {
+        get { bypass.load(ordering: .relaxed) }
+        set { bypass.store(newValue, ordering: .relaxed) }
+    }
+    private static let bypass = Atomic<Bool>(false)
 
-    /// Keeps `machine` (its last owner's only reference) wiped (`RISCVMachine.wipe`), if there
-    /// is room; it may hold a byte other than zero only in `dirty`. Otherwise, or if it cannot be
-    /// wiped, it is dropped (unmapped).
-    static func give(_ machine: RISCVMachine, dirty: [Range<UInt64>], giveBackBelow: UInt64) {
-        guard spares.withLock({ $0.count < limit }), machine.wipe(dirty: dirty, giveBackBelow: giveBackBelow) else { return }
-        spares.withLock { s in
-            if s.count < limit { s.append(Spare(machine: machine)) }
+    /// Keeps `machine` (its last owner's only reference) wiped (`RISCVMachine.wipe`: it may
+    /// hold a byte other than zero only in `dirty`; nil gives back every page), dropping the
+    /// oldest spare when there are `limit`. A machine that cannot be wiped is dropped.
+    static func give(_ machine: RISCVMachine, dirty: [Range<UInt64>]?, giveBackBelow: UInt64) {
+        guard machine.wipe(dirty: dirty, giveBackBelow: giveBackBelow) else { return }
+        // Unmapped after the lock.
+        let dropped = spares.withLock { s -> Spare? in
+            s.append(Spare(machine: machine))
+            return s.count > limit ? s.removeFirst() : nil
         }
+        withExtendedLifetime(dropped) {}
     }
 
     /// A spare of this memory size and xlen with `schedule`'s costs, or nil (build a new one).
     /// - Throws: what `RISCVMachine.init` throws for a bad configuration.
     static func take(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) -> RISCVMachine? {
         try RISCVMachine.validate(memorySize: memorySize, xlen: xlen, schedule: schedule)
+        if bypassed { return nil }
         let m = spares.withLock { s -> RISCVMachine? in
             guard let i = s.lastIndex(where: { $0.machine.memorySize == memorySize && $0.machine.xlen == xlen }) else {
                 return nil

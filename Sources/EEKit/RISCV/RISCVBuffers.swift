@@ -703,20 +703,27 @@ public final class RISCVMachine {
 
     /// Makes this machine what `init(memorySize:xlen:schedule:)` of its size and xlen makes,
     /// except that its guest pages stay mapped: zeroes `dirty` (the caller's account of where it
-    /// may hold a byte other than zero; large ranges give their pages back), gives back the
+    /// may hold a byte other than zero; large ranges give their pages back) and gives back the
     /// demand-zero pages (a stack) it mapped below `giveBackBelow` (zero already, but perhaps
-    /// resident: a frame that used a large stack), clears every page
+    /// resident: a frame that used a large stack), or with `dirty` nil gives back every guest
+    /// page (none stays resident), clears every page
     /// permission, the decoded code (unmapped or freed), the demand-zero range, the system-call
     /// handler and the hart, and takes the default schedule's costs (`adopt` sets others). A new
     /// machine maps its guest memory and faults in every page it touches; a machine of an image
     /// that left the cache is wiped and built on instead (`SpareMachines`). Returns false (and
     /// changes nothing) while it runs or if a range is out of bounds.
-    func wipe(dirty: [Range<UInt64>], giveBackBelow: UInt64 = 0) -> Bool {
-        guard !running, dirty.allSatisfy({ $0.upperBound <= memorySize }) else { return false }
-        for r in dirty where !r.isEmpty { zeroGuestMemory(r) }
-        let hi = min(giveBackBelow, memorySize) & ~(RISCVMachine.pageSize - 1)
-        if deepestDemandZero < hi, madvise(data + Int(deepestDemandZero), Int(hi - deepestDemandZero), MADV_DONTNEED) != 0 {
-            memset(data + Int(deepestDemandZero), 0, Int(hi - deepestDemandZero))
+    func wipe(dirty: [Range<UInt64>]?, giveBackBelow: UInt64 = 0) -> Bool {
+        guard !running, (dirty ?? []).allSatisfy({ $0.upperBound <= memorySize }) else { return false }
+        if let dirty {
+            for r in dirty where !r.isEmpty { zeroGuestMemory(r) }
+            let hi = min(giveBackBelow, memorySize) & ~(RISCVMachine.pageSize - 1)
+            if deepestDemandZero < hi,
+                madvise(data + Int(deepestDemandZero), Int(hi - deepestDemandZero), MADV_DONTNEED) != 0
+            {
+                memset(data + Int(deepestDemandZero), 0, Int(hi - deepestDemandZero))
+            }
+        } else if madvise(data, Int(memorySize), MADV_DONTNEED) != 0 {
+            memset(data, 0, Int(memorySize))
         }
         deepestDemandZero = .max
         memset(perms, 0, Int(memorySize / RISCVMachine.pageSize))
