@@ -181,6 +181,13 @@ import Testing
             #expect(us > 0 && us.isFinite && l.hasSuffix(" us"), "\(l)")
             firsts.append(us)
         }
+        for label in ["EVM:    ", "RISC-V: "] {
+            let l = try #require(Self.line(out, "first STATICCALL of \(count) distinct contracts in one transaction, " + label), "\(label): \(out)")
+            let us = try #require(Self.value(after: label, in: l), "\(l)")
+            let gas = try #require(Self.value(after: "us, ", in: l), "\(l)")
+            let perGas = try #require(Self.value(after: "each: ", in: l), "\(l)")
+            #expect(us > 0 && gas > 2600 && l.hasSuffix(" ns/gas") && Self.close(perGas, us * 1000 / gas, absolute: 0.06), "\(l)")
+        }
         // Each best is one round's figure, so the round holding them took at least their sum of
         // CPU time: count transfers of each token, count calls of each overhead, 5 compute calls
         // of each side. The process was charged more than any round.
@@ -329,6 +336,20 @@ import Testing
         let firstBad = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", token,
                                      "--only", "first-counter"] + small)
         #expect(firstBad.status == 1 && firstBad.out.contains("failed: revert"), "\(firstBad.out)")
+        // A --counter too short to be an ELF is a failed call, not a crash; an in-transaction
+        // count the driver cannot encode is a usage error.
+        let short = scratch.appendingPathComponent("short.bin")
+        try Data([1, 2, 3]).write(to: short)
+        let firstShort = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", short.path,
+                                       "--only", "first-counter"] + small)
+        #expect(firstShort.status == 1 && firstShort.out.contains("not an ELF"), "\(firstShort.out)")
+        let tooMany = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", counter,
+                                    "--only", "first-counter-tx", "--count", "2000000", "--rounds", "1"])
+        #expect(tooMany.status == 64 && tooMany.out.contains("at most 1048575 calls in one transaction"), "\(tooMany.out)")
+        let inTx = try Self.run(["contract-bench", "--token", junk.path, "--evm-token", junk.path, "--counter", counter,
+                                 "--only", "first-counter-tx"] + small)
+        #expect(inTx.status == 0 && inTx.out.hasPrefix("first STATICCALL of 20 distinct RISC-V contracts in one transaction: ")
+                && inTx.out.hasSuffix(" ns/gas\n"), "\(inTx.out)")
     }
 
     /// --compute: the native contract runs the --compute-steps asked for (a contract that
