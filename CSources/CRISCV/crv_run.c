@@ -258,9 +258,15 @@ static inline const void *single_handler(const void *const *tbl, const rv_ent *c
 static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl) {
   for (uint64_t i = lo; i <= hi; i++) {
     rv_ent *e = &code[i];
-    e->eh = (uint16_t)slot_index(tbl, code, i, nslots, 0);
-    e->h = page_first(i) ? tbl[OP_PAGE_ENTER]
-                         : tbl[slot_index(tbl, code, i, nslots, fwd_variant(tbl, e - 1, e))];
+    const unsigned entry = slot_index(tbl, code, i, nslots, 0);
+    e->eh = (uint16_t)entry;
+    if (page_first(i)) {
+      e->h = tbl[OP_PAGE_ENTER];
+    } else {
+      /* without forwarding the fall-through handler is the entry's (most slots) */
+      const unsigned fv = fwd_variant(tbl, e - 1, e);
+      e->h = tbl[fv ? slot_index(tbl, code, i, nslots, fv) : entry];
+    }
   }
 }
 
