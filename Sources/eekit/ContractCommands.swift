@@ -92,10 +92,10 @@ struct ConstructorOptions: ParsableArguments {
 /// The block the transactions run in (each eekit process is one block; nothing persists it).
 struct BlockOptions: ParsableArguments {
     @Option(help: "Block number (NUMBER; BLOCKHASH serves the 256 before it).")
-    var blockNumber: UInt64 = 1
+    var blockNumber: Quantity = 1
 
     @Option(help: "Block timestamp in seconds (TIMESTAMP).")
-    var timestamp: UInt64 = 1_700_000_000
+    var timestamp: Quantity = 1_700_000_000
 
     @Option(help: "Chain id (CHAINID; decimal or 0x hex).")
     var chainId: String = "1"
@@ -110,7 +110,7 @@ struct BlockOptions: ParsableArguments {
     var blobBaseFee: String?
 
     @Option(help: "Excess blob gas of the block (from Cancun): sets BLOBBASEFEE as EIP-4844 prices it under the fork's blob schedule (BPO1 and BPO2 have their own). Not with --blob-base-fee. From about 177.4 x the schedule's update fraction up the fee is 2^256 - 1, which no blob transaction can pay.")
-    var excessBlobGas: UInt64?
+    var excessBlobGas: Quantity?
 
     @Option(help: "Gas price of the transactions in wei (GASPRICE; default: the base fee; decimal, 0x hex, or with a unit as --value takes it: 2gwei). The sender pays gas used x price, the coinbase gets the part above the base fee.")
     var gasPrice: String?
@@ -119,7 +119,7 @@ struct BlockOptions: ParsableArguments {
     var prevrandao: String?
 
     @Option(help: "Block gas limit (GASLIMIT; no transaction may ask for more).")
-    var blockGasLimit: UInt64 = 1 << 42
+    var blockGasLimit: Quantity = Quantity(1 << 42)
 
     @Option(help: "Ethereum fork whose rules the EVM and the transactions follow: Frontier, Homestead, EIP150, EIP158, Byzantium, Constantinople, ConstantinopleFix, Istanbul, Berlin, London, Paris, Shanghai, Cancun, Prague, Osaka, BPO1 or BPO2 (also Petersburg, SpuriousDragon, TangerineWhistle, Merge, Pectra, Fusaka).")
     var fork: Fork = .cancun
@@ -141,7 +141,7 @@ struct BlockOptions: ParsableArguments {
             throw ValidationError("--blob-base-fee and --excess-blob-gas both set the blob base fee: give one")
         }
         let blobFee = try blobBaseFee.map { try weiValue($0, option: "--blob-base-fee") }
-            ?? excessBlobGas.map { BlobFees.baseFee(excessBlobGas: $0, fork: self.fork) }
+            ?? excessBlobGas.map { BlobFees.baseFee(excessBlobGas: $0.value, fork: self.fork) }
         let coinbase = try self.coinbase.map { try commandLineAddress($0, option: "--coinbase") }
         let gasPrice = try self.gasPrice.map { try weiValue($0, option: "--gas-price") }
         let prevrandao = try self.prevrandao.map { text in
@@ -150,7 +150,7 @@ struct BlockOptions: ParsableArguments {
             }
             return Bytes32(Bytes(repeating: 0, count: 32 - b.count) + b)
         }
-        let (fork, number, gasLimit, timestamp) = (fork, blockNumber, blockGasLimit, timestamp)
+        let (fork, number, gasLimit, timestamp) = (fork, blockNumber.value, blockGasLimit.value, timestamp.value)
         return { s in
             s.boot.useFork(fork)
             s.boot.block.number = number
@@ -190,7 +190,7 @@ struct ContractStateOptions: ParsableArguments {
     var from: String?
 
     @Option(help: "Gas limit of each transaction (default: 30000000; from Osaka 16777216, EIP-7825's cap).")
-    var gas: UInt64?
+    var gas: Quantity?
 
     @OptionGroup var hooks: HookOptions
     @OptionGroup var block: BlockOptions
@@ -221,7 +221,7 @@ struct ContractStateOptions: ParsableArguments {
         } else {
             s = ContractSession()
         }
-        s.gasLimit = gas  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
+        s.gasLimit = gas?.value  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         return s
@@ -719,10 +719,10 @@ struct RunContractCommand: ParsableCommand {
     @OptionGroup var call: CallDataOptions
 
     @Option(help: "Gas limit of each transaction (default: 30000000; from Osaka 16777216, EIP-7825's cap).")
-    var gas: UInt64?
+    var gas: Quantity?
 
     @Option(help: "Gas limit of the deployment alone (default: --gas), so that --gas can starve the call without starving the deployment.")
-    var deployGas: UInt64?
+    var deployGas: Quantity?
 
     @Option(help: "Value to send with the call (wei: decimal, 0x hex, or with a unit: 1.5ether, 2gwei, 1e18).")
     var value: String = "0"
@@ -752,7 +752,7 @@ struct RunContractCommand: ParsableCommand {
         let applyBlock = try block.validated()
         let loadedHooks = try hooks.load()
         let s = ContractSession()
-        s.gasLimit = gas  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
+        s.gasLimit = gas?.value  // nil: the session's default (30,000,000, or EIP-7825's cap from Osaka)
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         // The keys are checked before anything is sent; the call signs at the nonces after the deployment.
@@ -762,7 +762,7 @@ struct RunContractCommand: ParsableCommand {
         let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json, errors: call.errors, events: events, trace: trace) {
-            try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: deployGas ?? gas)
+            try s.deploy(code, kind: ee.kind, arguments: argBytes, value: dv, gas: (deployGas ?? gas)?.value)
         }
         guard let a = d.createdAddress else { throw ExitCode(1) }
         guard let auths = s.authorizing(delegations, sender: ContractSession.defaultSender) else {

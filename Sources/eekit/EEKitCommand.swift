@@ -197,6 +197,29 @@ func jsonLine(ordered pairs: [(String, Any)]) -> String {
 /// A failure while doing the work (unreadable file, invalid code, rejected transaction):
 /// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed
 /// command line) gets, exit status 1.
+/// A number option (gas, block number, timestamp, instruction count) given in decimal or as 0x
+/// hex, as cast and geth's tools take them.
+struct Quantity: ExpressibleByArgument, ExpressibleByIntegerLiteral, CustomStringConvertible, Equatable, Sendable {
+    var value: UInt64
+    init(_ value: UInt64) { self.value = value }
+    init(integerLiteral value: UInt64) { self.value = value }
+    init?(argument: String) {
+        if argument.hasPrefix("0x") || argument.hasPrefix("0X") {
+            let digits = argument.dropFirst(2)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                let v = UInt64(digits, radix: 16)
+            else { return nil }
+            value = v
+        } else {
+            guard !argument.isEmpty, argument.allSatisfy({ $0.isASCII && $0.isNumber }), let v = UInt64(argument) else {
+                return nil
+            }
+            value = v
+        }
+    }
+    var description: String { String(value) }
+}
+
 struct RuntimeError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

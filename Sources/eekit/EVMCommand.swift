@@ -85,7 +85,7 @@ struct EVMCommand: ParsableCommand {
         var create = false
 
         @Option(help: "Gas limit for the call.")
-        var gas: UInt64 = 30_000_000
+        var gas: Quantity = 30_000_000
 
         @Flag(help: "Write an EIP-3155 trace (one JSON object per instruction) to stderr.")
         var trace = false
@@ -117,7 +117,7 @@ struct EVMCommand: ParsableCommand {
             // Limits); GAS and the trace show the smaller figure (a review compared them with
             // revm's and found only this difference).
             let maxGas = GasSchedule.default.maxGas
-            if gas > maxGas {
+            if gas.value > maxGas {
                 writeToStandardError(Data(
                     "eekit: note: gas above \(maxGas) (2^64 ergs) is held back and returned unused: the code runs with \(maxGas)\n".utf8))
             }
@@ -135,10 +135,10 @@ struct EVMCommand: ParsableCommand {
                 func prepare(_ tracer: EVMTracer?) -> EVMRunner.PreparedCall {
                     create
                         ? EVMRunner.prepareCreate(
-                            initcode: bytecode, input: calldata, gas: gas, value: callValue, caller: caller, block: block,
+                            initcode: bytecode, input: calldata, gas: gas.value, value: callValue, caller: caller, block: block,
                             tracer: tracer)
                         : EVMRunner.prepare(
-                            code: bytecode, input: calldata, gas: gas, value: callValue, target: target, caller: caller,
+                            code: bytecode, input: calldata, gas: gas.value, value: callValue, target: target, caller: caller,
                             block: block, tracer: tracer)
                 }
                 var call = prepare(tracer)

@@ -35,7 +35,7 @@ struct RVCommand: ParsableCommand {
 
         // .unconditional: "--memory -5" is a bad value, not a missing one followed by a flag.
         @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact).")
-        var maxInstructions: UInt64?
+        var maxInstructions: Quantity?
 
         @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096): address space reserved for the guest; only the pages it touches take host memory. Default: 4096, or the largest halving down to 64 that the host can reserve (ulimit -v); a size given is used exactly.")
         var memoryMiB: Int?
@@ -111,7 +111,7 @@ struct RVCommand: ParsableCommand {
         /// before FILE or among the arguments after it (then all are the guest's, as before).
         /// They win over the same options before FILE.
         struct Trailing {
-            var maxInstructions: UInt64?
+            var maxInstructions: Quantity?
             var memoryMiB: Int?
             var stats = false
             var trace = false
@@ -150,7 +150,7 @@ struct RVCommand: ParsableCommand {
                         guard let v = value, !v.contains("\u{FFFD}") else { return nil }
                         switch name {
                         case "--max-instructions":
-                            guard let n = UInt64(v) else { return nil }
+                            guard let n = Quantity(argument: v) else { return nil }
                             t.maxInstructions = n
                         case "--memory":
                             guard let n = Int(v), (1...4096).contains(n) else { return nil }
@@ -260,7 +260,7 @@ struct RVCommand: ParsableCommand {
             let stats = self.stats || trailing?.stats == true
             let trace = self.trace || trailing?.trace == true
             // argv[0] is the path as given, as Linux and qemu-user pass it.
-            var options = RISCVRunOptions(maxInstructions: maxInstructions, memoryMiB: givenMemoryMiB ?? 4096)
+            var options = RISCVRunOptions(maxInstructions: maxInstructions?.value, memoryMiB: givenMemoryMiB ?? 4096)
             options.shrinksMemoryWhenUnavailable = givenMemoryMiB == nil
             options.stackLimit = Self.guestStackLimit()
             options.programNameBytes = path

@@ -27,6 +27,30 @@ import Testing
         return file.path
     }
 
+    /// Number options take decimal or 0x hex (as cast does): `--gas`, `--deploy-gas`, the block
+    /// options, `evm run --gas` and `rv run --max-instructions`; anything else is a usage error.
+    @Test func numberOptionsTakeDecimalOrHex() throws {
+        let dir = try TestFiles.scratchFolder("run-hex-numbers")
+        defer { TestFiles.remove(dir) }
+        // Runtime NUMBER PUSH0 MSTORE TIMESTAMP PUSH1 32 MSTORE GASLIMIT PUSH1 64 MSTORE
+        // RETURN(0, 96), behind CODECOPY init code.
+        let runtime = "435f52426020524560405260605ff3"
+        let file = try Self.write("600f600a5f39600f5ff3" + runtime, "env.hex", in: dir)
+        let word = { (v: String) in String(repeating: "0", count: 64 - v.count) + v }
+        let hex = try Self.run(["run", file, "--ee", "evm", "--gas", "0x30d40", "--deploy-gas", "0X30D40",
+                                "--block-number", "0x10", "--timestamp", "0x65", "--block-gas-limit", "0x1c9c380"])
+        #expect(hex.status == 0 && hex.out.hasSuffix("output: 0x" + word("10") + word("65") + word("1c9c380") + "\n"), "\(hex.out)")
+        let dec = try Self.run(["run", file, "--ee", "evm", "--gas", "200000", "--block-number", "16", "--timestamp", "101",
+                                "--block-gas-limit", "30000000"])
+        #expect(dec.status == 0 && dec.out.hasSuffix(String(hex.out.split(separator: "\n").last!) + "\n"), "\(dec.out)")
+        for bad in ["0x", "0xzz", "0x1ffffffffffffffff", "1_000", "-1", "+5", "1e6", " 5", "0x-1"] {
+            let r = try Self.run(["run", file, "--ee", "evm", "--gas=" + bad])
+            #expect(r.status == 64 && r.out.contains("is invalid for '--gas <gas>'"), "--gas \(bad): \(r.out)")
+        }
+        let evm = try Self.run(["evm", "run", "--code", "5a5f5260205ff3", "--gas", "0x64"])  // GAS: 100 - 2
+        #expect(evm.status == 0 && evm.out.contains("output: 0x" + word("62")), "\(evm.out)")
+    }
+
     /// `run --blob-hash` / `--authorize` send the call (not the deployment) as a blob or a
     /// set-code transaction, as `call` does (they were `call`'s only).
     @Test func runSendsBlobAndSetCodeCalls() throws {
