@@ -194,9 +194,6 @@ func jsonLine(ordered pairs: [(String, Any)]) -> String {
     return "{" + pairs.map { fragment($0.0) + ":" + fragment($0.1) }.joined(separator: ",") + "}"
 }
 
-/// A failure while doing the work (unreadable file, invalid code, rejected transaction):
-/// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed
-/// command line) gets, exit status 1.
 /// A number option (gas, block number, timestamp, instruction count) given in decimal or as 0x
 /// hex, as cast and geth's tools take them.
 struct Quantity: ExpressibleByArgument, ExpressibleByIntegerLiteral, CustomStringConvertible, Equatable, Sendable {
@@ -220,6 +217,9 @@ struct Quantity: ExpressibleByArgument, ExpressibleByIntegerLiteral, CustomStrin
     var description: String { String(value) }
 }
 
+/// A failure while doing the work (unreadable file, invalid code, rejected transaction):
+/// printed as "Error: ..." without the usage text that a `ValidationError` (a malformed
+/// command line) gets, exit status 1.
 struct RuntimeError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -84,7 +84,7 @@ struct EVMCommand: ParsableCommand {
         @Flag(help: "Run the code as init code (a contract creation) rather than as a call; the output is the deployed code.")
         var create = false
 
-        @Option(help: "Gas limit for the call.")
+        @Option(help: "Gas limit for the call (decimal or 0x hex).")
         var gas: Quantity = 30_000_000
 
         @Flag(help: "Write an EIP-3155 trace (one JSON object per instruction) to stderr.")

@@ -34,7 +34,7 @@ struct RVCommand: ParsableCommand {
                 """)
 
         // .unconditional: "--memory -5" is a bad value, not a missing one followed by a flag.
-        @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact).")
+        @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop after N instructions (metering is exact; decimal or 0x hex).")
         var maxInstructions: Quantity?
 
         @Option(name: .customLong("memory"), parsing: .unconditional, help: "Guest memory in MiB (1-4096): address space reserved for the guest; only the pages it touches take host memory. Default: 4096, or the largest halving down to 64 that the host can reserve (ulimit -v); a size given is used exactly.")
