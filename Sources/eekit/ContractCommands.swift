@@ -952,9 +952,9 @@ struct ContractBenchCommand: ParsableCommand {
         func firstCalls(
             _ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int, variant: (inout Bytes, UInt64) -> Void
         ) throws -> Double {
-            // The untimed round: at least 400 copies, more than the cache's 256 images and the
-            // 64 spares.
-            let warm = max(calls, 400)
+            // The untimed round: at least 400 copies (more than the cache's 256 images and the
+            // 64 spares) where the copies' memory allows.
+            let warm = max(calls, min(400, Int(ContractBenchCommand.copiesBudget / UInt64(max(code.count, 1)))))
             try checkCopies(code, calls: warm)
             var best = Double.infinity
             for round in -1..<rounds {
