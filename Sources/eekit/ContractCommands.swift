@@ -942,6 +942,25 @@ struct ContractBenchCommand: ParsableCommand {
                     "\(calls) copies of the \(code.count)-byte contract would take \(bytes >> 20) MiB, more than the 1 GiB the first-call workloads hold: use a smaller --count")
             }
         }
+        let copiesBase: UInt64 = 0x10_0000
+        /// A new session holding `count` copies of `code` at `copiesBase`, `copiesBase` + 1, ..., each
+        /// differing from every copy made before in the bytes `variant` writes (a code hash no
+        /// frame has run yet in this process).
+        func copies(
+            _ code: Bytes, _ kind: EEKind, count: Int, variant: (inout Bytes, UInt64) -> Void
+        ) -> (ContractSession, [Address]) {
+            let s = ContractSession()
+            s.commitEachTransaction = false
+            let addresses = (0..<count).map { i in
+                var c = code
+                variant(&c, firstCallSerial)
+                firstCallSerial += 1
+                let a = Address(low: copiesBase + UInt64(i))
+                s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: c))
+                return a
+            }
+            return (s, addresses)
+        }
         /// CPU microseconds per first call of distinct contracts: `calls` copies of `code`
         /// installed at as many addresses, each differing in the bytes `variant` writes (a code
         /// hash no frame has run yet in this process: a native frame builds its contract's
@@ -958,16 +977,7 @@ struct ContractBenchCommand: ParsableCommand {
             try checkCopies(code, calls: warm)
             var best = Double.infinity
             for round in -1..<rounds {
-                let s = ContractSession()
-                s.commitEachTransaction = false
-                var addresses: [Address] = []
-                for i in 0..<(round < 0 ? warm : calls) {
-                    var c = code
-                    variant(&c, UInt64((round + 1) * warm + i) + firstCallSerial)
-                    let a = Address(low: 0x10_0000 + UInt64(i))
-                    s.world.setAccount(a, Account(nonce: 1, balance: .zero, kind: kind, code: c))
-                    addresses.append(a)
-                }
+                let (s, addresses) = copies(code, kind, count: round < 0 ? warm : calls, variant: variant)
                 let t0 = cpuSeconds()
                 for a in addresses {
                     let r = try s.call(a, data: data)
@@ -975,7 +985,6 @@ struct ContractBenchCommand: ParsableCommand {
                 }
                 if round >= 0 { best = min(best, (cpuSeconds() - t0) / Double(calls) * 1e6) }
             }
-            firstCallSerial += UInt64((rounds + 1) * warm)
             return best
         }
         /// CPU microseconds and gas per first call of distinct contracts inside one transaction:
@@ -986,7 +995,6 @@ struct ContractBenchCommand: ParsableCommand {
         func firstCallsInOneTransaction(
             _ code: Bytes, _ kind: EEKind, data: Bytes, calls: Int, variant: (inout Bytes, UInt64) -> Void
         ) throws -> (us: Double, gas: Double) {
-            let base: UInt64 = 0x10_0000
             // Each call is a cold STATICCALL (2,600 gas) of the transaction's 30M.
             guard calls <= ContractBenchCommand.maxCallsInOneTransaction else {
                 throw ValidationError(
@@ -995,15 +1003,10 @@ struct ContractBenchCommand: ParsableCommand {
             try checkCopies(code, calls: calls)
             let driver = Address(low: 0xd1), idle = Address(low: 0xd2)
             var best = Double.infinity, gas = 0.0
-            for round in 0..<rounds {
-                let s = ContractSession()
-                s.commitEachTransaction = false
-                for i in 0..<calls {
-                    var c = code
-                    variant(&c, UInt64(round * calls + i) + firstCallSerial)
-                    s.world.setAccount(Address(low: base + UInt64(i)), Account(nonce: 1, balance: .zero, kind: kind, code: c))
-                }
-                s.world.setAccount(driver, Account(nonce: 1, balance: .zero, kind: .evm, code: ContractBenchCommand.driver(data: data, calls: calls, base: base)))
+            for _ in 0..<rounds {
+                let (s, _) = copies(code, kind, count: calls, variant: variant)
+                let driverCode = ContractBenchCommand.driver(data: data, calls: calls, base: copiesBase)
+                s.world.setAccount(driver, Account(nonce: 1, balance: .zero, kind: .evm, code: driverCode))
                 let gasLimit = UInt64(30_000_000)
                 let t0 = cpuSeconds()
                 let r = try s.call(driver, data: [], gas: gasLimit)
@@ -1018,7 +1021,6 @@ struct ContractBenchCommand: ParsableCommand {
                 best = min(best, (t1 - t0 - empty) / Double(calls) * 1e6)
                 gas = Double(r.gasUsed - 21_000) / Double(calls)
             }
-            firstCallSerial += UInt64(rounds * calls)
             return (best, gas)
         }
         /// A native copy differs in the ELF identification's padding (bytes 9-15, which no

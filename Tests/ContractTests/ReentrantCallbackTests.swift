@@ -156,6 +156,21 @@ import Testing
         return registry
     }
 
+    /// Calls the contract (which returns 0x11 from its own frame) and checks that its frame
+    /// returned its own output and that `what`, a callback's start of the held EE, was refused.
+    static func expectSecondStartRefused(
+        _ s: ContractSession, _ held: Held, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let r = try s.call(Self.contract, data: [])
+        #expect(r.status == .success && r.output == U256(0x11).bigEndianBytes, "\(r.status) \(Hex.encode(r.output))",
+                sourceLocation: sourceLocation)
+        guard case .internalError(let why)? = held.error else {
+            Issue.record("\(what) was not refused: \(String(describing: held.error))", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(why.contains("started twice"), sourceLocation: sourceLocation)
+    }
+
     /// A depth-1 frame of `code` at 0x09 with 2^20 ergs: what a callback starts a held EE on.
     static func launch(_ code: Bytes) -> LaunchParams {
         LaunchParams(
@@ -179,13 +194,7 @@ import Testing
             do { _ = try ee.start(Self.launch([Op.stop]), host: boot) } catch { held.error = error as? EEError }
             return .zero
         }
-        let r = try s.call(Self.contract, data: [])
-        #expect(r.status == .success && r.output == U256(0x11).bigEndianBytes, "\(r.status) \(Hex.encode(r.output))")
-        guard case .internalError(let why)? = held.error else {
-            Issue.record("the second start was not refused: \(String(describing: held.error))")
-            return
-        }
-        #expect(why.contains("started twice"))
+        try Self.expectSecondStartRefused(s, held, "the second start")
     }
 
     /// A frame waiting for its call (the callee's hook holds the caller's EE) cannot be started
@@ -205,13 +214,7 @@ import Testing
             let code: Bytes = [Op.push1, 0x22, Op.push0, Op.mstore, Op.push1, 0x20, Op.push0, Op.ret]
             do { _ = try ee.start(Self.launch(code), host: boot) } catch { held.error = error as? EEError }
         }
-        let r = try s.call(Self.contract, data: [])
-        #expect(r.status == .success && r.output == U256(0x11).bigEndianBytes, "\(r.status) \(Hex.encode(r.output))")
-        guard case .internalError(let why)? = held.error else {
-            Issue.record("the paused frame's second start was not refused: \(String(describing: held.error))")
-            return
-        }
-        #expect(why.contains("started twice"))
+        try Self.expectSecondStartRefused(s, held, "the paused frame's second start")
     }
 
     /// A step tracer holding the EVM EE could make nested calls in its name: it moved value

@@ -322,12 +322,7 @@ final class ContractImage: @unchecked Sendable {
         let image = layout.image, memorySize = layout.memorySize, stackBottom = layout.stackBottom
         let brkStart = layout.brkStart
         let page = RISCVMachine.pageSize
-        let m: RISCVMachine
-        if let spare = try SpareMachines.take(memorySize: memorySize, xlen: image.xlen, schedule: schedule) {
-            m = spare
-        } else {
-            m = try RISCVMachine(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        }
+        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
         let placed = try m.place(image, below: stackBottom)
         // The stack's top page is mapped; the rest is demand-zero, so that a released machine
         // wipes only the stack pages its frame touched, not the whole stack.
@@ -414,12 +409,7 @@ final class ContractImage: @unchecked Sendable {
                 return m
             }
         }
-        let m: RISCVMachine
-        if let spare = try SpareMachines.take(memorySize: memorySize, xlen: template.xlen, schedule: .default) {
-            m = spare
-        } else {
-            m = try RISCVMachine(memorySize: memorySize, xlen: template.xlen, schedule: .default)
-        }
+        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: template.xlen, schedule: .default)
         let sharing = sharedCode()
         machinesBuilt.withLock { $0 += 1 }
         guard m.reset(from: template, copy: initialRanges, zero: [], sharing: sharing) else {
@@ -529,6 +519,13 @@ enum SpareMachines {
             return s.count > limit ? s.removeFirst() : nil
         }
         withExtendedLifetime(dropped) {}
+    }
+
+    /// A spare of this memory size and xlen with `schedule`'s costs, else a new machine.
+    /// - Throws: what `RISCVMachine.init` throws.
+    static func takeOrMake(memorySize: UInt64, xlen: UInt32, schedule: GasSchedule) throws(EEError) -> RISCVMachine {
+        if let spare = try take(memorySize: memorySize, xlen: xlen, schedule: schedule) { return spare }
+        return try RISCVMachine(memorySize: memorySize, xlen: xlen, schedule: schedule)
     }
 
     /// A spare of this memory size and xlen with `schedule`'s costs, or nil (build a new one).

@@ -695,8 +695,7 @@ public final class RISCVMachine {
         mem.pointee.code_hi = hi
         costs.pointee = template.costs.pointee
         demandZero = template.demandZero
-        cpu.pointee = crv_cpu()
-        cpu.pointee.xlen = xlen
+        resetHart()
         executePermissionsChanged = false
         return true
     }
@@ -734,10 +733,15 @@ public final class RISCVMachine {
             data: data, size: memorySize, perms: perms, code: nil, code_lo: 0, code_hi: 0, ecall: nil, ecall_ctx: nil)
         costs.pointee = RISCVMachine.costs(.default)
         demandZero = 0..<0
-        cpu.pointee = crv_cpu()
-        cpu.pointee.xlen = xlen
+        resetHart()
         executePermissionsChanged = false
         return true
+    }
+
+    /// The hart as a new machine has it: registers, pc, budget and counters zero.
+    private func resetHart() {
+        cpu.pointee = crv_cpu()
+        cpu.pointee.xlen = xlen
     }
 
     /// Takes `schedule`'s instruction costs (a wiped machine becoming a template).
@@ -805,8 +809,7 @@ public final class RISCVMachine {
         costs.pointee = template.costs.pointee
         for r in changed { crv_redecode(mem, costs, xlen, r.lowerBound, r.upperBound - r.lowerBound) }
         demandZero = template.demandZero
-        cpu.pointee = crv_cpu()
-        cpu.pointee.xlen = xlen
+        resetHart()
         return true
     }
 
