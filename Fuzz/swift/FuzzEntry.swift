@@ -299,11 +299,20 @@ private func fuzzNative(_ d: [UInt8]) {
     // For a third of the inputs the first run builds the image on spare machines (the cache is
     // emptied first, so earlier inputs' wiped machines are the spares) and the third run
     // rebuilds it on new machines: anything a spare kept of its last image shows as a difference.
-    let spareCheck = d.count % 3 == 1
+    // For another third the first run builds the image anew too, and its frames run on the
+    // machine it was loaded into (`framesRunOnTheLoadedMachine`), while the third run's image,
+    // built anew, runs every frame on a copy of its template: a frame's leftovers on the loaded
+    // machine (its snapshot restore) show as a difference. (The program calls a second account
+    // with the same code: the same image, a template made while the loaded machine runs.)
+    let spareCheck = d.count % 3 == 1, rebuild = d.count % 3 != 0
     for (run, (inLoop, traced, stepped)) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)].enumerated() {
-        if spareCheck && (run == 0 || run == 2) { ContractImageCache.evictAll() }
+        if rebuild && (run == 0 || run == 2) { ContractImageCache.evictAll() }
         SpareMachines.bypassed = spareCheck && run == 2
-        defer { SpareMachines.bypassed = false }
+        RISCVEnvironment.framesRunOnTheLoadedMachine = !(rebuild && run == 2)
+        defer {
+            SpareMachines.bypassed = false
+            RISCVEnvironment.framesRunOnTheLoadedMachine = true
+        }
         if stepped {
             session.boot.registry.registerRISCV(tracer: { _ in })
         }

@@ -325,6 +325,9 @@ import Testing
 
     static func otherXLENScenario() throws {
         RISCVEnvironment.reuseOtherImagesMachinesFrom = 0
+        // Machines parked after each frame (images that run their frames on the loaded machine
+        // park none while their frames run one at a time).
+        RISCVEnvironment.framesRunOnTheLoadedMachine = false
         let s = ContractSession()
         let e32 = try Fixtures.contract(Self.failing, xlen: 32, flags: ["-DTAG=\"x32\""])
         let e64 = try Fixtures.contract(Self.failing, xlen: 64, flags: ["-DTAG=\"x64\""])
@@ -550,6 +553,9 @@ import Testing
 
     static func retargetScenario() throws {
         RISCVEnvironment.reuseOtherImagesMachinesFrom = 0
+        // Machines parked after each frame (images that run their frames on the loaded machine
+        // park none while their frames run one at a time).
+        RISCVEnvironment.framesRunOnTheLoadedMachine = false
         let ret: [UInt32] = [RVAsm.li(10, 0), RVAsm.li(11, 0), RVAsm.lui(17, 0x10), RVAsm.ecall]
         let donor = TestELF(xlen: 64, entry: 0x10000, segments: [
             .init(vaddr: 0x10000, bytes: ret.flatMap { TestELF.le32($0) }, flags: 5),
@@ -600,7 +606,7 @@ import Testing
         let settings = ContractImage.Settings(RISCVEnvironment.Configuration(), schedule: GasSchedule.default.nativeRated)
         let img = try ContractImage(ContractImage.Layout(elf: Self.grownImage, settings: settings))
         #expect(img.memorySize > 1 << 20, "the image did not grow: \(img.memorySize)")
-        let need = Int(img.memorySize) + img.template.decodedCodeBytes
+        let need = Int(img.memorySize) + img.decodedCodeBytes
         let s = ContractSession()
         let a = Address(low: 0x6a0)
         try s.install(Self.grownImage, kind: .riscv, at: a)
@@ -661,7 +667,7 @@ import Testing
         let settings = ContractImage.Settings(RISCVEnvironment.Configuration(), schedule: GasSchedule.default.nativeRated)
         func need(_ a: Address) throws -> Int {
             let img = try ContractImage(ContractImage.Layout(elf: s.world.account(a)?.code ?? [], settings: settings))
-            return Int(img.memorySize) + img.template.decodedCodeBytes
+            return Int(img.memorySize) + img.decodedCodeBytes
         }
         // Each end, then a call that succeeds, three times.
         func calldata(_ d: UInt8) -> Bytes { callee.bytes + [0x86, d, 0, d, 0, d, 0] }

@@ -33,8 +33,37 @@ final class ContractImage: @unchecked Sendable {
     }
     let settings: Settings
     let image: ELFImage
-    /// (A `var` only so that `deinit` can tell whether anything else still holds it.)
-    @exclusivity(unchecked) private(set) var template: RISCVMachine
+    /// The machine new frame machines copy and released ones are restored from, once it exists
+    /// (`hasTemplate`): written once, under `firstMachine`'s lock, before `hasTemplate` is set,
+    /// and never changed after. Until then the machine the image was loaded into runs the
+    /// image's frames itself (`FirstMachine`).
+    @exclusivity(unchecked) private var templateMachine: RISCVMachine?
+    private let hasTemplate = Atomic<Bool>(false)
+    /// The machine the image was loaded into, before the image has a template: its frames run
+    /// on it one at a time, each put back as loaded from `snapshot` when it ends, rather than
+    /// on copies of it. Copying the decoded code (32 host bytes per instruction slot) into a
+    /// new machine's fresh pages, and the page faults that costs, were about a third of the
+    /// first call of a contract inside a transaction (which keeps every image it runs: a call
+    /// of a contract with 30 KiB of code took 78 ns per gas), and an image kept two machines
+    /// where one does. The first time a frame needs a machine while that one runs (recursion,
+    /// re-entrance, another thread), the image makes a template: that machine if it is back, else
+    /// a new load of the ELF; from then on frames copy it and pool their machines.
+    private enum FirstMachine {
+        case ready(Owned, RISCVMachine.Snapshot)
+        case lent(RISCVMachine.Snapshot)
+        case none
+    }
+    /// A machine handed between owners under the lock: one owner at a time.
+    private struct Owned: @unchecked Sendable { let machine: RISCVMachine }
+    private let firstMachine: Locked<FirstMachine>
+    /// The first machine ran a frame (it is counted in `machinesBuilt`).
+    private let firstLent = Atomic<Bool>(false)
+    /// Images whose writable pages with bytes other than zero take more than this build their
+    /// template at once, as before (their snapshot would double what the image keeps).
+    static let maxSnapshotBytes = 64 << 10
+    /// The decoded code's host bytes (what a frame's machine holds of it).
+    let decodedCodeBytes: Int
+    let xlen: UInt32
     /// Guest bytes a new frame machine copies from the template: the segments' pages that are
     /// not all zero (a new machine's memory is zero, so zero-filled pages, such as a large
     /// read-only .bss, cost a frame nothing).
@@ -154,7 +183,62 @@ final class ContractImage: @unchecked Sendable {
         }
         ContractImage.unpark(parked.count)
         while let p = parked.popLast() { spare(p.machine) }
-        if isKnownUniquelyReferenced(&template) { spare(template) }
+        if var t = templateMachine.take(), isKnownUniquelyReferenced(&t) { spare(t) }
+        let first = firstMachine.withLock { f -> RISCVMachine? in
+            defer { f = .none }
+            if case .ready(let o, _) = f { return o.machine }
+            return nil
+        }
+        if let first { spare(first) }
+    }
+
+    /// A new machine with `image` loaded: segments copied, permissions set, the code range
+    /// decoded, the stack's top page mapped and the rest of the stack demand-zero.
+    private static func load(
+        _ image: ELFImage, memorySize: UInt64, stackBottom: UInt64, schedule: GasSchedule
+    ) throws(EEError) -> (RISCVMachine, (all: Range<UInt64>, code: Range<UInt64>)) {
+        let page = RISCVMachine.pageSize
+        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
+        let placed = try m.place(image, below: stackBottom)
+        // The stack's top page is mapped; the rest is demand-zero, so that a released machine
+        // wipes only the stack pages its frame touched, not the whole stack.
+        let stackTop = memorySize - page
+        m.protect(stackTop, memorySize, [.read, .write])
+        m.setDemandZero(stackBottom..<stackTop)
+        guard !placed.code.isEmpty else { throw .elf(.entryNotExecutable(image.entry)) }
+        return (m, placed)
+    }
+
+    /// The template: made of the first machine if it is back (`FirstMachine.ready`), else
+    /// loaded from the ELF anew (the first machine runs a frame; it is restored from the
+    /// template when that ends).
+    private func templateForCopies() throws(EEError) -> RISCVMachine {
+        if hasTemplate.load(ordering: .acquiring) { return templateMachine! }
+        let ready = firstMachine.withLock { f -> RISCVMachine? in
+            guard case .ready(let o, _) = f else { return nil }
+            f = .none
+            return o.machine
+        }
+        if let ready { return install(ready) }
+        // Loaded outside the lock (it decodes the code); a racing loader's machine is spared.
+        let (m, _) = try ContractImage.load(
+            image, memorySize: memorySize, stackBottom: stackBottom, schedule: settings.schedule)
+        m.prepareHandlers()
+        return install(m)
+    }
+
+    /// Makes `m` (in this image's freshly loaded state) the template unless another thread
+    /// made one first (`m` is then spared); returns the template.
+    private func install(_ m: RISCVMachine) -> RISCVMachine {
+        let installed = firstMachine.withLock { f -> Bool in
+            if hasTemplate.load(ordering: .relaxed) { return false }
+            f = .none
+            templateMachine = m
+            hasTemplate.store(true, ordering: .releasing)
+            return true
+        }
+        if !installed { spare(m) }
+        return templateMachine!
     }
 
     /// Gives a machine of this image (in the template's state: its bytes other than zero lie in
@@ -322,14 +406,7 @@ final class ContractImage: @unchecked Sendable {
         let image = layout.image, memorySize = layout.memorySize, stackBottom = layout.stackBottom
         let brkStart = layout.brkStart
         let page = RISCVMachine.pageSize
-        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: image.xlen, schedule: schedule)
-        let placed = try m.place(image, below: stackBottom)
-        // The stack's top page is mapped; the rest is demand-zero, so that a released machine
-        // wipes only the stack pages its frame touched, not the whole stack.
-        let stackTop = memorySize - page
-        m.protect(stackTop, memorySize, [.read, .write])
-        m.setDemandZero(stackBottom..<stackTop)
-        guard !placed.code.isEmpty else { throw .elf(.entryNotExecutable(image.entry)) }
+        let (m, placed) = try ContractImage.load(image, memorySize: memorySize, stackBottom: stackBottom, schedule: schedule)
         let lo = placed.all.lowerBound
         codeIsWritable = !m.pages(placed.code.lowerBound, placed.code.upperBound) { m.permissions(at: $0).contains(.write) }.isEmpty
         // Only pages that received file bytes can hold one other than zero: the .bss pages
@@ -356,7 +433,20 @@ final class ContractImage: @unchecked Sendable {
         poolLimit = max(1, min(1024, (64 << 20) / max(hostBytes, 1)))
         self.image = image
         m.prepareHandlers()
-        template = m
+        decodedCodeBytes = m.decodedCodeBytes
+        xlen = m.xlen
+        let restoredBytes = restoreCopy.reduce(0) { $0 + $1.count }
+        if RISCVEnvironment.framesRunOnTheLoadedMachine, !codeIsWritable, restoredBytes <= ContractImage.maxSnapshotBytes,
+            let snapshot = m.snapshot(copy: restoreCopy)
+        {
+            firstMachine = Locked(.ready(Owned(machine: m), snapshot))
+        } else {
+            // Writable code (a released machine re-decodes what differs from the template's),
+            // a large snapshot, or frames asked to run on copies.
+            firstMachine = Locked(.none)
+            templateMachine = m
+            hasTemplate.store(true, ordering: .releasing)
+        }
         initialRanges = initial
         self.brkStart = brkStart
         brkLimit = stackBottom - page
@@ -371,8 +461,9 @@ final class ContractImage: @unchecked Sendable {
     /// first machine copies: most contracts never need a second, and a file per image made the
     /// first call of a contract with 5 pages of code cost 190 us.
     private func sharedCode() -> SharedDecodedCode? {
-        guard template.decodedCodeBytes > RISCVMachine.sharedCodeMinimum else { return nil }
-        let earlier = machinesBuilt.withLock { $0 } + machinesRetargeted.withLock { $0 }
+        guard decodedCodeBytes > RISCVMachine.sharedCodeMinimum, let template = templateMachine else { return nil }
+        // (The first machine's frames count as one machine built, and never copied it.)
+        let earlier = machinesBuilt.withLock { $0 } + machinesRetargeted.withLock { $0 } - (firstLent.load(ordering: .relaxed) ? 1 : 0)
         guard earlier > 0 else { return nil }
         return sharing.withLock { s in
             if case .none = s { s = .some(template.shareDecodedCode()) }
@@ -390,7 +481,22 @@ final class ContractImage: @unchecked Sendable {
             ContractImage.unpark()
             return spare
         }
+        // Before the image has a template: the first machine, if no frame runs on it.
+        if !hasTemplate.load(ordering: .acquiring) {
+            let first = firstMachine.withLock { f -> RISCVMachine? in
+                guard case .ready(let o, let s) = f else { return nil }
+                f = .lent(s)
+                return o.machine
+            }
+            if let first {
+                // Counted once as built (tests count machines per simultaneous frame), never as
+                // a copy (`sharedCode`).
+                if !firstLent.exchange(true, ordering: .relaxed) { machinesBuilt.withLock { $0 += 1 } }
+                return first
+            }
+        }
         if let reused = popPooled() { return reused }
+        let template = try templateForCopies()
         // With half the parking places taken, the machines this image's frames release may not
         // be kept (a deep recursion releases up to 1,024): take a parked machine of another
         // image (its guest memory mapping and resident pages) and reset it to this image,
@@ -398,7 +504,7 @@ final class ContractImage: @unchecked Sendable {
         // recursing into 200 contracts in turn built and unmapped a machine per frame, 62 ns
         // of CPU per gas). The parked count then stays where it was.
         if ContractImage.pooledMachines.withLock({ $0 }) >= RISCVEnvironment.reuseOtherImagesMachinesFrom,
-            let (m, donorPages) = ContractImageCache.parkedMachine(memorySize: memorySize, xlen: template.xlen, notOf: self)
+            let (m, donorPages) = ContractImageCache.parkedMachine(memorySize: memorySize, xlen: xlen, notOf: self)
         {
             // The donor's machine holds its template's state: zero except its initial pages.
             if m.reset(
@@ -409,11 +515,11 @@ final class ContractImage: @unchecked Sendable {
                 return m
             }
         }
-        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: template.xlen, schedule: .default)
+        let m = try SpareMachines.takeOrMake(memorySize: memorySize, xlen: xlen, schedule: .default)
         let sharing = sharedCode()
         machinesBuilt.withLock { $0 += 1 }
         guard m.reset(from: template, copy: initialRanges, zero: [], sharing: sharing) else {
-            throw .hostResources("cannot allocate the decoded code of a new frame machine (\(template.decodedCodeBytes) bytes)")
+            throw .hostResources("cannot allocate the decoded code of a new frame machine (\(decodedCodeBytes) bytes)")
         }
         return m
     }
@@ -437,10 +543,45 @@ final class ContractImage: @unchecked Sendable {
         // region, a few microseconds.
         let stackUsed = max(stackBottom, min(m.demandZero.upperBound, memorySize - RISCVMachine.pageSize))..<memorySize
         let heap = brkStart..<max(brkStart, brk)
-        guard m.restore(
-            from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
-            restoreCode: codeIsWritable)
-        else { return nil }
+        if hasTemplate.load(ordering: .acquiring), let template = templateMachine {
+            guard m.restore(
+                from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
+                restoreCode: codeIsWritable)
+            else { return nil }
+        } else {
+            // No template yet: the first machine (or, racing with the template's making, one
+            // loaded for it), put back as loaded from the snapshot and made ready for the next
+            // frame, unless a template was made meanwhile (it is then pooled as any other).
+            let snapshot = firstMachine.withLock { f -> RISCVMachine.Snapshot? in
+                if case .lent(let s) = f { return s }
+                return nil
+            }
+            guard let snapshot else {
+                // A template was made since this frame began.
+                guard hasTemplate.load(ordering: .acquiring), let template = templateMachine,
+                    m.restore(
+                        from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
+                        restoreCode: codeIsWritable)
+                else { return nil }
+                return pool(m, kept: kept)
+            }
+            guard m.restore(snapshot: snapshot, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed) else { return nil }
+            var back = Optional(m)
+            let readied = firstMachine.withLock { f -> Bool in
+                guard !hasTemplate.load(ordering: .relaxed), case .lent(let s) = f else { return false }
+                f = .ready(Owned(machine: back.take()!), s)
+                return true
+            }
+            if readied { return nil }
+            guard let m = back.take() else { return nil }
+            return pool(m, kept: kept)
+        }
+        return pool(m, kept: kept)
+    }
+
+    /// Parks a released machine (in the template's state) in the pool, or in `kept`; returns it
+    /// when neither takes it.
+    private func pool(_ m: consuming RISCVMachine, kept: KeptImage?) -> RISCVMachine? {
         // Moved (not copied) into the pool: no retain and release of the machine.
         var slot = Optional(m)
         let limit = poolLimit
@@ -683,7 +824,7 @@ enum ContractImageCache {
         -> (RISCVMachine, [Range<UInt64>])?
     {
         let candidates = state.withLock { s in
-            s.images.values.filter { $0 !== image && $0.memorySize == memorySize && $0.template.xlen == xlen }
+            s.images.values.filter { $0 !== image && $0.memorySize == memorySize && $0.xlen == xlen }
         }
         for c in candidates { if let m = c.donateParked() { return m } }
         return nil

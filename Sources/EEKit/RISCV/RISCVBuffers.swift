@@ -813,6 +813,63 @@ public final class RISCVMachine {
         return true
     }
 
+    /// What `restore(snapshot:...)` needs to put a machine back in the state it had when
+    /// `snapshot(copy:)` was taken without a template to copy from: the bytes of `copy` (the
+    /// writable pages holding a byte other than zero), every page permission and the
+    /// demand-zero range. The decoded code is not in it: a machine restored this way must not
+    /// have changed it (no writable code page, no execute permission changed).
+    struct Snapshot {
+        fileprivate let ranges: [Range<UInt64>]
+        fileprivate let bytes: [UInt8]
+        fileprivate let perms: [UInt8]
+        fileprivate let demandZero: Range<UInt64>
+        /// Host bytes it holds.
+        var hostBytes: Int { bytes.count + perms.count }
+    }
+
+    /// This machine's `copy` ranges, permissions and demand-zero range now (nil if a range is
+    /// out of bounds).
+    func snapshot(copy: [Range<UInt64>]) -> Snapshot? {
+        guard copy.allSatisfy({ $0.upperBound <= memorySize }) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(copy.reduce(0) { $0 + $1.count })
+        for r in copy where !r.isEmpty {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: data + Int(r.lowerBound), count: r.count))
+        }
+        let p = Array(UnsafeBufferPointer(start: perms, count: Int(memorySize / RISCVMachine.pageSize)))
+        return Snapshot(ranges: copy, bytes: bytes, perms: p, demandZero: demandZero)
+    }
+
+    /// `restore` without a template: `snapshot`'s bytes copied back into its ranges, `zero`,
+    /// `alsoZero` and `zeroResident` zeroed as `restore` zeroes them, the permissions, the
+    /// demand-zero range and the hart as the snapshot has them. For a contract image's first
+    /// machine, which runs the image's first frame before any template exists
+    /// (`ContractImage.acquire`). Returns false (and changes nothing) while it runs, on a range
+    /// out of bounds, a snapshot of another memory size, or when `protect` changed an execute
+    /// permission since the snapshot (its decoded code may no longer be the image's: drop it).
+    func restore(
+        snapshot s: Snapshot, zero: [Range<UInt64>], alsoZero: Range<UInt64>, zeroResident: Range<UInt64>
+    ) -> Bool {
+        guard !running, !executePermissionsChanged, s.perms.count == Int(memorySize / RISCVMachine.pageSize),
+            zero.allSatisfy({ $0.upperBound <= memorySize }), alsoZero.upperBound <= memorySize,
+            zeroResident.upperBound <= memorySize
+        else { return false }
+        var offset = 0
+        s.bytes.withUnsafeBufferPointer { b in
+            for r in s.ranges where !r.isEmpty {
+                memcpy(data + Int(r.lowerBound), b.baseAddress! + offset, r.count)
+                offset += r.count
+            }
+        }
+        for z in zero where !z.isEmpty { zeroGuestMemory(z) }
+        if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
+        if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
+        s.perms.withUnsafeBufferPointer { _ = memcpy(perms, $0.baseAddress!, $0.count) }
+        demandZero = s.demandZero
+        resetHart()
+        return true
+    }
+
     /// Appends the runs of 8-byte words of the page at `p` that differ from the template's, or
     /// the whole page when there are more than `maxRedecodeRuns` of them: re-decoding a run
     /// walks back through its block (up to a page of slots), and a frame paid a code store

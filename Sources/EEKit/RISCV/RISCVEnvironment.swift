@@ -149,6 +149,16 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         get { reuseThreshold.load(ordering: .relaxed) }
         set { reuseThreshold.store(newValue, ordering: .relaxed) }
     }
+    /// Whether a contract image's frames run on the machine it was loaded into, one at a time,
+    /// until two run at once (true, the default; `ContractImage.FirstMachine`), or every frame
+    /// on a copy of the loaded machine, the template, with released machines pooled (false: the
+    /// native_frames fuzz target compares both, and tests of pooled machines use it). Read when
+    /// an image is built: images already built keep their way.
+    public static var framesRunOnTheLoadedMachine: Bool {
+        get { lendLoadedMachine.load(ordering: .relaxed) }
+        set { lendLoadedMachine.store(newValue, ordering: .relaxed) }
+    }
+    private static let lendLoadedMachine = Atomic<Bool>(true)
     /// `reuseOtherImagesMachinesFrom`'s default.
     public static let defaultReuseOtherImagesMachinesFrom = ContractImage.maxPooledMachines / 2
     private static let reuseThreshold = Atomic<Int>(defaultReuseOtherImagesMachinesFrom)
@@ -236,7 +246,7 @@ public final class RISCVEnvironment: RISCVEcallHandler, ExecutionEnvironment {
         // (An image is built for this configuration, `ContractImage.Settings`, so its memory is
         // at least `memorySize`; checked anyway, as a difference of unsigned sizes.)
         let grown = img.memorySize > c.memorySize ? Int(img.memorySize - c.memorySize) : 0
-        if let reason = host.reserveGuestMemory(img.template.decodedCodeBytes + grown) {
+        if let reason = host.reserveGuestMemory(img.decodedCodeBytes + grown) {
             return end(.failure(.limitExceeded(reason)), output: [], host: host)
         }
         let m = try img.acquire(kept)
