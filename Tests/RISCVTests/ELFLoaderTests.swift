@@ -1,5 +1,6 @@
 import EEKit
 import EEKitTestSupport
+import Foundation
 import Testing
 
 /// Every malformed ELF gets its specific, typed error.
@@ -332,6 +333,34 @@ struct ELFLoaderTests {
             return
         }
         #expect(lo == 0x10000 && hi == 0x4000_1000)
+    }
+
+    /// A decoded-code buffer within the limit that the host cannot allocate is a host-resources
+    /// error that says so. It was reported as the limit, with numbers that contradicted it
+    /// ("would take 786496 KiB ... more than the 3145728 KiB EEKit decodes": a review's run
+    /// under `ulimit -v`). The child process caps its address space 256 MiB above what it maps.
+    @Test func decodedCodeTheHostCannotAllocateIsAHostError() async {
+        await #expect(processExitsWith: .success) { ELFLoaderTests.unallocatableCode() }
+    }
+
+    static func unallocatableCode() {
+        var e = ELFLoaderTests.valid
+        // 96 MiB of code range: 768 MiB decoded, below the 3 GiB limit.
+        e.segments.append(.init(vaddr: 0x600_0000, bytes: TestELF.le32(RVAsm.ecall), flags: 5))
+        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        guard let pages = statm.split(separator: " ").first.flatMap({ Int($0) }) else { exit(3) }
+        var limit = rlimit(rlim_cur: rlim_t(pages * 4096 + (256 << 20)), rlim_max: rlim_t.max)
+        guard setrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0 else { exit(4) }
+        do {
+            _ = try RISCVPlainRunner.run(elf: e.bytes, arguments: [], options: .init(memoryMiB: 128))
+            exit(5)
+        } catch let error as EEError {
+            // (0x6001000 - 0x10000) / 4 slots and 2 more, 32 bytes each: 785,952 KiB.
+            guard case .hostResources(let why) = error, why.contains("785952 KiB"), why.contains("0x10000-0x6001000")
+            else { exit(6) }
+        } catch {
+            exit(7)
+        }
     }
 
     /// The heap stops 1 MiB below the stack (Linux's stack guard gap), so a frame that

@@ -225,8 +225,8 @@ public final class RISCVMachine {
 
     /// Allocates the decoded-instruction cache for [lo, hi) (page aligned) and decodes it.
     /// Call after the code is in memory.
-    /// - Throws: `EEError.elf(.codeRangeTooLarge)` above `maxDecodedBytes` or when the host
-    ///   cannot allocate it.
+    /// - Throws: `EEError.elf(.codeRangeTooLarge)` above `maxDecodedBytes`,
+    ///   `EEError.hostResources` when the host cannot allocate it.
     public func setCodeRange(_ lo: UInt64, _ hi: UInt64) throws(EEError) {
         guard !running else { throw .invalidConfiguration("setCodeRange while the machine runs (from its ecall handler)") }
         let page = RISCVMachine.pageSize
@@ -244,7 +244,10 @@ public final class RISCVMachine {
         // fallocate, page faults and, with the image, its removal) was three quarters of the
         // first call of a contract with 5 pages of code: 190 us.
         guard let c = RISCVMachine.allocateCode(max(n, 1)) else {
-            throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
+            // Within the limit, but the host has not the memory (a review ran under `ulimit -v`
+            // and read "would take 786496 KiB ... more than the 3145728 KiB EEKit decodes").
+            throw .hostResources(
+                "cannot allocate \(bytes >> 10) KiB for the decoded code of 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (32 host bytes per 4-byte instruction slot)")
         }
         // Not zeroed first: crv_decode writes every slot, the sentinel and the header (zeroing
         // 32 bytes per slot beforehand wrote the buffer twice).
