@@ -347,7 +347,7 @@ static void decode_page(const dctx *c, uint64_t page) {
   if (page >= mem->size) return;
   uint8_t *perm = &mem->perms[page >> CRV_PAGE_SHIFT];
   *perm = (uint8_t)(x && !has_instruction(base, 0, n - 1) ? *perm | CRV_PERM_NOCODE : *perm & ~CRV_PERM_NOCODE);
-  *perm = (uint8_t)(*perm & ~CRV_PERM_NOCODE_RAN); /* every slot matches its bytes again */
+  *perm = (uint8_t)(*perm & ~(CRV_PERM_NOCODE_RAN | CRV_PERM_LAZY)); /* every slot matches its bytes again */
 }
 
 static int code_range_ok(const crv_memory *mem) {
@@ -380,6 +380,34 @@ void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t
   crv_perms_sync(mem, lo, hi); /* the fast-store bits follow CRV_PERM_NOCODE */
 }
 
+void crv_decode_lazy(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi) {
+  if (!mem || !mem->code || !costs) return;
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t slots = code_slots(mem);
+  code[slots] = fetch_fault_ent(); /* the end sentinel */
+  memset(&code[slots + 1], 0, sizeof code[slots + 1]); /* the header: crv_run refills the handlers */
+  if (!code_range_ok(mem)) return;
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
+  if (lo < mem->code_lo) lo = mem->code_lo;
+  if (hi > mem->code_hi) hi = mem->code_hi;
+  if (lo >= hi) return;
+  for (uint64_t p = lo & ~(uint64_t)(CRV_PAGE_SIZE - 1); p < hi; p += CRV_PAGE_SIZE) {
+    if (p >= mem->size) {
+      decode_page(&c, p);
+      continue;
+    }
+    uint8_t *perm = &mem->perms[p >> CRV_PAGE_SHIFT];
+    *perm = (uint8_t)((*perm & ~(CRV_PERM_NOCODE | CRV_PERM_NOCODE_RAN)) | CRV_PERM_LAZY);
+  }
+  crv_perms_sync(mem, lo, hi); /* CRV_PERM_NOCODE was cleared */
+}
+
+void crv__decode_page(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t page) {
+  const dctx c = {mem, costs, xlen == 32 ? 32u : 64u};
+  decode_page(&c, page);
+  crv_perms_sync(mem, page, page + CRV_PAGE_SIZE);
+}
+
 void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t addr,
                          uint64_t n) {
   if (!code_range_ok(mem)) return;
@@ -392,6 +420,12 @@ void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
     uint64_t end = page + CRV_PAGE_SIZE;
     if (end > hi) end = hi;
     rv_ent *base = (rv_ent *)mem->code + ((page - mem->code_lo) >> 2);
+    /* A page not decoded yet is decoded whole, from its bytes as they are, when it first runs:
+       decoding some of its slots now would leave blocks of zero slots behind them. */
+    if (page < mem->size && (mem->perms[page >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY)) {
+      lo = page + CRV_PAGE_SIZE;
+      continue;
+    }
     const int x = page_executable(mem, page);
     const int first = (int)((lo - page) >> 2), last = (int)((end - 1 - page) >> 2);
     for (int i = first; i <= last; i++) decode_slot(&c, page + 4u * (uint64_t)i, x, &base[i]);

@@ -99,4 +99,7 @@ static inline uint64_t crv__class_cost(const crv_costs *c, unsigned cls) {
 CRV_NOINLINE void crv__redecode_bytes(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
                                       uint64_t addr, uint64_t n);
 
+/* Decode the whole page at `page` (inside the code range) and clear its CRV_PERM_LAZY bit. */
+CRV_NOINLINE void crv__decode_page(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t page);
+
 #endif /* CRV_INTERNAL_H */

@@ -24,6 +24,8 @@
 _Static_assert(offsetof(crv_cpu, x) == 0, "crv_cpu.x comes first");
 
 static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl);
+static void decode_lazy_pages(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi,
+                              const void *const *tbl);
 
 /* Result of a slow-path memory access. */
 enum { MEM_OK = 0, MEM_FAULT = -1, MEM_CODE = 1, MEM_BUDGET = 2 };
@@ -61,7 +63,8 @@ static CRV_NOINLINE int load_slow(const crv_memory *mem, uint64_t a, uint64_t n,
    and not CRV_PERM_NOCODE (whose slots re-check their words when they run). */
 static inline int decoded_code_page(const crv_memory *mem, uint64_t p) {
   const uint64_t pa = p << CRV_PAGE_SHIFT;
-  return (mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE)) == CRV_PERM_X && pa >= mem->code_lo && pa < mem->code_hi;
+  return (mem->perms[p] & (CRV_PERM_X | CRV_PERM_NOCODE | CRV_PERM_LAZY)) == CRV_PERM_X && pa >= mem->code_lo &&
+         pa < mem->code_hi;
 }
 
 /* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
@@ -77,6 +80,9 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   int changed = 0;
   for (uint64_t i = 0; i < n; i++) changed |= dst[i] != (uint8_t)(v >> (8 * i));
   if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
+  /* A page not decoded yet is decoded now, from the bytes it had all along, so that this store
+     is charged and handled as with the whole range decoded up front (CRV_PERM_NOCODE included). */
+  decode_lazy_pages(mem, costs, xlen, a, a + n, tbl);
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   int code = 0;
   for (uint64_t p = p0; p <= p1; p++) code |= decoded_code_page(mem, p);
@@ -270,10 +276,58 @@ static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, 
   }
 }
 
-/* Write every handler and tag the code buffer with the table that wrote them. */
-static CRV_NOINLINE void fill_handlers(rv_ent *code, uint64_t nslots, const void *const *tbl) {
-  fill_range(code, 0, nslots, nslots, tbl);
+/* Page p (p * 1024 is its first slot) of the code range is not decoded (CRV_PERM_LAZY). */
+static inline int lazy_page(const crv_memory *mem, uint64_t p) {
+  const uint64_t a = mem->code_lo + (p << CRV_PAGE_SHIFT);
+  return a < mem->size && (mem->perms[a >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY);
+}
+
+/* Write every handler and tag the code buffer with the table that wrote them. The slots of a
+   page not decoded yet stay zero (an entry there decodes it: L_LAZY), except the first slot's
+   fall-through handler when the page before is decoded: its last slot may fall through. */
+static CRV_NOINLINE void fill_handlers(const crv_memory *mem, rv_ent *code, uint64_t nslots, const void *const *tbl) {
+  const uint64_t per = CRV_PAGE_SIZE / 4, pages = nslots / per;
+  int before_lazy = 1;
+  for (uint64_t p = 0; p < pages; p++) {
+    const int lazy = lazy_page(mem, p);
+    if (!lazy) fill_range(code, p * per, p * per + per - 1, nslots, tbl);
+    else if (!before_lazy) code[p * per].h = tbl[OP_PAGE_ENTER];
+    before_lazy = lazy;
+  }
+  fill_range(code, nslots, nslots, nslots, tbl); /* the end sentinel */
   code[nslots + 1].h = (const void *)tbl;
+}
+
+/* Decode the page holding slot i (crv_run entered one of its zero slots, or it is about to
+   change) and, with a handler table (NULL: none written yet), write its handlers and the first
+   slot's fall-through handler of the next page if that one is not decoded yet. */
+static CRV_NOINLINE void decode_lazy_page(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t i,
+                                          const void *const *tbl) {
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2, per = CRV_PAGE_SIZE / 4;
+  const uint64_t first = i & ~(per - 1);
+  crv__decode_page(mem, costs, xlen, mem->code_lo + first * 4);
+  if (!tbl) return;
+  fill_range(code, first, first + per - 1, nslots, tbl);
+  if (first + per < nslots && lazy_page(mem, first / per + 1)) code[first + per].h = tbl[OP_PAGE_ENTER];
+}
+
+/* Decode the pages overlapping guest bytes [lo, hi) that are not decoded yet. */
+static void decode_lazy_pages(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi,
+                              const void *const *tbl) {
+  if (!mem->code || mem->code_hi <= mem->code_lo || ((mem->code_lo | mem->code_hi) & (CRV_PAGE_SIZE - 1))) return;
+  if (lo < mem->code_lo) lo = mem->code_lo;
+  if (hi > mem->code_hi) hi = mem->code_hi;
+  for (uint64_t p = lo & ~(uint64_t)(CRV_PAGE_SIZE - 1); p < hi; p += CRV_PAGE_SIZE)
+    if (p < mem->size && (mem->perms[p >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY))
+      decode_lazy_page(mem, costs, xlen, (p - mem->code_lo) >> 2, tbl);
+}
+
+void crv_decode_pending(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi) {
+  if (!mem || !mem->code || !costs || hi <= lo) return;
+  /* The table that wrote the handlers (NULL: none yet, crv_run writes them all on entry). */
+  const uint64_t nslots = mem->code_hi > mem->code_lo ? (mem->code_hi - mem->code_lo) >> 2 : 0;
+  decode_lazy_pages(mem, costs, xlen, lo, hi, (const void *const *)((rv_ent *)mem->code)[nslots + 1].h);
 }
 
 /* Fast-access bits of one page: loads or stores of up to 8 bytes that start in the page may
@@ -298,7 +352,7 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi) {
   if (p0) p0--; /* the page before depends on the first one */
   if (p1 > npages) p1 = npages;
   for (uint64_t p = p0; p < p1; p++)
-    mem->perms[p] = (uint8_t)((mem->perms[p] & (CRV_PERM_MASK | CRV_PERM_NOCODE | CRV_PERM_NOCODE_RAN)) |
+    mem->perms[p] = (uint8_t)((mem->perms[p] & (CRV_PERM_MASK | CRV_PERM_NOCODE | CRV_PERM_NOCODE_RAN | CRV_PERM_LAZY)) |
                               fast_bits(mem, p, npages));
 }
 
@@ -360,7 +414,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
   rv_ent *stop_prev = 0;
   const void *stop_prev_h = 0;
 
-  if (code && code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
+  if (code && code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(mem, code, code_len / 4, tbl);
 
   for (int i = 0; i < 32; i++) R[i] = rv32 ? sext32(SCALAR(cpu->x[i])) : SCALAR(cpu->x[i]);
   R[0] = 0;
@@ -725,7 +779,7 @@ L_ECALL:
       R[10] = rv32 ? sext32(cpu->x[10]) : cpu->x[10];
       R[11] = rv32 ? sext32(cpu->x[11]) : cpu->x[11];
       /* The handler re-decoded code it wrote: every handler address is rewritten. */
-      if (code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(code, code_len / 4, tbl);
+      if (code[code_len / 4 + 1].h != (const void *)tbl) fill_handlers(mem, code, code_len / 4, tbl);
       ip++; /* the slot after the ecall (the end sentinel faults) */
       ENTER_BLOCK;
     }
@@ -782,6 +836,13 @@ L_ILLEGAL:
   cpu->trap_insn = (uint32_t)ip->imm;
   cpu->trap_value = (uint32_t)ip->imm;
   goto trap_refund;
+L_LAZY:
+  /* A zero slot: its page is not decoded yet (crv_decode_lazy). Entered with nothing charged
+     (its suffix sums are zero); decode the page and enter the block again. (A zero slot on a
+     page the bytes say is decoded can only come from a host that copied permission bytes
+     without the code buffer: decoding the page again from its bytes is right then too.) */
+  decode_lazy_page(mem, costs, rv32 ? 32u : 64u, (uint64_t)(ip - code), tbl);
+  goto block_enter;
 L_FETCH_FAULT:
   pc = PC_OF(ip);
   cpu->trap_cause = CRV_TRAP_FETCH_FAULT;

@@ -301,17 +301,24 @@ private func fuzzNative(_ d: [UInt8]) {
     // rebuilds it on new machines: anything a spare kept of its last image shows as a difference.
     // For another third the first run builds the image anew too, and its frames run on the
     // machine it was loaded into (`framesRunOnTheLoadedMachine`), while the third run's image,
-    // built anew, runs every frame on a copy of its template: a frame's leftovers on the loaded
-    // machine (its snapshot restore) show as a difference. (The program calls a second account
+    // built anew, runs every frame on a copy of its template, decoded up front: a frame's
+    // leftovers on the loaded machine (its snapshot restore), or a page decoded when it first
+    // runs differing from one decoded up front, show as a difference. (The program calls a second account
     // with the same code: the same image, a template made while the loaded machine runs.)
     let spareCheck = d.count % 3 == 1, rebuild = d.count % 3 != 0
     for (run, (inLoop, traced, stepped)) in [(true, false, false), (true, true, false), (false, false, false), (true, false, true)].enumerated() {
         if rebuild && (run == 0 || run == 2) { ContractImageCache.evictAll() }
         SpareMachines.bypassed = spareCheck && run == 2
         RISCVEnvironment.framesRunOnTheLoadedMachine = !(rebuild && run == 2)
+        // The third run of those inputs decodes the whole code range up front; the others
+        // decode each page when it first runs, one-page ranges included.
+        RISCVMachine.decodesOnFirstRun = !(rebuild && run == 2)
+        RISCVMachine.lazyDecodingFromPages = 1
         defer {
             SpareMachines.bypassed = false
             RISCVEnvironment.framesRunOnTheLoadedMachine = true
+            RISCVMachine.decodesOnFirstRun = true
+            RISCVMachine.lazyDecodingFromPages = 2
         }
         if stepped {
             session.boot.registry.registerRISCV(tracer: { _ in })

@@ -151,7 +151,13 @@ static void machine_init(machine *m, const crv_costs *costs, int capture) {
   free(f);
   m->costs = *costs;
   m->capture = capture;
-  crv_decode(&m->mem, &m->costs, m->cpu.xlen, m->mem.code_lo, m->mem.code_hi);
+  /* CRVH_LAZY=1: pages are decoded as execution first enters them (the code buffer is zero,
+     from calloc), as EEKit decodes code ranges of more than a page. */
+  const char *lazy = getenv("CRVH_LAZY");
+  if (lazy && *lazy == '1')
+    crv_decode_lazy(&m->mem, &m->costs, m->cpu.xlen, m->mem.code_lo, m->mem.code_hi);
+  else
+    crv_decode(&m->mem, &m->costs, m->cpu.xlen, m->mem.code_lo, m->mem.code_hi);
 }
 
 static void machine_free(machine *m) {

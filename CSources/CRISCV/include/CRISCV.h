@@ -57,6 +57,10 @@ enum {
   CRV_PERM_W = 2,
   CRV_PERM_X = 4,
   CRV_PERM_MASK = 7,
+  /* core-owned: a page of the code range not decoded yet (crv_decode_lazy): its slots are zero
+     and it is decoded when execution first enters it. A host copying permission bytes between
+     machines keeps a machine's own bit, unless it copies the code buffer with them. */
+  CRV_PERM_LAZY = 0x08,
   CRV_PERM_FAST_R = 0x10, /* core-owned: this page and the next are readable */
   CRV_PERM_FAST_W = 0x20, /* core-owned: this page and the next are writable, not executable */
   /* core-owned: an executable page every slot of which decoded as an illegal instruction at its
@@ -181,6 +185,23 @@ void crv_perms_sync(crv_memory *mem, uint64_t lo, uint64_t hi);
    xlen and costs. Call once for the whole code range before the first crv_run, and
    again with the same xlen and costs after the host writes into code pages itself. */
 void crv_decode(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
+
+/* crv_decode, deferred: marks the pages overlapping [lo, hi) (clamped to the code range) as not
+   decoded (CRV_PERM_LAZY) instead of decoding them; crv_run decodes a page, with the xlen and
+   costs it runs with, when execution first enters it (a jump, a branch, falling through from the
+   page before, or its pc on entry), so a large code range costs only the pages that run. The
+   slots of those pages must be zero (a freshly mapped buffer): a zero slot is what sends
+   execution to the decoder, at no cost on the paths that enter decoded code. Pages past the end
+   of guest memory (no permission byte) are decoded now. Metering, traps and every result are
+   those of an eager decode. */
+void crv_decode_lazy(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
+
+/* Decode now the pages overlapping [lo, hi) that crv_decode_lazy deferred (and write their
+   handlers if crv_run wrote the others'). A host calls it before it writes into code pages
+   itself (guest stores do the same), so that a deferred page is decoded from the bytes it had
+   when the range was set, as an eager decode saw them: the write is then charged and
+   re-decoded as it would have been. Same rules as crv_decode. */
+void crv_decode_pending(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi);
 
 /* Re-decode the slots holding guest bytes [addr, addr + n) after the host wrote them (a system
    call's output in a writable code page), as a guest store does: only those slots, the suffix

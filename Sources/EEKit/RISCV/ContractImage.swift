@@ -219,10 +219,16 @@ final class ContractImage: @unchecked Sendable {
             f = .none
             return o.machine
         }
-        if let ready { return install(ready) }
+        // A template is decoded whole: the machines copying it run what it holds (a loaded
+        // machine decodes a page when it first runs it).
+        if let ready {
+            ready.decodeAll()
+            return install(ready)
+        }
         // Loaded outside the lock (it decodes the code); a racing loader's machine is spared.
         let (m, _) = try ContractImage.load(
             image, memorySize: memorySize, stackBottom: stackBottom, schedule: settings.schedule)
+        m.decodeAll()
         m.prepareHandlers()
         return install(m)
     }
@@ -444,6 +450,7 @@ final class ContractImage: @unchecked Sendable {
             // Writable code (a released machine re-decodes what differs from the template's),
             // a large snapshot, or frames asked to run on copies.
             firstMachine = Locked(.none)
+            m.decodeAll()
             templateMachine = m
             hasTemplate.store(true, ordering: .releasing)
         }

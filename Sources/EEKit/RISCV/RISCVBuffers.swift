@@ -29,6 +29,9 @@ public final class RISCVMachine {
     @exclusivity(unchecked) private var code: UnsafeMutablePointer<crv_insn>?
     /// Bytes of `code` that are a mapping (munmap'ed), 0 when it came from the heap.
     @exclusivity(unchecked) private var codeMappedBytes = 0
+    /// The `calloc` block holding the decoded code when it was allocated zeroed (the code starts
+    /// at its first 64-byte boundary).
+    @exclusivity(unchecked) private var codeBlock: UnsafeMutableRawPointer?
     // The core's structs live in memory of their own (not in stored properties), so that
     // `crv_run` and an in-loop system-call handler (`setEcallHandler`) see the same hart
     // state, and no inout access is open while the core runs.
@@ -123,7 +126,8 @@ public final class RISCVMachine {
         var executionChanged = false
         for i in first..<max(first, last) {
             let old = perms[i]
-            perms[i] = adding ? old | p.rawValue : p.rawValue
+            // (CRV_PERM_LAZY stays: it describes this machine's decoded code, not the page.)
+            perms[i] = adding ? old | p.rawValue : old & UInt8(CRV_PERM_LAZY) | p.rawValue
             if (old ^ perms[i]) & x != 0 { executionChanged = true }
         }
         // Let the core re-derive its fast-path bits for these pages and their neighbour
@@ -150,10 +154,17 @@ public final class RISCVMachine {
     /// Frees or unmaps the decoded code.
     private func releaseCode() {
         if let c = code {
-            if codeMappedBytes > 0 { munmap(c, codeMappedBytes) } else { c.deallocate() }
+            if codeMappedBytes > 0 {
+                munmap(c, codeMappedBytes)
+            } else if let base = codeBlock {
+                free(base)
+            } else {
+                c.deallocate()
+            }
         }
         code = nil
         codeMappedBytes = 0
+        codeBlock = nil
     }
 
     /// This machine's decoded code copied into a fresh, unlinked shared-memory file, which
@@ -239,6 +250,29 @@ public final class RISCVMachine {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         releaseCode()
+        // More than a page of code: decoded a page at a time as execution first enters it
+        // (`crv_decode_lazy`), into a fresh mapping (its untouched pages are zero, as the core
+        // needs, and cost nothing): the first call of a contract with 8 pages of code decoded
+        // all of them and faulted in 256 KiB of decoded code to run one or two (about two thirds
+        // of the call), and an executable 96 MiB .bss (`-Wl,-N`) took 0.6 s and 900 MB before
+        // the first instruction.
+        if hi - lo >= UInt64(max(1, RISCVMachine.lazyDecodingFromPages)) * page, RISCVMachine.decodesOnFirstRun {
+            // calloc: a block the allocator maps fresh is not written (zero pages), a reused one
+            // is zeroed (resident already: no page faults).
+            guard let block = calloc(Int(bytes) + 64, 1) else {
+                throw .hostResources(
+                    "cannot allocate \(bytes >> 10) KiB for the decoded code of 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (32 host bytes per 4-byte instruction slot)")
+            }
+            let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: block) + 63) & ~63)!
+            let c = aligned.bindMemory(to: crv_insn.self, capacity: max(n, 1))
+            code = c
+            codeBlock = block
+            mem.pointee.code = c
+            mem.pointee.code_lo = lo
+            mem.pointee.code_hi = hi
+            crv_decode_lazy(mem, costs, xlen, lo, hi)
+            return
+        }
         // On the heap: a contract image's template shares it (`shareDecodedCode`) only once the
         // image needs a second machine. Decoding into a shared-memory file up front (its
         // fallocate, page faults and, with the image, its removal) was three quarters of the
@@ -259,6 +293,62 @@ public final class RISCVMachine {
     }
 
     public var codeRange: Range<UInt64> { mem.pointee.code_lo..<mem.pointee.code_hi }
+
+    /// Whether `setCodeRange` of more than a page defers decoding each page until execution
+    /// first enters it (true, the default) or decodes the whole range at once (false: tests
+    /// and the fuzz targets compare both). Read by `setCodeRange`.
+    public static var decodesOnFirstRun: Bool {
+        get { lazyDecoding.load(ordering: .relaxed) }
+        set { lazyDecoding.store(newValue, ordering: .relaxed) }
+    }
+    private static let lazyDecoding = Atomic<Bool>(true)
+    /// The smallest code range, in pages, whose decoding `setCodeRange` defers: 2 (a one-page
+    /// range runs its page anyway, and a zeroed buffer costs more than a reused one written
+    /// whole); tests and the fuzz targets set 1 to defer every range.
+    public static var lazyDecodingFromPages: Int {
+        get { lazyFrom.load(ordering: .relaxed) }
+        set { lazyFrom.store(newValue, ordering: .relaxed) }
+    }
+    private static let lazyFrom = Atomic<Int>(2)
+
+    /// Pages of the code range not decoded yet (`setCodeRange` defers them until they run).
+    public var undecodedPages: Int {
+        guard code != nil else { return 0 }
+        var n = 0
+        var p = mem.pointee.code_lo
+        while p < mem.pointee.code_hi, p < memorySize {
+            if perms[Int(p / RISCVMachine.pageSize)] & UInt8(CRV_PERM_LAZY) != 0 { n += 1 }
+            p += RISCVMachine.pageSize
+        }
+        return n
+    }
+
+    /// Decodes every page of the code range not decoded yet and writes the handlers (a machine
+    /// about to be a contract image's template, which other machines copy whole).
+    func decodeAll() {
+        guard code != nil, undecodedPages > 0 else { return }
+        crv_decode_pending(mem, costs, xlen, mem.pointee.code_lo, mem.pointee.code_hi)
+        prepareHandlers()
+    }
+
+    /// Runs `body` (which copies permission bytes from another machine or a snapshot) keeping
+    /// the CRV_PERM_LAZY bits of the code range's pages as they were, whatever the copied bytes
+    /// say: they describe this machine's decoded code, which a restore keeps (a page the copy
+    /// called decoded would hold this machine's zero slots, and a snapshot taken before a page
+    /// ran calls it not decoded).
+    private func keepingLazyBits(_ body: () -> Void) {
+        let page = RISCVMachine.pageSize, lazy = UInt8(CRV_PERM_LAZY)
+        let lo = Int(mem.pointee.code_lo / page), hi = Int(min(mem.pointee.code_hi, memorySize) / page)
+        guard code != nil, lo < hi else {
+            body()
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { own in
+            for i in lo..<hi { own[i - lo] = perms[i] & lazy }
+            body()
+            for i in lo..<hi { perms[i] = perms[i] & ~lazy | own[i - lo] }
+        }
+    }
 
     /// Host bytes of the decoded-instruction cache: one 32-byte slot per 4 bytes of the code
     /// range (executable or not, so an executable .bss or a gap between executable segments
@@ -394,6 +484,7 @@ public final class RISCVMachine {
     @discardableResult
     public func load(_ bytes: some Collection<UInt8>, at address: UInt64) -> Bool {
         guard inRange(address, bytes.count) else { return false }
+        decodePending(address, UInt64(bytes.count))
         let copied: Void? = bytes.withContiguousStorageIfAvailable { buf in
             if let base = buf.baseAddress { memcpy(data + Int(address), base, buf.count) }
         }
@@ -414,6 +505,7 @@ public final class RISCVMachine {
     ///   cost the heap's page price did not cover).
     public func zero(_ address: UInt64, _ count: UInt64, resident: Bool = false) {
         guard count > 0, inRange(address, Int(clamping: count)) else { return }
+        decodePending(address, count)
         // Large ranges give their whole pages back rather than writing them: a loader's 60 MiB
         // .bss is not faulted in before anything runs.
         if resident {
@@ -422,6 +514,15 @@ public final class RISCVMachine {
             zeroGuestMemory(address..<address + count)
         }
         invalidateCode(address, count)
+    }
+
+    /// Decodes the deferred pages of the code range that [address, address + count) overlaps
+    /// (`crv_decode_pending`), before a host write changes their bytes: each is decoded from
+    /// the bytes it had when the code range was set, and the write is then charged
+    /// (`decodedBytes`) and re-decoded as with the whole range decoded up front.
+    private func decodePending(_ address: UInt64, _ count: UInt64) {
+        guard code != nil, count > 0, address < mem.pointee.code_hi, address &+ count > mem.pointee.code_lo else { return }
+        crv_decode_pending(mem, costs, xlen, address, address &+ count < address ? .max : address + count)
     }
 
     private func invalidateCode(_ address: UInt64, _ count: UInt64) {
@@ -438,13 +539,14 @@ public final class RISCVMachine {
     private func forEachDecodedRun(_ address: UInt64, _ count: UInt64, _ body: (UInt64, UInt64) -> Void) {
         let codeLo = mem.pointee.code_lo, codeHi = mem.pointee.code_hi
         guard code != nil, count > 0, address < codeHi, address &+ count > codeLo, address &+ count > address else { return }
+        decodePending(address, count)
         let page = RISCVMachine.pageSize
         let x = UInt8(CRV_PERM_X), nocode = UInt8(CRV_PERM_NOCODE)
         let lo = max(address, codeLo), hi = min(address + count, codeHi)
         var runStart: UInt64? = nil
         var p = lo & ~(page - 1)
         while p < hi {
-            let decoded = perms[Int(p / page)] & (x | nocode) == x
+            let decoded = perms[Int(p / page)] & (x | nocode | UInt8(CRV_PERM_LAZY)) == x
             let from = max(p, lo), to = min(p + page, hi)
             if decoded {
                 if runStart == nil { runStart = from }
@@ -486,6 +588,7 @@ public final class RISCVMachine {
     /// writable; otherwise what `body` returned.
     public func fill(_ address: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int? {
         guard count >= 0, isAccessible(address, count, .write) else { return nil }
+        decodePending(address, UInt64(count))
         let n = body(UnsafeMutableRawBufferPointer(start: count == 0 ? nil : data + Int(address), count: count))
         if n > 0 { invalidateCode(address, UInt64(min(n, count))) }
         return n
@@ -510,6 +613,7 @@ public final class RISCVMachine {
     /// Writes a 32-byte word for a system call (needs write permission), big- or little-endian.
     public func writeWord(_ v: U256, at address: UInt64, littleEndian: Bool = false) -> Bool {
         guard isAccessible(address, 32, .write) else { return false }
+        decodePending(address, 32)
         let p = UnsafeMutableRawPointer(data + Int(address))
         if littleEndian {
             p.storeBytes(of: v.limbs.0.littleEndian, toByteOffset: 0, as: UInt64.self)
@@ -529,6 +633,7 @@ public final class RISCVMachine {
     /// Writes a 20-byte address (its bytes in order) for the host (needs write permission).
     public func writeAddress(_ a: Address, at address: UInt64) -> Bool {
         guard isAccessible(address, 20, .write) else { return false }
+        decodePending(address, 20)
         let p = UnsafeMutableRawPointer(data + Int(address))
         p.storeBytes(of: a.hi.bigEndian, toByteOffset: 0, as: UInt32.self)
         p.storeBytes(of: a.mid.bigEndian, toByteOffset: 4, as: UInt64.self)
@@ -540,6 +645,7 @@ public final class RISCVMachine {
     /// Writes a little-endian 64-bit number for the host (needs write permission).
     public func writeUInt64(_ v: UInt64, at address: UInt64) -> Bool {
         guard isAccessible(address, 8, .write) else { return false }
+        decodePending(address, 8)
         UnsafeMutableRawPointer(data + Int(address)).storeBytes(of: v.littleEndian, as: UInt64.self)
         invalidateCode(address, 8)
         return true
@@ -551,6 +657,7 @@ public final class RISCVMachine {
     public func write(_ source: [UInt8], from offset: UInt64, count: Int, at address: UInt64) -> Bool {
         guard count >= 0, isAccessible(address, count, .write) else { return false }
         if count == 0 { return true }
+        decodePending(address, UInt64(count))
         let dst = data + Int(address)
         var n = 0
         if offset < UInt64(source.count) {
@@ -568,6 +675,7 @@ public final class RISCVMachine {
         guard count >= 0, isAccessible(source, count, .read), isAccessible(destination, 32, .write) else {
             return false
         }
+        decodePending(destination, 32)
         var h = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         withUnsafeMutableBytes(of: &h) { out in
             cevm_keccak256(count == 0 ? data : data + Int(source), count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
@@ -808,7 +916,7 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
         if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
         if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
-        memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize))
+        keepingLazyBits { _ = memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize)) }
         costs.pointee = template.costs.pointee
         for r in changed { crv_redecode(mem, costs, xlen, r.lowerBound, r.upperBound - r.lowerBound) }
         demandZero = template.demandZero
@@ -867,7 +975,7 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
         if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
         if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
-        s.perms.withUnsafeBufferPointer { _ = memcpy(perms, $0.baseAddress!, $0.count) }
+        keepingLazyBits { s.perms.withUnsafeBufferPointer { _ = memcpy(perms, $0.baseAddress!, $0.count) } }
         demandZero = s.demandZero
         resetHart()
         return true
