@@ -236,14 +236,20 @@ final class ContractImage: @unchecked Sendable {
     /// Makes `m` (in this image's freshly loaded state) the template unless another thread
     /// made one first (`m` is then spared); returns the template.
     private func install(_ m: RISCVMachine) -> RISCVMachine {
+        // The first machine may have come back (`.ready`) while `m` was loaded: it is in the
+        // loaded state, so it is pooled like any released machine (a review found it dropped,
+        // and unmapped inside the lock).
+        var displaced: RISCVMachine? = nil
         let installed = firstMachine.withLock { f -> Bool in
             if hasTemplate.load(ordering: .relaxed) { return false }
+            if case .ready(let o, _) = f { displaced = o.machine }
             f = .none
             templateMachine = m
             hasTemplate.store(true, ordering: .releasing)
             return true
         }
         if !installed { spare(m) }
+        if let d = displaced, let unpooled = pool(d, kept: nil) { spare(unpooled) }
         return templateMachine!
     }
 
@@ -396,7 +402,15 @@ final class ContractImage: @unchecked Sendable {
             writablePages = bytes(writable) / page + zeroReadOnly
             let (e, o6) = e123z.addingReportingOverflow(schedule.riscvMemorySquareErgs(pages: writablePages))
             frameErgs = o1 || o2 || o3 || o4 || o5 || o6 || o7 || o8 ? nil : e
-            templateBytes = Int(decoded + bytes(filePages) + page)
+            // + what the loaded machine's snapshot may hold (`ContractImage.FirstMachine`): the
+            // writable pages with file bytes, up to `maxSnapshotBytes`, and a permission byte
+            // per page (a review: up to 20 MiB over 256 images went uncounted).
+            let writableFile = bytes(filePages.flatMap { f in writable.compactMap { w -> Range<UInt64>? in
+                let lo = max(f.lowerBound, w.lowerBound), hi = min(f.upperBound, w.upperBound)
+                return lo < hi ? lo..<hi : nil
+            } })
+            let snapshot = min(writableFile, UInt64(ContractImage.maxSnapshotBytes)) + memorySize / page
+            templateBytes = Int(decoded + bytes(filePages) + page + snapshot)
             self.image = image
             self.memorySize = memorySize
             stackBottom = memorySize - region
