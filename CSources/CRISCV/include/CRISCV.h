@@ -11,7 +11,8 @@
  *  - Dispatch is direct-threaded: each decoded slot holds the address of the handler of the
  *    next instruction's fall-through, written by crv_run itself (the host never sees them).
  *  - Instructions are pre-decoded once (crv_decode) into mem->code, which covers the
- *    page-aligned range [code_lo, code_hi). Basic blocks never cross a page boundary.
+ *    page-aligned range [code_lo, code_hi), or a page at a time as execution first enters
+ *    one (crv_decode_lazy), with the same results. Basic blocks never cross a page boundary.
  *  - Metering: every instruction has a cost in the caller's unit (ergs) by class
  *    (crv_costs). The budget is charged once per basic block on entry (suffix sums
  *    stored in the decoded entries); when it cannot pay for the whole block it pays for

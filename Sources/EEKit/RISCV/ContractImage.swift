@@ -49,13 +49,15 @@ final class ContractImage: @unchecked Sendable {
     /// re-entrance, another thread), the image makes a template: that machine if it is back, else
     /// a new load of the ELF; from then on frames copy it and pool their machines.
     private enum FirstMachine {
-        case ready(Owned, RISCVMachine.Snapshot)
-        case lent(RISCVMachine.Snapshot)
+        case ready(Owned)
+        case lent
         case none
     }
     /// A machine handed between owners under the lock: one owner at a time.
     private struct Owned: @unchecked Sendable { let machine: RISCVMachine }
     private let firstMachine: Locked<FirstMachine>
+    /// What the first machine is restored from (nil: the image made its template at once).
+    private let snapshot: RISCVMachine.Snapshot?
     /// The first machine ran a frame (it is counted in `machinesBuilt`).
     private let firstLent = Atomic<Bool>(false)
     /// Images whose writable pages with bytes other than zero take more than this build their
@@ -186,7 +188,7 @@ final class ContractImage: @unchecked Sendable {
         if var t = templateMachine.take(), isKnownUniquelyReferenced(&t) { spare(t) }
         let first = firstMachine.withLock { f -> RISCVMachine? in
             defer { f = .none }
-            if case .ready(let o, _) = f { return o.machine }
+            if case .ready(let o) = f { return o.machine }
             return nil
         }
         if let first { spare(first) }
@@ -215,7 +217,7 @@ final class ContractImage: @unchecked Sendable {
     private func templateForCopies() throws(EEError) -> RISCVMachine {
         if hasTemplate.load(ordering: .acquiring) { return templateMachine! }
         let ready = firstMachine.withLock { f -> RISCVMachine? in
-            guard case .ready(let o, _) = f else { return nil }
+            guard case .ready(let o) = f else { return nil }
             f = .none
             return o.machine
         }
@@ -242,7 +244,7 @@ final class ContractImage: @unchecked Sendable {
         var displaced: RISCVMachine? = nil
         let installed = firstMachine.withLock { f -> Bool in
             if hasTemplate.load(ordering: .relaxed) { return false }
-            if case .ready(let o, _) = f { displaced = o.machine }
+            if case .ready(let o) = f { displaced = o.machine }
             f = .none
             templateMachine = m
             hasTemplate.store(true, ordering: .releasing)
@@ -459,11 +461,13 @@ final class ContractImage: @unchecked Sendable {
         if RISCVEnvironment.framesRunOnTheLoadedMachine, !codeIsWritable, restoredBytes <= ContractImage.maxSnapshotBytes,
             let snapshot = m.snapshot(copy: restoreCopy)
         {
-            firstMachine = Locked(.ready(Owned(machine: m), snapshot))
+            firstMachine = Locked(.ready(Owned(machine: m)))
+            self.snapshot = snapshot
         } else {
             // Writable code (a released machine re-decodes what differs from the template's),
             // a large snapshot, or frames asked to run on copies.
             firstMachine = Locked(.none)
+            snapshot = nil
             m.decodeAll()
             templateMachine = m
             hasTemplate.store(true, ordering: .releasing)
@@ -505,14 +509,16 @@ final class ContractImage: @unchecked Sendable {
         // Before the image has a template: the first machine, if no frame runs on it.
         if !hasTemplate.load(ordering: .acquiring) {
             let first = firstMachine.withLock { f -> RISCVMachine? in
-                guard case .ready(let o, let s) = f else { return nil }
-                f = .lent(s)
+                guard case .ready(let o) = f else { return nil }
+                f = .lent
                 return o.machine
             }
             if let first {
                 // Counted once as built (tests count machines per simultaneous frame), never as
                 // a copy (`sharedCode`).
-                if !firstLent.exchange(true, ordering: .relaxed) { machinesBuilt.withLock { $0 += 1 } }
+                if !firstLent.load(ordering: .relaxed), !firstLent.exchange(true, ordering: .relaxed) {
+                    machinesBuilt.withLock { $0 += 1 }
+                }
                 return first
             }
         }
@@ -573,11 +579,7 @@ final class ContractImage: @unchecked Sendable {
             // No template yet: the first machine (or, racing with the template's making, one
             // loaded for it), put back as loaded from the snapshot and made ready for the next
             // frame, unless a template was made meanwhile (it is then pooled as any other).
-            let snapshot = firstMachine.withLock { f -> RISCVMachine.Snapshot? in
-                if case .lent(let s) = f { return s }
-                return nil
-            }
-            guard let snapshot else {
+            guard let snapshot, !hasTemplate.load(ordering: .acquiring) else {
                 // A template was made since this frame began.
                 guard hasTemplate.load(ordering: .acquiring), let template = templateMachine,
                     m.restore(
@@ -589,8 +591,8 @@ final class ContractImage: @unchecked Sendable {
             guard m.restore(snapshot: snapshot, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed) else { return nil }
             var back = Optional(m)
             let readied = firstMachine.withLock { f -> Bool in
-                guard !hasTemplate.load(ordering: .relaxed), case .lent(let s) = f else { return false }
-                f = .ready(Owned(machine: back.take()!), s)
+                guard !hasTemplate.load(ordering: .relaxed), case .lent = f else { return false }
+                f = .ready(Owned(machine: back.take()!))
                 return true
             }
             if readied { return nil }

@@ -336,10 +336,12 @@ public final class RISCVMachine {
     /// say: they describe this machine's decoded code, which a restore keeps (a page the copy
     /// called decoded would hold this machine's zero slots, and a snapshot taken before a page
     /// ran calls it not decoded).
-    private func keepingLazyBits(_ body: () -> Void) {
+    private func keepingLazyBits(source: UnsafePointer<UInt8>, _ body: () -> Void) {
         let page = RISCVMachine.pageSize, lazy = UInt8(CRV_PERM_LAZY)
         let lo = Int(mem.pointee.code_lo / page), hi = Int(min(mem.pointee.code_hi, memorySize) / page)
-        guard code != nil, lo < hi else {
+        // Nothing to keep when neither this machine nor the source has the bit there (a contract
+        // image's template is decoded whole, and a snapshot drops it).
+        guard code != nil, lo < hi, (lo..<hi).contains(where: { (perms[$0] | source[$0]) & lazy != 0 }) else {
             body()
             return
         }
@@ -916,7 +918,7 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
         if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
         if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
-        keepingLazyBits { _ = memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize)) }
+        keepingLazyBits(source: template.perms) { _ = memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize)) }
         costs.pointee = template.costs.pointee
         for r in changed { crv_redecode(mem, costs, xlen, r.lowerBound, r.upperBound - r.lowerBound) }
         demandZero = template.demandZero
@@ -947,7 +949,10 @@ public final class RISCVMachine {
         for r in copy where !r.isEmpty {
             bytes.append(contentsOf: UnsafeBufferPointer(start: data + Int(r.lowerBound), count: r.count))
         }
-        let p = Array(UnsafeBufferPointer(start: perms, count: Int(memorySize / RISCVMachine.pageSize)))
+        // Without CRV_PERM_LAZY: which pages a machine has decoded is its own (`keepingLazyBits`).
+        let p = UnsafeBufferPointer(start: perms, count: Int(memorySize / RISCVMachine.pageSize)).map {
+            $0 & ~UInt8(CRV_PERM_LAZY)
+        }
         return Snapshot(ranges: copy, bytes: bytes, perms: p, demandZero: demandZero)
     }
 
@@ -975,7 +980,9 @@ public final class RISCVMachine {
         for z in zero where !z.isEmpty { zeroGuestMemory(z) }
         if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
         if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
-        keepingLazyBits { s.perms.withUnsafeBufferPointer { _ = memcpy(perms, $0.baseAddress!, $0.count) } }
+        s.perms.withUnsafeBufferPointer { p in
+            keepingLazyBits(source: p.baseAddress!) { _ = memcpy(perms, p.baseAddress!, p.count) }
+        }
         demandZero = s.demandZero
         resetHart()
         return true
