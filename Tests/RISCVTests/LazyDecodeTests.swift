@@ -136,4 +136,43 @@ import Testing
         #expect(Self.outcome(lazy, lazy.run()) == Self.outcome(eager, eager.run()))
         #expect(lazy[register: 13] == 3)
     }
+
+    /// A machine restored from another keeps its own pages not decoded yet, without the bits
+    /// the other derived when it decoded them: a CRV_PERM_NOCODE taken from a template whose
+    /// page 1 held no instruction let the guest's stores into that page take the inline path
+    /// without decoding it first, and the changed words then ran without the code store an
+    /// eager decode charges.
+    @Test(arguments: [32, 64])
+    func restoredUndecodedPagesTakeNoDecodeBitsFromTheSource(xlen: Int) throws {
+        // 0x10000: store `addi a0, a0, 5; ebreak` at 0x11000 and jump there (page 1: zeros, RWX).
+        var code = RVAsm.loadConstant(5, 0x11000, xlen: xlen)
+        code += RVAsm.loadConstant(6, UInt64(RVAsm.addi(10, 10, 5)), xlen: xlen) + [RVAsm.s(0, 6, 5, 2, 0x23)]
+        code += RVAsm.loadConstant(6, UInt64(RVAsm.ebreak), xlen: xlen) + [RVAsm.s(4, 6, 5, 2, 0x23), RVAsm.jalr(0, 5, 0)]
+        var schedule = GasSchedule.instructionCounting
+        schedule.riscvCodeStore = 10
+        func machine(lazy: Bool) throws -> RISCVMachine {
+            let m = try RISCVMachine(memorySize: 1 << 20, xlen: UInt32(xlen), schedule: schedule)
+            #expect(m.load(code.flatMap { TestELF.le32($0) }, at: 0x10000))
+            m.protect(0x10000, 0x12000, [.read, .write, .execute])
+            // Page 2 writable data: stores into page 1 may then take the inline path, which a
+            // page without instructions (CRV_PERM_NOCODE) allows.
+            m.protect(0x12000, 0x13000, [.read, .write])
+            RISCVMachine.decodesOnFirstRun = lazy
+            defer { RISCVMachine.decodesOnFirstRun = true }
+            try m.setCodeRange(0x10000, 0x12000)
+            return m
+        }
+        let template = try machine(lazy: false), eager = try machine(lazy: false)
+        let lazy = try machine(lazy: true)
+        #expect(lazy.restore(from: template, copy: [], zero: [], restoreCode: false))
+        #expect(lazy.undecodedPages == 2)
+        for m in [eager, lazy] {
+            m.pc = 0x10000
+            m.budget = 1000
+        }
+        let want = Self.outcome(eager, eager.run())
+        #expect(want.stop == .ebreak && want.registers[10] == 5)
+        #expect(Self.outcome(lazy, lazy.run()) == want, "rv\(xlen)")
+    }
 }
+

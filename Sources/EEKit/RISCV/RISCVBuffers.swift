@@ -348,7 +348,14 @@ public final class RISCVMachine {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { own in
             for i in lo..<hi { own[i - lo] = perms[i] & lazy }
             body()
-            for i in lo..<hi { perms[i] = perms[i] & ~lazy | own[i - lo] }
+            // A page this machine has not decoded has no decode-derived bits either (as
+            // crv_decode_lazy leaves it): a CRV_PERM_NOCODE copied from a source that decoded the
+            // page would let stores into it take the inline path without decoding it first.
+            let derived = UInt8(CRV_PERM_NOCODE) | UInt8(CRV_PERM_NOCODE_RAN)
+            for i in lo..<hi {
+                perms[i] = own[i - lo] != 0 ? perms[i] & ~derived | lazy : perms[i] & ~lazy
+            }
+            crv_perms_sync(mem, UInt64(lo) * page, UInt64(hi) * page)
         }
     }
 
