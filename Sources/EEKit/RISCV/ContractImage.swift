@@ -1,9 +1,11 @@
 import Foundation
 import Synchronization
 
-/// A native contract's ELF loaded once into a template machine: segments copied, permissions
-/// set, code decoded. Frames run on machines reset from the template (`RISCVMachine.reset`),
-/// so a contract is parsed and decoded once per code hash, not once per call.
+/// A native contract's ELF loaded once into a machine: segments copied, permissions set, code
+/// decoded (a page at a time as it first runs, for more than a page of code). Frames run on that
+/// machine one at a time (`FirstMachine`) and, once two run at once, on machines reset from a
+/// template decoded whole (`RISCVMachine.reset`), so a contract is parsed and decoded once per
+/// code hash, not once per call.
 final class ContractImage: @unchecked Sendable {
     /// What an image is built for besides its code: the RISC-V EE's memory configuration and
     /// the schedule. The cache's key, and what an image kept by a transaction must match to be

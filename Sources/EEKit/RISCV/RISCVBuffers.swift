@@ -250,12 +250,12 @@ public final class RISCVMachine {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         releaseCode()
-        // More than a page of code: decoded a page at a time as execution first enters it
-        // (`crv_decode_lazy`), into a fresh mapping (its untouched pages are zero, as the core
-        // needs, and cost nothing): the first call of a contract with 8 pages of code decoded
-        // all of them and faulted in 256 KiB of decoded code to run one or two (about two thirds
-        // of the call), and an executable 96 MiB .bss (`-Wl,-N`) took 0.6 s and 900 MB before
-        // the first instruction.
+        // More than a page of code (`lazyDecodingFromPages`): decoded a page at a time as
+        // execution first enters it (`crv_decode_lazy`), into a zeroed buffer, as the core needs
+        // (calloc: pages the allocator maps fresh stay untouched and cost nothing until a page
+        // is decoded; a reused block is zeroed, resident already): the first call of a contract
+        // with 8 pages of code decoded all of them and faulted in 256 KiB of decoded code to run
+        // one or two, about two thirds of the call.
         if hi - lo >= UInt64(max(1, RISCVMachine.lazyDecodingFromPages)) * page, RISCVMachine.decodesOnFirstRun {
             // calloc: a block the allocator maps fresh is not written (zero pages), a reused one
             // is zeroed (resident already: no page faults).
