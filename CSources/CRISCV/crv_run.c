@@ -79,10 +79,13 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   uint8_t *dst = mem->data + a;
   int changed = 0;
   for (uint64_t i = 0; i < n; i++) changed |= dst[i] != (uint8_t)(v >> (8 * i));
-  if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
   /* A page not decoded yet is decoded now, from the bytes it had all along, so that this store
-     is charged and handled as with the whole range decoded up front (CRV_PERM_NOCODE included). */
-  decode_lazy_pages(mem, costs, xlen, a, a + n, tbl);
+     is charged and handled as with the whole range decoded up front (CRV_PERM_NOCODE included);
+     so is the page after it, whose decoding decides whether stores here may take the inline
+     path (CRV_PERM_FAST_W), even when this store changes nothing (a review: a written .bss page
+     before one never touched kept every store on this path, half the speed of an eager decode). */
+  decode_lazy_pages(mem, costs, xlen, a, a + n + CRV_PAGE_SIZE, tbl);
+  if (!changed) return MEM_OK; /* same bytes: the decoded code is still right */
   const uint64_t p0 = a >> CRV_PAGE_SHIFT, p1 = (a + n - 1) >> CRV_PAGE_SHIFT;
   int code = 0;
   for (uint64_t p = p0; p <= p1; p++) code |= decoded_code_page(mem, p);

@@ -20,6 +20,10 @@ clang -std=gnu11 -O1 -g -fno-strict-aliasing -fsanitize=address,undefined -fno-s
 
 # unit tests (API edge cases, disassembler, metering corner cases)
 if $OUT/unit; then ok; else bad "unit tests"; fi
+# lazy decoding against eager decoding on random multi-page programs (ASan/UBSan build)
+clang -std=gnu11 -O1 -g -fno-strict-aliasing -fsanitize=address,undefined -fno-sanitize-recover=all -fuse-ld=lld \
+  -o $OUT/lazydiff lazydiff.c $C/crv_run.c $C/crv_decode.c || { echo "lazydiff build failed"; exit 1; }
+if $OUT/lazydiff 1 3000 > $OUT/lazydiff.log 2>&1; then ok; else bad "lazydiff: $(tail -3 $OUT/lazydiff.log)"; fi
 
 build() { ./build.sh "$@" || { bad "build $1"; return 1; }; }
 build progs/t_alu.c $OUT/t_alu

@@ -126,8 +126,12 @@ public final class RISCVMachine {
         var executionChanged = false
         for i in first..<max(first, last) {
             let old = perms[i]
-            // (CRV_PERM_LAZY stays: it describes this machine's decoded code, not the page.)
-            perms[i] = adding ? old | p.rawValue : old & UInt8(CRV_PERM_LAZY) | p.rawValue
+            // CRV_PERM_LAZY stays (it describes this machine's decoded code, not the page), and
+            // so do the bits a decode derives while X stays: the page's decoding does not change
+            // (dropping CRV_PERM_NOCODE made stores into a page without instructions pay a code
+            // store after a `protect` that only added W; a lazily decoded page got it back).
+            let keep = UInt8(CRV_PERM_LAZY) | ((old ^ p.rawValue) & x == 0 ? UInt8(CRV_PERM_NOCODE) | UInt8(CRV_PERM_NOCODE_RAN) : 0)
+            perms[i] = adding ? old | p.rawValue : old & keep | p.rawValue
             if (old ^ perms[i]) & x != 0 { executionChanged = true }
         }
         // Let the core re-derive its fast-path bits for these pages and their neighbour
@@ -345,17 +349,27 @@ public final class RISCVMachine {
             body()
             return
         }
+        // The bits a decode derives (CRV_PERM_NOCODE, _RAN) follow the decoding too: a page not
+        // decoded here has none (as crv_decode_lazy leaves it: a NOCODE copied from a source that
+        // decoded the page let stores into it take the inline path undecoded), and a page decoded
+        // here but not in the copy keeps its own (without them a store into a page with no
+        // instruction paid a code store: a review).
+        let derived = UInt8(CRV_PERM_NOCODE) | UInt8(CRV_PERM_NOCODE_RAN)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: hi - lo) { own in
-            for i in lo..<hi { own[i - lo] = perms[i] & lazy }
+            for i in lo..<hi { own[i - lo] = perms[i] & (lazy | derived) }
             body()
-            // A page this machine has not decoded has no decode-derived bits either (as
-            // crv_decode_lazy leaves it): a CRV_PERM_NOCODE copied from a source that decoded the
-            // page would let stores into it take the inline path without decoding it first.
-            let derived = UInt8(CRV_PERM_NOCODE) | UInt8(CRV_PERM_NOCODE_RAN)
+            var differed = false
             for i in lo..<hi {
-                perms[i] = own[i - lo] != 0 ? perms[i] & ~derived | lazy : perms[i] & ~lazy
+                let mine = own[i - lo], copied = perms[i]
+                if mine & lazy != 0 {
+                    if copied & (lazy | derived) != lazy { differed = true }
+                    perms[i] = copied & ~derived | lazy
+                } else if copied & lazy != 0 {
+                    differed = true
+                    perms[i] = copied & ~(lazy | derived) | mine
+                }
             }
-            crv_perms_sync(mem, UInt64(lo) * page, UInt64(hi) * page)
+            if differed { crv_perms_sync(mem, UInt64(lo) * page, UInt64(hi) * page) }
         }
     }
 
