@@ -233,7 +233,6 @@ final class ContractImage: @unchecked Sendable {
         let (m, _) = try ContractImage.load(
             image, memorySize: memorySize, stackBottom: stackBottom, schedule: settings.schedule)
         m.decodeAll()
-        m.prepareHandlers()
         return install(m)
     }
 
@@ -572,24 +571,10 @@ final class ContractImage: @unchecked Sendable {
         // region, a few microseconds.
         let stackUsed = max(stackBottom, min(m.demandZero.upperBound, memorySize - RISCVMachine.pageSize))..<memorySize
         let heap = brkStart..<max(brkStart, brk)
-        if hasTemplate.load(ordering: .acquiring), let template = templateMachine {
-            guard m.restore(
-                from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
-                restoreCode: codeIsWritable)
-            else { return nil }
-        } else {
-            // No template yet: the first machine (or, racing with the template's making, one
-            // loaded for it), put back as loaded from the snapshot and made ready for the next
-            // frame, unless a template was made meanwhile (it is then pooled as any other).
-            guard let snapshot, !hasTemplate.load(ordering: .acquiring) else {
-                // A template was made since this frame began.
-                guard hasTemplate.load(ordering: .acquiring), let template = templateMachine,
-                    m.restore(
-                        from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
-                        restoreCode: codeIsWritable)
-                else { return nil }
-                return pool(m, kept: kept)
-            }
+        // No template yet: this is the first machine (or, racing with the template's making,
+        // one loaded for it), put back as loaded from the snapshot and made ready for the next
+        // frame, unless a template was made meanwhile (it is then pooled as any other).
+        if let snapshot, !hasTemplate.load(ordering: .acquiring) {
             guard m.restore(snapshot: snapshot, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed) else { return nil }
             var back = Optional(m)
             let readied = firstMachine.withLock { f -> Bool in
@@ -597,10 +582,14 @@ final class ContractImage: @unchecked Sendable {
                 f = .ready(Owned(machine: back.take()!))
                 return true
             }
-            if readied { return nil }
-            guard let m = back.take() else { return nil }
+            guard !readied, let m = back.take() else { return nil }
             return pool(m, kept: kept)
         }
+        guard hasTemplate.load(ordering: .acquiring), let template = templateMachine,
+            m.restore(
+                from: template, copy: restoreCopy, zero: restoreZero, alsoZero: heap, zeroResident: stackUsed,
+                restoreCode: codeIsWritable)
+        else { return nil }
         return pool(m, kept: kept)
     }
 

@@ -254,46 +254,42 @@ public final class RISCVMachine {
             throw .elf(.codeRangeTooLarge(low: lo, high: hi, decodedBytes: bytes, limit: RISCVMachine.maxDecodedBytes))
         }
         releaseCode()
-        // More than a page of code (`lazyDecodingFromPages`): decoded a page at a time as
-        // execution first enters it (`crv_decode_lazy`), into a zeroed buffer, as the core needs
-        // (calloc: pages the allocator maps fresh stay untouched and cost nothing until a page
-        // is decoded; a reused block is zeroed, resident already): the first call of a contract
-        // with 8 pages of code decoded all of them and faulted in 256 KiB of decoded code to run
-        // one or two, about two thirds of the call.
-        if hi - lo >= UInt64(max(1, RISCVMachine.lazyDecodingFromPages)) * page, RISCVMachine.decodesOnFirstRun {
-            // calloc: a block the allocator maps fresh is not written (zero pages), a reused one
-            // is zeroed (resident already: no page faults).
-            guard let block = calloc(Int(bytes) + 64, 1) else {
-                throw .hostResources(
-                    "cannot allocate \(bytes >> 10) KiB for the decoded code of 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (32 host bytes per 4-byte instruction slot)")
-            }
+        // More than a page of code (`lazyDecodingFromPages`) is decoded a page at a time as
+        // execution first enters it (`crv_decode_lazy`), into a zeroed buffer, as the core needs:
+        // calloc leaves the pages the allocator maps fresh untouched (they cost nothing until a
+        // page is decoded) and zeroes a reused block (resident already: no page faults). The
+        // first call of a contract with 8 pages of code decoded all of them and faulted in 256
+        // KiB of decoded code to run one or two, about two thirds of the call.
+        // A smaller range is decoded whole into a block from the heap, not zeroed first
+        // (crv_decode writes every slot, the sentinel and the header). Either way a contract
+        // image's template shares its code (`shareDecodedCode`) only once the image needs a
+        // second machine: decoding into a shared-memory file up front (its fallocate, page faults
+        // and, with the image, its removal) was three quarters of the first call of a contract
+        // with 5 pages of code, 190 us.
+        let lazy = hi - lo >= UInt64(max(1, RISCVMachine.lazyDecodingFromPages)) * page && RISCVMachine.decodesOnFirstRun
+        var c: UnsafeMutablePointer<crv_insn>?
+        if !lazy {
+            c = RISCVMachine.allocateCode(max(n, 1))
+        } else if let block = calloc(Int(bytes) + 64, 1) {
             let aligned = UnsafeMutableRawPointer(bitPattern: (UInt(bitPattern: block) + 63) & ~63)!
-            let c = aligned.bindMemory(to: crv_insn.self, capacity: max(n, 1))
-            code = c
+            c = aligned.bindMemory(to: crv_insn.self, capacity: max(n, 1))
             codeBlock = block
-            mem.pointee.code = c
-            mem.pointee.code_lo = lo
-            mem.pointee.code_hi = hi
-            crv_decode_lazy(mem, costs, xlen, lo, hi)
-            return
         }
-        // On the heap: a contract image's template shares it (`shareDecodedCode`) only once the
-        // image needs a second machine. Decoding into a shared-memory file up front (its
-        // fallocate, page faults and, with the image, its removal) was three quarters of the
-        // first call of a contract with 5 pages of code: 190 us.
-        guard let c = RISCVMachine.allocateCode(max(n, 1)) else {
+        guard let c else {
             // Within the limit, but the host has not the memory (a review ran under `ulimit -v`
             // and read "would take 786496 KiB ... more than the 3145728 KiB EEKit decodes").
             throw .hostResources(
                 "cannot allocate \(bytes >> 10) KiB for the decoded code of 0x\(String(lo, radix: 16))-0x\(String(hi, radix: 16)) (32 host bytes per 4-byte instruction slot)")
         }
-        // Not zeroed first: crv_decode writes every slot, the sentinel and the header (zeroing
-        // 32 bytes per slot beforehand wrote the buffer twice).
         code = c
         mem.pointee.code = c
         mem.pointee.code_lo = lo
         mem.pointee.code_hi = hi
-        crv_decode(mem, costs, xlen, lo, hi)
+        if lazy {
+            crv_decode_lazy(mem, costs, xlen, lo, hi)
+        } else {
+            crv_decode(mem, costs, xlen, lo, hi)
+        }
     }
 
     public var codeRange: Range<UInt64> { mem.pointee.code_lo..<mem.pointee.code_hi }
@@ -327,11 +323,11 @@ public final class RISCVMachine {
         return n
     }
 
-    /// Decodes every page of the code range not decoded yet and writes the handlers (a machine
+    /// Decodes every page of the code range not decoded yet and writes every handler (a machine
     /// about to be a contract image's template, which other machines copy whole).
     func decodeAll() {
-        guard code != nil, undecodedPages > 0 else { return }
-        crv_decode_pending(mem, costs, xlen, mem.pointee.code_lo, mem.pointee.code_hi)
+        guard code != nil else { return }
+        if undecodedPages > 0 { crv_decode_pending(mem, costs, xlen, mem.pointee.code_lo, mem.pointee.code_hi) }
         prepareHandlers()
     }
 
@@ -569,7 +565,8 @@ public final class RISCVMachine {
         var runStart: UInt64? = nil
         var p = lo & ~(page - 1)
         while p < hi {
-            let decoded = perms[Int(p / page)] & (x | nocode | UInt8(CRV_PERM_LAZY)) == x
+            // (No page here is still CRV_PERM_LAZY: `decodePending` above decoded them.)
+            let decoded = perms[Int(p / page)] & (x | nocode) == x
             let from = max(p, lo), to = min(p + page, hi)
             if decoded {
                 if runStart == nil { runStart = from }
@@ -936,9 +933,7 @@ public final class RISCVMachine {
         for c in copy where !c.isEmpty {
             memcpy(data + Int(c.lowerBound), template.data + Int(c.lowerBound), c.count)
         }
-        for z in zero where !z.isEmpty { zeroGuestMemory(z) }
-        if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
-        if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
+        zeroAfterFrame(zero, alsoZero, zeroResident)
         keepingLazyBits(source: template.perms) { _ = memcpy(perms, template.perms, Int(memorySize / RISCVMachine.pageSize)) }
         costs.pointee = template.costs.pointee
         for r in changed { crv_redecode(mem, costs, xlen, r.lowerBound, r.upperBound - r.lowerBound) }
@@ -957,8 +952,6 @@ public final class RISCVMachine {
         fileprivate let bytes: [UInt8]
         fileprivate let perms: [UInt8]
         fileprivate let demandZero: Range<UInt64>
-        /// Host bytes it holds.
-        var hostBytes: Int { bytes.count + perms.count }
     }
 
     /// This machine's `copy` ranges, permissions and demand-zero range now (nil if a range is
@@ -998,15 +991,21 @@ public final class RISCVMachine {
                 offset += r.count
             }
         }
-        for z in zero where !z.isEmpty { zeroGuestMemory(z) }
-        if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
-        if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
+        zeroAfterFrame(zero, alsoZero, zeroResident)
         s.perms.withUnsafeBufferPointer { p in
             keepingLazyBits(source: p.baseAddress!) { _ = memcpy(perms, p.baseAddress!, p.count) }
         }
         demandZero = s.demandZero
         resetHart()
         return true
+    }
+
+    /// A restore's zeroing: `zero` and `alsoZero` as `zeroGuestMemory` zeroes (large ranges give
+    /// their pages back), `zeroResident` by writing, whatever its size (its pages stay).
+    private func zeroAfterFrame(_ zero: [Range<UInt64>], _ alsoZero: Range<UInt64>, _ zeroResident: Range<UInt64>) {
+        for z in zero where !z.isEmpty { zeroGuestMemory(z) }
+        if !alsoZero.isEmpty { zeroGuestMemory(alsoZero) }
+        if !zeroResident.isEmpty { memset(data + Int(zeroResident.lowerBound), 0, zeroResident.count) }
     }
 
     /// Appends the runs of 8-byte words of the page at `p` that differ from the template's, or
