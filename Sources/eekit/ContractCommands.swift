@@ -759,6 +759,14 @@ struct RunContractCommand: ParsableCommand {
         guard s.authorizing(delegations, sender: ContractSession.defaultSender) != nil else {
             throw ValidationError("--authorize: a secret key is zero or not below the secp256k1 group order")
         }
+        // The call's blob hashes are checked before the deployment, as its keys are: a hash
+        // the chain refuses made `run` deploy and then fail the call (exit 3 as `call`'s).
+        if !blobs.isEmpty, let refusal = s.boot.blobHashesRefusal(blobs) {
+            let message = "\(contractFailure(EEError.rejected(refusal)))"
+            if json { print(jsonLine(["error": message])) }
+            reportError(message)
+            throw ExitCode(3)
+        }
         let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }
         let d = try transact(created: true, json: json, errors: call.errors, events: events, trace: trace) {

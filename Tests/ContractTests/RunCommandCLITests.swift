@@ -62,6 +62,16 @@ import Testing
         let b = try Self.run(["run", blobhash, "--ee", "evm", "--blob-hash", hash])
         #expect(b.status == 0 && b.out.hasSuffix("output: \(hash)\n"), "\(b.out)")
         #expect(try Self.run(["run", blobhash, "--ee", "evm", "--blob-hash", hash, "--fork", "Shanghai"]).status == 64)
+        // Hashes the chain refuses (version 2; seven blobs in Osaka, EIP-7594's six per
+        // transaction) are refused as `call` refuses them (exit 3), before the deployment (it
+        // used to deploy and then fail the call).
+        let v2 = try Self.run(["run", blobhash, "--ee", "evm", "--blob-hash", "0x02" + String(repeating: "0", count: 62)])
+        #expect(v2.status == 3 && v2.out.contains("TYPE_3_TX_INVALID_BLOB_VERSIONED_HASH") && !v2.out.contains("== deploy"), "\(v2.out)")
+        let seven = Array(repeating: ["--blob-hash", hash], count: 7).flatMap { $0 }
+        let many = try Self.run(["run", blobhash, "--ee", "evm", "--fork", "Osaka"] + seven)
+        #expect(many.status == 3 && many.out.contains("TYPE_3_TX_BLOB_COUNT_EXCEEDED") && !many.out.contains("== deploy"), "\(many.out)")
+        let six = try Self.run(["run", blobhash, "--ee", "evm", "--fork", "Osaka"] + Array(seven.dropLast(2)))
+        #expect(six.status == 0 && six.out.hasSuffix("output: \(hash)\n"), "\(six.out)")
         // Runtime EXTCODESIZE(the address of secret key 1) as a word: 23, a delegation
         // designator, once the call's authorization took effect; 0 without it.
         let ext = try Self.write(

@@ -83,13 +83,7 @@ extension Bootloader {
         if tx.maxPriorityFeePerGas > tx.maxFeePerGas { return .failure(.priorityGreaterThanMaxFee) }
         if tx.type == .blob {
             if tx.isCreate { return .failure(.blobContractCreation) }
-            if tx.blobVersionedHashes.isEmpty { return .failure(.blobEmpty) }
-            if tx.blobVersionedHashes.contains(where: { $0.bytes[0] != 0x01 }) { return .failure(.blobVersionInvalid) }
-            if tx.blobGas > block.blobParameters.maxBlobGasPerBlock
-                || (fork >= .osaka && tx.blobVersionedHashes.count > Bootloader.maxBlobsPerTransaction)
-            {
-                return .failure(.blobGasExceeded)
-            }
+            if let e = blobHashesRefusal(tx.blobVersionedHashes) { return .failure(e) }
             // A blob base fee of 2^256 - 1 is a saturated one (`BlobFees.baseFee`: the real
             // price is at least that), which no max fee meets, as execution-specs, computing it
             // unbounded, finds (a review: a max fee of 2^256 - 1 passed here and the
@@ -116,6 +110,22 @@ extension Bootloader {
         guard let cost = upfrontCost(tx, gasLimit: gasLimit) else { return .failure(.insufficientAccountFunds) }
         if (account?.balance ?? .zero) < cost && !skipping.contains(.balance) { return .failure(.insufficientAccountFunds) }
         return .success((intrinsic, cost))
+    }
+
+    /// The rules on a blob transaction's versioned hashes alone (EIP-4844, EIP-7594): at least
+    /// one, each of version 0x01, and no more than this block's blob gas and, from Osaka, a
+    /// transaction's blob count allow; nil when they pass. `validate` applies them; a caller
+    /// can check hashes before sending anything else (`eekit run` before its deployment).
+    public func blobHashesRefusal(_ hashes: [Bytes32]) -> TransactionError? {
+        if hashes.isEmpty { return .blobEmpty }
+        if hashes.contains(where: { $0.bytes[0] != 0x01 }) { return .blobVersionInvalid }
+        let (gas, o) = UInt64(hashes.count).multipliedReportingOverflow(by: BlobFees.gasPerBlob)
+        if o || gas > block.blobParameters.maxBlobGasPerBlock
+            || (block.fork >= .osaka && hashes.count > Bootloader.maxBlobsPerTransaction)
+        {
+            return .blobGasExceeded
+        }
+        return nil
     }
 
     /// What the sender must hold: gasLimit * maxFee + value + blobGas * maxFeePerBlobGas (nil
