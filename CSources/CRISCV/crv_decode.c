@@ -339,7 +339,19 @@ static void decode_page(const dctx *c, uint64_t page) {
   rv_ent *base = (rv_ent *)mem->code + ((page - mem->code_lo) >> 2);
   const int x = page_executable(mem, page);
   const int n = (int)(CRV_PAGE_SIZE / 4);
-  for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
+  if (x) {
+    /* A zero word (the padding around a segment in its first and last page: a third of a
+       small contract's one code page) decodes to the same illegal-instruction entry wherever
+       it is: decoded once, copied. */
+    const rv_ent zero = decode_exec(c, 0, page);
+    for (int i = 0; i < n; i++) {
+      uint32_t w;
+      memcpy(&w, mem->data + page + 4u * (uint64_t)i, 4);
+      base[i] = w == 0 ? zero : decode_exec(c, w, page + 4u * (uint64_t)i);
+    }
+  } else {
+    for (int i = 0; i < n; i++) decode_slot(c, page + 4u * (uint64_t)i, x, &base[i]);
+  }
   fix_suffix(c->costs, base, 0, n - 1);
   /* CRV_PERM_NOCODE: set only here, by a whole-page decode that found no instruction. A code
      range may reach past memory (its slots there are fetch faults): those pages have no
