@@ -762,10 +762,7 @@ struct RunContractCommand: ParsableCommand {
         // The call's blob hashes are checked before the deployment, as its keys are: a hash
         // the chain refuses made `run` deploy and then fail the call (exit 3 as `call`'s).
         if !blobs.isEmpty, let refusal = s.boot.blobHashesRefusal(blobs) {
-            let message = "\(contractFailure(EEError.rejected(refusal)))"
-            if json { print(jsonLine(["error": message])) }
-            reportError(message)
-            throw ExitCode(3)
+            try transact(created: false, json: json) { throw EEError.rejected(refusal) }
         }
         let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }
