@@ -91,4 +91,72 @@ import Testing
         try call(0, "after it")
         must(built() == 3, "after it: \(built()) machines")
     }
+
+    // MARK: Found by mutation (a round on the loaded machine)
+
+    /// A read-write-execute image (one segment): with calldata it returns the a5 that `li a5, 1`
+    /// at 0x10008 computes; without, it first rewrites that instruction to `li a5, 2`. A frame
+    /// that rewrites its code must leave the next frame the image's code: an image with writable
+    /// code makes its template at once, and released machines re-decode what differs from it
+    /// (`restoreCode`); the loaded machine's snapshot has bytes and permissions, not decoded
+    /// code. (Mutant: `!codeIsWritable` dropped from the condition for running frames on the
+    /// loaded machine, which then ran the rewritten instruction over the restored bytes;
+    /// AdversarialTests' gas comparison of code stores caught it too, by a gas difference.)
+    static func rewriter() -> Bytes {
+        typealias A = RVAsm
+        var code: [UInt32] = [A.bne(10, 0, 0), A.b(0, 0, 11, 0)]  // patched below
+        let value = code.count * 4  // 0x10008
+        code += [A.li(15, 1), A.s(-8, 15, 2, 3, 0x23), A.addi(10, 2, -8), A.li(11, 8), A.lui(17, 0x10), A.ecall]
+        let patch = code.count * 4
+        code += [A.lui(5, 0x10)] + A.loadConstant(6, UInt64(A.li(15, 2)), xlen: 64) + [A.s(Int32(value), 6, 5, 2, 0x23)]
+        code.append(A.jal(0, Int32(value - code.count * 4)))
+        let constructor = code.count * 4
+        code += [A.li(10, 0), A.li(11, 0), A.lui(17, 0x10), A.ecall]
+        code[0] = A.bne(10, 0, Int32(constructor))  // the constructor returns at once
+        code[1] = A.b(Int32(patch - 4), 0, 11, 0)  // beq a1, zero, patch (no calldata)
+        return TestELF(xlen: 64, entry: 0x10000, segments: [
+            .init(vaddr: 0x10000, bytes: code.flatMap { TestELF.le32($0) }, memSize: 0x2000, flags: 7),
+        ]).bytes
+    }
+
+    @Test func aFrameThatRewritesItsCodeLeavesTheNextOneTheImage() throws {
+        let s = ContractSession()
+        let a = try #require(try s.deploy(Self.rewriter(), kind: .riscv).createdAddress)
+        func le(_ v: UInt64) -> Bytes { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        for round in 0..<3 {
+            let direct = try s.call(a, data: [1])
+            #expect(direct.status == .success && direct.output == le(1), "round \(round), as loaded: \(direct.status) \(direct.output)")
+            let patched = try s.call(a, data: [])
+            #expect(patched.status == .success && patched.output == le(2), "round \(round), rewritten: \(patched.status) \(patched.output)")
+        }
+    }
+
+    /// `restore(snapshot:)` refuses a machine whose execute permissions `protect` changed since
+    /// (its decoded code may no longer be the image's), and puts back the demand-zero range the
+    /// frame's stack shrank. (Mutants: the `executePermissionsChanged` guard dropped, the
+    /// demand-zero range not restored; contracts never change X, and their frames' stacks are
+    /// zeroed whatever the range says, so the suite saw neither.)
+    @Test func aSnapshotRestoresTheDemandZeroRangeAndRefusesChangedExecution() throws {
+        func machine() throws -> RISCVMachine {
+            let m = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .default)
+            #expect(m.load([0x13, 0x05, 0x70, 0x00, 0x73, 0x00, 0x10, 0x00], at: 0x10000))  // addi a0, x0, 7; ebreak
+            m.protect(0x10000, 0x12000, [.read, .execute])
+            m.protect(0x20000, 0x21000, [.read, .write])
+            try m.setCodeRange(0x10000, 0x12000)
+            m.setDemandZero(0x80000..<0xf0000)
+            return m
+        }
+        let m = try machine()
+        let s = try #require(m.snapshot(copy: [0x20000..<0x21000]))
+        #expect(m.mapDemandZero(covering: 0xe0010))
+        #expect(m.demandZero == 0x80000..<0xe0000)
+        #expect(m.restore(snapshot: s, zero: [], alsoZero: 0..<0, zeroResident: 0xe0000..<0xf0000))
+        #expect(m.demandZero == 0x80000..<0xf0000)
+        #expect(m.permissions(at: 0xe0000) == [])
+        // Execution changed on a code page: refused, whatever else matches.
+        let n = try machine()
+        let t = try #require(n.snapshot(copy: [0x20000..<0x21000]))
+        n.protect(0x11000, 0x12000, [.read, .write])  // X taken away
+        #expect(!n.restore(snapshot: t, zero: [], alsoZero: 0..<0, zeroResident: 0..<0))
+    }
 }

@@ -108,4 +108,28 @@ import Testing
         }
         #expect(results[0] == results[1], "eager \(results[0]) lazy \(results[1]) (ergs used)")
     }
+
+    /// The code range set again, decoded a page at a time, over pages an earlier decode found
+    /// without instructions: those pages are not decoded now, so they lose CRV_PERM_NOCODE and
+    /// the inline stores it allowed (crv_decode_lazy clears it and re-derives the fast-store
+    /// bits); the program's store of code into such a page and the jump to it then cost what they
+    /// cost with the range decoded up front again. (Mutants: crv_decode_lazy keeping NOCODE, or
+    /// not calling crv_perms_sync: the store took the inline path into the undecoded page, which
+    /// was then decoded from the new bytes, and the code store the eager decode charges for
+    /// running a word written there was never paid. Each survived the suite and the CRISCV
+    /// harness, whose ranges are set once.)
+    @Test func settingTheCodeRangeAgainLazilyForgetsTheEarlierDecode() throws {
+        var results: [[UInt64]] = []
+        for lazy in [false, true] {
+            let b = try Self.machine(Self.writeAndRun, lazy: false)
+            RISCVMachine.decodesOnFirstRun = lazy
+            defer { RISCVMachine.decodesOnFirstRun = true }
+            try b.setCodeRange(0x10000, 0x13000)
+            #expect(b.undecodedPages == (lazy ? 3 : 0))
+            let (s, u) = Self.used(b)
+            #expect(s == .ebreak, "\(b.trap)")
+            results.append([u, b[register: 10]])
+        }
+        #expect(results[0] == results[1], "eager \(results[0]) lazy \(results[1]) (ergs used, a0)")
+    }
 }

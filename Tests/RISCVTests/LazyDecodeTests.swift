@@ -174,5 +174,121 @@ import Testing
         #expect(want.stop == .ebreak && want.registers[10] == 5)
         #expect(Self.outcome(lazy, lazy.run()) == want, "rv\(xlen)")
     }
-}
 
+    // MARK: Found by mutation (a round on the lazy decoding)
+
+    /// Three read-write-execute pages at 0x10000 (page 0 `prefix` then `ebreak`s, page 1
+    /// instructions, page 2 zeros: no instruction) and a fourth, `fourth`, all in the code range.
+    static func fourPages(_ prefix: [UInt32], lazy: Bool) throws -> RISCVMachine {
+        var schedule = GasSchedule.instructionCounting
+        schedule.riscvCodeStore = 10
+        let m = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: schedule)
+        var words = [UInt32](repeating: RVAsm.ebreak, count: 1024) + [UInt32](repeating: RVAsm.addi(12, 12, 1), count: 1024)
+            + [UInt32](repeating: 0, count: 2048)
+        for (k, w) in prefix.enumerated() { words[k] = w }
+        #expect(m.load(words.flatMap { TestELF.le32($0) }, at: 0x10000))
+        m.protect(0x10000, 0x14000, [.read, .write, .execute])
+        RISCVMachine.decodesOnFirstRun = lazy
+        defer { RISCVMachine.decodesOnFirstRun = true }
+        try m.setCodeRange(0x10000, 0x14000)
+        m.pc = 0x10000
+        return m
+    }
+
+    /// Every host write helper decodes the pages not decoded yet that it is about to change
+    /// (`crv_decode_pending`) before it changes them, as its doc says: decoded after the write
+    /// instead, a page took the written bytes for the ones it had when the code range was set.
+    /// Written with an instruction, the page without one (page 2) then lost CRV_PERM_NOCODE: the
+    /// write and every later store into it paid a code store that the eager decode does not
+    /// charge (and the written word ran without the one it charges); zeroed whole, the page of
+    /// instructions (page 1) became CRV_PERM_NOCODE, and a store of code into it was free.
+    /// Mutants: the `decodePending` call removed from `zero` or `keccak256` survived the suite (a
+    /// write into a page that holds instructions decodes the same either way); removed from
+    /// `load`, only MachineProtectRestoreTests saw it. Every helper that writes is checked here.
+    @Test func everyHostWriteDecodesAPageBeforeChangingIt() throws {
+        let addi = RVAsm.addi(10, 10, 7)
+        let word = TestELF.le32(addi) + TestELF.le32(RVAsm.ebreak)  // 8 bytes: addi a0, a0, 7; ebreak
+        // An input whose keccak256 holds an instruction in one of its 4-byte words.
+        let input = (0..<256).map { [UInt8($0)] }.first { b in
+            let h = Keccak.hash(b).bytes
+            return (0..<8).contains { k in
+                let w = UInt32(h[4 * k]) | UInt32(h[4 * k + 1]) << 8 | UInt32(h[4 * k + 2]) << 16 | UInt32(h[4 * k + 3]) << 24
+                return !RISCVMachine.disassemble(w, pc: 0, xlen: 64).hasPrefix("unknown")
+            }
+        }!
+        let page2: UInt64 = 0x12000
+        let writes: [(String, (RISCVMachine) -> Bool)] = [
+            ("load", { $0.load(word, at: page2) }),
+            ("write", { $0.write(word, at: page2) }),
+            ("write(from:count:)", { $0.write([0xff] + word, from: 1, count: 8, at: page2) }),
+            ("writeUInt64", { $0.writeUInt64(UInt64(addi) | UInt64(RVAsm.ebreak) << 32, at: page2) }),
+            ("writeWord", { $0.writeWord(U256(bigEndian: word + Bytes(repeating: 0, count: 24)), at: page2) }),
+            ("writeAddress", { $0.writeAddress(Address(word + Bytes(repeating: 0, count: 12)), at: page2) }),
+            ("fill", { m in
+                m.fill(page2, count: 8) { b in
+                    for (k, x) in word.enumerated() { b[k] = x }
+                    return 8
+                } == 8
+            }),
+            ("keccak256", { m in m.load(input, at: 0x13000) && m.keccak256(0x13000, count: 1, into: page2) }),
+            // Page 1's instructions zeroed whole: no instruction left there.
+            ("zero", { m in
+                m.zero(0x11000, 0x1000)
+                return true
+            }),
+        ]
+        for (name, write) in writes {
+            var seen: [[UInt64]] = []
+            for lazy in [false, true] {
+                let m = try Self.fourPages([], lazy: lazy)
+                #expect(write(m), "\(name)")
+                // What the host would charge for writing each page again (0: no decoded code).
+                seen.append([0x11000, 0x12000].map { m.decodedBytes(in: $0, count: 4096) })
+            }
+            #expect(seen[0] == seen[1], "\(name): eager \(seen[0]), lazy \(seen[1]) (decoded bytes of pages 1 and 2)")
+        }
+        // And what runs: the written word, run where it was written (eager: a code store for
+        // running a word written into a page without instructions).
+        var ran: [Outcome] = []
+        for lazy in [false, true] {
+            let m = try Self.fourPages([RVAsm.lui(5, 0x12), RVAsm.jalr(0, 5, 0)], lazy: lazy)
+            #expect(m.load(word, at: page2))
+            m.budget = 1000
+            ran.append(Self.outcome(m, m.run()))
+        }
+        #expect(ran[0].stop == .ebreak && ran[0].registers[10] == 7)
+        #expect(ran[1] == ran[0])
+    }
+
+    /// A guest store into a page not decoded yet decodes it and the page after it, even when it
+    /// changes no byte (whether stores into a page take the inline path depends on the next
+    /// page's decoding: a review found a written .bss page before an untouched one kept every
+    /// store on the slow path, half the speed). Mutants: store_slow decoding only the store's
+    /// own bytes (`a + n`), and decoding after the unchanged-bytes exit; both survived.
+    @Test func aStoreDecodesItsPageAndTheNext() throws {
+        // sd zero, 8(x5) into page 2 (zeros: no byte changes), or sd x6, 16(x5) into page 1
+        // (an instruction changes), then ebreak.
+        for (changes, page, store) in [(false, UInt32(0x12), RVAsm.s(8, 0, 5, 3, 0x23)), (true, 0x11, RVAsm.s(16, 6, 5, 3, 0x23))] {
+            let m = try Self.fourPages([RVAsm.lui(5, page), RVAsm.li(6, 5), store], lazy: true)
+            #expect(m.undecodedPages == 4)
+            m.budget = 1000
+            #expect(m.run() == .ebreak)
+            // Page 0 ran, the store's page and the next one were decoded: one page is left.
+            #expect(m.undecodedPages == 1, "store changing bytes: \(changes): \(m.undecodedPages) pages undecoded")
+        }
+    }
+
+    /// `lazyDecodingFromPages` (2 by default) is the smallest range decoded a page at a time:
+    /// a range of exactly that many pages is deferred, one page less is decoded up front
+    /// (mutant: `>` for `>=` in setCodeRange, which decoded every two-page range whole).
+    @Test func twoPageRangesAreDeferredAndOnePageRangesAreNot() throws {
+        #expect(RISCVMachine.lazyDecodingFromPages == 2)
+        for pages in [1, 2, 3] {
+            let m = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .instructionCounting)
+            m.protect(0x10000, 0x10000 + UInt64(pages) * 0x1000, [.read, .execute])
+            RISCVMachine.decodesOnFirstRun = true
+            try m.setCodeRange(0x10000, 0x10000 + UInt64(pages) * 0x1000)
+            #expect(m.undecodedPages == (pages >= 2 ? pages : 0), "\(pages) pages: \(m.undecodedPages) undecoded")
+        }
+    }
+}
