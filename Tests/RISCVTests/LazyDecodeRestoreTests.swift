@@ -23,9 +23,7 @@ import Testing
         #expect(m.load(words.flatMap { TestELF.le32($0) }, at: 0x10000))
         m.protect(0x10000, 0x13000, [.read, .write, .execute])
         m.protect(0x13000, 0x14000, [.read, .write])  // a data page after the code
-        RISCVMachine.decodesOnFirstRun = lazy
-        defer { RISCVMachine.decodesOnFirstRun = true }
-        try m.setCodeRange(0x10000, 0x13000)
+        try DecodingSettings.with(lazy: lazy) { try m.setCodeRange(0x10000, 0x13000) }
         return m
     }
 
@@ -122,9 +120,7 @@ import Testing
         var results: [[UInt64]] = []
         for lazy in [false, true] {
             let b = try Self.machine(Self.writeAndRun, lazy: false)
-            RISCVMachine.decodesOnFirstRun = lazy
-            defer { RISCVMachine.decodesOnFirstRun = true }
-            try b.setCodeRange(0x10000, 0x13000)
+            try DecodingSettings.with(lazy: lazy) { try b.setCodeRange(0x10000, 0x13000) }
             #expect(b.undecodedPages == (lazy ? 3 : 0))
             let (s, u) = Self.used(b)
             #expect(s == .ebreak, "\(b.trap)")

@@ -66,9 +66,7 @@ import Testing
         let m = try RISCVMachine(memorySize: 1 << 20, xlen: UInt32(xlen), schedule: schedule)
         #expect(m.load(program(xlen: xlen), at: 0x10000))
         m.protect(0x10000, 0x16000, [.read, .write, .execute])
-        RISCVMachine.decodesOnFirstRun = lazy
-        defer { RISCVMachine.decodesOnFirstRun = true }
-        try m.setCodeRange(0x10000, 0x16000)
+        try DecodingSettings.with(lazy: lazy) { try m.setCodeRange(0x10000, 0x16000) }
         m.pc = 0x10000
         return m
     }
@@ -157,9 +155,7 @@ import Testing
             // Page 2 writable data: stores into page 1 may then take the inline path, which a
             // page without instructions (CRV_PERM_NOCODE) allows.
             m.protect(0x12000, 0x13000, [.read, .write])
-            RISCVMachine.decodesOnFirstRun = lazy
-            defer { RISCVMachine.decodesOnFirstRun = true }
-            try m.setCodeRange(0x10000, 0x12000)
+            try DecodingSettings.with(lazy: lazy) { try m.setCodeRange(0x10000, 0x12000) }
             return m
         }
         let template = try machine(lazy: false), eager = try machine(lazy: false)
@@ -188,9 +184,7 @@ import Testing
         for (k, w) in prefix.enumerated() { words[k] = w }
         #expect(m.load(words.flatMap { TestELF.le32($0) }, at: 0x10000))
         m.protect(0x10000, 0x14000, [.read, .write, .execute])
-        RISCVMachine.decodesOnFirstRun = lazy
-        defer { RISCVMachine.decodesOnFirstRun = true }
-        try m.setCodeRange(0x10000, 0x14000)
+        try DecodingSettings.with(lazy: lazy) { try m.setCodeRange(0x10000, 0x14000) }
         m.pc = 0x10000
         return m
     }
@@ -282,12 +276,13 @@ import Testing
     /// a range of exactly that many pages is deferred, one page less is decoded up front
     /// (mutant: `>` for `>=` in setCodeRange, which decoded every two-page range whole).
     @Test func twoPageRangesAreDeferredAndOnePageRangesAreNot() throws {
-        #expect(RISCVMachine.lazyDecodingFromPages == 2)
+        #expect(RISCVMachine.defaultLazyDecodingFromPages == 2)
         for pages in [1, 2, 3] {
             let m = try RISCVMachine(memorySize: 1 << 20, xlen: 64, schedule: .instructionCounting)
             m.protect(0x10000, 0x10000 + UInt64(pages) * 0x1000, [.read, .execute])
-            RISCVMachine.decodesOnFirstRun = true
-            try m.setCodeRange(0x10000, 0x10000 + UInt64(pages) * 0x1000)
+            try DecodingSettings.with(lazy: true, fromPages: RISCVMachine.defaultLazyDecodingFromPages) {
+                try m.setCodeRange(0x10000, 0x10000 + UInt64(pages) * 0x1000)
+            }
             #expect(m.undecodedPages == (pages >= 2 ? pages : 0), "\(pages) pages: \(m.undecodedPages) undecoded")
         }
     }

@@ -309,7 +309,9 @@ public final class RISCVMachine {
         get { lazyFrom.load(ordering: .relaxed) }
         set { lazyFrom.store(newValue, ordering: .relaxed) }
     }
-    private static let lazyFrom = Atomic<Int>(2)
+    private static let lazyFrom = Atomic<Int>(defaultLazyDecodingFromPages)
+    /// `lazyDecodingFromPages` as the process starts.
+    public static let defaultLazyDecodingFromPages = 2
 
     /// Pages of the code range not decoded yet (`setCodeRange` defers them until they run).
     public var undecodedPages: Int {
