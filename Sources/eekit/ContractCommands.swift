@@ -500,7 +500,7 @@ struct DeployCommand: ParsableCommand {
     @Argument(help: "The contract file.")
     var file: String
 
-    @Option(help: "Execution environment of the code: riscv, evm or wasm.")
+    @Option(help: "Execution environment of the code: riscv or evm (wasm is refused: not implemented yet).")
     var ee: EEChoice
 
     @OptionGroup var constructor: ConstructorOptions
@@ -711,7 +711,7 @@ struct RunContractCommand: ParsableCommand {
     @Argument(help: "The contract file.")
     var file: String
 
-    @Option(help: "Execution environment of the code: riscv, evm or wasm.")
+    @Option(help: "Execution environment of the code: riscv or evm (wasm is refused: not implemented yet).")
     var ee: EEChoice
 
     @OptionGroup var constructor: ConstructorOptions
