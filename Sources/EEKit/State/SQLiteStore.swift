@@ -163,8 +163,9 @@ public final class SQLiteStore: StateStore {
                 }
             }
             // Files of earlier versions get the column; their rows keep NULL (checked by
-            // keccak256) until a commit writes an account holding that code. A file this process may not
-            // write opens as it did before the column (its reads work; a commit fails there).
+            // keccak256) until a commit writes an account holding that code. A file this
+            // process may not write opens as it did before the column (its reads work; a
+            // commit fails there).
             do {
                 try db.write { db in
                     if try !SQLiteStore.codeTableHasChecksum(db) {
