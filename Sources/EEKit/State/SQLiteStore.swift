@@ -175,7 +175,7 @@ public final class SQLiteStore: StateStore {
             } catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY {
                 return
             }
-            codeChecksums = try db.read { db in try SQLiteStore.codeTableHasChecksum(db) }
+            codeChecksums = true  // the column is there now (the block above added it or found it)
         } catch let e as EEError {
             throw e
         } catch {
