@@ -756,12 +756,28 @@ struct RunContractCommand: ParsableCommand {
         applyBlock(s)
         try HookOptions.install(loadedHooks, into: s)
         // The keys are checked before anything is sent; the call signs at the nonces after the deployment.
-        guard s.authorizing(delegations, sender: ContractSession.defaultSender) != nil else {
+        guard let keysNow = s.authorizing(delegations, sender: ContractSession.defaultSender) else {
             throw ValidationError("--authorize: a secret key is zero or not below the secp256k1 group order")
         }
-        // The call's blob hashes are checked before the deployment, as its keys are: a hash
-        // the chain refuses made `run` deploy and then fail the call (exit 3 as `call`'s).
-        if !blobs.isEmpty, let refusal = s.boot.blobHashesRefusal(blobs) {
+        // The sender is funded for both transactions (2^64 wei plus both up-front charges,
+        // values included), and the call is checked before the deployment: a call the chain
+        // refuses (a blob hash of another version, a value or blob fee beyond what the sender
+        // holds) made `run` deploy and then fail the call; it is refused first (exit 3, as
+        // `call` refuses it) and nothing is deployed.
+        let deployCharge = s.upfrontCharge(gas: (deployGas ?? gas)?.value, value: dv)
+        let callCharge = s.upfrontCharge(gas: gas?.value, value: v, blobs: blobs.count)
+        if let d = deployCharge, let c = callCharge {
+            let (both, o) = d.addingReportingOverflow(c)
+            s.fund(ContractSession.defaultSender, ContractSession.funding(covering: o ? nil : both))
+        } else {
+            s.fund(ContractSession.defaultSender, .max)
+        }
+        // The address is the deployment's (a CREATE from the sender at its nonce); the checks
+        // do not depend on it.
+        let callee = DeploymentAddress.create(deployer: ContractSession.defaultSender, nonce: s.world.nonce(ContractSession.defaultSender))
+        if let refusal = s.refusal(
+            ofCallTo: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
+        {
             try transact(created: false, json: json) { throw EEError.rejected(refusal) }
         }
         let trace = tracing.recorder(for: s, json: json)

@@ -140,6 +140,34 @@ import Testing
         #expect(text.status == 0 && text.out.hasSuffix("output: \(word(8))\n"), "\(text.out)")
         let none = try Self.run(["run", file, "--ee", "evm"])
         #expect(none.status == 0 && none.out.hasSuffix("output: \(word(0))\n"), "\(none.out)")
+        // Values beyond the 2^64 wei a sender used to get (about 18.4 ether): the sender is
+        // funded for both transactions, values included (both were refused for funds, the
+        // call after the deployment).
+        let big = try Self.run(["run", file, "--ee", "evm", "--deploy-value", "100ether", "--value", "50ether"])
+        // 150 ether = 0x821ab0d4414980000 wei.
+        #expect(big.status == 0 && big.out.hasSuffix("output: 0x" + String(repeating: "0", count: 47) + "821ab0d4414980000\n"),
+                "\(big.out)")
+    }
+
+    /// A call the chain refuses is refused before the deployment (exit 3, as `call` refuses
+    /// it), so `run` leaves no deployment behind a call that could not be sent: too little gas
+    /// for its call data, a saturated blob base fee.
+    @Test func aRefusedCallIsFoundBeforeTheDeployment() throws {
+        let dir = try TestFiles.scratchFolder("run-refused-call")
+        defer { TestFiles.remove(dir) }
+        let file = try Self.write(Self.initCode(store: false), "balance.hex", in: dir)
+        let intrinsic = try Self.run(["run", file, "--ee", "evm", "--gas", "21000", "--deploy-gas", "200000", "--data", "0x01"])
+        #expect(intrinsic.status == 3 && intrinsic.out.contains("INTRINSIC_GAS_TOO_LOW") && !intrinsic.out.contains("== deploy"),
+                "\(intrinsic.out)")
+        let hash = "0x01" + String(repeating: "0", count: 62)
+        let fee = try Self.run(["run", file, "--ee", "evm", "--blob-hash", hash, "--blob-base-fee", "0x" + String(repeating: "f", count: 64)])
+        #expect(fee.status == 3 && fee.out.contains("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS") && !fee.out.contains("== deploy"), "\(fee.out)")
+        let json = try Self.run(["run", file, "--ee", "evm", "--gas", "21000", "--deploy-gas", "200000", "--data", "0x01", "--json"])
+        #expect(json.status == 3 && !json.out.contains("createdAddress"), "\(json.out)")
+        // The same call data with gas for its intrinsic cost (21,000 + 16) and its run is sent
+        // after the deployment.
+        let ok = try Self.run(["run", file, "--ee", "evm", "--gas", "60000", "--deploy-gas", "200000", "--data", "0x01"])
+        #expect(ok.status == 0 && ok.out.contains("== deploy") && ok.out.contains("== call"), "\(ok.out)")
     }
 
     /// `--trace-steps` writes one stderr line per instruction: native steps as

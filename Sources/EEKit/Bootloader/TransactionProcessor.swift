@@ -115,7 +115,7 @@ extension Bootloader {
     /// The rules on a blob transaction's versioned hashes alone (EIP-4844, EIP-7594): at least
     /// one, each of version 0x01, and no more than this block's blob gas and, from Osaka, a
     /// transaction's blob count allow; nil when they pass. `validate` applies them; a caller
-    /// can check hashes before sending anything else (`eekit run` before its deployment).
+    /// can check hashes before sending anything else.
     public func blobHashesRefusal(_ hashes: [Bytes32]) -> TransactionError? {
         if hashes.isEmpty { return .blobEmpty }
         if hashes.contains(where: { $0.bytes[0] != 0x01 }) { return .blobVersionInvalid }

@@ -70,12 +70,12 @@ public final class ContractSession {
     /// Sends a transaction and commits its effects.
     /// - Throws: `EEError.rejected` for a transaction the chain rejects (nonce, funds, intrinsic
     ///   gas, ...), another `EEError` for host-level errors.
-    @discardableResult
     ///   With `authorizations` (Prague on) it is an EIP-7702 set-code transaction: they apply
     ///   before the call (`authorizing` signs them). With `blobHashes` (Cancun on) it is an
     ///   EIP-4844 blob transaction carrying those versioned hashes (BLOBHASH reads them), whose
     ///   max fee per blob gas is the block's blob base fee; a transaction cannot be both
     ///   (`EEError.malformedInput`).
+    @discardableResult
     public func send(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
         gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = [],
@@ -129,21 +129,70 @@ public final class ContractSession {
     static let setCodeWithBlobs = EEError.malformedInput(
         "a transaction carries either authorizations (EIP-7702, type 4) or blob hashes (EIP-4844, type 3), not both")
 
+    /// The up-front charge of a transaction this session would send with this gas limit (nil:
+    /// the session's), value and number of blob hashes: gas limit x gas price + value + blob gas
+    /// x the block's blob base fee, what the sender must hold for the chain to accept it; nil
+    /// above 2^256 - 1.
+    public func upfrontCharge(gas: UInt64? = nil, value: U256 = .zero, blobs: Int = 0) -> U256? {
+        let limit = U256(gas ?? gasLimit ?? defaultGasLimit), price = gasPrice ?? boot.block.baseFee
+        let (cost, o1) = limit.multipliedReportingOverflow(by: price)
+        let (blobGas, o2) = U256(UInt64(blobs) &* BlobFees.gasPerBlob).multipliedReportingOverflow(by: boot.block.blobBaseFee)
+        let (both, o3) = cost.addingReportingOverflow(blobGas)
+        let (all, o4) = both.addingReportingOverflow(value)
+        return o1 || o2 || o3 || o4 ? nil : all
+    }
+
+    /// What `send` gives a sender without balance: 2^64 wei plus `charge` (2^256 - 1 for none).
+    public static func funding(covering charge: U256?) -> U256 {
+        guard let charge else { return .max }
+        let (amount, o) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(charge)
+        return o ? .max : amount
+    }
+
+    /// Why the chain would refuse the call `call` would send now with these arguments (nil: it
+    /// would be accepted), sending nothing and changing nothing: every check `Bootloader.execute`
+    /// makes except the sender's nonce, which the transactions sent before it move. The
+    /// sender's balance is checked as it is now, with what `send` would give a sender without
+    /// one. `eekit run` checks its call so before it deploys the contract (a call the chain
+    /// refused, for its value or blob fee say, used to leave the deployment behind it).
+    public func refusal(
+        ofCallTo address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
+        gas: UInt64? = nil, authorizations: [Transaction.Authorization] = [], blobHashes: [Bytes32] = []
+    ) -> TransactionError? {
+        let tx = transaction(
+            from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations,
+            blobHashes: blobHashes)
+        let unfunded = fundsSenders && world.balance(from).isZero
+        let skipping: SimulationChecks = unfunded ? [.nonce, .balance] : [.nonce]
+        // An unfunded sender would be given at least the charge (a charge above 2^256 - 1 is
+        // refused with the balance check skipped too).
+        if case .failure(let e) = boot.validate(tx, skipping: skipping) { return e }
+        return nil
+    }
+
     /// The transaction `send` and `view` run, after funding its sender (`fundsSenders`).
     private func prepare(
         from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind,
         authorizations: [Transaction.Authorization] = [], blobHashes: [Bytes32] = []
     ) -> Transaction {
+        // 2^64 wei plus the whole up-front charge, so that any base fee, gas price or value
+        // works (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was
+        // refused; and until the fortieth session the value was left out, so a fresh sender
+        // could not send 100 ether).
+        if fundsSenders {
+            fund(from, ContractSession.funding(covering: upfrontCharge(gas: gas, value: value, blobs: blobHashes.count)))
+        }
+        return transaction(
+            from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations,
+            blobHashes: blobHashes)
+    }
+
+    /// The transaction itself, at the sender's current nonce.
+    private func transaction(
+        from: Address, to: Address?, data: Bytes, value: U256, gas: UInt64?, kind: EEKind,
+        authorizations: [Transaction.Authorization], blobHashes: [Bytes32]
+    ) -> Transaction {
         let limit = U256(gas ?? gasLimit ?? defaultGasLimit), price = gasPrice ?? boot.block.baseFee
-        // 2^64 wei plus the largest up-front charge, so that any base fee or gas price works
-        // (review finding: with 2^64 alone, a base fee of 615 gwei at 30M gas was refused),
-        // and a blob transaction's blob gas at the block's blob base fee.
-        let (cost, o1) = limit.multipliedReportingOverflow(by: price)
-        let (blobGas, o3) = U256(UInt64(blobHashes.count) &* BlobFees.gasPerBlob)
-            .multipliedReportingOverflow(by: boot.block.blobBaseFee)
-        let (both, o4) = cost.addingReportingOverflow(blobGas)
-        let (amount, o2) = U256(limbs: (0, 1, 0, 0)).addingReportingOverflow(both)
-        if fundsSenders { fund(from, o1 || o2 || o3 || o4 ? .max : amount) }
         if !blobHashes.isEmpty {
             return Transaction(
                 type: .blob, sender: from, nonce: U256(world.nonce(from)), gasLimit: limit, to: to, value: value,
