@@ -67,14 +67,13 @@ public final class ContractSession {
         if world.balance(address).isZero { _ = world.addBalance(address, amount) }
     }
 
-    /// Sends a transaction and commits its effects.
+    /// Sends a transaction and commits its effects. With `authorizations` (Prague on) it is an
+    /// EIP-7702 set-code transaction: they apply before the call (`authorizing` signs them).
+    /// With `blobHashes` (Cancun on) it is an EIP-4844 blob transaction carrying those
+    /// versioned hashes (BLOBHASH reads them), whose max fee per blob gas is the block's blob
+    /// base fee; a transaction cannot be both (`EEError.malformedInput`).
     /// - Throws: `EEError.rejected` for a transaction the chain rejects (nonce, funds, intrinsic
     ///   gas, ...), another `EEError` for host-level errors.
-    ///   With `authorizations` (Prague on) it is an EIP-7702 set-code transaction: they apply
-    ///   before the call (`authorizing` signs them). With `blobHashes` (Cancun on) it is an
-    ///   EIP-4844 blob transaction carrying those versioned hashes (BLOBHASH reads them), whose
-    ///   max fee per blob gas is the block's blob base fee; a transaction cannot be both
-    ///   (`EEError.malformedInput`).
     @discardableResult
     public func send(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
