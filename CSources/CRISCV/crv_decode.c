@@ -527,6 +527,10 @@ size_t crv_disasm(uint32_t insn, uint64_t pc, uint32_t xlen, char *out, size_t c
     put_hex_w(&b, insn, 8);
   } else if (insn == 0x8330000fu) {
     put_s(&b, "fence.tso");
+  } else if (insn == 0xc0001073u) {
+    /* csrrw zero, cycle, zero: the ISA manual's canonical UNIMP (a write to a read-only CSR,
+       illegal when run), which llvm-objdump prints as `unimp` under -M no-aliases too. */
+    put_s(&b, "unimp");
   } else {
     put_s(&b, crv__op_name[d.op]);
     switch (crv__op_format[d.op]) {
