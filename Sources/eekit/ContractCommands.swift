@@ -772,13 +772,16 @@ struct RunContractCommand: ParsableCommand {
         } else {
             s.fund(ContractSession.defaultSender, .max)
         }
-        // The address is the deployment's (a CREATE from the sender at its nonce); the checks
-        // do not depend on it.
+        // A deployment the chain refuses is reported as before, by sending it. The callee is the
+        // deployment's address (a CREATE from the sender at its nonce); the checks do not
+        // depend on it.
         let callee = DeploymentAddress.create(deployer: ContractSession.defaultSender, nonce: s.world.nonce(ContractSession.defaultSender))
-        if let refusal = s.refusal(
-            ofCallTo: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
+        if s.refusal(to: nil, data: code + argBytes, value: dv, gas: (deployGas ?? gas)?.value, kind: ee.kind) == nil,
+            let refusal = s.refusal(to: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
         {
-            try transact(created: false, json: json) { throw EEError.rejected(refusal) }
+            try transact(created: false, json: json) {
+                throw RuntimeError("the call: \(EEError.rejected(refusal)) (nothing was deployed)")
+            }
         }
         let trace = tracing.recorder(for: s, json: json)
         if !json { print("== deploy") }

@@ -153,32 +153,36 @@ import Testing
         #expect("\(EEError.rejected(.nonceIsMax))".hasPrefix("transaction rejected: "))
     }
 
-    /// `refusal(ofCallTo:)` answers what `execute` would refuse, apart from the nonce, and
+    /// `refusal(to:data:)` answers what `execute` would refuse, apart from the nonce, and
     /// changes nothing; a sender `send` funds is funded for the whole up-front charge, the
     /// value included (a fresh sender could not send more than 2^64 wei, about 18.4 ether).
     @Test func refusalOfACallChangesNothingAndFundingCoversTheValue() throws {
         let s = ContractSession()
         let fresh = Address(low: 0xF2E5), to = Address(low: 0x5151)
         let hundred = U256(decimal: "100000000000000000000")!
-        #expect(s.refusal(ofCallTo: to, data: [], from: fresh, value: hundred) == nil)
+        #expect(s.refusal(from: fresh, to: to, data: [], value: hundred) == nil)
         #expect(s.world.balance(fresh).isZero && s.world.nonce(fresh) == 0)
-        #expect(s.refusal(ofCallTo: to, data: [1], from: fresh, gas: 21_000) == .intrinsicGasTooLow(needed: 21_016, limit: U256(21_000)))
+        #expect(s.refusal(from: fresh, to: to, data: [1], gas: 21_000) == .intrinsicGasTooLow(needed: 21_016, limit: U256(21_000)))
         let r = try s.send(from: fresh, to: to, data: [], value: hundred)
         #expect(r.status == .success && s.world.balance(to) == hundred)
         // Funded senders are checked against what they hold; the nonce is not checked (a call
         // after another transaction signs at a later one).
-        #expect(s.refusal(ofCallTo: to, data: [], from: fresh, value: U256(limbs: (1, 1, 0, 0))) == .insufficientAccountFunds)
-        #expect(s.refusal(ofCallTo: to, data: [], from: fresh, value: U256(1)) == nil)
+        #expect(s.refusal(from: fresh, to: to, data: [], value: U256(limbs: (1, 1, 0, 0))) == .insufficientAccountFunds)
+        #expect(s.refusal(from: fresh, to: to, data: [], value: U256(1)) == nil)
         s.fundsSenders = false
-        #expect(s.refusal(ofCallTo: to, data: [], from: Address(low: 0xB0B), value: U256(1)) == .insufficientAccountFunds)
+        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: U256(1)) == .insufficientAccountFunds)
         s.fundsSenders = true
-        #expect(s.refusal(ofCallTo: to, data: [], from: Address(low: 0xB0B), value: .max) == nil)
+        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == nil)
         #expect(s.upfrontCharge(gas: 21_000, value: .max) == .max)
         s.gasPrice = U256(1)
         #expect(s.upfrontCharge(gas: 21_000, value: .max) == nil)
-        #expect(s.refusal(ofCallTo: to, data: [], from: Address(low: 0xB0B), value: .max) == .insufficientAccountFunds)
+        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == .insufficientAccountFunds)
         #expect(ContractSession.funding(covering: nil) == .max && ContractSession.funding(covering: U256(5)) == U256(limbs: (5, 1, 0, 0)))
         #expect(s.world.balance(Address(low: 0xB0B)).isZero)
+        // Deployments too: EIP-3860's limit on EVM init code, none on a native ELF's size here.
+        let big = Bytes(repeating: 0, count: Bootloader.maxInitcodeSize + 1)
+        #expect(s.refusal(to: nil, data: big, gas: 10_000_000) == .initcodeSizeExceeded(big.count))
+        #expect(s.refusal(to: nil, data: big, gas: 10_000_000, kind: .riscv) == nil)
     }
 
     /// A bootloader built by hand has the standard precompiles unless told otherwise (review

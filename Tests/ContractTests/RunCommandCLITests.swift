@@ -162,6 +162,11 @@ import Testing
         let hash = "0x01" + String(repeating: "0", count: 62)
         let fee = try Self.run(["run", file, "--ee", "evm", "--blob-hash", hash, "--blob-base-fee", "0x" + String(repeating: "f", count: 64)])
         #expect(fee.status == 3 && fee.out.contains("INSUFFICIENT_MAX_FEE_PER_BLOB_GAS") && !fee.out.contains("== deploy"), "\(fee.out)")
+        #expect(intrinsic.out.contains("the call: ") && intrinsic.out.contains("nothing was deployed"), "\(intrinsic.out)")
+        // A deployment the chain refuses is reported as the deployment's refusal, as before.
+        let deploy = try Self.run(["run", file, "--ee", "evm", "--gas", "1000"])
+        #expect(deploy.status == 3 && deploy.out.contains("== deploy") && deploy.out.contains("INTRINSIC_GAS_TOO_LOW (needs 53")
+                    && !deploy.out.contains("the call"), "\(deploy.out)")
         let json = try Self.run(["run", file, "--ee", "evm", "--gas", "21000", "--deploy-gas", "200000", "--data", "0x01", "--json"])
         #expect(json.status == 3 && !json.out.contains("createdAddress"), "\(json.out)")
         // The same call data with gas for its intrinsic cost (21,000 + 16) and its run is sent

@@ -148,18 +148,20 @@ public final class ContractSession {
         return o ? .max : amount
     }
 
-    /// Why the chain would refuse the call `call` would send now with these arguments (nil: it
-    /// would be accepted), sending nothing and changing nothing: every check `Bootloader.execute`
-    /// makes except the sender's nonce, which the transactions sent before it move. The
-    /// sender's balance is checked as it is now, with what `send` would give a sender without
-    /// one. `eekit run` checks its call so before it deploys the contract (a call the chain
-    /// refused, for its value or blob fee say, used to leave the deployment behind it).
+    /// Why the chain would refuse the transaction `send` would send now with these arguments
+    /// (nil: it would be accepted; `to: nil` and `kind`: a deployment), sending nothing and
+    /// changing nothing: every check `Bootloader.execute` makes except the sender's nonce,
+    /// which the transactions sent before it move. The sender's balance is checked as it is
+    /// now, with what `send` would give a sender without one. `eekit run` checks its call so
+    /// before it deploys the contract (a call the chain refused, for its value or blob fee say,
+    /// used to leave the deployment behind it).
     public func refusal(
-        ofCallTo address: Address, data: Bytes, from: Address = ContractSession.defaultSender, value: U256 = .zero,
-        gas: UInt64? = nil, authorizations: [Transaction.Authorization] = [], blobHashes: [Bytes32] = []
+        from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
+        gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = [],
+        blobHashes: [Bytes32] = []
     ) -> TransactionError? {
         let tx = transaction(
-            from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations,
+            from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations,
             blobHashes: blobHashes)
         let unfunded = fundsSenders && world.balance(from).isZero
         let skipping: SimulationChecks = unfunded ? [.nonce, .balance] : [.nonce]
