@@ -763,24 +763,33 @@ struct RunContractCommand: ParsableCommand {
         // values included), and the call is checked before the deployment: a call the chain
         // refuses (a blob hash of another version, a value or blob fee beyond what the sender
         // holds) made `run` deploy and then fail the call; it is refused first (exit 3, as
-        // `call` refuses it) and nothing is deployed.
+        // `call` refuses it) and nothing is deployed, even when the deployment would also fail
+        // when run (its constructor, its EE's check of the code). A deployment the chain
+        // refuses is reported as before, by sending it.
         let deployCharge = s.upfrontCharge(gas: (deployGas ?? gas)?.value, value: dv)
         let callCharge = s.upfrontCharge(gas: gas?.value, value: v, blobs: blobs.count)
+        var bothCharges: U256?
         if let d = deployCharge, let c = callCharge {
             let (both, o) = d.addingReportingOverflow(c)
-            s.fund(ContractSession.defaultSender, ContractSession.funding(covering: o ? nil : both))
-        } else {
-            s.fund(ContractSession.defaultSender, .max)
+            bothCharges = o ? nil : both
         }
-        // A deployment the chain refuses is reported as before, by sending it. The callee is the
-        // deployment's address (a CREATE from the sender at its nonce); the checks do not
-        // depend on it.
-        let callee = DeploymentAddress.create(deployer: ContractSession.defaultSender, nonce: s.world.nonce(ContractSession.defaultSender))
-        if s.refusal(to: nil, data: code + argBytes, value: dv, gas: (deployGas ?? gas)?.value, kind: ee.kind) == nil,
-            let refusal = s.refusal(to: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
-        {
-            try transact(created: false, json: json) {
-                throw RuntimeError("the call: \(EEError.rejected(refusal)) (nothing was deployed)")
+        s.fund(ContractSession.defaultSender, ContractSession.funding(covering: bothCharges))
+        let deployRefused = try s.refusal(
+            to: nil, data: code + argBytes, value: dv, gas: (deployGas ?? gas)?.value, kind: ee.kind)
+        if deployRefused == nil {
+            // The callee is the deployment's address (a CREATE from the sender at its nonce);
+            // the checks do not depend on it. Two charges above 2^256 - 1 together cannot both
+            // be paid, whatever each alone (a review: two values of 2^255 deployed, and the
+            // call was then refused for funds).
+            let callee = DeploymentAddress.create(
+                deployer: ContractSession.defaultSender, nonce: s.world.nonce(ContractSession.defaultSender))
+            let refusal = try s.refusal(
+                to: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
+                ?? (deployCharge != nil && callCharge != nil && bothCharges == nil ? .insufficientAccountFunds : nil)
+            if let refusal {
+                try transact(created: false, json: json) {
+                    throw RuntimeError("the call: \(EEError.rejected(refusal)) (nothing was deployed)")
+                }
             }
         }
         let trace = tracing.recorder(for: s, json: json)

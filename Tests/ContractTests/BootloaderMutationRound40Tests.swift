@@ -121,6 +121,42 @@ import Testing
         #expect(s.world.balance(a) == U256(10) && s.world.balance(b) == .zero)
     }
 
+    /// The same order against the depth limit: a static frame at the limit asking for a value
+    /// CALL is a static violation (nothing back), as EIP-214 halts the EVM before
+    /// execution-specs' `generic_call` looks at the depth; a value-free CALL there is the
+    /// depth failure with its ergs back. Pins the static check before the depth check in
+    /// `enterCall` (the depth check came first).
+    @Test(arguments: [U256(50), .zero]) func aStaticFrameAtTheDepthLimitIsAStaticViolationFirst(value: U256) throws {
+        let scripts = Scripts()
+        let outcome = Holder<(FrameStatus, UInt64)?>(nil)
+        // a (at depth 1 = the limit, static): asks for a CALL of b.
+        scripts.byID[1] = { ee, p, _ in
+            if case .afterCall(let r, let returned) = p {
+                outcome.value = (r.status, returned.ergs)
+                return ee.finish(.success)
+            }
+            return ee.callRequest(self.b, [], value: value, give: 1 << 20)
+        }
+        scripts.byID[2] = { ee, _, _ in ee.finish(.success) }
+        // c (depth 0, the transaction's frame): static-calls a.
+        scripts.byID[3] = { ee, p, _ in
+            if case .afterCall(let r, _) = p { return ee.finish(r.status) }
+            return ee.callRequest(self.a, [], modifier: .static, give: 1 << 22)
+        }
+        let s = session(scripts)
+        s.boot.limits.maxCallDepth = 1
+        try install(s, [1: a, 2: b, 3: c])
+        _ = s.world.addBalance(a, U256(100))
+        #expect(try s.call(c, data: []).status == .success)
+        let (status, back) = try #require(outcome.value)
+        if value.isZero {
+            #expect(status == .failure(.callDepthExceeded) && back == 1 << 20, "\(status) \(back)")
+        } else {
+            #expect(status == .failure(.staticViolation) && back == 0, "\(status) \(back)")
+        }
+        #expect(s.world.balance(a) == U256(100) && s.world.balance(b) == .zero)
+    }
+
     // MARK: frame ends and ceilings
 
     /// A frame may pass on everything it holds: `Frame.ceiling` is "the most ergs the frame

@@ -160,29 +160,36 @@ import Testing
         let s = ContractSession()
         let fresh = Address(low: 0xF2E5), to = Address(low: 0x5151)
         let hundred = U256(decimal: "100000000000000000000")!
-        #expect(s.refusal(from: fresh, to: to, data: [], value: hundred) == nil)
+        #expect(try s.refusal(from: fresh, to: to, data: [], value: hundred) == nil)
         #expect(s.world.balance(fresh).isZero && s.world.nonce(fresh) == 0)
-        #expect(s.refusal(from: fresh, to: to, data: [1], gas: 21_000) == .intrinsicGasTooLow(needed: 21_016, limit: U256(21_000)))
+        #expect(try s.refusal(from: fresh, to: to, data: [1], gas: 21_000) == .intrinsicGasTooLow(needed: 21_016, limit: U256(21_000)))
         let r = try s.send(from: fresh, to: to, data: [], value: hundred)
         #expect(r.status == .success && s.world.balance(to) == hundred)
         // Funded senders are checked against what they hold; the nonce is not checked (a call
         // after another transaction signs at a later one).
-        #expect(s.refusal(from: fresh, to: to, data: [], value: U256(limbs: (1, 1, 0, 0))) == .insufficientAccountFunds)
-        #expect(s.refusal(from: fresh, to: to, data: [], value: U256(1)) == nil)
+        #expect(try s.refusal(from: fresh, to: to, data: [], value: U256(limbs: (1, 1, 0, 0))) == .insufficientAccountFunds)
+        #expect(try s.refusal(from: fresh, to: to, data: [], value: U256(1)) == nil)
         s.fundsSenders = false
-        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: U256(1)) == .insufficientAccountFunds)
+        #expect(try s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: U256(1)) == .insufficientAccountFunds)
         s.fundsSenders = true
-        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == nil)
+        #expect(try s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == nil)
         #expect(s.upfrontCharge(gas: 21_000, value: .max) == .max)
         s.gasPrice = U256(1)
         #expect(s.upfrontCharge(gas: 21_000, value: .max) == nil)
-        #expect(s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == .insufficientAccountFunds)
+        #expect(try s.refusal(from: Address(low: 0xB0B), to: to, data: [], value: .max) == .insufficientAccountFunds)
         #expect(ContractSession.funding(covering: nil) == .max && ContractSession.funding(covering: U256(5)) == U256(limbs: (5, 1, 0, 0)))
         #expect(s.world.balance(Address(low: 0xB0B)).isZero)
         // Deployments too: EIP-3860's limit on EVM init code, none on a native ELF's size here.
         let big = Bytes(repeating: 0, count: Bootloader.maxInitcodeSize + 1)
-        #expect(s.refusal(to: nil, data: big, gas: 10_000_000) == .initcodeSizeExceeded(big.count))
-        #expect(s.refusal(to: nil, data: big, gas: 10_000_000, kind: .riscv) == nil)
+        #expect(try s.refusal(to: nil, data: big, gas: 10_000_000) == .initcodeSizeExceeded(big.count))
+        #expect(try s.refusal(to: nil, data: big, gas: 10_000_000, kind: .riscv) == nil)
+        // What `send` throws before sending: authorizations with blob hashes, an EE nobody
+        // registered (the EE's own check of the code is not made: it runs when sent).
+        let auth = try #require(s.authorizing([(Bytes32(U256(1).bigEndianBytes), to)], sender: fresh))
+        #expect(throws: EEError.self) {
+            try s.refusal(from: fresh, to: to, data: [], authorizations: auth, blobHashes: [Bytes32(U256(1).bigEndianBytes)])
+        }
+        #expect(throws: EEError.self) { try s.refusal(to: nil, data: [1], kind: .wasm) }
     }
 
     /// A bootloader built by hand has the standard precompiles unless told otherwise (review

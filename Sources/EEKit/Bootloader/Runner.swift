@@ -375,9 +375,6 @@ extension Bootloader {
         // continues).
         deactivate()
         let depth = ctx.depth + 1
-        if depth > maxDepth {
-            return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
-        }
         let caller: Address, callee: Address, value: U256, transfers: Bool
         switch req.modifier {
         case .none, .constructor:
@@ -391,8 +388,16 @@ extension Bootloader {
             (caller, callee, value, transfers) = (ctx.caller, ctx.address, ctx.value, false)
         }
         let isStatic = ctx.isStatic || req.modifier.isStatic
+        // EIP-214's order: a value CALL from a static context halts the caller whatever its
+        // depth or balance (execution-specs' CALL raises WriteInStaticContext before
+        // `generic_call` looks at the depth; a review found an EE other than the two at the
+        // depth limit given callDepthExceeded and its ergs back). The EVM and RISC-V EEs refuse
+        // it themselves before asking.
         if ctx.isStatic && transfers && !value.isZero && req.modifier != .callcode {
             return .immediate(status: .failure(.staticViolation), output: [], left: .zero, created: nil)
+        }
+        if depth > maxDepth {
+            return .immediate(status: .failure(.callDepthExceeded), output: [], left: req.resources, created: nil)
         }
         if transfers && !value.isZero && world.balance(ctx.address) < value {
             return .immediate(status: .failure(.insufficientBalance), output: [], left: req.resources, created: nil)

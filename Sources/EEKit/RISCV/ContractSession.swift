@@ -150,16 +150,24 @@ public final class ContractSession {
 
     /// Why the chain would refuse the transaction `send` would send now with these arguments
     /// (nil: it would be accepted; `to: nil` and `kind`: a deployment), sending nothing and
-    /// changing nothing: every check `Bootloader.execute` makes except the sender's nonce,
+    /// changing nothing: the checks `Bootloader.validate` makes, except the sender's nonce,
     /// which the transactions sent before it move. The sender's balance is checked as it is
-    /// now, with what `send` would give a sender without one. `eekit run` checks its call so
-    /// before it deploys the contract (a call the chain refused, for its value or blob fee say,
-    /// used to leave the deployment behind it).
+    /// now, with what `send` would give a sender without one. Not checked: the deployed EE's
+    /// own checks of the code (an ELF's headers, say), which run when the deployment is sent.
+    /// `eekit run` checks its call so before it deploys the contract (a call the chain
+    /// refused, for its value or blob fee say, used to leave the deployment behind it).
+    /// - Throws: what `send` throws before sending anything: `EEError.malformedInput` for
+    ///   authorizations with blob hashes, `EEError.unsupported` for a deployment of a kind no
+    ///   EE is registered for.
     public func refusal(
         from: Address = ContractSession.defaultSender, to: Address?, data: Bytes, value: U256 = .zero,
         gas: UInt64? = nil, kind: EEKind = .evm, authorizations: [Transaction.Authorization] = [],
         blobHashes: [Bytes32] = []
-    ) -> TransactionError? {
+    ) throws(EEError) -> TransactionError? {
+        if !authorizations.isEmpty && !blobHashes.isEmpty { throw ContractSession.setCodeWithBlobs }
+        if to == nil && boot.registry[kind] == nil {
+            throw .unsupported("no execution environment registered for \(kind) deployments")
+        }
         let tx = transaction(
             from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations,
             blobHashes: blobHashes)
