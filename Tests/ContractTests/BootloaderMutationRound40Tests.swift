@@ -88,48 +88,12 @@ import Testing
 
     // MARK: value and static rules
 
-    /// EIP-214: a CALL with value from a static context is an exceptional halt whatever the
-    /// balance (the EVM refuses it before it looks at the balance; execution-specs `call`
-    /// raises WriteInStaticContext before `sender_balance < value` is tested). A frame of
-    /// another EE asking for it with less balance than the value gets `staticViolation` and
-    /// nothing back, not `insufficientBalance` with its ergs returned. Pins the order of the
-    /// two checks in `enterCall` (the balance check first answered insufficientBalance).
-    @Test func aValueCallInAStaticContextIsAStaticViolationBeforeABalanceFailure() throws {
+    /// c (the transaction's frame, depth 0) static-calls a, which holds `balance` and asks for
+    /// a CALL of b with `value` and 2^20 ergs, under a call-depth limit of `depthLimit`: what a
+    /// got back (status, ergs). a's and b's balances must not move.
+    func staticValueCall(value: U256, balance: U256, depthLimit: Int = 1024) throws -> (FrameStatus, UInt64) {
         let scripts = Scripts()
         let outcome = Holder<(FrameStatus, UInt64)?>(nil)
-        // a: asks for a CALL of b with 50 wei, holding 10.
-        scripts.byID[1] = { ee, p, _ in
-            if case .afterCall(let r, let returned) = p {
-                outcome.value = (r.status, returned.ergs)
-                return ee.finish(.success)
-            }
-            return ee.callRequest(self.b, [], value: U256(50), give: 1 << 20)
-        }
-        scripts.byID[2] = { ee, _, _ in ee.finish(.success) }
-        // c: static-calls a.
-        scripts.byID[3] = { ee, p, _ in
-            if case .afterCall(let r, _) = p { return ee.finish(r.status) }
-            return ee.callRequest(self.a, [], modifier: .static, give: 1 << 22)
-        }
-        let s = session(scripts)
-        try install(s, [1: a, 2: b, 3: c])
-        _ = s.world.addBalance(a, U256(10))
-        #expect(try s.call(c, data: []).status == .success)
-        let (status, back) = try #require(outcome.value)
-        #expect(status == .failure(.staticViolation), "\(status)")
-        #expect(back == 0)
-        #expect(s.world.balance(a) == U256(10) && s.world.balance(b) == .zero)
-    }
-
-    /// The same order against the depth limit: a static frame at the limit asking for a value
-    /// CALL is a static violation (nothing back), as EIP-214 halts the EVM before
-    /// execution-specs' `generic_call` looks at the depth; a value-free CALL there is the
-    /// depth failure with its ergs back. Pins the static check before the depth check in
-    /// `enterCall` (the depth check came first).
-    @Test(arguments: [U256(50), .zero]) func aStaticFrameAtTheDepthLimitIsAStaticViolationFirst(value: U256) throws {
-        let scripts = Scripts()
-        let outcome = Holder<(FrameStatus, UInt64)?>(nil)
-        // a (at depth 1 = the limit, static): asks for a CALL of b.
         scripts.byID[1] = { ee, p, _ in
             if case .afterCall(let r, let returned) = p {
                 outcome.value = (r.status, returned.ergs)
@@ -138,23 +102,43 @@ import Testing
             return ee.callRequest(self.b, [], value: value, give: 1 << 20)
         }
         scripts.byID[2] = { ee, _, _ in ee.finish(.success) }
-        // c (depth 0, the transaction's frame): static-calls a.
         scripts.byID[3] = { ee, p, _ in
             if case .afterCall(let r, _) = p { return ee.finish(r.status) }
             return ee.callRequest(self.a, [], modifier: .static, give: 1 << 22)
         }
         let s = session(scripts)
-        s.boot.limits.maxCallDepth = 1
+        s.boot.limits.maxCallDepth = depthLimit
         try install(s, [1: a, 2: b, 3: c])
-        _ = s.world.addBalance(a, U256(100))
+        _ = s.world.addBalance(a, balance)
         #expect(try s.call(c, data: []).status == .success)
-        let (status, back) = try #require(outcome.value)
+        #expect(s.world.balance(a) == balance && s.world.balance(b) == .zero)
+        return try #require(outcome.value)
+    }
+
+    /// EIP-214: a CALL with value from a static context is an exceptional halt whatever the
+    /// balance (the EVM refuses it before it looks at the balance; execution-specs `call`
+    /// raises WriteInStaticContext before `sender_balance < value` is tested). A frame of
+    /// another EE asking for it with less balance than the value gets `staticViolation` and
+    /// nothing back, not `insufficientBalance` with its ergs returned. Pins the order of the
+    /// two checks in `enterCall` (the balance check first answered insufficientBalance).
+    @Test func aValueCallInAStaticContextIsAStaticViolationBeforeABalanceFailure() throws {
+        let (status, back) = try staticValueCall(value: U256(50), balance: U256(10))
+        #expect(status == .failure(.staticViolation), "\(status)")
+        #expect(back == 0)
+    }
+
+    /// The same order against the depth limit: a static frame at the limit (a, at depth 1
+    /// under a limit of 1) asking for a value CALL is a static violation (nothing back), as
+    /// EIP-214 halts the EVM before execution-specs' `generic_call` looks at the depth; a
+    /// value-free CALL there is the depth failure with its ergs back. Pins the static check
+    /// before the depth check in `enterCall` (the depth check came first).
+    @Test(arguments: [U256(50), .zero]) func aStaticFrameAtTheDepthLimitIsAStaticViolationFirst(value: U256) throws {
+        let (status, back) = try staticValueCall(value: value, balance: U256(100), depthLimit: 1)
         if value.isZero {
             #expect(status == .failure(.callDepthExceeded) && back == 1 << 20, "\(status) \(back)")
         } else {
             #expect(status == .failure(.staticViolation) && back == 0, "\(status) \(back)")
         }
-        #expect(s.world.balance(a) == U256(100) && s.world.balance(b) == .zero)
     }
 
     // MARK: frame ends and ceilings
