@@ -778,14 +778,15 @@ struct RunContractCommand: ParsableCommand {
             to: nil, data: code + argBytes, value: dv, gas: (deployGas ?? gas)?.value, kind: ee.kind)
         if deployRefused == nil {
             // The callee is the deployment's address (a CREATE from the sender at its nonce);
-            // the checks do not depend on it. Two charges above 2^256 - 1 together cannot both
-            // be paid, whatever each alone (a review: two values of 2^255 deployed, and the
-            // call was then refused for funds).
+            // the checks do not depend on it. Each charge alone is below 2^256 here (`refusal`
+            // refuses one above it), so no sum is two that together are above 2^256 - 1,
+            // which cannot both be paid (a review: two values of 2^255 deployed, and the call
+            // was then refused for funds).
             let callee = DeploymentAddress.create(
                 deployer: ContractSession.defaultSender, nonce: s.world.nonce(ContractSession.defaultSender))
             let refusal = try s.refusal(
                 to: callee, data: data, value: v, gas: gas?.value, authorizations: keysNow, blobHashes: blobs)
-                ?? (deployCharge != nil && callCharge != nil && bothCharges == nil ? .insufficientAccountFunds : nil)
+                ?? (bothCharges == nil ? .insufficientAccountFunds : nil)
             if let refusal {
                 try transact(created: false, json: json) {
                     throw RuntimeError("the call: \(EEError.rejected(refusal)) (nothing was deployed)")

@@ -134,8 +134,10 @@ public final class SQLiteStore: StateStore {
                     throw EEError.storage("\(path) is a damaged EEKit state database: its \(missing.joined(separator: ", ")) table is missing")
                 }
             }
-            codeChecksums = try db.read { db in try SQLiteStore.codeTableHasChecksum(db) }
-            if readOnly { return }
+            if readOnly {
+                codeChecksums = try db.read { db in try SQLiteStore.codeTableHasChecksum(db) }
+                return
+            }
             try db.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
             }
@@ -173,6 +175,7 @@ public final class SQLiteStore: StateStore {
                     }
                 }
             } catch let e as DatabaseError where e.resultCode == .SQLITE_READONLY {
+                codeChecksums = try db.read { db in try SQLiteStore.codeTableHasChecksum(db) }
                 return
             }
             codeChecksums = true  // the column is there now (the block above added it or found it)
