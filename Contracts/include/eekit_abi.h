@@ -380,6 +380,13 @@ static inline int abi_ctor_arg_address(size_t i, eek_address *out) {
   eek_word w = abi_ctor_arg_word(i);
   return abi_word_address(&w, out);
 }
+/* Constructor arguments of at least `words` words? The abi_ctor_arg_* readers read bytes past
+   the end as 0, as Vyper's constructor does (the example token deploys with a supply of 0 from
+   short arguments, as its Vyper twin does); Solidity's constructor reverts instead: check this
+   first for its behaviour. */
+static inline int abi_ctor_has_args(size_t words) {
+  return words <= eek_calldata_size() / 32;
+}
 /* Calldata of at least `words` arguments after the selector? */
 static inline int abi_has_args(size_t words) {
   size_t n = eek_calldata_size();

@@ -487,6 +487,8 @@ import Testing
             void eekit_main(int is_constructor) {
               if (is_constructor) {
                 eek_address owner;
+                /* Solidity's check; without it the readers zero-fill (Vyper's constructor). */
+                if (!abi_ctor_has_args(2)) ABI_REVERT("short arguments");
                 if (!abi_ctor_arg_address(0, &owner)) ABI_REVERT("owner is not an address");
                 eek_word w = eek_word_from_address(&owner), k0 = eek_word_from_u64(0), k1 = eek_word_from_u64(1);
                 eek_word tag = abi_ctor_arg_word(1);
@@ -547,6 +549,14 @@ import Testing
         bad[0] = 1
         let refused = try s.deploy(elf, kind: .riscv, arguments: bad)
         #expect(refused.status == .revert && ABIEncoder.revertReason(refused.output) == "Error(\"owner is not an address\")")
+        // abi_ctor_has_args: 63 bytes are not two words (the readers would give a zero-filled
+        // second word); 64 are, and bytes after them are ignored.
+        for (count, ok) in [(63, false), (0, false), (32, false), (64, true), (65, true)] {
+            let data = count <= 64 ? Array(args.prefix(count)) : args + [7]
+            let r = try ContractSession().deploy(elf, kind: .riscv, arguments: data)
+            #expect((r.status == .success) == ok, "\(count) bytes: \(r.status)")
+            if !ok { #expect(ABIEncoder.revertReason(r.output) == "Error(\"short arguments\")", "\(count) bytes") }
+        }
     }
 
     // MARK: CONTEXT
