@@ -339,6 +339,11 @@ func readCode(_ path: String, ee: EEChoice, arguments: Bytes = []) throws -> Byt
         writeToStandardError(
             Data("eekit: note: the \(extra) bytes after the ELF image in \(path) are the constructor arguments\n".utf8))
     }
+    // The reverse mistake: an ELF written out as hex (xxd -p) fails as "not an ELF file".
+    if ee == .riscv, !isELF, Hex.isText(raw), let bytes = Hex.decode(hexText: raw), bytes.starts(with: [0x7f, 0x45, 0x4c, 0x46]) {
+        writeToStandardError(
+            Data("eekit: note: \(path) is hex text of an ELF file; a native contract is deployed from the binary ELF (xxd -r -p turns it back)\n".utf8))
+    }
     if ee == .evm, isELF {
         writeToStandardError(
             Data("eekit: note: \(path) is an ELF file, deployed as EVM init code as asked (--ee riscv deploys it as a native contract)\n".utf8))

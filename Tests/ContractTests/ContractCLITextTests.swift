@@ -164,6 +164,24 @@ import Testing
         #expect(r.out.contains("\noutput: 0x\(Hex.encode(data))\n") && r.out.contains("\nrevert reason: Error(\"no\")\n"), "\(r.out)")
     }
 
+    /// An ELF written out as hex text (`xxd -p`) and deployed with `--ee riscv` fails as "not an
+    /// ELF file" (exit 3), now with a note saying what the file is (a review found no hint,
+    /// where an ELF given as EVM code gets one); hex that is not an ELF gets no note.
+    @Test func hexTextOfAnELFGetsANote() throws {
+        let dir = try TestFiles.scratchFolder("hexelf")
+        defer { TestFiles.remove(dir) }
+        let elf = TestELF(xlen: 64, entry: 0x10000, segments: [.init(vaddr: 0x10000, bytes: TestELF.le32(0x0000_0073), flags: 5)]).bytes
+        let hexELF = try Self.hexFile(dir, "contract.hex", elf)
+        let r = try Self.run(["deploy", hexELF, "--ee", "riscv"])
+        #expect(r.status == 3 && r.out.contains("is hex text of an ELF file") && r.out.contains("ELF: not an ELF file"), "\(r.out)")
+        let other = try Self.hexFile(dir, "code.hex", [0x60, 0x00])
+        let o = try Self.run(["deploy", other, "--ee", "riscv"])
+        #expect(o.status == 3 && !o.out.contains("note:"), "\(o.out)")
+        let binary = dir.appendingPathComponent("contract.elf")
+        try Data(elf).write(to: binary)
+        #expect(try !Self.run(["deploy", binary.path, "--ee", "riscv"]).out.contains("note:"))
+    }
+
     /// Panic(uint256) codes with the meanings Solidity's documentation gives them (Control
     /// Structures, "Panic via assert and Error via require").
     @Test func panicCodesCarrySoliditysMeanings() {

@@ -101,6 +101,32 @@ import Testing
         #expect(refusal(Self.relocated(type: 0x103))?.hasPrefix("relocation type 259 in .rela.dyn") == true)
     }
 
+    /// A review's static PIE whose first R_RISCV_RELATIVE entry targets the ELF header (in the
+    /// first segment's file bytes) was refused as "not an ELF file", which it is: the refusal
+    /// now names the relocations that broke it.
+    @Test func aRelocationOverTheHeadersIsNamed() throws {
+        var elf = try Fixtures.contract(Self.pointers, xlen: 64, flags: Self.pie)
+        func le(_ at: Int, _ n: Int) -> UInt64 { (0..<n).reduce(0) { $0 | UInt64(elf[at + $1]) << (8 * UInt64($1)) } }
+        let phoff = Int(le(0x20, 8)), phentsize = Int(le(0x36, 2)), phnum = Int(le(0x38, 2))
+        let headers = (0..<phnum).map { phoff + $0 * phentsize }
+        func offset(of address: UInt64) -> Int? {
+            for h in headers where le(h, 4) == 1 {  // PT_LOAD
+                let off = le(h + 8, 8), vaddr = le(h + 0x10, 8), filesz = le(h + 0x20, 8)
+                if address >= vaddr && address < vaddr + filesz { return Int(off + address - vaddr) }
+            }
+            return nil
+        }
+        let dynamic = try #require(headers.first { le($0, 4) == 2 }.map { Int(le($0 + 8, 8)) })
+        var rela: UInt64?
+        for k in stride(from: dynamic, to: elf.count - 15, by: 16) where le(k, 8) == 7 { rela = le(k + 8, 8); break }
+        let relaAddress = try #require(rela)
+        let table = try #require(offset(of: relaAddress))
+        #expect(offset(of: 0x10000) == 0, "the first segment maps the ELF header")
+        for i in 0..<8 { elf[table + i] = UInt8(truncatingIfNeeded: UInt64(0x10000) >> (8 * UInt64(i))) }
+        let why = refusal(elf)
+        #expect(why?.hasPrefix("the image they make is not loadable: ") == true, "\(why ?? "not refused as a relocation")")
+    }
+
     func refusal(_ elf: Bytes) -> String? {
         let result = Result { () throws(EEError) -> Receipt in try ContractSession().deploy(elf, kind: .riscv) }
         guard case .failure(.elf(.dynamicRelocation(let why))) = result else {

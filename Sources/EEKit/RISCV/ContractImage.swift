@@ -326,7 +326,15 @@ final class ContractImage: @unchecked Sendable {
             var image = try ELFImage(bytes: elf)
             // A static PIE at its link addresses: its R_RISCV_RELATIVE entries are applied here
             // (before the checks, which then see the headers as the image has them).
-            if let relocated = try image.contractRelocatedBytes() { image = try ELFImage(bytes: relocated) }
+            if let relocated = try image.contractRelocatedBytes() {
+                // A relocation may patch the headers themselves: say so, not only what the
+                // patched headers look like ("not an ELF file" for a file that is one).
+                do throws(EEError) {
+                    image = try ELFImage(bytes: relocated)
+                } catch {
+                    throw .elf(.dynamicRelocation("the image they make is not loadable: \(error)"))
+                }
+            }
             // `rv run` runs a moved static PIE (its libc relocates it); contracts have no such code.
             if image.loadBias != 0 { throw .elf(.positionIndependentContract(bias: image.loadBias)) }
             if image.needsInterpreter { throw .elf(.needsInterpreter) }
