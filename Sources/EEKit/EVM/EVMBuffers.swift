@@ -40,6 +40,8 @@ final class EVMAnalysis: @unchecked Sendable {
     // Immutable after init; the buffer is only read by the C core.
     let buffer: UnsafeMutableRawBufferPointer
     let codeSize: Int
+    /// The host bytes it holds (the analysis buffer and the original code's copy).
+    var byteSize: Int { buffer.count + (originalBuffer?.count ?? 0) }
     /// The code as it is, at a stable address for the core, when opcodes were replaced (so
     /// errors and traces name them, and CODECOPY copies the real bytes through the frame's
     /// `code`); nil when the analysis's copy is the code.
@@ -93,22 +95,35 @@ extension Fork {
 }
 
 /// Analyses shared by all EVM frames, keyed by code hash and the fork's EVM rules (BPO1 shares
-/// Osaka's; bounded; cleared when full).
+/// Osaka's; bounded in entries and bytes; cleared when full). Init code is analysed afresh
+/// unless its analysis is already there: it usually runs once (constructor arguments make it
+/// unique), and a review saw distinct 48 KiB init codes fill the table to 255 MiB and flush
+/// the runtime code's analyses with them.
 enum EVMAnalysisCache {
     static let maxEntries = 4096
+    static let maxBytes = 64 << 20
     private struct Key: Hashable {
         var hash: Bytes32
         var fork: Fork
     }
-    private static let entries = Locked<[Key: EVMAnalysis]>([:])
+    private struct Table {
+        var entries: [Key: EVMAnalysis] = [:]
+        var bytes = 0
+    }
+    private static let table = Locked<Table>(Table())
 
-    static func analysis(for code: Bytecode, fork: Fork = .cancun) -> EVMAnalysis {
+    static func analysis(for code: Bytecode, fork: Fork = .cancun, keep: Bool = true) -> EVMAnalysis {
         let key = Key(hash: code.hash, fork: fork.rules)
-        if let hit = entries.withLock({ $0[key] }), hit.codeSize == code.bytes.count { return hit }
+        if let hit = table.withLock({ $0.entries[key] }), hit.codeSize == code.bytes.count { return hit }
         let fresh = EVMAnalysis(code: code.bytes, fork: fork.rules)
-        entries.withLock { table in
-            if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
-            table[key] = fresh
+        guard keep, fresh.byteSize <= maxBytes else { return fresh }
+        table.withLock { t in
+            if t.entries.count >= maxEntries || t.bytes + fresh.byteSize > maxBytes {
+                t.entries.removeAll(keepingCapacity: true)
+                t.bytes = 0
+            }
+            if let old = t.entries.updateValue(fresh, forKey: key) { t.bytes -= old.byteSize }
+            t.bytes += fresh.byteSize
         }
         return fresh
     }

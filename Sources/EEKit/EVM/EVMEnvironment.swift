@@ -66,7 +66,8 @@ public final class EVMEnvironment: ExecutionEnvironment {
         facts = Facts(
             isConstructor: launch.modifier == .constructor, isStatic: launch.isStatic, callee: launch.callee,
             native: launch.resources.native)
-        let analysis = EVMAnalysisCache.analysis(for: launch.code, fork: host.block.fork)
+        let analysis = EVMAnalysisCache.analysis(
+            for: launch.code, fork: host.block.fork, keep: launch.modifier != .constructor)
         buffers?.recycle()
         let b = EVMBuffers.take(analysis: analysis, launch: launch, gas: Int64(gas), host: host, tracer: tracer)
         buffers = b

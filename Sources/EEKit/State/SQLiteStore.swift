@@ -22,6 +22,10 @@ public final class SQLiteStore: StateStore {
     /// Opened with `readOnly`: nothing is ever written to the file (`commit` throws).
     public let isReadOnly: Bool
     private var codeCache: [Bytes32: Bytes] = [:]
+    /// The bytes in `codeCache`; it is emptied before it would hold more than `codeCacheLimit`
+    /// (it held every code a process ever read, a review found).
+    private var codeCacheBytes = 0
+    static let codeCacheLimit = 64 << 20
     /// The `code` table has the `checksum` column (every database this version opened for
     /// writing; a read-only store of an older file may lack it).
     private var codeChecksums = false
@@ -475,7 +479,14 @@ public final class SQLiteStore: StateStore {
         if found.checksum == nil, Keccak.hash(found.code) != hash {
             throw .storage("code stored under hash \(hash) does not hash to it (damaged)")
         }
-        codeCache[hash] = found.code
+        if codeCacheBytes + found.code.count > SQLiteStore.codeCacheLimit {
+            codeCache.removeAll()
+            codeCacheBytes = 0
+        }
+        if found.code.count <= SQLiteStore.codeCacheLimit {
+            codeCache[hash] = found.code
+            codeCacheBytes += found.code.count
+        }
         return found.code
     }
 
