@@ -75,6 +75,93 @@ import Testing
         #expect(try s.view(token, data: Self.balanceOf(Self.receiver(19))).output == Self.amount.bigEndianBytes)
     }
 
+    /// An adversarial review of the bound: views from a sender without balance left the
+    /// funding's undo entry in the journal, which kept the overlay from ever being trimmed.
+    @Test func viewsFromAnUnfundedSenderAreTrimmedToo() throws {
+        let s = ContractSession()
+        let token = try #require(
+            try s.deploy(try Fixtures.vyperToken(), kind: .evm, arguments: U256(1_000_000).bigEndianBytes).createdAddress)
+        s.world.cachedEntryLimit = 16
+        let unfunded = Address(low: 0x9999)
+        var largest = 0
+        for i in 0..<100 {
+            let r = try s.view(token, data: Self.balanceOf(Self.receiver(5000 + i)), from: unfunded)
+            #expect(r.status == .success)
+            largest = max(largest, Self.overlayEntries(s.world))
+        }
+        #expect(largest <= 32 && s.world.journal.isEmpty, "overlay \(largest), journal \(s.world.journal.count)")
+        #expect(s.world.balance(unfunded) == .zero && s.world.dirtyAccounts.isEmpty)
+    }
+
+    /// What a commit wrote cannot be reverted: `revert(to:)` to a snapshot from before it put
+    /// old values back unmarked (the overlay unlike the store, and what a read gave depended
+    /// on the trim), and after a view it brought the view's funding back, which the next
+    /// transaction committed as 2^64 wei from nowhere.
+    @Test(arguments: [Int?.none, 0]) func aCommitEndsTheJournal(limit: Int?) throws {
+        let w = WorldState(store: MemoryStore())
+        if let limit { w.cachedEntryLimit = limit }
+        let a = Address(low: 0xa), k = U256(1)
+        let snap = w.snapshot
+        w.setStorage(a, k, U256(5))
+        try w.commit()
+        #expect(w.journal.isEmpty)
+        w.revert(to: snap)
+        let inStore = try w.store.storage(a, k)
+        #expect(w.storage(a, k) == U256(5) && inStore == U256(5))
+
+        let s = ContractSession()
+        if let limit { s.world.cachedEntryLimit = limit }
+        let viewer = Address(low: 0x9999), to = Address(low: 0x4000)
+        let before = s.world.snapshot
+        #expect(try s.view(to, data: [], from: viewer).status == .success)
+        s.world.revert(to: before)
+        #expect(s.world.balance(viewer) == .zero)
+        s.fundsSenders = false
+        #expect(throws: EEError.rejected(.insufficientAccountFunds)) {
+            try s.send(from: viewer, to: to, data: [], value: U256(1000))
+        }
+        let stored = try s.world.store.account(to)
+        #expect(stored?.balance ?? .zero == .zero)
+    }
+
+    /// EVM code that stores (SSTORE or TSTORE) 1 at n keys and then stops, or reverts when
+    /// the calldata is not empty.
+    static func storeLoop(_ n: Int, sstore: Bool) -> Bytes {
+        var c: Bytes = [0x62, UInt8(n >> 16), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)]  // PUSH3 n
+        let loop = c.count
+        c += [0x5b, 0x60, 0x01, 0x81, sstore ? 0x55 : 0x5d]  // JUMPDEST PUSH1 1 DUP2 STORE(i, 1)
+        c += [0x60, 0x01, 0x90, 0x03, 0x80, 0x61, UInt8(loop >> 8), UInt8(loop & 0xff), 0x57]  // i -= 1, loop
+        c += [0x36, 0x15, 0x61, 0, 0, 0x57, 0x5f, 0x5f, 0xfd]  // CALLDATASIZE ISZERO JUMPI(stop); REVERT
+        let stop = c.count
+        c[c.count - 6] = UInt8(stop >> 8)
+        c[c.count - 5] = UInt8(stop & 0xff)
+        return c + [0x5b, 0x00]
+    }
+
+    /// The journal and key lists give back the allocation of a big transaction whichever way
+    /// it ended: a rolled-back journal is empty but kept its capacity (a review: 60 MiB after
+    /// one reverted transaction or view of 300,000 TSTOREs).
+    @Test func bigTransactionsLeaveNoBigLists() throws {
+        for (sstore, mode) in [(false, "success"), (false, "revert"), (false, "view"), (true, "revert"), (true, "view")] {
+            let s = ContractSession()
+            s.gasLimit = 1_000_000_000
+            let a = Address(low: 0xb16)
+            // More entries than keptCapacity in every list (two journal entries a store).
+            s.world.setAccount(a, Account(nonce: 1, kind: .evm, code: Self.storeLoop(sstore ? 20_000 : 40_000, sstore: sstore)))
+            try s.world.commit()
+            let r =
+                mode == "success" ? try s.call(a, data: []) : mode == "revert" ? try s.call(a, data: [1]) : try s.view(a, data: [])
+            #expect(r.status == (mode == "revert" ? .revert : .success), "\(mode): \(r.status)")
+            _ = try s.call(Address(low: 0x1234), data: [])
+            let w = s.world
+            let kept = WorldState.keptCapacity
+            #expect(
+                w.journal.capacity <= kept && w.dirtySlotKeys.capacity <= kept && w.txWrittenSlots.capacity <= kept
+                    && w.dirtyAccountOrder.capacity <= kept,
+                "\(sstore ? "SSTORE" : "TSTORE") \(mode): journal \(w.journal.capacity), dirty slots \(w.dirtySlotKeys.capacity), written \(w.txWrittenSlots.capacity)")
+        }
+    }
+
     /// Solidity's layout: balances at keccak256(owner ++ 1).
     static func balanceSlot(_ owner: Address) -> U256 {
         U256(bigEndian: Keccak.hash(owner.word.bigEndianBytes + U256(1).bigEndianBytes).bytes)

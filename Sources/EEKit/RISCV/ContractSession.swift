@@ -312,7 +312,7 @@ public final class ContractSession {
             from: from, to: address, data: data, value: value, gas: gas, kind: .evm, authorizations: authorizations,
             blobHashes: blobHashes)
         defer {
-            if fundsSenders, beforeIsReal, world.account(from) != before { world.setAccount(from, before) }
+            if fundsSenders, beforeIsReal, world.account(from) != before { world.restore(from, before) }
             // The simulation reverted its changes (so does the bootloader for a transaction that
             // throws; a rejected one or one that threw before it ran changed nothing) and the
             // funding is put back: nothing is left to commit, unless the store failed (the

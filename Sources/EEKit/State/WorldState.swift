@@ -117,7 +117,8 @@ public final class WorldState {
 
     // MARK: Snapshots
 
-    /// A snapshot id for `revert(to:)`.
+    /// A snapshot id for `revert(to:)`, valid until the next transaction or `commit()` (each
+    /// starts the journal afresh: what a commit wrote cannot be undone).
     public var snapshot: Int { journal.count }
 
     /// Undoes every change made after `snapshot`. While a bootloader runs a transaction on this
@@ -511,14 +512,21 @@ public final class WorldState {
         trimCacheIfClean()
         guard !journal.isEmpty || !txWrittenSlots.isEmpty else { return }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
-        journal.removeAll(keepingCapacity: journal.count <= WorldState.keptCapacity)
+        WorldState.empty(&journal)
         endTransactionScope()
     }
 
-    /// Journal and key lists keep their capacity up to this many entries between transactions
-    /// (a review saw one transaction of a million SSTOREs leave 136 MiB of journal capacity
-    /// for the life of the process).
+    /// Journal and key lists keep their allocation up to this many entries between
+    /// transactions (a review saw one transaction of a million SSTOREs leave 136 MiB of journal
+    /// capacity for the life of the process). By capacity, not count: a rolled-back journal
+    /// is already empty and still holds its allocation.
     static let keptCapacity = 1 << 14
+
+    /// Empties `list`, keeping its allocation if it is at most `keptCapacity` entries.
+    @inline(__always)
+    static func empty<T>(_ list: inout [T]) {
+        if list.capacity > keptCapacity { list = [] } else if !list.isEmpty { list.removeAll(keepingCapacity: true) }
+    }
 
     /// Drops the values read from the store (`cachedEntryLimit`) when the overlay holds nothing
     /// else: nothing uncommitted, no transaction's data, no store error to keep.
@@ -564,7 +572,7 @@ public final class WorldState {
         }
         for key in txWrittenSlots { WorldState.settle(&slots[key, default: Slot()]) }
         let out = logs
-        journal.removeAll(keepingCapacity: journal.count <= WorldState.keptCapacity)
+        WorldState.empty(&journal)
         endTransactionScope()
         return out
     }
@@ -601,6 +609,18 @@ public final class WorldState {
             for key in dirtySlotKeys[mark.dirtySlotCount...] { WorldState.clean(&slots[key, default: Slot()]) }
             dirtySlotKeys.removeSubrange(mark.dirtySlotCount...)
         }
+        // A heavy simulation's lists are not kept at their size (`keptCapacity`).
+        if dirtySlotKeys.isEmpty { WorldState.empty(&dirtySlotKeys) }
+        if dirtyAccountOrder.isEmpty { WorldState.empty(&dirtyAccountOrder) }
+    }
+
+    /// Puts back an account as it was before a simulation (`ContractSession.view`'s funding)
+    /// without a journal entry: outside a transaction an entry would outlive the simulation
+    /// (no `revert(to:)` should bring the funding back) and keep the overlay from being
+    /// trimmed. Marked changed, as any write; `forgetRestoredChanges` clears the mark.
+    func restore(_ a: Address, _ value: Account?) {
+        accounts[a] = .some(value)
+        markDirty(a)
     }
 
     /// Discards everything since the last commit (transactions included). While a transaction
@@ -642,7 +662,7 @@ public final class WorldState {
         exemptions.removeAll()
         if !created.isEmpty { created.removeAll() }
         if !destructed.isEmpty { destructed.removeAll() }
-        txWrittenSlots.removeAll(keepingCapacity: txWrittenSlots.count <= WorldState.keptCapacity)
+        WorldState.empty(&txWrittenSlots)
     }
 
     /// The written value becomes the next transaction's original.
@@ -686,11 +706,16 @@ public final class WorldState {
         let c = changeSet()
         if !c.isEmpty { try store.commit(c) }
         dirtyAccounts.removeAll()
-        dirtyAccountOrder.removeAll(keepingCapacity: dirtyAccountOrder.count <= WorldState.keptCapacity)
+        WorldState.empty(&dirtyAccountOrder)
         for key in dirtySlotKeys { WorldState.clean(&slots[key, default: Slot()]) }
-        dirtySlotKeys.removeAll(keepingCapacity: dirtySlotKeys.count <= WorldState.keptCapacity)
+        WorldState.empty(&dirtySlotKeys)
         wiped.removeAll()
         wipedOrder.removeAll()
+        // What was committed cannot be undone: a `revert(to:)` past the commit put back old
+        // values without marking them changed, so the overlay and the store differed with
+        // nothing to commit (a review found 2^64 wei a view's funding had left in the journal
+        // committed that way).
+        WorldState.empty(&journal)
         trimCacheIfClean()
     }
 
