@@ -174,6 +174,8 @@ import Testing
         let hexELF = try Self.hexFile(dir, "contract.hex", elf)
         let r = try Self.run(["deploy", hexELF, "--ee", "riscv"])
         #expect(r.status == 3 && r.out.contains("is hex text of an ELF file") && r.out.contains("ELF: not an ELF file"), "\(r.out)")
+        // As EVM code it is hex init code like any other: no native-contract advice.
+        #expect(try !Self.run(["deploy", hexELF, "--ee", "evm"]).out.contains("is hex text of an ELF file"))
         let other = try Self.hexFile(dir, "code.hex", [0x60, 0x00])
         let o = try Self.run(["deploy", other, "--ee", "riscv"])
         #expect(o.status == 3 && !o.out.contains("note:"), "\(o.out)")

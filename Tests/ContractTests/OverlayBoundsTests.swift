@@ -162,6 +162,95 @@ import Testing
         }
     }
 
+    /// A mutation round's gaps: each condition of the trim on its own. Uncommitted accounts
+    /// alone, or slots alone, keep everything (dropping either lost the write); the trim is
+    /// for more than the limit, drops the key lists too, and runs as a transaction opens.
+    @Test func eachTrimConditionOnItsOwn() throws {
+        let to = Address(low: 0x5153), a = Address(low: 0x5152), k = U256(3)
+        let accounts = WorldState(store: MemoryStore())
+        accounts.cachedEntryLimit = 0
+        _ = accounts.addBalance(to, U256(5))
+        for _ in 0..<2 { accounts.beginTransaction(); accounts.finishTransaction() }
+        #expect(accounts.balance(to) == U256(5))
+        try accounts.commit()
+        #expect(try accounts.store.account(to)?.balance == U256(5))
+
+        let slots = WorldState(store: MemoryStore())
+        slots.cachedEntryLimit = 0
+        slots.setStorage(a, k, U256(6))
+        for _ in 0..<2 { slots.beginTransaction(); slots.finishTransaction() }
+        try slots.commit()
+        #expect(try slots.store.storage(a, k) == U256(6))
+        #expect(slots.slots.isEmpty && slots.slotKeys.isEmpty && slots.accounts.isEmpty)
+        _ = slots.storage(a, k)
+        #expect(slots.slotKeys[a] == [k], "a reload lists its key once")
+
+        let limit = WorldState(store: MemoryStore())
+        limit.cachedEntryLimit = 1
+        _ = limit.addBalance(to, U256(1))
+        try limit.commit()
+        #expect(limit.accounts.count == 1, "one entry is not more than a limit of one")
+        limit.cachedEntryLimit = 0
+        limit.beginTransaction()
+        #expect(limit.accounts.isEmpty, "dropped as the transaction opened")
+    }
+
+    /// The order lists are emptied by commit and discard and give back a large allocation.
+    @Test func orderListsFollowTheirSets() throws {
+        let w = WorldState(store: MemoryStore())
+        let e = Address(low: 0xe)
+        w.setAccount(e, Account())
+        try w.commit()
+        w.beginTransaction()
+        w.touch(e)
+        w.finishTransaction()
+        #expect(w.wiped.contains(e) && w.wipedOrder == [e] && w.dirtyAccountOrder == [e])
+        try w.commit()
+        #expect(w.wipedOrder.isEmpty && w.dirtyAccountOrder.isEmpty)
+        _ = w.addBalance(Address(low: 0xf), U256(1))
+        w.discardUncommitted()
+        #expect(w.dirtyAccountOrder.isEmpty && w.wipedOrder.isEmpty)
+        for i in 0..<(WorldState.keptCapacity + 100) { _ = w.addBalance(Address(low: UInt64(0x1_0000 + i)), U256(1)) }
+        try w.commit()
+        #expect(w.dirtyAccountOrder.capacity <= WorldState.keptCapacity, "\(w.dirtyAccountOrder.capacity)")
+    }
+
+    /// Without a commit per transaction, views of a committed state are trimmed as each opens,
+    /// and a heavy view gives back its lists at once.
+    @Test func viewsWithoutCommitsStayBounded() throws {
+        let s = ContractSession()
+        let token = try #require(
+            try s.deploy(try Fixtures.vyperToken(), kind: .evm, arguments: U256(1_000_000).bigEndianBytes).createdAddress)
+        s.commitEachTransaction = false
+        s.world.cachedEntryLimit = 16
+        var largest = 0
+        for i in 0..<100 {
+            #expect(try s.view(token, data: Self.balanceOf(Self.receiver(5000 + i))).status == .success)
+            largest = max(largest, Self.overlayEntries(s.world))
+        }
+        #expect(largest <= 32, "overlay \(largest)")
+        let big = Address(low: 0xb16)
+        s.gasLimit = 1_000_000_000
+        s.world.setAccount(big, Account(nonce: 1, kind: .evm, code: Self.storeLoop(20_000, sstore: true)))
+        try s.world.commit()
+        #expect(try s.view(big, data: []).status == .success)
+        #expect(s.world.dirtySlotKeys.capacity <= WorldState.keptCapacity, "\(s.world.dirtySlotKeys.capacity)")
+    }
+
+    /// Init code's analysis is not kept in the process-wide cache (two lookups that do not
+    /// add give two analyses); a review saw distinct init codes flush runtime analyses.
+    @Test func initCodeAnalysesAreNotKept() throws {
+        let s = ContractSession()
+        let initcode = try Fixtures.vyperToken() + U256(0x5eed_0001).bigEndianBytes
+        #expect(try s.deploy(initcode, kind: .evm).createdAddress != nil)
+        let code = Bytecode(kind: .evm, bytes: initcode, hash: Keccak.hash(initcode))
+        let a = EVMAnalysisCache.analysis(for: code, fork: s.boot.block.fork, keep: false)
+        let b = EVMAnalysisCache.analysis(for: code, fork: s.boot.block.fork, keep: false)
+        #expect(a !== b, "the constructor's analysis was kept")
+        let replaced = EVMAnalysis(code: [0x1e, 0x00], fork: .cancun)  // CLZ is Osaka's
+        #expect(replaced.originalBuffer != nil && replaced.byteSize == replaced.buffer.count + 2)
+    }
+
     /// Solidity's layout: balances at keccak256(owner ++ 1).
     static func balanceSlot(_ owner: Address) -> U256 {
         U256(bigEndian: Keccak.hash(owner.word.bigEndianBytes + U256(1).bigEndianBytes).bytes)
