@@ -248,7 +248,7 @@ extension Bootloader {
         if tx.isCreate {
             guard let entry = registry[tx.deployKind] else {
                 world.rollBack(to: txStart)
-                throw .unsupported("no execution environment registered for \(tx.deployKind) deployments")
+                throw .noEnvironment(for: tx.deployKind)
             }
             let req = DeploymentRequest(
                 deployer: tx.sender, initcode: tx.data, value: tx.value, scheme: .create, kind: tx.deployKind,

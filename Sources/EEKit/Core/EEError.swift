@@ -132,3 +132,11 @@ public enum ELFError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension EEError {
+    /// A deployment of a kind no registered EE runs (`Bootloader.execute`, `EVMRunner`'s
+    /// creation and `ContractSession.refusal` throw it alike).
+    static func noEnvironment(for kind: EEKind) -> EEError {
+        .unsupported("no execution environment registered for \(kind) deployments")
+    }
+}

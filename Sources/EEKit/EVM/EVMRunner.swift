@@ -185,7 +185,7 @@ public enum EVMRunner {
             let req = DeploymentRequest(
                 deployer: caller, initcode: input, value: value, scheme: .create, kind: .evm, resources: resources)
             guard let entry = boot.registry[.evm] else {
-                throw .unsupported("no execution environment registered for evm deployments")
+                throw .noEnvironment(for: .evm)
             }
             boot.startRun()
             let prepared: PreparedDeployment

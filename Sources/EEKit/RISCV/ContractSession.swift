@@ -166,7 +166,7 @@ public final class ContractSession {
     ) throws(EEError) -> TransactionError? {
         if !authorizations.isEmpty && !blobHashes.isEmpty { throw ContractSession.setCodeWithBlobs }
         if to == nil && boot.registry[kind] == nil {
-            throw .unsupported("no execution environment registered for \(kind) deployments")
+            throw .noEnvironment(for: kind)
         }
         let tx = transaction(
             from: from, to: to, data: data, value: value, gas: gas, kind: kind, authorizations: authorizations,
