@@ -35,6 +35,9 @@ final class ContractImage: @unchecked Sendable {
     }
     let settings: Settings
     let image: ELFImage
+    /// When `ContractImageCache` last handed this image out (its clock; read and written only
+    /// under the cache's lock): the cache evicts the image used longest ago.
+    @exclusivity(unchecked) var cacheUse: UInt64 = 0
     /// The machine new frame machines copy and released ones are restored from, once it exists
     /// (`hasTemplate`): written once, under `firstMachine`'s lock, before `hasTemplate` is set,
     /// and never changed after. Until then the machine the image was loaded into runs the
@@ -726,6 +729,8 @@ enum ContractImageCache {
     }
     private struct State {
         var images: [Key: ContractImage] = [:]
+        /// Counts lookups that found or built an image: each such image's `cacheUse`.
+        var clock: UInt64 = 0
         /// The last image found or built (nil: none) and its key, apart: an optional tuple was
         /// copied out (a memmove of the key) on every frame's lookup.
         var lastImage: ContractImage?
@@ -742,9 +747,11 @@ enum ContractImageCache {
     }
     private static let state = Locked(State())
     /// At most 256 images and 512 MiB of their `templateBytes`; a new image that would pass
-    /// either evicts cached ones, one at a time in the dictionary's (hash) order, until it fits
-    /// (images in use stay alive with their frames). Emptying the whole cache, as before, let a
-    /// transaction that cycles through one image more than fits rebuild every image at every call.
+    /// either evicts cached ones, the one used longest ago first, until it fits (images in use
+    /// stay alive with their frames). Emptying the whole cache, as before, let a transaction that
+    /// cycles through one image more than fits rebuild every image at every call; evicting in
+    /// the dictionary's (hash) order, as until the forty-second session, could evict the image
+    /// every call uses while images called once stayed.
     private static let limit = 256
     private static let byteLimit = 512 << 20
 
@@ -769,10 +776,16 @@ enum ContractImageCache {
         enum Lookup { case hit(ContractImage), known(ergs: UInt64?, bytes: Int), miss }
         let found: Lookup = state.withLock { s in
             // The last hit first: comparing a key is cheaper than hashing it.
-            if let img = s.lastImage, s.lastKey == key { return .hit(img) }
+            if let img = s.lastImage, s.lastKey == key {
+                s.clock &+= 1
+                img.cacheUse = s.clock
+                return .hit(img)
+            }
             if let img = s.images[key] {
                 s.lastKey = key
                 s.lastImage = img
+                s.clock &+= 1
+                img.cacheUse = s.clock
                 return .hit(img)
             }
             if let c = s.charges[key] { return .known(ergs: c.ergs, bytes: c.bytes) }
@@ -810,7 +823,9 @@ enum ContractImageCache {
         defer { withExtendedLifetime(evicted) {} }
         state.withLock { s in
             while !s.images.isEmpty, s.images.count >= limit || s.bytes + img.templateBytes > byteLimit {
-                let (k, old) = s.images.first!
+                // The least recently used: a scan of at most 256 entries, on a miss that is
+                // about to build an image anyway.
+                let (k, old) = s.images.min { $0.value.cacheUse < $1.value.cacheUse }!
                 s.images.removeValue(forKey: k)
                 evicted.append(old)
                 s.bytes -= old.templateBytes
@@ -818,6 +833,8 @@ enum ContractImageCache {
                 if s.lastImage != nil, s.lastKey == k { s.lastImage = nil }
             }
             if s.images.updateValue(img, forKey: key) == nil { s.bytes += img.templateBytes }
+            s.clock &+= 1
+            img.cacheUse = s.clock
             s.lastKey = key
             s.lastImage = img
             s.loadsByHash[code.hash, default: 0] += 1
