@@ -6,7 +6,9 @@
  * (mem->ecall) ends in the same state as one whose ecalls return to the host, which does the
  * same work between runs (the handler writes a0 and, with flag bit 4, guest memory, code
  * included); a third: a run whose pages are decoded as execution first enters them
- * (crv_decode_lazy) ends in the same state as the run decoded up front.
+ * (crv_decode_lazy) ends in the same state as the run decoded up front; a fourth: the run
+ * with the fast-path bits derived (crv_perms_sync) ends as the run without them, whose inline
+ * accesses are only those inside one page.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -fno-strict-aliasing Fuzz/crv_fuzz_insns.c CSources/CRISCV/crv_run.c \
@@ -41,9 +43,10 @@ typedef struct box {
   const crv_costs *costs;
   int store_on_ecall; /* flag bit 4 */
   int lazy;           /* decoded with crv_decode_lazy */
+  int flip_sync;      /* crv_perms_sync where flag bit 3 says not, and not where it says so */
 } box;
 
-static box A, Bx, C, D;
+static box A, Bx, C, D, E;
 
 /* What the "host" does for an ecall, in the loop (the handler) or between runs: a0 = 3 a0 + 1;
    with store_on_ecall, the low 4 bytes of a1 go to address a2 when its pages are writable
@@ -94,8 +97,10 @@ static void setup(box *b, const uint8_t *in, size_t n, crv_costs *costs) {
   b->perms[6] = CRV_PERM_R;
   b->perms[7] = CRV_PERM_R | CRV_PERM_W;
   b->mem = (crv_memory){b->data, MEMSZ, b->perms, b->code, CODE_LO, CODE_HI, NULL, NULL};
-  /* bit 3: derive the fast-path bits (inline loads/stores), else every access is slow-path */
-  if (fl & 8) crv_perms_sync(&b->mem, 0, MEMSZ);
+  /* bit 3: derive the fast-path bits (inline loads/stores whatever the next page allows), else
+     only accesses that stay inside a page that allows them run inline; the rest take the slow
+     path */
+  if (!(fl & 8) != !b->flip_sync) crv_perms_sync(&b->mem, 0, MEMSZ);
   memset(&b->cpu, 0, sizeof b->cpu);
   b->cpu.xlen = rv32 ? 32 : 64;
   for (int i = 0; i < 32; i++) {
@@ -197,6 +202,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
         (A.last == CRV_STATUS_TRAP &&
          (A.cpu.trap_cause != D.cpu.trap_cause || A.cpu.trap_value != D.cpu.trap_value ||
           A.cpu.trap_insn != D.cpu.trap_insn)))
+      abort();
+  }
+  /* Inline accesses by the fast bits (both pages) or by one page's own bits agree. */
+  E.flip_sync = 1;
+  setup(&E, in, n, &costs);
+  drive(&E, &costs, total, 0);
+  if (A.calls < 400 && E.calls < 400) {
+    if (A.last != E.last || A.cpu.pc != E.cpu.pc || A.cpu.instret != E.cpu.instret ||
+        A.cpu.budget != E.cpu.budget || memcmp(A.cpu.x, E.cpu.x, sizeof A.cpu.x) ||
+        memcmp(A.data, E.data, MEMSZ) ||
+        (A.last == CRV_STATUS_TRAP &&
+         (A.cpu.trap_cause != E.cpu.trap_cause || A.cpu.trap_value != E.cpu.trap_value)))
       abort();
   }
   /* invariants */

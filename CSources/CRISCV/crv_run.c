@@ -333,18 +333,23 @@ void crv_decode_pending(crv_memory *mem, const crv_costs *costs, uint32_t xlen, 
   decode_lazy_pages(mem, costs, xlen, lo, hi, (const void *const *)((rv_ent *)mem->code)[nslots + 1].h);
 }
 
+/* A page that stores may write without re-decoding anything: writable, and not executable or
+   holding no instruction (CRV_PERM_NOCODE). */
+static inline int data_writable(uint8_t perm) {
+  return (perm & CRV_PERM_W) && (!(perm & CRV_PERM_X) || (perm & CRV_PERM_NOCODE));
+}
+
 /* Fast-access bits of one page: loads or stores of up to 8 bytes that start in the page may
-   take the inline path when both the page and the next one allow them. */
+   take the inline path when both the page and the next one allow them. (An access that stays
+   inside its page needs only that page's permission: crv_run checks that case apart, so the
+   last page of a region, whose next page does not allow the access, is not all slow path.) */
 static inline uint8_t fast_bits(const crv_memory *mem, uint64_t p, uint64_t npages) {
   /* The last page has no next one: crv_run's fast_lim keeps inline accesses inside it. */
-  const uint8_t a = mem->perms[p] & CRV_PERM_MASK;
-  const uint8_t b = p + 1 < npages ? mem->perms[p + 1] & CRV_PERM_MASK : a;
-  /* Stores need no re-decode in pages that are not executable, or hold no instruction. */
-  const int a_data = !(a & CRV_PERM_X) || (mem->perms[p] & CRV_PERM_NOCODE);
-  const int b_data = p + 1 < npages ? !(b & CRV_PERM_X) || (mem->perms[p + 1] & CRV_PERM_NOCODE) : a_data;
+  const uint8_t a = mem->perms[p];
+  const uint8_t b = p + 1 < npages ? mem->perms[p + 1] : a;
   uint8_t f = 0;
   if ((a & CRV_PERM_R) && (b & CRV_PERM_R)) f |= CRV_PERM_FAST_R;
-  if ((a & CRV_PERM_W) && (b & CRV_PERM_W) && a_data && b_data) f |= CRV_PERM_FAST_W;
+  if (data_writable(a) && data_writable(b)) f |= CRV_PERM_FAST_W;
   return f;
 }
 
@@ -523,11 +528,20 @@ L_BUDGET_STOP:
 #define X_BNEZ(A, B, D, M) XBZ(a != 0, A)
 #define X_BEQZ(A, B, D, M) XBZ(a == 0, A)
 
-  /* loads: inline when the page (and the next) is readable */
+  /* An access of N bytes at a_ that stays inside its page, below fast_lim: the page's own
+     permission decides it, whatever the next page allows (the fast bits ask both pages, for
+     accesses that cross; checked only once the fast bit has said no, so the common path is
+     unchanged). A helper's review found the last page of a writable region (a small program's
+     only .bss page, the top of the brk heap) all on the slow path: 7-27x qemu's time. */
+#define IN_PAGE(N) (a_ < fast_lim && (a_ & (CRV_PAGE_SIZE - 1)) <= CRV_PAGE_SIZE - (N))
+#define PAGE_R(N) (IN_PAGE(N) && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_R))
+#define PAGE_W(N) (IN_PAGE(N) && data_writable(perms[a_ >> CRV_PAGE_SHIFT]))
+  /* loads: inline when the page (and the next) is readable, or the page and the load stays
+     inside it */
 #define LOAD_FULL(T, N, ADDR, CONV, DONE)                                                               \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
-    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R))) {             \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R)) || PAGE_R(N)) { \
       T v_;                                                                                        \
       memcpy(&v_, data + a_, (N));                                                                 \
       WR(CONV(v_));                                                                                \
@@ -547,7 +561,7 @@ L_BUDGET_STOP:
 #define LOAD_FAST(T, N, ADDR, CONV, DONE)                                                          \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
-    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R)))          \
+    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_R)) && !PAGE_R(N)) \
       goto unfused;                                                                                \
     T v_;                                                                                          \
     memcpy(&v_, data + a_, (N));                                                                   \
@@ -571,7 +585,8 @@ L_BUDGET_STOP:
 #define X_LBU32(A, B, D, M) XL(uint8_t, 1, A32, Z, A, D, M)
 #define X_LHU32(A, B, D, M) XL(uint16_t, 2, A32, Z, A, D, M)
 
-  /* stores: inline when the page (and the next) is writable and not executable */
+  /* stores: inline when the page (and the next) is writable and holds no code, or the page
+     and the store stays inside it */
 #define STOP_UNPATCH                                                                               \
   do {                                                                                             \
     if (stop) stop->h = stop_h;                                                                    \
@@ -581,7 +596,7 @@ L_BUDGET_STOP:
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
     const T v_ = (T)b;                                                                             \
-    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W))) {             \
+    if (CRV_LIKELY(a_ < fast_lim && (perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W)) || PAGE_W(N)) { \
       memcpy(data + a_, &v_, (N));                                                                 \
       DONE;                                                                                        \
     }                                                                                              \
@@ -613,7 +628,7 @@ L_BUDGET_STOP:
 #define STORE_FAST(T, N, ADDR, DONE)                                                               \
   do {                                                                                             \
     const uint64_t a_ = (ADDR);                                                                    \
-    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W)))          \
+    if (CRV_UNLIKELY(a_ >= fast_lim || !(perms[a_ >> CRV_PAGE_SHIFT] & CRV_PERM_FAST_W)) && !PAGE_W(N)) \
       goto unfused;                                                                                \
     const T v_ = (T)b;                                                                             \
     memcpy(data + a_, &v_, (N));                                                                   \

@@ -742,6 +742,66 @@ static void test_fusion_idioms(void) {
   free(v);
 }
 
+/* Loads and stores that stay inside a page whose next page forbids them run inline on the page's
+   own permission (the fast bits need both pages); one byte past the page is still a fault, with
+   nothing stored, and a store into a writable page that holds code still re-decodes it. */
+static void test_page_local_access(void) {
+  static const uint32_t f3[] = {0, 1, 2, 3}; /* 1, 2, 4, 8 bytes */
+  for (int store = 0; store < 2; store++) {
+    for (int k = 0; k < 4; k++) {
+      const uint64_t n = 1u << k;
+      for (uint64_t off = 4080; off < 4096; off++) {
+        vm *v = vm_new(64, 0x1000, 0x2000);
+        v->perms[4] = 0; /* 0x4000: nothing; 0x3000 (R|W) is the last page of its region */
+        crv_perms_sync(&v->mem, 0, MEM);
+        const uint32_t prog[] = {store ? S(f3[k], 5, 6, 0) : I(0x03, f3[k], 7, 5, 0), ECALL};
+        vm_put(v, 0x1000, prog, 2);
+        vm_decode(v);
+        for (unsigned i = 0; i < 4096; i++) v->data[0x3000 + i] = (uint8_t)(i * 7 + 1);
+        const uint64_t a = 0x3000 + off;
+        v->cpu.x[5] = a;
+        v->cpu.x[6] = 0x8877665544332211ull;
+        crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+        if (off + n <= 4096) {
+          uint64_t want = 0;
+          for (uint64_t i = 0; i < n; i++) want |= (uint64_t)(store ? (uint8_t)(0x11 * (i + 1)) : v->data[a + i]) << (8 * i);
+          uint64_t got = 0;
+          for (uint64_t i = 0; i < n; i++) got |= (uint64_t)v->data[a + i] << (8 * i);
+          CHECK(st == CRV_STATUS_ECALL && (store || (n == 8 ? v->cpu.x[7] : v->cpu.x[7] & ((1ull << (8 * n)) - 1)) == want) &&
+                    got == want,
+                "%s of %llu at +%llu: status %d", store ? "store" : "load", (unsigned long long)n,
+                (unsigned long long)off, st);
+        } else {
+          int untouched = 1;
+          for (unsigned i = 0; i < 4096; i++) untouched &= v->data[0x3000 + i] == (uint8_t)(i * 7 + 1);
+          CHECK(st == CRV_STATUS_TRAP && v->cpu.trap_value == a &&
+                    v->cpu.trap_cause == (store ? CRV_TRAP_STORE_FAULT : CRV_TRAP_LOAD_FAULT) && untouched,
+                "%s of %llu at +%llu crossing into a page without access: status %d cause %u value %llx",
+                store ? "store" : "load", (unsigned long long)n, (unsigned long long)off, st, v->cpu.trap_cause,
+                (unsigned long long)v->cpu.trap_value);
+        }
+        free(v);
+      }
+    }
+  }
+  /* The last page of a read-write-execute region, holding code: a store there re-decodes. */
+  vm *v = vm_new(64, 0x1000, 0x3000);
+  v->perms[2] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  v->perms[3] = 0;
+  crv_perms_sync(&v->mem, 0, MEM);
+  const uint32_t prog[] = {S(2, 5, 6, 0), J(0, 0x2ff8 - 0x1004)};
+  const uint32_t tail[] = {ADDI(10, 0, 1), ECALL};
+  vm_put(v, 0x1000, prog, 2);
+  vm_put(v, 0x2ff8, tail, 2);
+  vm_decode(v);
+  v->cpu.x[5] = 0x2ff8;
+  v->cpu.x[6] = ADDI(10, 0, 7);
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.x[10] == 7, "code stored into the last page of an RWX region: %d, a0 %llu", st,
+        (unsigned long long)v->cpu.x[10]);
+  free(v);
+}
+
 int main(void) {
   test_disasm();
   test_entry_exit();
@@ -755,6 +815,7 @@ int main(void) {
   test_misc();
   test_fusion();
   test_fusion_idioms();
+  test_page_local_access();
   printf("unit: %d passed, %d failed\n", g_pass, g_fail);
   return g_fail ? 1 : 0;
 }

@@ -52,7 +52,8 @@ extern "C" {
    bits above them belong to the core: after changing the permissions of some pages, the host
    calls crv_perms_sync for them, which derives the fast-path bits (loads and stores inside
    pages whose neighbours allow the same access run inline). Without it accesses are still
-   checked exactly, only through the slow path. */
+   checked exactly, only through the slow path. (An access that stays inside one page is also
+   run inline when that page's own low bits allow it, whatever the fast bits say.) */
 enum {
   CRV_PERM_R = 1,
   CRV_PERM_W = 2,
