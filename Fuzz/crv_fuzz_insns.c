@@ -8,7 +8,8 @@
  * included); a third: a run whose pages are decoded as execution first enters them
  * (crv_decode_lazy) ends in the same state as the run decoded up front; a fourth: the run
  * with the fast-path bits derived (crv_perms_sync) ends as the run without them, whose inline
- * accesses are only those inside one page.
+ * accesses are only those inside one page (on the data pages 3-7: the decode derives the bits
+ * of the code pages and the page before them either way).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -fno-strict-aliasing Fuzz/crv_fuzz_insns.c CSources/CRISCV/crv_run.c \
