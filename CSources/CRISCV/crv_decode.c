@@ -281,7 +281,7 @@ uint64_t crv_insn_cost(const crv_memory *mem, const crv_costs *costs, uint32_t x
    enclosing block, or to the first slot before `first` whose sums come out as they were: a
    slot's sums depend only on its own instruction and the next slot's sums, so every slot before
    it is unchanged too. (A helper's review: a store into a read-write-execute page with a
-   thousand instruction-like data words before it walked a thousand slots each time, 740x qemu's
+   thousand instruction-like data words before it walked a thousand slots each time, 830x qemu's
    time; a word that keeps its class and whether it ends a block now walks none.) `page` points
    at the page's first slot. */
 static void fix_suffix(const crv_costs *costs, rv_ent *page, int first, int last) {
