@@ -746,15 +746,14 @@ static void test_fusion_idioms(void) {
    own permission (the fast bits need both pages); one byte past the page is still a fault, with
    nothing stored, and a store into a writable page that holds code still re-decodes it. */
 static void test_page_local_access(void) {
-  static const uint32_t f3[] = {0, 1, 2, 3}; /* 1, 2, 4, 8 bytes */
   for (int store = 0; store < 2; store++) {
-    for (int k = 0; k < 4; k++) {
+    for (uint32_t k = 0; k < 4; k++) { /* funct3 of lb/sb .. ld/sd: 1, 2, 4, 8 bytes */
       const uint64_t n = 1u << k;
       for (uint64_t off = 4080; off < 4096; off++) {
         vm *v = vm_new(64, 0x1000, 0x2000);
         v->perms[4] = 0; /* 0x4000: nothing; 0x3000 (R|W) is the last page of its region */
         crv_perms_sync(&v->mem, 0, MEM);
-        const uint32_t prog[] = {store ? S(f3[k], 5, 6, 0) : I(0x03, f3[k], 7, 5, 0), ECALL};
+        const uint32_t prog[] = {store ? S(k, 5, 6, 0) : I(0x03, k, 7, 5, 0), ECALL};
         vm_put(v, 0x1000, prog, 2);
         vm_decode(v);
         for (unsigned i = 0; i < 4096; i++) v->data[0x3000 + i] = (uint8_t)(i * 7 + 1);
