@@ -22,10 +22,12 @@ enum {
 #undef RV_INSN
   OP_COUNT
 };
-_Static_assert(OP_COUNT < 255, "ops must fit in a byte, with room for OP_PAGE_ENTER");
+_Static_assert(OP_COUNT + 1 < 256, "ops must fit in a byte, with room for OP_PAGE_ENTER and OP_STALE_ENTER");
 
 /* Index of crv_run's handler table that holds the fall-through handler of a page's first slot. */
 #define OP_PAGE_ENTER OP_COUNT
+/* Index of crv_run's handler table that holds the handler of a stale slot (rv_ent.stale). */
+#define OP_STALE_ENTER (OP_COUNT + 1)
 
 /* Operand formats (disassembler) */
 enum { FMT_R, FMT_I, FMT_SH, FMT_LD, FMT_ST, FMT_B, FMT_J, FMT_JR, FMT_U, FMT_CSR, FMT_CSRI,
@@ -53,6 +55,13 @@ extern const char *const crv__op_name[OP_COUNT];
          so handlers never test for x0. For BR_GEN: funct3.
    eh:   index in crv_run's handler table of the handler a block entering at this slot jumps to
          (the op's own, or a fused pair's with the next slot); written with h.
+   stale: a store inside crv_run changed this slot's bytes and the slot was not decoded again
+         (crv_run's store path marks it instead): op, cost and cnt are still the old word's,
+         and so are the suffix sums of the slots before it, so every charge made for it is
+         what it was; its handlers (OP_STALE_ENTER) give back what was charged from it on,
+         decode it from its bytes and enter it again when it is reached. A store into a page
+         that mixes code and data thus pays no decode for words that never run. Decoding a
+         slot clears the flag. Set only by crv_run, with the handler table at hand.
    The code buffer holds one slot per 4 bytes of [code_lo, code_hi), the end sentinel (a
    fetch-fault slot), and a header slot whose h tags the handler table that filled the h
    fields (crv_run refills them when it does not match). */
@@ -66,7 +75,7 @@ typedef struct rv_ent {
   uint8_t rs1;
   uint8_t rs2;
   uint16_t eh;
-  uint16_t reserved;
+  uint16_t stale;
 } rv_ent;
 _Static_assert(sizeof(rv_ent) == 2 * sizeof(crv_insn), "a decoded slot is two crv_insn");
 

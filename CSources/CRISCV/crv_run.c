@@ -94,24 +94,29 @@ static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint
   if (code && avail < costs->code_store) return MEM_BUDGET;
   for (uint64_t i = 0; i < n; i++) dst[i] = (uint8_t)(v >> (8 * i));
   if (!code) return MEM_OK;
-  /* Re-decode the bytes on decoded code pages only. A store straddling into a CRV_PERM_NOCODE
-     page leaves that page's slots alone, as a store inside it does: an illegal-instruction slot
-     there re-checks its word when it runs. (Decoding the slot here made it match neither the
-     page's other stale slots, which a valid instruction would then leave behind when it
-     cleared the bit, nor what a host restoring the page's bytes expects.) */
+  /* Mark the changed slots of decoded code pages stale (rv_ent.stale): each is decoded from
+     its bytes when it is next reached, so words that never run (data beside code in a
+     read-write-execute page) are never decoded, and a store pays no walk through a block. A
+     store straddling into a CRV_PERM_NOCODE page leaves that page's slots alone, as a store
+     inside it does: an illegal-instruction slot there re-checks its word when it runs. */
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  rv_ent *const slots = (rv_ent *)mem->code;
   for (uint64_t p = p0; p <= p1; p++) {
     if (!decoded_code_page(mem, p)) continue;
     const uint64_t pa = p << CRV_PAGE_SHIFT;
     const uint64_t s0 = a > pa ? a : pa, s1 = a + n < pa + CRV_PAGE_SIZE ? a + n : pa + CRV_PAGE_SIZE;
-    crv__redecode_bytes(mem, costs, xlen, s0, s1 - s0);
-    /* the handlers of the re-decoded slots, of the slot after them (it may forward from the
-       last one) and of the slot before them (it may fuse with the first one) */
     uint64_t lo = (s0 - mem->code_lo) >> 2;
-    uint64_t hi = ((s1 - 1 - mem->code_lo) >> 2) + 1;
+    const uint64_t hi = ((s1 - 1 - mem->code_lo) >> 2) + 1;
+    int fresh = 0; /* a slot marked now (one already stale has its handlers) */
+    for (uint64_t i = lo; i < hi; i++) {
+      fresh |= !slots[i].stale;
+      slots[i].stale = 1;
+    }
+    if (!fresh) continue;
+    /* the handlers of the marked slots and of the slot before them (it may fuse with the
+       first one) */
     if (lo) lo--;
-    if (hi > nslots) hi = nslots;
-    if (lo <= hi) fill_range((rv_ent *)mem->code, lo, hi, nslots, tbl);
+    fill_range(slots, lo, hi - 1, nslots, tbl);
   }
   return MEM_CODE;
 }
@@ -240,7 +245,8 @@ static inline int page_first(uint64_t i) { return (i & (CRV_PAGE_SIZE / 4 - 1)) 
 static inline unsigned slot_index(const void *const *tbl, const rv_ent *code, uint64_t i,
                                   uint64_t nslots, unsigned fv) {
   const rv_ent *e = &code[i];
-  if (i + 1 < nslots && !page_first(i + 1) && e->op < OP_COUNT && code[i + 1].op < OP_COUNT) {
+  /* a stale slot runs only through its own handlers (rv_ent.stale): no pair steps into it */
+  if (i + 1 < nslots && !page_first(i + 1) && e->op < OP_COUNT && code[i + 1].op < OP_COUNT && !code[i + 1].stale) {
     const unsigned k = pair_of[e->op][code[i + 1].op];
     if (k) {
       const unsigned sv = fwd_variant(tbl, e, e + 1);
@@ -257,6 +263,7 @@ static inline unsigned slot_index(const void *const *tbl, const rv_ent *code, ui
    in slot i + 1 is reached). */
 static inline const void *single_handler(const void *const *tbl, const rv_ent *code, uint64_t i) {
   if (page_first(i)) return tbl[OP_PAGE_ENTER];
+  if (code[i].stale) return tbl[OP_STALE_ENTER];
   const unsigned fv = fwd_variant(tbl, &code[i - 1], &code[i]);
   return tbl[fv == 1 ? 256u + code[i].op : fv == 2 ? 512u + code[i].op : code[i].op];
 }
@@ -267,6 +274,13 @@ static inline const void *single_handler(const void *const *tbl, const rv_ent *c
 static void fill_range(rv_ent *code, uint64_t lo, uint64_t hi, uint64_t nslots, const void *const *tbl) {
   for (uint64_t i = lo; i <= hi; i++) {
     rv_ent *e = &code[i];
+    if (CRV_UNLIKELY(e->stale)) {
+      /* entered or fallen into, it is decoded again (L_STALE); a page's first slot still
+         starts a block first, as the charge L_STALE gives back assumes */
+      e->eh = OP_STALE_ENTER;
+      e->h = tbl[page_first(i) ? OP_PAGE_ENTER : OP_STALE_ENTER];
+      continue;
+    }
     const unsigned entry = slot_index(tbl, code, i, nslots, 0);
     e->eh = (uint16_t)entry;
     if (page_first(i)) {
@@ -326,6 +340,22 @@ static void decode_lazy_pages(crv_memory *mem, const crv_costs *costs, uint32_t 
       decode_lazy_page(mem, costs, xlen, (p - mem->code_lo) >> 2, tbl);
 }
 
+/* Decode slot i, which crv_run reached while it was stale (rv_ent.stale), from its bytes now,
+   fix the suffix sums of its block, and write its handlers and its neighbours'. */
+static CRV_NOINLINE void decode_stale(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t i,
+                                      const void *const *tbl) {
+  rv_ent *const code = (rv_ent *)mem->code;
+  const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
+  const uint64_t a = mem->code_lo + 4 * i;
+  if (a < mem->size && (mem->perms[a >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY)) {
+    decode_lazy_page(mem, costs, xlen, i, tbl); /* decodes every slot of the page */
+  } else {
+    crv__redecode_bytes(mem, costs, xlen, a, 4);
+  }
+  code[i].stale = 0; /* decoded either way (crv__redecode_bytes skips only lazy pages) */
+  fill_range(code, i ? i - 1 : 0, i + 1 < nslots ? i + 1 : nslots, nslots, tbl);
+}
+
 void crv_decode_pending(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t lo, uint64_t hi) {
   if (!mem || !mem->code || !costs || hi <= lo) return;
   /* The table that wrote the handlers (NULL: none yet, crv_run writes them all on entry). */
@@ -376,6 +406,7 @@ static CRV_NOINLINE crv_status run_impl(crv_cpu *cpu, crv_memory *mem, const crv
 #include "rv_insns.def"
 #undef RV_INSN
       [OP_PAGE_ENTER] = &&block_enter,
+      [OP_STALE_ENTER] = &&L_STALE,
 #define FWD_A(id) [256 + OP_##id] = &&L_##id##_A,
 #define FWD_B(id) [512 + OP_##id] = &&L_##id##_B,
 #define FWD_AB(id) FWD_A(id) FWD_B(id)
@@ -470,7 +501,19 @@ slow_enter: {
      can, and stop at the first slot it cannot pay for (inside the block, since the block as a
      whole is unaffordable). Ops that never retire cost nothing, so a trap slot is reached. */
   rv_ent *s = ip;
-  while (ip->cost - s->cost + crv__class_cost(costs, crv__op_class[s->op]) <= budget) s++;
+  while (!s->stale && ip->cost - s->cost + crv__class_cost(costs, crv__op_class[s->op]) <= budget) s++;
+  if (CRV_UNLIKELY(s->stale)) {
+    /* A stale slot's sums are its old word's: pay for the slots before it and let it run its
+       own handler (L_STALE), which decodes it and enters it again with the sums that hold.
+       Its sums are what was not charged (stop_cost / stop_cnt), as for a stop, but nothing is
+       patched: no pair steps into a stale slot (slot_index). */
+    budget -= ip->cost - s->cost;
+    instret += ip->cnt - s->cnt;
+    stop_cost = s->cost;
+    stop_cnt = s->cnt;
+    if (s == ip) goto L_STALE;
+    goto *tbl[ip->op];
+  }
   if (s == ip) {
     pc = PC_OF(ip);
     status = CRV_STATUS_BUDGET;
@@ -854,6 +897,19 @@ L_ILLEGAL:
   cpu->trap_insn = (uint32_t)ip->imm;
   cpu->trap_value = (uint32_t)ip->imm;
   goto trap_refund;
+L_STALE:
+  /* A slot a store changed (rv_ent.stale), reached: what was charged for it and the rest of its
+     block under its old word is given back (slow_enter set stop_cost to its sums when it paid
+     for the slots before it only), it is decoded from its bytes, and the block is entered
+     again here. */
+  budget += ip->cost - stop_cost;
+  instret -= ip->cnt - stop_cnt;
+  STOP_UNPATCH;
+  stop = 0;
+  stop_prev = 0;
+  stop_cost = stop_cnt = 0;
+  decode_stale(mem, costs, rv32 ? 32u : 64u, (uint64_t)(ip - code), tbl);
+  goto block_enter;
 L_LAZY:
   /* A zero slot: its page is not decoded yet (crv_decode_lazy). Entered with nothing charged
      (its suffix sums are zero); decode the page and enter the block again. (A zero slot on a

@@ -801,6 +801,83 @@ static void test_page_local_access(void) {
   free(v);
 }
 
+/* A store into code marks the slot stale; it is decoded when reached (rv_ent.stale). Each
+   program is run at every budget and compared with a walk of its instructions' costs, then
+   resumed to the end: the stop is where the new instruction's price puts it, the charge exact.
+   1) The stale slot is in a later block, whose prefix holds a store into code that changes no
+      byte (store_slow's MEM_OK path): a budget stop placed at the stale slot must not become a
+      real stop there (the new word is cheaper than the old one).
+   2) The stale slot is the first of a page and is reached by falling through from the page
+      before (a new block: its charge is given back only once it was made).
+   3) The slot before the stale one fused with it (addi rd, rd, imm twice): the pair must be
+      split when the slot is marked, or the old word runs inside the pair.
+   4) The slot after the stale one took its operand from the old word's result (an _A
+      handler): once the slot is decoded, the next one must read the register again. */
+static void stale_case(int which, uint64_t b, const uint64_t *cost, unsigned ninsn, uint64_t a0_end) {
+  vm *v = vm_new(64, 0x1000, 0x3000);
+  v->perms[1] = v->perms[2] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
+  const uint32_t OLD = R(0x33, 0, 1, 10, 11, 11); /* mul a0, a1, a1: 11 */
+  const uint32_t NEW = ADDI(10, 10, 5);           /* addi a0, a0, 5: 1 */
+  if (which == 1) {
+    uint32_t p[] = {SW(12, 13, 0x20), J(0, 0x14), 0, 0, 0, 0, SW(12, 14, 0x1c), ADDI(15, 0, 2), OLD, ADDI(16, 0, 3), ECALL};
+    vm_put(v, 0x1000, p, 11);
+    v->cpu.x[14] = ADDI(15, 0, 2); /* the word already at 0x101c */
+  } else if (which == 3) {
+    uint32_t p[] = {SW(12, 13, 0x20), J(0, 0x14), 0, 0, 0, 0, ADDI(14, 0, 1), ADDI(15, 15, 2), ADDI(10, 10, 7), ECALL};
+    vm_put(v, 0x1000, p, 10);
+  } else if (which == 4) {
+    uint32_t p[] = {SW(12, 13, 0x20), J(0, 0x14), 0, 0, 0, 0, ADDI(14, 0, 1), ADDI(15, 0, 2), ADDI(16, 16, 7),
+                    ADD(10, 16, 10), ECALL};
+    vm_put(v, 0x1000, p, 11);
+  } else {
+    uint32_t p[] = {SW(12, 13, 0), J(0, 0xff4)}; /* a2 = 0x2000 */
+    vm_put(v, 0x1000, p, 2);
+    uint32_t q[] = {ADDI(15, 0, 1), ADDI(16, 0, 2), OLD, ECALL};
+    vm_put(v, 0x1ff8, q, 4);
+  }
+  vm_decode(v);
+  v->cpu.x[10] = 4;
+  v->cpu.x[11] = 6;
+  v->cpu.x[12] = which == 2 ? 0x2000 : 0x1000;
+  v->cpu.x[13] = which == 3 ? OLD : which == 4 ? ADDI(12, 0, 100) : NEW; /* 3: a cheap word becomes the mul */
+  v->cpu.budget = b;
+  crv_status st = crv_run(&v->cpu, &v->mem, &v->costs);
+  uint64_t left = b;
+  unsigned n = 0;
+  while (n < ninsn && cost[n] <= left) left -= cost[n++];
+  CHECK(v->cpu.instret == n && v->cpu.budget == left && (n == ninsn ? st == CRV_STATUS_ECALL : st == CRV_STATUS_BUDGET),
+        "stale case %d budget %llu: n %llu/%u left %llu/%llu st %d", which, (unsigned long long)b,
+        (unsigned long long)v->cpu.instret, n, (unsigned long long)v->cpu.budget, (unsigned long long)left, st);
+  if (st == CRV_STATUS_BUDGET) {
+    v->cpu.budget += 1000;
+    st = crv_run(&v->cpu, &v->mem, &v->costs);
+  }
+  uint64_t total = 0;
+  for (unsigned i = 0; i < ninsn; i++) total += cost[i];
+  CHECK(st == CRV_STATUS_ECALL && v->cpu.instret == ninsn && v->cpu.x[10] == a0_end &&
+            v->cpu.budget == (n == ninsn ? b - total : b + 1000 - total),
+        "stale case %d resumed from %llu: st %d instret %llu a0 %llu budget %llu", which, (unsigned long long)b, st,
+        (unsigned long long)v->cpu.instret, (unsigned long long)v->cpu.x[10], (unsigned long long)v->cpu.budget);
+  free(v);
+}
+
+static void test_stale_slots(void) {
+  /* sw 3, jal 7, sw 3 (same bytes), addi 1, the new addi 1, addi 1, ecall 17 */
+  static const uint64_t c1[] = {3, 7, 3, 1, 1, 1, 17};
+  /* sw 3, jal 7, addi 1, addi 1, the new addi 1 (first slot of 0x2000), ecall 17 */
+  static const uint64_t c2[] = {3, 7, 1, 1, 1, 17};
+  /* sw 3, jal 7, addi 1, addi 1, the new mul 11, ecall 17 */
+  static const uint64_t c3[] = {3, 7, 1, 1, 11, 17};
+  /* sw 3, jal 7, addi 1, addi 1, the new addi 1, add 1, ecall 17 */
+  static const uint64_t c4[] = {3, 7, 1, 1, 1, 1, 17};
+  for (uint64_t b = 0; b <= 45; b++) {
+    stale_case(1, b, c1, 7, 9);
+    stale_case(2, b, c2, 6, 9);
+    stale_case(3, b, c3, 6, 36);
+    stale_case(4, b, c4, 7, 4);
+  }
+}
+
 int main(void) {
   test_disasm();
   test_entry_exit();
@@ -815,6 +892,7 @@ int main(void) {
   test_fusion();
   test_fusion_idioms();
   test_page_local_access();
+  test_stale_slots();
   printf("unit: %d passed, %d failed\n", g_pass, g_fail);
   return g_fail ? 1 : 0;
 }

@@ -26,11 +26,14 @@
  *  - The counter CSRs cycle, time and instret (and cycleh/timeh/instreth on RV32) all read
  *    cpu->instret as it was before the reading instruction retired. Any CSR write, and any
  *    other CSR, is an illegal instruction.
- *  - Stores into X pages re-decode the affected page and end the current block, so
- *    self-modifying code runs the new instructions (in this core from the very next
- *    instruction on; fence.i is then only a block end). A store that leaves the bytes
- *    unchanged does not re-decode. A store that changes code costs costs->code_store on top
- *    of costs->store (when the budget cannot pay both, the run stops before the store).
+ *  - A store that changes bytes of an X page ends the current block and marks the slots it
+ *    changed stale: each is decoded from its bytes when execution next reaches it (its old
+ *    charge given back, the new instruction's taken), so self-modifying code runs the new
+ *    instructions (in this core from the very next instruction on; fence.i is then only a
+ *    block end), and words a program only stores to (data beside code in a read-write-execute
+ *    page) are never decoded. A store that leaves the bytes unchanged marks nothing. A store
+ *    that changes code costs costs->code_store on top of costs->store (when the budget cannot
+ *    pay both, the run stops before the store).
  *    Exception: an X page without a single instruction (CRV_PERM_NOCODE, the .bss or .data
  *    of a read-write-execute segment) takes stores as data; when execution reaches a word
  *    of it that changed, the page is re-decoded then, for one costs->code_store.
@@ -114,8 +117,9 @@ typedef struct crv_costs {
   uint32_t mul;    /* mul, mulh, mulhsu, mulhu, mulw */
   uint32_t div;    /* div, divu, rem, remu and their W forms */
   uint32_t system; /* ecall, ebreak, csr counter reads */
-  uint32_t code_store; /* on top of `store`, for a store that changes the bytes of code (it is
-                          re-decoded, up to a page of slots); 0 in the harnesses */
+  uint32_t code_store; /* on top of `store`, for a store that changes the bytes of code (the
+                          slot is decoded again when it is reached: up to a page of slots'
+                          suffix sums fixed); 0 in the harnesses */
 } crv_costs;
 
 /* Architectural state of one hart plus run bookkeeping. Resumable: crv_run continues
