@@ -340,19 +340,21 @@ static void decode_lazy_pages(crv_memory *mem, const crv_costs *costs, uint32_t 
       decode_lazy_page(mem, costs, xlen, (p - mem->code_lo) >> 2, tbl);
 }
 
-/* Decode slot i, which crv_run reached while it was stale (rv_ent.stale), from its bytes now,
-   fix the suffix sums of its block, and write its handlers and its neighbours'. */
-static CRV_NOINLINE void decode_stale(crv_memory *mem, const crv_costs *costs, uint32_t xlen, uint64_t i,
-                                      const void *const *tbl) {
+/* Decode what crv_run found at slot i: a stale slot (rv_ent.stale) from its bytes, fixing the
+   suffix sums of its block and writing its handlers and its neighbours'; a zero slot (L_LAZY)
+   by decoding its page. One function for both, called from one place in crv_run: a second call
+   site there cost the interpreter's hot handlers two registers (perms and data spilled). */
+static CRV_NOINLINE __attribute__((cold)) void decode_at(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
+                                                         uint64_t i, const void *const *tbl) {
   rv_ent *const code = (rv_ent *)mem->code;
   const uint64_t nslots = (mem->code_hi - mem->code_lo) >> 2;
   const uint64_t a = mem->code_lo + 4 * i;
-  if (a < mem->size && (mem->perms[a >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY)) {
+  if (!code[i].stale || (a < mem->size && (mem->perms[a >> CRV_PAGE_SHIFT] & CRV_PERM_LAZY))) {
     decode_lazy_page(mem, costs, xlen, i, tbl); /* decodes every slot of the page */
-  } else {
-    crv__redecode_bytes(mem, costs, xlen, a, 4);
+    return;
   }
-  code[i].stale = 0; /* decoded either way (crv__redecode_bytes skips only lazy pages) */
+  crv__redecode_bytes(mem, costs, xlen, a, 4);
+  code[i].stale = 0; /* (crv__redecode_bytes wrote a new entry: only a lazy page is skipped) */
   fill_range(code, i ? i - 1 : 0, i + 1 < nslots ? i + 1 : nslots, nslots, tbl);
 }
 
@@ -499,39 +501,37 @@ block_enter:
 slow_enter: {
   /* The budget cannot pay for the block from ip to its end. Pay for the longest prefix it
      can, and stop at the first slot it cannot pay for (inside the block, since the block as a
-     whole is unaffordable). Ops that never retire cost nothing, so a trap slot is reached. */
+     whole is unaffordable). Ops that never retire cost nothing, so a trap slot is reached.
+     Stale slots (rv_ent.stale) keep their old word's sums. One before the stop runs its own
+     handler (L_STALE) when it is reached, which gives back what was charged from it to the
+     stop, takes the stop away and enters the block again there with the sums that hold. A
+     stale stop is not one: the old word's price must not stop the run there. The slots
+     before it are paid for and it runs its own handler (its eh), unpatched (no pair steps into
+     a stale slot, slot_index), with stop_cost / stop_cnt its sums, what was not charged.
+     (Written without a jump of its own: another edge here cost the hot handlers two
+     registers.) */
   rv_ent *s = ip;
-  while (!s->stale && ip->cost - s->cost + crv__class_cost(costs, crv__op_class[s->op]) <= budget) s++;
-  if (CRV_UNLIKELY(s->stale)) {
-    /* A stale slot's sums are its old word's: pay for the slots before it and let it run its
-       own handler (L_STALE), which decodes it and enters it again with the sums that hold.
-       Its sums are what was not charged (stop_cost / stop_cnt), as for a stop, but nothing is
-       patched: no pair steps into a stale slot (slot_index). */
-    budget -= ip->cost - s->cost;
-    instret += ip->cnt - s->cnt;
-    stop_cost = s->cost;
-    stop_cnt = s->cnt;
-    if (s == ip) goto L_STALE;
-    goto *tbl[ip->op];
-  }
-  if (s == ip) {
+  while (ip->cost - s->cost + crv__class_cost(costs, crv__op_class[s->op]) <= budget) s++;
+  if (s == ip && !s->stale) {
     pc = PC_OF(ip);
     status = CRV_STATUS_BUDGET;
     goto out;
   }
   budget -= ip->cost - s->cost;
   instret += ip->cnt - s->cnt;
-  stop = s;
-  stop_h = s->h;
   stop_cost = s->cost;
   stop_cnt = s->cnt;
-  s->h = &&L_BUDGET_STOP;
-  if (s - 1 > ip) {
-    stop_prev = s - 1;
-    stop_prev_h = stop_prev->h;
-    stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));
+  if (CRV_LIKELY(!s->stale)) {
+    stop = s;
+    stop_h = s->h;
+    s->h = &&L_BUDGET_STOP;
+    if (s - 1 > ip) {
+      stop_prev = s - 1;
+      stop_prev_h = stop_prev->h;
+      stop_prev->h = single_handler(tbl, code, (uint64_t)(stop_prev - code));
+    }
   }
-  goto *tbl[ip->op]; /* unfused: the stop may be the next slot */
+  goto *tbl[ip->stale ? ip->eh : ip->op]; /* unfused: the stop may be the next slot */
 }
 L_BUDGET_STOP:
   /* ip == stop: everything before it in the block retired. */
@@ -899,23 +899,23 @@ L_ILLEGAL:
   goto trap_refund;
 L_STALE:
   /* A slot a store changed (rv_ent.stale), reached: what was charged for it and the rest of its
-     block under its old word is given back (slow_enter set stop_cost to its sums when it paid
-     for the slots before it only), it is decoded from its bytes, and the block is entered
-     again here. */
+     block under its old word, up to the budget stop if slow_enter set one (stop_cost: the
+     stop's sums, or this slot's own when it paid for the slots before it only), is given back,
+     the stop is taken away, the slot is decoded from its bytes (decode_at, below), and the
+     block is entered again here. */
   budget += ip->cost - stop_cost;
   instret -= ip->cnt - stop_cnt;
   STOP_UNPATCH;
   stop = 0;
   stop_prev = 0;
   stop_cost = stop_cnt = 0;
-  decode_stale(mem, costs, rv32 ? 32u : 64u, (uint64_t)(ip - code), tbl);
-  goto block_enter;
+  /* fall through: decode_at decodes the slot */
 L_LAZY:
   /* A zero slot: its page is not decoded yet (crv_decode_lazy). Entered with nothing charged
      (its suffix sums are zero); decode the page and enter the block again. (A zero slot on a
      page the bytes say is decoded can only come from a host that copied permission bytes
      without the code buffer: decoding the page again from its bytes is right then too.) */
-  decode_lazy_page(mem, costs, rv32 ? 32u : 64u, (uint64_t)(ip - code), tbl);
+  decode_at(mem, costs, rv32 ? 32u : 64u, (uint64_t)(ip - code), tbl);
   goto block_enter;
 L_FETCH_FAULT:
   pc = PC_OF(ip);

@@ -812,7 +812,10 @@ static void test_page_local_access(void) {
    3) The slot before the stale one fused with it (addi rd, rd, imm twice): the pair must be
       split when the slot is marked, or the old word runs inside the pair.
    4) The slot after the stale one took its operand from the old word's result (an _A
-      handler): once the slot is decoded, the next one must read the register again. */
+      handler): once the slot is decoded, the next one must read the register again.
+   5) A budget stop placed after the stale slot by the old prices is taken away when the slot
+      is reached; a store that changes no byte later in the block (which puts a live stop back)
+      must not bring it back. */
 static void stale_case(int which, uint64_t b, const uint64_t *cost, unsigned ninsn, uint64_t a0_end) {
   vm *v = vm_new(64, 0x1000, 0x3000);
   v->perms[1] = v->perms[2] = CRV_PERM_R | CRV_PERM_W | CRV_PERM_X;
@@ -825,6 +828,10 @@ static void stale_case(int which, uint64_t b, const uint64_t *cost, unsigned nin
   } else if (which == 3) {
     uint32_t p[] = {SW(12, 13, 0x20), J(0, 0x14), 0, 0, 0, 0, ADDI(14, 0, 1), ADDI(15, 15, 2), ADDI(10, 10, 7), ECALL};
     vm_put(v, 0x1000, p, 10);
+  } else if (which == 5) {
+    uint32_t p[] = {SW(12, 13, 0x1c), J(0, 0x14), 0, 0, 0, 0, ADDI(14, 0, 1), OLD, SW(12, 16, 0x20), ADDI(17, 0, 3), ECALL};
+    vm_put(v, 0x1000, p, 11);
+    v->cpu.x[16] = SW(12, 16, 0x20); /* the store at 0x1020 writes its own word */
   } else if (which == 4) {
     uint32_t p[] = {SW(12, 13, 0x20), J(0, 0x14), 0, 0, 0, 0, ADDI(14, 0, 1), ADDI(15, 0, 2), ADDI(16, 16, 7),
                     ADD(10, 16, 10), ECALL};
@@ -870,11 +877,14 @@ static void test_stale_slots(void) {
   static const uint64_t c3[] = {3, 7, 1, 1, 11, 17};
   /* sw 3, jal 7, addi 1, addi 1, the new addi 1, add 1, ecall 17 */
   static const uint64_t c4[] = {3, 7, 1, 1, 1, 1, 17};
+  /* sw 3, jal 7, addi 1, the new addi 1, sw 3 (same bytes), addi 1, ecall 17 */
+  static const uint64_t c5[] = {3, 7, 1, 1, 3, 1, 17};
   for (uint64_t b = 0; b <= 45; b++) {
     stale_case(1, b, c1, 7, 9);
     stale_case(2, b, c2, 6, 9);
     stale_case(3, b, c3, 6, 36);
     stale_case(4, b, c4, 7, 4);
+    stale_case(5, b, c5, 7, 9);
   }
 }
 
