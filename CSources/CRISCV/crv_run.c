@@ -68,10 +68,11 @@ static inline int decoded_code_page(const crv_memory *mem, uint64_t p) {
 }
 
 /* Stores that the inline path did not take. Returns MEM_CODE when the store changed bytes of an
-   executable page inside the code range (which is then re-decoded), or MEM_BUDGET, without
-   storing, when it would and `avail` (the budget left once the store itself is paid for) cannot
-   pay costs->code_store on top: re-decoding walks back through the slot's block, up to a page
-   of slots, so such a store costs more than a plain one. */
+   executable page inside the code range (whose changed slots are then marked stale, to be
+   decoded when they next run), or MEM_BUDGET, without storing, when it would and `avail` (the
+   budget left once the store itself is paid for) cannot pay costs->code_store on top: decoding
+   such a slot walks back through its block, up to a page of slots, so such a store costs more
+   than a plain one. */
 static CRV_NOINLINE int store_slow(crv_memory *mem, const crv_costs *costs, uint32_t xlen,
                                    uint64_t a, uint64_t n, uint64_t v, const void *const *tbl,
                                    uint64_t avail) {
@@ -822,7 +823,8 @@ L_BR_GEN: {
 
   /* system */
 L_FENCE_I:
-  /* Stores keep the decoded code fresh, so fence.i only has to end the block. */
+  /* Stores mark the slots they change, which are decoded when they run (L_STALE), so fence.i
+     only has to end the block. */
   ip++;
   ENTER_BLOCK;
 L_ECALL:

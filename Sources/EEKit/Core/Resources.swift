@@ -79,8 +79,8 @@ public struct GasSchedule: Hashable, Sendable {
     public var riscvDiv: UInt32 = 512
     public var riscvSystem: UInt32 = 512
     /// On top of `riscvStore`, for a store that changes code bytes (a writable code page):
-    /// the core re-decodes the slot and the suffix sums of its block, up to a page of slots,
-    /// and the frame's end re-decodes the runs of changed words again: up to about 3 us
+    /// the core decodes the slot when it next runs, with the suffix sums of its block, up to a
+    /// page of slots, and the frame's end re-decodes the runs of changed words again: up to about 3 us
     /// of CPU, so 640 gas (64 let a loop of such stores run at 20-30 ns per gas, a review
     /// found). A writable executable page without instructions takes stores as data and pays
     /// this once, when a changed word of it runs.

@@ -884,8 +884,9 @@ public final class RISCVMachine {
     /// copies back only `copy` (the ranges the frame could have written: the template's
     /// writable pages), zeroes `zero`, restores every page permission, the demand-zero range
     /// and the hart. When `restoreCode` (some code page is writable, so stores may have
-    /// re-decoded code), the code pages whose bytes differ from the template's are re-decoded
-    /// once copied back (the decoded code always matches the bytes), rather than copying the
+    /// changed code), the code pages whose bytes differ from the template's are re-decoded
+    /// once copied back (every decoded slot then matches its bytes or is marked stale, to be
+    /// decoded when it runs: the core's mark for a slot a store changed), rather than copying the
     /// whole decoded-instruction cache, which also made the next run rewrite every handler:
     /// a frame of a contract with a large writable code range cost time in proportion to it.
     /// Returns false (and changes nothing) on a mismatch, or when `template` is this machine.

@@ -6,6 +6,7 @@
    runs (CRISCV.h); the output must be qemu's.
    EEKIT-LDFLAGS: -Wl,-N */
 #include "common.h"
+#include "smc.h"
 
 __asm__(".text\n"
         ".p2align 6\n"
@@ -24,19 +25,7 @@ __asm__(".text\n"
 extern unsigned words[64];
 extern unsigned patch_fn[8];
 
-static unsigned enc_i(unsigned opcode, unsigned rd, unsigned funct3, unsigned rs1, int imm) {
-  return ((unsigned)imm & 0xfff) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode;
-}
-static unsigned enc_r(unsigned funct7, unsigned rs2, unsigned rs1, unsigned funct3, unsigned rd) {
-  return funct7 << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | 0x33;
-}
-#define ADDI(rd, rs1, imm) enc_i(0x13, rd, 0, rs1, imm)
-#define RET enc_i(0x67, 0, 0, 1, 0)
-#define A0 10
-#define A1 11
-
 typedef reg_t (*fn2)(reg_t, reg_t);
-static void sync_icache(void) { __asm__ volatile("fence.i" ::: "memory"); }
 
 int main(void) {
   printf("rwx_data xlen=%d\n", XLEN);
